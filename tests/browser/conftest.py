@@ -1,0 +1,88 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live server.
+
+Run by `.ci/run` (which installs Chromium) and `make test-browser`. Screenshots go to
+`test-artifacts/screenshots/` so a person can look at every page the tests visit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}: .ci/run installs it (apt-get install chromium)")
+        for item in items:
+            if "tests/browser/" in str(item.fspath):
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture
+def shot(page: Any) -> Callable[[str], Path]:
+    """``shot("name")`` saves a full-page screenshot and returns its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def demo_org(transactional_db: None) -> Any:
+    from twofold.demo.loader import load_demo
+
+    load_demo()
+    from twofold.accounts.models import Organisation
+
+    return Organisation.objects.get(slug="halvorsen")
+
+
+@pytest.fixture
+def sign_in(page: Any, live_server: Any) -> Callable[..., Any]:
+    from twofold.demo.people import DEMO_EMAIL, DEMO_PASSWORD
+
+    def go(email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> Any:
+        page.goto(f"{live_server.url}/accounts/sign-in/")
+        page.get_by_label("E-mail").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state("networkidle")
+        return page
+
+    return go

@@ -1,0 +1,44 @@
+"""Sign in as the demo user, walk the shell, and take screenshots."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_sign_in_and_walk_the_shell(page, live_server, demo_org, sign_in, shot):
+    page.goto(f"{live_server.url}/accounts/sign-in/")
+    shot("sign-in")
+    sign_in()
+    assert page.get_by_role("navigation", name="Main").is_visible()
+    assert page.get_by_role("link", name="Portfolio").get_attribute("aria-current") == "page"
+    shot("portfolio-shell")
+    page.get_by_role("link", name="People").click()
+    assert page.get_by_role("cell", name="Priya Raman").count() >= 0
+    assert page.locator("text=Senior Process Engineer").is_visible()
+    shot("people")
+    page.get_by_role("link", name="Teams").first.click()
+    assert page.locator("text=Quality").first.is_visible()
+    shot("teams")
+    page.get_by_role("link", name="Settings").first.click()
+    assert page.get_by_label("Name").input_value() == "Halvorsen Precision"
+    shot("settings")
+
+
+def test_wrong_password_shows_a_clear_message(page, live_server, demo_org, sign_in):
+    sign_in(password="not-the-password")
+    assert page.get_by_role("alert").inner_text() == "That e-mail and password do not match an account."
+
+
+def test_create_a_token_and_see_it_once(page, live_server, demo_org, sign_in, shot):
+    sign_in()
+    page.goto(f"{live_server.url}/accounts/settings/tokens/")
+    page.get_by_label("Name").fill("KPI uploader")
+    page.get_by_role("button", name="Create token").click()
+    token = page.get_by_label("New token").input_value()
+    assert token.startswith("tf_")
+    shot("tokens")
+    response = page.request.get(f"{live_server.url}/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 200
+    assert response.json()["full_name"] == "Dana Whitfield"

@@ -1,0 +1,148 @@
+"""Shared fixtures: builders for organisations and people, an API client with a token."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from twofold.accounts.models import Membership, Organisation, Role, User
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: Any) -> None:
+    # Tests do not run collectstatic; the manifest storage would refuse unknown files.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Outbound connections are refused in tests, except to this machine."""
+    if request.node.get_closest_marker("browser"):
+        return
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (
+            host.startswith(("127.", "/")) or host in {"localhost", "::1"}
+        ):
+            raise RuntimeError(f"Tests must not reach the network (tried {address!r}).")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    def build(
+        email: str | None = None, password: str = "correct horse battery", **extra: Any
+    ) -> User:
+        n = next(_seq)
+        extra.setdefault("full_name", f"Person {n}")
+        return User.objects.create_user(
+            email=email or f"person{n}@example.com", password=password, **extra
+        )
+
+    return build
+
+
+@pytest.fixture
+def make_org(db: None) -> Callable[..., Organisation]:
+    def build(name: str | None = None) -> Organisation:
+        n = next(_seq)
+        return Organisation.objects.create(name=name or f"Org {n}", slug=f"org-{n}")
+
+    return build
+
+
+@pytest.fixture
+def member(make_user: Callable[..., User]) -> Callable[..., User]:
+    """``member(org, role)`` → a new user with that role in ``org``."""
+
+    def build(org: Organisation, role: str = Role.MEMBER, **extra: Any) -> User:
+        user = make_user(**extra)
+        Membership.objects.create(organisation=org, user=user, role=role)
+        return user
+
+    return build
+
+
+@pytest.fixture
+def org(make_org: Callable[..., Organisation]) -> Organisation:
+    return make_org("Acme Engineering")
+
+
+@pytest.fixture
+def owner(org: Organisation, member: Callable[..., User]) -> User:
+    return member(org, Role.OWNER, full_name="Olivia Owner")
+
+
+@pytest.fixture
+def outsider(make_org: Callable[..., Organisation], member: Callable[..., User]) -> User:
+    """An owner of another organisation: must see nothing of ``org``."""
+    return member(make_org("Rival Ltd"), Role.OWNER, full_name="Oscar Outsider")
+
+
+@pytest.fixture
+def api_token(db: None) -> Callable[[User], str]:
+    from twofold.accounts.services import create_api_token
+
+    def build(user: User, days: int | None = 30) -> str:
+        _token, secret = create_api_token(actor=user, name="tests", expires_in_days=days)
+        return secret
+
+    return build
+
+
+@pytest.fixture
+def api(client: Any, api_token: Callable[[User], str]) -> Callable[[User], Any]:
+    """``api(user)`` → a client whose requests carry the user's bearer token."""
+
+    class ApiClient:
+        def __init__(self, token: str) -> None:
+            self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+        def _call(self, method: str, path: str, data: Any = None) -> Any:
+            kwargs: dict[str, Any] = dict(self.headers)
+            if data is not None:
+                kwargs["data"] = data
+                kwargs["content_type"] = "application/json"
+            return getattr(client, method)(path, **kwargs)
+
+        def get(self, path: str) -> Any:
+            return self._call("get", path)
+
+        def post(self, path: str, data: Any = None) -> Any:
+            return self._call("post", path, data if data is not None else {})
+
+        def patch(self, path: str, data: Any) -> Any:
+            return self._call("patch", path, data)
+
+        def delete(self, path: str) -> Any:
+            return self._call("delete", path)
+
+    return lambda user: ApiClient(api_token(user))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def signed_in(client: Any) -> Callable[[User], Any]:
+    def sign_in(user: User) -> Any:
+        client.force_login(user)
+        return client
+
+    return sign_in

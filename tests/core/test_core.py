@@ -1,0 +1,74 @@
+"""Core: health, history, settings, security headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from twofold.core import history
+from twofold.core.models import HistoryEntry
+from twofold.dburl import database_from_url
+
+
+def test_healthz_reports_database(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"] in {"sqlite", "postgresql"}
+
+
+def test_history_is_append_only(org, owner):
+    entry = history.record(actor=owner, obj=org, action="updated", changes={"name": ["a", "b"]})
+    entry.summary = "tampered"
+    with pytest.raises(RuntimeError, match="append-only"):
+        entry.save()
+    with pytest.raises(RuntimeError, match="append-only"):
+        entry.delete()
+    assert HistoryEntry.objects.get(pk=entry.pk).summary == ""
+
+
+def test_csp_forbids_inline_script(client, owner):
+    client.force_login(owner)
+    csp = client.get("/")["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
+
+
+def test_user_text_is_escaped(client, org, owner):
+    org.name = "<script>alert(1)</script>"
+    org.save()
+    client.force_login(owner)
+    body = client.get("/").content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_database_url_parsing(tmp_path: Path):
+    pg = database_from_url(
+        "postgres://u:p%40ss@db.example:5433/twofold?sslmode=require", default_sqlite=tmp_path / "x"
+    )
+    assert (
+        pg["ENGINE"],
+        pg["NAME"],
+        pg["USER"],
+        pg["PASSWORD"],
+        pg["HOST"],
+        pg["PORT"],
+        pg["OPTIONS"],
+    ) == (
+        "django.db.backends.postgresql",
+        "twofold",
+        "u",
+        "p@ss",
+        "db.example",
+        "5433",
+        {"sslmode": "require"},
+    )
+    lite = database_from_url("", default_sqlite=tmp_path / "db.sqlite3")
+    assert lite["NAME"] == str(tmp_path / "db.sqlite3")
+    assert "journal_mode=WAL" in lite["OPTIONS"]["init_command"]
+    with pytest.raises(ValueError, match="unsupported scheme 'mysql'"):
+        database_from_url("mysql://x", default_sqlite=tmp_path / "x")

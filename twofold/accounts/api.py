@@ -1,0 +1,298 @@
+"""API for the current user, organisations, members and teams (same services as the pages)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+from pydantic import StrictInt, StrictStr
+
+from twofold.accounts import selectors, services
+from twofold.accounts.models import Membership, Organisation, Role, Team, User
+from twofold.core.errors import Invalid
+from twofold.core.web import actor_of
+
+router = Router(tags=["accounts"])
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+
+
+class FieldErrorOut(Schema):
+    field: str | None
+    message: str
+
+
+class ValidationErrorOut(ErrorOut):
+    errors: list[FieldErrorOut] = []
+
+
+READ = {401: ErrorOut, 404: ErrorOut}
+WRITE = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ValidationErrorOut,
+}
+
+RoleName = Literal["guest", "member", "admin", "owner"]
+
+
+def _role(value: str) -> RoleName:
+    role = Role(value)
+    return role.value  # type: ignore[return-value]
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    full_name: str
+    job_title: str
+
+
+class MembershipBrief(Schema):
+    organisation_id: int
+    organisation_name: str
+    role: RoleName
+
+
+class MeOut(UserOut):
+    memberships: list[MembershipBrief]
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    slug: str
+    description: str
+    timezone: str
+    fiscal_year_start_month: int
+    version: int
+
+
+class OrganisationPatch(Schema):
+    version: StrictInt = Field(..., description="The version you read; a stale one answers 409.")
+    name: StrictStr | None = Field(None, min_length=1, max_length=120)
+    description: StrictStr | None = None
+    timezone: StrictStr | None = None
+    fiscal_year_start_month: StrictInt | None = Field(None, ge=1, le=12)
+
+
+class MemberOut(Schema):
+    id: int
+    user: UserOut
+    role: RoleName
+    version: int
+
+
+class MemberIn(Schema):
+    email: StrictStr = Field(..., max_length=254)
+    full_name: StrictStr = Field("", max_length=150)
+    role: RoleName = "member"
+
+
+class MemberPatch(Schema):
+    version: StrictInt
+    role: RoleName
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    description: str
+    lead_id: int | None
+    member_ids: list[int]
+    version: int
+
+
+class TeamIn(Schema):
+    name: StrictStr = Field(..., min_length=1, max_length=80)
+    description: StrictStr = ""
+    lead_id: StrictInt | None = None
+    member_ids: list[StrictInt] = []
+
+
+class TeamPatch(Schema):
+    version: StrictInt
+    name: StrictStr | None = Field(None, min_length=1, max_length=80)
+    description: StrictStr | None = None
+    lead_id: StrictInt | None = None
+    member_ids: list[StrictInt] | None = None
+
+
+def _user(user: User) -> UserOut:
+    return UserOut(id=user.pk, email=user.email, full_name=user.full_name, job_title=user.job_title)
+
+
+def _member(m: Membership) -> MemberOut:
+    return MemberOut(id=m.pk, user=_user(m.user), role=_role(m.role), version=m.version)
+
+
+def _team(t: Team) -> TeamOut:
+    return TeamOut(
+        id=t.pk,
+        name=t.name,
+        description=t.description,
+        lead_id=t.lead_id,
+        member_ids=sorted(u.pk for u in t.members.all()),
+        version=t.version,
+    )
+
+
+def _org(o: Organisation) -> OrganisationOut:
+    return OrganisationOut.model_validate(o, from_attributes=True)
+
+
+def _people(org: Organisation, ids: list[int]) -> list[User]:
+    users = list(User.objects.filter(pk__in=ids, memberships__organisation=org))
+    if len(users) != len(set(ids)):
+        raise Invalid("Every id must be a member of the organisation.", field="member_ids")
+    return users
+
+
+@router.get("/me", response={200: MeOut, **READ}, summary="The signed-in user")
+def me(request: HttpRequest) -> MeOut:
+    user: User = request.user  # type: ignore[assignment]
+    memberships = (
+        Membership.objects.filter(user=user)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+    return MeOut(
+        **_user(user).model_dump(),
+        memberships=[
+            MembershipBrief(
+                organisation_id=m.organisation_id,
+                organisation_name=m.organisation.name,
+                role=_role(m.role),
+            )
+            for m in memberships
+        ],
+    )
+
+
+@router.get("/organisations", response={200: list[OrganisationOut], **READ})
+def list_organisations(request: HttpRequest) -> list[OrganisationOut]:
+    return [_org(o) for o in selectors.organisations_for(request.user)]
+
+
+@router.get("/organisations/{org_id}", response={200: OrganisationOut, **READ})
+def get_organisation(request: HttpRequest, org_id: int) -> OrganisationOut:
+    return _org(selectors.get_organisation(request.user, org_id))
+
+
+@router.patch("/organisations/{org_id}", response={200: OrganisationOut, **WRITE})
+def patch_organisation(
+    request: HttpRequest, org_id: int, payload: OrganisationPatch
+) -> OrganisationOut:
+    org = selectors.get_organisation(request.user, org_id)
+    values = payload.model_dump(exclude_unset=True, exclude={"version"})
+    org = services.update_organisation(
+        actor=actor_of(request),
+        organisation=org,
+        expected_version=payload.version,
+        **values,
+    )
+    return _org(org)
+
+
+@router.get("/organisations/{org_id}/members", response={200: list[MemberOut], **READ})
+def list_members(request: HttpRequest, org_id: int) -> list[MemberOut]:
+    org = selectors.get_organisation(request.user, org_id)
+    return [_member(m) for m in selectors.members_of(org)]
+
+
+@router.post("/organisations/{org_id}/members", response={201: MemberOut, **WRITE})
+def add_member(request: HttpRequest, org_id: int, payload: MemberIn) -> Status[MemberOut]:
+    org = selectors.get_organisation(request.user, org_id)
+    m = services.add_member(
+        actor=actor_of(request),
+        organisation=org,
+        email=payload.email,
+        full_name=payload.full_name,
+        role=payload.role,
+    )
+    return Status(201, _member(m))
+
+
+@router.patch("/organisations/{org_id}/members/{member_id}", response={200: MemberOut, **WRITE})
+def patch_member(
+    request: HttpRequest, org_id: int, member_id: int, payload: MemberPatch
+) -> MemberOut:
+    org = selectors.get_organisation(request.user, org_id)
+    m = selectors.get_membership(request.user, org, member_id)
+    services.change_member_role(
+        actor=actor_of(request), membership=m, role=payload.role, expected_version=payload.version
+    )
+    return _member(m)
+
+
+@router.delete("/organisations/{org_id}/members/{member_id}", response={204: None, **WRITE})
+def delete_member(request: HttpRequest, org_id: int, member_id: int) -> Status[None]:
+    org = selectors.get_organisation(request.user, org_id)
+    m = selectors.get_membership(request.user, org, member_id)
+    services.remove_member(actor=actor_of(request), membership=m)
+    return Status(204, None)
+
+
+@router.get("/organisations/{org_id}/teams", response={200: list[TeamOut], **READ})
+def list_teams(request: HttpRequest, org_id: int) -> list[TeamOut]:
+    org = selectors.get_organisation(request.user, org_id)
+    return [_team(t) for t in selectors.teams_of(org)]
+
+
+@router.post("/organisations/{org_id}/teams", response={201: TeamOut, **WRITE})
+def create_team(request: HttpRequest, org_id: int, payload: TeamIn) -> Status[TeamOut]:
+    org = selectors.get_organisation(request.user, org_id)
+    lead = _people(org, [payload.lead_id])[0] if payload.lead_id is not None else None
+    team = services.create_team(
+        actor=actor_of(request),
+        organisation=org,
+        name=payload.name,
+        description=payload.description,
+        lead=lead,
+        members=_people(org, payload.member_ids),
+    )
+    return Status(201, _team(selectors.get_team(request.user, org, team.pk)))
+
+
+@router.get("/organisations/{org_id}/teams/{team_id}", response={200: TeamOut, **READ})
+def get_team(request: HttpRequest, org_id: int, team_id: int) -> TeamOut:
+    org = selectors.get_organisation(request.user, org_id)
+    return _team(selectors.get_team(request.user, org, team_id))
+
+
+@router.patch("/organisations/{org_id}/teams/{team_id}", response={200: TeamOut, **WRITE})
+def patch_team(request: HttpRequest, org_id: int, team_id: int, payload: TeamPatch) -> TeamOut:
+    org = selectors.get_organisation(request.user, org_id)
+    team = selectors.get_team(request.user, org, team_id)
+    values = payload.model_dump(exclude_unset=True, exclude={"version", "member_ids", "lead_id"})
+    if "lead_id" in payload.model_fields_set:
+        values["lead"] = _people(org, [payload.lead_id])[0] if payload.lead_id is not None else None
+    members = _people(org, payload.member_ids) if payload.member_ids is not None else None
+    services.update_team(
+        actor=actor_of(request),
+        team=team,
+        expected_version=payload.version,
+        members=members,
+        **values,
+    )
+    return _team(selectors.get_team(request.user, org, team.pk))
+
+
+@router.delete("/organisations/{org_id}/teams/{team_id}", response={204: None, **WRITE})
+def delete_team(request: HttpRequest, org_id: int, team_id: int) -> Status[None]:
+    org = selectors.get_organisation(request.user, org_id)
+    services.delete_team(
+        actor=actor_of(request), team=selectors.get_team(request.user, org, team_id)
+    )
+    return Status(204, None)
+
+
+__all__ = ["Role", "router"]

@@ -1,0 +1,108 @@
+"""Signing in: e-mail authentication, throttling of failed attempts, and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from twofold.accounts.models import ApiToken, LoginFailure, User
+
+TOKEN_PREFIX = "tf"  # noqa: S105 - a public prefix, not a secret
+
+
+class EmailBackend(ModelBackend):
+    """Authenticates with e-mail (case-insensitive) and password."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        email = (kwargs.get("email") or username or "").strip().lower()
+        if not email or password is None:
+            return None
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            User().set_password(password)  # same cost as a real check: no timing oracle
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+
+def client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+
+
+def lockout_seconds_left(email: str, ip_address: str, now: dt.datetime | None = None) -> int:
+    """Seconds until sign-in is allowed again for this e-mail or address (0 = not locked).
+
+    Locked when the e-mail, or the address, has ``LOGIN_FAILURE_LIMIT`` failures within
+    ``LOGIN_FAILURE_WINDOW_SECONDS``. Counting by e-mail stops guessing one account from many
+    addresses; counting by address (at a higher limit) stops spraying many accounts.
+    """
+    now = now or timezone.now()
+    window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    limit = settings.LOGIN_FAILURE_LIMIT
+    recent = LoginFailure.objects.filter(at__gte=now - window)
+    left = 0
+    for criteria, allowed in (
+        (Q(email=email.lower()), limit),
+        (Q(ip_address=ip_address), limit * 4),
+    ):
+        times = list(recent.filter(criteria).order_by("-at").values_list("at", flat=True)[:allowed])
+        if len(times) >= allowed:
+            oldest_counted = times[-1]
+            left = max(left, int((oldest_counted + window - now).total_seconds()) + 1)
+    return left
+
+
+def record_login_failure(email: str, ip_address: str) -> None:
+    now = timezone.now()
+    LoginFailure.objects.create(email=email.lower()[:254], ip_address=ip_address, at=now)
+    cutoff = now - dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS * 2)
+    LoginFailure.objects.filter(at__lt=cutoff).delete()
+
+
+def clear_login_failures(email: str) -> None:
+    LoginFailure.objects.filter(email=email.lower()).delete()
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_token_material() -> tuple[str, str, str]:
+    """(prefix, secret, full token). The full token is ``tf_<prefix>_<secret>``."""
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    return prefix, secret, f"{TOKEN_PREFIX}_{prefix}_{secret}"
+
+
+def user_for_token(raw: str, now: dt.datetime | None = None) -> User | None:
+    """The active user owning the token ``raw``, or None (unknown, revoked, expired, malformed)."""
+    parts = raw.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    _, prefix, secret = parts
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(secret)):
+        return None
+    now = now or timezone.now()
+    if not token.is_active(now) or not token.user.is_active:
+        return None
+    # Write last use at most once a minute: a busy client must not turn reads into writes.
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

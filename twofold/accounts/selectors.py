@@ -1,0 +1,85 @@
+"""Reads for accounts: every query scoped to what the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from twofold.accounts.models import ApiToken, Membership, Organisation, Team, User
+from twofold.core.errors import NotFound
+
+
+def organisations_for(user: Any) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(memberships__user_id=user.pk).order_by("name")
+
+
+def get_organisation(user: Any, organisation_id: int) -> Organisation:
+    """The organisation if the user is a member, else ``NotFound``."""
+    org = organisations_for(user).filter(pk=organisation_id).first()
+    if org is None:
+        raise NotFound("Organisation not found.")
+    return org
+
+
+def members_of(organisation: Organisation) -> QuerySet[Membership]:
+    """Memberships with their users and teams (constant number of queries)."""
+    return (
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user")
+        .prefetch_related(
+            Prefetch(
+                "user__teams",
+                queryset=Team.objects.filter(organisation=organisation).order_by("name"),
+                to_attr="org_teams",
+            )
+        )
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def get_membership(user: Any, organisation: Organisation, membership_id: int) -> Membership:
+    membership = (
+        Membership.objects.filter(
+            pk=membership_id,
+            organisation=organisation,
+            organisation__memberships__user_id=user.pk,
+        )
+        .select_related("user", "organisation")
+        .first()
+    )
+    if membership is None:
+        raise NotFound("Member not found.")
+    return membership
+
+
+def teams_of(organisation: Organisation) -> QuerySet[Team]:
+    return (
+        Team.objects.filter(organisation=organisation)
+        .select_related("lead")
+        .annotate(member_count=Count("members", distinct=True))
+        .prefetch_related(Prefetch("members", queryset=User.objects.order_by("full_name")))
+        .order_by("name")
+    )
+
+
+def get_team(user: Any, organisation: Organisation, team_id: int) -> Team:
+    team = (
+        teams_of(organisation)
+        .filter(pk=team_id, organisation__memberships__user_id=user.pk)
+        .first()
+    )
+    if team is None:
+        raise NotFound("Team not found.")
+    return team
+
+
+def tokens_of(user: Any) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user_id=user.pk).order_by("-created_at")
+
+
+def get_token(user: Any, token_id: int) -> ApiToken:
+    token = tokens_of(user).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("Token not found.")
+    return token

@@ -1,0 +1,321 @@
+"""Writes for accounts. Each: check permission, one transaction, history, side effects on commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.forms import PasswordResetForm
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from twofold.accounts.auth import hash_secret, new_token_material
+from twofold.accounts.models import ROLE_RANK, ApiToken, Membership, Organisation, Role, Team, User
+from twofold.core import history
+from twofold.core.concurrency import save_versioned
+from twofold.core.errors import Forbidden, Invalid
+from twofold.core.policy import Action, require, role_in
+
+ORG_FIELDS = ["name", "description", "timezone", "fiscal_year_start_month"]
+TEAM_FIELDS = ["name", "description", "lead"]
+MAX_TOKEN_DAYS = 366
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "organisation"
+    slug, n = base, 2
+    while Organisation.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def create_organisation(*, actor: User, name: str, description: str = "") -> Organisation:
+    """A new organisation with ``actor`` as its owner."""
+    name = name.strip()
+    if not name:
+        raise Invalid("An organisation needs a name.", field="name")
+    org = Organisation.objects.create(name=name, slug=_unique_slug(name), description=description)
+    Membership.objects.create(organisation=org, user=actor, role=Role.OWNER)
+    history.record(actor=actor, obj=org, action="created", summary=f"Created {org.name}")
+    return org
+
+
+@transaction.atomic
+def update_organisation(
+    *, actor: User, organisation: Organisation, expected_version: int | None, **values: Any
+) -> Organisation:
+    require(actor, Action.MANAGE, organisation)
+    unknown = set(values) - set(ORG_FIELDS)
+    if unknown:
+        raise Invalid(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    if "name" in values and not str(values["name"]).strip():
+        raise Invalid("An organisation needs a name.", field="name")
+    if "timezone" in values and values["timezone"] not in zoneinfo.available_timezones():
+        raise Invalid(f"Unknown time zone {values['timezone']!r}.", field="timezone")
+    if (
+        "fiscal_year_start_month" in values
+        and not 1 <= int(values["fiscal_year_start_month"]) <= 12
+    ):
+        raise Invalid(
+            "The fiscal year starts in a month from 1 to 12.", field="fiscal_year_start_month"
+        )
+    before = history.snapshot(organisation, values)
+    for key, value in values.items():
+        setattr(organisation, key, value)
+    save_versioned(organisation, expected_version=expected_version, fields=list(values))
+    changes = history.diff(before, history.snapshot(organisation, values))
+    if changes:
+        history.record(actor=actor, obj=organisation, action="updated", changes=changes)
+    return organisation
+
+
+def _require_role_change_allowed(
+    actor: User, organisation: Organisation, old: Role | None, new: Role | None
+) -> None:
+    require(actor, Action.MANAGE, organisation)
+    actor_role = role_in(actor, organisation.pk)
+    assert actor_role is not None
+    touches_owner_or_admin = any(r in {Role.OWNER, Role.ADMIN} for r in (old, new) if r is not None)
+    if touches_owner_or_admin and actor_role != Role.OWNER:
+        raise Forbidden("Only an owner can grant or change the admin and owner roles.")
+
+
+def _ensure_an_owner_remains(organisation: Organisation, leaving: Membership) -> None:
+    if leaving.role == Role.OWNER and not (
+        Membership.objects.filter(organisation=organisation, role=Role.OWNER)
+        .exclude(pk=leaving.pk)
+        .exists()
+    ):
+        raise Invalid("An organisation must keep at least one owner.", field="role")
+
+
+@transaction.atomic
+def add_member(
+    *,
+    actor: User,
+    organisation: Organisation,
+    email: str,
+    full_name: str = "",
+    role: str = Role.MEMBER,
+    invite: bool = True,
+) -> Membership:
+    """Add a person by e-mail; a new user gets an e-mail (sent after commit) to set a password."""
+    if role not in Role.values:
+        raise Invalid(f"Unknown role {role!r}.", field="role")
+    _require_role_change_allowed(actor, organisation, None, Role(role))
+    email = email.strip().lower()
+    if "@" not in email:
+        raise Invalid("Enter a valid e-mail address.", field="email")
+    user = User.objects.filter(email__iexact=email).first()
+    created_user = user is None
+    if user is None:
+        user = User.objects.create_user(email=email, full_name=full_name.strip())
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if Membership.objects.filter(organisation=organisation, user=user).exists():
+        raise Invalid(f"{email} is already a member.", field="email")
+    membership = Membership.objects.create(organisation=organisation, user=user, role=role)
+    history.record(
+        actor=actor,
+        obj=membership,
+        action="member added",
+        changes={"role": [None, role]},
+        summary=f"Added {user.display_name} as {Role(role).label}",
+    )
+    if created_user and invite:
+        transaction.on_commit(lambda: _send_invitation(email))
+    return membership
+
+
+def _send_invitation(email: str) -> None:
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        # Users without a usable password are skipped by default; an invitation is for them.
+        form.get_users = lambda email: User.objects.filter(email__iexact=email, is_active=True)  # type: ignore[method-assign]
+        form.save(
+            subject_template_name="registration/invitation_subject.txt",
+            email_template_name="registration/invitation_email.txt",
+            domain_override="127.0.0.1:8000",
+        )
+
+
+@transaction.atomic
+def change_member_role(
+    *, actor: User, membership: Membership, role: str, expected_version: int | None
+) -> Membership:
+    if role not in Role.values:
+        raise Invalid(f"Unknown role {role!r}.", field="role")
+    old = Role(membership.role)
+    _require_role_change_allowed(actor, membership.organisation, old, Role(role))
+    if old == Role.OWNER and role != Role.OWNER:
+        _ensure_an_owner_remains(membership.organisation, membership)
+    membership.role = role
+    save_versioned(membership, expected_version=expected_version, fields=["role"])
+    if old != role:
+        history.record(
+            actor=actor,
+            obj=membership,
+            action="role changed",
+            changes={"role": [old.value, role]},
+            summary=f"{membership.user.display_name}: {old.label} → {Role(role).label}",
+        )
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, actor: User, membership: Membership) -> None:
+    organisation = membership.organisation
+    if membership.user_id != actor.pk:
+        _require_role_change_allowed(actor, organisation, Role(membership.role), None)
+    _ensure_an_owner_remains(organisation, membership)
+    history.record(
+        actor=actor,
+        obj=membership,
+        action="member removed",
+        changes={"role": [membership.role, None]},
+        summary=f"Removed {membership.user.display_name}",
+    )
+    for team in Team.objects.filter(organisation=organisation, members=membership.user):
+        team.members.remove(membership.user)
+    membership.delete()
+
+
+def _check_team_values(
+    organisation: Organisation, values: dict[str, Any], team: Team | None
+) -> None:
+    if "name" in values:
+        values["name"] = str(values["name"]).strip()
+        if not values["name"]:
+            raise Invalid("A team needs a name.", field="name")
+        clash = Team.objects.filter(organisation=organisation, name__iexact=values["name"])
+        if team is not None:
+            clash = clash.exclude(pk=team.pk)
+        if clash.exists():
+            raise Invalid(f"There is already a team called {values['name']}.", field="name")
+    lead = values.get("lead")
+    if (
+        lead is not None
+        and not Membership.objects.filter(organisation=organisation, user=lead).exists()
+    ):
+        raise Invalid("The lead must be a member of the organisation.", field="lead")
+
+
+def _check_members(organisation: Organisation, members: Iterable[User]) -> list[User]:
+    members = list(members)
+    ids = {m.pk for m in members}
+    known = set(
+        Membership.objects.filter(organisation=organisation, user_id__in=ids).values_list(
+            "user_id", flat=True
+        )
+    )
+    if ids - known:
+        raise Invalid("Every team member must be a member of the organisation.", field="members")
+    return members
+
+
+@transaction.atomic
+def create_team(
+    *,
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    description: str = "",
+    lead: User | None = None,
+    members: Iterable[User] = (),
+) -> Team:
+    require(actor, Action.MANAGE, organisation)
+    values: dict[str, Any] = {"name": name, "description": description, "lead": lead}
+    _check_team_values(organisation, values, None)
+    member_list = _check_members(organisation, members)
+    try:
+        team = Team.objects.create(organisation=organisation, **values)
+    except IntegrityError as exc:  # pragma: no cover - raced with another create
+        raise Invalid("There is already a team with that name.", field="name") from exc
+    team.members.set(member_list)
+    history.record(
+        actor=actor,
+        obj=team,
+        action="created",
+        changes={"members": [[], sorted(m.display_name for m in member_list)]},
+        summary=f"Created team {team.name}",
+    )
+    return team
+
+
+@transaction.atomic
+def update_team(
+    *,
+    actor: User,
+    team: Team,
+    expected_version: int | None,
+    members: Iterable[User] | None = None,
+    **values: Any,
+) -> Team:
+    require(actor, Action.MANAGE, team)
+    unknown = set(values) - set(TEAM_FIELDS)
+    if unknown:
+        raise Invalid(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    _check_team_values(team.organisation, values, team)
+    before = history.snapshot(team, values)
+    before_members = sorted(m.display_name for m in team.members.all())
+    for key, value in values.items():
+        setattr(team, key, value)
+    save_versioned(team, expected_version=expected_version, fields=list(values))
+    changes = history.diff(before, history.snapshot(team, values))
+    if members is not None:
+        member_list = _check_members(team.organisation, members)
+        team.members.set(member_list)
+        after_members = sorted(m.display_name for m in member_list)
+        if after_members != before_members:
+            changes["members"] = [before_members, after_members]
+    if changes:
+        history.record(actor=actor, obj=team, action="updated", changes=changes)
+    return team
+
+
+@transaction.atomic
+def delete_team(*, actor: User, team: Team) -> None:
+    require(actor, Action.MANAGE, team)
+    history.record(actor=actor, obj=team, action="deleted", summary=f"Deleted team {team.name}")
+    team.delete()
+
+
+@transaction.atomic
+def create_api_token(
+    *, actor: User, name: str, expires_in_days: int | None
+) -> tuple[ApiToken, str]:
+    """A new token for ``actor``; returns it with the full secret, which is never stored."""
+    name = name.strip()
+    if not name:
+        raise Invalid("Give the token a name so you can recognise it later.", field="name")
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        raise Invalid(
+            f"Expiry must be between 1 and {MAX_TOKEN_DAYS} days.", field="expires_in_days"
+        )
+    prefix, secret, full = new_token_material()
+    expires_at = timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
+    token = ApiToken.objects.create(
+        user=actor, name=name, prefix=prefix, secret_hash=hash_secret(secret), expires_at=expires_at
+    )
+    return token, full
+
+
+@transaction.atomic
+def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk:
+        from twofold.core.errors import NotFound
+
+        raise NotFound("Token not found.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def member_rank(actor: User, organisation: Organisation) -> int:
+    role = role_in(actor, organisation.pk)
+    return -1 if role is None else ROLE_RANK[role]

@@ -1,0 +1,387 @@
+"""Accounts pages: sign in, people and roles, teams, organisation settings, API tokens."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from twofold.accounts import selectors, services
+from twofold.accounts.auth import (
+    clear_login_failures,
+    client_ip,
+    lockout_seconds_left,
+    record_login_failure,
+)
+from twofold.accounts.forms import (
+    AddMemberForm,
+    ApiTokenForm,
+    MemberRoleForm,
+    OrganisationForm,
+    PasswordChangeForm,
+    SignInForm,
+    TeamForm,
+)
+from twofold.accounts.models import Role
+from twofold.core.errors import ServiceError
+from twofold.core.history import history_for
+from twofold.core.middleware import SESSION_ORG_KEY
+from twofold.core.policy import Action, can
+from twofold.core.web import (
+    actor_of,
+    apply_service_error,
+    organisation_of,
+    organisation_required,
+    render_page,
+)
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, (seconds + 59) // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def sign_in(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = ""
+    form = SignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        ip = client_ip(request)
+        locked = lockout_seconds_left(email, ip)
+        if locked:
+            form.add_error(
+                None,
+                "Too many failed sign-in attempts. For your security, sign-in is paused: "
+                f"try again in {_minutes(locked)}, or reset your password.",
+            )
+            status = 429
+        else:
+            user = authenticate(request, email=email, password=form.cleaned_data["password"])
+            if user is None:
+                record_login_failure(email, ip)
+                form.add_error(None, "That e-mail and password do not match an account.")
+                status = 400
+            else:
+                clear_login_failures(email)
+                login(request, user)
+                return redirect(next_url or reverse("core:home"))
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request, "accounts/pages/sign_in.html", {"form": form, "next": next_url}, status=status
+    )
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(actor_of(request), request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.save()
+            update_session_auth_hash(request, user)
+            messages.success(request, "Your password has been changed.")
+            return redirect("accounts:profile")
+        return render(request, "accounts/pages/password_change.html", {"form": form}, status=400)
+    return render(request, "accounts/pages/password_change.html", {"form": form})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/pages/profile.html",
+        {"memberships": actor_of(request).memberships.select_related("organisation")},
+    )
+
+
+@require_POST
+@login_required
+def switch_organisation(request: HttpRequest) -> HttpResponse:
+    try:
+        org = selectors.get_organisation(request.user, int(request.POST.get("organisation", "0")))
+    except (ServiceError, ValueError) as exc:
+        raise Http404("Organisation not found.") from exc
+    request.session[SESSION_ORG_KEY] = org.pk
+    messages.info(request, f"You are now working in {org.name}.")
+    return redirect("core:home")
+
+
+@organisation_required
+def people(request: HttpRequest) -> HttpResponse:
+    org = organisation_of(request)
+    can_manage = can(request.user, Action.MANAGE, org)
+    form = AddMemberForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                membership = services.add_member(
+                    actor=actor_of(request), organisation=org, **form.cleaned_data
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+                if status == 403:
+                    messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"{membership.user.display_name} was added as {membership.get_role_display()}.",
+                )
+                return redirect("accounts:people")
+        else:
+            status = 400
+    members = list(selectors.members_of(org))
+    return render_page(
+        request,
+        "accounts/pages/people.html",
+        {
+            "members": members,
+            "form": form,
+            "can_manage": can_manage,
+            "roles": Role.choices,
+            "section": "people",
+        },
+        status=status,
+    )
+
+
+@require_POST
+@organisation_required
+def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    org = organisation_of(request)
+    try:
+        membership = selectors.get_membership(request.user, org, membership_id)
+    except ServiceError as exc:
+        raise Http404(exc.message) from exc
+    form = MemberRoleForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            services.change_member_role(
+                actor=actor_of(request),
+                membership=membership,
+                role=form.cleaned_data["role"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ServiceError as exc:
+            status = apply_service_error(form, exc)
+        else:
+            messages.success(
+                request, f"{membership.user.display_name} is now {membership.get_role_display()}."
+            )
+            return redirect("accounts:people")
+    for error in form.errors.values():
+        messages.error(request, " ".join(str(e) for e in error))
+    members = list(selectors.members_of(org))
+    return render(
+        request,
+        "accounts/pages/people.html",
+        {
+            "members": members,
+            "form": AddMemberForm(),
+            "can_manage": can(request.user, Action.MANAGE, org),
+            "roles": Role.choices,
+            "section": "people",
+        },
+        status=status,
+    )
+
+
+@require_POST
+@organisation_required
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    org = organisation_of(request)
+    try:
+        membership = selectors.get_membership(request.user, org, membership_id)
+        services.remove_member(actor=actor_of(request), membership=membership)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise Http404(exc.message) from exc
+        messages.error(request, exc.message)
+        return redirect("accounts:people")
+    messages.success(request, f"{membership.user.display_name} was removed.")
+    return redirect("accounts:people")
+
+
+@organisation_required
+def teams(request: HttpRequest) -> HttpResponse:
+    org = organisation_of(request)
+    form = TeamForm(request.POST or None, organisation=org)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                team = services.create_team(
+                    actor=actor_of(request),
+                    organisation=org,
+                    name=data["name"],
+                    description=data["description"],
+                    lead=data["lead"],
+                    members=data["members"],
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"Team {team.name} was created.")
+                return redirect("accounts:teams")
+        else:
+            status = 400
+    return render_page(
+        request,
+        "accounts/pages/teams.html",
+        {
+            "teams": list(selectors.teams_of(org)),
+            "form": form,
+            "can_manage": can(request.user, Action.MANAGE, org),
+            "section": "people",
+        },
+        status=status,
+    )
+
+
+@organisation_required
+def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
+    org = organisation_of(request)
+    try:
+        team = selectors.get_team(request.user, org, team_id)
+    except ServiceError as exc:
+        raise Http404(exc.message) from exc
+    initial = {
+        "name": team.name,
+        "description": team.description,
+        "lead": team.lead,
+        "members": list(team.members.all()),
+        "version": team.version,
+    }
+    form = TeamForm(request.POST or None, organisation=org, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if "delete" in request.POST:
+            try:
+                services.delete_team(actor=actor_of(request), team=team)
+            except ServiceError as exc:
+                messages.error(request, exc.message)
+                return redirect("accounts:team", team_id=team.pk)
+            messages.success(request, f"Team {team.name} was deleted.")
+            return redirect("accounts:teams")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_team(
+                    actor=actor_of(request),
+                    team=team,
+                    expected_version=data["version"],
+                    name=data["name"],
+                    description=data["description"],
+                    lead=data["lead"],
+                    members=data["members"],
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"Team {team.name} was saved.")
+                return redirect("accounts:team", team_id=team.pk)
+        else:
+            status = 400
+    return render(
+        request,
+        "accounts/pages/team.html",
+        {
+            "team": team,
+            "form": form,
+            "history": history_for(team),
+            "can_manage": can(request.user, Action.MANAGE, team),
+            "section": "people",
+        },
+        status=status,
+    )
+
+
+@organisation_required
+def organisation_settings(request: HttpRequest) -> HttpResponse:
+    org = organisation_of(request)
+    can_manage = can(request.user, Action.MANAGE, org)
+    form = (
+        OrganisationForm(request.POST)
+        if request.method == "POST"
+        else OrganisationForm.for_organisation(org)
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version")
+            try:
+                services.update_organisation(
+                    actor=actor_of(request), organisation=org, expected_version=version, **data
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, "Organisation settings saved.")
+                return redirect("accounts:settings")
+        else:
+            status = 400
+    return render(
+        request,
+        "accounts/pages/settings.html",
+        {
+            "organisation": org,
+            "form": form,
+            "can_manage": can_manage,
+            "history": history_for(org),
+            "section": "settings",
+        },
+        status=status,
+    )
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None)
+    new_secret = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                _token, new_secret = services.create_api_token(
+                    actor=actor_of(request), **form.cleaned_data
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                form = ApiTokenForm()
+        else:
+            status = 400
+    return render(
+        request,
+        "accounts/pages/tokens.html",
+        {
+            "tokens": list(selectors.tokens_of(request.user)),
+            "form": form,
+            "new_secret": new_secret,
+            "section": "settings",
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        token = selectors.get_token(request.user, token_id)
+    except ServiceError as exc:
+        raise Http404(exc.message) from exc
+    services.revoke_api_token(actor=actor_of(request), token=token)
+    messages.success(request, f"Token “{token.name}” was revoked. Clients using it now get 401.")
+    return redirect("accounts:tokens")

@@ -1,0 +1,35 @@
+"""Optimistic concurrency: every editable row carries ``version``; a stale edit is a Conflict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import F
+
+from twofold.core.errors import Conflict
+
+
+def save_versioned(obj: models.Model, *, expected_version: int | None, fields: list[str]) -> None:
+    """Save ``fields`` of ``obj`` only if its stored version is still ``expected_version``.
+
+    The check and the write are one UPDATE, so two writers cannot both win. On success
+    ``obj.version`` is incremented; on a stale version ``Conflict`` is raised and nothing is written.
+    ``expected_version=None`` means the caller has no version (e.g. a background job): last write wins.
+    """
+    model = obj._meta.model
+    values: dict[str, Any] = {name: getattr(obj, name) for name in fields}
+    # Foreign keys are set through their attname so the UPDATE gets ids, not instances.
+    for field in model._meta.concrete_fields:
+        if field.name in values and field.attname != field.name:
+            values[field.attname] = values.pop(field.name).pk if values[field.name] else None
+    queryset = model._default_manager.filter(pk=obj.pk)
+    if expected_version is not None:
+        queryset = queryset.filter(version=expected_version)
+    updated = queryset.update(version=F("version") + 1, **values)
+    if updated == 0:
+        raise Conflict(
+            "Someone else changed this since you opened it. Reload to see their change, "
+            "then make yours again."
+        )
+    obj.refresh_from_db(fields=["version"])

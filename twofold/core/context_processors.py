@@ -1,0 +1,30 @@
+"""Template context shared by every page: navigation and the organisation switcher."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+NAVIGATION = [
+    ("portfolio", "Portfolio", "core:home"),
+    ("projects", "Projects", "core:projects"),
+    ("operations", "Operations", "core:operations"),
+    ("people", "People", "accounts:people"),
+    ("reports", "Reports", "core:reports"),
+    ("settings", "Settings", "accounts:settings"),
+]
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    if not request.user.is_authenticated:
+        return {}
+    items = []
+    for key, label, name in NAVIGATION:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # pragma: no cover - a section whose app is not installed
+            continue
+        items.append({"key": key, "label": label, "url": url})
+    return {"nav_items": items}

@@ -1,0 +1,65 @@
+"""Writing and reading the history of changes (services call ``record``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from twofold.core.models import HistoryEntry
+from twofold.core.policy import organisation_id_of
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of ``fields``, ready to diff after a change."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [from, to]}`` for each field whose value changed."""
+    return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
+
+
+def record(
+    *,
+    actor: Any,
+    obj: models.Model,
+    action: str,
+    changes: Mapping[str, list[Any]] | None = None,
+    summary: str = "",
+) -> HistoryEntry:
+    """Append one history entry for ``obj``; call inside the service's transaction."""
+    return HistoryEntry.objects.create(
+        organisation_id=organisation_id_of(obj),
+        actor=actor if getattr(actor, "pk", None) else None,
+        content_type=ContentType.objects.get_for_model(obj._meta.model),
+        object_id=obj.pk,
+        object_repr=str(obj)[:200],
+        action=action,
+        changes=dict(changes or {}),
+        summary=summary[:300],
+    )
+
+
+def history_for(obj: models.Model, limit: int = 50) -> list[HistoryEntry]:
+    """The newest entries for ``obj`` with their actors, in one query."""
+    ct = ContentType.objects.get_for_model(obj._meta.model)
+    return list(
+        HistoryEntry.objects.filter(content_type=ct, object_id=obj.pk).select_related("actor")[
+            :limit
+        ]
+    )

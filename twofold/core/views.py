@@ -1,0 +1,44 @@
+"""Shell pages: the front page, section landing pages, health."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from twofold.core.web import organisation_required
+
+
+@organisation_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/pages/home.html", {"section": "portfolio"})
+
+
+@organisation_required
+def projects(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/pages/section.html", {"section": "projects", "title": "Projects"})
+
+
+@organisation_required
+def operations(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "core/pages/section.html", {"section": "operations", "title": "Operations"}
+    )
+
+
+@organisation_required
+def reports(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/pages/section.html", {"section": "reports", "title": "Reports"})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 with the database status when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return JsonResponse(
+            {"status": "error", "database": f"unavailable: {type(exc).__name__}"}, status=503
+        )
+    return JsonResponse({"status": "ok", "database": connection.vendor})

@@ -1,0 +1,93 @@
+"""Helpers that keep HTML views thin: access, errors, and page-or-partial rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from twofold.accounts.models import Organisation, User
+from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def organisation_required(view: View) -> View:
+    """Signed in and a member of some organisation; otherwise the sign-in or welcome page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.membership:  # type: ignore[attr-defined]
+            return render(request, "core/pages/no_organisation.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    partial: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The whole page, or only ``partial`` when htmx asks for it (one view serves both)."""
+    use_partial = partial is not None and bool(getattr(request, "htmx", False))
+    use_partial = use_partial and not request.htmx.boosted  # type: ignore[attr-defined]
+    chosen = partial if use_partial and partial else template
+    return render(request, chosen, context, status=status)
+
+
+def apply_service_error(form: forms.Form, error: ServiceError) -> int:
+    """Put a service's error on the form (on its field if it names one); return the HTTP status.
+
+    ``NotFound`` becomes Http404 so that an object outside the user's reach never leaks.
+    """
+    if isinstance(error, NotFound):
+        raise Http404(error.message)
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+    if isinstance(error, Conflict):
+        return 409
+    if isinstance(error, Forbidden):
+        return 403
+    if isinstance(error, Invalid):
+        return 422
+    return 400
+
+
+def not_found_as_404(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a service's NotFound into Http404 for HTML views."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+
+    return wrapper
+
+
+def actor_of(request: HttpRequest) -> User:
+    """The signed-in user (views behind login or API auth only)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise Http404("Not found.")
+    return user
+
+
+def organisation_of(request: HttpRequest) -> Organisation:
+    """The organisation the user is working in (views behind ``organisation_required``)."""
+    membership = getattr(request, "membership", None)
+    if not membership:
+        raise Http404("Not found.")
+    organisation: Organisation = membership.organisation
+    return organisation

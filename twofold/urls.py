@@ -1,0 +1,13 @@
+"""Root URL configuration: pages per app, the API under /api/, health at /healthz."""
+
+from django.urls import include, path
+
+from twofold.api import api
+from twofold.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/", api.urls),
+    path("accounts/", include("twofold.accounts.urls")),
+    path("", include("twofold.core.urls")),
+]
