@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "twofold.core",
     "twofold.accounts",
+    "twofold.projects",
+    "twofold.operations",
 ]
 
 MIDDLEWARE = [
@@ -104,7 +106,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["twofold.accounts.auth.EmailBackend"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "projects:portfolio"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -9,5 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", api.urls),
     path("accounts/", include("twofold.accounts.urls")),
+    path("operations/", include("twofold.operations.urls")),
     path("", include("twofold.core.urls")),
+    path("", include("twofold.projects.urls")),
 ]

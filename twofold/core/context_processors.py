@@ -8,9 +8,9 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 NAVIGATION = [
-    ("portfolio", "Portfolio", "core:home"),
-    ("projects", "Projects", "core:projects"),
-    ("operations", "Operations", "core:operations"),
+    ("portfolio", "Portfolio", "projects:portfolio"),
+    ("projects", "Projects", "projects:list"),
+    ("operations", "Operations", "operations:overview"),
     ("people", "People", "accounts:people"),
     ("reports", "Reports", "core:reports"),
     ("settings", "Settings", "accounts:settings"),

@@ -1,4 +1,4 @@
-"""Shell pages: the front page, section landing pages, health."""
+"""Shell pages that belong to no single context: reports, health."""
 
 from __future__ import annotations
 
@@ -7,23 +7,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from twofold.core.web import organisation_required
-
-
-@organisation_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/pages/home.html", {"section": "portfolio"})
-
-
-@organisation_required
-def projects(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/pages/section.html", {"section": "projects", "title": "Projects"})
-
-
-@organisation_required
-def operations(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "core/pages/section.html", {"section": "operations", "title": "Operations"}
-    )
 
 
 @organisation_required
@@ -37,7 +20,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:
+    except Exception as exc:  # any database failure means "unhealthy"
         return JsonResponse(
             {"status": "error", "database": f"unavailable: {type(exc).__name__}"}, status=503
         )

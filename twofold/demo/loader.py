@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from twofold.demo.people import load_people
+from twofold.operations import demo as operations_demo
+from twofold.projects import demo as projects_demo
 
 
 def load_demo() -> str:
     org, _user = load_people()
-    return f"{org.name} with {org.memberships.count()} people in {org.teams.count()} teams"
+    people = {m.user.full_name: m.user for m in org.memberships.select_related("user")}
+    parts = [f"{org.name} with {len(people)} people in {org.teams.count()} teams"]
+    for loader in (projects_demo.load, operations_demo.load):
+        summary = loader(org, people)
+        if summary:
+            parts.append(summary)
+    return "; ".join(parts)

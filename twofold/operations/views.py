@@ -1,0 +1,13 @@
+"""Operations pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from twofold.core.web import organisation_required
+
+
+@organisation_required
+def overview(request: HttpRequest) -> HttpResponse:
+    return render(request, "operations/pages/overview.html", {"section": "operations"})
