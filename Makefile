@@ -22,7 +22,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored" || true
 	$(BIN)/pip install --quiet -r requirements.lock 2>&1 | grep -v "is ignored" || true
 	$(BIN)/pip install --quiet --no-deps -e . 2>&1 | grep -v "is ignored" || true
-	$(BIN)/python -c "import django, ninja.errors, twofold.engine" && touch $(STAMP)
+	$(BIN)/python -c "import django, gunicorn, pydantic, twofold.engine" && touch $(STAMP)
 
 lint:
 	$(BIN)/ruff check .
