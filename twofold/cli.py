@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -26,28 +28,53 @@ def _manage(args: Sequence[str]) -> int:
     return 0
 
 
-def _serve(host: str, port: int, workers: int) -> int:
+def _has_command(name: str) -> bool:
+    _django()
+    from django.core.management import get_commands
+
+    return name in get_commands()
+
+
+def _serve(host: str, port: int, workers: int, with_worker: bool) -> int:
+    """Run gunicorn in the foreground and, unless told not to, the background worker beside it."""
     _manage(["collectstatic", "--noinput", "--verbosity", "0"])
     bind = f"{host}:{port}"
+    bindir = os.path.dirname(sys.executable)
+    children: list[subprocess.Popen[bytes]] = []
+    if with_worker and _has_command("worker"):
+        children.append(subprocess.Popen([os.path.join(bindir, "twofold"), "worker"]))
     print(f"\nTwofold is running at http://{bind}/")
     print(f"Sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}  (Ctrl+C stops it)\n", flush=True)
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    argv = [
-        gunicorn,
-        "twofold.wsgi:application",
-        "--bind",
-        bind,
-        "--workers",
-        str(workers),
-        "--threads",
-        "4",
-        "--access-logfile",
-        "-",
-        "--graceful-timeout",
-        "5",
-    ]
-    os.execv(gunicorn, argv)  # noqa: S606 - replace this process with the server
-    return 0  # pragma: no cover
+    server = subprocess.Popen(
+        [
+            os.path.join(bindir, "gunicorn"),
+            "twofold.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "5",
+        ]
+    )
+    children.append(server)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,11 +87,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+    serve.add_argument(
+        "--no-worker", action="store_true", help="do not start the background worker"
+    )
     sub.add_parser("migrate", help="create or upgrade the database schema")
     demo = sub.add_parser("demo", help="load the demo organisation")
     demo.add_argument(
         "--if-empty", action="store_true", help="only when the database has no organisation"
     )
+    sub.add_parser("worker", help="run background jobs (routine occurrences, …)", add_help=False)
     sub.add_parser(
         "mspdi-check",
         help="compare our schedule with MS Project's dates in MSPDI files",
@@ -72,17 +103,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sub.add_parser("manage", help="any Django management command", add_help=False)
 
-    if args and args[0] in {"mspdi-check", "manage"}:
+    if args and args[0] in {"mspdi-check", "manage", "worker"}:
         command, rest = args[0], args[1:]
         if command == "manage":
             return _manage(rest)
+        if command == "worker":
+            return _manage(["worker", *rest])
         from twofold.interop.mspdi_check import main as mspdi_check
 
         return int(mspdi_check(rest))
 
     ns = parser.parse_args(args)
     if ns.command == "serve":
-        return _serve(ns.host, ns.port, ns.workers)
+        return _serve(ns.host, ns.port, ns.workers, not ns.no_worker)
     if ns.command == "migrate":
         return _manage(["migrate", "--noinput"])
     if ns.command == "demo":
