@@ -34,7 +34,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}: .ci/run installs it (apt-get install chromium)")
+        skip = pytest.mark.skip(
+            reason=f"Chromium not found at {CHROMIUM}: .ci/run installs it (apt-get install chromium)"
+        )
         for item in items:
             if "tests/browser/" in str(item.fspath):
                 item.add_marker(skip)

@@ -28,7 +28,10 @@ def test_sign_in_and_walk_the_shell(page, live_server, demo_org, sign_in, shot):
 
 def test_wrong_password_shows_a_clear_message(page, live_server, demo_org, sign_in):
     sign_in(password="not-the-password")
-    assert page.get_by_role("alert").inner_text() == "That e-mail and password do not match an account."
+    assert (
+        page.get_by_role("alert").inner_text()
+        == "That e-mail and password do not match an account."
+    )
 
 
 def test_create_a_token_and_see_it_once(page, live_server, demo_org, sign_in, shot):
@@ -39,6 +42,8 @@ def test_create_a_token_and_see_it_once(page, live_server, demo_org, sign_in, sh
     token = page.get_by_label("New token").input_value()
     assert token.startswith("tf_")
     shot("tokens")
-    response = page.request.get(f"{live_server.url}/api/me", headers={"Authorization": f"Bearer {token}"})
+    response = page.request.get(
+        f"{live_server.url}/api/me", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status == 200
     assert response.json()["full_name"] == "Dana Whitfield"
