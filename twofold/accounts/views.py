@@ -72,7 +72,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             else:
                 clear_login_failures(email)
                 login(request, user)
-                return redirect(next_url or reverse("core:home"))
+                return redirect(next_url or reverse("projects:portfolio"))
     elif request.method == "POST":
         status = 400
     return render(
@@ -111,7 +111,7 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
         raise Http404("Organisation not found.") from exc
     request.session[SESSION_ORG_KEY] = org.pk
     messages.info(request, f"You are now working in {org.name}.")
-    return redirect("core:home")
+    return redirect("projects:portfolio")
 
 
 @organisation_required

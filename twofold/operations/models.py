@@ -1,1 +1,374 @@
-"""Models of this bounded context."""
+"""Operations: processes with budgets, KPIs and measurements, request queues with SLAs, routines.
+
+Every model carries ``organisation`` so ``core.policy`` can check it directly; editable models
+carry ``version`` for optimistic concurrency.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone as tz
+
+from twofold.accounts.models import Organisation, Team
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+class BusinessCalendar(models.Model):
+    """Working hours per weekday and holidays; SLA clocks and routine shifts run on it.
+
+    ``hours`` maps weekday ("0" = Monday .. "6") to ``[["08:00", "17:00"], ...]``;
+    ``holidays`` is a list of ISO dates. ``twofold.operations.calendars`` adapts it to the engine.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="business_calendars"
+    )
+    name = models.CharField(max_length=80)
+    hours = models.JSONField(default=dict)
+    holidays = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="bcal_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Process(models.Model):
+    """A repeating piece of the organisation's work, e.g. "Monthly close" or "Server patching"."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="processes"
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    annual_budget = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="process_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpendEntry(models.Model):
+    """Money spent on a process against its annual budget."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="spend")
+    spent_on = models.DateField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    description = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-spent_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.amount})"
+
+
+class GoodDirection(models.TextChoices):
+    UP = "up", "Higher is better"
+    DOWN = "down", "Lower is better"
+
+
+class Frequency(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+
+
+class Kpi(models.Model):
+    """A measure of a process, with a target, thresholds and an XmR baseline period."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="kpis")
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="kpis")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    unit = models.CharField(max_length=20, blank=True)
+    good_direction = models.CharField(
+        max_length=4, choices=GoodDirection.choices, default=GoodDirection.UP
+    )
+    target = models.FloatField()
+    amber_threshold = models.FloatField(null=True, blank=True)
+    red_threshold = models.FloatField()
+    frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.WEEKLY)
+    baseline_start = models.DateField(null=True, blank=True)
+    baseline_end = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "KPI"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Measurement(models.Model):
+    """One value of a KPI for one period (the date the period ends or is measured on)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
+    measured_on = models.DateField()
+    value = models.FloatField()
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=tz.now)
+
+    class Meta:
+        ordering = ["measured_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "measured_on"], name="measurement_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} {self.measured_on}: {self.value}"
+
+
+class Priority(models.TextChoices):
+    CRITICAL = "p1", "P1 Critical"
+    HIGH = "p2", "P2 High"
+    NORMAL = "p3", "P3 Normal"
+    LOW = "p4", "P4 Low"
+
+
+DEFAULT_SLA_HOURS: dict[str, dict[str, float]] = {
+    "p1": {"response": 0.5, "resolution": 4},
+    "p2": {"response": 2, "resolution": 16},
+    "p3": {"response": 8, "resolution": 40},
+    "p4": {"response": 16, "resolution": 80},
+}
+
+
+class Queue(models.Model):
+    """A request queue (e.g. "IT service desk") with SLA targets in business hours per priority.
+
+    ``sla_hours`` maps priority to ``{"response": hours, "resolution": hours}``.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="queues")
+    process = models.ForeignKey(
+        Process, null=True, blank=True, on_delete=models.SET_NULL, related_name="queues"
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="+")
+    sla_hours = models.JSONField(default=dict)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def target_minutes(self, priority: str, kind: str) -> float:
+        hours: dict[str, Any] = self.sla_hours.get(priority) or DEFAULT_SLA_HOURS[priority]
+        return float(hours[kind]) * 60
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING = "waiting", "Waiting on requester"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+WAITING_STATUSES = frozenset({Status.WAITING})
+DONE_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
+BOARD_STATUSES = [Status.NEW, Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED]
+
+
+class Request(models.Model):
+    """One request in a queue. Its SLA clocks are computed from its status events."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="requests")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=tz.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["queue", "status"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+
+class RequestEvent(models.Model):
+    """A status change of a request (append-only); SLA pauses are derived from these."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=tz.now)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class ShiftRule(models.TextChoices):
+    NONE = "none", "Keep the date"
+    NEXT = "next", "Move to the next working day"
+    PREVIOUS = "previous", "Move to the previous working day"
+
+
+class Routine(models.Model):
+    """A recurring checklist (e.g. "Bank reconciliation"), due by an RFC 5545 rule."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="routines"
+    )
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="routines")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    rrule = models.CharField(max_length=200, help_text="e.g. FREQ=WEEKLY;BYDAY=MO,WE")
+    starts_on = models.DateField()
+    due_time = models.TimeField(default="17:00")
+    shift = models.CharField(max_length=8, choices=ShiftRule.choices, default=ShiftRule.NONE)
+    calendar = models.ForeignKey(
+        BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    effort_minutes = models.PositiveIntegerField(default=30)
+    active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Evidence(models.TextChoices):
+    NONE = "none", "Tick only"
+    NOTE = "note", "A note"
+    NUMBER = "number", "A number within limits"
+    FILE = "file", "A file"
+    PASS_FAIL = "pass_fail", "Pass or fail"
+
+
+class RoutineStep(models.Model):
+    """One checklist step, possibly requiring evidence."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=200)
+    evidence = models.CharField(max_length=10, choices=Evidence.choices, default=Evidence.NONE)
+    min_value = models.FloatField(null=True, blank=True)
+    max_value = models.FloatField(null=True, blank=True)
+    unit = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class OccurrenceStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    MISSED = "missed", "Missed"
+
+
+class Occurrence(models.Model):
+    """One due instance of a routine. (routine, due) is unique so workers never duplicate."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="occurrences")
+    due = models.DateTimeField()
+    status = models.CharField(
+        max_length=6, choices=OccurrenceStatus.choices, default=OccurrenceStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=tz.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["due"]
+        constraints = [
+            models.UniqueConstraint(fields=["routine", "due"], name="occurrence_unique_due")
+        ]
+        indexes = [models.Index(fields=["status", "due"])]
+
+    def __str__(self) -> str:
+        return f"{self.routine} due {self.due:%Y-%m-%d %H:%M}"
+
+    @property
+    def late(self) -> bool:
+        return self.completed_at is not None and self.completed_at > self.due
+
+
+class StepEvidence(models.Model):
+    """What was recorded for one step when an occurrence was completed."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="evidence")
+    step = models.ForeignKey(RoutineStep, on_delete=models.CASCADE, related_name="+")
+    note = models.TextField(blank=True)
+    number = models.FloatField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    file = models.FileField(upload_to="operations/evidence/%Y/%m/", blank=True)
+
+    class Meta:
+        ordering = ["step__position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["occurrence", "step"], name="evidence_unique_step")
+        ]
+
+    def __str__(self) -> str:
+        return f"Evidence for {self.step_id}"

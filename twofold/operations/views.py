@@ -1,13 +1,438 @@
-"""Operations pages."""
+"""Operations pages: overview, processes, KPIs and control charts, queues, requests, routines, flow."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import datetime as dt
+from typing import Any
 
-from twofold.core.web import organisation_required
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from twofold.core.errors import ServiceError
+from twofold.core.history import history_for
+from twofold.core.policy import Action, can
+from twofold.core.web import (
+    actor_of,
+    apply_service_error,
+    organisation_of,
+    organisation_required,
+    render_page,
+)
+from twofold.operations import flowdata, selectors, services
+from twofold.operations.forms import (
+    BaselineForm,
+    CompleteForm,
+    CsvForm,
+    KpiForm,
+    MeasurementForm,
+    ProcessForm,
+    RequestForm,
+    SpendForm,
+    StatusForm,
+)
+from twofold.operations.models import (
+    BOARD_STATUSES,
+    Evidence,
+    Occurrence,
+    OccurrenceStatus,
+    Status,
+)
+from twofold.operations.services import ALLOWED_MOVES, MeasurementsInvalid, StepInput
+
+SECTION = "operations"
+
+
+def _in_org(request: HttpRequest, obj: Any) -> Any:
+    """Objects of another organisation than the one being worked in answer 404 too."""
+    if obj.organisation_id != organisation_of(request).pk:
+        raise Http404("Not found.")
+    return obj
+
+
+def _get(request: HttpRequest, getter: Any, pk: int) -> Any:
+    try:
+        return _in_org(request, getter(request.user, pk))
+    except ServiceError as exc:
+        raise Http404(exc.message) from exc
 
 
 @organisation_required
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "operations/pages/overview.html", {"section": "operations"})
+    org = organisation_of(request)
+    can_manage = can(request.user, Action.MANAGE, org)
+    form = ProcessForm(request.POST or None, organisation=org)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                process = services.create_process(
+                    actor=actor_of(request), organisation=org, **form.cleaned_data
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"Process {process.name} created.")
+                return redirect("operations:process", process.pk)
+        else:
+            status = 400
+    return render_page(
+        request,
+        "operations/pages/overview.html",
+        {
+            "cards": selectors.overview(org),
+            "queues": list(selectors.queues_of(org)),
+            "form": form,
+            "can_manage": can_manage,
+            "year_elapsed": selectors.year_elapsed(),
+            "section": SECTION,
+        },
+        status=status,
+    )
+
+
+@organisation_required
+def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    process = _get(request, selectors.get_process, pk)
+    org = organisation_of(request)
+    spend_form = SpendForm(request.POST if "spend" in request.POST else None)
+    kpi_form = KpiForm(request.POST if "kpi" in request.POST else None)
+    status = 200
+    if request.method == "POST":
+        form = spend_form if "spend" in request.POST else kpi_form
+        if form.is_valid():
+            try:
+                if form is spend_form:
+                    services.add_spend(
+                        actor=actor_of(request), process=process, **form.cleaned_data
+                    )
+                    messages.success(request, "Spend recorded.")
+                else:
+                    kpi = services.create_kpi(
+                        actor=actor_of(request), process=process, **form.cleaned_data
+                    )
+                    messages.success(request, f"KPI {kpi.name} created.")
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                return redirect("operations:process", process.pk)
+        else:
+            status = 400
+    today = timezone.localdate()
+    spend = list(process.spend.filter(spent_on__year=today.year).select_related("created_by"))
+    spent = sum((s.amount for s in spend), start=0)
+    routines = list(selectors.with_on_time(selectors.routines_of(org).filter(process=process)))
+    for r in routines:
+        r.on_time_rate = selectors.on_time_rate(r)  # type: ignore[attr-defined]
+    budget = process.annual_budget
+    return render_page(
+        request,
+        "operations/pages/process.html",
+        {
+            "process": process,
+            "kpis": selectors.kpi_views(selectors.kpis_of(org).filter(process=process)),
+            "routines": routines,
+            "queues": list(selectors.queues_of(org).filter(process=process)),
+            "spend": spend,
+            "spent": spent,
+            "budget_use": float(spent / budget) if budget else None,
+            "spend_form": spend_form,
+            "kpi_form": kpi_form,
+            "can_edit": can(request.user, Action.EDIT, process),
+            "can_manage": can(request.user, Action.MANAGE, process),
+            "history": history_for(process, limit=10),
+            "section": SECTION,
+        },
+        status=status,
+    )
+
+
+@organisation_required
+def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    kpi = _get(request, selectors.get_kpi, pk)
+    action = request.POST.get("action", "")
+    measure_form = MeasurementForm(request.POST if action == "measure" else None)
+    csv_form = CsvForm(
+        request.POST if action == "csv" else None, request.FILES if action == "csv" else None
+    )
+    baseline_form = BaselineForm(
+        request.POST if action == "baseline" else None,
+        initial={
+            "baseline_start": kpi.baseline_start,
+            "baseline_end": kpi.baseline_end,
+            "version": kpi.version,
+        },
+    )
+    row_errors: list[services.RowError] = []
+    status = 200
+    if request.method == "POST":
+        actor = actor_of(request)
+        form: Any = {"measure": measure_form, "csv": csv_form, "baseline": baseline_form}.get(
+            action
+        )
+        if form is None:
+            raise Http404("Unknown action.")
+        if form.is_valid():
+            try:
+                if action == "measure":
+                    services.add_measurement(actor=actor, kpi=kpi, **form.cleaned_data)
+                    messages.success(request, "Measurement saved.")
+                elif action == "csv":
+                    saved = services.import_measurements_csv(
+                        actor=actor, kpi=kpi, data=form.cleaned_data["file"].read()
+                    )
+                    messages.success(request, f"{len(saved)} measurements imported.")
+                else:
+                    services.update_kpi(
+                        actor=actor,
+                        kpi=kpi,
+                        expected_version=form.cleaned_data["version"],
+                        baseline_start=form.cleaned_data["baseline_start"],
+                        baseline_end=form.cleaned_data["baseline_end"],
+                    )
+                    messages.success(request, "Limits recomputed from the new baseline.")
+            except MeasurementsInvalid as exc:
+                row_errors = exc.errors
+                form.add_error(None, exc.message)
+                status = 422
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                return redirect("operations:kpi", kpi.pk)
+        else:
+            status = 400
+    view = selectors.kpi_views([kpi])[0]
+    return render_page(
+        request,
+        "operations/pages/kpi.html",
+        {
+            "kpi": kpi,
+            "view": view,
+            "chart_data": view.chart_data(),
+            "recent": list(
+                zip(reversed(view.dates[-12:]), reversed(view.values[-12:]), strict=True)
+            ),
+            "measure_form": measure_form,
+            "csv_form": csv_form,
+            "baseline_form": baseline_form,
+            "row_errors": row_errors,
+            "can_edit": can(request.user, Action.EDIT, kpi),
+            "can_manage": can(request.user, Action.MANAGE, kpi),
+            "section": SECTION,
+        },
+        status=status,
+    )
+
+
+@organisation_required
+def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    queue = _get(request, selectors.get_queue, pk)
+    form = RequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                created = services.create_request(
+                    actor=actor_of(request), queue=queue, **form.cleaned_data
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"Request #{created.pk} raised.")
+                return redirect("operations:request", created.pk)
+        else:
+            status = 400
+    view_mode = "list" if request.GET.get("view") == "list" else "board"
+    views = selectors.queue_requests(queue)
+    open_views = [v for v in views if not v.resolution.stopped]
+    columns = [
+        (s, Status(s).label, [v for v in views if v.request.status == s]) for s in BOARD_STATUSES
+    ]
+    return render_page(
+        request,
+        "operations/pages/queue.html",
+        {
+            "queue": queue,
+            "columns": columns,
+            "open_views": open_views,
+            "attainment": selectors.sla_attainment(views),
+            "view_mode": view_mode,
+            "form": form,
+            "can_contribute": can(request.user, Action.CONTRIBUTE, queue),
+            "section": SECTION,
+        },
+        status=status,
+    )
+
+
+@organisation_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    req = _get(request, selectors.get_request, pk)
+    form = StatusForm(request.POST or None, initial={"version": req.version})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.change_request_status(
+                    actor=actor_of(request),
+                    request=req,
+                    status=form.cleaned_data["status"],
+                    note=form.cleaned_data["note"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"Request is now {req.get_status_display().lower()}.")
+                return redirect("operations:request", req.pk)
+        else:
+            status = 400
+        req = selectors.get_request(request.user, pk)
+    view = selectors.request_view(req)
+    moves = [(s, Status(s).label) for s in Status.values if s in ALLOWED_MOVES[req.status]]
+    return render_page(
+        request,
+        "operations/pages/request.html",
+        {
+            "req": req,
+            "view": view,
+            "events": list(req.events.all().select_related("actor")),
+            "moves": moves,
+            "form": form,
+            "can_edit": can(request.user, Action.EDIT, req),
+            "section": SECTION,
+        },
+        status=status,
+    )
+
+
+@organisation_required
+def routine_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    routine = _get(request, selectors.get_routine, pk)
+    now = timezone.now()
+    annotated = selectors.with_on_time(
+        selectors.routines_of(organisation_of(request)).filter(pk=routine.pk), now
+    ).first()
+    occurrences = list(
+        Occurrence.objects.filter(routine=routine, due__gte=now - dt.timedelta(days=120))
+        .select_related("completed_by")
+        .order_by("-due")
+    )
+    return render_page(
+        request,
+        "operations/pages/routine.html",
+        {
+            "routine": routine,
+            "stats": annotated,
+            "on_time_rate": selectors.on_time_rate(annotated),
+            "steps": selectors.steps_of(routine.pk),
+            "occurrences": occurrences,
+            "now": now,
+            "section": SECTION,
+        },
+    )
+
+
+@organisation_required
+def occurrence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    occurrence = _get(request, selectors.get_occurrence, pk)
+    steps = selectors.steps_of(occurrence.routine_id)
+    form = CompleteForm(
+        request.POST or None,
+        request.FILES or None,
+        steps=steps,
+        initial={"version": occurrence.version},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            evidence = {}
+            for step in steps:
+                raw = form.cleaned_data.get(f"step_{step.pk}")
+                given = StepInput()
+                if step.evidence == Evidence.NOTE:
+                    given.note = raw or ""
+                elif step.evidence == Evidence.NUMBER:
+                    given.number = raw
+                elif step.evidence == Evidence.PASS_FAIL:
+                    given.passed = {"pass": True, "fail": False}.get(raw or "")
+                elif step.evidence == Evidence.FILE:
+                    given.file = raw
+                evidence[step.pk] = given
+            try:
+                services.complete_occurrence(
+                    actor=actor_of(request),
+                    occurrence=occurrence,
+                    evidence=evidence,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                late = " (late)" if occurrence.late else ""
+                messages.success(request, f"{occurrence.routine.name} completed{late}.")
+                return redirect("operations:occurrence", occurrence.pk)
+        else:
+            status = 400
+    return render_page(
+        request,
+        "operations/pages/occurrence.html",
+        {
+            "occurrence": occurrence,
+            "routine": occurrence.routine,
+            "form": form,
+            "evidence": selectors.evidence_of(occurrence),
+            "can_complete": can(request.user, Action.CONTRIBUTE, occurrence)
+            and occurrence.status != OccurrenceStatus.DONE,
+            "overdue": occurrence.status == OccurrenceStatus.OPEN
+            and occurrence.due < timezone.now(),
+            "section": SECTION,
+        },
+        status=status,
+    )
+
+
+def _date(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@organisation_required
+def flow(request: HttpRequest) -> HttpResponse:
+    org = organisation_of(request)
+    source = "occurrences" if request.GET.get("source") == "occurrences" else "requests"
+    today = timezone.localdate()
+    by = _date(request.GET.get("by")) or today + dt.timedelta(days=28)
+    try:
+        items = max(1, min(10_000, int(request.GET.get("items", "20"))))
+    except ValueError:
+        items = 20
+    data = flowdata.flow_metrics(org, source, today=today, forecast_by=by, forecast_items=items)
+    return render_page(
+        request,
+        "operations/pages/flow.html",
+        {
+            "source": source,
+            "by": by,
+            "items": items,
+            "data": data,
+            "section": SECTION,
+        },
+    )
+
+
+@require_POST
+@organisation_required
+def generate(request: HttpRequest) -> HttpResponse:
+    """Run one worker pass for this organisation's routines (admins; the worker does it too)."""
+    org = organisation_of(request)
+    if not can(request.user, Action.MANAGE, org):
+        messages.error(request, "Only admins can generate occurrences by hand.")
+        return redirect("operations:overview")
+    services.generate_occurrences(routines=selectors.routines_of(org).filter(active=True))
+    messages.success(request, "Occurrences generated for the next 30 days.")
+    return redirect("operations:overview")

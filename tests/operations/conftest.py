@@ -1,0 +1,65 @@
+"""Builders for operations tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from twofold.operations import services
+from twofold.operations.calendars import STANDARD_HOURS
+from twofold.operations.models import Evidence
+
+
+@pytest.fixture
+def process(org: Any, owner: Any) -> Any:
+    return services.create_process(
+        actor=owner, organisation=org, name="Line 2 production", annual_budget=1000
+    )
+
+
+@pytest.fixture
+def kpi(process: Any, owner: Any) -> Any:
+    return services.create_kpi(
+        actor=owner,
+        process=process,
+        name="Scrap rate",
+        unit="%",
+        good_direction="down",
+        target=2.0,
+        amber_threshold=2.5,
+        red_threshold=3.0,
+    )
+
+
+@pytest.fixture
+def calendar(org: Any, owner: Any) -> Any:
+    return services.create_calendar(
+        actor=owner, organisation=org, name="Office", hours=STANDARD_HOURS
+    )
+
+
+@pytest.fixture
+def queue(org: Any, owner: Any, calendar: Any, process: Any) -> Any:
+    return services.create_queue(
+        actor=owner, organisation=org, name="IT service desk", calendar=calendar, process=process
+    )
+
+
+@pytest.fixture
+def routine(process: Any, owner: Any, django_capture_on_commit_callbacks: Any) -> Any:
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.create_routine(
+            actor=owner,
+            process=process,
+            name="Start-of-shift checks",
+            rrule="FREQ=DAILY",
+            starts_on=dt.date.today() - dt.timedelta(days=3),
+            due_time=dt.time(23, 59),
+            steps=[
+                services.StepSpec("Coolant concentration", Evidence.NUMBER, 6, 9, "%"),
+                services.StepSpec("Guards work", Evidence.PASS_FAIL),
+                services.StepSpec("Anything unusual", Evidence.NOTE),
+            ],
+        )

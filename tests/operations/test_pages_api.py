@@ -1,0 +1,243 @@
+"""Operations pages and API: permissions on every route, bad input, conflicts, query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from twofold.accounts.models import Role
+from twofold.operations import services
+from twofold.operations.models import Measurement, Occurrence, OccurrenceStatus, Request
+
+
+@pytest.fixture
+def objects(process, kpi, queue, routine, owner):
+    req = services.create_request(actor=owner, queue=queue, title="Printer offline")
+    occ = Occurrence.objects.filter(routine=routine).order_by("due").last()
+    return {
+        "process": f"/operations/processes/{process.pk}/",
+        "kpi": f"/operations/kpis/{kpi.pk}/",
+        "queue": f"/operations/queues/{queue.pk}/",
+        "request": f"/operations/requests/{req.pk}/",
+        "routine": f"/operations/routines/{routine.pk}/",
+        "occurrence": f"/operations/occurrences/{occ.pk}/",
+    }
+
+
+def test_every_page_renders_for_a_member_and_404s_for_an_outsider(client, objects, owner, outsider):
+    client.force_login(owner)
+    for url in [
+        *objects.values(),
+        "/operations/",
+        "/operations/flow/",
+        "/operations/flow/?source=occurrences&by=bad&items=x",
+    ]:
+        assert client.get(url).status_code == 200, url
+    client.force_login(outsider)
+    for url in objects.values():
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {}).status_code == 404, url
+
+
+def test_guest_sees_but_cannot_write(client, org, objects, member):
+    guest = member(org, Role.GUEST)
+    client.force_login(guest)
+    assert "Raise a request" not in client.get(objects["queue"]).content.decode()
+    r = client.post(objects["queue"], {"title": "x", "priority": "p3"})
+    assert r.status_code == 403 and Request.objects.count() == 1
+    r = client.post(
+        objects["kpi"], {"action": "measure", "measured_on": "2025-01-01", "value": "1"}
+    )
+    assert r.status_code == 403 and Measurement.objects.count() == 0
+
+
+def test_csv_upload_page_lists_row_errors(client, objects, owner):
+    client.force_login(owner)
+    upload = SimpleUploadedFile("m.csv", b"date,value\n2025-01-03,<script>\n2025-13-01,2\n")
+    r = client.post(objects["kpi"], {"action": "csv", "file": upload})
+    body = r.content.decode()
+    assert r.status_code == 422
+    assert "Line 2 (value): “&lt;script&gt;” is not a number." in body
+    assert "Line 3 (date): “2025-13-01” is not a date like 2025-03-31." in body
+    assert Measurement.objects.count() == 0
+
+
+def test_request_pause_and_resume_through_the_page(client, objects, owner):
+    client.force_login(owner)
+    req = Request.objects.get()
+    r = client.post(objects["request"], {"status": "waiting", "version": req.version})
+    assert r.status_code == 302
+    assert "SLA clock paused" in client.get(objects["request"]).content.decode()
+    stale = client.post(objects["request"], {"status": "in_progress", "version": req.version})
+    assert stale.status_code == 409
+    ok = client.post(objects["request"], {"status": "in_progress", "version": req.version + 1})
+    assert ok.status_code == 302
+    assert "SLA clock paused" not in client.get(objects["request"]).content.decode()
+
+
+def test_occurrence_page_refuses_out_of_limit_number(client, objects, owner, routine):
+    client.force_login(owner)
+    occ = Occurrence.objects.filter(routine=routine).order_by("due").last()
+    steps = list(routine.steps.all())
+    data = {
+        "version": occ.version,
+        f"step_{steps[0].pk}": "12",
+        f"step_{steps[1].pk}": "pass",
+        f"step_{steps[2].pk}": "fine",
+    }
+    r = client.post(objects["occurrence"], data)
+    assert r.status_code == 422
+    assert "12 % is outside the limits; it must be between 6 and 9 %" in r.content.decode()
+    data[f"step_{steps[0].pk}"] = "7"
+    assert client.post(objects["occurrence"], data).status_code == 302
+    occ.refresh_from_db()
+    assert occ.status == OccurrenceStatus.DONE
+
+
+def test_list_pages_have_constant_query_counts(
+    client, org, owner, process, queue, kpi, routine, django_assert_max_num_queries
+):
+    client.force_login(owner)
+
+    def add(n: int, start: int) -> None:
+        for i in range(n):
+            p = services.create_process(
+                actor=owner, organisation=org, name=f"P{start + i}", annual_budget=10
+            )
+            k = services.create_kpi(actor=owner, process=p, name="K", target=1, red_threshold=0)
+            services.add_measurements(
+                actor=owner, kpi=k, rows=[(1, "2025-01-01", 1, ""), (2, "2025-01-08", 2, "")]
+            )
+            services.create_request(actor=owner, queue=queue, title=f"R{start + i}")
+
+    add(2, 0)
+    counts = {}
+    for url in [
+        "/operations/",
+        f"/operations/queues/{queue.pk}/",
+        f"/operations/queues/{queue.pk}/?view=list",
+        f"/operations/processes/{process.pk}/",
+    ]:
+        with django_assert_max_num_queries(40) as small:
+            client.get(url)
+        counts[url] = len(small.captured_queries)
+    add(6, 10)
+    for url, n in counts.items():
+        with django_assert_max_num_queries(n):
+            assert client.get(url).status_code == 200
+
+
+def test_api_measurements_requests_and_occurrences(
+    api, org, owner, outsider, member, kpi, queue, routine
+):
+    client = api(owner)
+    r = client.post(
+        f"/api/kpis/{kpi.pk}/measurements",
+        {
+            "measurements": [
+                {"measured_on": "2025-01-03", "value": 2.1},
+                {"measured_on": "2025-01-10", "value": 2},
+            ]
+        },
+    )
+    assert r.status_code == 201 and [m["value"] for m in r.json()] == [2.1, 2.0]
+    r = client.post(
+        f"/api/kpis/{kpi.pk}/measurements",
+        {
+            "measurements": [
+                {"measured_on": "2025-01-17", "value": 2},
+                {"measured_on": "2025-01-03", "value": 1},
+            ]
+        },
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {"row": 2, "field": "date", "message": "Scrap rate already has a value for 2025-01-03."}
+    ]
+    assert Measurement.objects.count() == 2
+    r = client.post(
+        f"/api/kpis/{kpi.pk}/measurements",
+        {"measurements": [{"measured_on": "2025-01-17", "value": "2"}]},
+    )
+    assert r.status_code == 422 and r.json()["field"].startswith("measurements.0.value")
+    created = client.post(f"/api/queues/{queue.pk}/requests", {"title": "VPN", "priority": "p1"})
+    assert created.status_code == 201 and created.json()["sla_state"] == "on_track"
+    rid, version = created.json()["id"], created.json()["version"]
+    moved = client.post(f"/api/requests/{rid}/status", {"status": "waiting", "version": version})
+    assert moved.status_code == 200 and moved.json()["sla_paused"] is True
+    assert (
+        client.post(
+            f"/api/requests/{rid}/status", {"status": "in_progress", "version": version}
+        ).status_code
+        == 409
+    )
+    occ = Occurrence.objects.filter(routine=routine).order_by("due").last()
+    steps = list(routine.steps.all())
+    evidence = [
+        {"step_id": steps[0].pk, "number": 10},
+        {"step_id": steps[1].pk, "passed": True},
+        {"step_id": steps[2].pk, "note": "ok"},
+    ]
+    r = client.post(
+        f"/api/occurrences/{occ.pk}/complete", {"version": occ.version, "evidence": evidence}
+    )
+    assert r.status_code == 422 and r.json()["field"] == f"step_{steps[0].pk}"
+    evidence[0]["number"] = 8
+    r = client.post(
+        f"/api/occurrences/{occ.pk}/complete", {"version": occ.version, "evidence": evidence}
+    )
+    assert r.status_code == 200 and r.json()["status"] == "done"
+    spy = api(outsider)
+    for path in [
+        f"/api/kpis/{kpi.pk}",
+        f"/api/kpis/{kpi.pk}/measurements",
+        f"/api/queues/{queue.pk}/requests",
+        f"/api/requests/{rid}",
+        f"/api/routines/{routine.pk}/occurrences",
+        f"/api/organisations/{org.pk}/processes",
+    ]:
+        assert spy.get(path).status_code == 404, path
+    assert spy.post(f"/api/queues/{queue.pk}/requests", {"title": "x"}).status_code == 404
+    guest = api(member(org, Role.GUEST))
+    assert guest.post(f"/api/queues/{queue.pk}/requests", {"title": "x"}).status_code == 403
+    assert (
+        guest.post(
+            f"/api/kpis/{kpi.pk}/measurements",
+            {"measurements": [{"measured_on": "2025-02-01", "value": 1}]},
+        ).status_code
+        == 403
+    )
+
+
+def test_api_lists_have_constant_query_counts(
+    api, org, owner, queue, django_assert_max_num_queries
+):
+    client = api(owner)
+    paths = [
+        f"/api/organisations/{org.pk}/processes",
+        f"/api/organisations/{org.pk}/kpis",
+        f"/api/queues/{queue.pk}/requests",
+        f"/api/organisations/{org.pk}/routines",
+    ]
+
+    def add(n: int, start: int) -> None:
+        for i in range(n):
+            p = services.create_process(actor=owner, organisation=org, name=f"P{start + i}")
+            services.create_kpi(actor=owner, process=p, name="K", target=1, red_threshold=0)
+            services.create_routine(
+                actor=owner, process=p, name="R", rrule="FREQ=WEEKLY", starts_on=dt.date(2025, 1, 1)
+            )
+            services.create_request(actor=owner, queue=queue, title="x")
+
+    add(2, 0)
+    counts = {}
+    for path in paths:
+        with django_assert_max_num_queries(30) as small:
+            assert client.get(path).status_code == 200
+        counts[path] = len(small.captured_queries)
+    add(5, 10)
+    for path, n in counts.items():
+        with django_assert_max_num_queries(n):
+            client.get(path)

@@ -1,0 +1,90 @@
+"""Routine recurrence: RRULEs across month ends and DST, shifted to working days."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from twofold.operations.recurrence import Shift, due_dates, due_instants, parse_rule
+
+
+def weekday(day: dt.date) -> bool:
+    return day.weekday() < 5
+
+
+def test_weekly_on_two_days():
+    days = due_dates(
+        "FREQ=WEEKLY;BYDAY=MO,WE", dt.date(2025, 1, 1), dt.date(2025, 1, 1), dt.date(2025, 1, 15)
+    )
+    assert days == [
+        dt.date(2025, 1, 1),
+        dt.date(2025, 1, 6),
+        dt.date(2025, 1, 8),
+        dt.date(2025, 1, 13),
+        dt.date(2025, 1, 15),
+    ]
+
+
+def test_last_day_of_month_across_month_ends_and_leap_year():
+    days = due_dates(
+        "FREQ=MONTHLY;BYMONTHDAY=-1", dt.date(2024, 1, 1), dt.date(2024, 1, 1), dt.date(2024, 4, 30)
+    )
+    assert days == [
+        dt.date(2024, 1, 31),
+        dt.date(2024, 2, 29),
+        dt.date(2024, 3, 31),
+        dt.date(2024, 4, 30),
+    ]
+
+
+def test_last_working_day_shifts_back_from_the_weekend():
+    # 31 Aug 2025 is a Sunday, 31 May 2025 a Saturday.
+    days = due_dates(
+        "FREQ=MONTHLY;BYMONTHDAY=-1",
+        dt.date(2025, 5, 1),
+        dt.date(2025, 5, 1),
+        dt.date(2025, 8, 31),
+        shift=Shift.PREVIOUS,
+        is_working_day=weekday,
+    )
+    assert days == [
+        dt.date(2025, 5, 30),
+        dt.date(2025, 6, 30),
+        dt.date(2025, 7, 31),
+        dt.date(2025, 8, 29),
+    ]
+
+
+def test_shift_next_across_a_month_end():
+    days = due_dates(
+        "FREQ=MONTHLY;BYMONTHDAY=-1",
+        dt.date(2025, 5, 1),
+        dt.date(2025, 6, 1),
+        dt.date(2025, 6, 10),
+        shift=Shift.NEXT,
+        is_working_day=weekday,
+    )
+    assert days == [dt.date(2025, 6, 2)]  # Sat 31 May moves into June
+
+
+def test_due_time_stays_local_across_dst():
+    instants = due_instants(
+        "FREQ=WEEKLY;BYDAY=MO",
+        dt.date(2025, 3, 1),
+        dt.time(9, 0),
+        dt.date(2025, 3, 24),
+        dt.date(2025, 3, 31),
+        "Europe/London",
+    )
+    assert [i.astimezone(dt.UTC).hour for i in instants] == [9, 8]  # GMT, then BST
+    assert [i.hour for i in instants] == [9, 9]
+
+
+def test_bad_rules_are_explained():
+    with pytest.raises(ValueError, match="needs a FREQ"):
+        parse_rule("BYDAY=MO", dt.date(2025, 1, 1))
+    with pytest.raises(ValueError, match="Not a valid recurrence rule"):
+        parse_rule("FREQ=SOMETIMES", dt.date(2025, 1, 1))
+    with pytest.raises(ValueError, match="only the RRULE"):
+        parse_rule("DTSTART:20250101\nRRULE:FREQ=DAILY", dt.date(2025, 1, 1))

@@ -1,0 +1,158 @@
+"""Operations services: measurements and CSV, SLA events, routines and the worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from twofold.accounts.models import Role
+from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
+from twofold.core.models import HistoryEntry
+from twofold.operations import selectors, services
+from twofold.operations.models import Measurement, Occurrence, OccurrenceStatus, RequestEvent
+
+
+def test_kpi_thresholds_must_match_direction(process, owner):
+    with pytest.raises(Invalid, match="at or above the target") as exc:
+        services.create_kpi(
+            actor=owner,
+            process=process,
+            name="Scrap",
+            good_direction="down",
+            target=2,
+            red_threshold=1,
+        )
+    assert exc.value.field == "red_threshold"
+
+
+def test_csv_with_bad_rows_saves_nothing_and_reports_each_row(kpi, owner):
+    data = b"date,value,note\n2025-01-03,2.1,\nnot-a-date,2.0,\n2025-01-17,abc,\n2025-01-03,2.2,\n"
+    with pytest.raises(services.MeasurementsInvalid) as exc:
+        services.import_measurements_csv(actor=owner, kpi=kpi, data=data)
+    assert [(e.row, e.field) for e in exc.value.errors] == [(3, "date"), (4, "value"), (5, "date")]
+    assert exc.value.errors[2].message == "2025-01-03 appears twice (also row 2)."
+    assert Measurement.objects.count() == 0
+    saved = services.import_measurements_csv(
+        actor=owner, kpi=kpi, data=b'\xef\xbb\xbfdate,value\n2025-01-03,2.1\n2025-01-10,"1,900"\n'
+    )
+    assert [(m.measured_on, m.value) for m in saved] == [
+        (dt.date(2025, 1, 3), 2.1),
+        (dt.date(2025, 1, 10), 1900.0),
+    ]
+    with pytest.raises(services.MeasurementsInvalid, match="already has a value for 2025-01-03"):
+        services.add_measurements(actor=owner, kpi=kpi, rows=[(1, "2025-01-03", 1, "")])
+    with pytest.raises(Invalid, match="already has a value for 2025-01-03") as single:
+        services.add_measurement(actor=owner, kpi=kpi, measured_on=dt.date(2025, 1, 3), value=1)
+    assert single.value.field == "date"
+
+
+def test_kpi_view_finds_a_shift_and_baseline_recomputes_limits(kpi, owner):
+    values = [2.0, 2.2, 1.9, 2.1, 2.0, 1.8, 2.2, 2.0, 2.1, 1.9] + [2.8] * 3 + [2.9, 2.7] * 3
+    rows = [(i, dt.date(2025, 1, 1) + dt.timedelta(weeks=i), v, "") for i, v in enumerate(values)]
+    services.add_measurements(actor=owner, kpi=kpi, rows=rows)
+    view = selectors.kpi_views([kpi])[0]
+    assert view.state == "signal" and view.status_badge == "amber"
+    assert {s.rule for s in view.signals} >= {"run_of_eight"}
+    services.update_kpi(
+        actor=owner,
+        kpi=kpi,
+        expected_version=kpi.version,
+        baseline_start=dt.date(2025, 1, 1),
+        baseline_end=dt.date(2025, 1, 1) + dt.timedelta(weeks=9),
+    )
+    view = selectors.kpi_views([kpi])[0]
+    assert view.chart is not None
+    assert view.chart.centre_line == pytest.approx(2.02)
+    assert view.baseline_dates == (dt.date(2025, 1, 1), dt.date(2025, 3, 5))
+    assert any(s.rule == "beyond_limits" for s in view.signals)
+    with pytest.raises(Conflict):
+        services.update_kpi(actor=owner, kpi=kpi, expected_version=1, target=2.5)
+
+
+def test_request_status_events_pause_the_clock(queue, owner):
+    t0 = timezone.now() - dt.timedelta(hours=2)
+    req = services.create_request(actor=owner, queue=queue, title="VPN down", priority="p2", at=t0)
+    services.change_request_status(
+        actor=owner,
+        request=req,
+        status="waiting",
+        expected_version=req.version,
+        at=t0 + dt.timedelta(minutes=10),
+    )
+    assert req.first_response_at == t0 + dt.timedelta(minutes=10)
+    view = selectors.request_view(selectors.get_request(owner, req.pk))
+    assert view.paused and view.resolution.due_at is None
+    with pytest.raises(Conflict):
+        services.change_request_status(
+            actor=owner, request=req, status="in_progress", expected_version=1
+        )
+    with pytest.raises(Invalid, match="cannot move to closed"):
+        services.change_request_status(
+            actor=owner, request=req, status="closed", expected_version=req.version
+        )
+    services.change_request_status(
+        actor=owner, request=req, status="resolved", expected_version=req.version
+    )
+    assert req.resolved_at is not None
+    assert list(RequestEvent.objects.filter(request=req).values_list("to_status", flat=True)) == [
+        "new",
+        "waiting",
+        "resolved",
+    ]
+
+
+def test_guest_and_outsider_cannot_write(org, queue, kpi, member, outsider):
+    guest = member(org, Role.GUEST)
+    with pytest.raises(Forbidden):
+        services.create_request(actor=guest, queue=queue, title="x")
+    with pytest.raises(NotFound):
+        services.create_request(actor=outsider, queue=queue, title="x")
+    with pytest.raises(NotFound):
+        services.add_measurement(actor=outsider, kpi=kpi, measured_on=dt.date(2025, 1, 1), value=1)
+    with pytest.raises(NotFound):
+        selectors.get_kpi(outsider, kpi.pk)
+
+
+def test_worker_is_idempotent_and_marks_missed(routine):
+    first = Occurrence.objects.filter(routine=routine).count()
+    assert first == 32  # yesterday, today and 30 days ahead
+    call_command("worker", "--once")
+    call_command("worker", "--once")
+    assert Occurrence.objects.filter(routine=routine).count() == first
+    missed = Occurrence.objects.filter(routine=routine, status=OccurrenceStatus.MISSED).count()
+    assert (
+        missed
+        == Occurrence.objects.filter(
+            routine=routine, due__lt=timezone.now() - dt.timedelta(days=1)
+        ).count()
+    )
+
+
+def test_complete_occurrence_validates_evidence(routine, owner):
+    occ = Occurrence.objects.filter(routine=routine).order_by("due").last()
+    steps = selectors.steps_of(routine.pk)
+    bad = {
+        steps[0].pk: services.StepInput(number="12"),
+        steps[1].pk: services.StepInput(passed=True),
+        steps[2].pk: services.StepInput(note="ok"),
+    }
+    with pytest.raises(
+        Invalid, match="12 % is outside the limits; it must be between 6 and 9 %"
+    ) as exc:
+        services.complete_occurrence(
+            actor=owner, occurrence=occ, evidence=bad, expected_version=occ.version
+        )
+    assert exc.value.field == f"step_{steps[0].pk}"
+    occ.refresh_from_db()
+    assert occ.status == OccurrenceStatus.OPEN
+    good = {**bad, steps[0].pk: services.StepInput(number="7.5")}
+    services.complete_occurrence(
+        actor=owner, occurrence=occ, evidence=good, expected_version=occ.version
+    )
+    occ.refresh_from_db()
+    assert occ.status == OccurrenceStatus.DONE and not occ.late
+    assert [e.number for e in selectors.evidence_of(occ)] == [7.5, None, None]
+    assert HistoryEntry.objects.filter(action="completed").get().summary == "Completed on time"

@@ -1,0 +1,138 @@
+"""Flow metrics for requests and routine occurrences: engine results shaped for Chart.js."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+
+from twofold.accounts.models import Organisation
+from twofold.engine.flow import (
+    ageing_wip,
+    cumulative_flow,
+    cycle_times,
+    throughput_per_day,
+    throughput_per_week,
+)
+from twofold.engine.forecast import forecast_how_many_by, forecast_when
+from twofold.operations.calendars import local
+from twofold.operations.models import Occurrence, OccurrenceStatus, Request
+
+WEEKS = 26
+HISTORY_DAYS = 90
+SEED = 20240601  # a fixed seed: the same data gives the same forecast on every page load
+
+
+def _stamp(value: dt.datetime | None, zone: str) -> np.datetime64:
+    if value is None:
+        return np.datetime64("NaT", "s")
+    return np.datetime64(local(value, zone).replace(microsecond=0), "s")
+
+
+def items_for(
+    organisation: Organisation, source: str, since: dt.datetime
+) -> list[tuple[Any, Any, Any]]:
+    """(arrived, started, finished) aware timestamps of the items touching the window."""
+    if source == "occurrences":
+        occ = Occurrence.objects.filter(organisation=organisation, due__gte=since).exclude(
+            status=OccurrenceStatus.MISSED
+        )
+        return [
+            (o.created_at, o.started_at or o.created_at, o.completed_at)
+            for o in occ.only("created_at", "started_at", "completed_at")
+        ]
+    reqs = Request.objects.filter(organisation=organisation).filter(
+        created_at__gte=since
+    ) | Request.objects.filter(organisation=organisation, resolved_at__isnull=True)
+    return [
+        (r.created_at, r.first_response_at, r.resolved_at)
+        for r in reqs.only("created_at", "first_response_at", "resolved_at")
+    ]
+
+
+def flow_metrics(
+    organisation: Organisation,
+    source: str,
+    *,
+    today: dt.date,
+    forecast_by: dt.date | None = None,
+    forecast_items: int | None = None,
+) -> dict[str, Any]:
+    zone = organisation.timezone
+    first_day = today - dt.timedelta(weeks=WEEKS)
+    since = dt.datetime.combine(first_day, dt.time(), tzinfo=dt.UTC)
+    rows = items_for(organisation, source, since)
+    arrived = np.array([_stamp(a, zone) for a, _, _ in rows], dtype="datetime64[s]")
+    started = np.array([_stamp(s, zone) for _, s, _ in rows], dtype="datetime64[s]")
+    finished = np.array([_stamp(f, zone) for _, _, f in rows], dtype="datetime64[s]")
+    weekly = throughput_per_week(finished, first_day, today)
+    cycles = cycle_times(started, finished)
+    now = np.datetime64(dt.datetime.combine(today, dt.time(23, 59)), "s")
+    wip = ageing_wip(started, finished, now)
+    cfd = cumulative_flow(
+        np.column_stack((arrived, started, finished))
+        if rows
+        else np.empty((0, 3), "datetime64[s]"),
+        ("Arrived", "Started", "Done"),
+        today - dt.timedelta(days=HISTORY_DAYS),
+        today,
+    )
+    daily = throughput_per_day(
+        finished, today - dt.timedelta(days=HISTORY_DAYS), today - dt.timedelta(days=1)
+    )
+    has_history = bool(daily.counts.sum())
+    start = today + dt.timedelta(days=1)
+    how_many = None
+    when = None
+    if has_history and forecast_by is not None and forecast_by >= start:
+        result = forecast_how_many_by(daily.counts, start, forecast_by, seed=SEED)
+        how_many = [{"level": lv.confidence, "items": lv.items} for lv in result.levels]
+    if has_history and forecast_items:
+        w = forecast_when(daily.counts, forecast_items, start=start, seed=SEED)
+        when = [
+            {
+                "level": lv.confidence,
+                "date": str(lv.date) if lv.date is not None else None,
+                "days": lv.days,
+            }
+            for lv in w.levels
+        ]
+    finished_dates = [
+        str(finished[i].astype("datetime64[D]")) for i in cycles.item_indices.tolist()
+    ]
+    return {
+        "throughput": {
+            "labels": list(weekly.iso_labels),
+            "counts": weekly.counts.tolist(),
+        },
+        "cycle": {
+            "points": [
+                {"x": d, "y": round(float(y), 2)}
+                for d, y in zip(finished_dates, cycles.days.tolist(), strict=True)
+            ],
+            "lines": [
+                {"level": ln.level, "days": round(ln.days, 2)}
+                for ln in cycles.percentile_lines
+                if ln.level in (50, 85, 95)
+            ],
+        },
+        "wip": {
+            "ages": [round(float(a), 2) for a in wip.ages_days.tolist()],
+            "exceeded": wip.exceeded_level.tolist(),
+            "lines": [
+                {"level": ln.level, "days": round(ln.days, 2)}
+                for ln in wip.percentile_lines
+                if ln.level in (50, 85, 95)
+            ],
+        },
+        "cfd": {
+            "labels": [str(d) for d in cfd.days.tolist()],
+            "states": list(cfd.state_names),
+            "cumulative": cfd.cumulative.T.tolist(),
+        },
+        "how_many": how_many,
+        "when": when,
+        "items": len(rows),
+        "done": int((~np.isnat(finished)).sum()),
+    }

@@ -1,0 +1,852 @@
+"""Writes for operations. Each: check permission, one transaction, history, side effects on commit."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from twofold.accounts.models import Membership, Organisation, Team, User
+from twofold.core import history
+from twofold.core.concurrency import save_versioned
+from twofold.core.errors import Invalid
+from twofold.core.policy import Action, require
+from twofold.engine.kpi_status import GoodDirection as EngineDirection
+from twofold.engine.kpi_status import KpiTarget
+from twofold.operations import recurrence
+from twofold.operations.calendars import check_hours, engine_calendar, local
+from twofold.operations.models import (
+    DEFAULT_SLA_HOURS,
+    DONE_STATUSES,
+    BusinessCalendar,
+    Evidence,
+    Frequency,
+    GoodDirection,
+    Kpi,
+    Measurement,
+    Occurrence,
+    OccurrenceStatus,
+    Priority,
+    Process,
+    Queue,
+    Request,
+    RequestEvent,
+    Routine,
+    RoutineStep,
+    ShiftRule,
+    SpendEntry,
+    Status,
+    StepEvidence,
+)
+
+PROCESS_FIELDS = ["name", "description", "owner", "team", "annual_budget"]
+KPI_FIELDS = [
+    "name",
+    "description",
+    "unit",
+    "good_direction",
+    "target",
+    "amber_threshold",
+    "red_threshold",
+    "frequency",
+    "baseline_start",
+    "baseline_end",
+]
+ROUTINE_FIELDS = [
+    "name",
+    "description",
+    "rrule",
+    "starts_on",
+    "due_time",
+    "shift",
+    "calendar",
+    "assignee",
+    "effort_minutes",
+    "active",
+]
+GENERATE_DAYS = 30
+MAX_CSV_ROWS = 20_000
+
+
+def _unknown(values: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    unknown = sorted(set(values) - set(allowed))
+    if unknown:
+        raise Invalid(f"Unknown field {unknown[0]}.", field=unknown[0])
+
+
+def _check_member(organisation: Organisation, user: User | None, field: str) -> None:
+    if (
+        user is not None
+        and not Membership.objects.filter(organisation=organisation, user=user).exists()
+    ):
+        raise Invalid("That person is not a member of this organisation.", field=field)
+
+
+def _check_same_org(organisation: Organisation, obj: Any, field: str) -> None:
+    if obj is not None and obj.organisation_id != organisation.pk:
+        raise Invalid("That choice belongs to another organisation.", field=field)
+
+
+# --- Calendars ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_calendar(
+    *,
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    hours: Any,
+    holidays: Iterable[dt.date] = (),
+) -> BusinessCalendar:
+    require(actor, Action.MANAGE, organisation)
+    name = name.strip()
+    if not name:
+        raise Invalid("A calendar needs a name.", field="name")
+    try:
+        clean = check_hours(hours)
+    except ValueError as exc:
+        raise Invalid(str(exc), field="hours") from exc
+    if BusinessCalendar.objects.filter(organisation=organisation, name__iexact=name).exists():
+        raise Invalid(f"There is already a calendar called {name}.", field="name")
+    cal = BusinessCalendar.objects.create(
+        organisation=organisation,
+        name=name,
+        hours=clean,
+        holidays=sorted({d.isoformat() for d in holidays}),
+    )
+    history.record(actor=actor, obj=cal, action="created", summary=f"Created calendar {name}")
+    return cal
+
+
+# --- Processes and spend ----------------------------------------------------------------------
+
+
+def _check_process_values(
+    organisation: Organisation, values: dict[str, Any], process: Process | None
+) -> None:
+    if "name" in values:
+        values["name"] = str(values["name"]).strip()
+        if not values["name"]:
+            raise Invalid("A process needs a name.", field="name")
+        clash = Process.objects.filter(organisation=organisation, name__iexact=values["name"])
+        if process is not None:
+            clash = clash.exclude(pk=process.pk)
+        if clash.exists():
+            raise Invalid(f"There is already a process called {values['name']}.", field="name")
+    if "annual_budget" in values:
+        try:
+            budget = Decimal(str(values["annual_budget"] or 0))
+        except InvalidOperation as exc:
+            raise Invalid("The budget must be a number.", field="annual_budget") from exc
+        if budget < 0 or not budget.is_finite():
+            raise Invalid("The budget cannot be negative.", field="annual_budget")
+        values["annual_budget"] = budget
+    _check_member(organisation, values.get("owner"), "owner")
+    team = values.get("team")
+    if isinstance(team, Team):
+        _check_same_org(organisation, team, "team")
+
+
+@transaction.atomic
+def create_process(*, actor: User, organisation: Organisation, name: str, **values: Any) -> Process:
+    require(actor, Action.MANAGE, organisation)
+    _unknown(values, PROCESS_FIELDS)
+    values["name"] = name
+    _check_process_values(organisation, values, None)
+    try:
+        process = Process.objects.create(organisation=organisation, **values)
+    except IntegrityError as exc:  # pragma: no cover - raced with another create
+        raise Invalid("There is already a process with that name.", field="name") from exc
+    history.record(actor=actor, obj=process, action="created", summary=f"Created {process.name}")
+    return process
+
+
+@transaction.atomic
+def update_process(
+    *, actor: User, process: Process, expected_version: int | None, **values: Any
+) -> Process:
+    require(actor, Action.MANAGE, process)
+    _unknown(values, PROCESS_FIELDS)
+    _check_process_values(process.organisation, values, process)
+    before = history.snapshot(process, values)
+    for key, value in values.items():
+        setattr(process, key, value)
+    save_versioned(process, expected_version=expected_version, fields=list(values))
+    changes = history.diff(before, history.snapshot(process, values))
+    if changes:
+        history.record(actor=actor, obj=process, action="updated", changes=changes)
+    return process
+
+
+@transaction.atomic
+def add_spend(
+    *,
+    actor: User,
+    process: Process,
+    spent_on: dt.date,
+    amount: Decimal | float | str,
+    description: str,
+) -> SpendEntry:
+    require(actor, Action.EDIT, process)
+    try:
+        money = Decimal(str(amount))
+    except InvalidOperation as exc:
+        raise Invalid("The amount must be a number.", field="amount") from exc
+    if not money.is_finite() or money == 0:
+        raise Invalid("The amount must be a non-zero number.", field="amount")
+    description = description.strip()
+    if not description:
+        raise Invalid("Say what the money was spent on.", field="description")
+    entry = SpendEntry.objects.create(
+        organisation_id=process.organisation_id,
+        process=process,
+        spent_on=spent_on,
+        amount=money,
+        description=description,
+        created_by=actor,
+    )
+    history.record(
+        actor=actor,
+        obj=process,
+        action="spend added",
+        summary=f"{money} on {spent_on.isoformat()}: {description}",
+    )
+    return entry
+
+
+# --- KPIs and measurements ---------------------------------------------------------------------
+
+
+def _check_kpi(values: dict[str, Any]) -> None:
+    if "name" in values:
+        values["name"] = str(values["name"]).strip()
+        if not values["name"]:
+            raise Invalid("A KPI needs a name.", field="name")
+    if values.get("good_direction", GoodDirection.UP) not in GoodDirection.values:
+        raise Invalid("Good direction is up or down.", field="good_direction")
+    if values.get("frequency", Frequency.WEEKLY) not in Frequency.values:
+        raise Invalid("Frequency is daily, weekly or monthly.", field="frequency")
+    start, end = values.get("baseline_start"), values.get("baseline_end")
+    if start and end and end < start:
+        raise Invalid("The baseline must end after it starts.", field="baseline_end")
+
+
+def _check_thresholds(kpi: Kpi) -> None:
+    try:
+        KpiTarget(
+            kpi.target,
+            EngineDirection(kpi.good_direction),
+            kpi.red_threshold,
+            kpi.amber_threshold,
+        )
+    except ValueError as exc:
+        worse = "below" if kpi.good_direction == GoodDirection.UP else "above"
+        raise Invalid(
+            f"With “{kpi.get_good_direction_display().lower()}” the red and amber thresholds must "
+            f"be at or {worse} the target, red no better than amber.",
+            field="red_threshold",
+        ) from exc
+
+
+@transaction.atomic
+def create_kpi(*, actor: User, process: Process, **values: Any) -> Kpi:
+    require(actor, Action.MANAGE, process)
+    _unknown(values, KPI_FIELDS)
+    _check_kpi(values)
+    kpi = Kpi(organisation_id=process.organisation_id, process=process, **values)
+    _check_thresholds(kpi)
+    kpi.save()
+    history.record(actor=actor, obj=kpi, action="created", summary=f"Created KPI {kpi.name}")
+    return kpi
+
+
+@transaction.atomic
+def update_kpi(*, actor: User, kpi: Kpi, expected_version: int | None, **values: Any) -> Kpi:
+    require(actor, Action.MANAGE, kpi)
+    _unknown(values, KPI_FIELDS)
+    merged = {
+        "baseline_start": kpi.baseline_start,
+        "baseline_end": kpi.baseline_end,
+        **values,
+    }
+    _check_kpi(merged)
+    before = history.snapshot(kpi, values)
+    for key, value in values.items():
+        setattr(kpi, key, value)
+    _check_thresholds(kpi)
+    save_versioned(kpi, expected_version=expected_version, fields=list(values))
+    changes = history.diff(before, history.snapshot(kpi, values))
+    if changes:
+        history.record(actor=actor, obj=kpi, action="updated", changes=changes)
+    return kpi
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem with one input row (1-based; for CSV, the line number in the file)."""
+
+    row: int
+    field: str | None
+    message: str
+
+
+class MeasurementsInvalid(Invalid):
+    """Some rows were bad; nothing was saved. ``errors`` lists every bad row."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        first = errors[0]
+        super().__init__(
+            f"{len(errors)} row{'s' if len(errors) != 1 else ''} had errors, so nothing was "
+            f"saved. Row {first.row}: {first.message}",
+            field=first.field,
+        )
+        self.errors = errors
+
+
+def _number(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValueError("not a number")
+    value = float(str(raw).strip().replace(",", "")) if isinstance(raw, str) else float(raw)
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value
+
+
+@transaction.atomic
+def add_measurements(
+    *,
+    actor: User,
+    kpi: Kpi,
+    rows: Iterable[tuple[int, Any, Any, str]],
+) -> list[Measurement]:
+    """Save ``(row_number, date, value, note)`` rows all together, or none of them.
+
+    All-or-nothing on purpose: a KPI series with holes silently distorts its control chart, and
+    re-uploading a corrected file must not collide with half of it already saved. Every bad row
+    is reported (``MeasurementsInvalid.errors``) so the file can be fixed in one go.
+    """
+    require(actor, Action.EDIT, kpi)
+    errors: list[RowError] = []
+    parsed: list[tuple[dt.date, float, str]] = []
+    seen: dict[dt.date, int] = {}
+    for row, raw_date, raw_value, note in rows:
+        day: dt.date | None = None
+        if isinstance(raw_date, dt.date):
+            day = raw_date
+        else:
+            try:
+                day = dt.date.fromisoformat(str(raw_date).strip())
+            except ValueError:
+                errors.append(RowError(row, "date", f"“{raw_date}” is not a date like 2025-03-31."))
+        try:
+            value = _number(raw_value)
+        except (TypeError, ValueError):
+            errors.append(RowError(row, "value", f"“{raw_value}” is not a number."))
+            continue
+        if day is None:
+            continue
+        if day in seen:
+            errors.append(RowError(row, "date", f"{day} appears twice (also row {seen[day]})."))
+            continue
+        seen[day] = row
+        parsed.append((day, value, str(note or "")[:200]))
+    existing = set(
+        Measurement.objects.filter(kpi=kpi, measured_on__in=list(seen)).values_list(
+            "measured_on", flat=True
+        )
+    )
+    for day in sorted(existing):
+        errors.append(RowError(seen[day], "date", f"{kpi.name} already has a value for {day}."))
+    if errors:
+        errors.sort(key=lambda e: e.row)
+        raise MeasurementsInvalid(errors)
+    if not parsed:
+        raise Invalid("There are no measurements to save.", field="rows")
+    created = Measurement.objects.bulk_create(
+        Measurement(
+            organisation_id=kpi.organisation_id,
+            kpi=kpi,
+            measured_on=day,
+            value=value,
+            note=note,
+            created_by=actor,
+        )
+        for day, value, note in parsed
+    )
+    history.record(
+        actor=actor,
+        obj=kpi,
+        action="measurements added",
+        summary=f"{len(created)} value{'s' if len(created) != 1 else ''} "
+        f"from {min(seen)} to {max(seen)}",
+    )
+    return created
+
+
+def add_measurement(
+    *, actor: User, kpi: Kpi, measured_on: dt.date, value: float, note: str = ""
+) -> Measurement:
+    try:
+        return add_measurements(actor=actor, kpi=kpi, rows=[(1, measured_on, value, note)])[0]
+    except MeasurementsInvalid as exc:
+        raise Invalid(exc.errors[0].message, field=exc.errors[0].field) from exc
+
+
+def _cell(cells: list[str], index: int | None) -> str:
+    return cells[index] if index is not None and index < len(cells) else ""
+
+
+def import_measurements_csv(*, actor: User, kpi: Kpi, data: bytes) -> list[Measurement]:
+    """CSV with a header ``date,value[,note]``; all rows saved or none (see add_measurements)."""
+    require(actor, Action.EDIT, kpi)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid("The file is not UTF-8 text.", field="file") from exc
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(reader, [])]
+    if "date" not in header or "value" not in header:
+        raise Invalid("The first line must name the columns: date,value[,note].", field="file")
+    di, vi = header.index("date"), header.index("value")
+    ni = header.index("note") if "note" in header else None
+    rows: list[tuple[int, Any, Any, str]] = []
+    for line_number, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(rows) >= MAX_CSV_ROWS:
+            raise Invalid(f"At most {MAX_CSV_ROWS} rows per file.", field="file")
+        rows.append((line_number, _cell(cells, di), _cell(cells, vi), _cell(cells, ni)))
+    return add_measurements(actor=actor, kpi=kpi, rows=rows)
+
+
+# --- Queues and requests --------------------------------------------------------------------
+
+
+def _check_sla_hours(raw: Any) -> dict[str, dict[str, float]]:
+    hours: dict[str, dict[str, float]] = {}
+    raw = raw or {}
+    for priority in Priority.values:
+        entry: dict[str, Any] = raw.get(priority) or DEFAULT_SLA_HOURS[priority]
+        response, resolution = float(entry["response"]), float(entry["resolution"])
+        if response <= 0 or resolution <= 0 or not math.isfinite(response + resolution):
+            raise Invalid("SLA targets must be positive numbers of hours.", field="sla_hours")
+        if resolution < response:
+            raise Invalid(
+                "The resolution target cannot be shorter than the first-response target.",
+                field="sla_hours",
+            )
+        hours[priority] = {"response": response, "resolution": resolution}
+    return hours
+
+
+@transaction.atomic
+def create_queue(
+    *,
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    calendar: BusinessCalendar,
+    process: Process | None = None,
+    description: str = "",
+    sla_hours: Any = None,
+) -> Queue:
+    require(actor, Action.MANAGE, organisation)
+    name = name.strip()
+    if not name:
+        raise Invalid("A queue needs a name.", field="name")
+    _check_same_org(organisation, calendar, "calendar")
+    _check_same_org(organisation, process, "process")
+    queue = Queue.objects.create(
+        organisation=organisation,
+        name=name,
+        description=description,
+        calendar=calendar,
+        process=process,
+        sla_hours=_check_sla_hours(sla_hours),
+    )
+    history.record(actor=actor, obj=queue, action="created", summary=f"Created queue {name}")
+    return queue
+
+
+@transaction.atomic
+def create_request(
+    *,
+    actor: User,
+    queue: Queue,
+    title: str,
+    description: str = "",
+    priority: str = Priority.NORMAL,
+    at: dt.datetime | None = None,
+) -> Request:
+    """Anyone who can see the queue and contribute may raise a request (the intake form)."""
+    require(actor, Action.CONTRIBUTE, queue)
+    title = title.strip()
+    if not title:
+        raise Invalid("Give the request a short title.", field="title")
+    if priority not in Priority.values:
+        raise Invalid(f"Unknown priority {priority!r}.", field="priority")
+    moment = at or timezone.now()
+    request = Request.objects.create(
+        organisation_id=queue.organisation_id,
+        queue=queue,
+        title=title,
+        description=description,
+        priority=priority,
+        requester=actor,
+        created_at=moment,
+    )
+    RequestEvent.objects.create(
+        organisation_id=queue.organisation_id,
+        request=request,
+        at=moment,
+        to_status=Status.NEW,
+        actor=actor,
+    )
+    history.record(actor=actor, obj=request, action="created", summary=title)
+    return request
+
+
+ALLOWED_MOVES: dict[str, set[str]] = {
+    Status.NEW: {Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED},
+    Status.IN_PROGRESS: {Status.WAITING, Status.RESOLVED},
+    Status.WAITING: {Status.IN_PROGRESS, Status.RESOLVED},
+    Status.RESOLVED: {Status.IN_PROGRESS, Status.CLOSED},
+    Status.CLOSED: set(),
+}
+
+
+@transaction.atomic
+def change_request_status(
+    *,
+    actor: User,
+    request: Request,
+    status: str,
+    expected_version: int | None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> Request:
+    """Move a request; waiting pauses its SLA clocks, leaving "new" is the first response."""
+    require(actor, Action.EDIT, request)
+    if status not in Status.values:
+        raise Invalid(f"Unknown status {status!r}.", field="status")
+    old = request.status
+    if status == old:
+        raise Invalid(f"The request is already {Status(old).label.lower()}.", field="status")
+    if status not in ALLOWED_MOVES[old]:
+        raise Invalid(
+            f"A {Status(old).label.lower()} request cannot move to {Status(status).label.lower()}.",
+            field="status",
+        )
+    moment = at or timezone.now()
+    fields = ["status"]
+    request.status = status
+    if request.first_response_at is None:
+        request.first_response_at = moment
+        fields.append("first_response_at")
+    if status in DONE_STATUSES and request.resolved_at is None:
+        request.resolved_at = moment
+        fields.append("resolved_at")
+    elif status not in DONE_STATUSES and request.resolved_at is not None:
+        request.resolved_at = None  # reopened: the resolution clock runs again
+        fields.append("resolved_at")
+    save_versioned(request, expected_version=expected_version, fields=fields)
+    RequestEvent.objects.create(
+        organisation_id=request.organisation_id,
+        request=request,
+        at=moment,
+        from_status=old,
+        to_status=status,
+        actor=actor,
+        note=note[:300],
+    )
+    history.record(
+        actor=actor,
+        obj=request,
+        action="status changed",
+        changes={"status": [old, status]},
+        summary=note,
+    )
+    return request
+
+
+@transaction.atomic
+def update_request(
+    *, actor: User, request: Request, expected_version: int | None, **values: Any
+) -> Request:
+    require(actor, Action.EDIT, request)
+    _unknown(values, ["title", "description", "priority", "assignee"])
+    if "priority" in values and values["priority"] not in Priority.values:
+        raise Invalid(f"Unknown priority {values['priority']!r}.", field="priority")
+    if "title" in values and not str(values["title"]).strip():
+        raise Invalid("Give the request a short title.", field="title")
+    _check_member(request.queue.organisation, values.get("assignee"), "assignee")
+    before = history.snapshot(request, values)
+    for key, value in values.items():
+        setattr(request, key, value)
+    save_versioned(request, expected_version=expected_version, fields=list(values))
+    changes = history.diff(before, history.snapshot(request, values))
+    if changes:
+        history.record(actor=actor, obj=request, action="updated", changes=changes)
+    return request
+
+
+# --- Routines and occurrences -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    text: str
+    evidence: str = Evidence.NONE
+    min_value: float | None = None
+    max_value: float | None = None
+    unit: str = ""
+
+
+def _check_routine(organisation: Organisation, values: dict[str, Any]) -> None:
+    if "name" in values:
+        values["name"] = str(values["name"]).strip()
+        if not values["name"]:
+            raise Invalid("A routine needs a name.", field="name")
+    if "rrule" in values:
+        try:
+            recurrence.parse_rule(values["rrule"], values.get("starts_on") or dt.date.today())
+        except ValueError as exc:
+            raise Invalid(str(exc), field="rrule") from exc
+    if values.get("shift", ShiftRule.NONE) not in ShiftRule.values:
+        raise Invalid("Unknown shift rule.", field="shift")
+    _check_member(organisation, values.get("assignee"), "assignee")
+    _check_same_org(organisation, values.get("calendar"), "calendar")
+    effort = values.get("effort_minutes")
+    if effort is not None and not 0 < int(effort) <= 24 * 60 * 5:
+        raise Invalid("Expected effort is between 1 minute and 5 days.", field="effort_minutes")
+
+
+@transaction.atomic
+def create_routine(
+    *, actor: User, process: Process, steps: Iterable[StepSpec] = (), **values: Any
+) -> Routine:
+    require(actor, Action.MANAGE, process)
+    _unknown(values, ROUTINE_FIELDS)
+    values.setdefault("starts_on", dt.date.today())
+    _check_routine(process.organisation, values)
+    routine = Routine.objects.create(
+        organisation_id=process.organisation_id, process=process, **values
+    )
+    step_list = list(steps)
+    for position, step in enumerate(step_list, start=1):
+        if not step.text.strip():
+            raise Invalid(f"Step {position} needs a text.", field="steps")
+        if step.evidence not in Evidence.values:
+            raise Invalid(f"Step {position}: unknown evidence {step.evidence!r}.", field="steps")
+        if (
+            step.min_value is not None
+            and step.max_value is not None
+            and step.max_value < step.min_value
+        ):
+            raise Invalid(f"Step {position}: the maximum is below the minimum.", field="steps")
+    RoutineStep.objects.bulk_create(
+        RoutineStep(
+            organisation_id=process.organisation_id,
+            routine=routine,
+            position=position,
+            text=step.text.strip(),
+            evidence=step.evidence,
+            min_value=step.min_value,
+            max_value=step.max_value,
+            unit=step.unit,
+        )
+        for position, step in enumerate(step_list, start=1)
+    )
+    history.record(
+        actor=actor,
+        obj=routine,
+        action="created",
+        summary=f"Created routine {routine.name} with {len(step_list)} steps",
+    )
+    transaction.on_commit(lambda: generate_occurrences(routines=[routine]))
+    return routine
+
+
+@transaction.atomic
+def update_routine(
+    *, actor: User, routine: Routine, expected_version: int | None, **values: Any
+) -> Routine:
+    require(actor, Action.MANAGE, routine)
+    _unknown(values, ROUTINE_FIELDS)
+    _check_routine(routine.organisation, {"starts_on": routine.starts_on, **values})
+    before = history.snapshot(routine, values)
+    for key, value in values.items():
+        setattr(routine, key, value)
+    save_versioned(routine, expected_version=expected_version, fields=list(values))
+    changes = history.diff(before, history.snapshot(routine, values))
+    if changes:
+        history.record(actor=actor, obj=routine, action="updated", changes=changes)
+    return routine
+
+
+def due_between(routine: Routine, first: dt.date, last: dt.date, zone: str) -> list[dt.datetime]:
+    """Aware due instants of ``routine`` from ``first`` to ``last`` (no writes)."""
+    cal = engine_calendar(routine.calendar) if routine.shift != ShiftRule.NONE else None
+
+    def working(day: dt.date) -> bool:
+        from twofold.engine.calendars import is_working_day
+
+        return cal is None or is_working_day(cal, day)
+
+    return recurrence.due_instants(
+        routine.rrule,
+        routine.starts_on,
+        routine.due_time,
+        max(first, routine.starts_on),
+        last,
+        zone,
+        shift=recurrence.Shift(routine.shift),
+        is_working_day=working,
+    )
+
+
+def generate_occurrences(
+    *,
+    now: dt.datetime | None = None,
+    days: int = GENERATE_DAYS,
+    routines: Iterable[Routine] | None = None,
+) -> int:
+    """Create missing occurrences due from today to ``days`` ahead; mark superseded open ones missed.
+
+    Idempotent and safe to run from several workers at once: (routine, due) is unique and rows
+    are inserted with ``ignore_conflicts``, so a rerun or a concurrent run neither duplicates nor
+    skips. Returns the number of due instants considered (not only the new ones).
+    """
+    moment = now or timezone.now()
+    selected = (
+        list(routines)
+        if routines is not None
+        else list(Routine.objects.filter(active=True).select_related("organisation", "calendar"))
+    )
+    considered = 0
+    for routine in selected:
+        zone = routine.organisation.timezone
+        today = local(moment, zone).date()
+        dues = due_between(
+            routine, today - dt.timedelta(days=1), today + dt.timedelta(days=days), zone
+        )
+        considered += len(dues)
+        Occurrence.objects.bulk_create(
+            [
+                Occurrence(organisation_id=routine.organisation_id, routine=routine, due=due)
+                for due in dues
+            ],
+            ignore_conflicts=True,
+        )
+        latest_due = (
+            Occurrence.objects.filter(routine=routine, due__lte=moment)
+            .order_by("-due")
+            .values_list("due", flat=True)
+            .first()
+        )
+        if latest_due is not None:
+            # An open occurrence is missed once the next one has come due.
+            Occurrence.objects.filter(
+                routine=routine, status=OccurrenceStatus.OPEN, due__lt=latest_due
+            ).update(status=OccurrenceStatus.MISSED)
+    return considered
+
+
+@dataclass
+class StepInput:
+    note: str = ""
+    number: Any = None
+    passed: bool | None = None
+    file: UploadedFile[Any] | None = None
+
+
+def _evidence_for(step: RoutineStep, given: StepInput) -> StepEvidence:
+    field = f"step_{step.pk}"
+    evidence = StepEvidence(step=step, note=given.note.strip())
+    if step.evidence == Evidence.NOTE and not evidence.note:
+        raise Invalid(f"“{step.text}” needs a note.", field=field)
+    if step.evidence == Evidence.NUMBER:
+        if given.number in (None, ""):
+            raise Invalid(f"“{step.text}” needs a number.", field=field)
+        try:
+            number = _number(given.number)
+        except (TypeError, ValueError) as exc:
+            raise Invalid(f"“{step.text}”: {given.number!r} is not a number.", field=field) from exc
+        low, high = step.min_value, step.max_value
+        if (low is not None and number < low) or (high is not None and number > high):
+            unit = f" {step.unit}" if step.unit else ""
+            limits = (
+                f"between {low:g} and {high:g}{unit}"
+                if low is not None and high is not None
+                else (f"at least {low:g}{unit}" if low is not None else f"at most {high:g}{unit}")
+            )
+            raise Invalid(
+                f"“{step.text}”: {number:g}{unit} is outside the limits; it must be {limits}. "
+                "If the reading is real, stop and raise it with the process owner.",
+                field=field,
+            )
+        evidence.number = number
+    if step.evidence == Evidence.PASS_FAIL:
+        if given.passed is None:
+            raise Invalid(f"“{step.text}” needs pass or fail.", field=field)
+        evidence.passed = given.passed
+    if step.evidence == Evidence.FILE:
+        if given.file is None:
+            raise Invalid(f"“{step.text}” needs a file.", field=field)
+        if given.file.size and given.file.size > 10 * 1024 * 1024:
+            raise Invalid(f"“{step.text}”: files are limited to 10 MB.", field=field)
+        evidence.file = given.file
+    return evidence
+
+
+@transaction.atomic
+def complete_occurrence(
+    *,
+    actor: User,
+    occurrence: Occurrence,
+    evidence: Mapping[int, StepInput],
+    expected_version: int | None,
+    at: dt.datetime | None = None,
+) -> Occurrence:
+    """Complete an occurrence, recording validated evidence for every step (by step id)."""
+    require(actor, Action.CONTRIBUTE, occurrence)
+    if occurrence.status == OccurrenceStatus.DONE:
+        raise Invalid("This occurrence is already done.", field="status")
+    steps = list(RoutineStep.objects.filter(routine_id=occurrence.routine_id))
+    unknown = set(evidence) - {s.pk for s in steps}
+    if unknown:
+        raise Invalid(f"Step {sorted(unknown)[0]} is not part of this routine.", field="steps")
+    rows = [_evidence_for(step, evidence.get(step.pk, StepInput())) for step in steps]
+    moment = at or timezone.now()
+    previous = occurrence.status
+    occurrence.status = OccurrenceStatus.DONE
+    occurrence.completed_at = moment
+    occurrence.completed_by = actor
+    save_versioned(
+        occurrence,
+        expected_version=expected_version,
+        fields=["status", "completed_at", "completed_by"],
+    )
+    for row in rows:
+        row.organisation_id = occurrence.organisation_id
+        row.occurrence = occurrence
+        row.save()
+    late = moment > occurrence.due
+    history.record(
+        actor=actor,
+        obj=occurrence,
+        action="completed",
+        changes={"status": [previous, OccurrenceStatus.DONE]},
+        summary="Completed late" if late else "Completed on time",
+    )
+    return occurrence
