@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 NAVIGATION = [
     ("portfolio", "Portfolio", "projects:portfolio"),
     ("projects", "Projects", "projects:list"),
+    ("my-work", "My work", "projects:my_work"),
     ("operations", "Operations", "operations:overview"),
     ("people", "People", "accounts:people"),
     ("reports", "Reports", "core:reports"),

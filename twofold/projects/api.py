@@ -1,5 +1,385 @@
-"""API endpoints of this bounded context (registered in twofold/api.py)."""
+"""API for projects, tasks, links, baselines and board moves (same services as the pages)."""
 
-from ninja import Router
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+from pydantic import StrictBool, StrictInt, StrictStr
+
+from twofold.accounts.api import READ, WRITE, ErrorOut
+from twofold.accounts.models import Membership, Organisation, User
+from twofold.accounts.selectors import get_organisation
+from twofold.core.errors import Invalid, NotFound
+from twofold.core.web import actor_of
+from twofold.projects import selectors, services
+from twofold.projects.models import Baseline, Link, Project, Task
+from twofold.projects.scheduling import Schedule
 
 router = Router(tags=["projects"])
+
+PhaseName = Literal["initiation", "planning", "execution", "closure"]
+StatusName = Literal["todo", "doing", "review", "done"]
+LinkTypeName = Literal["FS", "SS", "FF", "SF"]
+LagUnitName = Literal["d", "h", "%"]
+PriorityName = Literal["low", "normal", "high", "urgent"]
+MAX_PAGE = 500
+
+
+class ProjectOut(Schema):
+    id: int
+    code: str
+    name: str
+    phase: PhaseName
+    programme: str | None
+    manager_id: int | None
+    sponsor_id: int | None
+    target_start: dt.date
+    target_finish: dt.date | None
+    scheduled_start: dt.datetime | None
+    scheduled_finish: dt.datetime | None
+    percent_complete: float
+    version: int
+
+
+class ProjectIn(Schema):
+    name: StrictStr = Field(..., min_length=1, max_length=160)
+    code: StrictStr = Field(..., min_length=1, max_length=20)
+    target_start: dt.date
+    target_finish: dt.date | None = None
+    objectives: StrictStr = ""
+    scope: StrictStr = ""
+
+
+class TaskOut(Schema):
+    id: int
+    parent_id: int | None
+    position: str
+    name: str
+    duration_minutes: int
+    is_milestone: bool
+    is_summary: bool
+    status: StatusName
+    priority: PriorityName
+    percent_complete: int
+    assignee_id: int | None
+    start: dt.datetime | None
+    finish: dt.datetime | None
+    total_float_minutes: int
+    is_critical: bool
+    board_key: str
+    version: int
+
+
+class TaskPage(Schema):
+    count: int
+    offset: int
+    limit: int
+    items: list[TaskOut]
+
+
+class TaskIn(Schema):
+    name: StrictStr = Field(..., min_length=1, max_length=200)
+    duration_minutes: StrictInt = Field(480, ge=0, le=960_000)
+    is_milestone: StrictBool = False
+    parent_id: StrictInt | None = None
+    assignee_id: StrictInt | None = None
+    status: StatusName = "todo"
+
+
+class TaskPatch(Schema):
+    version: StrictInt = Field(..., description="The version you read; a stale one answers 409.")
+    name: StrictStr | None = Field(None, min_length=1, max_length=200)
+    description: StrictStr | None = None
+    duration_minutes: StrictInt | None = Field(None, ge=0, le=960_000)
+    status: StatusName | None = None
+    priority: PriorityName | None = None
+    percent_complete: StrictInt | None = Field(None, ge=0, le=100)
+    assignee_id: StrictInt | None = None
+    start_no_earlier_than: dt.date | None = None
+
+
+class RescheduledOut(Schema):
+    moved: int
+    summary: str
+
+
+class TaskChangeOut(Schema):
+    task: TaskOut
+    rescheduled: RescheduledOut | None
+
+
+class LinkOut(Schema):
+    id: int
+    pred_id: int
+    succ_id: int
+    type: LinkTypeName
+    lag: int
+    lag_unit: LagUnitName
+
+
+class LinkIn(Schema):
+    pred_id: StrictInt
+    succ_id: StrictInt
+    type: LinkTypeName = "FS"
+    lag: StrictInt = Field(0, ge=-1000, le=1000)
+    lag_unit: LagUnitName = "d"
+
+
+class BaselineOut(Schema):
+    id: int
+    number: int
+    name: str
+    created_at: dt.datetime
+    finish: dt.datetime | None
+
+
+class BaselineIn(Schema):
+    name: StrictStr = Field("Baseline", max_length=80)
+    number: StrictInt | None = Field(None, ge=0, le=10)
+
+
+class MoveIn(Schema):
+    status: StatusName
+    before_id: StrictInt | None = None
+    after_id: StrictInt | None = None
+
+
+def _org(request: HttpRequest, org_id: int) -> Organisation:
+    return get_organisation(request.user, org_id)
+
+
+def _project(request: HttpRequest, org_id: int, project_id: int) -> Project:
+    return selectors.get_project(request.user, _org(request, org_id), project_id)
+
+
+def _project_out(p: Project) -> ProjectOut:
+    return ProjectOut(
+        id=p.pk,
+        code=p.code,
+        name=p.name,
+        phase=p.phase,  # type: ignore[arg-type]
+        programme=p.programme.name if p.programme else None,
+        manager_id=p.manager_id,
+        sponsor_id=p.sponsor_id,
+        target_start=p.target_start,
+        target_finish=p.target_finish,
+        scheduled_start=p.scheduled_start,
+        scheduled_finish=p.scheduled_finish,
+        percent_complete=p.percent_complete,
+        version=p.version,
+    )
+
+
+def _task_out(t: Task) -> TaskOut:
+    return TaskOut.model_validate(t, from_attributes=True)
+
+
+def _moved(schedule: Schedule | None) -> RescheduledOut | None:
+    return RescheduledOut(moved=len(schedule.moved), summary=schedule.summary) if schedule else None
+
+
+def _person(org_id: int, user_id: int | None, field: str) -> User | None:
+    if user_id is None:
+        return None
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not Membership.objects.filter(organisation_id=org_id, user=user).exists():
+        raise Invalid("Choose a member of the organisation.", field=field)
+    return user
+
+
+def _task(project: Project, task_id: int | None, field: str) -> Task | None:
+    if task_id is None:
+        return None
+    task = Task.objects.filter(pk=task_id, project=project).first()
+    if task is None:
+        raise Invalid("No such task in this project.", field=field)
+    task.project = project
+    return task
+
+
+@router.get("/organisations/{org_id}/projects", response={200: list[ProjectOut], **READ})
+def list_projects(request: HttpRequest, org_id: int) -> list[ProjectOut]:
+    return [_project_out(p) for p in selectors.projects_of(_org(request, org_id)).order_by("name")]
+
+
+@router.post("/organisations/{org_id}/projects", response={201: ProjectOut, **WRITE})
+def create_project(request: HttpRequest, org_id: int, payload: ProjectIn) -> Status[ProjectOut]:
+    project = services.create_project(
+        actor=actor_of(request), organisation=_org(request, org_id), **payload.model_dump()
+    )
+    return Status(201, _project_out(project))
+
+
+@router.get("/organisations/{org_id}/projects/{project_id}", response={200: ProjectOut, **READ})
+def get_project(request: HttpRequest, org_id: int, project_id: int) -> ProjectOut:
+    return _project_out(_project(request, org_id, project_id))
+
+
+@router.get("/organisations/{org_id}/projects/{project_id}/tasks", response={200: TaskPage, **READ})
+def list_tasks(
+    request: HttpRequest, org_id: int, project_id: int, offset: int = 0, limit: int = 100
+) -> TaskPage:
+    project = _project(request, org_id, project_id)
+    offset, limit = max(0, offset), max(1, min(limit, MAX_PAGE))
+    tasks = Task.objects.filter(project=project).order_by("position")
+    return TaskPage(
+        count=tasks.count(),
+        offset=offset,
+        limit=limit,
+        items=[_task_out(t) for t in tasks[offset : offset + limit]],
+    )
+
+
+@router.post(
+    "/organisations/{org_id}/projects/{project_id}/tasks", response={201: TaskChangeOut, **WRITE}
+)
+def create_task(
+    request: HttpRequest, org_id: int, project_id: int, payload: TaskIn
+) -> Status[TaskChangeOut]:
+    project = _project(request, org_id, project_id)
+    task, moved = services.create_task(
+        actor=actor_of(request),
+        project=project,
+        name=payload.name,
+        parent=_task(project, payload.parent_id, "parent_id"),
+        assignee=_person(project.organisation_id, payload.assignee_id, "assignee_id"),
+        duration_minutes=0 if payload.is_milestone else payload.duration_minutes,
+        is_milestone=payload.is_milestone or payload.duration_minutes == 0,
+        status=payload.status,
+    )
+    task.refresh_from_db()
+    return Status(201, TaskChangeOut(task=_task_out(task), rescheduled=_moved(moved)))
+
+
+@router.patch(
+    "/organisations/{org_id}/projects/{project_id}/tasks/{task_id}",
+    response={200: TaskChangeOut, **WRITE},
+)
+def patch_task(
+    request: HttpRequest, org_id: int, project_id: int, task_id: int, payload: TaskPatch
+) -> TaskChangeOut:
+    project = _project(request, org_id, project_id)
+    task = selectors.get_task(request.user, project, task_id)
+    values = payload.model_dump(
+        exclude_unset=True, exclude={"version", "assignee_id", "start_no_earlier_than"}
+    )
+    if "assignee_id" in payload.model_fields_set:
+        values["assignee"] = _person(project.organisation_id, payload.assignee_id, "assignee_id")
+    if "start_no_earlier_than" in payload.model_fields_set:
+        day = payload.start_no_earlier_than
+        values["constraint_type"] = "snet" if day else "asap"
+        values["constraint_date"] = day
+    for key in ("name", "status", "priority", "duration_minutes", "percent_complete"):
+        if key in values and values[key] is None:
+            raise Invalid(f"{key} cannot be null.", field=key)
+    task, moved = services.update_task(
+        actor=actor_of(request), task=task, expected_version=payload.version, **values
+    )
+    return TaskChangeOut(task=_task_out(task), rescheduled=_moved(moved))
+
+
+@router.delete(
+    "/organisations/{org_id}/projects/{project_id}/tasks/{task_id}",
+    response={204: None, **WRITE},
+)
+def delete_task(request: HttpRequest, org_id: int, project_id: int, task_id: int) -> Status[None]:
+    project = _project(request, org_id, project_id)
+    services.delete_task(
+        actor=actor_of(request), task=selectors.get_task(request.user, project, task_id)
+    )
+    return Status(204, None)
+
+
+@router.post(
+    "/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/move",
+    response={200: TaskChangeOut, **WRITE},
+)
+def move_card(
+    request: HttpRequest, org_id: int, project_id: int, task_id: int, payload: MoveIn
+) -> TaskChangeOut:
+    project = _project(request, org_id, project_id)
+    task = selectors.get_task(request.user, project, task_id)
+    task, moved = services.move_card(
+        actor=actor_of(request),
+        task=task,
+        status=payload.status,
+        before=_task(project, payload.before_id, "before_id"),
+        after=_task(project, payload.after_id, "after_id"),
+    )
+    return TaskChangeOut(task=_task_out(task), rescheduled=_moved(moved))
+
+
+@router.get(
+    "/organisations/{org_id}/projects/{project_id}/links", response={200: list[LinkOut], **READ}
+)
+def list_links(request: HttpRequest, org_id: int, project_id: int) -> list[LinkOut]:
+    project = _project(request, org_id, project_id)
+    return [
+        LinkOut.model_validate(link, from_attributes=True)
+        for link in Link.objects.filter(project=project)
+    ]
+
+
+@router.post(
+    "/organisations/{org_id}/projects/{project_id}/links", response={201: LinkOut, **WRITE}
+)
+def create_link(
+    request: HttpRequest, org_id: int, project_id: int, payload: LinkIn
+) -> Status[LinkOut]:
+    project = _project(request, org_id, project_id)
+    pred = _task(project, payload.pred_id, "pred_id")
+    succ = _task(project, payload.succ_id, "succ_id")
+    assert pred is not None and succ is not None
+    link, _ = services.add_link(
+        actor=actor_of(request),
+        project=project,
+        pred=pred,
+        succ=succ,
+        type=payload.type,
+        lag=payload.lag,
+        lag_unit=payload.lag_unit,
+    )
+    return Status(201, LinkOut.model_validate(link, from_attributes=True))
+
+
+@router.delete(
+    "/organisations/{org_id}/projects/{project_id}/links/{link_id}",
+    response={204: None, **WRITE},
+)
+def delete_link(request: HttpRequest, org_id: int, project_id: int, link_id: int) -> Status[None]:
+    project = _project(request, org_id, project_id)
+    services.delete_link(actor=actor_of(request), link=selectors.get_link(project, link_id))
+    return Status(204, None)
+
+
+@router.get(
+    "/organisations/{org_id}/projects/{project_id}/baselines",
+    response={200: list[BaselineOut], **READ},
+)
+def list_baselines(request: HttpRequest, org_id: int, project_id: int) -> list[BaselineOut]:
+    project = _project(request, org_id, project_id)
+    return [
+        BaselineOut.model_validate(b, from_attributes=True)
+        for b in Baseline.objects.filter(project=project)
+    ]
+
+
+@router.post(
+    "/organisations/{org_id}/projects/{project_id}/baselines",
+    response={201: BaselineOut, **WRITE},
+)
+def create_baseline(
+    request: HttpRequest, org_id: int, project_id: int, payload: BaselineIn
+) -> Status[BaselineOut]:
+    project = _project(request, org_id, project_id)
+    b = services.save_baseline(
+        actor=actor_of(request), project=project, name=payload.name, number=payload.number
+    )
+    return Status(201, BaselineOut.model_validate(b, from_attributes=True))
+
+
+__all__ = ["ErrorOut", "NotFound", "router"]

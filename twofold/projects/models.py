@@ -1,1 +1,328 @@
-"""Models of this bounded context."""
+"""Projects: programmes, projects with a charter, WBS tasks, links, baselines, gates, progress."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone as tz
+
+from twofold.accounts.models import Organisation
+
+MINUTES_PER_DAY = 480
+
+
+class Phase(models.TextChoices):
+    INITIATION = "initiation", "Initiation"
+    PLANNING = "planning", "Planning"
+    EXECUTION = "execution", "Execution"
+    CLOSURE = "closure", "Closure"
+
+
+PHASE_ORDER = [Phase.INITIATION, Phase.PLANNING, Phase.EXECUTION, Phase.CLOSURE]
+
+
+class TaskStatus(models.TextChoices):
+    TODO = "todo", "To do"
+    DOING = "doing", "Doing"
+    REVIEW = "review", "Review"
+    DONE = "done", "Done"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class Constraint(models.TextChoices):
+    ASAP = "asap", "As soon as possible"
+    SNET = "snet", "Start no earlier than"
+    FNLT = "fnlt", "Finish no later than"
+    MSO = "mso", "Must start on"
+
+
+class LinkType(models.TextChoices):
+    FS = "FS", "Finish-to-start"
+    SS = "SS", "Start-to-start"
+    FF = "FF", "Finish-to-finish"
+    SF = "SF", "Start-to-finish"
+
+
+class LagUnit(models.TextChoices):
+    DAYS = "d", "working days"
+    HOURS = "h", "working hours"
+    PERCENT = "%", "% of predecessor"
+
+
+class Programme(models.Model):
+    """A group of related projects, e.g. "Operational excellence"."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="programmes"
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="programme_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Project(models.Model):
+    """A project with its charter, phase and (denormalised) schedule summary."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="projects"
+    )
+    programme = models.ForeignKey(
+        Programme, null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
+    )
+    name = models.CharField(max_length=160)
+    code = models.CharField(max_length=20)
+    phase = models.CharField(max_length=12, choices=Phase.choices, default=Phase.INITIATION)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Charter
+    objectives = models.TextField(blank=True)
+    success_criteria = models.TextField(blank=True, help_text="Measurable: one per line.")
+    scope = models.TextField(blank=True)
+    exclusions = models.TextField(blank=True)
+    assumptions = models.TextField(blank=True)
+    constraints = models.TextField(blank=True)
+    target_start = models.DateField()
+    target_finish = models.DateField(null=True, blank=True)
+    budget_ceiling = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    status_date = models.DateField(null=True, blank=True)
+    wip_limits = models.JSONField(default=dict, blank=True)
+    # Schedule summary, written by reschedule_project
+    scheduled_start = models.DateTimeField(null=True, blank=True)
+    scheduled_finish = models.DateTimeField(null=True, blank=True)
+    percent_complete = models.FloatField(default=0)
+    created_at = models.DateTimeField(default=tz.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="project_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Task(models.Model):
+    """A WBS element: a summary (has children), a task or a milestone."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    position = models.CharField(max_length=80)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    duration_minutes = models.PositiveIntegerField(default=MINUTES_PER_DAY)
+    effort_minutes = models.PositiveIntegerField(default=0)
+    is_milestone = models.BooleanField(default=False)
+    is_summary = models.BooleanField(default=False)
+    constraint_type = models.CharField(max_length=4, choices=Constraint.choices, default="asap")
+    constraint_date = models.DateField(null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="project_tasks",
+    )
+    status = models.CharField(max_length=8, choices=TaskStatus.choices, default=TaskStatus.TODO)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    percent_complete = models.PositiveSmallIntegerField(default=0)
+    actual_start = models.DateField(null=True, blank=True)
+    actual_finish = models.DateField(null=True, blank=True)
+    board_key = models.CharField(max_length=80, default="V")
+    # Written by the scheduler
+    start = models.DateTimeField(null=True, blank=True)
+    finish = models.DateTimeField(null=True, blank=True)
+    total_float_minutes = models.IntegerField(default=0)
+    is_critical = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["project", "position"]
+        indexes = [
+            models.Index(fields=["project", "position"]),
+            models.Index(fields=["project", "status", "board_key"]),
+            models.Index(fields=["assignee", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def duration_days(self) -> float:
+        return self.duration_minutes / MINUTES_PER_DAY
+
+
+class Link(models.Model):
+    """A dependency ``pred`` → ``succ`` with a type and a lag (negative = lead)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="links")
+    pred = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="succ_links")
+    succ = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="pred_links")
+    type = models.CharField(max_length=2, choices=LinkType.choices, default=LinkType.FS)
+    lag = models.IntegerField(default=0)
+    lag_unit = models.CharField(max_length=1, choices=LagUnit.choices, default=LagUnit.DAYS)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pred", "succ"], name="link_unique_pair"),
+            models.CheckConstraint(condition=~models.Q(pred=models.F("succ")), name="link_no_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pred_id} {self.type} {self.succ_id}"
+
+    @property
+    def lag_label(self) -> str:
+        if not self.lag:
+            return ""
+        unit = {"d": "d", "h": "h", "%": "%"}[self.lag_unit]
+        return f"{'+' if self.lag > 0 else ''}{self.lag}{unit}"
+
+
+class Baseline(models.Model):
+    """A saved copy of the plan (numbers 0-10, like Microsoft Project's Baseline..Baseline10)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="baselines")
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=80)
+    created_at = models.DateTimeField(default=tz.now)
+    finish = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="baseline_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BaselineTask(models.Model):
+    baseline = models.ForeignKey(Baseline, on_delete=models.CASCADE, related_name="tasks")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="baseline_rows")
+    start = models.DateTimeField(null=True)
+    finish = models.DateTimeField(null=True)
+    duration_minutes = models.PositiveIntegerField(default=0)
+    work_minutes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["baseline", "task"], name="baseline_task_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} in baseline {self.baseline_id}"
+
+    @property
+    def organisation_id(self) -> int:
+        return int(self.baseline.organisation_id)
+
+
+class ProgressSnapshot(models.Model):
+    """One day's percent complete and percent planned of a project (for sparklines)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="snapshots")
+    date = models.DateField()
+    percent_complete = models.FloatField()
+    percent_planned = models.FloatField()
+
+    class Meta:
+        ordering = ["project", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "date"], name="snapshot_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} on {self.date}: {self.percent_complete:.0f}%"
+
+
+class ChecklistItem(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="checklist")
+    text = models.CharField(max_length=200)
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Comment(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=tz.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class Gate(models.Model):
+    """The gate out of ``phase``: passes when its checklist is done and an approver signs it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="gates")
+    phase = models.CharField(max_length=12, choices=Phase.choices)
+    passed_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "phase"], name="gate_unique_phase")
+        ]
+
+    def __str__(self) -> str:
+        return f"Gate out of {self.get_phase_display()}"
+
+
+class GateItem(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    gate = models.ForeignKey(Gate, on_delete=models.CASCADE, related_name="items")
+    text = models.CharField(max_length=200)
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,18 +1,814 @@
-"""Project pages."""
+"""Project pages: portfolio, list, project overview, WBS, Gantt, baselines, board, gates, my work.
+
+Views are thin: they parse forms and call the same services as the API.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
 
-from twofold.core.web import organisation_required
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from twofold.accounts.models import User
+from twofold.core.errors import NotFound, ServiceError
+from twofold.core.history import history_for
+from twofold.core.policy import Action, can
+from twofold.core.web import (
+    actor_of,
+    apply_service_error,
+    organisation_of,
+    organisation_required,
+    render_page,
+)
+from twofold.projects import gantt, selectors, services
+from twofold.projects.forms import (
+    BaselineForm,
+    ChecklistForm,
+    CommentForm,
+    LinkForm,
+    ProjectForm,
+    QuickAddForm,
+    TaskAddForm,
+    TaskDetailForm,
+    TaskInlineForm,
+    duration_minutes,
+)
+from twofold.projects.markup import render_markdown
+from twofold.projects.models import (
+    PHASE_ORDER,
+    BaselineTask,
+    ChecklistItem,
+    Constraint,
+    GateItem,
+    Phase,
+    Project,
+    Task,
+    TaskStatus,
+)
+from twofold.projects.scheduling import Schedule
+
+SORTS = [
+    ("programme", "Programme"),
+    ("health", "Health"),
+    ("finish", "Finish date"),
+    ("progress", "Progress"),
+    ("phase", "Phase"),
+    ("name", "Name"),
+]
+
+
+def _project(request: HttpRequest, project_id: int) -> Project:
+    try:
+        return selectors.get_project(request.user, organisation_of(request), project_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _task(request: HttpRequest, project: Project, task_id: int) -> Task:
+    try:
+        return selectors.get_task(request.user, project, task_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _ctx(request: HttpRequest, project: Project, tab: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "project": project,
+        "tab": tab,
+        "section": "projects",
+        "can_edit": can(request.user, Action.EDIT, project),
+        "can_manage": can(request.user, Action.MANAGE, project),
+        **extra,
+    }
+
+
+def _moved(request: HttpRequest, schedule: Schedule | None) -> None:
+    if schedule is not None:
+        messages.info(request, f"Rescheduled: {schedule.summary}.")
+
+
+def _error_status(exc: ServiceError) -> int:
+    if isinstance(exc, NotFound):
+        raise Http404(exc.message)
+    return exc.status
+
+
+# ---------------------------------------------------------------------------------------------
+# Portfolio and list
+
+
+def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
+    org = organisation_of(request)
+    params = request.GET
+    sort = params.get("sort", "programme")
+    cards = selectors.portfolio(
+        org,
+        phase=params.get("phase", ""),
+        health_level=params.get("health", ""),
+        manager=params.get("manager", ""),
+        sort=sort,
+    )
+    managers = {
+        (p.manager_id, p.manager.display_name)
+        for p in selectors.projects_of(org)
+        if p.manager_id and p.manager
+    }
+    return {
+        "cards": cards,
+        "groups": selectors.group_by_programme(cards) if sort == "programme" else [("", cards)],
+        "phases": Phase.choices,
+        "healths": [("green", "On track"), ("amber", "At risk"), ("red", "Off track")],
+        "managers": sorted(managers, key=lambda m: m[1]),
+        "sorts": SORTS,
+        "filters": {k: params.get(k, "") for k in ("phase", "health", "manager")},
+        "sort": sort,
+        "can_manage": can(request.user, Action.MANAGE, org),
+    }
 
 
 @organisation_required
 def portfolio(request: HttpRequest) -> HttpResponse:
-    return render(request, "projects/pages/portfolio.html", {"section": "portfolio"})
+    return render_page(
+        request,
+        "projects/pages/portfolio.html",
+        {**_portfolio_context(request), "section": "portfolio"},
+        partial="projects/partials/portfolio_cards.html",
+    )
 
 
 @organisation_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "projects/pages/project_list.html", {"section": "projects"})
+    return render(
+        request,
+        "projects/pages/project_list.html",
+        {**_portfolio_context(request), "section": "projects"},
+    )
+
+
+@organisation_required
+def project_create(request: HttpRequest) -> HttpResponse:
+    org = organisation_of(request)
+    form = ProjectForm(
+        request.POST or None, organisation=org, initial={"target_start": dt.date.today()}
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            try:
+                project = services.create_project(
+                    actor=actor_of(request), organisation=org, **values
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"Project {project.name} created.")
+                return redirect("projects:detail", project.pk)
+        else:
+            status = 400
+    return render(
+        request,
+        "projects/pages/project_form.html",
+        {"form": form, "section": "projects", "project": None},
+        status=status,
+    )
+
+
+@organisation_required
+def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    cards = [c for c in selectors.portfolio(organisation_of(request)) if c.project.pk == project.pk]
+    return render(
+        request,
+        "projects/pages/project_overview.html",
+        _ctx(
+            request,
+            project,
+            "overview",
+            card=cards[0] if cards else None,
+            criteria=[c for c in project.success_criteria.splitlines() if c.strip()],
+            history=history_for(project, 15),
+        ),
+    )
+
+
+@organisation_required
+def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    org = organisation_of(request)
+    form = ProjectForm(
+        request.POST or None, organisation=org, initial=ProjectForm.initial_for(project)
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            try:
+                _p, moved = services.update_project(
+                    actor=actor_of(request),
+                    project=project,
+                    expected_version=form.cleaned_data["version"],
+                    **values,
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, "Charter saved.")
+                _moved(request, moved)
+                return redirect("projects:detail", project.pk)
+        else:
+            status = 400
+    return render(
+        request,
+        "projects/pages/project_form.html",
+        _ctx(request, project, "overview", form=form),
+        status=status,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# WBS table
+
+
+def _tasks_context(request: HttpRequest, project: Project, **extra: Any) -> dict[str, Any]:
+    rows = selectors.wbs_rows(project)
+    people = (
+        list(User.objects.filter(memberships__organisation_id=project.organisation_id))
+        if rows
+        else []
+    )
+    return _ctx(
+        request,
+        project,
+        "tasks",
+        rows=rows,
+        people=people,
+        statuses=TaskStatus.choices,
+        add_form=extra.pop("add_form", None) or TaskAddForm(project=project),
+        link_form=extra.pop("link_form", None) or LinkForm(project=project),
+        links=selectors.links_of(project),
+        **extra,
+    )
+
+
+@organisation_required
+def tasks(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    status = 200
+    add_form = TaskAddForm(request.POST or None, project=project)
+    if request.method == "POST":
+        if add_form.is_valid():
+            data = add_form.cleaned_data
+            milestone = data["is_milestone"]
+            try:
+                task, moved = services.create_task(
+                    actor=actor_of(request),
+                    project=project,
+                    name=data["name"],
+                    parent=data["parent"],
+                    assignee=data["assignee"],
+                    is_milestone=milestone,
+                    duration_minutes=0
+                    if milestone
+                    else duration_minutes(data["duration_days"] or Decimal(1), None),
+                )
+            except ServiceError as exc:
+                status = apply_service_error(add_form, exc)
+            else:
+                messages.success(request, f"Added {task.name}. {moved.summary}.")
+                return redirect("projects:tasks", project.pk)
+        else:
+            status = 400
+    return render_page(
+        request,
+        "projects/pages/tasks.html",
+        _tasks_context(request, project, add_form=add_form if request.method == "POST" else None),
+        status=status,
+    )
+
+
+@require_POST
+@organisation_required
+def task_inline(request: HttpRequest, project_id: int, task_id: int) -> HttpResponse:
+    """An inline edit from the WBS table (htmx): answers the re-rendered table with what moved."""
+    project = _project(request, project_id)
+    task = _task(request, project, task_id)
+    form = TaskInlineForm(request.POST, project=project)
+    message, status, error = "", 200, ""
+    if form.is_valid():
+        values = form.changes(task)
+        if form.errors:
+            error, status = " ".join(str(e) for e in form.errors.get("duration_days", [])), 400
+        else:
+            try:
+                _t, moved = services.update_task(
+                    actor=actor_of(request),
+                    task=task,
+                    expected_version=form.cleaned_data["version"],
+                    **values,
+                )
+            except ServiceError as exc:
+                status, error = _error_status(exc), exc.message
+            else:
+                message = f"Saved {task.name}." + (f" {moved.summary}." if moved else "")
+    else:
+        status = 400
+        error = "; ".join(f"{k}: {' '.join(str(x) for x in v)}" for k, v in form.errors.items())
+    context = _tasks_context(request, project, flash=message, flash_error=error)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "projects/partials/wbs.html", context, status=status)
+    if error:
+        messages.error(request, error)
+    elif message:
+        messages.success(request, message)
+    return redirect("projects:tasks", project.pk)
+
+
+@require_POST
+@organisation_required
+def task_action(request: HttpRequest, project_id: int, task_id: int, action: str) -> HttpResponse:
+    project = _project(request, project_id)
+    task = _task(request, project, task_id)
+    actor = actor_of(request)
+    operations = {
+        "indent": services.indent_task,
+        "outdent": services.outdent_task,
+        "delete": services.delete_task,
+    }
+    if action not in operations:
+        raise Http404("Unknown action.")
+    try:
+        moved = operations[action](actor=actor, task=task)
+    except ServiceError as exc:
+        _error_status(exc)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{action.capitalize()}: {task.name}. {moved.summary}.")
+    return redirect("projects:tasks", project.pk)
+
+
+@require_POST
+@organisation_required
+def link_add(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    form = LinkForm(request.POST, project=project)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            _link, moved = services.add_link(
+                actor=actor_of(request),
+                project=project,
+                pred=data["pred"],
+                succ=data["succ"],
+                type=data["type"],
+                lag=data["lag"] or 0,
+                lag_unit=data["lag_unit"],
+            )
+        except ServiceError as exc:
+            status = apply_service_error(form, exc)
+        else:
+            messages.success(
+                request, f"Linked {data['pred'].name} → {data['succ'].name}. {moved.summary}."
+            )
+            return redirect("projects:tasks", project.pk)
+    return render(
+        request,
+        "projects/pages/tasks.html",
+        _tasks_context(request, project, link_form=form),
+        status=status,
+    )
+
+
+@require_POST
+@organisation_required
+def link_delete(request: HttpRequest, project_id: int, link_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    try:
+        link = selectors.get_link(project, link_id)
+        moved = services.delete_link(actor=actor_of(request), link=link)
+    except ServiceError as exc:
+        _error_status(exc)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Link removed. {moved.summary}.")
+    return redirect("projects:tasks", project.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Gantt and baselines
+
+
+def _baseline_dates(project: Project, number: int | None) -> tuple[Any, dict[int, tuple[Any, Any]]]:
+    baselines = list(project.baselines.all())
+    chosen = next((b for b in baselines if b.number == number), None)
+    if chosen is None and number is None and baselines:
+        chosen = baselines[0]
+    if chosen is None:
+        return None, {}
+    rows = BaselineTask.objects.filter(baseline=chosen).values_list("task_id", "start", "finish")
+    return chosen, {tid: (s, f) for tid, s, f in rows}
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+@organisation_required
+def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    zoom = request.GET.get("zoom", "weeks")
+    if zoom not in gantt.ZOOMS:
+        zoom = "weeks"
+    rows = selectors.wbs_rows(project)
+    by_id = {r.task.pk: r.task for r in rows}
+    links = list(project.links.all())
+    for link in links:
+        link.pred, link.succ = by_id[link.pred_id], by_id[link.succ_id]
+    chosen, base = _baseline_dates(project, _int(request.GET.get("baseline")))
+    can_edit = can(request.user, Action.EDIT, project)
+    chart = gantt.render(
+        rows,
+        links,
+        services.tz_of(project.organisation),
+        zoom=zoom,
+        baseline=base,
+        editable=can_edit,
+    )
+    return render(
+        request,
+        "projects/pages/gantt.html",
+        _ctx(
+            request,
+            project,
+            "gantt",
+            chart=chart,
+            zoom=zoom,
+            zooms=list(gantt.ZOOMS),
+            baselines=list(project.baselines.all()),
+            baseline=chosen,
+            critical_count=sum(1 for r in rows if r.task.is_critical and not r.task.is_summary),
+        ),
+    )
+
+
+@require_POST
+@organisation_required
+def gantt_drag(request: HttpRequest, project_id: int, task_id: int) -> HttpResponse:
+    """A bar dragged to a new start: set a start-no-earlier-than constraint (as MS Project does)."""
+    project = _project(request, project_id)
+    task = _task(request, project, task_id)
+    try:
+        start = dt.date.fromisoformat(request.POST.get("start", ""))
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return JsonResponse(
+            {"detail": "Send start (YYYY-MM-DD) and version.", "field": "start"}, status=422
+        )
+    try:
+        _t, moved = services.update_task(
+            actor=actor_of(request),
+            task=task,
+            expected_version=version,
+            constraint_type=Constraint.SNET,
+            constraint_date=start,
+        )
+    except ServiceError as exc:
+        return JsonResponse({"detail": exc.message, "field": exc.field}, status=_error_status(exc))
+    summary = moved.summary if moved else "nothing moved"
+    messages.info(request, f"{task.name} starts no earlier than {start:%-d %b}: {summary}.")
+    return JsonResponse({"detail": summary})
+
+
+@organisation_required
+def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    form = BaselineForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                b = services.save_baseline(
+                    actor=actor_of(request),
+                    project=project,
+                    name=form.cleaned_data["name"],
+                    number=form.cleaned_data["number"],
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"Saved {b.name} as baseline {b.number}.")
+                return redirect(
+                    f"{reverse('projects:baselines', args=[project.pk])}?baseline={b.number}"
+                )
+        else:
+            status = 400
+    chosen, base = _baseline_dates(project, _int(request.GET.get("baseline")))
+    tzinfo = services.tz_of(project.organisation)
+    variance = []
+    if chosen is not None:
+        for r in selectors.wbs_rows(project):
+            t = r.task
+            dates = base.get(t.pk)
+            if not dates or not (dates[0] and dates[1] and t.start and t.finish):
+                continue
+            ds = selectors.working_days_between(dates[0], t.start, tzinfo)
+            df = selectors.working_days_between(dates[1], t.finish, tzinfo)
+            variance.append(
+                {
+                    "row": r,
+                    "b_start": dates[0],
+                    "b_finish": dates[1],
+                    "start_var": ds,
+                    "finish_var": df,
+                }
+            )
+    return render(
+        request,
+        "projects/pages/baselines.html",
+        _ctx(
+            request,
+            project,
+            "baselines",
+            form=form,
+            baselines=list(project.baselines.all()),
+            baseline=chosen,
+            variance=variance,
+            moved_count=sum(1 for v in variance if v["finish_var"] or v["start_var"]),
+        ),
+        status=status,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Board
+
+
+@organisation_required
+def board(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    lanes_on = request.GET.get("lanes") == "assignee"
+    columns, lanes = selectors.board(project, swimlanes=lanes_on)
+    status = 200
+    quick = QuickAddForm(request.POST or None)
+    if request.method == "POST":
+        if quick.is_valid():
+            try:
+                task, _m = services.create_task(
+                    actor=actor_of(request),
+                    project=project,
+                    name=quick.cleaned_data["name"],
+                    status=quick.cleaned_data["status"],
+                )
+            except ServiceError as exc:
+                status = apply_service_error(quick, exc)
+            else:
+                messages.success(request, f"Added {task.name}.")
+                return redirect("projects:board", project.pk)
+        else:
+            status = 400
+    return render(
+        request,
+        "projects/pages/board.html",
+        _ctx(request, project, "board", columns=columns, lanes=lanes, lanes_on=lanes_on),
+        status=status,
+    )
+
+
+@require_POST
+@organisation_required
+def board_move(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Drop of a card: ``task``, ``status`` and the neighbours ``after`` (above) / ``before``."""
+    project = _project(request, project_id)
+    try:
+        task = _task(request, project, int(request.POST.get("task", "")))
+        before_id, after_id = _int(request.POST.get("before")), _int(request.POST.get("after"))
+        before = _task(request, project, before_id) if before_id else None
+        after = _task(request, project, after_id) if after_id else None
+    except ValueError:
+        return JsonResponse({"detail": "Send the task id.", "field": "task"}, status=422)
+    try:
+        task, moved = services.move_card(
+            actor=actor_of(request),
+            task=task,
+            status=request.POST.get("status", ""),
+            before=before,
+            after=after,
+        )
+    except ServiceError as exc:
+        return JsonResponse({"detail": exc.message, "field": exc.field}, status=_error_status(exc))
+    return JsonResponse(
+        {
+            "task": task.pk,
+            "status": task.status,
+            "key": task.board_key,
+            "moved": moved.summary if moved else "",
+        }
+    )
+
+
+@require_POST
+@organisation_required
+def board_limits(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    limits = {}
+    for s in TaskStatus.values:
+        raw = request.POST.get(f"limit_{s}", "").strip()
+        try:
+            limits[s] = int(raw) if raw else 0
+        except ValueError:
+            messages.error(request, "A WIP limit is a whole number.")
+            return redirect("projects:board", project.pk)
+    try:
+        services.set_wip_limits(actor=actor_of(request), project=project, limits=limits)
+    except ServiceError as exc:
+        _error_status(exc)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "WIP limits saved.")
+    return redirect("projects:board", project.pk)
+
+
+@organisation_required
+def task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    task = _task(request, project, task_id)
+    actor = actor_of(request)
+    initial = {
+        "version": task.version,
+        "name": task.name,
+        "description": task.description,
+        "priority": task.priority,
+        "assignee": task.assignee,
+        "duration_days": Decimal(task.duration_minutes) / 480,
+        "effort_hours": Decimal(task.effort_minutes) / 60,
+        "constraint_type": task.constraint_type,
+        "constraint_date": task.constraint_date,
+    }
+    kind = request.POST.get("form", "")
+    form = TaskDetailForm(
+        request.POST if kind == "task" else None, project=project, initial=initial
+    )
+    comment = CommentForm(request.POST if kind == "comment" else None)
+    item_form = ChecklistForm(request.POST if kind == "checklist" else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if kind == "task" and form.is_valid():
+                d = form.cleaned_data
+                _t, moved = services.update_task(
+                    actor=actor,
+                    task=task,
+                    expected_version=d["version"],
+                    name=d["name"],
+                    description=d["description"],
+                    priority=d["priority"],
+                    assignee=d["assignee"],
+                    duration_minutes=duration_minutes(d["duration_days"], None),
+                    is_milestone=d["duration_days"] == 0,
+                    effort_minutes=int((d["effort_hours"] or 0) * 60),
+                    constraint_type=d["constraint_type"],
+                    constraint_date=d["constraint_date"],
+                )
+                messages.success(request, "Task saved." + (f" {moved.summary}." if moved else ""))
+                return redirect("projects:task", project.pk, task.pk)
+            if kind == "comment" and comment.is_valid():
+                services.add_comment(actor=actor, task=task, body=comment.cleaned_data["body"])
+                return redirect("projects:task", project.pk, task.pk)
+            if kind == "checklist" and item_form.is_valid():
+                services.add_checklist_item(
+                    actor=actor, task=task, text=item_form.cleaned_data["text"]
+                )
+                return redirect("projects:task", project.pk, task.pk)
+            if kind == "toggle":
+                item = ChecklistItem.objects.filter(
+                    task=task, pk=_int(request.POST.get("item")) or 0
+                ).first()
+                if item is None:
+                    raise Http404("Checklist item not found.")
+                services.toggle_checklist_item(actor=actor, item=item)
+                return redirect("projects:task", project.pk, task.pk)
+            status = 400
+        except ServiceError as exc:
+            target = {"task": form, "comment": comment, "checklist": item_form}.get(kind, form)
+            status = apply_service_error(target, exc)
+            if kind == "toggle":
+                messages.error(request, exc.message)
+    return render(
+        request,
+        "projects/pages/task_detail.html",
+        _ctx(
+            request,
+            project,
+            "board",
+            task=task,
+            form=form,
+            comment_form=comment,
+            item_form=item_form,
+            description=render_markdown(task.description),
+            checklist=list(task.checklist.all()),
+            comments=list(task.comments.select_related("author")),
+            history=history_for(task, 20),
+        ),
+        status=status,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Gates
+
+
+@organisation_required
+def gates(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    gate_list = list(project.gates.prefetch_related("items").select_related("approved_by"))
+    order = {p: i for i, p in enumerate(PHASE_ORDER)}
+    gate_list.sort(key=lambda g: order[Phase(g.phase)])
+    for g in gate_list:
+        g.project = project
+        g.next_phase = PHASE_ORDER[order[Phase(g.phase)] + 1].label  # type: ignore[attr-defined]
+        g.is_current = g.phase == project.phase  # type: ignore[attr-defined]
+        g.ready = all(i.done for i in g.items.all())  # type: ignore[attr-defined]
+    return render(
+        request,
+        "projects/pages/gates.html",
+        _ctx(
+            request,
+            project,
+            "gates",
+            gates=gate_list,
+            phases=PHASE_ORDER,
+            phase_index=order[Phase(project.phase)],
+            may_approve=services.may_approve(actor_of(request), project),
+        ),
+    )
+
+
+@require_POST
+@organisation_required
+def gate_item(request: HttpRequest, project_id: int, item_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    item = GateItem.objects.filter(pk=item_id, gate__project=project).select_related("gate").first()
+    if item is None:
+        raise Http404("Not found.")
+    item.gate.project = project
+    try:
+        services.toggle_gate_item(actor=actor_of(request), item=item)
+    except ServiceError as exc:
+        _error_status(exc)
+        messages.error(request, exc.message)
+    return redirect("projects:gates", project.pk)
+
+
+@require_POST
+@organisation_required
+def gate_pass(request: HttpRequest, project_id: int, gate_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    try:
+        gate = selectors.get_gate(project, gate_id)
+        services.pass_gate(
+            actor=actor_of(request), gate=gate, expected_version=_int(request.POST.get("version"))
+        )
+    except ServiceError as exc:
+        status = _error_status(exc)
+        messages.error(request, exc.message)
+        return (
+            redirect("projects:gates", project.pk)
+            if status != 403
+            else HttpResponse(exc.message, status=403)
+        )
+    messages.success(request, f"Gate passed: the project is now in {project.get_phase_display()}.")
+    return redirect("projects:gates", project.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# My work
+
+
+@organisation_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    items = selectors.my_work(actor_of(request), organisation_of(request))
+    today = dt.date.today()
+    return render(
+        request,
+        "projects/pages/my_work.html",
+        {
+            "tasks": items,
+            "section": "my-work",
+            "today": today,
+            "soon": today + dt.timedelta(days=7),
+        },
+    )
+
+
+__all__ = ["json"]

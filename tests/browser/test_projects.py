@@ -1,0 +1,110 @@
+"""Projects in a real browser: portfolio, Gantt and board with the demo story, and a full flow."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _project_id(name):
+    from twofold.projects.models import Project
+
+    return Project.objects.get(name=name).pk
+
+
+def test_demo_portfolio_gantt_board(page, live_server, demo_org, sign_in, shot):
+    sign_in()
+    page.goto(f"{live_server.url}/")
+    assert page.get_by_role("heading", name="Line 3 automation cell").is_visible()
+    card = page.locator(
+        "article.pcard", has=page.get_by_role("heading", name="Line 3 automation cell")
+    )
+    assert card.locator(".badge").inner_text() == "Off track"
+    iso = page.locator(
+        "article.pcard", has=page.get_by_role("heading", name="ISO 9001 recertification")
+    )
+    assert iso.locator(".badge").inner_text() == "On track"
+    shot("projects-portfolio")
+    page.goto(f"{live_server.url}/projects/")
+    shot("projects-list")
+    line3 = _project_id("Line 3 automation cell")
+    page.goto(f"{live_server.url}/projects/{line3}/")
+    shot("projects-overview")
+    page.goto(f"{live_server.url}/projects/{line3}/gantt/")
+    assert page.locator(".g-task.g-crit").count() > 3
+    assert page.locator(".g-baseline").count() > 10
+    shot("projects-gantt")
+    page.goto(f"{live_server.url}/projects/{line3}/gantt/?zoom=days")
+    shot("projects-gantt-days")
+    page.goto(f"{live_server.url}/projects/{line3}/board/")
+    shot("projects-board")
+    page.goto(f"{live_server.url}/projects/{line3}/tasks/")
+    shot("projects-tasks")
+    page.goto(f"{live_server.url}/projects/{line3}/baselines/")
+    shot("projects-baselines")
+    page.goto(f"{live_server.url}/projects/{line3}/gates/")
+    shot("projects-gates")
+    page.goto(f"{live_server.url}/my-work/")
+    shot("projects-my-work")
+
+
+def test_create_plan_link_board_gate_baseline(page, live_server, demo_org, sign_in, shot):
+    sign_in()
+    page.goto(f"{live_server.url}/projects/new/")
+    page.get_by_label("Name").fill("Paint shop extraction")
+    page.get_by_label("Code").fill("PSE-1")
+    page.get_by_role("button", name="Create project").click()
+    assert page.get_by_role("heading", name=re.compile("Paint shop extraction")).is_visible()
+    page.get_by_role("link", name="Tasks").click()
+    for name, days in [("Survey", "2"), ("Install ducting", "5"), ("Fit filters", "1")]:
+        page.locator("#id_name").fill(name)
+        page.get_by_label("Duration (days)").fill(days)
+        page.get_by_role("button", name="Add", exact=True).click()
+        assert page.get_by_role("textbox", name=f"Name of {name}").is_visible()
+    page.get_by_label("Predecessor").select_option(label="Survey")
+    page.get_by_label("Successor").select_option(label="Install ducting")
+    page.get_by_role("button", name="Add link").click()
+    assert "Linked Survey → Install ducting" in page.locator(".flashes").inner_text()
+    # Inline edit via htmx: the response says what moved.
+    page.get_by_label("Duration in days of Survey").fill("4")
+    page.get_by_label("Duration in days of Survey").press("Tab")
+    page.wait_for_selector("text=Saved Survey")
+    assert "2 tasks moved" in page.locator(".wbs-status").inner_text()
+    shot("projects-flow-tasks")
+    page.get_by_role("link", name="Gantt").click()
+    assert page.locator(".g-task.g-crit").count() == 2
+    shot("projects-flow-gantt")
+    # Board: drag "Survey" to Doing, reload, still there.
+    page.get_by_role("link", name="Board").click()
+    card = page.locator(".board-card", has_text="Survey")
+    target = page.locator('.board-list[data-status="doing"]')
+    with page.expect_response(re.compile(r"/board/move/")) as response:
+        card.drag_to(target)
+    assert response.value.status == 200
+    page.wait_for_load_state("networkidle")
+    page.reload()
+    assert (
+        page.locator('.board-list[data-status="doing"] .board-card', has_text="Survey").count() == 1
+    )
+    shot("projects-flow-board")
+    # Gate: tick the checklist and sign off (the demo user is an admin or owner).
+    page.get_by_role("link", name="Gates").click()
+    for label in ["Charter approved by the sponsor", "Stakeholders identified"]:
+        page.get_by_role("button", name=label).click()
+    page.get_by_role("button", name="Sign off and move to Planning").click()
+    assert "now in Planning" in page.locator(".flashes").inner_text()
+    shot("projects-flow-gates")
+    # Baseline, then a change, then the variance.
+    page.get_by_role("link", name="Baselines").click()
+    page.get_by_role("button", name="Save baseline").click()
+    page.get_by_role("link", name="Tasks").click()
+    page.get_by_label("Duration in days of Install ducting").fill("8")
+    page.get_by_label("Duration in days of Install ducting").press("Tab")
+    page.wait_for_selector("text=Saved Install ducting")
+    page.get_by_role("link", name="Baselines").click()
+    page.get_by_role("link", name=re.compile("0 · Baseline")).click()
+    assert page.locator("td.var-late", has_text="+3 d").count() >= 1
+    shot("projects-flow-baseline")

@@ -1,0 +1,41 @@
+"""The demo story loads fast and every page of every demo project answers 200."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from twofold.demo.people import DEMO_EMAIL
+from twofold.projects.models import Project
+
+
+@pytest.mark.django_db
+def test_demo_loads_quickly_and_pages_render(client):
+    from twofold.accounts.models import User
+    from twofold.demo.loader import load_demo
+
+    began = time.perf_counter()
+    summary = load_demo()
+    elapsed = time.perf_counter() - began
+    assert "6 projects with" in summary
+    assert elapsed < 5, elapsed
+    client.force_login(User.objects.get(email=DEMO_EMAIL))
+    assert client.get("/").status_code == 200
+    assert client.get("/projects/").status_code == 200
+    assert client.get("/my-work/").status_code == 200
+    for p in Project.objects.all():
+        for suffix in [
+            "",
+            "tasks/",
+            "gantt/",
+            "gantt/?zoom=days",
+            "gantt/?zoom=months",
+            "gantt/?zoom=quarters",
+            "board/",
+            "board/?lanes=assignee",
+            "baselines/",
+            "gates/",
+        ]:
+            r = client.get(f"/projects/{p.pk}/{suffix}")
+            assert r.status_code == 200, (p.name, suffix)

@@ -1,0 +1,199 @@
+"""Forms for project pages: they parse input; services decide and write."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from twofold.accounts.models import Organisation, User
+from twofold.projects.models import (
+    Constraint,
+    LagUnit,
+    LinkType,
+    Priority,
+    Programme,
+    Project,
+    Task,
+    TaskStatus,
+)
+
+
+def _people(organisation: Organisation) -> Any:
+    return User.objects.filter(memberships__organisation=organisation).order_by("full_name")
+
+
+class ProjectForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(max_length=160)
+    code = forms.CharField(max_length=20, help_text="A short reference, e.g. OPX-07.")
+    programme = forms.ModelChoiceField(queryset=Programme.objects.none(), required=False)
+    manager = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    sponsor = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    target_start = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    target_finish = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), required=False
+    )
+    budget_ceiling = forms.DecimalField(
+        max_digits=14, decimal_places=2, required=False, min_value=Decimal(0)
+    )
+    objectives = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    success_criteria = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Measurable criteria, one per line.",
+    )
+    scope = forms.CharField(
+        label="Scope statement", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    exclusions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    assumptions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    constraints = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = Programme.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["manager"].queryset = _people(organisation)  # type: ignore[attr-defined]
+        self.fields["sponsor"].queryset = _people(organisation)  # type: ignore[attr-defined]
+
+    @classmethod
+    def initial_for(cls, project: Project) -> dict[str, Any]:
+        return {
+            "version": project.version,
+            **{
+                name: getattr(project, name)
+                for name in cls.base_fields
+                if name != "version" and hasattr(project, name)
+            },
+        }
+
+
+def duration_minutes(days: Decimal | None, hours: Decimal | None) -> int:
+    return round((days or 0) * 480 + (hours or 0) * 60)
+
+
+class TaskAddForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    duration_days = forms.DecimalField(
+        label="Duration (days)",
+        min_value=Decimal(0),
+        max_value=Decimal(2000),
+        decimal_places=2,
+        required=False,
+        initial=1,
+    )
+    is_milestone = forms.BooleanField(label="Milestone", required=False)
+    parent = forms.ModelChoiceField(queryset=Task.objects.none(), required=False, label="Under")
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Task.objects.filter(project=project, is_milestone=False)  # type: ignore[attr-defined]
+        self.fields["assignee"].queryset = _people(project.organisation)  # type: ignore[attr-defined]
+
+
+class TaskInlineForm(forms.Form):
+    """One row of the WBS table; only the fields that were posted are changed."""
+
+    version = forms.IntegerField(min_value=1)
+    name = forms.CharField(max_length=200, required=False)
+    duration_days = forms.DecimalField(
+        min_value=Decimal(0), max_value=Decimal(2000), decimal_places=2, required=False
+    )
+    constraint_date = forms.DateField(required=False)
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    status = forms.ChoiceField(choices=TaskStatus.choices, required=False)
+    percent_complete = forms.IntegerField(min_value=0, max_value=100, required=False)
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _people(project.organisation)  # type: ignore[attr-defined]
+
+    def changes(self, task: Task) -> dict[str, Any]:
+        """The service values for the fields present in the submitted data."""
+        data, out = self.cleaned_data, {}
+        sent = set(self.data)
+        if "name" in sent:
+            out["name"] = data["name"]
+        if "duration_days" in sent and not task.is_summary:
+            if data["duration_days"] is None:
+                self.add_error("duration_days", "Enter a duration in days.")
+            else:
+                out["duration_minutes"] = duration_minutes(data["duration_days"], None)
+                out["is_milestone"] = out["duration_minutes"] == 0
+        if "constraint_date" in sent:
+            out["constraint_date"] = data["constraint_date"]
+            out["constraint_type"] = Constraint.SNET if data["constraint_date"] else Constraint.ASAP
+        if "assignee" in sent:
+            out["assignee"] = data["assignee"]
+        if "status" in sent and data["status"]:
+            out["status"] = data["status"]
+        if "percent_complete" in sent and data["percent_complete"] is not None:
+            out["percent_complete"] = data["percent_complete"]
+        return out
+
+
+class TaskDetailForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="Markdown."
+    )
+    priority = forms.ChoiceField(choices=Priority.choices)
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    duration_days = forms.DecimalField(
+        min_value=Decimal(0), max_value=Decimal(2000), decimal_places=2
+    )
+    effort_hours = forms.DecimalField(
+        min_value=Decimal(0), max_value=Decimal(100000), decimal_places=1, required=False
+    )
+    constraint_type = forms.ChoiceField(choices=Constraint.choices)
+    constraint_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), required=False
+    )
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _people(project.organisation)  # type: ignore[attr-defined]
+
+
+class LinkForm(forms.Form):
+    pred = forms.ModelChoiceField(queryset=Task.objects.none(), label="Predecessor")
+    succ = forms.ModelChoiceField(queryset=Task.objects.none(), label="Successor")
+    type = forms.ChoiceField(choices=LinkType.choices, initial=LinkType.FS)
+    lag = forms.IntegerField(min_value=-1000, max_value=1000, initial=0, required=False)
+    lag_unit = forms.ChoiceField(choices=LagUnit.choices, initial=LagUnit.DAYS, label="Lag unit")
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tasks = Task.objects.filter(project=project).order_by("position")
+        self.fields["pred"].queryset = tasks  # type: ignore[attr-defined]
+        self.fields["succ"].queryset = tasks  # type: ignore[attr-defined]
+
+
+class BaselineForm(forms.Form):
+    name = forms.CharField(max_length=80, initial="Baseline")
+    number = forms.TypedChoiceField(
+        choices=[("", "Next free")] + [(str(i), f"Baseline {i}") for i in range(11)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
+class QuickAddForm(forms.Form):
+    name = forms.CharField(max_length=200, label="New card")
+    status = forms.ChoiceField(choices=TaskStatus.choices, widget=forms.HiddenInput)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+    )
+
+
+class ChecklistForm(forms.Form):
+    text = forms.CharField(max_length=200, label="New item")

@@ -1,0 +1,250 @@
+"""Server-rendered Gantt chart: one pass over the rows builds one SVG string.
+
+Everything that comes from users (task names) goes through ``escape``; the SVG has no script.
+Bars sit on the working calendar (non-working days shaded), links are elbow connectors, the
+critical path is red, milestones are diamonds, summaries are brackets, baselines thin grey bars.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from twofold.projects.models import Link
+from twofold.projects.scheduling import working_day
+from twofold.projects.selectors import Row
+
+ZOOMS = {"days": 28.0, "weeks": 9.0, "months": 3.0, "quarters": 1.1}
+ROW = 26
+HEAD = 44
+LABEL = 300
+BAR = 14
+
+
+@dataclass(frozen=True)
+class Chart:
+    svg: SafeString
+    width: int
+    height: int
+    origin: dt.date
+    px_per_day: float
+
+
+def _local(value: dt.datetime | None, tzinfo: dt.tzinfo) -> dt.datetime | None:
+    return timezone.localtime(value, tzinfo).replace(tzinfo=None) if value else None
+
+
+def _header(origin: dt.date, days: int, zoom: str, px: float, parts: list[str]) -> None:
+    height = HEAD
+    parts.append(
+        f'<rect class="g-head" x="{LABEL}" y="0" width="{days * px:.0f}" height="{height}"/>'
+    )
+    # Top tier: months (or years when zoomed out); bottom tier: days, weeks, months or quarters.
+    day = origin
+    end = origin + dt.timedelta(days=days)
+    while day < end:
+        if zoom == "quarters":
+            nxt = dt.date(day.year + 1, 1, 1)
+            label = str(day.year)
+        else:
+            nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+            label = f"{day:%b %Y}"
+        x = LABEL + (day - origin).days * px
+        w = (min(nxt, end) - day).days * px
+        parts.append(f'<line class="g-tick" x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}"/>')
+        if w > 40:
+            parts.append(f'<text class="g-head-text" x="{x + 4:.1f}" y="15">{label}</text>')
+        day = nxt
+    day = origin
+    while day < end:
+        if zoom == "days":
+            nxt, label = day + dt.timedelta(days=1), f"{day.day}"
+        elif zoom == "weeks":
+            nxt, label = day + dt.timedelta(days=7 - day.weekday()), f"{day:%-d %b}"
+        elif zoom == "months":
+            nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+            label = f"{day:%b}"
+        else:
+            q = (day.month - 1) // 3
+            nxt = dt.date(day.year + (q == 3), (q * 3 + 3) % 12 + 1, 1)
+            label = f"Q{q + 1}"
+        x = LABEL + (day - origin).days * px
+        w = (min(nxt, end) - day).days * px
+        parts.append(f'<line class="g-tick" x1="{x:.1f}" y1="22" x2="{x:.1f}" y2="{height}"/>')
+        if w >= 16:
+            parts.append(
+                f'<text class="g-head-text g-minor" x="{x + w / 2:.1f}" y="37" text-anchor="middle">{label}</text>'
+            )
+        day = nxt
+
+
+def render(
+    rows: Sequence[Row],
+    links: Sequence[Link],
+    tzinfo: dt.tzinfo,
+    *,
+    zoom: str = "weeks",
+    baseline: dict[int, tuple[dt.datetime | None, dt.datetime | None]] | None = None,
+    today: dt.date | None = None,
+    editable: bool = False,
+) -> Chart:
+    """The chart for ``rows`` (display order) as one SVG."""
+    zoom = zoom if zoom in ZOOMS else "weeks"
+    px = ZOOMS[zoom]
+    today = today or timezone.localdate()
+    baseline = baseline or {}
+    dates: list[dt.datetime] = []
+    local: dict[int, tuple[dt.datetime | None, dt.datetime | None]] = {}
+    for r in rows:
+        s, f = _local(r.task.start, tzinfo), _local(r.task.finish, tzinfo)
+        local[r.task.pk] = (s, f)
+        dates.extend(d for d in (s, f) if d)
+        b = baseline.get(r.task.pk)
+        if b:
+            dates.extend(d for d in (_local(b[0], tzinfo), _local(b[1], tzinfo)) if d)
+    first = min(dates).date() if dates else today
+    last = max(dates).date() if dates else today + dt.timedelta(days=30)
+    first = min(first, today) if (today - first).days < 30 else first
+    origin = first - dt.timedelta(days=first.weekday() + 7)
+    if zoom in ("months", "quarters"):
+        origin = dt.date(origin.year, origin.month, 1)
+    days = max((last - origin).days + 21, 42)
+    width = int(LABEL + days * px)
+    height = HEAD + ROW * max(len(rows), 1) + 8
+
+    def x_of(moment: dt.datetime) -> float:
+        return (
+            LABEL + ((moment - dt.datetime.combine(origin, dt.time())).total_seconds() / 86400) * px
+        )
+
+    parts: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt-svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="gantt-title" data-px-per-day="{px}" '
+        f'data-origin="{origin.isoformat()}">',
+        '<title id="gantt-title">Gantt chart</title>',
+        '<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" '
+        'orient="auto"><path d="M0,0 L8,4 L0,8 z" class="g-arrowhead"/></marker>'
+        '<marker id="arrow-crit" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" '
+        'orient="auto"><path d="M0,0 L8,4 L0,8 z" class="g-arrowhead-crit"/></marker></defs>',
+    ]
+    # Non-working days (merged runs) and row stripes.
+    body_h = height - HEAD
+    if px >= 1.0:
+        run_start: int | None = None
+        for i in range(days + 1):
+            off = i < days and not working_day(origin + dt.timedelta(days=i))
+            if off and run_start is None:
+                run_start = i
+            elif not off and run_start is not None:
+                parts.append(
+                    f'<rect class="g-off" x="{LABEL + run_start * px:.1f}" y="{HEAD}" '
+                    f'width="{(i - run_start) * px:.1f}" height="{body_h}"/>'
+                )
+                run_start = None
+    _header(origin, days, zoom, px, parts)
+    parts.append(f'<rect class="g-labels" x="0" y="0" width="{LABEL}" height="{height}"/>')
+    parts.append('<text class="g-head-text" x="10" y="30">Task</text>')
+    ys: dict[int, float] = {}
+    for i, r in enumerate(rows):
+        ys[r.task.pk] = HEAD + i * ROW + ROW / 2
+    # Links under bars.
+    for link in links:
+        if link.pred_id not in ys or link.succ_id not in ys:
+            continue
+        ps, pf = local[link.pred_id]
+        ss, sf = local[link.succ_id]
+        if not (ps and pf and ss and sf):
+            continue
+        x1 = x_of(pf if link.type in ("FS", "FF") else ps)
+        x2 = x_of(ss if link.type in ("FS", "SS") else sf)
+        y1, y2 = ys[link.pred_id], ys[link.succ_id]
+        crit = link.pred.is_critical and link.succ.is_critical
+        cls = "g-link g-link-crit" if crit else "g-link"
+        marker = "arrow-crit" if crit else "arrow"
+        down = BAR / 2 if y2 > y1 else -BAR / 2
+        if link.type in ("FS", "SS"):
+            if link.type == "FS" and x2 >= x1 + 6:
+                d = f"M{x1:.1f},{y1:.1f} H{x2 + 4:.1f} V{y2 - down:.1f}"
+            else:
+                out = x1 + 6 if link.type == "FS" else x1 - 6
+                mid = y1 + (ROW / 2 if y2 > y1 else -ROW / 2)
+                d = f"M{x1:.1f},{y1:.1f} H{out:.1f} V{mid:.1f} H{x2 - 8:.1f} V{y2:.1f} H{x2:.1f}"
+        else:
+            out = max(x1, x2) + 8
+            d = f"M{x1:.1f},{y1:.1f} H{out:.1f} V{y2:.1f} H{x2 + 1:.1f}"
+        parts.append(f'<path class="{cls}" d="{d}" marker-end="url(#{marker})"/>')
+    # Rows: label, baseline, bar.
+    for i, r in enumerate(rows):
+        t = r.task
+        y = HEAD + i * ROW
+        cy = y + ROW / 2
+        name = escape(t.name)
+        indent = 10 + r.depth * 16
+        weight = ' font-weight="600"' if t.is_summary else ""
+        label_text = (
+            name if len(t.name) <= 34 - r.depth * 2 else escape(t.name[: 32 - r.depth * 2]) + "…"
+        )
+        parts.append(
+            f'<text class="g-label{" g-crit-label" if t.is_critical and not t.is_summary else ""}" x="{indent}" y="{cy + 4:.1f}"{weight}>'
+            f"<title>{escape(r.wbs)} {name}</title>{label_text}</text>"
+        )
+        parts.append(
+            f'<line class="g-row" x1="0" y1="{y + ROW:.1f}" x2="{width}" y2="{y + ROW:.1f}"/>'
+        )
+        b = baseline.get(t.pk)
+        if b and b[0] and b[1]:
+            bs, bf = _local(b[0], tzinfo), _local(b[1], tzinfo)
+            assert bs is not None and bf is not None
+            bx, bw = x_of(bs), max(x_of(bf) - x_of(bs), 2.0)
+            parts.append(
+                f'<rect class="g-baseline" x="{bx:.1f}" y="{cy + BAR / 2 + 1:.1f}" width="{bw:.1f}" height="4">'
+                f"<title>Baseline {bs:%-d %b} – {bf:%-d %b}</title></rect>"
+            )
+        s, f = local[t.pk]
+        if not (s and f):
+            continue
+        x, x_end = x_of(s), x_of(f)
+        tip = f"<title>{name}: {s:%a %-d %b} – {f:%a %-d %b %Y}"
+        if not t.is_summary:
+            tip += f", {t.percent_complete}% complete, float {t.total_float_minutes / 480:g} d"
+        tip += "</title>"
+        crit_cls = " g-crit" if t.is_critical else ""
+        if t.is_milestone and not t.is_summary:
+            parts.append(
+                f'<path class="g-milestone{crit_cls}" d="M{x_end:.1f},{cy - 8:.1f} l8,8 l-8,8 l-8,-8 z">{tip}</path>'
+                f'<text class="g-bar-text" x="{x_end + 12:.1f}" y="{cy + 4:.1f}">{f:%-d %b}</text>'
+            )
+        elif t.is_summary:
+            w = max(x_end - x, 2.0)
+            parts.append(
+                f'<path class="g-summary" d="M{x:.1f},{cy - 6:.1f} h{w:.1f} v10 l-5,-4 H{x + 5:.1f} l-5,4 z">{tip}</path>'
+            )
+        else:
+            w = max(x_end - x, 3.0)
+            drag = (
+                f' data-task="{t.pk}" data-version="{t.version}" tabindex="0"' if editable else ""
+            )
+            parts.append(
+                f'<g class="g-task{crit_cls}"{drag}><rect class="g-bar" x="{x:.1f}" y="{cy - BAR / 2:.1f}" width="{w:.1f}" height="{BAR}" rx="3">{tip}</rect>'
+            )
+            if t.percent_complete:
+                parts.append(
+                    f'<rect class="g-progress" x="{x:.1f}" y="{cy - 2:.1f}" width="{w * t.percent_complete / 100:.1f}" height="4"/>'
+                )
+            parts.append("</g>")
+            if t.assignee_id and t.assignee:
+                parts.append(
+                    f'<text class="g-bar-text" x="{x + w + 6:.1f}" y="{cy + 4:.1f}">{escape(t.assignee.display_name)}</text>'
+                )
+    tx = x_of(dt.datetime.combine(today, dt.time(12)))
+    parts.append(
+        f'<line class="g-today" x1="{tx:.1f}" y1="{HEAD - 6}" x2="{tx:.1f}" y2="{height}"/>'
+    )
+    parts.append(f'<text class="g-today-text" x="{tx + 3:.1f}" y="{HEAD - 8}">Today</text>')
+    parts.append("</svg>")
+    return Chart(mark_safe("".join(parts)), width, height, origin, px)  # noqa: S308

@@ -1,0 +1,86 @@
+"""Project health as a pure function of a few schedule facts (no Django, no database).
+
+Rules (the worst level found wins, every reason that fired is listed):
+
+* finish slip against the baseline: more than 10 working days red, more than 3 amber;
+* float to the target finish (working days between the scheduled finish and the charter's target
+  finish): negative red, under 5 amber;
+* overdue milestones (planned before today, not done): two or more red, one amber;
+* progress behind plan (percent planned today minus percent complete): over 20 points red,
+  over 10 amber;
+* open high risks: two or more red, one amber (filled in once risks exist).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+_RANK = {Level.GREEN: 0, Level.AMBER: 1, Level.RED: 2}
+LABELS = {Level.GREEN: "On track", Level.AMBER: "At risk", Level.RED: "Off track"}
+
+
+@dataclass(frozen=True)
+class Facts:
+    slip_days: float | None = None  # working days the finish moved after the baseline finish
+    target_float_days: float | None = None  # working days from scheduled to target finish
+    overdue_milestones: int = 0
+    percent_complete: float = 0.0
+    percent_planned: float = 0.0
+    open_high_risks: int = 0
+
+
+@dataclass(frozen=True)
+class Health:
+    level: Level
+    reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.level]
+
+
+def _days(n: float) -> str:
+    n = round(n, 1)
+    text = f"{n:g}"
+    return f"{text} working day{'' if text == '1' else 's'}"
+
+
+def assess(facts: Facts) -> Health:
+    """Green, amber or red with the reasons that decided it."""
+    found: list[tuple[Level, str]] = []
+    if facts.slip_days is not None and facts.slip_days > 3:
+        level = Level.RED if facts.slip_days > 10 else Level.AMBER
+        found.append((level, f"Finish {_days(facts.slip_days)} later than baseline"))
+    if facts.target_float_days is not None:
+        if facts.target_float_days < 0:
+            found.append(
+                (Level.RED, f"Finish {_days(-facts.target_float_days)} after the target date")
+            )
+        elif facts.target_float_days < 5:
+            found.append(
+                (Level.AMBER, f"Only {_days(facts.target_float_days)} of float to the target date")
+            )
+    if facts.overdue_milestones:
+        n = facts.overdue_milestones
+        level = Level.RED if n >= 2 else Level.AMBER
+        found.append((level, f"{n} overdue milestone{'s' if n != 1 else ''}"))
+    gap = facts.percent_planned - facts.percent_complete
+    if gap > 10:
+        level = Level.RED if gap > 20 else Level.AMBER
+        found.append((level, f"Progress {gap:.0f} points behind plan"))
+    if facts.open_high_risks:
+        n = facts.open_high_risks
+        level = Level.RED if n >= 2 else Level.AMBER
+        found.append((level, f"{n} open high risk{'s' if n != 1 else ''}"))
+    if not found:
+        return Health(Level.GREEN, ("On schedule",))
+    worst = max((lvl for lvl, _ in found), key=_RANK.__getitem__)
+    return Health(worst, tuple(reason for _, reason in found))

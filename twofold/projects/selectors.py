@@ -1,0 +1,340 @@
+"""Reads for projects, each scoped to the organisation and built with a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from twofold.accounts.models import Organisation, User
+from twofold.core.errors import NotFound
+from twofold.core.policy import Action, can
+from twofold.engine.calendars import working_seconds_between
+from twofold.projects import health
+from twofold.projects.models import (
+    Baseline,
+    BaselineTask,
+    Gate,
+    Link,
+    Phase,
+    ProgressSnapshot,
+    Project,
+    Task,
+    TaskStatus,
+)
+from twofold.projects.progress import planned_percent, sparkline_points
+from twofold.projects.scheduling import DAY_END, compiled_calendar
+from twofold.projects.services import tz_of
+
+DAY_SECONDS = 8 * 3600
+
+
+def projects_of(organisation: Organisation) -> QuerySet[Project]:
+    return Project.objects.filter(organisation=organisation).select_related(
+        "programme", "manager", "sponsor"
+    )
+
+
+def get_project(user: Any, organisation: Organisation, project_id: int) -> Project:
+    """The project if ``user`` may see it, else ``NotFound``."""
+    project = (
+        Project.objects.filter(pk=project_id)
+        .select_related("programme", "manager", "sponsor", "organisation")
+        .first()
+    )
+    if (
+        project is None
+        or project.organisation_id != organisation.pk
+        or not can(user, Action.VIEW, project)
+    ):
+        raise NotFound("Project not found.")
+    return project
+
+
+def get_task(user: Any, project: Project, task_id: int) -> Task:
+    task = (
+        Task.objects.filter(pk=task_id, project=project)
+        .select_related("assignee", "parent")
+        .first()
+    )
+    if task is None:
+        raise NotFound("Task not found.")
+    task.project = project
+    return task
+
+
+def get_link(project: Project, link_id: int) -> Link:
+    link = Link.objects.filter(pk=link_id, project=project).select_related("pred", "succ").first()
+    if link is None:
+        raise NotFound("Link not found.")
+    link.project = project
+    return link
+
+
+def get_gate(project: Project, gate_id: int) -> Gate:
+    gate = Gate.objects.filter(pk=gate_id, project=project).prefetch_related("items").first()
+    if gate is None:
+        raise NotFound("Gate not found.")
+    gate.project = project
+    return gate
+
+
+# ---------------------------------------------------------------------------------------------
+# Portfolio
+
+
+@dataclass
+class Card:
+    project: Project
+    health: health.Health
+    percent_complete: float
+    percent_planned: float
+    next_milestone: str = ""
+    next_milestone_date: dt.date | None = None
+    sparkline: str = ""
+    planned_sparkline: str = ""
+    slip_days: float | None = None
+    task_count: int = 0
+
+
+def _working_days(a: dt.datetime, b: dt.datetime) -> float:
+    """Signed working days from ``a`` to ``b`` (naive local)."""
+    cal = compiled_calendar()
+    if b >= a:
+        return working_seconds_between(cal, a, b) / DAY_SECONDS
+    return -working_seconds_between(cal, b, a) / DAY_SECONDS
+
+
+def working_days_between(a: dt.datetime, b: dt.datetime, tzinfo: dt.tzinfo) -> float:
+    """Signed working days from aware ``a`` to aware ``b`` on the project calendar (1 decimal)."""
+    return round(_working_days(_naive(a, tzinfo), _naive(b, tzinfo)), 1)
+
+
+def _naive(value: dt.datetime, tzinfo: dt.tzinfo) -> dt.datetime:
+    return timezone.localtime(value, tzinfo).replace(tzinfo=None)
+
+
+def portfolio(
+    organisation: Organisation,
+    *,
+    phase: str = "",
+    health_level: str = "",
+    manager: str = "",
+    sort: str = "programme",
+) -> list[Card]:
+    """One card per project. Five queries whatever the number of projects and tasks."""
+    projects = list(projects_of(organisation).order_by("name"))
+    if phase:
+        projects = [p for p in projects if p.phase == phase]
+    if manager:
+        projects = [p for p in projects if str(p.manager_id) == manager]
+    ids = [p.pk for p in projects]
+    tzinfo = tz_of(organisation)
+    now = timezone.now()
+    tasks: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in Task.objects.filter(project_id__in=ids, is_summary=False).values_list(
+        "project_id", "pk", "name", "start", "finish", "duration_minutes", "is_milestone", "status"
+    ):
+        tasks[row[0]].append(row)
+    first_baseline: dict[int, Baseline] = {}
+    for b in Baseline.objects.filter(project_id__in=ids).order_by("-number"):
+        first_baseline[b.project_id] = b
+    base_rows: dict[int, dict[int, tuple[Any, Any]]] = defaultdict(dict)
+    for _bid, pid, task_id, start, finish in BaselineTask.objects.filter(
+        baseline_id__in=[b.pk for b in first_baseline.values()]
+    ).values_list("baseline_id", "baseline__project_id", "task_id", "start", "finish"):
+        base_rows[pid][task_id] = (start, finish)
+    history: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    since = timezone.localdate() - dt.timedelta(days=60)
+    for pid, done, planned in (
+        ProgressSnapshot.objects.filter(project_id__in=ids, date__gte=since)
+        .order_by("date")
+        .values_list("project_id", "percent_complete", "percent_planned")
+    ):
+        history[pid].append((done, planned))
+    cards = []
+    for p in projects:
+        rows = tasks[p.pk]
+        base = base_rows.get(p.pk, {})
+        planned_rows = []
+        overdue = 0
+        next_ms: tuple[Any, str] | None = None
+        for _pid, tid, name, start, finish, minutes, milestone, status in rows:
+            b_start, b_finish = base.get(tid, (start, finish)) if base else (start, finish)
+            planned_rows.append((b_start, b_finish, float(minutes or 60)))
+            if milestone and status != TaskStatus.DONE and finish is not None:
+                due = b_finish or finish
+                if due < now:
+                    overdue += 1
+                if next_ms is None or finish < next_ms[0]:
+                    next_ms = (finish, name)
+        pct_planned = planned_percent(planned_rows, now)
+        baseline = first_baseline.get(p.pk)
+        slip = None
+        if baseline and baseline.finish and p.scheduled_finish:
+            slip = round(
+                _working_days(_naive(baseline.finish, tzinfo), _naive(p.scheduled_finish, tzinfo)),
+                1,
+            )
+        target_float = None
+        if p.target_finish and p.scheduled_finish:
+            target = dt.datetime.combine(p.target_finish, DAY_END)
+            target_float = round(_working_days(_naive(p.scheduled_finish, tzinfo), target), 1)
+        facts = health.Facts(
+            slip_days=slip,
+            target_float_days=target_float,
+            overdue_milestones=overdue,
+            percent_complete=p.percent_complete,
+            percent_planned=pct_planned,
+        )
+        points = history[p.pk]
+        cards.append(
+            Card(
+                project=p,
+                health=health.assess(facts)
+                if rows
+                else health.Health(health.Level.GREEN, ("No tasks planned yet",)),
+                percent_complete=p.percent_complete,
+                percent_planned=pct_planned,
+                next_milestone=next_ms[1] if next_ms else "",
+                next_milestone_date=timezone.localtime(next_ms[0], tzinfo).date()
+                if next_ms
+                else None,
+                sparkline=sparkline_points([d for d, _ in points]),
+                planned_sparkline=sparkline_points([pl for _, pl in points]),
+                slip_days=slip,
+                task_count=len(rows),
+            )
+        )
+    if health_level:
+        cards = [c for c in cards if c.health.level == health_level]
+    rank = {"red": 0, "amber": 1, "green": 2}
+    phases = [v for v, _ in Phase.choices]
+    keys = {
+        "name": lambda c: c.project.name.lower(),
+        "health": lambda c: (rank[c.health.level], c.project.name.lower()),
+        "finish": lambda c: (c.project.scheduled_finish is None, c.project.scheduled_finish or now),
+        "progress": lambda c: -c.percent_complete,
+        "phase": lambda c: (phases.index(c.project.phase), c.project.name.lower()),
+        "programme": lambda c: (
+            c.project.programme is None,
+            c.project.programme.name if c.project.programme else "",
+            c.project.name.lower(),
+        ),
+    }
+    cards.sort(key=keys.get(sort, keys["programme"]))
+    return cards
+
+
+def group_by_programme(cards: list[Card]) -> list[tuple[str, list[Card]]]:
+    groups: dict[str, list[Card]] = {}
+    for c in cards:
+        key = c.project.programme.name if c.project.programme else "Other projects"
+        groups.setdefault(key, []).append(c)
+    return sorted(groups.items(), key=lambda kv: (kv[0] == "Other projects", kv[0]))
+
+
+# ---------------------------------------------------------------------------------------------
+# WBS
+
+
+@dataclass
+class Row:
+    task: Task
+    depth: int
+    wbs: str
+    preds: list[Link] = field(default_factory=list)
+
+
+def wbs_rows(project: Project) -> list[Row]:
+    """The task tree in display order (depth-first by position) with WBS numbers and links."""
+    tasks = list(
+        Task.objects.filter(project=project).select_related("assignee").order_by("position")
+    )
+    links = list(Link.objects.filter(project=project).select_related("pred"))
+    preds: dict[int, list[Link]] = defaultdict(list)
+    for link in links:
+        preds[link.succ_id].append(link)
+    children: dict[int | None, list[Task]] = defaultdict(list)
+    for t in tasks:
+        t.project = project
+        children[t.parent_id].append(t)
+    out: list[Row] = []
+
+    def walk(parent: int | None, depth: int, prefix: str) -> None:
+        for i, t in enumerate(children.get(parent, []), start=1):
+            number = f"{prefix}{i}"
+            out.append(Row(t, depth, number, preds.get(t.pk, [])))
+            walk(t.pk, depth + 1, number + ".")
+
+    walk(None, 0, "")
+    return out
+
+
+def links_of(project: Project) -> list[Link]:
+    return list(Link.objects.filter(project=project).select_related("pred", "succ"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Board
+
+
+@dataclass
+class Column:
+    status: str
+    label: str
+    cards: list[Task]
+    limit: int | None
+
+    @property
+    def over_limit(self) -> bool:
+        return self.limit is not None and len(self.cards) > self.limit
+
+
+def board(
+    project: Project, swimlanes: bool = False
+) -> tuple[list[Column], list[tuple[str, list[Column]]]]:
+    """Columns by status (cards ordered by board key); with swimlanes, the same per assignee."""
+    tasks = list(
+        Task.objects.filter(project=project, is_summary=False)
+        .select_related("assignee")
+        .order_by("board_key", "pk")
+    )
+    limits = project.wip_limits or {}
+
+    def columns(items: list[Task]) -> list[Column]:
+        return [
+            Column(s, label, [t for t in items if t.status == s], limits.get(s))
+            for s, label in TaskStatus.choices
+        ]
+
+    lanes: list[tuple[str, list[Column]]] = []
+    if swimlanes:
+        by_person: dict[str, list[Task]] = defaultdict(list)
+        for t in tasks:
+            by_person[t.assignee.display_name if t.assignee else "Unassigned"].append(t)
+        lanes = [
+            (who, columns(items))
+            for who, items in sorted(
+                by_person.items(), key=lambda kv: (kv[0] == "Unassigned", kv[0])
+            )
+        ]
+    return columns(tasks), lanes
+
+
+# ---------------------------------------------------------------------------------------------
+# My work
+
+
+def my_work(user: User, organisation: Organisation) -> list[Task]:
+    """The user's open tasks across the organisation's projects, due soonest first."""
+    return list(
+        Task.objects.filter(organisation=organisation, assignee=user, is_summary=False)
+        .exclude(status=TaskStatus.DONE)
+        .select_related("project")
+        .order_by("finish", "project__name", "position")
+    )

@@ -1,0 +1,760 @@
+"""Writes for projects. Each: permission on the object, one transaction, history, reschedule.
+
+Every change that can move dates calls :func:`reschedule_project` inside the same transaction and
+returns its :class:`~twofold.projects.scheduling.Schedule` so the caller can say what moved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from twofold.accounts.models import Membership, Organisation, Role, User
+from twofold.core import history
+from twofold.core.concurrency import save_versioned
+from twofold.core.errors import Forbidden, Invalid, NotFound
+from twofold.core.policy import Action, can, require, role_in
+from twofold.engine.ordering import key_between
+from twofold.projects import scheduling
+from twofold.projects.models import (
+    MINUTES_PER_DAY,
+    PHASE_ORDER,
+    Baseline,
+    BaselineTask,
+    ChecklistItem,
+    Comment,
+    Constraint,
+    Gate,
+    GateItem,
+    LagUnit,
+    Link,
+    LinkType,
+    Phase,
+    Priority,
+    Programme,
+    ProgressSnapshot,
+    Project,
+    Task,
+    TaskStatus,
+)
+from twofold.projects.progress import planned_percent
+from twofold.projects.scheduling import Schedule
+
+PROJECT_FIELDS = [
+    "name",
+    "code",
+    "programme",
+    "manager",
+    "sponsor",
+    "objectives",
+    "success_criteria",
+    "scope",
+    "exclusions",
+    "assumptions",
+    "constraints",
+    "target_start",
+    "target_finish",
+    "budget_ceiling",
+    "status_date",
+]
+TASK_FIELDS = [
+    "name",
+    "description",
+    "duration_minutes",
+    "effort_minutes",
+    "is_milestone",
+    "constraint_type",
+    "constraint_date",
+    "assignee",
+    "status",
+    "priority",
+    "percent_complete",
+    "actual_start",
+    "actual_finish",
+]
+SCHEDULE_FIELDS = {
+    "duration_minutes",
+    "is_milestone",
+    "constraint_type",
+    "constraint_date",
+    "status",
+    "percent_complete",
+    "actual_start",
+    "actual_finish",
+}
+MAX_BASELINES = 11
+DEFAULT_GATE_ITEMS = {
+    Phase.INITIATION: ["Charter approved by the sponsor", "Stakeholders identified"],
+    Phase.PLANNING: ["Schedule baselined", "Budget approved", "Risks assessed"],
+    Phase.EXECUTION: ["All deliverables accepted", "Handover to operations signed"],
+}
+
+
+def tz_of(organisation: Organisation) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(organisation.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def _member_of(organisation_id: int, user: User | None, field: str) -> None:
+    if (
+        user is not None
+        and not Membership.objects.filter(organisation_id=organisation_id, user=user).exists()
+    ):
+        raise Invalid("Choose a member of the organisation.", field=field)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scheduling
+
+
+def reschedule_project(project: Project) -> Schedule:
+    """Schedule every task of ``project`` through the engine and write moved dates in bulk.
+
+    Raises:
+        Invalid: when the links form a cycle (the message names the tasks).
+    """
+    tasks = list(Task.objects.filter(project=project).order_by("position"))
+    links = list(Link.objects.filter(project=project))
+    tzinfo = tz_of(project.organisation)
+    parents = {t.parent_id for t in tasks if t.parent_id}
+    try:
+        result = scheduling.apply_schedule(project, tasks, links, tzinfo)
+    except scheduling.CycleError as exc:
+        raise Invalid(f"That link would create a {exc}.", field="pred") from exc
+    dirty = [
+        t
+        for t in tasks
+        if getattr(t, "_schedule_dirty", False) or t.is_summary != (t.pk in parents)
+    ]
+    for t in dirty:
+        t.is_summary = t.pk in parents
+    if dirty:
+        Task.objects.bulk_update(
+            dirty,
+            ["start", "finish", "total_float_minutes", "is_critical", "is_summary"],
+            batch_size=500,
+        )
+    project.scheduled_start = result.start_after
+    project.scheduled_finish = result.finish_after
+    project.percent_complete = scheduling.percent_complete(tasks)
+    Project.objects.filter(pk=project.pk).update(
+        scheduled_start=project.scheduled_start,
+        scheduled_finish=project.scheduled_finish,
+        percent_complete=project.percent_complete,
+    )
+    _snapshot_today(project, tasks)
+    return result
+
+
+def _planned_rows(project: Project, tasks: list[Task]) -> list[tuple[Any, Any, float]]:
+    baseline = project.baselines.order_by("number").first()
+    leaf = {t.pk: t for t in tasks if not t.is_summary}
+    if baseline is not None:
+        return [
+            (b.start, b.finish, float(b.duration_minutes or 60))
+            for b in baseline.tasks.all()
+            if b.task_id in leaf
+        ]
+    return [(t.start, t.finish, float(t.duration_minutes or 60)) for t in leaf.values()]
+
+
+def _snapshot_today(project: Project, tasks: list[Task]) -> None:
+    planned = planned_percent(_planned_rows(project, tasks), timezone.now())
+    ProgressSnapshot.objects.update_or_create(
+        project=project,
+        date=timezone.localdate(),
+        defaults={
+            "organisation_id": project.organisation_id,
+            "percent_complete": project.percent_complete,
+            "percent_planned": planned,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Programmes and projects
+
+
+@transaction.atomic
+def create_programme(
+    *, actor: User, organisation: Organisation, name: str, description: str = ""
+) -> Programme:
+    require(actor, Action.MANAGE, organisation)
+    name = name.strip()
+    if not name:
+        raise Invalid("A programme needs a name.", field="name")
+    if Programme.objects.filter(organisation=organisation, name__iexact=name).exists():
+        raise Invalid(f"There is already a programme called {name}.", field="name")
+    programme = Programme.objects.create(
+        organisation=organisation, name=name, description=description
+    )
+    history.record(actor=actor, obj=programme, action="created", summary=f"Created {name}")
+    return programme
+
+
+def _check_project_values(
+    organisation: Organisation, values: dict[str, Any], project: Project | None
+) -> None:
+    unknown = set(values) - set(PROJECT_FIELDS)
+    if unknown:
+        raise Invalid(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    for name in ("name", "code"):
+        if name in values:
+            values[name] = str(values[name]).strip()
+            if not values[name]:
+                raise Invalid(f"A project needs a {name}.", field=name)
+    if "code" in values:
+        clash = Project.objects.filter(organisation=organisation, code__iexact=values["code"])
+        if project is not None:
+            clash = clash.exclude(pk=project.pk)
+        if clash.exists():
+            raise Invalid(f"The code {values['code']} is already used.", field="code")
+    programme = values.get("programme")
+    if programme is not None and programme.organisation_id != organisation.pk:
+        raise Invalid("Choose a programme of this organisation.", field="programme")
+    for name in ("manager", "sponsor"):
+        _member_of(organisation.pk, values.get(name), name)
+    start = values.get("target_start", project.target_start if project else None)
+    finish = values.get("target_finish", project.target_finish if project else None)
+    if start and finish and finish < start:
+        raise Invalid(
+            "The target finish must be on or after the target start.", field="target_finish"
+        )
+    budget = values.get("budget_ceiling")
+    if budget is not None and budget < 0:
+        raise Invalid("The budget ceiling cannot be negative.", field="budget_ceiling")
+
+
+@transaction.atomic
+def create_project(*, actor: User, organisation: Organisation, **values: Any) -> Project:
+    require(actor, Action.MANAGE, organisation)
+    values.setdefault("target_start", timezone.localdate())
+    _check_project_values(organisation, values, None)
+    project = Project.objects.create(organisation=organisation, **values)
+    for phase, items in DEFAULT_GATE_ITEMS.items():
+        gate = Gate.objects.create(organisation=organisation, project=project, phase=phase)
+        GateItem.objects.bulk_create(
+            [GateItem(organisation=organisation, gate=gate, text=text) for text in items]
+        )
+    history.record(actor=actor, obj=project, action="created", summary=f"Created {project}")
+    return project
+
+
+@transaction.atomic
+def update_project(
+    *, actor: User, project: Project, expected_version: int | None, **values: Any
+) -> tuple[Project, Schedule | None]:
+    require(actor, Action.MANAGE, project)
+    _check_project_values(project.organisation, values, project)
+    before = history.snapshot(project, values)
+    for key, value in values.items():
+        setattr(project, key, value)
+    save_versioned(project, expected_version=expected_version, fields=list(values))
+    changes = history.diff(before, history.snapshot(project, values))
+    if changes:
+        history.record(actor=actor, obj=project, action="updated", changes=changes)
+    moved = reschedule_project(project) if "target_start" in changes else None
+    return project, moved
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks
+
+
+def _clean_task_values(project: Project, values: dict[str, Any]) -> None:
+    unknown = set(values) - set(TASK_FIELDS)
+    if unknown:
+        raise Invalid(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    if "name" in values:
+        values["name"] = str(values["name"]).strip()
+        if not values["name"]:
+            raise Invalid("A task needs a name.", field="name")
+    if "duration_minutes" in values:
+        minutes = values["duration_minutes"]
+        if minutes is None or minutes < 0 or minutes > 2000 * MINUTES_PER_DAY:
+            raise Invalid("The duration must be between 0 and 2000 days.", field="duration")
+    if "percent_complete" in values and not 0 <= int(values["percent_complete"]) <= 100:
+        raise Invalid("Percent complete is between 0 and 100.", field="percent_complete")
+    if "status" in values and values["status"] not in TaskStatus.values:
+        raise Invalid(f"Unknown status {values['status']!r}.", field="status")
+    if "priority" in values and values["priority"] not in Priority.values:
+        raise Invalid(f"Unknown priority {values['priority']!r}.", field="priority")
+    if "constraint_type" in values:
+        if values["constraint_type"] not in Constraint.values:
+            raise Invalid("Unknown constraint.", field="constraint_type")
+        if values["constraint_type"] != Constraint.ASAP and not values.get("constraint_date"):
+            raise Invalid("This constraint needs a date.", field="constraint_date")
+    if "assignee" in values:
+        _member_of(project.organisation_id, values["assignee"], "assignee")
+
+
+def _follow_progress(task: Task, values: dict[str, Any]) -> None:
+    """Keep status, percent and actual dates consistent (done ⇔ 100 %)."""
+    today = timezone.localdate()
+    if values.get("status") == TaskStatus.DONE and "percent_complete" not in values:
+        values["percent_complete"] = 100
+    elif "percent_complete" in values and "status" not in values:
+        pct = int(values["percent_complete"])
+        if pct >= 100:
+            values["status"] = TaskStatus.DONE
+        elif (pct > 0 and task.status == TaskStatus.TODO) or task.status == TaskStatus.DONE:
+            values["status"] = TaskStatus.DOING
+    status = values.get("status", task.status)
+    pct = int(values.get("percent_complete", task.percent_complete))
+    if status == TaskStatus.DONE and pct < 100:
+        values["percent_complete"] = pct = 100
+    if status != TaskStatus.DONE and pct >= 100:
+        values["percent_complete"] = pct = 90
+    if (status != TaskStatus.TODO or pct > 0) and not (
+        values.get("actual_start") or task.actual_start
+    ):
+        values["actual_start"] = min(today, task.start.date()) if task.start else today
+    if status == TaskStatus.DONE and not (values.get("actual_finish") or task.actual_finish):
+        values["actual_finish"] = today
+    if status != TaskStatus.DONE and task.actual_finish and "actual_finish" not in values:
+        values["actual_finish"] = None
+
+
+def _subtree_last_position(task: Task) -> str:
+    """The largest position in the subtree of ``task`` (positions are global in the project)."""
+    last = task.position
+    frontier = [task.pk]
+    while frontier:
+        rows = list(Task.objects.filter(parent_id__in=frontier).values_list("pk", "position"))
+        frontier = [pk for pk, _ in rows]
+        last = max([last, *(p for _, p in rows)])
+    return last
+
+
+def _position_after(project: Project, anchor: str | None) -> str:
+    nxt = (
+        Task.objects.filter(project=project, position__gt=anchor)
+        .order_by("position")
+        .values_list("position", flat=True)
+        .first()
+        if anchor
+        else Task.objects.filter(project=project)
+        .order_by("position")
+        .values_list("position", flat=True)
+        .first()
+    )
+    if anchor is None:
+        last = Task.objects.filter(project=project).aggregate(m=Max("position"))["m"]
+        return key_between(last, None)
+    return key_between(anchor, nxt)
+
+
+@transaction.atomic
+def create_task(
+    *,
+    actor: User,
+    project: Project,
+    name: str,
+    parent: Task | None = None,
+    after: Task | None = None,
+    **values: Any,
+) -> tuple[Task, Schedule]:
+    """Add a task at the end of ``parent``'s children (or right after ``after``)."""
+    require(actor, Action.EDIT, project)
+    values["name"] = name
+    values.setdefault("duration_minutes", 0 if values.get("is_milestone") else MINUTES_PER_DAY)
+    _clean_task_values(project, values)
+    if parent is not None and parent.project_id != project.pk:
+        raise Invalid("The parent must be a task of this project.", field="parent")
+    if after is not None:
+        if after.project_id != project.pk:
+            raise Invalid("Choose a task of this project.", field="after")
+        parent = after.parent
+        anchor: str | None = _subtree_last_position(after)
+    elif parent is not None:
+        anchor = _subtree_last_position(parent)
+    else:
+        anchor = None
+    position = _position_after(project, anchor)
+    status = values.get("status", TaskStatus.TODO)
+    last_card = Task.objects.filter(project=project, status=status).aggregate(m=Max("board_key"))[
+        "m"
+    ]
+    task = Task(
+        organisation_id=project.organisation_id,
+        project=project,
+        parent=parent,
+        position=position,
+        board_key=key_between(last_card, None),
+    )
+    _follow_progress(task, values)
+    for key, value in values.items():
+        setattr(task, key, value)
+    task.save()
+    history.record(
+        actor=actor, obj=task, action="created", summary=f"Added {task.name} to {project.code}"
+    )
+    return task, reschedule_project(project)
+
+
+@transaction.atomic
+def update_task(
+    *, actor: User, task: Task, expected_version: int | None, **values: Any
+) -> tuple[Task, Schedule | None]:
+    require(actor, Action.EDIT, task)
+    project = task.project
+    _clean_task_values(project, values)
+    if values.get("constraint_type") == Constraint.ASAP:
+        values["constraint_date"] = None
+    if "status" in values or "percent_complete" in values:
+        _follow_progress(task, values)
+    before = history.snapshot(task, values)
+    for key, value in values.items():
+        setattr(task, key, value)
+    save_versioned(task, expected_version=expected_version, fields=list(values))
+    changes = history.diff(before, history.snapshot(task, values))
+    if changes:
+        history.record(actor=actor, obj=task, action="updated", changes=changes)
+    moved = reschedule_project(project) if SCHEDULE_FIELDS & set(changes) else None
+    if moved is not None:
+        task.refresh_from_db()
+    return task, moved
+
+
+@transaction.atomic
+def delete_task(*, actor: User, task: Task) -> Schedule:
+    require(actor, Action.EDIT, task)
+    project = task.project
+    history.record(actor=actor, obj=task, action="deleted", summary=f"Deleted {task.name}")
+    task.delete()
+    return reschedule_project(project)
+
+
+@transaction.atomic
+def indent_task(*, actor: User, task: Task) -> Schedule:
+    """Make ``task`` the last child of the sibling above it."""
+    require(actor, Action.EDIT, task)
+    above = (
+        Task.objects.filter(project=task.project, parent=task.parent, position__lt=task.position)
+        .order_by("-position")
+        .first()
+    )
+    if above is None:
+        raise Invalid("There is no task above to indent under.", field="parent")
+    if above.is_milestone:
+        raise Invalid("A milestone cannot have subtasks.", field="parent")
+    if Link.objects.filter(pred__in=[task, above], succ__in=[task, above]).exists():
+        raise Invalid(
+            f"Remove the link between {above.name} and {task.name} first: a summary cannot "
+            "depend on its own subtask.",
+            field="parent",
+        )
+    old_parent = task.parent
+    task.parent = above
+    save_versioned(task, expected_version=None, fields=["parent"])
+    history.record(
+        actor=actor,
+        obj=task,
+        action="indented",
+        changes={"parent": [str(old_parent) if old_parent else None, str(above)]},
+    )
+    return reschedule_project(task.project)
+
+
+@transaction.atomic
+def outdent_task(*, actor: User, task: Task) -> Schedule:
+    """Move ``task`` up one level, right after its former parent's subtree."""
+    require(actor, Action.EDIT, task)
+    parent = task.parent
+    if parent is None:
+        raise Invalid("This task is already at the top level.", field="parent")
+    # Later siblings become the task's children, as in Microsoft Project.
+    Task.objects.filter(parent=parent, position__gt=task.position).update(parent=task)
+    task.parent = parent.parent
+    save_versioned(task, expected_version=None, fields=["parent"])
+    history.record(
+        actor=actor,
+        obj=task,
+        action="outdented",
+        changes={"parent": [str(parent), str(task.parent) if task.parent else None]},
+    )
+    return reschedule_project(task.project)
+
+
+# ---------------------------------------------------------------------------------------------
+# Links
+
+
+@transaction.atomic
+def add_link(
+    *,
+    actor: User,
+    project: Project,
+    pred: Task,
+    succ: Task,
+    type: str = LinkType.FS,
+    lag: int = 0,
+    lag_unit: str = LagUnit.DAYS,
+) -> tuple[Link, Schedule]:
+    require(actor, Action.EDIT, project)
+    if pred.project_id != project.pk or succ.project_id != project.pk:
+        raise Invalid("Both tasks must belong to this project.", field="pred")
+    if pred.pk == succ.pk:
+        raise Invalid("A task cannot depend on itself.", field="succ")
+    if type not in LinkType.values:
+        raise Invalid(f"Unknown link type {type!r}.", field="type")
+    if lag_unit not in LagUnit.values:
+        raise Invalid(f"Unknown lag unit {lag_unit!r}.", field="lag_unit")
+    if not -1000 <= lag <= 1000:
+        raise Invalid("The lag must be between -1000 and 1000.", field="lag")
+    if Link.objects.filter(pred=pred, succ=succ).exists():
+        raise Invalid(f"{pred.name} is already linked to {succ.name}.", field="succ")
+    link = Link.objects.create(
+        organisation_id=project.organisation_id,
+        project=project,
+        pred=pred,
+        succ=succ,
+        type=type,
+        lag=lag,
+        lag_unit=lag_unit,
+    )
+    moved = reschedule_project(project)  # a cycle raises Invalid and rolls the link back
+    history.record(
+        actor=actor,
+        obj=project,
+        action="link added",
+        summary=f"{pred.name} → {succ.name} ({type}{' ' + link.lag_label if lag else ''})",
+    )
+    return link, moved
+
+
+@transaction.atomic
+def delete_link(*, actor: User, link: Link) -> Schedule:
+    require(actor, Action.EDIT, link)
+    project = link.project
+    history.record(
+        actor=actor,
+        obj=project,
+        action="link removed",
+        summary=f"{link.pred.name} → {link.succ.name} ({link.type})",
+    )
+    link.delete()
+    return reschedule_project(project)
+
+
+# ---------------------------------------------------------------------------------------------
+# Baselines
+
+
+@transaction.atomic
+def save_baseline(
+    *, actor: User, project: Project, name: str, number: int | None = None
+) -> Baseline:
+    """Snapshot every task's dates, duration and work (replaces that number if it exists)."""
+    require(actor, Action.EDIT, project)
+    name = name.strip() or "Baseline"
+    used = set(project.baselines.values_list("number", flat=True))
+    if number is None:
+        free = [n for n in range(MAX_BASELINES) if n not in used]
+        if not free:
+            raise Invalid("A project keeps at most 11 baselines; replace one.", field="number")
+        number = free[0]
+    if not 0 <= number < MAX_BASELINES:
+        raise Invalid("Baselines are numbered 0 to 10.", field="number")
+    Baseline.objects.filter(project=project, number=number).delete()
+    baseline = Baseline.objects.create(
+        organisation_id=project.organisation_id,
+        project=project,
+        number=number,
+        name=name,
+        finish=project.scheduled_finish,
+    )
+    BaselineTask.objects.bulk_create(
+        [
+            BaselineTask(
+                baseline=baseline,
+                task_id=t.pk,
+                start=t.start,
+                finish=t.finish,
+                duration_minutes=t.duration_minutes,
+                work_minutes=t.effort_minutes,
+            )
+            for t in Task.objects.filter(project=project).only(
+                "pk", "start", "finish", "duration_minutes", "effort_minutes"
+            )
+        ],
+        batch_size=500,
+    )
+    history.record(
+        actor=actor, obj=project, action="baseline saved", summary=f"Saved {name} (#{number})"
+    )
+    return baseline
+
+
+# ---------------------------------------------------------------------------------------------
+# Board
+
+
+@transaction.atomic
+def move_card(
+    *,
+    actor: User,
+    task: Task,
+    status: str,
+    before: Task | None = None,
+    after: Task | None = None,
+) -> tuple[Task, Schedule | None]:
+    """Put ``task`` in column ``status`` between the cards ``after`` (above) and ``before`` (below)."""
+    require(actor, Action.EDIT, task)
+    if status not in TaskStatus.values:
+        raise Invalid(f"Unknown column {status!r}.", field="status")
+    for other in (before, after):
+        if other is not None and (other.project_id != task.project_id or other.pk == task.pk):
+            raise Invalid("Cards must be of the same project.", field="position")
+    above = after.board_key if after else None
+    below = before.board_key if before else None
+    if above is not None and below is not None and above >= below:
+        above = None
+    if below is None and above is None:
+        last = (
+            Task.objects.filter(project=task.project, status=status)
+            .exclude(pk=task.pk)
+            .aggregate(m=Max("board_key"))["m"]
+        )
+        above = last
+    task.board_key = key_between(above, below)
+    task.save(update_fields=["board_key"])
+    moved = None
+    if status != task.status:
+        task, moved = update_task(actor=actor, task=task, expected_version=None, status=status)
+    return task, moved
+
+
+@transaction.atomic
+def set_wip_limits(*, actor: User, project: Project, limits: dict[str, int]) -> Project:
+    require(actor, Action.MANAGE, project)
+    clean = {}
+    for status, limit in limits.items():
+        if status not in TaskStatus.values:
+            raise Invalid(f"Unknown column {status!r}.", field="wip_limits")
+        if limit < 0 or limit > 999:
+            raise Invalid("A WIP limit is between 0 (none) and 999.", field="wip_limits")
+        if limit:
+            clean[status] = limit
+    before = {"wip_limits": project.wip_limits}
+    project.wip_limits = clean
+    save_versioned(project, expected_version=None, fields=["wip_limits"])
+    history.record(
+        actor=actor,
+        obj=project,
+        action="updated",
+        changes=history.diff(before, {"wip_limits": clean}),
+    )
+    return project
+
+
+@transaction.atomic
+def add_checklist_item(*, actor: User, task: Task, text: str) -> ChecklistItem:
+    require(actor, Action.EDIT, task)
+    text = text.strip()
+    if not text:
+        raise Invalid("Write the checklist item.", field="text")
+    item = ChecklistItem.objects.create(
+        organisation_id=task.organisation_id, task=task, text=text[:200]
+    )
+    history.record(actor=actor, obj=task, action="checklist", summary=f"Added “{item.text}”")
+    return item
+
+
+@transaction.atomic
+def toggle_checklist_item(*, actor: User, item: ChecklistItem) -> ChecklistItem:
+    require(actor, Action.EDIT, item)
+    item.done = not item.done
+    item.save(update_fields=["done"])
+    history.record(
+        actor=actor,
+        obj=item.task,
+        action="checklist",
+        summary=f"{'Ticked' if item.done else 'Unticked'} “{item.text}”",
+    )
+    return item
+
+
+@transaction.atomic
+def add_comment(*, actor: User, task: Task, body: str) -> Comment:
+    require(actor, Action.CONTRIBUTE, task)
+    body = body.strip()
+    if not body:
+        raise Invalid("Write a comment.", field="body")
+    if len(body) > 10_000:
+        raise Invalid("A comment is at most 10,000 characters.", field="body")
+    comment = Comment.objects.create(
+        organisation_id=task.organisation_id, task=task, author=actor, body=body
+    )
+    history.record(actor=actor, obj=task, action="commented", summary=body[:120])
+    return comment
+
+
+# ---------------------------------------------------------------------------------------------
+# Gates
+
+
+@transaction.atomic
+def toggle_gate_item(*, actor: User, item: GateItem) -> GateItem:
+    require(actor, Action.EDIT, item)
+    if item.gate.passed_at:
+        raise Invalid("This gate has already passed.", field="item")
+    item.done = not item.done
+    item.save(update_fields=["done"])
+    history.record(
+        actor=actor,
+        obj=item.gate.project,
+        action="gate checklist",
+        summary=f"{'Ticked' if item.done else 'Unticked'} “{item.text}”",
+    )
+    return item
+
+
+def may_approve(user: User, project: Project) -> bool:
+    """Admins and owners of the organisation, and the project's sponsor, sign gates off."""
+    role = role_in(user, project.organisation_id)
+    if role is None:
+        return False
+    return role in (Role.ADMIN, Role.OWNER) or project.sponsor_id == user.pk
+
+
+@transaction.atomic
+def pass_gate(*, actor: User, gate: Gate, expected_version: int | None = None) -> Gate:
+    """Sign the gate off and advance the project to the next phase."""
+    project = gate.project
+    if not can(actor, Action.VIEW, project):
+        raise NotFound("Not found.")
+    if not may_approve(actor, project):
+        raise Forbidden("Only an admin or the project's sponsor can sign off a gate.")
+    if gate.passed_at:
+        raise Invalid("This gate has already passed.", field="gate")
+    if gate.phase != project.phase:
+        raise Invalid(
+            f"The project is in {project.get_phase_display()}; this gate is for {gate.get_phase_display()}.",
+            field="gate",
+        )
+    open_items = [i.text for i in gate.items.all() if not i.done]
+    if open_items:
+        raise Invalid(f"Complete the checklist first: {', '.join(open_items)}.", field="gate")
+    gate.passed_at = timezone.now()
+    gate.approved_by = actor
+    save_versioned(gate, expected_version=expected_version, fields=["passed_at", "approved_by"])
+    old = project.phase
+    new = PHASE_ORDER[PHASE_ORDER.index(Phase(old)) + 1]
+    project.phase = new
+    save_versioned(project, expected_version=None, fields=["phase"])
+    history.record(
+        actor=actor,
+        obj=project,
+        action="gate passed",
+        changes={"phase": [old, new.value]},
+        summary=f"{actor.display_name} signed off the {Phase(old).label} gate",
+    )
+    return gate
