@@ -35,7 +35,7 @@ types:
 check:
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	TWOFOLD_PRODUCTION=1 SECRET_KEY=ci-$$(head -c 32 /dev/urandom | base64 | tr -dc a-zA-Z0-9) \
+	TWOFOLD_PRODUCTION=1 SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))") \
 		ALLOWED_HOSTS=twofold.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 pytest:
