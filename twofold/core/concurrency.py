@@ -22,7 +22,8 @@ def save_versioned(obj: models.Model, *, expected_version: int | None, fields: l
     # Foreign keys are set through their attname so the UPDATE gets ids, not instances.
     for field in model._meta.concrete_fields:
         if field.name in values and field.attname != field.name:
-            values[field.attname] = values.pop(field.name).pk if values[field.name] else None
+            related = values.pop(field.name)
+            values[field.attname] = related.pk if related is not None else None
     queryset = model._default_manager.filter(pk=obj.pk)
     if expected_version is not None:
         queryset = queryset.filter(version=expected_version)
