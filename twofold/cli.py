@@ -95,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument(
         "--if-empty", action="store_true", help="only when the database has no organisation"
     )
+    demo.add_argument("--scale", choices=["normal", "large"], default="normal")
     sub.add_parser("worker", help="run background jobs (routine occurrences, …)", add_help=False)
     sub.add_parser(
         "mspdi-check",
@@ -119,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if ns.command == "migrate":
         return _manage(["migrate", "--noinput"])
     if ns.command == "demo":
-        return _manage(["demo", *(["--if-empty"] if ns.if_empty else [])])
+        return _manage(["demo", "--scale", ns.scale, *(["--if-empty"] if ns.if_empty else [])])
     parser.error(f"unknown command {ns.command}")  # pragma: no cover
     return 2  # pragma: no cover
 

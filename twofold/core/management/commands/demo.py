@@ -17,14 +17,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing if any organisation exists."
         )
+        parser.add_argument(
+            "--scale",
+            choices=["normal", "large"],
+            default="normal",
+            help="large: ~300 projects, 60,000 tasks, 150,000 links, 200 people (for benchmarks)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if Organisation.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("The database already has data; demo not loaded.")
                 return
-            if Organisation.objects.filter(slug="halvorsen").exists():
+            if (
+                options["scale"] == "normal"
+                and Organisation.objects.filter(slug="halvorsen").exists()
+            ):
                 self.stderr.write("The demo organisation is already loaded.")
                 return
-        summary = load_demo()
+        if options["scale"] == "large":
+            from twofold.demo.large import load_large
+
+            summary = load_large()
+        else:
+            summary = load_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {summary}"))
