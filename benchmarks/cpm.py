@@ -32,8 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from twofold.engine.calendars import make_calendar
+from twofold.engine.calendars import from_instant, make_calendar
 from twofold.engine.cpm import schedule
+from twofold.engine.cpm_network import build_network
 from twofold.engine.plan import (
     ConstraintType,
     LagKind,
@@ -54,7 +55,7 @@ PACKAGES_PER_PHASE = 25
 def _holidays(seed: int) -> list[tuple[date, date]]:
     rng = random.Random(seed)
     days = []
-    for year in range(2025, 2045):
+    for year in range(2025, 2061):
         days += [(date(year, 1, 1), date(year, 1, 1)), (date(year, 12, 24), date(year, 12, 26))]
         for _ in range(6):
             d = date(year, 1, 1) + timedelta(days=rng.randrange(365))
@@ -62,42 +63,105 @@ def _holidays(seed: int) -> list[tuple[date, date]]:
     return days
 
 
+def _link_type(rng: random.Random) -> LinkType:
+    roll = rng.random()
+    if roll < 0.7:
+        return LinkType.FS
+    return LinkType.SS if roll < 0.8 else LinkType.FF if roll < 0.9 else LinkType.SF
+
+
 def make_plan(activities: int, seed: int) -> Plan:
-    """A seeded random plan with ``activities`` leaf tasks plus WBS summaries."""
+    """A seeded random plan with ``activities`` leaf tasks plus WBS summaries.
+
+    Shape of a programme: phases of 25 work packages of 20 activities; phases are spread over
+    parallel *streams* (about one per 8 phases), each stream's phases in sequence, so a larger
+    plan is wider rather than decades longer. The packages of a phase run in parallel. Inside
+    a package activities mostly follow each other (a few start from an earlier one: parallel
+    branches); each activity has ~2.5 predecessors: the package chain, others in the package,
+    activities of the previous phase of its stream, and now and then an activity of any earlier
+    phase (integration points across streams).
+
+    Constraint and deadline dates are drawn around an *estimate* of the activity's early dates
+    (Monday-Friday arithmetic over its predecessors, no calendar detail), so most are met and
+    some are not, as in a real plan. (Dates drawn independently of the plan, as an earlier
+    version did, fell years before the activities and gave ~75 % of tasks negative float.)
+    """
     rng = random.Random(seed)
     office = make_calendar(None, _holidays(seed), name="Office")
     site_day = [("07:00", "11:00"), ("11:30", "15:30")]
     site = make_calendar(dict.fromkeys(range(6), site_day), _holidays(seed + 1), name="Site")
+    per_phase = PACKAGE * PACKAGES_PER_PHASE
+    phases = -(-activities // per_phase)
+    streams = max(1, round(phases / 8))
     tasks: list[Task] = []
     links: list[Link] = []
     uid = 1
     leaf_uids: list[int] = []
-    leaf_duration: dict[int, int] = {}
+    estimate: list[tuple[float, float]] = []  # estimated (start, finish) in calendar days
+    phase_range: dict[int, tuple[int, int]] = {}  # phase -> leaf positions [first, last)
     phase = package = 0
-    package_first = 0
+    package_first = phase_first = 0
     for index in range(activities):
-        if index % (PACKAGE * PACKAGES_PER_PHASE) == 0:
+        phase_number = index // per_phase
+        if index % per_phase == 0:
             phase = uid
             tasks.append(Task(uid, f"Phase {uid}"))
             uid += 1
+            phase_first = len(leaf_uids)
         if index % PACKAGE == 0:
             package = uid
             tasks.append(Task(uid, f"Package {uid}", parent=phase))
             uid += 1
             package_first = len(leaf_uids)
+        position = len(leaf_uids)
         roll = rng.random()
-        duration = 0 if roll < 0.05 else rng.randrange(1, 20 * 8) * HOUR // 1
+        duration = 0 if roll < 0.05 else rng.randrange(1, 10 * 8) * HOUR
+
+        candidates: set[int] = set()
+        if position > package_first:
+            back = 1 if rng.random() < 0.85 else rng.randrange(1, position - package_first + 1)
+            candidates.add(position - back)
+        previous = phase_range.get(phase_number - streams)
+        wanted = 2 if rng.random() < 0.55 else 1
+        for _ in range(8):
+            if len(candidates) >= wanted + (position > package_first):
+                break
+            pick = rng.random()
+            if pick < 0.45 and position - package_first > 1:
+                candidates.add(rng.randrange(package_first, position))
+            elif pick < 0.97 and previous is not None:
+                candidates.add(rng.randrange(*previous))
+            elif phase_first > 0:
+                candidates.add(rng.randrange(0, phase_first))
+        start_est = 0.0
+        for pred in sorted(candidates):
+            link_type = _link_type(rng)
+            lag, lag_kind = 0, LagKind.WORKING
+            lag_roll = rng.random()
+            if lag_roll < 0.2:
+                lag = rng.randrange(-DAY, 3 * DAY, HOUR)
+            elif lag_roll < 0.25:
+                lag, lag_kind = rng.randrange(0, 5) * 24 * HOUR, LagKind.ELAPSED
+            elif lag_roll < 0.28:
+                lag, lag_kind = rng.choice((25, 50, 75)), LagKind.PERCENT
+            links.append(Link(leaf_uids[pred], uid, link_type, lag, lag_kind))
+            pred_start, pred_finish = estimate[pred]
+            anchor = pred_finish if link_type in (LinkType.FS, LinkType.FF) else pred_start
+            start_est = max(start_est, anchor + max(lag, 0) / DAY * 7 / 5)
+        finish_est = start_est + duration / DAY * 7 / 5
+        estimate.append((start_est, finish_est))
+
         constraint, constraint_date, deadline = ConstraintType.ASAP, None, None
         if roll > 0.98:
             constraint = ConstraintType.SNET
-            constraint_date = START + timedelta(days=rng.randrange(400))
+            constraint_date = START + timedelta(days=start_est + rng.randrange(-10, 40))
         elif roll > 0.975:
             constraint = ConstraintType.FNLT
-            constraint_date = START + timedelta(days=rng.randrange(200, 900))
+            constraint_date = START + timedelta(days=finish_est + rng.randrange(-60, 30))
         elif roll > 0.97:
             constraint = ConstraintType.ALAP
         elif roll > 0.96:
-            deadline = START + timedelta(days=rng.randrange(100, 900))
+            deadline = START + timedelta(days=finish_est + rng.randrange(-60, 30))
         tasks.append(
             Task(
                 uid,
@@ -110,43 +174,10 @@ def make_plan(activities: int, seed: int) -> Plan:
                 deadline=deadline,
             )
         )
-        position = len(leaf_uids)
-        # One chain link inside the package, then ~1.5 more: within the package or to any
-        # earlier activity (cross-package logic); always from an earlier activity, so acyclic.
-        candidates: set[int] = set()
-        if position > package_first:
-            candidates.add(leaf_uids[position - 1])
-        extra = 1 if rng.random() < 0.5 else 2
-        for _ in range(extra):
-            if position == 0:
-                break
-            if rng.random() < 0.6 and position - package_first > 1:
-                candidates.add(leaf_uids[rng.randrange(package_first, position)])
-            else:
-                candidates.add(leaf_uids[rng.randrange(0, position)])
-        for pred in sorted(candidates):
-            kind_roll = rng.random()
-            link_type = (
-                LinkType.FS
-                if kind_roll < 0.7
-                else LinkType.SS
-                if kind_roll < 0.8
-                else LinkType.FF
-                if kind_roll < 0.9
-                else LinkType.SF
-            )
-            lag, lag_kind = 0, LagKind.WORKING
-            lag_roll = rng.random()
-            if lag_roll < 0.2:
-                lag = rng.randrange(-DAY, 3 * DAY, HOUR)
-            elif lag_roll < 0.25:
-                lag, lag_kind = rng.randrange(0, 5) * 24 * HOUR, LagKind.ELAPSED
-            elif lag_roll < 0.28:
-                lag, lag_kind = rng.choice((25, 50, 75)), LagKind.PERCENT
-            links.append(Link(pred, uid, link_type, lag, lag_kind))
         leaf_uids.append(uid)
-        leaf_duration[uid] = duration
         uid += 1
+        if (index + 1) % per_phase == 0 or index + 1 == activities:
+            phase_range[phase_number] = (phase_first, len(leaf_uids))
     return Plan(
         start=START,
         tasks=tuple(tasks),
@@ -238,7 +269,11 @@ def main() -> None:
     result = ""
     for size in args.sizes:
         plan = make_plan(size, args.seed)
-        print(f"plan: {size} activities, {len(plan.tasks)} tasks, {len(plan.links)} links")
+        levels = int(build_network(plan).level.max()) + 1
+        print(
+            f"plan: {size} activities, {len(plan.tasks)} tasks, {len(plan.links)} links "
+            f"({len(plan.links) / size:.2f} per activity), {levels} topological levels"
+        )
         timings = []
         for _ in range(args.repeat):
             began = time.perf_counter()
@@ -249,8 +284,9 @@ def main() -> None:
         print(
             f"  twofold: {ours:.3f} s (best of {args.repeat}; runs "
             + ", ".join(f"{t:.3f}" for t in timings)
-            + f"), finish {outcome.task(plan.tasks[0].uid).finish}, "
-            f"critical {int(outcome.critical.sum())}, peak {memory:.0f} MiB"
+            + f"), project finish {from_instant(outcome.project_finish)}, "
+            f"critical {int(outcome.critical.sum())} ({outcome.critical.mean():.0%}), "
+            f"peak {memory:.0f} MiB"
         )
         nx_seconds = networkx_cpm(plan)
         print(

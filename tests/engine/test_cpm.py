@@ -126,6 +126,25 @@ def test_deadline_gives_negative_float_without_moving() -> None:
     assert r.task(1).total_float == -D
 
 
+def test_missed_deadline_makes_only_its_predecessors_negative() -> None:
+    # The benchmark once reported ~78 % of tasks critical: its deadlines fell years before the
+    # activities. A missed deadline must cost float upstream by exactly the miss, and nothing
+    # on branches that do not lead to it.
+    r = schedule(
+        plan(
+            Task(1, duration=2 * D),
+            Task(2, duration=D, deadline=datetime(2024, 1, 9, 17)),  # finishes Wed: 1 day late
+            Task(3, duration=D),  # parallel, unlinked
+            Task(4, duration=D),  # another successor of 1, no deadline
+            links=(Link(1, 2), Link(1, 4)),
+        )
+    )
+    assert r.task(2).total_float == -D and r.task(1).total_float == -D
+    assert r.task(4).total_float == 0
+    assert r.task(3).total_float == 2 * D
+    assert dates(r, 2) == (datetime(2024, 1, 10, 8), datetime(2024, 1, 10, 17))
+
+
 def test_alap_slides_by_free_float() -> None:
     r = schedule(
         plan(

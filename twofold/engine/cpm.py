@@ -25,7 +25,7 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from twofold.engine.cal_table import CalendarTable
+from twofold.engine.cal_table import SPAN, CalendarTable
 from twofold.engine.calendars import from_instant
 from twofold.engine.cpm_network import (
     ALAP,
@@ -174,62 +174,66 @@ def _start_from_finish(
     return np.where(dur == 0, finish, out)
 
 
-@dataclass(frozen=True)
-class _Groups:
-    """Items sorted by (level of key node, key node) with per-level and per-node segments."""
-
-    order: IntArray  # item indices in processing order
-    level_items: IntArray  # item range per level: [level_items[l], level_items[l+1])
-    seg_first: IntArray  # first sorted position of each key-node segment
-    seg_node: IntArray  # key node of each segment
-    level_segs: IntArray  # segment range per level
-
-
-def _group(key_node: IntArray, level: IntArray, levels: int, size: int) -> _Groups:
-    order = np.argsort(level[key_node] * size + key_node, kind="stable")
-    sorted_nodes = key_node[order]
-    sorted_levels = level[sorted_nodes]
-    bounds = np.arange(levels + 1)
-    level_items = np.searchsorted(sorted_levels, bounds)
-    if len(sorted_nodes):
-        first = np.concatenate(([True], sorted_nodes[1:] != sorted_nodes[:-1]))
+def _segments(sorted_keys: IntArray, bounds: IntArray) -> tuple[IntArray, IntArray]:
+    """Start of each run of equal keys, and the run range per level (``bounds`` = item range)."""
+    if len(sorted_keys):
+        first = np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1]))
     else:
         first = np.zeros(0, dtype=bool)
-    seg_first = np.nonzero(first)[0]
-    seg_node = sorted_nodes[seg_first]
-    level_segs = np.searchsorted(sorted_levels[seg_first], bounds)
-    return _Groups(order, level_items, seg_first, seg_node, level_segs)
+    seg_first = np.flatnonzero(first)
+    return seg_first, np.searchsorted(seg_first, bounds)
+
+
+def _level_flags(mask: BoolArray, bounds: IntArray) -> list[bool]:
+    """For each level (item range ``bounds[l]:bounds[l+1]``), whether ``mask`` has a True."""
+    counts = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+    return (counts[bounds[1:]] > counts[bounds[:-1]]).tolist()  # type: ignore[no-any-return]
 
 
 def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResult:
-    """Schedule an already compiled :class:`Network` (see :func:`schedule`)."""
+    """Schedule an already compiled :class:`Network` (see :func:`schedule`).
+
+    The passes work in *rank* space: nodes sorted by (level, roll-up last, node), so that one
+    level's leaves and roll-ups are contiguous slices and per-node data are read as views. Links
+    are sorted by the rank of the node they feed (forward) or leave (backward), and everything
+    that does not depend on dates is gathered once before the level loops.
+    """
     tb = net.table
     n = net.size
     levels = int(net.level.max()) + 1 if n else 0
     cal = net.cal
+    offset = cal * SPAN
     dur = net.duration.copy()
     elapsed = net.elapsed
     milestone = (dur == 0) & ~elapsed
     con = net.constraint
     has_con = np.isin(con, (SNET, SNLT, FNET, FNLT, MSO, MFO))
     honor = net.plan.honor_constraints
+    rollup = net.rollup
 
-    node_order = np.argsort(net.level, kind="stable")
-    node_bounds = np.searchsorted(net.level[node_order], np.arange(levels + 1))
-    links_in = _group(net.succ, net.level, levels, n)
-    links_out = _group(net.pred, net.level, levels, n)
-    children = np.nonzero(net.parent >= 0)[0]
-    rollups = _group(net.parent[children], net.level, levels, n)
+    # Rank space.
+    order = np.lexsort((np.arange(n), rollup, net.level))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    bounds = np.searchsorted(net.level[order], np.arange(levels + 1))
+    leaf_end = bounds[:-1] + np.bincount(net.level[~rollup], minlength=levels)[:levels]
+    bounds_l, leaf_end_l = bounds.tolist(), leaf_end.tolist()
 
-    # Per-node constants.
-    start_at = np.full(n, net.project_start, dtype=np.int64)
-    floor = np.where(milestone, start_at, tb.next_working(cal, start_at))
+    # Per-node constants (constraint dates only where there is a constraint).
+    per_cal_start = tb.next_working(
+        np.arange(len(tb.calendars)), np.full(len(tb.calendars), net.project_start)
+    )
+    floor = np.where(milestone, net.project_start, per_cal_start[cal])
     if net.status_floor != NO_DATE:
         status = np.full(n, net.status_floor, dtype=np.int64)
         floor = np.maximum(floor, np.where(milestone, status, tb.next_working(cal, status)))
     c_at = np.where(has_con, net.constraint_at, net.project_start)
-    c_start = np.where(milestone, c_at, tb.next_working(cal, c_at))
-    c_start_of_finish = _start_from_finish(tb, cal, c_at, dur, elapsed)
+    c_start = np.full(n, net.project_start, dtype=np.int64)
+    c_start_of_finish = np.full(n, net.project_start, dtype=np.int64)
+    cn = np.flatnonzero(has_con)
+    if cn.size:
+        c_start[cn] = np.where(milestone[cn], c_at[cn], tb.next_working(cal[cn], c_at[cn]))
+        c_start_of_finish[cn] = _start_from_finish(tb, cal[cn], c_at[cn], dur[cn], elapsed[cn])
     progress_finish = np.full(n, NO_DATE, dtype=np.int64)
     if net.started.any():
         s_nodes = np.nonzero(net.started)[0]
@@ -244,185 +248,259 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
             tb, s_cal, resume, net.remaining[s_nodes], elapsed[s_nodes]
         )
 
-    es = np.full(n, NO_DATE, dtype=np.int64)
-    ef = np.full(n, NO_DATE, dtype=np.int64)
+    # Forward constants in rank order. Constraints become bounds on the start: ``lo`` (SNET,
+    # FNET, and MSO/MFO) and ``hi`` (SNLT/FNLT when honoured, and MSO/MFO); a start pulled
+    # below its links' start, or forced, drops the links' finish candidate (MFO keeps its date).
+    lo = np.full(n, NO_DATE, dtype=np.int64)
+    hi = np.full(n, FAR_FUTURE, dtype=np.int64)
+    for code, value in ((SNET, c_start), (FNET, c_start_of_finish)):
+        lo = np.where(con == code, value, lo)
+    lo = np.maximum(lo, floor)
+    for code, value in ((MSO, c_start), (MFO, c_start_of_finish)):
+        lo = np.where(con == code, value, lo)
+        hi = np.where(con == code, value, hi)
+    if honor:
+        for code, value in ((SNLT, c_start), (FNLT, c_start_of_finish)):
+            hi = np.where(con == code, value, hi)
+    force = (con == MSO) | (con == MFO)
+    forced_finish = np.where(con == MFO, c_at, NO_DATE)
+    override = net.fixed | net.started
+    override_start = np.where(net.fixed, net.fixed_start, net.actual_start)
+    override_finish = np.where(net.fixed, net.fixed_finish, progress_finish)
+    plain = (dur != 0) & ~elapsed
+    lo_r, hi_r = lo[order], hi[order]
+    force_r, forced_finish_r = force[order], forced_finish[order]
+    dur_r, off_r, plain_r = dur[order], offset[order], plain[order]
+    override_r = override[order]
+    override_start_r, override_finish_r = override_start[order], override_finish[order]
+    con_flags = _level_flags((has_con & ~rollup)[order], bounds)
+    override_flags = _level_flags(override_r & ~rollup[order], bounds)
+
+    # Roll-ups: children sorted by their parent's rank (a roll-up's children are all on lower
+    # levels, and every roll-up has at least one child).
+    kids = np.flatnonzero(net.parent >= 0)
+    kids = kids[np.argsort(rank[net.parent[kids]], kind="stable")]
+    kid_parent_rank = rank[net.parent[kids]]
+    kids_r = rank[kids]
+    kid_bounds = np.searchsorted(net.level[net.parent[kids]], np.arange(levels + 1))
+    kid_seg, kid_level_segs = _segments(kid_parent_rank, kid_bounds)
+    rollup_levels = [lvl for lvl in range(levels) if kid_bounds[lvl + 1] > kid_bounds[lvl]]
+
+    # Forward link constants, links sorted by successor rank. A link gives the successor a
+    # start candidate at ``position = W(anchor) + lag`` on the successor's calendar: for
+    # FS/SS the start there; for FF/SF a finish candidate (the anchor itself with no lag or an
+    # elapsed lag, else the finish at ``position``) and the start counted back by the duration.
+    p_all, s_all = net.pred, net.succ
+    kind_all = net.link_type
+    lag_el_all = net.lag_elapsed
+    fwd = np.argsort(rank[s_all], kind="stable")
+    p, s, kind, lag, lag_el = p_all[fwd], s_all[fwd], kind_all[fwd], net.lag[fwd], lag_el_all[fwd]
+    f_target = rank[s]
+    f_bounds = np.searchsorted(net.level[s], np.arange(levels + 1))
+    f_seg, f_level_segs = _segments(f_target, f_bounds)
+    from_finish = (kind == FS) | (kind == FF)
+    start_target = ((kind == FS) | (kind == SS)) & ~milestone[s]
+    f_anchor = rank[p] + np.where(from_finish, n, 0)
+    f_off = offset[s]
+    f_lag_instant = np.where(lag_el, lag, 0)
+    f_lag_work = np.where(lag_el, 0, lag)
+    f_keep = (lag == 0) | lag_el
+    f_back = np.where(start_target, 0, dur[s])
+    f_use_start = start_target | (plain[s])
+    f_sub = np.where(start_target | ~elapsed[s], 0, dur[s])
+    f_lag_any = bool(lag_el.any())
+    f_bounds_l = f_bounds.tolist()
+
+    early = np.full(2 * n, NO_DATE, dtype=np.int64)  # [early start | early finish] by rank
+    es_r, ef_r = early[:n], early[n:]
     cand_es = np.full(n, NO_DATE, dtype=np.int64)
     cand_ef = np.full(n, NO_DATE, dtype=np.int64)
-    any_elapsed_lag = bool(net.lag_elapsed.any())
-
-    def link_candidates(items: IntArray) -> tuple[IntArray, IntArray, IntArray, BoolArray]:
-        """For links ``items``: successor start candidate, finish candidate, succ, start flag."""
-        p, s = net.pred[items], net.succ[items]
-        kind, lag = net.link_type[items], net.lag[items]
-        cs = cal[s]
-        anchor = np.where((kind == FS) | (kind == FF), ef[p], es[p])
-        start_target = ((kind == FS) | (kind == SS)) & ~milestone[s]
-        position = tb.working_before(cs, anchor) + lag
-        at_start = tb.instant_at_start(cs, position)
-        at_finish = np.where(lag == 0, anchor, tb.instant_at_finish(cs, position))
-        if any_elapsed_lag:
-            lag_el = net.lag_elapsed[items]
-            moved = anchor + lag
-            at_start = np.where(lag_el, tb.next_working(cs, moved), at_start)
-            at_finish = np.where(lag_el, moved, at_finish)
-        start_cand = np.where(
-            start_target, at_start, _start_from_finish(tb, cs, at_finish, dur[s], elapsed[s])
-        )
-        finish_cand = np.where(start_target, NO_DATE, at_finish)
-        return start_cand, finish_cand, s, start_target
-
+    position_of_key, start_key_at, finish_key_at = (
+        tb.position_of_key,
+        tb.start_key_at,
+        tb.finish_key_at,
+    )
+    maximum, minimum, where = np.maximum, np.minimum, np.where
     for lvl in range(levels):
-        lo, hi = links_in.level_items[lvl], links_in.level_items[lvl + 1]
-        if hi > lo:
-            items = links_in.order[lo:hi]
-            start_cand, finish_cand, _, _ = link_candidates(items)
-            g0, g1 = links_in.level_segs[lvl], links_in.level_segs[lvl + 1]
-            segments = links_in.seg_first[g0:g1] - lo
-            targets = links_in.seg_node[g0:g1]
+        lo_i, hi_i = f_bounds_l[lvl], f_bounds_l[lvl + 1]
+        if hi_i > lo_i:
+            anchor = early[f_anchor[lo_i:hi_i]]
+            if f_lag_any:
+                anchor = anchor + f_lag_instant[lo_i:hi_i]
+            off = f_off[lo_i:hi_i]
+            position = position_of_key(anchor + off) + f_lag_work[lo_i:hi_i]
+            at_start = start_key_at(position - f_back[lo_i:hi_i]) - off
+            at_finish = where(f_keep[lo_i:hi_i], anchor, finish_key_at(position) - off)
+            start_cand = where(f_use_start[lo_i:hi_i], at_start, at_finish - f_sub[lo_i:hi_i])
+            finish_cand = where(start_target[lo_i:hi_i], NO_DATE, at_finish)
+            g0, g1 = f_level_segs[lvl], f_level_segs[lvl + 1]
+            segments = f_seg[g0:g1]
+            targets = f_target[segments]
+            segments = segments - lo_i
             cand_es[targets] = np.maximum.reduceat(start_cand, segments)
             cand_ef[targets] = np.maximum.reduceat(finish_cand, segments)
 
-        nodes = node_order[node_bounds[lvl] : node_bounds[lvl + 1]]
-        leaf = nodes[~net.rollup[nodes]]
-        if leaf.size:
-            start = np.maximum(floor[leaf], cand_es[leaf])
-            finish_cand = cand_ef[leaf]
-            if has_con[leaf].any():
-                kind = con[leaf]
+        a, m = bounds_l[lvl], leaf_end_l[lvl]
+        if m > a:
+            start = maximum(cand_es[a:m], lo_r[a:m])
+            finish_cand = cand_ef[a:m]
+            if con_flags[lvl]:
                 linked = start
-                start = np.where(kind == SNET, np.maximum(start, c_start[leaf]), start)
-                start = np.where(kind == FNET, np.maximum(start, c_start_of_finish[leaf]), start)
-                if honor:
-                    start = np.where(kind == SNLT, np.minimum(start, c_start[leaf]), start)
-                    start = np.where(
-                        kind == FNLT, np.minimum(start, c_start_of_finish[leaf]), start
-                    )
-                start = np.where(kind == MSO, c_start[leaf], start)
-                start = np.where(kind == MFO, c_start_of_finish[leaf], start)
-                pulled = (start < linked) | (kind == MSO) | (kind == MFO)
-                finish_cand = np.where(pulled, NO_DATE, finish_cand)
-                finish_cand = np.where(kind == MFO, c_at[leaf], finish_cand)
-            finish = np.maximum(
-                _finish_from_start(tb, cal[leaf], start, dur[leaf], elapsed[leaf]), finish_cand
-            )
-            fixed = net.fixed[leaf]
-            start = np.where(fixed, net.fixed_start[leaf], start)
-            finish = np.where(fixed, net.fixed_finish[leaf], finish)
-            started = net.started[leaf]
-            start = np.where(started, net.actual_start[leaf], start)
-            finish = np.where(started, progress_finish[leaf], finish)
-            es[leaf], ef[leaf] = start, finish
+                start = minimum(start, hi_r[a:m])
+                pulled = (start < linked) | force_r[a:m]
+                finish_cand = where(pulled, forced_finish_r[a:m], finish_cand)
+            off = off_r[a:m]
+            d = dur_r[a:m]
+            reached = finish_key_at(position_of_key(start + off) + d) - off
+            finish = maximum(where(plain_r[a:m], reached, start + d), finish_cand)
+            if override_flags[lvl]:
+                ov = override_r[a:m]
+                start = where(ov, override_start_r[a:m], start)
+                finish = where(ov, override_finish_r[a:m], finish)
+            es_r[a:m] = start
+            ef_r[a:m] = finish
 
-        lo, hi = rollups.level_items[lvl], rollups.level_items[lvl + 1]
-        if hi > lo:
-            kids = children[rollups.order[lo:hi]]
-            g0, g1 = rollups.level_segs[lvl], rollups.level_segs[lvl + 1]
-            segments = rollups.seg_first[g0:g1] - lo
-            targets = rollups.seg_node[g0:g1]
-            es[targets] = np.minimum.reduceat(es[kids], segments)
-            ef[targets] = np.maximum.reduceat(ef[kids], segments)
+        b = bounds_l[lvl + 1]
+        if b > m:
+            k0, k1 = kid_level_segs[lvl], kid_level_segs[lvl + 1]
+            segments = kid_seg[k0:k1] - kid_bounds[lvl]
+            members = kids_r[kid_bounds[lvl] : kid_bounds[lvl + 1]]
+            es_r[m:b] = np.minimum.reduceat(es_r[members], segments)
+            ef_r[m:b] = np.maximum.reduceat(ef_r[members], segments)
 
+    es, ef = es_r[rank], ef_r[rank]
     # Roll-ups have no duration of their own: use their rolled-up span for the backward pass.
-    rolled = np.nonzero(net.rollup)[0]
+    rolled = np.nonzero(rollup)[0]
     if rolled.size:
         r_cal = cal[rolled]
         dur[rolled] = tb.working_before(r_cal, ef[rolled]) - tb.working_before(r_cal, es[rolled])
         milestone[rolled] = dur[rolled] == 0
+        plain = (dur != 0) & ~elapsed
 
     project_finish = int(ef.max()) if n else net.project_start
-    finish_all = np.full(n, project_finish, dtype=np.int64)
     # Backward-pass instants are kept as the *latest* instant of their working position (Monday
     # 08:00 rather than Friday 17:00) so that crossing to another calendar loses no float; they
     # are shown as the end of the previous working period at the very end.
-    late_floor = finish_all
-    c_finish_of_start = _finish_from_start(tb, cal, c_start, dur, elapsed)
-    c_finish = np.where(milestone, c_at, tb.previous_working_end(cal, c_at))
+    # Late-finish bounds: the project finish, SNLT/FNLT, deadlines; MSO/MFO force their date.
     has_deadline = net.deadline != NO_DATE
-    deadline_at = np.where(
-        has_deadline,
-        tb.previous_working_end(cal, np.where(has_deadline, net.deadline, net.project_start)),
-        FAR_FUTURE,
-    )
+    deadline_at = np.full(n, FAR_FUTURE, dtype=np.int64)
+    dn = np.flatnonzero(has_deadline)
+    if dn.size:
+        deadline_at[dn] = tb.previous_working_end(cal[dn], net.deadline[dn])
+    late_hi = np.minimum(deadline_at, project_finish)
+    forced_late = np.full(n, FAR_FUTURE, dtype=np.int64)
+    if cn.size:
+        c_finish_of_start = _finish_from_start(tb, cal[cn], c_start[cn], dur[cn], elapsed[cn])
+        c_finish = np.where(milestone[cn], c_at[cn], tb.previous_working_end(cal[cn], c_at[cn]))
+        kind_cn = con[cn]
+        bound = np.where(kind_cn == SNLT, c_finish_of_start, FAR_FUTURE)
+        bound = np.where(kind_cn == FNLT, c_finish, bound)
+        late_hi[cn] = np.minimum(late_hi[cn], bound)
+        forced = np.where(kind_cn == MSO, c_finish_of_start, FAR_FUTURE)
+        forced = np.where(kind_cn == MFO, c_finish, forced)
+        forced_late[cn] = np.minimum(forced, deadline_at[cn])
+    late_hi_r = late_hi[order]
+    forced_late_r = forced_late[order]
+    dur_r, plain_r = dur[order], plain[order]
+    force_flags = _level_flags(force[order], bounds)
+    # Parent's late finish: index into ``late`` below (``2 n`` is a FAR_FUTURE slot).
+    parent_r = np.where(net.parent >= 0, n + rank[np.maximum(net.parent, 0)], 2 * n)[order]
 
-    ls = np.full(n, FAR_FUTURE, dtype=np.int64)
-    lf = np.full(n, FAR_FUTURE, dtype=np.int64)
+    # Backward link constants, links sorted by predecessor rank. The latest instant a link
+    # allows is at ``W(anchor) - lag`` on the successor's calendar (the start of the working
+    # period there); for SS/SF it is a start, the predecessor's late finish counted on from it.
+    bwd = np.argsort(rank[p_all], kind="stable")
+    p, s, kind, lag, lag_el = p_all[bwd], s_all[bwd], kind_all[bwd], net.lag[bwd], lag_el_all[bwd]
+    b_target = rank[p]
+    b_bounds = np.searchsorted(net.level[p], np.arange(levels + 1))
+    b_seg, b_level_segs = _segments(b_target, b_bounds)
+    to_finish = (kind == FS) | (kind == FF)
+    b_anchor = rank[s] + np.where((kind == FS) | (kind == SS), 0, n)
+    b_off_s, b_off_p = offset[s], offset[p]
+    b_lag_work = np.where(lag_el, 0, lag)
+    b_lag_instant = np.where(lag_el, lag, 0)
+    b_keep = (lag == 0) | lag_el
+    b_dur_p, b_plain_p = dur[p], plain[p]
+    b_bounds_l = b_bounds.tolist()
+    b_start_flags = _level_flags(~to_finish, b_bounds)
+
+    late = np.full(2 * n + 1, FAR_FUTURE, dtype=np.int64)  # [late start | late finish | FAR]
+    ls_r, lf_r = late[:n], late[n : 2 * n]
     cand_lf = np.full(n, FAR_FUTURE, dtype=np.int64)
     for lvl in range(levels - 1, -1, -1):
-        lo, hi = links_out.level_items[lvl], links_out.level_items[lvl + 1]
-        if hi > lo:
-            items = links_out.order[lo:hi]
-            p, s = net.pred[items], net.succ[items]
-            kind, lag = net.link_type[items], net.lag[items]
-            cs, cp = cal[s], cal[p]
-            anchor = np.where((kind == FS) | (kind == SS), ls[s], lf[s])
-            position = tb.working_before(cs, anchor) - lag
-            # The latest instant whose lagged position still fits: the *start* of the working
-            # period at that position, so non-working gaps on the successor's calendar do not
-            # cut float on a predecessor with another calendar.
-            back_start = np.where(lag == 0, anchor, tb.instant_at_start(cs, position))
-            back_finish = back_start
-            if any_elapsed_lag:
-                lag_el = net.lag_elapsed[items]
-                back_finish = np.where(lag_el, anchor - lag, back_finish)
-                back_start = np.where(lag_el, anchor - lag, back_start)
-            finish_target = (kind == FS) | (kind == FF)
-            from_finish = back_finish
-            from_start = _finish_from_start(tb, cp, back_start, dur[p], elapsed[p], latest=True)
-            late = np.where(finish_target, from_finish, from_start)
-            g0, g1 = links_out.level_segs[lvl], links_out.level_segs[lvl + 1]
-            segments = links_out.seg_first[g0:g1] - lo
-            cand_lf[links_out.seg_node[g0:g1]] = np.minimum.reduceat(late, segments)
+        lo_i, hi_i = b_bounds_l[lvl], b_bounds_l[lvl + 1]
+        if hi_i > lo_i:
+            anchor = late[b_anchor[lo_i:hi_i]]
+            off = b_off_s[lo_i:hi_i]
+            position = position_of_key(anchor + off) - b_lag_work[lo_i:hi_i]
+            back = where(
+                b_keep[lo_i:hi_i],
+                anchor - b_lag_instant[lo_i:hi_i],
+                start_key_at(position) - off,
+            )
+            if b_start_flags[lvl]:
+                off_p = b_off_p[lo_i:hi_i]
+                d = b_dur_p[lo_i:hi_i]
+                counted = start_key_at(position_of_key(back + off_p) + d) - off_p
+                from_start = where(b_plain_p[lo_i:hi_i], counted, back + d)
+                back = where(to_finish[lo_i:hi_i], back, from_start)
+            g0, g1 = b_level_segs[lvl], b_level_segs[lvl + 1]
+            segments = b_seg[g0:g1]
+            targets = b_target[segments]
+            cand_lf[targets] = np.minimum.reduceat(back, segments - lo_i)
 
-        nodes = node_order[node_bounds[lvl] : node_bounds[lvl + 1]]
-        finish = np.minimum(late_floor[nodes], cand_lf[nodes])
-        up = net.parent[nodes]
-        finish = np.where(up >= 0, np.minimum(finish, lf[np.maximum(up, 0)]), finish)
-        if has_con[nodes].any():
-            kind = con[nodes]
-            finish = np.where(kind == MSO, c_finish_of_start[nodes], finish)
-            finish = np.where(kind == MFO, c_finish[nodes], finish)
-            finish = np.where(kind == SNLT, np.minimum(finish, c_finish_of_start[nodes]), finish)
-            finish = np.where(kind == FNLT, np.minimum(finish, c_finish[nodes]), finish)
-        finish = np.minimum(finish, deadline_at[nodes])
-        lf[nodes] = finish
-        ls[nodes] = _start_from_finish(tb, cal[nodes], finish, dur[nodes], elapsed[nodes])
+        a, b = bounds_l[lvl], bounds_l[lvl + 1]
+        finish = minimum(minimum(cand_lf[a:b], late_hi_r[a:b]), late[parent_r[a:b]])
+        if force_flags[lvl]:
+            finish = where(force_r[a:b], forced_late_r[a:b], finish)
+        lf_r[a:b] = finish
+        off = off_r[a:b]
+        d = dur_r[a:b]
+        counted = start_key_at(position_of_key(finish + off) - d) - off
+        ls_r[a:b] = where(plain_r[a:b], counted, finish - d)
 
-    for lvl in range(levels):
-        lo, hi = rollups.level_items[lvl], rollups.level_items[lvl + 1]
-        if hi > lo:
-            kids = children[rollups.order[lo:hi]]
-            g0, g1 = rollups.level_segs[lvl], rollups.level_segs[lvl + 1]
-            segments = rollups.seg_first[g0:g1] - lo
-            targets = rollups.seg_node[g0:g1]
-            ls[targets] = np.minimum.reduceat(ls[kids], segments)
-            lf[targets] = np.maximum.reduceat(lf[kids], segments)
+    for lvl in rollup_levels:
+        m, b = leaf_end_l[lvl], bounds_l[lvl + 1]
+        k0, k1 = kid_level_segs[lvl], kid_level_segs[lvl + 1]
+        segments = kid_seg[k0:k1] - kid_bounds[lvl]
+        members = kids_r[kid_bounds[lvl] : kid_bounds[lvl + 1]]
+        ls_r[m:b] = np.minimum.reduceat(ls_r[members], segments)
+        lf_r[m:b] = np.maximum.reduceat(lf_r[members], segments)
 
-    lf = np.where(milestone | elapsed, lf, tb.previous_working_end(cal, lf))
+    ls, lf = ls_r[rank], lf_r[rank]
     w_es, w_ef = tb.working_before(cal, es), tb.working_before(cal, ef)
-    total_float = np.minimum(tb.working_before(cal, ls) - w_es, tb.working_before(cal, lf) - w_ef)
+    w_ls, w_lf = tb.working_before(cal, ls), tb.working_before(cal, lf)
+    # Late finishes are shown at the end of the previous working period (same position).
+    lf = np.where(milestone | elapsed, lf, tb.instant_at_finish(cal, w_lf))
+    total_float = np.minimum(w_ls - w_es, w_lf - w_ef)
 
-    # Free float: how far each link's predecessor could slip before moving the successor.
-    free_float = tb.working_before(cal, late_floor) - w_ef
-    if len(net.pred):
-        every = np.arange(len(net.pred))
-        start_cand, finish_cand, s, start_target = link_candidates(every)
-        cs = cal[s]
-        slack = np.where(
-            start_target,
-            tb.working_before(cs, es[s]) - tb.working_before(cs, start_cand),
-            tb.working_before(cs, ef[s]) - tb.working_before(cs, finish_cand),
-        )
-        np.minimum.at(free_float, net.pred, slack)
+    # Free float: how far each link's predecessor could slip before moving the successor. The
+    # successor's candidate from a link sits at working position ``W(anchor) + lag`` (see the
+    # forward pass), so the slack is the successor's own position minus that one.
+    per_cal_finish = tb.working_before(
+        np.arange(len(tb.calendars)), np.full(len(tb.calendars), project_finish)
+    )
+    free_float = per_cal_finish[cal] - w_ef
+    if len(p_all):
+        s_cal = cal[s_all]
+        anchor = np.where((kind_all == FS) | (kind_all == FF), ef[p_all], es[p_all])
+        anchor = anchor + np.where(lag_el_all, net.lag, 0)
+        position = tb.working_before(s_cal, anchor) + np.where(lag_el_all, 0, net.lag)
+        starts_from = ((kind_all == FS) | (kind_all == SS)) & ~milestone[s_all]
+        slack = np.where(starts_from, w_es[s_all], w_ef[s_all]) - position
+        np.minimum.at(free_float, p_all, slack)
     free_float = np.minimum(free_float, total_float)
 
     start, finish = es.copy(), ef.copy()
-    alap = (con == ALAP) & ~net.fixed & ~net.started & ~net.rollup
+    alap = (con == ALAP) & ~net.fixed & ~net.started & ~rollup
     if alap.any():
         # As late as possible without delaying any successor: slide by the free float.
-        a = np.nonzero(alap)[0]
-        shift = np.maximum(free_float[a], 0)
-        start[a] = tb.instant_at_start(cal[a], w_es[a] + shift)
-        finish[a] = _finish_from_start(tb, cal[a], start[a], dur[a], elapsed[a])
+        a_nodes = np.nonzero(alap)[0]
+        shift = np.maximum(free_float[a_nodes], 0)
+        start[a_nodes] = tb.instant_at_start(cal[a_nodes], w_es[a_nodes] + shift)
+        finish[a_nodes] = _finish_from_start(
+            tb, cal[a_nodes], start[a_nodes], dur[a_nodes], elapsed[a_nodes]
+        )
 
     k = net.task_count
     return ScheduleResult(

@@ -14,14 +14,17 @@ arithmetic. Instants are engine seconds; durations working seconds (see :mod:`pl
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, is_not, ne
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from twofold.engine.cal_table import CalendarTable
+from twofold.engine.cal_table import CalendarTable, calendar_table
 from twofold.engine.calendars import compile_calendar, to_instant
 from twofold.engine.plan import ConstraintType, LagKind, LinkType, Plan, Task
 
@@ -34,6 +37,22 @@ FAR_FUTURE = np.iinfo(np.int64).max // 4
 
 LINK_CODES = {LinkType.FS: 0, LinkType.SS: 1, LinkType.FF: 2, LinkType.SF: 3}
 CONSTRAINT_CODES = {c: i for i, c in enumerate(ConstraintType)}
+LAG_CODES = {k: i for i, k in enumerate(LagKind)}
+_RARE = {
+    "deadline": None,
+    "actual_start": None,
+    "actual_finish": None,
+    "start": None,
+    "finish": None,
+    "remaining_duration": None,
+    "resource_spans": (),
+    "manual": False,
+    "duration_elapsed": False,
+    "split_seconds": 0,
+    "percent_complete": 0.0,
+}
+_RARE_FIELDS = attrgetter(*_RARE)
+_RARE_DEFAULTS = tuple(_RARE.values())
 ASAP, ALAP, SNET, SNLT, FNET, FNLT, MSO, MFO = range(8)
 
 
@@ -97,18 +116,69 @@ class Network:
         return len(self.cal)
 
 
+def _column(items: Sequence[object], name: str) -> list[Any]:
+    """One attribute of every item, read at C speed."""
+    return list(map(attrgetter(name), items))
+
+
+def _ints(items: Sequence[object], name: str) -> IntArray:
+    return np.fromiter(map(attrgetter(name), items), dtype=np.int64, count=len(items))
+
+
+def _bools(items: Sequence[object], name: str) -> BoolArray:
+    return np.fromiter(map(attrgetter(name), items), dtype=bool, count=len(items))
+
+
+def _present(values: list[Any]) -> IntArray:
+    """Indices of the values that are not ``None``."""
+    if values.count(None) == len(values):
+        return np.zeros(0, dtype=np.int64)
+    mask = np.fromiter(map(is_not, values, repeat(None)), dtype=bool, count=len(values))
+    return np.flatnonzero(mask)
+
+
 def _instants(values: list[datetime | None]) -> IntArray:
     """Naive date-times (``None`` allowed) to engine seconds, ``NO_DATE`` for ``None``."""
     out = np.full(len(values), NO_DATE, dtype=np.int64)
-    present = [i for i, v in enumerate(values) if v is not None]
-    if present:
-        out[present] = [to_instant(values[i]) for i in present]  # type: ignore[arg-type]
+    present = _present(values)
+    if present.size:
+        out[present] = [to_instant(values[i]) for i in present.tolist()]
     return out
 
 
-# Enum members hash in Python code; looking codes up by id() keeps compilation fast.
-_LINK_BY_ID = {id(k): v for k, v in LINK_CODES.items()}
-_CONSTRAINT_BY_ID = {id(k): v for k, v in CONSTRAINT_CODES.items()}
+def _codes(members: list[Any], codes: Mapping[Any, int]) -> IntArray:
+    """Enum members to integer codes, compared by identity in numpy."""
+    ids = np.fromiter(map(id, members), dtype=np.int64, count=len(members))
+    out = np.full(len(members), -1, dtype=np.int64)
+    for member, code in codes.items():
+        out[ids == id(member)] = code
+    return out
+
+
+class _UidIndex:
+    """Maps task uids to positions with one vectorised binary search."""
+
+    def __init__(self, uids: IntArray) -> None:
+        self.order = np.argsort(uids, kind="stable")
+        self.sorted = uids[self.order]
+        self.unique = bool(len(uids) < 2 or (self.sorted[1:] != self.sorted[:-1]).all())
+
+    def positions(self, wanted: IntArray, what: str) -> IntArray:
+        """Positions of ``wanted`` uids.
+
+        Raises:
+            PlanError: naming the first unknown uid.
+        """
+        if not len(self.sorted):
+            if len(wanted):
+                raise PlanError(f"{what} {int(wanted[0])}")
+            return np.zeros(0, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.sorted, wanted), len(self.sorted) - 1)
+        missing = self.sorted[at] != wanted
+        if missing.any():
+            raise PlanError(f"{what} {int(wanted[np.flatnonzero(missing)[0]])}")
+        found: IntArray = self.order[at]
+        return found
 
 
 def build_network(plan: Plan) -> Network:
@@ -120,15 +190,16 @@ def build_network(plan: Plan) -> Network:
     """
     tasks = plan.tasks
     task_count = len(tasks)
-    position = {t.uid: i for i, t in enumerate(tasks)}
-    if len(position) != task_count:
+    uids = _ints(tasks, "uid")
+    index = _UidIndex(uids)
+    if not index.unique:
         raise PlanError("task uids are not unique")
 
     cal_keys = list(plan.calendars)
     if plan.calendar not in plan.calendars:
         raise PlanError(f"project calendar {plan.calendar!r} is not in the plan's calendars")
     cal_index = {key: i for i, key in enumerate(cal_keys)}
-    table = CalendarTable([compile_calendar(plan.calendars[k]) for k in cal_keys])
+    table = calendar_table(tuple(compile_calendar(plan.calendars[k]) for k in cal_keys))
     project_cal = cal_index[plan.calendar]
 
     def calendar_of(task: Task, key: str | None) -> int:
@@ -138,75 +209,80 @@ def build_network(plan: Plan) -> Network:
             raise PlanError(f"task {task.uid}: unknown calendar {key!r}")
         return cal_index[key]
 
+    # Per-task columns: one C-level pass per attribute (no per-task tuples to allocate).
     parent = np.full(task_count, -1, dtype=np.int64)
+    parent_uids = _column(tasks, "parent")
+    with_parent = _present(parent_uids)
+    if with_parent.size:
+        wanted = np.array([parent_uids[i] for i in with_parent.tolist()], dtype=np.int64)
+        parent[with_parent] = index.positions(wanted, "a task names an unknown parent")
     has_children = np.zeros(task_count, dtype=bool)
-    parent_uids = [t.parent for t in tasks]
-    try:
-        parent[:] = [-1 if u is None else position[u] for u in parent_uids]
-    except KeyError as exc:
-        raise PlanError(f"a task names an unknown parent {exc.args[0]}") from exc
     has_children[parent[parent >= 0]] = True
 
-    # Per-task columns, read in one C-level pass (attrgetter + zip transpose).
-    fields = [
-        "calendar",
-        "duration",
-        "split_seconds",
-        "duration_elapsed",
-        "constraint",
-        "constraint_date",
-        "deadline",
-        "actual_start",
-        "actual_finish",
-        "manual",
-        "start",
-        "finish",
-        "remaining_duration",
-        "percent_complete",
-        "resource_spans",
-    ]
-    columns = dict(zip(fields, zip(*map(attrgetter(*fields), tasks), strict=True), strict=True))
-    if not tasks:
-        columns = dict.fromkeys(fields, ())
-    cal = np.array(
-        [project_cal if c is None else cal_index.get(c, -1) for c in columns["calendar"]],
-        dtype=np.int64,
-    )
+    cal_column = _column(tasks, "calendar")
+    cal = np.full(task_count, project_cal, dtype=np.int64)
+    with_cal = _present(cal_column)
+    if with_cal.size:
+        cal[with_cal] = [cal_index.get(cal_column[i], -1) for i in with_cal.tolist()]
     if (cal < 0).any():
         bad = tasks[int(np.nonzero(cal < 0)[0][0])]
         raise PlanError(f"task {bad.uid}: unknown calendar {bad.calendar!r}")
-    raw_duration = np.array(columns["duration"], dtype=np.int64)
-    duration = raw_duration + np.array(columns["split_seconds"], dtype=np.int64)
-    elapsed = np.array(columns["duration_elapsed"], dtype=bool)
-    constraint = np.array([_CONSTRAINT_BY_ID[id(c)] for c in columns["constraint"]], dtype=np.int64)
-    constraint_at = _instants(list(columns["constraint_date"]))
-    deadline = _instants(list(columns["deadline"]))
-    actual_start = _instants(list(columns["actual_start"]))
-    actual_finish = _instants(list(columns["actual_finish"]))
+    raw_duration = _ints(tasks, "duration")
+    constraint = _codes(_column(tasks, "constraint"), CONSTRAINT_CODES)
+    # Progress, manual dates, elapsed durations, splits and resources are rare: one pass finds
+    # the tasks that have any of them and only those are read field by field.
+    unusual = np.flatnonzero(
+        np.fromiter(
+            map(ne, map(_RARE_FIELDS, tasks), repeat(_RARE_DEFAULTS)), dtype=bool, count=task_count
+        )
+    )
+    odd = [tasks[i] for i in unusual.tolist()]
+
+    def spread(values: npt.NDArray[Any], fill: object) -> npt.NDArray[Any]:
+        out = np.full(task_count, fill, dtype=values.dtype)
+        out[unusual] = values
+        return out
+
+    duration = raw_duration + spread(_ints(odd, "split_seconds"), 0)
+    elapsed = spread(_bools(odd, "duration_elapsed"), False)
+    constraint_at = _instants(_column(tasks, "constraint_date"))
+    deadline = spread(_instants(_column(odd, "deadline")), NO_DATE)
+    actual_start = spread(_instants(_column(odd, "actual_start")), NO_DATE)
+    actual_finish = spread(_instants(_column(odd, "actual_finish")), NO_DATE)
     done = actual_finish != NO_DATE
-    manual = np.array(columns["manual"], dtype=bool) & ~has_children
+    manual = spread(_bools(odd, "manual"), False) & ~has_children
     fixed = (manual | done) & ~has_children
-    fixed_start = np.where(done, actual_start, _instants(list(columns["start"])))
-    fixed_finish = np.where(done, actual_finish, _instants(list(columns["finish"])))
+    fixed_start = np.where(done, actual_start, spread(_instants(_column(odd, "start")), NO_DATE))
+    fixed_finish = np.where(done, actual_finish, spread(_instants(_column(odd, "finish")), NO_DATE))
     fixed_start = np.where(fixed_start == NO_DATE, fixed_finish, fixed_start)
     started = (actual_start != NO_DATE) & ~fixed & ~has_children
-    given = [r if r is not None else -1 for r in columns["remaining_duration"]]
-    remaining = np.array(given, dtype=np.int64)
-    percent = np.array(columns["percent_complete"], dtype=np.float64)
-    derived = np.round(raw_duration * (1 - percent / 100)).astype(np.int64)
+    remaining_column = _column(odd, "remaining_duration")
+    remaining_odd = np.full(len(odd), -1, dtype=np.int64)
+    given = _present(remaining_column)
+    if given.size:
+        remaining_odd[given] = [remaining_column[i] for i in given.tolist()]
+    remaining = spread(remaining_odd, -1)
+    percent_done = spread(
+        np.fromiter(map(attrgetter("percent_complete"), odd), dtype=np.float64, count=len(odd)),
+        0.0,
+    )
+    derived = np.round(raw_duration * (1 - percent_done / 100)).astype(np.int64)
     remaining = np.where(remaining < 0, derived, remaining)
 
     # Hidden nodes for resource spans of leaf tasks that the scheduler moves.
     span_parent: list[int] = []
     span_cal: list[int] = []
     span_duration: list[int] = []
-    for i in [i for i, spans in enumerate(columns["resource_spans"]) if spans]:
+    spans_column = _column(odd, "resource_spans")
+    with_spans = unusual[np.fromiter(map(bool, spans_column), dtype=bool, count=len(odd))]
+    for i in with_spans.tolist():
         task = tasks[i]
         if not has_children[i] and not fixed[i] and not started[i]:
             for span in task.resource_spans:
                 span_parent.append(i)
                 span_cal.append(calendar_of(task, span.calendar))
                 span_duration.append(span.work_seconds + task.split_seconds)
+
     spans = len(span_parent)
     rollup = np.concatenate((has_children, np.zeros(spans, dtype=bool)))
     if spans:
@@ -231,49 +307,24 @@ def build_network(plan: Plan) -> Network:
     parent = np.concatenate((parent, span_parent_arr))
     node_count = task_count + spans
 
-    children: dict[int, list[int]] = defaultdict(list)
-    for node, up in enumerate(parent.tolist()):
-        if up >= 0:
-            children[up].append(node)
-
-    leaves_cache: dict[int, list[int]] = {}
-
-    def leaves(node: int) -> list[int]:
-        if not rollup[node]:
-            return [node]
-        cached = leaves_cache.get(node)
-        if cached is None:
-            cached = []
-            stack = list(children[node])
-            while stack:
-                child = stack.pop()
-                if rollup[child]:
-                    stack.extend(children[child])
-                else:
-                    cached.append(child)
-            leaves_cache[node] = cached
-        return cached
-
     links = plan.links
-    try:
-        pred = np.array([position[link.pred] for link in links], dtype=np.int64)
-        succ = np.array([position[link.succ] for link in links], dtype=np.int64)
-    except KeyError as exc:
-        raise PlanError(f"a link names an unknown task {exc.args[0]}") from exc
+    pred = index.positions(_ints(links, "pred"), "a link names an unknown task")
+    succ = index.positions(_ints(links, "succ"), "a link names an unknown task")
     if (pred == succ).any():
         p = int(pred[pred == succ][0])
         raise CycleError((tasks[p].uid,), (tasks[p].name,))
-    link_type = np.array([_LINK_BY_ID[id(link.type)] for link in links], dtype=np.int64)
-    lag = np.array([link.lag for link in links], dtype=np.int64)
-    lag_kind = [link.lag_kind for link in links]
-    lag_elapsed = np.array([k is LagKind.ELAPSED for k in lag_kind], dtype=bool)
-    percent = np.array([k is LagKind.PERCENT for k in lag_kind], dtype=bool)
+    link_type = _codes(_column(links, "type"), LINK_CODES)
+    lag = _ints(links, "lag")
+    lag_kind = _codes(_column(links, "lag_kind"), LAG_CODES)
+    lag_elapsed = lag_kind == LAG_CODES[LagKind.ELAPSED]
+    percent = lag_kind == LAG_CODES[LagKind.PERCENT]
     if percent.any():
-        base = np.array([t.duration for t in tasks], dtype=np.int64)[pred[percent]]
+        base = raw_duration[pred[percent]]
         lag[percent] = np.round(base * lag[percent] / 100).astype(np.int64)
     into_rollup = rollup[succ]
     if into_rollup.any():
         # A link into a summary (or a resource-driven task) applies to every leaf below it.
+        leaves = _leaf_finder(parent, rollup)
         keep = np.nonzero(~into_rollup)[0].tolist()
         expanded = [i for i in np.nonzero(into_rollup)[0].tolist() for _ in leaves(int(succ[i]))]
         targets = [
@@ -305,7 +356,7 @@ def build_network(plan: Plan) -> Network:
         plan=plan,
         table=table,
         task_count=task_count,
-        uids=np.array([t.uid for t in tasks], dtype=np.int64),
+        uids=uids,
         cal=cal,
         duration=duration,
         elapsed=elapsed,
@@ -331,6 +382,33 @@ def build_network(plan: Plan) -> Network:
     )
 
 
+def _leaf_finder(parent: IntArray, rollup: BoolArray) -> Callable[[int], list[int]]:
+    """``leaves(node)``: the leaf nodes below ``node`` (itself if it is a leaf), cached."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for node, up in enumerate(parent.tolist()):
+        if up >= 0:
+            children[up].append(node)
+    cache: dict[int, list[int]] = {}
+
+    def leaves(node: int) -> list[int]:
+        if not rollup[node]:
+            return [node]
+        cached = cache.get(node)
+        if cached is None:
+            cached = []
+            stack = list(children[node])
+            while stack:
+                child = stack.pop()
+                if rollup[child]:
+                    stack.extend(children[child])
+                else:
+                    cached.append(child)
+            cache[node] = cached
+        return cached
+
+    return leaves
+
+
 def _levels(
     node_count: int,
     src: IntArray,
@@ -349,6 +427,7 @@ def _levels(
     indptr = np.searchsorted(src_sorted, np.arange(node_count + 1))
     indegree = np.bincount(dst, minlength=node_count).astype(np.int64)
     level = np.full(node_count, -1, dtype=np.int64)
+    stamp = np.zeros(node_count, dtype=np.int64)
     frontier = np.nonzero(indegree == 0)[0]
     depth = 0
     while frontier.size:
@@ -360,9 +439,13 @@ def _levels(
             break
         offsets = np.repeat(first - (np.cumsum(counts) - counts), counts)
         targets = dst_sorted[offsets + np.arange(total)]
-        touched, hits = np.unique(targets, return_counts=True)
-        indegree[touched] -= hits
-        frontier = touched[indegree[touched] == 0]
+        np.subtract.at(indegree, targets, 1)
+        ready = targets[indegree[targets] == 0]
+        # Each ready node once (a node reached by several links appears several times): the
+        # last write of each node's stamp wins, so one copy of it matches its stamp.
+        rank = np.arange(len(ready))
+        stamp[ready] = rank
+        frontier = ready[stamp[ready] == rank]
         depth += 1
     if (level < 0).any():
         cycle = _find_cycle(np.nonzero(level < 0)[0], src, dst)
