@@ -66,3 +66,50 @@ def test_operations_walkthrough(page, live_server, demo_org, sign_in, shot):
     page.goto(f"{live_server.url}/operations/flow/")
     page.wait_for_function("() => window.Chart && Chart.getChart('flow-cfd')")
     shot("operations-flow")
+
+
+def test_operations_admin_forms(page, live_server, demo_org, sign_in, shot):
+    from twofold.operations.models import BusinessCalendar, Queue, Routine
+
+    sign_in()
+    page.goto(f"{live_server.url}/operations/calendars/")
+    assert page.get_by_role("row", name="Office hours (UK)").is_visible()
+    shot("operations-calendars")
+    office = BusinessCalendar.objects.get(organisation=demo_org, name="Office hours (UK)")
+    page.goto(f"{live_server.url}/operations/calendars/{office.pk}/edit/")
+    page.get_by_label("Saturday").fill("9-12")
+    page.get_by_role("button", name="Save calendar").click()
+    assert page.get_by_text("“9-12” is not a period like 08:00–12:30.").is_visible()
+    shot("operations-calendar-form-error")
+    page.get_by_label("Saturday").fill("09:00–12:00")
+    page.get_by_role("button", name="Save calendar").click()
+    assert "saved" in page.locator(".flash-success").inner_text()
+
+    queue = Queue.objects.get(organisation=demo_org, name="IT service desk")
+    page.goto(f"{live_server.url}/operations/queues/{queue.pk}/edit/")
+    page.get_by_label("P1 Critical: resolution (hours)").fill("6")
+    page.get_by_role("button", name="Save queue").click()
+    assert page.get_by_role("heading", name="IT service desk").is_visible()
+    page.goto(f"{live_server.url}/operations/queues/{queue.pk}/edit/")
+    shot("operations-queue-form")
+
+    bank = Routine.objects.get(organisation=demo_org, name="Bank reconciliation")
+    page.goto(f"{live_server.url}/operations/routines/{bank.pk}/edit/")
+    assert page.get_by_label("Monthly on the last working day").is_checked()
+    assert not page.get_by_label("RRULE", exact=True).is_visible()
+    shot("operations-routine-form")
+    page.get_by_label("Custom RRULE (experts)").check()
+    page.get_by_label("RRULE", exact=True).fill("FREQ=FORTNIGHTLY")
+    page.get_by_role("button", name="Save routine").click()
+    assert page.get_by_text("Not a valid recurrence rule").first.is_visible()
+    shot("operations-routine-form-error")
+    page.get_by_label("Weekly on chosen days").check()
+    page.get_by_label("Wed").check()
+    page.get_by_label("Step 4", exact=True).fill("File the statement")
+    page.get_by_role("button", name="Save routine").click()
+    assert "saved" in page.locator(".flash-success").inner_text()
+    bank.refresh_from_db()
+    assert bank.rrule == "FREQ=WEEKLY;BYDAY=WE"
+    assert list(bank.steps.filter(retired=False).values_list("text", flat=True))[-1] == (
+        "File the statement"
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -21,8 +21,17 @@ from twofold.accounts.models import User
 from twofold.core.errors import Invalid
 from twofold.core.web import actor_of
 from twofold.operations import selectors, services
-from twofold.operations.models import Kpi, Measurement, Occurrence, Process, Request
-from twofold.operations.services import StepInput
+from twofold.operations.models import (
+    BusinessCalendar,
+    Kpi,
+    Measurement,
+    Occurrence,
+    Process,
+    Queue,
+    Request,
+    Routine,
+)
+from twofold.operations.services import StepInput, StepSpec
 
 router = Router(tags=["operations"])
 
@@ -116,6 +125,30 @@ class MeasurementsErrorOut(ErrorOut):
     errors: list[RowErrorOut] = []
 
 
+class CalendarOut(Schema):
+    id: int
+    name: str
+    hours: dict[str, list[list[str]]]
+    holidays: list[dt.date]
+    version: int
+
+
+Hours = dict[StrictStr, list[list[StrictStr]]]
+
+
+class CalendarIn(Schema):
+    name: StrictStr = Field(..., min_length=1, max_length=80)
+    hours: Hours = Field(..., description='Weekday "0" (Monday) to "6": [["08:00", "17:00"], ...]')
+    holidays: list[dt.date] = Field([], max_length=2000)
+
+
+class CalendarPatch(Schema):
+    version: StrictInt
+    name: StrictStr | None = Field(None, min_length=1, max_length=80)
+    hours: Hours | None = None
+    holidays: list[dt.date] | None = Field(None, max_length=2000)
+
+
 class QueueOut(Schema):
     id: int
     name: str
@@ -123,6 +156,29 @@ class QueueOut(Schema):
     process_id: int | None
     calendar_id: int
     sla_hours: dict[str, dict[str, float]]
+    version: int
+
+
+SlaHours = dict[StrictStr, dict[StrictStr, Number]]
+
+
+class QueueIn(Schema):
+    name: StrictStr = Field(..., min_length=1, max_length=120)
+    description: StrictStr = ""
+    process_id: StrictInt | None = None
+    calendar_id: StrictInt
+    sla_hours: SlaHours | None = Field(
+        None, description='e.g. {"p1": {"response": 0.5, "resolution": 4}}; missing = defaults'
+    )
+
+
+class QueuePatch(Schema):
+    version: StrictInt
+    name: StrictStr | None = Field(None, min_length=1, max_length=120)
+    description: StrictStr | None = None
+    process_id: StrictInt | None = None
+    calendar_id: StrictInt | None = None
+    sla_hours: SlaHours | None = None
 
 
 class RequestOut(Schema):
@@ -153,17 +209,75 @@ class StatusIn(Schema):
     note: StrictStr = Field("", max_length=300)
 
 
+class StepOut(Schema):
+    id: int
+    position: int
+    text: str
+    evidence: str
+    min_value: float | None
+    max_value: float | None
+    unit: str
+
+
 class RoutineOut(Schema):
     id: int
     process_id: int
     name: str
+    description: str
     rrule: str
+    starts_on: dt.date
     due_time: dt.time
     shift: str
+    calendar_id: int | None
     assignee_id: int | None
     effort_minutes: int
     active: bool
     version: int
+    steps: list[StepOut] | None = None
+
+
+Evidence = Literal["none", "note", "number", "file", "pass_fail"]
+Shift = Literal["none", "next", "previous"]
+
+
+class StepIn(Schema):
+    id: StrictInt | None = Field(None, description="An existing step to keep (PATCH); omit for new")
+    text: StrictStr = Field(..., min_length=1, max_length=200)
+    evidence: Evidence = "none"
+    min_value: Number | None = None
+    max_value: Number | None = None
+    unit: StrictStr = Field("", max_length=20)
+
+
+class RoutineIn(Schema):
+    name: StrictStr = Field(..., min_length=1, max_length=120)
+    description: StrictStr = ""
+    rrule: StrictStr = Field(..., min_length=1, max_length=200, examples=["FREQ=WEEKLY;BYDAY=MO"])
+    starts_on: dt.date | None = None
+    due_time: dt.time = dt.time(17, 0)
+    shift: Shift = "none"
+    calendar_id: StrictInt | None = None
+    assignee_id: StrictInt | None = None
+    effort_minutes: StrictInt = Field(30, ge=1, le=7200)
+    active: StrictBool = True
+    steps: list[StepIn] = Field([], max_length=40)
+
+
+class RoutinePatch(Schema):
+    version: StrictInt
+    name: StrictStr | None = Field(None, min_length=1, max_length=120)
+    description: StrictStr | None = None
+    rrule: StrictStr | None = Field(None, min_length=1, max_length=200)
+    starts_on: dt.date | None = None
+    due_time: dt.time | None = None
+    shift: Shift | None = None
+    calendar_id: StrictInt | None = None
+    assignee_id: StrictInt | None = None
+    effort_minutes: StrictInt | None = Field(None, ge=1, le=7200)
+    active: StrictBool | None = None
+    steps: list[StepIn] | None = Field(
+        None, max_length=40, description="The whole checklist: steps not listed are removed"
+    )
 
 
 class OccurrenceOut(Schema):
@@ -227,13 +341,69 @@ def _occurrence(o: Occurrence) -> OccurrenceOut:
     )
 
 
-def _member(org_id: int, user_id: int | None) -> User | None:
+def _member(org_id: int, user_id: int | None, field: str = "owner_id") -> User | None:
     if user_id is None:
         return None
     user = User.objects.filter(pk=user_id, memberships__organisation_id=org_id).first()
     if user is None:
-        raise Invalid("That person is not a member of this organisation.", field="owner_id")
+        raise Invalid("That person is not a member of this organisation.", field=field)
     return user
+
+
+def _own(model: type[Any], org_id: int, pk: int | None, field: str) -> Any:
+    """An object of the caller's organisation by id (None stays None); else 422 on ``field``."""
+    if pk is None:
+        return None
+    obj = model.objects.filter(pk=pk, organisation_id=org_id).first()
+    if obj is None:
+        raise Invalid(f"No such {field.removesuffix('_id')} in this organisation.", field=field)
+    return obj
+
+
+def _calendar(c: BusinessCalendar) -> CalendarOut:
+    return CalendarOut.model_validate(c, from_attributes=True)
+
+
+def _queue(q: Queue) -> QueueOut:
+    return QueueOut.model_validate(q, from_attributes=True)
+
+
+def _routine(r: Routine, with_steps: bool = False) -> RoutineOut:
+    fields = set(RoutineOut.model_fields) - {"steps"}
+    out = RoutineOut(**{name: getattr(r, name) for name in fields})
+    if with_steps:
+        out.steps = [
+            StepOut.model_validate(s, from_attributes=True) for s in selectors.steps_of(r.pk)
+        ]
+    return out
+
+
+def _specs(steps: list[StepIn]) -> list[StepSpec]:
+    return [
+        StepSpec(
+            text=s.text,
+            evidence=s.evidence,
+            min_value=None if s.min_value is None else float(s.min_value),
+            max_value=None if s.max_value is None else float(s.max_value),
+            unit=s.unit,
+            id=s.id,
+        )
+        for s in steps
+    ]
+
+
+def _routine_values(org_id: int, payload: RoutineIn | RoutinePatch) -> dict[str, Any]:
+    values = payload.model_dump(
+        exclude_unset=True, exclude={"version", "steps", "calendar_id", "assignee_id"}
+    )
+    if "calendar_id" in payload.model_fields_set:
+        values["calendar"] = _own(BusinessCalendar, org_id, payload.calendar_id, "calendar_id")
+    if "assignee_id" in payload.model_fields_set:
+        values["assignee"] = _member(org_id, payload.assignee_id, "assignee_id")
+    for key in ("name", "rrule", "starts_on", "due_time", "shift", "effort_minutes", "active"):
+        if key in values and values[key] is None:
+            raise Invalid(f"{key} cannot be null.", field=key)
+    return values
 
 
 @router.get("/organisations/{org_id}/processes", response={200: list[ProcessOut], **READ})
@@ -342,6 +512,90 @@ def list_queues(request: HttpRequest, org_id: int) -> list[QueueOut]:
     return [QueueOut.model_validate(q, from_attributes=True) for q in selectors.queues_of(org)]
 
 
+@router.get("/organisations/{org_id}/calendars", response={200: list[CalendarOut], **READ})
+def list_calendars(request: HttpRequest, org_id: int) -> list[CalendarOut]:
+    org = account_selectors.get_organisation(request.user, org_id)
+    return [_calendar(c) for c in selectors.calendars_of(org)]
+
+
+@router.post("/organisations/{org_id}/calendars", response={201: CalendarOut, **WRITE})
+def create_calendar(request: HttpRequest, org_id: int, payload: CalendarIn) -> Status[CalendarOut]:
+    org = account_selectors.get_organisation(request.user, org_id)
+    cal = services.create_calendar(
+        actor=actor_of(request),
+        organisation=org,
+        name=payload.name,
+        hours=payload.hours,
+        holidays=payload.holidays,
+    )
+    return Status(201, _calendar(cal))
+
+
+@router.get("/calendars/{pk}", response={200: CalendarOut, **READ})
+def get_calendar(request: HttpRequest, pk: int) -> CalendarOut:
+    return _calendar(selectors.get_calendar(request.user, pk))
+
+
+@router.patch("/calendars/{pk}", response={200: CalendarOut, **WRITE})
+def patch_calendar(request: HttpRequest, pk: int, payload: CalendarPatch) -> CalendarOut:
+    cal = selectors.get_calendar(request.user, pk)
+    services.update_calendar(
+        actor=actor_of(request),
+        calendar=cal,
+        expected_version=payload.version,
+        name=payload.name if payload.name is not None else cal.name,
+        hours=payload.hours if payload.hours is not None else cal.hours,
+        holidays=(
+            payload.holidays
+            if payload.holidays is not None
+            else [dt.date.fromisoformat(d) for d in cal.holidays]
+        ),
+    )
+    return _calendar(cal)
+
+
+@router.post("/organisations/{org_id}/queues", response={201: QueueOut, **WRITE})
+def create_queue(request: HttpRequest, org_id: int, payload: QueueIn) -> Status[QueueOut]:
+    org = account_selectors.get_organisation(request.user, org_id)
+    queue = services.create_queue(
+        actor=actor_of(request),
+        organisation=org,
+        name=payload.name,
+        description=payload.description,
+        process=_own(Process, org.pk, payload.process_id, "process_id"),
+        calendar=_own(BusinessCalendar, org.pk, payload.calendar_id, "calendar_id"),
+        sla_hours=payload.sla_hours,
+    )
+    return Status(201, _queue(queue))
+
+
+@router.get("/queues/{pk}", response={200: QueueOut, **READ})
+def get_queue(request: HttpRequest, pk: int) -> QueueOut:
+    return _queue(selectors.get_queue(request.user, pk))
+
+
+@router.patch("/queues/{pk}", response={200: QueueOut, **WRITE})
+def patch_queue(request: HttpRequest, pk: int, payload: QueuePatch) -> QueueOut:
+    queue = selectors.get_queue(request.user, pk)
+    org_id = queue.organisation_id
+    values = payload.model_dump(
+        exclude_unset=True, exclude={"version", "process_id", "calendar_id"}
+    )
+    if "process_id" in payload.model_fields_set:
+        values["process"] = _own(Process, org_id, payload.process_id, "process_id")
+    if "calendar_id" in payload.model_fields_set:
+        if payload.calendar_id is None:
+            raise Invalid("A queue needs a business calendar.", field="calendar_id")
+        values["calendar"] = _own(BusinessCalendar, org_id, payload.calendar_id, "calendar_id")
+    for key in ("name", "description", "sla_hours"):
+        if key in values and values[key] is None:
+            raise Invalid(f"{key} cannot be null.", field=key)
+    services.update_queue(
+        actor=actor_of(request), queue=queue, expected_version=payload.version, **values
+    )
+    return _queue(queue)
+
+
 @router.get("/queues/{pk}/requests", response={200: list[RequestOut], **READ})
 def list_requests(request: HttpRequest, pk: int) -> list[RequestOut]:
     queue = selectors.get_queue(request.user, pk)
@@ -376,7 +630,37 @@ def change_status(request: HttpRequest, pk: int, payload: StatusIn) -> RequestOu
 @router.get("/organisations/{org_id}/routines", response={200: list[RoutineOut], **READ})
 def list_routines(request: HttpRequest, org_id: int) -> list[RoutineOut]:
     org = account_selectors.get_organisation(request.user, org_id)
-    return [RoutineOut.model_validate(r, from_attributes=True) for r in selectors.routines_of(org)]
+    return [_routine(r) for r in selectors.routines_of(org)]
+
+
+@router.post("/processes/{pk}/routines", response={201: RoutineOut, **WRITE})
+def create_routine(request: HttpRequest, pk: int, payload: RoutineIn) -> Status[RoutineOut]:
+    process = selectors.get_process(request.user, pk)
+    values = _routine_values(process.organisation_id, payload)
+    if values.get("starts_on") is None:
+        values.pop("starts_on", None)
+    routine = services.create_routine(
+        actor=actor_of(request), process=process, steps=_specs(payload.steps), **values
+    )
+    return Status(201, _routine(routine, with_steps=True))
+
+
+@router.get("/routines/{pk}", response={200: RoutineOut, **READ})
+def get_routine(request: HttpRequest, pk: int) -> RoutineOut:
+    return _routine(selectors.get_routine(request.user, pk), with_steps=True)
+
+
+@router.patch("/routines/{pk}", response={200: RoutineOut, **WRITE})
+def patch_routine(request: HttpRequest, pk: int, payload: RoutinePatch) -> RoutineOut:
+    routine = selectors.get_routine(request.user, pk)
+    services.update_routine(
+        actor=actor_of(request),
+        routine=routine,
+        expected_version=payload.version,
+        steps=None if payload.steps is None else _specs(payload.steps),
+        **_routine_values(routine.organisation_id, payload),
+    )
+    return _routine(routine, with_steps=True)
 
 
 @router.get("/routines/{pk}/occurrences", response={200: list[OccurrenceOut], **READ})

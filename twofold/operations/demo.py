@@ -41,7 +41,7 @@ from twofold.operations.models import (
     SpendEntry,
     Status,
 )
-from twofold.operations.services import due_between
+from twofold.operations.services import due_between, refresh_kpi_states, refresh_sla_outcomes
 
 
 def _holidays(today: dt.date) -> list[str]:
@@ -316,6 +316,7 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
         for kpi, spec in zip(kpis, kpi_specs, strict=True)
         for i, (day, value) in enumerate(zip(spec[8], spec[9], strict=True))
     )
+    refresh_kpi_states(kpis)
 
     # Routines with checklists and ~4 months of history.
     routine_specs: list[tuple[Any, ...]] = [
@@ -501,6 +502,11 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
     )
     n_req += _requests(
         rng, org, maint, people, now, 40, MAINT_TITLES, ["Kwame Asante", "Luis Ortega"]
+    )
+    refresh_sla_outcomes(
+        Request.objects.filter(queue__in=[it, maint], resolved_at__isnull=False).values_list(
+            "pk", flat=True
+        )
     )
     return (
         f"{len(processes)} processes, {len(kpis)} KPIs with two years of measurements, "

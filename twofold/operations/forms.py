@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django import forms
+from django.db import models
 
 from twofold.accounts.models import Organisation, Team, User
+from twofold.operations import recurrence
 from twofold.operations.models import (
+    DEFAULT_SLA_HOURS,
+    WEEKDAYS,
+    BusinessCalendar,
     Evidence,
     Frequency,
     GoodDirection,
     Priority,
+    Process,
+    Queue,
+    Routine,
     RoutineStep,
+    ShiftRule,
     Status,
 )
 
@@ -129,3 +140,361 @@ class CompleteForm(VersionedForm):
                 )
             elif step.evidence == Evidence.FILE:
                 self.fields[name] = forms.FileField(label=label)
+
+
+# --- Admin forms: calendars, queues, routines ---------------------------------------------------
+
+DAY_FIELDS = [f"day_{d}" for d in range(7)]
+_RANGE = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
+
+
+def hours_text(ranges: list[list[str]]) -> str:
+    """``[["08:00", "12:30"], ...]`` as "08:00–12:30, …" for the calendar form."""
+    return ", ".join(f"{a}–{b}" for a, b in ranges)
+
+
+class CalendarForm(forms.Form):
+    """Weekly working hours as text per weekday ("08:00–12:30, 13:00–17:30"), holidays as dates."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    name = forms.CharField(max_length=80)
+    holidays = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One date per line (2025-12-25); text after the date is ignored.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for d, day in enumerate(WEEKDAYS):
+            self.fields[f"day_{d}"] = forms.CharField(
+                label=day,
+                required=False,
+                help_text="Empty = closed" if d == 6 else "",
+                widget=forms.TextInput(attrs={"placeholder": "closed"}),
+            )
+        self.order_fields(["name", *DAY_FIELDS, "holidays"])
+
+    @staticmethod
+    def initial_for(calendar: BusinessCalendar) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "version": calendar.version,
+            "name": calendar.name,
+            "holidays": "\n".join(calendar.holidays),
+        }
+        for d in range(7):
+            initial[f"day_{d}"] = hours_text(calendar.hours.get(str(d), []))
+        return initial
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        hours: dict[str, list[list[str]]] = {}
+        for d in range(7):
+            text = (data.get(f"day_{d}") or "").strip()
+            pairs = []
+            for part in filter(None, (p.strip() for p in text.split(","))):
+                match = _RANGE.match(part)
+                if not match:
+                    self.add_error(f"day_{d}", f"“{part}” is not a period like 08:00–12:30.")
+                    break
+                try:
+                    start, end = (dt.time.fromisoformat(t.zfill(5)) for t in match.groups())
+                except ValueError:
+                    self.add_error(f"day_{d}", f"“{part}” is not a time of day.")
+                    break
+                if end <= start:
+                    self.add_error(f"day_{d}", f"“{part}” ends before it starts.")
+                    break
+                pairs.append([start.strftime("%H:%M"), end.strftime("%H:%M")])
+            hours[str(d)] = pairs
+        holidays = []
+        for number, line in enumerate((data.get("holidays") or "").splitlines(), start=1):
+            word = line.strip().split(" ")[0].strip(",;") if line.strip() else ""
+            if not word:
+                continue
+            try:
+                holidays.append(dt.date.fromisoformat(word))
+            except ValueError:
+                self.add_error(
+                    "holidays", f"Line {number}: “{word}” is not a date like 2025-12-25."
+                )
+                break
+        data["hours"], data["holiday_dates"] = hours, holidays
+        return data
+
+
+class QueueForm(forms.Form):
+    """Name, calendar and SLA targets per priority (hours of the calendar's working time)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Shown above the intake form.",
+    )
+    process = forms.ModelChoiceField(queryset=Process.objects.none(), required=False)
+    calendar = forms.ModelChoiceField(
+        queryset=BusinessCalendar.objects.none(),
+        label="Business calendar",
+        help_text="SLA clocks only run in its working hours.",
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["process"].queryset = Process.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["calendar"].queryset = BusinessCalendar.objects.filter(  # type: ignore[attr-defined]
+            organisation=organisation
+        )
+        for p, label in Priority.choices:
+            for kind in ("response", "resolution"):
+                self.fields[f"{p}_{kind}"] = forms.FloatField(
+                    label=f"{label}: {'first response' if kind == 'response' else 'resolution'} (h)",
+                    min_value=0.05,
+                    max_value=10_000,
+                    initial=DEFAULT_SLA_HOURS[p][kind],
+                    widget=forms.NumberInput(attrs={"step": "any", "class": "ops-hours"}),
+                )
+        self.sla_rows = [
+            (label, self[f"{p}_response"], self[f"{p}_resolution"]) for p, label in Priority.choices
+        ]
+
+    @staticmethod
+    def initial_for(queue: Queue) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "version": queue.version,
+            "name": queue.name,
+            "description": queue.description,
+            "process": queue.process_id,
+            "calendar": queue.calendar_id,
+        }
+        for p in Priority.values:
+            for kind in ("response", "resolution"):
+                hours = queue.target_minutes(p, kind) / 60
+                initial[f"{p}_{kind}"] = int(hours) if hours.is_integer() else hours
+        return initial
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for p in Priority.values:
+            response, resolution = data.get(f"{p}_response"), data.get(f"{p}_resolution")
+            if response is not None and resolution is not None and resolution < response:
+                self.add_error(
+                    f"{p}_resolution", "Resolution cannot be shorter than the first response."
+                )
+        data["sla_hours"] = {
+            p: {"response": data.get(f"{p}_response"), "resolution": data.get(f"{p}_resolution")}
+            for p in Priority.values
+        }
+        return data
+
+
+class Repeat(models.TextChoices):
+    DAILY = "daily", "Every day"
+    WORKDAYS = "workdays", "Every weekday (Monday to Friday)"
+    WEEKLY = "weekly", "Weekly on chosen days"
+    MONTHLY_DAY = "monthly_day", "Monthly on day N"
+    MONTHLY_LAST_WORKING = "monthly_last", "Monthly on the last working day"
+    CUSTOM = "custom", "Custom RRULE (experts)"
+
+
+BYDAY = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+def picker_from_rule(rule: str, shift: str) -> dict[str, Any]:
+    """The friendly picker's fields for a stored rule; anything unusual stays a custom rule."""
+    parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
+    keys = set(parts)
+    if parts.get("FREQ") == "DAILY" and keys == {"FREQ"}:
+        return {"repeat": Repeat.DAILY}
+    if parts.get("FREQ") == "WEEKLY" and keys == {"FREQ", "BYDAY"}:
+        days = parts["BYDAY"].split(",")
+        if all(d in BYDAY for d in days):
+            if days == BYDAY[:5]:
+                return {"repeat": Repeat.WORKDAYS}
+            return {"repeat": Repeat.WEEKLY, "weekdays": days}
+    if parts.get("FREQ") == "MONTHLY" and keys == {"FREQ", "BYMONTHDAY"}:
+        if parts["BYMONTHDAY"] == "-1" and shift == ShiftRule.PREVIOUS:
+            return {"repeat": Repeat.MONTHLY_LAST_WORKING}
+        if parts["BYMONTHDAY"].isdigit() and 1 <= int(parts["BYMONTHDAY"]) <= 31:
+            return {"repeat": Repeat.MONTHLY_DAY, "month_day": int(parts["BYMONTHDAY"])}
+    return {"repeat": Repeat.CUSTOM, "rrule": rule}
+
+
+class RoutineForm(forms.Form):
+    """A routine's schedule with a picker for the common cases and a raw RRULE for the rest."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    process = forms.ModelChoiceField(queryset=Process.objects.none())
+    repeat = forms.ChoiceField(
+        choices=Repeat.choices,
+        initial=Repeat.WEEKLY,
+        widget=forms.RadioSelect(attrs={"class": "ops-repeat"}),
+        label="Repeats",
+    )
+    weekdays = forms.MultipleChoiceField(
+        choices=list(zip(BYDAY, WEEKDAYS, strict=True)),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "ops-weekdays"}),
+        label="On",
+        help_text="For “weekly on chosen days”.",
+    )
+    month_day = forms.IntegerField(
+        min_value=1,
+        max_value=31,
+        required=False,
+        label="Day of the month",
+        help_text="For “monthly on day N”; months without that day are skipped.",
+    )
+    rrule = forms.CharField(
+        max_length=200,
+        required=False,
+        label="RRULE",
+        help_text="RFC 5545, e.g. FREQ=MONTHLY;BYDAY=+2TU (second Tuesday). Only for “custom”.",
+    )
+    starts_on = forms.DateField(
+        label="Starts on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    due_time = forms.TimeField(
+        label="Due at (local time)",
+        initial=dt.time(17, 0),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    shift = forms.ChoiceField(
+        choices=ShiftRule.choices,
+        label="When due on a non-working day",
+        required=False,
+        help_text="Uses the calendar below (the standard week if none).",
+    )
+    calendar = forms.ModelChoiceField(
+        queryset=BusinessCalendar.objects.none(), required=False, label="Business calendar"
+    )
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    effort_minutes = forms.IntegerField(
+        min_value=1, max_value=24 * 60 * 5, initial=30, label="Expected effort (minutes)"
+    )
+    active = forms.BooleanField(
+        required=False, initial=True, help_text="Inactive routines get no new occurrences."
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["process"].queryset = Process.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["calendar"].queryset = BusinessCalendar.objects.filter(  # type: ignore[attr-defined]
+            organisation=organisation
+        )
+        self.fields["assignee"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            memberships__organisation=organisation
+        ).order_by("full_name")
+
+    @staticmethod
+    def initial_for(routine: Routine) -> dict[str, Any]:
+        return {
+            "version": routine.version,
+            "name": routine.name,
+            "description": routine.description,
+            "process": routine.process_id,
+            "starts_on": routine.starts_on,
+            "due_time": routine.due_time,
+            "shift": routine.shift,
+            "calendar": routine.calendar_id,
+            "assignee": routine.assignee_id,
+            "effort_minutes": routine.effort_minutes,
+            "active": routine.active,
+            **picker_from_rule(routine.rrule, routine.shift),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        repeat = data.get("repeat")
+        shift = data.get("shift") or ShiftRule.NONE
+        rule = ""
+        if repeat == Repeat.DAILY:
+            rule = "FREQ=DAILY"
+        elif repeat == Repeat.WORKDAYS:
+            rule = "FREQ=WEEKLY;BYDAY=" + ",".join(BYDAY[:5])
+        elif repeat == Repeat.WEEKLY:
+            days = [d for d in BYDAY if d in (data.get("weekdays") or [])]
+            if not days:
+                self.add_error("weekdays", "Choose at least one day.")
+            rule = "FREQ=WEEKLY;BYDAY=" + ",".join(days)
+        elif repeat == Repeat.MONTHLY_DAY:
+            if data.get("month_day") is None:
+                self.add_error("month_day", "Give the day of the month (1–31).")
+            rule = f"FREQ=MONTHLY;BYMONTHDAY={data.get('month_day')}"
+        elif repeat == Repeat.MONTHLY_LAST_WORKING:
+            rule, shift = "FREQ=MONTHLY;BYMONTHDAY=-1", ShiftRule.PREVIOUS
+        elif repeat == Repeat.CUSTOM:
+            rule = (data.get("rrule") or "").strip()
+            if not rule:
+                self.add_error("rrule", "Write the rule, e.g. FREQ=WEEKLY;BYDAY=MO,WE.")
+            else:
+                try:
+                    recurrence.parse_rule(rule, data.get("starts_on") or dt.date.today())
+                except ValueError as exc:
+                    self.add_error("rrule", str(exc))
+        data["rule"], data["shift"] = rule, shift
+        return data
+
+    def values(self) -> dict[str, Any]:
+        """What the services take (``process`` is handled by the view)."""
+        d = self.cleaned_data
+        keys = ["name", "description", "starts_on", "due_time", "calendar", "assignee"]
+        return {
+            **{k: d[k] for k in keys},
+            "rrule": d["rule"],
+            "shift": d["shift"],
+            "effort_minutes": d["effort_minutes"],
+            "active": d["active"],
+        }
+
+
+class StepForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    text = forms.CharField(max_length=200, label="Step", required=False)
+    evidence = forms.ChoiceField(
+        choices=Evidence.choices,
+        initial=Evidence.NONE,
+        widget=forms.Select(attrs={"aria-label": "Evidence"}),
+    )
+    min_value = forms.FloatField(required=False, label="Min")
+    max_value = forms.FloatField(required=False, label="Max")
+    unit = forms.CharField(max_length=20, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("min_value"), data.get("max_value")
+        if low is not None and high is not None and high < low:
+            self.add_error("max_value", "Below the minimum.")
+        if (low is not None or high is not None) and data.get("evidence") != Evidence.NUMBER:
+            self.add_error("evidence", "Limits need “a number within limits”.")
+        if not (data.get("text") or "").strip() and data.get("id"):
+            self.add_error("text", "A kept step needs a text (tick “remove” to drop it).")
+        return data
+
+
+StepFormSet = forms.formset_factory(StepForm, extra=3, can_delete=True, max_num=40)
+
+
+def step_specs(formset: Any) -> list[Any]:
+    """Steps in order from a valid formset; blank new rows and removed rows are skipped."""
+    from twofold.operations.services import StepSpec
+
+    specs = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if not data or data.get("DELETE") or not (data.get("text") or "").strip():
+            continue
+        specs.append(
+            StepSpec(
+                text=data["text"],
+                evidence=data["evidence"],
+                min_value=data.get("min_value"),
+                max_value=data.get("max_value"),
+                unit=data.get("unit") or "",
+                id=data.get("id"),
+            )
+        )
+    return specs

@@ -116,6 +116,10 @@ class Kpi(models.Model):
     frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.WEEKLY)
     baseline_start = models.DateField(null=True, blank=True)
     baseline_end = models.DateField(null=True, blank=True)
+    # Rollup for the overview, refreshed by services on every write that can change it (new
+    # measurements, thresholds, baseline) and by the worker; it depends on nothing else.
+    state = models.CharField(max_length=12, default="no data", editable=False)
+    latest_value = models.FloatField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -124,6 +128,10 @@ class Kpi(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def state_badge(self) -> str:
+        return {"signal": "red", "off target": "amber", "in control": "green"}.get(self.state, "")
 
 
 class Measurement(models.Model):
@@ -222,11 +230,18 @@ class Request(models.Model):
     created_at = models.DateTimeField(default=tz.now)
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Outcome of the resolution clock, fixed when the request is resolved (None while open);
+    # lets the overview count SLA attainment in SQL instead of replaying every clock.
+    resolution_met = models.BooleanField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["queue", "status"])]
+        indexes = [
+            models.Index(fields=["queue", "status"]),
+            # Covers the overview's SLA counts: index-only range scans per queue.
+            models.Index(fields=["queue", "resolved_at", "resolution_met"]),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
@@ -250,6 +265,14 @@ class RequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        return Status(self.from_status).label if self.from_status in Status.values else ""
+
+    @property
+    def to_label(self) -> str:
+        return Status(self.to_status).label if self.to_status in Status.values else self.to_status
 
 
 class ShiftRule(models.TextChoices):
@@ -307,6 +330,9 @@ class RoutineStep(models.Model):
     min_value = models.FloatField(null=True, blank=True)
     max_value = models.FloatField(null=True, blank=True)
     unit = models.CharField(max_length=20, blank=True)
+    # A step removed from the checklist after evidence was recorded for it is retired, not
+    # deleted, so past occurrences keep their evidence.
+    retired = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position", "id"]

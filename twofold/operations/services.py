@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import math
@@ -22,7 +23,7 @@ from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiTarget
-from twofold.operations import recurrence
+from twofold.operations import recurrence, selectors
 from twofold.operations.calendars import check_hours, engine_calendar, local
 from twofold.operations.models import (
     DEFAULT_SLA_HOURS,
@@ -109,6 +110,21 @@ def create_calendar(
     holidays: Iterable[dt.date] = (),
 ) -> BusinessCalendar:
     require(actor, Action.MANAGE, organisation)
+    name, clean, days = _check_calendar(organisation, name, hours, holidays, calendar=None)
+    cal = BusinessCalendar.objects.create(
+        organisation=organisation, name=name, hours=clean, holidays=days
+    )
+    history.record(actor=actor, obj=cal, action="created", summary=f"Created calendar {name}")
+    return cal
+
+
+def _check_calendar(
+    organisation: Organisation,
+    name: str,
+    hours: Any,
+    holidays: Iterable[dt.date],
+    calendar: BusinessCalendar | None,
+) -> tuple[str, dict[str, list[list[str]]], list[str]]:
     name = name.strip()
     if not name:
         raise Invalid("A calendar needs a name.", field="name")
@@ -116,16 +132,40 @@ def create_calendar(
         clean = check_hours(hours)
     except ValueError as exc:
         raise Invalid(str(exc), field="hours") from exc
-    if BusinessCalendar.objects.filter(organisation=organisation, name__iexact=name).exists():
+    clash = BusinessCalendar.objects.filter(organisation=organisation, name__iexact=name)
+    if calendar is not None:
+        clash = clash.exclude(pk=calendar.pk)
+    if clash.exists():
         raise Invalid(f"There is already a calendar called {name}.", field="name")
-    cal = BusinessCalendar.objects.create(
-        organisation=organisation,
-        name=name,
-        hours=clean,
-        holidays=sorted({d.isoformat() for d in holidays}),
+    days = sorted({d.isoformat() for d in holidays})
+    if any(not dt.date(1980, 1, 1) <= dt.date.fromisoformat(d) < dt.date(2150, 1, 1) for d in days):
+        raise Invalid("Holidays must fall between 1980 and 2149.", field="holidays")
+    return name, clean, days
+
+
+@transaction.atomic
+def update_calendar(
+    *,
+    actor: User,
+    calendar: BusinessCalendar,
+    expected_version: int | None,
+    name: str,
+    hours: Any,
+    holidays: Iterable[dt.date] = (),
+) -> BusinessCalendar:
+    """Change a calendar's name, weekly hours and holidays (all three: it is one form)."""
+    require(actor, Action.MANAGE, calendar)
+    name, clean, days = _check_calendar(
+        calendar.organisation, name, hours, holidays, calendar=calendar
     )
-    history.record(actor=actor, obj=cal, action="created", summary=f"Created calendar {name}")
-    return cal
+    fields = ["name", "hours", "holidays"]
+    before = history.snapshot(calendar, fields)
+    calendar.name, calendar.hours, calendar.holidays = name, clean, days
+    save_versioned(calendar, expected_version=expected_version, fields=fields)
+    changes = history.diff(before, history.snapshot(calendar, fields))
+    if changes:
+        history.record(actor=actor, obj=calendar, action="updated", changes=changes)
+    return calendar
 
 
 # --- Processes and spend ----------------------------------------------------------------------
@@ -227,6 +267,15 @@ def add_spend(
 # --- KPIs and measurements ---------------------------------------------------------------------
 
 
+def refresh_kpi_states(kpis: Iterable[Kpi]) -> None:
+    """Store each KPI's overview state and latest value (a rollup of its measurements)."""
+    kpi_list = list(kpis)
+    for view in selectors.kpi_views(kpi_list):
+        view.kpi.state = view.state
+        view.kpi.latest_value = view.latest
+    Kpi.objects.bulk_update(kpi_list, ["state", "latest_value"], batch_size=500)
+
+
 def _check_kpi(values: dict[str, Any]) -> None:
     if "name" in values:
         values["name"] = str(values["name"]).strip()
@@ -288,6 +337,7 @@ def update_kpi(*, actor: User, kpi: Kpi, expected_version: int | None, **values:
     changes = history.diff(before, history.snapshot(kpi, values))
     if changes:
         history.record(actor=actor, obj=kpi, action="updated", changes=changes)
+    refresh_kpi_states([kpi])
     return kpi
 
 
@@ -383,6 +433,7 @@ def add_measurements(
         )
         for day, value, note in parsed
     )
+    refresh_kpi_states([kpi])
     history.record(
         actor=actor,
         obj=kpi,
@@ -435,9 +486,22 @@ def import_measurements_csv(*, actor: User, kpi: Kpi, data: bytes) -> list[Measu
 def _check_sla_hours(raw: Any) -> dict[str, dict[str, float]]:
     hours: dict[str, dict[str, float]] = {}
     raw = raw or {}
+    if not isinstance(raw, dict):
+        raise Invalid(
+            "SLA targets map priorities to response and resolution hours.", field="sla_hours"
+        )
+    unknown = sorted(set(map(str, raw)) - set(Priority.values))
+    if unknown:
+        raise Invalid(f"Unknown priority {unknown[0]!r}: use p1 to p4.", field="sla_hours")
     for priority in Priority.values:
-        entry: dict[str, Any] = raw.get(priority) or DEFAULT_SLA_HOURS[priority]
-        response, resolution = float(entry["response"]), float(entry["resolution"])
+        entry: Any = raw.get(priority) or DEFAULT_SLA_HOURS[priority]
+        try:
+            response, resolution = _number(entry["response"]), _number(entry["resolution"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Invalid(
+                f"{priority.upper()} needs response and resolution targets in hours.",
+                field="sla_hours",
+            ) from exc
         if response <= 0 or resolution <= 0 or not math.isfinite(response + resolution):
             raise Invalid("SLA targets must be positive numbers of hours.", field="sla_hours")
         if resolution < response:
@@ -466,6 +530,8 @@ def create_queue(
         raise Invalid("A queue needs a name.", field="name")
     _check_same_org(organisation, calendar, "calendar")
     _check_same_org(organisation, process, "process")
+    if calendar is None:
+        raise Invalid("A queue needs a business calendar.", field="calendar")
     queue = Queue.objects.create(
         organisation=organisation,
         name=name,
@@ -475,6 +541,48 @@ def create_queue(
         sla_hours=_check_sla_hours(sla_hours),
     )
     history.record(actor=actor, obj=queue, action="created", summary=f"Created queue {name}")
+    return queue
+
+
+QUEUE_FIELDS = ["name", "description", "process", "calendar", "sla_hours"]
+
+
+@transaction.atomic
+def update_queue(
+    *, actor: User, queue: Queue, expected_version: int | None, **values: Any
+) -> Queue:
+    """Edit a queue. New SLA targets or a new calendar apply to every request's clock at once
+    (clocks are computed, not stored); outcomes already fixed for resolved requests stay."""
+    require(actor, Action.MANAGE, queue)
+    _unknown(values, QUEUE_FIELDS)
+    if "name" in values:
+        values["name"] = str(values["name"]).strip()
+        if not values["name"]:
+            raise Invalid("A queue needs a name.", field="name")
+    if "calendar" in values:
+        if values["calendar"] is None:
+            raise Invalid("A queue needs a business calendar.", field="calendar")
+        _check_same_org(queue.organisation, values["calendar"], "calendar")
+    if "process" in values:
+        _check_same_org(queue.organisation, values["process"], "process")
+    if "sla_hours" in values:
+        values["sla_hours"] = _check_sla_hours(values["sla_hours"])
+    before = history.snapshot(queue, values)
+    for key, value in values.items():
+        setattr(queue, key, value)
+    save_versioned(queue, expected_version=expected_version, fields=list(values))
+    changes = history.diff(before, history.snapshot(queue, values))
+    if "sla_hours" in changes:  # readable: "P1 0.5/4 h" per priority that changed
+        old_hours, new_hours = changes.pop("sla_hours")
+        for p in Priority.values:
+            a, b = old_hours.get(p) or DEFAULT_SLA_HOURS[p], new_hours[p]
+            if (float(a["response"]), float(a["resolution"])) != (b["response"], b["resolution"]):
+                changes[f"SLA {p.upper()} (response/resolution h)"] = [
+                    f"{float(a['response']):g}/{float(a['resolution']):g}",
+                    f"{b['response']:g}/{b['resolution']:g}",
+                ]
+    if changes:
+        history.record(actor=actor, obj=queue, action="updated", changes=changes)
     return queue
 
 
@@ -569,6 +677,9 @@ def change_request_status(
         actor=actor,
         note=note[:300],
     )
+    if (status in DONE_STATUSES) != (old in DONE_STATUSES) or request.resolution_met is None:
+        refresh_sla_outcomes([request.pk])
+        request.refresh_from_db(fields=["resolution_met"])
     history.record(
         actor=actor,
         obj=request,
@@ -577,6 +688,35 @@ def change_request_status(
         summary=note,
     )
     return request
+
+
+def refresh_sla_outcomes(request_ids: Iterable[int] | None = None, batch: int = 500) -> int:
+    """Fix ``resolution_met`` from the resolution clock of resolved requests; None when open.
+
+    Called by ``change_request_status`` for the one request, by the demo loaders after bulk
+    inserts, and by the worker for any resolved request still without an outcome (rows from
+    before the field existed). Returns the number of requests updated.
+    """
+    qs = selectors.requests_query().order_by("pk")
+    if request_ids is None:
+        qs = qs.filter(resolved_at__isnull=False, resolution_met__isnull=True)
+    else:
+        qs = qs.filter(pk__in=list(request_ids))
+    changed: list[Request] = []
+    for request in qs.iterator(chunk_size=batch):
+        met = selectors.resolution_met(request)
+        if met != request.resolution_met:
+            request.resolution_met = met
+            changed.append(request)
+    Request.objects.bulk_update(changed, ["resolution_met"], batch_size=batch)
+    return len(changed)
+
+
+def backfill_rollups() -> None:
+    """Worker pass: outcomes and KPI states missing on rows written before they existed."""
+    refresh_sla_outcomes()
+    stale = Kpi.objects.filter(state="no data", measurements__isnull=False).distinct()
+    refresh_kpi_states(stale.select_related("process"))
 
 
 @transaction.atomic
@@ -605,11 +745,17 @@ def update_request(
 
 @dataclass(frozen=True)
 class StepSpec:
+    """A checklist step as given by a form or the API; ``id`` names an existing step to keep."""
+
     text: str
     evidence: str = Evidence.NONE
     min_value: float | None = None
     max_value: float | None = None
     unit: str = ""
+    id: int | None = None
+
+
+SCHEDULE_FIELDS = frozenset({"rrule", "starts_on", "due_time", "shift", "calendar", "active"})
 
 
 def _check_routine(organisation: Organisation, values: dict[str, Any]) -> None:
@@ -618,6 +764,7 @@ def _check_routine(organisation: Organisation, values: dict[str, Any]) -> None:
         if not values["name"]:
             raise Invalid("A routine needs a name.", field="name")
     if "rrule" in values:
+        values["rrule"] = str(values["rrule"]).strip()
         try:
             recurrence.parse_rule(values["rrule"], values.get("starts_on") or dt.date.today())
         except ValueError as exc:
@@ -631,6 +778,72 @@ def _check_routine(organisation: Organisation, values: dict[str, Any]) -> None:
         raise Invalid("Expected effort is between 1 minute and 5 days.", field="effort_minutes")
 
 
+def _check_steps(specs: list[StepSpec]) -> None:
+    for position, step in enumerate(specs, start=1):
+        if not step.text.strip():
+            raise Invalid(f"Step {position} needs a text.", field="steps")
+        if len(step.text.strip()) > 200:
+            raise Invalid(f"Step {position}: at most 200 characters.", field="steps")
+        if step.evidence not in Evidence.values:
+            raise Invalid(f"Step {position}: unknown evidence {step.evidence!r}.", field="steps")
+        for bound in (step.min_value, step.max_value):
+            if bound is not None and not math.isfinite(bound):
+                raise Invalid(f"Step {position}: limits must be finite numbers.", field="steps")
+        if (
+            step.min_value is not None
+            and step.max_value is not None
+            and step.max_value < step.min_value
+        ):
+            raise Invalid(f"Step {position}: the maximum is below the minimum.", field="steps")
+
+
+def _step_row(step: StepSpec, routine: Routine, position: int) -> RoutineStep:
+    limits = step.evidence == Evidence.NUMBER
+    return RoutineStep(
+        organisation_id=routine.organisation_id,
+        routine=routine,
+        position=position,
+        text=step.text.strip(),
+        evidence=step.evidence,
+        min_value=step.min_value if limits else None,
+        max_value=step.max_value if limits else None,
+        unit=step.unit.strip()[:20] if limits else "",
+    )
+
+
+def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]:
+    """Make the checklist ``specs``: update kept steps, add new ones, remove the rest.
+
+    A removed step with recorded evidence is retired (kept for the record, off the checklist).
+    Returns the history changes.
+    """
+    _check_steps(specs)
+    current = {s.pk: s for s in RoutineStep.objects.filter(routine=routine, retired=False)}
+    kept = [s.id for s in specs if s.id is not None]
+    stray = [i for i in kept if i not in current]
+    if stray or len(kept) != len(set(kept)):
+        raise Invalid(f"Step {(stray or kept)[0]} is not part of this routine.", field="steps")
+    before = [f"{s.text} ({s.evidence})" for s in current.values()]
+    removed = [pk for pk in current if pk not in kept]
+    used = set(StepEvidence.objects.filter(step_id__in=removed).values_list("step_id", flat=True))
+    RoutineStep.objects.filter(pk__in=used).update(retired=True)
+    RoutineStep.objects.filter(pk__in=[pk for pk in removed if pk not in used]).delete()
+    new_rows, updated = [], []
+    for position, spec in enumerate(specs, start=1):
+        row = _step_row(spec, routine, position)
+        if spec.id is None:
+            new_rows.append(row)
+        else:
+            row.pk = spec.id
+            updated.append(row)
+    RoutineStep.objects.bulk_update(
+        updated, ["position", "text", "evidence", "min_value", "max_value", "unit"]
+    )
+    RoutineStep.objects.bulk_create(new_rows)
+    after = [f"{s.text.strip()} ({s.evidence})" for s in specs]
+    return {"steps": [before, after]} if before != after else {}
+
+
 @transaction.atomic
 def create_routine(
     *, actor: User, process: Process, steps: Iterable[StepSpec] = (), **values: Any
@@ -639,33 +852,13 @@ def create_routine(
     _unknown(values, ROUTINE_FIELDS)
     values.setdefault("starts_on", dt.date.today())
     _check_routine(process.organisation, values)
+    step_list = [dataclasses.replace(s, id=None) for s in steps]
+    _check_steps(step_list)
     routine = Routine.objects.create(
         organisation_id=process.organisation_id, process=process, **values
     )
-    step_list = list(steps)
-    for position, step in enumerate(step_list, start=1):
-        if not step.text.strip():
-            raise Invalid(f"Step {position} needs a text.", field="steps")
-        if step.evidence not in Evidence.values:
-            raise Invalid(f"Step {position}: unknown evidence {step.evidence!r}.", field="steps")
-        if (
-            step.min_value is not None
-            and step.max_value is not None
-            and step.max_value < step.min_value
-        ):
-            raise Invalid(f"Step {position}: the maximum is below the minimum.", field="steps")
     RoutineStep.objects.bulk_create(
-        RoutineStep(
-            organisation_id=process.organisation_id,
-            routine=routine,
-            position=position,
-            text=step.text.strip(),
-            evidence=step.evidence,
-            min_value=step.min_value,
-            max_value=step.max_value,
-            unit=step.unit,
-        )
-        for position, step in enumerate(step_list, start=1)
+        _step_row(step, routine, position) for position, step in enumerate(step_list, start=1)
     )
     history.record(
         actor=actor,
@@ -679,18 +872,38 @@ def create_routine(
 
 @transaction.atomic
 def update_routine(
-    *, actor: User, routine: Routine, expected_version: int | None, **values: Any
+    *,
+    actor: User,
+    routine: Routine,
+    expected_version: int | None,
+    steps: Iterable[StepSpec] | None = None,
+    **values: Any,
 ) -> Routine:
+    """Edit a routine and, when ``steps`` is given, its checklist (one version for both).
+
+    A schedule change (rule, start, time, shift, calendar, active) drops the open occurrences
+    not yet due and generates the new ones after commit; past ones and their evidence stay.
+    """
     require(actor, Action.MANAGE, routine)
     _unknown(values, ROUTINE_FIELDS)
-    _check_routine(routine.organisation, {"starts_on": routine.starts_on, **values})
+    _check_routine(
+        routine.organisation, {"starts_on": values.get("starts_on", routine.starts_on), **values}
+    )
     before = history.snapshot(routine, values)
     for key, value in values.items():
         setattr(routine, key, value)
     save_versioned(routine, expected_version=expected_version, fields=list(values))
     changes = history.diff(before, history.snapshot(routine, values))
+    if steps is not None:
+        changes.update(_save_steps(routine, list(steps)))
     if changes:
         history.record(actor=actor, obj=routine, action="updated", changes=changes)
+    if SCHEDULE_FIELDS & set(changes):
+        Occurrence.objects.filter(
+            routine=routine, status=OccurrenceStatus.OPEN, due__gt=timezone.now()
+        ).delete()
+        if routine.active:
+            transaction.on_commit(lambda: generate_occurrences(routines=[routine]))
     return routine
 
 
@@ -822,7 +1035,7 @@ def complete_occurrence(
     require(actor, Action.CONTRIBUTE, occurrence)
     if occurrence.status == OccurrenceStatus.DONE:
         raise Invalid("This occurrence is already done.", field="status")
-    steps = list(RoutineStep.objects.filter(routine_id=occurrence.routine_id))
+    steps = list(RoutineStep.objects.filter(routine_id=occurrence.routine_id, retired=False))
     unknown = set(evidence) - {s.pk for s in steps}
     if unknown:
         raise Invalid(f"Step {sorted(unknown)[0]} is not part of this routine.", field="steps")

@@ -6,8 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -24,25 +26,37 @@ from twofold.core.web import (
 from twofold.operations import flowdata, selectors, services
 from twofold.operations.forms import (
     BaselineForm,
+    CalendarForm,
     CompleteForm,
     CsvForm,
     KpiForm,
     MeasurementForm,
     ProcessForm,
+    QueueForm,
     RequestForm,
+    RoutineForm,
     SpendForm,
     StatusForm,
+    StepFormSet,
+    hours_text,
+    step_specs,
 )
 from twofold.operations.models import (
     BOARD_STATUSES,
+    WEEKDAYS,
+    BusinessCalendar,
     Evidence,
     Occurrence,
     OccurrenceStatus,
+    Queue,
+    Routine,
     Status,
 )
 from twofold.operations.services import ALLOWED_MOVES, MeasurementsInvalid, StepInput
 
 SECTION = "operations"
+BOARD_RESOLVED_DAYS = 14
+"""The queue board shows open requests and those resolved in the last this-many days."""
 
 
 def _in_org(request: HttpRequest, obj: Any) -> Any:
@@ -62,7 +76,26 @@ def _get(request: HttpRequest, getter: Any, pk: int) -> Any:
 @organisation_required
 def overview(request: HttpRequest) -> HttpResponse:
     org = organisation_of(request)
-    can_manage = can(request.user, Action.MANAGE, org)
+    return render_page(
+        request,
+        "operations/pages/overview.html",
+        {
+            "cards": selectors.overview(org),
+            # URL prefixes reversed once, not once per card and KPI badge.
+            "process_url": reverse("operations:process", args=[0]).removesuffix("0/"),
+            "kpi_url": reverse("operations:kpi", args=[0]).removesuffix("0/"),
+            "queues": selectors.with_open_counts(selectors.queues_of(org)),
+            "can_manage": can(request.user, Action.MANAGE, org),
+            "year_elapsed": selectors.year_elapsed(),
+            "section": SECTION,
+        },
+    )
+
+
+@organisation_required
+def process_new(request: HttpRequest) -> HttpResponse:
+    org = organisation_of(request)
+    _admin_only(request, org)
     form = ProcessForm(request.POST or None, organisation=org)
     status = 200
     if request.method == "POST":
@@ -80,13 +113,13 @@ def overview(request: HttpRequest) -> HttpResponse:
             status = 400
     return render_page(
         request,
-        "operations/pages/overview.html",
+        "operations/pages/form.html",
         {
-            "cards": selectors.overview(org),
-            "queues": list(selectors.queues_of(org)),
             "form": form,
-            "can_manage": can_manage,
-            "year_elapsed": selectors.year_elapsed(),
+            "title": "New process",
+            "intro": "A repeating piece of work with an owner, a budget, KPIs, routines and queues.",
+            "submit": "Create process",
+            "back": ("Processes", "operations:overview", None),
             "section": SECTION,
         },
         status=status,
@@ -134,7 +167,7 @@ def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "process": process,
             "kpis": selectors.kpi_views(selectors.kpis_of(org).filter(process=process)),
             "routines": routines,
-            "queues": list(selectors.queues_of(org).filter(process=process)),
+            "queues": selectors.with_open_counts(selectors.queues_of(org).filter(process=process)),
             "spend": spend,
             "spent": spent,
             "budget_use": float(spent / budget) if budget else None,
@@ -245,7 +278,7 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             status = 400
     view_mode = "list" if request.GET.get("view") == "list" else "board"
-    views = selectors.queue_requests(queue)
+    views = selectors.queue_requests(queue, resolved_days=BOARD_RESOLVED_DAYS)
     open_views = [v for v in views if not v.resolution.stopped]
     columns = [
         (s, Status(s).label, [v for v in views if v.request.status == s]) for s in BOARD_STATUSES
@@ -257,10 +290,12 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "queue": queue,
             "columns": columns,
             "open_views": open_views,
-            "attainment": selectors.sla_attainment(views),
+            "attainment": selectors.queue_attainment(queue),
+            "resolved_days": BOARD_RESOLVED_DAYS,
             "view_mode": view_mode,
             "form": form,
             "can_contribute": can(request.user, Action.CONTRIBUTE, queue),
+            "can_manage": can(request.user, Action.MANAGE, queue),
             "section": SECTION,
         },
         status=status,
@@ -330,6 +365,7 @@ def routine_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": selectors.steps_of(routine.pk),
             "occurrences": occurrences,
             "now": now,
+            "can_manage": can(request.user, Action.MANAGE, routine),
             "section": SECTION,
         },
     )
@@ -436,3 +472,210 @@ def generate(request: HttpRequest) -> HttpResponse:
     services.generate_occurrences(routines=selectors.routines_of(org).filter(active=True))
     messages.success(request, "Occurrences generated for the next 30 days.")
     return redirect("operations:overview")
+
+
+# --- Admin forms: calendars, queues, routines -------------------------------------------------
+
+
+def _admin_only(request: HttpRequest, obj: Any) -> None:
+    """Writes below are for admins; others who can see the object get a 403 page."""
+    if not can(request.user, Action.MANAGE, obj):
+        raise PermissionDenied("Only admins can change this.")
+
+
+@organisation_required
+def calendars(request: HttpRequest) -> HttpResponse:
+    org = organisation_of(request)
+    rows = [
+        (cal, [(WEEKDAYS[d][:3], hours_text(cal.hours.get(str(d), []))) for d in range(7)])
+        for cal in selectors.calendars_of(org)
+    ]
+    return render_page(
+        request,
+        "operations/pages/calendars.html",
+        {"rows": rows, "can_manage": can(request.user, Action.MANAGE, org), "section": SECTION},
+    )
+
+
+@organisation_required
+def calendar_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    org = organisation_of(request)
+    calendar: BusinessCalendar | None = None
+    if pk is not None:
+        calendar = _get(request, selectors.get_calendar, pk)
+    _admin_only(request, calendar or org)
+    initial = CalendarForm.initial_for(calendar) if calendar else {}
+    form = CalendarForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if calendar is None:
+                    calendar = services.create_calendar(
+                        actor=actor_of(request),
+                        organisation=org,
+                        name=data["name"],
+                        hours=data["hours"],
+                        holidays=data["holiday_dates"],
+                    )
+                else:
+                    services.update_calendar(
+                        actor=actor_of(request),
+                        calendar=calendar,
+                        expected_version=data["version"],
+                        name=data["name"],
+                        hours=data["hours"],
+                        holidays=data["holiday_dates"],
+                    )
+            except ServiceError as exc:
+                if exc.field == "hours":
+                    exc.field = None
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"Calendar {calendar.name} saved.")
+                return redirect("operations:calendars")
+        else:
+            status = 400
+    return render_page(
+        request,
+        "operations/pages/form.html",
+        {
+            "form": form,
+            "title": f"Edit {calendar.name}" if calendar else "New business calendar",
+            "intro": "Working hours per weekday, e.g. 08:00–12:30, 13:00–17:30 (empty = closed), "
+            "and holidays. SLA clocks and routine shifts use them.",
+            "submit": "Save calendar",
+            "back": ("Calendars", "operations:calendars", None),
+            "history": history_for(calendar, limit=10) if calendar else [],
+            "section": SECTION,
+        },
+        status=status,
+    )
+
+
+@organisation_required
+def queue_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    org = organisation_of(request)
+    queue: Queue | None = None
+    if pk is not None:
+        queue = _get(request, selectors.get_queue, pk)
+    _admin_only(request, queue or org)
+    initial = (
+        QueueForm.initial_for(queue)
+        if queue
+        else {
+            "process": request.GET.get("process"),
+            "calendar": selectors.calendars_of(org).first(),
+        }
+    )
+    form = QueueForm(request.POST or None, initial=initial, organisation=org)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            values = {k: data[k] for k in ["name", "description", "process", "calendar"]}
+            try:
+                if queue is None:
+                    queue = services.create_queue(
+                        actor=actor_of(request),
+                        organisation=org,
+                        sla_hours=data["sla_hours"],
+                        **values,
+                    )
+                else:
+                    services.update_queue(
+                        actor=actor_of(request),
+                        queue=queue,
+                        expected_version=data["version"],
+                        sla_hours=data["sla_hours"],
+                        **values,
+                    )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"Queue {queue.name} saved.")
+                return redirect("operations:queue", queue.pk)
+        else:
+            status = 400
+    return render_page(
+        request,
+        "operations/pages/queue_form.html",
+        {
+            "form": form,
+            "queue": queue,
+            "title": f"Edit {queue.name}" if queue else "New request queue",
+            "history": history_for(queue, limit=10) if queue else [],
+            "section": SECTION,
+        },
+        status=status,
+    )
+
+
+@organisation_required
+def routine_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    org = organisation_of(request)
+    routine: Routine | None = None
+    if pk is not None:
+        routine = _get(request, selectors.get_routine, pk)
+    _admin_only(request, routine or org)
+    if routine is not None:
+        initial = RoutineForm.initial_for(routine)
+        steps_initial = [
+            {
+                "id": s.pk,
+                "text": s.text,
+                "evidence": s.evidence,
+                "min_value": s.min_value,
+                "max_value": s.max_value,
+                "unit": s.unit,
+            }
+            for s in selectors.steps_of(routine.pk)
+        ]
+    else:
+        initial = {"process": request.GET.get("process"), "starts_on": timezone.localdate()}
+        steps_initial = []
+    post = request.POST if request.method == "POST" else None
+    form = RoutineForm(post, initial=initial, organisation=org)
+    steps = StepFormSet(post, initial=steps_initial, prefix="steps")
+    if routine is not None:
+        form.fields["process"].disabled = True
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and steps.is_valid():
+            try:
+                if routine is None:
+                    routine = services.create_routine(
+                        actor=actor_of(request),
+                        process=form.cleaned_data["process"],
+                        steps=step_specs(steps),
+                        **form.values(),
+                    )
+                else:
+                    services.update_routine(
+                        actor=actor_of(request),
+                        routine=routine,
+                        expected_version=form.cleaned_data["version"],
+                        steps=step_specs(steps),
+                        **form.values(),
+                    )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"Routine {routine.name} saved.")
+                return redirect("operations:routine", routine.pk)
+        else:
+            status = 400
+    return render_page(
+        request,
+        "operations/pages/routine_form.html",
+        {
+            "form": form,
+            "steps": steps,
+            "routine": routine,
+            "title": f"Edit {routine.name}" if routine else "New routine",
+            "history": history_for(routine, limit=10) if routine else [],
+            "section": SECTION,
+        },
+        status=status,
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from twofold.operations.services import GENERATE_DAYS, generate_occurrences
+from twofold.operations.services import GENERATE_DAYS, backfill_rollups, generate_occurrences
 
 
 class Command(BaseCommand):
@@ -21,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, once: bool, days: int, interval: int, **options: Any) -> None:
         while True:
             count = generate_occurrences(days=days)
+            backfill_rollups()
             self.stdout.write(f"worker: {count} due occurrences checked, {days} days ahead")
             if once:
                 return
