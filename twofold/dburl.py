@@ -45,8 +45,15 @@ def _sqlite(path: Path) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        # Keep connections (and SQLite's page cache) across requests: a fresh connection per
+        # request made pages 3-4x slower on the large demo (docs/benchmarks-web.md).
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA mmap_size=268435456; PRAGMA cache_size=-65536;"
+            ),
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         },

@@ -72,3 +72,21 @@ def test_database_url_parsing(tmp_path: Path):
     assert "journal_mode=WAL" in lite["OPTIONS"]["init_command"]
     with pytest.raises(ValueError, match="unsupported scheme 'mysql'"):
         database_from_url("mysql://x", default_sqlite=tmp_path / "x")
+
+
+def test_collectstatic_with_the_production_storage(tmp_path, settings):
+    """`twofold serve` runs collectstatic with the manifest storage: every reference must resolve."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", "--verbosity", "0")
+    assert (tmp_path / "staticfiles.json").exists()
+    assert list(tmp_path.glob("vendor/htmx/htmx.min.*.js"))
+
+
+def test_server_timing_header(client, db):
+    assert client.get("/healthz")["Server-Timing"].startswith("total;dur=")

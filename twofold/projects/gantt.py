@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from twofold.projects.models import Link
+from twofold.projects.models import Task
 from twofold.projects.scheduling import working_day
 from twofold.projects.selectors import Row
 
@@ -37,6 +37,26 @@ class Chart:
 
 def _local(value: dt.datetime | None, tzinfo: dt.tzinfo) -> dt.datetime | None:
     return timezone.localtime(value, tzinfo).replace(tzinfo=None) if value else None
+
+
+def _assignee_name(task: Task) -> str:
+    """The name annotated by ``wbs_rows(for_gantt=True)``, else the loaded assignee's."""
+    if not task.assignee_id:
+        return ""
+    annotated = getattr(task, "assignee_name", None)
+    if annotated is not None:
+        return str(annotated)
+    return task.assignee.display_name if task.assignee else ""
+
+
+@dataclass(frozen=True)
+class ChartLink:
+    """What the chart needs of a link (lighter than a model instance for thousands of links)."""
+
+    pred_id: int
+    succ_id: int
+    type: str
+    critical: bool
 
 
 def _header(origin: dt.date, days: int, zoom: str, px: float, parts: list[str]) -> None:
@@ -85,15 +105,20 @@ def _header(origin: dt.date, days: int, zoom: str, px: float, parts: list[str]) 
 
 def render(
     rows: Sequence[Row],
-    links: Sequence[Link],
+    links: Sequence[ChartLink],
     tzinfo: dt.tzinfo,
     *,
     zoom: str = "weeks",
     baseline: dict[int, tuple[dt.datetime | None, dt.datetime | None]] | None = None,
     today: dt.date | None = None,
     editable: bool = False,
+    extent: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> Chart:
-    """The chart for ``rows`` (display order) as one SVG."""
+    """The chart for ``rows`` (display order) as one SVG.
+
+    ``extent`` (aware first and last instant) fixes the time axis, so that every page of a long
+    plan shares one scale; by default it spans ``rows`` and their baseline.
+    """
     zoom = zoom if zoom in ZOOMS else "weeks"
     px = ZOOMS[zoom]
     today = today or timezone.localdate()
@@ -103,10 +128,13 @@ def render(
     for r in rows:
         s, f = _local(r.task.start, tzinfo), _local(r.task.finish, tzinfo)
         local[r.task.pk] = (s, f)
-        dates.extend(d for d in (s, f) if d)
-        b = baseline.get(r.task.pk)
-        if b:
-            dates.extend(d for d in (_local(b[0], tzinfo), _local(b[1], tzinfo)) if d)
+        if extent is None:
+            dates.extend(d for d in (s, f) if d)
+            b = baseline.get(r.task.pk)
+            if b:
+                dates.extend(d for d in (_local(b[0], tzinfo), _local(b[1], tzinfo)) if d)
+    if extent is not None:
+        dates = [d for d in (_local(extent[0], tzinfo), _local(extent[1], tzinfo)) if d]
     first = min(dates).date() if dates else today
     last = max(dates).date() if dates else today + dt.timedelta(days=30)
     first = min(first, today) if (today - first).days < 30 else first
@@ -163,7 +191,7 @@ def render(
         x1 = x_of(pf if link.type in ("FS", "FF") else ps)
         x2 = x_of(ss if link.type in ("FS", "SS") else sf)
         y1, y2 = ys[link.pred_id], ys[link.succ_id]
-        crit = link.pred.is_critical and link.succ.is_critical
+        crit = link.critical
         cls = "g-link g-link-crit" if crit else "g-link"
         marker = "arrow-crit" if crit else "arrow"
         down = BAR / 2 if y2 > y1 else -BAR / 2
@@ -237,9 +265,10 @@ def render(
                     f'<rect class="g-progress" x="{x:.1f}" y="{cy - 2:.1f}" width="{w * t.percent_complete / 100:.1f}" height="4"/>'
                 )
             parts.append("</g>")
-            if t.assignee_id and t.assignee:
+            who = _assignee_name(t)
+            if who:
                 parts.append(
-                    f'<text class="g-bar-text" x="{x + w + 6:.1f}" y="{cy + 4:.1f}">{escape(t.assignee.display_name)}</text>'
+                    f'<text class="g-bar-text" x="{x + w + 6:.1f}" y="{cy + 4:.1f}">{escape(who)}</text>'
                 )
     tx = x_of(dt.datetime.combine(today, dt.time(12)))
     parts.append(

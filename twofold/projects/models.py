@@ -109,6 +109,9 @@ class Project(models.Model):
     scheduled_start = models.DateTimeField(null=True, blank=True)
     scheduled_finish = models.DateTimeField(null=True, blank=True)
     percent_complete = models.FloatField(default=0)
+    # Percent planned over time (from the first baseline, else the schedule), written with the
+    # schedule summary so the portfolio needs no task rows: see progress.planned_curve.
+    planned_curve = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=tz.now)
     version = models.PositiveIntegerField(default=1)
 
@@ -165,6 +168,7 @@ class Task(models.Model):
             models.Index(fields=["project", "position"]),
             models.Index(fields=["project", "status", "board_key"]),
             models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["organisation", "is_milestone"]),
         ]
 
     def __str__(self) -> str:

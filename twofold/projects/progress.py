@@ -36,3 +36,77 @@ def sparkline_points(values: Sequence[float], width: int = 120, height: int = 28
         f"{i * step:.1f},{pad + usable - usable * max(0.0, min(100.0, v)) / 100:.1f}"
         for i, v in enumerate(values)
     )
+
+
+def planned_curve(
+    rows: Iterable[tuple[dt.datetime | None, dt.datetime | None, float]],
+) -> dict[str, object]:
+    """The percent planned at 00:00 UTC of every day from the first start to the last finish
+    (vectorised): ``{"first": day, "last": day, "final": value, "days": {day: value}}``.
+
+    Stored on the project when it is rescheduled or baselined; the portfolio asks the database
+    for just today's and tomorrow's values (a JSON key lookup), see :func:`curve_value`.
+    """
+    import numpy as np
+
+    clean = [(s, f, w) for s, f, w in rows if s is not None and f is not None]
+    if not clean:
+        return {}
+    first = min(s for s, _, _ in clean).astimezone(dt.UTC).date()
+    origin = dt.datetime.combine(first, dt.time(), dt.UTC)
+    starts = np.array([(s - origin).total_seconds() for s, _, _ in clean])
+    finishes = np.array([(f - origin).total_seconds() for _, f, _ in clean])
+    weights = np.array([w for _, _, w in clean])
+    count = int(finishes.max() // 86400) + 2
+    at = np.arange(count, dtype=float) * 86400
+    spans = np.maximum(finishes - starts, 1e-9)
+    done = np.zeros(count)
+    for chunk in range(0, len(clean), 256):  # bounded memory: 256 rows x count samples
+        part = slice(chunk, chunk + 256)
+        frac = np.clip((at[None, :] - starts[part, None]) / spans[part, None], 0.0, 1.0)
+        done += (frac * weights[part, None]).sum(axis=0)
+    values = np.round(100 * done / weights.sum(), 1).tolist()
+    days = {(first + dt.timedelta(days=i)).isoformat(): v for i, v in enumerate(values)}
+    return {
+        "first": first.isoformat(),
+        "last": (first + dt.timedelta(days=count - 1)).isoformat(),
+        "final": values[-1],
+        "days": days,
+    }
+
+
+def curve_value(
+    first: str | None,
+    final: float | str | None,
+    today: float | str | None,
+    tomorrow: float | str | None,
+    at: dt.datetime,
+) -> float:
+    """Percent planned at ``at`` from the parts of a curve the portfolio reads: the first day,
+    the final value and the values at 00:00 UTC of ``at``'s day and the next (linear between)."""
+    if not first:
+        return 0.0
+    at = at.astimezone(dt.UTC)
+    if at.date() < dt.date.fromisoformat(first):
+        return 0.0
+    if today is None or tomorrow is None:
+        return float(final or 0.0)
+    midnight = dt.datetime.combine(at.date(), dt.time(), dt.UTC)
+    share = (at - midnight).total_seconds() / 86400
+    return round(float(today) + (float(tomorrow) - float(today)) * share, 1)
+
+
+def curve_at(curve: dict[str, object] | None, at: dt.datetime) -> float:
+    """Percent planned at ``at`` from a whole curve made by :func:`planned_curve`."""
+    if not curve:
+        return 0.0
+    days = curve["days"]
+    assert isinstance(days, dict)
+    day = at.astimezone(dt.UTC).date()
+    return curve_value(
+        str(curve["first"]),
+        curve["final"],  # type: ignore[arg-type]
+        days.get(day.isoformat()),
+        days.get((day + dt.timedelta(days=1)).isoformat()),
+        at,
+    )

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from twofold.engine import plan as ep
 from twofold.engine.calendars import Calendar, compile_calendar, is_working_day, make_calendar
@@ -30,7 +31,14 @@ _CONSTRAINTS = {
 }
 _LINK_TYPES = {t.value: t for t in ep.LinkType}
 
-__all__ = ["CycleError", "Schedule", "apply_schedule", "build_plan", "compiled_calendar"]
+__all__ = [
+    "CycleError",
+    "LinkRow",
+    "Schedule",
+    "apply_schedule",
+    "build_plan",
+    "compiled_calendar",
+]
 
 
 @functools.cache
@@ -56,14 +64,46 @@ def _constraint_moment(task: Task) -> dt.datetime | None:
     return dt.datetime.combine(task.constraint_date, at)
 
 
-def _lag(link: Link) -> tuple[int, ep.LagKind]:
+class LinkRow(NamedTuple):
+    """What the engine needs of a link (lighter than a model instance)."""
+
+    pred_id: int
+    succ_id: int
+    type: str
+    lag: int
+    lag_unit: str
+
+
+LINK_ROW_FIELDS = ("pred_id", "succ_id", "type", "lag", "lag_unit")
+TASK_PLAN_FIELDS = (
+    "pk",
+    "project_id",
+    "parent_id",
+    "position",
+    "name",
+    "duration_minutes",
+    "is_milestone",
+    "is_summary",
+    "constraint_type",
+    "constraint_date",
+    "actual_start",
+    "actual_finish",
+    "percent_complete",
+    "start",
+    "finish",
+    "total_float_minutes",
+    "is_critical",
+)
+
+
+def _lag(link: Link | LinkRow) -> tuple[int, ep.LagKind]:
     if link.lag_unit == "%":
         return link.lag, ep.LagKind.PERCENT
     minutes = link.lag * (MINUTES_PER_DAY if link.lag_unit == "d" else 60)
     return minutes * 60, ep.LagKind.WORKING
 
 
-def build_plan(project: Project, tasks: Sequence[Task], links: Sequence[Link]) -> ep.Plan:
+def build_plan(project: Project, tasks: Sequence[Task], links: Sequence[Link | LinkRow]) -> ep.Plan:
     """The engine's view of ``project``: summaries are the tasks that others name as parent."""
     parents = {t.parent_id for t in tasks if t.parent_id}
     items = []
@@ -131,7 +171,7 @@ class Schedule:
 
 
 def apply_schedule(
-    project: Project, tasks: Sequence[Task], links: Sequence[Link], tzinfo: dt.tzinfo
+    project: Project, tasks: Sequence[Task], links: Sequence[Link | LinkRow], tzinfo: dt.tzinfo
 ) -> Schedule:
     """Schedule and set ``start``/``finish``/float/critical on ``tasks`` (not saved).
 

@@ -10,7 +10,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -42,7 +42,7 @@ from twofold.projects.models import (
     Task,
     TaskStatus,
 )
-from twofold.projects.progress import planned_percent
+from twofold.projects.progress import planned_curve, planned_percent
 from twofold.projects.scheduling import Schedule
 
 PROJECT_FIELDS = [
@@ -77,12 +77,13 @@ TASK_FIELDS = [
     "actual_start",
     "actual_finish",
 ]
+# What the engine reads. The status alone does not move dates: when it changes progress,
+# ``_follow_progress`` also sets the percent or the actual dates, which are here.
 SCHEDULE_FIELDS = {
     "duration_minutes",
     "is_milestone",
     "constraint_type",
     "constraint_date",
-    "status",
     "percent_complete",
     "actual_start",
     "actual_finish",
@@ -120,8 +121,13 @@ def reschedule_project(project: Project) -> Schedule:
     Raises:
         Invalid: when the links form a cycle (the message names the tasks).
     """
-    tasks = list(Task.objects.filter(project=project).order_by("position"))
-    links = list(Link.objects.filter(project=project))
+    tasks = list(
+        Task.objects.filter(project=project).only(*scheduling.TASK_PLAN_FIELDS).order_by("position")
+    )
+    links = [
+        scheduling.LinkRow(*row)
+        for row in Link.objects.filter(project=project).values_list(*scheduling.LINK_ROW_FIELDS)
+    ]
     tzinfo = tz_of(project.organisation)
     parents = {t.parent_id for t in tasks if t.parent_id}
     try:
@@ -136,37 +142,72 @@ def reschedule_project(project: Project) -> Schedule:
     for t in dirty:
         t.is_summary = t.pk in parents
     if dirty:
-        Task.objects.bulk_update(
-            dirty,
-            ["start", "finish", "total_float_minutes", "is_critical", "is_summary"],
-            batch_size=500,
-        )
+        _write_schedule(dirty)
     project.scheduled_start = result.start_after
     project.scheduled_finish = result.finish_after
     project.percent_complete = scheduling.percent_complete(tasks)
+    rows = _planned_rows(project, tasks)
+    project.planned_curve = planned_curve(rows)
     Project.objects.filter(pk=project.pk).update(
         scheduled_start=project.scheduled_start,
         scheduled_finish=project.scheduled_finish,
         percent_complete=project.percent_complete,
+        planned_curve=project.planned_curve,
     )
-    _snapshot_today(project, tasks)
+    _snapshot_today(project, rows)
     return result
 
 
+SCHEDULE_COLUMNS = ("start", "finish", "total_float_minutes", "is_critical", "is_summary")
+
+
+def _write_schedule(tasks: list[Task]) -> None:
+    """Write the scheduler's fields of ``tasks``: one ``UPDATE … WHERE id = %s`` run with
+    ``executemany`` (bulk_update's CASE expressions cost ~1 ms a row on 1,000 rows)."""
+    fields: list[Any] = [Task._meta.get_field(name) for name in SCHEDULE_COLUMNS]
+    qn = connection.ops.quote_name
+    pk_column = str(Task._meta.pk.column) if Task._meta.pk else "id"
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - quoted names, values as params
+        qn(Task._meta.db_table),
+        ", ".join(f"{qn(str(f.column))} = %s" for f in fields),
+        qn(pk_column),
+    )
+    params = [
+        [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk]
+        for t in tasks
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def _planned_rows(project: Project, tasks: list[Task]) -> list[tuple[Any, Any, float]]:
+    """(start, finish, weight) of the leaf tasks: from the first baseline, else the schedule."""
     baseline = project.baselines.order_by("number").first()
     leaf = {t.pk: t for t in tasks if not t.is_summary}
     if baseline is not None:
         return [
-            (b.start, b.finish, float(b.duration_minutes or 60))
-            for b in baseline.tasks.all()
-            if b.task_id in leaf
+            (start, finish, float(minutes or 60))
+            for task_id, start, finish, minutes in baseline.tasks.values_list(
+                "task_id", "start", "finish", "duration_minutes"
+            )
+            if task_id in leaf
         ]
     return [(t.start, t.finish, float(t.duration_minutes or 60)) for t in leaf.values()]
 
 
-def _snapshot_today(project: Project, tasks: list[Task]) -> None:
-    planned = planned_percent(_planned_rows(project, tasks), timezone.now())
+def refresh_planned_curve(project: Project) -> None:
+    """Recompute the stored percent-planned curve (after a baseline is saved)."""
+    tasks = list(
+        Task.objects.filter(project=project).only(
+            "pk", "start", "finish", "duration_minutes", "is_summary"
+        )
+    )
+    project.planned_curve = planned_curve(_planned_rows(project, tasks))
+    Project.objects.filter(pk=project.pk).update(planned_curve=project.planned_curve)
+
+
+def _snapshot_today(project: Project, rows: list[tuple[Any, Any, float]]) -> None:
+    planned = planned_percent(rows, timezone.now())
     ProgressSnapshot.objects.update_or_create(
         project=project,
         date=timezone.localdate(),
@@ -587,6 +628,8 @@ def save_baseline(
         ],
         batch_size=500,
     )
+    if number == min(used | {number}):
+        refresh_planned_curve(project)
     history.record(
         actor=actor, obj=project, action="baseline saved", summary=f"Saved {name} (#{number})"
     )

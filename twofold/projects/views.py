@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -47,6 +48,7 @@ from twofold.projects.models import (
     ChecklistItem,
     Constraint,
     GateItem,
+    Link,
     Phase,
     Project,
     Task,
@@ -54,6 +56,8 @@ from twofold.projects.models import (
 )
 from twofold.projects.scheduling import Schedule
 
+GANTT_PAGE = 250
+PORTFOLIO_PAGE = 60
 SORTS = [
     ("programme", "Programme"),
     ("health", "Health"),
@@ -114,15 +118,30 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
         health_level=params.get("health", ""),
         manager=params.get("manager", ""),
         sort=sort,
+        sparklines=False,
     )
+    # Large portfolios: pages of PORTFOLIO_PAGE cards (health and sorting still see them all).
+    pages = max(1, -(-len(cards) // PORTFOLIO_PAGE))
+    page = min(max(_int(params.get("page")) or 1, 1), pages)
+    shown = cards[(page - 1) * PORTFOLIO_PAGE : page * PORTFOLIO_PAGE]
+    selectors.add_sparklines(shown)
+    keep = urlencode({k: v for k, v in params.items() if k != "page" and v})
     managers = {
-        (p.manager_id, p.manager.display_name)
-        for p in selectors.projects_of(org)
-        if p.manager_id and p.manager
+        (pk, name or email)
+        for pk, name, email in selectors.projects_of(org)
+        .filter(manager__isnull=False)
+        .values_list("manager_id", "manager__full_name", "manager__email")
+        .distinct()
     }
     return {
-        "cards": cards,
-        "groups": selectors.group_by_programme(cards) if sort == "programme" else [("", cards)],
+        "cards": shown,
+        "total": len(cards),
+        "page": page,
+        "pages": pages,
+        "first_card": (page - 1) * PORTFOLIO_PAGE + 1 if shown else 0,
+        "last_card": (page - 1) * PORTFOLIO_PAGE + len(shown),
+        "keep": keep,
+        "groups": selectors.group_by_programme(shown) if sort == "programme" else [("", shown)],
         "phases": Phase.choices,
         "healths": [("green", "On track"), ("amber", "At risk"), ("red", "Off track")],
         "managers": sorted(managers, key=lambda m: m[1]),
@@ -430,13 +449,32 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
     zoom = request.GET.get("zoom", "weeks")
     if zoom not in gantt.ZOOMS:
         zoom = "weeks"
-    rows = selectors.wbs_rows(project)
-    by_id = {r.task.pk: r.task for r in rows}
-    links = list(project.links.all())
-    for link in links:
-        link.pred, link.succ = by_id[link.pred_id], by_id[link.succ_id]
+    all_rows = selectors.wbs_rows(project, for_gantt=True)
+    by_id = {r.task.pk: r.task for r in all_rows}
+    # Long plans: an outline level folds the tree, and pages of GANTT_PAGE rows share one axis.
+    max_depth = max((r.depth for r in all_rows), default=0)
+    level = _int(request.GET.get("level"))
+    level = level if level is not None and 0 <= level < max_depth else None
+    shown = [r for r in all_rows if level is None or r.depth <= level]
+    pages = max(1, -(-len(shown) // GANTT_PAGE))
+    page = min(max(_int(request.GET.get("page")) or 1, 1), pages)
+    rows = shown[(page - 1) * GANTT_PAGE : page * GANTT_PAGE]
+    on_page = {r.task.pk for r in rows}
+    links = [
+        gantt.ChartLink(pred, succ, kind, by_id[pred].is_critical and by_id[succ].is_critical)
+        for pred, succ, kind in Link.objects.filter(project=project).values_list(
+            "pred_id", "succ_id", "type"
+        )
+        if pred in on_page and succ in on_page
+    ]
     chosen, base = _baseline_dates(project, _int(request.GET.get("baseline")))
     can_edit = can(request.user, Action.EDIT, project)
+    starts = [r.task.start for r in all_rows if r.task.start]
+    finishes = [r.task.finish for r in all_rows if r.task.finish]
+    extent = None
+    if starts and finishes:
+        base_dates = [d for pair in base.values() for d in pair if d]
+        extent = (min(starts + base_dates), max(finishes + base_dates))
     chart = gantt.render(
         rows,
         links,
@@ -444,7 +482,9 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
         zoom=zoom,
         baseline=base,
         editable=can_edit,
+        extent=extent,
     )
+    keep = {k: v for k, v in request.GET.items() if k in ("zoom", "baseline", "level") and v}
     return render(
         request,
         "projects/pages/gantt.html",
@@ -457,7 +497,16 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
             zooms=list(gantt.ZOOMS),
             baselines=list(project.baselines.all()),
             baseline=chosen,
-            critical_count=sum(1 for r in rows if r.task.is_critical and not r.task.is_summary),
+            critical_count=sum(1 for r in all_rows if r.task.is_critical and not r.task.is_summary),
+            levels=[(str(d), f"Level {d + 1}") for d in range(max_depth)],
+            level=level,
+            page=page,
+            pages=pages,
+            first_row=(page - 1) * GANTT_PAGE + 1 if rows else 0,
+            last_row=(page - 1) * GANTT_PAGE + len(rows),
+            row_count=len(shown),
+            query=urlencode(keep),
+            zoom_query=urlencode({k: v for k, v in keep.items() if k != "zoom"}),
         ),
     )
 

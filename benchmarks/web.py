@@ -1,0 +1,295 @@
+"""Benchmark of the project pages on the large demo, against the production server.
+
+Run: ``.venv/bin/python benchmarks/web.py [--db PATH] [--runs N] [--keep]``.
+
+Without ``--db`` it creates a temporary directory, runs ``twofold migrate`` and
+``twofold demo --scale large`` there (a few minutes); ``--db PATH`` reuses such a database
+(SQLite file). Then it starts ``twofold serve --no-worker`` (gunicorn) on a free port with
+``DATABASE_URL``/``TWOFOLD_VAR_DIR`` pointing there, signs in as the large demo's user, and for
+each kind of request reports the server time of each request over HTTP (p50/p95, milliseconds; the
+``Server-Timing`` total when the server sends one, else the wall time on loopback) and the SQL
+queries per request (the same request run in-process with Django's test client and
+``CaptureQueriesContext``). One line per kind::
+
+    RESULT name=<kind> p50_ms=<x> p95_ms=<y> queries=<q>
+
+Budgets: p95 <= 50 ms for reads and moves, <= 300 ms for the reschedule of 2,000 tasks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+sys.path.insert(0, str(ROOT))
+
+BUDGETS = {
+    "portfolio": 50.0,
+    "board": 50.0,
+    "gantt": 50.0,
+    "task_list_api": 50.0,
+    "card_move": 50.0,
+    "reschedule": 300.0,
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(db: Path | None, workdir: Path) -> dict[str, str]:
+    """Environment for the benchmark database; builds it unless ``db`` is given."""
+    env = dict(os.environ)
+    env["TWOFOLD_VAR_DIR"] = str(workdir)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "twofold.settings")
+    # The manifest storage refuses vendor/chartjs (its source map is not vendored); hashing static
+    # names does not change server time, so the benchmark uses the plain compressed storage.
+    env.setdefault("TWOFOLD_STATIC_STORAGE", "whitenoise.storage.CompressedStaticFilesStorage")
+    path = db.resolve() if db else workdir / "bench.sqlite3"
+    env["DATABASE_URL"] = f"sqlite:///{path}"
+    if db is None:
+        print(f"Building the large demo in {workdir} …", flush=True)
+        started = time.perf_counter()
+        subprocess.run([str(BIN / "twofold"), "migrate"], env=env, check=True, cwd=ROOT)
+        subprocess.run(
+            [str(BIN / "twofold"), "demo", "--scale", "large"], env=env, check=True, cwd=ROOT
+        )
+        print(f"Large demo built in {time.perf_counter() - started:.0f} s", flush=True)
+    return env
+
+
+class Http:
+    """A tiny session client (cookies, CSRF header) over urllib."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def csrf(self) -> str:
+        return next((c.value or "" for c in self.jar if c.name == "csrftoken"), "")
+
+    def request(
+        self, method: str, path: str, data: dict[str, str] | None = None, body: Any = None
+    ) -> tuple[int, bytes, float]:
+        headers = {"X-CSRFToken": self.csrf(), "Referer": self.base + "/"}
+        payload = None
+        if data is not None:
+            payload = urllib.parse.urlencode(data).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(  # noqa: S310 - http://127.0.0.1 only
+            self.base + path, data=payload, method=method, headers=headers
+        )
+        started = time.perf_counter()
+        try:
+            with self.opener.open(req) as resp:
+                content = resp.read()
+                status = resp.status
+                timing = resp.headers.get("Server-Timing", "")
+        except urllib.error.HTTPError as exc:
+            content, status, timing = exc.read(), exc.code, ""
+        elapsed = (time.perf_counter() - started) * 1000
+        match = re.search(r"total;dur=([0-9.]+)", timing)
+        return status, content, float(match.group(1)) if match else elapsed
+
+
+def wait_for(base: str, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(base + "/accounts/sign-in/", timeout=2).read()  # noqa: S310
+            return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.3)
+    raise SystemExit("The server did not start.")
+
+
+def sign_in(client: Http, email: str, password: str) -> None:
+    status, _body, _ = client.request("GET", "/accounts/sign-in/")
+    status, _body, _ = client.request(
+        "POST",
+        "/accounts/sign-in/",
+        data={"csrfmiddlewaretoken": client.csrf(), "email": email, "password": password},
+    )
+    if status >= 400 or not any(c.name == "sessionid" for c in client.jar):
+        raise SystemExit(f"Sign-in failed ({status}).")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", type=Path, help="reuse this SQLite database (large demo loaded)")
+    parser.add_argument("--runs", type=int, default=30, help="requests per kind (default 30)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="twofold-bench-"))
+    env = prepare(args.db, workdir)
+    keys = ("TWOFOLD_VAR_DIR", "DATABASE_URL", "TWOFOLD_STATIC_STORAGE")
+    os.environ.update({k: env[k] for k in keys})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twofold.settings")
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from twofold.accounts.models import Organisation, User
+    from twofold.demo import large
+    from twofold.demo.people import DEMO_PASSWORD
+    from twofold.projects.models import Project, Task, TaskStatus
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    org = Organisation.objects.get(slug=large.SLUG)
+    big = Project.objects.get(organisation=org, name=large.BIG_PROJECT)
+    board = Project.objects.get(organisation=org, name=large.BOARD_PROJECT)
+    user = User.objects.get(email=large.EMAIL)
+    card = Task.objects.filter(project=board, status__in=["doing", "review"]).order_by("pk").first()
+    # An unstarted critical task: changing its duration moves most of the plan.
+    first = (
+        Task.objects.filter(
+            project=big, is_summary=False, is_milestone=False, status="todo", is_critical=True
+        )
+        .order_by("start")
+        .first()
+    )
+    assert card is not None and first is not None
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(BIN / "twofold"), "serve", "--no-worker", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for(base)
+        web = Http(base)
+        sign_in(web, large.EMAIL, DEMO_PASSWORD)
+        local = Client()
+        local.force_login(user)
+        api_tasks = f"/api/organisations/{org.pk}/projects/{big.pk}/tasks"
+        moves = [TaskStatus.REVIEW, TaskStatus.DOING]
+        durations = [2 * 480, 3 * 480, 4 * 480]
+        state = {"move": 0, "edit": 0}
+
+        def move(send: Callable[..., Any]) -> Any:
+            state["move"] += 1
+            status = moves[state["move"] % 2]
+            return send(
+                "POST",
+                f"/projects/{board.pk}/board/move/",
+                {"task": str(card.pk), "status": status},
+            )
+
+        def edit(send: Callable[..., Any]) -> Any:
+            state["edit"] += 1
+            version = Task.objects.values_list("version", flat=True).get(pk=first.pk)
+            body = {"version": version, "duration_minutes": durations[state["edit"] % 3]}
+            return send("PATCH", f"{api_tasks}/{first.pk}", None, body)
+
+        def all_pages(send: Callable[..., Any]) -> Any:
+            out = None
+            for offset in range(0, 2000, 500):
+                out = send("GET", f"{api_tasks}?offset={offset}&limit=500")
+            return out
+
+        kinds: dict[str, Callable[[Callable[..., Any]], Any]] = {
+            "portfolio": lambda send: send("GET", "/"),
+            "board": lambda send: send("GET", f"/projects/{board.pk}/board/"),
+            "gantt": lambda send: send("GET", f"/projects/{big.pk}/gantt/"),
+            "task_list_api": all_pages,
+            "card_move": move,
+            "reschedule": edit,
+        }
+
+        def via_http(method: str, path: str, data: Any = None, body: Any = None) -> float:
+            status, content, ms = web.request(method, path, data, body)
+            if status >= 400:
+                raise SystemExit(f"{method} {path} answered {status}: {content[:300]!r}")
+            return ms
+
+        def in_process(method: str, path: str, data: Any = None, body: Any = None) -> int:
+            if method == "GET":
+                resp = local.get(path)
+            elif body is not None:
+                resp = local.generic(
+                    method, path, json.dumps(body), content_type="application/json"
+                )
+            else:
+                resp = local.post(path, data)
+            if resp.status_code >= 400:
+                raise SystemExit(f"{method} {path} answered {resp.status_code} in-process")
+            return 0
+
+        failed = False
+        for name, action in kinds.items():
+            times: list[float] = []
+            action(via_http)  # warm up
+            calls = [0]
+
+            def timed(*a: Any, times: list[float] = times) -> float:
+                ms = via_http(*a)
+                times.append(ms)
+                return ms
+
+            def counted(*a: Any, calls: list[int] = calls) -> int:
+                calls[0] += 1
+                return in_process(*a)
+
+            for _ in range(args.runs):
+                action(timed)
+            with CaptureQueriesContext(connection) as ctx:
+                action(counted)
+            queries = round(len(ctx.captured_queries) / calls[0])
+            p50, p95 = statistics.median(times), percentile(times, 0.95)
+            failed |= p95 > BUDGETS[name]
+            print(f"RESULT name={name} p50_ms={p50:.1f} p95_ms={p95:.1f} queries={queries}")
+        return 1 if failed else 0
+    finally:
+        os.killpg(server.pid, 15)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"Kept {workdir}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
