@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "twofold.core.middleware.ServerTimingMiddleware",
+    "twofold.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -153,6 +154,15 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# The address people use to reach Twofold: links in e-mails (invitations) point here.
+TWOFOLD_BASE_URL = os.environ.get("TWOFOLD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Behind a reverse proxy, how many proxies append to X-Forwarded-For: the client's address is
+# taken that many entries from the right. 0 (default) trusts only the socket's address.
+TWOFOLD_TRUSTED_PROXY_COUNT = int(os.environ.get("TWOFOLD_TRUSTED_PROXY_COUNT", "0"))
+# Largest request body accepted (uploads included), in bytes; larger requests answer 413.
+TWOFOLD_MAX_REQUEST_BYTES = int(os.environ.get("TWOFOLD_MAX_REQUEST_MB", "20")) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Sign-in throttling: this many failures for one e-mail (or from one address) within the
 # window lock further attempts until the window has passed.

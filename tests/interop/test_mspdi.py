@@ -165,3 +165,18 @@ def test_export_of_an_app_plan_round_trips() -> None:
     assert [t.start for t in again.tasks] == [result.task(t.uid).start for t in plan.tasks]
     rescheduled = schedule(again.plan)
     assert (rescheduled.start == result.start).all() and (rescheduled.finish == result.finish).all()
+
+
+def test_overflowing_numbers_and_oversized_bytes_are_clear_errors() -> None:
+    from twofold.interop import mspdi
+
+    doc = (
+        b'<Project xmlns="http://schemas.microsoft.com/project"><Calendars><Calendar><UID>1</UID>'
+        b"<Name>Standard</Name><IsBaseCalendar>1</IsBaseCalendar></Calendar></Calendars>"
+        b"<CalendarUID>1</CalendarUID><Tasks><Task><UID>1e999</UID><Name>x</Name></Task></Tasks>"
+        b"</Project>"
+    )
+    with pytest.raises(mspdi.MspdiError):
+        mspdi.read_mspdi(doc)
+    with pytest.raises(mspdi.MspdiError, match="larger than"):
+        mspdi.read_mspdi(b" " * (mspdi.MAX_BYTES + 1))

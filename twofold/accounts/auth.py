@@ -42,6 +42,14 @@ class EmailBackend(ModelBackend):
 
 
 def client_ip(request: HttpRequest) -> str:
+    """The client's address: the socket's, or behind trusted proxies the X-Forwarded-For entry
+    ``TWOFOLD_TRUSTED_PROXY_COUNT`` from the right (entries further left can be forged)."""
+    proxies = settings.TWOFOLD_TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies][:45]
     return str(request.META.get("REMOTE_ADDR", ""))[:45]
 
 

@@ -6,8 +6,12 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -22,6 +26,13 @@ from twofold.core.policy import Action, require, role_in
 ORG_FIELDS = ["name", "description", "timezone", "fiscal_year_start_month"]
 TEAM_FIELDS = ["name", "description", "lead"]
 MAX_TOKEN_DAYS = 366
+
+
+def _reject_nulls(values: dict[str, Any], nullable: frozenset[str] = frozenset()) -> None:
+    """A field that cannot be empty may be left out of an edit, but not set to null."""
+    for key, value in values.items():
+        if value is None and key not in nullable:
+            raise Invalid(f"{key} cannot be null; leave it out to keep its value.", field=key)
 
 
 def _unique_slug(name: str) -> str:
@@ -52,6 +63,7 @@ def update_organisation(
     unknown = set(values) - set(ORG_FIELDS)
     if unknown:
         raise Invalid(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    _reject_nulls(values)
     if "name" in values and not str(values["name"]).strip():
         raise Invalid("An organisation needs a name.", field="name")
     if "timezone" in values and values["timezone"] not in zoneinfo.available_timezones():
@@ -108,8 +120,10 @@ def add_member(
         raise Invalid(f"Unknown role {role!r}.", field="role")
     _require_role_change_allowed(actor, organisation, None, Role(role))
     email = email.strip().lower()
-    if "@" not in email:
-        raise Invalid("Enter a valid e-mail address.", field="email")
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise Invalid("Enter a valid e-mail address.", field="email") from exc
     user = User.objects.filter(email__iexact=email).first()
     created_user = user is None
     if user is None:
@@ -136,10 +150,12 @@ def _send_invitation(email: str) -> None:
     if form.is_valid():
         # Users without a usable password are skipped by default; an invitation is for them.
         form.get_users = lambda email: User.objects.filter(email__iexact=email, is_active=True)  # type: ignore[method-assign]
+        base = urlsplit(settings.TWOFOLD_BASE_URL)
         form.save(
             subject_template_name="registration/invitation_subject.txt",
             email_template_name="registration/invitation_email.txt",
-            domain_override="127.0.0.1:8000",
+            domain_override=base.netloc,
+            use_https=base.scheme == "https",
         )
 
 
@@ -259,6 +275,7 @@ def update_team(
     unknown = set(values) - set(TEAM_FIELDS)
     if unknown:
         raise Invalid(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    _reject_nulls(values, nullable=frozenset({"lead"}))
     _check_team_values(team.organisation, values, team)
     before = history.snapshot(team, values)
     before_members = sorted(m.display_name for m in team.members.all())

@@ -273,6 +273,10 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
                 return redirect("accounts:team", team_id=team.pk)
             messages.success(request, f"Team {team.name} was deleted.")
             return redirect("accounts:teams")
+        if form.is_valid() and form.cleaned_data["version"] is None:
+            form.add_error(
+                None, "This form is out of date: reload the page and make your change again."
+            )
         if form.is_valid():
             data = form.cleaned_data
             try:

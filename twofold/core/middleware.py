@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import SimpleLazyObject
 
 from twofold.accounts.models import Membership
@@ -69,6 +70,30 @@ class ServerTimingMiddleware:
         elapsed_ms = (time.perf_counter() - started) * 1000
         response.headers["Server-Timing"] = f"total;dur={elapsed_ms:.1f}"
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse bodies over ``TWOFOLD_MAX_REQUEST_BYTES`` with 413 before anything reads them.
+
+    Django caps form fields (``DATA_UPLOAD_MAX_MEMORY_SIZE``) but streams file uploads of any
+    size to disk; this puts one limit on every request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponse("Bad Content-Length.", status=400, content_type="text/plain")
+        limit = settings.TWOFOLD_MAX_REQUEST_BYTES
+        if length > limit:
+            message = f"The request is too large: the limit is {limit // (1024 * 1024)} MB."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message, "field": None}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain")
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:

@@ -190,6 +190,8 @@ def _dt(element: ET.Element, tag: str) -> datetime | None:
 
 def _parse_root(source: str | Path | bytes) -> ET.Element:
     if isinstance(source, bytes):
+        if len(source) > MAX_BYTES:
+            raise MspdiError(f"larger than {MAX_BYTES // 2**20} MiB")
         data = source
     else:
         path = Path(source)
@@ -220,7 +222,7 @@ def read_mspdi(source: str | Path | bytes) -> MspdiDocument:
         return _read(root)
     except MspdiError:
         raise
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, OverflowError) as exc:
         raise MspdiError(f"inconsistent project: {exc}") from exc
 
 
