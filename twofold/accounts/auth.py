@@ -49,7 +49,7 @@ def client_ip(request: HttpRequest) -> str:
     if proxies > 0 and forwarded:
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]
         if len(hops) >= proxies:
-            return hops[-proxies][:45]
+            return str(hops[-proxies])[:45]
     return str(request.META.get("REMOTE_ADDR", ""))[:45]
 
 
