@@ -108,3 +108,37 @@ def test_create_plan_link_board_gate_baseline(page, live_server, demo_org, sign_
     page.get_by_role("link", name=re.compile("0 · Baseline")).click()
     assert page.locator("td.var-late", has_text="+3 d").count() >= 1
     shot("projects-flow-baseline")
+
+
+def test_board_moves_swap_columns_and_stale_moves_say_why(
+    page, live_server, demo_org, sign_in, shot
+):
+    from twofold.projects.models import Task
+
+    sign_in()
+    line3 = _project_id("Line 3 automation cell")
+    page.goto(f"{live_server.url}/projects/{line3}/board/")
+    page.evaluate("window.__noReload = true")
+    todo = page.locator('.board-list[data-status="todo"] .board-card').first
+    name = todo.locator("a").inner_text()
+    target = page.locator('.board-list[data-status="review"]')
+    with page.expect_response(re.compile(r"/board/move/")) as response:
+        todo.drag_to(target)
+    assert response.value.status == 200
+    # The columns were swapped in place by htmx: same page, card in Review, the version follows.
+    moved = page.locator('.board-list[data-status="review"] .board-card', has_text=name)
+    moved.wait_for()
+    assert page.evaluate("window.__noReload") is True
+    task = Task.objects.get(project_id=line3, name=name)
+    assert task.status == "review"
+    assert moved.get_attribute("data-version") == str(task.version)
+    shot("projects-board-swapped")
+    # Someone else edits the card meanwhile: the next move is refused and the page says why.
+    Task.objects.filter(pk=task.pk).update(version=task.version + 1)
+    with page.expect_response(re.compile(r"/board/move/")) as response:
+        moved.drag_to(page.locator('.board-list[data-status="doing"]'))
+    assert response.value.status == 409
+    page.wait_for_selector(".flash-error")
+    assert f"Someone else changed “{name}”" in page.locator(".flashes").inner_text()
+    assert Task.objects.get(pk=task.pk).status == "review"
+    shot("projects-board-stale")

@@ -197,7 +197,8 @@ def test_api_tasks(api, org, project, chain, owner, guest, outsider, django_asse
     assert link.status_code == 201 and link.json()["lag_unit"] == "%"
     baseline = api(owner).post(f"{base}/baselines", {"name": "Plan"})
     assert baseline.status_code == 201 and baseline.json()["number"] == 0
-    move = api(owner).post(f"{base}/tasks/{a.pk}/move", {"status": "doing"})
+    a.refresh_from_db()
+    move = api(owner).post(f"{base}/tasks/{a.pk}/move", {"status": "doing", "version": a.version})
     assert move.status_code == 200 and move.json()["task"]["status"] == "doing"
     assert api(guest).post(f"{base}/tasks", {"name": "No"}).status_code == 403
     assert api(guest).get(f"{base}/tasks").status_code == 200

@@ -7,16 +7,19 @@ stale edits answer 409.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from ninja.params.functions import Query
 from ninja.responses import Status
-from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from twofold.accounts import selectors as account_selectors
-from twofold.accounts.api import READ, WRITE, ErrorOut
+from twofold.accounts.api import READ, WRITE, ErrorOut, ValidationErrorOut
 from twofold.accounts.models import User
 from twofold.core.errors import Invalid
 from twofold.core.web import actor_of
@@ -35,7 +38,39 @@ from twofold.operations.services import StepInput, StepSpec
 
 router = Router(tags=["operations"])
 
-Number = StrictFloat | StrictInt
+
+def _finite(value: float | int) -> float:
+    try:
+        number = float(value)
+    except OverflowError:  # an integer with hundreds of digits
+        raise ValueError("not a finite number") from None
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
+
+
+def _iso_date(value: Any) -> Any:
+    """Only "YYYY-MM-DD" text: pydantic's lax dates would read 0 as 1970-01-01."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return dt.date.fromisoformat(value)
+    raise ValueError("give a date as text like 2025-03-31")
+
+
+def _iso_time(value: Any) -> Any:
+    """Only "HH:MM" or "HH:MM:SS" text: pydantic's lax times would read 0 as midnight UTC."""
+    if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}(:\d{2})?", value):
+        return dt.time.fromisoformat(value)
+    raise ValueError("give a time of day as text like 17:00")
+
+
+Number = Annotated[StrictFloat | StrictInt, AfterValidator(_finite)]
+Money = Annotated[Number, Field(ge=0, lt=10**10)]
+StrictDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+StrictTime = Annotated[dt.time, BeforeValidator(_iso_time)]
+PAGED = {**READ, 422: ValidationErrorOut}
+MAX_PAGE = 500
+Limit = Query(100, ge=1, le=MAX_PAGE, description=f"Rows per page, 1 to {MAX_PAGE}")
+Offset = Query(0, ge=0, le=10**9, description="Rows to skip")
 
 
 class ProcessOut(Schema):
@@ -52,7 +87,7 @@ class ProcessIn(Schema):
     name: StrictStr = Field(..., min_length=1, max_length=120)
     description: StrictStr = ""
     owner_id: StrictInt | None = None
-    annual_budget: Number = 0
+    annual_budget: Money = 0
 
 
 class ProcessPatch(Schema):
@@ -60,7 +95,7 @@ class ProcessPatch(Schema):
     name: StrictStr | None = Field(None, min_length=1, max_length=120)
     description: StrictStr | None = None
     owner_id: StrictInt | None = None
-    annual_budget: Number | None = None
+    annual_budget: Money | None = None
 
 
 class KpiOut(Schema):
@@ -94,8 +129,8 @@ class KpiPatch(Schema):
     target: Number | None = None
     amber_threshold: Number | None = None
     red_threshold: Number | None = None
-    baseline_start: dt.date | None = None
-    baseline_end: dt.date | None = None
+    baseline_start: StrictDate | None = None
+    baseline_end: StrictDate | None = None
 
 
 class MeasurementOut(Schema):
@@ -106,7 +141,7 @@ class MeasurementOut(Schema):
 
 
 class MeasurementIn(Schema):
-    measured_on: dt.date
+    measured_on: StrictDate
     value: Number
     note: StrictStr = Field("", max_length=200)
 
@@ -139,14 +174,14 @@ Hours = dict[StrictStr, list[list[StrictStr]]]
 class CalendarIn(Schema):
     name: StrictStr = Field(..., min_length=1, max_length=80)
     hours: Hours = Field(..., description='Weekday "0" (Monday) to "6": [["08:00", "17:00"], ...]')
-    holidays: list[dt.date] = Field([], max_length=2000)
+    holidays: list[StrictDate] = Field([], max_length=2000)
 
 
 class CalendarPatch(Schema):
     version: StrictInt
     name: StrictStr | None = Field(None, min_length=1, max_length=80)
     hours: Hours | None = None
-    holidays: list[dt.date] | None = Field(None, max_length=2000)
+    holidays: list[StrictDate] | None = Field(None, max_length=2000)
 
 
 class QueueOut(Schema):
@@ -253,8 +288,8 @@ class RoutineIn(Schema):
     name: StrictStr = Field(..., min_length=1, max_length=120)
     description: StrictStr = ""
     rrule: StrictStr = Field(..., min_length=1, max_length=200, examples=["FREQ=WEEKLY;BYDAY=MO"])
-    starts_on: dt.date | None = None
-    due_time: dt.time = dt.time(17, 0)
+    starts_on: StrictDate | None = None
+    due_time: StrictTime = dt.time(17, 0)
     shift: Shift = "none"
     calendar_id: StrictInt | None = None
     assignee_id: StrictInt | None = None
@@ -268,8 +303,8 @@ class RoutinePatch(Schema):
     name: StrictStr | None = Field(None, min_length=1, max_length=120)
     description: StrictStr | None = None
     rrule: StrictStr | None = Field(None, min_length=1, max_length=200)
-    starts_on: dt.date | None = None
-    due_time: dt.time | None = None
+    starts_on: StrictDate | None = None
+    due_time: StrictTime | None = None
     shift: Shift | None = None
     calendar_id: StrictInt | None = None
     assignee_id: StrictInt | None = None
@@ -400,10 +435,19 @@ def _routine_values(org_id: int, payload: RoutineIn | RoutinePatch) -> dict[str,
         values["calendar"] = _own(BusinessCalendar, org_id, payload.calendar_id, "calendar_id")
     if "assignee_id" in payload.model_fields_set:
         values["assignee"] = _member(org_id, payload.assignee_id, "assignee_id")
-    for key in ("name", "rrule", "starts_on", "due_time", "shift", "effort_minutes", "active"):
+    _not_null(
+        values,
+        ("name", "description", "rrule", "starts_on", "due_time", "shift", "effort_minutes"),
+    )
+    _not_null(values, ("active",))
+    return values
+
+
+def _not_null(values: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """PATCH: ``null`` is only for fields that may be empty."""
+    for key in keys:
         if key in values and values[key] is None:
             raise Invalid(f"{key} cannot be null.", field=key)
-    return values
 
 
 @router.get("/organisations/{org_id}/processes", response={200: list[ProcessOut], **READ})
@@ -435,6 +479,7 @@ def get_process(request: HttpRequest, pk: int) -> ProcessOut:
 def patch_process(request: HttpRequest, pk: int, payload: ProcessPatch) -> ProcessOut:
     process = selectors.get_process(request.user, pk)
     values = payload.model_dump(exclude_unset=True, exclude={"version", "owner_id"})
+    _not_null(values, ("name", "description", "annual_budget"))
     if "owner_id" in payload.model_fields_set:
         values["owner"] = _member(process.organisation_id, payload.owner_id)
     services.update_process(
@@ -465,18 +510,23 @@ def get_kpi(request: HttpRequest, pk: int) -> KpiOut:
 def patch_kpi(request: HttpRequest, pk: int, payload: KpiPatch) -> KpiOut:
     kpi = selectors.get_kpi(request.user, pk)
     values = payload.model_dump(exclude_unset=True, exclude={"version"})
+    _not_null(values, ("name", "target", "red_threshold"))
     services.update_kpi(
         actor=actor_of(request), kpi=kpi, expected_version=payload.version, **values
     )
     return _kpi(kpi)
 
 
-@router.get("/kpis/{pk}/measurements", response={200: list[MeasurementOut], **READ})
-def list_measurements(request: HttpRequest, pk: int) -> list[MeasurementOut]:
+@router.get("/kpis/{pk}/measurements", response={200: list[MeasurementOut], **PAGED})
+def list_measurements(
+    request: HttpRequest, pk: int, limit: int = Limit, offset: int = Offset
+) -> list[MeasurementOut]:
+    """Oldest first (by date); page with ``limit`` and ``offset``."""
     kpi = selectors.get_kpi(request.user, pk)
+    rows = Measurement.objects.filter(kpi=kpi).order_by("measured_on", "pk")
     return [
         MeasurementOut.model_validate(m, from_attributes=True)
-        for m in Measurement.objects.filter(kpi=kpi).order_by("measured_on")
+        for m in rows[offset : offset + limit]
     ]
 
 
@@ -596,10 +646,14 @@ def patch_queue(request: HttpRequest, pk: int, payload: QueuePatch) -> QueueOut:
     return _queue(queue)
 
 
-@router.get("/queues/{pk}/requests", response={200: list[RequestOut], **READ})
-def list_requests(request: HttpRequest, pk: int) -> list[RequestOut]:
+@router.get("/queues/{pk}/requests", response={200: list[RequestOut], **PAGED})
+def list_requests(
+    request: HttpRequest, pk: int, limit: int = Limit, offset: int = Offset
+) -> list[RequestOut]:
+    """Oldest first (by id); SLA clocks are computed for the requested page only."""
     queue = selectors.get_queue(request.user, pk)
-    return [_request(v.request) for v in selectors.queue_requests(queue)]
+    rows = selectors.requests_query().filter(queue=queue).order_by("pk")
+    return [_request(r) for r in rows[offset : offset + limit]]
 
 
 @router.post("/queues/{pk}/requests", response={201: RequestOut, **WRITE})
@@ -663,10 +717,14 @@ def patch_routine(request: HttpRequest, pk: int, payload: RoutinePatch) -> Routi
     return _routine(routine, with_steps=True)
 
 
-@router.get("/routines/{pk}/occurrences", response={200: list[OccurrenceOut], **READ})
-def list_occurrences(request: HttpRequest, pk: int) -> list[OccurrenceOut]:
+@router.get("/routines/{pk}/occurrences", response={200: list[OccurrenceOut], **PAGED})
+def list_occurrences(
+    request: HttpRequest, pk: int, limit: int = Limit, offset: int = Offset
+) -> list[OccurrenceOut]:
+    """Earliest due first; page with ``limit`` and ``offset``."""
     routine = selectors.get_routine(request.user, pk)
-    return [_occurrence(o) for o in Occurrence.objects.filter(routine=routine).order_by("due")]
+    rows = Occurrence.objects.filter(routine=routine).order_by("due", "pk")
+    return [_occurrence(o) for o in rows[offset : offset + limit]]
 
 
 @router.post("/occurrences/{pk}/complete", response={200: OccurrenceOut, **WRITE})

@@ -27,9 +27,29 @@ from twofold.operations.models import (
     Status,
 )
 
+STALE_FORM = (
+    "This form is missing the version you edited: reload the page and make your change again."
+)
+MAX_CSV_BYTES = 5 * 1024 * 1024
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+
+def _version_field(*, required: bool) -> forms.IntegerField:
+    """The hidden version an edit was made on; without it a stale edit would overwrite silently."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        required=required,
+        error_messages={"required": STALE_FORM},
+    )
+
+
+def _require_version(form: forms.Form, editing: bool) -> None:
+    form.fields["version"].required = editing
+
 
 class VersionedForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = _version_field(required=True)
 
 
 class ProcessForm(forms.Form):
@@ -77,8 +97,20 @@ class MeasurementForm(forms.Form):
 
 class CsvForm(forms.Form):
     file = forms.FileField(
-        label="CSV file", help_text="Columns: date,value[,note]. One bad row and nothing is saved."
+        label="CSV file",
+        help_text="Columns: date,value[,note], at most 5 MB. One bad row and nothing is saved.",
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size is not None and upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        return upload
+
+
+def _evidence_size(upload: Any) -> None:
+    if upload is not None and upload.size is not None and upload.size > MAX_EVIDENCE_BYTES:
+        raise forms.ValidationError("Files are limited to 10 MB.")
 
 
 class BaselineForm(VersionedForm):
@@ -139,7 +171,7 @@ class CompleteForm(VersionedForm):
                     widget=forms.RadioSelect,
                 )
             elif step.evidence == Evidence.FILE:
-                self.fields[name] = forms.FileField(label=label)
+                self.fields[name] = forms.FileField(label=label, validators=[_evidence_size])
 
 
 # --- Admin forms: calendars, queues, routines ---------------------------------------------------
@@ -156,7 +188,7 @@ def hours_text(ranges: list[list[str]]) -> str:
 class CalendarForm(forms.Form):
     """Weekly working hours as text per weekday ("08:00–12:30, 13:00–17:30"), holidays as dates."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    version = _version_field(required=False)
     name = forms.CharField(max_length=80)
     holidays = forms.CharField(
         required=False,
@@ -164,8 +196,9 @@ class CalendarForm(forms.Form):
         help_text="One date per line (2025-12-25); text after the date is ignored.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _require_version(self, editing)
         for d, day in enumerate(WEEKDAYS):
             self.fields[f"day_{d}"] = forms.CharField(
                 label=day,
@@ -226,7 +259,7 @@ class CalendarForm(forms.Form):
 class QueueForm(forms.Form):
     """Name, calendar and SLA targets per priority (hours of the calendar's working time)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    version = _version_field(required=False)
     name = forms.CharField(max_length=120)
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -240,8 +273,11 @@ class QueueForm(forms.Form):
         help_text="SLA clocks only run in its working hours.",
     )
 
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisation: Organisation, editing: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        _require_version(self, editing)
         self.fields["process"].queryset = Process.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         self.fields["calendar"].queryset = BusinessCalendar.objects.filter(  # type: ignore[attr-defined]
             organisation=organisation
@@ -324,7 +360,7 @@ def picker_from_rule(rule: str, shift: str) -> dict[str, Any]:
 class RoutineForm(forms.Form):
     """A routine's schedule with a picker for the common cases and a raw RRULE for the rest."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    version = _version_field(required=False)
     name = forms.CharField(max_length=120)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     process = forms.ModelChoiceField(queryset=Process.objects.none())
@@ -379,8 +415,11 @@ class RoutineForm(forms.Form):
         required=False, initial=True, help_text="Inactive routines get no new occurrences."
     )
 
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisation: Organisation, editing: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        _require_version(self, editing)
         self.fields["process"].queryset = Process.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         self.fields["calendar"].queryset = BusinessCalendar.objects.filter(  # type: ignore[attr-defined]
             organisation=organisation

@@ -19,6 +19,14 @@ from dateutil.rrule import rrule, rrulestr
 __all__ = ["Shift", "due_dates", "due_instants", "parse_rule"]
 
 MAX_SHIFT_DAYS = 31
+MAX_INTERVAL = 1000
+FIRST_DUE_WITHIN_YEARS = 5
+"""A rule must fall due at least once within this many years of its start date."""
+CYCLE_YEARS = 400
+"""The Gregorian calendar repeats exactly every 400 years (146 097 days, 20 871 weeks)."""
+LAST_YEAR = 9999  # datetime.MAXYEAR
+FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
+REFUSED_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND", "BYEASTER")
 
 
 class Shift(StrEnum):
@@ -48,7 +56,73 @@ def parse_rule(text: str, dtstart: date) -> rrule:
         raise ValueError(f"Not a valid recurrence rule: {exc}") from None
     if not isinstance(rule, rrule):  # pragma: no cover - rrulestr returns a set only for EXDATEs
         raise ValueError("Give a single RRULE.")
+    _check_bounded(text, rule, start)
     return rule
+
+
+def _parts(text: str) -> dict[str, str]:
+    parts: dict[str, str] = {}
+    for chunk in text.split(";"):
+        key, _, value = chunk.partition("=")
+        parts[key.strip().upper()] = value.strip()
+    return parts
+
+
+def _check_bounded(text: str, rule: rrule, start: datetime) -> None:
+    """Refuse rules whose generation would never end or would scan for centuries.
+
+    dateutil steps period by period (a day for DAILY) and only checks UNTIL on a date it yields,
+    so a rule that never falls due scans every period up to the year 9999: seconds to hours.
+    """
+    parts = _parts(text)
+    if parts.get("FREQ", "").upper() not in FREQUENCIES:
+        raise ValueError(
+            "A routine repeats at most daily: use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY "
+            "(the time of day is the due time)."
+        )
+    for key in REFUSED_PARTS:
+        if key in parts:
+            reason = "the time of day is the due time" if key != "BYEASTER" else "not RFC 5545"
+            raise ValueError(f"{key} cannot be used: {reason}.")
+    try:
+        interval = int(parts.get("INTERVAL", "1"))
+        count = int(parts.get("COUNT", "1"))
+    except ValueError:  # pragma: no cover - rrulestr has parsed them already
+        raise ValueError("INTERVAL and COUNT are whole numbers.") from None
+    if not 1 <= interval <= MAX_INTERVAL:
+        raise ValueError(f"INTERVAL must be a whole number from 1 to {MAX_INTERVAL}.")
+    if count < 1:
+        raise ValueError("COUNT must be at least 1.")
+    # Look for the first date in the same calendar shifted to just before the year 9999, so the
+    # scan for a rule that never falls due stops within about 400 years instead of 8000.
+    shift = _cycles_before(start.year, LAST_YEAR - FIRST_DUE_WITHIN_YEARS - 1)
+    probe = _shifted(rule, start, shift, keep_count=False)
+    first = probe.after(_add_years(start, shift), inc=True)
+    horizon = _add_years(start, shift) + timedelta(days=366 * FIRST_DUE_WITHIN_YEARS)
+    if first is None or first > horizon:
+        raise ValueError(
+            f"The rule never falls due in the {FIRST_DUE_WITHIN_YEARS} years after the start date."
+        )
+
+
+def _cycles_before(year: int, last: int) -> int:
+    """Years (a multiple of 400) to add to ``year`` to come as close to ``last`` as possible."""
+    return max(0, (last - year) // CYCLE_YEARS) * CYCLE_YEARS
+
+
+def _add_years(moment: datetime, years: int) -> datetime:
+    return moment.replace(year=moment.year + years)  # a multiple of 400 keeps Feb 29 valid
+
+
+def _shifted(rule: rrule, start: datetime, years: int, *, keep_count: bool) -> rrule:
+    """``rule`` started ``years`` (a multiple of 400) later: the same dates, ``years`` later."""
+    until: datetime | None = getattr(rule, "_until", None)
+    if until is not None:
+        until = _add_years(until, years) if until.year + years <= LAST_YEAR else None
+    shifted = _add_years(start, years)
+    if keep_count:
+        return rule.replace(dtstart=shifted, until=until)
+    return rule.replace(dtstart=shifted, until=until, count=None)
 
 
 def due_dates(
@@ -70,9 +144,15 @@ def due_dates(
     margin = timedelta(days=MAX_SHIFT_DAYS if shift is not Shift.NONE else 0)
     lo = datetime.combine(first - margin, time())
     hi = datetime.combine(last + margin, time())
+    # dateutil stops only at the first date past ``hi``; for a rule due rarely that may be
+    # centuries of periods away. Run the rule 400-year cycles later, near the year 9999, so the
+    # scan ends there at the latest, and move the dates back.
+    years = _cycles_before(max(hi.year, dtstart.year), LAST_YEAR - 1)
+    start = datetime.combine(dtstart, time())
+    bounded = _shifted(rule, start, years, keep_count=True)
     found: set[date] = set()
-    for moment in rule.between(lo, hi, inc=True):
-        day = moment.date()
+    for moment in bounded.between(_add_years(lo, years), _add_years(hi, years), inc=True):
+        day = _add_years(moment, -years).date()
         if shift is not Shift.NONE and is_working_day is not None:
             step = timedelta(days=1 if shift is Shift.NEXT else -1)
             for _ in range(MAX_SHIFT_DAYS):

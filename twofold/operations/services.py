@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ from twofold.operations.models import (
     StepEvidence,
 )
 
+logger = logging.getLogger(__name__)
+
 PROCESS_FIELDS = ["name", "description", "owner", "team", "annual_budget"]
 KPI_FIELDS = [
     "name",
@@ -76,12 +79,36 @@ ROUTINE_FIELDS = [
 ]
 GENERATE_DAYS = 30
 MAX_CSV_ROWS = 20_000
+MAX_MONEY = Decimal(10) ** 10
+"""Budgets and spend are stored with 12 digits, 2 after the point: less than ten billion."""
+FIRST_DAY, LAST_DAY = dt.date(1980, 1, 1), dt.date(2149, 12, 31)
+"""The dates the business calendars (and so routines) cover."""
 
 
 def _unknown(values: Mapping[str, Any], allowed: Iterable[str]) -> None:
     unknown = sorted(set(values) - set(allowed))
     if unknown:
         raise Invalid(f"Unknown field {unknown[0]}.", field=unknown[0])
+
+
+def _not_null(values: Mapping[str, Any], fields: Iterable[str]) -> None:
+    """Refuse None for fields that cannot be empty (rather than storing it or "None")."""
+    for key in fields:
+        if key in values and values[key] is None:
+            raise Invalid(f"{key} cannot be null.", field=key)
+
+
+def _money(raw: Any, field: str, what: str) -> Decimal:
+    """``raw`` as a Decimal with 2 places that fits the database column, else Invalid."""
+    try:
+        money = Decimal(str(raw))
+    except InvalidOperation as exc:
+        raise Invalid(f"The {what} must be a number.", field=field) from exc
+    if not money.is_finite():
+        raise Invalid(f"The {what} must be a number.", field=field)
+    if abs(money) >= MAX_MONEY:
+        raise Invalid(f"The {what} must be less than {MAX_MONEY:,.0f}.", field=field)
+    return money.quantize(Decimal("0.01"))
 
 
 def _check_member(organisation: Organisation, user: User | None, field: str) -> None:
@@ -174,6 +201,7 @@ def update_calendar(
 def _check_process_values(
     organisation: Organisation, values: dict[str, Any], process: Process | None
 ) -> None:
+    _not_null(values, ["name", "description", "annual_budget"])
     if "name" in values:
         values["name"] = str(values["name"]).strip()
         if not values["name"]:
@@ -184,11 +212,8 @@ def _check_process_values(
         if clash.exists():
             raise Invalid(f"There is already a process called {values['name']}.", field="name")
     if "annual_budget" in values:
-        try:
-            budget = Decimal(str(values["annual_budget"] or 0))
-        except InvalidOperation as exc:
-            raise Invalid("The budget must be a number.", field="annual_budget") from exc
-        if budget < 0 or not budget.is_finite():
+        budget = _money(values["annual_budget"], "annual_budget", "budget")
+        if budget < 0:
             raise Invalid("The budget cannot be negative.", field="annual_budget")
         values["annual_budget"] = budget
     _check_member(organisation, values.get("owner"), "owner")
@@ -238,11 +263,8 @@ def add_spend(
     description: str,
 ) -> SpendEntry:
     require(actor, Action.EDIT, process)
-    try:
-        money = Decimal(str(amount))
-    except InvalidOperation as exc:
-        raise Invalid("The amount must be a number.", field="amount") from exc
-    if not money.is_finite() or money == 0:
+    money = _money(amount, "amount", "amount")
+    if money == 0:
         raise Invalid("The amount must be a non-zero number.", field="amount")
     description = description.strip()
     if not description:
@@ -277,6 +299,14 @@ def refresh_kpi_states(kpis: Iterable[Kpi]) -> None:
 
 
 def _check_kpi(values: dict[str, Any]) -> None:
+    _not_null(values, ["name", "description", "unit", "good_direction", "target", "red_threshold"])
+    _not_null(values, ["frequency"])
+    for key in ("target", "amber_threshold", "red_threshold"):
+        if values.get(key) is not None:
+            try:
+                values[key] = _number(values[key])
+            except (TypeError, ValueError) as exc:
+                raise Invalid(f"{key} must be a finite number.", field=key) from exc
     if "name" in values:
         values["name"] = str(values["name"]).strip()
         if not values["name"]:
@@ -329,6 +359,7 @@ def update_kpi(*, actor: User, kpi: Kpi, expected_version: int | None, **values:
         **values,
     }
     _check_kpi(merged)
+    values = {key: merged[key] for key in values}
     before = history.snapshot(kpi, values)
     for key, value in values.items():
         setattr(kpi, key, value)
@@ -363,12 +394,19 @@ class MeasurementsInvalid(Invalid):
         self.errors = errors
 
 
+NOT_FINITE = "not a finite number"
+
+
 def _number(raw: Any) -> float:
+    """``raw`` as a finite float; ValueError otherwise (also for integers too large for a float)."""
     if isinstance(raw, bool):
         raise ValueError("not a number")
-    value = float(str(raw).strip().replace(",", "")) if isinstance(raw, str) else float(raw)
+    try:
+        value = float(str(raw).strip().replace(",", "")) if isinstance(raw, str) else float(raw)
+    except OverflowError:
+        raise ValueError(NOT_FINITE) from None
     if not math.isfinite(value):
-        raise ValueError("not a finite number")
+        raise ValueError(NOT_FINITE)
     return value
 
 
@@ -400,8 +438,14 @@ def add_measurements(
                 errors.append(RowError(row, "date", f"“{raw_date}” is not a date like 2025-03-31."))
         try:
             value = _number(raw_value)
-        except (TypeError, ValueError):
-            errors.append(RowError(row, "value", f"“{raw_value}” is not a number."))
+        except (TypeError, ValueError) as exc:
+            shown = str(raw_value)
+            message = (
+                "That is not a finite number."
+                if str(exc) == NOT_FINITE and len(shown) > 40
+                else f"“{shown[:40]}” is not a number."
+            )
+            errors.append(RowError(row, "value", message))
             continue
         if day is None:
             continue
@@ -465,18 +509,23 @@ def import_measurements_csv(*, actor: User, kpi: Kpi, data: bytes) -> list[Measu
     except UnicodeDecodeError as exc:
         raise Invalid("The file is not UTF-8 text.", field="file") from exc
     reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader, [])]
-    if "date" not in header or "value" not in header:
-        raise Invalid("The first line must name the columns: date,value[,note].", field="file")
-    di, vi = header.index("date"), header.index("value")
-    ni = header.index("note") if "note" in header else None
     rows: list[tuple[int, Any, Any, str]] = []
-    for line_number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(rows) >= MAX_CSV_ROWS:
-            raise Invalid(f"At most {MAX_CSV_ROWS} rows per file.", field="file")
-        rows.append((line_number, _cell(cells, di), _cell(cells, vi), _cell(cells, ni)))
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        if "date" not in header or "value" not in header:
+            raise Invalid("The first line must name the columns: date,value[,note].", field="file")
+        di, vi = header.index("date"), header.index("value")
+        ni = header.index("note") if "note" in header else None
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            if len(rows) >= MAX_CSV_ROWS:
+                raise Invalid(f"At most {MAX_CSV_ROWS} rows per file.", field="file")
+            rows.append((reader.line_num, _cell(cells, di), _cell(cells, vi), _cell(cells, ni)))
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
+        raise Invalid(
+            f"Line {reader.line_num}: not a valid CSV file ({exc}).", field="file"
+        ) from exc
     return add_measurements(actor=actor, kpi=kpi, rows=rows)
 
 
@@ -555,6 +604,7 @@ def update_queue(
     (clocks are computed, not stored); outcomes already fixed for resolved requests stay."""
     require(actor, Action.MANAGE, queue)
     _unknown(values, QUEUE_FIELDS)
+    _not_null(values, ["name", "description"])
     if "name" in values:
         values["name"] = str(values["name"]).strip()
         if not values["name"]:
@@ -725,6 +775,7 @@ def update_request(
 ) -> Request:
     require(actor, Action.EDIT, request)
     _unknown(values, ["title", "description", "priority", "assignee"])
+    _not_null(values, ["title", "description", "priority"])
     if "priority" in values and values["priority"] not in Priority.values:
         raise Invalid(f"Unknown priority {values['priority']!r}.", field="priority")
     if "title" in values and not str(values["title"]).strip():
@@ -759,6 +810,14 @@ SCHEDULE_FIELDS = frozenset({"rrule", "starts_on", "due_time", "shift", "calenda
 
 
 def _check_routine(organisation: Organisation, values: dict[str, Any]) -> None:
+    _not_null(
+        values,
+        ["name", "description", "rrule", "starts_on", "due_time", "shift", "effort_minutes"],
+    )
+    _not_null(values, ["active"])
+    starts_on = values.get("starts_on")
+    if isinstance(starts_on, dt.date) and not FIRST_DAY <= starts_on <= LAST_DAY:
+        raise Invalid("The start date must fall between 1980 and 2149.", field="starts_on")
     if "name" in values:
         values["name"] = str(values["name"]).strip()
         if not values["name"]:
@@ -851,6 +910,7 @@ def create_routine(
     require(actor, Action.MANAGE, process)
     _unknown(values, ROUTINE_FIELDS)
     values.setdefault("starts_on", dt.date.today())
+    values.setdefault("due_time", dt.time(17, 0))  # the model default is the text "17:00"
     _check_routine(process.organisation, values)
     step_list = [dataclasses.replace(s, id=None) for s in steps]
     _check_steps(step_list)
@@ -950,9 +1010,17 @@ def generate_occurrences(
     for routine in selected:
         zone = routine.organisation.timezone
         today = local(moment, zone).date()
-        dues = due_between(
-            routine, today - dt.timedelta(days=1), today + dt.timedelta(days=days), zone
-        )
+        try:
+            dues = due_between(
+                routine, today - dt.timedelta(days=1), today + dt.timedelta(days=days), zone
+            )
+        except ValueError:
+            # A rule stored before the checks of recurrence.parse_rule (e.g. INTERVAL=0) would
+            # loop forever; skip it so one routine cannot stop generation for everyone.
+            logger.warning(
+                "Routine %s has an unusable rule %r; skipped.", routine.pk, routine.rrule
+            )
+            continue
         considered += len(dues)
         Occurrence.objects.bulk_create(
             [
@@ -994,7 +1062,9 @@ def _evidence_for(step: RoutineStep, given: StepInput) -> StepEvidence:
         try:
             number = _number(given.number)
         except (TypeError, ValueError) as exc:
-            raise Invalid(f"“{step.text}”: {given.number!r} is not a number.", field=field) from exc
+            shown = repr(given.number)
+            what = shown if len(shown) <= 40 else "that"
+            raise Invalid(f"“{step.text}”: {what} is not a number.", field=field) from exc
         low, high = step.min_value, step.max_value
         if (low is not None and number < low) or (high is not None and number > high):
             unit = f" {step.unit}" if step.unit else ""

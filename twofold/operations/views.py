@@ -505,7 +505,7 @@ def calendar_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         calendar = _get(request, selectors.get_calendar, pk)
     _admin_only(request, calendar or org)
     initial = CalendarForm.initial_for(calendar) if calendar else {}
-    form = CalendarForm(request.POST or None, initial=initial)
+    form = CalendarForm(request.POST or None, initial=initial, editing=calendar is not None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -569,7 +569,9 @@ def queue_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "calendar": selectors.calendars_of(org).first(),
         }
     )
-    form = QueueForm(request.POST or None, initial=initial, organisation=org)
+    form = QueueForm(
+        request.POST or None, initial=initial, organisation=org, editing=queue is not None
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -636,7 +638,7 @@ def routine_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         initial = {"process": request.GET.get("process"), "starts_on": timezone.localdate()}
         steps_initial = []
     post = request.POST if request.method == "POST" else None
-    form = RoutineForm(post, initial=initial, organisation=org)
+    form = RoutineForm(post, initial=initial, organisation=org, editing=routine is not None)
     steps = StepFormSet(post, initial=steps_initial, prefix="steps")
     if routine is not None:
         form.fields["process"].disabled = True

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
+from pydantic_core import PydanticCustomError
 
 from twofold.accounts.api import READ, WRITE, ErrorOut
 from twofold.accounts.models import Membership, Organisation, User
@@ -27,6 +37,27 @@ LinkTypeName = Literal["FS", "SS", "FF", "SF"]
 LagUnitName = Literal["d", "h", "%"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
 MAX_PAGE = 500
+MAX_OFFSET = 10**9
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    """Only a ``YYYY-MM-DD`` string is a date (no numbers, no date-times, no booleans)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise PydanticCustomError("date_type", "Send a date as YYYY-MM-DD.")
+    return value
+
+
+def _in_calendar(value: dt.date) -> dt.date:
+    if not services.FIRST_DAY <= value <= services.LAST_DAY:
+        raise PydanticCustomError("date_range", services.DATE_MESSAGE)
+    return value
+
+
+StrictDate = Annotated[dt.date, BeforeValidator(_iso_day), AfterValidator(_in_calendar)]
+"""A strict, bounded date for input schemas (the calendars cover 1980-2149)."""
 
 
 class ProjectOut(Schema):
@@ -48,8 +79,8 @@ class ProjectOut(Schema):
 class ProjectIn(Schema):
     name: StrictStr = Field(..., min_length=1, max_length=160)
     code: StrictStr = Field(..., min_length=1, max_length=20)
-    target_start: dt.date
-    target_finish: dt.date | None = None
+    target_start: StrictDate
+    target_finish: StrictDate | None = None
     objectives: StrictStr = ""
     scope: StrictStr = ""
 
@@ -103,7 +134,11 @@ class TaskPatch(Schema):
     priority: PriorityName | None = None
     percent_complete: StrictInt | None = Field(None, ge=0, le=100)
     assignee_id: StrictInt | None = None
-    start_no_earlier_than: dt.date | None = None
+    start_no_earlier_than: StrictDate | None = None
+
+
+# A PATCH may clear these with null; every other field needs a value.
+PATCH_NULLABLE = {"assignee_id", "start_no_earlier_than"}
 
 
 class RescheduledOut(Schema):
@@ -147,6 +182,7 @@ class BaselineIn(Schema):
 
 
 class MoveIn(Schema):
+    version: StrictInt = Field(..., description="The card's version; a stale one answers 409.")
     status: StatusName
     before_id: StrictInt | None = None
     after_id: StrictInt | None = None
@@ -223,12 +259,18 @@ def get_project(request: HttpRequest, org_id: int, project_id: int) -> ProjectOu
     return _project_out(_project(request, org_id, project_id))
 
 
-@router.get("/organisations/{org_id}/projects/{project_id}/tasks", response={200: TaskPage, **READ})
+@router.get(
+    "/organisations/{org_id}/projects/{project_id}/tasks",
+    response={200: TaskPage, **READ, 422: ErrorOut},
+)
 def list_tasks(
-    request: HttpRequest, org_id: int, project_id: int, offset: int = 0, limit: int = 100
+    request: HttpRequest,
+    org_id: int,
+    project_id: int,
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 100,
 ) -> TaskPage:
     project = _project(request, org_id, project_id)
-    offset, limit = max(0, offset), max(1, min(limit, MAX_PAGE))
     tasks = Task.objects.filter(project=project).order_by("position")
     fields = list(TaskOut.model_fields)
     rows = tasks.values(*(f if f != "id" else "pk" for f in fields))[offset : offset + limit]
@@ -279,8 +321,8 @@ def patch_task(
         day = payload.start_no_earlier_than
         values["constraint_type"] = "snet" if day else "asap"
         values["constraint_date"] = day
-    for key in ("name", "status", "priority", "duration_minutes", "percent_complete"):
-        if key in values and values[key] is None:
+    for key in sorted(payload.model_fields_set - PATCH_NULLABLE - {"version"}):
+        if getattr(payload, key) is None:
             raise Invalid(f"{key} cannot be null.", field=key)
     task, moved = services.update_task(
         actor=actor_of(request), task=task, expected_version=payload.version, **values
@@ -315,6 +357,7 @@ def move_card(
         status=payload.status,
         before=_task(project, payload.before_id, "before_id"),
         after=_task(project, payload.after_id, "after_id"),
+        expected_version=payload.version,
     )
     return TaskChangeOut(task=_task_out(task), rescheduled=_moved(moved))
 

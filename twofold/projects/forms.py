@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
-from twofold.accounts.models import Organisation, User
+from twofold.accounts.models import Organisation, Role, User
 from twofold.projects.models import (
     Constraint,
     LagUnit,
@@ -18,10 +19,29 @@ from twofold.projects.models import (
     Task,
     TaskStatus,
 )
+from twofold.projects.services import DATE_MESSAGE, FIRST_DAY, LAST_DAY
+
+_NOT_GUESTS = [Role.MEMBER, Role.ADMIN, Role.OWNER]
 
 
-def _people(organisation: Organisation) -> Any:
-    return User.objects.filter(memberships__organisation=organisation).order_by("full_name")
+def _people(organisation: Organisation, *, no_guests: bool = False) -> Any:
+    """Members of the organisation; ``no_guests`` for sponsor and manager (guests cannot be)."""
+    filters: dict[str, Any] = {"memberships__organisation": organisation}
+    if no_guests:
+        filters["memberships__role__in"] = _NOT_GUESTS
+    return User.objects.filter(**filters).order_by("full_name")
+
+
+# The engine's calendars cover 1980-2149: dates outside are refused before the service sees them.
+_IN_RANGE = [
+    MinValueValidator(FIRST_DAY, message=DATE_MESSAGE),
+    MaxValueValidator(LAST_DAY, message=DATE_MESSAGE),
+]
+
+
+def _date_field(*, required: bool = True, picker: bool = True, **kwargs: Any) -> forms.DateField:
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") if picker else None
+    return forms.DateField(required=required, validators=_IN_RANGE, widget=widget, **kwargs)
 
 
 class ProjectForm(forms.Form):
@@ -31,12 +51,8 @@ class ProjectForm(forms.Form):
     programme = forms.ModelChoiceField(queryset=Programme.objects.none(), required=False)
     manager = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     sponsor = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
-    target_start = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    target_finish = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), required=False
-    )
+    target_start = _date_field()
+    target_finish = _date_field(required=False)
     budget_ceiling = forms.DecimalField(
         max_digits=14, decimal_places=2, required=False, min_value=Decimal(0)
     )
@@ -53,11 +69,18 @@ class ProjectForm(forms.Form):
     assumptions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     constraints = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisation: Organisation, editing: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Editing checks the version the form was opened with (a stale save answers 409).
+        self.fields["version"].required = editing
+        self.fields["version"].error_messages["required"] = (
+            "This form is missing its version: reload the page and make your change again."
+        )
         self.fields["programme"].queryset = Programme.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
-        self.fields["manager"].queryset = _people(organisation)  # type: ignore[attr-defined]
-        self.fields["sponsor"].queryset = _people(organisation)  # type: ignore[attr-defined]
+        self.fields["manager"].queryset = _people(organisation, no_guests=True)  # type: ignore[attr-defined]
+        self.fields["sponsor"].queryset = _people(organisation, no_guests=True)  # type: ignore[attr-defined]
 
     @classmethod
     def initial_for(cls, project: Project) -> dict[str, Any]:
@@ -103,7 +126,7 @@ class TaskInlineForm(forms.Form):
     duration_days = forms.DecimalField(
         min_value=Decimal(0), max_value=Decimal(2000), decimal_places=2, required=False
     )
-    constraint_date = forms.DateField(required=False)
+    constraint_date = _date_field(required=False, picker=False)
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     status = forms.ChoiceField(choices=TaskStatus.choices, required=False)
     percent_complete = forms.IntegerField(min_value=0, max_value=100, required=False)
@@ -151,9 +174,7 @@ class TaskDetailForm(forms.Form):
         min_value=Decimal(0), max_value=Decimal(100000), decimal_places=1, required=False
     )
     constraint_type = forms.ChoiceField(choices=Constraint.choices)
-    constraint_date = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), required=False
-    )
+    constraint_date = _date_field(required=False)
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

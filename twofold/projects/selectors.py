@@ -352,6 +352,7 @@ BOARD_FIELDS = (
     "status",
     "priority",
     "board_key",
+    "version",
     "finish",
     "is_critical",
     "assignee__full_name",
@@ -442,7 +443,7 @@ def board_cards(cards: list[Task]) -> SafeString:
         if t.is_critical:
             meta.append('<span class="badge badge-red">Critical</span>')
         out.append(
-            f'<li class="board-card prio-{t.priority}" data-task="{t.pk}">'
+            f'<li class="board-card prio-{t.priority}" data-task="{t.pk}" data-version="{t.version}">'
             f'<a href="{base}{t.pk}/">{escape(t.name)}</a>'
             f'<div class="board-card-meta small">{"".join(meta)}</div></li>'
         )

@@ -17,8 +17,9 @@ from django.utils import timezone
 from twofold.accounts.models import Membership, Organisation, Role, User
 from twofold.core import history
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Forbidden, Invalid, NotFound
+from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, can, require, role_in
+from twofold.engine.calendars import HORIZON_END, HORIZON_START, CalendarRangeError
 from twofold.engine.ordering import key_between
 from twofold.projects import scheduling
 from twofold.projects.models import (
@@ -89,6 +90,22 @@ SCHEDULE_FIELDS = {
     "actual_finish",
 }
 MAX_BASELINES = 11
+# The engine's calendars cover these days: a date outside could not be scheduled.
+FIRST_DAY = HORIZON_START
+LAST_DAY = HORIZON_END - dt.timedelta(days=1)
+DATE_MESSAGE = f"Choose a date between {FIRST_DAY:%-d %b %Y} and {LAST_DAY:%-d %b %Y}."
+PROJECT_DATES = ("target_start", "target_finish", "status_date")
+TASK_DATES = ("constraint_date", "actual_start", "actual_finish")
+# Fields that may be set to None (cleared); every other field needs a value.
+PROJECT_NULLABLE = {
+    "programme",
+    "manager",
+    "sponsor",
+    "target_finish",
+    "budget_ceiling",
+    "status_date",
+}
+TASK_NULLABLE = {"constraint_date", "assignee", "actual_start", "actual_finish"}
 DEFAULT_GATE_ITEMS = {
     Phase.INITIATION: ["Charter approved by the sponsor", "Stakeholders identified"],
     Phase.PLANNING: ["Schedule baselined", "Budget approved", "Risks assessed"],
@@ -103,23 +120,49 @@ def tz_of(organisation: Organisation) -> dt.tzinfo:
         return dt.UTC
 
 
-def _member_of(organisation_id: int, user: User | None, field: str) -> None:
-    if (
-        user is not None
-        and not Membership.objects.filter(organisation_id=organisation_id, user=user).exists()
-    ):
+def _member_of(
+    organisation_id: int, user: User | None, field: str, *, no_guests: bool = False
+) -> None:
+    if user is None:
+        return
+    role = (
+        Membership.objects.filter(organisation_id=organisation_id, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None:
         raise Invalid("Choose a member of the organisation.", field=field)
+    if no_guests and role == Role.GUEST:
+        raise Invalid(
+            f"A guest cannot be the {field}; choose a member, admin or owner.", field=field
+        )
+
+
+def _no_nulls(values: dict[str, Any], nullable: set[str]) -> None:
+    """A service never stores ``None`` (or ``"None"``) in a field that needs a value."""
+    for name, value in values.items():
+        if value is None and name not in nullable:
+            raise Invalid(f"Give a value for {name}.", field=name)
+
+
+def _check_dates(values: dict[str, Any], names: tuple[str, ...]) -> None:
+    """Dates must fall inside the calendars' range, or the engine could not schedule them."""
+    for name in names:
+        day = values.get(name)
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise Invalid(DATE_MESSAGE, field=name)
 
 
 # ---------------------------------------------------------------------------------------------
 # Scheduling
 
 
-def reschedule_project(project: Project) -> Schedule:
+def reschedule_project(project: Project, *, field: str | None = None) -> Schedule:
     """Schedule every task of ``project`` through the engine and write moved dates in bulk.
 
     Raises:
-        Invalid: when the links form a cycle (the message names the tasks).
+        Invalid: when the links form a cycle (the message names the tasks), or when the plan
+            would run outside the calendars' range (``field`` names the change that did it).
     """
     tasks = list(
         Task.objects.filter(project=project).only(*scheduling.TASK_PLAN_FIELDS).order_by("position")
@@ -134,6 +177,12 @@ def reschedule_project(project: Project) -> Schedule:
         result = scheduling.apply_schedule(project, tasks, links, tzinfo)
     except scheduling.CycleError as exc:
         raise Invalid(f"That link would create a {exc}.", field="pred") from exc
+    except (CalendarRangeError, IndexError, OverflowError) as exc:
+        # The engine's calendar tables end with LAST_DAY: a plan running past it cannot be dated.
+        raise Invalid(
+            f"The schedule would run past {LAST_DAY:%-d %b %Y}, the last day the calendar covers.",
+            field=field,
+        ) from exc
     dirty = [
         t
         for t in tasks
@@ -246,11 +295,13 @@ def _check_project_values(
     unknown = set(values) - set(PROJECT_FIELDS)
     if unknown:
         raise Invalid(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    _no_nulls(values, PROJECT_NULLABLE)
     for name in ("name", "code"):
         if name in values:
             values[name] = str(values[name]).strip()
             if not values[name]:
                 raise Invalid(f"A project needs a {name}.", field=name)
+    _check_dates(values, PROJECT_DATES)
     if "code" in values:
         clash = Project.objects.filter(organisation=organisation, code__iexact=values["code"])
         if project is not None:
@@ -261,7 +312,7 @@ def _check_project_values(
     if programme is not None and programme.organisation_id != organisation.pk:
         raise Invalid("Choose a programme of this organisation.", field="programme")
     for name in ("manager", "sponsor"):
-        _member_of(organisation.pk, values.get(name), name)
+        _member_of(organisation.pk, values.get(name), name, no_guests=True)
     start = values.get("target_start", project.target_start if project else None)
     finish = values.get("target_finish", project.target_finish if project else None)
     if start and finish and finish < start:
@@ -301,7 +352,7 @@ def update_project(
     changes = history.diff(before, history.snapshot(project, values))
     if changes:
         history.record(actor=actor, obj=project, action="updated", changes=changes)
-    moved = reschedule_project(project) if "target_start" in changes else None
+    moved = reschedule_project(project, field="target_start") if "target_start" in changes else None
     return project, moved
 
 
@@ -313,6 +364,8 @@ def _clean_task_values(project: Project, values: dict[str, Any]) -> None:
     unknown = set(values) - set(TASK_FIELDS)
     if unknown:
         raise Invalid(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    _no_nulls(values, TASK_NULLABLE)
+    _check_dates(values, TASK_DATES)
     if "name" in values:
         values["name"] = str(values["name"]).strip()
         if not values["name"]:
@@ -437,7 +490,7 @@ def create_task(
     history.record(
         actor=actor, obj=task, action="created", summary=f"Added {task.name} to {project.code}"
     )
-    return task, reschedule_project(project)
+    return task, reschedule_project(project, field="duration_minutes")
 
 
 @transaction.atomic
@@ -458,7 +511,14 @@ def update_task(
     changes = history.diff(before, history.snapshot(task, values))
     if changes:
         history.record(actor=actor, obj=task, action="updated", changes=changes)
-    moved = reschedule_project(project) if SCHEDULE_FIELDS & set(changes) else None
+    scheduled = sorted(SCHEDULE_FIELDS & set(changes))
+    moved = (
+        reschedule_project(
+            project, field="constraint_date" if "constraint_date" in scheduled else scheduled[0]
+        )
+        if scheduled
+        else None
+    )
     if moved is not None:
         task.refresh_from_db()
     return task, moved
@@ -474,7 +534,7 @@ def delete_task(*, actor: User, task: Task) -> Schedule:
 
 
 @transaction.atomic
-def indent_task(*, actor: User, task: Task) -> Schedule:
+def indent_task(*, actor: User, task: Task, expected_version: int | None = None) -> Schedule:
     """Make ``task`` the last child of the sibling above it."""
     require(actor, Action.EDIT, task)
     above = (
@@ -494,7 +554,7 @@ def indent_task(*, actor: User, task: Task) -> Schedule:
         )
     old_parent = task.parent
     task.parent = above
-    save_versioned(task, expected_version=None, fields=["parent"])
+    save_versioned(task, expected_version=expected_version, fields=["parent"])
     history.record(
         actor=actor,
         obj=task,
@@ -505,16 +565,16 @@ def indent_task(*, actor: User, task: Task) -> Schedule:
 
 
 @transaction.atomic
-def outdent_task(*, actor: User, task: Task) -> Schedule:
+def outdent_task(*, actor: User, task: Task, expected_version: int | None = None) -> Schedule:
     """Move ``task`` up one level, right after its former parent's subtree."""
     require(actor, Action.EDIT, task)
     parent = task.parent
     if parent is None:
         raise Invalid("This task is already at the top level.", field="parent")
+    task.parent = parent.parent
+    save_versioned(task, expected_version=expected_version, fields=["parent"])
     # Later siblings become the task's children, as in Microsoft Project.
     Task.objects.filter(parent=parent, position__gt=task.position).update(parent=task)
-    task.parent = parent.parent
-    save_versioned(task, expected_version=None, fields=["parent"])
     history.record(
         actor=actor,
         obj=task,
@@ -648,8 +708,13 @@ def move_card(
     status: str,
     before: Task | None = None,
     after: Task | None = None,
+    expected_version: int | None = None,
 ) -> tuple[Task, Schedule | None]:
-    """Put ``task`` in column ``status`` between the cards ``after`` (above) and ``before`` (below)."""
+    """Put ``task`` in column ``status`` between the cards ``after`` (above) and ``before`` (below).
+
+    ``expected_version`` is the card's version as the board showed it: a stale move is a
+    ``Conflict`` and nothing moves.
+    """
     require(actor, Action.EDIT, task)
     if status not in TaskStatus.values:
         raise Invalid(f"Unknown column {status!r}.", field="status")
@@ -668,15 +733,31 @@ def move_card(
         )
         above = last
     task.board_key = key_between(above, below)
-    task.save(update_fields=["board_key"])
+    try:
+        save_versioned(task, expected_version=expected_version, fields=["board_key"])
+    except Conflict as exc:
+        raise Conflict(
+            f"Someone else changed “{task.name}” since you opened the board. "
+            "The board now shows their change; move the card again if you still want to.",
+            field="version",
+        ) from exc
     moved = None
     if status != task.status:
-        task, moved = update_task(actor=actor, task=task, expected_version=None, status=status)
+        # The version was checked (and bumped) just above, in this transaction.
+        task, moved = update_task(
+            actor=actor, task=task, expected_version=task.version, status=status
+        )
     return task, moved
 
 
 @transaction.atomic
-def set_wip_limits(*, actor: User, project: Project, limits: dict[str, int]) -> Project:
+def set_wip_limits(
+    *,
+    actor: User,
+    project: Project,
+    limits: dict[str, int],
+    expected_version: int | None = None,
+) -> Project:
     require(actor, Action.MANAGE, project)
     clean = {}
     for status, limit in limits.items():
@@ -688,7 +769,7 @@ def set_wip_limits(*, actor: User, project: Project, limits: dict[str, int]) -> 
             clean[status] = limit
     before = {"wip_limits": project.wip_limits}
     project.wip_limits = clean
-    save_versioned(project, expected_version=None, fields=["wip_limits"])
+    save_versioned(project, expected_version=expected_version, fields=["wip_limits"])
     history.record(
         actor=actor,
         obj=project,
@@ -712,9 +793,16 @@ def add_checklist_item(*, actor: User, task: Task, text: str) -> ChecklistItem:
 
 
 @transaction.atomic
-def toggle_checklist_item(*, actor: User, item: ChecklistItem) -> ChecklistItem:
+def toggle_checklist_item(
+    *, actor: User, item: ChecklistItem, done: bool | None = None
+) -> ChecklistItem:
+    """Tick (``done=True``) or untick the item. Pages send the state they want, so two people
+    ticking the same item both leave it ticked; ``None`` flips it (scripts only)."""
     require(actor, Action.EDIT, item)
-    item.done = not item.done
+    done = (not item.done) if done is None else done
+    if done == item.done:
+        return item
+    item.done = done
     item.save(update_fields=["done"])
     history.record(
         actor=actor,
@@ -745,11 +833,15 @@ def add_comment(*, actor: User, task: Task, body: str) -> Comment:
 
 
 @transaction.atomic
-def toggle_gate_item(*, actor: User, item: GateItem) -> GateItem:
+def toggle_gate_item(*, actor: User, item: GateItem, done: bool | None = None) -> GateItem:
+    """Tick or untick a gate's checklist item (the wanted state; ``None`` flips, scripts only)."""
     require(actor, Action.EDIT, item)
     if item.gate.passed_at:
         raise Invalid("This gate has already passed.", field="item")
-    item.done = not item.done
+    done = (not item.done) if done is None else done
+    if done == item.done:
+        return item
+    item.done = done
     item.save(update_fields=["done"])
     history.record(
         actor=actor,
@@ -761,11 +853,14 @@ def toggle_gate_item(*, actor: User, item: GateItem) -> GateItem:
 
 
 def may_approve(user: User, project: Project) -> bool:
-    """Admins and owners of the organisation, and the project's sponsor, sign gates off."""
+    """Admins and owners of the organisation, and the project's sponsor if not a guest, sign
+    gates off (a sponsor later made a guest loses the right)."""
     role = role_in(user, project.organisation_id)
     if role is None:
         return False
-    return role in (Role.ADMIN, Role.OWNER) or project.sponsor_id == user.pk
+    if role in (Role.ADMIN, Role.OWNER):
+        return True
+    return role == Role.MEMBER and project.sponsor_id == user.pk
 
 
 @transaction.atomic

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from twofold.accounts.models import User
-from twofold.core.errors import NotFound, ServiceError
+from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from twofold.core.history import history_for
-from twofold.core.policy import Action, can
+from twofold.core.policy import Action, can, require
 from twofold.core.web import (
     actor_of,
     apply_service_error,
@@ -102,6 +102,29 @@ def _error_status(exc: ServiceError) -> int:
     if isinstance(exc, NotFound):
         raise Http404(exc.message)
     return exc.status
+
+
+MISSING_VERSION = "This form is missing its version: reload the page and make your change again."
+
+
+def _posted_version(request: HttpRequest, obj: Any, action: Action = Action.EDIT) -> int:
+    """The ``version`` the page was rendered with. Without it a write could overwrite a change it
+    never saw, so it is refused (400) -- after the permission check, so a guest hears 403."""
+    version = _int(request.POST.get("version"))
+    if version is None:
+        require(actor_of(request), action, obj)
+        raise ServiceError(MISSING_VERSION, field="version")
+    return version
+
+
+def _posted_done(request: HttpRequest, obj: Any) -> bool:
+    """The state a checklist button asks for (``done=1`` or ``0``): two people ticking the same
+    item both leave it ticked, where a flip would untick it."""
+    done = {"1": True, "0": False}.get(request.POST.get("done", ""))
+    if done is None:
+        require(actor_of(request), Action.EDIT, obj)
+        raise ServiceError("Send done=1 to tick the item or done=0 to untick it.", field="done")
+    return done
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,7 +246,10 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id)
     org = organisation_of(request)
     form = ProjectForm(
-        request.POST or None, organisation=org, initial=ProjectForm.initial_for(project)
+        request.POST or None,
+        organisation=org,
+        editing=True,
+        initial=ProjectForm.initial_for(project),
     )
     status = 200
     if request.method == "POST":
@@ -343,6 +369,8 @@ def task_inline(request: HttpRequest, project_id: int, task_id: int) -> HttpResp
     context = _tasks_context(request, project, flash=message, flash_error=error)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "projects/partials/wbs.html", context, status=status)
+    if status in (403, 409):
+        return _tasks_refused(request, project, error, status)
     if error:
         messages.error(request, error)
     elif message:
@@ -356,21 +384,29 @@ def task_action(request: HttpRequest, project_id: int, task_id: int, action: str
     project = _project(request, project_id)
     task = _task(request, project, task_id)
     actor = actor_of(request)
-    operations = {
-        "indent": services.indent_task,
-        "outdent": services.outdent_task,
-        "delete": services.delete_task,
-    }
-    if action not in operations:
+    operations = {"indent": services.indent_task, "outdent": services.outdent_task}
+    if action not in (*operations, "delete"):
         raise Http404("Unknown action.")
     try:
-        moved = operations[action](actor=actor, task=task)
+        if action == "delete":
+            moved = services.delete_task(actor=actor, task=task)
+        else:
+            version = _posted_version(request, task)
+            moved = operations[action](actor=actor, task=task, expected_version=version)
     except ServiceError as exc:
-        _error_status(exc)
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{action.capitalize()}: {task.name}. {moved.summary}.")
+        return _tasks_refused(request, project, exc.message, _error_status(exc))
+    messages.success(request, f"{action.capitalize()}: {task.name}. {moved.summary}.")
     return redirect("projects:tasks", project.pk)
+
+
+def _tasks_refused(
+    request: HttpRequest, project: Project, message: str, status: int
+) -> HttpResponse:
+    """The WBS page again with the reason, answering the error's status (403, 409, 422...)."""
+    messages.error(request, message)
+    return render(
+        request, "projects/pages/tasks.html", _tasks_context(request, project), status=status
+    )
 
 
 @require_POST
@@ -414,10 +450,8 @@ def link_delete(request: HttpRequest, project_id: int, link_id: int) -> HttpResp
         link = selectors.get_link(project, link_id)
         moved = services.delete_link(actor=actor_of(request), link=link)
     except ServiceError as exc:
-        _error_status(exc)
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Link removed. {moved.summary}.")
+        return _tasks_refused(request, project, exc.message, _error_status(exc))
+    messages.success(request, f"Link removed. {moved.summary}.")
     return redirect("projects:tasks", project.pk)
 
 
@@ -533,7 +567,8 @@ def gantt_drag(request: HttpRequest, project_id: int, task_id: int) -> HttpRespo
             constraint_date=start,
         )
     except ServiceError as exc:
-        return JsonResponse({"detail": exc.message, "field": exc.field}, status=_error_status(exc))
+        field = "start" if exc.field == "constraint_date" else exc.field
+        return JsonResponse({"detail": exc.message, "field": field}, status=_error_status(exc))
     summary = moved.summary if moved else "nothing moved"
     messages.info(request, f"{task.name} starts no earlier than {start:%-d %b}: {summary}.")
     return JsonResponse({"detail": summary})
@@ -566,6 +601,13 @@ def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
     tzinfo = services.tz_of(project.organisation)
     variance = []
     if chosen is not None:
+        # Duration and work as saved in the baseline (one query, whatever the task count).
+        sizes = {
+            tid: (duration, work)
+            for tid, duration, work in BaselineTask.objects.filter(baseline=chosen).values_list(
+                "task_id", "duration_minutes", "work_minutes"
+            )
+        }
         for r in selectors.wbs_rows(project):
             t = r.task
             dates = base.get(t.pk)
@@ -573,6 +615,7 @@ def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
                 continue
             ds = selectors.working_days_between(dates[0], t.start, tzinfo)
             df = selectors.working_days_between(dates[1], t.finish, tzinfo)
+            b_duration, b_work = sizes.get(t.pk, (t.duration_minutes, t.effort_minutes))
             variance.append(
                 {
                     "row": r,
@@ -580,6 +623,13 @@ def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
                     "b_finish": dates[1],
                     "start_var": ds,
                     "finish_var": df,
+                    # Durations in working days (8 h), work in hours, as on the other pages.
+                    "b_duration": b_duration / 480,
+                    "duration": t.duration_minutes / 480,
+                    "duration_var": (t.duration_minutes - b_duration) / 480,
+                    "b_work": b_work / 60,
+                    "work": t.effort_minutes / 60,
+                    "work_var": (t.effort_minutes - b_work) / 60,
                 }
             )
     return render(
@@ -593,7 +643,11 @@ def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
             baselines=list(project.baselines.all()),
             baseline=chosen,
             variance=variance,
-            moved_count=sum(1 for v in variance if v["finish_var"] or v["start_var"]),
+            moved_count=sum(
+                1
+                for v in variance
+                if v["finish_var"] or v["start_var"] or v["duration_var"] or v["work_var"]
+            ),
         ),
         status=status,
     )
@@ -603,11 +657,21 @@ def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
 # Board
 
 
+def _board_page(request: HttpRequest, project: Project, status: int = 200) -> HttpResponse:
+    lanes_on = request.GET.get("lanes") == "assignee"
+    columns, lanes = selectors.board(project, swimlanes=lanes_on)
+    return render_page(
+        request,
+        "projects/pages/board.html",
+        _ctx(request, project, "board", columns=columns, lanes=lanes, lanes_on=lanes_on),
+        partial="projects/partials/board_columns.html",
+        status=status,
+    )
+
+
 @organisation_required
 def board(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id)
-    lanes_on = request.GET.get("lanes") == "assignee"
-    columns, lanes = selectors.board(project, swimlanes=lanes_on)
     status = 200
     quick = QuickAddForm(request.POST or None)
     if request.method == "POST":
@@ -626,12 +690,7 @@ def board(request: HttpRequest, project_id: int) -> HttpResponse:
                 return redirect("projects:board", project.pk)
         else:
             status = 400
-    return render(
-        request,
-        "projects/pages/board.html",
-        _ctx(request, project, "board", columns=columns, lanes=lanes, lanes_on=lanes_on),
-        status=status,
-    )
+    return _board_page(request, project, status)
 
 
 @require_POST
@@ -646,21 +705,31 @@ def board_move(request: HttpRequest, project_id: int) -> HttpResponse:
         after = _task(request, project, after_id) if after_id else None
     except ValueError:
         return JsonResponse({"detail": "Send the task id.", "field": "task"}, status=422)
+    version = _int(request.POST.get("version"))
     try:
+        if version is None:
+            require(actor_of(request), Action.EDIT, task)
+            raise Invalid("Send the card's version.", field="version")
         task, moved = services.move_card(
             actor=actor_of(request),
             task=task,
             status=request.POST.get("status", ""),
             before=before,
             after=after,
+            expected_version=version,
         )
     except ServiceError as exc:
-        return JsonResponse({"detail": exc.message, "field": exc.field}, status=_error_status(exc))
+        status = _error_status(exc)
+        if isinstance(exc, Conflict):
+            # The board reloads its cards; the reason stays on the page.
+            messages.error(request, exc.message)
+        return JsonResponse({"detail": exc.message, "field": exc.field}, status=status)
     return JsonResponse(
         {
             "task": task.pk,
             "status": task.status,
             "key": task.board_key,
+            "version": task.version,
             "moved": moved.summary if moved else "",
         }
     )
@@ -679,12 +748,16 @@ def board_limits(request: HttpRequest, project_id: int) -> HttpResponse:
             messages.error(request, "A WIP limit is a whole number.")
             return redirect("projects:board", project.pk)
     try:
-        services.set_wip_limits(actor=actor_of(request), project=project, limits=limits)
+        services.set_wip_limits(
+            actor=actor_of(request),
+            project=project,
+            limits=limits,
+            expected_version=_posted_version(request, project, Action.MANAGE),
+        )
     except ServiceError as exc:
-        _error_status(exc)
         messages.error(request, exc.message)
-    else:
-        messages.success(request, "WIP limits saved.")
+        return _board_page(request, project, _error_status(exc))
+    messages.success(request, "WIP limits saved.")
     return redirect("projects:board", project.pk)
 
 
@@ -745,14 +818,20 @@ def task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpResp
                 ).first()
                 if item is None:
                     raise Http404("Checklist item not found.")
-                services.toggle_checklist_item(actor=actor, item=item)
+                item.task = task
+                services.toggle_checklist_item(
+                    actor=actor, item=item, done=_posted_done(request, item)
+                )
                 return redirect("projects:task", project.pk, task.pk)
             status = 400
         except ServiceError as exc:
-            target = {"task": form, "comment": comment, "checklist": item_form}.get(kind, form)
-            status = apply_service_error(target, exc)
             if kind == "toggle":
+                # No form to carry the error: a flash, and the error's own status (403, 409...).
+                status = _error_status(exc)
                 messages.error(request, exc.message)
+            else:
+                target = {"task": form, "comment": comment, "checklist": item_form}.get(kind, form)
+                status = apply_service_error(target, exc)
     return render(
         request,
         "projects/pages/task_detail.html",
@@ -779,7 +858,10 @@ def task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpResp
 
 @organisation_required
 def gates(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = _project(request, project_id)
+    return _gates_page(request, _project(request, project_id))
+
+
+def _gates_page(request: HttpRequest, project: Project, status: int = 200) -> HttpResponse:
     gate_list = list(project.gates.prefetch_related("items").select_related("approved_by"))
     order = {p: i for i, p in enumerate(PHASE_ORDER)}
     gate_list.sort(key=lambda g: order[Phase(g.phase)])
@@ -800,6 +882,7 @@ def gates(request: HttpRequest, project_id: int) -> HttpResponse:
             phase_index=order[Phase(project.phase)],
             may_approve=services.may_approve(actor_of(request), project),
         ),
+        status=status,
     )
 
 
@@ -812,10 +895,12 @@ def gate_item(request: HttpRequest, project_id: int, item_id: int) -> HttpRespon
         raise Http404("Not found.")
     item.gate.project = project
     try:
-        services.toggle_gate_item(actor=actor_of(request), item=item)
+        services.toggle_gate_item(
+            actor=actor_of(request), item=item, done=_posted_done(request, item)
+        )
     except ServiceError as exc:
-        _error_status(exc)
         messages.error(request, exc.message)
+        return _gates_page(request, project, _error_status(exc))
     return redirect("projects:gates", project.pk)
 
 
@@ -825,17 +910,15 @@ def gate_pass(request: HttpRequest, project_id: int, gate_id: int) -> HttpRespon
     project = _project(request, project_id)
     try:
         gate = selectors.get_gate(project, gate_id)
-        services.pass_gate(
-            actor=actor_of(request), gate=gate, expected_version=_int(request.POST.get("version"))
-        )
+        version = _int(request.POST.get("version"))
+        if version is None:
+            if not services.may_approve(actor_of(request), project):
+                raise Forbidden("Only an admin or the project's sponsor can sign off a gate.")
+            raise ServiceError(MISSING_VERSION, field="version")
+        services.pass_gate(actor=actor_of(request), gate=gate, expected_version=version)
     except ServiceError as exc:
-        status = _error_status(exc)
         messages.error(request, exc.message)
-        return (
-            redirect("projects:gates", project.pk)
-            if status != 403
-            else HttpResponse(exc.message, status=403)
-        )
+        return _gates_page(request, project, _error_status(exc))
     messages.success(request, f"Gate passed: the project is now in {project.get_phase_display()}.")
     return redirect("projects:gates", project.pk)
 
