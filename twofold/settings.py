@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "twofold.accounts",
     "twofold.projects",
     "twofold.operations",
+    "twofold.risks",
+    "twofold.capacity",
 ]
 
 MIDDLEWARE = [

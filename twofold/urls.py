@@ -10,6 +10,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/", include("twofold.accounts.urls")),
     path("operations/", include("twofold.operations.urls")),
+    path("risks/", include("twofold.risks.urls")),
+    path("capacity/", include("twofold.capacity.urls")),
     path("", include("twofold.core.urls")),
     path("", include("twofold.projects.urls")),
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CapacityConfig(AppConfig):
+    name = "twofold.capacity"
+    label = "capacity"
+    verbose_name = "Capacity"

@@ -1,0 +1,13 @@
+"""Risk pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from twofold.core.web import organisation_required
+
+
+@organisation_required
+def register(request: HttpRequest) -> HttpResponse:
+    return render(request, "risks/pages/register.html", {"section": "projects"})
