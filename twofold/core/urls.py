@@ -1,9 +1,16 @@
 from django.urls import path
 
-from twofold.core import views
+from twofold.core import reports
 
 app_name = "core"
 
 urlpatterns = [
-    path("reports/", views.reports, name="reports"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/export/projects.csv", reports.export_projects, name="export_projects"),
+    path("reports/export/tasks.csv", reports.export_tasks, name="export_tasks"),
+    path(
+        "reports/export/kpi-measurements.csv",
+        reports.export_measurements,
+        name="export_measurements",
+    ),
 ]

@@ -1,17 +1,9 @@
-"""Shell pages that belong to no single context: reports, health."""
+"""Health check."""
 
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-
-from twofold.core.web import organisation_required
-
-
-@organisation_required
-def reports(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/pages/section.html", {"section": "reports", "title": "Reports"})
+from django.http import HttpRequest, JsonResponse
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

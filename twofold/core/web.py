@@ -9,12 +9,13 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from twofold.accounts.models import Organisation, User
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def organisation_required(view: View) -> View:
@@ -22,7 +23,7 @@ def organisation_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.membership:  # type: ignore[attr-defined]
             return render(request, "core/pages/no_organisation.html", status=403)
         return view(request, *args, **kwargs)
