@@ -47,3 +47,14 @@ def test_create_a_token_and_see_it_once(page, live_server, demo_org, sign_in, sh
     )
     assert response.status == 200
     assert response.json()["full_name"] == "Dana Whitfield"
+
+
+def test_reports_page(page, live_server, demo_org, sign_in, shot):
+    sign_in()
+    page.get_by_role("link", name="Reports").click()
+    assert page.get_by_role("heading", name="Projects by health and phase").is_visible()
+    assert page.get_by_role("link", name="Line 3 automation cell").is_visible()
+    shot("reports")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Projects", exact=True).last.click()
+    assert download.value.suggested_filename.startswith("twofold-projects-")

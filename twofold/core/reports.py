@@ -17,6 +17,7 @@ from twofold.core.csv_export import csv_response
 from twofold.core.web import organisation_of, organisation_required
 from twofold.operations.models import Kpi, Measurement
 from twofold.projects import selectors as project_selectors
+from twofold.projects.health import LABELS, Level
 from twofold.projects.models import Phase, Task
 
 
@@ -38,7 +39,11 @@ def reports(request: HttpRequest) -> HttpResponse:
         {
             "section": "reports",
             "cards": cards,
-            "by_health": sorted(by_health.items()),
+            "by_health": [
+                (level.value, LABELS[level], by_health[level.value])
+                for level in Level
+                if by_health[level.value]
+            ],
             "phases": [(label, by_phase.get(value, 0)) for value, label in Phase.choices],
             "kpis": kpis,
             "kpi_states": sorted(kpi_states.items()),
