@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "twofold.operations",
     "twofold.risks",
     "twofold.capacity",
+    "twofold.improvement",
 ]
 
 MIDDLEWARE = [

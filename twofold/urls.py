@@ -12,6 +12,7 @@ urlpatterns = [
     path("operations/", include("twofold.operations.urls")),
     path("risks/", include("twofold.risks.urls")),
     path("capacity/", include("twofold.capacity.urls")),
+    path("improvement/", include("twofold.improvement.urls")),
     path("", include("twofold.core.urls")),
     path("", include("twofold.projects.urls")),
 ]

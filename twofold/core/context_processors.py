@@ -12,6 +12,7 @@ NAVIGATION = [
     ("projects", "Projects", "projects:list"),
     ("my-work", "My work", "projects:my_work"),
     ("operations", "Operations", "operations:overview"),
+    ("improvement", "Improvement", "improvement:board"),
     ("people", "People", "accounts:people"),
     ("reports", "Reports", "core:reports"),
     ("settings", "Settings", "accounts:settings"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twofold.capacity import demo as capacity_demo
 from twofold.demo.people import load_people
+from twofold.improvement import demo as improvement_demo
 from twofold.operations import demo as operations_demo
 from twofold.projects import demo as projects_demo
 from twofold.risks import demo as risks_demo
@@ -13,7 +14,14 @@ def load_demo() -> str:
     org, _user = load_people()
     people = {m.user.full_name: m.user for m in org.memberships.select_related("user")}
     parts = [f"{org.name} with {len(people)} people in {org.teams.count()} teams"]
-    for loader in (projects_demo.load, operations_demo.load, risks_demo.load, capacity_demo.load):
+    loaders = (
+        projects_demo.load,
+        operations_demo.load,
+        risks_demo.load,
+        capacity_demo.load,
+        improvement_demo.load,
+    )
+    for loader in loaders:
         summary = loader(org, people)
         if summary:
             parts.append(summary)
