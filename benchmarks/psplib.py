@@ -1,0 +1,187 @@
+"""PSPLIB harness for the levelling engine.
+
+Levels every ``.sm`` instance of a folder with ``twofold.engine.levelling.level`` (method
+"optimise" unless told otherwise), checks each schedule with the independent feasibility checker
+(precedence and per-period capacity), and compares its makespan with the optimum / best-known
+table and with the critical-path lower bound.
+
+    .venv/bin/python benchmarks/psplib.py --set ../shared/data/psplib/j30 \
+        --table ../shared/data/psplib/j30opt.sm --time-limit 1
+
+Prints one line per instance, a summary, and as last line::
+
+    RESULT instances=<n> feasible=<n> mean_dev_best_pct=<x> mean_dev_cpm_pct=<y> at_best=<k> mean_s=<t>
+
+Time per instance is wall time from reading the file to the checked schedule. With 2 cores,
+``--jobs 1`` (instances one after another, 2 CP-SAT workers each) is the sensible setting;
+``--jobs N`` runs N instances at once and gives each ``max(1, cores // N)`` CP-SAT workers unless
+``--workers`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from twofold.engine.levelling import check_feasible, level
+from twofold.engine.levelling_network import compile_network
+from twofold.interop.psplib import (
+    BestKnown,
+    instance_key,
+    read_sm,
+    read_value_table,
+    to_levelling_problem,
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    makespan: int
+    critical_path: int
+    best: int | None
+    feasible: bool
+    proven_optimal: bool
+    seconds: float
+    problems: str
+
+
+@dataclass(frozen=True)
+class Job:
+    path: Path
+    best: BestKnown | None
+    time_limit_s: float
+    seed: int
+    method: str
+    workers: int
+
+
+def run_one(job: Job) -> Outcome:
+    began = time.perf_counter()
+    instance = read_sm(job.path)
+    problem = to_levelling_problem(instance)
+    result = level(
+        problem,
+        time_limit_s=job.time_limit_s,
+        seed=job.seed,
+        method="optimise" if job.method == "optimise" else "heuristic",
+        workers=job.workers,
+    )
+    seconds = time.perf_counter() - began
+    # Verified again here, outside the engine's own call, from the problem and the starts only.
+    violations = check_feasible(problem, result.starts)
+    critical_path = compile_network(problem).makespan_lower_bound()
+    problems = [violation.message for violation in violations]
+    if critical_path != instance.cpm_makespan:
+        problems.append(f"critical path {critical_path} != file's {instance.cpm_makespan}")
+    return Outcome(
+        name=instance.name,
+        makespan=result.makespan,
+        critical_path=critical_path,
+        best=job.best.makespan if job.best else None,
+        feasible=not problems,
+        proven_optimal=result.proven_optimal,
+        seconds=seconds,
+        problems="; ".join(problems[:3]),
+    )
+
+
+def _pct(value: int, reference: int) -> float:
+    return 100.0 * (value - reference) / reference if reference else 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", required=True, type=Path, help="folder of .sm instances")
+    parser.add_argument("--table", required=True, type=Path, help="optimum/best-known table")
+    parser.add_argument("--time-limit", required=True, type=float, help="seconds per instance")
+    parser.add_argument("--jobs", type=int, default=1, help="instances levelled at once")
+    parser.add_argument("--workers", type=int, default=0, help="CP-SAT workers (0: automatic)")
+    parser.add_argument("--every", type=int, default=1, help="take every k-th instance")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--method", choices=("optimise", "heuristic"), default="optimise")
+    parser.add_argument("--quiet", action="store_true", help="no per-instance lines")
+    arguments = parser.parse_args(argv)
+
+    paths = sorted(arguments.set.glob("*.sm"))[:: max(1, arguments.every)]
+    if not paths:
+        parser.error(f"no .sm files in {arguments.set}")
+    table = read_value_table(arguments.table)
+    cores = os.cpu_count() or 1
+    workers = arguments.workers or max(1, cores // max(1, arguments.jobs))
+    jobs: list[Job] = []
+    for path in paths:
+        instance = read_sm(path)
+        best = table.get(instance_key(instance.name, instance.job_count))
+        jobs.append(
+            Job(path, best, arguments.time_limit, arguments.seed, arguments.method, workers)
+        )
+
+    outcomes: list[Outcome] = []
+    if arguments.jobs > 1:
+        with multiprocessing.get_context("spawn").Pool(arguments.jobs) as pool:
+            for outcome in pool.imap(run_one, jobs):
+                outcomes.append(outcome)
+                _report(outcome, arguments.quiet)
+    else:
+        for job in jobs:
+            outcome = run_one(job)
+            outcomes.append(outcome)
+            _report(outcome, arguments.quiet)
+
+    with_best = [outcome for outcome in outcomes if outcome.best is not None]
+    dev_best = [_pct(o.makespan, o.best) for o in with_best if o.best is not None]
+    dev_cpm = [_pct(o.makespan, o.critical_path) for o in outcomes]
+    best_cpm = [_pct(o.best, o.critical_path) for o in with_best if o.best is not None]
+    at_best = sum(1 for o in with_best if o.best is not None and o.makespan <= o.best)
+    better = sum(1 for o in with_best if o.best is not None and o.makespan < o.best)
+    feasible = sum(1 for outcome in outcomes if outcome.feasible)
+    seconds = [outcome.seconds for outcome in outcomes]
+    print(
+        f"# set={arguments.set} table={arguments.table.name} time_limit={arguments.time_limit}s "
+        f"jobs={arguments.jobs} workers={workers} method={arguments.method} seed={arguments.seed}"
+    )
+    print(
+        f"# deviation from best/optimum: mean {statistics.fmean(dev_best or [0]):.2f} % "
+        f"max {max(dev_best or [0]):.2f} % over {len(with_best)} instances with a table entry; "
+        f"{at_best} at best ({better} better)"
+    )
+    print(
+        f"# deviation from critical path: mean {statistics.fmean(dev_cpm):.2f} % "
+        f"max {max(dev_cpm):.2f} % (table's own: {statistics.fmean(best_cpm or [0]):.2f} %)"
+    )
+    print(
+        f"# time per instance: mean {statistics.fmean(seconds):.3f} s "
+        f"max {max(seconds):.3f} s; proven optimal {sum(o.proven_optimal for o in outcomes)}"
+    )
+    print(
+        f"RESULT instances={len(outcomes)} feasible={feasible} "
+        f"mean_dev_best_pct={statistics.fmean(dev_best or [0]):.2f} "
+        f"mean_dev_cpm_pct={statistics.fmean(dev_cpm):.2f} at_best={at_best} "
+        f"mean_s={statistics.fmean(seconds):.3f}"
+    )
+    return 0 if feasible == len(outcomes) else 1
+
+
+def _report(outcome: Outcome, quiet: bool) -> None:
+    if quiet and outcome.feasible:
+        return
+    status = "ok" if outcome.feasible else f"INFEASIBLE: {outcome.problems}"
+    print(
+        f"{outcome.name} makespan={outcome.makespan} best={outcome.best} "
+        f"cpm={outcome.critical_path} proven={int(outcome.proven_optimal)} "
+        f"s={outcome.seconds:.3f} {status}",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

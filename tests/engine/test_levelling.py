@@ -1,0 +1,264 @@
+"""Resource levelling: heuristic, optimiser, explanations and the independent checker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from twofold.engine.levelling import (
+    Activity,
+    DelayCause,
+    InfeasibleProblemError,
+    LevellingFailedError,
+    LevellingInputError,
+    LevellingProblem,
+    Link,
+    LinkType,
+    Resource,
+    ViolationKind,
+    check_feasible,
+    level,
+)
+from twofold.engine.levelling_network import compile_network
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "psplib"
+CREW = Resource("crew", 2)
+
+
+def _task(name: str, duration: int, crew: int, **extra: int | None) -> Activity:
+    return Activity(name, duration, (crew,), **extra)  # type: ignore[arg-type]
+
+
+def test_two_tasks_competing_for_one_crew_run_one_after_the_other() -> None:
+    problem = LevellingProblem((_task("a", 3, 2), _task("b", 2, 2)), (CREW,))
+    result = level(problem, seed=1)
+    assert sorted(result.starts) == [0, 3] or sorted(result.starts) == [0, 2]
+    assert result.makespan == 5
+    assert check_feasible(problem, result.starts) == []
+    delayed = max(range(2), key=lambda index: result.delays[index])
+    reason = result.reasons[delayed]
+    assert reason.cause is DelayCause.RESOURCE
+    assert reason.resource == 0
+    assert reason.competitors == (1 - delayed,)
+
+
+def test_priority_decides_who_goes_first() -> None:
+    problem = LevellingProblem((_task("a", 3, 2), _task("b", 2, 2, priority=900)), (CREW,))
+    assert level(problem).starts == (2, 0)
+
+
+def test_a_delayed_predecessor_is_named_as_the_reason() -> None:
+    problem = LevellingProblem(
+        (_task("a", 3, 2), _task("b", 2, 2, priority=5), _task("c", 1, 0)),
+        (CREW,),
+        (Link(0, 2),),
+    )
+    result = level(problem)
+    assert result.starts == (2, 0, 5)
+    assert result.delays == (2, 0, 2)
+    assert result.reasons[2].cause is DelayCause.PREDECESSOR
+    assert result.reasons[2].predecessor == 0
+    assert result.reasons[1].cause is DelayCause.NONE
+
+
+@pytest.mark.parametrize(
+    ("link", "expected_start"),
+    [
+        (Link(0, 1, LinkType.FINISH_TO_START, 1), 5),
+        (Link(0, 1, LinkType.START_TO_START, 2), 2),
+        (Link(0, 1, LinkType.FINISH_TO_FINISH, 0), 2),
+        (Link(0, 1, LinkType.START_TO_FINISH, 3), 1),
+        (Link(0, 1, LinkType.FINISH_TO_START, -2), 2),
+    ],
+)
+def test_every_link_type_gives_the_exact_early_start(link: Link, expected_start: int) -> None:
+    problem = LevellingProblem((_task("a", 4, 0), _task("b", 2, 0)), (CREW,), (link,))
+    assert level(problem).starts == (0, expected_start)
+
+
+def test_checker_finds_each_kind_of_violation() -> None:
+    problem = LevellingProblem(
+        (
+            _task("a", 4, 2, release=1),
+            _task("b", 2, 1, deadline=3),
+            _task("c", 1, 1, fixed_start=6),
+        ),
+        (CREW,),
+        (Link(0, 1, LinkType.START_TO_START, 2),),
+    )
+    violations = check_feasible(problem, [0, 1, -1])
+    kinds = sorted(violation.kind.value for violation in violations)
+    # c at -1 is both before the project start and before its release (0).
+    assert kinds == [
+        "before-project-start",
+        "capacity",
+        "fixed-start",
+        "link",
+        "release",
+        "release",
+    ]
+    capacity = next(v for v in violations if v.kind is ViolationKind.CAPACITY)
+    assert (capacity.period, capacity.resource) == (1, 0)
+    assert check_feasible(problem, [1, 3, 6]) != []  # b finishes at 5 > deadline 3
+    assert check_feasible(problem, [0, 0])[0].kind is ViolationKind.SHAPE
+
+
+def test_checker_accepts_a_feasible_schedule() -> None:
+    problem = LevellingProblem(
+        (_task("a", 4, 2, release=1), _task("b", 2, 1, deadline=9)),
+        (CREW,),
+        (Link(0, 1, LinkType.START_TO_START, 2),),
+    )
+    assert check_feasible(problem, [1, 5]) == []
+
+
+def test_holidays_in_the_capacity_profile_move_work_around_them() -> None:
+    # The crew is away in periods 1 and 2; a 2-period task cannot straddle that gap.
+    crew = Resource("crew", (1, 0, 0, 1))
+    problem = LevellingProblem((Activity("a", 2, (1,)),), (crew,))
+    result = level(problem)
+    assert result.starts == (3,)
+    assert result.reasons[0].cause is DelayCause.RESOURCE
+    assert "period 1" in result.reasons[0].message
+
+
+def test_fixed_start_and_deadline_are_never_broken() -> None:
+    problem = LevellingProblem(
+        (
+            _task("meeting", 2, 2, fixed_start=1),
+            _task("report", 3, 1, deadline=6),
+            _task("review", 2, 1),
+        ),
+        (CREW,),
+    )
+    for method in ("heuristic", "optimise"):
+        result = level(problem, method=method, time_limit_s=2)  # type: ignore[arg-type]
+        assert result.starts[0] == 1
+        assert result.finishes[1] <= 6
+        assert check_feasible(problem, result.starts) == []
+
+
+def test_contradictory_hard_constraints_are_reported() -> None:
+    problem = LevellingProblem(
+        (_task("a", 5, 0), _task("b", 1, 0, deadline=4)), (CREW,), (Link(0, 1),)
+    )
+    with pytest.raises(InfeasibleProblemError, match="conflict"):
+        level(problem)
+
+
+def test_a_deadline_that_only_resources_break_fails_cleanly() -> None:
+    problem = LevellingProblem(
+        (_task("a", 3, 2, deadline=3), _task("b", 3, 2, deadline=3)), (CREW,)
+    )
+    with pytest.raises(LevellingFailedError):
+        level(problem, method="heuristic")
+    with pytest.raises(LevellingFailedError):
+        level(problem, method="optimise", time_limit_s=2)
+
+
+def test_malformed_input_is_rejected() -> None:
+    with pytest.raises(LevellingInputError, match="only 2"):
+        LevellingProblem((_task("a", 1, 3),), (CREW,))
+    with pytest.raises(LevellingInputError, match="missing"):
+        LevellingProblem((_task("a", 1, 1),), (CREW,), (Link(0, 4),))
+    with pytest.raises(InfeasibleProblemError, match="cycle"):
+        compile_network(
+            LevellingProblem(
+                (_task("a", 1, 0), _task("b", 1, 0)), (CREW,), (Link(0, 1), Link(1, 0))
+            )
+        )
+
+
+@pytest.mark.slow
+def test_optimiser_reaches_the_known_optimum_of_a_psplib_instance() -> None:
+    if not (DATA / "j30").is_dir():
+        pytest.skip(f"PSPLIB data not found at {DATA}")
+    from twofold.interop.psplib import read_sm, to_levelling_problem
+
+    problem = to_levelling_problem(read_sm(DATA / "j30" / "j301_1.sm"))
+    heuristic = level(problem, method="heuristic", seed=3, time_limit_s=1)
+    optimised = level(problem, method="optimise", seed=3, time_limit_s=2)
+    assert optimised.makespan == 43  # j30opt.sm
+    assert heuristic.makespan >= 43
+    assert check_feasible(problem, optimised.starts) == []
+    assert level(problem, method="heuristic", seed=3, time_limit_s=1) == heuristic
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> LevellingProblem:
+    size = draw(st.integers(1, 9))
+    capacities = draw(st.lists(st.integers(1, 4), min_size=1, max_size=2))
+    resources = tuple(Resource(f"r{index}", value) for index, value in enumerate(capacities))
+    activities = tuple(
+        Activity(
+            f"t{index}",
+            draw(st.integers(0, 5)),
+            tuple(draw(st.integers(0, value)) for value in capacities),
+            priority=draw(st.integers(0, 3)),
+            release=draw(st.integers(0, 4)),
+        )
+        for index in range(size)
+    )
+    links = []
+    for successor in range(1, size):
+        for predecessor in draw(st.sets(st.integers(0, successor - 1), max_size=2)):
+            links.append(
+                Link(
+                    predecessor,
+                    successor,
+                    draw(st.sampled_from(list(LinkType))),
+                    draw(st.integers(-2, 3)),
+                )
+            )
+    return LevellingProblem(activities, resources, tuple(links))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.integers(0, 5))
+def test_heuristic_schedules_are_always_feasible_and_explained(
+    problem: LevellingProblem, seed: int
+) -> None:
+    result = level(problem, seed=seed, time_limit_s=0.5, schedule_budget=5)
+    assert check_feasible(problem, result.starts) == []
+    assert all(delay >= 0 for delay in result.delays)
+    assert result.makespan >= result.lower_bound
+    for reason, delay in zip(result.reasons, result.delays, strict=True):
+        assert reason.delay == delay
+        assert (reason.cause is DelayCause.NONE) == (delay == 0)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_optimiser_is_feasible_and_never_worse_than_the_heuristic(
+    problem: LevellingProblem,
+) -> None:
+    heuristic = level(problem, seed=1, time_limit_s=0.5, schedule_budget=5)
+    optimised = level(problem, seed=1, method="optimise", time_limit_s=0.5, schedule_budget=5)
+    assert check_feasible(problem, optimised.starts) == []
+    assert optimised.makespan <= heuristic.makespan
+
+
+@pytest.mark.slow
+def test_optimiser_with_a_work_limit_is_reproducible() -> None:
+    if not (DATA / "j30").is_dir():
+        pytest.skip(f"PSPLIB data not found at {DATA}")
+    from twofold.interop.psplib import read_sm, to_levelling_problem
+
+    # A hard instance: neither the heuristic nor a short search proves the optimum.
+    problem = to_levelling_problem(read_sm(DATA / "j30" / "j3013_2.sm"))
+    runs = [
+        level(
+            problem,
+            method="optimise",
+            seed=4,
+            time_limit_s=20,
+            schedule_budget=20,
+            work_limit=0.05,
+        )
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+    assert check_feasible(problem, runs[0].starts) == []

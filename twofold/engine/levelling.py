@@ -1,0 +1,363 @@
+"""Resource levelling: move activities so that no resource is over-allocated.
+
+Entry point :func:`level`. Two methods:
+
+* ``"heuristic"`` — serial schedule generation with priority rules and forward-backward
+  improvement (:mod:`twofold.engine.levelling_sgs`), then, within the time limit, a random-key
+  genetic algorithm on a vectorised SGS (:mod:`twofold.engine.levelling_population`) or, for
+  plans with priorities, deadlines, fixed starts or calendars, biased random sampling; the
+  rules alone take milliseconds, so a small ``time_limit_s`` suits interactive use;
+* ``"optimise"`` — the heuristic for part of the time, then OR-Tools CP-SAT started from its
+  schedule to shorten the project (:mod:`twofold.engine.levelling_cpsat`).
+
+User priorities order the heuristic (higher first). The genetic search and CP-SAT minimise the
+makespan only, so they are what ``"optimise"`` adds; with differing priorities the heuristic
+keeps to priority order.
+
+Either way the result never breaks a link, a release date, a deadline or a fixed start (it is
+checked by the independent :func:`~twofold.engine.levelling_check.check_feasible` before being
+returned), is left-justified (nothing is later than it needs to be for its order), and comes
+with, for every delayed activity, the reason: the delayed predecessor that pushed it, or the
+resource that was over-allocated at its original time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from twofold.engine.levelling_check import Violation, ViolationKind, check_feasible
+from twofold.engine.levelling_cpsat import energy_bound, optimise_schedule
+from twofold.engine.levelling_network import InfeasibleProblemError, Network, compile_network
+from twofold.engine.levelling_problem import (
+    Activity,
+    LevellingInputError,
+    LevellingProblem,
+    Link,
+    LinkType,
+    Resource,
+)
+from twofold.engine.levelling_sgs import heuristic_schedule, makespan, priority_order, serial_sgs
+
+__all__ = [
+    "Activity",
+    "DelayCause",
+    "DelayReason",
+    "InfeasibleProblemError",
+    "LevellingFailedError",
+    "LevellingInputError",
+    "LevellingProblem",
+    "LevellingResult",
+    "Link",
+    "LinkType",
+    "Resource",
+    "Violation",
+    "ViolationKind",
+    "check_feasible",
+    "level",
+]
+
+Method = Literal["heuristic", "optimise"]
+
+_FINISHING_S = 0.03
+"""Seconds kept back from the optimiser for the work after it (measured 5-20 ms on j60)."""
+
+
+class LevellingFailedError(RuntimeError):
+    """No schedule meeting every hard constraint was found (or exists) within the time limit."""
+
+
+class DelayCause(StrEnum):
+    """Why an activity starts later than its unlevelled early start."""
+
+    NONE = "none"
+    PREDECESSOR = "predecessor"
+    RESOURCE = "resource"
+
+
+@dataclass(frozen=True)
+class DelayReason:
+    """Explanation of one activity's delay.
+
+    Attributes:
+        activity: activity index.
+        delay: periods later than the unlevelled early start (0 if not delayed).
+        cause: predecessor push, resource over-allocation, or none.
+        predecessor: for PREDECESSOR, the delayed predecessor whose link fixes the start.
+        resource: for RESOURCE, the resource over-allocated at the original time.
+        competitors: for RESOURCE, activities that use it during the original time.
+        message: one sentence for people.
+    """
+
+    activity: int
+    delay: int
+    cause: DelayCause
+    predecessor: int | None = None
+    resource: int | None = None
+    competitors: tuple[int, ...] = ()
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class LevellingResult:
+    """A levelled schedule (all in periods).
+
+    Attributes:
+        starts: start period per activity.
+        finishes: finish period per activity (start + duration).
+        early_starts: the unlevelled early starts (links, releases and fixed starts only).
+        delays: ``starts - early_starts`` per activity.
+        reasons: why each activity is delayed (one per activity, cause NONE when not delayed).
+        makespan: finish of the last activity.
+        lower_bound: a proven lower bound on the makespan (critical path, or CP-SAT's bound).
+        proven_optimal: True when the optimiser proved the makespan minimal.
+        method: the method that produced ``starts`` ("heuristic" or "optimise").
+    """
+
+    starts: tuple[int, ...]
+    finishes: tuple[int, ...]
+    early_starts: tuple[int, ...]
+    delays: tuple[int, ...]
+    reasons: tuple[DelayReason, ...]
+    makespan: int
+    lower_bound: int
+    proven_optimal: bool
+    method: Method
+
+
+def level(
+    problem: LevellingProblem,
+    *,
+    time_limit_s: float = 1.0,
+    seed: int = 0,
+    method: Method = "heuristic",
+    probe_share: float = 0.0,
+    heuristic_share: float = 0.7,
+    schedule_budget: int = 5000,
+    workers: int = 2,
+    work_limit: float | None = None,
+) -> LevellingResult:
+    """Level ``problem`` within about ``time_limit_s`` seconds of wall time.
+
+    Args:
+        problem: activities, links and resources.
+        time_limit_s: wall-clock budget for the whole call.
+        seed: random seed of the heuristic search and of CP-SAT. Same seed and inputs give
+            the same result unless the wall-clock limit cuts a search short; for results that
+            do not depend on machine load, bound the work instead (``schedule_budget`` for the
+            heuristic, ``work_limit`` for CP-SAT) and give a generous ``time_limit_s``.
+        method: "heuristic" or "optimise" (see the module docstring).
+        probe_share: with "optimise", the fraction of the time for the first CP-SAT run.
+        heuristic_share: with "optimise", the fraction of the time for the genetic search.
+        schedule_budget: most schedules the heuristic generates after its rules (the search
+            stops earlier at its time share or when it meets the lower bound).
+        workers: CP-SAT worker threads.
+        work_limit: CP-SAT deterministic time limit (reproducible interleaved search).
+
+    Raises:
+        InfeasibleProblemError: the hard constraints contradict each other even without
+            resource limits, or the links form a cycle.
+        LevellingFailedError: no schedule respecting every hard constraint was found in time
+            (for "heuristic", deadlines or fixed starts left no room; try "optimise").
+    """
+    began = time.perf_counter()
+    network = compile_network(problem)
+    priorities = [activity.priority for activity in problem.activities]
+    lower_bound = network.makespan_lower_bound()
+    if method == "heuristic":
+        starts = heuristic_schedule(
+            network,
+            priorities,
+            seed=seed,
+            schedule_budget=schedule_budget,
+            time_budget_s=time_limit_s,
+        )
+        proven = starts is not None and makespan(network, starts) <= lower_bound
+        return _result(problem, network, starts, lower_bound, proven, "heuristic")
+
+    # "optimise": the rules' schedule; optionally a short CP-SAT run, which settles easy cases
+    # with a proof (faster on average, measured slightly worse on hard ones, so off by
+    # default); the genetic search; CP-SAT from the best schedule for the rest of the time.
+    search = _Search(network, seed, workers, work_limit, began + time_limit_s)
+    search.offer(heuristic_schedule(network, priorities, seed=seed, schedule_budget=0))
+    if not search.proven and probe_share > 0:
+        search.optimise(time_limit_s * probe_share)
+    if not search.proven:
+        search.offer(
+            heuristic_schedule(
+                network,
+                priorities,
+                seed=seed,
+                schedule_budget=schedule_budget,
+                time_budget_s=time_limit_s * heuristic_share,
+                lower_bound=search.lower_bound,
+                initial=[search.starts] if search.starts is not None else [],
+            )
+        )
+    if not search.proven:
+        # Leave a little time for left-justifying, checking and explaining the schedule.
+        search.optimise(search.deadline - time.perf_counter() - _FINISHING_S)
+    if search.starts is None and search.infeasible:
+        raise LevellingFailedError("no schedule meets every deadline and fixed start")
+    return _result(
+        problem, network, search.starts, search.lower_bound, search.proven, search.method
+    )
+
+
+class _Search:
+    """Best schedule and bound so far while the optimise phases take turns."""
+
+    def __init__(
+        self, network: Network, seed: int, workers: int, work_limit: float | None, deadline: float
+    ) -> None:
+        self.network = network
+        self.seed = seed
+        self.workers = workers
+        self.work_limit = work_limit
+        self.deadline = deadline
+        self.starts: list[int] | None = None
+        self.lower_bound = max(network.makespan_lower_bound(), energy_bound(network))
+        self.method: Method = "heuristic"
+        self.infeasible = False
+
+    @property
+    def proven(self) -> bool:
+        return self.starts is not None and makespan(self.network, self.starts) <= self.lower_bound
+
+    def offer(self, starts: list[int] | None, method: Method = "heuristic") -> None:
+        if starts is None:
+            return
+        if self.starts is None or makespan(self.network, starts) < makespan(
+            self.network, self.starts
+        ):
+            self.starts, self.method = starts, method
+
+    def optimise(self, seconds: float) -> None:
+        outcome = optimise_schedule(
+            self.network,
+            hint=self.starts,
+            time_limit_s=max(seconds, 0.05),
+            seed=self.seed,
+            workers=self.workers,
+            work_limit=self.work_limit,
+        )
+        self.infeasible = self.infeasible or outcome.infeasible
+        self.lower_bound = max(self.lower_bound, outcome.lower_bound)
+        if outcome.starts is not None:
+            self.offer(_left_justified(self.network, list(outcome.starts)), "optimise")
+        if outcome.proven_optimal and self.starts is not None:
+            self.lower_bound = max(self.lower_bound, makespan(self.network, self.starts))
+
+
+def _result(
+    problem: LevellingProblem,
+    network: Network,
+    starts: list[int] | None,
+    lower_bound: int,
+    proven: bool,
+    method: Method,
+) -> LevellingResult:
+    if starts is None:
+        raise LevellingFailedError(
+            "the heuristic found no schedule meeting every deadline and fixed start"
+        )
+    violations = check_feasible(problem, starts)
+    if violations:
+        raise AssertionError(f"levelling produced an infeasible schedule: {violations[:3]}")
+    early = network.lower
+    return LevellingResult(
+        starts=tuple(starts),
+        finishes=tuple(s + d for s, d in zip(starts, network.durations, strict=True)),
+        early_starts=early,
+        delays=tuple(start - low for start, low in zip(starts, early, strict=True)),
+        reasons=explain_delays(problem, network, starts),
+        makespan=makespan(network, starts),
+        lower_bound=lower_bound,
+        proven_optimal=proven,
+        method=method,
+    )
+
+
+def _left_justified(network: Network, starts: list[int]) -> list[int]:
+    """Shift every activity as early as the order of ``starts`` allows, if that is no later."""
+    order = priority_order(network, [(start, index) for index, start in enumerate(starts)])
+    shifted = serial_sgs(network, order)
+    if shifted is None or any(new > old for new, old in zip(shifted, starts, strict=True)):
+        return starts
+    return shifted
+
+
+def explain_delays(
+    problem: LevellingProblem, network: Network, starts: list[int]
+) -> tuple[DelayReason, ...]:
+    """One :class:`DelayReason` per activity of the schedule ``starts``."""
+    activities = problem.activities
+    early = network.lower
+    reasons: list[DelayReason] = []
+    for index, activity in enumerate(activities):
+        delay = starts[index] - early[index]
+        if delay <= 0:
+            reasons.append(DelayReason(index, 0, DelayCause.NONE))
+            continue
+        pusher = next(
+            (
+                predecessor
+                for predecessor, distance in network.predecessors[index]
+                if starts[predecessor] + distance == starts[index]
+                and starts[predecessor] > early[predecessor]
+            ),
+            None,
+        )
+        if pusher is not None:
+            reasons.append(
+                DelayReason(
+                    index,
+                    delay,
+                    DelayCause.PREDECESSOR,
+                    predecessor=pusher,
+                    message=f"{activity.name!r} follows {activities[pusher].name!r}, which was "
+                    f"delayed by {starts[pusher] - early[pusher]}",
+                )
+            )
+            continue
+        reasons.append(_resource_reason(problem, starts, index, delay, early[index]))
+    return tuple(reasons)
+
+
+def _resource_reason(
+    problem: LevellingProblem, starts: list[int], index: int, delay: int, original: int
+) -> DelayReason:
+    activity = problem.activities[index]
+    window = range(original, original + max(activity.duration, 1))
+    for resource_index, resource in enumerate(problem.resources):
+        demand = activity.demands[resource_index]
+        if not demand:
+            continue
+        for period in window:
+            others = [
+                other
+                for other, candidate in enumerate(problem.activities)
+                if other != index
+                and candidate.demands[resource_index]
+                and starts[other] <= period < starts[other] + candidate.duration
+            ]
+            used = sum(problem.activities[other].demands[resource_index] for other in others)
+            if used + demand > resource.capacity_at(period):
+                return DelayReason(
+                    index,
+                    delay,
+                    DelayCause.RESOURCE,
+                    resource=resource_index,
+                    competitors=tuple(others),
+                    message=f"{resource.name!r} would be over-allocated at period {period}: "
+                    f"{used} in use by {len(others)} other activities, {demand} more needed, "
+                    f"{resource.capacity_at(period)} available",
+                )
+    return DelayReason(
+        index,
+        delay,
+        DelayCause.RESOURCE,
+        message=f"{activity.name!r} was placed after activities that levelling put first",
+    )
