@@ -10,7 +10,7 @@ import pytest
 from twofold.core.csv_export import safe_cell
 from twofold.demo.loader import load_demo
 from twofold.operations.models import Kpi, Measurement
-from twofold.projects.models import Task
+from twofold.projects.models import Project, Task
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,10 @@ def test_reports_page_and_exports_with_demo_data(client, demo, django_assert_max
     assert projects["Content-Disposition"].startswith('attachment; filename="twofold-projects-')
     rows = _csv(projects)
     assert rows[0][:4] == ["Code", "Project", "Programme", "Phase"]
-    assert len(rows) == 7  # header + the six demo projects
+    assert len(rows) == Project.objects.count() + 1
+    line3 = next(r for r in rows if r[1] == "Line 3 automation cell")
+    assert line3[3:5] == ["Execution", "Elena Petrova"]
+    assert line3[7] == "red"
     with django_assert_max_num_queries(8):
         tasks = _csv(client.get("/reports/export/tasks.csv"))
     assert len(tasks) == Task.objects.count() + 1

@@ -1,10 +1,90 @@
-"""This context's part of the demo story (called by twofold/demo/loader.py after projects)."""
+"""This context's part of the demo story (called by twofold/demo/loader.py after projects).
+
+The story: the Line 3 automation cell is late, so its plan was compressed. Tomasz Nowak is now
+booked on "PLC integration" and, in parallel, on "Validate safety functions (PL d)", on top of
+his weekly robot-cell backup routine; Priya Raman updates the PFMEA alongside her layered process
+audits. The usage view shows both over-allocated; levelling Line 3 shows what it would take.
+Everything is created through the projects and operations services.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from twofold.accounts.models import Organisation, User
+from twofold.operations import services as operations
+from twofold.operations.models import Process
+from twofold.projects import services as projects
+from twofold.projects.models import LinkType, Project, Task
+
+DAY = 480
 
 
 def load(organisation: Organisation, people: dict[str, User]) -> str:
     """Create demo data for ``organisation``; ``people`` maps full names to users. Returns a summary."""
-    return ""
+    actor = people.get("Dana Whitfield")
+    tomasz, priya = people.get("Tomasz Nowak"), people.get("Priya Raman")
+    line3 = Project.objects.filter(organisation=organisation, code="OPX-03").first()
+    if actor is None or tomasz is None or priya is None or line3 is None:
+        return ""
+    plc = Task.objects.filter(project=line3, name="PLC integration").first()
+    dry_runs = Task.objects.filter(project=line3, name="Dry runs").first()
+    if plc is None or dry_runs is None:
+        return ""
+    safety, _ = projects.create_task(
+        actor=actor,
+        project=line3,
+        name="Validate safety functions (PL d)",
+        after=plc,
+        duration_minutes=4 * DAY,
+        effort_minutes=4 * DAY,
+        assignee=tomasz,
+        description="Verify every safety function of the cell against ISO 13849 before dry runs.",
+    )
+    projects.add_link(actor=actor, project=line3, pred=plc, succ=safety, type=LinkType.SS, lag=1)
+    projects.add_link(actor=actor, project=line3, pred=safety, succ=dry_runs)
+    pfmea, _ = projects.create_task(
+        actor=actor,
+        project=line3,
+        name="Update PFMEA and control plan",
+        after=safety,
+        duration_minutes=5 * DAY,
+        effort_minutes=5 * DAY,
+        assignee=priya,
+        description="New failure modes from robot loading; update the Line 3 control plan.",
+    )
+    projects.add_link(actor=actor, project=line3, pred=plc, succ=pfmea, type=LinkType.SS)
+    made = 0
+    maintenance = Process.objects.filter(
+        organisation=organisation, name="Preventive maintenance"
+    ).first()
+    quality = Process.objects.filter(organisation=organisation, name="Customer complaints").first()
+    today = dt.date.today()
+    if maintenance is not None:
+        operations.create_routine(
+            actor=actor,
+            process=maintenance,
+            name="Robot cell backup and inspection",
+            rrule="FREQ=WEEKLY;BYDAY=WE",
+            starts_on=today,
+            due_time=dt.time(15, 0),
+            assignee=tomasz,
+            effort_minutes=240,
+        )
+        made += 1
+    if quality is not None:
+        operations.create_routine(
+            actor=actor,
+            process=quality,
+            name="Layered process audit, Line 3",
+            rrule="FREQ=WEEKLY;BYDAY=TU,TH",
+            starts_on=today,
+            due_time=dt.time(11, 0),
+            assignee=priya,
+            effort_minutes=180,
+        )
+        made += 1
+    return (
+        f"capacity: 2 parallel Line 3 tasks and {made} routines double-book "
+        "Tomasz Nowak and Priya Raman"
+    )

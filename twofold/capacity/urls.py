@@ -6,4 +6,6 @@ app_name = "capacity"
 
 urlpatterns = [
     path("", views.usage, name="usage"),
+    path("cell/", views.cell, name="cell"),
+    path("projects/<int:project_id>/level/", views.level, name="level"),
 ]

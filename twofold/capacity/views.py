@@ -2,12 +2,216 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
-from twofold.core.web import organisation_required
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from twofold.capacity import levelling, selectors, services
+from twofold.capacity.forms import ApplyForm, CellForm, LevelForm, UsageFilterForm
+from twofold.core.errors import Conflict, NotFound, ServiceError
+from twofold.core.policy import Action, can
+from twofold.core.web import (
+    actor_of,
+    apply_service_error,
+    organisation_of,
+    organisation_required,
+    render_page,
+)
+from twofold.engine.levelling import Method
+from twofold.projects import selectors as project_selectors
+from twofold.projects.models import Project
+
+CHART_WIDTH = 640
+ROW_HEIGHT = 34
 
 
 @organisation_required
 def usage(request: HttpRequest) -> HttpResponse:
-    return render(request, "capacity/pages/usage.html", {"section": "people"})
+    organisation = organisation_of(request)
+    teams = selectors.teams_of(organisation)
+    form = UsageFilterForm(request.GET or None, teams=teams)
+    first, weeks, team = form.values(timezone.localdate())
+    if not form.is_bound or form.is_valid():
+        # Show the window in use, so the fields are never blank.
+        form = UsageFilterForm(
+            {
+                "start": selectors.monday_of(first).isoformat(),
+                "weeks": weeks,
+                "team": team.pk if team else "",
+            },
+            teams=teams,
+        )
+    grid = selectors.usage(organisation, first=first, weeks=weeks, team=team)
+    projects = list(
+        Project.objects.filter(organisation=organisation)
+        .exclude(phase="closure")
+        .only("pk", "code", "name", "organisation_id")
+        .order_by("code")
+    )
+    keep = {"weeks": weeks, "team": team.pk if team else ""}
+    return render_page(
+        request,
+        "capacity/pages/usage.html",
+        {
+            "section": "people",
+            "form": form,
+            "grid": grid,
+            "keep": keep,
+            "projects": projects,
+            "this_week": selectors.monday_of(timezone.localdate()),
+        },
+        partial="capacity/partials/grid.html",
+    )
+
+
+@organisation_required
+def cell(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
+    form = CellForm(request.GET)
+    if not form.is_valid():
+        raise Http404("Choose a person and a week.")
+    person = selectors.person_in(organisation, form.cleaned_data["person"])
+    if person is None:
+        raise Http404("Person not found.")
+    detail = selectors.cell_detail(organisation, person, form.cleaned_data["week"])
+    return render_page(
+        request,
+        "capacity/pages/cell.html",
+        {"section": "people", "detail": detail},
+        partial="capacity/partials/cell.html",
+    )
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    name: str
+    y: int
+    before_x: float
+    before_w: float
+    after_x: float
+    after_w: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    rows: list[ChartRow]
+    ticks: list[tuple[float, str]]
+    today_x: float | None
+
+
+def _chart(moves: list[levelling.Move]) -> Chart | None:
+    if not moves:
+        return None
+    first = min(m.start_before for m in moves)
+    last = max(m.finish_after for m in moves)
+    days = (last - first).days + 1
+    scale = CHART_WIDTH / max(days, 1)
+
+    def x(day: dt.date) -> float:
+        return round((day - first).days * scale, 1)
+
+    def w(a: dt.date, b: dt.date) -> float:
+        return round(max((b - a).days + 1, 1) * scale - 2, 1)
+
+    rows = [
+        ChartRow(
+            m.task.name,
+            24 + i * ROW_HEIGHT,
+            x(m.start_before),
+            w(m.start_before, m.finish_before),
+            x(m.start_after),
+            w(m.start_after, m.finish_after),
+            f"{m.task.name}: {m.start_before:%-d %b} → {m.start_after:%-d %b}",
+        )
+        for i, m in enumerate(moves)
+    ]
+    ticks = []
+    tick = first - dt.timedelta(days=first.weekday())
+    step = 7 if days <= 120 else 28
+    while tick <= last:
+        if tick >= first:
+            ticks.append((x(tick), f"{tick:%-d %b}"))
+        tick += dt.timedelta(days=step)
+    today = timezone.localdate()
+    today_x = x(today) if first <= today <= last else None
+    return Chart(CHART_WIDTH, 24 + len(moves) * ROW_HEIGHT + 4, rows, ticks, today_x)
+
+
+def _project(request: HttpRequest, project_id: int) -> Project:
+    try:
+        return project_selectors.get_project(request.user, organisation_of(request), project_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _preview(request: HttpRequest, project: Project, form: LevelForm) -> levelling.Preview:
+    data = form.cleaned_data if form.is_valid() else {}
+    method: Method = "optimise" if data.get("method") == "optimise" else "heuristic"
+    seconds = data.get("seconds") or 5
+    try:
+        return services.preview_levelling(
+            actor=actor_of(request), project=project, method=method, seconds=seconds
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@organisation_required
+@require_http_methods(["GET", "POST"])
+def level(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    status = 200
+    apply_form = ApplyForm()
+    if request.method == "POST":
+        apply_form = ApplyForm(request.POST)
+        if apply_form.is_valid():
+            try:
+                applied = services.apply_levelling(
+                    actor=actor_of(request),
+                    project=project,
+                    version=apply_form.cleaned_data["version"],
+                    moves=apply_form.cleaned_data["moves"],
+                )
+            except ServiceError as error:
+                status = apply_service_error(apply_form, error)
+                if isinstance(error, Conflict):
+                    messages.warning(request, "The plan changed: here is a fresh preview.")
+            else:
+                messages.success(
+                    request,
+                    f"Levelling applied: {applied.moved} task"
+                    f"{'s' if applied.moved != 1 else ''} now start no earlier than their "
+                    "levelled dates.",
+                )
+                return redirect("capacity:level", project_id=project.pk)
+        else:
+            status = 422
+    if not can(request.user, Action.EDIT, project):
+        # A guest may see the project but not level it: a plain refusal, nothing computed.
+        return render_page(
+            request,
+            "capacity/pages/level.html",
+            {"section": "people", "project": project, "forbidden": True},
+            status=403,
+        )
+    form = LevelForm(request.GET or None)
+    preview = _preview(request, project, form)
+    context: dict[str, Any] = {
+        "section": "people",
+        "project": project,
+        "form": form,
+        "apply_form": apply_form,
+        "preview": preview,
+        "chart": _chart(preview.moves),
+        "moves_value": ",".join(f"{m.task.pk}:{m.start_after.isoformat()}" for m in preview.moves),
+    }
+    return render_page(request, "capacity/pages/level.html", context, status=status)

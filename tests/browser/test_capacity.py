@@ -1,0 +1,46 @@
+"""Capacity in a real browser with the demo data: the usage grid, a cell's make-up, and
+levelling the Line 3 project (preview, then apply)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_capacity_walkthrough(page, live_server, demo_org, sign_in, shot):
+    from twofold.projects.models import Project, Task
+
+    sign_in()
+    page.goto(f"{live_server.url}/capacity/")
+    assert page.get_by_role("heading", name="Capacity", level=1).is_visible()
+    over = page.locator("td.cap-over")
+    assert over.count() >= 2
+    shot("capacity-usage")
+
+    tomasz = page.get_by_role("row").filter(has_text="Tomasz Nowak").locator("td.cap-over a")
+    tomasz.first.click()
+    detail = page.locator("#cell-detail")
+    detail.get_by_text("PLC integration").wait_for()
+    assert detail.get_by_text("Robot cell backup and inspection").is_visible()
+    assert detail.get_by_text("h over").is_visible()
+    shot("capacity-usage-cell")
+
+    page.get_by_label("Team", exact=True).select_option(label="Engineering")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("th.cap-person").count() == 5
+    shot("capacity-usage-team")
+
+    line3 = Project.objects.get(organisation=demo_org, code="OPX-03")
+    page.goto(f"{live_server.url}/capacity/projects/{line3.pk}/level/")
+    assert page.get_by_text("Waits for Tomasz Nowak, busy on 'PLC integration'").is_visible()
+    assert page.locator("svg .cap-bar-new").count() >= 2
+    shot("capacity-level-preview")
+
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Levelling applied").is_visible()
+    safety = Task.objects.get(project=line3, name="Validate safety functions (PL d)")
+    assert safety.constraint_type == "snet"
+    shot("capacity-level-applied")

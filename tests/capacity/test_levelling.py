@@ -1,0 +1,236 @@
+"""Levelling a project: preview with reasons, apply as constraints, stale → 409, permissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from tests.capacity.conftest import MONDAY, add_task
+from twofold.capacity import levelling, services
+from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
+from twofold.core.models import HistoryEntry
+from twofold.projects import services as project_services
+from twofold.projects.models import Constraint, Priority, Task
+
+
+@pytest.fixture
+def clash(owner: Any, priya: Any, project: Any) -> tuple[Any, Any]:
+    """Two 3-day tasks for Priya on the same days; the urgent one should keep its place."""
+    first = add_task(owner, project, "Risk assessment", 3, assignee=priya, priority=Priority.HIGH)
+    second = add_task(owner, project, "Site acceptance test", 3, assignee=priya)
+    return first, second
+
+
+def test_preview_moves_the_less_urgent_task_and_says_why(
+    owner: Any, priya: Any, project: Any, clash: tuple[Any, Any]
+) -> None:
+    _first, second = clash
+    preview = services.preview_levelling(actor=owner, project=project)
+    assert [m.task.pk for m in preview.moves] == [second.pk]
+    move = preview.moves[0]
+    assert move.start_before == MONDAY
+    assert move.start_after == MONDAY + dt.timedelta(days=3)
+    assert move.finish_after == MONDAY + dt.timedelta(days=7)  # Thu, Fri, Mon
+    assert move.delay_days == 3
+    assert move.reason == "Waits for Priya Raman, busy on 'Risk assessment'"
+    assert preview.finish_after == MONDAY + dt.timedelta(days=7)
+
+
+def test_work_in_another_project_keeps_the_person_busy(
+    owner: Any, priya: Any, project: Any, other_project: Any
+) -> None:
+    add_task(owner, other_project, "Robot cell FAT", 2, assignee=priya)
+    here = add_task(owner, project, "PLC integration", 2, assignee=priya)
+    preview = services.preview_levelling(actor=owner, project=project)
+    assert [(m.task.pk, m.delay_days) for m in preview.moves] == [(here.pk, 2)]
+    assert preview.moves[0].reason == "Waits for Priya Raman, busy on 'Robot cell FAT'"
+
+
+def test_a_successor_is_pushed_by_its_moved_predecessor(
+    owner: Any, priya: Any, member: Any, org: Any, project: Any, clash: tuple[Any, Any]
+) -> None:
+    _first, second = clash
+    follower = add_task(owner, project, "Handover", 1, assignee=member(org))
+    project_services.add_link(actor=owner, project=project, pred=second, succ=follower)
+    preview = services.preview_levelling(actor=owner, project=project)
+    by_task = {m.task.pk: m for m in preview.moves}
+    assert by_task[follower.pk].delay_days == 3
+    assert by_task[follower.pk].reason == "Follows 'Site acceptance test', which moves 3 d"
+
+
+def _moves(preview: levelling.Preview) -> dict[int, dt.date]:
+    return {m.task.pk: m.start_after for m in preview.moves}
+
+
+def test_apply_sets_constraints_reschedules_and_records_history(
+    owner: Any, project: Any, clash: tuple[Any, Any]
+) -> None:
+    first, second = clash
+    preview = services.preview_levelling(actor=owner, project=project)
+    applied = services.apply_levelling(
+        actor=owner, project=project, version=preview.version, moves=_moves(preview)
+    )
+    assert applied.moved == 1
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert (second.constraint_type, second.constraint_date) == (
+        Constraint.SNET,
+        MONDAY + dt.timedelta(days=3),
+    )
+    assert second.start is not None and second.start.date() == MONDAY + dt.timedelta(days=3)
+    assert first.constraint_type == Constraint.ASAP and first.start.date() == MONDAY
+    assert HistoryEntry.objects.filter(object_id=project.pk, action="levelled").count() == 1
+    assert HistoryEntry.objects.filter(object_id=second.pk, action="updated").exists()
+    # Levelled: nothing left to move.
+    assert services.preview_levelling(actor=owner, project=project).moves == []
+
+
+def test_stale_apply_is_a_conflict_and_changes_nothing(
+    owner: Any, project: Any, clash: tuple[Any, Any]
+) -> None:
+    first, second = clash
+    preview = services.preview_levelling(actor=owner, project=project)
+    project_services.update_task(
+        actor=owner, task=first, expected_version=first.version, name="Risk assessment v2"
+    )
+    with pytest.raises(Conflict):
+        services.apply_levelling(
+            actor=owner, project=project, version=preview.version, moves=_moves(preview)
+        )
+    second.refresh_from_db()
+    assert second.constraint_type == Constraint.ASAP
+
+
+def test_apply_refuses_moves_that_break_a_link(
+    owner: Any, priya: Any, project: Any, clash: tuple[Any, Any]
+) -> None:
+    first, second = clash
+    project_services.add_link(actor=owner, project=project, pred=first, succ=second)
+    preview = services.preview_levelling(actor=owner, project=project)
+    assert preview.moves == []
+    with pytest.raises(Invalid):
+        services.apply_levelling(
+            actor=owner,
+            project=project,
+            version=preview.version,
+            moves={first.pk: MONDAY + dt.timedelta(days=5)},  # a Saturday
+        )
+    with pytest.raises(Invalid):  # before its predecessor finishes: breaks the FS link
+        services.apply_levelling(
+            actor=owner,
+            project=project,
+            version=preview.version,
+            moves={second.pk: MONDAY + dt.timedelta(days=1)},
+        )
+    second.refresh_from_db()
+    assert second.constraint_type == Constraint.ASAP
+
+
+def test_hard_must_start_on_is_never_moved(owner: Any, priya: Any, project: Any) -> None:
+    fixed = add_task(
+        owner,
+        project,
+        "Shutdown window",
+        2,
+        assignee=priya,
+        constraint_type=Constraint.MSO,
+        constraint_date=MONDAY,
+    )
+    other = add_task(owner, project, "Training", 2, assignee=priya, priority=Priority.URGENT)
+    preview = services.preview_levelling(actor=owner, project=project)
+    assert [m.task.pk for m in preview.moves] == [other.pk]
+    assert fixed.pk not in {m.task.pk for m in preview.moves}
+
+
+def test_optimise_method_runs_cp_sat_within_limits(
+    owner: Any, project: Any, clash: tuple[Any, Any]
+) -> None:
+    preview = services.preview_levelling(actor=owner, project=project, method="optimise", seconds=1)
+    assert len(preview.moves) == 1
+    with pytest.raises(Invalid):
+        services.preview_levelling(actor=owner, project=project, method="optimise", seconds=99)
+
+
+def test_guest_cannot_level_and_outsider_cannot_see(
+    owner: Any, guest: Any, outsider: Any, project: Any, clash: tuple[Any, Any]
+) -> None:
+    preview = services.preview_levelling(actor=owner, project=project)
+    with pytest.raises(Forbidden):
+        services.preview_levelling(actor=guest, project=project)
+    with pytest.raises(Forbidden):
+        services.apply_levelling(
+            actor=guest, project=project, version=preview.version, moves=_moves(preview)
+        )
+    with pytest.raises(NotFound):
+        services.apply_levelling(
+            actor=outsider, project=project, version=preview.version, moves=_moves(preview)
+        )
+
+
+# ----- pages
+
+
+def test_level_page_previews_and_applies(
+    client: Any, owner: Any, project: Any, clash: tuple[Any, Any]
+) -> None:
+    _first, second = clash
+    client.force_login(owner)
+    url = reverse("capacity:level", args=[project.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Waits for Priya Raman, busy on &#x27;Risk assessment&#x27;" in html
+    assert "<svg" in html and "cap-bar-new" in html
+    preview = services.preview_levelling(actor=owner, project=project)
+    answer = client.post(url, {"version": preview.version, "moves": f"{second.pk}:2025-03-06"})
+    assert answer.status_code == 302
+    second.refresh_from_db()
+    assert second.constraint_date == dt.date(2025, 3, 6)
+
+
+def test_level_page_stale_apply_answers_409_with_a_fresh_preview(
+    client: Any, owner: Any, project: Any, clash: tuple[Any, Any]
+) -> None:
+    first, second = clash
+    client.force_login(owner)
+    url = reverse("capacity:level", args=[project.pk])
+    preview = services.preview_levelling(actor=owner, project=project)
+    project_services.update_task(
+        actor=owner, task=first, expected_version=first.version, duration_minutes=4 * 480
+    )
+    answer = client.post(url, {"version": preview.version, "moves": f"{second.pk}:2025-03-06"})
+    assert answer.status_code == 409
+    html = answer.content.decode()
+    assert "changed since this preview" in html
+    fresh = services.preview_levelling(actor=owner, project=project)
+    assert f'value="{fresh.version}"' in html
+    assert fresh.moves[0].start_after == dt.date(2025, 3, 7)
+
+
+def test_level_page_bad_input_is_a_form_error(
+    client: Any, owner: Any, project: Any, clash: tuple[Any, Any]
+) -> None:
+    client.force_login(owner)
+    url = reverse("capacity:level", args=[project.pk])
+    answer = client.post(url, {"version": "x", "moves": "nonsense"})
+    assert answer.status_code == 422
+    assert "malformed" in answer.content.decode()
+    assert client.get(url, {"method": "optimise", "seconds": "abc"}).status_code == 200
+
+
+def test_level_page_permissions(
+    client: Any, guest: Any, outsider: Any, project: Any, clash: tuple[Any, Any]
+) -> None:
+    url = reverse("capacity:level", args=[project.pk])
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"version": "x", "moves": "1:2025-03-06"}).status_code == 404
+    client.force_login(guest)
+    assert client.get(url).status_code == 403
+    second = clash[1]
+    answer = client.post(url, {"version": "x", "moves": f"{second.pk}:2025-03-06"})
+    assert answer.status_code == 403
+    assert Task.objects.get(pk=second.pk).constraint_type == Constraint.ASAP
