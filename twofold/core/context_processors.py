@@ -11,6 +11,7 @@ NAVIGATION = [
     ("portfolio", "Portfolio", "projects:portfolio"),
     ("projects", "Projects", "projects:list"),
     ("my-work", "My work", "projects:my_work"),
+    ("risks", "Risks", "risks:register"),
     ("operations", "Operations", "operations:overview"),
     ("improvement", "Improvement", "improvement:board"),
     ("people", "People", "accounts:people"),

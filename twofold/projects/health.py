@@ -8,7 +8,8 @@ Rules (the worst level found wins, every reason that fired is listed):
 * overdue milestones (planned before today, not done): two or more red, one amber;
 * progress behind plan (percent planned today minus percent complete): over 20 points red,
   over 10 amber;
-* open high risks: two or more red, one amber (filled in once risks exist).
+* open high risks (risks not closed whose probability × impact is 15 or more, counted by
+  ``risks.selectors.open_high_risk_counts``): two or more red, one amber.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from twofold.projects.models import (
 from twofold.projects.progress import curve_value, sparkline_points
 from twofold.projects.scheduling import DAY_END, compiled_calendar
 from twofold.projects.services import tz_of
+from twofold.risks.selectors import open_high_risk_counts
 
 DAY_SECONDS = 8 * 3600
 
@@ -133,7 +134,7 @@ def portfolio(
     sort: str = "programme",
     sparklines: bool = True,
 ) -> list[Card]:
-    """One card per project. Five queries whatever the number of projects and tasks.
+    """One card per project. Six queries whatever the number of projects, tasks and risks.
 
     Only milestones are read task by task; percent planned comes from the curve stored on the
     project when it was rescheduled or baselined (``progress.curve_at``)."""
@@ -167,6 +168,8 @@ def portfolio(
     ):
         milestones[row[0]].append(row)
     first_baseline: dict[int, Baseline] = {}
+    # Open high risks (not closed, score >= 15) per project: one aggregated query.
+    high_risks = open_high_risk_counts(organisation)
     for b in Baseline.objects.filter(organisation=organisation).order_by("-number"):
         first_baseline[b.project_id] = b
     base_rows: dict[int, dict[int, Any]] = defaultdict(dict)
@@ -205,12 +208,13 @@ def portfolio(
             overdue_milestones=overdue,
             percent_complete=p.percent_complete,
             percent_planned=pct_planned,
+            open_high_risks=high_risks.get(p.pk, 0),
         )
         cards.append(
             Card(
                 project=p,
                 health=health.assess(facts)
-                if p.scheduled_finish
+                if p.scheduled_finish or facts.open_high_risks
                 else health.Health(health.Level.GREEN, ("No tasks planned yet",)),
                 percent_complete=p.percent_complete,
                 percent_planned=pct_planned,

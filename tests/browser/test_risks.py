@@ -1,0 +1,43 @@
+"""Risks with the demo data: heat map, register, a risk, and the schedule risk page."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_heat_map_register_and_schedule_risk(page, live_server, demo_org, sign_in, shot):
+    from twofold.projects.models import Project
+
+    line3 = Project.objects.get(organisation=demo_org, code="OPX-03")
+    sign_in()
+    page.goto(f"{live_server.url}/risks/")
+    assert page.get_by_role("heading", name="Risks across the portfolio").is_visible()
+    shot("risks-portfolio")
+    page.get_by_role("link", name="Probability 4, impact 4: 3 risks").click()
+    page.wait_for_load_state("networkidle")
+    rows = page.locator(".risk-table tbody tr")
+    assert rows.count() == 3
+    assert page.get_by_role("link", name="Robot cell supplier delivers late").is_visible()
+    shot("risks-portfolio-cell")
+
+    page.goto(f"{live_server.url}/risks/projects/{line3.pk}/")
+    assert page.get_by_role("link", name="New risk").is_visible()
+    shot("risks-project-register")
+    page.get_by_role("link", name="PLC integration with the Line 3 MES interface").click()
+    assert (
+        page.get_by_label("Title").input_value() == "PLC integration with the Line 3 MES interface"
+    )
+    shot("risks-detail")
+
+    page.goto(f"{live_server.url}/risks/projects/{line3.pk}/schedule/")
+    page.wait_for_function(
+        "document.querySelector('#finish-chart').width > 0 && window.Chart !== undefined"
+    )
+    page.wait_for_timeout(300)
+    assert page.get_by_text("P80 finish").first.is_visible()
+    shot("risks-schedule")
+    page.get_by_role("button", name="Run simulation").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Simulated 5,000 iterations").is_visible()

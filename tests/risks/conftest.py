@@ -1,0 +1,57 @@
+"""Fixtures for risks: a project with a chain of tasks, people in every role, a few risks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from twofold.accounts.models import Role
+from twofold.projects import services as project_services
+from twofold.projects.models import Project
+from twofold.risks import services
+
+MONDAY = dt.date(2025, 3, 3)
+
+
+@pytest.fixture
+def editor(org: Any, member: Any) -> Any:
+    return member(org, Role.MEMBER, full_name="Mel Member")
+
+
+@pytest.fixture
+def guest(org: Any, member: Any) -> Any:
+    return member(org, Role.GUEST, full_name="Gus Guest")
+
+
+@pytest.fixture
+def project(org: Any, owner: Any) -> Project:
+    return project_services.create_project(
+        actor=owner, organisation=org, name="Press line upgrade", code="PLU", target_start=MONDAY
+    )
+
+
+@pytest.fixture
+def chain(project: Project, owner: Any) -> list[Any]:
+    """A (3 d) → B (2 d) → M (milestone), all FS."""
+    create = project_services.create_task
+    a, _ = create(actor=owner, project=project, name="A", duration_minutes=3 * 480)
+    b, _ = create(actor=owner, project=project, name="B", duration_minutes=2 * 480)
+    m, _ = create(actor=owner, project=project, name="M", is_milestone=True)
+    project_services.add_link(actor=owner, project=project, pred=a, succ=b)
+    project_services.add_link(actor=owner, project=project, pred=b, succ=m)
+    for t in (a, b, m):
+        t.refresh_from_db()
+    project.refresh_from_db()
+    return [a, b, m]
+
+
+@pytest.fixture
+def make_risk(project: Project, owner: Any) -> Any:
+    def build(title: str = "Supplier late", **values: Any) -> Any:
+        values.setdefault("probability", 3)
+        values.setdefault("impact", 3)
+        return services.create_risk(actor=owner, project=project, title=title, **values)
+
+    return build
