@@ -17,8 +17,8 @@ def load_demo() -> str:
     loaders = (
         projects_demo.load,
         operations_demo.load,
-        risks_demo.load,
         capacity_demo.load,
+        risks_demo.load,
         improvement_demo.load,
     )
     for loader in loaders:
