@@ -1,5 +1,384 @@
-"""API endpoints of this bounded context (registered in twofold/api.py)."""
+"""API for improvement items, operations signals and handovers (same services as the pages)."""
 
-from ninja import Router
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
+
+from twofold.accounts.api import READ, WRITE
+from twofold.accounts.models import Organisation, User
+from twofold.accounts.selectors import get_organisation
+from twofold.core.errors import Conflict, Invalid, NotFound
+from twofold.core.web import actor_of
+from twofold.improvement import selectors, services
+from twofold.improvement.models import Handover, ImprovementItem
+from twofold.operations.models import Kpi, Process, Queue, Routine
+from twofold.projects import selectors as project_selectors
+from twofold.projects.api import StrictDate
 
 router = Router(tags=["improvement"])
+
+SourceName = Literal["kpi", "sla", "routine", "idea"]
+StatusName = Literal["new", "triaged", "in_progress", "done", "rejected"]
+EffortName = Literal["S", "M", "L"]
+HandoverStatusName = Literal["proposed", "accepted", "returned"]
+
+
+class ItemOut(Schema):
+    id: int
+    title: str
+    problem: str
+    source: SourceName
+    kpi_id: int | None
+    queue_id: int | None
+    routine_id: int | None
+    evidence: str
+    raised_value: float | None
+    process_id: int | None
+    owner_id: int | None
+    expected_benefit: str
+    benefit: int
+    effort: EffortName
+    score: float
+    status: StatusName
+    project_id: int | None
+    result: str
+    result_value: float | None
+    version: int
+
+
+class ItemIn(Schema):
+    title: StrictStr = Field(..., min_length=1, max_length=160)
+    problem: StrictStr = Field(..., min_length=1)
+    source: SourceName = "idea"
+    source_id: StrictInt | None = Field(
+        None, description="The KPI, queue or routine id for a source other than idea."
+    )
+    process_id: StrictInt | None = None
+    owner_id: StrictInt | None = None
+    expected_benefit: StrictStr = ""
+    benefit: StrictInt = Field(3, ge=1, le=5)
+    effort: EffortName = "M"
+
+
+class ItemPatch(Schema):
+    version: StrictInt = Field(..., description="The version you read; a stale one answers 409.")
+    title: StrictStr | None = Field(None, min_length=1, max_length=160)
+    problem: StrictStr | None = Field(None, min_length=1)
+    process_id: StrictInt | None = None
+    owner_id: StrictInt | None = None
+    expected_benefit: StrictStr | None = None
+    benefit: StrictInt | None = Field(None, ge=1, le=5)
+    effort: EffortName | None = None
+    status: StatusName | None = None
+    reason: StrictStr = Field("", max_length=300)
+    result: StrictStr | None = None
+    result_value: StrictFloat | StrictInt | None = None
+
+
+class StartProjectIn(Schema):
+    version: StrictInt
+    manager_id: StrictInt
+    name: StrictStr = Field("", max_length=160)
+    target_start: StrictDate | None = None
+    target_finish: StrictDate | None = None
+
+
+class ProjectBrief(Schema):
+    id: int
+    code: str
+    name: str
+    phase: str
+    manager_id: int | None
+
+
+class SignalOut(Schema):
+    kind: SourceName
+    source_id: int
+    name: str
+    process: str
+    headline: str
+    evidence: str
+    severity: str
+    item_id: int | None
+
+
+class DeliverableIn(Schema):
+    text: StrictStr = Field(..., min_length=1, max_length=200)
+    done: StrictBool = False
+
+
+class DeliverableOut(Schema):
+    text: str
+    done: bool
+
+
+class HandoverOut(Schema):
+    id: int
+    project_id: int
+    process_id: int
+    deliverables: list[DeliverableOut]
+    note: str
+    status: HandoverStatusName
+    proposed_by_id: int | None
+    decided_by_id: int | None
+    decided_at: dt.datetime | None
+    return_reason: str
+    version: int
+
+
+class HandoverIn(Schema):
+    project_id: StrictInt
+    process_id: StrictInt
+    deliverables: list[DeliverableIn] | None = None
+    note: StrictStr = ""
+
+
+class DecisionIn(Schema):
+    version: StrictInt
+    note: StrictStr = Field("", max_length=500)
+
+
+class ReturnIn(Schema):
+    version: StrictInt
+    reason: StrictStr = Field(..., min_length=1, max_length=500)
+
+
+def _item(i: ImprovementItem) -> ItemOut:
+    return ItemOut.model_validate(i, from_attributes=True)
+
+
+def _handover(h: Handover) -> HandoverOut:
+    return HandoverOut.model_validate(h, from_attributes=True)
+
+
+def _org_item(request: HttpRequest, org: Organisation, item_id: int) -> ImprovementItem:
+    item = selectors.get_item(request.user, item_id)
+    if item.organisation_id != org.pk:
+        raise NotFound("Improvement item not found.")
+    return item
+
+
+def _org_handover(request: HttpRequest, org: Organisation, handover_id: int) -> Handover:
+    handover = selectors.get_handover(request.user, handover_id)
+    if handover.organisation_id != org.pk:
+        raise NotFound("Handover not found.")
+    return handover
+
+
+def _process(org: Organisation, pk: int | None, field: str = "process_id") -> Process | None:
+    if pk is None:
+        return None
+    process = Process.objects.filter(organisation=org, pk=pk).select_related("owner").first()
+    if process is None:
+        raise Invalid("Choose a process of this organisation.", field=field)
+    return process
+
+
+def _user(org: Organisation, pk: int | None, field: str) -> User | None:
+    if pk is None:
+        return None
+    user = User.objects.filter(pk=pk, memberships__organisation=org).first()
+    if user is None:
+        raise Invalid("Choose a member of the organisation.", field=field)
+    return user
+
+
+@router.get("/organisations/{org_id}/improvement/items", response={200: list[ItemOut], **READ})
+def list_items(
+    request: HttpRequest, org_id: int, status: StatusName | None = None
+) -> list[ItemOut]:
+    org = get_organisation(request.user, org_id)
+    return [_item(i) for i in selectors.item_list(org, status=status or "")]
+
+
+@router.post("/organisations/{org_id}/improvement/items", response={201: ItemOut, **WRITE})
+def create_item(request: HttpRequest, org_id: int, payload: ItemIn) -> Status[ItemOut]:
+    org = get_organisation(request.user, org_id)
+    origin: Kpi | Queue | Routine | None = None
+    if payload.source != "idea":
+        if payload.source_id is None:
+            raise Invalid("Give the source_id of the KPI, queue or routine.", field="source_id")
+        try:
+            origin = selectors.source_object(request.user, payload.source, payload.source_id)
+        except NotFound as exc:
+            raise Invalid("No such source in this organisation.", field="source_id") from exc
+        if origin.organisation_id != org.pk:
+            raise Invalid("No such source in this organisation.", field="source_id")
+    item = services.create_item(
+        actor=actor_of(request),
+        organisation=org,
+        source=payload.source,
+        kpi=origin if isinstance(origin, Kpi) else None,
+        queue=origin if isinstance(origin, Queue) else None,
+        routine=origin if isinstance(origin, Routine) else None,
+        title=payload.title,
+        problem=payload.problem,
+        process=_process(org, payload.process_id),
+        owner=_user(org, payload.owner_id, "owner_id"),
+        expected_benefit=payload.expected_benefit,
+        benefit=payload.benefit,
+        effort=payload.effort,
+    )
+    return Status(201, _item(item))
+
+
+@router.get("/organisations/{org_id}/improvement/items/{item_id}", response={200: ItemOut, **READ})
+def get_item(request: HttpRequest, org_id: int, item_id: int) -> ItemOut:
+    org = get_organisation(request.user, org_id)
+    return _item(_org_item(request, org, item_id))
+
+
+@router.patch(
+    "/organisations/{org_id}/improvement/items/{item_id}", response={200: ItemOut, **WRITE}
+)
+def patch_item(request: HttpRequest, org_id: int, item_id: int, payload: ItemPatch) -> ItemOut:
+    """Edit fields (with ``version``), and/or move the status; ``done`` needs ``result``."""
+    org = get_organisation(request.user, org_id)
+    item = _org_item(request, org, item_id)
+    actor = actor_of(request)
+    sent = payload.model_fields_set
+    values: dict[str, object] = {}
+    for name in ("title", "problem", "expected_benefit", "benefit", "effort"):
+        if name in sent:
+            values[name] = getattr(payload, name)
+    if "process_id" in sent:
+        values["process"] = _process(org, payload.process_id)
+    if "owner_id" in sent:
+        values["owner"] = _user(org, payload.owner_id, "owner_id")
+    version = payload.version
+    if values:
+        services.update_item(actor=actor, item=item, expected_version=version, **values)
+        version = item.version
+    if payload.status is not None and payload.status != item.status:
+        if payload.status == "done":
+            result_value = payload.result_value
+            services.complete_item(
+                actor=actor,
+                item=item,
+                expected_version=version,
+                result=payload.result or "",
+                result_value=float(result_value) if result_value is not None else None,
+            )
+        else:
+            services.set_status(
+                actor=actor,
+                item=item,
+                status=payload.status,
+                expected_version=version,
+                reason=payload.reason,
+            )
+    elif not values and item.version != version:
+        raise Conflict("Someone else changed this since you read it; reload it.")
+    return _item(item)
+
+
+@router.post(
+    "/organisations/{org_id}/improvement/items/{item_id}/start-project",
+    response={201: ProjectBrief, **WRITE},
+)
+def start_project(
+    request: HttpRequest, org_id: int, item_id: int, payload: StartProjectIn
+) -> Status[ProjectBrief]:
+    org = get_organisation(request.user, org_id)
+    item = _org_item(request, org, item_id)
+    project = services.start_project(
+        actor=actor_of(request),
+        item=item,
+        expected_version=payload.version,
+        manager=_user(org, payload.manager_id, "manager_id"),
+        name=payload.name,
+        target_start=payload.target_start,
+        target_finish=payload.target_finish,
+    )
+    return Status(201, ProjectBrief.model_validate(project, from_attributes=True))
+
+
+@router.get("/organisations/{org_id}/improvement/signals", response={200: list[SignalOut], **READ})
+def list_signals(request: HttpRequest, org_id: int) -> list[SignalOut]:
+    org = get_organisation(request.user, org_id)
+    return [
+        SignalOut(
+            kind=s.kind,  # type: ignore[arg-type]
+            source_id=s.obj.pk,
+            name=s.obj.name,
+            process=s.process_name,
+            headline=s.headline,
+            evidence=s.evidence,
+            severity=s.severity,
+            item_id=s.item.pk if s.item else None,
+        )
+        for s in selectors.signals(org)
+    ]
+
+
+@router.get(
+    "/organisations/{org_id}/improvement/handovers", response={200: list[HandoverOut], **READ}
+)
+def list_handovers(
+    request: HttpRequest, org_id: int, status: HandoverStatusName | None = None
+) -> list[HandoverOut]:
+    org = get_organisation(request.user, org_id)
+    return [_handover(h) for h in selectors.handovers_of(org, status=status or "")]
+
+
+@router.post("/organisations/{org_id}/improvement/handovers", response={201: HandoverOut, **WRITE})
+def create_handover(request: HttpRequest, org_id: int, payload: HandoverIn) -> Status[HandoverOut]:
+    org = get_organisation(request.user, org_id)
+    try:
+        project = project_selectors.get_project(request.user, org, payload.project_id)
+    except NotFound as exc:
+        raise Invalid("No such project in this organisation.", field="project_id") from exc
+    process = _process(org, payload.process_id)
+    assert process is not None
+    handover = services.propose_handover(
+        actor=actor_of(request),
+        project=project,
+        process=process,
+        deliverables=[d.model_dump() for d in payload.deliverables]
+        if payload.deliverables is not None
+        else None,
+        note=payload.note,
+    )
+    return Status(201, _handover(handover))
+
+
+@router.post(
+    "/organisations/{org_id}/improvement/handovers/{handover_id}/accept",
+    response={200: HandoverOut, **WRITE},
+)
+def accept_handover(
+    request: HttpRequest, org_id: int, handover_id: int, payload: DecisionIn
+) -> HandoverOut:
+    org = get_organisation(request.user, org_id)
+    handover = _org_handover(request, org, handover_id)
+    services.accept_handover(
+        actor=actor_of(request),
+        handover=handover,
+        expected_version=payload.version,
+        note=payload.note,
+    )
+    return _handover(handover)
+
+
+@router.post(
+    "/organisations/{org_id}/improvement/handovers/{handover_id}/return",
+    response={200: HandoverOut, **WRITE},
+)
+def return_handover(
+    request: HttpRequest, org_id: int, handover_id: int, payload: ReturnIn
+) -> HandoverOut:
+    org = get_organisation(request.user, org_id)
+    handover = _org_handover(request, org, handover_id)
+    services.return_handover(
+        actor=actor_of(request),
+        handover=handover,
+        expected_version=payload.version,
+        reason=payload.reason,
+    )
+    return _handover(handover)

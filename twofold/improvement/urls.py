@@ -6,4 +6,12 @@ app_name = "improvement"
 
 urlpatterns = [
     path("", views.board, name="board"),
+    path("items/", views.item_list, name="list"),
+    path("items/new/", views.item_new, name="item_new"),
+    path("items/<int:pk>/", views.item_detail, name="item"),
+    path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
+    path("signals/", views.signals, name="signals"),
+    path("handovers/", views.handovers, name="handovers"),
+    path("handovers/new/", views.handover_new, name="handover_new"),
+    path("handovers/<int:pk>/", views.handover_detail, name="handover"),
 ]

@@ -1,0 +1,133 @@
+"""Forms for improvement pages. They only parse and validate input; services do the writing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from twofold.accounts.models import Organisation, Role, User
+from twofold.improvement.models import DEFAULT_DELIVERABLES, Effort
+from twofold.operations.models import Process
+from twofold.projects.models import Project
+
+STALE_FORM = (
+    "This form is missing the version you edited: reload the page and make your change again."
+)
+BENEFITS = [
+    (1, "1 — a little"),
+    (2, "2"),
+    (3, "3 — noticeable"),
+    (4, "4"),
+    (5, "5 — a lot"),
+]
+
+
+def _version(required: bool = True) -> forms.IntegerField:
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        required=required,
+        error_messages={"required": STALE_FORM},
+    )
+
+
+def _people(organisation: Organisation) -> Any:
+    return (
+        User.objects.filter(memberships__organisation=organisation)
+        .exclude(memberships__role=Role.GUEST)
+        .order_by("full_name", "email")
+    )
+
+
+class ItemForm(forms.Form):
+    title = forms.CharField(max_length=160)
+    problem = forms.CharField(
+        label="Problem statement",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What goes wrong, where, and how often — facts, not solutions.",
+    )
+    process = forms.ModelChoiceField(queryset=Process.objects.none(), required=False)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    expected_benefit = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="e.g. “Scrap back under 2.2 %, about €40,000 a year”.",
+    )
+    benefit = forms.TypedChoiceField(choices=BENEFITS, coerce=int, initial=3)
+    effort = forms.ChoiceField(choices=Effort.choices, initial=Effort.MEDIUM)
+    version = _version(required=False)
+
+    def __init__(self, *args: Any, organisation: Organisation, editing: bool = False, **kw: Any):
+        super().__init__(*args, **kw)
+        self.fields["process"].queryset = Process.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = _people(organisation)  # type: ignore[attr-defined]
+        self.fields["version"].required = editing
+
+
+class StatusForm(forms.Form):
+    status = forms.CharField(max_length=12, widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=300, required=False)
+    version = _version()
+
+
+class StartProjectForm(forms.Form):
+    name = forms.CharField(max_length=160, label="Project name")
+    manager = forms.ModelChoiceField(queryset=User.objects.none(), label="Project manager")
+    target_start = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    target_finish = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), required=False
+    )
+    version = _version()
+
+    def __init__(self, *args: Any, organisation: Organisation, **kw: Any):
+        super().__init__(*args, **kw)
+        self.fields["manager"].queryset = _people(organisation)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, finish = data.get("target_start"), data.get("target_finish")
+        if start and finish and finish < start:
+            self.add_error("target_finish", "The target finish must be on or after the start.")
+        return data
+
+
+class CompleteForm(forms.Form):
+    result = forms.CharField(
+        label="Measured result",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What changed, measured the same way as the problem.",
+    )
+    result_value = forms.FloatField(
+        required=False,
+        label="Result value",
+        help_text="Leave empty to take the KPI's latest value.",
+    )
+    version = _version()
+
+
+class HandoverForm(forms.Form):
+    project = forms.ModelChoiceField(queryset=Project.objects.none())
+    process = forms.ModelChoiceField(queryset=Process.objects.none(), label="Receiving process")
+    deliverables = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        initial="\n".join(DEFAULT_DELIVERABLES),
+        help_text="One per line; the process owner accepts once every one is ticked.",
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, organisation: Organisation, **kw: Any):
+        super().__init__(*args, **kw)
+        self.fields["project"].queryset = Project.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["process"].queryset = Process.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+
+    def clean_deliverables(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["deliverables"].splitlines()]
+        return [line for line in lines if line]
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(max_length=500, required=False, label="Reason or note")
+    version = _version()

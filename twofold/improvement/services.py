@@ -1,0 +1,540 @@
+"""Writes for continuous improvement. Each: check permission, one transaction, history.
+
+Items are raised by members (from a signal or as an idea), moved through new → triaged →
+in progress → done / rejected, and may start a project (admins, through the projects
+services). A handover is proposed by the project's manager (or an admin) and accepted or sent
+back by the receiving process's owner (or an admin).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from twofold.accounts.models import Membership, Organisation, Role, User
+from twofold.core import history
+from twofold.core.concurrency import save_versioned
+from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
+from twofold.core.policy import Action, can, require, role_in
+from twofold.improvement import selectors
+from twofold.improvement.models import (
+    DEFAULT_DELIVERABLES,
+    NEXT_STATUSES,
+    Effort,
+    Handover,
+    HandoverStatus,
+    ImprovementItem,
+    ItemStatus,
+    Source,
+)
+from twofold.operations.models import Kpi, Process, Queue, Routine
+from twofold.projects import services as projects
+from twofold.projects.models import GateItem, Phase, Project
+
+ITEM_FIELDS = ["title", "problem", "process", "owner", "expected_benefit", "benefit", "effort"]
+HANDOVER_GATE_ITEM = "Handover to operations signed"
+
+
+def _fresh(obj: ImprovementItem | Handover, expected_version: int | None) -> None:
+    """Refuse a stale edit before touching the object in memory (``save_versioned`` still
+    guards the race between this check and the write)."""
+    if expected_version is not None and obj.version != expected_version:
+        raise Conflict(
+            "Someone else changed this since you opened it. Reload to see their change, "
+            "then make yours again."
+        )
+
+
+def _member(organisation_id: int, user: User | None, field: str) -> None:
+    if user is None:
+        return
+    role = (
+        Membership.objects.filter(organisation_id=organisation_id, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None or role == Role.GUEST:
+        raise Invalid("Choose a member of the organisation (not a guest).", field=field)
+
+
+def _check_item_values(organisation: Organisation, values: dict[str, Any]) -> None:
+    unknown = set(values) - set(ITEM_FIELDS)
+    if unknown:
+        raise Invalid(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    for name in ("title", "problem"):
+        if name in values:
+            if values[name] is None or not str(values[name]).strip():
+                raise Invalid(
+                    f"An improvement needs a {name.replace('problem', 'problem statement')}.",
+                    field=name,
+                )
+            values[name] = str(values[name]).strip()
+    if "title" in values and len(values["title"]) > 160:
+        raise Invalid("Keep the title under 160 characters.", field="title")
+    for name in ("expected_benefit",):
+        if name in values:
+            values[name] = str(values[name] or "").strip()
+    if "benefit" in values:
+        benefit = values["benefit"]
+        if not isinstance(benefit, int) or isinstance(benefit, bool) or not 1 <= benefit <= 5:
+            raise Invalid("Benefit is a whole number from 1 to 5.", field="benefit")
+    if "effort" in values and values["effort"] not in Effort.values:
+        raise Invalid("Effort is S, M or L.", field="effort")
+    process = values.get("process")
+    if process is not None and process.organisation_id != organisation.pk:
+        raise Invalid("Choose a process of this organisation.", field="process")
+    _member(organisation.pk, values.get("owner"), "owner")
+
+
+@transaction.atomic
+def create_item(
+    *,
+    actor: User,
+    organisation: Organisation,
+    source: str = Source.IDEA,
+    kpi: Kpi | None = None,
+    queue: Queue | None = None,
+    routine: Routine | None = None,
+    **values: Any,
+) -> ImprovementItem:
+    """A new item. Raised from a signal, it keeps the signal's evidence as it is now."""
+    require(actor, Action.EDIT, organisation)
+    if source not in Source.values:
+        raise Invalid(f"Unknown source {source!r}.", field="source")
+    origin: Kpi | Queue | Routine | None = {"kpi": kpi, "sla": queue, "routine": routine}.get(
+        source
+    )
+    if source != Source.IDEA and origin is None:
+        raise Invalid("Name the KPI, queue or routine the signal comes from.", field="source")
+    if origin is not None and origin.organisation_id != organisation.pk:
+        raise NotFound("Not found.")
+    values.setdefault("benefit", 3)
+    values.setdefault("effort", Effort.MEDIUM)
+    _check_item_values(organisation, values)
+    evidence, raised_value = "", None
+    if origin is not None:
+        signal = selectors.signal_for(source, origin)
+        if signal is not None:
+            evidence, raised_value = signal.evidence, signal.value
+        else:
+            evidence = f"{origin}: no signal when raised."
+            raised_value = origin.latest_value if isinstance(origin, Kpi) else None
+        if values.get("process") is None:
+            values["process"] = getattr(origin, "process", None)
+    item = ImprovementItem.objects.create(
+        organisation=organisation,
+        source=source,
+        kpi=kpi if source == Source.KPI_SIGNAL else None,
+        queue=queue if source == Source.SLA_TREND else None,
+        routine=routine if source == Source.ROUTINE_MISSES else None,
+        evidence=evidence,
+        raised_value=raised_value,
+        created_by=actor,
+        **values,
+    )
+    history.record(
+        actor=actor,
+        obj=item,
+        action="created",
+        summary=f"Raised from {Source(source).label.lower()}"
+        + (f": {evidence}" if evidence else ""),
+    )
+    return item
+
+
+@transaction.atomic
+def update_item(
+    *, actor: User, item: ImprovementItem, expected_version: int | None, **values: Any
+) -> ImprovementItem:
+    require(actor, Action.EDIT, item)
+    _fresh(item, expected_version)
+    _check_item_values(item.organisation, values)
+    before = history.snapshot(item, values)
+    for key, value in values.items():
+        setattr(item, key, value)
+    save_versioned(item, expected_version=expected_version, fields=list(values))
+    changes = history.diff(before, history.snapshot(item, values))
+    if changes:
+        history.record(actor=actor, obj=item, action="updated", changes=changes)
+    return item
+
+
+@transaction.atomic
+def set_status(
+    *,
+    actor: User,
+    item: ImprovementItem,
+    status: str,
+    expected_version: int | None,
+    reason: str = "",
+) -> ImprovementItem:
+    """Move an item along its workflow; rejecting needs a reason, done goes through
+    ``complete_item``."""
+    require(actor, Action.EDIT, item)
+    _fresh(item, expected_version)
+    if status not in ItemStatus.values:
+        raise Invalid(f"Unknown status {status!r}.", field="status")
+    if status == item.status:
+        return item
+    if status not in NEXT_STATUSES[item.status]:
+        raise Invalid(
+            f"An item that is {item.get_status_display().lower()} cannot become "
+            f"{ItemStatus(status).label.lower()}.",
+            field="status",
+        )
+    if status == ItemStatus.DONE:
+        raise Invalid("Mark the item done with its measured result.", field="status")
+    reason = reason.strip()
+    if status == ItemStatus.REJECTED and not reason:
+        raise Invalid("Say why the item is rejected.", field="reason")
+    old = item.status
+    item.status = status
+    item.reason = reason[:300] if status == ItemStatus.REJECTED else ""
+    item.closed_at = timezone.now() if status == ItemStatus.REJECTED else None
+    save_versioned(
+        item, expected_version=expected_version, fields=["status", "reason", "closed_at"]
+    )
+    history.record(
+        actor=actor,
+        obj=item,
+        action="status changed",
+        changes={"status": [old, status]},
+        summary=reason,
+    )
+    return item
+
+
+def _unique_code(organisation: Organisation, item: ImprovementItem) -> str:
+    base = f"CI-{item.pk:02d}"
+    code, n = base, 2
+    while Project.objects.filter(organisation=organisation, code__iexact=code).exists():
+        code, n = f"{base}-{n}", n + 1
+    return code
+
+
+@transaction.atomic
+def start_project(
+    *,
+    actor: User,
+    item: ImprovementItem,
+    expected_version: int | None,
+    manager: User | None,
+    name: str = "",
+    target_start: dt.date | None = None,
+    target_finish: dt.date | None = None,
+) -> Project:
+    """Create a project in initiation from the item (admins) and put the item in progress."""
+    require(actor, Action.VIEW, item)
+    _fresh(item, expected_version)
+    if not can(actor, Action.MANAGE, item):
+        raise Forbidden("Only an admin can start a project.")
+    if item.project_id is not None:
+        raise Invalid("This item already has a project.", field="project")
+    if not item.is_open:
+        raise Invalid("Only an open item can start a project.", field="status")
+    if manager is None:
+        raise Invalid("Choose the project manager.", field="manager")
+    objectives = item.problem
+    if item.expected_benefit:
+        objectives += f"\n\nExpected benefit: {item.expected_benefit}"
+    criteria = item.expected_benefit or ""
+    if item.evidence:
+        criteria = (criteria + "\n" if criteria else "") + f"Improves on: {item.evidence}"
+    project = projects.create_project(
+        actor=actor,
+        organisation=item.organisation,
+        name=(name or item.title).strip()[:160],
+        code=_unique_code(item.organisation, item),
+        manager=manager,
+        objectives=objectives,
+        success_criteria=criteria,
+        target_start=target_start or timezone.localdate(),
+        target_finish=target_finish,
+    )
+    old = item.status
+    item.project = project
+    item.status = ItemStatus.IN_PROGRESS
+    save_versioned(item, expected_version=expected_version, fields=["project", "status"])
+    history.record(
+        actor=actor,
+        obj=item,
+        action="project started",
+        changes={"status": [old, item.status], "project": [None, str(project)]},
+        summary=f"Started {project} with {manager.display_name} as manager",
+    )
+    history.record(
+        actor=actor,
+        obj=project,
+        action="started from improvement",
+        summary=f"From improvement item “{item.title}”",
+    )
+    return project
+
+
+@transaction.atomic
+def complete_item(
+    *,
+    actor: User,
+    item: ImprovementItem,
+    expected_version: int | None,
+    result: str,
+    result_value: float | None = None,
+) -> ImprovementItem:
+    """Mark the item done with its measured result; a KPI item takes the KPI's latest value."""
+    require(actor, Action.EDIT, item)
+    _fresh(item, expected_version)
+    if item.status != ItemStatus.IN_PROGRESS:
+        raise Invalid("Only an item in progress can be marked done.", field="status")
+    if item.project is not None and item.project.phase != Phase.CLOSURE:
+        raise Invalid(
+            f"The project {item.project} is in {item.project.get_phase_display()}; "
+            "mark the item done once it closes.",
+            field="status",
+        )
+    result = (result or "").strip()
+    if not result:
+        raise Invalid("Describe the measured result.", field="result")
+    if result_value is None and item.kpi is not None:
+        result_value = item.kpi.latest_value
+    item.status = ItemStatus.DONE
+    item.result = result
+    item.result_value = result_value
+    item.closed_at = timezone.now()
+    save_versioned(
+        item,
+        expected_version=expected_version,
+        fields=["status", "result", "result_value", "closed_at"],
+    )
+    history.record(
+        actor=actor,
+        obj=item,
+        action="done",
+        changes={"status": [ItemStatus.IN_PROGRESS.value, ItemStatus.DONE.value]},
+        summary=result,
+    )
+    return item
+
+
+# --- Handovers -------------------------------------------------------------------------------
+
+
+def may_propose(user: User, project: Project) -> bool:
+    role = role_in(user, project.organisation_id)
+    if role in (Role.ADMIN, Role.OWNER):
+        return True
+    return role == Role.MEMBER and project.manager_id == user.pk
+
+
+def may_decide(user: User, handover: Handover) -> bool:
+    role = role_in(user, handover.organisation_id)
+    if role in (Role.ADMIN, Role.OWNER):
+        return True
+    return role == Role.MEMBER and handover.process.owner_id == user.pk
+
+
+def _clean_deliverables(deliverables: Any) -> list[dict[str, Any]]:
+    if not isinstance(deliverables, list):
+        raise Invalid("Deliverables are a list.", field="deliverables")
+    out = []
+    for d in deliverables:
+        if isinstance(d, str):
+            d = {"text": d, "done": False}
+        if not isinstance(d, dict) or not isinstance(d.get("text"), str):
+            raise Invalid("Each deliverable has a text.", field="deliverables")
+        text = d["text"].strip()[:200]
+        if text:
+            out.append({"text": text, "done": bool(d.get("done", False))})
+    if not out:
+        raise Invalid("List at least one deliverable.", field="deliverables")
+    if len(out) > 30:
+        raise Invalid("At most 30 deliverables.", field="deliverables")
+    return out
+
+
+@transaction.atomic
+def propose_handover(
+    *,
+    actor: User,
+    project: Project,
+    process: Process,
+    deliverables: list[Any] | None = None,
+    note: str = "",
+) -> Handover:
+    """The project manager (or an admin) proposes to hand the project's results to a process."""
+    require(actor, Action.VIEW, project)
+    if not may_propose(actor, project):
+        raise Forbidden("Only the project manager or an admin can propose a handover.")
+    if process.organisation_id != project.organisation_id:
+        raise Invalid("Choose a process of this organisation.", field="process")
+    if Handover.objects.filter(
+        project=project, process=process, status__in=[HandoverStatus.PROPOSED]
+    ).exists():
+        raise Invalid("A handover to this process is already awaiting acceptance.", field="process")
+    items = _clean_deliverables(
+        deliverables if deliverables is not None else list(DEFAULT_DELIVERABLES)
+    )
+    handover = Handover.objects.create(
+        organisation_id=project.organisation_id,
+        project=project,
+        process=process,
+        deliverables=items,
+        note=note.strip(),
+        proposed_by=actor,
+    )
+    summary = f"Handover of {project.name} proposed to {process.name}"
+    history.record(actor=actor, obj=handover, action="proposed", summary=summary)
+    history.record(actor=actor, obj=project, action="handover proposed", summary=summary)
+    return handover
+
+
+@transaction.atomic
+def update_deliverables(
+    *, actor: User, handover: Handover, deliverables: list[Any], expected_version: int | None
+) -> Handover:
+    """The proposer side ticks or edits the checklist until the handover is accepted."""
+    require(actor, Action.VIEW, handover)
+    _fresh(handover, expected_version)
+    if not may_propose(actor, handover.project) and not may_decide(actor, handover):
+        raise Forbidden("Only the project manager, the process owner or an admin can do this.")
+    if handover.status == HandoverStatus.ACCEPTED:
+        raise Invalid("An accepted handover cannot change.", field="deliverables")
+    before = {
+        "deliverables": [d["text"] + (" ✓" if d["done"] else "") for d in handover.deliverables]
+    }
+    handover.deliverables = _clean_deliverables(deliverables)
+    save_versioned(handover, expected_version=expected_version, fields=["deliverables"])
+    after = {
+        "deliverables": [d["text"] + (" ✓" if d["done"] else "") for d in handover.deliverables]
+    }
+    changes = history.diff(before, after)
+    if changes:
+        history.record(actor=actor, obj=handover, action="checklist updated", changes=changes)
+    return handover
+
+
+@transaction.atomic
+def resubmit_handover(
+    *, actor: User, handover: Handover, expected_version: int | None, note: str = ""
+) -> Handover:
+    require(actor, Action.VIEW, handover)
+    _fresh(handover, expected_version)
+    if not may_propose(actor, handover.project):
+        raise Forbidden("Only the project manager or an admin can resubmit a handover.")
+    if handover.status != HandoverStatus.RETURNED:
+        raise Invalid("Only a handover sent back can be resubmitted.", field="status")
+    handover.status = HandoverStatus.PROPOSED
+    handover.proposed_by = actor
+    handover.proposed_at = timezone.now()
+    if note.strip():
+        handover.note = note.strip()
+    save_versioned(
+        handover,
+        expected_version=expected_version,
+        fields=["status", "proposed_by", "proposed_at", "note"],
+    )
+    history.record(
+        actor=actor,
+        obj=handover,
+        action="resubmitted",
+        changes={"status": [HandoverStatus.RETURNED.value, HandoverStatus.PROPOSED.value]},
+    )
+    return handover
+
+
+def _tick_gate(actor: User, project: Project) -> None:
+    """Tick "Handover to operations signed" on the project's gate out of execution, if open."""
+    item = (
+        GateItem.objects.filter(
+            gate__project=project,
+            gate__phase=Phase.EXECUTION,
+            gate__passed_at__isnull=True,
+            text=HANDOVER_GATE_ITEM,
+            done=False,
+        )
+        .select_related("gate__project")
+        .first()
+    )
+    if item is not None:
+        projects.toggle_gate_item(actor=actor, item=item, done=True)
+
+
+@transaction.atomic
+def accept_handover(
+    *, actor: User, handover: Handover, expected_version: int | None, note: str = ""
+) -> Handover:
+    """The receiving process owner (or an admin) accepts: recorded on the project and the
+    process, and the project's gate item "Handover to operations signed" is ticked."""
+    require(actor, Action.VIEW, handover)
+    _fresh(handover, expected_version)
+    if not may_decide(actor, handover):
+        raise Forbidden("Only the owner of the receiving process or an admin can accept.")
+    if handover.status != HandoverStatus.PROPOSED:
+        raise Invalid("Only a handover awaiting acceptance can be accepted.", field="status")
+    open_items = [d["text"] for d in handover.deliverables if not d.get("done")]
+    if open_items:
+        raise Invalid(
+            f"Tick every deliverable first, or send it back: {', '.join(open_items)}.",
+            field="deliverables",
+        )
+    handover.status = HandoverStatus.ACCEPTED
+    handover.decided_by = actor
+    handover.decided_at = timezone.now()
+    handover.return_reason = ""
+    save_versioned(
+        handover,
+        expected_version=expected_version,
+        fields=["status", "decided_by", "decided_at", "return_reason"],
+    )
+    project, process = handover.project, handover.process
+    _tick_gate(actor, project)
+    summary = f"{actor.display_name} accepted the handover of {project.name} into {process.name}"
+    if note.strip():
+        summary += f": {note.strip()}"
+    history.record(
+        actor=actor,
+        obj=handover,
+        action="accepted",
+        changes={"status": [HandoverStatus.PROPOSED.value, HandoverStatus.ACCEPTED.value]},
+        summary=summary,
+    )
+    history.record(actor=actor, obj=project, action="handover accepted", summary=summary)
+    history.record(actor=actor, obj=process, action="handover received", summary=summary)
+    return handover
+
+
+@transaction.atomic
+def return_handover(
+    *, actor: User, handover: Handover, expected_version: int | None, reason: str
+) -> Handover:
+    """Send the handover back to the project with a reason."""
+    require(actor, Action.VIEW, handover)
+    _fresh(handover, expected_version)
+    if not may_decide(actor, handover):
+        raise Forbidden("Only the owner of the receiving process or an admin can send it back.")
+    if handover.status != HandoverStatus.PROPOSED:
+        raise Invalid("Only a handover awaiting acceptance can be sent back.", field="status")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("Say what is missing so the project can fix it.", field="reason")
+    handover.status = HandoverStatus.RETURNED
+    handover.decided_by = actor
+    handover.decided_at = timezone.now()
+    handover.return_reason = reason[:500]
+    save_versioned(
+        handover,
+        expected_version=expected_version,
+        fields=["status", "decided_by", "decided_at", "return_reason"],
+    )
+    summary = f"{actor.display_name} sent the handover back: {handover.return_reason}"
+    history.record(
+        actor=actor,
+        obj=handover,
+        action="sent back",
+        changes={"status": [HandoverStatus.PROPOSED.value, HandoverStatus.RETURNED.value]},
+        summary=summary,
+    )
+    history.record(actor=actor, obj=handover.project, action="handover sent back", summary=summary)
+    return handover
