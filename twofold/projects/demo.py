@@ -208,7 +208,7 @@ PROJECTS: list[dict[str, Any]] = [
                 [
                     ("Fit-gap workshops", 6, "Chloe Martin"),
                     ("|| Data quality assessment", 5, "Raj Patel"),
-                    ("Upgrade plan approved", 0, "Henrik Lund"),
+                    ("Upgrade plan approved", 0, "Dana Whitfield"),
                 ],
             ),
             (
@@ -260,6 +260,7 @@ PROJECTS: list[dict[str, Any]] = [
                     ("ABC analysis of pick data", 4, "Aisha Mensah"),
                     ("Current-state walk", 2, "Fatima Zahra"),
                     ("Options paper", 3, "Aisha Mensah"),
+                    ("PMO review of the options", 1, "Dana Whitfield"),
                     ("Layout chosen", 0, "Oliver Brandt"),
                 ],
             ),
