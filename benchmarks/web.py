@@ -62,9 +62,6 @@ def prepare(db: Path | None, workdir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["TWOFOLD_VAR_DIR"] = str(workdir)
     env.setdefault("DJANGO_SETTINGS_MODULE", "twofold.settings")
-    # The manifest storage refuses vendor/chartjs (its source map is not vendored); hashing static
-    # names does not change server time, so the benchmark uses the plain compressed storage.
-    env.setdefault("TWOFOLD_STATIC_STORAGE", "whitenoise.storage.CompressedStaticFilesStorage")
     path = db.resolve() if db else workdir / "bench.sqlite3"
     env["DATABASE_URL"] = f"sqlite:///{path}"
     if db is None:
@@ -152,7 +149,7 @@ def main() -> int:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="twofold-bench-"))
     env = prepare(args.db, workdir)
-    keys = ("TWOFOLD_VAR_DIR", "DATABASE_URL", "TWOFOLD_STATIC_STORAGE")
+    keys = ("TWOFOLD_VAR_DIR", "DATABASE_URL")
     os.environ.update({k: env[k] for k in keys})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twofold.settings")
 
@@ -209,10 +206,11 @@ def main() -> int:
         def move(send: Callable[..., Any]) -> Any:
             state["move"] += 1
             status = moves[state["move"] % 2]
+            version = Task.objects.values_list("version", flat=True).get(pk=card.pk)
             return send(
                 "POST",
                 f"/projects/{board.pk}/board/move/",
-                {"task": str(card.pk), "status": status},
+                {"task": str(card.pk), "status": status, "version": str(version)},
             )
 
         def edit(send: Callable[..., Any]) -> Any:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import CharField, QuerySet, Value
+from django.db import connection
+from django.db.models import CharField, F, Func, Max, Min, QuerySet, TextField, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
@@ -26,6 +29,8 @@ from twofold.projects.models import (
     Gate,
     Link,
     Phase,
+    Priority,
+    Programme,
     ProgressSnapshot,
     Project,
     Task,
@@ -106,8 +111,10 @@ class Card:
     sparkline: str = ""
     planned_sparkline: str = ""
     slip_days: float | None = None
+    html: SafeString | None = None  # the rendered card, set by the portfolio view
 
 
+@functools.lru_cache(maxsize=4096)
 def _working_days(a: dt.datetime, b: dt.datetime) -> float:
     """Signed working days from ``a`` to ``b`` (naive local)."""
     cal = compiled_calendar()
@@ -125,6 +132,49 @@ def _naive(value: dt.datetime, tzinfo: dt.tzinfo) -> dt.datetime:
     return timezone.localtime(value, tzinfo).replace(tzinfo=None)
 
 
+# What a card, the project list, the reports and the CSV export read of ``Card.project``.
+PORTFOLIO_FIELDS = (
+    "id",
+    "organisation_id",
+    "programme_id",
+    "manager_id",
+    "name",
+    "code",
+    "phase",
+    "target_start",
+    "target_finish",
+    "scheduled_start",
+    "scheduled_finish",
+    "percent_complete",
+    "version",
+)
+
+
+def _curve_parts(organisation: Organisation, day: dt.date) -> list[tuple[int, Any, Any, Any, Any]]:
+    """Per project: the stored curve's first day, final value and values on ``day`` and the
+    next day. On SQLite one ``JSON_EXTRACT`` of four paths parses each curve once (the key
+    transforms parse it eight times)."""
+    keys = [day.isoformat(), (day + dt.timedelta(days=1)).isoformat()]
+    projects = Project.objects.filter(organisation=organisation).order_by()
+    if connection.vendor == "sqlite":
+        paths = [Value("$.first"), Value("$.final"), *(Value(f'$.days."{k}"') for k in keys)]
+        parts = Func(F("planned_curve"), *paths, function="JSON_EXTRACT", output_field=TextField())
+        empty = [None] * 4
+        return [
+            (pk, *(json.loads(raw) if raw else empty))
+            for pk, raw in projects.annotate(parts=parts).values_list("pk", "parts")
+        ]
+    days = KeyTransform("days", "planned_curve")
+    return list(
+        projects.values_list(
+            "pk",
+            KeyTextTransform("first", "planned_curve"),
+            KeyTextTransform("final", "planned_curve"),
+            *(KeyTextTransform(k, days) for k in keys),
+        )
+    )
+
+
 def portfolio(
     organisation: Organisation,
     *,
@@ -138,45 +188,59 @@ def portfolio(
 
     Only milestones are read task by task; percent planned comes from the curve stored on the
     project when it was rescheduled or baselined (``progress.curve_at``)."""
-    projects = list(projects_of(organisation).order_by("name"))
+    projects = list(
+        Project.objects.filter(organisation=organisation).only(*PORTFOLIO_FIELDS).order_by("name")
+    )
+    # A few programmes and managers shared by many projects: one instance each, not one per row.
+    programmes = {g.pk: g for g in Programme.objects.filter(organisation=organisation)}
+    managers = {
+        u.pk: u
+        for u in User.objects.filter(pk__in={p.manager_id for p in projects if p.manager_id}).only(
+            "full_name", "email"
+        )
+    }
+    for p in projects:
+        p.programme = programmes.get(p.programme_id) if p.programme_id else None
+        p.manager = managers.get(p.manager_id) if p.manager_id else None
     if phase:
         projects = [p for p in projects if p.phase == phase]
     if manager:
         projects = [p for p in projects if str(p.manager_id) == manager]
     now_utc = timezone.now().astimezone(dt.UTC)
-    day = now_utc
-    days = KeyTransform("days", "planned_curve")
     curves = {
         pk: curve_value(first, final, today, tomorrow, now_utc)
-        for pk, first, final, today, tomorrow in Project.objects.filter(
-            organisation=organisation
-        ).values_list(
-            "pk",
-            KeyTextTransform("first", "planned_curve"),
-            KeyTextTransform("final", "planned_curve"),
-            KeyTextTransform(day.date().isoformat(), days),
-            KeyTextTransform((day.date() + dt.timedelta(days=1)).isoformat(), days),
-        )
+        for pk, first, final, today, tomorrow in _curve_parts(organisation, now_utc.date())
     }
     tzinfo = tz_of(organisation)
     now = timezone.now()
     milestones: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in (
-        Task.objects.filter(organisation=organisation, is_summary=False, is_milestone=True)
-        .exclude(status=TaskStatus.DONE)
-        .values_list("project_id", "pk", "name", "finish")
-    ):
+    # ``is_milestone__in=[True]`` is written ``IN (1)``: SQLite then uses the (organisation,
+    # is_milestone) index, where a bare ``WHERE is_milestone`` scans every task of the org.
+    open_milestones = Task.objects.filter(
+        organisation=organisation, is_summary=False, is_milestone__in=[True]
+    ).exclude(status=TaskStatus.DONE)
+    for row in open_milestones.order_by().values_list("project_id", "pk", "name", "finish"):
         milestones[row[0]].append(row)
-    first_baseline: dict[int, Baseline] = {}
+    first_baseline: dict[int, tuple[int, dt.datetime | None]] = {}
     # Open high risks (not closed, score >= 15) per project: one aggregated query.
     high_risks = open_high_risk_counts(organisation)
-    for b in Baseline.objects.filter(organisation=organisation).order_by("-number"):
-        first_baseline[b.project_id] = b
+    for pk, project_id, finish in (
+        Baseline.objects.filter(organisation=organisation)
+        .order_by("-number")
+        .values_list("pk", "project_id", "finish")
+    ):
+        first_baseline[project_id] = (pk, finish)
     base_rows: dict[int, dict[int, Any]] = defaultdict(dict)
-    for pid, task_id, finish in BaselineTask.objects.filter(
-        baseline_id__in=[b.pk for b in first_baseline.values()], task__is_milestone=True
-    ).values_list("baseline__project_id", "task_id", "finish"):
-        base_rows[pid][task_id] = finish
+    # Only the open milestones' rows matter: probed by task (index on task_id), then kept when
+    # they belong to the project's chosen baseline, instead of scanning whole baselines.
+    chosen = {pk: project_id for project_id, (pk, _f) in first_baseline.items()}
+    for baseline_id, task_id, finish in (
+        BaselineTask.objects.filter(task_id__in=open_milestones.order_by().values("pk"))
+        .order_by()
+        .values_list("baseline_id", "task_id", "finish")
+    ):
+        if baseline_id in chosen:
+            base_rows[chosen[baseline_id]][task_id] = finish
     cards = []
     for p in projects:
         base = base_rows.get(p.pk, {})
@@ -191,11 +255,11 @@ def portfolio(
             if next_ms is None or finish < next_ms[0]:
                 next_ms = (finish, name)
         pct_planned = curves.get(p.pk, 0.0)
-        baseline = first_baseline.get(p.pk)
+        baseline_finish = first_baseline.get(p.pk, (0, None))[1]
         slip = None
-        if baseline and baseline.finish and p.scheduled_finish:
+        if baseline_finish and p.scheduled_finish:
             slip = round(
-                _working_days(_naive(baseline.finish, tzinfo), _naive(p.scheduled_finish, tzinfo)),
+                _working_days(_naive(baseline_finish, tzinfo), _naive(p.scheduled_finish, tzinfo)),
                 1,
             )
         target_float = None
@@ -341,6 +405,77 @@ def wbs_rows(project: Project, *, for_gantt: bool = False) -> list[Row]:
     return out
 
 
+@dataclass(frozen=True)
+class OutlineRow:
+    """A task's place in the tree, without its dates (enough to number and fold a long plan)."""
+
+    pk: int
+    depth: int
+    wbs: str
+    is_summary: bool
+    is_critical: bool
+
+
+def outline(project: Project) -> list[OutlineRow]:
+    """The whole task tree in display order as plain tuples: one query, no model instances."""
+    children: dict[int | None, list[tuple[int, bool, bool]]] = defaultdict(list)
+    for pk, parent_id, is_summary, is_critical in (
+        Task.objects.filter(project=project)
+        .order_by("position")
+        .values_list("pk", "parent_id", "is_summary", "is_critical")
+    ):
+        children[parent_id].append((pk, is_summary, is_critical))
+    out: list[OutlineRow] = []
+    # Iterative depth-first walk (children in position order), numbered as wbs_rows numbers them.
+    pending: list[tuple[int, bool, bool, int, str]] = []
+    for i, (pk, summary, critical) in reversed(list(enumerate(children.get(None, []), 1))):
+        pending.append((pk, summary, critical, 0, str(i)))
+    while pending:
+        pk, summary, critical, depth, number = pending.pop()
+        out.append(OutlineRow(pk, depth, number, summary, critical))
+        kids = children.get(pk)
+        if kids:
+            for i, (kpk, ksum, kcrit) in reversed(list(enumerate(kids, 1))):
+                pending.append((kpk, ksum, kcrit, depth + 1, f"{number}.{i}"))
+    return out
+
+
+def gantt_rows(project: Project, shown: list[OutlineRow]) -> list[Row]:
+    """The drawn fields of the tasks in ``shown`` (one page), in that order, as ``Row``s."""
+    tasks = {
+        t.pk: t
+        for t in Task.objects.filter(project=project, pk__in=[r.pk for r in shown])
+        .only(*GANTT_FIELDS)
+        .annotate(
+            assignee_name=Coalesce(
+                NullIf("assignee__full_name", Value("")),
+                "assignee__email",
+                output_field=CharField(),
+            )
+        )
+    }
+    return [Row(tasks[r.pk], r.depth, r.wbs) for r in shown if r.pk in tasks]
+
+
+def plan_extent(
+    project: Project, baseline: Baseline | None
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """First start and last finish of the plan and of ``baseline`` (aggregates in SQL)."""
+    span = Task.objects.filter(project=project).aggregate(first=Min("start"), last=Max("finish"))
+    if span["first"] is None or span["last"] is None:
+        return None
+    dates_first = [span["first"]]
+    dates_last = [span["last"]]
+    if baseline is not None:
+        base = BaselineTask.objects.filter(baseline=baseline).aggregate(
+            s0=Min("start"), s1=Max("start"), f0=Min("finish"), f1=Max("finish")
+        )
+        found = [d for d in base.values() if d is not None]
+        dates_first += found
+        dates_last += found
+    return min(dates_first), max(dates_last)
+
+
 def links_of(project: Project) -> list[Link]:
     return list(Link.objects.filter(project=project).select_related("pred", "succ"))
 
@@ -359,16 +494,40 @@ BOARD_FIELDS = (
     "version",
     "finish",
     "is_critical",
+    "assignee_id",
     "assignee__full_name",
     "assignee__email",
 )
+PRIORITY_LABELS = dict(Priority.choices)
+
+
+@dataclass(slots=True)
+class BoardCard:
+    """What a board card shows, read as a plain row (no model instances for 1,000 cards)."""
+
+    pk: int
+    project_id: int
+    name: str
+    status: str
+    priority: str
+    board_key: str
+    version: int
+    finish: dt.datetime | None
+    is_critical: bool
+    assignee_id: int | None
+    assignee_name: str
+
+    @property
+    def assignee_initials(self) -> str:
+        parts = [p for p in self.assignee_name.replace("@", " ").split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or "?"
 
 
 @dataclass
 class Column:
     status: str
     label: str
-    cards: list[Task]
+    cards: list[BoardCard]
     limit: int | None
 
     @property
@@ -385,25 +544,41 @@ def board(
     project: Project, swimlanes: bool = False
 ) -> tuple[list[Column], list[tuple[str, list[Column]]]]:
     """Columns by status (cards ordered by board key); with swimlanes, the same per assignee."""
-    tasks = list(
-        Task.objects.filter(project=project, is_summary=False)
-        .select_related("assignee")
-        .only(*BOARD_FIELDS)
-        .order_by("board_key", "pk")
-    )
+    tasks = [
+        BoardCard(
+            pk,
+            pid,
+            name,
+            status,
+            prio,
+            key,
+            version,
+            finish,
+            crit,
+            who_id,
+            (full_name or email or "") if who_id else "",
+        )
+        for pk, pid, name, status, prio, key, version, finish, crit, who_id, full_name, email in (
+            Task.objects.filter(project=project, is_summary=False)
+            .order_by("board_key", "pk")
+            .values_list(*BOARD_FIELDS)
+        )
+    ]
     limits = project.wip_limits or {}
 
-    def columns(items: list[Task]) -> list[Column]:
+    def columns(items: list[BoardCard]) -> list[Column]:
+        by_status: dict[str, list[BoardCard]] = defaultdict(list)
+        for t in items:
+            by_status[t.status].append(t)
         return [
-            Column(s, label, [t for t in items if t.status == s], limits.get(s))
-            for s, label in TaskStatus.choices
+            Column(s, label, by_status.get(s, []), limits.get(s)) for s, label in TaskStatus.choices
         ]
 
     lanes: list[tuple[str, list[Column]]] = []
     if swimlanes:
-        by_person: dict[str, list[Task]] = defaultdict(list)
+        by_person: dict[str, list[BoardCard]] = defaultdict(list)
         for t in tasks:
-            by_person[t.assignee.display_name if t.assignee else "Unassigned"].append(t)
+            by_person[t.assignee_name if t.assignee_id else "Unassigned"].append(t)
         lanes = [
             (who, columns(items))
             for who, items in sorted(
@@ -427,28 +602,33 @@ def my_work(user: User, organisation: Organisation) -> list[Task]:
     )
 
 
-def board_cards(cards: list[Task]) -> SafeString:
+def board_cards(cards: list[BoardCard]) -> SafeString:
     """``<li>`` of each card; every user value goes through ``escape``."""
     if not cards:
         return mark_safe("")
     base = reverse("projects:task", args=[cards[0].project_id, 0])[:-2]
+    tzinfo = timezone.get_current_timezone()
+    due: dict[dt.datetime, str] = {}  # many cards share a finish: format each instant once
     out = []
     for t in cards:
         meta = []
-        if t.assignee_id and t.assignee:
-            who = escape(t.assignee.display_name)
+        if t.assignee_id:
+            who = escape(t.assignee_name)
             meta.append(
-                f'<span class="avatar avatar-sm" title="{who}">{escape(t.assignee.initials)}</span>'
+                f'<span class="avatar avatar-sm" title="{who}">{escape(t.assignee_initials)}</span>'
             )
         if t.finish:
-            meta.append(f'<span class="muted">due {timezone.localtime(t.finish):%-d %b}</span>')
+            label = due.get(t.finish)
+            if label is None:
+                label = due[t.finish] = f"{t.finish.astimezone(tzinfo):%-d %b}"
+            meta.append(f'<span class="muted">due {label}</span>')
         if t.priority in ("high", "urgent"):
-            meta.append(f'<span class="badge badge-amber">{t.get_priority_display()}</span>')
+            meta.append(f'<span class="badge badge-amber">{PRIORITY_LABELS[t.priority]}</span>')
         if t.is_critical:
             meta.append('<span class="badge badge-red">Critical</span>')
         out.append(
-            f'<li class="board-card prio-{t.priority}" data-task="{t.pk}" data-version="{t.version}">'
-            f'<a href="{base}{t.pk}/">{escape(t.name)}</a>'
+            f'<li class="board-card prio-{escape(t.priority)}" data-task="{t.pk}" '
+            f'data-version="{t.version}"><a href="{base}{t.pk}/">{escape(t.name)}</a>'
             f'<div class="board-card-meta small">{"".join(meta)}</div></li>'
         )
     return mark_safe("".join(out))  # noqa: S308

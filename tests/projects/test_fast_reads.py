@@ -1,0 +1,76 @@
+"""The lighter reads behind the Gantt, the board and the portfolio show the same as before."""
+
+from __future__ import annotations
+
+import pytest
+
+from twofold.projects import selectors, services
+from twofold.projects.models import Task
+
+
+@pytest.fixture
+def tree(project, owner):
+    """Phase 1 (A, B with B.1), Phase 2 (C), then a top-level milestone M."""
+    p1, _ = services.create_task(actor=owner, project=project, name="Phase 1")
+    a, _ = services.create_task(actor=owner, project=project, name="A", parent=p1)
+    b, _ = services.create_task(actor=owner, project=project, name="B", parent=p1)
+    services.create_task(actor=owner, project=project, name="B.1", parent=b)
+    p2, _ = services.create_task(actor=owner, project=project, name="Phase 2")
+    services.create_task(actor=owner, project=project, name="C", parent=p2)
+    services.create_task(actor=owner, project=project, name="M", is_milestone=True)
+    services.add_link(actor=owner, project=project, pred=a, succ=b)
+    return project
+
+
+@pytest.mark.django_db
+def test_outline_numbers_the_tree_like_wbs_rows(tree):
+    full = [(r.task.pk, r.depth, r.wbs, r.task.is_summary) for r in selectors.wbs_rows(tree)]
+    light = [(r.pk, r.depth, r.wbs, r.is_summary) for r in selectors.outline(tree)]
+    assert light == full
+    assert [r.wbs for r in selectors.outline(tree)] == ["1", "1.1", "1.2", "1.2.1", "2", "2.1", "3"]
+
+
+@pytest.mark.django_db
+def test_gantt_rows_read_only_the_page_in_outline_order(tree):
+    shown = selectors.outline(tree)[2:5]
+    rows = selectors.gantt_rows(tree, shown)
+    assert [(r.task.name, r.wbs, r.depth) for r in rows] == [
+        ("B", "1.2", 1),
+        ("B.1", "1.2.1", 2),
+        ("Phase 2", "2", 0),
+    ]
+
+
+@pytest.mark.django_db
+def test_plan_extent_spans_tasks_and_baseline(tree, owner):
+    services.save_baseline(actor=owner, project=tree, name="B0")
+    starts = Task.objects.filter(project=tree).exclude(start=None).values_list("start", flat=True)
+    finishes = Task.objects.filter(project=tree).values_list("finish", flat=True)
+    first, last = selectors.plan_extent(tree, tree.baselines.get())
+    assert (first, last) == (min(starts), max(f for f in finishes if f))
+
+
+@pytest.mark.django_db
+def test_board_cards_are_plain_rows_escaped(project, owner):
+    t, _ = services.create_task(
+        actor=owner, project=project, name="<b>Fix</b> & ship", assignee=owner, priority="urgent"
+    )
+    columns, lanes = selectors.board(project, swimlanes=True)
+    todo = columns[0]
+    assert [c.name for c in todo.cards] == ["<b>Fix</b> & ship"]
+    html = str(todo.html)
+    assert "&lt;b&gt;Fix&lt;/b&gt; &amp; ship" in html
+    assert f'data-task="{t.pk}" data-version="{t.version}"' in html
+    assert '<span class="badge badge-amber">Urgent</span>' in html
+    assert f'title="{owner.display_name}"' in html
+    assert [who for who, _cols in lanes] == [owner.display_name]
+
+
+@pytest.mark.django_db
+def test_portfolio_card_cache_follows_the_content(client, project, owner, chain):
+    client.force_login(owner)
+    assert "Press line upgrade" in client.get("/").content.decode()
+    services.update_project(actor=owner, project=project, expected_version=project.version,
+                            name="Press line upgrade II")  # fmt: skip
+    page = client.get("/").content.decode()
+    assert "Press line upgrade II" in page
