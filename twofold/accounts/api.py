@@ -11,35 +11,12 @@ from pydantic import StrictInt, StrictStr
 
 from twofold.accounts import selectors, services
 from twofold.accounts.models import Membership, Organisation, Role, Team, User
+from twofold.core.api_schemas import READ, WRITE
 from twofold.core.errors import Invalid
 from twofold.core.web import actor_of
 
 router = Router(tags=["accounts"])
 
-
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-
-
-class FieldErrorOut(Schema):
-    field: str | None
-    message: str
-
-
-class ValidationErrorOut(ErrorOut):
-    errors: list[FieldErrorOut] = []
-
-
-READ = {401: ErrorOut, 404: ErrorOut}
-WRITE = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ValidationErrorOut,
-}
 
 RoleName = Literal["guest", "member", "admin", "owner"]
 

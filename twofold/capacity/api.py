@@ -10,10 +10,10 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from pydantic import StrictInt, StrictStr
 
-from twofold.accounts.api import READ, WRITE
 from twofold.accounts.models import Team
 from twofold.accounts.selectors import get_organisation
 from twofold.capacity import levelling, selectors, services
+from twofold.core.api_schemas import READ, WRITE
 from twofold.core.errors import Invalid
 from twofold.core.web import actor_of
 from twofold.projects import selectors as project_selectors

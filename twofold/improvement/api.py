@@ -10,9 +10,9 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
 
-from twofold.accounts.api import READ, WRITE
 from twofold.accounts.models import Organisation, User
 from twofold.accounts.selectors import get_organisation
+from twofold.core.api_schemas import READ, WRITE
 from twofold.core.errors import Conflict, Invalid, NotFound
 from twofold.core.web import actor_of
 from twofold.improvement import selectors, services

@@ -19,8 +19,8 @@ from ninja.responses import Status
 from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from twofold.accounts import selectors as account_selectors
-from twofold.accounts.api import READ, WRITE, ErrorOut, ValidationErrorOut
 from twofold.accounts.models import User
+from twofold.core.api_schemas import READ, WRITE, ErrorOut, ValidationErrorOut
 from twofold.core.errors import Invalid
 from twofold.core.web import actor_of
 from twofold.operations import selectors, services

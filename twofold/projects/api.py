@@ -20,9 +20,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from twofold.accounts.api import READ, WRITE, ErrorOut
 from twofold.accounts.models import Membership, Organisation, User
 from twofold.accounts.selectors import get_organisation
+from twofold.core.api_schemas import READ, WRITE, ErrorOut
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 from twofold.projects import selectors, services

@@ -12,9 +12,9 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import StrictFloat, StrictInt, StrictStr
 
-from twofold.accounts.api import READ, WRITE, ErrorOut
 from twofold.accounts.models import User
 from twofold.accounts.selectors import get_organisation
+from twofold.core.api_schemas import READ, WRITE, ErrorOut
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 from twofold.projects.api import StrictDate
