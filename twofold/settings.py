@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "twofold.risks",
     "twofold.capacity",
     "twofold.improvement",
+    "twofold.customfields",
+    "twofold.attachments",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,8 @@ urlpatterns = [
     path("risks/", include("twofold.risks.urls")),
     path("capacity/", include("twofold.capacity.urls")),
     path("improvement/", include("twofold.improvement.urls")),
+    path("fields/", include("twofold.customfields.urls")),
+    path("attachments/", include("twofold.attachments.urls")),
     path("", include("twofold.core.urls")),
     path("", include("twofold.projects.urls")),
 ]
