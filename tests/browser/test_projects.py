@@ -142,3 +142,95 @@ def test_board_moves_swap_columns_and_stale_moves_say_why(
     assert f"Someone else changed “{name}”" in page.locator(".flashes").inner_text()
     assert Task.objects.get(pk=task.pk).status == "review"
     shot("projects-board-stale")
+
+
+def test_gantt_resize_and_link_by_dragging(page, live_server, demo_org, sign_in, shot):
+    import datetime as dt
+
+    from twofold.accounts.models import User
+    from twofold.demo.people import DEMO_EMAIL
+    from twofold.projects import services
+    from twofold.projects.models import Link, Task
+
+    dana = User.objects.get(email=DEMO_EMAIL)
+    today = dt.date.today()
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    project = services.create_project(
+        actor=dana,
+        organisation=demo_org,
+        name="Coolant filtration retrofit",
+        code="CFR-1",
+        target_start=monday,
+    )
+    tasks = {}
+    for name, days in [("Survey coolant loop", 2), ("Fit drum filter", 3), ("Commission", 1)]:
+        tasks[name], _ = services.create_task(
+            actor=dana, project=project, name=name, duration_minutes=days * 480
+        )
+    survey, fit = tasks["Survey coolant loop"], tasks["Fit drum filter"]
+    sign_in()
+    page.goto(f"{live_server.url}/projects/{project.pk}/gantt/?zoom=days")
+    page.evaluate("window.__noReload = true")
+    status = page.locator("#gantt-status")
+    # Resize: drag Survey's right edge two days to the right (Tue → Thu): 4 working days.
+    edge = page.locator(f'.g-task[data-task="{survey.pk}"] .g-resize').bounding_box()
+    x, y = edge["x"] + edge["width"] / 2, edge["y"] + edge["height"] / 2
+    with page.expect_response(re.compile(r"/resize/")) as response:
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 30, y, steps=4)
+        page.mouse.move(x + 56, y, steps=4)
+        page.mouse.up()
+    assert response.value.status == 200
+    page.wait_for_selector(f'.g-task[data-task="{survey.pk}"][data-days="4"]')
+    assert status.inner_text().startswith("Survey coolant loop now takes 4 working days")
+    assert page.evaluate("window.__noReload") is True
+    assert Task.objects.get(pk=survey.pk).duration_minutes == 4 * 480
+    shot("projects-gantt-resized")
+    # Link: drag Survey's handle onto "Fit drum filter", pick finish-to-start, create.
+    page.locator(f'.g-task[data-task="{survey.pk}"] .g-bar').hover()
+    handle = page.locator(f'.g-task[data-task="{survey.pk}"] .g-handle').bounding_box()
+    bar = page.locator(f'.g-task[data-task="{fit.pk}"] .g-bar').bounding_box()
+    page.mouse.move(handle["x"] + 4, handle["y"] + 4)
+    page.mouse.down()
+    page.mouse.move(bar["x"] + 20, bar["y"] + 7, steps=8)
+    assert page.locator(f'.g-task[data-task="{fit.pk}"].drop-target').count() == 1
+    page.mouse.up()
+    popover = page.locator("#gantt-link-pop")
+    popover.wait_for()
+    assert popover.locator(".gantt-pop-title").inner_text() == (
+        "Link Survey coolant loop → Fit drum filter"
+    )
+    shot("projects-gantt-link-popover")
+    page.get_by_label("Link type").select_option("FS")
+    with page.expect_response(re.compile(r"/gantt/links/")) as response:
+        page.get_by_role("button", name="Create link").click()
+    assert response.value.status == 201
+    page.locator(".g-link").first.wait_for()
+    assert status.inner_text().startswith("Linked Survey coolant loop → Fit drum filter (FS)")
+    assert page.evaluate("window.__noReload") is True
+    shot("projects-gantt-linked")
+    # A cycle is refused with the engine's message, on the page.
+    fit = Task.objects.get(pk=fit.pk)
+    page.locator(f'.g-task[data-task="{fit.pk}"] .g-bar').hover()
+    handle = page.locator(f'.g-task[data-task="{fit.pk}"] .g-handle').bounding_box()
+    bar = page.locator(f'.g-task[data-task="{survey.pk}"] .g-bar').bounding_box()
+    page.mouse.move(handle["x"] + 4, handle["y"] + 4)
+    page.mouse.down()
+    page.mouse.move(bar["x"] + 20, bar["y"] + 7, steps=8)
+    page.mouse.up()
+    with page.expect_response(re.compile(r"/gantt/links/")) as response:
+        page.get_by_role("button", name="Create link").click()
+    assert response.value.status == 422
+    page.wait_for_selector("#gantt-status.flash-error")
+    assert "would create a dependency cycle" in status.inner_text()
+    shot("projects-gantt-cycle")
+    # After a reload the values persist.
+    page.reload()
+    assert page.locator(f'.g-task[data-task="{survey.pk}"]').get_attribute("data-days") == "4"
+    assert page.locator(".g-link").count() == 1
+    link = Link.objects.get(project=project)
+    assert (link.pred_id, link.succ_id, link.type) == (survey.pk, fit.pk, "FS")
+    fit.refresh_from_db()
+    assert fit.start.date() == monday + dt.timedelta(days=4)
+    shot("projects-gantt-after-reload")

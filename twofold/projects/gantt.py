@@ -242,33 +242,57 @@ def render(
             tip += f", {t.percent_complete}% complete, float {t.total_float_minutes / 480:g} d"
         tip += "</title>"
         crit_cls = " g-crit" if t.is_critical else ""
+        # Editable charts: every shape is a link target (data-target) with a link handle at its
+        # end; task bars also move (data-task) and resize (the g-resize strip on the right edge).
+        target = (
+            f' data-target="{t.pk}" data-version="{t.version}" data-name="{name}"'
+            if editable
+            else ""
+        )
+        handle_x = x_end + (14 if t.is_milestone and not t.is_summary else 7)
+        handle = (
+            f'<circle class="g-handle" cx="{handle_x:.1f}" cy="{cy:.1f}" r="4.5">'
+            f"<title>Drag onto another bar to link {name} to it</title></circle>"
+            if editable
+            else ""
+        )
+        gap = 12 if editable else 0
         if t.is_milestone and not t.is_summary:
             parts.append(
-                f'<path class="g-milestone{crit_cls}" d="M{x_end:.1f},{cy - 8:.1f} l8,8 l-8,8 l-8,-8 z">{tip}</path>'
-                f'<text class="g-bar-text" x="{x_end + 12:.1f}" y="{cy + 4:.1f}">{f:%-d %b}</text>'
+                f'<g class="g-item"{target}><path class="g-milestone{crit_cls}" d="M{x_end:.1f},{cy - 8:.1f} l8,8 l-8,8 l-8,-8 z">{tip}</path>{handle}</g>'
+                f'<text class="g-bar-text" x="{x_end + 12 + gap:.1f}" y="{cy + 4:.1f}">{f:%-d %b}</text>'
             )
         elif t.is_summary:
             w = max(x_end - x, 2.0)
             parts.append(
-                f'<path class="g-summary" d="M{x:.1f},{cy - 6:.1f} h{w:.1f} v10 l-5,-4 H{x + 5:.1f} l-5,4 z">{tip}</path>'
+                f'<g class="g-item"{target}><path class="g-summary" d="M{x:.1f},{cy - 6:.1f} h{w:.1f} v10 l-5,-4 H{x + 5:.1f} l-5,4 z">{tip}</path>{handle}</g>'
             )
         else:
             w = max(x_end - x, 3.0)
             drag = (
-                f' data-task="{t.pk}" data-version="{t.version}" tabindex="0"' if editable else ""
+                f' data-task="{t.pk}" data-days="{t.duration_minutes / 480:g}" tabindex="0"'
+                f' aria-label="{name}: {s:%-d %b} – {f:%-d %b}. Alt+Arrow moves the start,'
+                f' Alt+Shift+Arrow changes the duration."'
+                if editable
+                else ""
             )
             parts.append(
-                f'<g class="g-task{crit_cls}"{drag}><rect class="g-bar" x="{x:.1f}" y="{cy - BAR / 2:.1f}" width="{w:.1f}" height="{BAR}" rx="3">{tip}</rect>'
+                f'<g class="g-item g-task{crit_cls}"{target}{drag}><rect class="g-bar" x="{x:.1f}" y="{cy - BAR / 2:.1f}" width="{w:.1f}" height="{BAR}" rx="3">{tip}</rect>'
             )
             if t.percent_complete:
                 parts.append(
                     f'<rect class="g-progress" x="{x:.1f}" y="{cy - 2:.1f}" width="{w * t.percent_complete / 100:.1f}" height="4"/>'
                 )
+            if editable:
+                parts.append(
+                    f'<rect class="g-resize" x="{x + w - 5:.1f}" y="{cy - BAR / 2:.1f}" width="8" height="{BAR}">'
+                    f"<title>Drag to change the duration of {name}</title></rect>{handle}"
+                )
             parts.append("</g>")
             who = _assignee_name(t)
             if who:
                 parts.append(
-                    f'<text class="g-bar-text" x="{x + w + 6:.1f}" y="{cy + 4:.1f}">{escape(who)}</text>'
+                    f'<text class="g-bar-text" x="{x + w + 6 + gap:.1f}" y="{cy + 4:.1f}">{escape(who)}</text>'
                 )
     tx = x_of(dt.datetime.combine(today, dt.time(12)))
     parts.append(

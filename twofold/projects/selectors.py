@@ -361,6 +361,7 @@ GANTT_FIELDS = (
     "is_milestone",
     "is_critical",
     "percent_complete",
+    "duration_minutes",
     "total_float_minutes",
     "version",
     "assignee_id",

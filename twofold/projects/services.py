@@ -525,6 +525,54 @@ def update_task(
 
 
 @transaction.atomic
+def resize_task(
+    *,
+    actor: User,
+    task: Task,
+    expected_version: int | None,
+    days: int | None = None,
+    finish: dt.date | None = None,
+) -> tuple[Task, Schedule | None]:
+    """A Gantt bar's right edge dragged: a new duration in whole working days.
+
+    Give ``days`` (the new duration) or ``finish`` (the working day the bar should now end on;
+    the duration counts the working days from the task's start date to it, both included).
+    Milestones and summaries have no duration of their own to drag.
+    """
+    require(actor, Action.EDIT, task)
+    if task.is_milestone:
+        raise Invalid(f"{task.name} is a milestone: it has no duration to drag.", field="duration")
+    if task.is_summary:
+        raise Invalid(f"{task.name} is a summary: its dates follow its subtasks.", field="duration")
+    if finish is not None:
+        _check_dates({"finish": finish}, ("finish",))
+        if task.start is None:
+            raise Invalid(f"{task.name} has no start date yet.", field="finish")
+        start = timezone.localtime(task.start, tz_of(task.project.organisation)).date()
+        if finish < start:
+            raise Invalid(
+                f"{task.name} starts on {start:%-d %b}: it cannot finish before.", field="finish"
+            )
+        span = (finish - start).days + 1
+        if span > 4 * 2000:
+            raise Invalid("The duration must be between 0 and 2000 days.", field="duration")
+        days = sum(1 for i in range(span) if scheduling.working_day(start + dt.timedelta(days=i)))
+    if days is None:
+        raise Invalid("Send the new duration in days or the finish date.", field="duration")
+    if days < 1:
+        raise Invalid(
+            "A bar is at least one working day long; make it a milestone in the task table.",
+            field="duration",
+        )
+    return update_task(
+        actor=actor,
+        task=task,
+        expected_version=expected_version,
+        duration_minutes=days * MINUTES_PER_DAY,
+    )
+
+
+@transaction.atomic
 def delete_task(*, actor: User, task: Task) -> Schedule:
     require(actor, Action.EDIT, task)
     project = task.project
@@ -598,8 +646,18 @@ def add_link(
     type: str = LinkType.FS,
     lag: int = 0,
     lag_unit: str = LagUnit.DAYS,
+    pred_version: int | None = None,
+    succ_version: int | None = None,
 ) -> tuple[Link, Schedule]:
+    """Link ``pred`` → ``succ``. ``pred_version``/``succ_version`` (from a Gantt drag) refuse the
+    link with a Conflict when either task changed since the chart was drawn."""
     require(actor, Action.EDIT, project)
+    for task, version in ((pred, pred_version), (succ, succ_version)):
+        if version is not None and not Task.objects.filter(pk=task.pk, version=version).exists():
+            raise Conflict(
+                f"Someone else changed “{task.name}” since the chart was drawn. "
+                "The chart now shows their change: link again if it still applies."
+            )
     if pred.project_id != project.pk or succ.project_id != project.pk:
         raise Invalid("Both tasks must belong to this project.", field="pred")
     if pred.pk == succ.pk:

@@ -32,6 +32,12 @@ urlpatterns = [
     path(
         "projects/<int:project_id>/gantt/<int:task_id>/drag/", views.gantt_drag, name="gantt_drag"
     ),
+    path(
+        "projects/<int:project_id>/gantt/<int:task_id>/resize/",
+        views.gantt_resize,
+        name="gantt_resize",
+    ),
+    path("projects/<int:project_id>/gantt/links/", views.gantt_link, name="gantt_link"),
     path("projects/<int:project_id>/baselines/", views.baselines, name="baselines"),
     path("projects/<int:project_id>/board/", views.board, name="board"),
     path("projects/<int:project_id>/board/move/", views.board_move, name="board_move"),

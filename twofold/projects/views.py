@@ -48,6 +48,7 @@ from twofold.projects.forms import (
 )
 from twofold.projects.markup import render_markdown
 from twofold.projects.models import (
+    MINUTES_PER_DAY,
     PHASE_ORDER,
     BaselineTask,
     ChecklistItem,
@@ -556,6 +557,9 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
         extent=selectors.plan_extent(project, chosen),
     )
     keep = {k: v for k, v in request.GET.items() if k in ("zoom", "baseline", "level") and v}
+    if request.htmx:  # type: ignore[attr-defined]
+        # After a drag the page swaps just the chart (same query string, same row page).
+        return render(request, "projects/partials/gantt_chart.html", {"chart": chart})
     return render(
         request,
         "projects/pages/gantt.html",
@@ -582,6 +586,30 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
     )
 
 
+def _gantt_refused(exc: ServiceError, field: str | None = None) -> JsonResponse:
+    return JsonResponse(
+        {"detail": exc.message, "field": field or exc.field}, status=_error_status(exc)
+    )
+
+
+def _gantt_input_refused(
+    request: HttpRequest, project: Project, detail: str, field: str
+) -> JsonResponse:
+    """Malformed drag input answers 422 -- after the permission check, so a guest hears 403."""
+    try:
+        require(actor_of(request), Action.EDIT, project)
+    except ServiceError as exc:
+        return _gantt_refused(exc)
+    return JsonResponse({"detail": detail, "field": field}, status=422)
+
+
+def _gantt_moved(task: Task, done: str, moved: Schedule | None) -> JsonResponse:
+    summary = moved.summary if moved else "nothing else moved"
+    return JsonResponse(
+        {"detail": f"{task.name} {done}: {summary}.", "version": task.version, "task": task.pk}
+    )
+
+
 @require_POST
 @organisation_required
 def gantt_drag(request: HttpRequest, project_id: int, task_id: int) -> HttpResponse:
@@ -592,11 +620,11 @@ def gantt_drag(request: HttpRequest, project_id: int, task_id: int) -> HttpRespo
         start = dt.date.fromisoformat(request.POST.get("start", ""))
         version = int(request.POST.get("version", ""))
     except ValueError:
-        return JsonResponse(
-            {"detail": "Send start (YYYY-MM-DD) and version.", "field": "start"}, status=422
+        return _gantt_input_refused(
+            request, project, "Send start (YYYY-MM-DD) and version.", "start"
         )
     try:
-        _t, moved = services.update_task(
+        task, moved = services.update_task(
             actor=actor_of(request),
             task=task,
             expected_version=version,
@@ -604,11 +632,68 @@ def gantt_drag(request: HttpRequest, project_id: int, task_id: int) -> HttpRespo
             constraint_date=start,
         )
     except ServiceError as exc:
-        field = "start" if exc.field == "constraint_date" else exc.field
-        return JsonResponse({"detail": exc.message, "field": field}, status=_error_status(exc))
-    summary = moved.summary if moved else "nothing moved"
-    messages.info(request, f"{task.name} starts no earlier than {start:%-d %b}: {summary}.")
-    return JsonResponse({"detail": summary})
+        return _gantt_refused(exc, "start" if exc.field == "constraint_date" else None)
+    return _gantt_moved(task, f"starts no earlier than {start:%-d %b}", moved)
+
+
+@require_POST
+@organisation_required
+def gantt_resize(request: HttpRequest, project_id: int, task_id: int) -> HttpResponse:
+    """A bar's right edge dragged (``finish``, the day it now ends on) or Alt+Shift+Arrow
+    (``days``, the new duration): the duration in whole working days."""
+    project = _project(request, project_id)
+    task = _task(request, project, task_id)
+    finish_text = request.POST.get("finish", "")
+    days = _int(request.POST.get("days"))
+    version = _int(request.POST.get("version"))
+    try:
+        finish = dt.date.fromisoformat(finish_text) if finish_text else None
+    except ValueError:
+        finish = None
+    if version is None or (finish is None and days is None):
+        return _gantt_input_refused(
+            request, project, "Send finish (YYYY-MM-DD) or days, and version.", "finish"
+        )
+    try:
+        task, moved = services.resize_task(
+            actor=actor_of(request), task=task, expected_version=version, days=days, finish=finish
+        )
+    except ServiceError as exc:
+        return _gantt_refused(exc)
+    length = task.duration_minutes / MINUTES_PER_DAY
+    return _gantt_moved(task, f"now takes {length:g} working day{'s' * (length != 1)}", moved)
+
+
+@require_POST
+@organisation_required
+def gantt_link(request: HttpRequest, project_id: int) -> HttpResponse:
+    """A link drawn by dragging from one bar's handle onto another, with both tasks' versions."""
+    project = _project(request, project_id)
+    pred_id, succ_id = _int(request.POST.get("pred")), _int(request.POST.get("succ"))
+    pred_version = _int(request.POST.get("pred_version"))
+    succ_version = _int(request.POST.get("succ_version"))
+    if None in (pred_id, succ_id, pred_version, succ_version):
+        return _gantt_input_refused(
+            request, project, "Send pred, succ and both tasks' versions.", "pred"
+        )
+    assert pred_id is not None and succ_id is not None
+    pred, succ = _task(request, project, pred_id), _task(request, project, succ_id)
+    kind = request.POST.get("type") or "FS"
+    try:
+        _link, moved = services.add_link(
+            actor=actor_of(request),
+            project=project,
+            pred=pred,
+            succ=succ,
+            type=kind,
+            pred_version=pred_version,
+            succ_version=succ_version,
+        )
+    except ServiceError as exc:
+        return _gantt_refused(exc)
+    return JsonResponse(
+        {"detail": f"Linked {pred.name} → {succ.name} ({kind}): {moved.summary}."}, status=201
+    )
 
 
 @organisation_required
