@@ -298,6 +298,10 @@ def render(
     parts.append(
         f'<line class="g-today" x1="{tx:.1f}" y1="{HEAD - 6}" x2="{tx:.1f}" y2="{height}"/>'
     )
-    parts.append(f'<text class="g-today-text" x="{tx + 3:.1f}" y="{HEAD - 8}">Today</text>')
+    # A filled tag so the label stays readable over the day numbers of the axis.
+    parts.append(
+        f'<rect class="g-today-tag" x="{tx:.1f}" y="{HEAD - 19}" width="42" height="15" rx="3"/>'
+        f'<text class="g-today-text" x="{tx + 4:.1f}" y="{HEAD - 8}">Today</text>'
+    )
     parts.append("</svg>")
     return Chart(mark_safe("".join(parts)), width, height, origin, px)  # noqa: S308
