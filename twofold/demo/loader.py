@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from twofold.attachments import demo as attachments_demo
 from twofold.capacity import demo as capacity_demo
+from twofold.customfields import demo as customfields_demo
 from twofold.demo.people import load_people
 from twofold.improvement import demo as improvement_demo
 from twofold.operations import demo as operations_demo
@@ -16,6 +18,8 @@ def load_demo() -> str:
     parts = [f"{org.name} with {len(people)} people in {org.teams.count()} teams"]
     loaders = (
         projects_demo.load,
+        customfields_demo.load,
+        attachments_demo.load,
         operations_demo.load,
         capacity_demo.load,
         risks_demo.load,
