@@ -225,8 +225,9 @@ def test_cards_and_list_show_values_in_constant_queries(
         with CaptureQueriesContext(connection) as small:
             page = client.get(path).content.decode()
         assert "&lt;b&gt;Aker&lt;/b&gt;" in page and "<b>Aker" not in page
-        assert page.count(">Bergen<") == (2 if path == "/" else 12)
+        # One more ">Bergen<" than cards: the portfolio's filter offers "Bergen" as an option.
+        assert page.count(">Bergen<") == (2 if path == "/" else 12) + 1
         grow(8)
         with django_assert_max_num_queries(len(small.captured_queries)):
             page = client.get(path).content.decode()
-        assert page.count(">Bergen<") == (10 if path == "/" else 20)
+        assert page.count(">Bergen<") == (10 if path == "/" else 20) + 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from twofold.accounts.models import Organisation
 from twofold.core.errors import NotFound
 from twofold.core.policy import Action, can
-from twofold.customfields.models import AppliesTo, FieldDefinition, FieldValue
+from twofold.customfields.models import AppliesTo, FieldDefinition, FieldValue, Kind
 from twofold.projects.models import Project, Task
 
 
@@ -111,3 +111,45 @@ def card_values(kind: str, target_ids: Iterable[int]) -> dict[int, list[FieldVal
         if v.value is not None:
             out[v.target_id].append(v)
     return out
+
+
+@dataclass(frozen=True)
+class ChoiceFilter:
+    """A choice field on projects offered as a portfolio filter, with the value chosen (or "")."""
+
+    definition_id: int
+    name: str
+    choices: tuple[str, ...]
+    chosen: str
+
+    @property
+    def param(self) -> str:
+        return f"cf{self.definition_id}"
+
+
+def project_choice_filters(
+    organisation: Organisation, params: Mapping[str, str]
+) -> list[ChoiceFilter]:
+    """The organisation's choice fields on projects, with what ``params`` (``cf<id>=value``) picks."""
+    return [
+        ChoiceFilter(d.pk, d.name, tuple(d.choices), params.get(f"cf{d.pk}", ""))
+        for d in definitions_of(organisation, AppliesTo.PROJECT)
+        .filter(kind=Kind.CHOICE)
+        .order_by("order", "name")
+    ]
+
+
+def projects_matching(filters: Iterable[ChoiceFilter]) -> set[int] | None:
+    """Ids of projects whose values match every chosen filter; None when nothing is chosen."""
+    chosen = [f for f in filters if f.chosen]
+    if not chosen:
+        return None
+    ids: set[int] | None = None
+    for f in chosen:
+        matching = set(
+            FieldValue.objects.filter(
+                definition_id=f.definition_id, target_kind=AppliesTo.PROJECT, text_value=f.chosen
+            ).values_list("target_id", flat=True)
+        )
+        ids = matching if ids is None else ids & matching
+    return ids or set()

@@ -33,6 +33,7 @@ from twofold.core.web import (
     organisation_required,
     render_page,
 )
+from twofold.customfields import selectors as field_selectors
 from twofold.projects import gantt, selectors, services
 from twofold.projects.forms import (
     BaselineForm,
@@ -150,6 +151,10 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
         sort=sort,
         sparklines=False,
     )
+    field_filters = field_selectors.project_choice_filters(org, params)
+    matching = field_selectors.projects_matching(field_filters)
+    if matching is not None:
+        cards = [card for card in cards if card.project.pk in matching]
     # Large portfolios: pages of PORTFOLIO_PAGE cards (health and sorting still see them all).
     pages = max(1, -(-len(cards) // PORTFOLIO_PAGE))
     page = min(max(_int(params.get("page")) or 1, 1), pages)
@@ -178,6 +183,7 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
         "managers": sorted(managers, key=lambda m: m[1]),
         "sorts": SORTS,
         "filters": {k: params.get(k, "") for k in ("phase", "health", "manager")},
+        "field_filters": field_filters,
         "sort": sort,
         "can_manage": can(request.user, Action.MANAGE, org),
     }
