@@ -21,6 +21,8 @@ Time per instance is wall time from reading the file to the checked schedule. Wi
 from __future__ import annotations
 
 import argparse
+import ast
+import fnmatch
 import multiprocessing
 import os
 import statistics
@@ -62,6 +64,7 @@ class Job:
     seed: int
     method: str
     workers: int
+    options: tuple[tuple[str, object], ...] = ()
 
 
 def run_one(job: Job) -> Outcome:
@@ -74,6 +77,7 @@ def run_one(job: Job) -> Outcome:
         seed=job.seed,
         method="optimise" if job.method == "optimise" else "heuristic",
         workers=job.workers,
+        **dict(job.options),  # type: ignore[arg-type]
     )
     seconds = time.perf_counter() - began
     # Verified again here, outside the engine's own call, from the problem and the starts only.
@@ -106,23 +110,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="instances levelled at once")
     parser.add_argument("--workers", type=int, default=0, help="CP-SAT workers (0: automatic)")
     parser.add_argument("--every", type=int, default=1, help="take every k-th instance")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="only instances whose file name matches GLOB (repeatable), e.g. 'j3013_*'",
+    )
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra keyword argument for level() (experiments), e.g. heuristic_share=0.5",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--method", choices=("optimise", "heuristic"), default="optimise")
     parser.add_argument("--quiet", action="store_true", help="no per-instance lines")
     arguments = parser.parse_args(argv)
 
-    paths = sorted(arguments.set.glob("*.sm"))[:: max(1, arguments.every)]
+    paths = sorted(arguments.set.glob("*.sm"))
+    if arguments.only:
+        paths = [p for p in paths if any(fnmatch.fnmatch(p.name, g) for g in arguments.only)]
+    paths = paths[:: max(1, arguments.every)]
     if not paths:
         parser.error(f"no .sm files in {arguments.set}")
     table = read_value_table(arguments.table)
     cores = os.cpu_count() or 1
     workers = arguments.workers or max(1, cores // max(1, arguments.jobs))
+    options = tuple(_option(text) for text in arguments.option)
     jobs: list[Job] = []
     for path in paths:
         instance = read_sm(path)
         best = table.get(instance_key(instance.name, instance.job_count))
         jobs.append(
-            Job(path, best, arguments.time_limit, arguments.seed, arguments.method, workers)
+            Job(
+                path,
+                best,
+                arguments.time_limit,
+                arguments.seed,
+                arguments.method,
+                workers,
+                options,
+            )
         )
 
     outcomes: list[Outcome] = []
@@ -169,6 +199,14 @@ def main(argv: list[str] | None = None) -> int:
         f"mean_s={statistics.fmean(seconds):.3f}"
     )
     return 0 if feasible == len(outcomes) else 1
+
+
+def _option(text: str) -> tuple[str, object]:
+    name, _, value = text.partition("=")
+    try:
+        return name.strip(), ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError):
+        return name.strip(), value.strip()
 
 
 def _report(outcome: Outcome, quiet: bool) -> None:

@@ -22,6 +22,7 @@ from twofold.engine.levelling import (
     check_feasible,
     level,
 )
+from twofold.engine.levelling_cpsat import OptimiserOutcome, optimise_schedule
 from twofold.engine.levelling_network import compile_network
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "psplib"
@@ -262,3 +263,25 @@ def test_optimiser_with_a_work_limit_is_reproducible() -> None:
     ]
     assert runs[0] == runs[1]
     assert check_feasible(problem, runs[0].starts) == []
+
+
+def test_optimiser_proves_an_optimal_hint_by_finding_nothing_shorter() -> None:
+    # a and c each need the whole crew, so they run one after the other; b follows a, d
+    # follows c. Best: a, c, then b and d side by side, makespan 8, above both the critical
+    # path (5) and the energy bound (7), so only the search can prove it.
+    problem = LevellingProblem(
+        (_task("a", 2, 2), _task("b", 3, 1), _task("c", 3, 2), _task("d", 1, 1)),
+        (CREW,),
+        (Link(0, 1), Link(2, 3)),
+    )
+    network = compile_network(problem)
+    optimal = [0, 5, 2, 5]
+    assert check_feasible(problem, optimal) == []
+    outcome = optimise_schedule(network, hint=optimal, time_limit_s=5, seed=0, workers=1)
+    # Nothing shorter than the hint exists: the improve-only model is infeasible, which proves it.
+    assert outcome == OptimiserOutcome(tuple(optimal), True, 8)
+    worse = [0, 5, 2, 8]  # d waits for b: makespan 9
+    improved = optimise_schedule(network, hint=worse, time_limit_s=5, seed=0, workers=1)
+    assert improved.proven_optimal and improved.lower_bound == 8
+    assert improved.starts is not None and check_feasible(problem, list(improved.starts)) == []
+    assert max(s + d for s, d in zip(improved.starts, network.durations, strict=True)) == 8

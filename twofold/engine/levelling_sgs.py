@@ -245,6 +245,7 @@ def heuristic_schedule(
     time_budget_s: float = 1.0,
     lower_bound: int = 0,
     initial: Sequence[Schedule] = (),
+    population: int = _POPULATION,
 ) -> Schedule | None:
     """Best schedule found by the priority rules, then a search, each schedule justified.
 
@@ -295,14 +296,14 @@ def heuristic_schedule(
             return best
     # The genetic search looks at the makespan only, so it is kept for plans where user
     # priorities do not order the activities (priorities come first otherwise).
-    if best is not None and schedule_budget >= _POPULATION and len(set(priorities)) <= 1:
+    if best is not None and schedule_budget >= population and len(set(priorities)) <= 1:
         evolved = evolve(
             network,
             [best],
             seed=seed,
             time_budget_s=max(0.0, deadline - time.perf_counter()),
-            generations=schedule_budget // _POPULATION,
-            population=_POPULATION,
+            generations=schedule_budget // population,
+            population=population,
             lower_bound=bound,
         )
         if evolved is not None:
