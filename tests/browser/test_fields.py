@@ -10,14 +10,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_fields_and_attachments(page, live_server, demo_org, sign_in, shot, tmp_path, settings):
-    from twofold.attachments import demo as attachments_demo
-    from twofold.customfields import demo as fields_demo
     from twofold.projects.models import Project, Task
 
+    # The demo loader already added the fields, values and mentioning comments.
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    people = {m.user.full_name: m.user for m in demo_org.memberships.select_related("user")}
-    fields_demo.load(demo_org, people)
-    attachments_demo.load(demo_org, people)
     sign_in()
 
     # An admin defines a field.
