@@ -268,17 +268,28 @@ class ProgressSnapshot(models.Model):
         return f"{self.project_id} on {self.date}: {self.percent_complete:.0f}%"
 
 
-class ChecklistItem(models.Model):
+class CheckItem(models.Model):
+    """One line of a checklist that is ticked or not (base of task and gate checklists)."""
+
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="checklist")
     text = models.CharField(max_length=200)
     done = models.BooleanField(default=False)
 
     class Meta:
+        abstract = True
         ordering = ["id"]
 
     def __str__(self) -> str:
         return self.text
+
+
+class ChecklistItem(CheckItem):
+    """A step of a task's checklist (on the card page)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="checklist")
+
+    class Meta(CheckItem.Meta):
+        pass
 
 
 class Comment(models.Model):
@@ -319,14 +330,10 @@ class Gate(models.Model):
         return f"Gate out of {self.get_phase_display()}"
 
 
-class GateItem(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+class GateItem(CheckItem):
+    """A condition a gate's checklist requires before the gate can pass."""
+
     gate = models.ForeignKey(Gate, on_delete=models.CASCADE, related_name="items")
-    text = models.CharField(max_length=200)
-    done = models.BooleanField(default=False)
 
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.text
+    class Meta(CheckItem.Meta):
+        pass

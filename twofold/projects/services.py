@@ -10,7 +10,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from twofold.projects.models import (
     PHASE_ORDER,
     Baseline,
     BaselineTask,
+    CheckItem,
     ChecklistItem,
     Comment,
     Constraint,
@@ -857,18 +858,25 @@ def toggle_checklist_item(
     """Tick (``done=True``) or untick the item. Pages send the state they want, so two people
     ticking the same item both leave it ticked; ``None`` flips it (scripts only)."""
     require(actor, Action.EDIT, item)
+    _set_done(actor=actor, item=item, done=done, owner=item.task, action="checklist")
+    return item
+
+
+def _set_done(
+    *, actor: User, item: CheckItem, done: bool | None, owner: models.Model, action: str
+) -> None:
+    """Set ``item.done`` (``None`` flips it) and record the change in ``owner``'s history."""
     done = (not item.done) if done is None else done
     if done == item.done:
-        return item
+        return
     item.done = done
     item.save(update_fields=["done"])
     history.record(
         actor=actor,
-        obj=item.task,
-        action="checklist",
+        obj=owner,
+        action=action,
         summary=f"{'Ticked' if item.done else 'Unticked'} “{item.text}”",
     )
-    return item
 
 
 @transaction.atomic
@@ -896,17 +904,7 @@ def toggle_gate_item(*, actor: User, item: GateItem, done: bool | None = None) -
     require(actor, Action.EDIT, item)
     if item.gate.passed_at:
         raise Invalid("This gate has already passed.", field="item")
-    done = (not item.done) if done is None else done
-    if done == item.done:
-        return item
-    item.done = done
-    item.save(update_fields=["done"])
-    history.record(
-        actor=actor,
-        obj=item.gate.project,
-        action="gate checklist",
-        summary=f"{'Ticked' if item.done else 'Unticked'} “{item.text}”",
-    )
+    _set_done(actor=actor, item=item, done=done, owner=item.gate.project, action="gate checklist")
     return item
 
 
