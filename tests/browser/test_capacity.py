@@ -44,3 +44,46 @@ def test_capacity_walkthrough(page, live_server, demo_org, sign_in, shot):
     safety = Task.objects.get(project=line3, name="Validate safety functions (PL d)")
     assert safety.constraint_type == "snet"
     shot("capacity-level-applied")
+
+
+def test_optimise_levelling_runs_as_a_background_job(page, live_server, demo_org, sign_in, shot):
+    import threading
+
+    from django.db import connection
+
+    from twofold.core import jobs
+    from twofold.projects.models import Project
+
+    def worker() -> None:
+        try:
+            jobs.run_pending("browser-test-worker")
+        finally:
+            connection.close()
+
+    sign_in()
+    line3 = Project.objects.get(organisation=demo_org, code="OPX-03")
+    page.goto(f"{live_server.url}/capacity/projects/{line3.pk}/level/")
+    page.get_by_label("Optimise", exact=True).check()
+    page.get_by_label("Optimise for up to (seconds)").fill("3")
+    page.get_by_role("button", name="Preview").click()
+    page.wait_for_load_state("networkidle")
+    bar = page.locator("progress#job-progress")
+    assert bar.is_visible()
+    assert page.get_by_role("heading", name="Optimising the levelling").is_visible()
+    assert page.get_by_role("button", name="Cancel").is_visible()
+    shot("capacity-level-optimise-queued")
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    page.get_by_text("Best plan so far finishes").or_(
+        page.locator("#level-outcome")
+    ).first.wait_for(timeout=15_000)
+    if bar.is_visible():
+        shot("capacity-level-optimise-running")
+    page.locator("#level-outcome").wait_for(timeout=20_000)
+    thread.join(timeout=20)
+    assert page.get_by_text("Optimised in the background").is_visible()
+    assert page.locator("svg .cap-bar-new").count() >= 2
+    assert page.get_by_role("button", name="Apply").is_visible()
+    assert not bar.is_visible()
+    shot("capacity-level-optimise-result")

@@ -214,3 +214,56 @@ def test_samples_never_beat_the_optimistic_schedule(
     assert np.all(result.criticality >= 0)
     # In every iteration some task ends the project with zero float.
     assert result.criticality.sum() >= 1.0 - 1e-12
+
+
+# ----- progress, cancel and chunks
+
+
+def _chain_with_event() -> RiskNetwork:
+    return network(
+        [(400.0, 480.0, 700.0), (900.0, 960.0, 1500.0), (200.0, 240.0, 300.0)],
+        [(0, 1, RiskLinkType.FS, 0.0), (1, 2, RiskLinkType.FS, 0.0)],
+        events=(RiskEvent(probability=0.3, tasks=(1,), delay_minutes=(480.0,)),),
+        milestones=(2,),
+    )
+
+
+def test_progress_is_reported_per_chunk_and_stopping_keeps_the_iterations_done() -> None:
+    seen: list[tuple[float, int]] = []
+
+    def progress(fraction: float, done: int) -> bool:
+        seen.append((fraction, done))
+        return done < 4_000
+
+    result = simulate(_chain_with_event(), iterations=10_000, chunk=2_000, progress=progress)
+    assert seen == [(0.2, 2_000), (0.4, 4_000)]
+    assert result.stopped_early and result.iterations == 4_000
+    assert result.project_finish_samples.shape == (4_000,)
+    assert result.milestone_finish.shape == (1, len(result.percentiles))
+
+
+def test_one_chunk_with_progress_is_the_one_pass_result() -> None:
+    net = _chain_with_event()
+    plain = simulate(net, iterations=3_000, seed=7)
+    watched = simulate(net, iterations=3_000, seed=7, progress=lambda f, n: True)
+    assert not watched.stopped_early
+    np.testing.assert_array_equal(plain.project_finish_samples, watched.project_finish_samples)
+    np.testing.assert_array_equal(plain.sensitivity, watched.sensitivity)
+
+
+def test_chunks_agree_with_one_pass_up_to_sampling_noise() -> None:
+    net = _chain_with_event()
+    whole = simulate(net, iterations=40_000, seed=3)
+    chunked = simulate(net, iterations=40_000, seed=3, chunk=5_000)
+    assert chunked.iterations == 40_000 and not chunked.stopped_early
+    np.testing.assert_allclose(chunked.project_finish, whole.project_finish, rtol=0.01)
+    np.testing.assert_allclose(chunked.criticality, whole.criticality, atol=0.01)
+    np.testing.assert_allclose(chunked.sensitivity, whole.sensitivity, atol=0.03)
+    assert chunked.tornado == whole.tornado
+    again = simulate(net, iterations=40_000, seed=3, chunk=5_000)
+    np.testing.assert_array_equal(again.project_finish_samples, chunked.project_finish_samples)
+
+
+def test_a_chunk_must_hold_an_iteration() -> None:
+    with pytest.raises(RiskInputError):
+        simulate(_chain_with_event(), iterations=10, chunk=0)

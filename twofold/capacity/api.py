@@ -8,12 +8,14 @@ from typing import Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 from pydantic import StrictInt, StrictStr
 
 from twofold.accounts.models import Team
 from twofold.accounts.selectors import get_organisation
 from twofold.capacity import levelling, selectors, services
-from twofold.core.api_schemas import READ, WRITE
+from twofold.core.api import job_out
+from twofold.core.api_schemas import READ, WRITE, JobOut
 from twofold.core.errors import Invalid
 from twofold.core.web import actor_of
 from twofold.projects import selectors as project_selectors
@@ -64,6 +66,7 @@ class PreviewOut(Schema):
     finish_after: dt.date | None
     moves: list[MoveOut]
     error: str
+    stopped_early: bool = Field(False, description="A cancelled optimisation: its best plan.")
 
 
 class MoveIn(Schema):
@@ -106,6 +109,7 @@ def _preview_out(preview: levelling.Preview) -> PreviewOut:
         finish_before=preview.finish_before,
         finish_after=preview.finish_after,
         error=preview.error,
+        stopped_early=preview.stopped_early,
         moves=[
             MoveOut(
                 task_id=m.task.pk,
@@ -125,17 +129,25 @@ def _preview_out(preview: levelling.Preview) -> PreviewOut:
 
 @router.post(
     "/organisations/{org_id}/projects/{project_id}/level/preview",
-    response={200: PreviewOut, **WRITE},
+    response={200: PreviewOut, 202: JobOut, **WRITE},
     summary="Level a project: what would move, by how much and why (nothing is saved)",
+    description=(
+        'The quick "heuristic" answers 200 with the preview. "optimise" runs in the background '
+        "and answers 202 with the job: poll its `url` until it ends; its `result` is this "
+        "preview (a cancelled job keeps the best plan found, with `stopped_early`)."
+    ),
 )
 def level_preview(
     request: HttpRequest, org_id: int, project_id: int, payload: LevelIn
-) -> PreviewOut:
+) -> PreviewOut | Status[JobOut]:
     organisation = get_organisation(request.user, org_id)
     project = project_selectors.get_project(request.user, organisation, project_id)
-    preview = services.preview_levelling(
-        actor=actor_of(request), project=project, method=payload.method, seconds=payload.seconds
-    )
+    if payload.method == "optimise":
+        job = services.start_levelling(
+            actor=actor_of(request), project=project, seconds=payload.seconds
+        )
+        return Status(202, job_out(job))
+    preview = services.preview_levelling(actor=actor_of(request), project=project)
     return _preview_out(preview)
 
 

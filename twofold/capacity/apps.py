@@ -5,3 +5,9 @@ class CapacityConfig(AppConfig):
     name = "twofold.capacity"
     label = "capacity"
     verbose_name = "Capacity"
+
+    def ready(self) -> None:
+        from twofold.capacity.jobs import LEVELLING
+        from twofold.core.jobs import register
+
+        register(LEVELLING)

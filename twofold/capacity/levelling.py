@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import inspect
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from twofold.engine.levelling import (
     DelayCause,
@@ -59,7 +62,12 @@ __all__ = [
     "build",
     "fingerprint",
     "preview",
+    "preview_as_json",
+    "preview_from_json",
 ]
+
+LevelProgress = Callable[[float, str], bool]
+"""``progress(fraction_done, message) -> keep_going`` (a background job's reporter)."""
 
 
 @dataclass
@@ -98,6 +106,7 @@ class Preview:
     finish_after: dt.date | None
     all_rows: list[Move] = field(default_factory=list)
     error: str = ""
+    stopped_early: bool = False  # cancelled: the best plan found until then
 
     @property
     def days_later(self) -> int:
@@ -324,18 +333,65 @@ def _reason(built: Built, result: LevellingResult, i: int) -> str:
     return f"Waits for {name}"
 
 
+def _engine_takes_progress() -> bool:
+    # The engine's progress hook is newer than this adapter: without it a run cannot be
+    # stopped midway, and the job reports only its start and end.
+    return "progress" in inspect.signature(level).parameters
+
+
+def _best_label(built: Built, best: int | None) -> str:
+    if not best:
+        return "Looking for a first plan…"
+    return (
+        f"Best plan so far finishes {_day(built, best - 1):%a %-d %b %Y} "
+        f"({best} working day{'s' if best != 1 else ''})"
+    )
+
+
 def preview(
-    project: Project, *, method: Method = "heuristic", seconds: float = HEURISTIC_SECONDS
+    project: Project,
+    *,
+    method: Method = "heuristic",
+    seconds: float = HEURISTIC_SECONDS,
+    progress: LevelProgress | None = None,
 ) -> Preview:
-    """Level ``project`` and say which tasks would move, by how much and why."""
+    """Level ``project`` and say which tasks would move, by how much and why.
+
+    With ``progress`` (a background job), the optimiser reports the best finish found so far
+    a few times a second; when ``progress`` answers False it stops and the preview is of the
+    best plan found until then (``stopped_early``; still feasible).
+    """
     built = build(project)
     tzinfo = tz_of(project.organisation)
     finish_before = max((_local(t.finish, tzinfo) for t in built.tasks if t.finish), default=None)
     if not built.tasks:
         return Preview(project, [], built.version, method, None, None)
+    stopped = False
+
+    def report(fraction: float, best: int | None) -> bool:
+        nonlocal stopped
+        assert progress is not None
+        keep = bool(progress(fraction, _best_label(built, best)))
+        stopped = stopped or not keep
+        return keep
+
     try:
         if method == "optimise":
-            result = level(built.problem, method="optimise", time_limit_s=seconds, seed=0)
+            extra: dict[str, Any] = {}
+            quick = False
+            if progress is not None:
+                if _engine_takes_progress():
+                    extra["progress"] = report
+                # Cancelled before it began: with no way to stop the engine midway, the quick
+                # method's plan is the best there is to show.
+                quick = not report(0.0, None) and "progress" not in extra
+            result = level(
+                built.problem,
+                method="heuristic" if quick else "optimise",
+                time_limit_s=HEURISTIC_SECONDS if quick else seconds,
+                seed=0,
+                **extra,
+            )
         else:
             result = level(
                 built.problem,
@@ -353,6 +409,7 @@ def preview(
             finish_before,
             finish_before,
             error=f"Levelling found no plan that keeps every hard constraint: {exc}.",
+            stopped_early=stopped,
         )
     rows: list[Move] = []
     for i, task in enumerate(built.tasks):
@@ -380,6 +437,71 @@ def preview(
         finish_before,
         finish_after if moves else finish_before,
         all_rows=rows,
+        stopped_early=stopped,
+    )
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def preview_as_json(preview: Preview) -> dict[str, Any]:
+    """The preview as a job stores it (the same fields as the API's preview)."""
+    return {
+        "version": preview.version,
+        "method": preview.method,
+        "finish_before": _iso(preview.finish_before),
+        "finish_after": _iso(preview.finish_after),
+        "error": preview.error,
+        "stopped_early": preview.stopped_early,
+        "moves": [
+            {
+                "task_id": m.task.pk,
+                "name": m.task.name,
+                "assignee": m.task.assignee.display_name if m.task.assignee else None,
+                "start_before": m.start_before.isoformat(),
+                "start_after": m.start_after.isoformat(),
+                "finish_before": m.finish_before.isoformat(),
+                "finish_after": m.finish_after.isoformat(),
+                "delay_days": m.delay_days,
+                "reason": m.reason,
+            }
+            for m in preview.moves
+        ],
+    }
+
+
+def preview_from_json(project: Project, data: dict[str, Any]) -> Preview:
+    """A stored preview back, with its tasks (one query); moves of deleted tasks are dropped.
+
+    Applying it still checks the version: if the project changed, applying answers Conflict.
+    """
+    rows = data.get("moves") or []
+    tasks = Task.objects.filter(project=project, pk__in=[r["task_id"] for r in rows])
+    by_id = {t.pk: t for t in tasks.select_related("assignee")}
+    day = dt.date.fromisoformat
+    moves = [
+        Move(
+            task=by_id[r["task_id"]],
+            start_before=day(r["start_before"]),
+            start_after=day(r["start_after"]),
+            finish_before=day(r["finish_before"]),
+            finish_after=day(r["finish_after"]),
+            delay_days=int(r["delay_days"]),
+            reason=str(r["reason"]),
+        )
+        for r in rows
+        if r["task_id"] in by_id
+    ]
+    return Preview(
+        project,
+        moves,
+        str(data.get("version", "")),
+        str(data.get("method", "optimise")),
+        day(data["finish_before"]) if data.get("finish_before") else None,
+        day(data["finish_after"]) if data.get("finish_after") else None,
+        error=str(data.get("error", "")),
+        stopped_early=bool(data.get("stopped_early")),
     )
 
 

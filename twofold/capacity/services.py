@@ -16,7 +16,9 @@ from twofold.accounts.models import User
 from twofold.capacity import levelling
 from twofold.core import history
 from twofold.core.errors import Conflict, Invalid
+from twofold.core.models import Job
 from twofold.core.policy import Action, require
+from twofold.core.services import enqueue_job
 from twofold.engine.levelling import Method
 from twofold.projects import services as project_services
 from twofold.projects.models import Constraint, Project
@@ -34,19 +36,47 @@ class Applied:
     finish: dt.datetime | None
 
 
+LEVELLING_JOB = "capacity.levelling"
+
+
+def _optimise_seconds(seconds: float | None) -> float:
+    limit = seconds if seconds is not None else 5
+    if not 1 <= limit <= levelling.MAX_OPTIMISE_SECONDS:
+        raise Invalid(
+            f"Optimise for 1 to {levelling.MAX_OPTIMISE_SECONDS} seconds.", field="seconds"
+        )
+    return float(limit)
+
+
 def preview_levelling(
-    *, actor: User, project: Project, method: Method = "heuristic", seconds: float | None = None
+    *,
+    actor: User,
+    project: Project,
+    method: Method = "heuristic",
+    seconds: float | None = None,
+    progress: levelling.LevelProgress | None = None,
 ) -> levelling.Preview:
-    """A levelling preview; levelling is planning work, so it needs the right to edit tasks."""
+    """A levelling preview; levelling is planning work, so it needs the right to edit tasks.
+
+    Pages and the API run "optimise" as a job (:func:`start_levelling`); ``progress`` is the
+    job's reporter.
+    """
     require(actor, Action.EDIT, project)
     if method == "optimise":
-        limit = seconds if seconds is not None else 5
-        if not 1 <= limit <= levelling.MAX_OPTIMISE_SECONDS:
-            raise Invalid(
-                f"Optimise for 1 to {levelling.MAX_OPTIMISE_SECONDS} seconds.", field="seconds"
-            )
-        return levelling.preview(project, method="optimise", seconds=float(limit))
+        return levelling.preview(
+            project, method="optimise", seconds=_optimise_seconds(seconds), progress=progress
+        )
     return levelling.preview(project)
+
+
+def start_levelling(*, actor: User, project: Project, seconds: float | None = None) -> Job:
+    """Queue an "optimise" levelling of ``project`` for up to ``seconds`` (a background job).
+
+    Its result is the preview as JSON (``levelling.preview_as_json``); nothing is applied.
+    """
+    require(actor, Action.EDIT, project)
+    limit = _optimise_seconds(seconds)
+    return enqueue_job(actor=actor, kind=LEVELLING_JOB, subject=project, params={"seconds": limit})
 
 
 @transaction.atomic

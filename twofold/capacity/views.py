@@ -9,21 +9,23 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from twofold.capacity import levelling, selectors, services
 from twofold.capacity.forms import ApplyForm, CellForm, LevelForm, UsageFilterForm
+from twofold.core import selectors as core_selectors
 from twofold.core.errors import Conflict, NotFound, ServiceError
 from twofold.core.policy import Action, can
 from twofold.core.web import (
     actor_of,
     apply_service_error,
+    job_panel,
     organisation_of,
     organisation_required,
     render_page,
 )
-from twofold.engine.levelling import Method
 from twofold.projects import selectors as project_selectors
 from twofold.projects.models import Project
 
@@ -153,16 +155,84 @@ def _project(request: HttpRequest, project_id: int) -> Project:
         raise Http404(exc.message) from exc
 
 
-def _preview(request: HttpRequest, project: Project, form: LevelForm) -> levelling.Preview:
-    data = form.cleaned_data if form.is_valid() else {}
-    method: Method = "optimise" if data.get("method") == "optimise" else "heuristic"
-    seconds = data.get("seconds") or 5
+def _preview(request: HttpRequest, project: Project) -> levelling.Preview:
+    """The quick (heuristic) preview the page shows by default, computed in the request."""
     try:
-        return services.preview_levelling(
-            actor=actor_of(request), project=project, method=method, seconds=seconds
+        return services.preview_levelling(actor=actor_of(request), project=project)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _result_context(preview: levelling.Preview) -> dict[str, Any]:
+    return {
+        "preview": preview,
+        "chart": _chart(preview.moves),
+        "moves_value": ",".join(f"{m.task.pk}:{m.start_after.isoformat()}" for m in preview.moves),
+    }
+
+
+def _job_context(request: HttpRequest, project: Project, raw_id: str) -> dict[str, Any]:
+    """The progress panel of a levelling job, or its outcome once it ended."""
+    if not raw_id.isdigit():
+        raise Http404("Job not found.")
+    try:
+        job = core_selectors.get_job(
+            request.user,
+            organisation_of(request),
+            int(raw_id),
+            subject=project,
+            kind=services.LEVELLING_JOB,
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    context: dict[str, Any] = {"job": job}
+    if not job.is_finished:
+        context["job_panel"] = job_panel(
+            request,
+            job,
+            title="Optimising the levelling",
+            poll_url=request.get_full_path(),
+            cancel_hint="Cancelling keeps the best plan found so far.",
+        )
+        return context
+    if job.result:
+        context.update(_result_context(levelling.preview_from_json(project, job.result)))
+    return context
+
+
+@organisation_required
+@require_POST
+def level_start(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Start levelling: the quick method previews at once, "optimise" runs as a job."""
+    project = _project(request, project_id)
+    form = LevelForm(request.POST)
+    if form.is_valid() and form.cleaned_data.get("method") != "optimise":
+        return redirect("capacity:level", project_id=project.pk)
+    status = 422
+    if form.is_valid():
+        try:
+            job = services.start_levelling(
+                actor=actor_of(request), project=project, seconds=form.cleaned_data["seconds"]
+            )
+        except ServiceError as error:
+            status = apply_service_error(form, error)
+        else:
+            return redirect(f"{reverse('capacity:level', args=[project.pk])}?job={job.pk}")
+    if not can(request.user, Action.EDIT, project):
+        status = 403
+    return render_page(
+        request,
+        "capacity/pages/level.html",
+        {
+            "section": "people",
+            "project": project,
+            "form": form,
+            "apply_form": ApplyForm(),
+            "forbidden": status == 403,
+            "idle": True,
+        },
+        status=status,
+    )
 
 
 @organisation_required
@@ -203,15 +273,27 @@ def level(request: HttpRequest, project_id: int) -> HttpResponse:
             {"section": "people", "project": project, "forbidden": True},
             status=403,
         )
-    form = LevelForm(request.GET or None)
-    preview = _preview(request, project, form)
     context: dict[str, Any] = {
         "section": "people",
         "project": project,
-        "form": form,
         "apply_form": apply_form,
-        "preview": preview,
-        "chart": _chart(preview.moves),
-        "moves_value": ",".join(f"{m.task.pk}:{m.start_after.isoformat()}" for m in preview.moves),
     }
-    return render_page(request, "capacity/pages/level.html", context, status=status)
+    job_id = request.GET.get("job", "") if request.method == "GET" else ""
+    form = LevelForm(request.GET or None)
+    if job_id:
+        context.update(_job_context(request, project, job_id))
+        seconds = context["job"].params.get("seconds", 5)
+        form = LevelForm(initial={"method": "optimise", "seconds": int(seconds)})
+    elif form.is_valid() and form.cleaned_data.get("method") == "optimise":
+        # Optimising takes seconds to minutes: it starts from the form (POST), not a link.
+        context["idle"] = True
+    else:
+        context.update(_result_context(_preview(request, project)))
+    context["form"] = form
+    return render_page(
+        request,
+        "capacity/pages/level.html",
+        context,
+        partial="capacity/partials/level_result.html",
+        status=status,
+    )

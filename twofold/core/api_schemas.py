@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Field, Schema
 
 
 class ErrorOut(Schema):
@@ -31,3 +34,20 @@ WRITE = {
     413: ErrorOut,
     422: ValidationErrorOut,
 }
+
+
+class JobOut(Schema):
+    """A background job: poll ``url`` until ``status`` is succeeded, failed or cancelled."""
+
+    id: int
+    kind: str
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+    progress: float = Field(..., description="0 to 1.")
+    message: str = Field(..., description="What the job is doing, e.g. the best result so far.")
+    cancel_requested: bool
+    result: Any = Field(None, description="Set when it ended; a cancelled job may have one too.")
+    error: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    url: str = Field(..., description="This job in the API.")

@@ -14,6 +14,7 @@ from django.shortcuts import render
 
 from twofold.accounts.models import Organisation, User
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from twofold.core.models import Job
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
@@ -92,3 +93,31 @@ def organisation_of(request: HttpRequest) -> Organisation:
         raise Http404("Not found.")
     organisation: Organisation = membership.organisation
     return organisation
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    return f"{whole // 60} min {whole % 60:02d} s"
+
+
+def job_panel(
+    request: HttpRequest, job: Job, *, title: str, poll_url: str, cancel_hint: str = ""
+) -> dict[str, Any]:
+    """Context for ``core/partials/job_progress.html`` (the page includes it as ``job_panel``)."""
+    from twofold.core.jobs import WAIT_HINT_AFTER_S
+    from twofold.core.policy import Action, can
+
+    return {
+        "title": title,
+        "poll_url": poll_url,
+        "percent": round(job.progress * 100),
+        "elapsed": _duration(job.elapsed_seconds),
+        "waiting": _duration(job.waiting_seconds),
+        "no_worker": job.waiting_seconds > WAIT_HINT_AFTER_S,
+        "can_cancel": not job.is_finished
+        and (job.owner_id == request.user.pk or can(request.user, Action.MANAGE, job)),
+        "cancel_hint": cancel_hint,
+        "next": request.get_full_path(),
+    }

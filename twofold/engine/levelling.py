@@ -26,14 +26,20 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
 from twofold.engine.levelling_check import Violation, ViolationKind, check_feasible
 from twofold.engine.levelling_cpsat import energy_bound, optimise_schedule
-from twofold.engine.levelling_network import InfeasibleProblemError, Network, compile_network
+from twofold.engine.levelling_kernel import GeneticSearch, supports
+from twofold.engine.levelling_network import (
+    NO_LIMIT,
+    InfeasibleProblemError,
+    Network,
+    compile_network,
+)
 from twofold.engine.levelling_problem import (
     Activity,
     LevellingInputError,
@@ -70,6 +76,12 @@ _FINISHING_S = 0.03
 
 _CONCURRENT_UP_TO = 40
 """Networks of at most this many activities get a CP-SAT thread during the genetic search."""
+
+
+Progress = Callable[[float, int | None], bool]
+"""``progress(fraction_of_time_used, best_makespan_so_far) -> keep_going``: called a few times a
+second on the caller's thread during an "optimise" run; answering False stops the search, and
+:func:`level` returns the best schedule found so far (still checked and feasible)."""
 
 
 class LevellingFailedError(RuntimeError):
@@ -140,7 +152,7 @@ def level(
     time_limit_s: float = 1.0,
     seed: int = 0,
     method: Method = "heuristic",
-    probe_share: float = 0.0,
+    probe_share: float = 0.25,
     heuristic_share: float = 0.7,
     schedule_budget: int = 5000,
     workers: int = 2,
@@ -148,6 +160,7 @@ def level(
     optimiser_options: Mapping[str, Any] | None = None,
     population: int = 48,
     concurrent: bool | None = None,
+    progress: Progress | None = None,
 ) -> LevellingResult:
     """Level ``problem`` within about ``time_limit_s`` seconds of wall time.
 
@@ -159,8 +172,12 @@ def level(
             do not depend on machine load, bound the work instead (``schedule_budget`` for the
             heuristic, ``work_limit`` for CP-SAT) and give a generous ``time_limit_s``.
         method: "heuristic" or "optimise" (see the module docstring).
-        probe_share: with "optimise", the fraction of the time for the first CP-SAT run.
-        heuristic_share: with "optimise", the fraction of the time for the genetic search.
+        probe_share: with "optimise" and two searches side by side, the fraction of the time
+            the second search spends in CP-SAT before its genetic search (networks of more
+            than 40 activities; smaller ones get CP-SAT for the whole time).
+        heuristic_share: with "optimise" one search after the other (deadlines, per-period
+            capacities, priorities, ``work_limit``), the fraction of the time for the
+            heuristic search before CP-SAT.
         schedule_budget: most schedules the heuristic generates after its rules (the search
             stops earlier at its time share or when it meets the lower bound).
         workers: CP-SAT worker threads.
@@ -168,12 +185,11 @@ def level(
         optimiser_options: extra keyword arguments for
             :func:`~twofold.engine.levelling_cpsat.optimise_schedule` (experiments, benchmarks).
         population: individuals per generation of the genetic search.
-        concurrent: with "optimise" and no ``work_limit``, run a one-worker CP-SAT search
-            from the rules' schedule in a thread while the genetic search runs; None (the
-            default) does so for networks of at most 40 activities, where CP-SAT is strong
-            (hard j30 groups, 2 seeds: 32 and 31 of 40 at the optimum instead of 29 and 27)
-            and not for larger ones, where the slowed-down genetic search loses more (48 hard
-            j60 instances: 2.24 % above the best known instead of 1.81 %).
+        concurrent: with two searches side by side, give the second one to CP-SAT for the
+            whole time (rather than a ``probe_share`` probe then a second genetic search);
+            None (the default) does so for networks of at most 40 activities, where CP-SAT is
+            strong, and not for larger ones, where two genetic searches do better.
+        progress: see :data:`Progress`.
 
     Raises:
         InfeasibleProblemError: the hard constraints contradict each other even without
@@ -194,96 +210,225 @@ def level(
             time_budget_s=time_limit_s,
         )
         proven = starts is not None and makespan(network, starts) <= lower_bound
+        if progress is not None:
+            progress(1.0, makespan(network, starts) if starts is not None else None)
         return _result(problem, network, starts, lower_bound, proven, "heuristic")
 
-    # "optimise": the rules' schedule; optionally a short CP-SAT run, which settles easy cases
-    # with a proof (faster on average, measured slightly worse on hard ones, so off by
-    # default); the genetic search; CP-SAT from the best schedule for the rest of the time.
-    search = _Search(network, seed, workers, work_limit, began + time_limit_s)
+    search = _Search(network, seed, workers, work_limit, began, time_limit_s, progress)
     search.options = dict(optimiser_options or {})
     search.offer(heuristic_schedule(network, priorities, seed=seed, schedule_budget=0))
-    if not search.proven and probe_share > 0:
-        search.optimise(time_limit_s * probe_share)
-    if not search.proven:
-        initial = [search.starts] if search.starts is not None else []
-        side: threading.Thread | None = None
-        if concurrent is None:
-            concurrent = network.size <= _CONCURRENT_UP_TO
-        if concurrent and work_limit is None:
-            # CP-SAT releases the GIL while it solves: one worker improves the rules' schedule
-            # on the other core while the genetic search runs here.
-            side = threading.Thread(
-                target=search.optimise, args=(time_limit_s * heuristic_share, 1), daemon=True
-            )
-            side.start()
-        evolved = heuristic_schedule(
-            network,
-            priorities,
-            seed=seed,
-            schedule_budget=schedule_budget,
-            time_budget_s=time_limit_s * heuristic_share,
-            lower_bound=search.lower_bound,
-            initial=initial,
-            population=population,
+    if concurrent is None:
+        concurrent = network.size <= _CONCURRENT_UP_TO
+    finish_by = search.deadline - _FINISHING_S
+    if search.proven:
+        pass  # the rules' schedule meets the lower bound
+    elif work_limit is None and supports(network) and len(set(priorities)) <= 1:
+        # Two searches side by side (the compiled genetic search and CP-SAT both release the
+        # GIL): a genetic search, and beside it CP-SAT from the rules' schedule (the whole time
+        # on small networks, where it is strong; a short probe on larger ones, which settles
+        # easy cases with a proof) followed by a second, independent genetic search. This
+        # thread only watches: it reports progress and passes on a request to stop.
+        probe_until = finish_by if concurrent else began + time_limit_s * probe_share
+        search.watch(
+            threading.Thread(target=search.genetic, args=(seed, finish_by, population)),
+            threading.Thread(
+                target=search.probe_then_genetic, args=(probe_until, finish_by, population)
+            ),
         )
-        if side is not None:
-            side.join()
-        search.offer(evolved)
-    if not search.proven:
-        # Leave a little time for left-justifying, checking and explaining the schedule.
-        search.optimise(search.deadline - time.perf_counter() - _FINISHING_S)
+    else:
+        # Deadlines, per-period capacities, priorities, or a reproducible run: the heuristic
+        # search (with its budget), then CP-SAT from its best schedule for the rest.
+        initial = [search.starts] if search.starts is not None else []
+        search.watch(
+            threading.Thread(
+                target=search.heuristic,
+                args=(
+                    priorities,
+                    schedule_budget,
+                    time_limit_s * heuristic_share,
+                    initial,
+                    population,
+                ),
+            )
+        )
+        if not search.proven and not search.stop.is_set():
+            seconds = search.deadline - time.perf_counter() - _FINISHING_S
+            search.watch(threading.Thread(target=search.optimise, args=(seconds,)))
     if search.starts is None and search.infeasible:
         raise LevellingFailedError("no schedule meets every deadline and fixed start")
+    search.report(final=True)
     return _result(
         problem, network, search.starts, search.lower_bound, search.proven, search.method
     )
 
 
+_REPORT_EVERY_S = 0.2
+"""How often the watching thread calls ``progress``."""
+
+
 class _Search:
-    """Best schedule and bound so far while the optimise phases take turns."""
+    """Best schedule and bound so far, shared by the searches of one :func:`level` call."""
 
     def __init__(
-        self, network: Network, seed: int, workers: int, work_limit: float | None, deadline: float
+        self,
+        network: Network,
+        seed: int,
+        workers: int,
+        work_limit: float | None,
+        began: float,
+        time_limit_s: float,
+        progress: Progress | None,
     ) -> None:
         self.network = network
         self.seed = seed
         self.workers = workers
         self.work_limit = work_limit
-        self.deadline = deadline
+        self.began = began
+        self.time_limit_s = time_limit_s
+        self.deadline = began + time_limit_s
+        self.progress = progress
         self.starts: list[int] | None = None
+        self.best_makespan = NO_LIMIT
         self.lower_bound = max(network.makespan_lower_bound(), energy_bound(network))
         self.method: Method = "heuristic"
         self.infeasible = False
         self.options: dict[str, Any] = {}
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+        self._solvers: list[Any] = []
+        self._failures: list[BaseException] = []
 
     @property
     def proven(self) -> bool:
-        return self.starts is not None and makespan(self.network, self.starts) <= self.lower_bound
+        return self.starts is not None and self.best_makespan <= self.lower_bound
 
     def offer(self, starts: list[int] | None, method: Method = "heuristic") -> None:
         if starts is None:
             return
-        if self.starts is None or makespan(self.network, starts) < makespan(
-            self.network, self.starts
-        ):
-            self.starts, self.method = starts, method
+        length = makespan(self.network, starts)
+        with self._lock:
+            if self.starts is None or length < self.best_makespan:
+                self.starts, self.method, self.best_makespan = list(starts), method, length
+        if self.proven:
+            self.request_stop()
+
+    def raise_bound(self, bound: int) -> None:
+        with self._lock:
+            self.lower_bound = max(self.lower_bound, bound)
+        if self.proven:
+            self.request_stop()
+
+    def request_stop(self) -> None:
+        self.stop.set()
+        with self._lock:
+            solvers = list(self._solvers)
+        for solver in solvers:
+            solver.stop_search()
+
+    def _register(self, solver: Any) -> None:
+        with self._lock:
+            self._solvers.append(solver)
+        if self.stop.is_set():
+            solver.stop_search()
+
+    def report(self, *, final: bool = False) -> None:
+        if self.progress is None or (self.stop.is_set() and not final):
+            return
+        used = (time.perf_counter() - self.began) / max(self.time_limit_s, 1e-9)
+        best = self.best_makespan if self.starts is not None else None
+        if not self.progress(1.0 if final else min(1.0, used), best) and not final:
+            self.request_stop()
+
+    def watch(self, *threads: threading.Thread) -> None:
+        """Run ``threads``; meanwhile report progress on this thread and pass on a stop."""
+        self.report()
+        for thread in threads:
+            thread.daemon = True
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(_REPORT_EVERY_S)
+                self.report()
+        if self._failures:
+            raise self._failures[0]
+
+    def _guarded(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except BaseException as exc:  # re-raised on the watching thread
+            self._failures.append(exc)
+            self.request_stop()
+
+    def genetic(self, seed: int, until: float, population: int) -> None:
+        """Compiled random-key genetic search until ``until``, a stop, or the lower bound."""
+
+        def run() -> None:
+            seeds = [self.starts] if self.starts is not None else []
+            ga = GeneticSearch(self.network, seeds, seed=seed, population=population)
+            while not self.stop.is_set() and time.perf_counter() < until:
+                ga.step()
+                if ga.best is not None and ga.best_makespan < self.best_makespan:
+                    self.offer(ga.best)
+                elif self.method == "optimise" and self.best_makespan < ga.best_makespan:
+                    # CP-SAT found better: let the population build on it.
+                    assert self.starts is not None
+                    ga.inject(self.starts)
+            self.offer(ga.best)
+
+        self._guarded(run)
+
+    def probe_then_genetic(self, probe_until: float, until: float, population: int) -> None:
+        """One-worker CP-SAT from the best schedule until ``probe_until``, then a genetic search."""
+        seconds = probe_until - time.perf_counter()
+        if seconds > 0.02:
+            self.optimise(seconds, workers=1)
+        if not self.stop.is_set() and until - time.perf_counter() > 0.02:
+            self.genetic(self.seed + 1, until, population)
+
+    def heuristic(
+        self,
+        priorities: list[int],
+        schedule_budget: int,
+        seconds: float,
+        initial: list[list[int]],
+        population: int,
+    ) -> None:
+        def run() -> None:
+            found = heuristic_schedule(
+                self.network,
+                priorities,
+                seed=self.seed,
+                schedule_budget=schedule_budget,
+                time_budget_s=seconds,
+                lower_bound=self.lower_bound,
+                initial=initial,
+                population=population,
+                should_stop=self.stop.is_set,
+            )
+            self.offer(found)
+
+        self._guarded(run)
 
     def optimise(self, seconds: float, workers: int | None = None) -> None:
-        outcome = optimise_schedule(
-            self.network,
-            hint=self.starts,
-            time_limit_s=max(seconds, 0.05),
-            seed=self.seed,
-            workers=workers or self.workers,
-            work_limit=self.work_limit,
-            **self.options,
-        )
-        self.infeasible = self.infeasible or outcome.infeasible
-        self.lower_bound = max(self.lower_bound, outcome.lower_bound)
-        if outcome.starts is not None:
-            self.offer(_left_justified(self.network, list(outcome.starts)), "optimise")
-        if outcome.proven_optimal and self.starts is not None:
-            self.lower_bound = max(self.lower_bound, makespan(self.network, self.starts))
+        def run() -> None:
+            outcome = optimise_schedule(
+                self.network,
+                hint=self.starts,
+                time_limit_s=max(seconds, 0.05),
+                seed=self.seed,
+                workers=workers or self.workers,
+                work_limit=self.work_limit,
+                on_solver=self._register,
+                **self.options,
+            )
+            self.infeasible = self.infeasible or outcome.infeasible
+            if outcome.starts is not None:
+                self.offer(_left_justified(self.network, list(outcome.starts)), "optimise")
+            self.raise_bound(outcome.lower_bound)
+            if outcome.proven_optimal and self.starts is not None:
+                self.raise_bound(self.best_makespan)
+
+        self._guarded(run)
 
 
 def _result(

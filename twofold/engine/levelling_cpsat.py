@@ -23,7 +23,7 @@ What it adds to that plain model:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -114,6 +114,7 @@ def optimise_schedule(
     improve_only: bool = True,
     start_order_search: bool | str = False,
     parameter_overrides: Mapping[str, float | int | bool | str] | None = None,
+    on_solver: Callable[[cp_model.CpSolver], None] | None = None,
 ) -> OptimiserOutcome:
     """Minimise the makespan of ``network`` with CP-SAT within ``time_limit_s`` seconds.
 
@@ -127,6 +128,8 @@ def optimise_schedule(
     ``start_order_search`` adds a decision strategy on the starts in the hint's order
     (``"lowest"``: smallest lower bound first); ``parameter_overrides`` sets CP-SAT parameters
     by name (enumerated values by name too, e.g. ``search_branching="FIXED_SEARCH"``).
+    ``on_solver`` receives the solver before it starts, so that another thread can stop it
+    (``stop_search``); the outcome is then the best found so far.
     """
     size = network.size
     durations = network.durations
@@ -230,6 +233,8 @@ def optimise_schedule(
         setattr(
             parameters, name, getattr(type(parameters), value) if isinstance(value, str) else value
         )
+    if on_solver is not None:
+        on_solver(solver)
     status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = tuple(int(solver.value(start)) for start in starts)

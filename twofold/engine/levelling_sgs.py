@@ -20,8 +20,8 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
+from twofold.engine.levelling_kernel import GeneticSearch, supports
 from twofold.engine.levelling_network import NO_LIMIT, Network
-from twofold.engine.levelling_population import evolve
 
 __all__ = [
     "heuristic_schedule",
@@ -246,6 +246,7 @@ def heuristic_schedule(
     lower_bound: int = 0,
     initial: Sequence[Schedule] = (),
     population: int = _POPULATION,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Schedule | None:
     """Best schedule found by the priority rules, then a search, each schedule justified.
 
@@ -253,11 +254,11 @@ def heuristic_schedule(
     starting points.
 
     The search is the random-key genetic algorithm of
-    :mod:`~twofold.engine.levelling_population` when the network suits it (no deadlines, fixed
+    :mod:`~twofold.engine.levelling_kernel` when the network suits it (no deadlines, fixed
     starts or per-period capacities) and all priorities are equal, else regret-biased random
     sampling with the serial SGS (user priority first).
     Stops after about ``schedule_budget`` generated schedules, after ``time_budget_s`` seconds
-    of wall time, or as soon as the makespan reaches ``lower_bound``. For the same inputs and
+    of wall time, when ``should_stop()`` answers True, or as soon as the makespan reaches ``lower_bound``. For the same inputs and
     seed the result is the same unless the time budget cuts the search short. Returns None if no order
     respected every latest start (deadlines, fixed starts).
     """
@@ -296,28 +297,30 @@ def heuristic_schedule(
             return best
     # The genetic search looks at the makespan only, so it is kept for plans where user
     # priorities do not order the activities (priorities come first otherwise).
-    if best is not None and schedule_budget >= population and len(set(priorities)) <= 1:
-        evolved = evolve(
-            network,
-            [best],
-            seed=seed,
-            time_budget_s=max(0.0, deadline - time.perf_counter()),
-            generations=schedule_budget // population,
-            population=population,
-            lower_bound=bound,
-        )
-        if evolved is not None:
-            if makespan(network, evolved) < best_makespan:
-                best = evolved
-            return best
+    if (
+        best is not None
+        and schedule_budget >= population
+        and len(set(priorities)) <= 1
+        and supports(network)
+    ):
+        search = GeneticSearch(network, [best], seed=seed, population=population)
+        while (
+            search.schedules < schedule_budget
+            and search.best_makespan > bound
+            and time.perf_counter() < deadline
+            and not (should_stop and should_stop())
+        ):
+            search.step()
+        if search.best is not None and search.best_makespan < best_makespan:
+            best = search.best
+        return best
     # Networks the population decoder does not take (deadlines, fixed starts, per-period
     # capacity): regret-biased sampling with the one-at-a-time SGS.
     lft = [int(key[1]) for key in keys["LFT"]]
     rng = random.Random(seed)
     for _ in range(schedule_budget):
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline or (should_stop and should_stop()):
             break
         if consider(_sampled_order(network, lft, priorities, rng)):
             break
-    return best
     return best

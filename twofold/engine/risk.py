@@ -22,6 +22,7 @@ order.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -37,6 +38,7 @@ __all__ = [
     "RiskInputError",
     "RiskLinkType",
     "RiskNetwork",
+    "RiskProgress",
     "RiskResult",
     "WeeklyCalendar",
     "deterministic_finishes",
@@ -174,6 +176,7 @@ class RiskResult:
         sensitivity: per task, Spearman correlation of its duration with the project finish.
         tornado: task indices by decreasing absolute sensitivity (tasks with none left out).
         project_finish_samples: the project finish offset of every iteration.
+        stopped_early: True when ``progress`` stopped the run before all iterations.
     """
 
     iterations: int
@@ -187,6 +190,7 @@ class RiskResult:
     sensitivity: FloatArray
     tornado: tuple[int, ...]
     project_finish_samples: FloatArray
+    stopped_early: bool = False
 
 
 def _topological_order(network: RiskNetwork) -> list[int]:
@@ -441,6 +445,53 @@ def _spearman(
     return correlation
 
 
+RiskProgress = Callable[[float, int], bool]
+"""``progress(fraction_done, iterations_done) -> keep_going``; False stops the simulation."""
+
+CHUNK_WORK = 4_000_000
+"""With ``progress``, iterations are simulated in chunks of about this many task-iterations."""
+
+MIN_CHUNK = 1_000
+"""Fewest iterations in a chunk (a chunk's rank correlations need enough of them)."""
+
+
+@dataclass
+class _Pass:
+    """What one batch of iterations contributes (criticality and sensitivity are shares)."""
+
+    finish: FloatArray
+    milestone_finish: FloatArray
+    criticality: FloatArray
+    sensitivity: FloatArray
+
+
+def _simulate_pass(
+    network: RiskNetwork,
+    order: list[int],
+    incoming: list[list[tuple[int, int, float]]],
+    iterations: int,
+    rng: np.random.Generator,
+    sensitivity: bool,
+) -> _Pass:
+    durations, uniforms = _sample_durations(network, iterations, rng)
+    starts = _forward(network, order, incoming, durations)
+    finish: FloatArray = np.zeros(iterations)
+    for task in range(network.size):
+        np.maximum(finish, starts[task] + durations[task], out=finish)
+    milestones = np.asarray(network.milestones, dtype=np.int64)
+    milestone_finish: FloatArray = starts[milestones] + durations[milestones]
+    if sensitivity and network.size:
+        event_tasks = np.unique(
+            np.asarray([task for event in network.events for task in event.tasks], dtype=np.int64)
+        )
+        correlation = _spearman(durations, uniforms, event_tasks, finish)
+    else:
+        correlation = np.zeros(network.size)
+    # The uniforms are spent; their memory holds the late starts (saves a large allocation).
+    criticality = _criticality(order, incoming, durations, starts, finish, scratch=uniforms)
+    return _Pass(finish, milestone_finish, criticality, correlation)
+
+
 def simulate(
     network: RiskNetwork,
     *,
@@ -449,6 +500,8 @@ def simulate(
     to_datetime: OffsetToDatetime | None = None,
     percentiles: tuple[float, ...] = DEFAULT_PERCENTILES,
     sensitivity: bool = True,
+    progress: RiskProgress | None = None,
+    chunk: int | None = None,
 ) -> RiskResult:
     """Run the Monte Carlo simulation.
 
@@ -460,41 +513,59 @@ def simulate(
             Monday-Friday 9:00-17:00 calendar starting on Monday 2025-01-06 09:00.
         percentiles: percentile levels (0..100) to report.
         sensitivity: compute Spearman sensitivities (off saves a little time).
+        progress: called after each chunk of iterations with the fraction and the number of
+            iterations done; when it returns False the simulation stops and the result covers
+            the iterations done so far (``stopped_early``, ``iterations`` says how many).
+        chunk: iterations per chunk; by default all at once without ``progress``, else about
+            :data:`CHUNK_WORK` task-iterations (at least :data:`MIN_CHUNK`). Chunks keep
+            memory bounded on large runs. Percentiles and criticality come out exactly as from
+            one pass over the same draws; the sensitivity is the iteration-weighted mean of
+            each chunk's rank correlation (a pass-wide ranking would need every draw kept),
+            which differs from the one-pass figure only by sampling noise.
 
     Raises:
         RiskInputError: malformed network, cyclic links, or ``iterations < 1``.
     """
     if iterations < 1:
         raise RiskInputError("iterations must be >= 1")
+    if chunk is not None and chunk < 1:
+        raise RiskInputError("chunk must be >= 1")
     network.validate()
     convert = to_datetime or WeeklyCalendar(np.datetime64("2025-01-06T09:00").astype(object))
     rng = np.random.default_rng(seed)
     order = _topological_order(network)
     incoming = _incoming(network)
-    durations, uniforms = _sample_durations(network, iterations, rng)
-    starts = _forward(network, order, incoming, durations)
-    finish: FloatArray = np.zeros(iterations)
-    for task in range(network.size):
-        np.maximum(finish, starts[task] + durations[task], out=finish)
-    milestones = np.asarray(network.milestones, dtype=np.int64)
-    milestone_finish = np.percentile(
-        starts[milestones] + durations[milestones], percentiles, axis=1
-    ).T
-    project_finish = np.percentile(finish, percentiles)
-    if sensitivity and network.size:
-        event_tasks = np.unique(
-            np.asarray([task for event in network.events for task in event.tasks], dtype=np.int64)
+    if chunk is None:
+        chunk = (
+            iterations if progress is None else max(MIN_CHUNK, CHUNK_WORK // max(1, network.size))
         )
-        correlation = _spearman(durations, uniforms, event_tasks, finish)
+    passes: list[_Pass] = []
+    done = 0
+    stopped = False
+    while done < iterations:
+        count = min(chunk, iterations - done)
+        passes.append(_simulate_pass(network, order, incoming, count, rng, sensitivity))
+        done += count
+        if progress is not None and not progress(done / iterations, done) and done < iterations:
+            stopped = True
+            break
+    if len(passes) == 1:
+        only = passes[0]
+        finish, milestone_samples = only.finish, only.milestone_finish
+        criticality, correlation = only.criticality, only.sensitivity
     else:
-        correlation = np.zeros(network.size)
-    # The uniforms are spent; their memory holds the late starts (saves a large allocation).
-    criticality = _criticality(order, incoming, durations, starts, finish, scratch=uniforms)
+        weights = np.asarray([p.finish.size for p in passes], dtype=np.float64) / done
+        finish = np.concatenate([p.finish for p in passes])
+        milestone_samples = np.concatenate([p.milestone_finish for p in passes], axis=1)
+        criticality = np.sum([w * p.criticality for w, p in zip(weights, passes, strict=True)], 0)
+        correlation = np.sum([w * p.sensitivity for w, p in zip(weights, passes, strict=True)], 0)
+    milestone_finish = np.percentile(milestone_samples, percentiles, axis=1).T
+    project_finish = np.percentile(finish, percentiles)
     tornado = tuple(
         int(task) for task in np.argsort(-np.abs(correlation), kind="stable") if correlation[task]
     )
     return RiskResult(
-        iterations=iterations,
+        iterations=done,
         percentiles=tuple(percentiles),
         project_finish=project_finish,
         project_finish_dates=convert(project_finish),
@@ -505,6 +576,7 @@ def simulate(
         sensitivity=correlation,
         tornado=tornado,
         project_finish_samples=finish,
+        stopped_early=stopped,
     )
 
 

@@ -14,8 +14,10 @@ from pydantic import StrictFloat, StrictInt, StrictStr
 
 from twofold.accounts.models import User
 from twofold.accounts.selectors import get_organisation
-from twofold.core.api_schemas import READ, WRITE, ErrorOut
+from twofold.core.api import job_out
+from twofold.core.api_schemas import READ, WRITE, ErrorOut, JobOut
 from twofold.core.errors import Invalid, NotFound
+from twofold.core.models import Job
 from twofold.core.web import actor_of
 from twofold.projects.api import StrictDate
 from twofold.projects.models import Project, Task
@@ -326,11 +328,16 @@ def get_simulation(request: HttpRequest, org_id: int, project_id: int) -> Simula
 
 @router.post(
     "/organisations/{org_id}/projects/{project_id}/schedule-risk/run",
-    response={200: SimulationOut, **WRITE},
+    response={200: SimulationOut, 202: JobOut, **WRITE},
+    description=(
+        "A small run (iterations × tasks up to 5 million) answers 200 with the result. A larger "
+        "one runs in the background and answers 202 with the job: poll its `url`; when it has "
+        "succeeded, GET the schedule risk for the result."
+    ),
 )
 def run_simulation(
     request: HttpRequest, org_id: int, project_id: int, payload: SimulationIn
-) -> SimulationOut:
+) -> SimulationOut | Status[JobOut]:
     project = _project(request, org_id, project_id)
     settings: dict[str, Any] = {
         k: getattr(payload, k)
@@ -342,9 +349,11 @@ def run_simulation(
             e.task_id: (e.optimistic_minutes, e.likely_minutes, e.pessimistic_minutes)
             for e in payload.estimates
         }
-    services.run_simulation(
+    outcome = services.request_simulation(
         actor=actor_of(request), project=project, expected_version=payload.version, **settings
     )
+    if isinstance(outcome, Job):
+        return Status(202, job_out(outcome))
     return _simulation_out(project)
 
 

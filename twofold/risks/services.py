@@ -13,8 +13,11 @@ from django.utils import timezone
 from twofold.accounts.models import Membership, Role, User
 from twofold.core import history
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Invalid
+from twofold.core.errors import Conflict, Invalid
+from twofold.core.jobs import Progress
+from twofold.core.models import Job
 from twofold.core.policy import Action, require
+from twofold.core.services import enqueue_job
 from twofold.projects.models import Link, Project, Task
 from twofold.projects.scheduling import LINK_ROW_FIELDS, TASK_PLAN_FIELDS, LinkRow
 from twofold.projects.services import DATE_MESSAGE, FIRST_DAY, LAST_DAY, tz_of
@@ -316,7 +319,10 @@ def run_simulation(
     expected_version: int | None,
     **settings: Any,
 ) -> RiskAnalysis:
-    """Save any settings given, run the Monte Carlo, and store the summary of the run."""
+    """Save any settings given, run the Monte Carlo here and now, and store the summary.
+
+    For runs too large for a request use :func:`request_simulation`, which queues them.
+    """
     if actor is not None:
         require(actor, Action.EDIT, project)
     if settings:
@@ -326,11 +332,7 @@ def run_simulation(
         )
         expected_version = analysis.version
     analysis = _analysis_for_update(project)
-    net = network_for(project, analysis)
-    if net.nodes == 0:
-        raise Invalid(
-            "Add tasks to the project before simulating its schedule.", field="iterations"
-        )
+    net = _network_to_simulate(project, analysis)
     try:
         outcome = simulation.run(
             project,
@@ -345,7 +347,29 @@ def run_simulation(
             "here; choose fewer iterations.",
             field="iterations",
         ) from exc
-    tzinfo = tz_of(project.organisation)
+    return _store_outcome(
+        actor=actor, analysis=analysis, outcome=outcome, expected_version=expected_version
+    )
+
+
+def _network_to_simulate(project: Project, analysis: RiskAnalysis) -> simulation.Network:
+    net = network_for(project, analysis)
+    if net.nodes == 0:
+        raise Invalid(
+            "Add tasks to the project before simulating its schedule.", field="iterations"
+        )
+    return net
+
+
+def _store_outcome(
+    *,
+    actor: User | None,
+    analysis: RiskAnalysis,
+    outcome: simulation.Outcome,
+    expected_version: int | None,
+) -> RiskAnalysis:
+    """Save a run's summary on the analysis (inside the caller's transaction) with history."""
+    tzinfo = tz_of(analysis.project.organisation)
     analysis.p50 = outcome.p50.replace(tzinfo=tzinfo)
     analysis.p80 = outcome.p80.replace(tzinfo=tzinfo)
     analysis.p95 = outcome.p95.replace(tzinfo=tzinfo)
@@ -378,3 +402,126 @@ def run_simulation(
         f"P80 {outcome.p80:%-d %b %Y}{chance}",
     )
     return analysis
+
+
+# ---------------------------------------------------------------------------------------------
+# Large runs in the background
+
+SIMULATION_JOB = "risks.simulation"
+TOO_MUCH = (
+    "{iterations:,} iterations of {nodes:,} tasks is more than Twofold simulates even in the "
+    "background (at most {limit:,} iterations × tasks); choose at most {fit:,} iterations."
+)
+SETTINGS_CHANGED = (
+    "The simulation settings or estimates changed after this run was started; run it again."
+)
+
+
+@transaction.atomic
+def request_simulation(
+    *,
+    actor: User,
+    project: Project,
+    expected_version: int | None,
+    **settings: Any,
+) -> RiskAnalysis | Job:
+    """Save any settings given, then simulate now if the run is small, else queue a job.
+
+    Returns the analysis with its new result, or the queued :class:`Job` (kind
+    ``risks.simulation``), whose worker stores the result when it finishes.
+
+    Raises:
+        Invalid: bad settings, no tasks, or a run too large even for the background.
+    """
+    require(actor, Action.EDIT, project)
+    if settings:
+        analysis = save_settings(
+            actor=actor, project=project, expected_version=expected_version, **settings
+        )
+        expected_version = analysis.version
+    analysis = _analysis_for_update(project)
+    net = _network_to_simulate(project, analysis)
+    work = analysis.iterations * net.nodes
+    if work <= simulation.MAX_WORK:
+        return run_simulation(actor=actor, project=project, expected_version=expected_version)
+    if work > simulation.MAX_JOB_WORK:
+        raise Invalid(
+            TOO_MUCH.format(
+                iterations=analysis.iterations,
+                nodes=net.nodes,
+                limit=simulation.MAX_JOB_WORK,
+                fit=simulation.MAX_JOB_WORK // net.nodes,
+            ),
+            field="iterations",
+        )
+    if expected_version is not None and expected_version != analysis.version:
+        raise Conflict(
+            "The simulation settings changed since you loaded them: reload and run again."
+        )
+    return enqueue_job(
+        actor=actor,
+        kind=SIMULATION_JOB,
+        subject=project,
+        params={"version": analysis.version, "iterations": analysis.iterations},
+    )
+
+
+def simulate_in_background(
+    *, actor: User, project: Project, expected_version: int, progress: Progress
+) -> dict[str, Any]:
+    """The job's work: simulate with progress reports, then store the result if it finished.
+
+    Runs outside a transaction (progress must commit as it goes); only the final write takes
+    one. A cancelled run stores nothing and says how far it got.
+
+    Raises:
+        Conflict: the settings changed since the job was queued.
+        Invalid: the run is too large or the project has no tasks any more.
+    """
+    require(actor, Action.EDIT, project)
+    analysis = RiskAnalysis.objects.get(project=project)
+    analysis.project = project
+    if analysis.version != expected_version:
+        raise Conflict(SETTINGS_CHANGED)
+    net = _network_to_simulate(project, analysis)
+    total = analysis.iterations
+
+    def report(fraction: float, done: int) -> bool:
+        return progress(fraction, f"{done:,} of {total:,} iterations simulated")
+
+    try:
+        outcome = simulation.run(
+            project,
+            net,
+            iterations=total,
+            seed=analysis.seed,
+            target=project.target_finish,
+            progress=report,
+        )
+    except ValueError as exc:
+        raise Invalid(
+            TOO_MUCH.format(
+                iterations=total,
+                nodes=net.nodes,
+                limit=simulation.MAX_JOB_WORK,
+                fit=simulation.MAX_JOB_WORK // net.nodes,
+            ),
+            field="iterations",
+        ) from exc
+    done = int(outcome.summary["iterations"])
+    if outcome.summary.get("stopped_early"):
+        return {"stopped_early": True, "iterations_done": done, "iterations": total}
+    with transaction.atomic():
+        locked = _analysis_for_update(project)
+        if locked.version != expected_version:
+            raise Conflict(SETTINGS_CHANGED)
+        _store_outcome(
+            actor=actor, analysis=locked, outcome=outcome, expected_version=expected_version
+        )
+    return {
+        "iterations": total,
+        "p50": outcome.p50.isoformat(timespec="minutes"),
+        "p80": outcome.p80.isoformat(timespec="minutes"),
+        "p95": outcome.p95.isoformat(timespec="minutes"),
+        "chance_on_target": outcome.chance_on_target,
+    }

@@ -41,8 +41,11 @@ from twofold.risks.models import PROBABILITY_OF, Distribution, Risk
 
 OPTIMISTIC = 0.9
 PESSIMISTIC = 1.3
-MAX_WORK = 25_000_000
-"""Iterations × nodes above this would take more than about two seconds: refused."""
+MAX_WORK = 5_000_000
+"""Iterations × nodes up to this run in the request (well under a second); larger runs go to a
+background job (``risks.jobs``), which reports progress and can be cancelled."""
+MAX_JOB_WORK = 1_000_000_000
+"""Iterations × nodes above this are refused even in the background (a few minutes of work)."""
 
 _LINK_TYPES = {
     "FS": engine.RiskLinkType.FS,
@@ -261,12 +264,21 @@ def run(
     iterations: int,
     seed: int,
     target: dt.date | None,
+    progress: engine.RiskProgress | None = None,
 ) -> Outcome:
-    """Simulate and summarise: percentiles, histogram, S-curve, criticality, tornado."""
-    if iterations * max(1, net.nodes) > MAX_WORK:
+    """Simulate and summarise: percentiles, histogram, S-curve, criticality, tornado.
+
+    Without ``progress`` (in a request) at most :data:`MAX_WORK` iterations × nodes, with it
+    (in a job) at most :data:`MAX_JOB_WORK`; more raises ``ValueError``. A run that
+    ``progress`` stopped early is summarised over the iterations done
+    (``summary["iterations"]``, and ``summary["stopped_early"]`` is true).
+    """
+    if iterations * max(1, net.nodes) > (MAX_WORK if progress is None else MAX_JOB_WORK):
         raise ValueError("too much work")
     convert = to_dates(net.start)
-    result = engine.simulate(net.network, iterations=iterations, seed=seed, to_datetime=convert)
+    result = engine.simulate(
+        net.network, iterations=iterations, seed=seed, to_datetime=convert, progress=progress
+    )
     deterministic_offset = float(np.max(engine.deterministic_finishes(net.network), initial=0.0))
     samples = result.project_finish_samples
     levels = list(result.percentiles)
@@ -316,7 +328,7 @@ def run(
     ][:10]
     deterministic = convert(np.asarray([deterministic_offset]))[0]
     summary = {
-        "iterations": iterations,
+        "iterations": result.iterations,
         "seed": seed,
         "percentiles": [
             {"level": int(level), "at": _iso(np.datetime64(finish[level], "m"))} for level in levels
@@ -332,6 +344,9 @@ def run(
         "tornado": tornado,
         "events": net.events,
     }
+    if result.stopped_early:
+        summary["stopped_early"] = True
+        summary["iterations_requested"] = iterations
     return Outcome(
         p50=finish[50.0],
         p80=finish[80.0],

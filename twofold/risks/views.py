@@ -12,12 +12,21 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
+from twofold.core import selectors as core_selectors
 from twofold.core.errors import NotFound, ServiceError
 from twofold.core.history import history_for
+from twofold.core.models import Job
 from twofold.core.policy import Action, can
-from twofold.core.web import actor_of, apply_service_error, organisation_of, organisation_required
+from twofold.core.web import (
+    actor_of,
+    apply_service_error,
+    job_panel,
+    organisation_of,
+    organisation_required,
+)
 from twofold.projects.models import Project, Task
 from twofold.projects.services import tz_of
 from twofold.risks import selectors, services
@@ -381,6 +390,38 @@ def _schedule_context(
     }
 
 
+def _simulation_job(request: HttpRequest, project: Project) -> dict[str, Any]:
+    """``?job=`` on the schedule page: the progress panel of a large run, or how it ended."""
+    raw = request.GET.get("job", "")
+    if not raw:
+        return {}
+    if not raw.isdigit():
+        raise Http404("Job not found.")
+    try:
+        job = core_selectors.get_job(
+            request.user,
+            organisation_of(request),
+            int(raw),
+            subject=project,
+            kind=services.SIMULATION_JOB,
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if job.is_finished:
+        return {"job": job}
+    total = job.params.get("iterations", 0)
+    return {
+        "job": job,
+        "job_panel": job_panel(
+            request,
+            job,
+            title=f"Simulating {total:,} iterations",
+            poll_url=request.get_full_path(),
+            cancel_hint="Cancelling keeps the previous result.",
+        ),
+    }
+
+
 @organisation_required
 def schedule(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id)
@@ -392,11 +433,19 @@ def schedule(request: HttpRequest, project_id: int) -> HttpResponse:
         "seed": analysis.seed,
     }
     if request.method != "POST":
+        job = _simulation_job(request, project)
+        if getattr(request, "htmx", False):
+            if "job_panel" in job:
+                return render(request, "risks/partials/simulation_job.html", job)
+            # The run ended: reload the page, whose charts then show the new result.
+            response = HttpResponse(status=200)
+            response["HX-Refresh"] = "true"
+            return response
         form = SimulationForm(initial=initial)
         return render(
             request,
             "risks/pages/schedule.html",
-            _schedule_context(request, project, analysis, form),
+            {**_schedule_context(request, project, analysis, form), **job},
         )
     form = SimulationForm(request.POST, initial=initial)
     status = 400
@@ -418,7 +467,7 @@ def schedule(request: HttpRequest, project_id: int) -> HttpResponse:
         if not errors:
             data = form.cleaned_data
             try:
-                analysis = services.run_simulation(
+                outcome = services.request_simulation(
                     actor=actor_of(request),
                     project=project,
                     expected_version=data["version"],
@@ -430,12 +479,15 @@ def schedule(request: HttpRequest, project_id: int) -> HttpResponse:
             except ServiceError as exc:
                 status = apply_service_error(form, exc)
             else:
+                url = reverse("risks:schedule", args=[project.pk])
+                if isinstance(outcome, Job):
+                    return redirect(f"{url}?job={outcome.pk}")
                 messages.success(
                     request,
-                    f"Simulated {analysis.iterations:,} iterations: P80 finish "
-                    f"{timezone.localtime(analysis.p80, tz_of(project.organisation)):%-d %b %Y}.",
+                    f"Simulated {outcome.iterations:,} iterations: P80 finish "
+                    f"{timezone.localtime(outcome.p80, tz_of(project.organisation)):%-d %b %Y}.",
                 )
-                return redirect("risks:schedule", project_id=project.pk)
+                return redirect(url)
     analysis = selectors.analysis_of(project)
     return render(
         request,

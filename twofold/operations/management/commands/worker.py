@@ -1,4 +1,4 @@
-"""``twofold worker``: generate routine occurrences ahead and mark missed ones, in a loop."""
+"""``twofold worker``: background jobs within a second, routine occurrences every few minutes."""
 
 from __future__ import annotations
 
@@ -6,23 +6,44 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
 
+from twofold.core.jobs import run_pending, worker_name
 from twofold.operations.services import GENERATE_DAYS, backfill_rollups, generate_occurrences
 
 
 class Command(BaseCommand):
-    help = "Generate routine occurrences ahead (idempotent; safe to run several at once)."
+    help = (
+        "Run queued background jobs (levelling, large simulations) and generate routine "
+        "occurrences ahead (idempotent; safe to run several at once)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run one pass and exit.")
         parser.add_argument("--days", type=int, default=GENERATE_DAYS, help="Days ahead.")
-        parser.add_argument("--interval", type=int, default=300, help="Seconds between passes.")
+        parser.add_argument(
+            "--interval", type=int, default=300, help="Seconds between occurrence passes."
+        )
+        parser.add_argument(
+            "--poll", type=float, default=1.0, help="Seconds between looks for queued jobs."
+        )
 
-    def handle(self, *args: Any, once: bool, days: int, interval: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, once: bool, days: int, interval: int, poll: float, **options: Any
+    ) -> None:
+        name = worker_name()
+        next_occurrences = 0.0
         while True:
-            count = generate_occurrences(days=days)
-            backfill_rollups()
-            self.stdout.write(f"worker: {count} due occurrences checked, {days} days ahead")
+            if time.monotonic() >= next_occurrences:
+                count = generate_occurrences(days=days)
+                backfill_rollups()
+                self.stdout.write(f"worker: {count} due occurrences checked, {days} days ahead")
+                next_occurrences = time.monotonic() + interval
+            ran = run_pending(name)
+            if ran:
+                self.stdout.write(f"worker: {ran} background job{'s' if ran != 1 else ''} run")
             if once:
                 return
-            time.sleep(interval)
+            # A long-lived process: drop connections the database may have closed meanwhile.
+            close_old_connections()
+            time.sleep(poll)
