@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import close_old_connections
 from django.utils import timezone
 
 from twofold.core.errors import ServiceError
@@ -206,6 +205,5 @@ def run_pending(worker: str | None = None, *, limit: int | None = None) -> int:
         if job is None:
             break
         run_job(job, worker)
-        close_old_connections()
         done += 1
     return done
