@@ -3,13 +3,18 @@
 Entry point :func:`level`. Two methods:
 
 * ``"heuristic"`` — serial schedule generation with priority rules and forward-backward
-  improvement (:mod:`twofold.engine.levelling_sgs`), then, within the time limit, a random-key
-  genetic algorithm on a vectorised SGS (:mod:`twofold.engine.levelling_population`) or, for
-  plans with priorities, deadlines, fixed starts or calendars, biased random sampling; the
-  rules alone take milliseconds, so a small ``time_limit_s`` suits interactive use;
-* ``"optimise"`` — the heuristic for part of the time (for small plans with a one-worker CP-SAT
-  search in a thread beside it), then OR-Tools CP-SAT started from its schedule and asked for a
-  shorter project (:mod:`twofold.engine.levelling_cpsat`).
+  improvement (:mod:`twofold.engine.levelling_sgs`), then, within the time limit and a budget of
+  schedules, a random-key genetic algorithm on the compiled SGS
+  (:mod:`twofold.engine.levelling_kernel`) or, for plans with priorities, deadlines, fixed
+  starts or calendars, biased random sampling; the rules alone take milliseconds, so a small
+  ``time_limit_s`` suits interactive use;
+* ``"optimise"`` — for plans the compiled search takes (no deadlines, fixed starts, per-period
+  capacities or differing priorities), two searches side by side for the whole time limit: a
+  genetic search with restarts, and beside it CP-SAT (all the time for networks of at most 40
+  activities; a short probe, then a second genetic search, for larger ones), sharing the best
+  schedule; for other plans, the heuristic for part of the time, then OR-Tools CP-SAT started
+  from its schedule and asked for a shorter project (:mod:`twofold.engine.levelling_cpsat`).
+  A ``progress`` callback sees the best makespan a few times a second and can stop the run.
 
 User priorities order the heuristic (higher first). The genetic search and CP-SAT minimise the
 makespan only, so they are what ``"optimise"`` adds; with differing priorities the heuristic
@@ -152,15 +157,16 @@ def level(
     time_limit_s: float = 1.0,
     seed: int = 0,
     method: Method = "heuristic",
-    probe_share: float = 0.25,
+    probe_share: float = 0.1,
     heuristic_share: float = 0.7,
     schedule_budget: int = 5000,
     workers: int = 2,
     work_limit: float | None = None,
     optimiser_options: Mapping[str, Any] | None = None,
-    population: int = 48,
+    population: int = 200,
     concurrent: bool | None = None,
     progress: Progress | None = None,
+    genetic_options: Mapping[str, Any] | None = None,
 ) -> LevellingResult:
     """Level ``problem`` within about ``time_limit_s`` seconds of wall time.
 
@@ -190,6 +196,9 @@ def level(
             None (the default) does so for networks of at most 40 activities, where CP-SAT is
             strong, and not for larger ones, where two genetic searches do better.
         progress: see :data:`Progress`.
+        genetic_options: extra keyword arguments for
+            :class:`~twofold.engine.levelling_kernel.GeneticSearch` in the side-by-side
+            searches (experiments, benchmarks).
 
     Raises:
         InfeasibleProblemError: the hard constraints contradict each other even without
@@ -216,6 +225,7 @@ def level(
 
     search = _Search(network, seed, workers, work_limit, began, time_limit_s, progress)
     search.options = dict(optimiser_options or {})
+    search.genetic_options = dict(genetic_options or {})
     search.offer(heuristic_schedule(network, priorities, seed=seed, schedule_budget=0))
     if concurrent is None:
         concurrent = network.size <= _CONCURRENT_UP_TO
@@ -293,6 +303,7 @@ class _Search:
         self.method: Method = "heuristic"
         self.infeasible = False
         self.options: dict[str, Any] = {}
+        self.genetic_options: dict[str, Any] = {}
         self.stop = threading.Event()
         self._lock = threading.Lock()
         self._solvers: list[Any] = []
@@ -364,7 +375,9 @@ class _Search:
 
         def run() -> None:
             seeds = [self.starts] if self.starts is not None else []
-            ga = GeneticSearch(self.network, seeds, seed=seed, population=population)
+            ga = GeneticSearch(
+                self.network, seeds, seed=seed, population=population, **self.genetic_options
+            )
             while not self.stop.is_set() and time.perf_counter() < until:
                 ga.step()
                 if ga.best is not None and ga.best_makespan < self.best_makespan:

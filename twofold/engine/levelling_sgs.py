@@ -314,7 +314,7 @@ def heuristic_schedule(
         if search.best is not None and search.best_makespan < best_makespan:
             best = search.best
         return best
-    # Networks the population decoder does not take (deadlines, fixed starts, per-period
+    # Networks the compiled decoder does not take (deadlines, fixed starts, per-period
     # capacity): regret-biased sampling with the one-at-a-time SGS.
     lft = [int(key[1]) for key in keys["LFT"]]
     rng = random.Random(seed)

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from twofold.core.jobs import run_pending, worker_name
+from twofold.engine.levelling_kernel import warm_up
 from twofold.operations.services import GENERATE_DAYS, backfill_rollups, generate_occurrences
 
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         self, *args: Any, once: bool, days: int, interval: int, poll: float, **options: Any
     ) -> None:
         name = worker_name()
+        warm_up()  # load the compiled levelling kernel now, not in the first levelling job
         next_occurrences = 0.0
         while True:
             if time.monotonic() >= next_occurrences:
