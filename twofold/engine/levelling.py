@@ -167,6 +167,7 @@ def level(
     concurrent: bool | None = None,
     progress: Progress | None = None,
     genetic_options: Mapping[str, Any] | None = None,
+    keep_proving: bool = True,
 ) -> LevellingResult:
     """Level ``problem`` within about ``time_limit_s`` seconds of wall time.
 
@@ -199,6 +200,10 @@ def level(
         genetic_options: extra keyword arguments for
             :class:`~twofold.engine.levelling_kernel.GeneticSearch` in the side-by-side
             searches (experiments, benchmarks).
+        keep_proving: with two searches side by side on a larger network, let CP-SAT go on
+            after its probe (instead of the second genetic search) when the probe raised the
+            lower bound, a sign that it is closing in on a proof (full j60 at 2 s: 10.61 %
+            and 432 at best with it, 10.62 % and 429 without).
 
     Raises:
         InfeasibleProblemError: the hard constraints contradict each other even without
@@ -226,6 +231,7 @@ def level(
     search = _Search(network, seed, workers, work_limit, began, time_limit_s, progress)
     search.options = dict(optimiser_options or {})
     search.genetic_options = dict(genetic_options or {})
+    search.keep_proving = keep_proving
     search.offer(heuristic_schedule(network, priorities, seed=seed, schedule_budget=0))
     if concurrent is None:
         concurrent = network.size <= _CONCURRENT_UP_TO
@@ -304,6 +310,7 @@ class _Search:
         self.infeasible = False
         self.options: dict[str, Any] = {}
         self.genetic_options: dict[str, Any] = {}
+        self.keep_proving = True
         self.stop = threading.Event()
         self._lock = threading.Lock()
         self._solvers: list[Any] = []
@@ -391,11 +398,19 @@ class _Search:
         self._guarded(run)
 
     def probe_then_genetic(self, probe_until: float, until: float, population: int) -> None:
-        """One-worker CP-SAT from the best schedule until ``probe_until``, then a genetic search."""
+        """One-worker CP-SAT from the best schedule until ``probe_until``, then a genetic search
+        (or more CP-SAT, see ``keep_proving`` in :func:`level`)."""
         seconds = probe_until - time.perf_counter()
+        bound_before = self.lower_bound
         if seconds > 0.02:
             self.optimise(seconds, workers=1)
-        if not self.stop.is_set() and until - time.perf_counter() > 0.02:
+        if self.stop.is_set() or until - time.perf_counter() <= 0.02:
+            return
+        if self.lower_bound > bound_before and self.keep_proving:
+            # CP-SAT is closing in on a proof (its bound rose above the critical path and
+            # energy bounds): let it go on; on the hard cases its bound does not move.
+            self.optimise(until - time.perf_counter(), workers=1)
+        else:
             self.genetic(self.seed + 1, until, population)
 
     def heuristic(
