@@ -127,6 +127,34 @@ def test_progress_is_written_at_most_every_interval(enqueue: Callable[..., Job])
     assert (job.progress, job.message) == (0.1, "first")
 
 
+def test_a_locked_database_skips_a_progress_write_but_not_the_job(
+    enqueue: Callable[..., Job], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen in CI: SQLite's shared cache answered "database table is locked: core_job" while a
+    # page polled the job; the computation must go on and the next report write again.
+    from django.db import OperationalError
+    from django.db.models import QuerySet
+
+    job = enqueue()
+    reporter = jobs.Reporter(job, every=0.0)
+    real_update = QuerySet.update
+    calls = {"n": 0}
+
+    def flaky(self: Any, **values: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("database table is locked: core_job")
+        return real_update(self, **values)
+
+    monkeypatch.setattr(QuerySet, "update", flaky)
+    assert reporter(0.2, "locked") is True
+    job.refresh_from_db()
+    assert (job.progress, job.message) == (0.0, "")
+    assert reporter(0.4, "written") is True
+    job.refresh_from_db()
+    assert (job.progress, job.message) == (0.4, "written")
+
+
 def test_errors_fail_the_job_with_a_message(enqueue: Callable[..., Job]) -> None:
     refused, exploded = enqueue(refuse=True), enqueue(explode=True)
     jobs.run_pending("w1")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.db import OperationalError
 from django.utils import timezone
 
 from twofold.core.errors import ServiceError
@@ -102,10 +103,16 @@ class Reporter:
             "heartbeat": timezone.now(),
         }
         # One statement both writes and asks: no row matches once a cancel was requested.
-        live = Job.objects.filter(pk=self.job_id, cancel_requested=False).update(**values)
-        if not live:
-            Job.objects.filter(pk=self.job_id).update(**values)
-            self.cancelled = True
+        try:
+            live = Job.objects.filter(pk=self.job_id, cancel_requested=False).update(**values)
+            if not live:
+                Job.objects.filter(pk=self.job_id).update(**values)
+                self.cancelled = True
+        except OperationalError:
+            # Progress is best effort: a database briefly locked by a reader (SQLite) must not
+            # fail the computation; the next report tries again (and sees a cancel then).
+            logger.warning("job %s: progress not recorded (database busy)", self.job_id)
+            self.last = now - self.every  # retry at the next call
         return not self.cancelled
 
 
@@ -139,9 +146,17 @@ def claim_next(worker: str) -> Job | None:
 
 def _finish(job: Job, worker: str, **values: Any) -> None:
     # Only the worker that holds the job may end it (a stale job may have been failed meanwhile).
-    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, worker=worker).update(
-        finished_at=timezone.now(), heartbeat=timezone.now(), **values
-    )
+    # A database briefly locked by a reader (SQLite) gets a few more tries.
+    for attempt in range(5):
+        try:
+            Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, worker=worker).update(
+                finished_at=timezone.now(), heartbeat=timezone.now(), **values
+            )
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.1 * (attempt + 1))
 
 
 def run_job(job: Job, worker: str) -> None:

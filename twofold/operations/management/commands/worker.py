@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections
 
 from twofold.core.jobs import run_pending, worker_name
 from twofold.engine.levelling_kernel import warm_up
@@ -36,14 +36,21 @@ class Command(BaseCommand):
         warm_up()  # load the compiled levelling kernel now, not in the first levelling job
         next_occurrences = 0.0
         while True:
-            if time.monotonic() >= next_occurrences:
-                count = generate_occurrences(days=days)
-                backfill_rollups()
-                self.stdout.write(f"worker: {count} due occurrences checked, {days} days ahead")
-                next_occurrences = time.monotonic() + interval
-            ran = run_pending(name)
-            if ran:
-                self.stdout.write(f"worker: {ran} background job{'s' if ran != 1 else ''} run")
+            try:
+                if time.monotonic() >= next_occurrences:
+                    count = generate_occurrences(days=days)
+                    backfill_rollups()
+                    self.stdout.write(f"worker: {count} due occurrences checked, {days} days ahead")
+                    next_occurrences = time.monotonic() + interval
+                ran = run_pending(name)
+                if ran:
+                    self.stdout.write(f"worker: {ran} background job{'s' if ran != 1 else ''} run")
+            except OperationalError as exc:
+                # A database that is briefly unavailable or locked must not end the worker:
+                # say so and try again at the next poll.
+                if once:
+                    raise
+                self.stderr.write(f"worker: database unavailable ({exc}); retrying")
             if once:
                 return
             # A long-lived process: drop connections the database may have closed meanwhile.
