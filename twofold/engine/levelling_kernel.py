@@ -39,7 +39,7 @@ import numpy.typing as npt
 
 from twofold.engine.levelling_network import NO_LIMIT, Network
 
-__all__ = ["GeneticSearch", "KernelNetwork", "decode", "justify", "supports", "warm_up"]
+__all__ = ["GeneticSearch", "KernelNetwork", "justify", "supports", "warm_up"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -203,7 +203,6 @@ def _decode_population(
     succ_count: Any,
     horizon: int,
     rounds: int,
-    justify_below: int,
     starts: Any,
     spans: Any,
     residual: Any,
@@ -213,8 +212,7 @@ def _decode_population(
     mirrored: Any,
     left: Any,
 ) -> None:
-    """Decode every row of ``keys`` into ``starts``, justifying (``rounds`` > 0) those whose
-    makespan is below ``justify_below``."""
+    """Decode every row of ``keys`` into ``starts`` (and justify it when ``rounds`` > 0)."""
     f_pp, f_pi, f_pd, f_sp, f_si = forward
     for row in range(keys.shape[0]):
         span = _sgs(
@@ -224,7 +222,7 @@ def _decode_population(
         if span < 0:
             spans[row] = _INFEASIBLE
             continue
-        if rounds > 0 and span < justify_below:
+        if rounds > 0:
             span = _justify(
                 starts[row], span, lower, zero, durations, demands, capacity, forward, backward,
                 pred_count, succ_count, horizon, residual, remaining, eligible, scratch_keys,
@@ -356,9 +354,7 @@ class KernelNetwork:
             left=np.zeros(size, dtype=np.int64),
         )
 
-    def decode(
-        self, keys: FloatArray, *, rounds: int = 0, justify_below: int = _INFEASIBLE
-    ) -> tuple[IntArray, IntArray]:
+    def decode(self, keys: FloatArray, *, rounds: int = 0) -> tuple[IntArray, IntArray]:
         """Starts ``[P, n]`` and makespans ``[P]`` of the key rows (``_INFEASIBLE`` if over the
         horizon), each justified forward-backward up to ``rounds`` times."""
         keys = np.ascontiguousarray(keys, dtype=np.float64).reshape(-1, self.size)
@@ -368,16 +364,10 @@ class KernelNetwork:
         _compiled()(
             keys, self.lower, self.zero, self.durations, self.demands, self.capacity,
             self.forward, self.backward, self.pred_count, self.succ_count, self.horizon,
-            rounds, justify_below, starts, spans, scratch.residual, scratch.remaining, scratch.eligible,
+            rounds, starts, spans, scratch.residual, scratch.remaining, scratch.eligible,
             scratch.keys, scratch.mirrored, scratch.left,
         )  # fmt: skip
         return starts, spans
-
-
-def decode(network: Network, keys: Sequence[float], horizon: int) -> list[int] | None:
-    """The serial SGS schedule of ``keys`` (smallest eligible first), or None past ``horizon``."""
-    starts, spans = KernelNetwork(network, horizon).decode(np.asarray([keys], dtype=np.float64))
-    return None if spans[0] >= _INFEASIBLE else [int(value) for value in starts[0]]
 
 
 def justify(network: Network, starts: Sequence[int], horizon: int, rounds: int = 4) -> list[int]:
