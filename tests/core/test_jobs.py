@@ -118,7 +118,12 @@ def test_cancel_of_a_queued_job_means_it_never_runs(
     assert counting == []
 
 
-def test_progress_is_written_at_most_every_interval(enqueue: Callable[..., Job]) -> None:
+@pytest.mark.parametrize("uptime_s", [5.0, 86_400.0])
+def test_progress_is_written_at_most_every_interval(
+    enqueue: Callable[..., Job], monkeypatch: pytest.MonkeyPatch, uptime_s: float
+) -> None:
+    # time.monotonic() counts from boot: a machine up for 5 s must write the first report too.
+    monkeypatch.setattr(jobs.time, "monotonic", lambda: uptime_s)
     job = enqueue()
     reporter = jobs.Reporter(job, every=3600)
     assert reporter(0.1, "first") is True

@@ -20,6 +20,7 @@ Apps register their kinds in ``AppConfig.ready`` (``register(JobKind(...))``).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 import time
@@ -87,7 +88,9 @@ class Reporter:
     def __init__(self, job: Job, *, every: float | None = None) -> None:
         self.job_id = job.pk
         self.every = REPORT_EVERY_S if every is None else every
-        self.last = 0.0
+        # -inf, not 0.0: time.monotonic() counts from boot, so on a machine up for less than
+        # ``every`` seconds a zero start would drop the first report.
+        self.last = -math.inf
         self.cancelled = False
 
     def __call__(self, fraction: float, message: str = "") -> bool:

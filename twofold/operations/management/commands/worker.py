@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
     ) -> None:
         name = worker_name()
         warm_up()  # load the compiled levelling kernel now, not in the first levelling job
-        next_occurrences = 0.0
+        next_occurrences = -math.inf  # the first pass runs at once, whatever the uptime
         while True:
             try:
                 if time.monotonic() >= next_occurrences:
