@@ -21,6 +21,8 @@ from twofold.projects.models import Project, Task
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tcmd", "'\tcmd"),
+        ("\r=1", "'\r=1"),
+        ("\n=1+1", "'\n=1+1"),
         ("plain", "plain"),
         (-5, -5),
         (2.5, 2.5),

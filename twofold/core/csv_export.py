@@ -1,8 +1,8 @@
 """CSV exports that spreadsheets open safely.
 
-A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to
-Excel, LibreOffice and Google Sheets ("CSV injection"): user text such as ``=HYPERLINK(...)``
-would run when someone opens the export. Such text cells get a leading apostrophe, which
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a line feed is a
+formula to Excel, LibreOffice and Google Sheets ("CSV injection"; a leading line break hides a
+formula on the cell's second line): user text such as ``=HYPERLINK(...)`` would run when someone opens the export. Such text cells get a leading apostrophe, which
 spreadsheets show as text and do not display. Numbers stay numbers (a negative number is data).
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def safe_cell(value: Any) -> str | int | float:

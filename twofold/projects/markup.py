@@ -6,6 +6,9 @@ import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
+# Links may point to the web, to e-mail, or within Twofold (relative); never ftp:, tel:, ssh:,
+# javascript: or any other scheme a browser hands to another program.
+URL_SCHEMES = {"http", "https", "mailto"}
 TAGS = {"p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "a", "h3", "h4"}
 
 
@@ -15,6 +18,7 @@ def render_markdown(text: str) -> SafeString:
         html,
         tags=TAGS,
         attributes={"a": {"href", "title"}},
+        url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(clean)  # noqa: S308 - cleaned by nh3 above
