@@ -57,6 +57,8 @@ def _serve(host: str, port: int, workers: int, with_worker: bool) -> int:
             "4",
             "--access-logfile",
             "-",
+            "--logger-class",
+            "twofold.core.access_log.RedactingLogger",
             "--graceful-timeout",
             "5",
         ]
