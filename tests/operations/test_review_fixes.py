@@ -325,7 +325,9 @@ def test_huge_integer_measurement_is_422_not_500(api, owner, kpi):
     )
     assert r.status_code == 422
     assert r.json()["field"] == "measurements.0.value"
-    assert r.json()["detail"] == "measurements.0.value: Value error, not a finite number"
+    assert r.json()["detail"] == (
+        "measurements.0.value: The number is out of range (at most 64 bits)."
+    )
     assert Measurement.objects.count() == 0
 
 

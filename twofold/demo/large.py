@@ -470,7 +470,9 @@ def _schedule(p: _Proj, tzinfo: dt.tzinfo) -> None:
     leaves = sorted(
         (t for t in p.tasks if not t.is_summary), key=lambda t: (t.start or now, t.pk or 0)
     )
-    for t, key in zip(leaves, keys_between(None, None, len(leaves)), strict=True):
+    # Summaries are not cards, but board keys are unique in a project: they go after the cards.
+    cards = leaves + [t for t in p.tasks if t.is_summary]
+    for t, key in zip(cards, keys_between(None, None, len(cards)), strict=True):
         t.board_key = key
     for t, key in zip(p.tasks, keys_between(None, None, len(p.tasks)), strict=True):
         t.position = key

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from twofold.accounts.models import Organisation, User
 from twofold.engine.ordering import keys_between
-from twofold.projects import services
+from twofold.projects import board_order, services
 from twofold.projects.models import (
     PHASE_ORDER,
     Baseline,
@@ -352,7 +352,8 @@ def _build(
             organisation=organisation,
             project=project,
             name=phase_name,
-            position=next(keys),
+            position=(position := next(keys)),
+            board_key=board_order.parked_key(position),
             duration_minutes=0,
             is_summary=True,
         )
@@ -366,7 +367,8 @@ def _build(
                         organisation=organisation,
                         project=project,
                         name=name,
-                        position=next(keys),
+                        position=(position := next(keys)),
+                        board_key=board_order.parked_key(position),
                         duration_minutes=days * DAY,
                         effort_minutes=days * DAY,
                         is_milestone=days == 0,
@@ -453,9 +455,7 @@ def _progress(project: Project, spec: dict[str, Any], today: dt.date) -> None:
     Task.objects.bulk_update(tasks, ["status", "percent_complete", "actual_start", "actual_finish"])
     # Board order: by start date within each column.
     tasks.sort(key=lambda t: (t.start or now, t.position))
-    for t, board_key in zip(tasks, keys_between(None, None, len(tasks)), strict=True):
-        t.board_key = board_key
-    Task.objects.bulk_update(tasks, ["board_key"])
+    board_order.assign_in_order(tasks)
     services.reschedule_project(project)
     project.refresh_from_db()
     _snapshots(project, today)

@@ -170,6 +170,11 @@ class Task(models.Model):
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["organisation", "is_milestone"]),
         ]
+        constraints = [
+            # Board order is total: two cards of a project never share a key (services keep
+            # keys short and rebalance; see projects.board_order).
+            models.UniqueConstraint(fields=["project", "board_key"], name="task_unique_board_key")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -21,7 +21,7 @@ from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, can, require, role_in
 from twofold.engine.calendars import HORIZON_END, HORIZON_START, CalendarRangeError
 from twofold.engine.ordering import key_between
-from twofold.projects import scheduling
+from twofold.projects import board_order, scheduling
 from twofold.projects.models import (
     MINUTES_PER_DAY,
     PHASE_ORDER,
@@ -474,15 +474,13 @@ def create_task(
         anchor = None
     position = _position_after(project, anchor)
     status = values.get("status", TaskStatus.TODO)
-    last_card = Task.objects.filter(project=project, status=status).aggregate(m=Max("board_key"))[
-        "m"
-    ]
+    board_order.lock_board(project)
     task = Task(
         organisation_id=project.organisation_id,
         project=project,
         parent=parent,
         position=position,
-        board_key=key_between(last_card, None),
+        board_key=board_order.place_card(project, status),
     )
     _follow_progress(task, values)
     for key, value in values.items():
@@ -780,21 +778,21 @@ def move_card(
     for other in (before, after):
         if other is not None and (other.project_id != task.project_id or other.pk == task.pk):
             raise Invalid("Cards must be of the same project.", field="position")
-    above = after.board_key if after else None
-    below = before.board_key if before else None
-    if above is not None and below is not None and above >= below:
-        above = None
-    if below is None and above is None:
-        last = (
-            Task.objects.filter(project=task.project, status=status)
-            .exclude(pk=task.pk)
-            .aggregate(m=Max("board_key"))["m"]
-        )
-        above = last
-    task.board_key = key_between(above, below)
+    # Under the project's lock, from the neighbours' current keys (the board may be stale):
+    # right below ``after`` if it is still in that column, else right above ``before``.
+    board_order.lock_board(task.project)
+    shown_key = task.board_key
+    task.board_key = board_order.place_card(
+        task.project,
+        status,
+        after_pk=after.pk if after else None,
+        before_pk=before.pk if before else None,
+        exclude_pk=task.pk,
+    )
     try:
         save_versioned(task, expected_version=expected_version, fields=["board_key"])
     except Conflict as exc:
+        task.board_key = shown_key
         raise Conflict(
             f"Someone else changed “{task.name}” since you opened the board. "
             "The board now shows their change; move the card again if you still want to.",

@@ -1,0 +1,141 @@
+"""Board keys stay short and unique: rebalancing keeps the order, stale boards cannot collide."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from twofold.engine.ordering import is_valid_key
+from twofold.projects import board_order, services
+from twofold.projects.models import Project, Task
+
+
+def _column(project: Project, status: str = "todo") -> list[str]:
+    return list(
+        Task.objects.filter(project=project, status=status)
+        .order_by("board_key")
+        .values_list("name", flat=True)
+    )
+
+
+def _cards(project: Project, owner: Any, n: int) -> list[Task]:
+    return [services.create_task(actor=owner, project=project, name=f"C{i}")[0] for i in range(n)]
+
+
+@pytest.mark.django_db
+def test_four_hundred_moves_to_the_top_keep_keys_short_and_the_order_right(
+    project: Project, owner: Any
+) -> None:
+    cards = _cards(project, owner, 3)
+    expected = [c.name for c in cards]
+    for step in range(400):
+        card = Task.objects.get(pk=cards[step % 3].pk)
+        top = (
+            Task.objects.filter(project=project, status="todo")
+            .exclude(pk=card.pk)
+            .order_by("board_key")
+            .first()
+        )
+        services.move_card(
+            actor=owner, task=card, status="todo", before=top, expected_version=card.version
+        )
+        expected.remove(card.name)
+        expected.insert(0, card.name)
+    assert _column(project) == expected
+    keys = list(Task.objects.filter(project=project).values_list("board_key", flat=True))
+    assert max(map(len, keys)) <= board_order.MAX_KEY_LENGTH
+    assert all(is_valid_key(k) for k in keys)
+
+
+@pytest.mark.django_db
+def test_two_moves_into_the_same_gap_from_a_stale_board_get_different_keys(
+    project: Project, owner: Any
+) -> None:
+    a, b, c, d = _cards(project, owner, 4)
+    # Both clients saw [A, B, C, D] and drop C and D between A and B.
+    stale_a, stale_b = Task.objects.get(pk=a.pk), Task.objects.get(pk=b.pk)
+    for card in (c, d):
+        card.refresh_from_db()
+        services.move_card(
+            actor=owner,
+            task=card,
+            status="todo",
+            after=stale_a,
+            before=stale_b,
+            expected_version=card.version,
+        )
+    assert _column(project) == ["C0", "C3", "C2", "C1"]
+    keys = list(Task.objects.filter(project=project).values_list("board_key", flat=True))
+    assert len(set(keys)) == 4
+
+
+@pytest.mark.django_db
+def test_a_card_dropped_below_a_card_that_left_the_column_goes_to_the_end(
+    project: Project, owner: Any
+) -> None:
+    a, _b, c = _cards(project, owner, 3)
+    services.move_card(actor=owner, task=a, status="doing", expected_version=a.version)
+    c.refresh_from_db()
+    services.move_card(actor=owner, task=c, status="todo", after=a, expected_version=c.version)
+    assert _column(project) == ["C1", "C2"]
+
+
+@pytest.mark.django_db
+def test_rebalance_keeps_every_column_in_order(project: Project, owner: Any) -> None:
+    cards = _cards(project, owner, 30)
+    for card in cards[::3]:
+        card.refresh_from_db()
+        services.move_card(actor=owner, task=card, status="doing", expected_version=card.version)
+    before = {s: _column(project, s) for s in ("todo", "doing")}
+    with transaction.atomic():
+        board_order.lock_board(project)
+        assert board_order.rebalance(project) == 30
+    assert {s: _column(project, s) for s in ("todo", "doing")} == before
+    keys = list(Task.objects.filter(project=project).values_list("board_key", flat=True))
+    assert max(map(len, keys)) == 1
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_duplicate_key(project: Project, owner: Any) -> None:
+    a, b = _cards(project, owner, 2)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Task.objects.filter(pk=b.pk).update(board_key=a.board_key)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_moves_leave_unique_keys_and_lose_no_card(org: Any, owner: Any) -> None:
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
+        ("file:memorydb", ":memory:")
+    ):
+        pytest.skip(
+            "SQLite's in-memory test database cannot be shared by threads; .ci/run "
+            "runs this on PostgreSQL"
+        )
+    project = services.create_project(actor=owner, organisation=org, name="Board", code="BRD")
+    cards = _cards(project, owner, 10)
+    errors: list[BaseException] = []
+
+    def client(offset: int) -> None:
+        try:
+            for step in range(10):
+                card = Task.objects.get(pk=cards[(offset + step) % 10].pk)
+                top = cards[(offset + step + 1) % 10]
+                services.move_card(
+                    actor=owner, task=card, status="todo", before=top, expected_version=None
+                )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    keys = list(Task.objects.filter(project=project).values_list("board_key", flat=True))
+    assert len(keys) == 10 and len(set(keys)) == 10

@@ -1,0 +1,125 @@
+"""Board order: short, unique ordering keys for the cards of a project.
+
+Cards carry a fractional-index key (``twofold.engine.ordering``): a move writes one row. Left
+alone, keys grow: moving a card to the top of a column halves the gap each time (about one
+character per five moves), so a member could grow a key past its column in seconds. Here:
+
+* **Bound.** No key is longer than :data:`MAX_KEY_LENGTH` characters. When a move or a new
+  card would need a longer one, the project's keys are rebalanced first: every card gets an
+  evenly spread key in the same order (a few characters for thousands of cards), then the
+  move is made.
+* **Uniqueness.** Keys are unique within a project (a database constraint). All writers of a
+  project's keys hold the project row's lock (``select_for_update``; SQLite serialises writers
+  anyway), read the neighbours' *current* keys under it and place the card right after the
+  card it was dropped below, so two moves into the same gap from boards that have not reloaded
+  get different keys, and a rebalance never races a move.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Max, Min, QuerySet
+
+from twofold.engine.ordering import is_valid_key, key_between, keys_between
+from twofold.projects.models import Project, Task
+
+MAX_KEY_LENGTH = 16
+_PARKED = "~"  # not a base-62 digit: parked keys never collide with real ones
+
+
+def parked_key(token: object) -> str:
+    """A placeholder key for bulk-created cards that get their real keys later (unique for a
+    unique ``token``; never equal to a real key)."""
+    return f"{_PARKED}{token}"
+
+
+def lock_board(project: Project) -> None:
+    """Take the project row's lock for the rest of the transaction."""
+    Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").first()
+
+
+def rebalance(project: Project) -> int:
+    """Give every card of ``project`` a short key, keeping the order. Returns the card count.
+
+    Call under :func:`lock_board`. Keys are first parked on values outside the key alphabet so
+    that the second pass never meets a unique-constraint clash mid-statement (PostgreSQL checks
+    non-deferrable constraints row by row).
+    """
+    pks = list(
+        Task.objects.filter(project=project)
+        .order_by("status", "board_key", "pk")
+        .values_list("pk", flat=True)
+    )
+    assign_in_order([Task(pk=pk) for pk in pks])
+    return len(pks)
+
+
+def assign_in_order(cards: list[Task]) -> None:
+    """Give the saved ``cards`` (all of one project) evenly spread keys in the order given.
+
+    Keys are parked first, so reassigning a permutation of the same keys never clashes with
+    the unique constraint mid-statement (PostgreSQL checks it row by row)."""
+    if not cards:
+        return
+    for card in cards:
+        card.board_key = parked_key(card.pk)
+    Task.objects.bulk_update(cards, ["board_key"], batch_size=500)
+    for card, key in zip(cards, keys_between(None, None, len(cards)), strict=True):
+        card.board_key = key
+    Task.objects.bulk_update(cards, ["board_key"], batch_size=500)
+
+
+def _free_key(project: Project, above: str | None, below: str | None) -> str:
+    """A key strictly between ``above`` and ``below`` that no card of the project holds."""
+    key = key_between(above, below)
+    while Task.objects.filter(project=project, board_key=key).exists():
+        # Another column holds it: narrow the gap towards ``above`` and try again.
+        below = key
+        key = key_between(above, below)
+    return key
+
+
+def _column(project: Project, status: str, exclude_pk: int | None) -> QuerySet[Task]:
+    queryset = Task.objects.filter(project=project, status=status)
+    return queryset.exclude(pk=exclude_pk) if exclude_pk is not None else queryset
+
+
+def place_card(
+    project: Project,
+    status: str,
+    *,
+    after_pk: int | None = None,
+    before_pk: int | None = None,
+    exclude_pk: int | None = None,
+) -> str:
+    """The key for a card put in column ``status`` right below card ``after_pk`` (or right
+    above ``before_pk``; at the end of the column when neither is given, or when the card named
+    is no longer in that column). Call under :func:`lock_board`; rebalances when needed."""
+    for attempt in range(2):
+        column = _column(project, status, exclude_pk)
+        above = below = None
+        anchor = (
+            column.filter(pk=after_pk).values_list("board_key", flat=True).first()
+            if after_pk is not None
+            else None
+        )
+        if anchor is not None:
+            above = anchor
+            below = column.filter(board_key__gt=above).aggregate(m=Min("board_key"))["m"]
+        else:
+            limit = (
+                column.filter(pk=before_pk).values_list("board_key", flat=True).first()
+                if before_pk is not None
+                else None
+            )
+            if limit is not None:
+                below = limit
+                above = column.filter(board_key__lt=below).aggregate(m=Max("board_key"))["m"]
+            else:
+                above = column.aggregate(m=Max("board_key"))["m"]
+        usable = all(k is None or is_valid_key(k) for k in (above, below))
+        if usable:
+            key = _free_key(project, above, below)
+            if len(key) <= MAX_KEY_LENGTH or attempt:
+                return key
+        rebalance(project)  # keys too long, or placeholders left by a bulk load
+    raise AssertionError("unreachable")  # pragma: no cover
