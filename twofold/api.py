@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from twofold.accounts.auth import user_for_token
-from twofold.core.errors import ServiceError
+from twofold.core.errors import ServiceError, clash_conflict
 
 
 class TokenAuth(HttpBearer):
@@ -47,6 +48,13 @@ def _error(
 @api.exception_handler(ServiceError)
 def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     return _error(request, exc.status, exc.message, exc.field)
+
+
+@api.exception_handler(IntegrityError)
+def on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    # A check-then-write that lost a race to a concurrent write (two creates with one code).
+    conflict = clash_conflict(exc)
+    return _error(request, conflict.status, conflict.message, conflict.field)
 
 
 @api.exception_handler(Http404)

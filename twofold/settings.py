@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "twofold.core.middleware.CurrentOrganisationMiddleware",
     "twofold.core.middleware.SecurityHeadersMiddleware",
+    "twofold.core.middleware.IntegrityConflictMiddleware",
 ]
 
 ROOT_URLCONF = "twofold.urls"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -50,3 +51,48 @@ class Invalid(ServiceError):
 
     code = ErrorCode.INVALID
     status = 422
+
+
+_UNIQUE_SQLITE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w., ]+)")
+_UNIQUE_POSTGRES = re.compile(r'unique constraint "(?P<name>[^"]+)"')
+
+
+def clash_field(message: str) -> str | None:
+    """The field a unique-constraint violation is about, from the database's message.
+
+    SQLite names the columns (``UNIQUE constraint failed: projects_project.organisation_id,
+    projects_project.code``), PostgreSQL the constraint (``project_unique_code``); either way
+    the last column that is not the owning object's id is the one a person chose.
+    """
+    found = _UNIQUE_SQLITE.search(message)
+    if found:
+        columns = [c.strip().rsplit(".", 1)[-1] for c in found["columns"].split(",")]
+    else:
+        named = _UNIQUE_POSTGRES.search(message)
+        if not named:
+            return None
+        columns = _constraint_columns(named["name"])
+    chosen = [c for c in columns if not c.endswith("_id")] or columns
+    return chosen[-1] if chosen else None
+
+
+def _constraint_columns(name: str) -> list[str]:
+    from django.apps import apps
+
+    for model in apps.get_models():
+        for constraint in getattr(model._meta, "constraints", ()):
+            if getattr(constraint, "name", None) == name:
+                return [str(f) for f in getattr(constraint, "fields", ())]
+    return []
+
+
+def clash_conflict(exc: Exception) -> Conflict:
+    """A unique-constraint violation met by a write that checked first but lost a race to a
+    concurrent one (check, then write): a 409 naming the field, not a 500."""
+    field = clash_field(str(exc))
+    what = f"the same {field.replace('_', ' ')}" if field else "the same values"
+    return Conflict(
+        f"Someone else saved something with {what} at the same moment. "
+        "Reload to see it, then choose another.",
+        field=field,
+    )

@@ -9,10 +9,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 
 from twofold.accounts.models import Membership
+from twofold.core.errors import clash_conflict
 
 SESSION_ORG_KEY = "twofold_organisation_id"
 
@@ -180,6 +183,30 @@ class InputGuardMiddleware:
                 status=422,
             )
         return HttpResponse(f"{field}: {problem}", status=400, content_type="text/plain")
+
+
+class IntegrityConflictMiddleware:
+    """A page write that lost a race to a concurrent one (two creates with the same code: each
+    checked, both wrote) answers 409 with a plain explanation, not a 500. The service's
+    transaction was rolled back, so nothing was half-saved. The API does the same in JSON."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, IntegrityError) or request.path.startswith("/api/"):
+            return None
+        conflict = clash_conflict(exception)
+        back = request.path if request.method == "GET" else request.get_full_path()
+        return render(
+            request,
+            "core/pages/conflict.html",
+            {"message": conflict.message, "back": back},
+            status=409,
+        )
 
 
 class SecurityHeadersMiddleware:

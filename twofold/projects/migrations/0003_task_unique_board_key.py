@@ -6,7 +6,7 @@ from django.db import migrations, models
 from twofold.engine.ordering import keys_between
 
 
-def rekey_boards(apps, schema_editor):
+def rekey_boards(apps, schema_editor):  # type: ignore[no-untyped-def]
     """Give every project's cards unique, short keys in their current order (before the
     constraint: cards created in different columns could share a key, summaries all had 'V')."""
     Task = apps.get_model("projects", "Task")
