@@ -73,8 +73,14 @@ def test_justification_keeps_schedules_feasible(problem: LevellingProblem, seed:
         justified = justify(network, row, _horizon(problem))
         assert check_feasible(problem, justified) == []
         assert makespan(network, justified) <= makespan(network, row)
-        # The one-at-a-time justification gives the same schedule.
-        assert justified == python_justify(network, row)
+        reference = python_justify(network, row)
+        if not any(activity.release for activity in problem.activities):
+            # The one-at-a-time justification gives the same schedule. With release dates the
+            # two may differ and both be right: in the mirror a release is a latest finish, and
+            # the Python SGS places activities whose window is one period wide first, while the
+            # kernel's mirror pass orders by key alone (hypothesis found t2 (2 periods, release
+            # 1) on a 3-period span); the forward pass then restores every release either way.
+            assert justified == reference
 
 
 def test_genetic_search_never_returns_worse_than_its_seed() -> None:
