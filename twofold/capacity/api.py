@@ -327,7 +327,7 @@ def get_availability(
             f"Ask for at most {availability_selectors.MAX_RANGE_DAYS + 1} days.", field="end"
         )
     view = availability_selectors.person_availability(
-        request.user, organisation, person, start, end
+        actor_of(request), organisation, person, start, end
     )
     return AvailabilityOut(
         person_id=person.pk,

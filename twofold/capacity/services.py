@@ -155,10 +155,10 @@ def _require_availability_edit(actor: User, organisation: Organisation, person: 
 def _note(note: Any) -> str:
     if not isinstance(note, str):
         raise Invalid("The note is text.", field="note")
-    note = note.strip()
-    if len(note) > MAX_NOTE:
+    text: str = note.strip()
+    if len(text) > MAX_NOTE:
         raise Invalid(f"Keep the note under {MAX_NOTE} characters.", field="note")
-    return note
+    return text
 
 
 def _date(value: Any, name: str) -> dt.date:
@@ -296,7 +296,8 @@ def _clean_absence(values: dict[str, Any], current: Absence | None) -> dict[str,
         raise Invalid("Half day is yes or no.", field="half_day")
     if "note" in values:
         values["note"] = _note(values["note"])
-    merged = {name: getattr(current, name, None) for name in ABSENCE_FIELDS} | values
+    merged: dict[str, Any] = {name: getattr(current, name, None) for name in ABSENCE_FIELDS}
+    merged |= values
     if merged["end"] < merged["start"]:
         raise Invalid(
             "The absence ends before it starts: choose an end on or after the start.", field="end"
@@ -313,14 +314,12 @@ def _clean_absence(values: dict[str, Any], current: Absence | None) -> dict[str,
 def _refuse_overlap(
     organisation: Organisation, person: User, start: dt.date, end: dt.date, exclude: int | None
 ) -> None:
-    clash = (
-        Absence.objects.filter(
-            organisation=organisation, person=person, start__lte=end, end__gte=start
-        )
-        .exclude(pk=exclude)
-        .order_by("start")
-        .first()
+    others = Absence.objects.filter(
+        organisation=organisation, person=person, start__lte=end, end__gte=start
     )
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    clash = others.order_by("start").first()
     if clash is not None:
         raise Invalid(
             f"This overlaps {person.display_name}'s {clash.get_kind_display().lower()} "
