@@ -101,7 +101,7 @@ PATTERNS = {
 ABSENCES = (
     ("Elena Petrova", "sickness", 1, 1, False, ""),
     ("Hana Sato", "holiday", 4, 4, True, "Dentist in the afternoon"),
-    ("Tomasz Nowak", "training", 8, 10, False, "ISO 13849 functional safety course"),
+    ("Tomasz Nowak", "training", 36, 38, False, "ISO 13849 functional safety course"),
     ("Priya Raman", "holiday", 14, 18, False, "Family holiday"),
     ("Ben Carter", "holiday", 17, 18, False, "Long weekend"),
     ("Grace Liu", "holiday", 21, 24, False, ""),

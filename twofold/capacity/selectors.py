@@ -85,6 +85,8 @@ class Cell:
     def state(self) -> str:
         if self.over:
             return "over"
+        if self.capacity == 0 and self.hours == 0:
+            return "off"  # away (or not working) all week, and nothing planned
         return "low" if self.low else "ok"
 
 
