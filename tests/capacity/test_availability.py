@@ -355,9 +355,13 @@ def test_page_sets_a_pattern_and_adds_an_absence(client: Any, org: Any, priya: A
     assert "ends before it starts" in bad.content.decode()
     good = client.post(
         reverse("capacity:absence_add", args=[priya.pk]),
-        {"kind": "holiday", "start": "2025-03-04", "end": "2025-03-06"},
+        {"kind": "holiday", "start": "2025-03-04", "end": "2025-03-06", "note": "<b>Rome</b>"},
     )
     assert good.status_code == 302
+    html = client.get(reverse("capacity:availability", args=[priya.pk])).content.decode()
+    assert "Priya Raman: Holiday 4 Mar – 6 Mar 2025" in html  # the history panel
+    assert "Priya Raman works 30 h a week from 3 Mar 2025" in html
+    assert "&lt;b&gt;Rome&lt;/b&gt;" in html and "<b>Rome</b>" not in html
     absence = Absence.objects.get()
     edit = client.post(
         reverse("capacity:absence_edit", args=[priya.pk, absence.pk]),

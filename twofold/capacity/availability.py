@@ -10,9 +10,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
 from twofold.accounts.models import Organisation, User
 from twofold.capacity.models import Absence, AbsenceKind, WorkingPattern
+from twofold.core.models import HistoryEntry
 from twofold.core.policy import Action, can
 from twofold.engine.availability import (
     STANDARD_WEEK,
@@ -235,4 +240,24 @@ def absences_since(organisation: Organisation, person: User, since: dt.date) -> 
         Absence.objects.filter(organisation=organisation, person=person, end__gte=since).order_by(
             "start", "pk"
         )
+    )
+
+
+def availability_history(organisation: Organisation, person: User, limit: int = 20) -> list[Any]:
+    """The newest history entries of ``person``'s patterns and absences (one query).
+
+    Entries of rows since deleted stay in the organisation's history but are not listed here:
+    history is kept per object, and a deleted absence's id no longer points to the person.
+    """
+    kinds = ContentType.objects.get_for_models(WorkingPattern, Absence)
+    patterns = WorkingPattern.objects.filter(organisation=organisation, person=person)
+    absences = Absence.objects.filter(organisation=organisation, person=person)
+    return list(
+        HistoryEntry.objects.filter(organisation=organisation)
+        .filter(
+            Q(content_type=kinds[WorkingPattern], object_id__in=patterns.values("pk"))
+            | Q(content_type=kinds[Absence], object_id__in=absences.values("pk"))
+        )
+        .select_related("actor")
+        .order_by("-at", "-pk")[:limit]
     )

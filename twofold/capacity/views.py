@@ -361,6 +361,7 @@ def _availability_page(
             "pattern_form": pattern_form or PatternForm(initial=_pattern_initial(current)),
             "absence_form": absence_form or AbsenceForm(initial={"kind": "holiday"}),
             "weekdays": WEEKDAY_NAMES,
+            "history": availability.availability_history(organisation, person),
             "day_hours": list(
                 zip(WEEKDAY_NAMES, current.hours if current else STANDARD_WEEK, strict=True)
             ),
