@@ -412,3 +412,26 @@ def test_availability_page_queries_constant_with_more_absences(
     with django_assert_max_num_queries(len(small.captured_queries)):
         page = client.get(url)
     assert page.content.decode().count("avail-kind-holiday") == 20
+
+
+def test_api_pattern_delete_range_limits_and_outsiders(
+    api: Any, org: Any, owner: Any, priya: Any, outsider: Any
+) -> None:
+    later = services.set_working_pattern(
+        actor=owner, organisation=org, person=priya, hours=[4] * 5 + [0, 0], effective_from=day(7)
+    )
+    services.set_working_pattern(
+        actor=owner, organisation=org, person=priya, hours=[8] * 5 + [0, 0], effective_from=day(0)
+    )
+    week = api(owner).get(_url(org, priya, "?start=2025-03-03&end=2025-03-16")).json()
+    assert [d["available_hours"] for d in week["days"]][::7] == [8, 4]
+    assert [p["weekly_hours"] for p in week["patterns"]] == [40.0, 20.0]
+    assert api(outsider).get(_url(org, priya)).status_code == 404
+    assert api(outsider).get(_url(org, priya, "/pattern")).status_code == 404
+    assert api(owner).get(_url(org, outsider)).status_code == 404
+    too_long = api(owner).get(_url(org, priya, "?start=2025-01-01&end=2026-06-01"))
+    assert too_long.status_code == 422 and too_long.json()["field"] == "end"
+    gone = api(priya).delete(_url(org, priya, f"/patterns/{later.pk}"))
+    assert gone.status_code == 204
+    assert list(WorkingPattern.objects.values_list("effective_from", flat=True)) == [day(0)]
+    assert api(priya).delete(_url(org, priya, f"/patterns/{later.pk}")).status_code == 404
