@@ -25,3 +25,20 @@ def test_large_demo_availability_is_bulk_inserted_without_overlaps(
         assert a.start <= a.end and (not a.half_day or a.start == a.end)
     for rows in by_person.values():
         assert all(x.end < y.start for x, y in itertools.pairwise(rows))
+
+
+def test_migration_turns_an_old_weekly_capacity_into_a_pattern(org: Any, member: Any) -> None:
+    import importlib
+    from decimal import Decimal
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "twofold.capacity.migrations.0002_patterns_from_weekly_capacity"
+    )
+    member(org, full_name="Full Timer")  # 40 h: the standard week, no pattern needed
+    part = member(org, full_name="Part Timer", weekly_capacity_hours=Decimal(30))
+    migration.forwards(apps, None)
+    pattern = WorkingPattern.objects.get()
+    assert pattern.person_id == part.pk
+    assert pattern.hours == (6.0, 6.0, 6.0, 6.0, 6.0, 0.0, 0.0)
