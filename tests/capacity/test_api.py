@@ -28,7 +28,14 @@ def test_usage_for_a_range(
     body = answer.json()
     assert body["weeks"] == ["2025-03-03", "2025-03-10"]
     row = next(p for p in body["people"] if p["id"] == priya.pk)
-    assert row == {"id": priya.pk, "name": "Priya Raman", "capacity": 40.0, "hours": [42.0, 2.0]}
+    assert row == {
+        "id": priya.pk,
+        "name": "Priya Raman",
+        "capacity": 40.0,
+        "available": [40.0, 40.0],
+        "hours": [42.0, 2.0],
+        "away": [[], []],
+    }
 
 
 def test_usage_bad_input_names_the_field(api: Any, org: Any, owner: Any) -> None:

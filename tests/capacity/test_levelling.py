@@ -234,3 +234,35 @@ def test_level_page_permissions(
     answer = client.post(url, {"version": "x", "moves": f"{second.pk}:2025-03-06"})
     assert answer.status_code == 403
     assert Task.objects.get(pk=second.pk).constraint_type == Constraint.ASAP
+
+
+def test_levelling_keeps_a_persons_whole_day_absence_free_but_not_a_half_day(
+    org: Any, owner: Any, priya: Any, project: Any
+) -> None:
+    task = add_task(owner, project, "Calibrate gauges", 2, assignee=priya)
+    services.create_absence(
+        actor=owner, organisation=org, person=priya, kind="training", start=MONDAY, end=MONDAY
+    )
+    services.create_absence(
+        actor=owner,
+        organisation=org,
+        person=priya,
+        kind="sickness",
+        start=MONDAY + dt.timedelta(days=2),
+        end=MONDAY + dt.timedelta(days=2),
+        half_day=True,
+    )
+    built = levelling.build(project)
+    assert built.problem.resources[0].capacity[:3] == (0, 1, 1)
+    preview = services.preview_levelling(actor=owner, project=project)
+    assert [(m.task.pk, m.delay_days) for m in preview.moves] == [(task.pk, 1)]
+    assert preview.moves[0].reason == "Waits for Priya Raman, away on 3 Mar (training)"
+    # An absence recorded after the preview makes it stale.
+    services.create_absence(
+        actor=owner,
+        organisation=org,
+        person=priya,
+        start=MONDAY + dt.timedelta(days=7),
+        end=MONDAY + dt.timedelta(days=7),
+    )
+    assert levelling.build(project).version != built.version

@@ -11,6 +11,7 @@ from tests.capacity.conftest import MONDAY, WEDNESDAY, add_task
 from twofold.accounts.models import Role
 from twofold.accounts.services import create_team
 from twofold.capacity import selectors
+from twofold.capacity.services import set_working_pattern
 from twofold.operations.models import Occurrence
 
 
@@ -56,12 +57,17 @@ def test_stored_occurrences_count_and_are_not_doubled(org: Any, priya: Any, rout
     assert [c.hours for c in _row(grid, priya).cells] == [2.0, 2.0, 2.0, 2.0]
 
 
-def test_team_filter_and_weekly_capacity(
+def test_team_filter_and_capacity_from_the_working_pattern(
     org: Any, owner: Any, priya: Any, member: Any, project: Any
 ) -> None:
     part_timer = member(org, Role.MEMBER, full_name="Tomasz Nowak")
-    part_timer.weekly_capacity_hours = 20
-    part_timer.save()
+    set_working_pattern(
+        actor=owner,
+        organisation=org,
+        person=part_timer,
+        hours=[4, 4, 4, 4, 4, 0, 0],
+        effective_from=MONDAY,
+    )
     add_task(owner, project, "PLC integration", 5, effort_minutes=30 * 60, assignee=part_timer)
     team = create_team(actor=owner, organisation=org, name="Automation", members=[part_timer])
     grid = selectors.usage(org, first=MONDAY, weeks=1, team=team)

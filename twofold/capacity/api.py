@@ -1,23 +1,26 @@
-"""API for capacity: usage per person and week, levelling preview and apply (same services)."""
+"""API for capacity: usage per person and week, people's availability, levelling (same services)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import StrictInt, StrictStr
+from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
 
-from twofold.accounts.models import Team
+from twofold.accounts.models import Organisation, Team, User
 from twofold.accounts.selectors import get_organisation
+from twofold.capacity import availability as availability_selectors
 from twofold.capacity import levelling, selectors, services
+from twofold.capacity.models import HOUR_FIELDS, Absence, WorkingPattern
 from twofold.core.api import job_out
 from twofold.core.api_schemas import READ, WRITE, JobOut
-from twofold.core.errors import Invalid
+from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
+from twofold.engine.availability import STANDARD_WEEK
 from twofold.projects import selectors as project_selectors
 from twofold.projects.api import StrictDate
 
@@ -33,8 +36,12 @@ class UsageQuery(Schema):
 class PersonUsageOut(Schema):
     id: int
     name: str
-    capacity: float = Field(..., description="Weekly capacity in hours.")
+    capacity: float = Field(..., description="Weekly hours of the pattern in the first week.")
+    available: list[float] = Field(
+        ..., description="Hours available in each week: pattern − holidays − absences."
+    )
     hours: list[float] = Field(..., description="Hours planned in each week of `weeks`.")
+    away: list[list[str]] = Field(..., description='Absences each week, e.g. "Holiday 2 d".')
 
 
 class UsageOut(Schema):
@@ -164,3 +171,302 @@ def level_apply(request: HttpRequest, org_id: int, project_id: int, payload: App
         actor=actor_of(request), project=project, version=payload.version, moves=moves
     )
     return AppliedOut(moved=applied.moved, finish=applied.finish)
+
+
+# ---------------------------------------------------------------------------------------------
+# Availability: working pattern and absences of one person
+
+Hours = Annotated[StrictFloat | StrictInt, Field(ge=0, le=24)]
+KindName = Literal["holiday", "sickness", "training", "other"]
+AVAILABILITY = "/organisations/{org_id}/people/{user_id}/availability"
+
+
+class PatternOut(Schema):
+    id: int | None = Field(..., description="None: the standard week, never saved.")
+    effective_from: dt.date | None
+    mon_hours: float
+    tue_hours: float
+    wed_hours: float
+    thu_hours: float
+    fri_hours: float
+    sat_hours: float
+    sun_hours: float
+    weekly_hours: float
+    note: str
+    version: int | None
+
+
+class PatternIn(Schema):
+    mon_hours: Hours
+    tue_hours: Hours
+    wed_hours: Hours
+    thu_hours: Hours
+    fri_hours: Hours
+    sat_hours: Hours
+    sun_hours: Hours
+    effective_from: StrictDate | None = Field(
+        None,
+        description="From which day the pattern holds; default: the pattern in effect today "
+        "changes (or a first one starts today).",
+    )
+    note: StrictStr = Field("", max_length=200)
+    version: StrictInt | None = Field(
+        None, description="The version you read, when changing an existing pattern (409 if stale)."
+    )
+
+
+class AbsenceOut(Schema):
+    id: int
+    kind: str
+    start: dt.date
+    end: dt.date
+    half_day: bool
+    note: str
+    version: int
+
+
+class AbsenceIn(Schema):
+    kind: KindName = "holiday"
+    start: StrictDate
+    end: StrictDate
+    half_day: StrictBool = Field(False, description="Only on a single day: takes half its hours.")
+    note: StrictStr = Field("", max_length=200)
+
+
+class AbsencePatch(Schema):
+    version: StrictInt = Field(..., description="The version you read; a stale one answers 409.")
+    kind: KindName | None = None
+    start: StrictDate | None = None
+    end: StrictDate | None = None
+    half_day: StrictBool | None = None
+    note: StrictStr | None = Field(None, max_length=200)
+
+
+class DayOut(Schema):
+    date: dt.date
+    pattern_hours: float
+    available_hours: float
+
+
+class AvailabilityOut(Schema):
+    person_id: int
+    name: str
+    can_edit: bool = Field(..., description="Whether you may change this person's availability.")
+    pattern: PatternOut = Field(..., description="The pattern in effect on `start`.")
+    patterns: list[PatternOut] = Field(..., description="Every change of pattern, oldest first.")
+    absences: list[AbsenceOut] = Field(..., description="Absences touching `start`..`end`.")
+    days: list[DayOut]
+
+
+class AvailabilityQuery(Schema):
+    start: dt.date | None = Field(None, description="First day (default: today).")
+    end: dt.date | None = Field(None, description="Last day (default: 8 weeks after `start`).")
+
+
+class AbsencesQuery(Schema):
+    start: dt.date | None = Field(None, description="Only absences ending on or after this day.")
+    end: dt.date | None = Field(None, description="Only absences starting on or before this day.")
+
+
+def _person(request: HttpRequest, org_id: int, user_id: int) -> tuple[Organisation, User]:
+    organisation = get_organisation(request.user, org_id)
+    person = selectors.person_in(organisation, user_id)
+    if person is None:
+        raise NotFound("Person not found.")
+    return organisation, person
+
+
+def _pattern_out(pattern: WorkingPattern | None) -> PatternOut:
+    if pattern is None:
+        hours = dict(zip(HOUR_FIELDS, STANDARD_WEEK, strict=True))
+        return PatternOut(
+            id=None,
+            effective_from=None,
+            weekly_hours=sum(STANDARD_WEEK),
+            note="",
+            version=None,
+            **hours,
+        )
+    return PatternOut(
+        id=pattern.pk,
+        effective_from=pattern.effective_from,
+        weekly_hours=pattern.weekly_hours,
+        note=pattern.note,
+        version=pattern.version,
+        **dict(zip(HOUR_FIELDS, pattern.hours, strict=True)),
+    )
+
+
+def _absence_out(a: Absence) -> AbsenceOut:
+    return AbsenceOut(
+        id=a.pk,
+        kind=a.kind,
+        start=a.start,
+        end=a.end,
+        half_day=a.half_day,
+        note=a.note,
+        version=a.version,
+    )
+
+
+@router.get(
+    AVAILABILITY,
+    response={200: AvailabilityOut, **READ},
+    summary="A person's availability: pattern, absences and available hours per day",
+)
+def get_availability(
+    request: HttpRequest, org_id: int, user_id: int, query: Query[AvailabilityQuery]
+) -> AvailabilityOut:
+    organisation, person = _person(request, org_id, user_id)
+    start = query.start or timezone.localdate()
+    end = query.end or start + dt.timedelta(weeks=availability_selectors.STRIP_WEEKS, days=-1)
+    if end < start:
+        raise Invalid("The end is before the start.", field="end")
+    if (end - start).days > availability_selectors.MAX_RANGE_DAYS:
+        raise Invalid(
+            f"Ask for at most {availability_selectors.MAX_RANGE_DAYS + 1} days.", field="end"
+        )
+    view = availability_selectors.person_availability(
+        actor_of(request), organisation, person, start, end
+    )
+    return AvailabilityOut(
+        person_id=person.pk,
+        name=person.display_name,
+        can_edit=view.can_edit,
+        pattern=_pattern_out(view.pattern),
+        patterns=[_pattern_out(p) for p in view.patterns],
+        absences=[_absence_out(a) for a in view.absences],
+        days=[
+            DayOut(date=d.day, pattern_hours=d.pattern, available_hours=d.available)
+            for d in view.days
+        ],
+    )
+
+
+@router.get(
+    f"{AVAILABILITY}/pattern",
+    response={200: PatternOut, **READ},
+    summary="The working pattern in effect today (the standard week if none was set)",
+)
+def get_pattern(request: HttpRequest, org_id: int, user_id: int) -> PatternOut:
+    organisation, person = _person(request, org_id, user_id)
+    return _pattern_out(
+        availability_selectors.pattern_on(organisation, person, timezone.localdate())
+    )
+
+
+@router.put(
+    f"{AVAILABILITY}/pattern",
+    response={200: PatternOut, **WRITE},
+    summary="Set the hours per weekday (from `effective_from`, default the current pattern)",
+)
+def put_pattern(request: HttpRequest, org_id: int, user_id: int, payload: PatternIn) -> PatternOut:
+    organisation, person = _person(request, org_id, user_id)
+    pattern = services.set_working_pattern(
+        actor=actor_of(request),
+        organisation=organisation,
+        person=person,
+        hours=[getattr(payload, name) for name in HOUR_FIELDS],
+        effective_from=payload.effective_from,
+        note=payload.note,
+        expected_version=payload.version,
+    )
+    return _pattern_out(pattern)
+
+
+@router.delete(
+    f"{AVAILABILITY}/patterns/{{pattern_id}}",
+    response={204: None, **WRITE},
+    summary="Remove one change of pattern (the one before it holds again)",
+)
+def delete_pattern(
+    request: HttpRequest, org_id: int, user_id: int, pattern_id: int
+) -> Status[None]:
+    organisation, person = _person(request, org_id, user_id)
+    pattern = WorkingPattern.objects.filter(
+        organisation=organisation, person=person, pk=pattern_id
+    ).first()
+    if pattern is None:
+        raise NotFound("Pattern not found.")
+    services.delete_working_pattern(actor=actor_of(request), pattern=pattern)
+    return Status(204, None)
+
+
+@router.get(
+    f"{AVAILABILITY}/absences",
+    response={200: list[AbsenceOut], **READ},
+    summary="A person's absences, by start date",
+)
+def list_absences(
+    request: HttpRequest, org_id: int, user_id: int, query: Query[AbsencesQuery]
+) -> list[AbsenceOut]:
+    organisation, person = _person(request, org_id, user_id)
+    rows = Absence.objects.filter(organisation=organisation, person=person)
+    if query.start is not None:
+        rows = rows.filter(end__gte=query.start)
+    if query.end is not None:
+        rows = rows.filter(start__lte=query.end)
+    return [_absence_out(a) for a in rows.order_by("start", "pk")]
+
+
+@router.post(
+    f"{AVAILABILITY}/absences",
+    response={201: AbsenceOut, **WRITE},
+    summary="Record an absence (holiday, sickness, training, other)",
+)
+def create_absence(
+    request: HttpRequest, org_id: int, user_id: int, payload: AbsenceIn
+) -> Status[AbsenceOut]:
+    organisation, person = _person(request, org_id, user_id)
+    absence = services.create_absence(
+        actor=actor_of(request), organisation=organisation, person=person, **payload.model_dump()
+    )
+    return Status(201, _absence_out(absence))
+
+
+def _absence(request: HttpRequest, org_id: int, user_id: int, absence_id: int) -> Absence:
+    organisation, person = _person(request, org_id, user_id)
+    absence = (
+        Absence.objects.filter(organisation=organisation, person=person, pk=absence_id)
+        .select_related("organisation", "person")
+        .first()
+    )
+    if absence is None:
+        raise NotFound("Absence not found.")
+    return absence
+
+
+@router.patch(
+    f"{AVAILABILITY}/absences/{{absence_id}}",
+    response={200: AbsenceOut, **WRITE},
+    summary="Change an absence",
+)
+def patch_absence(
+    request: HttpRequest, org_id: int, user_id: int, absence_id: int, payload: AbsencePatch
+) -> AbsenceOut:
+    absence = _absence(request, org_id, user_id, absence_id)
+    fields = set(payload.model_fields_set) - {"version"}
+    for key in sorted(fields):
+        if getattr(payload, key) is None:
+            raise Invalid(f"{key} cannot be null.", field=key)
+    absence = services.update_absence(
+        actor=actor_of(request),
+        absence=absence,
+        expected_version=payload.version,
+        **{key: getattr(payload, key) for key in fields},
+    )
+    return _absence_out(absence)
+
+
+@router.delete(
+    f"{AVAILABILITY}/absences/{{absence_id}}",
+    response={204: None, **WRITE},
+    summary="Delete an absence",
+)
+def delete_absence(
+    request: HttpRequest, org_id: int, user_id: int, absence_id: int
+) -> Status[None]:
+    services.delete_absence(
+        actor=actor_of(request), absence=_absence(request, org_id, user_id, absence_id)
+    )
+    return Status(204, None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from twofold.accounts.models import Organisation, User
+from twofold.capacity import services as capacity
 from twofold.operations import services as operations
 from twofold.operations.models import Process
 from twofold.projects import services as projects
@@ -84,7 +85,57 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
             effort_minutes=180,
         )
         made += 1
+    away = _availability(organisation, actor, people, today)
     return (
         f"capacity: 2 parallel Line 3 tasks and {made} routines double-book "
-        "Tomasz Nowak and Priya Raman"
+        f"Tomasz Nowak and Priya Raman; 2 part-timers and {away} absences"
     )
+
+
+# Part-timers (their old weekly capacity: Grace 32 h, Sofia 30 h) and who is away when, as
+# (name, kind, first day and last day counted from this week's Monday, half day, note).
+PATTERNS = {
+    "Grace Liu": ((8, 8, 8, 8, 0, 0, 0), "Four days a week, Fridays off"),
+    "Sofia Rossi": ((6, 6, 6, 6, 6, 0, 0), "Mornings and early afternoons"),
+}
+ABSENCES = (
+    ("Elena Petrova", "sickness", 1, 1, False, ""),
+    ("Hana Sato", "holiday", 4, 4, True, "Dentist in the afternoon"),
+    ("Tomasz Nowak", "training", 36, 38, False, "ISO 13849 functional safety course"),
+    ("Priya Raman", "holiday", 14, 18, False, "Family holiday"),
+    ("Ben Carter", "holiday", 17, 18, False, "Long weekend"),
+    ("Grace Liu", "holiday", 21, 24, False, ""),
+    ("Marcus Obi", "holiday", 28, 32, False, "Summer holiday"),
+    ("Raj Patel", "training", 22, 22, False, "Firewall vendor training"),
+)
+
+
+def _availability(
+    organisation: Organisation, actor: User, people: dict[str, User], today: dt.date
+) -> int:
+    monday = today - dt.timedelta(days=today.weekday())
+    for name, (hours, note) in PATTERNS.items():
+        if name in people:
+            capacity.set_working_pattern(
+                actor=actor,
+                organisation=organisation,
+                person=people[name],
+                hours=hours,
+                effective_from=monday - dt.timedelta(weeks=26),
+                note=note,
+            )
+    made = 0
+    for name, kind, first, last, half, note in ABSENCES:
+        if name in people:
+            capacity.create_absence(
+                actor=actor,
+                organisation=organisation,
+                person=people[name],
+                kind=kind,
+                start=monday + dt.timedelta(days=first),
+                end=monday + dt.timedelta(days=last),
+                half_day=half,
+                note=note,
+            )
+            made += 1
+    return made

@@ -9,7 +9,9 @@ from django import forms
 
 from twofold.accounts.models import Team
 from twofold.capacity.levelling import MAX_OPTIMISE_SECONDS
+from twofold.capacity.models import HOUR_FIELDS, WEEKDAY_NAMES, AbsenceKind
 from twofold.capacity.selectors import DEFAULT_WEEKS, MAX_WEEKS
+from twofold.capacity.services import MAX_NOTE
 
 
 class UsageFilterForm(forms.Form):
@@ -77,3 +79,46 @@ class ApplyForm(forms.Form):
         if not moves:
             raise forms.ValidationError("Nothing to apply: levelling moves no task.")
         return moves
+
+
+HOURS_WIDGET = {"step": "0.25", "min": "0", "max": "24", "inputmode": "decimal"}
+
+
+class PatternForm(forms.Form):
+    """Hours per weekday; the service checks the range again and names the day's field."""
+
+    effective_from = forms.DateField(
+        required=False,
+        label="From",
+        help_text="The day this pattern starts. Leave empty to change the pattern in effect today.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = forms.CharField(required=False, max_length=MAX_NOTE, label="Note")
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in zip(HOUR_FIELDS, WEEKDAY_NAMES, strict=True):
+            self.fields[name] = forms.DecimalField(
+                min_value=0,
+                max_value=24,
+                decimal_places=2,
+                label=label,
+                widget=forms.NumberInput(attrs=HOURS_WIDGET),
+            )
+        self.order_fields([*HOUR_FIELDS, "effective_from", "note", "version"])
+
+    @property
+    def day_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in HOUR_FIELDS]
+
+
+class AbsenceForm(forms.Form):
+    kind = forms.ChoiceField(choices=AbsenceKind.choices, label="Kind")
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    half_day = forms.BooleanField(
+        required=False, label="Half day", help_text="Only for a single day: takes half its hours."
+    )
+    note = forms.CharField(required=False, max_length=MAX_NOTE, label="Note")
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -12,6 +12,13 @@ The problem (see docs/capacity.md):
 * each assignee is a renewable resource of capacity **one task at a time**; a day on which the
   person works on a task of another project (or on a started task of this one) has capacity 0,
   which is how one pool of people shows up here;
+* availability (``capacity.availability``): a day the person is away for the whole day (an
+  absence that is not a half day, or an organisation holiday) has capacity 0 too, so levelling
+  never plans their task over their leave. What is *not* respected, because the problem's unit is
+  one task per working day of the project calendar and a task runs on consecutive periods: a
+  half day off and part-time hours (a 6 h day) still count as a whole period, and a weekday the
+  person's pattern leaves at 0 h (a 4-day week) is not blocked (blocking every Friday would make
+  any task longer than four days impossible to place). The capacity view shows those hours;
 * links keep their type; a lag in days is that many periods, in hours ``ceil(h / 8)``, in percent
   of the predecessor's duration rounded. Links that touch a summary task are left to the
   project scheduler (applying only adds start-no-earlier-than constraints, which it respects).
@@ -28,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from twofold.capacity import availability
+from twofold.capacity.models import AbsenceKind
 from twofold.engine.levelling import (
     DelayCause,
     InfeasibleProblemError,
@@ -83,6 +92,7 @@ class Built:
     people: dict[int, str]
     releases: list[int]
     version: str
+    away: dict[int, dict[int, str]] = field(default_factory=dict)  # person -> period -> why
 
 
 @dataclass(frozen=True)
@@ -287,14 +297,52 @@ def build(project: Project) -> Built:
                 lag=_link_lag(link, activities[pred].duration),
             )
         )
+    away = _away(project, person_ids, days, period_of)
     resources = []
     for person in person_ids:
-        capacity = (*tuple(0 if busy[person].get(p) else 1 for p in range(horizon)), 1)
+        off = away.get(person, {})
+        capacity = (
+            *tuple(0 if busy[person].get(p) or p in off else 1 for p in range(horizon)),
+            1,
+        )
         resources.append(Resource(name=people[person], capacity=capacity))
     problem = LevellingProblem(
         activities=tuple(activities), resources=tuple(resources), links=tuple(engine_links)
     )
-    return Built(project, problem, tasks, days, period_of, busy, people, releases, version)
+    if any(away.values()):
+        # Availability is part of the problem: a new absence makes an older preview stale.
+        marks = "|".join(f"{p}:{sorted(away[p])}" for p in sorted(away))
+        version = hashlib.sha256(f"{version}|{marks}".encode()).hexdigest()[:20]
+    return Built(project, problem, tasks, days, period_of, busy, people, releases, version, away)
+
+
+def _away(
+    project: Project, person_ids: list[int], days: list[dt.date], period_of: dict[dt.date, int]
+) -> dict[int, dict[int, str]]:
+    """Per person, the periods they are away for the whole day, and why (two queries)."""
+    if not person_ids:
+        return {}
+    free = availability.availability(project.organisation, person_ids, days[0], days[-1])
+    out: dict[int, dict[int, str]] = {}
+    labels = dict(AbsenceKind.choices)
+    for person in person_ids:
+        daily = free.of(person)
+        why: dict[dt.date, str] = {}
+        for a in free.absences.get(person, []):
+            if a.half_day:
+                continue
+            for i in range(a.calendar_days):
+                why[a.start + dt.timedelta(days=i)] = str(labels.get(a.kind, a.kind)).lower()
+        marks: dict[int, str] = {}
+        for day, period in period_of.items():
+            if daily.available[(day - daily.start).days] > 0:
+                continue
+            if day in free.holidays:
+                marks[period] = "public holiday"
+            elif day in why:
+                marks[period] = why[day]
+        out[person] = marks
+    return out
 
 
 def _day(built: Built, period: int) -> dt.date:
@@ -322,6 +370,9 @@ def _reason(built: Built, result: LevellingResult, i: int) -> str:
     original = built.releases[i]
     duration = max(problem.activities[i].duration, 1)
     for period in range(original, original + duration):
+        why = built.away.get(person, {}).get(period)
+        if why:
+            return f"Waits for {name}, away on {built.days[period]:%-d %b} ({why})"
         for other, activity in enumerate(problem.activities):
             if other == i or built.tasks[other].assignee_id != person:
                 continue

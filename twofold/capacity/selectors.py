@@ -8,6 +8,10 @@ The load of a person on a day is the sum of
   occurrences count where the routine has them; beyond the last stored one the routine's rule is
   projected (occurrences are generated only a month ahead).
 
+It is set against the person's *availability* that week: their working pattern minus the
+organisation's holidays minus their absences (``capacity.availability``, counted by
+``engine.availability``).
+
 Every read is a constant number of queries; the per-day spreading is Python over a bounded window.
 """
 
@@ -23,6 +27,9 @@ from django.db.models import Max, Q
 from django.urls import reverse
 
 from twofold.accounts.models import Membership, Organisation, Team, User
+from twofold.capacity import availability
+from twofold.capacity.models import Absence, AbsenceKind
+from twofold.engine.availability import DailyAvailability, weekly_totals
 from twofold.operations.models import Occurrence, Routine
 from twofold.operations.services import due_between
 from twofold.projects.models import MINUTES_PER_DAY, Task
@@ -55,9 +62,12 @@ class LoadItem:
 
 @dataclass
 class Cell:
+    """Hours planned in one week against the hours available that week (see availability)."""
+
     week: dt.date
     hours: float
     capacity: float
+    away: list[str] = field(default_factory=list)  # "Holiday 2 d", "Sickness 0.5 d"
 
     @property
     def over(self) -> float:
@@ -75,13 +85,15 @@ class Cell:
     def state(self) -> str:
         if self.over:
             return "over"
+        if self.capacity == 0 and self.hours == 0:
+            return "off"  # away (or not working) all week, and nothing planned
         return "low" if self.low else "ok"
 
 
 @dataclass
 class PersonRow:
     user: User
-    capacity: float
+    capacity: float  # the weekly hours of the pattern in effect in the first week
     cells: list[Cell] = field(default_factory=list)
 
     @property
@@ -111,6 +123,18 @@ class Usage:
     @property
     def over_cells(self) -> int:
         return sum(row.overloaded_weeks for row in self.rows)
+
+    @property
+    def totals(self) -> list[Cell]:
+        """The roll-up of the people shown: planned and available hours summed per week."""
+        return [
+            Cell(
+                week,
+                round(sum(r.cells[i].hours for r in self.rows), 1),
+                round(sum(r.cells[i].capacity for r in self.rows), 1),
+            )
+            for i, week in enumerate(self.weeks)
+        ]
 
 
 def teams_of(organisation: Organisation) -> list[Team]:
@@ -258,20 +282,41 @@ def usage(
     totals: dict[tuple[int, int], float] = defaultdict(float)
     for item in load_items(organisation, [p.pk for p in people], first, last):
         totals[(item.person_id, (item.day - first).days // 7)] += item.hours
+    free = availability.availability(organisation, [p.pk for p in people], first, last)
     rows = []
     for person in people:
-        capacity = float(person.weekly_capacity_hours)
+        weekly = _weekly(free.of(person.pk), first)
         rows.append(
             PersonRow(
                 person,
-                capacity,
+                round(sum(availability.current_hours(free.patterns.get(person.pk, []), first)), 1),
                 [
-                    Cell(week, round(totals[(person.pk, i)], 1), capacity)
-                    for i, week in enumerate(starts)
+                    Cell(week, round(totals[(person.pk, i)], 1), capacity, away)
+                    for i, (week, (capacity, away)) in enumerate(zip(starts, weekly, strict=True))
                 ],
             )
         )
     return Usage(first, starts, rows, team)
+
+
+def _weekly(daily: DailyAvailability, first: dt.date) -> list[tuple[float, list[str]]]:
+    """Per week from ``first`` (a Monday): available hours and what took hours away."""
+    capacity = weekly_totals(daily.available, first)
+    holidays = weekly_totals((daily.holiday > 0).astype(float), first)
+    kinds = {k: weekly_totals(v, first) for k, v in sorted(daily.absence_days.items())}
+    out = []
+    for i, hours in enumerate(capacity):
+        away = [
+            f"{AbsenceKind(kind).label} {_days(days[i])}" for kind, days in kinds.items() if days[i]
+        ]
+        if holidays[i]:
+            away.append(f"Public holiday {_days(holidays[i])}")
+        out.append((round(float(hours), 1), away))
+    return out
+
+
+def _days(value: float) -> str:
+    return f"{value:g} d"
 
 
 @dataclass
@@ -290,6 +335,7 @@ class CellDetail:
     week: dt.date
     cell: Cell
     sources: list[Source]
+    absences: list[Absence] = field(default_factory=list)
 
 
 def cell_detail(organisation: Organisation, person: User, week: dt.date) -> CellDetail:
@@ -310,9 +356,12 @@ def cell_detail(organisation: Organisation, person: User, week: dt.date) -> Cell
         source.days = len(days[key])
         sources.append(source)
     sources.sort(key=lambda s: (-s.hours, s.kind, s.name))
-    capacity = float(person.weekly_capacity_hours)
+    free = availability.availability(organisation, [person.pk], week, last)
+    ((capacity, away),) = _weekly(free.of(person.pk), week)
     total = round(sum(s.hours for s in sources), 1)
-    return CellDetail(person, week, Cell(week, total, capacity), sources)
+    return CellDetail(
+        person, week, Cell(week, total, capacity, away), sources, free.absences.get(person.pk, [])
+    )
 
 
 def person_in(organisation: Organisation, person_id: int) -> User | None:
@@ -332,7 +381,9 @@ def as_json(usage_: Usage) -> dict[str, Any]:
                 "id": row.user.pk,
                 "name": row.user.display_name,
                 "capacity": row.capacity,
+                "available": [c.capacity for c in row.cells],
                 "hours": [c.hours for c in row.cells],
+                "away": [c.away for c in row.cells],
             }
             for row in usage_.rows
         ],

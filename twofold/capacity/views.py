@@ -1,11 +1,13 @@
-"""Capacity pages: one pool of people, drawn on by projects and operations."""
+"""Capacity pages: one pool of people, their availability, drawn on by projects and operations."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -13,10 +15,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from twofold.capacity import levelling, selectors, services
-from twofold.capacity.forms import ApplyForm, CellForm, LevelForm, UsageFilterForm
+from twofold.accounts.models import User
+from twofold.capacity import availability, levelling, selectors, services
+from twofold.capacity.forms import (
+    AbsenceForm,
+    ApplyForm,
+    CellForm,
+    LevelForm,
+    PatternForm,
+    UsageFilterForm,
+)
+from twofold.capacity.models import HOUR_FIELDS, WEEKDAY_NAMES, Absence, WorkingPattern
 from twofold.core import selectors as core_selectors
-from twofold.core.errors import Conflict, NotFound, ServiceError
+from twofold.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from twofold.core.policy import Action, can
 from twofold.core.web import (
     actor_of,
@@ -26,6 +37,7 @@ from twofold.core.web import (
     organisation_required,
     render_page,
 )
+from twofold.engine.availability import STANDARD_WEEK
 from twofold.projects import selectors as project_selectors
 from twofold.projects.models import Project
 
@@ -297,3 +309,227 @@ def level(request: HttpRequest, project_id: int) -> HttpResponse:
         partial="capacity/partials/level_result.html",
         status=status,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Availability: one person's working pattern and absences
+
+
+def _person(request: HttpRequest, user_id: int) -> User:
+    person = selectors.person_in(organisation_of(request), user_id)
+    if person is None:
+        raise Http404("Person not found.")
+    return person
+
+
+def _pattern_initial(pattern: WorkingPattern | None) -> dict[str, Any]:
+    hours = pattern.hours if pattern is not None else STANDARD_WEEK
+    initial: dict[str, Any] = {name: f"{h:g}" for name, h in zip(HOUR_FIELDS, hours, strict=True)}
+    if pattern is not None:
+        initial |= {"note": pattern.note, "version": pattern.version}
+    return initial
+
+
+def _availability_page(
+    request: HttpRequest,
+    person: User,
+    *,
+    pattern_form: PatternForm | None = None,
+    absence_form: AbsenceForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    organisation = organisation_of(request)
+    today = timezone.localdate()
+    first = selectors.monday_of(today)
+    last = first + dt.timedelta(weeks=availability.STRIP_WEEKS, days=-1)
+    view = availability.person_availability(actor_of(request), organisation, person, first, last)
+    current = availability.in_effect(view.patterns, today)
+    return render_page(
+        request,
+        "capacity/pages/availability.html",
+        {
+            "section": "people",
+            "person": person,
+            "view": view,
+            "today": today,
+            "current": current,
+            "weekly_hours": sum(current.hours) if current else sum(STANDARD_WEEK),
+            "later": [p for p in view.patterns if p.effective_from > today],
+            "absences": availability.absences_since(
+                organisation, person, today - dt.timedelta(days=availability.PAST_ABSENCE_DAYS)
+            ),
+            "pattern_form": pattern_form or PatternForm(initial=_pattern_initial(current)),
+            "absence_form": absence_form or AbsenceForm(initial={"kind": "holiday"}),
+            "weekdays": WEEKDAY_NAMES,
+            "history": availability.availability_history(organisation, person),
+            "day_hours": list(
+                zip(WEEKDAY_NAMES, current.hours if current else STANDARD_WEEK, strict=True)
+            ),
+        },
+        status=status,
+    )
+
+
+@organisation_required
+def my_availability(request: HttpRequest) -> HttpResponse:
+    return redirect("capacity:availability", user_id=actor_of(request).pk)
+
+
+@organisation_required
+def availability_page(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _availability_page(request, _person(request, user_id))
+
+
+def _service_call(form: forms.Form, call: Callable[[], Any]) -> int:
+    """Run a service with the form's data; 0 when it succeeded, else the error's status."""
+    try:
+        call()
+    except ServiceError as error:
+        return apply_service_error(form, error)
+    return 0
+
+
+@organisation_required
+@require_POST
+def pattern_save(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = _person(request, user_id)
+    form = PatternForm(request.POST)
+    status = 422
+    if form.is_valid():
+        data = form.cleaned_data
+        status = _service_call(
+            form,
+            lambda: services.set_working_pattern(
+                actor=actor_of(request),
+                organisation=organisation_of(request),
+                person=person,
+                hours=[data[name] for name in HOUR_FIELDS],
+                effective_from=data["effective_from"],
+                note=data["note"],
+                expected_version=data["version"] if not data["effective_from"] else None,
+            ),
+        )
+        if not status:
+            messages.success(request, "Working pattern saved.")
+            return redirect("capacity:availability", user_id=person.pk)
+    return _availability_page(request, person, pattern_form=form, status=status)
+
+
+@organisation_required
+@require_POST
+def pattern_delete(request: HttpRequest, user_id: int, pattern_id: int) -> HttpResponse:
+    person = _person(request, user_id)
+    pattern = WorkingPattern.objects.filter(
+        organisation=organisation_of(request), person=person, pk=pattern_id
+    ).first()
+    if pattern is None:
+        raise Http404("Pattern not found.")
+    pattern.person = person
+    try:
+        services.delete_working_pattern(actor=actor_of(request), pattern=pattern)
+    except Forbidden as error:
+        messages.error(request, error.message)
+        return _availability_page(request, person, status=403)
+    messages.success(request, "Change of pattern removed.")
+    return redirect("capacity:availability", user_id=person.pk)
+
+
+def _absence_values(form: AbsenceForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {name: data[name] for name in ("kind", "start", "end", "half_day", "note")}
+
+
+@organisation_required
+@require_POST
+def absence_add(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = _person(request, user_id)
+    form = AbsenceForm(request.POST)
+    status = 422
+    if form.is_valid():
+        status = _service_call(
+            form,
+            lambda: services.create_absence(
+                actor=actor_of(request),
+                organisation=organisation_of(request),
+                person=person,
+                **_absence_values(form),
+            ),
+        )
+        if not status:
+            messages.success(request, "Absence recorded.")
+            return redirect("capacity:availability", user_id=person.pk)
+    return _availability_page(request, person, absence_form=form, status=status)
+
+
+def _absence_of(request: HttpRequest, person: User, absence_id: int) -> Absence:
+    absence = (
+        Absence.objects.filter(organisation=organisation_of(request), person=person, pk=absence_id)
+        .select_related("organisation")
+        .first()
+    )
+    if absence is None:
+        raise Http404("Absence not found.")
+    absence.person = person
+    return absence
+
+
+@organisation_required
+@require_http_methods(["GET", "POST"])
+def absence_edit(request: HttpRequest, user_id: int, absence_id: int) -> HttpResponse:
+    person = _person(request, user_id)
+    absence = _absence_of(request, person, absence_id)
+    can_edit = availability.can_edit(actor_of(request), organisation_of(request), person)
+    status = 200
+    if request.method == "POST":
+        form = AbsenceForm(request.POST)
+        status = 422
+        if form.is_valid():
+            status = _service_call(
+                form,
+                lambda: services.update_absence(
+                    actor=actor_of(request),
+                    absence=absence,
+                    expected_version=form.cleaned_data["version"],
+                    **_absence_values(form),
+                ),
+            )
+            if not status:
+                messages.success(request, "Absence saved.")
+                return redirect("capacity:availability", user_id=person.pk)
+    else:
+        form = AbsenceForm(
+            initial={
+                "kind": absence.kind,
+                "start": absence.start,
+                "end": absence.end,
+                "half_day": absence.half_day,
+                "note": absence.note,
+                "version": absence.version,
+            }
+        )
+    return render_page(
+        request,
+        "capacity/pages/absence_form.html",
+        {
+            "section": "people",
+            "person": person,
+            "absence": absence,
+            "form": form,
+            "can_edit": can_edit,
+        },
+        status=status,
+    )
+
+
+@organisation_required
+@require_POST
+def absence_delete(request: HttpRequest, user_id: int, absence_id: int) -> HttpResponse:
+    person = _person(request, user_id)
+    absence = _absence_of(request, person, absence_id)
+    try:
+        services.delete_absence(actor=actor_of(request), absence=absence)
+    except Forbidden as error:
+        messages.error(request, error.message)
+        return _availability_page(request, person, status=403)
+    messages.success(request, f"Deleted {absence}.")
+    return redirect("capacity:availability", user_id=person.pk)

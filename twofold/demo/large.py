@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, Team, User
+from twofold.capacity import demo_large as capacity_large
 from twofold.core import history
 from twofold.demo.people import DEMO_PASSWORD, PEOPLE
 from twofold.engine.ordering import keys_between
@@ -734,4 +735,5 @@ def _load() -> str:
         extra = operations.load(org, people)
         if extra:
             parts.append(extra)
+    parts.append(capacity_large.load(org, people))
     return "; ".join(parts)
