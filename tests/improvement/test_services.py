@@ -61,7 +61,7 @@ def test_signal_to_item_keeps_the_evidence_of_the_moment(org, owner, kpi, proces
     row = next(r for r in selectors.signals(org) if r.obj.pk == kpi.pk)
     assert row.item == item
     entry = HistoryEntry.objects.get(object_repr="Scrap up", action="created")
-    assert entry.summary.startswith("Raised from kpi signal: Scrap rate: 10 points")
+    assert entry.summary.startswith("Raised from a KPI that needs attention: Scrap rate: 10 points")
 
 
 def test_workflow_and_stale_edit(org, owner, kpi):
