@@ -222,6 +222,7 @@ class Queue(Archivable):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = "request queue"
 
     def __str__(self) -> str:
         return self.name

@@ -306,7 +306,7 @@ def describe(text: str) -> str:
     plain_days = [code for n, code in days if n is None]
     numbered = [(n, code) for n, code in days if n is not None]
     phrase = ""
-    if freq == "DAILY" and not days and not monthdays and not months:
+    if freq == "DAILY" and not days and not monthdays:
         phrase = "Daily" if interval == 1 else f"Every {interval} days"
     elif freq in ("DAILY", "WEEKLY") and plain_days and not numbered and not monthdays:
         ordered = sorted(set(plain_days), key=DAY_ORDER.index)
@@ -327,7 +327,7 @@ def describe(text: str) -> str:
         if numbered:
             if not all(n in ORDINALS for n, _ in numbered):
                 return GENERIC
-            on = _and([f"the {ORDINALS[n]} {DAY_NAMES[c]}" for n, c in numbered])  # type: ignore[index]
+            on = _and([f"the {ORDINALS[n]} {DAY_NAMES[c]}" for n, c in numbered if n is not None])
         else:
             on = _and([_ordinal_day(d) for d in monthdays])
         if freq == "MONTHLY":

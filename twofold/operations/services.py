@@ -1217,21 +1217,24 @@ def deletion_impact(obj: Archivable) -> Impact:
 
     collector = Collector(using=router.db_for_write(type(obj)))
     collector.collect([obj])
-    counts: dict[type[Any], int] = {}
+    # A row can be reached twice (evidence through its occurrence and through its step), so
+    # count distinct primary keys.
+    rows: dict[type[Any], set[Any]] = {}
     for model, instances in collector.data.items():
-        counts[model] = counts.get(model, 0) + len(instances)
-    files = 0
+        rows.setdefault(model, set()).update(i.pk for i in instances)
+    collected: Any = collector.data.get(StepEvidence, ())
+    with_file: set[Any] = {e.pk for e in collected if e.file}
     for qs in collector.fast_deletes:
-        counts[qs.model] = counts.get(qs.model, 0) + qs.count()
+        rows.setdefault(qs.model, set()).update(qs.values_list("pk", flat=True))
         if qs.model is StepEvidence:
-            files += qs.exclude(file="").count()  # type: ignore[misc]
-    for model, instances in collector.data.items():
-        if model is StepEvidence:
-            files += sum(1 for e in instances if e.file)
+            with_file.update(qs.exclude(file="").values_list("pk", flat=True))
+    files = len(with_file)
+    counts = {model: len(pks) for model, pks in rows.items()}
     counts.pop(type(obj), None)
     goes = [(n, _words(m, n)) for m, n in sorted(counts.items(), key=lambda i: _order(i[0])) if n]
     cleared: dict[type[Any], set[Any]] = {}
     for (field, _value), instances in collector.field_updates.items():
+        item: Any
         for item in instances:
             model = field.model
             if hasattr(item, "model"):  # a queryset of rows to update (Django >= 5)
@@ -1290,7 +1293,8 @@ def delete_thing(*, actor: User, obj: Archivable, expected_version: int | None) 
 
 
 def _remove_files(paths: list[str]) -> None:
-    storage = StepEvidence._meta.get_field("file").storage  # type: ignore[union-attr]
+    file_field: Any = StepEvidence._meta.get_field("file")
+    storage = file_field.storage
     for path in paths:
         try:
             storage.delete(path)
