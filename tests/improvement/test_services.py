@@ -33,7 +33,7 @@ def test_kpi_is_a_signal_with_a_readable_evidence(org, kpi):
     assert kpi.state == "signal"
     rows = selectors.signals(org)
     assert [(r.kind, r.obj.pk, r.headline) for r in rows] == [
-        ("kpi", kpi.pk, "Scrap rate — signal")
+        ("kpi", kpi.pk, "Scrap rate — unusual change")
     ]
     assert rows[0].evidence == (
         "Scrap rate: 10 points in a row above the centre line (2 %) since 19 May 2025; "

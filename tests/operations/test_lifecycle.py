@@ -263,6 +263,9 @@ def test_archived_children_hidden_on_the_process_page_until_asked(
     services.set_archived(actor=owner, obj=kpi, archived=True, expected_version=1)
     services.set_archived(actor=owner, obj=routine, archived=True, expected_version=1)
     client.force_login(owner)
+    for url in (f"/operations/routines/{routine.pk}/", f"/operations/kpis/{kpi.pk}/"):
+        archived_page = _text(client.get(url).content.decode())
+        assert "Archived" in archived_page and "Restore from archive" in archived_page, url
     page = client.get(f"/operations/processes/{process.pk}/").content.decode()
     assert "Scrap rate" not in page and "Start-of-shift checks" not in page
     assert "Show archived (2)" in page
@@ -545,3 +548,16 @@ def test_occurrence_status_generation_respects_archive_on_update(
     assert not Occurrence.objects.filter(
         routine=routine, status=OccurrenceStatus.OPEN, due__gt=timezone.now()
     ).exists()
+
+
+def test_last_working_day_reads_as_such(owner, routine):
+    services.update_routine(
+        actor=owner,
+        routine=routine,
+        expected_version=1,
+        rrule="FREQ=MONTHLY;BYMONTHDAY=-1",
+        shift="previous",
+    )
+    assert routine.schedule_text == "Monthly on the last working day"
+    services.update_routine(actor=owner, routine=routine, expected_version=2, shift="none")
+    assert routine.schedule_text == "Monthly on the last day"

@@ -349,7 +349,10 @@ class Routine(Archivable):
         """The rule in plain words ("Every Monday and Thursday"), never the raw RRULE."""
         from twofold.operations.recurrence import describe
 
-        return describe(self.rrule)
+        words = describe(self.rrule)
+        if words == "Monthly on the last day" and self.shift == ShiftRule.PREVIOUS:
+            return "Monthly on the last working day"
+        return words
 
 
 class Evidence(models.TextChoices):

@@ -377,7 +377,7 @@ def routine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     routine = _get(request, selectors.get_routine, pk)
     now = timezone.now()
     annotated = selectors.with_on_time(
-        selectors.routines_of(organisation_of(request)).filter(pk=routine.pk), now
+        selectors.routines_of(organisation_of(request), archived=None).filter(pk=routine.pk), now
     ).first()
     occurrences = list(
         Occurrence.objects.filter(routine=routine, due__gte=now - dt.timedelta(days=120))
