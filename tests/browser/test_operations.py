@@ -179,8 +179,11 @@ def test_operations_edit_archive_delete(page, live_server, demo_org, sign_in, sh
             # No badge is cut off (each fits inside its box) and the page is no wider than
             # the screen (wide tables scroll inside their panel).
             clipped = page.evaluate(
-                """() => [...document.querySelectorAll('.badge')].filter(
-                    b => b.scrollWidth > b.clientWidth + 1).map(b => b.textContent)"""
+                """() => [...document.querySelectorAll('.badge')].filter(b =>
+                    b.scrollWidth > b.clientWidth + 1 ||
+                    b.getBoundingClientRect().right >
+                        b.parentElement.getBoundingClientRect().right + 1
+                ).map(b => b.textContent)"""
             )
             assert clipped == [], (name, width, clipped)
             overflow = page.evaluate(

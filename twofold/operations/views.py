@@ -498,7 +498,9 @@ def generate(request: HttpRequest) -> HttpResponse:
     if not can(request.user, Action.MANAGE, org):
         messages.error(request, "Only admins can generate occurrences by hand.")
         return redirect("operations:overview")
-    services.generate_occurrences(routines=selectors.routines_of(org).filter(active=True))
+    services.generate_occurrences(
+        routines=selectors.routines_of(org).filter(active=True, process__archived_at__isnull=True)
+    )
     messages.success(request, "Occurrences generated for the next 30 days.")
     return redirect("operations:overview")
 
