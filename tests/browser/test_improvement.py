@@ -25,7 +25,7 @@ def test_improvement_walkthrough(page, live_server, demo_org, sign_in, shot):
     assert page.get_by_text("Raised as").first.is_visible()
     shot("improvement-signals")
     page.get_by_role(
-        "link", name="Raise improvement: Working days to close — signal (improving)"
+        "link", name="Raise improvement: Working days to close — unusual change (improving)"
     ).click()
     assert page.get_by_text("Evidence from operations").is_visible()
     page.get_by_label("Title").fill("Keep the faster monthly close")
@@ -66,3 +66,17 @@ def test_improvement_walkthrough(page, live_server, demo_org, sign_in, shot):
     done = ImprovementItem.objects.get(status="done")
     page.goto(f"{live_server.url}/improvement/items/{done.pk}/")
     shot("improvement-item-done")
+
+
+def test_improvement_item_pages_desktop_and_phone(page, live_server, demo_org, sign_in, shot):
+    from twofold.improvement.models import ImprovementItem
+
+    sign_in()
+    item = ImprovementItem.objects.filter(organisation=demo_org, status="in_progress").first()
+    for width, suffix in ((1280, ""), (390, "-phone")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/improvement/items/{item.pk}/")
+        assert page.get_by_role("heading", name=item.title).is_visible()
+        # Going back is never the primary button.
+        assert page.locator(".ci-moves .btn-primary", has_text="Back").count() == 0
+        shot(f"improvement-item{suffix}")

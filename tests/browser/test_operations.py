@@ -98,7 +98,7 @@ def test_operations_admin_forms(page, live_server, demo_org, sign_in, shot):
     assert page.get_by_label("Monthly on the last working day").is_checked()
     assert not page.get_by_label("RRULE", exact=True).is_visible()
     shot("operations-routine-form")
-    page.get_by_label("Custom RRULE (experts)").check()
+    page.get_by_label("Custom rule (experts: RFC 5545 RRULE)").check()
     page.get_by_label("RRULE", exact=True).fill("FREQ=FORTNIGHTLY")
     page.get_by_role("button", name="Save routine").click()
     assert page.get_by_text("Not a valid recurrence rule").first.is_visible()
@@ -113,3 +113,85 @@ def test_operations_admin_forms(page, live_server, demo_org, sign_in, shot):
     assert list(bank.steps.filter(retired=False).values_list("text", flat=True))[-1] == (
         "File the statement"
     )
+
+
+def test_operations_edit_archive_delete(page, live_server, demo_org, sign_in, shot):
+    """Edit a KPI, archive a routine, delete a queue through its confirmation; each page at
+    desktop width and at 390 px."""
+    from twofold.operations.models import Kpi, Process, Queue, Request, Routine
+
+    sign_in()
+    scrap = Kpi.objects.get(organisation=demo_org, name="Scrap rate")
+    page.goto(f"{live_server.url}/operations/kpis/{scrap.pk}/")
+    page.get_by_role("link", name="Edit", exact=True).click()
+    page.get_by_label("Target").fill("2.1")
+    page.get_by_label("Description").fill("Scrapped parts per 100 made")
+    page.get_by_role("button", name="Save KPI").click()
+    assert "KPI Scrap rate saved." in page.locator(".flash-success").inner_text()
+    scrap.refresh_from_db()
+    assert (scrap.target, scrap.description) == (2.1, "Scrapped parts per 100 made")
+
+    routine = Routine.objects.filter(organisation=demo_org, active=True).first()
+    page.goto(f"{live_server.url}/operations/routines/{routine.pk}/")
+    assert page.get_by_text(routine.schedule_text, exact=True).is_visible()
+    page.get_by_role("button", name="Archive").click()
+    assert "archived: hidden from lists" in page.locator(".flash-success").inner_text()
+    assert page.get_by_role("button", name="Restore from archive").is_visible()
+    routine.refresh_from_db()
+    assert routine.archived
+    page.goto(f"{live_server.url}/operations/processes/{routine.process_id}/")
+    assert page.get_by_role("link", name=routine.name).count() == 0
+    page.get_by_role("link", name="Show archived").click()
+    assert page.get_by_role("link", name=routine.name).is_visible()
+
+    process = Process.objects.get(organisation=demo_org, name="Line 2 production")
+    queue = Queue.objects.create(
+        organisation=demo_org,
+        process=process,
+        name="Tooling requests",
+        calendar=Queue.objects.filter(organisation=demo_org).first().calendar,
+    )
+    Request.objects.create(organisation=demo_org, queue=queue, title="New collet chuck")
+    page.goto(f"{live_server.url}/operations/queues/{queue.pk}/")
+    page.get_by_role("link", name="Delete…").click()
+    assert page.get_by_role("heading", name="Delete request queue “Tooling requests”?").is_visible()
+    assert page.get_by_test_id("impact").inner_text().split("\n") == ["1 request"]
+    shot("operations-queue-delete")
+    page.get_by_role("button", name="Delete request queue for good").click()
+    assert "Request queue Tooling requests deleted." in page.locator(".flash-success").inner_text()
+    assert not Queue.objects.filter(pk=queue.pk).exists()
+
+    desk = Queue.objects.get(organisation=demo_org, name="IT service desk")
+    pages = {
+        "process": f"/operations/processes/{process.pk}/",
+        "kpi": f"/operations/kpis/{scrap.pk}/",
+        "queue": f"/operations/queues/{desk.pk}/",
+        "routine": f"/operations/routines/{routine.pk}/",
+        "overview": "/operations/",
+    }
+    for width, suffix in ((1280, ""), (390, "-phone")):
+        page.set_viewport_size({"width": width, "height": 900})
+        for name, url in pages.items():
+            page.goto(live_server.url + url)
+            if name == "kpi":
+                page.wait_for_function("() => window.Chart && Chart.getChart('kpi-chart')")
+            shot(f"operations-{name}{suffix}")
+            # No badge is cut off (each fits inside its box) and the page is no wider than
+            # the screen (wide tables scroll inside their panel).
+            clipped = page.evaluate(
+                """() => [...document.querySelectorAll('.badge')].filter(b =>
+                    b.scrollWidth > b.clientWidth + 1 ||
+                    b.getBoundingClientRect().right >
+                        b.parentElement.getBoundingClientRect().right + 1
+                ).map(b => b.textContent)"""
+            )
+            assert clipped == [], (name, width, clipped)
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            wide = page.evaluate(
+                """() => [...document.querySelectorAll('body *')].filter(e =>
+                    e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+                ).slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+            )
+            assert overflow <= 1, (name, width, overflow, wide)

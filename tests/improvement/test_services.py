@@ -33,7 +33,7 @@ def test_kpi_is_a_signal_with_a_readable_evidence(org, kpi):
     assert kpi.state == "signal"
     rows = selectors.signals(org)
     assert [(r.kind, r.obj.pk, r.headline) for r in rows] == [
-        ("kpi", kpi.pk, "Scrap rate — signal")
+        ("kpi", kpi.pk, "Scrap rate — unusual change")
     ]
     assert rows[0].evidence == (
         "Scrap rate: 10 points in a row above the centre line (2 %) since 19 May 2025; "
@@ -61,7 +61,7 @@ def test_signal_to_item_keeps_the_evidence_of_the_moment(org, owner, kpi, proces
     row = next(r for r in selectors.signals(org) if r.obj.pk == kpi.pk)
     assert row.item == item
     entry = HistoryEntry.objects.get(object_repr="Scrap up", action="created")
-    assert entry.summary.startswith("Raised from kpi signal: Scrap rate: 10 points")
+    assert entry.summary.startswith("Raised from a KPI that needs attention: Scrap rate: 10 points")
 
 
 def test_workflow_and_stale_edit(org, owner, kpi):

@@ -139,21 +139,34 @@ def test_routine_page_picker_and_raw_rule(client, org, owner, process, calendar)
 
 
 def test_picker_reads_stored_rules_back():
-    assert picker_from_rule("FREQ=DAILY", "none") == {"repeat": "daily"}
+    assert picker_from_rule("FREQ=DAILY", "none") == {"repeat": "daily", "interval": 1}
     assert picker_from_rule("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "none") == {"repeat": "workdays"}
     assert picker_from_rule("FREQ=WEEKLY;BYDAY=TU", "next") == {
         "repeat": "weekly",
         "weekdays": ["TU"],
+        "interval": 1,
+    }
+    assert picker_from_rule("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "none") == {
+        "repeat": "weekly",
+        "weekdays": ["FR"],
+        "interval": 2,
     }
     assert picker_from_rule("FREQ=MONTHLY;BYMONTHDAY=15", "none") == {
         "repeat": "monthly_day",
         "month_day": 15,
+        "interval": 1,
     }
     assert picker_from_rule("FREQ=MONTHLY;BYMONTHDAY=-1", "previous") == {"repeat": "monthly_last"}
     assert picker_from_rule("FREQ=MONTHLY;BYMONTHDAY=-1", "none")["repeat"] == "custom"
     assert picker_from_rule("FREQ=MONTHLY;BYDAY=+2TU", "none") == {
+        "repeat": "monthly_nth",
+        "nth": "2",
+        "nth_day": "TU",
+        "interval": 1,
+    }
+    assert picker_from_rule("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1", "none") == {
         "repeat": "custom",
-        "rrule": "FREQ=MONTHLY;BYDAY=+2TU",
+        "rrule": "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1",
     }
 
 

@@ -88,3 +88,37 @@ def test_bad_rules_are_explained():
         parse_rule("FREQ=SOMETIMES", dt.date(2025, 1, 1))
     with pytest.raises(ValueError, match="only the RRULE"):
         parse_rule("DTSTART:20250101\nRRULE:FREQ=DAILY", dt.date(2025, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ("FREQ=DAILY", "Daily"),
+        ("RRULE:FREQ=DAILY;INTERVAL=3", "Every 3 days"),
+        ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "Every weekday"),
+        ("FREQ=WEEKLY;BYDAY=TH,MO", "Every Monday and Thursday"),
+        ("FREQ=WEEKLY;BYDAY=MO,WE,FR", "Every Monday, Wednesday and Friday"),
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "Every 2 weeks on Friday"),
+        ("FREQ=WEEKLY", "Weekly"),
+        ("FREQ=MONTHLY;BYDAY=1MO", "Monthly on the first Monday"),
+        ("FREQ=MONTHLY;BYDAY=+2TU", "Monthly on the second Tuesday"),
+        ("FREQ=MONTHLY;BYDAY=-1FR", "Monthly on the last Friday"),
+        ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", "Monthly on the last weekday"),
+        ("FREQ=MONTHLY;BYMONTHDAY=15", "Monthly on the 15th"),
+        ("FREQ=MONTHLY;BYMONTHDAY=1,22", "Monthly on the 1st and the 22nd"),
+        ("FREQ=MONTHLY;BYMONTHDAY=-1", "Monthly on the last day"),
+        ("FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1", "Every 3 months on the 1st"),
+        ("FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=31", "Yearly on the 31st of March"),
+        ("FREQ=WEEKLY;BYDAY=MO;COUNT=4", "Every Monday, 4 times"),
+        ("FREQ=DAILY;UNTIL=20251231", "Daily, until 31 December 2025"),
+        ("FREQ=DAILY;BYMONTH=6,7", "Daily, in June and July"),
+        ("FREQ=YEARLY;BYWEEKNO=20", "On a custom schedule"),
+        ("FREQ=HOURLY", "On a custom schedule"),
+        ("not a rule", "On a custom schedule"),
+        ("", "On a custom schedule"),
+    ],
+)
+def test_describe_says_the_rule_in_words(rule, words):
+    from twofold.operations.recurrence import describe
+
+    assert describe(rule) == words

@@ -57,10 +57,8 @@ def test_cycle_is_refused_with_task_names(chain, owner, project):
     a, _b, m = chain
     with pytest.raises(Invalid) as err:
         services.add_link(actor=owner, project=project, pred=m, succ=a)
-    assert err.value.message == (
-        f"That link would create a dependency cycle: A (uid {a.pk}) -> B (uid {chain[1].pk}) -> M (uid {m.pk}) -> A (uid {a.pk})."
-    )
-    assert "A (uid" in err.value.message and "M (uid" in err.value.message
+    assert err.value.message == "That link would create a dependency cycle: A → B → M → A."
+    assert "uid" not in err.value.message
     assert Link.objects.filter(project=project).count() == 2
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from twofold.core.models import HistoryEntry
@@ -63,3 +65,88 @@ def history_for(obj: models.Model, limit: int = 50) -> list[HistoryEntry]:
             :limit
         ]
     )
+
+
+# --- Showing changes to people ---------------------------------------------------------------
+
+EMPTY = "—"
+MAX_TEXT = 300
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed field in words: "Status: In progress → Done"."""
+
+    label: str
+    before: str
+    after: str
+
+
+def readable_changes(entry: HistoryEntry) -> list[Change]:
+    """``entry.changes`` for people: the field's label, and each value as text — a choice's
+    label instead of its stored slug, lists joined, mappings as "key: value", yes/no for
+    booleans, "—" for nothing. Unknown fields (computed ones like "steps") keep a readable name.
+    """
+    model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    rows = []
+    for name, pair in (entry.changes or {}).items():
+        before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        field = _field(model, name)
+        rows.append(Change(_label(field, name), _text(before, field), _text(after, field)))
+    return rows
+
+
+def _field(model: type[models.Model] | None, name: str) -> models.Field[Any, Any] | None:
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def _label(field: models.Field[Any, Any] | None, name: str) -> str:
+    words = str(field.verbose_name) if field is not None else name.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def _text(value: Any, field: models.Field[Any, Any] | None = None) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return EMPTY
+    if field is not None and field.choices and not isinstance(value, list | dict):
+        labels = {str(k): str(v) for k, v in field.flatchoices}
+        if str(value) in labels:
+            return labels[str(value)]
+    text = _plain_text(value)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def _plain_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "; ".join(_item(v) for v in value) or EMPTY
+    if isinstance(value, dict):
+        return "; ".join(f"{_key(k)}: {_item(v)}" for k, v in value.items()) or EMPTY
+    return str(value)
+
+
+def _item(value: Any) -> str:
+    """One element of a list or mapping; a checklist item ``{"text", "done"}`` reads "text ✓"."""
+    if isinstance(value, dict) and "text" in value:
+        mark = " ✓" if value.get("done") else ""
+        return f"{value['text']}{mark}"
+    if isinstance(value, list):
+        if len(value) == 2 and all(isinstance(v, str) for v in value):
+            return f"{value[0]}–{value[1]}"  # a period such as ["08:00", "17:00"]
+        return ", ".join(_item(v) for v in value) or EMPTY
+    if isinstance(value, dict):
+        return ", ".join(f"{_key(k)} {_item(v)}" for k, v in value.items())
+    return _plain_text(value)
+
+
+def _key(key: Any) -> str:
+    return str(key).replace("_", " ")

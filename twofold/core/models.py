@@ -47,6 +47,13 @@ class HistoryEntry(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise RuntimeError("History is append-only: an entry cannot be deleted.")
 
+    @property
+    def readable_changes(self) -> list[Any]:
+        """The changes in words (field labels, choice labels, lists as text) for pages."""
+        from twofold.core.history import readable_changes
+
+        return readable_changes(self)
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"

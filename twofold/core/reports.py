@@ -32,7 +32,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         .select_related("process")
         .order_by("process__name", "name")
     )
-    kpi_states = Counter(k.state for k in kpis)
+    kpi_states = Counter(k.state_label for k in kpis)
     return render(
         request,
         "core/pages/reports.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from twofold.accounts.models import Organisation, Role, User
 from twofold.improvement.models import DEFAULT_DELIVERABLES, Effort
@@ -40,6 +41,14 @@ def _people(organisation: Organisation) -> Any:
     )
 
 
+def _live_processes(organisation: Organisation, keep: Any = None) -> Any:
+    """Processes to pick from: not archived, plus the current one when editing."""
+    live = Q(archived_at__isnull=True)
+    if keep:
+        live |= Q(pk=getattr(keep, "pk", keep))
+    return Process.objects.filter(organisation=organisation).filter(live)
+
+
 class ItemForm(forms.Form):
     title = forms.CharField(max_length=160)
     problem = forms.CharField(
@@ -60,7 +69,7 @@ class ItemForm(forms.Form):
 
     def __init__(self, *args: Any, organisation: Organisation, editing: bool = False, **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["process"].queryset = Process.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["process"].queryset = _live_processes(organisation, self.initial.get("process"))  # type: ignore[attr-defined]
         self.fields["owner"].queryset = _people(organisation)  # type: ignore[attr-defined]
         self.fields["version"].required = editing
 
@@ -121,7 +130,7 @@ class HandoverForm(forms.Form):
     def __init__(self, *args: Any, organisation: Organisation, **kw: Any):
         super().__init__(*args, **kw)
         self.fields["project"].queryset = Project.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
-        self.fields["process"].queryset = Process.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["process"].queryset = _live_processes(organisation)  # type: ignore[attr-defined]
 
     def clean_deliverables(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["deliverables"].splitlines()]

@@ -15,9 +15,9 @@ from twofold.accounts.models import Organisation
 
 
 class Source(models.TextChoices):
-    KPI_SIGNAL = "kpi", "KPI signal"
-    SLA_TREND = "sla", "SLA trend"
-    ROUTINE_MISSES = "routine", "Routine misses"
+    KPI_SIGNAL = "kpi", "KPI needs attention"
+    SLA_TREND = "sla", "Queue missing its SLA"
+    ROUTINE_MISSES = "routine", "Routine done late or missed"
     IDEA = "idea", "Idea"
 
 

@@ -240,7 +240,8 @@ def kpi_signals(kpis: Iterable[Kpi]) -> list[SignalRow]:
                 kind=Source.KPI_SIGNAL,
                 obj=kpi,
                 process_name=kpi.process.name,
-                headline=f"{kpi.name} — {view.state}" + (" (improving)" if improving else ""),
+                headline=f"{kpi.name} — {view.state_label.lower()}"
+                + (" (improving)" if improving else ""),
                 evidence=kpi_evidence(view),
                 severity="green" if improving else view.state_badge,
                 value=view.latest,

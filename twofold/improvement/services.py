@@ -89,6 +89,14 @@ def _check_item_values(organisation: Organisation, values: dict[str, Any]) -> No
     _member(organisation.pk, values.get("owner"), "owner")
 
 
+RAISED_FROM = {
+    Source.KPI_SIGNAL: "Raised from a KPI that needs attention",
+    Source.SLA_TREND: "Raised from a queue missing its SLA",
+    Source.ROUTINE_MISSES: "Raised from a routine done late or missed",
+    Source.IDEA: "Raised as an idea",
+}
+
+
 @transaction.atomic
 def create_item(
     *,
@@ -139,8 +147,7 @@ def create_item(
         actor=actor,
         obj=item,
         action="created",
-        summary=f"Raised from {Source(source).label.lower()}"
-        + (f": {evidence}" if evidence else ""),
+        summary=RAISED_FROM[Source(source)] + (f": {evidence}" if evidence else ""),
     )
     return item
 

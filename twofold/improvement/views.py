@@ -229,6 +229,32 @@ STATUS_BUTTONS = {
 }
 
 
+FORWARD = [ItemStatus.NEW, ItemStatus.TRIAGED, ItemStatus.IN_PROGRESS, ItemStatus.DONE]
+
+
+def _moves(item: ImprovementItem) -> list[tuple[str, str, bool]]:
+    """The status buttons: ``(status, label, primary)``, forward moves first.
+
+    Only a forward move is primary; going back (in progress → triaged) is a secondary button
+    after it, so the obvious button never undoes work. Rejecting has its own form, and "done"
+    its own (it needs the measured result).
+    """
+    current = FORWARD.index(ItemStatus(item.status)) if item.status in FORWARD else -1
+    rows = []
+    for s in NEXT_STATUSES[item.status]:
+        if s not in STATUS_BUTTONS:
+            continue
+        forward = s in FORWARD and FORWARD.index(ItemStatus(s)) > current
+        label = STATUS_BUTTONS[ItemStatus(s)]
+        if not forward and s == ItemStatus.TRIAGED:
+            label = "Back to triaged"
+        elif not forward and s == ItemStatus.NEW and item.status == ItemStatus.REJECTED:
+            label = "Reopen"
+        rows.append((s, label, forward))
+    rows.sort(key=lambda row: (not row[2], row[0] == ItemStatus.REJECTED))
+    return rows
+
+
 @organisation_required
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = organisation_of(request)
@@ -296,16 +322,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             code = 422
     card = selectors.project_card(org, item.project_id) if item.project_id else None
-    moves = [
-        (
-            s,
-            "Back to triaged"
-            if s == ItemStatus.TRIAGED and item.status == ItemStatus.IN_PROGRESS
-            else STATUS_BUTTONS[ItemStatus(s)],
-        )
-        for s in NEXT_STATUSES[item.status]
-        if s in STATUS_BUTTONS
-    ]
+    moves = _moves(item)
     return render_page(
         request,
         "improvement/pages/item.html",

@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.params.functions import Query
@@ -19,9 +20,10 @@ from ninja.responses import Status
 from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from twofold.accounts import selectors as account_selectors
-from twofold.accounts.models import User
+from twofold.accounts.models import Team, User
 from twofold.core.api_schemas import READ, WRITE, ErrorOut, ValidationErrorOut
-from twofold.core.errors import Invalid
+from twofold.core.errors import Conflict, Invalid
+from twofold.core.policy import Action, require
 from twofold.core.web import actor_of
 from twofold.operations import selectors, services
 from twofold.operations.models import (
@@ -75,6 +77,7 @@ Offset = Query(0, ge=0, le=10**9, description="Rows to skip")
 
 class ProcessOut(Schema):
     id: int
+    archived: bool
     name: str
     description: str
     owner_id: int | None
@@ -90,16 +93,24 @@ class ProcessIn(Schema):
     annual_budget: Money = 0
 
 
+ARCHIVED = Field(
+    None, description="true archives (hidden from lists, kept in reports), false restores"
+)
+
+
 class ProcessPatch(Schema):
     version: StrictInt
     name: StrictStr | None = Field(None, min_length=1, max_length=120)
     description: StrictStr | None = None
     owner_id: StrictInt | None = None
+    team_id: StrictInt | None = None
     annual_budget: Money | None = None
+    archived: StrictBool | None = ARCHIVED
 
 
 class KpiOut(Schema):
     id: int
+    archived: bool
     process_id: int
     name: str
     unit: str
@@ -126,6 +137,11 @@ class KpiIn(Schema):
 class KpiPatch(Schema):
     version: StrictInt
     name: StrictStr | None = Field(None, min_length=1, max_length=120)
+    description: StrictStr | None = None
+    unit: StrictStr | None = Field(None, max_length=20)
+    good_direction: Literal["up", "down"] | None = None
+    frequency: Literal["daily", "weekly", "monthly"] | None = None
+    archived: StrictBool | None = ARCHIVED
     target: Number | None = None
     amber_threshold: Number | None = None
     red_threshold: Number | None = None
@@ -186,6 +202,7 @@ class CalendarPatch(Schema):
 
 class QueueOut(Schema):
     id: int
+    archived: bool
     name: str
     description: str
     process_id: int | None
@@ -214,6 +231,7 @@ class QueuePatch(Schema):
     process_id: StrictInt | None = None
     calendar_id: StrictInt | None = None
     sla_hours: SlaHours | None = None
+    archived: StrictBool | None = ARCHIVED
 
 
 class RequestOut(Schema):
@@ -256,6 +274,8 @@ class StepOut(Schema):
 
 class RoutineOut(Schema):
     id: int
+    archived: bool
+    schedule_text: str
     process_id: int
     name: str
     description: str
@@ -313,6 +333,7 @@ class RoutinePatch(Schema):
     steps: list[StepIn] | None = Field(
         None, max_length=40, description="The whole checklist: steps not listed are removed"
     )
+    archived: StrictBool | None = ARCHIVED
 
 
 class OccurrenceOut(Schema):
@@ -429,7 +450,8 @@ def _specs(steps: list[StepIn]) -> list[StepSpec]:
 
 def _routine_values(org_id: int, payload: RoutineIn | RoutinePatch) -> dict[str, Any]:
     values = payload.model_dump(
-        exclude_unset=True, exclude={"version", "steps", "calendar_id", "assignee_id"}
+        exclude_unset=True,
+        exclude={"version", "steps", "calendar_id", "assignee_id", "archived"},
     )
     if "calendar_id" in payload.model_fields_set:
         values["calendar"] = _own(BusinessCalendar, org_id, payload.calendar_id, "calendar_id")
@@ -450,10 +472,91 @@ def _not_null(values: dict[str, Any], keys: tuple[str, ...]) -> None:
             raise Invalid(f"{key} cannot be null.", field=key)
 
 
+@transaction.atomic
+def _edit_and_archive(
+    request: HttpRequest, obj: Any, payload: Any, edit: Any, has_edits: bool
+) -> None:
+    """A PATCH may edit fields and archive or restore: one transaction, one version check."""
+    version = payload.version
+    if has_edits:
+        edit(version)
+        version = obj.version
+    if payload.archived is not None:
+        services.set_archived(
+            actor=actor_of(request), obj=obj, archived=payload.archived, expected_version=version
+        )
+    elif not has_edits:
+        # Nothing to change: still refuse a stale version, as a real edit would.
+        require(actor_of(request), Action.MANAGE, obj)
+        if type(obj).objects.filter(pk=obj.pk, version=version).count() == 0:
+            raise Conflict("Someone else changed this since you opened it. Reload and try again.")
+
+
+class ImpactOut(Schema):
+    kind: str
+    name: str
+    deletes: dict[str, int] = Field(..., description="What goes with it: words → count")
+    unlinks: dict[str, int] = Field(..., description="What stays, no longer linked: words → count")
+    files: int
+
+
+def _impact(impact: services.Impact) -> ImpactOut:
+    return ImpactOut(
+        kind=impact.label,
+        name=impact.name,
+        deletes={words: n for n, words in impact.goes},
+        unlinks={words: n for n, words in impact.stays},
+        files=impact.files,
+    )
+
+
+GETTERS: dict[str, Any] = {
+    "processes": selectors.get_process,
+    "kpis": selectors.get_kpi,
+    "queues": selectors.get_queue,
+    "routines": selectors.get_routine,
+}
+Kind = Literal["processes", "kpis", "queues", "routines"]
+
+
+@router.get(
+    "/operations/{kind}/{pk}/deletion",
+    response={200: ImpactOut, **READ},
+    summary="What deleting a process, KPI, queue or routine would take with it",
+)
+def deletion_impact(request: HttpRequest, kind: Kind, pk: int) -> ImpactOut:
+    obj = GETTERS[kind](request.user, pk)
+    require(request.user, Action.MANAGE, obj)
+    return _impact(services.deletion_impact(obj))
+
+
+@router.delete(
+    "/operations/{kind}/{pk}",
+    response={200: ImpactOut, **WRITE},
+    summary="Delete a process, KPI, queue or routine for good (admins; pass its version)",
+)
+def delete_thing(
+    request: HttpRequest, kind: Kind, pk: int, version: int = Query(..., ge=1)
+) -> ImpactOut:
+    obj = GETTERS[kind](request.user, pk)
+    return _impact(
+        services.delete_thing(actor=actor_of(request), obj=obj, expected_version=version)
+    )
+
+
+ShowArchived = Query(False, description="Include archived ones too")
+
+
 @router.get("/organisations/{org_id}/processes", response={200: list[ProcessOut], **READ})
-def list_processes(request: HttpRequest, org_id: int) -> list[ProcessOut]:
+def list_processes(
+    request: HttpRequest, org_id: int, include_archived: bool = ShowArchived
+) -> list[ProcessOut]:
     org = account_selectors.get_organisation(request.user, org_id)
-    return [_process(p) for p in selectors.processes_of(org)]
+    return [_process(p) for p in selectors.processes_of(org, _shown(include_archived))]
+
+
+def _shown(include_archived: bool) -> bool | None:
+    return None if include_archived else False
 
 
 @router.post("/organisations/{org_id}/processes", response={201: ProcessOut, **WRITE})
@@ -478,20 +581,32 @@ def get_process(request: HttpRequest, pk: int) -> ProcessOut:
 @router.patch("/processes/{pk}", response={200: ProcessOut, **WRITE})
 def patch_process(request: HttpRequest, pk: int, payload: ProcessPatch) -> ProcessOut:
     process = selectors.get_process(request.user, pk)
-    values = payload.model_dump(exclude_unset=True, exclude={"version", "owner_id"})
+    values = payload.model_dump(
+        exclude_unset=True, exclude={"version", "owner_id", "team_id", "archived"}
+    )
     _not_null(values, ("name", "description", "annual_budget"))
     if "owner_id" in payload.model_fields_set:
         values["owner"] = _member(process.organisation_id, payload.owner_id)
-    services.update_process(
-        actor=actor_of(request), process=process, expected_version=payload.version, **values
+    if "team_id" in payload.model_fields_set:
+        values["team"] = _own(Team, process.organisation_id, payload.team_id, "team_id")
+    _edit_and_archive(
+        request,
+        process,
+        payload,
+        lambda version: services.update_process(
+            actor=actor_of(request), process=process, expected_version=version, **values
+        ),
+        bool(values),
     )
     return _process(process)
 
 
 @router.get("/organisations/{org_id}/kpis", response={200: list[KpiOut], **READ})
-def list_kpis(request: HttpRequest, org_id: int) -> list[KpiOut]:
+def list_kpis(
+    request: HttpRequest, org_id: int, include_archived: bool = ShowArchived
+) -> list[KpiOut]:
     org = account_selectors.get_organisation(request.user, org_id)
-    return [_kpi(k) for k in selectors.kpis_of(org)]
+    return [_kpi(k) for k in selectors.kpis_of(org, _shown(include_archived))]
 
 
 @router.post("/processes/{pk}/kpis", response={201: KpiOut, **WRITE})
@@ -509,10 +624,17 @@ def get_kpi(request: HttpRequest, pk: int) -> KpiOut:
 @router.patch("/kpis/{pk}", response={200: KpiOut, **WRITE})
 def patch_kpi(request: HttpRequest, pk: int, payload: KpiPatch) -> KpiOut:
     kpi = selectors.get_kpi(request.user, pk)
-    values = payload.model_dump(exclude_unset=True, exclude={"version"})
-    _not_null(values, ("name", "target", "red_threshold"))
-    services.update_kpi(
-        actor=actor_of(request), kpi=kpi, expected_version=payload.version, **values
+    values = payload.model_dump(exclude_unset=True, exclude={"version", "archived"})
+    _not_null(values, ("name", "description", "unit", "good_direction", "frequency", "target"))
+    _not_null(values, ("red_threshold",))
+    _edit_and_archive(
+        request,
+        kpi,
+        payload,
+        lambda version: services.update_kpi(
+            actor=actor_of(request), kpi=kpi, expected_version=version, **values
+        ),
+        bool(values),
     )
     return _kpi(kpi)
 
@@ -557,9 +679,11 @@ def post_measurements(
 
 
 @router.get("/organisations/{org_id}/queues", response={200: list[QueueOut], **READ})
-def list_queues(request: HttpRequest, org_id: int) -> list[QueueOut]:
+def list_queues(
+    request: HttpRequest, org_id: int, include_archived: bool = ShowArchived
+) -> list[QueueOut]:
     org = account_selectors.get_organisation(request.user, org_id)
-    return [QueueOut.model_validate(q, from_attributes=True) for q in selectors.queues_of(org)]
+    return [_queue(q) for q in selectors.queues_of(org, _shown(include_archived))]
 
 
 @router.get("/organisations/{org_id}/calendars", response={200: list[CalendarOut], **READ})
@@ -629,7 +753,7 @@ def patch_queue(request: HttpRequest, pk: int, payload: QueuePatch) -> QueueOut:
     queue = selectors.get_queue(request.user, pk)
     org_id = queue.organisation_id
     values = payload.model_dump(
-        exclude_unset=True, exclude={"version", "process_id", "calendar_id"}
+        exclude_unset=True, exclude={"version", "process_id", "calendar_id", "archived"}
     )
     if "process_id" in payload.model_fields_set:
         values["process"] = _own(Process, org_id, payload.process_id, "process_id")
@@ -640,8 +764,14 @@ def patch_queue(request: HttpRequest, pk: int, payload: QueuePatch) -> QueueOut:
     for key in ("name", "description", "sla_hours"):
         if key in values and values[key] is None:
             raise Invalid(f"{key} cannot be null.", field=key)
-    services.update_queue(
-        actor=actor_of(request), queue=queue, expected_version=payload.version, **values
+    _edit_and_archive(
+        request,
+        queue,
+        payload,
+        lambda version: services.update_queue(
+            actor=actor_of(request), queue=queue, expected_version=version, **values
+        ),
+        bool(values),
     )
     return _queue(queue)
 
@@ -682,9 +812,11 @@ def change_status(request: HttpRequest, pk: int, payload: StatusIn) -> RequestOu
 
 
 @router.get("/organisations/{org_id}/routines", response={200: list[RoutineOut], **READ})
-def list_routines(request: HttpRequest, org_id: int) -> list[RoutineOut]:
+def list_routines(
+    request: HttpRequest, org_id: int, include_archived: bool = ShowArchived
+) -> list[RoutineOut]:
     org = account_selectors.get_organisation(request.user, org_id)
-    return [_routine(r) for r in selectors.routines_of(org)]
+    return [_routine(r) for r in selectors.routines_of(org, _shown(include_archived))]
 
 
 @router.post("/processes/{pk}/routines", response={201: RoutineOut, **WRITE})
@@ -707,12 +839,19 @@ def get_routine(request: HttpRequest, pk: int) -> RoutineOut:
 @router.patch("/routines/{pk}", response={200: RoutineOut, **WRITE})
 def patch_routine(request: HttpRequest, pk: int, payload: RoutinePatch) -> RoutineOut:
     routine = selectors.get_routine(request.user, pk)
-    services.update_routine(
-        actor=actor_of(request),
-        routine=routine,
-        expected_version=payload.version,
-        steps=None if payload.steps is None else _specs(payload.steps),
-        **_routine_values(routine.organisation_id, payload),
+    values = _routine_values(routine.organisation_id, payload)
+    _edit_and_archive(
+        request,
+        routine,
+        payload,
+        lambda version: services.update_routine(
+            actor=actor_of(request),
+            routine=routine,
+            expected_version=version,
+            steps=None if payload.steps is None else _specs(payload.steps),
+            **values,
+        ),
+        bool(values) or payload.steps is not None,
     )
     return _routine(routine, with_steps=True)
 

@@ -52,7 +52,18 @@ class VersionedForm(forms.Form):
     version = _version_field(required=True)
 
 
+def _live(model: Any, organisation: Organisation, keep: Any = None) -> Any:
+    """A picker's choices: the organisation's rows not archived (plus ``keep``, the current
+    value, so editing something linked to an archived row does not lose the link)."""
+    qs = model.objects.filter(organisation=organisation)
+    live = models.Q(archived_at__isnull=True)
+    if keep:
+        live |= models.Q(pk=getattr(keep, "pk", keep))
+    return qs.filter(live)
+
+
 class ProcessForm(forms.Form):
+    version = _version_field(required=False)
     name = forms.CharField(max_length=120)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
@@ -61,12 +72,29 @@ class ProcessForm(forms.Form):
         min_value=0, max_digits=12, decimal_places=2, initial=0, label="Annual budget"
     )
 
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisation: Organisation, editing: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        _require_version(self, editing)
         self.fields["owner"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             memberships__organisation=organisation
-        )
+        ).order_by("full_name")
         self.fields["team"].queryset = Team.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def initial_for(process: Process) -> dict[str, Any]:
+        return {
+            "version": process.version,
+            "name": process.name,
+            "description": process.description,
+            "owner": process.owner_id,
+            "team": process.team_id,
+            "annual_budget": process.annual_budget,
+        }
+
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
 
 
 class SpendForm(forms.Form):
@@ -82,9 +110,45 @@ class KpiForm(forms.Form):
     unit = forms.CharField(max_length=20, required=False, help_text="e.g. %, h, parts")
     good_direction = forms.ChoiceField(choices=GoodDirection.choices, label="Good direction")
     target = forms.FloatField()
-    amber_threshold = forms.FloatField(required=False, label="Amber threshold")
-    red_threshold = forms.FloatField(label="Red threshold")
+    amber_threshold = forms.FloatField(
+        required=False,
+        label="Amber threshold",
+        help_text="Worse than the target but not yet red: “at risk”. Optional.",
+    )
+    red_threshold = forms.FloatField(label="Red threshold", help_text="From here on: off target.")
     frequency = forms.ChoiceField(choices=Frequency.choices, initial=Frequency.WEEKLY)
+
+
+class KpiEditForm(KpiForm):
+    """Everything about a KPI but its measurements (the baseline has its own form too)."""
+
+    version = _version_field(required=True)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    field_order = [
+        "name",
+        "description",
+        "unit",
+        "good_direction",
+        "target",
+        "amber_threshold",
+        "red_threshold",
+        "frequency",
+    ]
+
+    @staticmethod
+    def initial_for(kpi: Any) -> dict[str, Any]:
+        return {
+            "version": kpi.version,
+            **{name: getattr(kpi, name) for name in KpiEditForm.field_order},
+        }
+
+    def values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        data["unit"] = data.get("unit") or ""
+        data["description"] = data.get("description") or ""
+        return data
 
 
 class MeasurementForm(forms.Form):
@@ -278,7 +342,8 @@ class QueueForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         _require_version(self, editing)
-        self.fields["process"].queryset = Process.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        keep = self.initial.get("process")
+        self.fields["process"].queryset = _live(Process, organisation, keep)  # type: ignore[attr-defined]
         self.fields["calendar"].queryset = BusinessCalendar.objects.filter(  # type: ignore[attr-defined]
             organisation=organisation
         )
@@ -331,29 +396,45 @@ class Repeat(models.TextChoices):
     WEEKLY = "weekly", "Weekly on chosen days"
     MONTHLY_DAY = "monthly_day", "Monthly on day N"
     MONTHLY_LAST_WORKING = "monthly_last", "Monthly on the last working day"
-    CUSTOM = "custom", "Custom RRULE (experts)"
+    MONTHLY_NTH = "monthly_nth", "Monthly on the first, second… or last weekday"
+    CUSTOM = "custom", "Custom rule (experts: RFC 5545 RRULE)"
 
 
 BYDAY = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+NTH_CHOICES = [("1", "first"), ("2", "second"), ("3", "third"), ("4", "fourth"), ("-1", "last")]
+_NTH = re.compile(r"^([+-]?\d)(MO|TU|WE|TH|FR|SA|SU)$")
 
 
 def picker_from_rule(rule: str, shift: str) -> dict[str, Any]:
     """The friendly picker's fields for a stored rule; anything unusual stays a custom rule."""
     parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
+    interval = parts.pop("INTERVAL", "1")
+    if not interval.isdigit() or not 1 <= int(interval) <= recurrence.MAX_INTERVAL:
+        return {"repeat": Repeat.CUSTOM, "rrule": rule}
+    every = {"interval": int(interval)}
     keys = set(parts)
     if parts.get("FREQ") == "DAILY" and keys == {"FREQ"}:
-        return {"repeat": Repeat.DAILY}
+        return {"repeat": Repeat.DAILY, **every}
     if parts.get("FREQ") == "WEEKLY" and keys == {"FREQ", "BYDAY"}:
         days = parts["BYDAY"].split(",")
         if all(d in BYDAY for d in days):
-            if days == BYDAY[:5]:
+            if days == BYDAY[:5] and interval == "1":
                 return {"repeat": Repeat.WORKDAYS}
-            return {"repeat": Repeat.WEEKLY, "weekdays": days}
+            return {"repeat": Repeat.WEEKLY, "weekdays": days, **every}
     if parts.get("FREQ") == "MONTHLY" and keys == {"FREQ", "BYMONTHDAY"}:
-        if parts["BYMONTHDAY"] == "-1" and shift == ShiftRule.PREVIOUS:
+        if parts["BYMONTHDAY"] == "-1" and shift == ShiftRule.PREVIOUS and interval == "1":
             return {"repeat": Repeat.MONTHLY_LAST_WORKING}
         if parts["BYMONTHDAY"].isdigit() and 1 <= int(parts["BYMONTHDAY"]) <= 31:
-            return {"repeat": Repeat.MONTHLY_DAY, "month_day": int(parts["BYMONTHDAY"])}
+            return {"repeat": Repeat.MONTHLY_DAY, "month_day": int(parts["BYMONTHDAY"]), **every}
+    if parts.get("FREQ") == "MONTHLY" and keys == {"FREQ", "BYDAY"}:
+        match = _NTH.match(parts["BYDAY"])
+        if match and str(int(match.group(1))) in dict(NTH_CHOICES):
+            return {
+                "repeat": Repeat.MONTHLY_NTH,
+                "nth": str(int(match.group(1))),
+                "nth_day": match.group(2),
+                **every,
+            }
     return {"repeat": Repeat.CUSTOM, "rrule": rule}
 
 
@@ -376,6 +457,19 @@ class RoutineForm(forms.Form):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "ops-weekdays"}),
         label="On",
         help_text="For “weekly on chosen days”.",
+    )
+    interval = forms.IntegerField(
+        min_value=1,
+        max_value=recurrence.MAX_INTERVAL,
+        required=False,
+        initial=1,
+        label="Every",
+        help_text="1 = every day, week or month; 2 = every other one; and so on.",
+        widget=forms.NumberInput(attrs={"class": "ops-interval"}),
+    )
+    nth = forms.ChoiceField(choices=NTH_CHOICES, required=False, label="The", initial="1")
+    nth_day = forms.ChoiceField(
+        choices=list(zip(BYDAY, WEEKDAYS, strict=True)), required=False, label="Weekday"
     )
     month_day = forms.IntegerField(
         min_value=1,
@@ -420,7 +514,8 @@ class RoutineForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         _require_version(self, editing)
-        self.fields["process"].queryset = Process.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        keep = self.initial.get("process")
+        self.fields["process"].queryset = _live(Process, organisation, keep)  # type: ignore[attr-defined]
         self.fields["calendar"].queryset = BusinessCalendar.objects.filter(  # type: ignore[attr-defined]
             organisation=organisation
         )
@@ -450,19 +545,28 @@ class RoutineForm(forms.Form):
         repeat = data.get("repeat")
         shift = data.get("shift") or ShiftRule.NONE
         rule = ""
+        interval = data.get("interval") or 1
+        every = f";INTERVAL={interval}" if interval > 1 else ""
         if repeat == Repeat.DAILY:
-            rule = "FREQ=DAILY"
+            rule = "FREQ=DAILY" + every
         elif repeat == Repeat.WORKDAYS:
             rule = "FREQ=WEEKLY;BYDAY=" + ",".join(BYDAY[:5])
         elif repeat == Repeat.WEEKLY:
             days = [d for d in BYDAY if d in (data.get("weekdays") or [])]
             if not days:
                 self.add_error("weekdays", "Choose at least one day.")
-            rule = "FREQ=WEEKLY;BYDAY=" + ",".join(days)
+            rule = "FREQ=WEEKLY" + every + ";BYDAY=" + ",".join(days)
         elif repeat == Repeat.MONTHLY_DAY:
             if data.get("month_day") is None:
                 self.add_error("month_day", "Give the day of the month (1–31).")
-            rule = f"FREQ=MONTHLY;BYMONTHDAY={data.get('month_day')}"
+            rule = f"FREQ=MONTHLY{every};BYMONTHDAY={data.get('month_day')}"
+        elif repeat == Repeat.MONTHLY_NTH:
+            nth, day = data.get("nth") or "", data.get("nth_day") or ""
+            if not nth:
+                self.add_error("nth", "Choose first, second, third, fourth or last.")
+            if not day:
+                self.add_error("nth_day", "Choose the weekday.")
+            rule = f"FREQ=MONTHLY{every};BYDAY={nth}{day}"
         elif repeat == Repeat.MONTHLY_LAST_WORKING:
             rule, shift = "FREQ=MONTHLY;BYMONTHDAY=-1", ShiftRule.PREVIOUS
         elif repeat == Repeat.CUSTOM:

@@ -17,6 +17,20 @@ from twofold.accounts.models import Organisation, Team
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
+class Archivable(models.Model):
+    """Archived things are hidden from lists, pickers and the overview but kept for reports and
+    history (and, for routines, get no new occurrences). ``archived_at`` is None while in use."""
+
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+
 class BusinessCalendar(models.Model):
     """Working hours per weekday and holidays; SLA clocks and routine shifts run on it.
 
@@ -42,7 +56,7 @@ class BusinessCalendar(models.Model):
         return self.name
 
 
-class Process(models.Model):
+class Process(Archivable):
     """A repeating piece of the organisation's work, e.g. "Monthly close" or "Server patching"."""
 
     organisation = models.ForeignKey(
@@ -83,6 +97,8 @@ class SpendEntry(models.Model):
 
     class Meta:
         ordering = ["-spent_on", "-id"]
+        verbose_name = "spend entry"
+        verbose_name_plural = "spend entries"
 
     def __str__(self) -> str:
         return f"{self.description} ({self.amount})"
@@ -99,7 +115,19 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", "Monthly"
 
 
-class Kpi(models.Model):
+KPI_STATE_LABELS = {
+    "signal": "Unusual change",
+    "off target": "Not on target",
+    "in control": "Stable",
+    "no data": "No data yet",
+}
+"""The overall state of a KPI (its rollup), in words: a recent control-chart signal first, then
+the latest value against the target."""
+KPI_STATUS_LABELS = {"green": "On target", "amber": "At risk", "red": "Off target"}
+"""The latest value against the target and thresholds, in words."""
+
+
+class Kpi(Archivable):
     """A measure of a process, with a target, thresholds and an XmR baseline period."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="kpis")
@@ -132,6 +160,10 @@ class Kpi(models.Model):
     @property
     def state_badge(self) -> str:
         return {"signal": "red", "off target": "amber", "in control": "green"}.get(self.state, "")
+
+    @property
+    def state_label(self) -> str:
+        return KPI_STATE_LABELS.get(self.state, self.state.capitalize())
 
 
 class Measurement(models.Model):
@@ -172,7 +204,7 @@ DEFAULT_SLA_HOURS: dict[str, dict[str, float]] = {
 }
 
 
-class Queue(models.Model):
+class Queue(Archivable):
     """A request queue (e.g. "IT service desk") with SLA targets in business hours per priority.
 
     ``sla_hours`` maps priority to ``{"response": hours, "resolution": hours}``.
@@ -190,6 +222,7 @@ class Queue(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = "request queue"
 
     def __str__(self) -> str:
         return self.name
@@ -262,6 +295,7 @@ class RequestEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = "status change"
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
@@ -281,7 +315,7 @@ class ShiftRule(models.TextChoices):
     PREVIOUS = "previous", "Move to the previous working day"
 
 
-class Routine(models.Model):
+class Routine(Archivable):
     """A recurring checklist (e.g. "Bank reconciliation"), due by an RFC 5545 rule."""
 
     organisation = models.ForeignKey(
@@ -310,6 +344,16 @@ class Routine(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def schedule_text(self) -> str:
+        """The rule in plain words ("Every Monday and Thursday"), never the raw RRULE."""
+        from twofold.operations.recurrence import describe
+
+        words = describe(self.rrule)
+        if words == "Monthly on the last day" and self.shift == ShiftRule.PREVIOUS:
+            return "Monthly on the last working day"
+        return words
+
 
 class Evidence(models.TextChoices):
     NONE = "none", "Tick only"
@@ -336,6 +380,7 @@ class RoutineStep(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        verbose_name = "checklist step"
 
     def __str__(self) -> str:
         return self.text
@@ -392,6 +437,7 @@ class StepEvidence(models.Model):
 
     class Meta:
         ordering = ["step__position", "id"]
+        verbose_name = "evidence record"
         constraints = [
             models.UniqueConstraint(fields=["occurrence", "step"], name="evidence_unique_step")
         ]

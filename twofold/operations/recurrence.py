@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-__all__ = ["Shift", "due_dates", "due_instants", "parse_rule"]
+__all__ = ["Shift", "describe", "due_dates", "due_instants", "parse_rule"]
 
 MAX_SHIFT_DAYS = 31
 MAX_INTERVAL = 1000
@@ -183,3 +183,182 @@ def due_instants(
         datetime.combine(day, due_time).replace(tzinfo=tz)
         for day in due_dates(text, dtstart, first, last, shift=shift, is_working_day=is_working_day)
     ]
+
+
+# --- In words ---------------------------------------------------------------------------------
+
+DAY_NAMES = {
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
+}
+DAY_ORDER = list(DAY_NAMES)
+ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
+MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+GENERIC = "On a custom schedule"
+"""What :func:`describe` says of a rule it cannot put into plain words (never the raw rule)."""
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _ordinal_day(number: int) -> str:
+    if number == -1:
+        return "the last day"
+    if number < 0:
+        return f"{-number} days before the month ends"
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"day {number}" if number > 31 else f"the {number}{suffix}"
+
+
+def _byday(value: str) -> list[tuple[int | None, str]] | None:
+    """``+2TU,-1FR`` as ``[(2, "TU"), (-1, "FR")]``; None if a part is not a weekday."""
+    days: list[tuple[int | None, str]] = []
+    for part in value.split(","):
+        part = part.strip().upper()
+        code, number = part[-2:], part[:-2]
+        if code not in DAY_NAMES:
+            return None
+        if number in ("", "+"):
+            days.append((None, code))
+        else:
+            try:
+                days.append((int(number), code))
+            except ValueError:
+                return None
+    return days
+
+
+def describe(text: str) -> str:
+    """A rule in plain words: "Every weekday", "Every Monday and Thursday", "Monthly on the
+    first Monday", "Every 2 weeks on Friday", "Daily".
+
+    Engine-free and total: a rule it cannot phrase (or an invalid one) reads "On a custom
+    schedule"; the raw RRULE text is never returned.
+    """
+    raw = text.strip()
+    if raw.upper().startswith("RRULE:"):
+        raw = raw[6:]
+    try:
+        parts = {k: v.upper() for k, v in _parts(raw).items() if k}
+    except ValueError:  # pragma: no cover - _parts never raises; defensive
+        return GENERIC
+    freq = parts.pop("FREQ", "")
+    if freq not in UNITS:
+        return GENERIC
+    try:
+        interval = int(parts.pop("INTERVAL", "1") or "1")
+    except ValueError:
+        return GENERIC
+    parts.pop("WKST", None)
+    tail = ""
+    if "COUNT" in parts:
+        count = parts.pop("COUNT")
+        tail = f", {count} times" if count.isdigit() else ""
+    if "UNTIL" in parts:
+        until = parts.pop("UNTIL")[:8]
+        if until.isdigit() and len(until) == 8 and 1 <= int(until[4:6]) <= 12:
+            month = MONTH_NAMES[int(until[4:6]) - 1]
+            tail += f", until {int(until[6:])} {month} {until[:4]}"
+    days = _byday(parts.pop("BYDAY")) if "BYDAY" in parts else []
+    if days is None:
+        return GENERIC
+    monthdays: list[int] = []
+    if "BYMONTHDAY" in parts:
+        try:
+            monthdays = [int(d) for d in parts.pop("BYMONTHDAY").split(",")]
+        except ValueError:
+            return GENERIC
+    months: list[int] = []
+    if "BYMONTH" in parts:
+        try:
+            months = [int(m) for m in parts.pop("BYMONTH").split(",")]
+        except ValueError:
+            return GENERIC
+        if not all(1 <= m <= 12 for m in months):
+            return GENERIC
+    setpos = parts.pop("BYSETPOS", None)
+    if parts:  # anything else (BYWEEKNO, BYYEARDAY, ...) is for experts
+        return GENERIC
+    unit = UNITS[freq]
+    every = "Every" if interval == 1 else f"Every {interval} {unit}s"
+    plain_days = [code for n, code in days if n is None]
+    numbered = [(n, code) for n, code in days if n is not None]
+    phrase = ""
+    if freq == "DAILY" and not days and not monthdays:
+        phrase = "Daily" if interval == 1 else f"Every {interval} days"
+    elif freq in ("DAILY", "WEEKLY") and plain_days and not numbered and not monthdays:
+        ordered = sorted(set(plain_days), key=DAY_ORDER.index)
+        if freq == "DAILY" and interval != 1:
+            return GENERIC
+        if ordered == DAY_ORDER[:5]:
+            phrase = "Every weekday" if interval == 1 else f"{every} on weekdays"
+        elif ordered == DAY_ORDER:
+            phrase = "Daily" if interval == 1 else f"{every}, every day"
+        else:
+            names = _and([DAY_NAMES[c] for c in ordered])
+            phrase = f"Every {names}" if interval == 1 else f"{every} on {names}"
+    elif freq == "WEEKLY" and not days and not monthdays:
+        phrase = "Weekly" if interval == 1 else every
+    elif freq in ("MONTHLY", "YEARLY") and not plain_days and (numbered or monthdays):
+        if numbered and monthdays:
+            return GENERIC
+        if numbered:
+            if not all(n in ORDINALS for n, _ in numbered):
+                return GENERIC
+            on = _and([f"the {ORDINALS[n]} {DAY_NAMES[c]}" for n, c in numbered if n is not None])
+        else:
+            on = _and([_ordinal_day(d) for d in monthdays])
+        if freq == "MONTHLY":
+            lead = "Monthly" if interval == 1 else f"Every {interval} months"
+            phrase = f"{lead} on {on}"
+        else:
+            lead = "Yearly" if interval == 1 else f"Every {interval} years"
+            of = f" of {_and([MONTH_NAMES[m - 1] for m in months])}" if months else ""
+            phrase = f"{lead} on {on}{of}"
+    elif freq == "MONTHLY" and plain_days and setpos and not numbered and not monthdays:
+        try:
+            position = int(setpos)
+        except ValueError:
+            return GENERIC
+        ordered = sorted(set(plain_days), key=DAY_ORDER.index)
+        if position not in ORDINALS:
+            return GENERIC
+        lead = "Monthly" if interval == 1 else f"Every {interval} months"
+        if ordered == DAY_ORDER[:5]:
+            phrase = f"{lead} on the {ORDINALS[position]} weekday"
+        elif len(ordered) == 1:
+            phrase = f"{lead} on the {ORDINALS[position]} {DAY_NAMES[ordered[0]]}"
+        else:
+            return GENERIC
+    elif freq == "MONTHLY" and not days and not monthdays and not months:
+        phrase = "Monthly" if interval == 1 else every
+    elif freq == "YEARLY" and not days and not monthdays:
+        lead = "Yearly" if interval == 1 else every
+        phrase = f"{lead} in {_and([MONTH_NAMES[m - 1] for m in months])}" if months else lead
+    else:
+        return GENERIC
+    if months and freq != "YEARLY":
+        phrase += f", in {_and([MONTH_NAMES[m - 1] for m in months])}"
+    return phrase + tail

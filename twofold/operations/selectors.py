@@ -20,6 +20,8 @@ from twofold.engine.kpi_status import KpiStatus, kpi_status
 from twofold.engine.sla import SlaClock, SlaState, pauses_from_changes, sla_clock
 from twofold.operations.calendars import engine_calendar, local
 from twofold.operations.models import (
+    KPI_STATE_LABELS,
+    KPI_STATUS_LABELS,
     WAITING_STATUSES,
     BusinessCalendar,
     Kpi,
@@ -67,8 +69,27 @@ def _one(qs: QuerySet[M], user: Any, pk: int, what: str) -> M:
 # --- Lookups ---------------------------------------------------------------------------------
 
 
-def processes_of(organisation: Organisation) -> QuerySet[Process]:
-    return Process.objects.filter(organisation=organisation).select_related("owner", "team")
+def _archive_filter(qs: QuerySet[M], archived: bool | None) -> QuerySet[M]:
+    """``archived``: False (the default everywhere) hides archived rows, True shows only them,
+    None shows both (reports)."""
+    if archived is None:
+        return qs
+    return qs.filter(archived_at__isnull=not archived)
+
+
+def processes_of(organisation: Organisation, archived: bool | None = False) -> QuerySet[Process]:
+    return _archive_filter(
+        Process.objects.filter(organisation=organisation).select_related("owner", "team"), archived
+    )
+
+
+def archived_children(process: Process) -> int:
+    """How many of the process's KPIs, routines and queues are archived (for "Show archived")."""
+    return (
+        Kpi.objects.filter(process=process, archived_at__isnull=False).count()
+        + Routine.objects.filter(process=process, archived_at__isnull=False).count()
+        + Queue.objects.filter(process=process, archived_at__isnull=False).count()
+    )
 
 
 def get_process(user: Any, pk: int) -> Process:
@@ -85,8 +106,10 @@ def get_calendar(user: Any, pk: int) -> BusinessCalendar:
     return _one(BusinessCalendar.objects.select_related("organisation"), user, pk, "Calendar")
 
 
-def kpis_of(organisation: Organisation) -> QuerySet[Kpi]:
-    return Kpi.objects.filter(organisation=organisation).select_related("process")
+def kpis_of(organisation: Organisation, archived: bool | None = False) -> QuerySet[Kpi]:
+    return _archive_filter(
+        Kpi.objects.filter(organisation=organisation).select_related("process"), archived
+    )
 
 
 def get_kpi(user: Any, pk: int) -> Kpi:
@@ -96,8 +119,11 @@ def get_kpi(user: Any, pk: int) -> Kpi:
 OPEN_STATUSES = [Status.NEW, Status.IN_PROGRESS, Status.WAITING]
 
 
-def queues_of(organisation: Organisation) -> QuerySet[Queue]:
-    return Queue.objects.filter(organisation=organisation).select_related("calendar", "process")
+def queues_of(organisation: Organisation, archived: bool | None = False) -> QuerySet[Queue]:
+    return _archive_filter(
+        Queue.objects.filter(organisation=organisation).select_related("calendar", "process"),
+        archived,
+    )
 
 
 def with_open_counts(queues: Iterable[Queue]) -> list[Queue]:
@@ -130,8 +156,11 @@ def get_request(user: Any, pk: int) -> Request:
     return _one(requests_query(), user, pk, "Request")
 
 
-def routines_of(organisation: Organisation) -> QuerySet[Routine]:
-    return Routine.objects.filter(organisation=organisation).select_related("process", "assignee")
+def routines_of(organisation: Organisation, archived: bool | None = False) -> QuerySet[Routine]:
+    return _archive_filter(
+        Routine.objects.filter(organisation=organisation).select_related("process", "assignee"),
+        archived,
+    )
 
 
 def get_routine(user: Any, pk: int) -> Routine:
@@ -203,8 +232,16 @@ class KpiView:
         return {"signal": "red", "off target": "amber", "in control": "green"}.get(self.state, "")
 
     @property
+    def state_label(self) -> str:
+        return KPI_STATE_LABELS[self.state]
+
+    @property
     def status_badge(self) -> str:
         return self.status.value if self.status is not None else ""
+
+    @property
+    def status_label(self) -> str:
+        return KPI_STATUS_LABELS[self.status.value] if self.status is not None else ""
 
     def chart_data(self) -> dict[str, Any]:
         """What the Chart.js script draws (passed with json_script)."""
@@ -516,7 +553,9 @@ def spend_this_year(process_ids: Sequence[int], year: int) -> dict[int, Decimal]
     return {r["process_id"]: r["total"] or Decimal(0) for r in rows}
 
 
-def overview(organisation: Organisation, now: dt.datetime | None = None) -> list[ProcessCard]:
+def overview(
+    organisation: Organisation, now: dt.datetime | None = None, archived: bool = False
+) -> list[ProcessCard]:
     """One card per process in five queries, all aggregated in SQL whatever the data size.
 
     KPI states come from the rollup stored on each KPI (refreshed on every write that can change
@@ -525,16 +564,17 @@ def overview(organisation: Organisation, now: dt.datetime | None = None) -> list
     """
     moment = now or timezone.now()
     since = moment - dt.timedelta(days=METRICS_DAYS)
-    processes = list(processes_of(organisation))
+    processes = list(processes_of(organisation, archived))
     cards = {p.pk: ProcessCard(p) for p in processes}
-    for kpi in Kpi.objects.filter(organisation=organisation).only(
+    for kpi in Kpi.objects.filter(organisation=organisation, archived_at__isnull=True).only(
         "id", "process_id", "name", "state", "latest_value", "unit"
     ):
-        cards[kpi.process_id].kpis.append(kpi)
+        if kpi.process_id in cards:  # not a KPI of an archived process
+            cards[kpi.process_id].kpis.append(kpi)
     process_of = dict(
-        Queue.objects.filter(organisation=organisation, process__isnull=False).values_list(
-            "pk", "process_id"
-        )
+        Queue.objects.filter(
+            organisation=organisation, process__isnull=False, archived_at__isnull=True
+        ).values_list("pk", "process_id")
     )
     # Index-only range scans on (queue, resolved_at, resolution_met): open requests, then
     # those resolved in the window (one OR query would scan every request of the queues).
@@ -564,7 +604,12 @@ def overview(organisation: Organisation, now: dt.datetime | None = None) -> list
             cards[pid].sla = met / stopped if stopped else None
     done = Q(status=OccurrenceStatus.DONE)
     occurrences = (
-        Occurrence.objects.filter(organisation=organisation, due__gte=since, due__lte=moment)
+        Occurrence.objects.filter(
+            organisation=organisation,
+            due__gte=since,
+            due__lte=moment,
+            routine__archived_at__isnull=True,
+        )
         .values("routine__process_id")
         .annotate(
             on_time=Count("id", filter=done & Q(completed_at__lte=F("due"))),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from twofold.accounts.models import Membership, Organisation, Team, User
 from twofold.core import history
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Invalid
+from twofold.core.errors import Conflict, Invalid
 from twofold.core.policy import Action, require
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiTarget
@@ -870,6 +870,11 @@ def _step_row(step: StepSpec, routine: Routine, position: int) -> RoutineStep:
     )
 
 
+def _step_words(text: str, evidence: str) -> str:
+    """A step as history shows it: "Guards work (pass or fail)"."""
+    return f"{text} ({Evidence(evidence).label.lower()})"
+
+
 def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]:
     """Make the checklist ``specs``: update kept steps, add new ones, remove the rest.
 
@@ -882,7 +887,7 @@ def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]
     stray = [i for i in kept if i not in current]
     if stray or len(kept) != len(set(kept)):
         raise Invalid(f"Step {(stray or kept)[0]} is not part of this routine.", field="steps")
-    before = [f"{s.text} ({s.evidence})" for s in current.values()]
+    before = [_step_words(s.text, s.evidence) for s in current.values()]
     removed = [pk for pk in current if pk not in kept]
     used = set(StepEvidence.objects.filter(step_id__in=removed).values_list("step_id", flat=True))
     RoutineStep.objects.filter(pk__in=used).update(retired=True)
@@ -899,7 +904,7 @@ def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]
         updated, ["position", "text", "evidence", "min_value", "max_value", "unit"]
     )
     RoutineStep.objects.bulk_create(new_rows)
-    after = [f"{s.text.strip()} ({s.evidence})" for s in specs]
+    after = [_step_words(s.text.strip(), s.evidence) for s in specs]
     return {"steps": [before, after]} if before != after else {}
 
 
@@ -962,7 +967,7 @@ def update_routine(
         Occurrence.objects.filter(
             routine=routine, status=OccurrenceStatus.OPEN, due__gt=timezone.now()
         ).delete()
-        if routine.active:
+        if routine.active and not routine.archived:
             transaction.on_commit(lambda: generate_occurrences(routines=[routine]))
     return routine
 
@@ -1004,7 +1009,11 @@ def generate_occurrences(
     selected = (
         list(routines)
         if routines is not None
-        else list(Routine.objects.filter(active=True).select_related("organisation", "calendar"))
+        else list(
+            Routine.objects.filter(
+                active=True, archived_at__isnull=True, process__archived_at__isnull=True
+            ).select_related("organisation", "calendar")
+        )
     )
     considered = 0
     for routine in selected:
@@ -1133,3 +1142,161 @@ def complete_occurrence(
         summary="Completed late" if late else "Completed on time",
     )
     return occurrence
+
+
+# --- Archive and delete -----------------------------------------------------------------------
+
+Archivable = Process | Kpi | Queue | Routine
+KIND_LABEL: dict[type[Any], str] = {
+    Process: "process",
+    Kpi: "KPI",
+    Queue: "request queue",
+    Routine: "routine",
+}
+
+
+def _parent_process(obj: Archivable) -> Process | None:
+    return None if isinstance(obj, Process) else obj.process
+
+
+@transaction.atomic
+def set_archived(
+    *, actor: User, obj: Archivable, archived: bool, expected_version: int | None
+) -> Archivable:
+    """Archive (hide from lists, pickers, the overview and occurrence generation) or restore.
+
+    Archived things stay in reports and history. Archiving a routine drops its open occurrences
+    not yet due; restoring it generates them again after commit.
+    """
+    require(actor, Action.MANAGE, obj)
+    if obj.archived == archived:
+        return obj
+    obj.archived_at = timezone.now() if archived else None
+    save_versioned(obj, expected_version=expected_version, fields=["archived_at"])
+    label = KIND_LABEL[type(obj)]
+    history.record(
+        actor=actor,
+        obj=obj,
+        action="archived" if archived else "restored",
+        changes={"archived": [not archived, archived]},
+        summary=f"{'Archived' if archived else 'Restored'} {label} {obj}",
+    )
+    if isinstance(obj, Routine):
+        if archived:
+            Occurrence.objects.filter(
+                routine=obj, status=OccurrenceStatus.OPEN, due__gt=timezone.now()
+            ).delete()
+        elif obj.active:
+            routine = obj
+            transaction.on_commit(lambda: generate_occurrences(routines=[routine]))
+    return obj
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What deleting something takes with it: ``goes`` are ``(count, words)`` of rows deleted
+    with it, ``stays`` what survives unlinked. Shown on the confirmation and by the API."""
+
+    label: str
+    name: str
+    goes: list[tuple[int, str]]
+    stays: list[tuple[int, str]]
+    files: int
+
+
+def _words(model: type[Any], count: int) -> str:
+    meta = model._meta
+    return str(meta.verbose_name if count == 1 else meta.verbose_name_plural)
+
+
+def deletion_impact(obj: Archivable) -> Impact:
+    """Count everything that would be deleted with ``obj`` (Django's own delete collector, so the
+    counts are what the delete really removes) and the links that would be cleared."""
+    from django.db import router
+    from django.db.models.deletion import Collector
+
+    collector = Collector(using=router.db_for_write(type(obj)))
+    collector.collect([obj])
+    # A row can be reached twice (evidence through its occurrence and through its step), so
+    # count distinct primary keys.
+    rows: dict[type[Any], set[Any]] = {}
+    for model, instances in collector.data.items():
+        rows.setdefault(model, set()).update(i.pk for i in instances)
+    collected: Any = collector.data.get(StepEvidence, ())
+    with_file: set[Any] = {e.pk for e in collected if e.file}
+    for qs in collector.fast_deletes:
+        rows.setdefault(qs.model, set()).update(qs.values_list("pk", flat=True))
+        if qs.model is StepEvidence:
+            with_file.update(qs.exclude(file="").values_list("pk", flat=True))
+    files = len(with_file)
+    counts = {model: len(pks) for model, pks in rows.items()}
+    counts.pop(type(obj), None)
+    goes = [(n, _words(m, n)) for m, n in sorted(counts.items(), key=lambda i: _order(i[0])) if n]
+    cleared: dict[type[Any], set[Any]] = {}
+    for (field, _value), instances in collector.field_updates.items():
+        item: Any
+        for item in instances:
+            model = field.model
+            if hasattr(item, "model"):  # a queryset of rows to update (Django >= 5)
+                cleared.setdefault(model, set()).update(item.values_list("pk", flat=True))
+            else:
+                cleared.setdefault(model, set()).add(item.pk)
+    stays = [(len(pks), _words(m, len(pks))) for m, pks in cleared.items() if pks]
+    return Impact(KIND_LABEL[type(obj)], str(obj), goes, stays, files)
+
+
+_ORDER = [Kpi, Measurement, Routine, RoutineStep, Occurrence, StepEvidence, Queue, Request]
+
+
+def _order(model: type[Any]) -> int:
+    return _ORDER.index(model) if model in _ORDER else len(_ORDER)
+
+
+@transaction.atomic
+def delete_thing(*, actor: User, obj: Archivable, expected_version: int | None) -> Impact:
+    """Delete ``obj`` and everything that belongs to it, for good (admins only).
+
+    A stale ``expected_version`` refuses (409). The history keeps a "deleted" entry on the
+    process (or, for a process, on the organisation) naming what went; evidence files are
+    removed from storage after commit.
+    """
+    require(actor, Action.MANAGE, obj)
+    model = type(obj)
+    if (
+        expected_version is not None
+        and not model.objects.filter(pk=obj.pk, version=expected_version).exists()
+    ):
+        raise Conflict(
+            "Someone else changed this since you opened it. Reload to see their change, "
+            "then decide again."
+        )
+    impact = deletion_impact(obj)
+    if isinstance(obj, Process):
+        evidence = StepEvidence.objects.filter(occurrence__routine__process=obj)
+    elif isinstance(obj, Routine):
+        evidence = StepEvidence.objects.filter(occurrence__routine=obj)
+    else:
+        evidence = StepEvidence.objects.none()
+    paths = [name for name in evidence.exclude(file="").values_list("file", flat=True) if name]
+    what = ", ".join(f"{n} {words}" for n, words in impact.goes)
+    parent = _parent_process(obj)
+    history.record(
+        actor=actor,
+        obj=parent if parent is not None else obj.organisation,
+        action=f"{impact.label} deleted",
+        summary=f"Deleted {impact.label} {obj}" + (f" with {what}" if what else ""),
+    )
+    obj.delete()
+    if paths:
+        transaction.on_commit(lambda: _remove_files(paths))
+    return impact
+
+
+def _remove_files(paths: list[str]) -> None:
+    file_field: Any = StepEvidence._meta.get_field("file")
+    storage = file_field.storage
+    for path in paths:
+        try:
+            storage.delete(path)
+        except OSError:  # pragma: no cover - a file already gone is fine
+            logger.warning("Could not remove evidence file %s.", path)

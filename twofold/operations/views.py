@@ -29,6 +29,7 @@ from twofold.operations.forms import (
     CalendarForm,
     CompleteForm,
     CsvForm,
+    KpiEditForm,
     KpiForm,
     MeasurementForm,
     ProcessForm,
@@ -48,6 +49,8 @@ from twofold.operations.models import (
     Evidence,
     Occurrence,
     OccurrenceStatus,
+    Priority,
+    Process,
     Queue,
     Routine,
     Status,
@@ -76,11 +79,19 @@ def _get(request: HttpRequest, getter: Any, pk: int) -> Any:
 @organisation_required
 def overview(request: HttpRequest) -> HttpResponse:
     org = organisation_of(request)
+    show_archived = request.GET.get("archived") == "1"
     return render_page(
         request,
         "operations/pages/overview.html",
         {
             "cards": selectors.overview(org),
+            "show_archived": show_archived,
+            "archived_processes": (
+                list(selectors.processes_of(org, archived=True)) if show_archived else []
+            ),
+            "archived_queues": (
+                list(selectors.queues_of(org, archived=True)) if show_archived else []
+            ),
             # URL prefixes reversed once, not once per card and KPI badge.
             "process_url": reverse("operations:process", args=[0]).removesuffix("0/"),
             "kpi_url": reverse("operations:kpi", args=[0]).removesuffix("0/"),
@@ -102,7 +113,7 @@ def process_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 process = services.create_process(
-                    actor=actor_of(request), organisation=org, **form.cleaned_data
+                    actor=actor_of(request), organisation=org, **form.values()
                 )
             except ServiceError as exc:
                 status = apply_service_error(form, exc)
@@ -156,7 +167,13 @@ def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     spend = list(process.spend.filter(spent_on__year=today.year).select_related("created_by"))
     spent = sum((s.amount for s in spend), start=0)
-    routines = list(selectors.with_on_time(selectors.routines_of(org).filter(process=process)))
+    show_archived = request.GET.get("archived") == "1"
+    # An archived process shows everything it had; a live one hides archived KPIs, routines
+    # and queues unless asked ("Show archived").
+    children: bool | None = None if show_archived or process.archived else False
+    routines = list(
+        selectors.with_on_time(selectors.routines_of(org, children).filter(process=process))
+    )
     for r in routines:
         r.on_time_rate = selectors.on_time_rate(r)  # type: ignore[attr-defined]
     budget = process.annual_budget
@@ -165,9 +182,13 @@ def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "operations/pages/process.html",
         {
             "process": process,
-            "kpis": selectors.kpi_views(selectors.kpis_of(org).filter(process=process)),
+            "kpis": selectors.kpi_views(selectors.kpis_of(org, children).filter(process=process)),
             "routines": routines,
-            "queues": selectors.with_open_counts(selectors.queues_of(org).filter(process=process)),
+            "queues": selectors.with_open_counts(
+                selectors.queues_of(org, children).filter(process=process)
+            ),
+            "show_archived": show_archived,
+            "archived_count": (0 if children is None else selectors.archived_children(process)),
             "spend": spend,
             "spent": spent,
             "budget_use": float(spent / budget) if budget else None,
@@ -291,6 +312,14 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "columns": columns,
             "open_views": open_views,
             "attainment": selectors.queue_attainment(queue),
+            "sla_rows": [
+                (
+                    label,
+                    queue.target_minutes(p, "response") / 60,
+                    queue.target_minutes(p, "resolution") / 60,
+                )
+                for p, label in Priority.choices
+            ],
             "resolved_days": BOARD_RESOLVED_DAYS,
             "view_mode": view_mode,
             "form": form,
@@ -348,7 +377,7 @@ def routine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     routine = _get(request, selectors.get_routine, pk)
     now = timezone.now()
     annotated = selectors.with_on_time(
-        selectors.routines_of(organisation_of(request)).filter(pk=routine.pk), now
+        selectors.routines_of(organisation_of(request), archived=None).filter(pk=routine.pk), now
     ).first()
     occurrences = list(
         Occurrence.objects.filter(routine=routine, due__gte=now - dt.timedelta(days=120))
@@ -469,7 +498,9 @@ def generate(request: HttpRequest) -> HttpResponse:
     if not can(request.user, Action.MANAGE, org):
         messages.error(request, "Only admins can generate occurrences by hand.")
         return redirect("operations:overview")
-    services.generate_occurrences(routines=selectors.routines_of(org).filter(active=True))
+    services.generate_occurrences(
+        routines=selectors.routines_of(org).filter(active=True, process__archived_at__isnull=True)
+    )
     messages.success(request, "Occurrences generated for the next 30 days.")
     return redirect("operations:overview")
 
@@ -677,6 +708,170 @@ def routine_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "routine": routine,
             "title": f"Edit {routine.name}" if routine else "New routine",
             "history": history_for(routine, limit=10) if routine else [],
+            "section": SECTION,
+        },
+        status=status,
+    )
+
+
+# --- Edit, archive, delete --------------------------------------------------------------------
+
+
+@organisation_required
+def process_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    org = organisation_of(request)
+    process = _get(request, selectors.get_process, pk)
+    _admin_only(request, process)
+    form = ProcessForm(
+        request.POST or None,
+        initial=ProcessForm.initial_for(process),
+        organisation=org,
+        editing=True,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_process(
+                    actor=actor_of(request),
+                    process=process,
+                    expected_version=form.cleaned_data["version"],
+                    **form.values(),
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"Process {process.name} saved.")
+                return redirect("operations:process", process.pk)
+        else:
+            status = 400
+    return render_page(
+        request,
+        "operations/pages/form.html",
+        {
+            "form": form,
+            "title": f"Edit {process.name}",
+            "submit": "Save process",
+            "back": (process.name, "operations:process", process.pk),
+            "history": history_for(process, limit=10),
+            "section": SECTION,
+        },
+        status=status,
+    )
+
+
+@organisation_required
+def kpi_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    kpi = _get(request, selectors.get_kpi, pk)
+    _admin_only(request, kpi)
+    form = KpiEditForm(request.POST or None, initial=KpiEditForm.initial_for(kpi))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_kpi(
+                    actor=actor_of(request),
+                    kpi=kpi,
+                    expected_version=form.cleaned_data["version"],
+                    **form.values(),
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"KPI {kpi.name} saved.")
+                return redirect("operations:kpi", kpi.pk)
+        else:
+            status = 400
+    return render_page(
+        request,
+        "operations/pages/form.html",
+        {
+            "form": form,
+            "title": f"Edit {kpi.name}",
+            "intro": "Changing the target or thresholds recolours the latest value at once; the "
+            "measurements and the control chart's limits stay as they are.",
+            "submit": "Save KPI",
+            "back": (kpi.name, "operations:kpi", kpi.pk),
+            "history": history_for(kpi, limit=10),
+            "section": SECTION,
+        },
+        status=status,
+    )
+
+
+KINDS: dict[str, tuple[Any, str]] = {
+    "processes": (selectors.get_process, "operations:process"),
+    "kpis": (selectors.get_kpi, "operations:kpi"),
+    "queues": (selectors.get_queue, "operations:queue"),
+    "routines": (selectors.get_routine, "operations:routine"),
+}
+
+
+def _thing(request: HttpRequest, kind: str, pk: int) -> tuple[Any, str]:
+    if kind not in KINDS:
+        raise Http404("Not found.")
+    getter, page = KINDS[kind]
+    return _get(request, getter, pk), page
+
+
+def _version_of(request: HttpRequest) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@require_POST
+@organisation_required
+def archive(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Archive or restore (``archived=0``) a process, KPI, queue or routine."""
+    obj, page = _thing(request, kind, pk)
+    _admin_only(request, obj)
+    archived = request.POST.get("archived", "1") != "0"
+    label = services.KIND_LABEL[type(obj)]
+    try:
+        services.set_archived(
+            actor=actor_of(request),
+            obj=obj,
+            archived=archived,
+            expected_version=_version_of(request),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        done = "archived: hidden from lists, kept in reports" if archived else "restored"
+        messages.success(request, f"{label[0].upper()}{label[1:]} {obj} {done}.")
+    return redirect(page, obj.pk)
+
+
+@organisation_required
+def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Confirm (GET) and delete (POST) a process, KPI, queue or routine, naming what goes."""
+    obj, page = _thing(request, kind, pk)
+    _admin_only(request, obj)
+    parent = None if isinstance(obj, Process) else obj.process
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            impact = services.delete_thing(
+                actor=actor_of(request), obj=obj, expected_version=_version_of(request)
+            )
+        except ServiceError as exc:
+            error, status = exc.message, exc.status
+        else:
+            messages.success(
+                request, f"{impact.label[0].upper()}{impact.label[1:]} {impact.name} deleted."
+            )
+            if parent is not None:
+                return redirect("operations:process", parent.pk)
+            return redirect("operations:overview")
+    return render_page(
+        request,
+        "operations/pages/delete.html",
+        {
+            "obj": obj,
+            "page": page,
+            "impact": services.deletion_impact(obj),
+            "error": error,
             "section": SECTION,
         },
         status=status,

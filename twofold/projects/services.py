@@ -177,7 +177,11 @@ def reschedule_project(project: Project, *, field: str | None = None) -> Schedul
     try:
         result = scheduling.apply_schedule(project, tasks, links, tzinfo)
     except scheduling.CycleError as exc:
-        raise Invalid(f"That link would create a {exc}.", field="pred") from exc
+        # Name the tasks as people know them (the engine's message carries internal ids).
+        names = {t.pk: t.name for t in tasks}
+        loop = [names.get(uid, "a task") for uid in exc.uids]
+        path = " → ".join([*loop, loop[0]]) if loop else ""
+        raise Invalid(f"That link would create a dependency cycle: {path}.", field="pred") from exc
     except (CalendarRangeError, IndexError, OverflowError) as exc:
         # The engine's calendar tables end with LAST_DAY: a plan running past it cannot be dated.
         raise Invalid(
