@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django import forms
@@ -175,85 +174,6 @@ class CompleteForm(VersionedForm):
 
 
 # --- Admin forms: calendars, queues, routines ---------------------------------------------------
-
-DAY_FIELDS = [f"day_{d}" for d in range(7)]
-_RANGE = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
-
-
-def hours_text(ranges: list[list[str]]) -> str:
-    """``[["08:00", "12:30"], ...]`` as "08:00–12:30, …" for the calendar form."""
-    return ", ".join(f"{a}–{b}" for a, b in ranges)
-
-
-class CalendarForm(forms.Form):
-    """Weekly working hours as text per weekday ("08:00–12:30, 13:00–17:30"), holidays as dates."""
-
-    version = _version_field(required=False)
-    name = forms.CharField(max_length=80)
-    holidays = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="One date per line (2025-12-25); text after the date is ignored.",
-    )
-
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _require_version(self, editing)
-        for d, day in enumerate(WEEKDAYS):
-            self.fields[f"day_{d}"] = forms.CharField(
-                label=day,
-                required=False,
-                help_text="Empty = closed" if d == 6 else "",
-                widget=forms.TextInput(attrs={"placeholder": "closed"}),
-            )
-        self.order_fields(["name", *DAY_FIELDS, "holidays"])
-
-    @staticmethod
-    def initial_for(calendar: BusinessCalendar) -> dict[str, Any]:
-        initial: dict[str, Any] = {
-            "version": calendar.version,
-            "name": calendar.name,
-            "holidays": "\n".join(calendar.holidays),
-        }
-        for d in range(7):
-            initial[f"day_{d}"] = hours_text(calendar.hours.get(str(d), []))
-        return initial
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        hours: dict[str, list[list[str]]] = {}
-        for d in range(7):
-            text = (data.get(f"day_{d}") or "").strip()
-            pairs = []
-            for part in filter(None, (p.strip() for p in text.split(","))):
-                match = _RANGE.match(part)
-                if not match:
-                    self.add_error(f"day_{d}", f"“{part}” is not a period like 08:00–12:30.")
-                    break
-                try:
-                    start, end = (dt.time.fromisoformat(t.zfill(5)) for t in match.groups())
-                except ValueError:
-                    self.add_error(f"day_{d}", f"“{part}” is not a time of day.")
-                    break
-                if end <= start:
-                    self.add_error(f"day_{d}", f"“{part}” ends before it starts.")
-                    break
-                pairs.append([start.strftime("%H:%M"), end.strftime("%H:%M")])
-            hours[str(d)] = pairs
-        holidays = []
-        for number, line in enumerate((data.get("holidays") or "").splitlines(), start=1):
-            word = line.strip().split(" ")[0].strip(",;") if line.strip() else ""
-            if not word:
-                continue
-            try:
-                holidays.append(dt.date.fromisoformat(word))
-            except ValueError:
-                self.add_error(
-                    "holidays", f"Line {number}: “{word}” is not a date like 2025-12-25."
-                )
-                break
-        data["hours"], data["holiday_dates"] = hours, holidays
-        return data
 
 
 class QueueForm(forms.Form):
