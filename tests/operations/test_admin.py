@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from twofold.accounts.models import Role
-from twofold.core.models import HistoryEntry
 from twofold.operations import services
 from twofold.operations.calendars import local
 from twofold.operations.forms import picker_from_rule

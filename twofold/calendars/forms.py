@@ -145,12 +145,15 @@ class HolidayForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Empty = one day.",
     )
-    repeat = forms.ChoiceField(choices=Repeat.choices, initial=Repeat.ONCE)
+    repeat = forms.ChoiceField(choices=Repeat.choices, initial=Repeat.ONCE, required=False)
     hours = forms.CharField(
         required=False,
         label="Working hours on these days",
         help_text="Empty = closed; e.g. 08:00–12:00 for a short day.",
     )
+
+    def clean_repeat(self) -> str:
+        return self.cleaned_data.get("repeat") or Repeat.ONCE
 
     def clean_hours(self) -> list[list[str]]:
         text = self.cleaned_data.get("hours") or ""

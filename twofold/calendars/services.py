@@ -203,8 +203,11 @@ def update_calendar(
         Calendar.objects.filter(organisation=org, is_default=True).exclude(pk=calendar.pk).update(
             is_default=False
         )
-    save_versioned(calendar, expected_version=expected_version, fields=fields)
     changes = history.diff(before, history.snapshot(calendar, fields))
+    if {"hours", "base"} & set(changes):
+        _touch(calendar)
+        fields.append("revision")
+    save_versioned(calendar, expected_version=expected_version, fields=fields)
     if not changes:
         return Outcome()
     history.record(actor=actor, obj=calendar, action="updated", changes=changes)

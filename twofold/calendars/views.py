@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from twofold.calendars import selectors, services
 from twofold.calendars.forms import WEEKDAYS, CalendarForm, HolidayForm, NewCalendarForm, hours_text
-from twofold.calendars.models import Calendar
+from twofold.calendars.models import Calendar, Holiday
 from twofold.core import selectors as core_selectors
 from twofold.core.errors import NotFound, ServiceError
 from twofold.core.history import history_for
@@ -151,7 +151,7 @@ def _detail(
         organisation=org, calendar=calendar, initial=CalendarForm.initial_for(calendar)
     )
     holiday_form = holiday_form or HolidayForm(initial={"version": calendar.version})
-    base_holidays = []
+    base_holidays: list[tuple[Calendar, Holiday]] = []
     step = calendar.base
     while step is not None and len(base_holidays) < 500:
         base_holidays.extend((step, h) for h in step.holidays.all())

@@ -3,6 +3,7 @@ routines keep pointing at the same calendar); every organisation gets a default 
 Standard week the projects scheduled on until now, so no project moves)."""
 
 import datetime as dt
+from typing import Any
 
 import django.db.models.deletion
 from django.core.management.color import no_style
@@ -13,7 +14,7 @@ STANDARD_HOURS = {
 }
 
 
-def copy_calendars(apps, schema_editor):
+def copy_calendars(apps: Any, schema_editor: Any) -> None:
     Old = apps.get_model("operations", "BusinessCalendar")
     Calendar = apps.get_model("calendars", "Calendar")
     Holiday = apps.get_model("calendars", "Holiday")
@@ -47,7 +48,7 @@ def copy_calendars(apps, schema_editor):
             cursor.execute(statement)
 
 
-def copy_back(apps, schema_editor):
+def copy_back(apps: Any, schema_editor: Any) -> None:
     Old = apps.get_model("operations", "BusinessCalendar")
     Calendar = apps.get_model("calendars", "Calendar")
     Holiday = apps.get_model("calendars", "Holiday")
