@@ -150,7 +150,9 @@ def _detail(
     form = form or CalendarForm(
         organisation=org, calendar=calendar, initial=CalendarForm.initial_for(calendar)
     )
-    holiday_form = holiday_form or HolidayForm(initial={"version": calendar.version})
+    holiday_form = holiday_form or HolidayForm(
+        initial={"version": calendar.version}, auto_id="holiday_%s"
+    )
     base_holidays: list[tuple[Calendar, Holiday]] = []
     step = calendar.base
     while step is not None and len(base_holidays) < 500:
@@ -212,7 +214,7 @@ def holiday_add(request: HttpRequest, pk: int) -> HttpResponse:
     calendar = _calendar(request, pk)
     if request.method != "POST":
         return redirect("calendars:detail", pk)
-    form = HolidayForm(request.POST)
+    form = HolidayForm(request.POST, auto_id="holiday_%s")
     if not form.is_valid():
         return _detail(request, calendar, holiday_form=form, status=400)
     data = dict(form.cleaned_data)
