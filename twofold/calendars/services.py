@@ -233,7 +233,7 @@ def delete_calendar(*, actor: User, calendar: Calendar, expected_version: int | 
             calendar.delete()
     except ProtectedError as exc:
         raise Invalid(
-            f"{calendar.name} is still used (by a project, a queue, a routine or a derived "
+            f"{calendar.name} is still used (by a project, a queue or a derived "
             "calendar): choose another calendar there first.",
             field="name",
         ) from exc
