@@ -200,3 +200,25 @@ def test_a_large_change_reschedules_in_a_background_job(
     assert outcome.job.status == JobStatus.SUCCEEDED
     assert outcome.job.result["projects"] == 1 and outcome.job.result["tasks"] == 2
     assert _dates(chain[1]) == ("Fri 07 Mar 08:00", "Mon 10 Mar 17:00")
+
+
+def test_a_holiday_on_the_last_monday_of_may_recurs_on_the_last_monday(
+    org: Any, owner: Any, default: Calendar
+) -> None:
+    from twofold.calendars.working_time import spec_for
+    from twofold.engine.calendars import compile_calendar, is_working_day
+
+    services.add_holiday(
+        actor=owner,
+        calendar=default,
+        expected_version=default.version,
+        name="Spring bank holiday",
+        start=dt.date(2026, 5, 25),
+        repeat="yearly_weekday",
+        week_of_month=5,
+    )
+    cal = compile_calendar(spec_for(org.pk, None))
+    assert not is_working_day(cal, dt.date(2026, 5, 25))
+    assert not is_working_day(cal, dt.date(2027, 5, 31))  # the last Monday, a fifth one
+    assert is_working_day(cal, dt.date(2027, 5, 24))
+    assert is_working_day(cal, dt.date(2025, 5, 26))  # before it started

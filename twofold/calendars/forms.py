@@ -146,6 +146,21 @@ class HolidayForm(forms.Form):
         help_text="Empty = one day.",
     )
     repeat = forms.ChoiceField(choices=Repeat.choices, initial=Repeat.ONCE, required=False)
+    week_of_month = forms.TypedChoiceField(
+        label="Which weekday of the month",
+        choices=[
+            ("", "As the first day"),
+            ("1", "First"),
+            ("2", "Second"),
+            ("3", "Third"),
+            ("4", "Fourth"),
+            ("5", "Last"),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Only for “every year on the same weekday”, e.g. the last Monday of May.",
+    )
     hours = forms.CharField(
         required=False,
         label="Working hours on these days",
