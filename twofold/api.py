@@ -89,6 +89,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 from twofold.accounts.api import router as accounts_router  # noqa: E402
 from twofold.attachments.api import router as attachments_router  # noqa: E402
+from twofold.calendars.api import router as calendars_router  # noqa: E402
 from twofold.capacity.api import router as capacity_router  # noqa: E402
 from twofold.core.api import router as core_router  # noqa: E402
 from twofold.customfields.api import router as customfields_router  # noqa: E402
@@ -106,3 +107,4 @@ api.add_router("", improvement_router)
 api.add_router("", customfields_router)
 api.add_router("", attachments_router)
 api.add_router("", core_router)
+api.add_router("", calendars_router)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "twofold.core",
     "twofold.accounts",
+    "twofold.calendars",
     "twofold.projects",
     "twofold.operations",
     "twofold.risks",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("twofold.accounts.urls")),
     path("operations/", include("twofold.operations.urls")),
     path("risks/", include("twofold.risks.urls")),
+    path("calendars/", include("twofold.calendars.urls")),
     path("capacity/", include("twofold.capacity.urls")),
     path("improvement/", include("twofold.improvement.urls")),
     path("fields/", include("twofold.customfields.urls")),

@@ -72,11 +72,11 @@ def test_operations_admin_forms(page, live_server, demo_org, sign_in, shot):
     from twofold.operations.models import BusinessCalendar, Queue, Routine
 
     sign_in()
-    page.goto(f"{live_server.url}/operations/calendars/")
+    page.goto(f"{live_server.url}/operations/calendars/")  # now the one calendars page
     assert page.get_by_role("row", name="Office hours (UK)").is_visible()
     shot("operations-calendars")
     office = BusinessCalendar.objects.get(organisation=demo_org, name="Office hours (UK)")
-    page.goto(f"{live_server.url}/operations/calendars/{office.pk}/edit/")
+    page.goto(f"{live_server.url}/calendars/{office.pk}/")
     page.get_by_label("Saturday").fill("9-12")
     page.get_by_role("button", name="Save calendar").click()
     assert page.get_by_text("“9-12” is not a period like 08:00–12:30.").is_visible()

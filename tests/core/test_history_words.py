@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from twofold.calendars import services as calendar_services
 from twofold.core import history
 from twofold.operations import services
 
@@ -45,7 +46,7 @@ def test_choices_lists_mappings_and_booleans(org, owner):
 def test_status_slugs_become_their_labels(org, owner):
     from twofold.operations.calendars import STANDARD_HOURS
 
-    cal = services.create_calendar(
+    cal = calendar_services.create_calendar(
         actor=owner, organisation=org, name="Office", hours=STANDARD_HOURS
     )
     queue = services.create_queue(actor=owner, organisation=org, name="Desk", calendar=cal)

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from twofold.calendars import services as calendar_services
+from twofold.calendars.working_time import STANDARD_HOURS
 from twofold.operations import services
-from twofold.operations.calendars import STANDARD_HOURS
 from twofold.operations.models import Evidence
 
 
@@ -35,7 +36,7 @@ def kpi(process: Any, owner: Any) -> Any:
 
 @pytest.fixture
 def calendar(org: Any, owner: Any) -> Any:
-    return services.create_calendar(
+    return calendar_services.create_calendar(
         actor=owner, organisation=org, name="Office", hours=STANDARD_HOURS
     )
 

@@ -369,9 +369,7 @@ def test_api_refuses_huge_numbers_everywhere(api, owner, process, queue):
 
 def test_edit_forms_without_a_version_are_refused(client, owner, calendar, queue, routine):
     client.force_login(owner)
-    r = client.post(
-        f"/operations/calendars/{calendar.pk}/edit/", {"name": "Renamed", "day_0": "08:00-17:00"}
-    )
+    r = client.post(f"/calendars/{calendar.pk}/", {"name": "Renamed", "day_0": "08:00-17:00"})
     assert r.status_code == 400
     assert r.context["form"].errors["version"] == [ops_forms.STALE_FORM]
     data = {"name": "Renamed", "calendar": calendar.pk}
@@ -401,7 +399,7 @@ def test_edit_forms_without_a_version_are_refused(client, owner, calendar, queue
 
 def test_new_forms_still_need_no_version(client, owner, calendar):
     client.force_login(owner)
-    r = client.post("/operations/calendars/new/", {"name": "Plant", "day_0": "06:00-14:00"})
+    r = client.post("/calendars/", {"name": "Plant"})
     assert r.status_code == 302 and BusinessCalendar.objects.count() == 2
 
 

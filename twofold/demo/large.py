@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, Team, User
+from twofold.calendars import demo as calendars_demo
 from twofold.capacity import demo_large as capacity_large
 from twofold.core import history
 from twofold.demo.people import DEMO_PASSWORD, PEOPLE
@@ -655,6 +656,7 @@ def _load() -> str:
         timezone="Europe/London",
         fiscal_year_start_month=4,
     )
+    calendars_demo.load(org)  # the default calendar (UK holidays) the projects schedule on
     people = _people(org)
     staff = [u for u in people.values() if u.email != EMAIL]
     managers = staff[:40]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from twofold.attachments import demo as attachments_demo
+from twofold.calendars import demo as calendars_demo
 from twofold.capacity import demo as capacity_demo
 from twofold.customfields import demo as customfields_demo
 from twofold.demo.people import load_people
@@ -17,6 +18,7 @@ def load_demo() -> str:
     people = {m.user.full_name: m.user for m in org.memberships.select_related("user")}
     parts = [f"{org.name} with {len(people)} people in {org.teams.count()} teams"]
     loaders = (
+        calendars_demo.load,  # first: the projects schedule on the default calendar
         projects_demo.load,
         customfields_demo.load,
         attachments_demo.load,

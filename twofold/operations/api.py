@@ -176,30 +176,6 @@ class MeasurementsErrorOut(ErrorOut):
     errors: list[RowErrorOut] = []
 
 
-class CalendarOut(Schema):
-    id: int
-    name: str
-    hours: dict[str, list[list[str]]]
-    holidays: list[dt.date]
-    version: int
-
-
-Hours = dict[StrictStr, list[list[StrictStr]]]
-
-
-class CalendarIn(Schema):
-    name: StrictStr = Field(..., min_length=1, max_length=80)
-    hours: Hours = Field(..., description='Weekday "0" (Monday) to "6": [["08:00", "17:00"], ...]')
-    holidays: list[StrictDate] = Field([], max_length=2000)
-
-
-class CalendarPatch(Schema):
-    version: StrictInt
-    name: StrictStr | None = Field(None, min_length=1, max_length=80)
-    hours: Hours | None = None
-    holidays: list[StrictDate] | None = Field(None, max_length=2000)
-
-
 class QueueOut(Schema):
     id: int
     archived: bool
@@ -414,10 +390,6 @@ def _own(model: type[Any], org_id: int, pk: int | None, field: str) -> Any:
     if obj is None:
         raise Invalid(f"No such {field.removesuffix('_id')} in this organisation.", field=field)
     return obj
-
-
-def _calendar(c: BusinessCalendar) -> CalendarOut:
-    return CalendarOut.model_validate(c, from_attributes=True)
 
 
 def _queue(q: Queue) -> QueueOut:
@@ -686,46 +658,7 @@ def list_queues(
     return [_queue(q) for q in selectors.queues_of(org, _shown(include_archived))]
 
 
-@router.get("/organisations/{org_id}/calendars", response={200: list[CalendarOut], **READ})
-def list_calendars(request: HttpRequest, org_id: int) -> list[CalendarOut]:
-    org = account_selectors.get_organisation(request.user, org_id)
-    return [_calendar(c) for c in selectors.calendars_of(org)]
-
-
-@router.post("/organisations/{org_id}/calendars", response={201: CalendarOut, **WRITE})
-def create_calendar(request: HttpRequest, org_id: int, payload: CalendarIn) -> Status[CalendarOut]:
-    org = account_selectors.get_organisation(request.user, org_id)
-    cal = services.create_calendar(
-        actor=actor_of(request),
-        organisation=org,
-        name=payload.name,
-        hours=payload.hours,
-        holidays=payload.holidays,
-    )
-    return Status(201, _calendar(cal))
-
-
-@router.get("/calendars/{pk}", response={200: CalendarOut, **READ})
-def get_calendar(request: HttpRequest, pk: int) -> CalendarOut:
-    return _calendar(selectors.get_calendar(request.user, pk))
-
-
-@router.patch("/calendars/{pk}", response={200: CalendarOut, **WRITE})
-def patch_calendar(request: HttpRequest, pk: int, payload: CalendarPatch) -> CalendarOut:
-    cal = selectors.get_calendar(request.user, pk)
-    services.update_calendar(
-        actor=actor_of(request),
-        calendar=cal,
-        expected_version=payload.version,
-        name=payload.name if payload.name is not None else cal.name,
-        hours=payload.hours if payload.hours is not None else cal.hours,
-        holidays=(
-            payload.holidays
-            if payload.holidays is not None
-            else [dt.date.fromisoformat(d) for d in cal.holidays]
-        ),
-    )
-    return _calendar(cal)
+# Calendars: see twofold.calendars.api (one model for projects and operations).
 
 
 @router.post("/organisations/{org_id}/queues", response={201: QueueOut, **WRITE})

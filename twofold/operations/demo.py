@@ -43,22 +43,6 @@ from twofold.operations.models import (
 )
 from twofold.operations.services import due_between, refresh_kpi_states, refresh_sla_outcomes
 
-
-def _holidays(today: dt.date) -> list[str]:
-    days = []
-    for year in range(today.year - 2, today.year + 2):
-        may = dt.date(year, 5, 1)
-        aug = dt.date(year, 8, 31)
-        days += [
-            dt.date(year, 1, 1),
-            may + dt.timedelta(days=(7 - may.weekday()) % 7),
-            aug - dt.timedelta(days=aug.weekday()),
-            dt.date(year, 12, 25),
-            dt.date(year, 12, 26),
-        ]
-    return sorted({d.isoformat() for d in days})
-
-
 OFFICE = {str(d): ([["08:00", "12:30"], ["13:00", "17:30"]] if d < 5 else []) for d in range(7)}
 PLANT = {str(d): ([["06:00", "22:00"]] if d < 5 else []) for d in range(7)}
 
@@ -82,11 +66,13 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
     today = timezone.localdate()
     now = timezone.now()
     teams = {t.name: t for t in Team.objects.filter(organisation=org)}
+    # Derived from the organisation's default calendar: its own hours, the default's holidays.
+    default = BusinessCalendar.objects.filter(organisation=org, is_default=True).first()
     office = BusinessCalendar.objects.create(
-        organisation=org, name="Office hours (UK)", hours=OFFICE, holidays=_holidays(today)
+        organisation=org, name="Office hours (UK)", hours=OFFICE, base=default
     )
     plant = BusinessCalendar.objects.create(
-        organisation=org, name="Plant, two shifts", hours=PLANT, holidays=_holidays(today)
+        organisation=org, name="Plant, two shifts", hours=PLANT, base=default
     )
 
     specs = [

@@ -24,7 +24,7 @@ from django.utils import timezone
 from twofold.accounts.models import Organisation, Team, User
 from twofold.engine.calendars import add_working_minutes
 from twofold.operations.calendars import aware, engine_calendar, local
-from twofold.operations.demo import IT_TITLES, MAINT_TITLES, OFFICE, PLANT, _holidays, _series
+from twofold.operations.demo import IT_TITLES, MAINT_TITLES, OFFICE, PLANT, _series
 from twofold.operations.models import (
     DEFAULT_SLA_HOURS,
     BusinessCalendar,
@@ -105,16 +105,17 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
     now = timezone.now()
     users: list[Any] = list(people.values()) or [None]
     teams = {t.name: t for t in Team.objects.filter(organisation=org)}
-    holidays = _holidays(today)
+    # Derived from the organisation's default calendar: its own hours, the default's holidays.
+    default = BusinessCalendar.objects.filter(organisation=org, is_default=True).first()
     office, _ = BusinessCalendar.objects.get_or_create(
         organisation=org,
         name="Office hours (UK)",
-        defaults={"hours": OFFICE, "holidays": holidays},
+        defaults={"hours": OFFICE, "base": default},
     )
     plant, _ = BusinessCalendar.objects.get_or_create(
         organisation=org,
         name="Plant, two shifts",
-        defaults={"hours": PLANT, "holidays": holidays},
+        defaults={"hours": PLANT, "base": default},
     )
 
     taken = set(Process.objects.filter(organisation=org).values_list("name", flat=True))

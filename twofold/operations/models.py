@@ -13,6 +13,11 @@ from django.db import models
 from django.utils import timezone as tz
 
 from twofold.accounts.models import Organisation, Team
+from twofold.calendars.models import Calendar as BusinessCalendar
+
+# Business calendars moved to the ``calendars`` app (one working-time model for projects and
+# operations); the old name stays importable for the queues and routines that run on them.
+__all__ = ["BusinessCalendar"]
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -29,31 +34,6 @@ class Archivable(models.Model):
     @property
     def archived(self) -> bool:
         return self.archived_at is not None
-
-
-class BusinessCalendar(models.Model):
-    """Working hours per weekday and holidays; SLA clocks and routine shifts run on it.
-
-    ``hours`` maps weekday ("0" = Monday .. "6") to ``[["08:00", "17:00"], ...]``;
-    ``holidays`` is a list of ISO dates. ``twofold.operations.calendars`` adapts it to the engine.
-    """
-
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="business_calendars"
-    )
-    name = models.CharField(max_length=80)
-    hours = models.JSONField(default=dict)
-    holidays = models.JSONField(default=list, blank=True)
-    version = models.PositiveIntegerField(default=1)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="bcal_unique_name")
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Process(Archivable):

@@ -25,7 +25,7 @@ from twofold.core.policy import Action, require
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiTarget
 from twofold.operations import recurrence, selectors
-from twofold.operations.calendars import check_hours, engine_calendar, local
+from twofold.operations.calendars import engine_calendar, local
 from twofold.operations.models import (
     DEFAULT_SLA_HOURS,
     DONE_STATUSES,
@@ -125,74 +125,7 @@ def _check_same_org(organisation: Organisation, obj: Any, field: str) -> None:
 
 
 # --- Calendars ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def create_calendar(
-    *,
-    actor: User,
-    organisation: Organisation,
-    name: str,
-    hours: Any,
-    holidays: Iterable[dt.date] = (),
-) -> BusinessCalendar:
-    require(actor, Action.MANAGE, organisation)
-    name, clean, days = _check_calendar(organisation, name, hours, holidays, calendar=None)
-    cal = BusinessCalendar.objects.create(
-        organisation=organisation, name=name, hours=clean, holidays=days
-    )
-    history.record(actor=actor, obj=cal, action="created", summary=f"Created calendar {name}")
-    return cal
-
-
-def _check_calendar(
-    organisation: Organisation,
-    name: str,
-    hours: Any,
-    holidays: Iterable[dt.date],
-    calendar: BusinessCalendar | None,
-) -> tuple[str, dict[str, list[list[str]]], list[str]]:
-    name = name.strip()
-    if not name:
-        raise Invalid("A calendar needs a name.", field="name")
-    try:
-        clean = check_hours(hours)
-    except ValueError as exc:
-        raise Invalid(str(exc), field="hours") from exc
-    clash = BusinessCalendar.objects.filter(organisation=organisation, name__iexact=name)
-    if calendar is not None:
-        clash = clash.exclude(pk=calendar.pk)
-    if clash.exists():
-        raise Invalid(f"There is already a calendar called {name}.", field="name")
-    days = sorted({d.isoformat() for d in holidays})
-    if any(not dt.date(1980, 1, 1) <= dt.date.fromisoformat(d) < dt.date(2150, 1, 1) for d in days):
-        raise Invalid("Holidays must fall between 1980 and 2149.", field="holidays")
-    return name, clean, days
-
-
-@transaction.atomic
-def update_calendar(
-    *,
-    actor: User,
-    calendar: BusinessCalendar,
-    expected_version: int | None,
-    name: str,
-    hours: Any,
-    holidays: Iterable[dt.date] = (),
-) -> BusinessCalendar:
-    """Change a calendar's name, weekly hours and holidays (all three: it is one form)."""
-    require(actor, Action.MANAGE, calendar)
-    name, clean, days = _check_calendar(
-        calendar.organisation, name, hours, holidays, calendar=calendar
-    )
-    fields = ["name", "hours", "holidays"]
-    before = history.snapshot(calendar, fields)
-    calendar.name, calendar.hours, calendar.holidays = name, clean, days
-    save_versioned(calendar, expected_version=expected_version, fields=fields)
-    changes = history.diff(before, history.snapshot(calendar, fields))
-    if changes:
-        history.record(actor=actor, obj=calendar, action="updated", changes=changes)
-    return calendar
+# Business calendars are edited in ``twofold.calendars`` (one page for projects and operations).
 
 
 # --- Processes and spend ----------------------------------------------------------------------

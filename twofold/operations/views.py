@@ -26,7 +26,6 @@ from twofold.core.web import (
 from twofold.operations import flowdata, selectors, services
 from twofold.operations.forms import (
     BaselineForm,
-    CalendarForm,
     CompleteForm,
     CsvForm,
     KpiEditForm,
@@ -39,13 +38,10 @@ from twofold.operations.forms import (
     SpendForm,
     StatusForm,
     StepFormSet,
-    hours_text,
     step_specs,
 )
 from twofold.operations.models import (
     BOARD_STATUSES,
-    WEEKDAYS,
-    BusinessCalendar,
     Evidence,
     Occurrence,
     OccurrenceStatus,
@@ -516,73 +512,13 @@ def _admin_only(request: HttpRequest, obj: Any) -> None:
 
 @organisation_required
 def calendars(request: HttpRequest) -> HttpResponse:
-    org = organisation_of(request)
-    rows = [
-        (cal, [(WEEKDAYS[d][:3], hours_text(cal.hours.get(str(d), []))) for d in range(7)])
-        for cal in selectors.calendars_of(org)
-    ]
-    return render_page(
-        request,
-        "operations/pages/calendars.html",
-        {"rows": rows, "can_manage": can(request.user, Action.MANAGE, org), "section": SECTION},
-    )
+    """Business calendars are edited on the one calendars page (Settings → Calendars)."""
+    return redirect("calendars:list")
 
 
 @organisation_required
 def calendar_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    org = organisation_of(request)
-    calendar: BusinessCalendar | None = None
-    if pk is not None:
-        calendar = _get(request, selectors.get_calendar, pk)
-    _admin_only(request, calendar or org)
-    initial = CalendarForm.initial_for(calendar) if calendar else {}
-    form = CalendarForm(request.POST or None, initial=initial, editing=calendar is not None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                if calendar is None:
-                    calendar = services.create_calendar(
-                        actor=actor_of(request),
-                        organisation=org,
-                        name=data["name"],
-                        hours=data["hours"],
-                        holidays=data["holiday_dates"],
-                    )
-                else:
-                    services.update_calendar(
-                        actor=actor_of(request),
-                        calendar=calendar,
-                        expected_version=data["version"],
-                        name=data["name"],
-                        hours=data["hours"],
-                        holidays=data["holiday_dates"],
-                    )
-            except ServiceError as exc:
-                if exc.field == "hours":
-                    exc.field = None
-                status = apply_service_error(form, exc)
-            else:
-                messages.success(request, f"Calendar {calendar.name} saved.")
-                return redirect("operations:calendars")
-        else:
-            status = 400
-    return render_page(
-        request,
-        "operations/pages/form.html",
-        {
-            "form": form,
-            "title": f"Edit {calendar.name}" if calendar else "New business calendar",
-            "intro": "Working hours per weekday, e.g. 08:00–12:30, 13:00–17:30 (empty = closed), "
-            "and holidays. SLA clocks and routine shifts use them.",
-            "submit": "Save calendar",
-            "back": ("Calendars", "operations:calendars", None),
-            "history": history_for(calendar, limit=10) if calendar else [],
-            "section": SECTION,
-        },
-        status=status,
-    )
+    return redirect("calendars:detail", pk) if pk is not None else redirect("calendars:list")
 
 
 @organisation_required

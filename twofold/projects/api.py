@@ -73,6 +73,7 @@ class ProjectOut(Schema):
     scheduled_start: dt.datetime | None
     scheduled_finish: dt.datetime | None
     percent_complete: float
+    calendar_id: int | None = None
     version: int
 
 
@@ -210,6 +211,7 @@ def _project_out(p: Project) -> ProjectOut:
         scheduled_start=p.scheduled_start,
         scheduled_finish=p.scheduled_finish,
         percent_complete=p.percent_complete,
+        calendar_id=p.calendar_id,
         version=p.version,
     )
 
@@ -432,3 +434,43 @@ def create_baseline(
 
 
 __all__ = ["ErrorOut", "NotFound", "router"]
+
+
+# --- The project's calendar (working time) ---------------------------------------------------
+
+
+class ProjectCalendarIn(Schema):
+    version: StrictInt = Field(..., description="The version you read; a stale one answers 409.")
+    calendar_id: StrictInt | None = Field(
+        ..., description="A calendar of the organisation, or null for its default."
+    )
+
+
+class ProjectCalendarOut(Schema):
+    project: ProjectOut
+    rescheduled: RescheduledOut | None
+
+
+@router.put(
+    "/organisations/{org_id}/projects/{project_id}/calendar",
+    response={200: ProjectCalendarOut, **WRITE},
+)
+def put_project_calendar(
+    request: HttpRequest, org_id: int, project_id: int, payload: ProjectCalendarIn
+) -> ProjectCalendarOut:
+    """Schedule the project on another calendar (null = the organisation's default)."""
+    from twofold.calendars.models import Calendar
+
+    project = _project(request, org_id, project_id)
+    calendar = None
+    if payload.calendar_id is not None:
+        calendar = Calendar.objects.filter(pk=payload.calendar_id, organisation_id=org_id).first()
+        if calendar is None:
+            raise Invalid("No such calendar in this organisation.", field="calendar_id")
+    project, moved = services.update_project(
+        actor=actor_of(request),
+        project=project,
+        expected_version=payload.version,
+        calendar=calendar,
+    )
+    return ProjectCalendarOut(project=_project_out(project), rescheduled=_moved(moved))

@@ -5,3 +5,9 @@ class ProjectsConfig(AppConfig):
     name = "twofold.projects"
     label = "projects"
     verbose_name = "Projects"
+
+    def ready(self) -> None:
+        from twofold.calendars.usage import register
+        from twofold.projects.calendar_use import PROJECTS
+
+        register(PROJECTS)

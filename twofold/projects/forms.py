@@ -9,6 +9,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from twofold.accounts.models import Organisation, Role, User
+from twofold.calendars.models import Calendar
 from twofold.projects.models import (
     Constraint,
     LagUnit,
@@ -68,6 +69,12 @@ class ProjectForm(forms.Form):
     exclusions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     assumptions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     constraints = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    calendar = forms.ModelChoiceField(
+        queryset=Calendar.objects.none(),
+        required=False,
+        empty_label="Organisation default",
+        help_text="Working days, hours and holidays the schedule uses (Settings → Calendars).",
+    )
 
     def __init__(
         self, *args: Any, organisation: Organisation, editing: bool = False, **kwargs: Any
@@ -81,6 +88,7 @@ class ProjectForm(forms.Form):
         self.fields["programme"].queryset = Programme.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         self.fields["manager"].queryset = _people(organisation, no_guests=True)  # type: ignore[attr-defined]
         self.fields["sponsor"].queryset = _people(organisation, no_guests=True)  # type: ignore[attr-defined]
+        self.fields["calendar"].queryset = Calendar.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
 
     @classmethod
     def initial_for(cls, project: Project) -> dict[str, Any]:

@@ -15,8 +15,10 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from twofold.calendars.working_time import off_days
+from twofold.engine.calendars import Calendar
 from twofold.projects.models import Task
-from twofold.projects.scheduling import working_day
+from twofold.projects.scheduling import compiled_calendar
 from twofold.projects.selectors import Row
 
 ZOOMS = {"days": 28.0, "weeks": 9.0, "months": 3.0, "quarters": 1.1}
@@ -103,6 +105,16 @@ def _header(origin: dt.date, days: int, zoom: str, px: float, parts: list[str]) 
         day = nxt
 
 
+def shading(calendar: Calendar, origin: dt.date, days: int, px: float, body_h: float) -> list[str]:
+    """SVG rects shading the non-working days (weekends, holidays) from ``origin``."""
+    return [
+        f'<rect class="g-off" x="{LABEL + start * px:.1f}" y="{HEAD}" '
+        f'width="{length * px:.1f}" height="{body_h}" '
+        f'data-off="{origin + dt.timedelta(days=start)}"/>'
+        for start, length in off_days(calendar, origin, days)
+    ]
+
+
 def render(
     rows: Sequence[Row],
     links: Sequence[ChartLink],
@@ -113,8 +125,12 @@ def render(
     today: dt.date | None = None,
     editable: bool = False,
     extent: tuple[dt.datetime, dt.datetime] | None = None,
+    calendar: Calendar | None = None,
 ) -> Chart:
     """The chart for ``rows`` (display order) as one SVG.
+
+    ``calendar`` is the project's working time (its non-working days are shaded); the Standard
+    week if not given.
 
     ``extent`` (aware first and last instant) fixes the time axis, so that every page of a long
     plan shares one scale; by default it spans ``rows`` and their baseline.
@@ -160,20 +176,10 @@ def render(
         '<marker id="arrow-crit" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" '
         'orient="auto"><path d="M0,0 L8,4 L0,8 z" class="g-arrowhead-crit"/></marker></defs>',
     ]
-    # Non-working days (merged runs) and row stripes.
+    # Non-working days of the project's calendar (weekends and holidays), merged into runs.
     body_h = height - HEAD
     if px >= 1.0:
-        run_start: int | None = None
-        for i in range(days + 1):
-            off = i < days and not working_day(origin + dt.timedelta(days=i))
-            if off and run_start is None:
-                run_start = i
-            elif not off and run_start is not None:
-                parts.append(
-                    f'<rect class="g-off" x="{LABEL + run_start * px:.1f}" y="{HEAD}" '
-                    f'width="{(i - run_start) * px:.1f}" height="{body_h}"/>'
-                )
-                run_start = None
+        parts.extend(shading(calendar or compiled_calendar(), origin, days, px, body_h))
     _header(origin, days, zoom, px, parts)
     parts.append(f'<rect class="g-labels" x="0" y="0" width="{LABEL}" height="{height}"/>')
     parts.append('<text class="g-head-text" x="10" y="30">Task</text>')

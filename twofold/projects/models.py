@@ -105,6 +105,14 @@ class Project(models.Model):
     budget_ceiling = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     status_date = models.DateField(null=True, blank=True)
     wip_limits = models.JSONField(default=dict, blank=True)
+    # Working time the plan is scheduled on; None = the organisation's default calendar.
+    calendar = models.ForeignKey(
+        "calendars.Calendar",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # Schedule summary, written by reschedule_project
     scheduled_start = models.DateTimeField(null=True, blank=True)
     scheduled_finish = models.DateTimeField(null=True, blank=True)

@@ -3,7 +3,9 @@
 ``build_plan`` maps a project's tasks and links onto :class:`twofold.engine.plan.Plan`;
 ``apply_schedule`` runs :func:`twofold.engine.cpm.schedule` and writes the dates back onto the
 task objects (the service saves them with one ``bulk_update``). Durations are stored in working
-minutes; the engine counts working seconds on the Standard calendar (Mon-Fri 8-12, 13-17).
+minutes; the engine counts working seconds on the project's calendar (:func:`calendar_spec`: the
+one chosen on the project, else the organisation's default, else the Standard week Mon-Fri 8-12,
+13-17), so holidays move tasks.
 """
 
 from __future__ import annotations
@@ -14,8 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from twofold.calendars.working_time import spec_for
 from twofold.engine import plan as ep
-from twofold.engine.calendars import Calendar, compile_calendar, is_working_day, make_calendar
+from twofold.engine.calendars import (
+    Calendar,
+    CalendarSpec,
+    compile_calendar,
+    is_working_day,
+    make_calendar,
+)
 from twofold.engine.cpm import CycleError, schedule
 from twofold.projects.models import MINUTES_PER_DAY, Constraint, Link, Project, Task
 
@@ -37,14 +46,29 @@ __all__ = [
     "Schedule",
     "apply_schedule",
     "build_plan",
+    "calendar_spec",
     "compiled_calendar",
+    "project_calendar",
 ]
 
 
 @functools.cache
 def compiled_calendar() -> Calendar:
-    """The compiled project calendar (compiled once per process)."""
+    """The compiled Standard calendar (compiled once per process).
+
+    For a project's own working time use :func:`project_calendar`.
+    """
     return compile_calendar(CALENDAR)
+
+
+def calendar_spec(project: Project) -> CalendarSpec:
+    """The working time ``project`` is scheduled on (one query; the spec is cached)."""
+    return spec_for(project.organisation_id, project.calendar_id)
+
+
+def project_calendar(project: Project) -> Calendar:
+    """The compiled calendar of ``project`` (compiled once per calendar revision)."""
+    return compile_calendar(calendar_spec(project))
 
 
 def working_day(day: dt.date) -> bool:
@@ -103,8 +127,17 @@ def _lag(link: Link | LinkRow) -> tuple[int, ep.LagKind]:
     return minutes * 60, ep.LagKind.WORKING
 
 
-def build_plan(project: Project, tasks: Sequence[Task], links: Sequence[Link | LinkRow]) -> ep.Plan:
-    """The engine's view of ``project``: summaries are the tasks that others name as parent."""
+def build_plan(
+    project: Project,
+    tasks: Sequence[Task],
+    links: Sequence[Link | LinkRow],
+    calendar: CalendarSpec | None = None,
+) -> ep.Plan:
+    """The engine's view of ``project``: summaries are the tasks that others name as parent.
+
+    ``calendar`` defaults to the project's own (:func:`calendar_spec`).
+    """
+    spec = calendar if calendar is not None else calendar_spec(project)
     parents = {t.parent_id for t in tasks if t.parent_id}
     items = []
     for t in tasks:
@@ -145,8 +178,8 @@ def build_plan(project: Project, tasks: Sequence[Task], links: Sequence[Link | L
         start=dt.datetime.combine(project.target_start, DAY_START),
         tasks=tuple(items),
         links=tuple(engine_links),
-        calendars={"Standard": CALENDAR},
-        calendar="Standard",
+        calendars={spec.name: spec},
+        calendar=spec.name,
         name=project.name,
     )
 
@@ -171,7 +204,11 @@ class Schedule:
 
 
 def apply_schedule(
-    project: Project, tasks: Sequence[Task], links: Sequence[Link | LinkRow], tzinfo: dt.tzinfo
+    project: Project,
+    tasks: Sequence[Task],
+    links: Sequence[Link | LinkRow],
+    tzinfo: dt.tzinfo,
+    calendar: CalendarSpec | None = None,
 ) -> Schedule:
     """Schedule and set ``start``/``finish``/float/critical on ``tasks`` (not saved).
 
@@ -181,7 +218,7 @@ def apply_schedule(
     finish_before = project.scheduled_finish
     if not tasks:
         return Schedule([], finish_before, None, None)
-    result = schedule(build_plan(project, tasks, links))
+    result = schedule(build_plan(project, tasks, links, calendar))
     moved = []
     for i, t in enumerate(tasks):
         d = result.task(int(result.uids[i]))

@@ -63,6 +63,7 @@ PROJECT_FIELDS = [
     "target_finish",
     "budget_ceiling",
     "status_date",
+    "calendar",
 ]
 TASK_FIELDS = [
     "name",
@@ -105,6 +106,7 @@ PROJECT_NULLABLE = {
     "target_finish",
     "budget_ceiling",
     "status_date",
+    "calendar",
 }
 TASK_NULLABLE = {"constraint_date", "assignee", "actual_start", "actual_finish"}
 DEFAULT_GATE_ITEMS = {
@@ -316,6 +318,9 @@ def _check_project_values(
     programme = values.get("programme")
     if programme is not None and programme.organisation_id != organisation.pk:
         raise Invalid("Choose a programme of this organisation.", field="programme")
+    calendar = values.get("calendar")
+    if calendar is not None and calendar.organisation_id != organisation.pk:
+        raise Invalid("Choose a calendar of this organisation.", field="calendar")
     for name in ("manager", "sponsor"):
         _member_of(organisation.pk, values.get(name), name, no_guests=True)
     start = values.get("target_start", project.target_start if project else None)
@@ -357,7 +362,12 @@ def update_project(
     changes = history.diff(before, history.snapshot(project, values))
     if changes:
         history.record(actor=actor, obj=project, action="updated", changes=changes)
-    moved = reschedule_project(project, field="target_start") if "target_start" in changes else None
+    moved = None
+    if {"target_start", "calendar"} & set(changes):
+        # A new calendar moves tasks onto its working time (holidays skipped).
+        moved = reschedule_project(
+            project, field="target_start" if "target_start" in changes else "calendar"
+        )
     return project, moved
 
 

@@ -34,7 +34,7 @@ from twofold.core.web import (
     render_page,
 )
 from twofold.customfields import selectors as field_selectors
-from twofold.projects import gantt, selectors, services
+from twofold.projects import gantt, scheduling, selectors, services
 from twofold.projects.forms import (
     BaselineForm,
     ChecklistForm,
@@ -561,6 +561,7 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
         baseline=base,
         editable=can_edit,
         extent=selectors.plan_extent(project, chosen),
+        calendar=scheduling.project_calendar(project),
     )
     keep = {k: v for k, v in request.GET.items() if k in ("zoom", "baseline", "level") and v}
     if request.htmx:  # type: ignore[attr-defined]

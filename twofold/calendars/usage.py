@@ -1,0 +1,70 @@
+"""Who schedules on calendars: the apps above register here, so a calendar change can
+reschedule their work without ``calendars`` importing them (it sits below projects and
+operations). Projects registers in ``ProjectsConfig.ready``; SLA clocks and routine shifts read
+the calendar when they compute, so they need no rescheduling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Progress = Callable[..., bool]
+
+
+@dataclass
+class Moved:
+    """What a reschedule after a calendar change moved."""
+
+    projects: int = 0
+    tasks: int = 0
+    lines: list[str] = field(default_factory=list)
+    """One line per project whose finish moved, e.g. "Line 3 retrofit: finish 3 Mar → 5 Mar"."""
+
+    def add(self, other: Moved) -> None:
+        self.projects += other.projects
+        self.tasks += other.tasks
+        self.lines.extend(other.lines)
+
+    @property
+    def summary(self) -> str:
+        if not self.projects:
+            return "No project uses this calendar: nothing to reschedule."
+        text = (
+            f"{self.projects} project{'s' if self.projects != 1 else ''} rescheduled, "
+            f"{self.tasks} task{'s' if self.tasks != 1 else ''} moved"
+        )
+        if self.lines:
+            text += "; " + "; ".join(self.lines[:5])
+            if len(self.lines) > 5:
+                text += f"; and {len(self.lines) - 5} more"
+        return text + "."
+
+    def as_json(self) -> dict[str, Any]:
+        return {"projects": self.projects, "tasks": self.tasks, "lines": self.lines}
+
+
+@dataclass(frozen=True)
+class CalendarUser:
+    """An app that schedules work on calendars.
+
+    ``size(calendar_ids, default_included)`` counts the work to reschedule (tasks), so the
+    service can choose a background job for large changes; ``reschedule(actor, calendar_ids,
+    default_included, reason, progress)`` reschedules it and records history.
+    """
+
+    name: str
+    size: Callable[[int, Sequence[int], bool], int]
+    reschedule: Callable[[Any, int, Sequence[int], bool, str, Progress | None], Moved]
+
+
+_USERS: dict[str, CalendarUser] = {}
+
+
+def register(user: CalendarUser) -> None:
+    _USERS[user.name] = user
+
+
+def users() -> list[CalendarUser]:
+    return list(_USERS.values())
