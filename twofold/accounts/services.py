@@ -5,17 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models.deletion import Collector
+from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -35,7 +37,7 @@ from twofold.accounts.models import (
 )
 from twofold.core import history
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Forbidden, Invalid
+from twofold.core.errors import Conflict, Forbidden, Invalid
 from twofold.core.policy import Action, require, role_in
 
 ORG_FIELDS = [
@@ -92,10 +94,13 @@ def _check_org_conventions(values: dict[str, Any]) -> None:
     if "timezone" in values:
         _check_timezone(str(values["timezone"]))
     if "week_start" in values and values["week_start"] not in WeekStart.values:
-        raise Invalid("The week starts on Monday (0), Saturday (5) or Sunday (6).", "week_start")
+        raise Invalid(
+            "The week starts on Monday (0), Saturday (5) or Sunday (6).", field="week_start"
+        )
     if "date_format" in values and values["date_format"] not in DateFormat.values:
         raise Invalid(
-            f"Unknown date format; choose one of {', '.join(DateFormat.values)}.", "date_format"
+            f"Unknown date format; choose one of {', '.join(DateFormat.values)}.",
+            field="date_format",
         )
 
 
@@ -133,7 +138,7 @@ def create_organisation(
     return org
 
 
-def _check_new_person(email: str, password: str, full_name: str) -> str:
+def check_new_person(email: str, password: str, full_name: str) -> str:
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -177,7 +182,7 @@ def set_up_instance(
         if User.objects.exists():
             raise SetUpDone("This instance is already set up: sign in instead.")
         full_name = full_name.strip()
-        email = _check_new_person(email, password, full_name)
+        email = check_new_person(email, password, full_name)
         _clean_org_name(organisation_name)
         user = User.objects.create_superuser(email=email, password=password, full_name=full_name)
         org = create_organisation(
@@ -195,7 +200,7 @@ def sign_up(*, full_name: str, email: str, password: str) -> User:
     if not InstanceSettings.load().allow_signup:
         raise Forbidden("This instance does not take sign-ups: ask for an invitation.")
     full_name = full_name.strip()
-    email = _check_new_person(email, password, full_name)
+    email = check_new_person(email, password, full_name)
     try:
         user = User.objects.create_user(email=email, password=password, full_name=full_name)
     except IntegrityError as exc:  # pragma: no cover - raced with the same e-mail
@@ -231,19 +236,49 @@ def update_preferences(*, actor: User, timezone: str) -> User:
     return actor
 
 
+def _delete_everything(organisation: Organisation) -> dict[str, int]:
+    """Delete the organisation and all of it; rows deleted per model label.
+
+    Some rows protect what they refer to (a queue its calendar); when both belong to this
+    organisation the protecting rows go first. A row of another organisation that protects
+    something here stops the deletion (``Conflict``): nobody else's data is touched.
+    """
+    counts: Counter[str] = Counter()
+    for _attempt in range(10):
+        try:
+            _total, per_model = Organisation.objects.filter(pk=organisation.pk).delete()
+        except ProtectedError as exc:
+            by_model: dict[type, list[Any]] = {}
+            for obj in exc.protected_objects:
+                if getattr(obj, "organisation_id", organisation.pk) != organisation.pk:
+                    raise Conflict(
+                        "Another organisation's data refers to this one; it cannot be deleted."
+                    ) from exc
+                by_model.setdefault(type(obj), []).append(obj.pk)
+            for model, pks in by_model.items():
+                _total, per_model = model._default_manager.filter(pk__in=pks).delete()
+                counts.update(per_model)
+            continue
+        counts.update(per_model)
+        return {label: n for label, n in counts.items() if n}
+    raise Conflict("The organisation could not be deleted; try again.")  # pragma: no cover
+
+
+def _plural_counts(counts: dict[str, int]) -> dict[str, int]:
+    named: Counter[str] = Counter()
+    for label, n in counts.items():
+        if label in {"accounts.Organisation"}:
+            continue
+        named[str(apps.get_model(label)._meta.verbose_name_plural)] += n
+    return dict(sorted(named.items()))
+
+
 def deletion_counts(organisation: Organisation) -> dict[str, int]:
-    """How many of each kind of thing deleting the organisation removes, by plural name."""
-    collector = Collector(using="default")
-    collector.collect([organisation])
-    counts: dict[str, int] = {}
-    for model, instances in collector.data.items():
-        key = str(model._meta.verbose_name_plural)
-        counts[key] = counts.get(key, 0) + len(instances)
-    for qs in collector.fast_deletes:
-        key = str(qs.model._meta.verbose_name_plural)
-        counts[key] = counts.get(key, 0) + qs.count()
-    counts.pop("organisations", None)
-    return {k: v for k, v in sorted(counts.items()) if v}
+    """What deleting the organisation would remove, by plural name (a rehearsal, rolled back)."""
+    with transaction.atomic():
+        counts = _delete_everything(organisation)
+        transaction.set_rollback(True)
+    return _plural_counts(counts)
 
 
 def delete_organisation(*, actor: User, organisation: Organisation, confirm_name: str) -> None:
@@ -254,7 +289,7 @@ def delete_organisation(*, actor: User, organisation: Organisation, confirm_name
             "Type the organisation's name exactly as shown to confirm.", field="confirm_name"
         )
     with transaction.atomic():
-        counts = deletion_counts(organisation)
+        counts = _plural_counts(_delete_everything(organisation))
         OrganisationDeletion.objects.create(
             organisation_id=organisation.pk,
             name=organisation.name,
@@ -263,10 +298,12 @@ def delete_organisation(*, actor: User, organisation: Organisation, confirm_name
             deleted_by_email=actor.email,
             counts=counts,
         )
-        org_id = organisation.pk
-        organisation.delete()
     log.warning(
-        "organisation %s (%s) deleted by %s: %s", org_id, organisation.slug, actor.email, counts
+        "organisation %s (%s) deleted by %s: %s",
+        organisation.pk,
+        organisation.slug,
+        actor.email,
+        counts,
     )
 
 

@@ -39,7 +39,7 @@ def _memberships(request: HttpRequest) -> list[Any]:
     from twofold.accounts.models import Membership
 
     return list(
-        Membership.objects.filter(user_id=request.user.pk)
+        Membership.objects.filter(user_id=int(request.user.pk or 0))
         .select_related("organisation")
         .order_by("organisation__name")
     )
