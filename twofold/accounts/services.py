@@ -8,12 +8,10 @@ import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -397,21 +395,22 @@ def add_member(
         summary=f"Added {user.display_name} as {Role(role).label}",
     )
     if created_user and invite:
-        transaction.on_commit(lambda: _send_invitation(email))
+        org_name, inviter = organisation.name, actor.display_name
+        transaction.on_commit(lambda: _send_invitation(email, org_name, inviter))
     return membership
 
 
-def _send_invitation(email: str) -> None:
-    form = PasswordResetForm({"email": email})
+def _send_invitation(email: str, organisation: str = "", inviter: str = "") -> None:
+    from twofold.accounts.emails import AccountEmailForm
+
+    form = AccountEmailForm({"email": email})
     if form.is_valid():
         # Users without a usable password are skipped by default; an invitation is for them.
         form.get_users = lambda email: User.objects.filter(email__iexact=email, is_active=True)  # type: ignore[method-assign]
-        base = urlsplit(settings.TWOFOLD_BASE_URL)
         form.save(
             subject_template_name="registration/invitation_subject.txt",
             email_template_name="registration/invitation_email.txt",
-            domain_override=base.netloc,
-            use_https=base.scheme == "https",
+            extra_email_context={"organisation": organisation, "inviter": inviter},
         )
 
 

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from twofold.accounts import views, views_orgs
+from twofold.accounts.emails import AccountEmailForm
 
 app_name = "accounts"
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=AccountEmailForm,
             template_name="accounts/pages/password_reset.html",
             email_template_name="registration/password_reset_email.txt",
             subject_template_name="registration/password_reset_subject.txt",

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from twofold.core import dates
 from twofold.engine.levelling import (
     DelayCause,
     InfeasibleProblemError,
@@ -343,7 +344,7 @@ def _best_label(built: Built, best: int | None) -> str:
     if not best:
         return "Looking for a first plan…"
     return (
-        f"Best plan so far finishes {_day(built, best - 1):%a %-d %b %Y} "
+        f"Best plan so far finishes {dates.format_day(_day(built, best - 1), weekday=True)} "
         f"({best} working day{'s' if best != 1 else ''})"
     )
 
@@ -515,7 +516,7 @@ def check_moves(built: Built, moves: dict[int, dt.date]) -> list[str]:
             problems.append(f"Task {task_id} is not a task of this project that can move.")
             continue
         if day not in built.period_of:
-            problems.append(f"{day:%-d %b %Y} is not a working day in the plan's range.")
+            problems.append(f"{dates.format_day(day)} is not a working day in the plan's range.")
             continue
         starts[by_task[task_id]] = built.period_of[day]
     if problems:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from twofold.core import dates
 from twofold.engine import plan as ep
 from twofold.engine.calendars import Calendar, compile_calendar, is_working_day, make_calendar
 from twofold.engine.cpm import CycleError, schedule
@@ -165,8 +166,8 @@ class Schedule:
         n = len(self.moved)
         text = f"{n} task{'s' if n != 1 else ''} moved"
         if self.finish_before != self.finish_after and self.finish_after is not None:
-            before = f"{self.finish_before:%-d %b}" if self.finish_before else "—"
-            text += f"; finish {before} → {self.finish_after:%-d %b}"
+            before = f"{dates.format_day_short(self.finish_before)}" if self.finish_before else "—"
+            text += f"; finish {before} → {dates.format_day_short(self.finish_after)}"
         return text
 
 
