@@ -163,7 +163,8 @@ class SetUpForm(_NewPersonForm):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = zone_choices()  # type: ignore[attr-defined]
         self.fields["timezone"].initial = default_zone
-        self.fields["timezone"].widget.attrs["data-browser-zone"] = "1"
+        if not self.is_bound:  # a fresh form takes the browser's zone; a re-shown one keeps its
+            self.fields["timezone"].widget.attrs["data-browser-zone"] = "1"
 
 
 class SignUpForm(_NewPersonForm):

@@ -46,7 +46,12 @@ def set_up(request: HttpRequest) -> HttpResponse:
             else:
                 login(request, user, backend=BACKEND)
                 request.session[SESSION_ORG_KEY] = org.pk
-                messages.success(request, f"Welcome to Twofold. {org.name} is ready.")
+                messages.success(
+                    request,
+                    f"Welcome to Twofold. {org.name} is ready. Next: add your colleagues under "
+                    "People, then create your first project (New project) or process "
+                    "(Operations).",
+                )
                 return redirect("projects:portfolio")
         else:
             status = 400
