@@ -27,7 +27,7 @@ def recipient_conventions(user: User) -> tuple[str, str]:
 class AccountEmailForm(PasswordResetForm):
     """Django's reset form, with our base URL and the recipient's time conventions."""
 
-    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         base = urlsplit(settings.TWOFOLD_BASE_URL)
         kwargs["domain_override"] = base.netloc
         kwargs["use_https"] = base.scheme == "https"

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from twofold.core import dates
+from twofold.core import dates as tf_dates
 from twofold.projects.models import Task
 from twofold.projects.scheduling import working_day
 from twofold.projects.selectors import Row
@@ -79,7 +79,7 @@ def _header(origin: dt.date, days: int, zoom: str, px: float, parts: list[str]) 
             label = str(day.year)
         else:
             nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-            label = dates.format_month(day)
+            label = tf_dates.format_month(day)
         x = LABEL + (day - origin).days * px
         w = (min(nxt, end) - day).days * px
         parts.append(f'<line class="g-tick" x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}"/>')
@@ -93,7 +93,7 @@ def _header(origin: dt.date, days: int, zoom: str, px: float, parts: list[str]) 
         elif zoom == "weeks":
             nxt, label = (
                 day + dt.timedelta(days=7 - day.weekday()),
-                f"{dates.format_day_short(_date(day))}",
+                f"{tf_dates.format_day_short(_date(day))}",
             )
         elif zoom == "months":
             nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
@@ -240,13 +240,13 @@ def render(
             bx, bw = x_of(bs), max(x_of(bf) - x_of(bs), 2.0)
             parts.append(
                 f'<rect class="g-baseline" x="{bx:.1f}" y="{cy + BAR / 2 + 1:.1f}" width="{bw:.1f}" height="4">'
-                f"<title>Baseline {dates.format_day_short(_date(bs))} – {dates.format_day_short(_date(bf))}</title></rect>"
+                f"<title>Baseline {tf_dates.format_day_short(_date(bs))} – {tf_dates.format_day_short(_date(bf))}</title></rect>"
             )
         s, f = local[t.pk]
         if not (s and f):
             continue
         x, x_end = x_of(s), x_of(f)
-        tip = f"<title>{name}: {dates.format_day_short(_date(s), weekday=True)} – {dates.format_day(_date(f), weekday=True)}"
+        tip = f"<title>{name}: {tf_dates.format_day_short(_date(s), weekday=True)} – {tf_dates.format_day(_date(f), weekday=True)}"
         if not t.is_summary:
             tip += f", {t.percent_complete}% complete, float {t.total_float_minutes / 480:g} d"
         tip += "</title>"
@@ -269,7 +269,7 @@ def render(
         if t.is_milestone and not t.is_summary:
             parts.append(
                 f'<g class="g-item"{target}><path class="g-milestone{crit_cls}" d="M{x_end:.1f},{cy - 8:.1f} l8,8 l-8,8 l-8,-8 z">{tip}</path>{handle}</g>'
-                f'<text class="g-bar-text" x="{x_end + 12 + gap:.1f}" y="{cy + 4:.1f}">{dates.format_day_short(_date(f))}</text>'
+                f'<text class="g-bar-text" x="{x_end + 12 + gap:.1f}" y="{cy + 4:.1f}">{tf_dates.format_day_short(_date(f))}</text>'
             )
         elif t.is_summary:
             w = max(x_end - x, 2.0)
@@ -280,7 +280,7 @@ def render(
             w = max(x_end - x, 3.0)
             drag = (
                 f' data-task="{t.pk}" data-days="{t.duration_minutes / 480:g}" tabindex="0"'
-                f' aria-label="{name}: {dates.format_day_short(_date(s))} – {dates.format_day_short(_date(f))}. Alt+Arrow moves the start,'
+                f' aria-label="{name}: {tf_dates.format_day_short(_date(s))} – {tf_dates.format_day_short(_date(f))}. Alt+Arrow moves the start,'
                 f' Alt+Shift+Arrow changes the duration."'
                 if editable
                 else ""
