@@ -87,12 +87,38 @@ def test_first_run_to_two_organisations(page, live_server, shot):
     page.get_by_role("button", name="Switch to Difference Works").click()
     page.wait_for_load_state("networkidle")
     assert page.locator(".usermenu-org").inner_text() == "Difference Works"
-    assert sorted(Organisation.objects.values_list("name", flat=True)) == [
-        "Analytical Engines GmbH",
-        "Difference Works",
-    ]
     ada = User.objects.get(email="ada@example.com")
-    assert set(Membership.objects.filter(user=ada).values_list("role", flat=True)) == {"owner"}
+    assert sorted(
+        Membership.objects.filter(user=ada).values_list("organisation__name", "role")
+    ) == [
+        ("Analytical Engines GmbH", "owner"),
+        ("Difference Works", "owner"),
+    ]
+
+    # Ada picks her own time zone; then deletes the second organisation, typing its name.
+    page.goto(f"{live_server.url}/accounts/preferences/")
+    page.get_by_label("Your time zone").select_option("Asia/Tokyo")
+    page.get_by_role("button", name="Save preferences").click()
+    page.wait_for_load_state("networkidle")
+    assert "(Asia/Tokyo)" in page.locator("main").inner_text()
+    _both_widths(page, shot, "first-run-preferences")
+    page.locator("details.usermenu summary").click()
+    page.get_by_role("button", name="Switch to Analytical Engines GmbH").click()
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server.url}/accounts/organisation/delete/")
+    assert "1 memberships" in page.locator(".deletion-counts").inner_text()
+    page.get_by_label("Type the organisation's name to confirm").fill("Analytical Engines")
+    page.get_by_role("button", name="Delete this organisation").click()
+    assert "Type the organisation's name exactly" in page.locator(".field-invalid").inner_text()
+    _both_widths(page, shot, "first-run-delete")
+    page.get_by_label("Type the organisation's name to confirm").fill("Analytical Engines GmbH")
+    page.get_by_role("button", name="Delete this organisation").click()
+    page.wait_for_load_state("networkidle")
+    assert (
+        "Analytical Engines GmbH and everything in it were deleted."
+        in page.locator(".flashes").inner_text()
+    )
+    assert list(Organisation.objects.values_list("name", flat=True)) == ["Difference Works"]
 
     # The set-up page is gone now.
     assert page.request.get(f"{live_server.url}/accounts/setup/").status == 404

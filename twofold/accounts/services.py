@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
@@ -246,7 +246,7 @@ def _delete_everything(organisation: Organisation) -> dict[str, int]:
         try:
             _total, per_model = Organisation.objects.filter(pk=organisation.pk).delete()
         except ProtectedError as exc:
-            by_model: dict[type, list[Any]] = {}
+            by_model: dict[type[models.Model], list[Any]] = {}
             for obj in exc.protected_objects:
                 if getattr(obj, "organisation_id", organisation.pk) != organisation.pk:
                     raise Conflict(
