@@ -243,3 +243,18 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(make_org, member
     results = _demote_at_once(ma, mb, (a, b))
     assert results == ["An organisation must keep at least one owner.", "ok"]
     assert Membership.objects.filter(organisation=org, role=Role.OWNER).count() == 1
+
+
+def test_instance_settings_api_is_for_instance_administrators(api, owner, make_user):
+    assert api(owner).get("/api/instance").status_code == 404
+    admin = make_user(is_superuser=True)
+    client = api(admin)
+    body = client.get("/api/instance").json()
+    assert (body["allow_signup"], body["version"]) == (False, 1)
+    r = client.patch("/api/instance", {"version": 1, "allow_signup": True})
+    assert r.status_code == 200 and (r.json()["allow_signup"], r.json()["version"]) == (True, 2)
+    assert client.patch("/api/instance", {"version": 1, "allow_signup": False}).status_code == 409
+    assert client.patch("/api/instance", {"version": 2, "allow_signup": "yes"}).status_code == 422
+    assert (
+        api(owner).patch("/api/instance", {"version": 2, "allow_signup": False}).status_code == 404
+    )

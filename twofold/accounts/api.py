@@ -8,12 +8,12 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from pydantic import StrictInt, StrictStr
+from pydantic import StrictBool, StrictInt, StrictStr
 
 from twofold.accounts import selectors, services
-from twofold.accounts.models import Membership, Organisation, Role, Team, User
+from twofold.accounts.models import InstanceSettings, Membership, Organisation, Role, Team, User
 from twofold.core.api_schemas import READ, WRITE
-from twofold.core.errors import Invalid
+from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 
 router = Router(tags=["accounts"])
@@ -79,6 +79,17 @@ class OrganisationPatch(Schema):
     week_start: WeekStartDay | None = None
     date_format: DateFormatName | None = None
     fiscal_year_start_month: StrictInt | None = Field(None, ge=1, le=12)
+
+
+class InstanceOut(Schema):
+    allow_signup: bool
+    set_up_at: dt.datetime | None
+    version: int
+
+
+class InstancePatch(Schema):
+    version: StrictInt
+    allow_signup: StrictBool
 
 
 class PreferencesOut(Schema):
@@ -196,6 +207,29 @@ def list_organisations(request: HttpRequest) -> list[OrganisationOut]:
 def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[OrganisationOut]:
     org = services.create_organisation(actor=actor_of(request), **payload.model_dump())
     return Status(201, _org(org))
+
+
+def _instance_admin(request: HttpRequest) -> User:
+    user = actor_of(request)
+    if not user.is_superuser:
+        raise NotFound("Not found.")
+    return user
+
+
+@router.get("/instance", response={200: InstanceOut, **READ}, summary="Instance settings (admins)")
+def get_instance(request: HttpRequest) -> InstanceOut:
+    _instance_admin(request)
+    return InstanceOut.model_validate(InstanceSettings.load(), from_attributes=True)
+
+
+@router.patch("/instance", response={200: InstanceOut, **WRITE}, summary="Allow sign-up (admins)")
+def patch_instance(request: HttpRequest, payload: InstancePatch) -> InstanceOut:
+    instance = services.update_instance_settings(
+        actor=_instance_admin(request),
+        expected_version=payload.version,
+        allow_signup=payload.allow_signup,
+    )
+    return InstanceOut.model_validate(instance, from_attributes=True)
 
 
 @router.get("/me/preferences", response={200: PreferencesOut, **READ})
