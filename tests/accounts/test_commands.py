@@ -97,3 +97,9 @@ def test_the_twofold_command_runs_them(monkeypatch, argv, expected):
     monkeypatch.setattr(cli, "_manage", lambda args: calls.append(list(args)) or 0)
     assert cli.main(argv) == 0
     assert calls == [expected]
+
+
+def test_serve_says_where_to_begin(db, make_user):
+    assert cli._sign_in_hint() == "Open it to set up your organisation  (Ctrl+C stops it)\n"
+    make_user(email=cli.DEMO_EMAIL)
+    assert cli._sign_in_hint().startswith(f"Sign in as {cli.DEMO_EMAIL} with password")
