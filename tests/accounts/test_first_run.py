@@ -119,3 +119,34 @@ def test_instance_settings_are_for_instance_administrators_only(client, make_use
             actor=User.objects.get(), expected_version=None, allow_signup=True
         )
     assert InstanceSettings.load().allow_signup is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_set_ups_at_once_exactly_one_wins():
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("threads cannot share the in-memory SQLite test database (PostgreSQL in CI)")
+    InstanceSettings.load()
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def set_up(email: str) -> None:
+        try:
+            barrier.wait(timeout=5)
+            services.set_up_instance(**{**GOOD, "email": email})
+            results.append("created")
+        except services.SetUpDone:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=set_up, args=(f"p{n}@example.com",)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == ["created", "refused"]
+    assert User.objects.count() == 1 and Organisation.objects.count() == 1
