@@ -122,3 +122,34 @@ def test_first_run_to_two_organisations(page, live_server, shot):
 
     # The set-up page is gone now.
     assert page.request.get(f"{live_server.url}/accounts/setup/").status == 404
+
+
+def test_sign_up_when_the_instance_allows_it(page, live_server, shot):
+    from twofold.accounts.models import User
+
+    User.objects.create_superuser(email="root@example.com", password="quiet harbour lights")
+    page.goto(f"{live_server.url}/accounts/sign-in/")
+    page.get_by_label("E-mail").fill("root@example.com")
+    page.get_by_label("Password").fill("quiet harbour lights")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server.url}/accounts/instance/")
+    page.get_by_label("Anyone may sign up").check()
+    page.get_by_role("button", name="Save").click()
+    assert "Instance settings saved." in page.locator(".flashes").inner_text()
+    _both_widths(page, shot, "instance-settings")
+    page.locator("details.usermenu summary").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{live_server.url}/accounts/sign-in/")
+    page.get_by_role("link", name="Create an account").click()
+    _both_widths(page, shot, "sign-up")
+    page.get_by_label("Your name").fill("Bo Berg")
+    page.get_by_label("E-mail").fill("bo@example.com")
+    page.get_by_label("Password").fill("tulips in april")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == f"{live_server.url}/accounts/organisation/new/"
+    page.get_by_label("Organisation name").fill("Berg Consulting")
+    page.get_by_role("button", name="Create organisation").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".usermenu-org").inner_text() == "Berg Consulting"
