@@ -44,7 +44,7 @@ def _serve(host: str, port: int, workers: int, with_worker: bool) -> int:
     if with_worker and _has_command("worker"):
         children.append(subprocess.Popen([os.path.join(bindir, "twofold"), "worker"]))
     print(f"\nTwofold is running at http://{bind}/")
-    print(f"Sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}  (Ctrl+C stops it)\n", flush=True)
+    print(_sign_in_hint(), flush=True)
     server = subprocess.Popen(
         [
             os.path.join(bindir, "gunicorn"),
@@ -79,6 +79,17 @@ def _serve(host: str, port: int, workers: int, with_worker: bool) -> int:
                 child.kill()
 
 
+def _sign_in_hint() -> str:
+    """The demo's sign-in when the demo is loaded; otherwise where first run begins."""
+    from twofold.accounts.models import User
+
+    if User.objects.filter(email=DEMO_EMAIL).exists():
+        return f"Sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}  (Ctrl+C stops it)\n"
+    if not User.objects.exists():
+        return "Open it to set up your organisation  (Ctrl+C stops it)\n"
+    return "(Ctrl+C stops it)\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
@@ -98,6 +109,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--if-empty", action="store_true", help="only when the database has no organisation"
     )
     demo.add_argument("--scale", choices=["normal", "large"], default="normal")
+    sub.add_parser(
+        "createuser",
+        help="create a person: EMAIL [--name NAME] [--password-from-stdin] [--admin]",
+        add_help=False,
+    )
+    sub.add_parser(
+        "createorg",
+        help="create an organisation: NAME --owner EMAIL [--timezone ZONE]",
+        add_help=False,
+    )
     sub.add_parser("worker", help="run background jobs (routine occurrences, …)", add_help=False)
     sub.add_parser(
         "mspdi-check",
@@ -106,10 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sub.add_parser("manage", help="any Django management command", add_help=False)
 
-    if args and args[0] in {"mspdi-check", "manage", "worker"}:
+    if args and args[0] in {"mspdi-check", "manage", "worker", "createuser", "createorg"}:
         command, rest = args[0], args[1:]
         if command == "manage":
             return _manage(rest)
+        if command in {"createuser", "createorg"}:
+            return _manage([command, *rest])
         if command == "worker":
             return _manage(["worker", *rest])
         from twofold.interop.mspdi_check import main as mspdi_check

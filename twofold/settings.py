@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "twofold.core.middleware.CurrentOrganisationMiddleware",
+    "twofold.core.middleware.ViewerTimeMiddleware",
+    "twofold.accounts.middleware.FirstRunMiddleware",
     "twofold.core.middleware.SecurityHeadersMiddleware",
     "twofold.core.middleware.IntegrityConflictMiddleware",
 ]
@@ -103,6 +105,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "twofold.core.context_processors.shell",
             ],
+            # The organisation's date filters (|day, |day_short, |daytime, |month) everywhere.
+            "builtins": ["twofold.core.templatetags.twofold_dates"],
         },
     },
 ]

@@ -32,7 +32,7 @@ def test_validation_errors_name_the_field(api, org, owner):
     assert r.status_code == 422 and r.json()["field"] == "fiscal_year_start_month"
     r = client.patch(f"/api/organisations/{org.pk}", {"version": 1, "timezone": "Mars/Olympus"})
     assert r.status_code == 422 and r.json() == {
-        "detail": "Unknown time zone 'Mars/Olympus'.",
+        "detail": "Unknown time zone 'Mars/Olympus': use a name such as Europe/Berlin.",
         "field": "timezone",
     }
     r = client.post(

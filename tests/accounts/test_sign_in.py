@@ -76,12 +76,13 @@ def test_password_change(client, owner):
     assert owner.check_password("a new long passphrase")
 
 
-def test_password_reset_by_email(client, owner):
+def test_password_reset_by_email(client, owner, settings):
+    settings.TWOFOLD_BASE_URL = "https://twofold.example.com"
     response = client.post("/accounts/password/reset/", {"email": owner.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     link = re.search(
-        r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body
+        r"https://twofold\.example\.com(/accounts/password/reset/\S+/)", mail.outbox[0].body
     ).group(1)
     form_page = client.get(link, follow=True)
     assert "Choose a new password" in form_page.content.decode()

@@ -111,8 +111,9 @@ def test_cell_of_a_person_outside_the_organisation_is_404(
     assert answer.status_code == 404
 
 
-def test_usage_needs_sign_in(client: Any) -> None:
-    assert client.get(reverse("capacity:usage")).status_code == 302
+def test_usage_needs_sign_in(client: Any, owner: Any) -> None:
+    r = client.get(reverse("capacity:usage"))
+    assert r.status_code == 302 and r.url.startswith(reverse("accounts:login"))
 
 
 def test_usage_page_query_count_is_constant(

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from pydantic import StrictInt, StrictStr
+from pydantic import StrictBool, StrictInt, StrictStr
 
 from twofold.accounts import selectors, services
-from twofold.accounts.models import Membership, Organisation, Role, Team, User
+from twofold.accounts.models import InstanceSettings, Membership, Organisation, Role, Team, User
 from twofold.core.api_schemas import READ, WRITE
-from twofold.core.errors import Invalid
+from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 
 router = Router(tags=["accounts"])
@@ -40,7 +41,12 @@ class MembershipBrief(Schema):
 
 
 class MeOut(UserOut):
+    timezone: str
     memberships: list[MembershipBrief]
+
+
+DateFormatName = Literal["d_mon_y", "dd/mm/yyyy", "mm/dd/yyyy", "yyyy-mm-dd"]
+WeekStartDay = Literal[0, 5, 6]
 
 
 class OrganisationOut(Schema):
@@ -49,16 +55,49 @@ class OrganisationOut(Schema):
     slug: str
     description: str
     timezone: str
+    week_start: WeekStartDay = Field(..., description="0 Monday, 5 Saturday, 6 Sunday")
+    date_format: DateFormatName
     fiscal_year_start_month: int
+    created_at: dt.datetime
     version: int
+
+
+class OrganisationIn(Schema):
+    # Length is checked by the service, so a 10,000-character name gets a clear message.
+    name: StrictStr
+    description: StrictStr = ""
+    timezone: StrictStr | None = Field(None, description="IANA name; default the server's")
+    week_start: WeekStartDay = 0
+    date_format: DateFormatName = "d_mon_y"
 
 
 class OrganisationPatch(Schema):
     version: StrictInt = Field(..., description="The version you read; a stale one answers 409.")
-    name: StrictStr | None = Field(None, min_length=1, max_length=120)
+    name: StrictStr | None = None
     description: StrictStr | None = None
     timezone: StrictStr | None = None
+    week_start: WeekStartDay | None = None
+    date_format: DateFormatName | None = None
     fiscal_year_start_month: StrictInt | None = Field(None, ge=1, le=12)
+
+
+class InstanceOut(Schema):
+    allow_signup: bool
+    set_up_at: dt.datetime | None
+    version: int
+
+
+class InstancePatch(Schema):
+    version: StrictInt
+    allow_signup: StrictBool
+
+
+class PreferencesOut(Schema):
+    timezone: str = Field(..., description="Blank: the organisation's time zone")
+
+
+class PreferencesPatch(Schema):
+    timezone: StrictStr
 
 
 class MemberOut(Schema):
@@ -143,6 +182,7 @@ def me(request: HttpRequest) -> MeOut:
     )
     return MeOut(
         **_user(user).model_dump(),
+        timezone=user.timezone,
         memberships=[
             MembershipBrief(
                 organisation_id=m.organisation_id,
@@ -157,6 +197,50 @@ def me(request: HttpRequest) -> MeOut:
 @router.get("/organisations", response={200: list[OrganisationOut], **READ})
 def list_organisations(request: HttpRequest) -> list[OrganisationOut]:
     return [_org(o) for o in selectors.organisations_for(request.user)]
+
+
+@router.post(
+    "/organisations",
+    response={201: OrganisationOut, **WRITE},
+    summary="Create an organisation; you become its owner",
+)
+def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[OrganisationOut]:
+    org = services.create_organisation(actor=actor_of(request), **payload.model_dump())
+    return Status(201, _org(org))
+
+
+def _instance_admin(request: HttpRequest) -> User:
+    user = actor_of(request)
+    if not user.is_superuser:
+        raise NotFound("Not found.")
+    return user
+
+
+@router.get("/instance", response={200: InstanceOut, **READ}, summary="Instance settings (admins)")
+def get_instance(request: HttpRequest) -> InstanceOut:
+    _instance_admin(request)
+    return InstanceOut.model_validate(InstanceSettings.load(), from_attributes=True)
+
+
+@router.patch("/instance", response={200: InstanceOut, **WRITE}, summary="Allow sign-up (admins)")
+def patch_instance(request: HttpRequest, payload: InstancePatch) -> InstanceOut:
+    instance = services.update_instance_settings(
+        actor=_instance_admin(request),
+        expected_version=payload.version,
+        allow_signup=payload.allow_signup,
+    )
+    return InstanceOut.model_validate(instance, from_attributes=True)
+
+
+@router.get("/me/preferences", response={200: PreferencesOut, **READ})
+def get_preferences(request: HttpRequest) -> PreferencesOut:
+    return PreferencesOut(timezone=actor_of(request).timezone)
+
+
+@router.patch("/me/preferences", response={200: PreferencesOut, **WRITE})
+def patch_preferences(request: HttpRequest, payload: PreferencesPatch) -> PreferencesOut:
+    user = services.update_preferences(actor=actor_of(request), timezone=payload.timezone)
+    return PreferencesOut(timezone=user.timezone)
 
 
 @router.get("/organisations/{org_id}", response={200: OrganisationOut, **READ})
@@ -177,6 +261,19 @@ def patch_organisation(
         **values,
     )
     return _org(org)
+
+
+@router.delete(
+    "/organisations/{org_id}",
+    response={204: None, **WRITE},
+    summary="Delete the organisation and everything in it (owners; confirm_name = its name)",
+)
+def delete_organisation(request: HttpRequest, org_id: int, confirm_name: str) -> Status[None]:
+    org = selectors.get_organisation(request.user, org_id)
+    services.delete_organisation(
+        actor=actor_of(request), organisation=org, confirm_name=confirm_name
+    )
+    return Status(204, None)
 
 
 @router.get("/organisations/{org_id}/members", response={200: list[MemberOut], **READ})

@@ -33,6 +33,9 @@ class User(AbstractUser):
     full_name = models.CharField(max_length=150, blank=True)
     job_title = models.CharField(max_length=120, blank=True)
     weekly_capacity_hours = models.DecimalField(max_digits=5, decimal_places=2, default=40)
+    timezone = models.CharField(
+        max_length=64, blank=True, help_text="Blank: the organisation's time zone."
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["username"]
@@ -71,6 +74,23 @@ class Role(models.TextChoices):
 ROLE_RANK: dict[str, int] = {Role.GUEST: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 
+class WeekStart(models.IntegerChoices):
+    """The first day of the week, as ``date.weekday()`` numbers it."""
+
+    MONDAY = 0, "Monday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class DateFormat(models.TextChoices):
+    """How an organisation writes dates (see ``core.dates`` for the patterns)."""
+
+    DAY_MONTH_NAME = "d_mon_y", "31 Dec 2026"
+    DAY_MONTH_YEAR = "dd/mm/yyyy", "31/12/2026"
+    MONTH_DAY_YEAR = "mm/dd/yyyy", "12/31/2026"
+    ISO = "yyyy-mm-dd", "2026-12-31"
+
+
 class Organisation(models.Model):
     """A company or public body: the boundary of everything its members can see."""
 
@@ -78,6 +98,12 @@ class Organisation(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     description = models.TextField(blank=True)
     timezone = models.CharField(max_length=64, default="Europe/London")
+    week_start = models.PositiveSmallIntegerField(
+        choices=WeekStart.choices, default=WeekStart.MONDAY
+    )
+    date_format = models.CharField(
+        max_length=12, choices=DateFormat.choices, default=DateFormat.DAY_MONTH_NAME
+    )
     fiscal_year_start_month = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(default=tz.now)
     version = models.PositiveIntegerField(default=1)
@@ -174,3 +200,52 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} from {self.ip_address} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class InstanceSettings(models.Model):
+    """The one row of instance-wide settings (``pk=1``), edited by instance administrators.
+
+    ``set_up_at`` records the first-run set-up; its row lock makes two simultaneous set-ups
+    take turns, so exactly one of them creates the first person.
+    """
+
+    allow_signup = models.BooleanField(
+        default=False,
+        help_text="Anyone may create an account. Invitations work either way.",
+    )
+    set_up_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name_plural = "instance settings"
+
+    def __str__(self) -> str:
+        return "Instance settings"
+
+    @classmethod
+    def load(cls) -> InstanceSettings:
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+
+class OrganisationDeletion(models.Model):
+    """What is left of a deleted organisation: who deleted it, when, and what it held.
+
+    Kept outside the organisation (no foreign key to it), so the record survives the cascade.
+    """
+
+    organisation_id = models.PositiveBigIntegerField()
+    name = models.CharField(max_length=120)
+    slug = models.CharField(max_length=60)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deleted_by_email = models.CharField(max_length=254)
+    deleted_at = models.DateTimeField(default=tz.now)
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-deleted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} deleted by {self.deleted_by_email} at {self.deleted_at:%Y-%m-%d %H:%M}"

@@ -3,27 +3,52 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import zoneinfo
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 
 from twofold.accounts.auth import hash_secret, new_token_material
-from twofold.accounts.models import ROLE_RANK, ApiToken, Membership, Organisation, Role, Team, User
+from twofold.accounts.models import (
+    ROLE_RANK,
+    ApiToken,
+    DateFormat,
+    InstanceSettings,
+    Membership,
+    Organisation,
+    OrganisationDeletion,
+    Role,
+    Team,
+    User,
+    WeekStart,
+)
 from twofold.core import history
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Forbidden, Invalid
+from twofold.core.errors import Conflict, Forbidden, Invalid
 from twofold.core.policy import Action, require, role_in
 
-ORG_FIELDS = ["name", "description", "timezone", "fiscal_year_start_month"]
+ORG_FIELDS = [
+    "name",
+    "description",
+    "timezone",
+    "fiscal_year_start_month",
+    "week_start",
+    "date_format",
+]
+ORG_NAME_MAX = 120
+log = logging.getLogger("twofold.accounts")
+timezone_now = timezone.now  # services below take a ``timezone`` argument (a zone name)
 TEAM_FIELDS = ["name", "description", "lead"]
 MAX_TOKEN_DAYS = 366
 
@@ -43,16 +68,248 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-@transaction.atomic
-def create_organisation(*, actor: User, name: str, description: str = "") -> Organisation:
-    """A new organisation with ``actor`` as its owner."""
-    name = name.strip()
+def _clean_org_name(name: str) -> str:
+    name = " ".join(str(name).split())
     if not name:
         raise Invalid("An organisation needs a name.", field="name")
-    org = Organisation.objects.create(name=name, slug=_unique_slug(name), description=description)
+    if len(name) > ORG_NAME_MAX:
+        raise Invalid(
+            f"An organisation's name has at most {ORG_NAME_MAX} characters (this one has "
+            f"{len(name)}).",
+            field="name",
+        )
+    return name
+
+
+def _check_timezone(name: str, field: str = "timezone") -> None:
+    if name not in zoneinfo.available_timezones():
+        raise Invalid(
+            f"Unknown time zone {name[:80]!r}: use a name such as Europe/Berlin.", field=field
+        )
+
+
+def _check_org_conventions(values: dict[str, Any]) -> None:
+    if "timezone" in values:
+        _check_timezone(str(values["timezone"]))
+    if "week_start" in values and values["week_start"] not in WeekStart.values:
+        raise Invalid(
+            "The week starts on Monday (0), Saturday (5) or Sunday (6).", field="week_start"
+        )
+    if "date_format" in values and values["date_format"] not in DateFormat.values:
+        raise Invalid(
+            f"Unknown date format; choose one of {', '.join(DateFormat.values)}.",
+            field="date_format",
+        )
+
+
+def ensure_organisation_defaults(organisation: Organisation, actor: User) -> None:
+    """What a new organisation starts with."""
+    from twofold.calendars.services import ensure_default_calendar  # the app above accounts
+
+    ensure_default_calendar(organisation)
+
+
+@transaction.atomic
+def create_organisation(
+    *,
+    actor: User,
+    name: str,
+    description: str = "",
+    timezone: str | None = None,
+    week_start: int = WeekStart.MONDAY,
+    date_format: str = DateFormat.DAY_MONTH_NAME,
+) -> Organisation:
+    """A new organisation with ``actor`` as its owner (any signed-in person may create one)."""
+    name = _clean_org_name(name)
+    zone = timezone or settings.TIME_ZONE
+    _check_org_conventions({"timezone": zone, "week_start": week_start, "date_format": date_format})
+    org = Organisation.objects.create(
+        name=name,
+        slug=_unique_slug(name),
+        description=description,
+        timezone=zone,
+        week_start=week_start,
+        date_format=date_format,
+    )
     Membership.objects.create(organisation=org, user=actor, role=Role.OWNER)
+    ensure_organisation_defaults(org, actor)
     history.record(actor=actor, obj=org, action="created", summary=f"Created {org.name}")
+    log.info("organisation %s (%s) created by %s", org.pk, org.slug, actor.email)
     return org
+
+
+def check_new_person(email: str, password: str, full_name: str) -> str:
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise Invalid("Enter a valid e-mail address.", field="email") from exc
+    if len(full_name) > 150:
+        raise Invalid("A name has at most 150 characters.", field="full_name")
+    if User.objects.filter(email__iexact=email).exists():
+        raise Invalid(
+            "There is already an account with this e-mail: sign in instead.", field="email"
+        )
+    try:
+        password_validation.validate_password(
+            password, user=User(email=email, username=email, full_name=full_name)
+        )
+    except ValidationError as exc:
+        raise Invalid(" ".join(exc.messages), field="password") from exc
+    return email
+
+
+class SetUpDone(Invalid):
+    """The instance already has people: first-run set-up is over."""
+
+
+def set_up_instance(
+    *,
+    full_name: str,
+    email: str,
+    password: str,
+    organisation_name: str,
+    timezone: str | None = None,
+) -> tuple[User, Organisation]:
+    """First run: the first person (an instance administrator) and their organisation.
+
+    Two set-ups at once take turns on the instance row's lock; the second finds a person and
+    raises ``SetUpDone``.
+    """
+    InstanceSettings.load()
+    with transaction.atomic():
+        instance = InstanceSettings.objects.select_for_update().get(pk=1)
+        if User.objects.exists():
+            raise SetUpDone("This instance is already set up: sign in instead.")
+        full_name = full_name.strip()
+        email = check_new_person(email, password, full_name)
+        _clean_org_name(organisation_name)
+        user = User.objects.create_superuser(email=email, password=password, full_name=full_name)
+        org = create_organisation(
+            actor=user, name=organisation_name, timezone=timezone or settings.TIME_ZONE
+        )
+        instance.set_up_at = timezone_now()
+        instance.save(update_fields=["set_up_at"])
+    log.info("instance set up by %s with organisation %s", user.email, org.slug)
+    return user, org
+
+
+@transaction.atomic
+def sign_up(*, full_name: str, email: str, password: str) -> User:
+    """A person creates their own account, when the instance allows it."""
+    if not InstanceSettings.load().allow_signup:
+        raise Forbidden("This instance does not take sign-ups: ask for an invitation.")
+    full_name = full_name.strip()
+    email = check_new_person(email, password, full_name)
+    try:
+        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+    except IntegrityError as exc:  # pragma: no cover - raced with the same e-mail
+        raise Invalid("There is already an account with this e-mail.", field="email") from exc
+    log.info("person %s signed up", user.email)
+    return user
+
+
+@transaction.atomic
+def update_instance_settings(
+    *, actor: User, expected_version: int | None, allow_signup: bool
+) -> InstanceSettings:
+    """Instance administrators (superusers) decide whether anyone may sign up."""
+    if not actor.is_superuser:
+        raise Forbidden("Only an instance administrator can change instance settings.")
+    instance = InstanceSettings.load()
+    before = instance.allow_signup
+    instance.allow_signup = allow_signup
+    save_versioned(instance, expected_version=expected_version, fields=["allow_signup"])
+    if before != allow_signup:
+        log.info("allow_signup %s -> %s by %s", before, allow_signup, actor.email)
+    return instance
+
+
+@transaction.atomic
+def update_preferences(*, actor: User, timezone: str) -> User:
+    """A person's own settings: their time zone (blank: their organisation's)."""
+    timezone = timezone.strip()
+    if timezone:
+        _check_timezone(timezone)
+    actor.timezone = timezone
+    actor.save(update_fields=["timezone"])
+    return actor
+
+
+def _delete_everything(organisation: Organisation) -> dict[str, int]:
+    """Delete the organisation and all of it; rows deleted per model label.
+
+    Some rows protect what they refer to (a queue its calendar); when both belong to this
+    organisation the protecting rows go first. A row of another organisation that protects
+    something here stops the deletion (``Conflict``): nobody else's data is touched.
+    """
+    counts: Counter[str] = Counter()
+
+    def delete(queryset: models.QuerySet[Any], depth: int = 0) -> None:
+        if depth > 10:  # pragma: no cover - a protection chain longer than any model has
+            raise Conflict("The organisation could not be deleted; try again.")
+        while True:
+            try:
+                _total, per_model = queryset.delete()
+            except ProtectedError as exc:
+                by_model: dict[type[models.Model], list[Any]] = {}
+                for obj in exc.protected_objects:
+                    if getattr(obj, "organisation_id", organisation.pk) != organisation.pk:
+                        raise Conflict(
+                            "Another organisation's data refers to this one; it cannot be deleted."
+                        ) from exc
+                    by_model.setdefault(type(obj), []).append(obj.pk)
+                for model, pks in by_model.items():
+                    delete(model._default_manager.filter(pk__in=pks), depth + 1)
+                continue
+            counts.update(per_model)
+            return
+
+    delete(Organisation.objects.filter(pk=organisation.pk))
+    return {label: n for label, n in counts.items() if n}
+
+
+def _plural_counts(counts: dict[str, int]) -> dict[str, int]:
+    named: Counter[str] = Counter()
+    for label, n in counts.items():
+        if label in {"accounts.Organisation"}:
+            continue
+        named[str(apps.get_model(label)._meta.verbose_name_plural)] += n
+    return dict(sorted(named.items()))
+
+
+def deletion_counts(organisation: Organisation) -> dict[str, int]:
+    """What deleting the organisation would remove, by plural name (a rehearsal, rolled back)."""
+    with transaction.atomic():
+        counts = _delete_everything(organisation)
+        transaction.set_rollback(True)
+    return _plural_counts(counts)
+
+
+def delete_organisation(*, actor: User, organisation: Organisation, confirm_name: str) -> None:
+    """Owners only, with the organisation's name typed. Everything of it goes; a record stays."""
+    require(actor, Action.OWN, organisation)
+    if confirm_name.strip() != organisation.name:
+        raise Invalid(
+            "Type the organisation's name exactly as shown to confirm.", field="confirm_name"
+        )
+    with transaction.atomic():
+        counts = _plural_counts(_delete_everything(organisation))
+        OrganisationDeletion.objects.create(
+            organisation_id=organisation.pk,
+            name=organisation.name,
+            slug=organisation.slug,
+            deleted_by=actor,
+            deleted_by_email=actor.email,
+            counts=counts,
+        )
+    log.warning(
+        "organisation %s (%s) deleted by %s: %s",
+        organisation.pk,
+        organisation.slug,
+        actor.email,
+        counts,
+    )
 
 
 @transaction.atomic
@@ -64,10 +321,9 @@ def update_organisation(
     if unknown:
         raise Invalid(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
     _reject_nulls(values)
-    if "name" in values and not str(values["name"]).strip():
-        raise Invalid("An organisation needs a name.", field="name")
-    if "timezone" in values and values["timezone"] not in zoneinfo.available_timezones():
-        raise Invalid(f"Unknown time zone {values['timezone']!r}.", field="timezone")
+    if "name" in values:
+        values["name"] = _clean_org_name(values["name"])
+    _check_org_conventions(values)
     if (
         "fiscal_year_start_month" in values
         and not 1 <= int(values["fiscal_year_start_month"]) <= 12
@@ -97,11 +353,16 @@ def _require_role_change_allowed(
 
 
 def _ensure_an_owner_remains(organisation: Organisation, leaving: Membership) -> None:
-    if leaving.role == Role.OWNER and not (
-        Membership.objects.filter(organisation=organisation, role=Role.OWNER)
-        .exclude(pk=leaving.pk)
-        .exists()
-    ):
+    """Refuse to lose the last owner. Locks the owner memberships first (call inside the
+    transaction), so two owners demoting each other at once take turns: the second sees the
+    first's change and is refused."""
+    owners = list(
+        Membership.objects.select_for_update()
+        .filter(organisation=organisation, role=Role.OWNER)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if leaving.pk in owners and len(owners) < 2:
         raise Invalid("An organisation must keep at least one owner.", field="role")
 
 
@@ -141,21 +402,22 @@ def add_member(
         summary=f"Added {user.display_name} as {Role(role).label}",
     )
     if created_user and invite:
-        transaction.on_commit(lambda: _send_invitation(email))
+        org_name, inviter = organisation.name, actor.display_name
+        transaction.on_commit(lambda: _send_invitation(email, org_name, inviter))
     return membership
 
 
-def _send_invitation(email: str) -> None:
-    form = PasswordResetForm({"email": email})
+def _send_invitation(email: str, organisation: str = "", inviter: str = "") -> None:
+    from twofold.accounts.emails import AccountEmailForm
+
+    form = AccountEmailForm({"email": email})
     if form.is_valid():
         # Users without a usable password are skipped by default; an invitation is for them.
         form.get_users = lambda email: User.objects.filter(email__iexact=email, is_active=True)  # type: ignore[method-assign]
-        base = urlsplit(settings.TWOFOLD_BASE_URL)
         form.save(
             subject_template_name="registration/invitation_subject.txt",
             email_template_name="registration/invitation_email.txt",
-            domain_override=base.netloc,
-            use_https=base.scheme == "https",
+            extra_email_context={"organisation": organisation, "inviter": inviter},
         )
 
 
@@ -169,6 +431,7 @@ def change_member_role(
     _require_role_change_allowed(actor, membership.organisation, old, Role(role))
     if old == Role.OWNER and role != Role.OWNER:
         _ensure_an_owner_remains(membership.organisation, membership)
+
     membership.role = role
     save_versioned(membership, expected_version=expected_version, fields=["role"])
     if old != role:

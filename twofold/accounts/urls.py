@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from twofold.accounts import views
+from twofold.accounts import views, views_orgs
+from twofold.accounts.emails import AccountEmailForm
 
 app_name = "accounts"
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=AccountEmailForm,
             template_name="accounts/pages/password_reset.html",
             email_template_name="registration/password_reset_email.txt",
             subject_template_name="registration/password_reset_subject.txt",
@@ -42,6 +44,12 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("setup/", views_orgs.set_up, name="setup"),
+    path("sign-up/", views_orgs.sign_up, name="signup"),
+    path("preferences/", views_orgs.preferences, name="preferences"),
+    path("instance/", views_orgs.instance_settings, name="instance"),
+    path("organisation/new/", views_orgs.organisation_new, name="organisation_new"),
+    path("organisation/delete/", views_orgs.organisation_delete, name="organisation_delete"),
     path("organisation/switch/", views.switch_organisation, name="switch"),
     path("people/", views.people, name="people"),
     path("people/<int:membership_id>/role/", views.member_role, name="member_role"),

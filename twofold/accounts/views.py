@@ -27,7 +27,7 @@ from twofold.accounts.forms import (
     SignInForm,
     TeamForm,
 )
-from twofold.accounts.models import Role
+from twofold.accounts.models import InstanceSettings, Role
 from twofold.core.errors import ServiceError
 from twofold.core.history import history_for
 from twofold.core.middleware import SESSION_ORG_KEY
@@ -76,7 +76,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         status = 400
     return render(
-        request, "accounts/pages/sign_in.html", {"form": form, "next": next_url}, status=status
+        request,
+        "accounts/pages/sign_in.html",
+        {"form": form, "next": next_url, "allow_signup": InstanceSettings.load().allow_signup},
+        status=status,
     )
 
 
@@ -322,7 +325,11 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            data = dict(form.cleaned_data)
+            data = {
+                k: v
+                for k, v in form.cleaned_data.items()
+                if not (k in {"week_start", "date_format"} and v in (None, ""))
+            }
             version = data.pop("version")
             try:
                 services.update_organisation(
@@ -342,6 +349,7 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
             "organisation": org,
             "form": form,
             "can_manage": can_manage,
+            "is_owner": can(request.user, Action.OWN, org),
             "history": history_for(org),
             "section": "settings",
         },

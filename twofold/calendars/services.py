@@ -28,7 +28,7 @@ from twofold.calendars.working_time import (
     check_periods,
     nth_of,
 )
-from twofold.core import history
+from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Invalid
 from twofold.core.models import Job
@@ -297,13 +297,13 @@ def _clean_holiday(values: dict[str, Any]) -> dict[str, Any]:
 
 def describe(holiday: Holiday) -> str:
     """ "Christmas Day (25 Dec, every year)" for history lines and messages."""
-    days = f"{holiday.start:%-d %b %Y}"
+    days = f"{dates.format_day(holiday.start)}"
     if holiday.end != holiday.start:
-        days += f" – {holiday.end:%-d %b %Y}"
+        days += f" – {dates.format_day(holiday.end)}"
     if holiday.repeat == Repeat.YEARLY:
-        days = f"{holiday.start:%-d %b} every year from {holiday.start.year}"
+        days = f"{dates.format_day_short(holiday.start)} every year from {holiday.start.year}"
     elif holiday.repeat == Repeat.YEARLY_WEEKDAY:
-        days = f"{holiday.get_repeat_display().lower()} from {holiday.start:%-d %b %Y}"
+        days = f"{holiday.get_repeat_display().lower()} from {dates.format_day(holiday.start)}"
     return f"{holiday.name} ({days})"
 
 

@@ -6,6 +6,7 @@ one for the patterns, one for the absences (and whatever :func:`organisation_hol
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
 from twofold.accounts.models import Organisation, User
+from twofold.calendars.working_time import spec_for
 from twofold.capacity.models import Absence, AbsenceKind, WorkingPattern
 from twofold.core.models import HistoryEntry
 from twofold.core.policy import Action, can
@@ -26,18 +28,34 @@ from twofold.engine.availability import (
     PatternPeriod,
     daily_availability,
 )
+from twofold.engine.calendars import CalendarSpec, compile_calendar, is_working_day
 
 
 def organisation_holidays(organisation: Organisation, start: dt.date, end: dt.date) -> set[dt.date]:
-    """The organisation's non-working dates from ``start`` to ``end`` (both included).
+    """The organisation's holidays from ``start`` to ``end`` (both included): the days its
+    default calendar (``calendars`` app) takes out of a week that would otherwise work them.
 
-    Empty for now, on purpose: an organisation may have several ``operations.BusinessCalendar``
-    rows (office, plant shifts) and none of them is "the organisation's calendar", so picking one
-    here would be a guess. The organisation calendars (the ``calendars`` app) feed this function
-    at merge; everything downstream (capacity view, availability page, levelling) already takes
-    the holidays into account through it.
+    A weekday that the default calendar never works (a weekend) is not a holiday here: people's
+    own working patterns say which weekdays they work. One query (the default's revision); the
+    calendar itself comes from the calendars app's cache.
     """
-    return set()
+    if end < start:
+        return set()
+    spec = spec_for(organisation.pk, None)
+    with_holidays = compile_calendar(spec)
+    plain = compile_calendar(_without_exceptions(spec))
+    days = (end - start).days + 1
+    found = set()
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        if is_working_day(plain, day) and not is_working_day(with_holidays, day):
+            found.add(day)
+    return found
+
+
+def _without_exceptions(spec: CalendarSpec) -> CalendarSpec:
+    base = _without_exceptions(spec.base) if spec.base is not None else None
+    return dataclasses.replace(spec, exceptions=(), base=base)
 
 
 def pattern_periods(

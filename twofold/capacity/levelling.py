@@ -37,6 +37,7 @@ from typing import Any
 
 from twofold.capacity import availability
 from twofold.capacity.models import AbsenceKind
+from twofold.core import dates
 from twofold.engine.levelling import (
     DelayCause,
     InfeasibleProblemError,
@@ -372,7 +373,7 @@ def _reason(built: Built, result: LevellingResult, i: int) -> str:
     for period in range(original, original + duration):
         why = built.away.get(person, {}).get(period)
         if why:
-            return f"Waits for {name}, away on {built.days[period]:%-d %b} ({why})"
+            return f"Waits for {name}, away on {dates.format_day_short(built.days[period])} ({why})"
         for other, activity in enumerate(problem.activities):
             if other == i or built.tasks[other].assignee_id != person:
                 continue
@@ -394,7 +395,7 @@ def _best_label(built: Built, best: int | None) -> str:
     if not best:
         return "Looking for a first plan…"
     return (
-        f"Best plan so far finishes {_day(built, best - 1):%a %-d %b %Y} "
+        f"Best plan so far finishes {dates.format_day(_day(built, best - 1), weekday=True)} "
         f"({best} working day{'s' if best != 1 else ''})"
     )
 
@@ -566,7 +567,7 @@ def check_moves(built: Built, moves: dict[int, dt.date]) -> list[str]:
             problems.append(f"Task {task_id} is not a task of this project that can move.")
             continue
         if day not in built.period_of:
-            problems.append(f"{day:%-d %b %Y} is not a working day in the plan's range.")
+            problems.append(f"{dates.format_day(day)} is not a working day in the plan's range.")
             continue
         starts[by_task[task_id]] = built.period_of[day]
     if problems:

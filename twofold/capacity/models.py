@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from twofold.accounts.models import Organisation
+from twofold.core import dates
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -60,7 +61,7 @@ class WorkingPattern(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Working pattern from {self.effective_from:%-d %b %Y}"
+        return f"Working pattern from {dates.format_day(self.effective_from)}"
 
     @property
     def hours(self) -> tuple[float, ...]:
@@ -104,8 +105,8 @@ class Absence(models.Model):
     @property
     def span_label(self) -> str:
         if self.start == self.end:
-            return f"{self.start:%-d %b %Y}" + (" (half day)" if self.half_day else "")
-        return f"{self.start:%-d %b} – {self.end:%-d %b %Y}"
+            return f"{dates.format_day(self.start)}" + (" (half day)" if self.half_day else "")
+        return f"{dates.format_day_short(self.start)} – {dates.format_day(self.end)}"
 
     @property
     def calendar_days(self) -> int:

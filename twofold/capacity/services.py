@@ -19,7 +19,7 @@ from django.utils import timezone
 from twofold.accounts.models import Membership, Organisation, User
 from twofold.capacity import levelling
 from twofold.capacity.models import HOUR_FIELDS, Absence, AbsenceKind, WorkingPattern
-from twofold.core import history
+from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.models import Job
@@ -241,7 +241,7 @@ def set_working_pattern(
             action="created",
             changes={"weekly_hours": [None, pattern.weekly_hours]},
             summary=f"{person.display_name} works {pattern.weekly_hours:g} h a week "
-            f"from {effective_from:%-d %b %Y}",
+            f"from {dates.format_day(effective_from)}",
         )
         return pattern
     before = history.snapshot(pattern, fields)
@@ -257,7 +257,7 @@ def set_working_pattern(
             action="updated",
             changes=changes,
             summary=f"{person.display_name}'s working pattern from "
-            f"{effective_from:%-d %b %Y}: {pattern.weekly_hours:g} h a week",
+            f"{dates.format_day(effective_from)}: {pattern.weekly_hours:g} h a week",
         )
     return pattern
 
@@ -271,7 +271,7 @@ def delete_working_pattern(*, actor: User, pattern: WorkingPattern) -> None:
         obj=pattern,
         action="deleted",
         summary=f"Removed {pattern.person.display_name}'s working pattern from "
-        f"{pattern.effective_from:%-d %b %Y}",
+        f"{dates.format_day(pattern.effective_from)}",
     )
     pattern.delete()
 

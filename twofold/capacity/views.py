@@ -26,6 +26,7 @@ from twofold.capacity.forms import (
     UsageFilterForm,
 )
 from twofold.capacity.models import HOUR_FIELDS, WEEKDAY_NAMES, Absence, WorkingPattern
+from twofold.core import dates
 from twofold.core import selectors as core_selectors
 from twofold.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from twofold.core.policy import Action, can
@@ -144,7 +145,7 @@ def _chart(moves: list[levelling.Move]) -> Chart | None:
             w(m.start_before, m.finish_before),
             x(m.start_after),
             w(m.start_after, m.finish_after),
-            f"{m.task.name}: {m.start_before:%-d %b} → {m.start_after:%-d %b}",
+            f"{m.task.name}: {dates.format_day_short(m.start_before)} → {dates.format_day_short(m.start_after)}",
         )
         for i, m in enumerate(moves)
     ]
@@ -153,7 +154,7 @@ def _chart(moves: list[levelling.Move]) -> Chart | None:
     step = 7 if days <= 120 else 28
     while tick <= last:
         if tick >= first:
-            ticks.append((x(tick), f"{tick:%-d %b}"))
+            ticks.append((x(tick), dates.format_day_short(tick)))
         tick += dt.timedelta(days=step)
     today = timezone.localdate()
     today_x = x(today) if first <= today <= last else None

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 
 NAVIGATION = [
     ("portfolio", "Portfolio", "projects:portfolio"),
@@ -30,4 +31,15 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         except NoReverseMatch:  # pragma: no cover - a section whose app is not installed
             continue
         items.append({"key": key, "label": label, "url": url})
-    return {"nav_items": items}
+    return {"nav_items": items, "my_memberships": SimpleLazyObject(lambda: _memberships(request))}
+
+
+def _memberships(request: HttpRequest) -> list[Any]:
+    """The user menu's organisation switcher (one query, only when the menu renders)."""
+    from twofold.accounts.models import Membership
+
+    return list(
+        Membership.objects.filter(user_id=int(request.user.pk or 0))
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )

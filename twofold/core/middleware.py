@@ -12,9 +12,11 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from twofold.accounts.models import Membership
+from twofold.core import dates
 from twofold.core.errors import clash_conflict
 
 SESSION_ORG_KEY = "twofold_organisation_id"
@@ -46,6 +48,37 @@ class CurrentOrganisationMiddleware:
             lambda: membership.organisation if membership else None
         )
         return self.get_response(request)
+
+
+class ViewerTimeMiddleware:
+    """Times in the viewer's zone (theirs, else their organisation's) and the org's date format.
+
+    After ``CurrentOrganisationMiddleware``. Every ``{{ value|date }}`` and ``|daytime`` of an
+    aware datetime then shows local time; the API keeps ISO 8601 with offsets.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        zone = None
+        date_format = dates.DEFAULT_FORMAT
+        if user.is_authenticated:
+            membership = getattr(request, "membership", None)
+            org = membership.organisation if membership else None
+            zone = dates.zone_or_none(getattr(user, "timezone", ""))
+            if org is not None:
+                zone = zone or dates.zone_or_none(org.timezone)
+                date_format = org.date_format
+        if zone is not None:
+            timezone.activate(zone)
+        dates.activate_format(date_format)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+            dates.activate_format(dates.DEFAULT_FORMAT)
 
 
 CONTENT_SECURITY_POLICY = "; ".join(

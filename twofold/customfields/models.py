@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import models
 
 from twofold.accounts.models import Organisation
+from twofold.core.dates import format_day
 
 
 class Kind(models.TextChoices):
@@ -88,5 +89,5 @@ class FieldValue(models.Model):
             text = format(value.normalize(), "f")
             return text
         if isinstance(value, dt.date):
-            return f"{value.day} {value:%b %Y}"
+            return format_day(value)
         return str(value)

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from twofold.accounts.models import Organisation
+from twofold.core import dates
 from twofold.core.errors import NotFound
 from twofold.core.policy import Action, can
 from twofold.improvement.models import (
@@ -130,7 +131,7 @@ def _unit(value: float, unit: str) -> str:
 
 
 def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return dates.format_day(day)
 
 
 def _first_recent(view: ops.KpiView) -> ops.SignalView | None:

@@ -16,6 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from twofold.calendars.working_time import off_days
+from twofold.core import dates as tf_dates
 from twofold.engine.calendars import Calendar
 from twofold.projects.models import Task
 from twofold.projects.scheduling import compiled_calendar
@@ -61,6 +62,11 @@ class ChartLink:
     critical: bool
 
 
+def _date(value: dt.datetime | dt.date) -> dt.date:
+    """The calendar date of a value already in the organisation's zone (no second conversion)."""
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 def _header(origin: dt.date, days: int, zoom: str, px: float, parts: list[str]) -> None:
     height = HEAD
     parts.append(
@@ -75,7 +81,7 @@ def _header(origin: dt.date, days: int, zoom: str, px: float, parts: list[str]) 
             label = str(day.year)
         else:
             nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-            label = f"{day:%b %Y}"
+            label = tf_dates.format_month(day)
         x = LABEL + (day - origin).days * px
         w = (min(nxt, end) - day).days * px
         parts.append(f'<line class="g-tick" x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}"/>')
@@ -87,7 +93,10 @@ def _header(origin: dt.date, days: int, zoom: str, px: float, parts: list[str]) 
         if zoom == "days":
             nxt, label = day + dt.timedelta(days=1), f"{day.day}"
         elif zoom == "weeks":
-            nxt, label = day + dt.timedelta(days=7 - day.weekday()), f"{day:%-d %b}"
+            nxt, label = (
+                day + dt.timedelta(days=7 - day.weekday()),
+                f"{tf_dates.format_day_short(_date(day))}",
+            )
         elif zoom == "months":
             nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
             label = f"{day:%b}"
@@ -237,13 +246,13 @@ def render(
             bx, bw = x_of(bs), max(x_of(bf) - x_of(bs), 2.0)
             parts.append(
                 f'<rect class="g-baseline" x="{bx:.1f}" y="{cy + BAR / 2 + 1:.1f}" width="{bw:.1f}" height="4">'
-                f"<title>Baseline {bs:%-d %b} – {bf:%-d %b}</title></rect>"
+                f"<title>Baseline {tf_dates.format_day_short(_date(bs))} – {tf_dates.format_day_short(_date(bf))}</title></rect>"
             )
         s, f = local[t.pk]
         if not (s and f):
             continue
         x, x_end = x_of(s), x_of(f)
-        tip = f"<title>{name}: {s:%a %-d %b} – {f:%a %-d %b %Y}"
+        tip = f"<title>{name}: {tf_dates.format_day_short(_date(s), weekday=True)} – {tf_dates.format_day(_date(f), weekday=True)}"
         if not t.is_summary:
             tip += f", {t.percent_complete}% complete, float {t.total_float_minutes / 480:g} d"
         tip += "</title>"
@@ -266,7 +275,7 @@ def render(
         if t.is_milestone and not t.is_summary:
             parts.append(
                 f'<g class="g-item"{target}><path class="g-milestone{crit_cls}" d="M{x_end:.1f},{cy - 8:.1f} l8,8 l-8,8 l-8,-8 z">{tip}</path>{handle}</g>'
-                f'<text class="g-bar-text" x="{x_end + 12 + gap:.1f}" y="{cy + 4:.1f}">{f:%-d %b}</text>'
+                f'<text class="g-bar-text" x="{x_end + 12 + gap:.1f}" y="{cy + 4:.1f}">{tf_dates.format_day_short(_date(f))}</text>'
             )
         elif t.is_summary:
             w = max(x_end - x, 2.0)
@@ -277,7 +286,7 @@ def render(
             w = max(x_end - x, 3.0)
             drag = (
                 f' data-task="{t.pk}" data-days="{t.duration_minutes / 480:g}" tabindex="0"'
-                f' aria-label="{name}: {s:%-d %b} – {f:%-d %b}. Alt+Arrow moves the start,'
+                f' aria-label="{name}: {tf_dates.format_day_short(_date(s))} – {tf_dates.format_day_short(_date(f))}. Alt+Arrow moves the start,'
                 f' Alt+Shift+Arrow changes the duration."'
                 if editable
                 else ""

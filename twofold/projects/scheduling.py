@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from twofold.calendars.working_time import spec_for
+from twofold.core import dates
 from twofold.engine import plan as ep
 from twofold.engine.calendars import (
     Calendar,
@@ -198,8 +199,8 @@ class Schedule:
         n = len(self.moved)
         text = f"{n} task{'s' if n != 1 else ''} moved"
         if self.finish_before != self.finish_after and self.finish_after is not None:
-            before = f"{self.finish_before:%-d %b}" if self.finish_before else "—"
-            text += f"; finish {before} → {self.finish_after:%-d %b}"
+            before = f"{dates.format_day_short(self.finish_before)}" if self.finish_before else "—"
+            text += f"; finish {before} → {dates.format_day_short(self.finish_after)}"
         return text
 
 

@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from twofold.accounts.models import Organisation, User
+from twofold.core import dates
 from twofold.core.errors import NotFound
 from twofold.core.policy import Action, can
 from twofold.engine.calendars import working_seconds_between
@@ -621,7 +622,7 @@ def board_cards(cards: list[BoardCard]) -> SafeString:
         if t.finish:
             label = due.get(t.finish)
             if label is None:
-                label = due[t.finish] = f"{t.finish.astimezone(tzinfo):%-d %b}"
+                label = due[t.finish] = f"{dates.format_day_short(t.finish.astimezone(tzinfo))}"
             meta.append(f'<span class="muted">due {label}</span>')
         if t.priority in ("high", "urgent"):
             meta.append(f'<span class="badge badge-amber">{PRIORITY_LABELS[t.priority]}</span>')

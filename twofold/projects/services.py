@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, User
-from twofold.core import history
+from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, can, require, role_in
@@ -95,7 +95,9 @@ MAX_BASELINES = 11
 # The engine's calendars cover these days: a date outside could not be scheduled.
 FIRST_DAY = HORIZON_START
 LAST_DAY = HORIZON_END - dt.timedelta(days=1)
-DATE_MESSAGE = f"Choose a date between {FIRST_DAY:%-d %b %Y} and {LAST_DAY:%-d %b %Y}."
+DATE_MESSAGE = (
+    f"Choose a date between {dates.format_day(FIRST_DAY)} and {dates.format_day(LAST_DAY)}."
+)
 PROJECT_DATES = ("target_start", "target_finish", "status_date")
 TASK_DATES = ("constraint_date", "actual_start", "actual_finish")
 # Fields that may be set to None (cleared); every other field needs a value.
@@ -187,7 +189,7 @@ def reschedule_project(project: Project, *, field: str | None = None) -> Schedul
     except (CalendarRangeError, IndexError, OverflowError) as exc:
         # The engine's calendar tables end with LAST_DAY: a plan running past it cannot be dated.
         raise Invalid(
-            f"The schedule would run past {LAST_DAY:%-d %b %Y}, the last day the calendar covers.",
+            f"The schedule would run past {dates.format_day(LAST_DAY)}, the last day the calendar covers.",
             field=field,
         ) from exc
     dirty = [
@@ -564,7 +566,8 @@ def resize_task(
         start = timezone.localtime(task.start, tz_of(task.project.organisation)).date()
         if finish < start:
             raise Invalid(
-                f"{task.name} starts on {start:%-d %b}: it cannot finish before.", field="finish"
+                f"{task.name} starts on {dates.format_day_short(start)}: it cannot finish before.",
+                field="finish",
             )
         span = (finish - start).days + 1
         if span > 4 * 2000:

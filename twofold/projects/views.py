@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from twofold.accounts.models import User
+from twofold.core import dates as tf_dates
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.policy import Action, can, require
@@ -640,7 +641,7 @@ def gantt_drag(request: HttpRequest, project_id: int, task_id: int) -> HttpRespo
         )
     except ServiceError as exc:
         return _gantt_refused(exc, "start" if exc.field == "constraint_date" else None)
-    return _gantt_moved(task, f"starts no earlier than {start:%-d %b}", moved)
+    return _gantt_moved(task, f"starts no earlier than {tf_dates.format_day_short(start)}", moved)
 
 
 @require_POST

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Role, User
-from twofold.core import history
+from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Invalid
 from twofold.core.jobs import Progress
@@ -398,8 +398,8 @@ def _store_outcome(
         actor=actor,
         obj=analysis,
         action="simulated",
-        summary=f"{analysis.iterations:,} iterations: P50 {outcome.p50:%-d %b %Y}, "
-        f"P80 {outcome.p80:%-d %b %Y}{chance}",
+        summary=f"{analysis.iterations:,} iterations: P50 {dates.format_day(outcome.p50)}, "
+        f"P80 {dates.format_day(outcome.p80)}{chance}",
     )
     return analysis
 

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from twofold.core import dates
 from twofold.core import selectors as core_selectors
 from twofold.core.errors import NotFound, ServiceError
 from twofold.core.history import history_for
@@ -485,7 +486,7 @@ def schedule(request: HttpRequest, project_id: int) -> HttpResponse:
                 messages.success(
                     request,
                     f"Simulated {outcome.iterations:,} iterations: P80 finish "
-                    f"{timezone.localtime(outcome.p80, tz_of(project.organisation)):%-d %b %Y}.",
+                    f"{dates.format_day(timezone.localtime(outcome.p80, tz_of(project.organisation)))}.",
                 )
                 return redirect(url)
     analysis = selectors.analysis_of(project)

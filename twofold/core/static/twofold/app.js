@@ -11,3 +11,30 @@ document.addEventListener("keydown", (event) => {
     d.querySelector("summary")?.focus();
   });
 });
+
+// Dates in the organisation's format for scripts (chart axes): <html data-date-format> carries
+// it (core.dates.date_format_js). ISO dates "YYYY-MM-DD" are calendar dates (no zone shift).
+window.Twofold = window.Twofold || {};
+(function () {
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function parts(value) {
+    if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      const [y, m, d] = value.split("-").map(Number);
+      return { y: y, m: m, d: d };
+    }
+    const when = new Date(value);
+    if (Number.isNaN(when.getTime())) return null;
+    return { y: when.getFullYear(), m: when.getMonth() + 1, d: when.getDate() };
+  }
+  window.Twofold.formatDay = function (value, short) {
+    const p = parts(value);
+    if (!p) return String(value);
+    const dd = String(p.d).padStart(2, "0"), mm = String(p.m).padStart(2, "0");
+    switch (document.documentElement.dataset.dateFormat) {
+      case "dd/mm/yyyy": return short ? dd + "/" + mm : dd + "/" + mm + "/" + p.y;
+      case "mm/dd/yyyy": return short ? mm + "/" + dd : mm + "/" + dd + "/" + p.y;
+      case "yyyy-mm-dd": return short ? mm + "-" + dd : p.y + "-" + mm + "-" + dd;
+      default: return short ? p.d + " " + MONTHS[p.m - 1] : p.d + " " + MONTHS[p.m - 1] + " " + p.y;
+    }
+  };
+})();

@@ -1,6 +1,8 @@
 // Operations charts (Chart.js). Data comes from json_script blocks; no inline scripts (CSP).
 (function () {
   "use strict";
+  // Dates on axes in the organisation's format (core app.js: Twofold.formatDay).
+  const fmtDay = (v) => (window.Twofold && window.Twofold.formatDay ? window.Twofold.formatDay(v) : v);
   const RED = "#b42318", BLUE = "#2a5bd7", GREY = "#5a6576", GREEN = "#1f7a3d", AMBER = "#8a5a00";
   function data(id) {
     const el = document.getElementById(id);
@@ -30,7 +32,7 @@
     datasets.push({ label: "Target", data: flat(d.target), borderColor: AMBER, borderDash: [2, 3], borderWidth: 1.5, pointRadius: 0 });
     new window.Chart(canvas, {
       type: "line",
-      data: { labels: d.labels, datasets: datasets },
+      data: { labels: d.labels.map(fmtDay), datasets: datasets },
       options: {
         animation: false, maintainAspectRatio: false,
         plugins: { legend: { position: "bottom" } },
@@ -59,7 +61,7 @@
       });
       new window.Chart(el("flow-cycle"), {
         type: "scatter", data: { labels: xs.slice().sort(), datasets: datasets },
-        options: Object.assign({}, base, { scales: { x: { type: "category", labels: Array.from(new Set(xs)).sort(), ticks: { maxTicksLimit: 10 } }, y: { title: { display: true, text: "days" } } } }),
+        options: Object.assign({}, base, { scales: { x: { type: "category", labels: Array.from(new Set(xs)).sort(), ticks: { maxTicksLimit: 10, callback: function (v) { return fmtDay(this.getLabelForValue(v)); } } }, y: { title: { display: true, text: "days" } } } }),
       });
     }
     if (el("flow-wip")) {
@@ -72,7 +74,7 @@
     if (el("flow-cfd")) {
       const fills = ["rgba(90,101,118,.35)", "rgba(42,91,215,.45)", "rgba(31,122,61,.55)"];
       const datasets = d.cfd.states.map((name, k) => ({ label: name, data: d.cfd.cumulative[k], fill: k === d.cfd.states.length - 1 ? "origin" : "+1", backgroundColor: fills[k], borderColor: fills[k].replace(/[\d.]+\)$/, "1)"), pointRadius: 0, borderWidth: 1 }));
-      new window.Chart(el("flow-cfd"), { type: "line", data: { labels: d.cfd.labels, datasets: datasets }, options: Object.assign({}, base, { scales: { x: { ticks: { maxTicksLimit: 12 } } } }) });
+      new window.Chart(el("flow-cfd"), { type: "line", data: { labels: d.cfd.labels.map(fmtDay), datasets: datasets }, options: Object.assign({}, base, { scales: { x: { ticks: { maxTicksLimit: 12 } } } }) });
     }
   }
   document.addEventListener("DOMContentLoaded", function () { kpiChart(); flowCharts(); });

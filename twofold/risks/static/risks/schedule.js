@@ -6,7 +6,8 @@
   function ms(iso) { return new Date(iso).getTime(); }
 
   function fmt(value) {
-    return new Date(value).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+    // The organisation's date format (core app.js), not the browser's locale.
+    return window.Twofold ? window.Twofold.formatDay(value, true) : new Date(value).toISOString().slice(0, 10);
   }
 
   var markerPlugin = {

@@ -1,0 +1,61 @@
+"""Account e-mails (invitation, password reset): links on ``TWOFOLD_BASE_URL``, times in the
+recipient's zone and their organisation's date format."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
+from django.utils import timezone
+
+from twofold.accounts.models import Membership, User
+from twofold.core import dates
+
+
+def recipient_conventions(user: User) -> tuple[str, str]:
+    """(time zone, date format) for e-mails to ``user``: theirs, else their first organisation's."""
+    membership = (
+        Membership.objects.filter(user=user).select_related("organisation").order_by("pk").first()
+    )
+    org = membership.organisation if membership else None
+    zone = user.timezone or (org.timezone if org else settings.TIME_ZONE)
+    return zone, (org.date_format if org else dates.DEFAULT_FORMAT)
+
+
+class AccountEmailForm(PasswordResetForm):
+    """Django's reset form, with our base URL and the recipient's time conventions."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        base = urlsplit(settings.TWOFOLD_BASE_URL)
+        kwargs["domain_override"] = base.netloc
+        kwargs["use_https"] = base.scheme == "https"
+        super().save(*args, **kwargs)
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        user = context["user"]
+        zone_name, date_format = recipient_conventions(user)
+        previous = dates.active_format()
+        dates.activate_format(date_format)
+        try:
+            with timezone.override(dates.zone_or_none(zone_name) or settings.TIME_ZONE):
+                context = {**context, "sent_at": timezone.now(), "zone_name": zone_name}
+                super().send_mail(
+                    subject_template_name,
+                    email_template_name,
+                    context,
+                    from_email,
+                    to_email,
+                    html_email_template_name,
+                )
+        finally:
+            dates.activate_format(previous)

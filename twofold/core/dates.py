@@ -1,0 +1,109 @@
+"""The viewer's dates: one organisation date format and the viewer's time zone, per request.
+
+``DateFormatMiddleware`` activates, for each request, the viewer's time zone (their own, else
+their organisation's) and the organisation's date format. Templates then write
+``{{ value|day }}``, ``|day_short``, ``|daytime``, ``|month`` (built-in filters, see
+``core.templatetags.twofold_dates``) and Python writes ``format_day(value)``; charts read the
+same patterns from ``date_format_js()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.utils import dateformat, timezone
+
+DEFAULT_FORMAT = "d_mon_y"
+
+
+@dataclass(frozen=True)
+class DatePatterns:
+    """Django ``date`` filter patterns for one organisation format."""
+
+    day: str  # a full date: 31 Dec 2026
+    day_short: str  # a date in a known year (lists, axes): 31 Dec
+    month: str  # a month: Dec 2026
+    js: str  # tokens for the chart scripts: d, dd, mm, mon, yyyy
+
+
+PATTERNS: dict[str, DatePatterns] = {
+    "d_mon_y": DatePatterns("j M Y", "j M", "M Y", "d mon yyyy"),
+    "dd/mm/yyyy": DatePatterns("d/m/Y", "d/m", "m/Y", "dd/mm/yyyy"),
+    "mm/dd/yyyy": DatePatterns("m/d/Y", "m/d", "m/Y", "mm/dd/yyyy"),
+    "yyyy-mm-dd": DatePatterns("Y-m-d", "m-d", "Y-m", "yyyy-mm-dd"),
+}
+TIME = "H:i"
+
+_active: ContextVar[str] = ContextVar("twofold_date_format", default=DEFAULT_FORMAT)
+
+
+def activate_format(name: str) -> None:
+    """Use ``name`` (a ``DateFormat`` value) for the rest of this request or thread."""
+    _active.set(name if name in PATTERNS else DEFAULT_FORMAT)
+
+
+def active_format() -> str:
+    return _active.get()
+
+
+def patterns() -> DatePatterns:
+    return PATTERNS[_active.get()]
+
+
+def zone_or_none(name: str) -> zoneinfo.ZoneInfo | None:
+    """The time zone called ``name``, or None for blank or unknown names (cached by zoneinfo)."""
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _local(value: dt.date | dt.datetime) -> dt.date | dt.datetime:
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
+def _weekday(value: dt.date | dt.datetime, text: str, weekday: bool) -> str:
+    return f"{dateformat.format(value, 'D')} {text}" if weekday else text
+
+
+def format_day(value: dt.date | dt.datetime | None, weekday: bool = False) -> str:
+    """A date in the organisation's format (an aware datetime: its local date)."""
+    if value is None:
+        return ""
+    value = _local(value)
+    return _weekday(value, dateformat.format(value, patterns().day), weekday)
+
+
+def format_day_short(value: dt.date | dt.datetime | None, weekday: bool = False) -> str:
+    """A date without its year, in the organisation's order (for lists within one year)."""
+    if value is None:
+        return ""
+    value = _local(value)
+    return _weekday(value, dateformat.format(value, patterns().day_short), weekday)
+
+
+def format_daytime(value: dt.datetime | None, weekday: bool = False) -> str:
+    """A moment: local date in the organisation's format and the 24-hour local time."""
+    if value is None:
+        return ""
+    value = _local(value)  # type: ignore[assignment]
+    text = f"{dateformat.format(value, patterns().day)}, {dateformat.format(value, TIME)}"
+    return _weekday(value, text, weekday)
+
+
+def format_month(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return dateformat.format(_local(value), patterns().month)
+
+
+def date_format_js() -> str:
+    """The active format as tokens the chart scripts understand (``data-date-format``)."""
+    return patterns().js

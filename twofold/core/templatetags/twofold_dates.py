@@ -1,0 +1,49 @@
+"""Date filters in the organisation's format and the viewer's zone (built in to every template).
+
+``{{ d|day }}`` 31 Dec 2026 · ``{{ d|day_short }}`` 31 Dec · ``{{ t|daytime }}`` 31 Dec 2026, 14:05
+· ``{{ d|month }}`` Dec 2026. ``"weekday"`` as argument prefixes the day name: ``|day:"weekday"``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+
+from twofold.core import dates
+
+register = template.Library()
+
+_DATE_TYPES = (dt.date, dt.datetime)
+
+
+def _ok(value: Any) -> bool:
+    return isinstance(value, _DATE_TYPES)
+
+
+@register.filter
+def day(value: Any, arg: str = "") -> str:
+    return dates.format_day(value, weekday=arg == "weekday") if _ok(value) else ""
+
+
+@register.filter
+def day_short(value: Any, arg: str = "") -> str:
+    return dates.format_day_short(value, weekday=arg == "weekday") if _ok(value) else ""
+
+
+@register.filter
+def daytime(value: Any, arg: str = "") -> str:
+    if isinstance(value, dt.datetime):
+        return dates.format_daytime(value, weekday=arg == "weekday")
+    return dates.format_day(value, weekday=arg == "weekday") if _ok(value) else ""
+
+
+@register.filter
+def month(value: Any) -> str:
+    return dates.format_month(value) if _ok(value) else ""
+
+
+@register.simple_tag
+def date_format_js() -> str:
+    return dates.date_format_js()
