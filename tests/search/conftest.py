@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ def committed(django_capture_on_commit_callbacks: Any) -> Any:
 
 
 @pytest.fixture
-def world(org: Any, owner: Any, committed: Any) -> Iterator[dict[str, Any]]:
+def world(org: Any, owner: Any, committed: Any) -> dict[str, Any]:
     """One object of every searchable kind in ``org``, created through the services."""
     with committed():
         project = projects.create_project(

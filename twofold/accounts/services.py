@@ -50,8 +50,15 @@ def create_organisation(*, actor: User, name: str, description: str = "") -> Org
     if not name:
         raise Invalid("An organisation needs a name.", field="name")
     org = Organisation.objects.create(name=name, slug=_unique_slug(name), description=description)
-    Membership.objects.create(organisation=org, user=actor, role=Role.OWNER)
+    owner = Membership.objects.create(organisation=org, user=actor, role=Role.OWNER)
     history.record(actor=actor, obj=org, action="created", summary=f"Created {org.name}")
+    history.record(
+        actor=actor,
+        obj=owner,
+        action="member added",
+        changes={"role": [None, Role.OWNER.value]},
+        summary=f"Added {actor.display_name} as {Role.OWNER.label}",
+    )
     return org
 
 

@@ -40,6 +40,7 @@ class Hit:
 
     kind: Kind
     object_id: int
+    text: str  # the title as plain text
     title: SafeString
     excerpt: SafeString
     context: str
@@ -104,6 +105,7 @@ def search(
         Hit(
             kind=Kind(k),
             object_id=int(pk),
+            text=title,
             title=query.highlight(title, terms),
             excerpt=query.excerpt(body, terms),
             context=context,
