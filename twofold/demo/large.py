@@ -732,4 +732,7 @@ def _load() -> str:
         extra = operations.load(org, people)
         if extra:
             parts.append(extra)
+    from twofold.search.index import reindex  # last: it indexes what every part loaded
+
+    parts.append(f"{reindex(org.pk)} search documents")
     return "; ".join(parts)
