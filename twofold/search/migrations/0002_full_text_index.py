@@ -33,10 +33,19 @@ SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS search_document_ai",
     "DROP TABLE IF EXISTS search_document_fts",
 ]
+
+
+def _words(column: str) -> str:
+    # Punctuation becomes space first: PostgreSQL's parser would otherwise read "<script>x" as
+    # a tag, "a@b.com" and "v1.2" as single tokens, and the terms we query would not match them
+    # (the query side keeps letters and digits only, as SQLite's tokeniser does).
+    return f"regexp_replace({column}, '[[:punct:]]+', ' ', 'g')"
+
+
 POSTGRES_UP = [
     "ALTER TABLE search_document ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
-    "setweight(to_tsvector('simple'::regconfig, title), 'A') || "
-    "setweight(to_tsvector('simple'::regconfig, body), 'B')) STORED",
+    f"setweight(to_tsvector('simple'::regconfig, {_words('title')}), 'A') || "
+    f"setweight(to_tsvector('simple'::regconfig, {_words('body')}), 'B')) STORED",
     "CREATE INDEX search_document_vector ON search_document USING gin (search_vector)",
 ]
 POSTGRES_DOWN = [
