@@ -25,6 +25,19 @@ class Kind(models.TextChoices):
     PERSON = "person", "People"
 
 
+# What one result of each kind is called (its badge in the header's dropdown).
+SINGULAR: dict[str, str] = {
+    Kind.PROJECT: "Project",
+    Kind.TASK: "Task",
+    Kind.REQUEST: "Request",
+    Kind.RISK: "Risk",
+    Kind.IMPROVEMENT: "Improvement",
+    Kind.PROCESS: "Process",
+    Kind.KPI: "KPI",
+    Kind.PERSON: "Person",
+}
+
+
 class SearchDocument(models.Model):
     """One searchable object of an organisation: its title and body text, and where it lives.
 

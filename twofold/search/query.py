@@ -19,6 +19,8 @@ from twofold.core.errors import Invalid
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 _WORD = re.compile(r"[^\W_]+")
+# Markdown's emphasis, code, heading and list marks read as noise in a one-line excerpt.
+_MARKDOWN = re.compile(r"\*\*|__|`|^\s*(?:#{1,6}|[-*+]|\d+\.)\s+", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,6 @@ def excerpt(text: str, terms: Terms, width: int = 160) -> SafeString:
     if end < len(text):
         space = text.rfind(" ", first.end(), end)
         end = space if space > 0 else end
-    piece = " ".join(text[start:end].split())
+    piece = " ".join(_MARKDOWN.sub("", text[start:end]).split())
     body = highlight(piece, terms)
     return mark_safe(("… " if start else "") + body + (" …" if end < len(text) else ""))  # noqa: S308

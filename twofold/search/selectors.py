@@ -18,7 +18,7 @@ from twofold.accounts.models import ROLE_RANK, Organisation
 from twofold.core.errors import NotFound
 from twofold.core.policy import role_in
 from twofold.search import query
-from twofold.search.models import Kind
+from twofold.search.models import SINGULAR, Kind
 
 MAX_LIMIT = 50
 
@@ -26,12 +26,19 @@ _SQLITE_FROM = (
     "FROM search_document_fts JOIN search_document d ON d.id = search_document_fts.rowid "
     "WHERE search_document_fts MATCH %s AND d.organisation_id = %s AND d.min_rank <= %s"
 )
-_SQLITE_RANK = "bm25(search_document_fts, 10.0, 1.0), d.id"
+# A few, central things (a project, a process, a person) come before the many (tasks,
+# requests) when their text matches about as well: the text score is multiplied by this.
+KIND_BOOST = {Kind.PROJECT: 1.5, Kind.PROCESS: 1.3, Kind.KPI: 1.3, Kind.PERSON: 1.3}
+_BOOST = "CASE d.kind {} ELSE 1.0 END".format(
+    " ".join(f"WHEN '{k.value}' THEN {w}" for k, w in KIND_BOOST.items())
+)
+# bm25 is negative, better is lower; ts_rank_cd positive, better is higher.
+_SQLITE_RANK = f"bm25(search_document_fts, 10.0, 1.0) * {_BOOST}, d.id"
 _POSTGRES_FROM = (
     "FROM search_document d, to_tsquery('simple', %s) q "
     "WHERE d.search_vector @@ q AND d.organisation_id = %s AND d.min_rank <= %s"
 )
-_POSTGRES_RANK = "ts_rank_cd(d.search_vector, q) DESC, d.id"
+_POSTGRES_RANK = f"ts_rank_cd(d.search_vector, q) * {_BOOST} DESC, d.id"
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ class Hit:
 
     @property
     def kind_label(self) -> str:
-        return str(self.kind.label)
+        return SINGULAR[self.kind]
 
 
 @dataclass(frozen=True)
