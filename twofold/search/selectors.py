@@ -22,8 +22,12 @@ from twofold.search.models import SINGULAR, Kind
 
 MAX_LIMIT = 50
 
+# CROSS JOIN fixes the order: the full-text match first, then its rows by id. Left to itself,
+# SQLite may walk the organisation's rows through the organisation index and test each against
+# the MATCH, which takes minutes on 80,000 documents.
 _SQLITE_FROM = (
-    "FROM search_document_fts JOIN search_document d ON d.id = search_document_fts.rowid "
+    "FROM search_document_fts CROSS JOIN search_document d "
+    "ON d.id = search_document_fts.rowid "
     "WHERE search_document_fts MATCH %s AND d.organisation_id = %s AND d.min_rank <= %s"
 )
 # A few, central things (a project, a process, a person) come before the many (tasks,
