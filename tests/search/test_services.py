@@ -185,3 +185,20 @@ def test_reindex_rebuilds_the_same_documents(org: Any, owner: Any, world: Any) -
     after = sorted(SearchDocument.objects.values_list("kind", "object_id", "title", "context"))
     assert set(before) < set(after)
     assert search(owner, org, "pump").total == 6
+
+
+def test_people_and_requests_follow_their_services(
+    org: Any, owner: Any, world: Any, committed: Any
+) -> None:
+    from twofold.accounts import services as accounts
+    from twofold.operations import services as operations
+
+    request = world["request"]
+    with committed():
+        operations.update_request(
+            actor=owner, request=request, expected_version=request.version, title="Noisy fan"
+        )
+        accounts.remove_member(actor=owner, membership=world["membership"])
+    assert titles(search(owner, org, "noisy")) == [f"#{request.pk} <mark>Noisy</mark> fan"]
+    assert search(owner, org, "pumpwright").total == 0
+    assert search(owner, org, "pump").counts.get(Kind.REQUEST) is None
