@@ -14,7 +14,10 @@ from twofold.search.index import reindex
 
 def test_header_has_a_labelled_search_box(signed_in: Any, owner: Any) -> None:
     html = signed_in(owner).get("/search/").content.decode()
-    assert '<form class="topsearch" role="search" method="get" action="/search/">' in html
+    assert (
+        '<form class="topsearch" role="search" aria-label="Search everything" method="get" action="/search/">'
+        in html
+    )
     assert '<label for="topsearch-q" class="visually-hidden">' in html
     assert 'role="status" aria-live="polite"' in html
 
