@@ -126,11 +126,23 @@ def test_deleting_a_summary_task_removes_its_subtree(
 
 
 def test_another_organisation_sees_nothing_not_even_counts(
-    org: Any, world: Any, outsider: Any, make_org: Any, member: Any
+    org: Any, owner: Any, world: Any, outsider: Any, committed: Any
 ) -> None:
     rival = outsider.memberships.get().organisation
     assert search(outsider, rival, "pump").counts == {}
     assert search(outsider, rival, "pump").hits == []
+    with committed():
+        theirs = projects.create_project(
+            actor=outsider,
+            organisation=rival,
+            name="Pump house",
+            code="PH",
+            target_start=world_date(),
+        )
+    results = search(outsider, rival, "pump")
+    assert results.counts == {Kind.PROJECT: 1}
+    assert [h.object_id for h in results.hits] == [theirs.pk]
+    assert search(owner, org, "pump").counts.get(Kind.PROJECT) is None  # and not the other way
     with pytest.raises(NotFound):
         search(outsider, org, "pump")
 
