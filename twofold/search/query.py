@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -37,13 +38,15 @@ class Terms:
     def prefix(self) -> str:
         return self.words[-1]
 
-    @property
+    @cached_property
     def folded(self) -> tuple[str, ...]:
         return tuple(fold(w) for w in self.words)
 
 
 def fold(text: str) -> str:
     """Lower case without accents, as both databases' tokenisers compare words."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
