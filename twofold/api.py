@@ -97,6 +97,7 @@ from twofold.improvement.api import router as improvement_router  # noqa: E402
 from twofold.operations.api import router as operations_router  # noqa: E402
 from twofold.projects.api import router as projects_router  # noqa: E402
 from twofold.risks.api import router as risks_router  # noqa: E402
+from twofold.search.api import router as search_router  # noqa: E402
 
 api.add_router("", accounts_router)
 api.add_router("", projects_router)
@@ -108,3 +109,4 @@ api.add_router("", customfields_router)
 api.add_router("", attachments_router)
 api.add_router("", core_router)
 api.add_router("", calendars_router)
+api.add_router("", search_router)

@@ -125,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="compare our schedule with MS Project's dates in MSPDI files",
         add_help=False,
     )
+    reindex = sub.add_parser("search-reindex", help="rebuild the search index")
+    reindex.add_argument("--organisation", metavar="SLUG", help="only this organisation")
     sub.add_parser("manage", help="any Django management command", add_help=False)
 
     if args and args[0] in {"mspdi-check", "manage", "worker", "createuser", "createorg"}:
@@ -146,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _manage(["migrate", "--noinput"])
     if ns.command == "demo":
         return _manage(["demo", "--scale", ns.scale, *(["--if-empty"] if ns.if_empty else [])])
+    if ns.command == "search-reindex":
+        extra = ["--organisation", ns.organisation] if ns.organisation else []
+        return _manage(["search_reindex", *extra])
     parser.error(f"unknown command {ns.command}")  # pragma: no cover
     return 2  # pragma: no cover
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "twofold.improvement",
     "twofold.customfields",
     "twofold.attachments",
+    "twofold.search",
 ]
 
 MIDDLEWARE = [

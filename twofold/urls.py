@@ -16,6 +16,7 @@ urlpatterns = [
     path("improvement/", include("twofold.improvement.urls")),
     path("fields/", include("twofold.customfields.urls")),
     path("attachments/", include("twofold.attachments.urls")),
+    path("search/", include("twofold.search.urls")),
     path("", include("twofold.core.urls")),
     path("", include("twofold.projects.urls")),
 ]

@@ -131,9 +131,16 @@ def create_organisation(
         week_start=week_start,
         date_format=date_format,
     )
-    Membership.objects.create(organisation=org, user=actor, role=Role.OWNER)
+    owner = Membership.objects.create(organisation=org, user=actor, role=Role.OWNER)
     ensure_organisation_defaults(org, actor)
     history.record(actor=actor, obj=org, action="created", summary=f"Created {org.name}")
+    history.record(
+        actor=actor,
+        obj=owner,
+        action="member added",
+        changes={"role": [None, Role.OWNER.value]},
+        summary=f"Added {actor.display_name} as {Role.OWNER.label}",
+    )
     log.info("organisation %s (%s) created by %s", org.pk, org.slug, actor.email)
     return org
 

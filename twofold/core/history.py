@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import models, transaction
 
 from twofold.core.models import HistoryEntry
 from twofold.core.policy import organisation_id_of
@@ -24,6 +24,24 @@ def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)
     return value
+
+
+# Called after commit with (model label, pk, organisation id) for every recorded change; a feature
+# app that keeps derived data (the search index) registers one in its AppConfig.ready, so core
+# imports no feature app and every service that records history keeps that data current.
+ChangeListener = Callable[[str, Any, int], None]
+_listeners: list[ChangeListener] = []
+
+
+def on_change(listener: ChangeListener) -> None:
+    """Call ``listener(label, pk, organisation_id)`` after the commit of each recorded change."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _notify(label: str, pk: Any, organisation_id: int) -> None:
+    for listener in _listeners:
+        listener(label, pk, organisation_id)
 
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
@@ -44,9 +62,17 @@ def record(
     changes: Mapping[str, list[Any]] | None = None,
     summary: str = "",
 ) -> HistoryEntry:
-    """Append one history entry for ``obj``; call inside the service's transaction."""
+    """Append one history entry for ``obj``; call inside the service's transaction.
+
+    After the commit, the registered change listeners hear of it (``on_change``); one that fails
+    is logged and never undoes the write (``robust``).
+    """
+    organisation_id = organisation_id_of(obj)
+    if _listeners:
+        label, pk = obj._meta.label_lower, obj.pk
+        transaction.on_commit(lambda: _notify(label, pk, organisation_id), robust=True)
     return HistoryEntry.objects.create(
-        organisation_id=organisation_id_of(obj),
+        organisation_id=organisation_id,
         actor=actor if getattr(actor, "pk", None) else None,
         content_type=ContentType.objects.get_for_model(obj._meta.model),
         object_id=obj.pk,

@@ -738,4 +738,7 @@ def _load() -> str:
         if extra:
             parts.append(extra)
     parts.append(capacity_large.load(org, people))
+    from twofold.search.index import reindex  # last: it indexes what every part loaded
+
+    parts.append(f"{reindex(org.pk)} search documents")
     return "; ".join(parts)

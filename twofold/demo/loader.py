@@ -11,6 +11,7 @@ from twofold.improvement import demo as improvement_demo
 from twofold.operations import demo as operations_demo
 from twofold.projects import demo as projects_demo
 from twofold.risks import demo as risks_demo
+from twofold.search.index import reindex
 
 
 def load_demo() -> str:
@@ -31,4 +32,5 @@ def load_demo() -> str:
         summary = loader(org, people)
         if summary:
             parts.append(summary)
+    parts.append(f"{reindex(org.pk)} search documents")
     return "; ".join(parts)
