@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from twofold.accounts.auth import user_for_token
+from twofold.core.api_docs import LocalSwagger
 from twofold.core.errors import ServiceError
 
 
@@ -35,6 +36,7 @@ api = NinjaAPI(
     ),
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
+    docs=LocalSwagger(),
 )
 
 

@@ -90,3 +90,20 @@ def test_collectstatic_with_the_production_storage(tmp_path, settings):
 
 def test_server_timing_header(client, db):
     assert client.get("/healthz")["Server-Timing"].startswith("total;dur=")
+
+
+def test_api_docs_load_local_assets_under_the_csp(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle" in html
+    assert "/static/twofold/api-docs" in html
+    assert "cdn" not in html.lower() and "https://" not in html
+    assert "<script>" not in html  # no inline script: settings travel as application/json
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_favicon_answers(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response.url.startswith("/static/twofold/favicon")
