@@ -100,6 +100,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "twofold.core.context_processors.shell",
             ],
+            # {{ user|person }} links a name to the person's page in every template.
+            "builtins": ["twofold.accounts.templatetags.people"],
         },
     },
 ]

@@ -114,3 +114,12 @@ class ApiTokenForm(forms.Form):
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
     pass
+
+
+class JobTitleForm(VersionedForm):
+    job_title = forms.CharField(
+        label="Job title",
+        max_length=120,
+        required=False,
+        help_text="Shown beside the name on the people list and the person's page.",
+    )

@@ -44,6 +44,8 @@ urlpatterns = [
     ),
     path("organisation/switch/", views.switch_organisation, name="switch"),
     path("people/", views.people, name="people"),
+    path("people/<int:user_id>/", views.person, name="person"),
+    path("profile/job-title/", views.profile_job_title, name="profile_job_title"),
     path("people/<int:membership_id>/role/", views.member_role, name="member_role"),
     path("people/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
     path("teams/", views.teams, name="teams"),
