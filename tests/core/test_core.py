@@ -107,3 +107,21 @@ def test_favicon_answers(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 302
     assert response.url.startswith("/static/twofold/favicon")
+
+
+def test_navigation_reaches_capacity_fields_and_mentions_and_lights_the_section(client, org, owner):
+    from twofold.core.context_processors import section_for
+
+    client.force_login(owner)
+    html = client.get("/fields/").content.decode()
+    assert '<a href="/fields/" aria-current="page">Custom fields</a>' in html  # settings tab
+    assert '<a href="/accounts/settings/" aria-current="page">Settings</a>' in html
+    assert '<a href="/capacity/">Capacity</a>' in html
+    assert '<a href="/attachments/mentions/">Mentions of me</a>' in html
+    assert 'aria-controls="mainnav"' in html and 'aria-expanded="false"' in html
+    assert section_for("/") == "portfolio"
+    assert section_for("/capacity/projects/3/level/") == "projects"
+    assert section_for("/capacity/") == "capacity"
+    assert section_for("/accounts/teams/4/") == "people"
+    assert section_for("/attachments/mentions/") == "my-work"
+    assert section_for("/somewhere/else/") == ""
