@@ -36,7 +36,7 @@ def test_person_page_shows_title_teams_role_and_work(
 ):
     priya, _team, project, task = _busy_person(org, owner, member)
     client.force_login(owner)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(10):
         response = client.get(f"/accounts/people/{priya.pk}/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -112,9 +112,10 @@ def test_people_list_links_each_name_to_the_person_page(client, org, owner, memb
     assert f'href="/accounts/people/{priya.pk}/"' in html
 
 
-def test_api_person_and_title(api, org, owner, member, outsider):
+def test_api_person_and_title(api, org, owner, member, outsider, django_assert_max_num_queries):
     priya, team, project, _task = _busy_person(org, owner, member)
-    body = api(owner).get(f"/api/organisations/{org.pk}/people/{priya.pk}").json()
+    with django_assert_max_num_queries(12):  # token auth, org, person, teams, 4 lists
+        body = api(owner).get(f"/api/organisations/{org.pk}/people/{priya.pk}").json()
     assert body["full_name"] == "Priya Raman" and body["job_title"] == "Process engineer"
     assert body["role"] == "member"
     assert body["teams"] == [{"id": team.pk, "name": "Quality"}]

@@ -67,7 +67,10 @@ def test_demo_pages_fit_a_phone_and_the_menu_opens(page, live_server, demo_org, 
     shot("phone-menu-open")
     page.get_by_role("link", name="Capacity").click()
     page.wait_for_url("**/capacity/")
-    assert page.get_by_role("link", name="Capacity").get_attribute("aria-current") == "page"
+    main_nav = page.get_by_role("navigation", name="Main", include_hidden=True)
+    lit = main_nav.get_by_role("link", name="Capacity", include_hidden=True)
+    assert lit.get_attribute("aria-current") == "page"
+    assert not main_nav.is_visible()  # the menu closed when the page changed
     page.keyboard.press("Escape")
 
 
