@@ -5,24 +5,39 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+# pip speaks only when it fails: its output goes to .venv/pip.log and is shown on error.
+PIP_QUIET = >>$(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 
-.PHONY: run test install lint types check pytest test-browser demo worker benchmarks clean
+.PHONY: run test install install-dev lint types check pytest test-browser demo worker benchmarks clean
 
 run: install ## create .venv, install, migrate, load the demo, serve on 127.0.0.1:$(PORT)
-	$(BIN)/twofold migrate
-	$(BIN)/twofold demo --if-empty
-	PORT=$(PORT) $(BIN)/twofold serve
+	@$(BIN)/twofold migrate
+	@$(BIN)/twofold demo --if-empty
+	@PORT=$(PORT) $(BIN)/twofold serve
 
-test: install lint types check pytest ## lint, types, migrations check, the whole suite
+test: install-dev lint types check pytest ## lint, types, migrations check, the whole suite
 
+# `install`: what running needs (requirements.lock). `install-dev`: that plus the test,
+# type-checking and benchmark tools (requirements-dev.lock). Each leaves a stamp in .venv, so
+# `make run` after `make test` installs nothing.
 install: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored" || true
-	$(BIN)/pip install --quiet -r requirements.lock 2>&1 | grep -v "is ignored" || true
-	$(BIN)/pip install --quiet --no-deps -e . 2>&1 | grep -v "is ignored" || true
-	$(BIN)/python -c "import django, gunicorn, pydantic, twofold.engine" && touch $(STAMP)
+	@echo "Installing what Twofold needs to run into $(VENV) (requirements.lock) ..."
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@: > $(VENV)/pip.log
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip $(PIP_QUIET)
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock $(PIP_QUIET)
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e . $(PIP_QUIET)
+	@$(BIN)/python -c "import django, gunicorn, pydantic, ortools, numba, twofold.engine" && touch $(STAMP)
+
+install-dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	@echo "Adding the test, type-checking and benchmark tools (requirements-dev.lock) ..."
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock $(PIP_QUIET)
+	@$(BIN)/python -c "import pytest, mypy, ruff, playwright" && touch $(DEV_STAMP)
 
 lint:
 	$(BIN)/ruff check .
@@ -41,10 +56,10 @@ check:
 pytest:
 	$(BIN)/pytest -m "not browser"
 
-test-browser: install
+test-browser: install-dev
 	$(BIN)/pytest -m browser
 
-benchmarks: install
+benchmarks: install-dev
 	$(BIN)/python benchmarks/cpm.py
 	$(BIN)/python benchmarks/ops.py
 	$(BIN)/python benchmarks/risk.py

@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from twofold.accounts.auth import user_for_token
+from twofold.core.api_docs import LocalSwagger
 from twofold.core.errors import ServiceError, clash_conflict
 
 
@@ -36,6 +37,7 @@ api = NinjaAPI(
     ),
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
+    docs=LocalSwagger(),
 )
 
 

@@ -35,34 +35,79 @@ def _has_command(name: str) -> bool:
     return name in get_commands()
 
 
+def _migrate() -> int:
+    """Apply pending migrations quietly: nothing printed when the schema is current, else one line."""
+    _django()
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if not plan:
+        return 0
+    _manage(["migrate", "--noinput", "--verbosity", "0"])
+    count = len(plan)
+    print(f"Database: applied {count} migration{'s' if count != 1 else ''}.", flush=True)
+    return 0
+
+
+def base_url(host: str, port: int) -> str:
+    """Where links in e-mails point: TWOFOLD_BASE_URL, else the address this server listens on."""
+    configured = os.environ.get("TWOFOLD_BASE_URL", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    shown = "127.0.0.1" if host in {"", "0.0.0.0", "::"} else host  # noqa: S104 - a comparison
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def control_socket_args(var_dir: str) -> list[str]:
+    """Gunicorn's control socket lives under var/ (never in $HOME); off if the path is too long."""
+    path = os.path.join(var_dir, "gunicorn.ctl")
+    if len(path.encode()) > 100:  # AF_UNIX paths are limited to about 107 bytes
+        return ["--no-control-socket"]
+    return ["--control-socket", path]
+
+
+def gunicorn_command(bindir: str, bind: str, workers: int, var_dir: str) -> list[str]:
+    return [
+        os.path.join(bindir, "gunicorn"),
+        "twofold.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--logger-class",
+        "twofold.core.access_log.RedactingLogger",
+        "--graceful-timeout",
+        "5",
+        *control_socket_args(var_dir),
+    ]
+
+
 def _serve(host: str, port: int, workers: int, with_worker: bool) -> int:
     """Run gunicorn in the foreground and, unless told not to, the background worker beside it."""
+    url = base_url(host, port)
+    # The web and worker processes build e-mail links from this (settings.TWOFOLD_BASE_URL).
+    os.environ["TWOFOLD_BASE_URL"] = url
     _manage(["collectstatic", "--noinput", "--verbosity", "0"])
-    bind = f"{host}:{port}"
+    from django.conf import settings
+
+    var_dir = str(settings.VAR_DIR)
+    os.makedirs(var_dir, exist_ok=True)
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     bindir = os.path.dirname(sys.executable)
     children: list[subprocess.Popen[bytes]] = []
     if with_worker and _has_command("worker"):
         children.append(subprocess.Popen([os.path.join(bindir, "twofold"), "worker"]))
     print(f"\nTwofold is running at http://{bind}/")
     print(_sign_in_hint(), flush=True)
-    server = subprocess.Popen(
-        [
-            os.path.join(bindir, "gunicorn"),
-            "twofold.wsgi:application",
-            "--bind",
-            bind,
-            "--workers",
-            str(workers),
-            "--threads",
-            "4",
-            "--access-logfile",
-            "-",
-            "--logger-class",
-            "twofold.core.access_log.RedactingLogger",
-            "--graceful-timeout",
-            "5",
-        ]
-    )
+    server = subprocess.Popen(gunicorn_command(bindir, bind, workers, var_dir))
     children.append(server)
     try:
         return server.wait()
@@ -81,12 +126,17 @@ def _serve(host: str, port: int, workers: int, with_worker: bool) -> int:
 
 def _sign_in_hint() -> str:
     """The demo's sign-in when the demo is loaded; otherwise where first run begins."""
+    from django.db import DatabaseError
+
     from twofold.accounts.models import User
 
-    if User.objects.filter(email=DEMO_EMAIL).exists():
-        return f"Sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}  (Ctrl+C stops it)\n"
-    if not User.objects.exists():
-        return "Open it to set up your organisation  (Ctrl+C stops it)\n"
+    try:
+        if User.objects.filter(email=DEMO_EMAIL).exists():
+            return f"Sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}  (Ctrl+C stops it)\n"
+        if not User.objects.exists():
+            return "Open it to set up your organisation  (Ctrl+C stops it)\n"
+    except DatabaseError:
+        return "The database has no tables yet: run `twofold migrate`  (Ctrl+C stops it)\n"
     return "(Ctrl+C stops it)\n"
 
 
@@ -145,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if ns.command == "serve":
         return _serve(ns.host, ns.port, ns.workers, not ns.no_worker)
     if ns.command == "migrate":
-        return _manage(["migrate", "--noinput"])
+        return _migrate()
     if ns.command == "demo":
         return _manage(["demo", "--scale", ns.scale, *(["--if-empty"] if ns.if_empty else [])])
     if ns.command == "search-reindex":

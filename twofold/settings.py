@@ -106,8 +106,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "twofold.core.context_processors.shell",
             ],
-            # The organisation's date filters (|day, |day_short, |daytime, |month) everywhere.
-            "builtins": ["twofold.core.templatetags.twofold_dates"],
+            # Everywhere: the organisation's date filters (|day, |day_short, |daytime, |month)
+            # and {{ user|person }}, a name linked to the person's page.
+            "builtins": [
+                "twofold.core.templatetags.twofold_dates",
+                "twofold.accounts.templatetags.people",
+            ],
         },
     },
 ]

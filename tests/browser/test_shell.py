@@ -58,3 +58,26 @@ def test_reports_page(page, live_server, demo_org, sign_in, shot):
     with page.expect_download() as download:
         page.get_by_role("link", name="Projects", exact=True).last.click()
     assert download.value.suggested_filename.startswith("twofold-projects-")
+
+
+def test_api_docs_work_offline_under_the_csp(page, live_server, shot):
+    """Swagger UI comes from our static files: nothing leaves the origin, the CSP blocks nothing."""
+    outside: list[str] = []
+    errors: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None,
+    )
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server.url}/api/docs")
+    page.get_by_role("heading", name="Twofold API").first.wait_for()
+    page.get_by_text("/api/me", exact=True).first.wait_for()
+    shot("api-docs")
+    assert outside == []
+    assert [e for e in errors if "Content Security Policy" in e] == []
+
+
+def test_favicon_is_served(page, live_server):
+    response = page.request.get(f"{live_server.url}/favicon.ico")
+    assert response.status == 200
+    assert response.body()[:4] == b"\x00\x00\x01\x00"  # an ICO file

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 
@@ -27,7 +35,6 @@ def test_demo_loads_once_and_the_demo_user_can_sign_in(client, capsys):
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["migrate"], ["migrate", "--noinput"]),
         (["demo", "--if-empty"], ["demo", "--scale", "normal", "--if-empty"]),
         (["demo", "--scale", "large"], ["demo", "--scale", "large"]),
         (["worker", "--once"], ["worker", "--once"]),
@@ -47,3 +54,76 @@ def test_help_lists_the_commands(capsys):
     out = capsys.readouterr().out
     for command in ("serve", "migrate", "demo", "worker", "mspdi-check", "manage"):
         assert command in out
+
+
+@pytest.mark.django_db
+def test_migrate_is_silent_when_the_schema_is_current(capsys):
+    assert cli.main(["migrate"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    ("host", "env", "expected"),
+    [
+        ("127.0.0.1", "", "http://127.0.0.1:8123"),
+        ("0.0.0.0", "", "http://127.0.0.1:8123"),  # noqa: S104 - a wildcard bind is shown as loopback
+        ("::1", "", "http://[::1]:8123"),
+        ("127.0.0.1", "https://twofold.example.com/", "https://twofold.example.com"),
+    ],
+)
+def test_email_links_use_the_port_serve_listens_on(monkeypatch, host, env, expected):
+    monkeypatch.setenv("TWOFOLD_BASE_URL", env)
+    assert cli.base_url(host, 8123) == expected
+
+
+def test_gunicorn_control_socket_lives_under_var(tmp_path):
+    command = cli.gunicorn_command("/venv/bin", "127.0.0.1:8000", 2, str(tmp_path))
+    assert command[command.index("--control-socket") + 1] == str(tmp_path / "gunicorn.ctl")
+    assert cli.control_socket_args("/x" * 60) == ["--no-control-socket"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_starts_quietly_and_writes_nothing_in_home(tmp_path):
+    home, var = tmp_path / "home", tmp_path / "var"
+    home.mkdir()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "TWOFOLD_VAR_DIR": str(var),
+        "DATABASE_URL": "",
+        "TWOFOLD_BASE_URL": "",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    twofold = Path(sys.executable).parent / "twofold"
+    with (tmp_path / "out.log").open("wb") as log:
+        server = subprocess.Popen(
+            [str(twofold), "serve", "--port", str(port), "--no-worker", "--workers", "1"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as r:
+                        assert r.status == 200
+                        break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        pytest.fail((tmp_path / "out.log").read_text())
+                    time.sleep(0.5)
+            assert (var / "gunicorn.ctl").exists()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    out = (tmp_path / "out.log").read_text()
+    assert f"Twofold is running at http://127.0.0.1:{port}/" in out
+    assert "warning" not in out.lower(), out
+    assert list(home.iterdir()) == []

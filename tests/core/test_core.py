@@ -90,3 +90,38 @@ def test_collectstatic_with_the_production_storage(tmp_path, settings):
 
 def test_server_timing_header(client, db):
     assert client.get("/healthz")["Server-Timing"].startswith("total;dur=")
+
+
+def test_api_docs_load_local_assets_under_the_csp(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle" in html
+    assert "/static/twofold/api-docs" in html
+    assert "cdn" not in html.lower() and "https://" not in html
+    assert "<script>" not in html  # no inline script: settings travel as application/json
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_favicon_answers(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response.url.startswith("/static/twofold/favicon")
+
+
+def test_navigation_reaches_capacity_fields_and_mentions_and_lights_the_section(client, org, owner):
+    from twofold.core.context_processors import section_for
+
+    client.force_login(owner)
+    html = client.get("/fields/").content.decode()
+    assert '<a href="/fields/" aria-current="page">Custom fields</a>' in html  # settings tab
+    assert '<a href="/accounts/settings/" aria-current="page">Settings</a>' in html
+    assert '<a href="/capacity/">Capacity</a>' in html
+    assert '<a href="/attachments/mentions/">Mentions of me</a>' in html
+    assert 'aria-controls="mainnav"' in html and 'aria-expanded="false"' in html
+    assert section_for("/") == "portfolio"
+    assert section_for("/capacity/projects/3/level/") == "projects"
+    assert section_for("/capacity/") == "capacity"
+    assert section_for("/accounts/teams/4/") == "people"
+    assert section_for("/attachments/mentions/") == "my-work"
+    assert section_for("/somewhere/else/") == ""

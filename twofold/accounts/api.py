@@ -370,3 +370,86 @@ def delete_team(request: HttpRequest, org_id: int, team_id: int) -> Status[None]
 
 
 __all__ = ["Role", "router"]
+
+
+class NamedRef(Schema):
+    id: int
+    name: str
+
+
+class PersonTask(Schema):
+    id: int
+    name: str
+    project_id: int
+    project_name: str
+    status: str
+    finish: str | None = Field(None, description="Scheduled finish (ISO 8601), if scheduled.")
+
+
+class PersonOut(UserOut):
+    role: RoleName
+    member_id: int
+    version: int = Field(..., description="The membership's version: send it to change the title.")
+    teams: list[NamedRef]
+    open_tasks: list[PersonTask]
+    projects_managed: list[NamedRef]
+    processes_owned: list[NamedRef]
+
+
+class PersonPatch(Schema):
+    version: StrictInt = Field(..., description="The version you read; a stale one answers 409.")
+    job_title: StrictStr = Field(..., max_length=120)
+
+
+def _person(m: Membership, work: dict[str, list[object]]) -> PersonOut:
+    user = m.user
+    return PersonOut(
+        **_user(user).model_dump(),
+        role=_role(m.role),
+        member_id=m.pk,
+        version=m.version,
+        teams=[NamedRef(id=t.pk, name=t.name) for t in user.org_teams],  # type: ignore[attr-defined]
+        open_tasks=[
+            PersonTask(
+                id=t.pk,  # type: ignore[attr-defined]
+                name=t.name,  # type: ignore[attr-defined]
+                project_id=t.project_id,  # type: ignore[attr-defined]
+                project_name=t.project.name,  # type: ignore[attr-defined]
+                status=t.status,  # type: ignore[attr-defined]
+                finish=t.finish.isoformat() if t.finish else None,  # type: ignore[attr-defined]
+            )
+            for t in work["tasks"]
+        ],
+        projects_managed=[NamedRef(id=p.pk, name=p.name) for p in work["projects"]],  # type: ignore[attr-defined]
+        processes_owned=[NamedRef(id=p.pk, name=p.name) for p in work["processes"]],  # type: ignore[attr-defined]
+    )
+
+
+@router.get(
+    "/organisations/{org_id}/people/{user_id}",
+    response={200: PersonOut, **READ},
+    summary="A person: title, role, teams and what they work on (members of the organisation only)",
+)
+def get_person(request: HttpRequest, org_id: int, user_id: int) -> PersonOut:
+    org = selectors.get_organisation(request.user, org_id)
+    m = selectors.get_person(request.user, org, user_id)
+    return _person(m, selectors.work_of(org, m.user))
+
+
+@router.patch(
+    "/organisations/{org_id}/people/{user_id}",
+    response={200: PersonOut, **WRITE},
+    summary="Change a person's job title (the person themself, or an admin)",
+)
+def patch_person(
+    request: HttpRequest, org_id: int, user_id: int, payload: PersonPatch
+) -> PersonOut:
+    org = selectors.get_organisation(request.user, org_id)
+    m = selectors.get_person(request.user, org, user_id)
+    services.set_job_title(
+        actor=actor_of(request),
+        membership=m,
+        job_title=payload.job_title,
+        expected_version=payload.version,
+    )
+    return _person(m, selectors.work_of(org, m.user))

@@ -212,3 +212,12 @@ class InstanceSettingsForm(VersionedForm):
         label="Anyone may sign up",
         help_text="Off: only invited people get an account. Invitations work either way.",
     )
+
+
+class JobTitleForm(VersionedForm):
+    job_title = forms.CharField(
+        label="Job title",
+        max_length=120,
+        required=False,
+        help_text="Shown beside the name on the people list and the person's page.",
+    )

@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from twofold.accounts.models import User
 
 # Paths that work before anyone exists: the set-up page itself, static files, health, the API.
-_OPEN_PREFIXES = ("/accounts/setup/", "/static/", "/healthz", "/api/")
+_OPEN_PREFIXES = ("/accounts/setup/", "/static/", "/healthz", "/api/", "/favicon.ico")
 
 # Once a user exists there is no going back to first run, so one positive answer is kept for
 # the life of the process: anonymous requests then cost no query.

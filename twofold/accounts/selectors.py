@@ -83,3 +83,64 @@ def get_token(user: Any, token_id: int) -> ApiToken:
     if token is None:
         raise NotFound("Token not found.")
     return token
+
+
+def get_person(viewer: Any, organisation: Organisation, user_id: int) -> Membership:
+    """A person's membership of ``organisation`` with their teams there, if the viewer is a member.
+
+    Someone who shares no organisation with the viewer is ``NotFound`` (never Forbidden).
+    """
+    membership = (
+        Membership.objects.filter(
+            organisation=organisation,
+            user_id=user_id,
+            organisation__memberships__user_id=viewer.pk,
+        )
+        .select_related("user", "organisation")
+        .prefetch_related(
+            Prefetch(
+                "user__teams",
+                queryset=Team.objects.filter(organisation=organisation).order_by("name"),
+                to_attr="org_teams",
+            )
+        )
+        .first()
+    )
+    if membership is None:
+        raise NotFound("Person not found.")
+    return membership
+
+
+PERSON_LIST_LIMIT = 50
+PERSON_HISTORY_LIMIT = 20
+
+
+def work_of(organisation: Organisation, user: User) -> dict[str, list[Any]]:
+    """What a person works on in ``organisation``: open tasks, projects they manage, processes they
+    own, and their recent changes (a fixed number of queries)."""
+    from twofold.core.models import HistoryEntry
+    from twofold.operations.models import Process
+    from twofold.projects.models import Project, Task
+
+    tasks = list(
+        Task.objects.filter(organisation=organisation, assignee=user, is_summary=False)
+        .exclude(status="done")
+        .select_related("project")
+        .order_by("finish", "project__name", "position")[:PERSON_LIST_LIMIT]
+    )
+    projects = list(
+        Project.objects.filter(organisation=organisation, manager=user).order_by("name")[
+            :PERSON_LIST_LIMIT
+        ]
+    )
+    processes = list(
+        Process.objects.filter(organisation=organisation, owner=user).order_by("name")[
+            :PERSON_LIST_LIMIT
+        ]
+    )
+    recent = list(
+        HistoryEntry.objects.filter(organisation=organisation, actor=user).order_by("-at", "-id")[
+            :PERSON_HISTORY_LIMIT
+        ]
+    )
+    return {"tasks": tasks, "projects": projects, "processes": processes, "history": recent}

@@ -606,3 +606,43 @@ def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
 def member_rank(actor: User, organisation: Organisation) -> int:
     role = role_in(actor, organisation.pk)
     return -1 if role is None else ROLE_RANK[role]
+
+
+JOB_TITLE_MAX = 120
+
+
+@transaction.atomic
+def set_job_title(
+    *,
+    actor: User,
+    membership: Membership,
+    job_title: str,
+    expected_version: int | None = None,
+) -> User:
+    """Change a person's job title: the person themself, or an admin of an organisation they are in.
+
+    The change is recorded in the history of ``membership`` (the organisation it was made in);
+    ``expected_version`` is the membership's version when the page was read (stale → Conflict).
+    """
+    person = membership.user
+    if person.pk != actor.pk:
+        require(actor, Action.MANAGE, membership.organisation)
+    title = " ".join(job_title.split())
+    if len(title) > JOB_TITLE_MAX:
+        raise Invalid(
+            f"A job title has at most {JOB_TITLE_MAX} characters (this one has {len(title)}).",
+            field="job_title",
+        )
+    old = person.job_title
+    save_versioned(membership, expected_version=expected_version, fields=[])
+    if title != old:
+        User.objects.filter(pk=person.pk).update(job_title=title)
+        person.job_title = title
+        history.record(
+            actor=actor,
+            obj=membership,
+            action="job title changed",
+            changes={"job_title": [old, title]},
+            summary=f"{person.display_name}: job title “{title or '—'}”",
+        )
+    return person

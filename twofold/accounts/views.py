@@ -21,13 +21,14 @@ from twofold.accounts.auth import (
 from twofold.accounts.forms import (
     AddMemberForm,
     ApiTokenForm,
+    JobTitleForm,
     MemberRoleForm,
     OrganisationForm,
     PasswordChangeForm,
     SignInForm,
     TeamForm,
 )
-from twofold.accounts.models import InstanceSettings, Role
+from twofold.accounts.models import InstanceSettings, Membership, Role
 from twofold.core.errors import ServiceError
 from twofold.core.history import history_for
 from twofold.core.middleware import SESSION_ORG_KEY
@@ -98,10 +99,18 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
+    memberships = actor_of(request).memberships.select_related("organisation")
+    current = request.membership  # type: ignore[attr-defined]
+    title_form = JobTitleForm(
+        initial={
+            "job_title": actor_of(request).job_title,
+            "version": getattr(current, "version", 1),
+        }
+    )
     return render(
         request,
         "accounts/pages/profile.html",
-        {"memberships": actor_of(request).memberships.select_related("organisation")},
+        {"memberships": memberships, "title_form": title_form},
     )
 
 
@@ -397,3 +406,81 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     services.revoke_api_token(actor=actor_of(request), token=token)
     messages.success(request, f"Token “{token.name}” was revoked. Clients using it now get 401.")
     return redirect("accounts:tokens")
+
+
+@organisation_required
+def person(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A person's page: name, title, role, teams and what they work on in this organisation."""
+    org = organisation_of(request)
+    try:
+        membership = selectors.get_person(request.user, org, user_id)
+    except ServiceError as exc:
+        raise Http404(exc.message) from exc
+    person = membership.user
+    is_self = person.pk == request.user.pk
+    form = JobTitleForm(
+        request.POST or None, initial={"job_title": person.job_title, "version": membership.version}
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.set_job_title(
+                    actor=actor_of(request),
+                    membership=membership,
+                    job_title=form.cleaned_data["job_title"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+            else:
+                messages.success(request, f"{person.display_name}'s job title was saved.")
+                return redirect("accounts:person", user_id=person.pk)
+        else:
+            status = 400
+    return render(
+        request,
+        "accounts/pages/person.html",
+        {
+            "person": person,
+            "membership": membership,
+            "is_self": is_self,
+            "can_edit_title": is_self or can(request.user, Action.MANAGE, org),
+            "form": form,
+            "work": selectors.work_of(org, person),
+            "section": "people",
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def profile_job_title(request: HttpRequest) -> HttpResponse:
+    """The person sets their own job title from their profile."""
+    actor = actor_of(request)
+    current = request.membership  # type: ignore[attr-defined]
+    membership = (
+        Membership.objects.select_related("organisation", "user").filter(pk=current.pk).first()
+        if current
+        else None
+    )
+    form = JobTitleForm(request.POST)
+    if membership is None:
+        messages.error(request, "Join an organisation first: your title is shown to its members.")
+    elif form.is_valid():
+        try:
+            services.set_job_title(
+                actor=actor,
+                membership=membership,
+                job_title=form.cleaned_data["job_title"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Your job title was saved.")
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+    return redirect("accounts:profile")

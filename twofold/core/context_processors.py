@@ -16,9 +16,38 @@ NAVIGATION = [
     ("operations", "Operations", "operations:overview"),
     ("improvement", "Improvement", "improvement:board"),
     ("people", "People", "accounts:people"),
+    ("capacity", "Capacity", "capacity:usage"),
     ("reports", "Reports", "core:reports"),
     ("settings", "Settings", "accounts:settings"),
 ]
+
+# Which navigation item a page belongs to, by the start of its path (the longest match wins).
+# Pages whose path matches none of these fall back to the ``section`` their view passes.
+SECTION_PREFIXES = [
+    ("/projects/", "projects"),
+    ("/my-work/", "my-work"),
+    ("/attachments/mentions/", "my-work"),
+    ("/risks/", "risks"),
+    ("/operations/", "operations"),
+    ("/improvement/", "improvement"),
+    ("/accounts/people/", "people"),
+    ("/accounts/teams/", "people"),
+    ("/capacity/", "capacity"),
+    ("/capacity/projects/", "projects"),
+    ("/reports/", "reports"),
+    ("/accounts/settings/", "settings"),
+    ("/fields/", "settings"),
+    ("/calendars/", "settings"),
+    ("/fields/values/", "projects"),
+]
+
+
+def section_for(path: str) -> str:
+    """The navigation key lit for ``path``, or "" when the path alone does not say."""
+    if path == "/":
+        return "portfolio"
+    matches = [(len(prefix), key) for prefix, key in SECTION_PREFIXES if path.startswith(prefix)]
+    return max(matches)[1] if matches else ""
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -31,7 +60,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         except NoReverseMatch:  # pragma: no cover - a section whose app is not installed
             continue
         items.append({"key": key, "label": label, "url": url})
-    return {"nav_items": items, "my_memberships": SimpleLazyObject(lambda: _memberships(request))}
+    return {
+        "nav_items": items,
+        "nav_current": section_for(request.path),
+        "my_memberships": SimpleLazyObject(lambda: _memberships(request)),
+    }
 
 
 def _memberships(request: HttpRequest) -> list[Any]:

@@ -250,8 +250,5 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path.startswith("/api/docs"):
-            # Swagger UI ships inline bootstrapping script; the API docs page alone allows it.
-            return response
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response

@@ -5,6 +5,7 @@ from twofold.core import reports, views
 app_name = "core"
 
 urlpatterns = [
+    path("favicon.ico", views.favicon, name="favicon"),
     path("jobs/<int:job_id>/", views.job_detail, name="job"),
     path("jobs/<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),
     path("reports/", reports.reports, name="reports"),

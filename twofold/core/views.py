@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -26,6 +27,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
             {"status": "error", "database": f"unavailable: {type(exc).__name__}"}, status=503
         )
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and feed readers ask for /favicon.ico: send them to the static (hashed) icon."""
+    return redirect(static("twofold/favicon.ico"))
 
 
 @organisation_required
