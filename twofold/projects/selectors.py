@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, F, Func, Max, Min, QuerySet, TextField, Value
+from django.db.models import CharField, F, Func, Max, Min, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
@@ -26,6 +26,7 @@ from twofold.projects import health
 from twofold.projects.models import (
     Baseline,
     BaselineTask,
+    Comment,
     Gate,
     Link,
     Phase,
@@ -267,6 +268,7 @@ def portfolio(
             target = dt.datetime.combine(p.target_finish, DAY_END)
             target_float = round(_working_days(_naive(p.scheduled_finish, tzinfo), target), 1)
         facts = health.Facts(
+            planned=p.scheduled_finish is not None,
             slip_days=slip,
             target_float_days=target_float,
             overdue_milestones=overdue,
@@ -277,9 +279,7 @@ def portfolio(
         cards.append(
             Card(
                 project=p,
-                health=health.assess(facts)
-                if p.scheduled_finish or facts.open_high_risks
-                else health.Health(health.Level.GREEN, ("No tasks planned yet",)),
+                health=health.assess(facts),
                 percent_complete=p.percent_complete,
                 percent_planned=pct_planned,
                 next_milestone=next_ms[1] if next_ms else "",
@@ -291,7 +291,7 @@ def portfolio(
         )
     if health_level:
         cards = [c for c in cards if c.health.level == health_level]
-    rank = {"red": 0, "amber": 1, "green": 2}
+    rank = {"red": 0, "amber": 1, "green": 2, "not_planned": 3}
     phases = [v for v, _ in Phase.choices]
     keys = {
         "name": lambda c: c.project.name.lower(),
@@ -475,6 +475,64 @@ def plan_extent(
         dates_first += found
         dates_last += found
     return min(dates_first), max(dates_last)
+
+
+@dataclass(frozen=True)
+class DeletionImpact:
+    """What deleting a task takes with it (the task's whole subtree)."""
+
+    task_ids: list[int]
+    subtasks: list[str]  # names of the tasks under it, in WBS order
+    links: int
+    comments: int
+    attachments: int
+
+    @property
+    def items(self) -> list[str]:
+        """ "3 subtasks", "1 link"... (only the non-zero ones)."""
+        out = []
+        for n, word in (
+            (len(self.subtasks), "subtask"),
+            (self.links, "link"),
+            (self.comments, "comment"),
+            (self.attachments, "attachment"),
+        ):
+            if n:
+                out.append(f"{n:,} {word}{'s' if n != 1 else ''}")
+        return out
+
+
+def deletion_impact(task: Task) -> DeletionImpact:
+    """The subtree under ``task`` and what hangs on it: four queries, whatever its size."""
+    from twofold.attachments.models import Attachment, TargetKind
+
+    children: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
+    for pk, parent_id, name in (
+        Task.objects.filter(project_id=task.project_id)
+        .order_by("position")
+        .values_list("pk", "parent_id", "name")
+    ):
+        children[parent_id].append((pk, name))
+    ids, names, stack = [task.pk], [], list(reversed(children.get(task.pk, [])))
+    while stack:
+        pk, name = stack.pop()
+        ids.append(pk)
+        names.append(name)
+        stack.extend(reversed(children.get(pk, [])))
+    links = (
+        Link.objects.filter(project_id=task.project_id)
+        .filter(Q(pred_id__in=ids) | Q(succ_id__in=ids))
+        .count()
+    )
+    return DeletionImpact(
+        task_ids=ids,
+        subtasks=names,
+        links=links,
+        comments=Comment.objects.filter(task_id__in=ids).count(),
+        attachments=Attachment.objects.filter(
+            target_kind=TargetKind.TASK, target_id__in=ids
+        ).count(),
+    )
 
 
 def links_of(project: Project) -> list[Link]:
