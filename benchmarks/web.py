@@ -1,6 +1,6 @@
 """Benchmark of the project pages on the large demo, against the production server.
 
-Run: ``.venv/bin/python benchmarks/web.py [--db PATH] [--runs N] [--keep]``.
+Run: ``.venv/bin/python benchmarks/web.py [--db PATH] [--runs N] [--keep] [--only KIND]``.
 
 Without ``--db`` it creates a temporary directory, runs ``twofold migrate`` and
 ``twofold demo --scale large`` there (a few minutes); ``--db PATH`` reuses such a database
@@ -146,6 +146,9 @@ def main() -> int:
     parser.add_argument("--db", type=Path, help="reuse this SQLite database (large demo loaded)")
     parser.add_argument("--runs", type=int, default=30, help="requests per kind (default 30)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--only", action="append", default=[], help="run only this kind (repeatable), e.g. gantt"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="twofold-bench-"))
     env = prepare(args.db, workdir)
@@ -255,6 +258,8 @@ def main() -> int:
 
         failed = False
         for name, action in kinds.items():
+            if args.only and name not in args.only:
+                continue
             times: list[float] = []
             action(via_http)  # warm up
             calls = [0]

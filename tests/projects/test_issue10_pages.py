@@ -386,3 +386,28 @@ def test_delete_question_query_count_is_constant(
         services.create_task(actor=owner, project=project, name=f"T{i}", parent=chain[0])
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+# --- The Gantt's raw rows --------------------------------------------------------------------------
+
+
+def test_gantt_rows_read_raw_match_the_model(project, chain):
+    tree = selectors.outline(project)
+    assert [(r.wbs, r.depth) for r in tree] == [("1", 0), ("2", 0), ("3", 0)]
+    rows = selectors.gantt_rows(project, tree)
+    for row, task in zip(rows, chain, strict=True):
+        t = row.task
+        assert (t.pk, t.name, t.start, t.finish) == (task.pk, task.name, task.start, task.finish)
+        assert t.start.tzinfo is not None
+        assert (t.is_milestone, t.is_critical, t.version) == (
+            task.is_milestone,
+            task.is_critical,
+            task.version,
+        )
+
+
+def test_gantt_shading_is_one_function(project, chain):
+    from twofold.projects import gantt
+
+    runs = gantt.shaded_day_ranges(dt.date(2025, 3, 3), 14)  # Mon 3 - Sun 16 Mar 2025
+    assert runs == ((5, 2), (12, 2))

@@ -545,11 +545,15 @@ def link_delete(request: HttpRequest, project_id: int, link_id: int) -> HttpResp
 
 
 def _baseline_dates(
-    project: Project, number: int | None, task_ids: set[int] | None = None
+    project: Project,
+    number: int | None,
+    task_ids: set[int] | None = None,
+    baselines: list[Any] | None = None,
 ) -> tuple[Any, dict[int, tuple[Any, Any]]]:
     """The chosen baseline (``number``, else the first) and its dates by task (only ``task_ids``
-    when given)."""
-    baselines = list(project.baselines.all())
+    when given; read as raw tuples)."""
+    if baselines is None:
+        baselines = list(project.baselines.all())
     chosen = next((b for b in baselines if b.number == number), None)
     if chosen is None and number is None and baselines:
         chosen = baselines[0]
@@ -558,7 +562,11 @@ def _baseline_dates(
     rows = BaselineTask.objects.filter(baseline=chosen)
     if task_ids is not None:
         rows = rows.filter(task_id__in=task_ids)
-    return chosen, {tid: (s, f) for tid, s, f in rows.values_list("task_id", "start", "finish")}
+    instant = selectors.raw_instant
+    return chosen, {
+        tid: (instant(s), instant(f))
+        for tid, s, f in selectors.raw_rows(rows.values_list("task_id", "start", "finish"))
+    }
 
 
 def _int(value: str | None) -> int | None:
@@ -588,12 +596,15 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
     on_page = {r.task.pk for r in rows}
     links = [
         gantt.ChartLink(pred, succ, kind, critical[pred] and critical[succ])
-        for pred, succ, kind in Link.objects.filter(
-            project=project, pred_id__in=on_page
-        ).values_list("pred_id", "succ_id", "type")
+        for pred, succ, kind in selectors.raw_rows(
+            Link.objects.filter(project=project, pred_id__in=on_page).values_list(
+                "pred_id", "succ_id", "type"
+            )
+        )
         if succ in on_page
     ]
-    chosen, base = _baseline_dates(project, _int(request.GET.get("baseline")), on_page)
+    baselines = list(project.baselines.all())
+    chosen, base = _baseline_dates(project, _int(request.GET.get("baseline")), on_page, baselines)
     can_edit = can(request.user, Action.EDIT, project)
     chart = gantt.render(
         rows,
@@ -622,7 +633,7 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
             chart=chart,
             zoom=zoom,
             zooms=list(gantt.ZOOMS),
-            baselines=list(project.baselines.all()),
+            baselines=baselines,
             baseline=chosen,
             critical_count=sum(1 for r in tree if r.is_critical and not r.is_summary),
             levels=[(str(d), f"Level {d + 1}") for d in range(max_depth)],
