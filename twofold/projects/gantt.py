@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from html import escape  # the stdlib's: Django's wraps it in str() and mark_safe per call
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape  # the stdlib's: Django's wraps it in str() and mark_safe per call
 
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
