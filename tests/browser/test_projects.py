@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import SCREENSHOTS
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -338,7 +340,10 @@ def test_issue10_grid_board_gantt_gates_tabs_desktop_and_phone(
     box = frame.bounding_box()
     assert box is not None and box["width"] <= 390
     assert page.evaluate("document.getElementById('gantt').scrollWidth") > box["width"]
+    page.screenshot(path=str(SCREENSHOTS / "issue10-phone-gantt-top.png"))  # the first screen
     page.goto(f"{base}/tasks/")
+    page.locator(".wbs tbody tr").nth(1).scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "issue10-phone-tasks-top.png"))
     first = page.locator(".wbs tbody tr").first
     card = first.bounding_box()
     assert card is not None and card["width"] <= 390

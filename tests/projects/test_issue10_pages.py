@@ -411,3 +411,20 @@ def test_gantt_shading_is_one_function(project, chain):
 
     runs = gantt.shaded_day_ranges(dt.date(2025, 3, 3), 14)  # Mon 3 - Sun 16 Mar 2025
     assert runs == ((5, 2), (12, 2))
+
+
+def test_api_says_what_a_delete_takes(api, project, chain, owner, outsider):
+    a = chain[0]
+    services.create_task(actor=owner, project=project, name="Child", parent=a)
+    base = f"/api/organisations/{project.organisation_id}/projects/{project.pk}/tasks/{a.pk}"
+    r = api(owner).get(f"{base}/deletion")
+    assert r.status_code == 200
+    assert r.json() == {"subtasks": ["Child"], "links": 1, "comments": 0, "attachments": 0}
+    assert api(outsider).get(f"{base}/deletion").status_code == 404
+
+
+def test_the_gantt_of_a_project_without_tasks_renders(client, project, owner):
+    client.force_login(owner)
+    r = client.get(f"/projects/{project.pk}/gantt/")
+    assert r.status_code == 200 and b'class="gantt-svg"' in r.content
+    assert selectors.raw_rows(Task.objects.filter(pk__in=[]).values_list("pk")) == []

@@ -149,7 +149,7 @@ def _no_nulls(values: dict[str, Any], nullable: set[str]) -> None:
 
 def _check_length(value: str, model: type[models.Model], name: str) -> None:
     """A text longer than its column is refused with the limit (never cut, never a 500)."""
-    limit = model._meta.get_field(name).max_length
+    limit = getattr(model._meta.get_field(name), "max_length", None)
     if limit is not None and len(value) > limit:
         what = "A name" if name == "name" else f"The {name}"
         raise Invalid(
@@ -638,6 +638,11 @@ def resize_task(
     )
 
 
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
 @transaction.atomic
 def delete_task(*, actor: User, task: Task) -> Schedule:
     """Delete ``task`` with its subtasks, their links, comments and attachments (permanent; the
@@ -655,7 +660,7 @@ def delete_task(*, actor: User, task: Task) -> Schedule:
     files.delete()
     task.delete()
     if stored:
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in stored])
+        transaction.on_commit(lambda: _delete_files(stored))
     return reschedule_project(project)
 
 
