@@ -428,3 +428,22 @@ def test_the_gantt_of_a_project_without_tasks_renders(client, project, owner):
     r = client.get(f"/projects/{project.pk}/gantt/")
     assert r.status_code == 200 and b'class="gantt-svg"' in r.content
     assert selectors.raw_rows(Task.objects.filter(pk__in=[]).values_list("pk")) == []
+
+
+def test_the_levelling_table_shows_a_milestone_on_one_day(client, project, chain, owner):
+    """A milestone at Friday 17:00 is released on Monday for the levelling engine (its
+    "start no earlier than" if applied) but shows as Friday, not "Mon 10 Mar – 7 Mar"."""
+    from twofold.capacity import levelling
+
+    preview = capacity_services.preview_levelling(actor=owner, project=project)
+    ms = next(r for r in preview.all_rows if r.task.pk == chain[2].pk)
+    assert (ms.start_before, ms.finish_before) == (dt.date(2025, 3, 10), dt.date(2025, 3, 7))
+    moved = levelling.Preview(
+        project, [ms], preview.version, "heuristic", ms.finish_before, ms.finish_after
+    )
+    from django.template.loader import render_to_string
+
+    html = render_to_string(
+        "capacity/partials/level_result.html", {"preview": moved, "project": project}
+    )
+    assert "Fri 7 Mar</td>" in html and "Mon 10 Mar" not in html
