@@ -1,6 +1,6 @@
 """Benchmark of the project pages on the large demo, against the production server.
 
-Run: ``.venv/bin/python benchmarks/web.py [--db PATH] [--runs N] [--keep]``.
+Run: ``.venv/bin/python benchmarks/web.py [--db PATH] [--runs N] [--keep] [--only KIND]``.
 
 Without ``--db`` it creates a temporary directory, runs ``twofold migrate`` and
 ``twofold demo --scale large`` there (a few minutes); ``--db PATH`` reuses such a database

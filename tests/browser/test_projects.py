@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import SCREENSHOTS
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -234,3 +236,114 @@ def test_gantt_resize_and_link_by_dragging(page, live_server, demo_org, sign_in,
     fit.refresh_from_db()
     assert fit.start.date() == monday + dt.timedelta(days=4)
     shot("projects-gantt-after-reload")
+
+
+def _task_id(project_id, name):
+    from twofold.projects.models import Task
+
+    return Task.objects.get(project_id=project_id, name=name).pk
+
+
+def test_issue10_grid_board_gantt_gates_tabs_desktop_and_phone(
+    page, live_server, demo_org, sign_in, shot
+):
+    """Issue 10: inline cell errors, the delete question, long names, project tabs, gates; every
+    page at desktop width and at 390 px (task cards, the Gantt scrolling in its own frame)."""
+    from twofold.accounts.models import User
+    from twofold.projects import services
+    from twofold.projects.models import Project
+
+    line3 = _project_id("Line 3 automation cell")
+    owner = User.objects.get(email="demo@twofold.example")
+    long_name = ("Decommission the legacy conveyor controls and " * 4).strip()[:160]
+    services.create_project(
+        actor=owner,
+        organisation=Project.objects.get(pk=line3).organisation,
+        name=long_name,
+        code="LONG-1",
+        target_start=Project.objects.get(pk=line3).target_start,
+    )
+    sign_in()
+    base = f"{live_server.url}/projects/{line3}"
+
+    # The grid refuses -5 days inline, next to the cell, and keeps what was typed.
+    page.goto(f"{base}/tasks/")
+    cell = page.locator("input[name=duration_days]").first
+    cell.fill("-5")
+    cell.dispatch_event("change")
+    error = page.locator(".cell-error")
+    error.wait_for()
+    assert "A duration cannot be negative" in error.inner_text()
+    assert page.locator('input[aria-invalid="true"]').input_value() == "-5"
+    assert "not saved" in page.locator(".wbs-status .flash-error").inner_text()
+    shot("issue10-tasks-cell-error")
+
+    # The ✕ asks first, naming what goes with it.
+    page.locator("a.icon-danger").first.click()
+    assert page.get_by_role("heading", name=re.compile("^Delete “")).is_visible()
+    assert page.get_by_text("This is permanent").is_visible()
+    shot("issue10-task-delete-question")
+    page.get_by_role("link", name="Cancel").click()
+
+    # A 10,000-character name: a form error that states the limit; nothing is cut.
+    page.goto(f"{base}/tasks/")
+    page.locator("#id_name").fill("n" * 10000)
+    page.get_by_role("button", name="Add", exact=True).click()
+    assert page.get_by_text(
+        "A name can be at most 200 characters; this one has 10000."
+    ).is_visible()
+    shot("issue10-tasks-long-name-error")
+
+    # Project tabs: Risks, Schedule risk and Level resources stay in the project's tab set.
+    for path, tab in (
+        (f"/risks/projects/{line3}/", "Risks"),
+        (f"/risks/projects/{line3}/schedule/", "Schedule risk"),
+        (f"/capacity/projects/{line3}/level/", "Level resources"),
+    ):
+        page.goto(f"{live_server.url}{path}")
+        tabs = page.get_by_role("navigation", name="Project")
+        assert tabs.locator('[aria-current="page"]').inner_text() == tab
+        nav = page.get_by_role("navigation", name="Main")
+        if nav.count():
+            assert nav.locator('[aria-current="page"]').inner_text() == "Projects"
+        shot(f"issue10-tab-{tab.lower().replace(' ', '-')}")
+
+    page.goto(f"{base}/gates/")
+    shot("issue10-gates")
+    page.goto(f"{live_server.url}/")
+    shot("issue10-portfolio-long-name")
+
+    # Phone: every page usable at 390 px.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for name, path in (
+        ("tasks", f"{base}/tasks/"),
+        ("board", f"{base}/board/"),
+        ("gantt", f"{base}/gantt/"),
+        ("gates", f"{base}/gates/"),
+        ("overview", f"{base}/"),
+        ("schedule-risk", f"{live_server.url}/risks/projects/{line3}/schedule/"),
+        ("level", f"{live_server.url}/capacity/projects/{line3}/level/"),
+    ):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        shot(f"issue10-phone-{name}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 392"
+            " && !e.closest('#gantt')).slice(0, 8).map(e => e.tagName + '.' + e.className + '<' + e.parentElement.className)"
+        )
+        assert width <= 392, (name, width, wide)  # only the Gantt's own frame scrolls sideways
+    page.goto(f"{live_server.url}/")  # the portfolio's width is the shell's work (not asserted)
+    shot("issue10-phone-portfolio")
+    page.goto(f"{base}/gantt/")
+    frame = page.locator("#gantt")
+    box = frame.bounding_box()
+    assert box is not None and box["width"] <= 390
+    assert page.evaluate("document.getElementById('gantt').scrollWidth") > box["width"]
+    page.screenshot(path=str(SCREENSHOTS / "issue10-phone-gantt-top.png"))  # the first screen
+    page.goto(f"{base}/tasks/")
+    page.locator(".wbs tbody tr").nth(1).scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "issue10-phone-tasks-top.png"))
+    first = page.locator(".wbs tbody tr").first
+    card = first.bounding_box()
+    assert card is not None and card["width"] <= 390

@@ -223,7 +223,8 @@ def test_the_chart_alone_for_a_swap_in_place(client, project, chain, owner, gues
     r = client.get(f"/projects/{project.pk}/gantt/?zoom=days", HTTP_HX_REQUEST="true")
     html = r.content.decode()
     assert r.status_code == 200
-    assert html.startswith('<div class="gantt-wrap" id="gantt">') and "<html" not in html
+    assert html.startswith('<div class="gantt-wrap" id="gantt"') and "<html" not in html
+    assert 'id="project-summary"' in html  # the page header follows the edit
     assert f'data-task="{a.pk}" data-days="3"' in html
     assert f'data-target="{m.pk}" data-version="{m.version}"' in html
     assert html.count('class="g-resize"') == 2 and html.count('class="g-handle"') == 3

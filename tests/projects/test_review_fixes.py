@@ -103,7 +103,7 @@ def test_far_dates_on_pages_are_form_errors(client, project, chain, owner):
         {"version": a.version, "constraint_date": "9999-12-31"},
         HTTP_HX_REQUEST="true",
     )
-    assert inline.status_code == 400 and DATE_MESSAGE in inline.content.decode()
+    assert inline.status_code == 422 and DATE_MESSAGE in inline.content.decode()
     detail = client.post(
         f"/projects/{project.pk}/tasks/{a.pk}/",
         {

@@ -55,6 +55,7 @@ from twofold.engine.levelling_problem import (
     LinkType,
     Resource,
 )
+from twofold.projects.dates import finish_day
 from twofold.projects.models import MINUTES_PER_DAY, Constraint, Project, Task, TaskStatus
 from twofold.projects.models import Link as TaskLink
 from twofold.projects.scheduling import DAY_END, working_day
@@ -353,8 +354,13 @@ def _day(built: Built, period: int) -> dt.date:
     return extra[-1]
 
 
-def _finish_day(built: Built, start: int, duration: int) -> dt.date:
-    return _day(built, start + max(duration, 1) - 1)
+def _finish_day(built: Built, start: int, duration: int, *, at_day_end: bool = False) -> dt.date:
+    """The day the work ends. A zero-duration item released at the end of a day (a milestone at
+    17:00, which ``_start_day`` counts from the next day) shows on that day, as on the project
+    pages (``projects.dates.finish_day``)."""
+    if duration <= 0:
+        return _day(built, max(start - 1, 0) if at_day_end else start)
+    return _day(built, start + duration - 1)
 
 
 def _reason(built: Built, result: LevellingResult, i: int) -> str:
@@ -415,7 +421,15 @@ def preview(
     """
     built = build(project)
     tzinfo = tz_of(project.organisation)
-    finish_before = max((_local(t.finish, tzinfo) for t in built.tasks if t.finish), default=None)
+    # The project pages' end-of-day convention (a finish at 08:00 belongs to the day before).
+    finish_before = max(
+        (
+            day
+            for t in built.tasks
+            if (day := finish_day(t.finish, tzinfo, start=t.start)) is not None
+        ),
+        default=None,
+    )
     if not built.tasks:
         return Preview(project, [], built.version, method, None, None)
     stopped = False
@@ -467,14 +481,19 @@ def preview(
     for i, task in enumerate(built.tasks):
         activity = built.problem.activities[i]
         before, after = built.releases[i], result.starts[i]
+        end = bool(
+            task.finish
+            and (day := finish_day(task.finish, tzinfo, start=task.start)) is not None
+            and day < _day(built, before)
+        )
         delay = after - before
         rows.append(
             Move(
                 task=task,
                 start_before=_day(built, before),
                 start_after=_day(built, after),
-                finish_before=_finish_day(built, before, activity.duration),
-                finish_after=_finish_day(built, after, activity.duration),
+                finish_before=_finish_day(built, before, activity.duration, at_day_end=end),
+                finish_after=_finish_day(built, after, activity.duration, at_day_end=end),
                 delay_days=delay,
                 reason=_reason(built, result, i) if delay > 0 else "",
             )

@@ -283,11 +283,13 @@ def level(request: HttpRequest, project_id: int) -> HttpResponse:
         return render_page(
             request,
             "capacity/pages/level.html",
-            {"section": "people", "project": project, "forbidden": True},
+            {"section": "projects", "tab": "level", "project": project, "forbidden": True},
             status=403,
         )
     context: dict[str, Any] = {
-        "section": "people",
+        # A tab of the project: the project's tab set and "Projects" lit in the navigation.
+        "section": "projects",
+        "tab": "level",
         "project": project,
         "apply_form": apply_form,
     }

@@ -28,6 +28,7 @@ SECTION_PREFIXES = [
     ("/my-work/", "my-work"),
     ("/attachments/mentions/", "my-work"),
     ("/risks/", "risks"),
+    ("/risks/projects/", "projects"),
     ("/operations/", "operations"),
     ("/improvement/", "improvement"),
     ("/accounts/people/", "people"),

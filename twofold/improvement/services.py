@@ -457,6 +457,7 @@ def _tick_gate(actor: User, project: Project) -> None:
         GateItem.objects.filter(
             gate__project=project,
             gate__phase=Phase.EXECUTION,
+            gate__project__phase=Phase.EXECUTION,  # a later gate's item ticks when it opens
             gate__passed_at__isnull=True,
             text=HANDOVER_GATE_ITEM,
             done=False,

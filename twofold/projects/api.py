@@ -332,6 +332,30 @@ def patch_task(
     return TaskChangeOut(task=_task_out(task), rescheduled=_moved(moved))
 
 
+class DeletionOut(Schema):
+    """What deleting a task takes with it (its whole subtree), as the page asks before."""
+
+    subtasks: list[str]
+    links: int
+    comments: int
+    attachments: int
+
+
+@router.get(
+    "/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/deletion",
+    response={200: DeletionOut, **READ},
+)
+def task_deletion(request: HttpRequest, org_id: int, project_id: int, task_id: int) -> DeletionOut:
+    project = _project(request, org_id, project_id)
+    impact = selectors.deletion_impact(selectors.get_task(request.user, project, task_id))
+    return DeletionOut(
+        subtasks=impact.subtasks,
+        links=impact.links,
+        comments=impact.comments,
+        attachments=impact.attachments,
+    )
+
+
 @router.delete(
     "/organisations/{org_id}/projects/{project_id}/tasks/{task_id}",
     response={204: None, **WRITE},

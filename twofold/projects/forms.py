@@ -45,9 +45,26 @@ def _date_field(*, required: bool = True, picker: bool = True, **kwargs: Any) ->
     return forms.DateField(required=required, validators=_IN_RANGE, widget=widget, **kwargs)
 
 
+class NameField(forms.CharField):
+    """A name with a length limit the server states: no ``maxlength`` attribute, because the
+    browser would silently cut a pasted name to the limit and save the stump."""
+
+    def __init__(self, *, max_length: int, **kwargs: Any) -> None:
+        super().__init__(max_length=max_length, **kwargs)
+        self.error_messages["max_length"] = (
+            f"A name can be at most {max_length} characters; this one has %(show_value)d. "
+            "Shorten it and save again."
+        )
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
 class ProjectForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    name = forms.CharField(max_length=160)
+    name = NameField(max_length=160)
     code = forms.CharField(max_length=20, help_text="A short reference, e.g. OPX-07.")
     programme = forms.ModelChoiceField(queryset=Programme.objects.none(), required=False)
     manager = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
@@ -107,7 +124,7 @@ def duration_minutes(days: Decimal | None, hours: Decimal | None) -> int:
 
 
 class TaskAddForm(forms.Form):
-    name = forms.CharField(max_length=200)
+    name = NameField(max_length=200)
     duration_days = forms.DecimalField(
         label="Duration (days)",
         min_value=Decimal(0),
@@ -130,18 +147,53 @@ class TaskInlineForm(forms.Form):
     """One row of the WBS table; only the fields that were posted are changed."""
 
     version = forms.IntegerField(min_value=1)
-    name = forms.CharField(max_length=200, required=False)
+    name = NameField(max_length=200, required=False)
     duration_days = forms.DecimalField(
-        min_value=Decimal(0), max_value=Decimal(2000), decimal_places=2, required=False
+        min_value=Decimal(0),
+        max_value=Decimal(2000),
+        decimal_places=2,
+        required=False,
+        error_messages={
+            "min_value": "A duration cannot be negative: enter 0 (a milestone) to 2000 days.",
+            "max_value": "A duration is at most 2000 working days.",
+            "invalid": "Enter the duration as a number of working days, e.g. 3 or 2.5.",
+            "max_decimal_places": "Use at most two decimals, e.g. 2.5 days.",
+        },
     )
     constraint_date = _date_field(required=False, picker=False)
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     status = forms.ChoiceField(choices=TaskStatus.choices, required=False)
-    percent_complete = forms.IntegerField(min_value=0, max_value=100, required=False)
+    percent_complete = forms.IntegerField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        error_messages={
+            "min_value": "Percent complete is between 0 and 100.",
+            "max_value": "Percent complete is between 0 and 100: 100 means done.",
+            "invalid": "Enter percent complete as a whole number from 0 to 100.",
+        },
+    )
+
+    LABELS = {
+        "name": "Name",
+        "duration_days": "Duration",
+        "constraint_date": "Not before",
+        "assignee": "Assignee",
+        "status": "Status",
+        "percent_complete": "Percent complete",
+        "version": "Version",
+    }
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = _people(project.organisation)  # type: ignore[attr-defined]
+
+    def cell_error(self) -> tuple[str, str, str] | None:
+        """(field, message, the value as typed) of the first invalid cell, for the grid to show
+        next to that cell."""
+        for field, errors in self.errors.items():
+            return field, " ".join(str(e) for e in errors), str(self.data.get(field, ""))
+        return None
 
     def changes(self, task: Task) -> dict[str, Any]:
         """The service values for the fields present in the submitted data."""
@@ -169,7 +221,7 @@ class TaskInlineForm(forms.Form):
 
 class TaskDetailForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    name = forms.CharField(max_length=200)
+    name = NameField(max_length=200)
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="Markdown."
     )
@@ -214,7 +266,7 @@ class BaselineForm(forms.Form):
 
 
 class QuickAddForm(forms.Form):
-    name = forms.CharField(max_length=200, label="New card")
+    name = NameField(max_length=200, label="New card")
     status = forms.ChoiceField(choices=TaskStatus.choices, widget=forms.HiddenInput)
 
 

@@ -9,7 +9,9 @@ Rules (the worst level found wins, every reason that fired is listed):
 * progress behind plan (percent planned today minus percent complete): over 20 points red,
   over 10 amber;
 * open high risks (risks not closed whose probability × impact is 15 or more, counted by
-  ``risks.selectors.open_high_risk_counts``): two or more red, one amber.
+  ``risks.selectors.open_high_risk_counts``): two or more red, one amber;
+* nothing else fired and no task is scheduled: "Not planned" (not "On track": reports count it
+  apart).
 """
 
 from __future__ import annotations
@@ -22,14 +24,23 @@ class Level(StrEnum):
     GREEN = "green"
     AMBER = "amber"
     RED = "red"
+    # A project with nothing scheduled has no health to judge: it is neither on nor off track.
+    NOT_PLANNED = "not_planned"
 
 
-_RANK = {Level.GREEN: 0, Level.AMBER: 1, Level.RED: 2}
-LABELS = {Level.GREEN: "On track", Level.AMBER: "At risk", Level.RED: "Off track"}
+_RANK = {Level.NOT_PLANNED: -1, Level.GREEN: 0, Level.AMBER: 1, Level.RED: 2}
+LABELS = {
+    Level.GREEN: "On track",
+    Level.AMBER: "At risk",
+    Level.RED: "Off track",
+    Level.NOT_PLANNED: "Not planned",
+}
+NOT_PLANNED = "No tasks planned yet"
 
 
 @dataclass(frozen=True)
 class Facts:
+    planned: bool = True  # False: the project has no scheduled task yet
     slip_days: float | None = None  # working days the finish moved after the baseline finish
     target_float_days: float | None = None  # working days from scheduled to target finish
     overdue_milestones: int = 0
@@ -55,7 +66,8 @@ def _days(n: float) -> str:
 
 
 def assess(facts: Facts) -> Health:
-    """Green, amber or red with the reasons that decided it."""
+    """Green, amber or red with the reasons that decided it; "Not planned" when nothing is
+    scheduled yet (open high risks still make it amber or red: they need attention anyway)."""
     found: list[tuple[Level, str]] = []
     if facts.slip_days is not None and facts.slip_days > 3:
         level = Level.RED if facts.slip_days > 10 else Level.AMBER
@@ -82,6 +94,8 @@ def assess(facts: Facts) -> Health:
         level = Level.RED if n >= 2 else Level.AMBER
         found.append((level, f"{n} open high risk{'s' if n != 1 else ''}"))
     if not found:
+        if not facts.planned:
+            return Health(Level.NOT_PLANNED, (NOT_PLANNED,))
         return Health(Level.GREEN, ("On schedule",))
     worst = max((lvl for lvl, _ in found), key=_RANK.__getitem__)
     return Health(worst, tuple(reason for _, reason in found))

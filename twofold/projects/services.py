@@ -10,6 +10,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -148,6 +149,16 @@ def _no_nulls(values: dict[str, Any], nullable: set[str]) -> None:
     for name, value in values.items():
         if value is None and name not in nullable:
             raise Invalid(f"Give a value for {name}.", field=name)
+
+
+def _check_length(value: str, model: type[models.Model], name: str) -> None:
+    """A text longer than its column is refused with the limit (never cut, never a 500)."""
+    limit = getattr(model._meta.get_field(name), "max_length", None)
+    if limit is not None and len(value) > limit:
+        what = "A name" if name == "name" else f"The {name}"
+        raise Invalid(
+            f"{what} can be at most {limit} characters; this one has {len(value):,}.", field=name
+        )
 
 
 def _check_dates(values: dict[str, Any], names: tuple[str, ...]) -> None:
@@ -310,6 +321,7 @@ def _check_project_values(
             values[name] = str(values[name]).strip()
             if not values[name]:
                 raise Invalid(f"A project needs a {name}.", field=name)
+            _check_length(values[name], Project, name)
     _check_dates(values, PROJECT_DATES)
     if "code" in values:
         clash = Project.objects.filter(organisation=organisation, code__iexact=values["code"])
@@ -387,6 +399,7 @@ def _clean_task_values(project: Project, values: dict[str, Any]) -> None:
         values["name"] = str(values["name"]).strip()
         if not values["name"]:
             raise Invalid("A task needs a name.", field="name")
+        _check_length(values["name"], Task, "name")
     if "duration_minutes" in values:
         minutes = values["duration_minutes"]
         if minutes is None or minutes < 0 or minutes > 2000 * MINUTES_PER_DAY:
@@ -423,14 +436,66 @@ def _follow_progress(task: Task, values: dict[str, Any]) -> None:
         values["percent_complete"] = pct = 100
     if status != TaskStatus.DONE and pct >= 100:
         values["percent_complete"] = pct = 90
+    if status == TaskStatus.DONE and not (values.get("actual_finish") or task.actual_finish):
+        _complete_keeping_duration(task, values, today)
     if (status != TaskStatus.TODO or pct > 0) and not (
         values.get("actual_start") or task.actual_start
     ):
-        values["actual_start"] = min(today, task.start.date()) if task.start else today
-    if status == TaskStatus.DONE and not (values.get("actual_finish") or task.actual_finish):
-        values["actual_finish"] = today
+        values["actual_start"] = min(today, _local_day(task.start)) if task.start else today
     if status != TaskStatus.DONE and task.actual_finish and "actual_finish" not in values:
         values["actual_finish"] = None
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def _working_days_from(first: dt.date, days: int) -> dt.date:
+    """The working day on which ``days`` working days that begin on ``first`` (or the next
+    working day) end."""
+    day = first
+    while not scheduling.working_day(day):
+        day += dt.timedelta(days=1)
+    left = days - 1
+    while left > 0:
+        day += dt.timedelta(days=1)
+        if scheduling.working_day(day):
+            left -= 1
+    return day
+
+
+def _working_days_until(last: dt.date, days: int) -> dt.date:
+    """The working day on which ``days`` working days that end on ``last`` (or the previous
+    working day) begin."""
+    day = last
+    while not scheduling.working_day(day):
+        day -= dt.timedelta(days=1)
+    left = days - 1
+    while left > 0:
+        day -= dt.timedelta(days=1)
+        if scheduling.working_day(day):
+            left -= 1
+    return day
+
+
+def _complete_keeping_duration(task: Task, values: dict[str, Any], today: dt.date) -> None:
+    """Actual dates for a task marked done without an actual finish: the task keeps its actual
+    start (else its scheduled start) and its duration, so a 3-day task stays 3 days long.
+
+    A task scheduled to start after today, with no actual start, was done ahead of plan: its
+    dates move back so that it ends today, still as long (like MS Project's "100 % complete",
+    a task that started as planned keeps its scheduled finish).
+    """
+    days = 0 if task.is_milestone else max(1, -(-task.duration_minutes // MINUTES_PER_DAY))
+    recorded = values.get("actual_start") or task.actual_start
+    start = recorded or (_local_day(task.start) if task.start else today)
+    if recorded is None and start > today:
+        finish = today if days == 0 else _working_days_until(today, 1)
+        start = finish if days == 0 else _working_days_until(finish, days)
+    else:
+        finish = start if days == 0 else _working_days_from(start, days)
+    values["actual_start"] = start
+    values["actual_finish"] = finish
 
 
 def _subtree_last_position(task: Task) -> str:
@@ -588,12 +653,29 @@ def resize_task(
     )
 
 
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
 @transaction.atomic
 def delete_task(*, actor: User, task: Task) -> Schedule:
+    """Delete ``task`` with its subtasks, their links, comments and attachments (permanent; the
+    pages ask first, naming what goes with it: ``selectors.deletion_impact``)."""
+    from twofold.attachments.models import Attachment, TargetKind
+    from twofold.projects.selectors import deletion_impact
+
     require(actor, Action.EDIT, task)
     project = task.project
-    history.record(actor=actor, obj=task, action="deleted", summary=f"Deleted {task.name}")
+    impact = deletion_impact(task)
+    gone = f" with {', '.join(impact.items)}" if impact.items else ""
+    history.record(actor=actor, obj=task, action="deleted", summary=f"Deleted {task.name}{gone}")
+    files = Attachment.objects.filter(target_kind=TargetKind.TASK, target_id__in=impact.task_ids)
+    stored = [str(name) for name in files.values_list("file", flat=True)]
+    files.delete()
     task.delete()
+    if stored:
+        transaction.on_commit(lambda: _delete_files(stored))
     return reschedule_project(project)
 
 
@@ -767,6 +849,7 @@ def save_baseline(
     history.record(
         actor=actor, obj=project, action="baseline saved", summary=f"Saved {name} (#{number})"
     )
+    tick_known_gate_items(actor=actor, project=project)
     return baseline
 
 
@@ -919,6 +1002,13 @@ def toggle_gate_item(*, actor: User, item: GateItem, done: bool | None = None) -
     require(actor, Action.EDIT, item)
     if item.gate.passed_at:
         raise Invalid("This gate has already passed.", field="item")
+    project = item.gate.project
+    if item.gate.phase != project.phase:
+        raise Invalid(
+            f"This gate's checklist opens when the project reaches {item.gate.get_phase_display()}"
+            f" (it is in {project.get_phase_display()}).",
+            field="item",
+        )
     _set_done(actor=actor, item=item, done=done, owner=item.gate.project, action="gate checklist")
     return item
 
@@ -966,4 +1056,30 @@ def pass_gate(*, actor: User, gate: Gate, expected_version: int | None = None) -
         changes={"phase": [old, new.value]},
         summary=f"{actor.display_name} signed off the {Phase(old).label} gate",
     )
+    tick_known_gate_items(actor=actor, project=project)
     return gate
+
+
+SCHEDULE_BASELINED = "Schedule baselined"
+HANDOVER_SIGNED = "Handover to operations signed"
+
+
+def tick_known_gate_items(*, actor: User, project: Project) -> None:
+    """Tick the current gate's items whose fact Twofold knows: "Schedule baselined" once a
+    baseline exists, "Handover to operations signed" once a handover is accepted. Only the
+    current gate's: a later gate's checklist is not ticked before the project gets there (it is
+    ticked here when the project reaches that phase)."""
+    from twofold.improvement.models import Handover, HandoverStatus
+
+    gate = project.gates.filter(phase=project.phase, passed_at__isnull=True).first()
+    if gate is None:
+        return
+    known = {
+        SCHEDULE_BASELINED: lambda: project.baselines.exists(),
+        HANDOVER_SIGNED: lambda: Handover.objects.filter(
+            project=project, status=HandoverStatus.ACCEPTED
+        ).exists(),
+    }
+    for item in gate.items.filter(text__in=list(known), done=False):
+        if known[item.text]():
+            _set_done(actor=actor, item=item, done=True, owner=project, action="gate checklist")

@@ -17,6 +17,11 @@ urlpatterns = [
         name="task_inline",
     ),
     path(
+        "projects/<int:project_id>/tasks/<int:task_id>/delete/",
+        views.task_delete,
+        name="task_delete",
+    ),
+    path(
         "projects/<int:project_id>/tasks/<int:task_id>/<str:action>/",
         views.task_action,
         name="task_action",

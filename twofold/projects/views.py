@@ -180,7 +180,12 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
         "keep": keep,
         "groups": selectors.group_by_programme(shown) if sort == "programme" else [("", shown)],
         "phases": Phase.choices,
-        "healths": [("green", "On track"), ("amber", "At risk"), ("red", "Off track")],
+        "healths": [
+            ("green", "On track"),
+            ("amber", "At risk"),
+            ("red", "Off track"),
+            ("not_planned", "Not planned"),
+        ],
         "managers": sorted(managers, key=lambda m: m[1]),
         "sorts": SORTS,
         "filters": {k: params.get(k, "") for k in ("phase", "health", "manager")},
@@ -391,26 +396,42 @@ def task_inline(request: HttpRequest, project_id: int, task_id: int) -> HttpResp
     task = _task(request, project, task_id)
     form = TaskInlineForm(request.POST, project=project)
     message, status, error = "", 200, ""
-    if form.is_valid():
-        values = form.changes(task)
-        if form.errors:
-            error, status = " ".join(str(e) for e in form.errors.get("duration_days", [])), 400
+    cell: tuple[str, str, str] | None = None
+    values = form.changes(task) if form.is_valid() else {}
+    if form.errors:
+        # A refused cell keeps what was typed, marked invalid with the reason beside it; nothing
+        # is saved (422, swapped in by tasks.js: htmx leaves 4xx answers out by default).
+        cell = form.cell_error()
+        assert cell is not None
+        try:
+            require(actor_of(request), Action.EDIT, task)
+        except ServiceError as exc:
+            status, error, cell = _error_status(exc), exc.message, None
         else:
-            try:
-                _t, moved = services.update_task(
-                    actor=actor_of(request),
-                    task=task,
-                    expected_version=form.cleaned_data["version"],
-                    **values,
-                )
-            except ServiceError as exc:
-                status, error = _error_status(exc), exc.message
-            else:
-                message = f"Saved {task.name}." + (f" {moved.summary}." if moved else "")
+            status = 422
+            label = TaskInlineForm.LABELS.get(cell[0], cell[0])
+            error = f"{label} of “{task.name}” not saved: {cell[1]}"
     else:
-        status = 400
-        error = "; ".join(f"{k}: {' '.join(str(x) for x in v)}" for k, v in form.errors.items())
-    context = _tasks_context(request, project, flash=message, flash_error=error)
+        try:
+            _t, moved = services.update_task(
+                actor=actor_of(request),
+                task=task,
+                expected_version=form.cleaned_data["version"],
+                **values,
+            )
+        except ServiceError as exc:
+            status, error = _error_status(exc), exc.message
+            if exc.field in TaskInlineForm.LABELS or exc.field == "duration":
+                field = "duration_days" if exc.field == "duration" else str(exc.field)
+                cell = (field, exc.message, str(request.POST.get(field, "")))
+        else:
+            message = f"Saved {task.name}." + (f" {moved.summary}." if moved else "")
+    cell_error = (
+        {"task": task.pk, "field": cell[0], "message": cell[1], "value": cell[2]} if cell else None
+    )
+    context = _tasks_context(
+        request, project, flash=message, flash_error=error, cell_error=cell_error
+    )
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "projects/partials/wbs.html", context, status=status)
     if status in (403, 409):
@@ -429,18 +450,39 @@ def task_action(request: HttpRequest, project_id: int, task_id: int, action: str
     task = _task(request, project, task_id)
     actor = actor_of(request)
     operations = {"indent": services.indent_task, "outdent": services.outdent_task}
-    if action not in (*operations, "delete"):
+    if action not in operations:
         raise Http404("Unknown action.")
     try:
-        if action == "delete":
-            moved = services.delete_task(actor=actor, task=task)
-        else:
-            version = _posted_version(request, task)
-            moved = operations[action](actor=actor, task=task, expected_version=version)
+        version = _posted_version(request, task)
+        moved = operations[action](actor=actor, task=task, expected_version=version)
     except ServiceError as exc:
         return _tasks_refused(request, project, exc.message, _error_status(exc))
     messages.success(request, f"{action.capitalize()}: {task.name}. {moved.summary}.")
     return redirect("projects:tasks", project.pk)
+
+
+@organisation_required
+def task_delete(request: HttpRequest, project_id: int, task_id: int) -> HttpResponse:
+    """GET: what deleting the task takes with it, and a button to confirm; POST: delete."""
+    project = _project(request, project_id)
+    task = _task(request, project, task_id)
+    actor = actor_of(request)
+    if request.method == "POST":
+        try:
+            moved = services.delete_task(actor=actor, task=task)
+        except ServiceError as exc:
+            return _tasks_refused(request, project, exc.message, _error_status(exc))
+        messages.success(request, f"Deleted {task.name}. {moved.summary}.")
+        return redirect("projects:tasks", project.pk)
+    if not can(request.user, Action.EDIT, task):
+        return _tasks_refused(
+            request, project, "Your role does not allow you to delete tasks.", 403
+        )
+    return render(
+        request,
+        "projects/pages/task_delete.html",
+        _ctx(request, project, "tasks", task=task, impact=selectors.deletion_impact(task)),
+    )
 
 
 def _tasks_refused(
@@ -504,11 +546,15 @@ def link_delete(request: HttpRequest, project_id: int, link_id: int) -> HttpResp
 
 
 def _baseline_dates(
-    project: Project, number: int | None, task_ids: set[int] | None = None
+    project: Project,
+    number: int | None,
+    task_ids: set[int] | None = None,
+    baselines: list[Any] | None = None,
 ) -> tuple[Any, dict[int, tuple[Any, Any]]]:
     """The chosen baseline (``number``, else the first) and its dates by task (only ``task_ids``
-    when given)."""
-    baselines = list(project.baselines.all())
+    when given; read as raw tuples)."""
+    if baselines is None:
+        baselines = list(project.baselines.all())
     chosen = next((b for b in baselines if b.number == number), None)
     if chosen is None and number is None and baselines:
         chosen = baselines[0]
@@ -517,7 +563,11 @@ def _baseline_dates(
     rows = BaselineTask.objects.filter(baseline=chosen)
     if task_ids is not None:
         rows = rows.filter(task_id__in=task_ids)
-    return chosen, {tid: (s, f) for tid, s, f in rows.values_list("task_id", "start", "finish")}
+    instant = selectors.raw_instant
+    return chosen, {
+        tid: (instant(s), instant(f))
+        for tid, s, f in selectors.raw_rows(rows.values_list("task_id", "start", "finish"))
+    }
 
 
 def _int(value: str | None) -> int | None:
@@ -547,12 +597,15 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
     on_page = {r.task.pk for r in rows}
     links = [
         gantt.ChartLink(pred, succ, kind, critical[pred] and critical[succ])
-        for pred, succ, kind in Link.objects.filter(
-            project=project, pred_id__in=on_page
-        ).values_list("pred_id", "succ_id", "type")
+        for pred, succ, kind in selectors.raw_rows(
+            Link.objects.filter(project=project, pred_id__in=on_page).values_list(
+                "pred_id", "succ_id", "type"
+            )
+        )
         if succ in on_page
     ]
-    chosen, base = _baseline_dates(project, _int(request.GET.get("baseline")), on_page)
+    baselines = list(project.baselines.all())
+    chosen, base = _baseline_dates(project, _int(request.GET.get("baseline")), on_page, baselines)
     can_edit = can(request.user, Action.EDIT, project)
     chart = gantt.render(
         rows,
@@ -567,7 +620,11 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
     keep = {k: v for k, v in request.GET.items() if k in ("zoom", "baseline", "level") and v}
     if request.htmx:  # type: ignore[attr-defined]
         # After a drag the page swaps just the chart (same query string, same row page).
-        return render(request, "projects/partials/gantt_chart.html", {"chart": chart})
+        return render(
+            request,
+            "projects/partials/gantt_chart.html",
+            {"chart": chart, "project": project, "refresh_head": True},
+        )
     return render(
         request,
         "projects/pages/gantt.html",
@@ -578,7 +635,7 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
             chart=chart,
             zoom=zoom,
             zooms=list(gantt.ZOOMS),
-            baselines=list(project.baselines.all()),
+            baselines=baselines,
             baseline=chosen,
             critical_count=sum(1 for r in tree if r.is_critical and not r.is_summary),
             levels=[(str(d), f"Level {d + 1}") for d in range(max_depth)],
@@ -999,7 +1056,8 @@ def _gates_page(request: HttpRequest, project: Project, status: int = 200) -> Ht
         g.project = project
         g.next_phase = PHASE_ORDER[order[Phase(g.phase)] + 1].label  # type: ignore[attr-defined]
         g.is_current = g.phase == project.phase  # type: ignore[attr-defined]
-        g.ready = all(i.done for i in g.items.all())  # type: ignore[attr-defined]
+        g.open_items = [i.text for i in g.items.all() if not i.done]  # type: ignore[attr-defined]
+        g.ready = not g.open_items  # type: ignore[attr-defined]
     return render(
         request,
         "projects/pages/gates.html",

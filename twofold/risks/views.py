@@ -134,6 +134,7 @@ def _project_tabs(project: Project, tab: str, request: HttpRequest) -> dict[str,
         "project": project,
         "tab": tab,
         "can_edit": can(request.user, Action.EDIT, project),
+        "can_manage": can(request.user, Action.MANAGE, project),
         "section": "projects",
     }
 

@@ -45,6 +45,10 @@
         const tpl = document.createElement("template");
         tpl.innerHTML = html.trim();
         const fresh = tpl.content.firstElementChild;
+        // The page header's finish date and percent follow the edit (the response carries them).
+        const summary = tpl.content.getElementById("project-summary");
+        const shown = document.getElementById("project-summary");
+        if (summary && shown) shown.replaceWith(summary);
         const left = old.scrollLeft;
         const top = old.scrollTop;
         old.replaceWith(fresh);
