@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "twofold.improvement",
     "twofold.customfields",
     "twofold.attachments",
+    "twofold.project_templates",
 ]
 
 MIDDLEWARE = [
