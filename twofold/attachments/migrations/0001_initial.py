@@ -7,60 +7,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0001_initial"),
+        ('accounts', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Attachment",
+            name='Attachment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "target_kind",
-                    models.CharField(
-                        choices=[("project", "Project"), ("task", "Task")], max_length=10
-                    ),
-                ),
-                ("target_id", models.PositiveBigIntegerField()),
-                ("file", models.FileField(max_length=200, upload_to="attachments/")),
-                ("original_name", models.CharField(max_length=255)),
-                ("content_type", models.CharField(max_length=100)),
-                ("size", models.PositiveBigIntegerField()),
-                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "uploaded_by",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('target_kind', models.CharField(choices=[('project', 'Project'), ('task', 'Task')], max_length=10)),
+                ('target_id', models.PositiveBigIntegerField()),
+                ('file', models.FileField(max_length=200, upload_to='attachments/')),
+                ('original_name', models.CharField(max_length=255)),
+                ('content_type', models.CharField(max_length=100)),
+                ('size', models.PositiveBigIntegerField()),
+                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-uploaded_at", "-id"],
-                "indexes": [
-                    models.Index(
-                        fields=["target_kind", "target_id"], name="attachments_target__047410_idx"
-                    )
-                ],
+                'ordering': ['-uploaded_at', '-id'],
+                'indexes': [models.Index(fields=['target_kind', 'target_id'], name='attachments_target__047410_idx')],
             },
         ),
     ]

@@ -5,116 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0001_initial"),
+        ('accounts', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="FieldDefinition",
+            name='FieldDefinition',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "applies_to",
-                    models.CharField(
-                        choices=[("project", "Projects"), ("task", "Tasks")], max_length=10
-                    ),
-                ),
-                ("name", models.CharField(max_length=80)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("text", "Text"),
-                            ("number", "Number"),
-                            ("date", "Date"),
-                            ("choice", "Choice"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("choices", models.JSONField(blank=True, default=list)),
-                ("required", models.BooleanField(default=False)),
-                ("order", models.IntegerField(default=0)),
-                ("show_on_cards", models.BooleanField(default=False)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="field_definitions",
-                        to="accounts.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('applies_to', models.CharField(choices=[('project', 'Projects'), ('task', 'Tasks')], max_length=10)),
+                ('name', models.CharField(max_length=80)),
+                ('kind', models.CharField(choices=[('text', 'Text'), ('number', 'Number'), ('date', 'Date'), ('choice', 'Choice')], max_length=10)),
+                ('choices', models.JSONField(blank=True, default=list)),
+                ('required', models.BooleanField(default=False)),
+                ('order', models.IntegerField(default=0)),
+                ('show_on_cards', models.BooleanField(default=False)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='field_definitions', to='accounts.organisation')),
             ],
             options={
-                "ordering": ["applies_to", "order", "name"],
+                'ordering': ['applies_to', 'order', 'name'],
             },
         ),
         migrations.CreateModel(
-            name="FieldValue",
+            name='FieldValue',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "target_kind",
-                    models.CharField(
-                        choices=[("project", "Projects"), ("task", "Tasks")], max_length=10
-                    ),
-                ),
-                ("target_id", models.PositiveBigIntegerField()),
-                ("text_value", models.TextField(blank=True)),
-                (
-                    "number_value",
-                    models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True),
-                ),
-                ("date_value", models.DateField(blank=True, null=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "definition",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="values",
-                        to="customfields.fielddefinition",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('target_kind', models.CharField(choices=[('project', 'Projects'), ('task', 'Tasks')], max_length=10)),
+                ('target_id', models.PositiveBigIntegerField()),
+                ('text_value', models.TextField(blank=True)),
+                ('number_value', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True)),
+                ('date_value', models.DateField(blank=True, null=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('definition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='customfields.fielddefinition')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
             ],
         ),
         migrations.AddConstraint(
-            model_name="fielddefinition",
-            constraint=models.UniqueConstraint(
-                fields=("organisation", "applies_to", "name"), name="fielddef_unique_name"
-            ),
+            model_name='fielddefinition',
+            constraint=models.UniqueConstraint(fields=('organisation', 'applies_to', 'name'), name='fielddef_unique_name'),
         ),
         migrations.AddIndex(
-            model_name="fieldvalue",
-            index=models.Index(
-                fields=["target_kind", "target_id"], name="customfield_target__346cd6_idx"
-            ),
+            model_name='fieldvalue',
+            index=models.Index(fields=['target_kind', 'target_id'], name='customfield_target__346cd6_idx'),
         ),
         migrations.AddConstraint(
-            model_name="fieldvalue",
-            constraint=models.UniqueConstraint(
-                fields=("definition", "target_id"), name="fieldvalue_unique"
-            ),
+            model_name='fieldvalue',
+            constraint=models.UniqueConstraint(fields=('definition', 'target_id'), name='fieldvalue_unique'),
         ),
     ]

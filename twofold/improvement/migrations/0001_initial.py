@@ -7,242 +7,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0001_initial"),
-        ("operations", "0002_rollups_and_retired_steps"),
-        ("projects", "0002_planned_curve"),
+        ('accounts', '0001_initial'),
+        ('operations', '0002_rollups_and_retired_steps'),
+        ('projects', '0002_planned_curve'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Handover",
+            name='Handover',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("deliverables", models.JSONField(blank=True, default=list)),
-                ("note", models.TextField(blank=True)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("proposed", "Awaiting acceptance"),
-                            ("accepted", "Accepted"),
-                            ("returned", "Sent back"),
-                        ],
-                        default="proposed",
-                        max_length=10,
-                    ),
-                ),
-                ("proposed_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("decided_at", models.DateTimeField(blank=True, null=True)),
-                ("return_reason", models.CharField(blank=True, max_length=500)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "decided_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "process",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="handovers",
-                        to="operations.process",
-                    ),
-                ),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="handovers",
-                        to="projects.project",
-                    ),
-                ),
-                (
-                    "proposed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('deliverables', models.JSONField(blank=True, default=list)),
+                ('note', models.TextField(blank=True)),
+                ('status', models.CharField(choices=[('proposed', 'Awaiting acceptance'), ('accepted', 'Accepted'), ('returned', 'Sent back')], default='proposed', max_length=10)),
+                ('proposed_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('decided_at', models.DateTimeField(blank=True, null=True)),
+                ('return_reason', models.CharField(blank=True, max_length=500)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('process', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='handovers', to='operations.process')),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='handovers', to='projects.project')),
+                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-proposed_at", "-id"],
+                'ordering': ['-proposed_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="ImprovementItem",
+            name='ImprovementItem',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(max_length=160)),
-                ("problem", models.TextField(verbose_name="problem statement")),
-                (
-                    "source",
-                    models.CharField(
-                        choices=[
-                            ("kpi", "KPI signal"),
-                            ("sla", "SLA trend"),
-                            ("routine", "Routine misses"),
-                            ("idea", "Idea"),
-                        ],
-                        default="idea",
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "evidence",
-                    models.TextField(blank=True, help_text="What the signal showed when raised."),
-                ),
-                ("raised_value", models.FloatField(blank=True, null=True)),
-                ("expected_benefit", models.TextField(blank=True)),
-                (
-                    "benefit",
-                    models.PositiveSmallIntegerField(
-                        default=3, help_text="1 (little) to 5 (a lot)"
-                    ),
-                ),
-                (
-                    "effort",
-                    models.CharField(
-                        choices=[("S", "Small"), ("M", "Medium"), ("L", "Large")],
-                        default="M",
-                        max_length=1,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("new", "New"),
-                            ("triaged", "Triaged"),
-                            ("in_progress", "In progress"),
-                            ("done", "Done"),
-                            ("rejected", "Rejected"),
-                        ],
-                        default="new",
-                        max_length=12,
-                    ),
-                ),
-                ("result", models.TextField(blank=True)),
-                ("result_value", models.FloatField(blank=True, null=True)),
-                ("reason", models.CharField(blank=True, max_length=300)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "kpi",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="operations.kpi",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="improvement_items",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "process",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="operations.process",
-                    ),
-                ),
-                (
-                    "project",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="projects.project",
-                    ),
-                ),
-                (
-                    "queue",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="operations.queue",
-                    ),
-                ),
-                (
-                    "routine",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="operations.routine",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=160)),
+                ('problem', models.TextField(verbose_name='problem statement')),
+                ('source', models.CharField(choices=[('kpi', 'KPI signal'), ('sla', 'SLA trend'), ('routine', 'Routine misses'), ('idea', 'Idea')], default='idea', max_length=8)),
+                ('evidence', models.TextField(blank=True, help_text='What the signal showed when raised.')),
+                ('raised_value', models.FloatField(blank=True, null=True)),
+                ('expected_benefit', models.TextField(blank=True)),
+                ('benefit', models.PositiveSmallIntegerField(default=3, help_text='1 (little) to 5 (a lot)')),
+                ('effort', models.CharField(choices=[('S', 'Small'), ('M', 'Medium'), ('L', 'Large')], default='M', max_length=1)),
+                ('status', models.CharField(choices=[('new', 'New'), ('triaged', 'Triaged'), ('in_progress', 'In progress'), ('done', 'Done'), ('rejected', 'Rejected')], default='new', max_length=12)),
+                ('result', models.TextField(blank=True)),
+                ('result_value', models.FloatField(blank=True, null=True)),
+                ('reason', models.CharField(blank=True, max_length=300)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('kpi', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='operations.kpi')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='improvement_items', to='accounts.organisation')),
+                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('process', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='operations.process')),
+                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='projects.project')),
+                ('queue', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='operations.queue')),
+                ('routine', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='operations.routine')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
-                "indexes": [
-                    models.Index(
-                        fields=["organisation", "status"], name="improvement_organis_b1868a_idx"
-                    )
-                ],
+                'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['organisation', 'status'], name='improvement_organis_b1868a_idx')],
             },
         ),
     ]

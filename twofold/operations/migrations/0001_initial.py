@@ -7,654 +7,255 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0001_initial"),
+        ('accounts', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="BusinessCalendar",
+            name='BusinessCalendar',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=80)),
-                ("hours", models.JSONField(default=dict)),
-                ("holidays", models.JSONField(blank=True, default=list)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="business_calendars",
-                        to="accounts.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=80)),
+                ('hours', models.JSONField(default=dict)),
+                ('holidays', models.JSONField(blank=True, default=list)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='business_calendars', to='accounts.organisation')),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Kpi",
+            name='Kpi',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=120)),
-                ("description", models.TextField(blank=True)),
-                ("unit", models.CharField(blank=True, max_length=20)),
-                (
-                    "good_direction",
-                    models.CharField(
-                        choices=[("up", "Higher is better"), ("down", "Lower is better")],
-                        default="up",
-                        max_length=4,
-                    ),
-                ),
-                ("target", models.FloatField()),
-                ("amber_threshold", models.FloatField(blank=True, null=True)),
-                ("red_threshold", models.FloatField()),
-                (
-                    "frequency",
-                    models.CharField(
-                        choices=[("daily", "Daily"), ("weekly", "Weekly"), ("monthly", "Monthly")],
-                        default="weekly",
-                        max_length=8,
-                    ),
-                ),
-                ("baseline_start", models.DateField(blank=True, null=True)),
-                ("baseline_end", models.DateField(blank=True, null=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="kpis",
-                        to="accounts.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=120)),
+                ('description', models.TextField(blank=True)),
+                ('unit', models.CharField(blank=True, max_length=20)),
+                ('good_direction', models.CharField(choices=[('up', 'Higher is better'), ('down', 'Lower is better')], default='up', max_length=4)),
+                ('target', models.FloatField()),
+                ('amber_threshold', models.FloatField(blank=True, null=True)),
+                ('red_threshold', models.FloatField()),
+                ('frequency', models.CharField(choices=[('daily', 'Daily'), ('weekly', 'Weekly'), ('monthly', 'Monthly')], default='weekly', max_length=8)),
+                ('baseline_start', models.DateField(blank=True, null=True)),
+                ('baseline_end', models.DateField(blank=True, null=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kpis', to='accounts.organisation')),
             ],
             options={
-                "verbose_name": "KPI",
-                "ordering": ["name"],
+                'verbose_name': 'KPI',
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Measurement",
+            name='Measurement',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("measured_on", models.DateField()),
-                ("value", models.FloatField()),
-                ("note", models.CharField(blank=True, max_length=200)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "kpi",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="measurements",
-                        to="operations.kpi",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('measured_on', models.DateField()),
+                ('value', models.FloatField()),
+                ('note', models.CharField(blank=True, max_length=200)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measurements', to='operations.kpi')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
             ],
             options={
-                "ordering": ["measured_on"],
+                'ordering': ['measured_on'],
             },
         ),
         migrations.CreateModel(
-            name="Process",
+            name='Process',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=120)),
-                ("description", models.TextField(blank=True)),
-                ("annual_budget", models.DecimalField(decimal_places=2, default=0, max_digits=12)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="processes",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "team",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="accounts.team",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=120)),
+                ('description', models.TextField(blank=True)),
+                ('annual_budget', models.DecimalField(decimal_places=2, default=0, max_digits=12)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='processes', to='accounts.organisation')),
+                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team')),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.AddField(
-            model_name="kpi",
-            name="process",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="kpis",
-                to="operations.process",
-            ),
+            model_name='kpi',
+            name='process',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kpis', to='operations.process'),
         ),
         migrations.CreateModel(
-            name="Queue",
+            name='Queue',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=120)),
-                ("description", models.TextField(blank=True)),
-                ("sla_hours", models.JSONField(default=dict)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "calendar",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="operations.businesscalendar",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="queues",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "process",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="queues",
-                        to="operations.process",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=120)),
+                ('description', models.TextField(blank=True)),
+                ('sla_hours', models.JSONField(default=dict)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='operations.businesscalendar')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='queues', to='accounts.organisation')),
+                ('process', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='queues', to='operations.process')),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Request",
+            name='Request',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(max_length=200)),
-                ("description", models.TextField(blank=True)),
-                (
-                    "priority",
-                    models.CharField(
-                        choices=[
-                            ("p1", "P1 Critical"),
-                            ("p2", "P2 High"),
-                            ("p3", "P3 Normal"),
-                            ("p4", "P4 Low"),
-                        ],
-                        default="p3",
-                        max_length=2,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("new", "New"),
-                            ("in_progress", "In progress"),
-                            ("waiting", "Waiting on requester"),
-                            ("resolved", "Resolved"),
-                            ("closed", "Closed"),
-                        ],
-                        default="new",
-                        max_length=12,
-                    ),
-                ),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("first_response_at", models.DateTimeField(blank=True, null=True)),
-                ("resolved_at", models.DateTimeField(blank=True, null=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "assignee",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "queue",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="requests",
-                        to="operations.queue",
-                    ),
-                ),
-                (
-                    "requester",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=200)),
+                ('description', models.TextField(blank=True)),
+                ('priority', models.CharField(choices=[('p1', 'P1 Critical'), ('p2', 'P2 High'), ('p3', 'P3 Normal'), ('p4', 'P4 Low')], default='p3', max_length=2)),
+                ('status', models.CharField(choices=[('new', 'New'), ('in_progress', 'In progress'), ('waiting', 'Waiting on requester'), ('resolved', 'Resolved'), ('closed', 'Closed')], default='new', max_length=12)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('first_response_at', models.DateTimeField(blank=True, null=True)),
+                ('resolved_at', models.DateTimeField(blank=True, null=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('queue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requests', to='operations.queue')),
+                ('requester', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created_at"],
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="RequestEvent",
+            name='RequestEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("from_status", models.CharField(blank=True, max_length=12)),
-                ("to_status", models.CharField(max_length=12)),
-                ("note", models.CharField(blank=True, max_length=300)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "request",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="events",
-                        to="operations.request",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('from_status', models.CharField(blank=True, max_length=12)),
+                ('to_status', models.CharField(max_length=12)),
+                ('note', models.CharField(blank=True, max_length=300)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='operations.request')),
             ],
             options={
-                "ordering": ["at", "id"],
+                'ordering': ['at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Routine",
+            name='Routine',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=120)),
-                ("description", models.TextField(blank=True)),
-                (
-                    "rrule",
-                    models.CharField(help_text="e.g. FREQ=WEEKLY;BYDAY=MO,WE", max_length=200),
-                ),
-                ("starts_on", models.DateField()),
-                ("due_time", models.TimeField(default="17:00")),
-                (
-                    "shift",
-                    models.CharField(
-                        choices=[
-                            ("none", "Keep the date"),
-                            ("next", "Move to the next working day"),
-                            ("previous", "Move to the previous working day"),
-                        ],
-                        default="none",
-                        max_length=8,
-                    ),
-                ),
-                ("effort_minutes", models.PositiveIntegerField(default=30)),
-                ("active", models.BooleanField(default=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "assignee",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "calendar",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="operations.businesscalendar",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="routines",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "process",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="routines",
-                        to="operations.process",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=120)),
+                ('description', models.TextField(blank=True)),
+                ('rrule', models.CharField(help_text='e.g. FREQ=WEEKLY;BYDAY=MO,WE', max_length=200)),
+                ('starts_on', models.DateField()),
+                ('due_time', models.TimeField(default='17:00')),
+                ('shift', models.CharField(choices=[('none', 'Keep the date'), ('next', 'Move to the next working day'), ('previous', 'Move to the previous working day')], default='none', max_length=8)),
+                ('effort_minutes', models.PositiveIntegerField(default=30)),
+                ('active', models.BooleanField(default=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('calendar', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='operations.businesscalendar')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routines', to='accounts.organisation')),
+                ('process', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routines', to='operations.process')),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Occurrence",
+            name='Occurrence',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("due", models.DateTimeField()),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("open", "Open"), ("done", "Done"), ("missed", "Missed")],
-                        default="open",
-                        max_length=6,
-                    ),
-                ),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("started_at", models.DateTimeField(blank=True, null=True)),
-                ("completed_at", models.DateTimeField(blank=True, null=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "completed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "routine",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="occurrences",
-                        to="operations.routine",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('due', models.DateTimeField()),
+                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done'), ('missed', 'Missed')], default='open', max_length=6)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('started_at', models.DateTimeField(blank=True, null=True)),
+                ('completed_at', models.DateTimeField(blank=True, null=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('completed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('routine', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='occurrences', to='operations.routine')),
             ],
             options={
-                "ordering": ["due"],
+                'ordering': ['due'],
             },
         ),
         migrations.CreateModel(
-            name="RoutineStep",
+            name='RoutineStep',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("position", models.PositiveSmallIntegerField(default=0)),
-                ("text", models.CharField(max_length=200)),
-                (
-                    "evidence",
-                    models.CharField(
-                        choices=[
-                            ("none", "Tick only"),
-                            ("note", "A note"),
-                            ("number", "A number within limits"),
-                            ("file", "A file"),
-                            ("pass_fail", "Pass or fail"),
-                        ],
-                        default="none",
-                        max_length=10,
-                    ),
-                ),
-                ("min_value", models.FloatField(blank=True, null=True)),
-                ("max_value", models.FloatField(blank=True, null=True)),
-                ("unit", models.CharField(blank=True, max_length=20)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "routine",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="steps",
-                        to="operations.routine",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('position', models.PositiveSmallIntegerField(default=0)),
+                ('text', models.CharField(max_length=200)),
+                ('evidence', models.CharField(choices=[('none', 'Tick only'), ('note', 'A note'), ('number', 'A number within limits'), ('file', 'A file'), ('pass_fail', 'Pass or fail')], default='none', max_length=10)),
+                ('min_value', models.FloatField(blank=True, null=True)),
+                ('max_value', models.FloatField(blank=True, null=True)),
+                ('unit', models.CharField(blank=True, max_length=20)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('routine', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='operations.routine')),
             ],
             options={
-                "ordering": ["position", "id"],
+                'ordering': ['position', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="SpendEntry",
+            name='SpendEntry',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("spent_on", models.DateField()),
-                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
-                ("description", models.CharField(max_length=200)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "process",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="spend",
-                        to="operations.process",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('spent_on', models.DateField()),
+                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
+                ('description', models.CharField(max_length=200)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('process', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='spend', to='operations.process')),
             ],
             options={
-                "ordering": ["-spent_on", "-id"],
+                'ordering': ['-spent_on', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="StepEvidence",
+            name='StepEvidence',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("note", models.TextField(blank=True)),
-                ("number", models.FloatField(blank=True, null=True)),
-                ("passed", models.BooleanField(blank=True, null=True)),
-                ("file", models.FileField(blank=True, upload_to="operations/evidence/%Y/%m/")),
-                (
-                    "occurrence",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="evidence",
-                        to="operations.occurrence",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "step",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="operations.routinestep",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('note', models.TextField(blank=True)),
+                ('number', models.FloatField(blank=True, null=True)),
+                ('passed', models.BooleanField(blank=True, null=True)),
+                ('file', models.FileField(blank=True, upload_to='operations/evidence/%Y/%m/')),
+                ('occurrence', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='operations.occurrence')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('step', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='operations.routinestep')),
             ],
             options={
-                "ordering": ["step__position", "id"],
+                'ordering': ['step__position', 'id'],
             },
         ),
         migrations.AddConstraint(
-            model_name="businesscalendar",
-            constraint=models.UniqueConstraint(
-                fields=("organisation", "name"), name="bcal_unique_name"
-            ),
+            model_name='businesscalendar',
+            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='bcal_unique_name'),
         ),
         migrations.AddConstraint(
-            model_name="measurement",
-            constraint=models.UniqueConstraint(
-                fields=("kpi", "measured_on"), name="measurement_unique_day"
-            ),
+            model_name='measurement',
+            constraint=models.UniqueConstraint(fields=('kpi', 'measured_on'), name='measurement_unique_day'),
         ),
         migrations.AddConstraint(
-            model_name="process",
-            constraint=models.UniqueConstraint(
-                fields=("organisation", "name"), name="process_unique_name"
-            ),
+            model_name='process',
+            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='process_unique_name'),
         ),
         migrations.AddIndex(
-            model_name="request",
-            index=models.Index(fields=["queue", "status"], name="operations__queue_i_878cfe_idx"),
+            model_name='request',
+            index=models.Index(fields=['queue', 'status'], name='operations__queue_i_878cfe_idx'),
         ),
         migrations.AddIndex(
-            model_name="occurrence",
-            index=models.Index(fields=["status", "due"], name="operations__status_52ed2c_idx"),
+            model_name='occurrence',
+            index=models.Index(fields=['status', 'due'], name='operations__status_52ed2c_idx'),
         ),
         migrations.AddConstraint(
-            model_name="occurrence",
-            constraint=models.UniqueConstraint(
-                fields=("routine", "due"), name="occurrence_unique_due"
-            ),
+            model_name='occurrence',
+            constraint=models.UniqueConstraint(fields=('routine', 'due'), name='occurrence_unique_due'),
         ),
         migrations.AddConstraint(
-            model_name="stepevidence",
-            constraint=models.UniqueConstraint(
-                fields=("occurrence", "step"), name="evidence_unique_step"
-            ),
+            model_name='stepevidence',
+            constraint=models.UniqueConstraint(fields=('occurrence', 'step'), name='evidence_unique_step'),
         ),
     ]

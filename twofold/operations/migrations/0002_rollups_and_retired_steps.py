@@ -5,38 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0001_initial"),
-        ("operations", "0001_initial"),
+        ('accounts', '0001_initial'),
+        ('operations', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="kpi",
-            name="latest_value",
+            model_name='kpi',
+            name='latest_value',
             field=models.FloatField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name="kpi",
-            name="state",
-            field=models.CharField(default="no data", editable=False, max_length=12),
+            model_name='kpi',
+            name='state',
+            field=models.CharField(default='no data', editable=False, max_length=12),
         ),
         migrations.AddField(
-            model_name="request",
-            name="resolution_met",
+            model_name='request',
+            name='resolution_met',
             field=models.BooleanField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name="routinestep",
-            name="retired",
+            model_name='routinestep',
+            name='retired',
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name="request",
-            index=models.Index(
-                fields=["queue", "resolved_at", "resolution_met"],
-                name="operations__queue_i_6c6f2a_idx",
-            ),
+            model_name='request',
+            index=models.Index(fields=['queue', 'resolved_at', 'resolution_met'], name='operations__queue_i_6c6f2a_idx'),
         ),
     ]

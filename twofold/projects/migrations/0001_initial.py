@@ -7,626 +7,251 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0001_initial"),
+        ('accounts', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Gate",
+            name='Gate',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "phase",
-                    models.CharField(
-                        choices=[
-                            ("initiation", "Initiation"),
-                            ("planning", "Planning"),
-                            ("execution", "Execution"),
-                            ("closure", "Closure"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("passed_at", models.DateTimeField(blank=True, null=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "approved_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('phase', models.CharField(choices=[('initiation', 'Initiation'), ('planning', 'Planning'), ('execution', 'Execution'), ('closure', 'Closure')], max_length=12)),
+                ('passed_at', models.DateTimeField(blank=True, null=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
             ],
             options={
-                "ordering": ["id"],
+                'ordering': ['id'],
             },
         ),
         migrations.CreateModel(
-            name="GateItem",
+            name='GateItem',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("text", models.CharField(max_length=200)),
-                ("done", models.BooleanField(default=False)),
-                (
-                    "gate",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="items",
-                        to="projects.gate",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('text', models.CharField(max_length=200)),
+                ('done', models.BooleanField(default=False)),
+                ('gate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='projects.gate')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
             ],
             options={
-                "ordering": ["id"],
+                'ordering': ['id'],
             },
         ),
         migrations.CreateModel(
-            name="Programme",
+            name='Programme',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=120)),
-                ("description", models.TextField(blank=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="programmes",
-                        to="accounts.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=120)),
+                ('description', models.TextField(blank=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='programmes', to='accounts.organisation')),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Project",
+            name='Project',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=160)),
-                ("code", models.CharField(max_length=20)),
-                (
-                    "phase",
-                    models.CharField(
-                        choices=[
-                            ("initiation", "Initiation"),
-                            ("planning", "Planning"),
-                            ("execution", "Execution"),
-                            ("closure", "Closure"),
-                        ],
-                        default="initiation",
-                        max_length=12,
-                    ),
-                ),
-                ("objectives", models.TextField(blank=True)),
-                (
-                    "success_criteria",
-                    models.TextField(blank=True, help_text="Measurable: one per line."),
-                ),
-                ("scope", models.TextField(blank=True)),
-                ("exclusions", models.TextField(blank=True)),
-                ("assumptions", models.TextField(blank=True)),
-                ("constraints", models.TextField(blank=True)),
-                ("target_start", models.DateField()),
-                ("target_finish", models.DateField(blank=True, null=True)),
-                (
-                    "budget_ceiling",
-                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
-                ),
-                ("status_date", models.DateField(blank=True, null=True)),
-                ("wip_limits", models.JSONField(blank=True, default=dict)),
-                ("scheduled_start", models.DateTimeField(blank=True, null=True)),
-                ("scheduled_finish", models.DateTimeField(blank=True, null=True)),
-                ("percent_complete", models.FloatField(default=0)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "manager",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="projects",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "programme",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="projects",
-                        to="projects.programme",
-                    ),
-                ),
-                (
-                    "sponsor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=160)),
+                ('code', models.CharField(max_length=20)),
+                ('phase', models.CharField(choices=[('initiation', 'Initiation'), ('planning', 'Planning'), ('execution', 'Execution'), ('closure', 'Closure')], default='initiation', max_length=12)),
+                ('objectives', models.TextField(blank=True)),
+                ('success_criteria', models.TextField(blank=True, help_text='Measurable: one per line.')),
+                ('scope', models.TextField(blank=True)),
+                ('exclusions', models.TextField(blank=True)),
+                ('assumptions', models.TextField(blank=True)),
+                ('constraints', models.TextField(blank=True)),
+                ('target_start', models.DateField()),
+                ('target_finish', models.DateField(blank=True, null=True)),
+                ('budget_ceiling', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
+                ('status_date', models.DateField(blank=True, null=True)),
+                ('wip_limits', models.JSONField(blank=True, default=dict)),
+                ('scheduled_start', models.DateTimeField(blank=True, null=True)),
+                ('scheduled_finish', models.DateTimeField(blank=True, null=True)),
+                ('percent_complete', models.FloatField(default=0)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='projects', to='accounts.organisation')),
+                ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='projects', to='projects.programme')),
+                ('sponsor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="ProgressSnapshot",
+            name='ProgressSnapshot',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("date", models.DateField()),
-                ("percent_complete", models.FloatField()),
-                ("percent_planned", models.FloatField()),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="snapshots",
-                        to="projects.project",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('date', models.DateField()),
+                ('percent_complete', models.FloatField()),
+                ('percent_planned', models.FloatField()),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='projects.project')),
             ],
             options={
-                "ordering": ["project", "date"],
+                'ordering': ['project', 'date'],
             },
         ),
         migrations.AddField(
-            model_name="gate",
-            name="project",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="gates",
-                to="projects.project",
-            ),
+            model_name='gate',
+            name='project',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='gates', to='projects.project'),
         ),
         migrations.CreateModel(
-            name="Baseline",
+            name='Baseline',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("number", models.PositiveSmallIntegerField()),
-                ("name", models.CharField(max_length=80)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("finish", models.DateTimeField(blank=True, null=True)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="baselines",
-                        to="projects.project",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveSmallIntegerField()),
+                ('name', models.CharField(max_length=80)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('finish', models.DateTimeField(blank=True, null=True)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='baselines', to='projects.project')),
             ],
             options={
-                "ordering": ["number"],
+                'ordering': ['number'],
             },
         ),
         migrations.CreateModel(
-            name="Task",
+            name='Task',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("position", models.CharField(max_length=80)),
-                ("name", models.CharField(max_length=200)),
-                ("description", models.TextField(blank=True)),
-                ("duration_minutes", models.PositiveIntegerField(default=480)),
-                ("effort_minutes", models.PositiveIntegerField(default=0)),
-                ("is_milestone", models.BooleanField(default=False)),
-                ("is_summary", models.BooleanField(default=False)),
-                (
-                    "constraint_type",
-                    models.CharField(
-                        choices=[
-                            ("asap", "As soon as possible"),
-                            ("snet", "Start no earlier than"),
-                            ("fnlt", "Finish no later than"),
-                            ("mso", "Must start on"),
-                        ],
-                        default="asap",
-                        max_length=4,
-                    ),
-                ),
-                ("constraint_date", models.DateField(blank=True, null=True)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("todo", "To do"),
-                            ("doing", "Doing"),
-                            ("review", "Review"),
-                            ("done", "Done"),
-                        ],
-                        default="todo",
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "priority",
-                    models.CharField(
-                        choices=[
-                            ("low", "Low"),
-                            ("normal", "Normal"),
-                            ("high", "High"),
-                            ("urgent", "Urgent"),
-                        ],
-                        default="normal",
-                        max_length=8,
-                    ),
-                ),
-                ("percent_complete", models.PositiveSmallIntegerField(default=0)),
-                ("actual_start", models.DateField(blank=True, null=True)),
-                ("actual_finish", models.DateField(blank=True, null=True)),
-                ("board_key", models.CharField(default="V", max_length=80)),
-                ("start", models.DateTimeField(blank=True, null=True)),
-                ("finish", models.DateTimeField(blank=True, null=True)),
-                ("total_float_minutes", models.IntegerField(default=0)),
-                ("is_critical", models.BooleanField(default=False)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "assignee",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="project_tasks",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="children",
-                        to="projects.task",
-                    ),
-                ),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="tasks",
-                        to="projects.project",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('position', models.CharField(max_length=80)),
+                ('name', models.CharField(max_length=200)),
+                ('description', models.TextField(blank=True)),
+                ('duration_minutes', models.PositiveIntegerField(default=480)),
+                ('effort_minutes', models.PositiveIntegerField(default=0)),
+                ('is_milestone', models.BooleanField(default=False)),
+                ('is_summary', models.BooleanField(default=False)),
+                ('constraint_type', models.CharField(choices=[('asap', 'As soon as possible'), ('snet', 'Start no earlier than'), ('fnlt', 'Finish no later than'), ('mso', 'Must start on')], default='asap', max_length=4)),
+                ('constraint_date', models.DateField(blank=True, null=True)),
+                ('status', models.CharField(choices=[('todo', 'To do'), ('doing', 'Doing'), ('review', 'Review'), ('done', 'Done')], default='todo', max_length=8)),
+                ('priority', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('urgent', 'Urgent')], default='normal', max_length=8)),
+                ('percent_complete', models.PositiveSmallIntegerField(default=0)),
+                ('actual_start', models.DateField(blank=True, null=True)),
+                ('actual_finish', models.DateField(blank=True, null=True)),
+                ('board_key', models.CharField(default='V', max_length=80)),
+                ('start', models.DateTimeField(blank=True, null=True)),
+                ('finish', models.DateTimeField(blank=True, null=True)),
+                ('total_float_minutes', models.IntegerField(default=0)),
+                ('is_critical', models.BooleanField(default=False)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='project_tasks', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='projects.task')),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='projects.project')),
             ],
             options={
-                "ordering": ["project", "position"],
+                'ordering': ['project', 'position'],
             },
         ),
         migrations.CreateModel(
-            name="Link",
+            name='Link',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "type",
-                    models.CharField(
-                        choices=[
-                            ("FS", "Finish-to-start"),
-                            ("SS", "Start-to-start"),
-                            ("FF", "Finish-to-finish"),
-                            ("SF", "Start-to-finish"),
-                        ],
-                        default="FS",
-                        max_length=2,
-                    ),
-                ),
-                ("lag", models.IntegerField(default=0)),
-                (
-                    "lag_unit",
-                    models.CharField(
-                        choices=[
-                            ("d", "working days"),
-                            ("h", "working hours"),
-                            ("%", "% of predecessor"),
-                        ],
-                        default="d",
-                        max_length=1,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="links",
-                        to="projects.project",
-                    ),
-                ),
-                (
-                    "pred",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="succ_links",
-                        to="projects.task",
-                    ),
-                ),
-                (
-                    "succ",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="pred_links",
-                        to="projects.task",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('type', models.CharField(choices=[('FS', 'Finish-to-start'), ('SS', 'Start-to-start'), ('FF', 'Finish-to-finish'), ('SF', 'Start-to-finish')], default='FS', max_length=2)),
+                ('lag', models.IntegerField(default=0)),
+                ('lag_unit', models.CharField(choices=[('d', 'working days'), ('h', 'working hours'), ('%', '% of predecessor')], default='d', max_length=1)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='projects.project')),
+                ('pred', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='succ_links', to='projects.task')),
+                ('succ', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pred_links', to='projects.task')),
             ],
             options={
-                "ordering": ["id"],
+                'ordering': ['id'],
             },
         ),
         migrations.CreateModel(
-            name="Comment",
+            name='Comment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("body", models.TextField()),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "author",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "task",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="comments",
-                        to="projects.task",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('body', models.TextField()),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='projects.task')),
             ],
             options={
-                "ordering": ["created_at", "id"],
+                'ordering': ['created_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="ChecklistItem",
+            name='ChecklistItem',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("text", models.CharField(max_length=200)),
-                ("done", models.BooleanField(default=False)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "task",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="checklist",
-                        to="projects.task",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('text', models.CharField(max_length=200)),
+                ('done', models.BooleanField(default=False)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checklist', to='projects.task')),
             ],
             options={
-                "ordering": ["id"],
+                'ordering': ['id'],
             },
         ),
         migrations.CreateModel(
-            name="BaselineTask",
+            name='BaselineTask',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("start", models.DateTimeField(null=True)),
-                ("finish", models.DateTimeField(null=True)),
-                ("duration_minutes", models.PositiveIntegerField(default=0)),
-                ("work_minutes", models.PositiveIntegerField(default=0)),
-                (
-                    "baseline",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="tasks",
-                        to="projects.baseline",
-                    ),
-                ),
-                (
-                    "task",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="baseline_rows",
-                        to="projects.task",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('start', models.DateTimeField(null=True)),
+                ('finish', models.DateTimeField(null=True)),
+                ('duration_minutes', models.PositiveIntegerField(default=0)),
+                ('work_minutes', models.PositiveIntegerField(default=0)),
+                ('baseline', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='projects.baseline')),
+                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='baseline_rows', to='projects.task')),
             ],
         ),
         migrations.AddConstraint(
-            model_name="programme",
-            constraint=models.UniqueConstraint(
-                fields=("organisation", "name"), name="programme_unique_name"
-            ),
+            model_name='programme',
+            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='programme_unique_name'),
         ),
         migrations.AddConstraint(
-            model_name="project",
-            constraint=models.UniqueConstraint(
-                fields=("organisation", "code"), name="project_unique_code"
-            ),
+            model_name='project',
+            constraint=models.UniqueConstraint(fields=('organisation', 'code'), name='project_unique_code'),
         ),
         migrations.AddConstraint(
-            model_name="progresssnapshot",
-            constraint=models.UniqueConstraint(
-                fields=("project", "date"), name="snapshot_unique_day"
-            ),
+            model_name='progresssnapshot',
+            constraint=models.UniqueConstraint(fields=('project', 'date'), name='snapshot_unique_day'),
         ),
         migrations.AddConstraint(
-            model_name="gate",
-            constraint=models.UniqueConstraint(
-                fields=("project", "phase"), name="gate_unique_phase"
-            ),
+            model_name='gate',
+            constraint=models.UniqueConstraint(fields=('project', 'phase'), name='gate_unique_phase'),
         ),
         migrations.AddConstraint(
-            model_name="baseline",
-            constraint=models.UniqueConstraint(
-                fields=("project", "number"), name="baseline_unique_number"
-            ),
+            model_name='baseline',
+            constraint=models.UniqueConstraint(fields=('project', 'number'), name='baseline_unique_number'),
         ),
         migrations.AddIndex(
-            model_name="task",
-            index=models.Index(
-                fields=["project", "position"], name="projects_ta_project_98f10b_idx"
-            ),
+            model_name='task',
+            index=models.Index(fields=['project', 'position'], name='projects_ta_project_98f10b_idx'),
         ),
         migrations.AddIndex(
-            model_name="task",
-            index=models.Index(
-                fields=["project", "status", "board_key"], name="projects_ta_project_904122_idx"
-            ),
+            model_name='task',
+            index=models.Index(fields=['project', 'status', 'board_key'], name='projects_ta_project_904122_idx'),
         ),
         migrations.AddIndex(
-            model_name="task",
-            index=models.Index(
-                fields=["assignee", "status"], name="projects_ta_assigne_df8978_idx"
-            ),
+            model_name='task',
+            index=models.Index(fields=['assignee', 'status'], name='projects_ta_assigne_df8978_idx'),
         ),
         migrations.AddConstraint(
-            model_name="link",
-            constraint=models.UniqueConstraint(fields=("pred", "succ"), name="link_unique_pair"),
+            model_name='link',
+            constraint=models.UniqueConstraint(fields=('pred', 'succ'), name='link_unique_pair'),
         ),
         migrations.AddConstraint(
-            model_name="link",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("pred", models.F("succ")), _negated=True), name="link_no_self"
-            ),
+            model_name='link',
+            constraint=models.CheckConstraint(condition=models.Q(('pred', models.F('succ')), _negated=True), name='link_no_self'),
         ),
         migrations.AddConstraint(
-            model_name="baselinetask",
-            constraint=models.UniqueConstraint(
-                fields=("baseline", "task"), name="baseline_task_unique"
-            ),
+            model_name='baselinetask',
+            constraint=models.UniqueConstraint(fields=('baseline', 'task'), name='baseline_task_unique'),
         ),
     ]

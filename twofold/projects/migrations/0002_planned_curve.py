@@ -34,23 +34,22 @@ def fill_curves(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0001_initial"),
-        ("projects", "0001_initial"),
+        ('accounts', '0001_initial'),
+        ('projects', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="project",
-            name="planned_curve",
+            model_name='project',
+            name='planned_curve',
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddIndex(
-            model_name="task",
-            index=models.Index(
-                fields=["organisation", "is_milestone"], name="projects_ta_organis_e654d9_idx"
-            ),
+            model_name='task',
+            index=models.Index(fields=['organisation', 'is_milestone'], name='projects_ta_organis_e654d9_idx'),
         ),
         migrations.RunPython(fill_curves, migrations.RunPython.noop),
     ]

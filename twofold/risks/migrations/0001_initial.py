@@ -8,206 +8,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0001_initial"),
-        ("projects", "0002_planned_curve"),
+        ('accounts', '0001_initial'),
+        ('projects', '0002_planned_curve'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="RiskAnalysis",
+            name='RiskAnalysis',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "distribution",
-                    models.CharField(
-                        choices=[("triangular", "Triangular"), ("pert", "PERT (beta)")],
-                        default="triangular",
-                        max_length=10,
-                    ),
-                ),
-                ("iterations", models.PositiveIntegerField(default=5000)),
-                ("seed", models.PositiveIntegerField(default=1)),
-                ("estimates", models.JSONField(blank=True, default=dict)),
-                ("ran_at", models.DateTimeField(blank=True, null=True)),
-                ("p50", models.DateTimeField(blank=True, null=True)),
-                ("p80", models.DateTimeField(blank=True, null=True)),
-                ("p95", models.DateTimeField(blank=True, null=True)),
-                ("deterministic_finish", models.DateTimeField(blank=True, null=True)),
-                ("chance_on_target", models.FloatField(blank=True, null=True)),
-                ("result", models.JSONField(blank=True, default=dict, editable=False)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "project",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="risk_analysis",
-                        to="projects.project",
-                    ),
-                ),
-                (
-                    "ran_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('distribution', models.CharField(choices=[('triangular', 'Triangular'), ('pert', 'PERT (beta)')], default='triangular', max_length=10)),
+                ('iterations', models.PositiveIntegerField(default=5000)),
+                ('seed', models.PositiveIntegerField(default=1)),
+                ('estimates', models.JSONField(blank=True, default=dict)),
+                ('ran_at', models.DateTimeField(blank=True, null=True)),
+                ('p50', models.DateTimeField(blank=True, null=True)),
+                ('p80', models.DateTimeField(blank=True, null=True)),
+                ('p95', models.DateTimeField(blank=True, null=True)),
+                ('deterministic_finish', models.DateTimeField(blank=True, null=True)),
+                ('chance_on_target', models.FloatField(blank=True, null=True)),
+                ('result', models.JSONField(blank=True, default=dict, editable=False)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('project', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='risk_analysis', to='projects.project')),
+                ('ran_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name_plural": "risk analyses",
+                'verbose_name_plural': 'risk analyses',
             },
         ),
         migrations.CreateModel(
-            name="Risk",
+            name='Risk',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(max_length=200)),
-                ("description", models.TextField(blank=True)),
-                (
-                    "category",
-                    models.CharField(
-                        choices=[
-                            ("technical", "Technical"),
-                            ("supplier", "Supplier"),
-                            ("schedule", "Schedule"),
-                            ("quality", "Quality"),
-                            ("people", "People"),
-                            ("compliance", "Compliance"),
-                            ("financial", "Financial"),
-                            ("safety", "Safety"),
-                        ],
-                        default="technical",
-                        max_length=12,
-                    ),
-                ),
-                (
-                    "probability",
-                    models.PositiveSmallIntegerField(
-                        default=3,
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(5),
-                        ],
-                    ),
-                ),
-                (
-                    "impact",
-                    models.PositiveSmallIntegerField(
-                        default=3,
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(5),
-                        ],
-                    ),
-                ),
-                ("score", models.PositiveSmallIntegerField(default=9, editable=False)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("open", "Open"),
-                            ("mitigating", "Mitigating"),
-                            ("closed", "Closed"),
-                        ],
-                        default="open",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "response",
-                    models.CharField(
-                        choices=[
-                            ("avoid", "Avoid"),
-                            ("mitigate", "Mitigate"),
-                            ("transfer", "Transfer"),
-                            ("accept", "Accept"),
-                        ],
-                        default="mitigate",
-                        max_length=8,
-                    ),
-                ),
-                ("mitigation", models.TextField(blank=True)),
-                ("due_date", models.DateField(blank=True, null=True)),
-                (
-                    "impact_min_days",
-                    models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True),
-                ),
-                (
-                    "impact_likely_days",
-                    models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True),
-                ),
-                (
-                    "impact_max_days",
-                    models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True),
-                ),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="accounts.organisation",
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="risks",
-                        to="projects.project",
-                    ),
-                ),
-                (
-                    "tasks",
-                    models.ManyToManyField(blank=True, related_name="risks", to="projects.task"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=200)),
+                ('description', models.TextField(blank=True)),
+                ('category', models.CharField(choices=[('technical', 'Technical'), ('supplier', 'Supplier'), ('schedule', 'Schedule'), ('quality', 'Quality'), ('people', 'People'), ('compliance', 'Compliance'), ('financial', 'Financial'), ('safety', 'Safety')], default='technical', max_length=12)),
+                ('probability', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
+                ('impact', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
+                ('score', models.PositiveSmallIntegerField(default=9, editable=False)),
+                ('status', models.CharField(choices=[('open', 'Open'), ('mitigating', 'Mitigating'), ('closed', 'Closed')], default='open', max_length=10)),
+                ('response', models.CharField(choices=[('avoid', 'Avoid'), ('mitigate', 'Mitigate'), ('transfer', 'Transfer'), ('accept', 'Accept')], default='mitigate', max_length=8)),
+                ('mitigation', models.TextField(blank=True)),
+                ('due_date', models.DateField(blank=True, null=True)),
+                ('impact_min_days', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True)),
+                ('impact_likely_days', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True)),
+                ('impact_max_days', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risks', to='projects.project')),
+                ('tasks', models.ManyToManyField(blank=True, related_name='risks', to='projects.task')),
             ],
             options={
-                "ordering": ["-score", "title"],
-                "indexes": [
-                    models.Index(
-                        fields=["organisation", "status", "score"],
-                        name="risks_risk_organis_49c9da_idx",
-                    ),
-                    models.Index(
-                        fields=["project", "status"], name="risks_risk_project_f20864_idx"
-                    ),
-                ],
+                'ordering': ['-score', 'title'],
+                'indexes': [models.Index(fields=['organisation', 'status', 'score'], name='risks_risk_organis_49c9da_idx'), models.Index(fields=['project', 'status'], name='risks_risk_project_f20864_idx')],
             },
         ),
     ]
