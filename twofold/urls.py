@@ -15,6 +15,7 @@ urlpatterns = [
     path("improvement/", include("twofold.improvement.urls")),
     path("fields/", include("twofold.customfields.urls")),
     path("attachments/", include("twofold.attachments.urls")),
+    path("templates/", include("twofold.project_templates.urls")),
     path("", include("twofold.core.urls")),
     path("", include("twofold.projects.urls")),
 ]

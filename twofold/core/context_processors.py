@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 NAVIGATION = [
     ("portfolio", "Portfolio", "projects:portfolio"),
     ("projects", "Projects", "projects:list"),
+    ("programmes", "Programmes", "projects:programmes"),
     ("my-work", "My work", "projects:my_work"),
     ("risks", "Risks", "risks:register"),
     ("operations", "Operations", "operations:overview"),

@@ -73,6 +73,7 @@ class ProjectOut(Schema):
     scheduled_start: dt.datetime | None
     scheduled_finish: dt.datetime | None
     percent_complete: float
+    archived: bool = False
     version: int
 
 
@@ -210,6 +211,7 @@ def _project_out(p: Project) -> ProjectOut:
         scheduled_start=p.scheduled_start,
         scheduled_finish=p.scheduled_finish,
         percent_complete=p.percent_complete,
+        archived=p.archived_at is not None,
         version=p.version,
     )
 
@@ -242,8 +244,12 @@ def _task(project: Project, task_id: int | None, field: str) -> Task | None:
 
 
 @router.get("/organisations/{org_id}/projects", response={200: list[ProjectOut], **READ})
-def list_projects(request: HttpRequest, org_id: int) -> list[ProjectOut]:
-    return [_project_out(p) for p in selectors.projects_of(_org(request, org_id)).order_by("name")]
+def list_projects(request: HttpRequest, org_id: int, archived: bool = False) -> list[ProjectOut]:
+    """Active projects; ``archived=true`` lists archived ones too."""
+    projects = selectors.projects_of(_org(request, org_id)).order_by("name")
+    if not archived:
+        projects = projects.filter(archived_at__isnull=True)
+    return [_project_out(p) for p in projects]
 
 
 @router.post("/organisations/{org_id}/projects", response={201: ProjectOut, **WRITE})

@@ -9,8 +9,10 @@ point at a project without a foreign key (attachments) register a :class:`Delete
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import router, transaction
 from django.db.models.deletion import Collector
@@ -66,20 +68,23 @@ def what_goes_with(project: Project) -> list[tuple[str, int]]:
     """``[(label, count), …]`` of everything deleting ``project`` removes (non-zero counts)."""
     collector = Collector(using=router.db_for_write(Project))
     collector.collect([project])
+    # The same rows can be reached twice (a link cascades from its project and from its tasks):
+    # count distinct primary keys per model.
+    rows: dict[Any, set[Any]] = defaultdict(set)
+    for model, objs in collector.data.items():
+        rows[model].update(o.pk for o in objs)
+    for qs in collector.fast_deletes:
+        rows[qs.model].update(qs.values_list("pk", flat=True))
     counts: dict[str, int] = {}
 
     def add(label: str, n: int) -> None:
         if n:
             counts[label] = counts.get(label, 0) + n
 
-    for model, objs in collector.data.items():
+    for model, pks in rows.items():
         key = model._meta.label_lower
         if key not in _QUIET and not model._meta.auto_created:
-            add(_LABELS.get(key, str(model._meta.verbose_name_plural)), len(objs))
-    for qs in collector.fast_deletes:
-        key = qs.model._meta.label_lower
-        if key not in _QUIET and not qs.model._meta.auto_created:
-            add(_LABELS.get(key, str(qs.model._meta.verbose_name_plural)), qs.count())
+            add(_LABELS.get(key, str(model._meta.verbose_name_plural)), len(pks))
     for part in _PARTS:
         add(part.label, part.count(project))
     order = list(_LABELS.values())

@@ -150,6 +150,7 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
         manager=params.get("manager", ""),
         sort=sort,
         sparklines=False,
+        include_archived=params.get("archived") == "1",  # the "show archived" toggle
     )
     field_filters = field_selectors.project_choice_filters(org, params)
     matching = field_selectors.projects_matching(field_filters)
@@ -183,6 +184,7 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
         "managers": sorted(managers, key=lambda m: m[1]),
         "sorts": SORTS,
         "filters": {k: params.get(k, "") for k in ("phase", "health", "manager")},
+        "show_archived": params.get("archived") == "1",
         "field_filters": field_filters,
         "sort": sort,
         "can_manage": can(request.user, Action.MANAGE, org),
