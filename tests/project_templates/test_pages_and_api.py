@@ -71,9 +71,9 @@ def test_template_api_creates_a_project_and_refuses_bad_input(
     tid = made.json()["id"]
     assert api(editor).post(base, {"project_id": project.pk, "name": "P"}).status_code == 403
     late = api(owner).post(
-        f"{base}/{tid}/projects", {"name": "L", "code": "L", "target_start": "2149-12-20"}
+        f"{base}/{tid}/projects", {"name": "L", "code": "L", "target_start": "2149-12-30"}
     )
-    assert (late.status_code, late.json()["field"]) == (422, "target_start")
+    assert (late.status_code, late.json().get("field")) == (422, "target_start"), late.content
     assert not Project.objects.filter(code="L").exists()
     ok = api(owner).post(
         f"{base}/{tid}/projects", {"name": "N", "code": "N", "target_start": "2026-06-01"}

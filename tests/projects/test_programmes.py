@@ -87,7 +87,7 @@ def test_programme_pages_and_their_query_counts(
 def test_archived_projects_leave_lists_and_my_work_but_stay_in_reports(
     org: Any, owner: Any, project: Project, signed_in: Any, api: Any
 ) -> None:
-    task, _ = services.create_task(actor=owner, project=project, name="Fit guard", assignee=owner)
+    _task, _ = services.create_task(actor=owner, project=project, name="Fit guard", assignee=owner)
     client = signed_in(owner)
     assert b"Fit guard" in client.get("/my-work/").content
     done = client.post(f"/projects/{project.pk}/archive/", {"version": project.version})
