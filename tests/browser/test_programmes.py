@@ -24,7 +24,7 @@ def test_programme_and_template_walkthrough(page, live_server, demo_org, sign_in
     assert page.get_by_role("heading", name="Plant 2 expansion").is_visible()
     assert page.locator(".markdown strong").inner_text() == "Q3"
 
-    source = Project.objects.filter(organisation=demo_org).order_by("code").first()
+    source = Project.objects.get(organisation=demo_org, code="OPX-03")
     page.goto(f"{live_server.url}/projects/{source.pk}/")
     page.get_by_role("link", name="Save as template").click()
     page.get_by_label("Template name").fill("Press line installation")
@@ -44,6 +44,8 @@ def test_programme_and_template_walkthrough(page, live_server, demo_org, sign_in
     new = Project.objects.get(organisation=demo_org, code="PL2-01")
     assert new.programme is not None and new.programme.name == "Plant 2 expansion"
     assert Task.objects.filter(project=new).count() == Task.objects.filter(project=source).count()
+    first = Task.objects.filter(project=new).order_by("start").first()
+    assert first.start.date().isoformat() == "2027-03-01"  # a Monday: the plan starts there
     assert page.get_by_text("created from the template Press line installation").is_visible()
 
     page.get_by_role("button", name="Archive", exact=True).click()
@@ -57,6 +59,11 @@ def test_programme_and_template_walkthrough(page, live_server, demo_org, sign_in
 
     page.goto(f"{live_server.url}/programmes/")
     shot("programmes-list-after")
+    page.goto(f"{live_server.url}/templates/")
+    assert page.get_by_role("link", name="Equipment installation").is_visible()
+    shot("templates-list")
+    page.goto(f"{live_server.url}/projects/{new.pk}/gantt/")
+    shot("template-project-gantt")
     page.goto(f"{live_server.url}/projects/{new.pk}/delete/")
     shot("project-delete")
     page.goto(f"{live_server.url}/settings/gate-checklists/")
@@ -68,6 +75,7 @@ def test_programme_and_template_walkthrough(page, live_server, demo_org, sign_in
         ("programmes-list-390", "/programmes/"),
         ("programme-detail-390", f"/programmes/{new.programme.pk}/"),
         ("template-new-project-390", "/templates/new-project/"),
+        ("templates-list-390", "/templates/"),
         ("settings-gate-checklists-390", "/settings/gate-checklists/"),
         ("project-delete-390", f"/projects/{new.pk}/delete/"),
     ):

@@ -26,7 +26,8 @@ def _delete(project: Project) -> None:
 
     def remove_files() -> None:
         for f in files:
-            f.storage.delete(f.name)
+            if f.name:
+                f.storage.delete(f.name)
 
     transaction.on_commit(remove_files)
 

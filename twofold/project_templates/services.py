@@ -41,8 +41,8 @@ from twofold.risks import copying as risk_copying
 MAX_NAME = 160
 
 
-def _clean_name(organisation: Organisation, name: Any, current: ProjectTemplate | None) -> str:
-    name = " ".join(str(name or "").split())
+def _clean_name(organisation: Organisation, raw: Any, current: ProjectTemplate | None) -> str:
+    name = " ".join(str(raw or "").split())
     if not name:
         raise Invalid("A template needs a name.", field="name")
     if len(name) > MAX_NAME:

@@ -204,7 +204,7 @@ def new_project(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "section": "projects",
-            "has_templates": form.fields["template"].queryset.exists(),
-        },  # type: ignore[attr-defined]
+            "has_templates": selectors.templates_of(org).exists(),
+        },
         status=status,
     )

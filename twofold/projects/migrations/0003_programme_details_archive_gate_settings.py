@@ -2,6 +2,8 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from typing import Any
+
 from django.db import migrations, models
 
 
@@ -13,7 +15,7 @@ SEED = {
 }
 
 
-def seed_gate_checklists(apps, schema_editor):
+def seed_gate_checklists(apps: Any, schema_editor: Any) -> None:
     Organisation = apps.get_model("accounts", "Organisation")
     Setting = apps.get_model("projects", "GateChecklistSetting")
     Setting.objects.bulk_create(
