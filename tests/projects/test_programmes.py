@@ -59,6 +59,7 @@ def test_programme_pages_and_their_query_counts(
     editor: Any,
     outsider: Any,
     signed_in: Any,
+    api: Any,
     django_assert_max_num_queries: Any,
 ) -> None:
     for i in range(6):
@@ -67,6 +68,9 @@ def test_programme_pages_and_their_query_counts(
             services.create_project(
                 actor=owner, organisation=org, name=f"P{i}{j}", code=f"P{i}{j}", programme=prog
             )
+    with django_assert_max_num_queries(14):  # auth, organisation, programmes + the portfolio
+        listed = api(owner).get(f"/api/organisations/{org.pk}/programmes")
+    assert [p["project_count"] for p in listed.json()] == [3] * 6
     client = signed_in(owner)
     with django_assert_max_num_queries(16):
         page = client.get("/programmes/")
