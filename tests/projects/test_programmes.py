@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
+
+from twofold.core.errors import Invalid
 from twofold.core.history import history_for
 from twofold.projects import checklists, lifecycle, programmes, services
 from twofold.projects.models import GateItem, Programme, Project, Task
@@ -161,3 +164,68 @@ def test_gate_checklist_settings_are_used_by_new_projects(
     planning = GateItem.objects.filter(gate__project=new, gate__phase="planning")
     assert list(planning.values_list("text", flat=True)) == ["Permit granted", "Budget approved"]
     assert history_for(org)[0].action == "gate checklist"
+
+
+def test_programme_page_assigns_unassigns_and_archives(
+    org: Any, owner: Any, editor: Any, project: Project, signed_in: Any
+) -> None:
+    prog = _programme(org, owner, manager=owner)
+    client = signed_in(owner)
+    client.post(f"/programmes/{prog.pk}/assign/", {"project": project.pk})
+    project.refresh_from_db()
+    assert project.programme_id == prog.pk
+    refused = signed_in(editor).post(f"/programmes/{prog.pk}/unassign/", {"project": project.pk})
+    project.refresh_from_db()
+    assert refused.status_code == 302 and project.programme_id == prog.pk
+    client = signed_in(owner)
+    client.post(f"/programmes/{prog.pk}/unassign/", {"project": project.pk})
+    project.refresh_from_db()
+    assert project.programme_id is None
+    client.post(f"/programmes/{prog.pk}/archive/", {"version": prog.version})
+    prog.refresh_from_db()
+    assert prog.archived_at is not None
+    assert f"/programmes/{prog.pk}/".encode() not in client.get("/programmes/").content
+    assert f"/programmes/{prog.pk}/".encode() in client.get("/programmes/?archived=1").content
+    # Archived programmes leave the charter's picker, and cannot take new projects.
+    form = client.get(f"/projects/{project.pk}/edit/").content
+    assert b">Operational excellence</option>" not in form
+    with pytest.raises(Invalid) as exc:
+        programmes.assign_project(actor=owner, project=project, programme=prog)
+    assert exc.value.field == "programme"
+
+
+def test_settings_pages_are_read_only_for_members_and_refuse_stale_versions(
+    org: Any, admin: Any, editor: Any, signed_in: Any
+) -> None:
+    page = signed_in(editor).get("/settings/gate-checklists/").content
+    assert b"Charter approved by the sponsor" in page and b"disabled" in page
+    assert b"Save gate out of" not in page
+    client = signed_in(admin)
+    client.post("/settings/gate-checklists/", {"phase": "execution", "version": 0, "items": ["A"]})
+    stale = client.post(
+        "/settings/gate-checklists/", {"phase": "execution", "version": 0, "items": ["B"]}
+    )
+    assert stale.status_code == 409
+    assert checklists.gate_checklists(org)["execution"] == ["A"]
+
+
+def test_deleting_a_project_names_and_removes_its_attachments(
+    org: Any, owner: Any, project: Project, chain: list[Task], settings: Any, tmp_path: Any
+) -> None:
+    from django.core.files.base import ContentFile
+
+    from twofold.attachments.models import Attachment
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    attachment = Attachment(
+        organisation=org,
+        target_kind="task",
+        target_id=chain[0].pk,
+        original_name="drawing.pdf",
+        content_type="application/pdf",
+        size=3,
+    )
+    attachment.file.save("x.pdf", ContentFile(b"pdf"), save=True)
+    assert ("attachments", 1) in lifecycle.what_goes_with(project)
+    lifecycle.delete_project(actor=owner, project=project, expected_version=None)
+    assert not Attachment.objects.filter(pk=attachment.pk).exists()
