@@ -145,7 +145,4 @@ def create_project_from_template(
         programme=programme,
         manager=_person(org.pk, payload.manager_id, "manager_id"),
     )
-    return Status(201, _out_project(project))
-
-
-_out_project = _project_out
+    return Status(201, _project_out(project))

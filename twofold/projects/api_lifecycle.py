@@ -13,7 +13,7 @@ from pydantic import StrictBool, StrictInt, StrictStr
 from twofold.core.api_schemas import READ, WRITE
 from twofold.core.errors import Invalid
 from twofold.core.web import actor_of
-from twofold.projects import checklists, lifecycle, programmes, selectors, services
+from twofold.projects import checklists, lifecycle, programmes, services
 from twofold.projects.api import (
     ProjectOut,
     StrictDate,
@@ -22,7 +22,7 @@ from twofold.projects.api import (
     _project,
     _project_out,
 )
-from twofold.projects.models import Programme, Project
+from twofold.projects.models import Programme
 
 router = Router(tags=["programmes"])
 # PATCH and DELETE of /projects/{id} share their path with the projects router's GET: Django
@@ -353,4 +353,4 @@ def put_gate_checklist(
     return GateChecklistOut(phase=phase, items=list(setting.items), version=setting.version)
 
 
-__all__ = ["Project", "router", "selectors"]
+__all__ = ["projects_router", "router"]

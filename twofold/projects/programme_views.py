@@ -15,7 +15,7 @@ from twofold.core.policy import Action, can
 from twofold.core.web import actor_of, apply_service_error, organisation_of, organisation_required
 from twofold.projects import checklists, lifecycle, programmes
 from twofold.projects.markup import render_markdown
-from twofold.projects.models import Phase, Programme, Project
+from twofold.projects.models import Phase, Programme
 from twofold.projects.programme_forms import AssignForm, ProgrammeForm
 from twofold.projects.views import _ctx, _int, _project
 
@@ -263,6 +263,3 @@ def gate_settings(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
-
-
-__all__ = ["Project"]
