@@ -66,7 +66,9 @@ def test_programme_and_template_walkthrough(page, live_server, demo_org, sign_in
     shot("template-project-gantt")
     page.goto(f"{live_server.url}/projects/{new.pk}/delete/")
     shot("project-delete")
-    page.goto(f"{live_server.url}/settings/gate-checklists/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Gate checklists").click()
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="+ Add item").first.click()
     shot("settings-gate-checklists")
 
