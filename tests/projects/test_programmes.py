@@ -229,3 +229,27 @@ def test_deleting_a_project_names_and_removes_its_attachments(
     assert ("attachments", 1) in lifecycle.what_goes_with(project)
     lifecycle.delete_project(actor=owner, project=project, expected_version=None)
     assert not Attachment.objects.filter(pk=attachment.pk).exists()
+
+
+def test_api_creates_a_project_in_a_programme(
+    org: Any, owner: Any, make_org: Any, api: Any
+) -> None:
+    prog = _programme(org, owner)
+    other = programmes.create_programme(actor=owner, organisation=org, name="Other")
+    base = f"/api/organisations/{org.pk}/projects"
+    made = api(owner).post(
+        base,
+        {"name": "Cell", "code": "C1", "target_start": "2026-06-01", "programme_id": prog.pk},
+    )
+    assert made.status_code == 201 and made.json()["programme"] == prog.name
+    programmes.set_programme_archived(
+        actor=owner, programme=other, archived=True, expected_version=other.version
+    )
+    archived = api(owner).post(
+        base, {"name": "X", "code": "X", "target_start": "2026-06-01", "programme_id": other.pk}
+    )
+    assert (archived.status_code, archived.json()["field"]) == (422, "programme")
+    missing = api(owner).post(
+        base, {"name": "Y", "code": "Y", "target_start": "2026-06-01", "programme_id": 10**6}
+    )
+    assert (missing.status_code, missing.json()["field"]) == (422, "programme_id")

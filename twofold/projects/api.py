@@ -26,7 +26,7 @@ from twofold.core.api_schemas import READ, WRITE, ErrorOut
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 from twofold.projects import selectors, services
-from twofold.projects.models import Baseline, Link, Project, Task
+from twofold.projects.models import Baseline, Link, Programme, Project, Task
 from twofold.projects.scheduling import Schedule
 
 router = Router(tags=["projects"])
@@ -84,6 +84,7 @@ class ProjectIn(Schema):
     target_finish: StrictDate | None = None
     objectives: StrictStr = ""
     scope: StrictStr = ""
+    programme_id: StrictInt | None = None
 
 
 class TaskOut(BaseModel):
@@ -254,9 +255,15 @@ def list_projects(request: HttpRequest, org_id: int, archived: bool = False) -> 
 
 @router.post("/organisations/{org_id}/projects", response={201: ProjectOut, **WRITE})
 def create_project(request: HttpRequest, org_id: int, payload: ProjectIn) -> Status[ProjectOut]:
-    project = services.create_project(
-        actor=actor_of(request), organisation=_org(request, org_id), **payload.model_dump()
-    )
+    org = _org(request, org_id)
+    values = payload.model_dump(exclude={"programme_id"})
+    if payload.programme_id is not None:
+        values["programme"] = Programme.objects.filter(
+            pk=payload.programme_id, organisation=org
+        ).first()
+        if values["programme"] is None:
+            raise Invalid("Choose a programme of this organisation.", field="programme_id")
+    project = services.create_project(actor=actor_of(request), organisation=org, **values)
     return Status(201, _project_out(project))
 
 

@@ -200,7 +200,7 @@ def _card_key(card: selectors.Card) -> str:
         p.scheduled_finish, card.health.level.value, card.health.reasons,
         round(card.percent_complete), round(card.percent_planned), card.next_milestone,
         card.next_milestone_date, card.slip_days, card.sparkline, card.planned_sparkline,
-        timezone.get_current_timezone_name(),
+        timezone.get_current_timezone_name(), p.archived_at is not None,
     )  # fmt: skip
     return "projects:card:" + hashlib.sha1(repr(shown).encode(), usedforsecurity=False).hexdigest()
 
