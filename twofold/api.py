@@ -97,12 +97,16 @@ from twofold.core.api import router as core_router  # noqa: E402
 from twofold.customfields.api import router as customfields_router  # noqa: E402
 from twofold.improvement.api import router as improvement_router  # noqa: E402
 from twofold.operations.api import router as operations_router  # noqa: E402
+from twofold.project_templates.api import router as templates_router  # noqa: E402
 from twofold.projects.api import router as projects_router  # noqa: E402
+from twofold.projects.api_lifecycle import router as programmes_router  # noqa: E402
 from twofold.risks.api import router as risks_router  # noqa: E402
 from twofold.search.api import router as search_router  # noqa: E402
 
 api.add_router("", accounts_router)
 api.add_router("", projects_router)
+api.add_router("", programmes_router)
+api.add_router("", templates_router)
 api.add_router("", operations_router)
 api.add_router("", risks_router)
 api.add_router("", capacity_router)

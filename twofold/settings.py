@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "twofold.customfields",
     "twofold.attachments",
     "twofold.search",
+    "twofold.project_templates",
 ]
 
 MIDDLEWARE = [

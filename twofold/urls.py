@@ -17,6 +17,7 @@ urlpatterns = [
     path("fields/", include("twofold.customfields.urls")),
     path("attachments/", include("twofold.attachments.urls")),
     path("search/", include("twofold.search.urls")),
+    path("templates/", include("twofold.project_templates.urls")),
     path("", include("twofold.core.urls")),
     path("", include("twofold.projects.urls")),
 ]

@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 NAVIGATION = [
     ("portfolio", "Portfolio", "projects:portfolio"),
     ("projects", "Projects", "projects:list"),
+    ("programmes", "Programmes", "projects:programmes"),
     ("my-work", "My work", "projects:my_work"),
     ("risks", "Risks", "risks:register"),
     ("operations", "Operations", "operations:overview"),

@@ -611,7 +611,7 @@ def _gates(items: list[_Proj], approver: User) -> None:
     for p in items:
         index = PHASE_ORDER.index(Phase(p.project.phase))
         for phase, texts in DEFAULT_GATE_ITEMS.items():
-            passed = PHASE_ORDER.index(phase) < index
+            passed = PHASE_ORDER.index(Phase(phase)) < index
             gate = Gate(
                 organisation_id=p.project.organisation_id,
                 project=p.project,

@@ -9,6 +9,7 @@ from twofold.customfields import demo as customfields_demo
 from twofold.demo.people import load_people
 from twofold.improvement import demo as improvement_demo
 from twofold.operations import demo as operations_demo
+from twofold.project_templates import demo as templates_demo
 from twofold.projects import demo as projects_demo
 from twofold.risks import demo as risks_demo
 from twofold.search.index import reindex
@@ -27,6 +28,7 @@ def load_demo() -> str:
         capacity_demo.load,
         risks_demo.load,
         improvement_demo.load,
+        templates_demo.load,
     )
     for loader in loaders:
         summary = loader(org, people)

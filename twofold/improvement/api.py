@@ -15,7 +15,7 @@ from twofold.accounts.selectors import get_organisation
 from twofold.core.api_schemas import READ, WRITE
 from twofold.core.errors import Conflict, Invalid, NotFound
 from twofold.core.web import actor_of
-from twofold.improvement import selectors, services
+from twofold.improvement import deliverables, selectors, services
 from twofold.improvement.models import Handover, ImprovementItem
 from twofold.operations.models import Kpi, Process, Queue, Routine
 from twofold.projects import selectors as project_selectors
@@ -382,3 +382,41 @@ def return_handover(
         reason=payload.reason,
     )
     return _handover(handover)
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings: handover deliverables
+
+
+class DeliverablesOut(Schema):
+    items: list[str]
+    version: int = Field(..., description="0 while the organisation uses the defaults.")
+
+
+class DeliverablesIn(Schema):
+    items: list[StrictStr] = Field(..., max_length=80)
+    version: StrictInt = Field(..., description="The version you read (0 for the defaults).")
+
+
+@router.get(
+    "/organisations/{org_id}/settings/handover-deliverables",
+    response={200: DeliverablesOut, **READ},
+)
+def get_deliverables(request: HttpRequest, org_id: int) -> DeliverablesOut:
+    setting = deliverables.deliverables_setting(get_organisation(request.user, org_id))
+    return DeliverablesOut(items=list(setting.items), version=setting.version)
+
+
+@router.put(
+    "/organisations/{org_id}/settings/handover-deliverables",
+    response={200: DeliverablesOut, **WRITE},
+)
+def put_deliverables(request: HttpRequest, org_id: int, payload: DeliverablesIn) -> DeliverablesOut:
+    """Replace the checklist new handovers start with (admins)."""
+    setting = deliverables.save_deliverables(
+        actor=actor_of(request),
+        organisation=get_organisation(request.user, org_id),
+        items=payload.items,
+        expected_version=payload.version,
+    )
+    return DeliverablesOut(items=list(setting.items), version=setting.version)

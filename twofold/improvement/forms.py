@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 
 from twofold.accounts.models import Organisation, Role, User
+from twofold.improvement.deliverables import default_deliverables
 from twofold.improvement.models import DEFAULT_DELIVERABLES, Effort
 from twofold.operations.models import Process
 from twofold.projects.models import Project
@@ -129,7 +130,11 @@ class HandoverForm(forms.Form):
 
     def __init__(self, *args: Any, organisation: Organisation, **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["project"].queryset = Project.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["project"].queryset = Project.objects.filter(  # type: ignore[attr-defined]
+            organisation=organisation, archived_at__isnull=True
+        )
+        # The organisation's handover deliverables (Settings → Checklists), else the defaults.
+        self.fields["deliverables"].initial = "\n".join(default_deliverables(organisation.pk))
         self.fields["process"].queryset = _live_processes(organisation)  # type: ignore[attr-defined]
 
     def clean_deliverables(self) -> list[str]:

@@ -169,3 +169,20 @@ class Handover(models.Model):
     @property
     def done_count(self) -> int:
         return sum(1 for d in self.deliverables if d.get("done"))
+
+
+class DeliverableSetting(models.Model):
+    """The organisation's handover deliverables: new handovers start with this checklist.
+
+    ``items`` is a list of strings in order; an organisation without a row uses
+    ``DEFAULT_DELIVERABLES`` (see ``services.default_deliverables``).
+    """
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="handover_deliverables"
+    )
+    items = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"Handover deliverables of {self.organisation_id}"

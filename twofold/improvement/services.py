@@ -20,8 +20,8 @@ from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, can, require, role_in
 from twofold.improvement import selectors
+from twofold.improvement.deliverables import default_deliverables
 from twofold.improvement.models import (
-    DEFAULT_DELIVERABLES,
     NEXT_STATUSES,
     Effort,
     Handover,
@@ -381,7 +381,9 @@ def propose_handover(
     ).exists():
         raise Invalid("A handover to this process is already awaiting acceptance.", field="process")
     items = _clean_deliverables(
-        deliverables if deliverables is not None else list(DEFAULT_DELIVERABLES)
+        deliverables
+        if deliverables is not None
+        else default_deliverables(project.organisation_id)  # the organisation's setting
     )
     handover = Handover.objects.create(
         organisation_id=project.organisation_id,

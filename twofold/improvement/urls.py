@@ -1,11 +1,16 @@
 from django.urls import path
 
-from twofold.improvement import views
+from twofold.improvement import deliverables_views, views
 
 app_name = "improvement"
 
 urlpatterns = [
     path("", views.board, name="board"),
+    path(
+        "settings/deliverables/",
+        deliverables_views.deliverable_settings,
+        name="deliverable_settings",
+    ),
     path("items/", views.item_list, name="list"),
     path("items/new/", views.item_new, name="item_new"),
     path("items/<int:pk>/", views.item_detail, name="item"),

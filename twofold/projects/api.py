@@ -26,7 +26,7 @@ from twofold.core.api_schemas import READ, WRITE, ErrorOut
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 from twofold.projects import selectors, services
-from twofold.projects.models import Baseline, Link, Project, Task
+from twofold.projects.models import Baseline, Link, Programme, Project, Task
 from twofold.projects.scheduling import Schedule
 
 router = Router(tags=["projects"])
@@ -74,6 +74,7 @@ class ProjectOut(Schema):
     scheduled_finish: dt.datetime | None
     percent_complete: float
     calendar_id: int | None = None
+    archived: bool = False
     version: int
 
 
@@ -84,6 +85,7 @@ class ProjectIn(Schema):
     target_finish: StrictDate | None = None
     objectives: StrictStr = ""
     scope: StrictStr = ""
+    programme_id: StrictInt | None = None
 
 
 class TaskOut(BaseModel):
@@ -212,6 +214,7 @@ def _project_out(p: Project) -> ProjectOut:
         scheduled_finish=p.scheduled_finish,
         percent_complete=p.percent_complete,
         calendar_id=p.calendar_id,
+        archived=p.archived_at is not None,
         version=p.version,
     )
 
@@ -244,15 +247,25 @@ def _task(project: Project, task_id: int | None, field: str) -> Task | None:
 
 
 @router.get("/organisations/{org_id}/projects", response={200: list[ProjectOut], **READ})
-def list_projects(request: HttpRequest, org_id: int) -> list[ProjectOut]:
-    return [_project_out(p) for p in selectors.projects_of(_org(request, org_id)).order_by("name")]
+def list_projects(request: HttpRequest, org_id: int, archived: bool = False) -> list[ProjectOut]:
+    """Active projects; ``archived=true`` lists archived ones too."""
+    projects = selectors.projects_of(_org(request, org_id)).order_by("name")
+    if not archived:
+        projects = projects.filter(archived_at__isnull=True)
+    return [_project_out(p) for p in projects]
 
 
 @router.post("/organisations/{org_id}/projects", response={201: ProjectOut, **WRITE})
 def create_project(request: HttpRequest, org_id: int, payload: ProjectIn) -> Status[ProjectOut]:
-    project = services.create_project(
-        actor=actor_of(request), organisation=_org(request, org_id), **payload.model_dump()
-    )
+    org = _org(request, org_id)
+    values = payload.model_dump(exclude={"programme_id"})
+    if payload.programme_id is not None:
+        values["programme"] = Programme.objects.filter(
+            pk=payload.programme_id, organisation=org
+        ).first()
+        if values["programme"] is None:
+            raise Invalid("Choose a programme of this organisation.", field="programme_id")
+    project = services.create_project(actor=actor_of(request), organisation=org, **values)
     return Status(201, _project_out(project))
 
 

@@ -513,13 +513,30 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
     """Create demo data for ``organisation``; ``people`` maps full names to users. Returns a summary."""
     actor = people.get("Dana Whitfield") or next(iter(people.values()))
     programmes = {
-        name: Programme.objects.create(organisation=organisation, name=name, description=text)
-        for name, text in [
+        name: Programme.objects.create(
+            organisation=organisation,
+            name=name,
+            description=text,
+            manager=people.get(manager),
+            objectives=objectives,
+        )
+        for name, text, manager, objectives in [
             (
                 "Operational excellence",
                 "Lean, quality and capacity improvements on the shop floor.",
+                "Dana Whitfield",
+                "- Raise OEE on Lines 1–3 from 64 % to **75 %** by the end of 2027\n"
+                "- Halve the scrap rate of machined housings\n"
+                "- Keep ISO 9001 certification with no major non-conformity",
             ),
-            ("Digital plant", "Systems and data that run the plant."),
+            (
+                "Digital plant",
+                "Systems and data that run the plant.",
+                "Marcus Obi",
+                "- One source of truth for orders, stock and machine data (ERP upgrade)\n"
+                "- Energy use per part measured on every line\n"
+                "- No unplanned ERP downtime longer than **4 hours**",
+            ),
         ]
     }
     projects = [_build(organisation, spec, people, actor, programmes) for spec in PROJECTS]

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
 
 from twofold.accounts.models import Organisation, Role, User
 from twofold.calendars.models import Calendar
@@ -102,7 +103,11 @@ class ProjectForm(forms.Form):
         self.fields["version"].error_messages["required"] = (
             "This form is missing its version: reload the page and make your change again."
         )
-        self.fields["programme"].queryset = Programme.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        # Archived programmes leave the picker, except the one the project is already in.
+        current = getattr(self.initial.get("programme"), "pk", self.initial.get("programme"))
+        self.fields["programme"].queryset = Programme.objects.filter(  # type: ignore[attr-defined]
+            Q(archived_at=None) | Q(pk=current or 0), organisation=organisation
+        )
         self.fields["manager"].queryset = _people(organisation, no_guests=True)  # type: ignore[attr-defined]
         self.fields["sponsor"].queryset = _people(organisation, no_guests=True)  # type: ignore[attr-defined]
         self.fields["calendar"].queryset = Calendar.objects.filter(organisation=organisation)  # type: ignore[attr-defined]

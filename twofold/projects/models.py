@@ -63,6 +63,14 @@ class Programme(models.Model):
     )
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    objectives = models.TextField(blank=True, help_text="Markdown.")
+    start = models.DateField(null=True, blank=True)
+    finish = models.DateField(null=True, blank=True)
+    # Archived: hidden from lists and pickers, kept in reports and history.
+    archived_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -121,6 +129,8 @@ class Project(models.Model):
     # schedule summary so the portfolio needs no task rows: see progress.planned_curve.
     planned_curve = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=tz.now)
+    # Archived: hidden from the portfolio, lists and My work by default; kept in reports/history.
+    archived_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -350,3 +360,29 @@ class GateItem(CheckItem):
 
     class Meta(CheckItem.Meta):
         pass
+
+
+class GateChecklistSetting(models.Model):
+    """The organisation's checklist for the gate out of ``phase``: new projects' gates copy it.
+
+    ``items`` is a list of strings in order. An organisation without a row for a phase uses
+    ``DEFAULT_GATE_ITEMS`` (see ``checklists.gate_checklists``).
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="gate_checklists"
+    )
+    phase = models.CharField(max_length=12, choices=Phase.choices)
+    items = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "phase"], name="gate_checklist_unique_phase"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Gate checklist out of {self.get_phase_display()}"

@@ -138,6 +138,7 @@ def _naive(value: dt.datetime, tzinfo: dt.tzinfo) -> dt.datetime:
 # What a card, the project list, the reports and the CSV export read of ``Card.project``.
 PORTFOLIO_FIELDS = (
     "id",
+    "archived_at",
     "organisation_id",
     "programme_id",
     "manager_id",
@@ -186,6 +187,7 @@ def portfolio(
     manager: str = "",
     sort: str = "programme",
     sparklines: bool = True,
+    include_archived: bool = True,
 ) -> list[Card]:
     """One card per project. Six queries whatever the number of projects, tasks and risks.
 
@@ -205,6 +207,8 @@ def portfolio(
     for p in projects:
         p.programme = programmes.get(p.programme_id) if p.programme_id else None
         p.manager = managers.get(p.manager_id) if p.manager_id else None
+    if not include_archived:  # reports keep archived projects; pages hide them unless asked
+        projects = [p for p in projects if p.archived_at is None]
     if phase:
         projects = [p for p in projects if p.phase == phase]
     if manager:
@@ -740,7 +744,12 @@ def board(
 def my_work(user: User, organisation: Organisation) -> list[Task]:
     """The user's open tasks across the organisation's projects, due soonest first."""
     return list(
-        Task.objects.filter(organisation=organisation, assignee=user, is_summary=False)
+        Task.objects.filter(
+            organisation=organisation,
+            assignee=user,
+            is_summary=False,
+            project__archived_at__isnull=True,  # archived projects leave My work
+        )
         .exclude(status=TaskStatus.DONE)
         .select_related("project")
         .order_by("finish", "project__name", "position")

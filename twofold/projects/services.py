@@ -23,6 +23,8 @@ from twofold.core.policy import Action, can, require, role_in
 from twofold.engine.calendars import HORIZON_END, HORIZON_START, CalendarRangeError
 from twofold.engine.ordering import key_between
 from twofold.projects import board_order, scheduling
+from twofold.projects.checklists import DEFAULT_GATE_ITEMS as DEFAULT_GATE_ITEMS  # re-export
+from twofold.projects.checklists import gate_checklists
 from twofold.projects.models import (
     MINUTES_PER_DAY,
     PHASE_ORDER,
@@ -39,7 +41,6 @@ from twofold.projects.models import (
     LinkType,
     Phase,
     Priority,
-    Programme,
     ProgressSnapshot,
     Project,
     Task,
@@ -112,11 +113,6 @@ PROJECT_NULLABLE = {
     "calendar",
 }
 TASK_NULLABLE = {"constraint_date", "assignee", "actual_start", "actual_finish"}
-DEFAULT_GATE_ITEMS = {
-    Phase.INITIATION: ["Charter approved by the sponsor", "Stakeholders identified"],
-    Phase.PLANNING: ["Schedule baselined", "Budget approved", "Risks assessed"],
-    Phase.EXECUTION: ["All deliverables accepted", "Handover to operations signed"],
-}
 
 
 def tz_of(organisation: Organisation) -> dt.tzinfo:
@@ -292,23 +288,6 @@ def _snapshot_today(project: Project, rows: list[tuple[Any, Any, float]]) -> Non
 # Programmes and projects
 
 
-@transaction.atomic
-def create_programme(
-    *, actor: User, organisation: Organisation, name: str, description: str = ""
-) -> Programme:
-    require(actor, Action.MANAGE, organisation)
-    name = name.strip()
-    if not name:
-        raise Invalid("A programme needs a name.", field="name")
-    if Programme.objects.filter(organisation=organisation, name__iexact=name).exists():
-        raise Invalid(f"There is already a programme called {name}.", field="name")
-    programme = Programme.objects.create(
-        organisation=organisation, name=name, description=description
-    )
-    history.record(actor=actor, obj=programme, action="created", summary=f"Created {name}")
-    return programme
-
-
 def _check_project_values(
     organisation: Organisation, values: dict[str, Any], project: Project | None
 ) -> None:
@@ -335,6 +314,14 @@ def _check_project_values(
     calendar = values.get("calendar")
     if calendar is not None and calendar.organisation_id != organisation.pk:
         raise Invalid("Choose a calendar of this organisation.", field="calendar")
+    if (
+        programme is not None
+        and programme.archived_at is not None
+        and (project is None or project.programme_id != programme.pk)
+    ):
+        raise Invalid(
+            f"The programme {programme.name} is archived; unarchive it first.", field="programme"
+        )
     for name in ("manager", "sponsor"):
         _member_of(organisation.pk, values.get(name), name, no_guests=True)
     start = values.get("target_start", project.target_start if project else None)
@@ -349,12 +336,23 @@ def _check_project_values(
 
 
 @transaction.atomic
-def create_project(*, actor: User, organisation: Organisation, **values: Any) -> Project:
+def create_project(
+    *,
+    actor: User,
+    organisation: Organisation,
+    gate_items: dict[str, list[str]] | None = None,
+    **values: Any,
+) -> Project:
+    """A new project whose gates ask for ``gate_items`` (a template's), else the organisation's
+    gate checklists (Settings → Checklists)."""
     require(actor, Action.MANAGE, organisation)
     values.setdefault("target_start", timezone.localdate())
     _check_project_values(organisation, values, None)
     project = Project.objects.create(organisation=organisation, **values)
-    for phase, items in DEFAULT_GATE_ITEMS.items():
+    checklists = gate_checklists(organisation)
+    if gate_items is not None:
+        checklists.update({k: v for k, v in gate_items.items() if k in checklists})
+    for phase, items in checklists.items():
         gate = Gate.objects.create(organisation=organisation, project=project, phase=phase)
         GateItem.objects.bulk_create(
             [GateItem(organisation=organisation, gate=gate, text=text) for text in items]

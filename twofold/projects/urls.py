@@ -1,6 +1,6 @@
 from django.urls import path
 
-from twofold.projects import views
+from twofold.projects import programme_views, views
 
 app_name = "projects"
 
@@ -55,4 +55,21 @@ urlpatterns = [
     ),
     path("projects/<int:project_id>/gates/<int:gate_id>/pass/", views.gate_pass, name="gate_pass"),
     path("my-work/", views.my_work, name="my_work"),
+    # Programmes, project archive/delete, gate checklist settings (programme_views)
+    path("programmes/", programme_views.programme_list, name="programmes"),
+    path("programmes/new/", programme_views.programme_create, name="programme_create"),
+    path("programmes/<int:programme_id>/", programme_views.programme_detail, name="programme"),
+    path(
+        "programmes/<int:programme_id>/edit/",
+        programme_views.programme_edit,
+        name="programme_edit",
+    ),
+    path(
+        "programmes/<int:programme_id>/<str:action>/",
+        programme_views.programme_action,
+        name="programme_action",
+    ),
+    path("projects/<int:project_id>/archive/", programme_views.project_archive, name="archive"),
+    path("projects/<int:project_id>/delete/", programme_views.project_delete, name="delete"),
+    path("settings/gate-checklists/", programme_views.gate_settings, name="gate_settings"),
 ]

@@ -151,6 +151,7 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
         manager=params.get("manager", ""),
         sort=sort,
         sparklines=False,
+        include_archived=params.get("archived") == "1",  # the "show archived" toggle
     )
     field_filters = field_selectors.project_choice_filters(org, params)
     matching = field_selectors.projects_matching(field_filters)
@@ -189,6 +190,7 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
         "managers": sorted(managers, key=lambda m: m[1]),
         "sorts": SORTS,
         "filters": {k: params.get(k, "") for k in ("phase", "health", "manager")},
+        "show_archived": params.get("archived") == "1",
         "field_filters": field_filters,
         "sort": sort,
         "can_manage": can(request.user, Action.MANAGE, org),
@@ -204,7 +206,7 @@ def _card_key(card: selectors.Card) -> str:
         p.scheduled_finish, card.health.level.value, card.health.reasons,
         round(card.percent_complete), round(card.percent_planned), card.next_milestone,
         card.next_milestone_date, card.slip_days, card.sparkline, card.planned_sparkline,
-        timezone.get_current_timezone_name(),
+        timezone.get_current_timezone_name(), p.archived_at is not None,
     )  # fmt: skip
     return "projects:card:" + hashlib.sha1(repr(shown).encode(), usedforsecurity=False).hexdigest()
 
