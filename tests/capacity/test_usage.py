@@ -141,3 +141,22 @@ def test_usage_page_query_count_is_constant(
         page = client.get(url)
     assert page.status_code == 200
     assert page.content.decode().count('class="cap-person"') == 2 + 8 + 2  # + owner, priya
+
+
+def test_an_archived_routine_or_process_loads_nobody(
+    org: Any, owner: Any, priya: Any, routine: Any
+) -> None:
+    from django.utils import timezone
+
+    assert [c.hours for c in _row(selectors.usage(org, first=MONDAY, weeks=1), priya).cells] == [
+        2.0
+    ]
+    type(routine).objects.filter(pk=routine.pk).update(archived_at=timezone.now())
+    assert [c.hours for c in _row(selectors.usage(org, first=MONDAY, weeks=1), priya).cells] == [
+        0.0
+    ]
+    type(routine).objects.filter(pk=routine.pk).update(archived_at=None)
+    type(routine.process).objects.filter(pk=routine.process_id).update(archived_at=timezone.now())
+    assert [c.hours for c in _row(selectors.usage(org, first=MONDAY, weeks=1), priya).cells] == [
+        0.0
+    ]

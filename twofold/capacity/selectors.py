@@ -203,7 +203,13 @@ def _routine_items(
     tzinfo = tz_of(organisation)
     ids = list(person_ids)
     routines = list(
-        Routine.objects.filter(organisation=organisation, assignee_id__in=ids, active=True)
+        Routine.objects.filter(
+            organisation=organisation,
+            assignee_id__in=ids,
+            active=True,
+            archived_at__isnull=True,
+            process__archived_at__isnull=True,
+        )
         .select_related("process", "calendar")
         .annotate(last_stored=Max("occurrences__due"))
     )

@@ -64,7 +64,7 @@ def usage(request: HttpRequest) -> HttpResponse:
         )
     grid = selectors.usage(organisation, first=first, weeks=weeks, team=team)
     projects = list(
-        Project.objects.filter(organisation=organisation)
+        Project.objects.filter(organisation=organisation, archived_at__isnull=True)
         .exclude(phase="closure")
         .only("pk", "code", "name", "organisation_id")
         .order_by("code")

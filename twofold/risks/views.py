@@ -112,7 +112,7 @@ def register(request: HttpRequest) -> HttpResponse:
     runs = selectors.last_runs(org)
     projects = [
         {"project": p, "high": high.get(p.pk, 0), "run": runs.get(p.pk)}
-        for p in Project.objects.filter(organisation=org).only(
+        for p in Project.objects.filter(organisation=org, archived_at__isnull=True).only(
             "pk", "name", "code", "target_finish"
         )
     ]
