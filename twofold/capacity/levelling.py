@@ -38,6 +38,7 @@ from typing import Any
 from twofold.capacity import availability
 from twofold.capacity.models import AbsenceKind
 from twofold.core import dates
+from twofold.engine.calendars import Calendar, is_working_day
 from twofold.engine.levelling import (
     DelayCause,
     InfeasibleProblemError,
@@ -58,7 +59,7 @@ from twofold.engine.levelling_problem import (
 from twofold.projects.dates import finish_day
 from twofold.projects.models import MINUTES_PER_DAY, Constraint, Project, Task, TaskStatus
 from twofold.projects.models import Link as TaskLink
-from twofold.projects.scheduling import DAY_END, working_day
+from twofold.projects.scheduling import DAY_END, project_calendar, working_day
 from twofold.projects.services import tz_of
 
 HEURISTIC_SECONDS = 0.5
@@ -95,6 +96,7 @@ class Built:
     releases: list[int]
     version: str
     away: dict[int, dict[int, str]] = field(default_factory=dict)  # person -> period -> why
+    calendar: Calendar | None = None  # the project's working time: its working days are periods
 
 
 @dataclass(frozen=True)
@@ -135,11 +137,13 @@ def _local(value: dt.datetime, tzinfo: dt.tzinfo) -> dt.date:
     return value.astimezone(tzinfo).date()
 
 
-def _working_days(first: dt.date, count: int) -> list[dt.date]:
+def _working_days(first: dt.date, count: int, calendar: Calendar | None = None) -> list[dt.date]:
+    """``count`` working days of ``calendar`` (the project's; its holidays are no periods at
+    all, so a task spans them as the scheduler does) from ``first`` on."""
     days: list[dt.date] = []
     day = first
     while len(days) < count:
-        if working_day(day):
+        if is_working_day(calendar, day) if calendar is not None else working_day(day):
             days.append(day)
         day += dt.timedelta(days=1)
     return days
@@ -201,7 +205,8 @@ def build(project: Project) -> Built:
     total = sum(_periods(t.duration_minutes) for t in tasks)
     last_finish = max((_local(t.finish, tzinfo) for t in tasks if t.finish), default=first_day)
     span = (last_finish - first_day).days + 1
-    days = _working_days(first_day, span + total + HORIZON_SLACK_DAYS)
+    calendar = project_calendar(project)
+    days = _working_days(first_day, span + total + HORIZON_SLACK_DAYS, calendar)
     period_of = {d: i for i, d in enumerate(days)}
     horizon = len(days)
 
@@ -315,7 +320,9 @@ def build(project: Project) -> Built:
         # Availability is part of the problem: a new absence makes an older preview stale.
         marks = "|".join(f"{p}:{sorted(away[p])}" for p in sorted(away))
         version = hashlib.sha256(f"{version}|{marks}".encode()).hexdigest()[:20]
-    return Built(project, problem, tasks, days, period_of, busy, people, releases, version, away)
+    return Built(
+        project, problem, tasks, days, period_of, busy, people, releases, version, away, calendar
+    )
 
 
 def _away(
@@ -350,7 +357,9 @@ def _away(
 def _day(built: Built, period: int) -> dt.date:
     if period < len(built.days):
         return built.days[period]
-    extra = _working_days(built.days[-1] + dt.timedelta(days=1), period - len(built.days) + 1)
+    extra = _working_days(
+        built.days[-1] + dt.timedelta(days=1), period - len(built.days) + 1, built.calendar
+    )
     return extra[-1]
 
 
