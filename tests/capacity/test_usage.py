@@ -98,7 +98,7 @@ def test_usage_page_shows_overload_and_cell_lists_sources(
 def test_bad_filter_input_is_a_form_error_not_a_500(client: Any, owner: Any) -> None:
     client.force_login(owner)
     page = client.get(reverse("capacity:usage"), {"start": "not-a-date", "weeks": "999"})
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert "form-errors" in page.content.decode()
     assert client.get(reverse("capacity:cell"), {"person": "x"}).status_code == 404
 
@@ -160,3 +160,15 @@ def test_an_archived_routine_or_process_loads_nobody(
     assert [c.hours for c in _row(selectors.usage(org, first=MONDAY, weeks=1), priya).cells] == [
         0.0
     ]
+
+
+def test_a_week_beyond_the_calendar_is_refused_not_a_500(
+    signed_in: Any, api: Any, org: Any, owner: Any
+) -> None:
+    client = signed_in(owner)
+    for start in ("9999-12-31", "0001-01-01"):
+        r = client.get(reverse("capacity:usage"), {"start": start})
+        assert r.status_code == 400
+        assert "Choose a week between 1900 and 2200." in r.content.decode()
+    r = api(owner).get(f"/api/organisations/{org.pk}/capacity/usage?start=9999-12-31")
+    assert r.status_code == 422 and r.json()["field"] == "start"

@@ -28,7 +28,12 @@ router = Router(tags=["capacity"])
 
 
 class UsageQuery(Schema):
-    start: dt.date | None = Field(None, description="Any day of the first week (default: today).")
+    start: dt.date | None = Field(
+        None,
+        description="Any day of the first week (default: today), from 1900 to 2200.",
+        ge=dt.date(1900, 1, 1),
+        le=dt.date(2200, 12, 31),
+    )
     weeks: int = Field(selectors.DEFAULT_WEEKS, ge=1, le=selectors.MAX_WEEKS)
     team_id: int | None = None
 

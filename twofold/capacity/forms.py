@@ -13,6 +13,10 @@ from twofold.capacity.models import HOUR_FIELDS, WEEKDAY_NAMES, AbsenceKind
 from twofold.capacity.selectors import DEFAULT_WEEKS, MAX_WEEKS
 from twofold.capacity.services import MAX_NOTE
 
+# The window the capacity view can show: far enough for any plan, never near date's limits.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2200, 12, 31)
+
 
 class UsageFilterForm(forms.Form):
     start = forms.DateField(
@@ -22,6 +26,14 @@ class UsageFilterForm(forms.Form):
     team = forms.ModelChoiceField(
         queryset=Team.objects.none(), required=False, empty_label="Everyone", label="Team"
     )
+
+    def clean_start(self) -> dt.date | None:
+        start: dt.date | None = self.cleaned_data.get("start")
+        if start is not None and not FIRST_DAY <= start <= LAST_DAY:
+            raise forms.ValidationError(
+                f"Choose a week between {FIRST_DAY.year} and {LAST_DAY.year}."
+            )
+        return start
 
     def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -52,6 +52,7 @@ def usage(request: HttpRequest) -> HttpResponse:
     teams = selectors.teams_of(organisation)
     form = UsageFilterForm(request.GET or None, teams=teams)
     first, weeks, team = form.values(timezone.localdate())
+    status = 400 if form.is_bound and not form.is_valid() else 200
     if not form.is_bound or form.is_valid():
         # Show the window in use, so the fields are never blank.
         form = UsageFilterForm(
@@ -82,6 +83,7 @@ def usage(request: HttpRequest) -> HttpResponse:
             "this_week": selectors.monday_of(timezone.localdate()),
         },
         partial="capacity/partials/grid.html",
+        status=status,
     )
 
 
