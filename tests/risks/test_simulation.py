@@ -133,3 +133,31 @@ def test_settings_validation_and_versions(project, chain, owner):
 def test_empty_project_cannot_be_simulated(project, owner):
     with pytest.raises(Invalid):
         services.run_simulation(actor=owner, project=project, expected_version=None)
+
+
+def test_the_simulation_skips_the_project_calendar_s_holidays(project, chain, owner):
+    from twofold.calendars import services as calendar_services
+
+    a, b, _m = chain
+    calendar = calendar_services.ensure_default_calendar(project.organisation)
+    calendar_services.add_holiday(
+        actor=owner,
+        calendar=calendar,
+        expected_version=None,
+        name="Plant closed",
+        start=dt.date(2025, 3, 5),
+        end=dt.date(2025, 3, 5),
+    )
+    project.refresh_from_db()
+    analysis = services.run_simulation(
+        actor=owner,
+        project=project,
+        expected_version=None,
+        estimates={a.pk: (1440, 1440, 1440), b.pk: (960, 960, 960)},
+    )
+    # Five working days from Monday 3 March with Wednesday 5 March off: Monday 10 March 17:00,
+    # in every iteration and in the schedule.
+    monday = dt.datetime(2025, 3, 10, 17, 0)
+    assert _local(analysis.p50) == _local(analysis.p95) == monday
+    assert _local(analysis.deterministic_finish) == monday
+    assert project.scheduled_finish == analysis.deterministic_finish

@@ -33,10 +33,16 @@ import numpy as np
 import numpy.typing as npt
 
 from twofold.engine import risk as engine
-from twofold.engine.calendars import add_working_minutes, working_minutes_between
+from twofold.engine.calendars import Calendar, add_working_minutes, working_minutes_between
 from twofold.engine.risk_calendar import OffsetToDatetime
 from twofold.projects.models import MINUTES_PER_DAY, Project, Task
-from twofold.projects.scheduling import DAY_END, DAY_START, LinkRow, compiled_calendar
+from twofold.projects.scheduling import (
+    DAY_END,
+    DAY_START,
+    LinkRow,
+    compiled_calendar,
+    project_calendar,
+)
 from twofold.risks.models import PROBABILITY_OF, Distribution, Risk
 
 OPTIMISTIC = 0.9
@@ -82,6 +88,11 @@ class Network:
     leaf_ids: list[int]  # task id of node i for i < len(leaf_ids); the rest are summary ends
     names: dict[int, str]
     events: list[str] = field(default_factory=list)
+    calendar: Calendar | None = None  # the project's working time (None: the Standard week)
+
+    @property
+    def working_time(self) -> Calendar:
+        return self.calendar if self.calendar is not None else compiled_calendar()
 
     @property
     def nodes(self) -> int:
@@ -92,8 +103,8 @@ def plan_start(project: Project) -> dt.datetime:
     return dt.datetime.combine(project.target_start, DAY_START)
 
 
-def _offset(start: dt.datetime, moment: dt.datetime) -> float:
-    return max(0.0, working_minutes_between(compiled_calendar(), start, moment))
+def _offset(start: dt.datetime, moment: dt.datetime, cal: Calendar) -> float:
+    return max(0.0, working_minutes_between(cal, start, moment))
 
 
 def build_network(
@@ -107,6 +118,7 @@ def build_network(
     tzinfo: dt.tzinfo,
 ) -> Network:
     start = plan_start(project)
+    cal = project_calendar(project)  # holidays are no working time in the simulation either
     parents = {t.parent_id for t in tasks if t.parent_id}
     leaves = [t for t in tasks if t.pk not in parents]
     summaries = [t for t in tasks if t.pk in parents]
@@ -131,9 +143,7 @@ def build_network(
             planned = t.duration_minutes
             if t.start and t.finish:
                 planned = round(
-                    working_minutes_between(
-                        compiled_calendar(), _naive(t.start, tzinfo), _naive(t.finish, tzinfo)
-                    )
+                    working_minutes_between(cal, _naive(t.start, tzinfo), _naive(t.finish, tzinfo))
                 )
             o = m = p = planned
         elif t.percent_complete > 0:
@@ -142,7 +152,7 @@ def build_network(
             p = round(share * m + (1 - share) * p)
         low[i], mode[i], high[i] = o, m, p
         if t.start and (t.actual_start or t.constraint_type in ("snet", "mso")):
-            release[i] = _offset(start, _naive(t.start, tzinfo))
+            release[i] = _offset(start, _naive(t.start, tzinfo), cal)
     preds: list[int] = []
     succs: list[int] = []
     kinds: list[int] = []
@@ -222,6 +232,7 @@ def build_network(
         leaf_ids=[t.pk for t in leaves],
         names={t.pk: t.name for t in tasks},
         events=event_names,
+        calendar=cal,
     )
 
 
@@ -229,9 +240,9 @@ def _naive(value: dt.datetime, tzinfo: dt.tzinfo) -> dt.datetime:
     return value.astimezone(tzinfo).replace(tzinfo=None)
 
 
-def to_dates(start: dt.datetime) -> OffsetToDatetime:
-    """Working-minute offsets → datetime64 on the project calendar."""
-    cal = compiled_calendar()
+def to_dates(start: dt.datetime, cal: Calendar | None = None) -> OffsetToDatetime:
+    """Working-minute offsets → datetime64 on the project calendar (the Standard week if None)."""
+    cal = cal if cal is not None else compiled_calendar()
 
     def convert(offsets: npt.NDArray[np.float64]) -> npt.NDArray[np.datetime64]:
         flat = np.asarray(offsets, dtype=np.float64).ravel()
@@ -275,7 +286,7 @@ def run(
     """
     if iterations * max(1, net.nodes) > (MAX_WORK if progress is None else MAX_JOB_WORK):
         raise ValueError("too much work")
-    convert = to_dates(net.start)
+    convert = to_dates(net.start, net.working_time)
     result = engine.simulate(
         net.network, iterations=iterations, seed=seed, to_datetime=convert, progress=progress
     )
@@ -287,7 +298,7 @@ def run(
     chance = None
     if target is not None:
         target_offset = working_minutes_between(
-            compiled_calendar(), net.start, dt.datetime.combine(target, DAY_END)
+            net.working_time, net.start, dt.datetime.combine(target, DAY_END)
         )
         chance = float(np.count_nonzero(samples <= target_offset + 1e-6) / samples.size)
     # Histogram in whole working days.
