@@ -37,15 +37,16 @@ def copy_calendars(apps: Any, schema_editor: Any) -> None:
                 start=date,
                 end=date,
             )
-    for org in Organisation.objects.all():
-        names = set(Calendar.objects.filter(organisation=org).values_list("name", flat=True))
-        name = "Standard" if "Standard" not in names else "Standard working week"
-        Calendar.objects.create(organisation=org, name=name, hours=STANDARD_HOURS, is_default=True)
-    # Rows were inserted with explicit ids: move PostgreSQL's sequence past them.
+    # Rows were inserted with explicit ids: move PostgreSQL's sequence past them before the
+    # defaults below take ids from it (else the first default collides with calendar 1).
     sql = schema_editor.connection.ops.sequence_reset_sql(no_style(), [Calendar])
     with schema_editor.connection.cursor() as cursor:
         for statement in sql:
             cursor.execute(statement)
+    for org in Organisation.objects.all():
+        names = set(Calendar.objects.filter(organisation=org).values_list("name", flat=True))
+        name = "Standard" if "Standard" not in names else "Standard working week"
+        Calendar.objects.create(organisation=org, name=name, hours=STANDARD_HOURS, is_default=True)
 
 
 def copy_back(apps: Any, schema_editor: Any) -> None:
