@@ -218,4 +218,5 @@ def test_from_an_empty_database_to_a_planned_programme(page, live_server, shot):
         f"{live_server.url}/projects/{project.pk}/tasks/{tasks['Install ducting'].pk}/"
     )
     assert page.get_by_role("heading", name="Install ducting").is_visible()
+    assert "3 Mar – 10 Mar 2027" in page.locator("main").inner_text()  # over Founders' day
     shot("from-zero-13-task")
