@@ -214,3 +214,35 @@ def test_people_and_requests_follow_their_services(
     assert titles(search(owner, org, "noisy")) == [f"#{request.pk} <mark>Noisy</mark> fan"]
     assert search(owner, org, "pumpwright").total == 0
     assert search(owner, org, "pump").counts.get(Kind.REQUEST) is None
+
+
+def test_tasks_of_a_project_made_from_a_template_are_found(
+    org: Any, owner: Any, world: Any, committed: Any
+) -> None:
+    from twofold.project_templates import services as templates
+
+    with committed():
+        template = templates.save_as_template(
+            actor=owner, project=world["project"], name="Pump job"
+        )
+        made = templates.create_project_from_template(
+            actor=owner,
+            organisation=org,
+            template=template,
+            name="Second press line",
+            code="SPL",
+            target_start=world_date(),
+        )
+    results = search(owner, org, "hydraulic pump")
+    assert sorted((h.context, h.url) for h in results.hits if h.kind == Kind.TASK) == sorted(
+        [
+            (
+                "PLU Press line upgrade",
+                f"/projects/{world['project'].pk}/tasks/{world['task'].pk}/",
+            ),
+            (
+                "SPL Second press line",
+                f"/projects/{made.pk}/tasks/{made.tasks.get(name='Install hydraulic pump').pk}/",
+            ),
+        ]
+    )

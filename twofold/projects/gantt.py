@@ -212,7 +212,9 @@ def render(
         dates = [d for d in (_local(extent[0], tzinfo), _local(extent[1], tzinfo)) if d]
     first = min(dates).date() if dates else today
     last = max(dates).date() if dates else today + dt.timedelta(days=30)
-    first = min(first, today) if (today - first).days < 30 else first
+    # Today joins the axis when it is within a month of the plan's first day (either side): a
+    # plan that starts months from now opens at its first bar, not after an empty stretch.
+    first = min(first, today) if abs((today - first).days) < 30 else first
     origin = first - dt.timedelta(days=first.weekday() + 7)
     if zoom in ("months", "quarters"):
         origin = dt.date(origin.year, origin.month, 1)
@@ -364,13 +366,14 @@ def render(
                     f'<text class="g-bar-text" x="{x + w + 6 + gap:.1f}" y="{cy + 4:.1f}">{escape(who)}</text>'
                 )
     tx = x_of(dt.datetime.combine(today, dt.time(12)))
-    parts.append(
-        f'<line class="g-today" x1="{tx:.1f}" y1="{HEAD - 6}" x2="{tx:.1f}" y2="{height}"/>'
-    )
-    # A filled tag so the label stays readable over the day numbers of the axis.
-    parts.append(
-        f'<rect class="g-today-tag" x="{tx:.1f}" y="{HEAD - 19}" width="42" height="15" rx="3"/>'
-        f'<text class="g-today-text" x="{tx + 4:.1f}" y="{HEAD - 8}">Today</text>'
-    )
+    if LABEL < tx < width:  # never over the task names when today is before the axis
+        parts.append(
+            f'<line class="g-today" x1="{tx:.1f}" y1="{HEAD - 6}" x2="{tx:.1f}" y2="{height}"/>'
+        )
+        # A filled tag so the label stays readable over the day numbers of the axis.
+        parts.append(
+            f'<rect class="g-today-tag" x="{tx:.1f}" y="{HEAD - 19}" width="42" height="15" rx="3"/>'
+            f'<text class="g-today-text" x="{tx + 4:.1f}" y="{HEAD - 8}">Today</text>'
+        )
     parts.append("</svg>")
     return Chart(mark_safe("".join(parts)), width, height, origin, px)  # noqa: S308

@@ -32,6 +32,21 @@ def on_recorded_change(label: str, pk: Any, organisation_id: int) -> None:
         index_object(kind, int(pk))
     if label in CHILDREN_OF_LABEL:
         refresh_context(label, int(pk))
+    if label == "projects.project":
+        index_new_tasks(int(pk))
+
+
+def index_new_tasks(project_id: int) -> None:
+    """Index the project's tasks that have no document yet.
+
+    A project made from a template inserts its tasks in bulk and records one history entry, for
+    the project: its tasks are indexed here, in one insert, when that entry is heard.
+    """
+    known = SearchDocument.objects.filter(kind=Kind.TASK, scope_id=project_id).values("object_id")
+    new = Task.objects.filter(project_id=project_id).exclude(pk__in=known).order_by()
+    documents = list(SOURCES[Kind.TASK].rows(new))
+    if documents:
+        SearchDocument.objects.bulk_create(documents, ignore_conflicts=True)
 
 
 def index_object(kind: Kind, pk: int) -> None:
