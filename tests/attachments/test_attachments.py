@@ -168,3 +168,15 @@ def test_task_page_links_mentions_and_my_mentions_page(
     with django_assert_max_num_queries(12):
         page = client.get("/attachments/mentions/").content.decode()
     assert page.count('class="mention"') == 12
+
+
+def test_a_long_file_name_keeps_its_extension(client, task, editor, media):
+    # The name was cut to 200 characters, extension and all: "Files of type (none)".
+    client.force_login(editor)
+    name = "Inspection report " + "x" * 300 + ".pdf"
+    r = _upload(client, task, name, b"%PDF-1.4 fake")
+    assert r.status_code == 302
+    a = Attachment.objects.get()
+    assert len(a.original_name) == 200
+    assert a.original_name == ("Inspection report " + "x" * 300)[:196] + ".pdf"
+    assert a.content_type == "application/pdf"

@@ -43,6 +43,9 @@ ALLOWED: dict[str, str] = {
 }
 
 
+MAX_NAME = 200  # characters of the original file name kept (shown to people, escaped)
+
+
 def size_limit() -> int:
     return min(MAX_BYTES, int(settings.TWOFOLD_MAX_REQUEST_BYTES))
 
@@ -76,7 +79,12 @@ def clean_name(name: str) -> str:
     """The original file name without a path or control characters (shown escaped)."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if ch.isprintable()).strip()
-    return base[:200] or "file"
+    if len(base) > MAX_NAME:
+        # Shorten the stem, never the extension: the extension decides whether the file is allowed.
+        suffix = PurePosixPath(base).suffix
+        suffix = suffix if 1 < len(suffix) <= 16 else ""
+        base = base[: MAX_NAME - len(suffix)].rstrip() + suffix
+    return base or "file"
 
 
 def upload(*, actor: User, target: Project | Task, file: UploadedFile[Any]) -> Attachment:
