@@ -126,10 +126,12 @@ class Preview:
     def days_later(self) -> int:
         if self.finish_before is None or self.finish_after is None:
             return 0
+        # On the project's calendar, as the moves themselves (holidays are no working days).
+        calendar = project_calendar(self.project)
         return sum(
             1
             for i in range((self.finish_after - self.finish_before).days)
-            if working_day(self.finish_before + dt.timedelta(days=i + 1))
+            if is_working_day(calendar, self.finish_before + dt.timedelta(days=i + 1))
         )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import transaction
 
 from twofold.accounts.models import Organisation, User
-from twofold.core import history
+from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
@@ -191,7 +191,7 @@ def _constraint_date(offset: int | None, start: dt.date, task_name: str) -> dt.d
     if day is None or not projects.FIRST_DAY <= day <= projects.LAST_DAY:
         raise Invalid(
             f"With this start, “{task_name}” would be constrained to a date past "
-            f"{projects.LAST_DAY:%-d %b %Y}, the last day the calendar covers. Choose an "
+            f"{dates.format_day(projects.LAST_DAY)}, the last day the calendar covers. Choose an "
             "earlier start.",
             field="target_start",
         )
