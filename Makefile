@@ -53,8 +53,10 @@ check:
 	TWOFOLD_PRODUCTION=1 SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))") \
 		ALLOWED_HOSTS=twofold.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# The suite runs on every core (pytest-xdist); `PYTEST_WORKERS=0` runs it in one process.
+PYTEST_WORKERS ?= auto
 pytest:
-	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m "not browser" -n $(PYTEST_WORKERS)
 
 test-browser: install-dev
 	$(BIN)/pytest -m browser

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -146,3 +147,46 @@ def signed_in(client: Any) -> Callable[[User], Any]:
         return client
 
     return sign_in
+
+
+_demo_snapshot: sqlite3.Connection | None = None
+_demo_summary = ""
+
+
+@pytest.fixture
+def demo_org(transactional_db: None) -> Organisation:
+    """The demo organisation (Halvorsen Precision), loaded for each test into a clean database.
+
+    On the in-memory SQLite test database the demo is loaded once per test process and copied
+    back before each later test with SQLite's online backup API (about a second instead of the
+    several of a load); other databases load it each time. The test runs outside a wrapping
+    transaction and the database is emptied after it, as with ``transactional_db``.
+    """
+    global _demo_snapshot, _demo_summary
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.cache import cache
+    from django.db import connection
+
+    from twofold.demo.loader import load_demo
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        connection.ensure_connection()
+        raw = connection.connection
+        if _demo_snapshot is None:
+            _demo_summary = load_demo()
+            snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+            raw.backup(snapshot)
+            _demo_snapshot = snapshot
+        else:
+            _demo_snapshot.backup(raw)
+            ContentType.objects.clear_cache()
+            cache.clear()
+    else:
+        _demo_summary = load_demo()
+    return Organisation.objects.get(slug="halvorsen")
+
+
+@pytest.fixture
+def demo_summary(demo_org: Organisation) -> str:
+    """What loading the demo printed (``load_demo``'s summary), with the demo loaded."""
+    return _demo_summary

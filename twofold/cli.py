@@ -109,6 +109,13 @@ def _serve(host: str, port: int, workers: int, with_worker: bool) -> int:
     print(_sign_in_hint(), flush=True)
     server = subprocess.Popen(gunicorn_command(bindir, bind, workers, var_dir))
     children.append(server)
+
+    def _stop(signum: int, frame: object) -> None:
+        # SIGTERM (systemd, a container runtime, `kill`) must stop the children too: Python's
+        # default would end this process at once and leave gunicorn and the worker running.
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
     try:
         return server.wait()
     except KeyboardInterrupt:
@@ -177,6 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     reindex = sub.add_parser("search-reindex", help="rebuild the search index")
     reindex.add_argument("--organisation", metavar="SLUG", help="only this organisation")
+    backup = sub.add_parser("backup", help="write a backup archive (database + files) to PATH")
+    backup.add_argument("path")
+    restore = sub.add_parser("restore", help="restore a backup archive into an empty instance")
+    restore.add_argument("path")
     sub.add_parser("manage", help="any Django management command", add_help=False)
 
     if args and args[0] in {"mspdi-check", "manage", "worker", "createuser", "createorg"}:
@@ -198,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _migrate()
     if ns.command == "demo":
         return _manage(["demo", "--scale", ns.scale, *(["--if-empty"] if ns.if_empty else [])])
+    if ns.command in {"backup", "restore"}:
+        return _manage([ns.command, ns.path])
     if ns.command == "search-reindex":
         extra = ["--organisation", ns.organisation] if ns.organisation else []
         return _manage(["search_reindex", *extra])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -57,5 +58,8 @@ def _sqlite(path: Path) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         },
-        "TEST": {"NAME": None},
+        # Tests use an in-memory database, which threads cannot share. The concurrency tests
+        # (two owners demoting each other, concurrent board moves) need a shared one: `.ci/run`
+        # runs them again with TWOFOLD_SQLITE_TEST_FILE set to a throwaway file.
+        "TEST": {"NAME": os.environ.get("TWOFOLD_SQLITE_TEST_FILE") or None},
     }

@@ -70,10 +70,23 @@ INSTALLED_APPS = [
     "twofold.attachments",
     "twofold.search",
     "twofold.project_templates",
+    "twofold.interchange",
+    "twofold.quality",
+    "twofold.closeout",
+    "twofold.work",
+    "twofold.notifications",
+    "twofold.comments",
+    "twofold.activity",
+    "twofold.costs",
+    "twofold.evm",
+    "twofold.changes",
+    "twofold.reports",
+    "twofold.demo",
 ]
 
 MIDDLEWARE = [
     "twofold.core.middleware.ServerTimingMiddleware",
+    "twofold.activity.middleware.LiveCheckMiddleware",  # live pages' change check, no session
     "twofold.core.middleware.RequestSizeLimitMiddleware",
     "twofold.core.middleware.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -116,6 +129,8 @@ TEMPLATES = [
         },
     },
 ]
+# <select> written in Python (same markup as Django's templates), not a template per option.
+FORM_RENDERER = "twofold.core.form_renderer.FastSelectRenderer"
 
 DATABASES = {
     "default": database_from_url(
@@ -155,7 +170,23 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 WHITENOISE_USE_FINDERS = DEBUG
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail: SMTP when EMAIL_HOST is set (production), else one file per message under var/mail
+# (so `make run` shows what would be sent). Notification e-mails go through the outbox that
+# `twofold worker` sends (twofold/notifications/outbox.py); EMAIL_BACKEND overrides the choice.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "1" if EMAIL_PORT == 587 else "0") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "1" if EMAIL_PORT == 465 else "0") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "twofold@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
@@ -173,6 +204,9 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Days a trashed project, task, process, … can be restored before `twofold worker` deletes it
+# for good (docs/security.md, "Trash").
+TWOFOLD_TRASH_DAYS = int(os.environ.get("TWOFOLD_TRASH_DAYS", "30"))
 # The address people use to reach Twofold: links in e-mails (invitations) point here.
 TWOFOLD_BASE_URL = os.environ.get("TWOFOLD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Behind a reverse proxy, how many proxies append to X-Forwarded-For: the client's address is
@@ -181,6 +215,13 @@ TWOFOLD_TRUSTED_PROXY_COUNT = int(os.environ.get("TWOFOLD_TRUSTED_PROXY_COUNT", 
 # Largest request body accepted (uploads included), in bytes; larger requests answer 413.
 TWOFOLD_MAX_REQUEST_BYTES = int(os.environ.get("TWOFOLD_MAX_REQUEST_MB", "20")) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Webhooks and other outbound requests refuse internal addresses (twofold/core/outbound.py);
+# these host names (comma-separated, exact) may be internal anyway, e.g. an on-premises receiver.
+TWOFOLD_OUTBOUND_ALLOW_HOSTS = [
+    h.strip() for h in os.environ.get("TWOFOLD_OUTBOUND_ALLOW_HOSTS", "").split(",") if h.strip()
+]
+# A webhook endpoint is switched off after this many failed attempts in a row.
+TWOFOLD_WEBHOOK_DISABLE_AFTER = int(os.environ.get("TWOFOLD_WEBHOOK_DISABLE_AFTER", "20"))
 
 # Sign-in throttling: this many failures for one e-mail (or from one address) within the
 # window lock further attempts until the window has passed.

@@ -9,7 +9,17 @@ from twofold.accounts.models import Membership, Role, Team
 def test_openapi_declares_every_status(client):
     spec = client.get("/api/openapi.json").json()
     patch = spec["paths"]["/api/organisations/{org_id}/teams/{team_id}"]["patch"]
-    assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "409", "413", "422"}
+    assert set(patch["responses"]) == {
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+        "413",
+        "422",
+        "428",
+    }
     assert "bearer" in str(spec["components"]["securitySchemes"]).lower()
     assert client.get("/api/docs").status_code == 200
 

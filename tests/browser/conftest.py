@@ -7,6 +7,7 @@ Run by `.ci/run` (which installs Chromium) and `make test-browser`. Screenshots 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -66,16 +67,6 @@ def shot(page: Any) -> Callable[[str], Path]:
 
 
 @pytest.fixture
-def demo_org(transactional_db: None) -> Any:
-    from twofold.demo.loader import load_demo
-
-    load_demo()
-    from twofold.accounts.models import Organisation
-
-    return Organisation.objects.get(slug="halvorsen")
-
-
-@pytest.fixture
 def sign_in(page: Any, live_server: Any) -> Callable[..., Any]:
     from twofold.demo.people import DEMO_EMAIL, DEMO_PASSWORD
 
@@ -88,3 +79,40 @@ def sign_in(page: Any, live_server: Any) -> Callable[..., Any]:
         return page
 
     return go
+
+
+def edit_inline(page: Any, label: str, value: str) -> Any:
+    """Fill the inline field labelled ``label`` and leave it, returning htmx's response.
+
+    Waits for htmx to have set the page up first: on a busy machine a change made before
+    htmx processed the row is sent nowhere (the failure this helper exists for).
+    """
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined")
+    field = page.get_by_label(label)
+    with page.expect_response(lambda r: r.request.method == "POST", timeout=30_000) as response:
+        field.fill(value)
+        field.press("Tab")
+    return response.value
+
+
+def drag_and_wait(page: Any, source: Any, target: Any, url: re.Pattern[str]) -> Any:
+    """Drag ``source`` onto ``target`` and return the response of the request it sends.
+
+    Waits for the page's scripts first (a drag before the drag-and-drop library has set the
+    lists up sends nothing) and tries again, up to three times, when a drag on a busy machine
+    sent nothing.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    page.wait_for_load_state("load")
+    failure: Exception | None = None
+    for _ in range(3):
+        try:
+            with page.expect_response(url, timeout=15_000) as response:
+                source.drag_to(target)
+            return response.value
+        except PlaywrightTimeoutError as exc:
+            failure = exc
+    assert failure is not None
+    raise failure

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +50,7 @@ def test_holiday_is_shaded_and_skipped_on_the_gantt(page, live_server, demo_org,
     task.refresh_from_db()
     assert timezone.localtime(task.finish, zone).date() == dt.date(2027, 2, 8)
     page.goto(f"{live_server.url}/projects/{project.pk}/gantt/?zoom=days")
-    assert page.locator(f'rect.g-off[data-off="{HOLIDAY.isoformat()}"]').count() == 1
+    expect(page.locator(f'rect.g-off[data-off="{HOLIDAY.isoformat()}"]')).to_have_count(1)
     page.locator(f'rect.g-off[data-off="{HOLIDAY.isoformat()}"]').scroll_into_view_if_needed()
     shot("calendars-gantt-holiday")
 

@@ -42,7 +42,8 @@ def test_capacity_walkthrough(page, live_server, demo_org, sign_in, shot):
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("Levelling applied").is_visible()
     safety = Task.objects.get(project=line3, name="Validate safety functions (PL d)")
-    assert safety.constraint_type == "snet"
+    assert safety.constraint_type == "asap" and safety.levelling_delay_minutes > 0
+    assert page.get_by_role("button", name="Clear levelling").is_visible()
     shot("capacity-level-applied")
 
 

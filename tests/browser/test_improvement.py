@@ -52,15 +52,15 @@ def test_improvement_walkthrough(page, live_server, demo_org, sign_in, shot):
     page.locator(".crumbs").get_by_role("link", name="Improvement").click()
     page.get_by_role("link", name="Handovers").click()
     shot("improvement-handovers")
-    page.get_by_role("link", name="Energy monitoring pilot").click()
+    page.get_by_role("link", name="New CNC machine commissioning").click()
     page.get_by_role("button", name="Accept handover").click()
     assert page.get_by_role("alert").first.inner_text().startswith("Tick every deliverable first")
     shot("improvement-handover-refused")
-    page.get_by_label("kWh per part KPI set up on Line 2 production").check()
+    page.get_by_label("First-article inspection report signed").check()
     page.get_by_role("button", name="Save checklist").click()
     page.get_by_role("button", name="Accept handover").click()
     assert "accepted" in page.locator(".flash-success").inner_text()
-    assert Handover.objects.get().status == "accepted"
+    assert Handover.objects.get(project__code="OPX-05").status == "accepted"
     shot("improvement-handover-accepted")
 
     done = ImprovementItem.objects.get(status="done")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, drag_and_wait, edit_inline
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,21 +72,18 @@ def test_create_plan_link_board_gate_baseline(page, live_server, demo_org, sign_
     page.get_by_role("button", name="Add link").click()
     assert "Linked Survey → Install ducting" in page.locator(".flashes").inner_text()
     # Inline edit via htmx: the response says what moved.
-    page.get_by_label("Duration in days of Survey").fill("4")
-    page.get_by_label("Duration in days of Survey").press("Tab")
+    assert edit_inline(page, "Duration in days of Survey", "4").status == 200
     page.wait_for_selector("text=Saved Survey")
     assert "2 tasks moved" in page.locator(".wbs-status").inner_text()
     shot("projects-flow-tasks")
     page.get_by_role("link", name="Gantt").click()
-    assert page.locator(".g-task.g-crit").count() == 2
+    expect(page.locator(".g-task.g-crit")).to_have_count(2)
     shot("projects-flow-gantt")
     # Board: drag "Survey" to Doing, reload, still there.
     page.get_by_role("link", name="Board").click()
     card = page.locator(".board-card", has_text="Survey")
     target = page.locator('.board-list[data-status="doing"]')
-    with page.expect_response(re.compile(r"/board/move/")) as response:
-        card.drag_to(target)
-    assert response.value.status == 200
+    assert drag_and_wait(page, card, target, re.compile(r"/board/move/")).status == 200
     page.wait_for_load_state("networkidle")
     page.reload()
     assert (
@@ -103,8 +101,7 @@ def test_create_plan_link_board_gate_baseline(page, live_server, demo_org, sign_
     page.get_by_role("link", name="Baselines").click()
     page.get_by_role("button", name="Save baseline").click()
     page.get_by_role("link", name="Tasks").click()
-    page.get_by_label("Duration in days of Install ducting").fill("8")
-    page.get_by_label("Duration in days of Install ducting").press("Tab")
+    assert edit_inline(page, "Duration in days of Install ducting", "8").status == 200
     page.wait_for_selector("text=Saved Install ducting")
     page.get_by_role("link", name="Baselines").click()
     page.get_by_role("link", name=re.compile("0 · Baseline")).click()
@@ -124,9 +121,7 @@ def test_board_moves_swap_columns_and_stale_moves_say_why(
     todo = page.locator('.board-list[data-status="todo"] .board-card').first
     name = todo.locator("a").inner_text()
     target = page.locator('.board-list[data-status="review"]')
-    with page.expect_response(re.compile(r"/board/move/")) as response:
-        todo.drag_to(target)
-    assert response.value.status == 200
+    assert drag_and_wait(page, todo, target, re.compile(r"/board/move/")).status == 200
     # The columns were swapped in place by htmx: same page, card in Review, the version follows.
     moved = page.locator('.board-list[data-status="review"] .board-card', has_text=name)
     moved.wait_for()
@@ -137,9 +132,8 @@ def test_board_moves_swap_columns_and_stale_moves_say_why(
     shot("projects-board-swapped")
     # Someone else edits the card meanwhile: the next move is refused and the page says why.
     Task.objects.filter(pk=task.pk).update(version=task.version + 1)
-    with page.expect_response(re.compile(r"/board/move/")) as response:
-        moved.drag_to(page.locator('.board-list[data-status="doing"]'))
-    assert response.value.status == 409
+    doing = page.locator('.board-list[data-status="doing"]')
+    assert drag_and_wait(page, moved, doing, re.compile(r"/board/move/")).status == 409
     page.wait_for_selector(".flash-error")
     assert f"Someone else changed “{name}”" in page.locator(".flashes").inner_text()
     assert Task.objects.get(pk=task.pk).status == "review"
@@ -280,8 +274,8 @@ def test_issue10_grid_board_gantt_gates_tabs_desktop_and_phone(
 
     # The ✕ asks first, naming what goes with it.
     page.locator("a.icon-danger").first.click()
-    assert page.get_by_role("heading", name=re.compile("^Delete “")).is_visible()
-    assert page.get_by_text("This is permanent").is_visible()
+    assert page.get_by_role("heading", name=re.compile("^Move “.*” to the trash\\?$")).is_visible()
+    assert page.get_by_text("An admin can restore it").is_visible()
     shot("issue10-task-delete-question")
     page.get_by_role("link", name="Cancel").click()
 

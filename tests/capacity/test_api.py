@@ -34,6 +34,9 @@ def test_usage_for_a_range(
         "capacity": 40.0,
         "available": [40.0, 40.0],
         "hours": [42.0, 2.0],
+        "project": [40.0, 0.0],
+        "operations": [2.0, 2.0],
+        "forecast": [0.0, 0.0],
         "away": [[], []],
     }
 
@@ -56,13 +59,17 @@ def test_preview_and_apply(
     assert [(m["task_id"], m["start_after"], m["delay_days"]) for m in body["moves"]] == [
         (second.pk, "2025-03-06", 3)
     ]
-    assert body["moves"][0]["reason"] == "Waits for Priya Raman, busy on 'Risk assessment'"
+    assert (
+        body["moves"][0]["reason"]
+        == "Waits for Priya Raman, busy on 'Risk assessment' until Wed 5 Mar"
+    )
     moves = [{"task_id": m["task_id"], "start": m["start_after"]} for m in body["moves"]]
     applied = api(owner).post(f"{base}/apply", {"version": body["version"], "moves": moves})
     assert applied.status_code == 200 and applied.json()["moved"] == 1
     second.refresh_from_db()
-    assert second.constraint_type == Constraint.SNET
-    assert second.constraint_date == dt.date(2025, 3, 6)
+    assert second.constraint_type == Constraint.ASAP
+    assert second.levelling_delay_minutes == 3 * 480
+    assert second.start is not None and second.start.date() == dt.date(2025, 3, 6)
     stale = api(owner).post(f"{base}/apply", {"version": body["version"], "moves": moves})
     assert stale.status_code == 409
 

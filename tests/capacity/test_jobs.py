@@ -93,7 +93,10 @@ def test_a_finished_job_runs_to_the_same_preview_as_in_the_request(
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED
     assert [m["task_id"] for m in job.result["moves"]] == [clash[1].pk]
-    assert job.result["moves"][0]["reason"] == "Waits for Priya Raman, busy on 'Risk assessment'"
+    assert (
+        job.result["moves"][0]["reason"]
+        == "Waits for Priya Raman, busy on 'Risk assessment' until Wed 5 Mar"
+    )
     assert _feasible(project, job.result) == []
 
 

@@ -35,7 +35,7 @@ def test_preview_moves_the_less_urgent_task_and_says_why(
     assert move.start_after == MONDAY + dt.timedelta(days=3)
     assert move.finish_after == MONDAY + dt.timedelta(days=7)  # Thu, Fri, Mon
     assert move.delay_days == 3
-    assert move.reason == "Waits for Priya Raman, busy on 'Risk assessment'"
+    assert move.reason == "Waits for Priya Raman, busy on 'Risk assessment' until Wed 5 Mar"
     assert preview.finish_after == MONDAY + dt.timedelta(days=7)
 
 
@@ -46,7 +46,9 @@ def test_work_in_another_project_keeps_the_person_busy(
     here = add_task(owner, project, "PLC integration", 2, assignee=priya)
     preview = services.preview_levelling(actor=owner, project=project)
     assert [(m.task.pk, m.delay_days) for m in preview.moves] == [(here.pk, 2)]
-    assert preview.moves[0].reason == "Waits for Priya Raman, busy on 'Robot cell FAT'"
+    assert (
+        preview.moves[0].reason == "Waits for Priya Raman, busy on 'Robot cell FAT' until Tue 4 Mar"
+    )
 
 
 def test_a_successor_is_pushed_by_its_moved_predecessor(
@@ -65,7 +67,7 @@ def _moves(preview: levelling.Preview) -> dict[int, dt.date]:
     return {m.task.pk: m.start_after for m in preview.moves}
 
 
-def test_apply_sets_constraints_reschedules_and_records_history(
+def test_apply_records_levelling_delays_reschedules_and_records_history(
     owner: Any, project: Any, clash: tuple[Any, Any]
 ) -> None:
     first, second = clash
@@ -76,10 +78,9 @@ def test_apply_sets_constraints_reschedules_and_records_history(
     assert applied.moved == 1
     second.refresh_from_db()
     first.refresh_from_db()
-    assert (second.constraint_type, second.constraint_date) == (
-        Constraint.SNET,
-        MONDAY + dt.timedelta(days=3),
-    )
+    # A levelling delay of 3 working days, not a date constraint.
+    assert (second.constraint_type, second.constraint_date) == (Constraint.ASAP, None)
+    assert second.levelling_delay_minutes == 3 * 480
     assert second.start is not None and second.start.date() == MONDAY + dt.timedelta(days=3)
     assert first.constraint_type == Constraint.ASAP and first.start.date() == MONDAY
     assert HistoryEntry.objects.filter(object_id=project.pk, action="levelled").count() == 1
@@ -188,7 +189,8 @@ def test_level_page_previews_and_applies(
     answer = client.post(url, {"version": preview.version, "moves": f"{second.pk}:2025-03-06"})
     assert answer.status_code == 302
     second.refresh_from_db()
-    assert second.constraint_date == dt.date(2025, 3, 6)
+    assert second.levelling_delay_minutes == 3 * 480
+    assert second.start is not None and second.start.date() == dt.date(2025, 3, 6)
 
 
 def test_level_page_stale_apply_answers_409_with_a_fresh_preview(
@@ -253,7 +255,8 @@ def test_levelling_keeps_a_persons_whole_day_absence_free_but_not_a_half_day(
         half_day=True,
     )
     built = levelling.build(project)
-    assert built.problem.resources[0].capacity[:3] == (0, 1, 1)
+    # Quarter hours free: away Monday, 8 h Tuesday, and the half day's 4 h taken from the week.
+    assert built.problem.resources[0].capacity[:3] == (0, 28, 28)
     preview = services.preview_levelling(actor=owner, project=project)
     assert [(m.task.pk, m.delay_days) for m in preview.moves] == [(task.pk, 1)]
     assert preview.moves[0].reason == "Waits for Priya Raman, away on 3 Mar (training)"

@@ -84,7 +84,7 @@ def test_usage_page_shows_overload_and_cell_lists_sources(
     page = client.get(reverse("capacity:usage"), {"start": MONDAY.isoformat(), "weeks": 2})
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Priya Raman, week of 3 Mar: 42 of 40 hours, 2 over" in html
+    assert "Priya Raman, week of 3 Mar: 42 of 40 hours (40 project, 2 operations), 2 over" in html
     assert 'class="cap-cell cap-over"' in html
     detail = client.get(reverse("capacity:cell"), {"person": priya.pk, "week": MONDAY.isoformat()})
     assert detail.status_code == 200

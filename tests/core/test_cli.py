@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -105,6 +106,7 @@ def test_serve_starts_quietly_and_writes_nothing_in_home(tmp_path):
         server = subprocess.Popen(
             [str(twofold), "serve", "--port", str(port), "--no-worker", "--workers", "1"],
             env=env,
+            stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -123,6 +125,9 @@ def test_serve_starts_quietly_and_writes_nothing_in_home(tmp_path):
         finally:
             server.terminate()
             server.wait(timeout=30)
+    # SIGTERM stopped gunicorn as well: nothing answers on the port any more.
+    with pytest.raises(urllib.error.URLError, match="refused"):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
     out = (tmp_path / "out.log").read_text()
     assert f"Twofold is running at http://127.0.0.1:{port}/" in out
     assert "warning" not in out.lower(), out

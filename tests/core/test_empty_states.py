@@ -9,7 +9,7 @@ from twofold.accounts.models import Role
 FRESH_PAGES = [
     ("/", "No projects yet", 'href="/projects/new/">Create a project</a>'),
     ("/projects/", "No projects yet", 'href="/projects/new/">Create a project</a>'),
-    ("/my-work/", "Nothing assigned to you", 'href="/">Open the portfolio</a>'),
+    ("/my-work/", "Nothing waiting for you", 'href="/">Open the portfolio</a>'),
     ("/accounts/people/", "Only you so far", 'href="#add-title">Add a person</a>'),
     ("/accounts/teams/", "No teams yet", 'href="#new-team">Create a team</a>'),
     ("/accounts/settings/tokens/", "No tokens yet", 'href="#new-token-title">Create a token</a>'),

@@ -157,6 +157,97 @@ def test_alap_slides_by_free_float() -> None:
     assert dates(r, 2) == (datetime(2024, 1, 12, 8), datetime(2024, 1, 12, 17))
 
 
+def test_alap_sits_at_its_late_dates_and_its_successors_follow_it() -> None:
+    # Project's rule (and MPXJ's): the ALAP task takes its late dates inside the passes, and the
+    # forward pass runs again so its successor starts after it. Sliding by free float (the old
+    # rule) left "Order parts" on Monday because "Fit parts" directly follows it.
+    r = schedule(
+        plan(
+            Task(1, name="Order parts", duration=D, constraint=ConstraintType.ALAP),
+            Task(2, name="Fit parts", duration=D),
+            Task(3, name="Long build", duration=10 * D),
+            links=(Link(1, 2),),
+        )
+    )
+    assert dates(r, 1) == (datetime(2024, 1, 18, 8), datetime(2024, 1, 18, 17))
+    assert dates(r, 2) == (datetime(2024, 1, 19, 8), datetime(2024, 1, 19, 17))
+    assert r.task(1).early_start == MONDAY  # the ALAP task's own early dates are kept
+    assert r.task(1).late_start == datetime(2024, 1, 18, 8)
+    assert r.task(1).total_float == 8 * D
+    assert dates(r, 3) == (MONDAY, datetime(2024, 1, 19, 17))
+
+
+def test_a_summary_start_to_start_successor_binds_its_earliest_task_only() -> None:
+    # "Fit-out" (summary) holds Wiring (2 d from Monday) and Painting (3 d after a 1-day survey
+    # outside it). "Handover" starts with Fit-out (SS) and after the 10-day Structure (FS), and
+    # "Snagging" (5 d) follows Handover, so Handover's late start is Monday 22 January.
+    r = schedule(
+        plan(
+            Task(1, name="Fit-out"),
+            Task(2, name="Wiring", parent=1, duration=2 * D),
+            Task(3, name="Painting", parent=1, duration=3 * D),
+            Task(4, name="Survey", duration=D),
+            Task(5, name="Structure", duration=10 * D),
+            Task(6, name="Handover", duration=D),
+            Task(7, name="Snagging", duration=5 * D),
+            links=(Link(4, 3), Link(5, 6), Link(1, 6, LinkType.SS), Link(6, 7)),
+        )
+    )
+    assert r.task(6).late_start == datetime(2024, 1, 22, 8)
+    # The SS link binds Wiring (the earliest task): it may start no later than Handover.
+    assert r.task(2).late_start == datetime(2024, 1, 22, 8)
+    assert r.task(2).total_float == 10 * D
+    # Painting is not held by the link: it may run to the project finish (Monday 29 January).
+    assert r.task(3).late_finish == datetime(2024, 1, 29, 17)
+    assert r.task(3).total_float == 12 * D
+
+
+def test_a_start_counted_back_from_a_finish_to_finish_link_is_floored_at_the_project_start() -> (
+    None
+):
+    # A 5-day task finishing with a 1-day task cannot start four days before the project.
+    r = schedule(
+        plan(Task(1, duration=D), Task(2, duration=5 * D), links=(Link(1, 2, LinkType.FF),))
+    )
+    assert dates(r, 2) == (MONDAY, datetime(2024, 1, 12, 17))
+    assert r.task(1).total_float == 4 * D
+    # A lead on a finish-to-start link may (as in Project).
+    r = schedule(
+        plan(Task(1, duration=D), Task(2, duration=D), links=(Link(1, 2, LinkType.FS, -3 * D),))
+    )
+    assert r.task(2).start == datetime(2024, 1, 4, 8)  # 3 working days before Monday 17:00
+
+
+def test_a_resource_driven_alap_task_keeps_its_early_dates_and_float() -> None:
+    spans = (ResourceSpan("Standard", D), ResourceSpan("Standard", 2 * D))
+    r = schedule(
+        plan(
+            Task(1, duration=2 * D, constraint=ConstraintType.ALAP, resource_spans=spans),
+            Task(3, duration=10 * D),
+        )
+    )
+    assert r.task(1).start == datetime(2024, 1, 18, 8)
+    assert r.task(1).early_start == MONDAY and r.task(1).total_float == 8 * D
+    assert not r.task(1).critical
+
+
+def test_an_alap_task_after_an_alap_task_reports_its_own_early_dates() -> None:
+    r = schedule(
+        plan(
+            Task(1, duration=D, constraint=ConstraintType.ALAP),
+            Task(2, duration=D, constraint=ConstraintType.ALAP),
+            Task(3, duration=10 * D),
+            links=(Link(1, 2),),
+        )
+    )
+    assert (r.task(1).start, r.task(2).start) == (
+        datetime(2024, 1, 18, 8),
+        datetime(2024, 1, 19, 8),
+    )
+    assert r.task(2).early_start == datetime(2024, 1, 9, 8)
+    assert r.task(1).total_float == r.task(2).total_float == 8 * D
+
+
 def test_manual_and_progress() -> None:
     r = schedule(
         plan(

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from twofold.engine.levelling import (
     Activity,
+    InfeasibleProblemError,
+    LevellingFailedError,
     LevellingProblem,
     Link,
     LinkType,
     Resource,
     check_feasible,
+    level,
 )
-from twofold.engine.levelling_kernel import GeneticSearch, KernelNetwork, justify
+from twofold.engine.levelling_kernel import (
+    INFEASIBLE,
+    GeneticSearch,
+    KernelNetwork,
+    horizon_bound,
+    justify,
+)
 from twofold.engine.levelling_network import compile_network
 from twofold.engine.levelling_sgs import justify as python_justify
 from twofold.engine.levelling_sgs import makespan, priority_order, serial_sgs
@@ -106,10 +114,79 @@ def test_genetic_search_never_returns_worse_than_its_seed() -> None:
     assert makespan(network, best) >= 10
 
 
-def test_decoder_refuses_deadlines_and_calendars() -> None:
-    with_deadline = LevellingProblem((Activity("a", 1, (1,), deadline=5),), (Resource("r", 1),))
-    with pytest.raises(ValueError, match="deadlines"):
-        KernelNetwork(compile_network(with_deadline), 10)
-    with_holiday = LevellingProblem((Activity("a", 1, (1,)),), (Resource("r", (1, 0, 1)),))
-    with pytest.raises(ValueError, match="capacities"):
-        KernelNetwork(compile_network(with_holiday), 10)
+@st.composite
+def constrained_problems(draw: st.DrawFn) -> LevellingProblem:
+    """Problems with deadlines, fixed starts, per-period capacities and priorities too."""
+    size = draw(st.integers(1, 9))
+    tails = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    capacities: list[int | tuple[int, ...]] = [
+        draw(
+            st.one_of(
+                st.just(tail),
+                st.lists(st.integers(0, tail), min_size=1, max_size=10).map(
+                    lambda row, tail=tail: (*row, tail)
+                ),
+            )
+        )
+        for tail in tails
+    ]
+    activities = []
+    for index in range(size):
+        duration = draw(st.integers(0, 5))
+        activities.append(
+            Activity(
+                f"t{index}",
+                duration,
+                tuple(draw(st.integers(0, tail)) for tail in tails),
+                priority=draw(st.integers(0, 2)),
+                release=draw(st.integers(0, 3)),
+                deadline=draw(st.none() | st.integers(duration, duration + 25)),
+                fixed_start=draw(st.none() | st.integers(0, 8)),
+            )
+        )
+    links = [
+        Link(before, after, draw(st.sampled_from(list(LinkType))), draw(st.integers(-2, 3)))
+        for after in range(1, size)
+        for before in draw(st.sets(st.integers(0, after - 1), max_size=2))
+    ]
+    resources = tuple(Resource(f"r{index}", value) for index, value in enumerate(capacities))
+    return LevellingProblem(tuple(activities), resources, tuple(links))
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(constrained_problems(), st.integers(0, 1000))
+def test_compiled_decoding_keeps_deadlines_fixed_starts_and_calendars(
+    problem: LevellingProblem, seed: int
+) -> None:
+    # The compiled SGS places the same activities at the same periods as the one-at-a-time SGS,
+    # fails exactly when it fails (a latest start it cannot keep), and its justified schedules
+    # never exceed a capacity or break a link, a release, a deadline or a fixed start.
+    try:
+        network = compile_network(problem)
+    except InfeasibleProblemError:
+        return
+    kernel = KernelNetwork(network, horizon_bound(network))
+    keys = np.random.default_rng(seed).random((4, network.size))
+    starts, spans = kernel.decode(keys)
+    justified, justified_spans = kernel.decode(keys, rounds=4)
+    for row in range(keys.shape[0]):
+        expected = serial_sgs(network, priority_order(network, list(keys[row])))
+        if expected is None:
+            assert spans[row] == INFEASIBLE
+            continue
+        assert starts[row].tolist() == expected
+        assert justified_spans[row] <= spans[row]
+        assert check_feasible(problem, justified[row].tolist()) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(constrained_problems(), st.integers(0, 5))
+def test_a_levelled_schedule_never_exceeds_capacity_nor_breaks_a_link(
+    problem: LevellingProblem, seed: int
+) -> None:
+    try:
+        result = level(problem, seed=seed, time_limit_s=0.5, schedule_budget=16)
+    except (InfeasibleProblemError, LevellingFailedError):
+        return
+    assert check_feasible(problem, result.starts) == []
+    assert result.makespan >= result.lower_bound

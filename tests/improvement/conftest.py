@@ -11,6 +11,7 @@ from twofold.accounts.models import Role
 from twofold.operations import services as ops
 from twofold.operations.models import Measurement
 from twofold.projects import services as projects
+from twofold.projects.models import Phase, Project
 
 
 @pytest.fixture
@@ -63,10 +64,14 @@ def manager(org: Any, member: Any) -> Any:
 
 @pytest.fixture
 def project(org: Any, owner: Any, manager: Any) -> Any:
-    return projects.create_project(
+    """In execution: a handover can be proposed only from execution or closure."""
+    project = projects.create_project(
         actor=owner,
         organisation=org,
         name="Energy monitoring pilot",
         code="DIG-01",
         manager=manager,
     )
+    Project.objects.filter(pk=project.pk).update(phase=Phase.EXECUTION)
+    project.refresh_from_db()
+    return project

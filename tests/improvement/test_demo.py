@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-
 from twofold.demo.people import DEMO_EMAIL
 from twofold.improvement.models import Handover, ImprovementItem
 
 
-@pytest.mark.django_db
-def test_demo_story_and_pages(client):
+def test_demo_story_and_pages(client, demo_summary):
     from twofold.accounts.models import User
-    from twofold.demo.loader import load_demo
 
-    summary = load_demo()
+    summary = demo_summary
     assert "4 improvement items, 1 handover awaiting acceptance" in summary
     scrap = ImprovementItem.objects.get(title="Scrap rate up on Line 2 since the spindle change")
     assert scrap.status == "in_progress"
@@ -26,10 +22,12 @@ def test_demo_story_and_pages(client):
     assert ImprovementItem.objects.filter(source="routine", status="new").count() == 1
     done = ImprovementItem.objects.get(status="done")
     assert done.raised_value == 5.2 and done.result_value == done.kpi.latest_value
-    handover = Handover.objects.get()
-    assert handover.status == "proposed"
-    assert handover.project.name == "Energy monitoring pilot"
-    assert handover.process.name == "Preventive maintenance"
+    # The close-out demo then accepts the pilot's handover and drafts one for the CNC centre.
+    pilot = Handover.objects.get(project__name="Energy monitoring pilot")
+    assert (pilot.status, pilot.process.name) == ("accepted", "Preventive maintenance")
+    handover = Handover.objects.get(status="proposed", process__isnull=False)
+    assert handover.project.name == "New CNC machine commissioning"
+    assert handover.process.name == "Line 2 production"
 
     client.force_login(User.objects.get(email=DEMO_EMAIL))
     for url in [

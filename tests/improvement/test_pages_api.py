@@ -70,8 +70,10 @@ def test_guest_cannot_write(client, org, member, item, handover):
     guest = member(org, Role.GUEST)
     client.force_login(guest)
     assert client.get("/improvement/").status_code == 200
-    assert client.get("/improvement/items/new/").status_code == 404
-    assert client.get(f"/improvement/items/{item.pk}/edit/").status_code == 404
+    # The guest sees the items, so a page they may not use is a 403 page, not a 404.
+    assert client.get("/improvement/items/new/").status_code == 403
+    assert client.get("/improvement/handovers/new/").status_code == 403
+    assert client.get(f"/improvement/items/{item.pk}/edit/").status_code == 403
     response = client.post(
         f"/improvement/items/{item.pk}/",
         {"action": "status", "status": "triaged", "version": item.version, "reason": ""},

@@ -116,6 +116,12 @@ def test_hostile_and_malformed_files_are_refused(tmp_path: Path) -> None:
         b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
         b'<Project xmlns="http://schemas.microsoft.com/project"><Name>&x;</Name></Project>'
     )
+    # A DTD after a long prolog (read in chunks), an external one, and one in UTF-16.
+    late = b"<!-- " + b"x" * 200_000 + b' --><!DOCTYPE p SYSTEM "http://x/p.dtd"><Project/>'
+    utf16 = b"\xff\xfe" + '<!DOCTYPE a [<!ENTITY a "b">]><Project/>'.encode("utf-16-le")
+    for payload in (late, utf16):
+        with pytest.raises(MspdiError, match="DTD or entities"):
+            read_mspdi(payload)
     for payload in (laughs, xxe, b"<Project><Tasks>", b"<NotAProject/>", b""):
         with pytest.raises(MspdiError):
             read_mspdi(payload)

@@ -345,7 +345,7 @@ def busy(owner, process, kpi, queue, routine, settings, tmp_path):
         expected_version=occ.version,
         evidence={
             steps["Photo of the gauge"]: StepInput(
-                file=SimpleUploadedFile("gauge.jpg", b"jpeg bytes")
+                file=SimpleUploadedFile("gauge.jpg", b"\xff\xd8\xff\xe0 jpeg bytes")
             ),
             steps["Coolant concentration"]: StepInput(number="7"),
             steps["Guards work"]: StepInput(passed=True),
@@ -361,10 +361,10 @@ def test_delete_confirmation_names_what_goes(client, owner, process, routine, bu
     page = client.get(f"/operations/processes/{process.pk}/delete/")
     assert page.status_code == 200
     text = _text(page.content.decode())
-    assert "Delete process “Line 2 production”?" in text
+    assert "Move process “Line 2 production” to the trash?" in text
     assert (
         f"1 KPI 3 measurements 1 routine 4 checklist steps {occurrences} occurrences "
-        "4 evidence records 1 evidence file (removed from storage)"
+        "4 evidence records 1 evidence file (removed from storage when the trash is emptied)"
     ) in text
     assert "These stay, no longer linked to it: 1 request queue." in text
     routine_page = _text(client.get(f"/operations/routines/{routine.pk}/delete/").content.decode())
@@ -389,13 +389,23 @@ def test_admin_deletes_a_process_files_and_all(
     assert not Process.objects.exists() and not Kpi.objects.exists()
     assert not Measurement.objects.exists() and not Routine.objects.exists()
     assert not RoutineStep.objects.exists() and not StepEvidence.objects.exists()
-    assert Queue.objects.get().process is None and Request.objects.count() == 2
+    assert Request.objects.count() == 2  # its queue stays
     import os
 
+    assert os.path.exists(path)  # until the trash is emptied
+    entry = HistoryEntry.objects.get(action="moved to trash")
+    assert entry.object_id == process.pk
+    assert entry.summary.startswith(
+        "Moved process Line 2 production to the trash with 1 KPI, 3 measurements"
+    )
+    from twofold.core import trash
+    from twofold.core.models import TrashEntry
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert trash.purge_due(now=TrashEntry.objects.get().purge_after) == 1
+    assert not Process.all_objects.exists() and not StepEvidence.all_objects.exists()
+    assert Queue.objects.get().process is None and Request.objects.count() == 2
     assert not os.path.exists(path)
-    entry = HistoryEntry.objects.get(action="process deleted")
-    assert entry.object_id == org.pk
-    assert entry.summary.startswith("Deleted process Line 2 production with 1 KPI, 3 measurements")
 
 
 def test_delete_is_for_admins_and_checks_the_version(
@@ -429,8 +439,8 @@ def test_delete_is_for_admins_and_checks_the_version(
     gone = api(owner).delete(f"/api/operations/kpis/{kpi.pk}?version=1")
     assert gone.status_code == 200 and gone.json()["deletes"] == {"measurements": 3}
     assert not Kpi.objects.exists() and Measurement.objects.count() == 0
-    entry = HistoryEntry.objects.get(action="KPI deleted")
-    assert entry.summary == "Deleted KPI Scrap rate with 3 measurements"
+    entry = HistoryEntry.objects.get(action="moved to trash")
+    assert entry.summary == "Moved KPI Scrap rate to the trash with 3 measurements"
 
 
 def test_deleting_a_queue_from_its_page(client, owner, process, queue):
@@ -439,8 +449,12 @@ def test_deleting_a_queue_from_its_page(client, owner, process, queue):
     r = client.post(f"/operations/queues/{queue.pk}/delete/", {"version": queue.version})
     assert r.status_code == 302 and r.url == f"/operations/processes/{process.pk}/"
     assert not Queue.objects.exists() and not Request.objects.exists()
-    page = _text(client.get(r.url).content.decode())
-    assert "Deleted request queue IT service desk with 1 request, 1 status change" in page
+    assert client.get(f"/operations/queues/{queue.pk}/").status_code == 404
+    entry = HistoryEntry.objects.get(action="moved to trash")
+    assert (
+        entry.summary
+        == "Moved request queue IT service desk to the trash with 1 request, 1 status change"
+    )
 
 
 # --- Words on the pages -------------------------------------------------------------------------

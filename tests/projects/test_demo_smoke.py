@@ -5,18 +5,14 @@ shared cores a timed test fails with the machine's load, not with the code."""
 
 from __future__ import annotations
 
-import pytest
-
 from twofold.demo.people import DEMO_EMAIL
 from twofold.projects.models import Project
 
 
-@pytest.mark.django_db
-def test_demo_loads_and_pages_render(client):
+def test_demo_loads_and_pages_render(client, demo_summary):
     from twofold.accounts.models import User
-    from twofold.demo.loader import load_demo
 
-    summary = load_demo()
+    summary = demo_summary
     assert "6 projects with" in summary
     client.force_login(User.objects.get(email=DEMO_EMAIL))
     assert client.get("/").status_code == 200

@@ -9,11 +9,12 @@ import pytest
 from django.urls import reverse
 
 from twofold.capacity import services as capacity_services
+from twofold.comments.models import Comment
 from twofold.core.models import HistoryEntry
 from twofold.projects import selectors, services
 from twofold.projects.dates import finish_day
 from twofold.projects.health import Facts, Level, assess
-from twofold.projects.models import Comment, GateItem, Link, Project, Task
+from twofold.projects.models import GateItem, Link, Project, Task
 from twofold.risks.models import RiskAnalysis
 
 pytestmark = pytest.mark.django_db
@@ -341,16 +342,23 @@ def test_delete_asks_first_naming_the_subtree(client, project, chain, owner):
     c2, _ = services.create_task(actor=owner, project=project, name="C2", parent=p)
     services.add_link(actor=owner, project=project, pred=c1, succ=c2)
     services.add_link(actor=owner, project=project, pred=a, succ=c1)
-    Comment.objects.create(organisation=project.organisation, task=c1, author=owner, body="Hi")
+    Comment.objects.create(
+        organisation=project.organisation,
+        target_kind="task",
+        target_id=c1.pk,
+        author=owner,
+        body="Hi",
+    )
     client.force_login(owner)
     url = f"/projects/{project.pk}/tasks/{p.pk}/delete/"
     page = client.get(url)
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Delete “P”?" in html
+    assert "Move “P” to the trash?" in html
     assert "It goes together with 2 subtasks, 2 links, 1 comment:" in html
     assert '<strong>2 subtasks</strong>: <span class="long-text">C1, C2</span>' in html
-    assert "This is permanent" in html and "Delete 3 tasks permanently" in html
+    assert "An admin can restore it" in html and "within 30 days" in html
+    assert "Move 3 tasks to trash" in html
     assert Task.objects.filter(project=project).count() == 6  # nothing deleted by looking
     wbs = client.get(f"/projects/{project.pk}/tasks/").content.decode()
     assert f'href="{url}"' in wbs  # the ✕ opens the question
@@ -363,7 +371,7 @@ def test_delete_asks_first_naming_the_subtree(client, project, chain, owner):
     ]
     assert Link.objects.filter(project=project).count() == 2
     assert HistoryEntry.objects.filter(
-        summary="Deleted P with 2 subtasks, 2 links, 1 comment"
+        summary="Moved task P to the trash with 2 subtasks, 2 links, 1 comment"
     ).exists()
 
 

@@ -246,3 +246,21 @@ def test_tasks_of_a_project_made_from_a_template_are_found(
             ),
         ]
     )
+
+
+def test_a_change_to_no_indexed_field_reads_and_writes_no_document(
+    org: Any, owner: Any, world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A status change (a card move, an API PATCH) leaves the task's document as it is: the
+    after-commit work is the live-check bump alone; a rename still re-indexes (test above)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    task = world["task"]
+    with django_capture_on_commit_callbacks() as callbacks:
+        projects.update_task(actor=owner, task=task, expected_version=task.version, status="doing")
+    with CaptureQueriesContext(connection) as after_commit:
+        for callback in callbacks:
+            callback()
+    assert not [q for q in after_commit.captured_queries if "search_document" in q["sql"]]
+    assert "Install <mark>hydraulic</mark> pump" in titles(search(owner, org, "hydraulic"))

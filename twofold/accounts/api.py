@@ -14,6 +14,7 @@ from twofold.accounts import selectors, services
 from twofold.accounts.models import InstanceSettings, Membership, Organisation, Role, Team, User
 from twofold.core.api_schemas import READ, WRITE
 from twofold.core.errors import Invalid, NotFound
+from twofold.core.policy import memberships_of
 from twofold.core.web import actor_of
 
 router = Router(tags=["accounts"])
@@ -175,11 +176,7 @@ def _people(org: Organisation, ids: list[int]) -> list[User]:
 @router.get("/me", response={200: MeOut, **READ}, summary="The signed-in user")
 def me(request: HttpRequest) -> MeOut:
     user: User = request.user  # type: ignore[assignment]
-    memberships = (
-        Membership.objects.filter(user=user)
-        .select_related("organisation")
-        .order_by("organisation__name")
-    )
+    memberships = memberships_of(user)  # the request's own, loaded once
     return MeOut(
         **_user(user).model_dump(),
         timezone=user.timezone,

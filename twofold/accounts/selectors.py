@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from twofold.accounts.models import ApiToken, Membership, Organisation, Team, User
 from twofold.core.errors import NotFound
+from twofold.core.policy import memberships_of
 
 
 def organisations_for(user: Any) -> QuerySet[Organisation]:
@@ -16,6 +17,9 @@ def organisations_for(user: Any) -> QuerySet[Organisation]:
 
 def get_organisation(user: Any, organisation_id: int) -> Organisation:
     """The organisation if the user is a member, else ``NotFound``."""
+    for membership in memberships_of(user):  # loaded once per request
+        if membership.organisation_id == organisation_id:
+            return membership.organisation
     org = organisations_for(user).filter(pk=organisation_id).first()
     if org is None:
         raise NotFound("Organisation not found.")

@@ -29,13 +29,14 @@ from twofold.accounts.forms import (
     TeamForm,
 )
 from twofold.accounts.models import InstanceSettings, Membership, Role
-from twofold.core.errors import ServiceError
+from twofold.core.errors import Forbidden, ServiceError
 from twofold.core.history import history_for
 from twofold.core.middleware import SESSION_ORG_KEY
 from twofold.core.policy import Action, can
 from twofold.core.web import (
     actor_of,
     apply_service_error,
+    forbidden_page,
     organisation_of,
     organisation_required,
     render_page,
@@ -217,6 +218,8 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     except ServiceError as exc:
         if exc.status == 404:
             raise Http404(exc.message) from exc
+        if isinstance(exc, Forbidden):
+            return forbidden_page(request, exc.message, back=reverse("accounts:people"))
         messages.error(request, exc.message)
         return redirect("accounts:people")
     messages.success(request, f"{membership.user.display_name} was removed.")
@@ -281,8 +284,11 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
             try:
                 services.delete_team(actor=actor_of(request), team=team)
             except ServiceError as exc:
+                back = reverse("accounts:team", args=[team.pk])
+                if isinstance(exc, Forbidden):
+                    return forbidden_page(request, exc.message, back=back)
                 messages.error(request, exc.message)
-                return redirect("accounts:team", team_id=team.pk)
+                return redirect(back)
             messages.success(request, f"Team {team.name} was deleted.")
             return redirect("accounts:teams")
         if form.is_valid() and form.cleaned_data["version"] is None:

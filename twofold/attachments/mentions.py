@@ -7,27 +7,32 @@ comment's HTML stays inert. ``directory`` loads the organisation's members once 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import cached_property
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from twofold.accounts.models import Organisation, User
-from twofold.projects.models import Comment
-
-# An e-mail address, or up to three capitalised words ("Priya Raman", "Anne-Marie de Vries").
-MENTION = re.compile(
-    r"(?<![\w@])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[^\W\d_][\w'-]*(?: [^\W\d_][\w'-]*){0,2})"
-)
+from twofold.comments.mentions import MENTION
+from twofold.comments.selectors import Located, mentioning
 
 
-@dataclass(frozen=True)
 class Directory:
-    """Members by lower-cased full name and e-mail."""
+    """Members by lower-cased full name and e-mail, read on first use (a page whose comments
+    mention nobody reads no members)."""
 
-    people: dict[str, User]
+    def __init__(self, organisation_id: int) -> None:
+        self.organisation_id = organisation_id
+
+    @cached_property
+    def people(self) -> dict[str, User]:
+        people: dict[str, User] = {}
+        for user in User.objects.filter(memberships__organisation_id=self.organisation_id):
+            people[user.email.lower()] = user
+            if user.full_name.strip():
+                people[user.full_name.strip().lower()] = user
+        return people
 
     def find(self, text: str) -> tuple[User, str] | None:
         """The member a mention names and the part of ``text`` that names them (longest first)."""
@@ -41,18 +46,13 @@ class Directory:
 
 
 def directory(organisation_id: int) -> Directory:
-    people: dict[str, User] = {}
-    for user in User.objects.filter(memberships__organisation_id=organisation_id):
-        people[user.email.lower()] = user
-        if user.full_name.strip():
-            people[user.full_name.strip().lower()] = user
-    return Directory(people)
+    return Directory(organisation_id)
 
 
 def render(text: str, people: Directory | None) -> SafeString:
     """Escaped ``text`` with members' mentions as links to the people page."""
     escaped = str(escape(text))
-    if not people or not people.people:
+    if "@" not in text or not people or not people.people:
         return mark_safe(escaped)  # noqa: S308 - escaped above
     url = reverse("accounts:people")
 
@@ -81,14 +81,6 @@ def mentions_user(text: str, user: User) -> bool:
     return False
 
 
-def comments_mentioning(user: User, organisation: Organisation, limit: int = 100) -> list[Comment]:
-    """Comments in the organisation that mention ``user``, newest first."""
-    query = Q(body__icontains=f"@{user.email}")
-    if user.full_name.strip():
-        query |= Q(body__icontains=f"@{user.full_name.strip()}")
-    rows = (
-        Comment.objects.filter(query, organisation_id=organisation.pk)
-        .select_related("author", "task", "task__project")
-        .order_by("-created_at", "-id")[: limit * 2]
-    )
-    return [c for c in rows if mentions_user(c.body, user)][:limit]
+def comments_mentioning(user: User, organisation: Organisation, limit: int = 100) -> list[Located]:
+    """Comments in the organisation that mention ``user``, newest first (stored mentions)."""
+    return mentioning(user, organisation, limit)

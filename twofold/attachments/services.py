@@ -16,6 +16,7 @@ from twofold.attachments.models import Attachment
 from twofold.core import history
 from twofold.core.errors import Forbidden, Invalid
 from twofold.core.policy import Action, can, require
+from twofold.core.uploads import save_upload
 from twofold.customfields.selectors import kind_of
 from twofold.projects.models import Project, Task
 
@@ -92,8 +93,8 @@ def upload(*, actor: User, target: Project | Task, file: UploadedFile[Any]) -> A
     size = int(file.size or 0)
     name = clean_name(file.name or "")
     ext = check_upload(name, size)
-    stored = default_storage.save(
-        f"attachments/{target.organisation_id}/{secrets.token_hex(16)}{ext}", file
+    stored = save_upload(
+        default_storage, f"attachments/{target.organisation_id}/{secrets.token_hex(16)}{ext}", file
     )
     try:
         with transaction.atomic():

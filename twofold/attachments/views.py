@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from twofold.attachments import mentions, selectors, services
+from twofold.attachments.models import Attachment
 from twofold.core.errors import NotFound, ServiceError
 from twofold.core.policy import Action, can
 from twofold.core.web import (
@@ -79,6 +80,11 @@ def download(request: HttpRequest, attachment_id: int) -> FileResponse:
         a, _target = selectors.get_attachment(request.user, organisation_of(request), attachment_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    return file_response(a)
+
+
+def file_response(a: Attachment) -> FileResponse:
+    """The stored file as a download with safe headers (the page's and the API's)."""
     try:
         handle = a.file.open("rb")
     except FileNotFoundError as exc:

@@ -59,7 +59,7 @@ class CalendarOut(Schema):
     version: int
 
 
-class RescheduledOut(Schema):
+class CalendarRescheduledOut(Schema):
     projects: int
     tasks: int
     lines: list[str]
@@ -68,7 +68,9 @@ class RescheduledOut(Schema):
 
 class CalendarChangeOut(Schema):
     calendar: CalendarOut
-    rescheduled: RescheduledOut | None = Field(None, description="What moved (small changes).")
+    rescheduled: CalendarRescheduledOut | None = Field(
+        None, description="What moved (small changes)."
+    )
     job_id: int | None = Field(None, description="The background job rescheduling large plans.")
 
 
@@ -123,7 +125,9 @@ def _change(calendar: Calendar, outcome: services.Outcome) -> CalendarChangeOut:
     moved = outcome.moved
     return CalendarChangeOut(
         calendar=_out(calendar),
-        rescheduled=RescheduledOut(**moved.as_json(), summary=moved.summary) if moved else None,
+        rescheduled=CalendarRescheduledOut(**moved.as_json(), summary=moved.summary)
+        if moved
+        else None,
         job_id=outcome.job.pk if outcome.job else None,
     )
 

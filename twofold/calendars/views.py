@@ -16,12 +16,13 @@ from twofold.calendars import selectors, services
 from twofold.calendars.forms import WEEKDAYS, CalendarForm, HolidayForm, NewCalendarForm, hours_text
 from twofold.calendars.models import Calendar, Holiday
 from twofold.core import selectors as core_selectors
-from twofold.core.errors import NotFound, ServiceError
+from twofold.core.errors import Forbidden, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.policy import Action, can
 from twofold.core.web import (
     actor_of,
     apply_service_error,
+    forbidden_page,
     job_panel,
     organisation_of,
     organisation_required,
@@ -65,7 +66,7 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and not Calendar.objects.filter(organisation=org).exists():
         # An organisation created before its default was wired in: give it the Standard week.
         services.ensure_default_calendar(org)
-    form = NewCalendarForm(request.POST or None, organisation=org)
+    form = NewCalendarForm(request.POST if request.method == "POST" else None, organisation=org)
     status = 200
     if request.method == "POST":
         if not can_manage:
@@ -251,6 +252,8 @@ def holiday_delete(request: HttpRequest, pk: int, holiday_id: int) -> HttpRespon
     except ServiceError as exc:
         if isinstance(exc, NotFound):
             raise Http404(exc.message) from exc
+        if isinstance(exc, Forbidden):
+            return forbidden_page(request, exc.message, back=reverse("calendars:detail", args=[pk]))
         messages.error(request, exc.message)
         return redirect("calendars:detail", pk)
     _say(request, outcome, "Holiday removed.")
@@ -274,6 +277,8 @@ def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         if isinstance(exc, NotFound):
             raise Http404(exc.message) from exc
+        if isinstance(exc, Forbidden):
+            return forbidden_page(request, exc.message, back=reverse("calendars:detail", args=[pk]))
         messages.error(request, exc.message)
         return redirect("calendars:detail", pk)
     messages.success(request, f"Calendar {calendar.name} deleted.")

@@ -17,7 +17,7 @@ from twofold.capacity import availability as availability_selectors
 from twofold.capacity import levelling, selectors, services
 from twofold.capacity.models import HOUR_FIELDS, Absence, WorkingPattern
 from twofold.core.api import job_out
-from twofold.core.api_schemas import READ, WRITE, JobOut
+from twofold.core.api_schemas import READ, WRITE, BodyIn, JobOut
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 from twofold.engine.availability import STANDARD_WEEK
@@ -28,11 +28,8 @@ router = Router(tags=["capacity"])
 
 
 class UsageQuery(Schema):
-    start: dt.date | None = Field(
-        None,
-        description="Any day of the first week (default: today), from 1900 to 2200.",
-        ge=dt.date(1900, 1, 1),
-        le=dt.date(2200, 12, 31),
+    start: StrictDate | None = Field(
+        None, description="Any day of the first week, YYYY-MM-DD (default: today)."
     )
     weeks: int = Field(selectors.DEFAULT_WEEKS, ge=1, le=selectors.MAX_WEEKS)
     team_id: int | None = None
@@ -45,7 +42,14 @@ class PersonUsageOut(Schema):
     available: list[float] = Field(
         ..., description="Hours available in each week: pattern − holidays − absences."
     )
-    hours: list[float] = Field(..., description="Hours planned in each week of `weeks`.")
+    hours: list[float] = Field(
+        ..., description="Hours of demand in each week of `weeks`: project + operations."
+    )
+    project: list[float] = Field(..., description="Of `hours`: project task assignments.")
+    operations: list[float] = Field(
+        ..., description="Of `hours`: routines, forecast request work and reservations."
+    )
+    forecast: list[float] = Field(..., description="Of `operations`: forecast request work.")
     away: list[list[str]] = Field(..., description='Absences each week, e.g. "Holiday 2 d".')
 
 
@@ -54,7 +58,7 @@ class UsageOut(Schema):
     people: list[PersonUsageOut]
 
 
-class LevelIn(Schema):
+class LevelIn(BodyIn):
     method: Literal["heuristic", "optimise"] = "heuristic"
     seconds: StrictInt = Field(5, ge=1, le=levelling.MAX_OPTIMISE_SECONDS)
 
@@ -81,12 +85,12 @@ class PreviewOut(Schema):
     stopped_early: bool = Field(False, description="A cancelled optimisation: its best plan.")
 
 
-class MoveIn(Schema):
+class MoveIn(BodyIn):
     task_id: StrictInt
     start: StrictDate
 
 
-class ApplyIn(Schema):
+class ApplyIn(BodyIn):
     version: StrictStr = Field(..., max_length=40)
     moves: list[MoveIn] = Field(..., min_length=1, max_length=2000)
 
@@ -99,7 +103,7 @@ class AppliedOut(Schema):
 @router.get(
     "/organisations/{org_id}/capacity/usage",
     response={200: UsageOut, **READ},
-    summary="Hours planned per person and week (project tasks and routines)",
+    summary="Hours of demand per person and week (projects, routines, requests, reservations)",
 )
 def usage(request: HttpRequest, org_id: int, query: Query[UsageQuery]) -> UsageOut:
     organisation = get_organisation(request.user, org_id)
@@ -166,7 +170,7 @@ def level_preview(
 @router.post(
     "/organisations/{org_id}/projects/{project_id}/level/apply",
     response={200: AppliedOut, **WRITE},
-    summary="Apply a levelling preview as start-no-earlier-than constraints",
+    summary="Apply a levelling preview: a levelling delay per moved task (links kept)",
 )
 def level_apply(request: HttpRequest, org_id: int, project_id: int, payload: ApplyIn) -> AppliedOut:
     organisation = get_organisation(request.user, org_id)
@@ -198,10 +202,11 @@ class PatternOut(Schema):
     sun_hours: float
     weekly_hours: float
     note: str
+    max_units: int = Field(100, description="The most one task may take of the day, percent.")
     version: int | None
 
 
-class PatternIn(Schema):
+class PatternIn(BodyIn):
     mon_hours: Hours
     tue_hours: Hours
     wed_hours: Hours
@@ -215,6 +220,11 @@ class PatternIn(Schema):
         "changes (or a first one starts today).",
     )
     note: StrictStr = Field("", max_length=200)
+    max_units: StrictInt | None = Field(
+        None,
+        description="Maximum units in percent (1-1000; admins only when it changes); "
+        "default: unchanged.",
+    )
     version: StrictInt | None = Field(
         None, description="The version you read, when changing an existing pattern (409 if stale)."
     )
@@ -230,7 +240,7 @@ class AbsenceOut(Schema):
     version: int
 
 
-class AbsenceIn(Schema):
+class AbsenceIn(BodyIn):
     kind: KindName = "holiday"
     start: StrictDate
     end: StrictDate
@@ -238,7 +248,7 @@ class AbsenceIn(Schema):
     note: StrictStr = Field("", max_length=200)
 
 
-class AbsencePatch(Schema):
+class AbsencePatch(BodyIn):
     version: StrictInt = Field(..., description="The version you read; a stale one answers 409.")
     kind: KindName | None = None
     start: StrictDate | None = None
@@ -263,14 +273,18 @@ class AvailabilityOut(Schema):
     days: list[DayOut]
 
 
+# Query dates are strict YYYY-MM-DD within the calendars' range: pydantic's lax dates read
+# `start=0` as 1970-01-01, before any calendar (a 500 before).
 class AvailabilityQuery(Schema):
-    start: dt.date | None = Field(None, description="First day (default: today).")
-    end: dt.date | None = Field(None, description="Last day (default: 8 weeks after `start`).")
+    start: StrictDate | None = Field(None, description="First day (default: today).")
+    end: StrictDate | None = Field(None, description="Last day (default: 8 weeks after `start`).")
 
 
 class AbsencesQuery(Schema):
-    start: dt.date | None = Field(None, description="Only absences ending on or after this day.")
-    end: dt.date | None = Field(None, description="Only absences starting on or before this day.")
+    start: StrictDate | None = Field(None, description="Only absences ending on or after this day.")
+    end: StrictDate | None = Field(
+        None, description="Only absences starting on or before this day."
+    )
 
 
 def _person(request: HttpRequest, org_id: int, user_id: int) -> tuple[Organisation, User]:
@@ -289,6 +303,7 @@ def _pattern_out(pattern: WorkingPattern | None) -> PatternOut:
             effective_from=None,
             weekly_hours=sum(STANDARD_WEEK),
             note="",
+            max_units=100,
             version=None,
             **hours,
         )
@@ -297,6 +312,7 @@ def _pattern_out(pattern: WorkingPattern | None) -> PatternOut:
         effective_from=pattern.effective_from,
         weekly_hours=pattern.weekly_hours,
         note=pattern.note,
+        max_units=pattern.max_units,
         version=pattern.version,
         **dict(zip(HOUR_FIELDS, pattern.hours, strict=True)),
     )
@@ -375,6 +391,7 @@ def put_pattern(request: HttpRequest, org_id: int, user_id: int, payload: Patter
         effective_from=payload.effective_from,
         note=payload.note,
         expected_version=payload.version,
+        max_units=payload.max_units,
     )
     return _pattern_out(pattern)
 
@@ -475,3 +492,7 @@ def delete_absence(
         actor=actor_of(request), absence=_absence(request, org_id, user_id, absence_id)
     )
     return Status(204, None)
+
+
+# The capacity model's routes (reservations, assignments, take-on...) live beside, on this router.
+from twofold.capacity import api_model as _api_model  # noqa: E402,F401

@@ -106,10 +106,20 @@ class PatternForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     note = forms.CharField(required=False, max_length=MAX_NOTE, label="Note")
+    max_units = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=1000,
+        label="Maximum units (%)",
+        help_text="The most one task may take of this person's day (admins change it).",
+        widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric"}),
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units_editable: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not units_editable:
+            self.fields["max_units"].disabled = True
         for name, label in zip(HOUR_FIELDS, WEEKDAY_NAMES, strict=True):
             self.fields[name] = forms.DecimalField(
                 min_value=0,
@@ -118,7 +128,7 @@ class PatternForm(forms.Form):
                 label=label,
                 widget=forms.NumberInput(attrs=HOURS_WIDGET),
             )
-        self.order_fields([*HOUR_FIELDS, "effective_from", "note", "version"])
+        self.order_fields([*HOUR_FIELDS, "effective_from", "note", "max_units", "version"])
 
     @property
     def day_fields(self) -> list[forms.BoundField]:
@@ -134,3 +144,48 @@ class AbsenceForm(forms.Form):
     )
     note = forms.CharField(required=False, max_length=MAX_NOTE, label="Note")
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ReservationForm(forms.Form):
+    """A standing reservation of one person's or one team's time."""
+
+    label = forms.CharField(
+        max_length=120, label="Reserved for", help_text="e.g. On-call for Line 2"
+    )
+    percent = forms.IntegerField(
+        label="Share of the time (%)",
+        min_value=1,
+        max_value=100,
+        help_text="Of each day's available hours (after holidays and absences).",
+    )
+    person = forms.TypedChoiceField(label="Person", required=False, coerce=int, empty_value=None)
+    team = forms.TypedChoiceField(label="or team", required=False, coerce=int, empty_value=None)
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty: until further notice.",
+    )
+
+    def __init__(self, *args: Any, people: list[Any], teams: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        person_field = self.fields["person"]
+        team_field = self.fields["team"]
+        assert isinstance(person_field, forms.TypedChoiceField)
+        assert isinstance(team_field, forms.TypedChoiceField)
+        person_field.choices = [("", "—")] + [(p.pk, p.display_name) for p in people]
+        team_field.choices = [("", "—")] + [(t.pk, t.name) for t in teams]
+        self._people = {p.pk: p for p in people}
+        self._teams = {t.pk: t for t in teams}
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "label": data["label"],
+            "percent": data["percent"],
+            "start": data["start"],
+            "end": data.get("end"),
+            "person": self._people.get(data.get("person") or 0),
+            "team": self._teams.get(data.get("team") or 0),
+        }

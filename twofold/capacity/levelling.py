@@ -35,7 +35,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from twofold.capacity import availability
+import numpy as np
+from django.db.models import Prefetch
+
+from twofold.capacity import demand
 from twofold.capacity.models import AbsenceKind
 from twofold.core import dates
 from twofold.engine.calendars import Calendar, is_working_day
@@ -57,12 +60,25 @@ from twofold.engine.levelling_problem import (
     Resource,
 )
 from twofold.projects.dates import finish_day
-from twofold.projects.models import MINUTES_PER_DAY, Constraint, Project, Task, TaskStatus
+from twofold.projects.models import (
+    MINUTES_PER_DAY,
+    Assignment,
+    Constraint,
+    Phase,
+    Project,
+    Task,
+    TaskStatus,
+)
 from twofold.projects.models import Link as TaskLink
 from twofold.projects.scheduling import DAY_END, project_calendar, working_day
 from twofold.projects.services import tz_of
 
 HEURISTIC_SECONDS = 0.5
+SCALE = 4
+"""Capacity units per hour: people's hours are levelled in quarter hours."""
+BASE_SHARE = 0.75
+"""A person's regular free day is the smallest free day of at least 3/4 of the median: a task at
+100 % asks that much each day, so a lighter week (a holiday's routines moved in) still fits."""
 MAX_OPTIMISE_SECONDS = 30
 HORIZON_SLACK_DAYS = 60
 
@@ -97,6 +113,11 @@ class Built:
     version: str
     away: dict[int, dict[int, str]] = field(default_factory=dict)  # person -> period -> why
     calendar: Calendar | None = None  # the project's working time: its working days are periods
+    model: demand.Model | None = None  # the capacity model of the people, over the days
+    shares: dict[int, list[tuple[int, float]]] = field(default_factory=dict)  # task -> people
+    capacity: dict[int, Any] = field(default_factory=dict)  # person -> free hours per period
+    later: list[dt.date] = field(default_factory=list)  # working days after ``days``, as needed
+    items_of: dict[int, list[demand.Item]] = field(default_factory=dict)  # person -> model items
 
 
 @dataclass(frozen=True)
@@ -193,8 +214,17 @@ def _link_lag(link: TaskLink, pred_duration: int) -> int:
 def build(project: Project) -> Built:
     """The levelling problem of ``project`` as it is now (a constant number of queries)."""
     tzinfo = tz_of(project.organisation)
-    every = list(
-        Task.objects.filter(project=project).select_related("assignee").order_by("position")
+    every: list[Task] = list(
+        Task.objects.filter(project=project)
+        .select_related("assignee")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("person"),
+                to_attr="levelling_assignments",
+            )
+        )
+        .order_by("position")
     )
     links = list(TaskLink.objects.filter(project=project).order_by("pk"))
     version = fingerprint(every, links, project)
@@ -213,41 +243,37 @@ def build(project: Project) -> Built:
     horizon = len(days)
 
     people: dict[int, str] = {}
+    shares: dict[int, list[tuple[int, float]]] = {}  # task id -> (person, hours on the task)
     for t in tasks:
+        shares[t.pk] = task_people(t)
+        for assignment in getattr(t, "levelling_assignments", ()):
+            people[assignment.person_id] = assignment.person.display_name
         if t.assignee_id and t.assignee is not None:
-            people[t.assignee_id] = t.assignee.display_name
+            people.setdefault(t.assignee_id, t.assignee.display_name)
     person_ids = sorted(people)
     busy: dict[int, dict[int, list[str]]] = {p: defaultdict(list) for p in person_ids}
-
-    def occupy(person: int, a: dt.date, b: dt.date, label: str) -> None:
-        day = max(a, first_day)
-        while day <= b and day <= days[-1]:
-            if day in period_of:
-                busy[person][period_of[day]].append(label)
-            day += dt.timedelta(days=1)
-
-    # Other projects' work of the same people, from the first day of this problem.
-    others = (
-        Task.objects.filter(
-            organisation_id=project.organisation_id,
-            assignee_id__in=person_ids,
-            is_summary=False,
-            is_milestone=False,
-            finish__date__gte=first_day,
-            start__date__lte=days[-1],
-        )
-        .exclude(project=project)
-        .exclude(status=TaskStatus.DONE)
-        .values_list("assignee_id", "name", "start", "finish", "duration_minutes")
+    model = demand.load_model(
+        project.organisation,
+        person_ids,
+        days[0],
+        (days[-1] - days[0]).days + 1,
+        # Other projects' work keeps people busy; proposals (initiation) are not committed yet.
+        projects=demand.Filter(
+            exclude_project=project.pk,
+            exclude_phases=() if project.phase == Phase.INITIATION else (Phase.INITIATION,),
+        ),
+        keep_items=True,
     )
-    for person, name, start, finish, minutes in others:
-        if minutes and start and finish:
-            occupy(person, _local(start, tzinfo), _local(finish, tzinfo), name)
+    row = model.index
+    items_of = _items_by_person(model)
+    offsets = np.asarray([(d - days[0]).days for d in days], dtype=np.int64)
 
     activities: list[Activity] = []
     index: dict[int, int] = {}
     releases: list[int] = []
     started: list[bool] = []
+    started_hours: dict[int, np.ndarray] = {p: np.zeros(horizon) for p in person_ids}
+    durations: list[int] = []
     for t in tasks:
         assert t.start is not None and t.finish is not None
         start_day, finish_day = _start_day(t.start, tzinfo), _local(t.finish, tzinfo)
@@ -262,11 +288,14 @@ def build(project: Project) -> Built:
                 duration = 1
         else:
             duration = max(1, _periods(t.duration_minutes))
-        if is_started and t.assignee_id and not t.is_milestone:
-            occupy(t.assignee_id, start_day, finish_day, t.name)
-        demands = tuple(
-            1 if (p == t.assignee_id and duration > 0 and not is_started) else 0 for p in person_ids
-        )
+        if is_started and not t.is_milestone and t.status != TaskStatus.DONE:
+            # A started task is fixed where it is; its hours keep its people busy.
+            for person, hours in shares[t.pk]:
+                per = hours / duration
+                for period in range(start_period, min(start_period + duration, horizon)):
+                    started_hours[person][period] += per
+                    busy[person][period].append(t.name)
+        durations.append(duration)
         fixed = start_period if is_started else None
         deadline = None
         if not is_started and t.constraint_date is not None:
@@ -282,13 +311,60 @@ def build(project: Project) -> Built:
             Activity(
                 name=t.name,
                 duration=duration,
-                demands=demands,
+                demands=(),
                 priority={"urgent": 3, "high": 2, "normal": 1, "low": 0}.get(t.priority, 1),
                 release=start_period,
                 deadline=deadline,
                 fixed_start=fixed,
             )
         )
+    # Each person's hours per period: what is left of the day after operations (averaged over
+    # the week: routines, request work and reservations come out of the week's hours), after
+    # their other projects' work that day and this project's started tasks. A whole day away
+    # (absence, holiday) is 0.
+    away = _away(project, person_ids, days, period_of, model)
+    capacities: dict[int, np.ndarray] = {}
+    base: dict[int, float] = {}
+    for person in person_ids:
+        r = row[person]
+        available = model.available[r]
+        after_ops = _weekly_spread(available - model.operational[r], available, days[0])
+        day_free = after_ops[offsets]
+        off = away.get(person, {})
+        on = np.asarray([p not in off for p in range(horizon)])
+        regular = day_free[on & (day_free > 0)]
+        typical = float(np.median(regular)) if regular.size else 0.0
+        base[person] = max(
+            float(regular[regular >= typical * BASE_SHARE].min()) if regular.size else 0.0,
+            1 / SCALE,
+        )
+        other = model.project[r][offsets] + started_hours[person]
+        for p in np.flatnonzero(model.project[r][offsets] > 0):
+            for item in _items_on(items_of[person], days[p], demand.Source.PROJECT):
+                busy[person][int(p)].append(item.name)
+        capacities[person] = np.where(on, np.maximum(day_free - other, 0.0), 0.0)
+    final = []
+    for i, (t, activity) in enumerate(zip(tasks, activities, strict=True)):
+        needs = dict.fromkeys(person_ids, 0)
+        if activity.duration > 0 and not started[i]:
+            for person, hours in shares[t.pk]:
+                per_day = hours / activity.duration
+                # At most the person's regular free day: a task cannot ask more of them.
+                needs[person] += min(
+                    math.ceil(per_day * SCALE - 1e-6), math.floor(base[person] * SCALE + 1e-6)
+                )
+        final.append(
+            Activity(
+                name=activity.name,
+                duration=activity.duration,
+                demands=tuple(needs[p] for p in person_ids),
+                priority=activity.priority,
+                release=activity.release,
+                deadline=activity.deadline,
+                fixed_start=activity.fixed_start,
+            )
+        )
+    activities = final
     engine_links = []
     for link in links:
         if link.pred_id not in index or link.succ_id not in index:
@@ -306,34 +382,100 @@ def build(project: Project) -> Built:
                 lag=_link_lag(link, activities[pred].duration),
             )
         )
-    away = _away(project, person_ids, days, period_of)
     resources = []
     for person in person_ids:
-        off = away.get(person, {})
-        capacity = (
-            *tuple(0 if busy[person].get(p) or p in off else 1 for p in range(horizon)),
-            1,
-        )
-        resources.append(Resource(name=people[person], capacity=capacity))
+        units = np.floor(capacities[person] * SCALE + 1e-6).astype(int)
+        tail = math.floor(base[person] * SCALE + 1e-6)
+        resources.append(Resource(name=people[person], capacity=(*units.tolist(), tail)))
     problem = LevellingProblem(
         activities=tuple(activities), resources=tuple(resources), links=tuple(engine_links)
     )
-    if any(away.values()):
-        # Availability is part of the problem: a new absence makes an older preview stale.
-        marks = "|".join(f"{p}:{sorted(away[p])}" for p in sorted(away))
-        version = hashlib.sha256(f"{version}|{marks}".encode()).hexdigest()[:20]
+    # Availability and operations are part of the problem: a change makes an older preview stale.
+    marks = "|".join(f"{p}:{resources[i].capacity}" for i, p in enumerate(person_ids))
+    version = hashlib.sha256(f"{version}|{marks}".encode()).hexdigest()[:20]
     return Built(
-        project, problem, tasks, days, period_of, busy, people, releases, version, away, calendar
+        project,
+        problem,
+        tasks,
+        days,
+        period_of,
+        busy,
+        people,
+        releases,
+        version,
+        away,
+        calendar,
+        model=model,
+        shares=shares,
+        capacity={p: capacities[p] for p in person_ids},
+        items_of=items_of,
     )
 
 
+def task_people(task: Task) -> list[tuple[int, float]]:
+    """(person, hours of work on ``task``) for each of its people: the assignments, or the
+    assignee alone (the capacity model's rule, ``capacity.demand``)."""
+    # ``build`` prefetches them as a list (a related manager's ``all()`` clones a query per
+    # task: a second on 2,000 tasks).
+    prefetched = getattr(task, "levelling_assignments", None)
+    rows = list(task.assignments.all()) if prefetched is None else prefetched
+    if not rows:
+        if task.assignee_id is None:
+            return []
+        return [(task.assignee_id, (task.effort_minutes or task.duration_minutes) / 60)]
+    total = sum(a.units for a in rows) or 1
+    out = []
+    for a in rows:
+        if a.work_minutes is not None:
+            minutes = float(a.work_minutes)
+        elif task.effort_minutes:
+            minutes = task.effort_minutes * a.units / total
+        else:
+            minutes = task.duration_minutes * a.units / 100
+        out.append((a.person_id, minutes / 60))
+    return out
+
+
+def _weekly_spread(free: np.ndarray, available: np.ndarray, start: dt.date) -> np.ndarray:
+    """``free`` per day, each week's total spread evenly over the days the person is available
+    that week (weeks from ``start``'s Monday); 0 on days without availability."""
+    lead = start.weekday()
+    days = len(free)
+    weeks = -(-(days + lead) // 7)
+    flat_f = np.zeros(weeks * 7)
+    flat_a = np.zeros(weeks * 7)
+    flat_f[lead : lead + days] = free
+    flat_a[lead : lead + days] = available
+    f, a = flat_f.reshape(weeks, 7), flat_a.reshape(weeks, 7)
+    on = a > 0
+    count = np.maximum(on.sum(axis=1, keepdims=True), 1)
+    spread = np.where(on, np.maximum(f.sum(axis=1, keepdims=True), 0.0) / count, 0.0)
+    return spread.reshape(-1)[lead : lead + days]
+
+
+def _items_on(
+    items: list[demand.Item], day: dt.date, source: demand.Source | None = None
+) -> list[demand.Item]:
+    """The ``items`` (one person's, see :func:`_items_by_person`) on ``day``."""
+    return [x for x in items if x.first <= day <= x.last and (source is None or x.source is source)]
+
+
+def _items_by_person(model: demand.Model) -> dict[int, list[demand.Item]]:
+    out: dict[int, list[demand.Item]] = defaultdict(list)
+    for item in model.items:
+        out[item.person_id].append(item)
+    return out
+
+
 def _away(
-    project: Project, person_ids: list[int], days: list[dt.date], period_of: dict[dt.date, int]
+    project: Project,
+    person_ids: list[int],
+    days: list[dt.date],
+    period_of: dict[dt.date, int],
+    model: demand.Model,
 ) -> dict[int, dict[int, str]]:
-    """Per person, the periods they are away for the whole day, and why (two queries)."""
-    if not person_ids:
-        return {}
-    free = availability.availability(project.organisation, person_ids, days[0], days[-1])
+    """Per person, the periods they are away for the whole day, and why (no query)."""
+    free = model.free
     out: dict[int, dict[int, str]] = {}
     labels = dict(AbsenceKind.choices)
     for person in person_ids:
@@ -359,10 +501,13 @@ def _away(
 def _day(built: Built, period: int) -> dt.date:
     if period < len(built.days):
         return built.days[period]
-    extra = _working_days(
-        built.days[-1] + dt.timedelta(days=1), period - len(built.days) + 1, built.calendar
-    )
-    return extra[-1]
+    # Past the problem's days: more working days, computed once for every later call.
+    later = built.later
+    if period - len(built.days) >= len(later):
+        last = later[-1] if later else built.days[-1]
+        more = period - len(built.days) + 1 - len(later)
+        later += _working_days(last + dt.timedelta(days=1), max(more, 64), built.calendar)
+    return later[period - len(built.days)]
 
 
 def _finish_day(built: Built, start: int, duration: int, *, at_day_end: bool = False) -> dt.date:
@@ -374,32 +519,120 @@ def _finish_day(built: Built, start: int, duration: int, *, at_day_end: bool = F
     return _day(built, start + duration - 1)
 
 
-def _reason(built: Built, result: LevellingResult, i: int) -> str:
+def _until(day: dt.date) -> str:
+    return dates.format_day_short(day, weekday=True)
+
+
+class _Clashes:
+    """Per person, in which periods of the levelled plan something keeps them from a task:
+    away, another task of the plan, or other work (computed once per preview)."""
+
+    def __init__(self, built: Built, result: LevellingResult) -> None:
+        problem = built.problem
+        self.length = max(result.makespan, len(built.days)) + 1
+        self.users: dict[int, list[int]] = {}
+        self.blocked: dict[int, np.ndarray] = {}
+        self.running: dict[int, np.ndarray] = {}
+        for k, person in enumerate(sorted(built.people)):
+            running = np.zeros(self.length + 1, dtype=np.int64)
+            users = []
+            for other, activity in enumerate(problem.activities):
+                if activity.duration and activity.demands and activity.demands[k]:
+                    users.append(other)
+                    running[result.starts[other]] += 1
+                    running[result.starts[other] + activity.duration] -= 1
+            count = np.cumsum(running)[: self.length]
+            other_work = np.zeros(self.length, dtype=bool)
+            for period in built.away.get(person, {}):
+                other_work[period] = True
+            for period, labels in built.busy.get(person, {}).items():
+                if labels:
+                    other_work[period] = True
+            self.users[person] = users
+            self.running[person] = count
+            self.blocked[person] = other_work
+
+    def first(self, people: list[int], i: int, begin: int, end: int, own: range) -> int | None:
+        """The first period in ``begin .. end - 1`` where one of ``people`` is kept from task
+        ``i`` (which itself runs in ``own``), or None."""
+        end = min(end, self.length)
+        if begin >= end:
+            return None
+        periods = np.arange(begin, end)
+        mine = (periods >= own.start) & (periods < own.stop)
+        hit = np.zeros(end - begin, dtype=bool)
+        for person in people:
+            others = self.running[person][begin:end] - np.where(
+                mine & (i in self.users[person]), 1, 0
+            )
+            hit |= (others > 0) | self.blocked[person][begin:end]
+        found = np.flatnonzero(hit)
+        return begin + int(found[0]) if found.size else None
+
+
+def _reason(built: Built, result: LevellingResult, i: int, clashes: _Clashes | None = None) -> str:
+    """Why task ``i`` moved, naming the clash: "Waits for Jonas Berg, busy on 'X' until Tue 3
+    Mar" (another task), "… away on … (holiday)", "… 30 % reserved for On-call …"."""
     reason = result.reasons[i]
     problem = built.problem
     if reason.cause == DelayCause.PREDECESSOR and reason.predecessor is not None:
         pred = problem.activities[reason.predecessor]
         return f"Follows '{pred.name}', which moves {result.delays[reason.predecessor]} d"
     task = built.tasks[i]
-    person = task.assignee_id
-    if person is None or person not in built.people:
+    needs = [p for p, _ in built.shares.get(task.pk, [])]
+    if not needs:
         return reason.message or "Placed after work that levelling put first"
-    name = built.people[person]
     original = built.releases[i]
     duration = max(problem.activities[i].duration, 1)
-    for period in range(original, original + duration):
-        why = built.away.get(person, {}).get(period)
-        if why:
-            return f"Waits for {name}, away on {dates.format_day_short(built.days[period])} ({why})"
-        for other, activity in enumerate(problem.activities):
-            if other == i or built.tasks[other].assignee_id != person:
-                continue
-            if result.starts[other] <= period < result.starts[other] + activity.duration:
-                return f"Waits for {name}, busy on '{activity.name}'"
-        labels = built.busy.get(person, {}).get(period)
-        if labels:
-            return f"Waits for {name}, busy on '{labels[0]}'"
-    return f"Waits for {name}"
+    clashes = clashes or _Clashes(built, result)
+    own = range(result.starts[i], result.starts[i] + problem.activities[i].duration)
+    # The clash is where the task would have run, up to where it now starts: the first period
+    # where one of its people is away, on another task of the plan or on other work.
+    first = clashes.first(needs, i, original, max(original + duration, result.starts[i]), own)
+    for period in [] if first is None else [first]:
+        for person in needs:
+            name = built.people[person]
+            why = built.away.get(person, {}).get(period)
+            if why:
+                return f"Waits for {name}, away on {dates.format_day_short(built.days[period])} ({why})"
+        for person in needs:
+            name = built.people[person]
+            for other in clashes.users[person]:
+                if other == i:
+                    continue
+                activity = problem.activities[other]
+                begin, end = result.starts[other], result.starts[other] + activity.duration
+                if begin <= period < end:
+                    last = _day(built, end - 1)
+                    return f"Waits for {name}, busy on '{activity.name}' until {_until(last)}"
+        for person in needs:
+            name = built.people[person]
+            labels = built.busy.get(person, {}).get(period)
+            if labels and built.model is not None:
+                day = built.days[period]
+                items = _items_on(built.items_of.get(person, []), day, demand.Source.PROJECT)
+                if items:
+                    item = max(items, key=lambda x: x.last)
+                    return f"Waits for {name}, busy on '{item.name}' until {_until(item.last)}"
+            if labels:
+                return f"Waits for {name}, busy on '{labels[0]}'"
+    # No whole clash: operations take the hours (routines, request work, reservations).
+    for person in needs:
+        name = built.people[person]
+        if built.model is None:
+            continue
+        day = built.days[original] if original < len(built.days) else built.days[-1]
+        items = [
+            x
+            for x in _items_on(built.items_of.get(person, []), day)
+            if x.source is not demand.Source.PROJECT
+        ]
+        if items:
+            item = max(items, key=lambda x: (x.share, x.hours))
+            if item.source is demand.Source.RESERVATION:
+                return f"Waits for {name}: {round(item.share * 100)} % reserved for {item.name}"
+            return f"Waits for {name}, whose hours go to {demand.SOURCE_LABELS[item.source].lower()} '{item.name}'"
+    return f"Waits for {built.people[needs[0]]}"
 
 
 def _engine_takes_progress() -> bool:
@@ -489,6 +722,7 @@ def preview(
             stopped_early=stopped,
         )
     rows: list[Move] = []
+    clashes = _Clashes(built, result)
     for i, task in enumerate(built.tasks):
         activity = built.problem.activities[i]
         before, after = built.releases[i], result.starts[i]
@@ -506,7 +740,7 @@ def preview(
                 finish_before=_finish_day(built, before, activity.duration, at_day_end=end),
                 finish_after=_finish_day(built, after, activity.duration, at_day_end=end),
                 delay_days=delay,
-                reason=_reason(built, result, i) if delay > 0 else "",
+                reason=_reason(built, result, i, clashes) if delay > 0 else "",
             )
         )
     moves = [r for r in rows if r.delay_days > 0]
@@ -585,6 +819,33 @@ def preview_from_json(project: Project, data: dict[str, Any]) -> Preview:
         error=str(data.get("error", "")),
         stopped_early=bool(data.get("stopped_early")),
     )
+
+
+def delays_for(built: Built, moves: dict[int, dt.date]) -> dict[int, int]:
+    """Per moved task id: its whole levelling delay in periods (working days) after the move.
+
+    The scheduler adds a task's delay after its predecessors (``projects.scheduling``). So for
+    a task with predecessors in the problem it is the levelled start less where its levelled
+    predecessors put it; a task pushed only by a moved predecessor gets none. For a task without
+    one it is its current delay plus how far it moves.
+    """
+    by_task = {t.pk: i for i, t in enumerate(built.tasks)}
+    starts = list(built.releases)
+    for task_id, day in moves.items():
+        starts[by_task[task_id]] = built.period_of[day]
+    into: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for pred, succ, delta in built.problem.start_deltas():
+        into[succ].append((pred, delta))
+    out = {}
+    for task_id in moves:
+        i = by_task[task_id]
+        if into.get(i):
+            early = max(starts[p] + d for p, d in into[i])
+            out[task_id] = max(0, starts[i] - early)
+        else:
+            current = built.tasks[i].levelling_delay_minutes // MINUTES_PER_DAY
+            out[task_id] = current + max(0, starts[i] - built.releases[i])
+    return out
 
 
 def check_moves(built: Built, moves: dict[int, dt.date]) -> list[str]:

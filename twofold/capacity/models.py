@@ -49,6 +49,11 @@ class WorkingPattern(models.Model):
     sat_hours = _hours(0)
     sun_hours = _hours(0)
     note = models.CharField(max_length=200, blank=True)
+    # The most a person can be assigned to one task, in percent of their day (MS Project's
+    # "max units"): 100 for most, 50 for someone who gives half their time to the pool.
+    max_units = models.PositiveIntegerField(
+        default=100, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -114,3 +119,87 @@ class Absence(models.Model):
 
     def covers(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
+
+
+class Reservation(models.Model):
+    """A standing share of people's time held back, e.g. "30 % on-call for Line 2".
+
+    For one person, or for every member of a team, from ``start`` to ``end`` (both included; no
+    end: open-ended). It takes ``percent`` of each day's *available* hours (after holidays and
+    absences), so it shrinks with a part-time pattern and vanishes on leave. The reservations a
+    person is under never add up to more than 100 % on any day.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="capacity_reservations",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="capacity_reservations",
+    )
+    label = models.CharField(max_length=120)
+    percent = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False) ^ models.Q(team__isnull=False),
+                name="reservation_person_or_team",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.percent} % {self.label}"
+
+    @property
+    def span_label(self) -> str:
+        if self.end is None:
+            return f"from {dates.format_day(self.start)}"
+        return f"{dates.format_day_short(self.start)} – {dates.format_day(self.end)}"
+
+
+class QueueWorkload(models.Model):
+    """The mean handling time of one request of a queue (operations), for the capacity model.
+
+    The queue's expected load is its forecast arrivals × this time, shared by its process's team.
+    A queue without a row counts :data:`DEFAULT_HANDLING_MINUTES`.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    queue = models.OneToOneField(
+        "operations.Queue", on_delete=models.CASCADE, related_name="capacity_workload"
+    )
+    handling_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.handling_minutes} min a request"
+
+
+DEFAULT_HANDLING_MINUTES = 30
+
+
+class DataStamp(models.Model):
+    """One row whose ``value`` database triggers re-draw on every change to an input of the
+    capacity model (see ``capacity.stamp``): the key under which computed grids are kept."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Capacity data stamp {self.value}"

@@ -1,8 +1,8 @@
 """Writes for capacity: people's availability, and applying a levelling preview.
 
-Capacity writes no task rows itself: each move becomes a "start no earlier than" constraint set
-by :func:`twofold.projects.services.update_task`, which checks the task's version, records
-history and reschedules the project; all moves share one transaction.
+Capacity writes no task rows itself: applying a levelling preview records a levelling delay per
+moved task through :func:`twofold.projects.services.set_levelling_delays`, which records history
+and reschedules the project once; all moves share one transaction.
 """
 
 from __future__ import annotations
@@ -14,21 +14,29 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from twofold.accounts.models import Membership, Organisation, User
+from twofold.accounts.models import Membership, Organisation, Role, User
 from twofold.capacity import levelling
-from twofold.capacity.models import HOUR_FIELDS, Absence, AbsenceKind, WorkingPattern
+from twofold.capacity.models import (
+    HOUR_FIELDS,
+    Absence,
+    AbsenceKind,
+    QueueWorkload,
+    Reservation,
+    WorkingPattern,
+)
 from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.models import Job
-from twofold.core.policy import Action, can, require
+from twofold.core.policy import Action, can, require, role_in
 from twofold.core.services import enqueue_job
 from twofold.engine.availability import MAX_HOURS_PER_DAY
 from twofold.engine.levelling import Method
 from twofold.projects import services as project_services
-from twofold.projects.models import Constraint, Project
+from twofold.projects.models import MINUTES_PER_DAY, Project, Task
 from twofold.projects.services import DATE_MESSAGE, FIRST_DAY, LAST_DAY
 
 STALE = (
@@ -91,7 +99,12 @@ def start_levelling(*, actor: User, project: Project, seconds: float | None = No
 def apply_levelling(
     *, actor: User, project: Project, version: str, moves: dict[int, dt.date]
 ) -> Applied:
-    """Set each moved task's start-no-earlier-than date, if the project is still as previewed.
+    """Record a levelling delay on each moved task, if the project is still as previewed.
+
+    As Microsoft Project's "leveling delay": the scheduler adds the delay to the task's early
+    start after its predecessors allow it, so the task stays on its chain and the critical path
+    and schedule risk keep their shape (a "start no earlier than" date would pin it). A task
+    pushed only by a moved predecessor gets no delay of its own: the link moves it.
 
     Raises:
         Conflict: the project changed since the preview (``version`` is stale).
@@ -108,29 +121,47 @@ def apply_levelling(
     problems = levelling.check_moves(built, moves)
     if problems:
         raise Invalid(f"This levelling cannot be applied: {problems[0]}", field="moves")
-    tasks = {t.pk: t for t in built.tasks}
-    for task_id, day in sorted(moves.items(), key=lambda item: item[1]):
-        task = tasks[task_id]
-        task.project = project
-        if task.constraint_type == Constraint.SNET and task.constraint_date == day:
-            continue
-        project_services.update_task(
-            actor=actor,
-            task=task,
-            expected_version=task.version,
-            constraint_type=Constraint.SNET,
-            constraint_date=day,
-        )
-    project.refresh_from_db()
-    history.record(
+    delays = {
+        pk: periods * MINUTES_PER_DAY for pk, periods in levelling.delays_for(built, moves).items()
+    }
+    count = sum(1 for minutes in delays.values() if minutes)
+    project_services.set_levelling_delays(
         actor=actor,
-        obj=project,
-        action="levelled",
-        changes={"moved": [None, len(moves)]},
-        summary=f"Levelled {project.code}: {len(moves)} task{'s' if len(moves) != 1 else ''} "
-        "moved by start-no-earlier-than constraints",
+        project=project,
+        delays=delays,
+        summary=f"Levelled {project.code}: {count} task{'s' if count != 1 else ''} delayed "
+        "(levelling delays; links and the critical path kept)",
     )
+    project.refresh_from_db()
     return Applied(project, len(moves), project.scheduled_finish)
+
+
+@transaction.atomic
+def clear_levelling(*, actor: User, project: Project) -> Applied:
+    """Remove every levelling delay of ``project`` and reschedule (MS Project's "Clear
+    Leveling"). Tasks keep their own constraints.
+
+    Raises:
+        Invalid: no task of the project has a levelling delay.
+    """
+    require(actor, Action.EDIT, project)
+    Project.objects.select_for_update().get(pk=project.pk)
+    delayed = list(
+        Task.objects.filter(project=project, levelling_delay_minutes__gt=0).values_list(
+            "pk", flat=True
+        )
+    )
+    if not delayed:
+        raise Invalid("No task of this project has a levelling delay.", field="project")
+    project_services.set_levelling_delays(
+        actor=actor,
+        project=project,
+        delays=dict.fromkeys(delayed, 0),
+        summary=f"Cleared levelling of {project.code}: {len(delayed)} "
+        f"delay{'s' if len(delayed) != 1 else ''} removed",
+    )
+    project.refresh_from_db()
+    return Applied(project, len(delayed), project.scheduled_finish)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,6 +217,28 @@ def _weekday_hours(hours: Sequence[Any]) -> list[Decimal]:
     return out
 
 
+MAX_UNITS_LIMIT = 1000
+
+
+def _max_units(value: Any) -> int | None:
+    """Maximum units: whole percent, 1 to 1,000 (None: unchanged)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid("Give maximum units as a whole percent.", field="max_units")
+    if not 1 <= value <= MAX_UNITS_LIMIT:
+        raise Invalid(
+            f"Maximum units are between 1 % and {MAX_UNITS_LIMIT:,} %.", field="max_units"
+        )
+    return value
+
+
+def _require_units_edit(actor: User, organisation: Organisation) -> None:
+    """Only admins and owners change how much of a person one task may take."""
+    if role_in(actor, organisation.pk) not in (Role.ADMIN, Role.OWNER):
+        raise Forbidden("Only an admin changes a person's maximum units.")
+
+
 def _pattern_in_effect(organisation: Organisation, person: User, day: dt.date) -> Any:
     rows = WorkingPattern.objects.filter(organisation=organisation, person=person)
     return rows.filter(effective_from__lte=day).order_by("-effective_from").first() or (
@@ -203,8 +256,10 @@ def set_working_pattern(
     effective_from: dt.date | None = None,
     note: str = "",
     expected_version: int | None = None,
+    max_units: Any = None,
 ) -> WorkingPattern:
-    """Set ``person``'s hours per weekday (Monday first) from ``effective_from`` on.
+    """Set ``person``'s hours per weekday (Monday first) from ``effective_from`` on, and
+    (``max_units``, admins only when it changes) the most they can be assigned to one task.
 
     Without ``effective_from`` the pattern in effect today changes (or, for a person who has
     none, a first pattern starts today). A pattern that starts on the same date is updated;
@@ -219,6 +274,7 @@ def set_working_pattern(
     _require_availability_edit(actor, organisation, person)
     values = _weekday_hours(hours)
     note = _note(note)
+    units = _max_units(max_units)
     if effective_from is None:
         current = _pattern_in_effect(organisation, person, timezone.localdate())
         effective_from = current.effective_from if current else timezone.localdate()
@@ -227,13 +283,19 @@ def set_working_pattern(
     pattern = WorkingPattern.objects.filter(
         organisation=organisation, person=person, effective_from=effective_from
     ).first()
-    fields = [*HOUR_FIELDS, "note"]
+    fields = [*HOUR_FIELDS, "note", "max_units"]
     if pattern is None:
         pattern = WorkingPattern(
             organisation=organisation, person=person, effective_from=effective_from, note=note
         )
         for name, value in zip(HOUR_FIELDS, values, strict=True):
             setattr(pattern, name, value)
+        # A new pattern keeps the maximum units of the one in effect unless told otherwise.
+        previous = _pattern_in_effect(organisation, person, effective_from)
+        pattern.max_units = previous.max_units if previous else 100
+        if units is not None and units != pattern.max_units:
+            _require_units_edit(actor, organisation)
+            pattern.max_units = units
         pattern.save()
         history.record(
             actor=actor,
@@ -248,6 +310,9 @@ def set_working_pattern(
     for name, value in zip(HOUR_FIELDS, values, strict=True):
         setattr(pattern, name, value)
     pattern.note = note
+    if units is not None and units != pattern.max_units:
+        _require_units_edit(actor, organisation)
+        pattern.max_units = units
     save_versioned(pattern, expected_version=expected_version, fields=fields)
     changes = history.diff(before, history.snapshot(pattern, fields))
     if changes:
@@ -395,3 +460,279 @@ def delete_absence(*, actor: User, absence: Absence) -> None:
         summary=f"{absence.person.display_name}: removed {absence}",
     )
     absence.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Standing reservations ("30 % on-call for Line 2"), per person or per team
+#
+# Admins and owners set them (they shape everyone's capacity). A person's reservations never add
+# up to more than 100 % on any day, counting those of their teams.
+
+RESERVATION_FIELDS = ("label", "percent", "start", "end", "person", "team")
+MAX_LABEL = 120
+
+
+def _clean_reservation(
+    organisation: Organisation, values: dict[str, Any], current: Reservation | None
+) -> dict[str, Any]:
+    unknown = set(values) - set(RESERVATION_FIELDS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise Invalid(f"Unknown field {name}.", field=name)
+    merged: dict[str, Any] = {name: getattr(current, name, None) for name in RESERVATION_FIELDS}
+    merged |= values
+    label = merged["label"]
+    if not isinstance(label, str) or not label.strip():
+        raise Invalid(
+            "Say what the time is reserved for, e.g. “On-call for Line 2”.", field="label"
+        )
+    if len(label.strip()) > MAX_LABEL:
+        raise Invalid(f"Keep the label under {MAX_LABEL} characters.", field="label")
+    merged["label"] = label.strip()
+    percent = merged["percent"]
+    if isinstance(percent, bool) or not isinstance(percent, int):
+        raise Invalid("Give a whole percentage from 1 to 100.", field="percent")
+    if not 1 <= percent <= 100:
+        raise Invalid(
+            f"A reservation takes 1 to 100 % of the time; {percent} % is not possible.",
+            field="percent",
+        )
+    if merged["start"] is None:
+        raise Invalid("Give the start date.", field="start")
+    merged["start"] = _date(merged["start"], "start")
+    if merged["end"] is not None:
+        merged["end"] = _date(merged["end"], "end")
+        if merged["end"] < merged["start"]:
+            raise Invalid("The reservation ends before it starts.", field="end")
+    person, team = merged["person"], merged["team"]
+    if (person is None) == (team is None):
+        raise Invalid("Reserve time of one person or of one team.", field="person")
+    if (
+        person is not None
+        and not Membership.objects.filter(organisation=organisation, user=person).exists()
+    ):
+        raise Invalid("That person is not in this organisation.", field="person")
+    if team is not None and team.organisation_id != organisation.pk:
+        raise Invalid("That team is not in this organisation.", field="team")
+    return merged
+
+
+def _refuse_over_reserved(
+    organisation: Organisation, merged: dict[str, Any], exclude: int | None
+) -> None:
+    """Refuse when any affected person would be reserved over 100 % on some day."""
+    person, team = merged["person"], merged["team"]
+    people = [person.pk] if person is not None else list(team.members.values_list("pk", flat=True))
+    if not people:
+        return
+    start, end = merged["start"], merged["end"]
+    others = Reservation.objects.filter(organisation=organisation).filter(
+        Q(person_id__in=people) | Q(team__members__in=people)
+    )
+    if end is not None:
+        others = others.filter(start__lte=end)
+    others = others.filter(Q(end__isnull=True) | Q(end__gte=start)).distinct()
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    rows = list(others.select_related("person", "team").prefetch_related("team__members"))
+    if not rows:
+        return
+    names = dict(User.objects.filter(pk__in=people).values_list("pk", "full_name"))
+    # The sum can only change where a reservation starts: check each such day.
+    checkpoints = {start} | {r.start for r in rows if r.start >= start}
+    for pk in people:
+        mine = [
+            r
+            for r in rows
+            if r.person_id == pk
+            or (r.team is not None and pk in {m.pk for m in r.team.members.all()})
+        ]
+        for day in checkpoints:
+            if end is not None and day > end:
+                continue
+            on = [r for r in mine if r.start <= day and (r.end is None or r.end >= day)]
+            total = merged["percent"] + sum(r.percent for r in on)
+            if total > 100:
+                name = names.get(pk) or "This person"
+                taken = ", ".join(f"{r.label} {r.percent} %" for r in on)
+                raise Invalid(
+                    f"{name} would be reserved {total} % on {dates.format_day(day)} "
+                    f"(already: {taken}). Reservations add up to 100 % at most.",
+                    field="percent",
+                )
+
+
+def _require_manage(actor: User, organisation: Organisation) -> None:
+    require(actor, Action.VIEW, organisation)
+    if not can(actor, Action.MANAGE, organisation):
+        raise Forbidden("Only an admin or owner can reserve people's time.")
+
+
+def _reservation_summary(r: Reservation) -> str:
+    who = r.person.display_name if r.person else f"team {r.team.name}" if r.team else "?"
+    return f"Reserved {r.percent} % of {who} for {r.label} {r.span_label}"
+
+
+@transaction.atomic
+def create_reservation(*, actor: User, organisation: Organisation, **values: Any) -> Reservation:
+    """Reserve a share of a person's or a team's time (label, percent, start, end, person|team).
+
+    Raises:
+        Forbidden: the actor is not an admin or owner.
+        Invalid: a bad field (named), or a person would be reserved over 100 % (``percent``).
+    """
+    _require_manage(actor, organisation)
+    merged = _clean_reservation(organisation, dict(values), None)
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    _refuse_over_reserved(organisation, merged, None)
+    reservation = Reservation.objects.create(organisation=organisation, **merged)
+    history.record(
+        actor=actor,
+        obj=reservation,
+        action="created",
+        changes={
+            name: [None, history.snapshot(reservation, [name])[name]]
+            for name in ("label", "percent", "start", "end")
+        },
+        summary=_reservation_summary(reservation),
+    )
+    return reservation
+
+
+@transaction.atomic
+def update_reservation(
+    *, actor: User, reservation: Reservation, expected_version: int | None, **values: Any
+) -> Reservation:
+    """Change a reservation; the same rules as :func:`create_reservation`, and a version check."""
+    organisation = reservation.organisation
+    _require_manage(actor, organisation)
+    merged = _clean_reservation(organisation, dict(values), reservation)
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    _refuse_over_reserved(organisation, merged, reservation.pk)
+    fields = list(RESERVATION_FIELDS)
+    before = history.snapshot(reservation, ["label", "percent", "start", "end"])
+    for name in fields:
+        setattr(reservation, name, merged[name])
+    save_versioned(reservation, expected_version=expected_version, fields=fields)
+    changes = history.diff(
+        before, history.snapshot(reservation, ["label", "percent", "start", "end"])
+    )
+    if changes:
+        history.record(
+            actor=actor,
+            obj=reservation,
+            action="updated",
+            changes=changes,
+            summary=_reservation_summary(reservation),
+        )
+    return reservation
+
+
+@transaction.atomic
+def delete_reservation(*, actor: User, reservation: Reservation) -> None:
+    _require_manage(actor, reservation.organisation)
+    history.record(
+        actor=actor,
+        obj=reservation,
+        action="deleted",
+        summary=f"Removed: {_reservation_summary(reservation)}",
+    )
+    reservation.delete()
+
+
+@transaction.atomic
+def set_queue_workload(
+    *, actor: User, queue: Any, handling_minutes: Any, expected_version: int | None = None
+) -> QueueWorkload:
+    """Set the mean handling time of one request of ``queue`` (minutes, 1 to 1440)."""
+    _require_manage(actor, queue.organisation)
+    if isinstance(handling_minutes, bool) or not isinstance(handling_minutes, int):
+        raise Invalid("Give whole minutes.", field="handling_minutes")
+    if not 1 <= handling_minutes <= 24 * 60:
+        raise Invalid("A request takes 1 to 1,440 minutes to handle.", field="handling_minutes")
+    row, created = QueueWorkload.objects.select_for_update().get_or_create(
+        queue=queue,
+        defaults={"organisation_id": queue.organisation_id, "handling_minutes": handling_minutes},
+    )
+    before = None if created else row.handling_minutes
+    if not created:
+        row.handling_minutes = handling_minutes
+        save_versioned(row, expected_version=expected_version, fields=["handling_minutes"])
+    if before != handling_minutes:
+        history.record(
+            actor=actor,
+            obj=row,
+            action="created" if created else "updated",
+            changes={"handling_minutes": [before, handling_minutes]},
+            summary=f"{queue.name}: a request takes {handling_minutes} min to handle",
+        )
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Task assignments: several people per task, each at some units (percent of their day)
+
+
+def max_units_of(organisation: Organisation, person_ids: list[int]) -> dict[int, int]:
+    """Each person's maximum units today: the ``max_units`` of the pattern in effect (before a
+    person's first pattern, the first holds; 100 without any). One query."""
+    today = timezone.localdate()
+    out = dict.fromkeys(person_ids, 100)
+    seen: set[int] = set()
+    rows = WorkingPattern.objects.filter(
+        organisation=organisation, person_id__in=person_ids
+    ).order_by("person_id", "effective_from")
+    for row in rows:
+        if row.person_id not in seen or row.effective_from <= today:
+            out[row.person_id] = row.max_units
+        seen.add(row.person_id)
+    return out
+
+
+@transaction.atomic
+def set_assignments(
+    *,
+    actor: User,
+    task: Task,
+    rows: Sequence[tuple[User, Any, Any]],
+    expected_version: int | None,
+) -> Task:
+    """Put ``rows`` (person, units %, work minutes or None) on ``task``, replacing its people.
+
+    The first person becomes the task's assignee (the one other pages show). Nothing is written
+    when any row is refused.
+
+    Raises:
+        Invalid: units of 0 or less, or above the person's maximum (``units``); work minutes that
+            are not a whole number of 0 or more (``work_minutes``); a person twice or not in the
+            organisation (``assignments``).
+        Conflict: ``expected_version`` is stale.
+    """
+    require(actor, Action.EDIT, task)
+    people = [person.pk for person, _, _ in rows]
+    maximum = max_units_of(task.project.organisation, people)
+    clean = []
+    for person, units, work in rows:
+        if isinstance(units, bool) or not isinstance(units, int):
+            raise Invalid(
+                f"Give {person.display_name}'s units as a whole percentage.", field="units"
+            )
+        if units <= 0:
+            raise Invalid(
+                f"{person.display_name}'s units must be above 0 % (100 % is full time).",
+                field="units",
+            )
+        if units > maximum[person.pk]:
+            raise Invalid(
+                f"{person.display_name} can be assigned at most {maximum[person.pk]} % "
+                f"(their maximum units); {units} % is more.",
+                field="units",
+            )
+        if work is not None and (
+            isinstance(work, bool) or not isinstance(work, int) or not 0 <= work <= 10**7
+        ):
+            raise Invalid("Give the work in whole minutes, 0 or more.", field="work_minutes")
+        clean.append(project_services.AssignmentRow(person, units, work))
+    return project_services.set_task_assignments(
+        actor=actor, task=task, rows=clean, expected_version=expected_version
+    )

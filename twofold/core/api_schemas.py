@@ -6,11 +6,37 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from ninja.schema import DjangoGetter
+from pydantic import model_validator
+
+
+class BodyIn(Schema):
+    """A JSON-object request body. ninja's ``Schema`` reads attributes off whatever it is given,
+    so without this an array, a number or a string body would pass as an object whose fields
+    all take their defaults (or, for a string, its methods: ``"x".title``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> Any:
+        given = value._obj if isinstance(value, DjangoGetter) else value
+        if isinstance(given, list | str | bytes | int | float | bool) or given is None:
+            raise ValueError("the request body must be a JSON object")
+        return value
 
 
 class ErrorOut(Schema):
     detail: str
     field: str | None = None
+
+
+class ConflictOut(ErrorOut):
+    """A stale write (409): ``current`` is the object as GET answers now, with its version."""
+
+    current: Any = Field(
+        None,
+        description="The object as GET answers it now (with its current `version`); "
+        "null when it is gone or the conflict is not about a version.",
+    )
 
 
 class FieldErrorOut(Schema):

@@ -33,4 +33,8 @@ def save_versioned(obj: models.Model, *, expected_version: int | None, fields: l
             "Someone else changed this since you opened it. Reload to see their change, "
             "then make yours again."
         )
-    obj.refresh_from_db(fields=["version"])
+    if expected_version is not None:
+        # The UPDATE matched the row at exactly ``expected_version`` and added one, atomically.
+        obj.version = expected_version + 1  # type: ignore[attr-defined]
+    else:
+        obj.refresh_from_db(fields=["version"])

@@ -12,13 +12,14 @@ NAVIGATION = [
     ("portfolio", "Portfolio", "projects:portfolio"),
     ("projects", "Projects", "projects:list"),
     ("programmes", "Programmes", "projects:programmes"),
-    ("my-work", "My work", "projects:my_work"),
+    ("my-work", "My work", "work:my_work"),
+    ("time", "Time", "costs:timesheet"),
     ("risks", "Risks", "risks:register"),
     ("operations", "Operations", "operations:overview"),
     ("improvement", "Improvement", "improvement:board"),
     ("people", "People", "accounts:people"),
     ("capacity", "Capacity", "capacity:usage"),
-    ("reports", "Reports", "core:reports"),
+    ("reports", "Reports", "reports:reports"),
     ("settings", "Settings", "accounts:settings"),
 ]
 
@@ -40,7 +41,12 @@ SECTION_PREFIXES = [
     ("/accounts/settings/", "settings"),
     ("/fields/", "settings"),
     ("/calendars/", "settings"),
+    ("/trash/", "settings"),
     ("/fields/values/", "projects"),
+    ("/costs/", "time"),
+    ("/costs/processes/", "operations"),
+    ("/costs/projects/", "projects"),
+    ("/costs/rates/", "settings"),
 ]
 
 
@@ -70,11 +76,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
 
 
 def _memberships(request: HttpRequest) -> list[Any]:
-    """The user menu's organisation switcher (one query, only when the menu renders)."""
-    from twofold.accounts.models import Membership
+    """The user menu's organisation switcher: the request's memberships, read once per request
+    (``core.policy.memberships_of``, shared with the current organisation and the role checks)."""
+    from twofold.core.policy import memberships_of
 
-    return list(
-        Membership.objects.filter(user_id=int(request.user.pk or 0))
-        .select_related("organisation")
-        .order_by("organisation__name")
-    )
+    return list(memberships_of(request.user))

@@ -11,6 +11,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     CONFLICT = "conflict"
     INVALID = "invalid"
+    STORAGE_FULL = "storage_full"
 
 
 class ServiceError(Exception):
@@ -51,6 +52,13 @@ class Invalid(ServiceError):
 
     code = ErrorCode.INVALID
     status = 422
+
+
+class StorageFull(ServiceError):
+    """The server's disk (or the account's quota) is full: nothing was saved (507)."""
+
+    code = ErrorCode.STORAGE_FULL
+    status = 507
 
 
 _UNIQUE_SQLITE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w., ]+)")

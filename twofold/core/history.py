@@ -31,6 +31,10 @@ def _plain(value: Any) -> Any:
 # imports no feature app and every service that records history keeps that data current.
 ChangeListener = Callable[[str, Any, int], None]
 _listeners: list[ChangeListener] = []
+# Listeners that also want the names of the fields a plain "updated" entry changed (None for
+# every other entry), so they can skip work the change cannot affect.
+FieldsListener = Callable[[str, Any, int, frozenset[str] | None], None]
+_fields_listeners: list[FieldsListener] = []
 
 
 def on_change(listener: ChangeListener) -> None:
@@ -39,9 +43,31 @@ def on_change(listener: ChangeListener) -> None:
         _listeners.append(listener)
 
 
-def _notify(label: str, pk: Any, organisation_id: int) -> None:
+def on_change_with_fields(listener: FieldsListener) -> None:
+    """As :func:`on_change`, with a fourth argument: the changed fields of an ``updated`` entry
+    (``None`` when the entry is anything else: created, deleted, a named action)."""
+    if listener not in _fields_listeners:
+        _fields_listeners.append(listener)
+
+
+def _notify(label: str, pk: Any, organisation_id: int, fields: frozenset[str] | None) -> None:
     for listener in _listeners:
         listener(label, pk, organisation_id)
+    for fields_listener in _fields_listeners:
+        fields_listener(label, pk, organisation_id, fields)
+
+
+# Called inside the writing transaction with (obj, action, organisation id) for every recorded
+# change, while the object is at hand (a deleted one included); webhooks register one in
+# InterchangeConfig.ready to queue their deliveries, which they send only after the commit.
+RecordListener = Callable[[models.Model, str, int], None]
+_record_listeners: list[RecordListener] = []
+
+
+def on_record(listener: RecordListener) -> None:
+    """Call ``listener(obj, action, organisation_id)`` inside ``record``, before the commit."""
+    if listener not in _record_listeners:
+        _record_listeners.append(listener)
 
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
@@ -68,9 +94,12 @@ def record(
     is logged and never undoes the write (``robust``).
     """
     organisation_id = organisation_id_of(obj)
-    if _listeners:
+    if _listeners or _fields_listeners:
         label, pk = obj._meta.label_lower, obj.pk
-        transaction.on_commit(lambda: _notify(label, pk, organisation_id), robust=True)
+        fields = frozenset(changes) if action == "updated" and changes else None
+        transaction.on_commit(lambda: _notify(label, pk, organisation_id, fields), robust=True)
+    for record_listener in _record_listeners:
+        record_listener(obj, action, organisation_id)
     return HistoryEntry.objects.create(
         organisation_id=organisation_id,
         actor=actor if getattr(actor, "pk", None) else None,

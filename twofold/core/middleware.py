@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -18,6 +18,7 @@ from django.utils.functional import SimpleLazyObject
 from twofold.accounts.models import Membership
 from twofold.core import dates
 from twofold.core.errors import clash_conflict
+from twofold.core.policy import memberships_of
 
 SESSION_ORG_KEY = "twofold_organisation_id"
 
@@ -27,12 +28,14 @@ def current_membership(request: HttpRequest) -> Membership | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = Membership.objects.filter(user_id=user.pk).select_related("organisation")
+    # One query for all of the user's memberships (also seeds the policy's role cache).
+    memberships = memberships_of(user)
     chosen = request.session.get(SESSION_ORG_KEY)
-    membership = None
     if chosen:
-        membership = memberships.filter(organisation_id=chosen).first()
-    return membership or memberships.order_by("organisation__name").first()
+        for membership in memberships:
+            if membership.organisation_id == chosen:
+                return membership
+    return memberships[0] if memberships else None
 
 
 class CurrentOrganisationMiddleware:
@@ -162,6 +165,7 @@ def _bad_values(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
 class InputGuardMiddleware:
     """Answer a clear 4xx for input that would otherwise reach the database and fail there.
 
+    * A number beyond 64 bits in the path: no id can be that large, so 404.
     * A NUL character in a query parameter or form field, anywhere (Django's form fields
       refuse it, but views reading ``request.GET`` directly would hand it to PostgreSQL).
     * For JSON bodies on the API: NUL in any string, integers beyond 64 bits (ids like
@@ -175,6 +179,12 @@ class InputGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         is_api = request.path.startswith("/api/")
+        # A number in the path beyond 64 bits cannot be any object's id (SQLite would overflow).
+        for segment in request.path.split("/"):
+            if len(segment) > 18 and segment.isdigit() and int(segment) > INT64_MAX:
+                if is_api:
+                    return JsonResponse({"detail": "Not found.", "field": None}, status=404)
+                raise Http404("Not found.")
         problems = [
             (name, problem)
             for name, values in request.GET.lists()

@@ -126,3 +126,36 @@ class Job(models.Model):
         if self.status != JobStatus.QUEUED:
             return 0.0
         return max(0.0, (timezone.now() - self.created_at).total_seconds())
+
+
+class TrashEntry(models.Model):
+    """One thing a person moved to the trash, with everything that went with it.
+
+    The object and each descendant trashed with it carry ``trash_batch == batch`` (see
+    ``core.trash``); restoring the entry brings back exactly that batch, purging it deletes it
+    for good. ``version`` is the object's version once in the trash (restore checks it).
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=60)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    label = models.CharField(max_length=300)
+    summary = models.CharField(max_length=300, blank=True)
+    batch = models.UUIDField(unique=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deleted_at = models.DateTimeField(default=timezone.now)
+    purge_after = models.DateTimeField(db_index=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-deleted_at"])]
+        verbose_name_plural = "trash entries"
+
+    def __str__(self) -> str:
+        return self.label

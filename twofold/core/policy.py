@@ -7,6 +7,9 @@ answer that with ``NotFound`` (404), never with a 403 that would confirm the obj
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +34,31 @@ MIN_ROLE: dict[Action, Role] = {
 }
 
 
+def memberships_of(user: Any) -> list[Membership]:
+    """All of the user's memberships with their organisations, by organisation name.
+
+    One query per request: the list is cached on the user object (a request's ``request.user``
+    lives for that request only) and seeds :func:`role_in`'s cache, so the request's
+    organisation, its membership and every permission check in it cost that one query.
+    A membership created later in the same request is not in the list; ``role_in`` and
+    ``accounts.selectors.get_organisation`` still find it (they query on a miss).
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    cached: list[Membership] | None = user.__dict__.get("_twofold_memberships")
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user_id=user.pk)
+            .select_related("organisation")
+            .order_by("organisation__name", "pk")
+        )
+        user.__dict__["_twofold_memberships"] = cached
+        roles: dict[int, Role | None] = user.__dict__.setdefault("_twofold_roles", {})
+        for membership in cached:
+            roles.setdefault(membership.organisation_id, Role(membership.role))
+    return cached
+
+
 def role_in(user: Any, organisation_id: int) -> Role | None:
     """The user's role in the organisation, or None. Cached per request on the user object."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -39,6 +67,7 @@ def role_in(user: Any, organisation_id: int) -> Role | None:
     if organisation_id not in cache:
         role = (
             Membership.objects.filter(user_id=user.pk, organisation_id=organisation_id)
+            .order_by()
             .values_list("role", flat=True)
             .first()
         )
@@ -60,6 +89,8 @@ def can(user: Any, action: Action, obj: Any) -> bool:
     role = role_in(user, organisation_id_of(obj))
     if role is None:
         return False
+    if (getattr(user, "pk", None), organisation_id_of(obj), action) in _GRANTS.get():
+        return True
     return ROLE_RANK[role] >= ROLE_RANK[MIN_ROLE[action]]
 
 
@@ -69,3 +100,22 @@ def require(user: Any, action: Action, obj: Any) -> None:
         raise NotFound("Not found.")
     if not can(user, action, obj):
         raise Forbidden(f"Your role does not allow you to {action.value} this.")
+
+
+# (user id, organisation id, action) granted for the duration of a ``granted`` block.
+_GRANTS: ContextVar[frozenset[tuple[Any, int, Action]]] = ContextVar(
+    "twofold_policy_grants", default=frozenset()
+)
+
+
+@contextmanager
+def granted(user: Any, action: Action, organisation_id: int) -> Iterator[None]:
+    """Inside the block ``user`` (still a member: non-members stay out) may do ``action`` in the
+    organisation. Used where one decision carries the right to a bounded set of writes: the owner
+    of a process accepting a handover gets its routines and KPIs created through the operations
+    services (which ask for ``manage``), with history naming them as the actor."""
+    token = _GRANTS.set(_GRANTS.get() | {(getattr(user, "pk", None), organisation_id, action)})
+    try:
+        yield
+    finally:
+        _GRANTS.reset(token)

@@ -47,6 +47,12 @@ def render_page(
     return render(request, chosen, context, status=status)
 
 
+def forbidden_page(request: HttpRequest, message: str, *, back: str = "") -> HttpResponse:
+    """A refused action answers 403 with the reason on a full page (navigation intact), not a
+    redirect with a flash: the browser, the tests and a screen reader all hear the refusal."""
+    return render(request, "403.html", {"exception": message, "back": back}, status=403)
+
+
 def apply_service_error(form: forms.Form, error: ServiceError) -> int:
     """Put a service's error on the form (on its field if it names one); return the HTTP status.
 
@@ -62,7 +68,7 @@ def apply_service_error(form: forms.Form, error: ServiceError) -> int:
         return 403
     if isinstance(error, Invalid):
         return 422
-    return 400
+    return error.status  # 400 for a plain ServiceError, 507 for StorageFull
 
 
 def not_found_as_404(func: Callable[..., Any]) -> Callable[..., Any]:

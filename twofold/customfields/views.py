@@ -8,12 +8,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from twofold.core.errors import NotFound, ServiceError
+from twofold.core.errors import Forbidden, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.policy import Action, can
 from twofold.core.web import (
     actor_of,
     apply_service_error,
+    forbidden_page,
     organisation_of,
     organisation_required,
     render_page,
@@ -112,8 +113,11 @@ def definition_delete(request: HttpRequest, definition_id: int) -> HttpResponse:
     try:
         services.delete_definition(actor=actor_of(request), definition=d)
     except ServiceError as exc:
+        back = reverse("customfields:definition", args=[d.pk])
+        if isinstance(exc, Forbidden):
+            return forbidden_page(request, exc.message, back=back)
         messages.error(request, exc.message)
-        return redirect("customfields:definition", d.pk)
+        return redirect(back)
     messages.success(request, f"Field {d.name} deleted.")
     return redirect("customfields:definitions")
 

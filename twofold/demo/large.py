@@ -34,6 +34,7 @@ from twofold.accounts.models import Membership, Organisation, Role, Team, User
 from twofold.calendars import demo as calendars_demo
 from twofold.capacity import demo_large as capacity_large
 from twofold.core import history
+from twofold.demo import costs as costs_demo
 from twofold.demo.people import DEMO_PASSWORD, PEOPLE
 from twofold.engine.ordering import keys_between
 from twofold.projects import scheduling
@@ -738,6 +739,7 @@ def _load() -> str:
         if extra:
             parts.append(extra)
     parts.append(capacity_large.load(org, people))
+    parts.append(costs_demo.load_large(org, people))  # a year of timesheets for 200 people
     from twofold.search.index import reindex  # last: it indexes what every part loaded
 
     parts.append(f"{reindex(org.pk)} search documents")

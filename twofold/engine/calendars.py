@@ -158,6 +158,8 @@ class CalendarSpec:
         exceptions: holidays and changed working days.
         work_weeks: alternate weekly patterns for date ranges.
         base: the calendar this one derives from (resource calendars derive from a base).
+        also: when set, time is working only where ``also`` works too (the intersection
+            Project uses for a resource-driven task that has its own calendar).
     """
 
     name: str = "Standard"
@@ -165,6 +167,7 @@ class CalendarSpec:
     exceptions: tuple[CalendarException, ...] = ()
     work_weeks: tuple[WorkWeek, ...] = ()
     base: CalendarSpec | None = None
+    also: CalendarSpec | None = None
 
     def __post_init__(self) -> None:
         if len(self.week) != 7:
@@ -315,7 +318,28 @@ def _intervals(spec: CalendarSpec) -> tuple[IntArray, IntArray]:
         merged_ends = np.zeros(len(merged_starts), dtype=np.int64)
         np.maximum.at(merged_ends, group, ends)
         starts, ends = merged_starts, merged_ends
-    return starts.astype(np.int64), ends.astype(np.int64)
+    starts, ends = starts.astype(np.int64), ends.astype(np.int64)
+    if spec.also is not None:
+        return intersect_intervals(starts, ends, *_intervals(spec.also))
+    return starts, ends
+
+
+def intersect_intervals(
+    a_starts: IntArray, a_ends: IntArray, b_starts: IntArray, b_ends: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Intersection of two sorted lists of disjoint half-open intervals (sorted, disjoint)."""
+    # For each interval of ``a``, the ``b`` intervals overlapping it are a contiguous run.
+    first = np.searchsorted(b_ends, a_starts, side="right")
+    last = np.searchsorted(b_starts, a_ends, side="left")
+    counts = np.maximum(last - first, 0)
+    a_index = np.repeat(np.arange(len(a_starts)), counts)
+    b_index = np.repeat(first, counts) + (
+        np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    )
+    starts = np.maximum(a_starts[a_index], b_starts[b_index])
+    ends = np.minimum(a_ends[a_index], b_ends[b_index])
+    keep = ends > starts
+    return starts[keep].astype(np.int64), ends[keep].astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)

@@ -190,6 +190,37 @@ def _level_flags(mask: BoolArray, bounds: IntArray) -> list[bool]:
     return (counts[bounds[1:]] > counts[bounds[:-1]]).tolist()  # type: ignore[no-any-return]
 
 
+def _summary_starts_to_earliest_task(
+    net: Network, es: IntArray, pred: IntArray, kind: IntArray
+) -> IntArray:
+    """Predecessors for the backward pass: an SS/SF link from a summary task is moved to the
+    summary's earliest-starting task (ties: the first in plan order)."""
+    k = net.task_count
+    parents = net.parent[:k]
+    summary = np.zeros(len(net.parent), dtype=bool)
+    summary[parents[parents >= 0]] = True
+    moved = np.flatnonzero(summary[pred] & ((kind == SS) | (kind == SF)))
+    if not moved.size:
+        return pred
+    children: dict[int, list[int]] = {}
+    for node, up in enumerate(parents.tolist()):
+        if up >= 0:
+            children.setdefault(up, []).append(node)
+
+    def tasks_below(node: int) -> list[int]:
+        found: list[int] = []
+        for child in children.get(node, []):
+            found.extend(tasks_below(child) if summary[child] else [child])
+        return found
+
+    out = pred.copy()
+    for i in moved.tolist():
+        below = tasks_below(int(pred[i]))
+        if below:
+            out[i] = min(below, key=lambda node: (int(es[node]), node))
+    return out
+
+
 def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResult:
     """Schedule an already compiled :class:`Network` (see :func:`schedule`).
 
@@ -224,6 +255,17 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
         np.arange(len(tb.calendars)), np.full(len(tb.calendars), net.project_start)
     )
     floor = np.where(milestone, net.project_start, per_cal_start[cal])
+    # Project's rule (as MPXJ reproduces it): the project start is the floor of a task without
+    # predecessors, and a start- or finish-no-earlier-than date replaces it (old files keep tasks
+    # constrained before a later project start). A task's FS/SS/SF links alone decide its start
+    # (a lead may place it before the project start), but a start counted back from an FF link
+    # is floored at the project start.
+    has_pred = np.zeros(n, dtype=bool)
+    has_pred[net.succ] = True
+    has_ff = np.zeros(n, dtype=bool)
+    has_ff[net.succ[net.link_type == FF]] = True
+    free = has_pred | np.isin(con, (SNET, FNET))
+    floor = np.where(free & ~has_ff, NO_DATE, floor)
     if net.status_floor != NO_DATE:
         status = np.full(n, net.status_floor, dtype=np.int64)
         floor = np.maximum(floor, np.where(milestone, status, tb.next_working(cal, status)))
@@ -235,6 +277,7 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
         c_start[cn] = np.where(milestone[cn], c_at[cn], tb.next_working(cal[cn], c_at[cn]))
         c_start_of_finish[cn] = _start_from_finish(tb, cal[cn], c_at[cn], dur[cn], elapsed[cn])
     progress_finish = np.full(n, NO_DATE, dtype=np.int64)
+    resume_at = np.full(n, NO_DATE, dtype=np.int64)
     if net.started.any():
         s_nodes = np.nonzero(net.started)[0]
         s_cal, s_start = cal[s_nodes], net.actual_start[s_nodes]
@@ -244,6 +287,7 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
             resume = np.maximum(
                 resume, tb.next_working(s_cal, np.full_like(resume, net.status_floor))
             )
+        resume_at[s_nodes] = resume
         progress_finish[s_nodes] = _finish_from_start(
             tb, s_cal, resume, net.remaining[s_nodes], elapsed[s_nodes]
         )
@@ -275,6 +319,11 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
     override_start_r, override_finish_r = override_start[order], override_finish[order]
     con_flags = _level_flags((has_con & ~rollup)[order], bounds)
     override_flags = _level_flags(override_r & ~rollup[order], bounds)
+    # Retained logic: a started task's remaining work also waits for its links.
+    retained = net.started & ~rollup if net.plan.retained_logic else np.zeros(n, dtype=bool)
+    retained_r, resume_r, remaining_r = retained[order], resume_at[order], net.remaining[order]
+    elapsed_r = elapsed[order]
+    retained_flags = _level_flags(retained_r, bounds)
 
     # Roll-ups: children sorted by their parent's rank (a roll-up's children are all on lower
     # levels, and every roll-up has at least one child).
@@ -321,54 +370,87 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
         tb.finish_key_at,
     )
     maximum, minimum, where = np.maximum, np.minimum, np.where
-    for lvl in range(levels):
-        lo_i, hi_i = f_bounds_l[lvl], f_bounds_l[lvl + 1]
-        if hi_i > lo_i:
-            anchor = early[f_anchor[lo_i:hi_i]]
-            if f_lag_any:
-                anchor = anchor + f_lag_instant[lo_i:hi_i]
-            off = f_off[lo_i:hi_i]
-            position = position_of_key(anchor + off) + f_lag_work[lo_i:hi_i]
-            at_start = start_key_at(position - f_back[lo_i:hi_i]) - off
-            at_finish = where(f_keep[lo_i:hi_i], anchor, finish_key_at(position) - off)
-            start_cand = where(f_use_start[lo_i:hi_i], at_start, at_finish - f_sub[lo_i:hi_i])
-            finish_cand = where(start_target[lo_i:hi_i], NO_DATE, at_finish)
-            g0, g1 = f_level_segs[lvl], f_level_segs[lvl + 1]
-            segments = f_seg[g0:g1]
-            targets = f_target[segments]
-            segments = segments - lo_i
-            cand_es[targets] = np.maximum.reduceat(start_cand, segments)
-            cand_ef[targets] = np.maximum.reduceat(finish_cand, segments)
+    # As late as possible (Project's rule, as MPXJ reproduces it): after the backward pass the
+    # forward pass runs again with each ALAP task at its late start, so its successors follow it.
+    alap = (con == ALAP) & ~net.fixed & ~net.started & ~rollup
+    alap_r = alap[order]
+    alap_flags = _level_flags(alap_r, bounds)
 
-        a, m = bounds_l[lvl], leaf_end_l[lvl]
-        if m > a:
-            start = maximum(cand_es[a:m], lo_r[a:m])
-            finish_cand = cand_ef[a:m]
-            if con_flags[lvl]:
-                linked = start
-                start = minimum(start, hi_r[a:m])
-                pulled = (start < linked) | force_r[a:m]
-                finish_cand = where(pulled, forced_finish_r[a:m], finish_cand)
-            off = off_r[a:m]
-            d = dur_r[a:m]
-            reached = finish_key_at(position_of_key(start + off) + d) - off
-            finish = maximum(where(plain_r[a:m], reached, start + d), finish_cand)
-            if override_flags[lvl]:
-                ov = override_r[a:m]
-                start = where(ov, override_start_r[a:m], start)
-                finish = where(ov, override_finish_r[a:m], finish)
-            es_r[a:m] = start
-            ef_r[a:m] = finish
+    def forward(alap_late_r: IntArray | None = None) -> None:
+        """The forward pass; with ``alap_late_r`` (late starts, rank space) ALAP leaves move."""
+        for lvl in range(levels):
+            lo_i, hi_i = f_bounds_l[lvl], f_bounds_l[lvl + 1]
+            if hi_i > lo_i:
+                anchor = early[f_anchor[lo_i:hi_i]]
+                if f_lag_any:
+                    anchor = anchor + f_lag_instant[lo_i:hi_i]
+                off = f_off[lo_i:hi_i]
+                position = position_of_key(anchor + off) + f_lag_work[lo_i:hi_i]
+                at_start = start_key_at(position - f_back[lo_i:hi_i]) - off
+                at_finish = where(f_keep[lo_i:hi_i], anchor, finish_key_at(position) - off)
+                start_cand = where(f_use_start[lo_i:hi_i], at_start, at_finish - f_sub[lo_i:hi_i])
+                finish_cand = where(start_target[lo_i:hi_i], NO_DATE, at_finish)
+                g0, g1 = f_level_segs[lvl], f_level_segs[lvl + 1]
+                segments = f_seg[g0:g1]
+                targets = f_target[segments]
+                segments = segments - lo_i
+                cand_es[targets] = np.maximum.reduceat(start_cand, segments)
+                cand_ef[targets] = np.maximum.reduceat(finish_cand, segments)
 
-        b = bounds_l[lvl + 1]
-        if b > m:
-            k0, k1 = kid_level_segs[lvl], kid_level_segs[lvl + 1]
-            segments = kid_seg[k0:k1] - kid_bounds[lvl]
-            members = kids_r[kid_bounds[lvl] : kid_bounds[lvl + 1]]
-            es_r[m:b] = np.minimum.reduceat(es_r[members], segments)
-            ef_r[m:b] = np.maximum.reduceat(ef_r[members], segments)
+            a, m = bounds_l[lvl], leaf_end_l[lvl]
+            if m > a:
+                start = maximum(cand_es[a:m], lo_r[a:m])
+                finish_cand = cand_ef[a:m]
+                if con_flags[lvl]:
+                    linked = start
+                    start = minimum(start, hi_r[a:m])
+                    pulled = (start < linked) | force_r[a:m]
+                    finish_cand = where(pulled, forced_finish_r[a:m], finish_cand)
+                off = off_r[a:m]
+                d = dur_r[a:m]
+                reached = finish_key_at(position_of_key(start + off) + d) - off
+                finish = maximum(where(plain_r[a:m], reached, start + d), finish_cand)
+                if override_flags[lvl]:
+                    ov = override_r[a:m]
+                    if retained_flags[lvl]:
+                        keep = retained_r[a:m]
+                        resumed = maximum(resume_r[a:m], cand_es[a:m])
+                        rest = remaining_r[a:m]
+                        resumed_end = where(
+                            elapsed_r[a:m],
+                            resumed + rest,
+                            finish_key_at(position_of_key(resumed + off) + rest) - off,
+                        )
+                        resumed_end = where(rest == 0, resumed, resumed_end)
+                        finish = where(keep, maximum(resumed_end, cand_ef[a:m]), finish)
+                        ov = ov & ~keep
+                        start = where(keep, override_start_r[a:m], start)
+                    start = where(ov, override_start_r[a:m], start)
+                    finish = where(ov, override_finish_r[a:m], finish)
+                if alap_late_r is not None and alap_flags[lvl]:
+                    moved = alap_r[a:m]
+                    late_start = maximum(start, alap_late_r[a:m])
+                    late_end = where(
+                        plain_r[a:m],
+                        finish_key_at(position_of_key(late_start + off) + d) - off,
+                        late_start + d,
+                    )
+                    start = where(moved, late_start, start)
+                    finish = where(moved, maximum(late_end, finish), finish)
+                es_r[a:m] = start
+                ef_r[a:m] = finish
 
+            b = bounds_l[lvl + 1]
+            if b > m:
+                k0, k1 = kid_level_segs[lvl], kid_level_segs[lvl + 1]
+                segments = kid_seg[k0:k1] - kid_bounds[lvl]
+                members = kids_r[kid_bounds[lvl] : kid_bounds[lvl + 1]]
+                es_r[m:b] = np.minimum.reduceat(es_r[members], segments)
+                ef_r[m:b] = np.maximum.reduceat(ef_r[members], segments)
+
+    forward()
     es, ef = es_r[rank], ef_r[rank]
+    first_pass = (es.copy(), ef.copy())
     # Roll-ups have no duration of their own: use their rolled-up span for the backward pass.
     rolled = np.nonzero(rollup)[0]
     if rolled.size:
@@ -401,7 +483,10 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
         forced_late[cn] = np.minimum(forced, deadline_at[cn])
     late_hi_r = late_hi[order]
     forced_late_r = forced_late[order]
-    dur_r, plain_r = dur[order], plain[order]
+    # Retained logic: a started task's latest resume point is its late finish less the remaining
+    # work (not the whole duration), which is what its predecessors must allow.
+    dur_back = np.where(retained, net.remaining, dur) if retained.any() else dur
+    dur_r, plain_r = dur_back[order], ((dur_back != 0) & ~elapsed)[order]
     force_flags = _level_flags(force[order], bounds)
     # Parent's late finish: index into ``late`` below (``2 n`` is a FAR_FUTURE slot).
     parent_r = np.where(net.parent >= 0, n + rank[np.maximum(net.parent, 0)], 2 * n)[order]
@@ -409,8 +494,12 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
     # Backward link constants, links sorted by predecessor rank. The latest instant a link
     # allows is at ``W(anchor) - lag`` on the successor's calendar (the start of the working
     # period there); for SS/SF it is a start, the predecessor's late finish counted on from it.
-    bwd = np.argsort(rank[p_all], kind="stable")
-    p, s, kind, lag, lag_el = p_all[bwd], s_all[bwd], kind_all[bwd], net.lag[bwd], lag_el_all[bwd]
+    # A summary's own SS/SF link binds, going backward, its earliest task (Project's rule, as
+    # MPXJ reproduces it), not the whole summary; FS/FF bind every task through the summary's
+    # late finish, which its children inherit.
+    p_back = _summary_starts_to_earliest_task(net, es, p_all, kind_all)
+    bwd = np.argsort(rank[p_back], kind="stable")
+    p, s, kind, lag, lag_el = p_back[bwd], s_all[bwd], kind_all[bwd], net.lag[bwd], lag_el_all[bwd]
     b_target = rank[p]
     b_bounds = np.searchsorted(net.level[p], np.arange(levels + 1))
     b_seg, b_level_segs = _segments(b_target, b_bounds)
@@ -468,6 +557,15 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
         lf_r[m:b] = np.maximum.reduceat(lf_r[members], segments)
 
     ls, lf = ls_r[rank], lf_r[rank]
+    scheduled: tuple[IntArray, IntArray] | None = None
+    if alap.any():
+        forward(ls_r.copy())
+        scheduled = (es_r[rank].copy(), ef_r[rank].copy())
+        # ALAP tasks (and resource-driven tasks whose spans are ALAP) report the early dates of
+        # the first pass; their successors and summaries report the second pass's.
+        own = alap | (rollup & (con == ALAP) & ~net.fixed & ~net.started)
+        es = np.where(own, first_pass[0], scheduled[0])
+        ef = np.where(own, first_pass[1], scheduled[1])
     w_es, w_ef = tb.working_before(cal, es), tb.working_before(cal, ef)
     w_ls, w_lf = tb.working_before(cal, ls), tb.working_before(cal, lf)
     # Late finishes are shown at the end of the previous working period (same position).
@@ -491,16 +589,7 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
         np.minimum.at(free_float, p_all, slack)
     free_float = np.minimum(free_float, total_float)
 
-    start, finish = es.copy(), ef.copy()
-    alap = (con == ALAP) & ~net.fixed & ~net.started & ~rollup
-    if alap.any():
-        # As late as possible without delaying any successor: slide by the free float.
-        a_nodes = np.nonzero(alap)[0]
-        shift = np.maximum(free_float[a_nodes], 0)
-        start[a_nodes] = tb.instant_at_start(cal[a_nodes], w_es[a_nodes] + shift)
-        finish[a_nodes] = _finish_from_start(
-            tb, cal[a_nodes], start[a_nodes], dur[a_nodes], elapsed[a_nodes]
-        )
+    start, finish = scheduled if scheduled is not None else (es.copy(), ef.copy())
 
     k = net.task_count
     return ScheduleResult(

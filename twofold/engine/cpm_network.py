@@ -49,11 +49,19 @@ _RARE = {
     "manual": False,
     "duration_elapsed": False,
     "split_seconds": 0,
+    "splits": (),
     "percent_complete": 0.0,
 }
 _RARE_FIELDS = attrgetter(*_RARE)
 _RARE_DEFAULTS = tuple(_RARE.values())
 ASAP, ALAP, SNET, SNLT, FNET, FNLT, MSO, MFO = range(8)
+
+
+def _split_total(task: Any) -> int:
+    """Working seconds of a task's pauses inside its work (``split_seconds`` without positions)."""
+    if not task.splits:
+        return int(task.split_seconds)
+    return sum(sp.seconds for sp in task.splits if 0 < sp.at < task.duration)
 
 
 class CycleError(ValueError):
@@ -243,7 +251,13 @@ def build_network(plan: Plan) -> Network:
         out[unusual] = values
         return out
 
-    duration = raw_duration + spread(_ints(odd, "split_seconds"), 0)
+    # Splits by position: a pause counts when it sits inside the work (0 < at < duration).
+    # ``split_seconds`` (no positions) is used when a task gives no ``splits``.
+    split_odd = _ints(odd, "split_seconds")
+    for k, task in enumerate(odd):
+        if task.splits:
+            split_odd[k] = _split_total(task)
+    duration = raw_duration + spread(split_odd, 0)
     elapsed = spread(_bools(odd, "duration_elapsed"), False)
     constraint_at = _instants(_column(tasks, "constraint_date"))
     deadline = spread(_instants(_column(odd, "deadline")), NO_DATE)
@@ -268,6 +282,15 @@ def build_network(plan: Plan) -> Network:
     )
     derived = np.round(raw_duration * (1 - percent_done / 100)).astype(np.int64)
     remaining = np.where(remaining < 0, derived, remaining)
+    # A started task's remaining span holds the pauses that sit after its done work (the done
+    # part holds the others): without positions, every pause counts in the done part.
+    for k, task in enumerate(odd):
+        if task.splits:
+            i = int(unusual[k])
+            done_work = int(raw_duration[i]) - int(remaining[i])
+            remaining[i] += sum(
+                sp.seconds for sp in task.splits if done_work <= sp.at < task.duration
+            )
 
     # Hidden nodes for resource spans of leaf tasks that the scheduler moves.
     span_parent: list[int] = []
@@ -281,7 +304,7 @@ def build_network(plan: Plan) -> Network:
             for span in task.resource_spans:
                 span_parent.append(i)
                 span_cal.append(calendar_of(task, span.calendar))
-                span_duration.append(span.work_seconds + task.split_seconds)
+                span_duration.append(span.work_seconds + _split_total(task))
 
     spans = len(span_parent)
     rollup = np.concatenate((has_children, np.zeros(spans, dtype=bool)))

@@ -124,24 +124,34 @@ def check_feasible(problem: LevellingProblem, starts: Sequence[int]) -> list[Vio
     return violations
 
 
+def capacity_profile(capacity: int | tuple[int, ...], first: int, end: int) -> np.ndarray:
+    """Units available in periods ``first .. end - 1`` (a per-period capacity's last value holds
+    for every later period)."""
+    if isinstance(capacity, int):
+        return np.full(end - first, capacity, dtype=np.int64)
+    values = np.asarray(capacity, dtype=np.int64)
+    return values[np.minimum(np.arange(first, end), len(values) - 1)]
+
+
 def _capacity_violations(
     problem: LevellingProblem, start: list[int], finish: list[int]
 ) -> list[Violation]:
     first = max(0, min(start))
     end = max(max(finish), first + 1)
     violations: list[Violation] = []
+    demands = np.asarray([activity.demands for activity in problem.activities], dtype=np.int64)
+    begins = np.maximum(np.asarray(start, dtype=np.int64), first) - first
+    ends = np.asarray(finish, dtype=np.int64) - first
+    running = np.asarray([activity.duration > 0 for activity in problem.activities])
     for resource_index, resource in enumerate(problem.resources):
         # Usage per period from a difference array: +demand at start, -demand at finish.
+        column = demands[:, resource_index]
+        users = np.flatnonzero((column != 0) & running)
         change = np.zeros(end - first + 1, dtype=np.int64)
-        for index, activity in enumerate(problem.activities):
-            demand = activity.demands[resource_index]
-            if demand and activity.duration:
-                change[max(start[index], first) - first] += demand
-                change[finish[index] - first] -= demand
+        np.add.at(change, begins[users], column[users])
+        np.add.at(change, ends[users], -column[users])
         usage = np.cumsum(change)[:-1]
-        capacity = np.array(
-            [resource.capacity_at(period) for period in range(first, end)], dtype=np.int64
-        )
+        capacity = capacity_profile(resource.capacity, first, end)
         over = np.flatnonzero(usage > capacity)
         if over.size:
             period = first + int(over[0])

@@ -16,11 +16,19 @@ deadline or fixed start), never that a link or capacity was broken.
 from __future__ import annotations
 
 import heapq
-import random
 import time
 from collections.abc import Callable, Sequence
 
-from twofold.engine.levelling_kernel import GeneticSearch, supports
+import numpy as np
+import numpy.typing as npt
+
+from twofold.engine.levelling_kernel import (
+    INFEASIBLE,
+    GeneticSearch,
+    KernelNetwork,
+    horizon_bound,
+    supports,
+)
 from twofold.engine.levelling_network import NO_LIMIT, Network
 
 __all__ = [
@@ -214,26 +222,20 @@ def rule_keys(network: Network, priorities: Sequence[int]) -> dict[str, list[tup
     }
 
 
-def _sampled_order(
-    network: Network, lft: Sequence[int], priorities: Sequence[int], rng: random.Random
-) -> list[int]:
-    """Regret-biased random sampling on LFT (Kolisch's RBRS), user priority first."""
-    remaining = [len(pairs) for pairs in network.predecessors]
-    eligible = [index for index in range(network.size) if remaining[index] == 0]
-    order: list[int] = []
-    while eligible:
-        top = max(priorities[index] for index in eligible)
-        group = [index for index in eligible if priorities[index] == top]
-        worst = max(lft[index] for index in group)
-        weights = [(worst - lft[index] + 1) ** 2 for index in group]
-        chosen = rng.choices(group, weights=weights)[0]
-        eligible.remove(chosen)
-        order.append(chosen)
-        for successor, _ in network.successors[chosen]:
-            remaining[successor] -= 1
-            if remaining[successor] == 0:
-                eligible.append(successor)
-    return order
+def _rank_keys(keys: Sequence[tuple[float, ...]]) -> list[float]:
+    """Float keys giving the same order as the tuple keys (their rank)."""
+    ranked = sorted(range(len(keys)), key=keys.__getitem__)
+    out = [0.0] * len(keys)
+    for rank, index in enumerate(ranked):
+        out[index] = float(rank)
+    return out
+
+
+_SAMPLING_BATCH = 8
+"""Orders decoded per call of the compiled decoder while sampling (the clock is read between)."""
+
+_NOISE = (0.05, 0.1, 0.2, 0.4)
+"""Spreads of the random term of the biased sampling, as shares of the LFT range."""
 
 
 def heuristic_schedule(
@@ -251,50 +253,44 @@ def heuristic_schedule(
     """Best schedule found by the priority rules, then a search, each schedule justified.
 
     ``initial`` schedules (feasible ones, e.g. from the optimiser) join the rules' schedules as
-    starting points.
+    starting points. Every schedule comes from the compiled serial SGS of
+    :mod:`~twofold.engine.levelling_kernel` (any plan: deadlines, fixed starts and per-period
+    capacities included) and is justified forward-backward.
 
     The search is the random-key genetic algorithm of
     :mod:`~twofold.engine.levelling_kernel` when the network suits it (no deadlines, fixed
-    starts or per-period capacities) and all priorities are equal, else regret-biased random
-    sampling with the serial SGS (user priority first).
+    starts or per-period capacities) and all priorities are equal, else biased random sampling
+    around the latest-finish rule (user priority first; a random term of a spread drawn per
+    order, in the spirit of Kolisch's regret-biased sampling).
     Stops after about ``schedule_budget`` generated schedules, after ``time_budget_s`` seconds
-    of wall time, when ``should_stop()`` answers True, or as soon as the makespan reaches ``lower_bound``. For the same inputs and
-    seed the result is the same unless the time budget cuts the search short. Returns None if no order
-    respected every latest start (deadlines, fixed starts).
+    of wall time, when ``should_stop()`` answers True, or as soon as the makespan reaches
+    ``lower_bound``. For the same inputs and seed the result is the same unless the time budget
+    cuts the search short. Returns None if no order respected every latest start (deadlines,
+    fixed starts).
     """
     deadline = time.perf_counter() + time_budget_s
-    mirrors: dict[int, Network] = {}
-
-    def mirror_of(horizon: int) -> Network:
-        if horizon not in mirrors:
-            mirrors[horizon] = network.mirrored(horizon)
-        return mirrors[horizon]
-
     best: Schedule | None = None
     best_makespan = NO_LIMIT
     bound = max(lower_bound, network.makespan_lower_bound())
-
-    def consider(order: list[int]) -> bool:
-        nonlocal best, best_makespan
-        schedule = serial_sgs(network, order)
-        if schedule is None:
-            return False
-        schedule = justify(network, schedule, mirror_of)
-        length = makespan(network, schedule)
-        if length < best_makespan:
-            best, best_makespan = schedule, length
-        return best_makespan <= bound
-
     for schedule in initial:
         length = makespan(network, schedule)
         if length < best_makespan:
             best, best_makespan = list(schedule), length
-    if best_makespan <= bound:
-        return best
+    if best_makespan <= bound or network.size == 0:
+        return best if network.size else []
+    kernel = KernelNetwork(network, horizon_bound(network))
+
+    def consider(keys: npt.NDArray[np.float64]) -> bool:
+        nonlocal best, best_makespan
+        starts, spans = kernel.decode(keys, rounds=4)
+        row = int(np.argmin(spans))
+        if spans[row] < INFEASIBLE and spans[row] < best_makespan:
+            best, best_makespan = [int(value) for value in starts[row]], int(spans[row])
+        return best_makespan <= bound
+
     keys = rule_keys(network, priorities)
-    for rule in keys.values():
-        if consider(priority_order(network, rule)):
-            return best
+    if consider(np.asarray([_rank_keys(rule) for rule in keys.values()], dtype=np.float64)):
+        return best
     # The genetic search looks at the makespan only, so it is kept for plans where user
     # priorities do not order the activities (priorities come first otherwise).
     if (
@@ -314,13 +310,21 @@ def heuristic_schedule(
         if search.best is not None and search.best_makespan < best_makespan:
             best = search.best
         return best
-    # Networks the compiled decoder does not take (deadlines, fixed starts, per-period
-    # capacity): regret-biased sampling with the one-at-a-time SGS.
-    lft = [int(key[1]) for key in keys["LFT"]]
-    rng = random.Random(seed)
-    for _ in range(schedule_budget):
+    # Biased random sampling (priorities, deadlines, fixed starts, per-period capacities).
+    lft = np.asarray([key[1] for key in keys["LFT"]], dtype=np.float64)
+    spread = max(float(lft.max() - lft.min()), 1.0)
+    level = np.asarray(priorities, dtype=np.float64)
+    # A higher priority always comes first: its offset exceeds any LFT plus noise.
+    offset = (level.max(initial=0.0) - level) * (spread * 4 + float(np.abs(lft).max()) + 1)
+    rng = np.random.default_rng(seed)
+    done = 0
+    while done < schedule_budget:
         if time.perf_counter() > deadline or (should_stop and should_stop()):
             break
-        if consider(_sampled_order(network, lft, priorities, rng)):
+        rows = min(_SAMPLING_BATCH, schedule_budget - done)
+        noise = rng.choice(_NOISE, size=(rows, 1)) * spread
+        sampled = offset + lft + rng.random((rows, network.size)) * noise
+        done += rows
+        if consider(sampled):
             break
     return best

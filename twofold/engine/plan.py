@@ -52,6 +52,15 @@ class ConstraintType(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Split:
+    """One interruption of a split task: ``seconds`` of working time during which the task
+    does no work, after ``at`` working seconds of its work (0 < ``at`` < the duration)."""
+
+    at: int
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceSpan:
     """One resource's share of a task: ``work_seconds`` of working time on ``calendar``.
 
@@ -84,7 +93,10 @@ class Task:
             ``percent_complete``).
         percent_complete: 0-100, used when ``remaining_duration`` is ``None``.
         resource_spans: resource-driven parts (see :class:`ResourceSpan`).
-        split_seconds: working seconds of interruptions inside the task (a split task).
+        split_seconds: working seconds of interruptions inside the task (a split task), when
+            where they sit is not known.
+        splits: the interruptions by position (:class:`Split`); they replace ``split_seconds``
+            and decide which pauses lie in the remaining part of a started task.
     """
 
     uid: int
@@ -105,9 +117,14 @@ class Task:
     percent_complete: float = 0.0
     resource_spans: tuple[ResourceSpan, ...] = ()
     split_seconds: int = 0
+    splits: tuple[Split, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.duration < 0 or self.split_seconds < 0:
+        if (
+            self.duration < 0
+            or self.split_seconds < 0
+            or any(s.at < 0 or s.seconds < 0 for s in self.splits)
+        ):
             raise ValueError(f"task {self.uid}: negative duration")
         needs_date = self.constraint not in (ConstraintType.ASAP, ConstraintType.ALAP)
         if needs_date and self.constraint_date is None:
@@ -146,6 +163,12 @@ class Plan:
         reschedule_after_status: move remaining and unstarted work after ``status_date``.
         honor_constraints: "start/finish no later than" constraints win over links (Microsoft
             Project's default); if False they only produce negative float.
+        retained_logic: the rule for out-of-sequence progress (a task started before its
+            predecessors allow). ``False`` is *progress override* (Microsoft Project's
+            behaviour and Primavera's option): the remaining work continues from where the done
+            part ends, ignoring the links. ``True`` is *retained logic* (Primavera's default):
+            the remaining work waits for what the links require (after an unfinished FS
+            predecessor, for instance), and an FF link still bounds the finish.
         settings: minutes per day/week, days per month.
     """
 
@@ -159,5 +182,6 @@ class Plan:
     status_date: datetime | None = None
     reschedule_after_status: bool = False
     honor_constraints: bool = True
+    retained_logic: bool = False
     settings: DurationSettings = DEFAULT_SETTINGS
     name: str = ""

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
 
 from twofold.accounts.models import Organisation, User
 from twofold.accounts.selectors import get_organisation
+from twofold.core.api_lists import SYNCED, Sync, synced_page
 from twofold.core.api_schemas import READ, WRITE
 from twofold.core.errors import Conflict, Invalid, NotFound
+from twofold.core.policy import Action, require
 from twofold.core.web import actor_of
 from twofold.improvement import deliverables, selectors, services
 from twofold.improvement.models import Handover, ImprovementItem
@@ -49,6 +51,11 @@ class ItemOut(Schema):
     project_id: int | None
     result: str
     result_value: float | None
+    root_cause: str
+    countermeasure: str
+    check_notes: str = Field(..., description="PDCA Check: what the data showed.")
+    act: str
+    go_live: dt.date | None
     version: int
 
 
@@ -64,6 +71,10 @@ class ItemIn(Schema):
     expected_benefit: StrictStr = ""
     benefit: StrictInt = Field(3, ge=1, le=5)
     effort: EffortName = "M"
+    root_cause: StrictStr = ""
+    countermeasure: StrictStr = ""
+    check_notes: StrictStr = ""
+    act: StrictStr = ""
 
 
 class ItemPatch(Schema):
@@ -75,6 +86,10 @@ class ItemPatch(Schema):
     expected_benefit: StrictStr | None = None
     benefit: StrictInt | None = Field(None, ge=1, le=5)
     effort: EffortName | None = None
+    root_cause: StrictStr | None = None
+    countermeasure: StrictStr | None = None
+    check_notes: StrictStr | None = None
+    act: StrictStr | None = None
     status: StatusName | None = None
     reason: StrictStr = Field("", max_length=300)
     result: StrictStr | None = None
@@ -121,7 +136,12 @@ class DeliverableOut(Schema):
 class HandoverOut(Schema):
     id: int
     project_id: int
-    process_id: int
+    process_id: int | None = Field(
+        ..., description="Null while the handover goes to a new process not yet created."
+    )
+    new_process_name: str
+    new_process_owner_id: int | None
+    new_process_description: str
     deliverables: list[DeliverableOut]
     note: str
     status: HandoverStatusName
@@ -134,9 +154,21 @@ class HandoverOut(Schema):
 
 class HandoverIn(Schema):
     project_id: StrictInt
-    process_id: StrictInt
+    process_id: StrictInt | None = Field(
+        None, description="The receiving process; leave out to hand over to a new process."
+    )
+    new_process_name: StrictStr = Field("", max_length=120)
+    new_process_owner_id: StrictInt | None = None
+    new_process_description: StrictStr = Field("", max_length=5000)
     deliverables: list[DeliverableIn] | None = None
     note: StrictStr = ""
+
+
+class HandoverNewProcessIn(Schema):
+    version: StrictInt
+    name: StrictStr = Field(..., max_length=120)
+    owner_id: StrictInt
+    description: StrictStr = Field("", max_length=5000)
 
 
 class DecisionIn(Schema):
@@ -189,12 +221,22 @@ def _user(org: Organisation, pk: int | None, field: str) -> User | None:
     return user
 
 
-@router.get("/organisations/{org_id}/improvement/items", response={200: list[ItemOut], **READ})
+@router.get("/organisations/{org_id}/improvement/items", response={200: list[ItemOut], **SYNCED})
 def list_items(
-    request: HttpRequest, org_id: int, status: StatusName | None = None
+    request: HttpRequest,
+    org_id: int,
+    sync: Sync,
+    reply: HttpResponse,
+    status: StatusName | None = None,
 ) -> list[ItemOut]:
+    """Highest priority first (the score is computed, so the page is cut after sorting)."""
     org = get_organisation(request.user, org_id)
-    return [_item(i) for i in selectors.item_list(org, status=status or "")]
+    items = selectors.items_of(org)
+    if status:
+        items = items.filter(status=status)
+    page = synced_page(request, items, sync)
+    page.stamp(reply)
+    return [_item(i) for i in selectors.by_priority(page.matching)[page.window]]
 
 
 @router.post("/organisations/{org_id}/improvement/items", response={201: ItemOut, **WRITE})
@@ -224,6 +266,10 @@ def create_item(request: HttpRequest, org_id: int, payload: ItemIn) -> Status[It
         expected_benefit=payload.expected_benefit,
         benefit=payload.benefit,
         effort=payload.effort,
+        root_cause=payload.root_cause,
+        countermeasure=payload.countermeasure,
+        check_notes=payload.check_notes,
+        act=payload.act,
     )
     return Status(201, _item(item))
 
@@ -234,6 +280,19 @@ def get_item(request: HttpRequest, org_id: int, item_id: int) -> ItemOut:
     return _item(_org_item(request, org, item_id))
 
 
+@router.delete(
+    "/organisations/{org_id}/improvement/items/{item_id}",
+    response={204: None, **WRITE},
+    summary="Move an improvement item to the trash (an admin can restore it; pass its version)",
+)
+def trash_item(request: HttpRequest, org_id: int, item_id: int, version: int) -> Status[None]:
+    org = get_organisation(request.user, org_id)
+    services.trash_item(
+        actor=actor_of(request), item=_org_item(request, org, item_id), expected_version=version
+    )
+    return Status(204, None)
+
+
 @router.patch(
     "/organisations/{org_id}/improvement/items/{item_id}", response={200: ItemOut, **WRITE}
 )
@@ -242,9 +301,11 @@ def patch_item(request: HttpRequest, org_id: int, item_id: int, payload: ItemPat
     org = get_organisation(request.user, org_id)
     item = _org_item(request, org, item_id)
     actor = actor_of(request)
+    # Asked first, so that a guest's PATCH that would change nothing is refused too, not a 200.
+    require(actor, Action.EDIT, item)
     sent = payload.model_fields_set
     values: dict[str, object] = {}
-    for name in ("title", "problem", "expected_benefit", "benefit", "effort"):
+    for name in ("title", "problem", "expected_benefit", "benefit", "effort", *services.A3_FIELDS):
         if name in sent:
             values[name] = getattr(payload, name)
     if "process_id" in sent:
@@ -318,13 +379,32 @@ def list_signals(request: HttpRequest, org_id: int) -> list[SignalOut]:
 
 
 @router.get(
-    "/organisations/{org_id}/improvement/handovers", response={200: list[HandoverOut], **READ}
+    "/organisations/{org_id}/improvement/handovers", response={200: list[HandoverOut], **SYNCED}
 )
 def list_handovers(
-    request: HttpRequest, org_id: int, status: HandoverStatusName | None = None
+    request: HttpRequest,
+    org_id: int,
+    sync: Sync,
+    reply: HttpResponse,
+    status: HandoverStatusName | None = None,
 ) -> list[HandoverOut]:
     org = get_organisation(request.user, org_id)
-    return [_handover(h) for h in selectors.handovers_of(org, status=status or "")]
+    handovers = selectors.handovers_query().filter(organisation=org)
+    if status:
+        handovers = handovers.filter(status=status)
+    page = synced_page(request, handovers, sync)
+    page.stamp(reply)
+    return [_handover(h) for h in page.rows]
+
+
+@router.get(
+    "/organisations/{org_id}/improvement/handovers/{handover_id}",
+    response={200: HandoverOut, **READ},
+    summary="One handover, with its version",
+)
+def get_handover(request: HttpRequest, org_id: int, handover_id: int) -> HandoverOut:
+    org = get_organisation(request.user, org_id)
+    return _handover(_org_handover(request, org, handover_id))
 
 
 @router.post("/organisations/{org_id}/improvement/handovers", response={201: HandoverOut, **WRITE})
@@ -335,8 +415,18 @@ def create_handover(request: HttpRequest, org_id: int, payload: HandoverIn) -> S
     except NotFound as exc:
         raise Invalid("No such project in this organisation.", field="project_id") from exc
     process = _process(org, payload.process_id)
-    assert process is not None
-    handover = services.propose_handover(
+    try:
+        handover = _propose(request, org, project, process, payload)
+    except Invalid as exc:
+        field = "new_process_owner_id" if exc.field == "new_process_owner" else exc.field
+        raise Invalid(exc.message, field=field) from exc
+    return Status(201, _handover(handover))
+
+
+def _propose(
+    request: HttpRequest, org: Organisation, project: Any, process: Process | None, payload: Any
+) -> Handover:
+    return services.propose_handover(
         actor=actor_of(request),
         project=project,
         process=process,
@@ -344,8 +434,39 @@ def create_handover(request: HttpRequest, org_id: int, payload: HandoverIn) -> S
         if payload.deliverables is not None
         else None,
         note=payload.note,
+        new_process_name=payload.new_process_name,
+        new_process_owner=_user(org, payload.new_process_owner_id, "new_process_owner_id"),
+        new_process_description=payload.new_process_description,
     )
-    return Status(201, _handover(handover))
+
+
+@router.put(
+    "/organisations/{org_id}/improvement/handovers/{handover_id}/new-process",
+    response={200: HandoverOut, **WRITE},
+)
+def set_handover_new_process(
+    request: HttpRequest, org_id: int, handover_id: int, payload: HandoverNewProcessIn
+) -> HandoverOut:
+    """Change the drafted new process (name, owner, description) of a handover that creates one
+    (the project team, until it is accepted). Acceptance creates it through the operations
+    services, then the handover's routines, KPIs and queues under it, in one transaction."""
+    org = get_organisation(request.user, org_id)
+    handover = _org_handover(request, org, handover_id)
+    try:
+        services.set_new_process(
+            actor=actor_of(request),
+            handover=handover,
+            name=payload.name,
+            owner=_user(org, payload.owner_id, "owner_id"),
+            description=payload.description,
+            expected_version=payload.version,
+        )
+    except Invalid as exc:  # the service names the form's fields; this route's are shorter
+        field = {"new_process_name": "name", "new_process_owner": "owner_id"}.get(
+            exc.field or "", (exc.field or "").removeprefix("new_process_") or None
+        )
+        raise Invalid(exc.message, field=field) from exc
+    return _handover(handover)
 
 
 @router.post(

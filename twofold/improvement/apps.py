@@ -5,3 +5,13 @@ class ImprovementConfig(AppConfig):
     name = "twofold.improvement"
     label = "improvement"
     verbose_name = "Continuous improvement"
+
+    def ready(self) -> None:
+        from twofold.improvement import trash
+
+        trash.register()
+        from twofold.core import panels
+        from twofold.improvement import both_sides
+
+        panels.register_each("operations.process_card", both_sides.process_cards)
+        panels.register("projects.overview", both_sides.project_overview)

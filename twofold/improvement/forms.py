@@ -66,6 +66,25 @@ class ItemForm(forms.Form):
     )
     benefit = forms.TypedChoiceField(choices=BENEFITS, coerce=int, initial=3)
     effort = forms.ChoiceField(choices=Effort.choices, initial=Effort.MEDIUM)
+    root_cause = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Why it happens (5 whys, fishbone): the cause the countermeasure removes.",
+    )
+    countermeasure = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="What we change (Do)."
+    )
+    check_notes = forms.CharField(
+        label="Check",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="What the data showed after the change.",
+    )
+    act = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Standardise, adjust or abandon — and where it is written down.",
+    )
     version = _version(required=False)
 
     def __init__(self, *args: Any, organisation: Organisation, editing: bool = False, **kw: Any):
@@ -120,7 +139,31 @@ class CompleteForm(forms.Form):
 
 class HandoverForm(forms.Form):
     project = forms.ModelChoiceField(queryset=Project.objects.none())
-    process = forms.ModelChoiceField(queryset=Process.objects.none(), label="Receiving process")
+    process = forms.ModelChoiceField(
+        queryset=Process.objects.none(),
+        label="Receiving process",
+        required=False,
+        empty_label="A new process (name it below)",
+        help_text="An existing process, or leave this for a new one the handover creates.",
+    )
+    new_process_name = forms.CharField(
+        max_length=120,
+        required=False,
+        label="New process: name",
+        help_text="Created in operations, with everything the handover lists, on acceptance.",
+    )
+    new_process_owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="New process: owner",
+        help_text="They accept the handover and own the process.",
+    )
+    new_process_description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+        label="New process: description",
+    )
     deliverables = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         initial="\n".join(DEFAULT_DELIVERABLES),
@@ -136,12 +179,43 @@ class HandoverForm(forms.Form):
         # The organisation's handover deliverables (Settings → Checklists), else the defaults.
         self.fields["deliverables"].initial = "\n".join(default_deliverables(organisation.pk))
         self.fields["process"].queryset = _live_processes(organisation)  # type: ignore[attr-defined]
+        self.fields["new_process_owner"].queryset = _people(organisation)  # type: ignore[attr-defined]
 
     def clean_deliverables(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["deliverables"].splitlines()]
         return [line for line in lines if line]
 
 
+class NewProcessForm(forms.Form):
+    """The drafted new process on the handover page (the project team edits it)."""
+
+    version = _version()
+    new_process_name = forms.CharField(max_length=120, label="Name")
+    new_process_owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), label="Owner", help_text="They accept the handover."
+    )
+    new_process_description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+        label="Description",
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kw: Any):
+        super().__init__(*args, **kw)
+        self.fields["new_process_owner"].queryset = _people(organisation)  # type: ignore[attr-defined]
+
+
 class DecisionForm(forms.Form):
     note = forms.CharField(max_length=500, required=False, label="Reason or note")
+    version = _version()
+
+
+class GoLiveForm(forms.Form):
+    go_live = forms.DateField(
+        label="Went live on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The process's KPIs get a change point on this day; leave empty to clear it.",
+    )
     version = _version()

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone as tz
 
 from twofold.accounts.models import Organisation
+from twofold.core.trash import Trashable
 
 
 class Source(models.TextChoices):
@@ -49,7 +50,7 @@ NEXT_STATUSES: dict[str, tuple[str, ...]] = {
 }
 
 
-class ImprovementItem(models.Model):
+class ImprovementItem(Trashable):
     """Something to improve: its problem, where it came from, the evidence when it was raised."""
 
     organisation = models.ForeignKey(
@@ -82,6 +83,13 @@ class ImprovementItem(models.Model):
     project = models.ForeignKey(
         "projects.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # PDCA / A3 record (the problem statement above is "Plan: problem").
+    root_cause = models.TextField(blank=True)
+    countermeasure = models.TextField(blank=True)
+    check_notes = models.TextField("check", blank=True, help_text="What the data showed.")
+    act = models.TextField(blank=True, help_text="Standardise, adjust or abandon.")
+    # The day the countermeasure went live on the process: its KPIs get a change point there.
+    go_live = models.DateField(null=True, blank=True)
     result = models.TextField(blank=True)
     result_value = models.FloatField(null=True, blank=True)
     reason = models.CharField(max_length=300, blank=True)
@@ -137,9 +145,20 @@ class Handover(models.Model):
     project = models.ForeignKey(
         "projects.Project", on_delete=models.CASCADE, related_name="handovers"
     )
+    # Empty while the handover goes to a process that does not exist yet: the ``new_process_*``
+    # fields hold its draft, and acceptance creates it and sets ``process``.
     process = models.ForeignKey(
-        "operations.Process", on_delete=models.CASCADE, related_name="handovers"
+        "operations.Process",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="handovers",
     )
+    new_process_name = models.CharField(max_length=120, blank=True)
+    new_process_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    new_process_description = models.TextField(blank=True)
     deliverables = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
     status = models.CharField(
@@ -160,7 +179,26 @@ class Handover(models.Model):
         ordering = ["-proposed_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Handover of {self.project.name} to {self.process.name}"
+        return f"Handover of {self.project.name} to {self.receiving_name}"
+
+    @property
+    def creates_process(self) -> bool:
+        """The handover goes (or went) to a process it creates on acceptance."""
+        return bool(self.new_process_name)
+
+    @property
+    def receiving_name(self) -> str:
+        """The receiving process's name, or the drafted new one's ("Kitting (new process)")."""
+        if self.process_id is not None:
+            return self.process.name  # type: ignore[union-attr]
+        return f"{self.new_process_name or 'a new process'} (new process)"
+
+    @property
+    def receiving_owner_id(self) -> int | None:
+        """Who accepts as process owner: the process's owner, or the new process's."""
+        if self.process_id is not None:
+            return self.process.owner_id  # type: ignore[union-attr]
+        return self.new_process_owner_id
 
     @property
     def status_badge(self) -> str:
@@ -186,3 +224,35 @@ class DeliverableSetting(models.Model):
 
     def __str__(self) -> str:
         return f"Handover deliverables of {self.organisation_id}"
+
+
+class ProcessChange(models.Model):
+    """A project that changes an operations process, going live on it on ``go_live``.
+
+    On go-live the process's KPIs get a change point (``operations.ChangePoint``, source
+    "project"), so their charts compare the process before and after the project.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="process_changes"
+    )
+    process = models.ForeignKey(
+        "operations.Process", on_delete=models.CASCADE, related_name="project_changes"
+    )
+    go_live = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=tz.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["go_live", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "process"], name="process_change_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} changes {self.process_id}"

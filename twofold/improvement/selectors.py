@@ -138,11 +138,7 @@ def _first_recent(view: ops.KpiView) -> ops.SignalView | None:
     """The earliest-starting signal that touches the last few points."""
     if view.chart is None:
         return None
-    recent = [
-        s
-        for s, raw in zip(view.signals, view.chart.signals, strict=True)
-        if max(raw.indices) >= len(view.values) - ops.RECENT_POINTS
-    ]
+    recent = [s for s in view.signals if s.last_index >= len(view.values) - ops.RECENT_POINTS]
     return min(recent, key=lambda s: s.dates[0]) if recent else None
 
 
@@ -361,7 +357,13 @@ def source_object(user: Any, kind: str, pk: int) -> Kpi | Queue | Routine:
 
 def handovers_query() -> QuerySet[Handover]:
     return Handover.objects.select_related(
-        "project", "project__manager", "process", "process__owner", "proposed_by", "decided_by"
+        "project",
+        "project__manager",
+        "process",
+        "process__owner",
+        "new_process_owner",
+        "proposed_by",
+        "decided_by",
     )
 
 
@@ -372,7 +374,9 @@ def handovers_of(
     if status:
         qs = qs.filter(status=status)
     if owner_id is not None:
-        qs = qs.filter(process__owner_id=owner_id)
+        qs = qs.filter(
+            Q(process__owner_id=owner_id) | Q(process__isnull=True, new_process_owner_id=owner_id)
+        )
     return list(qs)
 
 

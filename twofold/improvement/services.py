@@ -9,13 +9,14 @@ back by the receiving process's owner (or an admin).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, User
-from twofold.core import history
+from twofold.core import history, trash
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, can, require, role_in
@@ -34,7 +35,16 @@ from twofold.operations.models import Kpi, Process, Queue, Routine
 from twofold.projects import services as projects
 from twofold.projects.models import GateItem, Phase, Project
 
+HANDOVER_PHASES = (Phase.EXECUTION, Phase.CLOSURE)
+# What else accepting a handover does, inside its transaction (registered from an app's
+# ``ready()``: ``closeout`` builds the handover's routines, KPIs and queues in operations). Each
+# step takes (actor, handover) and returns lines for the acceptance's history summary.
+ACCEPT_STEPS: list[Callable[[User, Handover], list[str]]] = []
+
 ITEM_FIELDS = ["title", "problem", "process", "owner", "expected_benefit", "benefit", "effort"]
+# The PDCA / A3 record (free text; "problem" above is its first box).
+A3_FIELDS = ["root_cause", "countermeasure", "check_notes", "act"]
+ITEM_FIELDS += A3_FIELDS
 HANDOVER_GATE_ITEM = "Handover to operations signed"
 
 
@@ -74,7 +84,7 @@ def _check_item_values(organisation: Organisation, values: dict[str, Any]) -> No
             values[name] = str(values[name]).strip()
     if "title" in values and len(values["title"]) > 160:
         raise Invalid("Keep the title under 160 characters.", field="title")
-    for name in ("expected_benefit",):
+    for name in ("expected_benefit", *A3_FIELDS):
         if name in values:
             values[name] = str(values[name] or "").strip()
     if "benefit" in values:
@@ -233,7 +243,9 @@ def start_project(
     target_start: dt.date | None = None,
     target_finish: dt.date | None = None,
 ) -> Project:
-    """Create a project in initiation from the item (admins) and put the item in progress."""
+    """Create a project in initiation from the item (admins) and put the item in progress.
+
+    The project is linked to the item's process (it changes that process)."""
     require(actor, Action.VIEW, item)
     _fresh(item, expected_version)
     if not can(actor, Action.MANAGE, item):
@@ -278,6 +290,12 @@ def start_project(
         action="started from improvement",
         summary=f"From improvement item “{item.title}”",
     )
+    if item.process is not None and item.process.archived_at is None:
+        # The project changes the item's process: both sides show it, and its go-live there
+        # will mark the process's KPIs.
+        from twofold.improvement.go_live import link_process
+
+        link_process(actor=actor, project=project, process=item.process)
     return project
 
 
@@ -336,10 +354,162 @@ def may_propose(user: User, project: Project) -> bool:
 
 
 def may_decide(user: User, handover: Handover) -> bool:
+    """Admins, and the receiving process's owner (for a new process: its drafted owner)."""
     role = role_in(user, handover.organisation_id)
     if role in (Role.ADMIN, Role.OWNER):
         return True
-    return role == Role.MEMBER and handover.process.owner_id == user.pk
+    return role == Role.MEMBER and handover.receiving_owner_id == user.pk
+
+
+def _team_ids(project: Project) -> set[int]:
+    """The project team: manager, sponsor and everyone assigned to one of its tasks (1 query)."""
+    from twofold.projects.models import Task
+
+    ids = set(
+        Task.objects.filter(project=project, assignee__isnull=False).values_list(
+            "assignee_id", flat=True
+        )
+    )
+    ids.update(i for i in (project.manager_id, project.sponsor_id) if i is not None)
+    return ids
+
+
+def may_draft_new_process(user: User, handover: Handover) -> bool:
+    """The project team (and admins) draft the new process until the handover is accepted."""
+    if handover.status == HandoverStatus.ACCEPTED or not handover.creates_process:
+        return False
+    role = role_in(user, handover.organisation_id)
+    if role in (Role.ADMIN, Role.OWNER):
+        return True
+    return role == Role.MEMBER and user.pk in _team_ids(handover.project)
+
+
+def clean_new_process(
+    organisation_id: int, name: Any, owner: User | None, description: Any
+) -> tuple[str, User, str]:
+    """The drafted new process: a free name, an owner who is a member, a description.
+    Refusals name ``new_process_name``, ``new_process_owner`` or ``new_process_description``."""
+    if not isinstance(name, str) or not " ".join(name.split()):
+        raise Invalid("Give the new process a name.", field="new_process_name")
+    clean = " ".join(name.split())
+    if len(clean) > 120:
+        raise Invalid("Keep the process name under 120 characters.", field="new_process_name")
+    taken = list(
+        Process.all_objects.filter(organisation_id=organisation_id, name__iexact=clean).values_list(
+            "deleted_at", flat=True
+        )[:1]
+    )
+    if taken:
+        where = " in the trash" if taken[0] is not None else ""
+        raise Invalid(
+            f"There is already a process called {clean}{where}: choose it as the receiving "
+            "process, or give the new one another name.",
+            field="new_process_name",
+        )
+    if owner is None:
+        raise Invalid(
+            "Name the new process's owner: they accept the handover.", field="new_process_owner"
+        )
+    _member(organisation_id, owner, "new_process_owner")
+    if not isinstance(description, str):
+        raise Invalid("The description is text.", field="new_process_description")
+    text = description.strip()
+    if len(text) > 5000:
+        raise Invalid(
+            "Keep the description under 5,000 characters.", field="new_process_description"
+        )
+    return clean, owner, text
+
+
+@transaction.atomic
+def set_new_process(
+    *,
+    actor: User,
+    handover: Handover,
+    name: str,
+    owner: User | None,
+    description: str,
+    expected_version: int | None,
+) -> Handover:
+    """The project team changes the drafted new process (name, owner, description)."""
+    require(actor, Action.VIEW, handover)
+    role = role_in(actor, handover.organisation_id)
+    if role not in (Role.ADMIN, Role.OWNER) and not (
+        role == Role.MEMBER and actor.pk in _team_ids(handover.project)
+    ):
+        raise Forbidden("Only the project team or an admin can draft the new process.")
+    _fresh(handover, expected_version)
+    if handover.status == HandoverStatus.ACCEPTED:
+        raise Invalid("An accepted handover cannot change.", field="status")
+    if not handover.creates_process or handover.process_id is not None:
+        raise Invalid("This handover goes to an existing process.", field="new_process_name")
+    clean, who, text = clean_new_process(handover.organisation_id, name, owner, description)
+    before = {
+        "new process": handover.new_process_name,
+        "new process owner": handover.new_process_owner.display_name
+        if handover.new_process_owner
+        else None,
+        "new process description": handover.new_process_description,
+    }
+    handover.new_process_name, handover.new_process_owner = clean, who
+    handover.new_process_description = text
+    save_versioned(
+        handover,
+        expected_version=expected_version,
+        fields=["new_process_name", "new_process_owner", "new_process_description"],
+    )
+    changes = history.diff(
+        before,
+        {
+            "new process": clean,
+            "new process owner": who.display_name,
+            "new process description": text,
+        },
+    )
+    if changes:
+        history.record(actor=actor, obj=handover, action="new process drafted", changes=changes)
+    return handover
+
+
+def _create_new_process(actor: User, handover: Handover) -> Process:
+    """Inside the acceptance: create the drafted process through the operations services (the
+    accepting owner borrows ``manage`` for this block) and point the handover at it."""
+    from twofold.core.policy import granted
+    from twofold.operations import services as ops
+
+    clean, owner, text = clean_new_process(
+        handover.organisation_id,
+        handover.new_process_name,
+        handover.new_process_owner,
+        handover.new_process_description,
+    )
+    with granted(actor, Action.MANAGE, handover.organisation_id):
+        try:
+            process = ops.create_process(
+                actor=actor,
+                organisation=handover.organisation,
+                name=clean,
+                owner=owner,
+                description=text,
+            )
+        except Invalid as exc:
+            raise Invalid(exc.message, field=f"new_process_{exc.field or 'name'}") from exc
+    history.record(
+        actor=actor,
+        obj=process,
+        action="created by handover",
+        summary=f"Created by the handover of {handover.project.name}",
+    )
+    return process
+
+
+def _check_phase(project: Project) -> None:
+    if project.phase not in HANDOVER_PHASES:
+        raise Invalid(
+            f"{project.name} is in {project.get_phase_display()}: a handover can be proposed "
+            "once the project is in execution or closure.",
+            field="project",
+        )
 
 
 def _clean_deliverables(deliverables: Any) -> list[dict[str, Any]]:
@@ -366,19 +536,42 @@ def propose_handover(
     *,
     actor: User,
     project: Project,
-    process: Process,
+    process: Process | None,
     deliverables: list[Any] | None = None,
     note: str = "",
+    new_process_name: str = "",
+    new_process_owner: User | None = None,
+    new_process_description: str = "",
 ) -> Handover:
-    """The project manager (or an admin) proposes to hand the project's results to a process."""
+    """The project manager (or an admin) proposes to hand the project's results to a process:
+    an existing one, or (``process`` None) a new one drafted by the ``new_process_*`` values,
+    which acceptance creates."""
     require(actor, Action.VIEW, project)
     if not may_propose(actor, project):
         raise Forbidden("Only the project manager or an admin can propose a handover.")
-    if process.organisation_id != project.organisation_id:
+    new: tuple[str, User | None, str] = ("", None, "")
+    if process is None:
+        if not (new_process_name or "").strip():
+            raise Invalid(
+                "Choose the receiving process, or name the new process the handover creates.",
+                field="process",
+            )
+        new = clean_new_process(
+            project.organisation_id, new_process_name, new_process_owner, new_process_description
+        )
+    elif (new_process_name or "").strip():
+        raise Invalid(
+            "Choose an existing process or name a new one, not both.", field="new_process_name"
+        )
+    elif process.organisation_id != project.organisation_id:
         raise Invalid("Choose a process of this organisation.", field="process")
-    if Handover.objects.filter(
-        project=project, process=process, status__in=[HandoverStatus.PROPOSED]
-    ).exists():
+    _check_phase(project)
+    if (
+        process is not None
+        and Handover.objects.filter(
+            project=project, process=process, status__in=[HandoverStatus.PROPOSED]
+        ).exists()
+    ):
         raise Invalid("A handover to this process is already awaiting acceptance.", field="process")
     items = _clean_deliverables(
         deliverables
@@ -389,11 +582,14 @@ def propose_handover(
         organisation_id=project.organisation_id,
         project=project,
         process=process,
+        new_process_name=new[0],
+        new_process_owner=new[1],
+        new_process_description=new[2],
         deliverables=items,
         note=note.strip(),
         proposed_by=actor,
     )
-    summary = f"Handover of {project.name} proposed to {process.name}"
+    summary = f"Handover of {project.name} proposed to {handover.receiving_name}"
     history.record(actor=actor, obj=handover, action="proposed", summary=summary)
     history.record(actor=actor, obj=project, action="handover proposed", summary=summary)
     return handover
@@ -434,6 +630,7 @@ def resubmit_handover(
         raise Forbidden("Only the project manager or an admin can resubmit a handover.")
     if handover.status != HandoverStatus.RETURNED:
         raise Invalid("Only a handover sent back can be resubmitted.", field="status")
+    _check_phase(handover.project)
     handover.status = HandoverStatus.PROPOSED
     handover.proposed_by = actor
     handover.proposed_at = timezone.now()
@@ -471,18 +668,68 @@ def _tick_gate(actor: User, project: Project) -> None:
         projects.toggle_gate_item(actor=actor, item=item, done=True)
 
 
+def _lock(handover: Handover) -> None:
+    """Re-read status and version under a row lock (PostgreSQL): a second acceptance at the
+    same moment waits here, then sees the first one's result."""
+    row = (
+        Handover.objects.select_for_update()
+        .filter(pk=handover.pk)
+        .values(
+            "status",
+            "version",
+            "proposed_by_id",
+            "process_id",
+            "new_process_name",
+            "new_process_owner_id",
+            "new_process_description",
+        )
+        .first()
+    )
+    if row is None:
+        raise NotFound("Handover not found.")
+    handover.status, handover.version = row["status"], row["version"]
+    handover.proposed_by_id = row["proposed_by_id"]
+    if row["process_id"] != handover.process_id:
+        handover.process_id = row["process_id"]  # the first acceptance created the process
+    handover.new_process_name = row["new_process_name"]
+    handover.new_process_owner_id = row["new_process_owner_id"]
+    handover.new_process_description = row["new_process_description"]
+
+
+def may_accept_own(user: User, handover: Handover) -> bool:
+    """The proposer cannot accept their own handover, unless an owner of the organisation."""
+    if handover.proposed_by_id != user.pk:
+        return True
+    return role_in(user, handover.organisation_id) == Role.OWNER
+
+
 @transaction.atomic
 def accept_handover(
     *, actor: User, handover: Handover, expected_version: int | None, note: str = ""
 ) -> Handover:
     """The receiving process owner (or an admin) accepts: recorded on the project and the
-    process, and the project's gate item "Handover to operations signed" is ticked."""
+    process, the project's gate item "Handover to operations signed" is ticked, and each
+    registered step runs (``closeout`` builds the handover's parts in operations), all in this
+    one transaction. The status changes by compare-and-set on the locked row, so two owners
+    accepting at once build things once: the second gets "already accepted"."""
     require(actor, Action.VIEW, handover)
+    _lock(handover)
     _fresh(handover, expected_version)
     if not may_decide(actor, handover):
         raise Forbidden("Only the owner of the receiving process or an admin can accept.")
     if handover.status != HandoverStatus.PROPOSED:
-        raise Invalid("Only a handover awaiting acceptance can be accepted.", field="status")
+        raise Invalid(
+            "This handover is already accepted."
+            if handover.status == HandoverStatus.ACCEPTED
+            else "Only a handover awaiting acceptance can be accepted.",
+            field="status",
+        )
+    if not may_accept_own(actor, handover):
+        raise Forbidden(
+            "You proposed this handover, so someone else must accept it: the process owner "
+            "or an admin (an owner of the organisation may accept their own)."
+        )
+    own = handover.proposed_by_id == actor.pk
     open_items = [d["text"] for d in handover.deliverables if not d.get("done")]
     if open_items:
         raise Invalid(
@@ -495,18 +742,31 @@ def accept_handover(
     handover.return_reason = ""
     save_versioned(
         handover,
-        expected_version=expected_version,
+        expected_version=handover.version,  # the locked read: one acceptance wins
         fields=["status", "decided_by", "decided_at", "return_reason"],
     )
+    built: list[str] = []
+    if handover.process_id is None:
+        # After the compare-and-set above, so a second acceptance never gets here.
+        handover.process = _create_new_process(actor, handover)
+        Handover.objects.filter(pk=handover.pk).update(process=handover.process)
+        built.append(f"created process {handover.process.name}")
     project, process = handover.project, handover.process
+    assert process is not None
+    for step in ACCEPT_STEPS:
+        built += step(actor, handover)
     _tick_gate(actor, project)
     summary = f"{actor.display_name} accepted the handover of {project.name} into {process.name}"
+    if own:
+        summary += " (their own proposal, accepted as an owner of the organisation)"
+    if built:
+        summary += "; " + "; ".join(built)
     if note.strip():
         summary += f": {note.strip()}"
     history.record(
         actor=actor,
         obj=handover,
-        action="accepted",
+        action="accepted own proposal" if own else "accepted",
         changes={"status": [HandoverStatus.PROPOSED.value, HandoverStatus.ACCEPTED.value]},
         summary=summary,
     )
@@ -548,3 +808,8 @@ def return_handover(
     )
     history.record(actor=actor, obj=handover.project, action="handover sent back", summary=summary)
     return handover
+
+
+def trash_item(*, actor: User, item: ImprovementItem, expected_version: int | None) -> None:
+    """Move the improvement item to the trash; an admin can restore it within the retention."""
+    trash.move_to_trash(actor=actor, obj=item, expected_version=expected_version)

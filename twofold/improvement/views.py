@@ -9,24 +9,29 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from twofold.core import history
-from twofold.core.errors import NotFound, ServiceError
+from twofold.core.errors import Forbidden, NotFound, ServiceError
 from twofold.core.policy import Action, can
 from twofold.core.web import (
     actor_of,
     apply_service_error,
+    forbidden_page,
     organisation_of,
     organisation_required,
     render_page,
 )
-from twofold.improvement import selectors, services
+from twofold.improvement import go_live, selectors, services
 from twofold.improvement.forms import (
     CompleteForm,
     DecisionForm,
+    GoLiveForm,
     HandoverForm,
     ItemForm,
+    NewProcessForm,
     StartProjectForm,
     StatusForm,
 )
@@ -40,6 +45,7 @@ from twofold.improvement.models import (
 )
 from twofold.operations.models import Kpi, Queue, Routine
 from twofold.projects import selectors as project_selectors
+from twofold.quality import selectors as quality_selectors
 
 T = TypeVar("T")
 
@@ -106,7 +112,13 @@ def signals(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "improvement/pages/signals.html",
-        _context(request, "signals", signals=selectors.signals(org)),
+        _context(
+            request,
+            "signals",
+            signals=selectors.signals(org),
+            # Open nonconformances are one more source of signals (the quality app owns them).
+            nonconformances=quality_selectors.open_signals(org),
+        ),
     )
 
 
@@ -125,7 +137,7 @@ def _origin(request: HttpRequest, data: Any) -> tuple[str, Kpi | Queue | Routine
 def item_new(request: HttpRequest) -> HttpResponse:
     org = organisation_of(request)
     if not can(request.user, Action.EDIT, org):
-        raise Http404("Not found.")
+        return forbidden_page(request, "Your role lets you read improvement items, not add them.")
     source, origin = _origin(request, request.POST if request.method == "POST" else request.GET)
     signal = selectors.signal_for(source, origin) if origin is not None else None
     initial: dict[str, Any] = {}
@@ -181,7 +193,11 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     org = organisation_of(request)
     item = _get(request, selectors.get_item, pk)
     if not can(request.user, Action.EDIT, item):
-        raise Http404("Not found.")
+        return forbidden_page(
+            request,
+            "Your role lets you read this item, not edit it.",
+            back=reverse("improvement:item", args=[item.pk]),
+        )
     initial = {f: getattr(item, f) for f in services.ITEM_FIELDS} | {"version": item.version}
     form = ItemForm(
         request.POST if request.method == "POST" else None,
@@ -275,12 +291,19 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complete_form = CompleteForm(
         post if action == "complete" else None, initial={"version": item.version}
     )
+    go_live_form = GoLiveForm(
+        post if action == "go_live" else None,
+        initial={"go_live": item.go_live, "version": item.version},
+    )
     code = 200
     if request.method == "POST":
         actor = actor_of(request)
-        form: Any = {"status": status_form, "start": start_form, "complete": complete_form}.get(
-            action
-        )
+        form: Any = {
+            "status": status_form,
+            "start": start_form,
+            "complete": complete_form,
+            "go_live": go_live_form,
+        }.get(action)
         if form is None:
             raise Http404("Unknown action.")
         if form.is_valid():
@@ -295,6 +318,19 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         expected_version=data["version"],
                     )
                     messages.success(request, f"Item is now {item.get_status_display().lower()}.")
+                elif action == "go_live":
+                    go_live.set_item_go_live(
+                        actor=actor,
+                        item=item,
+                        go_live=data["go_live"],
+                        expected_version=data["version"],
+                    )
+                    messages.success(
+                        request,
+                        "Go-live recorded: the KPIs start a new phase on that day."
+                        if data["go_live"]
+                        else "Go-live cleared.",
+                    )
                 elif action == "start":
                     project = services.start_project(
                         actor=actor,
@@ -335,7 +371,9 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             status_form=status_form,
             start_form=start_form,
             complete_form=complete_form,
-            action_forms=[status_form, start_form, complete_form],
+            go_live_form=go_live_form,
+            checks=go_live.item_checks(item),
+            action_forms=[status_form, start_form, complete_form, go_live_form],
             can_edit_item=can(request.user, Action.EDIT, item),
             can_start=can(request.user, Action.MANAGE, item)
             and item.is_open
@@ -368,7 +406,7 @@ def handovers(request: HttpRequest) -> HttpResponse:
 def handover_new(request: HttpRequest) -> HttpResponse:
     org = organisation_of(request)
     if not can(request.user, Action.EDIT, org):
-        raise Http404("Not found.")
+        return forbidden_page(request, "Your role lets you read handovers, not start them.")
     initial: dict[str, Any] = {}
     if request.GET.get("project", "").isdigit():
         try:
@@ -390,6 +428,9 @@ def handover_new(request: HttpRequest) -> HttpResponse:
                 process=data["process"],
                 deliverables=data["deliverables"],
                 note=data["note"],
+                new_process_name=data["new_process_name"],
+                new_process_owner=data["new_process_owner"],
+                new_process_description=data["new_process_description"],
             )
         except ServiceError as exc:
             status = apply_service_error(form, exc)
@@ -411,9 +452,45 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
     handover: Handover = _get(request, selectors.get_handover, pk)
     user = actor_of(request)
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    form = DecisionForm(request.POST if action else None, initial={"version": handover.version})
+    new_process_form = None
+    if handover.process_id is None and handover.creates_process:
+        new_process_form = NewProcessForm(
+            request.POST if action == "new_process" else None,
+            organisation=handover.organisation,
+            initial={
+                "version": handover.version,
+                "new_process_name": handover.new_process_name,
+                "new_process_owner": handover.new_process_owner_id,
+                "new_process_description": handover.new_process_description,
+            },
+        )
+    form = DecisionForm(
+        request.POST if action and action != "new_process" else None,
+        initial={"version": handover.version},
+    )
     code = 200
-    if request.method == "POST":
+    if request.method == "POST" and action == "new_process":
+        if new_process_form is None:
+            raise Http404("This handover goes to an existing process.")
+        if new_process_form.is_valid():
+            data = new_process_form.cleaned_data
+            try:
+                services.set_new_process(
+                    actor=user,
+                    handover=handover,
+                    name=data["new_process_name"],
+                    owner=data["new_process_owner"],
+                    description=data["new_process_description"],
+                    expected_version=data["version"],
+                )
+            except ServiceError as exc:
+                code = apply_service_error(new_process_form, exc)
+            else:
+                messages.success(request, "New process saved.")
+                return redirect("improvement:handover", handover.pk)
+        else:
+            code = 422
+    elif request.method == "POST":
         if action not in {"tick", "accept", "return", "resubmit"}:
             raise Http404("Unknown action.")
         if form.is_valid():
@@ -461,13 +538,38 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
             handover=handover,
             form=form,
             may_decide=may_decide and handover.status == HandoverStatus.PROPOSED,
+            may_accept=services.may_accept_own(user, handover),
             may_tick=(may_decide or may_propose) and handover.status != HandoverStatus.ACCEPTED,
             may_resubmit=may_propose and handover.status == HandoverStatus.RETURNED,
             items=selectors.items_for_project(handover.project_id),
             history=history.history_for(handover),
+            new_process_form=new_process_form
+            if new_process_form is not None and services.may_draft_new_process(user, handover)
+            else None,
         ),
         status=code,
     )
 
 
 __all__ = ["ImprovementItem"]
+
+
+@require_POST
+@organisation_required
+def item_trash(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move an improvement item to the trash (members); back to the list with a message."""
+    item = _get(request, selectors.get_item, pk)
+    raw = request.POST.get("version", "")
+    try:
+        services.trash_item(
+            actor=actor_of(request), item=item, expected_version=int(raw) if raw.isdigit() else None
+        )
+    except Forbidden as exc:
+        return forbidden_page(
+            request, exc.message, back=reverse("improvement:item", args=[item.pk])
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("improvement:item", item.pk)
+    messages.success(request, f"“{item.title}” moved to the trash: an admin can restore it.")
+    return redirect("improvement:list")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 from twofold.engine.cal_recurrence import LAST, Recurrence, RecurrenceKind
@@ -18,6 +19,13 @@ from twofold.engine.calendars import (
 NS = "http://schemas.microsoft.com/project"
 Q = "{" + NS + "}"
 
+Note = Callable[[str, str], None]
+"""``note(element, action)``: record something the reader skipped or repaired."""
+
+
+def _ignore(element: str, action: str) -> None:
+    """The default :data:`Note`: repairs are made silently."""
+
 
 def _text(element: ET.Element, tag: str) -> str | None:
     child = element.find(Q + tag)
@@ -29,14 +37,17 @@ def _parse_time(value: str) -> time:
     return time(hour % 24, minute, rest[0] if rest else 0)
 
 
-def _day_pattern(element: ET.Element) -> DayPattern:
+def _day_pattern(element: ET.Element, where: str = "", note: Note = _ignore) -> DayPattern:
     if _text(element, "DayWorking") != "1":
         return ()
     ranges = []
     for wt in element.findall(f"{Q}WorkingTimes/{Q}WorkingTime"):
         start, end = _text(wt, "FromTime"), _text(wt, "ToTime")
         if start and end:
-            ranges.append(TimeRange(_parse_time(start), _parse_time(end)))
+            try:
+                ranges.append(TimeRange(_parse_time(start), _parse_time(end)))
+            except ValueError:
+                note(f"{where} <WorkingTime>", f"unreadable time {start!r}-{end!r}: skipped")
     return tuple(ranges)
 
 
@@ -45,18 +56,32 @@ def _weekday(day_type: int) -> int:
     return (day_type + 5) % 7
 
 
-def _week(element: ET.Element | None, derived: bool) -> WeekPattern:
+def _week(
+    element: ET.Element | None, derived: bool, where: str = "", note: Note = _ignore
+) -> WeekPattern:
     days: list[DayPattern | None] = [None if derived else ()] * 7
     if element is not None:
         for wd in element.findall(Q + "WeekDay"):
-            day_type = int(_text(wd, "DayType") or 0)
+            text = _text(wd, "DayType") or "0"
+            if not text.isdigit():
+                note(f"{where} <WeekDay>", f"unreadable <DayType> {text!r}: skipped")
+                continue
+            day_type = int(text)
             if 1 <= day_type <= 7:
-                days[_weekday(day_type)] = _day_pattern(wd)
+                days[_weekday(day_type)] = _day_pattern(wd, where, note)
     return tuple(days)
 
 
 def _date(value: str | None) -> date | None:
     return None if not value else datetime.fromisoformat(value).date()
+
+
+def _read_period(element: ET.Element) -> tuple[date | None, date | None]:
+    """``TimePeriod`` from/to dates; raises ``ValueError`` if one is malformed."""
+    return (
+        _date(_text(element, f"TimePeriod/{Q}FromDate")),
+        _date(_text(element, f"TimePeriod/{Q}ToDate")),
+    )
 
 
 def _recurrence(ex: ET.Element, start: date, end: date) -> Recurrence | None:
@@ -124,57 +149,79 @@ def _recurrence(ex: ET.Element, start: date, end: date) -> Recurrence | None:
     raise ValueError(f"unsupported exception type {kind}")
 
 
-def _exceptions(element: ET.Element) -> tuple[CalendarException, ...]:
-    """Exceptions, from ``<Exceptions>`` (2007+) or the older ``WeekDay`` with DayType 0."""
-    modern = element.findall(f"{Q}Exceptions/{Q}Exception")
-    if modern:
+def _exceptions(
+    element: ET.Element, where: str = "", note: Note = _ignore
+) -> tuple[CalendarException, ...]:
+    """Exceptions, from ``<Exceptions>`` (2007+) and the older ``WeekDay`` with DayType 0.
+
+    Project 2007 and later write both forms for the same exceptions; older versions only the
+    ``WeekDay`` form. The modern list is used when it reads; the legacy exceptions are added
+    for dates the modern list does not cover (and used alone when the modern list is absent or
+    holds a recurrence this reader does not understand).
+    """
+    modern: list[CalendarException] = []
+    understood = True
+    for ex in element.findall(f"{Q}Exceptions/{Q}Exception"):
         try:
-            found = []
-            for ex in modern:
-                start = _date(_text(ex, f"TimePeriod/{Q}FromDate"))
-                end = _date(_text(ex, f"TimePeriod/{Q}ToDate"))
-                if start is None or end is None:
-                    continue
-                found.append(
-                    CalendarException(
-                        start,
-                        end,
-                        _day_pattern(ex),
-                        name=_text(ex, "Name") or "",
-                        recurrence=_recurrence(ex, start, end),
-                    )
+            start, end = _read_period(ex)
+            if start is None or end is None:
+                continue
+            modern.append(
+                CalendarException(
+                    start,
+                    end,
+                    _day_pattern(ex, where, note),
+                    name=_text(ex, "Name") or "",
+                    recurrence=_recurrence(ex, start, end),
                 )
-            return tuple(found)
+            )
         except ValueError:
-            pass  # fall back to the expanded list Project also writes
+            understood = False  # fall back to the expanded list Project also writes
+            break
     legacy = []
     for wd in element.findall(f"{Q}WeekDays/{Q}WeekDay"):
         if _text(wd, "DayType") != "0":
             continue
-        start = _date(_text(wd, f"TimePeriod/{Q}FromDate"))
-        end = _date(_text(wd, f"TimePeriod/{Q}ToDate"))
-        if start is not None and end is not None:
-            legacy.append(CalendarException(start, end, _day_pattern(wd)))
-    return tuple(legacy)
+        try:
+            start, end = _read_period(wd)
+            if start is not None and end is not None:
+                legacy.append(CalendarException(start, end, _day_pattern(wd, where, note)))
+        except ValueError as exc:
+            note(f"{where} <WeekDay> exception", f"unreadable ({exc}): skipped")
+    if not understood or not modern:
+        if not understood and not legacy:
+            note(f"{where} <Exceptions>", "a recurrence this reader does not know: skipped")
+        return tuple(legacy)
+    covered = [(ex.start, ex.end) for ex in modern if ex.recurrence is None]
+    extra = [
+        ex
+        for ex in legacy
+        if not any(start <= ex.start and ex.end <= end for start, end in covered)
+        and not any(m.recurrence is not None for m in modern)
+    ]
+    return tuple(modern) + tuple(extra)
 
 
-def _work_weeks(element: ET.Element, derived: bool) -> tuple[WorkWeek, ...]:
+def _work_weeks(
+    element: ET.Element, derived: bool, where: str = "", note: Note = _ignore
+) -> tuple[WorkWeek, ...]:
     weeks = []
     for ww in element.findall(f"{Q}WorkWeeks/{Q}WorkWeek"):
-        start = _date(_text(ww, f"TimePeriod/{Q}FromDate"))
-        end = _date(_text(ww, f"TimePeriod/{Q}ToDate"))
-        if start is None or end is None:
-            continue
-        days = _week(ww.find(Q + "WeekDays"), derived=True)
-        weeks.append(WorkWeek(start, end, days, _text(ww, "Name") or ""))
+        try:
+            start, end = _read_period(ww)
+            if start is None or end is None:
+                continue
+            days = _week(ww.find(Q + "WeekDays"), True, where, note)
+            weeks.append(WorkWeek(start, end, days, _text(ww, "Name") or ""))
+        except ValueError as exc:
+            note(f"{where} <WorkWeek>", f"unreadable ({exc}): skipped")
     return tuple(weeks)
 
 
-def read_calendars(root: ET.Element) -> dict[str, CalendarSpec]:
+def read_calendars(root: ET.Element, note: Note = _ignore) -> dict[str, CalendarSpec]:
     """All calendars of a project keyed by their UID (as a string), bases resolved.
 
-    Raises:
-        ValueError: if base calendars form a cycle.
+    A calendar whose base chain loops is read as a base calendar (reported through ``note``).
     """
     raw: dict[str, ET.Element] = {}
     for element in root.findall(f"{Q}Calendars/{Q}Calendar"):
@@ -186,20 +233,23 @@ def read_calendars(root: ET.Element) -> dict[str, CalendarSpec]:
     def build(uid: str, seen: frozenset[str]) -> CalendarSpec:
         if uid in built:
             return built[uid]
-        if uid in seen:
-            raise ValueError(f"calendar {uid} derives from itself")
         element = raw[uid]
+        name = _text(element, "Name") or f"Calendar {uid}"
+        where = f"calendar UID {uid} {name!r}"
         base_uid = _text(element, "BaseCalendarUID")
         is_base = _text(element, "IsBaseCalendar") == "1"
         base = None
         if not is_base and base_uid in raw and base_uid != uid:
-            base = build(base_uid, seen | {uid})
+            if base_uid in seen | {uid}:
+                note(where, f"its base calendar {base_uid} derives from it: read as a base")
+            else:
+                base = build(base_uid, seen | {uid})
         derived = base is not None
         spec = CalendarSpec(
-            name=_text(element, "Name") or f"Calendar {uid}",
-            week=_week(element.find(Q + "WeekDays"), derived),
-            exceptions=_exceptions(element),
-            work_weeks=_work_weeks(element, derived),
+            name=name,
+            week=_week(element.find(Q + "WeekDays"), derived, where, note),
+            exceptions=_exceptions(element, where, note),
+            work_weeks=_work_weeks(element, derived, where, note),
             base=base,
         )
         built[uid] = spec
@@ -291,6 +341,8 @@ def write_calendars(parent: ET.Element, calendars: dict[str, CalendarSpec]) -> d
     Integer keys (as :func:`read_calendars` makes them) are kept as UIDs; other keys and base
     calendars missing from the mapping get fresh UIDs.
     """
+    # Intersections (a task calendar with a resource's) are derived on import, not written.
+    calendars = {k: v for k, v in calendars.items() if v.also is None}
     numeric = [int(k) for k in calendars if k.lstrip("-").isdigit()]
     next_uid = max(numeric, default=0) + 1
     uid_of: dict[str, str] = {}

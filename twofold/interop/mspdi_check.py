@@ -3,7 +3,8 @@
 Each MSPDI file is imported, scheduled by :func:`twofold.engine.cpm.schedule` from its inputs
 only, and every automatically scheduled task's start and finish are compared, to the second,
 with the dates Microsoft Project stored. One line per file, then ``MATCH <matching> / <compared>
-tasks``. Exit status 0 when everything compared matches, 1 otherwise, 2 on unreadable input.
+tasks``. With ``--report``, every repair the importer made in a file (an element it skipped or
+fixed, and what it did) is listed under the file's line. Exit status 0 when everything compared matches, 1 otherwise, 2 on unreadable input.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from twofold.engine.calendars import from_instant
 from twofold.engine.cpm import schedule
-from twofold.interop.mspdi import MspdiError, read_mspdi
+from twofold.interop.mspdi import MspdiError, Repair, read_mspdi
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class FileReport:
     matching: int
     mismatches: tuple[Mismatch, ...]
     error: str | None = None
+    repairs: tuple[Repair, ...] = ()
 
 
 def check_file(path: Path) -> FileReport:
@@ -62,7 +64,7 @@ def check_file(path: Path) -> FileReport:
             matching += 1
         else:
             mismatches.append(Mismatch(task.uid, task.name, ours, stored))
-    return FileReport(path, compared, matching, tuple(mismatches))
+    return FileReport(path, compared, matching, tuple(mismatches), repairs=document.repairs)
 
 
 def _files(arguments: list[str]) -> Iterator[Path]:
@@ -74,16 +76,20 @@ def _files(arguments: list[str]) -> Iterator[Path]:
             yield path
 
 
-def _describe(report: FileReport, show: int) -> str:
+def _describe(report: FileReport, show: int, repairs: bool = False) -> str:
     if report.error is not None:
         return f"{report.path.name}: ERROR {report.error}"
     line = f"{report.path.name}: {report.matching}/{report.compared} tasks match"
+    if report.repairs:
+        line += f" ({len(report.repairs)} repairs)"
     for m in report.mismatches[:show]:
         line += (
             f"; uid {m.uid} {m.name!r} ours {m.ours[0]:%Y-%m-%d %H:%M:%S}"
             f"..{m.ours[1]:%Y-%m-%d %H:%M:%S} project {m.stored[0]:%Y-%m-%d %H:%M:%S}"
             f"..{m.stored[1]:%Y-%m-%d %H:%M:%S}"
         )
+    if repairs:
+        line += "".join(f"\n  repair: {r}" for r in report.repairs)
     return line
 
 
@@ -95,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")
     parser.add_argument("--show", type=int, default=3, help="mismatches to print per file")
+    parser.add_argument(
+        "--report", action="store_true", help="list the importer's repairs under each file"
+    )
     args = parser.parse_args(argv)
     total_compared = total_matching = 0
     failed = False
@@ -107,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         failed = failed or report.error is not None
         total_compared += report.compared
         total_matching += report.matching
-        print(_describe(report, args.show))
+        print(_describe(report, args.show, args.report))
     print(f"MATCH {total_matching} / {total_compared} tasks")
     if failed:
         return 2

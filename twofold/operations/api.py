@@ -13,15 +13,25 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.params.functions import Query
 from ninja.responses import Status
-from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    PlainSerializer,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+)
 
 from twofold.accounts import selectors as account_selectors
 from twofold.accounts.models import Team, User
-from twofold.core.api_schemas import READ, WRITE, ErrorOut, ValidationErrorOut
+from twofold.core.api_lists import SYNCED, Sync, synced_page
+from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut
 from twofold.core.errors import Conflict, Invalid
 from twofold.core.policy import Action, require
 from twofold.core.web import actor_of
@@ -58,21 +68,36 @@ def _iso_date(value: Any) -> Any:
     raise ValueError("give a date as text like 2025-03-31")
 
 
+TIME_OF_DAY = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+
+
 def _iso_time(value: Any) -> Any:
     """Only "HH:MM" or "HH:MM:SS" text: pydantic's lax times would read 0 as midnight UTC."""
-    if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}(:\d{2})?", value):
+    if isinstance(value, str) and re.fullmatch(TIME_OF_DAY, value):
         return dt.time.fromisoformat(value)
     raise ValueError("give a time of day as text like 17:00")
+
+
+# A local time of day (no offset: it is in the routine's calendar's zone), so not JSON Schema's
+# "time" format, which requires an offset; the pattern says exactly what is sent and accepted.
+_TIME_OF_DAY_SCHEMA = {
+    "type": "string",
+    "pattern": TIME_OF_DAY,
+    "description": "Local time of day in the calendar's zone, HH:MM or HH:MM:SS.",
+    "examples": ["17:00"],
+}
 
 
 Number = Annotated[StrictFloat | StrictInt, AfterValidator(_finite)]
 Money = Annotated[Number, Field(ge=0, lt=10**10)]
 StrictDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-StrictTime = Annotated[dt.time, BeforeValidator(_iso_time)]
-PAGED = {**READ, 422: ValidationErrorOut}
+StrictTime = Annotated[dt.time, BeforeValidator(_iso_time), WithJsonSchema(_TIME_OF_DAY_SCHEMA)]
+TimeOfDay = Annotated[
+    dt.time,
+    PlainSerializer(lambda t: t.strftime("%H:%M:%S"), return_type=str),
+    WithJsonSchema({**_TIME_OF_DAY_SCHEMA, "pattern": r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"}),
+]
 MAX_PAGE = 500
-Limit = Query(100, ge=1, le=MAX_PAGE, description=f"Rows per page, 1 to {MAX_PAGE}")
-Offset = Query(0, ge=0, le=10**9, description="Rows to skip")
 
 
 class ProcessOut(Schema):
@@ -121,6 +146,7 @@ class KpiOut(Schema):
     frequency: str
     baseline_start: dt.date | None
     baseline_end: dt.date | None
+    plausibility_spreads: float
     version: int
 
 
@@ -132,6 +158,13 @@ class KpiIn(Schema):
     amber_threshold: Number | None = None
     red_threshold: Number
     frequency: Literal["daily", "weekly", "monthly"] = "weekly"
+    plausibility_spreads: Number = Field(
+        1.0,
+        gt=0,
+        le=1000,
+        description="A new value beyond the range seen by more than this many process spreads "
+        "asks “are you sure?” (422 with warnings unless confirmed).",
+    )
 
 
 class KpiPatch(Schema):
@@ -147,13 +180,30 @@ class KpiPatch(Schema):
     red_threshold: Number | None = None
     baseline_start: StrictDate | None = None
     baseline_end: StrictDate | None = None
+    plausibility_spreads: Number | None = Field(
+        None,
+        gt=0,
+        le=1000,
+        description="A new value beyond the range seen by more than this many process spreads "
+        "asks “are you sure?” (422 with warnings unless confirmed).",
+    )
 
 
 class MeasurementOut(Schema):
     id: int
+    kpi_id: int
     measured_on: dt.date
-    value: float
+    value: float = Field(..., description="The value that counts now (corrected if it was).")
     note: str
+    version: int
+    original_value: float | None = Field(
+        None, description="The value as first recorded, once it was corrected."
+    )
+    correction_reason: str = ""
+    corrected_at: dt.datetime | None = None
+    voided: bool = Field(False, description="Voided values are left out of the chart and status.")
+    void_reason: str = ""
+    voided_at: dt.datetime | None = None
 
 
 class MeasurementIn(Schema):
@@ -164,16 +214,61 @@ class MeasurementIn(Schema):
 
 class MeasurementsIn(Schema):
     measurements: list[MeasurementIn] = Field(..., min_length=1, max_length=services.MAX_CSV_ROWS)
+    confirm: StrictBool = Field(
+        False,
+        description="Save rows that look wrong (future date, far outside the range seen, unit "
+        "mix-up) anyway; without it they answer 422 with `warnings`.",
+    )
 
 
 class RowErrorOut(Schema):
-    row: int
+    row: int | None = Field(
+        None, description="1-based row; null when the body itself is malformed."
+    )
     field: str | None
+    message: str
+    measurement_id: int | None = Field(
+        None, description="The value already recorded for that date: correct it instead."
+    )
+
+
+class RowWarningOut(Schema):
+    row: int
+    field: str
     message: str
 
 
 class MeasurementsErrorOut(ErrorOut):
     errors: list[RowErrorOut] = []
+    warnings: list[RowWarningOut] = Field(
+        [], description="Rows that look wrong; resend with `confirm: true` to save them anyway."
+    )
+
+
+def measurement_out(m: Measurement) -> MeasurementOut:
+    return MeasurementOut.model_validate(m, from_attributes=True)
+
+
+def rows_refused(
+    exc: services.MeasurementsInvalid | services.MeasurementsImplausible,
+) -> Status[MeasurementsErrorOut]:
+    """The 422 for refused rows: every error and every "are you sure?" warning."""
+    return Status(
+        422,
+        MeasurementsErrorOut(
+            detail=exc.message,
+            field=exc.field,
+            errors=[
+                RowErrorOut(
+                    row=e.row, field=e.field, message=e.message, measurement_id=e.measurement_id
+                )
+                for e in exc.errors
+            ],
+            warnings=[
+                RowWarningOut(row=w.row, field=w.field, message=w.message) for w in exc.warnings
+            ],
+        ),
+    )
 
 
 class QueueOut(Schema):
@@ -184,6 +279,7 @@ class QueueOut(Schema):
     process_id: int | None
     calendar_id: int
     sla_hours: dict[str, dict[str, float]]
+    nc_on_breach: bool
     version: int
 
 
@@ -198,6 +294,9 @@ class QueueIn(Schema):
     sla_hours: SlaHours | None = Field(
         None, description='e.g. {"p1": {"response": 0.5, "resolution": 4}}; missing = defaults'
     )
+    nc_on_breach: StrictBool = Field(
+        False, description="A request resolved after its resolution target opens a nonconformance"
+    )
 
 
 class QueuePatch(Schema):
@@ -207,6 +306,7 @@ class QueuePatch(Schema):
     process_id: StrictInt | None = None
     calendar_id: StrictInt | None = None
     sla_hours: SlaHours | None = None
+    nc_on_breach: StrictBool | None = None
     archived: StrictBool | None = ARCHIVED
 
 
@@ -226,7 +326,7 @@ class RequestOut(Schema):
     version: int
 
 
-class RequestIn(Schema):
+class RequestIn(BodyIn):
     title: StrictStr = Field(..., min_length=1, max_length=200)
     description: StrictStr = ""
     priority: Literal["p1", "p2", "p3", "p4"] = "p3"
@@ -257,12 +357,13 @@ class RoutineOut(Schema):
     description: str
     rrule: str
     starts_on: dt.date
-    due_time: dt.time
+    due_time: TimeOfDay
     shift: str
     calendar_id: int | None
     assignee_id: int | None
     effort_minutes: int
     active: bool
+    critical: bool
     version: int
     steps: list[StepOut] | None = None
 
@@ -291,6 +392,7 @@ class RoutineIn(Schema):
     assignee_id: StrictInt | None = None
     effort_minutes: StrictInt = Field(30, ge=1, le=7200)
     active: StrictBool = True
+    critical: StrictBool = Field(False, description="A missed occurrence opens a nonconformance")
     steps: list[StepIn] = Field([], max_length=40)
 
 
@@ -306,6 +408,7 @@ class RoutinePatch(Schema):
     assignee_id: StrictInt | None = None
     effort_minutes: StrictInt | None = Field(None, ge=1, le=7200)
     active: StrictBool | None = None
+    critical: StrictBool | None = None
     steps: list[StepIn] | None = Field(
         None, max_length=40, description="The whole checklist: steps not listed are removed"
     )
@@ -319,6 +422,9 @@ class OccurrenceOut(Schema):
     status: str
     completed_at: dt.datetime | None
     late: bool
+    nonconforming: bool = Field(
+        description="Completing or missing it opened a nonconformance (never shown as on time)"
+    )
     version: int
 
 
@@ -369,6 +475,7 @@ def _occurrence(o: Occurrence) -> OccurrenceOut:
         status=o.status,
         completed_at=o.completed_at,
         late=o.late,
+        nonconforming=o.nonconforming,
         version=o.version,
     )
 
@@ -433,7 +540,7 @@ def _routine_values(org_id: int, payload: RoutineIn | RoutinePatch) -> dict[str,
         values,
         ("name", "description", "rrule", "starts_on", "due_time", "shift", "effort_minutes"),
     )
-    _not_null(values, ("active",))
+    _not_null(values, ("active", "critical"))
     return values
 
 
@@ -493,7 +600,7 @@ Kind = Literal["processes", "kpis", "queues", "routines"]
 
 @router.get(
     "/operations/{kind}/{pk}/deletion",
-    response={200: ImpactOut, **READ},
+    response={200: ImpactOut, **READ, 403: ErrorOut},
     summary="What deleting a process, KPI, queue or routine would take with it",
 )
 def deletion_impact(request: HttpRequest, kind: Kind, pk: int) -> ImpactOut:
@@ -505,7 +612,7 @@ def deletion_impact(request: HttpRequest, kind: Kind, pk: int) -> ImpactOut:
 @router.delete(
     "/operations/{kind}/{pk}",
     response={200: ImpactOut, **WRITE},
-    summary="Delete a process, KPI, queue or routine for good (admins; pass its version)",
+    summary="Move a process, KPI, queue or routine to the trash (admins; pass its version)",
 )
 def delete_thing(
     request: HttpRequest, kind: Kind, pk: int, version: int = Query(..., ge=1)
@@ -519,12 +626,18 @@ def delete_thing(
 ShowArchived = Query(False, description="Include archived ones too")
 
 
-@router.get("/organisations/{org_id}/processes", response={200: list[ProcessOut], **READ})
+@router.get("/organisations/{org_id}/processes", response={200: list[ProcessOut], **SYNCED})
 def list_processes(
-    request: HttpRequest, org_id: int, include_archived: bool = ShowArchived
+    request: HttpRequest,
+    org_id: int,
+    sync: Sync,
+    reply: HttpResponse,
+    include_archived: bool = ShowArchived,
 ) -> list[ProcessOut]:
     org = account_selectors.get_organisation(request.user, org_id)
-    return [_process(p) for p in selectors.processes_of(org, _shown(include_archived))]
+    page = synced_page(request, selectors.processes_of(org, _shown(include_archived)), sync)
+    page.stamp(reply)
+    return [_process(p) for p in page.rows]
 
 
 def _shown(include_archived: bool) -> bool | None:
@@ -573,12 +686,18 @@ def patch_process(request: HttpRequest, pk: int, payload: ProcessPatch) -> Proce
     return _process(process)
 
 
-@router.get("/organisations/{org_id}/kpis", response={200: list[KpiOut], **READ})
+@router.get("/organisations/{org_id}/kpis", response={200: list[KpiOut], **SYNCED})
 def list_kpis(
-    request: HttpRequest, org_id: int, include_archived: bool = ShowArchived
+    request: HttpRequest,
+    org_id: int,
+    sync: Sync,
+    reply: HttpResponse,
+    include_archived: bool = ShowArchived,
 ) -> list[KpiOut]:
     org = account_selectors.get_organisation(request.user, org_id)
-    return [_kpi(k) for k in selectors.kpis_of(org, _shown(include_archived))]
+    page = synced_page(request, selectors.kpis_of(org, _shown(include_archived)), sync)
+    page.stamp(reply)
+    return [_kpi(k) for k in page.rows]
 
 
 @router.post("/processes/{pk}/kpis", response={201: KpiOut, **WRITE})
@@ -598,7 +717,7 @@ def patch_kpi(request: HttpRequest, pk: int, payload: KpiPatch) -> KpiOut:
     kpi = selectors.get_kpi(request.user, pk)
     values = payload.model_dump(exclude_unset=True, exclude={"version", "archived"})
     _not_null(values, ("name", "description", "unit", "good_direction", "frequency", "target"))
-    _not_null(values, ("red_threshold",))
+    _not_null(values, ("red_threshold", "plausibility_spreads"))
     _edit_and_archive(
         request,
         kpi,
@@ -611,17 +730,17 @@ def patch_kpi(request: HttpRequest, pk: int, payload: KpiPatch) -> KpiOut:
     return _kpi(kpi)
 
 
-@router.get("/kpis/{pk}/measurements", response={200: list[MeasurementOut], **PAGED})
+@router.get("/kpis/{pk}/measurements", response={200: list[MeasurementOut], **SYNCED})
 def list_measurements(
-    request: HttpRequest, pk: int, limit: int = Limit, offset: int = Offset
+    request: HttpRequest, pk: int, sync: Sync, reply: HttpResponse
 ) -> list[MeasurementOut]:
-    """Oldest first (by date); page with ``limit`` and ``offset``."""
+    """Oldest first (by date), voided values too (``voided``); page with ``limit`` and
+    ``offset``."""
     kpi = selectors.get_kpi(request.user, pk)
     rows = Measurement.objects.filter(kpi=kpi).order_by("measured_on", "pk")
-    return [
-        MeasurementOut.model_validate(m, from_attributes=True)
-        for m in rows[offset : offset + limit]
-    ]
+    page = synced_page(request, rows, sync, stamps=("created_at", "corrected_at", "voided_at"))
+    page.stamp(reply)
+    return [measurement_out(m) for m in page.rows]
 
 
 @router.post(
@@ -635,27 +754,26 @@ def post_measurements(
     kpi = selectors.get_kpi(request.user, pk)
     rows = [(i, m.measured_on, m.value, m.note) for i, m in enumerate(payload.measurements, 1)]
     try:
-        saved = services.add_measurements(actor=actor_of(request), kpi=kpi, rows=rows)
-    except services.MeasurementsInvalid as exc:
-        return Status(
-            422,
-            MeasurementsErrorOut(
-                detail=exc.message,
-                field=exc.field,
-                errors=[
-                    RowErrorOut(row=e.row, field=e.field, message=e.message) for e in exc.errors
-                ],
-            ),
+        saved = services.add_measurements(
+            actor=actor_of(request), kpi=kpi, rows=rows, confirmed=payload.confirm
         )
-    return Status(201, [MeasurementOut.model_validate(m, from_attributes=True) for m in saved])
+    except (services.MeasurementsInvalid, services.MeasurementsImplausible) as exc:
+        return rows_refused(exc)
+    return Status(201, [measurement_out(m) for m in saved])
 
 
-@router.get("/organisations/{org_id}/queues", response={200: list[QueueOut], **READ})
+@router.get("/organisations/{org_id}/queues", response={200: list[QueueOut], **SYNCED})
 def list_queues(
-    request: HttpRequest, org_id: int, include_archived: bool = ShowArchived
+    request: HttpRequest,
+    org_id: int,
+    sync: Sync,
+    reply: HttpResponse,
+    include_archived: bool = ShowArchived,
 ) -> list[QueueOut]:
     org = account_selectors.get_organisation(request.user, org_id)
-    return [_queue(q) for q in selectors.queues_of(org, _shown(include_archived))]
+    page = synced_page(request, selectors.queues_of(org, _shown(include_archived)), sync)
+    page.stamp(reply)
+    return [_queue(q) for q in page.rows]
 
 
 # Calendars: see twofold.calendars.api (one model for projects and operations).
@@ -672,6 +790,7 @@ def create_queue(request: HttpRequest, org_id: int, payload: QueueIn) -> Status[
         process=_own(Process, org.pk, payload.process_id, "process_id"),
         calendar=_own(BusinessCalendar, org.pk, payload.calendar_id, "calendar_id"),
         sla_hours=payload.sla_hours,
+        nc_on_breach=payload.nc_on_breach,
     )
     return Status(201, _queue(queue))
 
@@ -694,7 +813,7 @@ def patch_queue(request: HttpRequest, pk: int, payload: QueuePatch) -> QueueOut:
         if payload.calendar_id is None:
             raise Invalid("A queue needs a business calendar.", field="calendar_id")
         values["calendar"] = _own(BusinessCalendar, org_id, payload.calendar_id, "calendar_id")
-    for key in ("name", "description", "sla_hours"):
+    for key in ("name", "description", "sla_hours", "nc_on_breach"):
         if key in values and values[key] is None:
             raise Invalid(f"{key} cannot be null.", field=key)
     _edit_and_archive(
@@ -709,14 +828,17 @@ def patch_queue(request: HttpRequest, pk: int, payload: QueuePatch) -> QueueOut:
     return _queue(queue)
 
 
-@router.get("/queues/{pk}/requests", response={200: list[RequestOut], **PAGED})
+@router.get("/queues/{pk}/requests", response={200: list[RequestOut], **SYNCED})
 def list_requests(
-    request: HttpRequest, pk: int, limit: int = Limit, offset: int = Offset
+    request: HttpRequest, pk: int, sync: Sync, reply: HttpResponse
 ) -> list[RequestOut]:
     """Oldest first (by id); SLA clocks are computed for the requested page only."""
     queue = selectors.get_queue(request.user, pk)
     rows = selectors.requests_query().filter(queue=queue).order_by("pk")
-    return [_request(r) for r in rows[offset : offset + limit]]
+    stamps = ("created_at", "first_response_at", "resolved_at")
+    page = synced_page(request, rows, sync, stamps=stamps)
+    page.stamp(reply)
+    return [_request(r) for r in page.rows]
 
 
 @router.post("/queues/{pk}/requests", response={201: RequestOut, **WRITE})
@@ -729,6 +851,20 @@ def create_request(request: HttpRequest, pk: int, payload: RequestIn) -> Status[
 @router.get("/requests/{pk}", response={200: RequestOut, **READ})
 def get_request(request: HttpRequest, pk: int) -> RequestOut:
     return _request(selectors.get_request(request.user, pk))
+
+
+@router.delete(
+    "/requests/{pk}",
+    response={204: None, **WRITE},
+    summary="Move a request to the trash (an admin can restore it; pass its version)",
+)
+def trash_request(request: HttpRequest, pk: int, version: int = Query(..., ge=1)) -> Status[None]:
+    services.trash_request(
+        actor=actor_of(request),
+        request=selectors.get_request(request.user, pk),
+        expected_version=version,
+    )
+    return Status(204, None)
 
 
 @router.post("/requests/{pk}/status", response={200: RequestOut, **WRITE})
@@ -744,12 +880,18 @@ def change_status(request: HttpRequest, pk: int, payload: StatusIn) -> RequestOu
     return _request(selectors.get_request(request.user, pk))
 
 
-@router.get("/organisations/{org_id}/routines", response={200: list[RoutineOut], **READ})
+@router.get("/organisations/{org_id}/routines", response={200: list[RoutineOut], **SYNCED})
 def list_routines(
-    request: HttpRequest, org_id: int, include_archived: bool = ShowArchived
+    request: HttpRequest,
+    org_id: int,
+    sync: Sync,
+    reply: HttpResponse,
+    include_archived: bool = ShowArchived,
 ) -> list[RoutineOut]:
     org = account_selectors.get_organisation(request.user, org_id)
-    return [_routine(r) for r in selectors.routines_of(org, _shown(include_archived))]
+    page = synced_page(request, selectors.routines_of(org, _shown(include_archived)), sync)
+    page.stamp(reply)
+    return [_routine(r) for r in page.rows]
 
 
 @router.post("/processes/{pk}/routines", response={201: RoutineOut, **WRITE})
@@ -789,14 +931,28 @@ def patch_routine(request: HttpRequest, pk: int, payload: RoutinePatch) -> Routi
     return _routine(routine, with_steps=True)
 
 
-@router.get("/routines/{pk}/occurrences", response={200: list[OccurrenceOut], **PAGED})
+@router.get("/routines/{pk}/occurrences", response={200: list[OccurrenceOut], **SYNCED})
 def list_occurrences(
-    request: HttpRequest, pk: int, limit: int = Limit, offset: int = Offset
+    request: HttpRequest, pk: int, sync: Sync, reply: HttpResponse
 ) -> list[OccurrenceOut]:
     """Earliest due first; page with ``limit`` and ``offset``."""
     routine = selectors.get_routine(request.user, pk)
     rows = Occurrence.objects.filter(routine=routine).order_by("due", "pk")
-    return [_occurrence(o) for o in rows[offset : offset + limit]]
+    # Occurrences are generated in bulk, without history: their own stamps say when.
+    stamps = ("created_at", "started_at", "completed_at")
+    page = synced_page(request, rows, sync, stamps=stamps)
+    page.stamp(reply)
+    return [_occurrence(o) for o in page.rows]
+
+
+@router.get(
+    "/occurrences/{pk}",
+    response={200: OccurrenceOut, **READ},
+    summary="One occurrence of a routine, with its version (its page's facts; evidence is "
+    "under /evidence)",
+)
+def get_occurrence(request: HttpRequest, pk: int) -> OccurrenceOut:
+    return _occurrence(selectors.get_occurrence(request.user, pk))
 
 
 @router.post("/occurrences/{pk}/complete", response={200: OccurrenceOut, **WRITE})

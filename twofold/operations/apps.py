@@ -5,3 +5,8 @@ class OperationsConfig(AppConfig):
     name = "twofold.operations"
     label = "operations"
     verbose_name = "Operations"
+
+    def ready(self) -> None:
+        from twofold.operations import trash
+
+        trash.register()

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.db import models
 
-from twofold.accounts.models import Organisation, Team, User
+from twofold.accounts.models import Organisation, Role, Team, User
 from twofold.operations import recurrence
 from twofold.operations.models import (
     DEFAULT_SLA_HOURS,
@@ -134,7 +134,17 @@ class KpiEditForm(KpiForm):
         "amber_threshold",
         "red_threshold",
         "frequency",
+        "plausibility_spreads",
     ]
+    plausibility_spreads = forms.FloatField(
+        label="Are-you-sure margin (process spreads)",
+        required=False,
+        min_value=0.01,
+        max_value=1000,
+        initial=1.0,
+        help_text="A new value beyond the range ever seen by more than this many process "
+        "spreads (the width of the control chart's limits) asks “are you sure?” first.",
+    )
 
     @staticmethod
     def initial_for(kpi: Any) -> dict[str, Any]:
@@ -148,6 +158,8 @@ class KpiEditForm(KpiForm):
         data.pop("version", None)
         data["unit"] = data.get("unit") or ""
         data["description"] = data.get("description") or ""
+        if data.get("plausibility_spreads") is None:
+            data.pop("plausibility_spreads", None)  # left empty: keep the KPI's margin
         return data
 
 
@@ -157,17 +169,45 @@ class MeasurementForm(forms.Form):
     )
     value = forms.FloatField()
     note = forms.CharField(max_length=200, required=False)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class CorrectionForm(VersionedForm):
+    """A new value for a recorded one, with the reason (kept in the history)."""
+
+    value = forms.FloatField(label="Correct value")
+    reason = forms.CharField(
+        max_length=300,
+        error_messages={"required": "Say why the value is corrected: the reason is kept with it."},
+        label="Reason",
+        help_text="Why the recorded value was wrong; kept with the value for auditors.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class VoidForm(VersionedForm):
+    """Void a recorded value: it stays, shown, but leaves the chart's limits and the status."""
+
+    reason = forms.CharField(
+        max_length=300,
+        error_messages={"required": "Say why the value is voided: the reason is kept with it."},
+        label="Reason",
+        help_text="Why this value does not count (e.g. a measuring error nobody can redo).",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
 
 class CsvForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="Columns: date,value[,note], at most 5 MB. One bad row and nothing is saved.",
+        help_text="Columns: date,value[,note], at most 5 MB. Every row is checked first; one "
+        "bad row and nothing is saved.",
     )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size is not None and upload.size > MAX_CSV_BYTES:
+        if upload is not None and upload.size is not None and upload.size > MAX_CSV_BYTES:
             raise forms.ValidationError("The file is larger than 5 MB.")
         return upload
 
@@ -204,7 +244,13 @@ class StatusForm(VersionedForm):
 class CompleteForm(VersionedForm):
     """One field per step, built from the routine's checklist."""
 
-    def __init__(self, *args: Any, steps: list[RoutineStep], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        steps: list[RoutineStep],
+        staged: set[int] | frozenset[int] = frozenset(),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.steps = steps
         for step in steps:
@@ -223,9 +269,12 @@ class CompleteForm(VersionedForm):
                 if step.max_value is not None:
                     limits.append(f"max {step.max_value:g}")
                 unit = f" ({step.unit})" if step.unit else ""
+                help_text = ", ".join(limits)
+                if limits:
+                    help_text += "; a reading outside is recorded and opens a nonconformance"
                 self.fields[name] = forms.CharField(
                     label=f"{label}{unit}",
-                    help_text=", ".join(limits),
+                    help_text=help_text,
                     widget=forms.TextInput(attrs={"inputmode": "decimal"}),
                 )
             elif step.evidence == Evidence.PASS_FAIL:
@@ -235,7 +284,17 @@ class CompleteForm(VersionedForm):
                     widget=forms.RadioSelect,
                 )
             elif step.evidence == Evidence.FILE:
-                self.fields[name] = forms.FileField(label=label, validators=[_evidence_size])
+                self.fields[name] = forms.FileField(
+                    label=label,
+                    required=step.pk not in staged,  # a file uploaded ahead counts
+                    validators=[_evidence_size],
+                    help_text="Already uploaded; choose a file only to replace it."
+                    if step.pk in staged
+                    else "An image, PDF or office file, at most 10 MB.",
+                    widget=forms.ClearableFileInput(
+                        attrs={"data-max-bytes": MAX_EVIDENCE_BYTES, "data-max-label": "10 MB"}
+                    ),
+                )
 
 
 # --- Admin forms: calendars, queues, routines ---------------------------------------------------
@@ -256,6 +315,11 @@ class QueueForm(forms.Form):
         queryset=BusinessCalendar.objects.none(),
         label="Business calendar",
         help_text="SLA clocks only run in its working hours.",
+    )
+    nc_on_breach = forms.BooleanField(
+        required=False,
+        label="Open a nonconformance on an SLA breach",
+        help_text="A request resolved after its resolution target opens a nonconformance.",
     )
 
     def __init__(
@@ -289,6 +353,7 @@ class QueueForm(forms.Form):
             "description": queue.description,
             "process": queue.process_id,
             "calendar": queue.calendar_id,
+            "nc_on_breach": queue.nc_on_breach,
         }
         for p in Priority.values:
             for kind in ("response", "resolution"):
@@ -429,6 +494,11 @@ class RoutineForm(forms.Form):
     active = forms.BooleanField(
         required=False, initial=True, help_text="Inactive routines get no new occurrences."
     )
+    critical = forms.BooleanField(
+        required=False,
+        label="Critical routine",
+        help_text="A missed occurrence opens a nonconformance.",
+    )
 
     def __init__(
         self, *args: Any, organisation: Organisation, editing: bool = False, **kwargs: Any
@@ -458,6 +528,7 @@ class RoutineForm(forms.Form):
             "assignee": routine.assignee_id,
             "effort_minutes": routine.effort_minutes,
             "active": routine.active,
+            "critical": routine.critical,
             **picker_from_rule(routine.rrule, routine.shift),
         }
 
@@ -512,6 +583,7 @@ class RoutineForm(forms.Form):
             "shift": d["shift"],
             "effort_minutes": d["effort_minutes"],
             "active": d["active"],
+            "critical": d["critical"],
         }
 
 
@@ -562,3 +634,41 @@ def step_specs(formset: Any) -> list[Any]:
             )
         )
     return specs
+
+
+# --- Request assignment and KPI change points (views_work) ---------------------------------
+
+
+def assignable_people(organisation: Organisation) -> Any:
+    """Members who may be given requests (guests only look on)."""
+    return (
+        # One filter() call: both conditions hold for the same membership row.
+        User.objects.filter(
+            memberships__organisation=organisation,
+            memberships__role__in=[r for r in Role.values if r != Role.GUEST],
+        ).order_by("full_name", "email")
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Unassigned"
+    )
+    version = forms.IntegerField(min_value=1)
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignable_people(organisation)  # type: ignore[attr-defined]
+        self.fields["assignee"].error_messages["invalid_choice"] = (
+            "Choose a member of this organisation."
+        )
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(choices=Priority.choices)
+    version = forms.IntegerField(min_value=1)
+
+
+class ChangePointForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    label = forms.CharField(max_length=160, help_text="What changed, e.g. “New mould release”.")

@@ -14,6 +14,7 @@ from django.utils import timezone as tz
 
 from twofold.accounts.models import Organisation, Team
 from twofold.calendars.models import Calendar as BusinessCalendar
+from twofold.core.trash import AllRows, LiveChildManager, Trashable
 
 # Business calendars moved to the ``calendars`` app (one working-time model for projects and
 # operations); the old name stays importable for the queues and routines that run on them.
@@ -36,7 +37,7 @@ class Archivable(models.Model):
         return self.archived_at is not None
 
 
-class Process(Archivable):
+class Process(Trashable, Archivable):
     """A repeating piece of the organisation's work, e.g. "Monthly close" or "Server patching"."""
 
     organisation = models.ForeignKey(
@@ -75,6 +76,9 @@ class SpendEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = LiveChildManager("process")
+    all_objects = AllRows()
+
     class Meta:
         ordering = ["-spent_on", "-id"]
         verbose_name = "spend entry"
@@ -107,7 +111,7 @@ KPI_STATUS_LABELS = {"green": "On target", "amber": "At risk", "red": "Off targe
 """The latest value against the target and thresholds, in words."""
 
 
-class Kpi(Archivable):
+class Kpi(Trashable, Archivable):
     """A measure of a process, with a target, thresholds and an XmR baseline period."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="kpis")
@@ -124,6 +128,12 @@ class Kpi(Archivable):
     frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.WEEKLY)
     baseline_start = models.DateField(null=True, blank=True)
     baseline_end = models.DateField(null=True, blank=True)
+    plausibility_spreads = models.FloatField(
+        "are-you-sure margin",
+        default=1.0,
+        help_text="A new value beyond the range ever seen by more than this many process "
+        "spreads (the width of the control chart's limits) asks “are you sure?” first.",
+    )
     # Rollup for the overview, refreshed by services on every write that can change it (new
     # measurements, thresholds, baseline) and by the worker; it depends on nothing else.
     state = models.CharField(max_length=12, default="no data", editable=False)
@@ -147,7 +157,12 @@ class Kpi(Archivable):
 
 
 class Measurement(models.Model):
-    """One value of a KPI for one period (the date the period ends or is measured on)."""
+    """One value of a KPI for one period (the date the period ends or is measured on).
+
+    A wrong value is corrected (``value`` changes; the value first recorded stays in
+    ``original_value``, every step in the history) or voided (kept, shown, left out of the
+    chart's limits and the KPI's status). Neither is ever deleted.
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
@@ -158,6 +173,20 @@ class Measurement(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=tz.now)
+    original_value = models.FloatField(
+        null=True, blank=True, help_text="The value as first recorded, once it was corrected."
+    )
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    correction_reason = models.CharField(max_length=300, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    void_reason = models.CharField(max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = LiveChildManager("kpi")
+    all_objects = AllRows()
 
     class Meta:
         ordering = ["measured_on"]
@@ -167,6 +196,53 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi_id} {self.measured_on}: {self.value}"
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
+
+    @property
+    def corrected(self) -> bool:
+        return self.original_value is not None
+
+
+class ChangeSource(models.TextChoices):
+    PROJECT = "project", "Project"
+    IMPROVEMENT = "improvement", "Improvement item"
+    MANUAL = "manual", "Recorded by hand"
+
+
+class ChangePoint(models.Model):
+    """A deliberate change to the process on ``date``: the KPI's chart starts a new phase there.
+
+    Limits before the first change point come from the baseline period; each later phase gets
+    limits from its own points. ``source`` and ``source_id`` name what went live (a project or an
+    improvement item), so moving its go-live date moves this point instead of adding another.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="change_points")
+    date = models.DateField()
+    label = models.CharField(max_length=160)
+    source = models.CharField(max_length=12, choices=ChangeSource.choices)
+    source_id = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=tz.now)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "source", "source_id"],
+                condition=models.Q(source_id__isnull=False),
+                name="change_point_one_per_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} {self.date}: {self.label}"
 
 
 class Priority(models.TextChoices):
@@ -184,7 +260,7 @@ DEFAULT_SLA_HOURS: dict[str, dict[str, float]] = {
 }
 
 
-class Queue(Archivable):
+class Queue(Trashable, Archivable):
     """A request queue (e.g. "IT service desk") with SLA targets in business hours per priority.
 
     ``sla_hours`` maps priority to ``{"response": hours, "resolution": hours}``.
@@ -198,6 +274,12 @@ class Queue(Archivable):
     description = models.TextField(blank=True)
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="+")
     sla_hours = models.JSONField(default=dict)
+    # A request resolved after its resolution target opens a nonconformance (quality app).
+    nc_on_breach = models.BooleanField(
+        "Open a nonconformance on an SLA breach",
+        default=False,
+        help_text="A request resolved after its resolution target opens a nonconformance.",
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -225,7 +307,7 @@ DONE_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
 BOARD_STATUSES = [Status.NEW, Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED]
 
 
-class Request(models.Model):
+class Request(Trashable):
     """One request in a queue. Its SLA clocks are computed from its status events."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
@@ -273,6 +355,9 @@ class RequestEvent(models.Model):
     )
     note = models.CharField(max_length=300, blank=True)
 
+    objects = LiveChildManager("request")
+    all_objects = AllRows()
+
     class Meta:
         ordering = ["at", "id"]
         verbose_name = "status change"
@@ -295,7 +380,7 @@ class ShiftRule(models.TextChoices):
     PREVIOUS = "previous", "Move to the previous working day"
 
 
-class Routine(Archivable):
+class Routine(Trashable, Archivable):
     """A recurring checklist (e.g. "Bank reconciliation"), due by an RFC 5545 rule."""
 
     organisation = models.ForeignKey(
@@ -316,6 +401,10 @@ class Routine(Archivable):
     )
     effort_minutes = models.PositiveIntegerField(default=30)
     active = models.BooleanField(default=True)
+    # The process marks this routine as critical: a missed occurrence opens a nonconformance.
+    critical = models.BooleanField(
+        default=False, help_text="A missed occurrence opens a nonconformance."
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -358,6 +447,9 @@ class RoutineStep(models.Model):
     # deleted, so past occurrences keep their evidence.
     retired = models.BooleanField(default=False)
 
+    objects = LiveChildManager("routine")
+    all_objects = AllRows()
+
     class Meta:
         ordering = ["position", "id"]
         verbose_name = "checklist step"
@@ -387,7 +479,13 @@ class Occurrence(models.Model):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set when completing it (a reading out of limits, a failed check) or missing it (a critical
+    # routine) raised a deviation: shown as "completed with a nonconformance", never "on time".
+    nonconforming = models.BooleanField(default=False, editable=False)
     version = models.PositiveIntegerField(default=1)
+
+    objects = LiveChildManager("routine")
+    all_objects = AllRows()
 
     class Meta:
         ordering = ["due"]
@@ -414,6 +512,18 @@ class StepEvidence(models.Model):
     number = models.FloatField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
     file = models.FileField(upload_to="operations/evidence/%Y/%m/", blank=True)
+    # For a file: the name it was uploaded with (only ever shown escaped; stored under a random
+    # name), the type it is served with, its size, and who uploaded it when.
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveChildManager("occurrence__routine")
+    all_objects = AllRows()
 
     class Meta:
         ordering = ["step__position", "id"]
@@ -424,3 +534,22 @@ class StepEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"Evidence for {self.step_id}"
+
+    @property
+    def served_type(self) -> str:
+        """The type the file is served with; files from before types were stored get theirs
+        from the extension, like attachments."""
+        if self.content_type:
+            return self.content_type
+        from twofold.core.uploads import SERVED_AS, extension_of
+
+        return SERVED_AS.get(extension_of(str(self.file.name or "")), "application/octet-stream")
+
+    @property
+    def is_image(self) -> bool:
+        return bool(self.file) and self.served_type.startswith("image/")
+
+    @property
+    def file_label(self) -> str:
+        """The name to show for the file: as uploaded, else the stored name's last part."""
+        return self.original_name or str(self.file.name or "").rsplit("/", 1)[-1]

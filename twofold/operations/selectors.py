@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,12 +19,14 @@ from twofold.engine.control_charts import ChartRule, Signal, XmrChart, xmr_chart
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiStatus, kpi_status
 from twofold.engine.sla import SlaClock, SlaState, pauses_from_changes, sla_clock
+from twofold.operations import deviations
 from twofold.operations.calendars import engine_calendar, local
 from twofold.operations.models import (
     KPI_STATE_LABELS,
     KPI_STATUS_LABELS,
     WAITING_STATUSES,
     BusinessCalendar,
+    ChangePoint,
     Kpi,
     Measurement,
     Occurrence,
@@ -188,7 +191,41 @@ def steps_of(routine_id: int) -> list[RoutineStep]:
 
 
 def evidence_of(occurrence: Occurrence) -> list[StepEvidence]:
-    return list(StepEvidence.objects.filter(occurrence=occurrence).select_related("step"))
+    return list(
+        StepEvidence.objects.filter(occurrence=occurrence).select_related("step", "uploaded_by")
+    )
+
+
+def get_step(occurrence: Occurrence, step_id: int) -> RoutineStep:
+    step = RoutineStep.objects.filter(
+        pk=step_id, routine_id=occurrence.routine_id, retired=False
+    ).first()
+    if step is None:
+        raise NotFound("Step not found.")
+    return step
+
+
+def record_steps(occurrence: Occurrence, evidence: dict[int, StepEvidence]) -> list[RoutineStep]:
+    """The steps an occurrence's record lists: its evidence's steps (retired ones too, as they
+    were when recorded) and, while it is not done, the current checklist."""
+    ids = set(evidence)
+    current = Q(retired=False) if occurrence.status != OccurrenceStatus.DONE else Q(pk__in=[])
+    return list(
+        RoutineStep.objects.filter(Q(pk__in=ids) | current, routine_id=occurrence.routine_id)
+    )
+
+
+def get_measurement(user: Any, pk: int) -> Measurement:
+    return _one(
+        Measurement.objects.select_related("kpi", "kpi__process", "created_by", "voided_by"),
+        user,
+        pk,
+        "Measurement",
+    )
+
+
+def get_step_evidence(user: Any, pk: int) -> StepEvidence:
+    return _one(StepEvidence.objects.all(), user, pk, "Evidence")
 
 
 # --- KPIs ------------------------------------------------------------------------------------
@@ -201,11 +238,48 @@ class SignalView:
     direction: str
     dates: list[dt.date]
     values: list[float]
+    indices: list[int] = field(default_factory=list)  # positions in the KPI's whole series
+
+    @property
+    def last_index(self) -> int:
+        return self.indices[-1]
+
+
+@dataclass
+class PhaseView:
+    """A stretch of the series between change points, with limits from its own points.
+
+    The first phase takes its limits from the KPI's baseline period (when set); each phase after
+    a change point takes them from every point since that change point.
+    """
+
+    label: str
+    first: int  # index of the phase's first point in the whole series
+    stop: int  # one past its last point
+    dates: list[dt.date]
+    chart: XmrChart | None
+    change: ChangePoint | None = None
+
+    @property
+    def points(self) -> int:
+        return self.stop - self.first
+
+    @property
+    def basis_dates(self) -> tuple[dt.date, dt.date] | None:
+        """First and last day of the points the limits come from."""
+        if self.chart is None:
+            return None
+        base = self.chart.baseline
+        return self.dates[base.start], self.dates[base.stop - 1]
 
 
 @dataclass
 class KpiView:
-    """A KPI with its series, XmR chart, latest status and overall state."""
+    """A KPI with its series, XmR chart, latest status and overall state.
+
+    ``chart`` is the chart of the current (last charted) phase; ``phases`` has one entry per
+    stretch between change points (one phase when the KPI has no change point).
+    """
 
     kpi: Kpi
     dates: list[dt.date]
@@ -216,6 +290,12 @@ class KpiView:
     status: KpiStatus | None
     recent_signal: bool
     baseline_dates: tuple[dt.date, dt.date] | None
+    measurements: list[Measurement] = field(default_factory=list)
+    """The values that count, aligned with ``dates``/``values`` (corrected ones included)."""
+    voided: list[Measurement] = field(default_factory=list)
+    """Voided values: shown greyed, left out of the limits, the status and everything else."""
+    phases: list[PhaseView] = field(default_factory=list)
+    changes: list[ChangePoint] = field(default_factory=list)  # every change point, by date
 
     @property
     def state(self) -> str:
@@ -243,22 +323,83 @@ class KpiView:
     def status_label(self) -> str:
         return KPI_STATUS_LABELS[self.status.value] if self.status is not None else ""
 
+    @property
+    def phased(self) -> bool:
+        return len(self.phases) > 1
+
     def chart_data(self) -> dict[str, Any]:
-        """What the Chart.js script draws (passed with json_script)."""
+        """What the Chart.js script draws (passed with json_script).
+
+        With change points, ``centre``/``lower``/``upper`` are one value per point (each phase
+        drawn with its own limits, None where a phase has too few points) and ``changes`` marks
+        where each phase starts.
+        """
         flagged: set[int] = set()
-        for s in self.chart.signals if self.chart else ():
-            flagged.update(s.indices)
-        return {
-            "labels": [d.isoformat() for d in self.dates],
-            "values": self.values,
-            "signal": [i in flagged for i in range(len(self.values))],
+        for sv in self.signals:
+            flagged.update(sv.indices)
+        # Every point on one date axis: the values that count, and the voided ones (null in the
+        # main series, their value in the greyed "voided" series).
+        points: list[tuple[dt.date, int, Measurement | None]] = sorted(
+            [(m.measured_on, i, m) for i, m in enumerate(self.measurements)]
+            + [(m.measured_on, -1, m) for m in self.voided],
+            key=lambda p: (p[0], p[1] < 0),
+        )
+        if len(self.measurements) != len(self.values):  # built without rows (tests, callers)
+            points = [(d, i, None) for i, d in enumerate(self.dates)]
+        values: list[float | None] = []
+        voided: list[float | None] = []
+        signal: list[bool] = []
+        corrected: list[dict[str, Any] | None] = []
+        ids: list[int | None] = []
+        position: dict[int, int] = {}  # index of a value that counts -> its place on the axis
+        for place, (_day, index, m) in enumerate(points):
+            ids.append(m.pk if m is not None else None)
+            counts = index >= 0
+            if counts:
+                position[index] = place
+            values.append(self.values[index] if counts else None)
+            voided.append(None if counts or m is None else m.value)
+            signal.append(counts and index in flagged)
+            if m is not None and m.voided:
+                corrected.append({"voided": True, "reason": m.void_reason})
+            elif m is not None and m.original_value is not None:
+                corrected.append({"original": m.original_value, "reason": m.correction_reason})
+            else:
+                corrected.append(None)
+        data: dict[str, Any] = {
+            "labels": [p[0].isoformat() for p in points],
+            "values": values,
+            "voided": voided,
+            "corrected": corrected,
+            "ids": ids,
+            "signal": signal,
             "centre": self.chart.centre_line if self.chart else None,
             "lower": self.chart.lower_natural_process_limit if self.chart else None,
             "upper": self.chart.upper_natural_process_limit if self.chart else None,
             "target": self.kpi.target,
             "unit": self.kpi.unit,
             "name": self.kpi.name,
+            "changes": [],
         }
+        if self.phased:
+            n = len(points)
+            centre: list[float | None] = [None] * n
+            lower: list[float | None] = [None] * n
+            upper: list[float | None] = [None] * n
+            for phase in self.phases:
+                if phase.chart is None:
+                    continue
+                # The phase's span on the axis, voided points inside it included.
+                for i in range(position[phase.first], position[phase.stop - 1] + 1):
+                    centre[i] = phase.chart.centre_line
+                    lower[i] = phase.chart.lower_natural_process_limit
+                    upper[i] = phase.chart.upper_natural_process_limit
+            data.update(centre=centre, lower=lower, upper=upper)
+            data["changes"] = [
+                {"index": position[p.first], "label": p.change.label if p.change else p.label}
+                for p in self.phases[1:]
+            ]
+        return data
 
 
 def _baseline(kpi: Kpi, dates: Sequence[dt.date]) -> slice | None:
@@ -272,20 +413,52 @@ def _baseline(kpi: Kpi, dates: Sequence[dt.date]) -> slice | None:
     return slice(idx[0], idx[-1] + 1)
 
 
-def kpi_view(kpi: Kpi, measurements: Iterable[Measurement]) -> KpiView:
-    rows = sorted(measurements, key=lambda m: m.measured_on)
+def _phases(
+    kpi: Kpi, dates: list[dt.date], values: list[float], changes: Sequence[ChangePoint]
+) -> list[PhaseView]:
+    """Split the series at each change point's date (a point on that day belongs to the new
+    phase) and chart each phase with its own limits."""
+    by_day: dict[dt.date, ChangePoint] = {}
+    for point in sorted(changes, key=lambda c: (c.date, c.pk or 0)):
+        by_day.setdefault(point.date, point)
+    cuts = sorted(by_day)
+    bounds = [0, *(bisect.bisect_left(dates, day) for day in cuts), len(dates)]
+    phases: list[PhaseView] = []
+    for k in range(len(bounds) - 1):
+        first, stop = bounds[k], bounds[k + 1]
+        if stop <= first:
+            continue
+        part_dates, part = dates[first:stop], values[first:stop]
+        base = _baseline(kpi, part_dates) if k == 0 else None
+        chart = xmr_chart(part, baseline=base) if len(part) >= 2 else None
+        change = by_day[cuts[k - 1]] if k > 0 else None
+        label = "Before the first change" if k == 0 and cuts else "All points"
+        if change is not None:
+            label = f"Since {change.date.isoformat()}: {change.label}"
+        phases.append(PhaseView(label, first, stop, part_dates, chart, change))
+    return phases
+
+
+def kpi_view(
+    kpi: Kpi, measurements: Iterable[Measurement], changes: Sequence[ChangePoint] = ()
+) -> KpiView:
+    """The KPI's chart and status from its values, in phases split at its change points;
+    voided values are set aside (``voided``)."""
+    every = sorted(measurements, key=lambda m: m.measured_on)
+    rows = [m for m in every if m.voided_at is None]
     dates = [m.measured_on for m in rows]
     values = [float(m.value) for m in rows]
-    chart = None
-    base = _baseline(kpi, dates)
-    if len(values) >= 2:
-        chart = xmr_chart(values, baseline=base)
+    phases = _phases(kpi, dates, values, changes)
+    charted = [p for p in phases if p.chart is not None]
+    chart = charted[-1].chart if charted else None
     signals: list[SignalView] = []
     recent = False
-    for s in chart.signals if chart else ():
-        signals.append(_signal_view(s, dates, values))
-        if max(s.indices) >= len(values) - RECENT_POINTS:
-            recent = True
+    for phase in charted:
+        assert phase.chart is not None
+        for s in phase.chart.signals:
+            signals.append(_signal_view(s, dates, values, phase.first))
+            if max(s.indices) + phase.first >= len(values) - RECENT_POINTS:
+                recent = True
     latest = values[-1] if values else None
     status = None
     if latest is not None:
@@ -296,30 +469,53 @@ def kpi_view(kpi: Kpi, measurements: Iterable[Measurement]) -> KpiView:
             red_threshold=kpi.red_threshold,
             amber_threshold=kpi.amber_threshold,
         )
-    baseline_dates = None
-    if chart is not None:
-        b = chart.baseline
-        baseline_dates = (dates[b.start], dates[b.stop - 1])
-    return KpiView(kpi, dates, values, chart, signals, latest, status, recent, baseline_dates)
+    baseline_dates = charted[0].basis_dates if charted else None
+    ordered = sorted(changes, key=lambda c: (c.date, c.pk or 0))
+    return KpiView(
+        kpi,
+        dates,
+        values,
+        chart,
+        signals,
+        latest,
+        status,
+        recent,
+        baseline_dates,
+        measurements=rows,
+        voided=[m for m in every if m.voided_at is not None],
+        phases=phases,
+        changes=ordered,
+    )
 
 
-def _signal_view(signal: Signal, dates: Sequence[dt.date], values: Sequence[float]) -> SignalView:
+def _signal_view(
+    signal: Signal, dates: Sequence[dt.date], values: Sequence[float], offset: int = 0
+) -> SignalView:
+    indices = [i + offset for i in signal.indices]
     return SignalView(
         rule=signal.rule.value,
         description=RULE_TEXT[signal.rule],
         direction="above / rising" if signal.direction.value == "up" else "below / falling",
-        dates=[dates[i] for i in signal.indices],
-        values=[values[i] for i in signal.indices],
+        dates=[dates[i] for i in indices],
+        values=[values[i] for i in indices],
+        indices=indices,
     )
 
 
-def kpi_views(kpis: Iterable[Kpi]) -> list[KpiView]:
-    """Views for many KPIs with one query for all their measurements."""
+def kpi_views(kpis: Iterable[Kpi], with_voided: bool = False) -> list[KpiView]:
+    """Views for many KPIs with one query for all their measurements (the voided ones too, for
+    the KPI page's chart, with ``with_voided``) and one for their change points."""
     kpi_list = list(kpis)
     by_kpi: dict[int, list[Measurement]] = {k.pk: [] for k in kpi_list}
-    for m in Measurement.objects.filter(kpi_id__in=list(by_kpi)).order_by("measured_on"):
+    rows = Measurement.objects.filter(kpi_id__in=list(by_kpi))
+    if not with_voided:
+        rows = rows.filter(voided_at__isnull=True)
+    for m in rows.order_by("measured_on"):
         by_kpi[m.kpi_id].append(m)
-    return [kpi_view(k, by_kpi[k.pk]) for k in kpi_list]
+    changes: dict[int, list[ChangePoint]] = {k.pk: [] for k in kpi_list}
+    for c in ChangePoint.objects.filter(kpi_id__in=list(by_kpi)):
+        changes[c.kpi_id].append(c)
+    return [kpi_view(k, by_kpi[k.pk], changes[k.pk]) for k in kpi_list]
 
 
 # --- Requests and SLAs -----------------------------------------------------------------------
@@ -492,6 +688,8 @@ class ProcessCard:
     open_requests: int = 0
     on_time: float | None = None
     spent: Decimal = Decimal(0)
+    open_nonconformances: int = 0
+    extras: str = ""  # HTML the joining apps add (core.panels "operations.process_card")
 
     @property
     def budget_use(self) -> float | None:
@@ -622,4 +820,7 @@ def overview(
             card.on_time = counted["on_time"] / counted["total"]
     for pid, spent in spend_this_year(list(cards), moment.date().year).items():
         cards[pid].spent = spent
+    for pid, count in deviations.open_counts(organisation.pk).items():
+        if pid in cards:
+            cards[pid].open_nonconformances = count
     return [cards[p.pk] for p in processes]

@@ -8,7 +8,7 @@ import datetime as dt
 import io
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,13 +18,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Team, User
-from twofold.core import history
+from twofold.core import dates, history, trash
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Conflict, Invalid
+from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiTarget
-from twofold.operations import recurrence, selectors
+from twofold.operations import deviations, evidence_files, plausibility, recurrence, selectors
 from twofold.operations.calendars import engine_calendar, local
 from twofold.operations.models import (
     DEFAULT_SLA_HOURS,
@@ -49,6 +49,7 @@ from twofold.operations.models import (
     Status,
     StepEvidence,
 )
+from twofold.operations.plausibility import Doubt
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,10 @@ KPI_FIELDS = [
     "frequency",
     "baseline_start",
     "baseline_end",
+    "plausibility_spreads",
 ]
 ROUTINE_FIELDS = [
+    "critical",
     "name",
     "description",
     "rrule",
@@ -139,11 +142,16 @@ def _check_process_values(
         values["name"] = str(values["name"]).strip()
         if not values["name"]:
             raise Invalid("A process needs a name.", field="name")
-        clash = Process.objects.filter(organisation=organisation, name__iexact=values["name"])
+        # A process in the trash keeps its name until it is purged (so it can come back).
+        clash = Process.all_objects.filter(organisation=organisation, name__iexact=values["name"])
         if process is not None:
             clash = clash.exclude(pk=process.pk)
-        if clash.exists():
-            raise Invalid(f"There is already a process called {values['name']}.", field="name")
+        taken = list(clash.values_list("deleted_at", flat=True)[:1])
+        if taken:
+            where = " in the trash" if taken[0] is not None else ""
+            raise Invalid(
+                f"There is already a process called {values['name']}{where}.", field="name"
+            )
     if "annual_budget" in values:
         budget = _money(values["annual_budget"], "annual_budget", "budget")
         if budget < 0:
@@ -233,7 +241,20 @@ def refresh_kpi_states(kpis: Iterable[Kpi]) -> None:
 
 def _check_kpi(values: dict[str, Any]) -> None:
     _not_null(values, ["name", "description", "unit", "good_direction", "target", "red_threshold"])
-    _not_null(values, ["frequency"])
+    _not_null(values, ["frequency", "plausibility_spreads"])
+    if "plausibility_spreads" in values:
+        try:
+            spreads = _number(values["plausibility_spreads"])
+        except (TypeError, ValueError) as exc:
+            raise Invalid(
+                "The are-you-sure margin must be a number.", field="plausibility_spreads"
+            ) from exc
+        if not 0 < spreads <= 1000:
+            raise Invalid(
+                "The are-you-sure margin must be more than 0 and at most 1000 spreads.",
+                field="plausibility_spreads",
+            )
+        values["plausibility_spreads"] = spreads
     for key in ("target", "amber_threshold", "red_threshold"):
         if values.get(key) is not None:
             try:
@@ -307,17 +328,22 @@ def update_kpi(*, actor: User, kpi: Kpi, expected_version: int | None, **values:
 
 @dataclass(frozen=True)
 class RowError:
-    """A problem with one input row (1-based; for CSV, the line number in the file)."""
+    """A problem with one input row (1-based; for CSV, the line number in the file).
+
+    ``measurement_id`` names the value already recorded for the row's date, so the page and the
+    API can offer to correct it instead."""
 
     row: int
     field: str | None
     message: str
+    measurement_id: int | None = None
 
 
 class MeasurementsInvalid(Invalid):
-    """Some rows were bad; nothing was saved. ``errors`` lists every bad row."""
+    """Some rows were bad; nothing was saved. ``errors`` lists every bad row; ``warnings`` the
+    rows that would ask "are you sure?" (reported alongside, so one look shows everything)."""
 
-    def __init__(self, errors: list[RowError]) -> None:
+    def __init__(self, errors: list[RowError], warnings: list[Doubt] | None = None) -> None:
         first = errors[0]
         super().__init__(
             f"{len(errors)} row{'s' if len(errors) != 1 else ''} had errors, so nothing was "
@@ -325,6 +351,28 @@ class MeasurementsInvalid(Invalid):
             field=first.field,
         )
         self.errors = errors
+        self.warnings = warnings or []
+
+
+class MeasurementsImplausible(Invalid):
+    """Rows that look wrong (future date, far outside the range, unit mix-up): nothing saved
+    until the caller confirms (``confirmed=True``). ``warnings`` says why, row by row."""
+
+    def __init__(self, warnings: list[Doubt]) -> None:
+        first = warnings[0]
+        rows = len({w.row for w in warnings})
+        lead = "Are you sure? " if rows == 1 else f"Are you sure? {rows} rows look wrong. "
+        super().__init__(lead + first.message, field=first.field)
+        self.errors: list[RowError] = []
+        self.warnings = warnings
+
+
+def org_today(organisation_id: int) -> dt.date:
+    """Today in the organisation's time zone (a measurement dated later is in the future)."""
+    zone = (
+        Organisation.objects.filter(pk=organisation_id).values_list("timezone", flat=True).first()
+    )
+    return local(timezone.now(), zone or "UTC").date()
 
 
 NOT_FINITE = "not a finite number"
@@ -349,12 +397,15 @@ def add_measurements(
     actor: User,
     kpi: Kpi,
     rows: Iterable[tuple[int, Any, Any, str]],
+    confirmed: bool = False,
 ) -> list[Measurement]:
     """Save ``(row_number, date, value, note)`` rows all together, or none of them.
 
     All-or-nothing on purpose: a KPI series with holes silently distorts its control chart, and
     re-uploading a corrected file must not collide with half of it already saved. Every bad row
-    is reported (``MeasurementsInvalid.errors``) so the file can be fixed in one go.
+    is reported (``MeasurementsInvalid.errors``) so the file can be fixed in one go. Rows that
+    look wrong (``plausibility``) are refused with ``MeasurementsImplausible`` unless
+    ``confirmed``; a date that already has a value names that value so it can be corrected.
     """
     require(actor, Action.EDIT, kpi)
     errors: list[RowError] = []
@@ -387,18 +438,37 @@ def add_measurements(
             continue
         seen[day] = row
         parsed.append((day, value, str(note or "")[:200]))
-    existing = set(
-        Measurement.objects.filter(kpi=kpi, measured_on__in=list(seen)).values_list(
-            "measured_on", flat=True
-        )
-    )
+    existing = {
+        m.measured_on: m for m in Measurement.objects.filter(kpi=kpi, measured_on__in=list(seen))
+    }
     for day in sorted(existing):
-        errors.append(RowError(seen[day], "date", f"{kpi.name} already has a value for {day}."))
+        old = existing[day]
+        state = "a voided value" if old.voided else "a value"
+        errors.append(
+            RowError(
+                seen[day],
+                "date",
+                f"{kpi.name} already has {state} for {day} ({old.value:g}): correct that value "
+                "instead.",
+                measurement_id=old.pk,
+            )
+        )
+    doubts = (
+        plausibility.check_rows(
+            kpi,
+            [(row, day, value) for day, value, _note in parsed for row in [seen[day]]],
+            today=org_today(kpi.organisation_id),
+        )
+        if parsed
+        else []
+    )
     if errors:
         errors.sort(key=lambda e: e.row)
-        raise MeasurementsInvalid(errors)
+        raise MeasurementsInvalid(errors, doubts)
     if not parsed:
         raise Invalid("There are no measurements to save.", field="rows")
+    if doubts and not confirmed:
+        raise MeasurementsImplausible(doubts)
     created = Measurement.objects.bulk_create(
         Measurement(
             organisation_id=kpi.organisation_id,
@@ -422,19 +492,33 @@ def add_measurements(
 
 
 def add_measurement(
-    *, actor: User, kpi: Kpi, measured_on: dt.date, value: float, note: str = ""
+    *,
+    actor: User,
+    kpi: Kpi,
+    measured_on: dt.date,
+    value: float,
+    note: str = "",
+    confirmed: bool = False,
 ) -> Measurement:
+    """One value; ``MeasurementsInvalid`` (one row, its message the row's) or
+    ``MeasurementsImplausible`` if refused."""
     try:
-        return add_measurements(actor=actor, kpi=kpi, rows=[(1, measured_on, value, note)])[0]
+        return add_measurements(
+            actor=actor, kpi=kpi, rows=[(1, measured_on, value, note)], confirmed=confirmed
+        )[0]
     except MeasurementsInvalid as exc:
-        raise Invalid(exc.errors[0].message, field=exc.errors[0].field) from exc
+        exc.message, exc.field = exc.errors[0].message, exc.errors[0].field
+        exc.args = (exc.message,)
+        raise
 
 
 def _cell(cells: list[str], index: int | None) -> str:
     return cells[index] if index is not None and index < len(cells) else ""
 
 
-def import_measurements_csv(*, actor: User, kpi: Kpi, data: bytes) -> list[Measurement]:
+def import_measurements_csv(
+    *, actor: User, kpi: Kpi, data: bytes, confirmed: bool = False
+) -> list[Measurement]:
     """CSV with a header ``date,value[,note]``; all rows saved or none (see add_measurements)."""
     require(actor, Action.EDIT, kpi)
     try:
@@ -459,7 +543,7 @@ def import_measurements_csv(*, actor: User, kpi: Kpi, data: bytes) -> list[Measu
         raise Invalid(
             f"Line {reader.line_num}: not a valid CSV file ({exc}).", field="file"
         ) from exc
-    return add_measurements(actor=actor, kpi=kpi, rows=rows)
+    return add_measurements(actor=actor, kpi=kpi, rows=rows, confirmed=confirmed)
 
 
 # --- Queues and requests --------------------------------------------------------------------
@@ -505,6 +589,7 @@ def create_queue(
     process: Process | None = None,
     description: str = "",
     sla_hours: Any = None,
+    nc_on_breach: bool = False,
 ) -> Queue:
     require(actor, Action.MANAGE, organisation)
     name = name.strip()
@@ -521,12 +606,13 @@ def create_queue(
         calendar=calendar,
         process=process,
         sla_hours=_check_sla_hours(sla_hours),
+        nc_on_breach=bool(nc_on_breach),
     )
     history.record(actor=actor, obj=queue, action="created", summary=f"Created queue {name}")
     return queue
 
 
-QUEUE_FIELDS = ["name", "description", "process", "calendar", "sla_hours"]
+QUEUE_FIELDS = ["name", "description", "process", "calendar", "sla_hours", "nc_on_breach"]
 
 
 @transaction.atomic
@@ -569,6 +655,12 @@ def update_queue(
     return queue
 
 
+# What else creating a request does, inside its transaction (registered from an app's
+# ``ready()``: ``closeout`` records that the project team hears of requests in hypercare). Each
+# step takes (actor, request).
+REQUEST_CREATED_STEPS: list[Callable[[User, Request], None]] = []
+
+
 @transaction.atomic
 def create_request(
     *,
@@ -604,6 +696,8 @@ def create_request(
         actor=actor,
     )
     history.record(actor=actor, obj=request, action="created", summary=title)
+    for step in REQUEST_CREATED_STEPS:  # e.g. closeout: hypercare tells the project team
+        step(actor, request)
     return request
 
 
@@ -691,8 +785,27 @@ def refresh_sla_outcomes(request_ids: Iterable[int] | None = None, batch: int = 
         if met != request.resolution_met:
             request.resolution_met = met
             changed.append(request)
-    Request.objects.bulk_update(changed, ["resolution_met"], batch_size=batch)
+    with transaction.atomic():
+        Request.objects.bulk_update(changed, ["resolution_met"], batch_size=batch)
+        breaches = [r for r in changed if r.resolution_met is False and r.queue.nc_on_breach]
+        deviations.report([_breach(r) for r in breaches])
     return len(changed)
+
+
+def _breach(request: Request) -> deviations.Deviation:
+    queue = request.queue
+    return deviations.Deviation(
+        kind=deviations.Kind.SLA_BREACH,
+        organisation_id=request.organisation_id,
+        process_id=queue.process_id,
+        title=f"SLA breached: #{request.pk} {request.title}"[:200],
+        detail=(
+            f"Request #{request.pk} “{request.title}” in {queue.name} "
+            f"({Priority(request.priority).label}) was resolved after its resolution target "
+            f"of {queue.target_minutes(request.priority, 'resolution') / 60:g} working hours."
+        ),
+        request=request,
+    )
 
 
 def backfill_rollups() -> None:
@@ -979,10 +1092,47 @@ def generate_occurrences(
         )
         if latest_due is not None:
             # An open occurrence is missed once the next one has come due.
-            Occurrence.objects.filter(
-                routine=routine, status=OccurrenceStatus.OPEN, due__lt=latest_due
-            ).update(status=OccurrenceStatus.MISSED)
+            _mark_missed(routine, latest_due)
     return considered
+
+
+def _mark_missed(routine: Routine, latest_due: dt.datetime) -> None:
+    """Mark superseded open occurrences missed; a critical routine's open a nonconformance each.
+
+    The update and the nonconformances share one transaction; the conditional UPDATE means a
+    second worker finds nothing left to mark (and quality opens one per occurrence anyway).
+    """
+    superseded = Occurrence.objects.filter(
+        routine=routine, status=OccurrenceStatus.OPEN, due__lt=latest_due
+    )
+    if not routine.critical:
+        superseded.update(status=OccurrenceStatus.MISSED)
+        return
+    with transaction.atomic():
+        missed = list(superseded.select_for_update())
+        if not missed:
+            return
+        Occurrence.objects.filter(
+            pk__in=[o.pk for o in missed], status=OccurrenceStatus.OPEN
+        ).update(status=OccurrenceStatus.MISSED, nonconforming=True)
+        found = []
+        for occ in missed:
+            occ.status, occ.nonconforming = OccurrenceStatus.MISSED, True
+            found.append(
+                deviations.Deviation(
+                    kind=deviations.Kind.MISSED_ROUTINE,
+                    organisation_id=routine.organisation_id,
+                    process_id=routine.process_id,
+                    title=f"{routine.name}: missed (due {dates.format_daytime(occ.due)})",
+                    detail=(
+                        f"The critical routine {routine.name} was not completed: the occurrence "
+                        f"due {dates.format_daytime(occ.due)} was missed."
+                    ),
+                    occurrence=occ,
+                    routine=routine,
+                )
+            )
+        deviations.report(found)
 
 
 @dataclass
@@ -991,6 +1141,8 @@ class StepInput:
     number: Any = None
     passed: bool | None = None
     file: UploadedFile[Any] | None = None
+    staged: int | None = None
+    """The evidence row of a file uploaded ahead of completion (``evidence_files``)."""
 
 
 def _evidence_for(step: RoutineStep, given: StepInput) -> StepEvidence:
@@ -1007,30 +1159,23 @@ def _evidence_for(step: RoutineStep, given: StepInput) -> StepEvidence:
             shown = repr(given.number)
             what = shown if len(shown) <= 40 else "that"
             raise Invalid(f"“{step.text}”: {what} is not a number.", field=field) from exc
-        low, high = step.min_value, step.max_value
-        if (low is not None and number < low) or (high is not None and number > high):
-            unit = f" {step.unit}" if step.unit else ""
-            limits = (
-                f"between {low:g} and {high:g}{unit}"
-                if low is not None and high is not None
-                else (f"at least {low:g}{unit}" if low is not None else f"at most {high:g}{unit}")
-            )
-            raise Invalid(
-                f"“{step.text}”: {number:g}{unit} is outside the limits; it must be {limits}. "
-                "If the reading is real, stop and raise it with the process owner.",
-                field=field,
-            )
+        # A reading outside the limits is recorded as read, never refused: completing the
+        # occurrence opens a nonconformance for it (see ``_deviations``).
         evidence.number = number
     if step.evidence == Evidence.PASS_FAIL:
         if given.passed is None:
             raise Invalid(f"“{step.text}” needs pass or fail.", field=field)
         evidence.passed = given.passed
     if step.evidence == Evidence.FILE:
-        if given.file is None:
+        if given.file is None and given.staged is None:
             raise Invalid(f"“{step.text}” needs a file.", field=field)
-        if given.file.size and given.file.size > 10 * 1024 * 1024:
-            raise Invalid(f"“{step.text}”: files are limited to 10 MB.", field=field)
-        evidence.file = given.file
+        if given.file is not None:
+            try:
+                checked = evidence_files.check_upload(given.file, field)
+            except Invalid as exc:
+                raise Invalid(f"“{step.text}”: {exc.message}", field=field) from exc
+            evidence.file = given.file
+            evidence_files.describe(evidence, checked)
     return evidence
 
 
@@ -1051,6 +1196,7 @@ def complete_occurrence(
     unknown = set(evidence) - {s.pk for s in steps}
     if unknown:
         raise Invalid(f"Step {sorted(unknown)[0]} is not part of this routine.", field="steps")
+    evidence = evidence_files.with_staged(occurrence, evidence)
     rows = [_evidence_for(step, evidence.get(step.pk, StepInput())) for step in steps]
     moment = at or timezone.now()
     previous = occurrence.status
@@ -1062,19 +1208,93 @@ def complete_occurrence(
         expected_version=expected_version,
         fields=["status", "completed_at", "completed_by"],
     )
-    for row in rows:
-        row.organisation_id = occurrence.organisation_id
-        row.occurrence = occurrence
-        row.save()
+    evidence_files.save_rows(occurrence, rows, actor)
+    found = _deviations(occurrence, rows, actor)
+    if found:
+        occurrence.nonconforming = True
+        Occurrence.objects.filter(pk=occurrence.pk).update(nonconforming=True)
     late = moment > occurrence.due
+    summary = "Completed late" if late else "Completed on time"
+    if found:
+        summary = f"Completed with {len(found)} nonconformance{'s' if len(found) != 1 else ''}"
     history.record(
         actor=actor,
         obj=occurrence,
         action="completed",
         changes={"status": [previous, OccurrenceStatus.DONE]},
-        summary="Completed late" if late else "Completed on time",
+        summary=summary,
     )
+    deviations.report(found)
     return occurrence
+
+
+def limits_text(step: RoutineStep) -> str:
+    """A number step's limits in words ("between 40 and 50 Nm"); "" without limits."""
+    low, high = step.min_value, step.max_value
+    unit = f" {step.unit}" if step.unit else ""
+    if low is not None and high is not None:
+        return f"between {low:g} and {high:g}{unit}"
+    if low is not None:
+        return f"at least {low:g}{unit}"
+    if high is not None:
+        return f"at most {high:g}{unit}"
+    return ""
+
+
+def out_of_limits(step: RoutineStep, number: float | None) -> bool:
+    low, high = step.min_value, step.max_value
+    if number is None or step.evidence != Evidence.NUMBER:
+        return False
+    return (low is not None and number < low) or (high is not None and number > high)
+
+
+def _deviations(
+    occurrence: Occurrence, rows: list[StepEvidence], actor: User
+) -> list[deviations.Deviation]:
+    """Readings outside their step's limits and failed checks in a completed occurrence."""
+    routine = occurrence.routine
+    found = []
+    for row in rows:
+        step = row.step
+        if out_of_limits(step, row.number):
+            unit = f" {step.unit}" if step.unit else ""
+            found.append(
+                deviations.Deviation(
+                    kind=deviations.Kind.OUT_OF_LIMITS,
+                    organisation_id=occurrence.organisation_id,
+                    process_id=routine.process_id,
+                    title=f"{step.text}: {row.number:g}{unit} outside {limits_text(step)}",
+                    detail=(
+                        f"Recorded {row.number:g}{unit} on “{step.text}” of {routine.name} "
+                        f"(due {dates.format_daytime(occurrence.due)}); the step allows "
+                        f"{limits_text(step)}."
+                    ),
+                    actor=actor,
+                    occurrence=occurrence,
+                    step=step,
+                    routine=routine,
+                    reading=row.number,
+                )
+            )
+        elif step.evidence == Evidence.PASS_FAIL and row.passed is False:
+            found.append(
+                deviations.Deviation(
+                    kind=deviations.Kind.FAILED_CHECK,
+                    organisation_id=occurrence.organisation_id,
+                    process_id=routine.process_id,
+                    title=f"{step.text}: failed",
+                    detail=(
+                        f"“{step.text}” of {routine.name} was recorded as a fail "
+                        f"(due {dates.format_daytime(occurrence.due)})."
+                        + (f" Note: {row.note}" if row.note else "")
+                    ),
+                    actor=actor,
+                    occurrence=occurrence,
+                    step=step,
+                    routine=routine,
+                )
+            )
+    return found
 
 
 # --- Archive and delete -----------------------------------------------------------------------
@@ -1187,49 +1407,17 @@ def _order(model: type[Any]) -> int:
 
 @transaction.atomic
 def delete_thing(*, actor: User, obj: Archivable, expected_version: int | None) -> Impact:
-    """Delete ``obj`` and everything that belongs to it, for good (admins only).
+    """Move ``obj`` and everything that belongs to it to the trash (admins only).
 
-    A stale ``expected_version`` refuses (409). The history keeps a "deleted" entry on the
-    process (or, for a process, on the organisation) naming what went; evidence files are
-    removed from storage after commit.
+    A stale ``expected_version`` refuses (409). An admin restores it from the trash within the
+    retention; the worker then deletes it for good, evidence files included (``core.trash``).
     """
     require(actor, Action.MANAGE, obj)
-    model = type(obj)
-    if (
-        expected_version is not None
-        and not model.objects.filter(pk=obj.pk, version=expected_version).exists()
-    ):
-        raise Conflict(
-            "Someone else changed this since you opened it. Reload to see their change, "
-            "then decide again."
-        )
     impact = deletion_impact(obj)
-    if isinstance(obj, Process):
-        evidence = StepEvidence.objects.filter(occurrence__routine__process=obj)
-    elif isinstance(obj, Routine):
-        evidence = StepEvidence.objects.filter(occurrence__routine=obj)
-    else:
-        evidence = StepEvidence.objects.none()
-    paths = [name for name in evidence.exclude(file="").values_list("file", flat=True) if name]
-    what = ", ".join(f"{n} {words}" for n, words in impact.goes)
-    parent = _parent_process(obj)
-    history.record(
-        actor=actor,
-        obj=parent if parent is not None else obj.organisation,
-        action=f"{impact.label} deleted",
-        summary=f"Deleted {impact.label} {obj}" + (f" with {what}" if what else ""),
-    )
-    obj.delete()
-    if paths:
-        transaction.on_commit(lambda: _remove_files(paths))
+    trash.move_to_trash(actor=actor, obj=obj, expected_version=expected_version)
     return impact
 
 
-def _remove_files(paths: list[str]) -> None:
-    file_field: Any = StepEvidence._meta.get_field("file")
-    storage = file_field.storage
-    for path in paths:
-        try:
-            storage.delete(path)
-        except OSError:  # pragma: no cover - a file already gone is fine
-            logger.warning("Could not remove evidence file %s.", path)
+def trash_request(*, actor: User, request: Request, expected_version: int | None) -> None:
+    """Move ``request`` (with its status events) to the trash; an admin can restore it."""
+    trash.move_to_trash(actor=actor, obj=request, expected_version=expected_version)

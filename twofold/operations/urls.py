@@ -1,6 +1,6 @@
 from django.urls import path
 
-from twofold.operations import views
+from twofold.operations import views, views_records, views_work
 
 app_name = "operations"
 
@@ -22,8 +22,18 @@ urlpatterns = [
     path("routines/new/", views.routine_form, name="routine_new"),
     path("routines/<int:pk>/edit/", views.routine_form, name="routine_edit"),
     path("kpis/<int:pk>/", views.kpi_detail, name="kpi"),
+    path("kpis/<int:pk>/change-points/", views_work.kpi_change_point, name="kpi_change_point"),
+    path(
+        "requests/<int:pk>/assignment/",
+        views_work.request_assignment,
+        name="request_assignment",
+    ),
     path("queues/<int:pk>/", views.queue_detail, name="queue"),
     path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/trash/", views.request_trash, name="request_trash"),
     path("routines/<int:pk>/", views.routine_detail, name="routine"),
     path("occurrences/<int:pk>/", views.occurrence_detail, name="occurrence"),
+    path("measurements/<int:pk>/", views_records.measurement_detail, name="measurement"),
+    path("evidence/<int:pk>/file/", views_records.evidence_file, name="evidence_file"),
+    path("occurrences/<int:pk>/record/", views_records.occurrence_record, name="occurrence_record"),
 ]

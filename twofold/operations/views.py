@@ -13,24 +13,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from twofold.core.errors import ServiceError
+from twofold.core import panels
+from twofold.core.errors import Forbidden, Invalid, ServiceError
 from twofold.core.history import history_for
 from twofold.core.policy import Action, can
 from twofold.core.web import (
     actor_of,
     apply_service_error,
+    forbidden_page,
     organisation_of,
     organisation_required,
     render_page,
 )
-from twofold.operations import flowdata, selectors, services
+from twofold.operations import csv_stash, evidence_files, flowdata, selectors, services
 from twofold.operations.forms import (
+    AssignForm,
     BaselineForm,
+    ChangePointForm,
     CompleteForm,
     CsvForm,
     KpiEditForm,
     KpiForm,
     MeasurementForm,
+    PriorityForm,
     ProcessForm,
     QueueForm,
     RequestForm,
@@ -52,6 +57,7 @@ from twofold.operations.models import (
     Status,
 )
 from twofold.operations.services import ALLOWED_MOVES, MeasurementsInvalid, StepInput
+from twofold.operations.views_records import measurement_changes
 
 SECTION = "operations"
 BOARD_RESOLVED_DAYS = 14
@@ -76,11 +82,16 @@ def _get(request: HttpRequest, getter: Any, pk: int) -> Any:
 def overview(request: HttpRequest) -> HttpResponse:
     org = organisation_of(request)
     show_archived = request.GET.get("archived") == "1"
+    cards = selectors.overview(org)
+    # The other side (projects changing each process, open improvement items), from the joins.
+    extras = panels.render_each("operations.process_card", request, [c.process.pk for c in cards])
+    for card in cards:
+        card.extras = extras.get(card.process.pk, "")
     return render_page(
         request,
         "operations/pages/overview.html",
         {
-            "cards": selectors.overview(org),
+            "cards": cards,
             "show_archived": show_archived,
             "archived_processes": (
                 list(selectors.processes_of(org, archived=True)) if show_archived else []
@@ -204,9 +215,10 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kpi = _get(request, selectors.get_kpi, pk)
     action = request.POST.get("action", "")
     measure_form = MeasurementForm(request.POST if action == "measure" else None)
-    csv_form = CsvForm(
-        request.POST if action == "csv" else None, request.FILES if action == "csv" else None
-    )
+    uploading = action in ("csv", "csv_confirm")
+    csv_form = CsvForm(request.POST if uploading else None, request.FILES if uploading else None)
+    if action == "csv_confirm":  # the file checked before is stashed; none is uploaded now
+        csv_form.fields["file"].required = False
     baseline_form = BaselineForm(
         request.POST if action == "baseline" else None,
         initial={
@@ -216,23 +228,45 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     row_errors: list[services.RowError] = []
+    doubts: list[Any] = []
+    csv_token = ""
     status = 200
     if request.method == "POST":
         actor = actor_of(request)
-        form: Any = {"measure": measure_form, "csv": csv_form, "baseline": baseline_form}.get(
-            action
-        )
+        form: Any = {
+            "measure": measure_form,
+            "csv": csv_form,
+            "csv_confirm": csv_form,
+            "baseline": baseline_form,
+        }.get(action)
         if form is None:
             raise Http404("Unknown action.")
         if form.is_valid():
+            data = b""
             try:
                 if action == "measure":
-                    services.add_measurement(actor=actor, kpi=kpi, **form.cleaned_data)
+                    values = dict(form.cleaned_data)
+                    confirmed = bool(values.pop("confirm", False))
+                    services.add_measurement(actor=actor, kpi=kpi, confirmed=confirmed, **values)
                     messages.success(request, "Measurement saved.")
-                elif action == "csv":
+                elif action in ("csv", "csv_confirm"):
+                    csv_token = request.POST.get("token", "")
+                    if action == "csv":
+                        data = form.cleaned_data["file"].read()
+                        csv_token = ""
+                    else:
+                        data = csv_stash.take(kpi, actor.pk, csv_token) or b""
+                        if not data:
+                            raise Invalid(
+                                "That checked file is gone (after a day, or already "
+                                "imported): upload it again.",
+                                field="file",
+                            )
                     saved = services.import_measurements_csv(
-                        actor=actor, kpi=kpi, data=form.cleaned_data["file"].read()
+                        actor=actor, kpi=kpi, data=data, confirmed=action == "csv_confirm"
                     )
+                    if csv_token:
+                        csv_stash.drop(kpi, actor.pk, csv_token)
                     messages.success(request, f"{len(saved)} measurements imported.")
                 else:
                     services.update_kpi(
@@ -243,8 +277,13 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         baseline_end=form.cleaned_data["baseline_end"],
                     )
                     messages.success(request, "Limits recomputed from the new baseline.")
+            except services.MeasurementsImplausible as exc:
+                doubts = exc.warnings
+                if action == "csv":
+                    csv_token = csv_stash.stash(kpi, actor.pk, data)
+                status = 422
             except MeasurementsInvalid as exc:
-                row_errors = exc.errors
+                row_errors, doubts = exc.errors, exc.warnings
                 form.add_error(None, exc.message)
                 status = 422
             except ServiceError as exc:
@@ -253,23 +292,36 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("operations:kpi", kpi.pk)
         else:
             status = 400
-    view = selectors.kpi_views([kpi])[0]
+    view = selectors.kpi_views([kpi], with_voided=True)[0]
+    every = sorted([*view.measurements, *view.voided], key=lambda m: m.measured_on, reverse=True)
+    show_all = request.GET.get("all") == "1"
     return render_page(
         request,
         "operations/pages/kpi.html",
         {
             "kpi": kpi,
             "view": view,
-            "chart_data": view.chart_data(),
-            "recent": list(
-                zip(reversed(view.dates[-12:]), reversed(view.values[-12:]), strict=True)
-            ),
+            "chart_data": {
+                **view.chart_data(),
+                "measurement_url": reverse("operations:measurement", args=[0]),
+            },
+            "recent": every if show_all else every[:12],
+            "value_count": len(every),
+            "show_all": show_all,
+            "corrected_count": sum(1 for m in every if m.corrected),
+            "voided_count": len(view.voided),
+            "changes": measurement_changes(kpi, limit=10),
             "measure_form": measure_form,
             "csv_form": csv_form,
             "baseline_form": baseline_form,
-            "row_errors": row_errors,
+            "row_errors": row_errors if uploading else [],
+            "existing": [e for e in row_errors if e.measurement_id],
+            "doubts": doubts,
+            "doubt_action": action if doubts and not row_errors else "",
+            "csv_token": csv_token,
             "can_edit": can(request.user, Action.EDIT, kpi),
             "can_manage": can(request.user, Action.MANAGE, kpi),
+            "change_form": ChangePointForm(),
             "section": SECTION,
         },
         status=status,
@@ -318,6 +370,7 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "resolved_days": BOARD_RESOLVED_DAYS,
             "view_mode": view_mode,
+            "priorities": Priority.choices,
             "form": form,
             "can_contribute": can(request.user, Action.CONTRIBUTE, queue),
             "can_manage": can(request.user, Action.MANAGE, queue),
@@ -362,6 +415,14 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "moves": moves,
             "form": form,
             "can_edit": can(request.user, Action.EDIT, req),
+            "assign_form": AssignForm(
+                organisation=organisation_of(request),
+                initial={"assignee": req.assignee_id, "version": req.version},
+            ),
+            "priority_form": PriorityForm(
+                initial={"priority": req.priority, "version": req.version}
+            ),
+            "history": history_for(req, limit=10),
             "section": SECTION,
         },
         status=status,
@@ -400,11 +461,16 @@ def routine_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def occurrence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     occurrence = _get(request, selectors.get_occurrence, pk)
     steps = selectors.steps_of(occurrence.routine_id)
+    evidence_rows = selectors.evidence_of(occurrence)
+    staged = (
+        [e for e in evidence_rows if e.file] if occurrence.status != OccurrenceStatus.DONE else []
+    )
     form = CompleteForm(
         request.POST or None,
         request.FILES or None,
         steps=steps,
         initial={"version": occurrence.version},
+        staged={e.step_id for e in staged},
     )
     status = 200
     if request.method == "POST":
@@ -433,7 +499,14 @@ def occurrence_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 status = apply_service_error(form, exc)
             else:
                 late = " (late)" if occurrence.late else ""
-                messages.success(request, f"{occurrence.routine.name} completed{late}.")
+                if occurrence.nonconforming:
+                    messages.warning(
+                        request,
+                        f"{occurrence.routine.name} completed with a nonconformance{late}: "
+                        "a reading outside its limits or a failed check opened one.",
+                    )
+                else:
+                    messages.success(request, f"{occurrence.routine.name} completed{late}.")
                 return redirect("operations:occurrence", occurrence.pk)
         else:
             status = 400
@@ -444,7 +517,10 @@ def occurrence_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "occurrence": occurrence,
             "routine": occurrence.routine,
             "form": form,
-            "evidence": selectors.evidence_of(occurrence),
+            "evidence": evidence_rows,
+            "staged": staged,
+            "has_file_steps": any(step.evidence == Evidence.FILE for step in steps),
+            "limit_mb": evidence_files.size_limit() // (1024 * 1024),
             "can_complete": can(request.user, Action.CONTRIBUTE, occurrence)
             and occurrence.status != OccurrenceStatus.DONE,
             "overdue": occurrence.status == OccurrenceStatus.OPEN
@@ -492,8 +568,11 @@ def generate(request: HttpRequest) -> HttpResponse:
     """Run one worker pass for this organisation's routines (admins; the worker does it too)."""
     org = organisation_of(request)
     if not can(request.user, Action.MANAGE, org):
-        messages.error(request, "Only admins can generate occurrences by hand.")
-        return redirect("operations:overview")
+        return forbidden_page(
+            request,
+            "Only admins can generate occurrences by hand; the worker generates them every few minutes.",
+            back=reverse("operations:overview"),
+        )
     services.generate_occurrences(
         routines=selectors.routines_of(org).filter(active=True, process__archived_at__isnull=True)
     )
@@ -543,7 +622,9 @@ def queue_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            values = {k: data[k] for k in ["name", "description", "process", "calendar"]}
+            values = {
+                k: data[k] for k in ["name", "description", "process", "calendar", "nc_on_breach"]
+            }
             try:
                 if queue is None:
                     queue = services.create_queue(
@@ -795,7 +876,8 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             error, status = exc.message, exc.status
         else:
             messages.success(
-                request, f"{impact.label[0].upper()}{impact.label[1:]} {impact.name} deleted."
+                request,
+                f"{impact.label[0].upper()}{impact.label[1:]} {impact.name} moved to the trash.",
             )
             if parent is not None:
                 return redirect("operations:process", parent.pk)
@@ -812,3 +894,23 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_POST
+@organisation_required
+def request_trash(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a request to the trash (members); back to its queue with a message."""
+    req = _get(request, selectors.get_request, pk)
+    try:
+        services.trash_request(
+            actor=actor_of(request), request=req, expected_version=_version_of(request)
+        )
+    except Forbidden as exc:
+        return forbidden_page(
+            request, exc.message, back=reverse("operations:request", args=[req.pk])
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("operations:request", req.pk)
+    messages.success(request, f"Request {req} moved to the trash: an admin can restore it.")
+    return redirect("operations:queue", req.queue_id)

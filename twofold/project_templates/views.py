@@ -7,11 +7,18 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from twofold.core.errors import NotFound, ServiceError
+from twofold.core.errors import Forbidden, NotFound, ServiceError
 from twofold.core.policy import Action, can
-from twofold.core.web import actor_of, apply_service_error, organisation_of, organisation_required
+from twofold.core.web import (
+    actor_of,
+    apply_service_error,
+    forbidden_page,
+    organisation_of,
+    organisation_required,
+)
 from twofold.project_templates import selectors, services
 from twofold.project_templates.forms import FromTemplateForm, RenameForm, SaveTemplateForm
 from twofold.project_templates.models import ProjectTemplate
@@ -143,8 +150,11 @@ def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
     try:
         services.delete_template(actor=actor_of(request), template=template)
     except ServiceError as exc:
+        back = reverse("templates:detail", args=[template.pk])
+        if isinstance(exc, Forbidden):
+            return forbidden_page(request, exc.message, back=back)
         messages.error(request, exc.message)
-        return redirect("templates:detail", template.pk)
+        return redirect(back)
     messages.success(request, f"Template {template.name} deleted; projects made from it stay.")
     return redirect("templates:list")
 

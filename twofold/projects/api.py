@@ -6,23 +6,30 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.db import connection
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     StrictBool,
     StrictInt,
     StrictStr,
+    TypeAdapter,
 )
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict
 
 from twofold.accounts.models import Membership, Organisation, User
 from twofold.accounts.selectors import get_organisation
-from twofold.core.api_schemas import READ, WRITE, ErrorOut
+from twofold.core.api_lists import SYNCED, UPDATED_SINCE, Sync, SyncQuery, synced_page
+from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 from twofold.projects import selectors, services
@@ -36,7 +43,8 @@ StatusName = Literal["todo", "doing", "review", "done"]
 LinkTypeName = Literal["FS", "SS", "FF", "SF"]
 LagUnitName = Literal["d", "h", "%"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
-MAX_PAGE = 500
+# Tasks per page of the task list: the largest demo project (2,000 tasks) reads in one request.
+MAX_PAGE = 2000
 MAX_OFFSET = 10**9
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -74,6 +82,7 @@ class ProjectOut(Schema):
     scheduled_finish: dt.datetime | None
     percent_complete: float
     calendar_id: int | None = None
+    progress_rule: Literal["override", "retained"] = "override"
     archived: bool = False
     version: int
 
@@ -119,6 +128,137 @@ class TaskPage(BaseModel):
     items: list[TaskOut]
 
 
+class _TaskRow(TypedDict):
+    """A task list row as the database gives it (``values()``): serialised without a model."""
+
+    id: int
+    parent_id: int | None
+    position: str
+    name: str
+    duration_minutes: int
+    is_milestone: bool
+    is_summary: bool
+    status: str
+    priority: str
+    percent_complete: int
+    assignee_id: int | None
+    start: dt.datetime | None
+    finish: dt.datetime | None
+    total_float_minutes: int
+    is_critical: bool
+    board_key: str
+    version: int
+
+
+class _TaskRowPage(TypedDict):
+    count: int
+    offset: int
+    limit: int
+    items: list[_TaskRow]
+
+
+# The task list's JSON, written by pydantic-core in one pass over plain dicts: no model per row,
+# no second validation by ninja, no json.dumps callback per datetime (docs/benchmarks-web.md).
+_TASK_PAGE_JSON = TypeAdapter(_TaskRowPage)
+assert list(_TaskRow.__annotations__) == list(TaskOut.model_fields), "the row is the schema"
+
+
+class _TaskRowText(TypedDict):
+    """As :class:`_TaskRow`, with the instants already written as JSON text (SQLite fast path)."""
+
+    id: int
+    parent_id: int | None
+    position: str
+    name: str
+    duration_minutes: int
+    is_milestone: bool
+    is_summary: bool
+    status: str
+    priority: str
+    percent_complete: int
+    assignee_id: int | None
+    start: str | None
+    finish: str | None
+    total_float_minutes: int
+    is_critical: bool
+    board_key: str
+    version: int
+
+
+class _TaskRowTextPage(TypedDict):
+    count: int
+    offset: int
+    limit: int
+    items: list[_TaskRowText]
+
+
+_TASK_PAGE_TEXT_JSON = TypeAdapter(_TaskRowTextPage)
+assert list(_TaskRowText.__annotations__) == list(TaskOut.model_fields)
+_INSTANTS = tuple(i for i, f in enumerate(TaskOut.model_fields) if f in ("start", "finish"))
+
+
+def _sqlite_rows(tasks: QuerySet[Task]) -> list[_TaskRowText] | None:
+    """The rows straight from the cursor, without Django's per-value converters.
+
+    SQLite keeps an instant as naive UTC text (``2026-12-01 07:00:00``); written as JSON it is
+    ``2026-12-01T07:00:00Z``, what pydantic writes for the aware datetime Django would build.
+    None when a value is not in that whole-second form (the caller then takes the usual path).
+    """
+    # The instants cast to text: the sqlite3 module would otherwise parse each one (declared
+    # type) into a naive datetime that Django then makes aware, per value.
+    text = CharField()
+    columns = [f"{f}_text" if i in _INSTANTS else f for i, f in enumerate(TaskOut.model_fields)]
+    query = tasks.annotate(start_text=Cast("start", text), finish_text=Cast("finish", text))
+    sql, params = query.values_list(*columns).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchall()
+    for values in raw:  # the whole-second form, else the usual path
+        for i in _INSTANTS:
+            if values[i] is not None and (len(values[i]) != 19 or values[i][10] != " "):
+                return None
+    return [
+        {
+            "id": pk,
+            "parent_id": parent_id,
+            "position": position,
+            "name": name,
+            "duration_minutes": duration_minutes,
+            "is_milestone": bool(is_milestone),
+            "is_summary": bool(is_summary),
+            "status": status,
+            "priority": priority,
+            "percent_complete": percent_complete,
+            "assignee_id": assignee_id,
+            "start": None if start is None else f"{start[:10]}T{start[11:]}Z",
+            "finish": None if finish is None else f"{finish[:10]}T{finish[11:]}Z",
+            "total_float_minutes": total_float_minutes,
+            "is_critical": bool(is_critical),
+            "board_key": board_key,
+            "version": version,
+        }
+        for (
+            pk,
+            parent_id,
+            position,
+            name,
+            duration_minutes,
+            is_milestone,
+            is_summary,
+            status,
+            priority,
+            percent_complete,
+            assignee_id,
+            start,
+            finish,
+            total_float_minutes,
+            is_critical,
+            board_key,
+            version,
+        ) in raw
+    ]
+
+
 class TaskIn(Schema):
     name: StrictStr = Field(..., min_length=1, max_length=200)
     duration_minutes: StrictInt = Field(480, ge=0, le=960_000)
@@ -144,14 +284,14 @@ class TaskPatch(Schema):
 PATCH_NULLABLE = {"assignee_id", "start_no_earlier_than"}
 
 
-class RescheduledOut(Schema):
+class TaskRescheduledOut(Schema):
     moved: int
     summary: str
 
 
 class TaskChangeOut(Schema):
     task: TaskOut
-    rescheduled: RescheduledOut | None
+    rescheduled: TaskRescheduledOut | None
 
 
 class LinkOut(Schema):
@@ -179,12 +319,12 @@ class BaselineOut(Schema):
     finish: dt.datetime | None
 
 
-class BaselineIn(Schema):
+class BaselineIn(BodyIn):
     name: StrictStr = Field("Baseline", max_length=80)
     number: StrictInt | None = Field(None, ge=0, le=10)
 
 
-class MoveIn(Schema):
+class TaskMoveIn(Schema):
     version: StrictInt = Field(..., description="The card's version; a stale one answers 409.")
     status: StatusName
     before_id: StrictInt | None = None
@@ -214,6 +354,7 @@ def _project_out(p: Project) -> ProjectOut:
         scheduled_finish=p.scheduled_finish,
         percent_complete=p.percent_complete,
         calendar_id=p.calendar_id,
+        progress_rule="retained" if p.progress_rule == "retained" else "override",
         archived=p.archived_at is not None,
         version=p.version,
     )
@@ -223,8 +364,12 @@ def _task_out(t: Task) -> TaskOut:
     return TaskOut.model_validate(t, from_attributes=True)
 
 
-def _moved(schedule: Schedule | None) -> RescheduledOut | None:
-    return RescheduledOut(moved=len(schedule.moved), summary=schedule.summary) if schedule else None
+def _moved(schedule: Schedule | None) -> TaskRescheduledOut | None:
+    return (
+        TaskRescheduledOut(moved=len(schedule.moved), summary=schedule.summary)
+        if schedule
+        else None
+    )
 
 
 def _person(org_id: int, user_id: int | None, field: str) -> User | None:
@@ -246,13 +391,17 @@ def _task(project: Project, task_id: int | None, field: str) -> Task | None:
     return task
 
 
-@router.get("/organisations/{org_id}/projects", response={200: list[ProjectOut], **READ})
-def list_projects(request: HttpRequest, org_id: int, archived: bool = False) -> list[ProjectOut]:
+@router.get("/organisations/{org_id}/projects", response={200: list[ProjectOut], **SYNCED})
+def list_projects(
+    request: HttpRequest, org_id: int, sync: Sync, reply: HttpResponse, archived: bool = False
+) -> list[ProjectOut]:
     """Active projects; ``archived=true`` lists archived ones too."""
-    projects = selectors.projects_of(_org(request, org_id)).order_by("name")
+    projects = selectors.projects_of(_org(request, org_id)).order_by("name", "pk")
     if not archived:
         projects = projects.filter(archived_at__isnull=True)
-    return [_project_out(p) for p in projects]
+    page = synced_page(request, projects, sync)
+    page.stamp(reply)
+    return [_project_out(p) for p in page.rows]
 
 
 @router.post("/organisations/{org_id}/projects", response={201: ProjectOut, **WRITE})
@@ -276,7 +425,7 @@ def get_project(request: HttpRequest, org_id: int, project_id: int) -> ProjectOu
 
 @router.get(
     "/organisations/{org_id}/projects/{project_id}/tasks",
-    response={200: TaskPage, **READ, 422: ErrorOut},
+    response={200: TaskPage, **SYNCED},
 )
 def list_tasks(
     request: HttpRequest,
@@ -284,16 +433,34 @@ def list_tasks(
     project_id: int,
     offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 100,
+    updated_since: Annotated[AwareDatetime | None, Field(description=UPDATED_SINCE)] = None,
 ) -> TaskPage:
+    """Tasks in outline order; page with ``offset`` and ``limit`` (at most 2,000 per request)."""
     project = _project(request, org_id, project_id)
     tasks = Task.objects.filter(project=project).order_by("position")
-    fields = list(TaskOut.model_fields)
-    rows = tasks.values(*(f if f != "id" else "pk" for f in fields))[offset : offset + limit]
-    return TaskPage(
-        count=tasks.count(),
+    synced = synced_page(
+        request,
+        tasks,
+        SyncQuery.model_construct(updated_since=updated_since),  # paged by its own parameters
         offset=offset,
         limit=limit,
-        items=[TaskOut.model_validate({**row, "id": row["pk"]}) for row in rows],
+    )
+    fast = _sqlite_rows(synced.rows) if connection.vendor == "sqlite" else None
+    rows: list[Any] = fast if fast is not None else list(synced.rows.values(*TaskOut.model_fields))
+    page = {"count": synced.count, "offset": offset, "limit": limit, "items": rows}
+    adapter: Any = _TASK_PAGE_TEXT_JSON if fast is not None else _TASK_PAGE_JSON
+    response = HttpResponse(adapter.dump_json(page), content_type="application/json; charset=utf-8")
+    return synced.stamp(response)  # type: ignore[return-value]
+
+
+@router.get(
+    "/organisations/{org_id}/projects/{project_id}/tasks/{task_id}",
+    response={200: TaskOut, **READ},
+    summary="One task, with its version (a stale edit's 409 carries this as `current`)",
+)
+def get_task(request: HttpRequest, org_id: int, project_id: int, task_id: int) -> TaskOut:
+    return _task_out(
+        selectors.get_task(request.user, _project(request, org_id, project_id), task_id)
     )
 
 
@@ -386,7 +553,7 @@ def delete_task(request: HttpRequest, org_id: int, project_id: int, task_id: int
     response={200: TaskChangeOut, **WRITE},
 )
 def move_card(
-    request: HttpRequest, org_id: int, project_id: int, task_id: int, payload: MoveIn
+    request: HttpRequest, org_id: int, project_id: int, task_id: int, payload: TaskMoveIn
 ) -> TaskChangeOut:
     project = _project(request, org_id, project_id)
     task = selectors.get_task(request.user, project, task_id)
@@ -485,7 +652,7 @@ class ProjectCalendarIn(Schema):
 
 class ProjectCalendarOut(Schema):
     project: ProjectOut
-    rescheduled: RescheduledOut | None
+    rescheduled: TaskRescheduledOut | None
 
 
 @router.put(

@@ -90,6 +90,11 @@ class ProjectPatch(Schema):
     constraints: StrictStr | None = None
     target_start: StrictDate | None = None
     target_finish: StrictDate | None = None
+    progress_rule: Literal["override", "retained"] | None = Field(
+        None,
+        description="Out-of-sequence progress: 'override' (remaining work continues where it "
+        "stopped) or 'retained' (it waits for its predecessors).",
+    )
 
 
 class DeletePreviewOut(Schema):
@@ -311,7 +316,8 @@ def delete_preview(request: HttpRequest, org_id: int, project_id: int) -> Delete
 def delete_project(
     request: HttpRequest, org_id: int, project_id: int, version: int
 ) -> Status[None]:
-    """Delete the project for good; ``version`` (from the preview) must still be current."""
+    """Move the project to the trash (an admin restores it within the retention); ``version``
+    (from the preview) must still be current."""
     lifecycle.delete_project(
         actor=actor_of(request),
         project=_project(request, org_id, project_id),

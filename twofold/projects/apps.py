@@ -11,3 +11,7 @@ class ProjectsConfig(AppConfig):
         from twofold.projects.calendar_use import PROJECTS
 
         register(PROJECTS)
+
+        from twofold.projects import trash
+
+        trash.register()

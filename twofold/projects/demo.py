@@ -16,13 +16,13 @@ from typing import Any
 from django.utils import timezone
 
 from twofold.accounts.models import Organisation, User
+from twofold.comments.models import Comment
 from twofold.engine.ordering import keys_between
 from twofold.projects import board_order, services
 from twofold.projects.models import (
     PHASE_ORDER,
     Baseline,
     BaselineTask,
-    Comment,
     Gate,
     GateItem,
     Link,
@@ -547,7 +547,8 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
     if fat is not None:
         Comment.objects.create(
             organisation=organisation,
-            task=fat,
+            target_kind="task",
+            target_id=fat.pk,
             author=people.get("Tomasz Nowak"),
             body="Supplier reports a two-week delay on the gripper; FAT moved. Asked for a recovery plan.",
         )

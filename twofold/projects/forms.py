@@ -17,9 +17,11 @@ from twofold.projects.models import (
     LinkType,
     Priority,
     Programme,
+    ProgressRule,
     Project,
     Task,
     TaskStatus,
+    TaskType,
 )
 from twofold.projects.services import DATE_MESSAGE, FIRST_DAY, LAST_DAY
 
@@ -31,7 +33,8 @@ def _people(organisation: Organisation, *, no_guests: bool = False) -> Any:
     filters: dict[str, Any] = {"memberships__organisation": organisation}
     if no_guests:
         filters["memberships__role__in"] = _NOT_GUESTS
-    return User.objects.filter(**filters).order_by("full_name")
+    # The choices show names only: no password hashes, dates or settings for 200 people.
+    return User.objects.filter(**filters).order_by("full_name").only("id", "full_name", "email")
 
 
 # The engine's calendars cover 1980-2149: dates outside are refused before the service sees them.
@@ -93,6 +96,14 @@ class ProjectForm(forms.Form):
         empty_label="Organisation default",
         help_text="Working days, hours and holidays the schedule uses (Settings → Calendars).",
     )
+    progress_rule = forms.ChoiceField(
+        label="Work started out of sequence",
+        choices=ProgressRule.choices,
+        initial=ProgressRule.OVERRIDE,
+        required=False,
+        help_text="When a task starts before its predecessors allow: let its remaining work "
+        "continue (Microsoft Project) or make it wait for them (Primavera's retained logic).",
+    )
 
     def __init__(
         self, *args: Any, organisation: Organisation, editing: bool = False, **kwargs: Any
@@ -111,6 +122,9 @@ class ProjectForm(forms.Form):
         self.fields["manager"].queryset = _people(organisation, no_guests=True)  # type: ignore[attr-defined]
         self.fields["sponsor"].queryset = _people(organisation, no_guests=True)  # type: ignore[attr-defined]
         self.fields["calendar"].queryset = Calendar.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+
+    def clean_progress_rule(self) -> str:
+        return str(self.cleaned_data.get("progress_rule") or ProgressRule.OVERRIDE)
 
     @classmethod
     def initial_for(cls, project: Project) -> dict[str, Any]:
@@ -275,11 +289,50 @@ class QuickAddForm(forms.Form):
     status = forms.ChoiceField(choices=TaskStatus.choices, widget=forms.HiddenInput)
 
 
-class CommentForm(forms.Form):
-    body = forms.CharField(
-        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
-    )
-
-
 class ChecklistForm(forms.Form):
     text = forms.CharField(max_length=200, label="New item")
+
+
+class TaskPersonForm(forms.Form):
+    """Put a person on a task at some units (the task page's "People and work" panel)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    person = forms.ModelChoiceField(queryset=User.objects.none())
+    units = forms.IntegerField(
+        initial=100,
+        label="Units (%)",
+        help_text="100 % = full time.",
+        min_value=-(10**6),
+        max_value=10**6,
+    )
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = _people(project.organisation)  # type: ignore[attr-defined]
+
+
+class TaskPersonUnitsForm(forms.Form):
+    """Change one person's units on a task."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    person = forms.IntegerField(widget=forms.HiddenInput)
+    units = forms.IntegerField(label="Units (%)", min_value=-(10**6), max_value=10**6)
+
+
+class TaskResourcingForm(forms.Form):
+    """Task type, effort-driven flag and the task's work (MS Project's rules)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    task_type = forms.ChoiceField(choices=TaskType.choices, label="Task type")
+    effort_driven = forms.BooleanField(
+        required=False,
+        label="Effort-driven",
+        help_text="Adding or removing a person keeps the work (fixed work always does).",
+    )
+    work_hours = forms.DecimalField(
+        min_value=Decimal(0),
+        max_value=Decimal(100000),
+        decimal_places=1,
+        required=False,
+        label="Work (hours)",
+    )

@@ -10,6 +10,9 @@ Rules (the worst level found wins, every reason that fired is listed):
   over 10 amber;
 * open high risks (risks not closed whose probability × impact is 15 or more, counted by
   ``risks.selectors.open_high_risk_counts``): two or more red, one amber;
+* affects a process whose KPI is in signal (the project is linked to an operations process, and
+  one of its live KPIs shows an unusual change on its control chart): amber, naming the
+  processes;
 * nothing else fired and no task is scheduled: "Not planned" (not "On track": reports count it
   apart).
 """
@@ -47,6 +50,7 @@ class Facts:
     percent_complete: float = 0.0
     percent_planned: float = 0.0
     open_high_risks: int = 0
+    signal_processes: tuple[str, ...] = ()  # processes it changes with a KPI in signal
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ def assess(facts: Facts) -> Health:
         n = facts.open_high_risks
         level = Level.RED if n >= 2 else Level.AMBER
         found.append((level, f"{n} open high risk{'s' if n != 1 else ''}"))
+    if facts.signal_processes:
+        names = ", ".join(facts.signal_processes)
+        found.append((Level.AMBER, f"Affects a process whose KPI is in signal: {names}"))
     if not found:
         if not facts.planned:
             return Health(Level.NOT_PLANNED, (NOT_PLANNED,))

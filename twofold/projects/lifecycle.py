@@ -19,7 +19,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from twofold.accounts.models import User
-from twofold.core import history
+from twofold.core import history, trash
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Invalid
 from twofold.core.policy import Action, require
@@ -44,13 +44,42 @@ def register_delete_part(part: DeletePart) -> None:
         _PARTS.append(part)
 
 
+# Other apps' rules on the way through a gate and notes on the portfolio card (registered from
+# their ``ready()``; ``closeout``: the gate into closure waits for an accepted handover, and
+# the card says "Handed over to <process>").
+GateCheck = Callable[[Project, str], "str | None"]
+CardNotes = Callable[[list[Any]], None]
+_GATE_CHECKS: list[GateCheck] = []
+_CARD_NOTES: list[CardNotes] = []
+
+
+def register_gate_check(check: GateCheck) -> None:
+    """``check(project, gate_phase)`` returns why the gate cannot pass yet, or None."""
+    if check not in _GATE_CHECKS:
+        _GATE_CHECKS.append(check)
+
+
+def gate_blockers(project: Project, phase: str) -> list[str]:
+    return [m for check in _GATE_CHECKS if (m := check(project, phase))]
+
+
+def register_card_notes(notes: CardNotes) -> None:
+    """``notes(cards)`` appends lines to ``card.notes`` for a page of cards (constant queries)."""
+    if notes not in _CARD_NOTES:
+        _CARD_NOTES.append(notes)
+
+
+def add_card_notes(cards: list[Any]) -> None:
+    for notes in _CARD_NOTES:
+        notes(cards)
+
+
 # What the confirmation names, in this order; other cascaded models follow under their names.
 _LABELS = {
     "projects.task": "tasks",
     "projects.link": "links",
     "risks.risk": "risks",
     "projects.baseline": "baselines",
-    "projects.comment": "comments",
     "projects.checklistitem": "task checklist items",
     "projects.gate": "gates",
     "improvement.handover": "handovers",
@@ -124,9 +153,11 @@ def set_project_archived(
 
 @transaction.atomic
 def delete_project(*, actor: User, project: Project, expected_version: int | None) -> str:
-    """Delete ``project`` and everything that goes with it, for good. Returns what went.
+    """Move ``project`` with everything that goes with it to the trash. Returns what went.
 
-    The version check refuses a delete confirmed on a page that is out of date (409).
+    An admin restores it from the trash within the retention; the worker then deletes it for
+    good (``core.trash``). The version check refuses a delete confirmed on a page that is out of
+    date (409).
     """
     require(actor, Action.MANAGE, project)
     if (
@@ -138,13 +169,5 @@ def delete_project(*, actor: User, project: Project, expected_version: int | Non
             "would be deleted now."
         )
     gone = describe(what_goes_with(project))
-    history.record(
-        actor=actor,
-        obj=project,
-        action="deleted",
-        summary=f"Deleted {project} with {gone}",
-    )
-    for part in _PARTS:
-        part.delete(project)
-    project.delete()
+    trash.move_to_trash(actor=actor, obj=project)
     return gone

@@ -12,12 +12,14 @@ URL_SCHEMES = {"http", "https", "mailto"}
 TAGS = {"p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "a", "h3", "h4"}
 
 
-def render_markdown(text: str) -> SafeString:
+def render_markdown(text: str, classes: dict[str, set[str]] | None = None) -> SafeString:
+    """``text`` as sanitised HTML; ``classes`` allows these class names on these tags (mentions)."""
     html = md.markdown(text or "", extensions=["sane_lists"], output_format="html")
     clean = nh3.clean(
         html,
         tags=TAGS,
         attributes={"a": {"href", "title"}},
+        allowed_classes=classes,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )

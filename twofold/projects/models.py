@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone as tz
 
 from twofold.accounts.models import Organisation
+from twofold.core.trash import AllRows, LiveChildManager, Trashable
 
 MINUTES_PER_DAY = 480
 
@@ -83,7 +84,23 @@ class Programme(models.Model):
         return self.name
 
 
-class Project(models.Model):
+class TaskType(models.TextChoices):
+    """Which of duration, work and units stays when another changes (MS Project's task types;
+    the rules are ``twofold.engine.effort``)."""
+
+    FIXED_UNITS = "fixed_units", "Fixed units"
+    FIXED_DURATION = "fixed_duration", "Fixed duration"
+    FIXED_WORK = "fixed_work", "Fixed work"
+
+
+class ProgressRule(models.TextChoices):
+    """How work started out of sequence is scheduled (see docs/scheduling.md)."""
+
+    OVERRIDE = "override", "Progress override: remaining work continues where it stopped"
+    RETAINED = "retained", "Retained logic: remaining work waits for its predecessors"
+
+
+class Project(Trashable):
     """A project with its charter, phase and (denormalised) schedule summary."""
 
     organisation = models.ForeignKey(
@@ -121,6 +138,9 @@ class Project(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    progress_rule = models.CharField(
+        max_length=8, choices=ProgressRule.choices, default=ProgressRule.OVERRIDE
+    )
     # Schedule summary, written by reschedule_project
     scheduled_start = models.DateTimeField(null=True, blank=True)
     scheduled_finish = models.DateTimeField(null=True, blank=True)
@@ -143,7 +163,7 @@ class Project(models.Model):
         return f"{self.code} {self.name}"
 
 
-class Task(models.Model):
+class Task(Trashable):
     """A WBS element: a summary (has children), a task or a milestone."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
@@ -178,6 +198,16 @@ class Task(models.Model):
     finish = models.DateTimeField(null=True, blank=True)
     total_float_minutes = models.IntegerField(default=0)
     is_critical = models.BooleanField(default=False)
+    # Written by levelling (capacity): working minutes the scheduler adds before the task's early
+    # start, after its predecessors allow it (MS Project's "leveling delay"). Not a constraint:
+    # the task keeps its links, so the critical path runs through it. "Clear levelling" zeroes it.
+    levelling_delay_minutes = models.PositiveIntegerField(default=0)
+    # Resource-driven scheduling (twofold.engine.effort): which of duration, work and units
+    # stays put, and whether adding or removing a person keeps the work (effort-driven).
+    task_type = models.CharField(
+        max_length=16, choices=TaskType.choices, default=TaskType.FIXED_UNITS
+    )
+    effort_driven = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -202,6 +232,39 @@ class Task(models.Model):
         return self.duration_minutes / MINUTES_PER_DAY
 
 
+MAX_ASSIGNMENT_UNITS = 1000
+
+
+class Assignment(models.Model):
+    """A person working on a task at ``units`` percent of their day (100 = full time).
+
+    A task with no assignment rows counts its ``assignee`` at 100 %. Once a task has assignment
+    rows, they are the task's people and ``Task.assignee`` is kept equal to the first of them (the
+    primary assignee other pages show). ``work_minutes`` (optional) is that person's work on the
+    task; without it the task's effort is shared in proportion to units (or, without effort,
+    ``duration × units``).
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey("Task", on_delete=models.CASCADE, related_name="assignments")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="task_assignments"
+    )
+    units = models.PositiveIntegerField(default=100)
+    work_minutes = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["task_id", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "person"], name="assignment_unique_person")
+        ]
+        indexes = [models.Index(fields=["organisation", "person"], name="assignment_by_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person} at {self.units} %"
+
+
 class Link(models.Model):
     """A dependency ``pred`` → ``succ`` with a type and a lag (negative = lead)."""
 
@@ -212,6 +275,10 @@ class Link(models.Model):
     type = models.CharField(max_length=2, choices=LinkType.choices, default=LinkType.FS)
     lag = models.IntegerField(default=0)
     lag_unit = models.CharField(max_length=1, choices=LagUnit.choices, default=LagUnit.DAYS)
+
+    # A link touching a task in the trash drops out of every read (scheduling included).
+    objects = LiveChildManager("pred", "succ")
+    all_objects = AllRows()
 
     class Meta:
         ordering = ["id"]
@@ -241,6 +308,9 @@ class Baseline(models.Model):
     created_at = models.DateTimeField(default=tz.now)
     finish = models.DateTimeField(null=True, blank=True)
 
+    objects = LiveChildManager("project")
+    all_objects = AllRows()
+
     class Meta:
         ordering = ["number"]
         constraints = [
@@ -258,6 +328,9 @@ class BaselineTask(models.Model):
     finish = models.DateTimeField(null=True)
     duration_minutes = models.PositiveIntegerField(default=0)
     work_minutes = models.PositiveIntegerField(default=0)
+
+    objects = LiveChildManager("task")
+    all_objects = AllRows()
 
     class Meta:
         constraints = [
@@ -280,6 +353,9 @@ class ProgressSnapshot(models.Model):
     date = models.DateField()
     percent_complete = models.FloatField()
     percent_planned = models.FloatField()
+
+    objects = LiveChildManager("project")
+    all_objects = AllRows()
 
     class Meta:
         ordering = ["project", "date"]
@@ -311,24 +387,11 @@ class ChecklistItem(CheckItem):
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="checklist")
 
+    objects = LiveChildManager("task")
+    all_objects = AllRows()
+
     class Meta(CheckItem.Meta):
         pass
-
-
-class Comment(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    body = models.TextField()
-    created_at = models.DateTimeField(default=tz.now)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return self.body[:40]
 
 
 class Gate(models.Model):

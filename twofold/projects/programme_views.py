@@ -7,12 +7,19 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from twofold.core.errors import NotFound, ServiceError
+from twofold.core.errors import Forbidden, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.policy import Action, can
-from twofold.core.web import actor_of, apply_service_error, organisation_of, organisation_required
+from twofold.core.web import (
+    actor_of,
+    apply_service_error,
+    forbidden_page,
+    organisation_of,
+    organisation_required,
+)
 from twofold.projects import checklists, lifecycle, programmes
 from twofold.projects.markup import render_markdown
 from twofold.projects.models import Phase, Programme
@@ -27,10 +34,14 @@ def _programme(request: HttpRequest, programme_id: int) -> Programme:
         raise Http404(exc.message) from exc
 
 
-def _refused(request: HttpRequest, exc: ServiceError) -> None:
+def _refused(request: HttpRequest, exc: ServiceError, *, back: str = "") -> HttpResponse | None:
+    """404 for what the user may not see, a 403 page for what their role forbids, else a flash."""
     if isinstance(exc, NotFound):
         raise Http404(exc.message)
+    if isinstance(exc, Forbidden):
+        return forbidden_page(request, exc.message, back=back)
     messages.error(request, exc.message)
+    return None
 
 
 @organisation_required
@@ -145,7 +156,9 @@ def programme_action(request: HttpRequest, programme_id: int, action: str) -> Ht
         else:
             raise Http404("Unknown action.")
     except ServiceError as exc:
-        _refused(request, exc)
+        refused = _refused(request, exc, back=reverse("projects:programme", args=[programme.pk]))
+        if refused:
+            return refused
     return redirect("projects:programme", programme.pk)
 
 
@@ -166,7 +179,9 @@ def project_archive(request: HttpRequest, project_id: int) -> HttpResponse:
             expected_version=_int(request.POST.get("version")),
         )
     except ServiceError as exc:
-        _refused(request, exc)
+        refused = _refused(request, exc, back=reverse("projects:detail", args=[project.pk]))
+        if refused:
+            return refused
     else:
         messages.success(
             request,
@@ -197,11 +212,16 @@ def project_delete(request: HttpRequest, project_id: int) -> HttpResponse:
                     expected_version=_int(request.POST.get("version")),
                 )
             except ServiceError as exc:
-                _refused(request, exc)
+                refused = _refused(request, exc, back=reverse("projects:detail", args=[project.pk]))
+                if refused:
+                    return refused
                 status = exc.status
                 parts = lifecycle.what_goes_with(project)
             else:
-                messages.success(request, f"Deleted {project} with {gone}.")
+                messages.success(
+                    request,
+                    f"Moved {project} with {gone} to the trash: an admin can restore it from Settings → Trash.",
+                )
                 return redirect("projects:list")
     return render(
         request,

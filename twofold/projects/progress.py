@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 def planned_percent(
@@ -52,20 +53,54 @@ def planned_curve(
     clean = [(s, f, w) for s, f, w in rows if s is not None and f is not None]
     if not clean:
         return {}
-    first = min(s for s, _, _ in clean).astimezone(dt.UTC).date()
-    origin = dt.datetime.combine(first, dt.time(), dt.UTC)
-    starts = np.array([(s - origin).total_seconds() for s, _, _ in clean])
-    finishes = np.array([(f - origin).total_seconds() for _, f, _ in clean])
-    weights = np.array([w for _, _, w in clean])
-    count = int(finishes.max() // 86400) + 2
+    return planned_curve_seconds(
+        np.array([s.timestamp() for s, _, _ in clean]),
+        np.array([f.timestamp() for _, f, _ in clean]),
+        np.array([w for _, _, w in clean], dtype=float),
+    )
+
+
+def _done_at(starts: Any, finishes: Any, weights: Any, at: Any) -> Any:
+    """Planned work done at each of ``at`` (seconds): each row linear from start to finish,
+    a row without span done just after its start. Closed form over sorted starts and finishes
+    (O((rows + points) log rows), no rows × points matrix)."""
+    import numpy as np
+
+    spans = finishes - starts
+    step = spans <= 0
+    done = np.zeros(len(at))
+    if step.any():
+        ordered = np.sort(starts[step])
+        cum = np.concatenate(([0.0], np.cumsum(weights[step][np.argsort(starts[step])])))
+        done += cum[np.searchsorted(ordered, at, side="left")]
+    ramp = ~step
+    if ramp.any():
+        slope = weights[ramp] / spans[ramp]
+        for edge, sign in ((starts[ramp], 1.0), (finishes[ramp], -1.0)):
+            order = np.argsort(edge)
+            e, a = edge[order], slope[order]
+            ca = np.concatenate(([0.0], np.cumsum(a)))
+            cb = np.concatenate(([0.0], np.cumsum(a * e)))
+            k = np.searchsorted(e, at, side="left")
+            done += sign * (at * ca[k] - cb[k])
+    return done
+
+
+def planned_curve_seconds(starts: Any, finishes: Any, weights: Any) -> dict[str, object]:
+    """:func:`planned_curve` from arrays: UTC epoch seconds of starts and finishes, weights."""
+    import numpy as np
+
+    if not len(starts):
+        return {}
+    first = dt.datetime.fromtimestamp(float(starts.min()), dt.UTC).date()
+    origin = dt.datetime.combine(first, dt.time(), dt.UTC).timestamp()
+    s = np.asarray(starts, dtype=float) - origin
+    f = np.asarray(finishes, dtype=float) - origin
+    w = np.asarray(weights, dtype=float)
+    count = int(f.max() // 86400) + 2
     at = np.arange(count, dtype=float) * 86400
-    spans = np.maximum(finishes - starts, 1e-9)
-    done = np.zeros(count)
-    for chunk in range(0, len(clean), 256):  # bounded memory: 256 rows x count samples
-        part = slice(chunk, chunk + 256)
-        frac = np.clip((at[None, :] - starts[part, None]) / spans[part, None], 0.0, 1.0)
-        done += (frac * weights[part, None]).sum(axis=0)
-    values = np.round(100 * done / weights.sum(), 1).tolist()
+    done = _done_at(s, f, w, at)
+    values = np.round(100 * done / w.sum(), 1).tolist()
     days = {(first + dt.timedelta(days=i)).isoformat(): v for i, v in enumerate(values)}
     return {
         "first": first.isoformat(),
@@ -73,6 +108,23 @@ def planned_curve(
         "final": values[-1],
         "days": days,
     }
+
+
+def planned_percent_seconds(starts: Any, finishes: Any, weights: Any, at: dt.datetime) -> float:
+    """:func:`planned_percent` from arrays of UTC epoch seconds."""
+    import numpy as np
+
+    w = np.asarray(weights, dtype=float)
+    total = float(w.sum())
+    if not total:
+        return 0.0
+    s = np.asarray(starts, dtype=float)
+    f = np.asarray(finishes, dtype=float)
+    point = at.timestamp()
+    frac = np.where(
+        point >= f, 1.0, np.where(point > s, (point - s) / np.where(f > s, f - s, 1.0), 0.0)
+    )
+    return round(100 * float((frac * w).sum()) / total, 1)
 
 
 def curve_value(

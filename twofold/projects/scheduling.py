@@ -14,15 +14,20 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import numpy as np
+from django.db.models import BigIntegerField, Func
 
 from twofold.calendars.working_time import spec_for
 from twofold.core import dates
 from twofold.engine import plan as ep
 from twofold.engine.calendars import (
+    EPOCH,
     Calendar,
     CalendarSpec,
     compile_calendar,
+    from_instant,
     is_working_day,
     make_calendar,
 )
@@ -45,6 +50,7 @@ __all__ = [
     "CycleError",
     "LinkRow",
     "Schedule",
+    "TaskRow",
     "apply_schedule",
     "build_plan",
     "calendar_spec",
@@ -82,7 +88,7 @@ def _naive(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=None)
 
 
-def _constraint_moment(task: Task) -> dt.datetime | None:
+def _constraint_moment(task: Task | TaskRow) -> dt.datetime | None:
     if task.constraint_date is None or task.constraint_type == Constraint.ASAP:
         return None
     at = DAY_END if task.constraint_type == Constraint.FNLT else DAY_START
@@ -118,7 +124,11 @@ TASK_PLAN_FIELDS = (
     "finish",
     "total_float_minutes",
     "is_critical",
+    "levelling_delay_minutes",
 )
+LEVELLING_ANCHOR = -1
+"""uid of the zero-duration "project start" milestone a levelling delay of a task without
+predecessors counts from (only in the engine's plan; never written back)."""
 
 
 def _lag(link: Link | LinkRow) -> tuple[int, ep.LagKind]:
@@ -126,6 +136,30 @@ def _lag(link: Link | LinkRow) -> tuple[int, ep.LagKind]:
         return link.lag, ep.LagKind.PERCENT
     minutes = link.lag * (MINUTES_PER_DAY if link.lag_unit == "d" else 60)
     return minutes * 60, ep.LagKind.WORKING
+
+
+_PLAN_CACHE: dict[int, tuple[dict[tuple[Any, ...], ep.Task], Any]] = {}
+"""project id → (engine task by its plan fields, (link rows, engine links)) of the last plan."""
+
+
+def _engine_task(t: Task | TaskRow, no_duration: bool) -> ep.Task:
+    constraint = _CONSTRAINTS.get(Constraint(t.constraint_type), ep.ConstraintType.ASAP)
+    moment = _constraint_moment(t)
+    if moment is None:
+        constraint = ep.ConstraintType.ASAP
+    return ep.Task(
+        uid=t.pk,
+        name=t.name,
+        parent=t.parent_id,
+        duration=0 if no_duration else t.duration_minutes * 60,
+        constraint=constraint,
+        constraint_date=moment,
+        actual_start=dt.datetime.combine(t.actual_start, DAY_START) if t.actual_start else None,
+        actual_finish=dt.datetime.combine(t.actual_finish, DAY_END)
+        if t.actual_finish and t.percent_complete >= 100
+        else None,
+        percent_complete=float(t.percent_complete),
+    )
 
 
 def build_plan(
@@ -140,32 +174,51 @@ def build_plan(
     """
     spec = calendar if calendar is not None else calendar_spec(project)
     parents = {t.parent_id for t in tasks if t.parent_id}
+    # Engine tasks and links are memoised per project between reschedules (an edit changes one
+    # or two of 2,000 tasks; building the frozen engine objects was ~40 % of a reschedule).
+    cache = _PLAN_CACHE.get(project.pk) if project.pk else None
+    old_items = cache[0] if cache is not None else {}
+    fresh: dict[tuple[Any, ...], ep.Task] = {}
     items = []
     for t in tasks:
-        constraint = _CONSTRAINTS.get(Constraint(t.constraint_type), ep.ConstraintType.ASAP)
-        moment = _constraint_moment(t)
-        if moment is None:
-            constraint = ep.ConstraintType.ASAP
-        items.append(
-            ep.Task(
-                uid=t.pk,
-                name=t.name,
-                parent=t.parent_id,
-                duration=0 if (t.is_milestone or t.pk in parents) else t.duration_minutes * 60,
-                constraint=constraint,
-                constraint_date=moment,
-                actual_start=dt.datetime.combine(t.actual_start, DAY_START)
-                if t.actual_start
-                else None,
-                actual_finish=dt.datetime.combine(t.actual_finish, DAY_END)
-                if t.actual_finish and t.percent_complete >= 100
-                else None,
-                percent_complete=float(t.percent_complete),
-            )
+        key = (
+            t.pk,
+            t.name,
+            t.parent_id,
+            t.is_milestone or t.pk in parents,
+            t.duration_minutes,
+            t.constraint_type,
+            t.constraint_date,
+            t.actual_start,
+            t.actual_finish,
+            t.percent_complete,
         )
-    engine_links = []
+        item = old_items.get(key)
+        if item is None:
+            item = _engine_task(t, t.is_milestone or t.pk in parents)
+        fresh[key] = item
+        items.append(item)
+    # A levelling delay (MS Project's "leveling delay") postpones a task's early start after
+    # its predecessors allow it: it is added to the lag of each link into the task, so the task
+    # stays on its chain (the critical path runs through it) instead of being pinned to a date.
+    # A delayed task without predecessors counts its delay from the project start, through a
+    # link from a "project start" milestone that exists only in this plan.
+    delays = {t.pk: t.levelling_delay_minutes * 60 for t in tasks if t.levelling_delay_minutes}
+    durations = {t.pk: t.duration_minutes * 60 for t in tasks}
+    fed = {link.succ_id for link in links}
+    link_key = tuple(links) if not delays and all(isinstance(x, LinkRow) for x in links) else None
+    cached_links = cache[1] if cache is not None and link_key is not None else None
+    if cached_links is not None and cached_links[0] == link_key:
+        engine_links = list(cached_links[1])
+        links = ()
+    else:
+        engine_links = []
     for link in links:
         lag, kind = _lag(link)
+        delay = delays.get(link.succ_id, 0)
+        if delay and kind is ep.LagKind.PERCENT:
+            lag, kind = round(durations.get(link.pred_id, 0) * lag / 100), ep.LagKind.WORKING
+        lag += delay
         engine_links.append(
             ep.Link(
                 pred=link.pred_id,
@@ -175,6 +228,20 @@ def build_plan(
                 lag_kind=kind,
             )
         )
+    if project.pk:
+        if len(_PLAN_CACHE) >= 64:
+            _PLAN_CACHE.clear()
+        _PLAN_CACHE[project.pk] = (
+            fresh,
+            (link_key, tuple(engine_links)) if link_key is not None else None,
+        )
+    unfed = [pk for pk in delays if pk not in fed and pk not in parents]
+    if unfed:
+        items.append(ep.Task(uid=LEVELLING_ANCHOR, name="Project start"))
+        engine_links.extend(
+            ep.Link(pred=LEVELLING_ANCHOR, succ=pk, type=ep.LinkType.FS, lag=delays[pk])
+            for pk in unfed
+        )
     return ep.Plan(
         start=dt.datetime.combine(project.target_start, DAY_START),
         tasks=tuple(items),
@@ -182,6 +249,7 @@ def build_plan(
         calendars={spec.name: spec},
         calendar=spec.name,
         name=project.name,
+        retained_logic=project.progress_rule == "retained",
     )
 
 
@@ -193,6 +261,9 @@ class Schedule:
     finish_before: dt.datetime | None
     finish_after: dt.datetime | None
     start_after: dt.datetime | None
+    # For rows read as ``TaskRow``: every task's new start/finish as UTC seconds (aligned).
+    start_utc: Any = None
+    finish_utc: Any = None
 
     @property
     def summary(self) -> str:
@@ -204,14 +275,113 @@ class Schedule:
         return text
 
 
+class EpochSeconds(Func):
+    """A date-time column as UTC seconds since 1970 (an integer), read without Django building
+    a date-time per value (SQLite and PostgreSQL)."""
+
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400.0) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS BIGINT)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+TASK_ROW_FIELDS = tuple(f for f in TASK_PLAN_FIELDS if f not in ("start", "finish"))
+
+
+@dataclass(slots=True)
+class TaskRow:
+    """A task's scheduling fields, lighter than a model instance (``reschedule_project`` reads
+    2,000 of them as tuples: a model instance costs ~10x more to build, and its stored dates
+    come as UTC seconds, ``start_s``/``finish_s``, instead of date-times). ``start``/``finish``
+    are set (aware date-times) on the rows the schedule changed."""
+
+    pk: int
+    project_id: int
+    parent_id: int | None
+    position: str
+    name: str
+    duration_minutes: int
+    is_milestone: bool
+    is_summary: bool
+    constraint_type: str
+    constraint_date: dt.date | None
+    actual_start: dt.date | None
+    actual_finish: dt.date | None
+    percent_complete: int
+    total_float_minutes: int
+    is_critical: bool
+    levelling_delay_minutes: int
+    start_s: int | None
+    finish_s: int | None
+    start: dt.datetime | None = None
+    finish: dt.datetime | None = None
+    _schedule_dirty: bool = False
+
+    @classmethod
+    def query(cls, tasks: Any) -> list[TaskRow]:
+        """Rows of the ``tasks`` queryset (one query)."""
+        return [
+            cls(*row)
+            for row in tasks.annotate(
+                start_s=EpochSeconds("start"), finish_s=EpochSeconds("finish")
+            ).values_list(*TASK_ROW_FIELDS, "start_s", "finish_s")
+        ]
+
+
+def _stored_instant(moment: dt.datetime | None, tzinfo: dt.tzinfo) -> int:
+    """A stored (aware) date-time as engine seconds of the local wall clock; -1 for none."""
+    if moment is None:
+        return -1
+    if moment.tzinfo is None:
+        return int((moment - EPOCH).total_seconds())
+    local = moment.astimezone(tzinfo)
+    offset = local.utcoffset() or dt.timedelta(0)
+    return int(moment.timestamp()) + int(offset.total_seconds())
+
+
+def utc_seconds(local: Any, tzinfo: dt.tzinfo) -> Any:
+    """Engine instants (local wall clock) as UTC epoch seconds, vectorised: one UTC offset per
+    day (at noon), and the exact conversion for instants near midnight, where a daylight-saving
+    change can fall."""
+    local = np.asarray(local, dtype=np.int64)
+    days, seconds = np.divmod(local, 86_400)
+    unique, where = np.unique(days, return_inverse=True)
+    offsets = np.fromiter(
+        (
+            int(
+                (
+                    from_instant(int(d) * 86_400 + 43_200).replace(tzinfo=tzinfo).utcoffset()
+                    or dt.timedelta(0)
+                ).total_seconds()
+            )
+            for d in unique
+        ),
+        np.int64,
+        len(unique),
+    )
+    out = local - offsets[where.reshape(-1)]
+    for i in np.flatnonzero((seconds < 5 * 3600) | (seconds > 21 * 3600)).tolist():
+        out[i] = int(from_instant(int(local[i])).replace(tzinfo=tzinfo).timestamp())
+    return out
+
+
 def apply_schedule(
     project: Project,
-    tasks: Sequence[Task],
+    tasks: Sequence[Task] | Sequence[TaskRow],
     links: Sequence[Link | LinkRow],
     tzinfo: dt.tzinfo,
     calendar: CalendarSpec | None = None,
 ) -> Schedule:
     """Schedule and set ``start``/``finish``/float/critical on ``tasks`` (not saved).
+
+    Only the tasks whose dates, float or criticality changed are touched (their
+    ``_schedule_dirty`` set): the comparison runs on the engine's arrays, and only changed rows
+    are converted back to date-times.
 
     Raises:
         CycleError: the links form a cycle (its message names the tasks).
@@ -219,24 +389,53 @@ def apply_schedule(
     finish_before = project.scheduled_finish
     if not tasks:
         return Schedule([], finish_before, None, None)
-    result = schedule(build_plan(project, tasks, links, calendar))
+    result = schedule(build_plan(project, tasks, links, calendar))  # type: ignore[arg-type]
+    n = len(tasks)
+    start, finish = result.start[:n], result.finish[:n]
+    float_minutes = result.total_float[:n] // 60
+    critical = result.critical[:n]
+    new_start = new_finish = None
+    if tasks and isinstance(tasks[0], TaskRow):
+        # Stored dates as UTC seconds: compare with the new instants in UTC.
+        rows: Any = tasks
+        new_start, new_finish = utc_seconds(start, tzinfo), utc_seconds(finish, tzinfo)
+        moved_mask = (
+            np.fromiter((-1 if t.start_s is None else t.start_s for t in rows), np.int64, n)
+            != new_start
+        ) | (
+            np.fromiter((-1 if t.finish_s is None else t.finish_s for t in rows), np.int64, n)
+            != new_finish
+        )
+    else:
+        old_start = np.fromiter((_stored_instant(t.start, tzinfo) for t in tasks), np.int64, n)
+        old_finish = np.fromiter((_stored_instant(t.finish, tzinfo) for t in tasks), np.int64, n)
+        moved_mask = (old_start != start) | (old_finish != finish)
+    old_float = np.fromiter((t.total_float_minutes for t in tasks), np.int64, n)
+    old_critical = np.fromiter((t.is_critical for t in tasks), bool, n)
+    dirty = moved_mask | (old_float != float_minutes) | (old_critical != critical)
     moved = []
-    for i, t in enumerate(tasks):
-        d = result.task(int(result.uids[i]))
-        start = d.start.replace(tzinfo=tzinfo)
-        finish = d.finish.replace(tzinfo=tzinfo)
-        float_minutes = d.total_float // 60
-        changed = (t.start, t.finish) != (start, finish)
-        if changed or t.total_float_minutes != float_minutes or t.is_critical != d.critical:
-            if changed:
-                moved.append(t)
-            t.start, t.finish = start, finish
-            t.total_float_minutes = float_minutes
-            t.is_critical = d.critical
-            t._schedule_dirty = True  # type: ignore[attr-defined]
-    starts = [t.start for t in tasks if t.start]
-    finishes = [t.finish for t in tasks if t.finish]
-    return Schedule(moved, finish_before, max(finishes), min(starts))
+    for i in np.flatnonzero(dirty).tolist():
+        t = tasks[i]
+        if moved_mask[i]:
+            moved.append(t)
+        # Written with the row (all schedule columns), so set on every dirty row.
+        if new_start is not None:
+            t.start_s, t.finish_s = int(new_start[i]), int(new_finish[i])  # type: ignore[union-attr,index]
+        else:
+            t.start = from_instant(int(start[i])).replace(tzinfo=tzinfo)
+            t.finish = from_instant(int(finish[i])).replace(tzinfo=tzinfo)
+        t.total_float_minutes = int(float_minutes[i])
+        t.is_critical = bool(critical[i])
+        t._schedule_dirty = True  # type: ignore[union-attr]
+    first, last = int(start.min()), int(finish.max())
+    return Schedule(
+        moved,  # type: ignore[arg-type]
+        finish_before,
+        from_instant(last).replace(tzinfo=tzinfo),
+        from_instant(first).replace(tzinfo=tzinfo),
+        new_start,
+        new_finish,
+    )
 
 
 def percent_complete(tasks: Sequence[Task]) -> float:

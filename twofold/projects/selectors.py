@@ -29,7 +29,6 @@ from twofold.projects import health
 from twofold.projects.models import (
     Baseline,
     BaselineTask,
-    Comment,
     Gate,
     Link,
     Phase,
@@ -116,6 +115,7 @@ class Card:
     planned_sparkline: str = ""
     slip_days: float | None = None
     html: SafeString | None = None  # the rendered card, set by the portfolio view
+    notes: list[str] = field(default_factory=list)  # lifecycle.add_card_notes
 
 
 @functools.lru_cache(maxsize=4096)
@@ -152,7 +152,11 @@ PORTFOLIO_FIELDS = (
     "scheduled_finish",
     "percent_complete",
     "version",
+    "status_date",
 )
+# Joining apps add their reasons to the cards' health before cards are filtered and sorted
+# (cost from ``evm``), registered in their AppConfig.ready: projects imports none of them.
+CARD_HEALTH_HOOKS: list[Any] = []
 
 
 def _curve_parts(organisation: Organisation, day: dt.date) -> list[tuple[int, Any, Any, Any, Any]]:
@@ -178,6 +182,28 @@ def _curve_parts(organisation: Organisation, day: dt.date) -> list[tuple[int, An
             *(KeyTextTransform(k, days) for k in keys),
         )
     )
+
+
+def processes_in_signal(organisation: Organisation) -> dict[int, tuple[str, ...]]:
+    """Per project: the operations processes it changes whose live KPI is in signal (one query).
+
+    The link (``process_changes``, owned by the improvement app) and the KPI state are read
+    through relations, so projects imports neither the improvement nor the operations app.
+    """
+    rows = (
+        Project.objects.filter(
+            organisation=organisation,
+            process_changes__process__kpis__state="signal",
+            process_changes__process__kpis__archived_at__isnull=True,
+        )
+        .values_list("pk", "process_changes__process__name")
+        .distinct()
+        .order_by("pk", "process_changes__process__name")
+    )
+    found: dict[int, list[str]] = defaultdict(list)
+    for pk, name in rows:
+        found[pk].append(name)
+    return {pk: tuple(names) for pk, names in found.items()}
 
 
 def portfolio(
@@ -232,6 +258,7 @@ def portfolio(
     first_baseline: dict[int, tuple[int, dt.datetime | None]] = {}
     # Open high risks (not closed, score >= 15) per project: one aggregated query.
     high_risks = open_high_risk_counts(organisation)
+    in_signal = processes_in_signal(organisation)
     for pk, project_id, finish in (
         Baseline.objects.filter(organisation=organisation)
         .order_by("-number")
@@ -282,6 +309,7 @@ def portfolio(
             percent_complete=p.percent_complete,
             percent_planned=pct_planned,
             open_high_risks=high_risks.get(p.pk, 0),
+            signal_processes=in_signal.get(p.pk, ()),
         )
         cards.append(
             Card(
@@ -296,6 +324,8 @@ def portfolio(
                 slip_days=slip,
             )
         )
+    for hook in CARD_HEALTH_HOOKS:
+        hook(organisation, cards)
     if health_level:
         cards = [c for c in cards if c.health.level == health_level]
     rank = {"red": 0, "amber": 1, "green": 2, "not_planned": 3}
@@ -606,6 +636,7 @@ class DeletionImpact:
 def deletion_impact(task: Task) -> DeletionImpact:
     """The subtree under ``task`` and what hangs on it: four queries, whatever its size."""
     from twofold.attachments.models import Attachment, TargetKind
+    from twofold.comments.models import Comment
 
     children: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
     for pk, parent_id, name in (
@@ -629,7 +660,9 @@ def deletion_impact(task: Task) -> DeletionImpact:
         task_ids=ids,
         subtasks=names,
         links=links,
-        comments=Comment.objects.filter(task_id__in=ids).count(),
+        comments=Comment.objects.filter(
+            target_kind="task", target_id__in=ids, deleted_at__isnull=True
+        ).count(),
         attachments=Attachment.objects.filter(
             target_kind=TargetKind.TASK, target_id__in=ids
         ).count(),
@@ -752,17 +785,35 @@ def board(
 # My work
 
 
+MY_WORK_FIELDS = (
+    "pk",
+    "project_id",
+    "name",
+    "finish",
+    "status",
+    "percent_complete",
+    "is_critical",
+    "position",
+    "project__name",
+    "project__organisation_id",
+)
+
+
 def my_work(user: User, organisation: Organisation) -> list[Task]:
     """The user's open tasks across the organisation's projects, due soonest first."""
+    # Scoped through the project, not ``Task.organisation``: SQLite would otherwise walk the
+    # organisation index (every task of the organisation) instead of the assignee's few rows.
     return list(
         Task.objects.filter(
-            organisation=organisation,
+            project__organisation=organisation,
             assignee=user,
             is_summary=False,
             project__archived_at__isnull=True,  # archived projects leave My work
         )
         .exclude(status=TaskStatus.DONE)
         .select_related("project")
+        # Only what the list shows (the full task and project rows were most of the read).
+        .only(*MY_WORK_FIELDS)
         .order_by("finish", "project__name", "position")
     )
 

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.files.storage import default_storage
+import numpy as np
 from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db.models import Max, Subquery
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, User
-from twofold.core import dates, history
+from twofold.core import dates, history, trash
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, can, require, role_in
@@ -28,11 +29,11 @@ from twofold.projects.checklists import gate_checklists
 from twofold.projects.models import (
     MINUTES_PER_DAY,
     PHASE_ORDER,
+    Assignment,
     Baseline,
     BaselineTask,
     CheckItem,
     ChecklistItem,
-    Comment,
     Constraint,
     Gate,
     GateItem,
@@ -41,12 +42,17 @@ from twofold.projects.models import (
     LinkType,
     Phase,
     Priority,
+    ProgressRule,
     ProgressSnapshot,
     Project,
     Task,
     TaskStatus,
 )
-from twofold.projects.progress import planned_curve, planned_percent
+from twofold.projects.progress import (
+    planned_curve,
+    planned_curve_seconds,
+    planned_percent_seconds,
+)
 from twofold.projects.scheduling import Schedule
 
 PROJECT_FIELDS = [
@@ -66,6 +72,7 @@ PROJECT_FIELDS = [
     "budget_ceiling",
     "status_date",
     "calendar",
+    "progress_rule",
 ]
 TASK_FIELDS = [
     "name",
@@ -176,9 +183,7 @@ def reschedule_project(project: Project, *, field: str | None = None) -> Schedul
         Invalid: when the links form a cycle (the message names the tasks), or when the plan
             would run outside the calendars' range (``field`` names the change that did it).
     """
-    tasks = list(
-        Task.objects.filter(project=project).only(*scheduling.TASK_PLAN_FIELDS).order_by("position")
-    )
+    tasks = scheduling.TaskRow.query(Task.objects.filter(project=project).order_by("position"))
     links = [
         scheduling.LinkRow(*row)
         for row in Link.objects.filter(project=project).values_list(*scheduling.LINK_ROW_FIELDS)
@@ -210,9 +215,9 @@ def reschedule_project(project: Project, *, field: str | None = None) -> Schedul
         _write_schedule(dirty)
     project.scheduled_start = result.start_after
     project.scheduled_finish = result.finish_after
-    project.percent_complete = scheduling.percent_complete(tasks)
-    rows = _planned_rows(project, tasks)
-    project.planned_curve = planned_curve(rows)
+    project.percent_complete = scheduling.percent_complete(tasks)  # type: ignore[arg-type]
+    rows = _planned_seconds(project, tasks, result)
+    project.planned_curve = planned_curve_seconds(*rows)
     Project.objects.filter(pk=project.pk).update(
         scheduled_start=project.scheduled_start,
         scheduled_finish=project.scheduled_finish,
@@ -226,7 +231,7 @@ def reschedule_project(project: Project, *, field: str | None = None) -> Schedul
 SCHEDULE_COLUMNS = ("start", "finish", "total_float_minutes", "is_critical", "is_summary")
 
 
-def _write_schedule(tasks: list[Task]) -> None:
+def _write_schedule(tasks: list[Task] | list[scheduling.TaskRow]) -> None:
     """Write the scheduler's fields of ``tasks``: one ``UPDATE … WHERE id = %s`` run with
     ``executemany`` (bulk_update's CASE expressions cost ~1 ms a row on 1,000 rows)."""
     fields: list[Any] = [Task._meta.get_field(name) for name in SCHEDULE_COLUMNS]
@@ -237,10 +242,30 @@ def _write_schedule(tasks: list[Task]) -> None:
         ", ".join(f"{qn(str(f.column))} = %s" for f in fields),
         qn(pk_column),
     )
-    params = [
-        [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk]
-        for t in tasks
-    ]
+    if tasks and isinstance(tasks[0], scheduling.TaskRow):
+        # Dates as UTC seconds: formatted in one vectorised step as the backend stores them
+        # (SQLite: naive UTC text, PostgreSQL: ISO text with the offset).
+        rows: list[Any] = tasks
+        suffix = "+00:00" if connection.vendor == "postgresql" else ""
+        stamps = np.datetime_as_string(
+            np.array([(t.start_s, t.finish_s) for t in rows], dtype="datetime64[s]"), unit="s"
+        ).tolist()
+        params = [
+            [
+                s.replace("T", " ") + suffix,
+                f.replace("T", " ") + suffix,
+                t.total_float_minutes,
+                bool(t.is_critical),
+                bool(t.is_summary),
+                t.pk,
+            ]
+            for t, (s, f) in zip(rows, stamps, strict=True)
+        ]
+    else:
+        params = [
+            [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk]
+            for t in tasks
+        ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
@@ -271,8 +296,48 @@ def refresh_planned_curve(project: Project) -> None:
     Project.objects.filter(pk=project.pk).update(planned_curve=project.planned_curve)
 
 
-def _snapshot_today(project: Project, rows: list[tuple[Any, Any, float]]) -> None:
-    planned = planned_percent(rows, timezone.now())
+def _planned_seconds(
+    project: Project, tasks: list[scheduling.TaskRow], result: Schedule
+) -> tuple[Any, Any, Any]:
+    """(starts, finishes, weights) of the leaf tasks as arrays of UTC seconds: from the first
+    baseline, else the new schedule (read without building a date-time per row)."""
+    import numpy as np
+
+    leaf = np.fromiter((not t.is_summary for t in tasks), bool, len(tasks))
+    # The first baseline's rows in one query (none: no baseline, or one saved before any task).
+    first = Baseline.objects.filter(project=project).order_by("number").values("pk")[:1]
+    saved = list(
+        BaselineTask.objects.filter(baseline_id=Subquery(first))
+        .annotate(
+            start_s=scheduling.EpochSeconds("start"), finish_s=scheduling.EpochSeconds("finish")
+        )
+        .values_list("task_id", "start_s", "finish_s", "duration_minutes")
+    )
+    if saved:
+        leaf_ids = {t.pk for t, keep in zip(tasks, leaf.tolist(), strict=True) if keep}
+        rows = [
+            (start, finish, float(minutes or 60))
+            for task_id, start, finish, minutes in saved
+            if task_id in leaf_ids and start is not None and finish is not None
+        ]
+        return (
+            np.array([r[0] for r in rows], dtype=float),
+            np.array([r[1] for r in rows], dtype=float),
+            np.array([r[2] for r in rows], dtype=float),
+        )
+    if result.start_utc is None or not len(tasks):
+        empty = np.zeros(0)
+        return empty, empty, empty
+    weights = np.fromiter((float(t.duration_minutes or 60) for t in tasks), float, len(tasks))
+    return (
+        np.asarray(result.start_utc, dtype=float)[leaf],
+        np.asarray(result.finish_utc, dtype=float)[leaf],
+        weights[leaf],
+    )
+
+
+def _snapshot_today(project: Project, rows: tuple[Any, Any, Any]) -> None:
+    planned = planned_percent_seconds(*rows, timezone.now())
     ProgressSnapshot.objects.update_or_create(
         project=project,
         date=timezone.localdate(),
@@ -295,6 +360,8 @@ def _check_project_values(
     if unknown:
         raise Invalid(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
     _no_nulls(values, PROJECT_NULLABLE)
+    if "progress_rule" in values and values["progress_rule"] not in ProgressRule.values:
+        raise Invalid("Choose override or retained.", field="progress_rule")
     for name in ("name", "code"):
         if name in values:
             values[name] = str(values[name]).strip()
@@ -303,11 +370,14 @@ def _check_project_values(
             _check_length(values[name], Project, name)
     _check_dates(values, PROJECT_DATES)
     if "code" in values:
-        clash = Project.objects.filter(organisation=organisation, code__iexact=values["code"])
+        # A project in the trash keeps its code until it is purged (so it can come back).
+        clash = Project.all_objects.filter(organisation=organisation, code__iexact=values["code"])
         if project is not None:
             clash = clash.exclude(pk=project.pk)
-        if clash.exists():
-            raise Invalid(f"The code {values['code']} is already used.", field="code")
+        taken = list(clash.values_list("deleted_at", flat=True)[:1])
+        if taken:
+            where = " by a project in the trash" if taken[0] is not None else ""
+            raise Invalid(f"The code {values['code']} is already used{where}.", field="code")
     programme = values.get("programme")
     if programme is not None and programme.organisation_id != organisation.pk:
         raise Invalid("Choose a programme of this organisation.", field="programme")
@@ -375,7 +445,7 @@ def update_project(
     if changes:
         history.record(actor=actor, obj=project, action="updated", changes=changes)
     moved = None
-    if {"target_start", "calendar"} & set(changes):
+    if {"target_start", "calendar", "progress_rule"} & set(changes):
         # A new calendar moves tasks onto its working time (holidays skipped).
         moved = reschedule_project(
             project, field="target_start" if "target_start" in changes else "calendar"
@@ -582,6 +652,11 @@ def update_task(
         values["constraint_date"] = None
     if "status" in values or "percent_complete" in values:
         _follow_progress(task, values)
+    if "duration_minutes" in values or "effort_minutes" in values:
+        # A task with people: work, units or duration follow by its task type.
+        from twofold.projects import resourcing
+
+        resourcing.follow_edit(task, values)
     before = history.snapshot(task, values)
     for key, value in values.items():
         setattr(task, key, value)
@@ -651,29 +726,12 @@ def resize_task(
     )
 
 
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        default_storage.delete(name)
-
-
 @transaction.atomic
 def delete_task(*, actor: User, task: Task) -> Schedule:
-    """Delete ``task`` with its subtasks, their links, comments and attachments (permanent; the
-    pages ask first, naming what goes with it: ``selectors.deletion_impact``)."""
-    from twofold.attachments.models import Attachment, TargetKind
-    from twofold.projects.selectors import deletion_impact
-
-    require(actor, Action.EDIT, task)
+    """Move ``task`` with its subtasks to the trash (links, comments, checklists and attachments
+    hide with them); an admin can restore it within the retention (``core.trash``)."""
     project = task.project
-    impact = deletion_impact(task)
-    gone = f" with {', '.join(impact.items)}" if impact.items else ""
-    history.record(actor=actor, obj=task, action="deleted", summary=f"Deleted {task.name}{gone}")
-    files = Attachment.objects.filter(target_kind=TargetKind.TASK, target_id__in=impact.task_ids)
-    stored = [str(name) for name in files.values_list("file", flat=True)]
-    files.delete()
-    task.delete()
-    if stored:
-        transaction.on_commit(lambda: _delete_files(stored))
+    trash.move_to_trash(actor=actor, obj=task)
     return reschedule_project(project)
 
 
@@ -976,18 +1034,11 @@ def _set_done(
 
 
 @transaction.atomic
-def add_comment(*, actor: User, task: Task, body: str) -> Comment:
-    require(actor, Action.CONTRIBUTE, task)
-    body = body.strip()
-    if not body:
-        raise Invalid("Write a comment.", field="body")
-    if len(body) > 10_000:
-        raise Invalid("A comment is at most 10,000 characters.", field="body")
-    comment = Comment.objects.create(
-        organisation_id=task.organisation_id, task=task, author=actor, body=body
-    )
-    history.record(actor=actor, obj=task, action="commented", summary=body[:120])
-    return comment
+def add_comment(*, actor: User, task: Task, body: str) -> Any:
+    """A comment on ``task`` through the comments component (kept for existing callers)."""
+    from twofold.comments import services as comment_services
+
+    return comment_services.add_comment(actor=actor, target=task, body=body)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1040,6 +1091,10 @@ def pass_gate(*, actor: User, gate: Gate, expected_version: int | None = None) -
     open_items = [i.text for i in gate.items.all() if not i.done]
     if open_items:
         raise Invalid(f"Complete the checklist first: {', '.join(open_items)}.", field="gate")
+    from twofold.projects.lifecycle import gate_blockers
+
+    for blocker in gate_blockers(project, gate.phase):
+        raise Invalid(blocker, field="gate")
     gate.passed_at = timezone.now()
     gate.approved_by = actor
     save_versioned(gate, expected_version=expected_version, fields=["passed_at", "approved_by"])
@@ -1081,3 +1136,131 @@ def tick_known_gate_items(*, actor: User, project: Project) -> None:
     for item in gate.items.filter(text__in=list(known), done=False):
         if known[item.text]():
             _set_done(actor=actor, item=item, done=True, owner=project, action="gate checklist")
+
+
+@transaction.atomic
+def set_levelling_delays(
+    *, actor: User, project: Project, delays: dict[int, int], summary: str
+) -> Schedule:
+    """Set the levelling delay (working minutes) of tasks of ``project`` and reschedule once.
+
+    ``delays`` maps task id to minutes; tasks not named keep theirs. Levelling (capacity) calls
+    it to apply a preview and, with every delayed task at 0, to clear levelling. Each changed
+    task gets its version bumped and a history entry; the project one entry with ``summary``.
+
+    Raises:
+        Invalid: a task is not a task of the project, or a delay is negative.
+    """
+    require(actor, Action.EDIT, project)
+    tasks = {
+        t.pk: t
+        for t in Task.objects.select_for_update().filter(project=project, pk__in=list(delays))
+    }
+    for pk, minutes in delays.items():
+        if pk not in tasks:
+            raise Invalid(f"Task {pk} is not a task of this project.", field="moves")
+        if minutes < 0:
+            raise Invalid("A levelling delay cannot be negative.", field="moves")
+    changed = []
+    for pk, minutes in delays.items():
+        task = tasks[pk]
+        if task.levelling_delay_minutes == minutes:
+            continue
+        before = task.levelling_delay_minutes
+        task.levelling_delay_minutes = minutes
+        task.version += 1
+        changed.append(task)
+        history.record(
+            actor=actor,
+            obj=task,
+            action="updated",
+            changes={"levelling_delay_minutes": [before, minutes]},
+        )
+    Task.objects.bulk_update(changed, ["levelling_delay_minutes", "version"])
+    result = reschedule_project(project, field="moves")
+    history.record(
+        actor=actor,
+        obj=project,
+        action="levelled",
+        changes={"delayed": [None, sum(1 for m in delays.values() if m)]},
+        summary=summary,
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    """One person on a task: ``units`` percent of their day, optional ``work_minutes``."""
+
+    person: User
+    units: int
+    work_minutes: int | None = None
+
+
+@transaction.atomic
+def set_task_assignments(
+    *, actor: User, task: Task, rows: list[AssignmentRow], expected_version: int | None
+) -> Task:
+    """Replace the people on ``task``; the first becomes its ``assignee`` (none: unassigned).
+
+    Checks here: each person a member of the organisation, once; units and work not negative.
+    The person's maximum units is checked by the caller (``capacity.services``), which knows it.
+
+    Raises:
+        Invalid: a bad row (``assignments``, naming the person); Conflict: a stale version.
+    """
+    require(actor, Action.EDIT, task)
+    seen: set[int] = set()
+    members = set(
+        Membership.objects.filter(
+            organisation_id=task.organisation_id, user_id__in=[r.person.pk for r in rows]
+        ).values_list("user_id", flat=True)
+    )
+    for row in rows:
+        if row.person.pk not in members:
+            raise Invalid(
+                f"{row.person.display_name} is not in this organisation.", field="assignments"
+            )
+        if row.person.pk in seen:
+            raise Invalid(
+                f"{row.person.display_name} is on the task twice: one row per person.",
+                field="assignments",
+            )
+        seen.add(row.person.pk)
+        if row.work_minutes is not None and row.work_minutes < 0:
+            raise Invalid("Work cannot be negative.", field="work_minutes")
+    before = [
+        f"{a.person_id}:{a.units}:{a.work_minutes}"
+        for a in Assignment.objects.filter(task=task).order_by("position", "pk")
+    ]
+    old_assignee = task.assignee_id
+    task.assignee = rows[0].person if rows else None
+    save_versioned(task, expected_version=expected_version, fields=["assignee"])
+    Assignment.objects.filter(task=task).delete()
+    Assignment.objects.bulk_create(
+        Assignment(
+            organisation_id=task.organisation_id,
+            task=task,
+            person=row.person,
+            units=row.units,
+            work_minutes=row.work_minutes,
+            position=i,
+        )
+        for i, row in enumerate(rows)
+    )
+    after = [f"{r.person.pk}:{r.units}:{r.work_minutes}" for r in rows]
+    changes: dict[str, list[Any]] = {}
+    if before != after:
+        changes["assignments"] = [before, after]
+    if old_assignee != task.assignee_id:
+        changes["assignee"] = [old_assignee, task.assignee_id]
+    if changes:
+        people = ", ".join(f"{r.person.display_name} {r.units} %" for r in rows) or "nobody"
+        history.record(
+            actor=actor,
+            obj=task,
+            action="updated",
+            changes=changes,
+            summary=f"{task.name}: {people}",
+        )
+    return task

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from twofold.projects import programme_views, views
 
@@ -54,7 +55,9 @@ urlpatterns = [
         name="gate_item",
     ),
     path("projects/<int:project_id>/gates/<int:gate_id>/pass/", views.gate_pass, name="gate_pass"),
-    path("my-work/", views.my_work, name="my_work"),
+    # My work moved to the ``work`` join app (it lists operations too); the old name still
+    # reverses to the same address, which ``twofold.work.urls`` answers first.
+    path("my-work/", RedirectView.as_view(pattern_name="work:my_work"), name="my_work"),
     # Programmes, project archive/delete, gate checklist settings (programme_views)
     path("programmes/", programme_views.programme_list, name="programmes"),
     path("programmes/new/", programme_views.programme_create, name="programme_create"),

@@ -23,7 +23,9 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from twofold.accounts.models import User
+from twofold.comments.forms import CommentForm
 from twofold.core import dates as tf_dates
+from twofold.core import panels
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.policy import Action, can, require
@@ -35,17 +37,19 @@ from twofold.core.web import (
     render_page,
 )
 from twofold.customfields import selectors as field_selectors
-from twofold.projects import gantt, scheduling, selectors, services
+from twofold.projects import gantt, lifecycle, resourcing, scheduling, selectors, services
 from twofold.projects.forms import (
     BaselineForm,
     ChecklistForm,
-    CommentForm,
     LinkForm,
     ProjectForm,
     QuickAddForm,
     TaskAddForm,
     TaskDetailForm,
     TaskInlineForm,
+    TaskPersonForm,
+    TaskPersonUnitsForm,
+    TaskResourcingForm,
     duration_minutes,
 )
 from twofold.projects.markup import render_markdown
@@ -162,6 +166,7 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
     page = min(max(_int(params.get("page")) or 1, 1), pages)
     shown = cards[(page - 1) * PORTFOLIO_PAGE : page * PORTFOLIO_PAGE]
     selectors.add_sparklines(shown)
+    lifecycle.add_card_notes(shown)
     _render_cards(shown)
     keep = urlencode({k: v for k, v in params.items() if k != "page" and v})
     managers = {
@@ -206,7 +211,7 @@ def _card_key(card: selectors.Card) -> str:
         p.scheduled_finish, card.health.level.value, card.health.reasons,
         round(card.percent_complete), round(card.percent_planned), card.next_milestone,
         card.next_milestone_date, card.slip_days, card.sparkline, card.planned_sparkline,
-        timezone.get_current_timezone_name(), p.archived_at is not None,
+        timezone.get_current_timezone_name(), p.archived_at is not None, card.notes,
     )  # fmt: skip
     return "projects:card:" + hashlib.sha1(repr(shown).encode(), usedforsecurity=False).hexdigest()
 
@@ -288,6 +293,8 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
             card=cards[0] if cards else None,
             criteria=[c for c in project.success_criteria.splitlines() if c.strip()],
             history=history_for(project, 15),
+            # The operations side (processes this project changes), from the joining apps.
+            join_panels=panels.render("projects.overview", request, project),
         ),
     )
 
@@ -474,7 +481,12 @@ def task_delete(request: HttpRequest, project_id: int, task_id: int) -> HttpResp
             moved = services.delete_task(actor=actor, task=task)
         except ServiceError as exc:
             return _tasks_refused(request, project, exc.message, _error_status(exc))
-        messages.success(request, f"Deleted {task.name}. {moved.summary}.")
+        rescheduled = f" {moved.summary}." if moved.moved else ""
+        messages.success(
+            request,
+            f"Moved {task.name} to the trash: an admin can restore it from Settings → Trash."
+            + rescheduled,
+        )
         return redirect("projects:tasks", project.pk)
     if not can(request.user, Action.EDIT, task):
         return _tasks_refused(
@@ -970,11 +982,17 @@ def task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpResp
     form = TaskDetailForm(
         request.POST if kind == "task" else None, project=project, initial=initial
     )
-    comment = CommentForm(request.POST if kind == "comment" else None)
+    comment = CommentForm(request.POST if kind == "comment" else None, auto_id="id_comment_%s")
     item_form = ChecklistForm(request.POST if kind == "checklist" else None)
+    people_forms = _people_forms(request, project, task, kind)
     status = 200
     if request.method == "POST":
         try:
+            if kind in people_forms:
+                done = _people_action(request, task, kind, people_forms[kind])
+                if done is not None:
+                    messages.success(request, done)
+                    return redirect("projects:task", project.pk, task.pk)
             if kind == "task" and form.is_valid():
                 d = form.cleaned_data
                 _t, moved = services.update_task(
@@ -1018,8 +1036,16 @@ def task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpResp
                 # No form to carry the error: a flash, and the error's own status (403, 409...).
                 status = _error_status(exc)
                 messages.error(request, exc.message)
+            elif kind == "person_remove":
+                status = _error_status(exc)
+                messages.error(request, exc.message)
             else:
-                target = {"task": form, "comment": comment, "checklist": item_form}.get(kind, form)
+                target = {
+                    "task": form,
+                    "comment": comment,
+                    "checklist": item_form,
+                    **people_forms,
+                }.get(kind, form)
                 status = apply_service_error(target, exc)
     return render(
         request,
@@ -1030,15 +1056,124 @@ def task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpResp
             "board",
             task=task,
             form=form,
-            comment_form=comment,
+            comment_form=comment if kind == "comment" else None,
             item_form=item_form,
             description=render_markdown(task.description),
             checklist=list(task.checklist.all()),
-            comments=list(task.comments.select_related("author")),
             history=history_for(task, 20),
+            people=_people_rows(task, people_forms, kind),
+            person_form=people_forms["person_add"],
+            resourcing_form=people_forms["resourcing"],
         ),
         status=status,
     )
+
+
+PEOPLE_FORMS = ("person_add", "person_units", "person_remove", "resourcing")
+
+
+def _people_forms(request: HttpRequest, project: Project, task: Task, kind: str) -> dict[str, Any]:
+    """The "People and work" panel's forms; the posted one bound."""
+    data = request.POST if request.method == "POST" else None
+    version = {"version": task.version}
+    return {
+        "person_add": TaskPersonForm(
+            data if kind == "person_add" else None,
+            project=project,
+            initial=version,
+            prefix="add",
+        ),
+        "person_units": TaskPersonUnitsForm(
+            data if kind == "person_units" else None, initial=version, prefix="units"
+        ),
+        "person_remove": TaskPersonUnitsForm(
+            data if kind == "person_remove" else None, initial=version, prefix="remove"
+        ),
+        "resourcing": TaskResourcingForm(
+            data if kind == "resourcing" else None,
+            initial={
+                **version,
+                "task_type": task.task_type,
+                "effort_driven": task.effort_driven,
+                "work_hours": Decimal(task.effort_minutes) / 60,
+            },
+            prefix="type",
+        ),
+    }
+
+
+def _people_action(request: HttpRequest, task: Task, kind: str, form: Any) -> str | None:
+    """Run the posted "People and work" form; the success message, or None (form invalid)."""
+    actor = actor_of(request)
+    if kind == "person_remove":
+        form.fields["units"].required = False
+    if not form.is_valid():
+        if kind == "person_remove":
+            raise Invalid("That request was incomplete; reload the page.", field="person")
+        return None
+    d = form.cleaned_data
+    moved: Schedule | None
+    if kind == "resourcing":
+        hours = d["work_hours"]
+        moved = resourcing.set_task_resourcing(
+            actor=actor,
+            task=task,
+            task_type=d["task_type"],
+            effort_driven=d["effort_driven"],
+            work_minutes=None if hours is None else int(hours * 60),
+            expected_version=d["version"],
+        )
+        text = "Task type saved."
+    elif kind == "person_add":
+        moved = resourcing.add_person(
+            actor=actor,
+            task=task,
+            person=d["person"],
+            units=d["units"],
+            expected_version=d["version"],
+        )
+        text = f"{d['person'].display_name} added."
+    else:
+        person = User.objects.filter(pk=d["person"]).first()
+        if person is None:
+            raise NotFound("That person is not on this task.")
+        if kind == "person_units":
+            moved = resourcing.set_person_units(
+                actor=actor,
+                task=task,
+                person=person,
+                units=d["units"],
+                expected_version=d["version"],
+            )
+            text = f"{person.display_name} now at {d['units']} %."
+        else:
+            moved = resourcing.remove_person(
+                actor=actor, task=task, person_id=person.pk, expected_version=d["version"]
+            )
+            text = f"{person.display_name} removed."
+    return text + (f" {moved.summary}." if moved else "")
+
+
+def _people_rows(task: Task, people_forms: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """One row per person on the task: name, units, work, and their units form."""
+    posted = people_forms["person_units"]
+    out = []
+    for person, s in resourcing.people_of(task):
+        bound = kind == "person_units" and str(posted.data.get("units-person")) == str(person.pk)
+        out.append(
+            {
+                "person": person,
+                "units": s.units,
+                "work_hours": s.work / 60,
+                "form": posted
+                if bound
+                else TaskPersonUnitsForm(
+                    initial={"version": task.version, "person": person.pk, "units": s.units},
+                    prefix="units",
+                ),
+            }
+        )
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1111,26 +1246,6 @@ def gate_pass(request: HttpRequest, project_id: int, gate_id: int) -> HttpRespon
         return _gates_page(request, project, _error_status(exc))
     messages.success(request, f"Gate passed: the project is now in {project.get_phase_display()}.")
     return redirect("projects:gates", project.pk)
-
-
-# ---------------------------------------------------------------------------------------------
-# My work
-
-
-@organisation_required
-def my_work(request: HttpRequest) -> HttpResponse:
-    items = selectors.my_work(actor_of(request), organisation_of(request))
-    today = dt.date.today()
-    return render(
-        request,
-        "projects/pages/my_work.html",
-        {
-            "tasks": items,
-            "section": "my-work",
-            "today": today,
-            "soon": today + dt.timedelta(days=7),
-        },
-    )
 
 
 __all__ = ["json"]

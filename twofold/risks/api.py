@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.db.models import Prefetch
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import StrictFloat, StrictInt, StrictStr
@@ -15,7 +15,8 @@ from pydantic import StrictFloat, StrictInt, StrictStr
 from twofold.accounts.models import User
 from twofold.accounts.selectors import get_organisation
 from twofold.core.api import job_out
-from twofold.core.api_schemas import READ, WRITE, ErrorOut, JobOut
+from twofold.core.api_lists import SYNCED, Sync, synced_page
+from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut, JobOut
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.models import Job
 from twofold.core.web import actor_of
@@ -58,7 +59,7 @@ class RiskOut(Schema):
     version: int
 
 
-class RiskIn(Schema):
+class RiskIn(BodyIn):
     title: StrictStr = Field(..., min_length=1, max_length=200)
     description: StrictStr = ""
     category: CategoryName = "technical"
@@ -110,7 +111,7 @@ class EstimateIn(Schema):
     pessimistic_minutes: StrictInt = Field(..., ge=0, le=960_000)
 
 
-class SimulationIn(Schema):
+class SimulationIn(BodyIn):
     version: StrictInt | None = Field(
         None, description="The analysis version you read; a stale one answers 409."
     )
@@ -221,16 +222,20 @@ def _values(project: Project, payload: Schema, fields: set[str]) -> dict[str, An
 
 
 @router.get(
-    "/organisations/{org_id}/projects/{project_id}/risks", response={200: list[RiskOut], **READ}
+    "/organisations/{org_id}/projects/{project_id}/risks", response={200: list[RiskOut], **SYNCED}
 )
-def list_risks(request: HttpRequest, org_id: int, project_id: int) -> list[RiskOut]:
+def list_risks(
+    request: HttpRequest, org_id: int, project_id: int, sync: Sync, reply: HttpResponse
+) -> list[RiskOut]:
     project = _project(request, org_id, project_id)
     risks = (
         Risk.objects.filter(project=project)
         .prefetch_related(Prefetch("tasks", queryset=Task.objects.only("pk")))
-        .order_by("-score", "title")
+        .order_by("-score", "title", "pk")
     )
-    return [_risk_out(r) for r in risks]
+    page = synced_page(request, risks, sync)
+    page.stamp(reply)
+    return [_risk_out(r) for r in page.rows]
 
 
 @router.post(

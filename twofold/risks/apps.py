@@ -11,3 +11,7 @@ class RisksConfig(AppConfig):
         from twofold.risks.jobs import SIMULATION
 
         register(SIMULATION)
+
+        from twofold.risks import trash
+
+        trash.register()

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone as tz
 
 from twofold.accounts.models import Organisation
+from twofold.core.trash import Trashable
 from twofold.projects.models import Project, Task
 
 HIGH_SCORE = 15
@@ -72,7 +73,7 @@ class Response(models.TextChoices):
 _ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
-class Risk(models.Model):
+class Risk(Trashable):
     """A project risk with its assessment, response and optional schedule impact."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")

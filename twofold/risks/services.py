@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Role, User
-from twofold.core import dates, history
+from twofold.core import dates, history, trash
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Invalid
 from twofold.core.jobs import Progress
@@ -198,10 +198,9 @@ def update_risk(
 
 
 @transaction.atomic
-def delete_risk(*, actor: User, risk: Risk) -> None:
-    require(actor, Action.EDIT, risk)
-    history.record(actor=actor, obj=risk, action="deleted", summary=f"Deleted risk “{risk.title}”")
-    risk.delete()
+def delete_risk(*, actor: User, risk: Risk, expected_version: int | None = None) -> None:
+    """Move the risk to the trash (an admin can restore it within the retention)."""
+    trash.move_to_trash(actor=actor, obj=risk, expected_version=expected_version)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -184,6 +184,21 @@ def build_network(
         else:
             lag = row.lag * (MINUTES_PER_DAY if row.lag_unit == "d" else 60)
         link(a, b, kind, float(lag))
+    # A levelling delay (capacity) postpones the task after its predecessors: added to the lag of
+    # each link into it, or, without one, counted from the plan's start (as the scheduler does).
+    into: dict[int, list[int]] = {}
+    for k, b in enumerate(succs):
+        into.setdefault(b, []).append(k)
+    for t in leaves:
+        delay = getattr(t, "levelling_delay_minutes", 0)
+        if not delay:
+            continue
+        node = index[t.pk]
+        incoming = into.get(node, [])
+        for k in incoming:
+            lags[k] += delay
+        if not incoming:
+            release[node] = max(release[node], float(delay))
     events = []
     event_names = []
     for r in risks:

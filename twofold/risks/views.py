@@ -17,13 +17,14 @@ from django.utils import timezone
 
 from twofold.core import dates
 from twofold.core import selectors as core_selectors
-from twofold.core.errors import NotFound, ServiceError
+from twofold.core.errors import Forbidden, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.models import Job
 from twofold.core.policy import Action, can
 from twofold.core.web import (
     actor_of,
     apply_service_error,
+    forbidden_page,
     job_panel,
     organisation_of,
     organisation_required,
@@ -185,8 +186,11 @@ def risk_create(request: HttpRequest, project_id: int) -> HttpResponse:
         else:
             status = 400
     elif not can(request.user, Action.EDIT, project):
-        messages.error(request, "Your role lets you read risks, not add them.")
-        return redirect("risks:project", project_id=project.pk)
+        return forbidden_page(
+            request,
+            "Your role lets you read risks, not add them.",
+            back=reverse("risks:project", args=[project.pk]),
+        )
     return render(
         request,
         "risks/pages/risk_form.html",
@@ -214,9 +218,12 @@ def risk_detail(request: HttpRequest, risk_id: int) -> HttpResponse:
             except ServiceError as exc:
                 if isinstance(exc, NotFound):
                     raise Http404(exc.message) from exc
+                if isinstance(exc, Forbidden):
+                    back = reverse("risks:detail", args=[risk.pk])
+                    return forbidden_page(request, exc.message, back=back)
                 messages.error(request, exc.message)
                 return redirect("risks:detail", risk_id=risk.pk)
-            messages.success(request, f"Risk “{risk.title}” was deleted.")
+            messages.success(request, f"Risk “{risk.title}” was moved to the trash.")
             return redirect("risks:project", project_id=project.pk)
         if form.is_valid():
             values = _risk_values(form.cleaned_data)

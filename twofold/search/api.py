@@ -15,7 +15,9 @@ from twofold.search.models import Kind
 
 router = Router(tags=["search"])
 
-KindName = Literal["project", "task", "request", "risk", "improvement", "process", "kpi", "person"]
+KindName = Literal[
+    "project", "task", "request", "risk", "improvement", "process", "kpi", "person", "lesson"
+]
 
 
 class HitOut(Schema):

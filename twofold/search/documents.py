@@ -15,6 +15,7 @@ from django.db import models
 from django.urls import reverse
 
 from twofold.accounts.models import Membership, Role
+from twofold.closeout.models import Lesson
 from twofold.improvement.models import ImprovementItem, ItemStatus
 from twofold.operations.models import Kpi, Process, Request
 from twofold.projects.models import Project, Task
@@ -55,6 +56,12 @@ class Source:
 
     def rows(self, queryset: models.QuerySet[Any]) -> Iterator[SearchDocument]:
         """The documents of ``queryset``'s objects (one query, streamed)."""
+        for values in self.values(queryset):
+            yield SearchDocument(**dict(zip(DOCUMENT_COLUMNS, values, strict=True)))
+
+    def values(self, queryset: models.QuerySet[Any]) -> Iterator[tuple[Any, ...]]:
+        """The documents of ``queryset``'s objects as tuples in the order of
+        ``DOCUMENT_COLUMNS`` (one query, streamed; no model instance is built)."""
         sentinels = [str(900_000_001 + i) for i in range(len(self.url_args))]
         pattern = reverse(self.url_name, args=sentinels)
         for row in queryset.values("pk", "organisation_id", *self.columns).iterator(2000):
@@ -62,16 +69,28 @@ class Source:
             for sentinel, key in zip(sentinels, self.url_args, strict=True):
                 url = url.replace(sentinel, str(row[key]))
             fields = self.make(row)
-            yield SearchDocument(
-                organisation_id=row["organisation_id"],
-                kind=self.kind,
-                object_id=row["pk"],
-                scope_id=fields.scope_id,
-                title=clean(fields.title, TITLE_CHARS),
-                body=clean(fields.body, BODY_CHARS),
-                context=clean(fields.context, TITLE_CHARS),
-                url=url + self.url_suffix(row),
+            yield (
+                row["organisation_id"],
+                self.kind,
+                row["pk"],
+                fields.scope_id,
+                clean(fields.title, TITLE_CHARS),
+                clean(fields.body, BODY_CHARS),
+                clean(fields.context, TITLE_CHARS),
+                url + self.url_suffix(row),
             )
+
+
+DOCUMENT_COLUMNS = (
+    "organisation_id",
+    "kind",
+    "object_id",
+    "scope_id",
+    "title",
+    "body",
+    "context",
+    "url",
+)
 
 
 def _lines(*parts: str | None) -> str:
@@ -139,6 +158,15 @@ def _person(row: dict[str, Any]) -> Fields:
         title=row["user__full_name"] or row["user__email"],
         body=_lines(row["user__job_title"], row["user__email"]),
         context=str(Role(row["role"]).label),
+    )
+
+
+def _lesson(row: dict[str, Any]) -> Fields:
+    return Fields(
+        title=row["title"],
+        body=_lines(row["worked"], row["did_not_work"], row["recommendation"]),
+        context=f"{row['project__code']} {row['project__name']}",
+        scope_id=row["project_id"],
     )
 
 
@@ -213,6 +241,22 @@ SOURCES: dict[Kind, Source] = {
             (),
             lambda row: f"#person-{row['user_id']}",
         ),
+        Source(
+            Kind.LESSON,
+            Lesson,
+            (
+                "title",
+                "worked",
+                "did_not_work",
+                "recommendation",
+                "project_id",
+                "project__code",
+                "project__name",
+            ),
+            _lesson,
+            "closeout:lesson",
+            ("pk",),
+        ),
     )
 }
 
@@ -221,7 +265,7 @@ KIND_OF_LABEL: dict[str, Kind] = {s.model._meta.label_lower: k for k, s in SOURC
 
 # A parent whose name is the context line of its children's documents.
 CHILDREN_OF_LABEL: dict[str, tuple[Kind, ...]] = {
-    "projects.project": (Kind.TASK, Kind.RISK),
+    "projects.project": (Kind.TASK, Kind.RISK, Kind.LESSON),
     "operations.queue": (Kind.REQUEST,),
     "operations.process": (Kind.KPI,),
 }

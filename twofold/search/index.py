@@ -7,6 +7,7 @@ the commit (registered in ``SearchConfig.ready``). The full-text side (FTS5 tabl
 
 from __future__ import annotations
 
+import functools
 import logging
 from itertools import islice
 from typing import Any
@@ -15,9 +16,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 
+from twofold.core import bulk
 from twofold.operations.models import Process, Queue
 from twofold.projects.models import Project, Task
-from twofold.search.documents import CHILDREN_OF_LABEL, KIND_OF_LABEL, SOURCES
+from twofold.search.documents import CHILDREN_OF_LABEL, DOCUMENT_COLUMNS, KIND_OF_LABEL, SOURCES
 from twofold.search.models import Kind, SearchDocument
 
 log = logging.getLogger(__name__)
@@ -25,15 +27,31 @@ BATCH = 2000
 _COMPARED = ("organisation_id", "scope_id", "title", "body", "context", "url", "min_rank")
 
 
-def on_recorded_change(label: str, pk: Any, organisation_id: int) -> None:
-    """The history listener: re-index the object (and its children's context line)."""
+def on_recorded_change(
+    label: str, pk: Any, organisation_id: int, fields: frozenset[str] | None = None
+) -> None:
+    """The history listener: re-index the object (and its children's context line).
+
+    A plain update that changed none of the fields the object's document is made of (a task's
+    status, dates or board position) leaves the document as it is: nothing to read or write.
+    """
     kind = KIND_OF_LABEL.get(label)
+    skip = fields is not None and kind is not None and label not in CHILDREN_OF_LABEL
+    if skip and not fields & indexed_fields(kind):  # type: ignore[operator]
+        return
     if kind is not None:
         index_object(kind, int(pk))
     if label in CHILDREN_OF_LABEL:
         refresh_context(label, int(pk))
     if label == "projects.project":
         index_new_tasks(int(pk))
+
+
+@functools.cache
+def indexed_fields(kind: Kind) -> frozenset[str]:
+    """The model fields (and foreign keys) whose change can change ``kind``'s documents."""
+    roots = {c.split("__")[0].removesuffix("_id") for c in SOURCES[kind].columns}
+    return frozenset(roots | {f"{r}_id" for r in roots} | {"organisation", "organisation_id"})
 
 
 def index_new_tasks(project_id: int) -> None:
@@ -44,9 +62,18 @@ def index_new_tasks(project_id: int) -> None:
     """
     known = SearchDocument.objects.filter(kind=Kind.TASK, scope_id=project_id).values("object_id")
     new = Task.objects.filter(project_id=project_id).exclude(pk__in=known).order_by()
-    documents = list(SOURCES[Kind.TASK].rows(new))
+    documents = list(SOURCES[Kind.TASK].values(new))
     if documents:
-        SearchDocument.objects.bulk_create(documents, ignore_conflicts=True)
+        # Written as plain rows (an imported plan brings 10,000 tasks: bulk_create's
+        # per-value preparation cost seconds).
+        with transaction.atomic():
+            ids = bulk.allocate_ids(SearchDocument, len(documents))
+            bulk.insert(
+                SearchDocument,
+                ("id", *DOCUMENT_COLUMNS),
+                ((pk, *values) for pk, values in zip(ids, documents, strict=True)),
+                ignore_conflicts=True,
+            )
 
 
 def index_object(kind: Kind, pk: int) -> None:
@@ -117,3 +144,18 @@ def reindex(organisation_id: int | None = None) -> int:
                 count += len(batch)
     log.info("search index rebuilt: %d documents", count)
     return count
+
+
+def on_trash_change(changed: dict[str, list[int]], in_trash: bool) -> None:
+    """The trash listener: drop the documents of a batch that went, write those that came back."""
+    for label, pks in changed.items():
+        kind = KIND_OF_LABEL.get(label)
+        if kind is None:
+            continue
+        if in_trash:
+            SearchDocument.objects.filter(kind=kind, object_id__in=pks).delete()
+            continue
+        source = SOURCES[kind]
+        rows = source.rows(source.model._default_manager.filter(pk__in=pks).order_by())
+        while batch := list(islice(rows, BATCH)):
+            SearchDocument.objects.bulk_create(batch, ignore_conflicts=True)

@@ -23,6 +23,7 @@ class Kind(models.TextChoices):
     PROCESS = "process", "Processes"
     KPI = "kpi", "KPIs"
     PERSON = "person", "People"
+    LESSON = "lesson", "Lessons learned"
 
 
 # What one result of each kind is called (its badge in the header's dropdown).
@@ -35,6 +36,7 @@ SINGULAR: dict[str, str] = {
     Kind.PROCESS: "Process",
     Kind.KPI: "KPI",
     Kind.PERSON: "Person",
+    Kind.LESSON: "Lesson",
 }
 
 

@@ -63,3 +63,18 @@ window.Twofold = window.Twofold || {};
     if (bar.dataset.menu === "open" && !bar.contains(event.target)) setOpen(false);
   });
 })();
+
+// A row of tabs wider than the screen scrolls sideways: bring the current tab into view.
+(function () {
+  function reveal() {
+    document.querySelectorAll(".tabs").forEach((tabs) => {
+      const current = tabs.querySelector('[aria-current="page"]');
+      if (!current || tabs.scrollWidth <= tabs.clientWidth) return;
+      const right = current.offsetLeft + current.offsetWidth - tabs.offsetLeft;
+      if (right > tabs.clientWidth) tabs.scrollLeft = right - tabs.clientWidth + 16;
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", reveal);
+  else reveal();
+  window.addEventListener("load", reveal); // again once web fonts have set the tabs' widths
+})();

@@ -10,14 +10,18 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import OperationalError, close_old_connections
 
 from twofold.core.jobs import run_pending, worker_name
+from twofold.core.trash import purge_due
 from twofold.engine.levelling_kernel import warm_up
+from twofold.interchange.webhooks.delivery import send_due as send_webhooks
+from twofold.notifications.worker import Passes
 from twofold.operations.services import GENERATE_DAYS, backfill_rollups, generate_occurrences
 
 
 class Command(BaseCommand):
     help = (
         "Run queued background jobs (levelling, large simulations) and generate routine "
-        "occurrences ahead (idempotent; safe to run several at once)."
+        "occurrences ahead, and delete trash past its retention for good (idempotent; safe to run "
+        "several at once)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,14 +40,24 @@ class Command(BaseCommand):
         name = worker_name()
         warm_up()  # load the compiled levelling kernel now, not in the first levelling job
         next_occurrences = -math.inf  # the first pass runs at once, whatever the uptime
+        notifications = Passes(name, self.stdout.write)  # outbox, SLA/due scans, digests
         while True:
             try:
                 if time.monotonic() >= next_occurrences:
                     count = generate_occurrences(days=days)
                     backfill_rollups()
+                    purged = purge_due()
+                    if purged:
+                        self.stdout.write(
+                            f"worker: {purged} trash entr{'ies' if purged != 1 else 'y'} purged"
+                        )
                     self.stdout.write(f"worker: {count} due occurrences checked, {days} days ahead")
                     next_occurrences = time.monotonic() + interval
                 ran = run_pending(name)
+                notifications.tick()
+                delivered, failed = send_webhooks(name)
+                if delivered or failed:
+                    self.stdout.write(f"worker: {delivered} webhooks delivered, {failed} failed")
                 if ran:
                     self.stdout.write(f"worker: {ran} background job{'s' if ran != 1 else ''} run")
             except OperationalError as exc:

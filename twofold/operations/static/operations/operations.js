@@ -3,7 +3,7 @@
   "use strict";
   // Dates on axes in the organisation's format (core app.js: Twofold.formatDay).
   const fmtDay = (v) => (window.Twofold && window.Twofold.formatDay ? window.Twofold.formatDay(v) : v);
-  const RED = "#b42318", BLUE = "#2a5bd7", GREY = "#5a6576", GREEN = "#1f7a3d", AMBER = "#8a5a00";
+  const RED = "#b42318", BLUE = "#2a5bd7", GREY = "#5a6576", GREEN = "#1f7a3d", AMBER = "#8a5a00", PURPLE = "#7a3fb0";
   function data(id) {
     const el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
@@ -11,33 +11,94 @@
   function line(value, label, color, dash) {
     return { type: "line", label: label, data: [], borderColor: color, borderWidth: 1.5, borderDash: dash || [], pointRadius: 0, fill: false, _value: value };
   }
-  function kpiChart() {
-    const d = data("kpi-chart-data");
-    const canvas = document.getElementById("kpi-chart");
-    if (!d || !canvas || !window.Chart) return;
+  // A dashed vertical line where each phase starts (the KPI's change points), with its label.
+  const phaseMarks = {
+    id: "phaseMarks",
+    afterDatasetsDraw(chart, _args, opts) {
+      const marks = opts && opts.marks;
+      if (!marks || !marks.length) return;
+      const x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
+      ctx.save();
+      marks.forEach((m, k) => {
+        const px = (x.getPixelForValue(m.index - 1) + x.getPixelForValue(m.index)) / 2;
+        ctx.strokeStyle = GREY; ctx.lineWidth = 1; ctx.setLineDash([4, 3]);
+        ctx.beginPath(); ctx.moveTo(px, area.top); ctx.lineTo(px, area.bottom); ctx.stroke();
+        ctx.setLineDash([]); ctx.fillStyle = "#1d2939"; ctx.font = "12px system-ui, sans-serif";
+        const text = m.label.length > 40 ? m.label.slice(0, 39) + "…" : m.label;
+        const width = ctx.measureText(text).width;
+        const left = px + 4 + width > area.right ? px - 4 - width : px + 4;
+        const top = area.top + 12 + 14 * (k % 2);
+        ctx.fillStyle = "rgba(255,255,255,.85)"; ctx.fillRect(left - 2, top - 11, width + 4, 14);
+        ctx.fillStyle = "#1d2939"; ctx.fillText(text, left, top);
+      });
+      ctx.restore();
+    },
+  };
+  function kpiChart(canvas, d) {
     const n = d.labels.length;
-    const flat = (v) => Array(n).fill(v);
+    const series = (v) => (Array.isArray(v) ? v : Array(n).fill(v));
     const datasets = [{
       label: d.name, data: d.values, borderColor: BLUE, backgroundColor: BLUE, borderWidth: 1.5,
       pointRadius: d.signal.map((s) => (s ? 4 : 2)),
       pointBackgroundColor: d.signal.map((s) => (s ? RED : BLUE)),
       pointBorderColor: d.signal.map((s) => (s ? RED : BLUE)),
-      tension: 0,
+      tension: 0, spanGaps: true,
     }];
-    if (d.centre !== null) {
-      datasets.push({ label: "Centre line", data: flat(d.centre), borderColor: GREEN, borderWidth: 1.5, pointRadius: 0 });
-      datasets.push({ label: "Upper limit", data: flat(d.upper), borderColor: RED, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0 });
-      datasets.push({ label: "Lower limit", data: flat(d.lower), borderColor: RED, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0 });
+    const phased = Array.isArray(d.centre);
+    // Corrected values: a diamond over the point; voided ones: a grey cross, off the line.
+    const fix = d.corrected || [];
+    const num = (v) => (v === null || v === undefined ? "" : String(Math.round(v * 10000) / 10000));
+    const unit = d.unit ? " " + d.unit : "";
+    if (fix.some((c) => c && !c.voided)) {
+      datasets.push({
+        type: "line", label: "Corrected value", showLine: false, order: -1,
+        data: d.values.map((v, i) => (fix[i] && !fix[i].voided ? v : null)),
+        pointStyle: "rectRot", pointRadius: 7, pointHoverRadius: 9, borderWidth: 2,
+        borderColor: PURPLE, backgroundColor: "rgba(122,63,176,.25)",
+        _notes: fix.map((c) => (c && !c.voided ? ["First recorded as " + num(c.original) + unit, "Reason: " + c.reason] : null)),
+      });
     }
-    datasets.push({ label: "Target", data: flat(d.target), borderColor: AMBER, borderDash: [2, 3], borderWidth: 1.5, pointRadius: 0 });
+    if ((d.voided || []).some((v) => v !== null)) {
+      datasets.push({
+        type: "line", label: "Voided (not counted)", showLine: false,
+        data: d.voided, pointStyle: "crossRot", pointRadius: 7, pointHoverRadius: 9, borderWidth: 2,
+        borderColor: GREY, backgroundColor: GREY,
+        _notes: fix.map((c) => (c && c.voided ? ["Voided: " + c.reason] : null)),
+      });
+    }
+    if (d.centre !== null) {
+      // Per-phase limits are step lines: a gap (null) where a phase has too few points.
+      datasets.push({ label: phased ? "Centre line (per phase)" : "Centre line", data: series(d.centre), borderColor: GREEN, borderWidth: 1.5, pointRadius: 0, stepped: phased ? "middle" : false, spanGaps: false });
+      datasets.push({ label: "Upper limit", data: series(d.upper), borderColor: RED, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, stepped: phased ? "middle" : false, spanGaps: false });
+      datasets.push({ label: "Lower limit", data: series(d.lower), borderColor: RED, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, stepped: phased ? "middle" : false, spanGaps: false });
+    }
+    datasets.push({ label: "Target", data: series(d.target), borderColor: AMBER, borderDash: [2, 3], borderWidth: 1.5, pointRadius: 0 });
     new window.Chart(canvas, {
       type: "line",
       data: { labels: d.labels.map(fmtDay), datasets: datasets },
+      plugins: [phaseMarks],
       options: {
         animation: false, maintainAspectRatio: false,
-        plugins: { legend: { position: "bottom" } },
-        scales: { x: { ticks: { maxTicksLimit: 12 } }, y: { title: { display: !!d.unit, text: d.unit } } },
+        layout: { padding: { top: (d.changes || []).length ? 8 : 0 } },
+        plugins: {
+          legend: { position: "bottom", labels: { boxWidth: 24, boxHeight: 2 } },
+          phaseMarks: { marks: d.changes || [] },
+          tooltip: { callbacks: { afterLabel: (ctx) => { const n = ctx.dataset._notes; return n && n[ctx.dataIndex] ? n[ctx.dataIndex] : ""; } } },
+        },
+        scales: { x: { ticks: { maxTicksLimit: 10, maxRotation: 0, autoSkipPadding: 8 } }, y: { title: { display: !!d.unit, text: d.unit } } },
+        // A click on a value opens it (to correct or void it, or to read its history).
+        onClick: (_event, items) => {
+          const hit = items.find((it) => d.ids && d.ids[it.index]);
+          if (hit && d.measurement_url) window.location.href = d.measurement_url.replace("/0/", "/" + d.ids[hit.index] + "/");
+        },
       },
+    });
+  }
+  function kpiCharts() {
+    if (!window.Chart) return;
+    document.querySelectorAll("canvas[data-chart-data], canvas#kpi-chart").forEach((canvas) => {
+      const d = data(canvas.dataset.chartData || "kpi-chart-data");
+      if (d) kpiChart(canvas, d);
     });
   }
   function flowCharts() {
@@ -77,5 +138,5 @@
       new window.Chart(el("flow-cfd"), { type: "line", data: { labels: d.cfd.labels.map(fmtDay), datasets: datasets }, options: Object.assign({}, base, { scales: { x: { ticks: { maxTicksLimit: 12 } } } }) });
     }
   }
-  document.addEventListener("DOMContentLoaded", function () { kpiChart(); flowCharts(); });
+  document.addEventListener("DOMContentLoaded", function () { kpiCharts(); flowCharts(); });
 })();

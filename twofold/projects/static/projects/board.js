@@ -46,4 +46,6 @@
   }
 
   init();
+  // A live update (activity/live.js) brought new columns from someone else's change.
+  document.addEventListener("twofold:live", init);
 })();

@@ -1,0 +1,247 @@
+"""Cost pages and API: the week grid, approval, expenses, rates, budgets, exports; who sees money."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import Any
+
+from twofold.costs import services
+from twofold.costs.models import CostSettings, EntryStatus, Expense, TimeEntry, Timesheet
+from twofold.costs.services import Cell
+
+from .conftest import MONDAY
+
+
+def _post_week(client: Any, cells: dict[str, str], **extra: str) -> Any:
+    return client.post(
+        f"/costs/timesheet/?week={MONDAY.isoformat()}",
+        {"week": MONDAY.isoformat(), "version": "1", **cells, **extra},
+    )
+
+
+def test_week_grid_saves_and_submits_in_constant_queries(
+    signed_in: Any, worker: Any, tasks: list[Any], process: Any, django_assert_max_num_queries: Any
+) -> None:
+    tasks[0].assignee = worker
+    tasks[0].save()
+    client = signed_in(worker)
+    with django_assert_max_num_queries(30):
+        page = client.get(f"/costs/timesheet/?week={MONDAY.isoformat()}")
+    assert page.status_code == 200 and "Design" in page.content.decode()
+    key = f"h|task:{tasks[0].pk}|{MONDAY.isoformat()}"
+    bad = _post_week(client, {key: "-3"})
+    assert bad.status_code == 422 and "cannot be negative" in bad.content.decode()
+    assert 'value="-3"' in bad.content.decode() and TimeEntry.objects.count() == 0
+    done = _post_week(
+        client, {key: "7,5", f"h|process:{process.pk}|{MONDAY.isoformat()}": "1"}, submit="1"
+    )
+    assert done.status_code == 302
+    assert sorted(TimeEntry.objects.values_list("hours", "status")) == [
+        (Decimal("1.00"), "submitted"),
+        (Decimal("7.50"), "submitted"),
+    ]
+    from twofold.operations.models import Process
+
+    sheet = Timesheet.objects.get(person=worker)
+    more = Process.objects.bulk_create(
+        Process(organisation_id=process.organisation_id, name=f"Process {i}") for i in range(8)
+    )
+    TimeEntry.objects.bulk_create(  # eight more lines: the same number of queries
+        TimeEntry(
+            organisation_id=p.organisation_id,
+            timesheet=sheet,
+            person=worker,
+            day=MONDAY,
+            hours=Decimal(1),
+            kind="process",
+            process=p,
+        )
+        for p in more
+    )
+    with django_assert_max_num_queries(30):
+        assert client.get(f"/costs/timesheet/?week={MONDAY.isoformat()}").status_code == 200
+
+
+def test_approval_page_by_the_manager_and_members_see_hours_not_money(
+    signed_in: Any, org: Any, worker: Any, pm: Any, tasks: list[Any], process: Any, rate: Any
+) -> None:
+    rate("50", dt.date(2026, 1, 1), person=worker)
+    CostSettings.objects.create(organisation=org, currency="GBP", locale="en-GB")
+    sheet = services.save_cells(
+        actor=worker,
+        organisation=org,
+        person=worker,
+        week_start=MONDAY,
+        cells=[Cell(f"task:{tasks[0].pk}", MONDAY, "8")],
+        expected_version=None,
+    )
+    services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+    sheet.refresh_from_db()
+    client = signed_in(pm)
+    assert "Wes Worker" in client.get("/costs/approvals/").content.decode()
+    page = client.get(f"/costs/approvals/{sheet.pk}/")
+    assert page.status_code == 200 and "yours" in page.content.decode()
+    assert (
+        client.post(
+            f"/costs/approvals/{sheet.pk}/", {"version": sheet.version, "approve": "1"}
+        ).status_code
+        == 302
+    )
+    assert TimeEntry.objects.get().status == EntryStatus.APPROVED
+    costs = client.get(f"/costs/projects/{tasks[0].project_id}/").content.decode()
+    assert "£400" in costs  # the manager sees money, in the organisation's currency
+    member_view = signed_in(worker).get(f"/costs/projects/{tasks[0].project_id}/").content.decode()
+    assert "8 h" in member_view and "£" not in member_view
+    assert signed_in(worker).get("/costs/rates/").status_code == 403
+    assert signed_in(worker).get(f"/costs/processes/{process.pk}/budget/").status_code == 403
+
+
+def test_other_organisations_get_404(
+    signed_in: Any, outsider: Any, tasks: list[Any], process: Any, org: Any, worker: Any
+) -> None:
+    sheet = Timesheet.objects.create(organisation=org, person=worker, week_start=MONDAY)
+    client = signed_in(outsider)
+    for url in (
+        f"/costs/approvals/{sheet.pk}/",
+        f"/costs/projects/{tasks[0].project_id}/",
+        f"/costs/processes/{process.pk}/budget/",
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+def test_process_budget_page_with_chart(
+    signed_in: Any, admin: Any, process: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = signed_in(admin)
+    assert (
+        client.post(
+            f"/costs/processes/{process.pk}/budget/?fy=2026",
+            {"fiscal_year": "2026", "amount": "48000"},
+        ).status_code
+        == 302
+    )
+    with django_assert_max_num_queries(20):
+        page = client.get(f"/costs/processes/{process.pk}/budget/?fy=2026")
+    html = page.content.decode()
+    assert "€48,000" in html and "pb-budget" in html
+
+
+def test_exports_neutralise_formulas_and_keep_numbers_and_dates(
+    signed_in: Any, org: Any, owner: Any, worker: Any, project: Any
+) -> None:
+    from openpyxl import load_workbook
+
+    Expense.objects.create(
+        organisation=org,
+        project=project,
+        spent_on=MONDAY,
+        category="services",
+        amount=Decimal("1234.50"),
+        description='=HYPERLINK("x")',
+        supplier="@evil",
+        submitted_by=worker,
+    )
+    client = signed_in(owner)
+    csv = b"".join(
+        client.get("/costs/export/expenses.csv?from=2026-01-01&to=2026-12-31").streaming_content
+    ).decode()
+    assert "'=HYPERLINK" in csv and "'@evil" in csv and "1234.50" in csv
+    xlsx = client.get("/costs/export/expenses.xlsx?from=2026-01-01&to=2026-12-31")
+    ws = load_workbook(io.BytesIO(xlsx.content)).active
+    row = [c.value for c in ws[2]]
+    assert row[0] == dt.datetime(2026, 3, 2) and row[7] == 1234.5
+    assert row[5] == '\'=HYPERLINK("x")' and ws.cell(2, 6).data_type == "s"
+    assert client.get("/costs/export/expenses.pdf").status_code == 404
+
+
+def test_api_logs_a_week_and_refuses_bad_hours(
+    api: Any, org: Any, worker: Any, pm: Any, tasks: list[Any]
+) -> None:
+    url = f"/api/organisations/{org.pk}/timesheet"
+    line = f"task:{tasks[0].pk}"
+    bad = api(worker)._call(
+        "put",
+        url,
+        {
+            "week": MONDAY.isoformat(),
+            "cells": [{"line": line, "day": MONDAY.isoformat(), "hours": 25}],
+        },
+    )
+    assert bad.status_code == 422
+    ok = api(worker)._call(
+        "put",
+        url,
+        {
+            "week": MONDAY.isoformat(),
+            "cells": [{"line": line, "day": MONDAY.isoformat(), "hours": 6.5}],
+        },
+    )
+    assert ok.status_code == 200 and ok.json()["total"] == "6.50"
+    sheet = Timesheet.objects.get()
+    sent = api(worker).post(
+        f"/api/organisations/{org.pk}/timesheets/{sheet.pk}/submit",
+        {"version": ok.json()["version"]},
+    )
+    assert sent.status_code == 200
+    first = api(pm).post(
+        f"/api/organisations/{org.pk}/timesheets/{sheet.pk}/decision",
+        {"version": sent.json()["version"], "approve": True},
+    )
+    again = api(pm).post(
+        f"/api/organisations/{org.pk}/timesheets/{sheet.pk}/decision",
+        {"version": sent.json()["version"], "approve": True},
+    )
+    assert (first.status_code, first.json()["entries"], again.status_code) == (200, 1, 409)
+    entries = (
+        api(worker)
+        .get(f"/api/organisations/{org.pk}/time-entries?from=2026-03-01&to=2026-03-31")
+        .json()
+    )
+    assert [(e["hours"], e["status"]) for e in entries] == [("6.50", "approved")]
+    assert api(worker).get(f"/api/organisations/{org.pk}/rates").status_code == 403
+
+
+def test_capacity_cell_shows_actual_hours_beside_planned(
+    signed_in: Any,
+    org: Any,
+    worker: Any,
+    owner: Any,
+    admin: Any,
+    process: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    sheet = services.save_cells(
+        actor=worker,
+        organisation=org,
+        person=worker,
+        week_start=MONDAY,
+        cells=[
+            Cell(f"process:{process.pk}", MONDAY, "6.5"),
+            Cell(f"process:{process.pk}", MONDAY + dt.timedelta(days=2), "2"),
+        ],
+        expected_version=None,
+    )
+    client = signed_in(owner)
+    cell = f"/capacity/cell/?person={worker.pk}&week={MONDAY.isoformat()}"
+    grid = f"/capacity/?start={MONDAY.isoformat()}&weeks=4"
+    text = client.get(cell).content.decode()
+    assert "<strong>0 h</strong> approved · 0 h logged" in text  # drafts are not actuals yet
+    services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+    text = client.get(cell).content.decode()
+    assert "<strong>0 h</strong> approved · 8.5 h logged" in text
+    with django_assert_max_num_queries(60) as before:
+        text = client.get(grid).content.decode()
+    queries = len(before.captured_queries)
+    assert "hours actual" not in text  # submitted is not actual yet
+    sheet.refresh_from_db()
+    services.decide_timesheet(
+        actor=admin, timesheet=sheet, approve=True, expected_version=sheet.version
+    )
+    assert "<strong>8.5 h</strong> approved · 8.5 h logged" in client.get(cell).content.decode()
+    # The grid cell of that week: the approved hours beside the planned ones, same queries.
+    with django_assert_max_num_queries(queries):
+        text = client.get(grid).content.decode()
+    assert '<span class="cap-actual" aria-hidden="true">act 8.5</span>' in text
+    assert "8.5 hours actual (approved timesheets)" in text

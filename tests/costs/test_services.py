@@ -1,0 +1,325 @@
+"""Timesheets, rates, expenses and budgets: the rules and the bad input of issue 14."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from twofold.core.errors import Conflict, Forbidden, Invalid
+from twofold.core.models import HistoryEntry
+from twofold.costs import selectors, services
+from twofold.costs.models import EntryStatus, Expense, Rate, TimeEntry, Timesheet
+from twofold.costs.services import Cell
+
+from .conftest import MONDAY
+
+TUESDAY = MONDAY + dt.timedelta(days=1)
+
+
+def _log(person: Any, org: Any, cells: list[Cell], version: int | None = None) -> Timesheet:
+    return services.save_cells(
+        actor=person,
+        organisation=org,
+        person=person,
+        week_start=MONDAY,
+        cells=cells,
+        expected_version=version,
+    )
+
+
+def _submitted_week(org: Any, worker: Any, tasks: list[Any], process: Any) -> Timesheet:
+    sheet = _log(
+        worker,
+        org,
+        [
+            Cell(f"task:{tasks[0].pk}", MONDAY, "6"),
+            Cell(f"process:{process.pk}", MONDAY, "2"),
+            Cell(f"task:{tasks[1].pk}", TUESDAY, "7.5"),
+        ],
+    )
+    services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+    sheet.refresh_from_db()
+    return sheet
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [("-1", "cannot be negative"), ("24.5", "at most 24"), ("abc", "Enter a number")],
+)
+def test_bad_hours_are_refused_and_nothing_is_saved(
+    org: Any, worker: Any, tasks: list[Any], hours: str, message: str
+) -> None:
+    with pytest.raises(Invalid, match=message):
+        _log(
+            worker,
+            org,
+            [Cell(f"task:{tasks[0].pk}", MONDAY, "3"), Cell(f"task:{tasks[1].pk}", MONDAY, hours)],
+        )
+    assert TimeEntry.objects.count() == 0
+
+
+def test_more_than_24_hours_on_a_day_across_lines_is_refused(
+    org: Any, worker: Any, tasks: list[Any]
+) -> None:
+    _log(worker, org, [Cell(f"task:{tasks[0].pk}", MONDAY, "14")])
+    with pytest.raises(Invalid, match=r"would have 26\.00 hours"):
+        _log(worker, org, [Cell(f"task:{tasks[1].pk}", MONDAY, "12")])
+    assert list(TimeEntry.objects.values_list("hours", flat=True)) == [Decimal("14.00")]
+
+
+def test_a_line_of_another_organisation_is_no_line(
+    org: Any, worker: Any, make_org: Any, owner: Any
+) -> None:
+    from twofold.operations.models import Process
+
+    other = Process.objects.create(organisation=make_org(), name="Elsewhere")
+    with pytest.raises(Invalid, match=f"process:{other.pk}"):
+        _log(worker, org, [Cell(f"process:{other.pk}", MONDAY, "1")])
+
+
+def test_only_the_person_logs_on_their_timesheet(
+    org: Any, worker: Any, pm: Any, tasks: list[Any]
+) -> None:
+    with pytest.raises(Forbidden):
+        services.save_cells(
+            actor=pm,
+            organisation=org,
+            person=worker,
+            week_start=MONDAY,
+            cells=[Cell(f"task:{tasks[0].pk}", MONDAY, "1")],
+            expected_version=None,
+        )
+
+
+def test_manager_approves_their_lines_and_the_owner_of_the_process_the_rest(
+    org: Any, worker: Any, pm: Any, admin: Any, tasks: list[Any], process: Any
+) -> None:
+    sheet = _submitted_week(org, worker, tasks, process)
+    assert (
+        services.decide_timesheet(
+            actor=pm, timesheet=sheet, approve=True, expected_version=sheet.version
+        )
+        == 2
+    )
+    statuses = dict(TimeEntry.objects.values_list("kind", "status").order_by("kind"))
+    assert statuses == {"task": "approved", "process": "submitted"}
+    sheet.refresh_from_db()
+    with pytest.raises(Invalid, match="Say why"):
+        services.decide_timesheet(
+            actor=admin, timesheet=sheet, approve=False, expected_version=sheet.version
+        )
+    services.decide_timesheet(
+        actor=admin,
+        timesheet=sheet,
+        approve=False,
+        expected_version=sheet.version,
+        reason="Wrong process",
+    )
+    assert TimeEntry.objects.get(kind="process").return_reason == "Wrong process"
+    assert HistoryEntry.objects.filter(object_id=sheet.pk, action="approved").exists()
+
+
+def test_approving_the_same_week_twice_exactly_one_succeeds(
+    org: Any, worker: Any, pm: Any, owner: Any, tasks: list[Any], process: Any
+) -> None:
+    sheet = _submitted_week(org, worker, tasks, process)
+    seen = sheet.version
+    services.decide_timesheet(actor=owner, timesheet=sheet, approve=True, expected_version=seen)
+    stale = Timesheet.objects.get(pk=sheet.pk)
+    with pytest.raises(Conflict):
+        services.decide_timesheet(actor=pm, timesheet=stale, approve=True, expected_version=seen)
+    assert TimeEntry.objects.filter(status=EntryStatus.APPROVED).count() == 3
+
+
+def test_no_one_approves_their_own_week_but_an_owner(
+    org: Any, owner: Any, admin: Any, process: Any
+) -> None:
+    services.save_cells(
+        actor=admin,
+        organisation=org,
+        person=admin,
+        week_start=MONDAY,
+        cells=[Cell(f"process:{process.pk}", MONDAY, "3")],
+        expected_version=None,
+    )
+    sheet = Timesheet.objects.get(person=admin)
+    services.submit_timesheet(actor=admin, timesheet=sheet, expected_version=None)
+    with pytest.raises(Forbidden, match="your own"):
+        services.decide_timesheet(actor=admin, timesheet=sheet, approve=True, expected_version=None)
+    services.save_cells(
+        actor=owner,
+        organisation=org,
+        person=owner,
+        week_start=MONDAY,
+        cells=[Cell(f"process:{process.pk}", MONDAY, "3")],
+        expected_version=None,
+    )
+    mine = Timesheet.objects.get(person=owner)
+    services.submit_timesheet(actor=owner, timesheet=mine, expected_version=None)
+    assert (
+        services.decide_timesheet(actor=owner, timesheet=mine, approve=True, expected_version=None)
+        == 1
+    )
+
+
+def test_a_member_who_decides_nothing_is_refused(
+    org: Any, worker: Any, member: Any, tasks: list[Any], process: Any
+) -> None:
+    sheet = _submitted_week(org, worker, tasks, process)
+    with pytest.raises(Forbidden, match="None of the submitted lines"):
+        services.decide_timesheet(
+            actor=member(org), timesheet=sheet, approve=True, expected_version=None
+        )
+
+
+def test_approved_hours_are_locked_and_a_new_total_is_a_correction(
+    org: Any, worker: Any, owner: Any, tasks: list[Any], process: Any
+) -> None:
+    sheet = _submitted_week(org, worker, tasks, process)
+    services.decide_timesheet(actor=owner, timesheet=sheet, approve=True, expected_version=None)
+    _log(worker, org, [Cell(f"task:{tasks[0].pk}", MONDAY, "4")])
+    original, correction = TimeEntry.objects.filter(task=tasks[0]).order_by("id")
+    assert (original.hours, original.status) == (Decimal("6.00"), "approved")
+    assert (correction.hours, correction.status, correction.corrects_id) == (
+        Decimal("-2.00"),
+        "draft",
+        original.pk,
+    )
+    assert selectors.task_actual_hours([tasks[0].pk]) == {tasks[0].pk: Decimal("6.00")}
+
+
+def test_submitted_hours_cannot_be_lowered_until_decided(
+    org: Any, worker: Any, tasks: list[Any], process: Any
+) -> None:
+    _submitted_week(org, worker, tasks, process)
+    with pytest.raises(Invalid, match="waits for approval"):
+        _log(worker, org, [Cell(f"task:{tasks[0].pk}", MONDAY, "1")])
+
+
+def test_rate_with_the_same_effective_date_is_refused(org: Any, owner: Any, worker: Any) -> None:
+    services.create_rate(
+        actor=owner, organisation=org, person=worker, hourly="55", effective_from=MONDAY
+    )
+    with pytest.raises(Invalid, match="already has a rate from 2026-03-02") as caught:
+        services.create_rate(
+            actor=owner, organisation=org, person=worker, hourly="60", effective_from=MONDAY
+        )
+    assert caught.value.field == "effective_from"
+    services.create_rate(
+        actor=owner, organisation=org, role="Engineer", hourly="45", effective_from=MONDAY
+    )
+    with pytest.raises(Invalid, match="already has a rate"):
+        services.create_rate(
+            actor=owner, organisation=org, role="engineer", hourly="46", effective_from=MONDAY
+        )
+    assert Rate.objects.count() == 2
+
+
+def test_members_cannot_set_rates(org: Any, worker: Any) -> None:
+    with pytest.raises(Forbidden):
+        services.create_rate(
+            actor=worker, organisation=org, role="Engineer", hourly="45", effective_from=MONDAY
+        )
+
+
+def test_expense_beyond_the_fiscal_year_is_refused(org: Any, worker: Any, project: Any) -> None:
+    org.fiscal_year_start_month = 4
+    org.save()
+    kwargs = {
+        "actor": worker,
+        "organisation": org,
+        "project": project,
+        "category": "materials",
+        "amount": "10",
+        "description": "Bolts",
+        "today": dt.date(2026, 3, 15),
+    }
+    with pytest.raises(Invalid, match="beyond the current fiscal year \\(it ends 2026-03-31\\)"):
+        services.create_expense(spent_on=dt.date(2026, 4, 1), **kwargs)
+    with pytest.raises(Invalid, match="more than zero"):
+        services.create_expense(spent_on=dt.date(2026, 3, 1), **{**kwargs, "amount": "-5"})
+    services.create_expense(spent_on=dt.date(2026, 3, 31), **kwargs)
+    assert Expense.objects.get().status == EntryStatus.SUBMITTED
+
+
+def test_expense_approval_like_timesheets(org: Any, worker: Any, pm: Any, project: Any) -> None:
+    expense = services.create_expense(
+        actor=pm,
+        organisation=org,
+        project=project,
+        spent_on=MONDAY,
+        category="travel",
+        amount="80",
+        description="Train",
+        today=MONDAY,
+    )
+    with pytest.raises(Forbidden, match="own expense"):
+        services.decide_expense(
+            actor=pm, expense=expense, approve=True, expected_version=expense.version
+        )
+    other = services.create_expense(
+        actor=worker,
+        organisation=org,
+        project=project,
+        spent_on=MONDAY,
+        category="travel",
+        amount="80",
+        description="Taxi",
+        today=MONDAY,
+    )
+    services.decide_expense(actor=pm, expense=other, approve=True, expected_version=other.version)
+    with pytest.raises(Conflict):
+        services.decide_expense(
+            actor=pm, expense=other, approve=True, expected_version=other.version
+        )
+
+
+def test_timer_logs_its_hours_on_today(org: Any, worker: Any, tasks: list[Any]) -> None:
+    timer = services.start_timer(actor=worker, organisation=org, line=f"task:{tasks[0].pk}")
+    later = timer.started_at + dt.timedelta(minutes=90)
+    assert services.stop_timer(actor=worker, organisation=org, now=later) == Decimal("1.50")
+    entry = TimeEntry.objects.get()
+    assert (entry.hours, entry.task_id, entry.status) == (Decimal("1.50"), tasks[0].pk, "draft")
+    with pytest.raises(Conflict):
+        services.stop_timer(actor=worker, organisation=org)
+
+
+def test_process_budget_is_set_by_its_owner_or_admins(
+    org: Any, process: Any, admin: Any, worker: Any
+) -> None:
+    services.set_process_budget(actor=admin, process=process, fiscal_year=2026, amount="12000")
+    services.set_process_budget(actor=admin, process=process, fiscal_year=2026, amount="15000")
+    assert selectors.process_actuals(process, 2026).budget == Decimal("15000.00")
+    with pytest.raises(Forbidden):
+        services.set_process_budget(actor=worker, process=process, fiscal_year=2026, amount="1")
+
+
+def test_submitting_a_week_notifies_the_manager_who_approves_it(
+    org: Any, worker: Any, pm: Any, tasks: list[Any]
+) -> None:
+    from twofold.notifications.models import Notification
+
+    sheet = services.save_cells(
+        actor=worker,
+        organisation=org,
+        person=worker,
+        week_start=MONDAY,
+        cells=[Cell(f"task:{tasks[0].pk}", MONDAY, "8")],
+        expected_version=None,
+    )
+    services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+    told = list(
+        Notification.objects.filter(kind="timesheet_approval").values_list(
+            "recipient_id", "summary", "url"
+        )
+    )
+    assert told == [
+        (
+            pm.pk,
+            "Wes Worker submitted 1 entries for the week of 02 Mar 2026",
+            f"/costs/approvals/{sheet.pk}/",
+        )
+    ]

@@ -1,0 +1,172 @@
+"""Budgets and the earned-value page: BAC from planned work × rate + expenses, figures at the
+status date, the S-curve, exports, who sees money, and cost on the portfolio card."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from twofold.accounts.models import Role
+from twofold.core.errors import Forbidden, Invalid
+from twofold.costs.models import (
+    CostSettings,
+    EntryStatus,
+    LineKind,
+    Rate,
+    TimeEntry,
+    Timesheet,
+)
+from twofold.evm import portfolio, services
+from twofold.evm.report import project_evm
+from twofold.projects import services as project_services
+from twofold.projects.models import Project, Task
+
+MONDAY = dt.date(2025, 3, 3)
+
+
+@pytest.fixture
+def costed(org: Any, owner: Any, member: Any) -> dict[str, Any]:
+    """Phase 1 (A 5 d → B 5 d) and Phase 2 (C 5 d) at 50 an hour, one 1,000 expense on Phase 2.
+    Status Friday 7 March: A done (2,000 earned), B not started; 2,500 spent."""
+    manager = member(org, Role.MEMBER, full_name="Mia Manager")
+    project = project_services.create_project(
+        actor=owner, organisation=org, name="Press line", code="PL", target_start=MONDAY
+    )
+    phase1, _ = project_services.create_task(actor=owner, project=project, name="Phase 1")
+    a, _ = project_services.create_task(
+        actor=owner, project=project, name="A", parent=phase1, duration_minutes=5 * 480
+    )
+    b, _ = project_services.create_task(
+        actor=owner, project=project, name="B", parent=phase1, duration_minutes=5 * 480
+    )
+    phase2, _ = project_services.create_task(actor=owner, project=project, name="Phase 2")
+    c, _ = project_services.create_task(
+        actor=owner, project=project, name="C", parent=phase2, duration_minutes=5 * 480
+    )
+    project_services.add_link(actor=owner, project=project, pred=a, succ=b)
+    project_services.add_link(actor=owner, project=project, pred=b, succ=c)
+    project_services.save_baseline(actor=owner, project=project, name="Plan")
+    Task.objects.filter(pk=a.pk).update(percent_complete=100)
+    Project.objects.filter(pk=project.pk).update(status_date=dt.date(2025, 3, 7), manager=manager)
+    project.refresh_from_db()
+    services.set_labour_rate(actor=owner, project=project, rate=Decimal(50), expected_version=None)
+    services.add_budget_line(
+        actor=owner,
+        project=project,
+        category="materials",
+        description='=HYPERLINK("x")',
+        amount=Decimal(1000),
+        account=Task.objects.get(pk=phase2.pk),
+    )
+    worker = member(org, Role.MEMBER, full_name="Wes Worker")
+    Rate.objects.create(organisation=org, person=worker, hourly=Decimal(50), effective_from=MONDAY)
+    sheet = Timesheet.objects.create(organisation=org, person=worker, week_start=MONDAY)
+    for day, hours in (
+        (MONDAY, "20"),
+        (dt.date(2025, 3, 6), "30"),
+        (dt.date(2025, 3, 10), "19.98"),
+    ):
+        TimeEntry.objects.create(
+            organisation=org,
+            timesheet=sheet,
+            person=worker,
+            day=day,
+            hours=Decimal(hours),
+            kind=LineKind.TASK,
+            task=a,
+            project=project,
+            status=EntryStatus.APPROVED,
+        )
+    return {"project": project, "manager": manager, "phase1": phase1, "phase2": phase2}
+
+
+def test_bac_pv_ev_ac_per_project_and_control_account(costed: Any) -> None:
+    report = project_evm(costed["project"])
+    m = report.metrics
+    assert m.bac == Decimal("7000.00")  # 3 × 40 h × 50 + 1,000
+    assert m.pv == Decimal("2000.00")  # A planned by Friday
+    assert m.ev == Decimal("2000.00")
+    assert m.ac == Decimal("2500.00")  # the cost after the status date is not counted
+    assert m.cpi == Decimal("0.8") and m.spi == Decimal(1)
+    assert m.eac == Decimal("8750.00")
+    assert dict(report.categories) == {"Labour": Decimal("6000.00"), "Materials": Decimal("1000")}
+    accounts = {a.name: a.metrics for a in report.accounts}
+    assert accounts["Phase 1"].bac == Decimal("4000.00") and accounts["Phase 1"].ac == Decimal(
+        "2500.00"
+    )
+    assert accounts["Phase 2"].bac == Decimal("3000.00") and accounts["Phase 2"].ev == 0
+    # The curve's EV and AC end on the status date (a point of its own), not at its week's end.
+    status, week = report.curve[0], report.curve[1]
+    assert (status.day, status.pv, status.ev, status.ac) == (
+        report.status_date,
+        Decimal("2000.00"),
+        Decimal("2000.00"),
+        Decimal("2500"),
+    )
+    assert (week.day, week.pv, week.ev, week.ac) == (
+        dt.date(2025, 3, 9),
+        Decimal("2000.00"),
+        None,
+        None,
+    )
+    assert report.curve[-1].pv == Decimal("7000.00") and report.curve[-1].ac is None
+    assert portfolio.cost_reasons(m)[0][1] == "Over cost: CPI 0.80"
+
+
+def test_money_is_for_managers_sponsors_and_admins(
+    costed: Any,
+    org: Any,
+    owner: Any,
+    member: Any,
+    signed_in: Any,
+    outsider: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    project = costed["project"]
+    url = f"/evm/projects/{project.pk}/"
+    plain = member(org, Role.MEMBER)
+    assert signed_in(plain).get(url).status_code == 403
+    assert signed_in(outsider).get(url).status_code == 404
+    with pytest.raises(Forbidden):
+        services.set_labour_rate(
+            actor=plain, project=project, rate=Decimal(1), expected_version=None
+        )
+    CostSettings.objects.update_or_create(
+        organisation=org, defaults={"currency": "GBP", "locale": "en-GB"}
+    )
+    client = signed_in(costed["manager"])
+    with django_assert_max_num_queries(30):
+        page = client.get(url)
+    assert page.status_code == 200
+    # Amounts in the organisation's currency, as on every other page.
+    for text in ("BCWS", "BCWP", "ACWP", "£7,000.00", "0.80", '<polyline class="curve pv"'):
+        assert text in page.content.decode()
+    assert client.post(url, {"action": "rate", "labour_rate": "-1"}).status_code == 400
+    with pytest.raises(Invalid):
+        services.add_budget_line(
+            actor=owner, project=project, category="labour", description="x", amount=Decimal(1)
+        )
+
+
+def test_exports_keep_numbers_numeric_and_neutralise_formulas(costed: Any, signed_in: Any) -> None:
+    client = signed_in(costed["manager"])
+    url = f"/evm/projects/{costed['project'].pk}/export/"
+    csv = b"".join(client.get(url).streaming_content).decode()
+    assert "Planned value,BCWS,2000.0" in csv
+    book = load_workbook(io.BytesIO(client.get(url + "?format=xlsx").content))
+    summary = book["Summary"]
+    assert summary["B3"].value == "BCWS" and summary["C3"].value == 2000.0
+    assert book["Weekly S-curve"]["B2"].value == 2000.0
+
+
+def test_cost_becomes_a_reason_on_the_portfolio_card(
+    costed: Any, signed_in: Any, owner: Any
+) -> None:
+    page = signed_in(owner).get("/")
+    assert page.status_code == 200
+    assert b"Over cost: CPI 0.80" in page.content

@@ -1,0 +1,257 @@
+"""Going live: change points on the KPIs, the before/after verdict, PDCA fields, and both sides
+(projects on the operations overview, processes on a project's overview, portfolio health)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from twofold.core.errors import Invalid
+from twofold.improvement import go_live, services
+from twofold.improvement.models import ProcessChange
+from twofold.operations import services as ops
+from twofold.operations.models import ChangePoint, Measurement
+from twofold.projects import selectors as project_selectors
+
+START = dt.date(2025, 1, 6)
+GO_LIVE = START + dt.timedelta(weeks=29)  # the day after the last fixture point's week
+
+
+def _after(kpi: Any, values: list[float]) -> None:
+    Measurement.objects.bulk_create(
+        Measurement(
+            organisation_id=kpi.organisation_id,
+            kpi=kpi,
+            measured_on=GO_LIVE + dt.timedelta(weeks=i),
+            value=v,
+        )
+        for i, v in enumerate(values)
+    )
+    ops.refresh_kpi_states([kpi])
+
+
+@pytest.fixture
+def item(org: Any, owner: Any, kpi: Any) -> Any:
+    return services.create_item(
+        actor=owner,
+        organisation=org,
+        source="kpi",
+        kpi=kpi,
+        title="Cut scrap on Line 2",
+        problem="Scrap rose to 2.8 %.",
+        owner=owner,
+    )
+
+
+def test_going_live_marks_the_kpi_and_eight_better_weeks_confirm(
+    item: Any, kpi: Any, owner: Any
+) -> None:
+    _after(kpi, [1.6, 1.7, 1.5, 1.6, 1.65, 1.55, 1.6, 1.7])
+
+    go_live.set_item_go_live(actor=owner, item=item, go_live=GO_LIVE, expected_version=item.version)
+
+    point = ChangePoint.objects.get()
+    assert (point.kpi_id, point.date, point.source, point.source_id) == (
+        kpi.pk,
+        GO_LIVE,
+        "improvement",
+        item.pk,
+    )
+    (check,) = go_live.item_checks(item)
+    assert check.check is not None
+    assert check.check.verdict.value == "improvement confirmed"
+    assert check.check.rule is not None and check.check.rule.value == "run_on_better_side"
+    assert (check.before_points, check.after_points) == (20, 8)  # the baseline period, then since
+    assert check.check.before.centre_line == pytest.approx(2.005)
+
+
+def test_five_weeks_after_go_live_say_three_more_are_needed(
+    item: Any, kpi: Any, owner: Any
+) -> None:
+    _after(kpi, [1.6, 1.7, 1.5, 1.6, 1.65])
+    go_live.set_item_go_live(actor=owner, item=item, go_live=GO_LIVE, expected_version=item.version)
+
+    (check,) = go_live.item_checks(item)
+    assert check.check is not None
+    assert check.check.explanation == "Not yet: 5 points since go-live; 3 more needed to decide."
+
+
+def test_a_go_live_before_the_first_value_is_refused_and_saves_nothing(
+    item: Any, owner: Any
+) -> None:
+    with pytest.raises(Invalid) as caught:
+        go_live.set_item_go_live(
+            actor=owner, item=item, go_live=dt.date(2024, 12, 1), expected_version=item.version
+        )
+    assert caught.value.field == "go_live"
+    item.refresh_from_db()
+    assert item.go_live is None
+    assert not ChangePoint.objects.exists()
+
+
+def test_an_idea_without_a_process_cannot_go_live(org: Any, owner: Any) -> None:
+    idea = services.create_item(actor=owner, organisation=org, title="Idea", problem="Something")
+    with pytest.raises(Invalid, match="Link the item to a process") as caught:
+        go_live.set_item_go_live(actor=owner, item=idea, go_live=GO_LIVE, expected_version=1)
+    assert caught.value.field == "go_live"
+
+
+def test_api_records_pdca_fields_go_live_and_the_check(
+    item: Any, kpi: Any, owner: Any, outsider: Any, api: Any, org: Any
+) -> None:
+    _after(kpi, [1.6] * 8)
+    base = f"/api/organisations/{org.pk}/improvement/items/{item.pk}"
+    client = api(owner)
+    patched = client.patch(
+        base,
+        {
+            "version": item.version,
+            "root_cause": "Worn ejector pins",
+            "countermeasure": "Replace pins every 50k shots",
+            "check_notes": "Scrap down",
+            "act": "Added to the PM routine",
+        },
+    )
+    assert patched.status_code == 200
+    body = patched.json()
+    assert (body["root_cause"], body["act"]) == ("Worn ejector pins", "Added to the PM routine")
+
+    early = client._call(
+        "put", f"{base}/go-live", {"version": body["version"], "go_live": "2024-01-01"}
+    )
+    assert early.status_code == 422 and early.json()["field"] == "go_live"
+    done = client._call(
+        "put", f"{base}/go-live", {"version": body["version"], "go_live": GO_LIVE.isoformat()}
+    )
+    assert done.status_code == 200 and done.json()["go_live"] == GO_LIVE.isoformat()
+
+    (check,) = client.get(f"{base}/check").json()
+    assert check["verdict"] == "improvement confirmed"
+    assert check["rule_text"] == "8 points in a row on the better side of the old centre line"
+    assert (check["before_points"], check["after_points"], check["points_needed"]) == (20, 8, 0)
+    assert api(outsider).get(f"{base}/check").status_code == 404
+
+
+def test_item_page_shows_the_verdict_the_rule_and_the_phased_chart(
+    item: Any, kpi: Any, owner: Any, signed_in: Any
+) -> None:
+    _after(kpi, [1.6] * 8)
+    client = signed_in(owner)
+    page = client.post(
+        f"/improvement/items/{item.pk}/",
+        {"action": "go_live", "go_live": GO_LIVE.isoformat(), "version": item.version},
+        follow=True,
+    ).content.decode()
+    assert "Improvement confirmed</span>" in page
+    assert (
+        "Improvement confirmed: 8 points in a row on the better side of the old centre line."
+        in page
+    )
+    assert f'data-chart-data="check-chart-{kpi.pk}"' in page
+    assert "PDCA record" in page
+
+    bad = client.post(
+        f"/improvement/items/{item.pk}/",
+        {"action": "go_live", "go_live": "2024-01-01", "version": item.version + 1},
+    )
+    assert bad.status_code == 422
+    assert "is not after the first value of Scrap rate" in bad.content.decode()
+
+
+def test_a_project_going_live_on_a_process_marks_its_kpis(
+    project: Any, process: Any, kpi: Any, owner: Any, api: Any
+) -> None:
+    client = api(owner)
+    made = client.post(f"/api/projects/{project.pk}/process-changes", {"process_id": process.pk})
+    assert made.status_code == 201
+    link = made.json()
+    again = client.post(f"/api/projects/{project.pk}/process-changes", {"process_id": process.pk})
+    assert again.status_code == 422 and again.json()["field"] == "process"
+
+    moved = client._call(
+        "put",
+        f"/api/process-changes/{link['id']}/go-live",
+        {"version": 1, "go_live": GO_LIVE.isoformat()},
+    )
+    assert moved.status_code == 200
+    point = ChangePoint.objects.get()
+    assert (point.kpi_id, point.date, point.source, point.label) == (
+        kpi.pk,
+        GO_LIVE,
+        "project",
+        "Went live: Energy monitoring pilot",
+    )
+    assert client.delete(f"/api/process-changes/{link['id']}").status_code == 204
+    assert not ChangePoint.objects.exists() and not ProcessChange.objects.exists()
+
+
+def test_both_sides_show_each_other_and_health_names_the_signal(
+    project: Any,
+    process: Any,
+    kpi: Any,
+    owner: Any,
+    item: Any,
+    signed_in: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    assert kpi.state == "signal"
+    go_live.link_process(actor=owner, project=project, process=process, go_live=None)
+
+    (card,) = project_selectors.portfolio(project.organisation)
+    assert "Affects a process whose KPI is in signal: Line 2 production" in card.health.reasons
+    assert card.health.level in ("amber", "red")
+
+    client = signed_in(owner)
+    overview = client.get("/operations/").content.decode()
+    assert "Projects changing it" in overview and "Energy monitoring pilot" in overview
+    assert "Open improvements" in overview and "Cut scrap on Line 2" in overview
+    assert "no go-live yet" in overview
+
+    page = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "Processes this project changes" in page
+    assert "Scrap rate: Unusual change" in page
+
+    linked = client.post(
+        f"/improvement/projects/{project.pk}/processes/", {"process": "abc"}, follow=True
+    ).content.decode()
+    assert "Process: Choose a process of this organisation." in linked
+
+
+def test_operations_overview_queries_do_not_grow_with_linked_projects(
+    org: Any, owner: Any, process: Any, kpi: Any, signed_in: Any, django_assert_max_num_queries: Any
+) -> None:
+    from twofold.projects import services as projects
+
+    client = signed_in(owner)
+    client.get("/operations/")
+
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/operations/").status_code == 200
+        return len(ctx.captured_queries)
+
+    p = projects.create_project(actor=owner, organisation=org, name="P0", code="P0")
+    go_live.link_process(actor=owner, project=p, process=process)
+    one = count()
+    for i in range(1, 6):
+        p = projects.create_project(actor=owner, organisation=org, name=f"P{i}", code=f"P{i}")
+        go_live.link_process(actor=owner, project=p, process=process)
+    assert count() == one
+
+
+def test_a_project_started_from_an_item_changes_the_items_process(
+    item: Any, owner: Any, process: Any
+) -> None:
+    project = services.start_project(
+        actor=owner, item=item, expected_version=item.version, manager=owner, name="Fix scrap"
+    )
+
+    link = ProcessChange.objects.get(project=project)
+    assert (link.process_id, link.go_live) == (process.pk, None)
+    (card,) = [c for c in project_selectors.portfolio(project.organisation) if c.project == project]
+    assert "Affects a process whose KPI is in signal: Line 2 production" in card.health.reasons

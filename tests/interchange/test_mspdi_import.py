@@ -1,0 +1,396 @@
+"""Microsoft Project files in the app: preview (with the importer's repairs and both dates),
+create a project, update it from a changed file (matched by GUID/UID), export it again; bad
+files refused with nothing written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from twofold.accounts.models import Role
+from twofold.calendars.models import Calendar
+from twofold.core.errors import Forbidden, Invalid
+from twofold.engine.cpm import schedule
+from twofold.interchange import mspdi_export, mspdi_import
+from twofold.interchange.models import ImportedProject, MspdiUpload, UploadStatus
+from twofold.interop.mspdi import read_mspdi
+from twofold.interop.mspdi_check import check_file
+from twofold.projects.models import Assignment, Link, Project, Task
+
+pytestmark = pytest.mark.django_db
+
+_HERE = Path(__file__).resolve()
+# ../shared beside the checkout (a worktree sits one level deeper: ../../shared).
+DATA = (
+    next(
+        (p for p in (_HERE.parents[3] / "shared", _HERE.parents[4] / "shared") if p.is_dir()),
+        _HERE.parents[3] / "shared",
+    )
+    / "data"
+    / "mspdi"
+)
+NS = "http://schemas.microsoft.com/project"
+SAMPLE = (
+    "sample.xml",
+    "mspdirelations.xml",
+    "calendar-recurring-exceptions-project2016-mspdi.xml",
+    "caltest.xml",
+    "mspdiduration.xml",
+)
+
+
+def _task(uid: int, name: str, hours: int, *, level: int = 1, preds: str = "") -> str:
+    return (
+        f"<Task><UID>{uid}</UID><ID>{uid}</ID><Name>{name}</Name><OutlineLevel>{level}</OutlineLevel>"
+        f"<Duration>PT{hours}H0M0S</Duration><DurationFormat>7</DurationFormat>{preds}</Task>"
+    )
+
+
+def _link(pred: int, lag_tenths: int = 0) -> str:
+    return (
+        f"<PredecessorLink><PredecessorUID>{pred}</PredecessorUID><Type>1</Type>"
+        f"<LinkLag>{lag_tenths}</LinkLag><LagFormat>7</LagFormat></PredecessorLink>"
+    )
+
+
+CALENDAR = (
+    "<Calendars><Calendar><UID>1</UID><Name>Standard</Name><IsBaseCalendar>1</IsBaseCalendar>"
+    "<WeekDays>"
+    + "".join(
+        f"<WeekDay><DayType>{d}</DayType><DayWorking>{1 if 1 < d < 7 else 0}</DayWorking>"
+        + (
+            "<WorkingTimes><WorkingTime><FromTime>08:00:00</FromTime><ToTime>12:00:00</ToTime>"
+            "</WorkingTime><WorkingTime><FromTime>13:00:00</FromTime><ToTime>17:00:00</ToTime>"
+            "</WorkingTime></WorkingTimes>"
+            if 1 < d < 7
+            else ""
+        )
+        + "</WeekDay>"
+        for d in range(1, 8)
+    )
+    + "</WeekDays></Calendar></Calendars>"
+)
+
+
+def mspdi(
+    tasks: str, *, guid: str = "6F0C2A1B-0000-4000-8000-000000000001", extra: str = ""
+) -> bytes:
+    return (
+        f'<?xml version="1.0"?><Project xmlns="{NS}"><Name>Line 4</Name><GUID>{guid}</GUID>'
+        f"<StartDate>2026-03-02T08:00:00</StartDate><CalendarUID>1</CalendarUID>{CALENDAR}"
+        f"<Tasks>{tasks}</Tasks>{extra}</Project>"
+    ).encode()
+
+
+RESOURCES = (
+    "<Resources><Resource><UID>1</UID><Name>Ana Weld</Name><Type>1</Type></Resource>"
+    "<Resource><UID>2</UID><Name>Bo</Name><Type>1</Type><EmailAddress>bo@example.com</EmailAddress>"
+    "</Resource></Resources><Assignments><Assignment><UID>1</UID><TaskUID>2</TaskUID>"
+    "<ResourceUID>1</ResourceUID><Units>1</Units></Assignment></Assignments>"
+)
+
+PLAN = mspdi(
+    _task(1, "Build", 0, level=1).replace("<Duration>PT0H0M0S</Duration>", "<Summary>1</Summary>")
+    + _task(2, "Dig", 16, level=2)
+    + _task(3, "Pour", 8, level=2, preds=_link(2, 4800))
+    + _task(4, "Done", 0, level=1, preds=_link(3)),
+    extra=RESOURCES,
+)
+
+
+@pytest.fixture
+def admin(org: Any, owner: Any) -> Any:
+    return owner
+
+
+def _upload(org: Any, actor: Any, data: bytes = PLAN, name: str = "line4.xml") -> MspdiUpload:
+    return mspdi_import.upload_mspdi(actor=actor, organisation=org, file_name=name, data=data)
+
+
+def test_preview_lists_tasks_links_resources_and_dates(org: Any, owner: Any, member: Any) -> None:
+    ana = member(org, Role.MEMBER, full_name="Ana Weld")
+    bo = member(org, Role.MEMBER, full_name="Robert", email="bo@example.com")
+    upload = _upload(org, owner)
+    preview = upload.preview
+    assert upload.status == UploadStatus.READY
+    assert preview["counts"] | {} == preview["counts"]
+    assert preview["counts"]["tasks"] == 4
+    assert preview["counts"]["links"] == 2
+    assert preview["counts"]["summaries"] == 1
+    assert preview["counts"]["milestones"] == 1
+    assert preview["counts"]["differ"] == 0
+    assert [r["member"] for r in preview["resources"]] == [ana.pk, bo.pk]
+    dig, pour = preview["tasks"][1], preview["tasks"][2]
+    assert (dig["start"], dig["finish"]) == ("2026-03-02T08:00", "2026-03-03T17:00")
+    # FS + 1 day (4800 tenths of a minute): Pour starts Thursday.
+    assert (pour["start"], pour["finish"]) == ("2026-03-05T08:00", "2026-03-05T17:00")
+    assert pour["file_start"] == pour["start"]
+    assert Project.objects.count() == 0
+
+
+def test_import_creates_project_with_file_dates_and_people(
+    org: Any, owner: Any, member: Any
+) -> None:
+    ana = member(org, Role.MEMBER, full_name="Ana Weld")
+    upload = _upload(org, owner)
+    project = mspdi_import.apply_upload(
+        actor=owner, upload=upload, mode="new", code="L4", resource_map={1: ana.pk, 2: None}
+    )
+    assert project is not None
+    tasks = {t.name: t for t in Task.objects.filter(project=project)}
+    assert tasks["Dig"].parent == tasks["Build"] and tasks["Build"].is_summary
+    assert tasks["Pour"].start.replace(tzinfo=None) == dt.datetime(2026, 3, 5, 8)
+    assert tasks["Done"].is_milestone
+    assert Link.objects.filter(project=project).count() == 2
+    assert tasks["Dig"].assignee == ana
+    assert Assignment.objects.get(task=tasks["Dig"]).person == ana
+    assert project.calendar is not None and project.calendar.hours["0"] == [
+        ["08:00", "12:00"],
+        ["13:00", "17:00"],
+    ]
+    source = ImportedProject.objects.get(project=project)
+    assert source.guid == "6F0C2A1B-0000-4000-8000-000000000001"
+    assert set(source.uid_map) == {"1", "2", "3", "4"}
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.IMPORTED and upload.project == project
+
+
+def test_second_upload_of_same_file_shows_changes_then_updates(org: Any, owner: Any) -> None:
+    project = mspdi_import.apply_upload(
+        actor=owner, upload=_upload(org, owner), mode="new", code="L4"
+    )
+    assert project is not None
+    changed = mspdi(
+        _task(1, "Build", 0, level=1).replace(
+            "<Duration>PT0H0M0S</Duration>", "<Summary>1</Summary>"
+        )
+        + _task(2, "Dig deeper", 24, level=2)
+        + _task(5, "Cure", 8, level=2, preds=_link(2))
+        + _task(4, "Done", 0, level=1, preds=_link(5))
+    )
+    upload = _upload(org, owner, changed)
+    changes = upload.preview["changes"]
+    assert upload.preview["matched_project"]["id"] == project.pk
+    assert changes["added"] == ["Cure"] and changes["removed"] == ["Pour"]
+    assert changes["changed"][0]["name"] == "Dig deeper"
+    assert ["duration_minutes", "960", "1440"] in changes["changed"][0]["fields"]
+    dig_id = ImportedProject.objects.get(project=project).uid_map["2"]
+    mspdi_import.apply_upload(actor=owner, upload=upload, mode="update")
+    names = set(Task.objects.filter(project=project).values_list("name", flat=True))
+    assert names == {"Build", "Dig deeper", "Cure", "Done"}
+    dig = Task.objects.get(pk=dig_id)  # the same row, updated
+    assert dig.duration_minutes == 1440
+    assert Task.objects.get(project=project, name="Done").start.replace(tzinfo=None) == dt.datetime(
+        2026, 3, 5, 17
+    )
+    assert Project.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"not xml at all", "not a Microsoft Project XML file"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa">]><Project xmlns="'
+            + NS.encode()
+            + b'">&a;</Project>',
+            "DTD or entities",
+        ),
+        (
+            mspdi(_task(1, "A", 8, preds=_link(2)) + _task(2, "B", 8, preds=_link(1))),
+            "dependency cycle: “A” (UID 1) → “B” (UID 2) → “A” (UID 1)",
+        ),
+        (
+            mspdi(_task(1, "A", 8)).replace(b"2026-03-02T08:00:00", b"2300-03-02T08:00:00"),
+            "outside the years the calendar covers",
+        ),
+        (
+            mspdi(
+                "".join(_task(i, f"T{i}", 8) for i in range(1, 602))
+                + _task(999, "Hub", 8, preds="".join(_link(i) for i in range(1, 602)))
+            ),
+            "Task 999 “Hub” has 601 predecessors",
+        ),
+    ],
+)
+def test_bad_files_are_refused_before_anything_is_written(
+    org: Any, owner: Any, data: bytes, message: str
+) -> None:
+    with pytest.raises(Invalid) as caught:
+        _upload(org, owner, data)
+    assert message in caught.value.message
+    assert caught.value.field == "file"
+    assert MspdiUpload.objects.count() == 0 and Project.objects.count() == 0
+
+
+def test_oversized_file_is_refused_by_size(org: Any, owner: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(mspdi_import, "MAX_BYTES", 1000)
+    with pytest.raises(Invalid, match="larger than"):
+        _upload(org, owner, b" " * 1001)
+
+
+def test_failure_midway_leaves_nothing(org: Any, owner: Any, monkeypatch: Any) -> None:
+    upload = _upload(org, owner)
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise Invalid("Task 3 “Pour”: refused", field="file")
+
+    monkeypatch.setattr(mspdi_import, "_replace_links_and_people", boom)
+    calendars = Calendar.objects.count()
+    with pytest.raises(Invalid, match="Pour"):
+        mspdi_import.apply_upload(actor=owner, upload=upload, mode="new", code="L4")
+    assert Project.objects.count() == 0 and Task.objects.count() == 0
+    assert Calendar.objects.count() == calendars
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.READY
+
+
+def test_cancelled_import_writes_nothing(org: Any, owner: Any) -> None:
+    upload = _upload(org, owner)
+    calls = []
+
+    def progress(fraction: float, message: str = "") -> bool:
+        calls.append(message)
+        return len(calls) < 3
+
+    assert (
+        mspdi_import.apply_upload(actor=owner, upload=upload, mode="new", progress=progress) is None
+    )
+    assert Project.objects.count() == 0 and Task.objects.count() == 0
+
+
+def test_members_cannot_import_and_strangers_cannot_be_assigned(
+    org: Any, owner: Any, member: Any, outsider: Any
+) -> None:
+    person = member(org, Role.MEMBER)
+    with pytest.raises(Forbidden):
+        _upload(org, person)
+    upload = _upload(org, owner)
+    with pytest.raises(Invalid, match="choose a member"):
+        mspdi_import.apply_upload(
+            actor=owner, upload=upload, mode="new", resource_map={1: outsider.pk}
+        )
+    assert Project.objects.count() == 0
+
+
+def test_export_reimports_with_equal_dates(org: Any, owner: Any, member: Any) -> None:
+    ana = member(org, Role.MEMBER, full_name="Ana Weld")
+    project = mspdi_import.apply_upload(
+        actor=owner, upload=_upload(org, owner), mode="new", code="L4", resource_map={1: ana.pk}
+    )
+    assert project is not None
+    document = read_mspdi(mspdi_export.export_mspdi(project))
+    _assert_same_dates(project, document)
+    assert document.guid == "6F0C2A1B-0000-4000-8000-000000000001"
+    assert [r.email for r in document.resources] == [ana.email]
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(ZoneInfo("Europe/London")).replace(tzinfo=None)
+
+
+def _assert_same_dates(project: Project, document: Any) -> None:
+    source = ImportedProject.objects.filter(project=project).first()
+    result = schedule(document.plan)
+    tasks = list(Task.objects.filter(project=project).order_by("position"))
+    uid_of = mspdi_export._uids(tasks, source.uid_map if source else {})
+    assert len(document.plan.tasks) == len(tasks)
+    for task in tasks:
+        dates = result.task(uid_of[task.pk])
+        assert (dates.start, dates.finish) == (_local(task.start), _local(task.finish)), task.name
+
+
+def test_shared_files_import_with_mspdi_check_dates_and_export_round_trips(
+    org: Any, owner: Any
+) -> None:
+    if not DATA.is_dir():
+        pytest.skip(f"MSPDI files not found at {DATA} (../shared/data/mspdi beside the checkout)")
+    # A sample of the shared files (all of them: `twofold mspdi-check`, and the browser test
+    # imports another): links of every type, recurring calendar exceptions, task calendars,
+    # elapsed durations, resources.
+    for path in [DATA / name for name in SAMPLE]:
+        upload = _upload(org, owner, path.read_bytes(), path.name)
+        report = check_file(path)
+        assert report.error is None
+        preview = upload.preview
+        project = mspdi_import.apply_upload(actor=owner, upload=upload, mode="new")
+        assert project is not None, path.name
+        same = {row["uid"] for row in preview["tasks"] if row["same"]}
+        stored = {
+            t.name: (_local(t.start), _local(t.finish))
+            for t in Task.objects.filter(project=project)
+        }
+        for row in preview["tasks"]:
+            # What the preview promised is what the project has.
+            assert (
+                stored[row["name"]]
+                == (
+                    dt.datetime.fromisoformat(row["start"]),
+                    dt.datetime.fromisoformat(row["finish"]),
+                )
+                or len([r for r in preview["tasks"] if r["name"] == row["name"]]) > 1
+            ), path.name
+        if preview["counts"]["differ"] == 0:
+            assert len(same) == preview["counts"]["tasks"]
+        _assert_same_dates(project, read_mspdi(mspdi_export.export_mspdi(project)))
+
+
+def _plan(size: int) -> bytes:
+    """``size`` tasks under one summary, each linked to the previous, each assigned."""
+    tasks = _task(1, "Phase", 0, level=1).replace(
+        "<Duration>PT0H0M0S</Duration>", "<Summary>1</Summary>"
+    ) + "".join(
+        _task(uid, f"Step {uid}", 8, level=2, preds=_link(uid - 1) if uid > 2 else "")
+        for uid in range(2, size + 2)
+    )
+    resources = (
+        "<Resources><Resource><UID>1</UID><Name>Ana Weld</Name><Type>1</Type></Resource>"
+        "</Resources><Assignments>"
+        + "".join(
+            f"<Assignment><UID>{uid}</UID><TaskUID>{uid}</TaskUID><ResourceUID>1</ResourceUID>"
+            "<Units>1</Units></Assignment>"
+            for uid in range(2, size + 2)
+        )
+        + "</Assignments>"
+    )
+    return mspdi(tasks, extra=resources)
+
+
+def test_import_queries_do_not_grow_with_the_plan(
+    org: Any, owner: Any, member: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ana = member(org, Role.MEMBER, full_name="Ana Weld")
+    counts = []
+    # The first import fills per-process caches (content types...): it is not compared.
+    for size, code in ((20, "W"), (20, "S"), (60, "L")):
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            upload = _upload(org, owner, _plan(size), f"plan{size}.xml")
+            project = mspdi_import.apply_upload(
+                actor=owner, upload=upload, mode="new", code=code, resource_map={1: ana.pk}
+            )
+        assert project is not None
+        assert Task.objects.filter(project=project).count() == size + 1
+        assert Link.objects.filter(project=project).count() == size - 1
+        assert Assignment.objects.filter(task__project=project, person=ana).count() == size
+        last = Task.objects.get(project=project, name=f"Step {size + 1}")
+        assert last.assignee == ana
+        # Every day one task: the last starts size - 1 working days after the first.
+        assert last.start.date() == dt.date(2026, 3, 2) + dt.timedelta(
+            days=(size - 1) // 5 * 7 + (size - 1) % 5
+        )
+        counts.append(len(queries))
+    assert counts[1] == counts[2], counts
+    # The tasks are searchable (indexed in bulk after the commit).
+    from twofold.search.models import SearchDocument
+
+    assert SearchDocument.objects.filter(kind="task", scope_id=project.pk).count() == 61

@@ -1,0 +1,236 @@
+"""Evidence you can open: checked uploads (page and API), thumbnails, safe downloads, the record."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from twofold.accounts.models import Role
+from twofold.core.errors import Invalid
+from twofold.operations import evidence_files, services
+from twofold.operations.models import Evidence, Occurrence, StepEvidence
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
+
+
+@pytest.fixture
+def photo_routine(process, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        routine = services.create_routine(
+            actor=owner,
+            process=process,
+            name="Torque audit",
+            rrule="FREQ=DAILY",
+            starts_on=dt.date.today(),
+            steps=[
+                services.StepSpec("Photo of the gauge", Evidence.FILE),
+                services.StepSpec("Torque", Evidence.NUMBER, 40, 50, "Nm"),
+            ],
+        )
+    services.generate_occurrences(routines=[routine])
+    return routine
+
+
+@pytest.fixture
+def occurrence(photo_routine):
+    return Occurrence.objects.filter(routine=photo_routine).order_by("due").first()
+
+
+def steps(routine):
+    photo, torque = routine.steps.order_by("position")
+    return photo, torque
+
+
+def test_api_uploads_an_image_and_completing_uses_it(api, owner, photo_routine, occurrence):
+    photo, torque = steps(photo_routine)
+    client = api(owner)
+    raw = Client()
+    headers = client.headers
+    r = raw.post(
+        f"/api/occurrences/{occurrence.pk}/steps/{photo.pk}/file",
+        {"file": SimpleUploadedFile("gauge 1.png", PNG, content_type="image/png")},
+        **headers,
+    )
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert (body["file_name"], body["content_type"], body["size"]) == (
+        "gauge 1.png",
+        "image/png",
+        72,
+    )
+    row = StepEvidence.objects.get(pk=body["id"])
+    assert row.file.name.endswith(".png") and "gauge" not in row.file.name  # a random name
+    r = client.post(
+        f"/api/occurrences/{occurrence.pk}/complete",
+        {"version": occurrence.version, "evidence": [{"step_id": torque.pk, "number": 45}]},
+    )
+    assert r.status_code == 200
+    rows = {e.step_id: e for e in StepEvidence.objects.filter(occurrence=occurrence)}
+    assert rows[photo.pk].original_name == "gauge 1.png" and rows[torque.pk].number == 45
+    listed = client.get(f"/api/occurrences/{occurrence.pk}/evidence").json()
+    assert [e["file_name"] for e in listed] == ["gauge 1.png", ""]
+    r = raw.post(
+        f"/api/occurrences/{occurrence.pk}/steps/{photo.pk}/file",
+        {"file": SimpleUploadedFile("late.png", PNG)},
+        **headers,
+    )
+    assert r.status_code == 422 and "its evidence stays as it was recorded" in r.json()["detail"]
+
+
+def test_a_file_whose_content_does_not_match_its_extension_is_refused(
+    client, api_token, owner, photo_routine, occurrence
+):
+    photo, _ = steps(photo_routine)
+    r = client.post(
+        f"/api/occurrences/{occurrence.pk}/steps/{photo.pk}/file",
+        {"file": SimpleUploadedFile("gauge.png", b"<script>alert(1)</script>")},
+        HTTP_AUTHORIZATION=f"Bearer {api_token(owner)}",
+    )
+    assert r.status_code == 422
+    assert r.json() == {
+        "detail": "The file's content does not match its extension .png: it is not a real PNG "
+        "file. Save it in that format (or with its real extension) and upload it again.",
+        "field": f"step_{photo.pk}",
+    }
+    assert StepEvidence.objects.count() == 0
+
+
+def test_a_200_mb_file_is_refused_with_the_limit_stated(client, owner, photo_routine, occurrence):
+    huge = SimpleUploadedFile("big.pdf", PDF)
+    huge.size = 200 * 1024 * 1024
+    with pytest.raises(Invalid, match=r"^The file is 200 MB; files can be at most 10 MB\.$"):
+        evidence_files.check_upload(huge, "file")
+    # The request itself is refused before anything reads it, with the limit in the answer.
+    photo, _ = steps(photo_routine)
+    client.force_login(owner)
+    r = client.post(
+        f"/operations/occurrences/{occurrence.pk}/",
+        {f"step_{photo.pk}": SimpleUploadedFile("big.pdf", PDF)},
+        CONTENT_LENGTH=str(200 * 1024 * 1024),
+    )
+    assert r.status_code == 413 and b"the limit is 20 MB" in r.content
+    page = client.get(f"/operations/occurrences/{occurrence.pk}/").content.decode()
+    assert "at most 10 MB each" in page and 'data-max-bytes="10485760"' in page
+
+
+def test_page_shows_a_thumbnail_and_serves_files_safely(client, owner, photo_routine, occurrence):
+    photo, torque = steps(photo_routine)
+    client.force_login(owner)
+    r = client.post(
+        f"/operations/occurrences/{occurrence.pk}/",
+        {
+            "version": occurrence.version,
+            f"step_{photo.pk}": SimpleUploadedFile("gauge.png", PNG),
+            f"step_{torque.pk}": "44",
+        },
+    )
+    assert r.status_code == 302
+    row = StepEvidence.objects.get(step=photo)
+    page = client.get(f"/operations/occurrences/{occurrence.pk}/").content.decode()
+    assert (
+        f'<img src="/operations/evidence/{row.pk}/file/?inline=1" alt="Full-size view of gauge.png"'
+        in page
+    )
+    r = client.get(f"/operations/evidence/{row.pk}/file/")
+    assert r["Content-Type"] == "image/png"
+    assert r["Content-Disposition"] == (
+        "attachment; filename=\"gauge.png\"; filename*=UTF-8''gauge.png"
+    )
+    assert r["X-Content-Type-Options"] == "nosniff" and r["Content-Security-Policy"] == "sandbox"
+    assert b"".join(r.streaming_content) == PNG
+    r = client.get(f"/operations/evidence/{row.pk}/file/?inline=1")
+    assert r["Content-Disposition"].startswith("inline;")
+
+
+def test_other_files_get_a_download_link_not_a_thumbnail(client, owner, photo_routine, occurrence):
+    photo, torque = steps(photo_routine)
+    services.complete_occurrence(
+        actor=owner,
+        occurrence=occurrence,
+        evidence={
+            photo.pk: services.StepInput(file=SimpleUploadedFile("report.pdf", PDF)),
+            torque.pk: services.StepInput(number=41),
+        },
+        expected_version=occurrence.version,
+    )
+    row = StepEvidence.objects.get(step=photo)
+    client.force_login(owner)
+    page = client.get(f"/operations/occurrences/{occurrence.pk}/").content.decode()
+    assert f'href="/operations/evidence/{row.pk}/file/" download>report.pdf</a>' in page
+    assert "<img" not in page.split("Evidence")[1]
+    r = client.get(f"/operations/evidence/{row.pk}/file/?inline=1")
+    assert r["Content-Disposition"].startswith("attachment;")  # only images show inline
+
+
+def test_the_printable_record_lists_steps_values_files_who_and_when(
+    client, owner, outsider, photo_routine, occurrence, django_assert_max_num_queries
+):
+    photo, torque = steps(photo_routine)
+    services.complete_occurrence(
+        actor=owner,
+        occurrence=occurrence,
+        evidence={
+            photo.pk: services.StepInput(file=SimpleUploadedFile("gauge.png", PNG)),
+            torque.pk: services.StepInput(number=47.5),
+        },
+        expected_version=occurrence.version,
+    )
+    client.force_login(owner)
+    url = f"/operations/occurrences/{occurrence.pk}/record/"
+    with django_assert_max_num_queries(20):
+        r = client.get(url)
+    page = r.content.decode()
+    assert r.status_code == 200
+    for text in [
+        "Torque audit",
+        "Photo of the gauge",
+        "47.5 Nm",
+        "Limits: 40 to 50 Nm",
+        "File: gauge.png",
+        "Completed on time",
+        "operations/record.css",
+    ]:
+        assert text in page, text
+    assert url in client.get(f"/operations/occurrences/{occurrence.pk}/").content.decode()
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    row = StepEvidence.objects.get(step=photo)
+    assert client.get(f"/operations/evidence/{row.pk}/file/").status_code == 404
+
+
+def test_guests_read_evidence_but_cannot_upload(api, org, member, photo_routine, occurrence):
+    photo, _ = steps(photo_routine)
+    guest = member(org, Role.GUEST)
+    r = Client().post(
+        f"/api/occurrences/{occurrence.pk}/steps/{photo.pk}/file",
+        {"file": SimpleUploadedFile("gauge.png", PNG)},
+        **api(guest).headers,
+    )
+    assert r.status_code == 403 and StepEvidence.objects.count() == 0
+    assert api(guest).get(f"/api/occurrences/{occurrence.pk}/evidence").status_code == 200
+
+
+def test_a_file_uploaded_ahead_is_shown_and_not_asked_for_again(
+    client, owner, photo_routine, occurrence
+):
+    photo, torque = steps(photo_routine)
+    evidence_files.upload_step_file(
+        actor=owner,
+        occurrence=occurrence,
+        step=photo,
+        file=SimpleUploadedFile("gauge.png", PNG),
+    )
+    client.force_login(owner)
+    url = f"/operations/occurrences/{occurrence.pk}/"
+    page = client.get(url).content.decode()
+    assert (
+        "Uploaded already" in page and "Already uploaded; choose a file only to replace it." in page
+    )
+    r = client.post(url, {"version": occurrence.version, f"step_{torque.pk}": "42"})
+    assert r.status_code == 302
+    row = StepEvidence.objects.get(occurrence=occurrence, step=photo)
+    assert row.original_name == "gauge.png" and row.uploaded_by == owner

@@ -1,0 +1,127 @@
+"""Issue 18: what one request costs in queries (the organisation and membership read once), the
+task list in one request, and a status change with its version, history and 409 kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from twofold.core.models import HistoryEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _base(org: Any, project: Any) -> str:
+    return f"/api/organisations/{org.pk}/projects/{project.pk}"
+
+
+def test_api_me_reads_the_memberships_once(
+    client: Any, org: Any, owner: Any, django_assert_num_queries: Any
+) -> None:
+    client.force_login(owner)
+    with django_assert_num_queries(3):  # session, user, memberships with their organisations
+        r = client.get("/api/me")
+    assert r.status_code == 200
+    assert r.json()["memberships"] == [
+        {"organisation_id": org.pk, "organisation_name": org.name, "role": "owner"}
+    ]
+
+
+def test_one_task_costs_four_queries(
+    api: Any, org: Any, project: Any, chain: list[Any], owner: Any, django_assert_num_queries: Any
+) -> None:
+    client = api(owner)
+    path = f"{_base(org, project)}/tasks/{chain[1].pk}"
+    client.get(path)  # the token's last-used stamp is written once a minute
+    with django_assert_num_queries(4):  # token with user, memberships, project, task
+        r = client.get(path)
+    assert r.json()["name"] == "B" and r.json()["version"] == chain[1].version
+
+
+def test_the_whole_task_list_in_one_request(
+    api: Any, org: Any, project: Any, chain: list[Any], owner: Any, django_assert_num_queries: Any
+) -> None:
+    client = api(owner)
+    tasks = f"{_base(org, project)}/tasks"
+    client.get(tasks)
+    # token, memberships, project, the fingerprint (total and ETag, one query), rows
+    with django_assert_num_queries(5):
+        whole = client.get(f"{tasks}?limit=2000").json()
+    assert (whole["count"], whole["limit"], [t["name"] for t in whole["items"]]) == (
+        3,
+        2000,
+        ["A", "B", "M"],
+    )
+    first = whole["items"][0]
+    assert first["start"].endswith("Z") and first["is_milestone"] is False
+    assert first["version"] == chain[0].version
+    with django_assert_num_queries(5):  # a full page: the same
+        page = client.get(f"{tasks}?limit=2").json()
+    assert (page["count"], [t["name"] for t in page["items"]]) == (3, ["A", "B"])
+    assert client.get(f"{tasks}?offset=2&limit=2").json()["count"] == 3
+    assert client.get(f"{tasks}?offset=5&limit=2").json() == {
+        "count": 3,
+        "offset": 5,
+        "limit": 2,
+        "items": [],
+    }
+
+
+def test_status_change_keeps_history_and_the_version_check(
+    api: Any, org: Any, project: Any, chain: list[Any], owner: Any, django_assert_num_queries: Any
+) -> None:
+    client = api(owner)
+    task = chain[0]
+    path = f"{_base(org, project)}/tasks/{task.pk}"
+    started = client.patch(path, {"version": task.version, "status": "doing"}).json()["task"]
+    version = started["version"]
+    # Doing → review: no date moves, so no reschedule (starting it set its actual start above).
+    with django_assert_num_queries(8):  # token, memberships, project, task, UPDATE, history
+        r = client.patch(path, {"version": version, "status": "review"})  # + savepoint, release
+    assert r.status_code == 200
+    assert (r.json()["task"]["status"], r.json()["task"]["version"]) == ("review", version + 1)
+    assert r.json()["rescheduled"] is None
+    entry = HistoryEntry.objects.filter(object_id=task.pk).order_by("-pk").first()
+    assert entry is not None and entry.changes == {"status": ["doing", "review"]}
+    stale = client.patch(path, {"version": version, "status": "done"})
+    assert stale.status_code == 409 and stale.json()["current"]["status"] == "review"
+
+
+def test_a_page_reads_the_memberships_once_for_the_switcher_and_the_checks(
+    client: Any, org: Any, owner: Any, project: Any, make_org: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from twofold.accounts.models import Membership, Role
+
+    other = make_org(name="Zeta Works")
+    Membership.objects.create(user=owner, organisation=other, role=Role.GUEST)
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get(f"/projects/{project.pk}/")
+    assert r.status_code == 200
+    assert "Switch to Zeta Works" in r.content.decode()
+    reads = [q["sql"] for q in ctx.captured_queries if 'FROM "accounts_membership"' in q["sql"]]
+    assert len(reads) == 1
+
+
+def test_the_list_read_from_the_cursor_is_the_same_json_as_through_the_orm(
+    api: Any, org: Any, project: Any, chain: list[Any], owner: Any, monkeypatch: Any
+) -> None:
+    """SQLite's fast path (instants as text, no per-value converters) writes the very bytes the
+    ``values()`` path writes; an instant not in the whole-second form takes the usual path."""
+    from twofold.projects import api as projects_api
+    from twofold.projects.models import Task
+
+    client = api(owner)
+    tasks = f"{_base(org, project)}/tasks?limit=2000"
+    Task.objects.filter(pk=chain[0].pk).update(assignee=owner, is_critical=True)
+    fast = client.get(tasks).content
+    monkeypatch.setattr(projects_api, "_sqlite_rows", lambda rows: None)
+    assert client.get(tasks).content == fast
+    monkeypatch.undo()
+    Task.objects.filter(pk=chain[1].pk).update(start=chain[1].start.replace(microsecond=5))
+    body = client.get(tasks).json()
+    assert body["items"][1]["start"].endswith(".000005Z") and body["items"][0]["is_critical"]

@@ -1,0 +1,92 @@
+"""An edit that reschedules: only changed rows are written, the stored schedule equals a full
+fresh schedule, and the query count does not grow with the project (issue 16, item 6)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from twofold.projects import scheduling, services
+from twofold.projects.models import Link, Project, Task
+
+DAY = 480
+# An API PATCH of a duration that reschedules, whatever the project's size: as before the
+# incremental write (24 with the token check; the first-baseline lookup is now one query, the
+# people-on-the-task check for the task-type rules one more).
+EDIT_QUERIES = 24
+
+
+def _chain(project: Project, owner: Any, n: int) -> list[Task]:
+    tasks = []
+    for i in range(n):
+        t, _ = services.create_task(
+            actor=owner, project=project, name=f"T{i}", duration_minutes=DAY
+        )
+        tasks.append(t)
+    links = [
+        Link(organisation_id=project.organisation_id, project=project, pred=a, succ=b)
+        for a, b in itertools.pairwise(tasks)
+    ]
+    Link.objects.bulk_create(links)
+    services.reschedule_project(project)
+    for t in tasks:
+        t.refresh_from_db()
+    return tasks
+
+
+def _fresh_differences(project: Project) -> int:
+    """Tasks whose stored dates, float or criticality differ from a full fresh schedule."""
+    tasks = list(
+        Task.objects.filter(project=project).only(*scheduling.TASK_PLAN_FIELDS).order_by("position")
+    )
+    links = [
+        scheduling.LinkRow(*r)
+        for r in Link.objects.filter(project=project).values_list(*scheduling.LINK_ROW_FIELDS)
+    ]
+    scheduling._PLAN_CACHE.clear()
+    scheduling.apply_schedule(project, tasks, links, services.tz_of(project.organisation))
+    return sum(1 for t in tasks if getattr(t, "_schedule_dirty", False))
+
+
+def _patch(api: Any, owner: Any, project: Project, task: Task, minutes: int) -> tuple[Any, int]:
+    task.refresh_from_db()
+    url = f"/api/organisations/{project.organisation_id}/projects/{project.pk}/tasks/{task.pk}"
+    client = api(owner)
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.patch(url, {"version": task.version, "duration_minutes": minutes})
+    assert r.status_code == 200, r.content
+    return r.json(), len(ctx.captured_queries)
+
+
+def test_edit_moves_the_cone_and_keeps_the_schedule_exact(
+    api: Any, owner: Any, project: Any
+) -> None:
+    tasks = _chain(project, owner, 12)
+    # A side task off the chain: the edit cannot move it.
+    side, _ = services.create_task(actor=owner, project=project, name="Side", duration_minutes=DAY)
+    side.refresh_from_db()
+    side_start = side.start
+    body, _ = _patch(api, owner, project, tasks[5], 3 * DAY)
+    assert body["rescheduled"]["moved"] == 7  # the task's finish and its six successors
+    assert _fresh_differences(project) == 0
+    side.refresh_from_db()
+    assert side.start == side_start and side.total_float_minutes > 0  # float follows the new end
+    body, _ = _patch(api, owner, project, tasks[0], 2 * DAY)
+    assert body["rescheduled"]["moved"] == 12
+    assert _fresh_differences(project) == 0
+    last = Task.objects.get(pk=tasks[-1].pk)
+    assert last.is_critical and last.total_float_minutes == 0
+
+
+def test_edit_query_count_does_not_grow(api: Any, owner: Any, project: Any, org: Any) -> None:
+    small = _chain(project, owner, 3)
+    _, few = _patch(api, owner, project, small[0], 2 * DAY)
+    other = services.create_project(
+        actor=owner, organisation=org, name="Bigger", code="BIG", target_start=project.target_start
+    )
+    big = _chain(other, owner, 40)
+    _, many = _patch(api, owner, other, big[0], 2 * DAY)
+    assert few == many <= EDIT_QUERIES

@@ -1,0 +1,237 @@
+"""Resource-driven scheduling on the task page and API: people with units and work, task
+types, effort-driven (rules in twofold.engine.effort, tested cell by cell in tests/engine)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from twofold.accounts.models import Role
+from twofold.capacity.models import WorkingPattern
+from twofold.core.errors import Conflict, Invalid
+from twofold.core.models import HistoryEntry
+from twofold.projects import resourcing, services
+from twofold.projects.models import Assignment, Task
+
+DAY = 480
+
+
+@pytest.fixture
+def ann(org: Any, member: Any) -> Any:
+    return member(org, Role.MEMBER, full_name="Ann Architect")
+
+
+@pytest.fixture
+def bob(org: Any, member: Any) -> Any:
+    return member(org, Role.MEMBER, full_name="Bob Builder")
+
+
+def _fresh(task: Task) -> Task:
+    task.refresh_from_db()
+    return task
+
+
+def _people(task: Task) -> list[tuple[str, int, int | None]]:
+    return [
+        (a.person.display_name, a.units, a.work_minutes)
+        for a in Assignment.objects.filter(task=task).select_related("person")
+    ]
+
+
+def test_effort_driven_add_and_remove_move_the_duration_and_successors(
+    owner: Any, ann: Any, bob: Any, chain: list[Task]
+) -> None:
+    a, b, _m = chain
+    b_start = b.start
+    a.effort_driven = True
+    a.save(update_fields=["effort_driven"])
+    resourcing.add_person(actor=owner, task=a, person=ann, units=100, expected_version=a.version)
+    a = _fresh(a)
+    assert (a.duration_minutes, a.effort_minutes, a.assignee_id) == (3 * DAY, 3 * DAY, ann.pk)
+    moved = resourcing.add_person(
+        actor=owner, task=a, person=bob, units=100, expected_version=a.version
+    )
+    a = _fresh(a)
+    assert (a.duration_minutes, a.effort_minutes) == (720, 3 * DAY)  # 24 h over two people
+    assert _people(a) == [("Ann Architect", 100, 720), ("Bob Builder", 100, 720)]
+    assert moved is not None and b.pk in {t.pk for t in moved.moved}
+    assert _fresh(b).start < b_start
+    resourcing.remove_person(actor=owner, task=a, person_id=ann.pk, expected_version=a.version)
+    a = _fresh(a)
+    assert (a.duration_minutes, a.effort_minutes, a.assignee_id) == (3 * DAY, 3 * DAY, bob.pk)
+    entry = HistoryEntry.objects.filter(object_id=a.pk, action="updated").order_by("-pk").first()
+    assert entry is not None and entry.changes["duration_minutes"] == [720, 3 * DAY]
+
+
+def test_not_effort_driven_adds_work_and_keeps_duration(
+    owner: Any, ann: Any, bob: Any, chain: list[Task]
+) -> None:
+    a = chain[0]
+    resourcing.add_person(actor=owner, task=a, person=ann, units=100, expected_version=a.version)
+    a = _fresh(a)
+    assert (
+        resourcing.add_person(actor=owner, task=a, person=bob, units=50, expected_version=a.version)
+        is None
+    )  # nothing moved
+    a = _fresh(a)
+    assert (a.duration_minutes, a.effort_minutes) == (3 * DAY, 3 * DAY + 720)
+
+
+def test_fixed_duration_effort_driven_shares_units(
+    owner: Any, ann: Any, bob: Any, chain: list[Task]
+) -> None:
+    a = chain[0]
+    resourcing.set_task_resourcing(
+        actor=owner,
+        task=a,
+        task_type="fixed_duration",
+        effort_driven=True,
+        work_minutes=None,
+        expected_version=a.version,
+    )
+    a = _fresh(a)
+    resourcing.add_person(actor=owner, task=a, person=ann, units=100, expected_version=a.version)
+    a = _fresh(a)
+    resourcing.add_person(actor=owner, task=a, person=bob, units=100, expected_version=a.version)
+    a = _fresh(a)
+    assert a.duration_minutes == 3 * DAY
+    assert _people(a) == [("Ann Architect", 50, 720), ("Bob Builder", 50, 720)]
+
+
+def test_fixed_work_duration_edit_changes_units_and_work_edit_changes_duration(
+    owner: Any, ann: Any, chain: list[Task]
+) -> None:
+    a = chain[0]
+    resourcing.add_person(actor=owner, task=a, person=ann, units=100, expected_version=a.version)
+    a = _fresh(a)
+    resourcing.set_task_resourcing(
+        actor=owner,
+        task=a,
+        task_type="fixed_work",
+        effort_driven=False,
+        work_minutes=None,
+        expected_version=a.version,
+    )
+    a = _fresh(a)
+    assert a.effort_driven is True  # fixed work always is
+    services.update_task(actor=owner, task=a, expected_version=a.version, duration_minutes=6 * DAY)
+    a = _fresh(a)
+    assert (a.duration_minutes, a.effort_minutes) == (6 * DAY, 3 * DAY)
+    assert _people(a) == [("Ann Architect", 50, 3 * DAY)]
+    resourcing.set_task_resourcing(
+        actor=owner,
+        task=a,
+        task_type="fixed_units",
+        effort_driven=False,
+        work_minutes=2 * DAY,
+        expected_version=a.version,
+    )
+    a = _fresh(a)
+    assert (a.duration_minutes, a.effort_minutes) == (4 * DAY, 2 * DAY)  # 16 h at 50 %
+
+
+def test_bad_units_are_field_errors_and_stale_versions_conflict(
+    owner: Any, org: Any, ann: Any, chain: list[Task]
+) -> None:
+    a = chain[0]
+    for units, text in ((0, "above 0"), (-5, "above 0"), (150, "at most 100")):
+        with pytest.raises(Invalid, match=text) as err:
+            resourcing.add_person(
+                actor=owner, task=a, person=ann, units=units, expected_version=a.version
+            )
+        assert err.value.field == "units"
+    WorkingPattern.objects.create(
+        organisation=org, person=ann, effective_from="2020-01-01", max_units=150
+    )
+    resourcing.add_person(actor=owner, task=a, person=ann, units=150, expected_version=a.version)
+    with pytest.raises(Conflict):
+        resourcing.set_person_units(
+            actor=owner, task=a, person=ann, units=50, expected_version=a.version - 1
+        )
+    assert _people(_fresh(a)) == [("Ann Architect", 150, 4.5 * DAY)]
+
+
+def test_api_people_routes(
+    api: Any, owner: Any, org: Any, project: Any, ann: Any, bob: Any, member: Any, chain: Any
+) -> None:
+    a = chain[0]
+    url = f"/api/organisations/{org.pk}/projects/{project.pk}/tasks/{a.pk}/people"
+    client = api(owner)
+    r = client.post(url, {"version": a.version, "person_id": ann.pk, "units": 100})
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["people"] == [
+        {"person_id": ann.pk, "name": "Ann Architect", "units": 100, "work_minutes": 3 * DAY}
+    ]
+    version = body["version"]
+    r = client._call(
+        "put",
+        url.replace("/people", "/resourcing"),
+        {"version": version, "task_type": "fixed_units", "effort_driven": True},
+    )
+    assert r.status_code == 200 and r.json()["effort_driven"] is True
+    version = r.json()["version"]
+    r = client.post(url, {"version": version, "person_id": bob.pk, "units": 0})
+    assert r.status_code == 422 and "units" in r.content.decode()
+    r = client.post(url, {"version": version - 1, "person_id": bob.pk, "units": 100})
+    assert r.status_code == 409
+    r = client.post(url, {"version": version, "person_id": bob.pk, "units": 200})
+    assert r.status_code == 422 and "at most 100 %" in r.json()["detail"]
+    WorkingPattern.objects.create(
+        organisation=org, person=bob, effective_from="2020-01-01", max_units=200
+    )
+    r = client.post(url, {"version": version, "person_id": bob.pk, "units": 200})
+    assert r.status_code == 201 and r.json()["duration_minutes"] == 480  # 24 h at 300 %
+    version = r.json()["version"]
+    r = client.patch(f"{url}/{bob.pk}", {"version": version, "units": 50})
+    assert r.status_code == 200 and r.json()["duration_minutes"] == 960  # 24 h at 150 %
+    version = r.json()["version"]
+    r = client.delete(f"{url}/{bob.pk}?version={version}")
+    assert r.status_code == 200 and r.json()["duration_minutes"] == 3 * DAY
+    assert [p["person_id"] for p in r.json()["people"]] == [ann.pk]
+    viewer = member(org, Role.GUEST)
+    r = api(viewer).post(url, {"version": r.json()["version"], "person_id": bob.pk})
+    assert r.status_code == 403
+
+
+def test_task_page_people_forms(
+    signed_in: Any, owner: Any, ann: Any, chain: list[Task], project: Any
+) -> None:
+    a = chain[0]
+    client = signed_in(owner)
+    url = reverse("projects:task", args=[project.pk, a.pk])
+    r = client.post(
+        url, {"form": "person_add", "add-version": a.version, "add-person": ann.pk, "add-units": 0}
+    )
+    assert r.status_code == 422
+    assert "units must be above 0" in r.content.decode()
+    r = client.post(
+        url, {"form": "person_add", "add-version": a.version, "add-person": ann.pk, "add-units": 50}
+    )
+    assert r.status_code == 302
+    a = _fresh(a)
+    assert _people(a) == [("Ann Architect", 50, 720)]
+    r = client.post(
+        url,
+        {
+            "form": "person_units",
+            "units-version": a.version,
+            "units-person": ann.pk,
+            "units-units": 100,
+        },
+    )
+    assert r.status_code == 302
+    a = _fresh(a)
+    assert (a.duration_minutes, _people(a)) == (720, [("Ann Architect", 100, 720)])
+    page = client.get(url).content.decode()
+    assert "People and work" in page and "Ann Architect" in page and "12 h" in page
+    r = client.post(
+        url, {"form": "person_remove", "remove-version": a.version - 1, "remove-person": ann.pk}
+    )
+    assert r.status_code == 409
+    r = client.post(
+        url, {"form": "person_remove", "remove-version": a.version, "remove-person": ann.pk}
+    )
+    assert r.status_code == 302 and _people(a) == []

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ActivityConfig(AppConfig):
+    name = "twofold.activity"
+    label = "activity"
+
+    def ready(self) -> None:
+        # Every recorded change raises the change counter of the live pages showing it.
+        from twofold.activity import live
+        from twofold.core import history
+
+        history.on_change(live.on_change)

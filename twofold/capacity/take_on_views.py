@@ -1,0 +1,45 @@
+""" "Can we take this on?": choose a proposed project, see the overload and its earliest start."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from twofold.capacity import take_on as take_on_model
+from twofold.core.errors import NotFound
+from twofold.core.web import organisation_of, organisation_required, render_page
+from twofold.projects import selectors as project_selectors
+
+
+@organisation_required
+def take_on(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
+    choices = take_on_model.proposals(organisation)
+    raw = request.GET.get("project", "")
+    result = None
+    error = ""
+    status = 200
+    if raw:
+        try:
+            project = project_selectors.get_project(request.user, organisation, int(raw))
+        except (ValueError, NotFound):
+            error = "Choose one of the proposed projects."
+            status = 404 if raw.isdigit() else 400
+        else:
+            if project.phase != "initiation":
+                error = f"{project.code} is past initiation: it is already committed work."
+                status = 422
+            else:
+                result = take_on_model.take_on(organisation, project)
+    return render_page(
+        request,
+        "capacity/pages/take_on.html",
+        {
+            "section": "projects",
+            "choices": choices,
+            "chosen": raw,
+            "result": result,
+            "error": error,
+        },
+        partial="capacity/partials/take_on_result.html",
+        status=status,
+    )

@@ -1,0 +1,235 @@
+"""A change request's impact: the change applied to a copy of the plan, scheduled by the engine,
+compared with the plan as it stands.
+
+Nothing is saved: the copy is in memory (new tasks get negative ids), so the impact of a
+proposal costs two engine runs and the reads of one project.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from twofold.core.errors import Invalid
+from twofold.engine.cpm import schedule
+from twofold.engine.cpm_network import CycleError
+from twofold.evm import budget
+from twofold.evm.models import BudgetLine
+from twofold.projects import scheduling
+from twofold.projects.models import MINUTES_PER_DAY, Link, Project, Task
+from twofold.projects.services import tz_of
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One requested change, before it is saved (see :class:`~twofold.changes.models.ChangeItem`)."""
+
+    kind: str
+    task_id: int | None = None
+    name: str = ""
+    parent_id: int | None = None
+    predecessor_id: int | None = None
+    days: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanFigures:
+    finish: dt.date | None
+    critical: tuple[str, ...]
+    work_hours: Decimal
+    tasks: int
+    cost: Decimal
+    bac: Decimal
+
+
+def _load(project: Project) -> tuple[list[Task], list[scheduling.LinkRow]]:
+    tasks = list(
+        Task.objects.filter(project=project)
+        .only(*scheduling.TASK_PLAN_FIELDS, "effort_minutes", "assignee_id")
+        .order_by("position")
+    )
+    links = [
+        scheduling.LinkRow(*row)
+        for row in Link.objects.filter(project=project).values_list(*scheduling.LINK_ROW_FIELDS)
+    ]
+    return tasks, links
+
+
+def _apply(
+    project: Project, tasks: list[Task], links: list[scheduling.LinkRow], items: Sequence[ItemSpec]
+) -> tuple[list[Task], list[scheduling.LinkRow]]:
+    """The plan with ``items`` applied (copies; the originals are untouched)."""
+    by_pk = {t.pk: t for t in tasks}
+    out = {t.pk: t for t in tasks}
+    new_links = list(links)
+    next_id = -1
+    for item in items:
+        if item.kind == "add":
+            task = Task(
+                pk=next_id,
+                organisation_id=project.organisation_id,
+                project_id=project.pk,
+                parent_id=item.parent_id,
+                position="~",
+                name=item.name,
+                duration_minutes=(item.days or 0) * MINUTES_PER_DAY,
+                effort_minutes=0,
+                is_milestone=not item.days,
+                constraint_type="asap",
+            )
+            out[next_id] = task
+            if item.predecessor_id is not None:
+                new_links.append(scheduling.LinkRow(item.predecessor_id, next_id, "FS", 0, "d"))
+            next_id -= 1
+        elif item.kind == "remove" and item.task_id in by_pk:
+            gone = {item.task_id}
+            grew = True
+            while grew:
+                more = {pk for pk, t in out.items() if t.parent_id in gone} - gone
+                gone |= more
+                grew = bool(more)
+            for pk in gone:
+                out.pop(pk, None)
+            new_links = [
+                lk for lk in new_links if lk.pred_id not in gone and lk.succ_id not in gone
+            ]
+        elif item.kind == "resize" and item.task_id in out:
+            resized = copy.copy(out[item.task_id])
+            resized.duration_minutes = (item.days or 0) * MINUTES_PER_DAY
+            resized.is_milestone = not item.days
+            if resized.effort_minutes:
+                resized.effort_minutes = resized.duration_minutes
+            out[item.task_id] = resized
+        elif item.kind == "link" and item.predecessor_id is not None and item.task_id is not None:
+            new_links.append(scheduling.LinkRow(item.predecessor_id, item.task_id, "FS", 0, "d"))
+    # Removed tasks can leave a summary without children: it is a plain task again.
+    return list(out.values()), new_links
+
+
+def _figures(
+    project: Project,
+    tasks: list[Task],
+    links: list[scheduling.LinkRow],
+    lines: list[BudgetLine],
+    rate: Decimal,
+    extra: Decimal,
+    tzinfo: dt.tzinfo,
+) -> PlanFigures:
+    if not tasks:
+        return PlanFigures(None, (), Decimal(0), 0, Decimal(0), extra)
+    try:
+        result = schedule(scheduling.build_plan(project, tasks, links))
+    except CycleError as exc:
+        names = {t.pk: t.name for t in tasks}
+        loop = [names.get(uid, "a task") for uid in exc.uids]
+        path = " → ".join([*loop, loop[0]]) if loop else ""
+        raise Invalid(
+            f"This change would create a dependency cycle: {path}.", field="items"
+        ) from exc
+    parents = {t.parent_id for t in tasks if t.parent_id}
+    rows = []
+    critical = []
+    finish: dt.datetime | None = None
+    for i, t in enumerate(tasks):
+        uid = int(result.uids[i])
+        d = result.task(uid)
+        if finish is None or d.finish > finish:
+            finish = d.finish
+        if t.pk not in parents and d.critical:
+            critical.append(t.name)
+        rows.append(
+            budget.TaskRow(
+                pk=t.pk,
+                parent_id=t.parent_id,
+                name=t.name,
+                work_minutes=0 if t.is_milestone else (t.effort_minutes or t.duration_minutes),
+                is_milestone=t.is_milestone,
+                assignee_id=getattr(t, "assignee_id", None),
+                percent_complete=t.percent_complete,
+                start=d.start.date(),
+                finish=d.finish.date(),
+            )
+        )
+    costing = budget.costing(project, rows, lines, rate)
+    leaves = [r for r in rows if r.pk not in parents]
+    labour = costing.by_category.get("labour", Decimal(0))
+    return PlanFigures(
+        finish=finish.date() if finish else None,
+        critical=tuple(critical),
+        work_hours=Decimal(sum(r.work_minutes for r in leaves)) / 60,
+        tasks=len(leaves),
+        cost=labour,
+        bac=costing.bac + extra,
+    )
+
+
+def _check(project: Project, tasks: list[Task], items: Sequence[ItemSpec]) -> None:
+    known = {t.pk: t for t in tasks}
+    for n, item in enumerate(items, start=1):
+        where = f"Change {n}: "
+        if item.kind not in ("add", "remove", "resize", "link"):
+            raise Invalid(where + f"unknown kind {item.kind!r}.", field="items")
+        if item.kind == "add":
+            if not item.name.strip():
+                raise Invalid(where + "name the task to add.", field="items")
+            if item.parent_id is not None and item.parent_id not in known:
+                raise Invalid(where + "the parent must be a task of this project.", field="items")
+        if item.kind in ("remove", "resize", "link") and item.task_id not in known:
+            raise Invalid(where + "choose a task of this project.", field="items")
+        if item.predecessor_id is not None and item.predecessor_id not in known:
+            raise Invalid(where + "the predecessor must be a task of this project.", field="items")
+        if item.kind == "link" and item.predecessor_id is None:
+            raise Invalid(where + "choose the predecessor.", field="items")
+        if item.kind == "link" and item.predecessor_id == item.task_id:
+            raise Invalid(where + "a task cannot depend on itself.", field="items")
+        if item.kind in ("add", "resize") and not 0 <= (item.days or 0) <= 2000:
+            raise Invalid(where + "the duration must be between 0 and 2000 days.", field="items")
+        if item.kind == "resize" and known[item.task_id or 0].pk in {t.parent_id for t in tasks}:
+            raise Invalid(
+                where
+                + f"{known[item.task_id or 0].name} is a summary: its dates follow its subtasks.",
+                field="items",
+            )
+
+
+def compute_impact(
+    project: Project, items: Sequence[ItemSpec], budget_change: Decimal = Decimal(0)
+) -> dict[str, Any]:
+    """Before/after figures of the plan with ``items`` applied (JSON-ready).
+
+    Raises:
+        Invalid: an item names something outside the project, or the change would create a
+            dependency cycle (the message names the tasks around it).
+    """
+    tasks, links = _load(project)
+    _check(project, tasks, items)
+    lines = list(BudgetLine.objects.filter(project=project))
+    rate = budget.labour_rate(project)
+    tzinfo = tz_of(project.organisation)
+    before = _figures(project, tasks, links, lines, rate, Decimal(0), tzinfo)
+    new_tasks, new_links = _apply(project, tasks, links, items)
+    after = _figures(project, new_tasks, new_links, lines, rate, budget_change, tzinfo)
+    return {
+        "before": _plain(before),
+        "after": _plain(after),
+        "critical_added": [n for n in after.critical if n not in before.critical],
+        "critical_removed": [n for n in before.critical if n not in after.critical],
+        "finish_days": (after.finish - before.finish).days
+        if after.finish and before.finish
+        else None,
+    }
+
+
+def _plain(f: PlanFigures) -> dict[str, Any]:
+    return {
+        "finish": f.finish.isoformat() if f.finish else None,
+        "critical": list(f.critical),
+        "work_hours": str(f.work_hours.quantize(Decimal("0.01"))),
+        "tasks": f.tasks,
+        "cost": str(f.cost),
+        "bac": str(f.bac),
+    }

@@ -1,0 +1,204 @@
+"""Reads for close-out, scoped to what the user may see (anything else answers 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from twofold.accounts.models import Organisation, User
+from twofold.closeout.models import HandoverPart, Hypercare, Lesson, Origin, PartKind
+from twofold.core.errors import NotFound
+from twofold.core.policy import Action, can
+from twofold.improvement.models import Handover
+from twofold.operations.models import Queue, Request
+from twofold.projects.models import Project, Task
+
+
+def team_ids(project: Project) -> set[int]:
+    """The project team: manager, sponsor and everyone assigned to one of its tasks (1 query)."""
+    ids = set(
+        Task.objects.filter(project=project, assignee__isnull=False).values_list(
+            "assignee_id", flat=True
+        )
+    )
+    ids.update(i for i in (project.manager_id, project.sponsor_id) if i is not None)
+    return ids
+
+
+def parts_of(handover: Handover) -> list[HandoverPart]:
+    return list(
+        HandoverPart.objects.filter(handover=handover).select_related("attachment").order_by("id")
+    )
+
+
+def parts_by_kind(handover: Handover) -> dict[str, list[HandoverPart]]:
+    grouped: dict[str, list[HandoverPart]] = {k: [] for k in PartKind.values}
+    for part in parts_of(handover):
+        grouped[part.kind].append(part)
+    return grouped
+
+
+def get_part(user: Any, pk: int) -> HandoverPart:
+    part = (
+        HandoverPart.objects.select_related(
+            "handover__project", "handover__process", "handover__organisation"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if part is None or not can(user, Action.VIEW, part):
+        raise NotFound("Handover part not found.")
+    return part
+
+
+def hypercare_of(handover: Handover) -> Hypercare | None:
+    return Hypercare.objects.filter(handover=handover).first()
+
+
+@dataclass(frozen=True)
+class OriginNote:
+    """What an operations page says about where the object came from."""
+
+    action: str
+    project_id: int
+    project_name: str
+    project_code: str
+    handover_id: int
+    part_name: str
+    attachment_id: int | None
+    attachment_name: str
+
+
+def origins_of(obj: Any) -> list[OriginNote]:
+    """Handovers that created or changed ``obj`` (and documents handed over to a process)."""
+    rows = (
+        Origin.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
+        )
+        .select_related("project", "part__attachment")
+        .order_by("at", "id")
+    )
+    return [
+        OriginNote(
+            action=o.action,
+            project_id=o.project_id,
+            project_name=o.project.name,
+            project_code=o.project.code,
+            handover_id=o.handover_id,
+            part_name=o.part.name if o.part else "",
+            attachment_id=o.part.attachment_id if o.part else None,
+            attachment_name=o.part.attachment.original_name if o.part and o.part.attachment else "",
+        )
+        for o in rows
+    ]
+
+
+@dataclass(frozen=True)
+class HypercareInfo:
+    starts_on: dt.date
+    ends_on: dt.date
+    project_id: int
+    project_name: str
+    team: list[User]
+    active: bool
+
+
+def hypercare_for_queue(queue: Queue, today: dt.date | None = None) -> HypercareInfo | None:
+    """The hypercare of the handover that built ``queue`` still running or ahead (2 queries)."""
+    today = today or timezone.localdate()
+    care = (
+        Hypercare.objects.filter(queue=queue, ends_on__gte=today)
+        .select_related("handover__project")
+        .order_by("starts_on")
+        .first()
+    )
+    if care is None:
+        return None
+    project = care.handover.project
+    team = list(User.objects.filter(pk__in=team_ids(project)).order_by("full_name"))
+    return HypercareInfo(
+        starts_on=care.starts_on,
+        ends_on=care.ends_on,
+        project_id=project.pk,
+        project_name=project.name,
+        team=team,
+        active=care.starts_on <= today,
+    )
+
+
+def hypercare_team_for(request: Request, today: dt.date | None = None) -> list[User]:
+    """Seam for the future notifications app: the people who should also hear about
+    ``request`` because its queue is in hypercare after a handover (empty otherwise).
+
+    Twofold sends no notifications yet; the queue and request pages show a "Hypercare" badge
+    listing this team instead.
+    """
+    info = hypercare_for_queue(request.queue, today)
+    if info is None or not info.active:
+        return []
+    return info.team
+
+
+def lessons_query(organisation: Organisation) -> QuerySet[Lesson]:
+    return Lesson.objects.filter(organisation=organisation).select_related(
+        "project", "process", "template", "improvement_item", "risk__project", "created_by"
+    )
+
+
+def lessons_of(
+    organisation: Organisation,
+    *,
+    q: str = "",
+    project_id: int | None = None,
+    process_id: int | None = None,
+    template_id: int | None = None,
+    outcome: str = "",
+) -> list[Lesson]:
+    """The organisation's lessons, filtered; newest first (one query)."""
+    qs = lessons_query(organisation)
+    if project_id:
+        qs = qs.filter(project_id=project_id)
+    if process_id:
+        qs = qs.filter(process_id=process_id)
+    if template_id:
+        qs = qs.filter(template_id=template_id)
+    if outcome == "improvement":
+        qs = qs.filter(improvement_item__isnull=False)
+    elif outcome == "risk":
+        qs = qs.filter(risk__isnull=False)
+    elif outcome == "template":
+        qs = qs.exclude(template_change="")
+    elif outcome == "none":
+        qs = qs.filter(improvement_item__isnull=True, risk__isnull=True, template_change="")
+    for word in q.split()[:8]:
+        qs = qs.filter(
+            Q(title__icontains=word)
+            | Q(worked__icontains=word)
+            | Q(did_not_work__icontains=word)
+            | Q(recommendation__icontains=word)
+        )
+    return list(qs[:500])
+
+
+def get_lesson(user: Any, pk: int) -> Lesson:
+    lesson = lessons_query_all().filter(pk=pk).first()
+    if lesson is None or not can(user, Action.VIEW, lesson):
+        raise NotFound("Lesson not found.")
+    return lesson
+
+
+def lessons_query_all() -> QuerySet[Lesson]:
+    return Lesson.objects.select_related(
+        "organisation",
+        "project",
+        "process",
+        "template",
+        "improvement_item",
+        "risk__project",
+        "created_by",
+    )

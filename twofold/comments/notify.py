@@ -1,0 +1,63 @@
+"""The one seam to notifications (app ``notifications``): who hears of a comment.
+
+Called inside the comment's transaction (so a notification commits with the comment, or not):
+
+* the members newly mentioned get "I was @mentioned" and follow the object;
+* the author follows the object (automatic: an explicit unfollow stays);
+* everyone following the object gets "a comment on something I follow" (not the author, and
+  not those just told they were mentioned). Edits tell only the newly mentioned.
+
+Each event has a key (``comment-<id>…``), so nobody is told twice of the same comment.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from twofold.accounts.models import User
+from twofold.comments import kinds
+from twofold.comments.models import Comment
+from twofold.notifications import services as notes
+from twofold.notifications.kinds import COMMENT, MENTIONED
+from twofold.notifications.models import FollowReason
+
+SNIPPET = 160
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET else flat[: SNIPPET - 1] + "…"
+
+
+def comment_posted(
+    comment: Comment, target: models.Model, mentioned: list[User], *, edited: bool = False
+) -> None:
+    author = comment.author
+    kind = kinds.kind_for(target)
+    noun = kind.noun if kind else "item"
+    url = f"{kind.url(target)}#comment-{comment.pk}" if kind else None
+    who = author.display_name if author else "Someone"
+    if mentioned:
+        notes.notify(
+            recipients=mentioned,
+            kind=MENTIONED,
+            actor=author,
+            target=target,
+            summary=f"{who} mentioned you on the {noun} {target}: {_snippet(comment.body)}",
+            url=url,
+            event_key=f"comment-{comment.pk}-mention",
+        )
+        for person in mentioned:
+            notes.follow(person, target, reason=FollowReason.MENTIONED)
+    if edited or author is None:
+        return
+    notes.follow(author, target, reason=FollowReason.COMMENTED)
+    notes.notify_followers(
+        kind=COMMENT,
+        actor=author,
+        target=target,
+        summary=f"{who} commented on the {noun} {target}: {_snippet(comment.body)}",
+        url=url,
+        event_key=f"comment-{comment.pk}",
+        exclude=mentioned,
+    )

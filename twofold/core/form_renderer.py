@@ -1,0 +1,65 @@
+"""Django's form renderer, with ``<select>`` written in Python instead of a template per option.
+
+Django renders each ``<option>`` through ``select_option.html`` and ``attrs.html``: on a page
+with a select of 200 people that was the largest part of the page's time (docs/benchmarks-web.md).
+:class:`FastSelectRenderer` writes the very same markup (byte for byte, escaping included: the
+tests compare it with Django's templates) and leaves every other widget to the templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
+
+SELECT = "django/forms/widgets/select.html"
+OPTION = "django/forms/widgets/select_option.html"
+
+
+def _attrs(attrs: dict[str, Any]) -> str:
+    """``attrs.html``: `` name="value"``, a bare `` name`` for True, nothing for False."""
+    out = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        if value is True:
+            out.append(f" {conditional_escape(name)}")
+        else:
+            out.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
+    return "".join(out)
+
+
+def select_html(widget: dict[str, Any]) -> str:
+    """``select.html`` with its options, as Django's templates render it (then stripped)."""
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        for option in group_choices:
+            parts.append(
+                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+            )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts).strip()
+
+
+class FastSelectRenderer(DjangoTemplates):
+    """``FORM_RENDERER``: Django's templates, except plain ``<select>`` widgets."""
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        widget = context.get("widget")
+        if (
+            template_name == SELECT
+            and isinstance(widget, dict)
+            and all(
+                option.get("template_name") == OPTION
+                for _name, choices, _index in widget["optgroups"]
+                for option in choices
+            )
+        ):
+            return select_html(widget)
+        return super().render(template_name, context, request)

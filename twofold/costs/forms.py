@@ -1,0 +1,67 @@
+"""Forms of the cost pages: they parse input; services decide and write."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from twofold.accounts.models import User
+from twofold.costs.models import ExpenseCategory
+from twofold.costs.money import CURRENCIES, LOCALES
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CostSettingsForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    currency = forms.ChoiceField(
+        choices=[(c, f"{c} ({s})") for c, (s, _) in sorted(CURRENCIES.items())],
+        help_text="ISO 4217: every amount in the organisation is in this currency.",
+    )
+    locale = forms.ChoiceField(
+        label="Write amounts as", choices=[(k, v.label) for k, v in LOCALES.items()]
+    )
+
+
+class RateForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    role = forms.CharField(
+        max_length=120, required=False, help_text="Or a job title: applies to everyone with it."
+    )
+    hourly = forms.DecimalField(
+        label="Hourly rate", min_value=Decimal(0), decimal_places=2, max_digits=10
+    )
+    overtime_factor = forms.DecimalField(
+        min_value=Decimal(1), max_value=Decimal(5), decimal_places=2, initial=Decimal("1.00")
+    )
+    effective_from = forms.DateField(widget=DATE)
+
+
+class ExpenseForm(forms.Form):
+    target = forms.ChoiceField(label="Project or process")
+    spent_on = forms.DateField(label="Date", widget=DATE)
+    category = forms.ChoiceField(choices=ExpenseCategory.choices)
+    amount = forms.DecimalField(min_value=Decimal("0.01"), decimal_places=2, max_digits=12)
+    supplier = forms.CharField(max_length=160, required=False)
+    description = forms.CharField(max_length=200)
+    attachment = forms.FileField(
+        required=False, help_text="A receipt or invoice (PDF, image), up to 10 MB."
+    )
+
+
+class DecisionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Reason (when returning)",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class BudgetForm(forms.Form):
+    fiscal_year = forms.IntegerField(widget=forms.HiddenInput)
+    amount = forms.DecimalField(
+        label="Budget", min_value=Decimal(0), decimal_places=2, max_digits=14
+    )

@@ -1,0 +1,527 @@
+"""Reads of costs: rates in force, actuals (approved time × rates + approved expenses), money
+visibility, fiscal years, timesheet weeks and approval queues.
+
+The functions ``hourly_rate``, ``rates_for``, ``project_actuals`` and ``process_actuals`` are the
+face other apps (earned value, budgets) build on: their signatures stay stable.
+
+*Actual cost* of an approved time entry is ``hours × hourly rate in force that day`` (the person's
+own rate, else the rate of their role, i.e. their job title), times the rate's overtime factor on
+an overtime entry. An entry with no rate in force costs nothing and is reported ``rated=False``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from twofold.accounts.models import ROLE_RANK, Organisation, Role, User
+from twofold.costs.models import (
+    CostSettings,
+    EntryStatus,
+    Expense,
+    ProcessBudget,
+    Rate,
+    TimeEntry,
+)
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def cents(value: Decimal) -> Decimal:
+    """``value`` rounded half-up to the cent."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- Currency and fiscal years --------------------------------------------------------------
+
+
+def cost_settings(organisation_id: int) -> CostSettings:
+    """The organisation's currency settings (an unsaved default, EUR in en-GB, if none yet)."""
+    found = CostSettings.objects.filter(organisation_id=organisation_id).first()
+    return found or CostSettings(organisation_id=organisation_id)
+
+
+def fiscal_year_of(organisation: Organisation, day: dt.date) -> int:
+    """The fiscal year ``day`` falls in, named by the calendar year it starts in."""
+    start_month = organisation.fiscal_year_start_month or 1
+    return day.year if day.month >= start_month else day.year - 1
+
+
+def fiscal_year_bounds(organisation: Organisation, fiscal_year: int) -> tuple[dt.date, dt.date]:
+    """First and last day of the fiscal year that starts in ``fiscal_year``."""
+    start_month = organisation.fiscal_year_start_month or 1
+    start = dt.date(fiscal_year, start_month, 1)
+    end = dt.date(fiscal_year + 1, start_month, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def fiscal_year_label(organisation: Organisation, fiscal_year: int) -> str:
+    """``2026`` for a calendar fiscal year, ``2026/27`` when it straddles two years."""
+    if (organisation.fiscal_year_start_month or 1) == 1:
+        return str(fiscal_year)
+    return f"{fiscal_year}/{(fiscal_year + 1) % 100:02d}"
+
+
+# --- Who sees money ---------------------------------------------------------------------------
+
+
+def _rank(user: Any, organisation_id: int) -> int:
+    from twofold.core.policy import role_in
+
+    role = role_in(user, organisation_id)
+    return -1 if role is None else ROLE_RANK[role]
+
+
+def sees_all_money(user: Any, organisation_id: int) -> bool:
+    """Admins and owners see every rate and amount of the organisation."""
+    return _rank(user, organisation_id) >= ROLE_RANK[Role.ADMIN]
+
+
+def sees_project_money(user: Any, project: Any) -> bool:
+    """The one rule for a project's money (rates, costs, budgets, earned value): admins and
+    owners of the organisation, and a member who is the project's manager or its sponsor (the
+    sponsor owns the charter's budget). Other members see hours, guests never see money."""
+    rank = _rank(user, project.organisation_id)
+    if rank >= ROLE_RANK[Role.ADMIN]:
+        return True
+    if rank < ROLE_RANK[Role.MEMBER]:
+        return False
+    pk = getattr(user, "pk", None)
+    return pk is not None and pk in (project.manager_id, project.sponsor_id)
+
+
+def sees_process_money(user: Any, process: Any) -> bool:
+    """Admins, owners and the process owner see its costs and budget."""
+    if sees_all_money(user, process.organisation_id):
+        return True
+    return process.owner_id is not None and process.owner_id == getattr(user, "pk", None)
+
+
+def managed_project_ids(user: Any, organisation_id: int) -> set[int]:
+    """Ids of the projects ``user`` manages in the organisation (one query)."""
+    from twofold.projects.models import Project
+
+    return set(
+        Project.objects.filter(organisation_id=organisation_id, manager_id=user.pk).values_list(
+            "id", flat=True
+        )
+    )
+
+
+# --- Rates ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateInForce:
+    """An hourly rate and its overtime factor."""
+
+    hourly: Decimal
+    overtime_factor: Decimal
+
+
+@dataclass
+class RateBook:
+    """Every rate that can apply to some people over a period, looked up without queries.
+
+    ``rate(person_id, day)`` is the person's own rate in force on ``day``, else their role's.
+    """
+
+    person_rates: dict[int, list[tuple[dt.date, RateInForce]]] = field(default_factory=dict)
+    role_rates: dict[str, list[tuple[dt.date, RateInForce]]] = field(default_factory=dict)
+    roles: dict[int, str] = field(default_factory=dict)
+
+    @staticmethod
+    def _pick(
+        history: list[tuple[dt.date, RateInForce]] | None, day: dt.date
+    ) -> RateInForce | None:
+        if not history:
+            return None
+        i = bisect_right([d for d, _ in history], day)
+        return history[i - 1][1] if i else None
+
+    def rate(self, person_id: int, day: dt.date) -> RateInForce | None:
+        own = self._pick(self.person_rates.get(person_id), day)
+        if own is not None:
+            return own
+        role = self.roles.get(person_id, "")
+        return self._pick(self.role_rates.get(role.casefold()), day) if role else None
+
+    def hourly(self, person_id: int, day: dt.date) -> Decimal | None:
+        found = self.rate(person_id, day)
+        return found.hourly if found else None
+
+    def cost(self, person_id: int, day: dt.date, hours: Decimal, *, overtime: bool) -> Decimal:
+        """Cost of ``hours`` (0 when no rate is in force)."""
+        found = self.rate(person_id, day)
+        if found is None:
+            return ZERO
+        factor = found.overtime_factor if overtime else Decimal(1)
+        return cents(hours * found.hourly * factor)
+
+
+def rates_for(
+    org: Organisation | int,
+    person_ids: Iterable[int],
+    start: dt.date,
+    end: dt.date,
+) -> RateBook:
+    """A ``RateBook`` with the rates that can apply to ``person_ids`` between ``start`` and
+    ``end`` (three queries, whatever the number of people or days)."""
+    organisation_id = org if isinstance(org, int) else org.pk
+    ids = set(person_ids)
+    book = RateBook()
+    if not ids:
+        return book
+    book.roles = {
+        pk: (title or "").strip()
+        for pk, title in User.objects.filter(pk__in=ids).values_list("pk", "job_title")
+    }
+    rows = Rate.objects.filter(organisation_id=organisation_id, effective_from__lte=end)
+    for person_id, hourly, factor, since in (
+        rows.filter(person_id__in=ids)
+        .order_by("effective_from")
+        .values_list("person_id", "hourly", "overtime_factor", "effective_from")
+    ):
+        book.person_rates.setdefault(person_id, []).append((since, RateInForce(hourly, factor)))
+    titles = {t.casefold() for t in book.roles.values() if t}
+    if titles:
+        for role, hourly, factor, since in (
+            rows.filter(person__isnull=True)
+            .order_by("effective_from")
+            .values_list("role", "hourly", "overtime_factor", "effective_from")
+        ):
+            if role.strip().casefold() in titles:
+                book.role_rates.setdefault(role.strip().casefold(), []).append(
+                    (since, RateInForce(hourly, factor))
+                )
+    return book
+
+
+def hourly_rate(
+    person_id: int, project_id: int | None, day: dt.date, *, organisation_id: int | None = None
+) -> Decimal | None:
+    """The hourly cost rate of a person on ``day``: their own rate in force, else their role's,
+    else None. Rates belong to an organisation: the project's, else ``organisation_id``, else
+    the person's first organisation. (No project-specific rates exist yet; ``project_id`` names
+    the organisation and keeps the signature ready for them.)"""
+    if project_id is not None:
+        from twofold.projects.models import Project
+
+        organisation_id = (
+            Project.all_objects.filter(pk=project_id)
+            .values_list("organisation_id", flat=True)
+            .first()
+        )
+    if organisation_id is None:
+        from twofold.accounts.models import Membership
+
+        organisation_id = (
+            Membership.objects.filter(user_id=person_id)
+            .order_by("joined_at")
+            .values_list("organisation_id", flat=True)
+            .first()
+        )
+    if organisation_id is None:
+        return None
+    return rates_for(organisation_id, [person_id], day, day).hourly(person_id, day)
+
+
+def rate_history(organisation_id: int) -> list[Rate]:
+    """Every rate of the organisation, people's first (by name), newest first within each."""
+    return list(
+        Rate.objects.filter(organisation_id=organisation_id)
+        .select_related("person", "created_by")
+        .order_by("person__full_name", "person__email", "role", "-effective_from")
+    )
+
+
+# --- Actuals ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActualRow:
+    """One actual: approved time (``person_id`` set) or an approved expense (``category`` set).
+
+    ``cost`` is in the organisation's currency, rounded to the cent; ``hours`` is 0 for an
+    expense. ``rated`` is False for time logged by someone with no rate in force that day.
+    """
+
+    task_id: int | None
+    day: dt.date
+    hours: Decimal
+    cost: Decimal
+    person_id: int | None = None
+    category: str | None = None
+    rated: bool = True
+
+
+def _time_rows(entries: list[tuple[Any, ...]], organisation_id: int) -> list[ActualRow]:
+    if not entries:
+        return []
+    days = [e[1] for e in entries]
+    book = rates_for(organisation_id, {e[3] for e in entries}, min(days), max(days))
+    rows = []
+    for task_id, day, hours, person_id, overtime in entries:
+        rated = book.rate(person_id, day) is not None
+        rows.append(
+            ActualRow(
+                task_id=task_id,
+                day=day,
+                hours=hours,
+                cost=book.cost(person_id, day, hours, overtime=overtime),
+                person_id=person_id,
+                rated=rated,
+            )
+        )
+    return rows
+
+
+def project_actuals(project: Any, *, until: dt.date | None = None) -> list[ActualRow]:
+    """Approved time × rates and approved expenses of a project, by day (optionally up to and
+    including ``until``). Five queries whatever the project's size."""
+    entries = TimeEntry.objects.filter(project_id=project.pk, status=EntryStatus.APPROVED)
+    expenses = Expense.objects.filter(project_id=project.pk, status=EntryStatus.APPROVED)
+    if until is not None:
+        entries = entries.filter(day__lte=until)
+        expenses = expenses.filter(spent_on__lte=until)
+    rows = _time_rows(
+        list(entries.values_list("task_id", "day", "hours", "person_id", "overtime")),
+        project.organisation_id,
+    )
+    rows.extend(
+        ActualRow(task_id=task_id, day=day, hours=ZERO, cost=amount, category=category)
+        for task_id, day, amount, category in expenses.values_list(
+            "task_id", "spent_on", "amount", "category"
+        )
+    )
+    rows.sort(key=lambda r: (r.day, r.task_id or 0))
+    return rows
+
+
+@dataclass(frozen=True)
+class MonthActual:
+    """A month of a process's fiscal year: time cost, expenses, and both summed."""
+
+    month: dt.date
+    hours: Decimal
+    time_cost: Decimal
+    expenses: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.time_cost + self.expenses
+
+
+@dataclass(frozen=True)
+class ProcessActuals:
+    """A process's fiscal year: budget (None if not set), monthly actuals, totals."""
+
+    fiscal_year: int
+    start: dt.date
+    end: dt.date
+    budget: Decimal | None
+    months: list[MonthActual]
+    unrated_hours: Decimal
+
+    @property
+    def hours(self) -> Decimal:
+        return sum((m.hours for m in self.months), ZERO)
+
+    @property
+    def time_cost(self) -> Decimal:
+        return sum((m.time_cost for m in self.months), ZERO)
+
+    @property
+    def expenses(self) -> Decimal:
+        return sum((m.expenses for m in self.months), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.time_cost + self.expenses
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.budget is None else self.budget - self.total
+
+    @property
+    def used_percent(self) -> float | None:
+        if not self.budget:
+            return None
+        return float(self.total / self.budget * 100)
+
+
+def _month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, day = [], start.replace(day=1)
+    while day <= end:
+        months.append(day)
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def process_actuals(process: Any, fiscal_year: int) -> ProcessActuals:
+    """Approved time × rates and approved expenses of a process in a fiscal year, by month,
+    with its budget for that year. Six queries whatever the number of entries."""
+    organisation = process.organisation
+    start, end = fiscal_year_bounds(organisation, fiscal_year)
+    entries = list(
+        TimeEntry.objects.filter(
+            process_id=process.pk, status=EntryStatus.APPROVED, day__range=(start, end)
+        ).values_list("task_id", "day", "hours", "person_id", "overtime")
+    )
+    time = _time_rows(entries, process.organisation_id)
+    hours: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    cost: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    spent: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    unrated = ZERO
+    for row in time:
+        month = row.day.replace(day=1)
+        hours[month] += row.hours
+        cost[month] += row.cost
+        if not row.rated:
+            unrated += row.hours
+    for day, amount in Expense.objects.filter(
+        process_id=process.pk, status=EntryStatus.APPROVED, spent_on__range=(start, end)
+    ).values_list("spent_on", "amount"):
+        spent[day.replace(day=1)] += amount
+    budget = (
+        ProcessBudget.objects.filter(process_id=process.pk, fiscal_year=fiscal_year)
+        .values_list("amount", flat=True)
+        .first()
+    )
+    months = [
+        MonthActual(month=m, hours=hours[m], time_cost=cost[m], expenses=spent[m])
+        for m in _month_starts(start, end)
+    ]
+    return ProcessActuals(fiscal_year, start, end, budget, months, unrated)
+
+
+def task_actual_hours(task_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Approved hours per task (one query): the *actual work* of each task."""
+    from django.db.models import Sum
+
+    return {
+        row["task_id"]: row["total"]
+        for row in TimeEntry.objects.filter(task_id__in=list(task_ids), status=EntryStatus.APPROVED)
+        .values("task_id")
+        .annotate(total=Sum("hours"))
+    }
+
+
+def actual_hours_by_person_week(
+    organisation_id: int,
+    person_ids: Iterable[int],
+    start: dt.date,
+    end: dt.date,
+    week_start: int,
+    *,
+    approved_only: bool = False,
+) -> dict[tuple[int, dt.date], Decimal]:
+    """Logged hours (submitted or approved; ``approved_only``: approved) per (person, first day
+    of the week) between ``start`` and ``end`` (one query): the *actual* beside the capacity
+    view's planned hours."""
+    from django.db.models import Sum
+
+    statuses = (
+        [EntryStatus.APPROVED] if approved_only else [EntryStatus.SUBMITTED, EntryStatus.APPROVED]
+    )
+
+    totals: dict[tuple[int, dt.date], Decimal] = defaultdict(lambda: ZERO)
+    for person_id, day, total in (
+        TimeEntry.objects.filter(
+            organisation_id=organisation_id,
+            person_id__in=list(person_ids),
+            day__range=(start, end),
+            status__in=statuses,
+        )
+        .values_list("person_id", "day")
+        .annotate(total=Sum("hours"))
+    ):
+        monday = day - dt.timedelta(days=(day.weekday() - week_start) % 7)
+        totals[(person_id, monday)] += total
+    return dict(totals)
+
+
+# --- Lists: approvals, entries and expenses a person may see ---------------------------------
+
+
+def decides_filter(user: Any, organisation_id: int) -> Any:
+    """Q of the entries or expenses ``user`` approves: all for admins and owners, else those on
+    the projects they manage and the processes they own."""
+    from django.db.models import Q
+
+    if sees_all_money(user, organisation_id):
+        return Q(pk__isnull=False)  # not Q(): an empty Q vanishes when OR-ed with another
+    return Q(project__manager_id=user.pk) | Q(process__owner_id=user.pk)
+
+
+def visible_filter(user: Any, organisation_id: int, *, own_field: str) -> Any:
+    """Q of the rows ``user`` may list: the ones they decide, and their own."""
+    from django.db.models import Q
+
+    return decides_filter(user, organisation_id) | Q(**{own_field: user.pk})
+
+
+@dataclass(frozen=True)
+class PendingWeek:
+    """A submitted week waiting for ``user``'s decision."""
+
+    timesheet_id: int
+    person: str
+    week_start: dt.date
+    hours: Decimal
+    entries: int
+
+
+def pending_weeks(user: Any, organisation_id: int) -> list[PendingWeek]:
+    """Weeks with submitted hours on lines ``user`` decides (one query). Their own week is
+    listed only for an owner (nobody else approves their own time)."""
+    from django.db.models import Count, Sum
+
+    rows = TimeEntry.objects.filter(
+        organisation_id=organisation_id, status=EntryStatus.SUBMITTED
+    ).filter(decides_filter(user, organisation_id))
+    from twofold.core.policy import role_in
+
+    if role_in(user, organisation_id) != Role.OWNER:
+        rows = rows.exclude(person_id=user.pk)
+    found = (
+        rows.values("timesheet_id", "timesheet__week_start", "person__full_name", "person__email")
+        .annotate(hours=Sum("hours"), n=Count("id"))
+        .order_by("timesheet__week_start", "person__full_name")
+    )
+    return [
+        PendingWeek(
+            r["timesheet_id"],
+            r["person__full_name"] or r["person__email"],
+            r["timesheet__week_start"],
+            r["hours"],
+            r["n"],
+        )
+        for r in found
+    ]
+
+
+def visible_expenses(user: Any, organisation_id: int) -> Any:
+    """The organisation's expenses ``user`` may list, newest first, with what they are on."""
+    return (
+        Expense.objects.filter(organisation_id=organisation_id)
+        .filter(visible_filter(user, organisation_id, own_field="submitted_by_id"))
+        .select_related("project", "process", "task", "submitted_by", "decided_by")
+    )
+
+
+def visible_entries(user: Any, organisation_id: int) -> Any:
+    """The organisation's time entries ``user`` may list (their own and those they decide)."""
+    return (
+        TimeEntry.objects.filter(organisation_id=organisation_id)
+        .filter(visible_filter(user, organisation_id, own_field="person_id"))
+        .select_related(
+            "person", "task", "project", "process", "occurrence__routine", "request", "decided_by"
+        )
+    )

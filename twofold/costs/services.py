@@ -1,0 +1,776 @@
+"""Writes of costs: currency, rates, timesheet cells, submit/approve/return, timer, expenses,
+process budgets. Each checks permission, runs in one transaction and records history.
+
+Who may do what:
+
+* currency, rates: admins and owners (``manage`` the organisation);
+* a timesheet: only its person logs and submits it;
+* approving or returning a line: the project's manager (task lines) or the process owner
+  (occurrence, request and "process: general" lines), and admins and owners for any line;
+  never one's own timesheet unless one is an owner of the organisation;
+* expenses: any member records one on a project or process; approval like time;
+* a process budget: admins, owners and the process owner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone as tz
+
+from twofold.accounts.models import Membership, Organisation, Role, User
+from twofold.core import history
+from twofold.core.concurrency import save_versioned
+from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
+from twofold.core.policy import Action, require, role_in
+from twofold.costs import selectors
+from twofold.costs.models import (
+    CostSettings,
+    EntryStatus,
+    Expense,
+    ExpenseCategory,
+    LineKind,
+    ProcessBudget,
+    Rate,
+    TimeEntry,
+    Timer,
+    Timesheet,
+)
+
+MAX_HOURS_PER_DAY = Decimal(24)
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+# --- Currency ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_cost_settings(
+    *,
+    actor: User,
+    organisation: Organisation,
+    currency: str,
+    locale: str,
+    expected_version: int | None,
+) -> CostSettings:
+    """Set the organisation's currency (ISO 4217 code) and the locale amounts are written in."""
+    from twofold.costs.money import CURRENCIES, LOCALES
+
+    require(actor, Action.MANAGE, organisation)
+    currency = currency.strip().upper()
+    if not CURRENCY.match(currency) or currency not in CURRENCIES:
+        raise Invalid(
+            "Choose a currency by its ISO 4217 code, e.g. EUR, GBP or USD.", field="currency"
+        )
+    if locale not in LOCALES:
+        raise Invalid("Choose one of the listed locales.", field="locale")
+    row, created = CostSettings.objects.get_or_create(organisation=organisation)
+    before = history.snapshot(row, ["currency", "locale"])
+    row.currency, row.locale = currency, locale
+    save_versioned(
+        row, expected_version=None if created else expected_version, fields=["currency", "locale"]
+    )
+    changes = history.diff(before, history.snapshot(row, ["currency", "locale"]))
+    if changes:
+        history.record(actor=actor, obj=row, action="updated", changes=changes)
+    return row
+
+
+# --- Rates ------------------------------------------------------------------------------------
+
+
+def _decimal(value: Any, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise Invalid("Enter a number.", field=field) from exc
+    if not number.is_finite():
+        raise Invalid("Enter a number.", field=field)
+    return number
+
+
+@transaction.atomic
+def create_rate(
+    *,
+    actor: User,
+    organisation: Organisation,
+    hourly: Any,
+    effective_from: dt.date,
+    person: User | None = None,
+    role: str = "",
+    overtime_factor: Any = "1",
+) -> Rate:
+    """Add a person's or a role's hourly rate from ``effective_from`` on. Earlier rates stay (the
+    history); a second rate from the same day for the same person or role is refused."""
+    require(actor, Action.MANAGE, organisation)
+    role = role.strip()
+    if (person is None) == (not role):
+        raise Invalid(
+            "A rate is for one person or for one role: choose exactly one.", field="person"
+        )
+    if (
+        person is not None
+        and not Membership.objects.filter(organisation=organisation, user=person).exists()
+    ):
+        raise Invalid("Choose a person of this organisation.", field="person")
+    amount = _decimal(hourly, "hourly")
+    if amount < 0 or amount >= Decimal("100000000"):
+        raise Invalid("An hourly rate is zero or more (and below 100,000,000).", field="hourly")
+    factor = _decimal(overtime_factor, "overtime_factor")
+    if factor < 1 or factor > 5:
+        raise Invalid(
+            "The overtime factor is between 1 and 5 (1.5 = time and a half).",
+            field="overtime_factor",
+        )
+    same = Rate.objects.filter(organisation=organisation, effective_from=effective_from)
+    same = (
+        same.filter(person=person)
+        if person is not None
+        else same.filter(person__isnull=True, role__iexact=role)
+    )
+    who = person.display_name if person is not None else f"the role “{role}”"
+    clash = f"{who} already has a rate from {effective_from.isoformat()}: a rate applies until the next one starts, so choose another date."
+    if same.exists():
+        raise Invalid(clash, field="effective_from")
+    try:
+        with transaction.atomic():
+            rate = Rate.objects.create(
+                organisation=organisation,
+                person=person,
+                role=role,
+                hourly=amount.quantize(selectors.CENT),
+                overtime_factor=factor.quantize(selectors.CENT),
+                effective_from=effective_from,
+                created_by=actor,
+            )
+    except IntegrityError as exc:
+        raise Invalid(clash, field="effective_from") from exc
+    history.record(
+        actor=actor,
+        obj=rate,
+        action="created",
+        changes={
+            "hourly": [None, str(rate.hourly)],
+            "effective_from": [None, effective_from.isoformat()],
+        },
+        summary=f"Rate of {who}: {rate.hourly}/h from {effective_from.isoformat()}",
+    )
+    return rate
+
+
+@transaction.atomic
+def delete_rate(*, actor: User, rate: Rate) -> None:
+    """Remove a rate entered by mistake; costs already computed from it change accordingly."""
+    require(actor, Action.MANAGE, rate)
+    history.record(actor=actor, obj=rate, action="deleted", summary=f"Deleted rate {rate}")
+    rate.delete()
+
+
+# --- Timesheet lines --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """A timesheet row: what the hours are on and who approves them."""
+
+    kind: str
+    target_id: int
+    project_id: int | None
+    process_id: int | None
+    label: str
+    context: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.target_id}"
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "task_id": self.target_id if self.kind == LineKind.TASK else None,
+            "occurrence_id": self.target_id if self.kind == LineKind.OCCURRENCE else None,
+            "request_id": self.target_id if self.kind == LineKind.REQUEST else None,
+            "project_id": self.project_id,
+            "process_id": self.process_id,
+        }
+
+
+LINE_KEY = re.compile(r"^(task|occurrence|request|process):(\d{1,18})$")
+
+
+def resolve_lines(organisation: Organisation, keys: set[str]) -> dict[str, Line]:
+    """The lines named by ``keys`` (``task:12``…) in the organisation: four queries at most.
+    A key that names nothing here raises Invalid (field ``line``)."""
+    from twofold.operations.models import Occurrence, Process, Request
+    from twofold.projects.models import Task
+
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for key in keys:
+        found = LINE_KEY.match(key)
+        if not found:
+            raise Invalid(f"“{key}” is not a timesheet line.", field="line")
+        wanted[found[1]].add(int(found[2]))
+    lines: dict[str, Line] = {}
+    org = organisation.pk
+    if wanted["task"]:
+        for t in Task.objects.filter(
+            pk__in=wanted["task"], organisation_id=org, project__deleted_at__isnull=True
+        ).select_related("project"):
+            if t.is_summary:
+                raise Invalid(f"“{t.name}” is a summary task: log time on its tasks.", field="line")
+            lines[f"task:{t.pk}"] = Line(
+                "task", t.pk, t.project_id, None, t.name, f"{t.project.code} {t.project.name}"
+            )
+    if wanted["occurrence"]:
+        for o in Occurrence.objects.filter(
+            pk__in=wanted["occurrence"], organisation_id=org
+        ).select_related("routine__process"):
+            lines[f"occurrence:{o.pk}"] = Line(
+                "occurrence",
+                o.pk,
+                None,
+                o.routine.process_id,
+                f"{o.routine.name} ({o.due:%d %b})",
+                o.routine.process.name,
+            )
+    if wanted["request"]:
+        for r in Request.objects.filter(
+            pk__in=wanted["request"], organisation_id=org
+        ).select_related("queue__process"):
+            if r.queue.process_id is None:
+                raise Invalid(
+                    f"The queue “{r.queue.name}” belongs to no process, so nobody could approve time on #{r.pk}: "
+                    "give the queue a process first.",
+                    field="line",
+                )
+            lines[f"request:{r.pk}"] = Line(
+                "request", r.pk, None, r.queue.process_id, f"#{r.pk} {r.title}", r.queue.name
+            )
+    if wanted["process"]:
+        for p in Process.objects.filter(pk__in=wanted["process"], organisation_id=org):
+            lines[f"process:{p.pk}"] = Line("process", p.pk, None, p.pk, "General", p.name)
+    missing = sorted(keys - set(lines))
+    if missing:
+        raise Invalid(f"No such line here: {', '.join(missing)}.", field="line")
+    return lines
+
+
+def resolve_expense_target(
+    organisation: Organisation,
+    *,
+    project_id: int | None = None,
+    process_id: int | None = None,
+    task_id: int | None = None,
+) -> dict[str, Any]:
+    """The project, process and task an expense is on, by id, in the organisation, as the
+    keyword arguments of ``create_expense`` (one query per id given). An id that names nothing
+    here raises Invalid naming its field; the API and the expenses page both use this."""
+    from twofold.operations.models import Process
+    from twofold.projects.models import Project, Task
+
+    found: dict[str, Any] = {"project": None, "process": None, "task": None}
+    wanted = (
+        ("project", project_id, Project.objects.filter(deleted_at__isnull=True)),
+        ("process", process_id, Process.objects.filter(deleted_at__isnull=True)),
+        ("task", task_id, Task.objects.all()),
+    )
+    for name, pk, rows in wanted:
+        if pk is None:
+            continue
+        found[name] = rows.filter(pk=pk, organisation=organisation).first()
+        if found[name] is None:
+            raise Invalid(f"No such {name} here.", field=f"{name}_id")
+    return found
+
+
+def week_start_of(organisation: Organisation, day: dt.date) -> dt.date:
+    """The first day of ``day``'s week, by the organisation's week start."""
+    return day - dt.timedelta(days=(day.weekday() - organisation.week_start) % 7)
+
+
+def _sheet(organisation: Organisation, person: User, week_start: dt.date) -> Timesheet:
+    sheet, _ = Timesheet.objects.get_or_create(
+        organisation=organisation, person=person, week_start=week_start
+    )
+    return sheet
+
+
+def _require_own(actor: User, organisation: Organisation, person: User) -> None:
+    require(actor, Action.CONTRIBUTE, organisation)
+    if actor.pk != person.pk:
+        raise Forbidden("Only the person whose timesheet it is logs time on it.")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Hours typed into one day of one line (the new total of that cell)."""
+
+    line: str
+    day: dt.date
+    hours: Any
+    note: str = ""
+    overtime: bool = False
+
+
+def _hours(value: Any, field: str) -> Decimal:
+    if value in (None, ""):
+        return Decimal(0)
+    hours = _decimal(value, field)
+    if hours < 0:
+        raise Invalid(
+            "Hours cannot be negative: to correct a day, type its new total.", field=field
+        )
+    if hours > MAX_HOURS_PER_DAY:
+        raise Invalid("A day has at most 24 hours.", field=field)
+    return hours.quantize(selectors.CENT)
+
+
+@transaction.atomic
+def save_cells(
+    *,
+    actor: User,
+    organisation: Organisation,
+    person: User,
+    week_start: dt.date,
+    cells: list[Cell],
+    expected_version: int | None,
+) -> Timesheet:
+    """Set the hours of some cells of a person's week (each value is the cell's new total).
+
+    Draft and returned hours are replaced; submitted hours wait for their decision (changing
+    them is refused); approved hours stay locked and a different total becomes a *correction*
+    entry (the difference, possibly negative) that is approved like any other. Refused as a
+    whole (nothing saved): negative hours, more than 24 hours on a cell or on a day, a day
+    outside the week, a line that is not here.
+    """
+    _require_own(actor, organisation, person)
+    if week_start != week_start_of(organisation, week_start):
+        raise Invalid(
+            "A timesheet week starts on the organisation's first day of the week.", field="week"
+        )
+    days = [week_start + dt.timedelta(days=i) for i in range(7)]
+    typed: dict[tuple[str, dt.date], Cell] = {}
+    for i, cell in enumerate(cells):
+        if cell.day not in days:
+            raise Invalid(
+                f"{cell.day.isoformat()} is not in the week of {week_start.isoformat()}.",
+                field="day",
+            )
+        _hours(cell.hours, f"cells.{i}.hours")
+        typed[(cell.line, cell.day)] = cell
+    lines = resolve_lines(organisation, {line for line, _ in typed})
+    sheet = _sheet(organisation, person, week_start)
+    save_versioned(sheet, expected_version=expected_version, fields=[])
+    entries = list(TimeEntry.objects.filter(timesheet=sheet).order_by("id"))
+    by_cell: dict[tuple[str, dt.date], list[TimeEntry]] = defaultdict(list)
+    for e in entries:
+        by_cell[(e.line_key, e.day)].append(e)
+    day_totals: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for e in entries:
+        if (e.line_key, e.day) not in typed:
+            day_totals[e.day] += e.hours
+    changed = []
+    for (key, day), cell in typed.items():
+        total = _hours(cell.hours, "hours")
+        day_totals[day] += total
+        existing = by_cell.get((key, day), [])
+        fixed = [e for e in existing if e.status in (EntryStatus.APPROVED, EntryStatus.SUBMITTED)]
+        loose = [e for e in existing if e not in fixed]
+        fixed_hours = sum((e.hours for e in fixed), Decimal(0))
+        rest = total - fixed_hours
+        waiting = [e for e in fixed if e.status == EntryStatus.SUBMITTED]
+        if waiting and rest != sum((e.hours for e in loose), Decimal(0)) and rest < 0:
+            raise Invalid(
+                f"{lines[key].label} on {day.isoformat()} is submitted and waits for approval: "
+                "change it after it is approved or returned.",
+                field="hours",
+            )
+        if loose and sum((e.hours for e in loose), Decimal(0)) == rest and not cell.note:
+            continue
+        if not loose and rest == 0:
+            continue
+        TimeEntry.objects.filter(pk__in=[e.pk for e in loose]).delete()
+        if rest != 0:
+            approved = [e for e in fixed if e.status == EntryStatus.APPROVED]
+            TimeEntry.objects.create(
+                organisation=organisation,
+                timesheet=sheet,
+                person=person,
+                day=day,
+                hours=rest,
+                note=cell.note[:200],
+                overtime=cell.overtime,
+                corrects=approved[-1] if rest < 0 or approved else None,
+                **lines[key].fields(),
+            )
+        changed.append(f"{lines[key].label} {day.isoformat()}: {total} h")
+    for day, total in day_totals.items():
+        if total > MAX_HOURS_PER_DAY:
+            raise Invalid(
+                f"{day.isoformat()} would have {total} hours: a day has at most 24.", field="hours"
+            )
+    if changed:
+        history.record(actor=actor, obj=sheet, action="updated", summary="; ".join(changed)[:300])
+    return sheet
+
+
+@transaction.atomic
+def submit_timesheet(*, actor: User, timesheet: Timesheet, expected_version: int | None) -> int:
+    """Send the week's draft and returned hours for approval; returns how many entries went."""
+    _require_own(actor, timesheet.organisation, timesheet.person)
+    save_versioned(timesheet, expected_version=expected_version, fields=[])
+    sent = TimeEntry.objects.filter(
+        timesheet=timesheet, status__in=[EntryStatus.DRAFT, EntryStatus.RETURNED]
+    ).update(status=EntryStatus.SUBMITTED, return_reason="", version=F("version") + 1)
+    if not sent:
+        raise Invalid("There are no new hours to submit this week.", field="week")
+    timesheet.submitted_at = tz.now()
+    Timesheet.objects.filter(pk=timesheet.pk).update(submitted_at=timesheet.submitted_at)
+    history.record(
+        actor=actor, obj=timesheet, action="submitted", summary=f"Submitted {sent} entries"
+    )
+    _tell_deciders(actor, timesheet, sent)
+    return sent
+
+
+def _tell_deciders(actor: User, timesheet: Timesheet, sent: int) -> None:
+    """Notify who approves the submitted lines: the projects' managers and the processes'
+    owners (admins find every week on the approvals page)."""
+    from django.urls import reverse
+
+    from twofold.notifications.hooks import TIMESHEET_APPROVAL
+    from twofold.notifications.services import notify
+
+    deciders: set[int] = set()
+    for manager_id, owner_id in TimeEntry.objects.filter(
+        timesheet=timesheet, status=EntryStatus.SUBMITTED
+    ).values_list("project__manager_id", "process__owner_id"):
+        deciders.update(i for i in (manager_id, owner_id) if i)
+    assert timesheet.submitted_at is not None
+    notify(
+        recipients=deciders,
+        kind=TIMESHEET_APPROVAL,
+        actor=actor,
+        target=timesheet,
+        summary=(
+            f"{timesheet.person.display_name} submitted {sent} entries for the week of "
+            f"{timesheet.week_start:%d %b %Y}"
+        ),
+        url=reverse("costs:approval", args=[timesheet.pk]),
+        event_key=f"timesheet:{timesheet.pk}:{int(timesheet.submitted_at.timestamp())}",
+    )
+
+
+def _check_not_own(actor: User, organisation_id: int, person_id: int | None, what: str) -> None:
+    if person_id == actor.pk and role_in(actor, organisation_id) != Role.OWNER:
+        raise Forbidden(f"You cannot approve or return your own {what}; someone else decides it.")
+
+
+@transaction.atomic
+def decide_timesheet(
+    *,
+    actor: User,
+    timesheet: Timesheet,
+    approve: bool,
+    expected_version: int | None,
+    reason: str = "",
+    lines: list[str] | None = None,
+) -> int:
+    """Approve (or return, with a reason) the submitted lines of a week that ``actor`` decides;
+    ``lines`` narrows it to some line keys. The version check comes first, so of two people
+    deciding the same week at once exactly one succeeds (the other gets a Conflict)."""
+    require(actor, Action.VIEW, timesheet)
+    _check_not_own(actor, timesheet.organisation_id, timesheet.person_id, "timesheet")
+    scope = TimeEntry.objects.filter(timesheet=timesheet, status=EntryStatus.SUBMITTED).filter(
+        selectors.decides_filter(actor, timesheet.organisation_id)
+    )
+    ids = [e.pk for e in scope if lines is None or e.line_key in lines]
+    if not ids:
+        submitted = TimeEntry.objects.filter(timesheet=timesheet, status=EntryStatus.SUBMITTED)
+        if submitted.exists() and not scope.exists():
+            raise Forbidden("None of the submitted lines are yours to decide.")
+        raise Conflict(
+            "There is nothing submitted to decide on this week (someone may just have decided it)."
+        )
+    # Only someone who decides these lines learns what else is wrong with the decision.
+    reason = reason.strip()
+    if not approve and not reason:
+        raise Invalid("Say why you return these hours, so the person can fix them.", field="reason")
+    save_versioned(timesheet, expected_version=expected_version, fields=[])
+    status = EntryStatus.APPROVED if approve else EntryStatus.RETURNED
+    done = TimeEntry.objects.filter(pk__in=ids, status=EntryStatus.SUBMITTED).update(
+        status=status,
+        decided_by=actor,
+        decided_at=tz.now(),
+        return_reason=reason[:300],
+        version=F("version") + 1,
+    )
+    if done != len(ids):
+        raise Conflict(
+            "Someone decided these hours at the same moment. Reload to see what they did."
+        )
+    hours = TimeEntry.objects.filter(pk__in=ids).aggregate(h=Sum("hours"))["h"]
+    history.record(
+        actor=actor,
+        obj=timesheet,
+        action="approved" if approve else "returned",
+        summary=f"{'Approved' if approve else 'Returned'} {done} entries ({hours} h)"
+        + (f": {reason}" if reason else ""),
+    )
+    return done
+
+
+# --- Timer ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_timer(*, actor: User, organisation: Organisation, line: str) -> Timer:
+    """Start timing a task or a request; a timer already running is stopped (and logged) first."""
+    require(actor, Action.CONTRIBUTE, organisation)
+    if not line.startswith(("task:", "request:")):
+        raise Invalid("A timer runs on a task or a request.", field="line")
+    resolved = resolve_lines(organisation, {line})[line]
+    running = Timer.objects.filter(organisation=organisation, person=actor).first()
+    if running is not None:
+        stop_timer(actor=actor, organisation=organisation)
+    return Timer.objects.create(
+        organisation=organisation,
+        person=actor,
+        task_id=resolved.target_id if resolved.kind == "task" else None,
+        request_id=resolved.target_id if resolved.kind == "request" else None,
+    )
+
+
+@transaction.atomic
+def stop_timer(
+    *, actor: User, organisation: Organisation, now: dt.datetime | None = None
+) -> Decimal:
+    """Stop the running timer and add its hours (to the hundredth) to today's cell of its line."""
+    require(actor, Action.CONTRIBUTE, organisation)
+    timer = (
+        Timer.objects.select_for_update().filter(organisation=organisation, person=actor).first()
+    )
+    if timer is None:
+        raise Conflict("No timer is running.")
+    moment = now or tz.now()
+    hours = Decimal(max((moment - timer.started_at).total_seconds(), 0) / 3600).quantize(
+        selectors.CENT
+    )
+    line = f"task:{timer.task_id}" if timer.task_id else f"request:{timer.request_id}"
+    timer.delete()
+    if hours > 0:
+        from zoneinfo import ZoneInfo
+
+        today = moment.astimezone(ZoneInfo(organisation.timezone)).date()
+        start = week_start_of(organisation, today)
+        current = TimeEntry.objects.filter(
+            timesheet__person=actor, timesheet__organisation=organisation, day=today
+        ).filter(
+            **{"task_id" if timer.task_id else "request_id": timer.task_id or timer.request_id}
+        ).aggregate(h=Sum("hours"))["h"] or Decimal(0)
+        total = current + hours
+        if total > MAX_HOURS_PER_DAY:
+            total = MAX_HOURS_PER_DAY
+        save_cells(
+            actor=actor,
+            organisation=organisation,
+            person=actor,
+            week_start=start,
+            cells=[Cell(line, today, total)],
+            expected_version=None,
+        )
+    return hours
+
+
+# --- Expenses ---------------------------------------------------------------------------------
+
+
+def _latest_allowed(organisation: Organisation, today: dt.date) -> dt.date:
+    return selectors.fiscal_year_bounds(
+        organisation, selectors.fiscal_year_of(organisation, today)
+    )[1]
+
+
+@transaction.atomic
+def create_expense(
+    *,
+    actor: User,
+    organisation: Organisation,
+    spent_on: dt.date,
+    category: str,
+    amount: Any,
+    description: str,
+    supplier: str = "",
+    project: Any = None,
+    task: Any = None,
+    process: Any = None,
+    attachment: Any = None,
+    today: dt.date | None = None,
+) -> Expense:
+    """Record an expense on a project (optionally one of its tasks) or a process; it waits for
+    approval by the project manager or process owner."""
+    from twofold.core.uploads import check_file, read_head, save_field_file
+
+    require(actor, Action.CONTRIBUTE, organisation)
+    if (project is None) == (process is None):
+        raise Invalid("An expense is on one project or one process.", field="project")
+    owner = project if project is not None else process
+    if owner.organisation_id != organisation.pk:
+        raise NotFound("Not found.")
+    if task is not None and (project is None or task.project_id != project.pk):
+        raise Invalid("Choose a task of this project.", field="task")
+    if category not in ExpenseCategory.values:
+        raise Invalid("Choose a category.", field="category")
+    value = _decimal(amount, "amount")
+    if value <= 0:
+        raise Invalid("An expense is more than zero.", field="amount")
+    if value >= Decimal("10000000000"):
+        raise Invalid("That amount is too large.", field="amount")
+    description = description.strip()
+    if not description:
+        raise Invalid("Say what it was for.", field="description")
+    today = today or tz.localdate()
+    latest = _latest_allowed(organisation, today)
+    if spent_on > latest:
+        raise Invalid(
+            f"{spent_on.isoformat()} is beyond the current fiscal year (it ends {latest.isoformat()}).",
+            field="spent_on",
+        )
+    expense = Expense(
+        organisation=organisation,
+        project=project,
+        task=task,
+        process=process,
+        spent_on=spent_on,
+        category=category,
+        amount=value.quantize(selectors.CENT),
+        supplier=supplier.strip()[:160],
+        description=description[:200],
+        submitted_by=actor,
+        status=EntryStatus.SUBMITTED,
+    )
+    if attachment is not None:
+        size = getattr(attachment, "size", 0) or 0
+        name = check_file(
+            attachment.name or "file",
+            size,
+            read_head(attachment),
+            limit=10 * 1024 * 1024,
+            field="attachment",
+        )
+        expense.attachment_name = name[:200]
+        save_field_file(expense.attachment, attachment)
+    expense.save()
+    history.record(
+        actor=actor,
+        obj=expense,
+        action="created",
+        summary=f"Expense {expense.description}: {expense.amount}",
+    )
+    return expense
+
+
+@transaction.atomic
+def decide_expense(
+    *, actor: User, expense: Expense, approve: bool, expected_version: int | None, reason: str = ""
+) -> Expense:
+    """Approve or return (with a reason) a submitted expense."""
+    require(actor, Action.VIEW, expense)
+    _check_not_own(actor, expense.organisation_id, expense.submitted_by_id, "expense")
+    allowed = Expense.objects.filter(pk=expense.pk).filter(
+        selectors.decides_filter(actor, expense.organisation_id)
+    )
+    if not allowed.exists():
+        raise Forbidden(
+            "Only the project manager, the process owner or an admin decides this expense."
+        )
+    if expense.status != EntryStatus.SUBMITTED:
+        raise Conflict(
+            "This expense is not waiting for a decision (someone may just have decided it)."
+        )
+    reason = reason.strip()
+    if not approve and not reason:
+        raise Invalid("Say why you return this expense.", field="reason")
+    expense.status = EntryStatus.APPROVED if approve else EntryStatus.RETURNED
+    expense.decided_by, expense.decided_at, expense.return_reason = actor, tz.now(), reason[:300]
+    save_versioned(
+        expense,
+        expected_version=expected_version,
+        fields=["status", "decided_by", "decided_at", "return_reason"],
+    )
+    history.record(
+        actor=actor,
+        obj=expense,
+        action=expense.status,
+        changes={"status": [EntryStatus.SUBMITTED.value, expense.status]},
+    )
+    return expense
+
+
+@transaction.atomic
+def resubmit_expense(
+    *, actor: User, expense: Expense, expected_version: int | None, **values: Any
+) -> Expense:
+    """The person who recorded a returned expense corrects and resubmits it."""
+    require(actor, Action.CONTRIBUTE, expense)
+    if expense.submitted_by_id != actor.pk:
+        raise Forbidden("Only the person who recorded this expense resubmits it.")
+    if expense.status != EntryStatus.RETURNED:
+        raise Conflict("Only a returned expense can be resubmitted.")
+    if "amount" in values:
+        value = _decimal(values["amount"], "amount")
+        if value <= 0:
+            raise Invalid("An expense is more than zero.", field="amount")
+        expense.amount = value.quantize(selectors.CENT)
+    if "description" in values and values["description"].strip():
+        expense.description = values["description"].strip()[:200]
+    expense.status = EntryStatus.SUBMITTED
+    save_versioned(
+        expense, expected_version=expected_version, fields=["amount", "description", "status"]
+    )
+    history.record(actor=actor, obj=expense, action="resubmitted")
+    return expense
+
+
+# --- Process budgets --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_process_budget(
+    *, actor: User, process: Any, fiscal_year: int, amount: Any
+) -> ProcessBudget:
+    """Set a process's budget for a fiscal year (admins, owners and the process owner)."""
+    require(actor, Action.VIEW, process)
+    if not selectors.sees_process_money(actor, process):
+        raise Forbidden("Only the process owner or an admin sets its budget.")
+    if not 1900 <= fiscal_year <= 2200:
+        raise Invalid("Choose a fiscal year.", field="fiscal_year")
+    value = _decimal(amount, "amount")
+    if value < 0 or value >= Decimal("1000000000000"):
+        raise Invalid("A budget is zero or more.", field="amount")
+    row, created = ProcessBudget.objects.select_for_update().get_or_create(
+        process=process,
+        fiscal_year=fiscal_year,
+        defaults={
+            "organisation_id": process.organisation_id,
+            "amount": value.quantize(selectors.CENT),
+        },
+    )
+    before = None if created else str(row.amount)
+    if not created:
+        row.amount = value.quantize(selectors.CENT)
+        save_versioned(row, expected_version=None, fields=["amount"])
+    history.record(
+        actor=actor,
+        obj=process,
+        action="budget set",
+        changes={f"budget FY{fiscal_year}": [before, str(row.amount)]},
+    )
+    return row

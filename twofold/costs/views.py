@@ -1,0 +1,765 @@
+"""Cost pages: the weekly timesheet (and timer), approvals, expenses, rates and currency,
+process budgets by fiscal year, a project's actual work and cost, and the exports.
+
+Views are thin: they parse forms and call the same services as the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from twofold.accounts.models import User
+from twofold.core.errors import Forbidden, Invalid, NotFound, ServiceError
+from twofold.core.policy import Action, can
+from twofold.core.web import (
+    actor_of,
+    apply_service_error,
+    forbidden_page,
+    organisation_of,
+    organisation_required,
+    render_page,
+)
+from twofold.costs import exports, selectors, services
+from twofold.costs.forms import BudgetForm, CostSettingsForm, DecisionForm, ExpenseForm, RateForm
+from twofold.costs.models import EntryStatus, Expense, Rate, Timesheet
+from twofold.costs.weeks import week_grid
+from twofold.operations.models import Process
+from twofold.projects.models import Project, Task
+
+
+def _week_of(request: HttpRequest) -> dt.date:
+    org = organisation_of(request)
+    try:
+        day = dt.date.fromisoformat(request.GET.get("week", "") or request.POST.get("week", ""))
+    except ValueError:
+        day = timezone.localdate()
+    day = min(max(day, dt.date(2000, 1, 1)), dt.date(2100, 12, 31))
+    return services.week_start_of(org, day)
+
+
+def _cells_from(post: Any, start: dt.date) -> list[services.Cell]:
+    cells = []
+    for name, value in post.items():
+        if not name.startswith("h|"):
+            continue
+        _, line, day = [*name.split("|"), "", ""][:3]
+        try:
+            when = dt.date.fromisoformat(day)
+        except ValueError:
+            continue
+        cells.append(services.Cell(line, when, value.strip().replace(",", ".")))
+    return cells
+
+
+@organisation_required
+def timesheet(request: HttpRequest) -> HttpResponse:
+    """A person's week: lines × days, totals against their availability; saving keeps drafts."""
+    org, user = organisation_of(request), actor_of(request)
+    start = _week_of(request)
+    extra = {request.GET["add"]} if request.GET.get("add") else set()
+    error, status = "", 200
+    if request.method == "POST":
+        if not can(user, Action.CONTRIBUTE, org):
+            return forbidden_page(request, "Guests do not log time.")
+        try:
+            raw = request.POST.get("version", "")
+            version = int(raw) if raw.isdigit() and len(raw) < 10 else None
+            cells = _cells_from(request.POST, start)
+            if cells:
+                services.save_cells(
+                    actor=user,
+                    organisation=org,
+                    person=user,
+                    week_start=start,
+                    cells=cells,
+                    expected_version=version,
+                )
+            sheet = Timesheet.objects.filter(
+                organisation=org, person=user, week_start=start
+            ).first()
+            if request.POST.get("submit") and sheet is None:
+                raise Invalid("There are no hours to submit this week.", field="week")
+            if request.POST.get("submit") and sheet is not None:
+                sent = services.submit_timesheet(
+                    actor=user, timesheet=sheet, expected_version=sheet.version
+                )
+                messages.success(
+                    request, f"Submitted {sent} entr{'y' if sent == 1 else 'ies'} for approval."
+                )
+            else:
+                messages.success(request, "Saved.")
+            return redirect(f"{reverse('costs:timesheet')}?week={start.isoformat()}")
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except Forbidden as exc:
+            return forbidden_page(request, exc.message)
+        except ServiceError as exc:
+            error, status = exc.message, exc.status
+    try:
+        week = week_grid(org, user, start, extra=extra)
+    except Invalid:
+        week = week_grid(org, user, start)
+    if error:
+        for row in week.rows:
+            for c in row.cells:
+                c.typed = request.POST.get(f"h|{row.line.key}|{c.day.isoformat()}")
+    addable = _addable_lines(org, user, {r.line.key for r in week.rows})
+    return render_page(
+        request,
+        "costs/pages/timesheet.html",
+        {
+            "week": week,
+            "error": error,
+            "addable": addable,
+            "previous": start - dt.timedelta(days=7),
+            "next": start + dt.timedelta(days=7),
+            "this_week": services.week_start_of(org, timezone.localdate()),
+            "section": "time",
+        },
+        status=status,
+    )
+
+
+def _addable_lines(org: Any, user: User, shown: set[str]) -> list[tuple[str, str]]:
+    """Processes ("process: general") and open tasks of projects the person works on."""
+    options = [
+        (f"process:{pk}", f"Process: {name} — general")
+        for pk, name in Process.objects.filter(
+            organisation=org, deleted_at__isnull=True, archived_at__isnull=True
+        ).values_list("pk", "name")
+    ]
+    managed = list(
+        Project.objects.filter(
+            organisation=org, manager_id=user.pk, archived_at__isnull=True
+        ).values_list("pk", flat=True)[:50]
+    )
+    # By project (its index), not by organisation: the latter would read every task.
+    tasks = (
+        Task.objects.filter(project_id__in=managed, is_summary=False)
+        .exclude(status="done")
+        .order_by("project_id", "position")
+        .values_list("pk", "name", "project__code")[:60]
+    )
+    options += [(f"task:{pk}", f"{code} · {name}") for pk, name, code in tasks]
+    return [o for o in options if o[0] not in shown]
+
+
+@require_POST
+@organisation_required
+def timer_start(request: HttpRequest) -> HttpResponse:
+    org, user = organisation_of(request), actor_of(request)
+    line = request.POST.get("line", "")
+    try:
+        services.start_timer(actor=user, organisation=org, line=line)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Forbidden as exc:
+        return forbidden_page(request, exc.message)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("costs:timesheet")
+    messages.success(request, "Timer started.")
+    return redirect(_safe_next(request) or reverse("costs:timesheet"))
+
+
+@require_POST
+@organisation_required
+def timer_stop(request: HttpRequest) -> HttpResponse:
+    org, user = organisation_of(request), actor_of(request)
+    try:
+        hours = services.stop_timer(actor=user, organisation=org)
+    except Forbidden as exc:
+        return forbidden_page(request, exc.message)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("costs:timesheet")
+    messages.success(request, f"Timer stopped: {hours} h added to today.")
+    return redirect(_safe_next(request) or reverse("costs:timesheet"))
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else ""
+
+
+@organisation_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    """Weeks and expenses waiting for the viewer's decision."""
+    org, user = organisation_of(request), actor_of(request)
+    if request.method == "POST":
+        return HttpResponse(status=405)
+    expenses = list(
+        selectors.visible_expenses(user, org.pk)
+        .filter(status=EntryStatus.SUBMITTED)
+        .filter(selectors.decides_filter(user, org.pk))[:200]
+    )
+    return render_page(
+        request,
+        "costs/pages/approvals.html",
+        {"weeks": selectors.pending_weeks(user, org.pk), "expenses": expenses, "section": "time"},
+    )
+
+
+def _timesheet(request: HttpRequest, timesheet_id: int) -> Timesheet:
+    sheet = (
+        Timesheet.objects.filter(pk=timesheet_id, organisation=organisation_of(request))
+        .select_related("person", "organisation")
+        .first()
+    )
+    if sheet is None:
+        raise Http404("Not found.")
+    return sheet
+
+
+@organisation_required
+def approval(request: HttpRequest, timesheet_id: int) -> HttpResponse:
+    """One submitted week: its lines and days; approve or return the lines the viewer decides."""
+    org, user = organisation_of(request), actor_of(request)
+    sheet = _timesheet(request, timesheet_id)
+    mine = sheet.person_id == user.pk
+    decides = (
+        selectors.sees_all_money(user, org.pk)
+        or sheet.entries.filter(selectors.decides_filter(user, org.pk)).exists()
+    )
+    if not decides and not mine:
+        return forbidden_page(
+            request, "Only the project manager, the process owner or an admin sees this week."
+        )
+    form = DecisionForm(request.POST or None, initial={"version": sheet.version})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            approve = "approve" in request.POST
+            try:
+                done = services.decide_timesheet(
+                    actor=user,
+                    timesheet=sheet,
+                    approve=approve,
+                    expected_version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(
+                    request,
+                    f"{'Approved' if approve else 'Returned'} {done} entr{'y' if done == 1 else 'ies'}.",
+                )
+                return redirect("costs:approvals")
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+        else:
+            status = 400
+    week = week_grid(org, sheet.person, sheet.week_start, suggest=False)
+    decidable = {
+        e.line_key
+        for e in sheet.entries.filter(selectors.decides_filter(user, org.pk)).only(
+            "kind", "task_id", "occurrence_id", "request_id", "process_id"
+        )
+    }
+    return render_page(
+        request,
+        "costs/pages/approval.html",
+        {
+            "sheet": sheet,
+            "week": week,
+            "form": form,
+            "decidable": decidable,
+            "mine": mine,
+            "section": "time",
+        },
+        status=status,
+    )
+
+
+def _expense_targets(org: Any) -> list[tuple[str, str]]:
+    projects = Project.objects.filter(organisation=org, archived_at__isnull=True).values_list(
+        "pk", "code", "name"
+    )
+    processes = Process.objects.filter(organisation=org, archived_at__isnull=True).values_list(
+        "pk", "name"
+    )
+    return [(f"project:{pk}", f"Project {code} {name}") for pk, code, name in projects] + [
+        (f"process:{pk}", f"Process {name}") for pk, name in processes
+    ]
+
+
+@organisation_required
+def expenses(request: HttpRequest) -> HttpResponse:
+    """Expenses the viewer recorded or decides, and a form to record one."""
+    org, user = organisation_of(request), actor_of(request)
+    form = ExpenseForm(request.POST or None, request.FILES or None)
+    form.fields["target"].choices = _expense_targets(org)  # type: ignore[attr-defined]
+    status = 200
+    if request.method == "POST":
+        if not can(user, Action.CONTRIBUTE, org):
+            return forbidden_page(request, "Guests do not record expenses.")
+        if form.is_valid():
+            data = form.cleaned_data
+            kind, _, pk = data["target"].partition(":")
+            try:
+                target = services.resolve_expense_target(org, **{f"{kind}_id": int(pk)})
+                services.create_expense(
+                    actor=user,
+                    organisation=org,
+                    spent_on=data["spent_on"],
+                    category=data["category"],
+                    amount=data["amount"],
+                    description=data["description"],
+                    supplier=data["supplier"],
+                    attachment=data.get("attachment"),
+                    **target,
+                )
+                messages.success(request, "Expense recorded; it waits for approval.")
+                return redirect("costs:expenses")
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+        else:
+            status = 400
+    rows = list(selectors.visible_expenses(user, org.pk)[:200])
+    return render_page(
+        request,
+        "costs/pages/expenses.html",
+        {
+            "form": form,
+            "expenses": rows,
+            "can_record": can(user, Action.CONTRIBUTE, org),
+            "section": "time",
+        },
+        status=status,
+    )
+
+
+def _expense(request: HttpRequest, expense_id: int) -> Expense:
+    org, user = organisation_of(request), actor_of(request)
+    found: Expense | None = (
+        selectors.visible_expenses(user, org.pk).filter(pk=expense_id).first()
+        if Expense.objects.filter(pk=expense_id, organisation=org).exists()
+        else None
+    )
+    if found is None:
+        if Expense.objects.filter(pk=expense_id, organisation=org).exists():
+            raise PermissionError
+        raise Http404("Not found.")
+    return found
+
+
+@organisation_required
+def expense(request: HttpRequest, expense_id: int) -> HttpResponse:
+    """One expense: its details and attachment; approve or return it."""
+    try:
+        item = _expense(request, expense_id)
+    except PermissionError:
+        return forbidden_page(
+            request,
+            "Only who recorded it, the project manager, the process owner or an admin sees this expense.",
+        )
+    form = DecisionForm(request.POST or None, initial={"version": item.version})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            approve = "approve" in request.POST
+            try:
+                services.decide_expense(
+                    actor=actor_of(request),
+                    expense=item,
+                    approve=approve,
+                    expected_version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, "Expense approved." if approve else "Expense returned.")
+                return redirect("costs:approvals")
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+        else:
+            status = 400
+    user = actor_of(request)
+    decides = (
+        item.status == EntryStatus.SUBMITTED
+        and Expense.objects.filter(pk=item.pk)
+        .filter(selectors.decides_filter(user, item.organisation_id))
+        .exists()
+    )
+    return render_page(
+        request,
+        "costs/pages/expense.html",
+        {"expense": item, "form": form, "decides": decides, "section": "time"},
+        status=status,
+    )
+
+
+@require_GET
+@organisation_required
+def expense_attachment(request: HttpRequest, expense_id: int) -> HttpResponse:
+    from twofold.core.uploads import SERVED_AS, extension_of, safe_response
+
+    try:
+        item = _expense(request, expense_id)
+    except PermissionError:
+        return forbidden_page(request, "You may not see this expense.")
+    if not item.attachment:
+        raise Http404("No attachment.")
+    name = item.attachment_name or "attachment"
+    handle = item.attachment.open("rb")
+    return safe_response(  # type: ignore[return-value]
+        handle,
+        original_name=name,
+        size=item.attachment.size,
+        content_type=SERVED_AS.get(extension_of(name), "application/octet-stream"),
+    )
+
+
+@organisation_required
+def rates(request: HttpRequest) -> HttpResponse:
+    """Currency and the rates of people and roles, with their history (admins and owners)."""
+    org, user = organisation_of(request), actor_of(request)
+    if not can(user, Action.MANAGE, org):
+        return forbidden_page(request, "Rates are visible to admins and owners only.")
+    current = selectors.cost_settings(org.pk)
+    settings_form = CostSettingsForm(
+        request.POST if "currency" in request.POST else None,
+        initial={
+            "currency": current.currency,
+            "locale": current.locale,
+            "version": current.version,
+        },
+    )
+    form = RateForm(request.POST if "hourly" in request.POST else None)
+    form.fields["person"].queryset = User.objects.filter(memberships__organisation=org)  # type: ignore[attr-defined]
+    status = 200
+    if request.method == "POST":
+        target = settings_form if "currency" in request.POST else form
+        if target.is_valid():
+            data = target.cleaned_data
+            try:
+                if target is settings_form:
+                    services.update_cost_settings(
+                        actor=user,
+                        organisation=org,
+                        currency=data["currency"],
+                        locale=data["locale"],
+                        expected_version=data.get("version"),
+                    )
+                    messages.success(request, "Currency saved.")
+                else:
+                    services.create_rate(
+                        actor=user,
+                        organisation=org,
+                        person=data["person"],
+                        role=data["role"],
+                        hourly=data["hourly"],
+                        overtime_factor=data["overtime_factor"],
+                        effective_from=data["effective_from"],
+                    )
+                    messages.success(request, "Rate added.")
+                return redirect("costs:rates")
+            except ServiceError as exc:
+                status = apply_service_error(target, exc)
+        else:
+            status = 400
+    return render_page(
+        request,
+        "costs/pages/rates.html",
+        {
+            "rates": selectors.rate_history(org.pk),
+            "form": form,
+            "settings_form": settings_form,
+            "section": "settings",
+        },
+        status=status,
+    )
+
+
+@require_POST
+@organisation_required
+def rate_delete(request: HttpRequest, rate_id: int) -> HttpResponse:
+    org, user = organisation_of(request), actor_of(request)
+    rate = Rate.objects.filter(pk=rate_id, organisation=org).first()
+    if rate is None:
+        raise Http404("Not found.")
+    try:
+        services.delete_rate(actor=user, rate=rate)
+    except Forbidden as exc:
+        return forbidden_page(request, exc.message)
+    messages.success(request, "Rate removed.")
+    return redirect("costs:rates")
+
+
+def _fiscal_year(request: HttpRequest) -> int:
+    org = organisation_of(request)
+    try:
+        year = int(request.GET.get("fy", ""))
+    except ValueError:
+        year = selectors.fiscal_year_of(org, timezone.localdate())
+    return min(max(year, 2000), 2100)
+
+
+@organisation_required
+def process_budget(request: HttpRequest, process_id: int) -> HttpResponse:
+    """A process's budget for a fiscal year against its actuals, month by month."""
+    org, user = organisation_of(request), actor_of(request)
+    process = (
+        Process.objects.filter(pk=process_id, organisation=org, deleted_at__isnull=True)
+        .select_related("organisation")
+        .first()
+    )
+    if process is None:
+        raise Http404("Not found.")
+    if not selectors.sees_process_money(user, process):
+        return forbidden_page(
+            request, "Budgets and costs of a process are visible to its owner and admins."
+        )
+    year = _fiscal_year(request)
+    form = BudgetForm(request.POST or None, initial={"fiscal_year": year})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.set_process_budget(
+                    actor=user,
+                    process=process,
+                    fiscal_year=form.cleaned_data["fiscal_year"],
+                    amount=form.cleaned_data["amount"],
+                )
+                messages.success(request, "Budget saved.")
+                return redirect(
+                    f"{reverse('costs:process_budget', args=[process.pk])}?fy={form.cleaned_data['fiscal_year']}"
+                )
+            except ServiceError as exc:
+                status = apply_service_error(form, exc)
+        else:
+            status = 400
+    actuals = selectors.process_actuals(process, year)
+    if actuals.budget is not None and not form.is_bound:
+        form.initial["amount"] = actuals.budget
+    money = selectors.cost_settings(org.pk)
+    return render_page(
+        request,
+        "costs/pages/process_budget.html",
+        {
+            "process": process,
+            "fy": actuals,
+            "form": form,
+            "year": year,
+            "label": selectors.fiscal_year_label(org, year),
+            "previous": year - 1,
+            "next": year + 1,
+            "chart": _chart(actuals, money),
+            "section": "operations",
+        },
+        status=status,
+    )
+
+
+def _chart(actuals: selectors.ProcessActuals, money: Any) -> dict[str, Any]:
+    """Monthly bars of actuals and the cumulative actual against the budget line (SVG units)."""
+    from twofold.costs.money import format_money
+
+    width, height, pad = 720, 220, 8
+    months = actuals.months
+    cumulative, running = [], Decimal(0)
+    for m in months:
+        running += m.total
+        cumulative.append(running)
+    top = max([*cumulative, actuals.budget or Decimal(0), Decimal(1)])
+    slot = (width - 2 * pad) / max(len(months), 1)
+
+    def y(value: Decimal) -> float:
+        return round(height - pad - float(value / top) * (height - 2 * pad), 1)
+
+    bars = [
+        {
+            "x": round(pad + i * slot + slot * 0.2, 1),
+            "w": round(slot * 0.6, 1),
+            "y": y(m.total),
+            "h": round(height - pad - y(m.total), 1),
+            "label": f"{m.month:%b %Y}: {format_money(m.total, money.currency, money.locale, places=0)}",
+        }
+        for i, m in enumerate(months)
+    ]
+    points = " ".join(
+        f"{round(pad + (i + 0.5) * slot, 1)},{y(v)}" for i, v in enumerate(cumulative)
+    )
+    budget_y = y(actuals.budget) if actuals.budget else None
+    return {"width": width, "height": height, "bars": bars, "line": points, "budget_y": budget_y}
+
+
+@organisation_required
+def project_costs(request: HttpRequest, project_id: int) -> HttpResponse:
+    """A project's actual work per task (hours) and, for its manager and admins, cost."""
+    org, user = organisation_of(request), actor_of(request)
+    project = Project.objects.filter(
+        pk=project_id, organisation=org, deleted_at__isnull=True
+    ).first()
+    if project is None:
+        raise Http404("Not found.")
+    if request.method == "POST":
+        return HttpResponse(status=405)
+    money = selectors.sees_project_money(user, project)
+    rows = selectors.project_actuals(project)
+    tasks = list(
+        Task.objects.filter(project=project, is_summary=False).only(
+            "pk", "name", "position", "effort_minutes", "duration_minutes"
+        )
+    )
+    from collections import defaultdict
+
+    hours: dict[int | None, Decimal] = defaultdict(Decimal)
+    cost: dict[int | None, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        hours[r.task_id] += r.hours
+        cost[r.task_id] += r.cost
+    table = []
+    for t in tasks:
+        planned = Decimal(t.effort_minutes or t.duration_minutes) / 60
+        table.append(
+            {
+                "task": t,
+                "planned": planned,
+                "actual": hours[t.pk],
+                "remaining": max(planned - hours[t.pk], Decimal(0)),
+                "cost": cost[t.pk],
+            }
+        )
+    expenses_total = sum((r.cost for r in rows if r.category), Decimal(0))
+    return render_page(
+        request,
+        "costs/pages/project_costs.html",
+        {
+            "project": project,
+            "table": table,
+            "money": money,
+            "hours": sum(hours.values(), Decimal(0)),
+            "cost": sum(cost.values(), Decimal(0)),
+            "expenses_total": expenses_total,
+            "unrated": any(not r.rated for r in rows),
+            "section": "projects",
+        },
+    )
+
+
+def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    try:
+        start = dt.date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        start = today - dt.timedelta(days=90)
+    try:
+        end = dt.date.fromisoformat(request.GET.get("to", ""))
+    except ValueError:
+        end = today
+    return start, end
+
+
+@require_GET
+@organisation_required
+def export_timesheets(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Time entries the viewer may see (their own and those they decide), CSV or XLSX; rates
+    and costs only for admins and owners."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Not found.")
+    org, user = organisation_of(request), actor_of(request)
+    start, end = _period(request)
+    entries = list(
+        selectors.visible_entries(user, org.pk)
+        .filter(day__range=(start, end))
+        .order_by("day", "person_id", "id")
+    )
+    money = selectors.sees_all_money(user, org.pk)
+    book = selectors.rates_for(org, {e.person_id for e in entries}, start, end) if money else None
+    header = [
+        "Date",
+        "Person",
+        "Line",
+        "Project",
+        "Process",
+        "Task or item",
+        "Hours",
+        "Overtime",
+        "Status",
+        "Note",
+    ]
+    if money:
+        header += ["Hourly rate", "Cost"]
+
+    def rows() -> Any:
+        for e in entries:
+            item = (
+                e.task or e.request or (e.occurrence.routine if e.occurrence else None) or "General"
+            )
+            row: list[Any] = [
+                e.day,
+                e.person.display_name,
+                e.get_kind_display(),
+                e.project.name if e.project else "",
+                e.process.name if e.process else "",
+                str(item),
+                e.hours,
+                e.overtime,
+                e.get_status_display(),
+                e.note,
+            ]
+            if book is not None:
+                row += [
+                    book.hourly(e.person_id, e.day),
+                    book.cost(e.person_id, e.day, e.hours, overtime=e.overtime),
+                ]
+            yield row
+
+    return exports.export_response(
+        fmt, f"timesheets-{start.isoformat()}-{end.isoformat()}", "Timesheets", header, rows()
+    )
+
+
+@require_GET
+@organisation_required
+def export_expenses(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Expenses the viewer may see, CSV or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Not found.")
+    org, user = organisation_of(request), actor_of(request)
+    start, end = _period(request)
+    items = list(
+        selectors.visible_expenses(user, org.pk)
+        .filter(spent_on__range=(start, end))
+        .order_by("spent_on", "id")
+    )
+    header = [
+        "Date",
+        "Project",
+        "Task",
+        "Process",
+        "Category",
+        "Description",
+        "Supplier",
+        "Amount",
+        "Currency",
+        "Status",
+        "Recorded by",
+    ]
+    currency = selectors.cost_settings(org.pk).currency
+    rows = (
+        [
+            x.spent_on,
+            x.project.name if x.project else "",
+            x.task.name if x.task else "",
+            x.process.name if x.process else "",
+            x.get_category_display(),
+            x.description,
+            x.supplier,
+            x.amount,
+            currency,
+            x.get_status_display(),
+            x.submitted_by.display_name if x.submitted_by else "",
+        ]
+        for x in items
+    )
+    return exports.export_response(
+        fmt, f"expenses-{start.isoformat()}-{end.isoformat()}", "Expenses", header, rows
+    )

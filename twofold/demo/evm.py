@@ -1,0 +1,126 @@
+"""Demo: budgets and change requests that tell the cost story with the costs demo's actuals.
+
+* "Line 3 automation cell" (OPX-03) overruns its cost: CPI 0.86 (its timesheets burn 1/0.86 of
+  the earned work); a change request to add a vision inspection station was rejected, and one
+  to extend operator training is open.
+* "ISO 9001 recertification" (QMS-26) is on budget: CPI 1.00.
+* "New CNC machine commissioning" (OPX-05) has planned expenses, an installation that ran over
+  its line (CPI in the amber band), and an approved change (a spindle vibration test) that saved
+  baseline #1.
+* DIG-01 (closed), DIG-02 (in planning: licences budgeted, not yet bought) and OPX-08 (a racking
+  survey waiting for approval) have expense lines beside their people's rates.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from twofold.accounts.models import Organisation, User
+from twofold.changes import services as changes
+from twofold.changes.impact import ItemSpec
+from twofold.evm import services
+from twofold.projects.models import Project, Task
+
+STORIES: dict[str, tuple[Decimal | None, list[tuple[str, str, Decimal]]]] = {
+    # code: (planned labour rate for work without a person's rate, planned expenses)
+    # OPX-03 and QMS-26 carry no expenses in the costs demo: their AC is time only, so their
+    # budgets are labour only and CPI tells the time story (0.86 and 1.00).
+    "OPX-03": (Decimal("80"), []),
+    "QMS-26": (Decimal("70"), []),
+    # OPX-05's installation cost more than its line: CPI in the amber band (0.90–0.95).
+    "OPX-05": (
+        Decimal("78"),
+        [
+            ("equipment", "Spindle tooling set", Decimal("6400")),
+            ("subcontract", "Machine installation and levelling", Decimal("10200")),
+        ],
+    ),
+    # The others' labour is priced by people's rates (no planned rate); their expense lines.
+    "DIG-01": (None, [("equipment", "Energy meters (12)", Decimal("3960"))]),
+    "DIG-02": (
+        None,
+        [
+            ("software", "ERP upgrade licences", Decimal("24500")),
+            ("subcontract", "Data migration consultants", Decimal("18200")),
+        ],
+    ),
+    "OPX-08": (None, [("subcontract", "Racking survey", Decimal("1500"))]),
+}
+
+
+def load(organisation: Organisation, people: dict[str, User]) -> str:
+    projects = {
+        p.code: p
+        for p in Project.objects.filter(
+            organisation=organisation, code__in=list(STORIES)
+        ).select_related("organisation", "sponsor", "manager")
+    }
+    if len(projects) != len(STORIES):
+        return ""
+    admin = next(iter(u for u in people.values() if u.memberships.filter(role="owner").exists()))
+    for code, (rate, lines) in STORIES.items():
+        project = projects[code]
+        if rate is not None:
+            services.set_labour_rate(actor=admin, project=project, rate=rate, expected_version=None)
+        for category, description, amount in lines:
+            services.add_budget_line(
+                actor=admin,
+                project=project,
+                category=category,
+                description=description,
+                amount=amount,
+            )
+    line3, cnc = projects["OPX-03"], projects["OPX-05"]
+    tasks = {t.name: t for t in Task.objects.filter(project__in=[line3, cnc])}
+    manager3 = line3.manager or admin
+    vision = changes.raise_change_request(
+        actor=manager3,
+        project=line3,
+        title="Add a vision inspection station",
+        reason="Quality asked for 100 % inspection of bore positions.",
+        description="A camera station after the robot cell, with its own PLC logic.",
+        budget_change=Decimal("22000"),
+        items=[
+            ItemSpec(
+                "add",
+                name="Vision station integration",
+                days=6,
+                predecessor_id=tasks["Safety guarding installation"].pk,
+            )
+        ],
+    )
+    changes.reject_change_request(
+        actor=line3.sponsor or admin,
+        change=vision,
+        expected_version=vision.version,
+        reason="Not in this project's scope: raise it with the quality programme next year.",
+    )
+    changes.raise_change_request(
+        actor=manager3,
+        project=line3,
+        title="Extend operator training",
+        reason="Night shift joins the cell in the second month.",
+        items=[ItemSpec("resize", task_id=tasks["Operator training"].pk, days=5)],
+    )
+    vibration = changes.raise_change_request(
+        actor=cnc.manager or admin,
+        project=cnc,
+        title="Add a spindle vibration test",
+        reason="The supplier's warranty needs a vibration baseline at acceptance.",
+        budget_change=Decimal("1800"),
+        items=[
+            ItemSpec(
+                "add",
+                name="Spindle vibration test",
+                days=1,
+                predecessor_id=tasks["Probing and tool setter calibration"].pk,
+            )
+        ],
+    )
+    changes.approve_change_request(
+        actor=cnc.sponsor or admin,
+        change=vibration,
+        expected_version=vibration.version,
+        note="Approved: the warranty needs it.",
+    )
+    return f"budgets on {len(STORIES)} projects, 3 change requests (1 approved, 1 rejected, 1 open)"

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class EvmConfig(AppConfig):
+    name = "twofold.evm"
+    label = "evm"
+    verbose_name = "Budgets and earned value"
+
+    def ready(self) -> None:
+        from twofold.evm.portfolio import add_cost_health
+        from twofold.projects.selectors import CARD_HEALTH_HOOKS
+
+        if add_cost_health not in CARD_HEALTH_HOOKS:
+            CARD_HEALTH_HOOKS.append(add_cost_health)

@@ -1,0 +1,125 @@
+"""Earned-value reports: one project (figures, control accounts, weekly S-curve) and many
+(programme and portfolio roll-ups), each in a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from twofold.engine import evm
+from twofold.engine.evm import ZERO, CurvePoint, Metrics
+from twofold.evm import budget, sources
+from twofold.evm.models import BudgetLine, CostCategory
+from twofold.projects.models import ProgressSnapshot, Project
+from twofold.projects.services import tz_of
+
+
+def status_date_of(project: Project) -> dt.date:
+    """The project's status date, else today in the organisation's time zone."""
+    if project.status_date:
+        return project.status_date
+    return timezone.localtime(timezone.now(), tz_of(project.organisation)).date()
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    uid: int | None
+    name: str
+    metrics: Metrics
+
+
+@dataclass(frozen=True)
+class ProjectEvm:
+    project: Project
+    status_date: dt.date
+    metrics: Metrics
+    accounts: list[AccountRow]
+    categories: list[tuple[str, Decimal]]
+    curve: list[CurvePoint]
+    labour_rate: Decimal
+    lines: list[BudgetLine]
+
+
+def project_evm(project: Project, status_date: dt.date | None = None) -> ProjectEvm:
+    """Everything the project's earned-value page shows (eight queries, whatever its size)."""
+    status = status_date or status_date_of(project)
+    rows = budget.task_rows(project)
+    lines = list(BudgetLine.objects.filter(project=project).select_related("account"))
+    costing = budget.costing(project, rows, lines)
+    actual = sources.actual_costs(project, status)
+    ac = sum((a.cost for a in actual), ZERO)
+    metrics = evm.metrics(costing.packages, status, ac)
+    cost_by_account: dict[int | None, Decimal] = {}
+    daily: dict[dt.date, Decimal] = {}
+    for a in actual:
+        account = costing.account_of.get(a.task_id) if a.task_id is not None else None
+        cost_by_account[account] = cost_by_account.get(account, ZERO) + a.cost
+        daily[a.day] = daily.get(a.day, ZERO) + a.cost
+    per_account = evm.by_account(costing.packages, status, cost_by_account)
+    accounts = [
+        AccountRow(uid, costing.accounts.get(uid, "Outside any summary"), m)
+        for uid, m in per_account.items()
+    ]
+    accounts.sort(key=lambda r: (r.uid is None, r.name))
+    labels = dict(CostCategory.choices)
+    categories = [(labels.get(k, k), v) for k, v in costing.by_category.items()]
+    curve: list[CurvePoint] = []
+    if costing.packages:
+        first = min(p.start for p in costing.packages)
+        last = max(max(p.finish for p in costing.packages), status)
+        if actual:
+            first = min(first, min(a.day for a in actual))
+        # Snapshots hold the duration-weighted percent complete: scaled so that today's
+        # percent is today's EV, the history joins the status-date point without a step.
+        now_pc = Decimal(str(project.percent_complete or 0))
+        history = [
+            (day, evm.cents(metrics.ev * Decimal(str(pc)) / now_pc) if now_pc else metrics.ev)
+            for day, pc in ProgressSnapshot.objects.filter(project=project, date__lt=status)
+            .order_by("date")
+            .values_list("date", "percent_complete")
+        ]
+        # The weeks, and the status date itself: EV and AC end there, not at its week's end.
+        days = evm.week_ends(first, last)
+        if first <= status <= days[-1]:
+            days = sorted({*days, status})
+        curve = evm.s_curve(costing.packages, days, status, daily, history)
+    return ProjectEvm(
+        project=project,
+        status_date=status,
+        metrics=metrics,
+        accounts=accounts,
+        categories=categories,
+        curve=curve,
+        labour_rate=costing.labour_rate,
+        lines=lines,
+    )
+
+
+def projects_evm(projects: Sequence[Project], today: dt.date) -> dict[int, Metrics]:
+    """Metrics per project at each one's status date (else ``today``), in six queries."""
+    if not projects:
+        return {}
+    tzinfo = tz_of(projects[0].organisation)
+    rows = budget.rows_by_project(projects, tzinfo)
+    rates = budget.labour_rates([p.pk for p in projects])
+    lines: dict[int, list[BudgetLine]] = {p.pk: [] for p in projects}
+    for line in BudgetLine.objects.filter(project_id__in=[p.pk for p in projects]):
+        lines[line.project_id].append(line)
+    org_id = projects[0].organisation_id
+    actual = sources.actual_costs_by_project(
+        org_id, {p.pk: p.status_date or today for p in projects}
+    )
+    starts = [r.start for rs in rows.values() for r in rs if r.start] or [today]
+    lookup = sources.rate_lookup(
+        org_id, {r.assignee_id for rs in rows.values() for r in rs}, min(starts), max(starts)
+    )
+    out: dict[int, Metrics] = {}
+    for p in projects:
+        status = p.status_date or today
+        costing = budget.costing(p, rows[p.pk], lines[p.pk], rates.get(p.pk, ZERO), lookup)
+        out[p.pk] = evm.metrics(costing.packages, status, actual.get(p.pk, ZERO))
+    return out

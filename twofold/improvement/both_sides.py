@@ -1,0 +1,129 @@
+"""Both sides on each other's pages (registered in ``ImprovementConfig.ready``, see core.panels).
+
+* Operations overview, per process: the projects changing it (phase, health, go-live date) and
+  its open improvement items.
+* A project's overview: the processes it changes, with each one's KPI states and go-live date,
+  and (for those who may edit the project) the form to link a process or set its go-live.
+
+Each provider reads with a fixed number of queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from twofold.core.policy import Action, can
+from twofold.core.web import organisation_of
+from twofold.improvement.models import OPEN_STATUSES, ImprovementItem, ProcessChange
+from twofold.operations.models import Kpi, Process
+from twofold.projects.models import Phase, Project
+
+
+def _health_by_project(organisation: Any, project_ids: set[int]) -> dict[int, Any]:
+    """Health of the given projects, from the portfolio (one pass, constant queries)."""
+    if not project_ids:
+        return {}
+    from twofold.projects import selectors as projects
+
+    return {
+        c.project.pk: c.health
+        for c in projects.portfolio(organisation, sparklines=False)
+        if c.project.pk in project_ids
+    }
+
+
+@dataclass
+class ProcessSide:
+    changes: list[ProcessChange] = field(default_factory=list)
+    items: list[ImprovementItem] = field(default_factory=list)
+
+
+def process_cards(request: HttpRequest, process_ids: Sequence[int]) -> dict[int, SafeString]:
+    """Per process: projects changing it (not closed or archived) and open improvement items."""
+    org = organisation_of(request)
+    sides: dict[int, ProcessSide] = defaultdict(ProcessSide)
+    changes = (
+        ProcessChange.objects.filter(
+            organisation=org, process_id__in=list(process_ids), project__archived_at__isnull=True
+        )
+        .select_related("project")
+        .order_by("go_live", "project__name")
+    )
+    for change in changes:
+        sides[change.process_id].changes.append(change)
+    items = ImprovementItem.objects.filter(
+        organisation=org, process_id__in=list(process_ids), status__in=OPEN_STATUSES
+    ).only("id", "title", "status", "process_id", "go_live")
+    for item in items:
+        if item.process_id is not None:
+            sides[item.process_id].items.append(item)
+    health = _health_by_project(org, {c.project_id for s in sides.values() for c in s.changes})
+    out = {}
+    for pk, side in sides.items():
+        rows = [(c, health.get(c.project_id)) for c in side.changes]
+        out[pk] = mark_safe(  # noqa: S308 - rendered by the template engine (escaped)
+            render_to_string(
+                "improvement/partials/process_side.html",
+                {"rows": rows, "items": side.items[:5], "more_items": len(side.items) - 5},
+            )
+        )
+    return out
+
+
+@dataclass
+class AffectedProcess:
+    change: ProcessChange
+    kpis: list[Kpi]
+
+    @property
+    def signal(self) -> bool:
+        return any(k.state == "signal" for k in self.kpis)
+
+
+def affected_processes(project: Project) -> list[AffectedProcess]:
+    """The processes ``project`` changes, with their live KPIs (two queries)."""
+    changes = list(
+        ProcessChange.objects.filter(project=project).select_related("process").order_by("id")
+    )
+    kpis: dict[int, list[Kpi]] = defaultdict(list)
+    for kpi in Kpi.objects.filter(
+        process_id__in=[c.process_id for c in changes], archived_at__isnull=True
+    ).order_by("name"):
+        kpis[kpi.process_id].append(kpi)
+    return [AffectedProcess(c, kpis[c.process_id]) for c in changes]
+
+
+def project_overview(request: HttpRequest, project: Project) -> SafeString:
+    """The "Processes this project changes" panel of a project's overview."""
+    affected = affected_processes(project)
+    may_edit = can(request.user, Action.EDIT, project)
+    linked = {a.change.process_id for a in affected}
+    choices = []
+    if may_edit:
+        choices = [
+            p
+            for p in Process.objects.filter(
+                organisation_id=project.organisation_id, archived_at__isnull=True
+            ).only("id", "name")
+            if p.pk not in linked
+        ]
+    return mark_safe(  # noqa: S308 - rendered by the template engine (escaped)
+        render_to_string(
+            "improvement/partials/project_side.html",
+            {
+                "project": project,
+                "affected": affected,
+                "may_edit": may_edit,
+                "choices": choices,
+                "closed": project.phase == Phase.CLOSURE and project.archived_at is not None,
+            },
+            request=request,
+        )
+    )

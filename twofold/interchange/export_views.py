@@ -1,0 +1,30 @@
+"""Spreadsheet downloads: /exports/<what>.<csv|xlsx> (``?project=`` narrows tasks and history
+to one project)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from twofold.core.errors import NotFound
+from twofold.core.web import organisation_of, organisation_required
+from twofold.interchange import exports
+from twofold.projects.selectors import get_project
+
+
+@require_GET
+@organisation_required
+def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
+    org = organisation_of(request)
+    try:
+        raw = request.GET.get("project", "")
+        if what in ("tasks", "history") and raw:
+            if not raw.isdigit():
+                raise NotFound("Project not found.")
+            project = get_project(request.user, org, int(raw))
+            builder = exports.task_sheet if what == "tasks" else exports.history_sheet
+            sheet = builder(org, project.pk)
+            return exports.spreadsheet_response(sheet, fmt, f"{project.code}-{what}")
+        return exports.spreadsheet_response(exports.sheet_of(org, what), fmt, what)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc

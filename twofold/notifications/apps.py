@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "twofold.notifications"
+    label = "notifications"
+    verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from twofold.closeout import hypercare
+        from twofold.notifications import hooks
+
+        hypercare.register(hooks.tell_project_team_of_hypercare_request)

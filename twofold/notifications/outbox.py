@@ -1,0 +1,129 @@
+"""Sending the outbox: what ``twofold worker`` calls every pass.
+
+Claiming is a conditional UPDATE (queued and due → sending, stamped with the worker's name),
+so several workers share the outbox without sending an e-mail twice. A batch goes through one
+connection of the configured backend (``EMAIL_BACKEND``: SMTP in production, the file backend
+under ``var/mail`` locally). A failure puts the e-mail back in the queue with the error and a
+later attempt (backing off 1, 2, 4 ... minutes, at most an hour); after :data:`MAX_ATTEMPTS`
+it is marked failed and stays listed for the organisation's admins, who may queue it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import F
+from django.utils import timezone
+
+from twofold.notifications.models import OutboxEmail, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BATCH = 200
+STALE_CLAIM = dt.timedelta(minutes=10)
+"""A claim older than this belongs to a worker that died mid-batch: the e-mail is queued again."""
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait before the next attempt after ``attempts`` failures: 1, 2, 4 ... 60 minutes."""
+    return dt.timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+
+
+def claim(worker: str, *, limit: int = BATCH, now: dt.datetime | None = None) -> list[OutboxEmail]:
+    """Take up to ``limit`` due e-mails for ``worker`` (each goes to exactly one worker)."""
+    moment = now or timezone.now()
+    OutboxEmail.objects.filter(
+        status=OutboxStatus.SENDING, claimed_at__lt=moment - STALE_CLAIM
+    ).update(status=OutboxStatus.QUEUED)
+    ids = list(
+        OutboxEmail.objects.filter(status=OutboxStatus.QUEUED, next_attempt_at__lte=moment)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not ids:
+        return []
+    OutboxEmail.objects.filter(pk__in=ids, status=OutboxStatus.QUEUED).update(
+        status=OutboxStatus.SENDING, worker=worker, claimed_at=moment
+    )
+    return list(
+        OutboxEmail.objects.filter(pk__in=ids, status=OutboxStatus.SENDING, worker=worker)
+        .filter(claimed_at=moment)
+        .order_by("id")
+    )
+
+
+def _message(mail: OutboxEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=mail.subject.replace("\n", " "),
+        body=mail.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[mail.to],
+        headers={str(k): str(v) for k, v in (mail.headers or {}).items()},
+    )
+    if mail.body_html:
+        message.attach_alternative(mail.body_html, "text/html")
+    return message
+
+
+def _failed(mail: OutboxEmail, error: str, now: dt.datetime) -> None:
+    attempts = mail.attempts + 1
+    gave_up = attempts >= MAX_ATTEMPTS
+    OutboxEmail.objects.filter(pk=mail.pk, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.FAILED if gave_up else OutboxStatus.QUEUED,
+        attempts=attempts,
+        last_error=error[:2000],
+        next_attempt_at=now + backoff(attempts),
+    )
+
+
+def send_pending(worker: str, *, limit: int = BATCH) -> tuple[int, int]:
+    """Send one batch of due e-mails; returns (sent, failed attempts)."""
+    batch = claim(worker, limit=limit)
+    if not batch:
+        return 0, 0
+    now = timezone.now()
+    try:
+        connection = get_connection(fail_silently=False)
+        connection.open()
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        logger.warning("outbox: cannot reach the mail server: %s", error)
+        for mail in batch:
+            _failed(mail, error, now)
+        return 0, len(batch)
+    sent: list[int] = []
+    failed = 0
+    try:
+        for mail in batch:
+            try:
+                connection.send_messages([_message(mail)])
+            except Exception as exc:
+                failed += 1
+                _failed(mail, f"{type(exc).__name__}: {exc}", now)
+            else:
+                sent.append(mail.pk)
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.warning("outbox: closing the mail connection failed", exc_info=True)
+        if sent:
+            OutboxEmail.objects.filter(pk__in=sent).update(
+                status=OutboxStatus.SENT, sent_at=timezone.now(), last_error=""
+            )
+    return len(sent), failed
+
+
+def retry(mail: OutboxEmail) -> None:
+    """Queue an e-mail that failed (or waits for a later attempt) to go at the next pass."""
+    OutboxEmail.objects.filter(
+        pk=mail.pk, status__in=[OutboxStatus.FAILED, OutboxStatus.QUEUED]
+    ).update(
+        status=OutboxStatus.QUEUED,
+        next_attempt_at=timezone.now(),
+        attempts=F("attempts") if mail.status == OutboxStatus.QUEUED else 0,
+    )

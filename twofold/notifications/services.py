@@ -1,0 +1,302 @@
+"""Writes of the notifications app: telling people (``notify``), following, reading, e-mail settings.
+
+The seam other apps call (stable signatures):
+
+* ``notify(recipients=..., kind=..., actor=..., target=..., summary=..., url=None,
+  event_key=None)`` — tell each recipient who may see ``target`` (a model instance with an
+  ``organisation_id``), except the actor; queues their e-mail in the same transaction.
+* ``follow(user, target, reason=...)`` / ``unfollow(user, target)`` / ``followers(target)`` —
+  who hears of comments on an object. ``notify_followers(...)`` tells them.
+
+Kinds come from ``notifications.kinds`` (``register_kind("key", "label")`` adds one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from twofold.accounts.models import Membership, User
+from twofold.core.errors import Invalid, NotFound
+from twofold.core.policy import Action, can, organisation_id_of
+from twofold.notifications import emails
+from twofold.notifications.kinds import kind_of
+from twofold.notifications.links import link_for
+from twofold.notifications.models import (
+    Delivery,
+    EmailPreference,
+    Follow,
+    FollowReason,
+    Notification,
+)
+
+SUMMARY_MAX = 300
+
+
+def _user_id(person: Any) -> int | None:
+    if person is None:
+        return None
+    if isinstance(person, int):
+        return person
+    pk = getattr(person, "pk", None)
+    return int(pk) if pk is not None else None
+
+
+def target_url(target: models.Model) -> str:
+    """The page of ``target`` (see ``notifications.links``), or "" when it has none."""
+    return link_for(target)
+
+
+def notify(
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    actor: Any,
+    target: models.Model,
+    summary: str,
+    url: str | None = None,
+    event_key: str | None = None,
+) -> list[Notification]:
+    """Tell ``recipients`` (users or user ids) about an event on ``target``; returns the new rows.
+
+    Skipped: the actor (nobody is told of their own doing), people who are not members of the
+    target's organisation (they may not see it) and, with an ``event_key``, people already told
+    of that event (a unique constraint decides, so concurrent workers tell each person once).
+    ``url`` defaults to the target's page. E-mail follows each recipient's preference for the
+    kind: queued in the outbox now (immediate), kept for the daily digest, or none. Call it inside
+    the writing service's transaction so the notification commits (or not) with the change.
+    Raises ``KeyError`` for an unregistered kind.
+    """
+    kind_of(kind)  # unknown kinds fail loudly in development
+    organisation_id = organisation_id_of(target)
+    actor_id = _user_id(actor)
+    wanted = {uid for uid in (_user_id(r) for r in recipients) if uid and uid != actor_id}
+    if not wanted:
+        return []
+    members = set(
+        Membership.objects.filter(organisation_id=organisation_id, user_id__in=wanted).values_list(
+            "user_id", flat=True
+        )
+    )
+    people = sorted(wanted & members)
+    if not people:
+        return []
+    deliveries = email_deliveries(people, kind)
+    content_type = ContentType.objects.get_for_model(type(target))
+    link = target_url(target) if url is None else url
+    now = timezone.now()
+    rows = [
+        Notification(
+            recipient_id=uid,
+            organisation_id=organisation_id,
+            kind=kind,
+            actor_id=actor_id,
+            target_type=content_type,
+            target_id=target.pk,
+            summary=summary[:SUMMARY_MAX],
+            url=link[:500],
+            event_key=(event_key or "")[:200],
+            created_at=now,
+            digest_pending=deliveries[uid] == Delivery.DIGEST,
+        )
+        for uid in people
+    ]
+    with transaction.atomic():
+        if event_key:
+            created = [row for row in rows if _insert_once(row)]
+        else:
+            created = Notification.objects.bulk_create(rows)
+        immediate = [n for n in created if deliveries[n.recipient_id] == Delivery.IMMEDIATE]
+        if immediate:
+            emails.queue_immediate(immediate)
+    return created
+
+
+def _insert_once(row: models.Model) -> bool:
+    """Insert ``row`` unless its (recipient, event_key) exists; True when this call inserted it."""
+    try:
+        with transaction.atomic():  # a savepoint: a clash must not break the outer transaction
+            row.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+def email_deliveries(user_ids: Iterable[int], kind: str) -> dict[int, str]:
+    """How each person gets e-mail of ``kind``: their preference, else the kind's default."""
+    ids = list(user_ids)
+    chosen = dict(
+        EmailPreference.objects.filter(user_id__in=ids, kind=kind).values_list(
+            "user_id", "delivery"
+        )
+    )
+    default = kind_of(kind).email
+    return {uid: chosen.get(uid, default) for uid in ids}
+
+
+def email_deliveries_for(user_id: int, kinds: Iterable[str]) -> dict[str, str]:
+    """How ``user_id`` gets e-mail of each kind in ``kinds`` (one query)."""
+    keys = list(kinds)
+    chosen = dict(
+        EmailPreference.objects.filter(user_id=user_id, kind__in=keys).values_list(
+            "kind", "delivery"
+        )
+    )
+    return {key: chosen.get(key, kind_of(key).email) for key in keys}
+
+
+# --- Following --------------------------------------------------------------------------------
+
+
+def _target_key(target: models.Model) -> tuple[ContentType, int]:
+    return ContentType.objects.get_for_model(type(target)), int(target.pk)
+
+
+def follow(user: Any, target: models.Model, *, reason: str = FollowReason.MANUAL) -> bool:
+    """Make ``user`` follow ``target``; True when they follow it afterwards.
+
+    A ``manual`` follow (the button, the API) always follows; an automatic one (created,
+    assigned, mentioned, commented) never overrides an explicit unfollow. Someone who may not see
+    the target is not made a follower (``NotFound`` for a manual follow, False otherwise).
+    """
+    if not can(user, Action.VIEW, target):
+        if reason == FollowReason.MANUAL:
+            raise NotFound("Not found.")
+        return False
+    content_type, target_id = _target_key(target)
+    existing = Follow.objects.filter(
+        user_id=user.pk, target_type=content_type, target_id=target_id
+    ).first()
+    if existing is not None:
+        if reason == FollowReason.MANUAL and not existing.active:
+            existing.active, existing.reason = True, FollowReason.MANUAL
+            existing.save(update_fields=["active", "reason"])
+        return existing.active or reason == FollowReason.MANUAL
+    try:
+        with transaction.atomic():
+            Follow.objects.create(
+                user_id=user.pk,
+                organisation_id=organisation_id_of(target),
+                target_type=content_type,
+                target_id=target_id,
+                reason=reason,
+            )
+    except IntegrityError:  # a concurrent follow of the same object won: same outcome
+        pass
+    return True
+
+
+def unfollow(user: Any, target: models.Model) -> None:
+    """Stop ``user`` following ``target`` (remembered: automatic follows do not undo it)."""
+    if not can(user, Action.VIEW, target):
+        raise NotFound("Not found.")
+    content_type, target_id = _target_key(target)
+    updated = Follow.objects.filter(
+        user_id=user.pk, target_type=content_type, target_id=target_id
+    ).update(active=False)
+    if not updated:
+        try:
+            with transaction.atomic():
+                Follow.objects.create(
+                    user_id=user.pk,
+                    organisation_id=organisation_id_of(target),
+                    target_type=content_type,
+                    target_id=target_id,
+                    reason=FollowReason.MANUAL,
+                    active=False,
+                )
+        except IntegrityError:
+            Follow.objects.filter(
+                user_id=user.pk, target_type=content_type, target_id=target_id
+            ).update(active=False)
+
+
+def is_following(user: Any, target: models.Model) -> bool:
+    content_type, target_id = _target_key(target)
+    return Follow.objects.filter(
+        user_id=user.pk, target_type=content_type, target_id=target_id, active=True
+    ).exists()
+
+
+def followers(target: models.Model) -> list[int]:
+    """Ids of the people following ``target`` who are still members of its organisation."""
+    content_type, target_id = _target_key(target)
+    members = Membership.objects.filter(organisation_id=organisation_id_of(target)).values(
+        "user_id"
+    )
+    return list(
+        Follow.objects.filter(
+            target_type=content_type, target_id=target_id, active=True, user_id__in=members
+        )
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def notify_followers(
+    *,
+    kind: str,
+    actor: Any,
+    target: models.Model,
+    summary: str,
+    url: str | None = None,
+    event_key: str | None = None,
+    exclude: Iterable[Any] = (),
+) -> list[Notification]:
+    """``notify`` every follower of ``target`` (but the actor and ``exclude``, e.g. people
+    already told they were mentioned in the same comment)."""
+    skip = {_user_id(p) for p in exclude}
+    return notify(
+        recipients=[uid for uid in followers(target) if uid not in skip],
+        kind=kind,
+        actor=actor,
+        target=target,
+        summary=summary,
+        url=url,
+        event_key=event_key,
+    )
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def mark_read(*, user: User, notification_id: int, read: bool = True) -> Notification:
+    """Mark one of ``user``'s notifications read (or unread again); another's answers 404."""
+    note = Notification.objects.filter(pk=notification_id, recipient_id=user.pk).first()
+    if note is None:
+        raise NotFound("Not found.")
+    value = (note.read_at or timezone.now()) if read else None
+    if value != note.read_at:
+        note.read_at = value
+        note.save(update_fields=["read_at"])
+    return note
+
+
+def mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of ``user`` read; returns how many."""
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+# --- E-mail settings --------------------------------------------------------------------------
+
+
+def set_email_delivery(*, user: User, kind: str, delivery: str) -> EmailPreference:
+    """Choose how ``user`` gets e-mail of ``kind`` (immediate, digest or off)."""
+    try:
+        kind_of(kind)
+    except KeyError:
+        raise Invalid(f"There is no kind of notification called {kind!r}.", field="kind") from None
+    if delivery not in Delivery.values:
+        raise Invalid("Choose immediate, digest or off.", field="delivery")
+    pref, _ = EmailPreference.objects.update_or_create(
+        user_id=user.pk,
+        kind=kind,
+        defaults={"delivery": delivery, "updated_at": timezone.now()},
+    )
+    return pref

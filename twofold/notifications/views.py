@@ -1,0 +1,238 @@
+"""Notification pages: the inbox, the bell, e-mail settings, unsubscribe, follow, the outbox.
+
+Views are thin: they parse input and call the same services and selectors as the API.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from twofold.accounts.models import Membership, User
+from twofold.core.errors import NotFound, ServiceError
+from twofold.core.middleware import SESSION_ORG_KEY
+from twofold.core.policy import Action, can
+from twofold.core.web import actor_of, forbidden_page, organisation_of, organisation_required
+from twofold.notifications import outbox as outbox_sending
+from twofold.notifications import selectors, services
+from twofold.notifications.kinds import all_kinds
+from twofold.notifications.models import Delivery, OutboxEmail
+from twofold.notifications.tokens import ALL_KINDS, BadToken, read_unsubscribe_token
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return nxt
+    return fallback
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = actor_of(request)
+    unread_only = request.GET.get("show") == "unread"
+    kinds = {k.key: k.label for k in all_kinds()}
+    kind = request.GET.get("kind", "")
+    if kind not in kinds:
+        kind = ""
+    page = selectors.inbox(
+        int(user.pk), unread_only=unread_only, kind=kind, before=request.GET.get("before", "")
+    )
+    several_orgs = Membership.objects.filter(user_id=user.pk).count() > 1
+    context = {
+        "page": page,
+        "unread_only": unread_only,
+        "kind": kind,
+        "kinds": kinds,
+        "several_orgs": several_orgs,
+        "bell_count": selectors.bell_text(page.unread),
+        "section": "",
+    }
+    return render(request, "notifications/pages/inbox.html", context)
+
+
+@login_required
+@require_GET
+def bell(request: HttpRequest) -> HttpResponse:
+    """The header's bell alone (htmx refreshes it)."""
+    count = selectors.unread_count(int(actor_of(request).pk))
+    return render(
+        request,
+        "notifications/partials/bell.html",
+        {"bell_count": selectors.bell_text(count), "bell_unread": count},
+    )
+
+
+@login_required
+@require_POST
+def read_all(request: HttpRequest) -> HttpResponse:
+    count = services.mark_all_read(user=actor_of(request))
+    if count:
+        messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+    return redirect(_back(request, reverse("notifications:inbox")))
+
+
+@login_required
+@require_POST
+def read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    user = actor_of(request)
+    want = request.POST.get("read", "1") != "0"
+    try:
+        note = services.mark_read(user=user, notification_id=notification_id, read=want)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if getattr(request, "htmx", False):
+        unread = selectors.unread_count(int(user.pk))
+        return render(
+            request,
+            "notifications/partials/row.html",
+            {
+                "note": note,
+                "oob_bell": True,
+                "bell_unread": unread,
+                "bell_count": selectors.bell_text(unread),
+            },
+        )
+    return redirect(_back(request, reverse("notifications:inbox")))
+
+
+@login_required
+@require_GET
+def open_target(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark the notification read and go to its object (in its organisation)."""
+    user = actor_of(request)
+    try:
+        note = services.mark_read(user=user, notification_id=notification_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if (
+        note.organisation_id != request.session.get(SESSION_ORG_KEY)
+        and Membership.objects.filter(
+            user_id=user.pk, organisation_id=note.organisation_id
+        ).exists()
+    ):
+        request.session[SESSION_ORG_KEY] = note.organisation_id
+    target = note.url if note.url.startswith("/") and not note.url.startswith("//") else ""
+    return redirect(target or reverse("notifications:inbox"))
+
+
+@login_required
+def email_settings(request: HttpRequest) -> HttpResponse:
+    user = actor_of(request)
+    kinds = all_kinds()
+    status = 200
+    if request.method == "POST":
+        changed = 0
+        for kind in kinds:
+            value = request.POST.get(f"kind-{kind.key}")
+            if value is None:
+                continue
+            try:
+                services.set_email_delivery(user=user, kind=kind.key, delivery=value)
+                changed += 1
+            except ServiceError as exc:
+                messages.error(request, f"{kind.label}: {exc.message}")
+                status = 422
+        if status == 200:
+            messages.success(request, "Your e-mail settings are saved.")
+            return redirect("notifications:settings")
+    current = services.email_deliveries_for(int(user.pk), [k.key for k in kinds])
+    rows = [(k, current[k.key]) for k in kinds]
+    return render(
+        request,
+        "notifications/pages/settings.html",
+        {"rows": rows, "choices": Delivery.choices, "section": "settings"},
+        status=status,
+    )
+
+
+@csrf_exempt  # RFC 8058 one-click unsubscribe: the mail client POSTs without our cookie
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """No sign-in: the signed token names the person and the kind (forged → 400)."""
+    try:
+        user_id, kind = read_unsubscribe_token(token)
+        user = User.objects.get(pk=user_id)
+    except (BadToken, User.DoesNotExist):
+        return render(request, "notifications/pages/unsubscribe_invalid.html", status=400)
+    keys = [k.key for k in all_kinds()] if kind == ALL_KINDS else [kind]
+    labels = {k.key: k.label for k in all_kinds()}
+    if kind != ALL_KINDS and kind not in labels:
+        return render(request, "notifications/pages/unsubscribe_invalid.html", status=400)
+    done = False
+    if request.method == "POST":
+        for key in keys:
+            services.set_email_delivery(user=user, kind=key, delivery=Delivery.OFF)
+        done = True
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    what = "all notification e-mails" if kind == ALL_KINDS else f"e-mails about “{labels[kind]}”"
+    return render(
+        request,
+        "notifications/pages/unsubscribe.html",
+        {"what": what, "done": done, "email": user.email, "token": token},
+    )
+
+
+@login_required
+@require_POST
+def follow_toggle(request: HttpRequest, target_type: str, target_id: int) -> HttpResponse:
+    user = actor_of(request)
+    try:
+        target = selectors.resolve_target(user, target_type, target_id)
+        if request.POST.get("follow", "1") == "0":
+            services.unfollow(user, target)
+        else:
+            services.follow(user, target)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if getattr(request, "htmx", False):
+        return render(
+            request,
+            "notifications/partials/follow_button.html",
+            {
+                "following": services.is_following(user, target),
+                "target_type": target_type,
+                "target_id": target_id,
+            },
+        )
+    return redirect(_back(request, reverse("notifications:inbox")))
+
+
+@organisation_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Admins: e-mails not sent yet, with the mail server's last error."""
+    org = organisation_of(request)
+    if not can(request.user, Action.MANAGE, org):
+        return forbidden_page(request, "Only admins see the e-mail outbox.")
+    if request.method != "GET":
+        return HttpResponse(status=405)
+    return render(
+        request,
+        "notifications/pages/outbox.html",
+        {
+            "mails": selectors.outbox(int(org.pk)),
+            "counts": selectors.outbox_counts(int(org.pk)),
+            "section": "settings",
+        },
+    )
+
+
+@organisation_required
+@require_POST
+def outbox_retry(request: HttpRequest, email_id: int) -> HttpResponse:
+    org = organisation_of(request)
+    mail = OutboxEmail.objects.filter(pk=email_id, organisation_id=org.pk).first()
+    if mail is None:
+        raise Http404("Not found.")
+    if not can(request.user, Action.MANAGE, org):
+        return forbidden_page(request, "Only admins can send an e-mail again.")
+    outbox_sending.retry(mail)
+    messages.success(request, f"The e-mail to {mail.to} goes out at the worker's next pass.")
+    return redirect("notifications:outbox")

@@ -1,0 +1,97 @@
+"""Writes for who works a request and how urgent it is.
+
+A request's SLA targets are not stored on it: its clocks read the queue's targets for its current
+priority (``Queue.target_minutes``), so re-prioritising moves both targets at once. The history
+entry records the priority and both targets before and after, so the change can be traced.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from twofold.accounts.models import Membership, Role, User
+from twofold.core import history
+from twofold.core.concurrency import save_versioned
+from twofold.core.errors import Invalid
+from twofold.core.policy import Action, require
+from twofold.operations.models import DONE_STATUSES, Priority, Request
+from twofold.operations.services import refresh_sla_outcomes
+
+
+def _hours(minutes: float) -> str:
+    return f"{minutes / 60:g} h"
+
+
+def check_assignee(organisation_id: int, user: User | None) -> None:
+    """Refuse anyone who is not a member (guests only look on), naming ``assignee``."""
+    if user is None:
+        return
+    role = (
+        Membership.objects.filter(organisation_id=organisation_id, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None:
+        raise Invalid("That person is not a member of this organisation.", field="assignee")
+    if role == Role.GUEST:
+        raise Invalid("Guests cannot be assigned requests; choose a member.", field="assignee")
+
+
+def _name(user: User | None) -> str:
+    return user.display_name if user is not None else "nobody"
+
+
+@transaction.atomic
+def assign_request(
+    *, actor: User, request: Request, assignee: User | None, expected_version: int | None
+) -> Request:
+    """Assign (``assignee`` given), re-assign or un-assign (None) a request."""
+    require(actor, Action.EDIT, request)
+    check_assignee(request.organisation_id, assignee)
+    old = request.assignee
+    if (old.pk if old else None) == (assignee.pk if assignee else None):
+        return request
+    request.assignee = assignee
+    save_versioned(request, expected_version=expected_version, fields=["assignee"])
+    history.record(
+        actor=actor,
+        obj=request,
+        action="assigned" if assignee is not None else "unassigned",
+        changes={"assignee": [_name(old), _name(assignee)]},
+    )
+    return request
+
+
+@transaction.atomic
+def reprioritise_request(
+    *, actor: User, request: Request, priority: str, expected_version: int | None
+) -> Request:
+    """Change the priority; the SLA response and resolution targets follow it."""
+    require(actor, Action.EDIT, request)
+    if priority not in Priority.values:
+        raise Invalid(
+            f"Unknown priority {priority!r}; choose one of {', '.join(Priority.values)}.",
+            field="priority",
+        )
+    old = request.priority
+    if old == priority:
+        return request
+    queue = request.queue
+    changes = {
+        "priority": [Priority(old).label, Priority(priority).label],
+        "SLA response target": [
+            _hours(queue.target_minutes(old, "response")),
+            _hours(queue.target_minutes(priority, "response")),
+        ],
+        "SLA resolution target": [
+            _hours(queue.target_minutes(old, "resolution")),
+            _hours(queue.target_minutes(priority, "resolution")),
+        ],
+    }
+    request.priority = priority
+    save_versioned(request, expected_version=expected_version, fields=["priority"])
+    if request.status in DONE_STATUSES:  # its resolution outcome is judged on the new target
+        refresh_sla_outcomes([request.pk])
+        request.refresh_from_db(fields=["resolution_met"])
+    history.record(actor=actor, obj=request, action="re-prioritised", changes=changes)
+    return request

@@ -1,0 +1,360 @@
+"""Resource-driven scheduling of one task: people with units and work, task type, effort-driven.
+
+The rules (what follows when duration, work, units or people change) are the engine's
+(:mod:`twofold.engine.effort`); this module reads a task's assignments into a
+:class:`~twofold.engine.effort.Resourcing`, applies one rule, and writes the result back:
+the task's ``duration_minutes`` and ``effort_minutes`` (its work), each assignment's units and
+``work_minutes``, the primary ``assignee`` (the first person) — one transaction, the task's
+version checked, history with before/after, the project rescheduled when the duration moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+from twofold.accounts.models import Membership, User
+from twofold.core import history
+from twofold.core.concurrency import save_versioned
+from twofold.core.errors import Invalid, NotFound
+from twofold.core.policy import Action, require
+from twofold.engine import effort
+from twofold.projects.models import MAX_ASSIGNMENT_UNITS, Assignment, Task, TaskType
+from twofold.projects.scheduling import Schedule
+
+__all__ = [
+    "add_person",
+    "follow_edit",
+    "people_of",
+    "remove_person",
+    "resourcing_of",
+    "set_person_units",
+    "set_task_resourcing",
+    "shares_of",
+]
+
+MAX_WORK_MINUTES = 10**7
+
+
+def shares_of(task: Task, rows: list[Assignment] | None = None) -> list[effort.Share]:
+    """The task's assignments as engine shares (a row without work counts ``duration × units``;
+    a task without rows counts its assignee at 100 %, as the capacity model does)."""
+    if rows is None:
+        rows = list(Assignment.objects.filter(task=task).order_by("position", "pk"))
+    if not rows and task.assignee_id is not None and not task.is_milestone:
+        return [effort.Share(task.assignee_id, 100, task.duration_minutes)]
+    return [
+        effort.Share(
+            a.person_id,
+            max(1, a.units),
+            a.work_minutes
+            if a.work_minutes is not None
+            else (task.duration_minutes * a.units + 50) // 100,
+        )
+        for a in rows
+    ]
+
+
+def people_of(task: Task) -> list[tuple[User, effort.Share]]:
+    """The people on ``task`` with their shares, in order (two queries at most)."""
+    rows = list(Assignment.objects.filter(task=task).select_related("person"))
+    shares = shares_of(task, rows)
+    if rows:
+        return [(a.person, s) for a, s in zip(rows, shares, strict=True)]
+    people = {u.pk: u for u in User.objects.filter(pk__in=[s.person for s in shares])}
+    return [(people[s.person], s) for s in shares if s.person in people]
+
+
+def resourcing_of(task: Task, rows: list[Assignment] | None = None) -> effort.Resourcing:
+    return effort.Resourcing(
+        duration=0 if task.is_milestone else task.duration_minutes,
+        task_type=effort.TaskType(task.task_type),
+        effort_driven=task.effort_driven,
+        shares=tuple(shares_of(task, rows)),
+    )
+
+
+def _max_units(task: Task, person_id: int) -> int:
+    # The person's maximum units live with their working pattern (capacity); imported here so
+    # that projects does not depend on capacity at import time.
+    from twofold.capacity.services import max_units_of
+
+    return max_units_of(task.project.organisation, [person_id])[person_id]
+
+
+def _check_units(task: Task, person: User, units: Any) -> int:
+    if isinstance(units, bool) or not isinstance(units, int):
+        raise Invalid("Give the units as a whole percentage (100 = full time).", field="units")
+    if units <= 0:
+        raise Invalid(
+            f"{person.display_name}'s units must be above 0 % (100 % is full time).",
+            field="units",
+        )
+    maximum = min(_max_units(task, person.pk), MAX_ASSIGNMENT_UNITS)
+    if units > maximum:
+        raise Invalid(
+            f"{person.display_name} can be assigned at most {maximum} % (their maximum "
+            f"units); {units} % is more.",
+            field="units",
+        )
+    return units
+
+
+def _check_member(task: Task, person: User) -> None:
+    if not Membership.objects.filter(
+        organisation_id=task.organisation_id, user_id=person.pk
+    ).exists():
+        raise Invalid(f"{person.display_name} is not in this organisation.", field="person")
+
+
+def _check_leaf(task: Task) -> None:
+    if task.is_summary:
+        raise Invalid(f"{task.name} is a summary: put people on its subtasks.", field="person")
+    if task.is_milestone:
+        raise Invalid(f"{task.name} is a milestone: it has no work to share.", field="person")
+
+
+def _describe(r: effort.Resourcing, names: dict[int, str]) -> list[str]:
+    return [f"{names.get(s.person, s.person)} {s.units} % {s.work} min" for s in r.shares]
+
+
+def _write(
+    *,
+    actor: User,
+    task: Task,
+    before: effort.Resourcing,
+    after: effort.Resourcing,
+    expected_version: int | None,
+    summary: str,
+    estimate: int | None = None,
+) -> Schedule | None:
+    """Save ``after`` onto ``task`` and its assignment rows; reschedule when the duration moved."""
+    from twofold.projects import services  # services imports this module's callers
+
+    rows = {a.person_id: a for a in Assignment.objects.filter(task=task)}
+    people = {
+        u.pk: u.display_name
+        for u in User.objects.filter(pk__in={*rows, *(s.person for s in after.shares)})
+    }
+    old = {
+        "duration_minutes": task.duration_minutes,
+        "effort_minutes": task.effort_minutes,
+        "task_type": task.task_type,
+        "effort_driven": task.effort_driven,
+        "assignee": task.assignee_id,
+    }
+    task.duration_minutes = after.duration
+    if after.shares:
+        task.effort_minutes = after.work
+    elif estimate is not None:
+        task.effort_minutes = estimate
+    task.task_type = str(after.task_type)
+    task.effort_driven = after.effort_driven
+    task.assignee_id = after.shares[0].person if after.shares else None
+    save_versioned(task, expected_version=expected_version, fields=[*old])
+    keep = {s.person for s in after.shares}
+    Assignment.objects.filter(task=task).exclude(person_id__in=keep).delete()
+    changed, new = [], []
+    for i, s in enumerate(after.shares):
+        row = rows.get(s.person)
+        if row is None:
+            new.append(
+                Assignment(
+                    organisation_id=task.organisation_id,
+                    task=task,
+                    person_id=s.person,
+                    units=s.units,
+                    work_minutes=s.work,
+                    position=i,
+                )
+            )
+        elif (row.units, row.work_minutes, row.position) != (s.units, s.work, i):
+            row.units, row.work_minutes, row.position = s.units, s.work, i
+            changed.append(row)
+    if changed:
+        Assignment.objects.bulk_update(changed, ["units", "work_minutes", "position"])
+    if new:
+        Assignment.objects.bulk_create(new)
+    changes: dict[str, list[Any]] = {
+        key: [value, getattr(task, "assignee_id" if key == "assignee" else key)]
+        for key, value in old.items()
+        if value != getattr(task, "assignee_id" if key == "assignee" else key)
+    }
+    if before.shares != after.shares:
+        changes["assignments"] = [_describe(before, people), _describe(after, people)]
+    if changes:
+        history.record(actor=actor, obj=task, action="updated", changes=changes, summary=summary)
+    if old["duration_minutes"] != task.duration_minutes:
+        return services.reschedule_project(task.project, field="duration_minutes")
+    return None
+
+
+def _apply(
+    *,
+    actor: User,
+    task: Task,
+    expected_version: int | None,
+    rule: Callable[[effort.Resourcing], effort.Resourcing],
+    summary: str,
+    field: str,
+    estimate: int | None = None,
+) -> Schedule | None:
+    before = resourcing_of(task)
+    try:
+        after = rule(before)
+    except KeyError as exc:
+        raise NotFound("That person is not on this task.") from exc
+    except ValueError as exc:
+        raise Invalid(f"{str(exc).capitalize()}.", field=field) from exc
+    if after.duration > 2000 * 480:
+        raise Invalid(
+            "That would make the task longer than 2000 days; give more people or less work.",
+            field=field,
+        )
+    return _write(
+        actor=actor,
+        task=task,
+        before=before,
+        after=after,
+        expected_version=expected_version,
+        summary=summary,
+        estimate=estimate,
+    )
+
+
+@transaction.atomic
+def add_person(
+    *, actor: User, task: Task, person: User, units: Any, expected_version: int | None
+) -> Schedule | None:
+    """Put ``person`` on ``task`` at ``units`` %; effort-driven tasks keep their work.
+
+    Raises:
+        Invalid: units of 0 or less, or above the person's maximum units (``units``); a person
+            not in the organisation, already on the task, or a summary/milestone (``person``).
+        Conflict: ``expected_version`` is stale.
+    """
+    require(actor, Action.EDIT, task)
+    _check_leaf(task)
+    _check_member(task, person)
+    value = _check_units(task, person, units)
+    if Assignment.objects.filter(task=task, person=person).exists():
+        raise Invalid(f"{person.display_name} is already on this task.", field="person")
+    return _apply(
+        actor=actor,
+        task=task,
+        expected_version=expected_version,
+        rule=lambda r: effort.add_person(r, person.pk, value),
+        summary=f"{task.name}: {person.display_name} added at {value} %",
+        field="person",
+    )
+
+
+@transaction.atomic
+def remove_person(
+    *, actor: User, task: Task, person_id: int, expected_version: int | None
+) -> Schedule | None:
+    """Take a person off ``task``; effort-driven tasks keep their work (the others lose it)."""
+    require(actor, Action.EDIT, task)
+    person = User.objects.filter(pk=person_id).first()
+    name = person.display_name if person is not None else None
+    return _apply(
+        actor=actor,
+        task=task,
+        expected_version=expected_version,
+        rule=lambda r: effort.remove_person(r, person_id),
+        summary=f"{task.name}: {name or 'a person'} removed",
+        field="person",
+    )
+
+
+@transaction.atomic
+def set_person_units(
+    *, actor: User, task: Task, person: User, units: Any, expected_version: int | None
+) -> Schedule | None:
+    """Change one person's units on ``task`` (duration or work follows, by the task type)."""
+    require(actor, Action.EDIT, task)
+    value = _check_units(task, person, units)
+    return _apply(
+        actor=actor,
+        task=task,
+        expected_version=expected_version,
+        rule=lambda r: effort.set_units(r, person.pk, value),
+        summary=f"{task.name}: {person.display_name} at {value} %",
+        field="units",
+    )
+
+
+@transaction.atomic
+def set_task_resourcing(
+    *,
+    actor: User,
+    task: Task,
+    task_type: str,
+    effort_driven: bool,
+    work_minutes: int | None,
+    expected_version: int | None,
+) -> Schedule | None:
+    """Set the task type and effort-driven flag, and (optionally) the task's work.
+
+    A new work follows the (new) type's rule: duration follows for fixed units and fixed work,
+    units follow for fixed duration. Without people the work is the task's effort estimate.
+    """
+    require(actor, Action.EDIT, task)
+    if task_type not in TaskType.values:
+        raise Invalid("Choose fixed units, fixed duration or fixed work.", field="task_type")
+    if work_minutes is not None and not 0 <= work_minutes <= MAX_WORK_MINUTES:
+        raise Invalid("Give the work in hours, 0 or more.", field="work")
+    kind = effort.TaskType(task_type)
+
+    def rule(r: effort.Resourcing) -> effort.Resourcing:
+        r = effort.set_task_type(r, kind, effort_driven)
+        if work_minutes is not None and r.shares and work_minutes != r.work:
+            r = effort.set_work(r, work_minutes)
+        return r
+
+    estimate = (
+        work_minutes
+        if work_minutes is not None and not Assignment.objects.filter(task=task).exists()
+        else None
+    )
+    return _apply(
+        actor=actor,
+        task=task,
+        expected_version=expected_version,
+        rule=rule,
+        summary=f"{task.name}: {TaskType(task_type).label.lower()}"
+        + (", effort-driven" if effort_driven or kind is effort.TaskType.FIXED_WORK else ""),
+        field="work",
+        estimate=estimate,
+    )
+
+
+def follow_edit(task: Task, values: dict[str, Any]) -> None:
+    """A task edit (``values``, not yet saved) changes the duration or the effort of a task
+    with people: the task type's rule decides what follows (work, units or the duration).
+
+    Called by ``services.update_task`` inside its transaction; writes the assignment rows and
+    puts the resulting ``duration_minutes``/``effort_minutes`` into ``values``.
+    """
+    duration = values.get("duration_minutes", task.duration_minutes)
+    work = values.get("effort_minutes")
+    if values.get("is_milestone", task.is_milestone) or not duration:
+        return
+    rows = list(Assignment.objects.filter(task=task).order_by("position", "pk"))
+    if not rows:
+        return
+    r = resourcing_of(task, rows)
+    try:
+        if duration != r.duration:
+            r = effort.set_duration(r, duration)
+        if work is not None and work != r.work and work != task.effort_minutes:
+            r = effort.set_work(r, work)
+    except ValueError as exc:
+        raise Invalid(f"{str(exc).capitalize()}.", field="duration_minutes") from exc
+    for row, share in zip(rows, r.shares, strict=True):
+        row.units, row.work_minutes = share.units, share.work
+    Assignment.objects.bulk_update(rows, ["units", "work_minutes"])
+    values["duration_minutes"] = r.duration
+    values["effort_minutes"] = r.work

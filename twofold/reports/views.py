@@ -1,0 +1,108 @@
+"""Reports: a cross-cutting view over projects and operations, and CSV exports.
+
+Thin views over :mod:`twofold.reports.selectors` (reads only, scoped to the organisation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from twofold.core.csv_export import csv_response
+from twofold.core.web import organisation_of, organisation_required
+from twofold.projects import selectors as project_selectors
+from twofold.reports import selectors
+
+
+@organisation_required
+def reports(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
+    overview = selectors.overview(organisation)
+    return render(
+        request,
+        "reports/pages/reports.html",
+        {
+            "section": "reports",
+            "cards": overview.cards,
+            "by_health": overview.by_health,
+            "phases": overview.phases,
+            "kpis": overview.kpis,
+            "kpi_states": overview.kpi_states,
+        },
+    )
+
+
+@organisation_required
+def export_projects(request: HttpRequest) -> StreamingHttpResponse:
+    organisation = organisation_of(request)
+    cards = project_selectors.portfolio(organisation, sparklines=False)
+    rows = (
+        [
+            c.project.code,
+            c.project.name,
+            c.project.programme.name if c.project.programme else "",
+            c.project.get_phase_display(),
+            c.project.manager.display_name if c.project.manager else "",
+            round(c.percent_complete, 1),
+            round(c.percent_planned, 1),
+            c.health.level.value,
+            "; ".join(c.health.reasons),
+            c.next_milestone,
+            c.next_milestone_date,
+            c.project.target_finish,
+        ]
+        for c in cards
+    )
+    header = [
+        "Code", "Project", "Programme", "Phase", "Manager", "% complete", "% planned",
+        "Health", "Reasons", "Next milestone", "Milestone date", "Target finish",
+    ]  # fmt: skip
+    return csv_response(_name("projects"), header, rows)
+
+
+@organisation_required
+def export_tasks(request: HttpRequest) -> StreamingHttpResponse:
+    organisation = organisation_of(request)
+    tasks = selectors.tasks_for_export(organisation)
+
+    def rows() -> Iterator[list[Any]]:
+        for t in tasks.iterator(chunk_size=2000):
+            yield [
+                t.project.code,
+                t.name,
+                "milestone" if t.is_milestone else "summary" if t.is_summary else "task",
+                t.assignee.display_name if t.assignee else "",
+                t.get_status_display(),
+                t.percent_complete,
+                timezone.localtime(t.start).date() if t.start else None,
+                timezone.localtime(t.finish).date() if t.finish else None,
+                round(t.total_float_minutes / 480, 1),
+                t.is_critical,
+            ]
+
+    header = [
+        "Project", "Task", "Kind", "Assignee", "Status", "% complete", "Start", "Finish",
+        "Total float (days)", "Critical",
+    ]  # fmt: skip
+    return csv_response(_name("tasks"), header, rows())
+
+
+@organisation_required
+def export_measurements(request: HttpRequest) -> StreamingHttpResponse:
+    organisation = organisation_of(request)
+    measurements = selectors.measurements_for_export(organisation)
+    rows = (
+        [m.kpi.process.name, m.kpi.name, m.kpi.unit, m.measured_on, m.value, m.note]
+        for m in measurements.iterator(chunk_size=5000)
+    )
+    return csv_response(
+        _name("kpi-measurements"), ["Process", "KPI", "Unit", "Date", "Value", "Note"], rows
+    )
+
+
+def _name(what: str) -> str:
+    return f"twofold-{what}-{timezone.localdate():%Y-%m-%d}.csv"
