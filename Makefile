@@ -54,9 +54,11 @@ check:
 		ALLOWED_HOSTS=twofold.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # The suite runs on every core (pytest-xdist); `PYTEST_WORKERS=0` runs it in one process.
+# PYTEST_ARGS adds options (.ci/run: one retry of a failed test, reported, and the slowest tests).
 PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 pytest:
-	$(BIN)/pytest -m "not browser" -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -m "not browser" -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-browser: install-dev
 	$(BIN)/pytest -m browser

@@ -138,6 +138,9 @@ def api(client: Any, api_token: Callable[[User], str]) -> Callable[[User], Any]:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from tests import dbtemplate
+
+    dbtemplate.install()  # test databases copied from a migrated template (tests/dbtemplate.py)
 
 
 @pytest.fixture

@@ -35,6 +35,8 @@ def database_from_url(url: str, *, default_sqlite: Path) -> dict[str, Any]:
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
+            # Test databases copied from an already migrated one (tests/dbtemplate.py; .ci/run).
+            "TEST": {"TEMPLATE": os.environ.get("TWOFOLD_PG_TEST_TEMPLATE") or None},
         }
     raise ValueError(
         f"DATABASE_URL: unsupported scheme {parts.scheme!r} (use postgres:// or sqlite://)"
