@@ -267,7 +267,7 @@ def deleted_rows(
     the trash (each kind's rows, descendants trashed with their parent included), oldest first;
     only those trashed at or after ``since`` when given. One query (a UNION ALL), however many
     kinds are registered; a purged row is gone from it."""
-    parts = []
+    parts: list[QuerySet[Any]] = []
     for name, registered in sorted(_kinds.items()):
         if kind is not None and name != kind:
             continue
@@ -284,11 +284,8 @@ def deleted_rows(
     if not parts:
         return TrashEntry.objects.none()
     first, *rest = parts
-    return (
-        first.union(*rest, all=True).order_by("deleted_at", "kind", "id")
-        if rest
-        else (first.order_by("deleted_at", "kind", "id"))
-    )
+    combined = first.union(*rest, all=True) if rest else first
+    return combined.order_by("deleted_at", "kind", "id")
 
 
 def require_admin(actor: Any, organisation: Any) -> None:

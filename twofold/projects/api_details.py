@@ -228,12 +228,12 @@ def project_health(request: HttpRequest, org_id: int, project_id: int) -> Health
     h = card.health
     return HealthOut(
         project_id=project.pk,
-        level=h.level.value,  # type: ignore[arg-type]
+        level=h.level.value,
         label=h.label,
         reasons=list(h.reasons),
-        schedule=(h.schedule or h.level).value,  # type: ignore[arg-type]
-        risk=(h.risk or h.level).value,  # type: ignore[arg-type]
-        cost=h.cost.value if h.cost else None,  # type: ignore[arg-type]
+        schedule=(h.schedule or h.level).value,
+        risk=(h.risk or h.level).value,
+        cost=h.cost.value if h.cost else None,
         percent_complete=card.percent_complete,
         percent_planned=card.percent_planned,
         slip_days=card.slip_days,
