@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from twofold.accounts.models import Organisation, Role, User
@@ -373,3 +375,32 @@ def test_tasks_moved_by_the_scheduler_are_in_updated_since(
     assert sorted(t["id"] for t in page["items"]) == [design.pk, build.pk]
     moved = Task.objects.get(pk=build.pk)
     assert moved.rescheduled_at is not None and moved.rescheduled_at >= moment
+
+
+def test_reads_cost_the_same_queries_however_many_rows(
+    org: Organisation,
+    owner: User,
+    project: Project,
+    tasks: list[Task],
+    as_: Any,
+) -> None:
+    """History and tombstones read a page in constant queries (no query per entry or row)."""
+    reader = as_(owner)
+    history = f"{_prj(org, project)}/tasks/{tasks[0].pk}/history"
+    deleted = f"/api/organisations/{org.pk}/deleted"
+    services.delete_task(actor=owner, task=Task.objects.get(pk=tasks[1].pk))
+    reader("get", history)  # warm the caches (content types, the token's user)
+    reader("get", deleted)
+    counts = []
+    for _round in range(2):
+        with CaptureQueriesContext(connection) as few:
+            reader("get", history)
+            reader("get", deleted)
+        counts.append(len(few.captured_queries))
+        for n in range(3):
+            services.add_checklist_item(actor=owner, task=tasks[0], text=f"Step {n}")
+            extra, _ = services.create_task(actor=owner, project=project, name=f"Extra {n}")
+            services.delete_task(actor=owner, task=extra)
+    assert counts[0] == counts[1]
+    assert len(reader("get", history).json()) == 7  # created + 6 checklist entries
+    assert len(reader("get", deleted).json()) == 7  # tasks[1] + 6 extras
