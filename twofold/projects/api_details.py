@@ -222,7 +222,7 @@ class HealthOut(Schema):
 @router.get(PRJ + "/health", response={200: HealthOut, **READ})
 def project_health(request: HttpRequest, org_id: int, project_id: int) -> HealthOut:
     """The project's health as its portfolio card computes it (same rules, same reasons;
-    docs/portfolio.md and docs/earned-value.md)."""
+    docs/projects.md and docs/earned-value.md)."""
     project = _project(request, org_id, project_id)
     card = selectors.portfolio(project.organisation, project_id=project.pk, sparklines=False)[0]
     h = card.health
