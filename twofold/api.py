@@ -145,6 +145,7 @@ from twofold.operations.api_spend import router as spend_router  # noqa: E402
 from twofold.operations.api_work import router as operations_work_router  # noqa: E402
 from twofold.project_templates.api import router as templates_router  # noqa: E402
 from twofold.projects.api import router as projects_router  # noqa: E402
+from twofold.projects.api_details import router as project_details_router  # noqa: E402
 from twofold.projects.api_gates import router as gates_router  # noqa: E402
 from twofold.projects.api_lifecycle import router as programmes_router  # noqa: E402
 from twofold.projects.api_resourcing import router as resourcing_router  # noqa: E402
@@ -158,6 +159,7 @@ api.add_router("", tokens_router)
 api.add_router("", projects_router)
 api.add_router("", programmes_router)
 api.add_router("", gates_router)
+api.add_router("", project_details_router)
 api.add_router("", templates_router)
 api.add_router("", operations_router)
 api.add_router("", operations_records_router)

@@ -58,6 +58,12 @@ PAGE_ACTION_TO_API: dict[str, tuple[str, ...]] = {
         f"DELETE {PRJ}/tasks/{{task_id}}/people/{{user_id}}",
         f"PUT {PRJ}/tasks/{{task_id}}/resourcing",
         f"POST {ORG}/comments/{{kind}}/{{target_id}}",
+        f"POST {PRJ}/tasks/{{task_id}}/checklist",
+        f"PUT {PRJ}/tasks/{{task_id}}/checklist/{{item_id}}",
+    ),
+    "projects:task_action": (
+        f"POST {PRJ}/tasks/{{task_id}}/indent",
+        f"POST {PRJ}/tasks/{{task_id}}/outdent",
     ),
     "projects:task_inline": (f"PATCH {PRJ}/tasks/{{task_id}}",),
     "projects:task_delete": (f"DELETE {PRJ}/tasks/{{task_id}}",),
@@ -69,6 +75,7 @@ PAGE_ACTION_TO_API: dict[str, tuple[str, ...]] = {
     "projects:baselines": (f"POST {PRJ}/baselines",),
     "projects:board": (f"POST {PRJ}/tasks",),
     "projects:board_move": (f"POST {PRJ}/tasks/{{task_id}}/move",),
+    "projects:board_limits": (f"PUT {PRJ}/board/wip-limits",),
     "projects:gate_item": (f"PUT {PRJ}/gates/items/{{item_id}}",),
     "projects:gate_pass": (f"POST {PRJ}/gates/{{gate_id}}/sign-off",),
     "projects:gate_settings": (f"PUT {ORG}/settings/gate-checklists/{{phase}}",),
@@ -137,6 +144,7 @@ PAGE_ACTION_TO_API: dict[str, tuple[str, ...]] = {
         "PATCH /api/routines/{pk}",
     ),
     "operations:delete": ("DELETE /api/operations/{kind}/{pk}",),
+    "operations:generate": (f"POST {ORG}/occurrences/generate",),
     "quality:new": (f"POST {ORG}/nonconformances",),
     "quality:detail": (
         "PATCH /api/nonconformances/{pk}",
@@ -162,6 +170,7 @@ PAGE_ACTION_TO_API: dict[str, tuple[str, ...]] = {
     "capacity:absence_delete": (
         f"DELETE {ORG}/people/{{user_id}}/availability/absences/{{absence_id}}",
     ),
+    "capacity:pattern_save": (f"PUT {ORG}/people/{{user_id}}/availability/pattern",),
     "capacity:pattern_delete": (
         f"DELETE {ORG}/people/{{user_id}}/availability/patterns/{{pattern_id}}",
     ),
@@ -178,6 +187,7 @@ PAGE_ACTION_TO_API: dict[str, tuple[str, ...]] = {
         "PUT /api/process-changes/{pk}/go-live",
         "DELETE /api/process-changes/{pk}",
     ),
+    "improvement:deliverable_settings": (f"PUT {ORG}/settings/handover-deliverables",),
     "improvement:handover_new": (f"POST {ORG}/improvement/handovers",),
     "improvement:handover": (
         f"POST {ORG}/improvement/handovers/{{handover_id}}/accept",
@@ -243,6 +253,7 @@ PAGE_ACTION_TO_API: dict[str, tuple[str, ...]] = {
     "costs:expenses": (f"POST {ORG}/expenses",),
     "costs:expense": (f"POST {ORG}/expenses/{{expense_id}}/decision",),
     "costs:rates": (f"POST {ORG}/rates",),
+    "costs:rate_delete": (f"DELETE {ORG}/rates/{{rate_id}}",),
     "costs:process_budget": (f"PUT {ORG}/processes/{{process_id}}/budget",),
 }
 
@@ -314,15 +325,7 @@ READ_PAGES: set[str] = {
 }
 
 # Page actions still without an API (issue 17, item 5): route name → what is missing.
-KNOWN_GAPS: dict[str, str] = {
-    "operations:generate": "generate due occurrences now (admins; the worker does it anyway)",
-    "projects:task": "a task's checklist: add and tick items",
-    "projects:task_action": "indent and outdent a task",
-    "projects:board_limits": "the board's WIP limits",
-    "capacity:pattern_save": "save a person's weekly working pattern",
-    "improvement:deliverable_settings": "edit the organisation's handover deliverables",
-    "costs:rate_delete": "delete a cost rate",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _names_to_routes() -> dict[str, str]:

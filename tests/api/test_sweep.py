@@ -40,6 +40,7 @@ DEFAULT_SEED = 20261202
 COLLECTIONS = {
     "absences": "capacity.Absence",
     "calendars": "calendars.Calendar",
+    "checklist": "projects.ChecklistItem",
     "fields": "customfields.FieldDefinition",
     "handovers": "improvement.Handover",
     "holidays": "calendars.Holiday",
@@ -56,6 +57,7 @@ COLLECTIONS = {
     "programmes": "projects.Programme",
     "projects": "projects.Project",
     "queues": "operations.Queue",
+    "rates": "costs.Rate",
     "requests": "operations.Request",
     "risks": "risks.Risk",
     "routines": "operations.Routine",

@@ -283,6 +283,7 @@ def seed() -> World:
     ids.update(_seed_notifications(org, users, project))
     ids.update(_seed_collab(org, users, ids))
     ids.update(_seed_webhooks(org))
+    ids["checklist_item_id"] = _seed_checklist_item(task)
     ids["request_version"] = Request.objects.get(pk=ids["requests"]).version
     ids["lesson_version"] = Lesson.objects.get(pk=ids["lesson_id"]).version
     missing = [name for name, value in ids.items() if value is None]
@@ -514,6 +515,18 @@ def _seed_cost_objects(org: Any, ids: dict[str, Any]) -> dict[str, Any]:
     return {"change_id": change.pk if change else None, "line_id": line.pk}
 
 
+def _seed_checklist_item(task: Any) -> int:
+    """An item of the matrix task's checklist (the task page's checklist, and its API)."""
+    from twofold.projects.models import ChecklistItem
+
+    item = ChecklistItem.objects.filter(task=task).order_by("pk").first()
+    if item is None:
+        item = ChecklistItem.objects.create(
+            organisation_id=task.organisation_id, task=task, text="Matrix step"
+        )
+    return int(item.pk)
+
+
 def _content_type_id(obj: Any) -> int:
     from django.contrib.contenttypes.models import ContentType
 
@@ -550,6 +563,8 @@ def concrete_path(row: Row, ids: dict[str, Any]) -> str:
             name = values.get("kind", previous) if _PARAM.fullmatch(previous) else previous
         elif name == "item_id" and "gates" in segments:
             name = "gate_item_id"
+        elif name == "item_id" and "checklist" in segments:
+            name = "checklist_item_id"
         elif name == "job_id" and ("audit" in segments or "audit-exports" in segments):
             name = "audit_job_id"
         elif name == "job_id" and "exports" in segments:

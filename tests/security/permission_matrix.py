@@ -620,6 +620,7 @@ DELETE /api/organisations/{org_id}/members/{member_id}                          
 # --- api occurrences
 GET    /api/occurrences/{pk}                                                          401 200 200 200 200 404
 POST   /api/occurrences/{pk}/complete                                                 401 403 422 422 422 404
+POST   /api/organisations/{org_id}/occurrences/generate                               401 403 403 200 200 404  # admins, as the overview's button
 
 # --- api openapi.json
 GET    /api/openapi.json                                                              200 200 200 200 200 200
@@ -695,6 +696,18 @@ DELETE /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}        
 GET    /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/deletion     401 200 200 200 200 404
 POST   /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/move         401 403 200 200 200 404
 POST   /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/move         401 428 428 428 428 428  | {"status": "doing"}  # no version: 428 before the task is looked up
+# the task page's checklist, indent/outdent, the board's WIP limits, health and history
+GET    /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/checklist    401 200 200 200 200 404
+POST   /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/checklist    401 403 201 201 201 404
+PUT    /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/checklist/{item_id} 401 403 200 200 200 404
+DELETE /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/checklist/{item_id} 401 403 204 204 204 404
+POST   /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/indent       401 403 200 200 200 404
+POST   /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/outdent      401 403 422 422 422 404  # the matrix task is at the top level
+GET    /api/organisations/{org_id}/projects/{project_id}/board/wip-limits             401 200 200 200 200 404
+PUT    /api/organisations/{org_id}/projects/{project_id}/board/wip-limits             401 403 403 200 200 404  # as the board page: admins
+GET    /api/organisations/{org_id}/projects/{project_id}/health                       401 200 200 200 200 404
+GET    /api/organisations/{org_id}/projects/{project_id}/history                      401 200 200 200 200 404
+GET    /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/history      401 200 200 200 200 404
 
 # --- api tokens (one's own: Settings → API tokens)
 GET    /api/me/tokens                                                                 401 200 200 200 200 200
@@ -876,6 +889,7 @@ POST   /api/requests/{pk}/priority                                              
 GET    /api/organisations/{org_id}/trash                                              401 403 403 200 200 404
 POST   /api/organisations/{org_id}/trash/{entry_id}/restore                           401 403 403 200 200 404  ?version={entry_version}
 DELETE /api/organisations/{org_id}/trash/{entry_id}                                   401 403 403 204 204 404
+GET    /api/organisations/{org_id}/deleted                                            401 200 200 200 200 404  # tombstones: ids only, for every reader
 
 # --- api activity and comments
 GET    /api/organisations/{org_id}/activity                                           401 200 200 200 200 404
@@ -930,6 +944,7 @@ POST   /api/organisations/{org_id}/expenses                                     
 POST   /api/organisations/{org_id}/expenses/{expense_id}/decision                     401 403 403 422 422 404  # returning needs a reason
 GET    /api/organisations/{org_id}/rates                                              401 403 403 200 200 404
 POST   /api/organisations/{org_id}/rates                                              401 403 403 422 422 404
+DELETE /api/organisations/{org_id}/rates/{rate_id}                                    401 403 403 204 204 404
 GET    /api/organisations/{org_id}/processes/{process_id}/budget                      401 403 403 200 200 404
 PUT    /api/organisations/{org_id}/processes/{process_id}/budget                      401 403 403 200 200 404
 """

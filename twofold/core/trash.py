@@ -260,6 +260,34 @@ def entries(organisation: Any) -> QuerySet[TrashEntry]:
     return TrashEntry.objects.filter(organisation=organisation).select_related("deleted_by")
 
 
+def deleted_rows(
+    organisation: Any, since: datetime | None = None, kind: str | None = None
+) -> QuerySet[Any]:
+    """Tombstones for API sync: ``(kind, id, deleted_at)`` of every row of the organisation in
+    the trash (each kind's rows, descendants trashed with their parent included), oldest first;
+    only those trashed at or after ``since`` when given. One query (a UNION ALL), however many
+    kinds are registered; a purged row is gone from it."""
+    parts: list[QuerySet[Any]] = []
+    for name, registered in sorted(_kinds.items()):
+        if kind is not None and name != kind:
+            continue
+        rows = registered.model.all_objects.filter(  # type: ignore[attr-defined]
+            organisation=organisation, deleted_at__isnull=False
+        )
+        if since is not None:
+            rows = rows.filter(deleted_at__gte=since)
+        parts.append(
+            rows.order_by()
+            .annotate(kind=models.Value(name, output_field=models.CharField()))
+            .values_list("kind", "id", "deleted_at")
+        )
+    if not parts:
+        return TrashEntry.objects.none()
+    first, *rest = parts
+    combined = first.union(*rest, all=True) if rest else first
+    return combined.order_by("deleted_at", "kind", "id")
+
+
 def require_admin(actor: Any, organisation: Any) -> None:
     """The trash is for admins and owners; others get 403 (members) or 404 (outsiders)."""
     require(actor, Action.MANAGE, organisation)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from django.http import HttpRequest
-from ninja import Router, Schema
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
 from ninja.params.functions import Query
 from ninja.responses import Status
+from pydantic import AwareDatetime
 
 from twofold.accounts.selectors import get_organisation
 from twofold.core import trash
+from twofold.core.api_lists import MAX_LIMIT
 from twofold.core.api_schemas import READ, WRITE, ErrorOut
+from twofold.core.errors import Invalid
 from twofold.core.models import TrashEntry
 from twofold.core.web import actor_of
 
@@ -95,3 +99,51 @@ def purge_entry(request: HttpRequest, org_id: int, entry_id: int) -> Status[None
     organisation = get_organisation(request.user, org_id)
     trash.purge_now(actor=actor_of(request), organisation=organisation, entry_id=entry_id)
     return Status(204, None)
+
+
+# --- Tombstones: what went to the trash, for clients that sync -------------------------------
+
+
+class DeletedOut(Schema):
+    kind: str = Field(..., description='The model label, e.g. "projects.task".')
+    id: int
+    deleted_at: dt.datetime
+
+
+class DeletedQuery(Schema):
+    deleted_since: AwareDatetime | None = Field(
+        None,
+        description="Only rows moved to the trash at or after this moment (ISO 8601 with an "
+        "offset): send the `Date` header of your previous sync.",
+    )
+    kind: str | None = Field(
+        None, max_length=60, description='One kind only ("projects.task", "risks.risk", …).'
+    )
+    offset: int = Field(0, ge=0, le=10**9)
+    limit: int = Field(100, ge=1, le=MAX_LIMIT)
+
+
+@router.get(
+    "/organisations/{org_id}/deleted",
+    response={200: list[DeletedOut], **READ, 422: WRITE[422]},
+    summary="Tombstones: objects moved to the trash (to drop them from a synced copy)",
+)
+def list_deleted(
+    request: HttpRequest,
+    org_id: int,
+    query: Annotated[DeletedQuery, Query()],
+    reply: HttpResponse,
+) -> list[DeletedOut]:
+    """Every object of the organisation now in the trash, oldest deletion first: its kind, id
+    and when it was trashed. Anyone who can read the organisation's lists may read this (only
+    ids, no labels). A restored object leaves this list (and its restore is in its history);
+    one purged for good leaves it too, after the retention (docs/api.md, "Deletions")."""
+    organisation = get_organisation(request.user, org_id)
+    if query.kind is not None and query.kind not in trash.kinds():
+        raise Invalid(f"kind: one of {', '.join(sorted(trash.kinds()))}.", field="kind")
+    rows = trash.deleted_rows(organisation, query.deleted_since, query.kind)
+    reply["X-Total-Count"] = str(rows.count())
+    return [
+        DeletedOut(kind=kind, id=pk, deleted_at=at)
+        for kind, pk, at in rows[query.offset : query.offset + query.limit]
+    ]

@@ -19,7 +19,7 @@ from twofold.core.errors import Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, require
 from twofold.core.web import actor_of
 from twofold.costs import selectors, services
-from twofold.costs.models import Expense, Timesheet
+from twofold.costs.models import Expense, Rate, Timesheet
 from twofold.costs.weeks import Week, week_grid
 from twofold.operations.models import Process
 from twofold.projects.api import StrictDate
@@ -420,6 +420,7 @@ class RateOut(Schema):
     overtime_factor: Decimal
     effective_from: dt.date
     currency: str
+    version: int
 
 
 class RateIn(BodyIn):
@@ -450,6 +451,7 @@ def list_rates(request: HttpRequest, org_id: int) -> list[RateOut]:
             overtime_factor=r.overtime_factor,
             effective_from=r.effective_from,
             currency=currency,
+            version=r.version,
         )
         for r in selectors.rate_history(org.pk)
     ]
@@ -486,8 +488,23 @@ def create_rate(request: HttpRequest, org_id: int, payload: RateIn) -> Status[Ra
             overtime_factor=rate.overtime_factor,
             effective_from=rate.effective_from,
             currency=selectors.cost_settings(org.pk).currency,
+            version=rate.version,
         ),
     )
+
+
+@router.delete("/organisations/{org_id}/rates/{rate_id}", response={204: None, **WRITE})
+def delete_rate(
+    request: HttpRequest, org_id: int, rate_id: int, version: int | None = None
+) -> Status[None]:
+    """Delete a rate entered by mistake (admins and owners): costs computed from it change.
+    ``version`` (optional): the version you read; a stale one answers 409."""
+    org = _rates_org(request, org_id)
+    rate = Rate.objects.filter(pk=rate_id, organisation=org).first()
+    if rate is None:
+        raise NotFound("Rate not found.")
+    services.delete_rate(actor=actor_of(request), rate=rate, expected_version=version)
+    return Status(204, None)
 
 
 # --- Process budgets --------------------------------------------------------------------------

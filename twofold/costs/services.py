@@ -166,11 +166,23 @@ def create_rate(
 
 
 @transaction.atomic
-def delete_rate(*, actor: User, rate: Rate) -> None:
-    """Remove a rate entered by mistake; costs already computed from it change accordingly."""
+def delete_rate(*, actor: User, rate: Rate, expected_version: int | None = None) -> None:
+    """Remove a rate entered by mistake; costs already computed from it change accordingly.
+
+    With ``expected_version`` (the API's ``version``) a rate changed since it was read is a
+    Conflict: the check and the delete are one statement."""
     require(actor, Action.MANAGE, rate)
     history.record(actor=actor, obj=rate, action="deleted", summary=f"Deleted rate {rate}")
-    rate.delete()
+    rows = Rate.objects.filter(pk=rate.pk)
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    deleted, _ = rows.delete()
+    if not deleted:
+        if expected_version is not None and Rate.objects.filter(pk=rate.pk).exists():
+            raise Conflict(
+                "Someone else changed this rate since you read it. Reload it and try again."
+            )
+        raise NotFound("Rate not found.")
 
 
 # --- Timesheet lines --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ budget, actual cost, status date and day), so the portfolio stays fast on hundre
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
@@ -73,10 +74,15 @@ _RANK = {Level.NOT_PLANNED: -1, Level.GREEN: 0, Level.AMBER: 1, Level.RED: 2}
 def with_cost(h: health.Health, extra: list[tuple[Level, str]]) -> health.Health:
     """``h`` with the cost reasons added (the worst level wins; "On schedule" gives way)."""
     if not extra:
-        return h
+        return dataclasses.replace(h, cost=Level.GREEN)
     reasons = [r for r in h.reasons if h.level not in (Level.GREEN, Level.NOT_PLANNED)]
     worst = max([h.level, *(lvl for lvl, _ in extra)], key=_RANK.__getitem__)
-    return health.Health(worst, tuple(reasons + [text for _, text in extra]))
+    return dataclasses.replace(
+        h,
+        level=worst,
+        reasons=tuple(reasons + [text for _, text in extra]),
+        cost=health.worst_of([lvl for lvl, _ in extra], Level.GREEN),
+    )
 
 
 def _signatures(org: Organisation, projects: Sequence[Project], today: dt.date) -> dict[int, str]:

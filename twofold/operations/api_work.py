@@ -1,4 +1,4 @@
-"""API for assigning and re-prioritising requests, and for KPI change points.
+"""API for assigning and re-prioritising requests, KPI change points, and generating occurrences.
 
 The same services and permission rules as the pages: objects of other organisations answer 404,
 a role that may not act answers 403, stale versions 409, bad input 422 naming the field.
@@ -14,11 +14,12 @@ from ninja.responses import Status
 from pydantic import StrictInt, StrictStr
 
 from twofold.accounts.models import User
+from twofold.accounts.selectors import get_organisation
 from twofold.core.api_schemas import READ, WRITE, BodyIn
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.policy import Action, can
 from twofold.core.web import actor_of
-from twofold.operations import assignment, change_points, selectors
+from twofold.operations import assignment, change_points, selectors, services
 from twofold.operations.api import StrictDate
 from twofold.operations.models import ChangePoint, Request
 
@@ -140,3 +141,29 @@ def remove_change_point(request: HttpRequest, pk: int) -> Status[None]:
         raise NotFound("Change point not found.")
     change_points.remove_change_point(actor=actor_of(request), point=point)
     return Status(204, None)
+
+
+# --- Generating occurrences by hand (the overview page's button) -----------------------------
+
+
+class GeneratedOut(Schema):
+    routines: int = Field(..., description="Live routines looked at.")
+    due: int = Field(..., description="Due instants in the window (new or already there).")
+    created: int = Field(..., description="Occurrences created now.")
+    days: int = Field(..., description="How far ahead occurrences are generated.")
+
+
+@router.post(
+    "/organisations/{org_id}/occurrences/generate",
+    response={200: GeneratedOut, **WRITE},
+    summary="Generate due occurrences now (admins; the worker does it every few minutes)",
+)
+def generate_occurrences(request: HttpRequest, org_id: int) -> GeneratedOut:
+    """Create the occurrences of every live routine due up to 30 days ahead, and mark superseded
+    open ones missed: the worker's pass, run now. Idempotent: a second call creates none."""
+    done = services.generate_for_organisation(
+        actor=actor_of(request), organisation=get_organisation(request.user, org_id)
+    )
+    return GeneratedOut(
+        routines=done.routines, due=done.due, created=done.created, days=services.GENERATE_DAYS
+    )

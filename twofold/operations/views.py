@@ -573,9 +573,7 @@ def generate(request: HttpRequest) -> HttpResponse:
             "Only admins can generate occurrences by hand; the worker generates them every few minutes.",
             back=reverse("operations:overview"),
         )
-    services.generate_occurrences(
-        routines=selectors.routines_of(org).filter(active=True, process__archived_at__isnull=True)
-    )
+    services.generate_for_organisation(actor=actor_of(request), organisation=org)
     messages.success(request, "Occurrences generated for the next 30 days.")
     return redirect("operations:overview")
 

@@ -444,6 +444,8 @@ def list_tasks(
         SyncQuery.model_construct(updated_since=updated_since),  # paged by its own parameters
         offset=offset,
         limit=limit,
+        # Dates the scheduler moved after a change elsewhere have no history entry of their own.
+        stamps=("rescheduled_at",),
     )
     fast = _sqlite_rows(synced.rows) if connection.vendor == "sqlite" else None
     rows: list[Any] = fast if fast is not None else list(synced.rows.values(*TaskOut.model_fields))

@@ -55,8 +55,15 @@ class Facts:
 
 @dataclass(frozen=True)
 class Health:
+    """The overall level with its reasons, and the level of each area the rules look at:
+    ``schedule`` (slip, float, milestones, progress), ``risk`` (open high risks, processes in
+    signal) and ``cost`` (set by the cost hook of ``evm``; None while cost is not known)."""
+
     level: Level
     reasons: tuple[str, ...] = field(default=())
+    schedule: Level | None = None
+    risk: Level | None = None
+    cost: Level | None = None
 
     @property
     def label(self) -> str:
@@ -73,6 +80,7 @@ def assess(facts: Facts) -> Health:
     """Green, amber or red with the reasons that decided it; "Not planned" when nothing is
     scheduled yet (open high risks still make it amber or red: they need attention anyway)."""
     found: list[tuple[Level, str]] = []
+    risky: list[tuple[Level, str]] = []
     if facts.slip_days is not None and facts.slip_days > 3:
         level = Level.RED if facts.slip_days > 10 else Level.AMBER
         found.append((level, f"Finish {_days(facts.slip_days)} later than baseline"))
@@ -96,13 +104,22 @@ def assess(facts: Facts) -> Health:
     if facts.open_high_risks:
         n = facts.open_high_risks
         level = Level.RED if n >= 2 else Level.AMBER
-        found.append((level, f"{n} open high risk{'s' if n != 1 else ''}"))
+        risky.append((level, f"{n} open high risk{'s' if n != 1 else ''}"))
     if facts.signal_processes:
         names = ", ".join(facts.signal_processes)
-        found.append((Level.AMBER, f"Affects a process whose KPI is in signal: {names}"))
+        risky.append((Level.AMBER, f"Affects a process whose KPI is in signal: {names}"))
+    idle = Level.GREEN if facts.planned else Level.NOT_PLANNED
+    schedule = worst_of([lvl for lvl, _ in found], idle)
+    risk = worst_of([lvl for lvl, _ in risky], Level.GREEN)
+    found += risky
     if not found:
         if not facts.planned:
-            return Health(Level.NOT_PLANNED, (NOT_PLANNED,))
-        return Health(Level.GREEN, ("On schedule",))
+            return Health(Level.NOT_PLANNED, (NOT_PLANNED,), schedule=schedule, risk=risk)
+        return Health(Level.GREEN, ("On schedule",), schedule=schedule, risk=risk)
     worst = max((lvl for lvl, _ in found), key=_RANK.__getitem__)
-    return Health(worst, tuple(reason for _, reason in found))
+    return Health(worst, tuple(reason for _, reason in found), schedule=schedule, risk=risk)
+
+
+def worst_of(levels: list[Level], otherwise: Level) -> Level:
+    """The worst of ``levels``, or ``otherwise`` when none fired."""
+    return max(levels, key=_RANK.__getitem__) if levels else otherwise

@@ -198,6 +198,9 @@ class Task(Trashable):
     finish = models.DateTimeField(null=True, blank=True)
     total_float_minutes = models.IntegerField(default=0)
     is_critical = models.BooleanField(default=False)
+    # When the scheduler last wrote the fields above (in its one bulk statement): dates that move
+    # because something else changed have no history entry, so API sync reads this stamp.
+    rescheduled_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Written by levelling (capacity): working minutes the scheduler adds before the task's early
     # start, after its predecessors allow it (MS Project's "leveling delay"). Not a constraint:
     # the task keeps its links, so the critical path runs through it. "Clear levelling" zeroes it.

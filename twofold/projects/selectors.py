@@ -215,14 +215,16 @@ def portfolio(
     sort: str = "programme",
     sparklines: bool = True,
     include_archived: bool = True,
+    project_id: int | None = None,
 ) -> list[Card]:
     """One card per project. Six queries whatever the number of projects, tasks and risks.
 
     Only milestones are read task by task; percent planned comes from the curve stored on the
     project when it was rescheduled or baselined (``progress.curve_at``)."""
-    projects = list(
-        Project.objects.filter(organisation=organisation).only(*PORTFOLIO_FIELDS).order_by("name")
-    )
+    chosen_projects = Project.objects.filter(organisation=organisation)
+    if project_id is not None:  # one project's card (the API's health)
+        chosen_projects = chosen_projects.filter(pk=project_id)
+    projects = list(chosen_projects.only(*PORTFOLIO_FIELDS).order_by("name"))
     # A few programmes and managers shared by many projects: one instance each, not one per row.
     programmes = {g.pk: g for g in Programme.objects.filter(organisation=organisation)}
     managers = {

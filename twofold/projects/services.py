@@ -233,13 +233,18 @@ SCHEDULE_COLUMNS = ("start", "finish", "total_float_minutes", "is_critical", "is
 
 def _write_schedule(tasks: list[Task] | list[scheduling.TaskRow]) -> None:
     """Write the scheduler's fields of ``tasks``: one ``UPDATE … WHERE id = %s`` run with
-    ``executemany`` (bulk_update's CASE expressions cost ~1 ms a row on 1,000 rows)."""
+    ``executemany`` (bulk_update's CASE expressions cost ~1 ms a row on 1,000 rows).
+
+    The same statement stamps ``rescheduled_at`` with one shared time, so an API client syncing
+    with ``updated_since`` sees the tasks whose dates moved (no extra query, nothing per task)."""
     fields: list[Any] = [Task._meta.get_field(name) for name in SCHEDULE_COLUMNS]
+    stamp_field = Task._meta.get_field("rescheduled_at")
+    stamp = stamp_field.get_db_prep_save(timezone.now(), connection)
     qn = connection.ops.quote_name
     pk_column = str(Task._meta.pk.column) if Task._meta.pk else "id"
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - quoted names, values as params
         qn(Task._meta.db_table),
-        ", ".join(f"{qn(str(f.column))} = %s" for f in fields),
+        ", ".join(f"{qn(str(f.column))} = %s" for f in [*fields, stamp_field]),
         qn(pk_column),
     )
     if tasks and isinstance(tasks[0], scheduling.TaskRow):
@@ -257,13 +262,14 @@ def _write_schedule(tasks: list[Task] | list[scheduling.TaskRow]) -> None:
                 t.total_float_minutes,
                 bool(t.is_critical),
                 bool(t.is_summary),
+                stamp,
                 t.pk,
             ]
             for t, (s, f) in zip(rows, stamps, strict=True)
         ]
     else:
         params = [
-            [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk]
+            [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [stamp, t.pk]
             for t in tasks
         ]
     with connection.cursor() as cursor:
@@ -1014,6 +1020,15 @@ def toggle_checklist_item(
     require(actor, Action.EDIT, item)
     _set_done(actor=actor, item=item, done=done, owner=item.task, action="checklist")
     return item
+
+
+@transaction.atomic
+def delete_checklist_item(*, actor: User, item: ChecklistItem) -> None:
+    """Remove an item from its task's checklist (recorded in the task's history)."""
+    require(actor, Action.EDIT, item)
+    text = item.text
+    item.delete()
+    history.record(actor=actor, obj=item.task, action="checklist", summary=f"Removed “{text}”")
 
 
 def _set_done(
