@@ -38,7 +38,7 @@ def _key() -> str:
     import django
 
     digest = hashlib.sha256(django.get_version().encode())
-    files = sorted(ROOT.glob("twofold/*/migrations/*.py")) + [ROOT / "twofold/capacity/stamp.py"]
+    files = [*sorted(ROOT.glob("twofold/*/migrations/*.py")), ROOT / "twofold/capacity/stamp.py"]
     for path in files:
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
