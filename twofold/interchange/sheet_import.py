@@ -239,7 +239,8 @@ def import_upload(
     _require_target(actor, organisation, upload.project)
     if upload.applied_at is not None:
         raise Invalid("This file was already imported; upload it again to import it twice.")
-    _step(progress, 0.05, "Checking the rows")
+    if not progress(0.05, "Checking the rows"):
+        return None
     checked = check_upload(upload, mapping)
     if not checked.ok:
         raise SheetInvalid(checked.errors, checked.error_count)
