@@ -4,8 +4,9 @@ Usage: ``.venv/bin/python benchmarks/interchange.py [--tasks 10000] [--no-mpxj]
 [--database-url postgres://...]`` (an empty database; a fresh SQLite file by default), or
 ``… --backup`` for the backup benchmark (see ``run_backup``: ``twofold backup`` of the large
 demo ≤ 30 s, plus the organisation export and import of its organisation; last line
-``RESULT name=backup rows=<n> backup_s=<t> archive_mb=<m> org_rows=<n> org_export_s=<t>
-org_import_s=<t> peak_mb=<m>``)
+``RESULT name=backup rows=<n> backup_s=<t> backup_cpu_s=<t> archive_mb=<m> org_rows=<n>
+org_export_s=<t> org_import_s=<t> org_import_cpu_s=<t> peak_mb=<m> load=<l>``; with
+``--database-url`` of a database that already holds the large demo, it is not loaded again)
 
 A plan is generated (phases > work packages > activities, ~1.5 FS/SS links per activity with
 lags, a calendar with holidays, 50 work resources with one assignment per activity) and written
@@ -26,9 +27,11 @@ import ≤ 10 s and ≤ 500 MB, export ≤ 5 s. The machine is shared: figures a
 numbers, durations, "3FS+2d" predecessors, assignee e-mails, start dates) imported end to end
 into a new project: upload, the mapping page's check, import (budget ≤ 10 s for 10,000 rows).
 
-RESULT lines: ``RESULT name=mspdi_import tasks=<n> import_s=<t> export_s=<t> mpxj_read_s=<t>
-peak_mb=<m>`` and ``RESULT name=xlsx_import rows=<n> import_s=<t> cpu_s=<t> tasks=<n> links=<n>`` (``cpu_s``: this
-process's CPU time, the fairer figure on a loaded machine)
+RESULT lines: ``RESULT name=mspdi_import tasks=<n> import_s=<t> import_cpu_s=<t> export_s=<t>
+export_cpu_s=<t> mpxj_read_s=<t> peak_mb=<m> load=<l>`` and ``RESULT name=xlsx_import rows=<n>
+import_s=<t> cpu_s=<t> tasks=<n> links=<n> load=<l>`` (``*cpu_s``: this process's CPU time of
+the step, the fairer figure on a loaded machine; ``load``: the 1-minute load average at the
+end). ``--profile DIR`` writes a cProfile of each timed step to DIR (it slows them down).
 """
 
 from __future__ import annotations
