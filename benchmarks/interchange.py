@@ -4,8 +4,9 @@ Usage: ``.venv/bin/python benchmarks/interchange.py [--tasks 10000] [--no-mpxj]
 [--database-url postgres://...]`` (an empty database; a fresh SQLite file by default), or
 ``… --backup`` for the backup benchmark (see ``run_backup``: ``twofold backup`` of the large
 demo ≤ 30 s, plus the organisation export and import of its organisation; last line
-``RESULT name=backup rows=<n> backup_s=<t> archive_mb=<m> org_rows=<n> org_export_s=<t>
-org_import_s=<t> peak_mb=<m>``)
+``RESULT name=backup rows=<n> backup_s=<t> backup_cpu_s=<t> archive_mb=<m> org_rows=<n>
+org_export_s=<t> org_import_s=<t> org_import_cpu_s=<t> peak_mb=<m> load=<l>``; with
+``--database-url`` of a database that already holds the large demo, it is not loaded again)
 
 A plan is generated (phases > work packages > activities, ~1.5 FS/SS links per activity with
 lags, a calendar with holidays, 50 work resources with one assignment per activity) and written
@@ -26,9 +27,11 @@ import ≤ 10 s and ≤ 500 MB, export ≤ 5 s. The machine is shared: figures a
 numbers, durations, "3FS+2d" predecessors, assignee e-mails, start dates) imported end to end
 into a new project: upload, the mapping page's check, import (budget ≤ 10 s for 10,000 rows).
 
-RESULT lines: ``RESULT name=mspdi_import tasks=<n> import_s=<t> export_s=<t> mpxj_read_s=<t>
-peak_mb=<m>`` and ``RESULT name=xlsx_import rows=<n> import_s=<t> cpu_s=<t> tasks=<n> links=<n>`` (``cpu_s``: this
-process's CPU time, the fairer figure on a loaded machine)
+RESULT lines: ``RESULT name=mspdi_import tasks=<n> import_s=<t> import_cpu_s=<t> export_s=<t>
+export_cpu_s=<t> mpxj_read_s=<t> peak_mb=<m> load=<l>`` and ``RESULT name=xlsx_import rows=<n>
+import_s=<t> cpu_s=<t> tasks=<n> links=<n> load=<l>`` (``*cpu_s``: this process's CPU time of
+the step, the fairer figure on a loaded machine; ``load``: the 1-minute load average at the
+end). ``--profile DIR`` writes a cProfile of each timed step to DIR (it slows them down).
 """
 
 from __future__ import annotations
@@ -45,8 +48,42 @@ import tempfile
 import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+PROFILE_DIR: Path | None = None
+
+
+class _Timed:
+    """Wall and CPU time of a block; with ``--profile DIR`` also a cProfile of it in DIR."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.profiler: Any = None
+
+    def __enter__(self) -> _Timed:
+        if PROFILE_DIR is not None:
+            import cProfile
+
+            self.profiler = cProfile.Profile()
+            self.profiler.enable()
+        self.began, self.cpu_began = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.began
+        self.cpu = time.process_time() - self.cpu_began
+        if self.profiler is not None:
+            self.profiler.disable()
+            assert PROFILE_DIR is not None
+            self.profiler.dump_stats(PROFILE_DIR / f"{self.name}.prof")
+
+
+def load() -> str:
+    """The 1-minute load average (the machine is shared: figures are noisy)."""
+    return f"{os.getloadavg()[0]:.1f}"
+
 
 MPXJ_READER = """
 import sys, time, mpxj, jpype
@@ -195,32 +232,32 @@ def run(size: int, use_mpxj: bool, workdir: Path) -> str:
     path.write_bytes(data)
     print(f"generated {size} activities, {len(data) / 2**20:.1f} MiB in {generated:.2f} s")
 
-    began = time.perf_counter()
-    upload = mspdi_import.upload_mspdi(
-        actor=owner, organisation=org, file_name="plan.xml", data=data
-    )
-    if upload.preview is None:
-        mspdi_import.preview_upload(upload)
-        upload.refresh_from_db()
-    previewed = time.perf_counter() - began
-    mapping = {int(r["uid"]): r["member"] for r in upload.preview["resources"]}
-    project = mspdi_import.apply_upload(
-        actor=owner, upload=upload, mode="new", code="BENCH", resource_map=mapping
-    )
-    imported = time.perf_counter() - began
+    with _Timed("mspdi_import") as timed:
+        upload = mspdi_import.upload_mspdi(
+            actor=owner, organisation=org, file_name="plan.xml", data=data
+        )
+        if upload.preview is None:
+            mspdi_import.preview_upload(upload)
+            upload.refresh_from_db()
+        previewed = time.perf_counter() - timed.began
+        mapping = {int(r["uid"]): r["member"] for r in upload.preview["resources"]}
+        project = mspdi_import.apply_upload(
+            actor=owner, upload=upload, mode="new", code="BENCH", resource_map=mapping
+        )
+    imported = timed.wall
     assert project is not None
     print(f"preview {previewed:.2f} s, import (with preview) {imported:.2f} s")
 
-    began = time.perf_counter()
-    exported = mspdi_export.export_mspdi(project)
-    export_s = time.perf_counter() - began
-    print(f"export {export_s:.2f} s, {len(exported) / 2**20:.1f} MiB")
+    with _Timed("mspdi_export") as exporting:
+        exported = mspdi_export.export_mspdi(project)
+    print(f"export {exporting.wall:.2f} s, {len(exported) / 2**20:.1f} MiB")
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     mpxj = mpxj_read(path, 600) if use_mpxj else "skipped"
     return (
-        f"RESULT name=mspdi_import tasks={size} import_s={imported:.2f} export_s={export_s:.2f} "
-        f"mpxj_read_s={mpxj} peak_mb={peak:.0f}"
+        f"RESULT name=mspdi_import tasks={size} import_s={imported:.2f} "
+        f"import_cpu_s={timed.cpu:.2f} export_s={exporting.wall:.2f} "
+        f"export_cpu_s={exporting.cpu:.2f} mpxj_read_s={mpxj} peak_mb={peak:.0f} load={load()}"
     )
 
 
@@ -301,23 +338,23 @@ def run_xlsx(size: int) -> str:
         Membership.objects.get_or_create(organisation=org, user=person, role=Role.MEMBER)
     data = generate_xlsx(size)
     print(f"generated {size} rows, {len(data) / 2**20:.1f} MiB XLSX")
-    began, cpu = time.perf_counter(), time.process_time()
-    upload = sheet_import.upload_sheet(
-        actor=owner, organisation=org, file_name="plan.xlsx", data=data
-    )
-    checked = sheet_import.check_upload(upload, upload.mapping)
-    assert checked.ok, checked.errors[:5]
-    checked_s = time.perf_counter() - began
-    project = sheet_import.import_upload(actor=owner, upload=upload, mapping=upload.mapping)
-    total, cpu_s = time.perf_counter() - began, time.process_time() - cpu
+    with _Timed("xlsx_import") as timed:
+        upload = sheet_import.upload_sheet(
+            actor=owner, organisation=org, file_name="plan.xlsx", data=data
+        )
+        checked = sheet_import.check_upload(upload, upload.mapping)
+        assert checked.ok, checked.errors[:5]
+        checked_s = time.perf_counter() - timed.began
+        project = sheet_import.import_upload(actor=owner, upload=upload, mapping=upload.mapping)
+    total = timed.wall
     tasks = Task.objects.filter(project=project).count()
     links = Link.objects.filter(project=project).count()
     print(
         f"upload + check {checked_s:.2f} s, import {total - checked_s:.2f} s: {tasks} tasks, {links} links"
     )
     return (
-        f"RESULT name=xlsx_import rows={size} import_s={total:.2f} cpu_s={cpu_s:.2f} "
-        f"tasks={tasks} links={links}"
+        f"RESULT name=xlsx_import rows={size} import_s={total:.2f} cpu_s={timed.cpu:.2f} "
+        f"tasks={tasks} links={links} load={load()}"
     )
 
 
@@ -334,47 +371,52 @@ def run_backup(workdir: Path) -> str:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from twofold.demo.large import load_large
+    from twofold.accounts.models import Organisation
+    from twofold.demo.large import SLUG, load_large
 
-    began = time.perf_counter()
-    load_large()
-    print(f"large demo loaded in {time.perf_counter() - began:.0f} s")
+    if not Organisation.objects.filter(slug=SLUG).exists():  # a --database-url copy may have it
+        began = time.perf_counter()
+        load_large()
+        print(f"large demo loaded in {time.perf_counter() - began:.0f} s")
     from django.db import connection
 
-    from twofold.accounts.models import Organisation, Role, User
+    from twofold.accounts.models import Role, User
     from twofold.interchange import org_archive
     from twofold.interchange.backup import Database, create_backup
 
     archive = workdir / "backup.zip"
-    began = time.perf_counter()
-    manifest = create_backup(
-        archive, Database.from_settings(connection.settings_dict), Path(settings.MEDIA_ROOT)
-    )
-    backup_s = time.perf_counter() - began
+    with _Timed("backup") as backing:
+        manifest = create_backup(
+            archive, Database.from_settings(connection.settings_dict), Path(settings.MEDIA_ROOT)
+        )
     rows = sum(manifest.tables.values())
     size_mb = archive.stat().st_size / 2**20
-    print(f"backup {backup_s:.2f} s: {len(manifest.tables)} tables, {rows} rows, {size_mb:.1f} MiB")
+    print(
+        f"backup {backing.wall:.2f} s (CPU {backing.cpu:.2f} s): {len(manifest.tables)} tables, "
+        f"{rows} rows, {size_mb:.1f} MiB"
+    )
 
     organisation = max(Organisation.objects.all(), key=lambda o: o.projects.count())
-    began = time.perf_counter()
-    exported = org_archive.export_bytes(organisation)
-    export_s = time.perf_counter() - began
+    with _Timed("org_export") as exporting:
+        exported = org_archive.export_bytes(organisation)
     importer = User.objects.filter(
         memberships__role=Role.OWNER, memberships__organisation=organisation
     ).first()
-    began = time.perf_counter()
-    result = org_archive.import_organisation(
-        actor=importer, source=io.BytesIO(exported), name="Bench copy"
-    )
-    import_s = time.perf_counter() - began
+    with _Timed("org_import") as importing:
+        result = org_archive.import_organisation(
+            actor=importer, source=io.BytesIO(exported), name="Bench copy"
+        )
     org_rows = sum(result.counts.values())
     print(
-        f"organisation export {export_s:.2f} s ({len(exported) / 2**20:.1f} MiB), import {import_s:.2f} s ({org_rows} rows)"
+        f"organisation export {exporting.wall:.2f} s ({len(exported) / 2**20:.1f} MiB), "
+        f"import {importing.wall:.2f} s ({org_rows} rows)"
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return (
-        f"RESULT name=backup rows={rows} backup_s={backup_s:.2f} archive_mb={size_mb:.1f} "
-        f"org_rows={org_rows} org_export_s={export_s:.2f} org_import_s={import_s:.2f} peak_mb={peak:.0f}"
+        f"RESULT name=backup rows={rows} backup_s={backing.wall:.2f} "
+        f"backup_cpu_s={backing.cpu:.2f} archive_mb={size_mb:.1f} org_rows={org_rows} "
+        f"org_export_s={exporting.wall:.2f} org_import_s={importing.wall:.2f} "
+        f"org_import_cpu_s={importing.cpu:.2f} peak_mb={peak:.0f} load={load()}"
     )
 
 
@@ -390,7 +432,14 @@ def main() -> int:
     parser.add_argument("--xlsx-rows", type=int, default=10_000)
     parser.add_argument("--only", choices=["all", "mspdi", "xlsx"], default="all")
     parser.add_argument("--backup", action="store_true", help="the backup benchmark instead")
+    parser.add_argument(
+        "--profile", metavar="DIR", default="", help="write a cProfile of each timed step to DIR"
+    )
     args = parser.parse_args()
+    global PROFILE_DIR
+    if args.profile:
+        PROFILE_DIR = Path(args.profile)
+        PROFILE_DIR.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="interchange-bench-"))
     os.environ["TWOFOLD_VAR_DIR"] = str(workdir)
     os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"

@@ -99,18 +99,28 @@ def checksums(root: Path) -> dict[str, str]:
 def test_a_round_trip_reproduces_every_row_and_file(
     filled: Any, media: Path, tmp_path: Path, target: Database
 ) -> None:
+    (media / "photos").mkdir()
+    (media / "photos" / "site.PNG").write_bytes(b"\x89PNG\r\n" + bytes(range(256)) * 8)
+    (media / "notes.txt").write_text("press line " * 200)
     archive = tmp_path / "backup.zip"
     manifest = create_backup(archive, source(), media)
     assert manifest.tables == counts(source())
     assert manifest.tables["projects_task"] == 2
     assert manifest.tables["attachments_attachment"] == 1
     assert not archive.with_name("backup.zip.partial").exists()
+    with zipfile.ZipFile(archive) as zf:
+        kinds = {i.filename: i.compress_type for i in zf.infolist()}
+    # Already compressed media are stored as they are; the database and other files deflated.
+    assert kinds["media/photos/site.PNG"] == zipfile.ZIP_STORED
+    assert kinds["media/notes.txt"] == zipfile.ZIP_DEFLATED
+    assert kinds[next(n for n in kinds if n.startswith("database."))] == zipfile.ZIP_DEFLATED
+    assert kinds["manifest.json"] == zipfile.ZIP_DEFLATED
 
     restored_media = tmp_path / "restored-media"
     restore_backup(archive, target, restored_media)
     assert counts(target) == manifest.tables
     assert checksums(restored_media) == checksums(media)
-    assert len(checksums(media)) == 1
+    assert len(checksums(media)) == 3
 
 
 def test_restore_refuses_an_instance_that_is_not_empty(

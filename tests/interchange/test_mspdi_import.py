@@ -394,3 +394,26 @@ def test_import_queries_do_not_grow_with_the_plan(
     from twofold.search.models import SearchDocument
 
     assert SearchDocument.objects.filter(kind="task", scope_id=project.pk).count() == 61
+
+
+def test_the_import_reuses_the_document_the_preview_read(
+    org: Any, owner: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(mspdi_import, "INLINE_BYTES", 100)  # previewed "by the worker"
+    reads: list[int] = []
+    real = mspdi_import.read_upload
+    monkeypatch.setattr(mspdi_import, "read_upload", lambda data: reads.append(1) or real(data))
+    upload = _upload(org, owner)
+    assert reads == []
+    mspdi_import.preview_upload(upload)
+    upload.refresh_from_db()
+    project = mspdi_import.apply_upload(actor=owner, upload=upload, mode="new", code="ONE")
+    assert reads == [1] and project is not None
+    assert [t.name for t in Task.objects.filter(project=project).order_by("position")] == [
+        "Build", "Dig", "Pour", "Done",
+    ]  # fmt: skip
+    assert mspdi_import._last_read is None  # used once, then dropped
+    other = _upload(org, owner, name="again.xml")  # the same bytes, another upload: read again
+    mspdi_import.preview_upload(other)
+    assert reads == [1, 1] and mspdi_import._last_read is not None
+    assert mspdi_import._last_read[0][0] == other.pk

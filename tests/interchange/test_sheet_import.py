@@ -221,3 +221,20 @@ def test_permissions_and_new_project(org: Any, owner: Any, member: Any, plan: Pr
     )
     assert Task.objects.filter(project=project).count() == 5
     assert SheetUpload.objects.get(pk=upload.pk).imported_project == project
+
+
+@pytest.mark.django_db
+def test_a_long_list_keeps_ordering_keys_short(org: Any, owner: Any, plan: Project) -> None:
+    # Appended one after the other, 600 keys would reach 11 characters (10,000: 165, past the
+    # columns' 80); spread below a bound they stay at most 3.
+    rows = "".join(f"Task {n},1d\n" for n in range(1, 601))
+    upload = sheet_import.upload_sheet(
+        actor=owner, organisation=org, file_name="long.csv", data=f"Name,Duration\n{rows}".encode(),
+        project=plan,
+    )  # fmt: skip
+    sheet_import.import_upload(actor=owner, upload=upload, mapping=upload.mapping)
+    tasks = list(Task.objects.filter(project=plan).exclude(name="Existing").order_by("position"))
+    assert [t.name for t in tasks] == [f"Task {n}" for n in range(1, 601)]
+    assert max(len(t.position) for t in tasks) <= 3 and max(len(t.board_key) for t in tasks) <= 4
+    existing = Task.objects.get(project=plan, name="Existing")
+    assert existing.position < tasks[0].position

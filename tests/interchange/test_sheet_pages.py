@@ -141,3 +141,112 @@ def test_history_export_page_and_api(
     assert sheet.cell(2, 1).is_date
     activity = signed_in(owner).get(reverse("activity:project", args=[plan.pk]))
     assert f"/exports/history.xlsx?project={plan.pk}" in activity.content.decode()
+
+
+def test_large_file_is_imported_by_the_worker_with_progress(
+    org: Any, owner: Any, member: Any, plan: Project, signed_in: Any, settings: Any
+) -> None:
+    from twofold.core import jobs
+    from twofold.core.models import Job, JobStatus
+    from twofold.interchange import sheet_import
+
+    settings.TWOFOLD_SHEET_INLINE_ROWS = 3  # the file has 5 rows
+    member(org, Role.MEMBER, email="ana@example.org")
+    client = signed_in(owner)
+    sent = client.post(
+        reverse("interchange:sheet_new"),
+        {"file": SimpleUploadedFile("good.csv", GOOD_CSV), "target": plan.pk},
+    )
+    url = sent["Location"]
+    page = client.get(url).content.decode()
+    assert "a background worker imports it" in page and "Import 5 tasks" in page
+    upload = SheetUpload.objects.get()
+    mapping = {f"col_{k}": "" if v is None else str(v) for k, v in upload.mapping.items()}
+    queued = client.post(url, {**mapping, "action": "import"})
+    job = Job.objects.get(kind=sheet_import.IMPORT_JOB)
+    assert queued.status_code == 302 and queued["Location"] == f"{url}?job={job.pk}"
+    assert job.subject_id == upload.pk and job.params["mapping"] == upload.mapping
+    assert Task.objects.filter(project=plan).count() == 0  # nothing before the worker runs
+    panel = client.get(queued["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="job-panel"' in panel and "Importing the tasks" in panel
+    waiting = client.get(queued["Location"]).content.decode()
+    assert 'id="job-panel"' in waiting and "Import 5 tasks" not in waiting  # no second import
+    again = client.post(url, {**mapping, "action": "import"})
+    assert again.status_code == 422 and "being imported already" in again.content.decode()
+    assert jobs.run_pending(limit=1) == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.result == {"project_id": plan.pk, "created": 5}
+    assert Task.objects.filter(project=plan).count() == 5
+    assert client.get(queued["Location"], HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+    done = client.get(queued["Location"]).content.decode()
+    assert "imported</span> 5 tasks" in done
+
+
+def test_cancelled_sheet_job_creates_nothing_and_a_bad_file_fails_it(
+    org: Any, owner: Any, plan: Project, settings: Any
+) -> None:
+    from twofold.core import jobs
+    from twofold.core.models import Job, JobStatus
+    from twofold.interchange import sheet_import
+
+    settings.TWOFOLD_SHEET_INLINE_ROWS = 1
+    upload = sheet_import.upload_sheet(
+        actor=owner, organisation=org, file_name="good.csv", data=GOOD_CSV, project=plan
+    )
+    mapping = {**upload.mapping, "assignee": None}
+    job = sheet_import.queue_import(actor=owner, upload=upload, mapping=mapping)
+    Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+    jobs.run_pending(limit=1)
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    assert Task.objects.filter(project=plan).count() == 0
+    upload.refresh_from_db()
+    assert upload.applied_at is None and upload.created_count == 0
+    # A cancel after the tasks were written rolls them back: the project keeps none of them.
+    steps: list[str] = []
+
+    def stop_at_links(fraction: float, message: str = "") -> bool:
+        steps.append(message)
+        return fraction < 0.5
+
+    stopped = sheet_import.import_upload(
+        actor=owner, upload=upload, mapping=mapping, progress=stop_at_links
+    )
+    assert stopped is None and steps == ["Checking the rows", "Creating tasks", "Linking tasks"]
+    assert Task.objects.filter(project=plan).count() == 0
+    upload.refresh_from_db()
+    assert upload.applied_at is None
+    # ana@example.org is not a member: the job fails naming the row, and writes nothing.
+    failed = sheet_import.queue_import(actor=owner, upload=upload, mapping=upload.mapping)
+    jobs.run_pending(limit=1)
+    failed.refresh_from_db()
+    assert failed.status == JobStatus.FAILED
+    assert failed.error == (
+        "Nothing was imported: row 3, Assignee e-mail: ana@example.org is not a member of this "
+        "organisation."
+    )
+    assert Task.objects.filter(project=plan).count() == 0
+
+
+def test_api_queues_a_large_file(
+    org: Any, owner: Any, api: Any, plan: Project, settings: Any
+) -> None:
+    from twofold.core import jobs
+    from twofold.core.models import Job, JobStatus
+
+    settings.TWOFOLD_SHEET_INLINE_ROWS = 2
+    from twofold.interchange import sheet_import
+
+    upload = sheet_import.upload_sheet(
+        actor=owner, organisation=org, file_name="good.csv", data=GOOD_CSV, project=plan
+    )
+    base = f"/api/organisations/{org.pk}/sheet-imports/{upload.pk}/apply"
+    sent = api(owner).post(base, {"mapping": {**upload.mapping, "assignee": None}})
+    assert sent.status_code == 202, sent.content
+    job = Job.objects.get()
+    assert sent.json()["job"]["id"] == job.pk and job.status == JobStatus.QUEUED
+    assert api(owner).post(base, {}).status_code == 422  # already queued
+    jobs.run_pending(limit=1)
+    job.refresh_from_db()
+    assert job.result == {"project_id": plan.pk, "created": 5}
+    assert Task.objects.filter(project=plan).count() == 5

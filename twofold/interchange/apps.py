@@ -12,6 +12,7 @@ class InterchangeConfig(AppConfig):
 
         core_jobs.register(jobs.PREVIEW)
         core_jobs.register(jobs.IMPORT)
+        core_jobs.register(jobs.SHEET_IMPORT)
 
         from twofold.core import history
         from twofold.interchange.webhooks import events, notices  # noqa: F401 (registers a kind)

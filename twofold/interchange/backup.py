@@ -49,6 +49,35 @@ MEDIA_PREFIX = "media/"
 MAX_ENTRIES = 1_000_000
 DEFAULT_MAX_BYTES = 64 * 1024**3
 CHUNK = 1024 * 1024
+DATABASE_LEVEL = 1
+"""Deflate level of the database entry: level 1 is several times faster than the default 6
+on a database file, for an archive a few per cent larger."""
+STORED_SUFFIXES = frozenset(
+    [
+        ".7z",
+        ".avif",
+        ".docx",
+        ".gif",
+        ".gz",
+        ".heic",
+        ".jpeg",
+        ".jpg",
+        ".mp3",
+        ".mp4",
+        ".odp",
+        ".ods",
+        ".odt",
+        ".png",
+        ".pptx",
+        ".webm",
+        ".webp",
+        ".xlsx",
+        ".xz",
+        ".zip",
+        ".zst",
+    ]
+)
+"""Media files already compressed: stored as they are (deflating them again gains nothing)."""
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -205,11 +234,17 @@ def create_backup(archive: Path, database: Database, media_root: Path) -> Manife
         try:
             with (
                 os.fdopen(fd, "w+b") as out,
-                zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf,
+                zipfile.ZipFile(
+                    out, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=DATABASE_LEVEL
+                ) as zf,
             ):
                 manifest.files[db_entry] = _write_entry(zf, db_file, db_entry)
+                zf.compresslevel = None  # the default level for media and the manifest
                 for path, name in _media_files(media_root):
+                    stored = path.suffix.lower() in STORED_SUFFIXES
+                    zf.compression = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
                     manifest.files[name] = _write_entry(zf, path, name)
+                zf.compression = zipfile.ZIP_DEFLATED
                 zf.writestr(MANIFEST, manifest.to_json())
             os.replace(partial, archive)
         finally:
@@ -227,6 +262,9 @@ def _sqlite_snapshot(database: Database, target: Path) -> dict[str, int]:
     try:
         copy = sqlite3.connect(target)
         try:
+            # A scratch file, deleted after the archive is written: no journal, no fsync.
+            copy.execute("PRAGMA journal_mode=OFF")
+            copy.execute("PRAGMA synchronous=OFF")
             source.backup(copy)
         finally:
             copy.close()

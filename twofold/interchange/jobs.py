@@ -1,5 +1,5 @@
-"""Background jobs of interchange: previewing and importing large MSPDI files
-(registered in ``InterchangeConfig.ready``)."""
+"""Background jobs of interchange: previewing and importing large MSPDI files, importing large
+spreadsheets, exporting an organisation (registered in ``InterchangeConfig.ready``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from django.urls import reverse
 from twofold.core.errors import NotFound
 from twofold.core.jobs import JobKind, Progress
 from twofold.core.models import Job
-from twofold.interchange import mspdi_import, org_archive
-from twofold.interchange.models import MspdiUpload, UploadStatus
+from twofold.interchange import mspdi_import, org_archive, sheet_import
+from twofold.interchange.models import MspdiUpload, SheetUpload, UploadStatus
 
 
 def _upload(job: Job) -> MspdiUpload:
@@ -87,4 +87,35 @@ ORGANISATION_EXPORT = JobKind(
     label="Export the organisation",
     run=run_organisation_export,
     page_url=lambda job: f"{reverse('interchange:org_transfer')}?job={job.pk}",
+)
+
+
+def run_sheet_import(job: Job, progress: Progress) -> dict[str, Any]:
+    upload = (
+        SheetUpload.objects.select_related("organisation", "owner", "project")
+        .filter(pk=job.subject_id)
+        .first()
+    )
+    if upload is None:
+        raise NotFound("The uploaded file is gone.")
+    params = job.params
+    project = sheet_import.import_upload(
+        actor=job.owner,
+        upload=upload,
+        mapping=sheet_import.clean_mapping(upload, dict(params.get("mapping") or {})),
+        name=str(params.get("name", "")),
+        code=str(params.get("code", "")),
+        progress=progress,
+    )
+    if project is None:
+        return {"stopped_early": True}
+    upload.refresh_from_db(fields=["created_count"])
+    return {"project_id": project.pk, "created": upload.created_count}
+
+
+SHEET_IMPORT = JobKind(
+    name=sheet_import.IMPORT_JOB,
+    label="Import tasks from a spreadsheet",
+    run=run_sheet_import,
+    page_url=lambda job: f"{reverse('interchange:sheet', args=[job.subject_id])}?job={job.pk}",
 )

@@ -143,23 +143,25 @@ def _people(
     Assignments are written without work, so that Project (and our importer) keeps each task's
     duration instead of deriving it from resource effort.
     """
-    rows = list(
-        Assignment.objects.filter(task__project=project).select_related("person").order_by("pk")
-    )
-    covered = {a.task_id for a in rows}
-    persons: dict[int, Any] = {a.person_id: a.person for a in rows}
-    pairs = [(a.task_id, a.person_id, a.units) for a in rows]
-    lone = [t for t in tasks if t.assignee_id and t.pk not in covered]
-    if lone:
-        from django.contrib.auth import get_user_model
+    from django.contrib.auth import get_user_model
 
-        users = get_user_model().objects.in_bulk({t.assignee_id for t in lone})
-        persons.update(users)
-        pairs.extend(
-            (t.pk, t.assignee_id, 100)
-            for t in lone
-            if t.assignee_id is not None and t.assignee_id in users
-        )
+    # Plain rows, not model instances: a 10,000-task plan has as many assignments.
+    pairs: list[tuple[int, int, int]] = list(
+        Assignment.objects.filter(task__project=project)
+        .order_by("pk")
+        .values_list("task_id", "person_id", "units")
+    )
+    covered = {task_id for task_id, _, _ in pairs}
+    lone = [t for t in tasks if t.assignee_id and t.pk not in covered]
+    wanted = {person_id for _, person_id, _ in pairs} | {t.assignee_id for t in lone}
+    persons: dict[int, Any] = (
+        get_user_model().objects.only("pk", "full_name", "email").in_bulk(wanted)
+    )
+    pairs.extend(
+        (t.pk, t.assignee_id, 100)
+        for t in lone
+        if t.assignee_id is not None and t.assignee_id in persons
+    )
     resource_uid = {pk: n for n, pk in enumerate(sorted(persons), start=1)}
     resources = tuple(
         MspdiResource(

@@ -92,8 +92,23 @@ def read_upload(data: bytes) -> MspdiDocument:
         ) from exc
 
 
-def _document(upload: MspdiUpload) -> MspdiDocument:
-    return read_upload(zlib.decompress(bytes(upload.data)))
+_last_read: tuple[tuple[int, int, int], MspdiDocument] | None = None
+"""The document this process read last, keyed by (upload id, size, CRC-32 of the stored
+bytes): the worker that previewed a large file imports it next without reading it again."""
+
+
+def _document(upload: MspdiUpload, *, keep: bool = False) -> MspdiDocument:
+    """The upload's document; with ``keep``, remembered for the next call (the import)."""
+    global _last_read
+    stored = bytes(upload.data)
+    key = (upload.pk, len(stored), zlib.crc32(stored))
+    if _last_read is not None and _last_read[0] == key:
+        document = _last_read[1]
+    else:
+        document = read_upload(zlib.decompress(stored))
+    # One document at most, and only between a preview and its import (it is large).
+    _last_read = (key, document) if keep else None
+    return document
 
 
 def _map(document: MspdiDocument) -> MappedProject:
@@ -170,7 +185,7 @@ def preview_upload(upload: MspdiUpload, progress: Progress = _noop) -> dict[str,
     """Build and store the preview of ``upload`` (the background job's work)."""
     try:
         progress(0.05, "Reading the file")
-        document = _document(upload)
+        document = _document(upload, keep=True)
         if not progress(0.4, "Scheduling"):
             return None
         preview = build_preview(upload.organisation, upload.owner, document)

@@ -12,7 +12,8 @@ from ninja.responses import Status
 from pydantic import StrictInt, StrictStr
 
 from twofold.accounts.selectors import get_organisation
-from twofold.core.api_schemas import READ, WRITE, BodyIn
+from twofold.core.api import job_out
+from twofold.core.api_schemas import READ, WRITE, BodyIn, JobOut
 from twofold.core.errors import Invalid
 from twofold.core.web import actor_of
 from twofold.interchange import exports, selectors, sheet_import
@@ -86,6 +87,14 @@ class SheetApplyIn(BodyIn):
 class SheetAppliedOut(Schema):
     project_id: int
     created: int
+
+
+class SheetQueuedOut(Schema):
+    job: JobOut = Field(
+        ...,
+        description="The background job importing a large file; its result has `project_id` "
+        "and `created` when it succeeded.",
+    )
 
 
 def _check_out(checked: sheet_import.Checked) -> dict[str, Any]:
@@ -174,13 +183,17 @@ def check_sheet_upload(
 
 
 @router.post(
-    "/organisations/{org_id}/sheet-imports/{pk}/apply", response={201: SheetAppliedOut, **WRITE}
+    "/organisations/{org_id}/sheet-imports/{pk}/apply",
+    response={201: SheetAppliedOut, 202: SheetQueuedOut, **WRITE},
 )
 def apply_sheet_upload(
     request: HttpRequest, org_id: int, pk: int, payload: SheetApplyIn
 ) -> Status[dict[str, Any]]:
     """Import every row (all or nothing). 422 lists each bad row as ``errors`` (field
-    ``row N, Column``); nothing is created then."""
+    ``row N, Column``); nothing is created then. A file of more rows than the instance imports
+    in a request (``TWOFOLD_SHEET_INLINE_ROWS``, 2,000 by default) answers 202 with the
+    background job that imports it (its result names the project; a failed job's error lists
+    the first bad row)."""
     upload = selectors.get_sheet_upload(request.user, get_organisation(request.user, org_id), pk)
     raw = (
         {str(k): v for k, v in payload.mapping.items()}
@@ -188,6 +201,15 @@ def apply_sheet_upload(
         else upload.mapping
     )
     mapping = sheet_import.clean_mapping(upload, raw)
+    if sheet_import.runs_in_background(upload) and upload.applied_at is None:
+        job = sheet_import.queue_import(
+            actor=actor_of(request),
+            upload=upload,
+            mapping=mapping,
+            name=payload.name,
+            code=payload.code,
+        )
+        return Status(202, {"job": job_out(job)})
     try:
         project = sheet_import.import_upload(
             actor=actor_of(request),
@@ -211,6 +233,7 @@ def apply_sheet_upload(
                 ],
             },
         )
+    assert project is not None  # no progress callback: never cancelled
     return Status(201, {"project_id": project.pk, "created": upload.created_count})
 
 

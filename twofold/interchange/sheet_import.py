@@ -11,6 +11,10 @@
    the project (or creates a new one) in one transaction: tasks and links in bulk, one history
    entry, one reschedule. One bad row: nothing is created.
 
+A file of more than :func:`inline_rows` rows is imported by a background job (``twofold
+worker``, :data:`IMPORT_JOB`) with progress and cancel, as large Microsoft Project files are:
+the page and the API queue it and show its progress; a cancel rolls the transaction back.
+
 Appending needs the edit right on the project (as adding a task does); a new project needs
 the role that creates projects (admin).
 """
@@ -19,18 +23,22 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone as tz
 
 from twofold.accounts.models import Membership, Organisation
-from twofold.core import history
+from twofold.core import bulk, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Invalid, NotFound
+from twofold.core.models import Job, JobStatus
 from twofold.core.policy import Action, require
+from twofold.core.services import enqueue_job
 from twofold.engine.ordering import keys_between
 from twofold.interchange.models import SheetUpload
 from twofold.interop import sheet_tasks as st
@@ -39,6 +47,34 @@ from twofold.projects import services as projects
 from twofold.projects.models import Constraint, Link, Project, Task
 
 SHOWN_ROWS = 200
+IMPORT_JOB = "interchange.sheet_import"
+INLINE_ROWS = 2_000
+"""Files with more rows than this are imported by the background worker (setting
+``TWOFOLD_SHEET_INLINE_ROWS`` overrides it)."""
+
+Progress = Callable[..., bool]
+
+
+def _noop(fraction: float, message: str = "") -> bool:
+    return True
+
+
+class Cancelled(Exception):
+    """The background job was asked to stop: the transaction is rolled back."""
+
+
+def inline_rows() -> int:
+    """The most rows a page or API request imports itself; more go to a background job."""
+    return int(getattr(settings, "TWOFOLD_SHEET_INLINE_ROWS", INLINE_ROWS))
+
+
+def runs_in_background(upload: SheetUpload) -> bool:
+    return upload.row_count > inline_rows()
+
+
+def _step(progress: Progress, fraction: float, message: str) -> None:
+    if not progress(fraction, message):
+        raise Cancelled
 
 
 class SheetInvalid(Invalid):
@@ -188,8 +224,10 @@ def import_upload(
     mapping: dict[str, int | None],
     name: str = "",
     code: str = "",
-) -> Project:
+    progress: Progress = _noop,
+) -> Project | None:
     """Append the upload's tasks to its project (or a new one) — all of them, or none.
+    None when ``progress`` answered False (the background job was cancelled): nothing written.
 
     Raises:
         SheetInvalid: rows with errors (``errors`` lists them all); nothing is written.
@@ -201,42 +239,98 @@ def import_upload(
     _require_target(actor, organisation, upload.project)
     if upload.applied_at is not None:
         raise Invalid("This file was already imported; upload it again to import it twice.")
+    if not progress(0.05, "Checking the rows"):
+        return None
     checked = check_upload(upload, mapping)
     if not checked.ok:
         raise SheetInvalid(checked.errors, checked.error_count)
-    with transaction.atomic():
-        project = upload.project
-        if project is None:
-            starts = [t.start for t in checked.tasks if t.start]
-            project = projects.create_project(
-                actor=actor,
-                organisation=organisation,
-                name=(name.strip() or upload.file_name.rsplit(".", 1)[0] or "Imported plan")[:160],
-                code=code.strip() or _free_code(organisation, upload.file_name),
-                target_start=min(starts) if starts else tz.localdate(),
-            )
-        else:
-            board_order.lock_board(project)
-        made = _create_tasks(project, checked)
-        _create_links(project, checked.tasks, made)
-        projects.reschedule_project(project, field="file")
-        history.record(
+    try:
+        with transaction.atomic():
+            return _import(actor, upload, mapping, checked, name, code, progress)
+    except Cancelled:
+        return None
+
+
+def _import(
+    actor: Any,
+    upload: SheetUpload,
+    mapping: dict[str, int | None],
+    checked: Checked,
+    name: str,
+    code: str,
+    progress: Progress,
+) -> Project:
+    organisation = upload.organisation
+    _step(progress, 0.2, "Creating tasks")
+    project = upload.project
+    if project is None:
+        starts = [t.start for t in checked.tasks if t.start]
+        project = projects.create_project(
             actor=actor,
-            obj=project,
-            action="imported",
-            summary=f"Imported {len(made)} tasks from {upload.file_name}",
+            organisation=organisation,
+            name=(name.strip() or upload.file_name.rsplit(".", 1)[0] or "Imported plan")[:160],
+            code=code.strip() or _free_code(organisation, upload.file_name),
+            target_start=min(starts) if starts else tz.localdate(),
         )
-        upload.mapping = mapping
-        upload.imported_project = project
-        upload.created_count = len(made)
-        upload.applied_at = tz.now()
-        upload.data = b""
-        save_versioned(
-            upload,
-            expected_version=upload.version,
-            fields=["mapping", "imported_project", "created_count", "applied_at", "data"],
-        )
+    else:
+        board_order.lock_board(project)
+    made = _create_tasks(project, checked)
+    _step(progress, 0.5, "Linking tasks")
+    _create_links(project, checked.tasks, made)
+    _step(progress, 0.7, "Scheduling")
+    projects.reschedule_project(project, field="file")
+    history.record(
+        actor=actor,
+        obj=project,
+        action="imported",
+        summary=f"Imported {len(made)} tasks from {upload.file_name}",
+    )
+    upload.mapping = mapping
+    upload.imported_project = project
+    upload.created_count = len(made)
+    upload.applied_at = tz.now()
+    upload.data = b""
+    save_versioned(
+        upload,
+        expected_version=upload.version,
+        fields=["mapping", "imported_project", "created_count", "applied_at", "data"],
+    )
     return project
+
+
+def queue_import(
+    *,
+    actor: Any,
+    upload: SheetUpload,
+    mapping: dict[str, int | None],
+    name: str = "",
+    code: str = "",
+) -> Job:
+    """Queue the background job that imports ``upload`` (a large file); nothing is written
+    until the worker runs it, all or nothing as :func:`import_upload`.
+
+    Raises:
+        Invalid: already imported, or a job importing it is queued or running.
+        NotFound / Forbidden: as :func:`import_upload`.
+    """
+    if upload.owner_id != actor.pk:
+        raise NotFound("Upload not found.")
+    _require_target(actor, upload.organisation, upload.project)
+    if upload.applied_at is not None:
+        raise Invalid("This file was already imported; upload it again to import it twice.")
+    if Job.objects.filter(
+        organisation_id=upload.organisation_id,
+        kind=IMPORT_JOB,
+        subject_id=upload.pk,
+        status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+    ).exists():
+        raise Invalid("This file is being imported already.")
+    return enqueue_job(
+        actor=actor,
+        kind=IMPORT_JOB,
+        subject=upload,
+        params={"mapping": mapping, "name": name, "code": code},
+    )
 
 
 def _free_code(organisation: Organisation, file_name: str) -> str:
@@ -253,19 +347,31 @@ def _free_code(organisation: Organisation, file_name: str) -> str:
     return candidate
 
 
-def _create_tasks(project: Project, checked: Checked) -> list[Task]:
-    """The tasks after the project's last one, parents before children, in bulk."""
+def _append_keys(last: str | None, count: int) -> list[str]:
+    """``count`` ordering keys after ``last``, spread below a bound: appended one after the
+    other they would grow a character every ~61 keys (165 characters for 10,000 rows, past the
+    columns' 80); spread, 10,000 keys are 3-4 characters longer than ``last`` at most."""
+    bound = "z" if last is None or last < "z" else last + "z"
+    return keys_between(last, bound, count)
+
+
+def _create_tasks(project: Project, checked: Checked) -> list[int]:
+    """The tasks after the project's last one, parents before children, in one ``executemany``
+    (``core.bulk``: ids allocated first, so a child names its parent before either is
+    written). Returns the new ids in row order."""
     rows = checked.tasks
     existing = Task.all_objects.filter(project=project)
     last = existing.aggregate(p=Max("position"))["p"]
-    positions = keys_between(last, None, len(rows))
+    positions = _append_keys(last, len(rows))
     top_key = existing.exclude(board_key__startswith="~").aggregate(k=Max("board_key"))["k"] or None
     if top_key and len(top_key) > board_order.MAX_KEY_LENGTH - 6:
         board_order.rebalance(project)
         top_key = existing.aggregate(k=Max("board_key"))["k"] or None
-    board_keys = keys_between(top_key, None, len(rows))
-    made: list[Task] = []
-    for row, position, board_key in zip(rows, positions, board_keys, strict=True):
+    board_keys = _append_keys(top_key, len(rows))
+    ids = bulk.allocate_ids(Task, len(rows))
+    org, people = project.organisation_id, checked.people
+
+    def values(row: st.SheetTask, pk: int, position: str, board_key: str) -> tuple[Any, ...]:
         minutes = row.duration_minutes
         if minutes is None:
             minutes = 0 if row.is_milestone else st.MINUTES_PER_DAY
@@ -274,47 +380,61 @@ def _create_tasks(project: Project, checked: Checked) -> list[Task]:
             constraint, constraint_date = Constraint.SNET, row.start
         elif row.finish:
             constraint, constraint_date = Constraint.FNLT, row.finish
-        made.append(
-            Task(
-                organisation_id=project.organisation_id,
-                project=project,
-                position=position,
-                board_key=board_key,
-                name=row.name,
-                description=row.notes,
-                duration_minutes=minutes,
-                is_milestone=row.is_milestone,
-                constraint_type=constraint,
-                constraint_date=constraint_date,
-                assignee_id=checked.people.get(row.assignee) if row.assignee else None,
-            )
+        return (
+            pk,
+            org,
+            project.pk,
+            ids[row.parent] if row.parent is not None else None,
+            position,
+            board_key,
+            row.name,
+            row.notes,
+            minutes,
+            row.is_milestone,
+            constraint,
+            constraint_date,
+            people.get(row.assignee) if row.assignee else None,
         )
-    for level in sorted({row.level for row in rows}):
-        batch = []
-        for row, task in zip(rows, made, strict=True):
-            if row.level == level:
-                task.parent = made[row.parent] if row.parent is not None else None
-                batch.append(task)
-        Task.objects.bulk_create(batch, batch_size=1000)
-    return made
+
+    bulk.insert(
+        Task,
+        (
+            "id",
+            "organisation_id",
+            "project_id",
+            "parent_id",
+            "position",
+            "board_key",
+            "name",
+            "description",
+            "duration_minutes",
+            "is_milestone",
+            "constraint_type",
+            "constraint_date",
+            "assignee_id",
+        ),
+        (
+            values(row, pk, position, board_key)
+            for row, pk, position, board_key in zip(rows, ids, positions, board_keys, strict=True)
+        ),
+    )
+    return ids
 
 
-def _create_links(project: Project, rows: list[st.SheetTask], made: list[Task]) -> None:
-    Link.objects.bulk_create(
-        [
-            Link(
-                organisation_id=project.organisation_id,
-                project=project,
-                pred=made[j],
-                succ=made[i],
-                type=kind,
-                lag=lag,
-                lag_unit=unit,
-            )
-            for i, row in enumerate(rows)
-            for j, kind, lag, unit in row.links
-        ],
-        batch_size=1000,
+def _create_links(project: Project, rows: list[st.SheetTask], made: list[int]) -> None:
+    flat = [
+        (made[j], made[i], kind, lag, unit)
+        for i, row in enumerate(rows)
+        for j, kind, lag, unit in row.links
+    ]
+    org = project.organisation_id
+    bulk.insert(
+        Link,
+        ("id", "organisation_id", "project_id", "pred_id", "succ_id", "type", "lag", "lag_unit"),
+        (
+            (pk, org, project.pk, *link)
+            for pk, link in zip(bulk.allocate_ids(Link, len(flat)), flat, strict=True)
+        ),
     )
 
 

@@ -1,5 +1,6 @@
 """Spreadsheet task import pages: upload a CSV/XLSX file, map its columns, see every row's
-problems, import all of it or nothing."""
+problems, import all of it or nothing (a large file through a background job, whose progress
+the page shows with a cancel button, as for Microsoft Project files)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,23 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from twofold.core import selectors as core_selectors
 from twofold.core.errors import NotFound, ServiceError
 from twofold.core.policy import Action, can
 from twofold.core.web import (
     actor_of,
     apply_service_error,
+    job_panel,
     organisation_of,
     organisation_required,
     render_page,
 )
 from twofold.interchange import selectors, sheet_import
 from twofold.interchange.forms import SheetMappingForm, SheetUploadForm
+from twofold.interchange.models import SheetUpload
 from twofold.interop import sheet_tasks
 from twofold.projects.selectors import get_project, projects_of
 
@@ -81,6 +85,33 @@ def sheet_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _job_context(request: HttpRequest, upload: SheetUpload) -> dict[str, Any]:
+    """The import job named by ``?job=`` (of this upload, else 404): its panel while it runs."""
+    raw = request.GET.get("job", "")
+    if not raw:
+        return {}
+    if not raw.isdigit():
+        raise Http404("Job not found.")
+    try:
+        job = core_selectors.get_job(
+            request.user, organisation_of(request), int(raw), subject=upload
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if job.is_finished:
+        return {"job": job}
+    return {
+        "job": job,
+        "job_panel": job_panel(
+            request,
+            job,
+            title="Importing the tasks",
+            poll_url=request.get_full_path(),
+            cancel_hint="Cancelling creates nothing.",
+        ),
+    }
+
+
 @organisation_required
 def sheet_upload(request: HttpRequest, sheet_id: int) -> HttpResponse:
     """The mapping of columns, the check of every row, and the import button."""
@@ -89,6 +120,13 @@ def sheet_upload(request: HttpRequest, sheet_id: int) -> HttpResponse:
         upload = selectors.get_sheet_upload(request.user, org, sheet_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    job = _job_context(request, upload) if request.method != "POST" else {}
+    if getattr(request, "htmx", False) and request.method != "POST":
+        if "job_panel" in job:
+            return render(request, "interchange/partials/sheet_job.html", job)
+        response = HttpResponse(status=200)
+        response["HX-Refresh"] = "true"
+        return response
     initial = {f"col_{t}": "" if c is None else str(c) for t, c in upload.mapping.items()}
     form = SheetMappingForm(
         request.POST or None,
@@ -106,6 +144,18 @@ def sheet_upload(request: HttpRequest, sheet_id: int) -> HttpResponse:
             try:
                 mapping = sheet_import.clean_mapping(upload, form.mapping())
                 sheet_import.save_mapping(actor=actor_of(request), upload=upload, mapping=mapping)
+                if request.POST.get("action") == "import" and sheet_import.runs_in_background(
+                    upload
+                ):
+                    queued = sheet_import.queue_import(
+                        actor=actor_of(request),
+                        upload=upload,
+                        mapping=mapping,
+                        name=form.cleaned_data.get("name", ""),
+                        code=form.cleaned_data.get("code", ""),
+                    )
+                    url = reverse("interchange:sheet", args=[upload.pk])
+                    return redirect(f"{url}?job={queued.pk}")
                 if request.POST.get("action") == "import":
                     project = sheet_import.import_upload(
                         actor=actor_of(request),
@@ -114,6 +164,7 @@ def sheet_upload(request: HttpRequest, sheet_id: int) -> HttpResponse:
                         name=form.cleaned_data.get("name", ""),
                         code=form.cleaned_data.get("code", ""),
                     )
+                    assert project is not None  # no progress callback: never cancelled
                     messages.success(
                         request,
                         f"Imported {upload.created_count} tasks from {upload.file_name} into {project}.",
@@ -125,6 +176,8 @@ def sheet_upload(request: HttpRequest, sheet_id: int) -> HttpResponse:
             except ServiceError as exc:
                 status = apply_service_error(form, exc)
                 mapping = {}
+    if "job_panel" in job:
+        mapping = {}  # the rows are being imported: no check, no import button meanwhile
     if upload.applied_at is None and mapping and form.errors.get("__all__") is None:
         try:
             checked = sheet_import.check_upload(upload, mapping)
@@ -145,7 +198,9 @@ def sheet_upload(request: HttpRequest, sheet_id: int) -> HttpResponse:
             "upload_url": reverse("interchange:sheet_new")
             + (f"?project={upload.project_id}" if upload.project_id else ""),
             "section": "projects",
+            "background": sheet_import.runs_in_background(upload),
             **context,
+            **job,
         },
         status=status,
     )

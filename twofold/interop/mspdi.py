@@ -916,8 +916,43 @@ def write_mspdi(document: MspdiDocument, result: ScheduleResult | None = None) -
     ET.indent(root)
     # Serialised to text, then encoded once (``encoding="utf-8"`` writes each of the ~30 pieces
     # of every element through a codec: three times slower on a 10,000-task plan).
-    text = ET.tostring(root, encoding="unicode")
-    return ("<?xml version='1.0' encoding='utf-8'?>\n" + text).encode("utf-8")
+    return ("<?xml version='1.0' encoding='utf-8'?>\n" + _serialise(root)).encode("utf-8")
+
+
+def _escape(text: str) -> str:
+    """Element text escaped as ``ElementTree`` escapes it (``&``, ``<``, ``>``)."""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _serialise(root: ET.Element) -> str:
+    """``root`` as XML text, as ``ET.tostring(root, encoding="unicode")`` writes a tree without
+    namespaced tags, comments or processing instructions (the writer's own tree), in a
+    third of its time: no namespace pass over the whole tree, one join at the end."""
+    out: list[str] = []
+    write = out.append
+
+    def element(el: ET.Element) -> None:
+        tag = el.tag
+        write("<" + tag)
+        for key, value in el.items():
+            write(f' {key}="{ET._escape_attrib(value)}"')  # type: ignore[attr-defined]
+        text = el.text
+        if text or len(el):
+            write(">")
+            if text:
+                write(_escape(text))
+            for child in el:
+                element(child)
+            write("</" + tag + ">")
+        else:
+            write(" />")
+        if el.tail:
+            write(_escape(el.tail))
+
+    element(root)
+    return "".join(out)
 
 
 def _write_link(parent: ET.Element, link: Link) -> None:
