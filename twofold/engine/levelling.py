@@ -177,6 +177,7 @@ def level(
     progress: Progress | None = None,
     genetic_options: Mapping[str, Any] | None = None,
     keep_proving: bool = True,
+    genetic_workers: int = 2,
 ) -> LevellingResult:
     """Level ``problem`` within about ``time_limit_s`` seconds of wall time.
 
@@ -214,6 +215,12 @@ def level(
             after its probe (instead of the second genetic search) when the probe raised the
             lower bound, a sign that it is closing in on a proof (full j60 at 2 s with a 10 %
             probe: 10.61 % and 432 at best with it, 10.62 % and 429 without).
+        genetic_workers: threads the genetic search splits each generation's decoding between
+            while CP-SAT is not running beside it. With 2 (the default), after the CP-SAT probe
+            the one genetic search uses both cores; with 1, the second core runs a second,
+            independent genetic search (the behaviour before 2026-12-02). At the same CPU
+            time, one search twice as long beats two independent ones on the hard j90
+            instances (see docs/benchmarks-levelling.md).
 
     Raises:
         InfeasibleProblemError: the hard constraints contradict each other even without
@@ -243,6 +250,7 @@ def level(
     search.options = dict(optimiser_options or {})
     search.genetic_options = dict(genetic_options or {})
     search.keep_proving = keep_proving
+    search.genetic_workers = max(1, genetic_workers)
     search.offer(heuristic_schedule(network, priorities, seed=seed, schedule_budget=0))
     finish_by = search.deadline - _FINISHING_S
     if search.proven:
@@ -323,6 +331,9 @@ class _Search:
         self.options: dict[str, Any] = {}
         self.genetic_options: dict[str, Any] = {}
         self.keep_proving = True
+        self.genetic_workers = 1
+        self.solving = threading.Event()
+        """Set while CP-SAT runs beside the genetic search (which then decodes on one thread)."""
         self.stop = threading.Event()
         self._lock = threading.Lock()
         self._solvers: list[Any] = []
@@ -406,6 +417,7 @@ class _Search:
                 self.network, seeds, seed=seed, population=population, **self.genetic_options
             )
             while not self.stop.is_set() and time.perf_counter() < until:
+                ga.workers = 1 if self.solving.is_set() else self.genetic_workers
                 ga.step()
                 if ga.best is not None and ga.best_makespan < self.best_makespan:
                     self.offer(ga.best)
@@ -422,16 +434,22 @@ class _Search:
         (or more CP-SAT, see ``keep_proving`` in :func:`level`)."""
         seconds = probe_until - time.perf_counter()
         bound_before = self.lower_bound
-        if seconds > 0.02:
-            self.optimise(seconds, workers=1)
-        if self.stop.is_set() or until - time.perf_counter() <= 0.02:
-            return
-        if self.lower_bound > bound_before and self.keep_proving:
-            # CP-SAT is closing in on a proof (its bound rose above the critical path and
-            # energy bounds): let it go on; on the hard cases its bound does not move.
-            self.optimise(until - time.perf_counter(), workers=1)
-        else:
+        self.solving.set()
+        try:
+            if seconds > 0.02:
+                self.optimise(seconds, workers=1)
+            if self.stop.is_set() or until - time.perf_counter() <= 0.02:
+                return
+            if self.lower_bound > bound_before and self.keep_proving:
+                # CP-SAT is closing in on a proof (its bound rose above the critical path and
+                # energy bounds): let it go on; on the hard cases its bound does not move.
+                self.optimise(until - time.perf_counter(), workers=1)
+                return
+        finally:
+            self.solving.clear()
+        if self.genetic_workers == 1:
             self.genetic(self.seed + 1, until, population)
+        # Otherwise the first genetic search now decodes on this core too.
 
     def heuristic(
         self,
