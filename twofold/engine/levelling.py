@@ -90,6 +90,17 @@ _SEARCH_SHARE = 0.75
 """Share of a "heuristic" call's time left for its search (2,000 tasks: explanations and the
 independent check take about a tenth of a second)."""
 
+_SIDE_BY_SIDE_POPULATION = 120
+_SIDE_BY_SIDE_GENETIC: dict[str, Any] = {"restart_after": 60}
+"""The side-by-side genetic search: 120 individuals, a restart after 60 generations without a
+better population best (2026-12-02, under load, on the twelve j90 instances of every 8th that
+missed the best known at 3 s: 3.8 % and 3.2 % above it against 5.1 % and 3.8-4.0 % with 200
+and 30; on j60's hard groups 29, 13 and 45 at 2 s: 3.08 % and 3.13 % against 3.07 % and
+3.96 %). A smaller population runs more generations in the CPU time a loaded machine gives."""
+
+_HEURISTIC_POPULATION = 200
+"""Population of the heuristic's genetic search (within ``schedule_budget``)."""
+
 _FINISHING_S = 0.03
 """Seconds kept back from the optimiser for the work after it (measured 5-20 ms on j60)."""
 
@@ -174,7 +185,7 @@ def level(
     workers: int = 2,
     work_limit: float | None = None,
     optimiser_options: Mapping[str, Any] | None = None,
-    population: int = 200,
+    population: int | None = None,
     concurrent: bool = False,
     progress: Progress | None = None,
     genetic_options: Mapping[str, Any] | None = None,
@@ -204,7 +215,8 @@ def level(
         work_limit: CP-SAT deterministic time limit (reproducible interleaved search).
         optimiser_options: extra keyword arguments for
             :func:`~twofold.engine.levelling_cpsat.optimise_schedule` (experiments, benchmarks).
-        population: individuals per generation of the genetic search.
+        population: individuals per generation of the genetic search (default: 120 for the
+            searches side by side, 200 for the heuristic's search within its budget).
         concurrent: with two searches side by side, give the second one to CP-SAT for the
             whole time rather than a ``probe_share`` probe then more CP-SAT or a second genetic
             search (``keep_proving``). Off by default: the probe policy measured better on
@@ -250,7 +262,8 @@ def level(
 
     search = _Search(network, seed, workers, work_limit, began, time_limit_s, progress)
     search.options = dict(optimiser_options or {})
-    search.genetic_options = dict(genetic_options or {})
+    search.genetic_options = {**_SIDE_BY_SIDE_GENETIC, **(genetic_options or {})}
+    side_population = population if population is not None else _SIDE_BY_SIDE_POPULATION
     search.keep_proving = keep_proving
     search.genetic_workers = max(1, genetic_workers)
     search.offer(heuristic_schedule(network, priorities, seed=seed, schedule_budget=0))
@@ -267,9 +280,10 @@ def level(
         # thread only watches: it reports progress and passes on a request to stop.
         probe_until = finish_by if concurrent else began + time_limit_s * probe_share
         search.watch(
-            threading.Thread(target=search.genetic, args=(seed, finish_by, population)),
+            threading.Thread(target=search.genetic, args=(seed, finish_by, side_population)),
             threading.Thread(
-                target=search.probe_then_genetic, args=(probe_until, finish_by, population)
+                target=search.probe_then_genetic,
+                args=(probe_until, finish_by, side_population),
             ),
         )
     else:
@@ -284,7 +298,7 @@ def level(
                     schedule_budget,
                     time_limit_s * heuristic_share,
                     initial,
-                    population,
+                    population if population is not None else _HEURISTIC_POPULATION,
                 ),
             )
         )
