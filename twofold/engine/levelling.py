@@ -94,9 +94,10 @@ _SIDE_BY_SIDE_POPULATION = 120
 _SIDE_BY_SIDE_GENETIC: dict[str, Any] = {"restart_after": 60}
 """The side-by-side genetic search: 120 individuals, a restart after 60 generations without a
 better population best (2026-12-02, under load, on the twelve j90 instances of every 8th that
-missed the best known at 3 s: 3.8 % and 3.2 % above it against 5.1 % and 3.8-4.0 % with 200
-and 30; on j60's hard groups 29, 13 and 45 at 2 s: 3.08 % and 3.13 % against 3.07 % and
-3.96 %). A smaller population runs more generations in the CPU time a loaded machine gives."""
+missed the best known at 3 s: 3.80 % and 3.18 % above it against 5.07 % and 4.40 % with 200
+and 30, runs alternated; on j60's hard groups 29, 13 and 45 at 2 s: 3.08 % and 3.13 % against
+3.07 % and 3.96 %). A smaller population runs more generations in the CPU time a loaded
+machine gives."""
 
 _HEURISTIC_POPULATION = 200
 """Population of the heuristic's genetic search (within ``schedule_budget``)."""
