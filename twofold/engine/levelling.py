@@ -13,8 +13,8 @@ Entry point :func:`level`. Two methods:
 * ``"optimise"`` — for plans the compiled search takes (no deadlines, fixed starts, per-period
   capacities or differing priorities), a genetic search with restarts for the whole time
   limit, and beside it a short CP-SAT probe, then more CP-SAT when the probe raised the lower
-  bound, or else the genetic search decodes on the second core too (``genetic_workers``),
-  sharing the best schedule; for other plans, the heuristic for part of the time, then
+  bound, or else (from 50 activities) the genetic search decodes on the second core too
+  (``genetic_workers``; below, a second genetic search runs there), sharing the best schedule; for other plans, the heuristic for part of the time, then
   OR-Tools CP-SAT started from its schedule and asked for a shorter project
   (:mod:`twofold.engine.levelling_cpsat`).
   A ``progress`` callback sees the best makespan a few times a second and can stop the run.
@@ -90,17 +90,26 @@ _SEARCH_SHARE = 0.75
 """Share of a "heuristic" call's time left for its search (2,000 tasks: explanations and the
 independent check take about a tenth of a second)."""
 
-_SIDE_BY_SIDE_POPULATION = 120
-_SIDE_BY_SIDE_GENETIC: dict[str, Any] = {"restart_after": 60}
-"""The side-by-side genetic search: 120 individuals, a restart after 60 generations without a
-better population best (2026-12-02, under load, on the twelve j90 instances of every 8th that
-missed the best known at 3 s: 3.80 % and 3.18 % above it against 5.07 % and 4.40 % with 200
-and 30, runs alternated; on j60's hard groups 29, 13 and 45 at 2 s: 3.08 % and 3.13 % against
-3.07 % and 3.96 %). A smaller population runs more generations in the CPU time a loaded
-machine gives."""
+_LARGE_NETWORK = 80
+_LARGE_POPULATION = 120
+_LARGE_GENETIC: dict[str, Any] = {"restart_after": 60}
+"""The side-by-side genetic search on networks of more than ``_LARGE_NETWORK`` activities: 120
+individuals, a restart after 60 generations without a better population best (2026-12-02,
+under load, on the twelve j90 instances of every 8th that missed the best known at 3 s: 3.80 %
+and 3.18 % above it against 5.07 % and 4.40 % with 200 and 30, runs alternated; on j60's hard
+groups 29, 13 and 45 at 2 s: 3.08 % and 3.13 % against 3.07 % and 3.96 %). A smaller population
+runs more generations in the CPU time a loaded machine gives. Smaller networks keep 200 and 30:
+on the sixteen j30 instances that missed the optimum at 1 s under load, 120/60 gave 2.0 %
+above it against 0.7-0.9 %."""
+
+_SPLIT_FROM = 50
+"""Networks of at least this many activities split the genetic search's decoding over both
+cores after the CP-SAT probe (``genetic_workers``); smaller ones run a second, independent
+genetic search (j30's generations take about a millisecond: the hand-over between threads
+under load costs more than it brings)."""
 
 _HEURISTIC_POPULATION = 200
-"""Population of the heuristic's genetic search (within ``schedule_budget``)."""
+"""Population of the genetic search otherwise (and of the heuristic's, within its budget)."""
 
 _FINISHING_S = 0.03
 """Seconds kept back from the optimiser for the work after it (measured 5-20 ms on j60)."""
@@ -191,7 +200,7 @@ def level(
     progress: Progress | None = None,
     genetic_options: Mapping[str, Any] | None = None,
     keep_proving: bool = True,
-    genetic_workers: int = 2,
+    genetic_workers: int | None = None,
 ) -> LevellingResult:
     """Level ``problem`` within about ``time_limit_s`` seconds of wall time.
 
@@ -217,7 +226,8 @@ def level(
         optimiser_options: extra keyword arguments for
             :func:`~twofold.engine.levelling_cpsat.optimise_schedule` (experiments, benchmarks).
         population: individuals per generation of the genetic search (default: 120 for the
-            searches side by side, 200 for the heuristic's search within its budget).
+            search side by side with CP-SAT on networks of more than 80 activities, with a
+            restart after 60 generations without progress instead of 30; 200 otherwise).
         concurrent: with two searches side by side, give the second one to CP-SAT for the
             whole time rather than a ``probe_share`` probe then more CP-SAT or a second genetic
             search (``keep_proving``). Off by default: the probe policy measured better on
@@ -231,11 +241,11 @@ def level(
             lower bound, a sign that it is closing in on a proof (full j60 at 2 s with a 10 %
             probe: 10.61 % and 432 at best with it, 10.62 % and 429 without).
         genetic_workers: threads the genetic search splits each generation's decoding between
-            while CP-SAT is not running beside it. With 2 (the default), after the CP-SAT probe
-            the one genetic search uses both cores; with 1, the second core runs a second,
-            independent genetic search (the behaviour before 2026-12-02). At the same CPU
-            time, one search twice as long beats two independent ones on the hard j90
-            instances (see docs/benchmarks-levelling.md).
+            while CP-SAT is not running beside it. With 2 (the default from 50 activities),
+            after the CP-SAT probe the one genetic search uses both cores; with 1 (the default
+            below), the second core runs a second, independent genetic search (the behaviour
+            before 2026-12-02). At the same CPU time, one search twice as long beats two
+            independent ones on the hard j90 instances (see docs/benchmarks-levelling.md).
 
     Raises:
         InfeasibleProblemError: the hard constraints contradict each other even without
@@ -263,9 +273,16 @@ def level(
 
     search = _Search(network, seed, workers, work_limit, began, time_limit_s, progress)
     search.options = dict(optimiser_options or {})
-    search.genetic_options = {**_SIDE_BY_SIDE_GENETIC, **(genetic_options or {})}
-    side_population = population if population is not None else _SIDE_BY_SIDE_POPULATION
+    large = len(problem.activities) > _LARGE_NETWORK
+    search.genetic_options = {**(_LARGE_GENETIC if large else {}), **(genetic_options or {})}
+    side_population = (
+        population
+        if population is not None
+        else (_LARGE_POPULATION if large else _HEURISTIC_POPULATION)
+    )
     search.keep_proving = keep_proving
+    if genetic_workers is None:
+        genetic_workers = 2 if len(problem.activities) >= _SPLIT_FROM else 1
     search.genetic_workers = max(1, genetic_workers)
     search.offer(heuristic_schedule(network, priorities, seed=seed, schedule_budget=0))
     finish_by = search.deadline - _FINISHING_S
