@@ -14,9 +14,9 @@ Entry point :func:`level`. Two methods:
   capacities or differing priorities), a genetic search with restarts for the whole time
   limit, and beside it a short CP-SAT probe, then more CP-SAT when the probe raised the lower
   bound, or else (from 50 activities) the genetic search decodes on the second core too
-  (``genetic_workers``; below, a second genetic search runs there), sharing the best schedule; for other plans, the heuristic for part of the time, then
-  OR-Tools CP-SAT started from its schedule and asked for a shorter project
-  (:mod:`twofold.engine.levelling_cpsat`).
+  (``genetic_workers``; below, a second genetic search runs there), sharing the best
+  schedule; for other plans, the heuristic for part of the time, then OR-Tools CP-SAT started
+  from its schedule and asked for a shorter project (:mod:`twofold.engine.levelling_cpsat`).
   A ``progress`` callback sees the best makespan a few times a second and can stop the run.
 
 User priorities order the heuristic (higher first). The genetic search and CP-SAT minimise the
