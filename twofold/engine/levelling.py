@@ -99,14 +99,15 @@ under load, on the twelve j90 instances of every 8th that missed the best known 
 and 3.18 % above it against 5.07 % and 4.40 % with 200 and 30, runs alternated; on j60's hard
 groups 29, 13 and 45 at 2 s: 3.08 % and 3.13 % against 3.07 % and 3.96 %). A smaller population
 runs more generations in the CPU time a loaded machine gives. Smaller networks keep 200 and 30:
-on the sixteen j30 instances that missed the optimum at 1 s under load, 120/60 gave 2.0 %
-above it against 0.7-0.9 %."""
+on the sixteen j30 instances that missed the optimum at 1 s under load, 120/60 gave 1.18 %
+above it (2.0 % with split decoding too) against 0.70 % with 200/30."""
 
 _SPLIT_FROM = 50
 """Networks of at least this many activities split the genetic search's decoding over both
 cores after the CP-SAT probe (``genetic_workers``); smaller ones run a second, independent
-genetic search (j30's generations take about a millisecond: the hand-over between threads
-under load costs more than it brings)."""
+genetic search (on the sixteen j30 misses, one run under load: 0.86 % above the optimum split
+against 0.70 % with two searches; a j30 generation takes about a millisecond, so the hand-over
+between threads weighs more)."""
 
 _HEURISTIC_POPULATION = 200
 """Population of the genetic search otherwise (and of the heuristic's, within its budget)."""
