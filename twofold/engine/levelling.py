@@ -11,9 +11,11 @@ Entry point :func:`level`. Two methods:
   ``time_limit_s`` suits interactive use (the call keeps to it: a quarter of it is left for the
   explanations and the independent check);
 * ``"optimise"`` — for plans the compiled search takes (no deadlines, fixed starts, per-period
-  capacities or differing priorities), two searches side by side for the whole time limit: a
-  genetic search with restarts, and beside it a short CP-SAT probe, then more CP-SAT when the
-  probe raised the lower bound or else a second genetic search, sharing the best schedule; for other plans, the heuristic for part of the time, then OR-Tools CP-SAT started
+  capacities or differing priorities), a genetic search with restarts for the whole time
+  limit, and beside it a short CP-SAT probe, then more CP-SAT when the probe raised the lower
+  bound, or else (from 50 activities) the genetic search decodes on the second core too
+  (``genetic_workers``; below, a second genetic search runs there), sharing the best
+  schedule; for other plans, the heuristic for part of the time, then OR-Tools CP-SAT started
   from its schedule and asked for a shorter project (:mod:`twofold.engine.levelling_cpsat`).
   A ``progress`` callback sees the best makespan a few times a second and can stop the run.
 
@@ -87,6 +89,28 @@ Method = Literal["heuristic", "optimise"]
 _SEARCH_SHARE = 0.75
 """Share of a "heuristic" call's time left for its search (2,000 tasks: explanations and the
 independent check take about a tenth of a second)."""
+
+_LARGE_NETWORK = 80
+_LARGE_POPULATION = 120
+_LARGE_GENETIC: dict[str, Any] = {"restart_after": 60}
+"""The side-by-side genetic search on networks of more than ``_LARGE_NETWORK`` activities: 120
+individuals, a restart after 60 generations without a better population best (2026-12-02,
+under load, on the twelve j90 instances of every 8th that missed the best known at 3 s: 3.80 %
+and 3.18 % above it against 5.07 % and 4.40 % with 200 and 30, runs alternated; on j60's hard
+groups 29, 13 and 45 at 2 s: 3.08 % and 3.13 % against 3.07 % and 3.96 %). A smaller population
+runs more generations in the CPU time a loaded machine gives. Smaller networks keep 200 and 30:
+on the sixteen j30 instances that missed the optimum at 1 s under load, 120/60 gave 1.18 %
+above it (2.0 % with split decoding too) against 0.70 % with 200/30."""
+
+_SPLIT_FROM = 50
+"""Networks of at least this many activities split the genetic search's decoding over both
+cores after the CP-SAT probe (``genetic_workers``); smaller ones run a second, independent
+genetic search (on the sixteen j30 misses, one run under load: 0.86 % above the optimum split
+against 0.70 % with two searches; a j30 generation takes about a millisecond, so the hand-over
+between threads weighs more)."""
+
+_HEURISTIC_POPULATION = 200
+"""Population of the genetic search otherwise (and of the heuristic's, within its budget)."""
 
 _FINISHING_S = 0.03
 """Seconds kept back from the optimiser for the work after it (measured 5-20 ms on j60)."""
@@ -172,11 +196,12 @@ def level(
     workers: int = 2,
     work_limit: float | None = None,
     optimiser_options: Mapping[str, Any] | None = None,
-    population: int = 200,
+    population: int | None = None,
     concurrent: bool = False,
     progress: Progress | None = None,
     genetic_options: Mapping[str, Any] | None = None,
     keep_proving: bool = True,
+    genetic_workers: int | None = None,
 ) -> LevellingResult:
     """Level ``problem`` within about ``time_limit_s`` seconds of wall time.
 
@@ -201,7 +226,9 @@ def level(
         work_limit: CP-SAT deterministic time limit (reproducible interleaved search).
         optimiser_options: extra keyword arguments for
             :func:`~twofold.engine.levelling_cpsat.optimise_schedule` (experiments, benchmarks).
-        population: individuals per generation of the genetic search.
+        population: individuals per generation of the genetic search (default: 120 for the
+            search side by side with CP-SAT on networks of more than 80 activities, with a
+            restart after 60 generations without progress instead of 30; 200 otherwise).
         concurrent: with two searches side by side, give the second one to CP-SAT for the
             whole time rather than a ``probe_share`` probe then more CP-SAT or a second genetic
             search (``keep_proving``). Off by default: the probe policy measured better on
@@ -214,6 +241,12 @@ def level(
             after its probe (instead of the second genetic search) when the probe raised the
             lower bound, a sign that it is closing in on a proof (full j60 at 2 s with a 10 %
             probe: 10.61 % and 432 at best with it, 10.62 % and 429 without).
+        genetic_workers: threads the genetic search splits each generation's decoding between
+            while CP-SAT is not running beside it. With 2 (the default from 50 activities),
+            after the CP-SAT probe the one genetic search uses both cores; with 1 (the default
+            below), the second core runs a second, independent genetic search (the behaviour
+            before 2026-12-02). At the same CPU time, one search twice as long beats two
+            independent ones on the hard j90 instances (see docs/benchmarks-levelling.md).
 
     Raises:
         InfeasibleProblemError: the hard constraints contradict each other even without
@@ -241,8 +274,17 @@ def level(
 
     search = _Search(network, seed, workers, work_limit, began, time_limit_s, progress)
     search.options = dict(optimiser_options or {})
-    search.genetic_options = dict(genetic_options or {})
+    large = len(problem.activities) > _LARGE_NETWORK
+    search.genetic_options = {**(_LARGE_GENETIC if large else {}), **(genetic_options or {})}
+    side_population = (
+        population
+        if population is not None
+        else (_LARGE_POPULATION if large else _HEURISTIC_POPULATION)
+    )
     search.keep_proving = keep_proving
+    if genetic_workers is None:
+        genetic_workers = 2 if len(problem.activities) >= _SPLIT_FROM else 1
+    search.genetic_workers = max(1, genetic_workers)
     search.offer(heuristic_schedule(network, priorities, seed=seed, schedule_budget=0))
     finish_by = search.deadline - _FINISHING_S
     if search.proven:
@@ -251,13 +293,16 @@ def level(
         # Two searches side by side (the compiled genetic search and CP-SAT both release the
         # GIL): a genetic search, and beside it a short CP-SAT probe from the rules' schedule
         # (which settles easy cases with a proof), then more CP-SAT if the probe raised the
-        # lower bound, else a second, independent genetic search. This thread only watches:
-        # it reports progress and passes on a request to stop.
+        # lower bound, else the genetic search splits its decoding over both cores (one
+        # search twice as fast beat two independent ones on j90 and j60's hard groups; with
+        # genetic_workers=1 the second core runs a second, independent genetic search). This
+        # thread only watches: it reports progress and passes on a request to stop.
         probe_until = finish_by if concurrent else began + time_limit_s * probe_share
         search.watch(
-            threading.Thread(target=search.genetic, args=(seed, finish_by, population)),
+            threading.Thread(target=search.genetic, args=(seed, finish_by, side_population)),
             threading.Thread(
-                target=search.probe_then_genetic, args=(probe_until, finish_by, population)
+                target=search.probe_then_genetic,
+                args=(probe_until, finish_by, side_population),
             ),
         )
     else:
@@ -272,7 +317,7 @@ def level(
                     schedule_budget,
                     time_limit_s * heuristic_share,
                     initial,
-                    population,
+                    population if population is not None else _HEURISTIC_POPULATION,
                 ),
             )
         )
@@ -323,6 +368,9 @@ class _Search:
         self.options: dict[str, Any] = {}
         self.genetic_options: dict[str, Any] = {}
         self.keep_proving = True
+        self.genetic_workers = 1
+        self.solving = threading.Event()
+        """Set while CP-SAT runs beside the genetic search (which then decodes on one thread)."""
         self.stop = threading.Event()
         self._lock = threading.Lock()
         self._solvers: list[Any] = []
@@ -406,6 +454,7 @@ class _Search:
                 self.network, seeds, seed=seed, population=population, **self.genetic_options
             )
             while not self.stop.is_set() and time.perf_counter() < until:
+                ga.workers = 1 if self.solving.is_set() else self.genetic_workers
                 ga.step()
                 if ga.best is not None and ga.best_makespan < self.best_makespan:
                     self.offer(ga.best)
@@ -422,16 +471,22 @@ class _Search:
         (or more CP-SAT, see ``keep_proving`` in :func:`level`)."""
         seconds = probe_until - time.perf_counter()
         bound_before = self.lower_bound
-        if seconds > 0.02:
-            self.optimise(seconds, workers=1)
-        if self.stop.is_set() or until - time.perf_counter() <= 0.02:
-            return
-        if self.lower_bound > bound_before and self.keep_proving:
-            # CP-SAT is closing in on a proof (its bound rose above the critical path and
-            # energy bounds): let it go on; on the hard cases its bound does not move.
-            self.optimise(until - time.perf_counter(), workers=1)
-        else:
+        self.solving.set()
+        try:
+            if seconds > 0.02:
+                self.optimise(seconds, workers=1)
+            if self.stop.is_set() or until - time.perf_counter() <= 0.02:
+                return
+            if self.lower_bound > bound_before and self.keep_proving:
+                # CP-SAT is closing in on a proof (its bound rose above the critical path and
+                # energy bounds): let it go on; on the hard cases its bound does not move.
+                self.optimise(until - time.perf_counter(), workers=1)
+                return
+        finally:
+            self.solving.clear()
+        if self.genetic_workers == 1:
             self.genetic(self.seed + 1, until, population)
+        # Otherwise the first genetic search now decodes on this core too.
 
     def heuristic(
         self,
