@@ -34,7 +34,9 @@ def _head(row: GridRow, number: int, label: str, timer: bool) -> str:
     status = row.status
     if status:
         badge = BADGES.get(status, "badge-not")
-        parts.append(f' <span class="badge {badge}">{escape(status[:1].upper() + status[1:])}</span>')
+        parts.append(
+            f' <span class="badge {badge}">{escape(status[:1].upper() + status[1:])}</span>'
+        )
     if row.return_reason:
         parts.append(f'<br><span class="small error">Returned: {escape(row.return_reason)}</span>')
     if timer and row.line.kind in TIMER_KINDS:
@@ -59,10 +61,8 @@ def week_rows(week: Week) -> SafeString:
         for column, c in enumerate(row.cells):
             ident = f"c-{number}-{column + 1}"
             status = c.status
-            if c.typed is not None:
-                value = escape(c.typed)
-            else:
-                value = hours(c.hours) if c.hours else ""
+            typed = None if c.typed is None else escape(c.typed)  # refused input, shown again
+            value = typed if typed is not None else (hours(c.hours) if c.hours else "")
             out.append(
                 f'\n      <td class="num ts-cell{" ts-" + status if status else ""}">\n'
                 f'        <label class="visually-hidden" for="{ident}">{label}, '
