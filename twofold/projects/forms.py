@@ -37,7 +37,7 @@ def _people(organisation: Organisation, *, no_guests: bool = False) -> Any:
     return User.objects.filter(**filters).order_by("full_name").only("id", "full_name", "email")
 
 
-class _PeopleIterator(forms.models.ModelChoiceIterator):
+class _PeopleIterator(forms.models.ModelChoiceIterator):  # type: ignore[type-arg]
     """The field's choices as (id, name) pairs from tuples read once per organisation object
     (a request's): the task page's two people selects share one query and build no ``User``
     instances. Validation still goes through the queryset (``ModelChoiceField.to_python``)."""
@@ -57,7 +57,7 @@ class _PeopleIterator(forms.models.ModelChoiceIterator):
         return self.field.empty_label is not None or bool(self.field.people_rows())
 
 
-class PeopleField(forms.ModelChoiceField):
+class PeopleField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A member of the organisation (see :func:`people_of`)."""
 
     iterator = _PeopleIterator
