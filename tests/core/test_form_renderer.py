@@ -1,4 +1,4 @@
-"""The fast <select> renderer writes exactly what Django's templates write."""
+"""The fast renderer writes exactly what Django's templates write (selects, inputs, textareas)."""
 
 from __future__ import annotations
 
@@ -40,8 +40,55 @@ def test_select_markup_is_identical_to_djangos_templates(widget: Any, value: Any
     assert fast_html == django_html
 
 
+@pytest.mark.parametrize(
+    ("widget", "value"),
+    [
+        (forms.TextInput(), "a \"quoted\" <b> & 'x'"),
+        (forms.TextInput(attrs={"class": "x", "disabled": True, "required": False}), None),
+        (forms.TextInput(attrs={"data-safe": mark_safe("<i>"), "aria-n": 0}), mark_safe("<s>")),
+        (forms.NumberInput(attrs={"step": "0.01"}), 12.5),
+        (forms.HiddenInput(), 0),
+        (forms.HiddenInput(), ""),
+        (forms.EmailInput(), "a@b.example"),
+        (forms.PasswordInput(render_value=True), "p<w>"),
+        (forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), "2026-12-02"),
+        (forms.CheckboxInput(), True),
+        (forms.CheckboxInput(), False),
+        (forms.Textarea(attrs={"rows": 6}), "line 1\n<script>x</script> & more"),
+        (forms.Textarea(), ""),
+        (forms.Textarea(), None),
+        (forms.Textarea(), mark_safe("<b>safe</b>")),
+    ],
+)
+def test_input_and_textarea_markup_is_identical_to_djangos_templates(
+    widget: Any, value: Any
+) -> None:
+    django_html = widget.render("n", value, attrs={"id": "id_n"}, renderer=DjangoTemplates())
+    fast_html = widget.render("n", value, attrs={"id": "id_n"}, renderer=FastSelectRenderer())
+    assert fast_html == django_html
+
+
+def test_whole_forms_render_identically() -> None:
+    """Labels, errors, help text and every field of a bound, invalid form."""
+
+    class Form(forms.Form):
+        name = forms.CharField(max_length=3, help_text="Short <b>name</b>")
+        when = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+        note = forms.CharField(widget=forms.Textarea, required=False)
+        kind = forms.ChoiceField(choices=[("a", "A & B"), ("c", "C")])
+        ok = forms.BooleanField(required=False)
+        files = forms.FileField(required=False)
+        pick = forms.ChoiceField(choices=[("x", "X")], widget=forms.RadioSelect)
+
+    data = {"name": "toolong<", "when": "nope", "note": "<p>", "kind": "c", "ok": "on"}
+    fast = Form(data, renderer=FastSelectRenderer())
+    django = Form(data, renderer=DjangoTemplates())
+    assert str(fast) == str(django) and 'value="toolong&lt;"' in str(fast)
+
+
 def test_other_widgets_still_use_the_templates() -> None:
-    widget = forms.TextInput()
-    assert widget.render("n", "<x>", renderer=FastSelectRenderer()) == (
-        '<input type="text" name="n" value="&lt;x&gt;">'
+    widget = forms.ClearableFileInput()
+    assert widget.render("f", None, renderer=FastSelectRenderer()) == (
+        widget.render("f", None, renderer=DjangoTemplates())
     )
+    assert 'type="file"' in widget.render("f", None, renderer=FastSelectRenderer())

@@ -245,3 +245,76 @@ def test_capacity_cell_shows_actual_hours_beside_planned(
         text = client.get(grid).content.decode()
     assert '<span class="cap-actual" aria-hidden="true">act 8.5</span>' in text
     assert "8.5 hours actual (approved timesheets)" in text
+
+
+def test_week_rows_show_each_state_escaped_in_constant_queries(
+    signed_in: Any,
+    org: Any,
+    worker: Any,
+    admin: Any,
+    tasks: list[Any],
+    process: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    """The rows built in Python (costs/grid_html.py): approved cells take corrections, returned
+    lines show their reason, submitted cells are read-only, every text is escaped."""
+    from twofold.projects.models import Task
+
+    Task.objects.filter(pk=tasks[0].pk).update(name='Design <b>"x"</b> & co')
+    task_line, process_line = f"task:{tasks[0].pk}", f"process:{process.pk}"
+    sheet = services.save_cells(
+        actor=worker,
+        organisation=org,
+        person=worker,
+        week_start=MONDAY,
+        cells=[
+            Cell(process_line, MONDAY, "6.5"),
+            Cell(task_line, MONDAY + dt.timedelta(days=1), "2"),
+        ],
+        expected_version=None,
+    )
+    services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+    sheet.refresh_from_db()
+    services.decide_timesheet(
+        actor=admin,
+        timesheet=sheet,
+        approve=True,
+        expected_version=sheet.version,
+        lines=[process_line],
+    )
+    client = signed_in(worker)
+    week = f"/costs/timesheet/?week={MONDAY.isoformat()}"
+    html = client.get(week).content.decode()
+    label = "Design &lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; co"
+    assert f'<label class="visually-hidden" for="c-1-2">{label}, Tue 3 Mar 2026</label>' in html
+    assert (
+        f'<input id="c-1-2" name="h|{task_line}|2026-03-03" inputmode="decimal" '
+        'autocomplete="off" size="4" value="2" readonly aria-describedby="ts-locked-help" '
+        'data-cell data-col="1">'
+    ) in html
+    assert '<span class="badge badge-blue">Submitted</span>' in html
+    assert f'aria-label="Start a timer on {label}">Start timer</button>' in html
+    assert (
+        f'name="h|{process_line}|2026-03-02" inputmode="decimal" autocomplete="off" size="4" '
+        'value="6.5" aria-describedby="ts-approved-help" data-cell data-col="0">'
+    ) in html
+    assert '<span class="badge badge-green">Approved</span>' in html
+    assert '<td class="num" data-row-total>6.5</td>' in html and "<b>" not in html
+    sheet.refresh_from_db()
+    services.decide_timesheet(
+        actor=admin,
+        timesheet=sheet,
+        approve=False,
+        expected_version=sheet.version,
+        reason="Which <i>phase</i>?",
+        lines=[task_line],
+    )
+    # session, user, memberships; sheet, entries; open work (4); lines (task, process);
+    # availability (3); timer; the lines to add (3)
+    with django_assert_num_queries(17):
+        html = client.get(week).content.decode()
+    assert '<span class="badge badge-red">Returned</span>' in html
+    assert "Returned: Which &lt;i&gt;phase&lt;/i&gt;?" in html
+    assert 'value="2" data-cell data-col="1">' in html  # editable again
+    typed = _post_week(client, {f"h|{task_line}|2026-03-03": '<x">'})
+    assert typed.status_code == 422 and 'value="&lt;x&quot;&gt;"' in typed.content.decode()

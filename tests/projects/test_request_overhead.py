@@ -125,3 +125,39 @@ def test_the_list_read_from_the_cursor_is_the_same_json_as_through_the_orm(
     Task.objects.filter(pk=chain[1].pk).update(start=chain[1].start.replace(microsecond=5))
     body = client.get(tasks).json()
     assert body["items"][1]["start"].endswith(".000005Z") and body["items"][0]["is_critical"]
+
+
+def test_the_task_page_reads_the_people_once_in_constant_queries(
+    client: Any, org: Any, owner: Any, project: Any, chain: list[Any], member: Any
+) -> None:
+    """The assignee and "add person" selects share one read of the members (tuples, no User
+    rows); more members add no query; the chosen assignee is selected."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from twofold.accounts.models import Role
+
+    client.force_login(owner)
+    page = f"/projects/{project.pk}/tasks/{chain[0].pk}/"
+    client.get(page)
+    with CaptureQueriesContext(connection) as small:
+        r = client.get(page)
+    people = [
+        q["sql"]
+        for q in small.captured_queries
+        if q["sql"].startswith('SELECT "accounts_user"."id" AS "id", "accounts_user"."full_name"')
+    ]
+    assert len(people) == 1 and len(small.captured_queries) == 14
+    html = r.content.decode()
+    assert html.count('<option value="" selected>---------</option>') == 2  # none chosen yet
+    assert html.count(f'<option value="{owner.pk}">Olivia Owner</option>') == 2
+    for i in range(5):
+        member(org, Role.MEMBER, full_name=f"Person {i}")
+    with CaptureQueriesContext(connection) as large:
+        html = client.get(page).content.decode()
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert html.count("Person 4</option>") == 2
+    chain[0].assignee = owner
+    chain[0].save(update_fields=["assignee"])
+    html = client.get(page).content.decode()
+    assert f'<option value="{owner.pk}" selected>Olivia Owner</option>' in html

@@ -231,43 +231,41 @@ def resolve_lines(organisation: Organisation, keys: set[str]) -> dict[str, Line]
         wanted[found[1]].add(int(found[2]))
     lines: dict[str, Line] = {}
     org = organisation.pk
+    # Tuples, not model instances: the week page resolves every line on each view.
     if wanted["task"]:
-        for t in Task.objects.filter(
+        for pk, name, summary, project_id, code, project_name in Task.objects.filter(
             pk__in=wanted["task"], organisation_id=org, project__deleted_at__isnull=True
-        ).select_related("project"):
-            if t.is_summary:
-                raise Invalid(f"“{t.name}” is a summary task: log time on its tasks.", field="line")
-            lines[f"task:{t.pk}"] = Line(
-                "task", t.pk, t.project_id, None, t.name, f"{t.project.code} {t.project.name}"
-            )
+        ).values_list("pk", "name", "is_summary", "project_id", "project__code", "project__name"):
+            if summary:
+                raise Invalid(f"“{name}” is a summary task: log time on its tasks.", field="line")
+            lines[f"task:{pk}"] = Line("task", pk, project_id, None, name, f"{code} {project_name}")
     if wanted["occurrence"]:
-        for o in Occurrence.objects.filter(
+        for pk, due, process_id, routine_name, process_name in Occurrence.objects.filter(
             pk__in=wanted["occurrence"], organisation_id=org
-        ).select_related("routine__process"):
-            lines[f"occurrence:{o.pk}"] = Line(
-                "occurrence",
-                o.pk,
-                None,
-                o.routine.process_id,
-                f"{o.routine.name} ({o.due:%d %b})",
-                o.routine.process.name,
+        ).values_list(
+            "pk", "due", "routine__process_id", "routine__name", "routine__process__name"
+        ):
+            lines[f"occurrence:{pk}"] = Line(
+                "occurrence", pk, None, process_id, f"{routine_name} ({due:%d %b})", process_name
             )
     if wanted["request"]:
-        for r in Request.objects.filter(
+        for pk, title, process_id, queue_name in Request.objects.filter(
             pk__in=wanted["request"], organisation_id=org
-        ).select_related("queue__process"):
-            if r.queue.process_id is None:
+        ).values_list("pk", "title", "queue__process_id", "queue__name"):
+            if process_id is None:
                 raise Invalid(
-                    f"The queue “{r.queue.name}” belongs to no process, so nobody could approve time on #{r.pk}: "
+                    f"The queue “{queue_name}” belongs to no process, so nobody could approve time on #{pk}: "
                     "give the queue a process first.",
                     field="line",
                 )
-            lines[f"request:{r.pk}"] = Line(
-                "request", r.pk, None, r.queue.process_id, f"#{r.pk} {r.title}", r.queue.name
+            lines[f"request:{pk}"] = Line(
+                "request", pk, None, process_id, f"#{pk} {title}", queue_name
             )
     if wanted["process"]:
-        for p in Process.objects.filter(pk__in=wanted["process"], organisation_id=org):
-            lines[f"process:{p.pk}"] = Line("process", p.pk, None, p.pk, "General", p.name)
+        for pk, name in Process.objects.filter(
+            pk__in=wanted["process"], organisation_id=org
+        ).values_list("pk", "name"):
+            lines[f"process:{pk}"] = Line("process", pk, None, pk, "General", name)
     missing = sorted(keys - set(lines))
     if missing:
         raise Invalid(f"No such line here: {', '.join(missing)}.", field="line")

@@ -28,7 +28,7 @@ from twofold.core.web import (
     organisation_required,
     render_page,
 )
-from twofold.costs import exports, selectors, services
+from twofold.costs import exports, grid_html, selectors, services
 from twofold.costs.forms import BudgetForm, CostSettingsForm, DecisionForm, ExpenseForm, RateForm
 from twofold.costs.models import EntryStatus, Expense, Rate, Timesheet
 from twofold.costs.weeks import week_grid
@@ -118,8 +118,10 @@ def timesheet(request: HttpRequest) -> HttpResponse:
         "costs/pages/timesheet.html",
         {
             "week": week,
+            "rows": grid_html.week_rows(week),
             "error": error,
             "addable": addable,
+            "addable_options": grid_html.options(addable),
             "previous": start - dt.timedelta(days=7),
             "next": start + dt.timedelta(days=7),
             "this_week": services.week_start_of(org, timezone.localdate()),

@@ -37,6 +37,54 @@ def _people(organisation: Organisation, *, no_guests: bool = False) -> Any:
     return User.objects.filter(**filters).order_by("full_name").only("id", "full_name", "email")
 
 
+class _PeopleIterator(forms.models.ModelChoiceIterator):  # type: ignore[type-arg]
+    """The field's choices as (id, name) pairs from tuples read once per organisation object
+    (a request's): the task page's two people selects share one query and build no ``User``
+    instances. Validation still goes through the queryset (``ModelChoiceField.to_python``)."""
+
+    field: PeopleField
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, name, email in self.field.people_rows():
+            yield (pk, name or email)  # User.display_name
+
+    def __len__(self) -> int:
+        return len(self.field.people_rows()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.field.people_rows())
+
+
+class PeopleField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A member of the organisation (see :func:`people_of`)."""
+
+    iterator = _PeopleIterator
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=User.objects.none(), **kwargs)
+        self._source: tuple[Organisation, bool] | None = None
+
+    def people_of(self, organisation: Organisation, *, no_guests: bool = False) -> None:
+        """Offer the organisation's members (``no_guests``: not its guests)."""
+        self.queryset = _people(organisation, no_guests=no_guests)
+        self._source = (organisation, no_guests)
+
+    def people_rows(self) -> list[tuple[int, str, str]]:
+        if self._source is None:
+            return []
+        organisation, no_guests = self._source
+        cache: dict[bool, list[tuple[int, str, str]]] = organisation.__dict__.setdefault(
+            "_twofold_people_choices", {}
+        )
+        if no_guests not in cache:
+            cache[no_guests] = list(
+                _people(organisation, no_guests=no_guests).values_list("id", "full_name", "email")
+            )
+        return cache[no_guests]
+
+
 # The engine's calendars cover 1980-2149: dates outside are refused before the service sees them.
 _IN_RANGE = [
     MinValueValidator(FIRST_DAY, message=DATE_MESSAGE),
@@ -71,8 +119,8 @@ class ProjectForm(forms.Form):
     name = NameField(max_length=160)
     code = forms.CharField(max_length=20, help_text="A short reference, e.g. OPX-07.")
     programme = forms.ModelChoiceField(queryset=Programme.objects.none(), required=False)
-    manager = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
-    sponsor = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    manager = PeopleField(required=False)
+    sponsor = PeopleField(required=False)
     target_start = _date_field()
     target_finish = _date_field(required=False)
     budget_ceiling = forms.DecimalField(
@@ -119,8 +167,8 @@ class ProjectForm(forms.Form):
         self.fields["programme"].queryset = Programme.objects.filter(  # type: ignore[attr-defined]
             Q(archived_at=None) | Q(pk=current or 0), organisation=organisation
         )
-        self.fields["manager"].queryset = _people(organisation, no_guests=True)  # type: ignore[attr-defined]
-        self.fields["sponsor"].queryset = _people(organisation, no_guests=True)  # type: ignore[attr-defined]
+        self.fields["manager"].people_of(organisation, no_guests=True)  # type: ignore[attr-defined]
+        self.fields["sponsor"].people_of(organisation, no_guests=True)  # type: ignore[attr-defined]
         self.fields["calendar"].queryset = Calendar.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
 
     def clean_progress_rule(self) -> str:
@@ -154,12 +202,12 @@ class TaskAddForm(forms.Form):
     )
     is_milestone = forms.BooleanField(label="Milestone", required=False)
     parent = forms.ModelChoiceField(queryset=Task.objects.none(), required=False, label="Under")
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    assignee = PeopleField(required=False)
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Task.objects.filter(project=project, is_milestone=False)  # type: ignore[attr-defined]
-        self.fields["assignee"].queryset = _people(project.organisation)  # type: ignore[attr-defined]
+        self.fields["assignee"].people_of(project.organisation)  # type: ignore[attr-defined]
 
 
 class TaskInlineForm(forms.Form):
@@ -180,7 +228,7 @@ class TaskInlineForm(forms.Form):
         },
     )
     constraint_date = _date_field(required=False, picker=False)
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    assignee = PeopleField(required=False)
     status = forms.ChoiceField(choices=TaskStatus.choices, required=False)
     percent_complete = forms.IntegerField(
         min_value=0,
@@ -205,7 +253,7 @@ class TaskInlineForm(forms.Form):
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = _people(project.organisation)  # type: ignore[attr-defined]
+        self.fields["assignee"].people_of(project.organisation)  # type: ignore[attr-defined]
 
     def cell_error(self) -> tuple[str, str, str] | None:
         """(field, message, the value as typed) of the first invalid cell, for the grid to show
@@ -245,7 +293,7 @@ class TaskDetailForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="Markdown."
     )
     priority = forms.ChoiceField(choices=Priority.choices)
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    assignee = PeopleField(required=False)
     duration_days = forms.DecimalField(
         min_value=Decimal(0), max_value=Decimal(2000), decimal_places=2
     )
@@ -257,7 +305,7 @@ class TaskDetailForm(forms.Form):
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = _people(project.organisation)  # type: ignore[attr-defined]
+        self.fields["assignee"].people_of(project.organisation)  # type: ignore[attr-defined]
 
 
 class LinkForm(forms.Form):
@@ -297,7 +345,7 @@ class TaskPersonForm(forms.Form):
     """Put a person on a task at some units (the task page's "People and work" panel)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    person = forms.ModelChoiceField(queryset=User.objects.none())
+    person = PeopleField()
     units = forms.IntegerField(
         initial=100,
         label="Units (%)",
@@ -308,7 +356,7 @@ class TaskPersonForm(forms.Form):
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = _people(project.organisation)  # type: ignore[attr-defined]
+        self.fields["person"].people_of(project.organisation)  # type: ignore[attr-defined]
 
 
 class TaskPersonUnitsForm(forms.Form):
