@@ -30,6 +30,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from playwright.sync_api import expect
+
+    # expect(...) waits 5 s by default; CI runs these tests beside the whole suite on two busy
+    # cores, where a page can take longer than that to answer. A passing check waits no longer.
+    expect.set_options(timeout=15_000)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath):

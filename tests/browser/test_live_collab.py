@@ -13,6 +13,9 @@ from playwright.sync_api import expect
 PASSWORD = "correct horse battery"
 
 
+LIVE_MS = 10_000  # how long a change may take to show in the other browser in CI
+
+
 @pytest.fixture
 def team(transactional_db: None) -> dict[str, Any]:
     from twofold.accounts.models import Membership, Organisation, Role, User
@@ -75,8 +78,11 @@ def test_two_people_see_each_others_changes_live(
             headers={"X-CSRFToken": csrf, "Referer": board},
         )
         assert answer.status == 200
-        expect(bob.locator('[data-status="doing"]').locator(card)).to_have_count(1, timeout=2000)
-        assert time.monotonic() - moved_at <= 2.0
+        # Seen without a reload. The "within 2 s" promise (a poll a second) is measured by
+        # benchmarks/live.py; here the bound is wider, as this runs beside the whole CI on two
+        # busy cores, where a poll can wait seconds for a CPU.
+        expect(bob.locator('[data-status="doing"]').locator(card)).to_have_count(1, timeout=LIVE_MS)
+        assert time.monotonic() - moved_at <= LIVE_MS / 1000
         shot("live-board-desktop")
 
         # Bob is typing a comment on the task when Alice mentions him there.
@@ -91,8 +97,8 @@ def test_two_people_see_each_others_changes_live(
         expect(page.locator("#comments-list")).to_contain_text("the robot is ordered")
         posted_at = time.monotonic()
         mention = bob.locator("#comments-list a.mention", has_text="@Bob Brown")
-        expect(mention).to_have_count(1, timeout=2000)
-        assert time.monotonic() - posted_at <= 2.0
+        expect(mention).to_have_count(1, timeout=LIVE_MS)
+        assert time.monotonic() - posted_at <= LIVE_MS / 1000
         expect(bob.get_by_role("textbox", name="Comment")).to_have_value("My half-written reply")
         assert bob.locator("#comments-list img").count() == 0
         shot("live-comment-desktop")

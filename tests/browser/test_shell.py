@@ -70,8 +70,10 @@ def test_api_docs_work_offline_under_the_csp(page, live_server, shot):
     )
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{live_server.url}/api/docs")
-    page.get_by_role("heading", name="Twofold API").first.wait_for()
-    page.get_by_text("/api/me", exact=True).first.wait_for()
+    # Swagger UI builds the page from /api/openapi.json (~200 operations): on a busy CI machine
+    # that takes longer than Playwright's default 30 s.
+    page.get_by_role("heading", name="Twofold API").first.wait_for(timeout=120_000)
+    page.get_by_text("/api/me", exact=True).first.wait_for(timeout=60_000)
     shot("api-docs")
     assert outside == []
     assert [e for e in errors if "Content Security Policy" in e] == []
