@@ -423,7 +423,7 @@ GET    /projects/<int:project_id>/tasks/                                        
 POST   /projects/<int:project_id>/tasks/                                              login 400 400 400 400 404
 POST   /projects/<int:project_id>/tasks/                                              login 403 302 302 302 404  | name=Matrix+task&duration_days=2
 GET    /projects/<int:project_id>/tasks/<int:task_id>/                                login 200 200 200 200 404
-POST   /projects/<int:project_id>/tasks/<int:task_id>/                                login 400 400 400 400 404
+POST   /projects/<int:project_id>/tasks/<int:task_id>/                                login 403 302 302 302 404
 GET    /projects/<int:project_id>/tasks/<int:task_id>/<str:action>/                   405 405 405 405 405 405
 POST   /projects/<int:project_id>/tasks/<int:task_id>/<str:action>/                   login 403 400 400 400 404
 GET    /projects/<int:project_id>/tasks/<int:task_id>/delete/                         login 403 200 200 200 404
