@@ -3,6 +3,7 @@ types, effort-driven (rules in twofold.engine.effort, tested cell by cell in tes
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -235,3 +236,50 @@ def test_task_page_people_forms(
         url, {"form": "person_remove", "remove-version": a.version, "remove-person": ann.pk}
     )
     assert r.status_code == 302 and _people(a) == []
+
+
+def test_history_names_the_people_it_references(
+    signed_in: Any,
+    api: Any,
+    org: Any,
+    owner: Any,
+    ann: Any,
+    bob: Any,
+    chain: list[Task],
+    project: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    """An assignee change reads "Assignee: — → Ann Architect", not the stored id; a person no
+    longer there reads "#id (deleted)"; the names cost one query for all entries."""
+    a = chain[0]
+    services.set_task_assignments(
+        actor=owner, task=a, rows=[services.AssignmentRow(ann, 100)], expected_version=a.version
+    )
+    a = _fresh(a)
+    services.set_task_assignments(
+        actor=owner, task=a, rows=[services.AssignmentRow(bob, 100)], expected_version=a.version
+    )
+    page = signed_in(owner).get(reverse("projects:task", args=[project.pk, a.pk])).content
+    text = " ".join(re.sub(r"<[^>]+>", "", page.decode()).split())
+    assert "Assignee: — → Ann Architect" in text and "Ann Architect → Bob Builder" in text
+    history = api(owner).get(
+        f"/api/organisations/{org.pk}/projects/{project.pk}/tasks/{a.pk}/history"
+    )
+    changes = [c for e in history.json() for c in e["changes"] if c["field"] == "Assignee"]
+    assert changes == [
+        {"field": "Assignee", "before": "Ann Architect", "after": "Bob Builder"},
+        {"field": "Assignee", "before": "—", "after": "Ann Architect"},
+    ]
+
+    from twofold.core.history import history_for
+
+    with django_assert_num_queries(2):  # the entries with their actors; the people named
+        entries = history_for(a)
+        words = [(c.before, c.after) for e in entries for c in e.readable_changes]
+    assert ("Ann Architect", "Bob Builder") in words
+    bob_pk = bob.pk
+    Assignment.objects.filter(person=bob).delete()
+    Task.objects.filter(assignee=bob).update(assignee=None)
+    bob.delete()
+    words = [(c.before, c.after) for e in history_for(a) for c in e.readable_changes]
+    assert ("Ann Architect", f"#{bob_pk} (deleted)") in words

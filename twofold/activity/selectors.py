@@ -22,7 +22,7 @@ from twofold.activity.scopes import FeedKind, by_slug, feed_kinds
 from twofold.comments.models import Comment, Mention
 from twofold.comments.selectors import render
 from twofold.core.errors import NotFound
-from twofold.core.history import Change, readable_changes
+from twofold.core.history import Change, name_references, readable_changes
 from twofold.core.models import HistoryEntry
 
 PAGE_SIZE = 25
@@ -164,6 +164,7 @@ def _entries(rows: list[Any]) -> list[Entry]:
     for slug, ids in wanted.items():
         for obj in slugs[slug].model._default_manager.filter(pk__in=ids):
             objects[(slug, obj.pk)] = obj
+    name_references([row for row in rows if isinstance(row, HistoryEntry)])
     out = []
     for row in rows:
         if isinstance(row, HistoryEntry):

@@ -113,13 +113,15 @@ def record(
 
 
 def history_for(obj: models.Model, limit: int = 50) -> list[HistoryEntry]:
-    """The newest entries for ``obj`` with their actors, in one query."""
+    """The newest entries for ``obj`` with their actors, in one query, plus one per kind of
+    object their changed references point at (see :func:`name_references`)."""
     ct = ContentType.objects.get_for_model(obj._meta.model)
-    return list(
+    entries = list(
         HistoryEntry.objects.filter(content_type=ct, object_id=obj.pk).select_related("actor")[
             :limit
         ]
     )
+    return name_references(entries)
 
 
 # --- Showing changes to people ---------------------------------------------------------------
@@ -139,16 +141,72 @@ class Change:
 
 def readable_changes(entry: HistoryEntry) -> list[Change]:
     """``entry.changes`` for people: the field's label, and each value as text — a choice's
-    label instead of its stored slug, lists joined, mappings as "key: value", yes/no for
-    booleans, "—" for nothing. Unknown fields (computed ones like "steps") keep a readable name.
+    label instead of its stored slug, a reference's name instead of its id ("Assignee: — → Ana
+    Silva"), lists joined, mappings as "key: value", yes/no for booleans, "—" for nothing.
+    Unknown fields (computed ones like "steps") keep a readable name.
+
+    References are named from what :func:`name_references` read for a batch of entries; an
+    entry read on its own has its references read here (one query per kind of object).
     """
+    names = entry.__dict__.get(_NAMES)
+    if names is None:
+        name_references([entry])
+        names = entry.__dict__[_NAMES]
     model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
     rows = []
     for name, pair in (entry.changes or {}).items():
         before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
         field = _field(model, name)
+        if isinstance(field, models.ForeignKey):
+            target = field.remote_field.model._meta.label_lower
+            rows.append(
+                Change(
+                    _label(field, name),
+                    _reference(before, target, names),
+                    _reference(after, target, names),
+                )
+            )
+            continue
         rows.append(Change(_label(field, name), _text(before, field), _text(after, field)))
     return rows
+
+
+_NAMES = "_reference_names"
+
+
+def name_references(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """Read the names of the objects that ``entries``' changed foreign keys point at — one query
+    per kind of object (people, tasks, queues, …), whatever the number of entries — and keep
+    them on each entry for :func:`readable_changes`. Returns ``entries``."""
+    wanted: dict[type[models.Model], set[Any]] = {}
+    for entry in entries:
+        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+        for name, pair in (entry.changes or {}).items():
+            field = _field(model, name)
+            if not isinstance(field, models.ForeignKey):
+                continue
+            values = pair if isinstance(pair, list) else [pair]
+            ids = {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
+            if ids:
+                wanted.setdefault(field.remote_field.model, set()).update(ids)
+    names: dict[tuple[str, Any], str] = {}
+    for related, ids in wanted.items():
+        label = related._meta.label_lower
+        for obj in related._default_manager.filter(pk__in=ids):
+            names[(label, obj.pk)] = str(getattr(obj, "display_name", "") or obj)
+    for entry in entries:
+        entry.__dict__[_NAMES] = names
+    return entries
+
+
+def _reference(value: Any, target: str, names: Mapping[tuple[str, Any], str]) -> str:
+    """A stored reference for people: the object's name, or "#id (deleted)" once it is gone;
+    older entries that stored the name itself keep it."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, int) and not isinstance(value, bool):
+        return names.get((target, value), f"#{value} (deleted)")
+    return _text(value)
 
 
 def _field(model: type[models.Model] | None, name: str) -> models.Field[Any, Any] | None:

@@ -18,7 +18,7 @@ from pydantic import StrictBool, StrictInt, StrictStr
 
 from twofold.core.api_schemas import READ, WRITE, BodyIn
 from twofold.core.errors import NotFound
-from twofold.core.history import readable_changes
+from twofold.core.history import name_references, readable_changes
 from twofold.core.models import HistoryEntry
 from twofold.core.web import actor_of
 from twofold.projects import selectors, services
@@ -273,6 +273,7 @@ def _history(obj: Project | Task, query: HistoryQuery) -> list[HistoryEntryOut]:
         object_id=obj.pk,
         organisation_id=obj.organisation_id,
     ).select_related("actor")[query.offset : query.offset + query.limit]
+    entries = name_references(list(entries))
     return [
         HistoryEntryOut(
             id=e.pk,

@@ -1053,7 +1053,7 @@ def task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpResp
         _ctx(
             request,
             project,
-            "board",
+            "tasks",
             task=task,
             form=form,
             comment_form=comment if kind == "comment" else None,
