@@ -15,6 +15,7 @@ from typing import Any
 
 from twofold.accounts.models import ROLE_RANK, Membership, Role
 from twofold.core.errors import Forbidden, NotFound
+from twofold.core.fastread import FastRead
 
 
 class Action(StrEnum):
@@ -34,6 +35,13 @@ MIN_ROLE: dict[Action, Role] = {
 }
 
 
+# Membership.objects.filter(user_id=…).select_related("organisation")
+# .order_by("organisation__name", "pk"), compiled once (every request reads it).
+_MEMBERSHIPS = FastRead(
+    Membership, "t.user_id = %s", order_by="r.name, t.id", related="organisation"
+)
+
+
 def memberships_of(user: Any) -> list[Membership]:
     """All of the user's memberships with their organisations, by organisation name.
 
@@ -47,11 +55,7 @@ def memberships_of(user: Any) -> list[Membership]:
         return []
     cached: list[Membership] | None = user.__dict__.get("_twofold_memberships")
     if cached is None:
-        cached = list(
-            Membership.objects.filter(user_id=user.pk)
-            .select_related("organisation")
-            .order_by("organisation__name", "pk")
-        )
+        cached = _MEMBERSHIPS.all([user.pk])
         user.__dict__["_twofold_memberships"] = cached
         roles: dict[int, Role | None] = user.__dict__.setdefault("_twofold_roles", {})
         for membership in cached:

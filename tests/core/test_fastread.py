@@ -1,0 +1,109 @@
+"""The reads every request makes (session, user, memberships) compiled once: they must build
+exactly what the ORM builds, on SQLite and PostgreSQL, and keep the session's semantics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import Any
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import models
+from django.utils import timezone
+
+from twofold.accounts.auth import EmailBackend
+from twofold.accounts.models import Membership, Organisation, Role, User
+from twofold.core.fastread import FastRead
+from twofold.core.policy import memberships_of
+from twofold.core.sessions import SessionStore
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(obj: models.Model) -> dict[str, Any]:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_a_user_is_built_as_the_orm_builds_it(make_user: Any) -> None:
+    user = make_user(full_name="Zoë Ödegaard", job_title="Planner <lead>")
+    User.objects.filter(pk=user.pk).update(
+        last_login=dt.datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=dt.UTC),
+        weekly_capacity_hours=decimal.Decimal("37.50"),
+        is_staff=True,
+        timezone="Europe/Lisbon",
+    )
+    fast = FastRead(User, "t.id = %s").first([user.pk])
+    orm = User.objects.get(pk=user.pk)
+    assert fast is not None and type(fast) is User
+    assert _fields(fast) == _fields(orm)
+    assert fast.last_login == dt.datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=dt.UTC)
+    assert fast.weekly_capacity_hours == decimal.Decimal("37.50")
+    assert isinstance(fast.weekly_capacity_hours, decimal.Decimal)
+    assert fast.is_staff is True and fast.is_superuser is False
+    assert fast._state.adding is False and fast._state.db == "default"
+    assert FastRead(User, "t.id = %s").first([user.pk + 1000]) is None
+
+
+def test_memberships_come_with_their_organisations_in_name_order(
+    make_org: Any, member: Any, django_assert_num_queries: Any
+) -> None:
+    beta, alpha = make_org(name="Beta works"), make_org(name="Alpha & sons")
+    user = member(beta, Role.ADMIN)
+    Membership.objects.create(user=user, organisation=alpha, role=Role.GUEST)
+    member(alpha, Role.OWNER)  # someone else's membership is not read
+    expected = list(
+        Membership.objects.filter(user_id=user.pk)
+        .select_related("organisation")
+        .order_by("organisation__name", "pk")
+    )
+    fresh = User.objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        found = memberships_of(fresh)
+        names = [m.organisation.name for m in found]  # no query: the join is cached
+        assert memberships_of(fresh) is found  # kept for the request
+    assert names == ["Alpha & sons", "Beta works"]
+    assert [_fields(m) for m in found] == [_fields(m) for m in expected]
+    assert [_fields(m.organisation) for m in found] == [_fields(m.organisation) for m in expected]
+    assert all(type(m.organisation) is Organisation for m in found)
+
+
+def test_the_backend_reads_active_users_only(make_user: Any) -> None:
+    user = make_user()
+    assert EmailBackend().get_user(user.pk) == user
+    assert EmailBackend().get_user(str(user.pk)) == user  # the session stores it as text
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert EmailBackend().get_user(user.pk) is None
+    assert EmailBackend().get_user(user.pk + 1000) is None
+
+
+def test_sessions_load_save_expire_and_end_as_django_db_sessions_do() -> None:
+    store = SessionStore()
+    store["twofold_organisation_id"] = 7
+    store.create()
+    key = store.session_key
+    assert SessionStore(key).load() == {"twofold_organisation_id": 7}
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    expired = SessionStore(key)
+    assert expired.load() == {}
+    assert expired.session_key is None  # a new key on the next save, as Django's db store
+    unknown = SessionStore("x" * 32)
+    assert unknown.load() == {} and unknown.session_key is None
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + dt.timedelta(days=1)
+    )
+    SessionStore(key).delete()  # sign-out
+    assert SessionStore(key).load() == {}
+
+
+def test_a_signed_in_request_reads_session_user_and_memberships_in_three_queries(
+    client: Any, org: Any, owner: Any, django_assert_num_queries: Any
+) -> None:
+    client.force_login(owner)
+    with django_assert_num_queries(3):
+        r = client.get("/api/me")
+    assert r.status_code == 200 and r.json()["email"] == owner.email
+    client.logout()
+    assert client.get("/api/me").status_code == 401

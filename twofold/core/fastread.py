@@ -1,0 +1,136 @@
+"""Reads that every request makes, compiled once per process instead of once per request.
+
+Each request reads its session, its user and the user's memberships. Through the ORM each of
+those reads spends most of its time building and compiling the query (~1.2 ms apiece on the
+reference machine, against ~0.1 ms for the database): :class:`FastRead` keeps the SQL and the
+column converters of one fixed read per database connection and builds the same model instances
+the ORM would (``Model.from_db``, the backend's and the fields' converters applied in the ORM's
+order, a joined forward relation cached as ``select_related`` caches it).
+
+Only for reads whose shape never changes: a fixed ``WHERE`` with positional parameters. The
+tests compare every field of what it builds with the ORM's instances on both databases.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import connections, models, router
+
+M = TypeVar("M", bound=models.Model)
+
+Converter = Callable[[Any, Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class _Part:
+    model: type[models.Model]
+    attnames: list[str]
+    start: int
+    stop: int
+    converters: list[tuple[int, list[Converter], Any]]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    parts: list[_Part]
+
+
+def _part(model: type[models.Model], alias: str, start: int, connection: Any) -> tuple[_Part, str]:
+    fields = list(model._meta.concrete_fields)
+    qn = connection.ops.quote_name
+    converters: list[tuple[int, list[Converter], Any]] = []
+    for i, field in enumerate(fields):
+        col = field.get_col(alias)
+        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if found:
+            converters.append((start + i, found, col))
+    columns = ", ".join(f"{alias}.{qn(str(f.column))}" for f in fields)
+    part = _Part(model, [f.attname for f in fields], start, start + len(fields), converters)
+    return part, columns
+
+
+class FastRead(Generic[M]):
+    """``SELECT`` every concrete column of ``model`` (alias ``t``) — and of the model of the
+    forward foreign key ``related`` (alias ``r``, joined) — ``WHERE where ORDER BY order_by``.
+
+    ``where`` and ``order_by`` are SQL over those aliases with ``%s`` placeholders; write column
+    names as the database has them (``t.user_id``, ``r.name``).
+    """
+
+    def __init__(
+        self, model: type[M], where: str, *, order_by: str = "", related: str | None = None
+    ) -> None:
+        self.model = model
+        self.where = where
+        self.order_by = order_by
+        self.related = related
+        # Per connection object: the converters are bound to that connection's operations.
+        self._compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
+
+    def _compile(self, connection: Any) -> _Compiled:
+        compiled = self._compiled.get(connection)
+        if compiled is not None:
+            return compiled
+        qn = connection.ops.quote_name
+        main, columns = _part(self.model, "t", 0, connection)
+        parts, selects = [main], [columns]
+        source = f"{qn(self.model._meta.db_table)} t"
+        if self.related is not None:
+            fk = self.model._meta.get_field(self.related)
+            assert isinstance(fk, models.ForeignKey), f"{self.related} is not a foreign key"
+            target: type[models.Model] = fk.remote_field.model
+            other, columns = _part(target, "r", main.stop, connection)
+            parts.append(other)
+            selects.append(columns)
+            target_pk = target._meta.pk
+            assert target_pk is not None
+            source += (
+                f" INNER JOIN {qn(target._meta.db_table)} r"
+                f" ON r.{qn(str(target_pk.column))} = t.{qn(str(fk.column))}"
+            )
+        sql = f"SELECT {', '.join(selects)} FROM {source} WHERE {self.where}"  # noqa: S608
+        if self.order_by:
+            sql += f" ORDER BY {self.order_by}"
+        compiled = _Compiled(sql, parts)
+        self._compiled[connection] = compiled
+        return compiled
+
+    def all(self, params: Sequence[Any]) -> list[M]:
+        """The instances the read finds, in its order."""
+        using = router.db_for_read(self.model)
+        connection = connections[using]
+        compiled = self._compile(connection)
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, list(params))
+            rows = cursor.fetchall()
+        related_field = (
+            self.model._meta.get_field(self.related) if self.related is not None else None
+        )
+        out: list[M] = []
+        for raw in rows:
+            row = list(raw)
+            for part in compiled.parts:
+                for index, converters, col in part.converters:
+                    value = row[index]
+                    for convert in converters:
+                        value = convert(value, col, connection)
+                    row[index] = value
+            instances = [
+                part.model.from_db(using, part.attnames, row[part.start : part.stop])
+                for part in compiled.parts
+            ]
+            obj = instances[0]
+            if related_field is not None:
+                related_field.set_cached_value(obj, instances[1])  # type: ignore[union-attr]
+            out.append(obj)  # type: ignore[arg-type]
+        return out
+
+    def first(self, params: Sequence[Any]) -> M | None:
+        """The first instance found, or ``None``."""
+        found = self.all(params)
+        return found[0] if found else None
