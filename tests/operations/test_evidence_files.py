@@ -178,6 +178,8 @@ def test_the_printable_record_lists_steps_values_files_who_and_when(
             torque.pk: services.StepInput(number=47.5),
         },
         expected_version=occurrence.version,
+        # Before its due time, whatever the time of day the test runs (due is today).
+        at=occurrence.due - dt.timedelta(minutes=1),
     )
     client.force_login(owner)
     url = f"/operations/occurrences/{occurrence.pk}/record/"
