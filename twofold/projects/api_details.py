@@ -267,13 +267,13 @@ class HistoryQuery(Schema):
 
 
 def _history(obj: Project | Task, query: HistoryQuery) -> list[HistoryEntryOut]:
-    entries = HistoryEntry.objects.filter(
+    rows = HistoryEntry.objects.filter(
         content_type__app_label=obj._meta.app_label,
         content_type__model=obj._meta.model_name,
         object_id=obj.pk,
         organisation_id=obj.organisation_id,
     ).select_related("actor")[query.offset : query.offset + query.limit]
-    entries = name_references(list(entries))
+    entries = name_references(list(rows))
     return [
         HistoryEntryOut(
             id=e.pk,
