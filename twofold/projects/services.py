@@ -17,7 +17,7 @@ from django.db.models import Max, Subquery
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, User
-from twofold.core import dates, history, trash
+from twofold.core import bulk, dates, history, trash
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, can, require, role_in
@@ -176,6 +176,7 @@ def _check_dates(values: dict[str, Any], names: tuple[str, ...]) -> None:
 # Scheduling
 
 
+@bulk.gc_paused()
 def reschedule_project(project: Project, *, field: str | None = None) -> Schedule:
     """Schedule every task of ``project`` through the engine and write moved dates in bulk.
 
