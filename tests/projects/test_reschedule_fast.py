@@ -120,3 +120,30 @@ def test_reschedule_runs_without_the_cyclic_collector(
         assert seen == [False, False] and not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _stamp_redraws() -> int:
+    """Updates of the capacity stamp row in this transaction so far (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'capacity_datastamp'"
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_the_schedule_write_redraws_the_capacity_stamp_once(owner: Any, project: Any) -> None:
+    """The moved rows are written by one statement: the capacity stamp changes, and on
+    PostgreSQL its statement trigger fires once for them (``executemany`` fired it per row)."""
+    from twofold.capacity import stamp
+
+    tasks = _chain(project, owner, 6)
+    before, redraws = stamp.current(), _stamp_redraws() if connection.vendor == "postgresql" else 0
+    _, moved = services.update_task(
+        actor=owner, task=tasks[0], expected_version=tasks[0].version, duration_minutes=2 * DAY
+    )
+    assert moved is not None and len(moved.moved) == 6
+    assert stamp.current() != before
+    if connection.vendor == "postgresql":
+        # The task's own UPDATE of its duration, then one for the six moved rows.
+        assert _stamp_redraws() - redraws == 2
