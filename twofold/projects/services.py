@@ -17,7 +17,7 @@ from django.db.models import Max, Subquery
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, User
-from twofold.core import dates, history, trash
+from twofold.core import bulk, dates, history, trash
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, can, require, role_in
@@ -176,6 +176,7 @@ def _check_dates(values: dict[str, Any], names: tuple[str, ...]) -> None:
 # Scheduling
 
 
+@bulk.gc_paused()
 def reschedule_project(project: Project, *, field: str | None = None) -> Schedule:
     """Schedule every task of ``project`` through the engine and write moved dates in bulk.
 
@@ -232,8 +233,14 @@ SCHEDULE_COLUMNS = ("start", "finish", "total_float_minutes", "is_critical", "is
 
 
 def _write_schedule(tasks: list[Task] | list[scheduling.TaskRow]) -> None:
-    """Write the scheduler's fields of ``tasks``: one ``UPDATE … WHERE id = %s`` run with
-    ``executemany`` (bulk_update's CASE expressions cost ~1 ms a row on 1,000 rows).
+    """Write the scheduler's fields of ``tasks`` in one query (bulk_update's CASE expressions
+    cost ~1 ms a row on 1,000 rows).
+
+    SQLite: one ``UPDATE … WHERE id = %s`` run with ``executemany``. PostgreSQL: one
+    ``UPDATE … FROM unnest(<one array per column>)`` statement. ``executemany`` runs a
+    statement per row there, and each fired the capacity stamp's statement-level trigger: an
+    edit of the large demo re-drew the stamp row ~1,500 times in its transaction (and wrote
+    ~500 ms instead of ~150 ms); now it fires once (SQLite's triggers are per row either way).
 
     The same statement stamps ``rescheduled_at`` with one shared time, so an API client syncing
     with ``updated_since`` sees the tasks whose dates moved (no extra query, nothing per task)."""
@@ -273,7 +280,24 @@ def _write_schedule(tasks: list[Task] | list[scheduling.TaskRow]) -> None:
             for t in tasks
         ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor != "postgresql":
+            cursor.executemany(sql, params)
+            return
+        # The same SET, from one array per column (c0 … c4, then the ids as c5).
+        types = [f.db_type(connection) for f in fields] + [
+            Task._meta.get_field("id").db_type(connection)
+        ]
+        sql = "UPDATE {} AS t SET {}, {} = %s FROM unnest({}) AS v({}) WHERE t.{} = v.c{}".format(  # noqa: S608
+            qn(Task._meta.db_table),
+            ", ".join(f"{qn(str(f.column))} = v.c{i}" for i, f in enumerate(fields)),
+            qn(str(stamp_field.column)),
+            ", ".join(f"%s::{kind}[]" for kind in types),
+            ", ".join(f"c{i}" for i in range(len(types))),
+            qn(pk_column),
+            len(fields),
+        )
+        arrays = [[row[i] for row in params] for i in range(len(fields))]
+        cursor.execute(sql, [stamp, *arrays, [row[-1] for row in params]])
 
 
 def _planned_rows(project: Project, tasks: list[Task]) -> list[tuple[Any, Any, float]]:
