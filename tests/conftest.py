@@ -143,6 +143,28 @@ def pytest_configure(config: pytest.Config) -> None:
     dbtemplate.install()  # test databases copied from a migrated template (tests/dbtemplate.py)
 
 
+# Tests that take tens of seconds each (measured with --durations in CI). They are handed out
+# first within their kind (pytest-django then runs transactional tests after the others), so
+# that pytest-xdist's workers start them early instead of one worker finishing the run alone
+# on one of them while the other core idles.
+SLOW_FIRST = (
+    "tests/calendars/test_migration.py",
+    "tests/security/test_permission_matrix.py::test_every_cell",
+    "tests/core/test_cli.py",
+    "tests/operations/test_admin.py::test_large_demo_data_is_consistent",
+    "tests/projects/test_board_order.py::test_four_hundred_moves",
+    "tests/accounts/test_organisations.py::test_deleting_an_organisation",
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-django's (stable) sort by kind of database use
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    slow = [item for item in items if item.nodeid.startswith(SLOW_FIRST)]
+    if slow:
+        first = set(map(id, slow))
+        items[:] = slow + [item for item in items if id(item) not in first]
+
+
 @pytest.fixture
 def signed_in(client: Any) -> Callable[[User], Any]:
     def sign_in(user: User) -> Any:

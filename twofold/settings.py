@@ -156,6 +156,19 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 
+# Per-process memory cache: the portfolio's cards and their earned-value figures (one entry per
+# project each, keyed on what they are made of). Django's default keeps 300 entries and then
+# drops a third of them: an organisation with 300 projects had both caches evicting each other,
+# and its front page recomputed every card's earned value on every view (3.5 s on the large
+# demo instead of ~0.1 s).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "twofold",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+}
+
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -125,3 +125,15 @@ def test_navigation_reaches_capacity_fields_and_mentions_and_lights_the_section(
     assert section_for("/accounts/teams/4/") == "people"
     assert section_for("/attachments/mentions/") == "my-work"
     assert section_for("/somewhere/else/") == ""
+
+
+def test_the_cache_keeps_a_large_portfolio() -> None:
+    """Two entries per project (its card, its earned value): Django's default of 300 entries
+    made an organisation of 300 projects recompute every card's earned value on each view."""
+    from django.core.cache import cache
+
+    cache.clear()
+    keys = {f"card:{n}": n for n in range(2_000)}
+    cache.set_many(keys)
+    assert cache.get_many(list(keys)) == keys
+    cache.clear()

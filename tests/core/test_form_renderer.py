@@ -92,3 +92,49 @@ def test_other_widgets_still_use_the_templates() -> None:
         widget.render("f", None, renderer=DjangoTemplates())
     )
     assert 'type="file"' in widget.render("f", None, renderer=FastSelectRenderer())
+
+
+# core/partials/form_fields.html as it was, in the template language: {% form_fields %} must
+# write exactly what it wrote.
+OLD_FORM_FIELDS = (
+    '{% if form.non_field_errors %}<div class="form-errors" role="alert">{% for e in'
+    " form.non_field_errors %}<p>{{ e }}</p>{% endfor %}</div>{% endif %}\n"
+    "{% for field in form.hidden_fields %}{{ field }}{% endfor %}\n"
+    "{% for field in form.visible_fields %}\n"
+    '<div class="field{% if field.errors %} field-invalid{% endif %}">\n'
+    '  <label for="{{ field.id_for_label }}">{{ field.label }}{% if field.field.required %}'
+    ' <span class="req" aria-hidden="true">*</span>{% endif %}</label>\n'
+    "  {{ field }}\n"
+    '  {% if field.help_text %}<p class="help" id="{{ field.auto_id }}_helptext">'
+    "{{ field.help_text }}</p>{% endif %}\n"
+    '  {% for e in field.errors %}<p class="error" role="alert">{{ e }}</p>{% endfor %}\n'
+    "</div>\n"
+    "{% endfor %}\n"
+)
+
+
+@pytest.mark.parametrize("bound", [False, True])
+@pytest.mark.parametrize("auto_id", ["id_%s", "x-%s", False])
+def test_form_fields_tag_writes_what_the_template_wrote(bound: bool, auto_id: Any) -> None:
+    from django.template import Context, Template
+    from django.template.loader import render_to_string
+
+    class Form(forms.Form):
+        version = forms.IntegerField(widget=forms.HiddenInput)
+        token = forms.CharField(widget=forms.HiddenInput, required=False)
+        name = forms.CharField(label="Name <& 'co'>", max_length=3, help_text="Short <b>name</b>")
+        when = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+        kind = forms.ChoiceField(choices=[("a", "A & B"), ("c", "C")], show_hidden_initial=True)
+        pick = forms.ChoiceField(choices=[("x", "X")], widget=forms.RadioSelect, required=False)
+
+        def clean(self) -> Any:
+            raise forms.ValidationError(["Whole <form> wrong", "and again"])
+
+    data = {"version": "x", "name": "toolong<", "when": "nope", "kind": "c"}
+    form = Form(data if bound else None, auto_id=auto_id, renderer=FastSelectRenderer())
+    old = Template(OLD_FORM_FIELDS).render(Context({"form": form}))
+    new = render_to_string("core/partials/form_fields.html", {"form": form})
+    assert new == old
+    if bound:
+        assert "Whole &lt;form&gt; wrong" in new and "field-invalid" in new
+        assert "Name &lt;&amp; &#x27;co&#x27;&gt;" in new
