@@ -18,6 +18,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core import signing
+from django.db import models, transaction
 from django.db.models import F
 
 from twofold.activity.models import LiveVersion
@@ -58,7 +59,7 @@ def keys_of(label: str, pk: Any) -> list[str]:
     lookups = [path for _prefix, path in targets if path != "pk"]
     values: dict[str, Any] = {"pk": pk}
     if lookups:
-        row = model._base_manager.filter(pk=pk).values(*lookups).first()
+        row = model._base_manager.filter(pk=pk).order_by().values(*lookups).first()
         if row is None:
             return []
         values.update(row)
@@ -66,10 +67,27 @@ def keys_of(label: str, pk: Any) -> list[str]:
 
 
 def on_change(label: str, pk: Any, organisation_id: int) -> None:
-    """``core.history`` listener: raise the counters of the pages showing the changed object."""
+    """Raise the counters of the pages showing the changed object (read from the database)."""
     keys = keys_of(label, pk)
     if keys:
         bump(organisation_id, keys)
+
+
+def on_record(obj: models.Model, action: str, organisation_id: int) -> None:
+    """``core.history`` record listener: after the commit, raise the counters of the pages
+    showing ``obj``. The subjects are the object's own fields (its ``project_id``, ``queue_id``
+    or key), read from the instance the service recorded, so no query finds them; a rolled-back
+    change raises nothing (``on_commit``) and a failing bump never undoes the write."""
+    targets = LIVE.get(obj._meta.label_lower)
+    if not targets or obj.pk is None:
+        return
+    keys = [
+        key_for(prefix, value)
+        for prefix, path in targets
+        if (value := obj.pk if path == "pk" else getattr(obj, path, None))
+    ]
+    if keys:
+        transaction.on_commit(lambda: bump(organisation_id, keys), robust=True)
 
 
 def version(organisation_id: int, key: str) -> int:
