@@ -746,6 +746,24 @@ class Column:
         return self.limit is not None and len(self.cards) > self.limit
 
 
+def _raw_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a ``values_list`` query as the database driver returns them, without
+    Django's converter per value (1,000 cards × a datetime and a boolean on SQLite). Callers
+    convert what they use: SQLite gives booleans as 0/1 and instants as naive UTC datetimes
+    (``_aware``); PostgreSQL gives ``bool`` and aware datetimes."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """An instant from ``_raw_rows``: SQLite's naive UTC made aware, as Django's converter does."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
 def board(
     project: Project, swimlanes: bool = False
 ) -> tuple[list[Column], list[tuple[str, list[Column]]]]:
@@ -759,15 +777,17 @@ def board(
             prio,
             key,
             version,
-            finish,
-            crit,
+            _aware(finish),
+            bool(crit),
             who_id,
             (full_name or email or "") if who_id else "",
         )
         for pk, pid, name, status, prio, key, version, finish, crit, who_id, full_name, email in (
-            Task.objects.filter(project=project, is_summary=False)
-            .order_by("board_key", "pk")
-            .values_list(*BOARD_FIELDS)
+            _raw_rows(
+                Task.objects.filter(project=project, is_summary=False)
+                .order_by("board_key", "pk")
+                .values_list(*BOARD_FIELDS)
+            )
         )
     ]
     limits = project.wip_limits or {}
