@@ -75,8 +75,9 @@ def test_a_card_move_is_one_versioned_update_with_history_and_the_live_counter(
     # session, user, memberships, project, card; savepoint (the test's transaction stands for
     # the request's BEGIN), the column's last key, is that key free, one UPDATE (key, status
     # and version at once), history, release; after the commit: webhook endpoints, the
-    # delivery, live counter. Before: 19 -- + the project's lock (a no-op on SQLite), a second
-    # UPDATE with its own savepoint and release, the task's project read again for the counter.
+    # delivery, live counter. Removed: the project's lock (a no-op on SQLite), a second
+    # UPDATE with its own savepoint and release, the task's project read again for the counter
+    # (20 with the old code in this test).
     with (
         django_assert_num_queries(14),
         django_capture_on_commit_callbacks(execute=True),
