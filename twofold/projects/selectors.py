@@ -754,7 +754,8 @@ def _raw_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
