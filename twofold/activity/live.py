@@ -66,13 +66,6 @@ def keys_of(label: str, pk: Any) -> list[str]:
     return [key_for(prefix, values[path]) for prefix, path in targets if values.get(path)]
 
 
-def on_change(label: str, pk: Any, organisation_id: int) -> None:
-    """Raise the counters of the pages showing the changed object (read from the database)."""
-    keys = keys_of(label, pk)
-    if keys:
-        bump(organisation_id, keys)
-
-
 def on_record(obj: models.Model, action: str, organisation_id: int) -> None:
     """``core.history`` record listener: after the commit, raise the counters of the pages
     showing ``obj``. The subjects are the object's own fields (its ``project_id``, ``queue_id``
