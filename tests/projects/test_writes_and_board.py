@@ -111,8 +111,9 @@ def test_a_card_move_is_one_versioned_update_with_history_and_the_live_counter(
             move, {"task": card.pk, "status": "review", "version": body["version"], "before": ""}
         )
     assert r.json()["version"] == body["version"] + 1 and len(_entries(card)) == before
-    # A card of a project the user cannot see stays a 404.
-    assert other.project_id == project.pk
+    # A card the user cannot see (here: none with that id in this project) stays a 404.
+    missing = client.post(move, {"task": other.pk + 10**6, "status": "done", "version": 1})
+    assert missing.status_code == 404
 
 
 def test_the_service_keeps_the_card_unchanged_on_a_stale_version(
