@@ -10,4 +10,4 @@ class ActivityConfig(AppConfig):
         from twofold.activity import live
         from twofold.core import history
 
-        history.on_change(live.on_change)
+        history.on_record(live.on_record)

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core import signing
+from django.db import models, transaction
 from django.db.models import F
 
 from twofold.activity.models import LiveVersion
@@ -58,18 +59,28 @@ def keys_of(label: str, pk: Any) -> list[str]:
     lookups = [path for _prefix, path in targets if path != "pk"]
     values: dict[str, Any] = {"pk": pk}
     if lookups:
-        row = model._base_manager.filter(pk=pk).values(*lookups).first()
+        row = model._base_manager.filter(pk=pk).order_by().values(*lookups).first()
         if row is None:
             return []
         values.update(row)
     return [key_for(prefix, values[path]) for prefix, path in targets if values.get(path)]
 
 
-def on_change(label: str, pk: Any, organisation_id: int) -> None:
-    """``core.history`` listener: raise the counters of the pages showing the changed object."""
-    keys = keys_of(label, pk)
+def on_record(obj: models.Model, action: str, organisation_id: int) -> None:
+    """``core.history`` record listener: after the commit, raise the counters of the pages
+    showing ``obj``. The subjects are the object's own fields (its ``project_id``, ``queue_id``
+    or key), read from the instance the service recorded, so no query finds them; a rolled-back
+    change raises nothing (``on_commit``) and a failing bump never undoes the write."""
+    targets = LIVE.get(obj._meta.label_lower)
+    if not targets or obj.pk is None:
+        return
+    keys = [
+        key_for(prefix, value)
+        for prefix, path in targets
+        if (value := obj.pk if path == "pk" else getattr(obj, path, None))
+    ]
     if keys:
-        bump(organisation_id, keys)
+        transaction.on_commit(lambda: bump(organisation_id, keys), robust=True)
 
 
 def version(organisation_id: int, key: str) -> int:

@@ -17,6 +17,7 @@ character per five moves), so a member could grow a key past its column in secon
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Max, Min, QuerySet
 
 from twofold.engine.ordering import is_valid_key, key_between, keys_between
@@ -33,8 +34,13 @@ def parked_key(token: object) -> str:
 
 
 def lock_board(project: Project) -> None:
-    """Take the project row's lock for the rest of the transaction."""
-    Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").first()
+    """Take the project row's lock for the rest of the transaction.
+
+    On SQLite there is no row lock to take: its ``BEGIN IMMEDIATE`` transactions (see
+    ``twofold.dburl``) already hold the database's write lock, and ``select_for_update`` would
+    read the row without locking anything, so no query is made."""
+    if connection.features.has_select_for_update:
+        list(Project.objects.select_for_update().filter(pk=project.pk).order_by().values_list("pk"))
 
 
 def rebalance(project: Project) -> int:
@@ -68,10 +74,16 @@ def assign_in_order(cards: list[Task]) -> None:
     Task.objects.bulk_update(cards, ["board_key"], batch_size=500)
 
 
-def _free_key(project: Project, above: str | None, below: str | None) -> str:
-    """A key strictly between ``above`` and ``below`` that no card of the project holds."""
+def _free_key(
+    project: Project, above: str | None, below: str | None, exclude_pk: int | None = None
+) -> str:
+    """A key strictly between ``above`` and ``below`` that no card of the project holds (the
+    card being placed, ``exclude_pk``, may get its own key back)."""
     key = key_between(above, below)
-    while Task.objects.filter(project=project, board_key=key).exists():
+    taken = Task.objects.filter(project=project)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    while taken.filter(board_key=key).exists():
         # Another column holds it: narrow the gap towards ``above`` and try again.
         below = key
         key = key_between(above, below)
@@ -81,6 +93,12 @@ def _free_key(project: Project, above: str | None, below: str | None) -> str:
 def _column(project: Project, status: str, exclude_pk: int | None) -> QuerySet[Task]:
     queryset = Task.objects.filter(project=project, status=status)
     return queryset.exclude(pk=exclude_pk) if exclude_pk is not None else queryset
+
+
+def _key_of(column: QuerySet[Task], pk: int) -> str | None:
+    """The board key of card ``pk`` if it is in ``column``."""
+    keys = list(column.filter(pk=pk).order_by().values_list("board_key", flat=True)[:1])
+    return keys[0] if keys else None
 
 
 def place_card(
@@ -97,20 +115,12 @@ def place_card(
     for attempt in range(2):
         column = _column(project, status, exclude_pk)
         above = below = None
-        anchor = (
-            column.filter(pk=after_pk).values_list("board_key", flat=True).first()
-            if after_pk is not None
-            else None
-        )
+        anchor = _key_of(column, after_pk) if after_pk is not None else None
         if anchor is not None:
             above = anchor
             below = column.filter(board_key__gt=above).aggregate(m=Min("board_key"))["m"]
         else:
-            limit = (
-                column.filter(pk=before_pk).values_list("board_key", flat=True).first()
-                if before_pk is not None
-                else None
-            )
+            limit = _key_of(column, before_pk) if before_pk is not None else None
             if limit is not None:
                 below = limit
                 above = column.filter(board_key__lt=below).aggregate(m=Max("board_key"))["m"]
@@ -118,7 +128,7 @@ def place_card(
                 above = column.aggregate(m=Max("board_key"))["m"]
         usable = all(k is None or is_valid_key(k) for k in (above, below))
         if usable:
-            key = _free_key(project, above, below)
+            key = _free_key(project, above, below, exclude_pk)
             if len(key) <= MAX_KEY_LENGTH or attempt:
                 return key
         rebalance(project)  # keys too long, or placeholders left by a bulk load

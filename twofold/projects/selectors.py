@@ -8,6 +8,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import escape as _escape
 from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
@@ -16,8 +17,7 @@ from django.db.models import CharField, F, Func, Max, Min, Q, QuerySet, TextFiel
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import escape
+from django.utils import dateformat, timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from twofold.accounts.models import Organisation, User
@@ -57,10 +57,15 @@ def projects_of(organisation: Organisation) -> QuerySet[Project]:
 
 def get_project(user: Any, organisation: Organisation, project_id: int) -> Project:
     """The project if ``user`` may see it, else ``NotFound``."""
-    project = (
-        Project.objects.filter(pk=project_id)
-        .select_related("programme", "manager", "sponsor")
-        .first()
+    # No ORDER BY for one row by its key: the models' default orderings (project name; task
+    # project name and position) would add a join and their compilation to every request.
+    project = next(
+        iter(
+            Project.objects.filter(pk=project_id)
+            .select_related("programme", "manager", "sponsor")
+            .order_by()[:1]
+        ),
+        None,
     )
     if (
         project is None
@@ -75,10 +80,13 @@ def get_project(user: Any, organisation: Organisation, project_id: int) -> Proje
 
 
 def get_task(user: Any, project: Project, task_id: int) -> Task:
-    task = (
-        Task.objects.filter(pk=task_id, project=project)
-        .select_related("assignee", "parent")
-        .first()
+    task = next(
+        iter(
+            Task.objects.filter(pk=task_id, project=project)
+            .select_related("assignee", "parent")
+            .order_by()[:1]
+        ),
+        None,
     )
     if task is None:
         raise NotFound("Task not found.")
@@ -738,6 +746,25 @@ class Column:
         return self.limit is not None and len(self.cards) > self.limit
 
 
+def _raw_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a ``values_list`` query as the database driver returns them, without
+    Django's converter per value (1,000 cards × a datetime and a boolean on SQLite). Callers
+    convert what they use: SQLite gives booleans as 0/1 and instants as naive UTC datetimes
+    (``_aware``); PostgreSQL gives ``bool`` and aware datetimes."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """An instant from ``_raw_rows``: SQLite's naive UTC made aware, as Django's converter does."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
 def board(
     project: Project, swimlanes: bool = False
 ) -> tuple[list[Column], list[tuple[str, list[Column]]]]:
@@ -751,15 +778,17 @@ def board(
             prio,
             key,
             version,
-            finish,
-            crit,
+            _aware(finish),
+            bool(crit),
             who_id,
             (full_name or email or "") if who_id else "",
         )
         for pk, pid, name, status, prio, key, version, finish, crit, who_id, full_name, email in (
-            Task.objects.filter(project=project, is_summary=False)
-            .order_by("board_key", "pk")
-            .values_list(*BOARD_FIELDS)
+            _raw_rows(
+                Task.objects.filter(project=project, is_summary=False)
+                .order_by("board_key", "pk")
+                .values_list(*BOARD_FIELDS)
+            )
         )
     ]
     limits = project.wip_limits or {}
@@ -824,32 +853,60 @@ def my_work(user: User, organisation: Organisation) -> list[Task]:
 
 
 def board_cards(cards: list[BoardCard]) -> SafeString:
-    """``<li>`` of each card; every user value goes through ``escape``."""
+    """``<li>`` of each card; every user value goes through ``escape``.
+
+    The pieces many cards share are built once per call: a person's avatar (200 people for
+    1,000 cards), a due date's label, a priority's class and badge. ``html.escape`` is what
+    Django's ``escape`` returns for a string, without its lazy-text wrapper per call.
+    """
     if not cards:
         return mark_safe("")
     base = reverse("projects:task", args=[cards[0].project_id, 0])[:-2]
     tzinfo = timezone.get_current_timezone()
     due: dict[dt.datetime, str] = {}  # many cards share a finish: format each instant once
+    avatars: dict[str, str] = {}
+    day_short, language = dates.patterns().day_short, translation.get_language()
     out = []
     for t in cards:
-        meta = []
         if t.assignee_id:
-            who = escape(t.assignee_name)
-            meta.append(
-                f'<span class="avatar avatar-sm" title="{who}">{escape(t.assignee_initials)}</span>'
-            )
+            avatar = avatars.get(t.assignee_name)
+            if avatar is None:
+                avatar = avatars[t.assignee_name] = (
+                    f'<span class="avatar avatar-sm" title="{_escape(t.assignee_name)}">'
+                    f"{_escape(t.assignee_initials)}</span>"
+                )
+        else:
+            avatar = ""
         if t.finish:
-            label = due.get(t.finish)
-            if label is None:
-                label = due[t.finish] = f"{dates.format_day_short(t.finish.astimezone(tzinfo))}"
-            meta.append(f'<span class="muted">due {label}</span>')
-        if t.priority in ("high", "urgent"):
-            meta.append(f'<span class="badge badge-amber">{PRIORITY_LABELS[t.priority]}</span>')
-        if t.is_critical:
-            meta.append('<span class="badge badge-red">Critical</span>')
+            when = due.get(t.finish)
+            if when is None:
+                label = _short_day(t.finish.astimezone(tzinfo).date(), day_short, language)
+                when = due[t.finish] = f'<span class="muted">due {label}</span>'
+        else:
+            when = ""
+        prio_class, badge = _card_priority(t.priority)
+        critical = '<span class="badge badge-red">Critical</span>' if t.is_critical else ""
         out.append(
-            f'<li class="board-card prio-{escape(t.priority)}" data-task="{t.pk}" '
-            f'data-version="{t.version}"><a href="{base}{t.pk}/">{escape(t.name)}</a>'
-            f'<div class="board-card-meta small">{"".join(meta)}</div></li>'
+            f'<li class="board-card prio-{prio_class}" data-task="{t.pk}" '
+            f'data-version="{t.version}"><a href="{base}{t.pk}/">{_escape(t.name)}</a>'
+            f'<div class="board-card-meta small">{avatar}{when}{badge}{critical}</div></li>'
         )
     return mark_safe("".join(out))  # noqa: S308
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_day(day: dt.date, pattern: str, language: str | None) -> str:
+    """``dates.format_day_short`` of a local date, kept per process: the label depends only on
+    the date, the organisation's pattern and the language (month names)."""
+    return dateformat.format(day, pattern)
+
+
+@functools.lru_cache(maxsize=64)
+def _card_priority(priority: str) -> tuple[str, str]:
+    """A priority's class suffix (escaped) and its badge (high and urgent only)."""
+    badge = (
+        f'<span class="badge badge-amber">{PRIORITY_LABELS[priority]}</span>'
+        if priority in ("high", "urgent")
+        else ""
+    )
+    return _escape(priority), badge

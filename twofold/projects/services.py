@@ -676,6 +676,22 @@ def update_task(
     *, actor: User, task: Task, expected_version: int | None, **values: Any
 ) -> tuple[Task, Schedule | None]:
     require(actor, Action.EDIT, task)
+    return _update_task(actor=actor, task=task, expected_version=expected_version, values=values)
+
+
+def _update_task(
+    *,
+    actor: User,
+    task: Task,
+    expected_version: int | None,
+    values: dict[str, Any],
+    unrecorded: dict[str, Any] | None = None,
+) -> tuple[Task, Schedule | None]:
+    """``update_task`` after its permission check, inside the caller's transaction.
+
+    ``unrecorded`` fields are written by the same versioned UPDATE but kept out of the history
+    (the card move's board key). On a stale version nothing is written, ``task`` keeps the
+    values it had and ``Conflict`` is raised."""
     project = task.project
     _clean_task_values(project, values)
     if values.get("constraint_type") == Constraint.ASAP:
@@ -687,10 +703,17 @@ def update_task(
         from twofold.projects import resourcing
 
         resourcing.follow_edit(task, values)
+    extra = unrecorded or {}
     before = history.snapshot(task, values)
-    for key, value in values.items():
+    shown = {key: getattr(task, key) for key in extra}
+    for key, value in (*values.items(), *extra.items()):
         setattr(task, key, value)
-    save_versioned(task, expected_version=expected_version, fields=list(values))
+    try:
+        save_versioned(task, expected_version=expected_version, fields=[*values, *extra])
+    except Conflict:
+        for key, value in (*before.items(), *shown.items()):
+            setattr(task, key, value)
+        raise
     changes = history.diff(before, history.snapshot(task, values))
     if changes:
         history.record(actor=actor, obj=task, action="updated", changes=changes)
@@ -967,29 +990,38 @@ def move_card(
     # Under the project's lock, from the neighbours' current keys (the board may be stale):
     # right below ``after`` if it is still in that column, else right above ``before``.
     board_order.lock_board(task.project)
-    shown_key = task.board_key
-    task.board_key = board_order.place_card(
+    key = board_order.place_card(
         task.project,
         status,
         after_pk=after.pk if after else None,
         before_pk=before.pk if before else None,
         exclude_pk=task.pk,
     )
+    # One versioned UPDATE writes the key and, into another column, the status (with the
+    # progress that follows it): the version is checked once and goes up by one.
+    moved = None
     try:
-        save_versioned(task, expected_version=expected_version, fields=["board_key"])
+        if status != task.status:
+            task, moved = _update_task(
+                actor=actor,
+                task=task,
+                expected_version=expected_version,
+                values={"status": status},
+                unrecorded={"board_key": key},
+            )
+        else:
+            shown_key, task.board_key = task.board_key, key
+            try:
+                save_versioned(task, expected_version=expected_version, fields=["board_key"])
+            except Conflict:
+                task.board_key = shown_key
+                raise
     except Conflict as exc:
-        task.board_key = shown_key
         raise Conflict(
             f"Someone else changed “{task.name}” since you opened the board. "
             "The board now shows their change; move the card again if you still want to.",
             field="version",
         ) from exc
-    moved = None
-    if status != task.status:
-        # The version was checked (and bumped) just above, in this transaction.
-        task, moved = update_task(
-            actor=actor, task=task, expected_version=task.version, status=status
-        )
     return task, moved
 
 
