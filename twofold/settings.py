@@ -121,8 +121,10 @@ TEMPLATES = [
                 "twofold.core.context_processors.shell",
             ],
             # Everywhere: the organisation's date filters (|day, |day_short, |daytime, |month)
-            # and {{ user|person }}, a name linked to the person's page.
+            # and {{ user|person }}, a name linked to the person's page; {% url %} with its
+            # results cached (twofold/core/urlcache.py).
             "builtins": [
+                "twofold.core.templatetags.fast_url",
                 "twofold.core.templatetags.twofold_dates",
                 "twofold.accounts.templatetags.people",
             ],

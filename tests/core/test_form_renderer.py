@@ -8,6 +8,7 @@ import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from twofold.core.form_renderer import FastSelectRenderer
 
@@ -17,6 +18,7 @@ CHOICES: list[Any] = [
     (2, mark_safe("<b>safe</b>")),
     ("Group & <co>", [("a", "A'1"), ("b", "B")]),
     (0, "Zero"),
+    (3, gettext_lazy("Lazy <label> & 'quotes'")),
 ]
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.functional import SimpleLazyObject
+
+from twofold.core.urlcache import fast_reverse
 
 NAVIGATION = [
     ("portfolio", "Portfolio", "projects:portfolio"),
@@ -64,7 +66,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     items = []
     for key, label, name in NAVIGATION:
         try:
-            url = reverse(name)
+            url = fast_reverse(name)
         except NoReverseMatch:  # pragma: no cover - a section whose app is not installed
             continue
         items.append({"key": key, "label": label, "url": url})

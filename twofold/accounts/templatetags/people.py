@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+
+from twofold.core.urlcache import fast_reverse
 
 register = template.Library()
 
@@ -23,6 +24,6 @@ def person(user: Any, default: str = "—") -> SafeString | str:
         return default
     return format_html(
         '<a class="person-link" href="{}">{}</a>',
-        reverse("accounts:person", args=[user.pk]),
+        fast_reverse("accounts:person", args=[user.pk]),
         user.display_name,
     )

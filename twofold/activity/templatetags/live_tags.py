@@ -6,11 +6,11 @@ from typing import Any
 
 from django import template
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from twofold.activity import live
+from twofold.core.urlcache import fast_reverse
 
 register = template.Library()
 
@@ -23,7 +23,7 @@ def live_subject(prefix: str, obj: Any) -> SafeString:
     return format_html(
         '<div hidden id="live-subject" data-live-url="{}" data-live-version="{}"></div>'
         '<script src="{}" defer></script>',
-        reverse("activity:live", args=[key]) + "?t=" + live.ticket(obj.organisation_id, key),
+        fast_reverse("activity:live", args=[key]) + "?t=" + live.ticket(obj.organisation_id, key),
         version,
         static("activity/live.js"),
     )
