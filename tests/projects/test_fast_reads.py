@@ -74,3 +74,42 @@ def test_portfolio_card_cache_follows_the_content(client, project, owner, chain)
                             name="Press line upgrade II")  # fmt: skip
     page = client.get("/").content.decode()
     assert "Press line upgrade II" in page
+
+
+def _columns(obj):
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_project_and_task_reads_build_what_the_orm_builds(tree, org, owner):
+    """``get_project``/``get_task`` read through ``FastRead`` with several joins (nullable ones
+    outer-joined): the same columns and the same related objects, empty keys cached as None."""
+    from twofold.core.errors import NotFound
+    from twofold.projects.models import Project
+
+    Project.objects.filter(pk=tree.pk).update(manager=owner)
+    orm_project = Project.objects.select_related("programme", "manager", "sponsor").get(pk=tree.pk)
+    project = selectors.get_project(owner, org, tree.pk)
+    assert _columns(project) == _columns(orm_project)
+    assert _columns(project.manager) == _columns(owner)
+    assert Project.manager.is_cached(project)
+    assert Project.sponsor.is_cached(project) and project.sponsor is None
+    assert Project.programme.is_cached(project) and project.programme is None
+
+    child = Task.objects.get(project=tree, name="B.1")
+    Task.objects.filter(pk=child.pk).update(assignee=owner)
+    orm_task = Task.objects.select_related("assignee", "parent").get(pk=child.pk)
+    task = selectors.get_task(owner, project, child.pk)
+    assert _columns(task) == _columns(orm_task)
+    assert _columns(task.parent) == _columns(orm_task.parent) and task.parent.name == "B"
+    assert task.assignee == owner and Task.assignee.is_cached(task)
+    top = Task.objects.get(project=tree, name="Phase 1")
+    read = selectors.get_task(owner, project, top.pk)
+    assert Task.parent.is_cached(read) and read.parent is None and read.assignee is None
+
+    other = services.create_project(actor=owner, organisation=org, name="Elsewhere")
+    with pytest.raises(NotFound):
+        selectors.get_task(owner, other, child.pk)  # another project's task
+    Task.objects.filter(pk=child.pk).update(deleted_at=project.created_at)
+    with pytest.raises(NotFound):
+        selectors.get_task(owner, project, child.pk)  # in the trash

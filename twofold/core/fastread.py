@@ -32,6 +32,7 @@ class _Part:
     start: int
     stop: int
     converters: list[tuple[int, list[Converter], Any]]
+    pk: int  # the row index of the primary key
 
 
 @dataclass(frozen=True)
@@ -50,25 +51,38 @@ def _part(model: type[models.Model], alias: str, start: int, connection: Any) ->
         if found:
             converters.append((start + i, found, col))
     columns = ", ".join(f"{alias}.{qn(str(f.column))}" for f in fields)
-    part = _Part(model, [f.attname for f in fields], start, start + len(fields), converters)
+    pk_field = model._meta.pk
+    assert pk_field is not None
+    pk = start + fields.index(pk_field)
+    part = _Part(model, [f.attname for f in fields], start, start + len(fields), converters, pk)
     return part, columns
 
 
 class FastRead(Generic[M]):
-    """``SELECT`` every concrete column of ``model`` (alias ``t``) — and of the model of the
-    forward foreign key ``related`` (alias ``r``, joined) — ``WHERE where ORDER BY order_by``.
+    """``SELECT`` every concrete column of ``model`` (alias ``t``) — and of the models of the
+    forward foreign keys ``related`` (aliases ``r``, ``r2``, ``r3``…, joined as
+    ``select_related`` joins them: ``INNER`` for a required key, ``LEFT OUTER`` for a nullable
+    one, whose relation is then cached as ``None`` when empty) — ``WHERE where ORDER BY
+    order_by``.
 
     ``where`` and ``order_by`` are SQL over those aliases with ``%s`` placeholders; write column
     names as the database has them (``t.user_id``, ``r.name``).
     """
 
     def __init__(
-        self, model: type[M], where: str, *, order_by: str = "", related: str | None = None
+        self,
+        model: type[M],
+        where: str,
+        *,
+        order_by: str = "",
+        related: str | tuple[str, ...] | None = None,
     ) -> None:
         self.model = model
         self.where = where
         self.order_by = order_by
-        self.related = related
+        self.related: tuple[str, ...] = (
+            () if related is None else (related,) if isinstance(related, str) else related
+        )
         # Per connection object: the converters are bound to that connection's operations.
         self._compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
 
@@ -80,18 +94,20 @@ class FastRead(Generic[M]):
         main, columns = _part(self.model, "t", 0, connection)
         parts, selects = [main], [columns]
         source = f"{qn(self.model._meta.db_table)} t"
-        if self.related is not None:
-            fk = self.model._meta.get_field(self.related)
-            assert isinstance(fk, models.ForeignKey), f"{self.related} is not a foreign key"
+        for number, name in enumerate(self.related, start=1):
+            fk = self.model._meta.get_field(name)
+            assert isinstance(fk, models.ForeignKey), f"{name} is not a foreign key"
             target: type[models.Model] = fk.remote_field.model
-            other, columns = _part(target, "r", main.stop, connection)
+            alias = "r" if number == 1 else f"r{number}"
+            other, columns = _part(target, alias, parts[-1].stop, connection)
             parts.append(other)
             selects.append(columns)
             target_pk = target._meta.pk
             assert target_pk is not None
+            join = "LEFT OUTER JOIN" if fk.null else "INNER JOIN"
             source += (
-                f" INNER JOIN {qn(target._meta.db_table)} r"
-                f" ON r.{qn(str(target_pk.column))} = t.{qn(str(fk.column))}"
+                f" {join} {qn(target._meta.db_table)} {alias}"
+                f" ON {alias}.{qn(str(target_pk.column))} = t.{qn(str(fk.column))}"
             )
         sql = f"SELECT {', '.join(selects)} FROM {source} WHERE {self.where}"  # noqa: S608
         if self.order_by:
@@ -108,9 +124,8 @@ class FastRead(Generic[M]):
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, list(params))
             rows = cursor.fetchall()
-        related_field = (
-            self.model._meta.get_field(self.related) if self.related is not None else None
-        )
+        related_fields = [self.model._meta.get_field(name) for name in self.related]
+        main, joined = compiled.parts[0], compiled.parts[1:]
         out: list[M] = []
         for raw in rows:
             row = list(raw)
@@ -120,13 +135,15 @@ class FastRead(Generic[M]):
                     for convert in converters:
                         value = convert(value, col, connection)
                     row[index] = value
-            instances = [
-                part.model.from_db(using, part.attnames, row[part.start : part.stop])
-                for part in compiled.parts
-            ]
-            obj = instances[0]
-            if related_field is not None:
-                related_field.set_cached_value(obj, instances[1])  # type: ignore[union-attr]
+            obj = main.model.from_db(using, main.attnames, row[main.start : main.stop])
+            for field, part in zip(related_fields, joined, strict=True):
+                # The joined row's primary key is NULL when the key was empty (an outer join).
+                other = (
+                    None
+                    if row[part.pk] is None
+                    else part.model.from_db(using, part.attnames, row[part.start : part.stop])
+                )
+                field.set_cached_value(obj, other)  # type: ignore[union-attr]
             out.append(obj)  # type: ignore[arg-type]
         return out
 

@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from twofold.accounts.models import Organisation, User
 from twofold.core import dates
 from twofold.core.errors import NotFound
+from twofold.core.fastread import FastRead
 from twofold.core.policy import Action, can
 from twofold.engine.calendars import working_seconds_between
 from twofold.projects import health
@@ -55,18 +56,23 @@ def projects_of(organisation: Organisation) -> QuerySet[Project]:
     )
 
 
+# Every project page reads its project, every task page its task: compiled once (core/fastread.py)
+# instead of building the ORM query with its joins on each request (~0.5 ms apiece).
+# Project.objects.filter(pk=…).select_related("programme", "manager", "sponsor"), no ORDER BY.
+_PROJECT_BY_ID = FastRead(
+    Project, "t.id = %s AND t.deleted_at IS NULL", related=("programme", "manager", "sponsor")
+)
+# Task.objects.filter(pk=…, project=…).select_related("assignee", "parent"), no ORDER BY.
+_TASK_BY_ID = FastRead(
+    Task,
+    "t.id = %s AND t.project_id = %s AND t.deleted_at IS NULL",
+    related=("assignee", "parent"),
+)
+
+
 def get_project(user: Any, organisation: Organisation, project_id: int) -> Project:
     """The project if ``user`` may see it, else ``NotFound``."""
-    # No ORDER BY for one row by its key: the models' default orderings (project name; task
-    # project name and position) would add a join and their compilation to every request.
-    project = next(
-        iter(
-            Project.objects.filter(pk=project_id)
-            .select_related("programme", "manager", "sponsor")
-            .order_by()[:1]
-        ),
-        None,
-    )
+    project = _PROJECT_BY_ID.first([project_id])
     if (
         project is None
         or project.organisation_id != organisation.pk
@@ -80,14 +86,7 @@ def get_project(user: Any, organisation: Organisation, project_id: int) -> Proje
 
 
 def get_task(user: Any, project: Project, task_id: int) -> Task:
-    task = next(
-        iter(
-            Task.objects.filter(pk=task_id, project=project)
-            .select_related("assignee", "parent")
-            .order_by()[:1]
-        ),
-        None,
-    )
+    task = _TASK_BY_ID.first([task_id, project.pk])
     if task is None:
         raise NotFound("Task not found.")
     task.project = project
