@@ -10,7 +10,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from twofold.core.form_renderer import FastSelectRenderer
+from twofold.core.form_renderer import FastSelect, FastSelectRenderer
 
 CHOICES: list[Any] = [
     ("", "---------"),
@@ -40,6 +40,50 @@ def test_select_markup_is_identical_to_djangos_templates(widget: Any, value: Any
     django_html = widget.render("who", value, attrs={"id": "id_who"}, renderer=DjangoTemplates())
     fast_html = widget.render("who", value, attrs={"id": "id_who"}, renderer=FastSelectRenderer())
     assert fast_html == django_html
+
+
+@pytest.mark.parametrize(
+    ("choices", "value", "attrs"),
+    [
+        (CHOICES[:3] + CHOICES[4:], 1, {}),
+        (CHOICES[:3] + CHOICES[4:], "", {"class": "x", "data-q": 'a"b', "disabled": True}),
+        (CHOICES[:3] + CHOICES[4:], 0, {"required": False, "aria-x": 0}),
+        ([(None, "none"), (1, "one"), ("1", "one again")], "1", {}),  # only the first selected
+        ([(1, "one")], None, {}),
+        ([], None, {}),
+        (CHOICES, "a", {}),  # groups take Django's path
+    ],
+)
+def test_fast_select_writes_what_djangos_select_writes(
+    choices: Any, value: Any, attrs: Any
+) -> None:
+    django_html = forms.Select(choices=choices, attrs=attrs).render(
+        "who", value, attrs={"id": "id_who"}, renderer=DjangoTemplates()
+    )
+    fast = FastSelect(choices=choices, attrs=attrs)
+    assert fast.render("who", value, attrs={"id": "id_who"}) == django_html
+    assert fast.render("who", value, attrs={"id": "id_who"}, renderer=DjangoTemplates()) == (
+        django_html
+    )
+
+
+@pytest.mark.django_db
+def test_a_people_field_writes_its_options_from_the_pairs(org: Any, member: Any) -> None:
+    from twofold.accounts.models import Role
+    from twofold.projects.forms import PeopleField
+
+    member(org, Role.MEMBER, full_name='Zed <"z">')
+    member(org, Role.MEMBER, full_name="Ann & co")
+
+    class Form(forms.Form):
+        who = PeopleField(required=False)
+
+    form = Form(initial={"who": None})
+    form.fields["who"].people_of(org)  # type: ignore[attr-defined]
+    fast = str(form["who"])
+    form.fields["who"].widget = forms.Select(choices=form.fields["who"].choices)
+    assert fast == str(form["who"])
+    assert "Ann &amp; co</option>" in fast and "Zed &lt;&quot;z&quot;&gt;</option>" in fast
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,7 @@ class FastRead(Generic[M]):
     forward foreign keys ``related`` (aliases ``r``, ``r2``, ``r3``…, joined as
     ``select_related`` joins them: ``INNER`` for a required key, ``LEFT OUTER`` for a nullable
     one, whose relation is then cached as ``None`` when empty) — ``WHERE where ORDER BY
-    order_by``.
+    order_by`` (``LIMIT %s`` after it when ``limited``: the limit is the last parameter).
 
     ``where`` and ``order_by`` are SQL over those aliases with ``%s`` placeholders; write column
     names as the database has them (``t.user_id``, ``r.name``).
@@ -76,8 +76,10 @@ class FastRead(Generic[M]):
         *,
         order_by: str = "",
         related: str | tuple[str, ...] | None = None,
+        limited: bool = False,
     ) -> None:
         self.model = model
+        self.limited = limited
         self.where = where
         self.order_by = order_by
         self.related: tuple[str, ...] = (
@@ -112,6 +114,8 @@ class FastRead(Generic[M]):
         sql = f"SELECT {', '.join(selects)} FROM {source} WHERE {self.where}"  # noqa: S608
         if self.order_by:
             sql += f" ORDER BY {self.order_by}"
+        if self.limited:
+            sql += " LIMIT %s"
         compiled = _Compiled(sql, parts)
         self._compiled[connection] = compiled
         return compiled
@@ -151,3 +155,31 @@ class FastRead(Generic[M]):
         """The first instance found, or ``None``."""
         found = self.all(params)
         return found[0] if found else None
+
+
+class FastRows:
+    """The rows of a fixed ``values_list`` query of ``model`` whose SQL is compiled once per
+    database connection.
+
+    ``build(*params)`` returns the query; its compiled parameters must be exactly ``params``, in
+    order (checked when it is compiled), so a later call only substitutes its own. The rows are
+    what the driver returns, without Django's converters: callers convert what they use.
+    """
+
+    def __init__(self, model: type[models.Model], build: Callable[..., Any]) -> None:
+        self.model = model
+        self.build = build
+        self._sql: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+    def rows(self, *params: Any) -> list[tuple[Any, ...]]:
+        connection = connections[router.db_for_read(self.model)]
+        sql = self._sql.get(connection)
+        if sql is None:
+            sql, compiled = self.build(*params).query.sql_with_params()
+            if list(compiled) != list(params):
+                raise ValueError(f"the query's parameters are {compiled!r}, not {params!r}")
+            self._sql[connection] = sql
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            found: list[tuple[Any, ...]] = cursor.fetchall()
+        return found

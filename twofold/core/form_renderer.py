@@ -13,8 +13,10 @@ from __future__ import annotations
 from html import escape as _html_escape
 from typing import Any
 
-from django.forms.renderers import DjangoTemplates
+from django import forms
+from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
@@ -123,3 +125,36 @@ class FastSelectRenderer(DjangoTemplates):
         ):
             return select_html(widget)
         return super().render(template_name, context, request)
+
+
+class FastSelect(forms.Select):
+    """A single ``<select>`` written straight from its choices under :class:`FastSelectRenderer`.
+
+    Django builds a dictionary per option (``optgroups`` → ``create_option``) before any renderer
+    sees it: ~3 µs an option, 1.2 ms for the task page's two selects of 200 people. This writes
+    the markup :func:`select_html` writes (the tests compare it with Django's templates) from
+    the ``(value, label)`` pairs; grouped choices, multiple selection and other renderers take
+    Django's path.
+    """
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        if renderer is None:
+            renderer = get_default_renderer()
+        if self.allow_multiple_selected or not isinstance(renderer, FastSelectRenderer):
+            return super().render(name, value, attrs, renderer)
+        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        chosen = set(widget["value"])
+        parts = [f'<select name="{_esc(widget["name"])}"{_attrs(widget["attrs"])}>']
+        has_selected = False
+        for option_value, label in self.choices:
+            if isinstance(label, (list, tuple)):  # a group: Django's path
+                return super().render(name, value, attrs, renderer)
+            text = "" if option_value is None else str(option_value)
+            selected = ""
+            if not has_selected and text in chosen:
+                selected, has_selected = " selected", True
+            parts.append(f'\n  <option value="{_esc(text)}"{selected}>{_esc(label)}</option>\n')
+        parts.append("\n</select>")
+        return mark_safe("".join(parts).strip())  # noqa: S308 - every value above is escaped

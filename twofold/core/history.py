@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 
+from twofold.core.fastread import FastRead
 from twofold.core.models import HistoryEntry
 from twofold.core.policy import organisation_id_of
 
@@ -112,15 +113,22 @@ def record(
     )
 
 
+# HistoryEntry.objects.filter(content_type=…, object_id=…).select_related("actor")[:limit] in
+# the model's order, compiled once (core/fastread.py): every detail page shows its history.
+_ENTRIES_OF = FastRead(
+    HistoryEntry,
+    "t.content_type_id = %s AND t.object_id = %s",
+    order_by="t.at DESC, t.id DESC",
+    limited=True,
+    related="actor",
+)
+
+
 def history_for(obj: models.Model, limit: int = 50) -> list[HistoryEntry]:
     """The newest entries for ``obj`` with their actors, in one query, plus one per kind of
     object their changed references point at (see :func:`name_references`)."""
     ct = ContentType.objects.get_for_model(obj._meta.model)
-    entries = list(
-        HistoryEntry.objects.filter(content_type=ct, object_id=obj.pk).select_related("actor")[
-            :limit
-        ]
-    )
+    entries = _ENTRIES_OF.all([ct.pk, obj.pk, limit])
     return name_references(entries)
 
 

@@ -73,7 +73,7 @@ def list_checklist(
 ) -> list[ChecklistItemOut]:
     """The task's checklist, in the order the page shows it."""
     task = _task(request, org_id, project_id, task_id)
-    return [_item_out(i) for i in task.checklist.all()]
+    return [_item_out(i) for i in selectors.checklist_of(task)]
 
 
 @router.post(TASK + "/checklist", response={201: ChecklistItemOut, **WRITE})

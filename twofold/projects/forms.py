@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from twofold.accounts.models import Organisation, Role, User
 from twofold.calendars.models import Calendar
+from twofold.core.form_renderer import FastSelect
 from twofold.projects.models import (
     Constraint,
     LagUnit,
@@ -61,6 +62,7 @@ class PeopleField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A member of the organisation (see :func:`people_of`)."""
 
     iterator = _PeopleIterator
+    widget = FastSelect  # 200 people: options written from the pairs (core/form_renderer.py)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(queryset=User.objects.none(), **kwargs)

@@ -19,6 +19,7 @@ from twofold.accounts.models import Membership, User
 from twofold.core import history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Invalid, NotFound
+from twofold.core.fastread import FastRead
 from twofold.core.policy import Action, require
 from twofold.engine import effort
 from twofold.projects.models import MAX_ASSIGNMENT_UNITS, Assignment, Task, TaskType
@@ -57,12 +58,23 @@ def shares_of(task: Task, rows: list[Assignment] | None = None) -> list[effort.S
     ]
 
 
+# Assignment.objects.filter(task=…).select_related("person") in the model's order, compiled
+# once (core/fastread.py): the task page reads it on every request.
+_ASSIGNMENTS = FastRead(Assignment, "t.task_id = %s", order_by="t.position, t.id", related="person")
+
+
 def people_of(task: Task) -> list[tuple[User, effort.Share]]:
-    """The people on ``task`` with their shares, in order (two queries at most)."""
-    rows = list(Assignment.objects.filter(task=task).select_related("person"))
+    """The people on ``task`` with their shares, in order (two queries at most; one when the
+    task has rows, or when its only person is an assignee already read with it)."""
+    rows = _ASSIGNMENTS.all([task.pk])
     shares = shares_of(task, rows)
     if rows:
         return [(a.person, s) for a, s in zip(rows, shares, strict=True)]
+    if not shares:
+        return []
+    assignee = task.assignee if Task.assignee.is_cached(task) else None
+    if assignee is not None and [s.person for s in shares] == [assignee.pk]:
+        return [(assignee, shares[0])]
     people = {u.pk: u for u in User.objects.filter(pk__in=[s.person for s in shares])}
     return [(people[s.person], s) for s in shares if s.person in people]
 

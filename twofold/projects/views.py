@@ -1059,7 +1059,7 @@ def task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpResp
             comment_form=comment if kind == "comment" else None,
             item_form=item_form,
             description=render_markdown(task.description),
-            checklist=list(task.checklist.all()),
+            checklist=selectors.checklist_of(task),
             history=history_for(task, 20),
             people=_people_rows(task, people_forms, kind),
             person_form=people_forms["person_add"],
