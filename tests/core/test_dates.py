@@ -46,6 +46,26 @@ def test_an_aware_datetime_shows_its_local_date():
     assert dates.format_daytime(MOMENT) == "1 Jan 2027, 02:05"
 
 
+def test_a_moment_formatted_once_still_follows_zone_format_and_language():
+    """``format_daytime`` keeps each wall-clock minute's text: the same instant elsewhere, in
+    another format or another language is another text, and seconds do not split the cache."""
+    from django.utils import translation
+
+    timezone.activate(dt.timezone(dt.timedelta(hours=14)))
+    assert dates.format_daytime(MOMENT) == "1 Jan 2027, 02:05"
+    assert dates.format_daytime(MOMENT + dt.timedelta(seconds=30)) == "1 Jan 2027, 02:05"
+    assert dates.format_daytime(MOMENT, weekday=True) == "Fri 1 Jan 2027, 02:05"
+    timezone.activate(dt.timezone(dt.timedelta(hours=-5)))
+    assert dates.format_daytime(MOMENT) == "31 Dec 2026, 07:05"
+    dates.activate_format("yyyy-mm-dd")
+    try:
+        assert dates.format_daytime(MOMENT) == "2026-12-31, 07:05"
+    finally:
+        dates.activate_format(dates.DEFAULT_FORMAT)
+    with translation.override("de"):
+        assert dates.format_daytime(MOMENT) == "31 Dez 2026, 07:05"
+
+
 def _history_time(client) -> str:
     page = client.get("/accounts/settings/").content.decode()
     start = page.index('<span class="history-when">')

@@ -10,11 +10,12 @@ same patterns from ``date_format_js()``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 
 DEFAULT_FORMAT = "d_mon_y"
 
@@ -94,8 +95,21 @@ def format_daytime(value: dt.datetime | None, weekday: bool = False) -> str:
     if value is None:
         return ""
     value = _local(value)  # type: ignore[assignment]
+    if isinstance(value, dt.datetime):
+        # The text depends only on the local wall-clock minute, the pattern and the language
+        # (month and weekday names): each such moment is formatted once per process, not on
+        # every page that lists it (a history of 20 entries spent ~1 ms here).
+        wall = value.replace(tzinfo=None, second=0, microsecond=0)
+        return _daytime(wall, patterns().day, translation.get_language(), weekday)
     text = f"{dateformat.format(value, patterns().day)}, {dateformat.format(value, TIME)}"
     return _weekday(value, text, weekday)
+
+
+@functools.lru_cache(maxsize=8192)
+def _daytime(wall: dt.datetime, pattern: str, language: str | None, weekday: bool) -> str:
+    del language  # part of the key: dateformat reads the active language itself
+    text = f"{dateformat.format(wall, pattern)}, {dateformat.format(wall, TIME)}"
+    return _weekday(wall, text, weekday)
 
 
 def format_month(value: dt.date | dt.datetime | None) -> str:
