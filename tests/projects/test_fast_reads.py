@@ -113,3 +113,82 @@ def test_project_and_task_reads_build_what_the_orm_builds(tree, org, owner):
     Task.objects.filter(pk=child.pk).update(deleted_at=project.created_at)
     with pytest.raises(NotFound):
         selectors.get_task(owner, project, child.pk)  # in the trash
+
+
+@pytest.mark.django_db
+def test_the_task_pages_panels_read_what_the_orm_reads(tree, org, owner, editor):
+    """Comments (with mentions), attachments and custom fields of a task, read through
+    ``FastRead``: the same rows in the same order with the same related objects."""
+    import datetime as dt
+    import decimal
+
+    from twofold.attachments import selectors as attachments
+    from twofold.attachments.models import Attachment
+    from twofold.comments import selectors as comments
+    from twofold.comments.models import Comment, Mention
+    from twofold.customfields import selectors as fields
+    from twofold.customfields.models import FieldDefinition, FieldValue
+
+    task = Task.objects.get(project=tree, name="B.1")
+    other = Task.objects.get(project=tree, name="C")
+    when = dt.datetime(2026, 5, 4, 9, 30, tzinfo=dt.UTC)
+    first = Comment.objects.create(
+        organisation=org,
+        target_kind="task",
+        target_id=task.pk,
+        author=owner,
+        body="a",
+        created_at=when,
+    )
+    Comment.objects.create(
+        organisation=org,
+        target_kind="task",
+        target_id=task.pk,
+        author=None,
+        body="b",
+        created_at=when,
+    )
+    Comment.objects.create(organisation=org, target_kind="task", target_id=other.pk, body="x")
+    Mention.objects.create(organisation=org, comment=first, user=editor)
+    fast = comments.comment_list(task)
+    orm = list(comments.comments_of(task))
+    assert [(c.pk, c.body, c.author) for c in fast] == [(c.pk, c.body, c.author) for c in orm]
+    assert [c.body for c in fast] == ["a", "b"] and fast[1].author is None
+    assert [m.user for m in fast[0].mentions.all()] == [editor]
+
+    for name, at in (("old.pdf", when), ("new.pdf", when + dt.timedelta(days=1))):
+        Attachment.objects.create(
+            organisation=org,
+            target_kind="task",
+            target_id=task.pk,
+            file=f"attachments/{name}",
+            original_name=name,
+            content_type="application/pdf",
+            size=3,
+            uploaded_by=editor,
+            uploaded_at=at,
+        )
+    listed = attachments.attachment_list(task)
+    assert [a.original_name for a in listed] == ["new.pdf", "old.pdf"]
+    assert [a.pk for a in listed] == [a.pk for a in attachments.attachments_of(task)]
+    assert listed[0].uploaded_by == editor and listed[0].file.name == "attachments/new.pdf"
+
+    cost = FieldDefinition.objects.create(
+        organisation=org, applies_to="task", name="Cost", kind="number", order=2
+    )
+    area = FieldDefinition.objects.create(
+        organisation=org, applies_to="task", name="Area", kind="text", order=1
+    )
+    FieldDefinition.objects.create(organisation=org, applies_to="project", name="P", kind="text")
+    FieldValue.objects.create(
+        organisation=org,
+        definition=cost,
+        target_kind="task",
+        target_id=task.pk,
+        number_value=decimal.Decimal("12.5000"),
+    )
+    rows = fields.fields_for(task)
+    assert [r.definition.name for r in rows] == ["Area", "Cost"]
+    assert rows[0].value is None and rows[0].definition == area
+    assert rows[1].value.number_value == decimal.Decimal("12.5000")
+    assert rows[1].value.definition is rows[1].definition  # no query for it

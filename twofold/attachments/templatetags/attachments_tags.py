@@ -22,7 +22,7 @@ def attachments_panel(context: template.Context, target: Any) -> dict[str, Any]:
     return {
         "att_target": target,
         "att_kind": kind_of(target),
-        "att_list": list(selectors.attachments_of(target)),
+        "att_list": selectors.attachment_list(target),
         "att_can_upload": can(user, Action.CONTRIBUTE, target),
         "csrf_token": context.get("csrf_token"),
     }
