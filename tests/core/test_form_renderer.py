@@ -67,6 +67,22 @@ def test_fast_select_writes_what_djangos_select_writes(
     )
 
 
+def test_fast_select_kept_options_mark_each_renders_own_choice() -> None:
+    """Plain pairs are escaped once and kept: later renders of the same list choose their own
+    option (and only the first of equal values), exactly as Django writes them."""
+    from twofold.core import form_renderer
+
+    pairs = [("", "---------"), (1, 'Ann "A" <a>'), (2, "Bob & co"), ("2", "Bob again")]
+    form_renderer._options.cache_clear()
+    for value in (1, 2, None, "2", 1):
+        django_html = forms.Select(choices=pairs).render(
+            "who", value, attrs={"id": "id_who"}, renderer=DjangoTemplates()
+        )
+        assert FastSelect(choices=pairs).render("who", value, attrs={"id": "id_who"}) == django_html
+    info = form_renderer._options.cache_info()
+    assert (info.misses, info.hits) == (1, 4)
+
+
 @pytest.mark.django_db
 def test_a_people_field_writes_its_options_from_the_pairs(org: Any, member: Any) -> None:
     from twofold.accounts.models import Role

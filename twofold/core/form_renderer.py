@@ -10,13 +10,14 @@ those widgets and leaves every other one (radio lists, multi-widgets, ...) to th
 
 from __future__ import annotations
 
-from html import escape as _html_escape
+import functools
 from typing import Any
 
 from django import forms
 from django.forms.renderers import DjangoTemplates, get_default_renderer
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from twofold.core.escape import esc as _esc
 
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
@@ -41,17 +42,6 @@ INPUTS = frozenset(
         "checkbox",
     )
 )
-
-
-def _esc(value: Any) -> str:
-    """``conditional_escape``, with plain ``str`` (not safe, not lazy) escaped directly.
-
-    Django's ``escape`` is ``html.escape(str(text))`` behind a lazy-argument check that cost
-    ~5 µs a call; a select of 200 people makes 800 such calls.
-    """
-    if type(value) is str:
-        return _html_escape(value)
-    return conditional_escape(value)
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
@@ -127,14 +117,39 @@ class FastSelectRenderer(DjangoTemplates):
         return super().render(template_name, context, request)
 
 
+_Options = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+@functools.lru_cache(maxsize=64)
+def _options(pairs: tuple[tuple[Any, str], ...]) -> _Options:
+    """Each option's value as text and its markup (unselected), kept per list of plain pairs:
+    the task page's two people selects, and every page after it, share one escaping."""
+    texts = tuple("" if value is None else str(value) for value, _label in pairs)
+    html = tuple(
+        f'\n  <option value="{_esc(text)}">{_esc(label)}</option>\n'
+        for text, (_value, label) in zip(texts, pairs, strict=True)
+    )
+    return texts, html
+
+
+def _plain(pairs: tuple[tuple[Any, Any], ...]) -> bool:
+    """Pairs whose markup cannot change: int/str values (or None), str labels (a lazy label
+    follows the active language, a safe one is written as it is)."""
+    return all(
+        (value is None or type(value) in (int, str)) and type(label) is str
+        for value, label in pairs
+    )
+
+
 class FastSelect(forms.Select):
     """A single ``<select>`` written straight from its choices under :class:`FastSelectRenderer`.
 
     Django builds a dictionary per option (``optgroups`` → ``create_option``) before any renderer
     sees it: ~3 µs an option, 1.2 ms for the task page's two selects of 200 people. This writes
     the markup :func:`select_html` writes (the tests compare it with Django's templates) from
-    the ``(value, label)`` pairs; grouped choices, multiple selection and other renderers take
-    Django's path.
+    the ``(value, label)`` pairs, the escaped options of plain pairs kept per list
+    (:func:`_options`); grouped choices, multiple selection and other renderers take Django's
+    path.
     """
 
     def render(
@@ -144,17 +159,23 @@ class FastSelect(forms.Select):
             renderer = get_default_renderer()
         if self.allow_multiple_selected or not isinstance(renderer, FastSelectRenderer):
             return super().render(name, value, attrs, renderer)
+        pairs = tuple(self.choices)
+        if any(isinstance(label, (list, tuple)) for _value, label in pairs):  # groups
+            return super().render(name, value, attrs, renderer)
         widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
         chosen = set(widget["value"])
-        parts = [f'<select name="{_esc(widget["name"])}"{_attrs(widget["attrs"])}>']
-        has_selected = False
-        for option_value, label in self.choices:
-            if isinstance(label, (list, tuple)):  # a group: Django's path
-                return super().render(name, value, attrs, renderer)
-            text = "" if option_value is None else str(option_value)
-            selected = ""
-            if not has_selected and text in chosen:
-                selected, has_selected = " selected", True
-            parts.append(f'\n  <option value="{_esc(text)}"{selected}>{_esc(label)}</option>\n')
-        parts.append("\n</select>")
+        head = f'<select name="{_esc(widget["name"])}"{_attrs(widget["attrs"])}>'
+        if _plain(pairs):
+            texts, options = _options(pairs)
+        else:
+            texts = tuple("" if v is None else str(v) for v, _label in pairs)
+            options = tuple(
+                f'\n  <option value="{_esc(text)}">{_esc(label)}</option>\n'
+                for text, (_v, label) in zip(texts, pairs, strict=True)
+            )
+        parts = [head, *options, "\n</select>"]
+        for index, text in enumerate(texts):  # Django marks the first chosen value only
+            if text in chosen:
+                parts[index + 1] = options[index].replace('">', '" selected>', 1)
+                break
         return mark_safe("".join(parts).strip())  # noqa: S308 - every value above is escaped

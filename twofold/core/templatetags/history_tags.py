@@ -12,10 +12,10 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from twofold.accounts.templatetags.people import person
+from twofold.core.escape import esc
 from twofold.core.templatetags.twofold_dates import daytime
 
 register = template.Library()
@@ -23,7 +23,7 @@ register = template.Library()
 
 def _text(value: Any) -> str:
     """What ``{{ value }}`` writes for a string or a safe string."""
-    return str(conditional_escape(value))
+    return esc(value)
 
 
 @register.simple_tag

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from twofold.core.escape import esc
 
 register = template.Library()
 
@@ -22,7 +23,7 @@ REQUIRED = ' <span class="req" aria-hidden="true">*</span>'
 
 def _text(value: Any) -> str:
     """What ``{{ value }}`` writes: the value escaped (``None`` reads "None", as there)."""
-    return str(conditional_escape(value))
+    return esc(value)
 
 
 @register.simple_tag
