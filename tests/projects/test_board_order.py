@@ -139,3 +139,32 @@ def test_concurrent_moves_leave_unique_keys_and_lose_no_card(org: Any, owner: An
     assert errors == []
     keys = list(Task.objects.filter(project=project).values_list("board_key", flat=True))
     assert len(keys) == 10 and len(set(keys)) == 10
+
+
+@pytest.mark.django_db
+def test_a_free_key_past_taken_ones_is_found_in_one_query(
+    project: Project, owner: Any, django_assert_num_queries: Any
+) -> None:
+    """The keys a placement would try in turn are checked together: with the first three held
+    by other columns' cards, the fourth comes back from one query; a card may keep its own."""
+    from twofold.engine.ordering import key_between
+
+    a, b, c, d = _cards(project, owner, 4)
+    k0 = key_between("V", None)
+    k1 = key_between("V", k0)
+    k2 = key_between("V", k1)
+    for card, key in ((a, "V"), (b, k0), (c, k1), (d, k2)):
+        Task.objects.filter(pk=card.pk).update(board_key=key, status="doing")
+    with django_assert_num_queries(1):
+        key = board_order._free_key(project, "V", None)
+    assert key == key_between("V", k2)
+    with django_assert_num_queries(1):
+        assert board_order._free_key(project, "V", None, exclude_pk=b.pk) == k0
+    # More than one query's worth of held keys: the search goes on.
+    held = [k2]
+    for card in _cards(project, owner, 8):
+        held.append(key_between("V", held[-1]))
+        Task.objects.filter(pk=card.pk).update(board_key=held[-1], status="done")
+    with django_assert_num_queries(2):
+        key = board_order._free_key(project, "V", None)
+    assert key == key_between("V", held[-1]) and len(set(held)) == 9

@@ -79,15 +79,25 @@ def _free_key(
 ) -> str:
     """A key strictly between ``above`` and ``below`` that no card of the project holds (the
     card being placed, ``exclude_pk``, may get its own key back)."""
-    key = key_between(above, below)
     taken = Task.objects.filter(project=project)
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
-    while taken.filter(board_key=key).exists():
-        # Another column holds it: narrow the gap towards ``above`` and try again.
-        below = key
-        key = key_between(above, below)
-    return key
+    while True:
+        # The keys the search would try in turn (each one narrows the gap towards ``above``
+        # when another column holds the previous), checked in one query, not one by one.
+        candidates = []
+        for _ in range(_CANDIDATES):
+            below = key_between(above, below)
+            candidates.append(below)
+        held = set(
+            taken.filter(board_key__in=candidates).order_by().values_list("board_key", flat=True)
+        )
+        for key in candidates:
+            if key not in held:
+                return key
+
+
+_CANDIDATES = 8  # keys checked per query by _free_key (a move usually needs the first or second)
 
 
 def _column(project: Project, status: str, exclude_pk: int | None) -> QuerySet[Task]:
