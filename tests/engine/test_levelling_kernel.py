@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from unittest import mock
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -58,12 +61,33 @@ def _horizon(problem: LevellingProblem) -> int:
     return max(network.lower, default=0) + sum(network.durations) + positive + 1
 
 
+def _variants(network: Any, horizon: int) -> tuple[KernelNetwork, KernelNetwork]:
+    """The network's kernel as it is built (few resources: the dense variant) and forced into
+    the sparse variant the large plans use; both must decode every key row alike."""
+    from twofold.engine import levelling_kernel
+
+    built = KernelNetwork(network, horizon)
+    with mock.patch.object(levelling_kernel, "_DENSE_UP_TO", 0):
+        sparse = KernelNetwork(network, horizon)
+    assert not sparse.dense and built.dense == bool(len(network.tails))
+    return built, sparse
+
+
+def _same_in_both(network: Any, horizon: int, keys: Any, rounds: int) -> tuple[Any, Any]:
+    built, sparse = _variants(network, horizon)
+    starts, spans = built.decode(keys, rounds=rounds)
+    other_starts, other_spans = sparse.decode(keys, rounds=rounds)
+    assert (starts == other_starts).all() and (spans == other_spans).all()
+    return starts, spans
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plain_problems(), st.integers(0, 1000))
 def test_compiled_decoding_equals_the_serial_sgs(problem: LevellingProblem, seed: int) -> None:
     network = compile_network(problem)
     keys = np.random.default_rng(seed).random((6, network.size))
-    starts, spans = KernelNetwork(network, _horizon(problem)).decode(keys)
+    starts, spans = _same_in_both(network, _horizon(problem), keys, rounds=0)
+    _same_in_both(network, _horizon(problem), keys, rounds=4)
     assert (spans == [makespan(network, row) for row in starts.tolist()]).all()
     for row in range(keys.shape[0]):
         expected = serial_sgs(network, priority_order(network, list(keys[row])))
@@ -190,10 +214,9 @@ def test_compiled_decoding_keeps_deadlines_fixed_starts_and_calendars(
         network = compile_network(problem)
     except InfeasibleProblemError:
         return
-    kernel = KernelNetwork(network, horizon_bound(network))
     keys = np.random.default_rng(seed).random((4, network.size))
-    starts, spans = kernel.decode(keys)
-    justified, justified_spans = kernel.decode(keys, rounds=4)
+    starts, spans = _same_in_both(network, horizon_bound(network), keys, rounds=0)
+    justified, justified_spans = _same_in_both(network, horizon_bound(network), keys, rounds=4)
     for row in range(keys.shape[0]):
         expected = serial_sgs(network, priority_order(network, list(keys[row])))
         if expected is None:
