@@ -120,16 +120,19 @@ class FastSelectRenderer(DjangoTemplates):
 _Options = tuple[tuple[str, ...], tuple[str, ...]]
 
 
-@functools.lru_cache(maxsize=64)
-def _options(pairs: tuple[tuple[Any, str], ...]) -> _Options:
-    """Each option's value as text and its markup (unselected), kept per list of plain pairs:
-    the task page's two people selects, and every page after it, share one escaping."""
+def _option_markup(pairs: tuple[tuple[Any, Any], ...]) -> _Options:
+    """Each option's value as text and its markup (unselected)."""
     texts = tuple("" if value is None else str(value) for value, _label in pairs)
     html = tuple(
         f'\n  <option value="{_esc(text)}">{_esc(label)}</option>\n'
         for text, (_value, label) in zip(texts, pairs, strict=True)
     )
     return texts, html
+
+
+# Kept per list of plain pairs: the task page's two people selects, and every page after it,
+# share one escaping.
+_options = functools.lru_cache(maxsize=64)(_option_markup)
 
 
 def _plain(pairs: tuple[tuple[Any, Any], ...]) -> bool:
@@ -165,14 +168,7 @@ class FastSelect(forms.Select):
         widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
         chosen = set(widget["value"])
         head = f'<select name="{_esc(widget["name"])}"{_attrs(widget["attrs"])}>'
-        if _plain(pairs):
-            texts, options = _options(pairs)
-        else:
-            texts = tuple("" if v is None else str(v) for v, _label in pairs)
-            options = tuple(
-                f'\n  <option value="{_esc(text)}">{_esc(label)}</option>\n'
-                for text, (_v, label) in zip(texts, pairs, strict=True)
-            )
+        texts, options = (_options if _plain(pairs) else _option_markup)(pairs)
         parts = [head, *options, "\n</select>"]
         for index, text in enumerate(texts):  # Django marks the first chosen value only
             if text in chosen:

@@ -255,7 +255,7 @@ def _justify(
     mirror_upper: Any,
     mirror_profile: Any,
     rounds: int,
-    constant: bool,
+    fixed: bool,
 ) -> int:
     """Forward-backward improvement of ``starts`` in place; returns the (never larger) makespan.
 
@@ -263,19 +263,14 @@ def _justify(
     arrays of the network and of its mirror in time; ``uses`` the demands as (pointer,
     resource, units) lists and the dense matrix (see :func:`_sgs`). In the mirror about the
     makespan, a release becomes a latest start, a latest start a release, and the capacity
-    profile is read backwards (``constant``: every resource's capacity is the same in every
-    period, so the mirror reads ``profile`` itself instead of a reversed copy).
+    profile is read backwards (in the constant-capacity variant, ``_PLAIN``, the mirror reads
+    ``profile`` itself instead of a reversed copy). ``fixed``: some activity has a fixed start.
     """
     size = durations.shape[0]
     res_ptr, res_idx, res_need, demands = uses
     f_pp, f_pi, f_pd, f_sp, f_si = forward
     b_pp, b_pi, b_pd, b_sp, b_si = backward
     resources = profile.shape[0]
-    fixed = False
-    for j in range(size):
-        if lower[j] == upper[j]:
-            fixed = True
-            break
     for _ in range(rounds):
         # Right-justify: in the mirror, latest finish first (then latest start).
         mirror_fixed = False
@@ -288,7 +283,7 @@ def _justify(
             mirror_upper[j] = span - lower[j] - durations[j]
             if mirror_lower[j] == mirror_upper[j]:
                 mirror_fixed = True
-        if constant:
+        if _PLAIN:
             backwards = profile
         else:
             for r in range(resources):
@@ -344,7 +339,6 @@ def _decode_population(
     mirror_lower: Any,
     mirror_upper: Any,
     mirror_profile: Any,
-    constant: bool,
 ) -> None:
     """Decode every row of ``keys`` into ``starts`` (and justify it when ``rounds`` > 0)."""
     res_ptr, res_idx, res_need, demands = uses
@@ -367,7 +361,7 @@ def _decode_population(
             span = _justify(
                 starts[row], span, lower, upper, durations, uses, profile, forward, backward,
                 pred_count, succ_count, horizon, residual, remaining, eligible, scratch_keys,
-                mirrored, left, mirror_lower, mirror_upper, mirror_profile, rounds, constant,
+                mirrored, left, mirror_lower, mirror_upper, mirror_profile, rounds, fixed,
             )  # fmt: skip
         spans[row] = span
 
@@ -388,14 +382,14 @@ def _compiled(dense: bool, plain: bool) -> Callable[..., None]:
     suffix = ("_dense" if dense else "_sparse") + ("_plain" if plain else "")
     constants = {"_DENSE": dense, "_PLAIN": plain}
     sgs = compiled(_rebind(_sgs, {**_sgs.__globals__, **constants}, suffix))
-    justify_compiled = compiled(_make_justify(sgs, suffix))
+    justify_compiled = compiled(_make_justify(sgs, constants, suffix))
     decode_compiled = compiled(_make_decode(sgs, justify_compiled, suffix))
     return decode_compiled  # type: ignore[no-any-return]
 
 
-def _make_justify(sgs: Any, suffix: str) -> Any:
+def _make_justify(sgs: Any, constants: dict[str, bool], suffix: str) -> Any:
     # numba resolves global names at compile time; rebuild the function over the compiled SGS.
-    namespace = dict(_justify.__globals__)
+    namespace = {**_justify.__globals__, **constants}
     namespace["_sgs"] = sgs
     return _rebind(_justify, namespace, suffix)
 
@@ -608,7 +602,7 @@ class KernelNetwork:
             self.forward, self.backward, self.pred_count, self.succ_count, self.horizon,
             rounds, starts, spans, scratch.residual, scratch.remaining, scratch.eligible,
             scratch.keys, scratch.mirrored, scratch.left, scratch.mirror_lower,
-            scratch.mirror_upper, scratch.mirror_profile, self.constant,
+            scratch.mirror_upper, scratch.mirror_profile,
         )  # fmt: skip
 
 

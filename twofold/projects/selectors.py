@@ -783,37 +783,14 @@ def board(
     # Each instant made aware once: 1,000 cards share ~150 finishes (half the loop's time).
     aware: dict[dt.datetime | None, dt.datetime | None] = {None: None}
     tasks = []
-    for (
-        pk,
-        pid,
-        name,
-        status,
-        prio,
-        key,
-        version,
-        finish,
-        crit,
-        who_id,
-        full_name,
-        email,
-    ) in _BOARD_ROWS.rows(project.pk):
+    for row in _BOARD_ROWS.rows(project.pk):
+        pk, pid, name, status, prio, key, version, finish, crit, who_id, full_name, email = row
         when = aware.get(finish)
         if when is None:
             when = aware[finish] = _aware(finish)
+        who = (full_name or email or "") if who_id else ""
         tasks.append(
-            BoardCard(
-                pk,
-                pid,
-                name,
-                status,
-                prio,
-                key,
-                version,
-                when,
-                bool(crit),
-                who_id,
-                (full_name or email or "") if who_id else "",
-            )
+            BoardCard(pk, pid, name, status, prio, key, version, when, bool(crit), who_id, who)
         )
     limits = project.wip_limits or {}
 

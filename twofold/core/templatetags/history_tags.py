@@ -3,7 +3,7 @@
 ``core/partials/history.html`` looped over up to 20 entries and their changes in the template
 language: ~4 ms of a task page whose budget is 12 ms (docs/benchmarks-web.md), most of it
 variable lookups and the ``date`` filter. This tag writes the very same markup, byte for byte
-(``tests/core/test_history_panel.py`` compares it with the old template), every value escaped.
+(``tests/projects/test_history_panel.py`` compares it with the old template), every value escaped.
 """
 
 from __future__ import annotations
@@ -21,11 +21,6 @@ from twofold.core.templatetags.twofold_dates import daytime
 register = template.Library()
 
 
-def _text(value: Any) -> str:
-    """What ``{{ value }}`` writes for a string or a safe string."""
-    return esc(value)
-
-
 @register.simple_tag
 def history_panel(history: Any) -> SafeString:
     """The panel: each entry's local time (ISO in ``datetime``, the organisation's format shown),
@@ -39,21 +34,21 @@ def history_panel(history: Any) -> SafeString:
         for entry in history:
             at = entry.at
             iso = timezone.localtime(at).isoformat() if timezone.is_aware(at) else at.isoformat()
-            summary = f" — {_text(entry.summary)}" if entry.summary else ""
+            summary = f" — {esc(entry.summary)}" if entry.summary else ""
             out.append(
                 "\n    <li>\n"
-                f'      <span class="history-when"><time datetime="{_text(iso)}">'
-                f"{_text(daytime(at))}</time></span>\n"
-                f'      <span class="history-who">{_text(person(entry.actor, "System"))}</span>\n'
-                f'      <span class="history-what">{_text(entry.action)}{summary}</span>\n      '
+                f'      <span class="history-when"><time datetime="{esc(iso)}">'
+                f"{esc(daytime(at))}</time></span>\n"
+                f'      <span class="history-who">{esc(person(entry.actor, "System"))}</span>\n'
+                f'      <span class="history-what">{esc(entry.action)}{summary}</span>\n      '
             )
             if entry.changes:
                 out.append('\n      <ul class="history-changes">\n        ')
                 for change in entry.readable_changes:
                     out.append(
                         '\n        <li><span class="history-field">'
-                        f"{_text(change.label)}</span>: <del>{_text(change.before)}</del> → "
-                        f"<ins>{_text(change.after)}</ins></li>\n        "
+                        f"{esc(change.label)}</span>: <del>{esc(change.before)}</del> → "
+                        f"<ins>{esc(change.after)}</ins></li>\n        "
                     )
                 out.append("\n      </ul>\n      ")
             out.append("\n    </li>\n    ")
