@@ -23,6 +23,7 @@ from django.db.models import F
 
 from twofold.activity.models import LiveVersion
 from twofold.activity.scopes import LIVE
+from twofold.core.fastread import FastRows
 
 logger = logging.getLogger(__name__)
 
@@ -83,12 +84,23 @@ def on_record(obj: models.Model, action: str, organisation_id: int) -> None:
         transaction.on_commit(lambda: bump(organisation_id, keys), robust=True)
 
 
+# A key's counter (and its organisation), compiled once (core/fastread.py): every live page and
+# every poll reads one. The key is unique.
+_VERSION_OF = FastRows(
+    LiveVersion, lambda key: LiveVersion.objects.filter(key=key).values_list("version")
+)
+_COUNTER_OF = FastRows(
+    LiveVersion,
+    lambda key: LiveVersion.objects.filter(key=key).values_list("organisation_id", "version"),
+)
+
+
 def version(organisation_id: int, key: str) -> int:
     """The counter a page renders with (read before the page's data, so a change that lands
     while the page renders only causes one extra refresh, never a missed one). A subject
     nobody has changed since counters began has no row: 0. Reading never writes."""
-    found = LiveVersion.objects.filter(key=key).values_list("version", flat=True).first()
-    return int(found) if found is not None else 0
+    found = _VERSION_OF.rows(key)
+    return int(found[0][0]) if found else 0
 
 
 def current(organisation_id: int, key: str) -> int | None:
@@ -135,7 +147,8 @@ def cached_current(organisation_id: int, key: str) -> int | None:
     now = time.monotonic()
     hit = _cache.get(key)
     if hit is None or now - hit[0] > CACHE_SECONDS:
-        row = LiveVersion.objects.filter(key=key).values_list("organisation_id", "version").first()
+        rows = _COUNTER_OF.rows(key)
+        row = rows[0] if rows else None
         # No row yet: nobody changed it since counters began; the ticket vouches for the org.
         hit = (now, row[0], int(row[1])) if row else (now, organisation_id, 0)
         if len(_cache) > 10_000:

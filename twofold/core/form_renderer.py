@@ -162,13 +162,20 @@ class FastSelect(forms.Select):
             renderer = get_default_renderer()
         if self.allow_multiple_selected or not isinstance(renderer, FastSelectRenderer):
             return super().render(name, value, attrs, renderer)
-        pairs = tuple(self.choices)
-        if any(isinstance(label, (list, tuple)) for _value, label in pairs):  # groups
-            return super().render(name, value, attrs, renderer)
+        # Choices that vouch for being plain pairs (the people fields) skip the checks below.
+        known = getattr(self.choices, "plain_pairs", None)
+        pairs = known() if known is not None else None
+        if pairs is not None:
+            plain = True
+        else:
+            pairs = tuple(self.choices)
+            if any(isinstance(label, (list, tuple)) for _value, label in pairs):  # groups
+                return super().render(name, value, attrs, renderer)
+            plain = _plain(pairs)
         widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
         chosen = set(widget["value"])
         head = f'<select name="{_esc(widget["name"])}"{_attrs(widget["attrs"])}>'
-        texts, options = (_options if _plain(pairs) else _option_markup)(pairs)
+        texts, options = (_options if plain else _option_markup)(pairs)
         parts = [head, *options, "\n</select>"]
         for index, text in enumerate(texts):  # Django marks the first chosen value only
             if text in chosen:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
+from django.utils import translation
 
 from twofold.core.fastread import FastRead
 from twofold.core.models import HistoryEntry
@@ -217,7 +219,10 @@ def _reference(value: Any, target: str, names: Mapping[tuple[str, Any], str]) ->
     return _text(value)
 
 
+@functools.lru_cache(maxsize=1024)
 def _field(model: type[models.Model] | None, name: str) -> models.Field[Any, Any] | None:
+    """The model's field called ``name`` (kept per model and name: models do not change while
+    the process runs), or None."""
     if model is None:
         return None
     try:
@@ -236,11 +241,18 @@ def _text(value: Any, field: models.Field[Any, Any] | None = None) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
     if field is not None and field.choices and not isinstance(value, list | dict):
-        labels = {str(k): str(v) for k, v in field.flatchoices}
-        if str(value) in labels:
-            return labels[str(value)]
+        label = _choice_labels(field, translation.get_language()).get(str(value))
+        if label is not None:
+            return label
     text = _plain_text(value)
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+@functools.lru_cache(maxsize=1024)
+def _choice_labels(field: models.Field[Any, Any], language: str | None) -> dict[str, str]:
+    """A field's choices as {stored text: label}, per language (labels may be translated)."""
+    del language  # part of the key: ``str(label)`` reads the active language itself
+    return {str(k): str(v) for k, v in field.flatchoices}
 
 
 def _plain_text(value: Any) -> str:

@@ -46,6 +46,13 @@ class _PeopleIterator(forms.models.ModelChoiceIterator):  # type: ignore[type-ar
 
     field: PeopleField
 
+    def __init__(self, field: PeopleField) -> None:  # no queryset: see PeopleField.people_of
+        self.field = field
+
+    @property
+    def queryset(self) -> Any:  # type: ignore[override]
+        return self.field.queryset
+
     def __iter__(self) -> Any:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
@@ -54,6 +61,22 @@ class _PeopleIterator(forms.models.ModelChoiceIterator):  # type: ignore[type-ar
 
     def __len__(self) -> int:
         return len(self.field.people_rows()) + (self.field.empty_label is not None)
+
+    def plain_pairs(self) -> tuple[tuple[Any, str], ...] | None:
+        """The choices as :class:`FastSelect` takes them without looking (int ids, ``str``
+        names, no groups), built once per request's organisation and empty label; None when
+        the empty label is not a plain ``str`` (lazy text follows the language)."""
+        empty = self.field.empty_label
+        if empty is not None and type(empty) is not str:
+            return None
+        rows = self.field.people_rows()
+        cache: dict[Any, tuple[tuple[Any, str], ...]] = self.field.pairs_cache()
+        key = (id(rows), empty)
+        pairs = cache.get(key)
+        if pairs is None:
+            head: tuple[tuple[Any, str], ...] = () if empty is None else (("", empty),)
+            pairs = cache[key] = head + tuple((pk, name or email) for pk, name, email in rows)
+        return pairs
 
     def __bool__(self) -> bool:
         return self.field.empty_label is not None or bool(self.field.people_rows())
@@ -66,13 +89,38 @@ class PeopleField(forms.ModelChoiceField):  # type: ignore[type-arg]
     widget = FastSelect  # 200 people: options written from the pairs (core/form_renderer.py)
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(queryset=User.objects.none(), **kwargs)
         self._source: tuple[Organisation, bool] | None = None
+        self._lazy = False
+        super().__init__(queryset=User.objects.none(), **kwargs)
 
     def people_of(self, organisation: Organisation, *, no_guests: bool = False) -> None:
-        """Offer the organisation's members (``no_guests``: not its guests)."""
-        self.queryset = _people(organisation, no_guests=no_guests)
+        """Offer the organisation's members (``no_guests``: not its guests). The choices come
+        from :meth:`people_rows`; the queryset that validates a posted id is built only when
+        something asks for it (a page that only shows the select never does)."""
         self._source = (organisation, no_guests)
+        self._lazy = True
+        self.widget.choices = self.choices  # type: ignore[assignment]
+
+    def _get_people_queryset(self) -> Any:
+        if self.__dict__.get("_lazy"):
+            self._lazy = False
+            assert self._source is not None
+            organisation, no_guests = self._source
+            self._queryset = _people(organisation, no_guests=no_guests)
+        return self._queryset
+
+    def _set_people_queryset(self, queryset: Any) -> None:
+        self._lazy = False
+        forms.ModelChoiceField._set_queryset(self, queryset)  # type: ignore[attr-defined]
+
+    queryset = property(_get_people_queryset, _set_people_queryset)
+
+    def pairs_cache(self) -> dict[Any, Any]:
+        """Where :meth:`_PeopleIterator.plain_pairs` keeps its pairs: beside the rows."""
+        if self._source is None:
+            return {}
+        cache: dict[Any, Any] = self._source[0].__dict__.setdefault("_twofold_people_pairs", {})
+        return cache
 
     def people_rows(self) -> list[tuple[int, str, str]]:
         if self._source is None:

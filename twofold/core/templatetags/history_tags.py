@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from twofold.accounts.templatetags.people import person
+from twofold.core import dates
 from twofold.core.escape import esc
-from twofold.core.templatetags.twofold_dates import daytime
 
 register = template.Library()
 
@@ -31,15 +30,20 @@ def history_panel(history: Any) -> SafeString:
     ]
     if history:
         out.append('\n  <ol class="history">\n    ')
+        moment = dates.moment_writer()
+        people: dict[Any, str] = {}  # actor id -> the escaped link (most entries share a few)
         for entry in history:
-            at = entry.at
-            iso = timezone.localtime(at).isoformat() if timezone.is_aware(at) else at.isoformat()
+            iso, text = moment(entry.at)
+            actor_id = entry.actor_id
+            who = people.get(actor_id)
+            if who is None:
+                who = people[actor_id] = esc(person(entry.actor, "System"))
             summary = f" — {esc(entry.summary)}" if entry.summary else ""
             out.append(
                 "\n    <li>\n"
                 f'      <span class="history-when"><time datetime="{esc(iso)}">'
-                f"{esc(daytime(at))}</time></span>\n"
-                f'      <span class="history-who">{esc(person(entry.actor, "System"))}</span>\n'
+                f"{esc(text)}</time></span>\n"
+                f'      <span class="history-who">{who}</span>\n'
                 f'      <span class="history-what">{esc(entry.action)}{summary}</span>\n      '
             )
             if entry.changes:
