@@ -65,8 +65,19 @@ def test_database_url_parsing(tmp_path: Path):
         "p@ss",
         "db.example",
         "5433",
-        {"sslmode": "require"},
+        {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 5},
     )
+    # Prepared statements can be turned off (a pooler in transaction mode) or made eager.
+    off = database_from_url("postgres://db/x?prepare_threshold=off", default_sqlite=tmp_path / "x")
+    assert off["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": None}
+    eager = database_from_url("postgres://db/x?prepare_threshold=0", default_sqlite=tmp_path / "x")
+    assert eager["OPTIONS"]["prepare_threshold"] == 0
+    client = database_from_url(
+        "postgres://db/x?server_side_binding=false", default_sqlite=tmp_path / "x"
+    )
+    assert client["OPTIONS"] == {"server_side_binding": False, "prepare_threshold": None}
+    with pytest.raises(ValueError, match="prepare_threshold"):
+        database_from_url("postgres://db/x?prepare_threshold=soon", default_sqlite=tmp_path / "x")
     lite = database_from_url("", default_sqlite=tmp_path / "db.sqlite3")
     assert lite["NAME"] == str(tmp_path / "db.sqlite3")
     assert "journal_mode=WAL" in lite["OPTIONS"]["init_command"]

@@ -107,3 +107,20 @@ def test_a_signed_in_request_reads_session_user_and_memberships_in_three_queries
     assert r.status_code == 200 and r.json()["email"] == owner.email
     client.logout()
     assert client.get("/api/me").status_code == 401
+
+
+def test_a_deferred_field_is_left_unread_and_read_on_first_access(
+    make_user: Any, django_assert_num_queries: Any
+) -> None:
+    user = make_user(full_name="Zoë Ödegaard", job_title="Planner <lead>")
+    read = FastRead(User, "t.id = %s", defer=("job_title",))
+    with django_assert_num_queries(1) as ctx:
+        fast = read.first([user.pk])
+    assert '"job_title"' not in ctx.captured_queries[0]["sql"]
+    assert fast is not None and fast.get_deferred_fields() == {"job_title"}
+    assert fast.full_name == "Zoë Ödegaard"
+    with django_assert_num_queries(1):
+        assert fast.job_title == "Planner <lead>"  # as QuerySet.defer: one read on access
+    assert _fields(fast) == _fields(User.objects.get(pk=user.pk))
+    with pytest.raises(AssertionError, match="cannot be deferred"):
+        FastRead(User, "t.id = %s", defer=("id",))

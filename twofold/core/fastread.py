@@ -41,8 +41,14 @@ class _Compiled:
     parts: list[_Part]
 
 
-def _part(model: type[models.Model], alias: str, start: int, connection: Any) -> tuple[_Part, str]:
-    fields = list(model._meta.concrete_fields)
+def _part(
+    model: type[models.Model],
+    alias: str,
+    start: int,
+    connection: Any,
+    deferred: frozenset[str] = frozenset(),
+) -> tuple[_Part, str]:
+    fields = [f for f in model._meta.concrete_fields if f.name not in deferred]
     qn = connection.ops.quote_name
     converters: list[tuple[int, list[Converter], Any]] = []
     for i, field in enumerate(fields):
@@ -66,7 +72,8 @@ class FastRead(Generic[M]):
     order_by`` (``LIMIT %s`` after it when ``limited``: the limit is the last parameter).
 
     ``where`` and ``order_by`` are SQL over those aliases with ``%s`` placeholders; write column
-    names as the database has them (``t.user_id``, ``r.name``).
+    names as the database has them (``t.user_id``, ``r.name``). ``defer`` names fields of
+    ``model`` left unread, as ``QuerySet.defer`` leaves them (read on first access).
     """
 
     def __init__(
@@ -77,9 +84,14 @@ class FastRead(Generic[M]):
         order_by: str = "",
         related: str | tuple[str, ...] | None = None,
         limited: bool = False,
+        defer: tuple[str, ...] = (),
     ) -> None:
         self.model = model
         self.limited = limited
+        for name in defer:  # a typo would silently read everything
+            field = model._meta.get_field(name)
+            assert field.concrete and not field.primary_key, f"{name} cannot be deferred"
+        self.defer = frozenset(defer)
         self.where = where
         self.order_by = order_by
         self.related: tuple[str, ...] = (
@@ -93,7 +105,7 @@ class FastRead(Generic[M]):
         if compiled is not None:
             return compiled
         qn = connection.ops.quote_name
-        main, columns = _part(self.model, "t", 0, connection)
+        main, columns = _part(self.model, "t", 0, connection, self.defer)
         parts, selects = [main], [columns]
         source = f"{qn(self.model._meta.db_table)} t"
         for number, name in enumerate(self.related, start=1):

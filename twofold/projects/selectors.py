@@ -59,9 +59,14 @@ def projects_of(organisation: Organisation) -> QuerySet[Project]:
 
 # Every project page reads its project, every task page its task: compiled once (core/fastread.py)
 # instead of building the ORM query with its joins on each request (~0.5 ms apiece).
-# Project.objects.filter(pk=…).select_related("programme", "manager", "sponsor"), no ORDER BY.
+# Project.objects.filter(pk=…).select_related("programme", "manager", "sponsor"), no ORDER BY,
+# without the planned curve (the portfolio's, read there: ~10 KB of JSON on a 2,000-task plan,
+# 0.3 ms of PostgreSQL's and psycopg's time on every project page).
 _PROJECT_BY_ID = FastRead(
-    Project, "t.id = %s AND t.deleted_at IS NULL", related=("programme", "manager", "sponsor")
+    Project,
+    "t.id = %s AND t.deleted_at IS NULL",
+    related=("programme", "manager", "sponsor"),
+    defer=("planned_curve",),
 )
 # Task.objects.filter(pk=…, project=…).select_related("assignee", "parent"), no ORDER BY.
 _TASK_BY_ID = FastRead(
