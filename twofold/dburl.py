@@ -49,7 +49,7 @@ def _postgres(parts: Any, query: dict[str, str]) -> dict[str, Any]:
     # psycopg prepares only with server-side binding; None never prepares.
     options["prepare_threshold"] = int(threshold) if binding and threshold.isdigit() else None
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "twofold.db.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),

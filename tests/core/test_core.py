@@ -59,7 +59,7 @@ def test_database_url_parsing(tmp_path: Path):
         pg["PORT"],
         pg["OPTIONS"],
     ) == (
-        "django.db.backends.postgresql",
+        "twofold.db.postgresql",
         "twofold",
         "u",
         "p@ss",

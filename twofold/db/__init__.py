@@ -1,0 +1,1 @@
+"""Database backends (``DATABASES[...]["ENGINE"]``, chosen by ``twofold.dburl``)."""
