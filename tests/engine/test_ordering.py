@@ -27,10 +27,21 @@ def test_bad_keys_are_refused(a, b):
         key_between(a, b)
 
 
-def test_appending_keeps_keys_short():
-    keys = keys_between(None, None, 2000)
-    assert keys == sorted(keys) and len(set(keys)) == 2000
-    assert max(len(k) for k in keys) <= 34
+def test_spread_keys_stay_short_whatever_the_count():
+    # 2,000 cards fit in three characters with ~62 free keys between neighbours; appending one
+    # key at a time instead reached 17 characters at 1,000 (a rebalanced board of 1,000 cards
+    # was over the 16-character bound at once and rebalanced again on every move to its end).
+    for count, width in ((1, 1), (30, 1), (2_000, 3), (200_000, 4)):
+        keys = keys_between(None, None, count)
+        assert keys == sorted(keys) and len(set(keys)) == count
+        assert all(is_valid_key(k) for k in keys)
+        assert max(len(k) for k in keys) == width
+    assert keys_between(None, None, 1) == ["V"]
+    assert keys_between(None, None, 3) == ["FV", "V", "kV"]
+    tail = keys_between("zz", None, 500)
+    assert all(k > "zz" for k in tail) and max(len(k) for k in tail) == 5
+    head = keys_between(None, "01", 5)
+    assert all(k < "01" and is_valid_key(k) for k in head) and head == sorted(head)
 
 
 def test_keys_between_are_sorted_and_inside():

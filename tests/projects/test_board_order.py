@@ -168,3 +168,37 @@ def test_a_free_key_past_taken_ones_is_found_in_one_query(
     with django_assert_num_queries(2):
         key = board_order._free_key(project, "V", None)
     assert key == key_between("V", held[-1]) and len(set(held)) == 9
+
+
+@pytest.mark.django_db
+def test_a_rebalanced_board_of_a_thousand_cards_has_short_keys_and_moves_do_not_rebalance(
+    project: Project, owner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Task.objects.bulk_create(
+        Task(
+            project=project,
+            organisation_id=project.organisation_id,
+            name=f"C{i}",
+            status="todo" if i % 3 else "doing",
+            board_key=board_order.parked_key(f"bulk{i}"),
+        )
+        for i in range(1_000)
+    )
+    assert board_order.rebalance(project) == 1_000
+    keys = list(Task.objects.filter(project=project).values_list("board_key", flat=True))
+    # Evenly spread: three characters (appended one by one they reached 17, over the bound of
+    # 16, so every move to a column's end rebalanced all 1,000 cards again).
+    assert max(map(len, keys)) == 3 and all(is_valid_key(k) for k in keys)
+    calls: list[Project] = []
+    monkeypatch.setattr(board_order, "rebalance", calls.append)
+    card = Task.objects.filter(project=project, status="doing").order_by("pk").first()
+    assert card is not None
+    for step in range(60):  # back and forth, each time to the end of the other column
+        card.refresh_from_db()
+        status = ("todo", "doing")[step % 2]
+        services.move_card(actor=owner, task=card, status=status, expected_version=card.version)
+        last = Task.objects.filter(project=project, status=status).order_by("-board_key").first()
+        assert last is not None and last.pk == card.pk
+    assert calls == []
+    card.refresh_from_db()
+    assert len(card.board_key) <= 8
