@@ -75,4 +75,3 @@ def test_without_an_organisation_and_signed_out(make_user: Callable[..., User]) 
     assert ">Activity</a>" not in new and "aria-current" not in new and "Switch to" not in new
     old, new = _both(AnonymousUser())
     assert new == old == ""
-
