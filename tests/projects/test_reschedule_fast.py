@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -147,3 +148,18 @@ def test_the_schedule_write_redraws_the_capacity_stamp_once(owner: Any, project:
     if connection.vendor == "postgresql":
         # The task's own UPDATE of its duration, then one for the six moved rows.
         assert _stamp_redraws() - redraws == 2
+
+
+@pytest.mark.django_db
+def test_the_plan_reads_links_between_live_tasks_only(project: Any, owner: Any) -> None:
+    a, b, c = (services.create_task(actor=owner, project=project, name=n)[0] for n in "ABC")
+    services.add_link(actor=owner, project=project, pred=a, succ=b)
+    services.add_link(actor=owner, project=project, pred=b, succ=c, lag=2)
+    services.delete_task(actor=owner, task=Task.objects.get(pk=c.pk))  # to the trash
+    live = set(Task.objects.filter(project=project).values_list("pk", flat=True))
+    rows = scheduling.link_rows(project, live)
+    assert rows == [scheduling.LinkRow(a.pk, b.pk, "FS", 0, "d")]
+    # The same set as the default manager's (which joins both tasks to drop trashed ones).
+    orm = Link.objects.filter(project=project).values_list(*scheduling.LINK_ROW_FIELDS)
+    assert sorted(rows) == sorted(scheduling.LinkRow(*r) for r in orm)
+    assert Link.all_objects.filter(project=project).count() == 2  # the trashed one is kept

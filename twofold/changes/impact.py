@@ -20,7 +20,7 @@ from twofold.engine.cpm_network import CycleError
 from twofold.evm import budget
 from twofold.evm.models import BudgetLine
 from twofold.projects import scheduling
-from twofold.projects.models import MINUTES_PER_DAY, Link, Project, Task
+from twofold.projects.models import MINUTES_PER_DAY, Project, Task
 from twofold.projects.services import tz_of
 
 
@@ -52,11 +52,7 @@ def _load(project: Project) -> tuple[list[Task], list[scheduling.LinkRow]]:
         .only(*scheduling.TASK_PLAN_FIELDS, "effort_minutes", "assignee_id")
         .order_by("position")
     )
-    links = [
-        scheduling.LinkRow(*row)
-        for row in Link.objects.filter(project=project).values_list(*scheduling.LINK_ROW_FIELDS)
-    ]
-    return tasks, links
+    return tasks, scheduling.link_rows(project, {t.pk for t in tasks})
 
 
 def _apply(

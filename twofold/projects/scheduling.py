@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -106,6 +106,25 @@ class LinkRow(NamedTuple):
 
 
 LINK_ROW_FIELDS = ("pred_id", "succ_id", "type", "lag", "lag_unit")
+
+
+def link_rows(project: Project, task_ids: Collection[int]) -> list[LinkRow]:
+    """The project's links whose two tasks are in ``task_ids`` (the project's live tasks, read
+    by the caller), as :class:`LinkRow`.
+
+    Read without ``Link.objects``' joins to both tasks (which drop links to trashed tasks): on
+    PostgreSQL those joins hash every task of every organisation twice, ~50 ms on the large
+    demo, against ~1 ms for the project's links alone. A link joins two tasks of one project
+    (``services.add_link``), so keeping the links whose ends are live tasks of the project is
+    the same set."""
+    ids = task_ids if isinstance(task_ids, set | frozenset) else set(task_ids)
+    return [
+        LinkRow(*row)
+        for row in Link.all_objects.filter(project=project).values_list(*LINK_ROW_FIELDS)
+        if row[0] in ids and row[1] in ids
+    ]
+
+
 TASK_PLAN_FIELDS = (
     "pk",
     "project_id",

@@ -185,10 +185,7 @@ def reschedule_project(project: Project, *, field: str | None = None) -> Schedul
             would run outside the calendars' range (``field`` names the change that did it).
     """
     tasks = scheduling.TaskRow.query(Task.objects.filter(project=project).order_by("position"))
-    links = [
-        scheduling.LinkRow(*row)
-        for row in Link.objects.filter(project=project).values_list(*scheduling.LINK_ROW_FIELDS)
-    ]
+    links = scheduling.link_rows(project, {t.pk for t in tasks})
     tzinfo = tz_of(project.organisation)
     parents = {t.parent_id for t in tasks if t.parent_id}
     try:

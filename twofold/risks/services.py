@@ -18,8 +18,8 @@ from twofold.core.jobs import Progress
 from twofold.core.models import Job
 from twofold.core.policy import Action, require
 from twofold.core.services import enqueue_job
-from twofold.projects.models import Link, Project, Task
-from twofold.projects.scheduling import LINK_ROW_FIELDS, TASK_PLAN_FIELDS, LinkRow
+from twofold.projects.models import Project, Task
+from twofold.projects.scheduling import TASK_PLAN_FIELDS, link_rows
 from twofold.projects.services import DATE_MESSAGE, FIRST_DAY, LAST_DAY, tz_of
 from twofold.risks import simulation
 from twofold.risks.models import (
@@ -291,9 +291,7 @@ def save_settings(
 def network_for(project: Project, analysis: RiskAnalysis) -> simulation.Network:
     """The engine network of ``project`` with the analysis' estimates (four queries)."""
     tasks = list(Task.objects.filter(project=project).only(*TASK_PLAN_FIELDS).order_by("position"))
-    links = [
-        LinkRow(*row) for row in Link.objects.filter(project=project).values_list(*LINK_ROW_FIELDS)
-    ]
+    links = link_rows(project, {t.pk for t in tasks})
     risks = list(
         Risk.objects.filter(project=project)
         .exclude(status=RiskStatus.CLOSED)
