@@ -84,11 +84,8 @@ def on_record(obj: models.Model, action: str, organisation_id: int) -> None:
         transaction.on_commit(lambda: bump(organisation_id, keys), robust=True)
 
 
-# A key's counter (and its organisation), compiled once (core/fastread.py): every live page and
-# every poll reads one. The key is unique.
-_VERSION_OF = FastRows(
-    LiveVersion, lambda key: LiveVersion.objects.filter(key=key).values_list("version")
-)
+# A key's organisation and counter, compiled once (core/fastread.py): every live page and every
+# poll reads one. The key is unique.
 _COUNTER_OF = FastRows(
     LiveVersion,
     lambda key: LiveVersion.objects.filter(key=key).values_list("organisation_id", "version"),
@@ -99,8 +96,8 @@ def version(organisation_id: int, key: str) -> int:
     """The counter a page renders with (read before the page's data, so a change that lands
     while the page renders only causes one extra refresh, never a missed one). A subject
     nobody has changed since counters began has no row: 0. Reading never writes."""
-    found = _VERSION_OF.rows(key)
-    return int(found[0][0]) if found else 0
+    found = _COUNTER_OF.rows(key)
+    return int(found[0][1]) if found else 0
 
 
 def current(organisation_id: int, key: str) -> int | None:

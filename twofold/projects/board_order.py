@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Max, Min, QuerySet
+from django.db.models import QuerySet
 
 from twofold.core.fastread import FastRows
 from twofold.engine.ordering import is_valid_key, key_between, keys_between
@@ -36,9 +36,11 @@ def parked_key(token: object) -> str:
     return f"{_PARKED}{token}"
 
 
-# A card move's reads, compiled once per connection (core/fastread.py): through the ORM, building
-# and compiling them was most of a move's Python time. Each is the ORM query it replaces; the
-# column's neighbours are read as the first key above or below (keys are unique in a project).
+# The placement's reads, compiled once per connection (core/fastread.py): through the ORM,
+# building and compiling them was most of a card move's Python time. The column's neighbours
+# are read as the first key above or below (keys are unique in a project). A new card has
+# nothing to exclude: it passes _NOBODY.
+_NOBODY = 0  # no row has id 0, so excluding it excludes nothing
 _LOCK = FastRows(
     Project,
     lambda pk: Project.objects.select_for_update().filter(pk=pk).order_by().values_list("pk"),
@@ -66,24 +68,23 @@ _LAST = FastRows(
         .values_list("board_key")[:1]
     ),
 )
-_NEXT_AFTER = FastRows(
-    Task,
-    lambda project_id, status, exclude_pk, key: (
-        _in_column(project_id, status, exclude_pk)
-        .filter(board_key__gt=key)
-        .order_by("board_key")
-        .values_list("board_key")[:1]
-    ),
-)
-_LAST_BEFORE = FastRows(
-    Task,
-    lambda project_id, status, exclude_pk, key: (
-        _in_column(project_id, status, exclude_pk)
-        .filter(board_key__lt=key)
-        .order_by("-board_key")
-        .values_list("board_key")[:1]
-    ),
-)
+
+
+def _nearest(lookup: str, order: str) -> FastRows:
+    """The read of the column's first key past a given one (``lookup`` "gt" or "lt")."""
+    return FastRows(
+        Task,
+        lambda project_id, status, exclude_pk, key: (
+            _in_column(project_id, status, exclude_pk)
+            .filter(**{f"board_key__{lookup}": key})
+            .order_by(order)
+            .values_list("board_key")[:1]
+        ),
+    )
+
+
+_NEXT_AFTER = _nearest("gt", "board_key")
+_LAST_BEFORE = _nearest("lt", "-board_key")
 
 
 def _held_query(project_id: int, *keys_then_exclude: Any) -> Any:
@@ -146,11 +147,10 @@ def assign_in_order(cards: list[Task]) -> None:
 
 
 def _free_key(
-    project: Project, above: str | None, below: str | None, exclude_pk: int | None = None
+    project: Project, above: str | None, below: str | None, exclude_pk: int = _NOBODY
 ) -> str:
     """A key strictly between ``above`` and ``below`` that no card of the project holds (the
     card being placed, ``exclude_pk``, may get its own key back)."""
-    taken = Task.objects.filter(project=project)
     while True:
         # The keys the search would try in turn (each one narrows the gap towards ``above``
         # when another column holds the previous), checked in one query, not one by one.
@@ -158,14 +158,7 @@ def _free_key(
         for _ in range(_CANDIDATES):
             below = key_between(above, below)
             candidates.append(below)
-        if exclude_pk is not None:
-            held = {row[0] for row in _HELD.rows(project.pk, *candidates, exclude_pk)}
-        else:
-            held = set(
-                taken.filter(board_key__in=candidates)
-                .order_by()
-                .values_list("board_key", flat=True)
-            )
+        held = {row[0] for row in _HELD.rows(project.pk, *candidates, exclude_pk)}
         for key in candidates:
             if key not in held:
                 return key
@@ -177,8 +170,9 @@ _CANDIDATES = 8  # keys checked per query by _free_key (a move usually needs the
 def _neighbours(
     project_id: int, status: str, exclude_pk: int, after_pk: int | None, before_pk: int | None
 ) -> tuple[str | None, str | None]:
-    """The keys around the place for a card that moves (``exclude_pk``): right below card
-    ``after_pk`` if it is in the column, else right above ``before_pk``, else the end."""
+    """The keys around the place for a card (``exclude_pk``: the card itself when it moves):
+    right below card ``after_pk`` if it is in the column, else right above ``before_pk``, else
+    the end."""
     column = (project_id, status, exclude_pk)
     anchor = _one(_KEY_OF.rows(*column, after_pk)) if after_pk is not None else None
     if anchor is not None:
@@ -187,31 +181,6 @@ def _neighbours(
     if limit is not None:
         return _one(_LAST_BEFORE.rows(*column, limit)), limit
     return _one(_LAST.rows(*column)), None
-
-
-def _neighbours_orm(
-    project: Project, status: str, after_pk: int | None, before_pk: int | None
-) -> tuple[str | None, str | None]:
-    """:func:`_neighbours` for a new card (nothing to exclude), through the ORM."""
-    column = _column(project, status, None)
-    anchor = _key_of(column, after_pk) if after_pk is not None else None
-    if anchor is not None:
-        return anchor, column.filter(board_key__gt=anchor).aggregate(m=Min("board_key"))["m"]
-    limit = _key_of(column, before_pk) if before_pk is not None else None
-    if limit is not None:
-        return column.filter(board_key__lt=limit).aggregate(m=Max("board_key"))["m"], limit
-    return column.aggregate(m=Max("board_key"))["m"], None
-
-
-def _column(project: Project, status: str, exclude_pk: int | None) -> QuerySet[Task]:
-    queryset = Task.objects.filter(project=project, status=status)
-    return queryset.exclude(pk=exclude_pk) if exclude_pk is not None else queryset
-
-
-def _key_of(column: QuerySet[Task], pk: int) -> str | None:
-    """The board key of card ``pk`` if it is in ``column``."""
-    keys = list(column.filter(pk=pk).order_by().values_list("board_key", flat=True)[:1])
-    return keys[0] if keys else None
 
 
 def place_card(
@@ -225,14 +194,12 @@ def place_card(
     """The key for a card put in column ``status`` right below card ``after_pk`` (or right
     above ``before_pk``; at the end of the column when neither is given, or when the card named
     is no longer in that column). Call under :func:`lock_board`; rebalances when needed."""
+    excluded = _NOBODY if exclude_pk is None else exclude_pk
     for attempt in range(2):
-        if exclude_pk is not None:  # a card that moves: the compiled reads
-            above, below = _neighbours(project.pk, status, exclude_pk, after_pk, before_pk)
-        else:
-            above, below = _neighbours_orm(project, status, after_pk, before_pk)
+        above, below = _neighbours(project.pk, status, excluded, after_pk, before_pk)
         usable = all(k is None or is_valid_key(k) for k in (above, below))
         if usable:
-            key = _free_key(project, above, below, exclude_pk)
+            key = _free_key(project, above, below, excluded)
             if len(key) <= MAX_KEY_LENGTH or attempt:
                 return key
         rebalance(project)  # keys too long, or placeholders left by a bulk load

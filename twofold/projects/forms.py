@@ -69,12 +69,13 @@ class _PeopleIterator(forms.models.ModelChoiceIterator):  # type: ignore[type-ar
         empty = self.field.empty_label
         if empty is not None and type(empty) is not str:
             return None
-        rows = self.field.people_rows()
+        source = self.field._source
         cache: dict[Any, tuple[tuple[Any, str], ...]] = self.field.pairs_cache()
-        key = (id(rows), empty)
+        key = (source[1] if source else None, empty)  # the rows are per (organisation, no_guests)
         pairs = cache.get(key)
         if pairs is None:
             head: tuple[tuple[Any, str], ...] = () if empty is None else (("", empty),)
+            rows = self.field.people_rows()
             pairs = cache[key] = head + tuple((pk, name or email) for pk, name, email in rows)
         return pairs
 

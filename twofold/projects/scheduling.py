@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -108,7 +108,7 @@ class LinkRow(NamedTuple):
 LINK_ROW_FIELDS = ("pred_id", "succ_id", "type", "lag", "lag_unit")
 
 
-def link_rows(project: Project, task_ids: Collection[int]) -> list[LinkRow]:
+def link_rows(project: Project, task_ids: set[int]) -> list[LinkRow]:
     """The project's links whose two tasks are in ``task_ids`` (the project's live tasks, read
     by the caller), as :class:`LinkRow`.
 
@@ -117,11 +117,10 @@ def link_rows(project: Project, task_ids: Collection[int]) -> list[LinkRow]:
     demo, against ~1 ms for the project's links alone. A link joins two tasks of one project
     (``services.add_link``), so keeping the links whose ends are live tasks of the project is
     the same set."""
-    ids = task_ids if isinstance(task_ids, set | frozenset) else set(task_ids)
     return [
         LinkRow(*row)
         for row in Link.all_objects.filter(project=project).values_list(*LINK_ROW_FIELDS)
-        if row[0] in ids and row[1] in ids
+        if row[0] in task_ids and row[1] in task_ids
     ]
 
 
