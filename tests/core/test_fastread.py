@@ -98,11 +98,34 @@ def test_sessions_load_save_expire_and_end_as_django_db_sessions_do() -> None:
     assert SessionStore(key).load() == {}
 
 
-def test_a_signed_in_request_reads_session_user_and_memberships_in_three_queries(
+def test_the_backend_reads_the_user_with_the_memberships_in_one_query(
+    make_org: Any, member: Any, make_user: Any, django_assert_num_queries: Any
+) -> None:
+    beta, alpha = make_org(name="Beta works"), make_org(name="Alpha & sons")
+    user = member(beta, Role.ADMIN)
+    Membership.objects.create(user=user, organisation=alpha, role=Role.GUEST)
+    member(alpha, Role.OWNER)  # someone else's membership is not read
+    expected = memberships_of(User.objects.get(pk=user.pk))
+    with django_assert_num_queries(1):
+        found = EmailBackend().get_user(str(user.pk))
+        assert found is not None and _fields(found) == _fields(user)
+        kept = memberships_of(found)  # no query: read with the user
+        assert [m.organisation.name for m in kept] == ["Alpha & sons", "Beta works"]
+        assert all(m.user is found for m in kept)
+    assert [_fields(m) for m in kept] == [_fields(m) for m in expected]
+    assert [_fields(m.organisation) for m in kept] == [_fields(m.organisation) for m in expected]
+    loner = make_user()  # no organisation yet (first run, an invitation not accepted)
+    with django_assert_num_queries(2):
+        assert EmailBackend().get_user(loner.pk) == loner
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert EmailBackend().get_user(user.pk) is None
+
+
+def test_a_signed_in_request_reads_session_then_user_and_memberships_in_two_queries(
     client: Any, org: Any, owner: Any, django_assert_num_queries: Any
 ) -> None:
     client.force_login(owner)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         r = client.get("/api/me")
     assert r.status_code == 200 and r.json()["email"] == owner.email
     client.logout()

@@ -50,3 +50,41 @@ def test_instants_load_as_django_loads_them(org: Any) -> None:
     assert [e.at for e in entries] == [moment] * 3
     streamed = [e.at for e in entries.iterator(chunk_size=2)]  # a named, server-side cursor
     assert streamed == [moment] * 3
+
+
+def test_health_check_reads_the_socket_and_sees_a_terminated_server() -> None:
+    """The per-request check sends no ``SELECT 1`` to a live idle connection, and still finds
+    one whose server process was terminated (what a restart does to every connection)."""
+    import time
+
+    from django.db.backends.postgresql.base import DatabaseWrapper as DjangoWrapper
+
+    other = connection.copy()
+    other.ensure_connection()
+    asked: list[int] = []
+    original = DjangoWrapper.is_usable
+
+    def counted(self: Any) -> bool:
+        asked.append(1)
+        return bool(original(self))
+
+    try:
+        DjangoWrapper.is_usable = counted  # type: ignore[method-assign]
+        assert other.is_usable() is True
+        assert asked == []  # no round trip
+        other.errors_occurred = True  # after an error: the real check
+        assert other.is_usable() is True
+        assert asked == [1]
+        other.errors_occurred = False
+        pid = other.connection.info.backend_pid
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            assert cursor.fetchone() == (True,)
+        deadline = time.monotonic() + 5
+        while other.is_usable() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert other.is_usable() is False
+        assert asked[1:]  # the socket was readable: the real check ran, and failed
+    finally:
+        DjangoWrapper.is_usable = original  # type: ignore[method-assign]
+        other.close()

@@ -309,9 +309,9 @@ def test_week_rows_show_each_state_escaped_in_constant_queries(
         reason="Which <i>phase</i>?",
         lines=[task_line],
     )
-    # session, user, memberships; sheet, entries; open work (4); lines (task, process);
+    # session, user with memberships; sheet, entries; open work (4); lines (task, process);
     # availability (3); timer; the lines to add (3)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         html = client.get(week).content.decode()
     assert '<span class="badge badge-red">Returned</span>' in html
     assert "Returned: Which &lt;i&gt;phase&lt;/i&gt;?" in html

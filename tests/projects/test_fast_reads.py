@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from twofold.projects import selectors, services
 from twofold.projects.models import Task
@@ -192,3 +194,14 @@ def test_the_task_pages_panels_read_what_the_orm_reads(tree, org, owner, editor)
     assert rows[0].value is None and rows[0].definition == area
     assert rows[1].value.number_value == decimal.Decimal("12.5000")
     assert rows[1].value.definition is rows[1].definition  # no query for it
+    # Another task's value of the same field is not this task's; all of it in one query.
+    FieldValue.objects.create(
+        organisation=org, definition=area, target_kind="task", target_id=other.pk, text_value="x"
+    )
+    with CaptureQueriesContext(connection) as read:
+        rows = fields.fields_for(task)
+    assert len(read.captured_queries) == 1
+    assert [(r.definition.name, r.value is None) for r in rows] == [("Area", True), ("Cost", False)]
+    assert [r.value.pk for r in fields.fields_for(other) if r.value] == [
+        FieldValue.objects.get(target_id=other.pk).pk
+    ]

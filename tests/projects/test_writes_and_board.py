@@ -73,7 +73,7 @@ def test_a_card_move_is_one_versioned_update_with_history_and_the_live_counter(
     client.get(f"/projects/{project.pk}/board/")  # the session's first read is out of the way
     counter = _counter(project)
     _fresh_webhook_batch(org)
-    # session, user, memberships, project, card; savepoint (the test's transaction stands for
+    # session, user with memberships, project, card; savepoint (the test's transaction stands for
     # the request's BEGIN), the column's last key, is that key free, one UPDATE (key, status
     # and version at once), history, release; after the commit: webhook endpoints, the
     # delivery, live counter. Removed: the project's lock (a no-op on SQLite), a second
@@ -81,7 +81,7 @@ def test_a_card_move_is_one_versioned_update_with_history_and_the_live_counter(
     # (20 with the old code in this test).
     with (
         django_assert_num_queries(
-            15 if connection.vendor == "postgresql" else 14
+            14 if connection.vendor == "postgresql" else 13
         ),  # PG: + the project row lock
         django_capture_on_commit_callbacks(execute=True),
     ):
@@ -173,13 +173,13 @@ def test_the_board_page_costs_constant_queries(
     client.force_login(owner)
     page = f"/projects/{project.pk}/board/"
     client.get(page)
-    # session, user, memberships, project, cards, live counter
-    with django_assert_num_queries(6):
+    # session, user with memberships, project, cards, live counter
+    with django_assert_num_queries(5):
         r = client.get(page)
     assert r.status_code == 200
     for i in range(5):
         services.create_task(actor=owner, project=project, name=f"More {i}")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         html = client.get(page).content.decode()
     assert "More 4" in html
 

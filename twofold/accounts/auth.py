@@ -14,13 +14,19 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from twofold.accounts.models import ApiToken, LoginFailure, User
+from twofold.accounts.models import ApiToken, LoginFailure, Membership, User
+from twofold.core import policy
 from twofold.core.fastread import FastRead
 
 TOKEN_PREFIX = "tf"  # noqa: S105 - a public prefix, not a secret
 
 
 _USER_BY_ID = FastRead(User, "t.id = %s")
+# The user with all their memberships and organisations, as ``policy.memberships_of`` orders
+# them: one read instead of two on every signed-in request (aliases: r organisation, r2 user).
+_MEMBERSHIPS_AND_USER = FastRead(
+    Membership, "t.user_id = %s", order_by="r.name, t.id", related=("organisation", "user")
+)
 _TOKEN_BY_PREFIX = FastRead(ApiToken, "t.prefix = %s", related="user")  # prefix is unique
 
 
@@ -28,8 +34,18 @@ class EmailBackend(ModelBackend):
     """Authenticates with e-mail (case-insensitive) and password."""
 
     def get_user(self, user_id: Any) -> User | None:
-        """The signed-in user of a session (every request): the read compiled once."""
-        user = _USER_BY_ID.first([user_id])
+        """The signed-in user of a session (every request), read with their memberships (the
+        request's organisation and every permission check need them); a user without any is
+        read alone."""
+        memberships = _MEMBERSHIPS_AND_USER.all([user_id])
+        if memberships:
+            first = memberships[0].user
+            for membership in memberships[1:]:
+                membership.user = first  # one object for the request, as the ORM would share
+            policy.keep_memberships(first, memberships)
+            user: User | None = first
+        else:
+            user = _USER_BY_ID.first([user_id])
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def authenticate(

@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar
 from django.db import connections, models, router
 
 M = TypeVar("M", bound=models.Model)
+N = TypeVar("N", bound=models.Model)
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -144,13 +145,7 @@ class FastRead(Generic[M]):
         main, joined = compiled.parts[0], compiled.parts[1:]
         out: list[M] = []
         for raw in rows:
-            row = list(raw)
-            for part in compiled.parts:
-                for index, converters, col in part.converters:
-                    value = row[index]
-                    for convert in converters:
-                        value = convert(value, col, connection)
-                    row[index] = value
+            row = _converted(raw, compiled.parts, connection)
             obj = main.model.from_db(using, main.attnames, row[main.start : main.stop])
             for field, part in zip(related_fields, joined, strict=True):
                 # The joined row's primary key is NULL when the key was empty (an outer join).
@@ -167,6 +162,84 @@ class FastRead(Generic[M]):
         """The first instance found, or ``None``."""
         found = self.all(params)
         return found[0] if found else None
+
+
+def _converted(raw: Sequence[Any], parts: list[_Part], connection: Any) -> list[Any]:
+    """A fetched row with the backend's and the fields' converters applied, as the ORM does."""
+    row = list(raw)
+    for part in parts:
+        for index, converters, col in part.converters:
+            value = row[index]
+            for convert in converters:
+                value = convert(value, col, connection)
+            row[index] = value
+    return row
+
+
+class FastPairs(Generic[M, N]):
+    """Each row of ``model`` (alias ``t``) with the one row of ``other`` (alias ``o``) that
+    ``LEFT OUTER JOIN … ON on`` finds for it, or ``None``: two reads (the rows, then their
+    dependants) in one round trip, e.g. a target's field definitions with its values.
+
+    ``on`` and ``where`` are SQL with ``%s`` placeholders, in that order in the parameters.
+    ``other_fk`` names the foreign key of ``other`` to ``model``, cached on the ``other``
+    instance as ``select_related`` would (no query to follow it back). At most one ``other``
+    row may match a ``model`` row (``on`` must say so): a second one would repeat the row.
+    """
+
+    def __init__(
+        self,
+        model: type[M],
+        other: type[N],
+        other_fk: str,
+        on: str,
+        where: str,
+        *,
+        order_by: str = "",
+    ) -> None:
+        self.model, self.other = model, other
+        fk = other._meta.get_field(other_fk)
+        assert isinstance(fk, models.ForeignKey) and fk.remote_field.model is model
+        self.fk: models.ForeignKey[Any, Any] = fk
+        self.on, self.where, self.order_by = on, where, order_by
+        self._compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
+
+    def _compile(self, connection: Any) -> _Compiled:
+        compiled = self._compiled.get(connection)
+        if compiled is None:
+            qn = connection.ops.quote_name
+            main, columns = _part(self.model, "t", 0, connection)
+            joined, other_columns = _part(self.other, "o", main.stop, connection)
+            sql = (
+                f"SELECT {columns}, {other_columns} FROM {qn(self.model._meta.db_table)} t"  # noqa: S608
+                f" LEFT OUTER JOIN {qn(self.other._meta.db_table)} o ON {self.on}"
+                f" WHERE {self.where}"
+            )
+            if self.order_by:
+                sql += f" ORDER BY {self.order_by}"
+            compiled = self._compiled[connection] = _Compiled(sql, [main, joined])
+        return compiled
+
+    def pairs(self, params: Sequence[Any]) -> list[tuple[M, N | None]]:
+        using = router.db_for_read(self.model)
+        connection = connections[using]
+        compiled = self._compile(connection)
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, list(params))
+            rows = cursor.fetchall()
+        main, joined = compiled.parts
+        out: list[tuple[M, N | None]] = []
+        for raw in rows:
+            row = _converted(raw, compiled.parts, connection)
+            obj = main.model.from_db(using, main.attnames, row[main.start : main.stop])
+            other = None
+            if row[joined.pk] is not None:
+                other = joined.model.from_db(
+                    using, joined.attnames, row[joined.start : joined.stop]
+                )
+                self.fk.set_cached_value(other, obj)
+            out.append((obj, other))  # type: ignore[arg-type]
+        return out
 
 
 class FastRows:

@@ -13,6 +13,8 @@ from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any
 
+from django.utils.functional import LazyObject, empty
+
 from twofold.accounts.models import ROLE_RANK, Membership, Role
 from twofold.core.errors import Forbidden, NotFound
 from twofold.core.fastread import FastRead
@@ -42,6 +44,17 @@ _MEMBERSHIPS = FastRead(
 )
 
 
+def _kept(user: Any) -> dict[str, Any]:
+    """Where the request's memberships and roles are kept: on the user object itself, also
+    when ``user`` is the request's lazy wrapper (``request.user``), so what the sign-in read
+    kept on the user it built is found through the wrapper."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped.__dict__  # type: ignore[no-any-return]
+    return user.__dict__  # type: ignore[no-any-return]
+
+
 def memberships_of(user: Any) -> list[Membership]:
     """All of the user's memberships with their organisations, by organisation name.
 
@@ -53,21 +66,28 @@ def memberships_of(user: Any) -> list[Membership]:
     """
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    cached: list[Membership] | None = user.__dict__.get("_twofold_memberships")
+    cached: list[Membership] | None = _kept(user).get("_twofold_memberships")
     if cached is None:
         cached = _MEMBERSHIPS.all([user.pk])
-        user.__dict__["_twofold_memberships"] = cached
-        roles: dict[int, Role | None] = user.__dict__.setdefault("_twofold_roles", {})
-        for membership in cached:
-            roles.setdefault(membership.organisation_id, Role(membership.role))
+        keep_memberships(user, cached)
     return cached
+
+
+def keep_memberships(user: Any, memberships: list[Membership]) -> None:
+    """Keep ``memberships`` (all of the user's, read as :func:`memberships_of` reads them) on
+    the request's user object: the sign-in read that fetches them with the user calls this."""
+    kept = _kept(user)
+    kept["_twofold_memberships"] = memberships
+    roles: dict[int, Role | None] = kept.setdefault("_twofold_roles", {})
+    for membership in memberships:
+        roles.setdefault(membership.organisation_id, Role(membership.role))
 
 
 def role_in(user: Any, organisation_id: int) -> Role | None:
     """The user's role in the organisation, or None. Cached per request on the user object."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    cache: dict[int, Role | None] = user.__dict__.setdefault("_twofold_roles", {})
+    cache: dict[int, Role | None] = _kept(user).setdefault("_twofold_roles", {})
     if organisation_id not in cache:
         role = (
             Membership.objects.filter(user_id=user.pk, organisation_id=organisation_id)

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from twofold.accounts.models import Organisation
 from twofold.core.errors import NotFound
-from twofold.core.fastread import FastRead
+from twofold.core.fastread import FastPairs
 from twofold.core.policy import Action, can
 from twofold.customfields.models import AppliesTo, FieldDefinition, FieldValue, Kind
 from twofold.projects.models import Project, Task
@@ -83,26 +83,22 @@ class Row:
 
 
 def fields_for(target: Project | Task) -> list[Row]:
-    """Every field of the target's kind with its value (two queries)."""
+    """Every field of the target's kind with its value (one query)."""
     kind = kind_of(target)
-    definitions = _DEFINITIONS_FOR.all([target.organisation_id, kind])
-    by_id = {d.pk: d for d in definitions}
-    values = {}
-    for v in _VALUES_OF.all([kind, target.pk]):
-        if v.definition_id in by_id:  # the definition read above, as select_related gave it
-            FieldValue.definition.field.set_cached_value(v, by_id[v.definition_id])
-        values[v.definition_id] = v
-    return [Row(d, values.get(d.pk)) for d in definitions]
+    return [Row(d, v) for d, v in _FIELDS_OF.pairs([kind, target.pk, target.organisation_id, kind])]
 
 
-# definitions_of(organisation, kind) and a target's values, compiled once (core/fastread.py):
-# every task and project page shows the panel.
-_DEFINITIONS_FOR = FastRead(
+# definitions_of(organisation, kind), each with the target's value (at most one per definition
+# and target: the unique constraint), compiled once (core/fastread.py): every task and project
+# page shows the panel.
+_FIELDS_OF = FastPairs(
     FieldDefinition,
-    "t.organisation_id = %s AND t.applies_to = %s",
+    FieldValue,
+    "definition",
+    on="o.definition_id = t.id AND o.target_kind = %s AND o.target_id = %s",
+    where="t.organisation_id = %s AND t.applies_to = %s",
     order_by='t.applies_to, t."order", t.name',
 )
-_VALUES_OF = FastRead(FieldValue, "t.target_kind = %s AND t.target_id = %s")
 
 
 def card_values(kind: str, target_ids: Iterable[int]) -> dict[int, list[FieldValue]]:
