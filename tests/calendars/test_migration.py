@@ -26,9 +26,10 @@ BEFORE = [
 )
 @pytest.mark.django_db(transaction=True)
 def test_business_calendars_move_with_their_holidays_and_queues() -> None:
-    from twofold.capacity import stamp
+    from twofold.core.stamps import EVERY
 
-    stamp.drop_all_triggers()  # as ``migrate`` does first (pre_migrate); they name new tables
+    for stamp in EVERY:  # as ``migrate`` does first (pre_migrate); they name new tables
+        stamp.drop_all_triggers()
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state([n for n in BEFORE if n[1]]).apps
@@ -47,7 +48,8 @@ def test_business_calendars_move_with_their_holidays_and_queues() -> None:
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
-    stamp.install_triggers()  # as ``migrate`` does last (post_migrate)
+    for stamp in EVERY:  # as ``migrate`` does last (post_migrate)
+        stamp.install_triggers()
 
     from twofold.calendars.models import Calendar
     from twofold.operations.models import Queue

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from twofold.accounts import directory
 from twofold.accounts.models import ApiToken, LoginFailure, Membership, User
 from twofold.core import policy
 from twofold.core.fastread import FastRead
@@ -24,8 +25,13 @@ TOKEN_PREFIX = "tf"  # noqa: S105 - a public prefix, not a secret
 _USER_BY_ID = FastRead(User, "t.id = %s")
 # The user with all their memberships and organisations, as ``policy.memberships_of`` orders
 # them: one read instead of two on every signed-in request (aliases: r organisation, r2 user).
+# With them, the directory stamp: the key of the people selects' rows (accounts.directory).
 _MEMBERSHIPS_AND_USER = FastRead(
-    Membership, "t.user_id = %s", order_by="r.name, t.id", related=("organisation", "user")
+    Membership,
+    "t.user_id = %s",
+    order_by="r.name, t.id",
+    related=("organisation", "user"),
+    extra={directory.ATTR: directory.STAMP.read_sql},
 )
 _TOKEN_BY_PREFIX = FastRead(ApiToken, "t.prefix = %s", related="user")  # prefix is unique
 
@@ -40,8 +46,12 @@ class EmailBackend(ModelBackend):
         memberships = _MEMBERSHIPS_AND_USER.all([user_id])
         if memberships:
             first = memberships[0].user
-            for membership in memberships[1:]:
+            stamp = memberships[0].__dict__[directory.ATTR]
+            if stamp is None:  # no stamp row (a flushed database): put it back, cache nothing
+                directory.STAMP.current()
+            for membership in memberships:
                 membership.user = first  # one object for the request, as the ORM would share
+                directory.keep(membership.organisation, stamp)
             policy.keep_memberships(first, memberships)
             user: User | None = first
         else:

@@ -249,3 +249,14 @@ class OrganisationDeletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} deleted by {self.deleted_by_email} at {self.deleted_at:%Y-%m-%d %H:%M}"
+
+
+class DirectoryStamp(models.Model):
+    """One row whose ``value`` database triggers re-draw on every change to who belongs to which
+    organisation and to people's names (see ``accounts.directory``): the key under which the
+    people selects' rows are kept."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Directory stamp {self.value}"

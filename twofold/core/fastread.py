@@ -74,7 +74,10 @@ class FastRead(Generic[M]):
 
     ``where`` and ``order_by`` are SQL over those aliases with ``%s`` placeholders; write column
     names as the database has them (``t.user_id``, ``r.name``). ``defer`` names fields of
-    ``model`` left unread, as ``QuerySet.defer`` leaves them (read on first access).
+    ``model`` left unread, as ``QuerySet.defer`` leaves them (read on first access). ``extra``
+    maps attribute names to a function of the connection's alias giving an SQL expression
+    without parameters: its value, as the driver gives it, is set on each instance as the
+    ORM's ``annotate`` sets one.
     """
 
     def __init__(
@@ -86,9 +89,11 @@ class FastRead(Generic[M]):
         related: str | tuple[str, ...] | None = None,
         limited: bool = False,
         defer: tuple[str, ...] = (),
+        extra: dict[str, Callable[[str], str]] | None = None,
     ) -> None:
         self.model = model
         self.limited = limited
+        self.extra = dict(extra or {})
         for name in defer:  # a typo would silently read everything
             field = model._meta.get_field(name)
             assert field.concrete and not field.primary_key, f"{name} cannot be deferred"
@@ -124,7 +129,8 @@ class FastRead(Generic[M]):
                 f" {join} {qn(target._meta.db_table)} {alias}"
                 f" ON {alias}.{qn(str(target_pk.column))} = t.{qn(str(fk.column))}"
             )
-        sql = f"SELECT {', '.join(selects)} FROM {source} WHERE {self.where}"  # noqa: S608
+        extras = [expression(connection.alias) for expression in self.extra.values()]
+        sql = f"SELECT {', '.join(selects + extras)} FROM {source} WHERE {self.where}"  # noqa: S608
         if self.order_by:
             sql += f" ORDER BY {self.order_by}"
         if self.limited:
@@ -147,6 +153,9 @@ class FastRead(Generic[M]):
         for raw in rows:
             row = _converted(raw, compiled.parts, connection)
             obj = main.model.from_db(using, main.attnames, row[main.start : main.stop])
+            if self.extra:  # after every part's columns
+                for name, value in zip(self.extra, row[-len(self.extra) :], strict=True):
+                    obj.__dict__[name] = value
             for field, part in zip(related_fields, joined, strict=True):
                 # The joined row's primary key is NULL when the key was empty (an outer join).
                 other = (

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from twofold.accounts import directory
 from twofold.accounts.models import Membership
 from twofold.core import dates
 from twofold.core.errors import clash_conflict
@@ -45,6 +46,10 @@ class CurrentOrganisationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            # A request that may write reads its people again when it shows them.
+            for kept in memberships_of(request.user):
+                directory.forget(kept.organisation)
         membership = SimpleLazyObject(lambda: current_membership(request))
         request.membership = membership  # type: ignore[attr-defined]
         request.organisation = SimpleLazyObject(  # type: ignore[attr-defined]

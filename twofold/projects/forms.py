@@ -9,6 +9,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 
+from twofold.accounts import directory
 from twofold.accounts.models import Organisation, Role, User
 from twofold.calendars.models import Calendar
 from twofold.core.fastread import FastRows
@@ -131,11 +132,17 @@ class PeopleField(forms.ModelChoiceField):  # type: ignore[type-arg]
             "_twofold_people_choices", {}
         )
         if no_guests not in cache:
-            if no_guests:
-                rows = _STAFF_ROWS.rows(organisation.pk, *_NOT_GUESTS)
-            else:
-                rows = _PEOPLE_ROWS.rows(organisation.pk)
-            cache[no_guests] = rows
+            # Kept per process while the organisation's people stay the same (a stamp read
+            # with the request's memberships); the list is shared: never changed in place.
+            cache[no_guests] = directory.rows(
+                organisation,
+                ("people", no_guests),
+                lambda: (
+                    _STAFF_ROWS.rows(organisation.pk, *_NOT_GUESTS)
+                    if no_guests
+                    else _PEOPLE_ROWS.rows(organisation.pk)
+                ),
+            )
         return cache[no_guests]
 
 
