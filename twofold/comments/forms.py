@@ -3,8 +3,10 @@ from __future__ import annotations
 from django import forms
 
 from twofold.comments.services import MAX_CHARS
+from twofold.core.form_copies import fast_copies
 
 
+@fast_copies
 class CommentForm(forms.Form):
     """The text of a comment; the length limit is the service's (a clear message, not a cut)."""
 

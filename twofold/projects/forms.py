@@ -13,6 +13,7 @@ from twofold.accounts import directory
 from twofold.accounts.models import Organisation, Role, User
 from twofold.calendars.models import Calendar
 from twofold.core.fastread import FastRows
+from twofold.core.form_copies import copy_as_field, fast_copies
 from twofold.core.form_renderer import FastSelect
 from twofold.projects.models import (
     Constraint,
@@ -102,6 +103,17 @@ class PeopleField(forms.ModelChoiceField):  # type: ignore[type-arg]
         self._source = (organisation, no_guests)
         self._lazy = True
         self.widget.choices = self.choices  # type: ignore[assignment]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> PeopleField:
+        """``ModelChoiceField``'s copy (a field copy, its own queryset, choices bound to the
+        copy) with one queryset clone instead of two, and none while the people are lazy or
+        the queryset is the empty one the class starts with."""
+        result: PeopleField = copy_as_field(self, memo)
+        queryset = self.__dict__.get("_queryset")
+        if not self._lazy and queryset is not None and not queryset.query.is_empty():
+            result._queryset = queryset.all()  # an empty one (the class's) is shared
+        result.widget.choices = result.choices  # type: ignore[assignment]
+        return result
 
     def _get_people_queryset(self) -> Any:
         if self.__dict__.get("_lazy"):
@@ -358,6 +370,7 @@ class TaskInlineForm(forms.Form):
         return out
 
 
+@fast_copies
 class TaskDetailForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     name = NameField(max_length=200)
@@ -409,10 +422,12 @@ class QuickAddForm(forms.Form):
     status = forms.ChoiceField(choices=TaskStatus.choices, widget=forms.HiddenInput)
 
 
+@fast_copies
 class ChecklistForm(forms.Form):
     text = forms.CharField(max_length=200, label="New item")
 
 
+@fast_copies
 class TaskPersonForm(forms.Form):
     """Put a person on a task at some units (the task page's "People and work" panel)."""
 
@@ -431,6 +446,7 @@ class TaskPersonForm(forms.Form):
         self.fields["person"].people_of(project.organisation)  # type: ignore[attr-defined]
 
 
+@fast_copies
 class TaskPersonUnitsForm(forms.Form):
     """Change one person's units on a task."""
 
@@ -439,6 +455,7 @@ class TaskPersonUnitsForm(forms.Form):
     units = forms.IntegerField(label="Units (%)", min_value=-(10**6), max_value=10**6)
 
 
+@fast_copies
 class TaskResourcingForm(forms.Form):
     """Task type, effort-driven flag and the task's work (MS Project's rules)."""
 
