@@ -147,3 +147,44 @@ def test_a_deferred_field_is_left_unread_and_read_on_first_access(
     assert _fields(fast) == _fields(User.objects.get(pk=user.pk))
     with pytest.raises(AssertionError, match="cannot be deferred"):
         FastRead(User, "t.id = %s", defer=("id",))
+
+
+def test_reads_ahead_answer_as_the_reads_do_in_one_round_trip(
+    make_org: Any, member: Any, django_assert_num_queries: Any
+) -> None:
+    """On PostgreSQL the reads are sent together and taken by their first call; on SQLite
+    nothing is read ahead. Either way the answers and the logged statements are the same."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from twofold.core.fastread import FastRows, one_round_trip
+
+    org = make_org(name="Alpha")
+    user = member(org, Role.ADMIN)
+    by_id = FastRead(User, "t.id = %s")
+    names = FastRows(User, lambda pk: User.objects.filter(pk=pk).values_list("email"))
+    expected = (_fields(user), [(user.email,)], [m.pk for m in memberships_of(user)])
+    from twofold.core.policy import _MEMBERSHIPS
+
+    through_cursor: list[str] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        through_cursor.append(sql)
+        return execute(sql, params, many, context)
+
+    reads = [(by_id, [user.pk]), (names, [user.pk]), (_MEMBERSHIPS, [user.pk])]
+    with CaptureQueriesContext(connection) as logged, connection.execute_wrapper(count):
+        with one_round_trip(reads):
+            found = by_id.first([user.pk])
+            rows = names.rows(user.pk)
+            kept = _MEMBERSHIPS.all([user.pk])
+            again = by_id.first([user.pk])  # taken already: a query
+            other = by_id.first([user.pk + 1000])  # not read ahead: a query
+        after = by_id.first([user.pk])
+    assert found is not None and again is not None and after is not None and other is None
+    assert (_fields(found), rows, [m.pk for m in kept]) == expected
+    assert _fields(again) == _fields(after) == expected[0]
+    assert kept[0].organisation.name == "Alpha"  # the join, built as without the block
+    assert len(logged.captured_queries) == 6  # every statement is logged either way
+    ahead = 3 if connection.vendor == "postgresql" else 0
+    assert len(through_cursor) == 6 - ahead

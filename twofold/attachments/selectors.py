@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from twofold.accounts.models import Organisation
 from twofold.attachments.models import Attachment
 from twofold.core.errors import NotFound
-from twofold.core.fastread import FastRead
+from twofold.core.fastread import FastRead, Read
 from twofold.core.policy import Action, can
 from twofold.customfields.selectors import get_target, kind_of
 from twofold.projects.models import Project, Task
@@ -26,7 +26,12 @@ _ATTACHED = FastRead(
 
 def attachment_list(target: Project | Task) -> list[Attachment]:
     """What :func:`attachments_of` finds, newest first, with their uploaders."""
-    return _ATTACHED.all([kind_of(target), target.pk])
+    return _ATTACHED.all(attachment_list_read(target)[1])
+
+
+def attachment_list_read(target: Project | Task) -> Read:
+    """:func:`attachment_list`'s read, to read ahead (``core.fastread.one_round_trip``)."""
+    return _ATTACHED, [kind_of(target), target.pk]
 
 
 def attachments_of(target: Project | Task) -> QuerySet[Attachment]:

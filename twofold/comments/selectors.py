@@ -18,7 +18,7 @@ from twofold.comments.mentions import render_body
 from twofold.comments.models import Comment, Mention
 from twofold.comments.services import may_delete, may_edit
 from twofold.core.errors import NotFound
-from twofold.core.fastread import FastRead
+from twofold.core.fastread import FastRead, Read
 from twofold.core.policy import Action, can, require
 
 
@@ -67,11 +67,16 @@ _COMMENTS_ON = FastRead(
 )
 
 
+def comment_list_read(target: models.Model) -> Read:
+    """:func:`comment_list`'s first read, to read ahead (``core.fastread.one_round_trip``)."""
+    kind = kinds.kind_for(target)
+    return _COMMENTS_ON, [kind.slug if kind else "", target.pk]
+
+
 def comment_list(target: models.Model) -> list[Comment]:
     """What :func:`comments_of` finds, oldest first, with authors and mentions (two queries
     when there are comments, one when there are none)."""
-    kind = kinds.kind_for(target)
-    found = _COMMENTS_ON.all([kind.slug if kind else "", target.pk])
+    found = _COMMENTS_ON.all(comment_list_read(target)[1])
     if found:
         models.prefetch_related_objects(
             found, Prefetch("mentions", queryset=Mention.objects.select_related("user"))

@@ -14,7 +14,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.utils import translation
 
-from twofold.core.fastread import FastRead
+from twofold.core.fastread import FastRead, Read
 from twofold.core.models import HistoryEntry
 from twofold.core.policy import organisation_id_of
 
@@ -129,9 +129,14 @@ _ENTRIES_OF = FastRead(
 def history_for(obj: models.Model, limit: int = 50) -> list[HistoryEntry]:
     """The newest entries for ``obj`` with their actors, in one query, plus one per kind of
     object their changed references point at (see :func:`name_references`)."""
-    ct = ContentType.objects.get_for_model(obj._meta.model)
-    entries = _ENTRIES_OF.all([ct.pk, obj.pk, limit])
+    entries = _ENTRIES_OF.all(entries_read(obj, limit)[1])
     return name_references(entries)
+
+
+def entries_read(obj: models.Model, limit: int = 50) -> Read:
+    """:func:`history_for`'s read of the entries, to read ahead (``fastread.one_round_trip``)."""
+    ct = ContentType.objects.get_for_model(obj._meta.model)
+    return _ENTRIES_OF, [ct.pk, obj.pk, limit]
 
 
 # --- Showing changes to people ---------------------------------------------------------------

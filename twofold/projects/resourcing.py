@@ -19,7 +19,7 @@ from twofold.accounts.models import Membership, User
 from twofold.core import history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Invalid, NotFound
-from twofold.core.fastread import FastRead
+from twofold.core.fastread import FastRead, Read
 from twofold.core.policy import Action, require
 from twofold.engine import effort
 from twofold.projects.models import MAX_ASSIGNMENT_UNITS, Assignment, Task, TaskType
@@ -63,10 +63,15 @@ def shares_of(task: Task, rows: list[Assignment] | None = None) -> list[effort.S
 _ASSIGNMENTS = FastRead(Assignment, "t.task_id = %s", order_by="t.position, t.id", related="person")
 
 
+def assignments_read(task: Task) -> Read:
+    """:func:`people_of`'s read of the rows, to read ahead (``core.fastread.one_round_trip``)."""
+    return _ASSIGNMENTS, [task.pk]
+
+
 def people_of(task: Task) -> list[tuple[User, effort.Share]]:
     """The people on ``task`` with their shares, in order (two queries at most; one when the
     task has rows, or when its only person is an assignee already read with it)."""
-    rows = _ASSIGNMENTS.all([task.pk])
+    rows = _ASSIGNMENTS.all(assignments_read(task)[1])
     shares = shares_of(task, rows)
     if rows:
         return [(a.person, s) for a, s in zip(rows, shares, strict=True)]

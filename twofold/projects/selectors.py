@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from twofold.accounts.models import Organisation, User
 from twofold.core import dates
 from twofold.core.errors import NotFound
-from twofold.core.fastread import FastRead, FastRows
+from twofold.core.fastread import FastRead, FastRows, Read
 from twofold.core.policy import Action, can
 from twofold.engine.calendars import working_seconds_between
 from twofold.projects import health
@@ -76,9 +76,19 @@ _TASK_BY_ID = FastRead(
 )
 
 
+def project_read(project_id: int) -> Read:
+    """:func:`get_project`'s read, to read ahead (``core.fastread.one_round_trip``)."""
+    return _PROJECT_BY_ID, [project_id]
+
+
+def task_read(task_id: int, project_id: int) -> Read:
+    """:func:`get_task`'s read, to read ahead (``core.fastread.one_round_trip``)."""
+    return _TASK_BY_ID, [task_id, project_id]
+
+
 def get_project(user: Any, organisation: Organisation, project_id: int) -> Project:
     """The project if ``user`` may see it, else ``NotFound``."""
-    project = _PROJECT_BY_ID.first([project_id])
+    project = _PROJECT_BY_ID.first(project_read(project_id)[1])
     if (
         project is None
         or project.organisation_id != organisation.pk
@@ -92,7 +102,7 @@ def get_project(user: Any, organisation: Organisation, project_id: int) -> Proje
 
 
 def get_task(user: Any, project: Project, task_id: int) -> Task:
-    task = _TASK_BY_ID.first([task_id, project.pk])
+    task = _TASK_BY_ID.first(task_read(task_id, project.pk)[1])
     if task is None:
         raise NotFound("Task not found.")
     task.project = project
@@ -105,7 +115,12 @@ _CHECKLIST = FastRead(ChecklistItem, "t.task_id = %s", order_by="t.id")
 
 def checklist_of(task: Task) -> list[ChecklistItem]:
     """The checklist of ``task`` (read with :func:`get_task`, so not in the trash), in order."""
-    return _CHECKLIST.all([task.pk])
+    return _CHECKLIST.all(checklist_read(task)[1])
+
+
+def checklist_read(task: Task) -> Read:
+    """:func:`checklist_of`'s read, to read ahead (``core.fastread.one_round_trip``)."""
+    return _CHECKLIST, [task.pk]
 
 
 def get_link(project: Project, link_id: int) -> Link:
@@ -781,6 +796,11 @@ _BOARD_ROWS = FastRows(
 )
 
 
+def board_read(project_id: int) -> Read:
+    """:func:`board`'s read of the cards, to read ahead (``core.fastread.one_round_trip``)."""
+    return _BOARD_ROWS, [project_id]
+
+
 def board(
     project: Project, swimlanes: bool = False
 ) -> tuple[list[Column], list[tuple[str, list[Column]]]]:
@@ -788,7 +808,7 @@ def board(
     # Each instant made aware once: 1,000 cards share ~150 finishes (half the loop's time).
     aware: dict[dt.datetime | None, dt.datetime | None] = {None: None}
     tasks = []
-    for row in _BOARD_ROWS.rows(project.pk):
+    for row in _BOARD_ROWS.rows(*board_read(project.pk)[1]):
         pk, pid, name, status, prio, key, version, finish, crit, who_id, full_name, email = row
         when = aware.get(finish)
         if when is None:

@@ -23,11 +23,15 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from twofold.accounts.models import User
+from twofold.activity import live
+from twofold.attachments import selectors as attachment_selectors
+from twofold.comments import selectors as comment_selectors
 from twofold.comments.forms import CommentForm
 from twofold.core import dates as tf_dates
 from twofold.core import panels
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from twofold.core.history import history_for
+from twofold.core.fastread import Read, one_round_trip
+from twofold.core.history import entries_read, history_for
 from twofold.core.policy import Action, can, require
 from twofold.core.web import (
     actor_of,
@@ -872,6 +876,20 @@ def _board_page(request: HttpRequest, project: Project, status: int = 200) -> Ht
 
 @organisation_required
 def board(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The board (GET: the live counter, the project and its cards in one round trip on
+    PostgreSQL)."""
+    if request.method != "GET":
+        return _board(request, project_id)
+    reads = [
+        live.version_read(live.key_for("project", project_id)),
+        selectors.project_read(project_id),
+        selectors.board_read(project_id),
+    ]
+    with one_round_trip(reads):
+        return _board(request, project_id)
+
+
+def _board(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id)
     status = 200
     quick = QuickAddForm(request.POST or None)
@@ -964,6 +982,34 @@ def board_limits(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @organisation_required
 def task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpResponse:
+    """The task page (GET: every read of the page in one round trip on PostgreSQL; a POST
+    reads as it goes: what it writes must show)."""
+    reads = _task_page_reads(request, project_id, task_id) if request.method == "GET" else ()
+    with one_round_trip(reads):
+        return _task_detail(request, project_id, task_id)
+
+
+def _task_page_reads(request: HttpRequest, project_id: int, task_id: int) -> list[Read]:
+    """The project, the task and the task page's panels (the live counter first: read before
+    the page's data). Keyed as the page will ask for them: a task of another project or
+    organisation is a 404 before any of them is used, and a read that does not match queries
+    as usual."""
+    organisation = organisation_of(request)
+    task = Task(pk=task_id, project_id=project_id, organisation_id=organisation.pk)
+    return [
+        live.version_read(live.key_for("project", project_id)),
+        selectors.project_read(project_id),
+        selectors.task_read(task_id, project_id),
+        selectors.checklist_read(task),
+        entries_read(task, 20),
+        resourcing.assignments_read(task),
+        comment_selectors.comment_list_read(task),
+        attachment_selectors.attachment_list_read(task),
+        field_selectors.fields_read(task),
+    ]
+
+
+def _task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpResponse:
     project = _project(request, project_id)
     task = _task(request, project, task_id)
     actor = actor_of(request)
