@@ -246,3 +246,19 @@ def test_board_cards_are_the_same_bytes_as_before_escaped_in_every_date_format(
                 dates.activate_format(dates.DEFAULT_FORMAT)
     assert "&lt;b&gt;&quot;Fix&quot;&lt;/b&gt; &amp; &#x27;ship&#x27;" in written
     assert 'title="A&lt;&quot;&amp;&#x27;&gt;@b c"' in written
+
+
+def test_a_move_without_a_card_names_the_field_and_an_unseen_project_is_404(
+    client: Any, project: Any, owner: Any, make_org: Any, member: Any
+) -> None:
+    from twofold.accounts.models import Role
+
+    client.force_login(owner)
+    move = f"/projects/{project.pk}/board/move/"
+    for sent in ({}, {"task": "abc"}, {"task": ""}):
+        r = client.post(move, {"status": "doing", "version": "1", **sent})
+        assert (r.status_code, r.json()["field"]) == (422, "task")
+    assert client.post(move, {"task": "0", "status": "doing", "version": "1"}).status_code == 404
+    stranger = member(make_org(name="Elsewhere"), Role.OWNER)
+    client.force_login(stranger)  # the project is not theirs: 404 before the missing card
+    assert client.post(move, {"status": "doing"}).status_code == 404

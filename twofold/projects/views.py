@@ -915,15 +915,20 @@ def _board(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 @organisation_required
 def board_move(request: HttpRequest, project_id: int) -> HttpResponse:
-    """Drop of a card: ``task``, ``status`` and the neighbours ``after`` (above) / ``before``."""
-    project = _project(request, project_id)
-    try:
-        task = _task(request, project, int(request.POST.get("task", "")))
-        before_id, after_id = _int(request.POST.get("before")), _int(request.POST.get("after"))
+    """Drop of a card: ``task``, ``status`` and the neighbours ``after`` (above) / ``before``.
+    The project and the cards are read in one round trip on PostgreSQL, before any write."""
+    task_id = _int(request.POST.get("task"))
+    before_id, after_id = _int(request.POST.get("before")), _int(request.POST.get("after"))
+    ids = [i for i in (task_id, before_id, after_id) if i]
+    with one_round_trip(
+        [selectors.project_read(project_id)] + [selectors.task_read(i, project_id) for i in ids]
+    ):
+        project = _project(request, project_id)
+        if task_id is None:
+            return JsonResponse({"detail": "Send the task id.", "field": "task"}, status=422)
+        task = _task(request, project, task_id)
         before = _task(request, project, before_id) if before_id else None
         after = _task(request, project, after_id) if after_id else None
-    except ValueError:
-        return JsonResponse({"detail": "Send the task id.", "field": "task"}, status=422)
     version = _int(request.POST.get("version"))
     try:
         if version is None:
