@@ -31,6 +31,7 @@ from twofold.accounts.selectors import get_organisation
 from twofold.core.api_lists import SYNCED, UPDATED_SINCE, Sync, SyncQuery, synced_page
 from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut
 from twofold.core.errors import Invalid, NotFound
+from twofold.core.fastread import one_round_trip
 from twofold.core.web import actor_of
 from twofold.projects import selectors, services
 from twofold.projects.models import Baseline, Link, Programme, Project, Task
@@ -339,6 +340,17 @@ def _project(request: HttpRequest, org_id: int, project_id: int) -> Project:
     return selectors.get_project(request.user, _org(request, org_id), project_id)
 
 
+def _project_and_task(
+    request: HttpRequest, org_id: int, project_id: int, task_id: int
+) -> tuple[Project, Task]:
+    """The project and its task, both read in one round trip on PostgreSQL (before any write:
+    callers write after this returns)."""
+    reads = [selectors.project_read(project_id), selectors.task_read(task_id, project_id)]
+    with one_round_trip(reads):
+        project = _project(request, org_id, project_id)
+        return project, selectors.get_task(request.user, project, task_id)
+
+
 def _project_out(p: Project) -> ProjectOut:
     return ProjectOut(
         id=p.pk,
@@ -461,9 +473,7 @@ def list_tasks(
     summary="One task, with its version (a stale edit's 409 carries this as `current`)",
 )
 def get_task(request: HttpRequest, org_id: int, project_id: int, task_id: int) -> TaskOut:
-    return _task_out(
-        selectors.get_task(request.user, _project(request, org_id, project_id), task_id)
-    )
+    return _task_out(_project_and_task(request, org_id, project_id, task_id)[1])
 
 
 @router.post(
@@ -494,8 +504,7 @@ def create_task(
 def patch_task(
     request: HttpRequest, org_id: int, project_id: int, task_id: int, payload: TaskPatch
 ) -> TaskChangeOut:
-    project = _project(request, org_id, project_id)
-    task = selectors.get_task(request.user, project, task_id)
+    project, task = _project_and_task(request, org_id, project_id, task_id)
     values = payload.model_dump(
         exclude_unset=True, exclude={"version", "assignee_id", "start_no_earlier_than"}
     )
@@ -557,8 +566,7 @@ def delete_task(request: HttpRequest, org_id: int, project_id: int, task_id: int
 def move_card(
     request: HttpRequest, org_id: int, project_id: int, task_id: int, payload: TaskMoveIn
 ) -> TaskChangeOut:
-    project = _project(request, org_id, project_id)
-    task = selectors.get_task(request.user, project, task_id)
+    project, task = _project_and_task(request, org_id, project_id, task_id)
     task, moved = services.move_card(
         actor=actor_of(request),
         task=task,
