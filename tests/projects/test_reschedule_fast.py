@@ -163,3 +163,57 @@ def test_the_plan_reads_links_between_live_tasks_only(project: Any, owner: Any) 
     orm = Link.objects.filter(project=project).values_list(*scheduling.LINK_ROW_FIELDS)
     assert sorted(rows) == sorted(scheduling.LinkRow(*r) for r in orm)
     assert Link.all_objects.filter(project=project).count() == 2  # the trashed one is kept
+
+
+@pytest.mark.django_db
+def test_the_plan_rereads_links_that_changed(project: Any, owner: Any) -> None:
+    """The link read keeps its last rows per project only while the links' content and the live
+    tasks are the same: a changed lag, a new link and a trashed task are all seen."""
+    a, b, c = (services.create_task(actor=owner, project=project, name=n)[0] for n in "ABC")
+    link, _ = services.add_link(actor=owner, project=project, pred=a, succ=b)
+    live = {a.pk, b.pk, c.pk}
+    assert scheduling.link_rows(project, live) == [scheduling.LinkRow(a.pk, b.pk, "FS", 0, "d")]
+    Link.objects.filter(pk=link.pk).update(lag=-2, lag_unit="h")
+    assert scheduling.link_rows(project, live) == [scheduling.LinkRow(a.pk, b.pk, "FS", -2, "h")]
+    services.add_link(actor=owner, project=project, pred=b, succ=c, type="SS")
+    assert sorted(scheduling.link_rows(project, live)) == [
+        scheduling.LinkRow(a.pk, b.pk, "FS", -2, "h"),
+        scheduling.LinkRow(b.pk, c.pk, "SS", 0, "d"),
+    ]
+    assert scheduling.link_rows(project, {a.pk, b.pk}) == [
+        scheduling.LinkRow(a.pk, b.pk, "FS", -2, "h")
+    ]
+    assert scheduling.link_rows(project, live) is not scheduling.link_rows(project, live)
+
+
+@pytest.mark.django_db
+def test_the_planned_curve_reads_the_first_baselines_live_leaf_rows(
+    project: Any, owner: Any
+) -> None:
+    """The first baseline's rows of live leaf tasks with both dates weigh in the planned curve
+    (a summary's, a trashed task's and an undated row do not); with none left, the schedule."""
+    from twofold.projects.models import BaselineTask
+
+    summary, _ = services.create_task(actor=owner, project=project, name="Phase")
+    leaves = [
+        services.create_task(actor=owner, project=project, name=f"L{i}", duration_minutes=DAY)[0]
+        for i in range(3)
+    ]
+    for leaf in leaves:
+        Task.objects.filter(pk=leaf.pk).update(parent=summary)
+    services.reschedule_project(project)
+    services.save_baseline(actor=owner, project=project, name="First")
+    BaselineTask.objects.filter(task=leaves[2]).update(start=None)
+    services.delete_task(actor=owner, task=Task.objects.get(pk=leaves[1].pk))
+    tasks = scheduling.TaskRow.query(Task.objects.filter(project=project).order_by("position"))
+    result = services.reschedule_project(project)
+    starts, finishes, weights = services._planned_seconds(project, tasks, result)
+    row = BaselineTask.objects.get(task=leaves[0])
+    assert starts.tolist() == [row.start.timestamp()]
+    assert finishes.tolist() == [row.finish.timestamp()]
+    assert weights.tolist() == [float(DAY)]
+    # Only the trashed task's row left: the schedule's dates count instead.
+    BaselineTask.objects.exclude(task=leaves[1]).delete()
+    tasks = scheduling.TaskRow.query(Task.objects.filter(project=project).order_by("position"))
+    starts, _, weights = services._planned_seconds(project, tasks, result)
+    assert len(starts) == 2 and weights.tolist() == [float(DAY), float(DAY)]

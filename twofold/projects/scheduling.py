@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
+from django.db import connection
 from django.db.models import BigIntegerField, Func
 
 from twofold.calendars.working_time import spec_for
@@ -108,6 +109,10 @@ class LinkRow(NamedTuple):
 LINK_ROW_FIELDS = ("pred_id", "succ_id", "type", "lag", "lag_unit")
 
 
+_LINKS_CACHE: dict[int, tuple[str, frozenset[int], list[LinkRow]]] = {}
+"""project id → (the text of its links as last read, the live task ids, their rows)."""
+
+
 def link_rows(project: Project, task_ids: set[int]) -> list[LinkRow]:
     """The project's links whose two tasks are in ``task_ids`` (the project's live tasks, read
     by the caller), as :class:`LinkRow`.
@@ -116,12 +121,36 @@ def link_rows(project: Project, task_ids: set[int]) -> list[LinkRow]:
     PostgreSQL those joins hash every task of every organisation twice, ~50 ms on the large
     demo, against ~1 ms for the project's links alone. A link joins two tasks of one project
     (``services.add_link``), so keeping the links whose ends are live tasks of the project is
-    the same set."""
-    return [
-        LinkRow(*row)
-        for row in Link.all_objects.filter(project=project).values_list(*LINK_ROW_FIELDS)
-        if row[0] in task_ids and row[1] in task_ids
-    ]
+    the same set.
+
+    The links come as one text (``pred,succ,type,lag,unit;…``): 5,553 rows of five values
+    cost ~7 ms to fetch and build as tuples, the text ~2 ms. When the text and the live tasks
+    are what the last read of the project found, that read's rows are returned again (a copy
+    of the list): the key is the links' whole content, so an edit of any link reads afresh."""
+    concat = " || ',' || ".join(
+        f'"{column}"' if column in ("type", "lag_unit") else f'CAST("{column}" AS TEXT)'
+        for column in ("pred_id", "succ_id", "type", "lag", "lag_unit")
+    )
+    aggregate = "group_concat({}, ';')" if connection.vendor == "sqlite" else "string_agg({}, ';')"
+    sql = f"SELECT {aggregate.format(concat)} FROM projects_link WHERE project_id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [project.pk])
+        row = cursor.fetchone()
+    text = (row[0] if row else None) or ""
+    live = frozenset(task_ids)
+    cached = _LINKS_CACHE.get(project.pk)
+    if cached is not None and cached[0] == text and cached[1] == live:
+        return list(cached[2])
+    rows = []
+    for item in text.split(";") if text else ():
+        pred, succ, kind, lag, unit = item.split(",")
+        link = LinkRow(int(pred), int(succ), kind, int(lag), unit)
+        if link.pred_id in live and link.succ_id in live:
+            rows.append(link)
+    if len(_LINKS_CACHE) >= 64:
+        _LINKS_CACHE.clear()
+    _LINKS_CACHE[project.pk] = (text, live, rows)
+    return list(rows)
 
 
 TASK_PLAN_FIELDS = (

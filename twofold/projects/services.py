@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, models, transaction
-from django.db.models import Max, Subquery
+from django.db.models import Max
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, User
@@ -332,34 +332,70 @@ def refresh_planned_curve(project: Project) -> None:
     Project.objects.filter(pk=project.pk).update(planned_curve=project.planned_curve)
 
 
+# A NULL date of a baseline row in ``_first_baseline_rows``' text (no task is dated near year
+# -1200: the calendars cover a few centuries around today).
+_NO_SECONDS = -99_999_999_999
+
+
+def _first_baseline_rows(project_id: int) -> Any:
+    """(task id, start, finish, duration minutes) of every row of the project's first baseline,
+    as an ``(n, 4)`` integer array with the dates in UTC seconds (``_NO_SECONDS`` for none).
+
+    Read as one text (``task,start,finish,minutes,…``) parsed by numpy: the 2,000 rows of the
+    large demo as 8,000 values cost ~10 ms to fetch and gather into arrays, the text ~2 ms."""
+    if connection.vendor == "sqlite":
+        epoch = "CAST(ROUND((julianday({}) - 2440587.5) * 86400.0) AS INTEGER)"
+        aggregate = "group_concat({}, ',')"
+    else:
+        epoch = "CAST(EXTRACT(EPOCH FROM {}) AS BIGINT)"
+        aggregate = "string_agg({}, ',')"
+    values = " || ',' || ".join(
+        [
+            "CAST(bt.task_id AS TEXT)",
+            *(
+                f"CAST(COALESCE({epoch.format(f'bt.{c}')}, {_NO_SECONDS}) AS TEXT)"
+                for c in ("start", "finish")
+            ),
+            "CAST(bt.duration_minutes AS TEXT)",
+        ]
+    )
+    sql = (
+        f"SELECT {aggregate.format(values)} FROM projects_baselinetask bt "  # noqa: S608
+        "WHERE bt.baseline_id = (SELECT b.id FROM projects_baseline b WHERE b.project_id = %s "
+        "ORDER BY b.number LIMIT 1)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [project_id])
+        row = cursor.fetchone()
+    text = row[0] if row else None
+    if not text:
+        return np.zeros((0, 4), dtype=np.int64)
+    return np.fromstring(text, dtype=np.int64, sep=",").reshape(-1, 4)
+
+
 def _planned_seconds(
     project: Project, tasks: list[scheduling.TaskRow], result: Schedule
 ) -> tuple[Any, Any, Any]:
     """(starts, finishes, weights) of the leaf tasks as arrays of UTC seconds: from the first
     baseline, else the new schedule (read without building a date-time per row)."""
-    import numpy as np
-
     leaf = np.fromiter((not t.is_summary for t in tasks), bool, len(tasks))
     # The first baseline's rows in one query (none: no baseline, or one saved before any task).
-    first = Baseline.objects.filter(project=project).order_by("number").values("pk")[:1]
-    saved = list(
-        BaselineTask.objects.filter(baseline_id=Subquery(first))
-        .annotate(
-            start_s=scheduling.EpochSeconds("start"), finish_s=scheduling.EpochSeconds("finish")
+    saved = _first_baseline_rows(project.pk)
+    ids = np.fromiter((t.pk for t in tasks), np.int64, len(tasks))
+    # Rows of live tasks only (``BaselineTask.objects`` hides those of trashed tasks).
+    saved = saved[np.isin(saved[:, 0], ids)]
+    if len(saved):
+        keep = (
+            np.isin(saved[:, 0], ids[leaf])
+            & (saved[:, 1] != _NO_SECONDS)
+            & (saved[:, 2] != _NO_SECONDS)
         )
-        .values_list("task_id", "start_s", "finish_s", "duration_minutes")
-    )
-    if saved:
-        leaf_ids = {t.pk for t, keep in zip(tasks, leaf.tolist(), strict=True) if keep}
-        rows = [
-            (start, finish, float(minutes or 60))
-            for task_id, start, finish, minutes in saved
-            if task_id in leaf_ids and start is not None and finish is not None
-        ]
+        rows = saved[keep]
+        minutes = rows[:, 3].astype(float)
         return (
-            np.array([r[0] for r in rows], dtype=float),
-            np.array([r[1] for r in rows], dtype=float),
-            np.array([r[2] for r in rows], dtype=float),
+            rows[:, 1].astype(float),
+            rows[:, 2].astype(float),
+            np.where(minutes == 0, 60.0, minutes),
         )
     if result.start_utc is None or not len(tasks):
         empty = np.zeros(0)
