@@ -217,3 +217,28 @@ def test_the_planned_curve_reads_the_first_baselines_live_leaf_rows(
     tasks = scheduling.TaskRow.query(Task.objects.filter(project=project).order_by("position"))
     starts, _, weights = services._planned_seconds(project, tasks, result)
     assert len(starts) == 2 and weights.tolist() == [float(DAY), float(DAY)]
+
+
+@pytest.mark.django_db
+def test_the_compiled_task_rows_are_the_orms(project: Any, owner: Any) -> None:
+    """``TaskRow.of_project`` (compiled SQL, the driver's values) reads what the ORM's
+    ``TaskRow.query`` reads, with the same types: dates, booleans, none for no date."""
+    import datetime as dt
+
+    tasks = _chain(project, owner, 3)
+    services.update_task(
+        actor=owner,
+        task=tasks[1],
+        expected_version=tasks[1].version,
+        constraint_type="snet",
+        constraint_date=dt.date(2030, 1, 7),
+    )
+    trashed, _ = services.create_task(actor=owner, project=project, name="Gone")
+    services.delete_task(actor=owner, task=Task.objects.get(pk=trashed.pk))
+    orm = scheduling.TaskRow.query(Task.objects.filter(project=project).order_by("position"))
+    compiled = scheduling.TaskRow.of_project(project.pk)
+    assert compiled == orm and len(compiled) == 3
+    for a, b in zip(compiled, orm, strict=True):
+        fields = ["pk", *scheduling.TASK_ROW_FIELDS[1:], "start_s", "finish_s"]
+        assert [type(getattr(a, f)) for f in fields] == [type(getattr(b, f)) for f in fields]
+    assert compiled[1].constraint_date == dt.date(2030, 1, 7)

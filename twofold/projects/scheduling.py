@@ -22,6 +22,7 @@ from django.db.models import BigIntegerField, Func
 
 from twofold.calendars.working_time import spec_for
 from twofold.core import dates
+from twofold.core.fastread import FastRows
 from twofold.engine import plan as ep
 from twofold.engine.calendars import (
     EPOCH,
@@ -372,12 +373,28 @@ class TaskRow:
     @classmethod
     def query(cls, tasks: Any) -> list[TaskRow]:
         """Rows of the ``tasks`` queryset (one query)."""
-        return [
-            cls(*row)
-            for row in tasks.annotate(
-                start_s=EpochSeconds("start"), finish_s=EpochSeconds("finish")
-            ).values_list(*TASK_ROW_FIELDS, "start_s", "finish_s")
-        ]
+        return [cls(*row) for row in _task_rows(tasks)]
+
+    @classmethod
+    def of_project(cls, project_id: int) -> list[TaskRow]:
+        """The live tasks of the project ``project_id`` in plan order (one query, its SQL
+        compiled once per connection: the ORM's values_list built the query and ran two
+        converters per row, ~2.5 ms of ~11 for the 2,000 rows of the large demo). The driver's
+        values are the ORM's here: integers, text, booleans and dates (the SQLite backend
+        registers its date and bool converters with the driver itself)."""
+        return [cls(*row) for row in _PROJECT_TASK_ROWS.rows(project_id)]
+
+
+def _task_rows(tasks: Any) -> Any:
+    return tasks.annotate(
+        start_s=EpochSeconds("start"), finish_s=EpochSeconds("finish")
+    ).values_list(*TASK_ROW_FIELDS, "start_s", "finish_s")
+
+
+_PROJECT_TASK_ROWS = FastRows(
+    Task,
+    lambda project_id: _task_rows(Task.objects.filter(project_id=project_id).order_by("position")),
+)
 
 
 def _stored_instant(moment: dt.datetime | None, tzinfo: dt.tzinfo) -> int:

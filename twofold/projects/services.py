@@ -184,7 +184,7 @@ def reschedule_project(project: Project, *, field: str | None = None) -> Schedul
         Invalid: when the links form a cycle (the message names the tasks), or when the plan
             would run outside the calendars' range (``field`` names the change that did it).
     """
-    tasks = scheduling.TaskRow.query(Task.objects.filter(project=project).order_by("position"))
+    tasks = scheduling.TaskRow.of_project(project.pk)
     links = scheduling.link_rows(project, {t.pk for t in tasks})
     tzinfo = tz_of(project.organisation)
     parents = {t.parent_id for t in tasks if t.parent_id}
