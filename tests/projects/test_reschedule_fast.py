@@ -242,3 +242,25 @@ def test_the_compiled_task_rows_are_the_orms(project: Any, owner: Any) -> None:
         fields = ["pk", *scheduling.TASK_ROW_FIELDS[1:], "start_s", "finish_s"]
         assert [type(getattr(a, f)) for f in fields] == [type(getattr(b, f)) for f in fields]
     assert compiled[1].constraint_date == dt.date(2030, 1, 7)
+
+
+def test_utc_seconds_across_daylight_saving_changes() -> None:
+    """Engine instants (local wall clock) to UTC seconds, with the per-day offsets kept between
+    calls: every instant of a year of working hours in London and Sydney converts as the exact
+    per-instant conversion does, called twice (the second time from the kept offsets)."""
+    import datetime as dt
+    import zoneinfo
+
+    import numpy as np
+
+    from twofold.engine.calendars import from_instant, to_instant
+
+    first = to_instant(dt.datetime(2026, 1, 1, 8))
+    local = np.array(
+        [first + day * 86_400 + hour * 3600 for day in range(365) for hour in (0, 4, 9, 16, 23)]
+    )
+    for name in ("Europe/London", "Australia/Sydney"):
+        zone = zoneinfo.ZoneInfo(name)
+        exact = [int(from_instant(int(x)).replace(tzinfo=zone).timestamp()) for x in local]
+        assert scheduling.utc_seconds(local, zone).tolist() == exact
+        assert scheduling.utc_seconds(local, zone).tolist() == exact

@@ -408,6 +408,14 @@ def _stored_instant(moment: dt.datetime | None, tzinfo: dt.tzinfo) -> int:
     return int(moment.timestamp()) + int(offset.total_seconds())
 
 
+@functools.lru_cache(maxsize=65_536)
+def _noon_offset(tzinfo: dt.tzinfo, day: int) -> int:
+    """UTC offset (seconds) of ``tzinfo`` at noon of the engine day ``day`` (kept per zone and
+    day: a reschedule of the large demo asks for ~500 days, the same ones edit after edit)."""
+    offset = from_instant(day * 86_400 + 43_200).replace(tzinfo=tzinfo).utcoffset()
+    return int((offset or dt.timedelta(0)).total_seconds())
+
+
 def utc_seconds(local: Any, tzinfo: dt.tzinfo) -> Any:
     """Engine instants (local wall clock) as UTC epoch seconds, vectorised: one UTC offset per
     day (at noon), and the exact conversion for instants near midnight, where a daylight-saving
@@ -415,19 +423,7 @@ def utc_seconds(local: Any, tzinfo: dt.tzinfo) -> Any:
     local = np.asarray(local, dtype=np.int64)
     days, seconds = np.divmod(local, 86_400)
     unique, where = np.unique(days, return_inverse=True)
-    offsets = np.fromiter(
-        (
-            int(
-                (
-                    from_instant(int(d) * 86_400 + 43_200).replace(tzinfo=tzinfo).utcoffset()
-                    or dt.timedelta(0)
-                ).total_seconds()
-            )
-            for d in unique
-        ),
-        np.int64,
-        len(unique),
-    )
+    offsets = np.fromiter((_noon_offset(tzinfo, d) for d in unique.tolist()), np.int64, len(unique))
     out = local - offsets[where.reshape(-1)]
     for i in np.flatnonzero((seconds < 5 * 3600) | (seconds > 21 * 3600)).tolist():
         out[i] = int(from_instant(int(local[i])).replace(tzinfo=tzinfo).timestamp())
