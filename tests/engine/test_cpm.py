@@ -447,3 +447,24 @@ def test_scheduling_is_deterministic(p: Plan) -> None:
     a, b = schedule(p), schedule(p)
     for name in ("start", "finish", "late_start", "late_finish", "total_float", "free_float"):
         assert np.array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_levels_are_kept_by_their_edges_and_a_cycle_is_still_found() -> None:
+    """The topological levels are kept between schedules by their whole input: the same edges
+    give equal levels (a copy each time), changed edges new ones, and a cycle is raised again
+    however often it is asked for."""
+    from twofold.engine import cpm_network
+
+    plan = Plan(start=datetime(2026, 1, 5, 8), tasks=(), links=())
+    src, dst = np.array([0, 1]), np.array([1, 2])
+    parent = np.full(3, -1)
+    first = cpm_network._levels(3, src, dst, plan, 3, parent)
+    assert first.tolist() == [0, 1, 2]
+    first[0] = 99
+    assert cpm_network._levels(3, src, dst, plan, 3, parent).tolist() == [0, 1, 2]
+    assert cpm_network._levels(3, np.array([0, 0]), dst, plan, 3, parent).tolist() == [0, 1, 1]
+    tasks = tuple(Task(uid=u, name=f"T{u}") for u in (1, 2, 3))
+    looped = Plan(start=datetime(2026, 1, 5, 8), tasks=tasks, links=())
+    for _ in range(2):
+        with pytest.raises(CycleError):
+            cpm_network._levels(3, np.array([0, 1, 2]), np.array([1, 2, 0]), looped, 3, parent)

@@ -163,3 +163,116 @@ def test_the_plan_reads_links_between_live_tasks_only(project: Any, owner: Any) 
     orm = Link.objects.filter(project=project).values_list(*scheduling.LINK_ROW_FIELDS)
     assert sorted(rows) == sorted(scheduling.LinkRow(*r) for r in orm)
     assert Link.all_objects.filter(project=project).count() == 2  # the trashed one is kept
+
+
+@pytest.mark.django_db
+def test_the_plan_rereads_links_that_changed(project: Any, owner: Any) -> None:
+    """The link read keeps its last rows per project only while the links' content and the live
+    tasks are the same: a changed lag, a new link and a trashed task are all seen."""
+    a, b, c = (services.create_task(actor=owner, project=project, name=n)[0] for n in "ABC")
+    link, _ = services.add_link(actor=owner, project=project, pred=a, succ=b)
+    live = {a.pk, b.pk, c.pk}
+    assert scheduling.link_rows(project, live) == [scheduling.LinkRow(a.pk, b.pk, "FS", 0, "d")]
+    Link.objects.filter(pk=link.pk).update(lag=-2, lag_unit="h")
+    assert scheduling.link_rows(project, live) == [scheduling.LinkRow(a.pk, b.pk, "FS", -2, "h")]
+    services.add_link(actor=owner, project=project, pred=b, succ=c, type="SS")
+    assert scheduling.link_rows(project, live) == [  # in id order, as Link's ordering
+        scheduling.LinkRow(a.pk, b.pk, "FS", -2, "h"),
+        scheduling.LinkRow(b.pk, c.pk, "SS", 0, "d"),
+    ]
+    assert scheduling.link_rows(project, {a.pk, b.pk}) == [
+        scheduling.LinkRow(a.pk, b.pk, "FS", -2, "h")
+    ]
+    assert scheduling.link_rows(project, live) is not scheduling.link_rows(project, live)
+
+
+@pytest.mark.django_db
+def test_the_planned_curve_reads_the_first_baselines_live_leaf_rows(
+    project: Any, owner: Any
+) -> None:
+    """The first baseline's rows of live leaf tasks with both dates weigh in the planned curve
+    (a summary's, a trashed task's and an undated row do not); with none left, the schedule."""
+    from twofold.projects.models import BaselineTask
+
+    summary, _ = services.create_task(actor=owner, project=project, name="Phase")
+    leaves = [
+        services.create_task(actor=owner, project=project, name=f"L{i}", duration_minutes=DAY)[0]
+        for i in range(3)
+    ]
+    for leaf in leaves:
+        Task.objects.filter(pk=leaf.pk).update(parent=summary)
+    services.reschedule_project(project)
+    services.save_baseline(actor=owner, project=project, name="First")
+    BaselineTask.objects.filter(task=leaves[2]).update(start=None)
+    services.delete_task(actor=owner, task=Task.objects.get(pk=leaves[1].pk))
+    tasks = scheduling.TaskRow.query(Task.objects.filter(project=project).order_by("position"))
+    result = services.reschedule_project(project)
+    starts, finishes, weights = services._planned_seconds(project, tasks, result)
+    row = BaselineTask.objects.get(task=leaves[0])
+    assert starts.tolist() == [row.start.timestamp()]
+    assert finishes.tolist() == [row.finish.timestamp()]
+    assert weights.tolist() == [float(DAY)]
+    # Only the trashed task's row left: the schedule's dates count instead.
+    BaselineTask.objects.exclude(task=leaves[1]).delete()
+    tasks = scheduling.TaskRow.query(Task.objects.filter(project=project).order_by("position"))
+    starts, _, weights = services._planned_seconds(project, tasks, result)
+    assert len(starts) == 2 and weights.tolist() == [float(DAY), float(DAY)]
+
+
+@pytest.mark.django_db
+def test_the_compiled_task_rows_are_the_orms(project: Any, owner: Any) -> None:
+    """``TaskRow.of_project`` (compiled SQL, the driver's values) reads what the ORM's
+    ``TaskRow.query`` reads, with the same types: dates, booleans, none for no date."""
+    import datetime as dt
+
+    tasks = _chain(project, owner, 3)
+    services.update_task(
+        actor=owner,
+        task=tasks[1],
+        expected_version=tasks[1].version,
+        constraint_type="snet",
+        constraint_date=dt.date(2030, 1, 7),
+    )
+    trashed, _ = services.create_task(actor=owner, project=project, name="Gone")
+    services.delete_task(actor=owner, task=Task.objects.get(pk=trashed.pk))
+    orm = scheduling.TaskRow.query(Task.objects.filter(project=project).order_by("position"))
+    compiled = scheduling.TaskRow.of_project(project.pk)
+    assert compiled == orm and len(compiled) == 3
+    for a, b in zip(compiled, orm, strict=True):
+        fields = ["pk", *scheduling.TASK_ROW_FIELDS[1:], "start_s", "finish_s"]
+        assert [type(getattr(a, f)) for f in fields] == [type(getattr(b, f)) for f in fields]
+    assert compiled[1].constraint_date == dt.date(2030, 1, 7)
+
+
+def test_utc_seconds_across_daylight_saving_changes() -> None:
+    """Engine instants (local wall clock) to UTC seconds, with the per-day offsets kept between
+    calls: every instant of a year of working hours in London and Sydney converts as the exact
+    per-instant conversion does, called twice (the second time from the kept offsets)."""
+    import datetime as dt
+    import zoneinfo
+
+    import numpy as np
+
+    from twofold.engine.calendars import from_instant, to_instant
+
+    first = to_instant(dt.datetime(2026, 1, 1, 8))
+    local = np.array(
+        [first + day * 86_400 + hour * 3600 for day in range(365) for hour in (0, 4, 9, 16, 23)]
+    )
+    for name in ("Europe/London", "Australia/Sydney"):
+        zone = zoneinfo.ZoneInfo(name)
+        exact = [int(from_instant(int(x)).replace(tzinfo=zone).timestamp()) for x in local]
+        assert scheduling.utc_seconds(local, zone).tolist() == exact
+        assert scheduling.utc_seconds(local, zone).tolist() == exact
+
+
+@pytest.mark.django_db
+def test_the_task_table_keeps_room_for_updated_rows() -> None:
+    """PostgreSQL: the task table's pages keep 30 % free (fillfactor 70), so a reschedule's
+    updates stay on their pages without new index entries (HOT)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL storage setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'projects_task'")
+        (options,) = cursor.fetchone()
+    assert "fillfactor=70" in (options or [])

@@ -432,6 +432,11 @@ def _leaf_finder(parent: IntArray, rollup: BoolArray) -> Callable[[int], list[in
     return leaves
 
 
+_LEVELS: dict[tuple[int, bytes, bytes], IntArray] = {}
+"""The last levels computed, by their whole input (node count, edge sources, edge targets)."""
+_LEVELS_KEPT = 16
+
+
 def _levels(
     node_count: int,
     src: IntArray,
@@ -442,9 +447,33 @@ def _levels(
 ) -> IntArray:
     """Topological level of every node (Kahn's algorithm, one numpy step per level).
 
+    The levels depend on the edges alone, which an edit of a duration or a date leaves as they
+    were: the last few results are kept by their whole input (~2 ms of a 2,000-task schedule;
+    the key is the edges' bytes, so a changed edge computes afresh). A copy is returned.
+
     Raises:
         CycleError: naming the tasks of one cycle if the graph is not acyclic.
     """
+    src = np.ascontiguousarray(src, dtype=np.int64)
+    dst = np.ascontiguousarray(dst, dtype=np.int64)
+    key = (node_count, src.tobytes(), dst.tobytes())
+    kept = _LEVELS.get(key)
+    if kept is None:
+        kept = _compute_levels(node_count, src, dst, plan, task_count, parent)
+        if len(_LEVELS) >= _LEVELS_KEPT:
+            _LEVELS.clear()
+        _LEVELS[key] = kept
+    return kept.copy()
+
+
+def _compute_levels(
+    node_count: int,
+    src: IntArray,
+    dst: IntArray,
+    plan: Plan,
+    task_count: int,
+    parent: IntArray,
+) -> IntArray:
     order = np.argsort(src, kind="stable")
     src_sorted, dst_sorted = src[order], dst[order]
     indptr = np.searchsorted(src_sorted, np.arange(node_count + 1))
