@@ -188,3 +188,29 @@ def test_reads_ahead_answer_as_the_reads_do_in_one_round_trip(
     assert len(logged.captured_queries) == 6  # every statement is logged either way
     ahead = 3 if connection.vendor == "postgresql" else 0
     assert len(through_cursor) == 6 - ahead
+
+
+def test_without_pipeline_mode_the_reads_run_where_they_are_called(
+    make_org: Any, member: Any, monkeypatch: Any
+) -> None:
+    """A libpq older than 14 has no pipeline mode: nothing is read ahead, nothing fails."""
+    from django.db import connection
+
+    from twofold.core import fastread
+
+    user = member(make_org(name="Alpha"), Role.ADMIN)
+    by_id = FastRead(User, "t.id = %s")
+    monkeypatch.setattr(fastread, "_pipelines", lambda: False)
+    through_cursor: list[str] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        through_cursor.append(sql)
+        return execute(sql, params, many, context)
+
+    with (
+        connection.execute_wrapper(count),
+        fastread.one_round_trip([(by_id, [user.pk]), (by_id, [user.pk + 1])]),
+    ):
+        found = by_id.first([user.pk])
+    assert found is not None and _fields(found) == _fields(user)
+    assert len(through_cursor) == 1

@@ -13,6 +13,7 @@ tests compare every field of what it builds with the ORM's instances on both dat
 
 from __future__ import annotations
 
+import functools
 import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -339,6 +340,15 @@ def one_round_trip(reads: Sequence[tuple[Reader, Sequence[Any]]]) -> Iterator[No
         _AHEAD.reset(token)
 
 
+@functools.cache
+def _pipelines() -> bool:
+    """psycopg's pipeline mode needs libpq 14 or later (the binary wheel has its own); with an
+    older system libpq every read runs where it is called."""
+    import psycopg
+
+    return bool(psycopg.capabilities.has_pipeline())
+
+
 def _read_ahead(
     reads: Sequence[tuple[Reader, Sequence[Any]]],
 ) -> dict[tuple[int, tuple[Any, ...]], list[tuple[Any, ...]]] | None:
@@ -346,7 +356,7 @@ def _read_ahead(
     if len(reads) < 2 or len(aliases) != 1:
         return None
     connection = connections[aliases.pop()]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not _pipelines():
         return None
     statements = [
         (reader, reader._sql_for(connection, params), list(params)) for reader, params in reads
