@@ -214,3 +214,36 @@ def test_without_pipeline_mode_the_reads_run_where_they_are_called(
         found = by_id.first([user.pk])
     assert found is not None and _fields(found) == _fields(user)
     assert len(through_cursor) == 1
+
+
+def test_a_block_inside_another_sends_only_what_the_outer_one_has_not(
+    make_org: Any, member: Any
+) -> None:
+    """A selector that reads ahead for itself (a project's card) inside a page that read its
+    reads ahead already: nothing is sent twice; what the inner block adds is kept with the
+    outer one's until the outer block ends."""
+    from django.db import connection
+
+    from twofold.core.fastread import FastRows, one_round_trip
+
+    org = make_org(name="Alpha")
+    user = member(org, Role.ADMIN)
+    other = member(org, Role.MEMBER)
+    by_id = FastRead(User, "t.id = %s")
+    names = FastRows(User, lambda pk: User.objects.filter(pk=pk).values_list("email"))
+    through_cursor: list[str] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        through_cursor.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        with one_round_trip([(by_id, [user.pk]), (names, [user.pk])]):
+            with one_round_trip([(names, [user.pk]), (names, [other.pk]), (by_id, [other.pk])]):
+                assert names.rows(user.pk) == [(user.email,)]
+                assert names.rows(other.pk) == [(other.email,)]
+            found = by_id.first([user.pk])
+            second = by_id.first([other.pk])  # sent by the inner block, taken after it
+        assert found is not None and second is not None and second.email == other.email
+    # PostgreSQL: nothing through the cursor (five reads in two round trips); SQLite: each read
+    assert len(through_cursor) == (0 if connection.vendor == "postgresql" else 4)

@@ -33,3 +33,30 @@ def test_demo_loads_and_pages_render(client, demo_summary):
         ]:
             r = client.get(f"/projects/{p.pk}/{suffix}")
             assert r.status_code == 200, (p.name, suffix)
+
+
+def test_a_projects_own_card_is_its_portfolio_card(demo_org, django_assert_num_queries):
+    """The overview page's card (``project_card``: its own reads, compiled once) says what the
+    portfolio's card says, on demo projects whose health has every kind of reason."""
+    from twofold.projects import selectors
+
+    def facts(card):
+        return (
+            card.health,
+            card.percent_complete,
+            card.percent_planned,
+            card.next_milestone,
+            card.next_milestone_date,
+            card.slip_days,
+        )
+
+    cards = selectors.portfolio(demo_org, sparklines=False)
+    reasons = " ".join(r for c in cards for r in c.health.reasons)
+    for kind in ("later than baseline", "overdue milestone", "open high risk", "in signal", "CPI"):
+        assert kind in reasons
+    for card in cards:
+        project = Project.objects.get(pk=card.project.pk)
+        assert facts(selectors.project_card(demo_org, project)) == facts(card), project.name
+        # its own facts, its cost facts, then the earned-value figures from the cache
+        with django_assert_num_queries(4):
+            selectors.project_card(demo_org, project)

@@ -173,3 +173,32 @@ def test_the_task_page_reads_the_people_once_in_constant_queries(
     chain[0].save(update_fields=["assignee"])
     html = client.get(page).content.decode()
     assert f'<option value="{owner.pk}" selected>Olivia Owner</option>' in html
+
+
+def test_the_overview_reads_its_own_card_in_constant_queries(
+    client: Any, org: Any, owner: Any, project: Any, chain: list[Any], member: Any
+) -> None:
+    """The overview reads the project's own card (not the whole portfolio's, then filtered):
+    other projects, their milestones and risks add no query and no work."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from twofold.projects import services
+
+    client.force_login(owner)
+    page = f"/projects/{project.pk}/"
+    client.get(page)
+    with CaptureQueriesContext(connection) as small:
+        r = client.get(page)
+    for i in range(3):
+        other = services.create_project(
+            actor=owner, organisation=org, name=f"Other {i}", code=f"O{i}"
+        )
+        services.create_task(actor=owner, project=other, name="Gate", is_milestone=True)
+    with CaptureQueriesContext(connection) as large:
+        again = client.get(page)
+    assert len(small.captured_queries) == len(large.captured_queries) == 13
+    sql = " ".join(q["sql"] for q in large.captured_queries)
+    assert '"projects_project"."name"' not in sql  # no portfolio read of every project
+    for html in (r.content.decode(), again.content.decode()):
+        assert "<dt>Next milestone</dt><dd>M <span" in html  # from the card

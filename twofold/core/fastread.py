@@ -331,8 +331,15 @@ def one_round_trip(reads: Sequence[tuple[Reader, Sequence[Any]]]) -> Iterator[No
     parameters, a second time, or after the block queries as usual, so the block is only an
     optimisation: use it where nothing in it writes (a ``GET`` page), since an answer read ahead
     does not see a write made after it. The queries are logged as Django logs its own (query
-    counts in tests stay the statements run).
+    counts in tests stay the statements run). Inside another block, the reads that block has
+    not sent are sent, and kept with its own until it ends.
     """
+    outer = _AHEAD.get()
+    if outer is not None:  # inside another block: read ahead only what it has not
+        fresh = _read_ahead([(r, p) for r, p in reads if _key(r, p) not in outer])
+        outer.update(fresh or {})
+        yield
+        return
     token = _AHEAD.set(_read_ahead(reads))
     try:
         yield

@@ -24,10 +24,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from twofold.accounts.models import Organisation
+from twofold.core.fastread import FastRows
+from twofold.costs.models import EntryStatus, Expense, Rate, TimeEntry
 from twofold.engine import evm
 from twofold.engine.evm import ZERO, Metrics
 from twofold.evm import sources
@@ -149,8 +151,6 @@ def _has_money(organisation: Organisation) -> bool:
     (one query). Without any, every BAC and AC is 0 and no cost reason can fire."""
     from django.db.models import Exists, OuterRef
 
-    from twofold.costs.models import Rate
-
     row = (
         Organisation.objects.filter(pk=organisation.pk)
         .annotate(
@@ -166,8 +166,86 @@ def _has_money(organisation: Organisation) -> bool:
     return bool(row and any(row))
 
 
+def _of_project(model: Any, value: Any, **filters: Any) -> Subquery:
+    """One aggregate over ``model``'s rows of the outer project, as a scalar subquery (``NULL``
+    when it has none)."""
+    rows = model.objects.filter(project_id=OuterRef("pk"), **filters).order_by()
+    return Subquery(rows.values("project_id").annotate(v=value).values("v"))
+
+
+# One project's card (its overview page): ``_has_money`` and everything ``_signatures`` reads,
+# in one statement compiled once per connection. Parameters in the order they are compiled
+# (``_ONE_PARAMS``, then the project's id): each ``EXISTS``'s ``SELECT 1`` and the planned rate's
+# 0, the approved status for each of five aggregates.
+_ONE_COLUMNS = (
+    "money", "budget_version", "lines_n", "lines_total", "time_n", "time_h", "time_top",
+    "spent_n", "spent_total", "last_baseline",
+)  # fmt: skip
+_ONE_PARAMS = (1, 1, Decimal(0), 1, *[str(EntryStatus.APPROVED.value)] * 5)
+_ONE_PROJECT = FastRows(
+    Project,
+    lambda *params: (
+        Project.objects.filter(pk=params[-1])
+        .order_by()
+        .annotate(
+            money=Q(Exists(Rate.objects.filter(organisation_id=OuterRef("organisation_id"))))
+            | Q(
+                Exists(
+                    ProjectBudget.objects.filter(
+                        organisation_id=OuterRef("organisation_id"), labour_rate__gt=params[2]
+                    )
+                )
+            )
+            | Q(Exists(BudgetLine.objects.filter(organisation_id=OuterRef("organisation_id")))),
+            budget_version=Subquery(
+                ProjectBudget.objects.filter(project_id=OuterRef("pk")).values("version")[:1]
+            ),
+            lines_n=_of_project(BudgetLine, Count("pk")),
+            lines_total=_of_project(BudgetLine, Sum("amount")),
+            time_n=_of_project(TimeEntry, Count("pk"), status=params[4]),
+            time_h=_of_project(TimeEntry, Sum("hours"), status=params[5]),
+            time_top=_of_project(TimeEntry, Max("decided_at"), status=params[6]),
+            spent_n=_of_project(Expense, Count("pk"), status=params[7]),
+            spent_total=_of_project(Expense, Sum("amount"), status=params[8]),
+            last_baseline=_of_project(Baseline, Max("created_at")),
+        )
+        .values_list(*_ONE_COLUMNS)
+    ),
+)
+
+
+def _one_card(organisation: Organisation, card: Any) -> None:
+    """The cost reasons of one card: one statement, then the cached figures (computed and kept
+    when missing)."""
+    p = card.project
+    money, budget, *parts = _ONE_PROJECT.rows(*_ONE_PARAMS, p.pk)[0]
+    if not money:
+        return
+    today = timezone.localtime(timezone.now(), tz_of(organisation)).date()
+    lines_n, lines_total, time_n, time_h, time_top, spent_n, spent_total, baseline = parts
+    key_parts = (
+        p.pk, p.percent_complete, p.scheduled_start, p.scheduled_finish, p.status_date or today,
+        budget, (lines_n, lines_total), (time_n, time_h, time_top), (spent_n, spent_total),
+        baseline, p.target_start,
+    )  # fmt: skip
+    # Another spelling of the same facts than ``_signatures`` (driver values, not the ORM's):
+    # its own cache entry, never another project's or another state's.
+    key = "evm1:" + hashlib.sha1(repr(key_parts).encode(), usedforsecurity=False).hexdigest()
+    hit = cache.get(key)
+    if hit is not None:
+        m = Metrics(*(Decimal(v) for v in hit))
+    else:
+        p.organisation = organisation
+        m = projects_evm([p], today)[p.pk]
+        cache.set(key, _pack(m), CACHE_SECONDS)
+    card.health = with_cost(card.health, cost_reasons(m))
+
+
 def add_cost_health(organisation: Organisation, cards: list[Any]) -> None:
     """Portfolio hook: add the cost reasons to each card's health."""
+    if len(cards) == 1:
+        _one_card(organisation, cards[0])
+        return
     if not cards or not _has_money(organisation):
         return
     figures = metrics_of(organisation, [c.project for c in cards])

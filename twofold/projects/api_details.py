@@ -224,7 +224,7 @@ def project_health(request: HttpRequest, org_id: int, project_id: int) -> Health
     """The project's health as its portfolio card computes it (same rules, same reasons;
     docs/projects.md and docs/earned-value.md)."""
     project = _project(request, org_id, project_id)
-    card = selectors.portfolio(project.organisation, project_id=project.pk, sparklines=False)[0]
+    card = selectors.project_card(project.organisation, project)
     h = card.health
     return HealthOut(
         project_id=project.pk,

@@ -13,17 +13,30 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import CharField, F, Func, Max, Min, Q, QuerySet, TextField, Value
+from django.db.models import (
+    CharField,
+    F,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 
 from twofold.accounts.models import Organisation, User
 from twofold.core import dates
 from twofold.core.errors import NotFound
-from twofold.core.fastread import FastRead, FastRows, Read
+from twofold.core.fastread import FastRead, FastRows, Read, one_round_trip
 from twofold.core.policy import Action, can
 from twofold.engine.calendars import working_seconds_between
 from twofold.projects import health
@@ -41,10 +54,15 @@ from twofold.projects.models import (
     Task,
     TaskStatus,
 )
-from twofold.projects.progress import curve_value, sparkline_points
+from twofold.projects.progress import curve_at, curve_value, sparkline_points
 from twofold.projects.scheduling import DAY_END, compiled_calendar
 from twofold.projects.services import tz_of
-from twofold.risks.selectors import open_high_risk_counts
+from twofold.risks.models import HIGH_SCORE
+from twofold.risks.selectors import (
+    ACTIVE_RISK_STATUSES,
+    open_high_risk_counts,
+    open_high_risks_of,
+)
 
 DAY_SECONDS = 8 * 3600
 
@@ -318,54 +336,22 @@ def portfolio(
     ):
         if baseline_id in chosen:
             base_rows[chosen[baseline_id]][task_id] = finish
-    cards = []
-    for p in projects:
-        base = base_rows.get(p.pk, {})
-        overdue = 0
-        next_ms: tuple[Any, str] | None = None
-        for _pid, tid, name, finish in milestones[p.pk]:
-            if finish is None:
-                continue
-            due = base.get(tid) or finish
-            if due < now:
-                overdue += 1
-            if next_ms is None or finish < next_ms[0]:
-                next_ms = (finish, name)
-        pct_planned = curves.get(p.pk, 0.0)
-        baseline_finish = first_baseline.get(p.pk, (0, None))[1]
-        slip = None
-        if baseline_finish and p.scheduled_finish:
-            slip = round(
-                _working_days(_naive(baseline_finish, tzinfo), _naive(p.scheduled_finish, tzinfo)),
-                1,
-            )
-        target_float = None
-        if p.target_finish and p.scheduled_finish:
-            target = dt.datetime.combine(p.target_finish, DAY_END)
-            target_float = round(_working_days(_naive(p.scheduled_finish, tzinfo), target), 1)
-        facts = health.Facts(
-            planned=p.scheduled_finish is not None,
-            slip_days=slip,
-            target_float_days=target_float,
-            overdue_milestones=overdue,
-            percent_complete=p.percent_complete,
-            percent_planned=pct_planned,
+    cards = [
+        _card(
+            p,
+            [
+                (tid, name, finish, base_rows.get(p.pk, {}).get(tid))
+                for _p, tid, name, finish in milestones[p.pk]
+            ],
+            percent_planned=curves.get(p.pk, 0.0),
+            baseline_finish=first_baseline.get(p.pk, (0, None))[1],
             open_high_risks=high_risks.get(p.pk, 0),
             signal_processes=in_signal.get(p.pk, ()),
+            tzinfo=tzinfo,
+            now=now,
         )
-        cards.append(
-            Card(
-                project=p,
-                health=health.assess(facts),
-                percent_complete=p.percent_complete,
-                percent_planned=pct_planned,
-                next_milestone=next_ms[1] if next_ms else "",
-                next_milestone_date=timezone.localtime(next_ms[0], tzinfo).date()
-                if next_ms
-                else None,
-                slip_days=slip,
-            )
-        )
+        for p in projects
+    ]
     for hook in CARD_HEALTH_HOOKS:
         hook(organisation, cards)
     if health_level:
@@ -388,6 +374,151 @@ def portfolio(
     if sparklines:
         add_sparklines(cards)
     return cards
+
+
+def _card(
+    p: Project,
+    milestones: list[tuple[int, str, Any, Any]],
+    *,
+    percent_planned: float,
+    baseline_finish: dt.datetime | None,
+    open_high_risks: int,
+    signal_processes: tuple[str, ...],
+    tzinfo: Any,
+    now: dt.datetime,
+) -> Card:
+    """One project's card from its facts; ``milestones`` are its open milestones as (id, name,
+    finish, finish in the project's first baseline or ``None``)."""
+    overdue = 0
+    next_ms: tuple[Any, str] | None = None
+    for _tid, name, finish, base in milestones:
+        if finish is None:
+            continue
+        due = base or finish
+        if due < now:
+            overdue += 1
+        if next_ms is None or finish < next_ms[0]:
+            next_ms = (finish, name)
+    slip = None
+    if baseline_finish and p.scheduled_finish:
+        slip = round(
+            _working_days(_naive(baseline_finish, tzinfo), _naive(p.scheduled_finish, tzinfo)), 1
+        )
+    target_float = None
+    if p.target_finish and p.scheduled_finish:
+        target = dt.datetime.combine(p.target_finish, DAY_END)
+        target_float = round(_working_days(_naive(p.scheduled_finish, tzinfo), target), 1)
+    facts = health.Facts(
+        planned=p.scheduled_finish is not None,
+        slip_days=slip,
+        target_float_days=target_float,
+        overdue_milestones=overdue,
+        percent_complete=p.percent_complete,
+        percent_planned=percent_planned,
+        open_high_risks=open_high_risks,
+        signal_processes=signal_processes,
+    )
+    return Card(
+        project=p,
+        health=health.assess(facts),
+        percent_complete=p.percent_complete,
+        percent_planned=percent_planned,
+        next_milestone=next_ms[1] if next_ms else "",
+        next_milestone_date=timezone.localtime(next_ms[0], tzinfo).date() if next_ms else None,
+        slip_days=slip,
+    )
+
+
+# One project's card (its overview page, the API's health): the facts that ``portfolio`` reads
+# for every project of the organisation, read for this one only, compiled once per connection
+# (core/fastread.py) and on PostgreSQL sent in one round trip.
+def _first_baseline(project: Any) -> Any:
+    return Baseline.objects.filter(project_id=project).order_by("number").values("pk")[:1]
+
+
+# Parameters in the order they are compiled: the risk subquery's, then the project's id.
+_CARD_FACTS = FastRows(
+    Project,
+    lambda *params: (
+        Project.objects.filter(pk=params[-1])
+        .order_by()
+        .annotate(
+            base_finish=Subquery(
+                Baseline.objects.filter(project_id=OuterRef("pk"))
+                .order_by("number")
+                .values("finish")[:1]
+            ),
+            high_risks=open_high_risks_of(OuterRef("pk")),
+        )
+        .values_list("base_finish", "high_risks", "planned_curve")
+    ),
+)
+_CARD_MILESTONES = FastRows(
+    Task,
+    lambda project_id, done: (
+        Task.objects.filter(project_id=project_id, is_summary=False, is_milestone=True)
+        .exclude(status=done)
+        .annotate(
+            base=Subquery(
+                BaselineTask.objects.filter(
+                    baseline_id=Subquery(_first_baseline(OuterRef(OuterRef("project_id")))),
+                    task_id=OuterRef("pk"),
+                ).values("finish")[:1]
+            )
+        )
+        .order_by()
+        .values_list("pk", "name", "finish", "base")
+    ),
+)
+_CARD_SIGNALS = FastRows(
+    Project,
+    lambda project_id, state: (
+        Project.objects.filter(
+            pk=project_id,
+            process_changes__process__kpis__state=state,
+            process_changes__process__kpis__archived_at__isnull=True,
+        )
+        .values_list("process_changes__process__name")
+        .distinct()
+        .order_by("process_changes__process__name")
+    ),
+)
+
+
+def card_reads(project_id: int) -> list[Read]:
+    """:func:`project_card`'s reads, to read ahead (``core.fastread.one_round_trip``)."""
+    return [
+        (_CARD_FACTS, [HIGH_SCORE, *ACTIVE_RISK_STATUSES, project_id]),
+        (_CARD_MILESTONES, [project_id, TaskStatus.DONE.value]),
+        (_CARD_SIGNALS, [project_id, "signal"]),
+    ]
+
+
+def project_card(organisation: Organisation, project: Project) -> Card:
+    """``project``'s portfolio card: the same facts, rules and health hooks as
+    :func:`portfolio`, without the sparkline."""
+    facts, milestones, signals = card_reads(project.pk)
+    with one_round_trip([facts, milestones, signals]):
+        base_finish, high_risks, curve = _CARD_FACTS.rows(*facts[1])[0]
+        rows = _CARD_MILESTONES.rows(*milestones[1])
+        names = tuple(name for (name,) in _CARD_SIGNALS.rows(*signals[1]))
+    tzinfo = tz_of(organisation)
+    now = timezone.now()
+    card = _card(
+        project,
+        [(pk, name, _aware(finish), _instant(base)) for pk, name, finish, base in rows],
+        # the curve as the driver gives it (text on both backends: Django reads jsonb as text);
+        # the project read for the page leaves this large column out
+        percent_planned=curve_at(json.loads(curve) if isinstance(curve, str) else curve, now),
+        baseline_finish=_instant(base_finish),
+        open_high_risks=high_risks or 0,
+        signal_processes=names,
+        tzinfo=tzinfo,
+        now=now,
+    )
+    for hook in CARD_HEALTH_HOOKS:
+        hook(organisation, [card])
+    return card
 
 
 def add_sparklines(cards: list[Card]) -> None:
@@ -780,6 +911,14 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=dt.UTC)
+
+
+def _instant(value: dt.datetime | str | None) -> dt.datetime | None:
+    """An instant from a raw row's subquery column: SQLite gives it as text (no declared type
+    to convert by), PostgreSQL as an aware datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return _aware(value)
 
 
 # The board's read, compiled once per connection (core/fastread.py). Its rows are the driver's,

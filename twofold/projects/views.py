@@ -285,8 +285,24 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 @organisation_required
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The overview: on PostgreSQL the project, its card and its panels read in one round trip
+    (a project of another organisation is a 404 before any of them is used)."""
+    target = Project(pk=project_id, organisation_id=organisation_of(request).pk)
+    reads = [
+        selectors.project_read(project_id),
+        *selectors.card_reads(project_id),
+        entries_read(target, 15),
+        comment_selectors.comment_list_read(target),
+        attachment_selectors.attachment_list_read(target),
+        field_selectors.fields_read(target),
+    ]
+    with one_round_trip(reads):
+        return _project_detail(request, project_id)
+
+
+def _project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id)
-    cards = [c for c in selectors.portfolio(organisation_of(request)) if c.project.pk == project.pk]
+    card = selectors.project_card(organisation_of(request), project)
     return render(
         request,
         "projects/pages/project_overview.html",
@@ -294,7 +310,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
             request,
             project,
             "overview",
-            card=cards[0] if cards else None,
+            card=card,
             criteria=[c for c in project.success_criteria.splitlines() if c.strip()],
             history=history_for(project, 15),
             # The operations side (processes this project changes), from the joining apps.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 
 from twofold.accounts.models import Organisation
 from twofold.core.errors import NotFound
@@ -36,6 +36,23 @@ STATUS_FILTERS = [
     ("closed", "Closed"),
     ("all", "All"),
 ]
+
+
+ACTIVE_RISK_STATUSES = tuple(str(s.value) for s in ACTIVE_STATUSES)
+
+
+def open_high_risks_of(project: Any) -> Subquery:
+    """The number of open high risks of ``project`` (an ``OuterRef``) as a subquery: ``NULL``
+    when there are none. Its parameters: ``HIGH_SCORE`` then ``ACTIVE_RISK_STATUSES``."""
+    return Subquery(
+        Risk.objects.filter(
+            project_id=project, status__in=ACTIVE_RISK_STATUSES, score__gte=HIGH_SCORE
+        )
+        .order_by()
+        .values("project_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
 
 
 def open_high_risk_counts(organisation: Organisation) -> dict[int, int]:
