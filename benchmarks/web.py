@@ -18,7 +18,8 @@ queries per request (the same request run in-process with Django's test client a
 
 Issue 18's rows (server time; budgets are the issue's, for an idle machine): ``api_me``
 (``GET /api/me``, an authenticated request that does nothing, <= 2 ms), ``task_get_api`` (one
-task over the API), ``task_page`` (the HTML task page, <= 12 ms), ``task_list_one_request`` (all
+task over the API), ``task_page`` (the HTML task page, <= 12 ms, and the other detail pages:
+``project_page``, ``process_page``, ``request_page``, ``kpi_page``), ``task_list_one_request`` (all
 2,000 tasks of the large project in one API request, <= 30 ms), ``task_patch`` (an API status
 change with its version, <= 8 ms; ``card_move`` <= 8 ms and ``board`` <= 15 ms likewise).
 
@@ -80,6 +81,10 @@ BUDGETS = {
     "api_me": 2.0,
     "task_get_api": 12.0,
     "task_page": 12.0,
+    "project_page": 12.0,
+    "process_page": 12.0,
+    "request_page": 12.0,
+    "kpi_page": 12.0,
     "task_list_one_request": 30.0,
     "task_patch": 8.0,
     "timesheet_week": 50.0,
@@ -361,6 +366,13 @@ def main() -> int:
                 {"kind": "add", "name": "Extra check", "days": 2, "predecessor_id": first.pk},
             ],
         }
+        from twofold.operations.models import Kpi, Process, Request
+
+        process = Process.objects.filter(organisation=org).order_by("pk").first()
+        assert process is not None
+        ops_request = Request.objects.filter(queue__process=process).order_by("pk").first()
+        kpi = Kpi.objects.filter(process=process).order_by("pk").first()
+        assert ops_request is not None and kpi is not None
         kinds: dict[str, Callable[[Callable[..., Any]], Any]] = {
             "portfolio": lambda send: send("GET", "/"),
             "board": lambda send: send("GET", f"/projects/{board.pk}/board/"),
@@ -380,6 +392,13 @@ def main() -> int:
             "api_me": lambda send: send("GET", "/api/me"),
             "task_get_api": lambda send: send("GET", f"{api_tasks}/{leaf.pk}"),
             "task_page": lambda send: send("GET", f"/projects/{big.pk}/tasks/{leaf.pk}/"),
+            # The other detail pages (issue 18 item 3): the large project's overview, the
+            # organisation's first process (3 KPIs of two years of weekly values, 2 routines,
+            # a queue of ~3,300 requests), its queue's first request, its first KPI.
+            "project_page": lambda send: send("GET", f"/projects/{big.pk}/"),
+            "process_page": lambda send: send("GET", f"/operations/processes/{process.pk}/"),
+            "request_page": lambda send: send("GET", f"/operations/requests/{ops_request.pk}/"),
+            "kpi_page": lambda send: send("GET", f"/operations/kpis/{kpi.pk}/"),
             "task_list_one_request": lambda send: send("GET", f"{api_tasks}?limit=2000"),
             "task_patch": status_change,
             # A person's week out of a year of timesheets for 200 people (issue 14).
@@ -438,6 +457,9 @@ def main() -> int:
 
             for _ in range(args.runs):
                 action(timed)
+            # Counted warm, as the timed requests ran: this process's first call fills its
+            # caches (the people of the organisation, earned-value figures) as a server's did.
+            action(in_process)
             with CaptureQueriesContext(connection) as ctx:
                 action(counted)
             queries = round(len(ctx.captured_queries) / calls[0])

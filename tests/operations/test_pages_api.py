@@ -250,3 +250,36 @@ def test_api_lists_have_constant_query_counts(
     for path, n in counts.items():
         with django_assert_max_num_queries(n):
             client.get(path)
+
+
+def test_the_process_page_shows_each_kpi_from_its_stored_rollup(
+    client, owner, process, kpi, django_assert_num_queries
+):
+    """The process page's KPI table reads no measurements: latest value, status and state come
+    from the rollup every write refreshes, and say what the KPI's own chart says."""
+    from twofold.operations import selectors
+
+    weeks = [dt.date(2025, 1, 6) + dt.timedelta(weeks=i) for i in range(12)]
+    values = [2.1, 1.9, 2.0, 2.2, 1.8, 2.0, 2.1, 1.9, 2.0, 4.9, 2.0, 2.6]  # one far out, late
+    services.add_measurements(
+        actor=owner,
+        kpi=kpi,
+        rows=[(i + 1, d, v, "") for i, (d, v) in enumerate(zip(weeks, values, strict=True))],
+        confirmed=True,
+    )
+    services.create_kpi(actor=owner, process=process, name="OEE", target=80, red_threshold=60)
+    kpis = list(selectors.kpis_of(process.organisation).filter(process=process))
+    with django_assert_num_queries(0):
+        summaries = selectors.kpi_summaries(kpis)
+    views = selectors.kpi_views(kpis)
+    assert [(s.kpi.name, s.latest, s.status, s.state) for s in summaries] == [
+        (v.kpi.name, v.latest, v.status, v.state) for v in views
+    ]
+    assert [(s.latest, s.state, s.status_label) for s in summaries] == [
+        (None, "no data", ""),  # OEE
+        (2.6, "signal", "At risk"),
+    ]
+    client.force_login(owner)
+    page = client.get(f"/operations/processes/{process.pk}/").content.decode()
+    assert "<td>2.60 %</td>" in page and 'badge-amber">At risk<' in page
+    assert 'badge-red">Unusual change<' in page and 'badge-">No data yet<' in page

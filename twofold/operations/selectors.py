@@ -7,10 +7,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from twofold.accounts.models import Organisation
@@ -273,8 +274,65 @@ class PhaseView:
         return self.dates[base.start], self.dates[base.stop - 1]
 
 
+class _KpiBadges:
+    """How a KPI's status (latest value against its target) and state read on a page."""
+
+    if TYPE_CHECKING:  # given by the classes below (a field or a property)
+
+        @property
+        def state(self) -> str: ...
+
+        @property
+        def status(self) -> KpiStatus | None: ...
+
+    @property
+    def state_badge(self) -> str:
+        return {"signal": "red", "off target": "amber", "in control": "green"}.get(self.state, "")
+
+    @property
+    def state_label(self) -> str:
+        return KPI_STATE_LABELS[self.state]
+
+    @property
+    def status_badge(self) -> str:
+        return self.status.value if self.status is not None else ""
+
+    @property
+    def status_label(self) -> str:
+        return KPI_STATUS_LABELS[self.status.value] if self.status is not None else ""
+
+
+def _status_of(kpi: Kpi, latest: float | None) -> KpiStatus | None:
+    if latest is None:
+        return None
+    return kpi_status(
+        latest,
+        target=kpi.target,
+        good_direction=EngineDirection(kpi.good_direction),
+        red_threshold=kpi.red_threshold,
+        amber_threshold=kpi.amber_threshold,
+    )
+
+
 @dataclass
-class KpiView:
+class KpiSummary(_KpiBadges):
+    """A KPI's latest value, status and state from the rollup stored on it (``state`` and
+    ``latest_value``, refreshed by every write that can change them): what a list of KPIs
+    shows, without reading their measurements."""
+
+    kpi: Kpi
+    latest: float | None
+    status: KpiStatus | None
+    state: str
+
+
+def kpi_summaries(kpis: Iterable[Kpi]) -> list[KpiSummary]:
+    """Each KPI's summary from its stored rollup (no query beyond ``kpis``)."""
+    return [KpiSummary(k, k.latest_value, _status_of(k, k.latest_value), k.state) for k in kpis]
+
+
+@dataclass
+class KpiView(_KpiBadges):
     """A KPI with its series, XmR chart, latest status and overall state.
 
     ``chart`` is the chart of the current (last charted) phase; ``phases`` has one entry per
@@ -306,22 +364,6 @@ class KpiView:
         if self.status is not KpiStatus.GREEN:
             return "off target"
         return "in control"
-
-    @property
-    def state_badge(self) -> str:
-        return {"signal": "red", "off target": "amber", "in control": "green"}.get(self.state, "")
-
-    @property
-    def state_label(self) -> str:
-        return KPI_STATE_LABELS[self.state]
-
-    @property
-    def status_badge(self) -> str:
-        return self.status.value if self.status is not None else ""
-
-    @property
-    def status_label(self) -> str:
-        return KPI_STATUS_LABELS[self.status.value] if self.status is not None else ""
 
     @property
     def phased(self) -> bool:
@@ -460,15 +502,7 @@ def kpi_view(
             if max(s.indices) + phase.first >= len(values) - RECENT_POINTS:
                 recent = True
     latest = values[-1] if values else None
-    status = None
-    if latest is not None:
-        status = kpi_status(
-            latest,
-            target=kpi.target,
-            good_direction=EngineDirection(kpi.good_direction),
-            red_threshold=kpi.red_threshold,
-            amber_threshold=kpi.amber_threshold,
-        )
+    status = _status_of(kpi, latest)
     baseline_dates = charted[0].basis_dates if charted else None
     ordered = sorted(changes, key=lambda c: (c.date, c.pk or 0))
     return KpiView(
@@ -647,28 +681,24 @@ def sla_attainment(views: Iterable[RequestView]) -> float | None:
 # --- Routines --------------------------------------------------------------------------------
 
 
+def _occurrences_counted(**filters: Any) -> Coalesce:
+    """How many of the outer routine's occurrences match ``filters`` (a correlated count on the
+    (routine, due) index: the routines' rows are not grouped)."""
+    rows = Occurrence.objects.filter(routine_id=OuterRef("pk"), **filters).order_by()
+    return Coalesce(Subquery(rows.values("routine_id").annotate(n=Count("*")).values("n")), 0)
+
+
 def with_on_time(qs: QuerySet[Routine], now: dt.datetime | None = None) -> QuerySet[Routine]:
     """Annotate on-time, late, missed and open counts over occurrences due in the last 90 days."""
     moment = now or timezone.now()
     since = moment - dt.timedelta(days=METRICS_DAYS)
-    window = Q(occurrences__due__gte=since, occurrences__due__lte=moment)
-    done = Q(occurrences__status=OccurrenceStatus.DONE)
+    window = {"due__gte": since, "due__lte": moment}
+    done = OccurrenceStatus.DONE
     return qs.annotate(
-        on_time_count=Count(
-            "occurrences",
-            filter=window & done & Q(occurrences__completed_at__lte=F("occurrences__due")),
-        ),
-        late_count=Count(
-            "occurrences",
-            filter=window & done & Q(occurrences__completed_at__gt=F("occurrences__due")),
-        ),
-        missed_count=Count(
-            "occurrences", filter=window & Q(occurrences__status=OccurrenceStatus.MISSED)
-        ),
-        overdue_count=Count(
-            "occurrences",
-            filter=Q(occurrences__status=OccurrenceStatus.OPEN, occurrences__due__lt=moment),
-        ),
+        on_time_count=_occurrences_counted(**window, status=done, completed_at__lte=F("due")),
+        late_count=_occurrences_counted(**window, status=done, completed_at__gt=F("due")),
+        missed_count=_occurrences_counted(**window, status=OccurrenceStatus.MISSED),
+        overdue_count=_occurrences_counted(status=OccurrenceStatus.OPEN, due__lt=moment),
     )
 
 

@@ -189,7 +189,10 @@ def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "operations/pages/process.html",
         {
             "process": process,
-            "kpis": selectors.kpi_views(selectors.kpis_of(org, children).filter(process=process)),
+            # from the rollup stored on each KPI, as the processes overview: no measurements read
+            "kpis": selectors.kpi_summaries(
+                selectors.kpis_of(org, children).filter(process=process)
+            ),
             "routines": routines,
             "queues": selectors.with_open_counts(
                 selectors.queues_of(org, children).filter(process=process)
