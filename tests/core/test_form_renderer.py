@@ -86,7 +86,7 @@ def test_fast_select_kept_options_mark_each_renders_own_choice() -> None:
 @pytest.mark.django_db
 def test_a_people_field_writes_its_options_from_the_pairs(org: Any, member: Any) -> None:
     from twofold.accounts.models import Role
-    from twofold.projects.forms import PeopleField
+    from twofold.accounts.people_field import PeopleField
 
     member(org, Role.MEMBER, full_name='Zed <"z">')
     member(org, Role.MEMBER, full_name="Ann & co")

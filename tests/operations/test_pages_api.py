@@ -283,3 +283,29 @@ def test_the_process_page_shows_each_kpi_from_its_stored_rollup(
     page = client.get(f"/operations/processes/{process.pk}/").content.decode()
     assert "<td>2.60 %</td>" in page and 'badge-amber">At risk<' in page
     assert 'badge-red">Unusual change<' in page and 'badge-">No data yet<' in page
+
+
+def test_the_request_page_reads_in_constant_queries(client, org, owner, member, queue):
+    """The request with its events and their actors in two reads; the assignee select from the
+    organisation's people kept per process (no User built per option); more members, events
+    and requests add no query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    req = services.create_request(actor=owner, queue=queue, title="Coolant leak")
+    client.force_login(owner)
+    page = f"/operations/requests/{req.pk}/"
+    client.get(page)
+    with CaptureQueriesContext(connection) as small:
+        html = client.get(page).content.decode()
+    assert '<option value="" selected>Unassigned</option>' in html
+    assert f'<option value="{owner.pk}">Olivia Owner</option>' in html
+    for i in range(4):
+        member(org, Role.MEMBER, full_name=f"Member {i}")
+    guest = member(org, Role.GUEST, full_name="Gina Guest")
+    services.create_request(actor=owner, queue=queue, title="Another")
+    client.get(page)  # new members: the people are read again, once
+    with CaptureQueriesContext(connection) as large:
+        html = client.get(page).content.decode()
+    assert len(large.captured_queries) == len(small.captured_queries) == 8
+    assert "Member 3</option>" in html and f'value="{guest.pk}"' not in html  # guests look on

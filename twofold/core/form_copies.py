@@ -8,7 +8,7 @@ widget copied (``copy.copy``: the same attributes), the widget's ``attrs``, the 
 ``error_messages`` and ``validators`` copied, choices copied as lists — a deep copy of a list of
 ``(value, label)`` pairs of strings, numbers or lazy texts shares those pairs too. A field or
 widget class with its own ``__deepcopy__`` (a model choice field, a multi-widget), or choices
-of any other shape (groups), takes Django's way (``projects.forms.PeopleField`` has its own,
+of any other shape (groups), takes Django's way (``accounts.people_field.PeopleField`` has its own,
 built on :func:`copy_as_field`).
 """
 

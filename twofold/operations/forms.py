@@ -9,7 +9,8 @@ from typing import Any
 from django import forms
 from django.db import models
 
-from twofold.accounts.models import Organisation, Role, Team, User
+from twofold.accounts.models import Organisation, Team, User
+from twofold.accounts.people_field import PeopleField
 from twofold.operations import recurrence
 from twofold.operations.models import (
     DEFAULT_SLA_HOURS,
@@ -639,29 +640,18 @@ def step_specs(formset: Any) -> list[Any]:
 # --- Request assignment and KPI change points (views_work) ---------------------------------
 
 
-def assignable_people(organisation: Organisation) -> Any:
-    """Members who may be given requests (guests only look on)."""
-    return (
-        # One filter() call: both conditions hold for the same membership row.
-        User.objects.filter(
-            memberships__organisation=organisation,
-            memberships__role__in=[r for r in Role.values if r != Role.GUEST],
-        ).order_by("full_name", "email")
-    )
-
-
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Unassigned"
-    )
+    # Members who may be given requests (guests only look on), from the organisation's people
+    # rows kept per process (accounts.people_field): the request page builds no User per option.
+    assignee = PeopleField(required=False, empty_label="Unassigned")
     version = forms.IntegerField(min_value=1)
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_people(organisation)  # type: ignore[attr-defined]
-        self.fields["assignee"].error_messages["invalid_choice"] = (
-            "Choose a member of this organisation."
-        )
+        field = self.fields["assignee"]
+        assert isinstance(field, PeopleField)
+        field.people_of(organisation, no_guests=True)
+        field.error_messages["invalid_choice"] = "Choose a member of this organisation."
 
 
 class PriorityForm(forms.Form):

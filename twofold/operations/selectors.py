@@ -157,7 +157,12 @@ def requests_query() -> QuerySet[Request]:
 
 
 def get_request(user: Any, pk: int) -> Request:
-    return _one(requests_query(), user, pk, "Request")
+    """The request with its events and their actors (the page lists them): one query each."""
+    events = RequestEvent.objects.select_related("actor").order_by("at", "id")
+    qs = Request.objects.select_related(
+        "queue", "queue__calendar", "queue__organisation", "requester", "assignee"
+    ).prefetch_related(Prefetch("events", queryset=events))
+    return _one(qs, user, pk, "Request")
 
 
 def routines_of(organisation: Organisation, archived: bool | None = False) -> QuerySet[Routine]:

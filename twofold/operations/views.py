@@ -414,7 +414,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "req": req,
             "view": view,
-            "events": list(req.events.all().select_related("actor")),
+            "events": list(req.events.all()),  # prefetched with their actors
             "moves": moves,
             "form": form,
             "can_edit": can(request.user, Action.EDIT, req),

@@ -8,8 +8,9 @@ from typing import Any
 from django import forms
 
 from twofold.accounts.models import Organisation
+from twofold.accounts.people_field import people_query as _people
 from twofold.project_templates.models import ProjectTemplate
-from twofold.projects.forms import _date_field, _people
+from twofold.projects.forms import _date_field
 from twofold.projects.models import Programme
 
 
