@@ -13,6 +13,7 @@ from django.utils import timezone
 from twofold.accounts.models import Organisation, User
 from twofold.closeout.models import HandoverPart, Hypercare, Lesson, Origin, PartKind
 from twofold.core.errors import NotFound
+from twofold.core.fastread import FastRows
 from twofold.core.policy import Action, can
 from twofold.improvement.models import Handover
 from twofold.operations.models import Queue, Request
@@ -74,28 +75,47 @@ class OriginNote:
     attachment_name: str
 
 
+# Origin.objects.filter(content_type=…, object_id=…) in the model's order, the columns a note
+# shows, compiled once (core/fastread.py): every operations detail page asks.
+_ORIGINS = FastRows(
+    Origin,
+    lambda content_type_id, object_id: (
+        Origin.objects.filter(content_type_id=content_type_id, object_id=object_id)
+        .order_by("at", "id")
+        .values_list(
+            "action",
+            "project_id",
+            "project__name",
+            "project__code",
+            "handover_id",
+            "part_id",
+            "part__name",
+            "part__attachment_id",
+            "part__attachment__original_name",
+        )
+    ),
+)
+
+
 def origins_of(obj: Any) -> list[OriginNote]:
     """Handovers that created or changed ``obj`` (and documents handed over to a process)."""
-    rows = (
-        Origin.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
-        )
-        .select_related("project", "part__attachment")
-        .order_by("at", "id")
-    )
+    ct = ContentType.objects.get_for_model(type(obj))
     return [
         OriginNote(
-            action=o.action,
-            project_id=o.project_id,
-            project_name=o.project.name,
-            project_code=o.project.code,
-            handover_id=o.handover_id,
-            part_name=o.part.name if o.part else "",
-            attachment_id=o.part.attachment_id if o.part else None,
-            attachment_name=o.part.attachment.original_name if o.part and o.part.attachment else "",
+            action=action,
+            project_id=project_id,
+            project_name=project_name,
+            project_code=project_code,
+            handover_id=handover_id,
+            part_name=part_name if part_id else "",
+            attachment_id=attachment_id if part_id else None,
+            attachment_name=(attachment_name or "") if part_id and attachment_id else "",
         )
-        for o in rows
-    ]
+        for (
+            action, project_id, project_name, project_code, handover_id,
+            part_id, part_name, attachment_id, attachment_name,
+        ) in _ORIGINS.rows(ct.pk, obj.pk)
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
