@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from twofold.accounts.models import Role
 from twofold.operations import services
-from twofold.operations.models import Measurement, Occurrence, OccurrenceStatus, Request
+from twofold.operations.models import Evidence, Measurement, Occurrence, OccurrenceStatus, Request
 
 
 @pytest.fixture
@@ -309,3 +309,49 @@ def test_the_request_page_reads_in_constant_queries(client, org, owner, member, 
         html = client.get(page).content.decode()
     assert len(large.captured_queries) == len(small.captured_queries) == 8
     assert "Member 3</option>" in html and f'value="{guest.pk}"' not in html  # guests look on
+
+
+def test_the_process_pages_routine_counts_are_with_on_times(owner, process, routine):
+    """``add_on_time`` (one grouped read per process) counts what ``with_on_time`` counts: on
+    time, late and missed in the last 90 days, and open occurrences already due."""
+    from django.utils import timezone
+
+    from twofold.operations import selectors
+    from twofold.operations.models import Routine
+
+    now = timezone.now()
+    Occurrence.objects.filter(routine=routine).delete()
+    day = dt.timedelta(days=1)
+    rows = [
+        (now - 2 * day, OccurrenceStatus.DONE, now - 3 * day),  # on time
+        (now - 3 * day, OccurrenceStatus.DONE, now - 3 * day),  # on time, to the microsecond
+        (now - 4 * day, OccurrenceStatus.DONE, now - 1 * day),  # late
+        (now - 5 * day, OccurrenceStatus.MISSED, None),
+        (now - 6 * day, OccurrenceStatus.OPEN, None),  # overdue
+        (now - 200 * day, OccurrenceStatus.OPEN, None),  # overdue, however old
+        (now - 100 * day, OccurrenceStatus.DONE, now - 100 * day),  # outside the window
+        (now + 1 * day, OccurrenceStatus.OPEN, None),  # not due yet
+    ]
+    for due, status, completed in rows:
+        Occurrence.objects.create(
+            organisation=routine.organisation,
+            routine=routine,
+            due=due,
+            status=status,
+            completed_at=completed,
+        )
+    other = services.create_routine(
+        actor=owner, process=process, name="Weekly audit", rrule="FREQ=WEEKLY",
+        starts_on=dt.date.today() + dt.timedelta(days=30), due_time=dt.time(9),
+        steps=[services.StepSpec("Walk the line", Evidence.PASS_FAIL)],
+    )  # fmt: skip
+    expected = [
+        (r.pk, r.on_time_count, r.late_count, r.missed_count, r.overdue_count)
+        for r in selectors.with_on_time(Routine.objects.filter(process=process), now)
+    ]
+    listed = list(Routine.objects.filter(process=process))
+    selectors.add_on_time(listed, process.pk, now)
+    found = [(r.pk, r.on_time_count, r.late_count, r.missed_count, r.overdue_count) for r in listed]
+    assert found == expected
+    assert sorted(found) == sorted([(routine.pk, 2, 1, 1, 2), (other.pk, 0, 0, 0, 0)])
+    assert [round(r.on_time_rate or 0, 2) for r in listed if r.pk == routine.pk] == [0.5]

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db import models
+from django.db import connections, models, router
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from twofold.accounts.models import Organisation
 from twofold.core.errors import NotFound
+from twofold.core.fastread import RawRows
 from twofold.engine.control_charts import ChartRule, Signal, XmrChart, xmr_chart
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiStatus, kpi_status
@@ -705,6 +706,56 @@ def with_on_time(qs: QuerySet[Routine], now: dt.datetime | None = None) -> Query
         missed_count=_occurrences_counted(**window, status=OccurrenceStatus.MISSED),
         overdue_count=_occurrences_counted(status=OccurrenceStatus.OPEN, due__lt=moment),
     )
+
+
+# with_on_time's four counts for every routine of one process in one pass over their
+# occurrences (the process page), the SQL written once: the ORM spent ~5 ms building the
+# annotated query that the database answers in ~0.3 ms.
+_COUNTED = "SUM(CASE WHEN {} THEN 1 ELSE 0 END)"
+_IN_WINDOW = "o.due >= %s AND o.due <= %s AND o.status = %s"
+_ON_TIME_OF_PROCESS = RawRows(
+    Occurrence,
+    "SELECT o.routine_id, "  # noqa: S608 - table names from the models, no user input
+    + ", ".join(
+        _COUNTED.format(condition)
+        for condition in (
+            f"{_IN_WINDOW} AND o.completed_at <= o.due",  # on time
+            f"{_IN_WINDOW} AND o.completed_at > o.due",  # late
+            _IN_WINDOW,  # missed (its status)
+            "o.status = %s AND o.due < %s",  # overdue now
+        )
+    )
+    + f" FROM {Occurrence._meta.db_table} o"
+    + f" INNER JOIN {Routine._meta.db_table} r ON r.id = o.routine_id"
+    + " WHERE r.process_id = %s AND r.deleted_at IS NULL GROUP BY o.routine_id",
+)
+
+
+def add_on_time(routines: list[Routine], process_id: int, now: dt.datetime | None = None) -> None:
+    """Set :func:`with_on_time`'s counts and the on-time rate on ``routines`` (routines of the
+    process ``process_id``) from one grouped read."""
+    moment = now or timezone.now()
+    ops = connections[router.db_for_read(Occurrence)].ops
+    since, until = (
+        ops.adapt_datetimefield_value(d) for d in (moment - dt.timedelta(days=METRICS_DAYS), moment)
+    )
+    done, missed, open_ = (
+        OccurrenceStatus.DONE.value,
+        OccurrenceStatus.MISSED.value,
+        OccurrenceStatus.OPEN.value,
+    )
+    window = (since, until)
+    counts = {
+        row[0]: row[1:]
+        for row in _ON_TIME_OF_PROCESS.rows(
+            *window, done, *window, done, *window, missed, open_, until, process_id
+        )
+    }
+    for r in routines:
+        on_time, late, missed_n, overdue = (int(n or 0) for n in counts.get(r.pk, (0, 0, 0, 0)))
+        r.on_time_count, r.late_count = on_time, late  # type: ignore[attr-defined]
+        r.missed_count, r.overdue_count = missed_n, overdue  # type: ignore[attr-defined]
+        r.on_time_rate = on_time_rate(r)  # type: ignore[attr-defined]
 
 
 def on_time_rate(routine: Any) -> float | None:

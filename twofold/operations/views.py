@@ -178,11 +178,8 @@ def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # An archived process shows everything it had; a live one hides archived KPIs, routines
     # and queues unless asked ("Show archived").
     children: bool | None = None if show_archived or process.archived else False
-    routines = list(
-        selectors.with_on_time(selectors.routines_of(org, children).filter(process=process))
-    )
-    for r in routines:
-        r.on_time_rate = selectors.on_time_rate(r)  # type: ignore[attr-defined]
+    routines = list(selectors.routines_of(org, children).filter(process=process))
+    selectors.add_on_time(routines, process.pk)
     budget = process.annual_budget
     return render_page(
         request,
