@@ -88,13 +88,23 @@ def processes_of(organisation: Organisation, archived: bool | None = False) -> Q
     )
 
 
-def archived_children(process: Process) -> int:
-    """How many of the process's KPIs, routines and queues are archived (for "Show archived")."""
+def _archived_of_process(model: type[models.Model]) -> str:
+    table = model._meta.db_table
     return (
-        Kpi.objects.filter(process=process, archived_at__isnull=False).count()
-        + Routine.objects.filter(process=process, archived_at__isnull=False).count()
-        + Queue.objects.filter(process=process, archived_at__isnull=False).count()
+        f"(SELECT COUNT(*) FROM {table} c WHERE c.process_id = %s"  # noqa: S608 - model tables
+        " AND c.archived_at IS NOT NULL AND c.deleted_at IS NULL)"
     )
+
+
+_ARCHIVED_CHILDREN = RawRows(
+    Process, "SELECT " + " + ".join(_archived_of_process(m) for m in (Kpi, Routine, Queue))
+)
+
+
+def archived_children(process: Process) -> int:
+    """How many of the process's KPIs, routines and queues are archived (for "Show archived"):
+    one statement."""
+    return int(_ARCHIVED_CHILDREN.rows(process.pk, process.pk, process.pk)[0][0])
 
 
 def get_process(user: Any, pk: int) -> Process:
