@@ -154,3 +154,38 @@ def test_complete_occurrence_validates_evidence(routine, owner):
     assert occ.status == OccurrenceStatus.DONE and not occ.late and not occ.nonconforming
     assert [e.number for e in selectors.evidence_of(occ)] == [7.5, None, None]
     assert HistoryEntry.objects.filter(action="completed").get().summary == "Completed on time"
+
+
+def test_a_process_and_a_kpi_are_read_as_the_orm_reads_them(
+    org, owner, process, kpi, member, outsider, django_assert_num_queries
+):
+    """``get_process`` and ``get_kpi`` in one compiled read each: the ORM's fields and joined
+    objects for any member (a guest too); another organisation's, an unknown or a trashed one
+    is not found."""
+    from django.forms.models import model_to_dict
+
+    from twofold.core import trash
+    from twofold.operations.models import Kpi, Process
+
+    guest = member(org, Role.GUEST)
+    for user in (owner, guest):
+        with django_assert_num_queries(1):
+            found = selectors.get_process(user, process.pk)
+            assert found.organisation.name == org.name
+        expected = Process.objects.select_related("owner", "team", "organisation").get(
+            pk=process.pk
+        )
+        assert model_to_dict(found) == model_to_dict(expected)
+        assert (found.owner, found.team) == (expected.owner, expected.team)
+        with django_assert_num_queries(1):
+            got = selectors.get_kpi(user, kpi.pk)
+            assert (got.process.name, got.organisation.slug) == (process.name, org.slug)
+        assert model_to_dict(got) == model_to_dict(Kpi.objects.get(pk=kpi.pk))
+    for user, pk in ((outsider, process.pk), (owner, process.pk + 1000)):
+        with pytest.raises(NotFound, match="Process not found"):
+            selectors.get_process(user, pk)
+    trash.move_to_trash(actor=owner, obj=process)
+    with pytest.raises(NotFound):
+        selectors.get_process(owner, process.pk)
+    with pytest.raises(NotFound, match="KPI not found"):
+        selectors.get_kpi(owner, kpi.pk)  # trashed with its process
