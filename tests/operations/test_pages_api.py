@@ -355,3 +355,29 @@ def test_the_process_pages_routine_counts_are_with_on_times(owner, process, rout
     assert found == expected
     assert sorted(found) == sorted([(routine.pk, 2, 1, 1, 2), (other.pk, 0, 0, 0, 0)])
     assert [round(r.on_time_rate or 0, 2) for r in listed if r.pk == routine.pk] == [0.5]
+
+
+def test_the_process_page_reads_its_parts_in_compiled_reads(
+    client, owner, process, kpi, routine, queue, django_assert_num_queries
+):
+    """The process, its KPIs, routines with their counts, queues with their open requests, the
+    year's spend, archived children and history: one compiled read each (sent in one round trip
+    on PostgreSQL), the same whatever the number of each."""
+    from twofold.operations.models import SpendEntry
+
+    services.create_request(actor=owner, queue=queue, title="Leak")
+    services.add_spend(
+        actor=owner, process=process, spent_on=dt.date.today(), amount=120, description="Gloves"
+    )
+    client.force_login(owner)
+    page = f"/operations/processes/{process.pk}/"
+    client.get(page)
+    with django_assert_num_queries(14):
+        html = client.get(page).content.decode()
+    assert "Gloves" in html and "1 open" in html and kpi.name in html and routine.name in html
+    assert SpendEntry.objects.filter(process=process).count() == 1
+    services.create_kpi(actor=owner, process=process, name="OEE", target=80, red_threshold=60)
+    services.create_request(actor=owner, queue=queue, title="Noise")
+    with django_assert_num_queries(14):
+        html = client.get(page).content.decode()
+    assert "2 open" in html and "OEE" in html

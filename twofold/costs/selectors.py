@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from twofold.accounts.models import ROLE_RANK, Organisation, Role, User
+from twofold.core.fastread import FastRead
 from twofold.costs.models import (
     CostSettings,
     EntryStatus,
@@ -41,9 +42,13 @@ def cents(value: Decimal) -> Decimal:
 # --- Currency and fiscal years --------------------------------------------------------------
 
 
+# Every page that shows an amount reads these, compiled once (core/fastread.py).
+_SETTINGS_OF = FastRead(CostSettings, "t.organisation_id = %s", order_by="t.id", limited=True)
+
+
 def cost_settings(organisation_id: int) -> CostSettings:
     """The organisation's currency settings (an unsaved default, EUR in en-GB, if none yet)."""
-    found = CostSettings.objects.filter(organisation_id=organisation_id).first()
+    found = _SETTINGS_OF.first([organisation_id, 1])
     return found or CostSettings(organisation_id=organisation_id)
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation
 from twofold.core.errors import NotFound
-from twofold.core.fastread import FastRead, RawRows
+from twofold.core.fastread import FastRead, RawRows, Read
 from twofold.engine.control_charts import ChartRule, Signal, XmrChart, xmr_chart
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiStatus, kpi_status
@@ -104,7 +104,12 @@ _ARCHIVED_CHILDREN = RawRows(
 def archived_children(process: Process) -> int:
     """How many of the process's KPIs, routines and queues are archived (for "Show archived"):
     one statement."""
-    return int(_ARCHIVED_CHILDREN.rows(process.pk, process.pk, process.pk)[0][0])
+    return int(_ARCHIVED_CHILDREN.rows(*archived_children_read(process.pk)[1])[0][0])
+
+
+def archived_children_read(process_id: int) -> Read:
+    """:func:`archived_children`'s read, to read ahead (``core.fastread.one_round_trip``)."""
+    return _ARCHIVED_CHILDREN, [process_id] * 3
 
 
 def _fast_one(model: type[M], related: tuple[str, ...]) -> FastRead[M]:
@@ -133,6 +138,11 @@ def get_process(user: Any, pk: int) -> Process:
     return _fast_get(_PROCESS, user, pk, "Process")
 
 
+def process_read(user: Any, pk: int) -> Read:
+    """:func:`get_process`'s read, to read ahead (``core.fastread.one_round_trip``)."""
+    return _PROCESS, [pk, user.pk]
+
+
 def calendars_of(organisation: Organisation) -> QuerySet[BusinessCalendar]:
     return BusinessCalendar.objects.filter(organisation=organisation)
 
@@ -152,6 +162,7 @@ def get_kpi(user: Any, pk: int) -> Kpi:
 
 
 OPEN_STATUSES = [Status.NEW, Status.IN_PROGRESS, Status.WAITING]
+OPEN_STATUS_VALUES = [str(s.value) for s in OPEN_STATUSES]
 
 
 def queues_of(organisation: Organisation, archived: bool | None = False) -> QuerySet[Queue]:
@@ -761,26 +772,30 @@ _ON_TIME_OF_PROCESS = RawRows(
 )
 
 
+def _on_time_params(process_id: int, moment: dt.datetime) -> list[Any]:
+    ops = connections[router.db_for_read(Occurrence)].ops
+    since = ops.adapt_datetimefield_value(moment - dt.timedelta(days=METRICS_DAYS))
+    until = ops.adapt_datetimefield_value(moment)
+    done, missed = OccurrenceStatus.DONE.value, OccurrenceStatus.MISSED.value
+    window = [since, until]
+    return [
+        *window,
+        done,
+        *window,
+        done,
+        *window,
+        missed,
+        OccurrenceStatus.OPEN.value,
+        until,
+        process_id,
+    ]
+
+
 def add_on_time(routines: list[Routine], process_id: int, now: dt.datetime | None = None) -> None:
     """Set :func:`with_on_time`'s counts and the on-time rate on ``routines`` (routines of the
     process ``process_id``) from one grouped read."""
-    moment = now or timezone.now()
-    ops = connections[router.db_for_read(Occurrence)].ops
-    since, until = (
-        ops.adapt_datetimefield_value(d) for d in (moment - dt.timedelta(days=METRICS_DAYS), moment)
-    )
-    done, missed, open_ = (
-        OccurrenceStatus.DONE.value,
-        OccurrenceStatus.MISSED.value,
-        OccurrenceStatus.OPEN.value,
-    )
-    window = (since, until)
-    counts = {
-        row[0]: row[1:]
-        for row in _ON_TIME_OF_PROCESS.rows(
-            *window, done, *window, done, *window, missed, open_, until, process_id
-        )
-    }
+    params = _on_time_params(process_id, now or timezone.now())
+    counts = {row[0]: row[1:] for row in _ON_TIME_OF_PROCESS.rows(*params)}
     for r in routines:
         on_time, late, missed_n, overdue = (int(n or 0) for n in counts.get(r.pk, (0, 0, 0, 0)))
         r.on_time_count, r.late_count = on_time, late  # type: ignore[attr-defined]
@@ -791,6 +806,85 @@ def add_on_time(routines: list[Routine], process_id: int, now: dt.datetime | Non
 def on_time_rate(routine: Any) -> float | None:
     total = routine.on_time_count + routine.late_count + routine.missed_count
     return routine.on_time_count / total if total else None
+
+
+# --- The process page's reads, compiled once (core/fastread.py) ------------------------------
+# The process is read (and checked) first; these read its parts. ``archived_too``: "Show
+# archived", or an archived process (which shows everything it had).
+
+
+def _part_of_process(model: type[M], related: Any, *, archived_too: bool) -> FastRead[M]:
+    where = "t.process_id = %s AND t.deleted_at IS NULL"
+    if not archived_too:
+        where += " AND t.archived_at IS NULL"
+    return FastRead(model, where, order_by="t.name", related=related)
+
+
+_PROCESS_KPIS = {a: _part_of_process(Kpi, "process", archived_too=a) for a in (False, True)}
+_PROCESS_ROUTINES = {
+    a: _part_of_process(Routine, ("process", "assignee"), archived_too=a) for a in (False, True)
+}
+_PROCESS_QUEUES = {
+    a: _part_of_process(Queue, ("calendar", "process"), archived_too=a) for a in (False, True)
+}
+_OPEN_IN_QUEUES_OF = RawRows(
+    Request,
+    f"SELECT r.queue_id, COUNT(*) FROM {Request._meta.db_table} r"  # noqa: S608 - model tables
+    f" INNER JOIN {Queue._meta.db_table} q ON q.id = r.queue_id"
+    " WHERE q.process_id = %s AND r.deleted_at IS NULL AND r.status IN (%s, %s, %s)"
+    " GROUP BY r.queue_id",
+)
+_SPEND_BETWEEN = FastRead(
+    SpendEntry,
+    "t.process_id = %s AND t.spent_on >= %s AND t.spent_on <= %s",
+    order_by="t.spent_on DESC, t.id DESC",
+)
+
+
+def _day(value: dt.date) -> Any:
+    return connections[router.db_for_read(SpendEntry)].ops.adapt_datefield_value(value)
+
+
+@dataclass(frozen=True)
+class ProcessParts:
+    """What the process page shows of a process besides its own row."""
+
+    kpis: list[KpiSummary]
+    routines: list[Routine]  # with add_on_time's counts
+    queues: list[Queue]  # with ``open_count``
+    spend: list[SpendEntry]  # the year's, newest first
+
+
+def process_part_reads(
+    process_id: int, *, archived_too: bool, year: int, now: dt.datetime
+) -> list[Read]:
+    """:func:`process_parts`' reads, to read ahead (``core.fastread.one_round_trip``)."""
+    first, last = _day(dt.date(year, 1, 1)), _day(dt.date(year, 12, 31))
+    return [
+        (_PROCESS_KPIS[archived_too], [process_id]),
+        (_PROCESS_ROUTINES[archived_too], [process_id]),
+        (_ON_TIME_OF_PROCESS, _on_time_params(process_id, now)),
+        (_PROCESS_QUEUES[archived_too], [process_id]),
+        (_OPEN_IN_QUEUES_OF, [process_id, *OPEN_STATUS_VALUES]),
+        (_SPEND_BETWEEN, [process_id, first, last]),
+    ]
+
+
+def process_parts(
+    process_id: int, *, archived_too: bool, year: int, now: dt.datetime
+) -> ProcessParts:
+    """The process's KPIs (from their stored rollup), routines with their on-time counts,
+    queues with their open requests and ``year``'s spend: six compiled reads."""
+    reads = process_part_reads(process_id, archived_too=archived_too, year=year, now=now)
+    kpis = _PROCESS_KPIS[archived_too].all(reads[0][1])
+    routines = _PROCESS_ROUTINES[archived_too].all(reads[1][1])
+    add_on_time(routines, process_id, now)
+    queues = _PROCESS_QUEUES[archived_too].all(reads[3][1])
+    open_counts = dict(_OPEN_IN_QUEUES_OF.rows(*reads[4][1]))
+    for q in queues:
+        q.open_count = int(open_counts.get(q.pk, 0))  # type: ignore[attr-defined]
+    spend = _SPEND_BETWEEN.all(reads[5][1])
+    return ProcessParts(kpi_summaries(kpis), routines, queues, spend)
 
 
 # --- Overview --------------------------------------------------------------------------------

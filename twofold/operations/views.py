@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from twofold.core import panels
 from twofold.core.errors import Forbidden, Invalid, ServiceError
-from twofold.core.history import history_for
+from twofold.core.fastread import Read, one_round_trip
+from twofold.core.history import entries_read, history_for
 from twofold.core.policy import Action, can
 from twofold.core.web import (
     actor_of,
@@ -146,8 +147,26 @@ def process_new(request: HttpRequest) -> HttpResponse:
 
 @organisation_required
 def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The process page (GET: on PostgreSQL its parts are read in one round trip, as if the
+    process were live; an archived one reads them again with its archived children)."""
+    now = timezone.now()
+    reads: list[Read] = []
+    if request.method == "GET":
+        show_archived = request.GET.get("archived") == "1"
+        year = timezone.localdate(now).year
+        process = Process(pk=pk, organisation_id=organisation_of(request).pk)
+        reads = [
+            selectors.process_read(request.user, pk),
+            *selectors.process_part_reads(pk, archived_too=show_archived, year=year, now=now),
+            selectors.archived_children_read(pk),
+            entries_read(process, 10),
+        ]
+    with one_round_trip(reads):
+        return _process_detail(request, pk, now)
+
+
+def _process_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpResponse:
     process = _get(request, selectors.get_process, pk)
-    org = organisation_of(request)
     spend_form = SpendForm(request.POST if "spend" in request.POST else None)
     kpi_form = KpiForm(request.POST if "kpi" in request.POST else None)
     status = 200
@@ -171,15 +190,14 @@ def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("operations:process", process.pk)
         else:
             status = 400
-    today = timezone.localdate()
-    spend = list(process.spend.filter(spent_on__year=today.year).select_related("created_by"))
-    spent = sum((s.amount for s in spend), start=0)
     show_archived = request.GET.get("archived") == "1"
     # An archived process shows everything it had; a live one hides archived KPIs, routines
     # and queues unless asked ("Show archived").
-    children: bool | None = None if show_archived or process.archived else False
-    routines = list(selectors.routines_of(org, children).filter(process=process))
-    selectors.add_on_time(routines, process.pk)
+    archived_too = show_archived or process.archived
+    parts = selectors.process_parts(
+        process.pk, archived_too=archived_too, year=timezone.localdate(now).year, now=now
+    )
+    spent = sum((s.amount for s in parts.spend), start=0)
     budget = process.annual_budget
     return render_page(
         request,
@@ -187,16 +205,12 @@ def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "process": process,
             # from the rollup stored on each KPI, as the processes overview: no measurements read
-            "kpis": selectors.kpi_summaries(
-                selectors.kpis_of(org, children).filter(process=process)
-            ),
-            "routines": routines,
-            "queues": selectors.with_open_counts(
-                selectors.queues_of(org, children).filter(process=process)
-            ),
+            "kpis": parts.kpis,
+            "routines": parts.routines,
+            "queues": parts.queues,
             "show_archived": show_archived,
-            "archived_count": (0 if children is None else selectors.archived_children(process)),
-            "spend": spend,
+            "archived_count": 0 if archived_too else selectors.archived_children(process),
+            "spend": parts.spend,
             "spent": spent,
             "budget_use": float(spent / budget) if budget else None,
             "spend_form": spend_form,
