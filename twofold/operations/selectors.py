@@ -583,6 +583,23 @@ def _signal_view(
     )
 
 
+# One KPI's values (voided ones too) and change points, compiled once (core/fastread.py): the
+# KPI page.
+_VALUES_OF = FastRead(Measurement, "t.kpi_id = %s", order_by="t.measured_on, t.id")
+_CHANGE_POINTS_OF = FastRead(ChangePoint, "t.kpi_id = %s", order_by="t.date, t.id")
+
+
+def kpi_page_reads(user: Any, pk: int) -> list[Read]:
+    """The KPI page's reads of the KPI, its values and change points, to read ahead
+    (``core.fastread.one_round_trip``)."""
+    return [(_KPI, [pk, user.pk]), (_VALUES_OF, [pk]), (_CHANGE_POINTS_OF, [pk])]
+
+
+def kpi_page_view(kpi: Kpi) -> KpiView:
+    """``kpi_views([kpi], with_voided=True)[0]`` in two compiled reads."""
+    return kpi_view(kpi, _VALUES_OF.all([kpi.pk]), _CHANGE_POINTS_OF.all([kpi.pk]))
+
+
 def kpi_views(kpis: Iterable[Kpi], with_voided: bool = False) -> list[KpiView]:
     """Views for many KPIs with one query for all their measurements (the voided ones too, for
     the KPI page's chart, with ``with_voided``) and one for their change points."""

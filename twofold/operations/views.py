@@ -58,7 +58,7 @@ from twofold.operations.models import (
     Status,
 )
 from twofold.operations.services import ALLOWED_MOVES, MeasurementsInvalid, StepInput
-from twofold.operations.views_records import measurement_changes
+from twofold.operations.views_records import measurement_changes, value_changes_read
 
 SECTION = "operations"
 BOARD_RESOLVED_DAYS = 14
@@ -226,6 +226,16 @@ def _process_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpResp
 
 @organisation_required
 def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The KPI page (GET: on PostgreSQL the KPI, its values, change points and value changes
+    are read in one round trip)."""
+    reads: list[Read] = []
+    if request.method == "GET":
+        reads = [*selectors.kpi_page_reads(request.user, pk), value_changes_read(pk)]
+    with one_round_trip(reads):
+        return _kpi_detail(request, pk)
+
+
+def _kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kpi = _get(request, selectors.get_kpi, pk)
     action = request.POST.get("action", "")
     measure_form = MeasurementForm(request.POST if action == "measure" else None)
@@ -306,7 +316,7 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("operations:kpi", kpi.pk)
         else:
             status = 400
-    view = selectors.kpi_views([kpi], with_voided=True)[0]
+    view = selectors.kpi_page_view(kpi)
     every = sorted([*view.measurements, *view.voided], key=lambda m: m.measured_on, reverse=True)
     show_all = request.GET.get("all") == "1"
     return render_page(

@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 
 from twofold.core.dates import format_day
 from twofold.core.errors import NotFound, ServiceError
-from twofold.core.fastread import FastRead
+from twofold.core.fastread import FastRead, Read
 from twofold.core.history import history_for
 from twofold.core.models import HistoryEntry
 from twofold.core.policy import Action, can
@@ -46,8 +46,12 @@ _VALUE_CHANGES = FastRead(
 
 def measurement_changes(kpi: Kpi, limit: int = 10) -> list[HistoryEntry]:
     """The newest corrections and voids of a KPI's values, with who made them (one query)."""
-    ct = ContentType.objects.get_for_model(Measurement)
-    return _VALUE_CHANGES.all([ct.pk, kpi.pk, limit])
+    return _VALUE_CHANGES.all(value_changes_read(kpi.pk, limit)[1])
+
+
+def value_changes_read(kpi_id: int, limit: int = 10) -> Read:
+    """:func:`measurement_changes`' read, to read ahead (``core.fastread.one_round_trip``)."""
+    return _VALUE_CHANGES, [ContentType.objects.get_for_model(Measurement).pk, kpi_id, limit]
 
 
 def _measurement(request: HttpRequest, pk: int) -> Measurement:
