@@ -286,9 +286,9 @@ def test_the_process_page_shows_each_kpi_from_its_stored_rollup(
 
 
 def test_the_request_page_reads_in_constant_queries(client, org, owner, member, queue):
-    """The request with its events and their actors in two reads; the assignee select from the
-    organisation's people kept per process (no User built per option); more members, events
-    and requests add no query."""
+    """The request, its queue, and its events with their actors in three compiled reads; the
+    assignee select from the organisation's people kept per process (no User built per
+    option); more members, events and requests add no query."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -307,7 +307,7 @@ def test_the_request_page_reads_in_constant_queries(client, org, owner, member, 
     client.get(page)  # new members: the people are read again, once
     with CaptureQueriesContext(connection) as large:
         html = client.get(page).content.decode()
-    assert len(large.captured_queries) == len(small.captured_queries) == 8
+    assert len(large.captured_queries) == len(small.captured_queries) == 9
     assert "Member 3</option>" in html and f'value="{guest.pk}"' not in html  # guests look on
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -128,26 +129,47 @@ class HypercareInfo:
     active: bool
 
 
+# The queue's hypercare still running or ahead, compiled once (core/fastread.py): the queue and
+# request pages ask on every view, and almost always find none.
+_CARE_OF_QUEUE = FastRows(
+    Hypercare,
+    lambda today, queue_id: (  # in the order they are compiled
+        Hypercare.objects.filter(queue_id=queue_id, ends_on__gte=today)
+        .order_by("starts_on")
+        .values_list(
+            "starts_on",
+            "ends_on",
+            "handover__project_id",
+            "handover__project__name",
+            "handover__project__manager_id",
+            "handover__project__sponsor_id",
+        )[:1]
+    ),
+)
+
+
+def _date(value: dt.date | str) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def hypercare_for_queue(queue: Queue, today: dt.date | None = None) -> HypercareInfo | None:
     """The hypercare of the handover that built ``queue`` still running or ahead (2 queries)."""
     today = today or timezone.localdate()
-    care = (
-        Hypercare.objects.filter(queue=queue, ends_on__gte=today)
-        .select_related("handover__project")
-        .order_by("starts_on")
-        .first()
-    )
-    if care is None:
+    ops = connections[router.db_for_read(Hypercare)].ops
+    found = _CARE_OF_QUEUE.rows(ops.adapt_datefield_value(today), queue.pk)
+    if not found:
         return None
-    project = care.handover.project
+    first, last, project_id, name, manager_id, sponsor_id = found[0]
+    starts_on, ends_on = _date(first), _date(last)
+    project = Project(pk=project_id, name=name, manager_id=manager_id, sponsor_id=sponsor_id)
     team = list(User.objects.filter(pk__in=team_ids(project)).order_by("full_name"))
     return HypercareInfo(
-        starts_on=care.starts_on,
-        ends_on=care.ends_on,
+        starts_on=starts_on,
+        ends_on=ends_on,
         project_id=project.pk,
         project_name=project.name,
         team=team,
-        active=care.starts_on <= today,
+        active=starts_on <= today,
     )
 
 

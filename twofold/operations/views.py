@@ -54,6 +54,7 @@ from twofold.operations.models import (
     Priority,
     Process,
     Queue,
+    Request,
     Routine,
     Status,
 )
@@ -406,6 +407,17 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @organisation_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The request page (GET: on PostgreSQL the request, its events and history are read in
+    one round trip; its queue needs the request's row first)."""
+    reads: list[Read] = []
+    if request.method == "GET":
+        target = Request(pk=pk, organisation_id=organisation_of(request).pk)
+        reads = [*selectors.request_reads(request.user, pk), entries_read(target, 10)]
+    with one_round_trip(reads):
+        return _request_detail(request, pk)
+
+
+def _request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     req = _get(request, selectors.get_request, pk)
     form = StatusForm(request.POST or None, initial={"version": req.version})
     status = 200
