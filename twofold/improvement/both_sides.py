@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from twofold.core.fastread import FastRead, FastRows
 from twofold.core.policy import Action, can
 from twofold.core.web import organisation_of
 from twofold.improvement.models import OPEN_STATUSES, ImprovementItem, ProcessChange
@@ -87,11 +88,27 @@ class AffectedProcess:
         return any(k.state == "signal" for k in self.kpis)
 
 
+# The project overview's panel reads, compiled once (core/fastread.py).
+_CHANGES_OF = FastRead(ProcessChange, "t.project_id = %s", order_by="t.id", related="process")
+_LIVE_PROCESSES = FastRows(
+    Process,
+    lambda organisation_id: (
+        Process.objects.filter(organisation_id=organisation_id, archived_at__isnull=True)
+        .order_by("name")
+        .values_list("id", "name")
+    ),
+)
+
+
+class ProcessChoice(NamedTuple):
+    id: int
+    name: str
+
+
 def affected_processes(project: Project) -> list[AffectedProcess]:
-    """The processes ``project`` changes, with their live KPIs (two queries)."""
-    changes = list(
-        ProcessChange.objects.filter(project=project).select_related("process").order_by("id")
-    )
+    """The processes ``project`` changes, with their live KPIs (two queries; one when it
+    changes none)."""
+    changes = _CHANGES_OF.all([project.pk])
     kpis: dict[int, list[Kpi]] = defaultdict(list)
     for kpi in Kpi.objects.filter(
         process_id__in=[c.process_id for c in changes], archived_at__isnull=True
@@ -108,11 +125,9 @@ def project_overview(request: HttpRequest, project: Project) -> SafeString:
     choices = []
     if may_edit:
         choices = [
-            p
-            for p in Process.objects.filter(
-                organisation_id=project.organisation_id, archived_at__isnull=True
-            ).only("id", "name")
-            if p.pk not in linked
+            ProcessChoice(pk, name)
+            for pk, name in _LIVE_PROCESSES.rows(project.organisation_id)
+            if pk not in linked
         ]
     return mark_safe(  # noqa: S308 - rendered by the template engine (escaped)
         render_to_string(
