@@ -273,15 +273,12 @@ def portfolio(
     sort: str = "programme",
     sparklines: bool = True,
     include_archived: bool = True,
-    project_id: int | None = None,
 ) -> list[Card]:
     """One card per project. Six queries whatever the number of projects, tasks and risks.
 
     Only milestones are read task by task; percent planned comes from the curve stored on the
     project when it was rescheduled or baselined (``progress.curve_at``)."""
     chosen_projects = Project.objects.filter(organisation=organisation)
-    if project_id is not None:  # one project's card (the API's health)
-        chosen_projects = chosen_projects.filter(pk=project_id)
     projects = list(chosen_projects.only(*PORTFOLIO_FIELDS).order_by("name"))
     # A few programmes and managers shared by many projects: one instance each, not one per row.
     programmes = {g.pk: g for g in Programme.objects.filter(organisation=organisation)}
@@ -432,8 +429,11 @@ def _card(
 # One project's card (its overview page, the API's health): the facts that ``portfolio`` reads
 # for every project of the organisation, read for this one only, compiled once per connection
 # (core/fastread.py) and on PostgreSQL sent in one round trip.
-def _first_baseline(project: Any) -> Any:
-    return Baseline.objects.filter(project_id=project).order_by("number").values("pk")[:1]
+def _first_baseline(project: Any, column: str) -> Subquery:
+    """``column`` of ``project``'s first baseline (an ``OuterRef``), as a subquery."""
+    return Subquery(
+        Baseline.objects.filter(project_id=project).order_by("number").values(column)[:1]
+    )
 
 
 # Parameters in the order they are compiled: the risk subquery's, then the project's id.
@@ -443,11 +443,7 @@ _CARD_FACTS = FastRows(
         Project.objects.filter(pk=params[-1])
         .order_by()
         .annotate(
-            base_finish=Subquery(
-                Baseline.objects.filter(project_id=OuterRef("pk"))
-                .order_by("number")
-                .values("finish")[:1]
-            ),
+            base_finish=_first_baseline(OuterRef("pk"), "finish"),
             high_risks=open_high_risks_of(OuterRef("pk")),
         )
         .values_list("base_finish", "high_risks", "planned_curve")
@@ -461,7 +457,7 @@ _CARD_MILESTONES = FastRows(
         .annotate(
             base=Subquery(
                 BaselineTask.objects.filter(
-                    baseline_id=Subquery(_first_baseline(OuterRef(OuterRef("project_id")))),
+                    baseline_id=_first_baseline(OuterRef(OuterRef("project_id")), "pk"),
                     task_id=OuterRef("pk"),
                 ).values("finish")[:1]
             )
