@@ -19,7 +19,8 @@ queries per request (the same request run in-process with Django's test client a
 Issue 18's rows (server time; budgets are the issue's, for an idle machine): ``api_me``
 (``GET /api/me``, an authenticated request that does nothing, <= 2 ms), ``task_get_api`` (one
 task over the API), ``task_page`` (the HTML task page, <= 12 ms, and the other detail pages:
-``project_page``, ``process_page``, ``request_page``, ``kpi_page``), ``task_list_one_request`` (all
+``project_page``, ``process_page``, ``request_page``, ``kpi_page``, ``queue_page``,
+``routine_page``), ``task_list_one_request`` (all
 2,000 tasks of the large project in one API request, <= 30 ms), ``task_patch`` (an API status
 change with its version, <= 8 ms; ``card_move`` <= 8 ms and ``board`` <= 15 ms likewise).
 
@@ -85,6 +86,8 @@ BUDGETS = {
     "process_page": 12.0,
     "request_page": 12.0,
     "kpi_page": 12.0,
+    "queue_page": 12.0,
+    "routine_page": 12.0,
     "task_list_one_request": 30.0,
     "task_patch": 8.0,
     "timesheet_week": 50.0,
@@ -366,13 +369,15 @@ def main() -> int:
                 {"kind": "add", "name": "Extra check", "days": 2, "predecessor_id": first.pk},
             ],
         }
-        from twofold.operations.models import Kpi, Process, Request
+        from twofold.operations.models import Kpi, Process, Request, Routine
 
         process = Process.objects.filter(organisation=org).order_by("pk").first()
         assert process is not None
         ops_request = Request.objects.filter(queue__process=process).order_by("pk").first()
         kpi = Kpi.objects.filter(process=process).order_by("pk").first()
         assert ops_request is not None and kpi is not None
+        routine = Routine.objects.filter(process=process).order_by("pk").first()
+        assert routine is not None
         kinds: dict[str, Callable[[Callable[..., Any]], Any]] = {
             "portfolio": lambda send: send("GET", "/"),
             "board": lambda send: send("GET", f"/projects/{board.pk}/board/"),
@@ -399,6 +404,10 @@ def main() -> int:
             "process_page": lambda send: send("GET", f"/operations/processes/{process.pk}/"),
             "request_page": lambda send: send("GET", f"/operations/requests/{ops_request.pk}/"),
             "kpi_page": lambda send: send("GET", f"/operations/kpis/{kpi.pk}/"),
+            # Its queue's board (~70 open and recently resolved requests, each with its SLA
+            # clocks and two forms) and its first routine (~120 occurrences listed).
+            "queue_page": lambda send: send("GET", f"/operations/queues/{ops_request.queue_id}/"),
+            "routine_page": lambda send: send("GET", f"/operations/routines/{routine.pk}/"),
             "task_list_one_request": lambda send: send("GET", f"{api_tasks}?limit=2000"),
             "task_patch": status_change,
             # A person's week out of a year of timesheets for 200 people (issue 14).

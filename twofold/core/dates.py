@@ -123,6 +123,22 @@ def moment_writer() -> Callable[[dt.datetime], tuple[str, str]]:
     return write
 
 
+def daytime_writer(weekday: bool = False) -> Callable[[dt.datetime], str]:
+    """For a list of moments in one request: :func:`format_daytime` with the time zone,
+    pattern and language read once instead of per moment."""
+    zone = timezone.get_current_timezone()
+    pattern = patterns().day
+    language = translation.get_language()
+
+    def write(value: dt.datetime) -> str:
+        if value.utcoffset() is not None:
+            value = value.astimezone(zone)
+        wall = value.replace(tzinfo=None, second=0, microsecond=0)
+        return _daytime(wall, pattern, language, weekday)
+
+    return write
+
+
 @functools.lru_cache(maxsize=8192)
 def _daytime(wall: dt.datetime, pattern: str, language: str | None, weekday: bool) -> str:
     del language  # part of the key: dateformat reads the active language itself

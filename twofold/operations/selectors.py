@@ -186,10 +186,16 @@ def with_open_counts(queues: Iterable[Queue]) -> list[Queue]:
     return listed
 
 
+_QUEUE = _fast_one(Queue, ("calendar", "process", "organisation"))
+
+
 def get_queue(user: Any, pk: int) -> Queue:
-    return _one(
-        Queue.objects.select_related("calendar", "process", "organisation"), user, pk, "Queue"
-    )
+    return _fast_get(_QUEUE, user, pk, "Queue")
+
+
+def queue_read(user: Any, pk: int) -> Read:
+    """:func:`get_queue`'s read, to read ahead (``core.fastread.one_round_trip``)."""
+    return _QUEUE, [pk, user.pk]
 
 
 def requests_query() -> QuerySet[Request]:
@@ -217,11 +223,16 @@ def get_request(user: Any, pk: int) -> Request:
     queue = _QUEUE_WITH.first([req.queue_id])
     assert queue is not None  # a request's queue lives as long as it (trashed together)
     req.queue = queue
-    events: QuerySet[RequestEvent] = RequestEvent.objects.all()
-    events._result_cache = _EVENTS_OF.all([req.pk])
+    _set_events(req, _EVENTS_OF.all([req.pk]))
+    return req
+
+
+def _set_events(req: Request, found: list[RequestEvent]) -> None:
+    """Keep ``found`` (the request's events in order) as ``prefetch_related`` keeps them."""
+    events: QuerySet[RequestEvent] = QuerySet(RequestEvent)  # not the manager's: no filter built
+    events._result_cache = found
     events._prefetch_done = True  # type: ignore[attr-defined]
     req._prefetched_objects_cache = {"events": events}  # type: ignore[attr-defined]
-    return req
 
 
 def routines_of(organisation: Organisation, archived: bool | None = False) -> QuerySet[Routine]:
@@ -231,13 +242,16 @@ def routines_of(organisation: Organisation, archived: bool | None = False) -> Qu
     )
 
 
+_ROUTINE = _fast_one(Routine, ("process", "assignee", "calendar", "organisation"))
+
+
 def get_routine(user: Any, pk: int) -> Routine:
-    return _one(
-        Routine.objects.select_related("process", "assignee", "calendar", "organisation"),
-        user,
-        pk,
-        "Routine",
-    )
+    return _fast_get(_ROUTINE, user, pk, "Routine")
+
+
+def routine_read(user: Any, pk: int) -> Read:
+    """:func:`get_routine`'s read, to read ahead (``core.fastread.one_round_trip``)."""
+    return _ROUTINE, [pk, user.pk]
 
 
 def get_occurrence(user: Any, pk: int) -> Occurrence:
@@ -251,8 +265,14 @@ def get_occurrence(user: Any, pk: int) -> Occurrence:
     )
 
 
+_STEPS_OF = FastRead(
+    RoutineStep, "t.routine_id = %s AND t.retired = %s", order_by="t.position, t.id"
+)
+
+
 def steps_of(routine_id: int) -> list[RoutineStep]:
-    return list(RoutineStep.objects.filter(routine_id=routine_id, retired=False))
+    """The routine's current checklist steps in order (one compiled read)."""
+    return _STEPS_OF.all([routine_id, False])
 
 
 def evidence_of(occurrence: Occurrence) -> list[StepEvidence]:
@@ -681,15 +701,24 @@ def format_minutes(minutes: float) -> str:
     return sign + text
 
 
-def request_view(request: Request, now: dt.datetime | None = None) -> RequestView:
-    """Both SLA clocks of a request (its events must be prefetched for constant queries)."""
+def request_view(
+    request: Request,
+    now: dt.datetime | None = None,
+    cal: Any = None,
+    changes: Sequence[tuple[dt.datetime, str]] | None = None,
+) -> RequestView:
+    """Both SLA clocks of a request (its events must be prefetched for constant queries).
+    For a list of one queue's requests: ``cal``, the queue's engine calendar, and
+    ``changes``, the request's events as (moment, status it went to) in order."""
     queue = request.queue
     zone = queue.organisation.timezone
-    cal = engine_calendar(queue.calendar)
+    if cal is None:
+        cal = engine_calendar(queue.calendar)
     moment = local(now or timezone.now(), zone)
-    events = list(request.events.all())
+    if changes is None:
+        changes = [(e.at, e.to_status) for e in request.events.all()]
     pauses = pauses_from_changes(
-        [(local(e.at, zone), e.to_status in WAITING_STATUSES) for e in events]
+        [(local(at, zone), status in WAITING_STATUSES) for at, status in changes]
     )
     start = local(request.created_at, zone)
     response = sla_clock(
@@ -718,37 +747,77 @@ def resolution_met(request: Request) -> bool | None:
     return request_view(request, request.resolved_at).resolution.state is SlaState.MET
 
 
-def queue_requests(
-    queue: Queue,
-    *,
-    open_only: bool = False,
-    resolved_days: int | None = None,
-    now: dt.datetime | None = None,
-) -> list[RequestView]:
-    """Requests of a queue with their clocks, sorted by business time left to breach.
+# --- The queue page's reads, compiled once (core/fastread.py) --------------------------------
+# The board: the queue's open requests and those resolved since a moment, their status
+# changes, and the resolution SLA attainment; the queue itself is read (and checked) by
+# get_queue.
 
-    ``resolved_days`` keeps only the open requests and those resolved in that many days (the
-    board: a queue with years of history must not replay every clock).
-    """
-    qs = requests_query().filter(queue=queue)
-    if open_only:
-        qs = qs.exclude(status__in=[Status.RESOLVED, Status.CLOSED])
-    if resolved_days is not None:
-        since = (now or timezone.now()) - dt.timedelta(days=resolved_days)
-        qs = qs.filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
-    views = [request_view(r, now) for r in qs]
+_ON_BOARD = (
+    "t.queue_id = %s AND t.deleted_at IS NULL AND (t.resolved_at IS NULL OR t.resolved_at >= %s)"
+)
+_BOARD_REQUESTS = FastRead(Request, _ON_BOARD, order_by="t.created_at DESC", related="assignee")
+_BOARD_CHANGES = RawRows(
+    RequestEvent,
+    f"SELECT e.request_id, e.at, e.to_status FROM {RequestEvent._meta.db_table} e"  # noqa: S608
+    f" WHERE e.request_id IN (SELECT t.id FROM {Request._meta.db_table} t WHERE {_ON_BOARD})"
+    " ORDER BY e.request_id, e.at, e.id",
+)
+_ATTAINMENT = RawRows(
+    Request,
+    "SELECT COUNT(r.resolution_met),"  # noqa: S608 - model table, no user input
+    " SUM(CASE WHEN r.resolution_met THEN 1 ELSE 0 END)"
+    f" FROM {Request._meta.db_table} r"
+    " WHERE r.queue_id = %s AND r.deleted_at IS NULL AND r.resolved_at >= %s",
+)
+
+
+def _aware(value: Any) -> dt.datetime:
+    """A moment as the driver gives it (SQLite: naive UTC), aware."""
+    moment: dt.datetime = value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _moment(value: dt.datetime) -> Any:
+    return connections[router.db_for_read(Request)].ops.adapt_datetimefield_value(value)
+
+
+def queue_page_reads(queue_id: int, *, resolved_days: int, now: dt.datetime) -> list[Read]:
+    """:func:`queue_page`'s reads, to read ahead (``core.fastread.one_round_trip``)."""
+    board = [queue_id, _moment(now - dt.timedelta(days=resolved_days))]
+    return [
+        (_BOARD_REQUESTS, board),
+        (_BOARD_CHANGES, board),
+        (_ATTAINMENT, [queue_id, _moment(now - dt.timedelta(days=METRICS_DAYS))]),
+    ]
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """What the queue page shows besides the queue."""
+
+    views: list[RequestView]  # open requests and those resolved since, soonest breach first
+    attainment: float | None  # share of the last 90 days' resolved requests that met the SLA
+
+
+def queue_page(queue: Queue, *, resolved_days: int, now: dt.datetime) -> QueuePage:
+    """The board: the queue's open requests and those resolved in the last ``resolved_days``
+    with both SLA clocks, sorted by business time left to breach (a queue with years of
+    history does not replay every clock), and the resolution SLA attainment over 90 days
+    (from the outcome stored on each request): three compiled reads. Every request gets
+    ``queue`` itself, not a copy per request."""
+    reads = queue_page_reads(queue.pk, resolved_days=resolved_days, now=now)
+    requests = _BOARD_REQUESTS.all(reads[0][1])
+    changes: dict[int, list[tuple[dt.datetime, str]]] = {}
+    for request_id, at, to_status in _BOARD_CHANGES.rows(*reads[1][1]):
+        changes.setdefault(request_id, []).append((_aware(at), to_status))
+    cal = engine_calendar(queue.calendar)
+    views = []
+    for req in requests:
+        req.queue = queue
+        views.append(request_view(req, now, cal, changes.get(req.pk, [])))
     views.sort(key=lambda v: (v.resolution.stopped, v.resolution.remaining_minutes))
-    return views
-
-
-def queue_attainment(queue: Queue, now: dt.datetime | None = None) -> float | None:
-    """Share of requests resolved in the last 90 days that met the resolution target (SQL)."""
-    since = (now or timezone.now()) - dt.timedelta(days=METRICS_DAYS)
-    row = Request.objects.filter(queue=queue, resolved_at__gte=since).aggregate(
-        stopped=Count("resolution_met"),
-        met=Count("resolution_met", filter=Q(resolution_met=True)),
-    )
-    return row["met"] / row["stopped"] if row["stopped"] else None
+    stopped, met = _ATTAINMENT.rows(*reads[2][1])[0]
+    return QueuePage(views, int(met or 0) / stopped if stopped else None)
 
 
 def sla_attainment(views: Iterable[RequestView]) -> float | None:
@@ -788,25 +857,37 @@ def with_on_time(qs: QuerySet[Routine], now: dt.datetime | None = None) -> Query
 # annotated query that the database answers in ~0.3 ms.
 _COUNTED = "SUM(CASE WHEN {} THEN 1 ELSE 0 END)"
 _IN_WINDOW = "o.due >= %s AND o.due <= %s AND o.status = %s"
-_ON_TIME_OF_PROCESS = RawRows(
-    Occurrence,
-    "SELECT o.routine_id, "  # noqa: S608 - table names from the models, no user input
-    + ", ".join(
-        _COUNTED.format(condition)
-        for condition in (
-            f"{_IN_WINDOW} AND o.completed_at <= o.due",  # on time
-            f"{_IN_WINDOW} AND o.completed_at > o.due",  # late
-            _IN_WINDOW,  # missed (its status)
-            "o.status = %s AND o.due < %s",  # overdue now
+
+
+def _on_time_counts(rest: str) -> RawRows:
+    """The routine id and the four counts of the occurrences ``o`` that ``rest`` (joins,
+    ``WHERE … GROUP BY o.routine_id``) selects; parameters as :func:`_on_time_params`."""
+    return RawRows(
+        Occurrence,
+        "SELECT o.routine_id, "  # noqa: S608 - table names from the models, no user input
+        + ", ".join(
+            _COUNTED.format(condition)
+            for condition in (
+                f"{_IN_WINDOW} AND o.completed_at <= o.due",  # on time
+                f"{_IN_WINDOW} AND o.completed_at > o.due",  # late
+                _IN_WINDOW,  # missed (its status)
+                "o.status = %s AND o.due < %s",  # overdue now
+            )
         )
+        + f" FROM {Occurrence._meta.db_table} o {rest}",
     )
-    + f" FROM {Occurrence._meta.db_table} o"
-    + f" INNER JOIN {Routine._meta.db_table} r ON r.id = o.routine_id"
-    + " WHERE r.process_id = %s AND r.deleted_at IS NULL GROUP BY o.routine_id",
+
+
+_ON_TIME_OF_PROCESS = _on_time_counts(
+    f"INNER JOIN {Routine._meta.db_table} r ON r.id = o.routine_id"
+    " WHERE r.process_id = %s AND r.deleted_at IS NULL GROUP BY o.routine_id"
 )
+_ON_TIME_OF_ROUTINE = _on_time_counts("WHERE o.routine_id = %s GROUP BY o.routine_id")
 
 
-def _on_time_params(process_id: int, moment: dt.datetime) -> list[Any]:
+def _on_time_params(owner_id: int, moment: dt.datetime) -> list[Any]:
+    """The parameters of an :func:`_on_time_counts` read whose last parameter is
+    ``owner_id`` (a process's or a routine's)."""
     ops = connections[router.db_for_read(Occurrence)].ops
     since = ops.adapt_datetimefield_value(moment - dt.timedelta(days=METRICS_DAYS))
     until = ops.adapt_datetimefield_value(moment)
@@ -821,7 +902,7 @@ def _on_time_params(process_id: int, moment: dt.datetime) -> list[Any]:
         missed,
         OccurrenceStatus.OPEN.value,
         until,
-        process_id,
+        owner_id,
     ]
 
 
@@ -829,7 +910,11 @@ def add_on_time(routines: list[Routine], process_id: int, now: dt.datetime | Non
     """Set :func:`with_on_time`'s counts and the on-time rate on ``routines`` (routines of the
     process ``process_id``) from one grouped read."""
     params = _on_time_params(process_id, now or timezone.now())
-    counts = {row[0]: row[1:] for row in _ON_TIME_OF_PROCESS.rows(*params)}
+    _set_on_time(routines, _ON_TIME_OF_PROCESS.rows(*params))
+
+
+def _set_on_time(routines: list[Routine], rows: list[tuple[Any, ...]]) -> None:
+    counts = {row[0]: row[1:] for row in rows}
     for r in routines:
         on_time, late, missed_n, overdue = (int(n or 0) for n in counts.get(r.pk, (0, 0, 0, 0)))
         r.on_time_count, r.late_count = on_time, late  # type: ignore[attr-defined]
@@ -840,6 +925,44 @@ def add_on_time(routines: list[Routine], process_id: int, now: dt.datetime | Non
 def on_time_rate(routine: Any) -> float | None:
     total = routine.on_time_count + routine.late_count + routine.missed_count
     return routine.on_time_count / total if total else None
+
+
+# --- The routine page's reads, compiled once (core/fastread.py) ------------------------------
+
+OCCURRENCES_SHOWN_DAYS = 120
+"""The routine page lists the occurrences due from this many days ago on (and every future
+one generated)."""
+
+_OCCURRENCES_SINCE = FastRead(
+    Occurrence, "t.routine_id = %s AND t.due >= %s", order_by="t.due DESC", related="completed_by"
+)
+
+
+def routine_page_reads(routine_id: int, now: dt.datetime) -> list[Read]:
+    """:func:`routine_page`'s reads, to read ahead (``core.fastread.one_round_trip``)."""
+    ops = connections[router.db_for_read(Occurrence)].ops
+    since = ops.adapt_datetimefield_value(now - dt.timedelta(days=OCCURRENCES_SHOWN_DAYS))
+    return [
+        (_ON_TIME_OF_ROUTINE, _on_time_params(routine_id, now)),
+        (_OCCURRENCES_SINCE, [routine_id, since]),
+        (_STEPS_OF, [routine_id, False]),
+    ]
+
+
+@dataclass(frozen=True)
+class RoutinePage:
+    """What the routine page shows besides the routine (which gets :func:`with_on_time`'s
+    counts and ``on_time_rate`` set)."""
+
+    occurrences: list[Occurrence]  # newest due first, with ``completed_by``
+    steps: list[RoutineStep]
+
+
+def routine_page(routine: Routine, now: dt.datetime) -> RoutinePage:
+    """The routine's on-time counts, recent occurrences and checklist: three compiled reads."""
+    reads = routine_page_reads(routine.pk, now)
+    _set_on_time([routine], _ON_TIME_OF_ROUTINE.rows(*reads[0][1]))
+    return RoutinePage(_OCCURRENCES_SINCE.all(reads[1][1]), _STEPS_OF.all(reads[2][1]))
 
 
 # --- The process page's reads, compiled once (core/fastread.py) ------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -46,10 +47,15 @@ from twofold.operations.forms import (
     StepFormSet,
     step_specs,
 )
+from twofold.operations.html_rows import (
+    TicketActions,
+    occurrence_rows,
+    queue_list_rows,
+    queue_tickets,
+)
 from twofold.operations.models import (
     BOARD_STATUSES,
     Evidence,
-    Occurrence,
     OccurrenceStatus,
     Priority,
     Process,
@@ -64,6 +70,8 @@ from twofold.operations.views_records import measurement_changes, value_changes_
 SECTION = "operations"
 BOARD_RESOLVED_DAYS = 14
 """The queue board shows open requests and those resolved in the last this-many days."""
+BOARD_TICKETS = 25
+"""A board column shows this many requests (the most urgent) and counts the rest."""
 
 
 def _in_org(request: HttpRequest, obj: Any) -> Any:
@@ -355,6 +363,20 @@ def _kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @organisation_required
 def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The queue page (GET: on PostgreSQL the queue and the board are read in one round
+    trip)."""
+    now = timezone.now()
+    reads: list[Read] = []
+    if request.method == "GET":
+        reads = [
+            selectors.queue_read(request.user, pk),
+            *selectors.queue_page_reads(pk, resolved_days=BOARD_RESOLVED_DAYS, now=now),
+        ]
+    with one_round_trip(reads):
+        return _queue_detail(request, pk, now)
+
+
+def _queue_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpResponse:
     queue = _get(request, selectors.get_queue, pk)
     form = RequestForm(request.POST or None)
     status = 200
@@ -372,11 +394,21 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             status = 400
     view_mode = "list" if request.GET.get("view") == "list" else "board"
-    views = selectors.queue_requests(queue, resolved_days=BOARD_RESOLVED_DAYS)
+    page = selectors.queue_page(queue, resolved_days=BOARD_RESOLVED_DAYS, now=now)
+    views = page.views
     open_views = [v for v in views if not v.resolution.stopped]
-    columns = [
-        (s, Status(s).label, [v for v in views if v.request.status == s]) for s in BOARD_STATUSES
-    ]
+    can_contribute = can(request.user, Action.CONTRIBUTE, queue)
+    columns = []
+    if view_mode == "board":
+        actions = TicketActions(
+            can_contribute, request.user.pk, request.get_full_path(), get_token(request)
+        )
+        for s in BOARD_STATUSES:
+            items = [v for v in views if v.request.status == s]
+            tickets = queue_tickets(
+                items[:BOARD_TICKETS], with_forms=s != Status.RESOLVED, actions=actions
+            )
+            columns.append((s, Status(s).label, items, tickets))
     return render_page(
         request,
         "operations/pages/queue.html",
@@ -384,7 +416,7 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "queue": queue,
             "columns": columns,
             "open_views": open_views,
-            "attainment": selectors.queue_attainment(queue),
+            "attainment": page.attainment,
             "sla_rows": [
                 (
                     label,
@@ -397,7 +429,8 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "view_mode": view_mode,
             "priorities": Priority.choices,
             "form": form,
-            "can_contribute": can(request.user, Action.CONTRIBUTE, queue),
+            "list_rows": queue_list_rows(open_views) if view_mode == "list" else "",
+            "can_contribute": can_contribute,
             "can_manage": can(request.user, Action.MANAGE, queue),
             "section": SECTION,
         },
@@ -467,26 +500,22 @@ def _request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @organisation_required
 def routine_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    routine = _get(request, selectors.get_routine, pk)
+    """The routine page (on PostgreSQL its four reads go in one round trip)."""
     now = timezone.now()
-    annotated = selectors.with_on_time(
-        selectors.routines_of(organisation_of(request), archived=None).filter(pk=routine.pk), now
-    ).first()
-    occurrences = list(
-        Occurrence.objects.filter(routine=routine, due__gte=now - dt.timedelta(days=120))
-        .select_related("completed_by")
-        .order_by("-due")
-    )
+    reads = [selectors.routine_read(request.user, pk), *selectors.routine_page_reads(pk, now)]
+    with one_round_trip(reads):
+        routine = _get(request, selectors.get_routine, pk)
+        page = selectors.routine_page(routine, now)
     return render_page(
         request,
         "operations/pages/routine.html",
         {
             "routine": routine,
-            "stats": annotated,
-            "on_time_rate": selectors.on_time_rate(annotated),
-            "steps": selectors.steps_of(routine.pk),
-            "occurrences": occurrences,
-            "now": now,
+            "stats": routine,
+            "on_time_rate": routine.on_time_rate,
+            "steps": page.steps,
+            "occurrences": page.occurrences,
+            "occurrence_rows": occurrence_rows(page.occurrences, now),
             "can_manage": can(request.user, Action.MANAGE, routine),
             "section": SECTION,
         },
