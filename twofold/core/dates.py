@@ -79,16 +79,26 @@ def format_day(value: dt.date | dt.datetime | None, weekday: bool = False) -> st
     """A date in the organisation's format (an aware datetime: its local date)."""
     if value is None:
         return ""
-    value = _local(value)
-    return _weekday(value, dateformat.format(value, patterns().day), weekday)
+    return _day(_local_date(value), patterns().day, translation.get_language(), weekday)
 
 
 def format_day_short(value: dt.date | dt.datetime | None, weekday: bool = False) -> str:
     """A date without its year, in the organisation's order (for lists within one year)."""
     if value is None:
         return ""
-    value = _local(value)
-    return _weekday(value, dateformat.format(value, patterns().day_short), weekday)
+    return _day(_local_date(value), patterns().day_short, translation.get_language(), weekday)
+
+
+def _local_date(value: dt.date | dt.datetime) -> dt.date:
+    local = _local(value)
+    return local.date() if isinstance(local, dt.datetime) else local
+
+
+@functools.lru_cache(maxsize=8192)
+def _day(day: dt.date, pattern: str, language: str | None, weekday: bool) -> str:
+    """A day's text (the day patterns use only the date): formatted once per process."""
+    del language  # part of the key: dateformat reads the active language itself
+    return _weekday(day, dateformat.format(day, pattern), weekday)
 
 
 def format_daytime(value: dt.datetime | None, weekday: bool = False) -> str:
