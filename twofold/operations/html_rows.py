@@ -12,11 +12,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from twofold.accounts.templatetags.people import person
 from twofold.core.dates import daytime_writer
+from twofold.core.escape import esc as escape
 from twofold.core.urlcache import fast_reverse
 from twofold.engine.sla import SlaState
 from twofold.operations.models import Occurrence, OccurrenceStatus, Priority, Request, Status

@@ -755,7 +755,13 @@ def resolution_met(request: Request) -> bool | None:
 _ON_BOARD = (
     "t.queue_id = %s AND t.deleted_at IS NULL AND (t.resolved_at IS NULL OR t.resolved_at >= %s)"
 )
-_BOARD_REQUESTS = FastRead(Request, _ON_BOARD, order_by="t.created_at DESC", related="assignee")
+_BOARD_REQUESTS = FastRead(
+    Request,
+    _ON_BOARD,
+    order_by="t.created_at DESC",
+    related="assignee",
+    defer=("description", "deleted_by", "trash_batch"),  # not on the board
+)
 _BOARD_CHANGES = RawRows(
     RequestEvent,
     f"SELECT e.request_id, e.at, e.to_status FROM {RequestEvent._meta.db_table} e"  # noqa: S608

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from twofold.core.escape import esc as escape
 from twofold.core.urlcache import fast_reverse
 
 register = template.Library()
