@@ -231,3 +231,45 @@ def test_the_queue_page_reads_in_constant_queries(client, owner, queue, board):
             html = client.get(f"/operations/queues/{queue.pk}/?view={view}").content.decode()
         assert len(large.captured_queries) == n
         assert "More 4" in html
+
+
+VALUE_LOOP = Template(
+    """{% for m in recent %}<tr{% if m.voided %} class="ops-voided"{% endif %}><td><a href="{% url 'operations:measurement' m.id %}">{{ m.measured_on|day }}</a></td><td class="num">{% if m.voided %}<s>{{ m.value|floatformat:"-2" }}</s>{% else %}{{ m.value|floatformat:"-2" }}{% endif %} {{ kpi.unit }}</td><td>{% if m.voided %}<span class="badge" title="{{ m.void_reason }}">voided</span>{% elif m.corrected %}<span class="badge badge-amber" title="Was {{ m.original_value|stringformat:'g' }}: {{ m.correction_reason }}">corrected</span>{% endif %}</td></tr>{% endfor %}"""
+)
+SIGNAL_LOOP = Template(
+    """{% for s in view.signals reversed %}<tr class="ops-signal"><td>{{ s.description }}</td><td>{{ s.direction }}</td><td>{{ s.dates.0|day }}{% if s.dates|length > 1 %} – {{ s.dates|last|day }} ({{ s.dates|length }} points){% else %}: {{ s.values.0|floatformat:"-2" }}{% endif %}</td></tr>{% endfor %}"""
+)
+
+
+def test_the_kpi_rows_are_what_the_template_wrote():
+    from types import SimpleNamespace
+
+    from twofold.operations.html_rows import measurement_rows, signal_rows
+    from twofold.operations.models import Measurement
+    from twofold.operations.selectors import SignalView
+
+    day = dt.date(2026, 3, 2)
+    moment = timezone.now()
+    rows = [
+        Measurement(pk=1, measured_on=day, value=2.0),
+        Measurement(pk=2, measured_on=day, value=2.456, original_value=9.5,
+                    correction_reason='Typo "9.5" <fixed>'),
+        Measurement(pk=3, measured_on=day, value=1234.5, voided_at=moment,
+                    void_reason="Sensor & log <off>"),
+        Measurement(pk=4, measured_on=day, value=-0.004),
+    ]  # fmt: skip
+    unit = "<%>"
+    html = measurement_rows(rows, unit)
+    expected = VALUE_LOOP.render(Context({"recent": rows, "kpi": {"unit": unit}}))
+    assert html == expected
+    assert '<tr class="ops-voided">' in html and "<s>1234.50</s> &lt;%&gt;" in html
+    assert 'title="Was 9.5: Typo &quot;9.5&quot; &lt;fixed&gt;">corrected' in html
+    assert ">2 &lt;%&gt;<" in html and ">2.46 &lt;%&gt;<" in html and ">0.00 &lt;%&gt;<" in html
+    signals = [
+        SignalView("beyond", "A point <outside>", "above / rising", [day], [3.14159]),
+        SignalView("run", "Eight in a row", "below / falling", [day, day + dt.timedelta(7)],
+                   [1.0, 2.0]),
+    ]  # fmt: skip
+    view = SimpleNamespace(signals=signals)
+    assert signal_rows(signals) == SIGNAL_LOOP.render(Context({"view": view}))
+    assert "(2 points)" in signal_rows(signals) and ": 3.14<" in signal_rows(signals)

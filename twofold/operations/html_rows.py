@@ -12,15 +12,23 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.template.defaultfilters import floatformat, stringformat
 from django.utils.safestring import SafeString, mark_safe
 
 from twofold.accounts.templatetags.people import person
-from twofold.core.dates import daytime_writer
+from twofold.core.dates import daytime_writer, format_day
 from twofold.core.escape import esc as escape
 from twofold.core.urlcache import fast_reverse
 from twofold.engine.sla import SlaState
-from twofold.operations.models import Occurrence, OccurrenceStatus, Priority, Request, Status
-from twofold.operations.selectors import RequestView
+from twofold.operations.models import (
+    Measurement,
+    Occurrence,
+    OccurrenceStatus,
+    Priority,
+    Request,
+    Status,
+)
+from twofold.operations.selectors import RequestView, SignalView
 
 
 def _occurrence_status(o: Occurrence, now: dt.datetime, quality_list: str) -> str:
@@ -160,5 +168,52 @@ def queue_list_rows(views: Sequence[RequestView]) -> SafeString:
             f"<td>{escape(PRIORITY_LABELS.get(req.priority, req.priority))}</td>"
             f"<td>{escape(STATUS_LABELS.get(req.status, req.status))}</td>"
             f"<td>{person(req.assignee)}</td>\n<td>{first}</td><td>{_sla(v)}</td></tr>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every text is escaped
+
+
+def measurement_rows(measurements: Sequence[Measurement], unit: str) -> SafeString:
+    """The KPI page's value rows: day (a link to the value's page), value with the unit, and a
+    voided or corrected badge."""
+    unit = escape(unit)
+    out = []
+    for m in measurements:
+        link = escape(fast_reverse("operations:measurement", args=[m.pk]))
+        value = escape(floatformat(m.value, "-2"))
+        if m.voided:
+            shown = f"<s>{value}</s>"
+            badge = f'<span class="badge" title="{escape(m.void_reason)}">voided</span>'
+        else:
+            shown = value
+            badge = (
+                '<span class="badge badge-amber" title="Was '
+                f'{escape(stringformat(m.original_value, "g"))}: {escape(m.correction_reason)}">'
+                "corrected</span>"
+                if m.corrected
+                else ""
+            )
+        row_class = ' class="ops-voided"' if m.voided else ""
+        out.append(
+            f'<tr{row_class}><td><a href="{link}">'
+            f'{escape(format_day(m.measured_on))}</a></td><td class="num">{shown} {unit}</td>'
+            f"<td>{badge}</td></tr>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every text is escaped
+
+
+def signal_rows(signals: Sequence[SignalView]) -> SafeString:
+    """The KPI page's signals, newest first: rule, direction, and the day(s) it covers."""
+    out = []
+    for s in reversed(signals):
+        if len(s.dates) > 1:
+            where = (
+                f"{escape(format_day(s.dates[0]))} – {escape(format_day(s.dates[-1]))}"
+                f" ({len(s.dates)} points)"
+            )
+        else:
+            where = f"{escape(format_day(s.dates[0]))}: {escape(floatformat(s.values[0], '-2'))}"
+        out.append(
+            f'<tr class="ops-signal"><td>{escape(s.description)}</td>'
+            f"<td>{escape(s.direction)}</td><td>{where}</td></tr>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every text is escaped

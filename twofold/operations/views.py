@@ -49,9 +49,11 @@ from twofold.operations.forms import (
 )
 from twofold.operations.html_rows import (
     TicketActions,
+    measurement_rows,
     occurrence_rows,
     queue_list_rows,
     queue_tickets,
+    signal_rows,
 )
 from twofold.operations.models import (
     BOARD_STATUSES,
@@ -328,6 +330,7 @@ def _kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
     view = selectors.kpi_page_view(kpi)
     every = sorted([*view.measurements, *view.voided], key=lambda m: m.measured_on, reverse=True)
     show_all = request.GET.get("all") == "1"
+    recent = every if show_all else every[:12]
     return render_page(
         request,
         "operations/pages/kpi.html",
@@ -338,7 +341,9 @@ def _kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 **view.chart_data(),
                 "measurement_url": reverse("operations:measurement", args=[0]),
             },
-            "recent": every if show_all else every[:12],
+            "recent": recent,
+            "value_rows": measurement_rows(recent, kpi.unit),
+            "signal_rows": signal_rows(view.signals),
             "value_count": len(every),
             "show_all": show_all,
             "corrected_count": sum(1 for m in every if m.corrected),
