@@ -110,12 +110,14 @@ def test_the_routine_page_reads_and_writes_what_the_orm_and_template_did(
     client.force_login(owner)
     url = f"/operations/routines/{routine.pk}/"
     client.get(url)
-    with django_assert_num_queries(7):  # session, membership, routine, counts, rows, steps, origin
+    with django_assert_num_queries(
+        8
+    ):  # session, membership, routine, counts, rows, people, steps, origin
         shown = client.get(url).content.decode()
     assert html in shown and "2 missed" in shown
     for i in range(3):
         _occurrence(routine, now - (10 + i) * day, OccurrenceStatus.MISSED)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert "5 missed" in client.get(url).content.decode()
 
 

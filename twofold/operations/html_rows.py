@@ -9,8 +9,9 @@ write the same markup the templates wrote (tests compare both); every text is es
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.template.defaultfilters import floatformat, stringformat
 from django.utils.safestring import SafeString, mark_safe
@@ -18,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from twofold.accounts.templatetags.people import person
 from twofold.core.dates import daytime_writer, format_day
 from twofold.core.escape import esc as escape
-from twofold.core.urlcache import fast_reverse
+from twofold.core.urlcache import reverser
 from twofold.engine.sla import SlaState
 from twofold.operations.models import (
     Measurement,
@@ -29,6 +30,20 @@ from twofold.operations.models import (
     Status,
 )
 from twofold.operations.selectors import RequestView, SignalView
+
+
+def _people() -> Callable[[Any, str], str]:
+    """``person`` (the filter) kept per person for one list: a list names few people often."""
+    links: dict[tuple[int | None, str], str] = {}
+
+    def who(user: Any, default: str = "—") -> str:
+        key = (getattr(user, "pk", None), default)
+        found = links.get(key)
+        if found is None:
+            found = links[key] = person(user, default)
+        return found
+
+    return who
 
 
 def _occurrence_status(o: Occurrence, now: dt.datetime, quality_list: str) -> str:
@@ -55,16 +70,18 @@ def _occurrence_status(o: Occurrence, now: dt.datetime, quality_list: str) -> st
 
 def occurrence_rows(occurrences: Sequence[Occurrence], now: dt.datetime) -> SafeString:
     """The ``<tr>`` of each occurrence (due, status, completed, by) for the routine page."""
-    quality_list = escape(fast_reverse("quality:list"))
+    url = reverser()
+    quality_list = escape(url("quality:list"))
     daytime, weekday_daytime = daytime_writer(), daytime_writer(weekday=True)
+    who = _people()
     out = []
     for o in occurrences:
-        link = escape(fast_reverse("operations:occurrence", args=[o.pk]))
+        link = escape(url("operations:occurrence", o.pk))
         completed = escape(daytime(o.completed_at)) if o.completed_at else "—"
         out.append(
             f'<tr>\n  <td><a href="{link}">{escape(weekday_daytime(o.due))}</a></td>'
             f"\n  <td>{_occurrence_status(o, now, quality_list)}</td>"
-            f"\n  <td>{completed}</td><td>{person(o.completed_by, '')}</td></tr>\n"
+            f"\n  <td>{completed}</td><td>{who(o.completed_by, '')}</td></tr>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 - every text is escaped
 
@@ -93,8 +110,8 @@ class TicketActions:
     csrf_token: str
 
 
-def _ticket_forms(req: Request, actions: TicketActions) -> str:
-    action = escape(fast_reverse("operations:request_assignment", args=[req.pk]))
+def _ticket_forms(req: Request, actions: TicketActions, url: Callable[..., str]) -> str:
+    action = escape(url("operations:request_assignment", req.pk))
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(actions.csrf_token)}">'
     keep = (
         f'<input type="hidden" name="version" value="{req.version}">'
@@ -128,12 +145,17 @@ def queue_tickets(
 ) -> SafeString:
     """The ``<article>`` of each request of one board column (``with_forms``: the column
     takes the assign and priority forms)."""
+    url, person_of = reverser(), _people()
     out = []
     for v in views:
         req = v.request
-        link = escape(fast_reverse("operations:request", args=[req.pk]))
-        who = person(req.assignee) if req.assignee_id else '<span class="muted">Unassigned</span>'
-        forms = _ticket_forms(req, actions) if with_forms and actions.can_contribute else ""
+        link = escape(url("operations:request", req.pk))
+        who = (
+            person_of(req.assignee, "—")
+            if req.assignee_id
+            else '<span class="muted">Unassigned</span>'
+        )
+        forms = _ticket_forms(req, actions, url) if with_forms and actions.can_contribute else ""
         out.append(
             f'\n    <article class="ops-ticket ops-ticket-{v.badge}">'
             f'\n      <a href="{link}">#{req.pk} {escape(req.title)}</a>'
@@ -150,10 +172,11 @@ STATUS_LABELS = dict(Status.choices)
 
 def queue_list_rows(views: Sequence[RequestView]) -> SafeString:
     """The ``<tr>`` of each open request of the list view (by time to breach)."""
+    url, person_of = reverser(), _people()
     out = []
     for v in views:
         req = v.request
-        link = escape(fast_reverse("operations:request", args=[req.pk]))
+        link = escape(url("operations:request", req.pk))
         response = v.response
         if response.stopped:
             met = response.state == SlaState.MET
@@ -167,7 +190,7 @@ def queue_list_rows(views: Sequence[RequestView]) -> SafeString:
             f'<tr><td><a href="{link}">#{req.pk} {escape(req.title)}</a></td>'
             f"<td>{escape(PRIORITY_LABELS.get(req.priority, req.priority))}</td>"
             f"<td>{escape(STATUS_LABELS.get(req.status, req.status))}</td>"
-            f"<td>{person(req.assignee)}</td>\n<td>{first}</td><td>{_sla(v)}</td></tr>\n"
+            f"<td>{person_of(req.assignee, '—')}</td>\n<td>{first}</td><td>{_sla(v)}</td></tr>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 - every text is escaped
 
@@ -176,9 +199,10 @@ def measurement_rows(measurements: Sequence[Measurement], unit: str) -> SafeStri
     """The KPI page's value rows: day (a link to the value's page), value with the unit, and a
     voided or corrected badge."""
     unit = escape(unit)
+    url = reverser()
     out = []
     for m in measurements:
-        link = escape(fast_reverse("operations:measurement", args=[m.pk]))
+        link = escape(url("operations:measurement", m.pk))
         value = escape(floatformat(m.value, "-2"))
         if m.voided:
             shown = f"<s>{value}</s>"
