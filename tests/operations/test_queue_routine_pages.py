@@ -225,7 +225,7 @@ def test_the_queue_page_reads_in_constant_queries(client, owner, queue, board):
         with CaptureQueriesContext(connection) as small:
             client.get(url)
         counts[view] = len(small.captured_queries)
-    assert counts == {"board": 9, "list": 9}
+    assert counts == {"board": 10, "list": 10}
     for i in range(5):
         services.create_request(actor=owner, queue=queue, title=f"More {i}")
     for view, n in counts.items():

@@ -752,15 +752,25 @@ def resolution_met(request: Request) -> bool | None:
 # changes, and the resolution SLA attainment; the queue itself is read (and checked) by
 # get_queue.
 
+# Open, or resolved since: two ranges of the (queue, resolved_at) index. Written as one
+# condition with OR, both databases filtered every request the queue ever had (1.5 ms for a
+# queue of 3,300; 0.4 ms so).
 _ON_BOARD = (
-    "t.queue_id = %s AND t.deleted_at IS NULL AND (t.resolved_at IS NULL OR t.resolved_at >= %s)"
+    f"t.id IN (SELECT b.id FROM {Request._meta.db_table} b"  # noqa: S608 - model table
+    " WHERE b.queue_id = %s AND b.resolved_at IS NULL"
+    f" UNION ALL SELECT b.id FROM {Request._meta.db_table} b"
+    " WHERE b.queue_id = %s AND b.resolved_at >= %s) AND t.deleted_at IS NULL"
 )
 _BOARD_REQUESTS = FastRead(
     Request,
     _ON_BOARD,
     order_by="t.created_at DESC",
-    related="assignee",
     defer=("description", "deleted_by", "trash_batch"),  # not on the board
+)
+# Their assignees, each person once (a queue's ~70 requests are shared by a few people).
+_BOARD_ASSIGNEES = FastRead(
+    User,
+    f"t.id IN (SELECT t.assignee_id FROM {Request._meta.db_table} t WHERE {_ON_BOARD})",  # noqa: S608
 )
 _BOARD_CHANGES = RawRows(
     RequestEvent,
@@ -789,9 +799,10 @@ def _moment(value: dt.datetime) -> Any:
 
 def queue_page_reads(queue_id: int, *, resolved_days: int, now: dt.datetime) -> list[Read]:
     """:func:`queue_page`'s reads, to read ahead (``core.fastread.one_round_trip``)."""
-    board = [queue_id, _moment(now - dt.timedelta(days=resolved_days))]
+    board = [queue_id, queue_id, _moment(now - dt.timedelta(days=resolved_days))]
     return [
         (_BOARD_REQUESTS, board),
+        (_BOARD_ASSIGNEES, board),
         (_BOARD_CHANGES, board),
         (_ATTAINMENT, [queue_id, _moment(now - dt.timedelta(days=METRICS_DAYS))]),
     ]
@@ -809,20 +820,23 @@ def queue_page(queue: Queue, *, resolved_days: int, now: dt.datetime) -> QueuePa
     """The board: the queue's open requests and those resolved in the last ``resolved_days``
     with both SLA clocks, sorted by business time left to breach (a queue with years of
     history does not replay every clock), and the resolution SLA attainment over 90 days
-    (from the outcome stored on each request): three compiled reads. Every request gets
-    ``queue`` itself, not a copy per request."""
+    (from the outcome stored on each request): four compiled reads. Every request gets
+    ``queue`` itself, not a copy per request, and each assignee is read once."""
     reads = queue_page_reads(queue.pk, resolved_days=resolved_days, now=now)
     requests = _BOARD_REQUESTS.all(reads[0][1])
+    people = {u.pk: u for u in _BOARD_ASSIGNEES.all(reads[1][1])}
     changes: dict[int, list[tuple[dt.datetime, str]]] = {}
-    for request_id, at, to_status in _BOARD_CHANGES.rows(*reads[1][1]):
+    for request_id, at, to_status in _BOARD_CHANGES.rows(*reads[2][1]):
         changes.setdefault(request_id, []).append((_aware(at), to_status))
     cal = engine_calendar(queue.calendar)
+    assignee = Request._meta.get_field("assignee")
     views = []
     for req in requests:
         req.queue = queue
+        assignee.set_cached_value(req, people.get(req.assignee_id))  # type: ignore[arg-type]
         views.append(request_view(req, now, cal, changes.get(req.pk, [])))
     views.sort(key=lambda v: (v.resolution.stopped, v.resolution.remaining_minutes))
-    stopped, met = _ATTAINMENT.rows(*reads[2][1])[0]
+    stopped, met = _ATTAINMENT.rows(*reads[3][1])[0]
     return QueuePage(views, int(met or 0) / stopped if stopped else None)
 
 
