@@ -275,3 +275,18 @@ def test_the_kpi_rows_are_what_the_template_wrote():
     view = SimpleNamespace(signals=signals)
     assert signal_rows(signals) == SIGNAL_LOOP.render(Context({"view": view}))
     assert "(2 points)" in signal_rows(signals) and ": 3.14<" in signal_rows(signals)
+
+
+def test_a_request_reassigned_between_the_boards_reads_still_shows_its_assignee(
+    monkeypatch, owner, queue, board
+):
+    """The requests and their assignees are two statements: an assignee the second did not
+    find (reassigned in between) is read when shown, never shown as nobody."""
+    from twofold.operations import selectors as ops
+
+    monkeypatch.setattr(ops._BOARD_ASSIGNEES, "all", lambda params: [])
+    views = ops.queue_page(queue, resolved_days=14, now=timezone.now()).views
+    mine = next(v for v in views if v.request.pk == board["mine"].pk)
+    assert mine.request.assignee == owner
+    unassigned = next(v for v in views if v.request.pk == board["waiting"].pk)
+    assert unassigned.request.assignee is None

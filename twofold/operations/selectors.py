@@ -788,9 +788,11 @@ _ATTAINMENT = RawRows(
 
 
 def _aware(value: Any) -> dt.datetime:
-    """A moment as the driver gives it (SQLite: naive UTC), aware."""
+    """A moment as the driver gives it (SQLite: naive, in the connection's zone), aware."""
     moment: dt.datetime = value
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    if moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=connections[router.db_for_read(Request)].timezone)
 
 
 def _moment(value: dt.datetime) -> Any:
@@ -833,7 +835,9 @@ def queue_page(queue: Queue, *, resolved_days: int, now: dt.datetime) -> QueuePa
     views = []
     for req in requests:
         req.queue = queue
-        assignee.set_cached_value(req, people.get(req.assignee_id))  # type: ignore[arg-type]
+        if req.assignee_id is None or req.assignee_id in people:
+            assignee.set_cached_value(req, people.get(req.assignee_id))  # type: ignore[arg-type]
+        # else: reassigned between the two reads; the assignee is read when shown
         views.append(request_view(req, now, cal, changes.get(req.pk, [])))
     views.sort(key=lambda v: (v.resolution.stopped, v.resolution.remaining_minutes))
     stopped, met = _ATTAINMENT.rows(*reads[3][1])[0]
@@ -994,7 +998,8 @@ def routine_page(routine: Routine, now: dt.datetime) -> RoutinePage:
     people = {u.pk: u for u in _COMPLETERS_SINCE.all(reads[2][1])}
     completed_by = Occurrence._meta.get_field("completed_by")
     for o in occurrences:
-        completed_by.set_cached_value(o, people.get(o.completed_by_id))  # type: ignore[arg-type]
+        if o.completed_by_id is None or o.completed_by_id in people:
+            completed_by.set_cached_value(o, people.get(o.completed_by_id))  # type: ignore[arg-type]
     return RoutinePage(occurrences, _STEPS_OF.all(reads[3][1]))
 
 
