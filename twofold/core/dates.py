@@ -121,14 +121,12 @@ def moment_writer() -> Callable[[dt.datetime], tuple[str, str]]:
     moment (what ``|date:'c'`` writes) and :func:`format_daytime`'s text, with the time zone,
     pattern and language read once instead of per moment."""
     zone = timezone.get_current_timezone()
-    pattern = patterns().day
-    language = translation.get_language()
+    text = daytime_writer()
 
     def write(value: dt.datetime) -> tuple[str, str]:
         if value.utcoffset() is not None:
             value = value.astimezone(zone)
-        wall = value.replace(tzinfo=None, second=0, microsecond=0)
-        return value.isoformat(), _daytime(wall, pattern, language, False)
+        return value.isoformat(), text(value)
 
     return write
 

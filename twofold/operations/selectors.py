@@ -787,12 +787,10 @@ _ATTAINMENT = RawRows(
 )
 
 
-def _aware(value: Any) -> dt.datetime:
-    """A moment as the driver gives it (SQLite: naive, in the connection's zone), aware."""
+def _aware(value: Any, zone: dt.tzinfo) -> dt.datetime:
+    """A moment as the driver gives it (SQLite: naive, in the connection's ``zone``), aware."""
     moment: dt.datetime = value
-    if moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=connections[router.db_for_read(Request)].timezone)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 def _moment(value: dt.datetime) -> Any:
@@ -827,9 +825,10 @@ def queue_page(queue: Queue, *, resolved_days: int, now: dt.datetime) -> QueuePa
     reads = queue_page_reads(queue.pk, resolved_days=resolved_days, now=now)
     requests = _BOARD_REQUESTS.all(reads[0][1])
     people = {u.pk: u for u in _BOARD_ASSIGNEES.all(reads[1][1])}
+    zone = connections[router.db_for_read(Request)].timezone or dt.UTC
     changes: dict[int, list[tuple[dt.datetime, str]]] = {}
     for request_id, at, to_status in _BOARD_CHANGES.rows(*reads[2][1]):
-        changes.setdefault(request_id, []).append((_aware(at), to_status))
+        changes.setdefault(request_id, []).append((_aware(at, zone), to_status))
     cal = engine_calendar(queue.calendar)
     assignee = Request._meta.get_field("assignee")
     views = []

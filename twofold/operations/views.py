@@ -432,7 +432,6 @@ def _queue_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpRespon
             ],
             "resolved_days": BOARD_RESOLVED_DAYS,
             "view_mode": view_mode,
-            "priorities": Priority.choices,
             "form": form,
             "list_rows": queue_list_rows(open_views) if view_mode == "list" else "",
             "can_contribute": can_contribute,
