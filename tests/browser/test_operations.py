@@ -181,6 +181,20 @@ def test_operations_edit_archive_delete(page, live_server, demo_org, sign_in, sh
                 ).map(b => b.textContent)"""
             )
             assert clipped == [], (name, width, clipped)
+            # No name in a table is cut (a narrow column used to break "Mei Chen" into
+            # "Mei Che" + a hidden "n"), and a small table fits without scrolling.
+            names_cut = page.evaluate(
+                """() => [...document.querySelectorAll('.table .person-link')].filter(a =>
+                    a.scrollHeight > a.clientHeight + 1 || a.scrollWidth > a.clientWidth + 1
+                ).map(a => a.textContent)"""
+            )
+            assert names_cut == [], (name, width, names_cut)
+            scrolled = page.evaluate(
+                """() => [...document.querySelectorAll('.table-fit')].filter(t =>
+                    t.parentElement.scrollWidth > t.parentElement.clientWidth + 1
+                ).length"""
+            )
+            assert scrolled == 0, (name, width)
             overflow = page.evaluate(
                 "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )

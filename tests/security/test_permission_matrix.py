@@ -122,6 +122,22 @@ def test_the_matrix_lists_every_route_and_only_routes_that_exist(world: harness.
     assert not message, "\n\n".join(message)
 
 
+def test_the_checksum_sees_one_changed_value_in_its_table_only(world: harness.World) -> None:
+    from twofold.risks.models import Risk
+
+    with transaction.atomic():
+        before = harness.checksum()
+        first, second = Risk.objects.order_by("pk")[:2]
+        # the same two titles, swapped: the table's set of titles is unchanged, its rows are not
+        Risk.objects.filter(pk=first.pk).update(title=second.title)
+        Risk.objects.filter(pk=second.pk).update(title=first.title)
+        after = harness.checksum()
+        transaction.set_rollback(True)
+    assert first.title != second.title
+    assert sorted(t for t in after if after[t] != before[t]) == ["risks_risk"]
+    assert harness.checksum() == before == world.baseline
+
+
 # Each part in shards, so that pytest-xdist spreads the cells over the cores (every worker seeds
 # its own world once).
 SHARDS = 8
