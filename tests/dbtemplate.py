@@ -116,3 +116,37 @@ def install() -> None:
 
     creation.BaseDatabaseCreation.create_test_db = creating_test_db  # type: ignore[method-assign]
     migrate.Command.handle = migrate_from_template  # type: ignore[method-assign]
+
+
+def install_quick_flush() -> None:
+    """Empty PostgreSQL test databases with ``DELETE`` instead of one ``TRUNCATE``.
+
+    After each transactional test the database is flushed. ``TRUNCATE`` of the ~100 tables
+    gives every table and index a new file (~1 s even when they are empty, measured on the CI
+    machine); deleting the few rows a test wrote takes ~0.07 s. Foreign keys and triggers are
+    set aside for the transaction (``session_replication_role = replica``, which needs the
+    superuser the CI cluster runs tests as), as every table is emptied. Otherwise, or when a
+    test asks for its sequences to be reset, Django's ``TRUNCATE`` runs as before.
+    """
+    if os.environ.get("TWOFOLD_TEST_TEMPLATE") == "0":
+        return
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self: Any, style: Any, tables: Any, **options: Any) -> list[str]:
+        if options.get("reset_sequences") or not tables or not _superuser(self.connection):
+            return truncate(self, style, tables, **options)
+        quote = self.quote_name
+        return [
+            "SET LOCAL session_replication_role = replica;",
+            *(f"DELETE FROM {quote(table)};" for table in tables),  # noqa: S608 -- the models' tables
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+
+
+def _superuser(connection: Any) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('is_superuser')")
+        return bool(cursor.fetchone()[0] == "on")
