@@ -52,6 +52,7 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[harness.Worl
         outer = transaction.atomic()
         outer.__enter__()
         try:
+            harness.restart_ids()
             yield harness.seed()
         finally:
             transaction.set_rollback(True)
