@@ -229,12 +229,16 @@ def _postgres_copy(connection: Any, source: str, target: str) -> None:
     """Make ``target`` a copy of ``source`` (replacing it) on the test database's cluster.
 
     ``CREATE DATABASE ... TEMPLATE`` copies the files of a database no one is connected to:
-    the test's connection is closed first and reconnects on its next query.
+    this thread's connections are closed first (they reconnect on their next query), and
+    ``DROP ... WITH (FORCE)`` ends any other session still on the database being replaced
+    (a live server's thread).
     """
-    connection.close()
+    from django.db import connections
+
+    connections.close_all()
     quote = connection.ops.quote_name
     with connection._nodb_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {quote(target)}")
+        cursor.execute(f"DROP DATABASE IF EXISTS {quote(target)} WITH (FORCE)")
         cursor.execute(f"CREATE DATABASE {quote(target)} TEMPLATE {quote(source)}")
 
 

@@ -138,6 +138,19 @@ def test_the_checksum_sees_one_changed_value_in_its_table_only(world: harness.Wo
     assert sorted(t for t in after if after[t] != before[t]) == ["risks_risk"]
     assert harness.checksum() == before == world.baseline
 
+    # Values whose own hashes are equal: hash(-1) == hash(-2) in CPython.
+    from twofold.projects.models import Link
+
+    link = Link.objects.order_by("pk").first()
+    assert link is not None
+    with transaction.atomic():
+        Link.objects.filter(pk=link.pk).update(lag=-1)
+        lead_of_one = harness.checksum()["projects_link"]
+        Link.objects.filter(pk=link.pk).update(lag=-2)
+        lead_of_two = harness.checksum()["projects_link"]
+        transaction.set_rollback(True)
+    assert lead_of_one != lead_of_two
+
 
 # Each part in shards, so that pytest-xdist spreads the cells over the cores (every worker seeds
 # its own world once).
