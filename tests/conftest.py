@@ -185,7 +185,7 @@ def demo_org(transactional_db: None, _drop_postgres_copies: None) -> Organisatio
     The demo is loaded once per test process and copied back before each later test (about a
     second instead of the six or seven of a load): on the in-memory SQLite test database with
     SQLite's online backup API, on PostgreSQL as a database created from a copy
-    (:func:`_postgres_demo`). The test runs outside a wrapping transaction and the database is
+    (:func:`_postgres_copy`). The test runs outside a wrapping transaction and the database is
     emptied after it, as with ``transactional_db``.
     """
     global _demo_snapshot, _demo_summary
@@ -195,6 +195,7 @@ def demo_org(transactional_db: None, _drop_postgres_copies: None) -> Organisatio
 
     from twofold.demo.loader import load_demo
 
+    copied_back = False
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         connection.ensure_connection()
         raw = connection.connection
@@ -205,20 +206,22 @@ def demo_org(transactional_db: None, _drop_postgres_copies: None) -> Organisatio
             _demo_snapshot = snapshot
         else:
             _demo_snapshot.backup(raw)
-            ContentType.objects.clear_cache()
-            cache.clear()
+            copied_back = True
     elif connection.vendor == "postgresql":
-        copy = f"{connection.settings_dict['NAME']}_demo"
+        name = connection.settings_dict["NAME"]
+        copy = f"{name}_demo"
         if copy not in _postgres_copies:
             _demo_summary = load_demo()
-            _postgres_copy(connection, connection.settings_dict["NAME"], copy)
+            _postgres_copy(connection, name, copy)
             _postgres_copies.append(copy)
         else:
-            _postgres_copy(connection, copy, connection.settings_dict["NAME"])
-            ContentType.objects.clear_cache()
-            cache.clear()
+            _postgres_copy(connection, copy, name)
+            copied_back = True
     else:
         _demo_summary = load_demo()
+    if copied_back:  # rows changed under the process's caches
+        ContentType.objects.clear_cache()
+        cache.clear()
     return Organisation.objects.get(slug="halvorsen")
 
 
