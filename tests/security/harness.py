@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -784,36 +784,99 @@ def _selects() -> dict[str, str]:
     return _SELECTS
 
 
-def checksum() -> dict[str, str]:
+def checksum(tables: Iterable[str] | None = None) -> dict[str, str]:
     """A digest per table of all its rows (volatile columns aside), independent of row order:
     the number of rows and the sum of the hashes of their texts (``repr``, so -1 and -2,
     0.0 and -0.0, 1.0 and 1.00 differ, which their own hashes may not). Compared only within
     one test process (a string's hash differs between processes), it changes when any row is
     added, removed or changed. Building each row's text is most of the cost (~105 ms a digest
-    of the demo database, ~48 ms of it reading the rows)."""
+    of the demo database, ~48 ms of it reading the rows), so the matrix digests only the tables
+    a refused write wrote (``tables``; all of them when None)."""
+    selects = _selects()
+    names = sorted(selects) if tables is None else sorted(set(tables) & set(selects))
     sums: dict[str, str] = {}
     with connection.cursor() as cursor:
-        for table, select in _selects().items():
-            cursor.execute(select)
+        for table in names:
+            cursor.execute(selects[table])
             rows = cursor.fetchall()
             total = sum(hash(repr(row)) for row in rows)
             sums[table] = f"{len(rows)}:{total & 0xFFFFFFFFFFFFFFFF:x}"
     return sums
 
 
-def rows_written() -> int:
-    """How many rows this connection has inserted, updated or deleted so far (rolled back or not).
+# Tables without a trigger: the search index's virtual table and the shadow tables it writes
+# itself (a trigger there crashes SQLite's FTS5 when a bulk delete reaches the index). Any write
+# counts as having written them.
+_UNWATCHED: set[str] = set()
 
-    When it has not moved across a request, no table can differ, so the full checksum is only
-    computed when it has: that keeps the matrix fast without weakening the check.
-    """
-    if connection.vendor == "sqlite":
-        return int(connection.connection.total_changes)
+
+def watch_writes() -> None:
+    """On SQLite, a temporary trigger on every ordinary table notes the table's name in
+    ``temp.matrix_written`` for each row inserted, updated or deleted on this connection. The
+    notes are in the same transaction as the rows, so a write rolled back (a refused request's
+    savepoint) leaves none. Installed outside any transaction (see the matrix's ``world``) and
+    removed by :func:`unwatch_writes`. PostgreSQL needs nothing: its per-table counters
+    (``pg_stat_xact_all_tables``) serve."""
+    if connection.vendor != "sqlite":
+        return
     with connection.cursor() as cursor:
+        cursor.execute("SELECT name, type FROM pragma_table_list WHERE schema = 'main'")
+        kinds = dict(cursor.fetchall())
         cursor.execute(
-            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_all_tables"
+            "CREATE TEMP TABLE matrix_written (seq INTEGER PRIMARY KEY, name TEXT NOT NULL)"
         )
-        return int(cursor.fetchone()[0])
+        for table in _selects():
+            if kinds.get(table) != "table":
+                _UNWATCHED.add(table)
+                continue
+            quoted = connection.ops.quote_name(table)
+            literal = "'" + table.replace("'", "''") + "'"
+            for event in ("INSERT", "UPDATE", "DELETE"):
+                name = connection.ops.quote_name(f"matrix_{event}_{table}")
+                # the names come from the schema
+                trigger = f"CREATE TEMP TRIGGER {name} AFTER {event} ON main.{quoted}"
+                note = f"INSERT INTO matrix_written (name) VALUES ({literal})"  # noqa: S608
+                cursor.execute(f"{trigger} BEGIN {note}; END")
+
+
+def unwatch_writes() -> None:
+    """Remove what :func:`watch_writes` installed (the triggers go with their table)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS temp.matrix_written")
+            cursor.execute(
+                "SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE 'matrix_%'"
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP TRIGGER temp.{connection.ops.quote_name(name)}")
+
+
+def write_mark() -> Any:
+    """Where this connection's writes stand now; :func:`tables_written` compares with it."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT coalesce(max(seq), 0) FROM temp.matrix_written")
+            return (connection.connection.total_changes, cursor.fetchone()[0])
+        cursor.execute(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_all_tables"
+            " WHERE schemaname = current_schema()"
+        )
+        return dict(cursor.fetchall())
+
+
+def tables_written(mark: Any) -> set[str]:
+    """The tables this connection has written since ``mark`` (:func:`write_mark`), a superset
+    on PostgreSQL (its counters count rolled-back rows too) and on SQLite for the tables without
+    a trigger. Empty when nothing was written."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            changes, seq = mark
+            if connection.connection.total_changes == changes:
+                return set()
+            cursor.execute("SELECT DISTINCT name FROM temp.matrix_written WHERE seq > %s", [seq])
+            return {name for (name,) in cursor.fetchall()} | _UNWATCHED
+        now = write_mark()
+        return {table for table, count in now.items() if mark.get(table, 0) != count}
 
 
 def iter_cells(rows: list[Row]) -> Iterator[tuple[Row, str]]:

@@ -415,9 +415,12 @@ def _rebind(function: Any, namespace: dict[str, Any], suffix: str = "") -> Any:
 # --- the Python side ----------------------------------------------------------------------
 
 
-def warm_up() -> None:
+def warm_up(dense: bool | None = None) -> None:
     """Load (or, in a new installation, compile) the kernel now rather than in the first search:
-    about 0.5 s from numba's cache, a few seconds without it."""
+    about 0.5 s from numba's cache, ~10 s per variant without it.
+
+    ``dense`` limits it to the two variants over the dense demand matrix (True) or the two over
+    sparse lists (False), so that two processes can compile all four at once (``.ci/run``)."""
     from twofold.engine.levelling_network import compile_network
     from twofold.engine.levelling_problem import (
         Activity,
@@ -426,7 +429,8 @@ def warm_up() -> None:
         Resource,
     )
 
-    for resources in (1, _DENSE_UP_TO + 1):  # every variant of the kernels
+    counts = {True: (1,), False: (_DENSE_UP_TO + 1,), None: (1, _DENSE_UP_TO + 1)}[dense]
+    for resources in counts:  # every variant of the kernels asked for
         for capacity in (1, (2, 1)):  # constant, and a profile
             problem = LevellingProblem(
                 (Activity("a", 2, (1,) * resources), Activity("b", 1, (1,) * resources)),
