@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Bytecode is kept (in __pycache__, ignored by git) even where the environment says not to:
+# without it every test process compiles Twofold and rewrites the tests again (.ci/run).
+unexport PYTHONDONTWRITEBYTECODE
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 # The installer speaks only when it fails: its output goes to .venv/pip.log and is shown on error.
@@ -65,7 +68,7 @@ pytest:
 	$(BIN)/pytest -m "not browser" -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-browser: install-dev
-	$(BIN)/pytest -m browser
+	$(BIN)/pytest -m browser tests/browser
 
 benchmarks: install-dev
 	$(BIN)/python benchmarks/cpm.py
