@@ -118,6 +118,11 @@ def test_board_moves_swap_columns_and_stale_moves_say_why(
     line3 = _project_id("Line 3 automation cell")
     page.goto(f"{live_server.url}/projects/{line3}/board/")
     page.evaluate("window.__noReload = true")
+    # Count the live refreshes (static/activity/live.js), to know when the board has caught up.
+    page.evaluate(
+        "window.__liveSwaps = 0;"
+        " document.addEventListener('twofold:live', () => { window.__liveSwaps += 1; })"
+    )
     todo = page.locator('.board-list[data-status="todo"] .board-card').first
     name = todo.locator("a").inner_text()
     target = page.locator('.board-list[data-status="review"]')
@@ -131,6 +136,9 @@ def test_board_moves_swap_columns_and_stale_moves_say_why(
     assert moved.get_attribute("data-version") == str(task.version)
     shot("projects-board-swapped")
     # Someone else edits the card meanwhile: the next move is refused and the page says why.
+    # First the live refresh that the move itself set off (its counter went up): had it come
+    # after the edit below, it would have shown the board fresh, and the move would be fine.
+    page.wait_for_function("() => window.__liveSwaps >= 1")
     Task.objects.filter(pk=task.pk).update(version=task.version + 1)
     doing = page.locator('.board-list[data-status="doing"]')
     assert drag_and_wait(page, moved, doing, re.compile(r"/board/move/")).status == 409
