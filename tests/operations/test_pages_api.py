@@ -381,3 +381,39 @@ def test_the_process_page_reads_its_parts_in_compiled_reads(
     with django_assert_num_queries(14):
         html = client.get(page).content.decode()
     assert "2 open" in html and "OEE" in html
+
+
+def test_the_detail_pages_read_the_other_apps_panels_ahead(
+    client, owner, process, kpi, routine, queue
+):
+    """The panels drawn by apps operations does not import (comments, a handover's origin note,
+    a queue's hypercare, the live counter, the currency) register their reads in
+    ``core.readahead``; each page sends them with its own. On PostgreSQL only the session and
+    the membership then go through the cursor (the request page also reads its queue and the
+    queue's hypercare, which need the request first); on SQLite nothing is read ahead."""
+    from django.db import connection
+
+    req = services.create_request(actor=owner, queue=queue, title="Leak")
+    client.force_login(owner)
+    pages = {
+        f"/operations/processes/{process.pk}/": 2,
+        f"/operations/kpis/{kpi.pk}/": 2,
+        f"/operations/queues/{queue.pk}/": 2,
+        f"/operations/routines/{routine.pk}/": 2,
+        f"/operations/requests/{req.pk}/": 4,
+    }
+    for page, expected in pages.items():
+        client.get(page)
+        through_cursor: list[str] = []
+
+        def count(execute, sql, params, many, context, seen=through_cursor):
+            seen.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            response = client.get(page)
+        assert response.status_code == 200
+        if connection.vendor == "postgresql":
+            assert len(through_cursor) == expected, (page, through_cursor)
+        else:
+            assert len(through_cursor) > expected

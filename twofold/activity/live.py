@@ -105,6 +105,15 @@ def version_read(key: str) -> Read:
     return _COUNTER_OF, [key]
 
 
+_PREFIX_OF = {label: prefix for prefix, label in SUBJECTS.items()}
+
+
+def subject_version_reads(subject: models.Model) -> list[Read]:
+    """The read of ``{% live_subject %}`` for ``subject`` (none if it is not a live subject)."""
+    prefix = _PREFIX_OF.get(subject._meta.label)
+    return [version_read(key_for(prefix, subject.pk))] if prefix else []
+
+
 def current(organisation_id: int, key: str) -> int | None:
     """The counter of ``key`` if its subject belongs to the organisation, else None."""
     row = LiveVersion.objects.filter(key=key).values_list("organisation_id", "version").first()

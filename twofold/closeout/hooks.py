@@ -29,7 +29,8 @@ def card_notes(cards: list[Any]) -> None:
 
 
 def register() -> None:
-    from twofold.closeout import hypercare, services
+    from twofold.closeout import hypercare, selectors, services
+    from twofold.core import readahead
     from twofold.improvement import services as improvement
     from twofold.operations import services as operations
     from twofold.projects import lifecycle
@@ -39,4 +40,7 @@ def register() -> None:
     if hypercare.on_request_created not in operations.REQUEST_CREATED_STEPS:
         operations.REQUEST_CREATED_STEPS.append(hypercare.on_request_created)
     lifecycle.register_gate_check(services.closure_gate_check)
+    # The reads of ``{% origin_note obj %}`` and ``{% hypercare_badge queue %}``, to read ahead.
+    readahead.register("origins", lambda subject: [selectors.origins_read(subject)])
+    readahead.register("hypercare", lambda queue: [selectors.hypercare_read(queue)])
     lifecycle.register_card_notes(card_notes)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from twofold.accounts.models import Organisation, User
 from twofold.closeout.models import HandoverPart, Hypercare, Lesson, Origin, PartKind
 from twofold.core.errors import NotFound
-from twofold.core.fastread import FastRows
+from twofold.core.fastread import FastRows, Read
 from twofold.core.policy import Action, can
 from twofold.improvement.models import Handover
 from twofold.operations.models import Queue, Request
@@ -98,6 +98,11 @@ _ORIGINS = FastRows(
 )
 
 
+def origins_read(obj: Any) -> Read:
+    """:func:`origins_of`'s read, to read ahead (``core.readahead``, panel ``origins``)."""
+    return _ORIGINS, [ContentType.objects.get_for_model(type(obj)).pk, obj.pk]
+
+
 def origins_of(obj: Any) -> list[OriginNote]:
     """Handovers that created or changed ``obj`` (and documents handed over to a process)."""
     ct = ContentType.objects.get_for_model(type(obj))
@@ -152,11 +157,18 @@ def _date(value: dt.date | str) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def hypercare_read(queue: Queue, today: dt.date | None = None) -> Read:
+    """:func:`hypercare_for_queue`'s first read, to read ahead (``core.readahead``, panel
+    ``hypercare``)."""
+    today = today or timezone.localdate()
+    ops = connections[router.db_for_read(Hypercare)].ops
+    return _CARE_OF_QUEUE, [ops.adapt_datefield_value(today), queue.pk]
+
+
 def hypercare_for_queue(queue: Queue, today: dt.date | None = None) -> HypercareInfo | None:
     """The hypercare of the handover that built ``queue`` still running or ahead (2 queries)."""
     today = today or timezone.localdate()
-    ops = connections[router.db_for_read(Hypercare)].ops
-    found = _CARE_OF_QUEUE.rows(ops.adapt_datefield_value(today), queue.pk)
+    found = _CARE_OF_QUEUE.rows(*hypercare_read(queue, today)[1])
     if not found:
         return None
     first, last, project_id, name, manager_id, sponsor_id = found[0]

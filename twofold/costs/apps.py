@@ -5,3 +5,15 @@ class CostsConfig(AppConfig):
     name = "twofold.costs"
     label = "costs"
     verbose_name = "Costs"
+
+    def ready(self) -> None:
+        # ``{% money %}`` reads the organisation's currency settings: a page can read them ahead.
+        from twofold.core import readahead
+        from twofold.costs.selectors import cost_settings_read
+
+        readahead.register(
+            "money",
+            lambda subject: (
+                [cost_settings_read(subject.organisation_id)] if subject.organisation_id else []
+            ),
+        )

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from twofold.accounts.models import ROLE_RANK, Organisation, Role, User
-from twofold.core.fastread import FastRead
+from twofold.core.fastread import FastRead, Read
 from twofold.costs.models import (
     CostSettings,
     EntryStatus,
@@ -46,9 +46,14 @@ def cents(value: Decimal) -> Decimal:
 _SETTINGS_OF = FastRead(CostSettings, "t.organisation_id = %s", order_by="t.id", limited=True)
 
 
+def cost_settings_read(organisation_id: int) -> Read:
+    """:func:`cost_settings`' read, to read ahead (``core.readahead``, panel ``money``)."""
+    return _SETTINGS_OF, [organisation_id, 1]
+
+
 def cost_settings(organisation_id: int) -> CostSettings:
     """The organisation's currency settings (an unsaved default, EUR in en-GB, if none yet)."""
-    found = _SETTINGS_OF.first([organisation_id, 1])
+    found = _SETTINGS_OF.first(cost_settings_read(organisation_id)[1])
     return found or CostSettings(organisation_id=organisation_id)
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from twofold.core import panels
+from twofold.core import panels, readahead
 from twofold.core.errors import Forbidden, Invalid, ServiceError
 from twofold.core.fastread import Read, one_round_trip
 from twofold.core.history import entries_read, history_for
@@ -58,6 +58,7 @@ from twofold.operations.html_rows import (
 from twofold.operations.models import (
     BOARD_STATUSES,
     Evidence,
+    Kpi,
     OccurrenceStatus,
     Priority,
     Process,
@@ -171,6 +172,8 @@ def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
             *selectors.process_part_reads(pk, archived_too=show_archived, year=year, now=now),
             selectors.archived_children_read(pk),
             entries_read(process, 10),
+            # the panels of other apps the page shows (core.readahead)
+            *readahead.reads(process, "origins", "money", "comments"),
         ]
     with one_round_trip(reads):
         return _process_detail(request, pk, now)
@@ -241,7 +244,11 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
     are read in one round trip)."""
     reads: list[Read] = []
     if request.method == "GET":
-        reads = [*selectors.kpi_page_reads(request.user, pk), value_changes_read(pk)]
+        reads = [
+            *selectors.kpi_page_reads(request.user, pk),
+            value_changes_read(pk),
+            *readahead.reads(Kpi(pk=pk), "origins", "comments"),
+        ]
     with one_round_trip(reads):
         return _kpi_detail(request, pk)
 
@@ -376,6 +383,7 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         reads = [
             selectors.queue_read(request.user, pk),
             *selectors.queue_page_reads(pk, resolved_days=BOARD_RESOLVED_DAYS, now=now),
+            *readahead.reads(Queue(pk=pk), "live", "origins", "hypercare"),
         ]
     with one_round_trip(reads):
         return _queue_detail(request, pk, now)
@@ -449,7 +457,11 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reads: list[Read] = []
     if request.method == "GET":
         target = Request(pk=pk, organisation_id=organisation_of(request).pk)
-        reads = [*selectors.request_reads(request.user, pk), entries_read(target, 10)]
+        reads = [
+            *selectors.request_reads(request.user, pk),
+            entries_read(target, 10),
+            *readahead.reads(target, "live", "comments"),
+        ]
     with one_round_trip(reads):
         return _request_detail(request, pk)
 
@@ -506,24 +518,28 @@ def _request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def routine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The routine page (on PostgreSQL its four reads go in one round trip)."""
     now = timezone.now()
-    reads = [selectors.routine_read(request.user, pk), *selectors.routine_page_reads(pk, now)]
+    reads = [
+        selectors.routine_read(request.user, pk),
+        *selectors.routine_page_reads(pk, now),
+        *readahead.reads(Routine(pk=pk), "origins"),
+    ]
     with one_round_trip(reads):
         routine = _get(request, selectors.get_routine, pk)
         page = selectors.routine_page(routine, now)
-    return render_page(
-        request,
-        "operations/pages/routine.html",
-        {
-            "routine": routine,
-            "stats": routine,
-            "on_time_rate": routine.on_time_rate,
-            "steps": page.steps,
-            "occurrences": page.occurrences,
-            "occurrence_rows": occurrence_rows(page.occurrences, now),
-            "can_manage": can(request.user, Action.MANAGE, routine),
-            "section": SECTION,
-        },
-    )
+        return render_page(
+            request,
+            "operations/pages/routine.html",
+            {
+                "routine": routine,
+                "stats": routine,
+                "on_time_rate": routine.on_time_rate,
+                "steps": page.steps,
+                "occurrences": page.occurrences,
+                "occurrence_rows": occurrence_rows(page.occurrences, now),
+                "can_manage": can(request.user, Action.MANAGE, routine),
+                "section": SECTION,
+            },
+        )
 
 
 @organisation_required
