@@ -12,9 +12,12 @@ DEV_STAMP := $(VENV)/.installed-dev
 # The installer speaks only when it fails: its output goes to .venv/pip.log and is shown on error.
 PIP_QUIET = >>$(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 # The locked packages go in through uv (pinned, put into .venv by its own pip): it installs the
-# ~700 MB of wheels in seconds where pip took a minute of one core (README, "Install").
+# ~700 MB of wheels in seconds where pip took a minute of one core (README, "Install"). Where uv
+# cannot be had or cannot reach the index (uv reads none of pip's settings: a mirror set up for
+# pip only), pip installs them instead.
 UV_VERSION := 0.13.9
-UV_INSTALL = $(BIN)/python -m uv pip install --quiet --python $(BIN)/python
+LOCKED = locked() { $(BIN)/python -m uv pip install --quiet --compile-bytecode \
+	--python $(BIN)/python "$$@" || $(BIN)/pip install --quiet --disable-pip-version-check "$$@"; }; locked
 
 .PHONY: run test install install-dev lint types check pytest test-browser demo worker benchmarks clean
 
@@ -34,16 +37,17 @@ $(STAMP): requirements.lock pyproject.toml
 	@echo "Installing what Twofold needs to run into $(VENV) (requirements.lock) ..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@: > $(VENV)/pip.log
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) $(PIP_QUIET)
-	@$(UV_INSTALL) -r requirements.lock $(PIP_QUIET)
-	@$(UV_INSTALL) --no-deps -e . $(PIP_QUIET)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) \
+		>>$(VENV)/pip.log 2>&1 || echo "uv could not be installed: pip installs the packages (slower)."
+	@$(LOCKED) -r requirements.lock $(PIP_QUIET)
+	@$(LOCKED) --no-deps -e . $(PIP_QUIET)
 	@$(BIN)/python -c "import django, gunicorn, pydantic, ortools, numba, twofold.engine" && touch $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
 $(DEV_STAMP): $(STAMP) requirements-dev.lock
 	@echo "Adding the test, type-checking and benchmark tools (requirements-dev.lock) ..."
-	@$(UV_INSTALL) -r requirements-dev.lock $(PIP_QUIET)
+	@$(LOCKED) -r requirements-dev.lock $(PIP_QUIET)
 	@$(BIN)/python -c "import pytest, mypy, ruff, playwright" && touch $(DEV_STAMP)
 
 lint:

@@ -843,12 +843,13 @@ def unwatch_writes() -> None:
     """Remove what :func:`watch_writes` installed (the triggers go with their table)."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS temp.matrix_written")
+            # the triggers first: one left behind would fail every later write to its table
             cursor.execute(
                 "SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE 'matrix_%'"
             )
             for (name,) in cursor.fetchall():
-                cursor.execute(f"DROP TRIGGER temp.{connection.ops.quote_name(name)}")
+                cursor.execute(f"DROP TRIGGER IF EXISTS temp.{connection.ops.quote_name(name)}")
+            cursor.execute("DROP TABLE IF EXISTS temp.matrix_written")
 
 
 def write_mark() -> Any:

@@ -51,15 +51,15 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[harness.Worl
     with fast, django_db_blocker.unblock():
         # Outside the world's transaction: a schema change inside it would make SQLite reload
         # the whole schema after every rolled-back cell (~13 ms a cell).
-        harness.watch_writes()
-        outer = transaction.atomic()
-        outer.__enter__()
         try:
-            harness.restart_ids()
-            yield harness.seed()
+            harness.watch_writes()
+            with transaction.atomic():  # the world, rolled back at the end
+                try:
+                    harness.restart_ids()
+                    yield harness.seed()
+                finally:
+                    transaction.set_rollback(True)
         finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
             harness.unwatch_writes()
             shutil.rmtree(media, ignore_errors=True)
 

@@ -380,10 +380,13 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     reads: list[Read] = []
     if request.method == "GET":
+        subject = Queue(pk=pk)
         reads = [
+            # the live counter before the data it stands for (activity.live.version)
+            *readahead.reads(subject, "live"),
             selectors.queue_read(request.user, pk),
             *selectors.queue_page_reads(pk, resolved_days=BOARD_RESOLVED_DAYS, now=now),
-            *readahead.reads(Queue(pk=pk), "live", "origins", "hypercare"),
+            *readahead.reads(subject, "origins", "hypercare"),
         ]
     with one_round_trip(reads):
         return _queue_detail(request, pk, now)
@@ -458,9 +461,10 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         target = Request(pk=pk, organisation_id=organisation_of(request).pk)
         reads = [
+            *readahead.reads(target, "live"),  # the counter before the data it stands for
             *selectors.request_reads(request.user, pk),
             entries_read(target, 10),
-            *readahead.reads(target, "live", "comments"),
+            *readahead.reads(target, "comments"),
         ]
     with one_round_trip(reads):
         return _request_detail(request, pk)
