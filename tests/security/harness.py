@@ -850,6 +850,7 @@ def unwatch_writes() -> None:
             for (name,) in cursor.fetchall():
                 cursor.execute(f"DROP TRIGGER IF EXISTS temp.{connection.ops.quote_name(name)}")
             cursor.execute("DROP TABLE IF EXISTS temp.matrix_written")
+        _UNWATCHED.clear()
 
 
 def write_mark() -> Any:

@@ -49,9 +49,9 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[harness.Worl
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
     with fast, django_db_blocker.unblock():
-        # Outside the world's transaction: a schema change inside it would make SQLite reload
-        # the whole schema after every rolled-back cell (~13 ms a cell).
         try:
+            # Outside the world's transaction: a schema change inside it would make SQLite
+            # reload the whole schema after every rolled-back cell (~13 ms a cell).
             harness.watch_writes()
             with transaction.atomic():  # the world, rolled back at the end
                 try:
