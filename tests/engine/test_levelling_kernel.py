@@ -24,6 +24,7 @@ from twofold.engine.levelling_kernel import (
     INFEASIBLE,
     GeneticSearch,
     KernelNetwork,
+    LocalSearch,
     horizon_bound,
     justify,
 )
@@ -161,6 +162,69 @@ def test_decoding_split_between_threads_gives_the_same_schedules() -> None:
     first.step(5)
     second.step(5)
     assert first.best == second.best and first.best_makespan == second.best_makespan
+
+
+def test_local_search_improves_a_poor_schedule_and_never_worsens_it() -> None:
+    # 12 tasks on one crew of 3, three chains of four; the index order stacks the two
+    # crew-hungry tasks of each chain behind one another.
+    size = 12
+    problem = LevellingProblem(
+        tuple(Activity(f"t{i}", 2 + i % 3, (1 + (i // 3) % 3,)) for i in range(size)),
+        (Resource("crew", 3),),
+        tuple(Link(i, i + 3) for i in range(size - 3)),
+    )
+    network = compile_network(problem)
+    poor = serial_sgs(network, list(range(size)))
+    assert poor is not None
+    kernel = KernelNetwork(network, makespan(network, poor) + 5)
+    walk = LocalSearch(kernel, poor, seed=3, offspring=8)
+    assert walk.sigma == 5.5 * (sum(network.durations) / size)  # in mean durations
+    spans = []
+    for _ in range(60):
+        spans.append(walk.step())
+        assert check_feasible(problem, walk.starts.tolist()) == []
+        assert walk.makespan == makespan(network, walk.starts.tolist())
+    assert spans == sorted(spans, reverse=True)  # the best never gets worse
+    assert walk.best_makespan < makespan(network, poor) == 25
+    assert check_feasible(problem, walk.best) == []
+    assert walk.schedules == 60 * 8 * 3
+    # Work bound: 63 crew-periods over 3 -> at least 21 periods.
+    assert walk.best_makespan >= 21
+
+
+def test_local_search_walks_a_plateau_of_equal_makespan() -> None:
+    # Eight independent unit tasks on a crew of one: every order takes 8 periods, so only a
+    # walk that accepts equal neighbours leaves the first order.
+    problem = LevellingProblem(
+        tuple(Activity(f"t{i}", 1, (1,)) for i in range(8)), (Resource("crew", 1),), ()
+    )
+    network = compile_network(problem)
+    first = serial_sgs(network, list(range(8)))
+    assert first == list(range(8))
+    walk = LocalSearch(KernelNetwork(network, 9), first, seed=1, offspring=4)
+    for _ in range(20):
+        walk.step()
+    assert walk.makespan == walk.best_makespan == 8
+    assert sorted(walk.starts.tolist()) == list(range(8))
+    assert walk.starts.tolist() != first
+    # A shorter schedule found elsewhere is adopted; a longer one is not.
+    walk.adopt(list(range(8))[::-1])
+    assert walk.makespan == 8 and walk.starts.tolist() != list(range(8))[::-1]
+
+
+def test_level_hands_the_end_of_the_genetic_search_to_the_local_search() -> None:
+    # 60 activities (from ``_SPLIT_FROM``, 50): the walk runs unless ``local_share`` is 0.
+    size = 60
+    problem = LevellingProblem(
+        tuple(Activity(f"t{i}", 1 + i % 4, (1 + i % 3, 2 - i % 2)) for i in range(size)),
+        (Resource("crew", 3), Resource("rig", 2)),
+        tuple(Link(i, i + 6) for i in range(size - 6)),
+    )
+    for share, walked in ((None, True), (0.0, False)):
+        with mock.patch("twofold.engine.levelling.LocalSearch", wraps=LocalSearch) as spy:
+            result = level(problem, method="optimise", time_limit_s=0.6, local_share=share)
+        assert check_feasible(problem, result.starts) == []
+        assert spy.called is walked or (walked and result.proven_optimal)
 
 
 @st.composite
