@@ -371,7 +371,15 @@ def main() -> int:
         }
         from twofold.operations.models import Kpi, Process, Request, Routine
 
-        process = Process.objects.filter(organisation=org).order_by("pk").first()
+        # The first process with a queue of requests and KPIs (the large demo gives a queue to
+        # some processes only).
+        process = (
+            Process.objects.filter(
+                organisation=org, queues__requests__isnull=False, kpis__isnull=False
+            )
+            .order_by("pk")
+            .first()
+        )
         assert process is not None
         ops_request = Request.objects.filter(queue__process=process).order_by("pk").first()
         kpi = Kpi.objects.filter(process=process).order_by("pk").first()
