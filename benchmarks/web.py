@@ -406,8 +406,8 @@ def main() -> int:
             "task_get_api": lambda send: send("GET", f"{api_tasks}/{leaf.pk}"),
             "task_page": lambda send: send("GET", f"/projects/{big.pk}/tasks/{leaf.pk}/"),
             # The other detail pages (issue 18 item 3): the large project's overview, the
-            # organisation's first process (3 KPIs of two years of weekly values, 2 routines,
-            # a queue of ~3,300 requests), its queue's first request, its first KPI.
+            # organisation's first process with a queue (3 KPIs of two years of weekly values,
+            # routines, a queue of ~3,300 requests), its queue's first request, its first KPI.
             "project_page": lambda send: send("GET", f"/projects/{big.pk}/"),
             "process_page": lambda send: send("GET", f"/operations/processes/{process.pk}/"),
             "request_page": lambda send: send("GET", f"/operations/requests/{ops_request.pk}/"),
