@@ -27,6 +27,7 @@ from twofold.engine.levelling_kernel import (
     LocalSearch,
     horizon_bound,
     justify,
+    warm_up,
 )
 from twofold.engine.levelling_network import compile_network
 from twofold.engine.levelling_sgs import justify as python_justify
@@ -179,17 +180,25 @@ def test_local_search_improves_a_poor_schedule_and_never_worsens_it() -> None:
     kernel = KernelNetwork(network, makespan(network, poor) + 5)
     walk = LocalSearch(kernel, poor, seed=3, offspring=8)
     assert walk.sigma == 5.5 * (sum(network.durations) / size)  # in mean durations
-    spans = []
+    current = []
     for _ in range(60):
-        spans.append(walk.step())
+        walk.step()
+        current.append(walk.makespan)  # the schedule it stands on, not only the best
         assert check_feasible(problem, walk.starts.tolist()) == []
         assert walk.makespan == makespan(network, walk.starts.tolist())
-    assert spans == sorted(spans, reverse=True)  # the best never gets worse
-    assert walk.best_makespan < makespan(network, poor) == 25
+    assert current == sorted(current, reverse=True)  # never moves to a longer schedule
+    assert walk.best_makespan == walk.makespan < makespan(network, poor) == 25
     assert check_feasible(problem, walk.best) == []
     assert walk.schedules == 60 * 8 * 3
     # Work bound: 63 crew-periods over 3 -> at least 21 periods.
     assert walk.best_makespan >= 21
+    # A shorter schedule found elsewhere is adopted; a longer or equal one is not.
+    again = LocalSearch(kernel, poor, seed=4, offspring=8)
+    again.adopt(walk.best)
+    assert again.makespan == again.best_makespan == walk.best_makespan
+    assert again.starts.tolist() == again.best == walk.best
+    again.adopt(poor)
+    assert again.makespan == walk.best_makespan and again.best == walk.best
 
 
 def test_local_search_walks_a_plateau_of_equal_makespan() -> None:
@@ -207,7 +216,7 @@ def test_local_search_walks_a_plateau_of_equal_makespan() -> None:
     assert walk.makespan == walk.best_makespan == 8
     assert sorted(walk.starts.tolist()) == list(range(8))
     assert walk.starts.tolist() != first
-    # A shorter schedule found elsewhere is adopted; a longer one is not.
+    # Another schedule of the same length found elsewhere is not adopted.
     walk.adopt(list(range(8))[::-1])
     assert walk.makespan == 8 and walk.starts.tolist() != list(range(8))[::-1]
 
@@ -220,11 +229,18 @@ def test_level_hands_the_end_of_the_genetic_search_to_the_local_search() -> None
         (Resource("crew", 3), Resource("rig", 2)),
         tuple(Link(i, i + 6) for i in range(size - 6)),
     )
+    warm_up()  # the kernel loaded first: its first load alone can take the 0.6 s below
+    steps = LocalSearch.step
     for share, walked in ((None, True), (0.0, False)):
-        with mock.patch("twofold.engine.levelling.LocalSearch", wraps=LocalSearch) as spy:
-            result = level(problem, method="optimise", time_limit_s=0.6, local_share=share)
+        with mock.patch.object(LocalSearch, "step", autospec=True, side_effect=steps) as spy:
+            result = level(
+                problem, method="optimise", time_limit_s=0.6, local_share=share, probe_share=0.0
+            )
         assert check_feasible(problem, result.starts) == []
-        assert spy.called is walked or (walked and result.proven_optimal)
+        # Without the CP-SAT probe the bound stays the energy bound, 105, below any schedule
+        # (CP-SAT can prove 120 optimal): no early proof ends the search before the walk.
+        assert not result.proven_optimal
+        assert (spy.call_count > 0) is walked
 
 
 @st.composite

@@ -16,8 +16,9 @@ Entry point :func:`level`. Two methods:
   bound, or else (from 50 activities) the genetic search decodes on the second core too
   (``genetic_workers``; below, a second genetic search runs there), sharing the best
   schedule; from 50 activities the genetic search hands its last 30 % of the time to a local
-  search that walks the plateaus around the best schedule (``local_share``); for other plans, the heuristic for part of the time, then OR-Tools CP-SAT started
-  from its schedule and asked for a shorter project (:mod:`twofold.engine.levelling_cpsat`).
+  search that walks the plateaus around the best schedule (``local_share``); for other
+  plans, the heuristic for part of the time, then OR-Tools CP-SAT started from its schedule
+  and asked for a shorter project (:mod:`twofold.engine.levelling_cpsat`).
   A ``progress`` callback sees the best makespan a few times a second and can stop the run.
 
 User priorities order the heuristic (higher first). The genetic search and CP-SAT minimise the
@@ -500,7 +501,12 @@ class _Search:
                     assert self.starts is not None
                     ga.inject(self.starts)
             self.offer(ga.best)
-            if self.local_share <= 0 or self.stop.is_set() or self.starts is None:
+            if (
+                self.local_share <= 0
+                or self.stop.is_set()
+                or self.starts is None
+                or time.perf_counter() >= until
+            ):
                 return
             walk = LocalSearch(ga.kernel, self.starts, seed=seed, **self.local_options)
             while not self.stop.is_set() and time.perf_counter() < until:
@@ -509,7 +515,8 @@ class _Search:
                 if walk.best_makespan < self.best_makespan:
                     self.offer(walk.best)
                 elif self.best_makespan < walk.makespan:
-                    assert self.starts is not None  # CP-SAT found better: walk from there
+                    # Found better elsewhere (CP-SAT, the other search): walk from there.
+                    assert self.starts is not None
                     walk.adopt(self.starts)
             self.offer(walk.best)
 

@@ -752,15 +752,16 @@ class LocalSearch:
     """A (1+λ) evolution strategy on one schedule's keys, walking plateaus of equal makespan.
 
     Each :meth:`step` decodes ``offspring`` neighbours of the current schedule, each with one to
-    ``moves`` activities' keys (their justified start times) moved by a normal step of
+    ``moves`` keys (their justified start times; the activities drawn at random, the same one
+    possibly twice) moved by a normal step of
     ``sigma`` mean durations, justified forward-backward like the genetic search's children;
     the best neighbour replaces the current schedule when it is no longer (ties broken at
     random, so the walk crosses plateaus of equal makespan, where a converged population
     stalls). :func:`~twofold.engine.levelling.level` gives it the last part of a genetic
     search's time (``local_share``), from the best schedule so far. Measured on 2026-12-04
     (mean % above the best known, quiet machine): the genetic search alone for 2 s against the
-    same search for 1.6 s then this walk, on j60's hard groups 29 and 13 (20 instances, two
-    seeds): 1.71 and 1.76 against 1.51 and 1.53; inside ``level()`` at 3 s on j90's groups 29
+    same search for 1.6 s then this walk, on j60's hard groups 29 and 13 (20 instances, seeds
+    0 and 1): 1.76 and 1.71 against 1.51 and 1.53; inside ``level()`` at 3 s on j90's groups 29
     and 13: 3.05 (twice) against 2.89 (twice, last 20 %) and 2.85 (last 30 %); on j60's five
     hard groups (50 instances, 2 s) it changed nothing (1.25-1.30 either way). A walk over
     the whole time, or most of it, is worse (2.26 with the last 80 %): the genetic search finds
