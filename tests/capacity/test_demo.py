@@ -42,3 +42,24 @@ def test_migration_turns_an_old_weekly_capacity_into_a_pattern(org: Any, member:
     pattern = WorkingPattern.objects.get()
     assert pattern.person_id == part.pk
     assert pattern.hours == (6.0, 6.0, 6.0, 6.0, 6.0, 0.0, 0.0)
+
+
+def test_the_demo_keeps_tomasz_s_course_out_of_the_line_3_crunch(demo_org: Any) -> None:
+    """The levelling story (Tomasz booked twice on Line 3) must not depend on the day the demo is
+    loaded: his safety course starts on the Monday three weeks after Line 3's planned finish,
+    so no absence of his falls on one of his Line 3 tasks (on 2026-12-04 a course on fixed days
+    did, and levelling moved the plan for it instead)."""
+    import datetime as dt
+
+    from twofold.projects.models import Task
+
+    line3 = Task.objects.filter(project__organisation=demo_org, project__code="OPX-03")
+    done = max(t.finish for t in line3 if t.finish).date()
+    course = Absence.objects.get(person__full_name="Tomasz Nowak", kind="training")
+    assert course.start.weekday() == 0 and course.end == course.start + dt.timedelta(days=2)
+    assert done + dt.timedelta(weeks=2) < course.start <= done + dt.timedelta(weeks=3)
+    for task in line3.filter(assignee__full_name="Tomasz Nowak"):
+        assert task.start is not None and task.finish is not None
+        days = (task.start.date(), task.finish.date())
+        for away in Absence.objects.filter(person__full_name="Tomasz Nowak"):
+            assert away.end < days[0] or away.start > days[1], (task.name, away.note)
