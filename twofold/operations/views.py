@@ -455,8 +455,8 @@ def _queue_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpRespon
 
 @organisation_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The request page (GET: on PostgreSQL the request, its events and history are read in
-    one round trip; its queue needs the request's row first)."""
+    """The request page (GET: on PostgreSQL the request, its queue, events and history are read
+    in one round trip; the queue's hypercare needs the request's row first)."""
     reads: list[Read] = []
     if request.method == "GET":
         target = Request(pk=pk, organisation_id=organisation_of(request).pk)
