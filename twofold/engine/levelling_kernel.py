@@ -769,7 +769,9 @@ class LocalSearch:
 
     Attributes:
         starts: the current schedule; ``makespan`` its makespan.
-        best, best_makespan: the best schedule the walk has met.
+        best, best_makespan: the same schedule as a list and its makespan — the best the walk
+            has met, as it never moves to a longer one (named as :class:`GeneticSearch` names
+            its best, for the caller).
         schedules: schedules decoded (each justification pass counts as two more).
         workers: threads each step's decode is split between (may change between steps).
     """
@@ -797,8 +799,14 @@ class LocalSearch:
         self.schedules = 0
         self.starts = np.asarray(starts, dtype=np.int64).copy()
         self.makespan = int((self.starts + kernel.durations).max(initial=0))
-        self.best = [int(value) for value in self.starts]
-        self.best_makespan = self.makespan
+
+    @property
+    def best(self) -> list[int]:
+        return [int(value) for value in self.starts]
+
+    @property
+    def best_makespan(self) -> int:
+        return self.makespan
 
     def adopt(self, starts: Sequence[int]) -> None:
         """Continue from ``starts`` (found elsewhere) when it is shorter than the current one."""
@@ -806,8 +814,6 @@ class LocalSearch:
         span = int((row + self.kernel.durations).max(initial=0))
         if span < self.makespan:
             self.starts, self.makespan = row.copy(), span
-            if span < self.best_makespan:
-                self.best, self.best_makespan = [int(value) for value in row], span
 
     def step(self) -> int:
         """Decode one batch of neighbours and move; returns the best makespan so far."""
@@ -825,7 +831,4 @@ class LocalSearch:
         chosen = int(np.argmin(spans + rng.random(count) * 0.5))
         if spans[chosen] <= self.makespan:
             self.starts, self.makespan = starts[chosen].copy(), int(spans[chosen])
-            if self.makespan < self.best_makespan:
-                self.best_makespan = self.makespan
-                self.best = [int(value) for value in self.starts]
-        return self.best_makespan
+        return self.makespan

@@ -204,9 +204,10 @@ def requests_query() -> QuerySet[Request]:
     ).prefetch_related(Prefetch("events", queryset=RequestEvent.objects.order_by("at", "id")))
 
 
-_REQUEST = _fast_one(Request, ("queue", "requester", "assignee"))
-# The request's queue found from the request's id, so that it is read ahead with the request
-# itself (one round trip on PostgreSQL) rather than after it, from its ``queue_id``.
+_REQUEST = _fast_one(Request, ("requester", "assignee"))
+# The request's queue (with what the page shows of it) found from the request's id, so that it
+# is read ahead with the request itself (one round trip on PostgreSQL) rather than after it,
+# from its ``queue_id``; the request's own read does not join it again.
 _QUEUE_OF_REQUEST = FastRead(
     Queue,
     f't.id = (SELECT q.queue_id FROM "{Request._meta.db_table}" q WHERE q.id = %s)',  # noqa: S608
