@@ -23,7 +23,10 @@ class HistoryEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    # No index on the time alone: with one, PostgreSQL answered "this object's newest entry"
+    # (the synced lists' fingerprint) by walking the whole history backwards from the newest
+    # entry when the history was concentrated on a few objects (docs/benchmarks-web.md).
+    at = models.DateTimeField(default=timezone.now)
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField()
     object_repr = models.CharField(max_length=200)
@@ -33,7 +36,11 @@ class HistoryEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-at"]),
+            # The organisation's feeds, newest first (the activity feed, a person's changes).
+            models.Index(fields=["organisation", "-at", "-id"], name="core_history_org_at_idx"),
+        ]
         verbose_name_plural = "history entries"
 
     def __str__(self) -> str:
