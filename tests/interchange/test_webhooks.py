@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -126,6 +127,48 @@ def test_a_rolled_back_write_and_unsubscribed_types_queue_nothing(
     assert [
         (d.event_type, json.loads(d.body)["object"]["name"]) for d in WebhookDelivery.objects.all()
     ] == [("task.created", "Kept")]
+
+
+def test_events_go_to_their_own_organisation_s_active_subscribed_endpoints(
+    make_org: Any, member: Any
+) -> None:
+    """One organisation (the compiled read) and several in one batch (the general read)."""
+    from twofold.interchange.webhooks.events import Event
+
+    first, second = make_org("First"), make_org("Second")
+    hooks = {}
+    for org, name, types, active in [
+        (first, "a", ["task.created", "task.changed"], True),
+        (first, "b", ["task.changed"], True),
+        (first, "off", ["task.created"], False),
+        (second, "c", ["task.created"], True),
+    ]:
+        hooks[name] = WebhookEndpoint.objects.create(
+            organisation=org,
+            url=f"https://hooks.example.com/{name}",
+            event_types=types,
+            active=active,
+        )
+
+    def event(org: Any, kind: str) -> Event:
+        return Event(org.pk, kind, uuid.uuid4(), timezone.now(), {"id": 1, "type": "task"})
+
+    def queued() -> list[tuple[str, str]]:
+        rows = WebhookDelivery.objects.order_by("id").values_list("endpoint__url", "event_type")
+        found = [(url.rsplit("/", 1)[1], kind) for url, kind in rows]
+        WebhookDelivery.objects.all().delete()
+        return found
+
+    assert services.queue_events([event(first, "task.created")]) == 1
+    assert queued() == [("a", "task.created")]
+    assert services.queue_events([event(first, "task.changed")]) == 2
+    assert queued() == [("a", "task.changed"), ("b", "task.changed")]
+    assert services.queue_events([event(first, "project.created")]) == 0
+    batch = [event(second, "task.created"), event(first, "task.created")]
+    assert services.queue_events(batch) == 2
+    assert queued() == [("c", "task.created"), ("a", "task.created")]
+    assert services.queue_events([event(second, "task.changed")]) == 0
+    assert queued() == []
 
 
 def test_a_failed_attempt_is_retried_with_exponential_backoff_for_a_day(

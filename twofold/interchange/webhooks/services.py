@@ -3,6 +3,7 @@ redeliveries, and the deliveries that recorded changes queue (see ``events``).""
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from twofold.accounts.models import Organisation
 from twofold.core import history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Invalid
+from twofold.core.fastread import FastRows
 from twofold.core.outbound import Refused, check_url
 from twofold.core.policy import Action, require
 from twofold.interchange.webhooks.events import EVENT_TYPE_KEYS, TEST_EVENT, Event, body_of
@@ -177,32 +179,54 @@ def redeliver(*, actor: Any, delivery: WebhookDelivery) -> WebhookDelivery:
     )
 
 
+# An organisation's active endpoints (id, organisation, event types), compiled once
+# (core/fastread.py): every recorded write of a watched object reads them after its commit.
+_ACTIVE_ENDPOINTS_OF = FastRows(
+    WebhookEndpoint,
+    lambda organisation_id: (
+        WebhookEndpoint.objects.filter(organisation_id=organisation_id, active=True)
+        .order_by("pk")
+        .values_list("pk", "organisation_id", "event_types")
+    ),
+)
+
+
+def _active_endpoints(organisations: set[int]) -> list[tuple[int, int, list[str]]]:
+    """(id, organisation id, event types) of the active endpoints of ``organisations``."""
+    if len(organisations) == 1:
+        rows: list[Any] = _ACTIVE_ENDPOINTS_OF.rows(next(iter(organisations)))
+    else:
+        rows = list(
+            WebhookEndpoint.objects.filter(organisation_id__in=organisations, active=True)
+            .order_by("pk")
+            .values_list("pk", "organisation_id", "event_types")
+        )
+    # The driver's JSON: text on SQLite (and as Django loads it on PostgreSQL), else a list.
+    return [(pk, org, json.loads(t) if isinstance(t, str) else t) for pk, org, t in rows]
+
+
 def queue_events(events: list[Event]) -> int:
     """One delivery per (event, active endpoint subscribed to its type); returns how many.
 
     Called after the commit of the write that made the events (``events._flush``): one query
-    for the endpoints of the organisations concerned, one insert.
+    for the endpoints of the organisations concerned (compiled once for one organisation, the
+    usual case), and one insert when some endpoint wants an event.
     """
-    organisations = {e.organisation_id for e in events}
-    endpoints = list(
-        WebhookEndpoint.objects.filter(organisation_id__in=organisations, active=True).only(
-            "pk", "organisation_id", "event_types"
-        )
-    )
+    endpoints = _active_endpoints({e.organisation_id for e in events})
     if not endpoints:
         return 0
     now = timezone.now()
     rows: list[WebhookDelivery] = []
     for event in events:
         wanted = [
-            e
-            for e in endpoints
-            if e.organisation_id == event.organisation_id and event.type in e.event_types
+            pk
+            for pk, organisation_id, types in endpoints
+            if organisation_id == event.organisation_id and event.type in types
         ]
         body = event.body() if wanted else ""
         rows.extend(
             WebhookDelivery(
-                endpoint_id=endpoint.pk,
+                endpoint_id=endpoint_id,
                 event_id=event.event_id,
                 event_type=event.type,
                 body=body,
@@ -210,7 +234,7 @@ def queue_events(events: list[Event]) -> int:
                 next_attempt_at=now,
                 status=DeliveryStatus.QUEUED,
             )
-            for endpoint in wanted
+            for endpoint_id in wanted
         )
     WebhookDelivery.objects.bulk_create(rows)
     return len(rows)
