@@ -48,8 +48,8 @@ def bump(organisation_id: int, keys: list[str]) -> None:
     qn = connection.ops.quote_name
     table, key_column, version_column = (
         qn(LiveVersion._meta.db_table),
-        qn(LiveVersion._meta.get_field("key").column),
-        qn(LiveVersion._meta.get_field("version").column),
+        qn(str(LiveVersion._meta.get_field("key").column)),
+        qn(str(LiveVersion._meta.get_field("version").column)),
     )
     raise_one = (
         f"UPDATE {table} SET {version_column} = {version_column} + 1"  # noqa: S608
