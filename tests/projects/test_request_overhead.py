@@ -195,9 +195,22 @@ def test_the_overview_reads_its_own_card_in_constant_queries(
             actor=owner, organisation=org, name=f"Other {i}", code=f"O{i}"
         )
         services.create_task(actor=owner, project=other, name="Gate", is_milestone=True)
-    with CaptureQueriesContext(connection) as large:
+    through_cursor: list[str] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        through_cursor.append(sql)
+        return execute(sql, params, many, context)
+
+    with CaptureQueriesContext(connection) as large, connection.execute_wrapper(count):
         again = client.get(page)
-    assert len(small.captured_queries) == len(large.captured_queries) == 13
+    # On PostgreSQL the other apps' panels (cost health, the processes the project changes,
+    # the currency) are read ahead with the page's own reads: two statements this page does
+    # not use (the KPIs of linked processes: none; the currency: no amount shown) in one round
+    # trip, and only the session and the membership go through the cursor.
+    postgres = connection.vendor == "postgresql"
+    assert len(small.captured_queries) == len(large.captured_queries) == (15 if postgres else 13)
+    if postgres:
+        assert len(through_cursor) == 2, through_cursor
     sql = " ".join(q["sql"] for q in large.captured_queries)
     assert '"projects_project"."name"' not in sql  # no portfolio read of every project
     for html in (r.content.decode(), again.content.decode()):

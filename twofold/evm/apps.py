@@ -7,8 +7,11 @@ class EvmConfig(AppConfig):
     verbose_name = "Budgets and earned value"
 
     def ready(self) -> None:
-        from twofold.evm.portfolio import add_cost_health
+        from twofold.core import readahead
+        from twofold.evm.portfolio import add_cost_health, cost_health_reads
         from twofold.projects.selectors import CARD_HEALTH_HOOKS
 
         if add_cost_health not in CARD_HEALTH_HOOKS:
             CARD_HEALTH_HOOKS.append(add_cost_health)
+        # A project's own card (its overview) reads its cost figures in one statement.
+        readahead.register("cost_health", cost_health_reads)

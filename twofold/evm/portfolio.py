@@ -28,7 +28,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from twofold.accounts.models import Organisation
-from twofold.core.fastread import FastRows
+from twofold.core.fastread import FastRows, Read
 from twofold.costs.models import EntryStatus, Expense, Rate, TimeEntry
 from twofold.engine import evm
 from twofold.engine.evm import ZERO, Metrics
@@ -212,6 +212,11 @@ _ONE_PROJECT = FastRows(
         .values_list(*_ONE_COLUMNS)
     ),
 )
+
+
+def cost_health_reads(project: Project) -> list[Read]:
+    """:func:`_one_card`'s read, to read ahead (``core.readahead``, panel ``cost_health``)."""
+    return [(_ONE_PROJECT, [*_ONE_PARAMS, project.pk])]
 
 
 def _one_card(organisation: Organisation, card: Any) -> None:

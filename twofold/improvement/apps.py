@@ -15,3 +15,6 @@ class ImprovementConfig(AppConfig):
 
         panels.register_each("operations.process_card", both_sides.process_cards)
         panels.register("projects.overview", both_sides.project_overview)
+        from twofold.core import readahead
+
+        readahead.register("process_changes", both_sides.project_overview_reads)

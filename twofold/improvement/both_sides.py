@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from twofold.core.fastread import FastRead, FastRows
+from twofold.core.fastread import FastRead, FastRows, Read
 from twofold.core.policy import Action, can
 from twofold.core.web import organisation_of
 from twofold.improvement.models import OPEN_STATUSES, ImprovementItem, ProcessChange
@@ -100,6 +100,26 @@ _LIVE_PROCESSES = FastRows(
 )
 
 
+# The live KPIs of the processes a project changes, in one read by the project's id (so the
+# page can send it ahead with the changes, before it knows which processes they are).
+_KPIS_OF_PROJECT = FastRead(
+    Kpi,
+    "t.process_id IN (SELECT c.process_id FROM improvement_processchange c"
+    " WHERE c.project_id = %s) AND t.archived_at IS NULL AND t.deleted_at IS NULL",
+    order_by="t.name, t.id",
+)
+
+
+def project_overview_reads(project: Project) -> list[Read]:
+    """:func:`project_overview`'s reads, to read ahead (``core.readahead``, panel
+    ``process_changes``); the processes to link are read only for those who may edit."""
+    return [
+        (_CHANGES_OF, [project.pk]),
+        (_KPIS_OF_PROJECT, [project.pk]),
+        (_LIVE_PROCESSES, [project.organisation_id]),
+    ]
+
+
 class ProcessChoice(NamedTuple):
     id: int
     name: str
@@ -110,9 +130,7 @@ def affected_processes(project: Project) -> list[AffectedProcess]:
     changes none)."""
     changes = _CHANGES_OF.all([project.pk])
     kpis: dict[int, list[Kpi]] = defaultdict(list)
-    for kpi in Kpi.objects.filter(
-        process_id__in=[c.process_id for c in changes], archived_at__isnull=True
-    ).order_by("name"):
+    for kpi in _KPIS_OF_PROJECT.all([project.pk]) if changes else []:
         kpis[kpi.process_id].append(kpi)
     return [AffectedProcess(c, kpis[c.process_id]) for c in changes]
 

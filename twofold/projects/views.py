@@ -28,7 +28,7 @@ from twofold.attachments import selectors as attachment_selectors
 from twofold.comments import selectors as comment_selectors
 from twofold.comments.forms import CommentForm
 from twofold.core import dates as tf_dates
-from twofold.core import panels
+from twofold.core import panels, readahead
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from twofold.core.fastread import Read, one_round_trip
 from twofold.core.history import entries_read, history_for
@@ -295,6 +295,8 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
         comment_selectors.comment_list_read(target),
         attachment_selectors.attachment_list_read(target),
         field_selectors.fields_read(target),
+        # The panels of apps projects does not import (core.readahead).
+        *readahead.reads(target, "cost_health", "process_changes", "money"),
     ]
     with one_round_trip(reads):
         return _project_detail(request, project_id)
