@@ -202,3 +202,33 @@ def test_a_rebalanced_board_of_a_thousand_cards_has_short_keys_and_moves_do_not_
     assert calls == []
     card.refresh_from_db()
     assert len(card.board_key) <= 8
+
+
+@pytest.mark.django_db
+def test_the_database_orders_keys_as_the_key_algebra_does(project: Project, owner: Any) -> None:
+    """Keys are ordered byte by byte (``0-9A-Za-z``) on every database, whatever its collation:
+    under a linguistic one (CI's PostgreSQL sorts by ICU's en-US) "NTi" < "NTZ" and "a0" < "Z"
+    unless the columns say otherwise."""
+    keys = ["NTZ", "NTi", "Nb", "NX", "a0", "Z", "V", "Va", "0z", "zz"]
+    for i, key in enumerate(keys):
+        Task.objects.create(
+            organisation=project.organisation,
+            project=project,
+            name=f"K{i}",
+            position=key,
+            board_key=key,
+        )
+    rows = Task.objects.filter(project=project)
+    assert list(rows.order_by("board_key").values_list("board_key", flat=True)) == sorted(keys)
+    assert list(rows.order_by("position").values_list("position", flat=True)) == sorted(keys)
+    assert list(
+        rows.filter(board_key__gt="Z").values_list("board_key", flat=True).order_by("board_key")
+    ) == ["a0", "zz"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT column_name, collation_name FROM information_schema.columns"
+                " WHERE table_name = 'projects_task' AND column_name IN ('board_key', 'position')"
+                " ORDER BY column_name"
+            )
+            assert cursor.fetchall() == [("board_key", "C"), ("position", "C")]

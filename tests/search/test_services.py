@@ -85,6 +85,22 @@ def test_markup_in_a_name_is_shown_as_text(
     )
 
 
+def test_symbols_split_words_as_punctuation_does(
+    org: Any, owner: Any, world: Any, committed: Any
+) -> None:
+    """On PostgreSQL under an ICU locale (as CI's cluster), ``~ | + = < > $ ^`` are symbols, not
+    punctuation: they must still split words, as SQLite's tokeniser splits them."""
+    with committed():
+        projects.update_task(
+            actor=owner,
+            task=world["task"],
+            expected_version=world["task"].version,
+            name="pump~seal|gasket flow+rate=max <valve>check $price ^top",
+        )
+    for word in ["seal", "gasket", "rate", "max", "valve", "check", "price", "top"]:
+        assert [h.object_id for h in search(owner, org, word).hits] == [world["task"].pk], word
+
+
 def test_rename_and_delete_keep_the_index_current(
     org: Any, owner: Any, world: Any, committed: Any
 ) -> None:

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone as tz
 
 from twofold.accounts.models import Organisation
+from twofold.core.fields import OrderingKeyField
 from twofold.core.trash import AllRows, LiveChildManager, Trashable
 
 MINUTES_PER_DAY = 480
@@ -171,7 +172,7 @@ class Task(Trashable):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
-    position = models.CharField(max_length=80)
+    position = OrderingKeyField(max_length=80)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     duration_minutes = models.PositiveIntegerField(default=MINUTES_PER_DAY)
@@ -192,7 +193,7 @@ class Task(Trashable):
     percent_complete = models.PositiveSmallIntegerField(default=0)
     actual_start = models.DateField(null=True, blank=True)
     actual_finish = models.DateField(null=True, blank=True)
-    board_key = models.CharField(max_length=80, default="V")
+    board_key = OrderingKeyField(max_length=80, default="V")
     # Written by the scheduler
     start = models.DateTimeField(null=True, blank=True)
     finish = models.DateTimeField(null=True, blank=True)
