@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+if TYPE_CHECKING:
+    _Text = models.CharField[str, str]
+else:
+    _Text = models.CharField
 
-class OrderingKeyField(models.CharField):  # type: ignore[type-arg]
+
+class OrderingKeyField(_Text):
     """A fractional-index ordering key (``twofold.engine.ordering``), compared byte by byte.
 
     The keys' digits are ``0-9A-Za-z`` in that (ASCII) order, and every reader that sorts them
