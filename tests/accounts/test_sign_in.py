@@ -93,3 +93,41 @@ def test_password_reset_by_email(client, owner, settings):
     assert done.status_code == 302
     owner.refresh_from_db()
     assert owner.check_password("another long passphrase")
+
+
+def test_an_address_that_only_upper_cases_alike_is_another_person(
+    client, org, owner, make_org, member
+):
+    """ "alice@gıthub.com" (a dotless i: a valid address on another domain) and
+    "alice@github.com" are two people. PostgreSQL's UPPER() makes them equal, so a look-up by
+    ``iexact`` let whoever registered the first be added, and sign in, as the second."""
+    import pytest
+
+    from twofold.accounts.models import Membership, Role, User
+    from twofold.accounts.services import add_member, check_new_person
+    from twofold.core.errors import Invalid
+
+    other = make_org("Elsewhere")
+    mallory = member(other, Role.OWNER, full_name="Mallory")
+    lookalike = add_member(
+        actor=mallory, organisation=other, email="Alice@G\u0131thub.com", invite=False
+    ).user
+    lookalike.set_password("mallory-knows-this-1")
+    lookalike.save()
+    assert lookalike.email == "alice@g\u0131thub.com"
+
+    # The real address is free for an account of its own...
+    assert check_new_person("alice@github.com", "a-long-passphrase-9", "Alice") == (
+        "alice@github.com"
+    )
+    # ...and an invitation to it makes a new person, not the lookalike.
+    added = add_member(actor=owner, organisation=org, email="ALICE@github.com", invite=False)
+    assert added.user.pk != lookalike.pk and added.user.email == "alice@github.com"
+    assert not Membership.objects.filter(organisation=org, user=lookalike).exists()
+    assert User.objects.filter(email="alice@github.com").count() == 1
+    # The lookalike's password does not open the real address.
+    assert _sign_in(client, "alice@github.com", "mallory-knows-this-1").status_code == 400
+    assert "_auth_user_id" not in client.session
+    # Exact matching still finds the same address, whatever its case.
+    with pytest.raises(Invalid):
+        check_new_person("Alice@GitHub.com", "a-long-passphrase-9", "Alice")

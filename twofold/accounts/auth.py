@@ -68,7 +68,9 @@ class EmailBackend(ModelBackend):
         email = (kwargs.get("email") or username or "").strip().lower()
         if not email or password is None:
             return None
-        user = User.objects.filter(email__iexact=email).first()
+        # Exact: e-mails are stored lower-cased. ``iexact`` compared UPPER() on PostgreSQL, where
+        # "alice@gıthub.com" (dotless i) equals "alice@github.com" (docs/security.md).
+        user = User.objects.filter(email=email).first()
         if user is None:
             User().set_password(password)  # same cost as a real check: no timing oracle
             return None

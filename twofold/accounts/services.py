@@ -153,7 +153,7 @@ def check_new_person(email: str, password: str, full_name: str) -> str:
         raise Invalid("Enter a valid e-mail address.", field="email") from exc
     if len(full_name) > 150:
         raise Invalid("A name has at most 150 characters.", field="full_name")
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.filter(email=email).exists():  # stored lower-cased: exact, see auth.py
         raise Invalid(
             "There is already an account with this e-mail: sign in instead.", field="email"
         )
@@ -392,7 +392,7 @@ def add_member(
         validate_email(email)
     except ValidationError as exc:
         raise Invalid("Enter a valid e-mail address.", field="email") from exc
-    user = User.objects.filter(email__iexact=email).first()
+    user = User.objects.filter(email=email).first()  # stored lower-cased: exact, see auth.py
     created_user = user is None
     if user is None:
         user = User.objects.create_user(email=email, full_name=full_name.strip())
@@ -420,7 +420,9 @@ def _send_invitation(email: str, organisation: str = "", inviter: str = "") -> N
     form = AccountEmailForm({"email": email})
     if form.is_valid():
         # Users without a usable password are skipped by default; an invitation is for them.
-        form.get_users = lambda email: User.objects.filter(email__iexact=email, is_active=True)  # type: ignore[method-assign]
+        form.get_users = lambda email: User.objects.filter(  # type: ignore[method-assign]
+            email=email.strip().lower(), is_active=True
+        )
         form.save(
             subject_template_name="registration/invitation_subject.txt",
             email_template_name="registration/invitation_email.txt",

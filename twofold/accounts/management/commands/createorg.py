@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--timezone", default=None, help="e.g. Europe/Berlin")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        owner = User.objects.filter(email__iexact=options["owner"].strip()).first()
+        owner = User.objects.filter(email=options["owner"].strip().lower()).first()
         if owner is None:
             raise CommandError(
                 f"No person with e-mail {options['owner']}: create them with createuser first."

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        owner = User.objects.filter(email__iexact=options["owner"].strip()).first()
+        owner = User.objects.filter(email=options["owner"].strip().lower()).first()
         if owner is None:
             raise CommandError(f"No user has the e-mail {options['owner']!r}.")
         try:
