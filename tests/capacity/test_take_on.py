@@ -101,3 +101,14 @@ def test_the_portfolio_links_to_take_on(client: Any, owner: Any, project: Any) -
     client.force_login(owner)
     html = client.get(reverse("projects:portfolio")).content.decode()
     assert reverse("capacity:take_on") in html
+
+
+def test_a_person_in_two_teams_counts_in_the_first_row_shown(org: Any, priya: Any) -> None:
+    """Rows come in the database's order by name; a person in several teams counts in the first
+    of those rows. Under a linguistic collation (CI's PostgreSQL) "alpha" comes before "Beta",
+    byte by byte (SQLite, Python) after it: the person's row must follow the rows either way."""
+    for name in ["Beta", "alpha"]:
+        Team.objects.create(organisation=org, name=name).members.add(priya)
+    rows, row_of = take_on._team_rows(org, [priya.pk])
+    assert sorted(rows) == ["Beta", "alpha"]
+    assert row_of == [0]

@@ -215,7 +215,16 @@ def test_rate_with_the_same_effective_date_is_refused(org: Any, owner: Any, work
         services.create_rate(
             actor=owner, organisation=org, role="engineer", hourly="46", effective_from=MONDAY
         )
-    assert Rate.objects.count() == 2
+    # One role for the rate book (casefold), whatever the database's case rules.
+    for first, second in [("Straßenbauer", "STRASSENBAUER"), ("Ärztin", "ärztin")]:
+        services.create_rate(
+            actor=owner, organisation=org, role=first, hourly="50", effective_from=MONDAY
+        )
+        with pytest.raises(Invalid, match="already has a rate"):
+            services.create_rate(
+                actor=owner, organisation=org, role=second, hourly="51", effective_from=MONDAY
+            )
+    assert Rate.objects.count() == 4
 
 
 def test_members_cannot_set_rates(org: Any, worker: Any) -> None:

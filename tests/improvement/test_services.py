@@ -107,6 +107,20 @@ def test_start_project_creates_it_in_initiation_with_the_manager(org, owner, kpi
         services.start_project(actor=owner, item=item, expected_version=None, manager=manager)
 
 
+def test_a_trashed_project_s_code_is_not_taken_again(org, owner, kpi, manager):
+    """A project in the trash keeps its code (it can come back), so the new one gets the next."""
+    from twofold.core.trash import move_to_trash
+    from twofold.projects import services as projects
+
+    item = _raise(owner, org, kpi)
+    old = projects.create_project(
+        actor=owner, organisation=org, name="Earlier try", code=f"CI-{item.pk:02d}"
+    )
+    move_to_trash(actor=owner, obj=old)
+    project = services.start_project(actor=owner, item=item, expected_version=None, manager=manager)
+    assert project.code == f"CI-{item.pk:02d}-2"
+
+
 def test_only_an_admin_starts_a_project(org, owner, kpi, manager):
     item = _raise(owner, org, kpi)
     with pytest.raises(Forbidden):

@@ -86,8 +86,11 @@ def _team_rows(organisation: Organisation, person_ids: list[int]) -> tuple[list[
     first_team: dict[int, str] = {}
     through = Team.members.through.objects.filter(team__organisation=organisation)
     names = {t.pk: t.name for t in teams}
+    # The rows' own order (the database's, by name), not Python's: under a linguistic collation
+    # "alpha" comes before "Beta" there and after it in Python.
+    rank = {t.pk: i for i, t in enumerate(teams)}
     for team_id, user_id in sorted(
-        through.values_list("team_id", "user_id"), key=lambda r: names.get(r[0], "")
+        through.values_list("team_id", "user_id"), key=lambda r: rank.get(r[0], len(rank))
     ):
         first_team.setdefault(user_id, names[team_id])
     rows = [t.name for t in teams]

@@ -195,7 +195,7 @@ def rates_for(
     rows = Rate.objects.filter(organisation_id=organisation_id, effective_from__lte=end)
     for person_id, hourly, factor, since in (
         rows.filter(person_id__in=ids)
-        .order_by("effective_from")
+        .order_by("effective_from", "pk")
         .values_list("person_id", "hourly", "overtime_factor", "effective_from")
     ):
         book.person_rates.setdefault(person_id, []).append((since, RateInForce(hourly, factor)))
@@ -203,7 +203,7 @@ def rates_for(
     if titles:
         for role, hourly, factor, since in (
             rows.filter(person__isnull=True)
-            .order_by("effective_from")
+            .order_by("effective_from", "pk")
             .values_list("role", "hourly", "overtime_factor", "effective_from")
         ):
             if role.strip().casefold() in titles:

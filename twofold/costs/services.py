@@ -130,14 +130,21 @@ def create_rate(
             field="overtime_factor",
         )
     same = Rate.objects.filter(organisation=organisation, effective_from=effective_from)
-    same = (
-        same.filter(person=person)
-        if person is not None
-        else same.filter(person__isnull=True, role__iexact=role)
-    )
+    if person is not None:
+        taken = same.filter(person=person).exists()
+    else:
+        # Roles match as the rate book matches them (``casefold``), not as the database's
+        # ``iexact`` would (ASCII only on SQLite, ``UPPER()`` on PostgreSQL): "Straßenbauer"
+        # and "STRASSENBAUER" are one role, and two rates of it from one day would leave the
+        # cost of an hour to whichever row the database returned last.
+        key = role.strip().casefold()
+        taken = any(
+            other.strip().casefold() == key
+            for other in same.filter(person__isnull=True).values_list("role", flat=True)
+        )
     who = person.display_name if person is not None else f"the role “{role}”"
     clash = f"{who} already has a rate from {effective_from.isoformat()}: a rate applies until the next one starts, so choose another date."
-    if same.exists():
+    if taken:
         raise Invalid(clash, field="effective_from")
     try:
         with transaction.atomic():

@@ -227,7 +227,8 @@ def set_status(
 def _unique_code(organisation: Organisation, item: ImprovementItem) -> str:
     base = f"CI-{item.pk:02d}"
     code, n = base, 2
-    while Project.objects.filter(organisation=organisation, code__iexact=code).exists():
+    # A project in the trash keeps its code (projects.services refuses it), so look there too.
+    while Project.all_objects.filter(organisation=organisation, code__iexact=code).exists():
         code, n = f"{base}-{n}", n + 1
     return code
 
