@@ -49,6 +49,7 @@ from twofold.interop.mspdi import MAX_BYTES, MspdiDocument, MspdiError, read_msp
 from twofold.projects import board_order
 from twofold.projects import services as projects
 from twofold.projects.models import Assignment, Link, Project, Task
+from twofold.projects.selectors import free_project_code
 
 INLINE_BYTES = 2 * 1024 * 1024
 """Files above this are previewed and imported by the background worker."""
@@ -519,16 +520,7 @@ def _save_calendar(
 
 def _free_code(organisation: Organisation, wanted: str) -> str:
     code = (wanted or "IMP").strip()[:16] or "IMP"
-    taken = set(
-        Project.all_objects.filter(organisation=organisation, code__istartswith=code).values_list(
-            "code", flat=True
-        )
-    )
-    lowered = {c.lower() for c in taken}
-    candidate, n = code, 2
-    while candidate.lower() in lowered:
-        candidate, n = f"{code[:16]}-{n}", n + 1
-    return candidate
+    return free_project_code(organisation, code)
 
 
 def _create(

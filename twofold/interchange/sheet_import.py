@@ -45,6 +45,7 @@ from twofold.interop import sheet_tasks as st
 from twofold.projects import board_order
 from twofold.projects import services as projects
 from twofold.projects.models import Constraint, Link, Project, Task
+from twofold.projects.selectors import free_project_code
 
 SHOWN_ROWS = 200
 IMPORT_JOB = "interchange.sheet_import"
@@ -335,16 +336,7 @@ def queue_import(
 
 def _free_code(organisation: Organisation, file_name: str) -> str:
     stem = "".join(c for c in file_name.rsplit(".", 1)[0].upper() if c.isalnum())[:8] or "IMP"
-    taken = {
-        c.lower()
-        for c in Project.all_objects.filter(
-            organisation=organisation, code__istartswith=stem
-        ).values_list("code", flat=True)
-    }
-    candidate, n = stem, 2
-    while candidate.lower() in taken:
-        candidate, n = f"{stem}-{n}", n + 1
-    return candidate
+    return free_project_code(organisation, stem)
 
 
 def _append_keys(last: str | None, count: int) -> list[str]:

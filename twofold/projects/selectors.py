@@ -1071,3 +1071,21 @@ def _card_priority(priority: str) -> tuple[str, str]:
         else ""
     )
     return _escape(priority), badge
+
+
+def free_project_code(organisation: Organisation, stem: str) -> str:
+    """``stem``, else ``stem-2``, ``stem-3``…: the first code no project of ``organisation``
+    holds, trashed ones included, by the comparison ``services`` refuses a clash with (the
+    database's ``iexact``, which can equal codes Python's ``lower()`` keeps apart: "STRASSE" and
+    "Straße" under an ICU locale). One read of the likely clashes, one check of the answer."""
+    projects = Project.all_objects.filter(organisation=organisation)
+    taken = {
+        c.lower() for c in projects.filter(code__istartswith=stem).values_list("code", flat=True)
+    }
+    candidate, n = stem, 2
+    while True:
+        while candidate.lower() in taken:
+            candidate, n = f"{stem[:16]}-{n}", n + 1
+        if not projects.filter(code__iexact=candidate).exists():
+            return candidate
+        taken.add(candidate.lower())
