@@ -334,8 +334,16 @@ class Request(Trashable):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["queue", "status"]),
-            # Covers the overview's SLA counts: index-only range scans per queue.
-            models.Index(fields=["queue", "resolved_at", "resolution_met"]),
+            # Covers the overview's and the queue page's SLA counts: index-only range scans per
+            # queue. Partial, as every such read is of the live requests (the default manager
+            # adds ``deleted_at IS NULL``): on the whole table PostgreSQL had to visit each row
+            # for ``deleted_at`` and preferred the queue index and a filter (0.67 -> 0.12 ms for
+            # the large demo's busiest queue).
+            models.Index(
+                fields=["queue", "resolved_at", "resolution_met"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="request_live_resolved_idx",
+            ),
         ]
 
     def __str__(self) -> str:

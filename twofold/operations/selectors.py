@@ -762,11 +762,15 @@ def resolution_met(request: Request) -> bool | None:
 # Open, or resolved since: two ranges of the (queue, resolved_at) index. Written as one
 # condition with OR, both databases filtered every request the queue ever had (1.5 ms for a
 # queue of 3,300; 0.4 ms so).
+# Two range scans of the live requests' (queue, resolved_at) index, which is partial on
+# ``deleted_at IS NULL``: each branch says so itself, or PostgreSQL cannot use it there and
+# reads every request of the queue.
 _ON_BOARD = (
     f"t.id IN (SELECT b.id FROM {Request._meta.db_table} b"  # noqa: S608 - model table
-    " WHERE b.queue_id = %s AND b.resolved_at IS NULL"
+    " WHERE b.queue_id = %s AND b.resolved_at IS NULL AND b.deleted_at IS NULL"
     f" UNION ALL SELECT b.id FROM {Request._meta.db_table} b"
-    " WHERE b.queue_id = %s AND b.resolved_at >= %s) AND t.deleted_at IS NULL"
+    " WHERE b.queue_id = %s AND b.resolved_at >= %s AND b.deleted_at IS NULL)"
+    " AND t.deleted_at IS NULL"
 )
 _BOARD_REQUESTS = FastRead(
     Request,
