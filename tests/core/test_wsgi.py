@@ -24,3 +24,13 @@ def test_the_web_process_freezes_what_it_loaded_at_startup() -> None:
         assert any(o is fresh for o in gc.get_objects())
     finally:
         gc.unfreeze()  # the rest of the test run collects as before
+        gc.set_threshold(*importlib.import_module("twofold.wsgi").DEFAULT_THRESHOLDS)
+
+
+def test_the_web_process_collects_cycles_less_often() -> None:
+    wsgi = importlib.import_module("twofold.wsgi")
+    wsgi.tune_collector()
+    try:
+        assert gc.get_threshold() == wsgi.GC_THRESHOLDS == (50_000, 20, 100)
+    finally:
+        gc.set_threshold(*wsgi.DEFAULT_THRESHOLDS)
