@@ -104,7 +104,7 @@ _LIVE_PROCESSES = FastRows(
 # page can send it ahead with the changes, before it knows which processes they are).
 _KPIS_OF_PROJECT = FastRead(
     Kpi,
-    "t.process_id IN (SELECT c.process_id FROM improvement_processchange c"
+    f"t.process_id IN (SELECT c.process_id FROM {ProcessChange._meta.db_table} c"  # noqa: S608
     " WHERE c.project_id = %s) AND t.archived_at IS NULL AND t.deleted_at IS NULL",
     order_by="t.name, t.id",
 )
@@ -112,7 +112,8 @@ _KPIS_OF_PROJECT = FastRead(
 
 def project_overview_reads(project: Project) -> list[Read]:
     """:func:`project_overview`'s reads, to read ahead (``core.readahead``, panel
-    ``process_changes``); the processes to link are read only for those who may edit."""
+    ``process_changes``). The processes to link are sent for everyone; the panel uses them
+    only for those who may edit."""
     return [
         (_CHANGES_OF, [project.pk]),
         (_KPIS_OF_PROJECT, [project.pk]),

@@ -181,13 +181,16 @@ def redeliver(*, actor: Any, delivery: WebhookDelivery) -> WebhookDelivery:
 
 # An organisation's active endpoints (id, organisation, event types), compiled once
 # (core/fastread.py): every recorded write of a watched object reads them after its commit.
-_ACTIVE_ENDPOINTS_OF = FastRows(
-    WebhookEndpoint,
-    lambda organisation_id: (
-        WebhookEndpoint.objects.filter(organisation_id=organisation_id, active=True)
+def _endpoints(**where: Any) -> Any:
+    return (
+        WebhookEndpoint.objects.filter(active=True, **where)
         .order_by("pk")
         .values_list("pk", "organisation_id", "event_types")
-    ),
+    )
+
+
+_ACTIVE_ENDPOINTS_OF = FastRows(
+    WebhookEndpoint, lambda organisation_id: _endpoints(organisation_id=organisation_id)
 )
 
 
@@ -196,11 +199,7 @@ def _active_endpoints(organisations: set[int]) -> list[tuple[int, int, list[str]
     if len(organisations) == 1:
         rows: list[Any] = _ACTIVE_ENDPOINTS_OF.rows(next(iter(organisations)))
     else:
-        rows = list(
-            WebhookEndpoint.objects.filter(organisation_id__in=organisations, active=True)
-            .order_by("pk")
-            .values_list("pk", "organisation_id", "event_types")
-        )
+        rows = list(_endpoints(organisation_id__in=organisations))
     # The driver's JSON: text on SQLite (and as Django loads it on PostgreSQL), else a list.
     return [(pk, org, json.loads(t) if isinstance(t, str) else t) for pk, org, t in rows]
 

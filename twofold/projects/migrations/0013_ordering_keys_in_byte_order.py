@@ -11,23 +11,19 @@ from django.db import migrations
 import twofold.core.fields
 
 
-def _byte_order(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for column in ("board_key", "position"):
-        schema_editor.execute(
-            f'ALTER TABLE "projects_task" ALTER COLUMN "{column}" TYPE varchar(80) COLLATE "C"'
-        )
+def _collate(collation: str) -> Any:
+    """Give both key columns ``collation`` on PostgreSQL (nothing to do on SQLite)."""
 
+    def run(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for column in ("board_key", "position"):
+            schema_editor.execute(
+                f'ALTER TABLE "projects_task" ALTER COLUMN "{column}" TYPE varchar(80)'
+                f' COLLATE "{collation}"'
+            )
 
-def _database_order(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for column in ("board_key", "position"):
-        schema_editor.execute(
-            f'ALTER TABLE "projects_task" ALTER COLUMN "{column}" TYPE varchar(80)'
-            ' COLLATE "default"'
-        )
+    return run
 
 
 class Migration(migrations.Migration):
@@ -37,7 +33,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(_byte_order, _database_order)],
+            database_operations=[migrations.RunPython(_collate("C"), _collate("default"))],
             state_operations=[
                 migrations.AlterField(
                     model_name="task",
