@@ -575,3 +575,18 @@ def test_last_working_day_reads_as_such(owner, routine):
     assert routine.schedule_text == "Monthly on the last working day"
     services.update_routine(actor=owner, routine=routine, expected_version=2, shift="none")
     assert routine.schedule_text == "Monthly on the last day"
+
+
+@pytest.mark.parametrize("version", ["99999999999999999999", "abc", "\u00b2"])
+def test_archiving_with_a_garbled_version_is_refused_as_stale(client, owner, process, version):
+    """A version that is not a number within 64 bits is stale (409 words), not "no version":
+    it used to be read as none, which skips the check and overwrites silently."""
+    client.force_login(owner)
+    r = client.post(
+        f"/operations/processes/{process.pk}/archive/",
+        {"version": version, "archived": "1"},
+        follow=True,
+    )
+    process.refresh_from_db()
+    assert (process.archived, process.version) == (False, 1)
+    assert "Someone else changed this since you opened it" in r.content.decode()

@@ -40,6 +40,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
+    whole_number,
 )
 
 
@@ -119,8 +120,10 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 def switch_organisation(request: HttpRequest) -> HttpResponse:
     try:
-        org = selectors.get_organisation(request.user, int(request.POST.get("organisation", "0")))
-    except (ServiceError, ValueError) as exc:
+        org = selectors.get_organisation(
+            request.user, whole_number(request.POST.get("organisation")) or 0
+        )
+    except ServiceError as exc:
         raise Http404("Organisation not found.") from exc
     request.session[SESSION_ORG_KEY] = org.pk
     messages.info(request, f"You are now working in {org.name}.")

@@ -137,7 +137,7 @@ def current(organisation_id: int, key: str) -> int | None:
         return int(row[1]) if row[0] == organisation_id else None
     prefix, _, pk = key.partition("-")
     label = SUBJECTS.get(prefix)
-    if label is None or not pk.isdigit() or len(pk) > 18:
+    if label is None or not (pk.isascii() and pk.isdigit()) or len(pk) > 18:
         return None
     exists = apps.get_model(label)._default_manager.filter(
         pk=int(pk), organisation_id=organisation_id
@@ -165,7 +165,7 @@ def ticket_allows(value: str, key: str) -> int | None:
     except signing.BadSignature:
         return None
     org, _, signed_key = plain.partition(".")
-    return int(org) if signed_key == key and org.isdigit() else None
+    return int(org) if signed_key == key and org.isascii() and org.isdigit() else None
 
 
 def cached_current(organisation_id: int, key: str) -> int | None:

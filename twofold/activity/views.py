@@ -17,11 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from twofold.activity import live, selectors, services
 from twofold.activity.scopes import feed_kinds
 from twofold.core.errors import NotFound, ServiceError
-from twofold.core.web import actor_of, organisation_of, organisation_required
-
-
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 19 else None
+from twofold.core.web import actor_of, organisation_of, organisation_required, whole_number
 
 
 def _before(raw: str | None) -> dt.datetime | None:
@@ -37,7 +33,7 @@ def _before(raw: str | None) -> dt.datetime | None:
 
 
 def _page(request: HttpRequest, scope: selectors.Scope, context: dict[str, Any]) -> HttpResponse:
-    person = _int(request.GET.get("person"))
+    person = whole_number(request.GET.get("person"))
     kind = request.GET.get("kind") or None
     kinds = feed_kinds()
     if kind not in {k.slug for k in kinds} | {"comment", None}:

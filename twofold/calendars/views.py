@@ -26,6 +26,8 @@ from twofold.core.web import (
     job_panel,
     organisation_of,
     organisation_required,
+    posted_version,
+    whole_number,
 )
 
 SECTION = "settings"
@@ -107,13 +109,14 @@ def _job_context(request: HttpRequest, calendar: Calendar) -> dict[str, Any]:
     raw = request.GET.get("job", "")
     if not raw:
         return {}
-    if not raw.isdigit():
+    job_id = whole_number(raw)
+    if job_id is None or job_id < 1:
         raise Http404("Job not found.")
     try:
         job = core_selectors.get_job(
             request.user,
             organisation_of(request),
-            int(raw),
+            job_id,
             subject=calendar,
             kind=services.RESCHEDULE_JOB,
         )
@@ -247,7 +250,7 @@ def holiday_delete(request: HttpRequest, pk: int, holiday_id: int) -> HttpRespon
         outcome = services.delete_holiday(
             actor=actor_of(request),
             holiday=holiday,
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=posted_version(version),
         )
     except ServiceError as exc:
         if isinstance(exc, NotFound):
@@ -272,7 +275,7 @@ def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
         services.delete_calendar(
             actor=actor_of(request),
             calendar=calendar,
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=posted_version(version),
         )
     except ServiceError as exc:
         if isinstance(exc, NotFound):

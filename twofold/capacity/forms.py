@@ -6,12 +6,14 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from twofold.accounts.models import Team
 from twofold.capacity.levelling import MAX_OPTIMISE_SECONDS
 from twofold.capacity.models import HOUR_FIELDS, WEEKDAY_NAMES, AbsenceKind
 from twofold.capacity.selectors import DEFAULT_WEEKS, MAX_WEEKS
 from twofold.capacity.services import MAX_NOTE
+from twofold.core.fields import INT64_MAX
 
 # The window the capacity view can show: far enough for any plan, never near date's limits.
 FIRST_DAY = dt.date(1900, 1, 1)
@@ -52,8 +54,10 @@ class UsageFilterForm(forms.Form):
 
 
 class CellForm(forms.Form):
-    person = forms.IntegerField(min_value=1)
-    week = forms.DateField()
+    person = forms.IntegerField(min_value=1, max_value=INT64_MAX)
+    week = forms.DateField(
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
+    )
 
 
 class LevelForm(forms.Form):

@@ -6,7 +6,12 @@ from django.http import HttpRequest, HttpResponse
 
 from twofold.capacity import take_on as take_on_model
 from twofold.core.errors import NotFound
-from twofold.core.web import organisation_of, organisation_required, render_page
+from twofold.core.web import (
+    organisation_of,
+    organisation_required,
+    render_page,
+    whole_number,
+)
 from twofold.projects import selectors as project_selectors
 
 
@@ -19,11 +24,14 @@ def take_on(request: HttpRequest) -> HttpResponse:
     error = ""
     status = 200
     if raw:
+        chosen = whole_number(raw)
         try:
-            project = project_selectors.get_project(request.user, organisation, int(raw))
-        except (ValueError, NotFound):
+            if chosen is None:
+                raise NotFound("no such project")
+            project = project_selectors.get_project(request.user, organisation, chosen)
+        except NotFound:
             error = "Choose one of the proposed projects."
-            status = 404 if raw.isdigit() else 400
+            status = 404 if raw.isascii() and raw.isdigit() else 400
         else:
             if project.phase != "initiation":
                 error = f"{project.code} is past initiation: it is already committed work."

@@ -38,6 +38,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
+    whole_number,
 )
 from twofold.engine.availability import STANDARD_WEEK
 from twofold.projects import selectors as project_selectors
@@ -195,13 +196,14 @@ def _result_context(preview: levelling.Preview) -> dict[str, Any]:
 
 def _job_context(request: HttpRequest, project: Project, raw_id: str) -> dict[str, Any]:
     """The progress panel of a levelling job, or its outcome once it ended."""
-    if not raw_id.isdigit():
+    job_id = whole_number(raw_id)
+    if job_id is None or job_id < 1:
         raise Http404("Job not found.")
     try:
         job = core_selectors.get_job(
             request.user,
             organisation_of(request),
-            int(raw_id),
+            job_id,
             subject=project,
             kind=services.LEVELLING_JOB,
         )

@@ -36,6 +36,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
+    whole_number,
 )
 from twofold.improvement import selectors as improvement_selectors
 from twofold.improvement.models import Handover, HandoverStatus
@@ -235,10 +236,6 @@ def _lesson(request: HttpRequest, pk: int) -> Lesson:
     return lesson
 
 
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
-
-
 @organisation_required
 def lessons(request: HttpRequest) -> HttpResponse:
     """Every lesson of the organisation, filtered by words, process, template, project, outcome."""
@@ -246,9 +243,9 @@ def lessons(request: HttpRequest) -> HttpResponse:
     params = request.GET
     chosen: dict[str, Any] = {
         "q": params.get("q", "").strip()[:200],
-        "project": _int(params.get("project")),
-        "process": _int(params.get("process")),
-        "template": _int(params.get("template")),
+        "project": whole_number(params.get("project")),
+        "process": whole_number(params.get("process")),
+        "template": whole_number(params.get("template")),
         "outcome": params.get("outcome", "")
         if params.get("outcome") in {"improvement", "risk", "template", "none"}
         else "",

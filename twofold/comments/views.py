@@ -17,6 +17,7 @@ from twofold.core.web import (
     forbidden_page,
     organisation_of,
     organisation_required,
+    posted_version,
 )
 
 
@@ -118,7 +119,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
             actor=actor_of(request),
             comment=comment,
             target=target,
-            expected_version=int(raw) if raw.isdigit() else None,
+            expected_version=posted_version(raw),
         )
     except ServiceError as exc:
         if exc.status == 403:

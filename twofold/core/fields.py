@@ -11,6 +11,10 @@ if TYPE_CHECKING:
 else:
     _Text = models.CharField
 
+INT64_MAX = 2**63 - 1
+"""The largest value a 64-bit integer column (every id and version) holds: SQLite overflows and
+PostgreSQL refuses beyond it."""
+
 
 class OrderingKeyField(_Text):
     """A fractional-index ordering key (``twofold.engine.ordering``), compared byte by byte.

@@ -19,6 +19,7 @@ from twofold.accounts import directory
 from twofold.accounts.models import Membership
 from twofold.core import dates
 from twofold.core.errors import clash_conflict
+from twofold.core.fields import INT64_MAX
 from twofold.core.policy import memberships_of
 
 SESSION_ORG_KEY = "twofold_organisation_id"
@@ -143,9 +144,6 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
-INT64_MAX = 2**63 - 1
-
-
 def _bad_values(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
     """(field path, problem) for every value no database column can take: a NUL character
     (PostgreSQL refuses it in text) or an integer beyond 64 bits (SQLite and PostgreSQL
@@ -186,7 +184,12 @@ class InputGuardMiddleware:
         is_api = request.path.startswith("/api/")
         # A number in the path beyond 64 bits cannot be any object's id (SQLite would overflow).
         for segment in request.path.split("/"):
-            if len(segment) > 18 and segment.isdigit() and int(segment) > INT64_MAX:
+            if (
+                len(segment) > 18
+                and segment.isascii()
+                and segment.isdigit()
+                and int(segment) > INT64_MAX
+            ):
                 if is_api:
                     return JsonResponse({"detail": "Not found.", "field": None}, status=404)
                 raise Http404("Not found.")

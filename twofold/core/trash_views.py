@@ -10,7 +10,13 @@ from django.views.decorators.http import require_POST
 
 from twofold.core import trash
 from twofold.core.errors import Forbidden, NotFound, ServiceError
-from twofold.core.web import actor_of, organisation_of, organisation_required, render_page
+from twofold.core.web import (
+    actor_of,
+    organisation_of,
+    organisation_required,
+    posted_version,
+    render_page,
+)
 
 
 def _admin(request: HttpRequest) -> None:
@@ -23,8 +29,7 @@ def _admin(request: HttpRequest) -> None:
 
 
 def _version_of(request: HttpRequest) -> int | None:
-    raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return posted_version(request.POST.get("version"))
 
 
 @organisation_required

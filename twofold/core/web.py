@@ -14,9 +14,44 @@ from django.shortcuts import render
 
 from twofold.accounts.models import Organisation, User
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from twofold.core.fields import INT64_MAX
 from twofold.core.models import Job
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+def whole_number(raw: str | None) -> int | None:
+    """A whole number from a query parameter or a form field, or None for anything else.
+
+    None for blank, text, and numbers no database column holds (beyond 64 bits: SQLite
+    overflows and PostgreSQL refuses them, a 500 either way). Only ASCII digits, with an
+    optional sign, count: ``str.isdigit`` also accepts ``"²"``, which ``int()`` refuses.
+    """
+    text = (raw or "").strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits or len(digits) > 19 or not (digits.isascii() and digits.isdigit()):
+        return None
+    value = int(text)
+    return value if -INT64_MAX - 1 <= value <= INT64_MAX else None
+
+
+STALE_VERSION = -1
+"""What :func:`posted_version` makes of a version no row can have: every versioned write
+compares it with the row's version (from 1 up), so the edit is refused as stale (409)."""
+
+
+def posted_version(raw: str | None) -> int | None:
+    """The version a posted form was opened at, for a write's ``expected_version``.
+
+    None when the form sent none (the write then checks no version, as a background job's
+    does). Anything else that is not a whole number within 64 bits (text, 20 digits) is not a
+    version the form was given: :data:`STALE_VERSION`, so a tampered or garbled form gets the
+    conflict, never a silent overwrite.
+    """
+    if raw is None or not raw.strip():
+        return None
+    version = whole_number(raw)
+    return STALE_VERSION if version is None else version
 
 
 def organisation_required(view: View) -> View:

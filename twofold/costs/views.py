@@ -26,6 +26,7 @@ from twofold.core.web import (
     forbidden_page,
     organisation_of,
     organisation_required,
+    posted_version,
     render_page,
 )
 from twofold.costs import exports, grid_html, selectors, services
@@ -72,7 +73,7 @@ def timesheet(request: HttpRequest) -> HttpResponse:
             return forbidden_page(request, "Guests do not log time.")
         try:
             raw = request.POST.get("version", "")
-            version = int(raw) if raw.isdigit() and len(raw) < 10 else None
+            version = posted_version(raw)
             cells = _cells_from(request.POST, start)
             if cells:
                 services.save_cells(

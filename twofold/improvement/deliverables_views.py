@@ -8,15 +8,13 @@ from django.shortcuts import redirect, render
 
 from twofold.core.errors import NotFound, ServiceError
 from twofold.core.policy import Action, can
-from twofold.core.web import actor_of, organisation_of, organisation_required
+from twofold.core.web import (
+    actor_of,
+    organisation_of,
+    organisation_required,
+    posted_version,
+)
 from twofold.improvement.deliverables import deliverables_setting, save_deliverables
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
 
 
 @organisation_required
@@ -30,7 +28,7 @@ def deliverable_settings(request: HttpRequest) -> HttpResponse:
                 actor=actor_of(request),
                 organisation=org,
                 items=request.POST.getlist("items"),
-                expected_version=_int(request.POST.get("version")),
+                expected_version=posted_version(request.POST.get("version")),
             )
         except ServiceError as exc:
             if isinstance(exc, NotFound):

@@ -15,7 +15,14 @@ from django.views.decorators.http import require_POST
 
 from twofold.core.errors import Forbidden, Invalid, ServiceError
 from twofold.core.policy import Action, can
-from twofold.core.web import actor_of, forbidden_page, organisation_of, organisation_required
+from twofold.core.web import (
+    actor_of,
+    forbidden_page,
+    organisation_of,
+    organisation_required,
+    posted_version,
+    whole_number,
+)
 from twofold.improvement import go_live
 from twofold.improvement.models import ProcessChange
 from twofold.operations.models import Process
@@ -52,10 +59,10 @@ def _project(request: HttpRequest, pk: int) -> Project:
 @require_POST
 def process_link(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id)
-    raw = request.POST.get("process", "")
+    process_id = whole_number(request.POST.get("process"))
     process = (
-        Process.objects.filter(pk=int(raw), organisation_id=project.organisation_id).first()
-        if raw.isdigit()
+        Process.objects.filter(pk=process_id, organisation_id=project.organisation_id).first()
+        if process_id is not None
         else None
     )
     try:
@@ -99,7 +106,7 @@ def process_change(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=actor,
                 link=link,
                 go_live=day,
-                expected_version=int(version) if version.isdigit() else None,
+                expected_version=posted_version(version),
             )
             messages.success(
                 request,

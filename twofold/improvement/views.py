@@ -22,7 +22,9 @@ from twofold.core.web import (
     forbidden_page,
     organisation_of,
     organisation_required,
+    posted_version,
     render_page,
+    whole_number,
 )
 from twofold.improvement import go_live, selectors, services
 from twofold.improvement.forms import (
@@ -126,10 +128,9 @@ def _origin(request: HttpRequest, data: Any) -> tuple[str, Kpi | Queue | Routine
     source = data.get("source", Source.IDEA)
     if source not in Source.values or source == Source.IDEA:
         return Source.IDEA, None
-    try:
-        ref = int(data.get("ref", ""))
-    except ValueError as exc:
-        raise Http404("Unknown signal.") from exc
+    ref = whole_number(data.get("ref"))
+    if ref is None:
+        raise Http404("Unknown signal.")
     return source, _get(request, selectors.source_object, source, ref)
 
 
@@ -408,11 +409,10 @@ def handover_new(request: HttpRequest) -> HttpResponse:
     if not can(request.user, Action.EDIT, org):
         return forbidden_page(request, "Your role lets you read handovers, not start them.")
     initial: dict[str, Any] = {}
-    if request.GET.get("project", "").isdigit():
+    project_id = whole_number(request.GET.get("project"))
+    if project_id is not None and project_id > 0:
         try:
-            initial["project"] = project_selectors.get_project(
-                request.user, org, int(request.GET["project"])
-            )
+            initial["project"] = project_selectors.get_project(request.user, org, project_id)
         except NotFound as exc:
             raise Http404(exc.message) from exc
     form = HandoverForm(
@@ -562,7 +562,7 @@ def item_trash(request: HttpRequest, pk: int) -> HttpResponse:
     raw = request.POST.get("version", "")
     try:
         services.trash_item(
-            actor=actor_of(request), item=item, expected_version=int(raw) if raw.isdigit() else None
+            actor=actor_of(request), item=item, expected_version=posted_version(raw)
         )
     except Forbidden as exc:
         return forbidden_page(

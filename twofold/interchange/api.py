@@ -200,7 +200,7 @@ def apply_mspdi_upload(
         raise Invalid(f"This upload is {upload.get_status_display().lower()}.", field="mode")
     resources: dict[int, int | None] = {}
     for key, value in payload.resources.items():
-        if not key.isdigit():
+        if not (key.isascii() and key.isdigit()) or len(key) > 18:
             raise Invalid("Resource keys are the file's resource UIDs.", field="resources")
         resources[int(key)] = value
     if upload.size > mspdi_import.INLINE_BYTES:

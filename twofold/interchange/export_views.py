@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from twofold.core.errors import NotFound
-from twofold.core.web import organisation_of, organisation_required
+from twofold.core.web import organisation_of, organisation_required, whole_number
 from twofold.interchange import exports
 from twofold.projects.selectors import get_project
 
@@ -19,9 +19,10 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
     try:
         raw = request.GET.get("project", "")
         if what in ("tasks", "history") and raw:
-            if not raw.isdigit():
+            project_id = whole_number(raw)
+            if project_id is None:
                 raise NotFound("Project not found.")
-            project = get_project(request.user, org, int(raw))
+            project = get_project(request.user, org, project_id)
             builder = exports.task_sheet if what == "tasks" else exports.history_sheet
             sheet = builder(org, project.pk)
             return exports.spreadsheet_response(sheet, fmt, f"{project.code}-{what}")

@@ -24,6 +24,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
+    whole_number,
 )
 from twofold.interchange import mspdi_export, mspdi_import, selectors
 from twofold.interchange.forms import MspdiApplyForm, MspdiUploadForm
@@ -88,12 +89,11 @@ def _job_context(request: HttpRequest, upload: MspdiUpload) -> dict[str, Any]:
     raw = request.GET.get("job", "")
     if not raw:
         return {}
-    if not raw.isdigit():
+    job_id = whole_number(raw)
+    if job_id is None or job_id < 1:
         raise Http404("Job not found.")
     try:
-        job = core_selectors.get_job(
-            request.user, organisation_of(request), int(raw), subject=upload
-        )
+        job = core_selectors.get_job(request.user, organisation_of(request), job_id, subject=upload)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     if job.is_finished:

@@ -25,6 +25,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
+    whole_number,
 )
 from twofold.interchange import org_archive
 from twofold.interchange.forms import OrganisationImportForm
@@ -40,12 +41,13 @@ def _job_context(request: HttpRequest) -> dict[str, Any]:
     raw = request.GET.get("job", "")
     if not raw:
         return {}
-    if not raw.isdigit():
+    job_id = whole_number(raw)
+    if job_id is None or job_id < 1:
         raise Http404("Job not found.")
     org = organisation_of(request)
     try:
         job = core_selectors.get_job(
-            request.user, org, int(raw), subject=org, kind=org_archive.EXPORT_JOB
+            request.user, org, job_id, subject=org, kind=org_archive.EXPORT_JOB
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc

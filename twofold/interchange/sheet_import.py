@@ -154,7 +154,7 @@ def clean_mapping(upload: SheetUpload, mapping: dict[str, Any]) -> dict[str, int
         if value in (None, ""):
             out[target] = None
             continue
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit():
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < width:
             raise Invalid(f"Choose one of the file's {width} columns.", field=f"mapping.{target}")

@@ -396,7 +396,7 @@ def picker_from_rule(rule: str, shift: str) -> dict[str, Any]:
     """The friendly picker's fields for a stored rule; anything unusual stays a custom rule."""
     parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
     interval = parts.pop("INTERVAL", "1")
-    if not interval.isdigit() or not 1 <= int(interval) <= recurrence.MAX_INTERVAL:
+    if not interval.isdecimal() or not 1 <= int(interval) <= recurrence.MAX_INTERVAL:
         return {"repeat": Repeat.CUSTOM, "rrule": rule}
     every = {"interval": int(interval)}
     keys = set(parts)
@@ -411,7 +411,7 @@ def picker_from_rule(rule: str, shift: str) -> dict[str, Any]:
     if parts.get("FREQ") == "MONTHLY" and keys == {"FREQ", "BYMONTHDAY"}:
         if parts["BYMONTHDAY"] == "-1" and shift == ShiftRule.PREVIOUS and interval == "1":
             return {"repeat": Repeat.MONTHLY_LAST_WORKING}
-        if parts["BYMONTHDAY"].isdigit() and 1 <= int(parts["BYMONTHDAY"]) <= 31:
+        if parts["BYMONTHDAY"].isdecimal() and 1 <= int(parts["BYMONTHDAY"]) <= 31:
             return {"repeat": Repeat.MONTHLY_DAY, "month_day": int(parts["BYMONTHDAY"]), **every}
     if parts.get("FREQ") == "MONTHLY" and keys == {"FREQ", "BYDAY"}:
         match = _NTH.match(parts["BYDAY"])

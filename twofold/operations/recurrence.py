@@ -275,10 +275,10 @@ def describe(text: str) -> str:
     tail = ""
     if "COUNT" in parts:
         count = parts.pop("COUNT")
-        tail = f", {count} times" if count.isdigit() else ""
+        tail = f", {count} times" if count.isdecimal() else ""
     if "UNTIL" in parts:
         until = parts.pop("UNTIL")[:8]
-        if until.isdigit() and len(until) == 8 and 1 <= int(until[4:6]) <= 12:
+        if until.isdecimal() and len(until) == 8 and 1 <= int(until[4:6]) <= 12:
             month = MONTH_NAMES[int(until[4:6]) - 1]
             tail += f", until {int(until[6:])} {month} {until[:4]}"
     days = _byday(parts.pop("BYDAY")) if "BYDAY" in parts else []

@@ -25,7 +25,9 @@ from twofold.core.web import (
     forbidden_page,
     organisation_of,
     organisation_required,
+    posted_version,
     render_page,
+    whole_number,
 )
 from twofold.operations import csv_stash, evidence_files, flowdata, selectors, services
 from twofold.operations.forms import (
@@ -698,7 +700,7 @@ def queue_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         QueueForm.initial_for(queue)
         if queue
         else {
-            "process": request.GET.get("process"),
+            "process": whole_number(request.GET.get("process")),
             "calendar": selectors.calendars_of(org).first(),
         }
     )
@@ -770,7 +772,10 @@ def routine_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             for s in selectors.steps_of(routine.pk)
         ]
     else:
-        initial = {"process": request.GET.get("process"), "starts_on": timezone.localdate()}
+        initial = {
+            "process": whole_number(request.GET.get("process")),
+            "starts_on": timezone.localdate(),
+        }
         steps_initial = []
     post = request.POST if request.method == "POST" else None
     form = RoutineForm(post, initial=initial, organisation=org, editing=routine is not None)
@@ -919,8 +924,7 @@ def _thing(request: HttpRequest, kind: str, pk: int) -> tuple[Any, str]:
 
 
 def _version_of(request: HttpRequest) -> int | None:
-    raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return posted_version(request.POST.get("version"))
 
 
 @require_POST

@@ -15,7 +15,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from twofold.core.errors import Forbidden, ServiceError
-from twofold.core.web import actor_of, forbidden_page, organisation_of, organisation_required
+from twofold.core.web import (
+    actor_of,
+    forbidden_page,
+    organisation_of,
+    organisation_required,
+    whole_number,
+)
 from twofold.operations import assignment, change_points, selectors
 from twofold.operations.forms import AssignForm, ChangePointForm, PriorityForm
 from twofold.operations.models import ChangePoint
@@ -102,9 +108,10 @@ def kpi_change_point(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         remove = request.POST.get("remove", "")
         if remove:
+            remove_id = whole_number(remove)
             point = (
-                ChangePoint.objects.filter(kpi=kpi, pk=int(remove)).first()
-                if remove.isdigit()
+                ChangePoint.objects.filter(kpi=kpi, pk=remove_id).first()
+                if remove_id is not None
                 else None
             )
             if point is not None:

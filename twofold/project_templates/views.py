@@ -18,13 +18,14 @@ from twofold.core.web import (
     forbidden_page,
     organisation_of,
     organisation_required,
+    posted_version,
 )
 from twofold.project_templates import selectors, services
 from twofold.project_templates.forms import FromTemplateForm, RenameForm, SaveTemplateForm
 from twofold.project_templates.models import ProjectTemplate
 from twofold.projects.checklists import GATE_PHASES
 from twofold.projects.models import Phase
-from twofold.projects.views import _ctx, _int, _project
+from twofold.projects.views import _ctx, _project
 
 
 def _template(request: HttpRequest, template_id: int) -> ProjectTemplate:
@@ -82,7 +83,7 @@ def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
                     services.update_template(
                         actor=actor_of(request),
                         template=template,
-                        expected_version=_int(request.POST.get("version")),
+                        expected_version=posted_version(request.POST.get("version")),
                         gates={phase: request.POST.getlist("items")},
                     )
                 except ServiceError as exc:

@@ -19,12 +19,14 @@ from twofold.core.web import (
     forbidden_page,
     organisation_of,
     organisation_required,
+    posted_version,
+    whole_number,
 )
 from twofold.projects import checklists, lifecycle, programmes
 from twofold.projects.markup import render_markdown
 from twofold.projects.models import Phase, Programme
 from twofold.projects.programme_forms import AssignForm, ProgrammeForm
-from twofold.projects.views import _ctx, _int, _project
+from twofold.projects.views import _ctx, _project
 
 
 def _programme(request: HttpRequest, programme_id: int) -> Programme:
@@ -141,11 +143,11 @@ def programme_action(request: HttpRequest, programme_id: int, action: str) -> Ht
                 actor=actor,
                 programme=programme,
                 archived=action == "archive",
-                expected_version=_int(request.POST.get("version")),
+                expected_version=posted_version(request.POST.get("version")),
             )
             messages.success(request, f"{programme.name} {action}d.")
         elif action in ("assign", "unassign"):
-            project = _project(request, _int(request.POST.get("project")) or 0)
+            project = _project(request, whole_number(request.POST.get("project")) or 0)
             if action == "unassign" and project.programme_id != programme.pk:
                 raise Http404("Not in this programme.")
             programmes.assign_project(
@@ -176,7 +178,7 @@ def project_archive(request: HttpRequest, project_id: int) -> HttpResponse:
             actor=actor_of(request),
             project=project,
             archived=archive,
-            expected_version=_int(request.POST.get("version")),
+            expected_version=posted_version(request.POST.get("version")),
         )
     except ServiceError as exc:
         refused = _refused(request, exc, back=reverse("projects:detail", args=[project.pk]))
@@ -209,7 +211,7 @@ def project_delete(request: HttpRequest, project_id: int) -> HttpResponse:
                 gone = lifecycle.delete_project(
                     actor=actor_of(request),
                     project=project,
-                    expected_version=_int(request.POST.get("version")),
+                    expected_version=posted_version(request.POST.get("version")),
                 )
             except ServiceError as exc:
                 refused = _refused(request, exc, back=reverse("projects:detail", args=[project.pk]))
@@ -249,7 +251,7 @@ def gate_settings(request: HttpRequest) -> HttpResponse:
                 organisation=org,
                 phase=phase,
                 items=request.POST.getlist("items"),
-                expected_version=_int(request.POST.get("version")),
+                expected_version=posted_version(request.POST.get("version")),
             )
         except ServiceError as exc:
             if isinstance(exc, NotFound):

@@ -39,6 +39,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
+    whole_number,
 )
 from twofold.customfields import selectors as field_selectors
 from twofold.projects import gantt, lifecycle, resourcing, scheduling, selectors, services
@@ -127,7 +128,7 @@ MISSING_VERSION = "This form is missing its version: reload the page and make yo
 def _posted_version(request: HttpRequest, obj: Any, action: Action = Action.EDIT) -> int:
     """The ``version`` the page was rendered with. Without it a write could overwrite a change it
     never saw, so it is refused (400) -- after the permission check, so a guest hears 403."""
-    version = _int(request.POST.get("version"))
+    version = whole_number(request.POST.get("version"))
     if version is None:
         require(actor_of(request), action, obj)
         raise ServiceError(MISSING_VERSION, field="version")
@@ -167,7 +168,7 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
         cards = [card for card in cards if card.project.pk in matching]
     # Large portfolios: pages of PORTFOLIO_PAGE cards (health and sorting still see them all).
     pages = max(1, -(-len(cards) // PORTFOLIO_PAGE))
-    page = min(max(_int(params.get("page")) or 1, 1), pages)
+    page = min(max(whole_number(params.get("page")) or 1, 1), pages)
     shown = cards[(page - 1) * PORTFOLIO_PAGE : page * PORTFOLIO_PAGE]
     selectors.add_sparklines(shown)
     lifecycle.add_card_notes(shown)
@@ -606,13 +607,6 @@ def _baseline_dates(
     }
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
 @organisation_required
 def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id)
@@ -624,11 +618,11 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
     tree = selectors.outline(project)
     critical = {r.pk: r.is_critical for r in tree}
     max_depth = max((r.depth for r in tree), default=0)
-    level = _int(request.GET.get("level"))
+    level = whole_number(request.GET.get("level"))
     level = level if level is not None and 0 <= level < max_depth else None
     shown = [r for r in tree if level is None or r.depth <= level]
     pages = max(1, -(-len(shown) // GANTT_PAGE))
-    page = min(max(_int(request.GET.get("page")) or 1, 1), pages)
+    page = min(max(whole_number(request.GET.get("page")) or 1, 1), pages)
     rows = selectors.gantt_rows(project, shown[(page - 1) * GANTT_PAGE : page * GANTT_PAGE])
     on_page = {r.task.pk for r in rows}
     links = [
@@ -641,7 +635,9 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
         if succ in on_page
     ]
     baselines = list(project.baselines.all())
-    chosen, base = _baseline_dates(project, _int(request.GET.get("baseline")), on_page, baselines)
+    chosen, base = _baseline_dates(
+        project, whole_number(request.GET.get("baseline")), on_page, baselines
+    )
     can_edit = can(request.user, Action.EDIT, project)
     chart = gantt.render(
         rows,
@@ -745,8 +741,8 @@ def gantt_resize(request: HttpRequest, project_id: int, task_id: int) -> HttpRes
     project = _project(request, project_id)
     task = _task(request, project, task_id)
     finish_text = request.POST.get("finish", "")
-    days = _int(request.POST.get("days"))
-    version = _int(request.POST.get("version"))
+    days = whole_number(request.POST.get("days"))
+    version = whole_number(request.POST.get("version"))
     try:
         finish = dt.date.fromisoformat(finish_text) if finish_text else None
     except ValueError:
@@ -770,9 +766,12 @@ def gantt_resize(request: HttpRequest, project_id: int, task_id: int) -> HttpRes
 def gantt_link(request: HttpRequest, project_id: int) -> HttpResponse:
     """A link drawn by dragging from one bar's handle onto another, with both tasks' versions."""
     project = _project(request, project_id)
-    pred_id, succ_id = _int(request.POST.get("pred")), _int(request.POST.get("succ"))
-    pred_version = _int(request.POST.get("pred_version"))
-    succ_version = _int(request.POST.get("succ_version"))
+    pred_id, succ_id = (
+        whole_number(request.POST.get("pred")),
+        whole_number(request.POST.get("succ")),
+    )
+    pred_version = whole_number(request.POST.get("pred_version"))
+    succ_version = whole_number(request.POST.get("succ_version"))
     if None in (pred_id, succ_id, pred_version, succ_version):
         return _gantt_input_refused(
             request, project, "Send pred, succ and both tasks' versions.", "pred"
@@ -820,7 +819,7 @@ def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
                 )
         else:
             status = 400
-    chosen, base = _baseline_dates(project, _int(request.GET.get("baseline")))
+    chosen, base = _baseline_dates(project, whole_number(request.GET.get("baseline")))
     tzinfo = services.tz_of(project.organisation)
     variance = []
     if chosen is not None:
@@ -935,8 +934,11 @@ def _board(request: HttpRequest, project_id: int) -> HttpResponse:
 def board_move(request: HttpRequest, project_id: int) -> HttpResponse:
     """Drop of a card: ``task``, ``status`` and the neighbours ``after`` (above) / ``before``.
     The project and the cards are read in one round trip on PostgreSQL, before any write."""
-    task_id = _int(request.POST.get("task"))
-    before_id, after_id = _int(request.POST.get("before")), _int(request.POST.get("after"))
+    task_id = whole_number(request.POST.get("task"))
+    before_id, after_id = (
+        whole_number(request.POST.get("before")),
+        whole_number(request.POST.get("after")),
+    )
     ids = [i for i in (task_id, before_id, after_id) if i]
     with one_round_trip(
         [selectors.project_read(project_id)] + [selectors.task_read(i, project_id) for i in ids]
@@ -947,7 +949,7 @@ def board_move(request: HttpRequest, project_id: int) -> HttpResponse:
         task = _task(request, project, task_id)
         before = _task(request, project, before_id) if before_id else None
         after = _task(request, project, after_id) if after_id else None
-    version = _int(request.POST.get("version"))
+    version = whole_number(request.POST.get("version"))
     try:
         if version is None:
             require(actor_of(request), Action.EDIT, task)
@@ -984,11 +986,11 @@ def board_limits(request: HttpRequest, project_id: int) -> HttpResponse:
     limits = {}
     for s in TaskStatus.values:
         raw = request.POST.get(f"limit_{s}", "").strip()
-        try:
-            limits[s] = int(raw) if raw else 0
-        except ValueError:
+        limit = whole_number(raw) if raw else 0
+        if limit is None:
             messages.error(request, "A WIP limit is a whole number.")
             return redirect("projects:board", project.pk)
+        limits[s] = limit
     try:
         services.set_wip_limits(
             actor=actor_of(request),
@@ -1090,7 +1092,7 @@ def _task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpRes
                 return redirect("projects:task", project.pk, task.pk)
             if kind == "toggle":
                 item = ChecklistItem.objects.filter(
-                    task=task, pk=_int(request.POST.get("item")) or 0
+                    task=task, pk=whole_number(request.POST.get("item")) or 0
                 ).first()
                 if item is None:
                     raise Http404("Checklist item not found.")
@@ -1304,7 +1306,7 @@ def gate_pass(request: HttpRequest, project_id: int, gate_id: int) -> HttpRespon
     project = _project(request, project_id)
     try:
         gate = selectors.get_gate(project, gate_id)
-        version = _int(request.POST.get("version"))
+        version = whole_number(request.POST.get("version"))
         if version is None:
             if not services.may_approve(actor_of(request), project):
                 raise Forbidden("Only an admin or the project's sponsor can sign off a gate.")

@@ -59,7 +59,7 @@ class Filters:
 
         def number(key: str) -> int | None:
             raw = str(query.get(key) or "")
-            return int(raw) if raw.isdigit() and len(raw) < 12 else None
+            return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
 
         occurrence = number("occurrence")
         return cls(

@@ -31,6 +31,7 @@ from twofold.core.web import (
     job_panel,
     organisation_of,
     organisation_required,
+    whole_number,
 )
 from twofold.operations import selectors as ops
 from twofold.operations.models import Process
@@ -128,9 +129,9 @@ def nonconformance_new(request: HttpRequest) -> HttpResponse:
             back=reverse("quality:list"),
         )
     initial: dict[str, Any] = {}
-    raw = request.GET.get("process", "")
-    if raw.isdigit():
-        initial["process"] = int(raw)
+    process_id = whole_number(request.GET.get("process"))
+    if process_id is not None:
+        initial["process"] = process_id
     form = RaiseForm(request.POST or None, organisation=org, initial=initial)
     status = 200
     if request.method == "POST":
@@ -326,11 +327,12 @@ def _audit_job(request: HttpRequest, process: Process) -> dict[str, Any]:
     raw = request.GET.get("job", "")
     if not raw:
         return {}
-    if not raw.isdigit():
+    job_id = whole_number(raw)
+    if job_id is None or job_id < 1:
         raise Http404("Job not found.")
     try:
         job = core_selectors.get_job(
-            request.user, organisation_of(request), int(raw), subject=process, kind=jobs.AUDIT_JOB
+            request.user, organisation_of(request), job_id, subject=process, kind=jobs.AUDIT_JOB
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc

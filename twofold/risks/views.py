@@ -28,6 +28,7 @@ from twofold.core.web import (
     job_panel,
     organisation_of,
     organisation_required,
+    whole_number,
 )
 from twofold.projects.models import Project, Task
 from twofold.projects.services import tz_of
@@ -404,13 +405,14 @@ def _simulation_job(request: HttpRequest, project: Project) -> dict[str, Any]:
     raw = request.GET.get("job", "")
     if not raw:
         return {}
-    if not raw.isdigit():
+    job_id = whole_number(raw)
+    if job_id is None or job_id < 1:
         raise Http404("Job not found.")
     try:
         job = core_selectors.get_job(
             request.user,
             organisation_of(request),
-            int(raw),
+            job_id,
             subject=project,
             kind=services.SIMULATION_JOB,
         )
