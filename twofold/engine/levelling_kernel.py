@@ -833,10 +833,11 @@ class LocalSearch:
         scale = float(self.makespan + 1)
         base = (self.starts + rng.random(size) * 0.5) / scale
         keys = np.repeat(base[None, :], count, axis=0)
-        moved = rng.integers(1, self.moves + 1, count)
-        for row in range(count):
-            which = rng.integers(0, size, moved[row])
-            keys[row, which] += rng.normal(0.0, self.sigma, moved[row]) / scale
+        # Every neighbour's moves drawn at once (a loop of small draws per row cost a third of a
+        # step on two threads); an activity drawn twice in a row moves once, as before.
+        rows = np.repeat(np.arange(count), rng.integers(1, self.moves + 1, count))
+        which = rng.integers(0, size, rows.size)
+        keys[rows, which] += rng.normal(0.0, self.sigma, rows.size) / scale
         starts, spans = self.kernel.decode(keys, rounds=self.rounds, workers=self.workers)
         self.schedules += count * (3 if self.rounds else 1)
         # The shortest neighbour, ties at random: equal moves walk the plateau.
