@@ -69,16 +69,17 @@ def world_date() -> Any:
     return dt.date(2025, 3, 3)
 
 
+def _rename_task(owner: Any, world: Any, committed: Any, name: str) -> None:
+    with committed():
+        projects.update_task(
+            actor=owner, task=world["task"], expected_version=world["task"].version, name=name
+        )
+
+
 def test_markup_in_a_name_is_shown_as_text(
     org: Any, owner: Any, world: Any, committed: Any
 ) -> None:
-    with committed():
-        projects.update_task(
-            actor=owner,
-            task=world["task"],
-            expected_version=world["task"].version,
-            name="<script>alert('pump')</script> & <b>x</b>",
-        )
+    _rename_task(owner, world, committed, "<script>alert('pump')</script> & <b>x</b>")
     (hit,) = search(owner, org, "alert").hits
     assert str(hit.title) == (
         "&lt;script&gt;<mark>alert</mark>(&#x27;pump&#x27;)&lt;/script&gt; &amp; &lt;b&gt;x&lt;/b&gt;"
@@ -90,13 +91,7 @@ def test_symbols_split_words_as_punctuation_does(
 ) -> None:
     """On PostgreSQL under an ICU locale (as CI's cluster), ``~ | + = < > $ ^`` are symbols, not
     punctuation: they must still split words, as SQLite's tokeniser splits them."""
-    with committed():
-        projects.update_task(
-            actor=owner,
-            task=world["task"],
-            expected_version=world["task"].version,
-            name="pump~seal|gasket flow+rate=max <valve>check $price ^top",
-        )
+    _rename_task(owner, world, committed, "pump~seal|gasket flow+rate=max <valve>check $price ^top")
     for word in ["seal", "gasket", "rate", "max", "valve", "check", "price", "top"]:
         assert [h.object_id for h in search(owner, org, word).hits] == [world["task"].pk], word
 
@@ -105,10 +100,7 @@ def test_rename_and_delete_keep_the_index_current(
     org: Any, owner: Any, world: Any, committed: Any
 ) -> None:
     task = world["task"]
-    with committed():
-        projects.update_task(
-            actor=owner, task=task, expected_version=task.version, name="Fit conveyor belt"
-        )
+    _rename_task(owner, world, committed, "Fit conveyor belt")
     assert search(owner, org, "hydraulic").counts.get(Kind.TASK) is None
     assert titles(search(owner, org, "conveyor")) == ["Fit <mark>conveyor</mark> belt"]
     with committed():

@@ -15,7 +15,6 @@ from django.urls import reverse
 from twofold.calendars import selectors, services
 from twofold.calendars.forms import WEEKDAYS, CalendarForm, HolidayForm, NewCalendarForm, hours_text
 from twofold.calendars.models import Calendar, Holiday
-from twofold.core import selectors as core_selectors
 from twofold.core.errors import Forbidden, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.policy import Action, can
@@ -27,7 +26,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     posted_version,
-    whole_number,
+    requested_job,
 )
 
 SECTION = "settings"
@@ -106,22 +105,11 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
 
 
 def _job_context(request: HttpRequest, calendar: Calendar) -> dict[str, Any]:
-    raw = request.GET.get("job", "")
-    if not raw:
+    job = requested_job(
+        request, request.GET.get("job", ""), subject=calendar, kind=services.RESCHEDULE_JOB
+    )
+    if job is None:
         return {}
-    job_id = whole_number(raw)
-    if job_id is None or job_id < 1:
-        raise Http404("Job not found.")
-    try:
-        job = core_selectors.get_job(
-            request.user,
-            organisation_of(request),
-            job_id,
-            subject=calendar,
-            kind=services.RESCHEDULE_JOB,
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     if job.is_finished:
         return {"job": job}
     return {

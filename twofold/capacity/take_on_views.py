@@ -26,18 +26,21 @@ def take_on(request: HttpRequest) -> HttpResponse:
     if raw:
         chosen = whole_number(raw)
         try:
-            if chosen is None:
-                raise NotFound("no such project")
-            project = project_selectors.get_project(request.user, organisation, chosen)
+            project = (
+                project_selectors.get_project(request.user, organisation, chosen)
+                if chosen is not None
+                else None
+            )
         except NotFound:
+            project = None
+        if project is None:
             error = "Choose one of the proposed projects."
             status = 404 if raw.isascii() and raw.isdigit() else 400
+        elif project.phase != "initiation":
+            error = f"{project.code} is past initiation: it is already committed work."
+            status = 422
         else:
-            if project.phase != "initiation":
-                error = f"{project.code} is past initiation: it is already committed work."
-                status = 422
-            else:
-                result = take_on_model.take_on(organisation, project)
+            result = take_on_model.take_on(organisation, project)
     return render_page(
         request,
         "capacity/pages/take_on.html",

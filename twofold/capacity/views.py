@@ -27,7 +27,6 @@ from twofold.capacity.forms import (
 )
 from twofold.capacity.models import HOUR_FIELDS, WEEKDAY_NAMES, Absence, WorkingPattern
 from twofold.core import dates
-from twofold.core import selectors as core_selectors
 from twofold.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from twofold.core.policy import Action, can, role_in
 from twofold.core.web import (
@@ -38,7 +37,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
-    whole_number,
+    requested_job,
 )
 from twofold.engine.availability import STANDARD_WEEK
 from twofold.projects import selectors as project_selectors
@@ -196,19 +195,9 @@ def _result_context(preview: levelling.Preview) -> dict[str, Any]:
 
 def _job_context(request: HttpRequest, project: Project, raw_id: str) -> dict[str, Any]:
     """The progress panel of a levelling job, or its outcome once it ended."""
-    job_id = whole_number(raw_id)
-    if job_id is None or job_id < 1:
+    job = requested_job(request, raw_id, subject=project, kind=services.LEVELLING_JOB)
+    if job is None:
         raise Http404("Job not found.")
-    try:
-        job = core_selectors.get_job(
-            request.user,
-            organisation_of(request),
-            job_id,
-            subject=project,
-            kind=services.LEVELLING_JOB,
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     context: dict[str, Any] = {"job": job}
     if not job.is_finished:
         context["job_panel"] = job_panel(

@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from twofold.accounts.models import Organisation, User
+from twofold.core import selectors as core_selectors
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from twofold.core.fields import INT64_MAX
 from twofold.core.models import Job
@@ -141,6 +142,25 @@ def _duration(seconds: float) -> str:
     if whole < 60:
         return f"{whole} s"
     return f"{whole // 60} min {whole % 60:02d} s"
+
+
+def requested_job(
+    request: HttpRequest, raw: str, *, subject: Any, kind: str | None = None
+) -> Job | None:
+    """The job ``raw`` (a page's ``?job=``) names among ``subject``'s jobs (of ``kind``): None
+    when ``raw`` is blank, 404 when it names no job the viewer may see there (text, a number
+    no id can be, another object's job)."""
+    if not raw:
+        return None
+    job_id = whole_number(raw)
+    if job_id is None or job_id < 1:
+        raise Http404("Job not found.")
+    try:
+        return core_selectors.get_job(
+            request.user, organisation_of(request), job_id, subject=subject, kind=kind
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
 
 
 def job_panel(

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from twofold.core import dates
-from twofold.core import selectors as core_selectors
 from twofold.core.errors import NotFound, ServiceError
 from twofold.core.policy import Action, can
 from twofold.core.services import enqueue_job
@@ -24,7 +23,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
-    whole_number,
+    requested_job,
 )
 from twofold.interchange import mspdi_export, mspdi_import, selectors
 from twofold.interchange.forms import MspdiApplyForm, MspdiUploadForm
@@ -86,16 +85,9 @@ def mspdi_new(request: HttpRequest) -> HttpResponse:
 
 
 def _job_context(request: HttpRequest, upload: MspdiUpload) -> dict[str, Any]:
-    raw = request.GET.get("job", "")
-    if not raw:
+    job = requested_job(request, request.GET.get("job", ""), subject=upload)
+    if job is None:
         return {}
-    job_id = whole_number(raw)
-    if job_id is None or job_id < 1:
-        raise Http404("Job not found.")
-    try:
-        job = core_selectors.get_job(request.user, organisation_of(request), job_id, subject=upload)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     if job.is_finished:
         return {"job": job}
     title = "Reading the file" if job.kind == mspdi_import.PREVIEW_JOB else "Importing"

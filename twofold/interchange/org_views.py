@@ -25,7 +25,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
-    whole_number,
+    requested_job,
 )
 from twofold.interchange import org_archive
 from twofold.interchange.forms import OrganisationImportForm
@@ -38,19 +38,14 @@ def zip_response(payload: bytes, file_name: str) -> HttpResponse:
 
 
 def _job_context(request: HttpRequest) -> dict[str, Any]:
-    raw = request.GET.get("job", "")
-    if not raw:
+    job = requested_job(
+        request,
+        request.GET.get("job", ""),
+        subject=organisation_of(request),
+        kind=org_archive.EXPORT_JOB,
+    )
+    if job is None:
         return {}
-    job_id = whole_number(raw)
-    if job_id is None or job_id < 1:
-        raise Http404("Job not found.")
-    org = organisation_of(request)
-    try:
-        job = core_selectors.get_job(
-            request.user, org, job_id, subject=org, kind=org_archive.EXPORT_JOB
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     if job.is_finished:
         return {"job": job}
     return {

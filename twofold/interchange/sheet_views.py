@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from twofold.core import selectors as core_selectors
 from twofold.core.errors import NotFound, ServiceError
 from twofold.core.policy import Action, can
 from twofold.core.web import (
@@ -21,7 +20,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
-    whole_number,
+    requested_job,
 )
 from twofold.interchange import selectors, sheet_import
 from twofold.interchange.forms import SheetMappingForm, SheetUploadForm
@@ -88,16 +87,9 @@ def sheet_new(request: HttpRequest) -> HttpResponse:
 
 def _job_context(request: HttpRequest, upload: SheetUpload) -> dict[str, Any]:
     """The import job named by ``?job=`` (of this upload, else 404): its panel while it runs."""
-    raw = request.GET.get("job", "")
-    if not raw:
+    job = requested_job(request, request.GET.get("job", ""), subject=upload)
+    if job is None:
         return {}
-    job_id = whole_number(raw)
-    if job_id is None or job_id < 1:
-        raise Http404("Job not found.")
-    try:
-        job = core_selectors.get_job(request.user, organisation_of(request), job_id, subject=upload)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     if job.is_finished:
         return {"job": job}
     return {

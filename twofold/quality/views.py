@@ -31,6 +31,7 @@ from twofold.core.web import (
     job_panel,
     organisation_of,
     organisation_required,
+    requested_job,
     whole_number,
 )
 from twofold.operations import selectors as ops
@@ -324,18 +325,9 @@ def action_edit(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
 
 
 def _audit_job(request: HttpRequest, process: Process) -> dict[str, Any]:
-    raw = request.GET.get("job", "")
-    if not raw:
+    job = requested_job(request, request.GET.get("job", ""), subject=process, kind=jobs.AUDIT_JOB)
+    if job is None:
         return {}
-    job_id = whole_number(raw)
-    if job_id is None or job_id < 1:
-        raise Http404("Job not found.")
-    try:
-        job = core_selectors.get_job(
-            request.user, organisation_of(request), job_id, subject=process, kind=jobs.AUDIT_JOB
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     if job.is_finished:
         return {"job": job}
     return {

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from twofold.core import dates
-from twofold.core import selectors as core_selectors
 from twofold.core.errors import Forbidden, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.models import Job
@@ -28,7 +27,7 @@ from twofold.core.web import (
     job_panel,
     organisation_of,
     organisation_required,
-    whole_number,
+    requested_job,
 )
 from twofold.projects.models import Project, Task
 from twofold.projects.services import tz_of
@@ -402,22 +401,11 @@ def _schedule_context(
 
 def _simulation_job(request: HttpRequest, project: Project) -> dict[str, Any]:
     """``?job=`` on the schedule page: the progress panel of a large run, or how it ended."""
-    raw = request.GET.get("job", "")
-    if not raw:
+    job = requested_job(
+        request, request.GET.get("job", ""), subject=project, kind=services.SIMULATION_JOB
+    )
+    if job is None:
         return {}
-    job_id = whole_number(raw)
-    if job_id is None or job_id < 1:
-        raise Http404("Job not found.")
-    try:
-        job = core_selectors.get_job(
-            request.user,
-            organisation_of(request),
-            job_id,
-            subject=project,
-            kind=services.SIMULATION_JOB,
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     if job.is_finished:
         return {"job": job}
     total = job.params.get("iterations", 0)
