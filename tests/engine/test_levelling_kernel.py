@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from unittest import mock
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +29,7 @@ from twofold.engine.levelling_kernel import (
     LocalSearch,
     horizon_bound,
     justify,
+    mirrorable,
     warm_up,
 )
 from twofold.engine.levelling_network import compile_network
@@ -138,6 +141,67 @@ def test_genetic_search_never_returns_worse_than_its_seed() -> None:
     assert makespan(network, best) <= makespan(network, seed_schedule)
     # Work bound: 6 + 4 + 6 + 6 + 4 + 3 = 29 crew-periods over 3 -> at least 10 periods.
     assert makespan(network, best) >= 10
+
+
+def test_only_a_network_that_reads_the_same_backwards_is_mirrored() -> None:
+    tasks = (Activity("a", 2, (1,)), Activity("b", 3, (1,)), Activity("c", 1, (1,)))
+    links = (Link(0, 1), Link(1, 2, LinkType.START_TO_START, 1))
+    crew = (Resource("crew", 1),)
+
+    def network(*activities: Activity, resources: tuple[Resource, ...] = crew) -> Any:
+        return compile_network(LevellingProblem(activities, resources, links))
+
+    assert mirrorable(network(*tasks))
+    # A release the links already imply (b starts at 2 at the earliest) changes nothing.
+    assert mirrorable(network(tasks[0], replace(tasks[1], release=2), tasks[2]))
+    # A later release, a deadline, a fixed start or a calendar has no mirror image.
+    assert not mirrorable(network(tasks[0], replace(tasks[1], release=3), tasks[2]))
+    assert not mirrorable(network(tasks[0], tasks[1], replace(tasks[2], deadline=30)))
+    assert not mirrorable(network(replace(tasks[0], fixed_start=0), tasks[1], tasks[2]))
+    assert not mirrorable(network(*tasks, resources=(Resource("crew", (1, 1, 0, 1)),)))
+
+
+def test_genetic_search_alternates_direction_and_keeps_its_best_in_forward_time() -> None:
+    # Three chains of five with start-to-start and finish-to-finish ties between them on one
+    # crew of 3: a schedule of the reversed network read as a forward one breaks the chains.
+    size = 15
+    links = [Link(i, i + 3) for i in range(size - 3)]
+    links += [Link(1, 5, LinkType.START_TO_START, 2), Link(6, 11, LinkType.FINISH_TO_FINISH, 1)]
+    problem = LevellingProblem(
+        tuple(Activity(f"t{i}", 1 + i % 4, (1 + (i * 7) % 3,)) for i in range(size)),
+        (Resource("crew", 3),),
+        tuple(links),
+    )
+    network = compile_network(problem)
+    search = GeneticSearch(network, [], seed=4, population=24, restart_after=1)
+    assert len(search.kernels) == 2
+    directions, taken_backwards = set(), 0
+    for _ in range(40):
+        before = search.best
+        search.step()
+        directions.add(search.direction)
+        assert search.best is not None and check_feasible(problem, search.best) == []
+        assert makespan(network, search.best) == search.best_makespan
+        taken_backwards += search.direction == 1 and search.best != before
+    assert directions == {0, 1} and taken_backwards > 0
+    # Without the mirror (or for a network that has none) it only ever runs forwards.
+    forward = GeneticSearch(network, [], seed=4, population=24, restart_after=1, alternate=False)
+    forward.step(10)
+    assert len(forward.kernels) == 1 and forward.direction == 0
+
+
+def test_of_two_schedules_of_one_length_the_more_compact_ranks_first() -> None:
+    problem = LevellingProblem((Activity("long", 4, ()), Activity("short", 1, ())))
+    network = compile_network(problem)
+    search = GeneticSearch(network, [], seed=0, population=4)
+    starts = np.asarray([[0, 0], [0, 3], [0, 4]], dtype=np.int64)
+    spans = np.asarray([4, 4, 5], dtype=np.int64)
+    # The makespan, then the mean finish over (makespan + 1): (4 + 1) / 2 / 5 = 0.5, then 0.8.
+    assert search._fitness(starts, spans).tolist() == pytest.approx(
+        [4 + 0.5 * 0.999, 4 + 0.8 * 0.999, 5 + 4.5 / 6 * 0.999]
+    )
+    plain = GeneticSearch(network, [], seed=0, population=4, compact_ties=False)
+    assert plain._fitness(starts, spans).tolist() == [4.0, 4.0, 5.0]
 
 
 def test_decoding_split_between_threads_gives_the_same_schedules() -> None:

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -634,8 +634,34 @@ def justify(network: Network, starts: Sequence[int], horizon: int, rounds: int =
     return [int(value) for value in decoded[0]]
 
 
+def mirrorable(network: Network) -> bool:
+    """True when the network reversed in time is the same problem: no latest starts, no
+    per-period capacities and no earliest starts beyond what the links imply."""
+    if any(network.capacities) or any(value < NO_LIMIT for value in network.upper):
+        return False
+    earliest = [0] * network.size
+    for activity in network.order:
+        for successor, delta in network.successors[activity]:
+            earliest[successor] = max(earliest[successor], earliest[activity] + delta)
+    return earliest == list(network.lower)
+
+
 class GeneticSearch:
     """Biased random-key GA over the compiled decoder; call :meth:`step` until satisfied.
+
+    Two things beyond the textbook BRKGA, measured on 2026-12-05 (docs/benchmarks-levelling.md,
+    "Both directions, compact ties first"):
+
+    * ``alternate``: each complete restart flips the direction the keys are decoded in, so
+      every other run schedules the network reversed in time (a backward serial SGS, then the
+      same justification); its schedules are flipped back (``span - start - duration``) before
+      anyone sees them. Only for networks whose mirror is the same problem (:func:`mirrorable`:
+      no deadlines, fixed starts, calendars or releases beyond the links). Runs in the two
+      directions end in different places, so the best of them is better than the best of as
+      many runs one way.
+    * ``compact_ties``: individuals are ranked by makespan, then by their mean finish as a share
+      of it, so of two schedules of one length the more compact parent is preferred (the
+      makespan alone leaves large plateaus of equal rank).
 
     Attributes:
         best: best schedule so far (starts), or None if nothing feasible was decoded.
@@ -643,6 +669,8 @@ class GeneticSearch:
         schedules: schedules decoded so far (each justification pass counts as two more).
         workers: threads each generation's decode is split between (may be changed between
             steps, e.g. to leave a core to CP-SAT); the search itself does not depend on it.
+        kernels: the forward network, and its mirror when ``alternate`` applies.
+        direction: the index in ``kernels`` of the current run's direction.
     """
 
     def __init__(
@@ -659,11 +687,19 @@ class GeneticSearch:
         restart_after: int = _RESTART_AFTER,
         full_restart: bool = True,
         workers: int = 1,
+        compact_ties: bool = True,
+        alternate: bool = True,
     ) -> None:
         durations = np.asarray(network.durations, dtype=np.int64)
         known = [int((np.asarray(s) + durations).max(initial=0)) for s in seed_schedules]
         horizon = min(known) if known else horizon_bound(network)
         self.kernel = KernelNetwork(network, horizon + int(durations.max(initial=0)) + 1)
+        self.kernels = [self.kernel]
+        if alternate and mirrorable(network):
+            size = network.size
+            mirror = replace(network.mirrored(0), lower=(0,) * size, upper=(NO_LIMIT,) * size)
+            self.kernels.append(KernelNetwork(mirror, self.kernel.horizon))
+        self.direction = 0
         self.size = network.size
         self.population = population
         self.elite_count = max(2, int(population * elite_share))
@@ -682,7 +718,9 @@ class GeneticSearch:
         keys = np.concatenate(
             [self._keys_of(seeds), self.rng.random((population - len(seeds), self.size))]
         )
+        self.compact_ties = compact_ties
         self.starts, self.spans = self._decode(keys)
+        self.fitness = self._fitness(self.starts, self.spans)
         self.keys = self._keys_of(self.starts)
         self.best_makespan = int(self.spans.min(initial=INFEASIBLE))
         self.best: list[int] | None = None
@@ -693,33 +731,56 @@ class GeneticSearch:
         noise: FloatArray = self.rng.random(starts.shape) * 0.5
         return (starts + noise) / self.scale
 
+    def _fitness(self, starts: IntArray, spans: IntArray) -> FloatArray:
+        # The makespan, then (``compact_ties``) the mean finish as a share of it: of two
+        # schedules of one length the more compact one ranks first.
+        fitness: FloatArray = spans.astype(np.float64)
+        if self.compact_ties and len(spans):
+            finish = (starts + self.kernel.durations) / (spans[:, None] + 1.0)
+            fitness += finish.mean(axis=1) * 0.999
+        return fitness
+
     def _decode(self, keys: FloatArray) -> tuple[IntArray, IntArray]:
-        starts, spans = self.kernel.decode(keys, rounds=self.rounds, workers=self.workers)
+        kernel = self.kernels[self.direction]
+        starts, spans = kernel.decode(keys, rounds=self.rounds, workers=self.workers)
         self.schedules += len(keys) * (3 if self.rounds else 1)
         return starts, spans
 
+    def _flip(self, starts: IntArray) -> IntArray:
+        # A schedule in the other direction's time (same makespan).
+        span = int((starts + self.kernel.durations).max(initial=0))
+        flipped: IntArray = span - starts - self.kernel.durations
+        return flipped
+
     def _remember(self) -> None:
-        index = int(np.argmin(self.spans))
+        index = int(np.argmin(self.fitness))
         if self.spans[index] < INFEASIBLE and (
             self.best is None or int(self.spans[index]) <= self.best_makespan
         ):
             self.best_makespan = int(self.spans[index])
-            self.best = [int(value) for value in self.starts[index]]
+            row = self.starts[index] if self.direction == 0 else self._flip(self.starts[index])
+            self.best = [int(value) for value in row]
 
     def step(self, generations: int = 1) -> int:
         """Run ``generations`` generations; returns the best makespan so far."""
         population, size = self.population, self.size
         for _ in range(generations):
-            order = np.argsort(self.spans, kind="stable")
+            order = np.argsort(self.fitness, kind="stable")
             if self.stalled >= self.restart_after:
                 # The population has converged: keep the best and start the rest afresh.
                 keep = 0 if self.full_restart else 1
+                if len(self.kernels) > 1:
+                    self.direction = 1 - self.direction
+                    if keep:
+                        self.starts[order[0]] = self._flip(self.starts[order[0]])
+                        self.keys[order[0]] = self._keys_of(self.starts[order[:1]])[0]
                 fresh_keys = self.rng.random((population - keep, size))
                 self.starts[order[keep:]], self.spans[order[keep:]] = self._decode(fresh_keys)
                 self.keys[order[keep:]] = self._keys_of(self.starts[order[keep:]])
+                self.fitness = self._fitness(self.starts, self.spans)
                 self.stalled = 0
                 self.run_best = int(self.spans.min())
-                order = np.argsort(self.spans, kind="stable")
+                order = np.argsort(self.fitness, kind="stable")
             elite = order[: self.elite_count]
             others = order[self.elite_count :]
             children_count = population - self.elite_count - self.mutant_count
@@ -733,6 +794,9 @@ class GeneticSearch:
             self.keys = np.concatenate([self.keys[elite], self._keys_of(fresh_starts)])
             self.starts = np.concatenate([self.starts[elite], fresh_starts])
             self.spans = np.concatenate([self.spans[elite], fresh_spans])
+            self.fitness = np.concatenate(
+                [self.fitness[elite], self._fitness(fresh_starts, fresh_spans)]
+            )
             self._remember()
             current = int(self.spans.min())
             if current < self.run_best:
@@ -744,11 +808,14 @@ class GeneticSearch:
     def inject(self, starts: Sequence[int]) -> None:
         """Put a schedule found elsewhere (e.g. by CP-SAT) into the population, replacing the worst."""
         row = np.asarray(starts, dtype=np.int64)
+        if self.direction:
+            row = self._flip(row)
         span = int((row + self.kernel.durations).max(initial=0))
         worst = int(np.argmax(self.spans))
         self.starts[worst] = row
         self.spans[worst] = span
         self.keys[worst] = self._keys_of(row[None, :])[0]
+        self.fitness[worst] = self._fitness(row[None, :], self.spans[worst : worst + 1])[0]
         self._remember()
 
 
