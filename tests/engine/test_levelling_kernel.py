@@ -184,10 +184,31 @@ def test_genetic_search_alternates_direction_and_keeps_its_best_in_forward_time(
         assert makespan(network, search.best) == search.best_makespan
         taken_backwards += search.direction == 1 and search.best != before
     assert directions == {0, 1} and taken_backwards > 0
-    # Without the mirror (or for a network that has none) it only ever runs forwards.
+    # A schedule found elsewhere (CP-SAT) is flipped into the reversed run's time and back.
+    for _ in range(50):
+        if search.direction == 1:
+            break
+        search.step()
+    other = GeneticSearch(network, [], seed=9, population=24, alternate=False)
+    other.step(3)
+    assert search.direction == 1 and other.best is not None
+    worst = int(np.argmax(search.spans))
+    search.inject(other.best)
+    assert search.starts[worst].tolist() != other.best
+    assert search._flip(search.starts[worst]).tolist() == other.best
+    assert search.spans[worst] == other.best_makespan
+    # Without the mirror, or for a network that has none, it only ever runs forwards.
     forward = GeneticSearch(network, [], seed=4, population=24, restart_after=1, alternate=False)
     forward.step(10)
     assert len(forward.kernels) == 1 and forward.direction == 0
+    late = replace(
+        problem, activities=(replace(problem.activities[0], release=5), *problem.activities[1:])
+    )
+    assert not mirrorable(compile_network(late))
+    unmirrored = GeneticSearch(compile_network(late), [], seed=4, population=24, restart_after=1)
+    unmirrored.step(10)
+    assert len(unmirrored.kernels) == 1 and unmirrored.direction == 0
+    assert check_feasible(late, unmirrored.best or []) == []
 
 
 def test_of_two_schedules_of_one_length_the_more_compact_ranks_first() -> None:

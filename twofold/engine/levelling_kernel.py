@@ -657,8 +657,10 @@ class GeneticSearch:
       same justification); its schedules are flipped back (``span - start - duration``) before
       anyone sees them. Only for networks whose mirror is the same problem (:func:`mirrorable`:
       no deadlines, fixed starts, calendars or releases beyond the links). Runs in the two
-      directions end in different places, so the best of them is better than the best of as
-      many runs one way.
+      directions end in different places: on five hard j60 groups, 1 s each way gave 1.14 %
+      above the best known against 1.22 % for two 1 s runs one way (the search alone). Inside
+      ``level()`` it paid only together with ``compact_ties``: full j60 set 0.035-0.04 points
+      better with two seeds.
     * ``compact_ties``: individuals are ranked by makespan, then by their mean finish as a share
       of it, so of two schedules of one length the more compact parent is preferred (the
       makespan alone leaves large plateaus of equal rank).
@@ -772,8 +774,10 @@ class GeneticSearch:
                 if len(self.kernels) > 1:
                     self.direction = 1 - self.direction
                     if keep:
-                        self.starts[order[0]] = self._flip(self.starts[order[0]])
-                        self.keys[order[0]] = self._keys_of(self.starts[order[:1]])[0]
+                        kept = self._flip(self.starts[order[0]])
+                        self.starts[order[0]] = kept
+                        self.spans[order[0]] = int((kept + self.kernel.durations).max(initial=0))
+                        self.keys[order[0]] = self._keys_of(kept[None, :])[0]
                 fresh_keys = self.rng.random((population - keep, size))
                 self.starts[order[keep:]], self.spans[order[keep:]] = self._decode(fresh_keys)
                 self.keys[order[keep:]] = self._keys_of(self.starts[order[keep:]])
