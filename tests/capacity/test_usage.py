@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.capacity.conftest import MONDAY, WEDNESDAY, add_task
 from twofold.accounts.models import Role
@@ -172,3 +174,24 @@ def test_a_week_beyond_the_calendar_is_refused_not_a_500(
         assert "Choose a week between 1900 and 2200." in r.content.decode()
     r = api(owner).get(f"/api/organisations/{org.pk}/capacity/usage?start=9999-12-31")
     assert r.status_code == 422 and r.json()["field"] == "start"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cell_read_on_its_own_gives_the_hours_the_grid_gives(demo_org) -> None:
+    # A task's hours are spread over the working days of its whole span. A week read on its
+    # own (the cell's make-up) used to know only that week's holidays, so a task running into
+    # a later week with holidays (Christmas, New Year) put fewer hours in it than the grid
+    # did: on 2026-12-05 Tomasz Nowak's week of 2026-12-21 read 28 h (over) in the grid and
+    # 23.2 h (not over) on its own.
+    first = selectors.monday_of(timezone.localdate())
+    grid = selectors.usage(demo_org, first=first, weeks=12)
+    checked = 0
+    for row in grid.rows[:8]:
+        for cell in row.cells:
+            detail = selectors.cell_detail(demo_org, row.user, cell.week)
+            assert (detail.cell.hours, detail.cell.over) == (cell.hours, cell.over)
+            assert round(sum(s.hours for s in detail.sources), 1) == pytest.approx(
+                detail.cell.hours, abs=0.05 * max(1, len(detail.sources))
+            )
+            checked += 1
+    assert checked == 8 * 12

@@ -404,6 +404,13 @@ def project_hours(
     finishes = [finishes_t[i] for i in pick.tolist()]
     first_day = _local_days(starts, organisation, start)
     last_day = np.maximum(first_day, _local_days(finishes, organisation, start))
+    holidays = holidays | _holidays_beyond(
+        organisation,
+        start,
+        days,
+        int(first_day.min(initial=0)),
+        int(last_day.max(initial=days - 1)),
+    )
     order = np.argsort(np.asarray(ids, dtype=np.int64))
     sorted_ids = np.asarray(ids, dtype=np.int64)[order]
     rows_of = order[np.searchsorted(sorted_ids, person)]
@@ -419,6 +426,24 @@ def project_hours(
         days,
         holidays,
     )
+
+
+def _holidays_beyond(
+    organisation: Organisation, start: dt.date, days: int, first: int, last: int
+) -> set[dt.date]:
+    """The organisation's holidays on the days ``first..last`` (after ``start``) outside the
+    window of ``days`` days: a task spread over working days counts its whole span's holidays,
+    so a week read on its own (a cell's make-up) gives that week the hours the grid gives it."""
+    found: set[dt.date] = set()
+    if first < 0:
+        found |= availability.organisation_holidays(
+            organisation, start + dt.timedelta(days=first), start - dt.timedelta(days=1)
+        )
+    if last > days - 1:
+        found |= availability.organisation_holidays(
+            organisation, start + dt.timedelta(days=days), start + dt.timedelta(days=last)
+        )
+    return found
 
 
 def _local_days(texts: list[str], organisation: Organisation, start: dt.date) -> np.ndarray:
@@ -448,7 +473,7 @@ class Model:
     start: dt.date
     days: int
     person_ids: list[int]
-    holidays: set[dt.date]
+    holidays: set[dt.date]  # in the window and over the whole span of every load in it
     free: availability.PeopleAvailability
     available: FloatArray
     demand: dict[Source, FloatArray]
@@ -544,16 +569,24 @@ def load_model(
             + request_items(organisation, ids, start, last)
             + reservation_items(organisation, ids, start, last)
         )
-    demand = demand_by_source(items, ids, start, days, free.holidays, available)
-    if not keep_items:
-        demand[Source.PROJECT] = project_hours(
-            organisation, ids, start, days, free.holidays, projects
+    spanned = [x for x in items if x.source is not Source.RESERVATION]
+    holidays = free.holidays
+    if spanned:
+        holidays = holidays | _holidays_beyond(
+            organisation,
+            start,
+            days,
+            min((x.first - start).days for x in spanned),
+            max((x.last - start).days for x in spanned),
         )
+    demand = demand_by_source(items, ids, start, days, holidays, available)
+    if not keep_items:
+        demand[Source.PROJECT] = project_hours(organisation, ids, start, days, holidays, projects)
     return Model(
         start,
         days,
         ids,
-        free.holidays,
+        holidays,
         free,
         available,
         demand,
