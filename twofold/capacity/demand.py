@@ -431,19 +431,17 @@ def project_hours(
 def _holidays_beyond(
     organisation: Organisation, start: dt.date, days: int, first: int, last: int
 ) -> set[dt.date]:
-    """The organisation's holidays on the days ``first..last`` (after ``start``) outside the
-    window of ``days`` days: a task spread over working days counts its whole span's holidays,
-    so a week read on its own (a cell's make-up) gives that week the hours the grid gives it."""
-    found: set[dt.date] = set()
-    if first < 0:
-        found |= availability.organisation_holidays(
-            organisation, start + dt.timedelta(days=first), start - dt.timedelta(days=1)
-        )
-    if last > days - 1:
-        found |= availability.organisation_holidays(
-            organisation, start + dt.timedelta(days=days), start + dt.timedelta(days=last)
-        )
-    return found
+    """The organisation's holidays over the days ``first..last`` (after ``start``) when they
+    reach outside the window of ``days`` days (one read), else none to add: a task spread over
+    working days counts its whole span's holidays, so a week read on its own (a cell's make-up)
+    gives that week the hours the grid gives it."""
+    if first >= 0 and last <= days - 1:
+        return set()
+    return availability.organisation_holidays(
+        organisation,
+        start + dt.timedelta(days=min(first, 0)),
+        start + dt.timedelta(days=max(last, days - 1)),
+    )
 
 
 def _local_days(texts: list[str], organisation: Organisation, start: dt.date) -> np.ndarray:
