@@ -125,7 +125,7 @@ def test_optimise_on_the_page_shows_progress_then_the_result(
     jobs.run_pending("w1")
     done = client.get(page_url, **HTMX).content.decode()
     assert "hx-trigger" not in done and "<progress" not in done
-    assert "cap-bar-new" in done and "Apply: set 1 start-no-earlier-than date" in done
+    assert "cap-bar-new" in done and "Apply: delay 1 task" in done
     assert "Optimised in the background" in done
 
 
@@ -156,7 +156,7 @@ def test_a_cancelled_job_page_offers_the_best_plan(
     jobs.run_job(claimed, "w1")
     html = client.get(page_url).content.decode()
     assert "Cancelled after" in html and "best plan the optimiser had found" in html
-    assert "Apply: set 1 start-no-earlier-than date" in html
+    assert "Apply: delay 1 task" in html
 
 
 def test_job_pages_are_404_for_outsiders_and_other_projects(

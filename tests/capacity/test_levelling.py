@@ -269,3 +269,26 @@ def test_levelling_keeps_a_persons_whole_day_absence_free_but_not_a_half_day(
         end=MONDAY + dt.timedelta(days=7),
     )
     assert levelling.build(project).version != built.version
+
+
+def test_a_weekday_off_in_a_persons_pattern_does_not_block_a_longer_task(
+    org: Any, owner: Any, priya: Any, project: Any
+) -> None:
+    # Priya works Monday to Thursday. A task of a whole week cannot fit between her Fridays off,
+    # and a period is a working day of the project: her Friday is crossed, not a wall. Before,
+    # the task had nowhere to go inside the horizon and levelling moved it past the end of it.
+    services.set_working_pattern(
+        actor=owner,
+        organisation=org,
+        person=priya,
+        hours=[8, 8, 8, 8, 0, 0, 0],
+        effective_from=MONDAY,
+        note="Fridays off",
+    )
+    week = add_task(owner, project, "Commission the line", 5, assignee=priya)
+    built = levelling.build(project)
+    # Quarter hours free Monday to Friday: her Friday carries her regular free day (8 h).
+    assert built.problem.resources[0].capacity[:5] == (32, 32, 32, 32, 32)
+    preview = services.preview_levelling(actor=owner, project=project)
+    assert preview.moves == []
+    assert week.pk not in _moves(preview)

@@ -21,7 +21,7 @@ The problem (see docs/capacity.md):
   any task longer than four days impossible to place). The capacity view shows those hours;
 * links keep their type; a lag in days is that many periods, in hours ``ceil(h / 8)``, in percent
   of the predecessor's duration rounded. Links that touch a summary task are left to the
-  project scheduler (applying only adds start-no-earlier-than constraints, which it respects).
+  project scheduler (applying only adds levelling delays, which it respects).
 """
 
 from __future__ import annotations
@@ -338,6 +338,11 @@ def build(project: Project) -> Built:
             float(regular[regular >= typical * BASE_SHARE].min()) if regular.size else 0.0,
             1 / SCALE,
         )
+        # A weekday the person's pattern leaves at 0 h (not a holiday, not an absence) is crossed
+        # at their regular free day: a period is a working day of the project and a task runs on
+        # consecutive periods, so blocking it would leave a task longer than their working week
+        # nowhere to go but past the horizon.
+        day_free = np.where(on & (available[offsets] <= 0), base[person], day_free)
         other = model.project[r][offsets] + started_hours[person]
         for p in np.flatnonzero(model.project[r][offsets] > 0):
             for item in _items_on(items_of[person], days[p], demand.Source.PROJECT):

@@ -64,6 +64,8 @@ TASKS = 60_000
 PEOPLE_COUNT = 200
 BIG_PROJECT = "Plant-wide MES rollout"
 BIG_TASKS = 2_000
+# The people who share the big project's tasks (issue 16 levels it with 50 people).
+BIG_CREW = 50
 BOARD_PROJECT = "Continuous improvement backlog"
 BOARD_CARDS = 1_000
 BATCH = 2_000
@@ -348,10 +350,20 @@ def _sizes(rng: random.Random) -> list[int]:
     return sizes
 
 
-def _wbs(p: _Proj, phases: list[str], n: int, rng: random.Random, people: list[User]) -> None:
-    """Exactly ``n`` rows: phase summaries, work packages, tasks and a milestone per phase."""
+def _wbs(
+    p: _Proj,
+    phases: list[str],
+    n: int,
+    rng: random.Random,
+    people: list[User],
+    crew_size: int = 12,
+) -> None:
+    """Exactly ``n`` rows: phase summaries, work packages, tasks and a milestone per phase.
+
+    The tasks are shared among ``crew_size`` people drawn from ``people``.
+    """
     org = p.project.organisation
-    crew = rng.sample(people, min(len(people), 12))
+    crew = rng.sample(people, min(len(people), crew_size))
 
     def add(name: str, depth: int, parent: int | None, **kw: Any) -> int:
         p.tasks.append(Task(organisation=org, name=name, **kw))
@@ -700,6 +712,7 @@ def _load() -> str:
         BIG_TASKS,
         rng,
         staff,
+        crew_size=BIG_CREW,
     )
     board = _Proj(new_project(BOARD_PROJECT, "Operational excellence", -60), pace=0.95)
     board.project.manager = dana
