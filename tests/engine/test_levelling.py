@@ -328,3 +328,55 @@ def test_the_compiled_search_beats_the_priority_rules_on_a_hard_instance() -> No
     assert check_feasible(problem, list(optimised.starts)) == []
     # Measured: rules 129, optimise at 1 s 117-119 (best known 112, critical path 69).
     assert optimised.makespan <= rules.makespan - 6
+
+
+@pytest.mark.parametrize("priorities", ["equal", "differing"], ids=["genetic", "sampling"])
+def test_the_heuristic_search_hands_over_each_improvement_as_it_finds_it(priorities: str) -> None:
+    from twofold.engine.levelling_sgs import heuristic_schedule, makespan
+
+    network = compile_network(_hard_instance())
+    order = [0] * network.size if priorities == "equal" else [i % 3 for i in range(network.size)]
+    found: list[int] = []
+    best = heuristic_schedule(
+        network,
+        order,
+        seed=0,
+        schedule_budget=3000,
+        time_budget_s=30,
+        on_improve=lambda starts: found.append(makespan(network, starts)),
+    )
+    assert best is not None
+    # The rules' best first, then each shorter schedule, the last being the one returned.
+    assert len(found) >= 2
+    assert found == sorted(set(found), reverse=True)
+    assert found[-1] == makespan(network, best)
+
+
+def test_optimise_reports_the_heuristic_searchs_improvements_before_it_ends() -> None:
+    # With user priorities the optimiser runs the heuristic search for 70 % of the time, then
+    # CP-SAT. Progress shows the search's improvements as they come, not only at its end.
+    base = _hard_instance()
+    problem = LevellingProblem(
+        tuple(
+            Activity(a.name, a.duration, a.demands, priority=i % 3)
+            for i, a in enumerate(base.activities)
+        ),
+        base.resources,
+        base.links,
+    )
+    rules = level(problem, method="heuristic", schedule_budget=0).makespan
+    reports: list[tuple[float, int | None]] = []
+
+    def progress(fraction: float, best: int | None) -> bool:
+        reports.append((fraction, best))
+        return True
+
+    level(
+        problem,
+        method="optimise",
+        time_limit_s=2,
+        schedule_budget=10**9,  # the search runs its whole share of the time
+        progress=progress,
+    )
+    during = [best for fraction, best in reports if fraction < 0.6]
+    assert during and min(b for b in during if b is not None) < rules

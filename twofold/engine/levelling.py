@@ -17,8 +17,8 @@ Entry point :func:`level`. Two methods:
   (``genetic_workers``; below, a second genetic search runs there), sharing the best
   schedule; from 50 activities the genetic search hands its last 30 % of the time to a local
   search that walks the plateaus around the best schedule (``local_share``); for other
-  plans, the heuristic for part of the time, then OR-Tools CP-SAT started from its schedule
-  and asked for a shorter project (:mod:`twofold.engine.levelling_cpsat`).
+  plans, the heuristic for part of the time (each improvement reported as it is found),
+  then OR-Tools CP-SAT started from its schedule and asked for a shorter project (:mod:`twofold.engine.levelling_cpsat`).
   A ``progress`` callback sees the best makespan a few times a second and can stop the run.
 
 User priorities order the heuristic (higher first). The genetic search and CP-SAT minimise the
@@ -563,6 +563,8 @@ class _Search:
                 initial=initial,
                 population=population,
                 should_stop=self.stop.is_set,
+                # Each improvement as it is found, so progress shows it during a long search.
+                on_improve=self.offer,
             )
             self.offer(found)
 

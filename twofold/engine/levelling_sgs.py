@@ -249,6 +249,7 @@ def heuristic_schedule(
     initial: Sequence[Schedule] = (),
     population: int = _POPULATION,
     should_stop: Callable[[], bool] | None = None,
+    on_improve: Callable[[Schedule], None] | None = None,
 ) -> Schedule | None:
     """Best schedule found by the priority rules, then a search, each schedule justified.
 
@@ -265,7 +266,9 @@ def heuristic_schedule(
     Stops after about ``schedule_budget`` generated schedules, after ``time_budget_s`` seconds
     of wall time, when ``should_stop()`` answers True, or as soon as the makespan reaches
     ``lower_bound``. For the same inputs and seed the result is the same unless the time budget
-    cuts the search short. Returns None if no order respected every latest start (deadlines,
+    cuts the search short. ``on_improve`` is called with each schedule shorter than every one
+    before it (an ``initial`` one included), as it is found, so a caller can report progress
+    during a long search. Returns None if no order respected every latest start (deadlines,
     fixed starts).
     """
     deadline = time.perf_counter() + time_budget_s
@@ -276,6 +279,8 @@ def heuristic_schedule(
         length = makespan(network, schedule)
         if length < best_makespan:
             best, best_makespan = list(schedule), length
+    if best is not None and on_improve is not None:
+        on_improve(best)
     if best_makespan <= bound or network.size == 0:
         return best if network.size else []
     kernel = KernelNetwork(network, horizon_bound(network))
@@ -286,6 +291,8 @@ def heuristic_schedule(
         row = int(np.argmin(spans))
         if spans[row] < INFEASIBLE and spans[row] < best_makespan:
             best, best_makespan = [int(value) for value in starts[row]], int(spans[row])
+            if on_improve is not None:
+                on_improve(best)
         return best_makespan <= bound
 
     keys = rule_keys(network, priorities)
@@ -307,6 +314,14 @@ def heuristic_schedule(
             and not (should_stop and should_stop())
         ):
             search.step()
+            found = search.best
+            if (
+                on_improve is not None
+                and found is not None
+                and search.best_makespan < best_makespan
+            ):
+                best, best_makespan = found, search.best_makespan
+                on_improve(found)
         if search.best is not None and search.best_makespan < best_makespan:
             best = search.best
         return best
