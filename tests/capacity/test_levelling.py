@@ -292,3 +292,44 @@ def test_a_weekday_off_in_a_persons_pattern_does_not_block_a_longer_task(
     preview = services.preview_levelling(actor=owner, project=project)
     assert preview.moves == []
     assert week.pk not in _moves(preview)
+
+
+def _move(i: int, start: dt.date, delay: int) -> levelling.Move:
+    from types import SimpleNamespace
+
+    after = start + dt.timedelta(days=delay)
+    return levelling.Move(
+        task=SimpleNamespace(name=f"Task {i}"),  # type: ignore[arg-type]
+        start_before=start,
+        start_after=after,
+        finish_before=start,
+        finish_after=after,
+        delay_days=delay,
+        reason="",
+    )
+
+
+def test_the_chart_of_a_long_preview_shows_the_tasks_that_move_most(db: Any) -> None:
+    from twofold.capacity import views
+
+    # 100 one-day tasks over two years; delays 0..99 shuffled by a fixed step, so the 40
+    # largest (60..99) are spread through the plan.
+    start = dt.date(2027, 1, 4)
+    moves = [_move(i, start + dt.timedelta(days=7 * i), (37 * i) % 100) for i in range(100)]
+    chart = views._chart(moves)
+    assert chart is not None and chart.total == 100
+    largest = [m.task.name for m in moves if m.delay_days >= 60]
+    assert [r.name for r in chart.rows] == largest and len(largest) == views.CHART_ROWS
+    assert chart.height == 24 + 40 * views.ROW_HEIGHT + 4
+    # A one-day bar over 2 years is still drawn, and the gridlines are quarters by month name.
+    assert min(r.before_w for r in chart.rows) == 2
+    first, last = (
+        min(m.start_before for m in moves if m.delay_days >= 60),
+        max(m.finish_after for m in moves if m.delay_days >= 60),
+    )
+    assert (last - first).days > 400
+    assert all(label[:3] in {"Jan", "Apr", "Jul", "Oct"} for _, label in chart.ticks)
+    # A short preview keeps every task, and its gridlines are Mondays.
+    few = views._chart(moves[:5])
+    assert few is not None and few.total == 5 and len(few.rows) == 5
+    assert all(label[:2].strip().isdigit() for _, label in few.ticks)

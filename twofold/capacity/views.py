@@ -45,6 +45,7 @@ from twofold.projects.models import Project, Task
 
 CHART_WIDTH = 640
 ROW_HEIGHT = 34
+CHART_ROWS = 40  # the levelling chart shows at most this many tasks (those that move most)
 
 
 @organisation_required
@@ -130,13 +131,24 @@ class Chart:
     rows: list[ChartRow]
     ticks: list[tuple[float, str]]
     today_x: float | None
+    total: int  # tasks that move; ``rows`` holds at most CHART_ROWS of them
 
 
 def _chart(moves: list[levelling.Move]) -> Chart | None:
+    """Current and levelled bars: every move, or the ``CHART_ROWS`` that move most.
+
+    Rows stay in plan order. A 2,000-task project can move a thousand tasks: a bar each would
+    make a chart tens of thousands of pixels tall, so the chart shows the largest delays and
+    the table above it lists every move.
+    """
     if not moves:
         return None
-    first = min(m.start_before for m in moves)
-    last = max(m.finish_after for m in moves)
+    shown = moves
+    if len(moves) > CHART_ROWS:
+        largest = sorted(range(len(moves)), key=lambda i: (-moves[i].delay_days, i))
+        shown = [moves[i] for i in sorted(largest[:CHART_ROWS])]
+    first = min(m.start_before for m in shown)
+    last = max(m.finish_after for m in shown)
     days = (last - first).days + 1
     scale = CHART_WIDTH / max(days, 1)
 
@@ -144,7 +156,8 @@ def _chart(moves: list[levelling.Move]) -> Chart | None:
         return round((day - first).days * scale, 1)
 
     def w(a: dt.date, b: dt.date) -> float:
-        return round(max((b - a).days + 1, 1) * scale - 2, 1)
+        # A gap of 2 between bars, but never thinner than 2: a one-day task over two years.
+        return round(max(max((b - a).days + 1, 1) * scale - 2, 2), 1)
 
     rows = [
         ChartRow(
@@ -154,20 +167,43 @@ def _chart(moves: list[levelling.Move]) -> Chart | None:
             w(m.start_before, m.finish_before),
             x(m.start_after),
             w(m.start_after, m.finish_after),
-            f"{m.task.name}: {dates.format_day_short(m.start_before)} → {dates.format_day_short(m.start_after)}",
+            f"{m.task.name}: {dates.format_day(m.start_before)} → {dates.format_day(m.start_after)}",
         )
-        for i, m in enumerate(moves)
+        for i, m in enumerate(shown)
     ]
-    ticks = []
-    tick = first - dt.timedelta(days=first.weekday())
-    step = 7 if days <= 120 else 28
+    today = timezone.localdate()
+    return Chart(
+        CHART_WIDTH,
+        24 + len(shown) * ROW_HEIGHT + 4,
+        rows,
+        _ticks(first, last, x),
+        x(today) if first <= today <= last else None,
+        len(moves),
+    )
+
+
+def _ticks(first: dt.date, last: dt.date, x: Callable[[dt.date], float]) -> list[tuple[float, str]]:
+    """Gridlines a label apart: Mondays (4 months or less), every 4th Monday (about a year),
+    else the first day of each quarter, labelled with its month and year."""
+    days = (last - first).days + 1
+    ticks: list[tuple[float, str]] = []
+    if days <= 400:
+        step = 7 if days <= 120 else 28
+        tick = first - dt.timedelta(days=first.weekday())
+        while tick <= last:
+            if tick >= first:
+                ticks.append((x(tick), dates.format_day_short(tick)))
+            tick += dt.timedelta(days=step)
+        return ticks
+    months = 3 if days <= 1100 else 6
+    month = (first.month - 1) // months * months + 1
+    tick = dt.date(first.year, month, 1)
     while tick <= last:
         if tick >= first:
-            ticks.append((x(tick), dates.format_day_short(tick)))
-        tick += dt.timedelta(days=step)
-    today = timezone.localdate()
-    today_x = x(today) if first <= today <= last else None
-    return Chart(CHART_WIDTH, 24 + len(moves) * ROW_HEIGHT + 4, rows, ticks, today_x)
+            ticks.append((x(tick), dates.format_month(tick)))
+        month_index = tick.month - 1 + months
+        tick = dt.date(tick.year + month_index // 12, month_index % 12 + 1, 1)
+    return ticks
 
 
 def _project(request: HttpRequest, project_id: int) -> Project:
@@ -186,9 +222,15 @@ def _preview(request: HttpRequest, project: Project) -> levelling.Preview:
 
 
 def _result_context(preview: levelling.Preview) -> dict[str, Any]:
+    this_year = timezone.localdate().year
     return {
         "preview": preview,
         "chart": _chart(preview.moves),
+        # Dates carry their year when the moves reach beyond this year.
+        "years": any(
+            m.start_before.year != this_year or m.finish_after.year != this_year
+            for m in preview.moves
+        ),
         "moves_value": ",".join(f"{m.task.pk}:{m.start_after.isoformat()}" for m in preview.moves),
     }
 
