@@ -75,6 +75,28 @@ def test_create_plan_link_board_gate_baseline(page, live_server, demo_org, sign_
     assert edit_inline(page, "Duration in days of Survey", "4").status == 200
     page.wait_for_selector("text=Saved Survey")
     assert "2 tasks moved" in page.locator(".wbs-status").inner_text()
+    # The assignee list holds only its choice until it is focused; then the people are there.
+    assignee = page.get_by_role("combobox", name="Assignee of Survey", exact=True)
+    assert assignee.locator("option").count() == 1
+    assignee.focus()
+    people = assignee.locator("option").count()
+    assert people > 2
+    chosen = assignee.locator("option").nth(2).inner_text()
+    with page.expect_response(re.compile(r"/inline/$")) as answer:
+        assignee.select_option(index=2)
+    assert answer.value.status == 200
+    page.wait_for_selector("text=Saved Survey")
+    assignee = page.get_by_role("combobox", name="Assignee of Survey", exact=True)
+    assert assignee.locator("option:checked").inner_text() == chosen
+    # Indent and outdent from the row: the table comes back with what happened.
+    with page.expect_response(re.compile(r"/indent/$")) as answer:
+        page.get_by_role("button", name="Indent Fit filters").click()
+    assert answer.value.status == 200
+    page.wait_for_selector("text=Indent: Fit filters.")
+    with page.expect_response(re.compile(r"/outdent/$")) as answer:
+        page.get_by_role("button", name="Outdent Fit filters").click()
+    assert answer.value.status == 200
+    page.wait_for_selector("text=Outdent: Fit filters.")
     shot("projects-flow-tasks")
     page.get_by_role("link", name="Gantt").click()
     expect(page.locator(".g-task.g-crit")).to_have_count(2)

@@ -285,13 +285,33 @@ def test_a_weekday_off_in_a_persons_pattern_does_not_block_a_longer_task(
         effective_from=MONDAY,
         note="Fridays off",
     )
-    week = add_task(owner, project, "Commission the line", 5, assignee=priya)
+    add_task(owner, project, "Commission the line", 5, assignee=priya)
     built = levelling.build(project)
     # Quarter hours free Monday to Friday: her Friday carries her regular free day (8 h).
     assert built.problem.resources[0].capacity[:5] == (32, 32, 32, 32, 32)
     preview = services.preview_levelling(actor=owner, project=project)
     assert preview.moves == []
-    assert week.pk not in _moves(preview)
+    # Her Friday off is still hers when she is away on it, and a pattern of no hours at all
+    # (someone who has stopped working) is not crossed: both stay at 0.
+    services.create_absence(
+        actor=owner,
+        organisation=org,
+        person=priya,
+        kind="training",
+        start=MONDAY + dt.timedelta(days=4),
+        end=MONDAY + dt.timedelta(days=4),
+    )
+    assert levelling.build(project).problem.resources[0].capacity[:5] == (32, 32, 32, 32, 0)
+    services.set_working_pattern(
+        actor=owner,
+        organisation=org,
+        person=priya,
+        hours=[0, 0, 0, 0, 0, 0, 0],
+        effective_from=MONDAY + dt.timedelta(days=7),
+        note="Left the company",
+    )
+    capacity = levelling.build(project).problem.resources[0].capacity
+    assert capacity[5:10] == (0, 0, 0, 0, 0)
 
 
 def _move(i: int, start: dt.date, delay: int) -> levelling.Move:

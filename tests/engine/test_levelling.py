@@ -378,5 +378,6 @@ def test_optimise_reports_the_heuristic_searchs_improvements_before_it_ends() ->
         schedule_budget=10**9,  # the search runs its whole share of the time
         progress=progress,
     )
-    during = [best for fraction, best in reports if fraction < 0.6]
+    # Before, the search handed over its best only at its end (70 % of the time).
+    during = [best for fraction, best in reports if fraction < 0.7]
     assert during and min(b for b in during if b is not None) < rules

@@ -338,11 +338,14 @@ def build(project: Project) -> Built:
             float(regular[regular >= typical * BASE_SHARE].min()) if regular.size else 0.0,
             1 / SCALE,
         )
-        # A weekday the person's pattern leaves at 0 h (not a holiday, not an absence) is crossed
-        # at their regular free day: a period is a working day of the project and a task runs on
-        # consecutive periods, so blocking it would leave a task longer than their working week
-        # nowhere to go but past the horizon.
-        day_free = np.where(on & (available[offsets] <= 0), base[person], day_free)
+        # A weekday the person's pattern leaves at 0 h (not a holiday, not an absence) in a week
+        # they work is crossed at their regular free day: a period is a working day of the
+        # project and a task runs on consecutive periods, so blocking it would leave a task
+        # longer than their working week nowhere to go but past the horizon. A week without
+        # any hours (a pattern of 0 h throughout) stays blocked.
+        works_that_week = _week_total(available, days[0])[offsets] > 0
+        crossed = on & (available[offsets] <= 0) & works_that_week
+        day_free = np.where(crossed, base[person], day_free)
         other = model.project[r][offsets] + started_hours[person]
         for p in np.flatnonzero(model.project[r][offsets] > 0):
             for item in _items_on(items_of[person], days[p], demand.Source.PROJECT):
@@ -439,6 +442,17 @@ def task_people(task: Task) -> list[tuple[int, float]]:
             minutes = task.duration_minutes * a.units / 100
         out.append((a.person_id, minutes / 60))
     return out
+
+
+def _week_total(values: np.ndarray, start: dt.date) -> np.ndarray:
+    """Per day, the sum of ``values`` over its week (weeks from ``start``'s Monday)."""
+    lead = start.weekday()
+    days = len(values)
+    weeks = -(-(days + lead) // 7)
+    flat = np.zeros(weeks * 7)
+    flat[lead : lead + days] = values
+    totals = np.repeat(flat.reshape(weeks, 7).sum(axis=1), 7)
+    return totals[lead : lead + days]
 
 
 def _weekly_spread(free: np.ndarray, available: np.ndarray, start: dt.date) -> np.ndarray:

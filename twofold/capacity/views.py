@@ -184,7 +184,8 @@ def _chart(moves: list[levelling.Move]) -> Chart | None:
 
 def _ticks(first: dt.date, last: dt.date, x: Callable[[dt.date], float]) -> list[tuple[float, str]]:
     """Gridlines a label apart: Mondays (4 months or less), every 4th Monday (about a year),
-    else the first day of each quarter, labelled with its month and year."""
+    else the first day of every 3, 6, 12 or 24 months (about a dozen lines at most), labelled
+    with its month and year."""
     days = (last - first).days + 1
     ticks: list[tuple[float, str]] = []
     if days <= 400:
@@ -195,7 +196,7 @@ def _ticks(first: dt.date, last: dt.date, x: Callable[[dt.date], float]) -> list
                 ticks.append((x(tick), dates.format_day_short(tick)))
             tick += dt.timedelta(days=step)
         return ticks
-    months = 3 if days <= 1100 else 6
+    months = next((m for m in (3, 6, 12) if days <= m * 31 * 12), 24)
     month = (first.month - 1) // months * months + 1
     tick = dt.date(first.year, month, 1)
     while tick <= last:
@@ -228,8 +229,9 @@ def _result_context(preview: levelling.Preview) -> dict[str, Any]:
         "chart": _chart(preview.moves),
         # Dates carry their year when the moves reach beyond this year.
         "years": any(
-            m.start_before.year != this_year or m.finish_after.year != this_year
+            day.year != this_year
             for m in preview.moves
+            for day in (m.start_before, m.finish_before, m.start_after, m.finish_after)
         ),
         "moves_value": ",".join(f"{m.task.pk}:{m.start_after.isoformat()}" for m in preview.moves),
     }

@@ -838,8 +838,31 @@ def deletion_impact(task: Task) -> DeletionImpact:
     )
 
 
-def links_of(project: Project) -> list[Link]:
-    return list(Link.objects.filter(project=project).select_related("pred", "succ"))
+LINKS_SHOWN = 25
+"""How many links the tasks page lists at once (a 2,000-task plan has about 5,600)."""
+
+
+@dataclass(frozen=True)
+class LinkList:
+    links: list[Link]  # the newest first, at most LINKS_SHOWN
+    total: int  # links of the project
+    matching: int  # links that match the query (all of them without one)
+    query: str
+
+
+def links_of(project: Project, query: str = "", limit: int = LINKS_SHOWN) -> LinkList:
+    """The project's links, newest first: all of them, or those whose predecessor or successor
+    name contains ``query`` (case-insensitive); at most ``limit`` of them. Two queries, three
+    with ``query`` (the matching ones are counted too), whatever the number of links.
+    """
+    every = Link.objects.filter(project=project)
+    chosen = every
+    if query:
+        chosen = every.filter(Q(pred__name__icontains=query) | Q(succ__name__icontains=query))
+    links = list(chosen.select_related("pred", "succ").order_by("-pk")[:limit])
+    total = every.count()
+    matching = chosen.count() if query else total
+    return LinkList(links, total, matching, query)
 
 
 # ---------------------------------------------------------------------------------------------

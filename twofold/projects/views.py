@@ -379,7 +379,7 @@ def _tasks_context(request: HttpRequest, project: Project, **extra: Any) -> dict
         statuses=TaskStatus.choices,
         add_form=extra.pop("add_form", None) or TaskAddForm(project=project),
         link_form=extra.pop("link_form", None) or LinkForm(project=project),
-        links=selectors.links_of(project),
+        links=selectors.links_of(project, request.GET.get("links", "").strip()[:100]),
         **extra,
     )
 
@@ -488,8 +488,17 @@ def task_action(request: HttpRequest, project_id: int, task_id: int, action: str
         version = _posted_version(request, task)
         moved = operations[action](actor=actor, task=task, expected_version=version)
     except ServiceError as exc:
+        if request.htmx:  # type: ignore[attr-defined]
+            # The row's button (htmx): the table again, the refusal in its status line.
+            context = _tasks_context(request, project, flash_error=exc.message)
+            return render(request, "projects/partials/wbs.html", context, status=_error_status(exc))
         return _tasks_refused(request, project, exc.message, _error_status(exc))
-    messages.success(request, f"{action.capitalize()}: {task.name}. {moved.summary}.")
+    message = f"{action.capitalize()}: {task.name}. {moved.summary}."
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request, "projects/partials/wbs.html", _tasks_context(request, project, flash=message)
+        )
+    messages.success(request, message)
     return redirect("projects:tasks", project.pk)
 
 

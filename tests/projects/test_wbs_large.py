@@ -1,0 +1,101 @@
+"""The tasks page of a big plan: one list of people, row buttons answered with the table, and
+the links panel listing the newest links with a search instead of all of them."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+import pytest
+
+from twofold.projects import selectors, services
+from twofold.projects.models import Link, Task
+
+
+@pytest.fixture
+def crew(org: Any, member: Any) -> list[Any]:
+    return [member(org, "member") for _ in range(6)]
+
+
+@pytest.mark.django_db
+def test_each_assignee_list_holds_its_choice_and_the_people_are_listed_once(
+    client: Any, project: Any, owner: Any, chain: list[Task], crew: list[Any]
+) -> None:
+    a, _b, _m = chain
+    services.update_task(actor=owner, task=a, expected_version=a.version, assignee=crew[0])
+    client.force_login(owner)
+    html = client.get(f"/projects/{project.pk}/tasks/").content.decode()
+    selects = re.findall(r'<select name="assignee"[^>]*data-people.*?</select>', html, re.S)
+    assert len(selects) == 3  # A, B and the milestone M
+    by_task = {re.search(r'aria-label="Assignee of (\w)"', s).group(1): s for s in selects}  # type: ignore[union-attr]
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", by_task["A"]) == [
+        "—",
+        crew[0].display_name,
+    ]
+    assert "selected>" in by_task["A"] and 'data-people="wbs-people"' in by_task["A"]
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", by_task["B"]) == ["—"]
+    template = re.search(r'<template id="wbs-people">(.*?)</template>', html, re.S)
+    assert template is not None and html.count('<template id="wbs-people">') == 1
+    names = re.findall(r"<option[^>]*>([^<]*)</option>", template.group(1))
+    assert names[0] == "—" and sorted(names[1:]) == sorted(u.display_name for u in [owner, *crew])
+
+
+@pytest.mark.django_db
+def test_indent_from_the_row_answers_the_table_and_a_stale_one_is_refused(
+    client: Any, project: Any, owner: Any
+) -> None:
+    a, _ = services.create_task(actor=owner, project=project, name="A", duration_minutes=480)
+    b, _ = services.create_task(actor=owner, project=project, name="B", duration_minutes=480)
+    client.force_login(owner)
+    url = f"/projects/{project.pk}/tasks/{b.pk}/indent/"
+    answer = client.post(url, {"version": b.version}, HTTP_HX_REQUEST="true")
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    assert '<div id="wbs"' in html
+    assert "Indent: B." in html and "<html" not in html
+    b.refresh_from_db()
+    assert b.parent_id == a.pk
+    stale = client.post(
+        f"/projects/{project.pk}/tasks/{b.pk}/outdent/",
+        {"version": b.version - 1},
+        HTTP_HX_REQUEST="true",
+    )
+    assert stale.status_code == 409
+    assert '<div id="wbs"' in stale.content.decode() and 'role="alert"' in stale.content.decode()
+    # Without htmx the old form post still works: a redirect to the page.
+    outdent = client.post(
+        f"/projects/{project.pk}/tasks/{b.pk}/outdent/",
+        {"version": Task.objects.get(pk=b.pk).version},
+    )
+    assert outdent.status_code == 302
+    assert Task.objects.get(pk=b.pk).parent_id is None
+
+
+@pytest.mark.django_db
+def test_the_links_panel_lists_the_newest_links_and_finds_a_tasks_links(
+    client: Any, project: Any, owner: Any
+) -> None:
+    tasks = [
+        services.create_task(actor=owner, project=project, name=f"Step {i}", duration_minutes=480)[
+            0
+        ]
+        for i in range(31)
+    ]
+    for pred, succ in itertools.pairwise(tasks):
+        services.add_link(actor=owner, project=project, pred=pred, succ=succ)
+    assert Link.objects.filter(project=project).count() == 30
+    client.force_login(owner)
+    html = client.get(f"/projects/{project.pk}/tasks/").content.decode()
+    listed = re.findall(r"<li class=\"row-between\"><span>(Step \d+) → (Step \d+)", html)
+    assert len(listed) == selectors.LINKS_SHOWN == 25
+    assert listed[0] == ("Step 29", "Step 30") and listed[-1] == ("Step 5", "Step 6")
+    assert "The newest 25 of 30 links" in html
+    found = client.get(f"/projects/{project.pk}/tasks/?links=step 1").content.decode()
+    pairs = re.findall(r"<li class=\"row-between\"><span>(Step \d+) → (Step \d+)", found)
+    # "Step 1" and "Step 10".."Step 19" as predecessor or successor: 0→1, 1→2, 9→10 … 19→20.
+    assert len(pairs) == 13
+    assert all("Step 1" in p or "Step 1" in s for p, s in pairs)
+    assert "13 of 30 links match “step 1”" in found
+    nothing = client.get(f"/projects/{project.pk}/tasks/?links=<b>x</b>").content.decode()
+    assert "0 of 30 links match “&lt;b&gt;x&lt;/b&gt;”" in nothing
