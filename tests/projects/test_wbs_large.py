@@ -99,3 +99,46 @@ def test_the_links_panel_lists_the_newest_links_and_finds_a_tasks_links(
     assert "13 of 30 links match “step 1”" in found
     nothing = client.get(f"/projects/{project.pk}/tasks/?links=<b>x</b>").content.decode()
     assert "0 of 30 links match “&lt;b&gt;x&lt;/b&gt;”" in nothing
+
+
+@pytest.mark.django_db
+def test_the_table_folds_by_level_and_pages_and_an_edit_answers_the_same_rows(
+    client: Any, project: Any, owner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twofold.projects import views
+
+    monkeypatch.setattr(views, "TASKS_PAGE", 2)
+    made = {
+        name: services.create_task(actor=owner, project=project, name=name, duration_minutes=480)[0]
+        for name in "ABCDE"
+    }
+    b = made["B"]
+    services.indent_task(actor=owner, task=b, expected_version=b.version)  # B under A
+    client.force_login(owner)
+
+    def names(html: str) -> list[str]:
+        return re.findall(r'aria-label="Name of (\w)"', html)
+
+    url = f"/projects/{project.pk}/tasks/"
+    first = client.get(url).content.decode()
+    assert names(first) == ["A", "B"]
+    assert "Rows 1–2 of 5" in first and "Next rows →" in first
+    assert names(client.get(f"{url}?page=3").content.decode()) == ["E"]
+    assert names(client.get(f"{url}?page=99").content.decode()) == ["E"]  # the last page
+    folded = client.get(f"{url}?level=0").content.decode()
+    assert names(folded) == ["A", "C"]
+    assert "Rows 1–2 of 4" in folded and "4 of 5 rows down to level 1" in folded
+    assert names(client.get(f"{url}?level=0&page=2").content.decode()) == ["D", "E"]
+    assert names(client.get(f"{url}?level=7").content.decode()) == ["A", "B"]  # out of range
+    # An edit from page 2 of the folded table answers page 2 of the folded table.
+    d = Task.objects.get(pk=made["D"].pk)
+    answer = client.post(
+        f"{url}{d.pk}/inline/",
+        {"name": "Dee", "version": d.version, "level": "0", "page": "2"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    assert re.findall(r'aria-label="Name of (\w+)"', html) == ["Dee", "E"]
+    assert 'id="wbs-level" name="level" value="0"' in html
+    assert 'id="wbs-page" name="page" value="2"' in html

@@ -363,18 +363,49 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
 # WBS table
 
 
+TASKS_PAGE = 250
+"""Rows of the tasks table per page (as the Gantt's): a 2,000-task plan was 5.6 MB in one page."""
+
+
+def _tasks_view(request: HttpRequest, rows: list[selectors.Row]) -> dict[str, Any]:
+    """The outline level and page of the tasks table, from the query string or, for a write
+    from the table (htmx), from the fields the table posts with it, so the answer shows the
+    same rows. Out of range: all levels, the nearest page."""
+    source = request.POST if request.method == "POST" else request.GET
+    max_depth = max((r.depth for r in rows), default=0)
+    level = whole_number(source.get("level"))
+    level = level if level is not None and 0 <= level < max_depth else None
+    shown = [r for r in rows if level is None or r.depth <= level]
+    pages = max(1, -(-len(shown) // TASKS_PAGE))
+    page = min(max(whole_number(source.get("page")) or 1, 1), pages)
+    keep = {"level": "" if level is None else str(level)}
+    return {
+        "rows": shown[(page - 1) * TASKS_PAGE : page * TASKS_PAGE],
+        "levels": [(str(d), f"Level {d + 1}") for d in range(max_depth)],
+        "level": level,
+        "page": page,
+        "pages": pages,
+        "first_row": (page - 1) * TASKS_PAGE + 1 if shown else 0,
+        "last_row": min(page * TASKS_PAGE, len(shown)),
+        "row_count": len(shown),
+        "all_rows": len(rows),
+        "level_query": urlencode({k: v for k, v in keep.items() if v}),
+    }
+
+
 def _tasks_context(request: HttpRequest, project: Project, **extra: Any) -> dict[str, Any]:
-    rows = selectors.wbs_rows(project)
+    tree = selectors.wbs_rows(project)
+    view = _tasks_view(request, tree)
     people = (
         list(User.objects.filter(memberships__organisation_id=project.organisation_id))
-        if rows
+        if tree
         else []
     )
     return _ctx(
         request,
         project,
         "tasks",
-        rows=rows,
+        **view,
         people=people,
         statuses=TaskStatus.choices,
         add_form=extra.pop("add_form", None) or TaskAddForm(project=project),
