@@ -231,6 +231,10 @@ TWOFOLD_TRUSTED_PROXY_COUNT = int(os.environ.get("TWOFOLD_TRUSTED_PROXY_COUNT", 
 # Largest request body accepted (uploads included), in bytes; larger requests answer 413.
 TWOFOLD_MAX_REQUEST_BYTES = int(os.environ.get("TWOFOLD_MAX_REQUEST_MB", "20")) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Fields one form may post (Django's default, 1,000, answered 400 to the schedule-risk form of a
+# 2,000-task plan: three estimates per task). 40,000 covers a 10,000-task plan; the request's
+# size stays capped by TWOFOLD_MAX_REQUEST_BYTES.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 40_000
 # Webhooks and other outbound requests refuse internal addresses (twofold/core/outbound.py);
 # these host names (comma-separated, exact) may be internal anyway, e.g. an on-premises receiver.
 TWOFOLD_OUTBOUND_ALLOW_HOSTS = [

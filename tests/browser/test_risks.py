@@ -38,6 +38,18 @@ def test_heat_map_register_and_schedule_risk(page, live_server, demo_org, sign_i
     page.wait_for_timeout(300)
     assert page.get_by_text("P80 finish").first.is_visible()
     shot("risks-schedule")
-    page.get_by_role("button", name="Run simulation").click()
+    # Change one task's pessimistic estimate: only that row's three fields are posted.
+    pessimistic = page.locator("table.estimates input[name$='-p']").first
+    row = pessimistic.get_attribute("name").rsplit("-", 1)[0]  # est-<task id>
+    rows_on_page = page.locator("table.estimates input[name$='-p']").count()
+    assert rows_on_page > 1
+    pessimistic.fill(str(float(pessimistic.input_value()) + 1))
+    with page.expect_request(
+        lambda r: r.method == "POST" and r.url.endswith("/schedule/")
+    ) as posted:
+        page.get_by_role("button", name="Run simulation").click()
+    sent = posted.value.post_data or ""
+    estimates = sorted(field.split("=")[0] for field in sent.split("&") if field.startswith("est-"))
+    assert estimates == [f"{row}-m", f"{row}-o", f"{row}-p"]
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("Simulated 5,000 iterations").is_visible()
