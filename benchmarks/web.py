@@ -37,7 +37,8 @@ sources through the capacity model), <= 2 s for "can we take this on?" of the pr
 <= 50 ms for the earned-value roll-up per programme and portfolio (``evm_portfolio``; the
 portfolio cards carry cost health too, ``portfolio``), <= 100 ms for the 2,000-task project's
 earned-value page with its weekly S-curve (``evm_page``), <= 1 s for the impact of a change
-request on it (``change_impact``: the change applied to a copy of the plan, scheduled twice).
+request on it (``change_impact``: the change applied to a copy of the plan, scheduled twice);
+<= 600 ms, our own budget, for the first page (250 rows) of its tasks table (``tasks_table``).
 """
 
 from __future__ import annotations
@@ -95,6 +96,9 @@ BUDGETS = {
     "evm_page": 100.0,
     "change_impact": 1000.0,
 }
+# Our own budget, no issue's: the 2,000-task plan's tasks table (a page of 250 rows) was 22.6 MB
+# and 7.1 s on 2026-12-05 before one list of people per table and pages of rows.
+BUDGETS["tasks_table"] = 600.0
 # Issue 18 tightened these two (the dict above keeps the older, looser ones for reference).
 BUDGETS.update({"card_move": 8.0, "board": 15.0})
 # A two-word query that matches about 3,000 of the large demo's 80,000 search documents.
@@ -405,6 +409,7 @@ def main() -> int:
             "api_me": lambda send: send("GET", "/api/me"),
             "task_get_api": lambda send: send("GET", f"{api_tasks}/{leaf.pk}"),
             "task_page": lambda send: send("GET", f"/projects/{big.pk}/tasks/{leaf.pk}/"),
+            "tasks_table": lambda send: send("GET", f"/projects/{big.pk}/tasks/"),
             # The other detail pages (issue 18 item 3): the large project's overview, the
             # organisation's first process with a queue (3 KPIs of two years of weekly values,
             # routines, a queue of ~3,300 requests), its queue's first request, its first KPI.
