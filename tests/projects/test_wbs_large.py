@@ -142,3 +142,25 @@ def test_the_table_folds_by_level_and_pages_and_an_edit_answers_the_same_rows(
     assert re.findall(r'aria-label="Name of (\w+)"', html) == ["Dee", "E"]
     assert 'id="wbs-level" name="level" value="0"' in html
     assert 'id="wbs-page" name="page" value="2"' in html
+
+
+@pytest.mark.django_db
+def test_the_task_lists_of_the_add_and_link_forms_are_written_from_pairs(
+    project: Any, owner: Any, chain: list[Task]
+) -> None:
+    from twofold.projects.forms import LinkForm, TaskAddForm
+
+    a, b, m = chain
+    form = LinkForm({"pred": str(b.pk), "succ": "", "type": "FS"}, project=project)
+    assert not form.is_valid() and "succ" in form.errors
+    pred = str(form["pred"])
+    assert re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', pred) == [
+        ("", "", "---------"),
+        (str(a.pk), "", "A"),
+        (str(b.pk), " selected", "B"),
+        (str(m.pk), "", "M"),
+    ]
+    assert form.fields["pred"].queryset.get(pk=b.pk) == b  # what is posted is still checked
+    parent = str(TaskAddForm(project=project)["parent"])
+    # A milestone cannot hold tasks: it is not offered as a parent.
+    assert re.findall(r">([^<]*)</option>", parent) == ["---------", "A", "B"]

@@ -13,6 +13,7 @@ from twofold.accounts.models import Organisation
 from twofold.accounts.people_field import PeopleField
 from twofold.calendars.models import Calendar
 from twofold.core.form_copies import fast_copies
+from twofold.core.form_renderer import FastSelect
 from twofold.projects.models import (
     Constraint,
     LagUnit,
@@ -143,13 +144,29 @@ class TaskAddForm(forms.Form):
         initial=1,
     )
     is_milestone = forms.BooleanField(label="Milestone", required=False)
-    parent = forms.ModelChoiceField(queryset=Task.objects.none(), required=False, label="Under")
+    parent = forms.ModelChoiceField(
+        queryset=Task.objects.none(), required=False, label="Under", widget=FastSelect
+    )
     assignee = PeopleField(required=False)
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = Task.objects.filter(project=project, is_milestone=False)  # type: ignore[attr-defined]
+        tasks = Task.objects.filter(project=project, is_milestone=False)
+        self.fields["parent"].queryset = tasks  # type: ignore[attr-defined]
+        _task_options(self.fields["parent"], tasks)
         self.fields["assignee"].people_of(project.organisation)  # type: ignore[attr-defined]
+
+
+def _task_options(field: Any, tasks: Any, pairs: list[tuple[int, str]] | None = None) -> None:
+    """The field's options as ``(id, name)`` pairs read in one query, written by
+    :class:`FastSelect`; the field's queryset still validates what is posted.
+
+    Iterating the queryset made a model instance per option: three lists of a 2,000-task plan
+    on the tasks page took ~0.2 s."""
+    if pairs is None:
+        pairs = list(tasks.order_by("position").values_list("pk", "name"))
+    head = [("", field.empty_label)] if field.empty_label is not None else []
+    field.widget.choices = [*head, *pairs]
 
 
 class TaskInlineForm(forms.Form):
@@ -252,8 +269,12 @@ class TaskDetailForm(forms.Form):
 
 
 class LinkForm(forms.Form):
-    pred = forms.ModelChoiceField(queryset=Task.objects.none(), label="Predecessor")
-    succ = forms.ModelChoiceField(queryset=Task.objects.none(), label="Successor")
+    pred = forms.ModelChoiceField(
+        queryset=Task.objects.none(), label="Predecessor", widget=FastSelect
+    )
+    succ = forms.ModelChoiceField(
+        queryset=Task.objects.none(), label="Successor", widget=FastSelect
+    )
     type = forms.ChoiceField(choices=LinkType.choices, initial=LinkType.FS)
     lag = forms.IntegerField(min_value=-1000, max_value=1000, initial=0, required=False)
     lag_unit = forms.ChoiceField(choices=LagUnit.choices, initial=LagUnit.DAYS, label="Lag unit")
@@ -263,6 +284,9 @@ class LinkForm(forms.Form):
         tasks = Task.objects.filter(project=project).order_by("position")
         self.fields["pred"].queryset = tasks  # type: ignore[attr-defined]
         self.fields["succ"].queryset = tasks  # type: ignore[attr-defined]
+        pairs = list(tasks.values_list("pk", "name"))
+        _task_options(self.fields["pred"], tasks, pairs)
+        _task_options(self.fields["succ"], tasks, pairs)
 
 
 class BaselineForm(forms.Form):

@@ -680,6 +680,34 @@ def outline(project: Project) -> list[OutlineRow]:
     return out
 
 
+def wbs_page(project: Project, shown: list[OutlineRow]) -> list[Row]:
+    """The rows of the tasks table for ``shown`` (a page of :func:`outline`): those tasks with
+    their assignee and predecessors, in the outline's order and numbering (two queries).
+
+    A 2,000-task plan's table shows 250 rows a page; reading every task and link as model
+    instances (:func:`wbs_rows`) took most of the page's time."""
+    ids = [r.pk for r in shown]
+    tasks = {
+        t.pk: t for t in Task.objects.filter(project=project, pk__in=ids).select_related("assignee")
+    }
+    preds: dict[int, list[Link]] = defaultdict(list)
+    for link in (
+        Link.objects.filter(project=project, succ_id__in=ids)
+        .select_related("pred")
+        .only("pk", "pred", "succ_id", "type", "lag", "lag_unit", "pred__name")
+        .order_by("pk")
+    ):
+        preds[link.succ_id].append(link)
+    out = []
+    for r in shown:
+        task = tasks.get(r.pk)
+        if task is None:  # deleted between the two reads
+            continue
+        task.project = project
+        out.append(Row(task, r.depth, r.wbs, preds.get(r.pk, [])))
+    return out
+
+
 class ChartTask:
     """What the Gantt draws of a task: a slotted row read as a tuple (no model instance)."""
 

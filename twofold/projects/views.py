@@ -367,7 +367,9 @@ TASKS_PAGE = 250
 """Rows of the tasks table per page (as the Gantt's): a 2,000-task plan was 5.6 MB in one page."""
 
 
-def _tasks_view(request: HttpRequest, rows: list[selectors.Row]) -> dict[str, Any]:
+def _tasks_view(
+    request: HttpRequest, project: Project, rows: list[selectors.OutlineRow]
+) -> dict[str, Any]:
     """The outline level and page of the tasks table, from the query string or, for a write
     from the table (htmx), from the fields the table posts with it, so the answer shows the
     same rows. Out of range: all levels, the nearest page."""
@@ -380,7 +382,7 @@ def _tasks_view(request: HttpRequest, rows: list[selectors.Row]) -> dict[str, An
     page = min(max(whole_number(source.get("page")) or 1, 1), pages)
     keep = {"level": "" if level is None else str(level)}
     return {
-        "rows": shown[(page - 1) * TASKS_PAGE : page * TASKS_PAGE],
+        "rows": selectors.wbs_page(project, shown[(page - 1) * TASKS_PAGE : page * TASKS_PAGE]),
         "levels": [(str(d), f"Level {d + 1}") for d in range(max_depth)],
         "level": level,
         "page": page,
@@ -394,8 +396,8 @@ def _tasks_view(request: HttpRequest, rows: list[selectors.Row]) -> dict[str, An
 
 
 def _tasks_context(request: HttpRequest, project: Project, **extra: Any) -> dict[str, Any]:
-    tree = selectors.wbs_rows(project)
-    view = _tasks_view(request, tree)
+    tree = selectors.outline(project)
+    view = _tasks_view(request, project, tree)
     people = (
         list(User.objects.filter(memberships__organisation_id=project.organisation_id))
         if tree
