@@ -353,3 +353,21 @@ def test_the_chart_of_a_long_preview_shows_the_tasks_that_move_most(db: Any) -> 
     few = views._chart(moves[:5])
     assert few is not None and few.total == 5 and len(few.rows) == 5
     assert all(label[:2].strip().isdigit() for _, label in few.ticks)
+
+
+def test_a_big_preview_can_be_applied_from_the_page_form() -> None:
+    from twofold.capacity.forms import MAX_MOVES, ApplyForm
+
+    # The 2,000-task plan's preview moved 1,269 tasks: 21,565 characters, refused at 20,000.
+    moves = ",".join(f"{100000 + i}:2027-02-{1 + i % 28:02d}" for i in range(1500))
+    assert len(moves) > 20000
+    form = ApplyForm({"version": "v", "moves": moves})
+    assert form.is_valid(), form.errors
+    assert len(form.cleaned_data["moves"]) == 1500
+    assert form.cleaned_data["moves"][100001] == dt.date(2027, 2, 2)
+    too_many = ",".join(f"{i}:2027-02-01" for i in range(1, MAX_MOVES + 2))
+    refused = ApplyForm({"version": "v", "moves": too_many})
+    assert not refused.is_valid()
+    assert refused.errors["moves"] == [
+        "At most 20,000 moves can be applied at once; level a smaller part of the plan."
+    ]

@@ -15,6 +15,7 @@ from twofold.accounts.models import Organisation, Team, User
 from twofold.accounts.selectors import get_organisation
 from twofold.capacity import availability as availability_selectors
 from twofold.capacity import levelling, selectors, services
+from twofold.capacity.forms import MAX_MOVES
 from twofold.capacity.models import HOUR_FIELDS, Absence, WorkingPattern
 from twofold.core.api import job_out
 from twofold.core.api_schemas import READ, WRITE, BodyIn, JobOut
@@ -92,7 +93,7 @@ class MoveIn(BodyIn):
 
 class ApplyIn(BodyIn):
     version: StrictStr = Field(..., max_length=40)
-    moves: list[MoveIn] = Field(..., min_length=1, max_length=2000)
+    moves: list[MoveIn] = Field(..., min_length=1, max_length=MAX_MOVES)
 
 
 class AppliedOut(Schema):

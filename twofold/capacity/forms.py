@@ -76,9 +76,21 @@ class LevelForm(forms.Form):
     )
 
 
+MAX_MOVES = 20_000
+"""Moves one apply may carry (page and API): a 2,000-task plan's preview moved 1,269 tasks."""
+
+
 class ApplyForm(forms.Form):
     version = forms.CharField(max_length=40, widget=forms.HiddenInput)
-    moves = forms.CharField(widget=forms.HiddenInput, max_length=20000)
+    # "id:YYYY-MM-DD," is at most 22 characters a move (ids below 10**10).
+    moves = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=MAX_MOVES * 22,
+        error_messages={
+            "max_length": f"At most {MAX_MOVES:,} moves can be applied at once; level a smaller "
+            "part of the plan."
+        },
+    )
 
     def clean_moves(self) -> dict[int, dt.date]:
         """``"12:2025-03-04,13:2025-03-06"`` → ``{12: date, 13: date}``."""
@@ -94,6 +106,11 @@ class ApplyForm(forms.Form):
                 raise forms.ValidationError("The levelling moves are malformed.") from exc
         if not moves:
             raise forms.ValidationError("Nothing to apply: levelling moves no task.")
+        if len(moves) > MAX_MOVES:
+            raise forms.ValidationError(
+                f"At most {MAX_MOVES:,} moves can be applied at once; level a smaller part of "
+                "the plan."
+            )
         return moves
 
 
