@@ -38,6 +38,26 @@ def test_heat_map_register_and_schedule_risk(page, live_server, demo_org, sign_i
     page.wait_for_timeout(300)
     assert page.get_by_text("P80 finish").first.is_visible()
     shot("risks-schedule")
+    # A refused form (one row's optimistic estimate above its pessimistic) shows the rows as
+    # posted; fixing that row and running again still posts the other changed row.
+    first_p = page.locator("table.estimates input[name$='-p']").nth(0)
+    second_o = page.locator("table.estimates input[name$='-o']").nth(1)
+    first_row = first_p.get_attribute("name").rsplit("-", 1)[0]
+    second_row = second_o.get_attribute("name").rsplit("-", 1)[0]
+    first_p.fill(str(float(first_p.input_value()) + 2))
+    second_o.fill("999")
+    page.get_by_role("button", name="Run simulation").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".form-errors").is_visible()
+    page.locator(f"input[name='{second_row}-o']").fill("0")
+    with page.expect_request(
+        lambda r: r.method == "POST" and r.url.endswith("/schedule/")
+    ) as posted:
+        page.get_by_role("button", name="Run simulation").click()
+    sent = posted.value.post_data or ""
+    rows_sent = {f.split("=")[0].rsplit("-", 1)[0] for f in sent.split("&") if f.startswith("est-")}
+    assert rows_sent == {first_row, second_row}
+    page.wait_for_load_state("networkidle")
     # Change one task's pessimistic estimate: only that row's three fields are posted.
     pessimistic = page.locator("table.estimates input[name$='-p']").first
     row = pessimistic.get_attribute("name").rsplit("-", 1)[0]  # est-<task id>

@@ -369,5 +369,5 @@ def test_a_big_preview_can_be_applied_from_the_page_form() -> None:
     refused = ApplyForm({"version": "v", "moves": too_many})
     assert not refused.is_valid()
     assert refused.errors["moves"] == [
-        "At most 20,000 moves can be applied at once; level a smaller part of the plan."
+        "At most 20,000 moves can be applied at once; this preview has 20,001."
     ]

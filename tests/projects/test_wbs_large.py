@@ -164,3 +164,44 @@ def test_the_task_lists_of_the_add_and_link_forms_are_written_from_pairs(
     parent = str(TaskAddForm(project=project)["parent"])
     # A milestone cannot hold tasks: it is not offered as a parent.
     assert re.findall(r">([^<]*)</option>", parent) == ["---------", "A", "B"]
+
+
+@pytest.mark.django_db
+def test_an_edit_from_the_table_reads_the_same_number_of_queries_for_a_bigger_plan(
+    client: Any, project: Any, owner: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(count: int) -> None:
+        before = Task.objects.filter(project=project).count()
+        for i in range(count):
+            services.create_task(
+                actor=owner, project=project, name=f"T{before + i}", duration_minutes=480
+            )
+        tasks = list(Task.objects.filter(project=project).order_by("position"))
+        for pred, succ in itertools.pairwise(tasks[before - 1 if before else 0 :]):
+            services.add_link(actor=owner, project=project, pred=pred, succ=succ)
+
+    def edit() -> int:
+        task = Task.objects.filter(project=project).order_by("position").first()
+        assert task is not None
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.post(
+                f"/projects/{project.pk}/tasks/{task.pk}/inline/",
+                {
+                    "duration_days": "2" if task.duration_minutes != 960 else "3",
+                    "version": task.version,
+                },
+                HTTP_HX_REQUEST="true",
+            )
+        assert answer.status_code == 200 and "Saved" in answer.content.decode()
+        # Only the table: the add and link forms and the links panel are not drawn.
+        assert 'id="links-h"' not in answer.content.decode()
+        return len(queries.captured_queries)
+
+    client.force_login(owner)
+    add(3)
+    small = edit()
+    add(20)
+    assert edit() == small

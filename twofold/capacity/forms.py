@@ -87,8 +87,8 @@ class ApplyForm(forms.Form):
         widget=forms.HiddenInput,
         max_length=MAX_MOVES * 22,
         error_messages={
-            "max_length": f"At most {MAX_MOVES:,} moves can be applied at once; level a smaller "
-            "part of the plan."
+            "max_length": f"At most {MAX_MOVES:,} moves can be applied at once; this preview "
+            "has more."
         },
     )
 
@@ -108,8 +108,8 @@ class ApplyForm(forms.Form):
             raise forms.ValidationError("Nothing to apply: levelling moves no task.")
         if len(moves) > MAX_MOVES:
             raise forms.ValidationError(
-                f"At most {MAX_MOVES:,} moves can be applied at once; level a smaller part of "
-                "the plan."
+                f"At most {MAX_MOVES:,} moves can be applied at once; this preview has "
+                f"{len(moves):,}."
             )
         return moves
 

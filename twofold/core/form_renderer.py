@@ -133,6 +133,8 @@ def _option_markup(pairs: tuple[tuple[Any, Any], ...]) -> _Options:
 # Kept per list of plain pairs: the task page's two people selects, and every page after it,
 # share one escaping.
 _options = functools.lru_cache(maxsize=64)(_option_markup)
+_CACHED_OPTIONS = 1_000
+"""Longest list of options kept in :data:`_options`."""
 
 
 def _plain(pairs: tuple[tuple[Any, Any], ...]) -> bool:
@@ -175,7 +177,10 @@ class FastSelect(forms.Select):
         widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
         chosen = set(widget["value"])
         head = f'<select name="{_esc(widget["name"])}"{_attrs(widget["attrs"])}>'
-        texts, options = (_options if plain else _option_markup)(pairs)
+        # Long lists (a big plan's tasks) change with every edit: kept out of the cache, where
+        # they would push out the people lists it is for.
+        cached = plain and len(pairs) <= _CACHED_OPTIONS
+        texts, options = (_options if cached else _option_markup)(pairs)
         parts = [head, *options, "\n</select>"]
         for index, text in enumerate(texts):  # Django marks the first chosen value only
             if text in chosen:

@@ -373,13 +373,19 @@ def _tasks_view(
     """The outline level and page of the tasks table, from the query string or, for a write
     from the table (htmx), from the fields the table posts with it, so the answer shows the
     same rows. Out of range: all levels, the nearest page."""
-    source = request.POST if request.method == "POST" else request.GET
+
+    def source(key: str) -> str | None:
+        # A write from the table posts them; any other post (the add form) is sent to the
+        # page's own address, query string included.
+        value = request.POST.get(key) if request.method == "POST" else None
+        return value if value is not None else request.GET.get(key)
+
     max_depth = max((r.depth for r in rows), default=0)
-    level = whole_number(source.get("level"))
+    level = whole_number(source("level"))
     level = level if level is not None and 0 <= level < max_depth else None
     shown = [r for r in rows if level is None or r.depth <= level]
     pages = max(1, -(-len(shown) // TASKS_PAGE))
-    page = min(max(whole_number(source.get("page")) or 1, 1), pages)
+    page = min(max(whole_number(source("page")) or 1, 1), pages)
     keep = {"level": "" if level is None else str(level)}
     return {
         "rows": selectors.wbs_page(project, shown[(page - 1) * TASKS_PAGE : page * TASKS_PAGE]),
@@ -403,6 +409,13 @@ def _tasks_context(request: HttpRequest, project: Project, **extra: Any) -> dict
         if tree
         else []
     )
+    add_form, link_form = extra.pop("add_form", None), extra.pop("link_form", None)
+    if request.htmx and request.method == "POST":  # type: ignore[attr-defined]
+        # An answer to a write from the table (edit, indent): only the table is drawn, not the
+        # forms or the links panel below it.
+        return _ctx(
+            request, project, "tasks", **view, people=people, statuses=TaskStatus.choices, **extra
+        )
     return _ctx(
         request,
         project,
@@ -410,8 +423,8 @@ def _tasks_context(request: HttpRequest, project: Project, **extra: Any) -> dict
         **view,
         people=people,
         statuses=TaskStatus.choices,
-        add_form=extra.pop("add_form", None) or TaskAddForm(project=project),
-        link_form=extra.pop("link_form", None) or LinkForm(project=project),
+        add_form=add_form or TaskAddForm(project=project),
+        link_form=link_form or LinkForm(project=project),
         links=selectors.links_of(project, request.GET.get("links", "").strip()[:100]),
         **extra,
     )
@@ -421,8 +434,8 @@ def _tasks_context(request: HttpRequest, project: Project, **extra: Any) -> dict
 def tasks(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id)
     status = 200
-    add_form = TaskAddForm(request.POST or None, project=project)
-    if request.method == "POST":
+    add_form = TaskAddForm(request.POST, project=project) if request.method == "POST" else None
+    if add_form is not None:
         if add_form.is_valid():
             data = add_form.cleaned_data
             milestone = data["is_milestone"]

@@ -350,13 +350,17 @@ def _schedule_context(
         if t.is_milestone:
             continue
         low, mode, high = estimate_of(t, estimates)
-        values = [_days(low), _days(mode), _days(high)]
+        stored = [_days(low), _days(mode), _days(high)]
+        values = stored
         if posted is not None:
-            values = [posted.get(f"est-{t.pk}-{k}", v) for k, v in zip("omp", values, strict=True)]
+            values = [posted.get(f"est-{t.pk}-{k}", v) for k, v in zip("omp", stored, strict=True)]
         rows.append(
             {
                 "task": t,
                 "values": values,
+                # A refused form shows what was posted; schedule.js then still posts the rows
+                # that differ from what is stored, not only those changed since this answer.
+                "changed": [str(v) for v in values] != [str(v) for v in stored],
                 "entered": str(t.pk) in estimates,
                 "done": t.percent_complete >= 100,
             }

@@ -129,8 +129,13 @@
   }
   document.addEventListener("submit", function (e) {
     var form = e.target;
-    if (!form.querySelector || !form.querySelector("table.estimates")) { return; }
+    if (e.defaultPrevented || !form.querySelector || !form.querySelector("table.estimates")) {
+      return;
+    }
     rows(form).forEach(function (row) {
+      // A row the server showed back after refusing the form (data-changed) differs from what
+      // is stored even if it was not touched since: it is posted again.
+      if (row.hasAttribute("data-changed")) { return; }
       var inputs = Array.prototype.slice.call(row.querySelectorAll("input[name^='est-']"));
       var changed = inputs.some(function (input) { return input.value !== input.defaultValue; });
       if (!changed) { inputs.forEach(function (input) { input.disabled = true; }); }
