@@ -521,3 +521,21 @@ def test_variance_shows_duration_and_work(client, project, chain, owner):
     assert '<td class="var-late" title="Baseline 3 d, now 5 d">+2 d</td>' in row
     assert '<td class="var-late" title="Baseline 0 h, now 16 h">+16 h</td>' in row
     assert "Duration var." in body and "Work var." in body
+
+
+@pytest.mark.django_db
+def test_variance_can_list_only_the_tasks_that_differ(client, project, chain, owner):
+    services.save_baseline(actor=owner, project=project, name="Plan")
+    client.force_login(owner)
+    url = f"/projects/{project.pk}/baselines/?baseline=0"
+    unchanged = client.get(f"{url}&differ=1").content.decode()
+    assert "0 of 3 tasks differ from it" in unchanged
+    assert "Every task is as in this baseline." in unchanged
+    b = Task.objects.get(pk=chain[1].pk)
+    services.update_task(actor=owner, task=b, expected_version=b.version, duration_minutes=4 * 480)
+    every = client.get(url).content.decode()
+    assert "2 of 3 tasks differ from it" in every  # B lasts longer, M comes later
+    assert every.count("<tr") == 4  # the header and A, B, M
+    only = client.get(f"{url}&differ=1").content.decode()
+    assert only.count("<tr") == 3 and ">A</td>" not in only and ">B</td>" in only
+    assert 'name="differ" value="1" checked' in only
