@@ -164,7 +164,7 @@ def test_every_view_shows_the_same_finish_date(client, project, chain, owner):
         assert "finishes <span data-project-finish>7 Mar 2025</span>" in html, url
     wbs = client.get(f"/projects/{project.pk}/tasks/").content.decode()
     row = wbs[wbs.index(f'id="task-{m.pk}"') :]
-    assert '<td class="nowrap" data-label="Finish">Fri 7 Mar</td>' in row[: row.index("</tr>")]
+    assert '<td class="nowrap" data-label="Finish">Fri 7 Mar 2025</td>' in row[: row.index("</tr>")]
     # Schedule risk: every estimate at its planned value, so the run's finish is the plan's.
     client.post(
         f"/risks/projects/{project.pk}/schedule/",
@@ -195,7 +195,9 @@ def test_a_milestone_constrained_to_a_monday_stays_on_monday(client, project, ch
     client.force_login(owner)
     wbs = client.get(f"/projects/{project.pk}/tasks/").content.decode()
     row = wbs[wbs.index(f'id="task-{m.pk}"') :]
-    assert '<td class="nowrap" data-label="Finish">Mon 10 Mar</td>' in row[: row.index("</tr>")]
+    assert (
+        '<td class="nowrap" data-label="Finish">Mon 10 Mar 2025</td>' in row[: row.index("</tr>")]
+    )
     preview = capacity_services.preview_levelling(actor=owner, project=project)
     ms = next(r for r in preview.all_rows if r.task.pk == m.pk)
     assert ms.finish_before == dt.date(2025, 3, 10)

@@ -3,6 +3,7 @@ the links panel listing the newest links with a search instead of all of them.""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from typing import Any
@@ -205,3 +206,21 @@ def test_an_edit_from_the_table_reads_the_same_number_of_queries_for_a_bigger_pl
     small = edit()
     add(20)
     assert edit() == small
+
+
+@pytest.mark.django_db
+def test_dates_in_the_table_carry_their_year_when_the_rows_leave_this_year(
+    client: Any, project: Any, owner: Any, chain: list[Task], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twofold.projects import views
+
+    client.force_login(owner)
+    # The fixtures plan in March 2025, before today: the year is shown.
+    html = client.get(f"/projects/{project.pk}/tasks/").content.decode()
+    assert '<td class="nowrap" data-label="Start">Mon 3 Mar 2025</td>' in html
+    assert '<td class="nowrap" data-label="Finish">Fri 7 Mar 2025</td>' in html
+    # Seen in 2025, the same table leaves it out.
+    monkeypatch.setattr(views.timezone, "localdate", lambda *a: dt.date(2025, 3, 1))
+    html = client.get(f"/projects/{project.pk}/tasks/").content.decode()
+    assert '<td class="nowrap" data-label="Start">Mon 3 Mar</td>' in html
+    assert '<td class="nowrap" data-label="Finish">Fri 7 Mar</td>' in html

@@ -89,6 +89,17 @@ def format_day_short(value: dt.date | dt.datetime | None, weekday: bool = False)
     return _day(_local_date(value), patterns().day_short, translation.get_language(), weekday)
 
 
+def format_day_or_short(value: dt.date | dt.datetime | None, weekday: bool = False) -> str:
+    """A date without its year when it falls in the current year, else with it (for long
+    plans: "Mon 28 Sep" this year, "Thu 7 Jan 2027" the next)."""
+    if value is None:
+        return ""
+    local = _local_date(value)
+    if local.year == timezone.localdate().year:
+        return format_day_short(local, weekday)
+    return format_day(local, weekday)
+
+
 def _local_date(value: dt.date | dt.datetime) -> dt.date:
     local = _local(value)
     return local.date() if isinstance(local, dt.datetime) else local

@@ -388,6 +388,8 @@ def _tasks_view(
     page = min(max(whole_number(source("page")) or 1, 1), pages)
     keep = {"level": "" if level is None else str(level)}
     return {
+        # Dates outside this year carry it (|day_or_short): a plan of two years read
+        # "Mon 14 Dec" for both Decembers.
         "rows": selectors.wbs_page(project, shown[(page - 1) * TASKS_PAGE : page * TASKS_PAGE]),
         "levels": [(str(d), f"Level {d + 1}") for d in range(max_depth)],
         "level": level,

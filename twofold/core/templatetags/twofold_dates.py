@@ -1,6 +1,7 @@
 """Date filters in the organisation's format and the viewer's zone (built in to every template).
 
-``{{ d|day }}`` 31 Dec 2026 · ``{{ d|day_short }}`` 31 Dec · ``{{ t|daytime }}`` 31 Dec 2026, 14:05
+``{{ d|day }}`` 31 Dec 2026 · ``{{ d|day_short }}`` 31 Dec · ``{{ d|day_or_short }}`` 31 Dec this
+year, 7 Jan 2027 outside it · ``{{ t|daytime }}`` 31 Dec 2026, 14:05
 · ``{{ d|month }}`` Dec 2026. ``"weekday"`` as argument prefixes the day name: ``|day:"weekday"``.
 """
 
@@ -30,6 +31,12 @@ def day(value: Any, arg: str = "") -> str:
 @register.filter
 def day_short(value: Any, arg: str = "") -> str:
     return dates.format_day_short(value, weekday=arg == "weekday") if _ok(value) else ""
+
+
+@register.filter
+def day_or_short(value: Any, arg: str = "") -> str:
+    """``day_short`` in the current year, ``day`` (with the year) outside it."""
+    return dates.format_day_or_short(value, weekday=arg == "weekday") if _ok(value) else ""
 
 
 @register.filter
