@@ -47,7 +47,7 @@
     const select = e.target.closest && e.target.closest("select[data-people]");
     if (select) fill(select);
   }
-  ["focusin", "mousedown", "touchstart", "pointerdown"].forEach(function (kind) {
+  ["focusin", "mousedown", "touchstart", "pointerdown", "keydown", "click"].forEach(function (kind) {
     document.addEventListener(kind, onEvent, { capture: true, passive: true });
   });
 })();
