@@ -223,16 +223,9 @@ def _preview(request: HttpRequest, project: Project) -> levelling.Preview:
 
 
 def _result_context(preview: levelling.Preview) -> dict[str, Any]:
-    this_year = timezone.localdate().year
     return {
         "preview": preview,
         "chart": _chart(preview.moves),
-        # Dates carry their year when the moves reach beyond this year.
-        "years": any(
-            day.year != this_year
-            for m in preview.moves
-            for day in (m.start_before, m.finish_before, m.start_after, m.finish_after)
-        ),
         "moves_value": ",".join(f"{m.task.pk}:{m.start_after.isoformat()}" for m in preview.moves),
     }
 
