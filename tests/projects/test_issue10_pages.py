@@ -457,4 +457,4 @@ def test_the_levelling_table_shows_a_milestone_on_one_day(client, project, chain
     html = render_to_string(
         "capacity/partials/level_result.html", {"preview": moved, "project": project}
     )
-    assert "Fri 7 Mar</td>" in html and "Mon 10 Mar" not in html
+    assert "Fri 7 Mar 2025</td>" in html and "Mon 10 Mar" not in html

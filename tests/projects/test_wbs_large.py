@@ -220,7 +220,13 @@ def test_dates_in_the_table_carry_their_year_when_the_rows_leave_this_year(
     assert '<td class="nowrap" data-label="Start">Mon 3 Mar 2025</td>' in html
     assert '<td class="nowrap" data-label="Finish">Fri 7 Mar 2025</td>' in html
     # Seen in 2025, the same table leaves it out.
-    monkeypatch.setattr(views.timezone, "localdate", lambda *a: dt.date(2025, 3, 1))
+    real = views.timezone.localdate
+
+    def in_march_2025(value: Any = None, timezone: Any = None) -> dt.date:
+        # "Today" is 1 Mar 2025; any other date asked for is converted as before.
+        return dt.date(2025, 3, 1) if value is None else real(value, timezone)
+
+    monkeypatch.setattr(views.timezone, "localdate", in_march_2025)
     html = client.get(f"/projects/{project.pk}/tasks/").content.decode()
     assert '<td class="nowrap" data-label="Start">Mon 3 Mar</td>' in html
     assert '<td class="nowrap" data-label="Finish">Fri 7 Mar</td>' in html
