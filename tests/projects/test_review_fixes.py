@@ -539,3 +539,19 @@ def test_variance_can_list_only_the_tasks_that_differ(client, project, chain, ow
     only = client.get(f"{url}&differ=1").content.decode()
     assert only.count("<tr") == 3 and ">A</td>" not in only and ">B</td>" in only
     assert 'name="differ" value="1" checked' in only
+
+
+@pytest.mark.django_db
+def test_variance_rows_come_in_pages(client, project, chain, owner, monkeypatch):
+    from twofold.projects import views
+
+    monkeypatch.setattr(views, "TASKS_PAGE", 2)
+    services.save_baseline(actor=owner, project=project, name="Plan")
+    client.force_login(owner)
+    url = f"/projects/{project.pk}/baselines/?baseline=0"
+    first = client.get(url).content.decode()
+    assert "Rows 1–2 of 3" in first and ">A</td>" in first and ">M</td>" not in first
+    assert 'href="?baseline=0&amp;page=2"' in first
+    second = client.get(f"{url}&page=2").content.decode()
+    assert "Rows 3–3 of 3" in second and ">M</td>" in second and ">A</td>" not in second
+    assert "← Previous rows" in second and "Next rows" not in second
