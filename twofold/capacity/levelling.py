@@ -458,18 +458,9 @@ def _week_total(values: np.ndarray, start: dt.date) -> np.ndarray:
 def _weekly_spread(free: np.ndarray, available: np.ndarray, start: dt.date) -> np.ndarray:
     """``free`` per day, each week's total spread evenly over the days the person is available
     that week (weeks from ``start``'s Monday); 0 on days without availability."""
-    lead = start.weekday()
-    days = len(free)
-    weeks = -(-(days + lead) // 7)
-    flat_f = np.zeros(weeks * 7)
-    flat_a = np.zeros(weeks * 7)
-    flat_f[lead : lead + days] = free
-    flat_a[lead : lead + days] = available
-    f, a = flat_f.reshape(weeks, 7), flat_a.reshape(weeks, 7)
-    on = a > 0
-    count = np.maximum(on.sum(axis=1, keepdims=True), 1)
-    spread = np.where(on, np.maximum(f.sum(axis=1, keepdims=True), 0.0) / count, 0.0)
-    return spread.reshape(-1)[lead : lead + days]
+    on = available > 0
+    count = np.maximum(_week_total(on.astype(np.float64), start), 1)
+    return np.where(on, np.maximum(_week_total(free, start), 0.0) / count, 0.0)
 
 
 def _items_on(

@@ -167,9 +167,7 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
     if matching is not None:
         cards = [card for card in cards if card.project.pk in matching]
     # Large portfolios: pages of PORTFOLIO_PAGE cards (health and sorting still see them all).
-    pages = max(1, -(-len(cards) // PORTFOLIO_PAGE))
-    page = min(max(whole_number(params.get("page")) or 1, 1), pages)
-    shown = cards[(page - 1) * PORTFOLIO_PAGE : page * PORTFOLIO_PAGE]
+    shown, pager = _rows_page(cards, params.get("page"), PORTFOLIO_PAGE)
     selectors.add_sparklines(shown)
     lifecycle.add_card_notes(shown)
     _render_cards(shown)
@@ -184,10 +182,10 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "cards": shown,
         "total": len(cards),
-        "page": page,
-        "pages": pages,
-        "first_card": (page - 1) * PORTFOLIO_PAGE + 1 if shown else 0,
-        "last_card": (page - 1) * PORTFOLIO_PAGE + len(shown),
+        "page": pager["page"],
+        "pages": pager["pages"],
+        "first_card": pager["first_row"],
+        "last_card": pager["last_row"],
         "keep": keep,
         "groups": selectors.group_by_programme(shown) if sort == "programme" else [("", shown)],
         "phases": Phase.choices,
@@ -367,6 +365,37 @@ TASKS_PAGE = 250
 """Rows of the tasks table per page (as the Gantt's): a 2,000-task plan was 5.6 MB in one page."""
 
 
+def _folded(
+    tree: list[selectors.OutlineRow], raw_level: str | None
+) -> tuple[list[selectors.OutlineRow], dict[str, Any]]:
+    """The outline down to the asked level (0 = top; out of range: every level), and what the
+    "Show" list offers: ``level`` and ``levels``."""
+    max_depth = max((r.depth for r in tree), default=0)
+    level = whole_number(raw_level)
+    level = level if level is not None and 0 <= level < max_depth else None
+    shown = tree if level is None else [r for r in tree if r.depth <= level]
+    return shown, {
+        "level": level,
+        "levels": [(str(d), f"Level {d + 1}") for d in range(max_depth)],
+    }
+
+
+def _rows_page(
+    items: list[Any], raw_page: str | None, size: int
+) -> tuple[list[Any], dict[str, int]]:
+    """One page of ``items`` (``size`` rows; out of range: the nearest page) and what
+    ``projects/partials/row_pager.html`` shows: page, pages, first_row, last_row, row_count."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(whole_number(raw_page) or 1, 1), pages)
+    return items[(page - 1) * size : page * size], {
+        "page": page,
+        "pages": pages,
+        "first_row": (page - 1) * size + 1 if items else 0,
+        "last_row": min(page * size, len(items)),
+        "row_count": len(items),
+    }
+
+
 def _tasks_view(
     request: HttpRequest, project: Project, rows: list[selectors.OutlineRow]
 ) -> dict[str, Any]:
@@ -380,26 +409,18 @@ def _tasks_view(
         value = request.POST.get(key) if request.method == "POST" else None
         return value if value is not None else request.GET.get(key)
 
-    max_depth = max((r.depth for r in rows), default=0)
-    level = whole_number(source("level"))
-    level = level if level is not None and 0 <= level < max_depth else None
-    shown = [r for r in rows if level is None or r.depth <= level]
-    pages = max(1, -(-len(shown) // TASKS_PAGE))
-    page = min(max(whole_number(source("page")) or 1, 1), pages)
-    keep = {"level": "" if level is None else str(level)}
+    shown, fold = _folded(rows, source("level"))
+    page_rows, pager = _rows_page(shown, source("page"), TASKS_PAGE)
+    level = fold["level"]
     return {
-        # Dates outside this year carry it (|day_or_short): a plan of two years read
-        # "Mon 14 Dec" for both Decembers.
-        "rows": selectors.wbs_page(project, shown[(page - 1) * TASKS_PAGE : page * TASKS_PAGE]),
-        "levels": [(str(d), f"Level {d + 1}") for d in range(max_depth)],
-        "level": level,
-        "page": page,
-        "pages": pages,
-        "first_row": (page - 1) * TASKS_PAGE + 1 if shown else 0,
-        "last_row": min(page * TASKS_PAGE, len(shown)),
-        "row_count": len(shown),
+        "rows": selectors.wbs_page(project, page_rows),
+        **fold,
+        **pager,
         "all_rows": len(rows),
-        "level_query": urlencode({k: v for k, v in keep.items() if v}),
+        "query": "" if level is None else urlencode({"level": level}),
+        "fold_note": ""
+        if level is None
+        else f"; {pager['row_count']} of {len(rows)} rows down to level {level + 1}",
     }
 
 
@@ -412,23 +433,14 @@ def _tasks_context(request: HttpRequest, project: Project, **extra: Any) -> dict
         else []
     )
     add_form, link_form = extra.pop("add_form", None), extra.pop("link_form", None)
-    if request.htmx and request.method == "POST":  # type: ignore[attr-defined]
-        # An answer to a write from the table (edit, indent): only the table is drawn, not the
-        # forms or the links panel below it.
-        return _ctx(
-            request, project, "tasks", **view, people=people, statuses=TaskStatus.choices, **extra
-        )
+    if not (request.htmx and request.method == "POST"):  # type: ignore[attr-defined]
+        # A whole page: the forms and the links panel below the table. An answer to a write
+        # from the table (edit, indent) draws only the table.
+        extra["add_form"] = add_form or TaskAddForm(project=project)
+        extra["link_form"] = link_form or LinkForm(project=project)
+        extra["links"] = selectors.links_of(project, request.GET.get("links", "").strip()[:100])
     return _ctx(
-        request,
-        project,
-        "tasks",
-        **view,
-        people=people,
-        statuses=TaskStatus.choices,
-        add_form=add_form or TaskAddForm(project=project),
-        link_form=link_form or LinkForm(project=project),
-        links=selectors.links_of(project, request.GET.get("links", "").strip()[:100]),
-        **extra,
+        request, project, "tasks", **view, people=people, statuses=TaskStatus.choices, **extra
     )
 
 
@@ -674,13 +686,9 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
     # names only for the page of GANTT_PAGE rows drawn, on one time axis for every page.
     tree = selectors.outline(project)
     critical = {r.pk: r.is_critical for r in tree}
-    max_depth = max((r.depth for r in tree), default=0)
-    level = whole_number(request.GET.get("level"))
-    level = level if level is not None and 0 <= level < max_depth else None
-    shown = [r for r in tree if level is None or r.depth <= level]
-    pages = max(1, -(-len(shown) // GANTT_PAGE))
-    page = min(max(whole_number(request.GET.get("page")) or 1, 1), pages)
-    rows = selectors.gantt_rows(project, shown[(page - 1) * GANTT_PAGE : page * GANTT_PAGE])
+    shown, fold = _folded(tree, request.GET.get("level"))
+    page_rows, pager = _rows_page(shown, request.GET.get("page"), GANTT_PAGE)
+    rows = selectors.gantt_rows(project, page_rows)
     on_page = {r.task.pk for r in rows}
     links = [
         gantt.ChartLink(pred, succ, kind, critical[pred] and critical[succ])
@@ -727,13 +735,8 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
             baselines=baselines,
             baseline=chosen,
             critical_count=sum(1 for r in tree if r.is_critical and not r.is_summary),
-            levels=[(str(d), f"Level {d + 1}") for d in range(max_depth)],
-            level=level,
-            page=page,
-            pages=pages,
-            first_row=(page - 1) * GANTT_PAGE + 1 if rows else 0,
-            last_row=(page - 1) * GANTT_PAGE + len(rows),
-            row_count=len(shown),
+            **fold,
+            **pager,
             query=urlencode(keep),
             zoom_query=urlencode({k: v for k, v in keep.items() if k != "zoom"}),
         ),
@@ -922,8 +925,7 @@ def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
     listed = differ if only_differ else variance
     # Pages of TASKS_PAGE rows, as the tasks table: 1,818 rows of a 2,000-task plan were
     # 100,000 px of one page.
-    pages = max(1, -(-len(listed) // TASKS_PAGE))
-    page = min(max(whole_number(request.GET.get("page")) or 1, 1), pages)
+    page_rows, pager = _rows_page(listed, request.GET.get("page"), TASKS_PAGE)
     keep = {
         "baseline": chosen.number if chosen is not None else "",
         "differ": "1" if only_differ else "",
@@ -938,16 +940,12 @@ def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
             form=form,
             baselines=list(project.baselines.all()),
             baseline=chosen,
-            variance=listed[(page - 1) * TASKS_PAGE : page * TASKS_PAGE],
+            variance=page_rows,
             only_differ=only_differ,
             compared_count=len(variance),
             moved_count=len(differ),
-            page=page,
-            pages=pages,
-            first_row=(page - 1) * TASKS_PAGE + 1 if listed else 0,
-            last_row=min(page * TASKS_PAGE, len(listed)),
-            row_count=len(listed),
-            page_query=urlencode({k: v for k, v in keep.items() if v != ""}),
+            **pager,
+            query=urlencode({k: v for k, v in keep.items() if v != ""}),
         ),
         status=status,
     )
