@@ -170,3 +170,54 @@ def test_cost_becomes_a_reason_on_the_portfolio_card(
     page = signed_in(owner).get("/")
     assert page.status_code == 200
     assert b"Over cost: CPI 0.80" in page.content
+
+
+def test_a_new_rate_reaches_the_portfolio_card_at_once(
+    costed: Any, signed_in: Any, owner: Any, org: Any
+) -> None:
+    """The cards' cost figures are cached by what they depend on; the rates are part of it
+    (until 2026-12-05 the card kept "CPI 0.80" for up to 15 minutes)."""
+    from twofold.costs import services as cost_services
+
+    client = signed_in(owner)
+    assert b"Over cost: CPI 0.80" in client.get("/").content
+    old = Rate.objects.get(organisation=org, effective_from=MONDAY)
+    cost_services.delete_rate(actor=owner, rate=old)
+    cost_services.create_rate(
+        actor=owner, organisation=org, person=old.person, hourly="40", effective_from=MONDAY
+    )
+    page = client.get("/").content
+    assert b"Over cost" not in page  # AC 50 h × 40 = 2,000 = EV: CPI 1.00
+    assert b"CPI 0.80" not in page
+    overview = client.get(f"/projects/{costed['project'].pk}/").content
+    assert b"Over cost" not in overview
+
+
+def test_cached_cost_figures_follow_assignees_and_job_titles(
+    costed: Any, owner: Any, org: Any, member: Any
+) -> None:
+    """A task's assignee and a person's job title (which picks a role's rate) change the BAC
+    without moving any date: the cached figures follow them at once."""
+    from twofold.accounts.models import Membership
+    from twofold.accounts.services import set_job_title
+    from twofold.costs import services as cost_services
+
+    project = costed["project"]
+
+    def cached() -> Decimal:  # as the portfolio reads them: the organisation and project afresh
+        org.refresh_from_db()
+        return portfolio.metrics_of(org, [Project.objects.get(pk=project.pk)])[project.pk].bac
+
+    welder = member(org, Role.MEMBER, full_name="Wyn Welder")
+    cost_services.create_rate(
+        actor=owner, organisation=org, role="Welder", hourly="60", effective_from=MONDAY
+    )
+    membership = Membership.objects.get(organisation=org, user=welder)
+    set_job_title(actor=owner, membership=membership, job_title="Welder")
+    assert cached() == Decimal("7000.00")  # nobody on the tasks yet: 50 an hour
+    b = Task.objects.get(project=project, name="B")
+    project_services.update_task(actor=owner, task=b, expected_version=b.version, assignee=welder)
+    assert cached() == Decimal("7400.00") == project_evm(project).metrics.bac  # B: 40 h × 60
+    membership.refresh_from_db()
+    set_job_title(actor=owner, membership=membership, job_title="Fitter")  # no rate: 50 again
+    assert cached() == Decimal("7000.00") == project_evm(project).metrics.bac

@@ -107,6 +107,10 @@ class Organisation(models.Model):
     fiscal_year_start_month = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(default=tz.now)
     version = models.PositiveIntegerField(default=1)
+    # Counts the changes to what an hour costs here (a rate added or removed, a job title that
+    # picks a role's rate): cached cost figures include it in their key. Not ``version``, so
+    # such a change never makes an edit of the settings stale.
+    rates_stamp = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -65,12 +65,23 @@ def _notify(label: str, pk: Any, organisation_id: int, fields: frozenset[str] | 
 # InterchangeConfig.ready to queue their deliveries, which they send only after the commit.
 RecordListener = Callable[[models.Model, str, int], None]
 _record_listeners: list[RecordListener] = []
+# The same, with the entry's changes (``{field: [from, to]}``, empty when it has none): data
+# keyed by what it depends on (the cost figures' stamps) follows the writing transaction.
+ChangesListener = Callable[[models.Model, str, int, Mapping[str, list[Any]]], None]
+_changes_listeners: list[ChangesListener] = []
 
 
 def on_record(listener: RecordListener) -> None:
     """Call ``listener(obj, action, organisation_id)`` inside ``record``, before the commit."""
     if listener not in _record_listeners:
         _record_listeners.append(listener)
+
+
+def on_record_changes(listener: ChangesListener) -> None:
+    """Call ``listener(obj, action, organisation_id, changes)`` inside ``record``, before the
+    commit (in the writing transaction: what it writes commits or rolls back with the change)."""
+    if listener not in _changes_listeners:
+        _changes_listeners.append(listener)
 
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
@@ -103,6 +114,8 @@ def record(
         transaction.on_commit(lambda: _notify(label, pk, organisation_id, fields), robust=True)
     for record_listener in _record_listeners:
         record_listener(obj, action, organisation_id)
+    for changes_listener in _changes_listeners:
+        changes_listener(obj, action, organisation_id, changes or {})
     return HistoryEntry.objects.create(
         organisation_id=organisation_id,
         actor=actor if getattr(actor, "pk", None) else None,

@@ -15,3 +15,8 @@ class EvmConfig(AppConfig):
             CARD_HEALTH_HOOKS.append(add_cost_health)
         # A project's own card (its overview) reads its cost figures in one statement.
         readahead.register("cost_health", cost_health_reads)
+
+        from twofold.core import history
+        from twofold.evm.stamps import stamp
+
+        history.on_record_changes(stamp)

@@ -112,6 +112,7 @@ def _signatures(org: Organisation, projects: Sequence[Project], today: dt.date) 
         parts = (
             p.pk, p.percent_complete, p.scheduled_start, p.scheduled_finish, p.status_date or today,
             budgets.get(p.pk), lines.get(p.pk), costs.get(p.pk), baselines.get(p.pk), p.target_start,
+            p.plan_stamp, org.rates_stamp,
         )  # fmt: skip
         out[p.pk] = "evm:" + hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()
     return out
@@ -231,7 +232,7 @@ def _one_card(organisation: Organisation, card: Any) -> None:
     key_parts = (
         p.pk, p.percent_complete, p.scheduled_start, p.scheduled_finish, p.status_date or today,
         budget, (lines_n, lines_total), (time_n, time_h, time_top), (spent_n, spent_total),
-        baseline, p.target_start,
+        baseline, p.target_start, p.plan_stamp, organisation.rates_stamp,
     )  # fmt: skip
     # Another spelling of the same facts than ``_signatures`` (driver values, not the ORM's):
     # its own cache entry, never another project's or another state's.

@@ -153,6 +153,10 @@ class Project(Trashable):
     # Archived: hidden from the portfolio, lists and My work by default; kept in reports/history.
     archived_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # Counts the changes to the plan that can move its cost or earned value (each reschedule;
+    # a task's assignee, work or progress): cached cost figures include it in their key. Not
+    # ``version``, so a task edit never makes an edit of the project stale.
+    plan_stamp = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

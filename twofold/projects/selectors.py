@@ -211,6 +211,7 @@ PORTFOLIO_FIELDS = (
     "percent_complete",
     "version",
     "status_date",
+    "plan_stamp",
 )
 # Joining apps add their reasons to the cards' health before cards are filtered and sorted
 # (cost from ``evm``), registered in their AppConfig.ready: projects imports none of them.

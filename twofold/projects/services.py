@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, User
@@ -221,6 +221,7 @@ def reschedule_project(project: Project, *, field: str | None = None) -> Schedul
         scheduled_finish=project.scheduled_finish,
         percent_complete=project.percent_complete,
         planned_curve=project.planned_curve,
+        plan_stamp=F("plan_stamp") + 1,
     )
     _snapshot_today(project, rows)
     return result
