@@ -247,3 +247,59 @@ def test_lessons_are_searchable(
     assert doc.context == "DIG-01 Energy monitoring pilot"
     found = signed_in(manager).get("/search/?q=twelve-week").content.decode()
     assert "Order sub-meters early" in found
+
+
+@pytest.mark.parametrize("kind", ["kpi", "routine"])
+def test_a_part_whose_object_went_to_the_trash_is_refused_naming_the_part(
+    handover, manager, process_owner, owner, process, kind
+):
+    """Until 2026-12-05 acceptance answered 500 (``DoesNotExist``) here."""
+    from twofold.core import trash
+
+    if kind == "kpi":
+        existing = ops.create_kpi(actor=owner, process=process, name="Energy per part", **KPI)
+        spec, name = KPI, "Energy per part"
+    else:
+        existing = ops.create_routine(
+            actor=owner,
+            process=process,
+            name="Weekly meter review",
+            rrule="FREQ=WEEKLY;BYDAY=MO",
+            starts_on=dt.date(2027, 1, 4),
+        )
+        spec, name = ROUTINE, "Weekly meter review"
+    part = services.add_part(
+        actor=manager, handover=handover, kind=kind, name=name, spec=spec, existing_id=existing.pk
+    )
+    trash.move_to_trash(actor=owner, obj=existing)
+    with pytest.raises(Invalid) as exc:
+        improvement.accept_handover(actor=process_owner, handover=handover, expected_version=None)
+    assert exc.value.field == f"parts.{part.pk}.existing_id"
+    assert "no longer in Preventive maintenance" in exc.value.message
+    assert exc.value.message.startswith(f"{part.get_kind_display()} “{name}”: the ")
+    assert Handover.objects.get().status == "proposed"
+    assert Origin.objects.count() == 0
+
+
+def test_a_returned_handover_is_not_resubmitted_beside_another_awaiting_acceptance(
+    handover, manager, process_owner, project, process
+):
+    """Two handovers to one process both awaiting acceptance would build their parts twice."""
+    improvement.return_handover(
+        actor=process_owner, handover=handover, expected_version=None, reason="Missing training"
+    )
+    second = improvement.propose_handover(actor=manager, project=project, process=process)
+    handover.refresh_from_db()
+    with pytest.raises(Invalid) as exc:
+        improvement.resubmit_handover(actor=manager, handover=handover, expected_version=None)
+    assert (exc.value.field, exc.value.message) == (
+        "process",
+        "A handover to this process is already awaiting acceptance.",
+    )
+    assert Handover.objects.get(pk=handover.pk).status == "returned"
+    # Once the other one is decided, the first can go again.
+    improvement.return_handover(
+        actor=process_owner, handover=second, expected_version=None, reason="Duplicate"
+    )
+    improvement.resubmit_handover(actor=manager, handover=handover, expected_version=None)
+    assert Handover.objects.get(pk=handover.pk).status == "proposed"

@@ -221,3 +221,27 @@ def test_cached_cost_figures_follow_assignees_and_job_titles(
     membership.refresh_from_db()
     set_job_title(actor=owner, membership=membership, job_title="Fitter")  # no rate: 50 again
     assert cached() == Decimal("7000.00") == project_evm(project).metrics.bac
+
+
+def test_a_budget_reduction_lowers_the_figures_and_every_page_shows(
+    costed: Any, signed_in: Any, owner: Any
+) -> None:
+    """A negative budget line (a change that took budget away, or one typed by hand) is a
+    reduction: until 2026-12-05 it answered 500 on the portfolio, the overview and both
+    earned-value pages for every member."""
+    project = costed["project"]
+    services.add_budget_line(
+        actor=owner,
+        project=project,
+        category="materials",
+        description="Descoped cladding",
+        amount=Decimal(-1500),
+        account=Task.objects.get(pk=costed["phase2"].pk),
+    )
+    report = project_evm(project)
+    assert report.metrics.bac == Decimal("5500.00")  # 7,000 − 1,500
+    assert {a.name: a.metrics.bac for a in report.accounts}["Phase 2"] == Decimal("1500.00")
+    assert report.metrics.pv == Decimal("2000.00")  # Phase 2 not started by the status date
+    client = signed_in(owner)
+    for url in ("/", "/evm/", f"/projects/{project.pk}/", f"/evm/projects/{project.pk}/"):
+        assert client.get(url).status_code == 200, url

@@ -14,7 +14,7 @@ Who may do what:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
@@ -47,6 +47,8 @@ from twofold.projects.checklists import GATE_PHASES
 from twofold.projects.models import Phase, Project
 from twofold.risks import services as risks
 from twofold.risks.models import Risk
+
+M = TypeVar("M", Kpi, Queue, Routine)
 
 MAX_PARTS = 40
 MAX_HYPERCARE_DAYS = 366
@@ -291,6 +293,24 @@ def _routine_values(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _existing(model: type[M], part: HandoverPart, process: Process, what: str) -> M:
+    """The operations object ``part`` changes, still in ``process`` (not in the trash).
+
+    Raises:
+        Invalid: when it was trashed, deleted or moved since the part was drafted (named by
+            the caller with the part).
+    """
+    rows = model._default_manager.filter(process=process)
+    found = rows.filter(pk=part.existing_id).first() if part.existing_id else None
+    if found is None:
+        raise Invalid(
+            f"the {what} it changes is no longer in {process.name} (moved to the trash or "
+            f"deleted since the part was drafted). Restore it, or draft the part as a new {what}.",
+            field="existing_id",
+        )
+    return found
+
+
 def _build_one(actor: User, handover: Handover, part: HandoverPart) -> tuple[models.Model, str]:
     """Create or change the part's operations object through the operations services."""
     process = handover.process
@@ -318,7 +338,7 @@ def _build_one(actor: User, handover: Handover, part: HandoverPart) -> tuple[mod
 
             values["calendar"] = Calendar.objects.get(pk=calendar_id)
         if part.existing_id:
-            routine = Routine.objects.get(pk=part.existing_id, process=process)
+            routine = _existing(Routine, part, process, "routine")
             ops.update_routine(
                 actor=actor,
                 routine=routine,
@@ -335,7 +355,7 @@ def _build_one(actor: User, handover: Handover, part: HandoverPart) -> tuple[mod
     if part.kind == PartKind.KPI:
         values = {k: spec[k] for k in checks.FIELDS[PartKind.KPI]}
         if part.existing_id:
-            kpi = Kpi.objects.get(pk=part.existing_id, process=process)
+            kpi = _existing(Kpi, part, process, "KPI")
             ops.update_kpi(actor=actor, kpi=kpi, expected_version=None, name=part.name, **values)
             return kpi, OriginAction.CHANGED
         return ops.create_kpi(
@@ -346,7 +366,7 @@ def _build_one(actor: User, handover: Handover, part: HandoverPart) -> tuple[mod
 
         calendar = Calendar.objects.get(pk=spec["calendar_id"])
         if part.existing_id:
-            queue = Queue.objects.get(pk=part.existing_id, process=process)
+            queue = _existing(Queue, part, process, "queue")
             ops.update_queue(
                 actor=actor,
                 queue=queue,

@@ -50,7 +50,9 @@ class WorkPackage:
 
     Attributes:
         uid: the task's id.
-        budget: its budget at completion (planned effort × rates + planned expenses).
+        budget: its budget at completion (planned effort × rates + planned expenses). A
+            negative budget is a reduction (a change request that took budget away): planned
+            and earned over its span like any other, it lowers PV, EV and BAC.
         start, finish: baseline dates, both included (``finish >= start``).
         percent_complete: 0-100, physical progress today.
         account: uid of its control account (a WBS summary task), or ``None``.
@@ -66,8 +68,6 @@ class WorkPackage:
     def __post_init__(self) -> None:
         if self.finish < self.start:
             raise ValueError(f"package {self.uid}: finishes before it starts")
-        if self.budget < 0:
-            raise ValueError(f"package {self.uid}: negative budget")
         if not 0 <= self.percent_complete <= 100:
             raise ValueError(f"package {self.uid}: percent complete outside 0-100")
 

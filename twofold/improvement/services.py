@@ -567,13 +567,7 @@ def propose_handover(
     elif process.organisation_id != project.organisation_id:
         raise Invalid("Choose a process of this organisation.", field="process")
     _check_phase(project)
-    if (
-        process is not None
-        and Handover.objects.filter(
-            project=project, process=process, status__in=[HandoverStatus.PROPOSED]
-        ).exists()
-    ):
-        raise Invalid("A handover to this process is already awaiting acceptance.", field="process")
+    _check_none_awaiting(project, process)
     items = _clean_deliverables(
         deliverables
         if deliverables is not None
@@ -621,6 +615,22 @@ def update_deliverables(
     return handover
 
 
+def _check_none_awaiting(
+    project: Project, process: Process | None, resubmitted: Handover | None = None
+) -> None:
+    """One handover of ``project`` to ``process`` awaits acceptance at a time: two accepted
+    would build their routines, KPIs and queues twice."""
+    if process is None:
+        return
+    awaiting = Handover.objects.filter(
+        project=project, process=process, status__in=[HandoverStatus.PROPOSED]
+    )
+    if resubmitted is not None:
+        awaiting = awaiting.exclude(pk=resubmitted.pk)
+    if awaiting.exists():
+        raise Invalid("A handover to this process is already awaiting acceptance.", field="process")
+
+
 @transaction.atomic
 def resubmit_handover(
     *, actor: User, handover: Handover, expected_version: int | None, note: str = ""
@@ -632,6 +642,7 @@ def resubmit_handover(
     if handover.status != HandoverStatus.RETURNED:
         raise Invalid("Only a handover sent back can be resubmitted.", field="status")
     _check_phase(handover.project)
+    _check_none_awaiting(handover.project, handover.process, handover)
     handover.status = HandoverStatus.PROPOSED
     handover.proposed_by = actor
     handover.proposed_at = timezone.now()
