@@ -189,3 +189,29 @@ def test_a_process_and_a_kpi_are_read_as_the_orm_reads_them(
         selectors.get_process(owner, process.pk)
     with pytest.raises(NotFound, match="KPI not found"):
         selectors.get_kpi(owner, kpi.pk)  # trashed with its process
+
+
+def test_a_reopened_request_resumes_its_clock_where_it_stopped(queue, owner):
+    """The weeks a request spent resolved do not count against it once reopened (until
+    2026-12-05 a request resolved in an hour and reopened two weeks later read 4,801 minutes,
+    breached)."""
+    from twofold.operations.models import Request
+
+    t0 = dt.datetime(2025, 6, 2, 8, 0, tzinfo=dt.UTC)  # Monday 09:00 in London
+    req = services.create_request(actor=owner, queue=queue, title="Printer jams", at=t0)
+    for status, at in (
+        ("in_progress", t0 + dt.timedelta(minutes=30)),
+        ("resolved", t0 + dt.timedelta(hours=1)),
+        ("in_progress", dt.datetime(2025, 6, 16, 8, 0, tzinfo=dt.UTC)),  # reopened 2 weeks on
+    ):
+        req = services.change_request_status(
+            actor=owner, request=req, status=status, expected_version=req.version, at=at
+        )
+    later = dt.datetime(2025, 6, 16, 8, 20, tzinfo=dt.UTC)
+    view = selectors.request_view(Request.objects.get(pk=req.pk), later)
+    assert view.resolution.elapsed_minutes == 80.0  # 60 before it was resolved + 20 since
+    assert view.resolution.state.value == "on_track"
+    req = services.change_request_status(
+        actor=owner, request=req, status="resolved", expected_version=req.version, at=later
+    )
+    assert Request.objects.get(pk=req.pk).resolution_met is True

@@ -46,6 +46,7 @@ FORECAST_LEVELS: tuple[int, ...] = (50, 85, 95)
 DEFAULT_TRIALS = 10_000
 DEFAULT_MAX_DAYS = 3_650
 _BLOCK_DAYS = 128  # days simulated per step: bounds memory at trials x 128 values
+_FIRST_BLOCK_DAYS = 512  # the first step of "when" may be longer (most trials finish in it)
 
 DateLike = dt.date | np.datetime64 | str
 Seed = int | np.random.Generator | None
@@ -186,7 +187,9 @@ def forecast_when(
     finished_so_far = np.zeros(trials, dtype=np.int64)
     days_done = 0
     # Size the first block to cover most trials in one step; stragglers get further blocks.
-    likely_days = int(np.ceil(1.5 * items / history.mean())) + 8
+    # At most _FIRST_BLOCK_DAYS: a thin history and many items would otherwise simulate ten
+    # years in one block (3,650 x 10,000 trials: 1.4 GB with its running sums).
+    likely_days = min(int(np.ceil(1.5 * items / history.mean())) + 8, _FIRST_BLOCK_DAYS)
     rng = np.random.default_rng(seed)
     for block in _daily_throughput_blocks(history, trials, rng, max_days, likely_days):
         running = finished_so_far + np.cumsum(block, axis=0)

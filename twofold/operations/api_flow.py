@@ -7,11 +7,11 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from twofold.accounts.selectors import get_organisation
 from twofold.core.api_schemas import READ, ValidationErrorOut
+from twofold.core.errors import Invalid
 from twofold.operations import flowdata
 from twofold.operations.api import StrictDate
 
@@ -90,8 +90,11 @@ class FlowQuery(Schema):
 def flow_metrics(request: HttpRequest, org_id: int, query: Query[FlowQuery]) -> dict[str, object]:
     """The flow page's figures, computed the same way (one pass over the last weeks' items)."""
     org = get_organisation(request.user, org_id)
-    today = timezone.localdate()
+    today = flowdata.today_of(org)
     by = query.by or today + dt.timedelta(days=28)
+    if by > today + dt.timedelta(days=flowdata.MAX_FORECAST_DAYS):
+        years = flowdata.MAX_FORECAST_DAYS // 365
+        raise Invalid(f"Forecasts reach at most {years} years ahead.", field="by")
     data = flowdata.flow_metrics(
         org, query.source, today=today, forecast_by=by, forecast_items=query.items
     )

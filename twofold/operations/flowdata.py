@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 import numpy as np
+from django.db.models import Q
+from django.utils import timezone
 
 from twofold.accounts.models import Organisation
 from twofold.engine.flow import (
@@ -15,11 +18,13 @@ from twofold.engine.flow import (
     throughput_per_day,
     throughput_per_week,
 )
-from twofold.engine.forecast import forecast_how_many_by, forecast_when
+from twofold.engine.forecast import DEFAULT_MAX_DAYS, forecast_how_many_by, forecast_when
 from twofold.operations.calendars import local
 from twofold.operations.models import Occurrence, OccurrenceStatus, Request
 
 WEEKS = 26
+MAX_FORECAST_DAYS = DEFAULT_MAX_DAYS
+"""Furthest a "how many by" date may be from today (as far as "when" looks: 10 years)."""
 HISTORY_DAYS = 90
 SEED = 20240601  # a fixed seed: the same data gives the same forecast on every page load
 
@@ -30,21 +35,42 @@ def _stamp(value: dt.datetime | None, zone: str) -> np.datetime64:
     return np.datetime64(local(value, zone).replace(microsecond=0), "s")
 
 
+def today_of(organisation: Organisation) -> dt.date:
+    """Today in the organisation's time zone: the day the flow charts end on, whoever looks."""
+    return local(timezone.now(), organisation.timezone).date()
+
+
 def items_for(
-    organisation: Organisation, source: str, since: dt.datetime
+    organisation: Organisation, source: str, since: dt.datetime, today: dt.date
 ) -> list[tuple[Any, Any, Any]]:
-    """(arrived, started, finished) aware timestamps of the items touching the window."""
+    """(arrived, started, finished) aware timestamps of the items touching the window.
+
+    Requests: raised, first answered, resolved; those raised in the window, resolved in it, or
+    still open. Routine occurrences: one arrives at the start of the day it falls due (or when
+    it was done, if earlier), and counts as started then unless a start was recorded; those due
+    in the window or done in it, but none whose day has not come yet (the worker makes them up
+    to 30 days ahead: they are not work in progress).
+    """
     if source == "occurrences":
-        occ = Occurrence.objects.filter(organisation=organisation, due__gte=since).exclude(
-            status=OccurrenceStatus.MISSED
+        zone = zoneinfo.ZoneInfo(organisation.timezone)
+        occ = (
+            Occurrence.objects.filter(organisation=organisation)
+            .filter(Q(due__gte=since) | Q(completed_at__gte=since))
+            .exclude(status=OccurrenceStatus.MISSED)
         )
-        return [
-            (o.created_at, o.started_at or o.created_at, o.completed_at)
-            for o in occ.only("created_at", "started_at", "completed_at")
-        ]
+        rows = []
+        for o in occ.only("due", "started_at", "completed_at"):
+            day = o.due.astimezone(zone).date()
+            if day > today and o.completed_at is None:
+                continue
+            arrived = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+            if o.completed_at is not None:
+                arrived = min(arrived, o.completed_at)
+            rows.append((arrived, o.started_at or arrived, o.completed_at))
+        return rows
     reqs = Request.objects.filter(organisation=organisation).filter(
-        created_at__gte=since
-    ) | Request.objects.filter(organisation=organisation, resolved_at__isnull=True)
+        Q(created_at__gte=since) | Q(resolved_at__gte=since) | Q(resolved_at__isnull=True)
+    )
     return [
         (r.created_at, r.first_response_at, r.resolved_at)
         for r in reqs.only("created_at", "first_response_at", "resolved_at")
@@ -62,7 +88,7 @@ def flow_metrics(
     zone = organisation.timezone
     first_day = today - dt.timedelta(weeks=WEEKS)
     since = dt.datetime.combine(first_day, dt.time(), tzinfo=dt.UTC)
-    rows = items_for(organisation, source, since)
+    rows = items_for(organisation, source, since, today)
     arrived = np.array([_stamp(a, zone) for a, _, _ in rows], dtype="datetime64[s]")
     started = np.array([_stamp(s, zone) for _, s, _ in rows], dtype="datetime64[s]")
     finished = np.array([_stamp(f, zone) for _, _, f in rows], dtype="datetime64[s]")
@@ -85,6 +111,8 @@ def flow_metrics(
     start = today + dt.timedelta(days=1)
     how_many = None
     when = None
+    if forecast_by is not None:  # the callers refuse a later date; never simulate past it
+        forecast_by = min(forecast_by, today + dt.timedelta(days=MAX_FORECAST_DAYS))
     if has_history and forecast_by is not None and forecast_by >= start:
         result = forecast_how_many_by(daily.counts, start, forecast_by, seed=SEED)
         how_many = [{"level": lv.confidence, "items": lv.items} for lv in result.levels]

@@ -24,6 +24,7 @@ from twofold.engine.sla import SlaClock, SlaState, pauses_from_changes, sla_cloc
 from twofold.operations import deviations
 from twofold.operations.calendars import engine_calendar, local
 from twofold.operations.models import (
+    DONE_STATUSES,
     KPI_STATE_LABELS,
     KPI_STATUS_LABELS,
     WAITING_STATUSES,
@@ -708,6 +709,10 @@ def format_minutes(minutes: float) -> str:
     return sign + text
 
 
+STOPPED_STATUSES = WAITING_STATUSES | DONE_STATUSES
+"""Statuses in which neither SLA clock runs."""
+
+
 def request_view(
     request: Request,
     now: dt.datetime | None = None,
@@ -724,8 +729,10 @@ def request_view(
     moment = local(now or timezone.now(), zone)
     if changes is None:
         changes = [(e.at, e.to_status) for e in request.events.all()]
+    # Waiting on the requester pauses both clocks; so does the time a request spent resolved
+    # or closed before it was reopened (the clock resumes where it stopped).
     pauses = pauses_from_changes(
-        [(local(at, zone), status in WAITING_STATUSES) for at, status in changes]
+        [(local(at, zone), status in STOPPED_STATUSES) for at, status in changes]
     )
     start = local(request.created_at, zone)
     response = sla_clock(

@@ -633,8 +633,15 @@ def _date(raw: str | None) -> dt.date | None:
 def flow(request: HttpRequest) -> HttpResponse:
     org = organisation_of(request)
     source = "occurrences" if request.GET.get("source") == "occurrences" else "requests"
-    today = timezone.localdate()
+    today = flowdata.today_of(org)
     by = _date(request.GET.get("by")) or today + dt.timedelta(days=28)
+    latest = today + dt.timedelta(days=flowdata.MAX_FORECAST_DAYS)
+    by_note = ""
+    if by > latest:
+        by, by_note = (
+            latest,
+            f"Forecasts reach at most {flowdata.MAX_FORECAST_DAYS // 365} years ahead.",
+        )
     try:
         items = max(1, min(10_000, int(request.GET.get("items", "20"))))
     except ValueError:
@@ -646,6 +653,8 @@ def flow(request: HttpRequest) -> HttpResponse:
         {
             "source": source,
             "by": by,
+            "by_note": by_note,
+            "latest": latest,
             "items": items,
             "data": data,
             "section": SECTION,
