@@ -245,3 +245,34 @@ def test_a_budget_reduction_lowers_the_figures_and_every_page_shows(
     client = signed_in(owner)
     for url in ("/", "/evm/", f"/projects/{project.pk}/", f"/evm/projects/{project.pk}/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_roll_up_costs_each_entry_as_the_project_page_does(
+    costed: Any, org: Any, member: Any
+) -> None:
+    """Three 0.33 h entries at 10.01 an hour cost 3 × 3.30 = 9.90 on the project's page; the
+    portfolio's roll-up costed their sum (0.99 h = 9.91) until 2026-12-05."""
+    from twofold.evm import sources
+
+    project = costed["project"]
+    temp = member(org, Role.MEMBER, full_name="Tam Temp")
+    Rate.objects.create(
+        organisation=org, person=temp, hourly=Decimal("10.01"), effective_from=MONDAY
+    )
+    sheet = Timesheet.objects.create(organisation=org, person=temp, week_start=MONDAY)
+    task = Task.objects.get(project=project, name="A")
+    for _ in range(3):
+        TimeEntry.objects.create(
+            organisation=org,
+            timesheet=sheet,
+            person=temp,
+            day=MONDAY,
+            hours=Decimal("0.33"),
+            kind=LineKind.TASK,
+            task=task,
+            project=project,
+            status=EntryStatus.APPROVED,
+        )
+    page = project_evm(project).metrics.ac
+    rolled = sources.actual_costs_by_project(org.pk, {project.pk: dt.date(2025, 3, 7)})
+    assert page == rolled[project.pk] == Decimal("2509.90")

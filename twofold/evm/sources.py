@@ -63,20 +63,22 @@ def actual_costs_by_project(
     if not until:
         return totals
     last = max(until.values())
+    # Entries of equal hours on one day are grouped, each still costed (and rounded to the
+    # cent) on its own, as the project's page costs them: the roll-up adds up to the pages.
     entries = list(
         TimeEntry.objects.filter(
             project_id__in=list(until), status=EntryStatus.APPROVED, day__lte=last
         )
-        .values("project_id", "person_id", "day", "overtime")
-        .annotate(h=Sum("hours"))
-        .values_list("project_id", "person_id", "day", "overtime", "h")
+        .values("project_id", "person_id", "day", "overtime", "hours")
+        .annotate(n=Count("pk"))
+        .values_list("project_id", "person_id", "day", "overtime", "hours", "n")
     )
     if entries:
         days = [e[2] for e in entries]
         book = costs.rates_for(organisation_id, {e[1] for e in entries}, min(days), max(days))
-        for pid, person, day, overtime, hours in entries:
+        for pid, person, day, overtime, hours, n in entries:
             if day <= until[pid]:
-                cost = book.cost(person, day, hours, overtime=overtime)
+                cost = n * book.cost(person, day, hours, overtime=overtime)
                 totals[pid] = totals.get(pid, Decimal(0)) + cost
     for pid, day, amount in (
         Expense.objects.filter(
