@@ -130,6 +130,9 @@ def api(client: Any, api_token: Callable[[User], str]) -> Callable[[User], Any]:
         def patch(self, path: str, data: Any) -> Any:
             return self._call("patch", path, data)
 
+        def put(self, path: str, data: Any) -> Any:
+            return self._call("put", path, data)
+
         def delete(self, path: str) -> Any:
             return self._call("delete", path)
 

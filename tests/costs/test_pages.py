@@ -318,3 +318,29 @@ def test_week_rows_show_each_state_escaped_in_constant_queries(
     assert 'value="2" data-cell data-col="1">' in html  # editable again
     typed = _post_week(client, {f"h|{task_line}|2026-03-03": '<x">'})
     assert typed.status_code == 422 and 'value="&lt;x&quot;&gt;"' in typed.content.decode()
+
+
+def test_a_stale_process_budget_is_refused_on_the_page_and_the_api(
+    signed_in: Any, admin: Any, process: Any, org: Any, api: Any
+) -> None:
+    """Two people setting one fixed annual budget: the second, working from what they read
+    before the first saved, is told instead of silently overwriting it (until 2026-12-05 the
+    API ignored ``version`` and the page sent none)."""
+    from twofold.costs.models import ProcessBudget
+
+    url = f"/api/organisations/{org.pk}/processes/{process.pk}/budget"
+    assert api(admin).get(f"{url}?fiscal_year=2026").json()["version"] == 0
+    first = api(admin).put(url, {"fiscal_year": 2026, "amount": "50000", "version": 0})
+    assert (first.status_code, first.json()["version"]) == (200, 1)
+    stale = api(admin).put(url, {"fiscal_year": 2026, "amount": "90000", "version": 0})
+    assert stale.status_code == 409
+    assert ProcessBudget.objects.get(process=process, fiscal_year=2026).amount == 50000
+    page_url = f"/costs/processes/{process.pk}/budget/?fy=2026"
+    client = signed_in(admin)
+    assert b'name="version" value="1"' in client.get(page_url).content
+    refused = client.post(page_url, {"fiscal_year": "2026", "amount": "70000", "version": "0"})
+    assert refused.status_code == 409
+    assert b"Someone else set this budget since you read it" in refused.content
+    saved = client.post(page_url, {"fiscal_year": "2026", "amount": "70000", "version": "1"})
+    assert saved.status_code == 302
+    assert ProcessBudget.objects.get(process=process, fiscal_year=2026).amount == 70000

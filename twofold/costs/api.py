@@ -526,6 +526,7 @@ class ProcessBudgetOut(Schema):
     end: dt.date
     currency: str
     budget: Decimal | None
+    version: int = Field(..., description="Send back to change the budget (0: none yet).")
     actual: Decimal
     remaining: Decimal | None
     months: list[ProcessBudgetMonthOut]
@@ -538,6 +539,11 @@ class ProcessBudgetQuery(Schema):
 class ProcessBudgetIn(BodyIn):
     fiscal_year: Annotated[StrictInt, Field(ge=2000, le=2100)]
     amount: Annotated[Decimal, Field(ge=0, lt=10**12, decimal_places=2)]
+    version: Annotated[StrictInt | None, Field(ge=0)] = Field(
+        None,
+        description="The budget's `version` as read (0: the year had none); another → 409. "
+        "Omitted: last write wins.",
+    )
 
 
 def _process(request: HttpRequest, org_id: int, process_id: int) -> Process:
@@ -564,6 +570,7 @@ def _budget_out(process: Process, year: int) -> ProcessBudgetOut:
         end=fy.end,
         currency=selectors.cost_settings(process.organisation_id).currency,
         budget=fy.budget,
+        version=selectors.process_budget_version(process.pk, year),
         actual=fy.total,
         remaining=fy.remaining,
         months=[
@@ -607,6 +614,7 @@ def put_process_budget(
         process=process,
         fiscal_year=payload.fiscal_year,
         amount=payload.amount,
+        expected_version=payload.version,
     )
     return _budget_out(process, payload.fiscal_year)
 

@@ -62,6 +62,8 @@ class DecisionForm(forms.Form):
 
 class BudgetForm(forms.Form):
     fiscal_year = forms.IntegerField(widget=forms.HiddenInput)
+    # The budget's version when the page was read (0: none yet): a stale save is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
     amount = forms.DecimalField(
         label="Budget", min_value=Decimal(0), decimal_places=2, max_digits=14
     )

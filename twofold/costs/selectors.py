@@ -535,3 +535,14 @@ def visible_entries(user: Any, organisation_id: int) -> Any:
             "person", "task", "project", "process", "occurrence__routine", "request", "decided_by"
         )
     )
+
+
+def process_budget_version(process_id: int, fiscal_year: int) -> int:
+    """The version of a process's budget for ``fiscal_year``, 0 while it has none (one query):
+    what a budget form sends back as ``version``."""
+    return (
+        ProcessBudget.objects.filter(process_id=process_id, fiscal_year=fiscal_year)
+        .values_list("version", flat=True)
+        .first()
+        or 0
+    )

@@ -761,9 +761,13 @@ def resubmit_expense(
 
 @transaction.atomic
 def set_process_budget(
-    *, actor: User, process: Any, fiscal_year: int, amount: Any
+    *, actor: User, process: Any, fiscal_year: int, amount: Any, expected_version: int | None = None
 ) -> ProcessBudget:
-    """Set a process's budget for a fiscal year (admins, owners and the process owner)."""
+    """Set a process's budget for a fiscal year (admins, owners and the process owner).
+
+    ``expected_version``: the budget's version when it was read, 0 when the year had none
+    (:func:`~twofold.costs.selectors.process_budget_version`); another version is a Conflict,
+    and nothing is written. ``None``: last write wins."""
     require(actor, Action.VIEW, process)
     if not selectors.sees_process_money(actor, process):
         raise Forbidden("Only the process owner or an admin sets its budget.")
@@ -780,6 +784,11 @@ def set_process_budget(
             "amount": value.quantize(selectors.CENT),
         },
     )
+    if expected_version is not None and (0 if created else row.version) != expected_version:
+        raise Conflict(
+            "Someone else set this budget since you read it. Reload to see theirs, then set "
+            "yours again."
+        )
     before = None if created else str(row.amount)
     if not created:
         row.amount = value.quantize(selectors.CENT)

@@ -519,7 +519,13 @@ def process_budget(request: HttpRequest, process_id: int) -> HttpResponse:
             request, "Budgets and costs of a process are visible to its owner and admins."
         )
     year = _fiscal_year(request)
-    form = BudgetForm(request.POST or None, initial={"fiscal_year": year})
+    form = BudgetForm(
+        request.POST or None,
+        initial={
+            "fiscal_year": year,
+            "version": selectors.process_budget_version(process.pk, year),
+        },
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -529,6 +535,7 @@ def process_budget(request: HttpRequest, process_id: int) -> HttpResponse:
                     process=process,
                     fiscal_year=form.cleaned_data["fiscal_year"],
                     amount=form.cleaned_data["amount"],
+                    expected_version=form.cleaned_data.get("version"),
                 )
                 messages.success(request, "Budget saved.")
                 return redirect(
