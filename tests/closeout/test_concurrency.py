@@ -56,3 +56,60 @@ def test_two_owners_accepting_at_once_create_things_once(
     assert Routine.objects.count() == 1 and Kpi.objects.count() == 1
     assert Origin.objects.count() == 2
     assert Handover.objects.get().status == "accepted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_part_drafted_while_the_handover_is_accepted_waits_and_is_refused(
+    handover: Any, manager: Any, process_owner: Any
+) -> None:
+    """The drafting side reads the status under the handover's row lock: a part added while
+    an acceptance is building the others waits for it, then is refused (it was saved after the
+    build and never built)."""
+    import time
+    from unittest import mock
+
+    from twofold.closeout.models import HandoverPart
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the row lock is PostgreSQL's (SQLite writes one transaction at a time)")
+    services.add_part(actor=manager, handover=handover, kind="routine", name="R", spec=ROUTINE)
+    stale = Handover.objects.select_related("project").get(pk=handover.pk)
+    building, go_on = threading.Event(), threading.Event()
+    real = services._build_one
+    outcomes: list[str] = []
+
+    def slow_build(*args: Any) -> Any:
+        built = real(*args)
+        building.set()
+        go_on.wait(10)
+        return built
+
+    def accept() -> None:
+        try:
+            mine = Handover.objects.select_related("project", "process").get(pk=handover.pk)
+            improvement.accept_handover(actor=process_owner, handover=mine, expected_version=None)
+        finally:
+            connection.close()
+
+    def draft() -> None:
+        try:
+            services.add_part(actor=manager, handover=stale, kind="kpi", name="K", spec=KPI)
+            outcomes.append("saved")
+        except Invalid as exc:
+            outcomes.append(exc.message)
+        finally:
+            connection.close()
+
+    with mock.patch.object(services, "_build_one", slow_build):
+        accepting = threading.Thread(target=accept)
+        accepting.start()
+        assert building.wait(10)
+        drafting = threading.Thread(target=draft)
+        drafting.start()
+        time.sleep(0.3)  # the draft is waiting on the lock
+        assert outcomes == []
+        go_on.set()
+        accepting.join()
+        drafting.join()
+    assert outcomes == ["An accepted handover cannot change."]
+    assert list(HandoverPart.objects.values_list("name", flat=True)) == ["R"]

@@ -83,7 +83,16 @@ def _require_draft(actor: User, handover: Handover) -> None:
     )
     if not on_team:
         raise Forbidden("Only the project team or an admin can draft the handover.")
-    if handover.status == HandoverStatus.ACCEPTED:
+    # Read again under the handover's row lock (PostgreSQL; every caller is one transaction):
+    # a part drafted while an acceptance commits waits for it and then sees it accepted,
+    # instead of being saved after the parts were built and never built itself.
+    status = (
+        Handover.objects.select_for_update()
+        .filter(pk=handover.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status == HandoverStatus.ACCEPTED:
         raise Invalid("An accepted handover cannot change.", field="status")
 
 
