@@ -46,3 +46,31 @@ def test_strangers_do_not_see_the_process(process: Any, outsider: Any, api: Any)
     body = {"spent_on": "2026-03-04", "amount": 5, "description": "x"}
     assert api(outsider).post(f"/api/processes/{process.pk}/spend", body).status_code == 404
     assert not SpendEntry.objects.exists()
+
+
+def test_years_and_dates_outside_the_calendars_are_refused(
+    process: Any, owner: Any, kpi: Any, api: Any
+) -> None:
+    """``?year=99999`` answered 500; spend, measurements and baselines took 0001-01-01 and
+    9999-12-31, which every page and the rest of the API refuse."""
+    client = api(owner)
+    url = f"/api/processes/{process.pk}/spend"
+    for year in ("99999", "10000", "-5", "0"):
+        refused = client.get(f"{url}?year={year}")
+        assert (refused.status_code, refused.json()["field"]) == (422, "year"), year
+    for day in ("0001-01-01", "9999-12-31"):
+        spend = client.post(url, {"spent_on": day, "amount": 12, "description": "Gauges"})
+        assert (spend.status_code, spend.json()["field"]) == (422, "spent_on")
+        assert "between 1 Jan 1980 and 31 Dec 2149" in spend.json()["detail"]
+        measured = client.post(
+            f"/api/kpis/{kpi.pk}/measurements",
+            {"measurements": [{"measured_on": day, "value": 2.0}], "confirm": True},
+        )
+        assert measured.status_code == 422, measured.json()
+        assert "between 1 Jan 1980 and 31 Dec 2149" in str(measured.json())
+    assert SpendEntry.objects.count() == 0
+    fine = client.post(
+        f"/api/kpis/{kpi.pk}/measurements",
+        {"measurements": [{"measured_on": "2025-01-06", "value": 2.0}], "confirm": True},
+    )
+    assert fine.status_code == 201, fine.json()  # the same body with a date in range

@@ -135,7 +135,7 @@ def test_start_date_is_bounded(api, owner, process):
     )
     assert r.status_code == 422
     assert r.json() | {"errors": None} == {
-        "detail": "The start date must fall between 1980 and 2149.",
+        "detail": "starts_on: Choose a date between 1 Jan 1980 and 31 Dec 2149.",
         "field": "starts_on",
         "errors": None,
     }

@@ -262,3 +262,18 @@ def test_api_creates_a_project_in_a_programme(
         base, {"name": "Y", "code": "Y", "target_start": "2026-06-01", "programme_id": 10**6}
     )
     assert (missing.status_code, missing.json()["field"]) == (422, "programme_id")
+
+
+def test_the_portfolio_links_keep_the_query_whatever_its_parameter_names(
+    owner: Any, project: Project, signed_in: Any
+) -> None:
+    """``?items=1`` answered 500 on both pages: the template read ``request.GET.items`` as the
+    parameter's value; ``?urlencode=zzz`` turned the other view's link into ``/?zzz``."""
+    client = signed_in(owner)
+    for url in ("/?items=1&phase=planning", "/projects/?items=1&phase=planning"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert b'href="?items=1&amp;phase=planning&amp;archived=1">Show archived' in page.content
+    shown = client.get("/projects/?urlencode=zzz&archived=1&page=2").content
+    assert b'href="?urlencode=zzz">Hide archived' in shown
+    assert b'href="/?urlencode=zzz&amp;archived=1&amp;page=2">Card view' in shown

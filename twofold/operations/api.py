@@ -27,14 +27,17 @@ from pydantic import (
     StrictStr,
     WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 
 from twofold.accounts import selectors as account_selectors
 from twofold.accounts.models import Team, User
 from twofold.core.api_lists import SYNCED, Sync, synced_page
 from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut
+from twofold.core.dates import format_day
 from twofold.core.errors import Conflict, Invalid
 from twofold.core.policy import Action, require
 from twofold.core.web import actor_of
+from twofold.engine.calendars import HORIZON_END, HORIZON_START
 from twofold.operations import selectors, services
 from twofold.operations.models import (
     BusinessCalendar,
@@ -90,7 +93,20 @@ _TIME_OF_DAY_SCHEMA = {
 
 Number = Annotated[StrictFloat | StrictInt, AfterValidator(_finite)]
 Money = Annotated[Number, Field(ge=0, lt=10**10)]
-StrictDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+def _in_range(value: dt.date) -> dt.date:
+    """The dates every page and the rest of the API take (the calendars cover 1980-2149)."""
+    if not HORIZON_START <= value < HORIZON_END:
+        last = HORIZON_END - dt.timedelta(days=1)
+        raise PydanticCustomError(
+            "date_range",
+            f"Choose a date between {format_day(HORIZON_START)} and {format_day(last)}.",
+        )
+    return value
+
+
+StrictDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_in_range)]
 StrictTime = Annotated[dt.time, BeforeValidator(_iso_time), WithJsonSchema(_TIME_OF_DAY_SCHEMA)]
 TimeOfDay = Annotated[
     dt.time,

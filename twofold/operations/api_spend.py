@@ -8,11 +8,11 @@ from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import AfterValidator, StrictFloat, StrictStr
 
-from twofold.core.api_schemas import READ, WRITE, BodyIn
+from twofold.core.api_schemas import READ, WRITE, BodyIn, ValidationErrorOut
 from twofold.core.web import actor_of
 from twofold.operations import selectors, services
 from twofold.operations.api import StrictDate, _finite
@@ -49,11 +49,19 @@ def _out(entry: SpendEntry) -> SpendOut:
     )
 
 
-@router.get("/processes/{pk}/spend", response={200: list[SpendOut], **READ})
-def list_spend(request: HttpRequest, pk: int, year: int | None = None) -> list[SpendOut]:
+class SpendQuery(Schema):
+    year: Annotated[int | None, Field(ge=1980, le=2149)] = Field(
+        None, description="Calendar year (default: this year)."
+    )
+
+
+@router.get(
+    "/processes/{pk}/spend", response={200: list[SpendOut], **READ, 422: ValidationErrorOut}
+)
+def list_spend(request: HttpRequest, pk: int, query: Query[SpendQuery]) -> list[SpendOut]:
     """The process's spend in ``year`` (this year by default), newest first."""
     process = selectors.get_process(request.user, pk)
-    year = year or timezone.localdate().year
+    year = query.year or timezone.localdate().year
     return [_out(e) for e in process.spend.filter(spent_on__year=year).order_by("-spent_on", "-id")]
 
 

@@ -172,6 +172,9 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
     lifecycle.add_card_notes(shown)
     _render_cards(shown)
     keep = urlencode({k: v for k, v in params.items() if k != "page" and v})
+    # The links' query strings are built here: in a template, ``request.GET.items`` is the value
+    # of a parameter named "items" when there is one (``?items=1`` answered 500).
+    others = [(k, v) for k, v in params.items() if k not in ("page", "archived")]
     managers = {
         (pk, name or email)
         for pk, name, email in selectors.projects_of(org)
@@ -199,6 +202,9 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
         "sorts": SORTS,
         "filters": {k: params.get(k, "") for k in ("phase", "health", "manager")},
         "show_archived": params.get("archived") == "1",
+        "hide_archived_query": urlencode(others),
+        "show_archived_query": urlencode([*others, ("archived", "1")]),
+        "query": params.urlencode(),
         "field_filters": field_filters,
         "sort": sort,
         "can_manage": can(request.user, Action.MANAGE, org),
