@@ -344,3 +344,19 @@ def test_a_stale_process_budget_is_refused_on_the_page_and_the_api(
     saved = client.post(page_url, {"fiscal_year": "2026", "amount": "70000", "version": "1"})
     assert saved.status_code == 302
     assert ProcessBudget.objects.get(process=process, fiscal_year=2026).amount == 70000
+
+
+def test_the_timer_goes_back_only_to_a_page_of_this_site(
+    signed_in: Any, worker: Any, tasks: list[Any]
+) -> None:
+    client = signed_in(worker)
+    line = f"task:{tasks[0].pk}"
+    for target, expected in (
+        ("/costs/approvals/", "/costs/approvals/"),
+        ("/\\evil.example/", "/costs/timesheet/"),
+        ("//evil.example/", "/costs/timesheet/"),
+        ("https://evil.example/", "/costs/timesheet/"),
+    ):
+        client.post("/costs/timer/stop/", {"next": "/"})
+        started = client.post("/costs/timer/start/", {"line": line, "next": target})
+        assert (started.status_code, started["Location"]) == (302, expected), target

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from twofold.accounts.models import User
@@ -190,8 +191,12 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest) -> str:
+    """The page to go back to: a path on this site only (not ``//host`` nor ``/\\host``)."""
     target = request.POST.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else ""
+    same_site = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target.startswith("/") and same_site else ""
 
 
 @organisation_required
