@@ -215,3 +215,48 @@ def test_a_reopened_request_resumes_its_clock_where_it_stopped(queue, owner):
         actor=owner, request=req, status="resolved", expected_version=req.version, at=later
     )
     assert Request.objects.get(pk=req.pk).resolution_met is True
+
+
+def test_sla_clocks_count_real_time_across_the_clock_changes(org, owner, process):
+    """A 24/7 desk in London: a request raised 23:00 before the clocks go forward has run 3
+    real hours at 03:00 (the wall clock shows 4); before they go back, 5 (it shows 4); less the
+    minute before midnight the calendar leaves out. Until 2026-12-05 the clocks counted the
+    wall clock (239 minutes both times)."""
+    from twofold.calendars import services as calendar_services
+    from twofold.operations.models import Request
+
+    every_hour = {day: [["00:00", "23:59"]] for day in range(7)}  # all but a minute a day
+    desk = calendar_services.create_calendar(
+        actor=owner, organisation=org, name="24/7", hours=every_hour
+    )
+    queue = services.create_queue(
+        actor=owner, organisation=org, name="Night desk", calendar=desk, process=process
+    )
+    for raised, later, real in (
+        # 30 Mar 2025: 01:00 GMT becomes 02:00 BST; 26 Oct 2025: 02:00 BST becomes 01:00 GMT.
+        (
+            dt.datetime(2025, 3, 29, 23, 0, tzinfo=dt.UTC),
+            dt.datetime(2025, 3, 30, 2, 0, tzinfo=dt.UTC),
+            179.0,
+        ),
+        (
+            dt.datetime(2025, 10, 25, 22, 0, tzinfo=dt.UTC),
+            dt.datetime(2025, 10, 26, 3, 0, tzinfo=dt.UTC),
+            299.0,
+        ),
+    ):
+        req = services.create_request(actor=owner, queue=queue, title="Badge", at=raised)
+        view = selectors.request_view(Request.objects.get(pk=req.pk), later)
+        assert view.resolution.elapsed_minutes == real
+    # A request waiting across the change: the pause takes the real hour out, not the wall's.
+    raised = dt.datetime(2025, 3, 29, 23, 0, tzinfo=dt.UTC)
+    req = services.create_request(actor=owner, queue=queue, title="Waiting", at=raised)
+    services.change_request_status(
+        actor=owner,
+        request=req,
+        status="waiting",
+        expected_version=req.version,
+        at=raised + dt.timedelta(minutes=30),
+    )
+    view = selectors.request_view(Request.objects.get(pk=req.pk), raised + dt.timedelta(hours=3))
+    assert view.resolution.elapsed_minutes == 30.0

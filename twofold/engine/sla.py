@@ -126,8 +126,13 @@ def sla_clock(
     pauses: Sequence[Pause] = (),
     stopped_at: datetime | None = None,
     warn_fraction: float = DEFAULT_WARN_FRACTION,
+    adjust_minutes: float = 0.0,
 ) -> SlaClock:
     """The state of one SLA clock at ``now`` (see the module docstring).
+
+    ``adjust_minutes`` is added to the working minutes the wall clock gives: the caller's
+    correction where the clocks changed inside the span (the hour skipped in spring is not
+    worked, the hour repeated in autumn is worked twice), which naive times cannot show.
 
     Raises ``ValueError`` if ``target_minutes`` is not positive or ``warn_fraction`` is outside
     0..1.
@@ -137,7 +142,7 @@ def sla_clock(
     if not 0.0 <= warn_fraction <= 1.0:
         raise ValueError(f"warn_fraction must be between 0 and 1, got {warn_fraction}")
     end = stopped_at if stopped_at is not None else now
-    elapsed = working_minutes_excluding(cal, start, end, pauses)
+    elapsed = working_minutes_excluding(cal, start, end, pauses) + adjust_minutes
     remaining = target_minutes - elapsed
     fraction = remaining / target_minutes
     paused = stopped_at is None and any(a <= now and (b is None or b > now) for a, b in pauses)

@@ -20,9 +20,20 @@ from twofold.core.fastread import FastRead, RawRows, Read
 from twofold.engine.control_charts import ChartRule, Signal, XmrChart, xmr_chart
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiStatus, kpi_status
-from twofold.engine.sla import SlaClock, SlaState, pauses_from_changes, sla_clock
+from twofold.engine.sla import (
+    SlaClock,
+    SlaState,
+    pauses_from_changes,
+    sla_clock,
+    working_minutes_excluding,
+)
 from twofold.operations import deviations
-from twofold.operations.calendars import engine_calendar, local
+from twofold.operations.calendars import (
+    engine_calendar,
+    local,
+    wall_clock,
+    wall_clock_segments,
+)
 from twofold.operations.models import (
     DONE_STATUSES,
     KPI_STATE_LABELS,
@@ -735,23 +746,52 @@ def request_view(
         [(local(at, zone), status in STOPPED_STATUSES) for at, status in changes]
     )
     start = local(request.created_at, zone)
-    response = sla_clock(
-        cal,
-        start=start,
-        now=moment,
-        target_minutes=queue.target_minutes(request.priority, "response"),
-        pauses=pauses,
-        stopped_at=local(request.first_response_at, zone) if request.first_response_at else None,
-    )
-    resolution = sla_clock(
-        cal,
-        start=start,
-        now=moment,
-        target_minutes=queue.target_minutes(request.priority, "resolution"),
-        pauses=pauses,
-        stopped_at=local(request.resolved_at, zone) if request.resolved_at else None,
-    )
-    return RequestView(request, response, resolution)
+    instant = now or timezone.now()
+    clocks = []
+    for kind, stopped in (
+        ("response", request.first_response_at),
+        ("resolution", request.resolved_at),
+    ):
+        clocks.append(
+            sla_clock(
+                cal,
+                start=start,
+                now=moment,
+                target_minutes=queue.target_minutes(request.priority, kind),
+                pauses=pauses,
+                stopped_at=local(stopped, zone) if stopped else None,
+                adjust_minutes=_clock_change_minutes(
+                    cal, request.created_at, stopped or instant, changes, zone
+                ),
+            )
+        )
+    return RequestView(request, clocks[0], clocks[1])
+
+
+def _clock_change_minutes(
+    cal: Any,
+    start: dt.datetime,
+    end: dt.datetime,
+    changes: Sequence[tuple[dt.datetime, str]],
+    zone: str,
+) -> float:
+    """Real working minutes from ``start`` to ``end`` (aware) less those the wall clock gives:
+    0 unless the clocks changed in between (then the skipped spring hour, or the repeated autumn
+    hour, where the calendar works in it). Pauses as in :func:`request_view`."""
+    pieces = wall_clock_segments(start, end, zone)
+    if len(pieces) < 2:
+        return 0.0
+    stops = pauses_from_changes([(at, status in STOPPED_STATUSES) for at, status in changes])
+    real = 0.0
+    for a, b, offset in pieces:
+        inside = [
+            (wall_clock(max(p, a), offset), wall_clock(min(q or b, b), offset))
+            for p, q in stops
+            if p < b and (q is None or q > a)
+        ]
+        real += working_minutes_excluding(cal, wall_clock(a, offset), wall_clock(b, offset), inside)
+    naive_pauses = [(local(p, zone), local(q, zone) if q else None) for p, q in stops]
+    return real - working_minutes_excluding(cal, local(start, zone), local(end, zone), naive_pauses)
 
 
 def resolution_met(request: Request) -> bool | None:
