@@ -360,3 +360,45 @@ def test_the_timer_goes_back_only_to_a_page_of_this_site(
         client.post("/costs/timer/stop/", {"next": "/"})
         started = client.post("/costs/timer/start/", {"line": line, "next": target})
         assert (started.status_code, started["Location"]) == (302, expected), target
+
+
+def test_time_on_a_task_in_the_trash_or_deleted_stays_and_the_week_still_opens(
+    signed_in: Any, org: Any, owner: Any, worker: Any, pm: Any, tasks: list[Any]
+) -> None:
+    """Until 2026-12-05 the week and its approval page answered 500 once the task went to the
+    trash ("No such line here"), and deleting it for good deleted its approved hours."""
+    from twofold.core import trash
+    from twofold.core.models import TrashEntry
+    from twofold.costs.selectors import project_actuals
+    from twofold.projects import services as project_services
+
+    sheet = services.save_cells(
+        actor=worker,
+        organisation=org,
+        person=worker,
+        week_start=MONDAY,
+        cells=[Cell(f"task:{tasks[0].pk}", MONDAY, "8"), Cell(f"task:{tasks[1].pk}", MONDAY, "1")],
+        expected_version=None,
+    )
+    services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+    sheet.refresh_from_db()
+    services.decide_timesheet(
+        actor=pm, timesheet=sheet, approve=True, expected_version=sheet.version
+    )
+    project_services.delete_task(actor=owner, task=tasks[0])
+    week = f"/costs/timesheet/?week={MONDAY.isoformat()}"
+    client = signed_in(worker)
+    page = client.get(week)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Design (in the trash)" in html and "Kept as logged; no more hours here." in html
+    assert f'name="h|task:{tasks[0].pk}|' not in html  # shown, not posted
+    assert signed_in(pm).get(f"/costs/approvals/{sheet.pk}/").status_code == 200
+    assert f'name="h|task:{tasks[1].pk}|' in html  # the other lines are as before
+    entry = TrashEntry.objects.get(kind="projects.task", object_id=tasks[0].pk)
+    trash.purge_now(actor=owner, organisation=org, entry_id=entry.pk)
+    kept = TimeEntry.objects.get(hours=8)
+    assert (kept.task_id, kept.project_id, kept.status) == (None, tasks[0].project_id, "approved")
+    assert sum(r.hours for r in project_actuals(tasks[0].project)) == 8 + 1
+    html = signed_in(worker).get(week).content.decode()
+    assert "A deleted task" in html

@@ -39,7 +39,9 @@ def _head(row: GridRow, number: int, label: str, timer: bool) -> str:
         )
     if row.return_reason:
         parts.append(f'<br><span class="small error">Returned: {escape(row.return_reason)}</span>')
-    if timer and row.line.kind in TIMER_KINDS:
+    if row.line.gone:
+        parts.append('<br><span class="small muted">Kept as logged; no more hours here.</span>')
+    elif timer and row.line.kind in TIMER_KINDS:
         parts.append(
             f'\n        <br><button type="submit" class="linklike small" form="timer-{number}" '
             f'aria-label="Start a timer on {label}">Start timer</button>'
@@ -63,12 +65,15 @@ def week_rows(week: Week) -> SafeString:
             status = c.status
             typed = None if c.typed is None else escape(c.typed)  # refused input, shown again
             value = typed if typed is not None else (hours(c.hours) if c.hours else "")
+            # A gone line's cells are shown, not posted: nothing can be logged on it.
+            name = "" if row.line.gone else f' name="h|{key}|{isodays[column]}"'
+            lock = " readonly" if row.line.gone else LOCKS.get(status, "")
             out.append(
                 f'\n      <td class="num ts-cell{" ts-" + status if status else ""}">\n'
                 f'        <label class="visually-hidden" for="{ident}">{label}, '
                 f"{day_names[column]}</label>\n"
-                f'        <input id="{ident}" name="h|{key}|{isodays[column]}" inputmode="decimal" '
-                f'autocomplete="off" size="4" value="{value}"{LOCKS.get(status, "")} '
+                f'        <input id="{ident}"{name} inputmode="decimal" '
+                f'autocomplete="off" size="4" value="{value}"{lock} '
                 f'data-cell data-col="{column}">\n      </td>'
             )
         out.append(f'\n      <td class="num" data-row-total>{hours(row.total)}</td>\n    </tr>')

@@ -129,6 +129,8 @@ class TimeEntry(models.Model):
     """Hours on one day of one line of a timesheet.
 
     ``corrects`` is set on a correction of an approved entry (hours may then be negative).
+    Deleting for good the task, routine occurrence or request an entry is on keeps the entry on
+    its project or process (``SET_NULL``): hours worked and their cost are not lost with it.
     """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
@@ -138,13 +140,13 @@ class TimeEntry(models.Model):
     hours = models.DecimalField(max_digits=5, decimal_places=2)
     kind = models.CharField(max_length=10, choices=LineKind.choices)
     task = models.ForeignKey(
-        "projects.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "projects.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     occurrence = models.ForeignKey(
-        "operations.Occurrence", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "operations.Occurrence", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     request = models.ForeignKey(
-        "operations.Request", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "operations.Request", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     project = models.ForeignKey(
         "projects.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -201,7 +203,7 @@ class TimeEntry(models.Model):
             LineKind.REQUEST: self.request_id,
             LineKind.PROCESS: self.process_id,
         }[LineKind(self.kind)]
-        return f"{self.kind}:{target}"
+        return f"{self.kind}:{target or 0}"  # 0: what it was on is deleted (see TimeEntry)
 
 
 class Timer(models.Model):

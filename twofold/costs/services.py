@@ -205,6 +205,8 @@ class Line:
     process_id: int | None
     label: str
     context: str
+    gone: bool = False
+    """What the line names is in the trash or deleted: its hours are shown, not written."""
 
     @property
     def key(self) -> str:
@@ -224,9 +226,13 @@ class Line:
 LINE_KEY = re.compile(r"^(task|occurrence|request|process):(\d{1,18})$")
 
 
-def resolve_lines(organisation: Organisation, keys: set[str]) -> dict[str, Line]:
+def resolve_lines(
+    organisation: Organisation, keys: set[str], *, gone_ok: bool = False
+) -> dict[str, Line]:
     """The lines named by ``keys`` (``task:12``…) in the organisation: four queries at most.
-    A key that names nothing here raises Invalid (field ``line``)."""
+    A key that names nothing here raises Invalid (field ``line``); with ``gone_ok`` (to show a
+    week whose hours are on a task or request since moved to the trash or deleted) it gets a
+    line marked ``gone`` instead (one query more)."""
     from twofold.operations.models import Occurrence, Process, Request
     from twofold.projects.models import Task
 
@@ -274,9 +280,38 @@ def resolve_lines(organisation: Organisation, keys: set[str]) -> dict[str, Line]
         ).values_list("pk", "name"):
             lines[f"process:{pk}"] = Line("process", pk, None, pk, "General", name)
     missing = sorted(keys - set(lines))
-    if missing:
+    if missing and gone_ok:
+        lines.update(_gone_lines(org, missing))
+    elif missing:
         raise Invalid(f"No such line here: {', '.join(missing)}.", field="line")
     return lines
+
+
+_GONE_NOUN = {"task": "task", "occurrence": "routine", "request": "request", "process": "process"}
+
+
+def _gone_lines(organisation_id: int, keys: list[str]) -> dict[str, Line]:
+    """Read-only lines for hours on things no longer here: a trashed task keeps its name."""
+    from twofold.projects.models import Task
+
+    wanted = {int(m[2]) for m in map(LINE_KEY.match, keys) if m and m[1] == "task"}
+    trashed = {
+        pk: (name, project_id, f"{code} {project_name}")
+        for pk, name, project_id, code, project_name in Task.all_objects.filter(
+            pk__in=wanted, organisation_id=organisation_id
+        ).values_list("pk", "name", "project_id", "project__code", "project__name")
+    }
+    out = {}
+    for key in keys:
+        kind, _, raw = key.partition(":")
+        pk = int(raw) if raw.isdecimal() else 0
+        if kind == "task" and pk in trashed:
+            name, project_id, context = trashed[pk]
+            out[key] = Line(kind, pk, project_id, None, f"{name} (in the trash)", context, True)
+        else:
+            noun = _GONE_NOUN.get(kind, "line")
+            out[key] = Line(kind, pk, None, None, f"A deleted {noun}", "", True)
+    return out
 
 
 def resolve_expense_target(

@@ -173,7 +173,7 @@ def week_grid(
     keys = {e.line_key for e in entries} | (extra or set())
     if suggest:
         keys |= _open_work(organisation, person, start, days[-1])
-    lines = resolve_lines(organisation, keys) if keys else {}
+    lines = resolve_lines(organisation, keys, gone_ok=True) if keys else {}
     cells: dict[str, list[GridCell]] = {k: [GridCell(d) for d in days] for k in lines}
     reasons: dict[str, str] = defaultdict(str)
     for e in entries:
