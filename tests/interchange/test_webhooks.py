@@ -408,3 +408,33 @@ def test_a_kpi_in_signal_after_new_values_is_a_kpi_signal_event() -> None:
     assert event_for(kpi, "updated", organisation_id=1) is None
     kpi.state = "in control"
     assert event_for(kpi, "measurements added", organisation_id=1) is None
+
+
+def test_a_batch_that_outlasts_its_claim_sends_each_delivery_once(
+    endpoint: tuple[WebhookEndpoint, str], owner: Any, monkeypatch: Any
+) -> None:
+    """Slow receivers: worker 1's batch takes longer than STALE_CLAIM, worker 2 takes the rest
+    back and sends it. Worker 1 must not send those too (16 of 50 went twice until
+    2026-12-05)."""
+    hook, _secret = endpoint
+    for _ in range(3):
+        services.send_test_event(actor=owner, endpoint=hook)
+    sent: list[tuple[str, int]] = []
+    real = sender.attempt
+
+    def slow(delivery: WebhookDelivery) -> WebhookAttempt:
+        sent.append((delivery.worker, delivery.pk))
+        if len(sent) == 1:  # the rest of worker 1's batch waits past its claim
+            waiting = WebhookDelivery.objects.filter(status=DeliveryStatus.SENDING)
+            waiting.exclude(pk=delivery.pk).update(
+                claimed_at=timezone.now() - sender.STALE_CLAIM - dt.timedelta(seconds=1)
+            )
+            assert sender.send_due("w2") == (2, 0)
+        return real(delivery)
+
+    monkeypatch.setattr(sender, "attempt", slow)
+    assert sender.send_due("w1") == (1, 0)
+    first = sent[0][1]
+    assert sorted(pk for _w, pk in sent) == sorted({pk for _w, pk in sent})  # none twice
+    assert [w for w, pk in sent if pk == first] == ["w1"] and len(sent) == 3
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"succeeded"}

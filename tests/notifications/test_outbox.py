@@ -88,3 +88,32 @@ def test_a_dead_workers_claim_is_released(queued: OutboxEmail) -> None:
 
 def test_backoff_grows_to_an_hour() -> None:
     assert [outbox.backoff(n).total_seconds() / 60 for n in (1, 2, 3, 7, 8)] == [1, 2, 4, 60, 60]
+
+
+def test_a_batch_that_outlasts_its_claim_sends_each_email_once(
+    owner: Any, mel: Any, task: Any, monkeypatch: Any
+) -> None:
+    """A slow mail server: worker 1's batch outlasts STALE_CLAIM and worker 2 takes the rest
+    back; worker 1 must not send those too, and what it sent is marked sent at once."""
+    from django.core import mail
+
+    for summary in ("One", "Two", "Three"):
+        services.notify(
+            recipients=[mel], kind=kinds.ASSIGNED, actor=owner, target=task, summary=summary
+        )
+    real = outbox._message
+    calls: list[str] = []
+
+    def slow(message: OutboxEmail) -> Any:
+        calls.append(message.subject)
+        if len(calls) == 1:  # the rest of worker 1's batch waits past its claim
+            OutboxEmail.objects.filter(status="sending").exclude(pk=message.pk).update(
+                claimed_at=timezone.now() - outbox.STALE_CLAIM - dt.timedelta(seconds=1)
+            )
+            assert outbox.send_pending("w2") == (2, 0)
+        return real(message)
+
+    monkeypatch.setattr(outbox, "_message", slow)
+    assert outbox.send_pending("w1") == (1, 0)
+    assert sorted(m.subject for m in mail.outbox) == ["One", "Three", "Two"]
+    assert set(OutboxEmail.objects.values_list("status", flat=True)) == {"sent"}

@@ -72,7 +72,7 @@ def _message(mail: OutboxEmail) -> EmailMultiAlternatives:
 def _failed(mail: OutboxEmail, error: str, now: dt.datetime) -> None:
     attempts = mail.attempts + 1
     gave_up = attempts >= MAX_ATTEMPTS
-    OutboxEmail.objects.filter(pk=mail.pk, status=OutboxStatus.SENDING).update(
+    OutboxEmail.objects.filter(pk=mail.pk, status=OutboxStatus.SENDING, worker=mail.worker).update(
         status=OutboxStatus.FAILED if gave_up else OutboxStatus.QUEUED,
         attempts=attempts,
         last_error=error[:2000],
@@ -95,27 +95,32 @@ def send_pending(worker: str, *, limit: int = BATCH) -> tuple[int, int]:
         for mail in batch:
             _failed(mail, error, now)
         return 0, len(batch)
-    sent: list[int] = []
-    failed = 0
+    sent = failed = 0
     try:
         for mail in batch:
+            # Renew the claim before each e-mail: a batch on a slow mail server can outlast
+            # STALE_CLAIM, and an e-mail another worker took back is theirs to send.
+            mine = OutboxEmail.objects.filter(
+                pk=mail.pk, status=OutboxStatus.SENDING, worker=worker
+            ).update(claimed_at=timezone.now())
+            if not mine:
+                continue
             try:
                 connection.send_messages([_message(mail)])
             except Exception as exc:
                 failed += 1
                 _failed(mail, f"{type(exc).__name__}: {exc}", now)
             else:
-                sent.append(mail.pk)
+                sent += 1  # marked at once: a worker dying later in the batch never resends it
+                OutboxEmail.objects.filter(pk=mail.pk, worker=worker).update(
+                    status=OutboxStatus.SENT, sent_at=timezone.now(), last_error=""
+                )
     finally:
         try:
             connection.close()
         except Exception:
             logger.warning("outbox: closing the mail connection failed", exc_info=True)
-        if sent:
-            OutboxEmail.objects.filter(pk__in=sent).update(
-                status=OutboxStatus.SENT, sent_at=timezone.now(), last_error=""
-            )
-    return len(sent), failed
+    return sent, failed
 
 
 def retry(mail: OutboxEmail) -> None:

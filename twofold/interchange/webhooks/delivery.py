@@ -125,6 +125,17 @@ def attempt(delivery: WebhookDelivery) -> WebhookAttempt:
     )
 
 
+def _still_mine(delivery: WebhookDelivery) -> bool:
+    """Renew this worker's claim on ``delivery`` just before sending it; False when the claim
+    went stale meanwhile (a batch of slow receivers outlasts ``STALE_CLAIM``) and another worker
+    took the delivery back, which then sends it: each delivery is sent by one worker."""
+    return bool(
+        WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.SENDING, worker=delivery.worker
+        ).update(claimed_at=timezone.now())
+    )
+
+
 def _finish(delivery: WebhookDelivery, log: WebhookAttempt) -> None:
     now = log.at
     attempts = delivery.attempts + 1
@@ -136,7 +147,9 @@ def _finish(delivery: WebhookDelivery, log: WebhookAttempt) -> None:
         status = DeliveryStatus.FAILED if gave_up else DeliveryStatus.QUEUED
     with transaction.atomic():
         log.save()
-        WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+        WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.SENDING, worker=delivery.worker
+        ).update(
             status=status,
             attempts=attempts,
             next_attempt_at=next_at,
@@ -202,6 +215,8 @@ def send_due(worker: str, *, limit: int = BATCH) -> tuple[int, int]:
                 finished_at=timezone.now(),
                 last_error="The endpoint is switched off.",
             )
+            continue
+        if not _still_mine(delivery):
             continue
         log = attempt(delivery)
         _finish(delivery, log)
