@@ -118,3 +118,29 @@ def test_mark_read_and_all(owner: Any, mel: Any, task: Any) -> None:
         services.mark_read(user=owner, notification_id=notes[1].pk)
     assert services.mark_all_read(user=mel) == 2
     assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def test_the_digest_goes_only_to_who_still_wants_it_from_where_they_still_are(
+    owner: Any, mel: Any, gus: Any, org: Any, task: Any, client: Any
+) -> None:
+    """Until 2026-12-05 "unsubscribe from all" and leaving the organisation still sent the
+    next morning's digest of what had waited for it."""
+    import datetime as dt
+
+    from twofold.accounts.models import Membership
+    from twofold.accounts.services import remove_member
+    from twofold.notifications.tokens import ALL_KINDS, make_unsubscribe_token
+    from twofold.notifications.worker import send_digests
+
+    for person in (mel, gus, owner):
+        services.set_email_delivery(user=person, kind=kinds.ASSIGNED, delivery=Delivery.DIGEST)
+    services.notify(
+        recipients=[mel, gus, owner], kind=kinds.ASSIGNED, actor=None, target=task, summary="x"
+    )
+    token = make_unsubscribe_token(mel.pk, ALL_KINDS)
+    assert client.post(f"/notifications/unsubscribe/{token}/").status_code == 200
+    remove_member(actor=owner, membership=Membership.objects.get(organisation=org, user=gus))
+    morning = dt.datetime(2030, 1, 7, 12, 0, tzinfo=dt.UTC)  # past 07:00 in every zone's day
+    assert send_digests(morning) == 1  # the owner's
+    assert [m.to for m in OutboxEmail.objects.all()] == [owner.email]
+    assert not Notification.objects.filter(digest_pending=True).exists()

@@ -294,9 +294,15 @@ def set_email_delivery(*, user: User, kind: str, delivery: str) -> EmailPreferen
         raise Invalid(f"There is no kind of notification called {kind!r}.", field="kind") from None
     if delivery not in Delivery.values:
         raise Invalid("Choose immediate, digest or off.", field="delivery")
-    pref, _ = EmailPreference.objects.update_or_create(
-        user_id=user.pk,
-        kind=kind,
-        defaults={"delivery": delivery, "updated_at": timezone.now()},
-    )
+    with transaction.atomic():
+        pref, _ = EmailPreference.objects.update_or_create(
+            user_id=user.pk,
+            kind=kind,
+            defaults={"delivery": delivery, "updated_at": timezone.now()},
+        )
+        if delivery != Delivery.DIGEST:
+            # What waited for the digest leaves it too: "off" (an unsubscribe) means no e-mail.
+            Notification.objects.filter(
+                recipient_id=user.pk, kind=kind, digest_pending=True
+            ).update(digest_pending=False)
     return pref

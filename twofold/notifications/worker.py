@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from twofold.accounts.emails import recipient_conventions
-from twofold.accounts.models import User
+from twofold.accounts.models import Membership, User
 from twofold.notifications import emails, outbox, scans
 from twofold.notifications.models import DigestRun, Notification
 from twofold.notifications.services import _insert_once
@@ -48,11 +48,17 @@ def send_digests(now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             if not _insert_once(DigestRun(user=user, day=local.date())):
                 continue  # today's digest went out already (or another worker sends it)
+            # Only from organisations they are still in (one they left may not tell them more).
+            still_in = Membership.objects.filter(user=user).values("organisation_id")
             pending = list(
                 Notification.objects.filter(recipient=user, digest_pending=True)
+                .filter(organisation_id__in=still_in)
                 .select_related("actor")
                 .order_by("-created_at", "-id")[:DIGEST_MAX]
             )
+            Notification.objects.filter(recipient=user, digest_pending=True).exclude(
+                organisation_id__in=still_in
+            ).update(digest_pending=False)
             Notification.objects.filter(pk__in=[n.pk for n in pending]).update(digest_pending=False)
             unread = [n for n in pending if n.read_at is None]
             if unread and user.email:
