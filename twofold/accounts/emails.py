@@ -25,7 +25,15 @@ def recipient_conventions(user: User) -> tuple[str, str]:
 
 
 class AccountEmailForm(PasswordResetForm):
-    """Django's reset form, with our base URL and the recipient's time conventions."""
+    """Django's reset form, with our base URL and the recipient's time conventions.
+
+    It also answers people who never chose a password (added on *People* or by an organisation
+    import, whose invitation may be lost): Django's form skips them, which left them no way in.
+    Twofold signs in by password only, so an account without one has no other way to lose.
+    """
+
+    def get_users(self, email: str) -> Any:
+        return User.objects.filter(email=email.strip().lower(), is_active=True)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         base = urlsplit(settings.TWOFOLD_BASE_URL)

@@ -419,10 +419,6 @@ def _send_invitation(email: str, organisation: str = "", inviter: str = "") -> N
 
     form = AccountEmailForm({"email": email})
     if form.is_valid():
-        # Users without a usable password are skipped by default; an invitation is for them.
-        form.get_users = lambda email: User.objects.filter(  # type: ignore[method-assign]
-            email=email.strip().lower(), is_active=True
-        )
         form.save(
             subject_template_name="registration/invitation_subject.txt",
             email_template_name="registration/invitation_email.txt",

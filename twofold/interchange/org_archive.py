@@ -650,7 +650,7 @@ def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[int, int]:
                 full_name=str(person.get("full_name") or "")[:150],
                 job_title=str(person.get("job_title") or "")[:120],
                 timezone=str(person.get("timezone") or "")[:64],
-                is_active=False,
+                is_active=True,  # as one added on People: no password yet, set through a reset
                 password=make_password(None),
             )
             if person.get("weekly_capacity_hours") is not None:
