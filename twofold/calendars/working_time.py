@@ -205,6 +205,23 @@ def spec_for(organisation_id: int, calendar_id: int | None) -> ec.CalendarSpec:
     return cached_spec(organisation_id, row[0], row[1])
 
 
+def project_specs(organisation_id: int) -> dict[int | None, ec.CalendarSpec]:
+    """The spec of every calendar of an organisation by id, and under ``None`` its default's
+    (Standard without one): what a page of many projects looks each project's calendar up in.
+    One query for the revisions; the specs come from the cache."""
+    rows = list(
+        Calendar.objects.filter(organisation_id=organisation_id).values_list(
+            "pk", "revision", "is_default"
+        )
+    )
+    out: dict[int | None, ec.CalendarSpec] = {None: STANDARD_SPEC}
+    for pk, revision, is_default in rows:
+        out[pk] = cached_spec(organisation_id, pk, revision)
+        if is_default:
+            out[None] = out[pk]
+    return out
+
+
 def engine_calendar(calendar: Calendar | None) -> ec.Calendar:
     """The compiled engine calendar of a stored calendar (the Standard week for None).
 

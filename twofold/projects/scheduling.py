@@ -80,8 +80,10 @@ def project_calendar(project: Project) -> Calendar:
     return compile_calendar(calendar_spec(project))
 
 
-def working_day(day: dt.date) -> bool:
-    return is_working_day(compiled_calendar(), day)
+def working_day(day: dt.date, cal: Calendar | None = None) -> bool:
+    """Whether ``day`` has working time in ``cal`` (a project's: :func:`project_calendar`; the
+    Standard calendar when None)."""
+    return is_working_day(cal or compiled_calendar(), day)
 
 
 def _naive(value: dt.datetime | None) -> dt.datetime | None:

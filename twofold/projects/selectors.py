@@ -34,11 +34,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 
 from twofold.accounts.models import Organisation, User
+from twofold.calendars.models import Calendar as WorkingCalendar
+from twofold.calendars.working_time import STANDARD_SPEC, cached_spec, project_specs
 from twofold.core import dates
 from twofold.core.errors import NotFound
 from twofold.core.fastread import FastRead, FastRows, Read, one_round_trip
 from twofold.core.policy import Action, can
-from twofold.engine.calendars import working_seconds_between
+from twofold.engine.calendars import CalendarSpec, compile_calendar, working_seconds_between
 from twofold.projects import health
 from twofold.projects.models import (
     Baseline,
@@ -177,17 +179,20 @@ class Card:
 
 
 @functools.lru_cache(maxsize=4096)
-def _working_days(a: dt.datetime, b: dt.datetime) -> float:
-    """Signed working days from ``a`` to ``b`` (naive local)."""
-    cal = compiled_calendar()
+def _working_days(a: dt.datetime, b: dt.datetime, spec: CalendarSpec | None = None) -> float:
+    """Signed working days from ``a`` to ``b`` (naive local) on ``spec`` (Standard: None)."""
+    cal = compile_calendar(spec) if spec is not None else compiled_calendar()
     if b >= a:
         return working_seconds_between(cal, a, b) / DAY_SECONDS
     return -working_seconds_between(cal, b, a) / DAY_SECONDS
 
 
-def working_days_between(a: dt.datetime, b: dt.datetime, tzinfo: dt.tzinfo) -> float:
-    """Signed working days from aware ``a`` to aware ``b`` on the project calendar (1 decimal)."""
-    return round(_working_days(_naive(a, tzinfo), _naive(b, tzinfo)), 1)
+def working_days_between(
+    a: dt.datetime, b: dt.datetime, tzinfo: dt.tzinfo, spec: CalendarSpec | None = None
+) -> float:
+    """Signed working days from aware ``a`` to aware ``b`` on the project's calendar ``spec``
+    (:func:`~twofold.projects.scheduling.calendar_spec`; its holidays do not count), 1 decimal."""
+    return round(_working_days(_naive(a, tzinfo), _naive(b, tzinfo), spec), 1)
 
 
 def _naive(value: dt.datetime, tzinfo: dt.tzinfo) -> dt.datetime:
@@ -212,6 +217,7 @@ PORTFOLIO_FIELDS = (
     "version",
     "status_date",
     "plan_stamp",
+    "calendar_id",
 )
 # Joining apps add their reasons to the cards' health before cards are filtered and sorted
 # (cost from ``evm``), registered in their AppConfig.ready: projects imports none of them.
@@ -305,6 +311,7 @@ def portfolio(
     }
     tzinfo = tz_of(organisation)
     now = timezone.now()
+    specs = project_specs(organisation.pk)  # slip in each project's own working days
     milestones: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     # ``is_milestone__in=[True]`` is written ``IN (1)``: SQLite then uses the (organisation,
     # is_milestone) index, where a bare ``WHERE is_milestone`` scans every task of the org.
@@ -347,6 +354,7 @@ def portfolio(
             signal_processes=in_signal.get(p.pk, ()),
             tzinfo=tzinfo,
             now=now,
+            spec=specs.get(p.calendar_id, specs[None]),
         )
         for p in projects
     ]
@@ -384,6 +392,7 @@ def _card(
     signal_processes: tuple[str, ...],
     tzinfo: Any,
     now: dt.datetime,
+    spec: CalendarSpec | None = None,
 ) -> Card:
     """One project's card from its facts; ``milestones`` are its open milestones as (id, name,
     finish, finish in the project's first baseline or ``None``)."""
@@ -400,12 +409,15 @@ def _card(
     slip = None
     if baseline_finish and p.scheduled_finish:
         slip = round(
-            _working_days(_naive(baseline_finish, tzinfo), _naive(p.scheduled_finish, tzinfo)), 1
+            _working_days(
+                _naive(baseline_finish, tzinfo), _naive(p.scheduled_finish, tzinfo), spec
+            ),
+            1,
         )
     target_float = None
     if p.target_finish and p.scheduled_finish:
         target = dt.datetime.combine(p.target_finish, DAY_END)
-        target_float = round(_working_days(_naive(p.scheduled_finish, tzinfo), target), 1)
+        target_float = round(_working_days(_naive(p.scheduled_finish, tzinfo), target, spec), 1)
     facts = health.Facts(
         planned=p.scheduled_finish is not None,
         slip_days=slip,
@@ -437,6 +449,24 @@ def _first_baseline(project: Any, column: str) -> Subquery:
     )
 
 
+def _default_calendar(column: str) -> Subquery:
+    """``column`` of the organisation's default calendar (its first calendar when none is the
+    default: ``is_default`` tells), without a parameter to compile."""
+    rows = WorkingCalendar.objects.filter(organisation_id=OuterRef("organisation_id"))
+    return Subquery(rows.order_by("-is_default", "pk").values(column)[:1])
+
+
+def _card_spec(organisation: Organisation, project: Project, facts: list[Any]) -> Any:
+    """The project's calendar spec from the card's facts, as ``scheduling.calendar_spec``
+    gives it (its own calendar, else the organisation's default, else Standard), no query."""
+    own_revision, default_pk, default_flag, default_revision = facts
+    if project.calendar_id is not None and own_revision is not None:
+        return cached_spec(organisation.pk, project.calendar_id, own_revision)
+    if default_pk is not None and default_flag:
+        return cached_spec(organisation.pk, default_pk, default_revision)
+    return STANDARD_SPEC
+
+
 # Parameters in the order they are compiled: the risk subquery's, then the project's id.
 _CARD_FACTS = FastRows(
     Project,
@@ -446,8 +476,22 @@ _CARD_FACTS = FastRows(
         .annotate(
             base_finish=_first_baseline(OuterRef("pk"), "finish"),
             high_risks=open_high_risks_of(OuterRef("pk")),
+            own_revision=Subquery(
+                WorkingCalendar.objects.filter(pk=OuterRef("calendar_id")).values("revision")[:1]
+            ),
+            default_pk=_default_calendar("pk"),
+            default_flag=_default_calendar("is_default"),
+            default_revision=_default_calendar("revision"),
         )
-        .values_list("base_finish", "high_risks", "planned_curve")
+        .values_list(
+            "base_finish",
+            "high_risks",
+            "planned_curve",
+            "own_revision",
+            "default_pk",
+            "default_flag",
+            "default_revision",
+        )
     ),
 )
 _CARD_MILESTONES = FastRows(
@@ -496,7 +540,7 @@ def project_card(organisation: Organisation, project: Project) -> Card:
     :func:`portfolio`, without the sparkline."""
     facts, milestones, signals = card_reads(project.pk)
     with one_round_trip([facts, milestones, signals]):
-        base_finish, high_risks, curve = _CARD_FACTS.rows(*facts[1])[0]
+        base_finish, high_risks, curve, *calendar = _CARD_FACTS.rows(*facts[1])[0]
         rows = _CARD_MILESTONES.rows(*milestones[1])
         names = tuple(name for (name,) in _CARD_SIGNALS.rows(*signals[1]))
     tzinfo = tz_of(organisation)
@@ -512,6 +556,7 @@ def project_card(organisation: Organisation, project: Project) -> Card:
         signal_processes=names,
         tzinfo=tzinfo,
         now=now,
+        spec=_card_spec(organisation, project, calendar),
     )
     for hook in CARD_HEALTH_HOOKS:
         hook(organisation, [card])

@@ -21,7 +21,7 @@ from twofold.core import bulk, dates, history, trash
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, can, require, role_in
-from twofold.engine.calendars import HORIZON_END, HORIZON_START, CalendarRangeError
+from twofold.engine.calendars import HORIZON_END, HORIZON_START, Calendar, CalendarRangeError
 from twofold.engine.ordering import key_between
 from twofold.projects import board_order, scheduling
 from twofold.projects.checklists import DEFAULT_GATE_ITEMS as DEFAULT_GATE_ITEMS  # re-export
@@ -591,30 +591,30 @@ def _local_day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def _working_days_from(first: dt.date, days: int) -> dt.date:
-    """The working day on which ``days`` working days that begin on ``first`` (or the next
-    working day) end."""
+def _working_days_from(first: dt.date, days: int, cal: Calendar) -> dt.date:
+    """The working day of ``cal`` on which ``days`` working days that begin on ``first`` (or
+    the next working day) end."""
     day = first
-    while not scheduling.working_day(day):
+    while not scheduling.working_day(day, cal):
         day += dt.timedelta(days=1)
     left = days - 1
     while left > 0:
         day += dt.timedelta(days=1)
-        if scheduling.working_day(day):
+        if scheduling.working_day(day, cal):
             left -= 1
     return day
 
 
-def _working_days_until(last: dt.date, days: int) -> dt.date:
-    """The working day on which ``days`` working days that end on ``last`` (or the previous
-    working day) begin."""
+def _working_days_until(last: dt.date, days: int, cal: Calendar) -> dt.date:
+    """The working day of ``cal`` on which ``days`` working days that end on ``last`` (or the
+    previous working day) begin."""
     day = last
-    while not scheduling.working_day(day):
+    while not scheduling.working_day(day, cal):
         day -= dt.timedelta(days=1)
     left = days - 1
     while left > 0:
         day -= dt.timedelta(days=1)
-        if scheduling.working_day(day):
+        if scheduling.working_day(day, cal):
             left -= 1
     return day
 
@@ -628,13 +628,14 @@ def _complete_keeping_duration(task: Task, values: dict[str, Any], today: dt.dat
     a task that started as planned keeps its scheduled finish).
     """
     days = 0 if task.is_milestone else max(1, -(-task.duration_minutes // MINUTES_PER_DAY))
+    cal = scheduling.project_calendar(task.project)  # the project's working days, holidays too
     recorded = values.get("actual_start") or task.actual_start
     start = recorded or (_local_day(task.start) if task.start else today)
     if recorded is None and start > today:
-        finish = today if days == 0 else _working_days_until(today, 1)
-        start = finish if days == 0 else _working_days_until(finish, days)
+        finish = today if days == 0 else _working_days_until(today, 1, cal)
+        start = finish if days == 0 else _working_days_until(finish, days, cal)
     else:
-        finish = start if days == 0 else _working_days_from(start, days)
+        finish = start if days == 0 else _working_days_from(start, days, cal)
     values["actual_start"] = start
     values["actual_finish"] = finish
 
@@ -806,7 +807,10 @@ def resize_task(
         span = (finish - start).days + 1
         if span > 4 * 2000:
             raise Invalid("The duration must be between 0 and 2000 days.", field="duration")
-        days = sum(1 for i in range(span) if scheduling.working_day(start + dt.timedelta(days=i)))
+        cal = scheduling.project_calendar(task.project)
+        days = sum(
+            1 for i in range(span) if scheduling.working_day(start + dt.timedelta(days=i), cal)
+        )
     if days is None:
         raise Invalid("Send the new duration in days or the finish date.", field="duration")
     if days < 1:

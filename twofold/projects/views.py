@@ -896,13 +896,14 @@ def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
                 "task_id", "duration_minutes", "work_minutes"
             )
         }
+        spec = scheduling.calendar_spec(project)  # variance in the project's working days
         for r in selectors.wbs_rows(project):
             t = r.task
             dates = base.get(t.pk)
             if not dates or not (dates[0] and dates[1] and t.start and t.finish):
                 continue
-            ds = selectors.working_days_between(dates[0], t.start, tzinfo)
-            df = selectors.working_days_between(dates[1], t.finish, tzinfo)
+            ds = selectors.working_days_between(dates[0], t.start, tzinfo, spec)
+            df = selectors.working_days_between(dates[1], t.finish, tzinfo, spec)
             b_duration, b_work = sizes.get(t.pk, (t.duration_minutes, t.effort_minutes))
             variance.append(
                 {

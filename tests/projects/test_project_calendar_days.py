@@ -1,0 +1,96 @@
+"""Days counted on the project's own calendar, holidays and working week included, wherever
+the app counts them outside the engine: a bar's end dragged, a task marked done, the baseline
+variance and the portfolio card's slip (all counted the Standard Monday-Friday until
+2026-12-05)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from twofold.calendars import services as calendars
+from twofold.projects import selectors, services
+from twofold.projects.models import Project, Task
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = dt.date(2025, 3, 3)
+DAY = 480
+
+
+def _holiday(org: Any, owner: Any, day: dt.date) -> None:
+    cal = calendars.ensure_default_calendar(org)
+    calendars.add_holiday(
+        actor=owner, calendar=cal, expected_version=cal.version, name="Holiday", start=day
+    )
+
+
+def _project(org: Any, owner: Any) -> Project:
+    return services.create_project(
+        actor=owner, organisation=org, name="Press line", code="PL", target_start=MONDAY
+    )
+
+
+def test_a_bar_dragged_over_a_holiday_counts_its_working_days(org: Any, owner: Any) -> None:
+    _holiday(org, owner, dt.date(2025, 3, 5))  # Wednesday
+    task, _ = services.create_task(
+        actor=owner, project=_project(org, owner), name="Frame", duration_minutes=DAY
+    )
+    task.refresh_from_db()
+    task, _ = services.resize_task(
+        actor=owner, task=task, expected_version=task.version, finish=dt.date(2025, 3, 6)
+    )
+    assert task.duration_minutes == 3 * DAY  # Mon, Tue, Thu (it read 4 days, to Friday)
+
+
+def test_a_six_day_week_counts_saturday(org: Any, owner: Any) -> None:
+    hours = {str(d): ([["08:00", "12:00"], ["13:00", "17:00"]] if d < 6 else []) for d in range(7)}
+    calendars.create_calendar(
+        actor=owner, organisation=org, name="Six days", hours=hours, is_default=True
+    )
+    task, _ = services.create_task(
+        actor=owner, project=_project(org, owner), name="Frame", duration_minutes=DAY
+    )
+    task.refresh_from_db()
+    task, _ = services.resize_task(
+        actor=owner, task=task, expected_version=task.version, finish=dt.date(2025, 3, 8)
+    )
+    assert task.duration_minutes == 6 * DAY  # Monday to Saturday (it read 5, to Friday)
+
+
+def test_a_task_marked_done_keeps_its_working_days_over_a_holiday(org: Any, owner: Any) -> None:
+    project = _project(org, owner)
+    task, _ = services.create_task(
+        actor=owner, project=project, name="Frame", duration_minutes=3 * DAY
+    )
+    _holiday(org, owner, dt.date(2025, 3, 4))  # Tuesday: Mon, Wed, Thu
+    task.refresh_from_db()
+    task, _ = services.update_task(
+        actor=owner, task=task, expected_version=task.version, status="done"
+    )
+    assert (task.actual_start, task.actual_finish) == (dt.date(2025, 3, 3), dt.date(2025, 3, 6))
+
+
+def test_slip_and_variance_count_the_projects_working_days(
+    org: Any, owner: Any, signed_in: Any
+) -> None:
+    _holiday(org, owner, dt.date(2025, 3, 10))  # the Monday after
+    project = _project(org, owner)
+    task, _ = services.create_task(
+        actor=owner, project=project, name="Frame", duration_minutes=5 * DAY
+    )
+    services.save_baseline(actor=owner, project=project, name="Plan")
+    task.refresh_from_db()
+    services.update_task(
+        actor=owner, task=task, expected_version=task.version, duration_minutes=6 * DAY
+    )  # Friday 7 becomes Tuesday 11: one working day later, over the holiday
+    project.refresh_from_db()
+    card = selectors.project_card(org, project)
+    assert card.slip_days == 1.0
+    assert [c.slip_days for c in selectors.portfolio(org) if c.project.pk == project.pk] == [1.0]
+    page = signed_in(owner).get(f"/projects/{project.pk}/baselines/")
+    row = next(v for v in page.context["variance"] if v["row"].task.pk == task.pk)
+    assert (row["start_var"], row["finish_var"]) == (0.0, 1.0)
+    assert Task.objects.get(pk=task.pk).duration_minutes == 6 * DAY
