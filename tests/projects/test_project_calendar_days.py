@@ -94,3 +94,35 @@ def test_slip_and_variance_count_the_projects_working_days(
     row = next(v for v in page.context["variance"] if v["row"].task.pk == task.pk)
     assert (row["start_var"], row["finish_var"]) == (0.0, 1.0)
     assert Task.objects.get(pk=task.pk).duration_minutes == 6 * DAY
+
+
+def test_milestones_get_no_subtasks_and_summaries_no_constraints(org: Any, owner: Any) -> None:
+    """Both were accepted through other paths than indent (a milestone became a Mon-Fri
+    summary still marked a milestone), and a summary's constraint was kept and ignored."""
+    from twofold.core.errors import Invalid
+
+    project = _project(org, owner)
+    gate, _ = services.create_task(actor=owner, project=project, name="Gate", is_milestone=True)
+    with pytest.raises(Invalid) as refused:
+        services.create_task(actor=owner, project=project, name="Under", parent=gate)
+    assert refused.value.field == "parent"
+    phase, _ = services.create_task(actor=owner, project=project, name="Phase")
+    inner, _ = services.create_task(
+        actor=owner, project=project, name="Sign-off", parent=phase, is_milestone=True
+    )
+    services.create_task(actor=owner, project=project, name="After", parent=phase)
+    inner.refresh_from_db()
+    with pytest.raises(Invalid, match="A milestone cannot have subtasks"):
+        services.outdent_task(actor=owner, task=inner, expected_version=inner.version)
+    phase.refresh_from_db()
+    with pytest.raises(Invalid) as summary:
+        services.update_task(
+            actor=owner,
+            task=phase,
+            expected_version=phase.version,
+            constraint_type="snet",
+            constraint_date=dt.date(2025, 3, 10),
+        )
+    assert summary.value.field == "constraint_type"
+    assert Task.objects.get(pk=phase.pk).constraint_type == "asap"
+    assert list(Task.objects.filter(parent=gate)) == []

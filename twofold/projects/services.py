@@ -686,6 +686,8 @@ def create_task(
     _clean_task_values(project, values)
     if parent is not None and parent.project_id != project.pk:
         raise Invalid("The parent must be a task of this project.", field="parent")
+    if parent is not None and parent.is_milestone:
+        raise Invalid("A milestone cannot have subtasks.", field="parent")
     if after is not None:
         if after.project_id != project.pk:
             raise Invalid("Choose a task of this project.", field="after")
@@ -738,6 +740,14 @@ def _update_task(
     values it had and ``Conflict`` is raised."""
     project = task.project
     _clean_task_values(project, values)
+    if task.is_summary and values.get("constraint_type", Constraint.ASAP) != Constraint.ASAP:
+        # The scheduler rolls a summary up from its subtasks and would ignore it (it was kept
+        # and did nothing).
+        raise Invalid(
+            f"{task.name} is a summary: its dates follow its subtasks, so put the constraint "
+            "on them.",
+            field="constraint_type",
+        )
     if values.get("constraint_type") == Constraint.ASAP:
         values["constraint_date"] = None
     if "status" in values or "percent_complete" in values:
@@ -873,6 +883,16 @@ def outdent_task(*, actor: User, task: Task, expected_version: int | None = None
     parent = task.parent
     if parent is None:
         raise Invalid("This task is already at the top level.", field="parent")
+    if (
+        task.is_milestone
+        and Task.objects.filter(parent=parent, position__gt=task.position).exists()
+    ):
+        # Its later siblings would become its children (as in Microsoft Project).
+        raise Invalid(
+            "A milestone cannot have subtasks: move the tasks after it first, or outdent "
+            "the last of them.",
+            field="parent",
+        )
     task.parent = parent.parent
     save_versioned(task, expected_version=expected_version, fields=["parent"])
     # Later siblings become the task's children, as in Microsoft Project.
