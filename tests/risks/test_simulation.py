@@ -161,3 +161,32 @@ def test_the_simulation_skips_the_project_calendar_s_holidays(project, chain, ow
     assert _local(analysis.p50) == _local(analysis.p95) == monday
     assert _local(analysis.deterministic_finish) == monday
     assert project.scheduled_finish == analysis.deterministic_finish
+
+
+def test_a_risk_on_a_summary_delays_its_subtree(project, owner):
+    """A certain 5-day risk linked to a summary task was dropped from the simulation (P95 equal
+    to the plan, no event) until 2026-12-05; it now delays the summary's work."""
+    phase, _ = project_services.create_task(actor=owner, project=project, name="Phase")
+    work, _ = project_services.create_task(
+        actor=owner, project=project, name="Work", parent=phase, duration_minutes=2 * 480
+    )
+    phase.refresh_from_db()
+    services.create_risk(
+        actor=owner,
+        project=project,
+        title="Late steel",
+        probability=5,
+        impact=5,
+        tasks=[phase],
+        impact_min_days=Decimal(5),
+        impact_likely_days=Decimal(5),
+        impact_max_days=Decimal(5),
+    )
+    analysis = services.run_simulation(
+        actor=owner, project=project, expected_version=None, estimates={work.pk: (960, 960, 960)}
+    )
+    # Work: Monday 3 and Tuesday 4 March; five days later (the risk is rated "almost certain",
+    # so most iterations hit it): Tuesday 11 March 17:00.
+    assert _local(analysis.deterministic_finish) == dt.datetime(2025, 3, 4, 17, 0)
+    assert _local(analysis.p95) == dt.datetime(2025, 3, 11, 17, 0)
+    assert analysis.result["events"] == ["Late steel"]

@@ -204,7 +204,13 @@ def build_network(
     for r in risks:
         if not r.is_active or r.impact_likely_days is None:
             continue
-        targets = [index[t.pk] for t in r.tasks.all() if t.pk in index and t.pk not in done]
+        # A risk on a summary delays the start of its whole subtree (its start node): it was
+        # dropped, leaving the simulation blind to it.
+        targets = [
+            index[t.pk] if t.pk in index else first_node[t.pk]
+            for t in r.tasks.all()
+            if t.pk in first_node and t.pk not in done
+        ]
         if not targets:
             continue
         likely = float(r.impact_likely_days)
