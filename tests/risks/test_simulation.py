@@ -190,3 +190,53 @@ def test_a_risk_on_a_summary_delays_its_subtree(project, owner):
     assert _local(analysis.deterministic_finish) == dt.datetime(2025, 3, 4, 17, 0)
     assert _local(analysis.p95) == dt.datetime(2025, 3, 11, 17, 0)
     assert analysis.result["events"] == ["Late steel"]
+
+
+@pytest.mark.parametrize("rule", ["override", "retained"])
+def test_a_task_started_out_of_sequence_follows_the_projects_progress_rule(project, owner, rule):
+    """A (3 d) → B (4 d), B started Monday at 25 %: with progress override (the default) B
+    goes on from Monday, as the schedule shows; with retained logic its remaining work waits
+    for A. Either way no uncertainty gives the scheduled finish (until 2026-12-05 the
+    simulation made B wait for A and then run its whole duration: three days and one day
+    late)."""
+    from twofold.projects.models import Project
+
+    Project.objects.filter(pk=project.pk).update(progress_rule=rule)
+    project.refresh_from_db()
+    a, _ = project_services.create_task(
+        actor=owner, project=project, name="A", duration_minutes=3 * 480
+    )
+    b, _ = project_services.create_task(
+        actor=owner, project=project, name="B", duration_minutes=4 * 480
+    )
+    project_services.add_link(actor=owner, project=project, pred=a, succ=b)
+    b.refresh_from_db()
+    project_services.update_task(
+        actor=owner,
+        task=b,
+        expected_version=b.version,
+        percent_complete=25,
+        actual_start=dt.date(2025, 3, 3),
+    )
+    project.refresh_from_db()
+    analysis = services.run_simulation(
+        actor=owner,
+        project=project,
+        expected_version=None,
+        estimates={a.pk: (1440, 1440, 1440), b.pk: (1920, 1920, 1920)},
+    )
+    if rule == "override":
+        assert _local(project.scheduled_finish) == dt.datetime(2025, 3, 6, 17, 0)
+        assert (
+            _local(analysis.p50)
+            == _local(analysis.deterministic_finish)
+            == dt.datetime(2025, 3, 6, 17, 0)
+        )
+    else:
+        # The remaining three days wait for A (Wednesday 17:00): Thursday, Friday, Monday.
+        assert _local(project.scheduled_finish) == dt.datetime(2025, 3, 10, 17, 0)
+        assert (
+            _local(analysis.p50)
+            == _local(analysis.deterministic_finish)
+            == dt.datetime(2025, 3, 10, 17, 0)
+        )

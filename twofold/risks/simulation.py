@@ -35,7 +35,7 @@ import numpy.typing as npt
 from twofold.engine import risk as engine
 from twofold.engine.calendars import Calendar, add_working_minutes, working_minutes_between
 from twofold.engine.risk_calendar import OffsetToDatetime
-from twofold.projects.models import MINUTES_PER_DAY, Project, Task
+from twofold.projects.models import MINUTES_PER_DAY, ProgressRule, Project, Task
 from twofold.projects.scheduling import (
     DAY_END,
     DAY_START,
@@ -134,8 +134,10 @@ def build_network(
     high = np.zeros(size)
     release = np.zeros(size)
     done: set[int] = set()
+    retained = project.progress_rule == ProgressRule.RETAINED
     for i, t in enumerate(leaves):
         o, m, p = estimate_of(t, estimates)
+        done_part = 0.0
         if t.is_milestone:
             o = m = p = 0
         elif t.percent_complete >= 100:
@@ -146,6 +148,12 @@ def build_network(
                     working_minutes_between(cal, _naive(t.start, tzinfo), _naive(t.finish, tzinfo))
                 )
             o = m = p = planned
+        elif t.percent_complete > 0 and retained and t.actual_start:
+            # Retained logic: only the remaining work is left, and it waits for the links
+            # (released where the done part ends, below).
+            share = t.percent_complete / 100
+            done_part = share * m
+            o, m, p = (round((1 - share) * v) for v in (o, m, p))
         elif t.percent_complete > 0:
             share = t.percent_complete / 100
             o = round(share * m + (1 - share) * o)
@@ -153,6 +161,7 @@ def build_network(
         low[i], mode[i], high[i] = o, m, p
         if t.start and (t.actual_start or t.constraint_type in ("snet", "mso")):
             release[i] = _offset(start, _naive(t.start, tzinfo), cal)
+            release[i] += done_part  # retained logic: the remaining work resumes after it
     preds: list[int] = []
     succs: list[int] = []
     kinds: list[int] = []
@@ -171,8 +180,16 @@ def build_network(
     for s in summaries:
         link(first_node[s.pk], last_node[s.pk], engine.RiskLinkType.FS)
     durations = {t.pk: t.duration_minutes for t in tasks}
+    # Progress override (the project's rule unless it retains logic, as the scheduler does): a
+    # started task goes on from its actual start, whatever its predecessors; they no longer
+    # hold it (it waited for them here, three days after the plan on a one-link example).
+    overridden = (
+        set() if retained else {t.pk for t in leaves if t.actual_start and t.pk not in done}
+    )
     for row in links:
         if row.pred_id not in first_node or row.succ_id not in first_node:
+            continue
+        if row.succ_id in overridden:
             continue
         kind = _LINK_TYPES[row.type]
         pred_end = row.type in ("FS", "FF")
