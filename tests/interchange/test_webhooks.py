@@ -129,6 +129,27 @@ def test_a_rolled_back_write_and_unsubscribed_types_queue_nothing(
     ] == [("task.created", "Kept")]
 
 
+def test_a_savepoint_rolled_back_inside_a_kept_write_takes_its_events_with_it(
+    org: Any, owner: Any, endpoint: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The outer write commits, the inner savepoint rolls back: only the outer event goes
+    ("task.created" for a task that never existed was sent until 2026-12-05)."""
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        project = project_services.create_project(
+            actor=owner, organisation=org, name="Press line", code="PL"
+        )
+        try:
+            with transaction.atomic():
+                project_services.create_task(actor=owner, project=project, name="Ghost")
+                raise RuntimeError("roll back the savepoint")
+        except RuntimeError:
+            pass
+        project_services.create_task(actor=owner, project=project, name="Kept")
+    assert sorted(
+        (d.event_type, json.loads(d.body)["object"]["name"]) for d in WebhookDelivery.objects.all()
+    ) == [("project.created", "Press line"), ("task.created", "Kept")]
+
+
 def test_events_go_to_their_own_organisation_s_active_subscribed_endpoints(
     make_org: Any, member: Any
 ) -> None:

@@ -191,9 +191,12 @@ def _still_registered(token: Callable[[], None]) -> bool:
 def heard(obj: models.Model, action: str, organisation_id: int) -> None:
     """The ``core.history.on_record`` listener: keep the event for after the commit.
 
-    Events of one transaction share one after-commit flush. The flush is found again by its
-    place in the connection's on-commit list; when it is gone (the transaction or its savepoint
-    rolled back, or it already ran) a new batch starts, so nothing rolled back is ever sent.
+    Events of one transaction share one after-commit flush, per savepoint: the flush is found
+    again by its place in the connection's on-commit list and joined only from the savepoint it
+    was registered in. When it is gone (the transaction or its savepoint rolled back, or it
+    already ran), or the event comes from another savepoint, a new batch starts in the event's
+    own savepoint, so a savepoint that rolls back takes its events with it (an event from an
+    inner savepoint used to join the outer batch and was sent after its rollback).
     """
     if obj._meta.label_lower not in OBJECT_TYPES and obj._meta.label_lower != "operations.kpi":
         return
@@ -201,7 +204,13 @@ def heard(obj: models.Model, action: str, organisation_id: int) -> None:
     if event is None:
         return
     token = getattr(_pending, "token", None)
-    if token is not None and connection.in_atomic_block and _still_registered(token):
+    here = tuple(connection.savepoint_ids)
+    if (
+        token is not None
+        and connection.in_atomic_block
+        and _still_registered(token)
+        and getattr(_pending, "savepoints", None) == here
+    ):
         _pending.events.append(event)
         return
     events = [event]
@@ -211,6 +220,6 @@ def heard(obj: models.Model, action: str, organisation_id: int) -> None:
             _pending.token = None  # spent: later events start a new batch
         _flush(events)
 
-    _pending.events, _pending.token = events, flush
+    _pending.events, _pending.token, _pending.savepoints = events, flush, here
     _pending.index = len(connection.run_on_commit)
     transaction.on_commit(flush, robust=True)
