@@ -289,6 +289,25 @@ def test_export_reimports_with_equal_dates(org: Any, owner: Any, member: Any) ->
     assert [r.email for r in document.resources] == [ana.email]
 
 
+def test_an_export_imported_back_as_an_update_keeps_tasks_added_in_twofold(
+    org: Any, owner: Any
+) -> None:
+    """A task added after the import got a fresh UID in the export that nothing remembered, so
+    importing that file back as an update added a copy of it (until 2026-12-05)."""
+    from twofold.projects import services as project_services
+
+    project = mspdi_import.apply_upload(
+        actor=owner, upload=_upload(org, owner), mode="new", code="L4"
+    )
+    assert project is not None
+    project_services.create_task(actor=owner, project=project, name="Added in Twofold")
+    before = sorted(Task.objects.filter(project=project).values_list("name", flat=True))
+    upload = _upload(org, owner, mspdi_export.export_mspdi(project), name="back.xml")
+    assert upload.preview["changes"]["counts"]["added"] == 0
+    mspdi_import.apply_upload(actor=owner, upload=upload, mode="update")
+    assert sorted(Task.objects.filter(project=project).values_list("name", flat=True)) == before
+
+
 def _local(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(ZoneInfo("Europe/London")).replace(tzinfo=None)
 

@@ -48,6 +48,8 @@ def export_mspdi(project: Project) -> bytes:
     built = scheduling.build_plan(project, tasks, links)
     source = getattr(project, "mspdi_source", None) if _has_source(project) else None
     uid_of = _uids(tasks, source.uid_map if source else {})
+    if source is not None:
+        _remember_uids(source, uid_of)
     plan = _renumbered(built, uid_of)
     result = schedule(plan)
     parents = {t.parent for t in plan.tasks if t.parent is not None}
@@ -106,6 +108,18 @@ def _uids(tasks: list[Task], uid_map: dict[str, Any]) -> dict[int, int]:
             next_uid += 1
         uid_of[task.pk] = uid
     return uid_of
+
+
+def _remember_uids(source: Any, uid_of: dict[int, int]) -> None:
+    """Keep the UIDs given to tasks added in Twofold since the import, so that importing this
+    file back as an update of the project knows them (it added a copy of each)."""
+    from twofold.interchange.models import ImportedProject
+
+    known = {int(pk) for pk in source.uid_map.values()}
+    fresh = {str(uid): pk for pk, uid in uid_of.items() if pk not in known}
+    if fresh:
+        source.uid_map = {**source.uid_map, **fresh}
+        ImportedProject.objects.filter(pk=source.pk).update(uid_map=source.uid_map)
 
 
 def _renumbered(plan: ep.Plan, uid_of: dict[int, int]) -> ep.Plan:
