@@ -126,3 +126,44 @@ def test_milestones_get_no_subtasks_and_summaries_no_constraints(org: Any, owner
     assert summary.value.field == "constraint_type"
     assert Task.objects.get(pk=phase.pk).constraint_type == "asap"
     assert list(Task.objects.filter(parent=gate)) == []
+
+
+def test_date_constraints_and_actual_dates_use_the_calendars_hours(org: Any, owner: Any) -> None:
+    """On a 09:00-18:00 calendar a one-day task to finish no later than Wednesday runs on
+    Wednesday (it ran from Tuesday 17:00, the Standard day's end), and a task marked done
+    shows that calendar's day (it showed 08:00-17:00, partly outside working time)."""
+    from zoneinfo import ZoneInfo
+
+    hours = {str(d): ([["09:00", "13:00"], ["14:00", "18:00"]] if d < 5 else []) for d in range(7)}
+    calendars.create_calendar(
+        actor=owner, organisation=org, name="Late", hours=hours, is_default=True
+    )
+    project = _project(org, owner)
+    london = ZoneInfo("Europe/London")
+
+    def local(task: Task) -> tuple[str, str]:
+        task.refresh_from_db()
+        return (
+            f"{task.start.astimezone(london):%a %H:%M}",
+            f"{task.finish.astimezone(london):%a %H:%M}",
+        )
+
+    week, _ = services.create_task(
+        actor=owner, project=project, name="Build", duration_minutes=5 * DAY
+    )
+    fnlt, _ = services.create_task(
+        actor=owner,
+        project=project,
+        name="Inspect",
+        duration_minutes=DAY,
+        constraint_type="fnlt",
+        constraint_date=dt.date(2025, 3, 5),
+    )
+    services.add_link(actor=owner, project=project, pred=week, succ=fnlt)
+    # The link wants Monday 10; the limit (which wins, as in Microsoft Project) is the end of
+    # Wednesday on this calendar: 18:00.
+    assert local(fnlt) == ("Wed 09:00", "Wed 18:00")
+    done, _ = services.create_task(actor=owner, project=project, name="Clean", duration_minutes=DAY)
+    done.refresh_from_db()
+    services.update_task(actor=owner, task=done, expected_version=done.version, status="done")
+    assert local(done) == ("Mon 09:00", "Mon 18:00")

@@ -27,11 +27,14 @@ from twofold.engine import plan as ep
 from twofold.engine.calendars import (
     EPOCH,
     Calendar,
+    CalendarRangeError,
     CalendarSpec,
     compile_calendar,
     from_instant,
     is_working_day,
     make_calendar,
+    next_working_instant,
+    previous_working_instant,
 )
 from twofold.engine.cpm import CycleError, schedule
 from twofold.projects.models import MINUTES_PER_DAY, Constraint, Link, Project, Task
@@ -92,11 +95,41 @@ def _naive(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=None)
 
 
-def _constraint_moment(task: Task | TaskRow) -> dt.datetime | None:
+class DayBounds:
+    """The first and last working instants of a date on one calendar (08:00 and 17:00 where
+    the date has no working time): where a date-only constraint or actual date begins or ends.
+    Until 2026-12-05 these were 08:00 and 17:00 on every calendar, so on a 09:00-18:00 one a
+    one-day task to finish by Wednesday ran from Tuesday 17:00."""
+
+    def __init__(self, cal: Calendar | None) -> None:
+        self.cal = cal
+        self.known: dict[dt.date, tuple[dt.datetime, dt.datetime]] = {}
+
+    def __call__(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        found = self.known.get(day)
+        if found is None:
+            start, end = dt.datetime.combine(day, DAY_START), dt.datetime.combine(day, DAY_END)
+            if self.cal is not None and is_working_day(self.cal, day):
+                try:
+                    midnight = dt.datetime.combine(day, dt.time())
+                    start = next_working_instant(self.cal, midnight)
+                    end = previous_working_instant(self.cal, midnight + dt.timedelta(days=1))
+                except CalendarRangeError:  # outside the horizon: the fixed hours
+                    pass
+            found = self.known[day] = (start, end)
+        return found
+
+
+_STANDARD_DAYS = DayBounds(None)
+
+
+def _constraint_moment(
+    task: Task | TaskRow, bounds: DayBounds = _STANDARD_DAYS
+) -> dt.datetime | None:
     if task.constraint_date is None or task.constraint_type == Constraint.ASAP:
         return None
-    at = DAY_END if task.constraint_type == Constraint.FNLT else DAY_START
-    return dt.datetime.combine(task.constraint_date, at)
+    start, end = bounds(task.constraint_date)
+    return end if task.constraint_type == Constraint.FNLT else start
 
 
 class LinkRow(NamedTuple):
@@ -198,13 +231,15 @@ def _lag(link: Link | LinkRow) -> tuple[int, ep.LagKind]:
     return minutes * 60, ep.LagKind.WORKING
 
 
-_PLAN_CACHE: dict[int, tuple[dict[tuple[Any, ...], ep.Task], Any]] = {}
+_PLAN_CACHE: dict[int, tuple[dict[tuple[Any, ...], ep.Task], Any, CalendarSpec]] = {}
 """project id → (engine task by its plan fields, (link rows, engine links)) of the last plan."""
 
 
-def _engine_task(t: Task | TaskRow, no_duration: bool) -> ep.Task:
+def _engine_task(
+    t: Task | TaskRow, no_duration: bool, bounds: DayBounds = _STANDARD_DAYS
+) -> ep.Task:
     constraint = _CONSTRAINTS.get(Constraint(t.constraint_type), ep.ConstraintType.ASAP)
-    moment = _constraint_moment(t)
+    moment = _constraint_moment(t, bounds)
     if moment is None:
         constraint = ep.ConstraintType.ASAP
     return ep.Task(
@@ -214,8 +249,8 @@ def _engine_task(t: Task | TaskRow, no_duration: bool) -> ep.Task:
         duration=0 if no_duration else t.duration_minutes * 60,
         constraint=constraint,
         constraint_date=moment,
-        actual_start=dt.datetime.combine(t.actual_start, DAY_START) if t.actual_start else None,
-        actual_finish=dt.datetime.combine(t.actual_finish, DAY_END)
+        actual_start=bounds(t.actual_start)[0] if t.actual_start else None,
+        actual_finish=bounds(t.actual_finish)[1]
         if t.actual_finish and t.percent_complete >= 100
         else None,
         percent_complete=float(t.percent_complete),
@@ -237,7 +272,10 @@ def build_plan(
     # Engine tasks and links are memoised per project between reschedules (an edit changes one
     # or two of 2,000 tasks; building the frozen engine objects was ~40 % of a reschedule).
     cache = _PLAN_CACHE.get(project.pk) if project.pk else None
+    if cache is not None and cache[2] != spec:
+        cache = None  # another calendar: dates begin and end at other hours
     old_items = cache[0] if cache is not None else {}
+    bounds = DayBounds(compile_calendar(spec))
     fresh: dict[tuple[Any, ...], ep.Task] = {}
     items = []
     for t in tasks:
@@ -255,7 +293,7 @@ def build_plan(
         )
         item = old_items.get(key)
         if item is None:
-            item = _engine_task(t, t.is_milestone or t.pk in parents)
+            item = _engine_task(t, t.is_milestone or t.pk in parents, bounds)
         fresh[key] = item
         items.append(item)
     # A levelling delay (MS Project's "leveling delay") postpones a task's early start after
@@ -294,6 +332,7 @@ def build_plan(
         _PLAN_CACHE[project.pk] = (
             fresh,
             (link_key, tuple(engine_links)) if link_key is not None else None,
+            spec,
         )
     unfed = [pk for pk in delays if pk not in fed and pk not in parents]
     if unfed:
