@@ -167,3 +167,22 @@ def test_date_constraints_and_actual_dates_use_the_calendars_hours(org: Any, own
     done.refresh_from_db()
     services.update_task(actor=owner, task=done, expected_version=done.version, status="done")
     assert local(done) == ("Mon 09:00", "Mon 18:00")
+
+
+def test_a_saturday_finish_on_a_six_day_week_shows_as_saturday(org: Any, owner: Any) -> None:
+    """The pages' finish dates snapped every finish to the Standard week: a six-day task
+    ending Saturday 17:00 read Friday 7 March in the task table and on the task page."""
+    from twofold.projects.dates import finish_day
+
+    hours = {str(d): ([["08:00", "12:00"], ["13:00", "17:00"]] if d < 6 else []) for d in range(7)}
+    calendars.create_calendar(
+        actor=owner, organisation=org, name="Six days", hours=hours, is_default=True
+    )
+    task, _ = services.create_task(
+        actor=owner, project=_project(org, owner), name="Frame", duration_minutes=6 * DAY
+    )
+    task.refresh_from_db()
+    assert finish_day(task.finish, start=task.start) == dt.date(2025, 3, 8)
+    # A morning instant still stands for the working day before (a milestone after a task).
+    monday_8 = dt.datetime(2025, 3, 10, 8, 0)
+    assert finish_day(monday_8, start=dt.datetime(2025, 3, 3, 8, 0)) == dt.date(2025, 3, 7)

@@ -6,6 +6,10 @@ project's last node) sits at the next working instant, Wednesday 08:00. Both des
 moment of the plan -- "done by the end of Tuesday" -- so a finish *date* is the day of the last
 working minute before the finish instant: Wednesday 08:00 shows as Tuesday.
 
+Only a morning instant can stand for the day before: a finish at noon or later is its own day
+whatever the calendar (a six-day week's Saturday 17:00 is Saturday); an earlier one snaps to the
+last working minute before it on ``calendar`` (the Standard week unless given).
+
 The one exception is an item with no work (``start`` at or after ``finish``: a milestone): it
 shows on its own day, so a milestone constrained to Monday 08:00 stays on Monday. For a whole
 project pass the plan's start (``project.scheduled_start``): its finish snaps back unless the
@@ -22,6 +26,8 @@ import datetime as dt
 from django.utils import timezone
 
 from twofold.engine.calendars import Calendar, CalendarRangeError, previous_working_instant
+
+NOON = dt.time(12, 0)
 
 
 def _calendar() -> Calendar:
@@ -54,6 +60,11 @@ def finish_day(
         return None
     local = _local(finish, tzinfo)
     if start is not None and _local(start, tzinfo) >= local:
+        return local.date()
+    if local.time() >= NOON:
+        # Work ended in the afternoon of its own day, on any calendar: only a morning instant
+        # (the start of a working day) can stand for the day before. Without this rule a task
+        # ending Saturday 17:00 on a six-day calendar read "Friday" (the Standard week's day).
         return local.date()
     try:
         return previous_working_instant(calendar or _calendar(), local).date()
