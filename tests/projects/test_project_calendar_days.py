@@ -186,3 +186,19 @@ def test_a_saturday_finish_on_a_six_day_week_shows_as_saturday(org: Any, owner: 
     # A morning instant still stands for the working day before (a milestone after a task).
     monday_8 = dt.datetime(2025, 3, 10, 8, 0)
     assert finish_day(monday_8, start=dt.datetime(2025, 3, 3, 8, 0)) == dt.date(2025, 3, 7)
+
+
+def test_a_task_cannot_be_linked_to_its_own_summary(org: Any, owner: Any) -> None:
+    from twofold.core.errors import Invalid
+
+    project = _project(org, owner)
+    phase, _ = services.create_task(actor=owner, project=project, name="Phase")
+    inner, _ = services.create_task(actor=owner, project=project, name="Weld", parent=phase)
+    phase.refresh_from_db()
+    for pred, succ in ((phase, inner), (inner, phase)):
+        with pytest.raises(Invalid) as refused:
+            services.add_link(actor=owner, project=project, pred=pred, succ=succ)
+        assert refused.value.message == (
+            "“Phase” is a summary above “Weld”: a task cannot be linked to its own summary. "
+            "Link it to a task outside that summary instead."
+        )

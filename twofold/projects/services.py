@@ -944,6 +944,7 @@ def add_link(
         raise Invalid("The lag must be between -1000 and 1000.", field="lag")
     if Link.objects.filter(pred=pred, succ=succ).exists():
         raise Invalid(f"{pred.name} is already linked to {succ.name}.", field="succ")
+    _refuse_link_within_own_outline(pred, succ)
     link = Link.objects.create(
         organisation_id=project.organisation_id,
         project=project,
@@ -961,6 +962,22 @@ def add_link(
         summary=f"{pred.name} → {succ.name} ({type}{' ' + link.lag_label if lag else ''})",
     )
     return link, moved
+
+
+def _refuse_link_within_own_outline(pred: Task, succ: Task) -> None:
+    """A task and a summary above it cannot be linked: the summary spans the task, so the
+    scheduler finds a cycle (whose message read "C2 → C2"). One query for the outline."""
+    parents = dict(Task.objects.filter(project_id=pred.project_id).values_list("pk", "parent_id"))
+    for low, high in ((pred, succ), (succ, pred)):
+        above = parents.get(low.pk)
+        while above is not None:
+            if above == high.pk:
+                raise Invalid(
+                    f"“{high.name}” is a summary above “{low.name}”: a task cannot be linked to "
+                    "its own summary. Link it to a task outside that summary instead.",
+                    field="succ",
+                )
+            above = parents.get(above)
 
 
 @transaction.atomic
