@@ -267,3 +267,39 @@ def test_an_admin_closes_when_the_process_has_no_owner(owner, org, member):
     )
     services.close_nonconformance(actor=admin, nc=nc, expected_version=nc.version)
     assert nc.status == "closed"
+
+
+def test_moving_a_record_to_ones_own_process_does_not_hand_over_its_verification(
+    owner, org, process, worker, guest
+):
+    """A member who owns another process moved a record there and then verified and closed
+    it (until 2026-12-05); a guest who owns a process verified too, though guests only read."""
+    canteen = ops_services.create_process(
+        actor=owner, organisation=org, name="Canteen", owner=worker
+    )
+    nc = _manual(owner, org, process)
+    with pytest.raises(Forbidden, match="Only the owner of its process or an admin"):
+        services.update_nonconformance(
+            actor=worker, nc=nc, expected_version=nc.version, process=canteen
+        )
+    nc.refresh_from_db()
+    assert nc.process == process
+    with pytest.raises(Forbidden):
+        services.verify_nonconformance(
+            actor=worker, nc=nc, expected_version=nc.version, verification="x", effective=True
+        )
+    library = ops_services.create_process(
+        actor=owner, organisation=org, name="Library", owner=guest
+    )
+    guarded = _manual(owner, org, library)
+    with pytest.raises(Forbidden):
+        services.verify_nonconformance(
+            actor=guest,
+            nc=guarded,
+            expected_version=guarded.version,
+            verification="x",
+            effective=True,
+        )
+    # The owner of its process (or an admin) may still move it.
+    services.update_nonconformance(actor=owner, nc=nc, expected_version=nc.version, process=canteen)
+    assert Nonconformance.objects.get(pk=nc.pk).process == canteen

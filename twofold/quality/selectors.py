@@ -168,7 +168,8 @@ def is_process_owner(user: Any, nc: Nonconformance) -> bool:
     """The process owner verifies and closes; an admin does when the process has no owner."""
     process = nc.process
     if process is not None and process.owner_id is not None:
-        return bool(process.owner_id == getattr(user, "pk", None)) and can(user, Action.VIEW, nc)
+        # EDIT, not VIEW: a guest who owns a process still only reads (docs/quality.md).
+        return bool(process.owner_id == getattr(user, "pk", None)) and can(user, Action.EDIT, nc)
     return can(user, Action.MANAGE, nc)
 
 

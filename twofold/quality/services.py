@@ -19,7 +19,7 @@ from twofold.accounts.models import Membership, Organisation, User
 from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid
-from twofold.core.policy import Action, require
+from twofold.core.policy import Action, can, require
 from twofold.operations.deviations import Deviation, Kind
 from twofold.operations.models import Priority, Process
 from twofold.quality import selectors
@@ -261,6 +261,14 @@ def update_nonconformance(
     _check_text(values)
     if "process" in values:
         _check_process(nc.organisation_id, values["process"])
+        moved = getattr(values["process"], "pk", values["process"]) != nc.process_id
+        if moved and not (selectors.is_process_owner(actor, nc) or can(actor, Action.MANAGE, nc)):
+            # Whoever owns the process verifies and closes: moving the record to a process of
+            # one's own would hand oneself that right.
+            raise Forbidden(
+                "Only the owner of its process or an admin moves a nonconformance to another "
+                "process."
+            )
     before = history.snapshot(nc, values)
     for key, value in values.items():
         setattr(nc, key, value)
