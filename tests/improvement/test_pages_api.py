@@ -283,3 +283,25 @@ def test_api_items_signals_handovers(
     assert api(outsider).get(base + "/items").status_code == 404
     r = api(process_owner).post(f"{base}/handovers/{hid}/accept", {"version": 1})
     assert r.status_code == 200 and r.json()["status"] == "accepted"
+
+
+def test_a_patch_whose_status_is_refused_saves_none_of_its_fields(api, org, owner, item):
+    """The title was saved and the version moved before the status was refused (422), so the
+    client's retry got 409 (until 2026-12-05)."""
+    url = f"/api/organisations/{org.pk}/improvement/items/{item.pk}"
+    refused = api(owner).patch(
+        url, {"version": item.version, "title": "New title", "status": "done", "result": "x"}
+    )
+    assert refused.status_code == 422
+    item.refresh_from_db()
+    assert (item.title, item.version) == ("Scrap up", 1)
+
+
+def test_an_activity_page_before_no_instant_is_not_a_500(client, api, org, owner):
+    """Year 1 east of UTC and year 9999 west of it have no instant in UTC: 500 until
+    2026-12-05 on the page and the API."""
+    client.force_login(owner)
+    for raw in ("0001-01-01T00:00:00%2B01:00", "9999-12-31T23:59:59-01:00"):
+        assert client.get(f"/activity/?before={raw}").status_code == 200
+        refused = api(owner).get(f"/api/organisations/{org.pk}/activity?before={raw}")
+        assert (refused.status_code, refused.json()["field"]) == (422, "before")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import AfterValidator
 
 from twofold.accounts.selectors import get_organisation
 from twofold.activity import selectors, services
@@ -47,12 +49,24 @@ class ActivityPageOut(Schema):
     )
 
 
+def _in_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """The instant in UTC; one outside years 1-9999 there is refused (it answered 500)."""
+    if value is None:
+        return None
+    try:
+        return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    except OverflowError:
+        raise ValueError("the moment is outside the years 1 to 9999 in UTC") from None
+
+
 class ActivityQuery(Schema):
     project_id: int | None = Field(None, description="One project's activity.", ge=1)
     process_id: int | None = Field(None, description="One process's activity.", ge=1)
     person_id: int | None = Field(None, description="Only what this person did.", ge=1)
     kind: str | None = Field(None, description='An object kind (task, request, …) or "comment".')
-    before: dt.datetime | None = Field(None, description="Older than this (paging).")
+    before: Annotated[dt.datetime | None, AfterValidator(_in_utc)] = Field(
+        None, description="Older than this (paging)."
+    )
     limit: int = Field(25, ge=1, le=100)
 
 

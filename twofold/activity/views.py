@@ -29,7 +29,10 @@ def _before(raw: str | None) -> dt.datetime | None:
         return None
     if value is not None and tz.is_naive(value):
         value = tz.make_aware(value, dt.UTC)
-    return value
+    try:
+        return value.astimezone(dt.UTC) if value is not None else None
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it: no such instant
+        return None
 
 
 def _page(request: HttpRequest, scope: selectors.Scope, context: dict[str, Any]) -> HttpResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -298,6 +299,12 @@ def trash_item(request: HttpRequest, org_id: int, item_id: int, version: int) ->
 )
 def patch_item(request: HttpRequest, org_id: int, item_id: int, payload: ItemPatch) -> ItemOut:
     """Edit fields (with ``version``), and/or move the status; ``done`` needs ``result``."""
+    # Fields and status together: a refused status saves no field either.
+    with transaction.atomic():
+        return _patch_item(request, org_id, item_id, payload)
+
+
+def _patch_item(request: HttpRequest, org_id: int, item_id: int, payload: ItemPatch) -> ItemOut:
     org = get_organisation(request.user, org_id)
     item = _org_item(request, org, item_id)
     actor = actor_of(request)
