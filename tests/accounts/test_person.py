@@ -137,3 +137,26 @@ def test_api_person_and_title(api, org, owner, member, outsider, django_assert_m
         f"/api/organisations/{org.pk}/people/{priya.pk}", {"job_title": 5, "version": 2}
     )
     assert bad.status_code == 422 and bad.json()["field"] == "job_title"
+
+
+def test_an_admin_of_one_organisation_cannot_retitle_a_person_of_another(
+    client, org, owner, outsider
+):
+    """An organisation made by a stranger, with the victim added by e-mail, let the stranger
+    rewrite the title the victim's own organisation shows (and its role rate) until
+    2026-12-05."""
+    import pytest
+
+    from twofold.accounts import services
+    from twofold.core.errors import Forbidden
+
+    trap = services.create_organisation(actor=outsider, name="Trap")
+    added = services.add_member(actor=outsider, organisation=trap, email=owner.email)
+    with pytest.raises(Forbidden, match="also in another organisation"):
+        services.set_job_title(actor=outsider, membership=added, job_title="Intern (fired)")
+    owner.refresh_from_db()
+    assert owner.job_title == ""
+    # The person themself still can, and so can an admin of every organisation they are in.
+    services.set_job_title(actor=owner, membership=added, job_title="Plant manager")
+    owner.refresh_from_db()
+    assert owner.job_title == "Plant manager"

@@ -625,6 +625,19 @@ def set_job_title(
     person = membership.user
     if person.pk != actor.pk:
         require(actor, Action.MANAGE, membership.organisation)
+        # The title is the person's, in every organisation they are in (and picks a role's
+        # cost rate there): an admin changes it only where they administer all of those.
+        elsewhere = Membership.objects.filter(user=person).exclude(
+            organisation_id=membership.organisation_id
+        )
+        if any(
+            role_in(actor, org_id) not in (Role.ADMIN, Role.OWNER)
+            for org_id in elsewhere.values_list("organisation_id", flat=True)
+        ):
+            raise Forbidden(
+                f"{person.display_name} is also in another organisation: only they can change "
+                "their job title."
+            )
     title = " ".join(job_title.split())
     if len(title) > JOB_TITLE_MAX:
         raise Invalid(
