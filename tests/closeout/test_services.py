@@ -303,3 +303,36 @@ def test_a_returned_handover_is_not_resubmitted_beside_another_awaiting_acceptan
     )
     improvement.resubmit_handover(actor=manager, handover=handover, expected_version=None)
     assert Handover.objects.get(pk=handover.pk).status == "proposed"
+
+
+def test_a_project_in_the_trash_takes_its_handovers_and_lessons_out_of_sight(
+    handover, manager, process_owner, owner, project, client
+):
+    """The handover stayed in the process owner's My work and its page answered 200 after
+    its project went to the trash (until 2026-12-05)."""
+    from twofold.closeout.models import Lesson
+    from twofold.core import trash
+    from twofold.work.selectors import my_work
+
+    def waiting() -> list[str]:
+        return [i.kind for i in my_work(process_owner, project.organisation).items]
+
+    assert "handover" in waiting()
+    Project.objects.filter(pk=project.pk).update(phase=Phase.CLOSURE)
+    project.refresh_from_db()
+    services.record_lesson(
+        actor=owner, project=project, title="Order steel early", worked="Early orders"
+    )
+    trash.move_to_trash(actor=owner, obj=Project.objects.get(pk=project.pk))
+    assert "handover" not in waiting()
+    client.force_login(process_owner)
+    assert client.get(f"/improvement/handovers/{handover.pk}/").status_code == 404
+    assert not Lesson.objects.exists() and Lesson.all_objects.count() == 1
+    trash.restore(actor=owner, organisation=project.organisation, entry_id=trash_entry(project).pk)
+    assert "handover" in waiting() and Lesson.objects.count() == 1
+
+
+def trash_entry(project):
+    from twofold.core.models import TrashEntry
+
+    return TrashEntry.objects.get(kind="projects.project", object_id=project.pk)

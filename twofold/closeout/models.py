@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone as tz
 
 from twofold.accounts.models import Organisation
+from twofold.core.trash import AllRows, LiveChildManager
 
 
 class PartKind(models.TextChoices):
@@ -157,6 +158,10 @@ class Lesson(models.Model):
     )
     created_at = models.DateTimeField(default=tz.now)
     version = models.PositiveIntegerField(default=1)
+
+    # Hidden with a project in the trash (it stayed in search until 2026-12-05).
+    objects = LiveChildManager("project")
+    all_objects = AllRows()
 
     class Meta:
         ordering = ["-created_at", "-id"]

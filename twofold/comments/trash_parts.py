@@ -17,8 +17,8 @@ def _comments_of_batch(obj: Any) -> None:
     for kind in kinds.all_kinds():
         model = kind.model
         manager = getattr(model, "all_objects", None)
-        if manager is None:
-            continue
+        if manager is None or not hasattr(model, "trash_batch"):
+            continue  # not trashable itself (a row that only hides with its project)
         if batch is not None:
             ids = manager.filter(trash_batch=batch).values("pk")
             Comment.objects.filter(target_kind=kind.slug, target_id__in=ids).delete()

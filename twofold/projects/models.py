@@ -414,6 +414,11 @@ class Gate(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
 
+    # Hidden with a project in the trash, as every page, list and feed promises (they stayed in
+    # My work and the activity feed until 2026-12-05); ``all_objects`` for the rest.
+    objects = LiveChildManager("project")
+    all_objects = AllRows()
+
     class Meta:
         ordering = ["id"]
         constraints = [
