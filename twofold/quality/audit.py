@@ -4,7 +4,7 @@ Inside: ``README.txt`` (what each file holds), CSV tables (UTF-8 with BOM, so sp
 accents right; text that a spreadsheet would run as a formula is neutralised by
 ``core.csv_export.safe_cell``) and the evidence files under ``evidence/``. Every row is
 filtered on the organisation *and* the process, so nothing of another process or organisation
-gets in. XLSX is not written: openpyxl is not among Twofold's requirements (the README says so).
+gets in. The tables are CSV only (the README says so): every spreadsheet program opens them.
 
 The tables are read with a fixed number of queries whatever the range (rows are streamed with
 ``iterator``); files are copied in chunks. Large ranges run as a background job
@@ -46,8 +46,8 @@ JOB_OCCURRENCES = 400
 JOB_FILES = 40
 """Ranges with more occurrences or evidence files than these run as a background job."""
 XLSX_NOTE = (
-    "Tables are CSV only: the spreadsheet library openpyxl is not installed with Twofold, "
-    "so no XLSX workbook is written. Every spreadsheet program opens these CSV files."
+    "Tables are CSV only, so that every spreadsheet program opens them; no XLSX workbook is "
+    "written."
 )
 
 Progress = Callable[..., bool]
