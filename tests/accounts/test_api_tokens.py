@@ -12,7 +12,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_use_list_and_revoke(org: Organisation, owner: User, api: Any, client: Any) -> None:
-    created = api(owner).post("/api/me/tokens", {"name": "KPI uploader", "expires_in_days": 30})
+    client.force_login(owner)  # tokens are made from a signed-in session
+    created = client.post(
+        "/api/me/tokens",
+        {"name": "KPI uploader", "expires_in_days": 30},
+        content_type="application/json",
+    )
 
     assert created.status_code == 201
     body = created.json()
@@ -21,10 +26,20 @@ def test_create_use_list_and_revoke(org: Organisation, owner: User, api: Any, cl
     assert ApiToken.objects.get(pk=body["id"]).secret_hash not in body["secret"]
     mine = {"HTTP_AUTHORIZATION": f"Bearer {body['secret']}"}
     listed = client.get("/api/me/tokens", **mine).json()
-    assert [t["name"] for t in listed] == ["KPI uploader", "tests"]
+    assert [t["name"] for t in listed] == ["KPI uploader"]
     assert "secret" not in listed[0]
 
+    # A token cannot make its successor: revoking a leaked one ends its access.
+    minted = client.post(
+        "/api/me/tokens",
+        {"name": "Successor", "expires_in_days": 30},
+        content_type="application/json",
+        **mine,
+    )
+    assert minted.status_code == 403
+    assert "signed-in session" in minted.json()["detail"]
     assert client.delete(f"/api/me/tokens/{body['id']}", **mine).status_code == 204
+    client.logout()
     assert client.get("/api/me/tokens", **mine).status_code == 401
 
 
@@ -39,13 +54,14 @@ def test_create_use_list_and_revoke(org: Organisation, owner: User, api: Any, cl
     ],
 )
 def test_bad_input_names_the_field(
-    owner: User, api: Any, payload: dict[str, Any], field: str
+    owner: User, client: Any, payload: dict[str, Any], field: str
 ) -> None:
-    response = api(owner).post("/api/me/tokens", payload)
+    client.force_login(owner)
+    response = client.post("/api/me/tokens", payload, content_type="application/json")
 
     assert response.status_code == 422
     assert response.json()["field"] == field
-    assert ApiToken.objects.filter(user=owner).count() == 1  # the fixture's own
+    assert not ApiToken.objects.filter(user=owner).exists()
 
 
 def test_someone_elses_token_is_not_found(

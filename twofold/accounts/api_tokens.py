@@ -19,6 +19,7 @@ from twofold.accounts import selectors, services
 from twofold.accounts.models import ApiToken
 from twofold.accounts.services import MAX_TOKEN_DAYS
 from twofold.core.api_schemas import READ, WRITE, BodyIn
+from twofold.core.errors import Forbidden
 from twofold.core.web import actor_of
 
 router = Router(tags=["accounts"])
@@ -67,6 +68,13 @@ def list_tokens(request: HttpRequest) -> list[dict[str, object]]:
 
 @router.post("/me/tokens", response={201: ApiTokenCreatedOut, **WRITE})
 def create_token(request: HttpRequest, payload: ApiTokenIn) -> Status[dict[str, object]]:
+    """Create a token: from a signed-in session only (the page, or the API with its cookie)."""
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        # A token that can make tokens outlives its own revocation once it leaks.
+        raise Forbidden(
+            "API tokens are created from a signed-in session (Settings → API tokens), not with "
+            "another token."
+        )
     token, secret = services.create_api_token(
         actor=actor_of(request), name=payload.name, expires_in_days=payload.expires_in_days
     )
