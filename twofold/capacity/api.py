@@ -108,6 +108,7 @@ class AppliedOut(Schema):
 )
 def usage(request: HttpRequest, org_id: int, query: Query[UsageQuery]) -> UsageOut:
     organisation = get_organisation(request.user, org_id)
+    selectors.check_window(query.start, "start")
     team = None
     if query.team_id is not None:
         team = Team.objects.filter(organisation=organisation, pk=query.team_id).first()
@@ -341,7 +342,9 @@ def get_availability(
 ) -> AvailabilityOut:
     organisation, person = _person(request, org_id, user_id)
     start = query.start or timezone.localdate()
+    selectors.check_window(start, "start")
     end = query.end or start + dt.timedelta(weeks=availability_selectors.STRIP_WEEKS, days=-1)
+    selectors.check_window(end, "end")
     if end < start:
         raise Invalid("The end is before the start.", field="end")
     if (end - start).days > availability_selectors.MAX_RANGE_DAYS:

@@ -335,7 +335,7 @@ class CapacityCellOut(Schema):
 
 class CapacityCellQuery(Schema):
     person_id: int = Field(..., ge=1, le=2**63 - 1)
-    week: dt.date = Field(..., ge=dt.date(1980, 1, 1), le=dt.date(2149, 12, 31))
+    week: dt.date = Field(..., ge=selectors.FIRST_DAY, le=selectors.LAST_DAY)
 
 
 @router.get(

@@ -11,13 +11,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from twofold.accounts.models import Team
 from twofold.capacity.levelling import MAX_OPTIMISE_SECONDS
 from twofold.capacity.models import HOUR_FIELDS, WEEKDAY_NAMES, AbsenceKind
-from twofold.capacity.selectors import DEFAULT_WEEKS, MAX_WEEKS
+from twofold.capacity.selectors import DEFAULT_WEEKS, MAX_WEEKS, WINDOW_MESSAGE
+from twofold.capacity.selectors import FIRST_DAY as FIRST_WINDOW_DAY
+from twofold.capacity.selectors import LAST_DAY as LAST_WINDOW_DAY
 from twofold.capacity.services import MAX_NOTE
 from twofold.core.fields import INT64_MAX
 
-# The window the capacity view can show: far enough for any plan, never near date's limits.
-FIRST_DAY = dt.date(1900, 1, 1)
-LAST_DAY = dt.date(2200, 12, 31)
+# The days the capacity views may start on (inside the calendars' range with their weeks).
+FIRST_DAY = FIRST_WINDOW_DAY
+LAST_DAY = LAST_WINDOW_DAY
 
 
 class UsageFilterForm(forms.Form):
@@ -32,9 +34,7 @@ class UsageFilterForm(forms.Form):
     def clean_start(self) -> dt.date | None:
         start: dt.date | None = self.cleaned_data.get("start")
         if start is not None and not FIRST_DAY <= start <= LAST_DAY:
-            raise forms.ValidationError(
-                f"Choose a week between {FIRST_DAY.year} and {LAST_DAY.year}."
-            )
+            raise forms.ValidationError(WINDOW_MESSAGE)
         return start
 
     def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:

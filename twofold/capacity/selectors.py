@@ -31,7 +31,10 @@ from django.utils import timezone
 from twofold.accounts.models import Membership, Organisation, Team, User
 from twofold.capacity import availability, demand, stamp
 from twofold.capacity.models import Absence, AbsenceKind
+from twofold.core.dates import format_day
+from twofold.core.errors import Invalid
 from twofold.engine.availability import DailyAvailability, weekly_totals
+from twofold.engine.calendars import HORIZON_END, HORIZON_START
 from twofold.engine.capacity import Source as DemandSource
 from twofold.engine.capacity import weekly
 from twofold.operations.models import Occurrence, Routine, ShiftRule
@@ -41,6 +44,22 @@ from twofold.projects.services import tz_of
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 26
+# The days the capacity views may start on: their weeks (a week's Monday before the day, and up
+# to MAX_WEEKS after it) stay inside the calendars' range. A day outside answered 500.
+FIRST_DAY = HORIZON_START + dt.timedelta(days=7)
+LAST_DAY = HORIZON_END - dt.timedelta(weeks=MAX_WEEKS + 1)
+WINDOW_MESSAGE = (
+    f"Choose a date between {format_day(FIRST_DAY)} and {format_day(LAST_DAY)} "
+    "(the range the calendars cover, less the weeks shown)."
+)
+
+
+def check_window(day: dt.date | None, field: str) -> None:
+    """Refuse (Invalid naming ``field``) a day the capacity views cannot start on."""
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise Invalid(WINDOW_MESSAGE, field=field)
+
+
 HOURS_PER_DAY = MINUTES_PER_DAY / 60
 LOW_SHARE = 0.5
 
