@@ -75,11 +75,40 @@ def test_exports_neutralise_formulas_and_stay_in_the_organisation(client, demo, 
     )  # fmt: skip
     client.force_login(member(make_org("Other Ltd")))
     assert _csv(client.get("/reports/export/kpi-measurements.csv")) == [
-        ["Process", "KPI", "Unit", "Date", "Value", "Note"]
+        ["Process", "KPI", "Unit", "Date", "Value", "Note", "Status", "Reason", "Original value"]
     ]
     from twofold.accounts.models import User
 
     client.force_login(User.objects.get(email="demo@twofold.example"))
     rows = _csv(client.get("/reports/export/kpi-measurements.csv"))
     assert ["Line 2 production", "Scrap rate", "%", "2020-01-06", "1.0",
-            "'=HYPERLINK(\"http://evil.example\",\"x\")"] in rows  # fmt: skip
+            "'=HYPERLINK(\"http://evil.example\",\"x\")", "", "", ""] in rows  # fmt: skip
+
+
+def test_exports_say_which_values_were_voided_and_give_days_as_the_pages_do(client, demo, settings):
+    """A voided value came out as plain data, and a task's start in the server's zone (a day
+    off for an organisation in Auckland) until 2026-12-05."""
+    import datetime as dt
+
+    from twofold.accounts.models import Organisation, User
+    from twofold.operations import corrections
+
+    user = User.objects.get(email="demo@twofold.example")
+    kpi = Kpi.objects.get(name="Scrap rate")
+    wrong = Measurement.objects.create(
+        organisation=kpi.organisation, kpi=kpi, measured_on=dt.date(2020, 1, 13), value=99.0
+    )
+    corrections.void_measurement(
+        actor=user, measurement=wrong, expected_version=wrong.version, reason="Sensor fault"
+    )
+    client.force_login(user)
+    rows = _csv(client.get("/reports/export/kpi-measurements.csv"))
+    assert ["Line 2 production", "Scrap rate", "%", "2020-01-13", "99.0", "", "voided",
+            "Sensor fault", ""] in rows  # fmt: skip
+    Organisation.objects.filter(pk=kpi.organisation_id).update(timezone="Pacific/Auckland")
+    User.objects.filter(pk=user.pk).update(timezone="")
+    task = Task.objects.filter(organisation=kpi.organisation, start__isnull=False).first()
+    noon = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)  # 01:00 on 3 March in Auckland
+    Task.objects.filter(pk=task.pk).update(start=noon)
+    exported = _csv(client.get("/reports/export/tasks.csv"))
+    assert [r[6] for r in exported if r[1] == task.name] == ["2026-03-03"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from twofold.core.csv_export import csv_response
 from twofold.core.web import organisation_of, organisation_required
 from twofold.projects import selectors as project_selectors
+from twofold.projects.dates import finish_day
 from twofold.reports import selectors
 
 
@@ -68,6 +69,9 @@ def export_projects(request: HttpRequest) -> StreamingHttpResponse:
 def export_tasks(request: HttpRequest) -> StreamingHttpResponse:
     organisation = organisation_of(request)
     tasks = selectors.tasks_for_export(organisation)
+    # Read now: the rows are written after the view returns, when the middleware has put the
+    # viewer's zone away (dates came out in the server's zone: a day off in Auckland).
+    zone = timezone.get_current_timezone()
 
     def rows() -> Iterator[list[Any]]:
         for t in tasks.iterator(chunk_size=2000):
@@ -78,8 +82,8 @@ def export_tasks(request: HttpRequest) -> StreamingHttpResponse:
                 t.assignee.display_name if t.assignee else "",
                 t.get_status_display(),
                 t.percent_complete,
-                timezone.localtime(t.start).date() if t.start else None,
-                timezone.localtime(t.finish).date() if t.finish else None,
+                timezone.localtime(t.start, zone).date() if t.start else None,
+                finish_day(t.finish, zone, start=t.start),  # as the pages show a finish
                 round(t.total_float_minutes / 480, 1),
                 t.is_critical,
             ]
@@ -95,13 +99,26 @@ def export_tasks(request: HttpRequest) -> StreamingHttpResponse:
 def export_measurements(request: HttpRequest) -> StreamingHttpResponse:
     organisation = organisation_of(request)
     measurements = selectors.measurements_for_export(organisation)
+    # Voided and corrected values say so: the KPI pages leave a voided value out of its status
+    # and limits, and an export read as plain data counted it (until 2026-12-05).
     rows = (
-        [m.kpi.process.name, m.kpi.name, m.kpi.unit, m.measured_on, m.value, m.note]
+        [
+            m.kpi.process.name,
+            m.kpi.name,
+            m.kpi.unit,
+            m.measured_on,
+            m.value,
+            m.note,
+            "voided" if m.voided_at else "corrected" if m.corrected_at else "",
+            m.void_reason or m.correction_reason,
+            m.original_value if m.corrected_at else None,
+        ]
         for m in measurements.iterator(chunk_size=5000)
     )
-    return csv_response(
-        _name("kpi-measurements"), ["Process", "KPI", "Unit", "Date", "Value", "Note"], rows
-    )
+    header = [
+        "Process", "KPI", "Unit", "Date", "Value", "Note", "Status", "Reason", "Original value",
+    ]  # fmt: skip
+    return csv_response(_name("kpi-measurements"), header, rows)
 
 
 def _name(what: str) -> str:
