@@ -89,6 +89,32 @@ def test_apply_records_levelling_delays_reschedules_and_records_history(
     assert services.preview_levelling(actor=owner, project=project).moves == []
 
 
+def test_a_task_held_by_a_start_date_starts_where_the_preview_said_once_applied(
+    owner: Any, priya: Any, project: Any
+) -> None:
+    """B (2 d, not before Tuesday) waits for A (3 d, urgent): the preview says Thursday; the
+    applied plan started it on Wednesday, still overlapping A, until 2026-12-05."""
+    add_task(owner, project, "Risk assessment", 3, assignee=priya, priority=Priority.HIGH)
+    held = add_task(
+        owner,
+        project,
+        "Site acceptance test",
+        2,
+        assignee=priya,
+        constraint_type=Constraint.SNET,
+        constraint_date=MONDAY + dt.timedelta(days=1),
+    )
+    preview = services.preview_levelling(actor=owner, project=project)
+    assert _moves(preview) == {held.pk: MONDAY + dt.timedelta(days=3)}
+    services.apply_levelling(
+        actor=owner, project=project, version=preview.version, moves=_moves(preview)
+    )
+    held.refresh_from_db()
+    assert held.start.date() == MONDAY + dt.timedelta(days=3)
+    assert held.levelling_delay_minutes == 3 * 480  # counted from the project's start
+    assert services.preview_levelling(actor=owner, project=project).moves == []
+
+
 def test_stale_apply_is_a_conflict_and_changes_nothing(
     owner: Any, project: Any, clash: tuple[Any, Any]
 ) -> None:

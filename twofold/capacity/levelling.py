@@ -26,6 +26,7 @@ The problem (see docs/capacity.md):
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import inspect
@@ -837,7 +838,10 @@ def delays_for(built: Built, moves: dict[int, dt.date]) -> dict[int, int]:
     The scheduler adds a task's delay after its predecessors (``projects.scheduling``). So for
     a task with predecessors in the problem it is the levelled start less where its levelled
     predecessors put it; a task pushed only by a moved predecessor gets none. For a task without
-    one it is its current delay plus how far it moves.
+    one the scheduler counts the delay from the project's start (a "project start" milestone),
+    so it is the levelled start less the project's start: counted from the task's current start
+    instead, a task held by a "start no earlier than" date lost the part of its move that the
+    date already covered (a preview's Thursday became Wednesday once applied).
     """
     by_task = {t.pk: i for i, t in enumerate(built.tasks)}
     starts = list(built.releases)
@@ -853,9 +857,25 @@ def delays_for(built: Built, moves: dict[int, dt.date]) -> dict[int, int]:
             early = max(starts[p] + d for p, d in into[i])
             out[task_id] = max(0, starts[i] - early)
         else:
-            current = built.tasks[i].levelling_delay_minutes // MINUTES_PER_DAY
-            out[task_id] = current + max(0, starts[i] - built.releases[i])
+            out[task_id] = max(0, starts[i] - _project_start_period(built))
     return out
+
+
+def _project_start_period(built: Built) -> int:
+    """The period of the project's first working day (negative when it is before the periods
+    the problem covers): where the scheduler counts a levelling delay without predecessors."""
+    first = built.project.target_start
+    if first in built.period_of:
+        return built.period_of[first]
+    if built.days and first > built.days[0]:
+        return bisect.bisect_left(built.days, first)
+    count, day = 0, first
+    end = built.days[0] if built.days else first
+    while day < end:
+        if built.calendar is None or is_working_day(built.calendar, day):
+            count += 1
+        day += dt.timedelta(days=1)
+    return -count
 
 
 def check_moves(built: Built, moves: dict[int, dt.date]) -> list[str]:
