@@ -263,3 +263,30 @@ def test_instance_settings_api_is_for_instance_administrators(api, owner, make_u
     assert (
         api(owner).patch("/api/instance", {"version": 2, "allow_signup": False}).status_code == 404
     )
+
+
+def test_deleting_an_organisation_removes_its_uploaded_files(
+    org, owner, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """The rows went and the files stayed on disk (until 2026-12-05)."""
+    from pathlib import Path
+
+    from django.core.files.base import ContentFile
+
+    from twofold.attachments.models import Attachment
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    attachment = Attachment(
+        organisation=org,
+        target_kind="project",
+        target_id=1,
+        original_name="secret.pdf",
+        content_type="application/pdf",
+        size=3,
+    )
+    attachment.file.save("secret.pdf", ContentFile(b"pdf"), save=True)
+    stored = Path(tmp_path) / attachment.file.name
+    assert stored.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_organisation(actor=owner, organisation=org, confirm_name=org.name)
+    assert not stored.exists()

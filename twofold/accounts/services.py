@@ -276,6 +276,29 @@ def _delete_everything(organisation: Organisation) -> dict[str, int]:
     return {label: n for label, n in counts.items() if n}
 
 
+def _stored_files(organisation: Organisation) -> list[str]:
+    """The names of every uploaded file of the organisation: each model's file fields, read by
+    its ``organisation`` (attachments, routine evidence, expense receipts, whatever comes)."""
+    names: list[str] = []
+    for model in apps.get_models():
+        fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+        if not fields or not any(f.name == "organisation" for f in model._meta.concrete_fields):
+            continue
+        for row in model._base_manager.filter(organisation=organisation).values_list(*fields):
+            names.extend(str(name) for name in row if name)
+    return names
+
+
+def _remove_stored(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:  # pragma: no cover - already gone, or the disk refuses: logged
+            log.warning("Could not remove file %s of a deleted organisation.", name)
+
+
 def _plural_counts(counts: dict[str, int]) -> dict[str, int]:
     named: Counter[str] = Counter()
     for label, n in counts.items():
@@ -301,7 +324,10 @@ def delete_organisation(*, actor: User, organisation: Organisation, confirm_name
             "Type the organisation's name exactly as shown to confirm.", field="confirm_name"
         )
     with transaction.atomic():
+        files = _stored_files(organisation)
         counts = _plural_counts(_delete_everything(organisation))
+        # The uploaded files go too, once the rows are gone for good (they stayed on disk).
+        transaction.on_commit(lambda: _remove_stored(files), robust=True)
         OrganisationDeletion.objects.create(
             organisation_id=organisation.pk,
             name=organisation.name,
