@@ -303,3 +303,39 @@ def test_moving_a_record_to_ones_own_process_does_not_hand_over_its_verification
     # The owner of its process (or an admin) may still move it.
     services.update_nonconformance(actor=owner, nc=nc, expected_version=nc.version, process=canteen)
     assert Nonconformance.objects.get(pk=nc.pk).process == canteen
+
+
+def test_an_action_after_the_verification_needs_a_new_one_and_done_keeps_its_date(
+    owner, org, process, process_owner, worker
+):
+    """A record closed on a verification older than its last action, and a done action whose
+    date could be cleared, until 2026-12-05."""
+    nc = _manual(owner, org, process, containment="Stopped the line")
+    services.verify_nonconformance(
+        actor=process_owner,
+        nc=nc,
+        expected_version=nc.version,
+        verification="Checked a week of labels",
+        effective=True,
+    )
+    nc.refresh_from_db()
+    late = services.add_action(
+        actor=worker,
+        nc=nc,
+        description="Retrain night shift",
+        owner=worker,
+        due_on=timezone.localdate() + dt.timedelta(days=7),
+    )
+    late = services.update_action(
+        actor=worker, action=late, expected_version=late.version, status="done"
+    )
+    done_on = late.done_on
+    assert done_on is not None
+    late = services.update_action(
+        actor=worker, action=late, expected_version=late.version, done_on=None
+    )
+    assert CapaAction.objects.get(pk=late.pk).done_on == done_on
+    nc.refresh_from_db()
+    assert nc.effective is None
+    with pytest.raises(Invalid, match="Verify the effectiveness"):
+        services.close_nonconformance(actor=process_owner, nc=nc, expected_version=nc.version)

@@ -323,6 +323,7 @@ def add_action(
     action = CapaAction.objects.create(
         organisation_id=nc.organisation_id, nonconformance=nc, created_by=actor, **values
     )
+    _verification_outdated(nc)
     history.record(
         actor=actor,
         obj=nc,
@@ -348,8 +349,10 @@ def update_action(
     _check_action(nc, values)
     status = values.get("status", action.status)
     if status == ActionStatus.DONE:
-        if values.get("done_on") is None and action.done_on is None:
-            values["done_on"] = _today(nc)
+        if values.get("done_on") is None and ("done_on" in values or action.done_on is None):
+            # A done action always has its date: kept when one clears it (it was erased, a gap
+            # in the audit trail), today when none was given.
+            values["done_on"] = action.done_on or _today(nc)
         done_on = values.get("done_on", action.done_on)
         _not_before_raised(nc, done_on, "done_on", "The done date")
         _not_future(nc, done_on, "done_on", "The done date")
@@ -357,10 +360,13 @@ def update_action(
         values["done_on"] = None
     elif values.get("done_on") is not None:
         raise Invalid("Only a done action has a done date.", field="done_on")
+    reopened = action.status == ActionStatus.DONE and status == ActionStatus.OPEN
     before = history.snapshot(action, values)
     for key, value in values.items():
         setattr(action, key, value)
     save_versioned(action, expected_version=expected_version, fields=list(values))
+    if reopened:
+        _verification_outdated(nc)
     changes = history.diff(before, history.snapshot(action, values))
     if changes:
         history.record(actor=actor, obj=action, action="updated", changes=changes)
@@ -377,6 +383,15 @@ def update_action(
 
 
 # --- Verification and closure -------------------------------------------------------------------
+
+
+def _verification_outdated(nc: Nonconformance) -> None:
+    """An action added or reopened after a verification: that verification no longer covers
+    every action, so it must be made again before closing (a record closed on a verification
+    older than its last action until 2026-12-05)."""
+    if nc.effective is not None:
+        Nonconformance.objects.filter(pk=nc.pk).update(effective=None)
+        nc.effective = None
 
 
 def _open_actions(nc: Nonconformance) -> int:
