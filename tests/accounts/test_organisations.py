@@ -290,3 +290,22 @@ def test_deleting_an_organisation_removes_its_uploaded_files(
     with django_capture_on_commit_callbacks(execute=True):
         services.delete_organisation(actor=owner, organisation=org, confirm_name=org.name)
     assert not stored.exists()
+
+
+def test_a_person_removed_leads_no_team_and_has_no_timer_running(org, owner, member):
+    from twofold.accounts.models import Team
+    from twofold.costs.models import Timer
+    from twofold.projects import services as projects
+
+    lead = member(org, Role.MEMBER, full_name="Lea Lead")
+    team = Team.objects.create(organisation=org, name="Welding", lead=lead)
+    team.members.add(lead)
+    project = projects.create_project(actor=owner, organisation=org, name="Press", code="PR")
+    task, _ = projects.create_task(actor=owner, project=project, name="Weld", assignee=lead)
+    Timer.objects.create(organisation=org, person=lead, task=task)
+    services.remove_member(
+        actor=owner, membership=Membership.objects.get(organisation=org, user=lead)
+    )
+    team.refresh_from_db()
+    assert team.lead is None and list(team.members.all()) == []
+    assert not Timer.objects.filter(person=lead).exists()

@@ -491,6 +491,8 @@ def remove_member(*, actor: User, membership: Membership) -> None:
     )
     for team in Team.objects.filter(organisation=organisation, members=membership.user):
         team.members.remove(membership.user)
+    # A team led by someone who left has no lead (it kept naming them).
+    Team.objects.filter(organisation=organisation, lead=membership.user).update(lead=None)
     membership.delete()
 
 

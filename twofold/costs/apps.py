@@ -17,3 +17,9 @@ class CostsConfig(AppConfig):
                 [cost_settings_read(subject.organisation_id)] if subject.organisation_id else []
             ),
         )
+
+        # A person who leaves the organisation stops their running timer there (it went on).
+        from twofold.core import history
+        from twofold.costs.services import on_member_removed
+
+        history.on_record_changes(on_member_removed)

@@ -835,3 +835,11 @@ def set_process_budget(
         changes={f"budget FY{fiscal_year}": [before, str(row.amount)]},
     )
     return row
+
+
+def on_member_removed(obj: Any, action: str, organisation_id: int, changes: Any) -> None:
+    """The history listener: a person removed from an organisation has no timer left there."""
+    from twofold.accounts.models import Membership
+
+    if isinstance(obj, Membership) and action == "member removed":
+        Timer.objects.filter(organisation_id=organisation_id, person_id=obj.user_id).delete()
