@@ -115,6 +115,28 @@ def test_a_task_held_by_a_start_date_starts_where_the_preview_said_once_applied(
     assert services.preview_levelling(actor=owner, project=project).moves == []
 
 
+def test_a_task_after_a_started_one_starts_where_the_preview_said(
+    owner: Any, priya: Any, member: Any, org: Any, project: Any
+) -> None:
+    """The link from a started task is left out of the levelling problem but still feeds the
+    task in the scheduler: its delay counts from that link, not from the project's start (a
+    review found it applied two days late after the previous fix)."""
+    started = add_task(owner, project, "Started", 2, assignee=member(org, full_name="Other"))
+    project_services.update_task(
+        actor=owner, task=started, expected_version=started.version, actual_start=MONDAY
+    )
+    follower = add_task(owner, project, "Follower", 2, assignee=priya)
+    project_services.add_link(actor=owner, project=project, pred=started, succ=follower)
+    add_task(owner, project, "Urgent", 3, assignee=priya, priority=Priority.HIGH)
+    preview = services.preview_levelling(actor=owner, project=project)
+    moves = _moves(preview)
+    assert moves == {follower.pk: MONDAY + dt.timedelta(days=3)}
+    services.apply_levelling(actor=owner, project=project, version=preview.version, moves=moves)
+    follower.refresh_from_db()
+    assert follower.start.date() == MONDAY + dt.timedelta(days=3)
+    assert follower.levelling_delay_minutes == 480  # one day after Started's finish
+
+
 def test_stale_apply_is_a_conflict_and_changes_nothing(
     owner: Any, project: Any, clash: tuple[Any, Any]
 ) -> None:

@@ -332,3 +332,30 @@ def test_submitting_a_week_notifies_the_manager_who_approves_it(
             f"/costs/approvals/{sheet.pk}/",
         )
     ]
+
+
+def test_a_timer_on_a_task_gone_to_the_trash_stops_and_another_starts(
+    org: Any, worker: Any, owner: Any, tasks: list[Any]
+) -> None:
+    """It could be neither stopped nor replaced ("No such line here") until 2026-12-05."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from twofold.costs.models import Timer
+    from twofold.projects import services as project_services
+
+    first, second = tasks
+    services.start_timer(actor=worker, organisation=org, line=f"task:{first.pk}")
+    project_services.delete_task(actor=owner, task=first)
+    later = timezone.now() + dt.timedelta(hours=1)
+    assert services.stop_timer(actor=worker, organisation=org, now=later) == Decimal(0)
+    assert not Timer.objects.filter(person=worker).exists()
+    assert not TimeEntry.objects.filter(person=worker).exists()
+    third, _ = project_services.create_task(
+        actor=owner, project=second.project, name="Third", duration_minutes=480
+    )
+    services.start_timer(actor=worker, organisation=org, line=f"task:{second.pk}")
+    project_services.delete_task(actor=owner, task=second)
+    services.start_timer(actor=worker, organisation=org, line=f"task:{third.pk}")
+    assert list(Timer.objects.filter(person=worker).values_list("task_id", flat=True)) == [third.pk]

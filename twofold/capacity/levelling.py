@@ -841,7 +841,9 @@ def delays_for(built: Built, moves: dict[int, dt.date]) -> dict[int, int]:
     one the scheduler counts the delay from the project's start (a "project start" milestone),
     so it is the levelled start less the project's start: counted from the task's current start
     instead, a task held by a "start no earlier than" date lost the part of its move that the
-    date already covered (a preview's Thursday became Wednesday once applied).
+    date already covered (a preview's Thursday became Wednesday once applied). A task fed only
+    by links the problem leaves out (a started predecessor's) keeps its current delay plus the
+    move: the scheduler adds the delay to those links (one query for them).
     """
     by_task = {t.pk: i for i, t in enumerate(built.tasks)}
     starts = list(built.releases)
@@ -850,12 +852,22 @@ def delays_for(built: Built, moves: dict[int, dt.date]) -> dict[int, int]:
     into: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for pred, succ, delta in built.problem.start_deltas():
         into[succ].append((pred, delta))
+    # Links the problem leaves out (from a started or done task, from a summary) still feed the
+    # task in the scheduler, which then adds the delay to them, not to the project's start.
+    fed = set(
+        TaskLink.objects.filter(project_id=built.project.pk, succ_id__in=list(moves)).values_list(
+            "succ_id", flat=True
+        )
+    )
     out = {}
     for task_id in moves:
         i = by_task[task_id]
         if into.get(i):
             early = max(starts[p] + d for p, d in into[i])
             out[task_id] = max(0, starts[i] - early)
+        elif task_id in fed:
+            current = built.tasks[i].levelling_delay_minutes // MINUTES_PER_DAY
+            out[task_id] = current + max(0, starts[i] - built.releases[i])
         else:
             out[task_id] = max(0, starts[i] - _project_start_period(built))
     return out

@@ -604,7 +604,8 @@ def start_timer(*, actor: User, organisation: Organisation, line: str) -> Timer:
 def stop_timer(
     *, actor: User, organisation: Organisation, now: dt.datetime | None = None
 ) -> Decimal:
-    """Stop the running timer and add its hours (to the hundredth) to today's cell of its line."""
+    """Stop the running timer and add its hours (to the hundredth) to today's cell of its line;
+    returns them (0 when its task or request has gone to the trash meanwhile: nothing logged)."""
     require(actor, Action.CONTRIBUTE, organisation)
     timer = (
         Timer.objects.select_for_update().filter(organisation=organisation, person=actor).first()
@@ -617,6 +618,10 @@ def stop_timer(
     )
     line = f"task:{timer.task_id}" if timer.task_id else f"request:{timer.request_id}"
     timer.delete()
+    if resolve_lines(organisation, {line}, gone_ok=True)[line].gone:
+        # Its task or request went to the trash meanwhile: the timer stops and nothing can be
+        # logged there (0 h). It could be neither stopped nor replaced ("No such line here").
+        return Decimal(0)
     if hours > 0:
         from zoneinfo import ZoneInfo
 

@@ -186,7 +186,12 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("costs:timesheet")
-    messages.success(request, f"Timer stopped: {hours} h added to today.")
+    messages.success(
+        request,
+        f"Timer stopped: {hours} h added to today."
+        if hours
+        else "Timer stopped: nothing logged (what it ran on is no longer here, or no time passed).",
+    )
     return redirect(_safe_next(request) or reverse("costs:timesheet"))
 
 
