@@ -711,7 +711,7 @@ GET    /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/history
 
 # --- api tokens (one's own: Settings → API tokens)
 GET    /api/me/tokens                                                                 401 200 200 200 200 200
-POST   /api/me/tokens                                                                 401 201 201 201 201 201  # everyone makes their own tokens
+POST   /api/me/tokens                                                                 401 403 403 403 403 403  # the matrix calls with a token: tokens are made from a session
 DELETE /api/me/tokens/{token_id}                                                      401 404 404 404 204 404  # a token is its person's: the seeded one is the owner's
 
 # --- api attachments (the attachments page's actions)
