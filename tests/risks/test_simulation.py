@@ -240,3 +240,53 @@ def test_a_task_started_out_of_sequence_follows_the_projects_progress_rule(proje
             == _local(analysis.deterministic_finish)
             == dt.datetime(2025, 3, 10, 17, 0)
         )
+
+
+def test_a_started_task_inside_a_summary_and_a_risk_on_a_finished_phase(project, owner):
+    """Progress override let a started subtask wait for its summary's predecessor, and a
+    certain risk on a phase whose work was all done pushed the plan a week (a review of the
+    day's own fixes found both)."""
+    a, _ = project_services.create_task(
+        actor=owner, project=project, name="A", duration_minutes=3 * 480
+    )
+    phase, _ = project_services.create_task(actor=owner, project=project, name="Phase")
+    b, _ = project_services.create_task(
+        actor=owner, project=project, name="B", parent=phase, duration_minutes=4 * 480
+    )
+    phase.refresh_from_db()
+    project_services.add_link(actor=owner, project=project, pred=a, succ=phase)
+    b.refresh_from_db()
+    project_services.update_task(
+        actor=owner,
+        task=b,
+        expected_version=b.version,
+        percent_complete=25,
+        actual_start=dt.date(2025, 3, 3),
+    )
+    project.refresh_from_db()
+    estimates = {a.pk: (1440, 1440, 1440), b.pk: (1920, 1920, 1920)}
+    analysis = services.run_simulation(
+        actor=owner, project=project, expected_version=None, estimates=estimates
+    )
+    assert _local(project.scheduled_finish) == dt.datetime(2025, 3, 6, 17, 0)
+    assert _local(analysis.p50) == dt.datetime(2025, 3, 6, 17, 0)
+    # B done: a certain risk on its phase delays nothing any more.
+    b.refresh_from_db()
+    project_services.update_task(actor=owner, task=b, expected_version=b.version, status="done")
+    services.create_risk(
+        actor=owner,
+        project=project,
+        title="Late steel",
+        probability=5,
+        impact=5,
+        tasks=[phase],
+        impact_min_days=Decimal(5),
+        impact_likely_days=Decimal(5),
+        impact_max_days=Decimal(5),
+    )
+    project.refresh_from_db()
+    analysis = services.run_simulation(
+        actor=owner, project=project, expected_version=None, estimates=estimates
+    )
+    assert _local(analysis.p95) == _local(project.scheduled_finish)
+    assert analysis.result["events"] == []

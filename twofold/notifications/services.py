@@ -300,8 +300,9 @@ def set_email_delivery(*, user: User, kind: str, delivery: str) -> EmailPreferen
             kind=kind,
             defaults={"delivery": delivery, "updated_at": timezone.now()},
         )
-        if delivery != Delivery.DIGEST:
+        if delivery == Delivery.OFF:
             # What waited for the digest leaves it too: "off" (an unsubscribe) means no e-mail.
+            # (Switched to "immediate", it still goes in the next digest rather than nowhere.)
             Notification.objects.filter(
                 recipient_id=user.pk, kind=kind, digest_pending=True
             ).update(digest_pending=False)

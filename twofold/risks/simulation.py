@@ -107,6 +107,32 @@ def _offset(start: dt.datetime, moment: dt.datetime, cal: Calendar) -> float:
     return max(0.0, working_minutes_between(cal, start, moment))
 
 
+def _summary_targets(
+    summary: int,
+    children: dict[int, list[int]],
+    index: dict[int, int],
+    first_node: dict[int, int],
+    done: set[int],
+    started: set[int],
+) -> list[int]:
+    """Where a risk on a summary delays the plan: its start node while none of its work has
+    begun; once some has, the leaves still to do (the done part cannot be delayed); nothing
+    when all of it is done (a certain risk on a finished phase pushed the plan a week)."""
+    leaves, stack = [], [summary]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child in index:
+                leaves.append(child)
+            else:
+                stack.append(child)
+    remaining = [pk for pk in leaves if pk not in done]
+    if not remaining:
+        return []
+    if not any(pk in started or pk in done for pk in leaves):
+        return [first_node[summary]]
+    return [index[pk] for pk in remaining]
+
+
 def build_network(
     project: Project,
     tasks: Sequence[Task],
@@ -173,19 +199,20 @@ def build_network(
         kinds.append(int(kind))
         lags.append(lag)
 
+    # Progress override (the project's rule unless it retains logic, as the scheduler does): a
+    # started task goes on from its actual start, whatever its predecessors; they no longer
+    # hold it (it waited for them here, three days after the plan on a one-link example), nor
+    # do its summary's.
+    # A done task happened where its actual dates say, under either rule.
+    overridden = {t.pk for t in leaves if t.actual_start and (t.pk in done or not retained)}
     for t in tasks:
         if t.parent_id in parents:
-            link(first_node[t.parent_id], first_node[t.pk], engine.RiskLinkType.FS)
+            if t.pk not in overridden:
+                link(first_node[t.parent_id], first_node[t.pk], engine.RiskLinkType.FS)
             link(last_node[t.pk], last_node[t.parent_id], engine.RiskLinkType.FS)
     for s in summaries:
         link(first_node[s.pk], last_node[s.pk], engine.RiskLinkType.FS)
     durations = {t.pk: t.duration_minutes for t in tasks}
-    # Progress override (the project's rule unless it retains logic, as the scheduler does): a
-    # started task goes on from its actual start, whatever its predecessors; they no longer
-    # hold it (it waited for them here, three days after the plan on a one-link example).
-    overridden = (
-        set() if retained else {t.pk for t in leaves if t.actual_start and t.pk not in done}
-    )
     for row in links:
         if row.pred_id not in first_node or row.succ_id not in first_node:
             continue
@@ -216,6 +243,11 @@ def build_network(
             lags[k] += delay
         if not incoming:
             release[node] = max(release[node], float(delay))
+    children: dict[int, list[int]] = {}
+    for t in tasks:
+        if t.parent_id is not None:
+            children.setdefault(t.parent_id, []).append(t.pk)
+    started = {t.pk for t in leaves if t.actual_start or t.percent_complete > 0}
     events = []
     event_names = []
     for r in risks:
@@ -223,11 +255,13 @@ def build_network(
             continue
         # A risk on a summary delays the start of its whole subtree (its start node): it was
         # dropped, leaving the simulation blind to it.
-        targets = [
-            index[t.pk] if t.pk in index else first_node[t.pk]
-            for t in r.tasks.all()
-            if t.pk in first_node and t.pk not in done
-        ]
+        targets = []
+        for t in r.tasks.all():
+            if t.pk in index:
+                if t.pk not in done:
+                    targets.append(index[t.pk])
+            elif t.pk in first_node:
+                targets.extend(_summary_targets(t.pk, children, index, first_node, done, started))
         if not targets:
             continue
         likely = float(r.impact_likely_days)
