@@ -336,3 +336,19 @@ def trash_entry(project):
     from twofold.core.models import TrashEntry
 
     return TrashEntry.objects.get(kind="projects.project", object_id=project.pk)
+
+
+def test_purging_a_project_takes_the_comments_on_its_handovers(handover, owner, project, org):
+    """Comments on a purged project's handovers (and change requests) stayed behind, pointing
+    at nothing (until 2026-12-05)."""
+    from twofold.comments.models import Comment
+    from twofold.comments.services import add_comment
+    from twofold.core import trash
+
+    add_comment(actor=owner, target=handover, body="Training records attached?")
+    add_comment(actor=owner, target=project, body="Kick-off on Monday")
+    assert Comment.objects.count() == 2
+    trash.move_to_trash(actor=owner, obj=Project.objects.get(pk=project.pk))
+    trash.purge_now(actor=owner, organisation=org, entry_id=trash_entry(project).pk)
+    assert not Comment.objects.exists()
+    assert not Handover.all_objects.exists()
