@@ -391,7 +391,7 @@ def test_time_on_a_task_in_the_trash_or_deleted_stays_and_the_week_still_opens(
     page = client.get(week)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Design (in the trash)" in html and "Kept as logged; no more hours here." in html
+    assert "Design (in the trash)" in html and "Kept as logged; no more hours here" in html
     assert f'name="h|task:{tasks[0].pk}|' not in html  # shown, not posted
     assert signed_in(pm).get(f"/costs/approvals/{sheet.pk}/").status_code == 200
     assert f'name="h|task:{tasks[1].pk}|' in html  # the other lines are as before
@@ -402,3 +402,32 @@ def test_time_on_a_task_in_the_trash_or_deleted_stays_and_the_week_still_opens(
     assert sum(r.hours for r in project_actuals(tasks[0].project)) == 8 + 1
     html = signed_in(worker).get(week).content.decode()
     assert "A deleted task" in html
+
+
+def test_draft_hours_on_a_task_in_the_trash_can_be_cleared_not_changed(
+    signed_in: Any, org: Any, owner: Any, worker: Any, tasks: list[Any]
+) -> None:
+    """A gone line was read-only, so draft hours on it could be neither cleared nor kept out of
+    the next submission (a review of the day's fixes found it)."""
+    from twofold.projects import services as project_services
+
+    services.save_cells(
+        actor=worker,
+        organisation=org,
+        person=worker,
+        week_start=MONDAY,
+        cells=[Cell(f"task:{tasks[0].pk}", MONDAY, "3")],
+        expected_version=None,
+    )
+    project_services.delete_task(actor=owner, task=tasks[0])
+    week = f"/costs/timesheet/?week={MONDAY.isoformat()}"
+    client = signed_in(worker)
+    name = f"h|task:{tasks[0].pk}|{MONDAY.isoformat()}"
+    assert f'name="{name}"' in client.get(week).content.decode()  # waiting hours: clearable
+    version = str(Timesheet.objects.get(person=worker).version)
+    refused = client.post(week, {"week": MONDAY.isoformat(), "version": version, name: "5"})
+    assert refused.status_code == 422
+    assert "is no longer here: its hours can only be cleared" in refused.content.decode()
+    cleared = client.post(week, {"week": MONDAY.isoformat(), "version": version, name: ""})
+    assert cleared.status_code == 302
+    assert not TimeEntry.objects.filter(person=worker).exists()

@@ -23,6 +23,7 @@ LOCKS = {
     "approved": ' aria-describedby="ts-approved-help"',
 }
 TIMER_KINDS = ("task", "request")
+CLEARABLE = ("draft", "returned")
 
 
 def _head(row: GridRow, number: int, label: str, timer: bool) -> str:
@@ -40,7 +41,10 @@ def _head(row: GridRow, number: int, label: str, timer: bool) -> str:
     if row.return_reason:
         parts.append(f'<br><span class="small error">Returned: {escape(row.return_reason)}</span>')
     if row.line.gone:
-        parts.append('<br><span class="small muted">Kept as logged; no more hours here.</span>')
+        parts.append(
+            '<br><span class="small muted">Kept as logged; no more hours here '
+            "(waiting hours can be cleared).</span>"
+        )
     elif timer and row.line.kind in TIMER_KINDS:
         parts.append(
             f'\n        <br><button type="submit" class="linklike small" form="timer-{number}" '
@@ -65,9 +69,11 @@ def week_rows(week: Week) -> SafeString:
             status = c.status
             typed = None if c.typed is None else escape(c.typed)  # refused input, shown again
             value = typed if typed is not None else (hours(c.hours) if c.hours else "")
-            # A gone line's cells are shown, not posted: nothing can be logged on it.
-            name = "" if row.line.gone else f' name="h|{key}|{isodays[column]}"'
-            lock = " readonly" if row.line.gone else LOCKS.get(status, "")
+            # A gone line takes no new hours: its cells are shown, not posted, except waiting
+            # (draft or returned) hours, which can still be cleared.
+            frozen = row.line.gone and status not in CLEARABLE
+            name = "" if frozen else f' name="h|{key}|{isodays[column]}"'
+            lock = " readonly" if frozen else LOCKS.get(status, "")
             out.append(
                 f'\n      <td class="num ts-cell{" ts-" + status if status else ""}">\n'
                 f'        <label class="visually-hidden" for="{ident}">{label}, '

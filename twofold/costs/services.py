@@ -417,13 +417,18 @@ def save_cells(
             )
         _hours(cell.hours, f"cells.{i}.hours")
         typed[(cell.line, cell.day)] = cell
-    lines = resolve_lines(organisation, {line for line, _ in typed})
+    # A line gone to the trash (or deleted) may still be posted: its draft hours can be cleared.
+    lines = resolve_lines(organisation, {line for line, _ in typed}, gone_ok=True)
     sheet = _sheet(organisation, person, week_start)
     save_versioned(sheet, expected_version=expected_version, fields=[])
     entries = list(TimeEntry.objects.filter(timesheet=sheet).order_by("id"))
     by_cell: dict[tuple[str, dt.date], list[TimeEntry]] = defaultdict(list)
     for e in entries:
         by_cell[(e.line_key, e.day)].append(e)
+    held = {e.line_key for e in entries}
+    never_here = sorted(key for key, line in lines.items() if line.gone and key not in held)
+    if never_here:  # gone lines are the week's own; anything else names nothing here
+        raise Invalid(f"No such line here: {', '.join(never_here)}.", field="line")
     day_totals: dict[dt.date, Decimal] = defaultdict(Decimal)
     for e in entries:
         if (e.line_key, e.day) not in typed:
@@ -433,6 +438,11 @@ def save_cells(
         total = _hours(cell.hours, "hours")
         day_totals[day] += total
         existing = by_cell.get((key, day), [])
+        if lines[key].gone and total not in (0, sum((e.hours for e in existing), Decimal(0))):
+            raise Invalid(
+                f"“{lines[key].label}” is no longer here: its hours can only be cleared.",
+                field="hours",
+            )
         fixed = [e for e in existing if e.status in (EntryStatus.APPROVED, EntryStatus.SUBMITTED)]
         loose = [e for e in existing if e not in fixed]
         fixed_hours = sum((e.hours for e in fixed), Decimal(0))
