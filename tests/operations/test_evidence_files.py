@@ -236,3 +236,37 @@ def test_a_file_uploaded_ahead_is_shown_and_not_asked_for_again(
     assert r.status_code == 302
     row = StepEvidence.objects.get(occurrence=occurrence, step=photo)
     assert row.original_name == "gauge.png" and row.uploaded_by == owner
+
+
+def test_a_stale_upload_and_a_hand_made_clear_box_change_no_completed_evidence(
+    client, owner, photo_routine, occurrence
+):
+    """A page opened before the completion replaced the completed evidence's file (and the
+    recorded one was deleted); a posted "clear" box answered 500 (a review found both)."""
+    photo, torque = steps(photo_routine)
+    stale = Occurrence.objects.get(pk=occurrence.pk)
+    evidence_files.upload_step_file(
+        actor=owner, occurrence=occurrence, step=photo, file=SimpleUploadedFile("a.png", PNG)
+    )
+    client.force_login(owner)
+    url = f"/operations/occurrences/{occurrence.pk}/"
+    cleared = client.post(
+        url,
+        {"version": occurrence.version, f"step_{photo.pk}-clear": "on", f"step_{torque.pk}": "45"},
+    )
+    assert cleared.status_code == 302  # the staged file is used
+    with pytest.raises(Invalid, match="completed: its evidence stays"):
+        evidence_files.upload_step_file(
+            actor=owner, occurrence=stale, step=photo, file=SimpleUploadedFile("b.png", PNG)
+        )
+    assert StepEvidence.objects.get(occurrence=occurrence, step=photo).original_name == "a.png"
+
+
+def test_an_sla_target_beyond_the_forms_bounds_is_refused_through_the_api(api, owner, queue):
+    """10^15 hours was taken, and every page showing the clock answered 500."""
+    r = api(owner).patch(
+        f"/api/queues/{queue.pk}",
+        {"version": queue.version, "sla_hours": {"p1": {"response": 1e15, "resolution": 1e16}}},
+    )
+    assert (r.status_code, r.json()["field"]) == (422, "sla_hours")
+    assert "0.05 to 10,000 hours" in r.json()["detail"]

@@ -154,7 +154,15 @@ def upload_step_file(
         raise Invalid(f"Step {step.pk} is not part of this routine.", field="step_id")
     if step.evidence != Evidence.FILE:
         raise Invalid(f"“{step.text}” does not take a file.", field="step_id")
-    if occurrence.status == OccurrenceStatus.DONE:
+    # Read again under a row lock: a page opened before the completion still holds "open"
+    # (a stale upload replaced the completed evidence's file and deleted the recorded one).
+    status = (
+        Occurrence.objects.select_for_update()
+        .filter(pk=occurrence.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status == OccurrenceStatus.DONE or occurrence.status == OccurrenceStatus.DONE:
         raise Invalid(
             "This occurrence is completed: its evidence stays as it was recorded.", field=field
         )

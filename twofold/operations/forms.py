@@ -27,6 +27,7 @@ from twofold.operations.models import (
     ShiftRule,
     Status,
 )
+from twofold.operations.services import SLA_MAX_HOURS, SLA_MIN_HOURS
 
 STALE_FORM = (
     "This form is missing the version you edited: reload the page and make your change again."
@@ -337,8 +338,8 @@ class QueueForm(forms.Form):
             for kind in ("response", "resolution"):
                 self.fields[f"{p}_{kind}"] = forms.FloatField(
                     label=f"{label}: {'first response' if kind == 'response' else 'resolution'} (h)",
-                    min_value=0.05,
-                    max_value=10_000,
+                    min_value=SLA_MIN_HOURS,
+                    max_value=SLA_MAX_HOURS,
                     initial=DEFAULT_SLA_HOURS[p][kind],
                     widget=forms.NumberInput(attrs={"step": "any", "class": "ops-hours"}),
                 )

@@ -549,6 +549,11 @@ def import_measurements_csv(
 # --- Queues and requests --------------------------------------------------------------------
 
 
+SLA_MIN_HOURS = 0.05
+SLA_MAX_HOURS = 10_000
+"""What an SLA target may be, in business hours (the queue form's bounds too)."""
+
+
 def _check_sla_hours(raw: Any) -> dict[str, dict[str, float]]:
     hours: dict[str, dict[str, float]] = {}
     raw = raw or {}
@@ -570,6 +575,12 @@ def _check_sla_hours(raw: Any) -> dict[str, dict[str, float]]:
             ) from exc
         if response <= 0 or resolution <= 0 or not math.isfinite(response + resolution):
             raise Invalid("SLA targets must be positive numbers of hours.", field="sla_hours")
+        if not SLA_MIN_HOURS <= response <= SLA_MAX_HOURS or resolution > SLA_MAX_HOURS:
+            # The form's bounds: a target of 10^15 hours ran past the calendars' horizon and
+            # every page showing the clock answered 500.
+            raise Invalid(
+                f"SLA targets are {SLA_MIN_HOURS:g} to {SLA_MAX_HOURS:,} hours.", field="sla_hours"
+            )
         if resolution < response:
             raise Invalid(
                 "The resolution target cannot be shorter than the first-response target.",
@@ -1201,6 +1212,8 @@ def _evidence_for(step: RoutineStep, given: StepInput) -> StepEvidence:
             raise Invalid(f"“{step.text}” needs pass or fail.", field=field)
         evidence.passed = given.passed
     if step.evidence == Evidence.FILE:
+        if not given.file:  # False: a "clear" box posted by hand; the staged file stays
+            given = dataclasses.replace(given, file=None)
         if given.file is None and given.staged is None:
             raise Invalid(f"“{step.text}” needs a file.", field=field)
         if given.file is not None:
