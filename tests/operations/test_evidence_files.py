@@ -270,3 +270,28 @@ def test_an_sla_target_beyond_the_forms_bounds_is_refused_through_the_api(api, o
     )
     assert (r.status_code, r.json()["field"]) == (422, "sla_hours")
     assert "0.05 to 10,000 hours" in r.json()["detail"]
+
+
+def test_a_schedule_change_keeps_an_occurrence_holding_a_file_uploaded_ahead(owner, photo_routine):
+    """The occurrences not yet due are made again on a new schedule; one holding a file was
+    deleted with its evidence and the file left on disk (a review found it)."""
+    from django.utils import timezone
+
+    photo, _torque = steps(photo_routine)
+    ahead = (
+        Occurrence.objects.filter(routine=photo_routine, due__gt=timezone.now())
+        .order_by("due")
+        .first()
+    )
+    evidence_files.upload_step_file(
+        actor=owner, occurrence=ahead, step=photo, file=SimpleUploadedFile("a.png", PNG)
+    )
+    photo_routine.refresh_from_db()
+    services.update_routine(
+        actor=owner,
+        routine=photo_routine,
+        expected_version=photo_routine.version,
+        due_time=dt.time(9, 0),
+    )
+    assert Occurrence.objects.filter(pk=ahead.pk).exists()
+    assert StepEvidence.objects.get(occurrence=ahead).original_name == "a.png"

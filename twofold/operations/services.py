@@ -1021,9 +1021,11 @@ def update_routine(
     if changes:
         history.record(actor=actor, obj=routine, action="updated", changes=changes)
     if SCHEDULE_FIELDS & set(changes):
+        # Those not yet due are made again on the new schedule; one that already holds
+        # evidence (a file uploaded ahead) stays, with it (they were deleted, the file left).
         Occurrence.objects.filter(
             routine=routine, status=OccurrenceStatus.OPEN, due__gt=timezone.now()
-        ).delete()
+        ).exclude(evidence__isnull=False).delete()
         if routine.active and not routine.archived:
             transaction.on_commit(lambda: generate_occurrences(routines=[routine]))
     return routine
@@ -1385,7 +1387,7 @@ def set_archived(
         if archived:
             Occurrence.objects.filter(
                 routine=obj, status=OccurrenceStatus.OPEN, due__gt=timezone.now()
-            ).delete()
+            ).exclude(evidence__isnull=False).delete()  # keeps one holding evidence
         elif obj.active:
             routine = obj
             transaction.on_commit(lambda: generate_occurrences(routines=[routine]))
