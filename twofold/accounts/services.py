@@ -37,6 +37,7 @@ from twofold.core import history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid
 from twofold.core.policy import Action, require, role_in
+from twofold.core.uploads import remove_stored
 
 ORG_FIELDS = [
     "name",
@@ -289,16 +290,6 @@ def _stored_files(organisation: Organisation) -> list[str]:
     return names
 
 
-def _remove_stored(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:  # pragma: no cover - already gone, or the disk refuses: logged
-            log.warning("Could not remove file %s of a deleted organisation.", name)
-
-
 def _plural_counts(counts: dict[str, int]) -> dict[str, int]:
     named: Counter[str] = Counter()
     for label, n in counts.items():
@@ -327,7 +318,7 @@ def delete_organisation(*, actor: User, organisation: Organisation, confirm_name
         files = _stored_files(organisation)
         counts = _plural_counts(_delete_everything(organisation))
         # The uploaded files go too, once the rows are gone for good (they stayed on disk).
-        transaction.on_commit(lambda: _remove_stored(files), robust=True)
+        transaction.on_commit(lambda: remove_stored(files), robust=True)
         OrganisationDeletion.objects.create(
             organisation_id=organisation.pk,
             name=organisation.name,

@@ -26,7 +26,6 @@ How it works:
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +34,6 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -44,8 +42,8 @@ from twofold.core import history
 from twofold.core.errors import Conflict, Invalid, NotFound
 from twofold.core.models import TrashEntry
 from twofold.core.policy import Action, require
+from twofold.core.uploads import remove_stored
 
-log = logging.getLogger(__name__)
 _M = TypeVar("_M", bound=models.Model)
 
 
@@ -355,14 +353,6 @@ def restore(
     return obj
 
 
-def _remove_files(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:  # pragma: no cover - a file already gone is fine
-            log.warning("Could not remove file %s.", name)
-
-
 def purge_entry(entry: TrashEntry) -> None:
     """Delete the entry's batch for good (call in a transaction holding the entry's lock).
 
@@ -379,7 +369,7 @@ def purge_entry(entry: TrashEntry) -> None:
     TrashEntry.objects.filter(pk=entry.pk).delete()
     _drop_stale_entries(entry.organisation_id)
     if files:
-        transaction.on_commit(lambda: _remove_files(files))
+        transaction.on_commit(lambda: remove_stored(files))
 
 
 def _drop_stale_entries(organisation_id: int) -> None:

@@ -10,6 +10,7 @@ bytes must match the extension (``content_matches``): a script renamed ``photo.p
 from __future__ import annotations
 
 import errno
+import logging
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,8 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 
 from twofold.core.errors import Invalid, StorageFull
+
+log = logging.getLogger(__name__)
 
 SERVED_AS: dict[str, str] = {
     ".png": "image/png",
@@ -205,3 +208,15 @@ def discard(storage: Storage, name: str) -> None:
             storage.delete(name)
     except OSError:
         pass
+
+
+def remove_stored(names: list[str]) -> None:
+    """Delete stored files by name (after the commit that dropped their rows); one that cannot
+    be removed (already gone, a disk that refuses) is logged and skipped."""
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:  # pragma: no cover - a file already gone is fine
+            log.warning("Could not remove file %s.", name)
