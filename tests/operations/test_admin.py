@@ -165,12 +165,24 @@ def test_editing_steps_retires_steps_with_evidence_and_reschedules(
                 services.StepSpec("Lights work", "pass_fail"),
             ],
         )
-    kept = RoutineStep.objects.get(pk=steps[0].pk)
-    assert (kept.text, kept.min_value, kept.position, kept.retired) == ("Coolant %", 5, 1, False)
+    # The first step had a reading: changed in what it asks, it is retired and replaced, so
+    # the reading of 7 keeps the limits it was taken against (6-9 "Coolant concentration").
+    old = RoutineStep.objects.get(pk=steps[0].pk)
+    assert (old.text, old.min_value, old.max_value, old.retired) == (
+        "Coolant concentration",
+        6.0,
+        9.0,
+        True,
+    )
     assert RoutineStep.objects.get(pk=steps[1].pk).retired is True  # had evidence
     assert RoutineStep.objects.get(pk=steps[2].pk).retired is True
-    assert [s.text for s in routine.steps.filter(retired=False)] == ["Coolant %", "Lights work"]
-    assert done.evidence.count() == 3
+    live = list(routine.steps.filter(retired=False))
+    assert [(s.text, s.min_value, s.max_value, s.position) for s in live] == [
+        ("Coolant %", 5.0, 10.0, 1),
+        ("Lights work", None, None, 2),
+    ]
+    assert steps[0].pk not in {s.pk for s in live}
+    assert sorted(e.step_id for e in done.evidence.all()) == sorted(s.pk for s in steps)
     future = Occurrence.objects.filter(routine=routine, due__gt=dt.datetime.now(dt.UTC))
     zone = routine.organisation.timezone
     assert {local(o.due, zone).weekday() for o in future} == {0}  # Mondays only now

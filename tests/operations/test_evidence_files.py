@@ -295,3 +295,65 @@ def test_a_schedule_change_keeps_an_occurrence_holding_a_file_uploaded_ahead(own
     )
     assert Occurrence.objects.filter(pk=ahead.pk).exists()
     assert StepEvidence.objects.get(occurrence=ahead).original_name == "a.png"
+
+
+def test_changing_a_step_keeps_what_past_evidence_meant(
+    client, owner, photo_routine, django_capture_on_commit_callbacks
+):
+    """Editing a step that has evidence (its limits, its kind) rewrote what the past evidence
+    meant: 47.5 Nm recorded within 40-50 read as out of a new 10-20, and a reading became a
+    "file". The step is now retired and replaced; a file uploaded ahead moves to the new step."""
+    photo, torque = steps(photo_routine)
+    done, ahead = Occurrence.objects.filter(routine=photo_routine).order_by("due")[:2]
+    services.complete_occurrence(
+        actor=owner,
+        occurrence=done,
+        evidence={
+            photo.pk: services.StepInput(file=SimpleUploadedFile("gauge.png", PNG)),
+            torque.pk: services.StepInput(number=47.5),
+        },
+        expected_version=done.version,
+        at=done.due - dt.timedelta(minutes=1),
+    )
+    evidence_files.upload_step_file(
+        actor=owner, occurrence=ahead, step=photo, file=SimpleUploadedFile("next.png", PNG)
+    )
+    photo_routine.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_routine(
+            actor=owner,
+            routine=photo_routine,
+            expected_version=photo_routine.version,
+            steps=[
+                services.StepSpec("Photo of the gauge", Evidence.FILE, id=photo.pk),
+                services.StepSpec("Torque", Evidence.NUMBER, 10, 20, "Nm", id=torque.pk),
+            ],
+        )
+    new_photo, new_torque = photo_routine.steps.filter(retired=False)
+    # Unchanged in what it asks: the photo step is the same row (its position kept).
+    assert new_photo.pk == photo.pk
+    assert new_torque.pk != torque.pk and (new_torque.min_value, new_torque.max_value) == (10, 20)
+    torque.refresh_from_db()
+    assert (torque.retired, torque.min_value, torque.max_value) == (True, 40, 50)
+    client.force_login(owner)
+    page = client.get(f"/operations/occurrences/{done.pk}/record/").content.decode()
+    assert "47.5 Nm" in page and "Limits: 40 to 50 Nm" in page and "10 to 20" not in page
+    # The next occurrence asks the new step; its file uploaded ahead stays with the photo step.
+    assert StepEvidence.objects.get(occurrence=ahead).step_id == photo.pk
+    photo_routine.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_routine(
+            actor=owner,
+            routine=photo_routine,
+            expected_version=photo_routine.version,
+            steps=[
+                services.StepSpec("Photo of the gauge, dial visible", Evidence.FILE, id=photo.pk),
+                services.StepSpec("Torque", Evidence.NUMBER, 10, 20, "Nm", id=new_torque.pk),
+            ],
+        )
+    newest_photo, same_torque = photo_routine.steps.filter(retired=False)
+    assert same_torque.pk == new_torque.pk  # no evidence yet: edited in place
+    assert newest_photo.pk != photo.pk and newest_photo.text == "Photo of the gauge, dial visible"
+    # The file uploaded ahead for the next occurrence moved to the step that now asks for it.
+    assert StepEvidence.objects.get(occurrence=ahead).step_id == newest_photo.pk
+    assert StepEvidence.objects.get(occurrence=done, step=photo).original_name == "gauge.png"

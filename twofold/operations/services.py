@@ -935,8 +935,12 @@ def _step_words(text: str, evidence: str) -> str:
 def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]:
     """Make the checklist ``specs``: update kept steps, add new ones, remove the rest.
 
-    A removed step with recorded evidence is retired (kept for the record, off the checklist).
-    Returns the history changes.
+    A step with recorded evidence keeps what it meant when the evidence was recorded: removed,
+    it is retired (kept for the record, off the checklist); changed in what it asks (its text,
+    its kind of evidence, its limits or unit), it is retired and a new step takes its place, so
+    a past reading of 7 stays "within 5-10 %", not "out of 8-12 %". Files already uploaded for
+    the old step on an occurrence not yet completed move to the new one when it still takes a
+    file. Returns the history changes.
     """
     _check_steps(specs)
     current = {s.pk: s for s in RoutineStep.objects.filter(routine=routine, retired=False)}
@@ -946,14 +950,23 @@ def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]
         raise Invalid(f"Step {(stray or kept)[0]} is not part of this routine.", field="steps")
     before = [_step_words(s.text, s.evidence) for s in current.values()]
     removed = [pk for pk in current if pk not in kept]
-    used = set(StepEvidence.objects.filter(step_id__in=removed).values_list("step_id", flat=True))
+    rows = [_step_row(spec, routine, position) for position, spec in enumerate(specs, start=1)]
+    changed = [
+        spec.id
+        for spec, row in zip(specs, rows, strict=True)
+        if spec.id is not None and _asks(current[spec.id]) != _asks(row)
+    ]
+    used = set(
+        StepEvidence.objects.filter(step_id__in=removed + changed).values_list("step_id", flat=True)
+    )
     RoutineStep.objects.filter(pk__in=used).update(retired=True)
     RoutineStep.objects.filter(pk__in=[pk for pk in removed if pk not in used]).delete()
-    new_rows, updated = [], []
-    for position, spec in enumerate(specs, start=1):
-        row = _step_row(spec, routine, position)
-        if spec.id is None:
+    new_rows, updated, replaced = [], [], []
+    for spec, row in zip(specs, rows, strict=True):
+        if spec.id is None or spec.id in used:
             new_rows.append(row)
+            if spec.id is not None:
+                replaced.append((current[spec.id], row))
         else:
             row.pk = spec.id
             updated.append(row)
@@ -961,8 +974,18 @@ def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]
         updated, ["position", "text", "evidence", "min_value", "max_value", "unit"]
     )
     RoutineStep.objects.bulk_create(new_rows)
+    for old, row in replaced:
+        if old.evidence == row.evidence == Evidence.FILE:
+            StepEvidence.objects.filter(step=old, occurrence__status=OccurrenceStatus.OPEN).update(
+                step=row
+            )
     after = [_step_words(s.text.strip(), s.evidence) for s in specs]
     return {"steps": [before, after]} if before != after else {}
+
+
+def _asks(step: RoutineStep) -> tuple[Any, ...]:
+    """What a step asks for: a change to any of it changes what its evidence means."""
+    return (step.text, step.evidence, step.min_value, step.max_value, step.unit)
 
 
 @transaction.atomic
