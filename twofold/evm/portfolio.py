@@ -32,7 +32,6 @@ from twofold.core.fastread import FastRows, Read
 from twofold.costs.models import EntryStatus, Expense, Rate, TimeEntry
 from twofold.engine import evm
 from twofold.engine.evm import ZERO, Metrics
-from twofold.evm import sources
 from twofold.evm.models import BudgetLine, ProjectBudget
 from twofold.evm.report import projects_evm
 from twofold.projects import health
@@ -87,48 +86,28 @@ def with_cost(h: health.Health, extra: list[tuple[Level, str]]) -> health.Health
     )
 
 
-def _signatures(org: Organisation, projects: Sequence[Project], today: dt.date) -> dict[int, str]:
-    """What each project's figures depend on, hashed: a change to any of it is a new cache key."""
-    ids = [p.pk for p in projects]
-    budgets = dict(
-        ProjectBudget.objects.filter(project_id__in=ids).values_list("project_id", "version")
-    )
-    lines = {
-        pid: (n, total)
-        for pid, n, total in BudgetLine.objects.filter(project_id__in=ids)
-        .values("project_id")
-        .annotate(n=Count("pk"), total=Sum("amount"))
-        .values_list("project_id", "n", "total")
-    }
-    costs = sources.actual_cost_signatures(ids)
-    baselines = dict(
-        Baseline.objects.filter(project_id__in=ids)
-        .values("project_id")
-        .annotate(last=Max("created_at"))
-        .values_list("project_id", "last")
-    )
-    out = {}
-    for p in projects:
-        parts = (
-            p.pk, p.percent_complete, p.scheduled_start, p.scheduled_finish, p.status_date or today,
-            budgets.get(p.pk), lines.get(p.pk), costs.get(p.pk), baselines.get(p.pk), p.target_start,
-            p.plan_stamp, org.rates_stamp,
-        )  # fmt: skip
-        out[p.pk] = "evm:" + hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()
-    return out
+def _key(p: Project, org: Organisation, today: dt.date, facts: Sequence[Any]) -> str:
+    """The cache key of a project's figures: a hash of what they depend on (``facts``: one row
+    of :data:`_COST_FACTS` after ``money``), so a change to any of it is a new key."""
+    budget, lines_n, lines_total, time_n, time_h, time_top, spent_n, spent_total, baseline = facts
+    key_parts = (
+        p.pk, p.percent_complete, p.scheduled_start, p.scheduled_finish, p.status_date or today,
+        budget, (lines_n, lines_total), (time_n, time_h, time_top), (spent_n, spent_total),
+        baseline, p.target_start, p.plan_stamp, org.rates_stamp,
+    )  # fmt: skip
+    return "evm1:" + hashlib.sha1(repr(key_parts).encode(), usedforsecurity=False).hexdigest()
 
 
 def _pack(m: Metrics) -> tuple[str, str, str, str]:
     return (str(m.bac), str(m.pv), str(m.ev), str(m.ac))
 
 
-def metrics_of(org: Organisation, projects: Sequence[Project]) -> dict[int, Metrics]:
-    """Earned-value figures per project (cached; five queries plus six for the projects whose
-    figures changed)."""
-    if not projects:
-        return {}
+def _cached_metrics(
+    org: Organisation, projects: Sequence[Project], facts: dict[int, Sequence[Any]]
+) -> dict[int, Metrics]:
+    """Each project's figures from the cache, computed (and kept) for those missing."""
     today = timezone.localtime(timezone.now(), tz_of(org)).date()
-    keys = _signatures(org, projects, today)
+    keys = {p.pk: _key(p, org, today, facts[p.pk]) for p in projects}
     cached: dict[str, Any] = cache.get_many(list(keys.values()))
     out: dict[int, Metrics] = {}
     missing = []
@@ -147,24 +126,19 @@ def metrics_of(org: Organisation, projects: Sequence[Project]) -> dict[int, Metr
     return out
 
 
-def _has_money(organisation: Organisation) -> bool:
-    """Whether anything could cost money yet: a rate, a planned labour rate or a planned expense
-    (one query). Without any, every BAC and AC is 0 and no cost reason can fire."""
-    from django.db.models import Exists, OuterRef
+def _facts_of(org: Organisation) -> tuple[bool, dict[int, Sequence[Any]]]:
+    """Whether anything can cost money yet, and every project's cost facts (one statement)."""
+    rows = _ORG_PROJECTS.rows(*_FACT_PARAMS, org.pk)
+    return any(row[1] for row in rows), {row[0]: row[2:] for row in rows}
 
-    row = (
-        Organisation.objects.filter(pk=organisation.pk)
-        .annotate(
-            rates=Exists(Rate.objects.filter(organisation=OuterRef("pk"))),
-            planned=Exists(
-                ProjectBudget.objects.filter(organisation=OuterRef("pk"), labour_rate__gt=0)
-            ),
-            lines=Exists(BudgetLine.objects.filter(organisation=OuterRef("pk"))),
-        )
-        .values_list("rates", "planned", "lines")
-        .first()
-    )
-    return bool(row and any(row))
+
+def metrics_of(org: Organisation, projects: Sequence[Project]) -> dict[int, Metrics]:
+    """Earned-value figures per project of ``org`` (cached; one statement, plus six for the
+    projects whose figures changed)."""
+    if not projects:
+        return {}
+    _money, facts = _facts_of(org)
+    return _cached_metrics(org, [p for p in projects if p.pk in facts], facts)
 
 
 def _of_project(model: Any, value: Any, **filters: Any) -> Subquery:
@@ -174,87 +148,87 @@ def _of_project(model: Any, value: Any, **filters: Any) -> Subquery:
     return Subquery(rows.values("project_id").annotate(v=value).values("v"))
 
 
-# One project's card (its overview page): ``_has_money`` and everything ``_signatures`` reads,
-# in one statement compiled once per connection. Parameters in the order they are compiled
-# (``_ONE_PARAMS``, then the project's id): each ``EXISTS``'s ``SELECT 1`` and the planned rate's
-# 0, the approved status for each of five aggregates.
-_ONE_COLUMNS = (
+# Everything a project's figures depend on besides the project row itself, and whether the
+# organisation has anything that costs money (a rate, a planned labour rate, a budget line):
+# for one project (its overview card) or every project of an organisation (the portfolio, the
+# roll-up), each one statement compiled once per connection. Parameters in the order they are
+# compiled (``_FACT_PARAMS``, then the project's or the organisation's id): each ``EXISTS``'s
+# ``SELECT 1`` and the planned rate's 0, the approved status for each of five aggregates.
+_COST_FACTS = (
     "money", "budget_version", "lines_n", "lines_total", "time_n", "time_h", "time_top",
     "spent_n", "spent_total", "last_baseline",
 )  # fmt: skip
-_ONE_PARAMS = (1, 1, Decimal(0), 1, *[str(EntryStatus.APPROVED.value)] * 5)
-_ONE_PROJECT = FastRows(
-    Project,
-    lambda *params: (
-        Project.objects.filter(pk=params[-1])
-        .order_by()
-        .annotate(
-            money=Q(Exists(Rate.objects.filter(organisation_id=OuterRef("organisation_id"))))
-            | Q(
-                Exists(
-                    ProjectBudget.objects.filter(
-                        organisation_id=OuterRef("organisation_id"), labour_rate__gt=params[2]
-                    )
+_FACT_PARAMS = (1, 1, Decimal(0), 1, *[str(EntryStatus.APPROVED.value)] * 5)
+
+
+def _with_cost_facts(projects: Any, params: Sequence[Any]) -> Any:
+    return projects.order_by().annotate(
+        money=Q(Exists(Rate.objects.filter(organisation_id=OuterRef("organisation_id"))))
+        | Q(
+            Exists(
+                ProjectBudget.objects.filter(
+                    organisation_id=OuterRef("organisation_id"), labour_rate__gt=params[2]
                 )
             )
-            | Q(Exists(BudgetLine.objects.filter(organisation_id=OuterRef("organisation_id")))),
-            budget_version=Subquery(
-                ProjectBudget.objects.filter(project_id=OuterRef("pk")).values("version")[:1]
-            ),
-            lines_n=_of_project(BudgetLine, Count("pk")),
-            lines_total=_of_project(BudgetLine, Sum("amount")),
-            time_n=_of_project(TimeEntry, Count("pk"), status=params[4]),
-            time_h=_of_project(TimeEntry, Sum("hours"), status=params[5]),
-            time_top=_of_project(TimeEntry, Max("decided_at"), status=params[6]),
-            spent_n=_of_project(Expense, Count("pk"), status=params[7]),
-            spent_total=_of_project(Expense, Sum("amount"), status=params[8]),
-            last_baseline=_of_project(Baseline, Max("created_at")),
         )
-        .values_list(*_ONE_COLUMNS)
+        | Q(Exists(BudgetLine.objects.filter(organisation_id=OuterRef("organisation_id")))),
+        budget_version=Subquery(
+            ProjectBudget.objects.filter(project_id=OuterRef("pk")).values("version")[:1]
+        ),
+        lines_n=_of_project(BudgetLine, Count("pk")),
+        lines_total=_of_project(BudgetLine, Sum("amount")),
+        time_n=_of_project(TimeEntry, Count("pk"), status=params[4]),
+        time_h=_of_project(TimeEntry, Sum("hours"), status=params[5]),
+        time_top=_of_project(TimeEntry, Max("decided_at"), status=params[6]),
+        spent_n=_of_project(Expense, Count("pk"), status=params[7]),
+        spent_total=_of_project(Expense, Sum("amount"), status=params[8]),
+        last_baseline=_of_project(Baseline, Max("created_at")),
+    )
+
+
+_ONE_PROJECT = FastRows(
+    Project,
+    lambda *params: _with_cost_facts(Project.objects.filter(pk=params[-1]), params).values_list(
+        *_COST_FACTS
     ),
+)
+_ORG_PROJECTS = FastRows(
+    Project,
+    lambda *params: _with_cost_facts(
+        Project.objects.filter(organisation_id=params[-1]), params
+    ).values_list("pk", *_COST_FACTS),
 )
 
 
 def cost_health_reads(project: Project) -> list[Read]:
     """:func:`_one_card`'s read, to read ahead (``core.readahead``, panel ``cost_health``)."""
-    return [(_ONE_PROJECT, [*_ONE_PARAMS, project.pk])]
+    return [(_ONE_PROJECT, [*_FACT_PARAMS, project.pk])]
 
 
 def _one_card(organisation: Organisation, card: Any) -> None:
     """The cost reasons of one card: one statement, then the cached figures (computed and kept
     when missing)."""
     p = card.project
-    money, budget, *parts = _ONE_PROJECT.rows(*_ONE_PARAMS, p.pk)[0]
+    money, *facts = _ONE_PROJECT.rows(*_FACT_PARAMS, p.pk)[0]
     if not money:
         return
-    today = timezone.localtime(timezone.now(), tz_of(organisation)).date()
-    lines_n, lines_total, time_n, time_h, time_top, spent_n, spent_total, baseline = parts
-    key_parts = (
-        p.pk, p.percent_complete, p.scheduled_start, p.scheduled_finish, p.status_date or today,
-        budget, (lines_n, lines_total), (time_n, time_h, time_top), (spent_n, spent_total),
-        baseline, p.target_start, p.plan_stamp, organisation.rates_stamp,
-    )  # fmt: skip
-    # Another spelling of the same facts than ``_signatures`` (driver values, not the ORM's):
-    # its own cache entry, never another project's or another state's.
-    key = "evm1:" + hashlib.sha1(repr(key_parts).encode(), usedforsecurity=False).hexdigest()
-    hit = cache.get(key)
-    if hit is not None:
-        m = Metrics(*(Decimal(v) for v in hit))
-    else:
-        p.organisation = organisation
-        m = projects_evm([p], today)[p.pk]
-        cache.set(key, _pack(m), CACHE_SECONDS)
+    m = _cached_metrics(organisation, [p], {p.pk: facts})[p.pk]
     card.health = with_cost(card.health, cost_reasons(m))
 
 
 def add_cost_health(organisation: Organisation, cards: list[Any]) -> None:
-    """Portfolio hook: add the cost reasons to each card's health."""
+    """Portfolio hook: add the cost reasons to each card's health (one statement, then the
+    cached figures)."""
     if len(cards) == 1:
         _one_card(organisation, cards[0])
         return
-    if not cards or not _has_money(organisation):
+    if not cards:
         return
-    figures = metrics_of(organisation, [c.project for c in cards])
+    money, facts = _facts_of(organisation)
+    if not money:
+        return  # without anything that costs money every BAC and AC is 0: no cost reason
+    projects = [c.project for c in cards if c.project.pk in facts]
+    figures = _cached_metrics(organisation, projects, facts)
     for card in cards:
         m = figures.get(card.project.pk)
         if m is not None:

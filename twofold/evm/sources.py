@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Sum
 
 from twofold.costs import selectors as costs
 from twofold.costs.models import EntryStatus, Expense, TimeEntry
@@ -91,25 +91,3 @@ def actual_costs_by_project(
         if day <= until[pid]:
             totals[pid] = totals.get(pid, Decimal(0)) + amount
     return totals
-
-
-def actual_cost_signatures(project_ids: Iterable[int]) -> dict[int, object]:
-    """Per project, something that changes whenever its approved actuals do (two queries)."""
-    ids = list(project_ids)
-    time = {
-        pid: (n, hours, top)
-        for pid, n, hours, top in TimeEntry.objects.filter(
-            project_id__in=ids, status=EntryStatus.APPROVED
-        )
-        .values("project_id")
-        .annotate(n=Count("pk"), h=Sum("hours"), top=Max("decided_at"))
-        .values_list("project_id", "n", "h", "top")
-    }
-    spent = {
-        pid: (n, total)
-        for pid, n, total in Expense.objects.filter(project_id__in=ids, status=EntryStatus.APPROVED)
-        .values("project_id")
-        .annotate(n=Count("pk"), total=Sum("amount"))
-        .values_list("project_id", "n", "total")
-    }
-    return {pid: (time.get(pid), spent.get(pid)) for pid in ids}
