@@ -369,3 +369,17 @@ def test_baseline_limits_equal_the_limits_of_the_baseline_alone(
     assert whole.average_moving_range == alone.average_moving_range
     assert whole.upper_natural_process_limit == alone.upper_natural_process_limit
     assert whole.moving_ranges.size == len(ints) - 1
+
+
+def test_points_on_the_centre_line_are_on_neither_side_despite_rounding() -> None:
+    """The mean of 1.1 and 1.3 repeated is 1.2000000000000002: eight points of 1.2 read as a run
+    below the centre line (a review found it; through a KPI it turned the state to "Unusual
+    change")."""
+    chart = xmr_chart([1.1, 1.3] * 4 + [1.2] * 8, baseline=slice(0, 8))
+    assert chart.centre_line != 1.2  # the rounding is real
+    assert chart.signals == ()
+    # Just off the line is off it: 1.2 + 1e-6 eight times is a run above.
+    above = xmr_chart([1.1, 1.3] * 4 + [1.200001] * 8, baseline=slice(0, 8))
+    assert [(s.rule, s.direction, s.indices) for s in above.signals] == [
+        (ChartRule.RUN_OF_EIGHT, Direction.UP, tuple(range(7, 16)))  # 1.3 at 7 is above too
+    ]

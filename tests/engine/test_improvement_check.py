@@ -149,3 +149,18 @@ def test_every_after_point_beyond_the_best_before_point_confirms(
 
     assert check.verdict is Verdict.CONFIRMED
     assert check.rule is DecisionRule.RUN_ON_BETTER_SIDE
+
+
+def test_points_on_the_old_centre_line_are_no_improvement() -> None:
+    """Every point since go-live on the old centre line (1.2, computed as 1.2000000000000002)
+    was confirmed as "8 points in a row on the better side". No point is on either side; what
+    confirms it now is the variation gone (limits inside the old ones, centre no worse)."""
+    result = check_improvement([1.1, 1.3] * 4, [1.2] * 8, higher_is_better=False)
+    assert (result.verdict, result.rule, result.run_length) == (
+        Verdict.CONFIRMED,
+        DecisionRule.LIMITS_INSIDE,
+        0,
+    )
+    # The same points one step worse than the centre line: no run either way, not confirmed.
+    worse = check_improvement([1.1, 1.3] * 4, [1.2, 1.3] * 4, higher_is_better=False)
+    assert worse.rule is not DecisionRule.RUN_ON_BETTER_SIDE

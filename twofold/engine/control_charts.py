@@ -49,6 +49,7 @@ __all__ = [
     "Direction",
     "Signal",
     "XmrChart",
+    "tolerance",
     "xmr_chart",
 ]
 
@@ -178,6 +179,7 @@ def xmr_chart(
         half_width=half_width,
         sigma=sigma,
         upper_range=RANGE_LIMIT_FACTOR * average_moving_range,
+        tolerance=tolerance(centre, average_moving_range),
     )
     signals = _evaluate_rules(points, moving_ranges, chart_limits, frozenset(rules))
     return XmrChart(
@@ -202,6 +204,21 @@ class _Limits:
     half_width: float
     sigma: float
     upper_range: float
+    tolerance: float
+
+
+_RELATIVE_TOLERANCE = 1e-9
+
+
+def tolerance(centre: float, average_moving_range: float) -> float:
+    """How far from a line a point may lie and still count as on it.
+
+    The centre line is a floating-point mean: the mean of 1.1 and 1.3 repeated is
+    1.2000000000000002, so a point of 1.2 would read as below it and eight of them as a run on
+    one side. Differences within a billionth of the larger of the centre line and the average
+    moving range are rounding, not data.
+    """
+    return _RELATIVE_TOLERANCE * max(abs(centre), average_moving_range)
 
 
 def _normalise_baseline(baseline: slice | None, size: int) -> slice:
@@ -230,26 +247,30 @@ def _evaluate_rules(
         for indices in groups:
             found.append((indices[0], rule_order[rule], Signal(rule, indices, direction)))
 
+    # A point within rounding of the centre line is on it (on neither side); one within rounding
+    # of a limit or a zone's edge is not beyond it.
+    slack = limits.tolerance
     deviation = points - limits.centre
+    deviation[np.abs(deviation) <= slack] = 0.0
     for direction, sign in ((Direction.UP, 1.0), (Direction.DOWN, -1.0)):
         # Working on the signed deviation makes every test "strictly greater than a threshold".
         signed = sign * deviation
         if ChartRule.BEYOND_LIMITS in rules:
-            beyond = signed > limits.half_width
+            beyond = signed > limits.half_width + slack
             add(ChartRule.BEYOND_LIMITS, direction, [(int(i),) for i in np.flatnonzero(beyond)])
         if ChartRule.RUN_OF_EIGHT in rules:
             above = signed > 0.0
             add(ChartRule.RUN_OF_EIGHT, direction, _windows(above, _RUN_LENGTH, _RUN_LENGTH))
         if ChartRule.TWO_OF_THREE_BEYOND_TWO_SIGMA in rules:
-            beyond_two = signed > 2.0 * limits.sigma
+            beyond_two = signed > 2.0 * limits.sigma + slack
             add(ChartRule.TWO_OF_THREE_BEYOND_TWO_SIGMA, direction, _windows(beyond_two, 3, 2))
         if ChartRule.FOUR_OF_FIVE_BEYOND_ONE_SIGMA in rules:
-            beyond_one = signed > limits.sigma
+            beyond_one = signed > limits.sigma + slack
             add(ChartRule.FOUR_OF_FIVE_BEYOND_ONE_SIGMA, direction, _windows(beyond_one, 5, 4))
         if ChartRule.TREND_OF_SIX in rules:
             add(ChartRule.TREND_OF_SIX, direction, _trends(sign * np.diff(points)))
     if ChartRule.MOVING_RANGE_ABOVE_LIMIT in rules:
-        jumps = np.flatnonzero(moving_ranges > limits.upper_range)
+        jumps = np.flatnonzero(moving_ranges > limits.upper_range + slack)
         direction_of_jump = np.diff(points)[jumps] > 0
         for jump, rising in zip(jumps.tolist(), direction_of_jump.tolist(), strict=True):
             signal = Signal(

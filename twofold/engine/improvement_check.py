@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from twofold.engine.control_charts import ChartRule, Direction, XmrChart, xmr_chart
+from twofold.engine.control_charts import ChartRule, Direction, XmrChart, tolerance, xmr_chart
 
 __all__ = [
     "MIN_AFTER_POINTS",
@@ -169,13 +169,14 @@ def check_improvement(
     better = Direction.UP if higher_is_better else Direction.DOWN
     worse_direction = Direction.DOWN if higher_is_better else Direction.UP
     sign = 1.0 if higher_is_better else -1.0
-    run_length = _longest_run([sign * (v - old.centre_line) > 0.0 for v in after])
+    slack = tolerance(old.centre_line, chart.average_moving_range)
+    run_length = _longest_run([sign * (v - old.centre_line) > slack for v in after])
     new = PhaseLimits.of(xmr_chart(after)) if len(after) >= 2 else None
 
     rule: DecisionRule | None = None
     if _after_run(chart, start, better):
         rule = DecisionRule.RUN_ON_BETTER_SIDE
-    elif new is not None and len(after) >= MIN_AFTER_POINTS and _inside(new, old, sign):
+    elif new is not None and len(after) >= MIN_AFTER_POINTS and _inside(new, old, sign, slack):
         rule = DecisionRule.LIMITS_INSIDE
     if rule is not None:
         verdict, needed = Verdict.CONFIRMED, 0
@@ -196,8 +197,13 @@ def check_improvement(
     )
 
 
-def _inside(new: PhaseLimits, old: PhaseLimits, sign: float) -> bool:
-    within = old.lower_limit <= new.lower_limit and new.upper_limit <= old.upper_limit
-    narrower = old.lower_limit < new.lower_limit or new.upper_limit < old.upper_limit
-    not_worse = sign * (new.centre_line - old.centre_line) >= 0.0
+def _inside(new: PhaseLimits, old: PhaseLimits, sign: float, slack: float) -> bool:
+    # Differences within ``slack`` are floating-point rounding (see ``tolerance``), not data.
+    within = (
+        old.lower_limit <= new.lower_limit + slack and new.upper_limit <= old.upper_limit + slack
+    )
+    narrower = (
+        old.lower_limit < new.lower_limit - slack or new.upper_limit < old.upper_limit - slack
+    )
+    not_worse = sign * (new.centre_line - old.centre_line) >= -slack
     return within and narrower and not_worse
