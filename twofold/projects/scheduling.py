@@ -123,7 +123,7 @@ class DayBounds:
 _STANDARD_DAYS = DayBounds(None)
 
 
-def _constraint_moment(
+def constraint_moment(
     task: Task | TaskRow, bounds: DayBounds = _STANDARD_DAYS
 ) -> dt.datetime | None:
     if task.constraint_date is None or task.constraint_type == Constraint.ASAP:
@@ -239,7 +239,7 @@ def _engine_task(
     t: Task | TaskRow, no_duration: bool, bounds: DayBounds = _STANDARD_DAYS
 ) -> ep.Task:
     constraint = _CONSTRAINTS.get(Constraint(t.constraint_type), ep.ConstraintType.ASAP)
-    moment = _constraint_moment(t, bounds)
+    moment = constraint_moment(t, bounds)
     if moment is None:
         constraint = ep.ConstraintType.ASAP
     return ep.Task(

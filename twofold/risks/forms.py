@@ -80,8 +80,10 @@ class RiskForm(forms.Form):
             memberships__organisation_id=project.organisation_id,
             memberships__role__in=[Role.MEMBER, Role.ADMIN, Role.OWNER],
         ).order_by("full_name")
+        # Summaries too: a risk on a phase delays its tasks (the API and the simulation take
+        # them), and a task linked before it got subtasks must stay selected on a save.
         self.fields["tasks"].queryset = Task.objects.filter(  # type: ignore[attr-defined]
-            project=project, is_summary=False
+            project=project
         ).order_by("position")
 
     @staticmethod

@@ -39,8 +39,10 @@ from twofold.projects.models import MINUTES_PER_DAY, ProgressRule, Project, Task
 from twofold.projects.scheduling import (
     DAY_END,
     DAY_START,
+    DayBounds,
     LinkRow,
     compiled_calendar,
+    constraint_moment,
     project_calendar,
 )
 from twofold.risks.models import PROBABILITY_OF, Distribution, Risk
@@ -145,6 +147,7 @@ def build_network(
 ) -> Network:
     start = plan_start(project)
     cal = project_calendar(project)  # holidays are no working time in the simulation either
+    day_bounds = DayBounds(cal)
     parents = {t.parent_id for t in tasks if t.parent_id}
     leaves = [t for t in tasks if t.pk not in parents]
     summaries = [t for t in tasks if t.pk in parents]
@@ -164,16 +167,17 @@ def build_network(
     for i, t in enumerate(leaves):
         o, m, p = estimate_of(t, estimates)
         done_part = 0.0
-        if t.is_milestone:
-            o = m = p = 0
-        elif t.percent_complete >= 100:
+        if t.percent_complete >= 100:
+            # Done (a milestone too: a risk on a reached milestone delays nothing any more).
             done.add(t.pk)
-            planned = t.duration_minutes
-            if t.start and t.finish:
+            planned = 0 if t.is_milestone else t.duration_minutes
+            if t.start and t.finish and not t.is_milestone:
                 planned = round(
                     working_minutes_between(cal, _naive(t.start, tzinfo), _naive(t.finish, tzinfo))
                 )
             o = m = p = planned
+        elif t.is_milestone:
+            o = m = p = 0
         elif t.percent_complete > 0 and retained and t.actual_start:
             # Retained logic: only the remaining work is left, and it waits for the links
             # (released where the done part ends, below).
@@ -185,9 +189,14 @@ def build_network(
             o = round(share * m + (1 - share) * o)
             p = round(share * m + (1 - share) * p)
         low[i], mode[i], high[i] = o, m, p
-        if t.start and (t.actual_start or t.constraint_type in ("snet", "mso")):
+        if t.start and (t.actual_start or t.constraint_type == "mso"):
             release[i] = _offset(start, _naive(t.start, tzinfo), cal)
             release[i] += done_part  # retained logic: the remaining work resumes after it
+        elif t.constraint_type == "snet" and (moment := constraint_moment(t, day_bounds)):
+            # Not before its date, and no later than its predecessors let it: released at the
+            # date, not at its scheduled start (which pinned it there, so a predecessor
+            # finishing early never showed).
+            release[i] = _offset(start, moment, cal)
     preds: list[int] = []
     succs: list[int] = []
     kinds: list[int] = []

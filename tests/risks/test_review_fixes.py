@@ -1,0 +1,120 @@
+"""Defects a review of risks and portfolio health found (2026-12-05), each reproduced first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from twofold.projects import services as ps
+from twofold.risks import services
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(**values: Any) -> dict[str, str]:
+    data = {
+        "title": "Gripper late",
+        "category": "supplier",
+        "probability": "4",
+        "impact": "4",
+        "status": "open",
+        "response": "mitigate",
+        "description": "",
+        "mitigation": "",
+    }
+    data.update({k: str(v) for k, v in values.items()})
+    return data
+
+
+def test_saving_a_risk_on_its_page_keeps_its_link_to_a_summary(
+    client: Any, project: Any, owner: Any, editor: Any
+) -> None:
+    """The form offered leaf tasks only: a risk linked to a task that later got subtasks lost
+    the link on any save of its page (the API and the simulation take summaries)."""
+    parent, _ = ps.create_task(actor=owner, project=project, name="Phase 1")
+    risk = services.create_risk(
+        actor=owner, project=project, title="Late", tasks=[parent], impact_likely_days=2
+    )
+    child, _ = ps.create_task(actor=owner, project=project, name="Child", duration_minutes=480)
+    ps.indent_task(actor=owner, task=child)
+    parent.refresh_from_db()
+    assert parent.is_summary
+    risk.refresh_from_db()
+    client.force_login(editor)
+    page = client.get(f"/risks/{risk.pk}/").content.decode()
+    assert f'<option value="{parent.pk}" selected>' in page
+    r = client.post(
+        f"/risks/{risk.pk}/",
+        _form(title="Late (renamed)", version=risk.version, tasks=parent.pk),
+    )
+    assert r.status_code == 302
+    risk.refresh_from_db()
+    assert (risk.title, [t.name for t in risk.tasks.all()]) == ("Late (renamed)", ["Phase 1"])
+
+
+def test_a_risk_on_a_milestone_already_reached_delays_nothing(project: Any, owner: Any) -> None:
+    """A milestone was never "done" for the simulation: a certain five-day risk on a reached
+    milestone still moved P50 a week past the no-uncertainty finish."""
+    a, _ = ps.create_task(actor=owner, project=project, name="A", duration_minutes=480)
+    m, _ = ps.create_task(actor=owner, project=project, name="M", is_milestone=True)
+    c, _ = ps.create_task(actor=owner, project=project, name="C", duration_minutes=480)
+    ps.add_link(actor=owner, project=project, pred=a, succ=m)
+    ps.add_link(actor=owner, project=project, pred=m, succ=c)
+    for t in (a, m):
+        t.refresh_from_db()
+        ps.update_task(actor=owner, task=t, expected_version=t.version, status="done")
+    services.create_risk(
+        actor=owner,
+        project=project,
+        title="Sign-off late",
+        probability=5,
+        impact=4,
+        tasks=[m],
+        impact_likely_days=5,
+    )
+    fixed = {a.pk: (480, 480, 480), c.pk: (480, 480, 480)}
+    run = services.run_simulation(
+        actor=owner, project=project, expected_version=None, estimates=fixed
+    )
+    assert run.p50 == run.deterministic_finish
+    assert run.p95 == run.deterministic_finish
+
+
+def test_a_start_no_earlier_than_date_is_a_floor_not_a_pin(project: Any, owner: Any) -> None:
+    """A task whose "start no earlier than" date does not bind was released at its scheduled
+    start, so a predecessor finishing early never showed: P50 was the no-uncertainty finish."""
+    a, _ = ps.create_task(actor=owner, project=project, name="A", duration_minutes=5 * 480)
+    b, _ = ps.create_task(
+        actor=owner,
+        project=project,
+        name="B",
+        duration_minutes=480,
+        constraint_type="snet",
+        constraint_date=dt.date(2025, 3, 4),
+    )
+    ps.add_link(actor=owner, project=project, pred=a, succ=b)
+    b.refresh_from_db()
+    assert b.start is not None and b.start.date() == dt.date(2025, 3, 10)  # B waits for A
+    # A can only go faster (2.5 to 5 days); B is certain.
+    run = services.run_simulation(
+        actor=owner,
+        project=project,
+        expected_version=None,
+        estimates={a.pk: (1200, 2400, 2400), b.pk: (480, 480, 480)},
+    )
+    assert run.p50 is not None and run.deterministic_finish is not None
+    assert run.p50 < run.deterministic_finish
+    # A date that binds still holds: B not before Wednesday 12 March whatever A does.
+    b.refresh_from_db()
+    ps.update_task(
+        actor=owner, task=b, expected_version=b.version, constraint_date=dt.date(2025, 3, 12)
+    )
+    held = services.run_simulation(
+        actor=owner,
+        project=project,
+        expected_version=None,
+        estimates={a.pk: (1200, 2400, 2400), b.pk: (480, 480, 480)},
+    )
+    assert held.p50 == held.p95 == held.deterministic_finish
