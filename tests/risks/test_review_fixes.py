@@ -118,3 +118,40 @@ def test_a_start_no_earlier_than_date_is_a_floor_not_a_pin(project: Any, owner: 
         estimates={a.pk: (1200, 2400, 2400), b.pk: (480, 480, 480)},
     )
     assert held.p50 == held.p95 == held.deterministic_finish
+
+
+def test_a_programme_of_projects_not_planned_reads_not_planned(
+    client: Any, org: Any, owner: Any
+) -> None:
+    from twofold.projects import programmes
+
+    prog = programmes.create_programme(actor=owner, organisation=org, name="Prog")
+    ps.create_project(
+        actor=owner,
+        organisation=org,
+        name="Empty",
+        code="EMP",
+        target_start=dt.date(2027, 1, 4),
+        programme=prog,
+    )
+    assert programmes.rollup_of(prog).level == "not_planned"
+    client.force_login(owner)
+    page = client.get("/programmes/").content.decode()
+    assert "badge-not_planned" in page and "1 not planned" in page and "On track" not in page
+
+
+def test_portfolio_cards_follow_a_change_of_the_date_format(
+    client: Any, org: Any, owner: Any
+) -> None:
+    """The cards are cached by what they show; the organisation's date format was not part of
+    the key, so they kept the old format for an hour."""
+    project = ps.create_project(
+        actor=owner, organisation=org, name="Fmt", code="FMT", target_start=dt.date(2027, 3, 1)
+    )
+    ps.create_task(actor=owner, project=project, name="Gate M", is_milestone=True)
+    client.force_login(owner)
+    assert "1 Mar" in client.get("/").content.decode()
+    org.date_format = "yyyy-mm-dd"
+    org.save()
+    page = client.get("/").content.decode()
+    assert "03-01" in page and "1 Mar" not in page

@@ -69,9 +69,14 @@ class Rollup:
 
     @property
     def level(self) -> str:
-        """The worst health of its projects (green when it has none)."""
+        """The worst health of its projects; "not_planned" when none of them is planned yet
+        (it read "On track" for a programme of projects without a schedule)."""
         h = self.health
-        return "red" if h["red"] else "amber" if h["amber"] else "green"
+        if h["red"]:
+            return "red"
+        if h["amber"]:
+            return "amber"
+        return "green" if h["green"] else "not_planned"
 
     @property
     def percent_complete(self) -> float:

@@ -212,7 +212,8 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
 
 
 def _card_key(card: selectors.Card) -> str:
-    """Everything a portfolio card shows (and the time zone its dates are shown in): equal keys
+    """Everything a portfolio card shows (and the time zone and format its dates are shown in,
+    which the organisation may change: the cards kept the old format for an hour): equal keys
     render equal HTML, so the key needs no invalidation when a project changes."""
     p = card.project
     shown = (
@@ -221,6 +222,7 @@ def _card_key(card: selectors.Card) -> str:
         round(card.percent_complete), round(card.percent_planned), card.next_milestone,
         card.next_milestone_date, card.slip_days, card.sparkline, card.planned_sparkline,
         timezone.get_current_timezone_name(), p.archived_at is not None, card.notes,
+        tf_dates.active_format(), p.scheduled_start,
     )  # fmt: skip
     return "projects:card:" + hashlib.sha1(repr(shown).encode(), usedforsecurity=False).hexdigest()
 
