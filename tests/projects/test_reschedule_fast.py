@@ -191,7 +191,8 @@ def test_the_planned_curve_reads_the_first_baselines_live_leaf_rows(
     project: Any, owner: Any
 ) -> None:
     """The first baseline's rows of live leaf tasks with both dates weigh in the planned curve
-    (a summary's, a trashed task's and an undated row do not); with none left, the schedule."""
+    (a summary's and a trashed task's do not); a live leaf task without a dated row weighs with
+    its scheduled dates (percent complete counts it too); with no row left, the schedule."""
     from twofold.projects.models import BaselineTask
 
     summary, _ = services.create_task(actor=owner, project=project, name="Phase")
@@ -209,9 +210,11 @@ def test_the_planned_curve_reads_the_first_baselines_live_leaf_rows(
     result = services.reschedule_project(project)
     starts, finishes, weights = services._planned_seconds(project, tasks, result)
     row = BaselineTask.objects.get(task=leaves[0])
-    assert starts.tolist() == [row.start.timestamp()]
-    assert finishes.tolist() == [row.finish.timestamp()]
-    assert weights.tolist() == [float(DAY)]
+    undated = Task.objects.get(pk=leaves[2].pk)
+    assert undated.start is not None and undated.finish is not None
+    assert starts.tolist() == [row.start.timestamp(), undated.start.timestamp()]
+    assert finishes.tolist() == [row.finish.timestamp(), undated.finish.timestamp()]
+    assert weights.tolist() == [float(DAY), float(DAY)]
     # Only the trashed task's row left: the schedule's dates count instead.
     BaselineTask.objects.exclude(task=leaves[1]).delete()
     tasks = scheduling.TaskRow.query(Task.objects.filter(project=project).order_by("position"))

@@ -155,3 +155,29 @@ def test_portfolio_cards_follow_a_change_of_the_date_format(
     org.save()
     page = client.get("/").content.decode()
     assert "03-01" in page and "1 Mar" not in page
+
+
+def test_a_task_added_after_the_baseline_counts_in_percent_planned(
+    project: Any, owner: Any
+) -> None:
+    """Percent complete weighs every leaf task; percent planned only the first baseline's. A
+    task added after the baseline, not due for months, turned an on-plan project red:
+    "Progress 50 points behind plan"."""
+    from twofold.projects import selectors as project_selectors
+
+    a, _ = ps.create_task(actor=owner, project=project, name="A", duration_minutes=5 * 480)
+    ps.save_baseline(actor=owner, project=project, name="B0")
+    ps.create_task(
+        actor=owner,
+        project=project,
+        name="B",
+        duration_minutes=5 * 480,
+        constraint_type="snet",
+        constraint_date=dt.date(2099, 6, 1),
+    )
+    a.refresh_from_db()
+    ps.update_task(actor=owner, task=a, expected_version=a.version, percent_complete=100)
+    project.refresh_from_db()
+    card = project_selectors.project_card(project.organisation, project)
+    assert (round(card.percent_complete), round(card.percent_planned)) == (50, 50)
+    assert not any("behind plan" in reason for reason in card.health.reasons)

@@ -378,7 +378,10 @@ def _planned_seconds(
     project: Project, tasks: list[scheduling.TaskRow], result: Schedule
 ) -> tuple[Any, Any, Any]:
     """(starts, finishes, weights) of the leaf tasks as arrays of UTC seconds: from the first
-    baseline, else the new schedule (read without building a date-time per row)."""
+    baseline, else the new schedule (read without building a date-time per row). Leaf tasks
+    the baseline does not hold (added since, or the subtasks of a task that became a summary)
+    come from the new schedule: percent complete weighs every leaf task, so percent planned
+    must too (a task added after the baseline read as "50 points behind plan")."""
     leaf = np.fromiter((not t.is_summary for t in tasks), bool, len(tasks))
     # The first baseline's rows in one query (none: no baseline, or one saved before any task).
     saved = _first_baseline_rows(project.pk)
@@ -393,19 +396,33 @@ def _planned_seconds(
         )
         rows = saved[keep]
         minutes = rows[:, 3].astype(float)
+        starts = rows[:, 1].astype(float)
+        finishes = rows[:, 2].astype(float)
+        weights = np.where(minutes == 0, 60.0, minutes)
+        added = leaf & ~np.isin(ids, rows[:, 0])
+        if result.start_utc is None or not added.any():
+            return starts, finishes, weights
+        current = _current_seconds(tasks, result, added)
         return (
-            rows[:, 1].astype(float),
-            rows[:, 2].astype(float),
-            np.where(minutes == 0, 60.0, minutes),
+            np.concatenate([starts, current[0]]),
+            np.concatenate([finishes, current[1]]),
+            np.concatenate([weights, current[2]]),
         )
     if result.start_utc is None or not len(tasks):
         empty = np.zeros(0)
         return empty, empty, empty
+    return _current_seconds(tasks, result, leaf)
+
+
+def _current_seconds(
+    tasks: list[scheduling.TaskRow], result: Schedule, chosen: Any
+) -> tuple[Any, Any, Any]:
+    """(starts, finishes, weights) of the ``chosen`` tasks (a mask) in the new schedule."""
     weights = np.fromiter((float(t.duration_minutes or 60) for t in tasks), float, len(tasks))
     return (
-        np.asarray(result.start_utc, dtype=float)[leaf],
-        np.asarray(result.finish_utc, dtype=float)[leaf],
-        weights[leaf],
+        np.asarray(result.start_utc, dtype=float)[chosen],
+        np.asarray(result.finish_utc, dtype=float)[chosen],
+        weights[chosen],
     )
 
 
