@@ -505,3 +505,37 @@ def test_paginated_lists_have_constant_query_counts(
     for path, n in counts.items():
         with django_assert_max_num_queries(n):
             assert c.get(path).status_code == 200
+
+
+def test_a_decimal_comma_is_refused_not_read_as_ten_times_the_value(kpi, owner):
+    """ "2,8" was read as 28 (every comma taken for a thousands separator), with no warning."""
+    data = b'date,value\n2025-01-06,"2,8"\n2025-01-13,"1,234.5"\n'
+    with pytest.raises(services.MeasurementsInvalid) as caught:
+        services.import_measurements_csv(actor=owner, kpi=kpi, data=data)
+    assert [(e.row, e.field, e.message) for e in caught.value.errors] == [
+        (
+            2,
+            "value",
+            "“2,8”: write decimals with a point (2.8); a comma is read only between thousands "
+            "(1,234.5).",
+        )
+    ]
+    saved = services.import_measurements_csv(
+        actor=owner, kpi=kpi, data=b'date,value\n2025-01-13,"1,234.5"\n', confirmed=True
+    )
+    assert [m.value for m in saved] == [1234.5]
+
+
+def test_a_value_too_large_for_the_chart_is_refused(client, kpi, owner):
+    """1e308 and -1e308 are finite, but the chart's mean and ranges overflowed to infinity and
+    the page sent ``Infinity`` in its JSON: the chart could not be drawn."""
+    with pytest.raises(services.MeasurementsInvalid) as caught:
+        services.add_measurements(
+            actor=owner,
+            kpi=kpi,
+            rows=[(1, dt.date(2025, 1, 6), 1e308, ""), (2, dt.date(2025, 1, 13), 1e15, "")],
+            confirmed=True,
+        )
+    assert [(e.row, e.message) for e in caught.value.errors] == [
+        (1, "“1e+308” is larger than 10^15 in size.")
+    ]

@@ -61,7 +61,9 @@ def correct_measurement(
     try:
         new_value = _number(value)
     except (TypeError, ValueError) as exc:
-        raise Invalid("The corrected value must be a finite number.", field="value") from exc
+        raise Invalid(
+            "The corrected value must be a finite number of at most 10^15 in size.", field="value"
+        ) from exc
     if new_value == measurement.value and not measurement.voided:
         raise Invalid(
             f"The value is already {new_value:g}; give the value it should be.", field="value"

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import logging
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -260,7 +261,9 @@ def _check_kpi(values: dict[str, Any]) -> None:
             try:
                 values[key] = _number(values[key])
             except (TypeError, ValueError) as exc:
-                raise Invalid(f"{key} must be a finite number.", field=key) from exc
+                raise Invalid(
+                    f"{key} must be a finite number of at most 10^15 in size.", field=key
+                ) from exc
     if "name" in values:
         values["name"] = str(values["name"]).strip()
         if not values["name"]:
@@ -376,18 +379,36 @@ def org_today(organisation_id: int) -> dt.date:
 
 
 NOT_FINITE = "not a finite number"
+TOO_LARGE = "larger than 10^15 in size"
+DECIMAL_COMMA = "a comma that is not between thousands"
+LARGEST = 1e15
+"""The largest size of a number kept (a reading, a KPI value, a threshold): beyond it the
+control chart's sums overflow to infinity (1e308 and -1e308 broke the KPI page's chart)."""
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 def _number(raw: Any) -> float:
-    """``raw`` as a finite float; ValueError otherwise (also for integers too large for a float)."""
+    """``raw`` as a finite float of at most :data:`LARGEST` in size; ValueError otherwise (also
+    for integers too large for a float). In text, a comma is read only between thousands
+    (1,234.5): "2,8" is refused, not read as 28."""
     if isinstance(raw, bool):
         raise ValueError("not a number")
     try:
-        value = float(str(raw).strip().replace(",", "")) if isinstance(raw, str) else float(raw)
+        if isinstance(raw, str):
+            text = raw.strip()
+            if "," in text:
+                if not _THOUSANDS.fullmatch(text):
+                    raise ValueError(DECIMAL_COMMA)
+                text = text.replace(",", "")
+            value = float(text)
+        else:
+            value = float(raw)
     except OverflowError:
         raise ValueError(NOT_FINITE) from None
     if not math.isfinite(value):
         raise ValueError(NOT_FINITE)
+    if abs(value) > LARGEST:
+        raise ValueError(TOO_LARGE)
     return value
 
 
@@ -424,11 +445,17 @@ def add_measurements(
             value = _number(raw_value)
         except (TypeError, ValueError) as exc:
             shown = str(raw_value)
-            message = (
-                "That is not a finite number."
-                if str(exc) == NOT_FINITE and len(shown) > 40
-                else f"“{shown[:40]}” is not a number."
-            )
+            if str(exc) == DECIMAL_COMMA:
+                message = (
+                    f"“{shown[:40]}”: write decimals with a point (2.8); a comma is read only "
+                    "between thousands (1,234.5)."
+                )
+            elif str(exc) == TOO_LARGE:
+                message = f"“{shown[:40]}” is larger than 10^15 in size."
+            elif str(exc) == NOT_FINITE and len(shown) > 40:
+                message = "That is not a finite number."
+            else:
+                message = f"“{shown[:40]}” is not a number."
             errors.append(RowError(row, "value", message))
             continue
         if day is None:
@@ -569,6 +596,11 @@ def _check_sla_hours(raw: Any) -> dict[str, dict[str, float]]:
         try:
             response, resolution = _number(entry["response"]), _number(entry["resolution"])
         except (KeyError, TypeError, ValueError) as exc:
+            if str(exc) == TOO_LARGE:
+                raise Invalid(
+                    f"SLA targets are {SLA_MIN_HOURS:g} to {SLA_MAX_HOURS:,} hours.",
+                    field="sla_hours",
+                ) from exc
             raise Invalid(
                 f"{priority.upper()} needs response and resolution targets in hours.",
                 field="sla_hours",
@@ -1228,7 +1260,8 @@ def _evidence_for(step: RoutineStep, given: StepInput) -> StepEvidence:
         except (TypeError, ValueError) as exc:
             shown = repr(given.number)
             what = shown if len(shown) <= 40 else "that"
-            raise Invalid(f"“{step.text}”: {what} is not a number.", field=field) from exc
+            problem = TOO_LARGE if str(exc) == TOO_LARGE else "not a number"
+            raise Invalid(f"“{step.text}”: {what} is {problem}.", field=field) from exc
         # A reading outside the limits is recorded as read, never refused: completing the
         # occurrence opens a nonconformance for it (see ``_deviations``).
         evidence.number = number
