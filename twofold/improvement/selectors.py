@@ -301,16 +301,20 @@ def routine_signal(routine: Routine) -> SignalRow | None:
 def signals(organisation: Organisation, now: dt.datetime | None = None) -> list[SignalRow]:
     """KPIs out of control or off target, queues under 90 % SLA or falling, routines under
     80 % on time; each with the open item already raised from it. Six queries."""
-    kpis = list(ops.kpis_of(organisation).filter(state__in=KPI_STATES))
+    # Nothing of an archived process signals (archiving a process leaves its KPIs, queues and
+    # routines as they are, but hides them from the improvement signals: docs/operations.md).
+    live = {"process__archived_at__isnull": False}
+    kpis = list(ops.kpis_of(organisation).filter(state__in=KPI_STATES).exclude(**live))
     rows = kpi_signals(kpis)
-    queues = list(ops.queues_of(organisation))
+    queues = list(ops.queues_of(organisation).exclude(**live))
     windows = sla_windows(queues, now)
     for queue in queues:
         row = queue_signal(queue, windows.get(queue.pk))
         if row is not None:
             rows.append(row)
     routines = ops.with_on_time(
-        ops.routines_of(organisation).filter(active=True).select_related("process"), now
+        ops.routines_of(organisation).filter(active=True).exclude(**live).select_related("process"),
+        now,
     )
     for routine in routines:
         row = routine_signal(routine)
