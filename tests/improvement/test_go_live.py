@@ -255,3 +255,53 @@ def test_a_project_started_from_an_item_changes_the_items_process(
     assert (link.process_id, link.go_live) == (process.pk, None)
     (card,) = [c for c in project_selectors.portfolio(project.organisation) if c.project == project]
     assert "Affects a process whose KPI is in signal: Line 2 production" in card.health.reasons
+
+
+def test_an_item_or_project_in_the_trash_no_longer_splits_the_chart(org, owner, kpi, process):
+    """A trashed item's go-live still split the KPI's chart, and once purged its change point
+    stayed for good (nobody could remove it: it "follows a go-live")."""
+    from django.test import TestCase
+
+    from twofold.core import trash
+    from twofold.operations.models import ChangePoint
+    from twofold.projects import services as ps
+
+    item = services.create_item(
+        actor=owner,
+        organisation=org,
+        source="kpi",
+        kpi=kpi,
+        title="Cut scrap",
+        problem="Scrap rose.",
+        owner=owner,
+    )
+    day = START + dt.timedelta(weeks=20)
+    go_live.set_item_go_live(actor=owner, item=item, go_live=day, expected_version=item.version)
+    assert ChangePoint.objects.filter(kpi=kpi).count() == 1
+    item.refresh_from_db()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        entry = trash.move_to_trash(actor=owner, obj=item, expected_version=item.version)
+    assert ChangePoint.objects.filter(kpi=kpi).count() == 0
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        trash.restore(actor=owner, organisation=org, entry_id=entry.pk)
+    assert [(p.date, p.label) for p in ChangePoint.objects.filter(kpi=kpi)] == [
+        (day, "Went live: Cut scrap")
+    ]
+    item.refresh_from_db()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        entry = trash.move_to_trash(actor=owner, obj=item, expected_version=item.version)
+    trash.purge_now(actor=owner, organisation=org, entry_id=entry.pk)
+    assert ChangePoint.objects.filter(kpi=kpi).count() == 0
+    # A project's go-live on the process likewise.
+    project = ps.create_project(
+        actor=owner, organisation=org, name="Line 2", code="L2", target_start=START
+    )
+    go_live.link_process(actor=owner, project=project, process=process, go_live=day)
+    assert ChangePoint.objects.filter(kpi=kpi).count() == 1
+    project.refresh_from_db()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        entry = trash.move_to_trash(actor=owner, obj=project, expected_version=project.version)
+    assert ChangePoint.objects.filter(kpi=kpi).count() == 0
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        trash.restore(actor=owner, organisation=org, entry_id=entry.pk)
+    assert [p.label for p in ChangePoint.objects.filter(kpi=kpi)] == ["Went live: Line 2"]

@@ -10,6 +10,10 @@ class ImprovementConfig(AppConfig):
         from twofold.improvement import trash
 
         trash.register()
+        from twofold.core import trash as core_trash
+        from twofold.improvement import go_live
+
+        core_trash.on_trash_change(go_live.follow_trash)
         from twofold.core import panels
         from twofold.improvement import both_sides
 

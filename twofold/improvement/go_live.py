@@ -30,7 +30,7 @@ from twofold.engine.improvement_check import (
 )
 from twofold.improvement.models import ImprovementItem, ProcessChange
 from twofold.operations import selectors as ops
-from twofold.operations.change_points import set_change_points
+from twofold.operations.change_points import park_points, restore_points, set_change_points
 from twofold.operations.models import ChangePoint, ChangeSource, Kpi, Process
 from twofold.projects.models import Project
 
@@ -170,6 +170,41 @@ def unlink_process(*, actor: User, link: ProcessChange) -> None:
     history.record(
         actor=actor, obj=project, action="process unlinked", summary=f"No longer changes {name}"
     )
+
+
+def follow_trash(changed: dict[str, list[int]], in_trash: bool) -> None:
+    """Trash listener: an item or a project in the trash no longer splits the KPIs' charts with
+    its go-live (its change points go, and come back with a restore); purged, it leaves none
+    behind (a review found a purged item's point that nobody could remove)."""
+    items = changed.get(ImprovementItem._meta.label_lower, [])
+    projects = changed.get(Project._meta.label_lower, [])
+    if not items and not projects:
+        return
+    links = list(ProcessChange.objects.filter(project_id__in=projects).select_related("project"))
+    with transaction.atomic():
+        if in_trash:
+            park_points(ChangeSource.IMPROVEMENT, items)
+            park_points(ChangeSource.PROJECT, [link.pk for link in links])
+            return
+        for item in ImprovementItem.objects.filter(pk__in=items, go_live__isnull=False):
+            assert item.go_live is not None
+            restore_points(
+                kpis=item_kpis(item),
+                date=item.go_live,
+                label=f"Went live: {item.title}",
+                source=ChangeSource.IMPROVEMENT,
+                source_id=item.pk,
+            )
+        for link in links:
+            if link.go_live is None:
+                continue
+            restore_points(
+                kpis=list(Kpi.objects.filter(process_id=link.process_id, archived_at__isnull=True)),
+                date=link.go_live,
+                label=f"Went live: {link.project.name}",
+                source=ChangeSource.PROJECT,
+                source_id=link.pk,
+            )
 
 
 # --- Reads: the before/after check --------------------------------------------------------------

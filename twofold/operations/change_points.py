@@ -122,6 +122,18 @@ def set_change_points(
     """
     for kpi in kpis:
         require(actor, Action.EDIT, kpi)
+    return _set_points(actor, kpis, date, label, source, source_id, field)
+
+
+def _set_points(
+    actor: User | None,
+    kpis: Sequence[Kpi],
+    date: dt.date | None,
+    label: str,
+    source: ChangeSource,
+    source_id: int,
+    field: str,
+) -> list[ChangePoint]:
     label = _clean_label(label)[:MAX_LABEL]
     existing = {p.kpi_id: p for p in ChangePoint.objects.filter(source=source, source_id=source_id)}
     touched: list[Kpi] = []
@@ -166,3 +178,36 @@ def set_change_points(
     if touched:
         refresh_kpi_states(touched)
     return points
+
+
+@transaction.atomic
+def park_points(source: ChangeSource, source_ids: Sequence[int]) -> None:
+    """Remove the points of these sources: their item or project went to the trash (which
+    checked the permission), so its go-live no longer splits the KPIs' charts; a restore puts
+    them back (:func:`restore_points`). Purged later, it leaves none behind."""
+    points = list(
+        ChangePoint.objects.filter(source=source, source_id__in=list(source_ids)).select_related(
+            "kpi"
+        )
+    )
+    for point in points:
+        point.delete()
+        history.record(
+            actor=None,
+            obj=point.kpi,
+            action="change point removed",
+            summary=f"{point.date.isoformat()}: {point.label} (it went to the trash)",
+        )
+    if points:
+        refresh_kpi_states(list({p.kpi_id: p.kpi for p in points}.values()))
+
+
+@transaction.atomic
+def restore_points(
+    *, kpis: Sequence[Kpi], date: dt.date, label: str, source: ChangeSource, source_id: int
+) -> None:
+    """The points of a source back from the trash (the restore checked the permission); a KPI
+    whose values no longer leave room before ``date`` gets none."""
+    firsts = first_values(kpis)
+    room = [k for k in kpis if k.pk in firsts and date > firsts[k.pk]]
+    _set_points(None, room, date, label, source, source_id, "go_live")
