@@ -189,3 +189,10 @@ api.add_router("", go_live_router)
 api.add_router("", notifications_router)
 api.add_router("", comments_router)
 api.add_router("", activity_router)
+
+
+def unknown_route(request: HttpRequest) -> HttpResponse:
+    """A path under /api/ that no route takes: 404 in the API's JSON shape (every error is)."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": "No such API route.", "field": None}, status=404)

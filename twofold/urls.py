@@ -1,13 +1,15 @@
 """Root URL configuration: pages per app, the API under /api/, health at /healthz."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from twofold.api import api
+from twofold.api import api, unknown_route
 from twofold.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", api.urls),
+    # Any other path under /api/ answers as the API does: JSON, not the HTML "Not Found" page.
+    re_path(r"^api/", unknown_route),
     path("accounts/", include("twofold.accounts.urls")),
     path("operations/quality/", include("twofold.quality.urls")),
     path("operations/", include("twofold.operations.urls")),

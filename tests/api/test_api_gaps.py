@@ -404,3 +404,31 @@ def test_reads_cost_the_same_queries_however_many_rows(
     assert counts[0] == counts[1]
     assert len(reader("get", history).json()) == 7  # created + 6 checklist entries
     assert len(reader("get", deleted).json()) == 7  # tasks[1] + 6 extras
+
+
+def test_an_unknown_path_under_the_api_answers_json(api, owner):
+    """docs/api.md: every error is JSON; a path no route takes answered Django's HTML page."""
+    r = api(owner).get("/api/no-such-route")
+    assert r.status_code == 404 and r["Content-Type"].startswith("application/json")
+    assert r.json() == {"detail": "No such API route.", "field": None}
+    assert api(owner).get("/api/openapi.json").status_code == 200
+
+
+def test_a_demoted_author_is_not_told_they_may_edit_their_comment(api, org, owner, member):
+    """The API gave a guest (demoted since) an ``editable_until``, then refused the edit (403)."""
+    from twofold.accounts.models import Membership, Role
+    from twofold.comments import services as comments
+    from twofold.projects import services as projects
+
+    writer = member(org, Role.MEMBER)
+    project = projects.create_project(actor=owner, organisation=org, name="P", code="P-1")
+    comment = comments.add_comment(actor=writer, target=project, body="hello")
+    url = f"/api/organisations/{org.pk}/comments/{comment.pk}"
+    assert api(writer).get(url).json()["editable_until"] is not None
+    Membership.objects.filter(user=writer, organisation=org).update(role=Role.GUEST)
+    got = api(writer).get(url).json()
+    assert got["editable_until"] is None
+    listed = api(writer).get(f"/api/organisations/{org.pk}/comments/project/{project.pk}").json()
+    assert [c["editable_until"] for c in listed] == [None]
+    r = api(writer).patch(url, {"body": "x", "version": got["version"]})
+    assert r.status_code == 403

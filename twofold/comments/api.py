@@ -14,6 +14,7 @@ from twofold.comments import selectors, services
 from twofold.comments.models import Comment
 from twofold.core.api_lists import SYNCED, Sync, synced_page
 from twofold.core.api_schemas import READ, WRITE, BodyIn
+from twofold.core.policy import Action, can
 from twofold.core.web import actor_of
 
 router = Router(tags=["comments"])
@@ -55,8 +56,10 @@ class CommentDeleteQuery(Schema):
     version: StrictInt | None = Field(None, description="The version you read (optional).")
 
 
-def _out(user: object, c: Comment) -> dict[str, object]:
-    editable = services.may_edit(user, c)
+def _out(user: object, c: Comment, contributes: bool) -> dict[str, object]:
+    # As the page: the author within the window, while they may still contribute to the target
+    # (a demoted author was shown a time to edit until, then refused).
+    editable = contributes and services.may_edit(user, c)
     deleted = c.is_deleted
     return {
         "id": c.pk,
@@ -100,7 +103,8 @@ def list_comments(
     # A comment's history is written on its target: its own stamps say when it changed.
     page = synced_page(request, comments, sync, stamps=("created_at", "edited_at", "deleted_at"))
     page.stamp(reply)
-    return [_out(request.user, c) for c in page.rows]
+    contributes = can(request.user, Action.CONTRIBUTE, target)
+    return [_out(request.user, c, contributes) for c in page.rows]
 
 
 @router.post(
@@ -114,14 +118,16 @@ def add_comment(
     org = get_organisation(request.user, org_id)
     target = selectors.get_target(request.user, org, kind, target_id)
     comment = services.add_comment(actor=actor_of(request), target=target, body=payload.body)
-    return Status(201, _out(request.user, _fresh(comment.pk)))
+    contributes = can(request.user, Action.CONTRIBUTE, target)
+    return Status(201, _out(request.user, _fresh(comment.pk), contributes))
 
 
 @router.get("/organisations/{org_id}/comments/{pk}", response={200: CommentOut, **READ})
 def get_comment(request: HttpRequest, org_id: int, pk: int) -> dict[str, object]:
     org = get_organisation(request.user, org_id)
-    comment, _target = selectors.get_comment(request.user, org, pk)
-    return _out(request.user, _fresh(comment.pk))
+    comment, target = selectors.get_comment(request.user, org, pk)
+    contributes = can(request.user, Action.CONTRIBUTE, target)
+    return _out(request.user, _fresh(comment.pk), contributes)
 
 
 @router.patch("/organisations/{org_id}/comments/{pk}", response={200: CommentOut, **WRITE})
@@ -138,7 +144,7 @@ def edit_comment(
         body=payload.body,
         expected_version=payload.version,
     )
-    return _out(request.user, _fresh(comment.pk))
+    return _out(request.user, _fresh(comment.pk), can(request.user, Action.CONTRIBUTE, target))
 
 
 @router.delete("/organisations/{org_id}/comments/{pk}", response={204: None, **WRITE})
