@@ -193,6 +193,8 @@ PAGE_ACTION_TO_API: dict[str, tuple[str, ...]] = {
         f"POST {ORG}/improvement/handovers/{{handover_id}}/accept",
         f"POST {ORG}/improvement/handovers/{{handover_id}}/return",
         f"PUT {ORG}/improvement/handovers/{{handover_id}}/new-process",
+        f"POST {ORG}/improvement/handovers/{{handover_id}}/resubmit",
+        f"PUT {ORG}/improvement/handovers/{{handover_id}}/deliverables",
     ),
     "closeout:section": (
         f"POST {ORG}/handovers/{{handover_id}}/parts",
@@ -252,7 +254,7 @@ PAGE_ACTION_TO_API: dict[str, tuple[str, ...]] = {
     "costs:approval": (f"POST {ORG}/timesheets/{{timesheet_id}}/decision",),
     "costs:expenses": (f"POST {ORG}/expenses",),
     "costs:expense": (f"POST {ORG}/expenses/{{expense_id}}/decision",),
-    "costs:rates": (f"POST {ORG}/rates",),
+    "costs:rates": (f"POST {ORG}/rates", f"PUT {ORG}/settings/costs"),
     "costs:rate_delete": (f"DELETE {ORG}/rates/{{rate_id}}",),
     "costs:process_budget": (f"PUT {ORG}/processes/{{process_id}}/budget",),
 }

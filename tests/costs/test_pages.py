@@ -431,3 +431,30 @@ def test_draft_hours_on_a_task_in_the_trash_can_be_cleared_not_changed(
     cleared = client.post(week, {"week": MONDAY.isoformat(), "version": version, name: ""})
     assert cleared.status_code == 302
     assert not TimeEntry.objects.filter(person=worker).exists()
+
+
+def test_the_currency_and_locale_are_set_through_the_api_as_on_the_rates_page(
+    api, org, owner, member
+):
+    """The rates page's settings form had no API route: API clients could read amounts in the
+    currency but never set it."""
+    from twofold.accounts.models import Role
+    from twofold.core.models import HistoryEntry
+
+    url = f"/api/organisations/{org.pk}/settings/costs"
+    assert api(owner).get(url).json() == {"currency": "EUR", "locale": "en-GB", "version": 0}
+    r = api(owner).put(url, {"currency": "gbp", "locale": "en-GB"})
+    assert r.status_code == 200 and r.json() == {
+        "currency": "GBP",
+        "locale": "en-GB",
+        "version": 2,
+    }
+    stale = api(owner).put(url, {"currency": "USD", "locale": "en-GB", "version": 0})
+    assert stale.status_code == 409
+    bad = api(owner).put(url, {"currency": "XYZ", "locale": "en-GB", "version": 2})
+    assert bad.status_code == 422 and bad.json()["field"] == "currency"
+    someone = api(member(org, Role.MEMBER))
+    assert someone.put(url, {"currency": "USD", "locale": "en-GB"}).status_code == 403
+    assert api(owner).get(url).json()["currency"] == "GBP"
+    [entry] = HistoryEntry.objects.filter(action="updated", changes__has_key="currency")
+    assert entry.changes["currency"] == ["EUR", "GBP"]

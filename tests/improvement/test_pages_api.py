@@ -305,3 +305,42 @@ def test_an_activity_page_before_no_instant_is_not_a_500(client, api, org, owner
         assert client.get(f"/activity/?before={raw}").status_code == 200
         refused = api(owner).get(f"/api/organisations/{org.pk}/activity?before={raw}")
         assert (refused.status_code, refused.json()["field"]) == (422, "before")
+
+
+def test_a_returned_handover_is_resubmitted_and_its_checklist_ticked_through_the_api(
+    api, org, owner, project, process, manager, process_owner
+):
+    """The handover page resubmits a returned handover and ticks its checklist; the API had
+    neither route."""
+    from twofold.improvement import services as improvement
+    from twofold.improvement.models import Handover
+
+    handover = improvement.propose_handover(
+        actor=manager,
+        project=project,
+        process=process,
+        deliverables=[{"text": "Meters installed", "done": False}],
+    )
+    base = f"/api/organisations/{org.pk}/improvement/handovers/{handover.pk}"
+    r = api(manager).put(
+        f"{base}/deliverables",
+        {"version": handover.version, "items": [{"text": "Meters installed", "done": True}]},
+    )
+    assert r.status_code == 200 and r.json()["deliverables"] == [
+        {"text": "Meters installed", "done": True}
+    ]
+    stale = api(manager).put(f"{base}/deliverables", {"version": handover.version, "items": []})
+    assert stale.status_code == 409
+    handover.refresh_from_db()
+    improvement.return_handover(
+        actor=owner, handover=handover, expected_version=None, reason="No spare meters."
+    )
+    handover.refresh_from_db()
+    body = {"version": handover.version, "note": "Spares ordered."}
+    assert api(process_owner).post(f"{base}/resubmit", body).status_code == 403
+    r = api(manager).post(f"{base}/resubmit", body)
+    assert r.status_code == 200 and r.json()["status"] == "proposed"
+    handover = Handover.objects.get(pk=handover.pk)
+    assert (handover.status, handover.note) == ("proposed", "Spares ordered.")
+    again = api(manager).post(f"{base}/resubmit", {"version": handover.version})
+    assert again.status_code == 422 and again.json()["field"] == "status"

@@ -616,3 +616,47 @@ def put_process_budget(
 
 
 __all__ = ["router"]
+
+
+# --- Cost settings ----------------------------------------------------------------------------
+
+
+class CostSettingsOut(Schema):
+    currency: str = Field(..., description="ISO 4217 code amounts are in.")
+    locale: str = Field(..., description="The locale amounts are written in, e.g. en-GB.")
+    version: int = Field(..., description="Send it back with a change; 0 before any change.")
+
+
+class CostSettingsIn(BodyIn):
+    currency: StrictStr = Field(..., max_length=3)
+    locale: StrictStr = Field(..., max_length=10)
+    version: StrictInt | None = Field(None, description="The version you read (409 if stale).")
+
+
+def _settings_out(organisation_id: int) -> CostSettingsOut:
+    row = selectors.cost_settings(organisation_id)
+    return CostSettingsOut(
+        currency=row.currency, locale=row.locale, version=row.version if row.pk else 0
+    )
+
+
+@router.get("/organisations/{org_id}/settings/costs", response={200: CostSettingsOut, **READ})
+def get_cost_settings(request: HttpRequest, org_id: int) -> CostSettingsOut:
+    """The organisation's currency and the locale its amounts are written in (members)."""
+    return _settings_out(_org(request, org_id).pk)
+
+
+@router.put("/organisations/{org_id}/settings/costs", response={200: CostSettingsOut, **WRITE})
+def put_cost_settings(
+    request: HttpRequest, org_id: int, payload: CostSettingsIn
+) -> CostSettingsOut:
+    """Set the currency and locale (admins), as the rates page's settings form does."""
+    org = _org(request, org_id)
+    services.update_cost_settings(
+        actor=actor_of(request),
+        organisation=org,
+        currency=payload.currency,
+        locale=payload.locale,
+        expected_version=payload.version,
+    )
+    return _settings_out(org.pk)

@@ -182,6 +182,16 @@ class ReturnIn(Schema):
     reason: StrictStr = Field(..., min_length=1, max_length=500)
 
 
+class ResubmitIn(Schema):
+    version: StrictInt
+    note: StrictStr = Field("", max_length=2000, description="Replaces the note when given.")
+
+
+class HandoverDeliverablesIn(Schema):
+    version: StrictInt
+    items: list[DeliverableIn] = Field(..., max_length=100)
+
+
 def _item(i: ImprovementItem) -> ItemOut:
     return ItemOut.model_validate(i, from_attributes=True)
 
@@ -508,6 +518,46 @@ def return_handover(
         handover=handover,
         expected_version=payload.version,
         reason=payload.reason,
+    )
+    return _handover(handover)
+
+
+@router.post(
+    "/organisations/{org_id}/improvement/handovers/{handover_id}/resubmit",
+    response={200: HandoverOut, **WRITE},
+)
+def resubmit_handover(
+    request: HttpRequest, org_id: int, handover_id: int, payload: ResubmitIn
+) -> HandoverOut:
+    """Send a returned handover again (the project manager or an admin), as the handover page
+    does: refused while another handover of the project to that process awaits acceptance."""
+    org = get_organisation(request.user, org_id)
+    handover = _org_handover(request, org, handover_id)
+    services.resubmit_handover(
+        actor=actor_of(request),
+        handover=handover,
+        expected_version=payload.version,
+        note=payload.note,
+    )
+    return _handover(handover)
+
+
+@router.put(
+    "/organisations/{org_id}/improvement/handovers/{handover_id}/deliverables",
+    response={200: HandoverOut, **WRITE},
+)
+def set_handover_deliverables(
+    request: HttpRequest, org_id: int, handover_id: int, payload: HandoverDeliverablesIn
+) -> HandoverOut:
+    """Tick or edit the handover's checklist (the project team or the process owner, until it
+    is accepted), as the handover page does; the whole list, in order."""
+    org = get_organisation(request.user, org_id)
+    handover = _org_handover(request, org, handover_id)
+    services.update_deliverables(
+        actor=actor_of(request),
+        handover=handover,
+        deliverables=[d.model_dump() for d in payload.items],
+        expected_version=payload.version,
     )
     return _handover(handover)
 
