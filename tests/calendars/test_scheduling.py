@@ -222,3 +222,52 @@ def test_a_holiday_on_the_last_monday_of_may_recurs_on_the_last_monday(
     assert not is_working_day(cal, dt.date(2027, 5, 31))  # the last Monday, a fifth one
     assert is_working_day(cal, dt.date(2027, 5, 24))
     assert is_working_day(cal, dt.date(2025, 5, 26))  # before it started
+
+
+def test_a_cancelled_reschedule_says_which_projects_it_left(
+    org: Any, owner: Any, monkeypatch: Any
+) -> None:
+    """Cancel pressed after the first of two projects: the second kept its old dates and the job
+    still read "succeeded", 100 %, "1 project rescheduled"."""
+    from twofold.core import jobs
+    from twofold.core.models import Job, JobStatus
+
+    default = services.ensure_default_calendar(org)
+    plans = []
+    for name in ("A plan", "B plan"):
+        p = project_services.create_project(
+            actor=owner, organisation=org, name=name, code=name[0], target_start=MONDAY
+        )
+        project_services.create_task(actor=owner, project=p, name="T1", duration_minutes=3 * 480)
+        t2, _ = project_services.create_task(
+            actor=owner, project=p, name="T2", duration_minutes=2 * 480
+        )
+        plans.append(t2)
+    monkeypatch.setattr(services, "BACKGROUND_TASKS", 1)
+    _h, outcome = services.add_holiday(
+        actor=owner,
+        calendar=default,
+        expected_version=default.version,
+        name="Strike",
+        start=dt.date(2025, 3, 3),
+    )
+    job = outcome.job
+    assert job is not None
+    real = jobs.Reporter.__call__
+
+    def cancel_after_first(self: Any, fraction: float, message: str = "") -> bool:
+        if fraction > 0:  # Cancel pressed once the first project is done
+            Job.objects.filter(pk=self.job_id).update(cancel_requested=True)
+        self.last = float("-inf")
+        return real(self, fraction, message)
+
+    monkeypatch.setattr(jobs.Reporter, "__call__", cancel_after_first)
+    jobs.run_pending("w1")
+    job.refresh_from_db()
+    assert _dates(plans[0]) != _dates(plans[1])  # B was left on the old dates
+    assert job.status == JobStatus.CANCELLED
+    assert job.result["skipped"] == ["B plan"]
+    assert job.result["summary"].startswith(
+        "Cancelled: 1 project not rescheduled on the changed calendar (B plan); "
+        "1 rescheduled before the cancel."
+    )

@@ -21,14 +21,27 @@ class Moved:
     tasks: int = 0
     lines: list[str] = field(default_factory=list)
     """One line per project whose finish moved, e.g. "Line 3 retrofit: finish 3 Mar → 5 Mar"."""
+    skipped: list[str] = field(default_factory=list)
+    """Projects left as they were because the job was cancelled before them."""
 
     def add(self, other: Moved) -> None:
         self.projects += other.projects
         self.tasks += other.tasks
         self.lines.extend(other.lines)
+        self.skipped.extend(other.skipped)
 
     @property
     def summary(self) -> str:
+        if self.skipped:
+            names = ", ".join(self.skipped[:5]) + (
+                f" and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
+            )
+            done = f"{self.projects} rescheduled before the cancel" if self.projects else "none"
+            return (
+                f"Cancelled: {len(self.skipped)} project{'s' if len(self.skipped) != 1 else ''} "
+                f"not rescheduled on the changed calendar ({names}); {done}. "
+                "Save the calendar again, or edit each project, to reschedule them."
+            )
         if not self.projects:
             return "No project uses this calendar: nothing to reschedule."
         text = (
@@ -42,7 +55,11 @@ class Moved:
         return text + "."
 
     def as_json(self) -> dict[str, Any]:
-        return {"projects": self.projects, "tasks": self.tasks, "lines": self.lines}
+        out: dict[str, Any] = {"projects": self.projects, "tasks": self.tasks, "lines": self.lines}
+        if self.skipped:
+            # A cancelled run: the job ends "cancelled" (core.jobs.stopped_early), not succeeded.
+            out.update(skipped=self.skipped, stopped_early=True)
+        return out
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,8 @@ def reschedule(
     moved = Moved()
     for i, project in enumerate(projects):
         if progress is not None and not progress(i / max(len(projects), 1), project.name):
-            break
+            moved.skipped = [p.name for p in projects[i:]]
+            return moved
         with transaction.atomic():
             result = reschedule_project(project)
         moved.projects += 1
