@@ -434,3 +434,37 @@ def test_the_media_move_refuses_a_folder_that_became_a_link(tmp_path: Path) -> N
         move.run()
     move.undo()
     assert list(outside.iterdir()) == []
+
+
+def _url(database: Database) -> str:
+    if database.vendor == "sqlite":
+        return f"sqlite:///{database.name}"
+    auth = database.user + (f":{database.password}" if database.password else "")
+    return (
+        f"postgres://{auth}@{database.host or '127.0.0.1'}:{database.port or 5432}/{database.name}"
+    )
+
+
+def test_a_database_that_was_only_migrated_takes_a_restore(
+    filled: Any, media: Path, tmp_path: Path, target: Database
+) -> None:
+    """docs/backup.md: restore goes into "a fresh database, or one that was only migrated"; a
+    migrated one was refused ("table accounts_directorystamp has rows"), so the usual new-server
+    sequence (migrate, then restore) failed."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": _url(target), "TWOFOLD_VAR_DIR": str(tmp_path / "var")}
+    subprocess.run(
+        [sys.executable, "-m", "twofold.cli", "migrate"],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert counts(target)["auth_permission"] > 0  # migrate filled what it fills
+    archive = tmp_path / "backup.zip"
+    manifest = create_backup(archive, source(), media)
+    restore_backup(archive, target, tmp_path / "restored-media")
+    assert counts(target) == manifest.tables
