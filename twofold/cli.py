@@ -23,9 +23,27 @@ def _django() -> None:
 def _manage(args: Sequence[str]) -> int:
     _django()
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
-    execute_from_command_line(["twofold", *args])
+    try:
+        execute_from_command_line(["twofold", *args])
+    except DatabaseError as exc:
+        if not _no_tables(exc):
+            raise
+        # A command run before `twofold migrate` (the worker, demo, createorg, …) ended in a
+        # traceback ("no such table"); `serve` already said what to do.
+        print(
+            "The database has no tables yet: run `twofold migrate` first.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
     return 0
+
+
+def _no_tables(exc: BaseException) -> bool:
+    text = str(exc)
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 def _has_command(name: str) -> bool:
@@ -188,14 +206,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     backup.add_argument("path")
     restore = sub.add_parser("restore", help="restore a backup archive into an empty instance")
     restore.add_argument("path")
+    sub.add_parser(
+        "export-organisation",
+        help="write one organisation to a ZIP archive: SLUG PATH",
+        add_help=False,
+    )
+    sub.add_parser(
+        "import-organisation",
+        help="create an organisation from such an archive: PATH --owner EMAIL [--name NAME]",
+        add_help=False,
+    )
     sub.add_parser("manage", help="any Django management command", add_help=False)
 
-    if args and args[0] in {"mspdi-check", "manage", "worker", "createuser", "createorg"}:
+    passed_on = {"createuser", "createorg", "export-organisation", "import-organisation"}
+    if args and args[0] in {"mspdi-check", "manage", "worker", *passed_on}:
         command, rest = args[0], args[1:]
         if command == "manage":
             return _manage(rest)
-        if command in {"createuser", "createorg"}:
-            return _manage([command, *rest])
+        if command in passed_on:
+            return _manage([command.replace("-", "_"), *rest])
         if command == "worker":
             return _manage(["worker", *rest])
         from twofold.interop.mspdi_check import main as mspdi_check

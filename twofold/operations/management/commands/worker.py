@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -16,6 +18,25 @@ from twofold.interchange.webhooks.delivery import send_due as send_webhooks
 from twofold.notifications.worker import Passes
 from twofold.operations.services import GENERATE_DAYS, backfill_rollups, generate_occurrences
 
+MAX_DAYS = 3650
+"""The furthest ahead occurrences are generated (``--days 99999999`` overflowed the date)."""
+
+
+def _bounded(kind: Callable[[str], Any], low: float, high: float) -> Callable[[str], Any]:
+    """An argparse type: ``kind`` within [low, high], else a usage error naming the bounds (a
+    negative ``--poll`` crashed the loop after its first pass)."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not between {low:g} and {high:g}")
+        return value
+
+    return parse
+
 
 class Command(BaseCommand):
     help = (
@@ -26,12 +47,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run one pass and exit.")
-        parser.add_argument("--days", type=int, default=GENERATE_DAYS, help="Days ahead.")
         parser.add_argument(
-            "--interval", type=int, default=300, help="Seconds between occurrence passes."
+            "--days",
+            type=_bounded(int, 0, MAX_DAYS),
+            default=GENERATE_DAYS,
+            help=f"Days ahead (0 to {MAX_DAYS}).",
         )
         parser.add_argument(
-            "--poll", type=float, default=1.0, help="Seconds between looks for queued jobs."
+            "--interval",
+            type=_bounded(int, 1, 86_400),
+            default=300,
+            help="Seconds between occurrence passes (1 to 86400).",
+        )
+        parser.add_argument(
+            "--poll",
+            type=_bounded(float, 0.05, 3_600),
+            default=1.0,
+            help="Seconds between looks for queued jobs (0.05 to 3600).",
         )
 
     def handle(
