@@ -11,6 +11,7 @@ import pytest
 from twofold.core.errors import Invalid
 from twofold.improvement import go_live, services
 from twofold.improvement.models import ProcessChange
+from twofold.operations import selectors as ops_selectors
 from twofold.operations import services as ops
 from twofold.operations.models import ChangePoint, Measurement
 from twofold.projects import selectors as project_selectors
@@ -305,3 +306,25 @@ def test_an_item_or_project_in_the_trash_no_longer_splits_the_chart(org, owner, 
     with TestCase.captureOnCommitCallbacks(execute=True):
         trash.restore(actor=owner, organisation=org, entry_id=entry.pk)
     assert [p.label for p in ChangePoint.objects.filter(kpi=kpi)] == ["Went live: Line 2"]
+
+
+def test_before_any_point_since_go_live_the_before_is_the_charts_baseline(
+    org: Any, owner: Any, kpi: Any, item: Any
+) -> None:
+    """Before the first point after go-live, "Did it work?" took every earlier value (29, centre
+    2.14) where the KPI's chart takes its 20-week baseline (centre 2.0); the first point after
+    go-live then made the "before" jump."""
+    go_live.set_item_go_live(
+        actor=owner,
+        item=item,
+        go_live=START + dt.timedelta(weeks=29),
+        expected_version=item.version,
+    )
+    item.refresh_from_db()
+    view = ops_selectors.kpi_views([kpi])[0]
+    assert view.chart is not None
+    assert (view.chart.baseline.start, view.chart.baseline.stop) == (0, 20)
+    [check] = go_live.item_checks(item)
+    assert (check.before_points, check.after_points) == (20, 0)
+    assert check.check is not None
+    assert check.check.before.centre_line == pytest.approx(view.chart.centre_line)

@@ -253,10 +253,17 @@ def before_after(view: ops.KpiView, change: ChangePoint) -> KpiCheck:
         index = phases.index(after_phase)
         before_phase = phases[index - 1] if index > 0 else None
     if after_phase is None or before_phase is None or before_phase.chart is None:
-        # No point since go-live (or none before): judge on what there is.
+        # No point since go-live (or none before): the points before it, from the baseline of
+        # the phase they are in when it has one, as the KPI's chart takes its limits (every
+        # point before it read 2.14 where the chart's centre line was 2.0).
         cut = next((i for i, d in enumerate(view.dates) if d >= change.date), len(view.dates))
         before_values = view.values[:cut]
         after_values = view.values[cut:]
+        holding = [p for p in phases if p.first < cut and p.chart is not None]
+        if holding and after_phase is None:
+            base = holding[-1].chart.baseline  # type: ignore[union-attr]
+            start = holding[-1].first
+            before_values = view.values[start + base.start : min(start + base.stop, cut)]
     else:
         base = before_phase.chart.baseline
         start = before_phase.first
