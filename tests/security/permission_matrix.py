@@ -230,6 +230,9 @@ POST   /fields/values/<str:kind>/<int:target_id>/                               
 # --- healthz
 GET    /healthz                                                                       200 200 200 200 200 200
 POST   /healthz                                                                       200 200 200 200 200 200
+# --- any other path under /api/: the API's JSON 404
+GET    /^api/                                                                         404 404 404 404 404 404
+POST   /^api/                                                                         404 404 404 404 404 404
 
 # --- improvement
 GET    /improvement/                                                                  login 200 200 200 200 200
@@ -569,6 +572,8 @@ GET    /api/organisations/{org_id}/improvement/handovers/{handover_id}          
 POST   /api/organisations/{org_id}/improvement/handovers/{handover_id}/accept         401 403 403 200 200 404  # the newest: the vision check's, every deliverable ticked
 PUT    /api/organisations/{org_id}/improvement/handovers/{handover_id}/new-process    401 403 403 200 200 404
 POST   /api/organisations/{org_id}/improvement/handovers/{handover_id}/return         401 403 403 200 200 404
+POST   /api/organisations/{org_id}/improvement/handovers/{handover_id}/resubmit       401 403 403 422 422 404  # the seeded one was not returned: 422 naming status
+PUT    /api/organisations/{org_id}/improvement/handovers/{handover_id}/deliverables   401 403 403 422 422 404
 GET    /api/organisations/{org_id}/improvement/items                                  401 200 200 200 200 404
 POST   /api/organisations/{org_id}/improvement/items                                  401 403 201 201 201 404
 GET    /api/organisations/{org_id}/improvement/items/{item_id}                        401 200 200 200 200 404
@@ -758,6 +763,8 @@ GET    /api/organisations/{org_id}/settings/gate-checklists                     
 PUT    /api/organisations/{org_id}/settings/gate-checklists/{phase}                   401 403 403 409 409 404
 GET    /api/organisations/{org_id}/settings/handover-deliverables                     401 200 200 200 200 404
 PUT    /api/organisations/{org_id}/settings/handover-deliverables                     401 403 403 409 409 404
+GET    /api/organisations/{org_id}/settings/costs                                     401 200 200 200 200 404
+PUT    /api/organisations/{org_id}/settings/costs                                     401 403 403 200 200 404 | {"currency": "EUR", "locale": "en-GB"}
 
 # --- api teams
 GET    /api/organisations/{org_id}/teams                                              401 200 200 200 200 404
