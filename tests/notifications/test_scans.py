@@ -233,3 +233,47 @@ def test_two_worker_threads_at_once_tell_once_on_postgresql(
     assert sorted(made) == [0, 1]
     assert Notification.objects.filter(event_key=f"sla-soon:{request.pk}").count() == 1
     assert OutboxEmail.objects.count() == 1
+
+
+def test_an_assignment_committed_after_a_later_entry_is_still_told(
+    org: Any, owner: Any, mel: Any, project: Any
+) -> None:
+    """On PostgreSQL an id is taken at insert and seen at commit: an assignment in a slow
+    transaction committed after a later entry had been scanned, and the scan's mark had already
+    passed its id, so nobody was told. A recent hole in the ids now holds the mark back; the
+    late entry is simulated here by removing an entry and putting it back."""
+    from twofold.core.models import HistoryEntry
+
+    scans.scan_history()  # the scan starts from now
+    created, _ = project_services.create_task(
+        actor=owner, project=project, name="Wire panel", assignee=mel
+    )
+    late = HistoryEntry.objects.filter(
+        object_id=created.pk, action="created", content_type__model="task"
+    ).get()
+    kept = {f.attname: getattr(late, f.attname) for f in HistoryEntry._meta.concrete_fields}
+    HistoryEntry.objects.filter(pk=late.pk).delete()  # not committed yet, seen from the worker
+    project_services.create_task(actor=owner, project=project, name="Later")  # ids after it
+    assert scans.scan_history() == 0
+    HistoryEntry.objects.bulk_create([HistoryEntry(**kept)])  # the slow transaction commits
+    assert scans.scan_history() == 1
+    assert Notification.objects.get().summary == "Olivia Owner assigned you Wire panel"
+    assert scans.scan_history() == 0  # read again, told once
+
+
+def test_an_old_hole_in_the_ids_is_passed(org: Any, owner: Any, mel: Any, project: Any) -> None:
+    """A hole older than the patience (a rolled-back insert) no longer holds the scan back."""
+    from twofold.core.models import HistoryEntry
+    from twofold.notifications.models import ScanMark
+
+    scans.scan_history()
+    first, _ = project_services.create_task(actor=owner, project=project, name="A")
+    HistoryEntry.objects.filter(object_id=first.pk, action="created").delete()
+    project_services.create_task(actor=owner, project=project, name="B")
+    top = HistoryEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    scans.scan_history()
+    assert ScanMark.objects.get(name="history").position < top
+    old = dt.datetime.now(dt.UTC) - scans.GAP_PATIENCE - dt.timedelta(minutes=1)
+    HistoryEntry.objects.update(at=old)
+    scans.scan_history()
+    assert ScanMark.objects.get(name="history").position == top

@@ -41,6 +41,10 @@ JOB_DAYS = 1
 MISSED_DAYS = 3
 SLA_SOON_MINUTES = 60.0
 HISTORY_BATCH = 2000
+GAP_PATIENCE = dt.timedelta(minutes=10)
+"""How long a hole in the history's ids holds the scan back: an id taken by a transaction still
+open (PostgreSQL hands ids out at insert, not at commit). Past it the hole is taken for a
+rolled-back insert and passed."""
 
 # Model label → the field naming the person the object is assigned to.
 ASSIGNEE_FIELDS = {
@@ -157,8 +161,25 @@ def scan_history(batch: int = HISTORY_BATCH) -> int:
     )
     reached = entries[-1].pk if len(entries) == batch else top
     made = _history_entries(entries, types)
-    _advance("history", reached)
+    # Not past a recent hole in the ids: a transaction still open may commit an entry there
+    # (an assignment committed after a later entry was scanned was never told). The entries
+    # after the hole are read again next time; their event keys keep anyone from being told
+    # twice.
+    _advance("history", min(reached, _before_recent_hole(start, reached)))
     return made
+
+
+def _before_recent_hole(start: int, end: int) -> int:
+    """The last id before the first hole in (start, end] younger than ``GAP_PATIENCE``, or
+    ``end`` when there is none (one query on the primary key)."""
+    expected = start + 1
+    since = timezone.now() - GAP_PATIENCE
+    rows = HistoryEntry.objects.filter(id__gt=start, id__lte=end).order_by("id")
+    for pk, at in rows.values_list("id", "at").iterator(chunk_size=2000):
+        if pk != expected and at >= since:
+            return expected - 1
+        expected = pk + 1
+    return end
 
 
 def _model_exists(label: str) -> bool:
