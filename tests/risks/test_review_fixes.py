@@ -181,3 +181,30 @@ def test_a_task_added_after_the_baseline_counts_in_percent_planned(
     card = project_selectors.project_card(project.organisation, project)
     assert (round(card.percent_complete), round(card.percent_planned)) == (50, 50)
     assert not any("behind plan" in reason for reason in card.health.reasons)
+
+
+def test_a_percent_lag_from_a_summary_gives_the_schedules_finish(project: Any, owner: Any) -> None:
+    """The simulation took a summary's stored duration (a day, left from before it had
+    subtasks) for a "% of predecessor" lag, the scheduler none: fixed estimates finished a day
+    and a half after the schedule, where docs/risks.md says they are equal."""
+    s, _ = ps.create_task(actor=owner, project=project, name="S")
+    a, _ = ps.create_task(actor=owner, project=project, name="A", duration_minutes=2 * 480)
+    b, _ = ps.create_task(actor=owner, project=project, name="B", duration_minutes=3 * 480)
+    ps.indent_task(actor=owner, task=a)
+    b.refresh_from_db()
+    ps.indent_task(actor=owner, task=b)
+    a.refresh_from_db()
+    b.refresh_from_db()
+    ps.add_link(actor=owner, project=project, pred=a, succ=b)
+    c, _ = ps.create_task(actor=owner, project=project, name="C", duration_minutes=480)
+    s.refresh_from_db()
+    ps.add_link(actor=owner, project=project, pred=s, succ=c, lag=50, lag_unit="%")
+    project.refresh_from_db()
+    run = services.run_simulation(
+        actor=owner,
+        project=project,
+        expected_version=None,
+        estimates={a.pk: (960, 960, 960), b.pk: (1440, 1440, 1440), c.pk: (480, 480, 480)},
+    )
+    assert run.deterministic_finish == project.scheduled_finish
+    assert run.p50 == project.scheduled_finish

@@ -221,7 +221,10 @@ def build_network(
             link(last_node[t.pk], last_node[t.parent_id], engine.RiskLinkType.FS)
     for s in summaries:
         link(first_node[s.pk], last_node[s.pk], engine.RiskLinkType.FS)
-    durations = {t.pk: t.duration_minutes for t in tasks}
+    # A "% of predecessor" lag counts the predecessor's duration as the scheduler does: none
+    # for a summary (a summary's stored duration is whatever it held before it got subtasks:
+    # the no-uncertainty finish came out a day and a half after the schedule's).
+    durations = {t.pk: 0 if t.pk in parents else t.duration_minutes for t in tasks}
     for row in links:
         if row.pred_id not in first_node or row.succ_id not in first_node:
             continue
