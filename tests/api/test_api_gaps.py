@@ -432,3 +432,15 @@ def test_a_demoted_author_is_not_told_they_may_edit_their_comment(api, org, owne
     assert [c["editable_until"] for c in listed] == [None]
     r = api(writer).patch(url, {"body": "x", "version": got["version"]})
     assert r.status_code == 403
+
+
+def test_a_comment_is_deleted_with_the_version_in_the_query(api, org, owner):
+    """``?version=`` is text in a query string: the strict integer refused it (422)."""
+    from twofold.comments import services as comments
+    from twofold.projects import services as projects
+
+    project = projects.create_project(actor=owner, organisation=org, name="P", code="P-1")
+    comment = comments.add_comment(actor=owner, target=project, body="hello")
+    url = f"/api/organisations/{org.pk}/comments/{comment.pk}"
+    assert api(owner).delete(f"{url}?version={comment.version + 1}").status_code == 409
+    assert api(owner).delete(f"{url}?version={comment.version}").status_code == 204

@@ -208,3 +208,24 @@ def test_a_percent_lag_from_a_summary_gives_the_schedules_finish(project: Any, o
     )
     assert run.deterministic_finish == project.scheduled_finish
     assert run.p50 == project.scheduled_finish
+
+
+def test_a_stale_delete_of_a_risk_is_refused(
+    client: Any, api: Any, org: Any, project: Any, owner: Any
+) -> None:
+    """A risk's delete carried no version on the page or the API: one changed since it was read
+    went to the trash all the same."""
+    from twofold.risks.models import Risk
+
+    risk = services.create_risk(actor=owner, project=project, title="Late")
+    seen = risk.version
+    services.update_risk(actor=owner, risk=risk, expected_version=seen, title="Late parts")
+    url = f"/api/organisations/{org.pk}/projects/{project.pk}/risks/{risk.pk}"
+    stale = api(owner).delete(f"{url}?version={seen}")
+    assert stale.status_code == 409, stale.content
+    client.force_login(owner)
+    r = client.post(f"/risks/{risk.pk}/", {"delete": "1", "version": seen})
+    assert r.status_code == 302 and Risk.objects.filter(pk=risk.pk).exists()
+    risk.refresh_from_db()
+    assert api(owner).delete(f"{url}?version={risk.version}").status_code == 204
+    assert not Risk.objects.filter(pk=risk.pk).exists()

@@ -53,7 +53,8 @@ class CommentEditIn(BodyIn):
 
 
 class CommentDeleteQuery(Schema):
-    version: StrictInt | None = Field(None, description="The version you read (optional).")
+    # A query string's values are text: a strict integer refused every ``?version=`` (422).
+    version: int | None = Field(None, description="The version you read (optional).")
 
 
 def _out(user: object, c: Comment, contributes: bool) -> dict[str, object]:

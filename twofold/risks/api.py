@@ -288,8 +288,20 @@ def patch_risk(
     "/organisations/{org_id}/projects/{project_id}/risks/{risk_id}",
     response={204: None, **WRITE},
 )
-def delete_risk(request: HttpRequest, org_id: int, project_id: int, risk_id: int) -> Status[None]:
-    services.delete_risk(actor=actor_of(request), risk=_risk(request, org_id, project_id, risk_id))
+def delete_risk(
+    request: HttpRequest,
+    org_id: int,
+    project_id: int,
+    risk_id: int,
+    version: int | None = None,
+) -> Status[None]:
+    """Move the risk to the trash (an admin can restore it within the retention); with
+    ``?version=`` a risk changed since you read it answers 409, as on its page."""
+    services.delete_risk(
+        actor=actor_of(request),
+        risk=_risk(request, org_id, project_id, risk_id),
+        expected_version=version,
+    )
     return Status(204, None)
 
 

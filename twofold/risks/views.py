@@ -28,6 +28,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     requested_job,
+    whole_number,
 )
 from twofold.projects.models import Project, Task
 from twofold.projects.services import tz_of
@@ -214,7 +215,11 @@ def risk_detail(request: HttpRequest, risk_id: int) -> HttpResponse:
     if editing:
         if "delete" in request.POST:
             try:
-                services.delete_risk(actor=actor_of(request), risk=risk)
+                services.delete_risk(
+                    actor=actor_of(request),
+                    risk=risk,
+                    expected_version=whole_number(request.POST.get("version")),
+                )
             except ServiceError as exc:
                 if isinstance(exc, NotFound):
                     raise Http404(exc.message) from exc
