@@ -44,7 +44,8 @@ def test_saving_a_risk_on_its_page_keeps_its_link_to_a_summary(
     risk.refresh_from_db()
     client.force_login(editor)
     page = client.get(f"/risks/{risk.pk}/").content.decode()
-    assert f'<option value="{parent.pk}" selected>' in page
+    assert f'<option value="{parent.pk}" selected>Phase 1 (phase)</option>' in page
+    assert f'<option value="{child.pk}">\u2003Child</option>' in page
     r = client.post(
         f"/risks/{risk.pk}/",
         _form(title="Late (renamed)", version=risk.version, tasks=parent.pk),

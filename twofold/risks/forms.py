@@ -82,9 +82,21 @@ class RiskForm(forms.Form):
         ).order_by("full_name")
         # Summaries too: a risk on a phase delays its tasks (the API and the simulation take
         # them), and a task linked before it got subtasks must stay selected on a save.
-        self.fields["tasks"].queryset = Task.objects.filter(  # type: ignore[attr-defined]
-            project=project
-        ).order_by("position")
+        tasks = Task.objects.filter(project=project).order_by("position")
+        self.fields["tasks"].queryset = tasks  # type: ignore[attr-defined]
+        # Indented under their summaries, a summary marked as one: "Procurement (phase)".
+        parents = dict(tasks.values_list("pk", "parent_id"))
+
+        def depth(pk: int) -> int:
+            level, seen, up = 0, {pk}, parents.get(pk)
+            while up is not None and up not in seen:
+                seen.add(up)
+                level, up = level + 1, parents.get(up)
+            return level
+
+        self.fields["tasks"].label_from_instance = lambda t: (  # type: ignore[attr-defined]
+            "\u2003" * depth(t.pk) + t.name + (" (phase)" if t.is_summary else "")
+        )
 
     @staticmethod
     def initial_for(risk: Risk) -> dict[str, Any]:
