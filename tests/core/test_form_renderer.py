@@ -157,7 +157,8 @@ def test_other_widgets_still_use_the_templates() -> None:
 
 
 # core/partials/form_fields.html as it was, in the template language: {% form_fields %} must
-# write exactly what it wrote.
+# write exactly what it wrote (since 2026-12-05 with the errors under ``<id>_error``, the id
+# Django's widget names in its ``aria-describedby``).
 OLD_FORM_FIELDS = (
     '{% if form.non_field_errors %}<div class="form-errors" role="alert">{% for e in'
     " form.non_field_errors %}<p>{{ e }}</p>{% endfor %}</div>{% endif %}\n"
@@ -169,7 +170,9 @@ OLD_FORM_FIELDS = (
     "  {{ field }}\n"
     '  {% if field.help_text %}<p class="help" id="{{ field.auto_id }}_helptext">'
     "{{ field.help_text }}</p>{% endif %}\n"
-    '  {% for e in field.errors %}<p class="error" role="alert">{{ e }}</p>{% endfor %}\n'
+    '  {% if field.errors %}<div{% if field.auto_id %} id="{{ field.auto_id }}_error"{% endif %}>'
+    "{% for e in field.errors %}"
+    '<p class="error" role="alert">{{ e }}</p>{% endfor %}</div>{% endif %}\n'
     "</div>\n"
     "{% endfor %}\n"
 )

@@ -138,6 +138,9 @@ class PatternForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, units_editable: bool = True, **kwargs: Any) -> None:
+        # Its own ids: the absence form beside it on the availability page has a "note" and a
+        # "version" too (two id_note: the pattern's label named the absence's input).
+        kwargs.setdefault("auto_id", "pattern_%s")
         super().__init__(*args, **kwargs)
         if not units_editable:
             self.fields["max_units"].disabled = True

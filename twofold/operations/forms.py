@@ -336,12 +336,16 @@ class QueueForm(forms.Form):
         )
         for p, label in Priority.choices:
             for kind in ("response", "resolution"):
+                name = f"{label}: {'first response' if kind == 'response' else 'resolution'} (h)"
+                # The widget carries its name too: the handover's queue part shows the inputs in
+                # a table without their labels.
+                attrs = {"step": "any", "class": "ops-hours", "aria-label": name}
                 self.fields[f"{p}_{kind}"] = forms.FloatField(
-                    label=f"{label}: {'first response' if kind == 'response' else 'resolution'} (h)",
+                    label=name,
                     min_value=SLA_MIN_HOURS,
                     max_value=SLA_MAX_HOURS,
                     initial=DEFAULT_SLA_HOURS[p][kind],
-                    widget=forms.NumberInput(attrs={"step": "any", "class": "ops-hours"}),
+                    widget=forms.NumberInput(attrs=attrs),
                 )
         self.sla_rows = [
             (label, self[f"{p}_response"], self[f"{p}_resolution"]) for p, label in Priority.choices

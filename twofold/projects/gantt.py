@@ -230,7 +230,7 @@ def render(
 
     parts: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt-svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="gantt-title" data-px-per-day="{px}" '
+        f'viewBox="0 0 {width} {height}" role="group" aria-labelledby="gantt-title" data-px-per-day="{px}" '
         f'data-origin="{origin.isoformat()}">',
         '<title id="gantt-title">Gantt chart</title>',
         '<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" '
@@ -341,9 +341,16 @@ def render(
             )
         else:
             w = max(x_end - x, 3.0)
+            # "group", not "img", on the chart: an image hides its content, so screen readers
+            # dropped these focusable bars. Their name says what the colour says too.
+            state = (", critical" if crit_cls else "") + (
+                f", {t.percent_complete:g} % complete" if t.percent_complete else ""
+            )
             drag = (
                 f' data-task="{t.pk}" data-days="{t.duration_minutes / 480:g}" tabindex="0"'
-                f' aria-label="{name}: {_dm(_date(s))} – {_dm(fday)}" aria-describedby="gantt-keys"'
+                ' role="button" aria-roledescription="task bar"'
+                f' aria-label="{name}: {_dm(_date(s))} – {_dm(fday)}{state}"'
+                ' aria-describedby="gantt-keys"'
                 if editable
                 else ""
             )

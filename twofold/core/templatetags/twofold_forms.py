@@ -50,7 +50,15 @@ def form_fields(form: Any) -> SafeString:
             if help_text
             else ""
         )
-        error_html = "".join(f'<p class="error" role="alert">{_text(e)}</p>' for e in field_errors)
+        # Django's widget names ``<id>_error`` in its ``aria-describedby`` when the field has
+        # errors: the message carries that id, so a screen reader reads it with the field.
+        error_html = (
+            (f'<div id="{_text(field.auto_id)}_error">' if field.auto_id else "<div>")
+            + "".join(f'<p class="error" role="alert">{_text(e)}</p>' for e in field_errors)
+            + "</div>"
+            if field_errors
+            else ""
+        )
         out.append(
             f'\n<div class="field{invalid}">\n'
             f'  <label for="{_text(field.id_for_label)}">{_text(field.label)}{required}</label>\n'

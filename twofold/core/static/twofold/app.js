@@ -3,14 +3,50 @@ document.addEventListener("focusin", (event) => {
   const el = event.target;
   if (el instanceof HTMLInputElement && el.hasAttribute("data-select-on-focus")) el.select();
 });
-// Close the account menu on Escape and return focus to its summary (keyboard users).
+// Close the account menu on Escape and return focus to its summary (keyboard users). Only the
+// menus: Escape inside an open form's <details> (a handover part, the holidays) left it alone.
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape") return;
-  document.querySelectorAll("details[open]").forEach((d) => {
+  document.querySelectorAll("details.usermenu[open]").forEach((d) => {
     d.removeAttribute("open");
     d.querySelector("summary")?.focus();
   });
 });
+
+// Keep keyboard focus across an htmx swap. htmx puts focus back only on an element with an id;
+// the task table's cells, "Mark read" and the comment box have none, so focus fell to <body>
+// and a keyboard user was thrown back to the top of the page. The focused control is found
+// again in the new content by the id of its nearest ancestor that has one, its name (or text
+// for a button) and its place among its like.
+(function () {
+  let wanted = null;
+  function describe(el) {
+    if (!el || el === document.body || el.id) return null;  // htmx restores those with an id
+    const anchor = el.parentElement?.closest("[id]");
+    if (!anchor) return null;
+    const tag = el.tagName;
+    const key = el.getAttribute("name") || el.getAttribute("aria-label") || el.textContent.trim();
+    const like = Array.from(anchor.querySelectorAll(tag)).filter(
+      (o) => (o.getAttribute("name") || o.getAttribute("aria-label") || o.textContent.trim()) === key,
+    );
+    return { anchor: anchor.id, tag: tag, key: key, index: like.indexOf(el) };
+  }
+  document.addEventListener("htmx:beforeSwap", () => {
+    wanted = describe(document.activeElement);
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    const w = wanted;
+    wanted = null;
+    if (!w || (document.activeElement && document.activeElement !== document.body)) return;
+    const anchor = document.getElementById(w.anchor);
+    if (!anchor) return;
+    const like = Array.from(anchor.querySelectorAll(w.tag)).filter(
+      (o) => (o.getAttribute("name") || o.getAttribute("aria-label") || o.textContent.trim()) === w.key,
+    );
+    const el = like[w.index] || like[0];
+    if (el && typeof el.focus === "function") el.focus({ preventScroll: true });
+  });
+})();
 
 // Dates in the organisation's format for scripts (chart axes): <html data-date-format> carries
 // it (core.dates.date_format_js). ISO dates "YYYY-MM-DD" are calendar dates (no zone shift).
