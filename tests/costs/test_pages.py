@@ -458,3 +458,37 @@ def test_the_currency_and_locale_are_set_through_the_api_as_on_the_rates_page(
     assert api(owner).get(url).json()["currency"] == "GBP"
     [entry] = HistoryEntry.objects.filter(action="updated", changes__has_key="currency")
     assert entry.changes["currency"] == ["EUR", "GBP"]
+
+
+def test_guests_and_members_see_no_budget_amounts(
+    client: Any, org: Any, owner: Any, member: Any
+) -> None:
+    """A process's budget panel, the overview's "Budget used" and a project's budget ceiling
+    showed amounts to guests and to members who neither own the process nor manage the
+    project (a crawl of the demo found them)."""
+    from decimal import Decimal
+
+    from twofold.accounts.models import Role
+    from twofold.operations import services as ops
+    from twofold.projects import services as ps
+
+    process = ops.create_process(actor=owner, organisation=org, name="Assembly")
+    ops.update_process(
+        actor=owner,
+        process=process,
+        expected_version=process.version,
+        annual_budget=Decimal(250000),
+    )
+    project = ps.create_project(
+        actor=owner, organisation=org, name="Line 4", code="L4", budget_ceiling=Decimal(90000)
+    )
+    pages = [f"/operations/processes/{process.pk}/", "/operations/", f"/projects/{project.pk}/"]
+    client.force_login(owner)
+    seen = [client.get(url).content.decode() for url in pages]
+    assert "Budget" in seen[0] and "Budget used" in seen[1] and "Budget ceiling" in seen[2]
+    for role in (Role.GUEST, Role.MEMBER):
+        client.force_login(member(org, role))
+        shown = [client.get(url).content.decode() for url in pages]
+        assert 'id="budget-title"' not in shown[0]
+        assert "Budget used" not in shown[1]
+        assert "Budget ceiling" not in shown[2] and "90,000" not in shown[2]
