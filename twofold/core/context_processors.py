@@ -25,6 +25,9 @@ NAVIGATION = [
     ("settings", "Settings", "accounts:settings"),
 ]
 
+GUESTS_WITHOUT = frozenset({"time"})
+"""Sections a guest has nothing to do in (guests do not log time: the timesheet refused them)."""
+
 # Which navigation item a page belongs to, by the start of its path (the longest match wins).
 # Pages whose path matches none of these fall back to the ``section`` their view passes.
 SECTION_PREFIXES = [
@@ -64,7 +67,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {}
     items = []
+    membership = getattr(request, "membership", None)
     for key, label, name in NAVIGATION:
+        if not membership:  # (a lazy object: None inside is falsy, "is None" is not)
+            break  # no organisation yet: every section would answer "not a member" (403)
+        if key in GUESTS_WITHOUT and membership.rank < 1:
+            continue
         try:
             url = fast_reverse(name)
         except NoReverseMatch:  # pragma: no cover - a section whose app is not installed

@@ -69,9 +69,10 @@ def timesheet(request: HttpRequest) -> HttpResponse:
     start = _week_of(request)
     extra = {request.GET["add"]} if request.GET.get("add") else set()
     error, status = "", 200
+    if not can(user, Action.CONTRIBUTE, org):
+        # Not a grid with "Save" buttons that then refuse: guests do not log time.
+        return forbidden_page(request, "Guests do not log time.")
     if request.method == "POST":
-        if not can(user, Action.CONTRIBUTE, org):
-            return forbidden_page(request, "Guests do not log time.")
         try:
             raw = request.POST.get("version", "")
             version = posted_version(raw)

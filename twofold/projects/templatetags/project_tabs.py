@@ -23,6 +23,7 @@ register = template.Library()
 CURRENT = ' aria-current="page"'
 
 # (URL name, tab key, label, only for viewers who may see money), in the order shown.
+# "Level resources" is left out for guests (``project_tabs``'s ``editor``): it answered them 403.
 TABS = (
     ("projects:detail", "overview", "Overview", False),
     ("projects:tasks", "tasks", "Tasks", False),
@@ -40,13 +41,16 @@ TABS = (
 )
 
 
+EDITORS_ONLY = frozenset({"level"})
+
+
 @register.simple_tag
-def project_tabs(project: Any, tab: Any, money: Any) -> SafeString:
+def project_tabs(project: Any, tab: Any, money: Any, editor: Any = True) -> SafeString:
     """The ``<nav class="tabs">`` of ``project`` with ``tab`` marked current."""
     out = ['<nav class="tabs" aria-label="Project">\n']
     args = [project.pk]
     for url_name, key, label, needs_money in TABS:
-        if needs_money and not money:
+        if (needs_money and not money) or (key in EDITORS_ONLY and not editor and tab != key):
             out.append("  \n")  # the template's line, left empty
             continue
         current = CURRENT if tab == key else ""

@@ -1,0 +1,46 @@
+"""A guest is not offered what would refuse them (a crawl of the demo found these)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from twofold.accounts.models import Role
+from twofold.projects import services as ps
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_guest_is_not_offered_actions_that_refuse_them(
+    client: Any, org: Any, owner: Any, member: Any
+) -> None:
+    project = ps.create_project(
+        actor=owner, organisation=org, name="Line 4", code="L4", target_start=dt.date(2026, 1, 5)
+    )
+    from twofold.projects.models import Project
+
+    Project.objects.filter(pk=project.pk).update(phase="execution")
+    guest = member(org, Role.GUEST)
+    client.force_login(guest)
+    overview = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "Propose a handover to operations" not in overview
+    assert ">Level resources<" not in overview
+    assert ">Time<" not in overview  # guests do not log time
+    r = client.get("/costs/timesheet/")
+    assert r.status_code == 403 and "Guests do not log time." in r.content.decode()
+    client.force_login(owner)
+    overview = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "Propose a handover to operations" in overview and ">Level resources<" in overview
+    assert ">Time<" in overview
+
+
+def test_without_an_organisation_the_navigation_offers_nothing(client: Any) -> None:
+    """Every section answered "You are not a member of any organisation yet" (403)."""
+    from twofold.accounts.models import User
+
+    lone = User.objects.create_user(email="lone@example.com", password="x" * 12)
+    client.force_login(lone)
+    page = client.get("/").content.decode()
+    assert ">Portfolio<" not in page and ">Operations<" not in page
