@@ -44,3 +44,18 @@ def test_without_an_organisation_the_navigation_offers_nothing(client: Any) -> N
     client.force_login(lone)
     page = client.get("/").content.decode()
     assert ">Portfolio<" not in page and ">Operations<" not in page
+
+
+def test_rates_and_earned_value_are_reachable_for_admins(
+    client: Any, org: Any, owner: Any, member: Any
+) -> None:
+    """/costs/rates/ and /evm/ had no link anywhere: typed in, they worked."""
+    client.force_login(owner)
+    settings_page = client.get("/accounts/settings/").content.decode()
+    assert 'href="/costs/rates/"' in settings_page
+    reports = client.get("/reports/").content.decode()
+    assert 'href="/evm/"' in reports and 'href="/costs/rates/"' in reports
+    rates = client.get("/costs/rates/").content.decode()
+    assert 'href="/costs/rates/" aria-current="page"' in rates
+    client.force_login(member(org, Role.MEMBER))
+    assert 'href="/evm/"' not in client.get("/reports/").content.decode()
