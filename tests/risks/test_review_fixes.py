@@ -230,3 +230,26 @@ def test_a_stale_delete_of_a_risk_is_refused(
     risk.refresh_from_db()
     assert api(owner).delete(f"{url}?version={risk.version}").status_code == 204
     assert not Risk.objects.filter(pk=risk.pk).exists()
+
+
+def test_a_reached_milestone_sits_at_the_end_of_its_day(
+    client: Any, project: Any, owner: Any
+) -> None:
+    """A done milestone started at 08:00 and finished at 17:00 with no duration, so every
+    reached milestone showed a start variance of "-1 d" against its baseline (17:00/17:00)."""
+    from twofold.projects.models import Task
+
+    a, _ = ps.create_task(actor=owner, project=project, name="A", duration_minutes=480)
+    m, _ = ps.create_task(actor=owner, project=project, name="Pilot closed", is_milestone=True)
+    ps.add_link(actor=owner, project=project, pred=a, succ=m)
+    ps.save_baseline(actor=owner, project=project, name="B0")
+    for t in (a, m):
+        t = Task.objects.get(pk=t.pk)
+        ps.update_task(actor=owner, task=t, expected_version=t.version, status="done")
+    m = Task.objects.get(pk=m.pk)
+    assert m.start == m.finish
+    a = Task.objects.get(pk=a.pk)
+    assert m.finish is not None and m.finish == a.finish  # with its predecessor's end
+    client.force_login(owner)
+    page = client.get(f"/projects/{project.pk}/baselines/").content.decode()
+    assert "-1 d" not in page and "−1 d" not in page

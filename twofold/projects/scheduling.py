@@ -249,7 +249,10 @@ def _engine_task(
         duration=0 if no_duration else t.duration_minutes * 60,
         constraint=constraint,
         constraint_date=moment,
-        actual_start=bounds(t.actual_start)[0] if t.actual_start else None,
+        # A milestone takes no time: it happened at the end of its day, start and finish alike
+        # (its start at the day's beginning read as "-1 d" against its baseline on every done
+        # milestone).
+        actual_start=bounds(t.actual_start)[1 if t.is_milestone else 0] if t.actual_start else None,
         actual_finish=bounds(t.actual_finish)[1]
         if t.actual_finish and t.percent_complete >= 100
         else None,
