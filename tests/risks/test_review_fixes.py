@@ -253,3 +253,21 @@ def test_a_reached_milestone_sits_at_the_end_of_its_day(
     client.force_login(owner)
     page = client.get(f"/projects/{project.pk}/baselines/").content.decode()
     assert "-1 d" not in page and "−1 d" not in page
+
+
+def test_the_activity_feed_names_the_people_assigned(project: Any, owner: Any, editor: Any) -> None:
+    """The history of an assignment change read "16:100:None; 17:50:None"."""
+    from twofold.core.models import HistoryEntry
+
+    task, _ = ps.create_task(actor=owner, project=project, name="Racking", duration_minutes=960)
+    ps.set_task_assignments(
+        actor=owner,
+        task=task,
+        rows=[ps.AssignmentRow(owner, 100), ps.AssignmentRow(editor, 50, 240)],
+        expected_version=task.version,
+    )
+    entry = HistoryEntry.objects.filter(object_id=task.pk, changes__has_key="assignments").get()
+    assert entry.changes["assignments"] == [
+        [],
+        [f"{owner.display_name} 100 %", f"{editor.display_name} 50 %, 4 h"],
+    ]

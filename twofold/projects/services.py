@@ -1369,6 +1369,11 @@ class AssignmentRow:
     work_minutes: int | None = None
 
 
+def _assignment_words(name: str, units: int, work_minutes: int | None) -> str:
+    work = f", {work_minutes / 60:g} h" if work_minutes is not None else ""
+    return f"{name} {units} %{work}"
+
+
 @transaction.atomic
 def set_task_assignments(
     *, actor: User, task: Task, rows: list[AssignmentRow], expected_version: int | None
@@ -1401,9 +1406,12 @@ def set_task_assignments(
         seen.add(row.person.pk)
         if row.work_minutes is not None and row.work_minutes < 0:
             raise Invalid("Work cannot be negative.", field="work_minutes")
+    # In words, as the activity feed shows them ("Priya Raman 100 %"; it showed "16:100:None").
     before = [
-        f"{a.person_id}:{a.units}:{a.work_minutes}"
-        for a in Assignment.objects.filter(task=task).order_by("position", "pk")
+        _assignment_words(a.person.display_name, a.units, a.work_minutes)
+        for a in Assignment.objects.filter(task=task)
+        .select_related("person")
+        .order_by("position", "pk")
     ]
     old_assignee = task.assignee_id
     task.assignee = rows[0].person if rows else None
@@ -1420,7 +1428,7 @@ def set_task_assignments(
         )
         for i, row in enumerate(rows)
     )
-    after = [f"{r.person.pk}:{r.units}:{r.work_minutes}" for r in rows]
+    after = [_assignment_words(r.person.display_name, r.units, r.work_minutes) for r in rows]
     changes: dict[str, list[Any]] = {}
     if before != after:
         changes["assignments"] = [before, after]
