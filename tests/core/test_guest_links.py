@@ -59,3 +59,20 @@ def test_rates_and_earned_value_are_reachable_for_admins(
     assert 'href="/costs/rates/" aria-current="page"' in rates
     client.force_login(member(org, Role.MEMBER))
     assert 'href="/evm/"' not in client.get("/reports/").content.decode()
+
+
+def test_days_kept_as_text_are_written_in_the_organisations_format() -> None:
+    """The flow forecast, the schedule-risk percentiles and history entries showed
+    "2027-02-01" where the organisation writes "1 Feb 2027"."""
+    import datetime as dt
+
+    from twofold.core import dates
+    from twofold.core.history import _text
+    from twofold.core.templatetags.twofold_dates import iso_day
+
+    dates.activate_format("d_mon_y")
+    assert iso_day("2027-02-01T09:30:00+00:00") == "1 Feb 2027"
+    assert iso_day(dt.date(2027, 2, 1)) == "1 Feb 2027"
+    assert iso_day(None) == "" and iso_day("soon") == "soon"
+    assert _text("2026-10-02") == "2 Oct 2026"
+    assert _text("2026-10-02 and more") == "2026-10-02 and more"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -262,8 +263,19 @@ def _text(value: Any, field: models.Field[Any, Any] | None = None) -> str:
         label = _choice_labels(field, translation.get_language()).get(str(value))
         if label is not None:
             return label
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        # A day stored as text ("2026-10-02") in the organisation's format, as pages write it.
+        from twofold.core import dates
+
+        try:
+            return dates.format_day(dt.date.fromisoformat(value))
+        except ValueError:
+            pass
     text = _plain_text(value)
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @functools.lru_cache(maxsize=1024)

@@ -29,6 +29,21 @@ def day(value: Any, arg: str = "") -> str:
 
 
 @register.filter
+def iso_day(value: Any) -> str:
+    """A date, or an ISO date or date-time text (kept in JSON results), as ``day`` writes it:
+    pages showed "2027-02-01" where the organisation writes "1 Feb 2027"."""
+    if value is None or value == "":
+        return ""
+    if _ok(value):
+        return day(value)
+    try:
+        parsed = dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    return dates.format_day(parsed)
+
+
+@register.filter
 def day_short(value: Any, arg: str = "") -> str:
     return dates.format_day_short(value, weekday=arg == "weekday") if _ok(value) else ""
 
