@@ -40,7 +40,7 @@ import numpy as np
 from django.db.models import Prefetch
 
 from twofold.capacity import demand
-from twofold.capacity.models import AbsenceKind
+from twofold.capacity.models import Absence, AbsenceKind
 from twofold.core import dates
 from twofold.engine.calendars import Calendar, is_working_day
 from twofold.engine.levelling import (
@@ -252,6 +252,24 @@ def build(project: Project) -> Built:
         if t.assignee_id and t.assignee is not None:
             people.setdefault(t.assignee_id, t.assignee.display_name)
     person_ids = sorted(people)
+    # The window reaches past the last absence of anyone on the plan: beyond the window every
+    # person counts as free, so a task of someone away for longer than the window was planned
+    # inside the absence, and the preview could not be applied (its day was "not a working day
+    # in the plan's range").
+    away_until = (
+        Absence.objects.filter(
+            organisation_id=project.organisation_id, person_id__in=person_ids, end__gte=days[-1]
+        )
+        .order_by("-end")
+        .values_list("end", flat=True)
+        .first()
+        if days and person_ids
+        else None
+    )
+    if away_until is not None:
+        days = _working_days(first_day, (away_until - first_day).days + 1 + total + 10, calendar)
+        period_of = {d: i for i, d in enumerate(days)}
+        horizon = len(days)
     busy: dict[int, dict[int, list[str]]] = {p: defaultdict(list) for p in person_ids}
     model = demand.load_model(
         project.organisation,

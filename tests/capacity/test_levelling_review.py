@@ -1,0 +1,37 @@
+"""Levelling defects a review found (2026-12-05), each reproduced first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from tests.capacity.conftest import MONDAY, add_task
+from twofold.capacity import services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_task_of_someone_away_longer_than_the_window_is_planned_after_the_absence(
+    org: Any, owner: Any, priya: Any, project: Any
+) -> None:
+    """Beyond the window (the plan plus 60 working days) everyone counted as free: a two-day
+    task of someone away for 120 days was planned inside the absence, and applying the preview
+    answered 422 ("... is not a working day in the plan's range")."""
+    task = add_task(owner, project, "Commission", 2, assignee=priya)
+    back = MONDAY + dt.timedelta(days=120)
+    services.create_absence(
+        actor=owner, organisation=org, person=priya, kind="other", start=MONDAY, end=back
+    )
+    preview = services.preview_levelling(actor=owner, project=project)
+    [move] = preview.moves
+    assert move.start_after > back
+    services.apply_levelling(
+        actor=owner,
+        project=project,
+        version=preview.version,
+        moves={m.task.pk: m.start_after for m in preview.moves},
+    )
+    task.refresh_from_db()
+    assert task.start is not None and task.start.date() == move.start_after
