@@ -46,6 +46,7 @@ def load_demo() -> str:
         loop_demo.load,  # the vision check's handover to a new process, awaiting acceptance
         costs_demo.load,  # rates, a year of timesheets, expenses, process budgets
         evm_demo.load,  # budgets, actual cost (CPI 0.86 and 1.00), change requests
+        projects_demo.refresh_snapshots,  # progress history as the projects now stand
         notifications_demo.load,  # last: what the worker would have told people by now
     )
     for loader in loaders:
