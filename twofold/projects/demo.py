@@ -471,7 +471,7 @@ def _snapshots(project: Project, today: dt.date) -> None:
     now_planned = planned_percent(rows, timezone.now()) or 1.0
     ratio = min(1.0, project.percent_complete / now_planned) if now_planned else 1.0
     first = max(project.target_start, today - dt.timedelta(days=56))
-    snaps = []
+    snaps: list[ProgressSnapshot] = []
     day = first
     tzinfo = services.tz_of(project.organisation)
     while day < today:
