@@ -78,3 +78,23 @@ def test_the_demo_progress_history_never_falls(demo_org):
             continue
         assert done == sorted(done), project.name
         assert done[-1] <= project.percent_complete + 0.5, project.name
+
+
+def test_the_demo_gates_and_ceilings_tell_a_story(demo_org):
+    """Every gate of every project was signed off on one day (now - 20 days), and every
+    project's ceiling was £250,000 whatever it cost."""
+    from twofold.evm.portfolio import metrics_of
+    from twofold.projects.models import Gate, Project
+
+    passed = list(
+        Gate.objects.filter(project__organisation=demo_org, passed_at__isnull=False).values_list(
+            "passed_at", flat=True
+        )
+    )
+    assert len({p.date() for p in passed}) > len(passed) // 2
+    projects = list(Project.objects.filter(organisation=demo_org))
+    figures = metrics_of(demo_org, projects)
+    ceilings = {p.budget_ceiling for p in projects}
+    assert len(ceilings) > 3
+    for p in projects:
+        assert p.budget_ceiling is not None and p.budget_ceiling >= figures[p.pk].bac, p.name

@@ -123,4 +123,20 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
         expected_version=vibration.version,
         note="Approved: the warranty needs it.",
     )
+    _ceilings(organisation)
     return f"budgets on {len(STORIES)} projects, 3 change requests (1 approved, 1 rejected, 1 open)"
+
+
+def _ceilings(organisation: Organisation) -> None:
+    """Each project's charter ceiling a little above its budget at completion, rounded up to
+    5,000 (every project read "Budget ceiling £250,000" whatever it cost)."""
+    from twofold.evm.portfolio import metrics_of
+
+    everything = list(Project.objects.filter(organisation=organisation))
+    for project in everything:
+        project.organisation = organisation
+    figures = metrics_of(organisation, everything)
+    for project in everything:
+        bac = figures[project.pk].bac if project.pk in figures else Decimal(0)
+        ceiling = (bac * Decimal("1.15") / 5000).to_integral_value(rounding="ROUND_CEILING") * 5000
+        Project.objects.filter(pk=project.pk).update(budget_ceiling=ceiling or Decimal(25000))
