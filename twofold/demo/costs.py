@@ -53,7 +53,8 @@ PROCESS_HOURS = {  # process name → (person, hours per working day)
     "Monthly close": [("Henrik Lund", 2), ("Mei Chen", 5)],
     "Line 2 production": [("Jonas Berg", 6), ("Aisha Mensah", 3), ("Fatima Zahra", 2)],
     "Server patching": [("Raj Patel", 3), ("Sofia Rossi", 2)],
-    "Customer complaints": [("Ben Carter", 3), ("Hana Sato", 1)],
+    # Dana (the demo's sign-in) chairs the weekly complaint review: her own week has hours too.
+    "Customer complaints": [("Ben Carter", 3), ("Hana Sato", 1), ("Dana Whitfield", 1)],
     "Preventive maintenance": [("Luis Ortega", 5), ("Kwame Asante", 6)],
 }
 BUDGET_PACE = {"Monthly close": Decimal("1.12"), "Preventive maintenance": Decimal("0.9")}
