@@ -133,8 +133,46 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
         actor=dana, item=item, go_live=go_live_day, expected_version=item.version
     )
 
+    _plan(project, dana)
     _work_for_dana(organisation, dana, kpi)
     return "an improvement confirmed on its control chart (complaints, camera check)"
+
+
+def _plan(project: Project, dana: User) -> None:
+    """The project's own plan, done up to its go-live, the handover still under way (it read
+    "Not planned: no tasks" while its camera check had been live for ten weeks)."""
+    from twofold.projects import services as plans
+    from twofold.projects.models import Task
+
+    steps = [
+        ("Camera and ring-light trial on the bench", 5, "done"),
+        ("Reject criteria agreed with quality", 3, "done"),
+        ("Camera station installed at final inspection", 4, "done"),
+        ("Inspectors trained on the flagged-part check", 2, "done"),
+        ("Camera check live at final inspection", 0, "done"),
+        ("Handover to Customer complaints", 5, "doing"),
+        ("Close-out review and lessons", 1, "todo"),
+    ]
+    previous = None
+    made = []
+    for name, days, _status in steps:
+        task, _ = plans.create_task(
+            actor=dana,
+            project=project,
+            name=name,
+            duration_minutes=days * 480,
+            is_milestone=days == 0,
+        )
+        if previous is not None:
+            plans.add_link(actor=dana, project=project, pred=previous, succ=task)
+        previous = task
+        made.append(task)
+    for task, (_name, _days, status) in zip(made, steps, strict=True):
+        if status == "todo":
+            continue
+        task = Task.objects.get(pk=task.pk)
+        values = {"status": status} if status == "done" else {"percent_complete": 60}
+        plans.update_task(actor=dana, task=task, expected_version=task.version, **values)
 
 
 def _work_for_dana(organisation: Organisation, dana: User, kpi: Kpi) -> None:
