@@ -909,7 +909,7 @@ GET    /api/organisations/{org_id}/comments/{pk}                                
 PATCH  /api/organisations/{org_id}/comments/{pk}                                      401 403 200 403 403 404  | {"body": "Edited", "version": 1}
 DELETE /api/organisations/{org_id}/comments/{pk}                                      401 403 204 204 204 404
 # --- costs (pages): members see hours, not money; rates for admins; approvals by deciders
-GET    /costs/timesheet/                                                              login 200 200 200 200 200
+GET    /costs/timesheet/                                                              login 403 200 200 200 200  # guests do not log time: a refusal that says so, not a grid that refuses
 POST   /costs/timesheet/                                                              login 403 302 302 302 302
 GET    /costs/timer/start/                                                            405 405 405 405 405 405
 POST   /costs/timer/start/                                                            login 403 302 302 302 302  # no line: said in a message
