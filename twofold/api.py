@@ -195,4 +195,4 @@ def unknown_route(request: HttpRequest) -> HttpResponse:
     """A path under /api/ that no route takes: 404 in the API's JSON shape (every error is)."""
     from django.http import JsonResponse
 
-    return JsonResponse({"detail": "No such API route.", "field": None}, status=404)
+    return JsonResponse({"detail": "Not found.", "field": None}, status=404)

@@ -410,7 +410,7 @@ def test_an_unknown_path_under_the_api_answers_json(api, owner):
     """docs/api.md: every error is JSON; a path no route takes answered Django's HTML page."""
     r = api(owner).get("/api/no-such-route")
     assert r.status_code == 404 and r["Content-Type"].startswith("application/json")
-    assert r.json() == {"detail": "No such API route.", "field": None}
+    assert r.json() == {"detail": "Not found.", "field": None}
     assert api(owner).get("/api/openapi.json").status_code == 200
 
 

@@ -76,3 +76,16 @@ def test_days_kept_as_text_are_written_in_the_organisations_format() -> None:
     assert iso_day(None) == "" and iso_day("soon") == "soon"
     assert _text("2026-10-02") == "2 Oct 2026"
     assert _text("2026-10-02 and more") == "2026-10-02 and more"
+
+
+def test_a_missing_page_says_so_and_leads_back(client: Any, owner: Any) -> None:
+    """404 pages were Django's bare default: no app styling, no way back."""
+    for signed_in in (False, True):
+        if signed_in:
+            client.force_login(owner)
+        r = client.get("/no-such-page/")
+        page = r.content.decode()
+        assert r.status_code == 404 and '<h1 id="not-found-title">Nothing here</h1>' in page
+        assert 'href="/"' in page and 'lang="en"' in page
+    # Raised before authentication (an id past 64 bits): the same page, not a 500.
+    assert client.get("/projects/3466822247724871581696/").status_code == 404

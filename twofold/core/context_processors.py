@@ -64,7 +64,8 @@ def section_for(path: str) -> str:
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
-    if not request.user.is_authenticated:
+    user = getattr(request, "user", None)  # none on a 404 raised before authentication
+    if user is None or not user.is_authenticated:
         return {}
     items = []
     membership = getattr(request, "membership", None)
