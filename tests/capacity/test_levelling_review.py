@@ -35,3 +35,23 @@ def test_a_task_of_someone_away_longer_than_the_window_is_planned_after_the_abse
     )
     task.refresh_from_db()
     assert task.start is not None and task.start.date() == move.start_after
+
+
+def test_adding_a_person_to_an_assignee_only_task_keeps_its_work(
+    org: Any, owner: Any, priya: Any, member: Any, project: Any
+) -> None:
+    """A task with only an assignee counted its person's work as its duration, not its effort:
+    adding a second person to an effort-driven task of 20 h over 5 days made it 40 h."""
+    from twofold.projects import resourcing
+
+    bob = member(org, full_name="Bob")
+    task = add_task(owner, project, "T", 5, assignee=priya, effort_minutes=20 * 60)
+    task.effort_driven = True
+    task.save(update_fields=["effort_driven"])
+    [(person, share)] = resourcing.people_of(task)
+    assert (person.pk, share.units, share.work) == (priya.pk, 100, 1200)
+    resourcing.add_person(
+        actor=owner, task=task, person=bob, units=100, expected_version=task.version
+    )
+    task.refresh_from_db()
+    assert (task.effort_minutes, task.duration_minutes) == (1200, 600)

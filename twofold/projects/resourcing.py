@@ -41,11 +41,13 @@ MAX_WORK_MINUTES = 10**7
 
 def shares_of(task: Task, rows: list[Assignment] | None = None) -> list[effort.Share]:
     """The task's assignments as engine shares (a row without work counts ``duration × units``;
-    a task without rows counts its assignee at 100 %, as the capacity model does)."""
+    a task without rows counts its assignee at 100 % with the task's work, else its duration,
+    as the capacity model and levelling do: the People panel said 40 h where capacity counted
+    the task's 80 h, and adding a second person doubled the work of an effort-driven task)."""
     if rows is None:
         rows = list(Assignment.objects.filter(task=task).order_by("position", "pk"))
     if not rows and task.assignee_id is not None and not task.is_milestone:
-        return [effort.Share(task.assignee_id, 100, task.duration_minutes)]
+        return [effort.Share(task.assignee_id, 100, task.effort_minutes or task.duration_minutes)]
     return [
         effort.Share(
             a.person_id,
