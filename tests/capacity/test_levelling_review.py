@@ -55,3 +55,53 @@ def test_adding_a_person_to_an_assignee_only_task_keeps_its_work(
     )
     task.refresh_from_db()
     assert (task.effort_minutes, task.duration_minutes) == (1200, 600)
+
+
+def test_fixed_duration_rules_do_not_push_units_past_a_persons_maximum(
+    org: Any, owner: Any, priya: Any, member: Any, project: Any
+) -> None:
+    """A fixed-duration task of 5 days at 100 % given 80 h saved its person at 200 %; removing
+    one of two people on an effort-driven fixed-duration task did the same to the other."""
+    from twofold.core.errors import Invalid
+    from twofold.projects import resourcing
+    from twofold.projects.models import Assignment
+
+    task = add_task(owner, project, "T", 5)
+    resourcing.add_person(
+        actor=owner, task=task, person=priya, units=100, expected_version=task.version
+    )
+    task.refresh_from_db()
+    with pytest.raises(Invalid) as caught:
+        resourcing.set_task_resourcing(
+            actor=owner,
+            task=task,
+            task_type="fixed_duration",
+            effort_driven=False,
+            work_minutes=80 * 60,
+            expected_version=task.version,
+        )
+    assert caught.value.field == "units" and "200 %" in caught.value.message
+    assert list(Assignment.objects.filter(task=task).values_list("units", flat=True)) == [100]
+    bob = member(org, full_name="Bob")
+    task.refresh_from_db()
+    resourcing.add_person(
+        actor=owner, task=task, person=bob, units=100, expected_version=task.version
+    )
+    task.refresh_from_db()
+    resourcing.set_task_resourcing(
+        actor=owner,
+        task=task,
+        task_type="fixed_duration",
+        effort_driven=True,
+        work_minutes=None,
+        expected_version=task.version,
+    )
+    task.refresh_from_db()
+    with pytest.raises(Invalid):
+        resourcing.remove_person(
+            actor=owner, task=task, person_id=priya.pk, expected_version=task.version
+        )
+    assert sorted(Assignment.objects.filter(task=task).values_list("units", flat=True)) == [
+        100,
+        100,
+    ]

@@ -121,6 +121,28 @@ def _check_units(task: Task, person: User, units: Any) -> int:
     return units
 
 
+def _check_raised_units(task: Task, before: effort.Resourcing, after: effort.Resourcing) -> None:
+    """Units the rules raised (a fixed-duration task given more work, or losing a person) stay
+    within each person's maximum: a fixed-duration task of 5 days at 100 % given 80 h saved its
+    person at 200 %."""
+    was = {s.person: s.units for s in before.shares}
+    raised = [s for s in after.shares if s.units > was.get(s.person, 0)]
+    if not raised:
+        return
+    from twofold.capacity.services import max_units_of
+
+    maxima = max_units_of(task.project.organisation, [s.person for s in raised])
+    for share in raised:
+        top = min(maxima[share.person], MAX_ASSIGNMENT_UNITS)
+        if share.units > top:
+            name = User.objects.filter(pk=share.person).values_list("full_name", flat=True).first()
+            raise Invalid(
+                f"That would put {name or 'someone'} at {share.units} %, above their maximum "
+                f"of {top} %: add a person, lengthen the task or give it less work.",
+                field="units",
+            )
+
+
 def _check_member(task: Task, person: User) -> None:
     if not Membership.objects.filter(
         organisation_id=task.organisation_id, user_id=person.pk
@@ -232,6 +254,7 @@ def _apply(
             "That would make the task longer than 2000 days; give more people or less work.",
             field=field,
         )
+    _check_raised_units(task, before, after)
     return _write(
         actor=actor,
         task=task,
