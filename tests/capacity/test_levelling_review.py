@@ -105,3 +105,21 @@ def test_fixed_duration_rules_do_not_push_units_past_a_persons_maximum(
         100,
         100,
     ]
+
+
+def test_an_urgent_task_is_not_the_one_delayed(
+    org: Any, owner: Any, priya: Any, member: Any, project: Any
+) -> None:
+    """Forward-backward improvement and CP-SAT shortened the plan by delaying the urgent task
+    behind a normal one (docs/capacity.md: urgent is levelled first)."""
+    from twofold.projects import services as ps
+    from twofold.projects.models import Priority
+
+    bob = member(org, full_name="Bob")
+    a = add_task(owner, project, "A", 2, assignee=priya)
+    c = add_task(owner, project, "C", 2, assignee=bob)
+    ps.add_link(actor=owner, project=project, pred=a, succ=c)
+    add_task(owner, project, "U", 2, assignee=priya, priority=Priority.URGENT)
+    preview = services.preview_levelling(actor=owner, project=project)
+    moved = {m.task.name for m in preview.moves}
+    assert "U" not in moved and "A" in moved  # A waits for U; C follows A

@@ -349,13 +349,15 @@ def level(
                 args=(
                     priorities,
                     schedule_budget,
-                    time_limit_s * heuristic_share,
+                    time_limit_s * (heuristic_share if len(set(priorities)) <= 1 else 0.9),
                     initial,
                     population if population is not None else _HEURISTIC_POPULATION,
                 ),
             )
         )
-        if not search.proven and not search.stop.is_set():
+        # CP-SAT shortens the plan whatever the priorities: with user priorities it would
+        # delay an urgent task behind a normal one, so the priority-first search has the time.
+        if not search.proven and not search.stop.is_set() and len(set(priorities)) <= 1:
             seconds = search.deadline - time.perf_counter() - _FINISHING_S
             search.watch(threading.Thread(target=search.optimise, args=(seconds,)))
     if search.starts is None and search.infeasible:
