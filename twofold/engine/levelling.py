@@ -343,13 +343,16 @@ def level(
         # Deadlines, per-period capacities, priorities, or a reproducible run: the heuristic
         # search (with its budget), then CP-SAT from its best schedule for the rest.
         initial = [search.starts] if search.starts is not None else []
+        ranked = len(set(priorities)) > 1
         search.watch(
             threading.Thread(
                 target=search.heuristic,
                 args=(
                     priorities,
-                    schedule_budget,
-                    time_limit_s * (heuristic_share if len(set(priorities)) <= 1 else 0.9),
+                    # With priorities the sampling is the whole search: bounded by the time
+                    # (a reproducible run, ``work_limit``, keeps the budget).
+                    schedule_budget if not ranked or work_limit is not None else 10**9,
+                    time_limit_s * (0.9 if ranked else heuristic_share),
                     initial,
                     population if population is not None else _HEURISTIC_POPULATION,
                 ),
@@ -357,7 +360,7 @@ def level(
         )
         # CP-SAT shortens the plan whatever the priorities: with user priorities it would
         # delay an urgent task behind a normal one, so the priority-first search has the time.
-        if not search.proven and not search.stop.is_set() and len(set(priorities)) <= 1:
+        if not search.proven and not search.stop.is_set() and not ranked:
             seconds = search.deadline - time.perf_counter() - _FINISHING_S
             search.watch(threading.Thread(target=search.optimise, args=(seconds,)))
     if search.starts is None and search.infeasible:
