@@ -123,3 +123,53 @@ def test_an_urgent_task_is_not_the_one_delayed(
     preview = services.preview_levelling(actor=owner, project=project)
     moved = {m.task.name for m in preview.moves}
     assert "U" not in moved and "A" in moved  # A waits for U; C follows A
+
+
+def test_an_older_delay_does_not_push_a_task_the_preview_leaves_in_place(
+    org: Any, owner: Any, priya: Any, member: Any, project: Any
+) -> None:
+    """C carried a 3-day levelling delay; the preview moved only its predecessor A and showed
+    C where it was; applied, C's old delay came on top of A's new finish and C landed on a clash
+    with D."""
+    from twofold.projects import services as ps
+    from twofold.projects.models import Constraint, Priority, Task
+
+    def day(task: Any) -> dt.date:
+        return Task.objects.get(pk=task.pk).start.date()
+
+    bob = member(org, full_name="Bob")
+    a = add_task(owner, project, "A", 2, assignee=priya)
+    c = add_task(owner, project, "C", 2, assignee=bob)
+    ps.add_link(actor=owner, project=project, pred=a, succ=c)
+    ps.set_levelling_delays(actor=owner, project=project, delays={c.pk: 3 * 480}, summary="x")
+    assert day(c) == MONDAY + dt.timedelta(days=7)
+    add_task(
+        owner,
+        project,
+        "D",
+        2,
+        assignee=bob,
+        priority=Priority.URGENT,
+        constraint_type=Constraint.SNET,
+        constraint_date=MONDAY + dt.timedelta(days=9),
+    )
+    add_task(
+        owner,
+        project,
+        "U",
+        2,
+        assignee=priya,
+        priority=Priority.URGENT,
+        constraint_type=Constraint.MSO,
+        constraint_date=MONDAY,
+    )
+    preview = services.preview_levelling(actor=owner, project=project)
+    shown = {m.task.pk: m.start_after for m in preview.all_rows}
+    services.apply_levelling(
+        actor=owner,
+        project=project,
+        version=preview.version,
+        moves={m.task.pk: m.start_after for m in preview.moves},
+    )
+    assert day(c) == shown[c.pk]
+    assert services.preview_levelling(actor=owner, project=project).moves == []

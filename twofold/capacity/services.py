@@ -121,10 +121,23 @@ def apply_levelling(
     problems = levelling.check_moves(built, moves)
     if problems:
         raise Invalid(f"This levelling cannot be applied: {problems[0]}", field="moves")
-    delays = {
-        pk: periods * MINUTES_PER_DAY for pk, periods in levelling.delays_for(built, moves).items()
+    # A task the preview leaves where it is keeps its place, even when it carries an older
+    # levelling delay and a predecessor now moves: its delay is worked out again from its
+    # current start (the old one came on top of the predecessor's new finish, and the task
+    # landed on a clash the preview had avoided).
+    kept = {
+        task.pk: built.days[built.releases[i]]
+        for i, task in enumerate(built.tasks)
+        if task.levelling_delay_minutes
+        and task.pk not in moves
+        and built.releases[i] >= 0
+        and built.releases[i] < len(built.days)
     }
-    count = sum(1 for minutes in delays.values() if minutes)
+    delays = {
+        pk: periods * MINUTES_PER_DAY
+        for pk, periods in levelling.delays_for(built, {**kept, **moves}).items()
+    }
+    count = sum(1 for pk, minutes in delays.items() if minutes and pk in moves)
     project_services.set_levelling_delays(
         actor=actor,
         project=project,
