@@ -173,3 +173,39 @@ def test_an_older_delay_does_not_push_a_task_the_preview_leaves_in_place(
     )
     assert day(c) == shown[c.pk]
     assert services.preview_levelling(actor=owner, project=project).moves == []
+
+
+def test_a_task_after_a_started_and_an_unstarted_predecessor_lands_where_previewed(
+    org: Any, owner: Any, priya: Any, member: Any, project: Any
+) -> None:
+    """X follows A (started, outside the problem) and B: its delay was measured from B alone
+    and the scheduler added it after A too, so X landed two days after the preview's day."""
+    from twofold.projects import services as ps
+    from twofold.projects.models import Constraint, Priority, Task
+
+    def day(task: Any) -> dt.date:
+        return Task.objects.get(pk=task.pk).start.date()
+
+    carl, dan = member(org, full_name="Carl"), member(org, full_name="Dan")
+    a = add_task(owner, project, "A started", 3, assignee=carl)
+    ps.update_task(actor=owner, task=a, expected_version=a.version, actual_start=MONDAY)
+    b = add_task(owner, project, "B", 1, assignee=dan)
+    x = add_task(owner, project, "X", 2, assignee=priya)
+    ps.add_link(actor=owner, project=project, pred=a, succ=x)
+    ps.add_link(actor=owner, project=project, pred=b, succ=x)
+    add_task(
+        owner,
+        project,
+        "Z",
+        3,
+        assignee=priya,
+        priority=Priority.URGENT,
+        constraint_type=Constraint.SNET,
+        constraint_date=MONDAY + dt.timedelta(days=3),
+    )
+    assert day(x) == MONDAY + dt.timedelta(days=3)
+    preview = services.preview_levelling(actor=owner, project=project)
+    moves = {m.task.pk: m.start_after for m in preview.moves}
+    assert moves == {x.pk: MONDAY + dt.timedelta(days=8)}
+    services.apply_levelling(actor=owner, project=project, version=preview.version, moves=moves)
+    assert day(x) == MONDAY + dt.timedelta(days=8)

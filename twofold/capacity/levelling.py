@@ -882,6 +882,17 @@ def delays_for(built: Built, moves: dict[int, dt.date]) -> dict[int, int]:
         i = by_task[task_id]
         if into.get(i):
             early = max(starts[p] + d for p, d in into[i])
+            if task_id in fed:
+                # Links the problem leaves out (a started predecessor's) feed it too, and the
+                # scheduler adds the delay to them as well: where they hold the task now (its
+                # start less its delay lies past what the problem's links ask), the delay is
+                # counted from there (it was counted from the problem's links alone, and the
+                # task landed later than the preview showed).
+                delay_now = built.tasks[i].levelling_delay_minutes // MINUTES_PER_DAY
+                asked_now = max(built.releases[p] + d for p, d in into[i])
+                held = built.releases[i] - delay_now
+                if held > asked_now:
+                    early = max(early, held)
             out[task_id] = max(0, starts[i] - early)
         elif task_id in fed:
             current = built.tasks[i].levelling_delay_minutes // MINUTES_PER_DAY
