@@ -209,3 +209,51 @@ def test_a_task_after_a_started_and_an_unstarted_predecessor_lands_where_preview
     assert moves == {x.pk: MONDAY + dt.timedelta(days=8)}
     services.apply_levelling(actor=owner, project=project, version=preview.version, moves=moves)
     assert day(x) == MONDAY + dt.timedelta(days=8)
+
+
+def test_a_link_into_a_summary_holds_its_subtasks_in_levelling(
+    org: Any, owner: Any, priya: Any, member: Any, project: Any
+) -> None:
+    """P links to summary S over X: levelling dropped the link, delayed P and left X beside
+    it; applied, the scheduler pushed X after P, onto the days of Bob's urgent Y."""
+    from twofold.projects import services as ps
+    from twofold.projects.models import Constraint, Priority, Task
+
+    def day(task: Any) -> dt.date:
+        return Task.objects.get(pk=task.pk).start.date()
+
+    bob = member(org, full_name="Bob")
+    p = add_task(owner, project, "P", 2, assignee=priya)
+    add_task(
+        owner,
+        project,
+        "Q",
+        2,
+        assignee=priya,
+        priority=Priority.URGENT,
+        constraint_type=Constraint.MSO,
+        constraint_date=MONDAY,
+    )
+    s = add_task(owner, project, "S", 1)
+    x = add_task(owner, project, "X", 2, assignee=bob, parent=s)
+    ps.add_link(actor=owner, project=project, pred=p, succ=s)
+    add_task(
+        owner,
+        project,
+        "Y",
+        2,
+        assignee=bob,
+        priority=Priority.URGENT,
+        constraint_type=Constraint.MSO,
+        constraint_date=MONDAY + dt.timedelta(days=4),
+    )
+    preview = services.preview_levelling(actor=owner, project=project)
+    shown = {m.task.name: m.start_after for m in preview.all_rows}
+    services.apply_levelling(
+        actor=owner,
+        project=project,
+        version=preview.version,
+        moves={m.task.pk: m.start_after for m in preview.moves},
+    )
+    assert (day(p), day(x)) == (shown["P"], shown["X"])
+    assert shown["X"] >= shown["P"] + dt.timedelta(days=2)  # after P, as the link says

@@ -212,6 +212,28 @@ def _link_lag(link: TaskLink, pred_duration: int) -> int:
     return link.lag
 
 
+def _leaves_under(every: list[Task]) -> dict[int, list[int]]:
+    """Per summary task id: the ids of the leaf tasks under it, at any depth."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for task in every:
+        if task.parent_id:
+            children[task.parent_id].append(task.pk)
+    out: dict[int, list[int]] = {}
+    for summary in children:
+        leaves, stack, seen = [], [summary], {summary}
+        while stack:
+            for child in children.get(stack.pop(), []):
+                if child in seen:
+                    continue
+                seen.add(child)
+                if child in children:
+                    stack.append(child)
+                else:
+                    leaves.append(child)
+        out[summary] = leaves
+    return out
+
+
 def build(project: Project) -> Built:
     """The levelling problem of ``project`` as it is now (a constant number of queries)."""
     tzinfo = tz_of(project.organisation)
@@ -393,22 +415,38 @@ def build(project: Project) -> Built:
         )
     activities = final
     engine_links = []
+    leaves_of = _leaves_under(every)
     for link in links:
-        if link.pred_id not in index or link.succ_id not in index:
+        # A link into or out of a summary holds its leaf tasks, as the scheduler's summary
+        # nodes do (such links were dropped: levelling moved a summary's predecessor and left
+        # its subtask in place, and applying it put the subtask on a clash). Only where one
+        # link per leaf says the same: a summary's finish is its last leaf's (FS, FF out of
+        # it), its start its first leaf's (FS, SS into it).
+        preds = leaves_of.get(link.pred_id)
+        succs = leaves_of.get(link.succ_id)
+        if (preds is not None and link.type not in ("FS", "FF")) or (
+            succs is not None and link.type not in ("FS", "SS")
+        ):
             continue
-        if started[index[link.pred_id]] or started[index[link.succ_id]]:
-            # A started task is fixed where it is: the link is already in the successor's
-            # release (its current start), and actual progress may not follow the link.
-            continue
-        pred = index[link.pred_id]
-        engine_links.append(
-            Link(
-                predecessor=pred,
-                successor=index[link.succ_id],
-                type=LinkType(link.type),
-                lag=_link_lag(link, activities[pred].duration),
-            )
-        )
+        for pred_id in preds if preds is not None else [link.pred_id]:
+            for succ_id in succs if succs is not None else [link.succ_id]:
+                if pred_id not in index or succ_id not in index:
+                    continue
+                if started[index[pred_id]] or started[index[succ_id]]:
+                    # A started task is fixed where it is: the link is already in the
+                    # successor's release (its current start), and actual progress may not
+                    # follow the link.
+                    continue
+                pred = index[pred_id]
+                engine_links.append(
+                    Link(
+                        predecessor=pred,
+                        successor=index[succ_id],
+                        type=LinkType(link.type),
+                        # A summary has no duration of its own for a "% of it" lag.
+                        lag=_link_lag(link, 0 if preds is not None else activities[pred].duration),
+                    )
+                )
     resources = []
     for person in person_ids:
         units = np.floor(capacities[person] * SCALE + 1e-6).astype(int)
@@ -880,7 +918,11 @@ def delays_for(built: Built, moves: dict[int, dt.date]) -> dict[int, int]:
     out = {}
     for task_id in moves:
         i = by_task[task_id]
-        if into.get(i):
+        if task_id not in fed:
+            # No link of its own (a subtask held only through its summary's links counts here
+            # too): the scheduler counts its delay from the project's start.
+            out[task_id] = max(0, starts[i] - _project_start_period(built))
+        elif into.get(i):
             early = max(starts[p] + d for p, d in into[i])
             if task_id in fed:
                 # Links the problem leaves out (a started predecessor's) feed it too, and the
@@ -894,11 +936,9 @@ def delays_for(built: Built, moves: dict[int, dt.date]) -> dict[int, int]:
                 if held > asked_now:
                     early = max(early, held)
             out[task_id] = max(0, starts[i] - early)
-        elif task_id in fed:
+        else:
             current = built.tasks[i].levelling_delay_minutes // MINUTES_PER_DAY
             out[task_id] = current + max(0, starts[i] - built.releases[i])
-        else:
-            out[task_id] = max(0, starts[i] - _project_start_period(built))
     return out
 
 
