@@ -31,9 +31,17 @@
         var cell = form.querySelector('[data-col-total="' + c + '"]');
         var avail = form.querySelector('[data-available="' + c + '"]');
         if (cell) {
+          var over = avail !== null && v > number(avail.textContent);
           cell.textContent = fmt(v);
-          cell.classList.toggle("ts-over", avail !== null && v > number(avail.textContent));
+          cell.classList.toggle("ts-over", over);
           cell.classList.toggle("ts-bad", v > 24);
+          // Said in words too, not by colour alone (screen readers, colour blindness).
+          if (v > 24 || over) {
+            var note = document.createElement("span");
+            note.className = "visually-hidden";
+            note.textContent = v > 24 ? " (more than 24 hours)" : " (over the available hours)";
+            cell.appendChild(note);
+          }
         }
       });
       var total = form.querySelector("[data-week-total]");
