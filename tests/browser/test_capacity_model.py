@@ -28,7 +28,7 @@ def test_capacity_model_and_take_on(page, live_server, demo_org, sign_in, shot, 
     jonas = page.get_by_role("row").filter(has_text="Jonas Berg")
     jonas.locator(f"a[href*='week={week.isoformat()}']").click()
     detail = page.locator("#cell-detail")
-    detail.get_by_text("Line 2 changeover trial").wait_for()
+    detail.get_by_text("Robot cell trial run (Line 2 crew)").wait_for()
     assert detail.get_by_text("On-call for Line 2").is_visible()
     assert detail.get_by_text("Shift handover, Line 2").is_visible()
     assert detail.get_by_text("Project work").is_visible()

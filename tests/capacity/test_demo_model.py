@@ -32,12 +32,16 @@ def test_jonas_berg_routines_and_on_call_are_respected_by_levelling(
     kinds = {(s.kind, s.name): s.hours for s in detail.sources}
     assert kinds[("reservation", "On-call for Line 2")] == 12.0
     assert kinds[("routine", "Shift handover, Line 2")] == 5.0
-    assert kinds[("task", "Line 2 changeover trial")] == 9.0
+    assert kinds[("task", "Robot cell trial run (Line 2 crew)")] == 9.0
     # Levelling Line 3 moves the training behind the trial: both would fit a free day.
     line3 = Project.objects.get(code="OPX-03")
     preview = services.preview_levelling(actor=dana, project=line3)
-    training = next(m for m in preview.moves if m.task.name == "Operator training, Line 2")
-    assert training.reason.startswith("Waits for Jonas Berg, busy on 'Line 2 changeover trial'")
+    training = next(
+        m for m in preview.moves if m.task.name == "Robot cell operator training (Line 2 crew)"
+    )
+    assert training.reason.startswith(
+        "Waits for Jonas Berg, busy on 'Robot cell trial run (Line 2 crew)'"
+    )
     # The proposed warehouse project can be checked.
     result = take_on.take_on(org, Project.objects.get(code="OPX-08"))
     assert result.hours > 0 and result.teams

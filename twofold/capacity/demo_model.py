@@ -2,10 +2,10 @@
 
 Jonas Berg, shift lead on Line 2, is routine-heavy: the start-of-shift checks, the shift handover
 and the daily scrap review take 2.5 h of every working day, and 30 % of his time is held as
-on-call for Line 2 (a standing reservation). Line 3 asks him for a changeover trial and operator
+on-call for Line 2 (a standing reservation). Line 3 asks him for a robot cell trial run and operator
 training in the same week, each 3 h a day: on a free day both would fit, but his routines and
 on-call leave 3.1 h, so levelling Line 3 puts the training after the trial ("waits for
-Jonas Berg, busy on 'Line 2 changeover trial' until …"). The maintenance team keeps 20 % for
+Jonas Berg, busy on 'Robot cell trial run (Line 2 crew)' until …"). The maintenance team keeps 20 % for
 breakdown cover; the racking changes of the proposed warehouse project take two people; the
 queues have handling times, so their forecast request work shows in the capacity view.
 Everything goes through the services.
@@ -93,8 +93,8 @@ def _line3_for_jonas(organisation: Organisation, actor: User, jonas: User, monda
     start = monday + dt.timedelta(weeks=1)
     made = []
     for name, days, hours in (
-        ("Line 2 changeover trial", 3, 3),
-        ("Operator training, Line 2", 2, 3),
+        ("Robot cell trial run (Line 2 crew)", 3, 3),
+        ("Robot cell operator training (Line 2 crew)", 2, 3),
     ):
         task, _ = projects.create_task(
             actor=actor,
