@@ -98,3 +98,16 @@ def test_the_demo_gates_and_ceilings_tell_a_story(demo_org):
     assert len(ceilings) > 3
     for p in projects:
         assert p.budget_ceiling is not None and p.budget_ceiling >= figures[p.pk].bac, p.name
+
+
+def test_the_queue_in_hypercare_has_its_first_faults(demo_org):
+    """The queue handed over in hypercare had no requests: its page and SLA figures were
+    empty."""
+    from twofold.operations.models import Request
+
+    rows = sorted(
+        Request.objects.filter(
+            queue__organisation=demo_org, queue__name="Energy meter faults"
+        ).values_list("status", flat=True)
+    )
+    assert rows == ["in_progress", "new", "resolved"]

@@ -23,7 +23,7 @@ from twofold.closeout import services
 from twofold.improvement import services as improvement
 from twofold.improvement.models import Handover, HandoverStatus
 from twofold.operations import services as ops
-from twofold.operations.models import Kpi, Process
+from twofold.operations.models import Kpi, Process, Queue
 from twofold.project_templates.models import ProjectTemplate
 from twofold.projects.models import Project
 
@@ -119,6 +119,7 @@ def _accept_pilot(org: Organisation, people: dict[str, User], today: dt.date) ->
         expected_version=handover.version,
         note="Maintenance runs the weekly review from next Monday.",
     )
+    _hypercare_requests(org, luis, people)
     kpi = Kpi.objects.get(organisation=org, name=ENERGY_KPI)
     ops.add_measurements(
         actor=luis,
@@ -129,6 +130,43 @@ def _accept_pilot(org: Organisation, people: dict[str, User], today: dt.date) ->
         ],
     )
     return handover
+
+
+def _hypercare_requests(org: Organisation, luis: User, people: dict[str, User]) -> None:
+    """The queue in hypercare has its first faults: one resolved within its targets, one being
+    worked on, one new (it was empty, so its page and its SLA figures showed nothing)."""
+    queue = Queue.objects.filter(organisation=org, name="Energy meter faults").first()
+    if queue is None:
+        return
+    now = timezone.now()
+    raiser = people.get("Jonas Berg", luis)
+    for title, priority, hours_ago, status in (
+        ("Meter gateway offline after the Sunday shutdown", "p2", 50, "resolved"),
+        ("Compressor meter reports spikes of 400 kW", "p3", 26, "in_progress"),
+        ("Line 2 meter M-07 reads zero for an hour each night", "p3", 3, "new"),
+    ):
+        raised = now - dt.timedelta(hours=hours_ago)
+        request = ops.create_request(
+            actor=raiser, queue=queue, title=title, priority=priority, at=raised
+        )
+        if status == "new":
+            continue
+        request = ops.change_request_status(
+            actor=luis,
+            request=request,
+            status="in_progress",
+            expected_version=None,
+            at=raised + dt.timedelta(minutes=40),
+        )
+        if status == "resolved":
+            ops.change_request_status(
+                actor=luis,
+                request=request,
+                status="resolved",
+                expected_version=None,
+                note="Gateway restarted; it now comes back by itself after a power cut.",
+                at=raised + dt.timedelta(hours=5),
+            )
 
 
 def _lessons(org: Organisation, people: dict[str, User], handover: Handover) -> int:
