@@ -492,3 +492,30 @@ def test_guests_and_members_see_no_budget_amounts(
         assert 'id="budget-title"' not in shown[0]
         assert "Budget used" not in shown[1]
         assert "Budget ceiling" not in shown[2] and "90,000" not in shown[2]
+
+
+def test_a_processs_annual_budget_is_money_on_the_page_and_the_api(client, api, org, owner, member):
+    """The About panel and the API's process showed the annual budget to guests and members."""
+    from decimal import Decimal
+
+    from twofold.accounts.models import Role
+    from twofold.operations import services as ops
+
+    process = ops.create_process(actor=owner, organisation=org, name="Assembly")
+    ops.update_process(
+        actor=owner,
+        process=process,
+        expected_version=process.version,
+        annual_budget=Decimal(250000),
+    )
+    assert api(owner).get(f"/api/processes/{process.pk}").json()["annual_budget"] == "250000.00"
+    guest = member(org, Role.GUEST)
+    client.force_login(guest)
+    assert "250,000" not in client.get(f"/operations/processes/{process.pk}/").content.decode()
+    assert api(guest).get(f"/api/processes/{process.pk}").json()["annual_budget"] is None
+    listed = api(guest).get(f"/api/organisations/{org.pk}/processes").json()
+    assert [p["annual_budget"] for p in listed] == [None]
+    client.force_login(member(org, Role.MEMBER))
+    assert "Log time on your timesheet" in client.get("/my-work/").content.decode()
+    client.force_login(guest)
+    assert "Log time on your timesheet" not in client.get("/my-work/").content.decode()

@@ -328,3 +328,24 @@ def test_before_any_point_since_go_live_the_before_is_the_charts_baseline(
     assert (check.before_points, check.after_points) == (20, 0)
     assert check.check is not None
     assert check.check.before.centre_line == pytest.approx(view.chart.centre_line)
+
+
+def test_purging_a_project_trashed_with_its_points_leaves_none(
+    org: Any, owner: Any, kpi: Any, process: Any
+) -> None:
+    """Items park their points before a purge; projects did not: a project trashed before its
+    points followed the trash (or whose listener failed) left a point nobody could remove."""
+    from twofold.core import trash
+    from twofold.projects import services as ps
+
+    project = ps.create_project(
+        actor=owner, organisation=org, name="Line 2", code="L2", target_start=START
+    )
+    go_live.link_process(
+        actor=owner, project=project, process=process, go_live=START + dt.timedelta(weeks=20)
+    )
+    project.refresh_from_db()
+    entry = trash.move_to_trash(actor=owner, obj=project, expected_version=project.version)
+    assert ChangePoint.objects.filter(kpi=kpi).count() == 1  # no after-commit listener here
+    trash.purge_now(actor=owner, organisation=org, entry_id=entry.pk)
+    assert ChangePoint.objects.filter(kpi=kpi).count() == 0

@@ -357,3 +357,49 @@ def test_changing_a_step_keeps_what_past_evidence_meant(
     # The file uploaded ahead for the next occurrence moved to the step that now asks for it.
     assert StepEvidence.objects.get(occurrence=ahead).step_id == newest_photo.pk
     assert StepEvidence.objects.get(occurrence=done, step=photo).original_name == "gauge.png"
+
+
+def test_a_file_uploaded_on_a_missed_occurrence_follows_its_replaced_step(
+    owner, photo_routine, django_capture_on_commit_callbacks
+):
+    """Only files on open occurrences moved to the new step; a missed occurrence still takes
+    uploads and a late completion, which then asked for the file again (a review found it)."""
+    from twofold.operations.models import OccurrenceStatus
+
+    photo, torque = steps(photo_routine)
+    done, late = Occurrence.objects.filter(routine=photo_routine).order_by("due")[:2]
+    services.complete_occurrence(
+        actor=owner,
+        occurrence=done,
+        evidence={
+            photo.pk: services.StepInput(file=SimpleUploadedFile("a.png", PNG)),
+            torque.pk: services.StepInput(number=45),
+        },
+        expected_version=done.version,
+        at=done.due - dt.timedelta(minutes=1),
+    )
+    Occurrence.objects.filter(pk=late.pk).update(status=OccurrenceStatus.MISSED)
+    late.refresh_from_db()
+    evidence_files.upload_step_file(
+        actor=owner, occurrence=late, step=photo, file=SimpleUploadedFile("late.png", PNG)
+    )
+    photo_routine.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_routine(
+            actor=owner,
+            routine=photo_routine,
+            expected_version=photo_routine.version,
+            steps=[
+                services.StepSpec("Photo, dial visible", Evidence.FILE, id=photo.pk),
+                services.StepSpec("Torque", Evidence.NUMBER, 40, 50, "Nm", id=torque.pk),
+            ],
+        )
+    new_photo = photo_routine.steps.get(retired=False, evidence=Evidence.FILE)
+    assert StepEvidence.objects.get(occurrence=late).step_id == new_photo.pk
+    late.refresh_from_db()
+    services.complete_occurrence(
+        actor=owner,
+        occurrence=late,
+        evidence={torque.pk: services.StepInput(number=45)},
+        expected_version=late.version,
+    )

@@ -14,6 +14,10 @@ class ImprovementConfig(AppConfig):
         from twofold.improvement import go_live
 
         core_trash.on_trash_change(go_live.follow_trash)
+        from twofold.projects import trash as project_trash
+
+        if go_live.park_project_points not in project_trash.BEFORE_PROJECT_PURGE:
+            project_trash.BEFORE_PROJECT_PURGE.append(go_live.park_project_points)
         from twofold.core import panels
         from twofold.improvement import both_sides
 

@@ -207,6 +207,14 @@ def follow_trash(changed: dict[str, list[int]], in_trash: bool) -> None:
             )
 
 
+def park_project_points(project: Project) -> None:
+    """Before a project is purged: the change points of its go-lives go (a project trashed
+    before they followed the trash, or whose listener failed, still had them)."""
+    links = list(ProcessChange.objects.filter(project_id=project.pk).values_list("pk", flat=True))
+    if links:
+        park_points(ChangeSource.PROJECT, links)
+
+
 # --- Reads: the before/after check --------------------------------------------------------------
 
 

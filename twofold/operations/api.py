@@ -35,7 +35,7 @@ from twofold.core.api_lists import SYNCED, Sync, synced_page
 from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut
 from twofold.core.dates import format_day
 from twofold.core.errors import Conflict, Invalid
-from twofold.core.policy import Action, require
+from twofold.core.policy import Action, can, require
 from twofold.core.web import actor_of
 from twofold.engine.calendars import HORIZON_END, HORIZON_START
 from twofold.operations import selectors, services
@@ -123,7 +123,10 @@ class ProcessOut(Schema):
     description: str
     owner_id: int | None
     team_id: int | None
-    annual_budget: Decimal
+    annual_budget: Decimal | None = Field(
+        None,
+        description="Only for admins, owners and the process's owner (money); null for others.",
+    )
     version: int
 
 
@@ -456,8 +459,19 @@ class CompleteIn(Schema):
     evidence: list[StepEvidenceIn] = []
 
 
-def _process(p: Process) -> ProcessOut:
-    return ProcessOut.model_validate(p, from_attributes=True)
+def _process(p: Process, user: Any) -> ProcessOut:
+    out = ProcessOut.model_validate(p, from_attributes=True)
+    if not sees_process_money(user, p):
+        out.annual_budget = None  # guests and members see no money (costs.selectors' rule)
+    return out
+
+
+def sees_process_money(user: Any, process: Process) -> bool:
+    """Admins, owners and the process's owner: ``costs.selectors.sees_process_money``, which
+    operations cannot import (costs builds on operations)."""
+    return can(user, Action.MANAGE, process) or (
+        process.owner_id is not None and process.owner_id == getattr(user, "pk", None)
+    )
 
 
 def _kpi(k: Kpi) -> KpiOut:
@@ -653,7 +667,7 @@ def list_processes(
     org = account_selectors.get_organisation(request.user, org_id)
     page = synced_page(request, selectors.processes_of(org, _shown(include_archived)), sync)
     page.stamp(reply)
-    return [_process(p) for p in page.rows]
+    return [_process(p, request.user) for p in page.rows]
 
 
 def _shown(include_archived: bool) -> bool | None:
@@ -671,12 +685,12 @@ def create_process(request: HttpRequest, org_id: int, payload: ProcessIn) -> Sta
         owner=_member(org.pk, payload.owner_id),
         annual_budget=payload.annual_budget,
     )
-    return Status(201, _process(process))
+    return Status(201, _process(process, request.user))
 
 
 @router.get("/processes/{pk}", response={200: ProcessOut, **READ})
 def get_process(request: HttpRequest, pk: int) -> ProcessOut:
-    return _process(selectors.get_process(request.user, pk))
+    return _process(selectors.get_process(request.user, pk), request.user)
 
 
 @router.patch("/processes/{pk}", response={200: ProcessOut, **WRITE})
@@ -699,7 +713,7 @@ def patch_process(request: HttpRequest, pk: int, payload: ProcessPatch) -> Proce
         ),
         bool(values),
     )
-    return _process(process)
+    return _process(process, request.user)
 
 
 @router.get("/organisations/{org_id}/kpis", response={200: list[KpiOut], **SYNCED})

@@ -1008,9 +1008,10 @@ def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]
     RoutineStep.objects.bulk_create(new_rows)
     for old, row in replaced:
         if old.evidence == row.evidence == Evidence.FILE:
-            StepEvidence.objects.filter(step=old, occurrence__status=OccurrenceStatus.OPEN).update(
-                step=row
-            )
+            # Not yet completed: open, or missed and still completable late.
+            StepEvidence.objects.filter(step=old).exclude(
+                occurrence__status=OccurrenceStatus.DONE
+            ).update(step=row)
     after = [_step_words(s.text.strip(), s.evidence) for s in specs]
     return {"steps": [before, after]} if before != after else {}
 

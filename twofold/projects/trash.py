@@ -137,6 +137,8 @@ def _project_files(project: Project) -> list[str]:
     from twofold.attachments.models import Attachment, TargetKind
     from twofold.customfields.models import FieldValue
 
+    for hook in BEFORE_PROJECT_PURGE:
+        hook(project)
     tasks = Task.all_objects.filter(project=project).values("pk")
     FieldValue.objects.filter(
         Q(target_kind="project", target_id=project.pk) | Q(target_kind="task", target_id__in=tasks),
@@ -156,6 +158,12 @@ def _project_restored(project: Project, batch: uuid.UUID) -> None:
     from twofold.projects.services import reschedule_project
 
     reschedule_project(project)
+
+
+# Joining apps' clean-up before a project is purged (the improvement app removes the KPI change
+# points of its go-lives, which nobody could remove once their link was gone): projects imports
+# none of them.
+BEFORE_PROJECT_PURGE: list[Any] = []
 
 
 def register() -> None:
