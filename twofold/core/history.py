@@ -15,6 +15,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.utils import translation
 
+from twofold.core import dates
 from twofold.core.fastread import FastRead, Read
 from twofold.core.models import HistoryEntry
 from twofold.core.policy import organisation_id_of
@@ -265,8 +266,6 @@ def _text(value: Any, field: models.Field[Any, Any] | None = None) -> str:
             return label
     if isinstance(value, str) and _ISO_DAY.fullmatch(value):
         # A day stored as text ("2026-10-02") in the organisation's format, as pages write it.
-        from twofold.core import dates
-
         try:
             return dates.format_day(dt.date.fromisoformat(value))
         except ValueError:

@@ -480,12 +480,10 @@ def _snapshots(project: Project, today: dt.date) -> None:
         # Early on the project kept pace; the gap opened gradually.
         share = (day - first).days / max(1, (today - first).days)
         # Work done never falls, and never passes where the project stands today.
-        done = min(
-            max(round(planned * (1 - (1 - ratio) * share), 1), snaps[-1].percent_complete)
-            if snaps
-            else round(planned * (1 - (1 - ratio) * share), 1),
-            float(project.percent_complete),
-        )
+        done = round(planned * (1 - (1 - ratio) * share), 1)
+        if snaps:
+            done = max(done, snaps[-1].percent_complete)
+        done = min(done, float(project.percent_complete))
         snaps.append(
             ProgressSnapshot(
                 organisation_id=project.organisation_id,
