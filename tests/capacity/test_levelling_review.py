@@ -49,12 +49,18 @@ def test_adding_a_person_to_an_assignee_only_task_keeps_its_work(
     task.effort_driven = True
     task.save(update_fields=["effort_driven"])
     [(person, share)] = resourcing.people_of(task)
-    assert (person.pk, share.units, share.work) == (priya.pk, 100, 1200)
+    # 20 h over 5 days of 8 h: Priya works half time on it (Project shows 50 %).
+    assert (person.pk, share.units, share.work) == (priya.pk, 50, 1200)
     resourcing.add_person(
         actor=owner, task=task, person=bob, units=100, expected_version=task.version
     )
     task.refresh_from_db()
-    assert (task.effort_minutes, task.duration_minutes) == (1200, 600)
+    # Effort-driven: the 20 h are shared 50 : 100, so 20 h / 150 % = 13 h 20 min.
+    assert (task.effort_minutes, task.duration_minutes) == (1200, 800)
+    assert [(s.person, s.units, s.work) for s in resourcing.shares_of(task)] == [
+        (priya.pk, 50, 400),
+        (bob.pk, 100, 800),
+    ]
 
 
 def test_fixed_duration_rules_do_not_push_units_past_a_persons_maximum(

@@ -283,3 +283,62 @@ def test_history_names_the_people_it_references(
     bob.delete()
     words = [(c.before, c.after) for e in history_for(a) for c in e.readable_changes]
     assert ("Ann Architect", f"#{bob_pk} (deleted)") in words
+
+
+def test_an_assignee_only_task_follows_the_rules_from_its_own_units(
+    owner: Any, ann: Any, bob: Any, chain: list[Task]
+) -> None:
+    """A task whose only person is its assignee showed that person at 100 % whatever its work,
+    and an effort edit in the task form left the duration alone (a review's "repro B"): its
+    units are now its work over its duration, and the task type's rules follow from them."""
+    a, b, _m = chain
+    b_start = b.start
+    # A 3-day task (24 h) with 6 h of work: Ann at 25 %.
+    services.update_task(actor=owner, task=a, expected_version=a.version, assignee=ann)
+    a = _fresh(a)
+    # The first effort only gives the units: the duration stays.
+    services.update_task(actor=owner, task=a, expected_version=a.version, effort_minutes=360)
+    a = _fresh(a)
+    assert (a.duration_minutes, a.effort_minutes) == (3 * DAY, 360)
+    [(person, share)] = resourcing.people_of(a)
+    assert (person.pk, share.units, share.work) == (ann.pk, 25, 360)
+    # Fixed units: twice the work, twice the duration (12 h at 25 % = 6 days); B follows.
+    services.update_task(actor=owner, task=a, expected_version=a.version, effort_minutes=720)
+    a = _fresh(a)
+    assert (a.duration_minutes, a.effort_minutes) == (6 * DAY, 720)
+    assert _fresh(b).start > b_start
+    # Fixed units: a shorter duration takes the work down with it (2 days at 25 % = 4 h).
+    services.update_task(actor=owner, task=a, expected_version=a.version, duration_minutes=2 * DAY)
+    a = _fresh(a)
+    assert (a.duration_minutes, a.effort_minutes) == (2 * DAY, 240)
+    assert Assignment.objects.filter(task=a).count() == 0  # still the simple form
+    # Fixed duration: more work raises the units, not the duration.
+    a.task_type = "fixed_duration"
+    a.save(update_fields=["task_type"])
+    services.update_task(actor=owner, task=a, expected_version=a.version, effort_minutes=480)
+    a = _fresh(a)
+    assert (a.duration_minutes, a.effort_minutes) == (2 * DAY, 480)
+    assert [(s.units, s.work) for s in resourcing.shares_of(a)] == [(50, 480)]
+    # A new person in the same edit is the first person: work and duration as typed.
+    services.update_task(
+        actor=owner,
+        task=a,
+        expected_version=a.version,
+        assignee=bob,
+        effort_minutes=600,
+        duration_minutes=3 * DAY,
+    )
+    a = _fresh(a)
+    assert (a.duration_minutes, a.effort_minutes, a.assignee_id) == (3 * DAY, 600, bob.pk)
+
+
+def test_an_assignee_without_an_effort_is_full_time_and_its_duration_edits_set_no_work(
+    owner: Any, ann: Any, chain: list[Task]
+) -> None:
+    a = chain[0]
+    services.update_task(actor=owner, task=a, expected_version=a.version, assignee=ann)
+    a = _fresh(a)
+    assert [(s.units, s.work) for s in resourcing.shares_of(a)] == [(100, 3 * DAY)]
+    services.update_task(actor=owner, task=a, expected_version=a.version, duration_minutes=5 * DAY)
+    a = _fresh(a)
+    assert (a.duration_minutes, a.effort_minutes) == (5 * DAY, 0)  # no effort given

@@ -27,6 +27,7 @@ from twofold.projects.scheduling import Schedule
 
 __all__ = [
     "add_person",
+    "assignee_units",
     "follow_edit",
     "people_of",
     "remove_person",
@@ -47,7 +48,8 @@ def shares_of(task: Task, rows: list[Assignment] | None = None) -> list[effort.S
     if rows is None:
         rows = list(Assignment.objects.filter(task=task).order_by("position", "pk"))
     if not rows and task.assignee_id is not None and not task.is_milestone:
-        return [effort.Share(task.assignee_id, 100, task.effort_minutes or task.duration_minutes)]
+        work = task.effort_minutes or task.duration_minutes
+        return [effort.Share(task.assignee_id, assignee_units(work, task.duration_minutes), work)]
     return [
         effort.Share(
             a.person_id,
@@ -58,6 +60,16 @@ def shares_of(task: Task, rows: list[Assignment] | None = None) -> list[effort.S
         )
         for a in rows
     ]
+
+
+def assignee_units(work: int, duration: int) -> int:
+    """The units of a task's only person, an assignee without an assignment row: the task's
+    work over its duration, whole percent, at least 1 (24 h over a 12-day task is 25 %, as
+    Project shows it and as the capacity model spreads it; the panel said 100 %, and giving
+    the task more work then shortened it to the work itself)."""
+    if duration <= 0:
+        return 100
+    return max(1, (2 * work * 100 + duration) // (2 * duration))
 
 
 # Assignment.objects.filter(task=…).select_related("person") in the model's order, compiled
@@ -373,9 +385,25 @@ def set_task_resourcing(
     )
 
 
+def _assignee_follows(task: Task, values: dict[str, Any]) -> bool:
+    """A task whose only person is its assignee (no assignment rows) follows the rules too,
+    when it has work of its own (an effort) and keeps that person: its units are the work over
+    the duration (:func:`assignee_units`). A first effort only sets those units, and a person
+    given in the same edit is the first person (duration and work stay), as in Project."""
+    if task.assignee_id is None or task.is_summary or not task.effort_minutes:
+        return False
+    if "assignee" in values:
+        person = values["assignee"]
+        return person is not None and getattr(person, "pk", person) == task.assignee_id
+    if "assignee_id" in values:
+        return bool(values["assignee_id"] == task.assignee_id)
+    return True
+
+
 def follow_edit(task: Task, values: dict[str, Any]) -> None:
     """A task edit (``values``, not yet saved) changes the duration or the effort of a task
-    with people: the task type's rule decides what follows (work, units or the duration).
+    with people (assignment rows, or an assignee with an effort): the task type's rule decides
+    what follows (work, units or the duration).
 
     Called by ``services.update_task`` inside its transaction; writes the assignment rows and
     puts the resulting ``duration_minutes``/``effort_minutes`` into ``values``.
@@ -385,7 +413,7 @@ def follow_edit(task: Task, values: dict[str, Any]) -> None:
     if values.get("is_milestone", task.is_milestone) or not duration:
         return
     rows = list(Assignment.objects.filter(task=task).order_by("position", "pk"))
-    if not rows:
+    if not rows and not _assignee_follows(task, values):
         return
     r = resourcing_of(task, rows)
     try:
@@ -395,8 +423,9 @@ def follow_edit(task: Task, values: dict[str, Any]) -> None:
             r = effort.set_work(r, work)
     except ValueError as exc:
         raise Invalid(f"{str(exc).capitalize()}.", field="duration_minutes") from exc
-    for row, share in zip(rows, r.shares, strict=True):
-        row.units, row.work_minutes = share.units, share.work
-    Assignment.objects.bulk_update(rows, ["units", "work_minutes"])
+    if rows:
+        for row, share in zip(rows, r.shares, strict=True):
+            row.units, row.work_minutes = share.units, share.work
+        Assignment.objects.bulk_update(rows, ["units", "work_minutes"])
     values["duration_minutes"] = r.duration
     values["effort_minutes"] = r.work
