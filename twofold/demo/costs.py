@@ -94,6 +94,10 @@ def _project_hours(org: Organisation, today: dt.date, rng: random.Random) -> lis
     from twofold.projects.models import Project, Task
 
     rows = []
+    # Some days a person logs more on a task than on others (an even spread made a project's
+    # weekly actual cost equal its planned value to the cent): its own stream, so the factors
+    # drawn from ``rng`` stay as they were.
+    spread = random.Random(2604)
     for project in Project.objects.filter(organisation=org):
         factor = PROJECT_FACTOR.get(project.code, Decimal(str(round(rng.uniform(0.95, 1.05), 2))))
         for task in Task.objects.filter(
@@ -111,13 +115,15 @@ def _project_hours(org: Organisation, today: dt.date, rng: random.Random) -> lis
             last = min(task.actual_finish or today, today - dt.timedelta(days=1))
             days = _working_days(first, max(first, last)) or [first]
             total = _q(earned * factor)
-            share, logged = max(QUARTER, _q(total / len(days))), Decimal(0)
+            weights = [Decimal(str(round(spread.uniform(0.6, 1.4), 2))) for _ in days]
+            whole, running, logged = sum(weights), Decimal(0), Decimal(0)
             for i, day in enumerate(days):
-                hours = total - logged if i == len(days) - 1 else min(share, total - logged)
-                if hours <= 0:
-                    break
-                rows.append((task.assignee_id, day, hours, task, project.pk))
-                logged += hours
+                running += weights[i]
+                upto = total if i == len(days) - 1 else _q(total * running / whole)
+                hours = upto - logged
+                if hours > 0:
+                    rows.append((task.assignee_id, day, hours, task, project.pk))
+                    logged += hours
     return rows
 
 

@@ -1059,7 +1059,7 @@ def board_move(request: HttpRequest, project_id: int) -> HttpResponse:
             "status": task.status,
             "key": task.board_key,
             "version": task.version,
-            "moved": moved.summary if moved else "",
+            "moved": moved.summary if moved and moved.moved else "",
         }
     )
 
