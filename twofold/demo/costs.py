@@ -7,7 +7,8 @@ What it tells (``docs/costs.md`` lists it for earned value):
 * every project task's *actual hours* = its percent complete × planned work (effort) × a
   project factor, logged by its assignee on the working days it has run: **OPX-03** (Line 3
   automation cell) burns 1/0.86 of the earned work (CPI ≈ 0.86), **QMS-26** (ISO 9001
-  recertification) exactly the earned work (CPI ≈ 1.00), the others 0.95-1.05;
+  recertification) the earned work, each task a little over or under (CPI ≈ 1.00), the others
+  0.95-1.05; each task's hours vary from day to day;
 * people who run processes log "process: general" hours on them every working day;
 * project time approved up to yesterday (so AC matches EV's status date); process time approved
   up to the end of the week before last, last week's submitted (waiting in Approvals), this
@@ -114,7 +115,9 @@ def _project_hours(org: Organisation, today: dt.date, rng: random.Random) -> lis
             first = task.actual_start or task.start.date()
             last = min(task.actual_finish or today, today - dt.timedelta(days=1))
             days = _working_days(first, max(first, last)) or [first]
-            total = _q(earned * factor)
+            # On budget is not to the hour: each task a little over or under its plan.
+            jitter = Decimal(str(round(spread.uniform(0.96, 1.04), 2))) if factor == 1 else 1
+            total = _q(earned * factor * jitter)
             weights = [Decimal(str(round(spread.uniform(0.6, 1.4), 2))) for _ in days]
             whole, running, logged = sum(weights), Decimal(0), Decimal(0)
             for i, day in enumerate(days):
