@@ -57,6 +57,8 @@ PREVIEW_JOB = "interchange.mspdi_preview"
 IMPORT_JOB = "interchange.mspdi_import"
 SHOWN_TASKS = 500
 SHOWN_REPAIRS = 200
+SHOWN_UNLIKE = 50
+"""Tasks listed whose computed dates differ from the ones Project stored in the file."""
 TASK_FIELDS = (
     "name",
     "duration_minutes",
@@ -247,6 +249,36 @@ def build_preview(
                     "same": same,
                 }
             )
+    # The file's schedule as the engine computes it, against the dates Project stored (what
+    # ``twofold mspdi-check`` compares): a difference there is not one the import causes, but
+    # the user must see it (an inactive task, an external one... read otherwise than Project).
+    index_of = {t.uid: i for i, t in enumerate(document.plan.tasks)}
+    manual = {t.uid for t in document.plan.tasks if t.manual}
+    unlike: list[dict[str, Any]] = []
+    unlike_count = 0
+    for info in document.tasks:
+        if info.uid not in index_of or info.uid in manual or info.start is None:
+            continue
+        if info.finish is None:
+            continue
+        computed = theirs_by_uid.get(info.uid)
+        if computed is None or (from_instant(computed[0]), from_instant(computed[1])) == (
+            info.start,
+            info.finish,
+        ):
+            continue
+        unlike_count += 1
+        if len(unlike) < SHOWN_UNLIKE:
+            unlike.append(
+                {
+                    "uid": info.uid,
+                    "name": info.name,
+                    "start": _iso(from_instant(computed[0])),
+                    "finish": _iso(from_instant(computed[1])),
+                    "stored_start": _iso(info.start),
+                    "stored_finish": _iso(info.finish),
+                }
+            )
     summaries = {t.parent_uid for t in mapped.tasks if t.parent_uid is not None}
     calendars = [{"name": c.name, "days": len(c.holidays)} for c in mapped.calendar.chain()]
     matched = _matched_import(organisation, actor, document.guid)
@@ -264,10 +296,12 @@ def build_preview(
             "assignments": len(mapped.assignments),
             "holidays": sum(c["days"] for c in calendars),
             "differ": differ,
+            "unlike_project": unlike_count,
             "repairs": len(document.repairs),
             "notes": mapped.note_count,
         },
         "tasks": rows,
+        "unlike_project": unlike,
         "calendars": calendars,
         "resources": _resources(organisation, document),
         "repairs": [str(r) for r in document.repairs[:SHOWN_REPAIRS]],

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from twofold.calendars.models import Calendar, Holiday
 from twofold.calendars.working_time import build_specs
+from twofold.engine import cpm
 from twofold.engine import plan as ep
 from twofold.engine.calendars import (
     HORIZON_END,
     HORIZON_START,
     CalendarSpec,
     DayPattern,
+    compile_calendar,
 )
 from twofold.interop.mspdi import MspdiDocument
 from twofold.projects import scheduling
@@ -113,6 +115,9 @@ class MappedProject:
     assignments: list[AssignmentRow]
     notes: list[str] = field(default_factory=list)
     note_count: int = 0
+    elapsed_share: float = 1.0
+    """Working time per wall-clock time in a week of the project calendar (40 h / 168 h): an
+    elapsed duration or lag becomes that share of working time."""
 
     def note(self, text: str) -> None:
         self.note_count += 1
@@ -180,10 +185,56 @@ def calendar_rows(spec: CalendarSpec, mapped: MappedProject) -> CalendarRows:
     return CalendarRows(spec.name or "Imported", hours, tuple(rows), base)
 
 
-def _duration_minutes(task: ep.Task, label: str, mapped: MappedProject) -> int:
+def _weekly_share(spec: CalendarSpec) -> float:
+    """The working share of a week of ``spec`` (days it leaves to its base read from there)."""
+    minutes = 0.0
+    for day in range(7):
+        pattern, at = spec.week[day], spec.base
+        while pattern is None and at is not None:
+            pattern, at = at.week[day], at.base
+        for period in pattern or ():
+            start = period.start.hour * 60 + period.start.minute
+            end = period.end.hour * 60 + period.end.minute
+            minutes += (end if end > start else 24 * 60) - start
+    return minutes / (7 * 24 * 60) or 1.0
+
+
+def _elapsed(seconds: int, mapped: MappedProject) -> int:
+    """Elapsed (wall-clock) seconds as working seconds of the project calendar."""
+    return round(seconds * mapped.elapsed_share)
+
+
+def _elapsed_spans(plan: ep.Plan) -> dict[int, int]:
+    """Working seconds of the project calendar inside each elapsed-duration task's span, as
+    the file's own schedule places it (2 elapsed days from Monday 08:00 hold 16 h of work).
+    Empty when the file has none, or its plan cannot be scheduled (the preview says why)."""
+    elapsed = [i for i, t in enumerate(plan.tasks) if t.duration_elapsed and t.duration > 0]
+    if not elapsed:
+        return {}
+    try:
+        result = cpm.schedule(plan)
+        calendar = compile_calendar(plan.calendars[plan.calendar])
+        return {
+            plan.tasks[i].uid: calendar.working_before(int(result.finish[i]))
+            - calendar.working_before(int(result.start[i]))
+            for i in elapsed
+        }
+    except (ValueError, IndexError, OverflowError):
+        return {}
+
+
+def _duration_minutes(
+    task: ep.Task, label: str, mapped: MappedProject, spans: dict[int, int]
+) -> int:
     seconds = task.duration
     if task.duration_elapsed:
-        mapped.note(f"{label}: an elapsed duration is imported as the same length of working time")
+        seconds = spans.get(task.uid, _elapsed(seconds, mapped))
+        mapped.note(
+            f"{label}: an elapsed duration of {task.duration / 86400:g} days is imported as "
+            f"{seconds / 3600:g} h, the working time of the project calendar in those days "
+            "(Twofold durations are working time)"
+        )
+        seconds -= seconds % 60
     if seconds < 0:
         raise MappingError(f"{label}: the duration is negative.")
     if seconds % 60:
@@ -195,9 +246,14 @@ def _lag(link: ep.Link, label: str, mapped: MappedProject) -> tuple[int, str]:
     if link.lag_kind is ep.LagKind.PERCENT:
         value, unit = link.lag, "%"
     else:
+        lag = link.lag
         if link.lag_kind is ep.LagKind.ELAPSED:
-            mapped.note(f"{label}: an elapsed lag is imported as working time")
-        minutes = link.lag / 60
+            lag = _elapsed(lag, mapped)
+            mapped.note(
+                f"{label}: an elapsed lag of {link.lag / 86400:g} days is imported as the "
+                "project calendar's share of working time in those days"
+            )
+        minutes = lag / 60
         if minutes % MINUTES_PER_DAY == 0:
             value, unit = int(minutes // MINUTES_PER_DAY), "d"
         else:
@@ -221,7 +277,9 @@ def _check_range(moment: dt.datetime | None, label: str) -> None:
         )
 
 
-def _task_row(task: ep.Task, level: int, mapped: MappedProject, summary: bool) -> TaskRow:
+def _task_row(
+    task: ep.Task, level: int, mapped: MappedProject, summary: bool, spans: dict[int, int]
+) -> TaskRow:
     label = f"Task {task.uid} “{task.name}”"
     name = (task.name or f"Task {task.uid}").strip() or f"Task {task.uid}"
     if len(name) > NAME_LENGTH:
@@ -256,7 +314,7 @@ def _task_row(task: ep.Task, level: int, mapped: MappedProject, summary: bool) -
         if percent >= 100
         else (TaskStatus.DOING if percent > 0 else TaskStatus.TODO)
     )
-    minutes = 0 if summary else _duration_minutes(task, label, mapped)
+    minutes = 0 if summary else _duration_minutes(task, label, mapped, spans)
     return TaskRow(
         uid=task.uid,
         name=name,
@@ -301,13 +359,34 @@ def map_document(document: MspdiDocument) -> MappedProject:
     if not plan.honor_constraints and constrained:
         mapped.note("The file does not honour constraints; Twofold always does")
     mapped.calendar = calendar_rows(plan.calendars[plan.calendar], mapped)
-    parents = {t.parent for t in plan.tasks if t.parent is not None}
+    mapped.elapsed_share = _weekly_share(plan.calendars[plan.calendar])
+    # The task Project writes at outline level 0 (UID 0) is the project itself, not a task:
+    # kept, it put every imported task under one summary named after the project.
+    top = next(
+        (i.uid for i in document.tasks if i.outline_level == 0 and not i.is_null),
+        None,
+    )
+    tasks = [
+        t if t.parent != top or top is None else replace(t, parent=None)
+        for t in plan.tasks
+        if t.uid != top or top is None
+    ]
+    if top is not None and not plan.name:
+        mapped.name = (next((t.name for t in plan.tasks if t.uid == top), "") or mapped.name)[:160]
+    parents = {t.parent for t in tasks if t.parent is not None}
     levels: dict[int, int] = {}
-    for task in plan.tasks:
+    spans = _elapsed_spans(plan)
+    for task in tasks:
         levels[task.uid] = 0 if task.parent is None else levels.get(task.parent, 0) + 1
-        mapped.tasks.append(_task_row(task, levels[task.uid], mapped, task.uid in parents))
-    names = {t.uid: t.name for t in plan.tasks}
-    predecessors = Counter(link.succ for link in plan.links)
+        mapped.tasks.append(_task_row(task, levels[task.uid], mapped, task.uid in parents, spans))
+    names = {t.uid: t.name for t in tasks}
+    links = [link for link in plan.links if top is None or top not in (link.pred, link.succ)]
+    if len(links) < len(plan.links):
+        mapped.note(
+            f"{len(plan.links) - len(links)} link(s) to the project summary task (UID {top}) "
+            "are left out: it is the project, not a task"
+        )
+    predecessors = Counter(link.succ for link in links)
     for uid, count in predecessors.items():
         if count > MAX_PREDECESSORS:
             raise MappingError(
@@ -315,7 +394,7 @@ def map_document(document: MspdiDocument) -> MappedProject:
                 f"at most {MAX_PREDECESSORS} per task."
             )
     seen: set[tuple[int, int]] = set()
-    for link in plan.links:
+    for link in links:
         label = f"Link {link.pred} → {link.succ} (task “{names.get(link.succ, '')}”)"
         if (link.pred, link.succ) in seen:
             mapped.note(f"{label}: a second link between the same tasks is left out")
@@ -323,7 +402,7 @@ def map_document(document: MspdiDocument) -> MappedProject:
         seen.add((link.pred, link.succ))
         lag, unit = _lag(link, label, mapped)
         mapped.links.append(LinkRow(link.pred, link.succ, link.type.value, lag, unit))
-    _map_assignments(document, mapped, parents)
+    _map_assignments(document, mapped, parents | ({top} if top is not None else set()))
     return mapped
 
 

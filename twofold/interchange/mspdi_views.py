@@ -175,6 +175,7 @@ def mspdi_upload(request: HttpRequest, upload_id: int) -> HttpResponse:
             "upload": upload,
             "preview": preview,
             "rows": selectors.preview_rows(preview),
+            "unlike": selectors.unlike_rows(preview),
             "start_text": dates.format_day(dt.date.fromisoformat(preview["start"]))
             if preview.get("start")
             else "",

@@ -82,6 +82,20 @@ def preview_rows(preview: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def unlike_rows(preview: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tasks whose dates, computed from the file, differ from the ones Project stored."""
+    return [
+        {
+            **row,
+            **{
+                f"{key}_text": dates.format_daytime(dt.datetime.fromisoformat(row[key]))
+                for key in ("start", "finish", "stored_start", "stored_finish")
+            },
+        }
+        for row in preview.get("unlike_project", [])
+    ]
+
+
 def sheet_uploads_of(user: Any, organisation: Organisation) -> QuerySet[SheetUpload]:
     """The person's spreadsheet uploads (nobody else sees them), newest first; no file data."""
     return (

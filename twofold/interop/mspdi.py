@@ -24,6 +24,7 @@ MSPDI durations are ISO 8601 (``PT8H0M0S``) and lags tenths of a minute; the pla
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
@@ -33,6 +34,8 @@ from typing import Any
 from xml.parsers import expat
 
 from twofold.engine.calendars import (
+    HORIZON_END,
+    HORIZON_START,
     CalendarRangeError,
     CalendarSpec,
     NoWorkingTimeError,
@@ -55,6 +58,10 @@ from twofold.engine.plan import (
 from twofold.interop.mspdi_calendars import NS, Q, read_calendars, write_calendars
 
 MAX_BYTES = 64 * 1024 * 1024
+MAX_NUMBER = 2**31 - 1
+MAX_DURATION_SECONDS = 100 * 365 * 24 * 3600
+"""A task longer than a century cannot be scheduled in the calendars' years (1984-2149)."""
+"""Largest whole number Project writes in a numeric field (UIDs, lags in tenths of a minute)."""
 
 LINK_TYPES = {0: LinkType.FF, 1: LinkType.FS, 2: LinkType.SF, 3: LinkType.SS}
 LINK_CODES = {v: k for k, v in LINK_TYPES.items()}
@@ -214,13 +221,25 @@ def _int(element: ET.Element, tag: str, default: int = 0) -> int:
 
 
 def _dt(element: ET.Element, tag: str) -> datetime | None:
+    """A date-time as Project writes it (local, no offset). A time-zone offset (``Z``,
+    ``+02:00``, written by other tools) is dropped: the time is read as written."""
     value = _text(element, tag)
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
     except ValueError as exc:
         raise MspdiError(f"<{tag}> is not a date-time: {value!r}") from exc
+    return moment.replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
+def _zoned(element: ET.Element, tag: str) -> bool:
+    """Whether the element's date-time carries a time-zone offset."""
+    value = _text(element, tag)
+    if not value or "T" not in value:
+        return False
+    clock = value.split("T", 1)[1]
+    return clock.endswith(("Z", "z")) or "+" in clock or "-" in clock
 
 
 class _Declared(Exception):
@@ -315,6 +334,9 @@ class _Repairs:
         # Resource UID -> a calendar it names that is missing or has no working time: noted
         # once, when the resource's work drives a task.
         self.unusable_resource_calendars: dict[int, str] = {}
+        # Date-times written with a time-zone offset (read as written): noted once, with the
+        # first element, after the whole file is read.
+        self.zoned: list[str] = []
 
     def add(self, element: str, action: str) -> None:
         self.items.append(Repair(element, action))
@@ -322,18 +344,48 @@ class _Repairs:
     def dt(self, element: ET.Element, tag: str, where: str, action: str) -> datetime | None:
         """``_dt``, but a malformed value is dropped (``None``) with a repair note."""
         try:
-            return _dt(element, tag)
+            moment = _dt(element, tag)
+            if moment is not None and _zoned(element, tag):
+                self.zoned.append(f"{where} <{tag}>")
+            return moment
         except MspdiError:
             self.add(f"{where} <{tag}>", f"malformed date-time {_text(element, tag)!r}: {action}")
             return None
 
     def number(self, element: ET.Element, tag: str, where: str, default: int) -> int:
-        """``_int``, but a malformed value becomes ``default`` with a repair note."""
+        """``_int``, but a malformed value, or one beyond what Project stores (32 bits),
+        becomes ``default`` with a repair note."""
         try:
-            return _int(element, tag, default)
-        except MspdiError:
+            value = _int(element, tag, default)
+        except (MspdiError, OverflowError):
             self.add(f"{where} <{tag}>", f"not a number {_text(element, tag)!r}: used {default}")
             return default
+        if not -MAX_NUMBER <= value <= MAX_NUMBER:
+            self.add(f"{where} <{tag}>", f"{_text(element, tag)} is out of range: used {default}")
+            return default
+        return value
+
+    def within(self, moment: datetime | None, element: str, action: str) -> datetime | None:
+        """``moment``, or ``None`` (with a note) when it lies outside the years the calendars
+        cover (a constraint on 2200-01-01 stopped the schedule)."""
+        if moment is None or HORIZON_START <= moment.date() < HORIZON_END:
+            return moment
+        self.add(
+            element,
+            f"{moment:%Y-%m-%d} is outside the years a schedule covers "
+            f"({HORIZON_START.year}-{HORIZON_END.year - 1}): {action}",
+        )
+        return None
+
+    def finish(self) -> None:
+        """Notes that sum up the whole file (added once it is read)."""
+        if self.zoned:
+            more = f" and {len(self.zoned) - 1} more" if len(self.zoned) > 1 else ""
+            self.add(
+                self.zoned[0] + more,
+                "a time-zone offset: dropped, the time is read as written (Project writes "
+                "local times without one)",
+            )
 
     def duration(self, element: ET.Element, tag: str, where: str) -> int | None:
         """An optional duration: malformed is dropped (``None``) with a repair note."""
@@ -361,10 +413,16 @@ def _usable_calendars(
     """
     project_cal = _text(root, "CalendarUID") or ""
     if project_cal not in calendars:
+        named = bool(calendars)
         if not calendars:
-            raise MspdiError("the project has no calendar")
-        first = next(iter(calendars))
-        if project_cal:
+            calendars = {"1": CalendarSpec(name="Standard")}
+            fix.add(
+                "Project <Calendars>",
+                "the file has no calendar: Project's Standard calendar is used (Monday to "
+                "Friday, 08:00-12:00 and 13:00-17:00)",
+            )
+        first = _fallback_calendar(root, calendars)
+        if project_cal and named:
             fix.add(
                 "Project <CalendarUID>",
                 f"calendar {project_cal} is not in the file: used calendar {first} "
@@ -391,6 +449,28 @@ def _usable_calendars(
     return usable, project_cal
 
 
+def _fallback_calendar(root: ET.Element, calendars: dict[str, CalendarSpec]) -> str:
+    """The calendar to schedule on when the project names none that is in the file: the first
+    base calendar with working time, else the first calendar with working time, else the
+    first (a resource calendar without working time, listed first, was taken and refused the
+    file although a usable Standard calendar followed)."""
+    bases = {
+        uid
+        for element in root.findall(f"{Q}Calendars/{Q}Calendar")
+        if (uid := _text(element, "UID")) is not None and _text(element, "IsBaseCalendar") == "1"
+    }
+
+    def works(key: str) -> bool:
+        try:
+            compile_calendar(calendars[key])
+        except (NoWorkingTimeError, CalendarRangeError, ValueError):
+            return False
+        return True
+
+    ranked = sorted(calendars, key=lambda key: (key not in bases, not works(key)))
+    return ranked[0]
+
+
 def _project_start(root: ET.Element, fix: _Repairs) -> datetime:
     start = fix.dt(root, "StartDate", "Project", "the earliest task start is used instead")
     if start is not None:
@@ -408,13 +488,23 @@ def _project_start(root: ET.Element, fix: _Repairs) -> datetime:
     return min(stored)
 
 
+def _positive(root: ET.Element, tag: str, default: int, fix: _Repairs) -> int:
+    """A project duration setting; 0 or less is Project's default (with a note when given)."""
+    value = fix.number(root, tag, "Project", default)
+    if value > 0:
+        return value
+    if _text(root, tag) is not None:
+        fix.add(f"Project <{tag}>", f"{value} is not above 0: Project's default {default} used")
+    return default
+
+
 def _read(root: ET.Element) -> MspdiDocument:
     fix = _Repairs()
     calendars, project_cal = _usable_calendars(root, read_calendars(root, fix.add), fix)
     settings = DurationSettings(
-        minutes_per_day=fix.number(root, "MinutesPerDay", "Project", 480) or 480,
-        minutes_per_week=fix.number(root, "MinutesPerWeek", "Project", 2400) or 2400,
-        days_per_month=fix.number(root, "DaysPerMonth", "Project", 20) or 20,
+        minutes_per_day=_positive(root, "MinutesPerDay", 480, fix),
+        minutes_per_week=_positive(root, "MinutesPerWeek", 2400, fix),
+        days_per_month=_positive(root, "DaysPerMonth", 20, fix),
     )
     start = _project_start(root, fix)
 
@@ -435,11 +525,29 @@ def _read(root: ET.Element) -> MspdiDocument:
     for a in assignments:
         assignments_by_task.setdefault(a.task_uid, []).append(a)
 
+    seen: set[int] = set()
+    inactive: dict[int, str] = {}  # uid -> name of the tasks that drive nothing
+    inactive_level: int | None = None  # outline level of an inactive summary being read
     for element in task_elements:
-        uid = fix.number(element, "UID", _task_label(element), -1)
-        if uid < 0:
-            fix.add(_task_label(element), "has no UID: skipped")
+        try:
+            uid = _int(element, "UID", -1)
+        except (MspdiError, OverflowError):
+            uid = -1
+        if not 0 <= uid <= MAX_NUMBER:
+            written = _text(element, "UID")
+            fix.add(
+                _task_label(element),
+                f"UID {written!r} is not a task UID: skipped" if written else "has no UID: skipped",
+            )
             continue
+        if uid in seen:
+            fix.add(
+                _task_label(element),
+                "a second task with this UID: left out (links and assignments naming the UID "
+                "go to the first)",
+            )
+            continue
+        seen.add(uid)
         info = _read_info(element, fix)
         infos.append(info)
         if info.is_null:
@@ -448,6 +556,12 @@ def _read(root: ET.Element) -> MspdiDocument:
             stack.pop()
         parent = stack[-1][1] if stack else None
         stack.append((info.outline_level, uid))
+        if inactive_level is not None and info.outline_level <= inactive_level:
+            inactive_level = None
+        if inactive_level is not None or _text(element, "Active") == "0":
+            inactive[uid] = info.name
+            if inactive_level is None and info.summary:
+                inactive_level = info.outline_level
         task = _read_task(element, info, parent, calendars, settings, fix)
         task = _with_assignments(
             task,
@@ -463,8 +577,34 @@ def _read(root: ET.Element) -> MspdiDocument:
             links.append(_read_link(link_element, uid, fix))
 
     known = {t.uid for t in tasks}
+    parent_of = {t.uid: t.parent for t in tasks}
+
+    def above(upper: int, lower: int) -> bool:
+        """Whether ``upper`` is a summary over ``lower``."""
+        at = parent_of.get(lower)
+        while at is not None:
+            if at == upper:
+                return True
+            at = parent_of.get(at)
+        return False
+
     kept: list[Link] = []
+    driven: dict[int, int] = {}
     for link in links:
+        if link.pred in inactive and link.succ in known:
+            driven[link.pred] = driven.get(link.pred, 0) + 1
+            continue
+        if (
+            link.pred in known
+            and link.succ in known
+            and (above(link.pred, link.succ) or above(link.succ, link.pred))
+        ):
+            fix.add(
+                f"task UID {link.succ} <PredecessorLink>",
+                f"links a summary and its own subtask (task {link.pred}), which Project does "
+                "not allow: ignored",
+            )
+            continue
         if link.pred not in known:
             fix.add(
                 f"task UID {link.succ} <PredecessorLink>",
@@ -477,8 +617,15 @@ def _read(root: ET.Element) -> MspdiDocument:
     for a in assignments:
         if a.task_uid not in known:
             fix.add(f"assignment UID {a.uid}", f"task {a.task_uid} is not in the file: ignored")
+    for uid, count in driven.items():
+        fix.add(
+            f"task UID {uid} {inactive[uid]!r} <Active>",
+            f"inactive: it does not drive its successors, as in Project ({count} link(s) from "
+            "it left out)",
+        )
     _note_unscheduled(infos, fix)
     status = fix.dt(root, "StatusDate", "Project", "ignored")
+    fix.finish()
     plan = Plan(
         start=start,
         tasks=tuple(tasks),
@@ -587,7 +734,11 @@ def _read_task(
     constraint = CONSTRAINTS.get(code, ConstraintType.ASAP)
     if code not in CONSTRAINTS:
         fix.add(f"{where} <ConstraintType>", f"unknown constraint {code}: as soon as possible")
-    constraint_date = fix.dt(element, "ConstraintDate", where, "constraint dropped")
+    constraint_date = fix.within(
+        fix.dt(element, "ConstraintDate", where, "constraint dropped"),
+        f"{where} <ConstraintDate>",
+        "the constraint is dropped",
+    )
     if constraint_date is None and constraint not in (ConstraintType.ASAP, ConstraintType.ALAP):
         fix.add(
             f"{where} <ConstraintDate>", f"{constraint.name} without a date: as soon as possible"
@@ -600,6 +751,38 @@ def _read_task(
     if duration < 0:
         fix.add(f"{where} <Duration>", "negative: 0 used")
         duration = 0
+    if duration > MAX_DURATION_SECONDS:
+        raise MspdiError(
+            f"{where}: <Duration> of {duration // 3600:,} hours is longer than the years a "
+            "schedule can cover"
+        )
+    actual_start = fix.within(
+        fix.dt(element, "ActualStart", where, "progress ignored"),
+        f"{where} <ActualStart>",
+        "progress ignored",
+    )
+    actual_finish = fix.within(
+        fix.dt(element, "ActualFinish", where, "progress ignored"),
+        f"{where} <ActualFinish>",
+        "progress ignored",
+    )
+    if actual_start is not None and actual_finish is not None and actual_finish < actual_start:
+        fix.add(
+            f"{where} <ActualFinish>",
+            f"{actual_finish} is before the actual start {actual_start}: the actual finish is "
+            "dropped",
+        )
+        actual_finish = None
+    if _text(element, "ExternalTask") == "1":
+        if info.start is not None:
+            constraint, constraint_date = ConstraintType.MSO, info.start
+            fix.add(
+                where,
+                f"an external task (from another project): kept at its stored start "
+                f"{info.start} (must start on)",
+            )
+        else:
+            fix.add(where, "an external task without stored dates: scheduled as a task here")
     manual = info.manual and info.start is not None and info.finish is not None
     if info.manual and not manual:
         fix.add(where, "manually scheduled without dates: scheduled automatically")
@@ -612,12 +795,16 @@ def _read_task(
         calendar=calendar if calendar in calendars else None,
         constraint=constraint,
         constraint_date=constraint_date if constraint_date else None,
-        deadline=fix.dt(element, "Deadline", where, "deadline ignored"),
+        deadline=fix.within(
+            fix.dt(element, "Deadline", where, "deadline ignored"),
+            f"{where} <Deadline>",
+            "deadline ignored",
+        ),
         manual=manual,
         start=info.start if manual else None,
         finish=info.finish if manual else None,
-        actual_start=fix.dt(element, "ActualStart", where, "progress ignored"),
-        actual_finish=fix.dt(element, "ActualFinish", where, "progress ignored"),
+        actual_start=actual_start,
+        actual_finish=actual_finish,
         remaining_duration=fix.duration(element, "RemainingDuration", where),
         percent_complete=float(fix.number(element, "PercentComplete", where, 0)),
     )
@@ -653,6 +840,8 @@ def _read_assignment(element: ET.Element, fix: _Repairs) -> MspdiAssignment:
         try:
             start, finish = _dt(tp, "Start"), _dt(tp, "Finish")
             kind = _int(tp, "Type")
+            if _zoned(tp, "Start") or _zoned(tp, "Finish"):
+                fix.zoned.append(f"{where} <TimephasedData>")
         except MspdiError as exc:
             skipped.append(str(exc))
             continue
@@ -674,6 +863,10 @@ def _read_assignment(element: ET.Element, fix: _Repairs) -> MspdiAssignment:
             units = float(units_text)
         except ValueError:
             fix.add(f"{where} <Units>", f"not a number {units_text!r}: 100 % used")
+        else:
+            if not math.isfinite(units) or units < 0:
+                fix.add(f"{where} <Units>", f"{units_text!r} is not a share of time: 100 % used")
+                units = 1.0
     work = fix.duration(element, "Work", where)
     return MspdiAssignment(
         uid=uid,

@@ -160,12 +160,19 @@ def _exceptions(
     holds a recurrence this reader does not understand).
     """
     modern: list[CalendarException] = []
-    understood = True
-    for ex in element.findall(f"{Q}Exceptions/{Q}Exception"):
+    unread: list[str] = []  # the modern exceptions that did not read, each named
+    for number, ex in enumerate(element.findall(f"{Q}Exceptions/{Q}Exception"), start=1):
+        label = f"{where} <Exception> {_text(ex, 'Name') or f'#{number}'!r}"
         try:
             start, end = _read_period(ex)
-            if start is None or end is None:
+            if start is None:
+                note(label, "no <FromDate>: skipped")
                 continue
+            if end is None:
+                note(label, "no <ToDate>: read as the one day it starts on")
+                end = start
+            if end < start:
+                raise ValueError(f"it ends ({end}) before it starts ({start})")
             modern.append(
                 CalendarException(
                     start,
@@ -175,22 +182,32 @@ def _exceptions(
                     recurrence=_recurrence(ex, start, end),
                 )
             )
-        except ValueError:
-            understood = False  # fall back to the expanded list Project also writes
-            break
+        except ValueError as exc:
+            unread.append(f"{label} ({exc})")
     legacy = []
     for wd in element.findall(f"{Q}WeekDays/{Q}WeekDay"):
         if _text(wd, "DayType") != "0":
             continue
         try:
             start, end = _read_period(wd)
+            if start is not None and end is None:
+                note(f"{where} <WeekDay> exception", "no <ToDate>: read as the day it starts on")
+                end = start
             if start is not None and end is not None:
                 legacy.append(CalendarException(start, end, _day_pattern(wd, where, note)))
         except ValueError as exc:
             note(f"{where} <WeekDay> exception", f"unreadable ({exc}): skipped")
-    if not understood or not modern:
-        if not understood and not legacy:
-            note(f"{where} <Exceptions>", "a recurrence this reader does not know: skipped")
+    if unread and legacy:
+        # Project 2007+ writes every exception a second time, expanded day by day, in the
+        # older form: that list stands in for the modern one.
+        note(
+            unread[0] + (f" and {len(unread) - 1} more" if len(unread) > 1 else ""),
+            "unreadable: the per-day exception list Project also writes is used instead",
+        )
+        return tuple(legacy)
+    for text in unread:
+        note(text, "unreadable: this exception is skipped, the others are kept")
+    if not modern:
         return tuple(legacy)
     covered = [(ex.start, ex.end) for ex in modern if ex.recurrence is None]
     extra = [
@@ -226,7 +243,12 @@ def read_calendars(root: ET.Element, note: Note = _ignore) -> dict[str, Calendar
     raw: dict[str, ET.Element] = {}
     for element in root.findall(f"{Q}Calendars/{Q}Calendar"):
         uid = _text(element, "UID")
-        if uid is not None:
+        if uid is not None and uid in raw:
+            note(
+                f"calendar UID {uid} {_text(element, 'Name') or ''!r}",
+                "a second calendar with this UID: left out (the first is used)",
+            )
+        elif uid is not None:
             raw[uid] = element
     built: dict[str, CalendarSpec] = {}
 

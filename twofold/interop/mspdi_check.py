@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from twofold.engine.calendars import from_instant
+from twofold.engine.calendars import CalendarRangeError, from_instant
 from twofold.engine.cpm import schedule
 from twofold.interop.mspdi import MspdiError, Repair, read_mspdi
 
@@ -50,6 +50,14 @@ def check_file(path: Path) -> FileReport:
         result = schedule(document.plan)
     except (MspdiError, ValueError) as exc:
         return FileReport(path, 0, 0, (), error=str(exc))
+    except (CalendarRangeError, IndexError, OverflowError):
+        return FileReport(
+            path, 0, 0, (), error="the schedule runs outside the years the calendars cover"
+        )
+    except Exception as exc:  # one file's failure must not stop the others
+        return FileReport(
+            path, 0, 0, (), error=f"cannot be scheduled ({type(exc).__name__}: {exc})"
+        )
     infos = {i.uid: i for i in document.tasks}
     compared = matching = 0
     mismatches = []
