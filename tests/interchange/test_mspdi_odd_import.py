@@ -118,3 +118,25 @@ def test_files_that_answered_500_import(org: Any, owner: Any) -> None:
         "Project",  # no calculated dates (no stored finish)
         "task UID 1 'Dig' <Start>",  # the time-zone suffix
     ]
+
+
+def test_a_preview_that_fails_on_our_side_marks_the_upload_failed(
+    org: Any, owner: Any, monkeypatch: Any
+) -> None:
+    """A large file previewed by the worker stayed "previewing" with no message when the reader
+    crashed."""
+    from tests.interchange.test_mspdi_import import PLAN
+    from twofold.interchange.models import MspdiUpload
+
+    monkeypatch.setattr(mspdi_import, "INLINE_BYTES", 100)  # previewed "by the worker"
+    upload = mspdi_import.upload_mspdi(actor=owner, organisation=org, file_name="f.xml", data=PLAN)
+
+    def crash(*args: Any) -> Any:
+        raise TypeError("can't compare offset-naive and offset-aware datetimes")
+
+    monkeypatch.setattr(mspdi_import, "build_preview", crash)
+    with pytest.raises(TypeError):
+        mspdi_import.preview_upload(upload)
+    upload = MspdiUpload.objects.get(pk=upload.pk)
+    assert upload.status == UploadStatus.FAILED
+    assert upload.error.startswith("Twofold could not preview this file")

@@ -197,6 +197,15 @@ def preview_upload(upload: MspdiUpload, progress: Progress = _noop) -> dict[str,
             status=UploadStatus.FAILED, error=exc.message
         )
         raise
+    except Exception:
+        # A fault of ours: the upload must not stay "previewing" for ever (it did, with an
+        # empty error, when a file crashed the reader). The job records the traceback.
+        MspdiUpload.objects.filter(pk=upload.pk).update(
+            status=UploadStatus.FAILED,
+            error="Twofold could not preview this file (an error on our side, logged for the "
+            "administrator). Nothing was created.",
+        )
+        raise
     _store_preview(upload, preview)
     progress(1.0, "Preview ready")
     return {"tasks": preview["counts"]["tasks"]}
