@@ -257,3 +257,22 @@ def test_the_check_reports_a_failing_file_and_goes_on(
         "b.xml: 1/1 tasks match",
         "MATCH 1 / 1 tasks",
     ]
+
+
+def test_a_summary_start_no_earlier_than_holds_its_subtasks_back() -> None:
+    data = project(
+        _outlined(
+            10, "Phase", 1, Summary="1", ConstraintType="4", ConstraintDate="2024-03-11T08:00:00"
+        )
+        + _outlined(11, "Early", 2)
+        + _outlined(12, "Later", 2, ConstraintType="4", ConstraintDate="2024-03-18T08:00:00")
+        + task(13, "Outside")
+    )
+    got = dates(data)
+    assert got["Early"][0] == datetime(2024, 3, 11, 8)
+    assert got["Later"][0] == datetime(2024, 3, 18, 8)  # its own later date stands
+    assert got["Outside"][0] == datetime(2024, 3, 4, 8)
+    assert repairs(data) == [
+        "task UID 10 'Phase' <ConstraintType>: start no earlier than 2024-03-11 08:00:00 on a "
+        "summary: given to its 1 subtask(s) that started earlier, as Project holds them back"
+    ]

@@ -295,7 +295,9 @@ def _task_row(
         mapped.note(f"{label}: split in the file; Twofold schedules it in one piece")
     if task.deadline is not None:
         mapped.note(f"{label}: the deadline is not kept")
-    constraint, why = _CONSTRAINTS[task.constraint]
+    # A summary's dates follow its subtasks in Twofold (its constraint was refused there); the
+    # reader gave a summary's "start no earlier than" to the subtasks it holds back.
+    constraint, why = _CONSTRAINTS[ep.ConstraintType.ASAP if summary else task.constraint]
     if why and not summary:
         mapped.note(f"{label}: {why}")
     constraint_date = _day(task.constraint_date) if constraint != Constraint.ASAP else None

@@ -617,6 +617,7 @@ def _read(root: ET.Element) -> MspdiDocument:
     for a in assignments:
         if a.task_uid not in known:
             fix.add(f"assignment UID {a.uid}", f"task {a.task_uid} is not in the file: ignored")
+    tasks = _summary_starts_down(tasks, fix)
     for uid, count in driven.items():
         fix.add(
             f"task UID {uid} {inactive[uid]!r} <Active>",
@@ -645,6 +646,54 @@ def _read(root: ET.Element) -> MspdiDocument:
         tuple(fix.items),
         guid=(_text(root, "GUID") or "")[:64],
     )
+
+
+def _summary_starts_down(tasks: list[Task], fix: _Repairs) -> list[Task]:
+    """A summary's "start no earlier than" holds its subtasks back, as in Project (the engine
+    rolls a summary up from its subtasks and would ignore it): each automatically scheduled
+    subtask below that is as soon as possible, or starts no earlier than an earlier date, gets
+    the summary's date."""
+    summaries = {
+        t.uid: t for t in tasks if t.constraint is ConstraintType.SNET and t.constraint_date
+    }
+    if not summaries:
+        return tasks
+    parent_of = {t.uid: t.parent for t in tasks}
+    is_parent = {t.parent for t in tasks if t.parent is not None}
+    summaries = {uid: t for uid, t in summaries.items() if uid in is_parent}
+    moved: dict[int, int] = {}
+    out = []
+    for task in tasks:
+        floor: datetime | None = None
+        at, source = task.parent, None
+        while at is not None:
+            above = summaries.get(at)
+            if (
+                above is not None
+                and above.constraint_date is not None
+                and (floor is None or above.constraint_date > floor)
+            ):
+                floor, source = above.constraint_date, at
+            at = parent_of.get(at)
+        if (
+            floor is None
+            or source is None
+            or task.uid in is_parent
+            or task.manual
+            or task.constraint not in (ConstraintType.ASAP, ConstraintType.SNET)
+            or (task.constraint_date is not None and task.constraint_date >= floor)
+        ):
+            out.append(task)
+            continue
+        moved[source] = moved.get(source, 0) + 1
+        out.append(replace(task, constraint=ConstraintType.SNET, constraint_date=floor))
+    for uid, count in moved.items():
+        fix.add(
+            f"task UID {uid} {summaries[uid].name!r} <ConstraintType>",
+            f"start no earlier than {summaries[uid].constraint_date} on a summary: given to its "
+            f"{count} subtask(s) that started earlier, as Project holds them back",
+        )
+    return out
 
 
 def _note_unscheduled(infos: list[MspdiTaskInfo], fix: _Repairs) -> None:
