@@ -140,3 +140,21 @@ def test_a_preview_that_fails_on_our_side_marks_the_upload_failed(
     upload = MspdiUpload.objects.get(pk=upload.pk)
     assert upload.status == UploadStatus.FAILED
     assert upload.error.startswith("Twofold could not preview this file")
+
+
+def test_a_long_hourly_lag_becomes_days_and_a_milestone_with_work_says_so(
+    org: Any, owner: Any
+) -> None:
+    """A lag of 130 days and 1 hour (1,041 h) was refused (at most 1,000 units); a milestone
+    flag on a task with a duration was dropped without a word."""
+    lag = (130 * 480 + 60) * 10  # tenths of a minute
+    data = _file(
+        _task(1, "Order", 8).replace("</Name>", "</Name><Milestone>1</Milestone>")
+        + _task(2, "Deliver", 8, preds=_link(1, lag))
+    )
+    preview, _tasks = _import(org, owner, data)
+    assert preview["notes"] == [
+        "Task 1 “Order”: marked as a milestone with a duration in the file; imported as a task "
+        "of that duration (a Twofold milestone has none)",
+        "Link 1 → 2 (task “Deliver”): lag of 1041 h rounded to 130 days",
+    ]

@@ -256,6 +256,10 @@ def _lag(link: ep.Link, label: str, mapped: MappedProject) -> tuple[int, str]:
         minutes = lag / 60
         if minutes % MINUTES_PER_DAY == 0:
             value, unit = int(minutes // MINUTES_PER_DAY), "d"
+        elif abs(minutes) > MAX_LAG * 60:
+            # Beyond 1000 hours only days are possible: 130 days and 1 hour is 130 days.
+            value, unit = round(minutes / MINUTES_PER_DAY), "d"
+            mapped.note(f"{label}: lag of {minutes / 60:g} h rounded to {value} days")
         else:
             value, unit = round(minutes / 60), "h"
             if minutes % 60:
@@ -378,7 +382,13 @@ def map_document(document: MspdiDocument) -> MappedProject:
     parents = {t.parent for t in tasks if t.parent is not None}
     levels: dict[int, int] = {}
     spans = _elapsed_spans(plan)
+    flagged = {i.uid for i in document.tasks if i.milestone}
     for task in tasks:
+        if task.uid in flagged and task.duration > 0 and task.uid not in parents:
+            mapped.note(
+                f"Task {task.uid} “{task.name}”: marked as a milestone with a duration in the "
+                "file; imported as a task of that duration (a Twofold milestone has none)"
+            )
         levels[task.uid] = 0 if task.parent is None else levels.get(task.parent, 0) + 1
         mapped.tasks.append(_task_row(task, levels[task.uid], mapped, task.uid in parents, spans))
     names = {t.uid: t.name for t in tasks}
