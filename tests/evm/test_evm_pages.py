@@ -223,6 +223,28 @@ def test_cached_cost_figures_follow_assignees_and_job_titles(
     assert cached() == Decimal("7000.00") == project_evm(project).metrics.bac
 
 
+def test_a_new_estimate_after_the_baseline_moves_neither_bac_nor_ev(
+    costed: Any, owner: Any, org: Any
+) -> None:
+    """BAC and EV came from the live plan's effort: doubling a task's estimate after the
+    baseline raised BAC by its cost and EV with it, so a project overrunning its cost turned
+    green without any change to its baseline (the performance measurement baseline)."""
+    project = costed["project"]
+    before = project_evm(project).metrics
+    b = Task.objects.get(project=project, name="B")
+    project_services.update_task(
+        actor=owner, task=b, expected_version=b.version, effort_minutes=80 * 60
+    )
+    after = project_evm(project).metrics
+    assert (after.bac, after.ev) == (before.bac, before.ev) == (Decimal("7000.00"), before.ev)
+    org.refresh_from_db()
+    cached = portfolio.metrics_of(org, [Project.objects.get(pk=project.pk)])[project.pk]
+    assert cached.bac == Decimal("7000.00")
+    # A new baseline takes the new estimate in: 40 h more at 50 an hour.
+    project_services.save_baseline(actor=owner, project=project, name="Re-plan")
+    assert project_evm(project).metrics.bac == Decimal("9000.00")
+
+
 def test_a_budget_reduction_lowers_the_figures_and_every_page_shows(
     costed: Any, signed_in: Any, owner: Any
 ) -> None:

@@ -7,8 +7,11 @@ the budget by cost category and the budget at completion (BAC).
   over its control account's dates (else the project's) and earned with its progress.
 * Control accounts are the top-level summary tasks of the WBS; a task outside any summary is in
   the project's own account (``None``).
-* Dates are the latest baseline's (the performance measurement baseline, re-saved by each
-  approved change), else the current schedule's.
+* Dates and planned work are the latest baseline's (the performance measurement baseline,
+  re-saved by each approved change), else the current schedule's: re-estimating a task's
+  effort without a new baseline changes neither BAC nor EV. A task added after the latest
+  baseline counts at its current plan until the next one. Rates are looked up as below (a
+  person's, else their role's, on the task's baseline start).
 """
 
 from __future__ import annotations
@@ -93,13 +96,13 @@ def rows_by_project(projects: Sequence[Project], tzinfo: dt.tzinfo) -> dict[int,
     ):
         latest[pid] = bid  # the last one per project wins
     planned: dict[int, tuple[dt.datetime | None, dt.datetime | None]] = {}
+    baseline_work: dict[int, int] = {}
     if latest:
-        planned = {
-            tid: (s, f)
-            for tid, s, f in BaselineTask.objects.filter(
-                baseline_id__in=list(latest.values())
-            ).values_list("task_id", "start", "finish")
-        }
+        for tid, s, f, work, duration in BaselineTask.objects.filter(
+            baseline_id__in=list(latest.values())
+        ).values_list("task_id", "start", "finish", "work_minutes", "duration_minutes"):
+            planned[tid] = (s, f)
+            baseline_work[tid] = work or duration
     out: dict[int, list[TaskRow]] = {pid: [] for pid in ids}
     for pid, pk, parent, name, effort, duration, milestone, assignee, pc, start, finish in (
         Task.objects.filter(project_id__in=ids)
@@ -124,7 +127,9 @@ def rows_by_project(projects: Sequence[Project], tzinfo: dt.tzinfo) -> dict[int,
                 pk=pk,
                 parent_id=parent,
                 name=name,
-                work_minutes=0 if milestone else (effort or duration),
+                # The budget is the baseline's work: re-estimating a task's effort after the
+                # baseline moved BAC and EV with it (an overrun hidden by a bigger estimate).
+                work_minutes=0 if milestone else baseline_work.get(pk, effort or duration),
                 is_milestone=milestone,
                 assignee_id=assignee,
                 percent_complete=pc,
