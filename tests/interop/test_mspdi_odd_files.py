@@ -276,3 +276,19 @@ def test_a_summary_start_no_earlier_than_holds_its_subtasks_back() -> None:
         "task UID 10 'Phase' <ConstraintType>: start no earlier than 2024-03-11 08:00:00 on a "
         "summary: given to its 1 subtask(s) that started earlier, as Project holds them back"
     ]
+
+
+def test_progress_and_manual_dates_that_contradict_themselves_are_repaired() -> None:
+    data = project(
+        task(1, "A", Start="2024-03-04T08:00:00", ActualFinish="2024-03-05T17:00:00")
+        + task(2, "M", Manual="1", Start="2024-03-12T08:00:00", Finish="2024-03-11T17:00:00")
+    )
+    plan = read_mspdi(data).plan
+    assert plan.tasks[0].actual_start == datetime(2024, 3, 4, 8)  # a zero-length task before
+    assert not plan.tasks[1].manual
+    assert repairs(data) == [
+        "task UID 1 'A' <ActualStart>: missing beside an actual finish: the stored start "
+        "2024-03-04 08:00:00 is used",
+        "task UID 2 'M': manually scheduled to start 2024-03-12 08:00:00 after its finish "
+        "2024-03-11 17:00:00: scheduled automatically",
+    ]

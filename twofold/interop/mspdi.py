@@ -822,6 +822,16 @@ def _read_task(
             "dropped",
         )
         actual_finish = None
+    if actual_finish is not None and actual_start is None:
+        if info.start is not None and info.start <= actual_finish:
+            actual_start = info.start
+            fix.add(
+                f"{where} <ActualStart>",
+                f"missing beside an actual finish: the stored start {info.start} is used",
+            )
+        else:
+            fix.add(f"{where} <ActualFinish>", "no actual start to go with it: dropped")
+            actual_finish = None
     if _text(element, "ExternalTask") == "1":
         if info.start is not None:
             constraint, constraint_date = ConstraintType.MSO, info.start
@@ -835,6 +845,13 @@ def _read_task(
     manual = info.manual and info.start is not None and info.finish is not None
     if info.manual and not manual:
         fix.add(where, "manually scheduled without dates: scheduled automatically")
+    elif manual and info.start is not None and info.finish is not None and info.start > info.finish:
+        fix.add(
+            where,
+            f"manually scheduled to start {info.start} after its finish {info.finish}: "
+            "scheduled automatically",
+        )
+        manual = False
     return Task(
         uid=info.uid,
         name=info.name,
