@@ -364,3 +364,82 @@ def test_the_commands_export_and_import_an_organisation(
     assert Membership.objects.get(organisation__name="Acme 2", user=importer).role == Role.OWNER
     with pytest.raises(CommandError, match="No user"):
         call_command("import_organisation", str(archive), owner="nobody@example.com")
+
+
+# --- ids of rows the archive does not hold ---------------------------------------------------
+
+
+def _with_data(entries: dict[str, bytes], change: Any) -> bytes:
+    """The archive of ``entries`` with ``change(doc)`` applied to its organisation.json (the
+    manifest's size, checksum and counts kept true)."""
+    doc = json.loads(entries["organisation.json"])
+    change(doc)
+    payload = json.dumps(doc).encode()
+    manifest = json.loads(entries["manifest.json"])
+    manifest["files"]["organisation.json"] = {
+        "size": len(payload),
+        "sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    manifest["counts"] = {label: len(t["values"]) for label, t in doc["rows"].items()}
+    return _zip(
+        {**entries, "organisation.json": payload, "manifest.json": json.dumps(manifest).encode()}
+    )
+
+
+def test_history_about_the_organisation_goes_to_the_new_one_and_foreign_ids_are_never_kept(
+    org: Organisation, owner: User, make_user: Any, media: Path
+) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from twofold.core import history
+    from twofold.interchange.webhooks.models import WebhookEndpoint
+
+    history.record(actor=owner, obj=org, action="created", summary="Organisation set up")
+    webhook_type = ContentType.objects.get_for_model(WebhookEndpoint)
+
+    def inject(doc: dict[str, Any]) -> None:
+        # A hostile (or older) archive: an entry about a webhook endpoint, not exported.
+        doc["content_types"][str(webhook_type.pk)] = "interchange.WebhookEndpoint"
+        table = doc["rows"]["core.HistoryEntry"]
+        row = list(table["values"][0])
+        columns = table["columns"]
+        row[0] = 99_999
+        row[columns.index("content_type_id")] = webhook_type.pk
+        row[columns.index("object_id")] = org.pk
+        row[columns.index("summary")] = "INJECTED"
+        table["values"].append(row)
+
+    archive = _with_data(_valid_entries(org), inject)
+
+    new = import_organisation(actor=make_user(), source=io.BytesIO(archive)).organisation
+
+    org_type = ContentType.objects.get_for_model(Organisation)
+    about_new = HistoryEntry.objects.filter(organisation=new, content_type=org_type)
+    assert sorted(about_new.values_list("object_id", "summary")) == [
+        (new.pk, "Imported Acme Engineering from an organisation export (2 rows, 0 files)"),
+        (new.pk, "Organisation set up"),
+    ]
+    assert not HistoryEntry.objects.filter(organisation=new, summary="INJECTED").exists()
+    assert not HistoryEntry.objects.filter(organisation=new, object_id=org.pk).exists()
+    assert [e.summary for e in history.history_for(org)] == ["Organisation set up"]
+    assert [e.organisation_id for e in history.history_for(new)] == [new.pk, new.pk]
+
+
+def test_the_history_panel_shows_only_its_organisations_entries(
+    org: Organisation, owner: User, make_org: Any
+) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from twofold.core import history
+
+    history.record(actor=owner, obj=org, action="created", summary="Organisation set up")
+    rival = make_org("Rival Ltd")
+    HistoryEntry.objects.create(
+        organisation=rival,
+        content_type=ContentType.objects.get_for_model(Organisation),
+        object_id=org.pk,
+        object_repr="Acme",
+        action="updated",
+        summary="Rival's entry naming Acme's id",
+    )
+    assert [e.summary for e in history.history_for(org)] == ["Organisation set up"]

@@ -153,7 +153,11 @@ GENERIC: dict[tuple[str, str], Resolver] = {
     ),
 }
 """Integer columns holding another row's id without a foreign key: how to find its model.
-A resolver answers None when the row refers to nothing (the id is then kept as it is)."""
+The id is rewritten to the new row's; an id of the organisation itself becomes the new
+organisation's, a person's the matched or created user's. An id of anything the archive does
+not hold (a resolver answering None, a model that is not exported) is never kept, as it would
+name a row of this instance: a nullable column is emptied, and a row whose required column it
+is is left out of the import (a history entry about a webhook endpoint, say)."""
 
 _SKIP_LINKS = {USER, CONTENT_TYPE, "auth.Group", "auth.Permission"}
 
@@ -583,9 +587,8 @@ def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> Imp
         except (LookupError, ValueError):
             raise ImportError_(f"The archive refers to {label}, unknown here.") from None
         ids.by_label[CONTENT_TYPE][old] = ct.pk
-    uuids: dict[Any, uuid.UUID] = {}
+    context = _Context(archive, ids, content_types, organisation, {}, stored)
     deferred: list[tuple[type[models.Model], int, str, str, Any]] = []
-    files = 0
     counts: dict[str, int] = {}
     for model, _path in exported_models():
         label = _label(model)
@@ -596,27 +599,19 @@ def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> Imp
         columns: list[str] = table["columns"]
         fields = {c.attname: c for c in _columns(model)}
         objects: list[models.Model] = []
+        kept: list[list[Any]] = []
         pending: list[tuple[int, str, str, Any]] = []
         for row in table["values"]:
-            raw = dict(zip(columns, row, strict=True))
-            obj = model()
-            for attname, value in raw.items():
-                if attname == "id":
-                    continue
-                column = fields[attname]
-                obj_value, later = _convert(
-                    label, column, value, raw, ids, content_types, organisation, uuids
-                )
-                if later is not None:
-                    pending.append((len(objects), attname, later, value))
-                if isinstance(column, models.FileField) and obj_value:
-                    obj_value = _store_file(archive, str(obj_value), stored)
-                    files += 1 if obj_value else 0
-                setattr(obj, attname, obj_value)
+            obj, later_ones = _build(model, label, columns, row, fields, context)
+            if obj is None:
+                continue  # it is about something the archive does not hold: not imported
+            for attname, target, old in later_ones:
+                pending.append((len(objects), attname, target, old))
             objects.append(obj)
+            kept.append(row)
         made = _insert(model, objects)
         mapping = ids.by_label[label]
-        for row, obj in zip(table["values"], made, strict=True):
+        for row, obj in zip(kept, made, strict=True):
             mapping[row[0]] = obj.pk
         counts[label] = len(made)
         deferred.extend(
@@ -630,9 +625,61 @@ def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> Imp
         obj=organisation,
         action="imported",
         summary=f"Imported {organisation.name} from an organisation export "
-        f"({sum(counts.values())} rows, {files} files)",
+        f"({sum(counts.values())} rows, {context.files} files)",
     )
-    return ImportResult(organisation, counts, matched, created, files)
+    return ImportResult(organisation, counts, matched, created, context.files)
+
+
+@dataclass
+class _Context:
+    """What converting one row needs besides the row."""
+
+    archive: _Archive
+    ids: _Ids
+    content_types: dict[int, str]
+    organisation: Organisation
+    uuids: dict[Any, uuid.UUID]
+    stored: list[str]
+    files: int = 0
+
+
+def _build(
+    model: type[models.Model],
+    label: str,
+    columns: list[str],
+    row: list[Any],
+    fields: dict[str, models.Field[Any, Any]],
+    context: _Context,
+) -> tuple[models.Model | None, list[tuple[str, str, Any]]]:
+    """The unsaved object for one row of the archive and its columns to set in the second pass
+    (``(attname, target label, old id)``); None when the row is about something the archive does
+    not hold (see :func:`_convert`)."""
+    raw = dict(zip(columns, row, strict=True))
+    obj = model()
+    later_ones: list[tuple[str, str, Any]] = []
+    for attname, value in raw.items():
+        if attname == "id":
+            continue
+        column = fields[attname]
+        obj_value, later = _convert(
+            label,
+            column,
+            value,
+            raw,
+            context.ids,
+            context.content_types,
+            context.organisation,
+            context.uuids,
+        )
+        if obj_value is _DROP:
+            return None, []
+        if later is not None:
+            later_ones.append((attname, later, value))
+        if isinstance(column, models.FileField) and obj_value:
+            obj_value = _store_file(context.archive, str(obj_value), context.stored)
+            context.files += 1 if obj_value else 0
+        setattr(obj, attname, obj_value)
+    return obj, later_ones
 
 
 def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[int, int]:
@@ -696,8 +743,15 @@ def _convert(
     resolver = GENERIC.get((label, column.attname))
     if resolver is not None and value is not None:
         found = resolver(raw, content_types)
+        if found == ORGANISATION:
+            return organisation.pk, None
+        if found == USER:
+            person = ids.get(USER, value)
+            return (person, None) if person is not None else (None if column.null else _DROP, None)
         if found is None or _position(found) < 0:
-            return value, None
+            # About something the archive does not hold (a webhook endpoint, another model):
+            # its id would name a row of this instance, perhaps another organisation's.
+            return (None if column.null else _DROP), None
         new = ids.get(found, value)
         if new is not None:
             return new, None
@@ -712,6 +766,10 @@ def _convert(
         converted = uuids.setdefault(converted, uuid.uuid4())
     return converted, None
 
+
+_DROP = object()
+"""What :func:`_convert` answers for a required id of a row the archive does not hold: the row
+that holds it is not imported."""
 
 _ORDER: dict[str, int] = {}
 
