@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
@@ -70,7 +71,19 @@ MAX_BYTES = 4 * 1024**3
 """The largest total an import archive may expand to."""
 MAX_ENTRIES = 200_000
 MAX_DATA_BYTES = 1024**3
-"""The largest ``organisation.json`` an import reads (it is held in memory)."""
+"""The largest ``organisation.json`` ``twofold import-organisation`` reads (it is held in
+memory, parsed: several times its size)."""
+UPLOAD_DATA_FACTOR = 4
+"""Through the page or the API, ``organisation.json`` may expand to at most this many times the
+largest request (``TWOFOLD_MAX_REQUEST_BYTES``: 80 MiB by default, about 400 MiB of memory when
+parsed); a larger one is refused from the archive's directory, before a byte of it is read."""
+
+
+def upload_data_limit() -> int:
+    """The largest ``organisation.json`` an import through the page or the API reads."""
+    return UPLOAD_DATA_FACTOR * int(settings.TWOFOLD_MAX_REQUEST_BYTES)
+
+
 BATCH = 500
 
 ORGANISATION = "accounts.Organisation"
@@ -418,8 +431,16 @@ class _Archive:
     zf: zipfile.ZipFile
 
 
-def read_archive(source: str | Path | IO[bytes], *, max_bytes: int = MAX_BYTES) -> _Archive:
+def read_archive(
+    source: str | Path | IO[bytes],
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_data_bytes: int | None = None,
+) -> _Archive:
     """Open and check an organisation archive; nothing is written.
+
+    ``organisation.json`` may expand to at most ``max_data_bytes`` (default: the upload limit,
+    :func:`upload_data_limit`); that is checked from the archive's directory, before reading it.
 
     Raises:
         ImportError_: the archive is unsafe, damaged, of another kind or format, or names
@@ -458,8 +479,13 @@ def read_archive(source: str | Path | IO[bytes], *, max_bytes: int = MAX_BYTES) 
                 raise ArchiveError(f"entry {name!r} does not have the size the manifest says")
             if name != DATA and not name.startswith(FILES_PREFIX):
                 raise ArchiveError(f"entry {name!r} is neither the data nor an uploaded file")
-        if sizes[DATA] > MAX_DATA_BYTES:
-            raise ArchiveError(f"{DATA} is larger than {MAX_DATA_BYTES} bytes")
+        data_limit = upload_data_limit() if max_data_bytes is None else max_data_bytes
+        if sizes[DATA] > data_limit:
+            raise ArchiveError(
+                f"{DATA} expands to {_mib(sizes[DATA])}, more than the {_mib(data_limit)} "
+                "an import reads (an administrator can import it with "
+                "twofold import-organisation)"
+            )
         raw = safe_archive.read_verified(
             zf, DATA, files[DATA]["size"], str(files[DATA].get("sha256"))
         )
@@ -472,6 +498,10 @@ def read_archive(source: str | Path | IO[bytes], *, max_bytes: int = MAX_BYTES) 
     archive = _Archive(manifest, data, zf)
     _check_data(archive)
     return archive
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024**2:.1f} MiB"
 
 
 def _check_data(archive: _Archive) -> None:
@@ -518,8 +548,12 @@ def import_organisation(
     source: str | Path | IO[bytes],
     name: str = "",
     max_bytes: int = MAX_BYTES,
+    max_data_bytes: int | None = None,
 ) -> ImportResult:
     """Create a new organisation from an export archive, with ``actor`` as an owner.
+
+    ``max_data_bytes`` caps ``organisation.json`` (see :func:`read_archive`; the command line
+    passes :data:`MAX_DATA_BYTES`).
 
     Raises:
         ImportError_ (``Invalid`` on ``file``): the archive was refused; nothing was created.
@@ -527,7 +561,7 @@ def import_organisation(
     """
     if not actor.is_authenticated:
         raise Invalid("Sign in to import an organisation.")
-    archive = read_archive(source, max_bytes=max_bytes)
+    archive = read_archive(source, max_bytes=max_bytes, max_data_bytes=max_data_bytes)
     stored: list[str] = []
     try:
         with transaction.atomic():

@@ -30,7 +30,10 @@ class Command(BaseCommand):
         try:
             with path.open("rb") as source:
                 result = org_archive.import_organisation(
-                    actor=owner, source=source, name=options["name"]
+                    actor=owner,
+                    source=source,
+                    name=options["name"],
+                    max_data_bytes=org_archive.MAX_DATA_BYTES,
                 )
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
