@@ -443,3 +443,99 @@ def test_the_history_panel_shows_only_its_organisations_entries(
         summary="Rival's entry naming Acme's id",
     )
     assert [e.summary for e in history.history_for(org)] == ["Organisation set up"]
+
+
+# --- malformed archives answer 422, never 500 ------------------------------------------------
+
+
+def _rebuilt(
+    entries: dict[str, bytes], change: Any, files: dict[str, bytes] | None = None
+) -> bytes:
+    """As :func:`_with_data`, with the uploaded files replaced by ``files`` when given."""
+    if files is not None:
+        entries = {k: v for k, v in entries.items() if not k.startswith("files/")}
+        manifest = json.loads(entries["manifest.json"])
+        manifest["files"] = {
+            name: {"size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+            for name, body in files.items()
+        }
+        entries = {**entries, **files, "manifest.json": json.dumps(manifest).encode()}
+    return _with_data(entries, change)
+
+
+def _set_first(label: str, column: str, value: Any) -> Any:
+    def change(doc: dict[str, Any]) -> None:
+        table = doc["rows"][label]
+        table["values"][0][table["columns"].index(column)] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("content type key", "content types in the archive are damaged"),
+        ("content type label", "content types in the archive are damaged"),
+        ("huge number", "A row of the archive could not be stored"),
+        ("time zone", "Unknown time zone 'Mars/Base'"),
+        ("person's time zone", "Unknown time zone 'Mars/Base'"),
+        ("absolute file name", "names a file '/srv/x' that cannot be stored"),
+    ],
+)
+def test_a_malformed_archive_is_refused_naming_the_problem(
+    small_org: Organisation, make_user: Any, media: Path, case: str, message: str
+) -> None:
+    entries = _valid_entries(small_org)
+    if case == "content type key":
+        archive = _rebuilt(entries, lambda d: d["content_types"].update({"abc": "projects.Task"}))
+    elif case == "content type label":
+        archive = _rebuilt(entries, lambda d: d["content_types"].update({"5": 5}))
+    elif case == "huge number":
+        archive = _rebuilt(entries, _set_first("projects.Task", "duration_minutes", 2**70))
+    elif case == "time zone":
+        archive = _rebuilt(entries, lambda d: d["organisation"].update(timezone="Mars/Base"))
+    elif case == "person's time zone":
+        User.objects.filter(email="carl@example.com").update(
+            email="carl@elsewhere.example", username="carl@elsewhere.example"
+        )  # created by the import, with the archive's time zone
+
+        def zone(doc: dict[str, Any]) -> None:
+            for person in doc["people"]:
+                person["timezone"] = "Mars/Base"
+
+        archive = _rebuilt(entries, zone)
+    else:
+        (attached,) = [n for n in entries if n.startswith("files/attachments")]
+        body = entries[attached]
+        archive = _rebuilt(
+            entries,
+            _set_first("attachments.Attachment", "file", "/srv/x"),
+            files={"files//srv/x": body},
+        )
+    orgs, users = Organisation.objects.count(), User.objects.count()
+    files = sorted(p for p in media.rglob("*") if p.is_file())
+    with pytest.raises(Invalid, match=message) as caught:
+        import_organisation(actor=make_user(), source=io.BytesIO(archive))
+    assert caught.value.field == "file"
+    assert Organisation.objects.count() == orgs and User.objects.count() == users + 1
+    assert sorted(p for p in media.rglob("*") if p.is_file()) == files
+
+
+def test_the_api_refuses_an_archive_naming_an_absolute_file_with_json(
+    small_org: Organisation, owner: User, client: Any, api_token: Any, media: Path
+) -> None:
+    entries = _valid_entries(small_org)
+    (attached,) = [n for n in entries if n.startswith("files/attachments")]
+    archive = _rebuilt(
+        entries,
+        _set_first("attachments.Attachment", "file", "/srv/x"),
+        files={"files//srv/x": entries[attached]},
+    )
+    response = client.post(
+        "/api/organisation-imports",
+        {"file": SimpleUploadedFile("o.zip", archive)},
+        HTTP_AUTHORIZATION=f"Bearer {api_token(owner)}",
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "file"
+    assert response.json()["detail"] == ("The archive names a file '/srv/x' that cannot be stored.")

@@ -49,6 +49,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import SuspiciousOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
@@ -531,6 +532,14 @@ def _check_data(archive: _Archive) -> None:
         for row in values:
             if not isinstance(row, list) or len(row) != len(columns):
                 raise ImportError_(f"A row of {label} does not have {len(columns)} values.")
+    content_types = data.get("content_types") or {}
+    if not isinstance(content_types, dict) or not all(
+        isinstance(k, str) and k.isdigit() and isinstance(v, str) and v.count(".") == 1
+        for k, v in content_types.items()
+    ):
+        raise ImportError_(
+            'The content types in the archive are damaged (expected {"12": "app.Model"}).'
+        )
     people = data.get("people")
     if not isinstance(people, list) or not all(
         isinstance(p, dict)
@@ -566,7 +575,7 @@ def import_organisation(
     try:
         with transaction.atomic():
             result = _create(actor, archive, name.strip(), stored)
-    except DatabaseError as exc:
+    except (DatabaseError, OverflowError) as exc:  # a number too large for its column
         for saved in stored:
             default_storage.delete(saved)
         raise ImportError_(
@@ -595,7 +604,7 @@ class _Ids:
 
 
 def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> ImportResult:
-    from twofold.accounts.services import _clean_org_name, _unique_slug
+    from twofold.accounts.services import _check_org_conventions, _clean_org_name, _unique_slug
 
     data = archive.data
     source_org = data.get("organisation") or {}
@@ -604,6 +613,7 @@ def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> Imp
     organisation = Organisation(**values)
     organisation.slug = _unique_slug(organisation.name)
     try:
+        _check_org_conventions(values)  # an unknown time zone once broke every page (500)
         organisation.full_clean(exclude=["slug"])
     except Exception as exc:
         raise ImportError_(
@@ -717,6 +727,8 @@ def _build(
 
 
 def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[int, int]:
+    from twofold.accounts.services import _check_timezone
+
     emails = {str(p["email"]).strip().lower() for p in people}
     existing = {u.username.lower(): u for u in User.objects.filter(username__in=emails)}
     existing.update({u.email.lower(): u for u in User.objects.filter(email__in=emails)})
@@ -737,6 +749,8 @@ def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[int, int]:
             if person.get("weekly_capacity_hours") is not None:
                 user.weekly_capacity_hours = person["weekly_capacity_hours"]
             try:
+                if user.timezone:
+                    _check_timezone(user.timezone)
                 user.full_clean(exclude=["password", "username"])
             except Exception as exc:
                 raise ImportError_(f"Person {email} in the archive is invalid: {exc}") from exc
@@ -852,7 +866,12 @@ def _store_file(archive: _Archive, name: str, stored: list[str]) -> str:
         content = safe_archive.read_verified(archive.zf, entry, meta["size"], str(meta["sha256"]))
     except ArchiveError as exc:
         raise ImportError_(f"The archive was refused: {exc}.") from exc
-    saved = default_storage.save(name, ContentFile(content))
+    try:
+        saved = default_storage.save(name, ContentFile(content))
+    except SuspiciousOperation as exc:  # an absolute name, or one with "..": never stored
+        raise ImportError_(
+            f"The archive names a file {name[:200]!r} that cannot be stored."
+        ) from exc
     stored.append(saved)
     return saved
 
