@@ -1,5 +1,5 @@
 """Organisation export and import: every model with an organisation path is covered; a round
-trip recreates every row (ids remapped, people matched by e-mail or created inactive) and
+trip recreates every row (ids remapped, people matched by e-mail or created without a password) and
 file; unsafe or damaged archives are refused with nothing created."""
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def test_a_round_trip_recreates_every_row_and_file_with_new_ids(
     assert manifest["counts"] == before
     assert before["projects.Task"] == 3 and before["projects.Link"] == 1
     assert manifest["kind"] == "twofold-organisation" and len(manifest["files"]) == 2
-    # Carl's address changed here since: the import creates him anew, inactive.
+    # Carl's address changed here since: the import creates him anew, without a password.
     User.objects.filter(email="carl@example.com").update(
         email="carl@elsewhere.example", username="carl@elsewhere.example"
     )

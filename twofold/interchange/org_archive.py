@@ -23,8 +23,9 @@ column, and for a foreign key to a model that is not exported.
 **Import** (:func:`import_organisation`) creates a *new* organisation from an archive, all or
 nothing: the archive is checked before anything is written (``safe_archive``: size, entry
 count, compression ratio, names, links, duplicates; then every entry's checksum); people are
-matched by e-mail to the users of this instance, and the others are created as inactive users
-(no password: an admin invites them); the importing person becomes an owner; every row gets a
+matched by e-mail to the users of this instance, and the others are created as active users
+without a usable password (they choose one through the password reset, as someone added on
+People does); the importing person becomes an owner; every row gets a
 new id, its foreign keys and declared generic ids are rewritten, models are inserted in the
 order of their foreign keys (nullable keys that point forward or to the same model are set in a
 second pass); UUIDs are replaced consistently; files are stored under new names. Any error rolls

@@ -40,5 +40,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Imported {result.organisation.name} ({result.organisation.slug}): "
             f"{sum(result.counts.values())} rows, {result.files} files; "
-            f"{result.people_matched} people matched, {result.people_created} added inactive."
+            f"{result.people_matched} people matched, {result.people_created} added without a password."
         )
