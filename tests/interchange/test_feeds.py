@@ -232,3 +232,35 @@ def test_a_person_feed_leaves_out_milestones_of_archived_projects(
     assert "◆ Go live" in _events(client.get(_feed_url(secret)).content)
     Project.objects.filter(pk=project.pk).update(archived_at=tz.now())
     assert _events(client.get(_feed_url(secret)).content) == {}
+
+
+def test_a_project_name_with_a_line_break_gives_a_one_line_escaped_calendar_name(
+    client: Any, org: Any, owner: Any, project: Any
+) -> None:
+    project.name = "Proj, with; semi\nnew line"
+    project.save(update_fields=["name"])
+    _feed, secret = services.create_feed(
+        actor=owner, organisation=org, kind=FeedKind.PROJECT, project=project
+    )
+    response = client.get(_feed_url(secret))
+    assert response.status_code == 200
+    lines = response.content.decode().split("\r\n")
+    assert [line for line in lines if line.startswith("X-WR-CALNAME")] == [
+        "X-WR-CALNAME:Proj\\, with\\; semi new line (Acme Engineering)"
+    ]
+
+
+def test_a_project_feed_answers_404_while_its_project_is_in_the_trash(
+    client: Any, org: Any, owner: Any, project: Any
+) -> None:
+    from twofold.core import trash
+
+    _feed, secret = services.create_feed(
+        actor=owner, organisation=org, kind=FeedKind.PROJECT, project=project
+    )
+    assert client.get(_feed_url(secret)).status_code == 200
+    entry = trash.move_to_trash(actor=owner, obj=project)
+    gone = client.get(_feed_url(secret))
+    assert gone.status_code == 404 and b"Press line upgrade" not in gone.content
+    trash.restore(actor=owner, organisation=org, entry_id=entry.pk)
+    assert client.get(_feed_url(secret)).status_code == 200

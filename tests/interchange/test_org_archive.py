@@ -1,5 +1,5 @@
 """Organisation export and import: every model with an organisation path is covered; a round
-trip recreates every row (ids remapped, people matched by e-mail or created inactive) and
+trip recreates every row (ids remapped, people matched by e-mail or created without a password) and
 file; unsafe or damaged archives are refused with nothing created."""
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def test_a_round_trip_recreates_every_row_and_file_with_new_ids(
     assert manifest["counts"] == before
     assert before["projects.Task"] == 3 and before["projects.Link"] == 1
     assert manifest["kind"] == "twofold-organisation" and len(manifest["files"]) == 2
-    # Carl's address changed here since: the import creates him anew, inactive.
+    # Carl's address changed here since: the import creates him anew, without a password.
     User.objects.filter(email="carl@example.com").update(
         email="carl@elsewhere.example", username="carl@elsewhere.example"
     )
@@ -364,3 +364,178 @@ def test_the_commands_export_and_import_an_organisation(
     assert Membership.objects.get(organisation__name="Acme 2", user=importer).role == Role.OWNER
     with pytest.raises(CommandError, match="No user"):
         call_command("import_organisation", str(archive), owner="nobody@example.com")
+
+
+# --- ids of rows the archive does not hold ---------------------------------------------------
+
+
+def _with_data(entries: dict[str, bytes], change: Any) -> bytes:
+    """The archive of ``entries`` with ``change(doc)`` applied to its organisation.json (the
+    manifest's size, checksum and counts kept true)."""
+    doc = json.loads(entries["organisation.json"])
+    change(doc)
+    payload = json.dumps(doc).encode()
+    manifest = json.loads(entries["manifest.json"])
+    manifest["files"]["organisation.json"] = {
+        "size": len(payload),
+        "sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    manifest["counts"] = {label: len(t["values"]) for label, t in doc["rows"].items()}
+    return _zip(
+        {**entries, "organisation.json": payload, "manifest.json": json.dumps(manifest).encode()}
+    )
+
+
+def test_history_about_the_organisation_goes_to_the_new_one_and_foreign_ids_are_never_kept(
+    org: Organisation, owner: User, make_user: Any, media: Path
+) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from twofold.core import history
+    from twofold.interchange.webhooks.models import WebhookEndpoint
+
+    history.record(actor=owner, obj=org, action="created", summary="Organisation set up")
+    webhook_type = ContentType.objects.get_for_model(WebhookEndpoint)
+
+    def inject(doc: dict[str, Any]) -> None:
+        # A hostile (or older) archive: an entry about a webhook endpoint, not exported.
+        doc["content_types"][str(webhook_type.pk)] = "interchange.WebhookEndpoint"
+        table = doc["rows"]["core.HistoryEntry"]
+        row = list(table["values"][0])
+        columns = table["columns"]
+        row[0] = 99_999
+        row[columns.index("content_type_id")] = webhook_type.pk
+        row[columns.index("object_id")] = org.pk
+        row[columns.index("summary")] = "INJECTED"
+        table["values"].append(row)
+
+    archive = _with_data(_valid_entries(org), inject)
+
+    new = import_organisation(actor=make_user(), source=io.BytesIO(archive)).organisation
+
+    org_type = ContentType.objects.get_for_model(Organisation)
+    about_new = HistoryEntry.objects.filter(organisation=new, content_type=org_type)
+    assert sorted(about_new.values_list("object_id", "summary")) == [
+        (new.pk, "Imported Acme Engineering from an organisation export (2 rows, 0 files)"),
+        (new.pk, "Organisation set up"),
+    ]
+    assert not HistoryEntry.objects.filter(organisation=new, summary="INJECTED").exists()
+    assert not HistoryEntry.objects.filter(organisation=new, object_id=org.pk).exists()
+    assert [e.summary for e in history.history_for(org)] == ["Organisation set up"]
+    assert [e.organisation_id for e in history.history_for(new)] == [new.pk, new.pk]
+
+
+def test_the_history_panel_shows_only_its_organisations_entries(
+    org: Organisation, owner: User, make_org: Any
+) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from twofold.core import history
+
+    history.record(actor=owner, obj=org, action="created", summary="Organisation set up")
+    rival = make_org("Rival Ltd")
+    HistoryEntry.objects.create(
+        organisation=rival,
+        content_type=ContentType.objects.get_for_model(Organisation),
+        object_id=org.pk,
+        object_repr="Acme",
+        action="updated",
+        summary="Rival's entry naming Acme's id",
+    )
+    assert [e.summary for e in history.history_for(org)] == ["Organisation set up"]
+
+
+# --- malformed archives answer 422, never 500 ------------------------------------------------
+
+
+def _rebuilt(
+    entries: dict[str, bytes], change: Any, files: dict[str, bytes] | None = None
+) -> bytes:
+    """As :func:`_with_data`, with the uploaded files replaced by ``files`` when given."""
+    if files is not None:
+        entries = {k: v for k, v in entries.items() if not k.startswith("files/")}
+        manifest = json.loads(entries["manifest.json"])
+        manifest["files"] = {
+            name: {"size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+            for name, body in files.items()
+        }
+        entries = {**entries, **files, "manifest.json": json.dumps(manifest).encode()}
+    return _with_data(entries, change)
+
+
+def _set_first(label: str, column: str, value: Any) -> Any:
+    def change(doc: dict[str, Any]) -> None:
+        table = doc["rows"][label]
+        table["values"][0][table["columns"].index(column)] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("content type key", "content types in the archive are damaged"),
+        ("content type label", "content types in the archive are damaged"),
+        ("huge number", "A row of the archive could not be stored"),
+        ("time zone", "Unknown time zone 'Mars/Base'"),
+        ("person's time zone", "Unknown time zone 'Mars/Base'"),
+        ("absolute file name", "names a file '/srv/x' that cannot be stored"),
+    ],
+)
+def test_a_malformed_archive_is_refused_naming_the_problem(
+    small_org: Organisation, make_user: Any, media: Path, case: str, message: str
+) -> None:
+    entries = _valid_entries(small_org)
+    if case == "content type key":
+        archive = _rebuilt(entries, lambda d: d["content_types"].update({"abc": "projects.Task"}))
+    elif case == "content type label":
+        archive = _rebuilt(entries, lambda d: d["content_types"].update({"5": 5}))
+    elif case == "huge number":
+        archive = _rebuilt(entries, _set_first("projects.Task", "duration_minutes", 2**70))
+    elif case == "time zone":
+        archive = _rebuilt(entries, lambda d: d["organisation"].update(timezone="Mars/Base"))
+    elif case == "person's time zone":
+        User.objects.filter(email="carl@example.com").update(
+            email="carl@elsewhere.example", username="carl@elsewhere.example"
+        )  # created by the import, with the archive's time zone
+
+        def zone(doc: dict[str, Any]) -> None:
+            for person in doc["people"]:
+                person["timezone"] = "Mars/Base"
+
+        archive = _rebuilt(entries, zone)
+    else:
+        (attached,) = [n for n in entries if n.startswith("files/attachments")]
+        body = entries[attached]
+        archive = _rebuilt(
+            entries,
+            _set_first("attachments.Attachment", "file", "/srv/x"),
+            files={"files//srv/x": body},
+        )
+    orgs, users = Organisation.objects.count(), User.objects.count()
+    files = sorted(p for p in media.rglob("*") if p.is_file())
+    with pytest.raises(Invalid, match=message) as caught:
+        import_organisation(actor=make_user(), source=io.BytesIO(archive))
+    assert caught.value.field == "file"
+    assert Organisation.objects.count() == orgs and User.objects.count() == users + 1
+    assert sorted(p for p in media.rglob("*") if p.is_file()) == files
+
+
+def test_the_api_refuses_an_archive_naming_an_absolute_file_with_json(
+    small_org: Organisation, owner: User, client: Any, api_token: Any, media: Path
+) -> None:
+    entries = _valid_entries(small_org)
+    (attached,) = [n for n in entries if n.startswith("files/attachments")]
+    archive = _rebuilt(
+        entries,
+        _set_first("attachments.Attachment", "file", "/srv/x"),
+        files={"files//srv/x": entries[attached]},
+    )
+    response = client.post(
+        "/api/organisation-imports",
+        {"file": SimpleUploadedFile("o.zip", archive)},
+        HTTP_AUTHORIZATION=f"Bearer {api_token(owner)}",
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "file"
+    assert response.json()["detail"] == ("The archive names a file '/srv/x' that cannot be stored.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -158,3 +159,60 @@ def test_the_api_exports_and_imports(
         "/api/organisation-imports", {"file": SimpleUploadedFile("x.zip", b"nope")}, **headers
     )
     assert refused.status_code == 422 and refused.json()["field"] == "file"
+
+
+def test_an_archive_whose_data_expands_past_four_times_the_upload_limit_is_refused_unread(
+    planned: Organisation,
+    owner: User,
+    client: Any,
+    api_token: Any,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A small upload holding a large organisation.json once held it all in memory (a 0.66 MiB
+    zip of 64 MiB of JSON: +316 MiB); the cap is four times the upload limit, checked from
+    the archive's directory before the entry is read."""
+    settings.TWOFOLD_MAX_REQUEST_BYTES = 64 * 1024
+    with zipfile.ZipFile(io.BytesIO(org_archive.export_bytes(planned))) as zf:
+        entries = {name: zf.read(name) for name in zf.namelist()}
+    payload = entries["organisation.json"] + b" " * (256 * 1024)  # 0.25 MiB + the rows
+    manifest = json.loads(entries["manifest.json"])
+    manifest["files"]["organisation.json"] = {
+        "size": len(payload),
+        "sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("organisation.json", payload)
+        zf.writestr("manifest.json", json.dumps(manifest))
+    assert len(buffer.getvalue()) < 64 * 1024
+    reads: list[str] = []
+    real = org_archive.safe_archive.read_verified
+    monkeypatch.setattr(
+        org_archive.safe_archive,
+        "read_verified",
+        lambda zf, name, *a: reads.append(name) or real(zf, name, *a),
+    )
+    before = Organisation.objects.count()
+
+    response = client.post(
+        "/api/organisation-imports",
+        {"file": SimpleUploadedFile("big.zip", buffer.getvalue())},
+        HTTP_AUTHORIZATION=f"Bearer {api_token(owner)}",
+    )
+
+    assert response.status_code == 422
+    size = f"{len(payload) / 1024**2:.1f}"
+    assert response.json()["detail"] == (
+        f"The archive was refused: organisation.json expands to {size} MiB, more than the "
+        "0.2 MiB an import reads (an administrator can import it with "
+        "twofold import-organisation)."
+    )
+    assert reads == [] and Organisation.objects.count() == before
+    # The command line reads up to 1 GiB.
+    imported = org_archive.import_organisation(
+        actor=owner,
+        source=io.BytesIO(buffer.getvalue()),
+        max_data_bytes=org_archive.MAX_DATA_BYTES,
+    )
+    assert imported.counts["projects.Task"] == 1

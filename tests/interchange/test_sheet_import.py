@@ -238,3 +238,54 @@ def test_a_long_list_keeps_ordering_keys_short(org: Any, owner: Any, plan: Proje
     assert max(len(t.position) for t in tasks) <= 3 and max(len(t.board_key) for t in tasks) <= 4
     existing = Task.objects.get(project=plan, name="Existing")
     assert existing.position < tasks[0].position
+
+
+def test_a_decimal_comma_in_a_lag_is_a_decimal_or_refused_as_ambiguous_never_a_link() -> None:
+    assert st.parse_predecessors("1FS+1,5;2") == [
+        st.Pred("1", "FS", 12, "h"), st.Pred("2", "FS", 0, "d")
+    ]  # fmt: skip
+    assert st.parse_predecessors("1FS+2d,5") == [
+        st.Pred("1", "FS", 2, "d"), st.Pred("5", "FS", 0, "d")
+    ]  # fmt: skip
+    table = st.read_table(
+        b"ID;Name;Duration;Predecessors\n1;A;2,5;\n2;B;1;\n3;C;1;1FS+1,5\n4;D;1;\n5;E;1;\n"
+    )
+    parsed = st.tasks_from_table(table, st.guess_mapping(table.header))
+    assert [(e.row, e.column, e.message) for e in parsed.errors] == [
+        (4, "Predecessors", "“1FS+1,5” is ambiguous: a lag of 1,5 or a predecessor 5? Write "
+         "the lag with a point (1FS+1.5) or separate the predecessors with semicolons."),
+    ]  # fmt: skip
+    assert parsed.tasks[0].duration_minutes == 1200 and parsed.tasks[2].links == []
+
+
+def test_a_nul_anywhere_in_a_csv_is_refused_naming_its_line() -> None:
+    rows = b"".join(b"Task %d,%s\n" % (i, b"x" * 60) for i in range(1200))
+    data = b"Name,Notes\n" + rows + b"Evil\x00name,notes\n"
+    assert len(data) > 65536
+    with pytest.raises(st.SheetError) as caught:
+        st.read_table(data, "nul.csv")
+    assert str(caught.value) == (
+        "Line 1202 holds a NUL character, which no task can hold: remove it and upload the "
+        "file again."
+    )
+
+
+def test_encodings_excel_separator_line_padded_ids_and_fractional_levels() -> None:
+    unicode_text = "Name\tDuration\r\nSchweißen\t2\r\n".encode("utf-16")  # Excel "Unicode text"
+    table = st.read_table(unicode_text, "plan.txt")
+    assert (table.header, table.rows) == (["Name", "Duration"], [["Schweißen", "2"]])
+    with pytest.raises(st.SheetError) as caught:
+        st.read_table(b"Name\nCaf\xe9 \x81\n", "plan.csv")
+    assert str(caught.value) == (
+        "This text is neither UTF-8 nor Windows-1252 (byte 0x81 at position 10): save it "
+        "from Excel as “CSV UTF-8”."
+    )
+    table = st.read_table(b"sep=;\nID;Name;Predecessors\n01;A;\n02;B;01\n", "plan.csv")
+    assert table.header == ["ID", "Name", "Predecessors"] and table.row_numbers == [3, 4]
+    parsed = st.tasks_from_table(table, st.guess_mapping(table.header))
+    assert parsed.errors == [] and parsed.tasks[1].links == [(0, "FS", 0, "d")]
+    table = st.read_table(b"Outline level,Name\n1,A\n1.5,B\n")
+    parsed = st.tasks_from_table(table, st.guess_mapping(table.header))
+    assert [(e.row, e.column, e.message) for e in parsed.errors] == [
+        (3, "Outline level", "“1.5” is not an outline level (1 = top level).")
+    ]

@@ -250,3 +250,28 @@ def test_api_queues_a_large_file(
     job.refresh_from_db()
     assert job.result == {"project_id": plan.pk, "created": 5}
     assert Task.objects.filter(project=plan).count() == 5
+
+
+def test_applying_to_a_project_trashed_after_the_upload_answers_404_and_creates_nothing(
+    org: Any, owner: Any, client: Any, api: Any, api_token: Any, plan: Project
+) -> None:
+    from twofold.core import trash
+
+    base = f"/api/organisations/{org.pk}/sheet-imports"
+    sent = client.post(
+        base,
+        {
+            "file": SimpleUploadedFile("plan.csv", b"Name,Duration\nGhost,1d\n"),
+            "project_id": plan.pk,
+        },
+        HTTP_AUTHORIZATION=f"Bearer {api_token(owner)}",
+    )
+    assert sent.status_code == 201, sent.content
+    trash.move_to_trash(actor=owner, obj=plan)
+
+    applied = api(owner).post(f"{base}/{sent.json()['id']}/apply", {})
+
+    assert applied.status_code == 404
+    assert applied.json()["detail"] == "Project not found."
+    assert not Task.all_objects.filter(name="Ghost").exists()
+    assert SheetUpload.objects.get(pk=sent.json()["id"]).applied_at is None

@@ -459,3 +459,21 @@ def test_a_batch_that_outlasts_its_claim_sends_each_delivery_once(
     assert sorted(pk for _w, pk in sent) == sorted({pk for _w, pk in sent})  # none twice
     assert [w for w, pk in sent if pk == first] == ["w1"] and len(sent) == 3
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"succeeded"}
+
+
+def test_a_test_event_and_a_redelivery_are_recorded_in_the_endpoint_s_history(
+    org: Any, owner: Any, endpoint: tuple[WebhookEndpoint, str]
+) -> None:
+    from twofold.core.models import HistoryEntry
+
+    hook, _secret = endpoint
+    test = services.send_test_event(actor=owner, endpoint=hook)
+    again = services.redeliver(actor=owner, delivery=test)
+
+    entries = HistoryEntry.objects.filter(object_id=hook.pk, content_type__model="webhookendpoint")
+    assert list(entries.order_by("pk").values_list("action", "summary", "actor")) == [
+        ("created", f"Webhook to {hook.url}", owner.pk),
+        ("test event sent", f"Test event {test.event_id} queued for {hook.url}", owner.pk),
+        ("redelivered", f"Event ping {test.event_id} queued again (delivery {test.pk})", owner.pk),
+    ]
+    assert again.event_id == test.event_id and again.pk != test.pk

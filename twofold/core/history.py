@@ -130,11 +130,13 @@ def record(
     )
 
 
-# HistoryEntry.objects.filter(content_type=…, object_id=…).select_related("actor")[:limit] in
-# the model's order, compiled once (core/fastread.py): every detail page shows its history.
+# HistoryEntry.objects.filter(content_type=…, object_id=…, organisation=…)
+# .select_related("actor")[:limit] in the model's order, compiled once (core/fastread.py): every
+# detail page shows its history. The organisation too: an entry of another organisation never
+# shows, whatever its object id says (an imported archive once copied raw ids).
 _ENTRIES_OF = FastRead(
     HistoryEntry,
-    "t.content_type_id = %s AND t.object_id = %s",
+    "t.content_type_id = %s AND t.object_id = %s AND t.organisation_id = %s",
     order_by="t.at DESC, t.id DESC",
     limited=True,
     related="actor",
@@ -151,7 +153,7 @@ def history_for(obj: models.Model, limit: int = 50) -> list[HistoryEntry]:
 def entries_read(obj: models.Model, limit: int = 50) -> Read:
     """:func:`history_for`'s read of the entries, to read ahead (``fastread.one_round_trip``)."""
     ct = ContentType.objects.get_for_model(obj._meta.model)
-    return _ENTRIES_OF, [ct.pk, obj.pk, limit]
+    return _ENTRIES_OF, [ct.pk, obj.pk, organisation_id_of(obj), limit]
 
 
 # --- Showing changes to people ---------------------------------------------------------------

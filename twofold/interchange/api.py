@@ -253,7 +253,11 @@ class OrgImportOut(Schema):
     counts: dict[str, int] = Field(..., description="Rows created per model (app.Model).")
     files: int
     people_matched: int = Field(..., description="People matched by e-mail to existing users.")
-    people_created: int = Field(..., description="People added as inactive users.")
+    people_created: int = Field(
+        ...,
+        description="People added as new accounts without a password (they choose one "
+        "through the sign-in page's password reset).",
+    )
 
 
 @router.post(

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone as tz
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from twofold.capacity.models import Absence
 from twofold.core.dates import zone_or_none
@@ -45,8 +45,10 @@ def render_feed(feed: CalendarFeed) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    name = f"{feed.label} ({feed.organisation.name})"
-    cal.add("x-wr-calname", name)
+    # One line, escaped as TEXT like SUMMARY: icalendar gives X-WR-CALNAME no type of its own
+    # and refused a project name with a line break (the feed answered 500).
+    name = " ".join(f"{feed.label} ({feed.organisation.name})".split())
+    cal.add("x-wr-calname", vText(name))
     cal.add("x-wr-timezone", str(zone))
     now = tz.now()
     window = (now - PAST, now + FUTURE)

@@ -23,8 +23,9 @@ column, and for a foreign key to a model that is not exported.
 **Import** (:func:`import_organisation`) creates a *new* organisation from an archive, all or
 nothing: the archive is checked before anything is written (``safe_archive``: size, entry
 count, compression ratio, names, links, duplicates; then every entry's checksum); people are
-matched by e-mail to the users of this instance, and the others are created as inactive users
-(no password: an admin invites them); the importing person becomes an owner; every row gets a
+matched by e-mail to the users of this instance, and the others are created as active users
+without a usable password (they choose one through the password reset, as someone added on
+People does); the importing person becomes an owner; every row gets a
 new id, its foreign keys and declared generic ids are rewritten, models are inserted in the
 order of their foreign keys (nullable keys that point forward or to the same model are set in a
 second pass); UUIDs are replaced consistently; files are stored under new names. Any error rolls
@@ -46,8 +47,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import SuspiciousOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
@@ -70,7 +73,19 @@ MAX_BYTES = 4 * 1024**3
 """The largest total an import archive may expand to."""
 MAX_ENTRIES = 200_000
 MAX_DATA_BYTES = 1024**3
-"""The largest ``organisation.json`` an import reads (it is held in memory)."""
+"""The largest ``organisation.json`` ``twofold import-organisation`` reads (it is held in
+memory, parsed: several times its size)."""
+UPLOAD_DATA_FACTOR = 4
+"""Through the page or the API, ``organisation.json`` may expand to at most this many times the
+largest request (``TWOFOLD_MAX_REQUEST_BYTES``: 80 MiB by default, about 400 MiB of memory when
+parsed); a larger one is refused from the archive's directory, before a byte of it is read."""
+
+
+def upload_data_limit() -> int:
+    """The largest ``organisation.json`` an import through the page or the API reads."""
+    return UPLOAD_DATA_FACTOR * int(settings.TWOFOLD_MAX_REQUEST_BYTES)
+
+
 BATCH = 500
 
 ORGANISATION = "accounts.Organisation"
@@ -153,7 +168,11 @@ GENERIC: dict[tuple[str, str], Resolver] = {
     ),
 }
 """Integer columns holding another row's id without a foreign key: how to find its model.
-A resolver answers None when the row refers to nothing (the id is then kept as it is)."""
+The id is rewritten to the new row's; an id of the organisation itself becomes the new
+organisation's, a person's the matched or created user's. An id of anything the archive does
+not hold (a resolver answering None, a model that is not exported) is never kept, as it would
+name a row of this instance: a nullable column is emptied, and a row whose required column it
+is is left out of the import (a history entry about a webhook endpoint, say)."""
 
 _SKIP_LINKS = {USER, CONTENT_TYPE, "auth.Group", "auth.Permission"}
 
@@ -414,8 +433,16 @@ class _Archive:
     zf: zipfile.ZipFile
 
 
-def read_archive(source: str | Path | IO[bytes], *, max_bytes: int = MAX_BYTES) -> _Archive:
+def read_archive(
+    source: str | Path | IO[bytes],
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_data_bytes: int | None = None,
+) -> _Archive:
     """Open and check an organisation archive; nothing is written.
+
+    ``organisation.json`` may expand to at most ``max_data_bytes`` (default: the upload limit,
+    :func:`upload_data_limit`); that is checked from the archive's directory, before reading it.
 
     Raises:
         ImportError_: the archive is unsafe, damaged, of another kind or format, or names
@@ -454,8 +481,13 @@ def read_archive(source: str | Path | IO[bytes], *, max_bytes: int = MAX_BYTES) 
                 raise ArchiveError(f"entry {name!r} does not have the size the manifest says")
             if name != DATA and not name.startswith(FILES_PREFIX):
                 raise ArchiveError(f"entry {name!r} is neither the data nor an uploaded file")
-        if sizes[DATA] > MAX_DATA_BYTES:
-            raise ArchiveError(f"{DATA} is larger than {MAX_DATA_BYTES} bytes")
+        data_limit = upload_data_limit() if max_data_bytes is None else max_data_bytes
+        if sizes[DATA] > data_limit:
+            raise ArchiveError(
+                f"{DATA} expands to {_mib(sizes[DATA])}, more than the {_mib(data_limit)} "
+                "an import reads (an administrator can import it with "
+                "twofold import-organisation)"
+            )
         raw = safe_archive.read_verified(
             zf, DATA, files[DATA]["size"], str(files[DATA].get("sha256"))
         )
@@ -468,6 +500,10 @@ def read_archive(source: str | Path | IO[bytes], *, max_bytes: int = MAX_BYTES) 
     archive = _Archive(manifest, data, zf)
     _check_data(archive)
     return archive
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024**2:.1f} MiB"
 
 
 def _check_data(archive: _Archive) -> None:
@@ -497,6 +533,14 @@ def _check_data(archive: _Archive) -> None:
         for row in values:
             if not isinstance(row, list) or len(row) != len(columns):
                 raise ImportError_(f"A row of {label} does not have {len(columns)} values.")
+    content_types = data.get("content_types") or {}
+    if not isinstance(content_types, dict) or not all(
+        isinstance(k, str) and k.isdigit() and isinstance(v, str) and v.count(".") == 1
+        for k, v in content_types.items()
+    ):
+        raise ImportError_(
+            'The content types in the archive are damaged (expected {"12": "app.Model"}).'
+        )
     people = data.get("people")
     if not isinstance(people, list) or not all(
         isinstance(p, dict)
@@ -514,8 +558,12 @@ def import_organisation(
     source: str | Path | IO[bytes],
     name: str = "",
     max_bytes: int = MAX_BYTES,
+    max_data_bytes: int | None = None,
 ) -> ImportResult:
     """Create a new organisation from an export archive, with ``actor`` as an owner.
+
+    ``max_data_bytes`` caps ``organisation.json`` (see :func:`read_archive`; the command line
+    passes :data:`MAX_DATA_BYTES`).
 
     Raises:
         ImportError_ (``Invalid`` on ``file``): the archive was refused; nothing was created.
@@ -523,12 +571,12 @@ def import_organisation(
     """
     if not actor.is_authenticated:
         raise Invalid("Sign in to import an organisation.")
-    archive = read_archive(source, max_bytes=max_bytes)
+    archive = read_archive(source, max_bytes=max_bytes, max_data_bytes=max_data_bytes)
     stored: list[str] = []
     try:
         with transaction.atomic():
             result = _create(actor, archive, name.strip(), stored)
-    except DatabaseError as exc:
+    except (DatabaseError, OverflowError) as exc:  # a number too large for its column
         for saved in stored:
             default_storage.delete(saved)
         raise ImportError_(
@@ -557,7 +605,7 @@ class _Ids:
 
 
 def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> ImportResult:
-    from twofold.accounts.services import _clean_org_name, _unique_slug
+    from twofold.accounts.services import _check_org_conventions, _clean_org_name, _unique_slug
 
     data = archive.data
     source_org = data.get("organisation") or {}
@@ -566,6 +614,7 @@ def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> Imp
     organisation = Organisation(**values)
     organisation.slug = _unique_slug(organisation.name)
     try:
+        _check_org_conventions(values)  # an unknown time zone once broke every page (500)
         organisation.full_clean(exclude=["slug"])
     except Exception as exc:
         raise ImportError_(
@@ -583,9 +632,8 @@ def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> Imp
         except (LookupError, ValueError):
             raise ImportError_(f"The archive refers to {label}, unknown here.") from None
         ids.by_label[CONTENT_TYPE][old] = ct.pk
-    uuids: dict[Any, uuid.UUID] = {}
+    context = _Context(archive, ids, content_types, organisation, {}, stored)
     deferred: list[tuple[type[models.Model], int, str, str, Any]] = []
-    files = 0
     counts: dict[str, int] = {}
     for model, _path in exported_models():
         label = _label(model)
@@ -596,27 +644,19 @@ def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> Imp
         columns: list[str] = table["columns"]
         fields = {c.attname: c for c in _columns(model)}
         objects: list[models.Model] = []
+        kept: list[list[Any]] = []
         pending: list[tuple[int, str, str, Any]] = []
         for row in table["values"]:
-            raw = dict(zip(columns, row, strict=True))
-            obj = model()
-            for attname, value in raw.items():
-                if attname == "id":
-                    continue
-                column = fields[attname]
-                obj_value, later = _convert(
-                    label, column, value, raw, ids, content_types, organisation, uuids
-                )
-                if later is not None:
-                    pending.append((len(objects), attname, later, value))
-                if isinstance(column, models.FileField) and obj_value:
-                    obj_value = _store_file(archive, str(obj_value), stored)
-                    files += 1 if obj_value else 0
-                setattr(obj, attname, obj_value)
+            obj, later_ones = _build(model, label, columns, row, fields, context)
+            if obj is None:
+                continue  # it is about something the archive does not hold: not imported
+            for attname, target, old in later_ones:
+                pending.append((len(objects), attname, target, old))
             objects.append(obj)
+            kept.append(row)
         made = _insert(model, objects)
         mapping = ids.by_label[label]
-        for row, obj in zip(table["values"], made, strict=True):
+        for row, obj in zip(kept, made, strict=True):
             mapping[row[0]] = obj.pk
         counts[label] = len(made)
         deferred.extend(
@@ -630,12 +670,66 @@ def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> Imp
         obj=organisation,
         action="imported",
         summary=f"Imported {organisation.name} from an organisation export "
-        f"({sum(counts.values())} rows, {files} files)",
+        f"({sum(counts.values())} rows, {context.files} files)",
     )
-    return ImportResult(organisation, counts, matched, created, files)
+    return ImportResult(organisation, counts, matched, created, context.files)
+
+
+@dataclass
+class _Context:
+    """What converting one row needs besides the row."""
+
+    archive: _Archive
+    ids: _Ids
+    content_types: dict[int, str]
+    organisation: Organisation
+    uuids: dict[Any, uuid.UUID]
+    stored: list[str]
+    files: int = 0
+
+
+def _build(
+    model: type[models.Model],
+    label: str,
+    columns: list[str],
+    row: list[Any],
+    fields: dict[str, models.Field[Any, Any]],
+    context: _Context,
+) -> tuple[models.Model | None, list[tuple[str, str, Any]]]:
+    """The unsaved object for one row of the archive and its columns to set in the second pass
+    (``(attname, target label, old id)``); None when the row is about something the archive does
+    not hold (see :func:`_convert`)."""
+    raw = dict(zip(columns, row, strict=True))
+    obj = model()
+    later_ones: list[tuple[str, str, Any]] = []
+    for attname, value in raw.items():
+        if attname == "id":
+            continue
+        column = fields[attname]
+        obj_value, later = _convert(
+            label,
+            column,
+            value,
+            raw,
+            context.ids,
+            context.content_types,
+            context.organisation,
+            context.uuids,
+        )
+        if obj_value is _DROP:
+            return None, []
+        if later is not None:
+            later_ones.append((attname, later, value))
+        if isinstance(column, models.FileField) and obj_value:
+            obj_value = _store_file(context.archive, str(obj_value), context.stored)
+            context.files += 1 if obj_value else 0
+        setattr(obj, attname, obj_value)
+    return obj, later_ones
 
 
 def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[int, int]:
+    from twofold.accounts.services import _check_timezone
+
     emails = {str(p["email"]).strip().lower() for p in people}
     existing = {u.username.lower(): u for u in User.objects.filter(username__in=emails)}
     existing.update({u.email.lower(): u for u in User.objects.filter(email__in=emails)})
@@ -656,6 +750,8 @@ def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[int, int]:
             if person.get("weekly_capacity_hours") is not None:
                 user.weekly_capacity_hours = person["weekly_capacity_hours"]
             try:
+                if user.timezone:
+                    _check_timezone(user.timezone)
                 user.full_clean(exclude=["password", "username"])
             except Exception as exc:
                 raise ImportError_(f"Person {email} in the archive is invalid: {exc}") from exc
@@ -696,8 +792,15 @@ def _convert(
     resolver = GENERIC.get((label, column.attname))
     if resolver is not None and value is not None:
         found = resolver(raw, content_types)
+        if found == ORGANISATION:
+            return organisation.pk, None
+        if found == USER:
+            person = ids.get(USER, value)
+            return (person, None) if person is not None else (None if column.null else _DROP, None)
         if found is None or _position(found) < 0:
-            return value, None
+            # About something the archive does not hold (a webhook endpoint, another model):
+            # its id would name a row of this instance, perhaps another organisation's.
+            return (None if column.null else _DROP), None
         new = ids.get(found, value)
         if new is not None:
             return new, None
@@ -712,6 +815,10 @@ def _convert(
         converted = uuids.setdefault(converted, uuid.uuid4())
     return converted, None
 
+
+_DROP = object()
+"""What :func:`_convert` answers for a required id of a row the archive does not hold: the row
+that holds it is not imported."""
 
 _ORDER: dict[str, int] = {}
 
@@ -760,7 +867,12 @@ def _store_file(archive: _Archive, name: str, stored: list[str]) -> str:
         content = safe_archive.read_verified(archive.zf, entry, meta["size"], str(meta["sha256"]))
     except ArchiveError as exc:
         raise ImportError_(f"The archive was refused: {exc}.") from exc
-    saved = default_storage.save(name, ContentFile(content))
+    try:
+        saved = default_storage.save(name, ContentFile(content))
+    except SuspiciousOperation as exc:  # an absolute name, or one with "..": never stored
+        raise ImportError_(
+            f"The archive names a file {name[:200]!r} that cannot be stored."
+        ) from exc
     stored.append(saved)
     return saved
 

@@ -168,6 +168,7 @@ def org_import(request: HttpRequest) -> HttpResponse:
         request,
         f"{result.organisation.name} was imported: {sum(result.counts.values())} rows and "
         f"{result.files} files; {result.people_matched} people matched by e-mail, "
-        f"{result.people_created} added as inactive accounts. You are its owner.",
+        f"{result.people_created} added as new accounts without a password (they choose one "
+        "through “Forgotten your password?”). You are its owner.",
     )
     return redirect("projects:portfolio")

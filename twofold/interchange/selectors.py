@@ -34,7 +34,9 @@ def get_feed(user: Any, organisation: Organisation, feed_id: int) -> CalendarFee
 
 
 def feed_by_secret(secret: str) -> CalendarFeed:
-    """The active feed with this secret whose owner is still a member, else ``NotFound``."""
+    """The active feed with this secret whose owner is still a member, else ``NotFound``; a
+    project feed's project must not be in the trash (its URL answers as if it never existed,
+    and again once the project is restored)."""
     if not secret or len(secret) > 100:
         raise NotFound("Feed not found.")
     feed = (
@@ -45,6 +47,8 @@ def feed_by_secret(secret: str) -> CalendarFeed:
     if feed is None or not feed.owner.is_active:
         raise NotFound("Feed not found.")
     if not Membership.objects.filter(user=feed.owner, organisation=feed.organisation).exists():
+        raise NotFound("Feed not found.")
+    if feed.project is not None and feed.project.deleted_at is not None:
         raise NotFound("Feed not found.")
     return feed
 

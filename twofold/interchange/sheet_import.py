@@ -105,8 +105,10 @@ class Checked:
 
 
 def _require_target(actor: Any, organisation: Organisation, project: Project | None) -> None:
+    """The actor may import into ``project`` (edit it), or create a project (manage the
+    organisation); a project of another organisation or in the trash is ``NotFound``."""
     if project is not None:
-        if project.organisation_id != organisation.pk:
+        if project.organisation_id != organisation.pk or project.deleted_at is not None:
             raise NotFound("Project not found.")
         require(actor, Action.EDIT, project)
     else:
@@ -275,6 +277,9 @@ def _import(
         )
     else:
         board_order.lock_board(project)
+        # Trashed since the check before the transaction: nothing is created in it.
+        if Project.all_objects.filter(pk=project.pk, deleted_at__isnull=False).exists():
+            raise NotFound("Project not found.")
     made = _create_tasks(project, checked)
     _step(progress, 0.5, "Linking tasks")
     _create_links(project, checked.tasks, made)

@@ -5,7 +5,9 @@ resolves people and writes the rows.
 Reading refuses, before anything else happens, what is not a table we can trust: a file over
 :data:`MAX_BYTES`, an XLSX whose unpacked size or entry count is out of proportion (a zip
 bomb), a sheet with merged cells, more than :data:`MAX_COLUMNS` columns or :data:`MAX_ROWS`
-rows, and anything that is neither an XLSX workbook nor UTF-8 / Windows-1252 text. XLSX is read
+rows, a NUL character anywhere, and anything that is neither an XLSX workbook nor text in
+UTF-8, Windows-1252 or UTF-16 with a byte-order mark (Excel's "Unicode text"); a CSV's first
+line ``sep=;`` (Excel writes it) names the delimiter. XLSX is read
 with openpyxl in read-only mode (streamed, ``defusedxml`` guards the XML); formula cells are
 kept as formulas (never their cached value) so that :func:`tasks_from_table` can refuse a
 formula where a value belongs.
@@ -16,7 +18,10 @@ Notation (what spreadsheet and Microsoft Project users type):
   (20 days), ``5 days``, ``2,5d``; a trailing ``?`` (Project's "estimated") is ignored;
   ``0`` makes a milestone. A day is 8 working hours.
 * predecessors ``3`` (= finish-to-start), ``3FS+2d``, ``5SS``, ``7FF-1d``, ``2SF``, ``4FS+3h``,
-  ``6FS+50%``, separated by commas or semicolons; the numbers are the ID column's values, or
+  ``6FS+50%``, separated by commas or semicolons (in a cell with a semicolon, a comma between
+  a lag's digits is its decimal comma: ``3FS+1,5;4``; without one, ``3FS+1,5`` is refused as
+  ambiguous); the
+  numbers are the ID column's values (``01`` is ``1``), or
   without an ID column each task's number in the list (1 = the first task, as Project's ID).
 * hierarchy by an outline number (``1.2.3``), an outline level column (1 = top, as Project's
   "Outline Level") or the leading spaces of the names.
@@ -140,30 +145,60 @@ def read_table(data: bytes, file_name: str = "") -> Table:
     return _read_csv(data)
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_SEP_LINE = re.compile(r"\Asep=(.)[ \t]*\r?\n", re.IGNORECASE)
+
+
 def _text_of(data: bytes) -> str:
-    if b"\x00" in data[:65536]:
-        raise SheetError("This is not a spreadsheet: upload an .xlsx workbook or a .csv file.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    """The file's text: UTF-16 with a byte-order mark (Excel's "Unicode text"), UTF-8 or
+    Windows-1252. A NUL anywhere is refused (no column can hold it)."""
+    if data.startswith(_UTF16_BOMS):
         try:
-            return data.decode("cp1252")
+            text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise SheetError(
-                "This is not a spreadsheet: upload an .xlsx workbook or a .csv file."
+                "This UTF-16 (“Unicode text”) file is damaged: save it again, or as CSV UTF-8."
             ) from exc
+    else:
+        if b"\x00" in data[:65536]:
+            raise SheetError("This is not a spreadsheet: upload an .xlsx workbook or a .csv file.")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError as exc:
+                raise SheetError(
+                    f"This text is neither UTF-8 nor Windows-1252 (byte 0x{data[exc.start]:02X} "
+                    f"at position {exc.start:,}): save it from Excel as “CSV UTF-8”."
+                ) from exc
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise SheetError(
+            f"Line {line} holds a NUL character, which no task can hold: remove it and upload "
+            "the file again."
+        )
+    return text
 
 
 def _read_csv(data: bytes) -> Table:
     text = _text_of(data)
+    first = 1
+    sep = _SEP_LINE.match(text)  # Excel's "sep=;" line names the delimiter: honoured
+    if sep:
+        text, first = text[sep.end() :], 2
     sample = text[:16384]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    dialect: Any
+    if sep:
+        dialect = type("Declared", (csv.excel,), {"delimiter": sep.group(1)})
+    else:
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
     try:
         reader = csv.reader(io.StringIO(text, newline=""), dialect)
-        return _table(((n, row, ()) for n, row in enumerate(reader, start=1)))
+        return _table(((n, row, ()) for n, row in enumerate(reader, start=first)))
     except csv.Error as exc:
         raise SheetError(f"This CSV file cannot be read: {exc}.") from exc
 
@@ -408,12 +443,27 @@ _PRED = re.compile(
 )
 
 
+_DECIMAL_COMMA = re.compile(r"([+-]\s*\d+),(\d)")
+
+
 def parse_predecessors(value: Any) -> list[Pred]:
     """``3FS+2d; 5SS`` as links; ValueError names the part it cannot read."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    text = str(value)
+    if ";" in text:
+        # Semicolons separate predecessors here (Project's list separator where the decimal mark
+        # is a comma): a comma right after a lag's digits, before a digit, is its decimal comma.
+        text = _DECIMAL_COMMA.sub(r"\1.\2", text)
+    elif ambiguous := _DECIMAL_COMMA.search(text):
+        # "1FS+1,5" once became a 1-day lag and a second link, to 5.
+        whole, tail = ambiguous.group(1).lstrip("+-").strip(), ambiguous.group(2)
+        raise ValueError(
+            f"“{text}” is ambiguous: a lag of {whole},{tail} or a predecessor {tail}? Write the "
+            "lag with a point (1FS+1.5) or separate the predecessors with semicolons."
+        )
     out = []
-    for part in re.split(r"[;,]", str(value)):
+    for part in re.split(r"[;,]", text):
         text = part.strip()
         if not text:
             continue
@@ -560,6 +610,8 @@ def _task(
     ident = read("id")
     if ident is not None:
         task.ident = _text(ident).strip()
+        if task.ident.isascii() and task.ident.isdigit():
+            task.ident = str(int(task.ident))  # "01" is ID 1, as a predecessor "01" is
     for target in ("duration", "start", "finish"):
         value = read(target)
         if value is None:
@@ -590,10 +642,11 @@ def _task(
     level = read("level")
     if level is not None:
         try:
-            task.level = int(float(_text(level))) - 1
-            if task.level < 0:
+            amount = float(_text(level))
+            if not amount.is_integer() or amount < 1:  # 1.5 was read as level 1
                 raise ValueError
-        except ValueError:
+            task.level = int(amount) - 1
+        except (ValueError, OverflowError):
             out.add(number, "level", f"“{level}” is not an outline level (1 = top level).")
     return task
 

@@ -163,20 +163,38 @@ def send_test_event(*, actor: Any, endpoint: WebhookEndpoint) -> WebhookDelivery
         organisation_id=endpoint.organisation_id,
         obj={"id": endpoint.pk, "type": "webhook_endpoint", "name": str(endpoint), "url": ""},
     )
-    return WebhookDelivery.objects.create(
-        endpoint=endpoint, event_id=event_id, event_type=TEST_EVENT, body=body
-    )
+    with transaction.atomic():
+        queued = WebhookDelivery.objects.create(
+            endpoint=endpoint, event_id=event_id, event_type=TEST_EVENT, body=body
+        )
+        history.record(
+            actor=actor,
+            obj=endpoint,
+            action="test event sent",
+            summary=f"Test event {event_id} queued for {endpoint.url}",
+        )
+    return queued
 
 
 def redeliver(*, actor: Any, delivery: WebhookDelivery) -> WebhookDelivery:
     """Queue ``delivery``'s event again, same event id and body, as a new delivery."""
-    require(actor, Action.MANAGE, delivery.endpoint)
-    return WebhookDelivery.objects.create(
-        endpoint=delivery.endpoint,
-        event_id=delivery.event_id,
-        event_type=delivery.event_type,
-        body=delivery.body,
-    )
+    endpoint = delivery.endpoint
+    require(actor, Action.MANAGE, endpoint)
+    with transaction.atomic():
+        queued = WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event_id=delivery.event_id,
+            event_type=delivery.event_type,
+            body=delivery.body,
+        )
+        history.record(
+            actor=actor,
+            obj=endpoint,
+            action="redelivered",
+            summary=f"Event {delivery.event_type} {delivery.event_id} queued again "
+            f"(delivery {delivery.pk})",
+        )
+    return queued
 
 
 # An organisation's active endpoints (id, organisation, event types), compiled once

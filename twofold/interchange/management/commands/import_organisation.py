@@ -30,12 +30,15 @@ class Command(BaseCommand):
         try:
             with path.open("rb") as source:
                 result = org_archive.import_organisation(
-                    actor=owner, source=source, name=options["name"]
+                    actor=owner,
+                    source=source,
+                    name=options["name"],
+                    max_data_bytes=org_archive.MAX_DATA_BYTES,
                 )
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
             f"Imported {result.organisation.name} ({result.organisation.slug}): "
             f"{sum(result.counts.values())} rows, {result.files} files; "
-            f"{result.people_matched} people matched, {result.people_created} added inactive."
+            f"{result.people_matched} people matched, {result.people_created} added without a password."
         )
