@@ -75,9 +75,10 @@ def test_task_export_of_a_project(org: Any, owner: Any, member: Any, signed_in: 
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     row = list(next(sheet.iter_rows(min_row=2)))
-    assert row[1].value == "=cmd|' /C calc'!A0" and row[1].data_type == "s"
-    assert row[3].value == 2
-    assert row[7].value == dt.datetime(2026, 3, 2, 8) and row[7].is_date
+    assert [c.value for c in row[:3]] == ["P1", 1, "1"]  # project, ID, outline number
+    assert row[3].value == "=cmd|' /C calc'!A0" and row[3].data_type == "s"
+    assert row[5].value == 2
+    assert row[10].value == dt.datetime(2026, 3, 2, 8) and row[10].is_date
     for what in ("portfolio", "risks", "requests", "kpi-values"):
         assert (
             signed_in(owner).get(reverse("interchange:export", args=[what, "csv"])).status_code

@@ -289,3 +289,54 @@ def test_encodings_excel_separator_line_padded_ids_and_fractional_levels() -> No
     assert [(e.row, e.column, e.message) for e in parsed.errors] == [
         (3, "Outline level", "“1.5” is not an outline level (1 = top level).")
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_task_export_imports_back_as_the_same_plan(org: Any, owner: Any, kind: str) -> None:
+    """Exporting a project's tasks and importing the file lost the tree and every link, made
+    summaries milestones, pinned every task with a "start no earlier than" constraint and kept
+    the apostrophe the export's formula guard adds ("'=1+1")."""
+    from twofold.interchange import exports
+    from twofold.interop.spreadsheet import csv_text, xlsx_bytes
+
+    source = projects.create_project(
+        actor=owner, organisation=org, name="Source", code="SRC", target_start=dt.date(2026, 3, 2)
+    )
+
+    def add(name: str, minutes: int = 480, **extra: Any) -> Task:
+        return projects.create_task(
+            actor=owner, project=source, name=name, duration_minutes=minutes, **extra
+        )[0]
+
+    phase = add("Phase 1")
+    design = add("=1+1 design", 960, parent=phase)
+    build = add("  Build", 1200, parent=phase)
+    ship = add("Ship", 0, is_milestone=True)
+    projects.add_link(actor=owner, project=source, pred=design, succ=build, lag=2, lag_unit="d")
+    projects.add_link(
+        actor=owner, project=source, pred=phase, succ=ship, type="SS", lag=4, lag_unit="h"
+    )
+    title, header, rows = exports.task_sheet(org, source.pk)
+    data = csv_text(header, rows).encode() if kind == "csv" else xlsx_bytes([(title, header, rows)])
+    upload = sheet_import.upload_sheet(
+        actor=owner, organisation=org, file_name=f"tasks.{kind}", data=data
+    )
+    copy = sheet_import.import_upload(
+        actor=owner, upload=upload, mapping=upload.mapping, name="Copy", code="CPY"
+    )
+    assert copy is not None
+    got = {t.name: t for t in Task.objects.filter(project=copy)}
+    build_name = build.name  # as the app stored "  Build"
+    assert sorted(got) == sorted(["=1+1 design", build_name, "Phase 1", "Ship"])
+    assert got["Phase 1"].is_summary and got["Ship"].is_milestone
+    assert got["=1+1 design"].parent == got["Phase 1"] == got[build_name].parent
+    assert (got["=1+1 design"].duration_minutes, got[build_name].duration_minutes) == (960, 1200)
+    assert {t.constraint_type for t in got.values()} == {"asap"}
+    assert sorted(
+        (link.pred.name, link.succ.name, link.type, link.lag, link.lag_unit)
+        for link in Link.objects.filter(project=copy).select_related("pred", "succ")
+    ) == [
+        ("=1+1 design", build_name, "FS", 2, "d"),
+        ("Phase 1", "Ship", "SS", 4, "h"),
+    ]

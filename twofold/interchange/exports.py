@@ -10,7 +10,9 @@ the helper other apps' exports (costs) can call with their own sheets.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import groupby
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -25,7 +27,7 @@ from twofold.core.models import HistoryEntry
 from twofold.interop.spreadsheet import csv_text, xlsx_bytes
 from twofold.operations.models import Measurement, Request
 from twofold.projects import selectors as project_selectors
-from twofold.projects.models import Task
+from twofold.projects.models import Link, Task
 from twofold.risks.models import Risk
 
 Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
@@ -36,31 +38,73 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
     return tz.localtime(moment).replace(tzinfo=None) if moment else None
 
 
+def _in_outline(tasks: list[Task]) -> list[tuple[Task, str]]:
+    """One project's tasks in the order of its task table, with their outline numbers."""
+    children: dict[int | None, list[Task]] = defaultdict(list)
+    known = {t.pk for t in tasks}
+    for t in tasks:  # in position order
+        children[t.parent_id if t.parent_id in known else None].append(t)
+    out: list[tuple[Task, str]] = []
+
+    def walk(parent: int | None, prefix: str) -> None:
+        for i, t in enumerate(children.get(parent, ()), 1):
+            number = f"{prefix}{i}"
+            out.append((t, number))
+            walk(t.pk, number + ".")
+
+    walk(None, "")
+    return out
+
+
 def task_sheet(organisation: Organisation, project_id: int | None = None) -> Sheet:
+    """Every task, a project at a time in the order of its task table, with the columns the
+    spreadsheet import reads back (ID, outline number, duration in days, predecessors as
+    ``3FS+2d`` by ID, assignee e-mail): an export imported as a new project gives the same tree
+    and links. The scheduled dates are headed "Scheduled start/finish" so that the import does
+    not turn them into "start no earlier than" constraints."""
     tasks = Task.objects.filter(organisation=organisation).select_related("project", "assignee")
+    links = Link.objects.filter(organisation=organisation)
     if project_id is not None:
         tasks = tasks.filter(project_id=project_id)
-    tasks = tasks.order_by("project__code", "position")
+        links = links.filter(project_id=project_id)
+    tasks = tasks.order_by("project__code", "project_id", "position")
 
     def rows() -> Iterator[list[Any]]:
-        for t in tasks.iterator(chunk_size=2000):
-            yield [
-                t.project.code,
-                t.name,
-                "milestone" if t.is_milestone else "summary" if t.is_summary else "task",
-                round(t.duration_minutes / 480, 2),
-                t.assignee.email if t.assignee else "",
-                t.get_status_display(),
-                t.percent_complete,
-                _local(t.start),
-                _local(t.finish),
-                round(t.total_float_minutes / 480, 1),
-                t.is_critical,
-            ]
+        into: dict[int, list[tuple[int, str, int, str]]] = defaultdict(list)
+        for pred, succ, kind, lag, unit in links.order_by("pk").values_list(
+            "pred_id", "succ_id", "type", "lag", "lag_unit"
+        ):
+            into[succ].append((pred, kind, lag, unit))
+        for _project, group in groupby(tasks.iterator(chunk_size=2000), key=lambda t: t.project_id):
+            ordered = _in_outline(list(group))
+            ids = {t.pk: i for i, (t, _n) in enumerate(ordered, 1)}
+            for t, number in ordered:
+                predecessors = ", ".join(
+                    f"{ids[pred]}{kind}{f'{lag:+d}{unit}' if lag else ''}"
+                    for pred, kind, lag, unit in into.get(t.pk, ())
+                    if pred in ids
+                )
+                yield [
+                    t.project.code,
+                    ids[t.pk],
+                    number,
+                    t.name,
+                    "milestone" if t.is_milestone else "summary" if t.is_summary else "task",
+                    None if t.is_summary else round(t.duration_minutes / 480, 2),
+                    predecessors,
+                    t.assignee.email if t.assignee else "",
+                    t.get_status_display(),
+                    t.percent_complete,
+                    _local(t.start),
+                    _local(t.finish),
+                    round(t.total_float_minutes / 480, 1),
+                    t.is_critical,
+                ]
 
     header = [
-        "Project", "Task", "Kind", "Duration (days)", "Assignee", "Status", "% complete",
-        "Start", "Finish", "Total float (days)", "Critical",
+        "Project", "ID", "Outline number", "Task", "Kind", "Duration (days)", "Predecessors",
+        "Assignee", "Status", "% complete", "Scheduled start", "Scheduled finish",
+        "Total float (days)", "Critical",
     ]  # fmt: skip
     return ("Tasks", header, rows())
 

@@ -78,6 +78,16 @@ _GUESSES: dict[str, tuple[str, ...]] = {
 }
 
 
+_NEUTRALISED = ("'=", "'+", "'-", "'@")
+
+
+def _unneutralised(name: str) -> str:
+    """A name as written before an export made it inert in a spreadsheet (``'=1+1`` back to
+    ``=1+1``: the apostrophe is the exports' formula guard, ``core.csv_export``); Twofold shows
+    names as text, never as formulas."""
+    return name[1:] if name.startswith(_NEUTRALISED) else name
+
+
 class SheetError(ValueError):
     """The file cannot be read as a table; the message says why (nothing is imported)."""
 
@@ -602,7 +612,7 @@ def _task(
         out.add(number, "name", "A task needs a name.")
     else:
         text = _text(raw_name).replace("\t", "    ")
-        task.name = text.strip()
+        task.name = _unneutralised(text.strip())
         if indent_unit:
             task.level = (len(text) - len(text.lstrip(" "))) // indent_unit
         if len(task.name) > NAME_LENGTH:
