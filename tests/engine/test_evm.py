@@ -170,3 +170,63 @@ def test_the_weekly_curve_ends_at_bac_and_matches_pv_on_each_week(rows, offset) 
     for point in points:
         assert point.pv == evm.metrics(plan, point.day).pv
     assert all(a.pv <= b.pv for a, b in itertools.pairwise(points))
+
+
+def test_planned_value_follows_the_project_calendar_holidays() -> None:
+    """PV assumed Monday to Friday whatever the calendar: a package over Christmas with four
+    holidays spread its budget over 12 days where the calendar works 8 (a review measured
+    1,973.33 planned on 28 Dec where 1,184 is right)."""
+    days = evm.WorkingDays(
+        off=(
+            dt.date(2026, 12, 24),
+            dt.date(2026, 12, 25),
+            dt.date(2026, 12, 28),
+            dt.date(2027, 1, 1),
+        )
+    )
+    p = WorkPackage(1, Decimal("4736"), dt.date(2026, 12, 22), dt.date(2027, 1, 6))
+    assert days.count(p.start, p.finish) == 8
+    assert evm.planned_value(p, dt.date(2026, 12, 28), days) == Decimal("1184.00")  # 2 / 8
+    assert evm.planned_value(p, dt.date(2027, 1, 1), days) == Decimal("2960.00")  # 5 / 8
+    assert evm.planned_value(p, dt.date(2026, 12, 28)) == Decimal("1973.33")  # Mon-Fri: 5 / 12
+    # A working Saturday counts; the S-curve's daily steps add up to the same PV.
+    saturday = evm.WorkingDays(on=(dt.date(2026, 12, 26),), off=days.off)
+    assert saturday.count(p.start, p.finish) == 9
+    curve = evm.s_curve(
+        [p],
+        [dt.date(2026, 12, 26), dt.date(2027, 1, 6)],
+        dt.date(2026, 12, 20),
+        {},
+        workdays=saturday,
+    )
+    assert (
+        curve[0].pv == evm.planned_value(p, dt.date(2026, 12, 26), saturday) == Decimal("1578.67")
+    )
+    assert curve[1].pv == Decimal("4736")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)),
+    span=st.integers(0, 60),
+    off=st.sets(st.integers(0, 60), max_size=10),
+    on=st.sets(st.integers(0, 60), max_size=5),
+    weekdays=st.sets(st.integers(1, 7), min_size=1),
+)
+def test_working_days_count_is_the_days_it_works(
+    start: dt.date, span: int, off: set[int], on: set[int], weekdays: set[int]
+) -> None:
+    base = start - dt.timedelta(days=5)
+    days = evm.WorkingDays(
+        frozenset(weekdays),
+        tuple(sorted(base + dt.timedelta(days=d) for d in off)),
+        tuple(sorted(base + dt.timedelta(days=d) for d in on if d not in off)),
+    )
+    last = start + dt.timedelta(days=span)
+    walk = [start + dt.timedelta(days=i) for i in range(span + 1)]
+    assert days.count(start, last) == sum(
+        (d.isoweekday() in weekdays and d not in days.off) or d in days.on for d in walk
+    )
+    assert [days.is_working(d) for d in walk] == [
+        bool((d.isoweekday() in weekdays and d not in days.off) or d in days.on) for d in walk
+    ]

@@ -298,3 +298,30 @@ def test_the_roll_up_costs_each_entry_as_the_project_page_does(
     page = project_evm(project).metrics.ac
     rolled = sources.actual_costs_by_project(org.pk, {project.pk: dt.date(2025, 3, 7)})
     assert page == rolled[project.pk] == Decimal("2509.90")
+
+
+def test_planned_value_follows_the_project_calendar(org: Any, owner: Any) -> None:
+    """PV spread a task's budget over Monday to Friday whatever the project calendar: a
+    holiday inside a task counted as a planned day (and on the portfolio roll-up too)."""
+    from twofold.calendars import services as calendars
+
+    cal = calendars.ensure_default_calendar(org)
+    calendars.add_holiday(
+        actor=owner, calendar=cal, expected_version=cal.version, name="Works outing",
+        start=dt.date(2025, 3, 5),
+    )  # fmt: skip
+    project = project_services.create_project(
+        actor=owner, organisation=org, name="Press", code="PR", target_start=MONDAY
+    )
+    project_services.create_task(
+        actor=owner, project=project, name="A", duration_minutes=5 * 480
+    )  # Monday 3 to Monday 10 March, the Wednesday off
+    project_services.save_baseline(actor=owner, project=project, name="Plan")
+    services.set_labour_rate(actor=owner, project=project, rate=Decimal(50), expected_version=None)
+    Project.objects.filter(pk=project.pk).update(status_date=dt.date(2025, 3, 5))
+    project.refresh_from_db()
+    report = project_evm(project)
+    # 40 h × 50 = 2,000 over 5 working days; Monday and Tuesday planned by Wednesday's end.
+    assert report.metrics.pv == Decimal("800.00")  # Monday to Friday: 3 of 6 days, 1,000
+    org.refresh_from_db()
+    assert portfolio.metrics_of(org, [project])[project.pk].pv == Decimal("800.00")

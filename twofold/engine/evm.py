@@ -8,8 +8,9 @@ Pure computation over frozen dataclasses; no Django. Units, everywhere in this m
   ``finish`` *inclusive*; the status date counts as a day already worked ("end of day");
 * indices (SPI, CPI, TCPI): :class:`~decimal.Decimal` ratios, ``None`` where the divisor is 0.
 
-Planned value spreads a package's budget evenly over its working days (``workdays``: ISO
-weekday numbers, Monday = 1); earned value is the budget times the percent complete (the
+Planned value spreads a package's budget evenly over its working days (``workdays``: a
+:class:`WorkingDays` — the project calendar's working weekdays and the dates it takes off or
+adds, e.g. holidays — or a plain set of ISO weekday numbers, Monday = 1); earned value is the budget times the percent complete (the
 "percent complete" earning rule Microsoft Project uses by default); actual cost is what the
 caller reports, day by day. MS Project's names: PV = BCWS, EV = BCWP, AC = ACWP, EAC = EAC,
 VAC = VAC, SV = SV, CV = CV, SPI = SPI, CPI = CPI, TCPI = TCPI.
@@ -18,6 +19,7 @@ VAC = VAC, SV = SV, CV = CV, SPI = SPI, CPI = CPI, TCPI = TCPI.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,10 +28,54 @@ ZERO = Decimal(0)
 CENT = Decimal("0.01")
 WEEKDAYS = frozenset({1, 2, 3, 4, 5})
 
+
+@dataclass(frozen=True, slots=True)
+class WorkingDays:
+    """The days a project works: ``weekdays`` (ISO numbers, Monday = 1), less the dates in
+    ``off`` (holidays on those weekdays), plus the dates in ``on`` (a working Saturday). Both
+    are sorted tuples; counting a span costs two binary searches each, not a walk over it."""
+
+    weekdays: frozenset[int] = WEEKDAYS
+    off: tuple[dt.date, ...] = ()
+    on: tuple[dt.date, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Only a date the weekdays would work can be taken off, only another added: kept
+        # sorted and without repeats for the binary searches.
+        off = sorted({d for d in self.off if d.isoweekday() in self.weekdays})
+        on = sorted({d for d in self.on if d.isoweekday() not in self.weekdays})
+        object.__setattr__(self, "off", tuple(off))
+        object.__setattr__(self, "on", tuple(on))
+
+    def is_working(self, day: dt.date) -> bool:
+        if day.isoweekday() in self.weekdays:
+            return not _within(self.off, day, day)
+        return _within(self.on, day, day) > 0
+
+    def count(self, first: dt.date, last: dt.date) -> int:
+        """Working days from ``first`` to ``last``, both included (0 when ``last < first``)."""
+        if last < first:
+            return 0
+        return (
+            _weekday_count(first, last, self.weekdays)
+            - _within(self.off, first, last)
+            + _within(self.on, first, last)
+        )
+
+
+def _within(days: tuple[dt.date, ...], first: dt.date, last: dt.date) -> int:
+    return bisect_right(days, last) - bisect_left(days, first)
+
+
+def _days_of(workdays: WorkingDays | frozenset[int]) -> WorkingDays:
+    return workdays if isinstance(workdays, WorkingDays) else WorkingDays(frozenset(workdays))
+
+
 __all__ = [
     "CurvePoint",
     "Metrics",
     "WorkPackage",
+    "WorkingDays",
     "cents",
     "metrics",
     "planned_value",
@@ -72,8 +118,13 @@ class WorkPackage:
             raise ValueError(f"package {self.uid}: percent complete outside 0-100")
 
 
-def _working_days(first: dt.date, last: dt.date, workdays: frozenset[int]) -> int:
+def _working_days(first: dt.date, last: dt.date, workdays: WorkingDays | frozenset[int]) -> int:
     """Working days from ``first`` to ``last``, both included (0 when ``last < first``)."""
+    return _days_of(workdays).count(first, last)
+
+
+def _weekday_count(first: dt.date, last: dt.date, workdays: frozenset[int]) -> int:
+    """Days from ``first`` to ``last`` (both included) whose ISO weekday is in ``workdays``."""
     if last < first:
         return 0
     days = (last - first).days + 1
@@ -87,7 +138,7 @@ def _working_days(first: dt.date, last: dt.date, workdays: frozenset[int]) -> in
 
 
 def planned_value(
-    package: WorkPackage, on: dt.date, workdays: frozenset[int] = WEEKDAYS
+    package: WorkPackage, on: dt.date, workdays: WorkingDays | frozenset[int] = WEEKDAYS
 ) -> Decimal:
     """The budget of ``package`` planned to be done by the end of day ``on`` (BCWS).
 
@@ -192,7 +243,7 @@ def metrics(
     packages: Iterable[WorkPackage],
     status_date: dt.date,
     actual_cost: Decimal = ZERO,
-    workdays: frozenset[int] = WEEKDAYS,
+    workdays: WorkingDays | frozenset[int] = WEEKDAYS,
 ) -> Metrics:
     """The earned-value figures of ``packages`` at the end of ``status_date``.
 
@@ -222,7 +273,7 @@ def by_account(
     packages: Sequence[WorkPackage],
     status_date: dt.date,
     actual_cost: Mapping[int | None, Decimal],
-    workdays: frozenset[int] = WEEKDAYS,
+    workdays: WorkingDays | frozenset[int] = WEEKDAYS,
 ) -> dict[int | None, Metrics]:
     """Metrics per control account (``None``: packages outside any account).
 
@@ -267,7 +318,7 @@ def s_curve(
     status_date: dt.date,
     daily_cost: Mapping[dt.date, Decimal],
     earned_history: Sequence[tuple[dt.date, Decimal]] = (),
-    workdays: frozenset[int] = WEEKDAYS,
+    workdays: WorkingDays | frozenset[int] = WEEKDAYS,
 ) -> list[CurvePoint]:
     """Time-phased cumulative PV, EV and AC at each of ``days`` (sorted ascending).
 
@@ -309,14 +360,15 @@ def s_curve(
 
 
 def _planned_increments(
-    packages: Sequence[WorkPackage], workdays: frozenset[int]
+    packages: Sequence[WorkPackage], workdays: WorkingDays | frozenset[int]
 ) -> dict[dt.date, Decimal]:
     """The planned value added on each day (one pass over the packages' days, so a weekly
     curve over two years of 2,000 packages costs the packages' days, not weeks × packages)."""
     out: dict[dt.date, Decimal] = {}
     one = dt.timedelta(days=1)
+    workdays = _days_of(workdays)
     for p in packages:
-        total = _working_days(p.start, p.finish, workdays)
+        total = workdays.count(p.start, p.finish)
         if total == 0:
             out[p.finish] = out.get(p.finish, ZERO) + p.budget
             continue
@@ -324,7 +376,7 @@ def _planned_increments(
         day = p.start
         done = 0
         while done < total:
-            if day.isoweekday() in workdays:
+            if workdays.is_working(day):
                 done += 1
                 # Cumulative cents, as planned_value rounds them: the curve and the table agree.
                 upto = cents(p.budget * done / total) if done < total else p.budget

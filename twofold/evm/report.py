@@ -7,12 +7,15 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
+from twofold.calendars.working_time import project_specs, spec_for
 from twofold.engine import evm
 from twofold.engine.evm import ZERO, CurvePoint, Metrics
 from twofold.evm import budget, sources
+from twofold.evm.days import working_days
 from twofold.evm.models import BudgetLine, CostCategory
 from twofold.projects.models import ProgressSnapshot, Project
 from twofold.projects.services import tz_of
@@ -52,14 +55,15 @@ def project_evm(project: Project, status_date: dt.date | None = None) -> Project
     costing = budget.costing(project, rows, lines)
     actual = sources.actual_costs(project, status)
     ac = sum((a.cost for a in actual), ZERO)
-    metrics = evm.metrics(costing.packages, status, ac)
+    days = _days_of(spec_for(project.organisation_id, project.calendar_id), costing, status)
+    metrics = evm.metrics(costing.packages, status, ac, days)
     cost_by_account: dict[int | None, Decimal] = {}
     daily: dict[dt.date, Decimal] = {}
     for a in actual:
         account = costing.account_of.get(a.task_id) if a.task_id is not None else None
         cost_by_account[account] = cost_by_account.get(account, ZERO) + a.cost
         daily[a.day] = daily.get(a.day, ZERO) + a.cost
-    per_account = evm.by_account(costing.packages, status, cost_by_account)
+    per_account = evm.by_account(costing.packages, status, cost_by_account, days)
     accounts = [
         AccountRow(uid, costing.accounts.get(uid, "Outside any summary"), m)
         for uid, m in per_account.items()
@@ -83,10 +87,10 @@ def project_evm(project: Project, status_date: dt.date | None = None) -> Project
             .values_list("date", "percent_complete")
         ]
         # The weeks, and the status date itself: EV and AC end there, not at its week's end.
-        days = evm.week_ends(first, last)
-        if first <= status <= days[-1]:
-            days = sorted({*days, status})
-        curve = evm.s_curve(costing.packages, days, status, daily, history)
+        weeks = evm.week_ends(first, last)
+        if first <= status <= weeks[-1]:
+            weeks = sorted({*weeks, status})
+        curve = evm.s_curve(costing.packages, weeks, status, daily, history, days)
     return ProjectEvm(
         project=project,
         status_date=status,
@@ -99,8 +103,17 @@ def project_evm(project: Project, status_date: dt.date | None = None) -> Project
     )
 
 
+def _days_of(spec: Any, costing: budget.Costing, status: dt.date) -> evm.WorkingDays:
+    """The project calendar's working days over its packages' span (and the status date)."""
+    if not costing.packages:
+        return evm.WorkingDays()
+    first = min(min(p.start for p in costing.packages), status)
+    last = max(max(p.finish for p in costing.packages), status)
+    return working_days(spec, first, last)
+
+
 def projects_evm(projects: Sequence[Project], today: dt.date) -> dict[int, Metrics]:
-    """Metrics per project at each one's status date (else ``today``), in six queries."""
+    """Metrics per project at each one's status date (else ``today``), in seven queries."""
     if not projects:
         return {}
     tzinfo = tz_of(projects[0].organisation)
@@ -117,9 +130,11 @@ def projects_evm(projects: Sequence[Project], today: dt.date) -> dict[int, Metri
     lookup = sources.rate_lookup(
         org_id, {r.assignee_id for rs in rows.values() for r in rs}, min(starts), max(starts)
     )
+    specs = project_specs(org_id)
     out: dict[int, Metrics] = {}
     for p in projects:
         status = p.status_date or today
         costing = budget.costing(p, rows[p.pk], lines[p.pk], rates.get(p.pk, ZERO), lookup)
-        out[p.pk] = evm.metrics(costing.packages, status, actual.get(p.pk, ZERO))
+        days = _days_of(specs.get(p.calendar_id, specs[None]), costing, status)
+        out[p.pk] = evm.metrics(costing.packages, status, actual.get(p.pk, ZERO), days)
     return out
