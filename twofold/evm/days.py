@@ -32,10 +32,15 @@ def _weekdays(spec: ec.CalendarSpec) -> frozenset[int]:
     return frozenset(out)
 
 
-@lru_cache(maxsize=512)
 def working_days(spec: ec.CalendarSpec, first: dt.date, last: dt.date) -> WorkingDays:
-    """The working days of ``spec`` from ``first`` to ``last`` (cached: a page of many
-    projects on a few calendars reads each calendar once)."""
+    """The working days of ``spec`` from ``first`` to ``last``: read for whole calendar years
+    and cached, so the projects of a portfolio on a few calendars share a few reads."""
+    return _years(spec, first.year, max(first.year, last.year))
+
+
+@lru_cache(maxsize=256)
+def _years(spec: ec.CalendarSpec, first_year: int, last_year: int) -> WorkingDays:
+    first, last = dt.date(first_year, 1, 1), dt.date(last_year, 12, 31)
     weekdays = _weekdays(spec)
     if last < first or (last - first).days > MAX_SPAN_DAYS:
         return WorkingDays(weekdays)
