@@ -726,8 +726,8 @@ GET    /api/organisations/{org_id}/attachment-files/{attachment_id}             
 DELETE /api/organisations/{org_id}/attachments/{attachment_id}                        401 403 403 204 204 404  # as the page: the uploader or an admin deletes (the seeded file is another member's)
 
 # --- api process spend (the process page's spend form)
-GET    /api/processes/{pk}/spend                                                      401 200 200 200 200 404
-POST   /api/processes/{pk}/spend                                                      401 403 201 201 201 404
+GET    /api/processes/{pk}/spend                                                      401 403 403 200 200 404  # money: admins, owners, the process owner (a member)
+POST   /api/processes/{pk}/spend                                                      401 403 403 201 201 404
 
 # --- api flow metrics (the flow page's figures)
 GET    /api/organisations/{org_id}/flow-metrics                                       401 200 200 200 200 404
