@@ -276,3 +276,25 @@ def test_the_roll_up_costs_each_entry_as_the_project_page_does(
     page = project_evm(project).metrics.ac
     rolled = sources.actual_costs_by_project(org.pk, {project.pk: dt.date(2025, 3, 7)})
     assert page == rolled[project.pk] == Decimal("2509.90")
+
+
+@pytest.mark.parametrize("line_id", ["abc", "", "1.5", "-1", "99999999999999999999", "٣"])
+def test_deleting_a_budget_line_by_a_bad_id_is_not_found(
+    costed: Any, signed_in: Any, line_id: str
+) -> None:
+    """``action=delete_line&line_id=abc`` raised ValueError (500); a huge id overflowed SQLite."""
+    from twofold.evm.models import BudgetLine
+
+    url = f"/evm/projects/{costed['project'].pk}/"
+    answer = signed_in(costed["manager"]).post(url, {"action": "delete_line", "line_id": line_id})
+    assert answer.status_code == 404
+    assert BudgetLine.objects.count() == 1
+
+
+def test_deleting_a_budget_line_by_its_id(costed: Any, signed_in: Any) -> None:
+    from twofold.evm.models import BudgetLine
+
+    line = BudgetLine.objects.get()
+    url = f"/evm/projects/{costed['project'].pk}/"
+    answer = signed_in(costed["manager"]).post(url, {"action": "delete_line", "line_id": line.pk})
+    assert answer.status_code == 302 and not BudgetLine.objects.exists()
