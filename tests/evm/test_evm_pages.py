@@ -298,3 +298,45 @@ def test_deleting_a_budget_line_by_its_id(costed: Any, signed_in: Any) -> None:
     url = f"/evm/projects/{costed['project'].pk}/"
     answer = signed_in(costed["manager"]).post(url, {"action": "delete_line", "line_id": line.pk})
     assert answer.status_code == 302 and not BudgetLine.objects.exists()
+
+
+def test_a_stale_budget_save_answers_the_budgets_current_state(
+    costed: Any, api: Any, org: Any, owner: Any
+) -> None:
+    """``PUT …/budget`` with a stale version answered 409 with ``current`` = the project (its own
+    version, 1), so a client retrying with that version looped on 409. Now the budget has a GET,
+    and ``current`` is it."""
+    project = costed["project"]
+    url = f"/api/organisations/{org.pk}/projects/{project.pk}/budget"
+    client = api(owner)
+    assert client.get(url).json() == {
+        "project_id": project.pk,
+        "labour_rate": "50.00",
+        "version": 2,  # created at 1, set once by the fixture
+    }
+    assert client.put(url, {"labour_rate": "60", "version": 2}).json()["version"] == 3
+    stale = client.put(url, {"labour_rate": "0", "version": 1})
+    assert stale.status_code == 409
+    assert stale.json()["current"] == {
+        "project_id": project.pk,
+        "labour_rate": "60.00",
+        "version": 3,
+    }
+    again = client.put(url, {"labour_rate": "0", "version": stale.json()["current"]["version"]})
+    assert again.status_code == 200 and again.json()["labour_rate"] == "0.00"
+
+
+def test_a_project_without_a_budget_reads_rate_0_at_the_version_its_first_save_takes(
+    api: Any, org: Any, owner: Any
+) -> None:
+    from twofold.evm.models import ProjectBudget
+
+    project = project_services.create_project(
+        actor=owner, organisation=org, name="Empty", code="EMP", target_start=MONDAY
+    )
+    url = f"/api/organisations/{org.pk}/projects/{project.pk}/budget"
+    read = api(owner).get(url).json()
+    assert (read["labour_rate"], read["version"]) == ("0.00", 1)
+    assert not ProjectBudget.objects.filter(project=project).exists()  # a read writes nothing
+    saved = api(owner).put(url, {"labour_rate": "40", "version": read["version"]})
+    assert (saved.status_code, saved.json()["version"]) == (200, 2)

@@ -543,7 +543,9 @@ PUT    /api/organisations/{org_id}/change-board                                 
 # --- api earned value
 GET    /api/organisations/{org_id}/earned-value                                       401 403 403 200 200 404
 GET    /api/organisations/{org_id}/projects/{project_id}/earned-value                 401 403 403 200 200 404
+GET    /api/organisations/{org_id}/projects/{project_id}/budget                       401 403 403 200 200 404
 PUT    /api/organisations/{org_id}/projects/{project_id}/budget                       401 403 403 200 200 404
+GET    /api/organisations/{org_id}/projects/{project_id}/budget                       401 403 200 200 200 404  project_id=@sponsored_project
 GET    /api/organisations/{org_id}/projects/{project_id}/budget/lines                 401 403 403 200 200 404
 GET    /api/organisations/{org_id}/projects/{project_id}/earned-value                 401 403 200 200 200 404  project_id=@sponsored_project  # the member sponsors it
 GET    /api/organisations/{org_id}/projects/{project_id}/budget/lines                 401 403 200 200 200 404  project_id=@sponsored_project
