@@ -359,3 +359,45 @@ def test_a_timer_on_a_task_gone_to_the_trash_stops_and_another_starts(
     project_services.delete_task(actor=owner, task=second)
     services.start_timer(actor=worker, organisation=org, line=f"task:{third.pk}")
     assert list(Timer.objects.filter(person=worker).values_list("task_id", flat=True)) == [third.pk]
+
+
+def test_time_goes_only_on_projects_one_is_on_and_not_on_archived_ones(
+    api: Any, org: Any, member: Any, admin: Any, worker: Any, owner: Any, tasks: list[Any]
+) -> None:
+    """Any member logged time on any task of the organisation (resolve_lines checked only the
+    organisation): a done task of a closed project they were never on took 8 h, approved into
+    its actual cost. Now: 422 naming the line for a project one is not on, or an archived one;
+    done tasks still take time from people on the project."""
+    from django.utils import timezone
+
+    from twofold.accounts.models import Role
+    from twofold.projects.models import Project, Task
+
+    stranger = member(org, Role.MEMBER, full_name="Sam Stranger")
+    design = f"task:{tasks[0].pk}"
+    with pytest.raises(Invalid, match="you are not on this project") as refused:
+        _log(stranger, org, [Cell(design, MONDAY, "8")])
+    assert refused.value.field == "line" and "“Design” (PLU Press line upgrade)" in str(
+        refused.value
+    )
+    body = {
+        "week": MONDAY.isoformat(),
+        "cells": [{"line": design, "day": "2026-03-03", "hours": 8}],
+    }
+    answer = api(stranger).put(f"/api/organisations/{org.pk}/timesheet", body)
+    assert (answer.status_code, answer.json()["field"]) == (422, "line")
+    with pytest.raises(Invalid, match="not on this project"):
+        services.start_timer(actor=stranger, organisation=org, line=design)
+    assert not TimeEntry.objects.exists() and not Timesheet.objects.filter(person=stranger).exists()
+
+    Task.objects.filter(pk=tasks[0].pk).update(status="done", percent_complete=100)
+    _log(worker, org, [Cell(design, MONDAY, "3")])  # on the project: a done task takes time
+    _log(admin, org, [Cell(design, MONDAY, "1")])  # admins log on any project
+    Project.objects.filter(pk=tasks[0].project_id).update(archived_at=timezone.now())
+    with pytest.raises(Invalid, match="archived project") as closed:
+        _log(worker, org, [Cell(design, MONDAY, "5")])
+    assert closed.value.field == "line"
+    _log(worker, org, [Cell(design, MONDAY, "2")])  # lowering (or clearing) stays open
+    assert sorted(TimeEntry.objects.values_list("person_id", "hours")) == sorted(
+        [(worker.pk, Decimal("2.00")), (admin.pk, Decimal("1.00"))]
+    )

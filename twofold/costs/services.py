@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone as tz
 
 from twofold.accounts.models import Membership, Organisation, Role, User
@@ -207,6 +207,8 @@ class Line:
     context: str
     gone: bool = False
     """What the line names is in the trash or deleted: its hours are shown, not written."""
+    closed: bool = False
+    """A task of an archived project: its hours are shown and may be lowered, not raised."""
 
     @property
     def key(self) -> str:
@@ -246,12 +248,22 @@ def resolve_lines(
     org = organisation.pk
     # Tuples, not model instances: the week page resolves every line on each view.
     if wanted["task"]:
-        for pk, name, summary, project_id, code, project_name in Task.objects.filter(
+        for pk, name, summary, project_id, code, project_name, archived in Task.objects.filter(
             pk__in=wanted["task"], organisation_id=org, project__deleted_at__isnull=True
-        ).values_list("pk", "name", "is_summary", "project_id", "project__code", "project__name"):
+        ).values_list(
+            "pk",
+            "name",
+            "is_summary",
+            "project_id",
+            "project__code",
+            "project__name",
+            "project__archived_at",
+        ):
             if summary:
                 raise Invalid(f"“{name}” is a summary task: log time on its tasks.", field="line")
-            lines[f"task:{pk}"] = Line("task", pk, project_id, None, name, f"{code} {project_name}")
+            lines[f"task:{pk}"] = Line(
+                "task", pk, project_id, None, name, f"{code} {project_name}", closed=bool(archived)
+            )
     if wanted["occurrence"]:
         for pk, due, process_id, routine_name, process_name in Occurrence.objects.filter(
             pk__in=wanted["occurrence"], organisation_id=org
@@ -340,6 +352,50 @@ def resolve_expense_target(
         if found[name] is None:
             raise Invalid(f"No such {name} here.", field=f"{name}_id")
     return found
+
+
+def check_task_lines(organisation: Organisation, person: User, lines: list[Line]) -> None:
+    """Refuse new time on task ``lines`` that ``person`` may not log on (``Invalid`` naming the
+    line, field ``line``): a task of an archived project (closed to time), or of a project the
+    person is not on. On a project means its manager or sponsor, the assignee of one of its
+    tasks, or assigned to one (an ``Assignment``); admins and owners log on any project. Done
+    tasks take time (the last hours are often logged after the task is closed; the manager
+    approves them as any others). Two queries at most, whatever the number of lines."""
+    from twofold.projects.models import Assignment, Project, Task
+
+    tasks = [line for line in lines if line.kind == LineKind.TASK and not line.gone]
+    for line in tasks:
+        if line.closed:
+            raise Invalid(
+                f"“{line.label}” ({line.context}) is in an archived project: it takes no new "
+                "time (unarchive the project to log more).",
+                field="line",
+            )
+    project_ids = {line.project_id for line in tasks} - {None}
+    if not project_ids or selectors.sees_all_money(person, organisation.pk):
+        return
+    on = set(
+        Project.objects.filter(pk__in=project_ids)
+        .filter(Q(manager_id=person.pk) | Q(sponsor_id=person.pk))
+        .values_list("pk", flat=True)
+    )
+    if project_ids - on:
+        on |= set(
+            Task.objects.filter(project_id__in=project_ids - on)
+            .filter(
+                Q(assignee_id=person.pk)
+                | Q(pk__in=Assignment.objects.filter(person_id=person.pk).values("task_id"))
+            )
+            .values_list("project_id", flat=True)
+            .distinct()
+        )
+    for line in tasks:
+        if line.project_id not in on:
+            raise Invalid(
+                f"“{line.label}” ({line.context}): you are not on this project (its manager, "
+                "sponsor or someone assigned to one of its tasks), so you cannot log time on it.",
+                field="line",
+            )
 
 
 def week_start_of(organisation: Organisation, day: dt.date) -> dt.date:
@@ -433,6 +489,14 @@ def save_cells(
     for e in entries:
         if (e.line_key, e.day) not in typed:
             day_totals[e.day] += e.hours
+    # New time (a cell raised) only where the person may log; lowering and clearing stay open.
+    raised = {
+        key
+        for (key, day), cell in typed.items()
+        if _hours(cell.hours, "hours")
+        > sum((e.hours for e in by_cell.get((key, day), [])), Decimal(0))
+    }
+    check_task_lines(organisation, person, [lines[key] for key in sorted(raised)])
     changed = []
     for (key, day), cell in typed.items():
         total = _hours(cell.hours, "hours")
@@ -599,6 +663,7 @@ def start_timer(*, actor: User, organisation: Organisation, line: str) -> Timer:
     if not line.startswith(("task:", "request:")):
         raise Invalid("A timer runs on a task or a request.", field="line")
     resolved = resolve_lines(organisation, {line})[line]
+    check_task_lines(organisation, actor, [resolved])
     running = Timer.objects.filter(organisation=organisation, person=actor).first()
     if running is not None:
         stop_timer(actor=actor, organisation=organisation)
