@@ -401,3 +401,41 @@ def test_time_goes_only_on_projects_one_is_on_and_not_on_archived_ones(
     assert sorted(TimeEntry.objects.values_list("person_id", "hours")) == sorted(
         [(worker.pk, Decimal("2.00")), (admin.pk, Decimal("1.00"))]
     )
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["nonsense"], "“nonsense” is not a timesheet line"),
+        (["task:999999"], "no line task:999999"),
+    ],
+)
+def test_a_decision_on_lines_the_week_does_not_have_names_lines(
+    api: Any,
+    org: Any,
+    worker: Any,
+    pm: Any,
+    tasks: list[Any],
+    process: Any,
+    lines: list[str],
+    message: str,
+) -> None:
+    """``{"lines": ["nonsense"]}`` answered 409 "nothing submitted" (a client would reload and
+    retry the same body); now 422 naming ``lines``, nothing decided."""
+    sheet = _submitted_week(org, worker, tasks, process)
+    answer = api(pm).post(
+        f"/api/organisations/{org.pk}/timesheets/{sheet.pk}/decision",
+        {"version": sheet.version, "approve": True, "lines": lines},
+    )
+    assert (answer.status_code, answer.json()["field"]) == (422, "lines")
+    assert message in answer.json()["detail"]
+    assert set(TimeEntry.objects.values_list("status", flat=True)) == {EntryStatus.SUBMITTED}
+    sheet.refresh_from_db()
+    done = services.decide_timesheet(
+        actor=pm,
+        timesheet=sheet,
+        approve=True,
+        expected_version=sheet.version,
+        lines=[f"task:{tasks[0].pk}"],
+    )
+    assert done == 1

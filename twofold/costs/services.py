@@ -614,10 +614,23 @@ def decide_timesheet(
     deciding the same week at once exactly one succeeds (the other gets a Conflict)."""
     require(actor, Action.VIEW, timesheet)
     _check_not_own(actor, timesheet.organisation_id, timesheet.person_id, "timesheet")
+    malformed = [key for key in lines or [] if not LINE_KEY.match(key)]
+    if malformed:
+        raise Invalid(
+            f"“{malformed[0]}” is not a timesheet line (task:ID, occurrence:ID, request:ID or "
+            "process:ID).",
+            field="lines",
+        )
     scope = TimeEntry.objects.filter(timesheet=timesheet, status=EntryStatus.SUBMITTED).filter(
         selectors.decides_filter(actor, timesheet.organisation_id)
     )
-    ids = [e.pk for e in scope if lines is None or e.line_key in lines]
+    decidable = list(scope)
+    if lines is not None and decidable:  # only who decides some of the week learns its lines
+        week = {e.line_key for e in TimeEntry.objects.filter(timesheet=timesheet)}
+        unknown = sorted(set(lines) - week)
+        if unknown:
+            raise Invalid(f"This week has no line {', '.join(unknown)}.", field="lines")
+    ids = [e.pk for e in decidable if lines is None or e.line_key in lines]
     if not ids:
         submitted = TimeEntry.objects.filter(timesheet=timesheet, status=EntryStatus.SUBMITTED)
         if submitted.exists() and not scope.exists():
