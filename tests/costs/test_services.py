@@ -439,3 +439,38 @@ def test_a_decision_on_lines_the_week_does_not_have_names_lines(
         lines=[f"task:{tasks[0].pk}"],
     )
     assert done == 1
+
+
+def test_the_overtime_flag_changes_alone_and_is_kept_when_not_sent(
+    api: Any, org: Any, worker: Any, pm: Any, tasks: list[Any], rate: Any
+) -> None:
+    """The same hours with ``"overtime": true`` answered 200 and saved nothing (the cell was
+    skipped when its hours were unchanged). Now the flag alone is saved; a PUT (or the page)
+    without it keeps it; on approved hours it is refused, naming ``overtime``."""
+    rate("50", dt.date(2026, 1, 1), person=worker, factor="1.5")
+    url = f"/api/organisations/{org.pk}/timesheet"
+    line = f"task:{tasks[0].pk}"
+
+    def put(**cell: Any) -> Any:
+        body = {"line": line, "day": "2026-03-03", "hours": 8, **cell}
+        return api(worker).put(url, {"week": MONDAY.isoformat(), "cells": [body]})
+
+    assert put().status_code == 200
+    assert put(overtime=True).status_code == 200
+    assert list(TimeEntry.objects.values_list("hours", "overtime")) == [(Decimal("8.00"), True)]
+    assert put().status_code == 200  # not sent: kept
+    _log(worker, org, [Cell(line, TUESDAY, "8")])  # the page sends no flag: kept
+    assert list(TimeEntry.objects.values_list("overtime", flat=True)) == [True]
+    assert put(overtime=False).status_code == 200
+    assert list(TimeEntry.objects.values_list("overtime", flat=True)) == [False]
+    put(overtime=True)
+    sheet = Timesheet.objects.get()
+    services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+    sheet.refresh_from_db()
+    services.decide_timesheet(
+        actor=pm, timesheet=sheet, approve=True, expected_version=sheet.version
+    )
+    assert [r.cost for r in selectors.project_actuals(tasks[0].project)] == [Decimal("600.00")]
+    refused = put(overtime=False)
+    assert (refused.status_code, refused.json()["field"]) == (422, "overtime")
+    assert list(TimeEntry.objects.values_list("overtime", "status")) == [(True, "approved")]

@@ -69,7 +69,12 @@ class TimesheetCellIn(BodyIn):
     day: StrictDate
     hours: Hours
     note: Annotated[StrictStr, Field(max_length=200)] = ""
-    overtime: StrictBool = False
+    overtime: StrictBool | None = Field(
+        None,
+        description="Overtime (costs hours × rate × the rate's overtime factor). Omitted: as the "
+        "cell was (new hours: not overtime). On submitted or approved hours it cannot change "
+        "(422 naming `overtime`).",
+    )
 
 
 class TimesheetCellsIn(BodyIn):

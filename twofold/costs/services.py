@@ -424,7 +424,9 @@ class Cell:
     day: dt.date
     hours: Any
     note: str = ""
-    overtime: bool = False
+    overtime: bool | None = None
+    """True or False sets the cell's overtime flag; None (the page, which has no such input)
+    keeps it as it was (new hours: not overtime)."""
 
 
 def _hours(value: Any, field: str) -> Decimal:
@@ -518,9 +520,24 @@ def save_cells(
                 "change it after it is approved or returned.",
                 field="hours",
             )
-        if loose and sum((e.hours for e in loose), Decimal(0)) == rest and not cell.note:
+        overtime = any(e.overtime for e in loose) if cell.overtime is None else cell.overtime
+        # The overtime flag alone is a change too (it was skipped when the hours were the same).
+        flag_changed = any(e.overtime != overtime for e in loose)
+        if (
+            loose
+            and sum((e.hours for e in loose), Decimal(0)) == rest
+            and not cell.note
+            and not flag_changed
+        ):
             continue
         if not loose and rest == 0:
+            if cell.overtime is not None and any(e.overtime != cell.overtime for e in fixed):
+                raise Invalid(
+                    f"{lines[key].label} on {day.isoformat()}: its hours are "
+                    f"{'submitted' if waiting else 'approved'}, so their overtime flag stays "
+                    "as it is (a correction of the hours carries its own).",
+                    field="overtime",
+                )
             continue
         TimeEntry.objects.filter(pk__in=[e.pk for e in loose]).delete()
         if rest != 0:
@@ -532,11 +549,13 @@ def save_cells(
                 day=day,
                 hours=rest,
                 note=cell.note[:200],
-                overtime=cell.overtime,
+                overtime=overtime,
                 corrects=approved[-1] if rest < 0 or approved else None,
                 **lines[key].fields(),
             )
-        changed.append(f"{lines[key].label} {day.isoformat()}: {total} h")
+        changed.append(
+            f"{lines[key].label} {day.isoformat()}: {total} h" + (" overtime" if overtime else "")
+        )
     for day, total in day_totals.items():
         if total > MAX_HOURS_PER_DAY:
             raise Invalid(
