@@ -7,6 +7,9 @@ import io
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
+from twofold.core.errors import Invalid
 from twofold.costs import services
 from twofold.costs.models import CostSettings, EntryStatus, Expense, TimeEntry, Timesheet
 from twofold.costs.services import Cell
@@ -519,3 +522,23 @@ def test_a_processs_annual_budget_is_money_on_the_page_and_the_api(client, api, 
     assert "Log time on your timesheet" in client.get("/my-work/").content.decode()
     client.force_login(guest)
     assert "Log time on your timesheet" not in client.get("/my-work/").content.decode()
+
+
+@pytest.mark.parametrize("year", ["1950", "1999", "2101", "2200"])
+def test_a_budget_for_a_year_the_page_cannot_show_is_refused(
+    signed_in: Any, admin: Any, process: Any, year: str
+) -> None:
+    """``fiscal_year=1950`` was saved (the service took 1900–2200) though the page and the API
+    show 2000–2100 only: a budget nobody could ever see again."""
+    from twofold.costs.models import ProcessBudget
+
+    url = f"/costs/processes/{process.pk}/budget/"
+    answer = signed_in(admin).post(url, {"fiscal_year": year, "amount": "5000", "version": "0"})
+    assert answer.status_code == 400
+    assert "Choose a fiscal year from 2000 to 2100" in answer.content.decode()
+    with pytest.raises(Invalid, match="from 2000 to 2100") as refused:
+        services.set_process_budget(actor=admin, process=process, fiscal_year=int(year), amount=1)
+    assert refused.value.field == "fiscal_year"
+    assert not ProcessBudget.objects.exists()
+    saved = signed_in(admin).post(url, {"fiscal_year": "2100", "amount": "5000", "version": "0"})
+    assert saved.status_code == 302 and ProcessBudget.objects.get().fiscal_year == 2100

@@ -57,6 +57,10 @@ def cost_settings(organisation_id: int) -> CostSettings:
     return found or CostSettings(organisation_id=organisation_id)
 
 
+FISCAL_YEARS = range(2000, 2101)
+"""The fiscal years a budget can be set for and shown in (the page, the form, the API)."""
+
+
 def fiscal_year_of(organisation: Organisation, day: dt.date) -> int:
     """The fiscal year ``day`` falls in, named by the calendar year it starts in."""
     start_month = organisation.fiscal_year_start_month or 1

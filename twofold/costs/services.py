@@ -918,8 +918,9 @@ def set_process_budget(
     require(actor, Action.VIEW, process)
     if not selectors.sees_process_money(actor, process):
         raise Forbidden("Only the process owner or an admin sets its budget.")
-    if not 1900 <= fiscal_year <= 2200:
-        raise Invalid("Choose a fiscal year.", field="fiscal_year")
+    years = selectors.FISCAL_YEARS
+    if fiscal_year not in years:  # beyond them a budget could be saved but never shown
+        raise Invalid(f"Choose a fiscal year from {years[0]} to {years[-1]}.", field="fiscal_year")
     value = _decimal(amount, "amount")
     if value < 0 or value >= Decimal("1000000000000"):
         raise Invalid("A budget is zero or more.", field="amount")
