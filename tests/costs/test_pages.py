@@ -542,3 +542,49 @@ def test_a_budget_for_a_year_the_page_cannot_show_is_refused(
     assert not ProcessBudget.objects.exists()
     saved = signed_in(admin).post(url, {"fiscal_year": "2100", "amount": "5000", "version": "0"})
     assert saved.status_code == 302 and ProcessBudget.objects.get().fiscal_year == 2100
+
+
+def test_what_one_may_not_see_answers_404_as_what_does_not_exist(
+    signed_in: Any, api: Any, org: Any, member: Any, worker: Any, pm: Any, tasks: list[Any]
+) -> None:
+    """A member got 403 on another's expense, its attachment and a week they do not decide, but
+    404 for ids that do not exist: an existence oracle. The API's decision answered 403 too."""
+    from twofold.accounts.models import Role
+
+    expense = services.create_expense(
+        actor=worker,
+        organisation=org,
+        project=tasks[0].project,
+        spent_on=MONDAY,
+        category="travel",
+        amount="80",
+        description="Train",
+        today=MONDAY,
+    )
+    sheet = services.save_cells(
+        actor=worker,
+        organisation=org,
+        person=worker,
+        week_start=MONDAY,
+        cells=[Cell(f"task:{tasks[0].pk}", MONDAY, "8")],
+        expected_version=None,
+    )
+    services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+    sheet.refresh_from_db()
+    someone = member(org, Role.MEMBER)
+    client = signed_in(someone)
+    for pk, week in ((expense.pk, sheet.pk), (expense.pk + 1000, sheet.pk + 1000)):
+        assert client.get(f"/costs/expenses/{pk}/").status_code == 404
+        assert client.post(f"/costs/expenses/{pk}/", {"approve": "1"}).status_code == 404
+        assert client.get(f"/costs/expenses/{pk}/attachment/").status_code == 404
+        assert client.get(f"/costs/approvals/{week}/").status_code == 404
+        decided = api(someone).post(
+            f"/api/organisations/{org.pk}/timesheets/{week}/decision",
+            {"version": sheet.version, "approve": True},
+        )
+        assert decided.status_code == 404
+    assert Expense.objects.get().status == EntryStatus.SUBMITTED
+    assert TimeEntry.objects.get().status == EntryStatus.SUBMITTED
+    # who may see them still does: the person and the manager
+    assert signed_in(worker).get(f"/costs/expenses/{expense.pk}/").status_code == 200
+    assert signed_in(pm).get(f"/costs/approvals/{sheet.pk}/").status_code == 200

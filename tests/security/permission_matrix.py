@@ -919,13 +919,13 @@ GET    /costs/timer/stop/                                                       
 POST   /costs/timer/stop/                                                             login 403 302 302 302 302  # no timer running: said in a message
 GET    /costs/approvals/                                                              login 200 200 200 200 200
 POST   /costs/approvals/                                                              login 405 405 405 405 405
-GET    /costs/approvals/<int:timesheet_id>/                                           login 403 403 200 200 404
-POST   /costs/approvals/<int:timesheet_id>/                                           login 403 403 422 422 404  # returning needs a reason
+GET    /costs/approvals/<int:timesheet_id>/                                           login 404 404 200 200 404  # a week one may not see is not there
+POST   /costs/approvals/<int:timesheet_id>/                                           login 404 404 422 422 404  # returning needs a reason
 GET    /costs/expenses/                                                               login 200 200 200 200 200
 POST   /costs/expenses/                                                               login 403 400 400 400 400
-GET    /costs/expenses/<int:expense_id>/                                              login 403 403 200 200 404
-POST   /costs/expenses/<int:expense_id>/                                              login 403 403 422 422 404  # returning needs a reason
-GET    /costs/expenses/<int:expense_id>/attachment/                                   login 403 403 404 404 404  # the demo's expense has no file
+GET    /costs/expenses/<int:expense_id>/                                              login 404 404 200 200 404  # an expense one may not see is not there
+POST   /costs/expenses/<int:expense_id>/                                              login 404 404 422 422 404  # returning needs a reason
+GET    /costs/expenses/<int:expense_id>/attachment/                                   login 404 404 404 404 404  # the demo's expense has no file
 POST   /costs/expenses/<int:expense_id>/attachment/                                   405 405 405 405 405 405
 GET    /costs/export/expenses.<str:fmt>                                               login 200 200 200 200 200  fmt=xlsx
 POST   /costs/export/expenses.<str:fmt>                                               405 405 405 405 405 405  fmt=csv
@@ -944,7 +944,7 @@ POST   /costs/rates/<int:rate_id>/delete/                                       
 GET    /api/organisations/{org_id}/timesheet                                          401 200 200 200 200 404
 PUT    /api/organisations/{org_id}/timesheet                                          401 403 200 200 200 404  # the generated cells save on one's own week
 POST   /api/organisations/{org_id}/timesheets/{timesheet_id}/submit                   401 404 404 403 403 404  # someone else's week
-POST   /api/organisations/{org_id}/timesheets/{timesheet_id}/decision                 401 403 403 422 422 404  # returning needs a reason
+POST   /api/organisations/{org_id}/timesheets/{timesheet_id}/decision                 401 404 404 422 422 404  # returning needs a reason; a week you neither own nor decide is 404
 GET    /api/organisations/{org_id}/time-entries                                       401 200 200 200 200 404  ?from=2025-01-01&to=2025-12-31
 POST   /api/organisations/{org_id}/timer                                              401 403 422 422 422 404
 DELETE /api/organisations/{org_id}/timer                                              401 403 409 409 409 404
