@@ -24,6 +24,7 @@ from twofold.costs.models import (
 from twofold.evm import portfolio, services
 from twofold.evm.report import project_evm
 from twofold.projects import services as project_services
+from twofold.projects.health import Level
 from twofold.projects.models import Project, Task
 
 MONDAY = dt.date(2025, 3, 3)
@@ -340,3 +341,21 @@ def test_a_project_without_a_budget_reads_rate_0_at_the_version_its_first_save_t
     assert not ProjectBudget.objects.filter(project=project).exists()  # a read writes nothing
     saved = api(owner).put(url, {"labour_rate": "40", "version": read["version"]})
     assert (saved.status_code, saved.json()["version"]) == (200, 2)
+
+
+@pytest.mark.parametrize(
+    ("bac", "ac", "expected"),
+    [
+        ("0", "592", [(Level.RED, "Spending without a budget: cost recorded, BAC 0")]),
+        ("-100", "1", [(Level.RED, "Spending without a budget: cost recorded, BAC 0")]),
+        ("0", "0", []),
+        ("1000", "1000", [(Level.RED, "Budget spent: 100 % of BAC at 0 % earned")]),
+    ],
+)
+def test_cost_without_a_budget_is_red(bac: str, ac: str, expected: list[Any]) -> None:
+    """CI-05 has BAC 0; after 8 approved hours its AC was 592 and cost_reasons returned []
+    (green), though AC at or above 100 % of BAC is red."""
+    from twofold.engine.evm import Metrics
+
+    m = Metrics(bac=Decimal(bac), pv=Decimal(0), ev=Decimal(0), ac=Decimal(ac))
+    assert portfolio.cost_reasons(m) == expected
