@@ -371,7 +371,7 @@ def check_task_lines(organisation: Organisation, person: User, lines: list[Line]
                 "time (unarchive the project to log more).",
                 field="line",
             )
-    project_ids = {line.project_id for line in tasks} - {None}
+    project_ids = {line.project_id for line in tasks if line.project_id is not None}
     if not project_ids or selectors.sees_all_money(person, organisation.pk):
         return
     on = set(
