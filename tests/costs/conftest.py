@@ -47,13 +47,21 @@ def project(org: Any, owner: Any, pm: Any) -> Any:
 
 
 @pytest.fixture
-def tasks(project: Any, owner: Any) -> list[Any]:
+def tasks(project: Any, owner: Any, worker: Any) -> list[Any]:
+    """Two tasks of ``project``. The worker is on the project (time goes only on projects one
+    is on): assigned to a third task, "Kick-off", done, so it is no open line of their week."""
+    from twofold.projects.models import Task
+
     a, _ = project_services.create_task(
         actor=owner, project=project, name="Design", duration_minutes=5 * 480
     )
     b, _ = project_services.create_task(
         actor=owner, project=project, name="Build", duration_minutes=5 * 480
     )
+    kick_off, _ = project_services.create_task(
+        actor=owner, project=project, name="Kick-off", duration_minutes=480, assignee=worker
+    )
+    Task.objects.filter(pk=kick_off.pk).update(status="done", percent_complete=100)
     return [a, b]
 
 

@@ -7,6 +7,9 @@ import io
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
+from twofold.core.errors import Invalid
 from twofold.costs import services
 from twofold.costs.models import CostSettings, EntryStatus, Expense, TimeEntry, Timesheet
 from twofold.costs.services import Cell
@@ -519,3 +522,69 @@ def test_a_processs_annual_budget_is_money_on_the_page_and_the_api(client, api, 
     assert "Log time on your timesheet" in client.get("/my-work/").content.decode()
     client.force_login(guest)
     assert "Log time on your timesheet" not in client.get("/my-work/").content.decode()
+
+
+@pytest.mark.parametrize("year", ["1950", "1999", "2101", "2200"])
+def test_a_budget_for_a_year_the_page_cannot_show_is_refused(
+    signed_in: Any, admin: Any, process: Any, year: str
+) -> None:
+    """``fiscal_year=1950`` was saved (the service took 1900–2200) though the page and the API
+    show 2000–2100 only: a budget nobody could ever see again."""
+    from twofold.costs.models import ProcessBudget
+
+    url = f"/costs/processes/{process.pk}/budget/"
+    answer = signed_in(admin).post(url, {"fiscal_year": year, "amount": "5000", "version": "0"})
+    assert answer.status_code == 400
+    assert "Choose a fiscal year from 2000 to 2100" in answer.content.decode()
+    with pytest.raises(Invalid, match="from 2000 to 2100") as refused:
+        services.set_process_budget(actor=admin, process=process, fiscal_year=int(year), amount=1)
+    assert refused.value.field == "fiscal_year"
+    assert not ProcessBudget.objects.exists()
+    saved = signed_in(admin).post(url, {"fiscal_year": "2100", "amount": "5000", "version": "0"})
+    assert saved.status_code == 302 and ProcessBudget.objects.get().fiscal_year == 2100
+
+
+def test_what_one_may_not_see_answers_404_as_what_does_not_exist(
+    signed_in: Any, api: Any, org: Any, member: Any, worker: Any, pm: Any, tasks: list[Any]
+) -> None:
+    """A member got 403 on another's expense, its attachment and a week they do not decide, but
+    404 for ids that do not exist: an existence oracle. The API's decision answered 403 too."""
+    from twofold.accounts.models import Role
+
+    expense = services.create_expense(
+        actor=worker,
+        organisation=org,
+        project=tasks[0].project,
+        spent_on=MONDAY,
+        category="travel",
+        amount="80",
+        description="Train",
+        today=MONDAY,
+    )
+    sheet = services.save_cells(
+        actor=worker,
+        organisation=org,
+        person=worker,
+        week_start=MONDAY,
+        cells=[Cell(f"task:{tasks[0].pk}", MONDAY, "8")],
+        expected_version=None,
+    )
+    services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+    sheet.refresh_from_db()
+    someone = member(org, Role.MEMBER)
+    client = signed_in(someone)
+    for pk, week in ((expense.pk, sheet.pk), (expense.pk + 1000, sheet.pk + 1000)):
+        assert client.get(f"/costs/expenses/{pk}/").status_code == 404
+        assert client.post(f"/costs/expenses/{pk}/", {"approve": "1"}).status_code == 404
+        assert client.get(f"/costs/expenses/{pk}/attachment/").status_code == 404
+        assert client.get(f"/costs/approvals/{week}/").status_code == 404
+        decided = api(someone).post(
+            f"/api/organisations/{org.pk}/timesheets/{week}/decision",
+            {"version": sheet.version, "approve": True},
+        )
+        assert decided.status_code == 404
+    assert Expense.objects.get().status == EntryStatus.SUBMITTED
+    assert TimeEntry.objects.get().status == EntryStatus.SUBMITTED
+    # who may see them still does: the person and the manager
+    assert signed_in(worker).get(f"/costs/expenses/{expense.pk}/").status_code == 200
+    assert signed_in(pm).get(f"/costs/approvals/{sheet.pk}/").status_code == 200

@@ -359,3 +359,118 @@ def test_a_timer_on_a_task_gone_to_the_trash_stops_and_another_starts(
     project_services.delete_task(actor=owner, task=second)
     services.start_timer(actor=worker, organisation=org, line=f"task:{third.pk}")
     assert list(Timer.objects.filter(person=worker).values_list("task_id", flat=True)) == [third.pk]
+
+
+def test_time_goes_only_on_projects_one_is_on_and_not_on_archived_ones(
+    api: Any, org: Any, member: Any, admin: Any, worker: Any, owner: Any, tasks: list[Any]
+) -> None:
+    """Any member logged time on any task of the organisation (resolve_lines checked only the
+    organisation): a done task of a closed project they were never on took 8 h, approved into
+    its actual cost. Now: 422 naming the line for a project one is not on, or an archived one;
+    done tasks still take time from people on the project."""
+    from django.utils import timezone
+
+    from twofold.accounts.models import Role
+    from twofold.projects.models import Project, Task
+
+    stranger = member(org, Role.MEMBER, full_name="Sam Stranger")
+    design = f"task:{tasks[0].pk}"
+    with pytest.raises(Invalid, match="you are not on this project") as refused:
+        _log(stranger, org, [Cell(design, MONDAY, "8")])
+    assert refused.value.field == "line" and "“Design” (PLU Press line upgrade)" in str(
+        refused.value
+    )
+    body = {
+        "week": MONDAY.isoformat(),
+        "cells": [{"line": design, "day": "2026-03-03", "hours": 8}],
+    }
+    answer = api(stranger).put(f"/api/organisations/{org.pk}/timesheet", body)
+    assert (answer.status_code, answer.json()["field"]) == (422, "line")
+    with pytest.raises(Invalid, match="not on this project"):
+        services.start_timer(actor=stranger, organisation=org, line=design)
+    assert not TimeEntry.objects.exists() and not Timesheet.objects.filter(person=stranger).exists()
+
+    Task.objects.filter(pk=tasks[0].pk).update(status="done", percent_complete=100)
+    _log(worker, org, [Cell(design, MONDAY, "3")])  # on the project: a done task takes time
+    _log(admin, org, [Cell(design, MONDAY, "1")])  # admins log on any project
+    Project.objects.filter(pk=tasks[0].project_id).update(archived_at=timezone.now())
+    with pytest.raises(Invalid, match="archived project") as closed:
+        _log(worker, org, [Cell(design, MONDAY, "5")])
+    assert closed.value.field == "line"
+    _log(worker, org, [Cell(design, MONDAY, "2")])  # lowering (or clearing) stays open
+    assert sorted(TimeEntry.objects.values_list("person_id", "hours")) == sorted(
+        [(worker.pk, Decimal("2.00")), (admin.pk, Decimal("1.00"))]
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["nonsense"], "“nonsense” is not a timesheet line"),
+        (["task:999999"], "no line task:999999"),
+    ],
+)
+def test_a_decision_on_lines_the_week_does_not_have_names_lines(
+    api: Any,
+    org: Any,
+    worker: Any,
+    pm: Any,
+    tasks: list[Any],
+    process: Any,
+    lines: list[str],
+    message: str,
+) -> None:
+    """``{"lines": ["nonsense"]}`` answered 409 "nothing submitted" (a client would reload and
+    retry the same body); now 422 naming ``lines``, nothing decided."""
+    sheet = _submitted_week(org, worker, tasks, process)
+    answer = api(pm).post(
+        f"/api/organisations/{org.pk}/timesheets/{sheet.pk}/decision",
+        {"version": sheet.version, "approve": True, "lines": lines},
+    )
+    assert (answer.status_code, answer.json()["field"]) == (422, "lines")
+    assert message in answer.json()["detail"]
+    assert set(TimeEntry.objects.values_list("status", flat=True)) == {EntryStatus.SUBMITTED}
+    sheet.refresh_from_db()
+    done = services.decide_timesheet(
+        actor=pm,
+        timesheet=sheet,
+        approve=True,
+        expected_version=sheet.version,
+        lines=[f"task:{tasks[0].pk}"],
+    )
+    assert done == 1
+
+
+def test_the_overtime_flag_changes_alone_and_is_kept_when_not_sent(
+    api: Any, org: Any, worker: Any, pm: Any, tasks: list[Any], rate: Any
+) -> None:
+    """The same hours with ``"overtime": true`` answered 200 and saved nothing (the cell was
+    skipped when its hours were unchanged). Now the flag alone is saved; a PUT (or the page)
+    without it keeps it; on approved hours it is refused, naming ``overtime``."""
+    rate("50", dt.date(2026, 1, 1), person=worker, factor="1.5")
+    url = f"/api/organisations/{org.pk}/timesheet"
+    line = f"task:{tasks[0].pk}"
+
+    def put(**cell: Any) -> Any:
+        body = {"line": line, "day": "2026-03-03", "hours": 8, **cell}
+        return api(worker).put(url, {"week": MONDAY.isoformat(), "cells": [body]})
+
+    assert put().status_code == 200
+    assert put(overtime=True).status_code == 200
+    assert list(TimeEntry.objects.values_list("hours", "overtime")) == [(Decimal("8.00"), True)]
+    assert put().status_code == 200  # not sent: kept
+    _log(worker, org, [Cell(line, TUESDAY, "8")])  # the page sends no flag: kept
+    assert list(TimeEntry.objects.values_list("overtime", flat=True)) == [True]
+    assert put(overtime=False).status_code == 200
+    assert list(TimeEntry.objects.values_list("overtime", flat=True)) == [False]
+    put(overtime=True)
+    sheet = Timesheet.objects.get()
+    services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+    sheet.refresh_from_db()
+    services.decide_timesheet(
+        actor=pm, timesheet=sheet, approve=True, expected_version=sheet.version
+    )
+    assert [r.cost for r in selectors.project_actuals(tasks[0].project)] == [Decimal("600.00")]
+    refused = put(overtime=False)
+    assert (refused.status_code, refused.json()["field"]) == (422, "overtime")
+    assert list(TimeEntry.objects.values_list("overtime", "status")) == [(True, "approved")]

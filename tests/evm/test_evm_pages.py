@@ -24,6 +24,7 @@ from twofold.costs.models import (
 from twofold.evm import portfolio, services
 from twofold.evm.report import project_evm
 from twofold.projects import services as project_services
+from twofold.projects.health import Level
 from twofold.projects.models import Project, Task
 
 MONDAY = dt.date(2025, 3, 3)
@@ -325,3 +326,85 @@ def test_planned_value_follows_the_project_calendar(org: Any, owner: Any) -> Non
     assert report.metrics.pv == Decimal("800.00")  # Monday to Friday: 3 of 6 days, 1,000
     org.refresh_from_db()
     assert portfolio.metrics_of(org, [project])[project.pk].pv == Decimal("800.00")
+
+
+@pytest.mark.parametrize("line_id", ["abc", "", "1.5", "-1", "99999999999999999999", "٣"])
+def test_deleting_a_budget_line_by_a_bad_id_is_not_found(
+    costed: Any, signed_in: Any, line_id: str
+) -> None:
+    """``action=delete_line&line_id=abc`` raised ValueError (500); a huge id overflowed SQLite."""
+    from twofold.evm.models import BudgetLine
+
+    url = f"/evm/projects/{costed['project'].pk}/"
+    answer = signed_in(costed["manager"]).post(url, {"action": "delete_line", "line_id": line_id})
+    assert answer.status_code == 404
+    assert BudgetLine.objects.count() == 1
+
+
+def test_deleting_a_budget_line_by_its_id(costed: Any, signed_in: Any) -> None:
+    from twofold.evm.models import BudgetLine
+
+    line = BudgetLine.objects.get()
+    url = f"/evm/projects/{costed['project'].pk}/"
+    answer = signed_in(costed["manager"]).post(url, {"action": "delete_line", "line_id": line.pk})
+    assert answer.status_code == 302 and not BudgetLine.objects.exists()
+
+
+def test_a_stale_budget_save_answers_the_budgets_current_state(
+    costed: Any, api: Any, org: Any, owner: Any
+) -> None:
+    """``PUT …/budget`` with a stale version answered 409 with ``current`` = the project (its own
+    version, 1), so a client retrying with that version looped on 409. Now the budget has a GET,
+    and ``current`` is it."""
+    project = costed["project"]
+    url = f"/api/organisations/{org.pk}/projects/{project.pk}/budget"
+    client = api(owner)
+    assert client.get(url).json() == {
+        "project_id": project.pk,
+        "labour_rate": "50.00",
+        "version": 2,  # created at 1, set once by the fixture
+    }
+    assert client.put(url, {"labour_rate": "60", "version": 2}).json()["version"] == 3
+    stale = client.put(url, {"labour_rate": "0", "version": 1})
+    assert stale.status_code == 409
+    assert stale.json()["current"] == {
+        "project_id": project.pk,
+        "labour_rate": "60.00",
+        "version": 3,
+    }
+    again = client.put(url, {"labour_rate": "0", "version": stale.json()["current"]["version"]})
+    assert again.status_code == 200 and again.json()["labour_rate"] == "0.00"
+
+
+def test_a_project_without_a_budget_reads_rate_0_at_the_version_its_first_save_takes(
+    api: Any, org: Any, owner: Any
+) -> None:
+    from twofold.evm.models import ProjectBudget
+
+    project = project_services.create_project(
+        actor=owner, organisation=org, name="Empty", code="EMP", target_start=MONDAY
+    )
+    url = f"/api/organisations/{org.pk}/projects/{project.pk}/budget"
+    read = api(owner).get(url).json()
+    assert (read["labour_rate"], read["version"]) == ("0.00", 1)
+    assert not ProjectBudget.objects.filter(project=project).exists()  # a read writes nothing
+    saved = api(owner).put(url, {"labour_rate": "40", "version": read["version"]})
+    assert (saved.status_code, saved.json()["version"]) == (200, 2)
+
+
+@pytest.mark.parametrize(
+    ("bac", "ac", "expected"),
+    [
+        ("0", "592", [(Level.RED, "Spending without a budget: cost recorded, BAC 0")]),
+        ("-100", "1", [(Level.RED, "Spending without a budget: cost recorded, BAC 0")]),
+        ("0", "0", []),
+        ("1000", "1000", [(Level.RED, "Budget spent: 100 % of BAC at 0 % earned")]),
+    ],
+)
+def test_cost_without_a_budget_is_red(bac: str, ac: str, expected: list[Any]) -> None:
+    """CI-05 has BAC 0; after 8 approved hours its AC was 592 and cost_reasons returned []
+    (green), though AC at or above 100 % of BAC is red."""
+    from twofold.engine.evm import Metrics
+
+    m = Metrics(bac=Decimal(bac), pv=Decimal(0), ev=Decimal(0), ac=Decimal(ac))
+    assert portfolio.cost_reasons(m) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -74,3 +75,36 @@ def test_years_and_dates_outside_the_calendars_are_refused(
         {"measurements": [{"measured_on": "2025-01-06", "value": 2.0}], "confirm": True},
     )
     assert fine.status_code == 201, fine.json()  # the same body with a date in range
+
+
+def test_spend_is_money_only_admins_owners_and_the_process_owner_see_or_record(
+    client: Any, process: Any, org: Any, owner: Any, member: Any, api: Any
+) -> None:
+    """``GET …/spend`` answered 200 with every amount to guests and members (while the process's
+    ``annual_budget`` read null and the page hid the panel), and a member's POST answered 201.
+    Now the process money rule applies: 403 without amounts, nothing written."""
+    from twofold.accounts.models import Role
+    from twofold.operations import services
+
+    url = f"/api/processes/{process.pk}/spend"
+    body = {"spent_on": "2026-03-04", "amount": 1250.5, "description": "Gauges"}
+    assert api(owner).post(url, body).status_code == 201
+    someone, guest = member(org, Role.MEMBER), member(org, Role.GUEST)
+    for user in (someone, guest):
+        read = api(user).get(f"{url}?year=2026")
+        assert read.status_code == 403, user
+        assert "1250" not in read.content.decode() and "Gauges" not in read.content.decode()
+    assert api(someone).post(url, {**body, "amount": 99.0}).status_code == 403
+    client.force_login(someone)  # the page's spend form: the same rule
+    page = f"/operations/processes/{process.pk}/"
+    assert 'id="spend-title"' not in client.get(page).content.decode()
+    posted = client.post(page, {"spend": "1", **body, "amount": "99"})
+    assert posted.status_code == 403
+    assert list(SpendEntry.objects.values_list("amount", flat=True)) == [Decimal("1250.50")]
+
+    services.update_process(
+        actor=owner, process=process, expected_version=process.version, owner=someone
+    )
+    assert [s["amount"] for s in api(someone).get(f"{url}?year=2026").json()] == ["1250.50"]
+    assert api(someone).post(url, {**body, "amount": 99.0}).status_code == 201
+    assert 'id="spend-title"' in client.get(page).content.decode()

@@ -543,7 +543,9 @@ PUT    /api/organisations/{org_id}/change-board                                 
 # --- api earned value
 GET    /api/organisations/{org_id}/earned-value                                       401 403 403 200 200 404
 GET    /api/organisations/{org_id}/projects/{project_id}/earned-value                 401 403 403 200 200 404
+GET    /api/organisations/{org_id}/projects/{project_id}/budget                       401 403 403 200 200 404
 PUT    /api/organisations/{org_id}/projects/{project_id}/budget                       401 403 403 200 200 404
+GET    /api/organisations/{org_id}/projects/{project_id}/budget                       401 403 200 200 200 404  project_id=@sponsored_project
 GET    /api/organisations/{org_id}/projects/{project_id}/budget/lines                 401 403 403 200 200 404
 GET    /api/organisations/{org_id}/projects/{project_id}/earned-value                 401 403 200 200 200 404  project_id=@sponsored_project  # the member sponsors it
 GET    /api/organisations/{org_id}/projects/{project_id}/budget/lines                 401 403 200 200 200 404  project_id=@sponsored_project
@@ -726,8 +728,8 @@ GET    /api/organisations/{org_id}/attachment-files/{attachment_id}             
 DELETE /api/organisations/{org_id}/attachments/{attachment_id}                        401 403 403 204 204 404  # as the page: the uploader or an admin deletes (the seeded file is another member's)
 
 # --- api process spend (the process page's spend form)
-GET    /api/processes/{pk}/spend                                                      401 200 200 200 200 404
-POST   /api/processes/{pk}/spend                                                      401 403 201 201 201 404
+GET    /api/processes/{pk}/spend                                                      401 403 403 200 200 404  # money: admins, owners, the process owner (a member)
+POST   /api/processes/{pk}/spend                                                      401 403 403 201 201 404
 
 # --- api flow metrics (the flow page's figures)
 GET    /api/organisations/{org_id}/flow-metrics                                       401 200 200 200 200 404
@@ -917,13 +919,13 @@ GET    /costs/timer/stop/                                                       
 POST   /costs/timer/stop/                                                             login 403 302 302 302 302  # no timer running: said in a message
 GET    /costs/approvals/                                                              login 200 200 200 200 200
 POST   /costs/approvals/                                                              login 405 405 405 405 405
-GET    /costs/approvals/<int:timesheet_id>/                                           login 403 403 200 200 404
-POST   /costs/approvals/<int:timesheet_id>/                                           login 403 403 422 422 404  # returning needs a reason
+GET    /costs/approvals/<int:timesheet_id>/                                           login 404 404 200 200 404  # a week one may not see is not there
+POST   /costs/approvals/<int:timesheet_id>/                                           login 404 404 422 422 404  # returning needs a reason
 GET    /costs/expenses/                                                               login 200 200 200 200 200
 POST   /costs/expenses/                                                               login 403 400 400 400 400
-GET    /costs/expenses/<int:expense_id>/                                              login 403 403 200 200 404
-POST   /costs/expenses/<int:expense_id>/                                              login 403 403 422 422 404  # returning needs a reason
-GET    /costs/expenses/<int:expense_id>/attachment/                                   login 403 403 404 404 404  # the demo's expense has no file
+GET    /costs/expenses/<int:expense_id>/                                              login 404 404 200 200 404  # an expense one may not see is not there
+POST   /costs/expenses/<int:expense_id>/                                              login 404 404 422 422 404  # returning needs a reason
+GET    /costs/expenses/<int:expense_id>/attachment/                                   login 404 404 404 404 404  # the demo's expense has no file
 POST   /costs/expenses/<int:expense_id>/attachment/                                   405 405 405 405 405 405
 GET    /costs/export/expenses.<str:fmt>                                               login 200 200 200 200 200  fmt=xlsx
 POST   /costs/export/expenses.<str:fmt>                                               405 405 405 405 405 405  fmt=csv
@@ -942,7 +944,7 @@ POST   /costs/rates/<int:rate_id>/delete/                                       
 GET    /api/organisations/{org_id}/timesheet                                          401 200 200 200 200 404
 PUT    /api/organisations/{org_id}/timesheet                                          401 403 200 200 200 404  # the generated cells save on one's own week
 POST   /api/organisations/{org_id}/timesheets/{timesheet_id}/submit                   401 404 404 403 403 404  # someone else's week
-POST   /api/organisations/{org_id}/timesheets/{timesheet_id}/decision                 401 403 403 422 422 404  # returning needs a reason
+POST   /api/organisations/{org_id}/timesheets/{timesheet_id}/decision                 401 404 404 422 422 404  # returning needs a reason; a week you neither own nor decide is 404
 GET    /api/organisations/{org_id}/time-entries                                       401 200 200 200 200 404  ?from=2025-01-01&to=2025-12-31
 POST   /api/organisations/{org_id}/timer                                              401 403 422 422 422 404
 DELETE /api/organisations/{org_id}/timer                                              401 403 409 409 409 404

@@ -69,7 +69,12 @@ class TimesheetCellIn(BodyIn):
     day: StrictDate
     hours: Hours
     note: Annotated[StrictStr, Field(max_length=200)] = ""
-    overtime: StrictBool = False
+    overtime: StrictBool | None = Field(
+        None,
+        description="Overtime (costs hours × rate × the rate's overtime factor). Omitted: as the "
+        "cell was (new hours: not overtime). On submitted or approved hours it cannot change "
+        "(422 naming `overtime`).",
+    )
 
 
 class TimesheetCellsIn(BodyIn):
@@ -195,8 +200,16 @@ def submit_timesheet(
 def decide_timesheet(
     request: HttpRequest, org_id: int, timesheet_id: int, payload: TimesheetDecisionIn
 ) -> TimesheetDecidedOut:
-    """Approve or return the submitted lines you decide (project manager, process owner, admin)."""
+    """Approve or return the submitted lines you decide (project manager, process owner, admin).
+    A week that is neither yours nor has a line you decide answers 404, as the page does."""
     sheet = _sheet(request, org_id, timesheet_id)
+    user = actor_of(request)
+    if (
+        sheet.person_id != user.pk
+        and not selectors.sees_all_money(user, sheet.organisation_id)
+        and not sheet.entries.filter(selectors.decides_filter(user, sheet.organisation_id)).exists()
+    ):
+        raise NotFound("Not found.")
     done = services.decide_timesheet(
         actor=actor_of(request),
         timesheet=sheet,

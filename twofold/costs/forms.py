@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 
 from twofold.accounts.models import User
 from twofold.costs.models import ExpenseCategory
 from twofold.costs.money import CURRENCIES, LOCALES
+from twofold.costs.selectors import FISCAL_YEARS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -61,9 +63,21 @@ class DecisionForm(forms.Form):
 
 
 class BudgetForm(forms.Form):
-    fiscal_year = forms.IntegerField(widget=forms.HiddenInput)
+    fiscal_year = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=FISCAL_YEARS[0], max_value=FISCAL_YEARS[-1]
+    )
     # The budget's version when the page was read (0: none yet): a stale save is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
     amount = forms.DecimalField(
         label="Budget", min_value=Decimal(0), decimal_places=2, max_digits=14
     )
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        # The year is a hidden field: its error is said above the form, where it is seen.
+        for message in self.errors.pop("fiscal_year", []):
+            self.add_error(
+                None,
+                f"Choose a fiscal year from {FISCAL_YEARS[0]} to {FISCAL_YEARS[-1]} ({message})",
+            )
+        return cleaned

@@ -57,6 +57,10 @@ def cost_settings(organisation_id: int) -> CostSettings:
     return found or CostSettings(organisation_id=organisation_id)
 
 
+FISCAL_YEARS = range(2000, 2101)
+"""The fiscal years a budget can be set for and shown in (the page, the form, the API)."""
+
+
 def fiscal_year_of(organisation: Organisation, day: dt.date) -> int:
     """The fiscal year ``day`` falls in, named by the calendar year it starts in."""
     start_month = organisation.fiscal_year_start_month or 1
@@ -107,10 +111,12 @@ def sees_project_money(user: Any, project: Any) -> bool:
 
 
 def sees_process_money(user: Any, process: Any) -> bool:
-    """Admins, owners and the process owner see its costs and budget."""
-    if sees_all_money(user, process.organisation_id):
-        return True
-    return process.owner_id is not None and process.owner_id == getattr(user, "pk", None)
+    """Admins, owners and the process owner while a member see its costs and budget; guests
+    never (``operations.selectors.sees_process_money``: one rule for the process page, its
+    spend and its budgets)."""
+    from twofold.operations.selectors import sees_process_money as rule
+
+    return rule(user, process)
 
 
 def managed_project_ids(user: Any, organisation_id: int) -> set[int]:
@@ -461,12 +467,16 @@ def actual_hours_by_person_week(
 
 
 def decides_filter(user: Any, organisation_id: int) -> Any:
-    """Q of the entries or expenses ``user`` approves: all for admins and owners, else those on
-    the projects they manage and the processes they own."""
+    """Q of the entries or expenses ``user`` approves: all for admins and owners, else (members)
+    those on the projects they manage and the processes they own; none for guests."""
     from django.db.models import Q
 
     if sees_all_money(user, organisation_id):
         return Q(pk__isnull=False)  # not Q(): an empty Q vanishes when OR-ed with another
+    if _rank(user, organisation_id) < ROLE_RANK[Role.MEMBER]:
+        # Guests decide nothing and see no one else's money, even while still named a
+        # project's manager or a process's owner (a member demoted to guest keeps both).
+        return Q(pk__isnull=True)  # matches no row
     return Q(project__manager_id=user.pk) | Q(process__owner_id=user.pk)
 
 

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone as tz
 
 from twofold.accounts.models import Membership, Organisation, Role, User
@@ -207,6 +207,8 @@ class Line:
     context: str
     gone: bool = False
     """What the line names is in the trash or deleted: its hours are shown, not written."""
+    closed: bool = False
+    """A task of an archived project: its hours are shown and may be lowered, not raised."""
 
     @property
     def key(self) -> str:
@@ -246,12 +248,22 @@ def resolve_lines(
     org = organisation.pk
     # Tuples, not model instances: the week page resolves every line on each view.
     if wanted["task"]:
-        for pk, name, summary, project_id, code, project_name in Task.objects.filter(
+        for pk, name, summary, project_id, code, project_name, archived in Task.objects.filter(
             pk__in=wanted["task"], organisation_id=org, project__deleted_at__isnull=True
-        ).values_list("pk", "name", "is_summary", "project_id", "project__code", "project__name"):
+        ).values_list(
+            "pk",
+            "name",
+            "is_summary",
+            "project_id",
+            "project__code",
+            "project__name",
+            "project__archived_at",
+        ):
             if summary:
                 raise Invalid(f"“{name}” is a summary task: log time on its tasks.", field="line")
-            lines[f"task:{pk}"] = Line("task", pk, project_id, None, name, f"{code} {project_name}")
+            lines[f"task:{pk}"] = Line(
+                "task", pk, project_id, None, name, f"{code} {project_name}", closed=bool(archived)
+            )
     if wanted["occurrence"]:
         for pk, due, process_id, routine_name, process_name in Occurrence.objects.filter(
             pk__in=wanted["occurrence"], organisation_id=org
@@ -342,6 +354,50 @@ def resolve_expense_target(
     return found
 
 
+def check_task_lines(organisation: Organisation, person: User, lines: list[Line]) -> None:
+    """Refuse new time on task ``lines`` that ``person`` may not log on (``Invalid`` naming the
+    line, field ``line``): a task of an archived project (closed to time), or of a project the
+    person is not on. On a project means its manager or sponsor, the assignee of one of its
+    tasks, or assigned to one (an ``Assignment``); admins and owners log on any project. Done
+    tasks take time (the last hours are often logged after the task is closed; the manager
+    approves them as any others). Two queries at most, whatever the number of lines."""
+    from twofold.projects.models import Assignment, Project, Task
+
+    tasks = [line for line in lines if line.kind == LineKind.TASK and not line.gone]
+    for line in tasks:
+        if line.closed:
+            raise Invalid(
+                f"“{line.label}” ({line.context}) is in an archived project: it takes no new "
+                "time (unarchive the project to log more).",
+                field="line",
+            )
+    project_ids = {line.project_id for line in tasks if line.project_id is not None}
+    if not project_ids or selectors.sees_all_money(person, organisation.pk):
+        return
+    on = set(
+        Project.objects.filter(pk__in=project_ids)
+        .filter(Q(manager_id=person.pk) | Q(sponsor_id=person.pk))
+        .values_list("pk", flat=True)
+    )
+    if project_ids - on:
+        on |= set(
+            Task.objects.filter(project_id__in=project_ids - on)
+            .filter(
+                Q(assignee_id=person.pk)
+                | Q(pk__in=Assignment.objects.filter(person_id=person.pk).values("task_id"))
+            )
+            .values_list("project_id", flat=True)
+            .distinct()
+        )
+    for line in tasks:
+        if line.project_id not in on:
+            raise Invalid(
+                f"“{line.label}” ({line.context}): you are not on this project (its manager, "
+                "sponsor or someone assigned to one of its tasks), so you cannot log time on it.",
+                field="line",
+            )
+
+
 def week_start_of(organisation: Organisation, day: dt.date) -> dt.date:
     """The first day of ``day``'s week, by the organisation's week start."""
     return day - dt.timedelta(days=(day.weekday() - organisation.week_start) % 7)
@@ -368,7 +424,9 @@ class Cell:
     day: dt.date
     hours: Any
     note: str = ""
-    overtime: bool = False
+    overtime: bool | None = None
+    """True or False sets the cell's overtime flag; None (the page, which has no such input)
+    keeps it as it was (new hours: not overtime)."""
 
 
 def _hours(value: Any, field: str) -> Decimal:
@@ -433,6 +491,14 @@ def save_cells(
     for e in entries:
         if (e.line_key, e.day) not in typed:
             day_totals[e.day] += e.hours
+    # New time (a cell raised) only where the person may log; lowering and clearing stay open.
+    raised = {
+        key
+        for (key, day), cell in typed.items()
+        if _hours(cell.hours, "hours")
+        > sum((e.hours for e in by_cell.get((key, day), [])), Decimal(0))
+    }
+    check_task_lines(organisation, person, [lines[key] for key in sorted(raised)])
     changed = []
     for (key, day), cell in typed.items():
         total = _hours(cell.hours, "hours")
@@ -454,9 +520,24 @@ def save_cells(
                 "change it after it is approved or returned.",
                 field="hours",
             )
-        if loose and sum((e.hours for e in loose), Decimal(0)) == rest and not cell.note:
+        overtime = any(e.overtime for e in loose) if cell.overtime is None else cell.overtime
+        # The overtime flag alone is a change too (it was skipped when the hours were the same).
+        flag_changed = any(e.overtime != overtime for e in loose)
+        if (
+            loose
+            and sum((e.hours for e in loose), Decimal(0)) == rest
+            and not cell.note
+            and not flag_changed
+        ):
             continue
         if not loose and rest == 0:
+            if cell.overtime is not None and any(e.overtime != cell.overtime for e in fixed):
+                raise Invalid(
+                    f"{lines[key].label} on {day.isoformat()}: its hours are "
+                    f"{'submitted' if waiting else 'approved'}, so their overtime flag stays "
+                    "as it is (a correction of the hours carries its own).",
+                    field="overtime",
+                )
             continue
         TimeEntry.objects.filter(pk__in=[e.pk for e in loose]).delete()
         if rest != 0:
@@ -468,11 +549,13 @@ def save_cells(
                 day=day,
                 hours=rest,
                 note=cell.note[:200],
-                overtime=cell.overtime,
+                overtime=overtime,
                 corrects=approved[-1] if rest < 0 or approved else None,
                 **lines[key].fields(),
             )
-        changed.append(f"{lines[key].label} {day.isoformat()}: {total} h")
+        changed.append(
+            f"{lines[key].label} {day.isoformat()}: {total} h" + (" overtime" if overtime else "")
+        )
     for day, total in day_totals.items():
         if total > MAX_HOURS_PER_DAY:
             raise Invalid(
@@ -550,10 +633,23 @@ def decide_timesheet(
     deciding the same week at once exactly one succeeds (the other gets a Conflict)."""
     require(actor, Action.VIEW, timesheet)
     _check_not_own(actor, timesheet.organisation_id, timesheet.person_id, "timesheet")
+    malformed = [key for key in lines or [] if not LINE_KEY.match(key)]
+    if malformed:
+        raise Invalid(
+            f"“{malformed[0]}” is not a timesheet line (task:ID, occurrence:ID, request:ID or "
+            "process:ID).",
+            field="lines",
+        )
     scope = TimeEntry.objects.filter(timesheet=timesheet, status=EntryStatus.SUBMITTED).filter(
         selectors.decides_filter(actor, timesheet.organisation_id)
     )
-    ids = [e.pk for e in scope if lines is None or e.line_key in lines]
+    decidable = list(scope)
+    if lines is not None and decidable:  # only who decides some of the week learns its lines
+        week = {e.line_key for e in TimeEntry.objects.filter(timesheet=timesheet)}
+        unknown = sorted(set(lines) - week)
+        if unknown:
+            raise Invalid(f"This week has no line {', '.join(unknown)}.", field="lines")
+    ids = [e.pk for e in decidable if lines is None or e.line_key in lines]
     if not ids:
         submitted = TimeEntry.objects.filter(timesheet=timesheet, status=EntryStatus.SUBMITTED)
         if submitted.exists() and not scope.exists():
@@ -599,6 +695,7 @@ def start_timer(*, actor: User, organisation: Organisation, line: str) -> Timer:
     if not line.startswith(("task:", "request:")):
         raise Invalid("A timer runs on a task or a request.", field="line")
     resolved = resolve_lines(organisation, {line})[line]
+    check_task_lines(organisation, actor, [resolved])
     running = Timer.objects.filter(organisation=organisation, person=actor).first()
     if running is not None:
         stop_timer(actor=actor, organisation=organisation)
@@ -821,8 +918,9 @@ def set_process_budget(
     require(actor, Action.VIEW, process)
     if not selectors.sees_process_money(actor, process):
         raise Forbidden("Only the process owner or an admin sets its budget.")
-    if not 1900 <= fiscal_year <= 2200:
-        raise Invalid("Choose a fiscal year.", field="fiscal_year")
+    years = selectors.FISCAL_YEARS
+    if fiscal_year not in years:  # beyond them a budget could be saved but never shown
+        raise Invalid(f"Choose a fiscal year from {years[0]} to {years[-1]}.", field="fiscal_year")
     value = _decimal(amount, "amount")
     if value < 0 or value >= Decimal("1000000000000"):
         raise Invalid("A budget is zero or more.", field="amount")

@@ -18,7 +18,7 @@ from twofold.core.errors import Forbidden, NotFound
 from twofold.engine.evm import Metrics
 from twofold.evm import portfolio, services
 from twofold.evm.access import require_money, sees_all_money
-from twofold.evm.models import BudgetLine
+from twofold.evm.models import BudgetLine, ProjectBudget
 from twofold.evm.report import project_evm
 from twofold.projects.models import Project, Task
 
@@ -179,6 +179,23 @@ def portfolio_earned_value(request: HttpRequest, org_id: int) -> EvmRollupOut:
     )
 
 
+def _budget_rate_out(project: Project) -> BudgetRateOut:
+    """The project's planned labour rate and the version a PUT sends back: a project with no
+    budget row yet reads rate 0 at version 1, which is what the PUT's first save compares."""
+    found = ProjectBudget.objects.filter(project=project).values_list("labour_rate", "version")
+    rate, version = found.first() or (Decimal("0.00"), 1)
+    return BudgetRateOut(project_id=project.pk, labour_rate=str(rate), version=version)
+
+
+@router.get(
+    "/organisations/{org_id}/projects/{project_id}/budget",
+    response={200: BudgetRateOut, **MONEY_READ},
+)
+def get_budget(request: HttpRequest, org_id: int, project_id: int) -> BudgetRateOut:
+    """The planned labour rate and its ``version`` (also the ``current`` of a stale PUT's 409)."""
+    return _budget_rate_out(_money_project(request, org_id, project_id))
+
+
 @router.put(
     "/organisations/{org_id}/projects/{project_id}/budget",
     response={200: BudgetRateOut, **WRITE},
@@ -187,15 +204,13 @@ def put_budget(
     request: HttpRequest, org_id: int, project_id: int, payload: BudgetRateIn
 ) -> BudgetRateOut:
     project = get_project(request.user, get_organisation(request.user, org_id), project_id)
-    budget = services.set_labour_rate(
+    services.set_labour_rate(
         actor=request.user,  # type: ignore[arg-type]
         project=project,
         rate=payload.labour_rate,
         expected_version=payload.version,
     )
-    return BudgetRateOut(
-        project_id=project.pk, labour_rate=str(budget.labour_rate), version=budget.version
-    )
+    return _budget_rate_out(project)  # as stored (to the cent), as the GET answers
 
 
 @router.get(

@@ -66,6 +66,10 @@ def cost_reasons(m: Metrics) -> list[tuple[Level, str]]:
             )
         elif spent >= THRESHOLDS["spent_amber"] and earned < THRESHOLDS["spent_amber"]:
             found.append((Level.AMBER, f"{spent:.0f} % of budget spent at {earned:.0f} % earned"))
+    elif m.ac > 0:
+        # No budget (BAC 0, or below) but money spent: more than 100 % of BAC, so red, as the
+        # spent rule says; it showed green until 2026-12-05 (the percentage divided by zero).
+        found.append((Level.RED, "Spending without a budget: cost recorded, BAC 0"))
     return found
 
 

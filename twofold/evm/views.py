@@ -90,9 +90,14 @@ def _handle_post(
                 return None, apply_service_error(line_form, exc)
             messages.success(request, "The planned expense was added.")
         elif action == "delete_line":
-            line = BudgetLine.objects.filter(
-                project=project, pk=request.POST.get("line_id") or 0
-            ).first()
+            # An id that is not a number names no line, as one that does not exist: 404, not
+            # the ValueError (500) the ORM raised on ``line_id=abc``.
+            raw = request.POST.get("line_id", "").strip()
+            line = (
+                BudgetLine.objects.filter(project=project, pk=int(raw)).first()
+                if raw.isascii() and raw.isdigit() and len(raw) <= 18
+                else None
+            )
             if line is None:
                 raise Http404("Budget line not found.")
             services.delete_budget_line(actor=actor, line=line)

@@ -56,18 +56,21 @@ class SpendQuery(Schema):
 
 
 @router.get(
-    "/processes/{pk}/spend", response={200: list[SpendOut], **READ, 422: ValidationErrorOut}
+    "/processes/{pk}/spend",
+    response={200: list[SpendOut], **READ, 403: WRITE[403], 422: ValidationErrorOut},
 )
 def list_spend(request: HttpRequest, pk: int, query: Query[SpendQuery]) -> list[SpendOut]:
-    """The process's spend in ``year`` (this year by default), newest first."""
+    """The process's spend in ``year`` (this year by default), newest first (admins, owners and
+    the process owner: 403 without amounts for others who see the process)."""
     process = selectors.get_process(request.user, pk)
+    selectors.require_process_money(request.user, process)
     year = query.year or timezone.localdate().year
     return [_out(e) for e in process.spend.filter(spent_on__year=year).order_by("-spent_on", "-id")]
 
 
 @router.post("/processes/{pk}/spend", response={201: SpendOut, **WRITE})
 def add_spend(request: HttpRequest, pk: int, payload: SpendIn) -> Status[SpendOut]:
-    """Record money spent on the process (who may edit the process may record it)."""
+    """Record money spent on the process (admins, owners and the process owner)."""
     process = selectors.get_process(request.user, pk)
     entry = services.add_spend(
         actor=actor_of(request),

@@ -14,9 +14,10 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from twofold.accounts.models import Membership, Organisation, User
-from twofold.core.errors import NotFound
+from twofold.accounts.models import ROLE_RANK, Membership, Organisation, Role, User
+from twofold.core.errors import Forbidden, NotFound
 from twofold.core.fastread import FastRead, RawRows, Read
+from twofold.core.policy import role_in
 from twofold.engine.control_charts import ChartRule, Signal, XmrChart, xmr_chart
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiStatus, kpi_status
@@ -148,6 +149,26 @@ _KPI = _fast_one(Kpi, ("process", "organisation"))
 
 def get_process(user: Any, pk: int) -> Process:
     return _fast_get(_PROCESS, user, pk, "Process")
+
+
+def sees_process_money(user: Any, process: Process) -> bool:
+    """The one rule for a process's money (its annual budget, spend, fiscal-year budgets and
+    costs): admins and owners of the organisation, and the process owner while a member. A
+    guest never sees money, even one still named the process's owner (a member demoted to
+    guest keeps the processes they owned). ``costs.selectors.sees_process_money`` is this."""
+    role = role_in(user, process.organisation_id)
+    if role is None or role == Role.GUEST:
+        return False
+    if ROLE_RANK[role] >= ROLE_RANK[Role.ADMIN]:
+        return True
+    return process.owner_id is not None and process.owner_id == getattr(user, "pk", None)
+
+
+def require_process_money(user: Any, process: Process) -> None:
+    """``Forbidden`` (403, no amounts) for someone who sees the process but not its money; the
+    caller has already found the process (404 for those who may not see it)."""
+    if not sees_process_money(user, process):
+        raise Forbidden("Budgets and spend of a process are for its owner and admins.")
 
 
 def process_read(user: Any, pk: int) -> Read:
@@ -1150,6 +1171,7 @@ class ProcessCard:
     spent: Decimal = Decimal(0)
     open_nonconformances: int = 0
     extras: str = ""  # HTML the joining apps add (core.panels "operations.process_card")
+    sees_money: bool = False  # the viewer may see its budget and spend (set by the view)
 
     @property
     def budget_use(self) -> float | None:

@@ -204,7 +204,10 @@ def add_spend(
     amount: Decimal | float | str,
     description: str,
 ) -> SpendEntry:
+    """Record money spent on the process (its owner while a member, admins and owners: who
+    sees its money; others get ``Forbidden`` and nothing is written)."""
     require(actor, Action.EDIT, process)
+    selectors.require_process_money(actor, process)
     money = _money(amount, "amount", "amount")
     if money == 0:
         raise Invalid("The amount must be a non-zero number.", field="amount")

@@ -102,6 +102,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     extras = panels.render_each("operations.process_card", request, [c.process.pk for c in cards])
     for card in cards:
         card.extras = extras.get(card.process.pk, "")
+        card.sees_money = selectors.sees_process_money(request.user, card.process)
     return render_page(
         request,
         "operations/pages/overview.html",
@@ -233,6 +234,8 @@ def _process_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpResp
             "kpi_form": kpi_form,
             "can_edit": can(request.user, Action.EDIT, process),
             "can_manage": can(request.user, Action.MANAGE, process),
+            # budget panel, annual budget and the spend form: the one money rule (no guests)
+            "sees_money": selectors.sees_process_money(request.user, process),
             "history": history_for(process, limit=10),
             "section": SECTION,
         },
