@@ -220,8 +220,19 @@ def test_cached_cost_figures_follow_assignees_and_job_titles(
     project_services.update_task(actor=owner, task=b, expected_version=b.version, assignee=welder)
     assert cached() == Decimal("7400.00") == project_evm(project).metrics.bac  # B: 40 h × 60
     membership.refresh_from_db()
-    set_job_title(actor=owner, membership=membership, job_title="Fitter")  # no rate: 50 again
-    assert cached() == Decimal("7000.00") == project_evm(project).metrics.bac
+    # A new title (no role rate) from today: B was planned in March 2025, when Wyn was a
+    # welder, so its budget keeps the welder's rate (it fell back to 50 an hour before).
+    set_job_title(actor=owner, membership=membership, job_title="Fitter")
+    assert cached() == Decimal("7400.00") == project_evm(project).metrics.bac
+    # A welder's rate from the day before B's start on (70) is what B's hours cost now.
+    cost_services.create_rate(
+        actor=owner,
+        organisation=org,
+        role="Welder",
+        hourly="70",
+        effective_from=MONDAY + dt.timedelta(days=4),
+    )
+    assert cached() == Decimal("7800.00") == project_evm(project).metrics.bac
 
 
 def test_a_new_estimate_after_the_baseline_moves_neither_bac_nor_ev(

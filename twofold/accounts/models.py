@@ -119,6 +119,26 @@ class Organisation(models.Model):
         return self.name
 
 
+class JobTitlePeriod(models.Model):
+    """A person's job title from a day on: a role's cost rate applies to hours by the title in
+    force on the day they were worked (a new title repriced every past hour at the new role's
+    rate). Written by ``services.set_job_title``; a person without rows has had their current
+    title throughout."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="title_periods")
+    title = models.CharField(max_length=120, blank=True)
+    since = models.DateField()
+
+    class Meta:
+        ordering = ["user", "since"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "since"], name="job_title_period_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.title!r} from {self.since}"
+
+
 class Membership(models.Model):
     """A user's place in an organisation, with the role that decides what they may do."""
 

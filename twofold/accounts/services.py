@@ -25,6 +25,7 @@ from twofold.accounts.models import (
     ApiToken,
     DateFormat,
     InstanceSettings,
+    JobTitlePeriod,
     Membership,
     Organisation,
     OrganisationDeletion,
@@ -628,6 +629,31 @@ def member_rank(actor: User, organisation: Organisation) -> int:
 JOB_TITLE_MAX = 120
 
 
+TITLES_BEGIN = dt.date(1900, 1, 1)
+"""The first period of a person's titles (the title they had before their first change)."""
+
+
+def _title_from_today(person: User, old: str, title: str, organisation: Organisation) -> None:
+    """The new title holds from today (the organisation's day); the old one holds before it
+    (a first title holds from the beginning).
+
+    Role rates are looked up by the title in force on the day of the work
+    (``costs.selectors.RateBook``): hours already worked keep their role's rate."""
+    try:
+        zone = zoneinfo.ZoneInfo(organisation.timezone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    today = timezone.localtime(timezone.now(), zone).date()
+    if not JobTitlePeriod.objects.filter(user=person).exists():
+        if not old:
+            # A first title says what the person has been all along (titles are often filled
+            # in after time was logged): it applies from the beginning.
+            JobTitlePeriod.objects.create(user=person, title=title, since=TITLES_BEGIN)
+            return
+        JobTitlePeriod.objects.create(user=person, title=old, since=TITLES_BEGIN)
+    JobTitlePeriod.objects.update_or_create(user=person, since=today, defaults={"title": title})
+
+
 @transaction.atomic
 def set_job_title(
     *,
@@ -668,6 +694,7 @@ def set_job_title(
     if title != old:
         User.objects.filter(pk=person.pk).update(job_title=title)
         person.job_title = title
+        _title_from_today(person, old, title, membership.organisation)
         history.record(
             actor=actor,
             obj=membership,

@@ -145,12 +145,22 @@ class RateInForce:
 class RateBook:
     """Every rate that can apply to some people over a period, looked up without queries.
 
-    ``rate(person_id, day)`` is the person's own rate in force on ``day``, else their role's.
+    ``rate(person_id, day)`` is the person's own rate in force on ``day``, else the rate of the
+    role (job title) they held on ``day``.
     """
 
     person_rates: dict[int, list[tuple[dt.date, RateInForce]]] = field(default_factory=dict)
     role_rates: dict[str, list[tuple[dt.date, RateInForce]]] = field(default_factory=dict)
     roles: dict[int, str] = field(default_factory=dict)
+    title_periods: dict[int, list[tuple[dt.date, str]]] = field(default_factory=dict)
+
+    def role_on(self, person_id: int, day: dt.date) -> str:
+        """The job title ``person_id`` held on ``day`` (their current one without history)."""
+        periods = self.title_periods.get(person_id)
+        if not periods:
+            return self.roles.get(person_id, "")
+        i = bisect_right([d for d, _ in periods], day)
+        return periods[i - 1][1] if i else periods[0][1]
 
     @staticmethod
     def _pick(
@@ -165,7 +175,7 @@ class RateBook:
         own = self._pick(self.person_rates.get(person_id), day)
         if own is not None:
             return own
-        role = self.roles.get(person_id, "")
+        role = self.role_on(person_id, day)
         return self._pick(self.role_rates.get(role.casefold()), day) if role else None
 
     def hourly(self, person_id: int, day: dt.date) -> Decimal | None:
@@ -194,10 +204,16 @@ def rates_for(
     book = RateBook()
     if not ids:
         return book
-    book.roles = {
-        pk: (title or "").strip()
-        for pk, title in User.objects.filter(pk__in=ids).values_list("pk", "job_title")
-    }
+    # Each person's current title, and the titles they held from each day on (one LEFT JOIN:
+    # a person without history comes back once, with no period).
+    for pk, title, since, held in (
+        User.objects.filter(pk__in=ids)
+        .order_by("pk", "title_periods__since")
+        .values_list("pk", "job_title", "title_periods__since", "title_periods__title")
+    ):
+        book.roles[pk] = (title or "").strip()
+        if since is not None:
+            book.title_periods.setdefault(pk, []).append((since, (held or "").strip()))
     rows = Rate.objects.filter(organisation_id=organisation_id, effective_from__lte=end)
     for person_id, hourly, factor, since in (
         rows.filter(person_id__in=ids)
@@ -205,7 +221,9 @@ def rates_for(
         .values_list("person_id", "hourly", "overtime_factor", "effective_from")
     ):
         book.person_rates.setdefault(person_id, []).append((since, RateInForce(hourly, factor)))
-    titles = {t.casefold() for t in book.roles.values() if t}
+    titles = {t.casefold() for t in book.roles.values() if t} | {
+        t.casefold() for periods in book.title_periods.values() for _d, t in periods if t
+    }
     if titles:
         for role, hourly, factor, since in (
             rows.filter(person__isnull=True)
