@@ -296,6 +296,33 @@ def test_timer_logs_its_hours_on_today(org: Any, worker: Any, tasks: list[Any]) 
         services.stop_timer(actor=worker, organisation=org)
 
 
+def test_a_timer_logs_only_what_fits_in_the_day_and_always_stops(
+    org: Any, worker: Any, tasks: list[Any]
+) -> None:
+    """With 23 h on another line today, stopping a two-hour timer answered 422 ("would have
+    25.00 hours") and starting another failed the same way: it could be neither stopped nor
+    replaced."""
+    from zoneinfo import ZoneInfo
+
+    timer = services.start_timer(actor=worker, organisation=org, line=f"task:{tasks[0].pk}")
+    later = timer.started_at + dt.timedelta(hours=2)
+    today = later.astimezone(ZoneInfo(org.timezone)).date()
+    services.save_cells(
+        actor=worker,
+        organisation=org,
+        person=worker,
+        week_start=services.week_start_of(org, today),
+        cells=[Cell(f"task:{tasks[1].pk}", today, "23")],
+        expected_version=None,
+    )
+    assert services.stop_timer(actor=worker, organisation=org, now=later) == Decimal("1.00")
+    assert TimeEntry.objects.get(task=tasks[0]).hours == Decimal("1.00")
+    # Nothing fits any more: the next timer stops without logging, and another can start.
+    timer = services.start_timer(actor=worker, organisation=org, line=f"task:{tasks[0].pk}")
+    services.start_timer(actor=worker, organisation=org, line=f"task:{tasks[1].pk}")
+    assert TimeEntry.objects.get(task=tasks[0]).hours == Decimal("1.00")
+
+
 def test_process_budget_is_set_by_its_owner_or_admins(
     org: Any, process: Any, admin: Any, worker: Any
 ) -> None:

@@ -712,7 +712,8 @@ def stop_timer(
     *, actor: User, organisation: Organisation, now: dt.datetime | None = None
 ) -> Decimal:
     """Stop the running timer and add its hours (to the hundredth) to today's cell of its line;
-    returns them (0 when its task or request has gone to the trash meanwhile: nothing logged)."""
+    returns the hours logged: what fits in the day's 24 hours, 0 when nothing does or when its
+    task or request has gone to the trash meanwhile."""
     require(actor, Action.CONTRIBUTE, organisation)
     timer = (
         Timer.objects.select_for_update().filter(organisation=organisation, person=actor).first()
@@ -734,14 +735,19 @@ def stop_timer(
 
         today = moment.astimezone(ZoneInfo(organisation.timezone)).date()
         start = week_start_of(organisation, today)
-        current = TimeEntry.objects.filter(
+        day = TimeEntry.objects.filter(
             timesheet__person=actor, timesheet__organisation=organisation, day=today
-        ).filter(
+        )
+        current = day.filter(
             **{"task_id" if timer.task_id else "request_id": timer.task_id or timer.request_id}
         ).aggregate(h=Sum("hours"))["h"] or Decimal(0)
-        total = current + hours
-        if total > MAX_HOURS_PER_DAY:
-            total = MAX_HOURS_PER_DAY
+        others = (day.aggregate(h=Sum("hours"))["h"] or Decimal(0)) - current
+        # The day holds at most 24 hours in all: the timer logs what still fits (with 23 h on
+        # other lines, a two-hour timer could be neither stopped nor replaced: "would have 25").
+        total = min(current + hours, MAX_HOURS_PER_DAY - others)
+        if total <= current:
+            return Decimal(0)
+        hours = total - current
         save_cells(
             actor=actor,
             organisation=organisation,
