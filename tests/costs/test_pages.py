@@ -588,3 +588,50 @@ def test_what_one_may_not_see_answers_404_as_what_does_not_exist(
     # who may see them still does: the person and the manager
     assert signed_in(worker).get(f"/costs/expenses/{expense.pk}/").status_code == 200
     assert signed_in(pm).get(f"/costs/approvals/{sheet.pk}/").status_code == 200
+
+
+def test_a_returned_expense_is_corrected_and_resubmitted_on_the_page_and_the_api(
+    org: Any, worker: Any, pm: Any, project: Any, signed_in: Any, api: Any
+) -> None:
+    """The service existed, but no page or API route called it: a returned expense could be
+    neither corrected nor sent again."""
+    from twofold.costs.models import Expense
+
+    expense = services.create_expense(
+        actor=worker, organisation=org, project=project, spent_on=MONDAY, category="travel",
+        amount="80", description="Taxi", today=MONDAY,
+    )  # fmt: skip
+    services.decide_expense(
+        actor=pm, expense=expense, approve=False, expected_version=expense.version,
+        reason="Receipt says 68",
+    )  # fmt: skip
+    expense.refresh_from_db()
+    page = f"/costs/expenses/{expense.pk}/"
+    client = signed_in(worker)
+    html = client.get(page).content.decode()
+    assert "Correct and resubmit" in html and "Receipt says 68" in html
+    bad = client.post(page, {"resubmit": "1", "version": expense.version, "amount": "-3",
+                             "description": "Taxi"})  # fmt: skip
+    assert bad.status_code == 400
+    done = client.post(page, {"resubmit": "1", "version": expense.version, "amount": "68",
+                              "description": "Taxi to the plant"})  # fmt: skip
+    assert done.status_code == 302
+    expense.refresh_from_db()
+    assert (expense.status, expense.amount, expense.description) == (
+        "submitted", Decimal("68.00"), "Taxi to the plant",
+    )  # fmt: skip
+    # Returned again, corrected through the API; a stale version is 409.
+    services.decide_expense(
+        actor=pm, expense=expense, approve=False, expected_version=expense.version,
+        reason="Date?",
+    )  # fmt: skip
+    expense.refresh_from_db()
+    url = f"/api/organisations/{org.pk}/expenses/{expense.pk}/resubmit"
+    assert api(worker).post(url, {"version": expense.version - 1}).status_code == 409
+    answer = api(worker).post(url, {"version": expense.version, "amount": "67.50"})
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["status"] == "submitted"
+    assert Expense.objects.get(pk=expense.pk).amount == Decimal("67.50")
+    assert api(pm).post(url, {"version": expense.version + 1}).status_code == 403
+    # Only whoever recorded it is offered the form (the signed-in client is now the manager).
+    assert "Correct and resubmit" not in signed_in(pm).get(page).content.decode()

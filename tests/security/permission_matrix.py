@@ -951,6 +951,7 @@ DELETE /api/organisations/{org_id}/timer                                        
 GET    /api/organisations/{org_id}/expenses                                           401 200 200 200 200 404
 POST   /api/organisations/{org_id}/expenses                                           401 403 422 422 422 404
 POST   /api/organisations/{org_id}/expenses/{expense_id}/decision                     401 404 404 422 422 404  # returning needs a reason; an expense you do not decide is 404
+POST   /api/organisations/{org_id}/expenses/{expense_id}/resubmit                     401 404 404 403 403 404  # only whoever recorded it resubmits; an expense you may not see is 404
 GET    /api/organisations/{org_id}/rates                                              401 403 403 200 200 404
 POST   /api/organisations/{org_id}/rates                                              401 403 403 422 422 404
 DELETE /api/organisations/{org_id}/rates/{rate_id}                                    401 403 403 204 204 404

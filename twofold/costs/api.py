@@ -418,6 +418,35 @@ def decide_expense(
     return _expense_out(expense, selectors.cost_settings(org.pk).currency)
 
 
+class ExpenseResubmitIn(BodyIn):
+    version: StrictInt
+    amount: Amount | None = None
+    description: Annotated[StrictStr, Field(max_length=200)] | None = None
+
+
+@router.post(
+    "/organisations/{org_id}/expenses/{expense_id}/resubmit", response={200: ExpenseOut, **WRITE}
+)
+def resubmit_expense(
+    request: HttpRequest, org_id: int, expense_id: int, payload: ExpenseResubmitIn
+) -> ExpenseOut:
+    """The person who recorded a returned expense corrects it (amount, description) and sends
+    it for approval again (the page's "Resubmit")."""
+    org = _org(request, org_id)
+    expense = selectors.visible_expenses(request.user, org.pk).filter(pk=expense_id).first()
+    if expense is None:
+        raise NotFound("Not found.")
+    values: dict[str, Any] = {}
+    if payload.amount is not None:
+        values["amount"] = payload.amount
+    if payload.description is not None:
+        values["description"] = payload.description
+    expense = services.resubmit_expense(
+        actor=actor_of(request), expense=expense, expected_version=payload.version, **values
+    )
+    return _expense_out(expense, selectors.cost_settings(org.pk).currency)
+
+
 # --- Rates ------------------------------------------------------------------------------------
 
 

@@ -62,6 +62,16 @@ class DecisionForm(forms.Form):
     )
 
 
+class ResubmitForm(forms.Form):
+    """A returned expense, corrected by the person who recorded it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    amount = forms.DecimalField(
+        label="Amount", min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+    )
+    description = forms.CharField(label="Description", max_length=200)
+
+
 class BudgetForm(forms.Form):
     fiscal_year = forms.IntegerField(
         widget=forms.HiddenInput, min_value=FISCAL_YEARS[0], max_value=FISCAL_YEARS[-1]

@@ -31,7 +31,14 @@ from twofold.core.web import (
     render_page,
 )
 from twofold.costs import exports, grid_html, selectors, services
-from twofold.costs.forms import BudgetForm, CostSettingsForm, DecisionForm, ExpenseForm, RateForm
+from twofold.costs.forms import (
+    BudgetForm,
+    CostSettingsForm,
+    DecisionForm,
+    ExpenseForm,
+    RateForm,
+    ResubmitForm,
+)
 from twofold.costs.models import EntryStatus, Expense, Rate, Timesheet
 from twofold.costs.weeks import week_grid
 from twofold.operations.models import Process
@@ -362,9 +369,34 @@ def _expense(request: HttpRequest, expense_id: int) -> Expense:
 def expense(request: HttpRequest, expense_id: int) -> HttpResponse:
     """One expense: its details and attachment; approve or return it."""
     item = _expense(request, expense_id)
-    form = DecisionForm(request.POST or None, initial={"version": item.version})
+    user = actor_of(request)
+    resubmitting = request.method == "POST" and "resubmit" in request.POST
+    form = DecisionForm(
+        request.POST if request.method == "POST" and not resubmitting else None,
+        initial={"version": item.version},
+    )
+    fix = ResubmitForm(
+        request.POST if resubmitting else None,
+        initial={"version": item.version, "amount": item.amount, "description": item.description},
+    )
     status = 200
-    if request.method == "POST":
+    if resubmitting:
+        if fix.is_valid():
+            try:
+                services.resubmit_expense(
+                    actor=user,
+                    expense=item,
+                    expected_version=fix.cleaned_data["version"],
+                    amount=fix.cleaned_data["amount"],
+                    description=fix.cleaned_data["description"],
+                )
+                messages.success(request, "Expense corrected and sent for approval again.")
+                return redirect("costs:expense", item.pk)
+            except ServiceError as exc:
+                status = apply_service_error(fix, exc)
+        else:
+            status = 400
+    elif request.method == "POST":
         if form.is_valid():
             approve = "approve" in request.POST
             try:
@@ -381,7 +413,6 @@ def expense(request: HttpRequest, expense_id: int) -> HttpResponse:
                 status = apply_service_error(form, exc)
         else:
             status = 400
-    user = actor_of(request)
     decides = (
         item.status == EntryStatus.SUBMITTED
         and Expense.objects.filter(pk=item.pk)
@@ -391,7 +422,14 @@ def expense(request: HttpRequest, expense_id: int) -> HttpResponse:
     return render_page(
         request,
         "costs/pages/expense.html",
-        {"expense": item, "form": form, "decides": decides, "section": "time"},
+        {
+            "expense": item,
+            "form": form,
+            "decides": decides,
+            "fix": fix,
+            "corrects": item.status == EntryStatus.RETURNED and item.submitted_by_id == user.pk,
+            "section": "time",
+        },
         status=status,
     )
 
