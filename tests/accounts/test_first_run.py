@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from twofold.accounts import services
@@ -91,7 +93,9 @@ def test_a_second_set_up_loses(db):
     assert list(User.objects.values_list("email", flat=True)) == ["ada@example.com"]
 
 
-def test_sign_up_is_closed_by_default_and_opens_with_the_setting(client, make_user):
+def test_sign_up_is_closed_by_default_and_opens_with_the_setting(
+    client, make_user, mailoutbox, django_capture_on_commit_callbacks
+):
     admin = make_user(is_superuser=True)
     assert client.get("/accounts/sign-up/").status_code == 404
     assert "Create an account" not in client.get("/accounts/sign-in/").content.decode()
@@ -103,12 +107,75 @@ def test_sign_up_is_closed_by_default_and_opens_with_the_setting(client, make_us
     assert response.status_code == 302
     client.logout()
     assert "Create an account" in client.get("/accounts/sign-in/").content.decode()
-    response = client.post(
-        "/accounts/sign-up/",
-        {"full_name": "Bo", "email": "bo@example.com", "password": "tulips in april"},
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/sign-up/",
+            {"full_name": "Bo", "email": "bo@example.com", "password": "tulips in april"},
+        )
+    assert response.status_code == 200 and "Check your e-mail" in response.content.decode()
+    bo = User.objects.get(email="bo@example.com")
+    assert (bo.is_active, bo.memberships.count()) == (False, 0)
+    # The account opens only through the link e-mailed to the address, once.
+    [mail] = mailoutbox
+    link = re.search(r"https?://[^/\s]+(/accounts/sign-up/confirm/\S+)", mail.body)
+    assert link is not None and mail.subject == "Confirm your Twofold account"
+    assert (
+        client.post(
+            "/accounts/sign-in/", {"email": "bo@example.com", "password": "tulips in april"}
+        ).status_code
+        != 302
     )
-    assert (response.status_code, response["Location"]) == (302, "/accounts/organisation/new/")
-    assert User.objects.get(email="bo@example.com").memberships.count() == 0
+    opened = client.get(link.group(1))
+    assert (opened.status_code, opened["Location"]) == (302, "/accounts/organisation/new/")
+    assert User.objects.get(email="bo@example.com").is_active
+    client.logout()
+    assert client.get(link.group(1)).status_code == 400  # used
+
+
+def test_sign_up_proves_the_address_and_tells_nothing_about_accounts(
+    client, make_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Anyone could sign up with a colleague's address and, once an owner added that address
+    on People, was let into the organisation (no invitation went out: the account existed);
+    signing up with an address that had an account said so (account enumeration)."""
+    from twofold.accounts.models import Organisation
+
+    owner = make_user(email="own@example.com")
+    org = Organisation.objects.create(name="Halvorsen", slug="halvorsen")
+    services.Membership.objects.create(organisation=org, user=owner, role="owner")
+    instance = InstanceSettings.load()
+    instance.allow_signup = True
+    instance.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = client.post(
+            "/accounts/sign-up/",
+            {"full_name": "Eve", "email": "own@example.com", "password": "tulips in april"},
+        )
+        fresh = client.post(
+            "/accounts/sign-up/",
+            {"full_name": "Eve", "email": "bob@example.com", "password": "tulips in april"},
+        )
+    assert taken.status_code == fresh.status_code == 200
+    assert "Check your e-mail" in taken.content.decode()
+    assert [m.subject for m in mailoutbox] == [
+        "You already have a Twofold account",
+        "Confirm your Twofold account",
+    ]
+    # The owner adds bob@: the real Bob is invited and chooses the password; Eve's is gone.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_member(actor=owner, organisation=org, email="bob@example.com", role="member")
+    bob = User.objects.get(email="bob@example.com")
+    assert bob.is_active and not bob.has_usable_password()
+    assert mailoutbox[-1].subject == "You have been added to Twofold"
+    assert (
+        client.post(
+            "/accounts/sign-in/", {"email": "bob@example.com", "password": "tulips in april"}
+        ).status_code
+        != 302
+    )
+    # Eve's confirmation link no longer opens anything.
+    link = re.search(r"https?://[^/\s]+(/accounts/sign-up/confirm/\S+)", mailoutbox[1].body)
+    assert link is not None and client.get(link.group(1)).status_code == 400
 
 
 def test_instance_settings_are_for_instance_administrators_only(client, make_user):

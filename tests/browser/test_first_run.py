@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from twofold.accounts.middleware import forget_users
 
@@ -147,6 +150,13 @@ def test_sign_up_when_the_instance_allows_it(page, live_server, shot):
     page.get_by_label("E-mail").fill("bo@example.com")
     page.get_by_label("Password").fill("tulips in april")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    _both_widths(page, shot, "sign-up-sent")
+    # The account opens through the link e-mailed to the address (the live server runs in this
+    # process: its outbox is Django's).
+    link = re.search(r"https?://[^/\s]+(/accounts/sign-up/confirm/\S+)", mail.outbox[-1].body)
+    assert link is not None
+    page.goto(f"{live_server.url}{link.group(1)}")
     page.wait_for_load_state("networkidle")
     assert page.url == f"{live_server.url}/accounts/organisation/new/"
     page.get_by_label("Organisation name").fill("Berg Consulting")

@@ -69,6 +69,8 @@ GET    /accounts/sign-out/                                                      
 POST   /accounts/sign-out/                                                            login login login login login login  changes=django_session  # signing out ends the session: that is the point
 GET    /accounts/sign-up/                                                             404 404 404 404 404 404
 POST   /accounts/sign-up/                                                             404 404 404 404 404 404
+GET    /accounts/sign-up/confirm/<uidb64>/<token>/                                    400 400 400 400 400 400  # a link that is no sign-up's
+POST   /accounts/sign-up/confirm/<uidb64>/<token>/                                    405 405 405 405 405 405
 GET    /accounts/teams/                                                               login 200 200 200 200 200
 POST   /accounts/teams/                                                               login 400 400 400 400 400
 POST   /accounts/teams/                                                               login 403 403 302 302 302  | name=Matrix+crew

@@ -67,3 +67,14 @@ class AccountEmailForm(PasswordResetForm):
                 )
         finally:
             dates.activate_format(previous)
+
+
+class SignUpEmailForm(AccountEmailForm):
+    """The e-mail that confirms a sign-up: to an account nobody has confirmed yet (inactive,
+    never signed in), whose link (Django's token: single use, as a password reset's)
+    activates it."""
+
+    def get_users(self, email: str) -> Any:
+        return User.objects.filter(
+            email=email.strip().lower(), is_active=False, last_login__isnull=True
+        )

@@ -147,7 +147,7 @@ def create_organisation(
     return org
 
 
-def check_new_person(email: str, password: str, full_name: str) -> str:
+def check_new_person(email: str, password: str, full_name: str, *, taken_ok: bool = False) -> str:
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -155,7 +155,7 @@ def check_new_person(email: str, password: str, full_name: str) -> str:
         raise Invalid("Enter a valid e-mail address.", field="email") from exc
     if len(full_name) > 150:
         raise Invalid("A name has at most 150 characters.", field="full_name")
-    if User.objects.filter(email=email).exists():  # stored lower-cased: exact, see auth.py
+    if not taken_ok and User.objects.filter(email=email).exists():  # stored lower-cased
         raise Invalid(
             "There is already an account with this e-mail: sign in instead.", field="email"
         )
@@ -203,19 +203,78 @@ def set_up_instance(
     return user, org
 
 
+def unverified(user: User) -> bool:
+    """An account made by a sign-up whose e-mail link was never followed: nobody has shown they
+    own its address (inactive, never signed in)."""
+    return not user.is_active and user.last_login is None
+
+
 @transaction.atomic
-def sign_up(*, full_name: str, email: str, password: str) -> User:
-    """A person creates their own account, when the instance allows it."""
+def sign_up(*, full_name: str, email: str, password: str) -> User | None:
+    """A person asks for their own account, when the instance allows it.
+
+    The account waits, inactive, until the link e-mailed to the address is followed
+    (:func:`verify_sign_up`): anyone could otherwise take a colleague's address and be let into
+    an organisation that later adds it. The answer is the same whether the address has an
+    account or not (no account enumeration): an address that has one gets an e-mail saying so,
+    with a link to reset its password; ``None`` is returned then.
+    """
     if not InstanceSettings.load().allow_signup:
         raise Forbidden("This instance does not take sign-ups: ask for an invitation.")
     full_name = full_name.strip()
-    email = check_new_person(email, password, full_name)
-    try:
-        user = User.objects.create_user(email=email, password=password, full_name=full_name)
-    except IntegrityError as exc:  # pragma: no cover - raced with the same e-mail
-        raise Invalid("There is already an account with this e-mail.", field="email") from exc
-    log.info("person %s signed up", user.email)
+    email = check_new_person(email, password, full_name, taken_ok=True)
+    existing = User.objects.select_for_update().filter(email=email).first()
+    if existing is not None and not unverified(existing):
+        transaction.on_commit(lambda: _send_account_mail(email, "signup_taken", active=True))
+        log.info("sign-up for an existing account %s: told by e-mail", email)
+        return None
+    if existing is not None:  # an earlier sign-up, never confirmed: this one replaces it
+        existing.full_name = full_name
+        existing.set_password(password)
+        existing.save(update_fields=["full_name", "password"])
+        user = existing
+    else:
+        try:
+            user = User.objects.create_user(
+                email=email, password=password, full_name=full_name, is_active=False
+            )
+        except IntegrityError as exc:  # pragma: no cover - raced with the same e-mail
+            raise Invalid("There is already an account with this e-mail.", field="email") from exc
+    transaction.on_commit(lambda: _send_account_mail(email, "signup_confirm", active=False))
+    log.info("person %s signed up (waiting for the e-mail link)", user.email)
     return user
+
+
+@transaction.atomic
+def verify_sign_up(uidb64: str, token: str) -> User | None:
+    """Activate the account of a sign-up whose e-mailed link this is; ``None`` when the link is
+    not (or no longer) valid: used once, expired, or its account already in use."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_str
+    from django.utils.http import urlsafe_base64_decode
+
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (ValueError, OverflowError, TypeError):
+        return None
+    user = User.objects.select_for_update().filter(pk=pk).first()
+    if user is None or not unverified(user) or not default_token_generator.check_token(user, token):
+        return None
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    log.info("person %s confirmed their sign-up", user.email)
+    return user
+
+
+def _send_account_mail(email: str, template: str, *, active: bool) -> None:
+    from twofold.accounts.emails import AccountEmailForm, SignUpEmailForm
+
+    form = (AccountEmailForm if active else SignUpEmailForm)({"email": email})
+    if form.is_valid():
+        form.save(
+            subject_template_name=f"registration/{template}_subject.txt",
+            email_template_name=f"registration/{template}_email.txt",
+        )
 
 
 @transaction.atomic
@@ -416,6 +475,15 @@ def add_member(
         user = User.objects.create_user(email=email, full_name=full_name.strip())
         user.set_unusable_password()
         user.save(update_fields=["password"])
+    elif unverified(user):
+        # A sign-up nobody confirmed: whoever made it has not shown they own the address (it
+        # may be a colleague's, taken to be let in here). The address's owner gets the
+        # invitation and chooses the password; the unconfirmed one is dropped.
+        user.set_unusable_password()
+        user.is_active = True
+        user.full_name = full_name.strip() or user.full_name
+        user.save(update_fields=["password", "is_active", "full_name"])
+        created_user = True
     if Membership.objects.filter(organisation=organisation, user=user).exists():
         raise Invalid(f"{email} is already a member.", field="email")
     membership = Membership.objects.create(organisation=organisation, user=user, role=role)

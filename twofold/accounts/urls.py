@@ -46,6 +46,11 @@ urlpatterns = [
     ),
     path("setup/", views_orgs.set_up, name="setup"),
     path("sign-up/", views_orgs.sign_up, name="signup"),
+    path(
+        "sign-up/confirm/<uidb64>/<token>/",
+        views_orgs.sign_up_verify,
+        name="signup_verify",
+    ),
     path("preferences/", views_orgs.preferences, name="preferences"),
     path("instance/", views_orgs.instance_settings, name="instance"),
     path("organisation/new/", views_orgs.organisation_new, name="organisation_new"),

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from twofold.accounts import services
 from twofold.accounts.forms import (
@@ -69,16 +70,30 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                user = services.sign_up(**form.cleaned_data)
+                services.sign_up(**form.cleaned_data)
             except ServiceError as exc:
                 status = apply_service_error(form, exc)
             else:
-                login(request, user, backend=BACKEND)
-                messages.success(request, "Your account is ready. Create your organisation.")
-                return redirect("accounts:organisation_new")
+                # The same answer whether the address has an account or not.
+                return render(
+                    request,
+                    "accounts/pages/signup_sent.html",
+                    {"email": form.cleaned_data["email"].strip().lower()},
+                )
         else:
             status = 400
     return render(request, "accounts/pages/signup.html", {"form": form}, status=status)
+
+
+@require_GET
+def sign_up_verify(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link of a sign-up's e-mail: the account opens and its person is signed in."""
+    user = services.verify_sign_up(uidb64, token)
+    if user is None:
+        return render(request, "accounts/pages/signup_link_invalid.html", status=400)
+    login(request, user, backend=BACKEND)
+    messages.success(request, "Your account is ready. Create your organisation.")
+    return redirect("accounts:organisation_new")
 
 
 @login_required
