@@ -36,6 +36,7 @@ def test_person_page_shows_title_teams_role_and_work(
 ):
     priya, _team, project, task = _busy_person(org, owner, member)
     client.force_login(owner)
+    client.get(f"/accounts/people/{priya.pk}/")  # a warm process (content types cached)
     with django_assert_max_num_queries(11):
         response = client.get(f"/accounts/people/{priya.pk}/")
     assert response.status_code == 200
@@ -114,6 +115,7 @@ def test_people_list_links_each_name_to_the_person_page(client, org, owner, memb
 
 def test_api_person_and_title(api, org, owner, member, outsider, django_assert_max_num_queries):
     priya, team, project, _task = _busy_person(org, owner, member)
+    api(owner).get(f"/api/organisations/{org.pk}/people/{priya.pk}")  # a warm process
     with django_assert_max_num_queries(12):  # token auth, org, person, teams, 4 lists
         body = api(owner).get(f"/api/organisations/{org.pk}/people/{priya.pk}").json()
     assert body["full_name"] == "Priya Raman" and body["job_title"] == "Process engineer"
@@ -160,3 +162,33 @@ def test_an_admin_of_one_organisation_cannot_retitle_a_person_of_another(
     services.set_job_title(actor=owner, membership=added, job_title="Plant manager")
     owner.refresh_from_db()
     assert owner.job_title == "Plant manager"
+
+
+def test_recent_changes_show_no_money_and_nothing_in_the_trash(client, org, owner, member):
+    """A person's page listed every history entry they made: a member or guest read a rate's
+    amount there ("Rate of Priya Raman: 87.65/h") and the name of a trashed project, which the
+    rates page, the trash and the activity feed all hide from them."""
+    from decimal import Decimal
+
+    from twofold.costs import services as costs
+    from twofold.projects import services as projects
+    from twofold.projects.lifecycle import delete_project
+
+    priya, _team, _project, _task = _busy_person(org, owner, member)
+    costs.create_rate(
+        actor=owner, organisation=org, person=priya, hourly=Decimal("87.65"),
+        effective_from=dt.date(2026, 1, 5),
+    )  # fmt: skip
+    secret = projects.create_project(
+        actor=owner, organisation=org, name="Project Nightingale layoffs", code="NIGHT",
+        target_start=dt.date(2026, 3, 2),
+    )  # fmt: skip
+    delete_project(actor=owner, project=secret, expected_version=secret.version)
+    kept = projects.create_project(
+        actor=owner, organisation=org, name="Line 4 retrofit", code="L4",
+        target_start=dt.date(2026, 3, 2),
+    )  # fmt: skip
+    client.force_login(priya)
+    html = client.get(f"/accounts/people/{owner.pk}/").content.decode()
+    assert "87.65" not in html and "Nightingale" not in html
+    assert f'href="/projects/{kept.pk}/"><strong>L4 Line 4 retrofit</strong></a>' in html

@@ -122,7 +122,6 @@ PERSON_HISTORY_LIMIT = 20
 def work_of(organisation: Organisation, user: User) -> dict[str, list[Any]]:
     """What a person works on in ``organisation``: open tasks, projects they manage, processes they
     own, and their recent changes (a fixed number of queries)."""
-    from twofold.core.models import HistoryEntry
     from twofold.operations.models import Process
     from twofold.projects.models import Project, Task
 
@@ -142,9 +141,12 @@ def work_of(organisation: Organisation, user: User) -> dict[str, list[Any]]:
             :PERSON_LIST_LIMIT
         ]
     )
-    recent = list(
-        HistoryEntry.objects.filter(organisation=organisation, actor=user).order_by("-at", "-id")[
-            :PERSON_HISTORY_LIMIT
-        ]
-    )
+    # Their changes as the organisation's activity feed shows them: only the kinds it lists and
+    # nothing in the trash (every history entry they made showed a rate's amount to members
+    # and guests, and named trashed projects).
+    from twofold.activity.selectors import Scope, feed
+
+    recent = feed(
+        Scope(organisation), person=user.pk, limit=PERSON_HISTORY_LIMIT, comments=False
+    ).entries
     return {"tasks": tasks, "projects": projects, "processes": processes, "history": recent}

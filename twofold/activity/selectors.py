@@ -96,8 +96,10 @@ def feed(
     kind: str | None = None,
     before: dt.datetime | None = None,
     limit: int = PAGE_SIZE,
+    comments: bool = True,
 ) -> Page:
-    """A page of the feed. ``kind``: a ``FeedKind`` slug or "comment"; ``person``: whose doing.
+    """A page of the feed. ``kind``: a ``FeedKind`` slug or "comment"; ``person``: whose doing;
+    ``comments=False``: changes only (not read at all).
 
     Queries: content types (cached), history, comments (+ mentions), one per kind on the page.
     """
@@ -123,18 +125,20 @@ def feed(
         if before:
             rows = rows.filter(at__lt=before)
         histories = list(rows.select_related("actor").order_by("-at", "-id")[: limit + 1])
-    crows = Comment.objects.filter(comment_q, organisation_id=org_id, deleted_at__isnull=True)
-    if person:
-        crows = crows.filter(author_id=person)
-    if before:
-        crows = crows.filter(created_at__lt=before)
-    comments = list(
-        crows.select_related("author")
-        .prefetch_related(Prefetch("mentions", queryset=Mention.objects.select_related("user")))
-        .order_by("-created_at", "-id")[: limit + 1]
-    )
+    found: list[Comment] = []
+    if comments:
+        crows = Comment.objects.filter(comment_q, organisation_id=org_id, deleted_at__isnull=True)
+        if person:
+            crows = crows.filter(author_id=person)
+        if before:
+            crows = crows.filter(created_at__lt=before)
+        found = list(
+            crows.select_related("author")
+            .prefetch_related(Prefetch("mentions", queryset=Mention.objects.select_related("user")))
+            .order_by("-created_at", "-id")[: limit + 1]
+        )
     merged: list[tuple[dt.datetime, Any]] = sorted(
-        [(h.at, h) for h in histories] + [(c.created_at, c) for c in comments],
+        [(h.at, h) for h in histories] + [(c.created_at, c) for c in found],
         key=lambda pair: pair[0],
         reverse=True,
     )
