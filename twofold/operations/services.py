@@ -25,6 +25,7 @@ from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiTarget
+from twofold.engine.sla import SlaState
 from twofold.operations import deviations, evidence_files, plausibility, recurrence, selectors
 from twofold.operations.calendars import engine_calendar, local
 from twofold.operations.models import (
@@ -584,9 +585,13 @@ SLA_MAX_HOURS = 10_000
 """What an SLA target may be, in business hours (the queue form's bounds too)."""
 
 
-def _check_sla_hours(raw: Any) -> dict[str, dict[str, float]]:
+def _check_sla_hours(
+    raw: Any, current: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, float]]:
+    """All four priorities' targets from ``raw``: a priority left out keeps its ``current``
+    targets (an edit) or takes the default (a new queue); one given needs both targets."""
     hours: dict[str, dict[str, float]] = {}
-    raw = raw or {}
+    raw = {} if raw is None else raw
     if not isinstance(raw, dict):
         raise Invalid(
             "SLA targets map priorities to response and resolution hours.", field="sla_hours"
@@ -595,7 +600,21 @@ def _check_sla_hours(raw: Any) -> dict[str, dict[str, float]]:
     if unknown:
         raise Invalid(f"Unknown priority {unknown[0]!r}: use p1 to p4.", field="sla_hours")
     for priority in Priority.values:
-        entry: Any = raw.get(priority) or DEFAULT_SLA_HOURS[priority]
+        entry: Any = raw.get(priority)
+        if entry is None:
+            entry = (current or {}).get(priority) or DEFAULT_SLA_HOURS[priority]
+        elif not isinstance(entry, dict):
+            raise Invalid(
+                f"{priority.upper()} needs response and resolution targets in hours.",
+                field="sla_hours",
+            )
+        missing = [kind for kind in ("response", "resolution") if entry.get(kind) is None]
+        if missing:
+            raise Invalid(
+                f"{priority.upper()} needs a {missing[0]} target in hours "
+                f"(sla_hours.{priority}.{missing[0]}).",
+                field="sla_hours",
+            )
         try:
             response, resolution = _number(entry["response"]), _number(entry["resolution"])
         except (KeyError, TypeError, ValueError) as exc:
@@ -665,8 +684,9 @@ QUEUE_FIELDS = ["name", "description", "process", "calendar", "sla_hours", "nc_o
 def update_queue(
     *, actor: User, queue: Queue, expected_version: int | None, **values: Any
 ) -> Queue:
-    """Edit a queue. New SLA targets or a new calendar apply to every request's clock at once
-    (clocks are computed, not stored); outcomes already fixed for resolved requests stay."""
+    """Edit a queue. New SLA targets (a priority left out keeps its own) or a new calendar apply
+    to open requests' clocks at once (they are computed); a resolved request keeps the clock
+    and outcome fixed when it was resolved."""
     require(actor, Action.MANAGE, queue)
     _unknown(values, QUEUE_FIELDS)
     _not_null(values, ["name", "description"])
@@ -681,7 +701,7 @@ def update_queue(
     if "process" in values:
         _check_same_org(queue.organisation, values["process"], "process")
     if "sla_hours" in values:
-        values["sla_hours"] = _check_sla_hours(values["sla_hours"])
+        values["sla_hours"] = _check_sla_hours(values["sla_hours"], queue.sla_hours)
     before = history.snapshot(queue, values)
     for key, value in values.items():
         setattr(queue, key, value)
@@ -719,6 +739,11 @@ def create_request(
 ) -> Request:
     """Anyone who can see the queue and contribute may raise a request (the intake form)."""
     require(actor, Action.CONTRIBUTE, queue)
+    if queue.archived:
+        raise Invalid(
+            f"{queue.name} is archived and takes no new requests (an admin can restore it).",
+            field="queue",
+        )
     title = title.strip()
     if not title:
         raise Invalid("Give the request a short title.", field="title")
@@ -814,7 +839,8 @@ def change_request_status(
 
 
 def refresh_sla_outcomes(request_ids: Iterable[int] | None = None, batch: int = 500) -> int:
-    """Fix ``resolution_met`` from the resolution clock of resolved requests; None when open.
+    """Fix ``resolution_met`` (and the business minutes used and the target then in force) from
+    the resolution clock of resolved requests that have no outcome yet; None when open.
 
     Called by ``change_request_status`` for the one request, by the demo loaders after bulk
     inserts, and by the worker for any resolved request still without an outcome (rows from
@@ -826,13 +852,22 @@ def refresh_sla_outcomes(request_ids: Iterable[int] | None = None, batch: int = 
     else:
         qs = qs.filter(pk__in=list(request_ids))
     changed: list[Request] = []
+    fields = ["resolution_met", "resolution_minutes", "resolution_target_minutes"]
     for request in qs.iterator(chunk_size=batch):
-        met = selectors.resolution_met(request)
-        if met != request.resolution_met:
-            request.resolution_met = met
+        before = [getattr(request, name) for name in fields]
+        if request.resolved_at is None:
+            request.resolution_met = None
+            request.resolution_minutes = request.resolution_target_minutes = None
+        elif request.resolution_met is None:
+            # Fixed once, at resolution: later target, calendar or priority changes leave it be.
+            clock = selectors.resolution_clock(request)
+            request.resolution_met = clock.state is SlaState.MET
+            request.resolution_minutes = round(clock.elapsed_minutes, 3)
+            request.resolution_target_minutes = clock.target_minutes
+        if [getattr(request, name) for name in fields] != before:
             changed.append(request)
     with transaction.atomic():
-        Request.objects.bulk_update(changed, ["resolution_met"], batch_size=batch)
+        Request.objects.bulk_update(changed, fields, batch_size=batch)
         breaches = [r for r in changed if r.resolution_met is False and r.queue.nc_on_breach]
         deviations.report([_breach(r) for r in breaches])
     return len(changed)
