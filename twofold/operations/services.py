@@ -997,9 +997,15 @@ def _step_row(step: StepSpec, routine: Routine, position: int) -> RoutineStep:
     )
 
 
-def _step_words(text: str, evidence: str) -> str:
-    """A step as history shows it: "Guards work (pass or fail)"."""
-    return f"{text} ({Evidence(evidence).label.lower()})"
+def _step_words(step: RoutineStep) -> str:
+    """A step as history shows it: "Guards work (pass or fail)", and for a number what it must
+    be: "Torque (number, between 40 and 50 Nm)", "Speed (number, in rpm)"."""
+    kind = Evidence(step.evidence).label.lower()
+    if step.evidence == Evidence.NUMBER:
+        limits = limits_text(step) or (f"in {step.unit}" if step.unit else "")
+        if limits:
+            kind = f"{kind}, {limits}"
+    return f"{step.text} ({kind})"
 
 
 def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]:
@@ -1018,7 +1024,7 @@ def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]
     stray = [i for i in kept if i not in current]
     if stray or len(kept) != len(set(kept)):
         raise Invalid(f"Step {(stray or kept)[0]} is not part of this routine.", field="steps")
-    before = [_step_words(s.text, s.evidence) for s in current.values()]
+    before = [_step_words(s) for s in current.values()]
     removed = [pk for pk in current if pk not in kept]
     rows = [_step_row(spec, routine, position) for position, spec in enumerate(specs, start=1)]
     changed = [
@@ -1050,7 +1056,7 @@ def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]
             StepEvidence.objects.filter(step=old).exclude(
                 occurrence__status=OccurrenceStatus.DONE
             ).update(step=row)
-    after = [_step_words(s.text.strip(), s.evidence) for s in specs]
+    after = [_step_words(row) for row in rows]
     return {"steps": [before, after]} if before != after else {}
 
 
