@@ -419,6 +419,10 @@ class Routine(Trashable, Archivable):
     critical = models.BooleanField(
         default=False, help_text="A missed occurrence opens a nonconformance."
     )
+    # When the current schedule took effect (creation, or the last schedule change): no
+    # occurrence due before it is generated, so a change never backdates work that is then
+    # missed at once. None on rows from before it was kept: no such limit.
+    schedule_from = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -1077,7 +1077,10 @@ def create_routine(
     step_list = [dataclasses.replace(s, id=None) for s in steps]
     _check_steps(step_list)
     routine = Routine.objects.create(
-        organisation_id=process.organisation_id, process=process, **values
+        organisation_id=process.organisation_id,
+        process=process,
+        schedule_from=timezone.now(),  # nothing due before its creation (and so missed at once)
+        **values,
     )
     RoutineStep.objects.bulk_create(
         _step_row(step, routine, position) for position, step in enumerate(step_list, start=1)
@@ -1104,7 +1107,8 @@ def update_routine(
     """Edit a routine and, when ``steps`` is given, its checklist (one version for both).
 
     A schedule change (rule, start, time, shift, calendar, active) drops the open occurrences
-    not yet due and generates the new ones after commit; past ones and their evidence stay.
+    not yet due and generates the new ones after commit, none due before the change
+    (``schedule_from``); past ones and their evidence stay.
     """
     require(actor, Action.MANAGE, routine)
     _unknown(values, ROUTINE_FIELDS)
@@ -1114,7 +1118,11 @@ def update_routine(
     before = history.snapshot(routine, values)
     for key, value in values.items():
         setattr(routine, key, value)
-    save_versioned(routine, expected_version=expected_version, fields=list(values))
+    fields = list(values)
+    if SCHEDULE_FIELDS & set(history.diff(before, history.snapshot(routine, values))):
+        routine.schedule_from = timezone.now()
+        fields.append("schedule_from")
+    save_versioned(routine, expected_version=expected_version, fields=fields)
     changes = history.diff(before, history.snapshot(routine, values))
     if steps is not None:
         changes.update(_save_steps(routine, list(steps)))
@@ -1189,6 +1197,9 @@ def generate_occurrences(
                 "Routine %s has an unusable rule %r; skipped.", routine.pk, routine.rrule
             )
             continue
+        if routine.schedule_from is not None:
+            # None due before the schedule took effect: it would be missed at once.
+            dues = [due for due in dues if due >= routine.schedule_from]
         considered += len(dues)
         Occurrence.objects.bulk_create(
             [
@@ -1469,13 +1480,17 @@ def set_archived(
     """Archive (hide from lists, pickers, the overview and occurrence generation) or restore.
 
     Archived things stay in reports and history. Archiving a routine drops its open occurrences
-    not yet due; restoring it generates them again after commit.
+    not yet due; restoring it generates them again after commit, none due before the restore.
     """
     require(actor, Action.MANAGE, obj)
     if obj.archived == archived:
         return obj
     obj.archived_at = timezone.now() if archived else None
-    save_versioned(obj, expected_version=expected_version, fields=["archived_at"])
+    fields = ["archived_at"]
+    if isinstance(obj, Routine) and not archived:
+        obj.schedule_from = timezone.now()  # nothing due while it was archived comes back
+        fields.append("schedule_from")
+    save_versioned(obj, expected_version=expected_version, fields=fields)
     label = KIND_LABEL[type(obj)]
     history.record(
         actor=actor,
