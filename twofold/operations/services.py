@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from twofold.accounts.models import Membership, Organisation, Team, User
+from twofold.accounts.models import Membership, Organisation, Role, Team, User
 from twofold.core import dates, history, trash
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Invalid
@@ -160,6 +160,15 @@ def _check_process_values(
             raise Invalid("The budget cannot be negative.", field="annual_budget")
         values["annual_budget"] = budget
     _check_member(organisation, values.get("owner"), "owner")
+    owner = values.get("owner")
+    if (
+        owner is not None
+        and Membership.objects.filter(
+            organisation=organisation, user=owner, role=Role.GUEST
+        ).exists()
+    ):
+        # The process owner verifies and closes its nonconformances; a guest only reads.
+        raise Invalid("A guest cannot own a process: choose a member.", field="owner")
     team = values.get("team")
     if isinstance(team, Team):
         _check_same_org(organisation, team, "team")
