@@ -104,3 +104,16 @@ def test_clock_paused_does_not_run_and_due_moves_over_the_weekend():
 def test_bad_targets_are_refused():
     with pytest.raises(ValueError, match="positive"):
         sla_clock(CAL, start=datetime(2025, 5, 6, 9), now=datetime(2025, 5, 6, 9), target_minutes=0)
+
+
+def test_a_target_beyond_the_calendar_horizon_has_no_due_time():
+    """Ten minutes a week never reach 10,000 h before the horizon ends: no breach time, no
+    CalendarRangeError (the pages showing such a clock answered 500)."""
+    sparse = compile_calendar(make_calendar({0: [("08:00", "08:10")]}, []))
+    clock = sla_clock(
+        sparse,
+        start=datetime(2026, 12, 7, 8),
+        now=datetime(2026, 12, 7, 8, 5),
+        target_minutes=600_000,
+    )
+    assert (clock.state, clock.elapsed_minutes, clock.due_at) == (SlaState.ON_TRACK, 5.0, None)

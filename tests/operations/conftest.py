@@ -10,7 +10,7 @@ import pytest
 from twofold.calendars import services as calendar_services
 from twofold.calendars.working_time import STANDARD_HOURS
 from twofold.operations import services
-from twofold.operations.models import Evidence
+from twofold.operations.models import Evidence, Routine
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def queue(org: Any, owner: Any, calendar: Any, process: Any) -> Any:
 @pytest.fixture
 def routine(process: Any, owner: Any, django_capture_on_commit_callbacks: Any) -> Any:
     with django_capture_on_commit_callbacks(execute=True):
-        return services.create_routine(
+        made = services.create_routine(
             actor=owner,
             process=process,
             name="Start-of-shift checks",
@@ -64,3 +64,8 @@ def routine(process: Any, owner: Any, django_capture_on_commit_callbacks: Any) -
                 services.StepSpec("Anything unusual", Evidence.NOTE),
             ],
         )
+        # One that has run since its start date (created before schedule_from was kept), so
+        # its occurrences from yesterday on exist; a new routine gets none due before creation.
+        made.schedule_from = None
+        Routine.objects.filter(pk=made.pk).update(schedule_from=None)
+    return made

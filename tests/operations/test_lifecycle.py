@@ -531,7 +531,8 @@ def test_history_shows_words_not_python(client, owner, routine):
     text = _text(client.get(f"/operations/routines/{routine.pk}/edit/").content.decode())
     assert "Shift: Keep the date → Move to the next working day" in text
     assert (
-        "Steps: Coolant concentration (a number within limits); Guards work (pass or fail); "
+        "Steps: Coolant concentration (a number within limits, between 6 and 9 %); "
+        "Guards work (pass or fail); "
         "Anything unusual (a note) → Guards work (pass or fail)"
     ) in text
     assert "['" not in text and "pass_fail" not in text

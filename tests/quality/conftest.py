@@ -13,7 +13,7 @@ from twofold.calendars import services as calendar_services
 from twofold.calendars.working_time import STANDARD_HOURS
 from twofold.operations import selectors as ops
 from twofold.operations import services as ops_services
-from twofold.operations.models import Evidence, Occurrence
+from twofold.operations.models import Evidence, Occurrence, Routine
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def process(org: Any, owner: Any, process_owner: Any) -> Any:
 @pytest.fixture
 def routine(process: Any, owner: Any, django_capture_on_commit_callbacks: Any) -> Any:
     with django_capture_on_commit_callbacks(execute=True):
-        return ops_services.create_routine(
+        made = ops_services.create_routine(
             actor=owner,
             process=process,
             name="Wheel nut torque",
@@ -53,6 +53,10 @@ def routine(process: Any, owner: Any, django_capture_on_commit_callbacks: Any) -
                 ops_services.StepSpec("Visual check", Evidence.PASS_FAIL),
             ],
         )
+        # Running since its start date (as before schedule_from was kept): yesterday's exists.
+        made.schedule_from = None
+        Routine.objects.filter(pk=made.pk).update(schedule_from=None)
+    return made
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.utils import timezone
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.models import HistoryEntry
 from twofold.operations import services as ops_services
-from twofold.operations.models import Occurrence, OccurrenceStatus
+from twofold.operations.models import Occurrence, OccurrenceStatus, Process
 from twofold.quality import selectors, services
 from twofold.quality.models import ActionStatus, CapaAction, NcStatus, Nonconformance
 
@@ -288,9 +288,10 @@ def test_moving_a_record_to_ones_own_process_does_not_hand_over_its_verification
         services.verify_nonconformance(
             actor=worker, nc=nc, expected_version=nc.version, verification="x", effective=True
         )
-    library = ops_services.create_process(
-        actor=owner, organisation=org, name="Library", owner=guest
-    )
+    library = ops_services.create_process(actor=owner, organisation=org, name="Library")
+    # Owned by a guest (a member made a guest later; a guest can no longer be named owner).
+    Process.objects.filter(pk=library.pk).update(owner=guest)
+    library.refresh_from_db()
     guarded = _manual(owner, org, library)
     with pytest.raises(Forbidden):
         services.verify_nonconformance(

@@ -21,7 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from twofold.engine.calendars import Calendar, add_working_minutes, working_minutes_between
+from twofold.engine.calendars import (
+    Calendar,
+    CalendarRangeError,
+    add_working_minutes,
+    working_minutes_between,
+)
 
 __all__ = [
     "DEFAULT_WARN_FRACTION",
@@ -52,7 +57,8 @@ class SlaClock:
     """One SLA clock: business minutes used and left, whether it is paused, when it falls due.
 
     ``due_at`` is the instant the target will be reached if the clock keeps running from ``now``
-    (None when stopped, paused, or already past target). ``fraction_left`` is ``remaining /
+    (None when stopped, paused, already past target, or when the calendar has too little working
+    time left in its horizon to reach the target: the clock then has no breach time). ``fraction_left`` is ``remaining /
     target`` (negative once breached).
     """
 
@@ -117,6 +123,17 @@ def working_minutes_excluding(
     return total
 
 
+def _due_at(cal: Calendar, now: datetime, remaining: float) -> datetime | None:
+    """When ``remaining`` working minutes from ``now`` run out; None if the calendar's horizon
+    ends first (a target of 10,000 h on a calendar with ten minutes of work a week)."""
+    if remaining <= 0:
+        return now
+    try:
+        return add_working_minutes(cal, now, remaining)
+    except CalendarRangeError:
+        return None
+
+
 def sla_clock(
     cal: Calendar,
     *,
@@ -154,7 +171,7 @@ def sla_clock(
     else:
         state = SlaState.WARNING if fraction < warn_fraction else SlaState.ON_TRACK
         if not paused:
-            due_at = add_working_minutes(cal, now, remaining) if remaining > 0 else now
+            due_at = _due_at(cal, now, remaining)
     return SlaClock(
         target_minutes=float(target_minutes),
         elapsed_minutes=elapsed,

@@ -324,7 +324,11 @@ class QueuePatch(Schema):
     description: StrictStr | None = None
     process_id: StrictInt | None = None
     calendar_id: StrictInt | None = None
-    sla_hours: SlaHours | None = None
+    sla_hours: SlaHours | None = Field(
+        None,
+        description="Priorities given replace their targets (both response and resolution); "
+        "those left out keep theirs",
+    )
     nc_on_breach: StrictBool | None = None
     archived: StrictBool | None = ARCHIVED
 

@@ -350,6 +350,8 @@ def _requests(
                 request.status = Status.RESOLVED
                 request.resolved_at = resolved
                 request.resolution_met = running <= target
+                request.resolution_minutes = running
+                request.resolution_target_minutes = target
                 events.append((resolved, Status.IN_PROGRESS, Status.RESOLVED))
         rows.append((request, events))
     created_rows = Request.objects.bulk_create([r for r, _ in rows], batch_size=BATCH)

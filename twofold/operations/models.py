@@ -328,6 +328,12 @@ class Request(Trashable):
     # Outcome of the resolution clock, fixed when the request is resolved (None while open);
     # lets the overview count SLA attainment in SQL instead of replaying every clock.
     resolution_met = models.BooleanField(null=True, blank=True, editable=False)
+    # The resolution clock as it stood when the outcome was fixed: business minutes used and the
+    # target then in force. A resolved request shows these, whatever the queue's targets,
+    # calendar or the request's priority became later (None while open, and on rows resolved
+    # before they were kept).
+    resolution_minutes = models.FloatField(null=True, blank=True, editable=False)
+    resolution_target_minutes = models.FloatField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -413,6 +419,10 @@ class Routine(Trashable, Archivable):
     critical = models.BooleanField(
         default=False, help_text="A missed occurrence opens a nonconformance."
     )
+    # When the current schedule took effect (creation, or the last schedule change): no
+    # occurrence due before it is generated, so a change never backdates work that is then
+    # missed at once. None on rows from before it was kept: no such limit.
+    schedule_from = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -750,10 +750,16 @@ def request_view(
     now: dt.datetime | None = None,
     cal: Any = None,
     changes: Sequence[tuple[dt.datetime, str]] | None = None,
+    *,
+    live: bool = False,
 ) -> RequestView:
     """Both SLA clocks of a request (its events must be prefetched for constant queries).
     For a list of one queue's requests: ``cal``, the queue's engine calendar, and
-    ``changes``, the request's events as (moment, status it went to) in order."""
+    ``changes``, the request's events as (moment, status it went to) in order.
+
+    A resolved request's resolution clock is the one stored when its outcome was fixed
+    (:func:`fixed_resolution`), unless ``live`` asks for it to be computed again from today's
+    targets and calendar (as fixing the outcome does)."""
     queue = request.queue
     zone = queue.organisation.timezone
     if cal is None:
@@ -786,7 +792,32 @@ def request_view(
                 ),
             )
         )
-    return RequestView(request, clocks[0], clocks[1])
+    resolution = clocks[1] if live else fixed_resolution(request, clocks[1])
+    return RequestView(request, clocks[0], resolution)
+
+
+def fixed_resolution(request: Request, computed: SlaClock) -> SlaClock:
+    """The resolution clock of a resolved request as its stored outcome has it: the business
+    minutes used and the target in force when it was resolved, so later changes to the queue's
+    targets, its calendar or the request's priority do not rewrite the past. Rows resolved
+    before the minutes were kept show the computed clock with the stored outcome. Open
+    requests (or those without an outcome yet) get ``computed`` back."""
+    if request.resolved_at is None or request.resolution_met is None:
+        return computed
+    state = SlaState.MET if request.resolution_met else SlaState.BREACHED
+    if request.resolution_minutes is None or request.resolution_target_minutes is None:
+        return replace(computed, state=state)
+    target, elapsed = request.resolution_target_minutes, request.resolution_minutes
+    return SlaClock(
+        target_minutes=target,
+        elapsed_minutes=elapsed,
+        remaining_minutes=target - elapsed,
+        fraction_left=(target - elapsed) / target,
+        paused=False,
+        stopped=True,
+        state=state,
+        due_at=None,
+    )
 
 
 def _clock_change_minutes(
@@ -819,7 +850,12 @@ def resolution_met(request: Request) -> bool | None:
     """Whether a resolved request met its resolution target (None while it is open)."""
     if request.resolved_at is None:
         return None
-    return request_view(request, request.resolved_at).resolution.state is SlaState.MET
+    return resolution_clock(request).state is SlaState.MET
+
+
+def resolution_clock(request: Request) -> SlaClock:
+    """The resolution clock of a request computed afresh at its resolution (or now, if open)."""
+    return request_view(request, request.resolved_at, live=True).resolution
 
 
 # --- The queue page's reads, compiled once (core/fastread.py) --------------------------------

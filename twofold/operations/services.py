@@ -18,13 +18,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from twofold.accounts.models import Membership, Organisation, Team, User
+from twofold.accounts.models import Membership, Organisation, Role, Team, User
 from twofold.core import dates, history, trash
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiTarget
+from twofold.engine.sla import SlaState
 from twofold.operations import deviations, evidence_files, plausibility, recurrence, selectors
 from twofold.operations.calendars import engine_calendar, local
 from twofold.operations.models import (
@@ -159,6 +160,15 @@ def _check_process_values(
             raise Invalid("The budget cannot be negative.", field="annual_budget")
         values["annual_budget"] = budget
     _check_member(organisation, values.get("owner"), "owner")
+    owner = values.get("owner")
+    if (
+        owner is not None
+        and Membership.objects.filter(
+            organisation=organisation, user=owner, role=Role.GUEST
+        ).exists()
+    ):
+        # The process owner verifies and closes its nonconformances; a guest only reads.
+        raise Invalid("A guest cannot own a process: choose a member.", field="owner")
     team = values.get("team")
     if isinstance(team, Team):
         _check_same_org(organisation, team, "team")
@@ -584,9 +594,13 @@ SLA_MAX_HOURS = 10_000
 """What an SLA target may be, in business hours (the queue form's bounds too)."""
 
 
-def _check_sla_hours(raw: Any) -> dict[str, dict[str, float]]:
+def _check_sla_hours(
+    raw: Any, current: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, float]]:
+    """All four priorities' targets from ``raw``: a priority left out keeps its ``current``
+    targets (an edit) or takes the default (a new queue); one given needs both targets."""
     hours: dict[str, dict[str, float]] = {}
-    raw = raw or {}
+    raw = {} if raw is None else raw
     if not isinstance(raw, dict):
         raise Invalid(
             "SLA targets map priorities to response and resolution hours.", field="sla_hours"
@@ -595,7 +609,21 @@ def _check_sla_hours(raw: Any) -> dict[str, dict[str, float]]:
     if unknown:
         raise Invalid(f"Unknown priority {unknown[0]!r}: use p1 to p4.", field="sla_hours")
     for priority in Priority.values:
-        entry: Any = raw.get(priority) or DEFAULT_SLA_HOURS[priority]
+        entry: Any = raw.get(priority)
+        if entry is None:
+            entry = (current or {}).get(priority) or DEFAULT_SLA_HOURS[priority]
+        elif not isinstance(entry, dict):
+            raise Invalid(
+                f"{priority.upper()} needs response and resolution targets in hours.",
+                field="sla_hours",
+            )
+        missing = [kind for kind in ("response", "resolution") if entry.get(kind) is None]
+        if missing:
+            raise Invalid(
+                f"{priority.upper()} needs a {missing[0]} target in hours "
+                f"(sla_hours.{priority}.{missing[0]}).",
+                field="sla_hours",
+            )
         try:
             response, resolution = _number(entry["response"]), _number(entry["resolution"])
         except (KeyError, TypeError, ValueError) as exc:
@@ -665,8 +693,9 @@ QUEUE_FIELDS = ["name", "description", "process", "calendar", "sla_hours", "nc_o
 def update_queue(
     *, actor: User, queue: Queue, expected_version: int | None, **values: Any
 ) -> Queue:
-    """Edit a queue. New SLA targets or a new calendar apply to every request's clock at once
-    (clocks are computed, not stored); outcomes already fixed for resolved requests stay."""
+    """Edit a queue. New SLA targets (a priority left out keeps its own) or a new calendar apply
+    to open requests' clocks at once (they are computed); a resolved request keeps the clock
+    and outcome fixed when it was resolved."""
     require(actor, Action.MANAGE, queue)
     _unknown(values, QUEUE_FIELDS)
     _not_null(values, ["name", "description"])
@@ -681,7 +710,7 @@ def update_queue(
     if "process" in values:
         _check_same_org(queue.organisation, values["process"], "process")
     if "sla_hours" in values:
-        values["sla_hours"] = _check_sla_hours(values["sla_hours"])
+        values["sla_hours"] = _check_sla_hours(values["sla_hours"], queue.sla_hours)
     before = history.snapshot(queue, values)
     for key, value in values.items():
         setattr(queue, key, value)
@@ -719,6 +748,11 @@ def create_request(
 ) -> Request:
     """Anyone who can see the queue and contribute may raise a request (the intake form)."""
     require(actor, Action.CONTRIBUTE, queue)
+    if queue.archived:
+        raise Invalid(
+            f"{queue.name} is archived and takes no new requests (an admin can restore it).",
+            field="queue",
+        )
     title = title.strip()
     if not title:
         raise Invalid("Give the request a short title.", field="title")
@@ -814,7 +848,8 @@ def change_request_status(
 
 
 def refresh_sla_outcomes(request_ids: Iterable[int] | None = None, batch: int = 500) -> int:
-    """Fix ``resolution_met`` from the resolution clock of resolved requests; None when open.
+    """Fix ``resolution_met`` (and the business minutes used and the target then in force) from
+    the resolution clock of resolved requests that have no outcome yet; None when open.
 
     Called by ``change_request_status`` for the one request, by the demo loaders after bulk
     inserts, and by the worker for any resolved request still without an outcome (rows from
@@ -826,13 +861,22 @@ def refresh_sla_outcomes(request_ids: Iterable[int] | None = None, batch: int = 
     else:
         qs = qs.filter(pk__in=list(request_ids))
     changed: list[Request] = []
+    fields = ["resolution_met", "resolution_minutes", "resolution_target_minutes"]
     for request in qs.iterator(chunk_size=batch):
-        met = selectors.resolution_met(request)
-        if met != request.resolution_met:
-            request.resolution_met = met
+        before = [getattr(request, name) for name in fields]
+        if request.resolved_at is None:
+            request.resolution_met = None
+            request.resolution_minutes = request.resolution_target_minutes = None
+        elif request.resolution_met is None:
+            # Fixed once, at resolution: later target, calendar or priority changes leave it be.
+            clock = selectors.resolution_clock(request)
+            request.resolution_met = clock.state is SlaState.MET
+            request.resolution_minutes = round(clock.elapsed_minutes, 3)
+            request.resolution_target_minutes = clock.target_minutes
+        if [getattr(request, name) for name in fields] != before:
             changed.append(request)
     with transaction.atomic():
-        Request.objects.bulk_update(changed, ["resolution_met"], batch_size=batch)
+        Request.objects.bulk_update(changed, fields, batch_size=batch)
         breaches = [r for r in changed if r.resolution_met is False and r.queue.nc_on_breach]
         deviations.report([_breach(r) for r in breaches])
     return len(changed)
@@ -962,9 +1006,15 @@ def _step_row(step: StepSpec, routine: Routine, position: int) -> RoutineStep:
     )
 
 
-def _step_words(text: str, evidence: str) -> str:
-    """A step as history shows it: "Guards work (pass or fail)"."""
-    return f"{text} ({Evidence(evidence).label.lower()})"
+def _step_words(step: RoutineStep) -> str:
+    """A step as history shows it: "Guards work (pass or fail)", and for a number what it must
+    be: "Torque (number, between 40 and 50 Nm)", "Speed (number, in rpm)"."""
+    kind = Evidence(step.evidence).label.lower()
+    if step.evidence == Evidence.NUMBER:
+        limits = limits_text(step) or (f"in {step.unit}" if step.unit else "")
+        if limits:
+            kind = f"{kind}, {limits}"
+    return f"{step.text} ({kind})"
 
 
 def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]:
@@ -983,7 +1033,7 @@ def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]
     stray = [i for i in kept if i not in current]
     if stray or len(kept) != len(set(kept)):
         raise Invalid(f"Step {(stray or kept)[0]} is not part of this routine.", field="steps")
-    before = [_step_words(s.text, s.evidence) for s in current.values()]
+    before = [_step_words(s) for s in current.values()]
     removed = [pk for pk in current if pk not in kept]
     rows = [_step_row(spec, routine, position) for position, spec in enumerate(specs, start=1)]
     changed = [
@@ -1015,7 +1065,7 @@ def _save_steps(routine: Routine, specs: list[StepSpec]) -> dict[str, list[Any]]
             StepEvidence.objects.filter(step=old).exclude(
                 occurrence__status=OccurrenceStatus.DONE
             ).update(step=row)
-    after = [_step_words(s.text.strip(), s.evidence) for s in specs]
+    after = [_step_words(row) for row in rows]
     return {"steps": [before, after]} if before != after else {}
 
 
@@ -1036,7 +1086,10 @@ def create_routine(
     step_list = [dataclasses.replace(s, id=None) for s in steps]
     _check_steps(step_list)
     routine = Routine.objects.create(
-        organisation_id=process.organisation_id, process=process, **values
+        organisation_id=process.organisation_id,
+        process=process,
+        schedule_from=timezone.now(),  # nothing due before its creation (and so missed at once)
+        **values,
     )
     RoutineStep.objects.bulk_create(
         _step_row(step, routine, position) for position, step in enumerate(step_list, start=1)
@@ -1063,7 +1116,8 @@ def update_routine(
     """Edit a routine and, when ``steps`` is given, its checklist (one version for both).
 
     A schedule change (rule, start, time, shift, calendar, active) drops the open occurrences
-    not yet due and generates the new ones after commit; past ones and their evidence stay.
+    not yet due and generates the new ones after commit, none due before the change
+    (``schedule_from``); past ones and their evidence stay.
     """
     require(actor, Action.MANAGE, routine)
     _unknown(values, ROUTINE_FIELDS)
@@ -1073,7 +1127,11 @@ def update_routine(
     before = history.snapshot(routine, values)
     for key, value in values.items():
         setattr(routine, key, value)
-    save_versioned(routine, expected_version=expected_version, fields=list(values))
+    fields = list(values)
+    if SCHEDULE_FIELDS & set(history.diff(before, history.snapshot(routine, values))):
+        routine.schedule_from = timezone.now()
+        fields.append("schedule_from")
+    save_versioned(routine, expected_version=expected_version, fields=fields)
     changes = history.diff(before, history.snapshot(routine, values))
     if steps is not None:
         changes.update(_save_steps(routine, list(steps)))
@@ -1148,6 +1206,9 @@ def generate_occurrences(
                 "Routine %s has an unusable rule %r; skipped.", routine.pk, routine.rrule
             )
             continue
+        if routine.schedule_from is not None:
+            # None due before the schedule took effect: it would be missed at once.
+            dues = [due for due in dues if due >= routine.schedule_from]
         considered += len(dues)
         Occurrence.objects.bulk_create(
             [
@@ -1428,13 +1489,17 @@ def set_archived(
     """Archive (hide from lists, pickers, the overview and occurrence generation) or restore.
 
     Archived things stay in reports and history. Archiving a routine drops its open occurrences
-    not yet due; restoring it generates them again after commit.
+    not yet due; restoring it generates them again after commit, none due before the restore.
     """
     require(actor, Action.MANAGE, obj)
     if obj.archived == archived:
         return obj
     obj.archived_at = timezone.now() if archived else None
-    save_versioned(obj, expected_version=expected_version, fields=["archived_at"])
+    fields = ["archived_at"]
+    if isinstance(obj, Routine) and not archived:
+        obj.schedule_from = timezone.now()  # nothing due while it was archived comes back
+        fields.append("schedule_from")
+    save_versioned(obj, expected_version=expected_version, fields=fields)
     label = KIND_LABEL[type(obj)]
     history.record(
         actor=actor,

@@ -165,12 +165,21 @@ def source_link(nc: Nonconformance) -> SourceLink:
 
 
 def is_process_owner(user: Any, nc: Nonconformance) -> bool:
-    """The process owner verifies and closes; an admin does when the process has no owner."""
-    process = nc.process
-    if process is not None and process.owner_id is not None:
-        # EDIT, not VIEW: a guest who owns a process still only reads (docs/quality.md).
-        return bool(process.owner_id == getattr(user, "pk", None)) and can(user, Action.EDIT, nc)
+    """The process owner verifies and closes; an admin does when the process has no owner, or
+    an owner who cannot (a guest, or someone who has left the organisation)."""
+    if acting_owner(nc) is not None:
+        return bool(nc.process.owner_id == getattr(user, "pk", None))  # type: ignore[union-attr]
     return can(user, Action.MANAGE, nc)
+
+
+def acting_owner(nc: Nonconformance) -> Any:
+    """The process owner when they may act on ``nc`` (EDIT, not VIEW: a guest who owns a process
+    only reads, docs/quality.md); None otherwise."""
+    process = nc.process
+    if process is None or process.owner_id is None:
+        return None
+    owner = process.owner
+    return owner if can(owner, Action.EDIT, nc) else None
 
 
 def open_signals(organisation: Organisation) -> list[Nonconformance]:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from twofold.accounts.models import Membership, Organisation, User
+from twofold.accounts.models import Membership, Organisation, Role, User
 from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid
@@ -83,8 +83,16 @@ def _check_open(nc: Nonconformance) -> None:
 def _check_member(organisation_id: int, user: Any, field: str) -> None:
     if user is None:
         raise Invalid("Choose who owns this action.", field=field)
-    if not Membership.objects.filter(organisation_id=organisation_id, user_id=user.pk).exists():
+    role = (
+        Membership.objects.filter(organisation_id=organisation_id, user_id=user.pk)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None:
         raise Invalid("The owner must be a member of the organisation.", field=field)
+    if role == Role.GUEST:
+        # A guest only reads: they could never mark the action done.
+        raise Invalid("A guest cannot own an action: choose a member.", field=field)
 
 
 def _check_process(organisation_id: int, process: Process | None) -> None:
@@ -109,7 +117,7 @@ def _check_text(values: dict[str, Any]) -> None:
 def require_process_owner(actor: User, nc: Nonconformance, what: str) -> None:
     require(actor, Action.VIEW, nc)
     if not selectors.is_process_owner(actor, nc):
-        owner = nc.process.owner if nc.process is not None else None
+        owner = selectors.acting_owner(nc)
         who = f"the process owner ({owner.display_name})" if owner else "an admin"
         raise Forbidden(f"Only {who} can {what} a nonconformance.")
 
