@@ -131,3 +131,65 @@ def test_an_address_that_only_upper_cases_alike_is_another_person(
     # Exact matching still finds the same address, whatever its case.
     with pytest.raises(Invalid):
         check_new_person("Alice@GitHub.com", "a-long-passphrase-9", "Alice")
+
+
+def test_five_wrong_passwords_elsewhere_do_not_lock_the_owner_out_and_a_reset_lifts_a_lock(
+    client, owner, settings
+):
+    """Five wrong passwords from any address locked the account everywhere (anyone could keep
+    anyone out with five requests a quarter of an hour), and resetting the password, which the
+    lock's message advises, did not lift it."""
+    attacker = {"REMOTE_ADDR": "203.0.113.9"}
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        client.post("/accounts/sign-in/", {"email": owner.email, "password": "x"}, **attacker)
+    assert (
+        client.post(
+            "/accounts/sign-in/",
+            {"email": owner.email, "password": "correct horse battery"},
+            **attacker,
+        ).status_code
+        == 429
+    )  # that address is locked for this account
+    office = {"REMOTE_ADDR": "198.51.100.7"}
+    assert (
+        client.post(
+            "/accounts/sign-in/",
+            {"email": owner.email, "password": "correct horse battery"},
+            **office,
+        ).status_code
+        == 302
+    )
+    client.post("/accounts/sign-out/")
+    # Guessing from many addresses still locks the account (four times the limit in all).
+    for i in range(settings.LOGIN_FAILURE_LIMIT * 4):
+        client.post(
+            "/accounts/sign-in/",
+            {"email": owner.email, "password": "x"},
+            REMOTE_ADDR=f"192.0.2.{i}",
+        )
+    assert (
+        client.post(
+            "/accounts/sign-in/",
+            {"email": owner.email, "password": "correct horse battery"},
+            **office,
+        ).status_code
+        == 429
+    )
+    # A reset lifts it.
+    client.post("/accounts/password/reset/", {"email": owner.email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[-1].body)
+    assert link is not None
+    form_page = client.get(link.group(1), follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "another long passphrase", "new_password2": "another long passphrase"},
+    )
+    assert not LoginFailure.objects.filter(email=owner.email).exists()
+    assert (
+        client.post(
+            "/accounts/sign-in/",
+            {"email": owner.email, "password": "another long passphrase"},
+            **office,
+        ).status_code
+        == 302
+    )

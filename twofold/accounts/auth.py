@@ -94,9 +94,12 @@ def client_ip(request: HttpRequest) -> str:
 def lockout_seconds_left(email: str, ip_address: str, now: dt.datetime | None = None) -> int:
     """Seconds until sign-in is allowed again for this e-mail or address (0 = not locked).
 
-    Locked when the e-mail, or the address, has ``LOGIN_FAILURE_LIMIT`` failures within
-    ``LOGIN_FAILURE_WINDOW_SECONDS``. Counting by e-mail stops guessing one account from many
-    addresses; counting by address (at a higher limit) stops spraying many accounts.
+    Within ``LOGIN_FAILURE_WINDOW_SECONDS``: ``LOGIN_FAILURE_LIMIT`` failures for this e-mail
+    from this address lock that pair; four times as many for the e-mail from any addresses
+    lock the e-mail (guessing one account from many addresses); four times as many from the
+    address lock it (spraying many accounts). Five wrong passwords from anywhere locked the
+    account everywhere before, so anyone could keep anyone out with five requests a quarter of
+    an hour; a password reset clears an e-mail's failures (:func:`clear_login_failures`).
     """
     now = now or timezone.now()
     window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
@@ -104,7 +107,8 @@ def lockout_seconds_left(email: str, ip_address: str, now: dt.datetime | None = 
     recent = LoginFailure.objects.filter(at__gte=now - window)
     left = 0
     for criteria, allowed in (
-        (Q(email=email.lower()), limit),
+        (Q(email=email.lower(), ip_address=ip_address), limit),
+        (Q(email=email.lower()), limit * 4),
         (Q(ip_address=ip_address), limit * 4),
     ):
         times = list(recent.filter(criteria).order_by("-at").values_list("at", flat=True)[:allowed])

@@ -31,7 +31,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirm.as_view(
             template_name="accounts/pages/password_reset_confirm.html",
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),

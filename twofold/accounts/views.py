@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -493,3 +496,13 @@ def profile_job_title(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, " ".join(str(e) for e in errors))
     return redirect("accounts:profile")
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    """Django's view; a password chosen through the e-mailed link also lifts the sign-in lock on
+    that e-mail (the lock's message says to reset the password, which did not lift it)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        clear_login_failures(form.user.email)
+        return response
