@@ -193,3 +193,25 @@ def test_five_wrong_passwords_elsewhere_do_not_lock_the_owner_out_and_a_reset_li
         ).status_code
         == 302
     )
+
+
+def test_a_password_reset_revokes_the_api_tokens(client, owner, api_token):
+    """A thief with a stolen session made a year-long token; the victim's reset ended the
+    session but the token kept answering 200."""
+    from twofold.accounts.models import ApiToken
+
+    secret = api_token(owner, 365)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    assert client.get("/api/me", **headers).status_code == 200
+    client.post("/accounts/password/reset/", {"email": owner.email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[-1].body)
+    assert link is not None
+    form_page = client.get(link.group(1), follow=True)
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "another long passphrase", "new_password2": "another long passphrase"},
+        follow=True,
+    )
+    assert "Your 1 API token was revoked" in done.content.decode()
+    assert not ApiToken.objects.filter(user=owner, revoked_at__isnull=True).exists()
+    assert client.get("/api/me", **headers).status_code == 401

@@ -689,6 +689,14 @@ def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
     return token
 
 
+def revoke_all_api_tokens(user: User) -> int:
+    """Revoke every live token of ``user`` (a password chosen through a reset link: whoever held
+    the old password or a session could have made one). Returns how many were revoked."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
 def member_rank(actor: User, organisation: Organisation) -> int:
     role = role_in(actor, organisation.pk)
     return -1 if role is None else ROLE_RANK[role]

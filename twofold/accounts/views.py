@@ -500,9 +500,18 @@ def profile_job_title(request: HttpRequest) -> HttpResponse:
 
 class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     """Django's view; a password chosen through the e-mailed link also lifts the sign-in lock on
-    that e-mail (the lock's message says to reset the password, which did not lift it)."""
+    that e-mail (the lock's message says to reset the password, which did not lift it) and
+    revokes the person's API tokens (a thief with the old password or a session could have
+    made one that outlived the reset)."""
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         clear_login_failures(form.user.email)
+        revoked = services.revoke_all_api_tokens(form.user)
+        if revoked:
+            messages.info(
+                self.request,
+                f"Your {revoked} API token{'s were' if revoked > 1 else ' was'} revoked: make "
+                "new ones on your tokens page for the tools that need them.",
+            )
         return response
