@@ -215,3 +215,26 @@ def test_a_password_reset_revokes_the_api_tokens(client, owner, api_token):
     assert "Your 1 API token was revoked" in done.content.decode()
     assert not ApiToken.objects.filter(user=owner, revoked_at__isnull=True).exists()
     assert client.get("/api/me", **headers).status_code == 401
+
+
+def test_guessing_the_current_password_on_the_change_form_is_limited(client, owner, settings):
+    """Thirty wrong current passwords each got 400 and the thirty-first, right one, worked:
+    a session left open could guess the password without limit."""
+    client.force_login(owner)
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        wrong = client.post(
+            "/accounts/password/",
+            {"old_password": "guess", "new_password1": "x y z w v", "new_password2": "x y z w v"},
+        )
+        assert wrong.status_code == 400
+    right = client.post(
+        "/accounts/password/",
+        {
+            "old_password": "correct horse battery",
+            "new_password1": "another long passphrase",
+            "new_password2": "another long passphrase",
+        },
+    )
+    assert right.status_code == 429 and "changing it is paused" in right.content.decode()
+    owner.refresh_from_db()
+    assert owner.check_password("correct horse battery")

@@ -91,14 +91,32 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(actor_of(request), request.POST or None)
+    """Change one's password. A wrong current password counts as a failed sign-in (and the
+    sign-in lock applies): a session left open could guess it without limit, then take the
+    account for good."""
+    user = actor_of(request)
+    form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
+        ip = client_ip(request)
+        locked = lockout_seconds_left(user.email, ip)
+        if locked:
+            form.add_error(
+                None,
+                "Too many wrong passwords. For your security, changing it is paused: try "
+                f"again in {_minutes(locked)}, or reset your password.",
+            )
+            status = 429
+        elif form.is_valid():
             user = form.save()
+            clear_login_failures(user.email)
             update_session_auth_hash(request, user)
             messages.success(request, "Your password has been changed.")
             return redirect("accounts:profile")
-        return render(request, "accounts/pages/password_change.html", {"form": form}, status=400)
+        else:
+            if "old_password" in form.errors:
+                record_login_failure(user.email, ip)
+            status = 400
+        return render(request, "accounts/pages/password_change.html", {"form": form}, status=status)
     return render(request, "accounts/pages/password_change.html", {"form": form})
 
 
