@@ -238,3 +238,16 @@ def test_guessing_the_current_password_on_the_change_form_is_limited(client, own
     assert right.status_code == 429 and "changing it is paused" in right.content.decode()
     owner.refresh_from_db()
     assert owner.check_password("correct horse battery")
+
+
+def test_password_reset_mails_are_limited_and_the_answer_does_not_change(client, owner):
+    """Thirty requests for one address sent thirty e-mails: anyone could flood an inbox."""
+    answers = {
+        client.post("/accounts/password/reset/", {"email": owner.email})["Location"]
+        for _ in range(6)
+    }
+    assert answers == {"/accounts/password/reset/sent/"}
+    assert len(mail.outbox) == 3
+    # Another address is not held back by the first one's limit.
+    client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
+    assert len(mail.outbox) == 3  # no account: no e-mail, the same answer

@@ -15,7 +15,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from twofold.accounts import directory
-from twofold.accounts.models import ApiToken, LoginFailure, Membership, User
+from twofold.accounts.models import (
+    ApiToken,
+    LoginFailure,
+    Membership,
+    PasswordResetRequest,
+    User,
+)
 from twofold.core import policy
 from twofold.core.fastread import FastRead
 
@@ -156,3 +162,24 @@ def user_for_token(raw: str, now: dt.datetime | None = None) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+RESET_LIMIT_PER_EMAIL = 3
+RESET_LIMIT_PER_ADDRESS = 20
+RESET_WINDOW = dt.timedelta(hours=1)
+
+
+def reset_allowed(email: str, ip_address: str, now: dt.datetime | None = None) -> bool:
+    """Whether a password-reset e-mail may go to ``email`` now (and records the request):
+    at most three an hour to one address, twenty an hour from one client address. The form
+    answers the same either way (no account enumeration); past the limit nothing is sent."""
+    now = now or timezone.now()
+    email = email.strip().lower()[:254]
+    recent = PasswordResetRequest.objects.filter(at__gte=now - RESET_WINDOW)
+    allowed = (
+        recent.filter(email=email).count() < RESET_LIMIT_PER_EMAIL
+        and recent.filter(ip_address=ip_address).count() < RESET_LIMIT_PER_ADDRESS
+    )
+    PasswordResetRequest.objects.create(email=email, ip_address=ip_address, at=now)
+    PasswordResetRequest.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
+    return allowed

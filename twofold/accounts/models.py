@@ -226,6 +226,18 @@ class LoginFailure(models.Model):
         return f"{self.email} from {self.ip_address} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class PasswordResetRequest(models.Model):
+    """One request for a password-reset e-mail, kept to limit them (pruned after a day): the
+    form sent an e-mail for every request, so anyone could flood an inbox."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    ip_address = models.CharField(max_length=45, db_index=True)
+    at = models.DateTimeField(default=tz.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"reset for {self.email} from {self.ip_address} at {self.at:%Y-%m-%d %H:%M}"
+
+
 class InstanceSettings(models.Model):
     """The one row of instance-wide settings (``pk=1``), edited by instance administrators.
 

@@ -13,7 +13,7 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordReset.as_view(
             form_class=AccountEmailForm,
             template_name="accounts/pages/password_reset.html",
             email_template_name="registration/password_reset_email.txt",

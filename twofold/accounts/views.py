@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +20,7 @@ from twofold.accounts.auth import (
     client_ip,
     lockout_seconds_left,
     record_login_failure,
+    reset_allowed,
 )
 from twofold.accounts.forms import (
     AddMemberForm,
@@ -533,3 +534,14 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
                 "new ones on your tokens page for the tools that need them.",
             )
         return response
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    """Django's view, limited: at most three e-mails an hour to one address and twenty an hour
+    from one client (it sent one per request: an inbox could be flooded). The answer is the
+    same either way."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        if not reset_allowed(form.cleaned_data["email"], client_ip(self.request)):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
