@@ -77,11 +77,23 @@ def test_open_marks_read_and_goes_to_the_object(
     signed_in: Any, owner: Any, mel: Any, task: Any
 ) -> None:
     note = _tell(owner, mel, task)[0]
-    response = signed_in(mel).get(f"/notifications/{note.pk}/open/")
+    client = signed_in(mel)
+    # A link on another site changes nothing: a page with a button (it marked the notification
+    # read and switched the session's organisation from anywhere on the web).
+    cross = client.get(f"/notifications/{note.pk}/open/", HTTP_SEC_FETCH_SITE="cross-site")
+    assert cross.status_code == 200 and "Open this notification?" in cross.content.decode()
+    assert client.get(f"/notifications/{note.pk}/open/").status_code == 200  # no header at all
+    note.refresh_from_db()
+    assert note.read_at is None
+    response = client.get(f"/notifications/{note.pk}/open/", HTTP_SEC_FETCH_SITE="same-origin")
     assert response.status_code == 302
     assert response["Location"] == f"/projects/{task.project_id}/tasks/{task.pk}/"
     note.refresh_from_db()
     assert note.read_at is not None
+    other = _tell(owner, mel, task)[0]
+    assert client.post(f"/notifications/{other.pk}/open/").status_code == 302  # the button
+    other.refresh_from_db()
+    assert other.read_at is not None
 
 
 def test_someone_elses_notification_is_404(signed_in: Any, owner: Any, mel: Any, task: Any) -> None:

@@ -278,8 +278,8 @@ POST   /my-work/                                                                
 # --- notifications
 GET    /notifications/                                                                login 200 200 200 200 200
 POST   /notifications/                                                                login 405 405 405 405 405
-GET    /notifications/<int:notification_id>/open/                                     login 404 404 404 302 404
-POST   /notifications/<int:notification_id>/open/                                     login 405 405 405 405 405  | read=1
+GET    /notifications/<int:notification_id>/open/                                     login 404 404 404 200 404  # without a same-site header: a page with the Open button
+POST   /notifications/<int:notification_id>/open/                                     login 404 404 404 302 404
 GET    /notifications/<int:notification_id>/read/                                     login 405 405 405 405 405
 POST   /notifications/<int:notification_id>/read/                                     login 404 404 404 302 404
 GET    /notifications/bell/                                                           login 200 200 200 200 200

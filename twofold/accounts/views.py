@@ -114,8 +114,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your password has been changed.")
             return redirect("accounts:profile")
         else:
-            if "old_password" in form.errors:
-                record_login_failure(user.email, ip)
+            if request.POST.get("old_password") and "old_password" in form.errors:
+                record_login_failure(user.email, ip)  # a guess, not an empty form
             status = 400
         return render(request, "accounts/pages/password_change.html", {"form": form}, status=status)
     return render(request, "accounts/pages/password_change.html", {"form": form})

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from twofold.accounts.models import Membership, User
 from twofold.core.errors import NotFound, ServiceError
@@ -22,7 +22,7 @@ from twofold.core.web import actor_of, forbidden_page, organisation_of, organisa
 from twofold.notifications import outbox as outbox_sending
 from twofold.notifications import selectors, services
 from twofold.notifications.kinds import all_kinds
-from twofold.notifications.models import Delivery, OutboxEmail
+from twofold.notifications.models import Delivery, Notification, OutboxEmail
 from twofold.notifications.tokens import ALL_KINDS, BadToken, read_unsubscribe_token
 
 
@@ -103,11 +103,36 @@ def read(request: HttpRequest, notification_id: int) -> HttpResponse:
     return redirect(_back(request, reverse("notifications:inbox")))
 
 
+def _from_this_site(request: HttpRequest) -> bool:
+    """Whether the request comes from one of our own pages (the browser's ``Sec-Fetch-Site``,
+    else a ``Referer`` on this host): a link on another site must not change anything."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    referer = request.headers.get("Referer", "")
+    return bool(referer) and url_has_allowed_host_and_scheme(
+        referer, {request.get_host()}, require_https=request.is_secure()
+    )
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def open_target(request: HttpRequest, notification_id: int) -> HttpResponse:
-    """Mark the notification read and go to its object (in its organisation)."""
+    """Mark the notification read and go to its object (in its organisation).
+
+    A GET from another site (a link anywhere on the web) changes nothing: it marked the
+    notification read and switched the session's organisation. It gets a page with a button
+    (a POST, CSRF-checked) instead."""
     user = actor_of(request)
+    if request.method == "GET" and not _from_this_site(request):
+        note_here = (
+            Notification.objects.filter(pk=notification_id, recipient=user)
+            .select_related("organisation")
+            .first()
+        )
+        if note_here is None:
+            raise Http404("Notification not found.")
+        return render(request, "notifications/pages/open.html", {"note": note_here})
     try:
         note = services.mark_read(user=user, notification_id=notification_id)
     except NotFound as exc:
