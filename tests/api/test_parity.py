@@ -221,6 +221,7 @@ PAGE_ACTION_TO_API: dict[str, tuple[str, ...]] = {
     "comments:edit": (f"PATCH {ORG}/comments/{{pk}}",),
     "comments:delete": (f"DELETE {ORG}/comments/{{pk}}",),
     "notifications:read": ("POST /api/me/notifications/{notification_id}/read",),
+    "notifications:open": ("POST /api/me/notifications/{notification_id}/read",),
     "notifications:read_all": ("POST /api/me/notifications/read-all",),
     "notifications:settings": ("PUT /api/me/notification-settings/{kind}",),
     "notifications:follow": ("PUT /api/follows/{target_type}/{target_id}",),

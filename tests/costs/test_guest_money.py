@@ -80,15 +80,14 @@ def test_a_demoted_manager_sees_and_decides_no_expense_of_their_project(
 def test_a_guest_named_process_owner_sees_and_sets_no_budget(
     client: Any, api: Any, org: Any, owner: Any, guest: Any, process: Any
 ) -> None:
-    """``PATCH /api/processes/{id} {"owner_id": guest}`` is accepted; the guest then read the
-    fiscal-year budget page and API, set the budget, and read the process's spend."""
+    """A guest named process owner read the fiscal-year budget page and API, set the budget,
+    and read the process's spend. (A guest can no longer be made owner; an owner demoted to
+    guest still is one, as set here directly.)"""
     ops.update_process(
-        actor=owner,
-        process=process,
-        expected_version=process.version,
-        owner=guest,
-        annual_budget=Decimal(5000),
+        actor=owner, process=process, expected_version=process.version, annual_budget=Decimal(5000)
     )
+    type(process).objects.filter(pk=process.pk).update(owner=guest)
+    process.refresh_from_db()
     services.set_process_budget(actor=owner, process=process, fiscal_year=2026, amount="9000")
     client.force_login(guest)
     assert client.get(f"/costs/processes/{process.pk}/budget/?fy=2026").status_code == 403
