@@ -82,6 +82,17 @@ def test_member_and_team_crud(api, org, owner):
     assert r.status_code == 201
     team = r.json()
     assert team["member_ids"] == sorted([owner.pk, member["user"]["id"]])
+    # A lead who is nobody here is named as the lead (the error said member_ids).
+    for method, url, body in (
+        ("post", f"/api/organisations/{org.pk}/teams", {"name": "Line 2", "lead_id": 99999}),
+        (
+            "patch",
+            f"/api/organisations/{org.pk}/teams/{team['id']}",
+            {"version": team["version"], "lead_id": 99999},
+        ),
+    ):
+        refused = getattr(client, method)(url, body)
+        assert (refused.status_code, refused.json()["field"]) == (422, "lead_id")
     r = client.patch(
         f"/api/organisations/{org.pk}/teams/{team['id']}",
         {"version": team["version"], "member_ids": [owner.pk]},

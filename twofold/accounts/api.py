@@ -166,10 +166,12 @@ def _org(o: Organisation) -> OrganisationOut:
     return OrganisationOut.model_validate(o, from_attributes=True)
 
 
-def _people(org: Organisation, ids: list[int]) -> list[User]:
+def _people(org: Organisation, ids: list[int], field: str = "member_ids") -> list[User]:
     users = list(User.objects.filter(pk__in=ids, memberships__organisation=org))
     if len(users) != len(set(ids)):
-        raise Invalid("Every id must be a member of the organisation.", field="member_ids")
+        if field == "lead_id":
+            raise Invalid("The lead must be a member of the organisation.", field=field)
+        raise Invalid("Every id must be a member of the organisation.", field=field)
     return users
 
 
@@ -321,7 +323,7 @@ def list_teams(request: HttpRequest, org_id: int) -> list[TeamOut]:
 @router.post("/organisations/{org_id}/teams", response={201: TeamOut, **WRITE})
 def create_team(request: HttpRequest, org_id: int, payload: TeamIn) -> Status[TeamOut]:
     org = selectors.get_organisation(request.user, org_id)
-    lead = _people(org, [payload.lead_id])[0] if payload.lead_id is not None else None
+    lead = _people(org, [payload.lead_id], "lead_id")[0] if payload.lead_id is not None else None
     team = services.create_team(
         actor=actor_of(request),
         organisation=org,
@@ -345,7 +347,7 @@ def patch_team(request: HttpRequest, org_id: int, team_id: int, payload: TeamPat
     team = selectors.get_team(request.user, org, team_id)
     values = payload.model_dump(exclude_unset=True, exclude={"version", "member_ids", "lead_id"})
     if "lead_id" in payload.model_fields_set:
-        values["lead"] = _people(org, [payload.lead_id])[0] if payload.lead_id is not None else None
+        values["lead"] = _people(org, [payload.lead_id], "lead_id")[0] if payload.lead_id is not None else None
     members = _people(org, payload.member_ids) if payload.member_ids is not None else None
     services.update_team(
         actor=actor_of(request),
