@@ -137,7 +137,7 @@ def _facts_of(org: Organisation) -> tuple[bool, dict[int, Sequence[Any]]]:
 
 
 def metrics_of(org: Organisation, projects: Sequence[Project]) -> dict[int, Metrics]:
-    """Earned-value figures per project of ``org`` (cached; one statement, plus six for the
+    """Earned-value figures per project of ``org`` (cached; one statement, plus seven for the
     projects whose figures changed)."""
     if not projects:
         return {}

@@ -48,7 +48,7 @@ class ProjectEvm:
 
 
 def project_evm(project: Project, status_date: dt.date | None = None) -> ProjectEvm:
-    """Everything the project's earned-value page shows (eight queries, whatever its size)."""
+    """Everything the project's earned-value page shows (nine queries, whatever its size: the calendar one of them)."""
     status = status_date or status_date_of(project)
     rows = budget.task_rows(project)
     lines = list(BudgetLine.objects.filter(project=project).select_related("account"))
