@@ -61,6 +61,9 @@ def test_an_elapsed_duration_becomes_the_working_time_inside_it(org: Any, owner:
     )
     preview, tasks = _import(org, owner, _file(elapsed))
     assert tasks["Cure"].duration_minutes == 16 * 60
+    # Tuesday 17:00 in the app, Wednesday 08:00 in the file's schedule: one working moment,
+    # not a difference.
+    assert preview["counts"]["differ"] == 0
     assert preview["notes"] == [
         "Task 1 “Cure”: an elapsed duration of 2 days is imported as 16 h, the working time of "
         "the project calendar in those days (Twofold durations are working time)"

@@ -347,7 +347,9 @@ def patch_team(request: HttpRequest, org_id: int, team_id: int, payload: TeamPat
     team = selectors.get_team(request.user, org, team_id)
     values = payload.model_dump(exclude_unset=True, exclude={"version", "member_ids", "lead_id"})
     if "lead_id" in payload.model_fields_set:
-        values["lead"] = _people(org, [payload.lead_id], "lead_id")[0] if payload.lead_id is not None else None
+        values["lead"] = (
+            _people(org, [payload.lead_id], "lead_id")[0] if payload.lead_id is not None else None
+        )
     members = _people(org, payload.member_ids) if payload.member_ids is not None else None
     services.update_team(
         actor=actor_of(request),

@@ -32,7 +32,7 @@ from twofold.core import bulk, history, trash
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Invalid, NotFound, ServiceError
 from twofold.core.policy import Action, require
-from twofold.engine.calendars import CalendarRangeError, from_instant
+from twofold.engine.calendars import CalendarRangeError, compile_calendar, from_instant
 from twofold.engine.cpm import CycleError, ScheduleResult, schedule
 from twofold.engine.ordering import keys_between
 from twofold.interchange.models import ImportedProject, MspdiUpload, UploadStatus
@@ -239,9 +239,14 @@ def build_preview(
     differ = 0
     ours_by_uid = _instants(app_result)
     theirs_by_uid = _instants(file_result)
+    # The same working moment is the same date: a finish at 17:00 is the next day's 08:00 on
+    # the project calendar (an elapsed task ends at 08:00 in the file's schedule).
+    working = compile_calendar(spec).working_before
     for index, row in enumerate(mapped.tasks):
         ours, theirs = ours_by_uid[row.uid], theirs_by_uid[row.uid]
-        same = ours == theirs
+        same = ours == theirs or (
+            working(ours[0]) == working(theirs[0]) and working(ours[1]) == working(theirs[1])
+        )
         differ += not same
         if index < SHOWN_TASKS or (not same and len(rows) < SHOWN_TASKS * 2):
             rows.append(
