@@ -230,3 +230,17 @@ def test_working_days_count_is_the_days_it_works(
     assert [days.is_working(d) for d in walk] == [
         bool((d.isoweekday() in weekdays and d not in days.off) or d in days.on) for d in walk
     ]
+
+
+def test_weeks_end_on_the_day_before_the_organisation_starts_them() -> None:
+    """The S-curve's weeks always ended on Sundays, whatever the organisation's first weekday."""
+    first, last = dt.date(2026, 3, 4), dt.date(2026, 3, 16)  # a Wednesday, a Monday
+    assert evm.week_ends(first, last) == [
+        dt.date(2026, 3, 8), dt.date(2026, 3, 15), dt.date(2026, 3, 22),
+    ]  # fmt: skip
+    assert evm.week_ends(first, last, week_start=6) == [  # Sunday-first weeks: Saturdays
+        dt.date(2026, 3, 7), dt.date(2026, 3, 14), dt.date(2026, 3, 21),
+    ]  # fmt: skip
+    assert evm.week_ends(first, last, week_start=5) == [  # Saturday-first weeks: Fridays
+        dt.date(2026, 3, 6), dt.date(2026, 3, 13), dt.date(2026, 3, 20),
+    ]  # fmt: skip

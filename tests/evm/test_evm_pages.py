@@ -159,6 +159,11 @@ def test_exports_keep_numbers_numeric_and_neutralise_formulas(costed: Any, signe
     url = f"/evm/projects/{costed['project'].pk}/export/"
     csv = b"".join(client.get(url).streaming_content).decode()
     assert "Planned value,BCWS,2000.0" in csv
+    # Which money: the organisation's currency (the costs exports said; these did not).
+    assert csv.splitlines()[:2] == [
+        "\ufeffEarned value,Status date,Currency",
+        "Press line,2025-03-07,EUR",
+    ]
     book = load_workbook(io.BytesIO(client.get(url + "?format=xlsx").content))
     summary = book["Summary"]
     assert summary["B3"].value == "BCWS" and summary["C3"].value == 2000.0
@@ -419,3 +424,12 @@ def test_cost_without_a_budget_is_red(bac: str, ac: str, expected: list[Any]) ->
 
     m = Metrics(bac=Decimal(bac), pv=Decimal(0), ev=Decimal(0), ac=Decimal(ac))
     assert portfolio.cost_reasons(m) == expected
+
+
+def test_the_earned_value_api_names_its_currency(
+    costed: Any, owner: Any, org: Any, api: Any
+) -> None:
+    project = costed["project"]
+    one = api(owner).get(f"/api/organisations/{org.pk}/projects/{project.pk}/earned-value")
+    assert (one.status_code, one.json()["currency"]) == (200, "EUR")
+    assert api(owner).get(f"/api/organisations/{org.pk}/earned-value").json()["currency"] == "EUR"

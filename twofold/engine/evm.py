@@ -301,15 +301,18 @@ class CurvePoint:
     ac: Decimal | None
 
 
-def week_ends(first: dt.date, last: dt.date) -> list[dt.date]:
-    """The Sundays from the week of ``first`` to the week of ``last`` (the weekly buckets)."""
-    sunday = first + dt.timedelta(days=7 - first.isoweekday())
+def week_ends(first: dt.date, last: dt.date, week_start: int = 0) -> list[dt.date]:
+    """The last days of the weeks from the week of ``first`` to the week of ``last`` (the
+    weekly buckets): weeks start on ``week_start`` (``date.weekday()``: 0 Monday, so they end
+    on Sundays; 6 Sunday, ending on Saturdays)."""
+    end_weekday = (week_start - 1) % 7
+    end = first + dt.timedelta(days=(end_weekday - first.weekday()) % 7)
     out = []
     while True:
-        out.append(sunday)
-        if sunday >= last:
+        out.append(end)
+        if end >= last:
             return out
-        sunday += dt.timedelta(days=7)
+        end += dt.timedelta(days=7)
 
 
 def s_curve(

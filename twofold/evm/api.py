@@ -15,6 +15,7 @@ from twofold.accounts.selectors import get_organisation
 from twofold.changes.selectors import get_project
 from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut
 from twofold.core.errors import Forbidden, NotFound
+from twofold.costs.selectors import cost_settings
 from twofold.engine.evm import Metrics
 from twofold.evm import portfolio, services
 from twofold.evm.access import require_money, sees_all_money
@@ -65,6 +66,7 @@ class EvmWeekOut(Schema):
 
 class EvmProjectOut(Schema):
     project_id: int
+    currency: str
     status_date: dt.date
     figures: EvmFiguresOut
     accounts: list[EvmAccountOut]
@@ -83,6 +85,7 @@ class EvmRollupGroupOut(Schema):
 
 
 class EvmRollupOut(Schema):
+    currency: str
     programmes: list[EvmRollupGroupOut]
     figures: EvmFiguresOut
 
@@ -144,6 +147,7 @@ def project_earned_value(request: HttpRequest, org_id: int, project_id: int) -> 
     report = project_evm(_money_project(request, org_id, project_id))
     return EvmProjectOut(
         project_id=report.project.pk,
+        currency=cost_settings(org_id).currency,
         status_date=report.status_date,
         figures=figures_out(report.metrics),
         accounts=[
@@ -164,6 +168,7 @@ def portfolio_earned_value(request: HttpRequest, org_id: int) -> EvmRollupOut:
         raise Forbidden("The portfolio's costs are for admins.")
     rollup = portfolio.rollup(org)
     return EvmRollupOut(
+        currency=cost_settings(org.pk).currency,
         programmes=[
             EvmRollupGroupOut(
                 programme=g.name,

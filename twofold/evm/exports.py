@@ -12,6 +12,7 @@ from typing import Any
 from django.http import HttpResponse, StreamingHttpResponse
 
 from twofold.core.csv_export import csv_response, safe_cell
+from twofold.costs.selectors import cost_settings
 from twofold.engine.evm import Metrics
 from twofold.evm.report import ProjectEvm
 
@@ -80,7 +81,8 @@ def _sheets(report: ProjectEvm) -> list[tuple[str, list[str], list[list[Any]]]]:
 
 def as_csv(report: ProjectEvm) -> StreamingHttpResponse:
     """One CSV with the three tables one after the other, each under its own heading row."""
-    rows: list[Sequence[Any]] = [[report.project.name, report.status_date]]
+    currency = cost_settings(report.project.organisation_id).currency
+    rows: list[Sequence[Any]] = [[report.project.name, report.status_date, currency]]
     for i, (title, header, body) in enumerate(_sheets(report)):
         if i:
             rows.append([])
@@ -90,7 +92,7 @@ def as_csv(report: ProjectEvm) -> StreamingHttpResponse:
     code = report.project.code
     return csv_response(
         f"{code}-earned-value-{report.status_date.isoformat()}.csv",
-        ["Earned value", "Status date"],
+        ["Earned value", "Status date", "Currency"],
         rows,
     )
 

@@ -87,7 +87,7 @@ def project_evm(project: Project, status_date: dt.date | None = None) -> Project
             .values_list("date", "percent_complete")
         ]
         # The weeks, and the status date itself: EV and AC end there, not at its week's end.
-        weeks = evm.week_ends(first, last)
+        weeks = evm.week_ends(first, last, project.organisation.week_start)
         if first <= status <= weeks[-1]:
             weeks = sorted({*weeks, status})
         curve = evm.s_curve(costing.packages, weeks, status, daily, history, days)
