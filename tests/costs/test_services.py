@@ -501,3 +501,27 @@ def test_the_overtime_flag_changes_alone_and_is_kept_when_not_sent(
     refused = put(overtime=False)
     assert (refused.status_code, refused.json()["field"]) == (422, "overtime")
     assert list(TimeEntry.objects.values_list("overtime", "status")) == [(True, "approved")]
+
+
+def test_a_day_in_two_weeks_sheets_still_holds_at_most_24_hours(
+    org: Any, worker: Any, tasks: list[Any]
+) -> None:
+    """After the organisation moved its first weekday, a day sat in a Monday-based sheet and in
+    a Sunday-based one, and the cap counted one sheet only: 26.25 h were saved on one day."""
+    tuesday = MONDAY + dt.timedelta(days=1)
+    services.save_cells(
+        actor=worker, organisation=org, person=worker, week_start=MONDAY,
+        cells=[Cell(f"task:{tasks[0].pk}", tuesday, "12")], expected_version=None,
+    )  # fmt: skip
+    type(org).objects.filter(pk=org.pk).update(week_start=6)  # weeks start on Sundays now
+    org.refresh_from_db()
+    sunday = MONDAY - dt.timedelta(days=1)
+    with pytest.raises(Invalid, match=r"would have 28\.00 hours"):
+        services.save_cells(
+            actor=worker, organisation=org, person=worker, week_start=sunday,
+            cells=[Cell(f"task:{tasks[1].pk}", tuesday, "16")], expected_version=None,
+        )  # fmt: skip
+    services.save_cells(
+        actor=worker, organisation=org, person=worker, week_start=sunday,
+        cells=[Cell(f"task:{tasks[1].pk}", tuesday, "12")], expected_version=None,
+    )  # fmt: skip

@@ -491,6 +491,14 @@ def save_cells(
     for e in entries:
         if (e.line_key, e.day) not in typed:
             day_totals[e.day] += e.hours
+    # Hours on these days in another week's sheet count too (after the organisation changed
+    # its first weekday, a day sits in two sheets: 24 h more could be saved on it).
+    for day, hours in (
+        TimeEntry.objects.filter(organisation=organisation, person=person, day__in=days)
+        .exclude(timesheet=sheet)
+        .values_list("day", "hours")
+    ):
+        day_totals[day] += hours
     # New time (a cell raised) only where the person may log; lowering and clearing stay open.
     raised = {
         key
