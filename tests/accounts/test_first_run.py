@@ -222,3 +222,20 @@ def test_two_set_ups_at_once_exactly_one_wins():
         t.join(timeout=30)
     assert sorted(results) == ["created", "refused"]
     assert User.objects.count() == 1 and Organisation.objects.count() == 1
+
+
+def test_sign_up_mails_to_one_address_are_limited(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Sign-up had no limit: anyone could flood an address with confirmation e-mails."""
+    instance = InstanceSettings.load()
+    instance.allow_signup = True
+    instance.save()
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = client.post(
+                "/accounts/sign-up/",
+                {"full_name": "Bo", "email": "bo@example.com", "password": "tulips in april"},
+            )
+        assert answer.status_code == 200 and "Check your e-mail" in answer.content.decode()
+    assert len(mailoutbox) == 3

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from twofold.accounts import services
+from twofold.accounts.auth import client_ip, reset_allowed
 from twofold.accounts.forms import (
     DeleteOrganisationForm,
     InstanceSettingsForm,
@@ -70,7 +71,10 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.sign_up(**form.cleaned_data)
+                # E-mails to one address are limited as password resets are (three an hour):
+                # past that the page answers the same and nothing is sent or created.
+                if reset_allowed(form.cleaned_data["email"], client_ip(request)):
+                    services.sign_up(**form.cleaned_data)
             except ServiceError as exc:
                 status = apply_service_error(form, exc)
             else:
