@@ -225,9 +225,10 @@ def test_two_set_ups_at_once_exactly_one_wins():
 
 
 def test_sign_up_mails_to_one_address_are_limited(
-    client, mailoutbox, django_capture_on_commit_callbacks
+    client, make_user, mailoutbox, django_capture_on_commit_callbacks
 ):
     """Sign-up had no limit: anyone could flood an address with confirmation e-mails."""
+    make_user()  # an instance already set up
     instance = InstanceSettings.load()
     instance.allow_signup = True
     instance.save()
