@@ -12,7 +12,7 @@ from twofold.core import dates
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.models import HistoryEntry
 from twofold.operations import services as ops_services
-from twofold.operations.models import Occurrence, OccurrenceStatus, Process
+from twofold.operations.models import Occurrence, OccurrenceStatus, Process, Routine
 from twofold.quality import selectors, services
 from twofold.quality.models import ActionStatus, CapaAction, NcStatus, Nonconformance
 
@@ -483,3 +483,67 @@ def test_verification_date_not_before_the_last_action_was_done(
     )
     nc.refresh_from_db()
     assert nc.verification_state == "needed_again"
+
+
+def test_the_last_occurrence_of_an_ending_rule_is_missed_and_opens_one(owner, process):
+    """The last occurrence of FREQ=DAILY;COUNT=2 stayed open for ever (no next one came due to
+    supersede it), so a critical routine's final miss opened nothing, until 2026-12-05."""
+    today = timezone.localdate()
+    routine = ops_services.create_routine(
+        actor=owner,
+        process=process,
+        name="One-off guard check",
+        rrule="FREQ=DAILY;COUNT=2",
+        starts_on=today,
+        due_time=dt.time(9, 0),
+        critical=True,
+    )
+    Routine.objects.filter(pk=routine.pk).update(schedule_from=None)
+    routine.refresh_from_db()
+    ops_services.generate_occurrences(routines=[routine])
+    occurrences = Occurrence.objects.filter(routine=routine).order_by("due")
+    assert [o.due.date() - routine.starts_on for o in occurrences] == [
+        dt.timedelta(days=0),
+        dt.timedelta(days=1),
+    ]
+    later = timezone.now() + dt.timedelta(days=3)
+    ops_services.generate_occurrences(now=later, routines=[routine])
+    ops_services.generate_occurrences(now=later, routines=[routine])  # a second pass
+    assert [o.status for o in occurrences.all()] == ["missed", "missed"]
+    assert Nonconformance.objects.filter(routine=routine, source="missed_routine").count() == 2
+
+
+def test_an_ending_rules_last_occurrence_stays_open_until_it_is_due(owner, process):
+    today = timezone.localdate()
+    routine = ops_services.create_routine(
+        actor=owner,
+        process=process,
+        name="Two checks",
+        rrule="FREQ=DAILY;COUNT=2",
+        starts_on=today + dt.timedelta(days=1),
+        due_time=dt.time(9, 0),
+    )
+    ops_services.generate_occurrences(routines=[routine])
+    assert list(Occurrence.objects.filter(routine=routine).values_list("status", flat=True)) == [
+        "open",
+        "open",
+    ]
+
+
+def test_past_due_occurrences_of_stopped_routines_are_missed(owner, routine):
+    """An inactive or archived routine was skipped by the worker: its open occurrences past due
+    stayed open for ever (until 2026-12-05)."""
+    ops_services.update_routine(
+        actor=owner, routine=routine, expected_version=routine.version, critical=True
+    )
+    routine.refresh_from_db()
+    _past_occurrences(routine)
+    ops_services.update_routine(
+        actor=owner, routine=routine, expected_version=routine.version, active=False
+    )
+    past = Occurrence.objects.filter(routine=routine, due__lt=timezone.now())
+    assert past.filter(status="open").count() >= 2
+    ops_services.generate_occurrences()
+    assert set(past.values_list("status", flat=True)) == {"missed"}
+    assert not Occurrence.objects.filter(routine=routine, status="open").exists()
+    assert Nonconformance.objects.filter(routine=routine).count() == past.count()

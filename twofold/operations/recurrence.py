@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-__all__ = ["Shift", "describe", "due_dates", "due_instants", "parse_rule"]
+__all__ = ["Shift", "describe", "due_dates", "due_instants", "falls_due_after", "parse_rule"]
 
 MAX_SHIFT_DAYS = 31
 MAX_INTERVAL = 1000
@@ -205,6 +205,19 @@ def due_instants(
         datetime.combine(day, due_time).replace(tzinfo=tz)
         for day in due_dates(text, dtstart, first, last, shift=shift, is_working_day=is_working_day)
     ]
+
+
+def falls_due_after(text: str, dtstart: date, day: date) -> bool:
+    """Whether the rule falls due on a date after ``day`` (before shifting).
+
+    Only a rule with COUNT or UNTIL ends; any other answers True without expanding the rule.
+    Raises ``ValueError`` for a rule :func:`parse_rule` refuses.
+    """
+    parts = _parts(text.strip().removeprefix("RRULE:").removeprefix("rrule:"))
+    if "COUNT" not in parts and "UNTIL" not in parts:
+        return True
+    rule = parse_rule(text, dtstart)
+    return rule.after(datetime.combine(day, time.max)) is not None
 
 
 # --- In words ---------------------------------------------------------------------------------
