@@ -91,6 +91,29 @@ def test_bad_rules_are_explained():
 
 
 @pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY=0 is not allowed: use 1 to 31, or -1 to -31"),
+        ("FREQ=MONTHLY;BYMONTHDAY=1,0", "BYMONTHDAY=0 is not allowed"),
+        ("FREQ=MONTHLY;BYMONTHDAY=-32", "BYMONTHDAY=-32 is not allowed"),
+        ("FREQ=YEARLY;BYYEARDAY=0", "BYYEARDAY=0 is not allowed: use 1 to 366"),
+        ("FREQ=YEARLY;BYWEEKNO=0", "BYWEEKNO=0 is not allowed"),
+    ],
+)
+def test_a_zero_by_value_is_refused_not_run_daily(rule, message):
+    """BYMONTHDAY=0 (forbidden by RFC 5545) was taken and the "monthly" rule ran daily until
+    2026-12-05."""
+    with pytest.raises(ValueError, match=message):
+        parse_rule(rule, dt.date(2026, 12, 1))
+    assert due_dates(
+        "FREQ=MONTHLY;BYMONTHDAY=-1",
+        dt.date(2026, 12, 1),
+        dt.date(2026, 12, 1),
+        dt.date(2027, 1, 31),
+    ) == [dt.date(2026, 12, 31), dt.date(2027, 1, 31)]
+
+
+@pytest.mark.parametrize(
     ("rule", "words"),
     [
         ("FREQ=DAILY", "Daily"),

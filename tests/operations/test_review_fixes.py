@@ -71,6 +71,11 @@ NEVER = "The rule never falls due in the 5 years after the start date."
         ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", NEVER),
         ("FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=31", NEVER),
         ("FREQ=MONTHLY;INTERVAL=12;BYMONTH=3", NEVER),
+        (
+            "FREQ=MONTHLY;BYMONTHDAY=0",
+            "BYMONTHDAY=0 is not allowed: use 1 to 31, or -1 to -31 to count from the end "
+            "(RFC 5545).",
+        ),
     ],
 )
 def test_api_refuses_rules_that_hang_or_never_fall_due_quickly(api, owner, process, rule, message):

@@ -131,7 +131,10 @@ def test_zip_holds_the_range_of_one_process_and_nothing_else(
         ("Photo of the label", "", ""),
         ("Remark", "", ""),
     ]
-    assert evidence[1]["file_in_zip"] == files[0]
+    # Named as README.txt promises (the storage token until 2026-12-05), the CSV naming them.
+    photo_step = ops.steps_of(mine.pk)[1]
+    assert files == [f"evidence/{occ.pk}-{photo_step.pk}-label.jpg"]
+    assert (evidence[1]["file_in_zip"], evidence[1]["original_file"]) == (files[0], "label.jpg")
     assert evidence[2]["note"] == '\'=HYPERLINK("http://x")'  # neutralised for spreadsheets
     measurements = _table(zf, "measurements.csv")
     assert [(r["kpi"], r["value"]) for r in measurements] == [("First pass yield", "97.5")]
@@ -146,6 +149,25 @@ def test_zip_holds_the_range_of_one_process_and_nothing_else(
         assert foreign not in everything
     readme = zf.read("README.txt").decode()
     assert "Line 2 assembly" in readme and "Tables are CSV only" in readme
+    assert "named <occurrence_id>-<step id>-<original name>" in readme
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "stored", "in_zip"),
+    [
+        ("guard-line2-before.png", "evidence/ab12.png", "guard-line2-before.png"),
+        ("../..\\evil\x07.png", "evidence/ab12.png", "_.._evil.png"),
+        (".hidden.jpg", "evidence/ab12.jpg", "hidden.jpg"),
+        ("", "evidence/ab12.jpg", "ab12.jpg"),
+        ("...", "evidence/ab12.jpg", "file"),
+    ],
+)
+def test_evidence_names_in_the_zip_are_the_original_made_safe(uploaded, stored, in_zip):
+    from twofold.operations.models import StepEvidence
+
+    row = StepEvidence(occurrence_id=7, step_id=3, original_name=uploaded, file=stored)
+    assert audit.safe_original(row) == in_zip
+    assert audit._zip_name(row) == f"evidence/7-3-{in_zip}"
 
 
 def test_bad_ranges_name_the_field(process):

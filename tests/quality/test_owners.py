@@ -45,7 +45,7 @@ def test_an_admin_verifies_when_the_process_owner_is_a_guest(owner, org, process
             actor=guest, nc=nc, expected_version=nc.version, verification="x", effective=True
         )
     services.verify_nonconformance(
-        actor=owner, nc=nc, expected_version=nc.version, verification="Checked", effective=True
+        actor=owner, nc=nc, expected_version=nc.version, verification="Checked", effective=False
     )
     nc.refresh_from_db()
-    assert (nc.verified_by, nc.effective) == (owner, True)
+    assert (nc.verified_by, nc.effective) == (owner, False)

@@ -222,6 +222,16 @@ def test_api_rules_match_the_pages(
         {"version": nc["version"], "containment": "Line stopped"},
     )
     assert r.status_code == 200
+    r = as_owner.post(
+        f"/api/nonconformances/{nc['id']}/verification",
+        {"version": r.json()["version"], "verification": "ok", "effective": True},
+    )
+    assert r.status_code == 422 and r.json()["field"] == "root_cause"
+    r = as_worker.patch(
+        f"/api/nonconformances/{nc['id']}",
+        {"version": nc["version"] + 1, "root_cause": "No seal check at packing"},
+    )
+    assert r.status_code == 200
     version = r.json()["version"]
     r = as_worker.post(
         f"/api/nonconformances/{nc['id']}/verification",
@@ -233,6 +243,7 @@ def test_api_rules_match_the_pages(
         {"version": version, "verification": "Seals present on 300 units", "effective": True},
     )
     assert r.status_code == 200 and r.json()["effective"] is True
+    assert r.json()["verification_state"] == "effective"
     r = as_owner.post(f"/api/nonconformances/{nc['id']}/close", {"version": r.json()["version"]})
     assert r.status_code == 200 and r.json()["status"] == "closed"
     listed = as_guest.get(f"/api/organisations/{org.pk}/nonconformances?status=closed").json()

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from twofold.core import dates
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.models import HistoryEntry
 from twofold.operations import services as ops_services
-from twofold.operations.models import Occurrence, OccurrenceStatus, Process
+from twofold.operations.models import Occurrence, OccurrenceStatus, Process, Routine
 from twofold.quality import selectors, services
 from twofold.quality.models import ActionStatus, CapaAction, NcStatus, Nonconformance
 
@@ -133,6 +134,24 @@ def _manual(owner: Any, org: Any, process: Any, **extra: Any) -> Nonconformance:
     return services.raise_nonconformance(
         actor=owner, organisation=org, title="Label misprint", process=process, **extra
     )
+
+
+def _grounded(nc: Nonconformance, worker: Any, done_on: dt.date | None = None) -> Nonconformance:
+    """Give ``nc`` a root cause and one done action (what finding it effective needs)."""
+    services.update_nonconformance(
+        actor=worker, nc=nc, expected_version=nc.version, root_cause="Print head worn"
+    )
+    action = services.add_action(
+        actor=worker, nc=nc, description="Replace head", owner=worker, due_on=_raised(nc)
+    )
+    values: dict[str, Any] = {"status": "done"} | ({"done_on": done_on} if done_on else {})
+    services.update_action(actor=worker, action=action, expected_version=action.version, **values)
+    nc.refresh_from_db()
+    return nc
+
+
+def _raised(nc: Nonconformance) -> dt.date:
+    return timezone.localtime(nc.raised_at).date()
 
 
 def test_capa_due_before_raised_is_refused_and_nothing_saved(owner, org, process, worker):
@@ -262,6 +281,7 @@ def test_an_admin_closes_when_the_process_has_no_owner(owner, org, member):
     nc = services.raise_nonconformance(
         actor=owner, organisation=org, title="Loose cable", containment="Tied"
     )
+    nc = _grounded(nc, owner)
     services.verify_nonconformance(
         actor=admin, nc=nc, expected_version=nc.version, verification="ok", effective=True
     )
@@ -310,8 +330,9 @@ def test_an_action_after_the_verification_needs_a_new_one_and_done_keeps_its_dat
     owner, org, process, process_owner, worker
 ):
     """A record closed on a verification older than its last action, and a done action whose
-    date could be cleared, until 2026-12-05."""
-    nc = _manual(owner, org, process, containment="Stopped the line")
+    date could be cleared, until 2026-12-05. Until 2026-12-05 too, the reset was a bare UPDATE
+    (no history, no new version) and the page then said "Not effective"."""
+    nc = _grounded(_manual(owner, org, process, containment="Stopped the line"), worker)
     services.verify_nonconformance(
         actor=process_owner,
         nc=nc,
@@ -320,12 +341,28 @@ def test_an_action_after_the_verification_needs_a_new_one_and_done_keeps_its_dat
         effective=True,
     )
     nc.refresh_from_db()
+    verified_version = nc.version
     late = services.add_action(
         actor=worker,
         nc=nc,
         description="Retrain night shift",
         owner=worker,
         due_on=timezone.localdate() + dt.timedelta(days=7),
+    )
+    nc.refresh_from_db()
+    assert (nc.effective, nc.verified_on, nc.verification_state, nc.version) == (
+        None,
+        timezone.localdate(),
+        "needed_again",
+        verified_version + 1,
+    )
+    entry = HistoryEntry.objects.filter(
+        object_id=nc.pk, content_type__model="nonconformance"
+    ).latest("pk")
+    assert (entry.action, entry.summary, entry.changes) == (
+        "verification reset",
+        "Verification needed again: an action was added after it (Retrain night shift)",
+        {"effective": [True, None]},
     )
     late = services.update_action(
         actor=worker, action=late, expected_version=late.version, status="done"
@@ -338,5 +375,175 @@ def test_an_action_after_the_verification_needs_a_new_one_and_done_keeps_its_dat
     assert CapaAction.objects.get(pk=late.pk).done_on == done_on
     nc.refresh_from_db()
     assert nc.effective is None
-    with pytest.raises(Invalid, match="Verify the effectiveness"):
+    with pytest.raises(Invalid, match="Verify the effectiveness of the actions again") as exc:
         services.close_nonconformance(actor=process_owner, nc=nc, expected_version=nc.version)
+    assert exc.value.field == "verification"
+
+
+def test_reopening_an_action_resets_the_verification_and_the_page_says_so(
+    client, owner, org, process, process_owner, worker
+):
+    nc = _grounded(_manual(owner, org, process, containment="Stopped the line"), worker)
+    services.verify_nonconformance(
+        actor=process_owner, nc=nc, expected_version=nc.version, verification="ok", effective=True
+    )
+    action = nc.actions.get()
+    services.update_action(
+        actor=worker, action=action, expected_version=action.version, status="open"
+    )
+    nc.refresh_from_db()
+    assert (nc.effective, nc.verification_state) == (None, "needed_again")
+    assert (
+        HistoryEntry.objects.filter(object_id=nc.pk, content_type__model="nonconformance")
+        .latest("pk")
+        .summary
+        == "Verification needed again: an action was reopened (Replace head)"
+    )
+    client.force_login(process_owner)
+    page = client.get(f"/operations/quality/{nc.pk}/").content.decode()
+    assert "Verification needed again" in page
+    assert "Not effective" not in page
+
+
+def test_found_effective_needs_a_root_cause_and_a_done_action(
+    owner, org, process, process_owner, worker
+):
+    """With no action and no root cause, a record was verified effective and closed until
+    2026-12-05."""
+    nc = _manual(owner, org, process, containment="Quarantined the batch")
+    with pytest.raises(Invalid, match="Record the root cause before finding") as exc:
+        services.verify_nonconformance(
+            actor=process_owner,
+            nc=nc,
+            expected_version=nc.version,
+            verification="fine",
+            effective=True,
+        )
+    assert exc.value.field == "root_cause"
+    services.update_nonconformance(
+        actor=worker, nc=nc, expected_version=nc.version, root_cause="Wrong label roll"
+    )
+    with pytest.raises(Invalid, match="Add at least one action and mark it done") as exc:
+        services.verify_nonconformance(
+            actor=process_owner,
+            nc=nc,
+            expected_version=nc.version,
+            verification="fine",
+            effective=True,
+        )
+    assert exc.value.field == "actions"
+    nc.refresh_from_db()
+    assert (nc.effective, nc.verified_on, nc.version) == (None, None, 2)
+    # Found not effective needs neither: that is what sends the team back to work.
+    services.verify_nonconformance(
+        actor=process_owner,
+        nc=nc,
+        expected_version=nc.version,
+        verification="Recurred",
+        effective=False,
+    )
+    assert nc.effective is False
+
+
+def test_verification_date_not_before_the_last_action_was_done(
+    owner, org, process, process_owner, worker
+):
+    nc = _manual(owner, org, process, containment="x")
+    Nonconformance.objects.filter(pk=nc.pk).update(raised_at=timezone.now() - dt.timedelta(days=14))
+    nc.refresh_from_db()
+    today = timezone.localdate()
+    nc = _grounded(nc, worker, done_on=today - dt.timedelta(days=1))
+    with pytest.raises(Invalid) as exc:
+        services.verify_nonconformance(
+            actor=process_owner,
+            nc=nc,
+            expected_version=nc.version,
+            verification="No leaks",
+            effective=True,
+            verified_on=today - dt.timedelta(days=13),
+        )
+    assert exc.value.field == "verified_on"
+    assert str(exc.value) == (
+        f"The verification date ({dates.format_day(today - dt.timedelta(days=13))}) cannot be "
+        f"before the last action was done ({dates.format_day(today - dt.timedelta(days=1))})."
+    )
+    assert Nonconformance.objects.get(pk=nc.pk).verified_on is None
+    services.verify_nonconformance(
+        actor=process_owner,
+        nc=nc,
+        expected_version=nc.version,
+        verification="No leaks",
+        effective=True,
+        verified_on=today - dt.timedelta(days=1),
+    )
+    # A done action re-dated after the verification makes it stale.
+    action = nc.actions.get()
+    services.update_action(
+        actor=worker, action=action, expected_version=action.version, done_on=today
+    )
+    nc.refresh_from_db()
+    assert nc.verification_state == "needed_again"
+
+
+def test_the_last_occurrence_of_an_ending_rule_is_missed_and_opens_one(owner, process):
+    """The last occurrence of FREQ=DAILY;COUNT=2 stayed open for ever (no next one came due to
+    supersede it), so a critical routine's final miss opened nothing, until 2026-12-05."""
+    today = timezone.localdate()
+    routine = ops_services.create_routine(
+        actor=owner,
+        process=process,
+        name="One-off guard check",
+        rrule="FREQ=DAILY;COUNT=2",
+        starts_on=today,
+        due_time=dt.time(9, 0),
+        critical=True,
+    )
+    Routine.objects.filter(pk=routine.pk).update(schedule_from=None)
+    routine.refresh_from_db()
+    ops_services.generate_occurrences(routines=[routine])
+    occurrences = Occurrence.objects.filter(routine=routine).order_by("due")
+    assert [o.due.date() - routine.starts_on for o in occurrences] == [
+        dt.timedelta(days=0),
+        dt.timedelta(days=1),
+    ]
+    later = timezone.now() + dt.timedelta(days=3)
+    ops_services.generate_occurrences(now=later, routines=[routine])
+    ops_services.generate_occurrences(now=later, routines=[routine])  # a second pass
+    assert [o.status for o in occurrences.all()] == ["missed", "missed"]
+    assert Nonconformance.objects.filter(routine=routine, source="missed_routine").count() == 2
+
+
+def test_an_ending_rules_last_occurrence_stays_open_until_it_is_due(owner, process):
+    today = timezone.localdate()
+    routine = ops_services.create_routine(
+        actor=owner,
+        process=process,
+        name="Two checks",
+        rrule="FREQ=DAILY;COUNT=2",
+        starts_on=today + dt.timedelta(days=1),
+        due_time=dt.time(9, 0),
+    )
+    ops_services.generate_occurrences(routines=[routine])
+    assert list(Occurrence.objects.filter(routine=routine).values_list("status", flat=True)) == [
+        "open",
+        "open",
+    ]
+
+
+def test_past_due_occurrences_of_stopped_routines_are_missed(owner, routine):
+    """An inactive or archived routine was skipped by the worker: its open occurrences past due
+    stayed open for ever (until 2026-12-05)."""
+    ops_services.update_routine(
+        actor=owner, routine=routine, expected_version=routine.version, critical=True
+    )
+    routine.refresh_from_db()
+    _past_occurrences(routine)
+    ops_services.update_routine(
+        actor=owner, routine=routine, expected_version=routine.version, active=False
+    )
+    past = Occurrence.objects.filter(routine=routine, due__lt=timezone.now())
+    assert past.filter(status="open").count() >= 2
+    ops_services.generate_occurrences()
+    assert set(past.values_list("status", flat=True)) == {"missed"}
+    assert not Occurrence.objects.filter(routine=routine, status="open").exists()
+    assert Nonconformance.objects.filter(routine=routine).count() == past.count()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-__all__ = ["Shift", "describe", "due_dates", "due_instants", "parse_rule"]
+__all__ = ["Shift", "describe", "due_dates", "due_instants", "falls_due_after", "parse_rule"]
 
 MAX_SHIFT_DAYS = 31
 MAX_INTERVAL = 1000
@@ -27,6 +27,9 @@ CYCLE_YEARS = 400
 LAST_YEAR = 9999  # datetime.MAXYEAR
 FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
 REFUSED_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND", "BYEASTER")
+NONZERO_LIMITS = {"BYMONTHDAY": 31, "BYYEARDAY": 366, "BYWEEKNO": 53}
+"""RFC 5545 ranges (3.3.10): each value is ±1 to the limit, never 0 (dateutil checks BYSETPOS
+itself). dateutil takes BYMONTHDAY=0 and drops the filter, so a "monthly" rule ran daily until 2026-12-05."""
 
 
 class Shift(StrEnum):
@@ -68,6 +71,24 @@ def _parts(text: str) -> dict[str, str]:
     return parts
 
 
+def _check_ranges(parts: dict[str, str]) -> None:
+    for key, limit in NONZERO_LIMITS.items():
+        if key not in parts:
+            continue
+        try:
+            values = [int(value) for value in parts[key].split(",")]
+        except ValueError:
+            raise ValueError(
+                f"{key} takes whole numbers from 1 to {limit} or -1 to -{limit}."
+            ) from None
+        for value in values:
+            if value == 0 or abs(value) > limit:
+                raise ValueError(
+                    f"{key}={value} is not allowed: use 1 to {limit}, or -1 to -{limit} to count "
+                    "from the end (RFC 5545)."
+                )
+
+
 def _check_bounded(text: str, rule: rrule, start: datetime) -> None:
     """Refuse rules whose generation would never end or would scan for centuries.
 
@@ -84,6 +105,7 @@ def _check_bounded(text: str, rule: rrule, start: datetime) -> None:
         if key in parts:
             reason = "the time of day is the due time" if key != "BYEASTER" else "not RFC 5545"
             raise ValueError(f"{key} cannot be used: {reason}.")
+    _check_ranges(parts)
     try:
         interval = int(parts.get("INTERVAL", "1"))
         count = int(parts.get("COUNT", "1"))
@@ -183,6 +205,19 @@ def due_instants(
         datetime.combine(day, due_time).replace(tzinfo=tz)
         for day in due_dates(text, dtstart, first, last, shift=shift, is_working_day=is_working_day)
     ]
+
+
+def falls_due_after(text: str, dtstart: date, day: date) -> bool:
+    """Whether the rule falls due on a date after ``day`` (before shifting).
+
+    Only a rule with COUNT or UNTIL ends; any other answers True without expanding the rule.
+    Raises ``ValueError`` for a rule :func:`parse_rule` refuses.
+    """
+    parts = _parts(text.strip().removeprefix("RRULE:").removeprefix("rrule:"))
+    if "COUNT" not in parts and "UNTIL" not in parts:
+        return True
+    rule = parse_rule(text, dtstart)
+    return rule.after(datetime.combine(day, time.max)) is not None
 
 
 # --- In words ---------------------------------------------------------------------------------

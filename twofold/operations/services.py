@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, Team, User
@@ -1224,9 +1225,42 @@ def generate_occurrences(
             .first()
         )
         if latest_due is not None:
-            # An open occurrence is missed once the next one has come due.
-            _mark_missed(routine, latest_due)
+            # An open occurrence is missed once the next one has come due; the last one of a
+            # rule that has ended (COUNT, UNTIL) once its own due time has passed.
+            _mark_missed(routine, latest_due, inclusive=_rule_ended(routine, latest_due, zone))
+    if routines is None:
+        _mark_stopped_missed(moment)
     return considered
+
+
+def _rule_ended(routine: Routine, latest_due: dt.datetime, zone: str) -> bool:
+    """Whether ``latest_due`` is the routine's last occurrence: none after it, now or ever.
+
+    A rule date moved back to a working day (shift "previous") may fall on an earlier day than
+    its rule date; looking MAX_SHIFT_DAYS further keeps that occurrence from counting as its
+    own successor (a real successor that close is already a row: generation runs 30 days ahead).
+    """
+    if Occurrence.objects.filter(routine=routine, due__gt=latest_due).exists():
+        return False
+    day = local(latest_due, zone).date()
+    if routine.shift == ShiftRule.PREVIOUS:
+        day += dt.timedelta(days=recurrence.MAX_SHIFT_DAYS)
+    return not recurrence.falls_due_after(routine.rrule, routine.starts_on, day)
+
+
+def _mark_stopped_missed(moment: dt.datetime) -> None:
+    """Open occurrences past due of routines that generate no more (inactive, archived, or of
+    an archived process) are missed: no next one will ever come to supersede them. Stopping a
+    routine drops its open occurrences not yet due, so those left fell due while it ran (or
+    hold a file uploaded ahead, and are missed once due): a critical routine's open a
+    nonconformance as any missed one does."""
+    stopped = Routine.objects.filter(
+        Q(active=False) | Q(archived_at__isnull=False) | Q(process__archived_at__isnull=False),
+        occurrences__status=OccurrenceStatus.OPEN,
+        occurrences__due__lte=moment,
+    ).distinct()
+    for routine in stopped:
+        _mark_missed(routine, moment, inclusive=True)
 
 
 @dataclass(frozen=True)
@@ -1263,15 +1297,15 @@ def generate_for_organisation(*, actor: User, organisation: Organisation) -> Gen
     return Generated(routines=len(routines), due=due, created=created)
 
 
-def _mark_missed(routine: Routine, latest_due: dt.datetime) -> None:
-    """Mark superseded open occurrences missed; a critical routine's open a nonconformance each.
+def _mark_missed(routine: Routine, latest_due: dt.datetime, *, inclusive: bool = False) -> None:
+    """Mark open occurrences due before ``latest_due`` (or at it, ``inclusive``) missed; a
+    critical routine's open a nonconformance each.
 
     The update and the nonconformances share one transaction; the conditional UPDATE means a
     second worker finds nothing left to mark (and quality opens one per occurrence anyway).
     """
-    superseded = Occurrence.objects.filter(
-        routine=routine, status=OccurrenceStatus.OPEN, due__lt=latest_due
-    )
+    bound = {"due__lte" if inclusive else "due__lt": latest_due}
+    superseded = Occurrence.objects.filter(routine=routine, status=OccurrenceStatus.OPEN, **bound)
     if not routine.critical:
         superseded.update(status=OccurrenceStatus.MISSED)
         return

@@ -74,6 +74,13 @@ class NonconformanceOut(Schema):
     verified_by_id: int | None
     verification: str
     effective: bool | None
+    verification_state: Literal["not_verified", "effective", "not_effective", "needed_again"] = (
+        Field(
+            ...,
+            description="needed_again: an action was added, reopened or done after the last "
+            "verification (its date, who and result stay)",
+        )
+    )
     closed_at: dt.datetime | None
     closed_by_id: int | None
     open_actions: int

@@ -242,9 +242,20 @@ class _Files:
     missing: list[str] = field(default_factory=list)
 
 
+def safe_original(e: StepEvidence) -> str:
+    """The name the file was uploaded under, safe inside a ZIP: no path separators, control
+    characters or leading dots (a hidden file, or "..")."""
+    name = e.original_name or posixpath.basename(e.file.name or "")
+    name = "".join(
+        "_" if ch in "/\\" else ch for ch in name if ch.isprintable() or ch in "/\\"
+    ).strip()
+    return name.lstrip(". ") or "file"
+
+
 def _zip_name(e: StepEvidence) -> str:
-    base = posixpath.basename(e.file.name or "") or "file"
-    return f"evidence/{e.occurrence_id}-{e.step_id}-{base}"
+    """``evidence/<occurrence>-<step>-<original name>`` as README.txt says (until 2026-12-05
+    the storage name: a random token the auditor could not match to anything)."""
+    return f"evidence/{e.occurrence_id}-{e.step_id}-{safe_original(e)}"
 
 
 def _evidence_rows(scope: AuditScope, files: _Files) -> Iterable[list[Any]]:
@@ -279,7 +290,7 @@ def _evidence_rows(scope: AuditScope, files: _Files) -> Iterable[list[Any]]:
             within,
             "" if e.passed is None else ("pass" if e.passed else "fail"),
             in_zip,
-            e.file.name if e.file else "",
+            safe_original(e) if e.file else "",
         ]
 
 
@@ -451,7 +462,8 @@ def _readme(scope: AuditScope, counts: dict[str, int], missing: list[str], by: A
         f"  history.csv             {counts['history']:>6} recorded changes of all the records above "
         "(who, when, field before and after), including corrections of measurements.",
         f"  evidence/               {counts['files']:>6} evidence files, named "
-        "<occurrence_id>-<step id>-<original name>.",
+        "<occurrence_id>-<step id>-<original name> (the name it was uploaded under, also in "
+        "evidence.csv's original_file; path separators made _, leading dots dropped).",
         "",
         XLSX_NOTE,
     ]

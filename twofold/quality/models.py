@@ -118,6 +118,16 @@ class Nonconformance(models.Model):
     def severity_badge(self) -> str:
         return SEVERITY_BADGE.get(Severity(self.severity), "")
 
+    @property
+    def verification_state(self) -> str:
+        """not_verified, effective, not_effective, or needed_again (an action was added,
+        reopened or done after the last verification, which stays on record)."""
+        if self.verified_on is None:
+            return "not_verified"
+        if self.effective is None:
+            return "needed_again"
+        return "effective" if self.effective else "not_effective"
+
 
 class ActionKind(models.TextChoices):
     CORRECTIVE = "corrective", "Corrective"

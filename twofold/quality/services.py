@@ -331,7 +331,6 @@ def add_action(
     action = CapaAction.objects.create(
         organisation_id=nc.organisation_id, nonconformance=nc, created_by=actor, **values
     )
-    _verification_outdated(nc)
     history.record(
         actor=actor,
         obj=nc,
@@ -340,6 +339,7 @@ def add_action(
         f" (owner {action.owner.display_name if action.owner else '—'}, "
         f"due {dates.format_day(action.due_on)})",
     )
+    _verification_outdated(actor, nc, f"an action was added after it ({action.description})")
     return action
 
 
@@ -373,8 +373,6 @@ def update_action(
     for key, value in values.items():
         setattr(action, key, value)
     save_versioned(action, expected_version=expected_version, fields=list(values))
-    if reopened:
-        _verification_outdated(nc)
     changes = history.diff(before, history.snapshot(action, values))
     if changes:
         history.record(actor=actor, obj=action, action="updated", changes=changes)
@@ -387,23 +385,58 @@ def update_action(
             summary=f"{action.get_kind_display()} action “{action.description}”"
             + (f" done on {dates.format_day(action.done_on)}" if done else f": {words} changed"),
         )
+    if reopened:
+        _verification_outdated(actor, nc, f"an action was reopened ({action.description})")
+    elif (
+        action.done_on is not None
+        and nc.verified_on is not None
+        and action.done_on > nc.verified_on
+    ):
+        _verification_outdated(actor, nc, f"an action is now done after it ({action.description})")
     return action
 
 
 # --- Verification and closure -------------------------------------------------------------------
 
 
-def _verification_outdated(nc: Nonconformance) -> None:
-    """An action added or reopened after a verification: that verification no longer covers
-    every action, so it must be made again before closing (a record closed on a verification
-    older than its last action until 2026-12-05)."""
-    if nc.effective is not None:
-        Nonconformance.objects.filter(pk=nc.pk).update(effective=None)
-        nc.effective = None
+def _verification_outdated(actor: User, nc: Nonconformance, reason: str) -> None:
+    """An action added, reopened or done after a verification: that verification no longer
+    covers every action, so it must be made again before closing. The result is cleared (the
+    date, who and what was found stay, as the record of the last check) through a versioned
+    save with a history entry; until 2026-12-05 a bare UPDATE cleared it unrecorded and the page
+    then called it "Not effective"."""
+    if nc.effective is None:
+        return
+    before = nc.effective
+    nc.effective = None
+    save_versioned(nc, expected_version=None, fields=["effective"])
+    history.record(
+        actor=actor,
+        obj=nc,
+        action="verification reset",
+        changes={"effective": [before, None]},
+        summary=f"Verification needed again: {reason}",
+    )
 
 
 def _open_actions(nc: Nonconformance) -> int:
     return nc.actions.filter(status=ActionStatus.OPEN).count()
+
+
+def _check_grounds(nc: Nonconformance, what: str) -> None:
+    """Found effective, or closed, only with a root cause and at least one done action: an
+    effectiveness check of nothing proves nothing (ISO 9001 10.2)."""
+    if not nc.root_cause.strip():
+        raise Invalid(f"Record the root cause before {what}.", field="root_cause")
+    if not nc.actions.filter(status=ActionStatus.DONE).exists():
+        raise Invalid(f"Add at least one action and mark it done before {what}.", field="actions")
+
+
+def _last_done(nc: Nonconformance) -> dt.date | None:
+    top: dt.date | None = nc.actions.filter(status=ActionStatus.DONE).aggregate(top=Max("done_on"))[
+        "top"
+    ]
+    return top
 
 
 @transaction.atomic
@@ -429,9 +462,18 @@ def verify_nonconformance(
     verification = str(verification or "").strip()
     if not verification:
         raise Invalid("Say how effectiveness was checked and what was found.", field="verification")
+    if effective:
+        _check_grounds(nc, "finding the actions effective")
     day = verified_on or _today(nc)
     _not_before_raised(nc, day, "verified_on", "The verification date")
     _not_future(nc, day, "verified_on", "The verification date")
+    last_done = _last_done(nc)
+    if last_done is not None and day < last_done:
+        raise Invalid(
+            f"The verification date ({dates.format_day(day)}) cannot be before the last action "
+            f"was done ({dates.format_day(last_done)}).",
+            field="verified_on",
+        )
     values = {
         "verification": verification,
         "effective": bool(effective),
@@ -473,9 +515,13 @@ def close_nonconformance(
             "The last verification found the actions not effective: add an action and verify "
             "again before closing."
             if nc.effective is False
+            else "Verify the effectiveness of the actions again: an action changed after the "
+            "last verification."
+            if nc.verified_on is not None
             else "Verify the effectiveness of the actions before closing."
         )
         raise Invalid(message, field="verification")
+    _check_grounds(nc, "closing")  # the root cause may have been cleared since
     nc.status, nc.closed_at, nc.closed_by = NcStatus.CLOSED, timezone.now(), actor
     try:
         save_versioned(

@@ -237,8 +237,12 @@ def nonconformance_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for text, applies in (
             (f"{open_actions} action{'s' if open_actions != 1 else ''} still open", open_actions),
             ("no containment action recorded", not nc.containment.strip()),
+            ("no root cause recorded", not nc.root_cause.strip()),
+            ("no action done", not any(not a.is_open for a in actions)),
             (
-                "no verification that found the actions effective",
+                "the verification is needed again (an action changed after it)"
+                if nc.verification_state == "needed_again"
+                else "no verification that found the actions effective",
                 nc.effective is not True,
             ),
         )
