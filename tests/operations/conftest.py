@@ -69,3 +69,20 @@ def routine(process: Any, owner: Any, django_capture_on_commit_callbacks: Any) -
         made.schedule_from = None
         Routine.objects.filter(pk=made.pk).update(schedule_from=None)
     return made
+
+
+def due_by_today(occurrences: Any) -> Any:
+    """``occurrences`` (a queryset) that may be completed now: due on the organisation's
+    today or earlier (one due later is refused: ``services._check_not_ahead``)."""
+    import datetime as _dt
+    import zoneinfo
+
+    from django.utils import timezone as _tz
+
+    first = occurrences.first()
+    if first is None:
+        return occurrences
+    zone = zoneinfo.ZoneInfo(first.organisation.timezone)
+    today = _tz.localtime(_tz.now(), zone).date()
+    end = _dt.datetime.combine(today + _dt.timedelta(days=1), _dt.time.min, tzinfo=zone)
+    return occurrences.filter(due__lt=end)

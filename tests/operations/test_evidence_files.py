@@ -402,4 +402,5 @@ def test_a_file_uploaded_on_a_missed_occurrence_follows_its_replaced_step(
         occurrence=late,
         evidence={torque.pk: services.StepInput(number=45)},
         expected_version=late.version,
+        at=late.due + dt.timedelta(hours=1),  # completed late
     )

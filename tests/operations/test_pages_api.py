@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.operations.conftest import due_by_today
 from twofold.accounts.models import Role
 from twofold.operations import services
 from twofold.operations.models import Evidence, Measurement, Occurrence, OccurrenceStatus, Request
@@ -15,7 +16,7 @@ from twofold.operations.models import Evidence, Measurement, Occurrence, Occurre
 @pytest.fixture
 def objects(process, kpi, queue, routine, owner):
     req = services.create_request(actor=owner, queue=queue, title="Printer offline")
-    occ = Occurrence.objects.filter(routine=routine).order_by("due").last()
+    occ = due_by_today(Occurrence.objects.filter(routine=routine)).order_by("due").last()
     return {
         "process": f"/operations/processes/{process.pk}/",
         "kpi": f"/operations/kpis/{kpi.pk}/",
@@ -81,7 +82,7 @@ def test_occurrence_page_records_out_of_limit_number_with_a_nonconformance(
     client, objects, owner, routine
 ):
     client.force_login(owner)
-    occ = Occurrence.objects.filter(routine=routine).order_by("due").last()
+    occ = due_by_today(Occurrence.objects.filter(routine=routine)).order_by("due").last()
     steps = list(routine.steps.all())
     data = {
         "version": occ.version,
@@ -185,7 +186,7 @@ def test_api_measurements_requests_and_occurrences(
         ).status_code
         == 409
     )
-    occ = Occurrence.objects.filter(routine=routine).order_by("due").last()
+    occ = due_by_today(Occurrence.objects.filter(routine=routine)).order_by("due").last()
     steps = list(routine.steps.all())
     evidence = [
         {"step_id": steps[0].pk, "number": 10},

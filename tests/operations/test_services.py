@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.operations.conftest import due_by_today
 from twofold.accounts.models import Role
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.models import HistoryEntry
@@ -132,7 +133,7 @@ def test_worker_is_idempotent_and_marks_missed(routine):
 
 
 def test_complete_occurrence_validates_evidence(routine, owner):
-    occ = Occurrence.objects.filter(routine=routine).order_by("due").last()
+    occ = due_by_today(Occurrence.objects.filter(routine=routine)).order_by("due").last()
     steps = selectors.steps_of(routine.pk)
     bad = {
         steps[0].pk: services.StepInput(number="twelve"),
@@ -260,3 +261,25 @@ def test_sla_clocks_count_real_time_across_the_clock_changes(org, owner, process
     )
     view = selectors.request_view(Request.objects.get(pk=req.pk), raised + dt.timedelta(hours=3))
     assert view.resolution.elapsed_minutes == 30.0
+
+
+def test_an_occurrence_is_completed_on_its_day_or_later(owner, routine) -> None:
+    """One due in a month could be completed today and counted as on time."""
+    import zoneinfo
+
+    from twofold.core.errors import Invalid
+
+    zone = zoneinfo.ZoneInfo(routine.organisation.timezone)
+    ahead = Occurrence.objects.filter(routine=routine).order_by("due").last()
+    assert ahead is not None
+    day = timezone.localtime(ahead.due, zone).date()
+    early = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12), tzinfo=zone)
+    with pytest.raises(Invalid) as caught:
+        services.complete_occurrence(
+            actor=owner, occurrence=ahead, evidence={}, expected_version=ahead.version, at=early
+        )
+    assert caught.value.field == "status" and "can be completed from that day on" in str(
+        caught.value.message
+    )
+    ahead.refresh_from_db()
+    assert ahead.status == "open"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.operations.conftest import due_by_today
 from twofold.accounts.models import Role
 from twofold.calendars import services as calendar_services
 from twofold.calendars.working_time import STANDARD_HOURS
@@ -65,7 +66,10 @@ def complete(routine: Any) -> Callable[..., Occurrence]:
 
     def run(actor: Any, torque: Any, passed: bool = True, occ: Occurrence | None = None) -> Any:
         occ = (
-            occ or Occurrence.objects.filter(routine=routine, status="open").order_by("due").last()
+            occ
+            or due_by_today(Occurrence.objects.filter(routine=routine, status="open"))
+            .order_by("due")
+            .last()
         )
         assert occ is not None
         steps = ops.steps_of(routine.pk)

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from tests.operations.conftest import due_by_today
 from twofold.core.jobs import run_pending
 from twofold.core.models import Job
 from twofold.operations import selectors as ops
@@ -49,7 +50,11 @@ def _photo_routine(owner: Any, process: Any, name: str) -> Any:
 
 
 def _complete(owner: Any, routine: Any, torque: str, photo: bytes, note: str) -> Occurrence:
-    occ = Occurrence.objects.filter(routine=routine, status="open").order_by("due").last()
+    occ = (
+        due_by_today(Occurrence.objects.filter(routine=routine, status="open"))
+        .order_by("due")
+        .last()
+    )
     steps = ops.steps_of(routine.pk)
     ops_services.complete_occurrence(
         actor=owner,

@@ -1384,6 +1384,23 @@ def _evidence_for(step: RoutineStep, given: StepInput) -> StepEvidence:
 
 
 @transaction.atomic
+def _check_not_ahead(occurrence: Occurrence, moment: dt.datetime) -> None:
+    """An occurrence is done on its own day or later (the organisation's day): one due in a
+    month could be completed today and counted as on time. Evidence may be uploaded ahead."""
+    zone = (
+        Organisation.objects.filter(pk=occurrence.organisation_id)
+        .values_list("timezone", flat=True)
+        .first()
+    ) or "UTC"
+    day = local(occurrence.due, zone).date()
+    if local(moment, zone).date() < day:
+        raise Invalid(
+            f"This occurrence falls due on {dates.format_day(day)}: it can be completed from "
+            "that day on (evidence can be uploaded ahead).",
+            field="status",
+        )
+
+
 def complete_occurrence(
     *,
     actor: User,
@@ -1396,6 +1413,7 @@ def complete_occurrence(
     require(actor, Action.CONTRIBUTE, occurrence)
     if occurrence.status == OccurrenceStatus.DONE:
         raise Invalid("This occurrence is already done.", field="status")
+    _check_not_ahead(occurrence, at or timezone.now())
     steps = list(RoutineStep.objects.filter(routine_id=occurrence.routine_id, retired=False))
     unknown = set(evidence) - {s.pk for s in steps}
     if unknown:
