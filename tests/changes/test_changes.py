@@ -255,3 +255,38 @@ def test_a_change_request_has_the_comment_thread(plan: Any, owner: Any, signed_i
     add_comment(actor=plan["sponsor"], target=change, body="Can we <b>do it</b> in *one* day?")
     page = signed_in(owner).get(f"/changes/{change.pk}/").content.decode()
     assert "Can we do it in <em>one</em> day?" in page
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (lambda p: ItemSpec("resize", task_id=p["c"].pk, days=7), "a task to resize no longer"),
+        (
+            lambda p: ItemSpec("add", name="Extra", days=1, predecessor_id=p["c"].pk),
+            "the predecessor of “Extra” no longer exists",
+        ),
+        (
+            lambda p: ItemSpec("link", task_id=p["a"].pk, predecessor_id=p["c"].pk),
+            "a task to link no longer exists",
+        ),
+    ],
+)
+def test_a_change_naming_a_task_now_in_the_trash_stays_open(
+    plan: Any, owner: Any, item: Any, message: str
+) -> None:
+    """Approving a resize (or an add under/after a task) whose task went to the trash answered
+    500; a link to one was "applied" where no plan could see it and came back with a restore.
+    docs/change-control.md: if anything no longer applies, nothing is applied, it stays open."""
+    change = services.raise_change_request(
+        actor=owner, project=plan["project"], title="Rework", reason="Why not", items=[item(plan)]
+    )
+    project_services.delete_task(actor=owner, task=plan["c"])
+    links = Link.all_objects.count()
+    with pytest.raises(Invalid) as caught:
+        services.approve_change_request(
+            actor=plan["sponsor"], change=change, expected_version=change.version
+        )
+    assert caught.value.field == "items" and message in caught.value.message
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.PROPOSED
+    assert Link.all_objects.count() == links

@@ -223,11 +223,29 @@ def reject_change_request(
     return change
 
 
+def _gone(task: Task | None) -> bool:
+    """The task no longer exists for the plan (deleted, or in the trash: a foreign key reads a
+    trashed row too)."""
+    return task is None or task.deleted_at is not None
+
+
 def _apply_items(actor: User, change: ChangeRequest) -> None:
     project = change.project
     added: dict[int, Task] = {}
     for item in change.items.select_related("task", "parent", "predecessor").order_by("position"):
         if item.kind == "add":
+            # A summary or a predecessor named when the change was raised may be in the trash
+            # now: that answered 500 ("unknown parent") where the change should stay open.
+            if item.parent_id is not None and _gone(item.parent):
+                raise Invalid(
+                    f"{change.code}: the summary to add “{item.name}” under no longer exists.",
+                    field="items",
+                )
+            if item.predecessor_id is not None and _gone(item.predecessor):
+                raise Invalid(
+                    f"{change.code}: the predecessor of “{item.name}” no longer exists.",
+                    field="items",
+                )
             values: dict[str, Any] = {
                 "duration_minutes": (item.days or 0) * MINUTES_PER_DAY,
                 "is_milestone": not item.days,
@@ -241,12 +259,14 @@ def _apply_items(actor: User, change: ChangeRequest) -> None:
                     actor=actor, project=project, pred=item.predecessor, succ=task
                 )
         elif item.kind == "remove":
-            if item.task is None or item.task.deleted_at is not None:
+            if _gone(item.task):
                 raise Invalid(f"{change.code}: a task to remove no longer exists.", field="items")
+            assert item.task is not None
             project_services.delete_task(actor=actor, task=item.task)
         elif item.kind == "resize":
-            if item.task is None:
+            if _gone(item.task):
                 raise Invalid(f"{change.code}: a task to resize no longer exists.", field="items")
+            assert item.task is not None
             task = Task.objects.get(pk=item.task.pk)
             project_services.update_task(
                 actor=actor,
@@ -256,8 +276,11 @@ def _apply_items(actor: User, change: ChangeRequest) -> None:
                 is_milestone=not item.days,
             )
         elif item.kind == "link":
-            if item.task is None or item.predecessor is None:
+            # A link to a trashed task was "applied" where no plan could see it, and came back
+            # when the task was restored, without anyone deciding it again.
+            if _gone(item.task) or _gone(item.predecessor):
                 raise Invalid(f"{change.code}: a task to link no longer exists.", field="items")
+            assert item.task is not None and item.predecessor is not None
             project_services.add_link(
                 actor=actor, project=project, pred=item.predecessor, succ=item.task
             )
