@@ -117,3 +117,31 @@ def test_a_batch_that_outlasts_its_claim_sends_each_email_once(
     assert outbox.send_pending("w1") == (1, 0)
     assert sorted(m.subject for m in mail.outbox) == ["One", "Three", "Two"]
     assert set(OutboxEmail.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_person_removed_from_the_organisation_reads_and_receives_nothing_more(
+    queued: OutboxEmail, owner: Any, mel: Any, org: Any, api: Any, signed_in: Any, settings: Any
+) -> None:
+    """A removed member kept reading the organisation's notifications (comment text included)
+    in the inbox, the API and the bell, could open them, and e-mails queued before the
+    removal were still sent."""
+    from django.core import mail as outbox_mail
+
+    from twofold.accounts.models import Membership
+    from twofold.accounts.services import remove_member
+    from twofold.notifications.models import Notification
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    note = Notification.objects.get(recipient=mel)
+    token_client = api(mel)
+    assert token_client.get("/api/me/notifications/unread-count").json() == {"unread": 1}
+    remove_member(actor=owner, membership=Membership.objects.get(organisation=org, user=mel))
+    assert token_client.get("/api/me/notifications/unread-count").json() == {"unread": 0}
+    assert token_client.get("/api/me/notifications").json()["items"] == []
+    client = signed_in(mel)
+    assert "Order press" not in client.get("/notifications/").content.decode()
+    assert client.post(f"/notifications/{note.pk}/open/").status_code == 404
+    assert outbox.send_pending("w1") == (0, 1)
+    assert outbox_mail.outbox == []
+    queued.refresh_from_db()
+    assert queued.status == "failed" and "no longer a member" in queued.last_error

@@ -18,6 +18,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F
 from django.utils import timezone
 
+from twofold.accounts.models import Membership
 from twofold.notifications.models import OutboxEmail, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,15 @@ def _failed(mail: OutboxEmail, error: str, now: dt.datetime) -> None:
     )
 
 
+def _no_longer_member(mail: OutboxEmail) -> bool:
+    """An organisation's e-mail to a person who has left it since it was queued."""
+    if mail.organisation_id is None or mail.recipient_id is None:
+        return False
+    return not Membership.objects.filter(
+        organisation_id=mail.organisation_id, user_id=mail.recipient_id
+    ).exists()
+
+
 def send_pending(worker: str, *, limit: int = BATCH) -> tuple[int, int]:
     """Send one batch of due e-mails; returns (sent, failed attempts)."""
     batch = claim(worker, limit=limit)
@@ -104,6 +114,15 @@ def send_pending(worker: str, *, limit: int = BATCH) -> tuple[int, int]:
                 pk=mail.pk, status=OutboxStatus.SENDING, worker=worker
             ).update(claimed_at=timezone.now())
             if not mine:
+                continue
+            if _no_longer_member(mail):
+                # Queued before the person left the organisation: it would tell them about it
+                # (a comment's text) after they lost access. Given up on, never sent.
+                failed += 1
+                OutboxEmail.objects.filter(pk=mail.pk, worker=worker).update(
+                    status=OutboxStatus.FAILED,
+                    last_error="Not sent: the recipient is no longer a member of the organisation.",
+                )
                 continue
             try:
                 connection.send_messages([_message(mail)])

@@ -9,7 +9,9 @@ from typing import Any
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import QuerySet
 
+from twofold.accounts.models import Membership
 from twofold.core.errors import NotFound
 from twofold.core.policy import Action, can
 from twofold.notifications.models import Notification, OutboxEmail, OutboxStatus
@@ -20,9 +22,19 @@ BELL_CAP = 100
 PAGE_SIZE = 50
 
 
+def of_recipient(user_id: int) -> QuerySet[Notification]:
+    """``user_id``'s notifications in the organisations they are still a member of: someone
+    removed from one kept reading its notifications (comment text included) in the inbox, the
+    API and the bell count."""
+    return Notification.objects.filter(
+        recipient_id=user_id,
+        organisation_id__in=Membership.objects.filter(user_id=user_id).values("organisation_id"),
+    )
+
+
 def unread_count(user_id: int, cap: int = BELL_CAP) -> int:
     """Unread notifications of ``user_id`` (at most ``cap``): one COUNT on a partial index."""
-    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)[:cap].count()
+    return of_recipient(user_id).filter(read_at__isnull=True)[:cap].count()
 
 
 def bell_text(count: int) -> str:
@@ -60,7 +72,7 @@ def inbox(
 
     Two queries whatever the page: the rows (with actor and organisation) and the unread count.
     """
-    qs = Notification.objects.filter(recipient_id=user_id)
+    qs = of_recipient(user_id)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     if kind:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from twofold.accounts.models import Membership, User
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.policy import Action, can, organisation_id_of
-from twofold.notifications import emails
+from twofold.notifications import emails, selectors
 from twofold.notifications.kinds import kind_of
 from twofold.notifications.links import link_for
 from twofold.notifications.models import (
@@ -266,7 +266,7 @@ def notify_followers(
 
 def mark_read(*, user: User, notification_id: int, read: bool = True) -> Notification:
     """Mark one of ``user``'s notifications read (or unread again); another's answers 404."""
-    note = Notification.objects.filter(pk=notification_id, recipient_id=user.pk).first()
+    note = selectors.of_recipient(user.pk).filter(pk=notification_id).first()
     if note is None:
         raise NotFound("Not found.")
     value = (note.read_at or timezone.now()) if read else None
@@ -278,8 +278,8 @@ def mark_read(*, user: User, notification_id: int, read: bool = True) -> Notific
 
 def mark_all_read(*, user: User) -> int:
     """Mark every unread notification of ``user`` read; returns how many."""
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
-        read_at=timezone.now()
+    return (
+        selectors.of_recipient(user.pk).filter(read_at__isnull=True).update(read_at=timezone.now())
     )
 
 

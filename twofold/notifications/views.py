@@ -22,7 +22,7 @@ from twofold.core.web import actor_of, forbidden_page, organisation_of, organisa
 from twofold.notifications import outbox as outbox_sending
 from twofold.notifications import selectors, services
 from twofold.notifications.kinds import all_kinds
-from twofold.notifications.models import Delivery, Notification, OutboxEmail
+from twofold.notifications.models import Delivery, OutboxEmail
 from twofold.notifications.tokens import ALL_KINDS, BadToken, read_unsubscribe_token
 
 
@@ -126,7 +126,8 @@ def open_target(request: HttpRequest, notification_id: int) -> HttpResponse:
     user = actor_of(request)
     if request.method == "GET" and not _from_this_site(request):
         note_here = (
-            Notification.objects.filter(pk=notification_id, recipient=user)
+            selectors.of_recipient(user.pk)
+            .filter(pk=notification_id)
             .select_related("organisation")
             .first()
         )
