@@ -99,7 +99,7 @@ def test_smaller_global_request_limit_applies(client, task, editor, settings):
 
 def test_permissions(client, org, task, owner, editor, guest, outsider, member):
     client.force_login(editor)
-    _upload(client, task, "a.png", b"\x89PNG")
+    _upload(client, task, "a.png", b"\x89PNG\r\n\x1a\n")
     a = Attachment.objects.get()
     client.force_login(outsider)
     assert client.get(f"/attachments/{a.pk}/download/").status_code == 404
@@ -123,7 +123,8 @@ def test_permissions(client, org, task, owner, editor, guest, outsider, member):
 def test_project_attachments(client, project, editor):
     client.force_login(editor)
     r = client.post(
-        f"/attachments/project/{project.pk}/", {"file": SimpleUploadedFile("plan.xlsx", b"PK")}
+        f"/attachments/project/{project.pk}/",
+        {"file": SimpleUploadedFile("plan.xlsx", b"PK\x03\x04")},
     )
     assert r.status_code == 302 and r["Location"] == f"/projects/{project.pk}/"
     assert "plan.xlsx" in client.get(f"/projects/{project.pk}/").content.decode()
@@ -180,3 +181,30 @@ def test_a_long_file_name_keeps_its_extension(client, task, editor, media):
     assert len(a.original_name) == 200
     assert a.original_name == ("Inspection report " + "x" * 300)[:196] + ".pdf"
     assert a.content_type == "application/pdf"
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("evil.png", b"<html><script>alert(1)</script>"),
+        ("evil.pdf", b"<html><script>alert(1)</script>"),
+        ("part.step", b"<script>alert(1)</script>"),
+        ("notes.txt", b"MZ\x90\x00"),
+    ],
+)
+def test_content_must_match_the_extension(
+    client: Any, task: Any, editor: Any, media: Any, name: str, body: bytes
+) -> None:
+    """Only the size and the extension were checked: HTML named evil.png was stored and listed
+    as an image (core.uploads' content check was not used here)."""
+    client.force_login(editor)
+    r = _upload(client, task, name, body)
+    assert r.status_code == 422
+    assert "does not match its extension" in r.content.decode()
+    assert not Attachment.objects.exists()
+
+
+def test_cad_exchange_files_are_recognised(client: Any, task: Any, editor: Any, media: Any) -> None:
+    client.force_login(editor)
+    assert _upload(client, task, "bracket.step", b"ISO-10303-21;\nHEADER;").status_code == 302
+    assert _upload(client, task, "plate.dxf", b"  0\nSECTION\n  2\nHEADER\n").status_code == 302

@@ -16,7 +16,7 @@ from twofold.attachments.models import Attachment
 from twofold.core import history
 from twofold.core.errors import Forbidden, Invalid
 from twofold.core.policy import Action, can, require
-from twofold.core.uploads import save_upload
+from twofold.core.uploads import content_matches, read_head, save_upload
 from twofold.customfields.selectors import kind_of
 from twofold.projects.models import Project, Task
 
@@ -88,11 +88,31 @@ def clean_name(name: str) -> str:
     return base or "file"
 
 
+def _content_matches(ext: str, head: bytes) -> bool:
+    """Whether the file starts as a file of its extension does (``core.uploads`` for the
+    common types; CAD exchange files here): a script renamed ``plan.png`` or ``part.step`` was
+    attached and listed as an image or a model."""
+    if ext in (".step", ".stp"):
+        return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"ISO-10303-21")
+    if ext == ".dxf":
+        if head.startswith(b"AutoCAD Binary DXF"):
+            return True
+        return content_matches(".txt", head) and head.lstrip().startswith(b"0")
+    return content_matches(ext, head)
+
+
 def upload(*, actor: User, target: Project | Task, file: UploadedFile[Any]) -> Attachment:
     require(actor, Action.CONTRIBUTE, target)
     size = int(file.size or 0)
     name = clean_name(file.name or "")
     ext = check_upload(name, size)
+    if not _content_matches(ext, read_head(file)):
+        raise Invalid(
+            f"The file's content does not match its extension {ext}: it is not a real "
+            f"{ext[1:].upper()} file. Save it in that format (or with its real extension) and "
+            "attach it again.",
+            field="file",
+        )
     stored = save_upload(
         default_storage, f"attachments/{target.organisation_id}/{secrets.token_hex(16)}{ext}", file
     )
