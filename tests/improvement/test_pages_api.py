@@ -145,9 +145,17 @@ def test_start_project_and_accept_handover_through_pages(
         f"/improvement/handovers/{handover.pk}/", {"action": "accept", "version": 1}
     )
     assert response.status_code == 422
+    # The receiving side does not tick the project's checklist (it could self-certify it and
+    # accept); the project side does.
+    refused = client.post(
+        f"/improvement/handovers/{handover.pk}/", {"action": "tick", "version": 1, "done": "0"}
+    )
+    assert refused.status_code == 403
+    client.force_login(owner)
     client.post(
         f"/improvement/handovers/{handover.pk}/", {"action": "tick", "version": 1, "done": "0"}
     )
+    client.force_login(process_owner)
     response = client.post(
         f"/improvement/handovers/{handover.pk}/", {"action": "accept", "version": 2}
     )

@@ -594,11 +594,18 @@ def propose_handover(
 def update_deliverables(
     *, actor: User, handover: Handover, deliverables: list[Any], expected_version: int | None
 ) -> Handover:
-    """The proposer side ticks or edits the checklist until the handover is accepted."""
+    """The proposer side ticks or edits the checklist until the handover is accepted.
+
+    Not the receiving side: the process owner accepts or returns. The owner could rewrite the
+    project's checklist, tick it and accept it, which made the one quality gate of a handover
+    (every deliverable ticked) self-certified."""
     require(actor, Action.VIEW, handover)
     _fresh(handover, expected_version)
-    if not may_propose(actor, handover.project) and not may_decide(actor, handover):
-        raise Forbidden("Only the project manager, the process owner or an admin can do this.")
+    if not may_propose(actor, handover.project):
+        raise Forbidden(
+            "Only the project manager or an admin edits the checklist; the process owner "
+            "accepts the handover or returns it with a reason."
+        )
     if handover.status == HandoverStatus.ACCEPTED:
         raise Invalid("An accepted handover cannot change.", field="deliverables")
     before = {

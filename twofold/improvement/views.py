@@ -539,7 +539,7 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
             form=form,
             may_decide=may_decide and handover.status == HandoverStatus.PROPOSED,
             may_accept=services.may_accept_own(user, handover),
-            may_tick=(may_decide or may_propose) and handover.status != HandoverStatus.ACCEPTED,
+            may_tick=may_propose and handover.status != HandoverStatus.ACCEPTED,
             may_resubmit=may_propose and handover.status == HandoverStatus.RETURNED,
             items=selectors.items_for_project(handover.project_id),
             history=history.history_for(handover),
