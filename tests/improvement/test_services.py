@@ -107,6 +107,35 @@ def test_start_project_creates_it_in_initiation_with_the_manager(org, owner, kpi
         services.start_project(actor=owner, item=item, expected_version=None, manager=manager)
 
 
+def test_an_item_follows_its_running_project(org, owner, kpi, manager):
+    """An item whose project was running could be rejected or sent back to triage: that got
+    around "done only once the project is in closure" and left it stuck ("already has a
+    project")."""
+    from twofold.projects.models import Project
+
+    item = _raise(owner, org, kpi)
+    project = services.start_project(
+        actor=owner, item=item, expected_version=item.version, manager=manager
+    )
+    item.refresh_from_db()
+    for status, reason in (("rejected", "nah"), ("triaged", "")):
+        with pytest.raises(Invalid) as caught:
+            services.set_status(
+                actor=owner, item=item, status=status, expected_version=item.version,
+                reason=reason,
+            )  # fmt: skip
+        assert caught.value.field == "status" and "until the project reaches closure" in str(
+            caught.value.message
+        )
+    Project.objects.filter(pk=project.pk).update(phase="closure")
+    item.refresh_from_db()
+    services.set_status(
+        actor=owner, item=item, status="rejected", expected_version=item.version, reason="Moot"
+    )
+    item.refresh_from_db()
+    assert item.status == "rejected"
+
+
 def test_a_trashed_project_s_code_is_not_taken_again(org, owner, kpi, manager):
     """A project in the trash keeps its code (it can come back), so the new one gets the next."""
     from twofold.core.trash import move_to_trash

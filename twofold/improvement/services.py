@@ -207,6 +207,20 @@ def set_status(
     reason = reason.strip()
     if status == ItemStatus.REJECTED and not reason:
         raise Invalid("Say why the item is rejected.", field="reason")
+    project = item.project if item.project_id is not None else None
+    if (
+        project is not None
+        and project.deleted_at is None
+        and project.archived_at is None
+        and project.phase != Phase.CLOSURE
+    ):
+        # Leaving "in progress" while its project runs got around "done only once the project
+        # is in closure", and left the item stuck ("already has a project").
+        raise Invalid(
+            f"The project {project} is in {project.get_phase_display()}: this item follows "
+            "it until the project reaches closure (or is archived or deleted).",
+            field="status",
+        )
     old = item.status
     item.status = status
     item.reason = reason[:300] if status == ItemStatus.REJECTED else ""
