@@ -99,6 +99,18 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, str(exc))
 
 
+def _field_of(loc: Any) -> str | None:
+    """The field a validation error names: its location less the leading parts that say where
+    the input came from (``body``/``query``/``path``, then ``payload``). Only the leading ones:
+    a field named ``body`` (a comment's) was dropped with them and the error named no field."""
+    parts = [str(p) for p in loc]
+    if parts[:1] in (["body"], ["query"], ["path"]):
+        parts = parts[1:]
+    if parts[:1] == ["payload"]:
+        parts = parts[1:]
+    return ".".join(parts) or None
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     if version_missing(exc.errors):
@@ -111,8 +123,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         )
     errors = []
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")]
-        errors.append({"field": ".".join(loc) or None, "message": err.get("msg", "Invalid value.")})
+        errors.append(
+            {"field": _field_of(err.get("loc", ())), "message": err.get("msg", "Invalid value.")}
+        )
     first = errors[0] if errors else {"field": None, "message": "Invalid input."}
     detail = f"{first['field']}: {first['message']}" if first["field"] else str(first["message"])
     return _error(request, 422, detail, first["field"], errors=errors)

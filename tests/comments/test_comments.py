@@ -70,6 +70,12 @@ def test_a_comment_of_one_megabyte_is_refused_with_a_clear_message(
     )
     assert r.status_code == 422 and r.json()["field"] == "body"
     assert not Comment.objects.exists()
+    # A field called "body" was dropped with the request's own "body" location: a null named
+    # no field at all.
+    r = api(owner).post(
+        f"/api/organisations/{task.organisation_id}/comments/task/{task.pk}", {"body": None}
+    )
+    assert (r.status_code, r.json()["field"]) == (422, "body")
 
 
 def test_editing_within_the_window_marks_it_edited_and_later_is_refused(
