@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import zoneinfo
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.apps import apps
@@ -396,6 +396,11 @@ def delete_organisation(*, actor: User, organisation: Organisation, confirm_name
     )
 
 
+ORGANISATION_CHANGED: list[Callable[[Organisation, dict[str, Any]], None]] = []
+"""Listeners called in the writing transaction with an organisation and its recorded changes
+(feature apps register in their ``ready``: operations re-plans routines on a new time zone)."""
+
+
 @transaction.atomic
 def update_organisation(
     *, actor: User, organisation: Organisation, expected_version: int | None, **values: Any
@@ -422,6 +427,8 @@ def update_organisation(
     changes = history.diff(before, history.snapshot(organisation, values))
     if changes:
         history.record(actor=actor, obj=organisation, action="updated", changes=changes)
+        for listener in ORGANISATION_CHANGED:
+            listener(organisation, changes)
     return organisation
 
 

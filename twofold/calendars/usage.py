@@ -1,7 +1,8 @@
 """Who schedules on calendars: the apps above register here, so a calendar change can
 reschedule their work without ``calendars`` importing them (it sits below projects and
-operations). Projects registers in ``ProjectsConfig.ready``; SLA clocks and routine shifts read
-the calendar when they compute, so they need no rescheduling.
+operations). Projects registers in ``ProjectsConfig.ready``, operations (routines whose shift
+reads the calendar: their coming occurrences are made again) in ``OperationsConfig.ready``;
+SLA clocks read the calendar when they compute, so they need no rescheduling.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ class Moved:
     """One line per project whose finish moved, e.g. "Line 3 retrofit: finish 3 Mar → 5 Mar"."""
     skipped: list[str] = field(default_factory=list)
     """Projects left as they were because the job was cancelled before them."""
+    routines: int = 0
+    """Routines whose coming occurrences were made again (their shift reads the calendar)."""
 
     def add(self, other: Moved) -> None:
         self.projects += other.projects
         self.tasks += other.tasks
+        self.routines += other.routines
         self.lines.extend(other.lines)
         self.skipped.extend(other.skipped)
 
@@ -42,8 +46,14 @@ class Moved:
                 f"not rescheduled on the changed calendar ({names}); {done}. "
                 "Save the calendar again, or edit each project, to reschedule them."
             )
+        routines = (
+            f" {self.routines} routine{'s' if self.routines != 1 else ''}' coming occurrences "
+            "made again on it."
+            if self.routines
+            else ""
+        )
         if not self.projects:
-            return "No project uses this calendar: nothing to reschedule."
+            return "No project uses this calendar: nothing to reschedule." + routines
         text = (
             f"{self.projects} project{'s' if self.projects != 1 else ''} rescheduled, "
             f"{self.tasks} task{'s' if self.tasks != 1 else ''} moved"
@@ -52,10 +62,15 @@ class Moved:
             text += "; " + "; ".join(self.lines[:5])
             if len(self.lines) > 5:
                 text += f"; and {len(self.lines) - 5} more"
-        return text + "."
+        return text + "." + routines
 
     def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"projects": self.projects, "tasks": self.tasks, "lines": self.lines}
+        out: dict[str, Any] = {
+            "projects": self.projects,
+            "tasks": self.tasks,
+            "lines": self.lines,
+            "routines": self.routines,
+        }
         if self.skipped:
             # A cancelled run: the job ends "cancelled" (core.jobs.stopped_early), not succeeded.
             out.update(skipped=self.skipped, stopped_early=True)

@@ -7,6 +7,7 @@ class OperationsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from twofold.operations import trash
+        from twofold.operations import replan, trash
 
         trash.register()
+        replan.register()

@@ -1383,7 +1383,6 @@ def _evidence_for(step: RoutineStep, given: StepInput) -> StepEvidence:
     return evidence
 
 
-@transaction.atomic
 def _check_not_ahead(occurrence: Occurrence, moment: dt.datetime) -> None:
     """An occurrence is done on its own day or later (the organisation's day): one due in a
     month could be completed today and counted as on time. Evidence may be uploaded ahead."""
@@ -1401,6 +1400,7 @@ def _check_not_ahead(occurrence: Occurrence, moment: dt.datetime) -> None:
         )
 
 
+@transaction.atomic
 def complete_occurrence(
     *,
     actor: User,
