@@ -290,3 +290,54 @@ def test_a_change_naming_a_task_now_in_the_trash_stays_open(
     change.refresh_from_db()
     assert change.status == ChangeStatus.PROPOSED
     assert Link.all_objects.count() == links
+
+
+def test_a_request_is_withdrawn_by_whoever_raised_it_and_never_approved_after(
+    plan: Any, owner: Any, org: Any, member: Any, api: Any
+) -> None:
+    """An obsolete request could not be withdrawn: it waited until a decider rejected it."""
+    raiser = member(org, Role.MEMBER, full_name="Rae Raiser")
+    other = member(org, Role.MEMBER, full_name="Otto Other")
+    change = services.raise_change_request(
+        actor=raiser, project=plan["project"], title="Extra FAT", reason="Customer",
+        items=[ItemSpec("resize", task_id=plan["c"].pk, days=2)],
+    )  # fmt: skip
+    with pytest.raises(Forbidden):
+        services.withdraw_change_request(
+            actor=other, change=change, reason="", expected_version=change.version
+        )
+    url = f"/api/organisations/{org.pk}/changes/{change.pk}/withdraw"
+    stale = api(raiser).post(url, {"version": change.version + 1, "reason": "x"})
+    assert stale.status_code == 409
+    done = api(raiser).post(url, {"version": change.version, "reason": "Customer dropped it"})
+    assert done.status_code == 200, done.content
+    assert done.json()["status"] == "withdrawn"
+    change.refresh_from_db()
+    assert (change.status, change.decision_note) == ("withdrawn", "Customer dropped it")
+    assert HistoryEntry.objects.filter(object_id=change.pk, action="withdrawn").exists()
+    with pytest.raises(Conflict):
+        services.approve_change_request(
+            actor=plan["sponsor"], change=change, expected_version=change.version
+        )
+    assert Task.objects.get(pk=plan["c"].pk).duration_minutes == 480  # nothing applied
+
+
+def test_the_change_page_offers_withdrawing_to_whoever_raised_it(
+    plan: Any, org: Any, member: Any, signed_in: Any
+) -> None:
+    raiser = member(org, Role.MEMBER, full_name="Rae Raiser")
+    change = services.raise_change_request(
+        actor=raiser, project=plan["project"], title="Extra FAT", reason="Customer",
+        items=[ItemSpec("resize", task_id=plan["c"].pk, days=2)],
+    )  # fmt: skip
+    client = signed_in(raiser)
+    page = f"/changes/{change.pk}/"
+    assert f"Withdraw {change.code}" in client.get(page).content.decode()
+    done = client.post(
+        page, {"action": "withdraw", "version": change.version, "reason": "Superseded"}
+    )
+    assert done.status_code == 302
+    change.refresh_from_db()
+    assert change.status == "withdrawn"
+    html = client.get(page).content.decode()
+    assert "Withdrawn by Rae Raiser: Superseded." in html and "Withdraw CR" not in html

@@ -539,6 +539,7 @@ POST   /api/organisations/{org_id}/projects/{project_id}/changes                
 POST   /api/organisations/{org_id}/projects/{project_id}/changes/impact               401 403 200 200 200 404
 GET    /api/organisations/{org_id}/changes/{change_id}                                401 200 200 200 200 404
 POST   /api/organisations/{org_id}/changes/{change_id}/decision                       401 403 403 422 422 404  | {"decision": "reject", "note": "", "version": 1}
+POST   /api/organisations/{org_id}/changes/{change_id}/withdraw                       401 403 403 200 200 404  | {"reason": "Superseded", "version": 1}
 GET    /api/organisations/{org_id}/change-board                                       401 200 200 200 200 404
 PUT    /api/organisations/{org_id}/change-board                                       401 403 403 200 200 404
 

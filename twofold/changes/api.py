@@ -78,7 +78,7 @@ class ChangeRequestOut(Schema):
     scope_text: str
     target_finish: dt.date | None
     budget_change: str | None
-    status: Literal["proposed", "approved", "rejected"]
+    status: Literal["proposed", "approved", "rejected", "withdrawn"]
     requested_by_id: int | None
     decided_by_id: int | None
     decided_at: dt.datetime | None
@@ -244,6 +244,29 @@ def decide_change(
             reason=payload.note,
             expected_version=payload.version,
         )
+    return _out(change, sees_money(request.user, change.project))
+
+
+class ChangeWithdrawIn(BodyIn):
+    version: StrictInt
+    reason: Annotated[StrictStr, Field(max_length=1000)] = ""
+
+
+@router.post(
+    "/organisations/{org_id}/changes/{change_id}/withdraw",
+    response={200: ChangeRequestOut, **WRITE},
+    summary="Withdraw a change request still waiting for a decision",
+)
+def withdraw_change(
+    request: HttpRequest, org_id: int, change_id: int, payload: ChangeWithdrawIn
+) -> ChangeRequestOut:
+    change = selectors.get_change(request.user, get_organisation(request.user, org_id), change_id)
+    services.withdraw_change_request(
+        actor=actor_of(request),
+        change=change,
+        reason=payload.reason,
+        expected_version=payload.version,
+    )
     return _out(change, sees_money(request.user, change.project))
 
 

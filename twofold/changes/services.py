@@ -223,6 +223,41 @@ def reject_change_request(
     return change
 
 
+@transaction.atomic
+def withdraw_change_request(
+    *, actor: User, change: ChangeRequest, reason: str = "", expected_version: int | None
+) -> ChangeRequest:
+    """Withdraw a request still waiting for a decision: whoever raised it, or someone who
+    decides changes on the project. It stays in the log, withdrawn, and can never be approved
+    (an obsolete request waited until a decider rejected it)."""
+    require(actor, Action.VIEW, change)
+    if change.requested_by_id != actor.pk and not may_decide(actor, change.project):
+        raise Forbidden(
+            f"Only whoever raised {change.code}, or someone who decides changes here, withdraws it."
+        )
+    if change.status != ChangeStatus.PROPOSED:
+        raise Conflict(f"{change.code} was already {change.get_status_display().lower()}.")
+    if expected_version is not None and expected_version != change.version:
+        raise Conflict(f"{change.code} changed since you opened it. Reload to see it.")
+    change.status = ChangeStatus.WITHDRAWN
+    change.decided_by = actor
+    change.decided_at = timezone.now()
+    change.decision_note = reason.strip()[:1000]
+    save_versioned(
+        change,
+        expected_version=expected_version,
+        fields=["status", "decided_by", "decided_at", "decision_note"],
+    )
+    history.record(
+        actor=actor,
+        obj=change,
+        action="withdrawn",
+        changes={"status": ["proposed", "withdrawn"]},
+        summary=reason.strip()[:300],
+    )
+    return change
+
+
 def _gone(task: Task | None) -> bool:
     """The task no longer exists for the plan (deleted, or in the trash: a foreign key reads a
     trashed row too)."""

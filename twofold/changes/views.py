@@ -23,7 +23,7 @@ from twofold.changes.forms import (
 )
 from twofold.changes.impact import ItemSpec, compute_impact
 from twofold.changes.models import ChangeBoardMember, ChangeRequest, ChangeStatus
-from twofold.core.errors import NotFound, ServiceError
+from twofold.core.errors import Conflict, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.policy import Action, can
 from twofold.core.web import (
@@ -32,6 +32,7 @@ from twofold.core.web import (
     forbidden_page,
     organisation_of,
     organisation_required,
+    whole_number,
 )
 from twofold.evm.access import sees_money
 from twofold.projects.models import Project
@@ -149,8 +150,32 @@ def change_detail(request: HttpRequest, change_id: int) -> HttpResponse:
         raise Http404(exc.message) from exc
     project = change.project
     may_decide = services.may_decide(request.user, project)
-    form = DecisionForm(request.POST or None, initial={"version": change.version})
+    may_withdraw = change.status == ChangeStatus.PROPOSED and (
+        may_decide or change.requested_by_id == request.user.pk
+    )
+    withdrawing = request.method == "POST" and request.POST.get("action") == "withdraw"
+    form = DecisionForm(
+        request.POST if request.method == "POST" and not withdrawing else None,
+        initial={"version": change.version},
+    )
     status = 200
+    if withdrawing:
+        try:
+            services.withdraw_change_request(
+                actor=actor_of(request),
+                change=change,
+                reason=request.POST.get("reason", ""),
+                expected_version=whole_number(request.POST.get("version")),
+            )
+        except Conflict as exc:  # decided or changed meanwhile: the page shows it as it is
+            messages.error(request, exc.message)
+            return redirect("changes:detail", change_id=change.pk)
+        except ServiceError as exc:
+            return forbidden_page(
+                request, exc.message, back=reverse("changes:detail", args=[change.pk])
+            )
+        messages.success(request, f"{change.code} was withdrawn.")
+        return redirect("changes:detail", change_id=change.pk)
     if request.method == "POST":
         if not may_decide:
             return forbidden_page(
@@ -195,6 +220,7 @@ def change_detail(request: HttpRequest, change_id: int) -> HttpResponse:
             "impact": readable(change.impact),
             "show_money": sees_money(request.user, project),
             "may_decide": may_decide and change.status == ChangeStatus.PROPOSED,
+            "may_withdraw": may_withdraw,
             "who_decides": services.who_decides(project),
             "form": form,
             "history": history_for(change),
