@@ -263,8 +263,9 @@ def test_sla_clocks_count_real_time_across_the_clock_changes(org, owner, process
     assert view.resolution.elapsed_minutes == 30.0
 
 
-def test_an_occurrence_is_completed_on_its_day_or_later(owner, routine) -> None:
-    """One due in a month could be completed today and counted as on time."""
+def test_an_occurrence_is_completed_within_its_own_period(owner, routine) -> None:
+    """One due in a month could be completed today and counted as on time: it waits until the
+    occurrence before it has fallen due."""
     import zoneinfo
 
     from twofold.core.errors import Invalid
@@ -278,7 +279,7 @@ def test_an_occurrence_is_completed_on_its_day_or_later(owner, routine) -> None:
         services.complete_occurrence(
             actor=owner, occurrence=ahead, evidence={}, expected_version=ahead.version, at=early
         )
-    assert caught.value.field == "status" and "can be completed from that day on" in str(
+    assert caught.value.field == "status" and "complete the one before it first" in str(
         caught.value.message
     )
     ahead.refresh_from_db()

@@ -1384,20 +1384,29 @@ def _evidence_for(step: RoutineStep, given: StepInput) -> StepEvidence:
 
 
 def _check_not_ahead(occurrence: Occurrence, moment: dt.datetime) -> None:
-    """An occurrence is done on its own day or later (the organisation's day): one due in a
-    month could be completed today and counted as on time. Evidence may be uploaded ahead."""
+    """An occurrence is done within its own period: after the routine's previous occurrence
+    fell due (a monthly reconciliation a few days early is fine; one due next month was
+    completed today and counted as on time for this month's)."""
+    previous = (
+        Occurrence.objects.filter(routine_id=occurrence.routine_id, due__lt=occurrence.due)
+        .order_by("-due")
+        .values_list("due", flat=True)
+        .first()
+    )
+    if previous is None or moment > previous:
+        return
     zone = (
         Organisation.objects.filter(pk=occurrence.organisation_id)
         .values_list("timezone", flat=True)
         .first()
     ) or "UTC"
-    day = local(occurrence.due, zone).date()
-    if local(moment, zone).date() < day:
-        raise Invalid(
-            f"This occurrence falls due on {dates.format_day(day)}: it can be completed from "
-            "that day on (evidence can be uploaded ahead).",
-            field="status",
-        )
+    raise Invalid(
+        f"This occurrence falls due on {dates.format_day(local(occurrence.due, zone).date())}: "
+        "complete the one before it first; this one can be completed once that one's due time "
+        f"({dates.format_daytime(local(previous, zone))}) has passed (evidence can be uploaded "
+        "ahead).",
+        field="status",
+    )
 
 
 @transaction.atomic
