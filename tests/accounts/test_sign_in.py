@@ -11,8 +11,21 @@ from django.utils import timezone
 from twofold.accounts.models import LoginFailure
 
 
-def _sign_in(client, email, password):
-    return client.post("/accounts/sign-in/", {"email": email, "password": password})
+def _sign_in(client, email, password, **meta):
+    return client.post("/accounts/sign-in/", {"email": email, "password": password}, **meta)
+
+
+def _reset(client, email, new_password, **kw):
+    """Ask for a reset e-mail, follow its link and choose ``new_password``; the last answer."""
+    client.post("/accounts/password/reset/", {"email": email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[-1].body)
+    assert link is not None
+    form_page = client.get(link.group(1), follow=True)
+    return client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": new_password, "new_password2": new_password},
+        **kw,
+    )
 
 
 def test_sign_in_and_out(client, owner):
@@ -141,58 +154,21 @@ def test_five_wrong_passwords_elsewhere_do_not_lock_the_owner_out_and_a_reset_li
     lock's message advises, did not lift it."""
     attacker = {"REMOTE_ADDR": "203.0.113.9"}
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
-        client.post("/accounts/sign-in/", {"email": owner.email, "password": "x"}, **attacker)
+        _sign_in(client, owner.email, "x", **attacker)
     assert (
-        client.post(
-            "/accounts/sign-in/",
-            {"email": owner.email, "password": "correct horse battery"},
-            **attacker,
-        ).status_code
-        == 429
+        _sign_in(client, owner.email, "correct horse battery", **attacker).status_code == 429
     )  # that address is locked for this account
     office = {"REMOTE_ADDR": "198.51.100.7"}
-    assert (
-        client.post(
-            "/accounts/sign-in/",
-            {"email": owner.email, "password": "correct horse battery"},
-            **office,
-        ).status_code
-        == 302
-    )
+    assert _sign_in(client, owner.email, "correct horse battery", **office).status_code == 302
     client.post("/accounts/sign-out/")
     # Guessing from many addresses still locks the account (four times the limit in all).
     for i in range(settings.LOGIN_FAILURE_LIMIT * 4):
-        client.post(
-            "/accounts/sign-in/",
-            {"email": owner.email, "password": "x"},
-            REMOTE_ADDR=f"192.0.2.{i}",
-        )
-    assert (
-        client.post(
-            "/accounts/sign-in/",
-            {"email": owner.email, "password": "correct horse battery"},
-            **office,
-        ).status_code
-        == 429
-    )
+        _sign_in(client, owner.email, "x", REMOTE_ADDR=f"192.0.2.{i}")
+    assert _sign_in(client, owner.email, "correct horse battery", **office).status_code == 429
     # A reset lifts it.
-    client.post("/accounts/password/reset/", {"email": owner.email})
-    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[-1].body)
-    assert link is not None
-    form_page = client.get(link.group(1), follow=True)
-    client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": "another long passphrase", "new_password2": "another long passphrase"},
-    )
+    _reset(client, owner.email, "another long passphrase")
     assert not LoginFailure.objects.filter(email=owner.email).exists()
-    assert (
-        client.post(
-            "/accounts/sign-in/",
-            {"email": owner.email, "password": "another long passphrase"},
-            **office,
-        ).status_code
-        == 302
-    )
+    assert _sign_in(client, owner.email, "another long passphrase", **office).status_code == 302
 
 
 def test_a_password_reset_revokes_the_api_tokens(client, owner, api_token):
@@ -203,15 +179,7 @@ def test_a_password_reset_revokes_the_api_tokens(client, owner, api_token):
     secret = api_token(owner, 365)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     assert client.get("/api/me", **headers).status_code == 200
-    client.post("/accounts/password/reset/", {"email": owner.email})
-    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[-1].body)
-    assert link is not None
-    form_page = client.get(link.group(1), follow=True)
-    done = client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": "another long passphrase", "new_password2": "another long passphrase"},
-        follow=True,
-    )
+    done = _reset(client, owner.email, "another long passphrase", follow=True)
     assert "Your 1 API token was revoked" in done.content.decode()
     assert not ApiToken.objects.filter(user=owner, revoked_at__isnull=True).exists()
     assert client.get("/api/me", **headers).status_code == 401

@@ -34,7 +34,7 @@ from twofold.accounts.models import (
     User,
     WeekStart,
 )
-from twofold.core import history
+from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid
 from twofold.core.policy import Action, require, role_in
@@ -722,10 +722,7 @@ def _title_from_today(person: User, old: str, title: str, organisation: Organisa
 
     Role rates are looked up by the title in force on the day of the work
     (``costs.selectors.RateBook``): hours already worked keep their role's rate."""
-    try:
-        zone = zoneinfo.ZoneInfo(organisation.timezone)
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-        zone = zoneinfo.ZoneInfo("UTC")
+    zone = dates.zone_or_none(organisation.timezone) or zoneinfo.ZoneInfo("UTC")
     today = timezone.localtime(timezone.now(), zone).date()
     if not JobTitlePeriod.objects.filter(user=person).exists():
         if not old:
