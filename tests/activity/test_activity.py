@@ -40,14 +40,16 @@ def test_project_feed_merges_changes_and_comments_newest_first(
     project_services.update_task(
         actor=owner, task=task, expected_version=task.version, name="Weld the frame"
     )
-    page = selectors.feed(selectors.Scope(org, project_id=project.pk))
+    page = selectors.feed(selectors.Scope(org, project_id=project.pk), viewer=owner)
     lines = [(e.actor.full_name if e.actor else "", e.verb, str(e.target)) for e in page.entries]
     assert lines[:2] == [
         ("Olivia Owner", "updated", "Weld the frame"),
         ("Priya Raman", "commented", "Weld the frame"),
     ]
     assert all(str(e.target) != "Elsewhere" for e in page.entries)
-    assert "Elsewhere" in [str(e.target) for e in selectors.feed(selectors.Scope(org)).entries]
+    assert "Elsewhere" in [
+        str(e.target) for e in selectors.feed(selectors.Scope(org), viewer=owner).entries
+    ]
 
 
 def test_filters_by_person_and_kind_and_pages_with_before(
@@ -56,19 +58,19 @@ def test_filters_by_person_and_kind_and_pages_with_before(
     for i in range(4):
         comment_services.add_comment(actor=priya, target=task, body=f"Note {i}")
     scope = selectors.Scope(org, project_id=project.pk)
-    only_priya = selectors.feed(scope, person=priya.pk)
+    only_priya = selectors.feed(scope, person=priya.pk, viewer=owner)
     assert {e.actor for e in only_priya.entries} == {priya}
-    comments = selectors.feed(scope, kind="comment", limit=3)
+    comments = selectors.feed(scope, kind="comment", limit=3, viewer=owner)
     assert [e.comment_html for e in comments.entries] == [
         "<p>Note 3</p>",
         "<p>Note 2</p>",
         "<p>Note 1</p>",
     ]
-    rest = selectors.feed(scope, kind="comment", limit=3, before=comments.next_before)
+    rest = selectors.feed(scope, kind="comment", limit=3, before=comments.next_before, viewer=owner)
     assert [str(e.comment_html) for e in rest.entries] == [
         "<p>Note 0</p>"
     ] and rest.next_before is None
-    projects_only = selectors.feed(scope, kind="project")
+    projects_only = selectors.feed(scope, kind="project", viewer=owner)
     assert {e.kind.slug for e in projects_only.entries} == {"project"}
 
 
@@ -77,7 +79,7 @@ def test_trashed_objects_leave_the_feed_and_outsiders_get_404(
 ) -> None:
     comment_services.add_comment(actor=owner, target=task, body="Before the trash")
     project_services.delete_task(actor=owner, task=task)
-    page = selectors.feed(selectors.Scope(org, project_id=project.pk))
+    page = selectors.feed(selectors.Scope(org, project_id=project.pk), viewer=owner)
     assert all(e.kind.slug != "task" for e in page.entries)
     assert signed_in(outsider).get(f"/activity/projects/{project.pk}/").status_code == 404
     assert (

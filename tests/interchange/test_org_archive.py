@@ -421,8 +421,8 @@ def test_history_about_the_organisation_goes_to_the_new_one_and_foreign_ids_are_
     ]
     assert not HistoryEntry.objects.filter(organisation=new, summary="INJECTED").exists()
     assert not HistoryEntry.objects.filter(organisation=new, object_id=org.pk).exists()
-    assert [e.summary for e in history.history_for(org)] == ["Organisation set up"]
-    assert [e.organisation_id for e in history.history_for(new)] == [new.pk, new.pk]
+    assert [e.summary for e in history.history_for(org, viewer=None)] == ["Organisation set up"]
+    assert [e.organisation_id for e in history.history_for(new, viewer=None)] == [new.pk, new.pk]
 
 
 def test_the_history_panel_shows_only_its_organisations_entries(
@@ -442,7 +442,7 @@ def test_the_history_panel_shows_only_its_organisations_entries(
         action="updated",
         summary="Rival's entry naming Acme's id",
     )
-    assert [e.summary for e in history.history_for(org)] == ["Organisation set up"]
+    assert [e.summary for e in history.history_for(org, viewer=None)] == ["Organisation set up"]
 
 
 # --- malformed archives answer 422, never 500 ------------------------------------------------

@@ -112,7 +112,7 @@ def test_a_source_moves_its_point_instead_of_adding_one(series: Any, owner: Any)
     assert list(ChangePoint.objects.values_list("date", "source_id")) == [
         (GO_LIVE + dt.timedelta(weeks=2), 7)
     ]
-    actions = [e.action for e in history_for(series)]
+    actions = [e.action for e in history_for(series, viewer=None)]
     assert actions.count("change point set") == 2
 
     change_points.set_change_points(

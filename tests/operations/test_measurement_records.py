@@ -71,7 +71,7 @@ def test_correction_keeps_the_original_and_marks_the_chart(kpi, owner, history):
     )
     wrong.refresh_from_db()
     assert (wrong.value, wrong.original_value) == (2.9, 3.3)  # the first value stays
-    entries = history_for(wrong)
+    entries = history_for(wrong, viewer=None)
     assert [(e.action, e.changes) for e in entries] == [
         ("corrected", {"value": [2.95, 2.9]}),
         ("corrected", {"value": [3.3, 2.95]}),
@@ -294,8 +294,8 @@ def test_demo_has_a_corrected_and_a_voided_scrap_rate_value(demo_org):
     voided = Measurement.objects.get(kpi=kpi, voided_at__isnull=False)
     assert corrected.original_value == pytest.approx(corrected.value / 100, abs=1e-4)
     assert "fraction" in corrected.correction_reason and "counted twice" in voided.void_reason
-    assert [e.action for e in history_for(corrected)] == ["corrected"]
-    assert [e.action for e in history_for(voided)] == ["voided"]
+    assert [e.action for e in history_for(corrected, viewer=None)] == ["corrected"]
+    assert [e.action for e in history_for(voided, viewer=None)] == ["voided"]
 
 
 def test_the_are_you_sure_margin_is_set_per_kpi(api, owner, process, kpi, history):

@@ -42,7 +42,7 @@ def test_programme_crud_archive_and_assign_over_the_api(
     assert api(owner).get(base).json() == []
     assert [p["name"] for p in api(owner).get(f"{base}?archived=true").json()] == ["Lean 2"]
     assert api(owner).delete(f"{base}/{pid}/projects/{project.pk}").json()["programme"] is None
-    actions = [e.action for e in history_for(Programme.objects.get(pk=pid))]
+    actions = [e.action for e in history_for(Programme.objects.get(pk=pid), viewer=None)]
     assert actions == ["project removed", "archived", "updated", "project added", "created"]
 
 
@@ -111,7 +111,7 @@ def test_archived_projects_leave_lists_and_my_work_but_stay_in_reports(
     assert api(owner).get(f"/api/organisations/{org.pk}/projects").json() == []
     export = client.get("/reports/export/projects.csv")
     assert b"PLU" in b"".join(export.streaming_content)
-    assert history_for(project)[0].action == "archived"
+    assert history_for(project, viewer=None)[0].action == "archived"
 
 
 def test_delete_names_what_goes_and_asks_for_the_code(
@@ -166,7 +166,7 @@ def test_gate_checklist_settings_are_used_by_new_projects(
     )
     planning = GateItem.objects.filter(gate__project=new, gate__phase="planning")
     assert list(planning.values_list("text", flat=True)) == ["Permit granted", "Budget approved"]
-    assert history_for(org)[0].action == "gate checklist"
+    assert history_for(org, viewer=None)[0].action == "gate checklist"
 
 
 def test_programme_page_assigns_unassigns_and_archives(

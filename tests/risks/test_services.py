@@ -33,7 +33,7 @@ def test_create_scores_links_and_records_history(project, chain, owner, editor):
     assert (risk.title, risk.score, risk.level, risk.is_high) == ("Gripper late", 20, "red", True)
     assert sorted(t.name for t in risk.tasks.all()) == ["A", "B"]
     assert risk.organisation_id == project.organisation_id
-    [entry] = history_for(risk)
+    [entry] = history_for(risk, viewer=None)
     assert (entry.action, entry.changes) == ("created", {"score": [None, 20]})
     assert entry.summary == "Raised risk “Gripper late” on PLU"
 
@@ -46,7 +46,7 @@ def test_update_rescoring_history_and_stale_version(make_risk, owner, chain):
     )
     risk.refresh_from_db()
     assert (risk.score, risk.version) == (20, 2)
-    entry = history_for(risk)[0]
+    entry = history_for(risk, viewer=None)[0]
     assert entry.changes == {
         "probability": [2, 5],
         "impact": [2, 4],

@@ -434,7 +434,7 @@ def _person(m: Membership, work: dict[str, list[object]]) -> PersonOut:
 def get_person(request: HttpRequest, org_id: int, user_id: int) -> PersonOut:
     org = selectors.get_organisation(request.user, org_id)
     m = selectors.get_person(request.user, org, user_id)
-    return _person(m, selectors.work_of(org, m.user))
+    return _person(m, selectors.work_of(org, m.user, viewer=request.user))
 
 
 @router.patch(
@@ -453,4 +453,4 @@ def patch_person(
         job_title=payload.job_title,
         expected_version=payload.version,
     )
-    return _person(m, selectors.work_of(org, m.user))
+    return _person(m, selectors.work_of(org, m.user, viewer=request.user))

@@ -119,7 +119,7 @@ PERSON_LIST_LIMIT = 50
 PERSON_HISTORY_LIMIT = 20
 
 
-def work_of(organisation: Organisation, user: User) -> dict[str, list[Any]]:
+def work_of(organisation: Organisation, user: User, *, viewer: Any) -> dict[str, list[Any]]:
     """What a person works on in ``organisation``: open tasks, projects they manage, processes they
     own, and their recent changes (a fixed number of queries)."""
     from twofold.operations.models import Process
@@ -147,6 +147,10 @@ def work_of(organisation: Organisation, user: User) -> dict[str, list[Any]]:
     from twofold.activity.selectors import Scope, feed
 
     recent = feed(
-        Scope(organisation), person=user.pk, limit=PERSON_HISTORY_LIMIT, comments=False
+        Scope(organisation),
+        viewer=viewer,
+        person=user.pk,
+        limit=PERSON_HISTORY_LIMIT,
+        comments=False,
     ).entries
     return {"tasks": tasks, "projects": projects, "processes": processes, "history": recent}

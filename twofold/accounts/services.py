@@ -396,9 +396,10 @@ def delete_organisation(*, actor: User, organisation: Organisation, confirm_name
     )
 
 
-ORGANISATION_CHANGED: list[Callable[[Organisation, dict[str, Any]], None]] = []
-"""Listeners called in the writing transaction with an organisation and its recorded changes
-(feature apps register in their ``ready``: operations re-plans routines on a new time zone)."""
+ORGANISATION_CHANGED: list[Callable[[User, Organisation, dict[str, Any]], None]] = []
+"""Listeners called in the writing transaction with the actor, an organisation and its recorded
+changes (feature apps register in their ``ready``: operations re-plans routines on a new time
+zone, costs regroups timesheets on a new first weekday)."""
 
 
 @transaction.atomic
@@ -428,7 +429,7 @@ def update_organisation(
     if changes:
         history.record(actor=actor, obj=organisation, action="updated", changes=changes)
         for listener in ORGANISATION_CHANGED:
-            listener(organisation, changes)
+            listener(actor, organisation, changes)
     return organisation
 
 

@@ -111,7 +111,12 @@ def activity(request: HttpRequest, org_id: int, query: Query[ActivityQuery]) -> 
             raise NotFound("Process not found.")
     scope = selectors.Scope(org, project_id=query.project_id, process_id=query.process_id)
     page = selectors.feed(
-        scope, person=query.person_id, kind=query.kind, before=query.before, limit=query.limit
+        scope,
+        viewer=request.user,
+        person=query.person_id,
+        kind=query.kind,
+        before=query.before,
+        limit=query.limit,
     )
     return {
         "entries": [

@@ -22,7 +22,7 @@ from twofold.activity.scopes import FeedKind, by_slug, feed_kinds
 from twofold.comments.models import Comment, Mention
 from twofold.comments.selectors import render
 from twofold.core.errors import NotFound
-from twofold.core.history import Change, name_references, readable_changes
+from twofold.core.history import Change, name_references, readable_by, readable_changes
 from twofold.core.models import HistoryEntry
 
 PAGE_SIZE = 25
@@ -92,6 +92,7 @@ def _kinds(kind: str | None) -> list[FeedKind]:
 def feed(
     scope: Scope,
     *,
+    viewer: Any,
     person: int | None = None,
     kind: str | None = None,
     before: dt.datetime | None = None,
@@ -99,7 +100,9 @@ def feed(
     comments: bool = True,
 ) -> Page:
     """A page of the feed. ``kind``: a ``FeedKind`` slug or "comment"; ``person``: whose doing;
-    ``comments=False``: changes only (not read at all).
+    ``comments=False``: changes only (not read at all). Entries are as ``viewer`` may read them
+    (``core.history.readable_by``: no amounts outside the money rule), so a page can hold fewer
+    than ``limit`` entries.
 
     Queries: content types (cached), history, comments (+ mentions), one per kind on the page.
     """
@@ -144,14 +147,14 @@ def feed(
     )
     more = len(merged) > limit
     merged = merged[:limit]
-    entries = _entries([row for _at, row in merged])
+    entries = _entries(viewer, [row for _at, row in merged])
     next_before = merged[-1][0] if more and merged else None
     return Page(entries, next_before)
 
 
-def _entries(rows: list[Any]) -> list[Entry]:
+def _entries(viewer: Any, rows: list[Any]) -> list[Entry]:
     """Rows as entries, with their objects loaded (one query per kind); rows whose object is in
-    the trash or gone are left out."""
+    the trash or gone, and amounts ``viewer`` may not read, are left out."""
     kinds_by_ct: dict[int, FeedKind] = {}
     slugs = {k.slug: k for k in feed_kinds()}
     for each in slugs.values():
@@ -176,6 +179,10 @@ def _entries(rows: list[Any]) -> list[Entry]:
             target = objects.get((k.slug, row.object_id)) if k else None
             if k is None or target is None:
                 continue
+            readable = readable_by(viewer, target, [row])
+            if not readable:
+                continue
+            row = readable[0]
             out.append(
                 Entry(
                     at=row.at,

@@ -42,7 +42,11 @@ def _page(request: HttpRequest, scope: selectors.Scope, context: dict[str, Any])
     if kind not in {k.slug for k in kinds} | {"comment", None}:
         kind = None
     page = selectors.feed(
-        scope, person=person, kind=kind, before=_before(request.GET.get("before"))
+        scope,
+        viewer=request.user,
+        person=person,
+        kind=kind,
+        before=_before(request.GET.get("before")),
     )
     query = request.GET.copy()
     query.pop("before", None)
@@ -167,7 +171,7 @@ def atom(request: HttpRequest, activity_secret: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404("Feed not found.") from exc
     services.touch(found)
-    page = selectors.feed(selectors.Scope(found.organisation), limit=50)
+    page = selectors.feed(selectors.Scope(found.organisation), viewer=found.owner, limit=50)
     body = render(
         request,
         "activity/atom.xml",

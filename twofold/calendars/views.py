@@ -161,7 +161,7 @@ def _detail(
             "base_holidays": base_holidays,
             "describe": services.describe,
             "can_manage": can_manage,
-            "history": history_for(calendar, limit=20),
+            "history": history_for(calendar, limit=20, viewer=request.user),
             "section": SECTION,
             **job,
         },

@@ -5,3 +5,12 @@ class ChangesConfig(AppConfig):
     name = "twofold.changes"
     label = "changes"
     verbose_name = "Change control"
+
+    def ready(self) -> None:
+        # An approved change's budget line ("CR-1: budget +1,800.00") is money.
+        from twofold.core import history
+        from twofold.costs.selectors import sees_project_money
+
+        history.register_money(
+            "projects.project", sees=sees_project_money, actions=["budget changed"]
+        )

@@ -223,7 +223,7 @@ def change_detail(request: HttpRequest, change_id: int) -> HttpResponse:
             "may_withdraw": may_withdraw,
             "who_decides": services.who_decides(project),
             "form": form,
-            "history": history_for(change),
+            "history": history_for(change, viewer=request.user),
         },
         status=status,
     )

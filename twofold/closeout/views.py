@@ -406,7 +406,7 @@ def lesson_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "open_form": action,
             "can_edit": can(user, Action.EDIT, lesson),
             "can_manage": can(user, Action.MANAGE, lesson),
-            "history": history.history_for(lesson),
+            "history": history.history_for(lesson, viewer=request.user),
         },
         status=code,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import decimal
 import functools
@@ -143,11 +144,82 @@ _ENTRIES_OF = FastRead(
 )
 
 
-def history_for(obj: models.Model, limit: int = 50) -> list[HistoryEntry]:
+def history_for(obj: models.Model, limit: int = 50, *, viewer: Any) -> list[HistoryEntry]:
     """The newest entries for ``obj`` with their actors, in one query, plus one per kind of
-    object their changed references point at (see :func:`name_references`)."""
+    object their changed references point at (see :func:`name_references`), as ``viewer``
+    may read them (:func:`readable_by`: no amounts for those the money rule leaves out)."""
     entries = _ENTRIES_OF.all(entries_read(obj, limit)[1])
-    return name_references(entries)
+    return name_references(readable_by(viewer, obj, entries))
+
+
+# --- Money in the history ---------------------------------------------------------------------
+# Rates, budgets and spend are for the people the money rule names (an organisation's admins,
+# a project's manager and sponsor, a process's owner); other members read the same history
+# without them. Feature apps say which actions and fields of their objects' history carry money,
+# and who may read it (their rule), in their AppConfig.ready; every reader of history (object
+# pages, the activity feeds, the history API) passes its entries through ``readable_by``.
+
+MoneyRule = Callable[[Any, Any], bool]
+
+
+@dataclass
+class _Money:
+    sees: MoneyRule
+    actions: set[str]
+    fields: set[str]
+
+
+_MONEY: dict[str, _Money] = {}
+
+
+def register_money(
+    model_label: str,
+    *,
+    sees: MoneyRule,
+    actions: Iterable[str] = (),
+    fields: Iterable[str] = (),
+) -> None:
+    """Entries of ``model_label`` ("projects.project") with one of ``actions`` carry money as a
+    whole; ``fields`` are the money among an entry's changes. ``sees(user, obj)`` is the money
+    rule for such an object. Several apps may register parts of one model: the parts add up,
+    and they must name the same rule."""
+    label = model_label.lower()
+    found = _MONEY.get(label)
+    if found is None:
+        _MONEY[label] = _Money(sees, set(actions), set(fields))
+        return
+    if found.sees is not sees:
+        raise ValueError(f"{model_label}: money is already read by {found.sees.__qualname__}")
+    found.actions.update(actions)
+    found.fields.update(fields)
+
+
+def readable_by(viewer: Any, obj: models.Model, entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """``entries`` of ``obj`` as ``viewer`` may read them: for someone the object's money rule
+    leaves out, entries of a money action are dropped and money fields taken out of the others'
+    changes (an entry left with neither changes nor a summary is dropped). The rule is asked
+    once, and only when some entry carries money."""
+    money = _MONEY.get(obj._meta.label_lower)
+    if money is None or not entries:
+        return entries
+
+    def carries(entry: HistoryEntry) -> bool:
+        return entry.action in money.actions or bool(money.fields & (entry.changes or {}).keys())
+
+    if not any(carries(entry) for entry in entries) or money.sees(viewer, obj):
+        return entries
+    out = []
+    for entry in entries:
+        if entry.action in money.actions:
+            continue
+        if carries(entry):
+            kept = {k: v for k, v in entry.changes.items() if k not in money.fields}
+            if not kept and not entry.summary:
+                continue
+            entry = copy.copy(entry)
+            entry.changes = kept
+        out.append(entry)
+    return out
 
 
 def entries_read(obj: models.Model, limit: int = 50) -> Read:

@@ -23,3 +23,18 @@ class CostsConfig(AppConfig):
         from twofold.costs.services import on_member_removed
 
         history.on_record_changes(on_member_removed)
+        from twofold.costs import regroup
+
+        regroup.register()
+        # Amounts in the history (core.history.readable_by): the charter's budget ceiling and the
+        # fiscal-year budgets of processes are for those the money rule names.
+        from twofold.core import history
+        from twofold.costs.selectors import sees_project_money
+        from twofold.operations.selectors import sees_process_money
+
+        history.register_money(
+            "projects.project", sees=sees_project_money, fields=["budget_ceiling"]
+        )
+        history.register_money(
+            "operations.process", sees=sees_process_money, actions=["budget set"]
+        )

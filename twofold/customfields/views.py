@@ -99,7 +99,7 @@ def definition_edit(request: HttpRequest, definition_id: int) -> HttpResponse:
             "definition": d,
             "form": form,
             "can_manage": can_manage,
-            "history": history_for(d, 20),
+            "history": history_for(d, 20, viewer=request.user),
             "section": "settings",
         },
         status=status,

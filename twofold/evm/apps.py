@@ -20,3 +20,11 @@ class EvmConfig(AppConfig):
         from twofold.evm.stamps import stamp
 
         history.on_record_changes(stamp)
+        # Budget lines and the planned labour rate are money (core.history.readable_by).
+        from twofold.costs.selectors import sees_project_money
+
+        history.register_money(
+            "projects.project",
+            sees=sees_project_money,
+            actions=["budget line added", "budget line removed", "labour rate set"],
+        )

@@ -382,7 +382,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             can_complete=item.status == ItemStatus.IN_PROGRESS
             and (item.project is None or item.project.phase == "closure"),
             handovers=selectors.handovers_for_project(item.project_id) if item.project_id else [],
-            history=history.history_for(item),
+            history=history.history_for(item, viewer=request.user),
         ),
         status=code,
     )
@@ -542,7 +542,7 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
             may_tick=may_propose and handover.status != HandoverStatus.ACCEPTED,
             may_resubmit=may_propose and handover.status == HandoverStatus.RETURNED,
             items=selectors.items_for_project(handover.project_id),
-            history=history.history_for(handover),
+            history=history.history_for(handover, viewer=request.user),
             new_process_form=new_process_form
             if new_process_form is not None and services.may_draft_new_process(user, handover)
             else None,

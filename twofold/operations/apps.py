@@ -11,3 +11,13 @@ class OperationsConfig(AppConfig):
 
         trash.register()
         replan.register()
+        # The annual budget and spend are money (core.history.readable_by).
+        from twofold.core import history
+        from twofold.operations.selectors import sees_process_money
+
+        history.register_money(
+            "operations.process",
+            sees=sees_process_money,
+            actions=["spend added"],
+            fields=["annual_budget"],
+        )

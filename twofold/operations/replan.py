@@ -65,7 +65,7 @@ def _reschedule(
     return moved
 
 
-def _on_organisation(organisation: Organisation, changes: Mapping[str, Any]) -> None:
+def _on_organisation(actor: Any, organisation: Organisation, changes: Mapping[str, Any]) -> None:
     if "timezone" in changes:
         replan(
             Routine.objects.filter(organisation=organisation).select_related(

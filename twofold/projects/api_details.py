@@ -9,7 +9,7 @@ act 403, a stale ``version`` 409, bad input 422 naming the field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -18,7 +18,7 @@ from pydantic import StrictBool, StrictInt, StrictStr
 
 from twofold.core.api_schemas import READ, WRITE, BodyIn
 from twofold.core.errors import NotFound
-from twofold.core.history import name_references, readable_changes
+from twofold.core.history import name_references, readable_by, readable_changes
 from twofold.core.models import HistoryEntry
 from twofold.core.web import actor_of
 from twofold.projects import selectors, services
@@ -266,14 +266,14 @@ class HistoryQuery(Schema):
     limit: int = Field(50, ge=1, le=200, description="Entries per page, 1 to 200.")
 
 
-def _history(obj: Project | Task, query: HistoryQuery) -> list[HistoryEntryOut]:
+def _history(viewer: Any, obj: Project | Task, query: HistoryQuery) -> list[HistoryEntryOut]:
     rows = HistoryEntry.objects.filter(
         content_type__app_label=obj._meta.app_label,
         content_type__model=obj._meta.model_name,
         object_id=obj.pk,
         organisation_id=obj.organisation_id,
     ).select_related("actor")[query.offset : query.offset + query.limit]
-    entries = name_references(list(rows))
+    entries = name_references(readable_by(viewer, obj, list(rows)))
     return [
         HistoryEntryOut(
             id=e.pk,
@@ -295,8 +295,10 @@ def _history(obj: Project | Task, query: HistoryQuery) -> list[HistoryEntryOut]:
 def project_history(
     request: HttpRequest, org_id: int, project_id: int, query: Query[HistoryQuery]
 ) -> list[HistoryEntryOut]:
-    """The project's own history (the project page's), newest first."""
-    return _history(_project(request, org_id, project_id), query)
+    """The project's own history (the project page's), newest first. Entries with amounts
+    (budget lines, rates, the budget ceiling) only for those who see the project's money: a
+    page can then hold fewer than ``limit`` entries; ``offset`` counts them all."""
+    return _history(request.user, _project(request, org_id, project_id), query)
 
 
 @router.get(TASK + "/history", response={200: list[HistoryEntryOut], **READ, 422: WRITE[422]})
@@ -304,4 +306,4 @@ def task_history(
     request: HttpRequest, org_id: int, project_id: int, task_id: int, query: Query[HistoryQuery]
 ) -> list[HistoryEntryOut]:
     """The task's history (the task page's: edits, checklist, indent, comments), newest first."""
-    return _history(_task(request, org_id, project_id, task_id), query)
+    return _history(request.user, _task(request, org_id, project_id, task_id), query)

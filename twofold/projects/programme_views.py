@@ -125,7 +125,7 @@ def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
             "assign_form": AssignForm(programme=programme),
             "show_archived": show_archived,
             "can_manage": can(request.user, Action.MANAGE, programme),
-            "history": history_for(programme, 15),
+            "history": history_for(programme, 15, viewer=request.user),
             "section": "programmes",
         },
     )

@@ -321,7 +321,7 @@ def _project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
             "overview",
             card=card,
             criteria=[c for c in project.success_criteria.splitlines() if c.strip()],
-            history=history_for(project, 15),
+            history=history_for(project, 15, viewer=request.user),
             # The operations side (processes this project changes), from the joining apps.
             join_panels=panels.render("projects.overview", request, project),
         ),
@@ -1216,7 +1216,7 @@ def _task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpRes
             item_form=item_form,
             description=render_markdown(task.description),
             checklist=selectors.checklist_of(task),
-            history=history_for(task, 20),
+            history=history_for(task, 20, viewer=request.user),
             people=_people_rows(task, people_forms, kind),
             person_form=people_forms["person_add"],
             resourcing_form=people_forms["resourcing"],

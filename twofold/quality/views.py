@@ -260,7 +260,7 @@ def nonconformance_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "close_blockers": blockers if posted != "close" else [],
             "can_edit": nc.is_open and can(request.user, Action.EDIT, nc),
             "is_owner": nc.is_open and owner,
-            "history": history_for(nc),
+            "history": history_for(nc, viewer=request.user),
             "posted": posted,
             "tab": "quality",
             "section": "operations",

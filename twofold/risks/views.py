@@ -256,7 +256,7 @@ def risk_detail(request: HttpRequest, risk_id: int) -> HttpResponse:
             "form": form,
             "risk": risk,
             "linked": list(risk.tasks.order_by("position")),
-            "history": history_for(risk),
+            "history": history_for(risk, viewer=request.user),
         },
         status=status,
     )
