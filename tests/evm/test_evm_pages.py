@@ -433,3 +433,68 @@ def test_the_earned_value_api_names_its_currency(
     one = api(owner).get(f"/api/organisations/{org.pk}/projects/{project.pk}/earned-value")
     assert (one.status_code, one.json()["currency"]) == (200, "EUR")
     assert api(owner).get(f"/api/organisations/{org.pk}/earned-value").json()["currency"] == "EUR"
+
+
+def test_cached_cost_figures_follow_every_cost_change_through_the_stamp(
+    costed: Any, owner: Any, org: Any, member: Any
+) -> None:
+    """The portfolio keys its cached figures on the project's ``cost_stamp`` instead of reading
+    every project's time, expenses and budget lines: each change that moves BAC or AC moves the
+    stamp (a budget line added or removed, approved time, an approved expense, a baseline), so
+    a figure cached before is never read after; a returned week moves no figure."""
+    from twofold.costs import services as cost_services
+    from twofold.costs.services import Cell
+
+    project = costed["project"]
+
+    def cached() -> Any:  # as the portfolio reads them: the organisation and project afresh
+        org.refresh_from_db()
+        return portfolio.metrics_of(org, [Project.objects.get(pk=project.pk)])[project.pk]
+
+    def stamp() -> int:
+        return Project.objects.values_list("cost_stamp", flat=True).get(pk=project.pk)
+
+    assert (cached().bac, cached().ac) == (Decimal("7000.00"), Decimal("2500.00"))
+    before = stamp()
+    line = services.add_budget_line(
+        actor=owner, project=project, category="travel", description="Site visit", amount=500
+    )
+    assert cached().bac == Decimal("7500.00") and stamp() == before + 1
+    services.delete_budget_line(actor=owner, line=line)
+    assert cached().bac == Decimal("7000.00") and stamp() == before + 2
+
+    fitter = member(org, Role.MEMBER, full_name="Fay Fitter")
+    Rate.objects.create(organisation=org, person=fitter, hourly=Decimal(40), effective_from=MONDAY)
+    a = Task.objects.get(project=project, name="A")
+    project_services.update_task(actor=owner, task=a, expected_version=a.version, assignee=fitter)
+    sheet = cost_services.save_cells(
+        actor=fitter,
+        organisation=org,
+        person=fitter,
+        week_start=MONDAY,
+        cells=[Cell(f"task:{a.pk}", MONDAY + dt.timedelta(days=1), "5")],
+        expected_version=None,
+    )
+    cost_services.submit_timesheet(actor=fitter, timesheet=sheet, expected_version=None)
+    ac = cached().ac
+    sheet.refresh_from_db()
+    cost_services.decide_timesheet(
+        actor=owner, timesheet=sheet, approve=True, expected_version=sheet.version
+    )
+    assert cached().ac == ac + Decimal("200.00")  # 5 h × 40 on the Tuesday
+
+    expense = cost_services.create_expense(
+        actor=owner,
+        organisation=org,
+        spent_on=MONDAY + dt.timedelta(days=2),
+        category="materials",
+        amount="300",
+        description="Bolts",
+        project=project,
+        today=MONDAY + dt.timedelta(days=4),
+    )
+    assert cached().ac == ac + Decimal("200.00")  # waits for approval: not a cost yet
+    cost_services.decide_expense(
+        actor=costed["manager"], expense=expense, approve=True, expected_version=expense.version
+    )
+    assert cached().ac == ac + Decimal("500.00")

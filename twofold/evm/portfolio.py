@@ -24,19 +24,19 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from twofold.accounts.models import Organisation
 from twofold.core.fastread import FastRows, Read
-from twofold.costs.models import EntryStatus, Expense, Rate, TimeEntry
+from twofold.costs.models import Rate
 from twofold.engine import evm
 from twofold.engine.evm import ZERO, Metrics
 from twofold.evm.models import BudgetLine, ProjectBudget
 from twofold.evm.report import projects_evm
 from twofold.projects import health
 from twofold.projects.health import Level
-from twofold.projects.models import Baseline, Project
+from twofold.projects.models import Project
 from twofold.projects.services import tz_of
 
 THRESHOLDS = {
@@ -90,28 +90,27 @@ def with_cost(h: health.Health, extra: list[tuple[Level, str]]) -> health.Health
     )
 
 
-def _key(p: Project, org: Organisation, today: dt.date, facts: Sequence[Any]) -> str:
-    """The cache key of a project's figures: a hash of what they depend on (``facts``: one row
-    of :data:`_COST_FACTS` after ``money``), so a change to any of it is a new key."""
-    budget, lines_n, lines_total, time_n, time_h, time_top, spent_n, spent_total, baseline = facts
+def _key(p: Project, org: Organisation, today: dt.date) -> str:
+    """The cache key of a project's figures: a hash of what they depend on. Besides the project
+    row's own fields, the stamps moved by every change that can move a figure (``evm.stamps``:
+    the plan's, the project's costs' and the organisation's rates'), so a change to any of it
+    is a new key; ``created_at`` tells a project apart from a deleted one whose id SQLite gave
+    again."""
     key_parts = (
-        p.pk, p.percent_complete, p.scheduled_start, p.scheduled_finish, p.status_date or today,
-        budget, (lines_n, lines_total), (time_n, time_h, time_top), (spent_n, spent_total),
-        baseline, p.target_start, p.plan_stamp, org.rates_stamp,
+        p.pk, p.created_at, p.percent_complete, p.scheduled_start, p.scheduled_finish,
+        p.status_date or today, p.target_start, p.plan_stamp, p.cost_stamp, org.rates_stamp,
     )  # fmt: skip
-    return "evm1:" + hashlib.sha1(repr(key_parts).encode(), usedforsecurity=False).hexdigest()
+    return "evm2:" + hashlib.sha1(repr(key_parts).encode(), usedforsecurity=False).hexdigest()
 
 
 def _pack(m: Metrics) -> tuple[str, str, str, str]:
     return (str(m.bac), str(m.pv), str(m.ev), str(m.ac))
 
 
-def _cached_metrics(
-    org: Organisation, projects: Sequence[Project], facts: dict[int, Sequence[Any]]
-) -> dict[int, Metrics]:
+def _cached_metrics(org: Organisation, projects: Sequence[Project]) -> dict[int, Metrics]:
     """Each project's figures from the cache, computed (and kept) for those missing."""
     today = timezone.localtime(timezone.now(), tz_of(org)).date()
-    keys = {p.pk: _key(p, org, today, facts[p.pk]) for p in projects}
+    keys = {p.pk: _key(p, org, today) for p in projects}
     cached: dict[str, Any] = cache.get_many(list(keys.values()))
     out: dict[int, Metrics] = {}
     missing = []
@@ -130,93 +129,56 @@ def _cached_metrics(
     return out
 
 
-def _facts_of(org: Organisation) -> tuple[bool, dict[int, Sequence[Any]]]:
-    """Whether anything can cost money yet, and every project's cost facts (one statement)."""
-    rows = _ORG_PROJECTS.rows(*_FACT_PARAMS, org.pk)
-    return any(row[1] for row in rows), {row[0]: row[2:] for row in rows}
-
-
 def metrics_of(org: Organisation, projects: Sequence[Project]) -> dict[int, Metrics]:
-    """Earned-value figures per project of ``org`` (cached; one statement, plus seven for the
-    projects whose figures changed)."""
+    """Earned-value figures per project of ``org`` (cached; seven statements for the projects
+    whose figures changed, none when every figure is cached)."""
     if not projects:
         return {}
-    _money, facts = _facts_of(org)
-    return _cached_metrics(org, [p for p in projects if p.pk in facts], facts)
+    return _cached_metrics(org, [p for p in projects if p.organisation_id == org.pk])
 
 
-def _of_project(model: Any, value: Any, **filters: Any) -> Subquery:
-    """One aggregate over ``model``'s rows of the outer project, as a scalar subquery (``NULL``
-    when it has none)."""
-    rows = model.objects.filter(project_id=OuterRef("pk"), **filters).order_by()
-    return Subquery(rows.values("project_id").annotate(v=value).values("v"))
-
-
-# Everything a project's figures depend on besides the project row itself, and whether the
-# organisation has anything that costs money (a rate, a planned labour rate, a budget line):
-# for one project (its overview card) or every project of an organisation (the portfolio, the
-# roll-up), each one statement compiled once per connection. Parameters in the order they are
-# compiled (``_FACT_PARAMS``, then the project's or the organisation's id): each ``EXISTS``'s
-# ``SELECT 1`` and the planned rate's 0, the approved status for each of five aggregates.
-_COST_FACTS = (
-    "money", "budget_version", "lines_n", "lines_total", "time_n", "time_h", "time_top",
-    "spent_n", "spent_total", "last_baseline",
-)  # fmt: skip
-_FACT_PARAMS = (1, 1, Decimal(0), 1, *[str(EntryStatus.APPROVED.value)] * 5)
-
-
-def _with_cost_facts(projects: Any, params: Sequence[Any]) -> Any:
-    return projects.order_by().annotate(
-        money=Q(Exists(Rate.objects.filter(organisation_id=OuterRef("organisation_id"))))
-        | Q(
-            Exists(
-                ProjectBudget.objects.filter(
-                    organisation_id=OuterRef("organisation_id"), labour_rate__gt=params[2]
+# Whether anything in the organisation costs money yet (a rate, a planned labour rate, a budget
+# line): without any, every BAC and AC is 0 and no card has a cost reason. One statement,
+# compiled once per connection; its parameters: each ``EXISTS``'s ``SELECT 1``, the planned
+# rate's 0, the organisation's id.
+_MONEY_PARAMS = (1, 1, Decimal(0), 1)
+_HAS_MONEY = FastRows(
+    Organisation,
+    lambda *params: (
+        Organisation.objects.filter(pk=params[-1])
+        .annotate(
+            money=Q(Exists(Rate.objects.filter(organisation_id=OuterRef("pk"))))
+            | Q(
+                Exists(
+                    ProjectBudget.objects.filter(
+                        organisation_id=OuterRef("pk"), labour_rate__gt=params[2]
+                    )
                 )
             )
+            | Q(Exists(BudgetLine.objects.filter(organisation_id=OuterRef("pk"))))
         )
-        | Q(Exists(BudgetLine.objects.filter(organisation_id=OuterRef("organisation_id")))),
-        budget_version=Subquery(
-            ProjectBudget.objects.filter(project_id=OuterRef("pk")).values("version")[:1]
-        ),
-        lines_n=_of_project(BudgetLine, Count("pk")),
-        lines_total=_of_project(BudgetLine, Sum("amount")),
-        time_n=_of_project(TimeEntry, Count("pk"), status=params[4]),
-        time_h=_of_project(TimeEntry, Sum("hours"), status=params[5]),
-        time_top=_of_project(TimeEntry, Max("decided_at"), status=params[6]),
-        spent_n=_of_project(Expense, Count("pk"), status=params[7]),
-        spent_total=_of_project(Expense, Sum("amount"), status=params[8]),
-        last_baseline=_of_project(Baseline, Max("created_at")),
-    )
-
-
-_ONE_PROJECT = FastRows(
-    Project,
-    lambda *params: _with_cost_facts(Project.objects.filter(pk=params[-1]), params).values_list(
-        *_COST_FACTS
+        .values_list("money")
     ),
 )
-_ORG_PROJECTS = FastRows(
-    Project,
-    lambda *params: _with_cost_facts(
-        Project.objects.filter(organisation_id=params[-1]), params
-    ).values_list("pk", *_COST_FACTS),
-)
+
+
+def _has_money(organisation_id: int) -> bool:
+    rows = _HAS_MONEY.rows(*_MONEY_PARAMS, organisation_id)
+    return bool(rows and rows[0][0])
 
 
 def cost_health_reads(project: Project) -> list[Read]:
     """:func:`_one_card`'s read, to read ahead (``core.readahead``, panel ``cost_health``)."""
-    return [(_ONE_PROJECT, [*_FACT_PARAMS, project.pk])]
+    return [(_HAS_MONEY, [*_MONEY_PARAMS, project.organisation_id])]
 
 
 def _one_card(organisation: Organisation, card: Any) -> None:
     """The cost reasons of one card: one statement, then the cached figures (computed and kept
     when missing)."""
     p = card.project
-    money, *facts = _ONE_PROJECT.rows(*_FACT_PARAMS, p.pk)[0]
-    if not money:
+    if not _has_money(organisation.pk):
         return
-    m = _cached_metrics(organisation, [p], {p.pk: facts})[p.pk]
+    m = _cached_metrics(organisation, [p])[p.pk]
     card.health = with_cost(card.health, cost_reasons(m))
 
 
@@ -228,15 +190,19 @@ def add_cost_health(organisation: Organisation, cards: list[Any]) -> None:
         return
     if not cards:
         return
-    money, facts = _facts_of(organisation)
-    if not money:
+    if not _has_money(organisation.pk):
         return  # without anything that costs money every BAC and AC is 0: no cost reason
-    projects = [c.project for c in cards if c.project.pk in facts]
-    figures = _cached_metrics(organisation, projects, facts)
+    figures = _cached_metrics(organisation, [c.project for c in cards])
     for card in cards:
         m = figures.get(card.project.pk)
         if m is not None:
             card.health = with_cost(card.health, cost_reasons(m))
+
+
+_UNUSED_FIELDS = (
+    "planned_curve", "objectives", "success_criteria", "scope", "exclusions", "assumptions",
+    "constraints", "wip_limits",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -261,9 +227,12 @@ class Rollup:
 def rollup(org: Organisation) -> Rollup:
     """Per project, per programme (the sum of its projects) and for the portfolio (the sum of
     the programmes), live projects only."""
+    # Not the stored planned curve nor the charter's texts: parsing 300 curves was most of the
+    # roll-up's reading time on the large demo.
     projects = list(
         Project.objects.filter(organisation=org, archived_at__isnull=True)
         .select_related("programme")
+        .defer(*_UNUSED_FIELDS)
         .order_by("name")
     )
     figures = metrics_of(org, projects)

@@ -8,7 +8,13 @@ The portfolio cards' earned-value figures are cached under a hash of what they d
 * a task's assignee, work or assignments when its dates stay where they are (a reschedule moves
   ``Project.plan_stamp`` itself, in the statement that writes the schedule summary).
 
-Both are moved here, in the writing transaction (``history.on_record_changes``): every such
+* what the project has cost or may cost besides its plan: a budget line added or removed, the
+  planned labour rate, an approved change's budget, a baseline saved (entries on the project),
+  and a decision on time or an expense booked on it (entries on the timesheet or the expense).
+  Each moves ``Project.cost_stamp``: the portfolio no longer reads the time entries, expenses
+  and budget lines of every project to find out whether the cached figures still hold.
+
+All three are moved here, in the writing transaction (``history.on_record_changes``): every such
 change goes through a service that records it, so a figure cached before the change is never
 read after it, in any process.
 """
@@ -22,9 +28,21 @@ from django.db import models
 from django.db.models import F
 
 from twofold.accounts.models import Membership, Organisation
-from twofold.costs.models import Rate
+from twofold.costs.models import EntryStatus, Expense, Rate, TimeEntry, Timesheet
 from twofold.projects.models import Project, Task
 
+# Entries on a project that change its budget, its baseline or what it has cost.
+PROJECT_COST_ACTIONS = frozenset(
+    {
+        "budget line added",
+        "budget line removed",
+        "labour rate set",
+        "budget changed",
+        "baseline saved",
+    }
+)
+# Decisions on time and expenses (approved hours and money are the actual cost).
+DECISIONS = frozenset({EntryStatus.APPROVED.value, EntryStatus.RETURNED.value})
 # A task change that can move its planned cost without moving its dates.
 TASK_COST_FIELDS = frozenset({"assignee", "effort_minutes", "assignments", "parent", "work"})
 
@@ -40,3 +58,13 @@ def stamp(obj: models.Model, action: str, organisation_id: int, changes: Mapping
         )
     elif isinstance(obj, Task) and (action != "updated" or TASK_COST_FIELDS & set(changes)):
         Project.all_objects.filter(pk=obj.project_id).update(plan_stamp=F("plan_stamp") + 1)
+    elif isinstance(obj, Project) and action in PROJECT_COST_ACTIONS:
+        Project.all_objects.filter(pk=obj.pk).update(cost_stamp=F("cost_stamp") + 1)
+    elif isinstance(obj, Timesheet) and action in DECISIONS:
+        Project.all_objects.filter(
+            pk__in=TimeEntry.objects.filter(timesheet_id=obj.pk, project_id__isnull=False)
+            .order_by()
+            .values("project_id")
+        ).update(cost_stamp=F("cost_stamp") + 1)
+    elif isinstance(obj, Expense) and action in DECISIONS and obj.project_id:
+        Project.all_objects.filter(pk=obj.project_id).update(cost_stamp=F("cost_stamp") + 1)

@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from twofold.changes.selectors import get_project
 from twofold.core.errors import Forbidden, NotFound, ServiceError
@@ -21,11 +23,15 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
 )
+from twofold.costs.money import format_money
+from twofold.costs.selectors import cost_settings
+from twofold.engine.evm import Metrics
 from twofold.evm import chart, exports, portfolio, services
 from twofold.evm.access import require_money, sees_all_money
 from twofold.evm.forms import LineForm, RateForm
 from twofold.evm.models import BudgetLine
 from twofold.evm.report import project_evm
+from twofold.evm.templatetags.evm_format import index, signed_class
 from twofold.projects.models import Project, Task
 
 FIELD_NAMES = [
@@ -172,10 +178,33 @@ def portfolio_page(request: HttpRequest) -> HttpResponseBase:
             request, "The portfolio's costs are for admins; project managers see their projects'."
         )
     rollup = portfolio.rollup(org)
+    settings = cost_settings(org.pk)
+
+    def cells(m: Metrics) -> SafeString:
+        # A row's eight figures as table cells, formatted here: 300 rows of eight ``{% money %}``
+        # tags took 70 % of the page's time on the large demo.
+        amounts = [
+            format_money(v, settings.currency, settings.locale) for v in (m.bac, m.pv, m.ev, m.ac)
+        ]
+        ratios = [index(m.spi), index(m.cpi)]
+        eac, vac = (format_money(v, settings.currency, settings.locale) for v in (m.eac, m.vac))
+        return format_html_join(
+            "", '<td class="num{}">{}</td>', [("", v) for v in (*amounts, *ratios, eac)]
+        ) + format_html('<td class="num {}">{}</td>', signed_class(m.vac), vac)
+
+    groups = [
+        (g.name, [(r.project, cells(r.metrics)) for r in g.rows], cells(g.total))
+        for g in rollup.groups
+    ]
     return render(
         request,
         "evm/pages/portfolio.html",
-        {"rollup": rollup, "section": "projects", "thresholds": portfolio.THRESHOLDS},
+        {
+            "groups": groups,
+            "total": cells(rollup.total),
+            "section": "projects",
+            "thresholds": portfolio.THRESHOLDS,
+        },
     )
 
 

@@ -157,6 +157,11 @@ class Project(Trashable):
     # a task's assignee, work or progress): cached cost figures include it in their key. Not
     # ``version``, so a task edit never makes an edit of the project stale.
     plan_stamp = models.PositiveIntegerField(default=0, editable=False)
+    # Counts the changes to what the project has cost or may cost besides its plan: a budget
+    # line, the planned labour rate, a baseline, a decision on time or an expense booked on it
+    # (``evm.stamps``). With ``plan_stamp`` and the organisation's ``rates_stamp`` it keys the
+    # cached cost figures, so the portfolio reads no time entries to know they still hold.
+    cost_stamp = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

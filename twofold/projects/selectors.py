@@ -217,6 +217,8 @@ PORTFOLIO_FIELDS = (
     "version",
     "status_date",
     "plan_stamp",
+    "cost_stamp",
+    "created_at",
     "calendar_id",
 )
 # Joining apps add their reasons to the cards' health before cards are filtered and sorted
