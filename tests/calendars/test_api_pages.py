@@ -282,3 +282,48 @@ def test_calendar_page_and_api_list_have_constant_queries(
         assert client.get("/calendars/").status_code == 200
     with django_assert_max_num_queries(len(listing.captured_queries)):
         assert len(token.get(_base(org)).json()) == 13
+
+
+def test_a_day_may_end_at_midnight_on_the_page_and_the_api(
+    client: Any, api: Any, org: Any, owner: Any, default: Calendar
+) -> None:
+    """A line running round the clock is 00:00–24:00 (Microsoft Project writes a 24-hour day as
+    midnight to midnight, and so does 00:00–00:00 here); a period ending at 00:00 after a later
+    start ends at midnight too.
+    Until 2026-12-05 both were refused ("ends before it starts"), so a 24/7 desk was
+    00:00–23:59 and lost a minute every night."""
+    client.force_login(owner)
+    round_the_clock = {f"day_{d}": "00:00–24:00" for d in range(7)}
+    r = client.post(
+        f"/calendars/{default.pk}/",
+        {"name": default.name, "version": 1, **round_the_clock, "day_6": "22:00-00:00"},
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    default.refresh_from_db()
+    assert default.hours["0"] == [["00:00", "24:00"]]
+    assert default.hours["6"] == [["22:00", "24:00"]]
+    assert "00:00–24:00" in client.get(f"/calendars/{default.pk}/").content.decode()
+    for text, message in (
+        ("24:00–08:00", "“24:00–08:00” is not a time of day."),
+        ("08:00–24:30", "“08:00–24:30” is not a time of day."),
+        ("12:00–12:00", "“12:00–12:00” ends before it starts."),
+    ):
+        bad = client.post(
+            f"/calendars/{default.pk}/",
+            {"name": default.name, "version": 2, **round_the_clock, "day_2": text},
+        )
+        assert bad.status_code == 400 and message in bad.content.decode(), text
+    r = api(owner).post(
+        _base(org), {"name": "Furnace", "hours": {str(d): [["00:00", "24:00"]] for d in range(7)}}
+    )
+    assert r.status_code == 201 and r.json()["hours"]["3"] == [["00:00", "24:00"]]
+    bad = api(owner).post(_base(org), {"name": "Odd", "hours": {"0": [["12:00", "24:01"]]}})
+    assert bad.status_code == 422 and bad.json()["field"] == "hours"
+    # The scheduler reads the day as 24 working hours.
+    furnace = Calendar.objects.get(name="Furnace")
+    from twofold.calendars.working_time import spec_for
+    from twofold.engine.calendars import add_working_minutes, compile_calendar
+
+    compiled = compile_calendar(spec_for(org.pk, furnace.pk))
+    monday = dt.datetime(2025, 3, 3)
+    assert add_working_minutes(compiled, monday, 36 * 60) == dt.datetime(2025, 3, 4, 12, 0)

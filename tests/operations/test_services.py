@@ -220,13 +220,13 @@ def test_a_reopened_request_resumes_its_clock_where_it_stopped(queue, owner):
 
 def test_sla_clocks_count_real_time_across_the_clock_changes(org, owner, process):
     """A 24/7 desk in London: a request raised 23:00 before the clocks go forward has run 3
-    real hours at 03:00 (the wall clock shows 4); before they go back, 5 (it shows 4); less the
-    minute before midnight the calendar leaves out. Until 2026-12-05 the clocks counted the
-    wall clock (239 minutes both times)."""
+    real hours at 03:00 (the wall clock shows 4); before they go back, 5 (it shows 4). Until
+    2026-12-05 the clocks counted the wall clock (240 minutes both times), and a day could not
+    end at 24:00 (a desk open round the clock was 00:00-23:59, a minute short each night)."""
     from twofold.calendars import services as calendar_services
     from twofold.operations.models import Request
 
-    every_hour = {day: [["00:00", "23:59"]] for day in range(7)}  # all but a minute a day
+    every_hour = {day: [["00:00", "24:00"]] for day in range(7)}
     desk = calendar_services.create_calendar(
         actor=owner, organisation=org, name="24/7", hours=every_hour
     )
@@ -238,12 +238,12 @@ def test_sla_clocks_count_real_time_across_the_clock_changes(org, owner, process
         (
             dt.datetime(2025, 3, 29, 23, 0, tzinfo=dt.UTC),
             dt.datetime(2025, 3, 30, 2, 0, tzinfo=dt.UTC),
-            179.0,
+            180.0,
         ),
         (
             dt.datetime(2025, 10, 25, 22, 0, tzinfo=dt.UTC),
             dt.datetime(2025, 10, 26, 3, 0, tzinfo=dt.UTC),
-            299.0,
+            300.0,
         ),
     ):
         req = services.create_request(actor=owner, queue=queue, title="Badge", at=raised)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -10,6 +9,7 @@ from django import forms
 
 from twofold.accounts.models import Organisation
 from twofold.calendars.models import Calendar, Repeat
+from twofold.calendars.working_time import clock, period_minutes
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 DAY_FIELDS = [f"day_{d}" for d in range(7)]
@@ -37,13 +37,14 @@ def parse_periods(text: str) -> list[list[str]]:
         match = _RANGE.match(part)
         if not match:
             raise ValueError(f"“{part}” is not a period like 08:00–12:30.")
+        first, last = (t.zfill(5) for t in match.groups())
         try:
-            start, end = (dt.time.fromisoformat(t.zfill(5)) for t in match.groups())
+            start, end = period_minutes(first, last)
         except ValueError as exc:
+            if "must end after" in str(exc):
+                raise ValueError(f"“{part}” ends before it starts.") from exc
             raise ValueError(f"“{part}” is not a time of day.") from exc
-        if end <= start:
-            raise ValueError(f"“{part}” ends before it starts.")
-        pairs.append([start.strftime("%H:%M"), end.strftime("%H:%M")])
+        pairs.append([clock(start), clock(end)])
     return pairs
 
 

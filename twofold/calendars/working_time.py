@@ -53,26 +53,49 @@ def check_hours(hours: Any, *, derived: bool = False) -> dict[str, list[list[str
     return dict(sorted(clean.items()))
 
 
+DAY_END = 24 * 60
+"""Minutes in a day: a period ending at midnight ends at ``24:00`` (stored so)."""
+
+
+def period_minutes(start: str, end: str) -> tuple[int, int]:
+    """(start, end) of a period like ``08:00``–``17:00`` in minutes after midnight; the end may be
+    ``24:00`` (or ``00:00`` after a later start: midnight, as Microsoft Project writes a 24-hour
+    day). Raises ValueError naming the period."""
+    try:
+        start_time = dt.time.fromisoformat(start)
+        if end.strip() in ("24:00", "24:00:00"):
+            end_minutes = DAY_END
+        else:
+            end_time = dt.time.fromisoformat(end)
+            end_minutes = end_time.hour * 60 + end_time.minute or DAY_END
+    except ValueError as exc:
+        raise ValueError(f"{start}–{end} is not a period like 08:00–12:00.") from exc
+    start_minutes = start_time.hour * 60 + start_time.minute
+    if end_minutes <= start_minutes:
+        raise ValueError(f"A working period must end after it starts ({start}–{end}).")
+    return start_minutes, end_minutes
+
+
+def clock(minutes: int) -> str:
+    """Minutes after midnight as ``HH:MM`` (1,440 as ``24:00``)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def check_periods(ranges: Any) -> list[list[str]]:
-    """Validate one day's ``[["08:00", "12:00"], ...]`` (sorted, not overlapping)."""
+    """Validate one day's ``[["08:00", "12:00"], ...]`` (sorted, not overlapping); a period
+    may end at ``24:00`` (a line running round the clock: ``00:00``–``24:00``)."""
     if not isinstance(ranges, list):
         raise ValueError("Each day needs a list of [start, end] pairs.")
-    pairs: list[tuple[dt.time, dt.time]] = []
+    pairs: list[tuple[int, int]] = []
     for pair in ranges:
         if not (isinstance(pair, list | tuple) and len(pair) == 2):
             raise ValueError("Each working period is a [start, end] pair like ['08:00', '17:00'].")
-        try:
-            start, end = (dt.time.fromisoformat(str(p)) for p in pair)
-        except ValueError as exc:
-            raise ValueError(f"{pair[0]}–{pair[1]} is not a period like 08:00–12:00.") from exc
-        if end <= start:
-            raise ValueError(f"A working period must end after it starts ({pair[0]}–{pair[1]}).")
-        pairs.append((start, end))
+        pairs.append(period_minutes(str(pair[0]), str(pair[1])))
     pairs.sort()
     for (_, end), (start, _) in itertools.pairwise(pairs):
         if start < end:
             raise ValueError("Working periods of one day must not overlap.")
-    return [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in pairs]
+    return [[clock(a), clock(b)] for a, b in pairs]
 
 
 def _week(hours: Mapping[str, Any], derived: bool) -> ec.WeekPattern:
