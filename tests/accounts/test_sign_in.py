@@ -8,6 +8,7 @@ import re
 from django.core import mail
 from django.utils import timezone
 
+from twofold.accounts.auth import DEVICE_COOKIE
 from twofold.accounts.models import LoginFailure
 
 
@@ -161,6 +162,7 @@ def test_five_wrong_passwords_elsewhere_do_not_lock_the_owner_out_and_a_reset_li
     office = {"REMOTE_ADDR": "198.51.100.7"}
     assert _sign_in(client, owner.email, "correct horse battery", **office).status_code == 302
     client.post("/accounts/sign-out/")
+    client.cookies.pop(DEVICE_COOKIE)  # a browser the owner never signed in on
     # Guessing from many addresses still locks the account (four times the limit in all).
     for i in range(settings.LOGIN_FAILURE_LIMIT * 4):
         _sign_in(client, owner.email, "x", REMOTE_ADDR=f"192.0.2.{i}")
@@ -219,3 +221,49 @@ def test_password_reset_mails_are_limited_and_the_answer_does_not_change(client,
     # Another address is not held back by the first one's limit.
     client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
     assert len(mail.outbox) == 3  # no account: no e-mail, the same answer
+
+
+def test_a_browser_the_owner_signed_in_on_is_not_locked_out_by_guesses_from_elsewhere(
+    client, owner, settings
+):
+    """Twenty wrong passwords from fresh addresses locked the e-mail for everyone, its owner
+    too: anyone could keep anyone out with twenty requests a quarter of an hour. A browser the
+    owner signed in on before holds a device cookie and keeps its own count (OWASP's device
+    cookies); every other browser is still locked."""
+    from django.test import Client
+
+    office = {"REMOTE_ADDR": "198.51.100.7"}
+    assert _sign_in(client, owner.email, "correct horse battery", **office).status_code == 302
+    assert client.cookies[DEVICE_COOKIE]["httponly"]
+    client.post("/accounts/sign-out/")
+    for i in range(settings.LOGIN_FAILURE_LIMIT * 4):
+        _sign_in(Client(), owner.email, "x", REMOTE_ADDR=f"192.0.2.{i}")
+    stranger = Client()
+    assert _sign_in(stranger, owner.email, "correct horse battery", **office).status_code == 429
+    # The owner's own browser, even from a new address, is let in.
+    travelling = {"REMOTE_ADDR": "203.0.113.50"}
+    assert _sign_in(client, owner.email, "correct horse battery", **travelling).status_code == 302
+    client.post("/accounts/sign-out/")
+    # ... and keeps its own count: five wrong passwords from it lock it (the right one too).
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        assert _sign_in(client, owner.email, "x", **travelling).status_code == 400
+    assert _sign_in(client, owner.email, "correct horse battery", **travelling).status_code == 429
+    assert LoginFailure.objects.filter(email=owner.email).exclude(device="").count() == 5
+
+
+def test_a_device_cookie_counts_only_for_its_own_email_and_only_signed(client, owner, member):
+    """A cookie given to another e-mail, or one not signed by this server, is no device."""
+    from django.test import Client
+
+    from twofold.accounts.auth import device_token
+
+    other = member(owner.memberships.first().organisation, full_name="Oda Other")
+    for i in range(20):
+        _sign_in(Client(), owner.email, "x", REMOTE_ADDR=f"192.0.2.{i}")
+    for cookie in (device_token(other.email), "forged:value", device_token(owner.email) + "x"):
+        browser = Client()
+        browser.cookies[DEVICE_COOKIE] = cookie
+        assert _sign_in(browser, owner.email, "correct horse battery").status_code == 429, cookie
+    browser = Client()
+    browser.cookies[DEVICE_COOKIE] = device_token(owner.email)
+    assert _sign_in(browser, owner.email, "correct horse battery").status_code == 302

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.core import signing
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -97,7 +98,52 @@ def client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))[:45]
 
 
-def lockout_seconds_left(email: str, ip_address: str, now: dt.datetime | None = None) -> int:
+DEVICE_COOKIE = "twofold_device"
+DEVICE_MAX_AGE = 180 * 24 * 3600
+_DEVICE_SALT = "twofold.accounts.device"
+
+
+def device_token(email: str) -> str:
+    """A device cookie for a browser ``email`` just signed in on: signed, with an id of its own
+    (OWASP's device cookies: a browser that signed in before keeps its own count of failures,
+    so failures from elsewhere never lock its owner out)."""
+    return signing.dumps({"e": email.lower(), "n": secrets.token_hex(8)}, salt=_DEVICE_SALT)
+
+
+def device_of(request: HttpRequest, email: str) -> str:
+    """The id of the request's device cookie when it is valid and was given to ``email``
+    (within :data:`DEVICE_MAX_AGE`), else ``""``."""
+    raw = request.COOKIES.get(DEVICE_COOKIE, "")
+    if not raw or len(raw) > 300:
+        return ""
+    try:
+        found = signing.loads(raw, salt=_DEVICE_SALT, max_age=DEVICE_MAX_AGE)
+    except signing.BadSignature:
+        return ""
+    if not isinstance(found, dict) or found.get("e") != email.lower():
+        return ""
+    nonce = found.get("n")
+    return nonce if isinstance(nonce, str) and 0 < len(nonce) <= 32 else ""
+
+
+def trust_device(response: Any, request: HttpRequest, email: str) -> None:
+    """Give the browser a device cookie for ``email`` (after a successful sign-in), unless it
+    holds a valid one for it already."""
+    if device_of(request, email):
+        return
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_token(email),
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+
+
+def lockout_seconds_left(
+    email: str, ip_address: str, now: dt.datetime | None = None, *, device: str = ""
+) -> int:
     """Seconds until sign-in is allowed again for this e-mail or address (0 = not locked).
 
     Within ``LOGIN_FAILURE_WINDOW_SECONDS``: ``LOGIN_FAILURE_LIMIT`` failures for this e-mail
@@ -106,17 +152,26 @@ def lockout_seconds_left(email: str, ip_address: str, now: dt.datetime | None = 
     address lock it (spraying many accounts). Five wrong passwords from anywhere locked the
     account everywhere before, so anyone could keep anyone out with five requests a quarter of
     an hour; a password reset clears an e-mail's failures (:func:`clear_login_failures`).
+
+    From a browser this e-mail signed in on before (``device``, :func:`device_of`) only that
+    device's own failures count, ``LOGIN_FAILURE_LIMIT`` of them: twenty failures from fresh
+    addresses lock the e-mail for every other browser, not for its owner's.
     """
     now = now or timezone.now()
     window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
     limit = settings.LOGIN_FAILURE_LIMIT
     recent = LoginFailure.objects.filter(at__gte=now - window)
     left = 0
-    for criteria, allowed in (
-        (Q(email=email.lower(), ip_address=ip_address), limit),
-        (Q(email=email.lower()), limit * 4),
-        (Q(ip_address=ip_address), limit * 4),
-    ):
+    checks = (
+        [(Q(email=email.lower(), device=device), limit)]
+        if device
+        else [
+            (Q(email=email.lower(), ip_address=ip_address), limit),
+            (Q(email=email.lower()), limit * 4),
+            (Q(ip_address=ip_address), limit * 4),
+        ]
+    )
+    for criteria, allowed in checks:
         times = list(recent.filter(criteria).order_by("-at").values_list("at", flat=True)[:allowed])
         if len(times) >= allowed:
             oldest_counted = times[-1]
@@ -124,9 +179,11 @@ def lockout_seconds_left(email: str, ip_address: str, now: dt.datetime | None = 
     return left
 
 
-def record_login_failure(email: str, ip_address: str) -> None:
+def record_login_failure(email: str, ip_address: str, *, device: str = "") -> None:
     now = timezone.now()
-    LoginFailure.objects.create(email=email.lower()[:254], ip_address=ip_address, at=now)
+    LoginFailure.objects.create(
+        email=email.lower()[:254], ip_address=ip_address, at=now, device=device
+    )
     cutoff = now - dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS * 2)
     LoginFailure.objects.filter(at__lt=cutoff).delete()
 

@@ -221,6 +221,9 @@ class LoginFailure(models.Model):
     email = models.CharField(max_length=254, db_index=True)
     ip_address = models.CharField(max_length=45, db_index=True)
     at = models.DateTimeField(default=tz.now, db_index=True)
+    # The device cookie's id when the attempt came from a browser this e-mail signed in on
+    # before (``accounts.auth.device_of``), else empty.
+    device = models.CharField(max_length=32, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.email} from {self.ip_address} at {self.at:%Y-%m-%d %H:%M}"

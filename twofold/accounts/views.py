@@ -18,9 +18,11 @@ from twofold.accounts import selectors, services
 from twofold.accounts.auth import (
     clear_login_failures,
     client_ip,
+    device_of,
     lockout_seconds_left,
     record_login_failure,
     reset_allowed,
+    trust_device,
 )
 from twofold.accounts.forms import (
     AddMemberForm,
@@ -62,7 +64,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
         ip = client_ip(request)
-        locked = lockout_seconds_left(email, ip)
+        device = device_of(request, email)
+        locked = lockout_seconds_left(email, ip, device=device)
         if locked:
             form.add_error(
                 None,
@@ -73,13 +76,15 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if user is None:
-                record_login_failure(email, ip)
+                record_login_failure(email, ip, device=device)
                 form.add_error(None, "That e-mail and password do not match an account.")
                 status = 400
             else:
                 clear_login_failures(email)
                 login(request, user)
-                return redirect(next_url or reverse("projects:portfolio"))
+                response = redirect(next_url or reverse("projects:portfolio"))
+                trust_device(response, request, email)
+                return response
     elif request.method == "POST":
         status = 400
     return render(
@@ -99,7 +104,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST":
         ip = client_ip(request)
-        locked = lockout_seconds_left(user.email, ip)
+        device = device_of(request, user.email)
+        locked = lockout_seconds_left(user.email, ip, device=device)
         if locked:
             form.add_error(
                 None,
@@ -115,7 +121,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
         else:
             if request.POST.get("old_password") and "old_password" in form.errors:
-                record_login_failure(user.email, ip)  # a guess, not an empty form
+                record_login_failure(user.email, ip, device=device)  # a guess, not empty
             status = 400
         return render(request, "accounts/pages/password_change.html", {"form": form}, status=status)
     return render(request, "accounts/pages/password_change.html", {"form": form})
