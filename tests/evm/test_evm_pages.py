@@ -498,3 +498,34 @@ def test_cached_cost_figures_follow_every_cost_change_through_the_stamp(
         actor=costed["manager"], expense=expense, approve=True, expected_version=expense.version
     )
     assert cached().ac == ac + Decimal("500.00")
+
+
+def test_rates_are_frozen_with_the_baseline(costed: Any, owner: Any, org: Any) -> None:
+    """A rate changed after the baseline moved BAC (and PV and EV) with it, so a pay rise
+    entered in December re-priced the agreed budget. Now each task's cost is written into the
+    baseline when it is saved, as Microsoft Project's Baseline Cost: a later rate moves the
+    actual cost, not the budget, until the next baseline. Tasks baselined before any rate was
+    known (the fixture's first baseline) are priced at the rates in force."""
+    from twofold.projects.models import BaselineTask
+
+    project = costed["project"]
+    assert not BaselineTask.objects.filter(cost__isnull=False).exists()  # saved at rate 0
+    assert project_evm(project).metrics.bac == Decimal("7000.00")  # 3 × 40 h × 50 + 1,000
+    project_services.save_baseline(actor=owner, project=project, name="Priced")
+    budget = services.budget_of(project)
+    services.set_labour_rate(
+        actor=owner, project=project, rate=Decimal(60), expected_version=budget.version
+    )
+    report = project_evm(project)
+    assert report.metrics.bac == Decimal("7000.00")  # 8,200.00 before: 3 × 40 h × 60 + 1,000
+    assert report.metrics.ev == Decimal("2000.00")  # A done: its frozen 2,000
+    org.refresh_from_db()
+    cached = portfolio.metrics_of(org, [Project.objects.get(pk=project.pk)])[project.pk]
+    assert cached.bac == Decimal("7000.00")
+    project_services.save_baseline(actor=owner, project=project, name="Re-priced")
+    assert project_evm(project).metrics.bac == Decimal("8200.00")
+    assert sorted(
+        BaselineTask.objects.filter(baseline__name="Re-priced", cost__isnull=False).values_list(
+            "cost", flat=True
+        )
+    ) == [Decimal("2400.00")] * 3

@@ -11,7 +11,11 @@ the budget by cost category and the budget at completion (BAC).
   re-saved by each approved change), else the current schedule's: re-estimating a task's
   effort without a new baseline changes neither BAC nor EV. A task added after the latest
   baseline counts at its current plan until the next one. Rates are looked up as below (a
-  person's, else their role's, on the task's baseline start).
+  person's, else their role's, on the task's baseline start), and **frozen with the
+  baseline** (:func:`freeze_costs`): a rate entered after the baseline moves the actual cost,
+  not the budget, as Microsoft Project's Baseline Cost. A task baselined before any rate was
+  known (no rate for its person, no planned labour rate) is priced at the rates in force until
+  the next baseline.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class TaskRow:
     percent_complete: int
     start: dt.date | None
     finish: dt.date | None
+    baseline_cost: Decimal | None = None
+    """The cost frozen in the latest baseline (None: priced at the rates in force)."""
 
 
 @dataclass
@@ -97,12 +103,15 @@ def rows_by_project(projects: Sequence[Project], tzinfo: dt.tzinfo) -> dict[int,
         latest[pid] = bid  # the last one per project wins
     planned: dict[int, tuple[dt.datetime | None, dt.datetime | None]] = {}
     baseline_work: dict[int, int] = {}
+    baseline_cost: dict[int, Decimal] = {}
     if latest:
-        for tid, s, f, work, duration in BaselineTask.objects.filter(
+        for tid, s, f, work, duration, cost in BaselineTask.objects.filter(
             baseline_id__in=list(latest.values())
-        ).values_list("task_id", "start", "finish", "work_minutes", "duration_minutes"):
+        ).values_list("task_id", "start", "finish", "work_minutes", "duration_minutes", "cost"):
             planned[tid] = (s, f)
             baseline_work[tid] = work or duration
+            if cost is not None:
+                baseline_cost[tid] = cost
     out: dict[int, list[TaskRow]] = {pid: [] for pid in ids}
     for pid, pk, parent, name, effort, duration, milestone, assignee, pc, start, finish in (
         Task.objects.filter(project_id__in=ids)
@@ -135,6 +144,7 @@ def rows_by_project(projects: Sequence[Project], tzinfo: dt.tzinfo) -> dict[int,
                 percent_complete=pc,
                 start=s.astimezone(tzinfo).date() if s else None,
                 finish=f.astimezone(tzinfo).date() if f else None,
+                baseline_cost=None if milestone else baseline_cost.get(pk),
             )
         )
     return out
@@ -179,8 +189,11 @@ def costing(
             continue
         start = r.start or fallback
         finish = max(r.finish or start, start)
-        hourly = lookup(r.assignee_id, start) if r.assignee_id else None
-        budget = cents(Decimal(r.work_minutes) / HOUR * (rate if hourly is None else hourly))
+        if r.baseline_cost is not None:
+            budget = r.baseline_cost  # frozen when the baseline was saved
+        else:
+            hourly = lookup(r.assignee_id, start) if r.assignee_id else None
+            budget = cents(Decimal(r.work_minutes) / HOUR * (rate if hourly is None else hourly))
         labour += budget
         account = account_of.get(r.pk)
         packages.append(
@@ -225,3 +238,33 @@ def costing(
         labour_rate=rate,
         account_of=account_of,
     )
+
+
+def freeze_costs(project: Project) -> int:
+    """Write each task's planned cost into the project's latest baseline (called when a
+    baseline is saved); returns how many rows got a cost. A task whose cost came from no rate
+    at all (no rate for its person and no planned labour rate) keeps none."""
+    latest = Baseline.objects.filter(project=project).order_by("-created_at", "-number").first()
+    if latest is None:
+        return 0
+    rows = task_rows(project)
+    rate = labour_rate(project)
+    parents = {r.parent_id for r in rows if r.parent_id}
+    fallback = dt.date.fromisoformat(str(project.target_start))
+    starts = [r.start for r in rows if r.start] or [fallback]
+    lookup = sources.rate_lookup(
+        project.organisation_id, {r.assignee_id for r in rows}, min(starts), max(starts)
+    )
+    costs: dict[int, Decimal] = {}
+    for r in rows:
+        if r.pk in parents or r.is_milestone:
+            continue
+        hourly = lookup(r.assignee_id, r.start or fallback) if r.assignee_id else None
+        if hourly is None and not rate:
+            continue  # no rate known yet: priced at the rates in force until a new baseline
+        costs[r.pk] = cents(Decimal(r.work_minutes) / HOUR * (rate if hourly is None else hourly))
+    found = list(BaselineTask.objects.filter(baseline=latest, task_id__in=list(costs)))
+    for row in found:
+        row.cost = costs[row.task_id]
+    BaselineTask.objects.bulk_update(found, ["cost"], batch_size=500)
+    return len(found)

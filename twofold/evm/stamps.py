@@ -59,6 +59,10 @@ def stamp(obj: models.Model, action: str, organisation_id: int, changes: Mapping
     elif isinstance(obj, Task) and (action != "updated" or TASK_COST_FIELDS & set(changes)):
         Project.all_objects.filter(pk=obj.project_id).update(plan_stamp=F("plan_stamp") + 1)
     elif isinstance(obj, Project) and action in PROJECT_COST_ACTIONS:
+        if action == "baseline saved":
+            from twofold.evm.budget import freeze_costs
+
+            freeze_costs(obj)  # the budget as agreed now: later rates leave it alone
         Project.all_objects.filter(pk=obj.pk).update(cost_stamp=F("cost_stamp") + 1)
     elif isinstance(obj, Timesheet) and action in DECISIONS:
         Project.all_objects.filter(

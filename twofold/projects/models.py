@@ -341,6 +341,10 @@ class BaselineTask(models.Model):
     finish = models.DateTimeField(null=True)
     duration_minutes = models.PositiveIntegerField(default=0)
     work_minutes = models.PositiveIntegerField(default=0)
+    # The task's planned cost when the baseline was saved (``evm.baseline_cost``): the budget
+    # stays what was agreed when rates change later, as Microsoft Project's Baseline Cost.
+    # None when no rate was known then (the task is priced at the rates in force).
+    cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
 
     objects = LiveChildManager("task")
     all_objects = AllRows()
