@@ -150,10 +150,15 @@ def test_an_admin_of_one_organisation_cannot_retitle_a_person_of_another(
     import pytest
 
     from twofold.accounts import services
+    from twofold.accounts.models import Invitation, Membership
     from twofold.core.errors import Forbidden
 
     trap = services.create_organisation(actor=outsider, name="Trap")
-    added = services.add_member(actor=outsider, organisation=trap, email=owner.email)
+    invitation = services.add_member(actor=outsider, organisation=trap, email=owner.email)
+    # An existing account is only invited now; say the victim accepts it.
+    assert isinstance(invitation, Invitation)
+    assert not Membership.objects.filter(organisation=trap, user=owner).exists()
+    added = services.accept_invitation(actor=owner, invitation=invitation)
     with pytest.raises(Forbidden, match="also in another organisation"):
         services.set_job_title(actor=outsider, membership=added, job_title="Intern (fired)")
     owner.refresh_from_db()

@@ -524,8 +524,11 @@ def test_rates_are_frozen_with_the_baseline(costed: Any, owner: Any, org: Any) -
     assert cached.bac == Decimal("7000.00")
     project_services.save_baseline(actor=owner, project=project, name="Re-priced")
     assert project_evm(project).metrics.bac == Decimal("8200.00")
-    assert sorted(
-        BaselineTask.objects.filter(baseline__name="Re-priced", cost__isnull=False).values_list(
-            "cost", flat=True
+    assert (
+        sorted(
+            BaselineTask.objects.filter(baseline__name="Re-priced", cost__isnull=False).values_list(
+                "cost", flat=True
+            )
         )
-    ) == [Decimal("2400.00")] * 3
+        == [Decimal("2400.00")] * 3
+    )

@@ -298,6 +298,13 @@ def seed() -> World:
     ids.update(_seed_notifications(org, users, project))
     ids.update(_seed_collab(org, users, ids))
     ids.update(_seed_webhooks(org))
+    # An invitation of this organisation to the other organisation's owner: only they may
+    # answer it (everyone else gets 404), only this organisation's admins may withdraw it.
+    from twofold.accounts.models import Invitation
+
+    ids["invitation_id"] = Invitation.objects.create(
+        organisation=org, user=users["other"], role=Role.MEMBER, invited_by=users["owner"]
+    ).pk
     ids["checklist_item_id"] = _seed_checklist_item(task)
     ids["request_version"] = Request.objects.get(pk=ids["requests"]).version
     ids["lesson_version"] = Lesson.objects.get(pk=ids["lesson_id"]).version

@@ -47,6 +47,12 @@ GET    /accounts/people/<int:membership_id>/remove/                             
 POST   /accounts/people/<int:membership_id>/remove/                                   login 403 403 302 302 404
 GET    /accounts/people/<int:membership_id>/role/                                     405 405 405 405 405 405
 POST   /accounts/people/<int:membership_id>/role/                                     login 403 403 302 302 404  | role=guest&version=1
+GET    /accounts/people/invitations/<int:invitation_id>/withdraw/                     405 405 405 405 405 405
+POST   /accounts/people/invitations/<int:invitation_id>/withdraw/                     login 403 403 302 302 404
+GET    /accounts/profile/invitations/<int:invitation_id>/accept/                      405 405 405 405 405 405
+POST   /accounts/profile/invitations/<int:invitation_id>/accept/                      login 404 404 404 404 302  # only the invited person answers
+GET    /accounts/profile/invitations/<int:invitation_id>/decline/                     405 405 405 405 405 405
+POST   /accounts/profile/invitations/<int:invitation_id>/decline/                     login 404 404 404 404 302
 GET    /accounts/people/<int:user_id>/                                                login 200 200 200 200 404
 POST   /accounts/people/<int:user_id>/                                                login 403 403 302 302 404
 GET    /accounts/preferences/                                                         login 200 200 200 200 200
@@ -626,6 +632,11 @@ GET    /api/organisations/{org_id}/members                                      
 POST   /api/organisations/{org_id}/members                                            401 403 403 422 422 404
 PATCH  /api/organisations/{org_id}/members/{member_id}                                401 403 403 200 200 404
 DELETE /api/organisations/{org_id}/members/{member_id}                                401 403 403 204 204 404
+GET    /api/organisations/{org_id}/invitations                                        401 403 403 200 200 404
+DELETE /api/organisations/{org_id}/invitations/{invitation_id}                        401 403 403 204 204 404
+GET    /api/me/invitations                                                            401 200 200 200 200 200
+POST   /api/me/invitations/{invitation_id}/accept                                     401 404 404 404 404 201  # only the invited person answers
+POST   /api/me/invitations/{invitation_id}/decline                                    401 404 404 404 404 204
 
 # --- api occurrences
 GET    /api/occurrences/{pk}                                                          401 200 200 200 200 404

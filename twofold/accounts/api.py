@@ -11,10 +11,18 @@ from ninja.responses import Status
 from pydantic import StrictBool, StrictInt, StrictStr
 
 from twofold.accounts import selectors, services
-from twofold.accounts.models import InstanceSettings, Membership, Organisation, Role, Team, User
+from twofold.accounts.models import (
+    InstanceSettings,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    Team,
+    User,
+)
 from twofold.core.api_schemas import READ, WRITE
 from twofold.core.errors import Invalid, NotFound
-from twofold.core.policy import memberships_of
+from twofold.core.policy import Action, memberships_of, require
 from twofold.core.web import actor_of
 
 router = Router(tags=["accounts"])
@@ -108,6 +116,16 @@ class MemberOut(Schema):
     version: int
 
 
+class InvitationOut(Schema):
+    id: int
+    organisation_id: int
+    organisation: str
+    user: UserOut
+    role: RoleName
+    invited_by: str | None = Field(None, description="Who invited them (None once removed).")
+    created_at: dt.datetime
+
+
 class MemberIn(Schema):
     email: StrictStr = Field(..., max_length=254)
     full_name: StrictStr = Field("", max_length=150)
@@ -149,6 +167,18 @@ def _user(user: User) -> UserOut:
 
 def _member(m: Membership) -> MemberOut:
     return MemberOut(id=m.pk, user=_user(m.user), role=_role(m.role), version=m.version)
+
+
+def _invitation(i: Invitation) -> InvitationOut:
+    return InvitationOut(
+        id=i.pk,
+        organisation_id=i.organisation_id,
+        organisation=i.organisation.name,
+        user=_user(i.user),
+        role=_role(i.role),
+        invited_by=i.invited_by.display_name if i.invited_by else None,
+        created_at=i.created_at,
+    )
 
 
 def _team(t: Team) -> TeamOut:
@@ -281,8 +311,15 @@ def list_members(request: HttpRequest, org_id: int) -> list[MemberOut]:
     return [_member(m) for m in selectors.members_of(org)]
 
 
-@router.post("/organisations/{org_id}/members", response={201: MemberOut, **WRITE})
-def add_member(request: HttpRequest, org_id: int, payload: MemberIn) -> Status[MemberOut]:
+@router.post(
+    "/organisations/{org_id}/members",
+    response={201: MemberOut, 202: InvitationOut, **WRITE},
+    summary="Add a person: someone new is a member at once (201); an existing account is "
+    "invited and joins when they accept (202)",
+)
+def add_member(
+    request: HttpRequest, org_id: int, payload: MemberIn
+) -> Status[MemberOut] | Status[InvitationOut]:
     org = selectors.get_organisation(request.user, org_id)
     m = services.add_member(
         actor=actor_of(request),
@@ -291,7 +328,64 @@ def add_member(request: HttpRequest, org_id: int, payload: MemberIn) -> Status[M
         full_name=payload.full_name,
         role=payload.role,
     )
+    if isinstance(m, Invitation):
+        return Status(202, _invitation(m))
     return Status(201, _member(m))
+
+
+@router.get(
+    "/organisations/{org_id}/invitations",
+    response={200: list[InvitationOut], **READ, 403: WRITE[403]},
+    summary="Invitations not answered yet (administrators)",
+)
+def list_invitations(request: HttpRequest, org_id: int) -> list[InvitationOut]:
+    org = selectors.get_organisation(request.user, org_id)
+    require(request.user, Action.MANAGE, org)
+    return [_invitation(i) for i in selectors.invitations_of(org)]
+
+
+@router.delete(
+    "/organisations/{org_id}/invitations/{invitation_id}",
+    response={204: None, **WRITE},
+    summary="Withdraw an invitation (administrators)",
+)
+def withdraw_invitation(request: HttpRequest, org_id: int, invitation_id: int) -> Status[None]:
+    org = selectors.get_organisation(request.user, org_id)
+    require(request.user, Action.MANAGE, org)
+    invitation = selectors.get_invitation_of(org, invitation_id)
+    services.withdraw_invitation(actor=actor_of(request), invitation=invitation)
+    return Status(204, None)
+
+
+@router.get(
+    "/me/invitations",
+    response={200: list[InvitationOut], **READ},
+    summary="The invitations waiting for the signed-in user",
+)
+def my_invitations(request: HttpRequest) -> list[InvitationOut]:
+    return [_invitation(i) for i in selectors.invitations_for(request.user)]
+
+
+@router.post(
+    "/me/invitations/{invitation_id}/accept",
+    response={201: MemberOut, **WRITE},
+    summary="Join the organisation in the invitation's role",
+)
+def accept_invitation(request: HttpRequest, invitation_id: int) -> Status[MemberOut]:
+    invitation = selectors.get_invitation_for(request.user, invitation_id)
+    membership = services.accept_invitation(actor=actor_of(request), invitation=invitation)
+    return Status(201, _member(membership))
+
+
+@router.post(
+    "/me/invitations/{invitation_id}/decline",
+    response={204: None, **WRITE},
+    summary="Decline an invitation",
+)
+def decline_invitation(request: HttpRequest, invitation_id: int) -> Status[None]:
+    invitation = selectors.get_invitation_for(request.user, invitation_id)
+    services.decline_invitation(actor=actor_of(request), invitation=invitation)
+    return Status(204, None)
 
 
 @router.patch("/organisations/{org_id}/members/{member_id}", response={200: MemberOut, **WRITE})

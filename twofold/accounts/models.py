@@ -166,6 +166,34 @@ class Membership(models.Model):
         return ROLE_RANK[Role(self.role)]
 
 
+class Invitation(models.Model):
+    """An existing account asked to join an organisation, in a role: the person becomes a member
+    when they accept it (on their profile or through the API), or never. Adding someone who
+    already had an account made them a member of an organisation they had not chosen, which
+    then showed in their organisation switcher and could mail them."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=tz.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="invitation_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} invited to {self.organisation} ({self.role})"
+
+
 class Team(models.Model):
     """A group of people in an organisation, e.g. "Quality" or "Line 2 production"."""
 

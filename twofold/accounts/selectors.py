@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from twofold.accounts.models import ApiToken, Membership, Organisation, Team, User
+from twofold.accounts.models import ApiToken, Invitation, Membership, Organisation, Team, User
 from twofold.core.errors import NotFound
 from twofold.core.policy import memberships_of
 
@@ -24,6 +24,44 @@ def get_organisation(user: Any, organisation_id: int) -> Organisation:
     if org is None:
         raise NotFound("Organisation not found.")
     return org
+
+
+def invitations_of(organisation: Organisation) -> list[Invitation]:
+    """The organisation's invitations nobody has answered yet, newest first (one query)."""
+    return list(
+        Invitation.objects.filter(organisation=organisation).select_related("user", "invited_by")
+    )
+
+
+def invitations_for(user: Any) -> list[Invitation]:
+    """The invitations waiting for ``user``, newest first (one query)."""
+    return list(
+        Invitation.objects.filter(user_id=user.pk).select_related("organisation", "invited_by")
+    )
+
+
+def get_invitation_for(user: Any, invitation_id: int) -> Invitation:
+    """One of ``user``'s own invitations; anyone else's is NotFound."""
+    found = (
+        Invitation.objects.filter(pk=invitation_id, user_id=user.pk)
+        .select_related("organisation", "user")
+        .first()
+    )
+    if found is None:
+        raise NotFound("Invitation not found.")
+    return found
+
+
+def get_invitation_of(organisation: Organisation, invitation_id: int) -> Invitation:
+    """One invitation of ``organisation`` (the caller has checked the viewer's rights)."""
+    found = (
+        Invitation.objects.filter(pk=invitation_id, organisation=organisation)
+        .select_related("organisation", "user")
+        .first()
+    )
+    if found is None:
+        raise NotFound("Invitation not found.")
+    return found
 
 
 def members_of(organisation: Organisation) -> QuerySet[Membership]:

@@ -25,6 +25,7 @@ from twofold.accounts.models import (
     ApiToken,
     DateFormat,
     InstanceSettings,
+    Invitation,
     JobTitlePeriod,
     Membership,
     Organisation,
@@ -36,7 +37,7 @@ from twofold.accounts.models import (
 )
 from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Conflict, Forbidden, Invalid
+from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, require, role_in
 from twofold.core.uploads import remove_stored
 
@@ -467,8 +468,11 @@ def add_member(
     full_name: str = "",
     role: str = Role.MEMBER,
     invite: bool = True,
-) -> Membership:
-    """Add a person by e-mail; a new user gets an e-mail (sent after commit) to set a password."""
+) -> Membership | Invitation:
+    """Add a person by e-mail. Someone new gets an account and an e-mail (sent after commit)
+    to choose a password, and is a member at once. Someone who **already has an account** is
+    invited instead (an :class:`Invitation`, and an e-mail): they join when they accept it, as
+    GitHub or Asana ask before putting anyone in an organisation."""
     if role not in Role.values:
         raise Invalid(f"Unknown role {role!r}.", field="role")
     _require_role_change_allowed(actor, organisation, None, Role(role))
@@ -494,6 +498,8 @@ def add_member(
         created_user = True
     if Membership.objects.filter(organisation=organisation, user=user).exists():
         raise Invalid(f"{email} is already a member.", field="email")
+    if not created_user:
+        return _invite(actor, organisation, user, Role(role), send=invite)
     membership = Membership.objects.create(organisation=organisation, user=user, role=role)
     history.record(
         actor=actor,
@@ -506,6 +512,98 @@ def add_member(
         org_name, inviter = organisation.name, actor.display_name
         transaction.on_commit(lambda: _send_invitation(email, org_name, inviter))
     return membership
+
+
+def _invite(
+    actor: User, organisation: Organisation, user: User, role: Role, *, send: bool
+) -> Invitation:
+    if Invitation.objects.filter(organisation=organisation, user=user).exists():
+        raise Invalid(
+            f"{user.email} is already invited: they join when they accept.", field="email"
+        )
+    invitation = Invitation.objects.create(
+        organisation=organisation, user=user, role=role, invited_by=actor
+    )
+    history.record(
+        actor=actor,
+        obj=organisation,
+        action="member invited",
+        summary=f"Invited {user.display_name} as {role.label}",
+    )
+    if send:
+        email, org_name, inviter = user.email, organisation.name, actor.display_name
+        transaction.on_commit(lambda: _send_join_invitation(email, org_name, inviter, role.label))
+    return invitation
+
+
+def _send_join_invitation(email: str, organisation: str, inviter: str, role: str) -> None:
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    context = {
+        "organisation": organisation,
+        "inviter": inviter,
+        "role": role,
+        "url": settings.TWOFOLD_BASE_URL.rstrip("/") + reverse("accounts:profile"),
+    }
+    subject = render_to_string("registration/join_invitation_subject.txt", context)
+    body = render_to_string("registration/join_invitation_email.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [email])
+
+
+def _own_invitation(actor: User, invitation: Invitation) -> None:
+    if invitation.user_id != actor.pk:
+        raise NotFound("Invitation not found.")
+
+
+@transaction.atomic
+def accept_invitation(*, actor: User, invitation: Invitation) -> Membership:
+    """The invited person joins in the invitation's role (only they may accept it)."""
+    _own_invitation(actor, invitation)
+    organisation = invitation.organisation
+    Invitation.objects.filter(pk=invitation.pk).delete()
+    found = Membership.objects.filter(organisation=organisation, user=actor).first()
+    if found is not None:
+        return found  # added meanwhile (e.g. by an import): the invitation has done its work
+    membership = Membership.objects.create(
+        organisation=organisation, user=actor, role=invitation.role
+    )
+    history.record(
+        actor=actor,
+        obj=membership,
+        action="member added",
+        changes={"role": [None, invitation.role]},
+        summary=f"{actor.display_name} accepted the invitation as {Role(invitation.role).label}",
+    )
+    return membership
+
+
+@transaction.atomic
+def decline_invitation(*, actor: User, invitation: Invitation) -> None:
+    """The invited person says no: the invitation is gone, and the organisation's history says
+    so."""
+    _own_invitation(actor, invitation)
+    Invitation.objects.filter(pk=invitation.pk).delete()
+    history.record(
+        actor=actor,
+        obj=invitation.organisation,
+        action="invitation declined",
+        summary=f"{actor.display_name} declined the invitation",
+    )
+
+
+@transaction.atomic
+def withdraw_invitation(*, actor: User, invitation: Invitation) -> None:
+    """An administrator takes back an invitation not yet accepted."""
+    require(actor, Action.MANAGE, invitation.organisation)
+    Invitation.objects.filter(pk=invitation.pk).delete()
+    history.record(
+        actor=actor,
+        obj=invitation.organisation,
+        action="invitation withdrawn",
+        summary=f"Withdrew the invitation of {invitation.user.display_name}",
+    )
 
 
 def _send_invitation(email: str, organisation: str = "", inviter: str = "") -> None:

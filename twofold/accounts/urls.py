@@ -57,6 +57,23 @@ urlpatterns = [
     path("organisation/delete/", views_orgs.organisation_delete, name="organisation_delete"),
     path("organisation/switch/", views.switch_organisation, name="switch"),
     path("people/", views.people, name="people"),
+    path(
+        "people/invitations/<int:invitation_id>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
+    path(
+        "profile/invitations/<int:invitation_id>/accept/",
+        views.invitation_answer,
+        {"answer": "accept"},
+        name="invitation_accept",
+    ),
+    path(
+        "profile/invitations/<int:invitation_id>/decline/",
+        views.invitation_answer,
+        {"answer": "decline"},
+        name="invitation_decline",
+    ),
     path("people/<int:user_id>/", views.person, name="person"),
     path("profile/job-title/", views.profile_job_title, name="profile_job_title"),
     path("people/<int:membership_id>/role/", views.member_role, name="member_role"),

@@ -34,8 +34,8 @@ from twofold.accounts.forms import (
     SignInForm,
     TeamForm,
 )
-from twofold.accounts.models import InstanceSettings, Membership, Role
-from twofold.core.errors import Forbidden, ServiceError
+from twofold.accounts.models import InstanceSettings, Invitation, Membership, Role
+from twofold.core.errors import Forbidden, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.middleware import SESSION_ORG_KEY
 from twofold.core.policy import Action, can
@@ -140,8 +140,46 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/pages/profile.html",
-        {"memberships": memberships, "title_form": title_form},
+        {
+            "memberships": memberships,
+            "title_form": title_form,
+            "invitations": selectors.invitations_for(request.user),
+        },
     )
+
+
+@require_POST
+@login_required
+def invitation_answer(request: HttpRequest, invitation_id: int, answer: str) -> HttpResponse:
+    """Accept or decline one of one's own invitations (anyone else's is a 404)."""
+    try:
+        invitation = selectors.get_invitation_for(request.user, invitation_id)
+    except ServiceError as exc:
+        raise Http404("Invitation not found.") from exc
+    name = invitation.organisation.name
+    if answer == "accept":
+        membership = services.accept_invitation(actor=actor_of(request), invitation=invitation)
+        request.session[SESSION_ORG_KEY] = membership.organisation_id
+        messages.success(request, f"You joined {name}. You are now working in it.")
+        return redirect("projects:portfolio")
+    services.decline_invitation(actor=actor_of(request), invitation=invitation)
+    messages.info(request, f"You declined the invitation to {name}.")
+    return redirect("accounts:profile")
+
+
+@require_POST
+@organisation_required
+def invitation_withdraw(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    org = organisation_of(request)
+    try:
+        invitation = selectors.get_invitation_of(org, invitation_id)
+        services.withdraw_invitation(actor=actor_of(request), invitation=invitation)
+    except NotFound as exc:
+        raise Http404("Invitation not found.") from exc
+    except Forbidden as exc:
+        return forbidden_page(request, exc.message, back=reverse("accounts:people"))
+    messages.success(request, f"The invitation of {invitation.user.display_name} was withdrawn.")
+    return redirect("accounts:people")
 
 
 @require_POST
@@ -175,9 +213,13 @@ def people(request: HttpRequest) -> HttpResponse:
                 if status == 403:
                     messages.error(request, exc.message)
             else:
+                role = membership.get_role_display()
                 messages.success(
                     request,
-                    f"{membership.user.display_name} was added as {membership.get_role_display()}.",
+                    f"{membership.user.display_name} already has an account: they are invited as "
+                    f"{role} and join when they accept."
+                    if isinstance(membership, Invitation)
+                    else f"{membership.user.display_name} was added as {role}.",
                 )
                 return redirect("accounts:people")
         else:
@@ -188,6 +230,7 @@ def people(request: HttpRequest) -> HttpResponse:
         "accounts/pages/people.html",
         {
             "members": members,
+            "invitations": selectors.invitations_of(org) if can_manage else [],
             "form": form,
             "can_manage": can_manage,
             "roles": Role.choices,

@@ -253,6 +253,11 @@ class OrgImportOut(Schema):
     counts: dict[str, int] = Field(..., description="Rows created per model (app.Model).")
     files: int
     people_matched: int = Field(..., description="People matched by e-mail to existing users.")
+    people_invited: int = Field(
+        0,
+        description="Matched people who were members in the archive: invited in their role, "
+        "they join when they accept (GET /api/me/invitations).",
+    )
     people_created: int = Field(
         ...,
         description="People added as new accounts without a password (they choose one "
@@ -328,6 +333,7 @@ def import_organisation(
             "counts": result.counts,
             "files": result.files,
             "people_matched": result.people_matched,
+            "people_invited": result.people_invited,
             "people_created": result.people_created,
         },
     )

@@ -116,6 +116,8 @@ EXCLUDED: dict[str, str] = {
     "activity.LiveVersion": "change counters of open pages: rebuilt as pages change",
     "notifications.Notification": "a person's inbox on this instance, with links to old ids",
     "search.SearchDocument": "the search index: rebuilt from the imported rows",
+    "accounts.Invitation": "invitations of accounts on this instance, not yet answered; the "
+    "import invites the archive's members who have an account here afresh",
 }
 """Models with an organisation path that an export leaves out, and why."""
 
@@ -424,6 +426,8 @@ class ImportResult:
     people_matched: int
     people_created: int
     files: int
+    people_invited: int = 0
+    """Matched people who were members in the archive: invited, not added."""
 
 
 @dataclass
@@ -559,11 +563,16 @@ def import_organisation(
     name: str = "",
     max_bytes: int = MAX_BYTES,
     max_data_bytes: int | None = None,
+    invite_existing: bool = True,
 ) -> ImportResult:
     """Create a new organisation from an export archive, with ``actor`` as an owner.
 
     ``max_data_bytes`` caps ``organisation.json`` (see :func:`read_archive`; the command line
-    passes :data:`MAX_DATA_BYTES`).
+    passes :data:`MAX_DATA_BYTES`). People of the archive who already have an account here are
+    **invited** in the role the archive gives them (``invite_existing``; they join when they
+    accept, as when an administrator adds them on *People*): anyone may import an archive, so
+    naming an e-mail in one must not make its account a member. The command line, run by the
+    instance's operator to restore a backup, passes False and keeps them members.
 
     Raises:
         ImportError_ (``Invalid`` on ``file``): the archive was refused; nothing was created.
@@ -575,7 +584,7 @@ def import_organisation(
     stored: list[str] = []
     try:
         with transaction.atomic():
-            result = _create(actor, archive, name.strip(), stored)
+            result = _create(actor, archive, name.strip(), stored, invite_existing)
     except (DatabaseError, OverflowError) as exc:  # a number too large for its column
         for saved in stored:
             default_storage.delete(saved)
@@ -604,7 +613,9 @@ class _Ids:
         return self.by_label[label].get(old) if old is not None else None
 
 
-def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> ImportResult:
+def _create(
+    actor: User, archive: _Archive, name: str, stored: list[str], invite_existing: bool
+) -> ImportResult:
     from twofold.accounts.services import _check_org_conventions, _clean_org_name, _unique_slug
 
     data = archive.data
@@ -624,7 +635,8 @@ def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> Imp
 
     ids = _Ids()
     ids.by_label[ORGANISATION] = {}
-    matched, created = _people(data["people"], ids)
+    matched_ids, created = _people(data["people"], ids)
+    matched = len(matched_ids)
     content_types = {int(k): v for k, v in (data.get("content_types") or {}).items()}
     for old, label in content_types.items():
         try:
@@ -665,6 +677,7 @@ def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> Imp
         )
     _apply_deferred(deferred, ids)
     _make_owner(actor, organisation)
+    invited = _invite_matched(actor, organisation, matched_ids) if invite_existing else 0
     history.record(
         actor=actor,
         obj=organisation,
@@ -672,7 +685,26 @@ def _create(actor: User, archive: _Archive, name: str, stored: list[str]) -> Imp
         summary=f"Imported {organisation.name} from an organisation export "
         f"({sum(counts.values())} rows, {context.files} files)",
     )
-    return ImportResult(organisation, counts, matched, created, context.files)
+    return ImportResult(organisation, counts, matched, created, context.files, invited)
+
+
+def _invite_matched(actor: User, organisation: Organisation, user_ids: set[int]) -> int:
+    """The memberships the archive gave to accounts that existed before, as invitations."""
+    from twofold.accounts.models import Invitation
+
+    found = list(
+        Membership.objects.filter(organisation=organisation, user_id__in=user_ids).exclude(
+            user=actor
+        )
+    )
+    Invitation.objects.bulk_create(
+        [
+            Invitation(organisation=organisation, user_id=m.user_id, role=m.role, invited_by=actor)
+            for m in found
+        ]
+    )
+    Membership.objects.filter(pk__in=[m.pk for m in found]).delete()
+    return len(found)
 
 
 @dataclass
@@ -727,13 +759,15 @@ def _build(
     return obj, later_ones
 
 
-def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[int, int]:
+def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[set[int], int]:
     from twofold.accounts.services import _check_timezone
 
     emails = {str(p["email"]).strip().lower() for p in people}
     existing = {u.username.lower(): u for u in User.objects.filter(username__in=emails)}
     existing.update({u.email.lower(): u for u in User.objects.filter(email__in=emails)})
-    matched = created = 0
+    matched: set[int] = set()
+    fresh: set[int] = set()  # accounts this import made (an e-mail named twice is one person)
+    created = 0
     for person in people:
         email = str(person["email"]).strip().lower()
         user = existing.get(email)
@@ -757,9 +791,10 @@ def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[int, int]:
                 raise ImportError_(f"Person {email} in the archive is invalid: {exc}") from exc
             user.save()
             existing[email] = user
+            fresh.add(user.pk)
             created += 1
-        else:
-            matched += 1
+        elif user.pk not in fresh:
+            matched.add(user.pk)
         ids.by_label[USER][person["id"]] = user.pk
     return matched, created
 

@@ -167,7 +167,8 @@ def org_import(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         f"{result.organisation.name} was imported: {sum(result.counts.values())} rows and "
-        f"{result.files} files; {result.people_matched} people matched by e-mail, "
+        f"{result.files} files; {result.people_matched} people matched by e-mail "
+        f"({result.people_invited} of them invited: they join when they accept), "
         f"{result.people_created} added as new accounts without a password (they choose one "
         "through “Forgotten your password?”). You are its owner.",
     )

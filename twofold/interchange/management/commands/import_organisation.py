@@ -34,6 +34,7 @@ class Command(BaseCommand):
                     source=source,
                     name=options["name"],
                     max_data_bytes=org_archive.MAX_DATA_BYTES,
+                    invite_existing=False,  # the operator restoring a backup
                 )
         except ServiceError as exc:
             raise CommandError(exc.message) from exc

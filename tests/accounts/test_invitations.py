@@ -1,0 +1,128 @@
+"""Adding someone who already has an account invites them: they join when they accept.
+
+Before, an administrator of any organisation (anyone can make one) could put any account in
+their organisation by its e-mail: it showed in the person's organisation switcher without
+their say, and could mail them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from twofold.accounts import services
+from twofold.accounts.models import Invitation, Membership, Role
+from twofold.core.errors import Forbidden, Invalid, NotFound
+from twofold.core.models import HistoryEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def elsewhere(make_org: Any, member: Any) -> Any:
+    """Someone with an account, a member of another organisation."""
+    return member(make_org("Kongsberg Works"), Role.OWNER, full_name="Eli Elsewhere")
+
+
+def test_an_existing_account_is_invited_not_added(
+    org: Any, owner: Any, elsewhere: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = services.add_member(
+            actor=owner, organisation=org, email=elsewhere.email.upper(), role=Role.ADMIN
+        )
+    assert isinstance(invitation, Invitation)
+    assert (invitation.user, invitation.role, invitation.invited_by) == (elsewhere, "admin", owner)
+    assert not Membership.objects.filter(organisation=org, user=elsewhere).exists()
+    [sent] = mail.outbox
+    assert sent.to == [elsewhere.email]
+    assert sent.subject == "Olivia Owner invited you to Acme Engineering on Twofold"
+    assert "You are not a member until you accept" in sent.body
+    assert "/accounts/profile/" in sent.body
+    entry = HistoryEntry.objects.get(action="member invited")
+    assert entry.summary == "Invited Eli Elsewhere as Admin"
+    with pytest.raises(Invalid, match="already invited"):
+        services.add_member(actor=owner, organisation=org, email=elsewhere.email)
+    # Someone new is still a member at once (they choose their password from the e-mail).
+    fresh = services.add_member(actor=owner, organisation=org, email="new@acme.example")
+    assert isinstance(fresh, Membership) and fresh.role == "member"
+
+
+def test_only_the_invited_person_answers_and_accepting_makes_them_a_member(
+    org: Any, owner: Any, elsewhere: Any, outsider: Any
+) -> None:
+    invitation = services.add_member(actor=owner, organisation=org, email=elsewhere.email)
+    assert isinstance(invitation, Invitation)
+    for stranger in (owner, outsider):
+        with pytest.raises(NotFound):
+            services.accept_invitation(actor=stranger, invitation=invitation)
+    membership = services.accept_invitation(actor=elsewhere, invitation=invitation)
+    assert (membership.organisation, membership.user, membership.role) == (org, elsewhere, "member")
+    assert not Invitation.objects.exists()
+    assert HistoryEntry.objects.filter(
+        action="member added", summary="Eli Elsewhere accepted the invitation as Member"
+    ).exists()
+
+
+def test_declined_and_withdrawn_invitations_leave_no_member(
+    org: Any, owner: Any, member: Any, elsewhere: Any
+) -> None:
+    invitation = services.add_member(actor=owner, organisation=org, email=elsewhere.email)
+    assert isinstance(invitation, Invitation)
+    services.decline_invitation(actor=elsewhere, invitation=invitation)
+    assert not Invitation.objects.exists()
+    assert not Membership.objects.filter(organisation=org, user=elsewhere).exists()
+    again = services.add_member(actor=owner, organisation=org, email=elsewhere.email)
+    assert isinstance(again, Invitation)
+    plain = member(org, Role.MEMBER, full_name="Mo Member")
+    with pytest.raises(Forbidden):
+        services.withdraw_invitation(actor=plain, invitation=again)
+    services.withdraw_invitation(actor=owner, invitation=again)
+    assert not Invitation.objects.exists()
+    actions = set(HistoryEntry.objects.values_list("action", flat=True))
+    assert {"invitation declined", "invitation withdrawn"} <= actions
+
+
+def test_the_pages_invite_show_and_answer(
+    client: Any, org: Any, owner: Any, elsewhere: Any
+) -> None:
+    client.force_login(owner)
+    r = client.post(
+        "/accounts/people/", {"email": elsewhere.email, "full_name": "", "role": "member"}
+    )
+    assert r.status_code == 302
+    page = client.get("/accounts/people/").content.decode()
+    assert "already has an account: they are invited as Member and join when they accept" in page
+    assert "Waiting for an answer" in page and "Eli Elsewhere" in page
+    invitation = Invitation.objects.get()
+    client.force_login(elsewhere)
+    profile = client.get("/accounts/profile/").content.decode()
+    assert "Acme Engineering" in profile and 'aria-label="Join Acme Engineering"' in profile
+    r = client.post(f"/accounts/profile/invitations/{invitation.pk}/accept/")
+    assert r.status_code == 302 and r["Location"] == "/"
+    assert Membership.objects.filter(organisation=org, user=elsewhere).exists()
+    # The portfolio opens in the organisation just joined.
+    assert "Acme Engineering" in client.get("/").content.decode()
+    assert client.post(f"/accounts/profile/invitations/{invitation.pk}/accept/").status_code == 404
+
+
+def test_the_api_invites_lists_and_answers(api: Any, org: Any, owner: Any, elsewhere: Any) -> None:
+    r = api(owner).post(
+        f"/api/organisations/{org.pk}/members", {"email": elsewhere.email, "role": "guest"}
+    )
+    assert r.status_code == 202, r.content
+    body = r.json()
+    assert (body["organisation"], body["role"], body["user"]["email"]) == (
+        "Acme Engineering",
+        "guest",
+        elsewhere.email,
+    )
+    listed = api(owner).get(f"/api/organisations/{org.pk}/invitations").json()
+    assert [i["id"] for i in listed] == [body["id"]]
+    mine = api(elsewhere).get("/api/me/invitations").json()
+    assert [i["id"] for i in mine] == [body["id"]]
+    assert api(owner).post(f"/api/me/invitations/{body['id']}/accept", {}).status_code == 404
+    r = api(elsewhere).post(f"/api/me/invitations/{body['id']}/accept", {})
+    assert r.status_code == 201 and r.json()["role"] == "guest"
+    assert api(elsewhere).get("/api/me/invitations").json() == []
