@@ -27,6 +27,19 @@ def _plain_static_storage(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _account_mail_at_once(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Account e-mails (reset, sign-up, invitations) go through the outbox in production
+    (``accounts.mail``); tests read them from ``mail.outbox`` at once, as when no deliverer is
+    registered. ``@pytest.mark.outbox_mail`` keeps the real path
+    (tests/accounts/test_account_mail.py)."""
+    if request.node.get_closest_marker("outbox_mail"):
+        return
+    from twofold.accounts import mail
+
+    monkeypatch.setattr(mail, "_deliverers", [])
+
+
+@pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     """Outbound connections are refused in tests, except to this machine."""
     if request.node.get_closest_marker("browser"):

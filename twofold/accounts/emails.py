@@ -8,8 +8,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.mail import EmailMultiAlternatives
+from django.template import loader
 from django.utils import timezone
 
+from twofold.accounts import mail
 from twofold.accounts.models import Membership, User
 from twofold.core import dates
 
@@ -57,14 +60,17 @@ class AccountEmailForm(PasswordResetForm):
         try:
             with timezone.override(dates.zone_or_none(zone_name) or settings.TIME_ZONE):
                 context = {**context, "sent_at": timezone.now(), "zone_name": zone_name}
-                super().send_mail(
-                    subject_template_name,
-                    email_template_name,
-                    context,
-                    from_email,
-                    to_email,
-                    html_email_template_name,
+                # As Django's form builds it, handed to the outbox (accounts.mail) instead of
+                # sent during the request.
+                subject = "".join(
+                    loader.render_to_string(subject_template_name, context).splitlines()
                 )
+                body = loader.render_to_string(email_template_name, context)
+                message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+                if html_email_template_name is not None:
+                    html = loader.render_to_string(html_email_template_name, context)
+                    message.attach_alternative(html, "text/html")
+                mail.deliver(message, user)
         finally:
             dates.activate_format(previous)
 

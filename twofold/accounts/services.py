@@ -537,9 +537,11 @@ def _invite(
 
 
 def _send_join_invitation(email: str, organisation: str, inviter: str, role: str) -> None:
-    from django.core.mail import send_mail
+    from django.core.mail import EmailMultiAlternatives
     from django.template.loader import render_to_string
     from django.urls import reverse
+
+    from twofold.accounts import mail
 
     context = {
         "organisation": organisation,
@@ -549,7 +551,8 @@ def _send_join_invitation(email: str, organisation: str, inviter: str, role: str
     }
     subject = render_to_string("registration/join_invitation_subject.txt", context)
     body = render_to_string("registration/join_invitation_email.txt", context)
-    send_mail(" ".join(subject.split()), body, None, [email])
+    recipient = User.objects.filter(email=email).first()
+    mail.deliver(EmailMultiAlternatives(" ".join(subject.split()), body, None, [email]), recipient)
 
 
 def _own_invitation(actor: User, invitation: Invitation) -> None:

@@ -11,3 +11,8 @@ class NotificationsConfig(AppConfig):
         from twofold.notifications import hooks
 
         hypercare.register(hooks.tell_project_team_of_hypercare_request)
+        # Account e-mails (reset, sign-up, invitations) go through the outbox too.
+        from twofold.accounts import mail
+        from twofold.notifications.outbox import enqueue_message
+
+        mail.register(enqueue_message)

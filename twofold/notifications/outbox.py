@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -150,4 +151,19 @@ def retry(mail: OutboxEmail) -> None:
         status=OutboxStatus.QUEUED,
         next_attempt_at=timezone.now(),
         attempts=F("attempts") if mail.status == OutboxStatus.QUEUED else 0,
+    )
+
+
+def enqueue_message(message: EmailMultiAlternatives, recipient: Any = None) -> OutboxEmail:
+    """Queue an e-mail built elsewhere (an account e-mail: ``accounts.mail``) for the worker."""
+    html = next(
+        (content for content, mimetype in message.alternatives if mimetype == "text/html"), ""
+    )
+    return OutboxEmail.objects.create(
+        organisation=None,
+        recipient=recipient if getattr(recipient, "pk", None) else None,
+        to=message.to[0],
+        subject=message.subject[:300],
+        body_text=str(message.body),
+        body_html=str(html),
     )
