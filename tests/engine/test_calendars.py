@@ -163,3 +163,14 @@ def test_adding_then_measuring_round_trips(start: datetime, minutes: int) -> Non
     assert working_minutes_between(STANDARD, start, finish) == minutes
     # The finish is the earliest such instant: one second earlier is short of the amount.
     assert working_minutes_between(STANDARD, start, finish.replace(microsecond=0)) == minutes
+
+
+def test_default_day_reads_a_day_left_to_the_base_from_the_base_chain() -> None:
+    """Shared by the earned-value working days and the MSPDI elapsed-time share (each walked
+    the base chain itself before)."""
+    night = (TimeRange(time(22), time(0)),)
+    base = CalendarSpec(name="Base", week=((), night, (), (), (), (), ()))
+    middle = CalendarSpec(name="Middle", week=(None,) * 7, base=base)
+    own = CalendarSpec(name="Own", week=(None, None, night, None, None, (), None), base=middle)
+    assert [len(own.default_day(d)) for d in range(7)] == [0, 1, 1, 0, 0, 0, 0]
+    assert own.default_day(1)[0].end_seconds == 24 * 3600

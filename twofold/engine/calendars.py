@@ -173,6 +173,14 @@ class CalendarSpec:
         if len(self.week) != 7:
             raise ValueError("a week pattern has 7 days, Monday first")
 
+    def default_day(self, weekday: int) -> DayPattern:
+        """The default week's working times of ``weekday`` (0 = Monday), a day this calendar
+        leaves to its base read from there (ignoring exceptions, work weeks and ``also``)."""
+        pattern, at = self.week[weekday], self.base
+        while pattern is None and at is not None:
+            pattern, at = at.week[weekday], at.base
+        return pattern or ()
+
 
 def make_calendar(
     week: Mapping[int, Sequence[tuple[str | time, str | time]]] | None = None,

@@ -22,14 +22,7 @@ MAX_SPAN_DAYS = 20 * 366
 
 def _weekdays(spec: ec.CalendarSpec) -> frozenset[int]:
     """ISO numbers of the weekdays the calendar's own week (or its base's) works."""
-    out = set()
-    for day in range(7):
-        pattern, at = spec.week[day], spec.base
-        while pattern is None and at is not None:
-            pattern, at = at.week[day], at.base
-        if pattern:
-            out.add(day + 1)
-    return frozenset(out)
+    return frozenset(day + 1 for day in range(7) if spec.default_day(day))
 
 
 def working_days(spec: ec.CalendarSpec, first: dt.date, last: dt.date) -> WorkingDays:

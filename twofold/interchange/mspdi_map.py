@@ -187,16 +187,12 @@ def calendar_rows(spec: CalendarSpec, mapped: MappedProject) -> CalendarRows:
 
 def _weekly_share(spec: CalendarSpec) -> float:
     """The working share of a week of ``spec`` (days it leaves to its base read from there)."""
-    minutes = 0.0
-    for day in range(7):
-        pattern, at = spec.week[day], spec.base
-        while pattern is None and at is not None:
-            pattern, at = at.week[day], at.base
-        for period in pattern or ():
-            start = period.start.hour * 60 + period.start.minute
-            end = period.end.hour * 60 + period.end.minute
-            minutes += (end if end > start else 24 * 60) - start
-    return minutes / (7 * 24 * 60) or 1.0
+    seconds = sum(
+        period.end_seconds - period.start_seconds
+        for day in range(7)
+        for period in spec.default_day(day)
+    )
+    return seconds / (7 * 24 * 3600) or 1.0
 
 
 def _elapsed(seconds: int, mapped: MappedProject) -> int:
