@@ -126,3 +126,57 @@ def test_the_api_invites_lists_and_answers(api: Any, org: Any, owner: Any, elsew
     r = api(elsewhere).post(f"/api/me/invitations/{body['id']}/accept", {})
     assert r.status_code == 201 and r.json()["role"] == "guest"
     assert api(elsewhere).get("/api/me/invitations").json() == []
+
+
+def test_invitation_e_mails_are_limited_and_a_withdrawn_one_cannot_be_accepted(
+    org: Any, owner: Any, elsewhere: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Inviting and withdrawing in a loop sent an e-mail each time (the organisation's and the
+    inviter's names, both chosen by whoever made the organisation, are in it); and an
+    invitation read before it was withdrawn could still be accepted."""
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            stale = services.add_member(actor=owner, organisation=org, email=elsewhere.email)
+        assert isinstance(stale, Invitation)
+        services.withdraw_invitation(actor=owner, invitation=stale)
+    assert len(mail.outbox) == 3  # three a day to one address
+    with pytest.raises(NotFound):
+        services.accept_invitation(actor=elsewhere, invitation=stale)
+    assert not Membership.objects.filter(organisation=org, user=elsewhere).exists()
+
+
+def test_only_an_owner_withdraws_an_invitation_to_be_an_owner(
+    org: Any, owner: Any, member: Any, elsewhere: Any, client: Any
+) -> None:
+    admin = member(org, Role.ADMIN, full_name="Ada Admin")
+    invitation = services.add_member(
+        actor=owner, organisation=org, email=elsewhere.email, role=Role.OWNER
+    )
+    assert isinstance(invitation, Invitation)
+    with pytest.raises(Forbidden):
+        services.withdraw_invitation(actor=admin, invitation=invitation)
+    # A member gets the same refusal whether or not the invitation exists.
+    plain = member(org, Role.MEMBER, full_name="Mo Member")
+    client.force_login(plain)
+    for pk in (invitation.pk, invitation.pk + 1000):
+        assert client.post(f"/accounts/people/invitations/{pk}/withdraw/").status_code == 403
+
+
+def test_an_import_invites_its_existing_accounts_out_of_the_teams(
+    org: Any, owner: Any, make_user: Any
+) -> None:
+    """An imported team kept naming a person who was only invited: the team could not be
+    saved again ("Every team member must be a member of the organisation")."""
+    import io
+
+    from twofold.accounts.models import Team
+    from twofold.interchange.org_archive import export_bytes, import_organisation
+
+    services.create_team(actor=owner, organisation=org, name="Press crew", lead=owner)
+    team = Team.objects.get(organisation=org)
+    team.members.add(owner)
+    importer = make_user(email="ines@example.com", full_name="Ines Importer")
+    result = import_organisation(actor=importer, source=io.BytesIO(export_bytes(org)), name="Copy")
+    copy = Team.objects.get(organisation=result.organisation)
+    assert (copy.lead, list(copy.members.all())) == (None, [])
+    services.update_team(actor=importer, team=copy, expected_version=None, name="Press crew 2")

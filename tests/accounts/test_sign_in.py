@@ -267,3 +267,35 @@ def test_a_device_cookie_counts_only_for_its_own_email_and_only_signed(client, o
     browser = Client()
     browser.cookies[DEVICE_COOKIE] = device_token(owner.email)
     assert _sign_in(browser, owner.email, "correct horse battery").status_code == 302
+
+
+def test_the_owner_signing_in_does_not_wipe_a_strangers_failures(client, owner, settings):
+    """Each sign-in from the owner's trusted browser deleted every failure of the e-mail, so
+    whoever was guessing from elsewhere got twenty fresh tries after each of them."""
+    from django.test import Client
+
+    assert _sign_in(client, owner.email, "correct horse battery").status_code == 302
+    client.post("/accounts/sign-out/")
+    for i in range(settings.LOGIN_FAILURE_LIMIT * 4):
+        _sign_in(Client(), owner.email, "x", REMOTE_ADDR=f"192.0.2.{i}")
+    assert _sign_in(client, owner.email, "correct horse battery").status_code == 302
+    assert LoginFailure.objects.filter(email=owner.email).count() == 20
+    assert _sign_in(Client(), owner.email, "x", REMOTE_ADDR="192.0.2.99").status_code == 429
+
+
+def test_a_device_cookie_stops_counting_once_the_password_changes(client, owner, settings):
+    """A cookie from before a password change (or reset) no longer exempts its browser."""
+    from django.test import Client
+
+    from twofold.accounts.auth import device_token
+
+    stale = device_token(owner.email)
+    owner.set_password("a brand new passphrase")
+    owner.save()
+    for i in range(settings.LOGIN_FAILURE_LIMIT * 4):
+        _sign_in(Client(), owner.email, "x", REMOTE_ADDR=f"192.0.2.{i}")
+    browser = Client()
+    browser.cookies[DEVICE_COOKIE] = stale
+    assert _sign_in(browser, owner.email, "a brand new passphrase").status_code == 429
+    browser.cookies[DEVICE_COOKIE] = device_token(owner.email)
+    assert _sign_in(browser, owner.email, "a brand new passphrase").status_code == 302

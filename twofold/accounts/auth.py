@@ -103,18 +103,28 @@ DEVICE_MAX_AGE = 180 * 24 * 3600
 _DEVICE_SALT = "twofold.accounts.device"
 
 
+def _password_mark(email: str) -> str:
+    """A short digest of the account's password hash ("" without an account): a device cookie
+    stops counting once the password changes (a reset after a theft, say)."""
+    user = User.objects.filter(email=email.lower()).only("password").first()
+    if user is None:
+        return ""
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{user.password}".encode()).hexdigest()[:16]
+
+
 def device_token(email: str) -> str:
     """A device cookie for a browser ``email`` just signed in on: signed, with an id of its own
-    (OWASP's device cookies: a browser that signed in before keeps its own count of failures,
-    so failures from elsewhere never lock its owner out)."""
-    return signing.dumps({"e": email.lower(), "n": secrets.token_hex(8)}, salt=_DEVICE_SALT)
+    and a mark of the current password (OWASP's device cookies: a browser that signed in before
+    keeps its own count of failures, so failures from elsewhere never lock its owner out)."""
+    payload = {"e": email.lower(), "n": secrets.token_hex(8), "p": _password_mark(email)}
+    return signing.dumps(payload, salt=_DEVICE_SALT)
 
 
 def device_of(request: HttpRequest, email: str) -> str:
-    """The id of the request's device cookie when it is valid and was given to ``email``
-    (within :data:`DEVICE_MAX_AGE`), else ``""``."""
+    """The id of the request's device cookie when it is valid, was given to ``email`` (within
+    :data:`DEVICE_MAX_AGE`) and the password has not changed since, else ``""``."""
     raw = request.COOKIES.get(DEVICE_COOKIE, "")
-    if not raw or len(raw) > 300:
+    if not raw or len(raw) > 1024:
         return ""
     try:
         found = signing.loads(raw, salt=_DEVICE_SALT, max_age=DEVICE_MAX_AGE)
@@ -123,14 +133,15 @@ def device_of(request: HttpRequest, email: str) -> str:
     if not isinstance(found, dict) or found.get("e") != email.lower():
         return ""
     nonce = found.get("n")
-    return nonce if isinstance(nonce, str) and 0 < len(nonce) <= 32 else ""
+    if not (isinstance(nonce, str) and 0 < len(nonce) <= 32):
+        return ""
+    mark = _password_mark(email)
+    return nonce if mark and hmac.compare_digest(str(found.get("p", "")), mark) else ""
 
 
 def trust_device(response: Any, request: HttpRequest, email: str) -> None:
-    """Give the browser a device cookie for ``email`` (after a successful sign-in), unless it
-    holds a valid one for it already."""
-    if device_of(request, email):
-        return
+    """Give the browser a (new) device cookie for ``email`` after a successful sign-in: each
+    sign-in renews its 180 days."""
     response.set_cookie(
         DEVICE_COOKIE,
         device_token(email),
@@ -188,8 +199,19 @@ def record_login_failure(email: str, ip_address: str, *, device: str = "") -> No
     LoginFailure.objects.filter(at__lt=cutoff).delete()
 
 
-def clear_login_failures(email: str) -> None:
-    LoginFailure.objects.filter(email=email.lower()).delete()
+def clear_login_failures(email: str, *, ip_address: str | None = None, device: str = "") -> None:
+    """Forget failures for ``email``: all of them (a password reset), or after a sign-in only
+    those it answers for: this device's, and this address's for the e-mail. A sign-in from the
+    owner's trusted browser wiped every failure before, giving whoever was guessing from
+    elsewhere twenty fresh tries."""
+    rows = LoginFailure.objects.filter(email=email.lower())
+    if ip_address is None and not device:
+        rows.delete()
+        return
+    scope = Q(ip_address=ip_address, device="") if ip_address is not None else Q(pk__in=[])
+    if device:
+        scope |= Q(device=device)
+    rows.filter(scope).delete()
 
 
 def hash_secret(secret: str) -> str:
@@ -226,17 +248,39 @@ RESET_LIMIT_PER_ADDRESS = 20
 RESET_WINDOW = dt.timedelta(hours=1)
 
 
+INVITATION_MAILS_PER_DAY = 3
+_INVITATION = "invitation"
+"""``PasswordResetRequest.ip_address`` of an invitation e-mail (the rows limit both)."""
+
+
+def invitation_mail_allowed(email: str, now: dt.datetime | None = None) -> bool:
+    """Whether an invitation e-mail may go to ``email`` now (and records it): at most three a
+    day to one address, whoever invites. Anyone may make an organisation, and its name and
+    their own appear in the e-mail: inviting and withdrawing in a loop sent one every time."""
+    now = now or timezone.now()
+    email = email.strip().lower()[:254]
+    sent = PasswordResetRequest.objects.filter(
+        email=email, ip_address=_INVITATION, at__gte=now - dt.timedelta(days=1)
+    ).count()
+    if sent >= INVITATION_MAILS_PER_DAY:
+        return False
+    PasswordResetRequest.objects.create(email=email, ip_address=_INVITATION, at=now)
+    return True
+
+
 def reset_allowed(email: str, ip_address: str, now: dt.datetime | None = None) -> bool:
     """Whether a password-reset e-mail may go to ``email`` now (and records the request):
     at most three an hour to one address, twenty an hour from one client address. The form
     answers the same either way (no account enumeration); past the limit nothing is sent."""
     now = now or timezone.now()
     email = email.strip().lower()[:254]
-    recent = PasswordResetRequest.objects.filter(at__gte=now - RESET_WINDOW)
+    recent = PasswordResetRequest.objects.filter(at__gte=now - RESET_WINDOW).exclude(
+        ip_address=_INVITATION
+    )
     allowed = (
         recent.filter(email=email).count() < RESET_LIMIT_PER_EMAIL
         and recent.filter(ip_address=ip_address).count() < RESET_LIMIT_PER_ADDRESS
     )
     PasswordResetRequest.objects.create(email=email, ip_address=ip_address, at=now)
-    PasswordResetRequest.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
+    PasswordResetRequest.objects.filter(at__lt=now - dt.timedelta(days=2)).delete()
     return allowed

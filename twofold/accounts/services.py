@@ -19,7 +19,7 @@ from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 
-from twofold.accounts.auth import hash_secret, new_token_material
+from twofold.accounts.auth import hash_secret, invitation_mail_allowed, new_token_material
 from twofold.accounts.models import (
     ROLE_RANK,
     ApiToken,
@@ -530,7 +530,7 @@ def _invite(
         action="member invited",
         summary=f"Invited {user.display_name} as {role.label}",
     )
-    if send:
+    if send and invitation_mail_allowed(user.email):
         email, org_name, inviter = user.email, organisation.name, actor.display_name
         transaction.on_commit(lambda: _send_join_invitation(email, org_name, inviter, role.label))
     return invitation
@@ -565,7 +565,9 @@ def accept_invitation(*, actor: User, invitation: Invitation) -> Membership:
     """The invited person joins in the invitation's role (only they may accept it)."""
     _own_invitation(actor, invitation)
     organisation = invitation.organisation
-    Invitation.objects.filter(pk=invitation.pk).delete()
+    deleted, _ = Invitation.objects.filter(pk=invitation.pk, user=actor).delete()
+    if not deleted:  # withdrawn (or answered) since it was read
+        raise NotFound("Invitation not found.")
     found = Membership.objects.filter(organisation=organisation, user=actor).first()
     if found is not None:
         return found  # added meanwhile (e.g. by an import): the invitation has done its work
@@ -598,8 +600,9 @@ def decline_invitation(*, actor: User, invitation: Invitation) -> None:
 
 @transaction.atomic
 def withdraw_invitation(*, actor: User, invitation: Invitation) -> None:
-    """An administrator takes back an invitation not yet accepted."""
-    require(actor, Action.MANAGE, invitation.organisation)
+    """An administrator takes back an invitation not yet accepted (one to be an owner or an
+    admin: an owner, as for changing such a role)."""
+    _require_role_change_allowed(actor, invitation.organisation, Role(invitation.role), None)
     Invitation.objects.filter(pk=invitation.pk).delete()
     history.record(
         actor=actor,

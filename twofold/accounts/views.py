@@ -80,7 +80,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, "That e-mail and password do not match an account.")
                 status = 400
             else:
-                clear_login_failures(email)
+                clear_login_failures(email, ip_address=ip, device=device)
                 login(request, user)
                 response = redirect(next_url or reverse("projects:portfolio"))
                 trust_device(response, request, email)
@@ -115,10 +115,12 @@ def password_change(request: HttpRequest) -> HttpResponse:
             status = 429
         elif form.is_valid():
             user = form.save()
-            clear_login_failures(user.email)
+            clear_login_failures(user.email, ip_address=ip, device=device)
             update_session_auth_hash(request, user)
             messages.success(request, "Your password has been changed.")
-            return redirect("accounts:profile")
+            response = redirect("accounts:profile")
+            trust_device(response, request, user.email)  # the old cookie named the old password
+            return response
         else:
             if request.POST.get("old_password") and "old_password" in form.errors:
                 record_login_failure(user.email, ip, device=device)  # a guess, not empty
@@ -171,6 +173,10 @@ def invitation_answer(request: HttpRequest, invitation_id: int, answer: str) -> 
 @organisation_required
 def invitation_withdraw(request: HttpRequest, invitation_id: int) -> HttpResponse:
     org = organisation_of(request)
+    if not can(request.user, Action.MANAGE, org):  # before the lookup: no hint what exists
+        return forbidden_page(
+            request, "Only administrators withdraw invitations.", back=reverse("accounts:people")
+        )
     try:
         invitation = selectors.get_invitation_of(org, invitation_id)
         services.withdraw_invitation(actor=actor_of(request), invitation=invitation)

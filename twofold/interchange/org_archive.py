@@ -704,6 +704,14 @@ def _invite_matched(actor: User, organisation: Organisation, user_ids: set[int])
         ]
     )
     Membership.objects.filter(pk__in=[m.pk for m in found]).delete()
+    # Not a member until they accept: out of the teams, and no team led by them (as when a
+    # member is removed), so the teams stay editable.
+    from twofold.accounts.models import Team
+
+    invited = [m.user_id for m in found]
+    for team in Team.objects.filter(organisation=organisation, members__in=invited).distinct():
+        team.members.remove(*invited)
+    Team.objects.filter(organisation=organisation, lead_id__in=invited).update(lead=None)
     return len(found)
 
 

@@ -132,8 +132,11 @@ def send_pending(worker: str, *, limit: int = BATCH) -> tuple[int, int]:
                 _failed(mail, f"{type(exc).__name__}: {exc}", now)
             else:
                 sent += 1  # marked at once: a worker dying later in the batch never resends it
+                # An account e-mail (no organisation) carries a live reset or sign-up link:
+                # once sent, its body is not kept (backups would hold the link).
+                cleared = {"body_text": "", "body_html": ""} if mail.organisation_id is None else {}
                 OutboxEmail.objects.filter(pk=mail.pk, worker=worker).update(
-                    status=OutboxStatus.SENT, sent_at=timezone.now(), last_error=""
+                    status=OutboxStatus.SENT, sent_at=timezone.now(), last_error="", **cleared
                 )
     finally:
         try:
