@@ -137,3 +137,25 @@ def test_object_pages_and_the_history_api_leave_amounts_out_for_members(
     assert "98765" in str(rows) and "4,321.00" in str(rows)
     feed = api(priya).get(f"/api/organisations/{org.pk}/activity").json()
     assert "12345" not in str(feed) and "4,321" not in str(feed)
+
+
+def test_the_history_export_leaves_amounts_out_for_members_and_guests(
+    org: Any, owner: Any, priya: Any, guest: Any, project: Any, spent: Any, signed_in: Any, api: Any
+) -> None:
+    """The CSV/XLSX history export (page and API) gave everyone every amount: budget lines,
+    rates, the budget ceiling, process spend and budgets."""
+    urls = (
+        reverse("interchange:export", args=["history", "csv"]),
+        reverse("interchange:export", args=["history", "csv"]) + f"?project={project.pk}",
+    )
+    for person in (priya, guest):
+        client = signed_in(person)
+        for url in urls:
+            body = client.get(url).content.decode()
+            assert "Press line 2" in body or "Machining" in body, url
+            for amount in ("4,321", "98765", "12345", "777"):
+                assert amount not in body, (person, url, amount)
+        body = api(person).get(f"/api/organisations/{org.pk}/history/export").content.decode()
+        assert "Machining" in body and "4,321" not in body and "12345" not in body
+    body = signed_in(owner).get(urls[0]).content.decode()
+    assert "4,321.00" in body and "98765" in body and "12345" in body

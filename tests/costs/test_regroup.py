@@ -117,3 +117,20 @@ def test_another_change_to_the_organisation_moves_nothing(
     )
     assert not HistoryEntry.objects.filter(action="timesheets regrouped").exists()
     assert list(Timesheet.objects.values_list("week_start", flat=True)) == [MONDAY]
+
+
+def test_a_week_saved_with_the_old_first_weekday_is_refused_after_the_change(
+    org: Any, owner: Any, worker: Any, tasks: list[Any]
+) -> None:
+    """A save that read the organisation before the change (a page opened before it) made a
+    sheet on the old weekday after the regrouping: its hours fell out of the new weeks' grids.
+    The save reads the first weekday afresh, under a lock on the organisation's row."""
+    from twofold.accounts.models import Organisation
+
+    stale = Organisation.objects.get(pk=org.pk)
+    account_services.update_organisation(
+        actor=owner, organisation=org, expected_version=None, week_start=6
+    )
+    with pytest.raises(Invalid, match="first day of the week"):
+        _log(stale, worker, f"task:{tasks[0].pk}", {MONDAY: "8"})
+    assert not Timesheet.objects.exists()

@@ -532,3 +532,43 @@ def test_rates_are_frozen_with_the_baseline(costed: Any, owner: Any, org: Any) -
         )
         == [Decimal("2400.00")] * 3
     )
+
+
+def test_a_frozen_cost_at_the_largest_rate_and_duration_still_reads(
+    org: Any, owner: Any, member: Any
+) -> None:
+    """A cost the services accept (the largest rate × a 2,000-day task) did not fit the frozen
+    cost's column: on SQLite every later read of the project's figures raised (a lasting 500
+    on its earned-value page and the portfolio), on PostgreSQL the baseline could not be saved."""
+    worker = member(org, Role.MEMBER, full_name="Wes Worker")
+    Rate.objects.create(
+        organisation=org, person=worker, hourly=Decimal("99999999.99"), effective_from=MONDAY
+    )
+    project = project_services.create_project(
+        actor=owner, organisation=org, name="Dam", code="DAM", target_start=MONDAY
+    )
+    project_services.create_task(
+        actor=owner, project=project, name="Pour", duration_minutes=2000 * 480, assignee=worker
+    )
+    project_services.save_baseline(actor=owner, project=project, name="Plan")
+    project.refresh_from_db()
+    assert project_evm(project).metrics.bac == Decimal("1599999999840.00")  # 16,000 h
+    org.refresh_from_db()
+    figures = portfolio.metrics_of(org, [Project.objects.get(pk=project.pk)])
+    assert figures[project.pk].bac == Decimal("1599999999840.00")
+
+
+def test_a_change_preview_shows_the_re_pricing_its_approval_brings(costed: Any, owner: Any) -> None:
+    """With costs frozen in the baseline, a change's preview priced "before" at today's rates
+    (8,200 → 8,200) while the budget was 7,000: approving it (a new baseline at today's rates)
+    moved BAC by 1,200 the decider never saw."""
+    from twofold.changes.impact import compute_impact
+
+    project = costed["project"]
+    project_services.save_baseline(actor=owner, project=project, name="Priced")
+    budget = services.budget_of(project)
+    services.set_labour_rate(
+        actor=owner, project=project, rate=Decimal(60), expected_version=budget.version
+    )
+    impact = compute_impact(project, [], Decimal(0))
+    assert (impact["before"]["bac"], impact["after"]["bac"]) == ("7000.00", "8200.00")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -207,6 +207,11 @@ def compute_impact(
     rate = budget.labour_rate(project)
     tzinfo = tz_of(project.organisation)
     before = _figures(project, tasks, links, lines, rate, Decimal(0), tzinfo)
+    # The budget today is the latest baseline's, its costs frozen when it was saved (the EV
+    # page's BAC); approving saves a new baseline priced at today's rates, so the preview's
+    # "before" is that BAC and the difference shows any re-pricing the approval brings.
+    real = budget.costing(project, budget.task_rows(project), lines, rate)
+    before = replace(before, bac=real.bac, cost=real.by_category.get("labour", Decimal(0)))
     new_tasks, new_links = _apply(project, tasks, links, items)
     after = _figures(project, new_tasks, new_links, lines, rate, budget_change, tzinfo)
     return {

@@ -194,6 +194,51 @@ def register_money(
     found.fields.update(fields)
 
 
+def _carries(money: _Money, entry: HistoryEntry) -> bool:
+    return entry.action in money.actions or bool(money.fields & (entry.changes or {}).keys())
+
+
+def _without_money(money: _Money, entry: HistoryEntry) -> HistoryEntry | None:
+    """``entry`` for someone who may not read the money in it (None: nothing left)."""
+    if entry.action in money.actions:
+        return None
+    kept = {k: v for k, v in (entry.changes or {}).items() if k not in money.fields}
+    if not kept and not entry.summary:
+        return None
+    entry = copy.copy(entry)
+    entry.changes = kept
+    return entry
+
+
+class MoneyFilter:
+    """:func:`readable_by` over a stream of entries of many objects (an export of the whole
+    history): each object's rule is asked once; the objects of a kind are read in one query
+    when the first entry of that kind with money comes."""
+
+    def __init__(self, viewer: Any, organisation_id: int) -> None:
+        self.viewer = viewer
+        self.organisation_id = organisation_id
+        self._objects: dict[int, dict[Any, models.Model]] = {}
+        self._sees: dict[tuple[int, Any], bool] = {}
+
+    def __call__(self, entry: HistoryEntry) -> HistoryEntry | None:
+        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+        money = _MONEY.get(model._meta.label_lower) if model is not None else None
+        if money is None or model is None or not _carries(money, entry):
+            return entry
+        key = (entry.content_type_id, entry.object_id)
+        sees = self._sees.get(key)
+        if sees is None:
+            objects = self._objects.get(entry.content_type_id)
+            if objects is None:
+                objects = model._base_manager.filter(organisation_id=self.organisation_id).in_bulk()
+                self._objects[entry.content_type_id] = objects
+            found = objects.get(entry.object_id)
+            sees = found is not None and money.sees(self.viewer, found)
+            self._sees[key] = sees
+        return entry if sees else _without_money(money, entry)
+
+
 def readable_by(viewer: Any, obj: models.Model, entries: list[HistoryEntry]) -> list[HistoryEntry]:
     """``entries`` of ``obj`` as ``viewer`` may read them: for someone the object's money rule
     leaves out, entries of a money action are dropped and money fields taken out of the others'
@@ -202,23 +247,13 @@ def readable_by(viewer: Any, obj: models.Model, entries: list[HistoryEntry]) -> 
     money = _MONEY.get(obj._meta.label_lower)
     if money is None or not entries:
         return entries
-
-    def carries(entry: HistoryEntry) -> bool:
-        return entry.action in money.actions or bool(money.fields & (entry.changes or {}).keys())
-
-    if not any(carries(entry) for entry in entries) or money.sees(viewer, obj):
+    if not any(_carries(money, entry) for entry in entries) or money.sees(viewer, obj):
         return entries
     out = []
     for entry in entries:
-        if entry.action in money.actions:
-            continue
-        if carries(entry):
-            kept = {k: v for k, v in entry.changes.items() if k not in money.fields}
-            if not kept and not entry.summary:
-                continue
-            entry = copy.copy(entry)
-            entry.changes = kept
-        out.append(entry)
+        kept = _without_money(money, entry) if _carries(money, entry) else entry
+        if kept is not None:
+            out.append(kept)
     return out
 
 

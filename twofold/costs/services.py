@@ -403,6 +403,21 @@ def week_start_of(organisation: Organisation, day: dt.date) -> dt.date:
     return day - dt.timedelta(days=(day.weekday() - organisation.week_start) % 7)
 
 
+def _hold_week_start(organisation: Organisation) -> None:
+    """Lock the organisation's row and read its first weekday afresh (in the caller's
+    transaction): a change of it regroups every sheet (``costs.regroup``), and a week saved on
+    the old weekday meanwhile either found no sheet to move to (500) or fell out of the new
+    weeks' grids. On PostgreSQL this waits for such a change to commit; SQLite has one writer."""
+    found = (
+        Organisation.objects.select_for_update()
+        .filter(pk=organisation.pk)
+        .values_list("week_start", flat=True)
+        .first()
+    )
+    if found is not None:
+        organisation.week_start = found
+
+
 def _sheet(organisation: Organisation, person: User, week_start: dt.date) -> Timesheet:
     sheet, _ = Timesheet.objects.get_or_create(
         organisation=organisation, person=person, week_start=week_start
@@ -461,6 +476,7 @@ def save_cells(
     outside the week, a line that is not here.
     """
     _require_own(actor, organisation, person)
+    _hold_week_start(organisation)
     if week_start != week_start_of(organisation, week_start):
         raise Invalid(
             "A timesheet week starts on the organisation's first day of the week.", field="week"
@@ -742,6 +758,7 @@ def stop_timer(
         from zoneinfo import ZoneInfo
 
         today = moment.astimezone(ZoneInfo(organisation.timezone)).date()
+        _hold_week_start(organisation)
         start = week_start_of(organisation, today)
         day = TimeEntry.objects.filter(
             timesheet__person=actor, timesheet__organisation=organisation, day=today

@@ -32,6 +32,8 @@ from twofold.projects.models import Baseline, BaselineTask, Project, Task
 from twofold.projects.services import tz_of
 
 HOUR = Decimal(60)
+_MAX_FROZEN = Decimal(10) ** 18
+"""The largest cost ``BaselineTask.cost`` holds (20 digits, two after the point)."""
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,9 @@ def freeze_costs(project: Project) -> int:
         hourly = lookup(r.assignee_id, r.start or fallback) if r.assignee_id else None
         if hourly is None and not rate:
             continue  # no rate known yet: priced at the rates in force until a new baseline
-        costs[r.pk] = cents(Decimal(r.work_minutes) / HOUR * (rate if hourly is None else hourly))
+        cost = cents(Decimal(r.work_minutes) / HOUR * (rate if hourly is None else hourly))
+        if abs(cost) < _MAX_FROZEN:  # else priced at the rates in force (the column's limit)
+            costs[r.pk] = cost
     found = list(BaselineTask.objects.filter(baseline=latest, task_id__in=list(costs)))
     for row in found:
         row.cost = costs[row.task_id]

@@ -23,9 +23,12 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
             if project_id is None:
                 raise NotFound("Project not found.")
             project = get_project(request.user, org, project_id)
-            builder = exports.task_sheet if what == "tasks" else exports.history_sheet
-            sheet = builder(org, project.pk)
+            if what == "tasks":
+                sheet = exports.task_sheet(org, project.pk)
+            else:
+                sheet = exports.history_sheet(org, project.pk, viewer=request.user)
             return exports.spreadsheet_response(sheet, fmt, f"{project.code}-{what}")
-        return exports.spreadsheet_response(exports.sheet_of(org, what), fmt, what)
+        sheet = exports.sheet_of(org, what, viewer=request.user)
+        return exports.spreadsheet_response(sheet, fmt, what)
     except NotFound as exc:
         raise Http404(exc.message) from exc

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -22,7 +22,7 @@ from django.utils import timezone as tz
 
 from twofold.accounts.models import Organisation
 from twofold.core.errors import NotFound
-from twofold.core.history import name_references, readable_changes
+from twofold.core.history import MoneyFilter, name_references, readable_changes
 from twofold.core.models import HistoryEntry
 from twofold.interop.spreadsheet import csv_text, xlsx_bytes
 from twofold.operations.models import Measurement, Request
@@ -204,10 +204,13 @@ def kpi_value_sheet(organisation: Organisation) -> Sheet:
     return ("KPI values", ["Process", "KPI", "Unit", "Date", "Value", "Note"], rows)
 
 
-def history_sheet(organisation: Organisation, project_id: int | None = None) -> Sheet:
+def history_sheet(
+    organisation: Organisation, project_id: int | None = None, *, viewer: Any
+) -> Sheet:
     """The history as the activity pages show it: every change (and comment) to the kinds of
     object a feed lists, newest first, leaving out objects in the trash; ``project_id``
-    narrows it to one project's objects (the project, its tasks, risks, gates, …)."""
+    narrows it to one project's objects (the project, its tasks, risks, gates, …). Amounts
+    only for those the money rule names (``core.history.MoneyFilter``)."""
     from twofold.activity.scopes import feed_kinds
 
     kinds = {}
@@ -229,8 +232,13 @@ def history_sheet(organisation: Organisation, project_id: int | None = None) -> 
         .order_by("-at", "-id")
     )
 
+    readable = MoneyFilter(viewer, organisation.pk)
+
     def rows() -> Iterator[list[Any]]:
-        for e in _named_in_chunks(entries.iterator(chunk_size=2000), 2000):
+        for entry in _named_in_chunks(entries.iterator(chunk_size=2000), 2000):
+            e = readable(entry)
+            if e is None:
+                continue
             changes = "; ".join(f"{c.label}: {c.before} → {c.after}" for c in readable_changes(e))
             yield [
                 _local(e.at),
@@ -247,7 +255,7 @@ def history_sheet(organisation: Organisation, project_id: int | None = None) -> 
     return ("History", header, rows())
 
 
-EXPORTS = {
+EXPORTS: dict[str, Callable[..., Sheet]] = {
     "tasks": task_sheet,
     "portfolio": portfolio_sheet,
     "risks": risk_sheet,
@@ -257,10 +265,12 @@ EXPORTS = {
 }
 
 
-def sheet_of(organisation: Organisation, what: str) -> Sheet:
+def sheet_of(organisation: Organisation, what: str, *, viewer: Any) -> Sheet:
     builder = EXPORTS.get(what)
     if builder is None:
         raise NotFound("No such export.")
+    if builder is history_sheet:
+        return history_sheet(organisation, viewer=viewer)  # amounts as the viewer may read
     return builder(organisation)
 
 

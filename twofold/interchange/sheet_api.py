@@ -247,10 +247,12 @@ def export_history(
     project_id: Query[int | None] = None,
 ) -> HttpResponse:
     """The history as CSV or XLSX: the organisation's (as its activity page shows it), or one
-    project's with ``project_id``. Formula-like text is neutralised, times are local."""
+    project's with ``project_id``. Formula-like text is neutralised, times are local; amounts
+    only for those who see the money (as the activity feed)."""
     org = get_organisation(request.user, org_id)
     if project_id is not None:
         project = get_project(request.user, org, project_id)
-        sheet = exports.history_sheet(org, project.pk)
+        sheet = exports.history_sheet(org, project.pk, viewer=request.user)
         return exports.spreadsheet_response(sheet, format, f"{project.code}-history")
-    return exports.spreadsheet_response(exports.history_sheet(org), format, "history")
+    sheet = exports.history_sheet(org, viewer=request.user)
+    return exports.spreadsheet_response(sheet, format, "history")

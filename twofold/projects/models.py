@@ -344,7 +344,7 @@ class BaselineTask(models.Model):
     # The task's planned cost when the baseline was saved (``evm.baseline_cost``): the budget
     # stays what was agreed when rates change later, as Microsoft Project's Baseline Cost.
     # None when no rate was known then (the task is priced at the rates in force).
-    cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    cost = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
 
     objects = LiveChildManager("task")
     all_objects = AllRows()
