@@ -159,3 +159,19 @@ def test_the_history_export_leaves_amounts_out_for_members_and_guests(
         assert "Machining" in body and "4,321" not in body and "12345" not in body
     body = signed_in(owner).get(urls[0]).content.decode()
     assert "4,321.00" in body and "98765" in body and "12345" in body
+
+
+def test_a_rates_history_is_for_admins(org: Any, owner: Any, priya: Any) -> None:
+    from twofold.core.history import history_for
+    from twofold.costs.models import Rate
+
+    rate = cost_services.create_rate(
+        actor=owner,
+        organisation=org,
+        role="Welder",
+        hourly="87.65",
+        effective_from=dt.date(2025, 1, 1),
+    )
+    assert isinstance(rate, Rate)
+    assert [e.action for e in history_for(rate, viewer=owner)] == ["created"]
+    assert history_for(rate, viewer=priya) == []

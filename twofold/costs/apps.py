@@ -38,3 +38,8 @@ class CostsConfig(AppConfig):
         history.register_money(
             "operations.process", sees=sees_process_money, actions=["budget set"]
         )
+        # Every entry of a rate names its amount (no reader shows them to members today; this
+        # keeps a future one from doing so).
+        from twofold.costs.selectors import sees_rate
+
+        history.register_money("costs.rate", sees=sees_rate, actions=["created", "deleted"])

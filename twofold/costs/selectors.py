@@ -97,6 +97,11 @@ def sees_all_money(user: Any, organisation_id: int) -> bool:
     return _rank(user, organisation_id) >= ROLE_RANK[Role.ADMIN]
 
 
+def sees_rate(user: Any, rate: Any) -> bool:
+    """A rate (and its history) is for the organisation's admins and owners."""
+    return sees_all_money(user, rate.organisation_id)
+
+
 def sees_project_money(user: Any, project: Any) -> bool:
     """The one rule for a project's money (rates, costs, budgets, earned value): admins and
     owners of the organisation, and a member who is the project's manager or its sponsor (the
