@@ -102,7 +102,7 @@ def test_process_actuals_by_fiscal_month_against_its_budget(
     ProcessBudget.objects.create(
         organisation=org, process=process, fiscal_year=2026, amount=Decimal("1000")
     )
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # + the spend recorded on the process page
         fy = selectors.process_actuals(process, 2026)
     assert (fy.start, fy.end) == (dt.date(2026, 4, 1), dt.date(2027, 3, 31))
     assert len(fy.months) == 12

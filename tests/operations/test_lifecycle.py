@@ -364,8 +364,9 @@ def test_delete_confirmation_names_what_goes(client, owner, process, routine, bu
     assert "Move process “Line 2 production” to the trash?" in text
     assert (
         f"1 KPI 3 measurements 1 routine 4 checklist steps {occurrences} occurrences "
-        "4 evidence records 1 evidence file (removed from storage when the trash is emptied)"
-    ) in text
+        "4 evidence records 1 process budget 1 evidence file (removed from storage when the "
+        "trash is emptied)"
+    ) in text  # the budget: the process's annual budget is its current fiscal year's
     assert "These stay, no longer linked to it: 1 request queue." in text
     routine_page = _text(client.get(f"/operations/routines/{routine.pk}/delete/").content.decode())
     assert (

@@ -553,6 +553,9 @@ class ProcessBudgetMonthOut(Schema):
     hours: Decimal
     time_cost: Decimal
     expenses: Decimal
+    recorded_spend: Decimal = Field(
+        ..., description="Spend recorded on the process page (POST …/processes/{id}/spend)."
+    )
     total: Decimal
 
 
@@ -617,6 +620,7 @@ def _budget_out(process: Process, year: int) -> ProcessBudgetOut:
                 hours=m.hours,
                 time_cost=m.time_cost,
                 expenses=m.expenses,
+                recorded_spend=m.recorded,
                 total=m.total,
             )
             for m in fy.months

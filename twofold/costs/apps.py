@@ -43,3 +43,7 @@ class CostsConfig(AppConfig):
         from twofold.costs.selectors import sees_rate
 
         history.register_money("costs.rate", sees=sees_rate, actions=["created", "deleted"])
+        # One process budget: the annual budget is the current fiscal year's (costs.budget_sync).
+        from twofold.costs import budget_sync
+
+        history.on_record_changes(budget_sync.on_record_changes)

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from twofold.accounts.fiscal import fiscal_year_bounds as fiscal_year_bounds
+from twofold.accounts.fiscal import fiscal_year_label as fiscal_year_label
+from twofold.accounts.fiscal import fiscal_year_of as fiscal_year_of
 from twofold.accounts.models import ROLE_RANK, Organisation, Role, User
 from twofold.core.fastread import FastRead, Read
 from twofold.costs.models import (
@@ -59,27 +62,6 @@ def cost_settings(organisation_id: int) -> CostSettings:
 
 FISCAL_YEARS = range(2000, 2101)
 """The fiscal years a budget can be set for and shown in (the page, the form, the API)."""
-
-
-def fiscal_year_of(organisation: Organisation, day: dt.date) -> int:
-    """The fiscal year ``day`` falls in, named by the calendar year it starts in."""
-    start_month = organisation.fiscal_year_start_month or 1
-    return day.year if day.month >= start_month else day.year - 1
-
-
-def fiscal_year_bounds(organisation: Organisation, fiscal_year: int) -> tuple[dt.date, dt.date]:
-    """First and last day of the fiscal year that starts in ``fiscal_year``."""
-    start_month = organisation.fiscal_year_start_month or 1
-    start = dt.date(fiscal_year, start_month, 1)
-    end = dt.date(fiscal_year + 1, start_month, 1) - dt.timedelta(days=1)
-    return start, end
-
-
-def fiscal_year_label(organisation: Organisation, fiscal_year: int) -> str:
-    """``2026`` for a calendar fiscal year, ``2026/27`` when it straddles two years."""
-    if (organisation.fiscal_year_start_month or 1) == 1:
-        return str(fiscal_year)
-    return f"{fiscal_year}/{(fiscal_year + 1) % 100:02d}"
 
 
 # --- Who sees money ---------------------------------------------------------------------------
@@ -345,16 +327,18 @@ def project_actuals(project: Any, *, until: dt.date | None = None) -> list[Actua
 
 @dataclass(frozen=True)
 class MonthActual:
-    """A month of a process's fiscal year: time cost, expenses, and both summed."""
+    """A month of a process's fiscal year: time cost, expenses, the spend recorded on the
+    process page (its spend log), and all three summed."""
 
     month: dt.date
     hours: Decimal
     time_cost: Decimal
     expenses: Decimal
+    recorded: Decimal = ZERO
 
     @property
     def total(self) -> Decimal:
-        return self.time_cost + self.expenses
+        return self.time_cost + self.expenses + self.recorded
 
 
 @dataclass(frozen=True)
@@ -381,8 +365,12 @@ class ProcessActuals:
         return sum((m.expenses for m in self.months), ZERO)
 
     @property
+    def recorded(self) -> Decimal:
+        return sum((m.recorded for m in self.months), ZERO)
+
+    @property
     def total(self) -> Decimal:
-        return self.time_cost + self.expenses
+        return self.time_cost + self.expenses + self.recorded
 
     @property
     def remaining(self) -> Decimal | None:
@@ -404,8 +392,11 @@ def _month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def process_actuals(process: Any, fiscal_year: int) -> ProcessActuals:
-    """Approved time × rates and approved expenses of a process in a fiscal year, by month,
-    with its budget for that year. Six queries whatever the number of entries."""
+    """Approved time × rates, approved expenses and the spend recorded on the process page
+    (``operations.SpendEntry``) in a fiscal year, by month, with its budget for that year (the
+    year's own; for the current year of a process set up before the two were kept in step, its
+    annual budget: they are one budget, kept in step by ``costs.services.set_process_budget``
+    and ``costs.budget_sync``). Seven queries whatever the number of entries."""
     organisation = process.organisation
     start, end = fiscal_year_bounds(organisation, fiscal_year)
     entries = list(
@@ -428,13 +419,27 @@ def process_actuals(process: Any, fiscal_year: int) -> ProcessActuals:
         process_id=process.pk, status=EntryStatus.APPROVED, spent_on__range=(start, end)
     ).values_list("spent_on", "amount"):
         spent[day.replace(day=1)] += amount
+    from twofold.operations.models import SpendEntry
+
+    recorded: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    for day, amount in SpendEntry.objects.filter(
+        process_id=process.pk, spent_on__range=(start, end)
+    ).values_list("spent_on", "amount"):
+        recorded[day.replace(day=1)] += amount
     budget = (
         ProcessBudget.objects.filter(process_id=process.pk, fiscal_year=fiscal_year)
         .values_list("amount", flat=True)
         .first()
     )
+    if budget is None and process.annual_budget:
+        from twofold.costs.budget_sync import current_fiscal_year
+
+        if fiscal_year == current_fiscal_year(organisation):  # a process older than the sync
+            budget = process.annual_budget
     months = [
-        MonthActual(month=m, hours=hours[m], time_cost=cost[m], expenses=spent[m])
+        MonthActual(
+            month=m, hours=hours[m], time_cost=cost[m], expenses=spent[m], recorded=recorded[m]
+        )
         for m in _month_starts(start, end)
     ]
     return ProcessActuals(fiscal_year, start, end, budget, months, unrated)

@@ -30,7 +30,7 @@ from twofold.core import history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, require, role_in
-from twofold.costs import selectors
+from twofold.costs import budget_sync, selectors
 from twofold.costs.models import (
     CostSettings,
     EntryStatus,
@@ -972,6 +972,13 @@ def set_process_budget(
     if not created:
         row.amount = value.quantize(selectors.CENT)
         save_versioned(row, expected_version=None, fields=["amount"])
+    if fiscal_year == budget_sync.current_fiscal_year(process.organisation):
+        from twofold.operations.models import Process
+
+        # The process page's annual budget is this year's: one budget, not two.
+        Process.objects.filter(pk=process.pk).update(
+            annual_budget=row.amount, version=F("version") + 1
+        )
     history.record(
         actor=actor,
         obj=process,

@@ -125,7 +125,9 @@ class ProcessOut(Schema):
     team_id: int | None
     annual_budget: Decimal | None = Field(
         None,
-        description="Only for admins, owners and the process's owner (money); null for others.",
+        description="The current fiscal year's budget (the same as GET …/processes/{id}/budget "
+        "for that year). Only for admins, owners and the process's owner (money); null for "
+        "others.",
     )
     version: int
 

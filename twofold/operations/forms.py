@@ -71,7 +71,12 @@ class ProcessForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
     annual_budget = forms.DecimalField(
-        min_value=0, max_digits=12, decimal_places=2, initial=0, label="Annual budget"
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        initial=0,
+        label="Budget this fiscal year",
+        help_text="The same budget as on the process's fiscal-year page; other years are set there.",
     )
 
     def __init__(

@@ -14,7 +14,9 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from twofold.accounts.fiscal import fiscal_year_bounds, fiscal_year_of
 from twofold.accounts.models import ROLE_RANK, Membership, Organisation, Role, User
+from twofold.core import dates
 from twofold.core.errors import Forbidden, NotFound
 from twofold.core.fastread import FastRead, RawRows, Read
 from twofold.core.policy import role_in
@@ -1163,10 +1165,15 @@ class ProcessParts:
 
 
 def process_part_reads(
-    process_id: int, *, archived_too: bool, year: int, now: dt.datetime
+    process_id: int,
+    *,
+    archived_too: bool,
+    spend_between: tuple[dt.date, dt.date],
+    now: dt.datetime,
 ) -> list[Read]:
-    """:func:`process_parts`' reads, to read ahead (``core.fastread.one_round_trip``)."""
-    first, last = _day(dt.date(year, 1, 1)), _day(dt.date(year, 12, 31))
+    """:func:`process_parts`' reads, to read ahead (``core.fastread.one_round_trip``);
+    ``spend_between``: the first and last day of the spend to read (the fiscal year's)."""
+    first, last = _day(spend_between[0]), _day(spend_between[1])
     return [
         (_PROCESS_KPIS[archived_too], [process_id]),
         (_PROCESS_ROUTINES[archived_too], [process_id]),
@@ -1178,11 +1185,18 @@ def process_part_reads(
 
 
 def process_parts(
-    process_id: int, *, archived_too: bool, year: int, now: dt.datetime
+    process_id: int,
+    *,
+    archived_too: bool,
+    spend_between: tuple[dt.date, dt.date],
+    now: dt.datetime,
 ) -> ProcessParts:
     """The process's KPIs (from their stored rollup), routines with their on-time counts,
-    queues with their open requests and ``year``'s spend: six compiled reads."""
-    reads = process_part_reads(process_id, archived_too=archived_too, year=year, now=now)
+    queues with their open requests and the spend recorded between the two days (the fiscal
+    year's): six compiled reads."""
+    reads = process_part_reads(
+        process_id, archived_too=archived_too, spend_between=spend_between, now=now
+    )
     kpis = _PROCESS_KPIS[archived_too].all(reads[0][1])
     routines = _PROCESS_ROUTINES[archived_too].all(reads[1][1])
     add_on_time(routines, process_id, now)
@@ -1260,9 +1274,10 @@ def year_elapsed(today: dt.date | None = None) -> float:
     return (day - start).days / 365.0
 
 
-def spend_this_year(process_ids: Sequence[int], year: int) -> dict[int, Decimal]:
+def spend_between(process_ids: Sequence[int], first: dt.date, last: dt.date) -> dict[int, Decimal]:
+    """The spend recorded per process from ``first`` to ``last`` (one query)."""
     rows = (
-        SpendEntry.objects.filter(process_id__in=process_ids, spent_on__year=year)
+        SpendEntry.objects.filter(process_id__in=process_ids, spent_on__range=(first, last))
         .values("process_id")
         .annotate(total=Sum("amount"))
     )
@@ -1336,7 +1351,10 @@ def overview(
         card = cards.get(counted["routine__process_id"])
         if card is not None and counted["total"]:
             card.on_time = counted["on_time"] / counted["total"]
-    for pid, spent in spend_this_year(list(cards), moment.date().year).items():
+    # The budget is the current fiscal year's (costs.budget_sync): so is the spend beside it.
+    zone = dates.zone_or_none(organisation.timezone) or dt.UTC
+    year = fiscal_year_of(organisation, moment.astimezone(zone).date())
+    for pid, spent in spend_between(list(cards), *fiscal_year_bounds(organisation, year)).items():
         cards[pid].spent = spent
     for pid, count in deviations.open_counts(organisation.pk).items():
         if pid in cards:

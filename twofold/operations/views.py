@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from twofold.core import panels, readahead
+from twofold.accounts.fiscal import fiscal_year_bounds, fiscal_year_label, fiscal_year_of
+from twofold.core import dates, panels, readahead
 from twofold.core.errors import Forbidden, Invalid, ServiceError
 from twofold.core.fastread import Read, one_round_trip
 from twofold.core.history import entries_read, history_for
@@ -160,6 +161,17 @@ def process_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _this_fiscal_year(
+    request: HttpRequest, now: dt.datetime
+) -> tuple[str, tuple[dt.date, dt.date]]:
+    """The label and first and last day of the organisation's current fiscal year: the budget
+    on the process page is that year's (``costs.budget_sync``), and so is the spend beside it."""
+    org = organisation_of(request)
+    zone = dates.zone_or_none(org.timezone) or dt.UTC
+    year = fiscal_year_of(org, now.astimezone(zone).date())
+    return fiscal_year_label(org, year), fiscal_year_bounds(org, year)
+
+
 @organisation_required
 def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The process page (GET: on PostgreSQL its parts are read in one round trip, as if the
@@ -168,11 +180,15 @@ def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reads: list[Read] = []
     if request.method == "GET":
         show_archived = request.GET.get("archived") == "1"
-        year = timezone.localdate(now).year
         process = Process(pk=pk, organisation_id=organisation_of(request).pk)
         reads = [
             selectors.process_read(request.user, pk),
-            *selectors.process_part_reads(pk, archived_too=show_archived, year=year, now=now),
+            *selectors.process_part_reads(
+                pk,
+                archived_too=show_archived,
+                spend_between=_this_fiscal_year(request, now)[1],
+                now=now,
+            ),
             selectors.archived_children_read(pk),
             entries_read(process, 10),
             # the panels of other apps the page shows (core.readahead)
@@ -211,8 +227,9 @@ def _process_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpResp
     # An archived process shows everything it had; a live one hides archived KPIs, routines
     # and queues unless asked ("Show archived").
     archived_too = show_archived or process.archived
+    fiscal_label, fiscal_bounds = _this_fiscal_year(request, now)
     parts = selectors.process_parts(
-        process.pk, archived_too=archived_too, year=timezone.localdate(now).year, now=now
+        process.pk, archived_too=archived_too, spend_between=fiscal_bounds, now=now
     )
     spent = sum((s.amount for s in parts.spend), start=0)
     budget = process.annual_budget
@@ -230,6 +247,8 @@ def _process_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpResp
             "spend": parts.spend,
             "spent": spent,
             "budget_use": float(spent / budget) if budget else None,
+            "fiscal_label": fiscal_label,
+            "fiscal_bounds": fiscal_bounds,
             "spend_form": spend_form,
             "kpi_form": kpi_form,
             "can_edit": can(request.user, Action.EDIT, process),
