@@ -123,3 +123,37 @@ def test_the_process_page_shows_this_fiscal_years_budget_and_spend(
     assert f"Budget FY {label}" in page
     assert "€300.00</strong> spent of <strong>€1,000.00" in page
     assert "€999.00" not in page  # (the history panel still says it was recorded)
+
+
+def test_the_process_page_and_card_compare_the_budget_with_all_it_cost(
+    client: Any, org: Any, owner: Any
+) -> None:
+    """The budget is the fiscal-year page's, so the process page and its card count what that
+    page counts: approved expenses (and time × rates) besides the spend recorded here."""
+    from twofold.costs.models import EntryStatus, Expense
+    from twofold.operations.selectors import overview
+
+    year = current_fiscal_year(org)
+    start, _end = selectors.fiscal_year_bounds(org, year)
+    process = ops_services.create_process(
+        actor=owner, organisation=org, name="Coating", annual_budget=Decimal(1000)
+    )
+    ops_services.add_spend(
+        actor=owner, process=process, spent_on=start, amount="100", description="Paint"
+    )
+    Expense.objects.create(
+        organisation=org,
+        submitted_by=owner,
+        process=process,
+        spent_on=start,
+        category="materials",
+        amount=Decimal("250"),
+        description="Masking tape",
+        status=EntryStatus.APPROVED,
+    )
+    client.force_login(owner)
+    page = client.get(f"/operations/processes/{process.pk}/").content.decode()
+    assert "€350.00</strong> spent of <strong>€1,000.00" in page
+    assert "€100.00 recorded here, €250.00 approved time and expenses" in page
+    [card] = [c for c in overview(org) if c.process.pk == process.pk]
+    assert (card.spent, card.budget_use) == (Decimal("350.00"), 0.35)

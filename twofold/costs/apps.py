@@ -47,3 +47,9 @@ class CostsConfig(AppConfig):
         from twofold.costs import budget_sync
 
         history.on_record_changes(budget_sync.on_record_changes)
+        # The process page and cards compare the budget with all the process cost.
+        from twofold.costs.selectors import process_costs
+        from twofold.operations.selectors import PROCESS_COST_HOOKS
+
+        if process_costs not in PROCESS_COST_HOOKS:
+            PROCESS_COST_HOOKS.append(process_costs)

@@ -294,7 +294,7 @@ def _budgets(org: Organisation, processes: dict[str, Any], today: dt.date) -> No
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for name, process in processes.items():
         totals[name] = selectors.process_actuals(process, year).total
-    ProcessBudget.objects.bulk_create(
+    rows = ProcessBudget.objects.bulk_create(
         ProcessBudget(
             organisation=org,
             process=process,
@@ -307,6 +307,11 @@ def _budgets(org: Organisation, processes: dict[str, Any], today: dt.date) -> No
         )
         for name, process in processes.items()
     )
+    # One budget: the process page's annual budget is this fiscal year's (costs.budget_sync).
+    from twofold.operations.models import Process
+
+    for row in rows:
+        Process.objects.filter(pk=row.process_id).update(annual_budget=row.amount)
 
 
 def load_large(organisation: Organisation, people: dict[str, User]) -> str:

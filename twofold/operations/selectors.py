@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -1222,6 +1222,7 @@ class ProcessCard:
     open_nonconformances: int = 0
     extras: str = ""  # HTML the joining apps add (core.panels "operations.process_card")
     sees_money: bool = False  # the viewer may see its budget and spend (set by the view)
+    year_share: float = 0.0  # the share of the fiscal year gone (set by ``overview``)
 
     @property
     def budget_use(self) -> float | None:
@@ -1233,7 +1234,7 @@ class ProcessCard:
         use = self.budget_use
         if use is None:
             return ""
-        return "red" if use > 1 else "amber" if use > year_elapsed() + 0.1 else "green"
+        return "red" if use > 1 else "amber" if use > self.year_share + 0.1 else "green"
 
     # Texts and badge colours precomputed for the overview template (40+ cards render in a
     # few milliseconds without an include per figure).
@@ -1268,10 +1269,31 @@ def rate_badge(value: float | None) -> str:
     return "green" if value >= 0.9 else "amber" if value >= 0.75 else "red"
 
 
-def year_elapsed(today: dt.date | None = None) -> float:
-    day = today or dt.date.today()
-    start = dt.date(day.year, 1, 1)
-    return (day - start).days / 365.0
+def year_elapsed(organisation: Organisation, today: dt.date) -> float:
+    """The share of the organisation's current fiscal year gone by ``today`` (the budget's
+    year: a spend above it by 10 points is amber)."""
+    first, last = fiscal_year_bounds(organisation, fiscal_year_of(organisation, today))
+    return (today - first).days / ((last - first).days + 1)
+
+
+PROCESS_COST_HOOKS: list[
+    Callable[[Organisation, Sequence[int], dt.date, dt.date], dict[int, Decimal]]
+] = []
+"""Joining apps add what processes cost besides the spend recorded on them (the costs app:
+approved time × rates and approved expenses), registered in their AppConfig.ready: the budget
+on the process page and card is compared with all of it, as on the fiscal-year page."""
+
+
+def costs_between(
+    organisation: Organisation, process_ids: Sequence[int], first: dt.date, last: dt.date
+) -> dict[int, Decimal]:
+    """All that the processes cost from ``first`` to ``last``: the spend recorded on them and
+    what the joining apps add (:data:`PROCESS_COST_HOOKS`)."""
+    out = dict(spend_between(process_ids, first, last))
+    for hook in PROCESS_COST_HOOKS:
+        for pid, amount in hook(organisation, process_ids, first, last).items():
+            out[pid] = out.get(pid, Decimal(0)) + amount
+    return out
 
 
 def spend_between(process_ids: Sequence[int], first: dt.date, last: dt.date) -> dict[int, Decimal]:
@@ -1353,9 +1375,15 @@ def overview(
             card.on_time = counted["on_time"] / counted["total"]
     # The budget is the current fiscal year's (costs.budget_sync): so is the spend beside it.
     zone = dates.zone_or_none(organisation.timezone) or dt.UTC
-    year = fiscal_year_of(organisation, moment.astimezone(zone).date())
-    for pid, spent in spend_between(list(cards), *fiscal_year_bounds(organisation, year)).items():
-        cards[pid].spent = spent
+    today = moment.astimezone(zone).date()
+    year = fiscal_year_of(organisation, today)
+    bounds = fiscal_year_bounds(organisation, year)
+    for pid, spent in costs_between(organisation, list(cards), *bounds).items():
+        if pid in cards:
+            cards[pid].spent = spent
+    share = year_elapsed(organisation, today)
+    for card in cards.values():
+        card.year_share = share
     for pid, count in deviations.open_counts(organisation.pk).items():
         if pid in cards:
             cards[pid].open_nonconformances = count

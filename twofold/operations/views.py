@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -121,7 +122,6 @@ def overview(request: HttpRequest) -> HttpResponse:
             "kpi_url": reverse("operations:kpi", args=[0]).removesuffix("0/"),
             "queues": selectors.with_open_counts(selectors.queues_of(org)),
             "can_manage": can(request.user, Action.MANAGE, org),
-            "year_elapsed": selectors.year_elapsed(),
             "section": SECTION,
         },
     )
@@ -231,7 +231,16 @@ def _process_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpResp
     parts = selectors.process_parts(
         process.pk, archived_too=archived_too, spend_between=fiscal_bounds, now=now
     )
-    spent = sum((s.amount for s in parts.spend), start=0)
+    recorded = sum((s.amount for s in parts.spend), start=Decimal(0))
+    # All the process cost this fiscal year (time × rates and expenses from the joining apps,
+    # plus the spend recorded here): the budget is compared with all of it, as on the
+    # fiscal-year page.
+    other = Decimal(0)
+    for hook in selectors.PROCESS_COST_HOOKS:
+        other += hook(organisation_of(request), [process.pk], *fiscal_bounds).get(
+            process.pk, Decimal(0)
+        )
+    spent = recorded + other
     budget = process.annual_budget
     return render_page(
         request,
@@ -246,6 +255,8 @@ def _process_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpResp
             "archived_count": 0 if archived_too else selectors.archived_children(process),
             "spend": parts.spend,
             "spent": spent,
+            "recorded": recorded,
+            "other_costs": other,
             "budget_use": float(spent / budget) if budget else None,
             "fiscal_label": fiscal_label,
             "fiscal_bounds": fiscal_bounds,
