@@ -157,3 +157,46 @@ def test_the_process_page_and_card_compare_the_budget_with_all_it_cost(
     assert "€100.00 recorded here, €250.00 approved time and expenses" in page
     [card] = [c for c in overview(org) if c.process.pk == process.pk]
     assert (card.spent, card.budget_use) == (Decimal("350.00"), 0.35)
+
+
+def test_the_cached_time_cost_follows_each_decision(
+    org: Any, owner: Any, member: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The cards key each process's cost of approved time on its ``cost_stamp``: a decision on
+    time booked on it moves the stamp, so the next overview prices it again."""
+    from twofold.accounts.models import Role
+    from twofold.costs.models import Rate
+    from twofold.operations.selectors import overview
+
+    year = current_fiscal_year(org)
+    start, _end = selectors.fiscal_year_bounds(org, year)
+    process = ops_services.create_process(
+        actor=owner, organisation=org, name="Coating", annual_budget=Decimal(1000)
+    )
+    worker = member(org, Role.MEMBER, full_name="Wes Worker")
+    Rate.objects.create(organisation=org, person=worker, hourly=Decimal(40), effective_from=start)
+
+    def spent() -> Decimal:
+        [card] = [c for c in overview(org) if c.process.pk == process.pk]
+        return card.spent
+
+    assert spent() == Decimal(0)
+    monday = start + dt.timedelta(days=(7 - start.weekday()) % 7)
+    week = services.week_start_of(org, monday)
+    sheet = services.save_cells(
+        actor=worker,
+        organisation=org,
+        person=worker,
+        week_start=week,
+        cells=[services.Cell(f"process:{process.pk}", monday, "5")],
+        expected_version=None,
+    )
+    services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+    assert spent() == Decimal(0)  # submitted, not approved
+    sheet.refresh_from_db()
+    services.decide_timesheet(
+        actor=owner, timesheet=sheet, approve=True, expected_version=sheet.version
+    )
+    assert spent() == Decimal("200.00")  # 5 h × 40
+    with django_assert_max_num_queries(2):  # cached now: the stamps and the expenses
+        selectors.process_costs(org, [process.pk], *selectors.fiscal_year_bounds(org, year))

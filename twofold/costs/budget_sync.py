@@ -40,6 +40,7 @@ def on_record_changes(
     from twofold.costs.models import ProcessBudget
     from twofold.operations.models import Process
 
+    _stamp_costs(obj, action)
     if not isinstance(obj, Process):
         return
     if not (
@@ -59,3 +60,24 @@ def on_record_changes(
             fiscal_year=year,
             amount=obj.annual_budget,
         )
+
+
+DECISIONS = frozenset({"approved", "returned"})
+
+
+def _stamp_costs(obj: models.Model, action: str) -> None:
+    """A decision on a week of time or on an expense moves the ``cost_stamp`` of the processes
+    it books on (``selectors.process_costs`` keys their cached time cost on it)."""
+    from twofold.costs.models import Expense, TimeEntry, Timesheet
+    from twofold.operations.models import Process
+
+    if action not in DECISIONS:
+        return
+    if isinstance(obj, Timesheet):
+        Process.all_objects.filter(
+            pk__in=TimeEntry.objects.filter(timesheet_id=obj.pk, process_id__isnull=False)
+            .order_by()
+            .values("process_id")
+        ).update(cost_stamp=F("cost_stamp") + 1)
+    elif isinstance(obj, Expense) and obj.process_id:
+        Process.all_objects.filter(pk=obj.process_id).update(cost_stamp=F("cost_stamp") + 1)

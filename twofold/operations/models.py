@@ -53,6 +53,10 @@ class Process(Trashable, Archivable):
     )
     annual_budget = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     version = models.PositiveIntegerField(default=1)
+    # Moved by each decision on time or an expense booked on the process (the costs app's
+    # ``evm.stamps``-like listener, ``costs.budget_sync``): it keys the cached cost of the
+    # process's approved time, so the pages read no time entries to know it still holds.
+    cost_stamp = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
