@@ -175,3 +175,27 @@ def test_a_rates_history_is_for_admins(org: Any, owner: Any, priya: Any) -> None
     assert isinstance(rate, Rate)
     assert [e.action for e in history_for(rate, viewer=owner)] == ["created"]
     assert history_for(rate, viewer=priya) == []
+
+
+def test_an_expenses_history_is_for_those_who_may_see_the_expense(
+    org: Any, owner: Any, priya: Any, admin: Any, project: Any
+) -> None:
+    from twofold.core.history import history_for
+
+    expense = cost_services.create_expense(
+        actor=priya,
+        organisation=org,
+        spent_on=dt.date(2025, 3, 3),
+        category="travel",
+        amount="123.45",
+        description="Train",
+        project=project,
+        today=dt.date(2025, 3, 4),
+    )
+    assert [e.summary for e in history_for(expense, viewer=priya)] == ["Expense Train: 123.45"]
+    assert [e.action for e in history_for(expense, viewer=admin)] == ["created"]
+    outsider_member = type(priya).objects.create_user(email="m2@acme.example", full_name="M Two")
+    from twofold.accounts.models import Membership, Role
+
+    Membership.objects.create(organisation=org, user=outsider_member, role=Role.MEMBER)
+    assert history_for(expense, viewer=outsider_member) == []

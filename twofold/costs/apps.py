@@ -43,6 +43,9 @@ class CostsConfig(AppConfig):
         from twofold.costs.selectors import sees_rate
 
         history.register_money("costs.rate", sees=sees_rate, actions=["created", "deleted"])
+        from twofold.costs.selectors import sees_expense
+
+        history.register_money("costs.expense", sees=sees_expense, actions=["created"])
         # One process budget: the annual budget is the current fiscal year's (costs.budget_sync).
         from twofold.costs import budget_sync
 

@@ -79,6 +79,12 @@ def sees_all_money(user: Any, organisation_id: int) -> bool:
     return _rank(user, organisation_id) >= ROLE_RANK[Role.ADMIN]
 
 
+def sees_expense(user: Any, expense: Any) -> bool:
+    """An expense's amount is for whoever may list it: its submitter, those who decide it, and
+    the organisation's admins and owners (:func:`visible_expenses`)."""
+    return bool(visible_expenses(user, expense.organisation_id).filter(pk=expense.pk).exists())
+
+
 def sees_rate(user: Any, rate: Any) -> bool:
     """A rate (and its history) is for the organisation's admins and owners."""
     return sees_all_money(user, rate.organisation_id)
