@@ -42,7 +42,7 @@ def _grid_hours(org: Any, worker: Any, start: dt.date) -> dict[dt.date, Decimal]
 
 
 def test_a_new_first_weekday_moves_each_entry_into_its_new_week(
-    org: Any, owner: Any, worker: Any, tasks: list[Any]
+    org: Any, owner: Any, worker: Any, tasks: list[Any], client: Any
 ) -> None:
     line = f"task:{tasks[0].pk}"
     sheet = _log(org, worker, line, {MONDAY: "8", MONDAY + dt.timedelta(days=2): "6"})
@@ -64,7 +64,12 @@ def test_a_new_first_weekday_moves_each_entry_into_its_new_week(
     }
     assert _grid_hours(org, worker, SUNDAY_AFTER) == {SUNDAY_AFTER: Decimal(3)}
     sheets = {s.week_start: s for s in Timesheet.objects.filter(person=worker)}
-    assert sorted(sheets) == [SUNDAY_BEFORE, SUNDAY_AFTER]  # the emptied Monday sheet is gone
+    # The emptied Monday sheet was submitted: it stays (its deciders' notification opens it).
+    assert sorted(sheets) == [SUNDAY_BEFORE, MONDAY, SUNDAY_AFTER]
+    assert not sheets[MONDAY].entries.exists()
+    assert sheets[MONDAY].submitted_at == submitted_at
+    client.force_login(owner)
+    assert client.get(f"/costs/approvals/{sheets[MONDAY].pk}/").status_code == 200
     assert sheets[SUNDAY_BEFORE].submitted_at == submitted_at
     assert sheets[SUNDAY_AFTER].submitted_at is None
     statuses = sorted(TimeEntry.objects.filter(person=worker).values_list("day", "status"))

@@ -8,7 +8,8 @@ they still counted toward the day's 24 hours and the costs.
 
 Each entry keeps its day, hours, status and decision; only the sheet holding it changes. A new
 sheet holding submitted hours is marked submitted at the latest submission of the sheets they
-came from; sheets left empty are removed. ``accounts.services.update_organisation`` calls
+came from; sheets left empty are removed unless they were submitted (notifications and history
+link to those). ``accounts.services.update_organisation`` calls
 :func:`on_organisation_changed` in its transaction (registered in ``CostsConfig.ready``).
 """
 
@@ -99,11 +100,12 @@ def regroup_weeks(organisation: Organisation, actor: Any = None) -> int:
             target.submitted_at = latest
             stamped.append(target)
     Timesheet.objects.bulk_update(stamped, ["submitted_at"], batch_size=500)
-    # The emptied sheets and the new weeks that took nothing (bulk_create gives their ids on
-    # SQLite and PostgreSQL).
+    # The emptied sheets never submitted and the new weeks that took nothing (bulk_create
+    # gives their ids on SQLite and PostgreSQL). An emptied sheet that was submitted stays: the
+    # deciders' notifications and its history link to it (its page then lists nothing).
     Timesheet.objects.filter(pk__in=[*old_ids, *(s.pk for s in created)]).exclude(
         Exists(TimeEntry.objects.filter(timesheet_id=OuterRef("pk")))
-    ).delete()
+    ).filter(submitted_at__isnull=True).delete()
     if moved:
         history.record(
             actor=actor,
