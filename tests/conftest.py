@@ -27,6 +27,15 @@ def _plain_static_storage(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache: SQLite gives ids again after a rollback, so a
+    figure cached under one test's process or project id was read by the next test's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _account_mail_at_once(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     """Account e-mails (reset, sign-up, invitations) go through the outbox in production
     (``accounts.mail``); tests read them from ``mail.outbox`` at once, as when no deliverer is

@@ -200,3 +200,39 @@ def test_the_cached_time_cost_follows_each_decision(
     assert spent() == Decimal("200.00")  # 5 h × 40
     with django_assert_max_num_queries(2):  # cached now: the stamps and the expenses
         selectors.process_costs(org, [process.pk], *selectors.fiscal_year_bounds(org, year))
+
+
+def test_a_budget_set_ahead_shows_from_the_first_day_of_its_year(org: Any, owner: Any) -> None:
+    """The pages showed the stored annual budget, a copy made when someone saved: a budget
+    set ahead for next year never showed once that year began."""
+    from twofold.operations.selectors import overview
+
+    year = current_fiscal_year(org)
+    process = ops_services.create_process(
+        actor=owner, organisation=org, name="Coating", annual_budget=Decimal(100000)
+    )
+    services.set_process_budget(actor=owner, process=process, fiscal_year=year + 1, amount="150000")
+    next_start, _end = selectors.fiscal_year_bounds(org, year + 1)
+    now = dt.datetime.combine(next_start, dt.time(12), tzinfo=dt.UTC)
+    [card] = [c for c in overview(org, now=now) if c.process.pk == process.pk]
+    assert card.budget_value == Decimal("150000.00")
+    [card] = [c for c in overview(org) if c.process.pk == process.pk]
+    assert card.budget_value == Decimal("100000.00")
+
+
+def test_a_large_budget_for_this_year_fits_the_process(client: Any, org: Any, owner: Any) -> None:
+    """A budget the fiscal-year page accepts (below 10¹²) did not fit the annual budget's
+    column: the process page, the whole operations overview and the budget page answered 500."""
+    process = ops_services.create_process(actor=owner, organisation=org, name="Coating")
+    services.set_process_budget(
+        actor=owner, process=process, fiscal_year=current_fiscal_year(org), amount="50000000000"
+    )
+    client.force_login(owner)
+    for url in (
+        "/operations/",
+        f"/operations/processes/{process.pk}/",
+        f"/costs/processes/{process.pk}/budget/",
+    ):
+        assert client.get(url).status_code == 200, url
+    process.refresh_from_db()
+    assert process.annual_budget == Decimal("50000000000.00")

@@ -373,14 +373,15 @@ def test_the_process_page_reads_its_parts_in_compiled_reads(
     client.force_login(owner)
     page = f"/operations/processes/{process.pk}/"
     client.get(page)
-    # 14, + 2: the fiscal year's approved time and expenses (costs' PROCESS_COST_HOOKS).
-    with django_assert_num_queries(16):
+    # 14, + 3: the costs app's hooks (the cost stamps and the year's expenses, the year's
+    # budget).
+    with django_assert_num_queries(17):
         html = client.get(page).content.decode()
     assert "Gloves" in html and "1 open" in html and kpi.name in html and routine.name in html
     assert SpendEntry.objects.filter(process=process).count() == 1
     services.create_kpi(actor=owner, process=process, name="OEE", target=80, red_threshold=60)
     services.create_request(actor=owner, queue=queue, title="Noise")
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         html = client.get(page).content.decode()
     assert "2 open" in html and "OEE" in html
 
@@ -398,9 +399,9 @@ def test_the_detail_pages_read_the_other_apps_panels_ahead(
     req = services.create_request(actor=owner, queue=queue, title="Leak")
     client.force_login(owner)
     pages = {
-        # + 2 after the session and membership: the costs app's hook (the processes' cost
-        # stamps, the fiscal year's approved expenses), read after the page's own reads.
-        f"/operations/processes/{process.pk}/": 4,
+        # + 3 after the session and membership: the costs app's hooks (the processes' cost
+        # stamps, the fiscal year's approved expenses, its budget), after the page's own reads.
+        f"/operations/processes/{process.pk}/": 5,
         f"/operations/kpis/{kpi.pk}/": 2,
         f"/operations/queues/{queue.pk}/": 2,
         f"/operations/routines/{routine.pk}/": 2,

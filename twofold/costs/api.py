@@ -18,7 +18,7 @@ from twofold.core.api_schemas import READ, WRITE, BodyIn
 from twofold.core.errors import Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, require
 from twofold.core.web import actor_of
-from twofold.costs import selectors, services
+from twofold.costs import budget_sync, selectors, services
 from twofold.costs.models import Expense, Rate, Timesheet
 from twofold.costs.weeks import Week, week_grid
 from twofold.operations.models import Process
@@ -636,10 +636,9 @@ def get_process_budget(
     request: HttpRequest, org_id: int, process_id: int, query: Query[ProcessBudgetQuery]
 ) -> ProcessBudgetOut:
     """A fiscal year's budget and actuals by month (default: the current fiscal year)."""
-    from django.utils import timezone
 
     process = _process(request, org_id, process_id)
-    year = query.fiscal_year or selectors.fiscal_year_of(process.organisation, timezone.localdate())
+    year = query.fiscal_year or budget_sync.current_fiscal_year(process.organisation)
     return _budget_out(process, year)
 
 

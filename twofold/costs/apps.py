@@ -51,8 +51,10 @@ class CostsConfig(AppConfig):
 
         history.on_record_changes(budget_sync.on_record_changes)
         # The process page and cards compare the budget with all the process cost.
-        from twofold.costs.selectors import process_costs
-        from twofold.operations.selectors import PROCESS_COST_HOOKS
+        from twofold.costs.selectors import process_budgets, process_costs
+        from twofold.operations.selectors import PROCESS_BUDGET_HOOKS, PROCESS_COST_HOOKS
 
         if process_costs not in PROCESS_COST_HOOKS:
             PROCESS_COST_HOOKS.append(process_costs)
+        if process_budgets not in PROCESS_BUDGET_HOOKS:
+            PROCESS_BUDGET_HOOKS.append(process_budgets)

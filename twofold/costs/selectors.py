@@ -451,6 +451,20 @@ def process_actuals(process: Any, fiscal_year: int) -> ProcessActuals:
     return ProcessActuals(fiscal_year, start, end, budget, months, unrated)
 
 
+def process_budgets(
+    organisation: Any, process_ids: Sequence[int], first: dt.date, last: dt.date
+) -> dict[int, Decimal]:
+    """Each process's budget for the fiscal year starting ``first`` (one query): the budget
+    the operations pages show (``operations.selectors.PROCESS_BUDGET_HOOKS``), so a year's
+    budget set ahead shows from its first day, whatever the stored annual budget says."""
+    year = fiscal_year_of(organisation, first)
+    return dict(
+        ProcessBudget.objects.filter(process_id__in=list(process_ids), fiscal_year=year)
+        .order_by()
+        .values_list("process_id", "amount")
+    )
+
+
 def process_costs(
     organisation: Any, process_ids: Sequence[int], first: dt.date, last: dt.date
 ) -> dict[int, Decimal]:

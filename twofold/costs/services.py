@@ -955,6 +955,11 @@ def set_process_budget(
     value = _decimal(amount, "amount")
     if value < 0 or value >= Decimal("1000000000000"):
         raise Invalid("A budget is zero or more.", field="amount")
+    from twofold.operations.models import Process
+
+    # The process row first, as a change of its annual budget locks it before this year's
+    # budget (costs.budget_sync): two saves at once wait for each other, never deadlock.
+    Process.all_objects.select_for_update().filter(pk=process.pk).values_list("pk").first()
     row, created = ProcessBudget.objects.select_for_update().get_or_create(
         process=process,
         fiscal_year=fiscal_year,
@@ -973,10 +978,9 @@ def set_process_budget(
         row.amount = value.quantize(selectors.CENT)
         save_versioned(row, expected_version=None, fields=["amount"])
     if fiscal_year == budget_sync.current_fiscal_year(process.organisation):
-        from twofold.operations.models import Process
-
-        # The process page's annual budget is this year's: one budget, not two.
-        Process.objects.filter(pk=process.pk).update(
+        # The process page's annual budget is this year's: one budget, not two (its version
+        # moves only when the amount does, so an edit opened before gets a 409).
+        Process.objects.filter(pk=process.pk).exclude(annual_budget=row.amount).update(
             annual_budget=row.amount, version=F("version") + 1
         )
     history.record(

@@ -30,7 +30,7 @@ from twofold.core.web import (
     posted_version,
     render_page,
 )
-from twofold.costs import exports, grid_html, selectors, services
+from twofold.costs import budget_sync, exports, grid_html, selectors, services
 from twofold.costs.forms import (
     BudgetForm,
     CostSettingsForm,
@@ -533,7 +533,7 @@ def _fiscal_year(request: HttpRequest) -> int:
     try:
         year = int(request.GET.get("fy", ""))
     except ValueError:
-        year = selectors.fiscal_year_of(org, timezone.localdate())
+        year = budget_sync.current_fiscal_year(org)  # in the organisation's zone
     return min(max(year, 2000), 2100)
 
 

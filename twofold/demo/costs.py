@@ -407,4 +407,30 @@ def load_large(organisation: Organisation, people: dict[str, User]) -> str:
         for _ in range(4)
     ]  # fmt: skip
     Expense.objects.bulk_create(expenses, batch_size=2000)
+    _large_budgets(org, today, rng)
     return f"{count} time entries in {len(sheets)} timesheets, {len(expenses)} expenses"
+
+
+def _large_budgets(org: Organisation, today: dt.date, rng: random.Random) -> None:
+    """Each process's budget for this fiscal year (its annual budget too: one budget): all it
+    cost so far (recorded spend, approved time and expenses) projected to the year, 0.9-1.25
+    of it, so most run within budget and a few over."""
+    from twofold.operations.models import Process
+    from twofold.operations.selectors import costs_between
+
+    year = selectors.fiscal_year_of(org, today)
+    start, end = selectors.fiscal_year_bounds(org, year)
+    elapsed = Decimal((today - start).days + 1) / Decimal((end - start).days + 1)
+    processes = list(Process.objects.filter(organisation=org).order_by("pk"))
+    spent = costs_between(org, [p.pk for p in processes], start, end)
+    rows = []
+    for process in processes:
+        pace = Decimal(str(round(rng.uniform(0.9, 1.25), 2)))
+        amount = (
+            spent.get(process.pk, Decimal(0)) / max(elapsed, Decimal("0.05")) * pace
+        ).quantize(Decimal(1000))
+        Process.objects.filter(pk=process.pk).update(annual_budget=amount)
+        rows.append(
+            ProcessBudget(organisation=org, process=process, fiscal_year=year, amount=amount)
+        )
+    ProcessBudget.objects.bulk_create(rows)

@@ -72,7 +72,7 @@ class ProcessForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
     annual_budget = forms.DecimalField(
         min_value=0,
-        max_digits=12,
+        max_digits=14,
         decimal_places=2,
         initial=0,
         label="Budget this fiscal year",

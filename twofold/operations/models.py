@@ -51,7 +51,7 @@ class Process(Trashable, Archivable):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    annual_budget = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    annual_budget = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     version = models.PositiveIntegerField(default=1)
     # Moved by each decision on time or an expense booked on the process (the costs app's
     # ``evm.stamps``-like listener, ``costs.budget_sync``): it keys the cached cost of the

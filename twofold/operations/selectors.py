@@ -1224,9 +1224,15 @@ class ProcessCard:
     sees_money: bool = False  # the viewer may see its budget and spend (set by the view)
     year_share: float = 0.0  # the share of the fiscal year gone (set by ``overview``)
 
+    budget: Decimal | None = None  # this fiscal year's (``overview``), else the annual budget
+
+    @property
+    def budget_value(self) -> Decimal:
+        return self.process.annual_budget if self.budget is None else self.budget
+
     @property
     def budget_use(self) -> float | None:
-        budget = self.process.annual_budget
+        budget = self.budget_value
         return float(self.spent / budget) if budget else None
 
     @property
@@ -1282,6 +1288,24 @@ PROCESS_COST_HOOKS: list[
 """Joining apps add what processes cost besides the spend recorded on them (the costs app:
 approved time × rates and approved expenses), registered in their AppConfig.ready: the budget
 on the process page and card is compared with all of it, as on the fiscal-year page."""
+
+
+PROCESS_BUDGET_HOOKS: list[
+    Callable[[Organisation, Sequence[int], dt.date, dt.date], dict[int, Decimal]]
+] = []
+"""Joining apps give each process's budget for the fiscal year from the first day to the last
+(the costs app: its fiscal-year budgets); a process without one shows its annual budget."""
+
+
+def budgets_between(
+    organisation: Organisation, process_ids: Sequence[int], first: dt.date, last: dt.date
+) -> dict[int, Decimal]:
+    """The processes' budgets for that fiscal year from :data:`PROCESS_BUDGET_HOOKS` (the
+    processes with none are not in it)."""
+    out: dict[int, Decimal] = {}
+    for hook in PROCESS_BUDGET_HOOKS:
+        out.update(hook(organisation, process_ids, first, last))
+    return out
 
 
 def costs_between(
@@ -1381,6 +1405,9 @@ def overview(
     for pid, spent in costs_between(organisation, list(cards), *bounds).items():
         if pid in cards:
             cards[pid].spent = spent
+    for pid, budget in budgets_between(organisation, list(cards), *bounds).items():
+        if pid in cards:
+            cards[pid].budget = budget
     share = year_elapsed(organisation, today)
     for card in cards.values():
         card.year_share = share

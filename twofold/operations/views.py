@@ -241,7 +241,9 @@ def _process_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpResp
             process.pk, Decimal(0)
         )
     spent = recorded + other
-    budget = process.annual_budget
+    budget = selectors.budgets_between(organisation_of(request), [process.pk], *fiscal_bounds).get(
+        process.pk, process.annual_budget
+    )
     return render_page(
         request,
         "operations/pages/process.html",
@@ -256,6 +258,7 @@ def _process_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpResp
             "spend": parts.spend,
             "spent": spent,
             "recorded": recorded,
+            "budget": budget,
             "other_costs": other,
             "budget_use": float(spent / budget) if budget else None,
             "fiscal_label": fiscal_label,
