@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from twofold.accounts.models import Organisation
+from twofold.core import dates
 
 
 def fiscal_year_of(organisation: Organisation, day: dt.date) -> int:
@@ -27,3 +30,14 @@ def fiscal_year_label(organisation: Organisation, fiscal_year: int) -> str:
     if (organisation.fiscal_year_start_month or 1) == 1:
         return str(fiscal_year)
     return f"{fiscal_year}/{(fiscal_year + 1) % 100:02d}"
+
+
+def today_of(organisation: Organisation, now: dt.datetime | None = None) -> dt.date:
+    """``now`` (default: the present) as a date in the organisation's time zone."""
+    zone = dates.zone_or_none(organisation.timezone) or dt.UTC
+    return (now or timezone.now()).astimezone(zone).date()
+
+
+def current_fiscal_year(organisation: Organisation, now: dt.datetime | None = None) -> int:
+    """The fiscal year of today (or of ``now``) in the organisation's time zone."""
+    return fiscal_year_of(organisation, today_of(organisation, now))

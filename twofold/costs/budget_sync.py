@@ -12,24 +12,14 @@ writing transaction). A fiscal year without a budget of its own is read with the
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from django.db import models
 from django.db.models import F
-from django.utils import timezone
 
+from twofold.accounts.fiscal import current_fiscal_year as current_fiscal_year
 from twofold.accounts.models import Organisation
-from twofold.core import dates
-
-
-def current_fiscal_year(organisation: Organisation) -> int:
-    """The fiscal year of today in the organisation's time zone."""
-    from twofold.costs.selectors import fiscal_year_of
-
-    zone = dates.zone_or_none(organisation.timezone) or dt.UTC
-    return fiscal_year_of(organisation, timezone.now().astimezone(zone).date())
 
 
 def on_record_changes(

@@ -14,9 +14,8 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from twofold.accounts.fiscal import fiscal_year_bounds, fiscal_year_of
+from twofold.accounts.fiscal import fiscal_year_bounds, fiscal_year_of, today_of
 from twofold.accounts.models import ROLE_RANK, Membership, Organisation, Role, User
-from twofold.core import dates
 from twofold.core.errors import Forbidden, NotFound
 from twofold.core.fastread import FastRead, RawRows, Read
 from twofold.core.policy import role_in
@@ -1308,15 +1307,26 @@ def budgets_between(
     return out
 
 
+def other_costs_between(
+    organisation: Organisation, process_ids: Sequence[int], first: dt.date, last: dt.date
+) -> dict[int, Decimal]:
+    """What the joining apps say the processes cost from ``first`` to ``last`` besides the spend
+    recorded on them (:data:`PROCESS_COST_HOOKS`)."""
+    out: dict[int, Decimal] = {}
+    for hook in PROCESS_COST_HOOKS:
+        for pid, amount in hook(organisation, process_ids, first, last).items():
+            out[pid] = out.get(pid, Decimal(0)) + amount
+    return out
+
+
 def costs_between(
     organisation: Organisation, process_ids: Sequence[int], first: dt.date, last: dt.date
 ) -> dict[int, Decimal]:
     """All that the processes cost from ``first`` to ``last``: the spend recorded on them and
-    what the joining apps add (:data:`PROCESS_COST_HOOKS`)."""
+    what the joining apps add."""
     out = dict(spend_between(process_ids, first, last))
-    for hook in PROCESS_COST_HOOKS:
-        for pid, amount in hook(organisation, process_ids, first, last).items():
-            out[pid] = out.get(pid, Decimal(0)) + amount
+    for pid, amount in other_costs_between(organisation, process_ids, first, last).items():
+        out[pid] = out.get(pid, Decimal(0)) + amount
     return out
 
 
@@ -1398,8 +1408,7 @@ def overview(
         if card is not None and counted["total"]:
             card.on_time = counted["on_time"] / counted["total"]
     # The budget is the current fiscal year's (costs.budget_sync): so is the spend beside it.
-    zone = dates.zone_or_none(organisation.timezone) or dt.UTC
-    today = moment.astimezone(zone).date()
+    today = today_of(organisation, moment)
     year = fiscal_year_of(organisation, today)
     bounds = fiscal_year_bounds(organisation, year)
     for pid, spent in costs_between(organisation, list(cards), *bounds).items():

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from twofold.accounts.fiscal import fiscal_year_bounds, fiscal_year_label, fiscal_year_of
-from twofold.core import dates, panels, readahead
+from twofold.accounts.fiscal import current_fiscal_year, fiscal_year_bounds, fiscal_year_label
+from twofold.core import panels, readahead
 from twofold.core.errors import Forbidden, Invalid, ServiceError
 from twofold.core.fastread import Read, one_round_trip
 from twofold.core.history import entries_read, history_for
@@ -167,8 +167,7 @@ def _this_fiscal_year(
     """The label and first and last day of the organisation's current fiscal year: the budget
     on the process page is that year's (``costs.budget_sync``), and so is the spend beside it."""
     org = organisation_of(request)
-    zone = dates.zone_or_none(org.timezone) or dt.UTC
-    year = fiscal_year_of(org, now.astimezone(zone).date())
+    year = current_fiscal_year(org, now)
     return fiscal_year_label(org, year), fiscal_year_bounds(org, year)
 
 
@@ -235,11 +234,9 @@ def _process_detail(request: HttpRequest, pk: int, now: dt.datetime) -> HttpResp
     # All the process cost this fiscal year (time × rates and expenses from the joining apps,
     # plus the spend recorded here): the budget is compared with all of it, as on the
     # fiscal-year page.
-    other = Decimal(0)
-    for hook in selectors.PROCESS_COST_HOOKS:
-        other += hook(organisation_of(request), [process.pk], *fiscal_bounds).get(
-            process.pk, Decimal(0)
-        )
+    other = selectors.other_costs_between(
+        organisation_of(request), [process.pk], *fiscal_bounds
+    ).get(process.pk, Decimal(0))
     spent = recorded + other
     budget = selectors.budgets_between(organisation_of(request), [process.pk], *fiscal_bounds).get(
         process.pk, process.annual_budget
