@@ -349,6 +349,37 @@ def test_a_stale_process_budget_is_refused_on_the_page_and_the_api(
     assert ProcessBudget.objects.get(process=process, fiscal_year=2026).amount == 70000
 
 
+def test_the_process_owner_reads_the_budget_and_an_admin_sets_it(
+    signed_in: Any, owner: Any, worker: Any, process: Any, org: Any, api: Any
+) -> None:
+    """The current year's budget is the process's annual budget, which only those who manage
+    the process edit: until 2026-12-05 its owner (a member) could change it here, though not
+    on the process page."""
+    from twofold.costs.models import ProcessBudget
+    from twofold.operations import services as ops_services
+
+    process = ops_services.update_process(
+        actor=owner, process=process, expected_version=process.version, owner=worker
+    )
+    services.set_process_budget(actor=owner, process=process, fiscal_year=2026, amount="40000")
+    page_url = f"/costs/processes/{process.pk}/budget/?fy=2026"
+    client = signed_in(worker)
+    page = client.get(page_url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "40,000" in html and "Save budget" not in html
+    assert "An admin sets the process's budget." in html
+    refused = client.post(page_url, {"fiscal_year": "2026", "amount": "1", "version": "1"})
+    assert refused.status_code == 403
+    url = f"/api/organisations/{org.pk}/processes/{process.pk}/budget"
+    assert api(worker).get(f"{url}?fiscal_year=2026").json()["budget"] == "40000.00"
+    put = api(worker).put(url, {"fiscal_year": 2026, "amount": "1", "version": 1})
+    assert put.status_code == 403
+    assert ProcessBudget.objects.get(process=process, fiscal_year=2026).amount == 40000
+    owner_page = signed_in(owner).get(page_url).content.decode()
+    assert "Save budget" in owner_page
+
+
 def test_the_timer_goes_back_only_to_a_page_of_this_site(
     signed_in: Any, worker: Any, tasks: list[Any]
 ) -> None:

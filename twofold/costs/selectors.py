@@ -24,6 +24,7 @@ from twofold.accounts.fiscal import fiscal_year_label as fiscal_year_label
 from twofold.accounts.fiscal import fiscal_year_of as fiscal_year_of
 from twofold.accounts.models import ROLE_RANK, Organisation, Role, User
 from twofold.core.fastread import FastRead, Read
+from twofold.core.policy import Action, can
 from twofold.costs.models import (
     CostSettings,
     EntryStatus,
@@ -110,6 +111,12 @@ def sees_process_money(user: Any, process: Any) -> bool:
     from twofold.operations.selectors import sees_process_money as rule
 
     return rule(user, process)
+
+
+def may_set_process_budget(user: Any, process: Any) -> bool:
+    """Admins and owners set a process's budgets (they edit the process and its annual
+    budget); the process owner sees them only."""
+    return can(user, Action.MANAGE, process)
 
 
 def managed_project_ids(user: Any, organisation_id: int) -> set[int]:

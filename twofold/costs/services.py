@@ -941,14 +941,16 @@ def resubmit_expense(
 def set_process_budget(
     *, actor: User, process: Any, fiscal_year: int, amount: Any, expected_version: int | None = None
 ) -> ProcessBudget:
-    """Set a process's budget for a fiscal year (admins, owners and the process owner).
+    """Set a process's budget for a fiscal year: those who manage the process (admins and
+    owners), as the current year's budget is its annual budget, edited with the process. The
+    process owner reads it (:func:`~twofold.costs.selectors.sees_process_money`).
 
     ``expected_version``: the budget's version when it was read, 0 when the year had none
     (:func:`~twofold.costs.selectors.process_budget_version`); another version is a Conflict,
     and nothing is written. ``None``: last write wins."""
     require(actor, Action.VIEW, process)
-    if not selectors.sees_process_money(actor, process):
-        raise Forbidden("Only the process owner or an admin sets its budget.")
+    if not selectors.may_set_process_budget(actor, process):
+        raise Forbidden("Only an admin sets a process's budget.")
     years = selectors.FISCAL_YEARS
     if fiscal_year not in years:  # beyond them a budget could be saved but never shown
         raise Invalid(f"Choose a fiscal year from {years[0]} to {years[-1]}.", field="fiscal_year")

@@ -553,6 +553,9 @@ def process_budget(request: HttpRequest, process_id: int) -> HttpResponse:
             request, "Budgets and costs of a process are visible to its owner and admins."
         )
     year = _fiscal_year(request)
+    may_set = selectors.may_set_process_budget(user, process)
+    if request.method == "POST" and not may_set:
+        return forbidden_page(request, "Only an admin sets a process's budget.")
     form = BudgetForm(
         request.POST or None,
         initial={
@@ -590,6 +593,7 @@ def process_budget(request: HttpRequest, process_id: int) -> HttpResponse:
             "process": process,
             "fy": actuals,
             "form": form,
+            "may_set": may_set,
             "year": year,
             "label": selectors.fiscal_year_label(org, year),
             "previous": year - 1,
