@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from twofold.accounts import services
-from twofold.accounts.models import Membership, Role, Team
+from twofold.accounts.models import Membership, Role, Team, User
 
 
 def test_openapi_declares_every_status(client):
@@ -73,8 +73,13 @@ def test_member_and_team_crud(api, org, owner):
         f"/api/organisations/{org.pk}/members",
         {"email": "ann@example.com", "full_name": "Ann", "role": "member"},
     )
+    assert r.status_code == 202
+    invitation = r.json()
+    ann = User.objects.get(email="ann@example.com")
+    r = api(ann).post(f"/api/me/invitations/{invitation['id']}/accept")
     assert r.status_code == 201
     member = r.json()
+    assert member["user"]["full_name"] == "Ann"
     r = client.post(
         f"/api/organisations/{org.pk}/teams",
         {"name": "Line 1", "lead_id": owner.pk, "member_ids": [owner.pk, member["user"]["id"]]},

@@ -26,7 +26,9 @@ def test_invitation_names_the_organisation_and_uses_the_recipients_zone(
     with django_capture_on_commit_callbacks(execute=True):
         services.add_member(actor=owner, organisation=org, email="new@example.com")
     body = mailoutbox[0].body
-    assert body.startswith("Olivia Owner added you to Acme Engineering on Twofold.")
+    assert body.startswith(
+        "Olivia Owner invited you to join Acme Engineering on Twofold as Member."
+    )
     assert "https://plan.example.org/accounts/password/reset/" in body
     assert "Sent 01/07/2026, 14:00 (Asia/Kolkata)." in body
 

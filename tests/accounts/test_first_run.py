@@ -166,7 +166,7 @@ def test_sign_up_proves_the_address_and_tells_nothing_about_accounts(
         services.add_member(actor=owner, organisation=org, email="bob@example.com", role="member")
     bob = User.objects.get(email="bob@example.com")
     assert bob.is_active and not bob.has_usable_password()
-    assert mailoutbox[-1].subject == "You have been added to Twofold"
+    assert mailoutbox[-1].subject == "You are invited to an organisation on Twofold"
     assert (
         client.post(
             "/accounts/sign-in/", {"email": "bob@example.com", "password": "tulips in april"}

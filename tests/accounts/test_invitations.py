@@ -40,13 +40,48 @@ def test_an_existing_account_is_invited_not_added(
     assert sent.subject == "Olivia Owner invited you to Acme Engineering on Twofold"
     assert "You are not a member until you accept" in sent.body
     assert "/accounts/profile/" in sent.body
+    # The organisation names the person as it gave them (here only the address), never by
+    # the account's own name, which it did not know.
+    assert invitation.label == elsewhere.email
     entry = HistoryEntry.objects.get(action="member invited")
-    assert entry.summary == "Invited Eli Elsewhere as Admin"
+    assert entry.summary == f"Invited {elsewhere.email} as Admin"
     with pytest.raises(Invalid, match="already invited"):
         services.add_member(actor=owner, organisation=org, email=elsewhere.email)
-    # Someone new is still a member at once (they choose their password from the e-mail).
-    fresh = services.add_member(actor=owner, organisation=org, email="new@acme.example")
-    assert isinstance(fresh, Membership) and fresh.role == "member"
+
+
+def test_someone_new_is_invited_too_and_the_answers_do_not_tell_them_apart(
+    org: Any,
+    owner: Any,
+    elsewhere: Any,
+    api: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Until 2026-12-05 a new address was a member at once (201) and an existing account was
+    invited under its own name (202): any administrator — anyone may make an organisation —
+    could tell which addresses were registered here, and whose they were."""
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = services.add_member(
+            actor=owner, organisation=org, email="new@acme.example", full_name="Nia New"
+        )
+    assert isinstance(fresh, Invitation) and fresh.role == "member"
+    assert not Membership.objects.filter(organisation=org, user=fresh.user).exists()
+    assert not fresh.user.has_usable_password()
+    [sent] = mail.outbox
+    assert sent.subject == "You are invited to an organisation on Twofold"
+    assert "Choose your password" in sent.body and "/accounts/profile/" in sent.body
+    url = f"/api/organisations/{org.pk}/members"
+    known = api(owner).post(url, {"email": elsewhere.email, "full_name": "Someone"})
+    unknown = api(owner).post(url, {"email": "nobody@acme.example", "full_name": "Someone"})
+    assert known.status_code == unknown.status_code == 202
+    shapes = [
+        {**r.json(), "id": 0, "created_at": "", "user": {**r.json()["user"], "id": 0, "email": ""}}
+        for r in (known, unknown)
+    ]
+    assert shapes[0] == shapes[1]
+    assert known.json()["user"]["full_name"] == "Someone"  # not "Eli Elsewhere"
+    # Accepting makes the new person a member, as anyone invited.
+    membership = services.accept_invitation(actor=fresh.user, invitation=fresh)
+    assert (membership.user.full_name, membership.role) == ("Nia New", "member")
 
 
 def test_only_the_invited_person_answers_and_accepting_makes_them_a_member(
@@ -93,8 +128,8 @@ def test_the_pages_invite_show_and_answer(
     )
     assert r.status_code == 302
     page = client.get("/accounts/people/").content.decode()
-    assert "already has an account: they are invited as Member and join when they accept" in page
-    assert "Waiting for an answer" in page and "Eli Elsewhere" in page
+    assert f"{elsewhere.email} is invited as Member: they join when they accept" in page
+    assert "Waiting for an answer" in page and "Eli Elsewhere" not in page
     invitation = Invitation.objects.get()
     client.force_login(elsewhere)
     profile = client.get("/accounts/profile/").content.decode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from twofold.accounts import services
-from twofold.accounts.models import Membership, Organisation, Role, Team
+from twofold.accounts.models import Invitation, Membership, Organisation, Role, Team
 from twofold.core.models import HistoryEntry
 
 
@@ -19,11 +19,12 @@ def test_add_member_by_email_sends_invitation(
             {"email": "New.Person@Example.com", "full_name": "New Person", "role": "member"},
         )
     assert response.status_code == 302
-    m = Membership.objects.get(user__email="new.person@example.com")
-    assert m.role == Role.MEMBER and m.organisation == org
+    invitation = Invitation.objects.get(user__email="new.person@example.com")
+    assert invitation.role == Role.MEMBER and invitation.organisation == org
+    assert not Membership.objects.filter(user__email="new.person@example.com").exists()
     assert len(mailoutbox) == 1 and "choose your password" in mailoutbox[0].body.lower()
-    entry = HistoryEntry.objects.get(action="member added")
-    assert entry.actor == owner and entry.changes == {"role": [None, "member"]}
+    entry = HistoryEntry.objects.get(action="member invited")
+    assert entry.actor == owner and entry.summary == "Invited New Person as Member"
 
 
 def test_add_member_bad_input(client, org, owner):

@@ -64,9 +64,14 @@ def test_first_run_to_two_organisations(page, live_server, shot):
     page.get_by_label("Full name").fill("Grace Hopper")
     page.get_by_role("button", name="Add").click()
     page.wait_for_load_state("networkidle")
-    assert "Grace Hopper was added as Member." in page.locator(".flashes").inner_text()
+    assert (
+        "Grace Hopper is invited as Member: they join when they accept."
+        in page.locator(".flashes").inner_text()
+    )
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].body.startswith("Ada Lovelace added you to Difference Works on Twofold.")
+    assert mail.outbox[0].body.startswith(
+        "Ada Lovelace invited you to join Difference Works on Twofold as Member."
+    )
     assert "https://twofold.example.com/accounts/password/reset/" in mail.outbox[0].body
 
     page.goto(f"{live_server.url}/accounts/settings/")

@@ -97,10 +97,12 @@ def test_from_an_empty_database_to_a_planned_programme(page, live_server, shot):
     page.get_by_label("Full name").fill("Grace Hopper")
     page.get_by_role("button", name="Add").click()
     page.wait_for_load_state("networkidle")
-    assert "Grace Hopper was added as Member." in _flash(page)
+    assert "Grace Hopper is invited as Member: they join when they accept." in _flash(page)
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["grace@example.com"]
-    assert mail.outbox[0].body.startswith("Ada Lovelace added you to Difference Works on Twofold.")
+    assert mail.outbox[0].body.startswith(
+        "Ada Lovelace invited you to join Difference Works on Twofold as Member."
+    )
     assert "https://twofold.example.com/accounts/password/reset/" in mail.outbox[0].body
     shot("from-zero-05-people")
 

@@ -63,13 +63,14 @@ def world(org: Any, owner: Any, committed: Any) -> dict[str, Any]:
         item = improvement.create_item(
             actor=owner, organisation=org, title="Pump spares kit", problem="Waiting for spares"
         )
-        membership = accounts.add_member(
+        invitation = accounts.add_member(
             actor=owner,
             organisation=org,
             email="pia.pumpwright@example.com",
             full_name="Pia Pumpwright",
             invite=False,
         )
+        membership = accounts.accept_invitation(actor=invitation.user, invitation=invitation)
     return {
         "project": project,
         "task": task,

@@ -174,7 +174,8 @@ def _invitation(i: Invitation) -> InvitationOut:
         id=i.pk,
         organisation_id=i.organisation_id,
         organisation=i.organisation.name,
-        user=_user(i.user),
+        # As the organisation names them until they accept (not the account's own name).
+        user=UserOut(id=i.user_id, email=i.user.email, full_name=i.name, job_title=""),
         role=_role(i.role),
         invited_by=i.invited_by.display_name if i.invited_by else None,
         created_at=i.created_at,
@@ -313,24 +314,20 @@ def list_members(request: HttpRequest, org_id: int) -> list[MemberOut]:
 
 @router.post(
     "/organisations/{org_id}/members",
-    response={201: MemberOut, 202: InvitationOut, **WRITE},
-    summary="Add a person: someone new is a member at once (201); an existing account is "
-    "invited and joins when they accept (202)",
+    response={202: InvitationOut, **WRITE},
+    summary="Invite a person by e-mail: they join when they accept (202, the invitation); "
+    "the answer is the same whether the address has an account here or not",
 )
-def add_member(
-    request: HttpRequest, org_id: int, payload: MemberIn
-) -> Status[MemberOut] | Status[InvitationOut]:
+def add_member(request: HttpRequest, org_id: int, payload: MemberIn) -> Status[InvitationOut]:
     org = selectors.get_organisation(request.user, org_id)
-    m = services.add_member(
+    invitation = services.add_member(
         actor=actor_of(request),
         organisation=org,
         email=payload.email,
         full_name=payload.full_name,
         role=payload.role,
     )
-    if isinstance(m, Invitation):
-        return Status(202, _invitation(m))
-    return Status(201, _member(m))
+    return Status(202, _invitation(invitation))
 
 
 @router.get(

@@ -13,16 +13,21 @@ from django.template import loader
 from django.utils import timezone
 
 from twofold.accounts import mail
-from twofold.accounts.models import Membership, User
+from twofold.accounts.models import Invitation, Membership, User
 from twofold.core import dates
 
 
 def recipient_conventions(user: User) -> tuple[str, str]:
-    """(time zone, date format) for e-mails to ``user``: theirs, else their first organisation's."""
-    membership = (
+    """(time zone, date format) for e-mails to ``user``: theirs, else their first
+    organisation's, else (someone invited who has not joined yet) the inviting one's."""
+    link = (
         Membership.objects.filter(user=user).select_related("organisation").order_by("pk").first()
+        or Invitation.objects.filter(user=user)
+        .select_related("organisation")
+        .order_by("created_at", "pk")
+        .first()
     )
-    org = membership.organisation if membership else None
+    org = link.organisation if link else None
     zone = user.timezone or (org.timezone if org else settings.TIME_ZONE)
     return zone, (org.date_format if org else dates.DEFAULT_FORMAT)
 

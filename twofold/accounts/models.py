@@ -167,10 +167,12 @@ class Membership(models.Model):
 
 
 class Invitation(models.Model):
-    """An existing account asked to join an organisation, in a role: the person becomes a member
-    when they accept it (on their profile or through the API), or never. Adding someone who
-    already had an account made them a member of an organisation they had not chosen, which
-    then showed in their organisation switcher and could mail them."""
+    """A person asked to join an organisation, in a role: they become a member when they accept
+    it (on their profile or through the API), or never. Adding someone who already had an
+    account made them a member of an organisation they had not chosen, which then showed in
+    their organisation switcher and could mail them; since 2026-12-05 everyone added is invited,
+    an account made for the occasion too, so the organisation cannot tell which addresses had
+    an account here (nor see its owner's name before they accept: it sees ``name``)."""
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="invitations"
@@ -179,6 +181,15 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    name = models.CharField(
+        max_length=150, blank=True, default="", help_text="The name the inviter gave."
+    )
+    teams = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Ids of the teams the person joins on accepting (an organisation import keeps "
+        "the archive's teams this way); a negative id: a team they also lead.",
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -192,6 +203,12 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} invited to {self.organisation} ({self.role})"
+
+    @property
+    def label(self) -> str:
+        """How the organisation names the person until they accept: the inviter's name for
+        them, else the e-mail address (never the account's own name)."""
+        return self.name or self.user.email
 
 
 class Team(models.Model):

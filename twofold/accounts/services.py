@@ -468,11 +468,17 @@ def add_member(
     full_name: str = "",
     role: str = Role.MEMBER,
     invite: bool = True,
-) -> Membership | Invitation:
-    """Add a person by e-mail. Someone new gets an account and an e-mail (sent after commit)
-    to choose a password, and is a member at once. Someone who **already has an account** is
-    invited instead (an :class:`Invitation`, and an e-mail): they join when they accept it, as
-    GitHub or Asana ask before putting anyone in an organisation."""
+) -> Invitation:
+    """Invite a person by e-mail, in ``role``: they join when they accept (on their profile or
+    through the API), as GitHub or Asana ask before putting anyone in an organisation. Someone
+    new gets an account without a password, and an e-mail (sent after commit, unless
+    ``invite`` is False) to choose one; someone with an account gets an e-mail to accept.
+
+    Both answer the same invitation, named with ``full_name`` as given: the organisation learns
+    neither whether the address had an account here nor its owner's name before they accept
+    (until 2026-12-05 someone new was added at once and an existing account invited under its
+    own name, which told any administrator — and anyone may make an organisation — which
+    addresses were registered, and whose)."""
     if role not in Role.values:
         raise Invalid(f"Unknown role {role!r}.", field="role")
     _require_role_change_allowed(actor, organisation, None, Role(role))
@@ -481,58 +487,58 @@ def add_member(
         validate_email(email)
     except ValidationError as exc:
         raise Invalid("Enter a valid e-mail address.", field="email") from exc
+    name = full_name.strip()
     user = User.objects.filter(email=email).first()  # stored lower-cased: exact, see auth.py
-    created_user = user is None
+    new_account = user is None
     if user is None:
-        user = User.objects.create_user(email=email, full_name=full_name.strip())
+        user = User.objects.create_user(email=email, full_name=name)
         user.set_unusable_password()
         user.save(update_fields=["password"])
     elif unverified(user):
         # A sign-up nobody confirmed: whoever made it has not shown they own the address (it
         # may be a colleague's, taken to be let in here). The address's owner gets the
-        # invitation and chooses the password; the unconfirmed one is dropped.
+        # e-mail and chooses the password; the unconfirmed one is dropped.
         user.set_unusable_password()
         user.is_active = True
-        user.full_name = full_name.strip() or user.full_name
+        user.full_name = name or user.full_name
         user.save(update_fields=["password", "is_active", "full_name"])
-        created_user = True
+        new_account = True
     if Membership.objects.filter(organisation=organisation, user=user).exists():
         raise Invalid(f"{email} is already a member.", field="email")
-    if not created_user:
-        return _invite(actor, organisation, user, Role(role), send=invite)
-    membership = Membership.objects.create(organisation=organisation, user=user, role=role)
-    history.record(
-        actor=actor,
-        obj=membership,
-        action="member added",
-        changes={"role": [None, role]},
-        summary=f"Added {user.display_name} as {Role(role).label}",
-    )
-    if created_user and invite:
-        org_name, inviter = organisation.name, actor.display_name
-        transaction.on_commit(lambda: _send_invitation(email, org_name, inviter))
-    return membership
+    return _invite(actor, organisation, user, Role(role), name=name, send=invite, new=new_account)
 
 
 def _invite(
-    actor: User, organisation: Organisation, user: User, role: Role, *, send: bool
+    actor: User,
+    organisation: Organisation,
+    user: User,
+    role: Role,
+    *,
+    name: str,
+    send: bool,
+    new: bool,
 ) -> Invitation:
     if Invitation.objects.filter(organisation=organisation, user=user).exists():
         raise Invalid(
             f"{user.email} is already invited: they join when they accept.", field="email"
         )
     invitation = Invitation.objects.create(
-        organisation=organisation, user=user, role=role, invited_by=actor
+        organisation=organisation, user=user, role=role, invited_by=actor, name=name
     )
     history.record(
         actor=actor,
         obj=organisation,
         action="member invited",
-        summary=f"Invited {user.display_name} as {role.label}",
+        summary=f"Invited {invitation.label} as {role.label}",
     )
     if send and invitation_mail_allowed(user.email):
         email, org_name, inviter = user.email, organisation.name, actor.display_name
-        transaction.on_commit(lambda: _send_join_invitation(email, org_name, inviter, role.label))
+        if new:  # a link to choose a password first
+            transaction.on_commit(lambda: _send_invitation(email, org_name, inviter, role.label))
+        else:
+            transaction.on_commit(
+                lambda: _send_join_invitation(email, org_name, inviter, role.label)
+            )
     return invitation
 
 
@@ -574,6 +580,15 @@ def accept_invitation(*, actor: User, invitation: Invitation) -> Membership:
     membership = Membership.objects.create(
         organisation=organisation, user=actor, role=invitation.role
     )
+    places = [int(value) for value in invitation.teams or [] if isinstance(value, int)]
+    if places:
+        # The teams the invitation kept a place in (an organisation import's), if still there.
+        for team in Team.objects.filter(
+            organisation=organisation, pk__in=[abs(value) for value in places]
+        ):
+            team.members.add(actor)
+            if -team.pk in places and team.lead_id is None:
+                Team.objects.filter(pk=team.pk, lead__isnull=True).update(lead=actor)
     history.record(
         actor=actor,
         obj=membership,
@@ -612,7 +627,9 @@ def withdraw_invitation(*, actor: User, invitation: Invitation) -> None:
     )
 
 
-def _send_invitation(email: str, organisation: str = "", inviter: str = "") -> None:
+def _send_invitation(email: str, organisation: str = "", inviter: str = "", role: str = "") -> None:
+    from django.urls import reverse
+
     from twofold.accounts.emails import AccountEmailForm
 
     form = AccountEmailForm({"email": email})
@@ -620,7 +637,12 @@ def _send_invitation(email: str, organisation: str = "", inviter: str = "") -> N
         form.save(
             subject_template_name="registration/invitation_subject.txt",
             email_template_name="registration/invitation_email.txt",
-            extra_email_context={"organisation": organisation, "inviter": inviter},
+            extra_email_context={
+                "organisation": organisation,
+                "inviter": inviter,
+                "role": role,
+                "profile_url": settings.TWOFOLD_BASE_URL.rstrip("/") + reverse("accounts:profile"),
+            },
         )
 
 

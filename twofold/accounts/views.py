@@ -34,7 +34,7 @@ from twofold.accounts.forms import (
     SignInForm,
     TeamForm,
 )
-from twofold.accounts.models import InstanceSettings, Invitation, Membership, Role
+from twofold.accounts.models import InstanceSettings, Membership, Role
 from twofold.core.errors import Forbidden, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.middleware import SESSION_ORG_KEY
@@ -211,7 +211,7 @@ def people(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                membership = services.add_member(
+                invitation = services.add_member(
                     actor=actor_of(request), organisation=org, **form.cleaned_data
                 )
             except ServiceError as exc:
@@ -219,13 +219,10 @@ def people(request: HttpRequest) -> HttpResponse:
                 if status == 403:
                     messages.error(request, exc.message)
             else:
-                role = membership.get_role_display()
                 messages.success(
                     request,
-                    f"{membership.user.display_name} already has an account: they are invited as "
-                    f"{role} and join when they accept."
-                    if isinstance(membership, Invitation)
-                    else f"{membership.user.display_name} was added as {role}.",
+                    f"{invitation.label} is invited as {invitation.get_role_display()}: they "
+                    "join when they accept.",
                 )
                 return redirect("accounts:people")
         else:

@@ -252,16 +252,12 @@ class OrgImportOut(Schema):
     rows: int = Field(..., description="Rows created, all models together.")
     counts: dict[str, int] = Field(..., description="Rows created per model (app.Model).")
     files: int
-    people_matched: int = Field(..., description="People matched by e-mail to existing users.")
     people_invited: int = Field(
         0,
-        description="Matched people who were members in the archive: invited in their role, "
-        "they join when they accept (GET /api/me/invitations).",
-    )
-    people_created: int = Field(
-        ...,
-        description="People added as new accounts without a password (they choose one "
-        "through the sign-in page's password reset).",
+        description="The archive's members (but you): invited in their role, they join when "
+        "they accept (GET /api/me/invitations; someone without an account first chooses a "
+        "password through the sign-in page's password reset). Whether an address had an "
+        "account here is not told.",
     )
 
 
@@ -332,8 +328,6 @@ def import_organisation(
             "rows": sum(result.counts.values()),
             "counts": result.counts,
             "files": result.files,
-            "people_matched": result.people_matched,
             "people_invited": result.people_invited,
-            "people_created": result.people_created,
         },
     )

@@ -427,7 +427,9 @@ class ImportResult:
     people_created: int
     files: int
     people_invited: int = 0
-    """Matched people who were members in the archive: invited, not added."""
+    """The archive's members but the importer: invited, not added (``invite_existing``). The
+    matched and created counts are for the operator's command only: a page or API answer
+    showing them would tell the importer which addresses had an account here."""
 
 
 @dataclass
@@ -568,11 +570,12 @@ def import_organisation(
     """Create a new organisation from an export archive, with ``actor`` as an owner.
 
     ``max_data_bytes`` caps ``organisation.json`` (see :func:`read_archive`; the command line
-    passes :data:`MAX_DATA_BYTES`). People of the archive who already have an account here are
-    **invited** in the role the archive gives them (``invite_existing``; they join when they
-    accept, as when an administrator adds them on *People*): anyone may import an archive, so
-    naming an e-mail in one must not make its account a member. The command line, run by the
-    instance's operator to restore a backup, passes False and keeps them members.
+    passes :data:`MAX_DATA_BYTES`). The people of the archive are **invited** in the role it
+    gives them (``invite_existing``; they join when they accept, as when an administrator adds
+    them on *People*), those who had an account here and those this import makes one for
+    alike: anyone may import an archive, so naming an e-mail in one must neither make its
+    account a member nor tell whether it had one. The command line, run by the instance's
+    operator to restore a backup, passes False and keeps them members.
 
     Raises:
         ImportError_ (``Invalid`` on ``file``): the archive was refused; nothing was created.
@@ -635,7 +638,7 @@ def _create(
 
     ids = _Ids()
     ids.by_label[ORGANISATION] = {}
-    matched_ids, created = _people(data["people"], ids)
+    matched_ids, created, names = _people(data["people"], ids)
     matched = len(matched_ids)
     content_types = {int(k): v for k, v in (data.get("content_types") or {}).items()}
     for old, label in content_types.items():
@@ -677,7 +680,7 @@ def _create(
         )
     _apply_deferred(deferred, ids)
     _make_owner(actor, organisation)
-    invited = _invite_matched(actor, organisation, matched_ids) if invite_existing else 0
+    invited = _invite_people(actor, organisation, names) if invite_existing else 0
     history.record(
         actor=actor,
         obj=organisation,
@@ -688,27 +691,40 @@ def _create(
     return ImportResult(organisation, counts, matched, created, context.files, invited)
 
 
-def _invite_matched(actor: User, organisation: Organisation, user_ids: set[int]) -> int:
-    """The memberships the archive gave to accounts that existed before, as invitations."""
-    from twofold.accounts.models import Invitation
+def _invite_people(actor: User, organisation: Organisation, names: dict[int, str]) -> int:
+    """The memberships the archive gave (but the importer's), as invitations named as the
+    archive names the people: everyone, whether their account existed or was made by this
+    import, so that the importer learns neither which addresses had an account here nor
+    their owners' names (as on *People*)."""
+    from twofold.accounts.models import Invitation, Team
 
-    found = list(
-        Membership.objects.filter(organisation=organisation, user_id__in=user_ids).exclude(
-            user=actor
-        )
-    )
+    found = list(Membership.objects.filter(organisation=organisation).exclude(user=actor))
+    invited = [m.user_id for m in found]
+    places: dict[int, list[int]] = defaultdict(list)
+    for team_id, user_id in Team.members.through.objects.filter(
+        team__organisation=organisation, user_id__in=invited
+    ).values_list("team_id", "user_id"):
+        places[user_id].append(team_id)
+    for team_id, user_id in Team.objects.filter(
+        organisation=organisation, lead_id__in=invited
+    ).values_list("pk", "lead_id"):
+        places[user_id].append(-team_id)
     Invitation.objects.bulk_create(
         [
-            Invitation(organisation=organisation, user_id=m.user_id, role=m.role, invited_by=actor)
+            Invitation(
+                organisation=organisation,
+                user_id=m.user_id,
+                role=m.role,
+                invited_by=actor,
+                name=names.get(m.user_id, ""),
+                teams=sorted(places[m.user_id], key=abs),
+            )
             for m in found
         ]
     )
     Membership.objects.filter(pk__in=[m.pk for m in found]).delete()
     # Not a member until they accept: out of the teams, and no team led by them (as when a
-    # member is removed), so the teams stay editable.
-    from twofold.accounts.models import Team
-
-    invited = [m.user_id for m in found]
+    # member is removed), so the teams stay editable; accepting puts them back.
     for team in Team.objects.filter(organisation=organisation, members__in=invited).distinct():
         team.members.remove(*invited)
     Team.objects.filter(organisation=organisation, lead_id__in=invited).update(lead=None)
@@ -767,7 +783,9 @@ def _build(
     return obj, later_ones
 
 
-def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[set[int], int]:
+def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[set[int], int, dict[int, str]]:
+    """Each person of the archive as an account here (matched by e-mail, else made without a
+    password): the ids matched, how many were made, and each account's name in the archive."""
     from twofold.accounts.services import _check_timezone
 
     emails = {str(p["email"]).strip().lower() for p in people}
@@ -776,27 +794,31 @@ def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[set[int], int]:
     matched: set[int] = set()
     fresh: set[int] = set()  # accounts this import made (an e-mail named twice is one person)
     created = 0
+    names: dict[int, str] = {}
     for person in people:
         email = str(person["email"]).strip().lower()
+        candidate = User(
+            email=email,
+            username=email,
+            full_name=str(person.get("full_name") or "")[:150],
+            job_title=str(person.get("job_title") or "")[:120],
+            timezone=str(person.get("timezone") or "")[:64],
+            is_active=True,  # as one added on People: no password yet, set through a reset
+            password=make_password(None),
+        )
+        if person.get("weekly_capacity_hours") is not None:
+            candidate.weekly_capacity_hours = person["weekly_capacity_hours"]
+        try:
+            # Every person checked, matched or not: a refusal only for new addresses would
+            # tell the importer which ones have an account here.
+            if candidate.timezone:
+                _check_timezone(candidate.timezone)
+            candidate.full_clean(exclude=["password", "username"], validate_unique=False)
+        except Exception as exc:
+            raise ImportError_(f"Person {email} in the archive is invalid: {exc}") from exc
         user = existing.get(email)
         if user is None:
-            user = User(
-                email=email,
-                username=email,
-                full_name=str(person.get("full_name") or "")[:150],
-                job_title=str(person.get("job_title") or "")[:120],
-                timezone=str(person.get("timezone") or "")[:64],
-                is_active=True,  # as one added on People: no password yet, set through a reset
-                password=make_password(None),
-            )
-            if person.get("weekly_capacity_hours") is not None:
-                user.weekly_capacity_hours = person["weekly_capacity_hours"]
-            try:
-                if user.timezone:
-                    _check_timezone(user.timezone)
-                user.full_clean(exclude=["password", "username"])
-            except Exception as exc:
-                raise ImportError_(f"Person {email} in the archive is invalid: {exc}") from exc
+            user = candidate
             user.save()
             existing[email] = user
             fresh.add(user.pk)
@@ -804,7 +826,8 @@ def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[set[int], int]:
         elif user.pk not in fresh:
             matched.add(user.pk)
         ids.by_label[USER][person["id"]] = user.pk
-    return matched, created
+        names.setdefault(user.pk, str(person.get("full_name") or "")[:150])
+    return matched, created, names
 
 
 def _convert(

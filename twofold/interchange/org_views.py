@@ -167,9 +167,9 @@ def org_import(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         f"{result.organisation.name} was imported: {sum(result.counts.values())} rows and "
-        f"{result.files} files; {result.people_matched} people matched by e-mail "
-        f"({result.people_invited} of them invited: they join when they accept), "
-        f"{result.people_created} added as new accounts without a password (they choose one "
-        "through “Forgotten your password?”). You are its owner.",
+        f"{result.files} files; {result.people_invited} people invited in the roles the "
+        "archive gives them: they join when they accept (on their profile, after choosing a "
+        "password through “Forgotten your password?” if they had no account). You are its "
+        "owner.",
     )
     return redirect("projects:portfolio")
