@@ -436,3 +436,25 @@ def test_the_import_reuses_the_document_the_preview_read(
     mspdi_import.preview_upload(other)
     assert reads == [1, 1] and mspdi_import._last_read is not None
     assert mspdi_import._last_read[0][0] == other.pk
+
+
+def test_odd_files_found_by_a_review_import_with_their_repairs_listed(org: Any, owner: Any) -> None:
+    """A manual task on the OLE null date (1899-12-30) made the upload answer 500; tasks
+    written at outline level 0 were left out as if each were the project (2026-12-05)."""
+    manual = (
+        "<Task><UID>3</UID><ID>3</ID><Name>Sign-off</Name><OutlineLevel>1</OutlineLevel>"
+        "<Manual>1</Manual><Duration>PT0H0M0S</Duration><Start>1899-12-30T00:00:00</Start>"
+        "<Finish>1899-12-30T00:00:00</Finish></Task>"
+    )
+    data = mspdi(
+        _task(1, "Dig", 16, level=0) + _task(2, "Pour", 16, level=0, preds=_link(1)) + manual
+    )
+    upload = _upload(org, owner, data)
+    assert upload.status == UploadStatus.READY
+    repairs = "\n".join(str(line) for line in upload.preview["repairs"])
+    assert "task UID 1 'Dig' <OutlineLevel>: 0 is the project summary's level: read as 1" in repairs
+    assert "outside the years a schedule covers (1980-2149): scheduled automatically" in repairs
+    project = mspdi_import.apply_upload(actor=owner, upload=upload, mode="new")
+    tasks = {t.name: t for t in Task.objects.filter(project=project)}
+    assert set(tasks) == {"Dig", "Pour", "Sign-off"}
+    assert tasks["Pour"].start.replace(tzinfo=None) == dt.datetime(2026, 3, 4, 8)

@@ -111,7 +111,40 @@ def test_an_old_file_keeps_its_stored_schedule_before_a_later_header_start(
     path = tmp_path / "old.xml"
     path.write_bytes(data)
     report = check_file(path)
-    assert (report.matching, report.compared, report.repairs) == (2, 2, ())
+    assert (report.matching, report.compared) == (2, 2)
+    assert [str(r) for r in report.repairs] == [
+        "Project <StartDate>: 2024-03-11 08:00:00 is later than every task's stored start "
+        "(saved without recalculating): the stored schedule is kept, from 2024-03-04 08:00:00"
+    ]
+
+
+def test_an_old_file_without_constraints_keeps_its_stored_schedule_too() -> None:
+    """Found by a review on 2026-12-05: without a "start no earlier than" on the first task,
+    every task moved a week, to the header start Project had not recalculated."""
+    summary = (
+        "<Task><UID>0</UID><Name>Plant</Name><OutlineLevel>0</OutlineLevel><Summary>1</Summary>"
+        "<Duration>PT32H0M0S</Duration><Start>2024-03-04T08:00:00</Start>"
+        "<Finish>2024-03-07T17:00:00</Finish></Task>"
+    )
+    tasks = (
+        summary
+        + task(1, "Survey", Start="2024-03-04T08:00:00", Finish="2024-03-05T17:00:00")
+        + task(2, "Report", links=fs(1), Start="2024-03-06T08:00:00", Finish="2024-03-07T17:00:00")
+    )
+    data = project(tasks, start="2024-03-11T08:00:00")
+    assert dates(data) == {
+        "Plant": (datetime(2024, 3, 4, 8), datetime(2024, 3, 7, 17)),
+        "Survey": (datetime(2024, 3, 4, 8), datetime(2024, 3, 5, 17)),
+        "Report": (datetime(2024, 3, 6, 8), datetime(2024, 3, 7, 17)),
+    }
+    # One stored start on or after the header start: the header is the project's start.
+    later = project(
+        task(1, "Survey", Start="2024-03-04T08:00:00", Finish="2024-03-05T17:00:00")
+        + task(2, "Audit", Start="2024-03-11T08:00:00", Finish="2024-03-12T17:00:00"),
+        start="2024-03-11T08:00:00",
+    )
+    assert dates(later)["Survey"][0] == datetime(2024, 3, 11, 8)
+    assert not any("StartDate" in line for line in repairs(later))
 
 
 def test_an_unconstrained_task_without_predecessors_still_starts_at_the_project_start() -> None:
@@ -207,7 +240,23 @@ def test_a_missing_header_start_is_taken_from_the_earliest_task() -> None:
         read_mspdi(project(task(1, "Design"), start=None))
 
 
-def test_a_legacy_exception_missing_from_the_modern_list_is_applied() -> None:
+CHRISTMAS_EVERY_YEAR = (
+    "<FromDate>2024-12-25T00:00:00</FromDate><ToDate>2030-12-25T23:59:00</ToDate>"
+    "</TimePeriod><Type>2</Type><Month>11</Month><MonthDay>25</MonthDay>"
+)
+
+
+@pytest.mark.parametrize(
+    "modern",
+    [
+        "<FromDate>2024-12-25T00:00:00</FromDate><ToDate>2024-12-25T23:59:00</ToDate>"
+        "</TimePeriod><Type>1</Type>",
+        # A recurring modern exception dropped every older-form one (review, 2026-12-05).
+        CHRISTMAS_EVERY_YEAR,
+    ],
+    ids=["one-day", "recurring"],
+)
+def test_a_legacy_exception_missing_from_the_modern_list_is_applied(modern: str) -> None:
     # A resource calendar derived from Standard with a one-day exception (Tuesday March 5)
     # written only in the pre-2007 WeekDay form, next to a modern list holding another day.
     derived = (
@@ -215,10 +264,8 @@ def test_a_legacy_exception_missing_from_the_modern_list_is_applied() -> None:
         "<BaseCalendarUID>1</BaseCalendarUID><WeekDays>"
         "<WeekDay><DayType>0</DayType><DayWorking>0</DayWorking><TimePeriod>"
         "<FromDate>2024-03-05T00:00:00</FromDate><ToDate>2024-03-05T23:59:00</ToDate>"
-        "</TimePeriod></WeekDay></WeekDays><Exceptions><Exception><TimePeriod>"
-        "<FromDate>2024-12-25T00:00:00</FromDate><ToDate>2024-12-25T23:59:00</ToDate>"
-        "</TimePeriod><Type>1</Type><DayWorking>0</DayWorking></Exception></Exceptions>"
-        "</Calendar>"
+        f"</TimePeriod></WeekDay></WeekDays><Exceptions><Exception><TimePeriod>{modern}"
+        "<DayWorking>0</DayWorking></Exception></Exceptions></Calendar>"
     )
     resource = "<Resource><UID>1</UID><Name>Ana</Name><Type>1</Type><CalendarUID>3</CalendarUID></Resource>"
     assignment = (
@@ -342,3 +389,156 @@ def test_a_resource_driven_task_with_its_own_calendar_works_where_both_calendars
     from twofold.interop.mspdi import write_mspdi
 
     assert read_mspdi(write_mspdi(document)).plan == document.plan
+
+
+# --- Found by a review of hand-made files on 2026-12-05 -----------------------------------------
+
+PUMP = task(2, "Pour", links=fs(1), Start="2024-03-06T08:00:00", Finish="2024-03-07T17:00:00")
+
+
+def test_a_manual_task_on_the_ole_null_date_is_scheduled_automatically() -> None:
+    """1899-12-30 (or 2200) on a manual task made the in-app import answer 500."""
+    for day in ("1899-12-30T00:00:00", "2200-01-01T08:00:00"):
+        data = project(BUILD + task(2, "Sign-off", Manual="1", Start=day, Finish=day))
+        assert dates(data)["Sign-off"] == (datetime(2024, 3, 4, 8), datetime(2024, 3, 5, 17))
+        assert (
+            f"task UID 2 'Sign-off': manually scheduled from {day.replace('T', ' ')} to "
+            f"{day.replace('T', ' ')}, outside the years a schedule covers (1980-2149): "
+            "scheduled automatically"
+        ) in repairs(data)
+
+
+def test_a_task_at_outline_level_zero_is_read_at_level_one() -> None:
+    data = project(
+        task(1, "Dig", Start="2024-03-04T08:00:00", Finish="2024-03-05T17:00:00").replace(
+            "<OutlineLevel>1</OutlineLevel>", "<OutlineLevel>0</OutlineLevel>"
+        )
+        + PUMP.replace("<OutlineLevel>1</OutlineLevel>", "<OutlineLevel>0</OutlineLevel>")
+    )
+    plan = read_mspdi(data).plan
+    assert [(t.uid, t.parent) for t in plan.tasks] == [(1, None), (2, None)]
+    assert dates(data) == {
+        "Dig": (datetime(2024, 3, 4, 8), datetime(2024, 3, 5, 17)),
+        "Pour": (datetime(2024, 3, 6, 8), datetime(2024, 3, 7, 17)),
+    }
+    assert "task UID 1 'Dig' <OutlineLevel>: 0 is the project summary's level: read as 1" in (
+        repairs(data)
+    )
+
+
+def test_a_header_start_outside_the_calendar_years_falls_back_to_the_stored_starts() -> None:
+    data = project(
+        task(1, "Survey", Start="2024-03-04T08:00:00", Finish="2024-03-05T17:00:00") + PUMP,
+        start="1899-12-30T00:00:00",
+    )
+    assert dates(data)["Survey"] == (datetime(2024, 3, 4, 8), datetime(2024, 3, 5, 17))
+    assert repairs(data)[0] == (
+        "Project <StartDate>: 1899-12-30 is outside the years a schedule covers (1980-2149): "
+        "the earliest task start is used"
+    )
+    with pytest.raises(MspdiError, match="starts on 2300-03-04, outside the years"):
+        read_mspdi(project(task(1, "Survey"), start="2300-03-04T08:00:00"))
+
+
+def test_numbers_no_float_holds_are_repaired_where_the_schedule_does_not_need_them() -> None:
+    nines = "PT" + "9" * 320 + "H0M0S"
+    assignment = (
+        "<Assignment><UID>7</UID><TaskUID>1</TaskUID><ResourceUID>-65535</ResourceUID>"
+        "<TimephasedData><Type>INF</Type><UID>7</UID><Start>2024-03-04T08:00:00</Start>"
+        "<Finish>2024-03-04T17:00:00</Finish><Value>PT8H0M0S</Value></TimephasedData>"
+        "</Assignment>"
+    )
+    baseline = f"<Baseline><Number>0</Number><Duration>{nines}</Duration></Baseline>"
+    build = BUILD.replace("</Task>", baseline + "</Task>")
+    data = project(build, assignments=assignment)
+    assert dates(data)["Build"] == (datetime(2024, 3, 4, 8), datetime(2024, 3, 5, 17))
+    found = repairs(data)
+    assert any(line.startswith("task UID 1 'Build' baseline 0 <Duration>") for line in found)
+    assert any(
+        line.startswith("assignment UID 7 <TimephasedData>: 1 row(s) skipped (<Type> is not a")
+        for line in found
+    )
+    # On a task's own duration it is one message naming the task.
+    with pytest.raises(MspdiError, match="task UID 1 'Build': <Duration> not a duration"):
+        read_mspdi(project(task(1, "Build", duration=nines)))
+
+
+def test_a_fractional_uid_is_skipped_and_does_not_push_out_the_real_task() -> None:
+    data = project(task(3, "Dig") + task(4, "Pour", links=fs(3))).replace(
+        b"<Tasks>",
+        b"<Tasks><Task><UID>3.7</UID><Name>Junk</Name><OutlineLevel>1</OutlineLevel>"
+        b"<Duration>PT8H0M0S</Duration></Task>",
+    )
+    assert list(dates(data)) == ["Dig", "Pour"]
+    assert "task UID 3.7 'Junk': UID '3.7' is not a task UID: skipped" in repairs(data)
+
+
+def test_a_summary_duration_the_schedule_ignores_is_ignored() -> None:
+    phase = task(1, "Phase", duration="P1W", Summary="1")
+    dig = task(2, "Dig").replace("<OutlineLevel>1</OutlineLevel>", "<OutlineLevel>2</OutlineLevel>")
+    data = project(phase + dig)
+    assert dates(data)["Dig"] == (datetime(2024, 3, 4, 8), datetime(2024, 3, 5, 17))
+    assert (
+        "task UID 1 'Phase' <Duration>: not an ISO 8601 duration: 'P1W': ignored, as a "
+        "summary's dates are its subtasks'"
+    ) in repairs(data)
+
+
+def test_a_percent_complete_outside_0_to_100_is_clamped() -> None:
+    build = task(
+        1,
+        "Build",
+        Start="2024-03-04T08:00:00",
+        Finish="2024-03-05T17:00:00",
+        ActualStart="2024-03-04T08:00:00",
+        PercentComplete="-50",
+    )
+    data = project(build)
+    assert dates(data)["Build"] == (datetime(2024, 3, 4, 8), datetime(2024, 3, 5, 17))
+    assert "task UID 1 'Build' <PercentComplete>: -50 is not within 0-100: 0 used" in (
+        repairs(data)
+    )
+
+
+@pytest.mark.parametrize("afternoon", ["13:00:00.000", "13:00:00Z", "13:00"])
+def test_working_times_with_fractions_or_a_zone_are_read(afternoon: str) -> None:
+    week = WEEK.replace("<FromTime>13:00:00</FromTime>", f"<FromTime>{afternoon}</FromTime>")
+    calendar = STANDARD.replace(WEEK, week)
+    assert dates(project(BUILD, calendars=calendar))["Build"] == (
+        datetime(2024, 3, 4, 8),
+        datetime(2024, 3, 5, 17),
+    )
+
+
+def test_a_file_without_the_mspdi_namespace_is_read_and_the_repair_listed() -> None:
+    data = project(BUILD).replace(b' xmlns="http://schemas.microsoft.com/project"', b"")
+    assert dates(data)["Build"] == (datetime(2024, 3, 4, 8), datetime(2024, 3, 5, 17))
+    assert (
+        repairs(data)[0]
+        == "Project: not in the MSPDI namespace (no namespace): read as an MSPDI file"
+    )
+    other = project(BUILD).replace(b"http://schemas.microsoft.com/project", b"urn:other")
+    assert dates(other)["Build"] == (datetime(2024, 3, 4, 8), datetime(2024, 3, 5, 17))
+    with pytest.raises(MspdiError, match="the root element is not <Project>"):
+        read_mspdi(b"<Plan><Tasks/></Plan>")
+
+
+def test_a_missing_resource_calendar_is_listed_when_its_tasks_have_calendars_of_their_own() -> None:
+    resource = (
+        "<Resource><UID>1</UID><Name>Ana</Name><Type>1</Type><CalendarUID>99</CalendarUID>"
+        "</Resource>"
+    )
+    assignment = (
+        "<Assignment><UID>7</UID><TaskUID>1</TaskUID><ResourceUID>1</ResourceUID>"
+        "<Units>1</Units><Work>PT8H0M0S</Work><WorkContour>0</WorkContour></Assignment>"
+    )
+    data = project(
+        task(1, "Build", duration="PT8H0M0S", CalendarUID="4"),
+        calendars=STANDARD + MORNINGS,
+        resources=resource,
+        assignments=assignment,
+    )
+    assert (
+        "resource UID 1 'Ana': calendar 99 is missing or has no working time: its work follows "
+        "the calendars of the tasks it is on"
+    ) in repairs(data)

@@ -242,11 +242,16 @@ def build_preview(
     # The same working moment is the same date: a finish at 17:00 is the next day's 08:00 on
     # the project calendar (an elapsed task ends at 08:00 in the file's schedule).
     working = compile_calendar(spec).working_before
+
+    def alike(ours: tuple[int, int], theirs: tuple[int, int]) -> bool:
+        try:
+            return working(ours[0]) == working(theirs[0]) and working(ours[1]) == working(theirs[1])
+        except CalendarRangeError:  # a date past the calendar's years: not the same
+            return False
+
     for index, row in enumerate(mapped.tasks):
         ours, theirs = ours_by_uid[row.uid], theirs_by_uid[row.uid]
-        same = ours == theirs or (
-            working(ours[0]) == working(theirs[0]) and working(ours[1]) == working(theirs[1])
-        )
+        same = ours == theirs or alike(ours, theirs)
         differ += not same
         if index < SHOWN_TASKS or (not same and len(rows) < SHOWN_TASKS * 2):
             rows.append(

@@ -197,6 +197,9 @@ def parse_duration(value: str | None) -> int:
         raise MspdiError(f"not an ISO 8601 duration: {value!r}")
     years, months, days, hours, minutes, seconds = (float(g or 0) for g in match.groups())
     total = (((years * 365 + months * 30 + days) * 24 + hours) * 60 + minutes) * 60 + seconds
+    if not math.isfinite(total):
+        # ``PT`` and 320 nines: no schedule holds it (``round(inf)`` aborted the import).
+        raise MspdiError(f"not a duration a schedule can hold: {value[:40]!r}")
     return round(-total if value.strip().startswith("-") else total)
 
 
@@ -213,11 +216,18 @@ def _text(element: ET.Element, tag: str) -> str | None:
 
 
 def _int(element: ET.Element, tag: str, default: int = 0) -> int:
+    """A whole number (``3`` or ``3.0``); anything else — text, ``INF``, ``3.7`` — is an
+    :class:`MspdiError` (``3.7`` was truncated to 3: a UID of 3.7 pushed out task 3)."""
     value = _text(element, tag)
+    if not value:
+        return default
     try:
-        return int(float(value)) if value else default
+        number = float(value)
     except ValueError as exc:
         raise MspdiError(f"<{tag}> is not a number: {value!r}") from exc
+    if not math.isfinite(number) or number != int(number):
+        raise MspdiError(f"<{tag}> is not a whole number: {value!r}")
+    return int(number)
 
 
 def _dt(element: ET.Element, tag: str) -> datetime | None:
@@ -303,10 +313,20 @@ def _parse_root(source: str | Path | bytes) -> ET.Element:
     except ET.ParseError as exc:
         raise MspdiError(f"malformed XML: {exc}") from exc
     if root.tag != Q + "Project":
-        raise MspdiError(
-            "not an MSPDI file: the root element is not <Project> in the MSPDI namespace"
-        )
+        if root.tag.rsplit("}", 1)[-1] != "Project":
+            raise MspdiError("not an MSPDI file: the root element is not <Project>")
+        # No namespace, or another one (tools other than Project write both): read in the
+        # MSPDI namespace, as MPXJ does, and say so.
+        written = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
+        for element in root.iter():
+            if isinstance(element.tag, str):
+                element.tag = Q + element.tag.rsplit("}", 1)[-1]
+        root.set(_RENAMED, written or "none")
     return root
+
+
+_RENAMED = "{urn:twofold}renamed-namespace"
+"""Set on a root read into the MSPDI namespace (the namespace it had, or ``none``)."""
 
 
 def read_mspdi(source: str | Path | bytes) -> MspdiDocument:
@@ -334,6 +354,8 @@ class _Repairs:
         # Resource UID -> a calendar it names that is missing or has no working time: noted
         # once, when the resource's work drives a task.
         self.unusable_resource_calendars: dict[int, str] = {}
+        # Such resources met only on tasks with calendars of their own (uid -> name).
+        self.driving: dict[int, str] = {}
         # Date-times written with a time-zone offset (read as written): noted once, with the
         # first element, after the whole file is read.
         self.zoned: list[str] = []
@@ -357,8 +379,9 @@ class _Repairs:
         becomes ``default`` with a repair note."""
         try:
             value = _int(element, tag, default)
-        except (MspdiError, OverflowError):
-            self.add(f"{where} <{tag}>", f"not a number {_text(element, tag)!r}: used {default}")
+        except (MspdiError, OverflowError) as exc:
+            what = "a whole number" if "whole" in str(exc) else "a number"
+            self.add(f"{where} <{tag}>", f"not {what} {_text(element, tag)!r}: used {default}")
             return default
         if not -MAX_NUMBER <= value <= MAX_NUMBER:
             self.add(f"{where} <{tag}>", f"{_text(element, tag)} is out of range: used {default}")
@@ -379,6 +402,14 @@ class _Repairs:
 
     def finish(self) -> None:
         """Notes that sum up the whole file (added once it is read)."""
+        for uid, name in self.driving.items():
+            missing = self.unusable_resource_calendars.pop(uid, None)
+            if missing is not None:
+                self.add(
+                    f"resource UID {uid} {name!r}",
+                    f"calendar {missing} is missing or has no working time: its work follows "
+                    "the calendars of the tasks it is on",
+                )
         if self.zoned:
             more = f" and {len(self.zoned) - 1} more" if len(self.zoned) > 1 else ""
             self.add(
@@ -397,6 +428,11 @@ class _Repairs:
         except MspdiError:
             self.add(f"{where} <{tag}>", f"not an ISO 8601 duration {value!r}: ignored")
             return None
+
+
+def _in_years(moment: datetime | None) -> bool:
+    """Whether ``moment`` lies in the years the calendars cover."""
+    return moment is not None and HORIZON_START <= moment.date() < HORIZON_END
 
 
 def _task_label(element: ET.Element) -> str:
@@ -471,20 +507,59 @@ def _fallback_calendar(root: ET.Element, calendars: dict[str, CalendarSpec]) -> 
     return ranked[0]
 
 
+def _quiet_dt(element: ET.Element, tag: str) -> datetime | None:
+    try:
+        return _dt(element, tag)
+    except MspdiError:
+        return None
+
+
 def _project_start(root: ET.Element, fix: _Repairs) -> datetime:
     start = fix.dt(root, "StartDate", "Project", "the earliest task start is used instead")
-    if start is not None:
+    outside = start is not None and not _in_years(start)
+    years = f"{HORIZON_START.year}-{HORIZON_END.year - 1}"
+    if start is not None and outside:
+        fix.add(
+            "Project <StartDate>",
+            f"{start:%Y-%m-%d} is outside the years a schedule covers ({years}): the "
+            "earliest task start is used",
+        )
+    if start is not None and not outside:
+        # An old file (Project 2002-2007) whose start was moved without recalculating: every
+        # task Project stored starts before it. Project and MPXJ keep the stored schedule;
+        # starting every task at the header moved them all (a week, in a case found).
+        stored = [
+            moment
+            for element in root.findall(f"{Q}Tasks/{Q}Task")
+            if _text(element, "IsNull") != "1"
+            and (moment := _quiet_dt(element, "Start")) is not None
+            and _in_years(moment)
+        ]
+        if stored and max(stored) < start:
+            fix.add(
+                "Project <StartDate>",
+                f"{start} is later than every task's stored start (saved without "
+                f"recalculating): the stored schedule is kept, from {min(stored)}",
+            )
+            return min(stored)
         return start
     stored = [
         moment
         for element in root.findall(f"{Q}Tasks/{Q}Task")
         if (moment := fix.dt(element, "Start", _task_label(element), "ignored")) is not None
+        and _in_years(moment)
     ]
     if not stored:
+        if outside:
+            raise MspdiError(
+                f"the project starts on {start:%Y-%m-%d}, outside the years the calendar covers "
+                f"({years}), and no task has a start date to take it from"
+            )
         raise MspdiError(
             "the project has no <StartDate> and no task has a start date to take it from"
         )
-    fix.add("Project <StartDate>", f"missing: the earliest task start {min(stored)} is used")
+    if not outside:
+        fix.add("Project <StartDate>", f"missing: the earliest task start {min(stored)} is used")
     return min(stored)
 
 
@@ -500,6 +575,14 @@ def _positive(root: ET.Element, tag: str, default: int, fix: _Repairs) -> int:
 
 def _read(root: ET.Element) -> MspdiDocument:
     fix = _Repairs()
+    renamed = root.get(_RENAMED)
+    if renamed is not None:
+        fix.add(
+            "Project",
+            "not in the MSPDI namespace ("
+            + ("no namespace" if renamed == "none" else f"namespace {renamed!r}")
+            + "): read as an MSPDI file",
+        )
     calendars, project_cal = _usable_calendars(root, read_calendars(root, fix.add), fix)
     settings = DurationSettings(
         minutes_per_day=_positive(root, "MinutesPerDay", 480, fix),
@@ -747,11 +830,18 @@ def _read_info(element: ET.Element, fix: _Repairs) -> MspdiTaskInfo:
                 cost=cost,
             )
         )
+    uid = _int(element, "UID")
+    level = fix.number(element, "OutlineLevel", where, 1)
+    if level < 1 and uid != 0 and _text(element, "Summary") != "1":
+        # Level 0 is the project's own summary task (UID 0): a task written there was read
+        # as the parent of every task after it, and left out by the in-app import.
+        fix.add(f"{where} <OutlineLevel>", f"{level} is the project summary's level: read as 1")
+        level = 1
     return MspdiTaskInfo(
-        uid=_int(element, "UID"),
+        uid=uid,
         id=fix.number(element, "ID", where, 0),
         name=_text(element, "Name") or "",
-        outline_level=fix.number(element, "OutlineLevel", where, 1),
+        outline_level=level,
         summary=_text(element, "Summary") == "1",
         manual=_text(element, "Manual") == "1",
         is_null=_text(element, "IsNull") == "1",
@@ -796,15 +886,26 @@ def _read_task(
     try:
         duration = parse_duration(_text(element, "Duration"))
     except MspdiError as exc:
-        raise MspdiError(f"{where}: <Duration> {exc}") from None
+        if not info.summary:
+            raise MspdiError(f"{where}: <Duration> {exc}") from None
+        # A summary's own duration is not scheduled (its dates come from its subtasks).
+        fix.add(f"{where} <Duration>", f"{exc}: ignored, as a summary's dates are its subtasks'")
+        duration = 0
     if duration < 0:
         fix.add(f"{where} <Duration>", "negative: 0 used")
         duration = 0
     if duration > MAX_DURATION_SECONDS:
-        raise MspdiError(
-            f"{where}: <Duration> of {duration // 3600:,} hours is longer than the years a "
-            "schedule can cover"
+        if not info.summary:
+            raise MspdiError(
+                f"{where}: <Duration> of {duration // 3600:,} hours is longer than the years a "
+                "schedule can cover"
+            )
+        fix.add(
+            f"{where} <Duration>",
+            f"{duration // 3600:,} hours, longer than the years a schedule covers: ignored, as "
+            "a summary's dates are its subtasks'",
         )
+        duration = 0
     actual_start = fix.within(
         fix.dt(element, "ActualStart", where, "progress ignored"),
         f"{where} <ActualStart>",
@@ -822,8 +923,9 @@ def _read_task(
             "dropped",
         )
         actual_finish = None
+    stored_start = info.start if _in_years(info.start) else None
     if actual_finish is not None and actual_start is None:
-        if info.start is not None and info.start <= actual_finish:
+        if stored_start is not None and stored_start <= actual_finish:
             actual_start = info.start
             fix.add(
                 f"{where} <ActualStart>",
@@ -833,7 +935,7 @@ def _read_task(
             fix.add(f"{where} <ActualFinish>", "no actual start to go with it: dropped")
             actual_finish = None
     if _text(element, "ExternalTask") == "1":
-        if info.start is not None:
+        if stored_start is not None:
             constraint, constraint_date = ConstraintType.MSO, info.start
             fix.add(
                 where,
@@ -845,6 +947,15 @@ def _read_task(
     manual = info.manual and info.start is not None and info.finish is not None
     if info.manual and not manual:
         fix.add(where, "manually scheduled without dates: scheduled automatically")
+    elif manual and not (_in_years(info.start) and _in_years(info.finish)):
+        # 1899-12-30 (the OLE null date) made the in-app import answer 500.
+        fix.add(
+            where,
+            f"manually scheduled from {info.start} to {info.finish}, outside the years a "
+            f"schedule covers ({HORIZON_START.year}-{HORIZON_END.year - 1}): scheduled "
+            "automatically",
+        )
+        manual = False
     elif manual and info.start is not None and info.finish is not None and info.start > info.finish:
         fix.add(
             where,
@@ -872,8 +983,18 @@ def _read_task(
         actual_start=actual_start,
         actual_finish=actual_finish,
         remaining_duration=fix.duration(element, "RemainingDuration", where),
-        percent_complete=float(fix.number(element, "PercentComplete", where, 0)),
+        percent_complete=_percent(element, where, fix),
     )
+
+
+def _percent(element: ET.Element, where: str, fix: _Repairs) -> float:
+    """``<PercentComplete>`` within 0-100 (-50 was read as 150 % remaining)."""
+    value = fix.number(element, "PercentComplete", where, 0)
+    if 0 <= value <= 100:
+        return float(value)
+    kept = min(max(value, 0), 100)
+    fix.add(f"{where} <PercentComplete>", f"{value} is not within 0-100: {kept} used")
+    return float(kept)
 
 
 def _read_link(element: ET.Element, succ: int, fix: _Repairs) -> Link:
@@ -981,13 +1102,16 @@ def _with_assignments(
         calendar = task.calendar or resource.calendar or project_cal
         if task.calendar and resource.calendar and not ignore_resource_calendar:
             calendar = _intersection(calendars, task.calendar, resource.calendar)
-        missing = fix.unusable_resource_calendars.pop(resource.uid, None)
-        if missing is not None and task.calendar is None:
-            fix.add(
-                f"resource UID {resource.uid} {resource.name!r}",
-                f"calendar {missing} is missing or has no working time: its work follows the "
-                "project calendar",
-            )
+        if resource.uid in fix.unusable_resource_calendars:
+            if task.calendar is None:
+                missing = fix.unusable_resource_calendars.pop(resource.uid)
+                fix.add(
+                    f"resource UID {resource.uid} {resource.name!r}",
+                    f"calendar {missing} is missing or has no working time: its work follows "
+                    "the project calendar",
+                )
+            else:  # noted at the end unless a task on the project calendar notes it first
+                fix.driving.setdefault(resource.uid, resource.name)
         spans.append(ResourceSpan(calendar, round(a.work_seconds / a.units)))
     if spans and resource_driven:
         task = replace(task, resource_spans=tuple(spans))
@@ -1124,7 +1248,9 @@ def write_mspdi(document: MspdiDocument, result: ScheduleResult | None = None) -
     scheduled = schedule_dates(result) if result is not None else {}
     tasks_el = ET.SubElement(root, "Tasks")
     for index, task in enumerate(plan.tasks):
-        level[task.uid] = 0 if task.parent is None else level[task.parent] + 1
+        # Top-level tasks are at outline level 1, as Project writes them (0 is the project's
+        # own summary task, UID 0).
+        level[task.uid] = 1 if task.parent is None else level[task.parent] + 1
         info = infos.get(task.uid)
         el = ET.SubElement(tasks_el, "Task")
         _add(el, "UID", task.uid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -32,9 +33,22 @@ def _text(element: ET.Element, tag: str) -> str | None:
     return None if child is None or child.text is None else child.text.strip()
 
 
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+
+
 def _parse_time(value: str) -> time:
-    hour, minute, *rest = (int(p) for p in value.split(":"))
-    return time(hour % 24, minute, rest[0] if rest else 0)
+    """An ``xs:time`` as Project and other tools write it: ``13:00:00``, ``13:00``, with
+    fractions of a second (``13:00:00.000``) or a zone (``Z``, ``+02:00``; read as written,
+    as date-times are). ``24:00:00`` is midnight at the end of the day.
+
+    Raises:
+        ValueError: for anything else.
+    """
+    match = _TIME.fullmatch(value.strip())
+    if match is None:
+        raise ValueError(f"not a time: {value!r}")
+    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+    return time(hour % 24, minute, second)
 
 
 def _day_pattern(element: ET.Element, where: str = "", note: Note = _ignore) -> DayPattern:
@@ -209,12 +223,22 @@ def _exceptions(
         note(text, "unreadable: this exception is skipped, the others are kept")
     if not modern:
         return tuple(legacy)
+    # An older-form exception that no modern one covers is kept (one modern recurring
+    # exception used to drop them all: a one-day exception was lost beside "Christmas, every
+    # year"); a recurring one covers the dates it falls on.
     covered = [(ex.start, ex.end) for ex in modern if ex.recurrence is None]
+    recurring: set[date] = set()
+    for kept in modern:
+        if kept.recurrence is not None:
+            try:
+                recurring.update(kept.dates())
+            except ValueError:
+                continue
     extra = [
         ex
         for ex in legacy
         if not any(start <= ex.start and ex.end <= end for start, end in covered)
-        and not any(m.recurrence is not None for m in modern)
+        and not all(day in recurring for day in ex.dates())
     ]
     return tuple(modern) + tuple(extra)
 
