@@ -80,7 +80,7 @@ def run(runs: int) -> int:
         "ops_overview": "/operations/",
         "ops_queue_board": f"/operations/queues/{queue.pk}/",
         "ops_routine": f"/operations/routines/{routine.pk}/",
-        "ops_calendars": "/operations/calendars/",
+        "ops_calendars": "/calendars/",
     }
     failed = False
     for name, url in pages.items():
