@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from twofold.accounts import selectors, services
@@ -46,6 +45,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
+    same_site_path,
     whole_number,
 )
 
@@ -56,9 +56,7 @@ def _minutes(seconds: int) -> str:
 
 
 def sign_in(request: HttpRequest) -> HttpResponse:
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
-        next_url = ""
+    next_url = same_site_path(request, request.POST.get("next") or request.GET.get("next"))
     form = SignInForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():

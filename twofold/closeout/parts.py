@@ -32,6 +32,7 @@ from twofold.operations.models import (
     Routine,
     ShiftRule,
 )
+from twofold.operations.services import LARGEST
 
 FIELDS: dict[str, tuple[str, ...]] = {
     PartKind.PROCESS: ("description", "team_id"),
@@ -90,8 +91,10 @@ def _number(spec: dict[str, Any], key: str, *, required: bool, label: str) -> fl
         number = float(value)
     except (TypeError, ValueError) as exc:
         raise Invalid(f"The {label} must be a number.", field=key) from exc
-    if not math.isfinite(number):
-        raise Invalid(f"The {label} must be a finite number.", field=key)
+    if not math.isfinite(number) or abs(number) > LARGEST:
+        # The limit acceptance applies (operations.services): refused when drafting, not at
+        # acceptance after the checklist was ticked.
+        raise Invalid(f"The {label} must be a finite number of at most 10^15.", field=key)
     return number
 
 

@@ -174,3 +174,22 @@ def format_month(value: dt.date | dt.datetime | None) -> str:
 def date_format_js() -> str:
     """The active format as tokens the chart scripts understand (``data-date-format``)."""
     return patterns().js
+
+
+def require_day_in_range(value: dt.date | None, field: str) -> None:
+    """Refuse a day outside the years the calendars cover (1980-2149), naming ``field``: the
+    rule every service applies, so a page, a CSV import and the API agree (until 2026-12-05
+    several pages took year 1 or 9999 where the API refused it; an expense in year 1 made a
+    project's earned-value curve 105,714 weeks long)."""
+    from twofold.core.errors import Invalid
+    from twofold.engine.calendars import HORIZON_END, HORIZON_START
+
+    if value is None:
+        return
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not HORIZON_START <= day < HORIZON_END:
+        last = HORIZON_END - dt.timedelta(days=1)
+        raise Invalid(
+            f"Choose a date between {format_day(HORIZON_START)} and {format_day(last)}.",
+            field=field,
+        )

@@ -7,13 +7,12 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from twofold.core import jobs, selectors, services
 from twofold.core.errors import Forbidden, NotFound
 from twofold.core.models import Job, JobStatus
-from twofold.core.web import actor_of, organisation_of, organisation_required
+from twofold.core.web import actor_of, organisation_of, organisation_required, same_site_path
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -58,10 +57,8 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
         messages.info(request, "The run was cancelled.")
     elif not job.is_finished:
         messages.info(request, "Cancelling: the run stops at its next progress report.")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    target = same_site_path(request, request.POST.get("next", ""))
+    if not target:
         kind = jobs.kind_of(job.kind)
         target = kind.page_url(job) if kind else "/"
     return redirect(target)

@@ -21,6 +21,22 @@ from twofold.core.models import Job
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
+def same_site_path(request: HttpRequest, target: str | None) -> str:
+    """``target`` when it is a path on this site (``/…``, not ``//host`` nor ``/\\host``),
+    else ``""``: the one rule for every ``next`` a page redirects to. A relative value passed
+    Django's host check and ``redirect()`` then read it as a URL name (``next=abc`` answered
+    500 after the change was saved)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = target or ""
+    if not target.startswith("/"):
+        return ""
+    same_site = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if same_site else ""
+
+
 def whole_number(raw: str | None) -> int | None:
     """A whole number from a query parameter or a form field, or None for anything else.
 

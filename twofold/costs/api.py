@@ -15,7 +15,7 @@ from pydantic import StrictBool, StrictInt, StrictStr
 from twofold.accounts.models import Membership, Organisation, User
 from twofold.accounts.selectors import get_organisation
 from twofold.core.api_schemas import READ, WRITE, BodyIn
-from twofold.core.errors import Forbidden, Invalid, NotFound
+from twofold.core.errors import Forbidden, Invalid, NotFound, fields_as
 from twofold.core.policy import Action, require
 from twofold.core.web import actor_of
 from twofold.costs import budget_sync, selectors, services
@@ -385,16 +385,17 @@ def create_expense(request: HttpRequest, org_id: int, payload: ExpenseIn) -> Sta
     target = services.resolve_expense_target(
         org, project_id=payload.project_id, process_id=payload.process_id, task_id=payload.task_id
     )
-    expense = services.create_expense(
-        actor=actor_of(request),
-        organisation=org,
-        **target,
-        spent_on=payload.spent_on,
-        category=payload.category,
-        amount=payload.amount,
-        supplier=payload.supplier,
-        description=payload.description,
-    )
+    with fields_as({"project": "project_id", "process": "process_id", "task": "task_id"}):
+        expense = services.create_expense(
+            actor=actor_of(request),
+            organisation=org,
+            **target,
+            spent_on=payload.spent_on,
+            category=payload.category,
+            amount=payload.amount,
+            supplier=payload.supplier,
+            description=payload.description,
+        )
     return Status(201, _expense_out(expense, selectors.cost_settings(org.pk).currency))
 
 

@@ -26,7 +26,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone as tz
 
 from twofold.accounts.models import Membership, Organisation, Role, User
-from twofold.core import history
+from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, require, role_in
@@ -110,6 +110,7 @@ def create_rate(
     """Add a person's or a role's hourly rate from ``effective_from`` on. Earlier rates stay (the
     history); a second rate from the same day for the same person or role is refused."""
     require(actor, Action.MANAGE, organisation)
+    dates.require_day_in_range(effective_from, "effective_from")
     role = role.strip()
     if (person is None) == (not role):
         raise Invalid(
@@ -476,6 +477,9 @@ def save_cells(
     outside the week, a line that is not here.
     """
     _require_own(actor, organisation, person)
+    if not dt.date(2000, 1, 1) <= week_start <= dt.date(2100, 12, 31):
+        # The weeks the page and the API read: hours saved outside could never be seen.
+        raise Invalid("Choose a week between 2000 and 2100.", field="week")
     _hold_week_start(organisation)
     if week_start != week_start_of(organisation, week_start):
         raise Invalid(
@@ -819,6 +823,9 @@ def create_expense(
     owner = project if project is not None else process
     if owner.organisation_id != organisation.pk:
         raise NotFound("Not found.")
+    if owner.archived_at is not None:  # as new time: the page offered none, the API took it
+        kind = "project" if project is not None else "process"
+        raise Invalid(f"This {kind} is archived: it takes no new expenses.", field=kind)
     if task is not None and (project is None or task.project_id != project.pk):
         raise Invalid("Choose a task of this project.", field="task")
     if category not in ExpenseCategory.values:
@@ -832,6 +839,7 @@ def create_expense(
     if not description:
         raise Invalid("Say what it was for.", field="description")
     today = today or tz.localdate()
+    dates.require_day_in_range(spent_on, "spent_on")
     latest = _latest_allowed(organisation, today)
     if spent_on > latest:
         raise Invalid(
@@ -919,10 +927,13 @@ def resubmit_expense(
         raise Forbidden("Only the person who recorded this expense resubmits it.")
     if expense.status != EntryStatus.RETURNED:
         raise Conflict("Only a returned expense can be resubmitted.")
+    before = {"amount": str(expense.amount), "description": expense.description}
     if "amount" in values:
         value = _decimal(values["amount"], "amount")
         if value <= 0:
             raise Invalid("An expense is more than zero.", field="amount")
+        if value >= Decimal("10000000000"):
+            raise Invalid("That amount is too large.", field="amount")
         expense.amount = value.quantize(selectors.CENT)
     if "description" in values and values["description"].strip():
         expense.description = values["description"].strip()[:200]
@@ -930,7 +941,14 @@ def resubmit_expense(
     save_versioned(
         expense, expected_version=expected_version, fields=["amount", "description", "status"]
     )
-    history.record(actor=actor, obj=expense, action="resubmitted")
+    after = {"amount": str(expense.amount), "description": expense.description}
+    # What the approver decides on: the history says what changed since it was returned.
+    history.record(
+        actor=actor,
+        obj=expense,
+        action="resubmitted",
+        changes={key: [before[key], after[key]] for key in before if before[key] != after[key]},
+    )
     return expense
 
 

@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from twofold.accounts.models import User
@@ -29,6 +28,7 @@ from twofold.core.web import (
     organisation_required,
     posted_version,
     render_page,
+    same_site_path,
 )
 from twofold.costs import budget_sync, exports, grid_html, selectors, services
 from twofold.costs.forms import (
@@ -205,11 +205,7 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
 
 def _safe_next(request: HttpRequest) -> str:
     """The page to go back to: a path on this site only (not ``//host`` nor ``/\\host``)."""
-    target = request.POST.get("next", "")
-    same_site = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if target.startswith("/") and same_site else ""
+    return same_site_path(request, request.POST.get("next", ""))
 
 
 @organisation_required

@@ -15,7 +15,7 @@ from twofold.accounts.models import Organisation, User
 from twofold.accounts.selectors import get_organisation
 from twofold.core.api_lists import SYNCED, Sync, synced_page
 from twofold.core.api_schemas import READ, WRITE
-from twofold.core.errors import Conflict, Invalid, NotFound
+from twofold.core.errors import Conflict, Invalid, NotFound, fields_as
 from twofold.core.policy import Action, require
 from twofold.core.web import actor_of
 from twofold.improvement import deliverables, selectors, services
@@ -263,25 +263,27 @@ def create_item(request: HttpRequest, org_id: int, payload: ItemIn) -> Status[It
             raise Invalid("No such source in this organisation.", field="source_id") from exc
         if origin.organisation_id != org.pk:
             raise Invalid("No such source in this organisation.", field="source_id")
-    item = services.create_item(
-        actor=actor_of(request),
-        organisation=org,
-        source=payload.source,
-        kpi=origin if isinstance(origin, Kpi) else None,
-        queue=origin if isinstance(origin, Queue) else None,
-        routine=origin if isinstance(origin, Routine) else None,
-        title=payload.title,
-        problem=payload.problem,
-        process=_process(org, payload.process_id),
-        owner=_user(org, payload.owner_id, "owner_id"),
-        expected_benefit=payload.expected_benefit,
-        benefit=payload.benefit,
-        effort=payload.effort,
-        root_cause=payload.root_cause,
-        countermeasure=payload.countermeasure,
-        check_notes=payload.check_notes,
-        act=payload.act,
-    )
+    with fields_as({"owner": "owner_id", "process": "process_id"}):
+        item = services.create_item(
+            actor=actor_of(request),
+            organisation=org,
+            source=payload.source,
+            kpi=origin if isinstance(origin, Kpi) else None,
+            queue=origin if isinstance(origin, Queue) else None,
+            routine=origin if isinstance(origin, Routine) else None,
+            title=payload.title,
+            problem=payload.problem,
+            process=_process(org, payload.process_id),
+            owner=_user(org, payload.owner_id, "owner_id"),
+            expected_benefit=payload.expected_benefit,
+            benefit=payload.benefit,
+            effort=payload.effort,
+            root_cause=payload.root_cause,
+            countermeasure=payload.countermeasure,
+            check_notes=payload.check_notes,
+            act=payload.act,
+        )
+
     return Status(201, _item(item))
 
 
@@ -331,7 +333,8 @@ def _patch_item(request: HttpRequest, org_id: int, item_id: int, payload: ItemPa
         values["owner"] = _user(org, payload.owner_id, "owner_id")
     version = payload.version
     if values:
-        services.update_item(actor=actor, item=item, expected_version=version, **values)
+        with fields_as({"owner": "owner_id", "process": "process_id"}):
+            services.update_item(actor=actor, item=item, expected_version=version, **values)
         version = item.version
     if payload.status is not None and payload.status != item.status:
         if payload.status == "done":
@@ -365,15 +368,16 @@ def start_project(
 ) -> Status[ProjectBrief]:
     org = get_organisation(request.user, org_id)
     item = _org_item(request, org, item_id)
-    project = services.start_project(
-        actor=actor_of(request),
-        item=item,
-        expected_version=payload.version,
-        manager=_user(org, payload.manager_id, "manager_id"),
-        name=payload.name,
-        target_start=payload.target_start,
-        target_finish=payload.target_finish,
-    )
+    with fields_as({"manager": "manager_id"}):
+        project = services.start_project(
+            actor=actor_of(request),
+            item=item,
+            expected_version=payload.version,
+            manager=_user(org, payload.manager_id, "manager_id"),
+            name=payload.name,
+            target_start=payload.target_start,
+            target_finish=payload.target_finish,
+        )
     return Status(201, ProjectBrief.model_validate(project, from_attributes=True))
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import transaction
 
 from twofold.accounts.models import User
-from twofold.core import history
+from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Invalid
 from twofold.core.policy import Action, require
@@ -58,6 +58,7 @@ def set_item_go_live(
 ) -> ImprovementItem:
     """Record (or clear, with None) the day the item's countermeasure went live."""
     require(actor, Action.EDIT, item)
+    dates.require_day_in_range(go_live, "go_live")
     _stale(item.version, expected_version)
     kpis = item_kpis(item)
     if go_live is not None and not kpis:

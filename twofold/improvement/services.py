@@ -580,6 +580,10 @@ def propose_handover(
         )
     elif process.organisation_id != project.organisation_id:
         raise Invalid("Choose a process of this organisation.", field="process")
+    elif process.archived_at is not None:
+        # The page offered only live processes; the API took an archived one, and accepting
+        # built live KPIs and routines into it.
+        raise Invalid("This process is archived: choose a process in use.", field="process")
     _check_phase(project)
     _check_none_awaiting(project, process)
     items = _clean_deliverables(

@@ -18,7 +18,13 @@ from twofold.accounts.models import Membership, User
 from twofold.core.errors import NotFound, ServiceError
 from twofold.core.middleware import SESSION_ORG_KEY
 from twofold.core.policy import Action, can
-from twofold.core.web import actor_of, forbidden_page, organisation_of, organisation_required
+from twofold.core.web import (
+    actor_of,
+    forbidden_page,
+    organisation_of,
+    organisation_required,
+    same_site_path,
+)
 from twofold.notifications import outbox as outbox_sending
 from twofold.notifications import selectors, services
 from twofold.notifications.kinds import all_kinds
@@ -28,9 +34,7 @@ from twofold.notifications.tokens import ALL_KINDS, BadToken, read_unsubscribe_t
 
 def _back(request: HttpRequest, fallback: str) -> str:
     nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        return nxt
-    return fallback
+    return same_site_path(request, nxt) or fallback
 
 
 @login_required

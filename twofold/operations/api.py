@@ -93,6 +93,8 @@ _TIME_OF_DAY_SCHEMA = {
 
 Number = Annotated[StrictFloat | StrictInt, AfterValidator(_finite)]
 Money = Annotated[Number, Field(ge=0, lt=10**10)]
+Budget = Annotated[Number, Field(ge=0, lt=10**12)]
+"""An annual budget: this fiscal year's, the same limit as ``PUT …/processes/{id}/budget``."""
 
 
 def _in_range(value: dt.date) -> dt.date:
@@ -136,7 +138,7 @@ class ProcessIn(Schema):
     name: StrictStr = Field(..., min_length=1, max_length=120)
     description: StrictStr = ""
     owner_id: StrictInt | None = None
-    annual_budget: Money = 0
+    annual_budget: Budget = 0
 
 
 ARCHIVED = Field(
@@ -150,7 +152,7 @@ class ProcessPatch(Schema):
     description: StrictStr | None = None
     owner_id: StrictInt | None = None
     team_id: StrictInt | None = None
-    annual_budget: Money | None = None
+    annual_budget: Budget | None = None
     archived: StrictBool | None = ARCHIVED
 
 

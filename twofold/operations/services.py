@@ -86,7 +86,11 @@ ROUTINE_FIELDS = [
 GENERATE_DAYS = 30
 MAX_CSV_ROWS = 20_000
 MAX_MONEY = Decimal(10) ** 10
-"""Budgets and spend are stored with 12 digits, 2 after the point: less than ten billion."""
+"""Spend is stored with 12 digits, 2 after the point: less than ten billion."""
+MAX_BUDGET = Decimal(10) ** 12
+"""The annual budget is this fiscal year's budget (costs.budget_sync), stored with 14 digits:
+the same limit as the fiscal-year page (a budget set there above ten billion made every later
+edit of the process answer 422, on a field the user had not touched)."""
 FIRST_DAY, LAST_DAY = dt.date(1980, 1, 1), dt.date(2149, 12, 31)
 """The dates the business calendars (and so routines) cover."""
 
@@ -104,7 +108,7 @@ def _not_null(values: Mapping[str, Any], fields: Iterable[str]) -> None:
             raise Invalid(f"{key} cannot be null.", field=key)
 
 
-def _money(raw: Any, field: str, what: str) -> Decimal:
+def _money(raw: Any, field: str, what: str, limit: Decimal = MAX_MONEY) -> Decimal:
     """``raw`` as a Decimal with 2 places that fits the database column, else Invalid."""
     try:
         money = Decimal(str(raw))
@@ -112,8 +116,8 @@ def _money(raw: Any, field: str, what: str) -> Decimal:
         raise Invalid(f"The {what} must be a number.", field=field) from exc
     if not money.is_finite():
         raise Invalid(f"The {what} must be a number.", field=field)
-    if abs(money) >= MAX_MONEY:
-        raise Invalid(f"The {what} must be less than {MAX_MONEY:,.0f}.", field=field)
+    if abs(money) >= limit:
+        raise Invalid(f"The {what} must be less than {limit:,.0f}.", field=field)
     return money.quantize(Decimal("0.01"))
 
 
@@ -156,7 +160,7 @@ def _check_process_values(
                 f"There is already a process called {values['name']}{where}.", field="name"
             )
     if "annual_budget" in values:
-        budget = _money(values["annual_budget"], "annual_budget", "budget")
+        budget = _money(values["annual_budget"], "annual_budget", "budget", MAX_BUDGET)
         if budget < 0:
             raise Invalid("The budget cannot be negative.", field="annual_budget")
         values["annual_budget"] = budget
@@ -219,6 +223,7 @@ def add_spend(
     sees its money; others get ``Forbidden`` and nothing is written)."""
     require(actor, Action.EDIT, process)
     selectors.require_process_money(actor, process)
+    dates.require_day_in_range(spent_on, "spent_on")
     money = _money(amount, "amount", "amount")
     if money == 0:
         raise Invalid("The amount must be a non-zero number.", field="amount")
@@ -455,6 +460,12 @@ def add_measurements(
                 day = dt.date.fromisoformat(str(raw_date).strip())
             except ValueError:
                 errors.append(RowError(row, "date", f"“{raw_date}” is not a date like 2025-03-31."))
+        if day is not None:
+            try:
+                dates.require_day_in_range(day, "date")
+            except Invalid as exc:  # the page, the CSV and the API take the same years
+                errors.append(RowError(row, "date", exc.message))
+                day = None
         try:
             value = _number(raw_value)
         except (TypeError, ValueError) as exc:

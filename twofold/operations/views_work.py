@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from twofold.core.errors import Forbidden, ServiceError
@@ -20,6 +19,7 @@ from twofold.core.web import (
     forbidden_page,
     organisation_of,
     organisation_required,
+    same_site_path,
     whole_number,
 )
 from twofold.operations import assignment, change_points, selectors
@@ -29,10 +29,7 @@ from twofold.operations.views import _get
 
 
 def _back(request: HttpRequest, default: str) -> str:
-    nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}):
-        return nxt
-    return default
+    return same_site_path(request, request.POST.get("next", "")) or default
 
 
 def _errors(form: forms.Form) -> str:
