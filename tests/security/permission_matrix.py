@@ -817,12 +817,12 @@ PUT    /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/resourc
 
 # --- api closeout
 GET    /api/organisations/{org_id}/handovers/{handover_id}/hypercare                  401 200 200 200 200 404
-PUT    /api/organisations/{org_id}/handovers/{handover_id}/hypercare                  401 403 403 200 200 404
+PUT    /api/organisations/{org_id}/handovers/{handover_id}/hypercare                  401 403 403 200 200 404  | {"version": 0}
 GET    /api/organisations/{org_id}/handovers/{handover_id}/parts                      401 200 200 200 200 404
 POST   /api/organisations/{org_id}/handovers/{handover_id}/parts                      401 403 403 422 422 404
 POST   /api/organisations/{org_id}/handovers/{handover_id}/documents                  401 422 422 422 422 422  # multipart: the form is checked before the handover is looked up; nothing changes
 PATCH  /api/organisations/{org_id}/handover-parts/{part_id}                           401 403 403 422 422 404
-DELETE /api/organisations/{org_id}/handover-parts/{part_id}                           401 403 403 422 422 404
+DELETE /api/organisations/{org_id}/handover-parts/{part_id}                           401 403 403 422 422 404  ?version=1
 GET    /api/organisations/{org_id}/queues/{queue_id}/hypercare                        401 200 200 200 200 404
 GET    /api/organisations/{org_id}/origins                                            401 200 200 200 200 404  ?model=routine&object_id={routines}
 GET    /api/organisations/{org_id}/lessons                                            401 200 200 200 200 404

@@ -93,7 +93,7 @@ def test_refused_page_writes_answer_403_and_another_organisations_trash_404(
     part = HandoverPart.objects.filter(organisation=org).order_by("pk").first()
     assert part is not None
     assert as_(guest).post(f"/closeout/parts/{part.pk}/remove/").status_code == 403
-    r = api(guest).delete(f"/api/organisations/{org.pk}/handover-parts/{part.pk}")
+    r = api(guest).delete(f"/api/organisations/{org.pk}/handover-parts/{part.pk}?version=1")
     assert r.status_code == 403
     assert HandoverPart.objects.filter(pk=part.pk).exists()
 

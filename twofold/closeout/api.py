@@ -84,6 +84,11 @@ class HypercareOut(Schema):
 class HypercareIn(BodyIn):
     starts_on: StrictDate | None = Field(None, description="Both null: no hypercare.")
     ends_on: StrictDate | None = None
+    version: StrictInt = Field(
+        ...,
+        ge=0,
+        description="The period's `version` as read, 0 when there was none; another → 409.",
+    )
 
 
 class HypercareTeamOut(Schema):
@@ -277,9 +282,12 @@ def update_part(
 
 
 @router.delete("/organisations/{org_id}/handover-parts/{part_id}", response={204: None, **WRITE})
-def remove_part(request: HttpRequest, org_id: int, part_id: int) -> Status[None]:
+def remove_part(request: HttpRequest, org_id: int, part_id: int, version: int) -> Status[None]:
+    """Remove a drafted part (pass its ``version``: a part changed since it was read → 409)."""
     org = get_organisation(request.user, org_id)
-    services.remove_part(actor=actor_of(request), part=_get_part(request, org, part_id))
+    services.remove_part(
+        actor=actor_of(request), part=_get_part(request, org, part_id), expected_version=version
+    )
     return Status(204, None)
 
 
@@ -306,6 +314,7 @@ def put_hypercare(
         handover=_handover(request, org, handover_id),
         starts_on=payload.starts_on,
         ends_on=payload.ends_on,
+        expected_version=payload.version,
     )
     return _hypercare(care) if care else None
 

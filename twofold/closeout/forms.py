@@ -134,6 +134,7 @@ class DocumentForm(forms.Form):
 class HypercareForm(forms.Form):
     starts_on = forms.DateField(required=False, label="Hypercare from", widget=DATE)
     ends_on = forms.DateField(required=False, label="Hypercare until", widget=DATE)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class LessonForm(forms.Form):

@@ -213,11 +213,20 @@ def update_part(
 
 
 @transaction.atomic
-def remove_part(*, actor: User, part: HandoverPart) -> None:
+def remove_part(*, actor: User, part: HandoverPart, expected_version: int | None = None) -> None:
+    """Remove a drafted part; with ``expected_version`` (the API's and the page's ``version``)
+    a part changed since it was read is a Conflict and stays (a rename was silently lost)."""
     handover = part.handover
     _require_draft(actor, handover)
     label = str(part)
-    part.delete()
+    if expected_version is not None:
+        deleted, _ = HandoverPart.objects.filter(pk=part.pk, version=expected_version).delete()
+        if not deleted:
+            raise Conflict(
+                "Someone changed this part since you read it. Reload to see it, then decide."
+            )
+    else:
+        part.delete()
     history.record(
         actor=actor,
         obj=handover,
@@ -234,10 +243,19 @@ def set_hypercare(
     handover: Handover,
     starts_on: dt.date | None,
     ends_on: dt.date | None,
+    expected_version: int | None = None,
 ) -> Hypercare | None:
-    """Set (or with no dates, clear) the hypercare period of a handover not yet accepted."""
+    """Set (or with no dates, clear) the hypercare period of a handover not yet accepted.
+
+    ``expected_version``: the period's version as read (0: there was none); another is a
+    Conflict and nothing changes. ``None``: last write wins (the demo loader)."""
     _require_draft(actor, handover)
-    current = Hypercare.objects.filter(handover=handover).first()
+    current = Hypercare.objects.select_for_update().filter(handover=handover).first()
+    if expected_version is not None and (current.version if current else 0) != expected_version:
+        raise Conflict(
+            "Someone changed the hypercare period since you read it. Reload to see it, then "
+            "set yours again."
+        )
     if starts_on is None and ends_on is None:
         if current is not None:
             current.delete()

@@ -35,6 +35,7 @@ from twofold.core.web import (
     forbidden_page,
     organisation_of,
     organisation_required,
+    posted_version,
     render_page,
     whole_number,
 )
@@ -175,7 +176,11 @@ def remove_part(request: HttpRequest, pk: int) -> HttpResponse:
     kind = part.kind
     code = 200
     try:
-        services.remove_part(actor=actor_of(request), part=part)
+        services.remove_part(
+            actor=actor_of(request),
+            part=part,
+            expected_version=posted_version(request.POST.get("version")),
+        )
     except Forbidden as exc:
         back = reverse("improvement:handover", args=[handover.pk])
         return forbidden_page(request, exc.message, back=back)
@@ -208,6 +213,7 @@ def hypercare(request: HttpRequest, pk: int) -> HttpResponse:
                 handover=handover,
                 starts_on=form.cleaned_data["starts_on"],
                 ends_on=form.cleaned_data["ends_on"],
+                expected_version=form.cleaned_data.get("version"),
             )
         except Forbidden as exc:
             back = reverse("improvement:handover", args=[handover.pk])

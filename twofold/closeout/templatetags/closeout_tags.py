@@ -34,7 +34,9 @@ def handover_parts(context: Any, handover: Handover) -> dict[str, Any]:
         "hypercare": care,
         "hypercare_form": HypercareForm(
             prefix="hypercare",
-            initial={"starts_on": care.starts_on, "ends_on": care.ends_on} if care else None,
+            initial={"starts_on": care.starts_on, "ends_on": care.ends_on, "version": care.version}
+            if care
+            else {"version": 0},
         )
         if may_draft
         else None,
