@@ -256,7 +256,8 @@ PAGE_ACTION_TO_API: dict[str, tuple[str, ...]] = {
     "costs:timer_start": (f"POST {ORG}/timer",),
     "costs:timer_stop": (f"DELETE {ORG}/timer",),
     "costs:approval": (f"POST {ORG}/timesheets/{{timesheet_id}}/decision",),
-    "costs:expenses": (f"POST {ORG}/expenses",),
+    # The page takes the receipt with the expense; the API in a second call.
+    "costs:expenses": (f"POST {ORG}/expenses", f"POST {ORG}/expenses/{{expense_id}}/receipt"),
     "costs:expense": (f"POST {ORG}/expenses/{{expense_id}}/decision",),
     "costs:rates": (f"POST {ORG}/rates", f"PUT {ORG}/settings/costs"),
     "costs:rate_delete": (f"DELETE {ORG}/rates/{{rate_id}}",),

@@ -196,3 +196,40 @@ def test_a_fiscal_year_budget_the_costs_page_takes_leaves_the_process_editable(
         annual_budget=process.annual_budget,  # what the edit form posts back
     )
     assert edited.description == "Now with a description"
+
+
+def test_the_api_adds_and_serves_an_expense_receipt_as_the_page_does(
+    client: Any, api_token: Any, org: Any, worker: Any, admin: Any, process: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    expense = services.create_expense(
+        actor=worker,
+        organisation=org,
+        process=process,
+        spent_on=dt.date(2026, 3, 2),
+        category="travel",
+        amount="80",
+        description="Taxi",
+    )
+    url = f"/api/organisations/{org.pk}/expenses/{expense.pk}/receipt"
+
+    def post(user: Any, version: int) -> Any:
+        return client.post(
+            url,
+            {"file": SimpleUploadedFile("taxi.pdf", b"%PDF-1.4 receipt"), "version": version},
+            HTTP_AUTHORIZATION=f"Bearer {api_token(user)}",
+        )
+
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {api_token(worker)}").status_code == 404
+    assert post(admin, 1).status_code == 403  # the approver sees it but did not record it
+    stale = post(worker, 9)
+    assert stale.status_code == 409
+    saved = post(worker, 1)
+    assert saved.status_code == 200 and saved.json()["has_attachment"] is True
+    got = client.get(url, HTTP_AUTHORIZATION=f"Bearer {api_token(admin)}")
+    assert got.status_code == 200
+    assert b"".join(got.streaming_content) == b"%PDF-1.4 receipt"
+    assert got["X-Content-Type-Options"] == "nosniff"
+    entry = HistoryEntry.objects.get(action="receipt attached")
+    assert entry.changes == {"receipt": [None, "taxi.pdf"]}

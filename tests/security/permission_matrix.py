@@ -966,6 +966,8 @@ GET    /api/organisations/{org_id}/expenses                                     
 POST   /api/organisations/{org_id}/expenses                                           401 403 422 422 422 404
 POST   /api/organisations/{org_id}/expenses/{expense_id}/decision                     401 404 404 422 422 404  # returning needs a reason; an expense you do not decide is 404
 POST   /api/organisations/{org_id}/expenses/{expense_id}/resubmit                     401 404 404 403 403 404  # only whoever recorded it resubmits; an expense you may not see is 404
+GET    /api/organisations/{org_id}/expenses/{expense_id}/receipt                      401 404 404 404 404 404  # the seeded expense has no receipt; one you may not see is 404 too
+POST   /api/organisations/{org_id}/expenses/{expense_id}/receipt                      401 428 428 428 428 428  # multipart with a version: without it 428 first (tests/costs: who may add one)
 GET    /api/organisations/{org_id}/rates                                              401 403 403 200 200 404
 POST   /api/organisations/{org_id}/rates                                              401 403 403 422 422 404
 DELETE /api/organisations/{org_id}/rates/{rate_id}                                    401 403 403 204 204 404

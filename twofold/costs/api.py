@@ -7,8 +7,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal, cast
 
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from django.http import FileResponse, HttpRequest
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import StrictBool, StrictInt, StrictStr
 
@@ -397,6 +398,55 @@ def create_expense(request: HttpRequest, org_id: int, payload: ExpenseIn) -> Sta
             description=payload.description,
         )
     return Status(201, _expense_out(expense, selectors.cost_settings(org.pk).currency))
+
+
+def _visible_expense(request: HttpRequest, org: Organisation, expense_id: int) -> Expense:
+    found: Expense | None = (
+        selectors.visible_expenses(request.user, org.pk).filter(pk=expense_id).first()
+    )
+    if found is None:  # as for an id that does not exist: a 403 would confirm it does
+        raise NotFound("Not found.")
+    return found
+
+
+@router.post(
+    "/organisations/{org_id}/expenses/{expense_id}/receipt",
+    response={200: ExpenseOut, **WRITE},
+    summary="Add or replace an expense's receipt (multipart `file`; whoever recorded it, "
+    "until it is approved)",
+)
+def put_receipt(
+    request: HttpRequest,
+    org_id: int,
+    expense_id: int,
+    file: File[UploadedFile],
+    version: Form[int],
+) -> ExpenseOut:
+    org = _org(request, org_id)
+    expense = services.attach_receipt(
+        actor=actor_of(request),
+        expense=_visible_expense(request, org, expense_id),
+        attachment=file,
+        expected_version=version,
+    )
+    return _expense_out(expense, selectors.cost_settings(org.pk).currency)
+
+
+@router.get("/organisations/{org_id}/expenses/{expense_id}/receipt", response={200: None, **READ})
+def get_receipt(request: HttpRequest, org_id: int, expense_id: int) -> FileResponse:
+    """The receipt itself, with the download page's safe headers (404 when there is none)."""
+    from twofold.core.uploads import SERVED_AS, extension_of, safe_response
+
+    expense = _visible_expense(request, _org(request, org_id), expense_id)
+    if not expense.attachment:
+        raise NotFound("This expense has no receipt.")
+    name = expense.attachment_name or "attachment"
+    return safe_response(
+        expense.attachment.open("rb"),
+        original_name=name,
+        size=expense.attachment.size,
+        content_type=SERVED_AS.get(extension_of(name), "application/octet-stream"),
+    )
 
 
 @router.post(

@@ -861,14 +861,16 @@ def create_expense(
     )
     if attachment is not None:
         size = getattr(attachment, "size", 0) or 0
-        name = check_file(
+        check_file(
             attachment.name or "file",
             size,
             read_head(attachment),
             limit=10 * 1024 * 1024,
             field="attachment",
         )
-        expense.attachment_name = name[:200]
+        # The file's own name, not the extension check_file answers (shown and served as
+        # ".pdf" until 2026-12-05).
+        expense.attachment_name = _file_name(attachment.name)
         save_field_file(expense.attachment, attachment)
     expense.save()
     history.record(
@@ -948,6 +950,51 @@ def resubmit_expense(
         obj=expense,
         action="resubmitted",
         changes={key: [before[key], after[key]] for key in before if before[key] != after[key]},
+    )
+    return expense
+
+
+def _file_name(name: str | None) -> str:
+    """An uploaded file's own name without any folder a browser sent, at most 200 characters."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return (base or "attachment")[-200:]
+
+
+@transaction.atomic
+def attach_receipt(
+    *, actor: User, expense: Expense, attachment: Any, expected_version: int | None = None
+) -> Expense:
+    """The person who recorded an expense adds (or replaces) its receipt until it is approved:
+    what the expenses page takes with the expense, for the API (a review found none there)."""
+    from twofold.core.uploads import check_file, read_head, save_field_file
+
+    require(actor, Action.CONTRIBUTE, expense)
+    if expense.submitted_by_id != actor.pk:
+        raise Forbidden("Only the person who recorded this expense adds its receipt.")
+    if expense.status == EntryStatus.APPROVED:
+        raise Conflict("An approved expense keeps the receipt it was approved with.")
+    check_file(
+        attachment.name or "file",
+        getattr(attachment, "size", 0) or 0,
+        read_head(attachment),
+        limit=10 * 1024 * 1024,
+        field="file",
+    )
+    before = expense.attachment_name or None
+    old = expense.attachment.name if expense.attachment else ""
+    expense.attachment_name = _file_name(attachment.name)
+    save_field_file(expense.attachment, attachment)
+    save_versioned(
+        expense, expected_version=expected_version, fields=["attachment", "attachment_name"]
+    )
+    if old and old != expense.attachment.name:
+        storage = expense.attachment.storage
+        transaction.on_commit(lambda: storage.delete(old), robust=True)
+    history.record(
+        actor=actor,
+        obj=expense,
+        action="receipt attached",
+        changes={"receipt": [before, expense.attachment_name]},
     )
     return expense
 
