@@ -73,12 +73,30 @@ def test_someone_new_is_invited_too_and_the_answers_do_not_tell_them_apart(
     known = api(owner).post(url, {"email": elsewhere.email, "full_name": "Someone"})
     unknown = api(owner).post(url, {"email": "nobody@acme.example", "full_name": "Someone"})
     assert known.status_code == unknown.status_code == 202
+    # Only the invitation's own id, its time and the address differ: no account id (a new
+    # account's is the next in sequence, an old one's is not), no account name.
     shapes = [
-        {**r.json(), "id": 0, "created_at": "", "user": {**r.json()["user"], "id": 0, "email": ""}}
+        {**r.json(), "id": 0, "created_at": "", "user": {**r.json()["user"], "email": ""}}
         for r in (known, unknown)
     ]
     assert shapes[0] == shapes[1]
-    assert known.json()["user"]["full_name"] == "Someone"  # not "Eli Elsewhere"
+    assert known.json()["user"] == {"email": elsewhere.email, "full_name": "Someone"}
+    # Withdrawing and declining name them as the organisation did, never by the account.
+    from twofold.core.models import HistoryEntry as Entry
+
+    withdrawn = Invitation.objects.get(user=elsewhere)
+    services.withdraw_invitation(actor=owner, invitation=withdrawn)
+    declined = Invitation.objects.get(user__email="nobody@acme.example")
+    services.decline_invitation(actor=declined.user, invitation=declined)
+    summaries = set(
+        Entry.objects.filter(
+            action__in=["invitation withdrawn", "invitation declined"]
+        ).values_list("summary", "actor")
+    )
+    assert summaries == {
+        ("Withdrew the invitation of Someone", owner.pk),
+        ("Someone declined the invitation", None),
+    }
     # Accepting makes the new person a member, as anyone invited.
     membership = services.accept_invitation(actor=fresh.user, invitation=fresh)
     assert (membership.user.full_name, membership.role) == ("Nia New", "member")
@@ -215,3 +233,19 @@ def test_an_import_invites_its_existing_accounts_out_of_the_teams(
     copy = Team.objects.get(organisation=result.organisation)
     assert (copy.lead, list(copy.members.all())) == (None, [])
     services.update_team(actor=importer, team=copy, expected_version=None, name="Press crew 2")
+
+
+def test_a_second_invitation_before_any_sign_in_still_lets_them_choose_a_password(
+    org: Any, owner: Any, outsider: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Anyone may invite an address first (the first e-mail says to ignore it if unknown):
+    the next organisation's e-mail must still carry the link to choose a password."""
+    from twofold.accounts.models import Organisation
+
+    other = Organisation.objects.exclude(pk=org.pk).first()
+    assert other is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_member(actor=outsider, organisation=other, email="twice@example.com")
+        services.add_member(actor=owner, organisation=org, email="twice@example.com")
+    assert [m.subject for m in mail.outbox] == ["You are invited to an organisation on Twofold"] * 2
+    assert all("Choose your password" in m.body for m in mail.outbox)

@@ -223,8 +223,24 @@ def test_the_api_adds_and_serves_an_expense_receipt_as_the_page_does(
 
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {api_token(worker)}").status_code == 404
     assert post(admin, 1).status_code == 403  # the approver sees it but did not record it
+    from django.core.files.storage import default_storage
+
+    def stored() -> list[str]:
+        folders = ["expenses"]
+        found: list[str] = []
+        while folders:
+            folder = folders.pop()
+            if not default_storage.exists(folder):
+                continue
+            dirs, files = default_storage.listdir(folder)
+            folders += [f"{folder}/{d}" for d in dirs]
+            found += [f"{folder}/{f}" for f in files]
+        return found
+
+    before = stored()
     stale = post(worker, 9)
     assert stale.status_code == 409
+    assert stored() == before  # a stale upload leaves no file behind
     saved = post(worker, 1)
     assert saved.status_code == 200 and saved.json()["has_attachment"] is True
     got = client.get(url, HTTP_AUTHORIZATION=f"Bearer {api_token(admin)}")
@@ -233,3 +249,10 @@ def test_the_api_adds_and_serves_an_expense_receipt_as_the_page_does(
     assert got["X-Content-Type-Options"] == "nosniff"
     entry = HistoryEntry.objects.get(action="receipt attached")
     assert entry.changes == {"receipt": [None, "taxi.pdf"]}
+    # A stale replacement whose conflict reads the receipt route back: 409, not 500.
+    again = client.post(
+        url + "?version=1",
+        {"file": SimpleUploadedFile("taxi2.pdf", b"%PDF-1.4 second"), "version": 1},
+        HTTP_AUTHORIZATION=f"Bearer {api_token(worker)}",
+    )
+    assert again.status_code == 409 and again.json()["current"] is None

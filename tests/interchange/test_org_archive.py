@@ -213,6 +213,10 @@ def test_a_round_trip_recreates_every_row_and_file_with_new_ids(
     accept_invitation(actor=carl, invitation=Invitation.objects.get(user=carl))
     team.refresh_from_db()
     assert team.lead == carl and set(team.members.all()) == {carl}
+    joined = HistoryEntry.objects.get(
+        organisation=new, content_type__model="team", object_id=team.pk, action="updated"
+    )
+    assert joined.changes == {"members": [None, "Carl Colleague"], "lead": [None, "Carl Colleague"]}
     history = HistoryEntry.objects.filter(organisation=new, content_type__model="task")
     assert set(history.values_list("object_id", flat=True)) == {t.pk for t in tasks.values()}
 

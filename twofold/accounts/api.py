@@ -116,11 +116,19 @@ class MemberOut(Schema):
     version: int
 
 
+class InviteeOut(Schema):
+    """The person as the organisation named them: no account id, no account name (an id told
+    an administrator whether the address had an account before: a fresh one is the next)."""
+
+    email: str
+    full_name: str = Field(..., description="The name the inviter gave (may be empty).")
+
+
 class InvitationOut(Schema):
     id: int
     organisation_id: int
     organisation: str
-    user: UserOut
+    user: InviteeOut
     role: RoleName
     invited_by: str | None = Field(None, description="Who invited them (None once removed).")
     created_at: dt.datetime
@@ -174,8 +182,8 @@ def _invitation(i: Invitation) -> InvitationOut:
         id=i.pk,
         organisation_id=i.organisation_id,
         organisation=i.organisation.name,
-        # As the organisation names them until they accept (not the account's own name).
-        user=UserOut(id=i.user_id, email=i.user.email, full_name=i.name, job_title=""),
+        # As the organisation names them until they accept (not the account's own name or id).
+        user=InviteeOut(email=i.user.email, full_name=i.name),
         role=_role(i.role),
         invited_by=i.invited_by.display_name if i.invited_by else None,
         created_at=i.created_at,

@@ -494,6 +494,11 @@ def add_member(
         user = User.objects.create_user(email=email, full_name=name)
         user.set_unusable_password()
         user.save(update_fields=["password"])
+    elif not user.has_usable_password() and user.last_login is None:
+        # Invited before (or made by an import) and never signed in: this e-mail must carry
+        # the link to choose a password too, or they have no way in but to guess "Forgotten
+        # your password?".
+        new_account = True
     elif unverified(user):
         # A sign-up nobody confirmed: whoever made it has not shown they own the address (it
         # may be a colleague's, taken to be let in here). The address's owner gets the
@@ -587,8 +592,20 @@ def accept_invitation(*, actor: User, invitation: Invitation) -> Membership:
             organisation=organisation, pk__in=[abs(value) for value in places]
         ):
             team.members.add(actor)
-            if -team.pk in places and team.lead_id is None:
-                Team.objects.filter(pk=team.pk, lead__isnull=True).update(lead=actor)
+            changes: dict[str, list[Any]] = {"members": [None, actor.display_name]}
+            if (
+                -team.pk in places
+                and team.lead_id is None
+                and Team.objects.filter(pk=team.pk, lead__isnull=True).update(lead=actor)
+            ):
+                changes["lead"] = [None, actor.display_name]
+            history.record(
+                actor=actor,
+                obj=team,
+                action="updated",
+                changes=changes,
+                summary=f"{actor.display_name} joined {team.name} (kept by the invitation)",
+            )
     history.record(
         actor=actor,
         obj=membership,
@@ -605,11 +622,13 @@ def decline_invitation(*, actor: User, invitation: Invitation) -> None:
     so."""
     _own_invitation(actor, invitation)
     Invitation.objects.filter(pk=invitation.pk).delete()
+    # Named as the organisation named them, with no actor: the person never joined, so the
+    # organisation learns neither their account's name nor that it existed before.
     history.record(
-        actor=actor,
+        actor=None,
         obj=invitation.organisation,
         action="invitation declined",
-        summary=f"{actor.display_name} declined the invitation",
+        summary=f"{invitation.label} declined the invitation",
     )
 
 
@@ -623,7 +642,7 @@ def withdraw_invitation(*, actor: User, invitation: Invitation) -> None:
         actor=actor,
         obj=invitation.organisation,
         action="invitation withdrawn",
-        summary=f"Withdrew the invitation of {invitation.user.display_name}",
+        summary=f"Withdrew the invitation of {invitation.label}",
     )
 
 

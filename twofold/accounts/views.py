@@ -182,7 +182,7 @@ def invitation_withdraw(request: HttpRequest, invitation_id: int) -> HttpRespons
         raise Http404("Invitation not found.") from exc
     except Forbidden as exc:
         return forbidden_page(request, exc.message, back=reverse("accounts:people"))
-    messages.success(request, f"The invitation of {invitation.user.display_name} was withdrawn.")
+    messages.success(request, f"The invitation of {invitation.label} was withdrawn.")
     return redirect("accounts:people")
 
 

@@ -79,7 +79,11 @@ def current_state(request: HttpRequest) -> Any:
         response = match.func(probe, *match.args, **match.kwargs)
         if response.status_code == 405:  # no GET here: try the object the action is on
             continue
-        return json.loads(response.content) if response.status_code == 200 else None
+        if response.status_code != 200 or getattr(response, "streaming", False):
+            return None  # a file (an expense's receipt) is no state to merge with
+        if not response.get("Content-Type", "").startswith("application/json"):
+            return None
+        return json.loads(response.content)
     return None
 
 

@@ -973,6 +973,9 @@ def attach_receipt(
         raise Forbidden("Only the person who recorded this expense adds its receipt.")
     if expense.status == EntryStatus.APPROVED:
         raise Conflict("An approved expense keeps the receipt it was approved with.")
+    if expected_version is not None and expense.version != expected_version:
+        # Before the file is stored: a stale upload left its file behind.
+        raise Conflict("Someone changed this expense since you read it. Reload it and try again.")
     check_file(
         attachment.name or "file",
         getattr(attachment, "size", 0) or 0,

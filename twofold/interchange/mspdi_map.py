@@ -365,7 +365,7 @@ def map_document(document: MspdiDocument) -> MappedProject:
     # The task Project writes at outline level 0 (UID 0) is the project itself, not a task:
     # kept, it put every imported task under one summary named after the project.
     top = next(
-        (i.uid for i in document.tasks if i.outline_level == 0 and not i.is_null),
+        (i.uid for i in document.tasks if i.uid == 0 and i.outline_level == 0 and not i.is_null),
         None,
     )
     tasks = [

@@ -356,6 +356,8 @@ class _Repairs:
         self.unusable_resource_calendars: dict[int, str] = {}
         # Such resources met only on tasks with calendars of their own (uid -> name).
         self.driving: dict[int, str] = {}
+        # Outline levels counted from 0 (a summary other than UID 0 at level 0): all + 1.
+        self.zero_based_levels = False
         # Date-times written with a time-zone offset (read as written): noted once, with the
         # first element, after the whole file is read.
         self.zoned: list[str] = []
@@ -590,6 +592,23 @@ def _read(root: ET.Element) -> MspdiDocument:
         days_per_month=_positive(root, "DaysPerMonth", 20, fix),
     )
     start = _project_start(root, fix)
+    summaries_at_zero = [
+        element
+        for element in root.findall(f"{Q}Tasks/{Q}Task")
+        if _text(element, "OutlineLevel") == "0"
+        and _text(element, "UID") not in ("0", None)
+        and _text(element, "Summary") == "1"
+    ]
+    if summaries_at_zero:
+        # A tool that counts outline levels from 0: its level-0 summaries are top-level
+        # phases, so every task is read one level deeper (the in-app import dropped the first
+        # such phase as if it were the project).
+        fix.zero_based_levels = True
+        fix.add(
+            _task_label(summaries_at_zero[0]) + " <OutlineLevel>",
+            "a summary at level 0 that is not the project's (UID 0): outline levels are read "
+            "as counted from 0, every task one level deeper",
+        )
 
     resources = tuple(
         _read_resource(r, calendars, fix) for r in root.findall(f"{Q}Resources/{Q}Resource")
@@ -832,7 +851,9 @@ def _read_info(element: ET.Element, fix: _Repairs) -> MspdiTaskInfo:
         )
     uid = _int(element, "UID")
     level = fix.number(element, "OutlineLevel", where, 1)
-    if level < 1 and uid != 0 and _text(element, "Summary") != "1":
+    if uid != 0 and fix.zero_based_levels:
+        level += 1  # noted once, in _read
+    elif level < 1 and uid != 0:
         # Level 0 is the project's own summary task (UID 0): a task written there was read
         # as the parent of every task after it, and left out by the in-app import.
         fix.add(f"{where} <OutlineLevel>", f"{level} is the project summary's level: read as 1")

@@ -238,9 +238,18 @@ def _exceptions(
         ex
         for ex in legacy
         if not any(start <= ex.start and ex.end <= end for start, end in covered)
-        and not all(day in recurring for day in ex.dates())
+        and not _all_recurring(ex, recurring)
     ]
     return tuple(modern) + tuple(extra)
+
+
+def _all_recurring(exception: CalendarException, recurring: set[date]) -> bool:
+    """Whether every day of an older-form exception is a day of a modern recurring one. A range
+    of more than a year is not (a recurrence never fills one), and its days are not listed: a
+    few ranges from 1900 to 9999 took a minute to read."""
+    if not recurring or (exception.end - exception.start).days > 366:
+        return False
+    return all(day in recurring for day in exception.dates())
 
 
 def _work_weeks(
