@@ -435,18 +435,12 @@ def put_receipt(
 @router.get("/organisations/{org_id}/expenses/{expense_id}/receipt", response={200: None, **READ})
 def get_receipt(request: HttpRequest, org_id: int, expense_id: int) -> FileResponse:
     """The receipt itself, with the download page's safe headers (404 when there is none)."""
-    from twofold.core.uploads import SERVED_AS, extension_of, safe_response
+    from twofold.costs.views import receipt_response
 
     expense = _visible_expense(request, _org(request, org_id), expense_id)
     if not expense.attachment:
         raise NotFound("This expense has no receipt.")
-    name = expense.attachment_name or "attachment"
-    return safe_response(
-        expense.attachment.open("rb"),
-        original_name=name,
-        size=expense.attachment.size,
-        content_type=SERVED_AS.get(extension_of(name), "application/octet-stream"),
-    )
+    return receipt_response(expense)  # type: ignore[return-value]
 
 
 @router.post(
@@ -456,12 +450,9 @@ def decide_expense(
     request: HttpRequest, org_id: int, expense_id: int, payload: ExpenseDecisionIn
 ) -> ExpenseOut:
     org = _org(request, org_id)
-    expense = selectors.visible_expenses(request.user, org.pk).filter(pk=expense_id).first()
-    if expense is None:  # someone else's expense they do not decide: as if it did not exist
-        raise NotFound("Not found.")
     expense = services.decide_expense(
         actor=actor_of(request),
-        expense=expense,
+        expense=_visible_expense(request, org, expense_id),
         approve=payload.approve,
         expected_version=payload.version,
         reason=payload.reason,
@@ -484,9 +475,7 @@ def resubmit_expense(
     """The person who recorded a returned expense corrects it (amount, description) and sends
     it for approval again (the page's "Resubmit")."""
     org = _org(request, org_id)
-    expense = selectors.visible_expenses(request.user, org.pk).filter(pk=expense_id).first()
-    if expense is None:
-        raise NotFound("Not found.")
+    expense = _visible_expense(request, org, expense_id)
     values: dict[str, Any] = {}
     if payload.amount is not None:
         values["amount"] = payload.amount

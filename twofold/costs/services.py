@@ -815,7 +815,7 @@ def create_expense(
 ) -> Expense:
     """Record an expense on a project (optionally one of its tasks) or a process; it waits for
     approval by the project manager or process owner."""
-    from twofold.core.uploads import check_file, read_head, save_field_file
+    from twofold.core.uploads import save_field_file
 
     require(actor, Action.CONTRIBUTE, organisation)
     if (project is None) == (process is None):
@@ -861,16 +861,7 @@ def create_expense(
     )
     if attachment is not None:
         size = getattr(attachment, "size", 0) or 0
-        check_file(
-            attachment.name or "file",
-            size,
-            read_head(attachment),
-            limit=10 * 1024 * 1024,
-            field="attachment",
-        )
-        # The file's own name, not the extension check_file answers (shown and served as
-        # ".pdf" until 2026-12-05).
-        expense.attachment_name = _file_name(attachment.name)
+        expense.attachment_name = _receipt_name(attachment, size, "attachment")
         save_field_file(expense.attachment, attachment)
     expense.save()
     history.record(
@@ -954,10 +945,20 @@ def resubmit_expense(
     return expense
 
 
-def _file_name(name: str | None) -> str:
-    """An uploaded file's own name without any folder a browser sent, at most 200 characters."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return (base or "attachment")[-200:]
+def _receipt_name(attachment: Any, size: int, field: str) -> str:
+    """The receipt's own file name once its size, type and content pass the upload rules (not
+    the extension ``check_file`` answers: receipts were shown and served as ".pdf" until
+    2026-12-05)."""
+    from twofold.core.uploads import check_file, clean_name, read_head
+
+    check_file(
+        attachment.name or "file", size, read_head(attachment), limit=RECEIPT_LIMIT, field=field
+    )
+    return clean_name(attachment.name or "file")
+
+
+RECEIPT_LIMIT = 10 * 1024 * 1024
+"""Largest receipt, in bytes (the expenses page says 10 MB)."""
 
 
 @transaction.atomic
@@ -966,7 +967,7 @@ def attach_receipt(
 ) -> Expense:
     """The person who recorded an expense adds (or replaces) its receipt until it is approved:
     what the expenses page takes with the expense, for the API (a review found none there)."""
-    from twofold.core.uploads import check_file, read_head, save_field_file
+    from twofold.core.uploads import save_field_file
 
     require(actor, Action.CONTRIBUTE, expense)
     if expense.submitted_by_id != actor.pk:
@@ -976,16 +977,10 @@ def attach_receipt(
     if expected_version is not None and expense.version != expected_version:
         # Before the file is stored: a stale upload left its file behind.
         raise Conflict("Someone changed this expense since you read it. Reload it and try again.")
-    check_file(
-        attachment.name or "file",
-        getattr(attachment, "size", 0) or 0,
-        read_head(attachment),
-        limit=10 * 1024 * 1024,
-        field="file",
-    )
+    name = _receipt_name(attachment, getattr(attachment, "size", 0) or 0, "file")
     before = expense.attachment_name or None
     old = expense.attachment.name if expense.attachment else ""
-    expense.attachment_name = _file_name(attachment.name)
+    expense.attachment_name = name
     save_field_file(expense.attachment, attachment)
     save_versioned(
         expense, expected_version=expected_version, fields=["attachment", "attachment_name"]

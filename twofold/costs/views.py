@@ -433,15 +433,19 @@ def expense(request: HttpRequest, expense_id: int) -> HttpResponse:
 @require_GET
 @organisation_required
 def expense_attachment(request: HttpRequest, expense_id: int) -> HttpResponse:
-    from twofold.core.uploads import SERVED_AS, extension_of, safe_response
-
     item = _expense(request, expense_id)
     if not item.attachment:
         raise Http404("No attachment.")
+    return receipt_response(item)
+
+
+def receipt_response(item: Expense) -> HttpResponse:
+    """An expense's receipt as a download with safe headers (the page's and the API's)."""
+    from twofold.core.uploads import SERVED_AS, extension_of, safe_response
+
     name = item.attachment_name or "attachment"
-    handle = item.attachment.open("rb")
     return safe_response(  # type: ignore[return-value]
-        handle,
+        item.attachment.open("rb"),
         original_name=name,
         size=item.attachment.size,
         content_type=SERVED_AS.get(extension_of(name), "application/octet-stream"),

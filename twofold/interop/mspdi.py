@@ -518,15 +518,7 @@ def _quiet_dt(element: ET.Element, tag: str) -> datetime | None:
 
 def _project_start(root: ET.Element, fix: _Repairs) -> datetime:
     start = fix.dt(root, "StartDate", "Project", "the earliest task start is used instead")
-    outside = start is not None and not _in_years(start)
-    years = f"{HORIZON_START.year}-{HORIZON_END.year - 1}"
-    if start is not None and outside:
-        fix.add(
-            "Project <StartDate>",
-            f"{start:%Y-%m-%d} is outside the years a schedule covers ({years}): the "
-            "earliest task start is used",
-        )
-    if start is not None and not outside:
+    if start is not None and _in_years(start):
         # An old file (Project 2002-2007) whose start was moved without recalculating: every
         # task Project stored starts before it. Project and MPXJ keep the stored schedule;
         # starting every task at the header moved them all (a week, in a case found).
@@ -545,6 +537,13 @@ def _project_start(root: ET.Element, fix: _Repairs) -> datetime:
             )
             return min(stored)
         return start
+    years = f"{HORIZON_START.year}-{HORIZON_END.year - 1}"
+    if start is not None:
+        fix.add(
+            "Project <StartDate>",
+            f"{start:%Y-%m-%d} is outside the years a schedule covers ({years}): the "
+            "earliest task start is used",
+        )
     stored = [
         moment
         for element in root.findall(f"{Q}Tasks/{Q}Task")
@@ -552,15 +551,13 @@ def _project_start(root: ET.Element, fix: _Repairs) -> datetime:
         and _in_years(moment)
     ]
     if not stored:
-        if outside:
-            raise MspdiError(
-                f"the project starts on {start:%Y-%m-%d}, outside the years the calendar covers "
-                f"({years}), and no task has a start date to take it from"
-            )
         raise MspdiError(
-            "the project has no <StartDate> and no task has a start date to take it from"
+            f"the project starts on {start:%Y-%m-%d}, outside the years the calendar covers "
+            f"({years}), and no task has a start date to take it from"
+            if start is not None
+            else "the project has no <StartDate> and no task has a start date to take it from"
         )
-    if not outside:
+    if start is None:
         fix.add("Project <StartDate>", f"missing: the earliest task start {min(stored)} is used")
     return min(stored)
 
