@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -381,3 +382,65 @@ def test_optimise_reports_the_heuristic_searchs_improvements_before_it_ends() ->
     # Before, the search handed over its best only at its end (70 % of the time).
     during = [best for fraction, best in reports if fraction < 0.7]
     assert during and min(b for b in during if b is not None) < rules
+
+
+def test_redundant_disjunctions_are_the_greedy_cliques_of_activities_that_clash() -> None:
+    from twofold.engine.levelling_cpsat import _incompatible_cliques
+
+    # Crew of 2: the two 2-person tasks clash with everything, the 1-person tasks only with
+    # them; the empty task and the milestone clash with nothing.
+    problem = LevellingProblem(
+        (
+            _task("a", 3, 2),
+            _task("b", 2, 2),
+            _task("c", 1, 1),
+            _task("d", 4, 1),
+            _task("e", 2, 0),
+            _task("m", 0, 2),
+        ),
+        (CREW,),
+    )
+    assert _incompatible_cliques(compile_network(problem)) == [[0, 1, 2], [0, 3, 1]]
+
+
+def _dense_problem(size: int, seed: int) -> LevellingProblem:
+    import random
+
+    rng = random.Random(seed)
+    resources = tuple(Resource(f"r{index}", 12) for index in range(4))
+    activities = tuple(
+        Activity(f"t{index}", rng.randint(1, 10), tuple(rng.randint(0, 10) for _ in range(4)))
+        for index in range(size)
+    )
+    links = tuple(Link(index - rng.randint(1, 20), index) for index in range(20, size))
+    return LevellingProblem(activities, resources, links)
+
+
+def test_the_clique_search_stops_at_its_work_budget_with_the_cliques_found_so_far() -> None:
+    from twofold.engine.levelling_cpsat import _incompatible_cliques
+
+    network = compile_network(_dense_problem(160, seed=4))
+    whole = _incompatible_cliques(network, work=10**15)
+    cut = _incompatible_cliques(network, work=200_000)
+    assert 0 < len(cut) < len(whole)
+    assert cut == whole[: len(cut)]  # the same search, stopped early: the same model prefix
+    assert _incompatible_cliques(network, work=200_000) == cut  # work, not time: repeatable
+
+
+def test_a_large_dense_plan_keeps_to_the_time_limit_and_leaves_no_search_running() -> None:
+    # 400 activities whose demands clash pairwise on most resources: the clique search for
+    # CP-SAT's probe took 90 s here, on a thread still running long after level() returned
+    # (and 15 s for a random plan of 1,000 activities at a PSPLIB-like resource strength).
+    from twofold.engine.levelling_kernel import warm_up
+
+    warm_up()  # compiled kernels loaded first, or the rules' schedule uses up the probe's time
+    problem = _dense_problem(400, seed=9)
+    before = threading.active_count()
+    began = time.perf_counter()
+    result = level(problem, method="optimise", time_limit_s=1.0, probe_share=0.3)
+    assert time.perf_counter() - began < 1.6
+    assert check_feasible(problem, list(result.starts)) == []
+    waited = time.perf_counter()
+    while threading.active_count() > before and time.perf_counter() - waited < 0.5:
+        time.sleep(0.02)
+    assert threading.active_count() == before
