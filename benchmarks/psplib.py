@@ -1,9 +1,10 @@
 """PSPLIB harness for the levelling engine.
 
-Levels every ``.sm`` instance of a folder with ``twofold.engine.levelling.level`` (method
+Levels every ``.sm`` instance (or Patterson ``.rcp``: RG30, RG300, DC, CV) of a folder with ``twofold.engine.levelling.level`` (method
 "optimise" unless told otherwise), checks each schedule with the independent feasibility checker
 (precedence and per-period capacity), and compares its makespan with the optimum / best-known
-table and with the critical-path lower bound.
+table (``--table``, optional: without it, or for files its keys do not name, only the
+critical-path bound is compared) and with the critical-path lower bound.
 
     .venv/bin/python benchmarks/psplib.py --set ../shared/data/psplib/j30 \
         --table ../shared/data/psplib/j30opt.sm --time-limit 1
@@ -38,8 +39,9 @@ from twofold.engine.levelling_kernel import warm_up
 from twofold.engine.levelling_network import compile_network
 from twofold.interop.psplib import (
     BestKnown,
+    PsplibFormatError,
     instance_key,
-    read_sm,
+    read_instance,
     read_value_table,
     to_levelling_problem,
 )
@@ -70,7 +72,7 @@ class Job:
 
 def run_one(job: Job) -> Outcome:
     began = time.perf_counter()
-    instance = read_sm(job.path)
+    instance = read_instance(job.path)
     problem = to_levelling_problem(instance)
     result = level(
         problem,
@@ -105,8 +107,12 @@ def _pct(value: int, reference: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", required=True, type=Path, help="folder of .sm instances")
-    parser.add_argument("--table", required=True, type=Path, help="optimum/best-known table")
+    parser.add_argument(
+        "--set", required=True, type=Path, help="folder of .sm (PSPLIB) or .rcp (Patterson) files"
+    )
+    parser.add_argument(
+        "--table", type=Path, help="optimum/best-known table (without: the critical path only)"
+    )
     parser.add_argument("--time-limit", required=True, type=float, help="seconds per instance")
     parser.add_argument("--jobs", type=int, default=1, help="instances levelled at once")
     parser.add_argument("--workers", type=int, default=0, help="CP-SAT workers (0: automatic)")
@@ -130,20 +136,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no per-instance lines")
     arguments = parser.parse_args(argv)
 
-    paths = sorted(arguments.set.glob("*.sm"))
+    paths = sorted([*arguments.set.glob("*.sm"), *arguments.set.glob("*.rcp")])
     if arguments.only:
         paths = [p for p in paths if any(fnmatch.fnmatch(p.name, g) for g in arguments.only)]
     paths = paths[:: max(1, arguments.every)]
     if not paths:
-        parser.error(f"no .sm files in {arguments.set}")
-    table = read_value_table(arguments.table)
+        parser.error(f"no .sm or .rcp files in {arguments.set}")
+    table = read_value_table(arguments.table) if arguments.table else {}
     cores = os.cpu_count() or 1
     workers = arguments.workers or max(1, cores // max(1, arguments.jobs))
     options = tuple(_option(text) for text in arguments.option)
     jobs: list[Job] = []
     for path in paths:
-        instance = read_sm(path)
-        best = table.get(instance_key(instance.name, instance.job_count))
+        instance = read_instance(path)
+        try:
+            best = table.get(instance_key(instance.name, instance.job_count))
+        except PsplibFormatError:
+            best = None  # named otherwise (e.g. RG300's): no table entry to compare with
         jobs.append(
             Job(
                 path,
@@ -183,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     feasible = sum(1 for outcome in outcomes if outcome.feasible)
     seconds = [outcome.seconds for outcome in outcomes]
     print(
-        f"# set={arguments.set} table={arguments.table.name} time_limit={arguments.time_limit}s "
+        f"# set={arguments.set} table={arguments.table.name if arguments.table else '-'} "
+        f"time_limit={arguments.time_limit}s "
         f"jobs={arguments.jobs} workers={workers} method={arguments.method} seed={arguments.seed}"
     )
     print(

@@ -11,6 +11,7 @@ from twofold.interop.psplib import (
     BestKnown,
     PsplibFormatError,
     instance_key,
+    parse_rcp,
     parse_sm,
     parse_value_table,
     read_sm,
@@ -70,6 +71,43 @@ def test_parse_sm_reads_every_section() -> None:
     assert instance.horizon == 9
     assert instance.cpm_makespan == 5
     assert instance.job_count == 5
+
+
+# The same instance in Patterson's format, the last successor list wrapped onto a second line
+# as some generators write long lists.
+SMALL_RCP = """\
+5 2
+4 2
+
+0 0 0 2 2
+3
+2 3 0 1 4
+4 2 1 1 5
+3 0 2 1
+  5
+0 0 0 0
+"""
+
+
+def test_parse_rcp_reads_the_same_instance_as_the_sm_file() -> None:
+    patterson = parse_rcp(SMALL_RCP, name="pat1")
+    sm = parse_sm(SMALL_SM, name="pat1")
+    assert patterson == sm  # horizon 9 and critical path 5 computed, as the .sm file states
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("5 2\n4 2\n0 0 0 2 2 3\n", "ends inside"),
+        (SMALL_RCP.replace("3 0 2 1\n  5", "3 0 2 1\n  9"), "out of range"),
+        (SMALL_RCP.replace("3 0 2 1\n  5", "3 0 2 1\n  2"), "cycle"),
+        (SMALL_RCP + "7\n", "after the last job"),
+        ("5 2\n4 x\n", "not a Patterson"),
+    ],
+)
+def test_parse_rcp_names_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(PsplibFormatError, match=message):
+        parse_rcp(text)
 
 
 def test_to_levelling_problem_keeps_links_and_critical_path() -> None:

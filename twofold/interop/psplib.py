@@ -3,7 +3,9 @@
 Two kinds of file are read:
 
 * instance files (``.sm``): jobs, durations in integer periods, finish-to-start successors,
-  per-period demands on renewable resources and their constant capacities;
+  per-period demands on renewable resources and their constant capacities; and the same content
+  in Patterson's format (``.rcp``: the RG30, RG300, DC and CV sets and PSPLIB's own ``.rcp``
+  copies), read by :func:`parse_rcp` (:func:`read_instance` picks the reader by suffix);
 * value tables: the optimum / best-known makespan per instance, in any of the formats PSPLIB
   publishes (``j30opt.sm``, ``j30hrs.sm``/``j60hrs.sm``, ``j60lb.sm``) or Creemers' ``J60_C.csv``.
 
@@ -28,8 +30,10 @@ __all__ = [
     "PsplibFormatError",
     "PsplibInstance",
     "instance_key",
+    "parse_rcp",
     "parse_sm",
     "parse_value_table",
+    "read_instance",
     "read_sm",
     "read_value_table",
     "to_levelling_problem",
@@ -170,6 +174,93 @@ def _data_lines(chunk: str) -> list[str]:
 def read_sm(path: Path) -> PsplibInstance:
     """Read and parse an ``.sm`` file (see :func:`parse_sm`); raises OSError if unreadable."""
     return parse_sm(path.read_text(encoding="ascii", errors="replace"), name=path.stem)
+
+
+def parse_rcp(text: str, name: str = "instance") -> PsplibInstance:
+    """Parse a single-mode instance in Patterson's format (``.rcp``).
+
+    The numbers are read as one stream, so a job's successor list may wrap onto further lines:
+    job and resource counts; each resource's capacity; then per job its duration, its demand on
+    each resource, its successor count and its successors (1-based). The first job is the
+    source and the last the sink, as in ``.sm``; the horizon is the sum of the durations and
+    the critical path is computed (the format stores neither).
+
+    Raises:
+        PsplibFormatError: too few numbers, a successor out of range, or a cycle.
+    """
+    try:
+        numbers = [int(token) for token in text.split()]
+    except ValueError as error:
+        raise PsplibFormatError(f"{name}: not a Patterson .rcp instance ({error})") from error
+    position = 0
+
+    def take(count: int, what: str) -> list[int]:
+        nonlocal position
+        if position + count > len(numbers):
+            raise PsplibFormatError(f"{name}: the file ends inside {what}")
+        values = numbers[position : position + count]
+        position += count
+        return values
+
+    job_count, resource_count = take(2, "the header")
+    if job_count < 2 or resource_count < 0:
+        raise PsplibFormatError(f"{name}: {job_count} jobs and {resource_count} resources")
+    capacities = tuple(take(resource_count, "the capacities"))
+    durations: list[int] = []
+    demands: list[tuple[int, ...]] = []
+    successors: list[tuple[int, ...]] = []
+    for job in range(1, job_count + 1):
+        duration, *demand = take(1 + resource_count, f"job {job}")
+        (count,) = take(1, f"job {job}")
+        listed = take(count, f"job {job}'s successors")
+        if duration < 0 or any(value < 0 for value in demand) or count < 0:
+            raise PsplibFormatError(f"{name}: job {job} has a negative number")
+        if any(not 1 <= successor <= job_count or successor == job for successor in listed):
+            raise PsplibFormatError(f"{name}: job {job} names a successor out of range")
+        durations.append(duration)
+        demands.append(tuple(demand))
+        successors.append(tuple(successor - 1 for successor in listed))
+    if position != len(numbers):
+        raise PsplibFormatError(f"{name}: {len(numbers) - position} numbers after the last job")
+    return PsplibInstance(
+        name=name,
+        durations=tuple(durations),
+        successors=tuple(successors),
+        demands=tuple(demands),
+        capacities=capacities,
+        horizon=sum(durations),
+        cpm_makespan=_critical_path(name, durations, successors),
+    )
+
+
+def _critical_path(name: str, durations: list[int], successors: list[tuple[int, ...]]) -> int:
+    """Longest finish over finish-to-start links (Kahn's order; a cycle is a format error)."""
+    waiting = [0] * len(durations)
+    for listed in successors:
+        for successor in listed:
+            waiting[successor] += 1
+    early = [0] * len(durations)
+    ready = [job for job, count in enumerate(waiting) if count == 0]
+    done = 0
+    while ready:
+        job = ready.pop()
+        done += 1
+        finish = early[job] + durations[job]
+        for successor in successors[job]:
+            early[successor] = max(early[successor], finish)
+            waiting[successor] -= 1
+            if waiting[successor] == 0:
+                ready.append(successor)
+    if done != len(durations):
+        raise PsplibFormatError(f"{name}: the precedence relations contain a cycle")
+    return max((start + d for start, d in zip(early, durations, strict=True)), default=0)
+
+
+def read_instance(path: Path) -> PsplibInstance:
+    """Read an instance file: Patterson's format for ``.rcp``, else PSPLIB's ``.sm``."""
+    if path.suffix.lower() == ".rcp":
+        return parse_rcp(path.read_text(encoding="ascii", errors="replace"), name=path.stem)
+    return read_sm(path)
 
 
 def instance_key(name: str, job_count: int) -> tuple[int, int]:
