@@ -435,12 +435,12 @@ def test_a_large_dense_plan_keeps_to_the_time_limit_and_leaves_no_search_running
 
     warm_up()  # compiled kernels loaded first, or the rules' schedule uses up the probe's time
     problem = _dense_problem(400, seed=9)
-    before = threading.active_count()
+    before = set(threading.enumerate())
     began = time.perf_counter()
     result = level(problem, method="optimise", time_limit_s=1.0, probe_share=0.3)
-    assert time.perf_counter() - began < 1.6
+    assert time.perf_counter() - began < 2.5  # 1.0 s asked; generous for a loaded CI host
     assert check_feasible(problem, list(result.starts)) == []
     waited = time.perf_counter()
-    while threading.active_count() > before and time.perf_counter() - waited < 0.5:
+    while set(threading.enumerate()) - before and time.perf_counter() - waited < 0.5:
         time.sleep(0.02)
-    assert threading.active_count() == before
+    assert not set(threading.enumerate()) - before  # the search's threads have all ended
