@@ -468,3 +468,74 @@ def test_levels_are_kept_by_their_edges_and_a_cycle_is_still_found() -> None:
     for _ in range(2):
         with pytest.raises(CycleError):
             cpm_network._levels(3, np.array([0, 1, 2]), np.array([1, 2, 0]), looped, 3, parent)
+
+
+def test_progress_beyond_the_ends_reads_as_none_or_all() -> None:
+    def second(percent: float) -> tuple[datetime, datetime]:
+        return dates(
+            schedule(
+                plan(
+                    Task(1, duration=4 * D),
+                    Task(2, duration=4 * D, actual_start=MONDAY, percent_complete=percent),
+                    links=(Link(1, 2),),
+                    retained_logic=True,
+                )
+            ),
+            2,
+        )
+
+    # 150 % made the remaining work negative: the task finished before its predecessor.
+    assert second(150) == second(100) == (MONDAY, datetime(2024, 1, 12, 8))
+    assert second(-50) == second(0)
+    assert second(float("nan")) == second(0)
+
+
+def test_a_finish_typed_before_its_start_is_read_as_the_start() -> None:
+    r = schedule(
+        plan(
+            Task(
+                1,
+                duration=2 * D,
+                actual_start=datetime(2024, 1, 10, 8),
+                actual_finish=datetime(2024, 1, 9, 17),
+            ),
+            Task(
+                2,
+                duration=D,
+                manual=True,
+                start=datetime(2024, 1, 11, 8),
+                finish=datetime(2024, 1, 10, 8),
+            ),
+        )
+    )
+    assert dates(r, 1) == (datetime(2024, 1, 10, 8), datetime(2024, 1, 10, 8))
+    assert dates(r, 2) == (datetime(2024, 1, 11, 8), datetime(2024, 1, 11, 8))
+
+
+@pytest.mark.parametrize(
+    ("start", "task"),
+    [
+        # Past the tables' last day: raised IndexError.
+        (datetime(2149, 12, 20, 8), Task(1, duration=80 * H)),
+        # Before the first: the start was silently moved to 1980.
+        (datetime(1979, 6, 1, 8), Task(1, duration=D)),
+        # A constraint in 1925: dates were read from the wrong table (a start in 1877).
+        (
+            MONDAY,
+            Task(
+                1,
+                duration=D,
+                constraint=ConstraintType.SNLT,
+                constraint_date=datetime(1925, 1, 5, 8),
+            ),
+        ),
+    ],
+    ids=["past-2149", "start-1979", "snlt-1925"],
+)
+def test_dates_outside_the_calendars_years_raise_the_promised_error(
+    start: datetime, task: Task
+) -> None:
+    from twofold.engine.calendars import CalendarRangeError
+
+    with pytest.raises(CalendarRangeError):
+        schedule(Plan(start=start, tasks=(task,)))

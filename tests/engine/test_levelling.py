@@ -444,3 +444,109 @@ def test_a_large_dense_plan_keeps_to_the_time_limit_and_leaves_no_search_running
     while set(threading.enumerate()) - before and time.perf_counter() - waited < 0.5:
         time.sleep(0.02)
     assert not set(threading.enumerate()) - before  # the search's threads have all ended
+
+
+def test_optimise_keeps_to_a_capacity_that_falls_after_its_profile() -> None:
+    # 3 units in periods 0-1, then 2 for good: CP-SAT read the peak (3) for the tail and the
+    # result failed the final check (AssertionError) in the app's "optimise" jobs.
+    problem = LevellingProblem(
+        (Activity("a", 4, (1,)), Activity("b", 4, (2,))), (Resource("r", (3, 3, 2)),)
+    )
+    result = level(problem, method="optimise", time_limit_s=1)
+    assert result.makespan == 8 and check_feasible(problem, list(result.starts)) == []
+
+
+def test_a_deadline_outranks_a_priority() -> None:
+    problem = LevellingProblem(
+        (Activity("urgent", 3, (1,), priority=1), Activity("due", 2, (1,), deadline=3)),
+        (Resource("r", 1),),
+    )
+    # Priority first leaves the deadline no room; both methods reported "no schedule".
+    assert level(problem, method="heuristic").starts == (2, 0)
+    assert level(problem, method="optimise", time_limit_s=1).starts == (2, 0)
+
+
+def test_a_milestone_after_its_successors_counts_in_cp_sats_makespan() -> None:
+    acts = (_task("A", 5, 1), _task("B", 5, 1), _task("Z", 0, 0), _task("C", 1, 0))
+    links = (
+        Link(0, 2, LinkType.FINISH_TO_START, 20),
+        Link(2, 3, LinkType.START_TO_START, -100),
+    )
+    network = compile_network(LevellingProblem(acts, (Resource("r", 1),), links))
+    outcome = optimise_schedule(network, hint=[5, 0, 30, 0], time_limit_s=2, seed=0)
+    assert outcome.starts is not None
+    # It claimed 29 proven optimal (the milestone at 29 outside the makespan); the optimum is 25.
+    assert outcome.proven_optimal and outcome.lower_bound == 25
+    assert max(s + d for s, d in zip(outcome.starts, (5, 5, 0, 1), strict=True)) == 25
+
+
+def test_the_checker_reads_activities_before_period_zero_without_raising() -> None:
+    problem = LevellingProblem(
+        (_task("a", 2, 1), _task("b", 2, 1), _task("c", 3, 0)), (Resource("r", 1),)
+    )
+    for starts in ([-6, -6, 5], [-50, 0, 0], [-4, 0, 0]):
+        kinds = {violation.kind for violation in check_feasible(problem, starts)}
+        assert kinds == {ViolationKind.BEFORE_PROJECT_START, ViolationKind.RELEASE}
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: LevellingProblem(
+                (_task("a", 2, 1), _task("b", 2, 1)), (CREW,), (Link(0, 1, "FS"),)
+            ),
+            "LinkType",
+        ),  # type: ignore[arg-type]
+        (
+            lambda: LevellingProblem(
+                (_task("a", 2, 1), _task("b", 2, 1)), (CREW,), (Link(0, 1, lag=1.5),)
+            ),
+            "whole number",
+        ),  # type: ignore[arg-type]
+        (lambda: LevellingProblem((Activity("a", 2.0, (1,)),), (CREW,)), "whole number"),  # type: ignore[arg-type]
+        (lambda: LevellingProblem((Activity("a", 10**9, (1,)),), (CREW,)), "spans"),
+        (lambda: level(LevellingProblem((_task("a", 2, 1),), (CREW,)), method="fast"), "method"),  # type: ignore[arg-type]
+        (
+            lambda: level(
+                LevellingProblem((_task("a", 2, 1),), (CREW,)), method="optimise", population=1
+            ),
+            "population",
+        ),
+    ],
+    ids=[
+        "string-link-type",
+        "fractional-lag",
+        "float-duration",
+        "huge-span",
+        "method",
+        "population",
+    ],
+)
+def test_malformed_input_gets_a_clear_levelling_error(build: object, message: str) -> None:
+    with pytest.raises(LevellingInputError, match=message):
+        build()  # type: ignore[operator]
+
+
+def test_any_seed_is_taken() -> None:
+    problem = LevellingProblem((_task("a", 2, 2), _task("b", 2, 2)), (CREW,))
+    for seed in (-5, 2**40):
+        assert level(problem, method="optimise", seed=seed, time_limit_s=0.3).makespan == 4
+
+
+def test_no_genetic_search_is_started_that_the_time_left_cannot_pay_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from twofold.engine import levelling_sgs
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a genetic search was made with no time left")
+
+    monkeypatch.setattr(levelling_sgs, "GeneticSearch", refuse)
+    problem = _dense_problem(300, seed=2)
+    network = compile_network(problem)
+    # Building one decodes its whole population: 2.2 s for 2,000 tasks at a 0.1 s budget.
+    found = levelling_sgs.heuristic_schedule(
+        network, [0] * network.size, seed=0, schedule_budget=5000, time_budget_s=0.0
+    )
+    assert found is not None and check_feasible(problem, found) == []

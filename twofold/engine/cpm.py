@@ -26,7 +26,13 @@ import numpy as np
 import numpy.typing as npt
 
 from twofold.engine.cal_table import SPAN, CalendarTable
-from twofold.engine.calendars import from_instant
+from twofold.engine.calendars import (
+    HORIZON_END,
+    HORIZON_START,
+    CalendarRangeError,
+    from_instant,
+    to_instant,
+)
 from twofold.engine.cpm_network import (
     ALAP,
     FAR_FUTURE,
@@ -146,6 +152,11 @@ def schedule(plan: Plan, critical_threshold: int = 0) -> ScheduleResult:
         PlanError: if the plan refers to unknown tasks or calendars.
         twofold.engine.calendars.CalendarRangeError: if dates leave the calendar horizon.
     """
+    if not HORIZON_START <= plan.start.date() < HORIZON_END:
+        raise CalendarRangeError(
+            f"the project start {plan.start:%Y-%m-%d} is outside the calendars' years "
+            f"({HORIZON_START}..{HORIZON_END})"
+        )
     return schedule_network(build_network(plan), critical_threshold)
 
 
@@ -221,8 +232,39 @@ def _summary_starts_to_earliest_task(
     return out
 
 
+_FIRST_INSTANT = to_instant(datetime.combine(HORIZON_START, datetime.min.time()))
+_LAST_INSTANT = to_instant(datetime.combine(HORIZON_END, datetime.min.time()))
+
+
 def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResult:
     """Schedule an already compiled :class:`Network` (see :func:`schedule`).
+
+    Raises:
+        CalendarRangeError: a date (early, late or scheduled; a constraint, a deadline or work
+            far out) falls outside the calendars' years. The calendar tables cover only those
+            years: before this check a date past them raised ``IndexError`` and one before them
+            was read from the wrong table (a start in 1877, a finish before its start).
+    """
+    try:
+        result = _schedule_network(net, critical_threshold)
+    except IndexError as exc:
+        raise CalendarRangeError(
+            f"the schedule runs past the calendars' last day ({HORIZON_END})"
+        ) from exc
+    for name in ("start", "finish", "early_start", "early_finish", "late_start", "late_finish"):
+        values: IntArray = getattr(result, name)
+        outside = np.flatnonzero((values < _FIRST_INSTANT) | (values > _LAST_INSTANT))
+        if outside.size:
+            when = "before the first" if values[outside[0]] < _FIRST_INSTANT else "past the last"
+            raise CalendarRangeError(
+                f"task {result.uids[int(outside[0])]}: its {name.replace('_', ' ')} falls "
+                f"{when} day the calendars cover ({HORIZON_START}..{HORIZON_END})"
+            )
+    return result
+
+
+def _schedule_network(net: Network, critical_threshold: int) -> ScheduleResult:
+    """The passes of :func:`schedule_network`.
 
     The passes work in *rank* space: nodes sorted by (level, roll-up last, node), so that one
     level's leaves and roll-ups are contiguous slices and per-node data are read as views. Links

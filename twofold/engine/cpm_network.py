@@ -269,6 +269,11 @@ def build_network(plan: Plan) -> Network:
     fixed_start = np.where(done, actual_start, spread(_instants(_column(odd, "start")), NO_DATE))
     fixed_finish = np.where(done, actual_finish, spread(_instants(_column(odd, "finish")), NO_DATE))
     fixed_start = np.where(fixed_start == NO_DATE, fixed_finish, fixed_start)
+    # A finish before its start (an actual finish typed before the actual start, a manual task's
+    # dates swapped) is read as the start: a task never ends before it begins.
+    fixed_finish = np.where(
+        (fixed_start != NO_DATE) & (fixed_finish < fixed_start), fixed_start, fixed_finish
+    )
     started = (actual_start != NO_DATE) & ~fixed & ~has_children
     remaining_column = _column(odd, "remaining_duration")
     remaining_odd = np.full(len(odd), -1, dtype=np.int64)
@@ -276,8 +281,19 @@ def build_network(plan: Plan) -> Network:
     if given.size:
         remaining_odd[given] = [remaining_column[i] for i in given.tolist()]
     remaining = spread(remaining_odd, -1)
+    # Progress is 0-100 % (150 % once made the remaining work negative and a task finish
+    # before its predecessor; NaN counts as none).
     percent_done = spread(
-        np.fromiter(map(attrgetter("percent_complete"), odd), dtype=np.float64, count=len(odd)),
+        np.clip(
+            np.nan_to_num(
+                np.fromiter(
+                    map(attrgetter("percent_complete"), odd), dtype=np.float64, count=len(odd)
+                ),
+                nan=0.0,
+            ),
+            0.0,
+            100.0,
+        ),
         0.0,
     )
     derived = np.round(raw_duration * (1 - percent_done / 100)).astype(np.int64)

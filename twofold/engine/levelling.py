@@ -282,6 +282,11 @@ def level(
             (for "heuristic", deadlines or fixed starts left no room; try "optimise").
     """
     began = time.perf_counter()
+    if method not in ("heuristic", "optimise"):
+        raise LevellingInputError(f"method must be 'heuristic' or 'optimise', not {method!r}")
+    if population is not None and population < 2:
+        raise LevellingInputError(f"population must be at least 2, not {population}")
+    seed = int(seed) % _SEED_RANGE  # numpy takes no negative seed, CP-SAT none of 2**31 or more
     network = compile_network(problem)
     priorities = [activity.priority for activity in problem.activities]
     lower_bound = network.makespan_lower_bound()
@@ -294,6 +299,12 @@ def level(
             # Leave room for the explanations and the independent check after the search.
             time_budget_s=(time_limit_s - (time.perf_counter() - began)) * _SEARCH_SHARE,
         )
+        if starts is None and len(set(priorities)) > 1:
+            # Priorities are soft, deadlines and fixed starts hard: when putting the urgent
+            # first leaves a deadline no room, the rules try again without priorities.
+            starts = _without_priorities(
+                network, seed, time_limit_s - (time.perf_counter() - began)
+            )
         proven = starts is not None and makespan(network, starts) <= lower_bound
         if progress is not None:
             progress(1.0, makespan(network, starts) if starts is not None else None)
@@ -320,6 +331,9 @@ def level(
     search.local_share = min(1.0, max(0.0, local_share))
     search.local_options = dict(local_options or {})
     search.offer(heuristic_schedule(network, priorities, seed=seed, schedule_budget=0))
+    if search.starts is None and len(set(priorities)) > 1:
+        # A priority is soft, a deadline or fixed start hard (as for "heuristic" above).
+        search.offer(_without_priorities(network, seed, search.deadline - time.perf_counter()))
     finish_by = search.deadline - _FINISHING_S
     if search.proven:
         pass  # the rules' schedule meets the lower bound
@@ -360,7 +374,9 @@ def level(
         )
         # CP-SAT shortens the plan whatever the priorities: with user priorities it would
         # delay an urgent task behind a normal one, so the priority-first search has the time.
-        if not search.proven and not search.stop.is_set() and not ranked:
+        # (Unless the priority-first search found no schedule at all: a deadline is hard, a
+        # priority is not.)
+        if not search.proven and not search.stop.is_set() and (not ranked or search.starts is None):
             seconds = search.deadline - time.perf_counter() - _FINISHING_S
             search.watch(threading.Thread(target=search.optimise, args=(seconds,)))
     if search.starts is None and search.infeasible:
@@ -370,6 +386,25 @@ def level(
         problem, network, search.starts, search.lower_bound, search.proven, search.method
     )
 
+
+def _without_priorities(network: Network, seed: int, seconds: float) -> list[int] | None:
+    """A schedule by the rules and a short sampling with every priority equal: the fallback when
+    putting the higher priorities first left a deadline or fixed start no room (priorities are
+    soft, those hard)."""
+    return heuristic_schedule(
+        network,
+        [0] * network.size,
+        seed=seed,
+        schedule_budget=_FALLBACK_SCHEDULES,
+        time_budget_s=max(0.0, seconds) * _SEARCH_SHARE,
+    )
+
+
+_SEED_RANGE = 2**31
+"""Seeds are taken modulo this (CP-SAT's seed is a 32-bit signed integer)."""
+
+_FALLBACK_SCHEDULES = 200
+"""Most schedules the fallback without priorities samples after the rules."""
 
 _REPORT_EVERY_S = 0.2
 """How often the watching thread calls ``progress``."""
@@ -683,17 +718,21 @@ class _Usage:
         end = max((s + a.duration for s, a in zip(starts, activities, strict=True)), default=0)
         self.end = end + longest + 2
         self.used: list[npt.NDArray[np.int64]] = []
-        self.users: list[list[int]] = []
+        self.users: list[npt.NDArray[np.int64]] = []
+        """Per resource, the activities using it, in index order."""
+        self.starts = np.maximum(np.asarray(starts, dtype=np.int64), 0)
+        self.finishes = self.starts + np.asarray([a.duration for a in activities], dtype=np.int64)
         self.capacity: list[npt.NDArray[np.int64]] = []
+        demands = np.asarray([a.demands for a in activities], dtype=np.int64).reshape(
+            len(activities), len(problem.resources)
+        )
+        running = self.finishes > self.starts
         for resource_index, resource in enumerate(problem.resources):
+            column = demands[:, resource_index]
+            users = np.flatnonzero((column != 0) & running)
             change = np.zeros(self.end + 1, dtype=np.int64)
-            users = []
-            for index, activity in enumerate(activities):
-                demand = activity.demands[resource_index]
-                if demand and activity.duration:
-                    users.append(index)
-                    change[max(starts[index], 0)] += demand
-                    change[max(starts[index], 0) + activity.duration] -= demand
+            np.add.at(change, self.starts[users], column[users])
+            np.add.at(change, self.finishes[users], -column[users])
             self.used.append(np.cumsum(change)[: self.end])
             self.users.append(users)
             self.capacity.append(capacity_profile(resource.capacity, 0, self.end))
@@ -722,12 +761,9 @@ def _resource_reason(
         if not over.size:
             continue
         period = first + int(over[0])
-        others = [
-            other
-            for other in usage.users[resource_index]
-            if other != index
-            and starts[other] <= period < starts[other] + problem.activities[other].duration
-        ]
+        users = usage.users[resource_index]
+        running = (usage.starts[users] <= period) & (period < usage.finishes[users])
+        others = [int(other) for other in users[running] if other != index]
         available = int(usage.capacity[resource_index][period])
         return DelayReason(
             index,

@@ -141,7 +141,9 @@ def _capacity_violations(
     violations: list[Violation] = []
     demands = np.asarray([activity.demands for activity in problem.activities], dtype=np.int64)
     begins = np.maximum(np.asarray(start, dtype=np.int64), first) - first
-    ends = np.asarray(finish, dtype=np.int64) - first
+    # Periods before 0 are not counted (a start there is reported on its own): an activity
+    # that finishes before period 0 uses nothing, instead of wrapping round the array's end.
+    ends = np.maximum(np.asarray(finish, dtype=np.int64), first) - first
     running = np.asarray([activity.duration > 0 for activity in problem.activities])
     for resource_index, resource in enumerate(problem.resources):
         # Usage per period from a difference array: +demand at start, -demand at finish.

@@ -226,6 +226,14 @@ def optimise_schedule(
                 )
                 resource_demands.append(gap)
             period = run_end
+        if tail < peak and horizon > len(profile):
+            # After the profile the tail holds (a capacity that fell after an earlier peak).
+            resource_intervals.append(
+                model.new_fixed_size_interval_var(
+                    len(profile), horizon - len(profile), f"b{resource}_tail"
+                )
+            )
+            resource_demands.append(peak - tail)
         if sum(resource_demands) > peak:
             model.add_cumulative(resource_intervals, resource_demands, peak)
 
@@ -234,8 +242,8 @@ def optimise_schedule(
 
     finish = model.new_int_var(lower_bound, horizon, "makespan")
     for index in range(size):
-        if durations[index] or network.successors[index] == ():
-            model.add(finish >= starts[index] + durations[index])
+        # Every activity, milestones with successors too: a negative lag can put one after them.
+        model.add(finish >= starts[index] + durations[index])
     model.minimize(finish)
     if hint is not None:
         for index in range(size):

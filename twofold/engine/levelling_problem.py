@@ -14,7 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import numpy as np
+
 __all__ = [
+    "MAX_SPAN",
     "Activity",
     "LevellingInputError",
     "LevellingProblem",
@@ -22,6 +25,11 @@ __all__ = [
     "LinkType",
     "Resource",
 ]
+
+
+MAX_SPAN = 1_000_000
+"""Most periods a plan may span (durations and lags added up, or its latest release, deadline
+or fixed start): the search keeps arrays as long as the span (over 2,700 years of days)."""
 
 
 class LevellingInputError(ValueError):
@@ -131,6 +139,7 @@ class LevellingProblem:
 
     def __post_init__(self) -> None:
         count = len(self.activities)
+        self._check_numbers()
         for resource in self.resources:
             values = (
                 (resource.capacity,) if isinstance(resource.capacity, int) else resource.capacity
@@ -158,6 +167,53 @@ class LevellingProblem:
                 raise LevellingInputError(f"link {link} names a missing activity")
             if link.predecessor == link.successor:
                 raise LevellingInputError(f"link {link} joins an activity to itself")
+
+    def _check_numbers(self) -> None:
+        """Whole numbers of periods everywhere (a float lag once produced an infeasible plan, a
+        plain string link type was read as start-to-finish), and a span the period-indexed
+        arrays can hold (a duration of 10⁹ asked for gigabytes)."""
+
+        def whole(value: object, what: str) -> int:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise LevellingInputError(f"{what}: {value!r} is not a whole number of periods")
+            return int(value)
+
+        span = 0
+        for activity in self.activities:
+            name = repr(activity.name)
+            span += abs(whole(activity.duration, f"{name} duration"))
+            whole(activity.priority, f"{name} priority")
+            for value, what in (
+                (activity.release, "release"),
+                (activity.deadline, "deadline"),
+                (activity.fixed_start, "fixed start"),
+            ):
+                if value is not None:
+                    span = max(span, abs(whole(value, f"{name} {what}")))
+            for demand in activity.demands:
+                whole(demand, f"{name} demand")
+        for resource in self.resources:
+            values = (
+                resource.capacity if isinstance(resource.capacity, tuple) else (resource.capacity,)
+            )
+            for value in values:
+                whole(value, f"resource {resource.name!r} capacity")
+            if not isinstance(resource.capacity, (int, tuple)):
+                raise LevellingInputError(
+                    f"resource {resource.name!r}: capacity must be a whole number or a tuple"
+                )
+        for link in self.links:
+            whole(link.predecessor, f"link {link}")
+            whole(link.successor, f"link {link}")
+            if not isinstance(link.type, LinkType):
+                raise LevellingInputError(
+                    f"link {link}: type must be a LinkType, not {link.type!r}"
+                )
+            span += abs(whole(link.lag, f"link {link} lag"))
+        if span > MAX_SPAN:
+            raise LevellingInputError(
+                f"the plan spans up to {span:,} periods; at most {MAX_SPAN:,} can be levelled"
+            )
 
     def start_deltas(self) -> list[tuple[int, int, int]]:
         """Each link as ``(predecessor, successor, minimum start difference in periods)``."""

@@ -300,8 +300,13 @@ def heuristic_schedule(
         return best_makespan <= bound
 
     keys = rule_keys(network, priorities)
+    ruled = time.perf_counter()
     if consider(np.asarray([_rank_keys(rule) for rule in keys.values()], dtype=np.float64)):
         return best
+    # What one schedule costs here, so that no batch of the search starts that the time left
+    # cannot pay for (the genetic search decodes its whole population when it is made: 2.2 s
+    # for 2,000 tasks, which a 0.1 s budget once waited for).
+    each = (time.perf_counter() - ruled) / len(keys)
     # The genetic search looks at the makespan only, so it is kept for plans where user
     # priorities do not order the activities (priorities come first otherwise).
     if (
@@ -309,6 +314,7 @@ def heuristic_schedule(
         and schedule_budget >= population
         and len(set(priorities)) <= 1
         and supports(network)
+        and time.perf_counter() + each * population < deadline
     ):
         search = GeneticSearch(network, [best], seed=seed, population=population)
         while (
@@ -340,7 +346,10 @@ def heuristic_schedule(
     while done < schedule_budget:
         if time.perf_counter() > deadline or (should_stop and should_stop()):
             break
-        rows = min(_SAMPLING_BATCH, schedule_budget - done)
+        affordable = int((deadline - time.perf_counter()) / max(each, 1e-9))
+        rows = min(_SAMPLING_BATCH, schedule_budget - done, affordable)
+        if rows <= 0:
+            break
         noise = rng.choice(_NOISE, size=(rows, 1)) * spread
         sampled = offset + lft + rng.random((rows, network.size)) * noise
         done += rows
