@@ -216,3 +216,26 @@ def test_api_tasks(api, org, project, chain, owner, guest, outsider, django_asse
     _grow(project, owner, 20)
     with django_assert_max_num_queries(12):
         assert client.get(f"{base}/tasks?limit=500").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_stale_edit_that_names_the_assignee_is_a_conflict_not_a_crash(
+    api, org, project, chain, owner, editor
+):
+    base = f"/api/organisations/{org.pk}/projects/{project.pk}"
+    a = chain[0]
+    given = api(owner).patch(
+        f"{base}/tasks/{a.pk}", {"version": a.version, "assignee_id": owner.pk}
+    )
+    assert given.status_code == 200
+    seen = given.json()["task"]["version"]
+    first = api(owner).patch(f"{base}/tasks/{a.pk}", {"version": seen, "priority": "high"})
+    assert first.status_code == 200
+    # The old version with the assignee: its conflict put the history's display value (the
+    # person's name) back on the task, which cannot be assigned to it, and answered 500.
+    stale = api(owner).patch(
+        f"{base}/tasks/{a.pk}", {"version": seen, "assignee_id": editor.pk, "name": "Z"}
+    )
+    assert stale.status_code == 409
+    a.refresh_from_db()
+    assert a.name == "A" and a.assignee_id == owner.pk

@@ -776,13 +776,15 @@ def _update_task(
         resourcing.follow_edit(task, values)
     extra = unrecorded or {}
     before = history.snapshot(task, values)
-    shown = {key: getattr(task, key) for key in extra}
+    # The model's own values to put back on a conflict (the snapshot holds what history shows:
+    # a person's name for the assignee, which cannot be assigned back; that answered 500).
+    kept = {key: getattr(task, key) for key in (*values, *extra)}
     for key, value in (*values.items(), *extra.items()):
         setattr(task, key, value)
     try:
         save_versioned(task, expected_version=expected_version, fields=[*values, *extra])
     except Conflict:
-        for key, value in (*before.items(), *shown.items()):
+        for key, value in kept.items():
             setattr(task, key, value)
         raise
     changes = history.diff(before, history.snapshot(task, values))
