@@ -458,3 +458,48 @@ def test_odd_files_found_by_a_review_import_with_their_repairs_listed(org: Any, 
     tasks = {t.name: t for t in Task.objects.filter(project=project)}
     assert set(tasks) == {"Dig", "Pour", "Sign-off"}
     assert tasks["Pour"].start.replace(tzinfo=None) == dt.datetime(2026, 3, 4, 8)
+
+
+def test_an_update_replaces_only_the_people_its_resources_are_mapped_to(
+    org: Any, owner: Any, member: Any
+) -> None:
+    from twofold.core.models import HistoryEntry
+
+    ana = member(org, Role.MEMBER, full_name="Ana Weld")
+    priya = member(org, Role.MEMBER, full_name="Priya Raman")
+    project = mspdi_import.apply_upload(
+        actor=owner, upload=_upload(org, owner), mode="new", code="L4", resource_map={1: ana.pk}
+    )
+    assert project is not None
+    tasks = {t.name: t for t in Task.objects.filter(project=project)}
+    dig, pour = tasks["Dig"], tasks["Pour"]
+    Assignment.objects.create(organisation=org, task=pour, person=priya, units=50)
+    Task.objects.filter(pk=pour.pk).update(assignee=priya)
+    versions = dict(Task.objects.filter(project=project).values_list("pk", "version"))
+
+    # The same file again, no resource mapped (the API's default): it took everyone off every
+    # task, bumped no version and recorded nothing ("0 changed").
+    mspdi_import.apply_upload(actor=owner, upload=_upload(org, owner), mode="update")
+    assert set(Assignment.objects.filter(task__project=project).values_list("task", "person")) == {
+        (dig.pk, ana.pk),
+        (pour.pk, priya.pk),
+    }
+    assert Task.objects.get(pk=pour.pk).assignee == priya
+    assert dict(Task.objects.filter(project=project).values_list("pk", "version")) == versions
+
+    # Mapped, and Ana no longer on Dig in the file: she leaves it, recorded, with a new version.
+    without_ana = PLAN.replace(b"<Assignments>", b"<Assignments><!--").replace(
+        b"</Assignments>", b"--></Assignments>"
+    )
+    mspdi_import.apply_upload(
+        actor=owner,
+        upload=_upload(org, owner, without_ana),
+        mode="update",
+        resource_map={1: ana.pk},
+    )
+    assert not Assignment.objects.filter(task=dig).exists()
+    assert Task.objects.get(pk=dig.pk).assignee is None
+    assert Task.objects.get(pk=dig.pk).version == versions[dig.pk] + 1
+    entry = HistoryEntry.objects.filter(object_id=dig.pk, action="updated").latest("pk")
+    assert entry.changes == {"people": ["Ana Weld", "—"]}
+    assert Assignment.objects.get(task=pour).person == priya  # not the file's to remove

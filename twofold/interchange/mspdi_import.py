@@ -23,7 +23,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone as tz
 
 from twofold.accounts.models import Membership, Organisation, Role
@@ -743,18 +743,28 @@ def _replace_links_and_people(
     people: dict[int, list[PersonRow]],
     progress: Progress,
     assignees: dict[int, int | None] | None = None,
+    mapped_people: set[int] | None = None,
+    actor: Any = None,
 ) -> None:
     """Write the file's links and assignments between the tasks of ``made`` (replacing those
-    already between them). ``assignees``: on an update, the current assignee of each existing
-    task, set to its first person where that changed (new tasks got theirs when inserted)."""
+    already between them). On an update (``assignees``: the current assignee of each existing
+    task) only the people the resource mapping names (``mapped_people``) are the file's to
+    replace: people added in Twofold, or whose resource was not mapped, stay (an update with no
+    mapping once took everyone off every task, unrecorded). A task whose people changed gets a
+    new version and a history entry; its assignee becomes its first person."""
     _step(progress, 0.65, "Linking tasks")
     org = project.organisation_id
+    before: dict[int, list[tuple[int, str]]] = {}
     if assignees is not None:
         ids = list(made.values())
         Link.objects.filter(project=project).filter(
             Q(pred_id__in=ids) & Q(succ_id__in=ids)
         ).delete()
-        Assignment.objects.filter(task_id__in=ids).delete()
+        for task_id, person_id, name, email in Assignment.objects.filter(
+            task_id__in=ids
+        ).values_list("task_id", "person_id", "person__full_name", "person__email"):
+            before.setdefault(task_id, []).append((person_id, name or email))
+        Assignment.objects.filter(task_id__in=ids, person_id__in=mapped_people or set()).delete()
     links = mapped.links
     bulk.insert(
         Link,
@@ -780,13 +790,54 @@ def _replace_links_and_people(
         ),
     )
     if assignees is not None:
-        changed = []
-        for uid, task_id in made.items():
-            group = people.get(uid)
-            wanted = group[0][0] if group else None
-            if task_id in assignees and assignees[task_id] != wanted:
-                changed.append((wanted, task_id))
-        _set_column(Task, "assignee_id", changed)
+        _record_people_changes(actor, made, people, assignees, before, mapped_people or set())
+
+
+def _record_people_changes(
+    actor: Any,
+    made: dict[int, int],
+    people: dict[int, list[PersonRow]],
+    assignees: dict[int, int | None],
+    before: dict[int, list[tuple[int, str]]],
+    mapped_people: set[int],
+) -> None:
+    """After an update's assignments: each kept task whose people changed gets its assignee
+    (its first person), a new version and a history entry naming the people before and after."""
+    after: dict[int, list[int]] = {}
+    for task_id, person_id in Assignment.objects.filter(
+        task_id__in=[pk for pk in made.values() if pk in assignees]
+    ).values_list("task_id", "person_id"):
+        after.setdefault(task_id, []).append(person_id)
+    names = {
+        pk: full_name or email
+        for pk, full_name, email in get_user_model()
+        .objects.filter(pk__in={p for group in after.values() for p in group})
+        .values_list("pk", "full_name", "email")
+    }
+    retarget, touched = [], {}
+    for uid, task_id in made.items():
+        if task_id not in assignees:
+            continue  # new: its people and assignee came with it
+        old = before.get(task_id, [])
+        now = after.get(task_id, [])
+        if sorted(p for p, _ in old) == sorted(now):
+            continue
+        group = people.get(uid)
+        wanted = group[0][0] if group else (now[0] if now else None)
+        if assignees[task_id] not in mapped_people and assignees[task_id] in now:
+            wanted = assignees[task_id]  # a person the file does not manage stays first
+        if assignees[task_id] != wanted:
+            retarget.append((wanted, task_id))
+        touched[task_id] = [
+            ", ".join(sorted(name for _, name in old)) or "—",
+            ", ".join(sorted(names.get(p, "") for p in now)) or "—",
+        ]
+    _set_column(Task, "assignee_id", retarget)
+    Task.objects.filter(pk__in=touched).update(version=F("version") + 1)
+    for task in Task.objects.filter(pk__in=touched):
+        history.record(
+            actor=actor, obj=task, action="updated", changes={"people": touched[task.pk]}
+        )
 
 
 def _update(
@@ -837,7 +888,9 @@ def _update(
         # Removed from the plan: to the trash with its subtree, restorable from there.
         if Task.objects.filter(pk=task.pk).exists():
             trash.move_to_trash(actor=actor, obj=task)
-    _replace_links_and_people(project, mapped, made, by_task, progress, assignees)
+    _replace_links_and_people(
+        project, mapped, made, by_task, progress, assignees, set(people.values()), actor
+    )
     _step(progress, 0.85, "Scheduling")
     projects.reschedule_project(project, field="file")
     matched.uid_map = {str(uid): pk for uid, pk in made.items()}
