@@ -342,3 +342,41 @@ def test_an_assignee_without_an_effort_is_full_time_and_its_duration_edits_set_n
     services.update_task(actor=owner, task=a, expected_version=a.version, duration_minutes=5 * DAY)
     a = _fresh(a)
     assert (a.duration_minutes, a.effort_minutes) == (5 * DAY, 0)  # no effort given
+
+
+def test_task_edits_keep_the_people_panels_limits(owner: Any, ann: Any, chain: list[Task]) -> None:
+    a = chain[0]
+    resourcing.add_person(actor=owner, task=a, person=ann, units=100, expected_version=a.version)
+    a = _fresh(a)
+    resourcing.set_task_resourcing(
+        actor=owner,
+        task=a,
+        task_type="fixed_work",
+        effort_driven=False,
+        work_minutes=None,
+        expected_version=a.version,
+    )
+    a = _fresh(a)
+    before = (a.version, a.duration_minutes, _people(a))
+    # A fixed-work task shortened to one minute put Ann at 384,000 % (the panel refuses above
+    # her maximum of 100 %).
+    with pytest.raises(Invalid, match="above their maximum") as raised:
+        services.update_task(actor=owner, task=a, expected_version=a.version, duration_minutes=1)
+    assert raised.value.field == "duration_minutes"
+    a = _fresh(a)
+    assert (a.version, a.duration_minutes, _people(a)) == before
+    # 1,000 h of work at her units: a task of 2,000+ days (the panel's limit).
+    resourcing.set_task_resourcing(
+        actor=owner,
+        task=a,
+        task_type="fixed_units",
+        effort_driven=False,
+        work_minutes=None,
+        expected_version=a.version,
+    )
+    a = _fresh(a)
+    with pytest.raises(Invalid, match="2000 days") as raised:
+        services.update_task(
+            actor=owner, task=a, expected_version=a.version, effort_minutes=1_000_000 * 60
+        )
+    assert raised.value.field == "effort_minutes"

@@ -415,14 +415,28 @@ def follow_edit(task: Task, values: dict[str, Any]) -> None:
     rows = list(Assignment.objects.filter(task=task).order_by("position", "pk"))
     if not rows and not _assignee_follows(task, values):
         return
-    r = resourcing_of(task, rows)
+    before = r = resourcing_of(task, rows)
+    field = (
+        "effort_minutes" if work is not None and work != task.effort_minutes else "duration_minutes"
+    )
     try:
         if duration != r.duration:
             r = effort.set_duration(r, duration)
         if work is not None and work != r.work and work != task.effort_minutes:
             r = effort.set_work(r, work)
     except ValueError as exc:
-        raise Invalid(f"{str(exc).capitalize()}.", field="duration_minutes") from exc
+        raise Invalid(f"{str(exc).capitalize()}.", field=field) from exc
+    # The limits the People panel keeps (a fixed-work task shortened to a minute put its people
+    # at 384,000 %; 1,000 h of work at 1 % made a task of 12,500 days).
+    if r.duration > 2000 * 480:
+        raise Invalid(
+            "That would make the task longer than 2000 days; give more people or less work.",
+            field=field,
+        )
+    try:
+        _check_raised_units(task, before, r)
+    except Invalid as exc:
+        raise Invalid(exc.message, field=field) from exc
     if rows:
         for row, share in zip(rows, r.shares, strict=True):
             row.units, row.work_minutes = share.units, share.work
