@@ -380,3 +380,37 @@ def test_task_edits_keep_the_people_panels_limits(owner: Any, ann: Any, chain: l
             actor=owner, task=a, expected_version=a.version, effort_minutes=1_000_000 * 60
         )
     assert raised.value.field == "effort_minutes"
+
+
+def test_a_duration_the_rules_made_uneven_saves_unchanged_from_the_task_page(
+    signed_in: Any, owner: Any, chain: list[Task], project: Any
+) -> None:
+    a = chain[0]
+    services.update_task(
+        actor=owner, task=a, expected_version=a.version, duration_minutes=1280, effort_minutes=1000
+    )
+    a = _fresh(a)
+    client = signed_in(owner)
+    url = reverse("projects:task", args=[project.pk, a.pk])
+    page = client.get(url).content.decode()
+    # 1,280 minutes are 2.666… days: shown unrounded, the unchanged form was refused on save.
+    assert 'name="duration_days" value="2.67"' in page
+    assert 'name="effort_hours" value="16.7"' in page
+    form = {
+        "form": "task",
+        "version": a.version,
+        "name": "Renamed",
+        "description": "",
+        "priority": a.priority,
+        "assignee": "",
+        "duration_days": "2.67",
+        "effort_hours": "16.7",
+        "constraint_type": a.constraint_type,
+        "constraint_date": "",
+    }
+    assert client.post(url, form).status_code == 302
+    a = _fresh(a)
+    assert (a.name, a.duration_minutes, a.effort_minutes) == ("Renamed", 1280, 1000)
+    # A value typed in is taken as typed.
+    assert client.post(url, form | {"version": a.version, "duration_days": "3"}).status_code == 302
+    assert _fresh(a).duration_minutes == 1440

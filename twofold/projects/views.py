@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -1129,8 +1130,8 @@ def _task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpRes
         "description": task.description,
         "priority": task.priority,
         "assignee": task.assignee,
-        "duration_days": Decimal(task.duration_minutes) / 480,
-        "effort_hours": Decimal(task.effort_minutes) / 60,
+        "duration_days": shown_days(task.duration_minutes),
+        "effort_hours": shown_hours(task.effort_minutes),
         "constraint_type": task.constraint_type,
         "constraint_date": task.constraint_date,
     }
@@ -1159,9 +1160,19 @@ def _task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpRes
                     description=d["description"],
                     priority=d["priority"],
                     assignee=d["assignee"],
-                    duration_minutes=duration_minutes(d["duration_days"], None),
+                    duration_minutes=kept_minutes(
+                        task.duration_minutes,
+                        d["duration_days"],
+                        shown_days,
+                        lambda days: duration_minutes(days, None),
+                    ),
                     is_milestone=d["duration_days"] == 0,
-                    effort_minutes=int((d["effort_hours"] or 0) * 60),
+                    effort_minutes=kept_minutes(
+                        task.effort_minutes,
+                        d["effort_hours"] or Decimal(0),
+                        shown_hours,
+                        lambda hours: int(hours * 60),
+                    ),
                     constraint_type=d["constraint_type"],
                     constraint_date=d["constraint_date"],
                 )
@@ -1251,11 +1262,34 @@ def _people_forms(request: HttpRequest, project: Project, task: Task, kind: str)
                 **version,
                 "task_type": task.task_type,
                 "effort_driven": task.effort_driven,
-                "work_hours": Decimal(task.effort_minutes) / 60,
+                "work_hours": shown_hours(task.effort_minutes),
             },
             prefix="type",
         ),
     }
+
+
+def shown_days(minutes: int) -> Decimal:
+    """A duration in days as the task form shows it: two decimals (the form's own step)."""
+    return (Decimal(minutes) / 480).quantize(Decimal("0.01"))
+
+
+def shown_hours(minutes: int) -> Decimal:
+    """Work in hours as the forms show it: one decimal."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.1"))
+
+
+def kept_minutes(
+    stored: int,
+    posted: Decimal,
+    shown: Callable[[int], Decimal],
+    to_minutes: Callable[[Decimal], int],
+) -> int:
+    """The stored minutes when the form sent back the rounded value it showed, else the posted
+    value in minutes. A duration the People rules set (1,280 minutes: 2.6666… days) was shown
+    unrounded and refused on save ("no more than 2 decimal places"); rounded but converted
+    back, an unchanged save would have moved it to 1,277."""
+    return stored if posted == shown(stored) else to_minutes(posted)
 
 
 def _people_action(request: HttpRequest, task: Task, kind: str, form: Any) -> str | None:
@@ -1276,7 +1310,9 @@ def _people_action(request: HttpRequest, task: Task, kind: str, form: Any) -> st
             task=task,
             task_type=d["task_type"],
             effort_driven=d["effort_driven"],
-            work_minutes=None if hours is None else int(hours * 60),
+            work_minutes=None
+            if hours is None
+            else kept_minutes(task.effort_minutes, hours, shown_hours, lambda h: int(h * 60)),
             expected_version=d["version"],
         )
         text = "Task type saved."
