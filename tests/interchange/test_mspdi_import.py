@@ -503,3 +503,24 @@ def test_an_update_replaces_only_the_people_its_resources_are_mapped_to(
     entry = HistoryEntry.objects.filter(object_id=dig.pk, action="updated").latest("pk")
     assert entry.changes == {"people": ["Ana Weld", "—"]}
     assert Assignment.objects.get(task=pour).person == priya  # not the file's to remove
+
+
+def test_an_assignment_with_more_work_than_a_person_can_hold_imports_without_it(
+    org: Any, owner: Any, member: Any
+) -> None:
+    ana = member(org, Role.MEMBER, full_name="Ana Weld")
+    # 170,000 h: beyond the 166,666 h (10⁷ minutes) one person's work can hold, within the
+    # calendar's years at 100 % (a file with more than 2³¹ minutes was stored, then failed the
+    # import on PostgreSQL).
+    huge = PLAN.replace(
+        b"<Units>1</Units></Assignment>",
+        b"<Units>1</Units><Work>PT170000H0M0S</Work></Assignment>",
+    )
+    upload = _upload(org, owner, huge)
+    assert any("170,000 h of work" in note for note in upload.preview["notes"])
+    project = mspdi_import.apply_upload(
+        actor=owner, upload=upload, mode="new", code="L4", resource_map={1: ana.pk}
+    )
+    assert project is not None
+    row = Assignment.objects.get(task__project=project)
+    assert (row.person, row.work_minutes) == (ana, None)

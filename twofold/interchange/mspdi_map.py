@@ -29,6 +29,7 @@ from twofold.engine.calendars import (
 from twofold.interop.mspdi import MspdiDocument
 from twofold.projects import scheduling
 from twofold.projects.models import MINUTES_PER_DAY, Constraint, Project, TaskStatus
+from twofold.projects.resourcing import MAX_WORK_MINUTES
 
 MAX_TASKS = 20_000
 MAX_PREDECESSORS = 500
@@ -426,6 +427,14 @@ def _map_assignments(document: MspdiDocument, mapped: MappedProject, parents: se
         seen.add((a.task_uid, a.resource_uid))
         units = max(1, min(1000, round(a.units * 100)))
         minutes = round(a.work_seconds / 60) if a.work_seconds > 0 else None
+        if minutes is not None and minutes > MAX_WORK_MINUTES:
+            # The People panel's limit; beyond 2³¹ minutes PostgreSQL refused the whole import.
+            mapped.note(
+                f"Assignment of resource {a.resource_uid} to task {a.task_uid}: "
+                f"{minutes / 60:,.0f} h of work is more than the {MAX_WORK_MINUTES // 60:,} h "
+                "one person's work can hold here; its work is left to follow from the task"
+            )
+            minutes = None
         mapped.assignments.append(AssignmentRow(a.task_uid, a.resource_uid, units, minutes))
     if any(t.resource_spans for t in document.plan.tasks):
         mapped.note(
