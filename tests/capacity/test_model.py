@@ -485,3 +485,25 @@ def test_a_proposed_projects_work_does_not_block_levelling_of_committed_work(
     assert [m.reason for m in moved] == [
         "Waits for Priya Raman, busy on 'Proposal study' until Tue 4 Mar"
     ]
+
+
+def test_assignment_api_refuses_people_on_a_summary_or_a_milestone(
+    api: Any, org: Any, owner: Any, priya: Any, project: Any
+) -> None:
+    from twofold.projects import services as project_services
+
+    parent = add_task(owner, project, "Commissioning", 3)
+    child = add_task(owner, project, "Dry run", 2)
+    project_services.indent_task(actor=owner, task=child)
+    milestone = add_task(owner, project, "Handover", 0, is_milestone=True)
+    for task, words in ((parent, "is a summary"), (milestone, "is a milestone")):
+        task.refresh_from_db()
+        url = f"/api/organisations/{org.pk}/projects/{project.pk}/tasks/{task.pk}/assignments"
+        r = api(owner)._call(
+            "put",
+            url,
+            {"version": task.version, "assignments": [{"person_id": priya.pk, "units": 100}]},
+        )
+        # Both were accepted, and capacity then counted those people for nothing.
+        assert r.status_code == 422 and words in r.json()["detail"]
+        assert r.json()["field"] == "assignments"

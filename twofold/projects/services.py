@@ -1389,6 +1389,15 @@ def set_task_assignments(
         Invalid: a bad row (``assignments``, naming the person); Conflict: a stale version.
     """
     require(actor, Action.EDIT, task)
+    if rows and (task.is_summary or task.is_milestone):
+        # As the People panel: a summary's people count for nothing (its work is its
+        # subtasks'), nor a milestone's (it has none); both were accepted here.
+        what = (
+            "a summary: put people on its subtasks"
+            if task.is_summary
+            else ("a milestone: it has no work to share")
+        )
+        raise Invalid(f"{task.name} is {what}.", field="assignments")
     seen: set[int] = set()
     members = set(
         Membership.objects.filter(
