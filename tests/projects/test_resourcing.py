@@ -174,6 +174,18 @@ def test_api_people_routes(
     )
     assert r.status_code == 200 and r.json()["effort_driven"] is True
     version = r.json()["version"]
+    r = client._call(
+        "put",
+        url.replace("/people", "/resourcing"),
+        {
+            "version": version,
+            "task_type": "fixed_units",
+            "effort_driven": True,
+            "work_minutes": 9_000_000,
+        },
+    )
+    # Named as the body names it (the answer said "work").
+    assert r.status_code == 422 and r.json()["field"] == "work_minutes", r.content
     r = client.post(url, {"version": version, "person_id": bob.pk, "units": 0})
     assert r.status_code == 422 and "units" in r.content.decode()
     r = client.post(url, {"version": version - 1, "person_id": bob.pk, "units": 100})

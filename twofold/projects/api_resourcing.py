@@ -13,7 +13,7 @@ from pydantic import StrictBool, StrictInt
 from twofold.accounts.models import Membership, User
 from twofold.accounts.selectors import get_organisation
 from twofold.core.api_schemas import READ, WRITE, BodyIn
-from twofold.core.errors import Invalid
+from twofold.core.errors import Invalid, fields_as
 from twofold.core.web import actor_of
 from twofold.projects import resourcing, selectors
 from twofold.projects.models import Task
@@ -182,12 +182,14 @@ def set_resourcing(
     request: HttpRequest, org_id: int, project_id: int, task_id: int, payload: TaskResourcingIn
 ) -> TaskPeopleOut:
     task = _task(request, org_id, project_id, task_id)
-    moved = resourcing.set_task_resourcing(
-        actor=actor_of(request),
-        task=task,
-        task_type=payload.task_type,
-        effort_driven=payload.effort_driven,
-        work_minutes=payload.work_minutes,
-        expected_version=payload.version,
-    )
+    # The service names the page's field ("work"); the body's is work_minutes.
+    with fields_as({"work": "work_minutes"}):
+        moved = resourcing.set_task_resourcing(
+            actor=actor_of(request),
+            task=task,
+            task_type=payload.task_type,
+            effort_driven=payload.effort_driven,
+            work_minutes=payload.work_minutes,
+            expected_version=payload.version,
+        )
     return _out(task, moved)
