@@ -426,3 +426,18 @@ def test_a_duration_the_rules_made_uneven_saves_unchanged_from_the_task_page(
     # A value typed in is taken as typed.
     assert client.post(url, form | {"version": a.version, "duration_days": "3"}).status_code == 302
     assert _fresh(a).duration_minutes == 1440
+
+
+def test_a_stale_people_edit_leaves_the_task_as_stored(
+    owner: Any, ann: Any, chain: list[Task]
+) -> None:
+    a = chain[0]
+    resourcing.add_person(actor=owner, task=a, person=ann, units=100, expected_version=a.version)
+    a = _fresh(a)
+    stored = a.duration_minutes
+    with pytest.raises(Conflict):
+        resourcing.set_person_units(
+            actor=owner, task=a, person=ann, units=50, expected_version=a.version - 1
+        )
+    # The object the 409 page draws from showed the refused duration (twice the stored one).
+    assert a.duration_minutes == stored and _fresh(a).duration_minutes == stored
