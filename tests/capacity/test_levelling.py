@@ -419,3 +419,15 @@ def test_a_big_preview_can_be_applied_from_the_page_form() -> None:
     assert refused.errors["moves"] == [
         "At most 20,000 moves can be applied at once; this preview has 20,001."
     ]
+
+
+def test_a_plan_levelling_cannot_take_gets_the_previews_message(
+    owner: Any, project: Any, clash: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twofold.engine import levelling_problem
+
+    # As if the plan spanned more periods than levelling holds (10⁶: about 500 tasks of 2,000
+    # days): the problem was built outside the preview's guard and answered 500.
+    monkeypatch.setattr(levelling_problem, "MAX_SPAN", 3)
+    preview = services.preview_levelling(actor=owner, project=project)
+    assert preview.moves == [] and "cannot be levelled" in preview.error

@@ -519,7 +519,8 @@ def test_a_finish_typed_before_its_start_is_read_as_the_start() -> None:
         (datetime(2149, 12, 20, 8), Task(1, duration=80 * H)),
         # Before the first: the start was silently moved to 1980.
         (datetime(1979, 6, 1, 8), Task(1, duration=D)),
-        # A constraint in 1925: dates were read from the wrong table (a start in 1877).
+        # A constraint in 1925 that wins over the start (honoured): dates were read from the
+        # wrong table (a start in 1877, a finish before it).
         (
             MONDAY,
             Task(
@@ -538,4 +539,17 @@ def test_dates_outside_the_calendars_years_raise_the_promised_error(
     from twofold.engine.calendars import CalendarRangeError
 
     with pytest.raises(CalendarRangeError):
-        schedule(Plan(start=start, tasks=(task,)))
+        schedule(Plan(start=start, tasks=(task,), honor_constraints=True))
+
+
+def test_late_dates_before_1980_are_negative_float_not_an_error() -> None:
+    # A deadline of 1980 on a plan of 2024 (the app takes that date): the plan is still dated.
+    task = Task(
+        1,
+        duration=20 * D,
+        constraint=ConstraintType.FNLT,
+        constraint_date=datetime(1980, 1, 10, 17),
+    )
+    r = schedule(Plan(start=MONDAY, tasks=(task,)))
+    assert dates(r, 1) == (MONDAY, datetime(2024, 2, 2, 17))
+    assert r.task(1).total_float < 0

@@ -550,3 +550,27 @@ def test_no_genetic_search_is_started_that_the_time_left_cannot_pay_for(
         network, [0] * network.size, seed=0, schedule_budget=5000, time_budget_s=0.0
     )
     assert found is not None and check_feasible(problem, found) == []
+
+
+def test_optimise_keeps_the_priorities_when_a_schedule_with_them_exists() -> None:
+    # The rules alone fail here, the priority-first sampling does not: the fallback without
+    # priorities, offered first, was shorter and won (a priority-2 task behind a priority-0 one).
+    def act(name: str, duration: int, priority: int, deadline: int | None = None) -> Activity:
+        return Activity(name, duration, (1,), priority=priority, deadline=deadline)
+
+    problem = LevellingProblem(
+        (
+            act("a0", 3, 2),
+            act("a1", 2, 1),
+            act("a2", 4, 0),
+            act("a3", 1, 2),
+            act("a4", 3, 2, 10),
+            act("a5", 4, 0, 17),
+            act("urgent", 4, 2),
+        ),
+        (Resource("r", 1),),
+        (Link(0, 1), Link(3, 6)),
+    )
+    for method in ("heuristic", "optimise"):
+        starts = level(problem, method=method, time_limit_s=1, seed=0).starts  # type: ignore[arg-type]
+        assert starts[6] < starts[2], method

@@ -501,8 +501,57 @@ def test_an_update_replaces_only_the_people_its_resources_are_mapped_to(
     assert Task.objects.get(pk=dig.pk).assignee is None
     assert Task.objects.get(pk=dig.pk).version == versions[dig.pk] + 1
     entry = HistoryEntry.objects.filter(object_id=dig.pk, action="updated").latest("pk")
-    assert entry.changes == {"people": ["Ana Weld", "—"]}
+    assert entry.changes == {"people": ["Ana Weld 100 %", "—"]}
     assert Assignment.objects.get(task=pour).person == priya  # not the file's to remove
+
+
+def test_an_update_counts_an_assignee_without_a_row_as_the_tasks_person(
+    org: Any, owner: Any, member: Any
+) -> None:
+    from twofold.core.models import HistoryEntry
+
+    ana = member(org, Role.MEMBER, full_name="Ana Weld")
+    priya = member(org, Role.MEMBER, full_name="Priya Raman")
+    project = mspdi_import.apply_upload(
+        actor=owner, upload=_upload(org, owner), mode="new", code="L4", resource_map={1: ana.pk}
+    )
+    assert project is not None
+    tasks = {t.name: t for t in Task.objects.filter(project=project)}
+    dig, pour = tasks["Dig"], tasks["Pour"]
+    # Priya is Pour's assignee in Twofold, without a row; the file now puts Ana on Pour too.
+    Task.objects.filter(pk=pour.pk).update(assignee=priya)
+    both = PLAN.replace(
+        b"</Assignments>",
+        b"<Assignment><UID>2</UID><TaskUID>3</TaskUID><ResourceUID>1</ResourceUID>"
+        b"<Units>1</Units></Assignment></Assignments>",
+    )
+    mspdi_import.apply_upload(
+        actor=owner, upload=_upload(org, owner, both), mode="update", resource_map={1: ana.pk}
+    )
+    # She was silently replaced by Ana; now she keeps a row of her own, first.
+    assert Task.objects.get(pk=pour.pk).assignee == priya
+    assert list(
+        Assignment.objects.filter(task=pour).order_by("position").values_list("person", flat=True)
+    ) == [priya.pk, ana.pk]
+    # Ana is Dig's assignee without a row, and the file takes her off Dig: she was kept.
+    Assignment.objects.filter(task=dig).delete()
+    Task.objects.filter(pk=dig.pk).update(assignee=ana)
+    version = Task.objects.get(pk=dig.pk).version
+    without_ana = both.replace(
+        b"<Assignment><UID>1</UID><TaskUID>2</TaskUID><ResourceUID>1</ResourceUID>"
+        b"<Units>1</Units></Assignment>",
+        b"",
+    )
+    mspdi_import.apply_upload(
+        actor=owner,
+        upload=_upload(org, owner, without_ana),
+        mode="update",
+        resource_map={1: ana.pk},
+    )
+    dig.refresh_from_db()
+    assert (dig.assignee, dig.version) == (None, version + 1)
+    entry = HistoryEntry.objects.filter(object_id=dig.pk, action="updated").latest("pk")
+    assert entry.changes == {"people": ["Ana Weld", "—"]}
 
 
 def test_an_assignment_with_more_work_than_a_person_can_hold_imports_without_it(

@@ -441,3 +441,27 @@ def test_a_stale_people_edit_leaves_the_task_as_stored(
         )
     # The object the 409 page draws from showed the refused duration (twice the stored one).
     assert a.duration_minutes == stored and _fresh(a).duration_minutes == stored
+
+
+def test_a_task_of_a_few_minutes_saved_unchanged_stays_a_task(
+    signed_in: Any, owner: Any, chain: list[Task], project: Any
+) -> None:
+    a = chain[0]
+    services.update_task(actor=owner, task=a, expected_version=a.version, duration_minutes=2)
+    a = _fresh(a)
+    form = {
+        "form": "task",
+        "version": a.version,
+        "name": "Renamed",
+        "description": "",
+        "priority": a.priority,
+        "assignee": "",
+        "duration_days": "0.00",  # as shown for 2 minutes
+        "effort_hours": "0.0",
+        "constraint_type": a.constraint_type,
+        "constraint_date": "",
+    }
+    url = reverse("projects:task", args=[project.pk, a.pk])
+    assert signed_in(owner).post(url, form).status_code == 302
+    a = _fresh(a)
+    assert (a.name, a.duration_minutes, a.is_milestone) == ("Renamed", 2, False)

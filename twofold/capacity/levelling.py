@@ -730,7 +730,12 @@ def preview(
     a few times a second; when ``progress`` answers False it stops and the preview is of the
     best plan found until then (``stopped_early``; still feasible).
     """
-    built = build(project)
+    try:
+        built = build(project)
+    except LevellingInputError as exc:  # e.g. a plan spanning more periods than levelling takes
+        return Preview(
+            project, [], "", method, None, None, error=f"This plan cannot be levelled: {exc}."
+        )
     tzinfo = tz_of(project.organisation)
     # The project pages' end-of-day convention (a finish at 08:00 belongs to the day before).
     finish_before = max(

@@ -240,8 +240,8 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
     """Schedule an already compiled :class:`Network` (see :func:`schedule`).
 
     Raises:
-        CalendarRangeError: a date (early, late or scheduled; a constraint, a deadline or work
-            far out) falls outside the calendars' years. The calendar tables cover only those
+        CalendarRangeError: an early or scheduled date (a constraint or work far out) falls
+            outside the calendars' years, or any date past their last day. The calendar tables cover only those
             years: before this check a date past them raised ``IndexError`` and one before them
             was read from the wrong table (a start in 1877, a finish before its start).
     """
@@ -251,7 +251,9 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
         raise CalendarRangeError(
             f"the schedule runs past the calendars' last day ({HORIZON_END})"
         ) from exc
-    for name in ("start", "finish", "early_start", "early_finish", "late_start", "late_finish"):
+    # Late dates may fall before the first day (a deadline in 1980 on a plan of 2024: negative
+    # float, as Project shows it); scheduled and early dates may not.
+    for name in ("start", "finish", "early_start", "early_finish"):
         values: IntArray = getattr(result, name)
         outside = np.flatnonzero((values < _FIRST_INSTANT) | (values > _LAST_INSTANT))
         if outside.size:

@@ -331,9 +331,6 @@ def level(
     search.local_share = min(1.0, max(0.0, local_share))
     search.local_options = dict(local_options or {})
     search.offer(heuristic_schedule(network, priorities, seed=seed, schedule_budget=0))
-    if search.starts is None and len(set(priorities)) > 1:
-        # A priority is soft, a deadline or fixed start hard (as for "heuristic" above).
-        search.offer(_without_priorities(network, seed, search.deadline - time.perf_counter()))
     finish_by = search.deadline - _FINISHING_S
     if search.proven:
         pass  # the rules' schedule meets the lower bound
@@ -372,10 +369,16 @@ def level(
                 ),
             )
         )
+        if ranked and search.starts is None:  # (even when stopped at the deadline)
+            # The priority-first search found no schedule: a priority is soft, a deadline or
+            # fixed start hard (as for "heuristic" above). Only now, so that a schedule keeping
+            # the priorities, found by the sampling, is never beaten by a shorter one without.
+            # Its own share of the time, even past the limit: otherwise the answer is "none".
+            left = max(search.deadline - time.perf_counter(), time_limit_s * _FALLBACK_SHARE)
+            search.offer(_without_priorities(network, seed, left))
         # CP-SAT shortens the plan whatever the priorities: with user priorities it would
-        # delay an urgent task behind a normal one, so the priority-first search has the time.
-        # (Unless the priority-first search found no schedule at all: a deadline is hard, a
-        # priority is not.)
+        # delay an urgent task behind a normal one, so the priority-first search has the time
+        # (unless no schedule was found at all).
         if not search.proven and not search.stop.is_set() and (not ranked or search.starts is None):
             seconds = search.deadline - time.perf_counter() - _FINISHING_S
             search.watch(threading.Thread(target=search.optimise, args=(seconds,)))
@@ -402,6 +405,10 @@ def _without_priorities(network: Network, seed: int, seconds: float) -> list[int
 
 _SEED_RANGE = 2**31
 """Seeds are taken modulo this (CP-SAT's seed is a 32-bit signed integer)."""
+
+_FALLBACK_SHARE = 0.2
+"""Least share of the time limit the fallback without priorities gets in "optimise", run after
+the priority-first search has used its time and found nothing."""
 
 _FALLBACK_SCHEDULES = 200
 """Most schedules the fallback without priorities samples after the rules."""

@@ -101,8 +101,13 @@ def _incompatible_cliques(network: Network, work: int = _CLIQUE_WORK) -> list[li
     demands = np.array([network.demands[index] for index in active], dtype=np.int64)
     clashes = np.zeros((len(active), len(active)), dtype=bool)
     for resource, peak in enumerate(peaks):
-        column = demands[:, resource]
-        clashes |= column[:, None] > peak - column[None, :]
+        # Only activities using the resource can clash on it (a demand is at most the peak).
+        users = np.flatnonzero(demands[:, resource])
+        work -= users.size * users.size
+        if work <= 0:
+            return []  # the matrix alone is over the budget: no redundant constraints
+        column = demands[users, resource]
+        clashes[np.ix_(users, users)] |= column[:, None] > peak - column[None, :]
     np.fill_diagonal(clashes, False)
     local = np.arange(len(active))
     degrees = clashes.sum(axis=1)

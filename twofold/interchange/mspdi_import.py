@@ -46,7 +46,7 @@ from twofold.interchange.mspdi_map import (
     map_document,
 )
 from twofold.interop.mspdi import MAX_BYTES, MspdiDocument, MspdiError, read_mspdi
-from twofold.projects import board_order
+from twofold.projects import board_order, resourcing
 from twofold.projects import services as projects
 from twofold.projects.models import Assignment, Link, Project, Task
 from twofold.projects.selectors import free_project_code
@@ -747,24 +747,44 @@ def _replace_links_and_people(
     actor: Any = None,
 ) -> None:
     """Write the file's links and assignments between the tasks of ``made`` (replacing those
-    already between them). On an update (``assignees``: the current assignee of each existing
-    task) only the people the resource mapping names (``mapped_people``) are the file's to
-    replace: people added in Twofold, or whose resource was not mapped, stay (an update with no
-    mapping once took everyone off every task, unrecorded). A task whose people changed gets a
-    new version and a history entry; its assignee becomes its first person."""
+    already between them).
+
+    On an update (``assignees``: the current assignee of each existing task) only the people
+    the resource mapping names (``mapped_people``) are the file's to replace: people added in
+    Twofold, or whose resource was not mapped, stay (an update with no mapping once took
+    everyone off every task, unrecorded). A task's only person may be its assignee without an
+    assignment row: that person counts too, and when the file brings people to such a task an
+    unmapped assignee keeps a row of their own, first. A task whose people, units or work
+    changed gets a new version and a history entry; its assignee is its first person."""
     _step(progress, 0.65, "Linking tasks")
     org = project.organisation_id
-    before: dict[int, list[tuple[int, str]]] = {}
+    mapped_people = mapped_people or set()
+    before: dict[int, list[Seat]] = {}
+    kept_first: dict[int, Seat] = {}
     if assignees is not None:
         ids = list(made.values())
         Link.objects.filter(project=project).filter(
             Q(pred_id__in=ids) & Q(succ_id__in=ids)
         ).delete()
-        for task_id, person_id, name, email in Assignment.objects.filter(
+        for task_id, person_id, units, work in Assignment.objects.filter(
             task_id__in=ids
-        ).values_list("task_id", "person_id", "person__full_name", "person__email"):
-            before.setdefault(task_id, []).append((person_id, name or email))
-        Assignment.objects.filter(task_id__in=ids, person_id__in=mapped_people or set()).delete()
+        ).values_list("task_id", "person_id", "units", "work_minutes"):
+            before.setdefault(task_id, []).append((person_id, units, work))
+        with_people = {uid for uid, group in people.items() if group}
+        alone = [pk for pk in ids if pk in assignees and pk not in before and assignees[pk]]
+        for pk, effort_minutes, duration in Task.objects.filter(pk__in=alone).values_list(
+            "pk", "effort_minutes", "duration_minutes"
+        ):
+            person = assignees[pk]
+            assert person is not None
+            units = resourcing.assignee_units(effort_minutes, duration)
+            before[pk] = [(person, None, None)]  # the assignee, with no row
+            if person not in mapped_people:
+                kept_first[pk] = (person, units, None)
+        for uid, pk in made.items():
+            if pk in kept_first and uid not in with_people:
+                del kept_first[pk]  # nothing from the file: stays as it is, without a row
+        Assignment.objects.filter(task_id__in=ids, person_id__in=mapped_people).delete()
     links = mapped.links
     bulk.insert(
         Link,
@@ -776,10 +796,13 @@ def _replace_links_and_people(
     )
     _step(progress, 0.75, "Assigning people")
     flat = [
-        (made[uid], position, person, units, minutes)
-        for uid, group in people.items()
-        if uid in made
-        for position, (person, units, minutes) in enumerate(group)
+        (task_id, position, *seat)
+        for task_id, seats in (
+            (made[uid], [*([kept_first[made[uid]]] if made[uid] in kept_first else []), *group])
+            for uid, group in people.items()
+            if uid in made
+        )
+        for position, seat in enumerate(seats)
     ]
     bulk.insert(
         Assignment,
@@ -790,48 +813,63 @@ def _replace_links_and_people(
         ),
     )
     if assignees is not None:
-        _record_people_changes(actor, made, people, assignees, before, mapped_people or set())
+        _record_people_changes(actor, made, assignees, before, mapped_people)
+
+
+Seat = tuple[int, int | None, int | None]
+"""A person on a task: (person id, units, work minutes); units None for an assignee who has
+no assignment row."""
 
 
 def _record_people_changes(
     actor: Any,
     made: dict[int, int],
-    people: dict[int, list[PersonRow]],
     assignees: dict[int, int | None],
-    before: dict[int, list[tuple[int, str]]],
+    before: dict[int, list[Seat]],
     mapped_people: set[int],
 ) -> None:
-    """After an update's assignments: each kept task whose people changed gets its assignee
-    (its first person), a new version and a history entry naming the people before and after."""
-    after: dict[int, list[int]] = {}
-    for task_id, person_id in Assignment.objects.filter(
-        task_id__in=[pk for pk in made.values() if pk in assignees]
-    ).values_list("task_id", "person_id"):
-        after.setdefault(task_id, []).append(person_id)
+    """After an update's assignments: each kept task whose people, units or work changed gets
+    its assignee (its first person), a new version and a history entry with the people before
+    and after."""
+    kept = [pk for pk in made.values() if pk in assignees]
+    after: dict[int, list[Seat]] = {}
+    for task_id, person_id, units, work in (
+        Assignment.objects.filter(task_id__in=kept)
+        .order_by("position", "pk")
+        .values_list("task_id", "person_id", "units", "work_minutes")
+    ):
+        after.setdefault(task_id, []).append((person_id, units, work))
+    for pk in kept:
+        current = assignees[pk]
+        if pk not in after and current is not None and current not in mapped_people:
+            after[pk] = [(current, None, None)]  # an unmapped assignee without a row stays
+    ids = {seat[0] for seats in (*before.values(), *after.values()) for seat in seats}
     names = {
         pk: full_name or email
         for pk, full_name, email in get_user_model()
-        .objects.filter(pk__in={p for group in after.values() for p in group})
+        .objects.filter(pk__in=ids)
         .values_list("pk", "full_name", "email")
     }
+
+    def words(seats: list[Seat]) -> str:
+        return (
+            ", ".join(
+                sorted(
+                    names.get(person, "") + ("" if units is None else f" {units} %")
+                    for person, units, _work in seats
+                )
+            )
+            or "—"
+        )
+
     retarget, touched = [], {}
-    for uid, task_id in made.items():
-        if task_id not in assignees:
-            continue  # new: its people and assignee came with it
-        old = before.get(task_id, [])
-        now = after.get(task_id, [])
-        if sorted(p for p, _ in old) == sorted(now):
-            continue
-        group = people.get(uid)
-        wanted = group[0][0] if group else (now[0] if now else None)
-        if assignees[task_id] not in mapped_people and assignees[task_id] in now:
-            wanted = assignees[task_id]  # a person the file does not manage stays first
-        if assignees[task_id] != wanted:
-            retarget.append((wanted, task_id))
-        touched[task_id] = [
-            ", ".join(sorted(name for _, name in old)) or "—",
-            ", ".join(sorted(names.get(p, "") for p in now)) or "—",
-        ]
+    for pk in kept:
+        old, now = before.get(pk, []), after.get(pk, [])
+        wanted = now[0][0] if now else None
+        if assignees[pk] != wanted:
+            retarget.append((wanted, pk))
+        if sorted(old, key=str) != sorted(now, key=str) or assignees[pk] != wanted:
+            touched[pk] = [words(old), words(now)]
     _set_column(Task, "assignee_id", retarget)
     Task.objects.filter(pk__in=touched).update(version=F("version") + 1)
     for task in Task.objects.filter(pk__in=touched):
@@ -889,7 +927,14 @@ def _update(
         if Task.objects.filter(pk=task.pk).exists():
             trash.move_to_trash(actor=actor, obj=task)
     _replace_links_and_people(
-        project, mapped, made, by_task, progress, assignees, set(people.values()), actor
+        project,
+        mapped,
+        made,
+        by_task,
+        progress,
+        assignees,
+        {person for person in people.values() if person is not None},
+        actor,
     )
     _step(progress, 0.85, "Scheduling")
     projects.reschedule_project(project, field="file")

@@ -1166,7 +1166,10 @@ def _task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpRes
                         shown_days,
                         lambda days: duration_minutes(days, None),
                     ),
-                    is_milestone=d["duration_days"] == 0,
+                    # Unchanged, a task of a few minutes shows 0.00 days: not a milestone.
+                    is_milestone=task.is_milestone
+                    if d["duration_days"] == shown_days(task.duration_minutes)
+                    else d["duration_days"] == 0,
                     effort_minutes=kept_minutes(
                         task.effort_minutes,
                         d["effort_hours"] or Decimal(0),
