@@ -573,3 +573,17 @@ def test_an_assignment_with_more_work_than_a_person_can_hold_imports_without_it(
     assert project is not None
     row = Assignment.objects.get(task__project=project)
     assert (row.person, row.work_minutes) == (ana, None)
+
+
+def test_a_task_longer_than_the_app_takes_is_imported_at_its_limit_with_a_note(
+    org: Any, owner: Any
+) -> None:
+    # 5,000 days (PT40000H) was stored as is; the task page (2,000 days at most) could then not
+    # save that task again.
+    long = PLAN.replace(b"<Duration>PT16H0M0S</Duration>", b"<Duration>PT40000H0M0S</Duration>", 1)
+    assert long != PLAN
+    upload = _upload(org, owner, long)
+    assert any("5,000 days is more than the 2,000 days" in n for n in upload.preview["notes"])
+    project = mspdi_import.apply_upload(actor=owner, upload=upload, mode="new", code="L4")
+    assert project is not None
+    assert Task.objects.get(project=project, name="Dig").duration_minutes == 2000 * 480

@@ -220,6 +220,10 @@ def _elapsed_spans(plan: ep.Plan) -> dict[int, int]:
         return {}
 
 
+MAX_TASK_MINUTES = 2000 * 480
+"""The longest task the app takes (2,000 days of 8 h: the task form's and the API's limit)."""
+
+
 def _duration_minutes(
     task: ep.Task, label: str, mapped: MappedProject, spans: dict[int, int]
 ) -> int:
@@ -236,7 +240,17 @@ def _duration_minutes(
         raise MappingError(f"{label}: the duration is negative.")
     if seconds % 60:
         mapped.note(f"{label}: duration rounded to whole minutes")
-    return round(seconds / 60)
+    minutes = round(seconds / 60)
+    if minutes > MAX_TASK_MINUTES:
+        # The app's own limit (task page, API, People panel): longer, the task could be
+        # imported but never saved from its page again.
+        mapped.note(
+            f"{label}: a duration of {minutes / MINUTES_PER_DAY:,.0f} days is more than the "
+            f"{MAX_TASK_MINUTES // MINUTES_PER_DAY:,} days a task can have here: imported as "
+            f"{MAX_TASK_MINUTES // MINUTES_PER_DAY:,} days"
+        )
+        minutes = MAX_TASK_MINUTES
+    return minutes
 
 
 def _lag(link: ep.Link, label: str, mapped: MappedProject) -> tuple[int, str]:
