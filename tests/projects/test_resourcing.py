@@ -408,6 +408,7 @@ def test_a_duration_the_rules_made_uneven_saves_unchanged_from_the_task_page(
     # 1,280 minutes are 2.666… days: shown unrounded, the unchanged form was refused on save.
     assert 'name="duration_days" value="2.67"' in page
     assert 'name="effort_hours" value="16.7"' in page
+    assert "duration 2.67 d · work 16.7 h" in page  # the panel's line said "work 17 h"
     form = {
         "form": "task",
         "version": a.version,

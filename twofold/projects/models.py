@@ -244,6 +244,10 @@ class Task(Trashable):
     def duration_days(self) -> float:
         return self.duration_minutes / MINUTES_PER_DAY
 
+    @property
+    def effort_hours(self) -> float:
+        return self.effort_minutes / 60
+
 
 MAX_ASSIGNMENT_UNITS = 1000
 
