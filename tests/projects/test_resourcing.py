@@ -466,3 +466,25 @@ def test_a_task_of_a_few_minutes_saved_unchanged_stays_a_task(
     assert signed_in(owner).post(url, form).status_code == 302
     a = _fresh(a)
     assert (a.name, a.duration_minutes, a.is_milestone) == ("Renamed", 2, False)
+
+
+def test_units_for_someone_not_on_the_task_say_so_on_the_page(
+    signed_in: Any, owner: Any, ann: Any, bob: Any, chain: list[Task], project: Any
+) -> None:
+    a = chain[0]
+    resourcing.add_person(actor=owner, task=a, person=ann, units=100, expected_version=a.version)
+    a = _fresh(a)
+    url = reverse("projects:task", args=[project.pk, a.pk])
+    r = signed_in(owner).post(
+        url,
+        {
+            "form": "person_units",
+            "units-version": a.version,
+            "units-person": bob.pk,
+            "units-units": 999999,
+        },
+    )
+    # The error went to a row form the page does not draw: a 422 without any message.
+    assert r.status_code == 422
+    assert "That person is not on this task." in r.content.decode()
+    assert _people(_fresh(a)) == [("Ann Architect", 100, 3 * DAY)]

@@ -1206,7 +1206,7 @@ def _task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpRes
                 # No form to carry the error: a flash, and the error's own status (403, 409...).
                 status = _error_status(exc)
                 messages.error(request, exc.message)
-            elif kind == "person_remove":
+            elif kind == "person_remove" or (kind == "person_units" and exc.field == "person"):
                 status = _error_status(exc)
                 messages.error(request, exc.message)
             else:
@@ -1298,6 +1298,11 @@ def kept_minutes(
 def _people_action(request: HttpRequest, task: Task, kind: str, form: Any) -> str | None:
     """Run the posted "People and work" form; the success message, or None (form invalid)."""
     actor = actor_of(request)
+    if kind == "person_units" and str(form.data.get("units-person", "")) not in {
+        str(person.pk) for person, _share in resourcing.people_of(task)
+    }:
+        # No row of the panel draws this form: its errors would not show anywhere.
+        raise Invalid("That person is not on this task.", field="person")
     if kind == "person_remove":
         form.fields["units"].required = False
     if not form.is_valid():
