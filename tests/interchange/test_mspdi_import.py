@@ -460,11 +460,8 @@ def test_odd_files_found_by_a_review_import_with_their_repairs_listed(org: Any, 
     assert tasks["Pour"].start.replace(tzinfo=None) == dt.datetime(2026, 3, 4, 8)
 
 
-def test_an_update_replaces_only_the_people_its_resources_are_mapped_to(
-    org: Any, owner: Any, member: Any
-) -> None:
-    from twofold.core.models import HistoryEntry
-
+def _imported_with_ana(org: Any, owner: Any, member: Any) -> tuple[Any, ...]:
+    """Ana and Priya, and the plan imported with resource 1 as Ana: its Dig and Pour tasks."""
     ana = member(org, Role.MEMBER, full_name="Ana Weld")
     priya = member(org, Role.MEMBER, full_name="Priya Raman")
     project = mspdi_import.apply_upload(
@@ -472,7 +469,15 @@ def test_an_update_replaces_only_the_people_its_resources_are_mapped_to(
     )
     assert project is not None
     tasks = {t.name: t for t in Task.objects.filter(project=project)}
-    dig, pour = tasks["Dig"], tasks["Pour"]
+    return ana, priya, project, tasks["Dig"], tasks["Pour"]
+
+
+def test_an_update_replaces_only_the_people_its_resources_are_mapped_to(
+    org: Any, owner: Any, member: Any
+) -> None:
+    from twofold.core.models import HistoryEntry
+
+    ana, priya, project, dig, pour = _imported_with_ana(org, owner, member)
     Assignment.objects.create(organisation=org, task=pour, person=priya, units=50)
     Task.objects.filter(pk=pour.pk).update(assignee=priya)
     versions = dict(Task.objects.filter(project=project).values_list("pk", "version"))
@@ -510,14 +515,7 @@ def test_an_update_counts_an_assignee_without_a_row_as_the_tasks_person(
 ) -> None:
     from twofold.core.models import HistoryEntry
 
-    ana = member(org, Role.MEMBER, full_name="Ana Weld")
-    priya = member(org, Role.MEMBER, full_name="Priya Raman")
-    project = mspdi_import.apply_upload(
-        actor=owner, upload=_upload(org, owner), mode="new", code="L4", resource_map={1: ana.pk}
-    )
-    assert project is not None
-    tasks = {t.name: t for t in Task.objects.filter(project=project)}
-    dig, pour = tasks["Dig"], tasks["Pour"]
+    ana, priya, _project, dig, pour = _imported_with_ana(org, owner, member)
     # Priya is Pour's assignee in Twofold, without a row; the file now puts Ana on Pour too.
     Task.objects.filter(pk=pour.pk).update(assignee=priya)
     both = PLAN.replace(

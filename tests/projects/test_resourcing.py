@@ -34,6 +34,23 @@ def _fresh(task: Task) -> Task:
     return task
 
 
+def _on_fixed_work(owner: Any, person: Any, task: Task) -> Task:
+    """``task`` with ``person`` on it at 100 %, made a fixed-work task."""
+    resourcing.add_person(
+        actor=owner, task=task, person=person, units=100, expected_version=task.version
+    )
+    task = _fresh(task)
+    resourcing.set_task_resourcing(
+        actor=owner,
+        task=task,
+        task_type="fixed_work",
+        effort_driven=False,
+        work_minutes=None,
+        expected_version=task.version,
+    )
+    return _fresh(task)
+
+
 def _people(task: Task) -> list[tuple[str, int, int | None]]:
     return [
         (a.person.display_name, a.units, a.work_minutes)
@@ -104,18 +121,7 @@ def test_fixed_duration_effort_driven_shares_units(
 def test_fixed_work_duration_edit_changes_units_and_work_edit_changes_duration(
     owner: Any, ann: Any, chain: list[Task]
 ) -> None:
-    a = chain[0]
-    resourcing.add_person(actor=owner, task=a, person=ann, units=100, expected_version=a.version)
-    a = _fresh(a)
-    resourcing.set_task_resourcing(
-        actor=owner,
-        task=a,
-        task_type="fixed_work",
-        effort_driven=False,
-        work_minutes=None,
-        expected_version=a.version,
-    )
-    a = _fresh(a)
+    a = _on_fixed_work(owner, ann, chain[0])
     assert a.effort_driven is True  # fixed work always is
     services.update_task(actor=owner, task=a, expected_version=a.version, duration_minutes=6 * DAY)
     a = _fresh(a)
@@ -357,18 +363,7 @@ def test_an_assignee_without_an_effort_is_full_time_and_its_duration_edits_set_n
 
 
 def test_task_edits_keep_the_people_panels_limits(owner: Any, ann: Any, chain: list[Task]) -> None:
-    a = chain[0]
-    resourcing.add_person(actor=owner, task=a, person=ann, units=100, expected_version=a.version)
-    a = _fresh(a)
-    resourcing.set_task_resourcing(
-        actor=owner,
-        task=a,
-        task_type="fixed_work",
-        effort_driven=False,
-        work_minutes=None,
-        expected_version=a.version,
-    )
-    a = _fresh(a)
+    a = _on_fixed_work(owner, ann, chain[0])
     before = (a.version, a.duration_minutes, _people(a))
     # A fixed-work task shortened to one minute put Ann at 384,000 % (the panel refuses above
     # her maximum of 100 %).

@@ -438,6 +438,10 @@ def _check_instant(instant: int) -> None:
 
 
 _HORIZON_END_INSTANT = _HORIZON_START_INSTANT + _HORIZON_DAYS * DAY_SECONDS
+FIRST_INSTANT = _HORIZON_START_INSTANT
+"""The first instant the calendars cover (:data:`HORIZON_START` at midnight)."""
+LAST_INSTANT = _HORIZON_END_INSTANT
+"""The last (:data:`HORIZON_END` at midnight)."""
 
 
 @lru_cache(maxsize=256)

@@ -27,11 +27,12 @@ import numpy.typing as npt
 
 from twofold.engine.cal_table import SPAN, CalendarTable
 from twofold.engine.calendars import (
+    FIRST_INSTANT,
     HORIZON_END,
     HORIZON_START,
+    LAST_INSTANT,
     CalendarRangeError,
     from_instant,
-    to_instant,
 )
 from twofold.engine.cpm_network import (
     ALAP,
@@ -232,10 +233,6 @@ def _summary_starts_to_earliest_task(
     return out
 
 
-_FIRST_INSTANT = to_instant(datetime.combine(HORIZON_START, datetime.min.time()))
-_LAST_INSTANT = to_instant(datetime.combine(HORIZON_END, datetime.min.time()))
-
-
 def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResult:
     """Schedule an already compiled :class:`Network` (see :func:`schedule`).
 
@@ -255,9 +252,9 @@ def schedule_network(net: Network, critical_threshold: int = 0) -> ScheduleResul
     # float, as Project shows it); scheduled and early dates may not.
     for name in ("start", "finish", "early_start", "early_finish"):
         values: IntArray = getattr(result, name)
-        outside = np.flatnonzero((values < _FIRST_INSTANT) | (values > _LAST_INSTANT))
+        outside = np.flatnonzero((values < FIRST_INSTANT) | (values > LAST_INSTANT))
         if outside.size:
-            when = "before the first" if values[outside[0]] < _FIRST_INSTANT else "past the last"
+            when = "before the first" if values[outside[0]] < FIRST_INSTANT else "past the last"
             raise CalendarRangeError(
                 f"task {result.uids[int(outside[0])]}: its {name.replace('_', ' ')} falls "
                 f"{when} day the calendars cover ({HORIZON_START}..{HORIZON_END})"

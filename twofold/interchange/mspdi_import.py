@@ -736,6 +736,11 @@ def _people_by_task(mapped: MappedProject, people: dict[int, int]) -> dict[int, 
     return out
 
 
+Seat = tuple[int, int | None, int | None]
+"""A person on a task: (person id, units, work minutes); units None for an assignee who has
+no assignment row."""
+
+
 def _replace_links_and_people(
     project: Project,
     mapped: MappedProject,
@@ -770,20 +775,21 @@ def _replace_links_and_people(
             task_id__in=ids
         ).values_list("task_id", "person_id", "units", "work_minutes"):
             before.setdefault(task_id, []).append((person_id, units, work))
-        with_people = {uid for uid, group in people.items() if group}
-        alone = [pk for pk in ids if pk in assignees and pk not in before and assignees[pk]]
+        # Tasks the file brings people to (elsewhere an assignee without a row stays as is).
+        filled = {made[uid] for uid, group in people.items() if group and uid in made}
+        alone = {
+            pk: person
+            for pk in ids
+            if pk in assignees and pk not in before and (person := assignees[pk]) is not None
+        }
         for pk, effort_minutes, duration in Task.objects.filter(pk__in=alone).values_list(
             "pk", "effort_minutes", "duration_minutes"
         ):
-            person = assignees[pk]
-            assert person is not None
-            units = resourcing.assignee_units(effort_minutes, duration)
+            person = alone[pk]
             before[pk] = [(person, None, None)]  # the assignee, with no row
-            if person not in mapped_people:
+            if person not in mapped_people and pk in filled:
+                units = resourcing.assignee_units(effort_minutes, duration)
                 kept_first[pk] = (person, units, None)
-        for uid, pk in made.items():
-            if pk in kept_first and uid not in with_people:
-                del kept_first[pk]  # nothing from the file: stays as it is, without a row
         Assignment.objects.filter(task_id__in=ids, person_id__in=mapped_people).delete()
     links = mapped.links
     bulk.insert(
@@ -814,11 +820,6 @@ def _replace_links_and_people(
     )
     if assignees is not None:
         _record_people_changes(actor, made, assignees, before, mapped_people)
-
-
-Seat = tuple[int, int | None, int | None]
-"""A person on a task: (person id, units, work minutes); units None for an assignee who has
-no assignment row."""
 
 
 def _record_people_changes(
