@@ -227,6 +227,90 @@ def test_a_round_trip_recreates_every_row_and_file_with_new_ids(
     assert digest == hashlib.sha256(Path(old_file.file.path).read_bytes()).hexdigest()
 
 
+def _people_named(organisation: Organisation) -> set[int]:
+    """Every account a row of ``organisation`` names, through any foreign key to users."""
+    named: set[int] = set()
+    for model, path in exported_models():
+        for column in model._meta.concrete_fields:
+            if column.is_relation and column.related_model is User:
+                named.update(
+                    model._base_manager.filter(**{path: organisation})
+                    .exclude(**{column.attname: None})
+                    .values_list(column.attname, flat=True)
+                )
+    return named
+
+
+def test_an_import_names_people_only_as_the_archive_does_until_they_accept(
+    small_org: Organisation, owner: User, make_user: Any, media: Path
+) -> None:
+    """Anyone may import an archive they wrote: the rows it names people in must show neither
+    whether an address has an account here nor the account's own name (until 2026-12-06 a
+    matched account was linked at once: its name, title and capacity showed on the project)."""
+    from twofold.accounts.models import STAND_IN_DOMAIN, Invitation, StandIn
+    from twofold.accounts.services import (
+        accept_invitation,
+        add_member,
+        decline_invitation,
+        delete_organisation,
+    )
+    from twofold.projects.models import Project
+
+    carl = User.objects.get(email="carl@example.com")
+    Task.objects.filter(organisation=small_org, name="Build").update(assignee=carl)
+    Project.objects.filter(organisation=small_org).update(manager=owner, sponsor=carl)
+    archive = export_bytes(small_org)
+    archived_name = owner.full_name
+    # Here, the owner's account has another name and title than the archive gives; Carl's
+    # address has no account any more.
+    User.objects.filter(pk=owner.pk).update(full_name="Olga Renamed", job_title="Secret")
+    User.objects.filter(pk=carl.pk).update(email="carl@elsewhere.example", username="carl@x")
+    importer = make_user(email="ines@example.com", full_name="Ines Importer")
+
+    result = import_organisation(actor=importer, source=io.BytesIO(archive), name="Copy")
+
+    new = result.organisation
+    stand_ins = dict(StandIn.objects.filter(organisation=new).values_list("user_id", "email"))
+    assert sorted(stand_ins.values()) == ["carl@example.com", owner.email]
+    # No row names an account of this instance but the importer's: the existing address and
+    # the new one look alike, both named as the archive names them.
+    assert _people_named(new) - {importer.pk} == set(stand_ins)
+    for person in User.objects.filter(pk__in=stand_ins):
+        assert not person.is_active and not person.has_usable_password()
+        assert person.email.endswith("@" + STAND_IN_DOMAIN)
+    project = Project.objects.get(organisation=new)
+    assert project.manager is not None and project.sponsor is not None
+    assert (project.manager.display_name, project.manager.job_title) == (archived_name, "")
+    assert project.sponsor.display_name == "Carl Colleague"
+    build = Task.objects.get(organisation=new, name="Build")
+    assert build.assignee_id == project.sponsor_id
+
+    # The owner accepts: every row naming their stand-in names them, and the stand-in goes.
+    invitation = Invitation.objects.get(organisation=new, user=owner)
+    before = invitation.stand_in_id
+    assert before == project.manager_id
+    accept_invitation(actor=owner, invitation=invitation)
+    project.refresh_from_db()
+    assert project.manager_id == owner.pk
+    assert not User.objects.filter(pk=before).exists()
+    assert owner.pk in _people_named(new) and before not in _people_named(new)
+    # Carl (his address now a fresh account without a password) declines: his rows keep the
+    # stand-in, named as the organisation knew him.
+    fresh = User.objects.get(email="carl@example.com")
+    assert not fresh.has_usable_password() and fresh.full_name == "Carl Colleague"
+    decline_invitation(actor=fresh, invitation=Invitation.objects.get(organisation=new, user=fresh))
+    build.refresh_from_db()
+    assert build.assignee_id == project.sponsor_id and build.assignee_id != fresh.pk
+    # An import's stand-in cannot be invited anywhere ...
+    with pytest.raises(Invalid, match="valid e-mail"):
+        add_member(actor=owner, organisation=small_org, email=build.assignee.email)
+    # ... and deleting the organisation takes its stand-ins with it, and nobody else.
+    users = User.objects.count()
+    delete_organisation(actor=importer, organisation=new, confirm_name=new.name)
+    assert not User.objects.filter(pk__in=stand_ins).exists()
+    assert User.objects.count() == users - 1
+
+
 def test_a_failure_half_way_creates_nothing_and_removes_stored_files(
     small_org: Organisation, make_user: Any, media: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

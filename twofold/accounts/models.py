@@ -193,6 +193,15 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    stand_in = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The account an organisation import made to hold the person's rows until "
+        "they accept (see StandIn); accepting hands those rows over to them.",
+    )
     created_at = models.DateTimeField(default=tz.now)
 
     class Meta:
@@ -209,6 +218,33 @@ class Invitation(models.Model):
         """How the organisation names the person until they accept: the inviter's name for
         them, else the e-mail address (never the account's own name)."""
         return self.name or self.user.email
+
+
+STAND_IN_DOMAIN = "stand-in.invalid"
+"""The domain of the addresses stand-ins are made with (``.invalid``: reserved, never mail)."""
+
+
+class StandIn(models.Model):
+    """An account an organisation import made in place of one of the archive's people, so that
+    the importer learns neither whether the address had an account here nor its owner's name:
+    the imported rows name the stand-in (inactive, no password, an address of its own in
+    :data:`STAND_IN_DOMAIN`, with the name, title and capacity the archive gives). When the
+    person accepts the import's invitation, every row naming the stand-in names them instead
+    and the stand-in is deleted; if they never accept, it stays, as the organisation knew
+    them. Deleting the organisation deletes its stand-ins."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stand_in"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="stand_ins"
+    )
+    email = models.EmailField(
+        blank=True, help_text="The address the archive gave (blank: the archive's own stand-in)."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user} (stand-in in {self.organisation})"
 
 
 class Team(models.Model):

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from twofold.accounts.auth import hash_secret, invitation_mail_allowed, new_token_material
 from twofold.accounts.models import (
     ROLE_RANK,
+    STAND_IN_DOMAIN,
     ApiToken,
     DateFormat,
     InstanceSettings,
@@ -31,6 +32,7 @@ from twofold.accounts.models import (
     Organisation,
     OrganisationDeletion,
     Role,
+    StandIn,
     Team,
     User,
     WeekStart,
@@ -334,7 +336,13 @@ def _delete_everything(organisation: Organisation) -> dict[str, int]:
             counts.update(per_model)
             return
 
+    # An import's stand-ins are the organisation's too (no other organisation's rows name them).
+    stand_ins = list(
+        StandIn.objects.filter(organisation=organisation).values_list("user_id", flat=True)
+    )
     delete(Organisation.objects.filter(pk=organisation.pk))
+    if stand_ins:
+        delete(User.objects.filter(pk__in=stand_ins))
     return {label: n for label, n in counts.items() if n}
 
 
@@ -487,6 +495,8 @@ def add_member(
         validate_email(email)
     except ValidationError as exc:
         raise Invalid("Enter a valid e-mail address.", field="email") from exc
+    if email.endswith("@" + STAND_IN_DOMAIN):  # an import's stand-in: nobody to invite
+        raise Invalid("Enter a valid e-mail address.", field="email")
     name = full_name.strip()
     user = User.objects.filter(email=email).first()  # stored lower-cased: exact, see auth.py
     new_account = user is None
@@ -579,6 +589,8 @@ def accept_invitation(*, actor: User, invitation: Invitation) -> Membership:
     deleted, _ = Invitation.objects.filter(pk=invitation.pk, user=actor).delete()
     if not deleted:  # withdrawn (or answered) since it was read
         raise NotFound("Invitation not found.")
+    if invitation.stand_in_id is not None:
+        _hand_over(invitation.stand_in_id, actor, organisation)
     found = Membership.objects.filter(organisation=organisation, user=actor).first()
     if found is not None:
         return found  # added meanwhile (e.g. by an import): the invitation has done its work
@@ -614,6 +626,34 @@ def accept_invitation(*, actor: User, invitation: Invitation) -> Membership:
         summary=f"{actor.display_name} accepted the invitation as {Role(invitation.role).label}",
     )
     return membership
+
+
+def _hand_over(stand_in_id: int, person: User, organisation: Organisation) -> None:
+    """Every row naming an import's stand-in (:class:`StandIn`) names ``person`` instead, and the
+    stand-in goes. Rows are found through every foreign key to the user model, of every app (a
+    model added later is included without anyone listing it). A row that cannot move (it would
+    repeat a row the person already has, against a unique constraint) stays with the stand-in,
+    which is then kept."""
+    if not StandIn.objects.filter(user_id=stand_in_id, organisation=organisation).exists():
+        return  # not this organisation's stand-in (nothing else can be handed over)
+    kept = False
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.concrete_fields:
+            if (
+                not field.is_relation
+                or field.related_model is not User
+                or model in (StandIn, Invitation)
+            ):
+                continue
+            try:
+                with transaction.atomic():
+                    model._base_manager.filter(**{field.attname: stand_in_id}).update(
+                        **{field.attname: person.pk}
+                    )
+            except IntegrityError:
+                kept = True
+    if not kept:
+        User.objects.filter(pk=stand_in_id).delete()
 
 
 @transaction.atomic

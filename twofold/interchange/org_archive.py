@@ -22,10 +22,11 @@ column, and for a foreign key to a model that is not exported.
 
 **Import** (:func:`import_organisation`) creates a *new* organisation from an archive, all or
 nothing: the archive is checked before anything is written (``safe_archive``: size, entry
-count, compression ratio, names, links, duplicates; then every entry's checksum); people are
-matched by e-mail to the users of this instance, and the others are created as active users
-without a usable password (they choose one through the password reset, as someone added on
-People does); the importing person becomes an owner; every row gets a
+count, compression ratio, names, links, duplicates; then every entry's checksum); the archive's people
+but the importer are named through stand-ins (:class:`~twofold.accounts.models.StandIn`,
+handed over when they accept the import's invitation), or, in the operator's restore, matched
+by e-mail to the users of this instance and the others created without a usable password; the
+importing person becomes an owner; every row gets a
 new id, its foreign keys and declared generic ids are rewritten, models are inserted in the
 order of their foreign keys (nullable keys that point forward or to the same model are set in a
 second pass); UUIDs are replaced consistently; files are stored under new names. Any error rolls
@@ -57,7 +58,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
-from twofold.accounts.models import Membership, Organisation, Role, User
+from twofold.accounts.models import (
+    STAND_IN_DOMAIN,
+    Membership,
+    Organisation,
+    Role,
+    StandIn,
+    User,
+)
 from twofold.core import history
 from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
@@ -118,6 +126,9 @@ EXCLUDED: dict[str, str] = {
     "search.SearchDocument": "the search index: rebuilt from the imported rows",
     "accounts.Invitation": "invitations of accounts on this instance, not yet answered; the "
     "import invites the archive's members who have an account here afresh",
+    "accounts.StandIn": "which accounts an import made to stand in for people who had not "
+    "joined: the people are in the archive under their stand-ins' names, and the next import "
+    "makes stand-ins of its own",
 }
 """Models with an organisation path that an export leaves out, and why."""
 
@@ -428,7 +439,8 @@ class ImportResult:
     files: int
     people_invited: int = 0
     """The archive's members but the importer: invited, not added (``invite_existing``). The
-    matched and created counts are for the operator's command only: a page or API answer
+    matched and created counts (of the accounts invited, then) are for the operator's command
+    only: a page or API answer
     showing them would tell the importer which addresses had an account here."""
 
 
@@ -638,7 +650,9 @@ def _create(
 
     ids = _Ids()
     ids.by_label[ORGANISATION] = {}
-    matched_ids, created, names = _people(data["people"], ids)
+    matched_ids, created, names = _people(
+        data["people"], ids, actor=actor, organisation=organisation, stand_ins=invite_existing
+    )
     matched = len(matched_ids)
     content_types = {int(k): v for k, v in (data.get("content_types") or {}).items()}
     for old, label in content_types.items():
@@ -680,7 +694,9 @@ def _create(
         )
     _apply_deferred(deferred, ids)
     _make_owner(actor, organisation)
-    invited = _invite_people(actor, organisation, names) if invite_existing else 0
+    invited = 0
+    if invite_existing:
+        invited, matched, created = _invite_people(actor, organisation, names)
     history.record(
         actor=actor,
         obj=organisation,
@@ -691,15 +707,24 @@ def _create(
     return ImportResult(organisation, counts, matched, created, context.files, invited)
 
 
-def _invite_people(actor: User, organisation: Organisation, names: dict[int, str]) -> int:
-    """The memberships the archive gave (but the importer's), as invitations named as the
-    archive names the people: everyone, whether their account existed or was made by this
-    import, so that the importer learns neither which addresses had an account here nor
-    their owners' names (as on *People*)."""
+def _invite_people(
+    actor: User, organisation: Organisation, names: dict[int, str]
+) -> tuple[int, int, int]:
+    """The memberships the archive gave (but the importer's), as invitations of the addresses
+    the archive gives, named as it names the people: everyone alike, whether their account
+    existed or is made now (without a password, as on *People*), so that the importer learns
+    neither which addresses had an account here nor their owners' names. Each invitation keeps
+    the person's stand-in, whose rows are handed over when they accept. How many were invited,
+    and of them how many had an account and how many were made."""
     from twofold.accounts.models import Invitation, Team
 
     found = list(Membership.objects.filter(organisation=organisation).exclude(user=actor))
     invited = [m.user_id for m in found]
+    addresses = dict(
+        StandIn.objects.filter(organisation=organisation, user_id__in=invited).values_list(
+            "user_id", "email"
+        )
+    )
     places: dict[int, list[int]] = defaultdict(list)
     for team_id, user_id in Team.members.through.objects.filter(
         team__organisation=organisation, user_id__in=invited
@@ -709,26 +734,51 @@ def _invite_people(actor: User, organisation: Organisation, names: dict[int, str
         organisation=organisation, lead_id__in=invited
     ).values_list("pk", "lead_id"):
         places[user_id].append(-team_id)
-    Invitation.objects.bulk_create(
-        [
+    accounts = {
+        u.email: u for u in User.objects.filter(email__in=[a for a in addresses.values() if a])
+    }
+    stand_ins = User.objects.in_bulk([m.user_id for m in found])
+    matched = created = 0
+    invitations = []
+    for membership in found:
+        email = addresses.get(membership.user_id)
+        if not email:
+            continue  # the archive's own stand-in: nobody to invite
+        user = accounts.get(email)
+        if user is None:
+            like = stand_ins[membership.user_id]
+            user = User.objects.create_user(
+                email=email,
+                full_name=like.full_name,
+                job_title=like.job_title,
+                timezone=like.timezone,
+                weekly_capacity_hours=like.weekly_capacity_hours,
+            )
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            accounts[email] = user
+            created += 1
+        else:
+            matched += 1
+        invitations.append(
             Invitation(
                 organisation=organisation,
-                user_id=m.user_id,
-                role=m.role,
+                user=user,
+                stand_in_id=membership.user_id,
+                role=membership.role,
                 invited_by=actor,
-                name=names.get(m.user_id, ""),
-                teams=sorted(places[m.user_id], key=abs),
+                name=names.get(membership.user_id, ""),
+                teams=sorted(places[membership.user_id], key=abs),
             )
-            for m in found
-        ]
-    )
+        )
+    Invitation.objects.bulk_create(invitations)
     Membership.objects.filter(pk__in=[m.pk for m in found]).delete()
     # Not a member until they accept: out of the teams, and no team led by them (as when a
     # member is removed), so the teams stay editable; accepting puts them back.
     for team in Team.objects.filter(organisation=organisation, members__in=invited).distinct():
         team.members.remove(*invited)
     Team.objects.filter(organisation=organisation, lead_id__in=invited).update(lead=None)
-    return len(found)
+    return len(invitations), matched, created
 
 
 @dataclass
@@ -783,9 +833,23 @@ def _build(
     return obj, later_ones
 
 
-def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[set[int], int, dict[int, str]]:
-    """Each person of the archive as an account here (matched by e-mail, else made without a
-    password): the ids matched, how many were made, and each account's name in the archive."""
+def _people(
+    people: list[dict[str, Any]],
+    ids: _Ids,
+    *,
+    actor: User,
+    organisation: Organisation,
+    stand_ins: bool,
+) -> tuple[set[int], int, dict[int, str]]:
+    """Each person of the archive as an account here: the ids matched, how many were made, and
+    each account's name in the archive.
+
+    With ``stand_ins`` (an import anyone may run) everyone but the importer gets a
+    :class:`~twofold.accounts.models.StandIn`, named as the archive names them, whether the
+    address has an account here or not: the imported rows never show an account's own name,
+    so an archive written for the purpose cannot tell which addresses are registered here, and
+    whose. Without (the operator's restore) people are matched by e-mail, else made without a
+    password."""
     from twofold.accounts.services import _check_timezone
 
     emails = {str(p["email"]).strip().lower() for p in people}
@@ -795,6 +859,7 @@ def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[set[int], int, dic
     fresh: set[int] = set()  # accounts this import made (an e-mail named twice is one person)
     created = 0
     names: dict[int, str] = {}
+    standing: dict[str, User] = {}
     for person in people:
         email = str(person["email"]).strip().lower()
         candidate = User(
@@ -816,18 +881,37 @@ def _people(people: list[dict[str, Any]], ids: _Ids) -> tuple[set[int], int, dic
             candidate.full_clean(exclude=["password", "username"], validate_unique=False)
         except Exception as exc:
             raise ImportError_(f"Person {email} in the archive is invalid: {exc}") from exc
-        user = existing.get(email)
-        if user is None:
-            user = candidate
-            user.save()
-            existing[email] = user
-            fresh.add(user.pk)
-            created += 1
-        elif user.pk not in fresh:
-            matched.add(user.pk)
+        is_stand_in = email.endswith("@" + STAND_IN_DOMAIN)
+        if (stand_ins and email != actor.email) or is_stand_in:
+            user = standing.get(email) or _stand_in(
+                candidate, organisation, "" if is_stand_in else email
+            )
+            standing[email] = user
+        else:
+            found = existing.get(email)
+            if found is None:
+                user = candidate
+                user.save()
+                existing[email] = user
+                fresh.add(user.pk)
+                created += 1
+            else:
+                user = found
+                if user.pk not in fresh:
+                    matched.add(user.pk)
         ids.by_label[USER][person["id"]] = user.pk
         names.setdefault(user.pk, str(person.get("full_name") or "")[:150])
     return matched, created, names
+
+
+def _stand_in(candidate: User, organisation: Organisation, email: str) -> User:
+    """A stand-in account like ``candidate`` (its name, title, capacity), for ``email``."""
+    address = f"{uuid.uuid4().hex}@{STAND_IN_DOMAIN}"
+    candidate.email = candidate.username = address
+    candidate.is_active = False
+    candidate.save()
+    StandIn.objects.create(user=candidate, organisation=organisation, email=email)
+    return candidate
 
 
 def _convert(
