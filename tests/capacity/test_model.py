@@ -446,12 +446,36 @@ def test_clear_levelling_page_and_api(
         moves={m.task.pk: m.start_after for m in preview.moves},
     )
     client.force_login(owner)
-    page = client.get(reverse("capacity:level", args=[project.pk]))
-    assert "Clear levelling" in page.content.decode()
-    answer = client.post(reverse("capacity:level_clear", args=[project.pk]))
+    page = client.get(reverse("capacity:level", args=[project.pk])).content.decode()
+    assert "Clear levelling" in page
+    seen = page.split('name="seen" value="', 1)[1].split('"', 1)[0]
+    url = f"/api/organisations/{org.pk}/projects/{project.pk}/level"
+    read = api(owner).get(f"{url}/delays").json()
+    delays = dict(
+        Task.objects.filter(project=project, levelling_delay_minutes__gt=0).values_list(
+            "pk", "levelling_delay_minutes"
+        )
+    )
+    assert read["version"] == seen and len(delays) == 1
+    assert {d["task_id"]: d["minutes"] for d in read["delays"]} == delays
+    # Someone else changes the delays after the page was drawn: the page's clear is refused
+    # (409, the page drawn again with the message) and nothing is cleared.
+    moved = Task.objects.get(pk=next(iter(delays)))
+    Task.objects.filter(pk=moved.pk).update(
+        levelling_delay_minutes=moved.levelling_delay_minutes * 2
+    )
+    stale = client.post(reverse("capacity:level_clear", args=[project.pk]), {"seen": seen})
+    assert stale.status_code == 409
+    assert "The levelling delays changed since you read them" in stale.content.decode()
+    assert api(owner).post(f"{url}/clear", {"version": seen}).status_code == 409
+    assert Task.objects.filter(project=project, levelling_delay_minutes__gt=0).count() == 1
+    fresh = api(owner).get(f"{url}/delays").json()["version"]
+    assert fresh != seen
+    answer = client.post(reverse("capacity:level_clear", args=[project.pk]), {"seen": fresh})
     assert answer.status_code == 302
     assert not Task.objects.filter(project=project, levelling_delay_minutes__gt=0).exists()
-    none = api(owner).post(f"/api/organisations/{org.pk}/projects/{project.pk}/level/clear", {})
+    assert api(owner).get(f"{url}/delays").json()["delays"] == []
+    none = api(owner).post(f"{url}/clear", {})
     assert none.status_code == 422
 
 

@@ -192,7 +192,7 @@ def test_link_by_drag_stale_and_bad_input(client, project, chain, owner, loose):
     Task.objects.filter(pk=a.pk).update(version=a.version + 1)
     r = _link(client, project, a, loose)
     assert r.status_code == 409
-    assert "Someone else changed “A” since the chart was drawn" in r.json()["detail"]
+    assert "Someone else changed “A” since you read it" in r.json()["detail"]
     a.refresh_from_db()
     assert _link(client, project, a, loose, type="XX").status_code == 422
     assert _link(client, project, a, a).status_code == 422

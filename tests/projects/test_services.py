@@ -181,5 +181,13 @@ def test_baselines_limit_and_snapshot(chain, owner, project):
         services.save_baseline(actor=owner, project=project, name="More")
     with pytest.raises(Invalid):
         services.save_baseline(actor=owner, project=project, name="Twelfth")
-    replaced = services.save_baseline(actor=owner, project=project, name="Re-plan", number=0)
+    with pytest.raises(Conflict, match=r"Baseline 0 now holds “Approved”, saved .*, which you"):
+        services.save_baseline(actor=owner, project=project, name="Re-plan", number=0)
+    replaced = services.save_baseline(
+        actor=owner, project=project, name="Re-plan", number=0, replaces=b.pk
+    )
     assert replaced.name == "Re-plan" and project.baselines.count() == 11
+    # Replacing what was read, when someone saved that number since: 409, nothing replaced.
+    with pytest.raises(Conflict, match=r"“Re-plan”, saved .* by someone else since you read it"):
+        services.save_baseline(actor=owner, project=project, name="Late", number=0, replaces=b.pk)
+    assert project.baselines.get(number=0).pk == replaced.pk

@@ -806,6 +806,7 @@ DELETE /api/organisations/{org_id}/capacity/reservations/{reservation_id}       
 PUT    /api/organisations/{org_id}/capacity/queues/{queue_id}/workload                401 403 403 200 200 404
 GET    /api/organisations/{org_id}/capacity/take-on/{project_id}                      401 422 422 422 422 404
 POST   /api/organisations/{org_id}/projects/{project_id}/level/clear                  401 403 422 422 422 404
+GET    /api/organisations/{org_id}/projects/{project_id}/level/delays                 401 200 200 200 200 404
 GET    /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}              401 200 200 200 200 404
 GET    /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/assignments  401 200 200 200 200 404
 PUT    /api/organisations/{org_id}/projects/{project_id}/tasks/{task_id}/assignments  401 403 200 200 200 404

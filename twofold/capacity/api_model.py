@@ -18,7 +18,7 @@ from twofold.capacity import selectors, services
 from twofold.capacity import take_on as take_on_model
 from twofold.capacity.api import AppliedOut, router
 from twofold.capacity.models import Reservation
-from twofold.core.api_schemas import READ, WRITE, ErrorOut
+from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 from twofold.operations.models import Queue
@@ -421,13 +421,53 @@ def take_on(request: HttpRequest, org_id: int, project_id: int) -> TakeOnOut:
     )
 
 
+class LevellingDelayOut(Schema):
+    task_id: int
+    minutes: int
+
+
+class LevellingDelaysOut(Schema):
+    version: str = Field(..., description="Send it to clear these delays (409 if stale).")
+    delays: list[LevellingDelayOut]
+
+
+class LevelClearIn(BodyIn):
+    version: StrictStr | None = Field(
+        None,
+        max_length=40,
+        description="The delays' version you read (GET …/level/delays); a stale one answers "
+        "409. Without it, whatever delays there are now are cleared.",
+    )
+
+
+@router.get(
+    "/organisations/{org_id}/projects/{project_id}/level/delays",
+    response={200: LevellingDelaysOut, **READ},
+    summary="The project's levelling delays (the tasks levelling moved) and their version",
+)
+def level_delays(request: HttpRequest, org_id: int, project_id: int) -> LevellingDelaysOut:
+    organisation = get_organisation(request.user, org_id)
+    project = project_selectors.get_project(request.user, organisation, project_id)
+    found = selectors.levelling_delays(project)
+    return LevellingDelaysOut(
+        version=found.version,
+        delays=[LevellingDelayOut(task_id=k, minutes=v) for k, v in found.delays.items()],
+    )
+
+
 @router.post(
     "/organisations/{org_id}/projects/{project_id}/level/clear",
     response={200: AppliedOut, **WRITE},
     summary="Clear levelling: remove every levelling delay of the project and reschedule",
 )
-def level_clear(request: HttpRequest, org_id: int, project_id: int) -> AppliedOut:
+def level_clear(
+    request: HttpRequest, org_id: int, project_id: int, payload: LevelClearIn
+) -> AppliedOut:
     organisation = get_organisation(request.user, org_id)
     project = project_selectors.get_project(request.user, organisation, project_id)
-    cleared = services.clear_levelling(actor=actor_of(request), project=project)
+    cleared = services.clear_levelling(
+        actor=actor_of(request),
+        project=project,
+        seen=payload.version,
+    )
     return AppliedOut(moved=cleared.moved, finish=cleared.finish)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -52,6 +53,26 @@ WINDOW_MESSAGE = (
     f"Choose a date between {format_day(FIRST_DAY)} and {format_day(LAST_DAY)} "
     "(the range the calendars cover, less the weeks shown)."
 )
+
+
+@dataclass(frozen=True)
+class LevellingDelays:
+    """A project's levelling delays (task id → minutes, only those above 0) and their version:
+    a clear sends the version it read, and gets 409 if someone levelled or cleared since."""
+
+    delays: dict[int, int]
+    version: str
+
+
+def levelling_delays(project: Any) -> LevellingDelays:
+    """One query, whatever the number of tasks."""
+    rows = list(
+        Task.objects.filter(project=project, levelling_delay_minutes__gt=0)
+        .order_by("pk")
+        .values_list("pk", "levelling_delay_minutes")
+    )
+    text = ";".join(f"{pk}:{minutes}" for pk, minutes in rows)
+    return LevellingDelays(dict(rows), hashlib.sha256(text.encode()).hexdigest()[:16])
 
 
 def check_window(day: dt.date | None, field: str) -> None:

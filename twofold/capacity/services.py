@@ -27,6 +27,7 @@ from twofold.capacity.models import (
     Reservation,
     WorkingPattern,
 )
+from twofold.capacity.selectors import levelling_delays
 from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -150,20 +151,25 @@ def apply_levelling(
 
 
 @transaction.atomic
-def clear_levelling(*, actor: User, project: Project) -> Applied:
+def clear_levelling(*, actor: User, project: Project, seen: str | None = None) -> Applied:
     """Remove every levelling delay of ``project`` and reschedule (MS Project's "Clear
-    Leveling"). Tasks keep their own constraints.
+    Leveling"). Tasks keep their own constraints. ``seen``: the delays' version as read
+    (:func:`~twofold.capacity.selectors.levelling_delays`).
 
     Raises:
+        Conflict: ``seen`` is stale (someone levelled or cleared since).
         Invalid: no task of the project has a levelling delay.
     """
     require(actor, Action.EDIT, project)
     Project.objects.select_for_update().get(pk=project.pk)
-    delayed = list(
-        Task.objects.filter(project=project, levelling_delay_minutes__gt=0).values_list(
-            "pk", flat=True
+    current = levelling_delays(project)
+    if seen is not None and seen != current.version:
+        raise Conflict(
+            "The levelling delays changed since you read them (someone levelled or cleared "
+            f"this project): {len(current.delays)} task{'s' if len(current.delays) != 1 else ''}"
+            " now have one. Look again before clearing."
         )
-    )
+    delayed = list(current.delays)
     if not delayed:
         raise Invalid("No task of this project has a levelling delay.", field="project")
     project_services.set_levelling_delays(

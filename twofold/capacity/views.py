@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +42,7 @@ from twofold.core.web import (
 )
 from twofold.engine.availability import STANDARD_WEEK
 from twofold.projects import selectors as project_selectors
-from twofold.projects.models import Project, Task
+from twofold.projects.models import Project
 
 CHART_WIDTH = 640
 ROW_HEIGHT = 34
@@ -329,7 +330,7 @@ def level(request: HttpRequest, project_id: int) -> HttpResponse:
         "tab": "level",
         "project": project,
         "apply_form": apply_form,
-        "delayed": Task.objects.filter(project=project, levelling_delay_minutes__gt=0).count(),
+        "delays": selectors.levelling_delays(project),
     }
     job_id = request.GET.get("job", "") if request.method == "GET" else ""
     form = LevelForm(request.GET or None)
@@ -358,13 +359,23 @@ def level_clear(request: HttpRequest, project_id: int) -> HttpResponse:
     """Clear levelling: every levelling delay of the project back to 0."""
     project = _project(request, project_id)
     try:
-        cleared = services.clear_levelling(actor=actor_of(request), project=project)
+        cleared = services.clear_levelling(
+            actor=actor_of(request), project=project, seen=request.POST.get("seen") or None
+        )
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except Forbidden as exc:
         return forbidden_page(
             request, exc.message, back=reverse("capacity:level", args=[project.pk])
         )
+    except Conflict as error:
+        # Someone levelled or cleared since the page was drawn: 409, with the page as it is now.
+        messages.error(request, error.message)
+        fresh = copy.copy(request)
+        fresh.method, fresh.POST = "GET", QueryDict()
+        response = level(fresh, project.pk)
+        response.status_code = 409
+        return response
     except ServiceError as error:
         messages.error(request, error.message)
     else:

@@ -310,6 +310,12 @@ class LinkIn(Schema):
     type: LinkTypeName = "FS"
     lag: StrictInt = Field(0, ge=-1000, le=1000)
     lag_unit: LagUnitName = "d"
+    pred_version: StrictInt | None = Field(
+        None, description="The predecessor's version as you read it; a stale one answers 409."
+    )
+    succ_version: StrictInt | None = Field(
+        None, description="The successor's version as you read it; a stale one answers 409."
+    )
 
 
 class BaselineOut(Schema):
@@ -322,7 +328,14 @@ class BaselineOut(Schema):
 
 class BaselineIn(BodyIn):
     name: StrictStr = Field("Baseline", max_length=80)
-    number: StrictInt | None = Field(None, ge=0, le=10)
+    number: StrictInt | None = Field(
+        None, ge=0, le=10, description="Null: the first free number (0–10)."
+    )
+    replaces_id: StrictInt | None = Field(
+        None,
+        description="To replace the baseline that holds `number`: its id, as you read it. "
+        "A number in use without it, or with another id (someone saved it since), answers 409.",
+    )
 
 
 class TaskMoveIn(Schema):
@@ -607,6 +620,8 @@ def create_link(
         type=payload.type,
         lag=payload.lag,
         lag_unit=payload.lag_unit,
+        pred_version=payload.pred_version,
+        succ_version=payload.succ_version,
     )
     return Status(201, LinkOut.model_validate(link, from_attributes=True))
 
@@ -642,7 +657,11 @@ def create_baseline(
 ) -> Status[BaselineOut]:
     project = _project(request, org_id, project_id)
     b = services.save_baseline(
-        actor=actor_of(request), project=project, name=payload.name, number=payload.number
+        actor=actor_of(request),
+        project=project,
+        name=payload.name,
+        number=payload.number,
+        replaces=payload.replaces_id,
     )
     return Status(201, BaselineOut.model_validate(b, from_attributes=True))
 

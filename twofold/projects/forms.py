@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -297,6 +298,32 @@ class BaselineForm(forms.Form):
         empty_value=None,
         required=False,
     )
+    # The baselines the page listed ("number:id,…"): saving over a number replaces the one the
+    # person saw there, never one saved since (409).
+    seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+
+    def __init__(self, *args: Any, baselines: Iterable[Any] = (), **kwargs: Any) -> None:
+        held = {b.number: b for b in baselines}
+        kwargs.setdefault("initial", {})["seen"] = ",".join(
+            f"{n}:{b.pk}" for n, b in sorted(held.items())
+        )
+        super().__init__(*args, **kwargs)
+        field = self.fields["number"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "Next free")] + [
+            (str(i), f"{i} · replace “{held[i].name}”" if i in held else f"{i} (free)")
+            for i in range(11)
+        ]
+
+    def replaces(self) -> int | None:
+        """The id of the baseline the page listed at the chosen number, if any."""
+        seen: dict[int, int] = {}
+        for pair in str(self.cleaned_data.get("seen") or "").split(","):
+            held, _, pk = pair.partition(":")
+            if held.isdigit() and pk.isdigit():
+                seen[int(held)] = int(pk)
+        number = self.cleaned_data.get("number")
+        return seen.get(int(number)) if number is not None else None
 
 
 class QuickAddForm(forms.Form):

@@ -943,13 +943,13 @@ def add_link(
     succ_version: int | None = None,
 ) -> tuple[Link, Schedule]:
     """Link ``pred`` → ``succ``. ``pred_version``/``succ_version`` (from a Gantt drag) refuse the
-    link with a Conflict when either task changed since the chart was drawn."""
+    link with a Conflict when either task changed since it was read."""
     require(actor, Action.EDIT, project)
     for task, version in ((pred, pred_version), (succ, succ_version)):
         if version is not None and not Task.objects.filter(pk=task.pk, version=version).exists():
             raise Conflict(
-                f"Someone else changed “{task.name}” since the chart was drawn. "
-                "The chart now shows their change: link again if it still applies."
+                f"Someone else changed “{task.name}” since you read it (a chart shows "
+                "their change when drawn again): link again if it still applies."
             )
     if pred.project_id != project.pk or succ.project_id != project.pk:
         raise Invalid("Both tasks must belong to this project.", field="pred")
@@ -1019,12 +1019,22 @@ def delete_link(*, actor: User, link: Link) -> Schedule:
 
 @transaction.atomic
 def save_baseline(
-    *, actor: User, project: Project, name: str, number: int | None = None
+    *,
+    actor: User,
+    project: Project,
+    name: str,
+    number: int | None = None,
+    replaces: int | None = None,
 ) -> Baseline:
-    """Snapshot every task's dates, duration and work (replaces that number if it exists)."""
+    """Snapshot every task's dates, duration and work, as ``number`` (default: the first free).
+
+    A number in use is replaced only when ``replaces`` is the id of the baseline it holds, as
+    the caller read it: otherwise a Conflict (409), so that nobody overwrites a baseline
+    someone else saved since their page was drawn, nor one they did not know about.
+    """
     require(actor, Action.EDIT, project)
     name = name.strip() or "Baseline"
-    used = set(project.baselines.values_list("number", flat=True))
+    used = dict(project.baselines.values_list("number", "pk"))
     if number is None:
         free = [n for n in range(MAX_BASELINES) if n not in used]
         if not free:
@@ -1032,6 +1042,18 @@ def save_baseline(
         number = free[0]
     if not 0 <= number < MAX_BASELINES:
         raise Invalid("Baselines are numbered 0 to 10.", field="number")
+    if number in used and used[number] != replaces:
+        held = Baseline.objects.get(pk=used[number])
+        raise Conflict(
+            f"Baseline {number} now holds “{held.name}”, saved "
+            f"{held.created_at.astimezone(tz_of(project.organisation)):%Y-%m-%d %H:%M}"
+            + (
+                " by someone else since you read it"
+                if replaces is not None
+                else ", which you did not say to replace"
+            )
+            + ". Save again to replace it.",
+        )
     Baseline.objects.filter(project=project, number=number).delete()
     baseline = Baseline.objects.create(
         organisation_id=project.organisation_id,
@@ -1056,7 +1078,7 @@ def save_baseline(
         ],
         batch_size=500,
     )
-    if number == min(used | {number}):
+    if number == min(set(used) | {number}):
         refresh_planned_curve(project)
     history.record(
         actor=actor, obj=project, action="baseline saved", summary=f"Saved {name} (#{number})"

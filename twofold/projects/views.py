@@ -868,7 +868,8 @@ def gantt_link(request: HttpRequest, project_id: int) -> HttpResponse:
 @organisation_required
 def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id)
-    form = BaselineForm(request.POST or None)
+    held = list(project.baselines.all())
+    form = BaselineForm(request.POST or None, baselines=held)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -878,8 +879,15 @@ def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
                     project=project,
                     name=form.cleaned_data["name"],
                     number=form.cleaned_data["number"],
+                    replaces=form.replaces(),
                 )
             except ServiceError as exc:
+                if isinstance(exc, Conflict):
+                    # Drawn again with what the number holds now: saving again replaces it.
+                    data = request.POST.copy()
+                    data["seen"] = BaselineForm(baselines=held).initial["seen"]
+                    form = BaselineForm(data, baselines=held)
+                    form.is_valid()
                 status = apply_service_error(form, exc)
             else:
                 messages.success(request, f"Saved {b.name} as baseline {b.number}.")
@@ -948,7 +956,7 @@ def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
             project,
             "baselines",
             form=form,
-            baselines=list(project.baselines.all()),
+            baselines=held,
             baseline=chosen,
             variance=page_rows,
             only_differ=only_differ,
