@@ -18,6 +18,12 @@ class CostsConfig(AppConfig):
             ),
         )
 
+        # The process page's budget beside all the process cost (the hooks below), for one
+        # process and fiscal year: ``(process, first, last)``.
+        from twofold.costs.selectors import process_cost_reads
+
+        readahead.register("process_costs", process_cost_reads)
+
         # A person who leaves the organisation stops their running timer there (it went on).
         from twofold.core import history
         from twofold.costs.services import on_member_removed

@@ -17,13 +17,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from decimal import Context as DecimalContext
 from typing import Any
 
 from twofold.accounts.fiscal import fiscal_year_bounds as fiscal_year_bounds
 from twofold.accounts.fiscal import fiscal_year_label as fiscal_year_label
 from twofold.accounts.fiscal import fiscal_year_of as fiscal_year_of
 from twofold.accounts.models import ROLE_RANK, Organisation, Role, User
-from twofold.core.fastread import FastRead, Read
+from twofold.core.fastread import FastRead, RawRows, Read
 from twofold.core.policy import Action, can
 from twofold.costs.models import (
     CostSettings,
@@ -458,6 +459,43 @@ def process_actuals(process: Any, fiscal_year: int) -> ProcessActuals:
     return ProcessActuals(fiscal_year, start, end, budget, months, unrated)
 
 
+# One process's page (the process page) reads its budget, cost stamp and approved expenses
+# through these, which it sends ahead with its own reads (``core.readahead``, panel
+# ``process_costs``); lists of processes read through the ORM.
+_BUDGET_OF = FastRead(ProcessBudget, "t.process_id = %s AND t.fiscal_year = %s", order_by="t.id")
+_STAMP_OF = RawRows(Expense, "SELECT cost_stamp FROM operations_process WHERE id = %s")
+_EXPENSES_OF = RawRows(
+    Expense,
+    "SELECT SUM(amount) FROM costs_expense "
+    "WHERE process_id = %s AND status = %s AND spent_on BETWEEN %s AND %s",
+)
+_FROM_FLOAT = DecimalContext(prec=15).create_decimal_from_float
+
+
+def _amount(value: Any) -> Decimal:
+    """A summed amount as the ORM gives it (SQLite answers a float, PostgreSQL a Decimal)."""
+    if value is None:
+        return ZERO
+    found = value if isinstance(value, Decimal) else _FROM_FLOAT(value)
+    return found.quantize(CENT)
+
+
+def _year_reads(process_id: int, organisation: Any, first: dt.date, last: dt.date) -> list[Read]:
+    return [
+        (_BUDGET_OF, [process_id, fiscal_year_of(organisation, first)]),
+        (_STAMP_OF, [process_id]),
+        (_EXPENSES_OF, [process_id, str(EntryStatus.APPROVED), first, last]),
+    ]
+
+
+def process_cost_reads(subject: Any) -> list[Read]:
+    """What :func:`process_budgets` and :func:`process_costs` read for one process and fiscal
+    year (``subject``: ``(process, first, last)``, the process with its organisation), to send
+    ahead (``core.readahead``, panel ``process_costs``)."""
+    process, first, last = subject
+    return _year_reads(process.pk, process.organisation, first, last)
+
+
 def process_budgets(
     organisation: Any, process_ids: Sequence[int], first: dt.date, last: dt.date
 ) -> dict[int, Decimal]:
@@ -465,6 +503,10 @@ def process_budgets(
     the operations pages show (``operations.selectors.PROCESS_BUDGET_HOOKS``), so a year's
     budget set ahead shows from its first day, whatever the stored annual budget says."""
     year = fiscal_year_of(organisation, first)
+    if len(process_ids) == 1:
+        (pid,) = process_ids
+        found = _BUDGET_OF.first(_year_reads(pid, organisation, first, last)[0][1])
+        return {pid: found.amount} if found is not None else {}
     return dict(
         ProcessBudget.objects.filter(process_id__in=list(process_ids), fiscal_year=year)
         .order_by()
@@ -499,7 +541,13 @@ def process_costs(
     from twofold.operations.models import Process
 
     keys: dict[int, str] = {}
-    for pid, stamp in Process.all_objects.filter(pk__in=ids).values_list("pk", "cost_stamp"):
+    one = _year_reads(ids[0], organisation, first, last) if len(ids) == 1 else []
+    stamps = (
+        [(ids[0], row[0]) for row in _STAMP_OF.rows(*one[1][1])]
+        if one
+        else Process.all_objects.filter(pk__in=ids).values_list("pk", "cost_stamp")
+    )
+    for pid, stamp in stamps:
         parts = (organisation.pk, pid, first, last, stamp, organisation.rates_stamp)
         digest = hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()
         keys[pid] = f"proccost1:{digest}"
@@ -523,16 +571,21 @@ def process_costs(
         cache.set_many({keys[pid]: str(fresh[pid]) for pid in missing}, 15 * 60)
         for pid in missing:
             out[pid] = fresh[pid]
-    for pid, total in (
-        Expense.objects.filter(
-            process_id__in=ids, status=EntryStatus.APPROVED, spent_on__range=(first, last)
+    if one:
+        totals = [(ids[0], _amount(row[0])) for row in _EXPENSES_OF.rows(*one[2][1])]
+    else:
+        totals = list(
+            Expense.objects.filter(
+                process_id__in=ids, status=EntryStatus.APPROVED, spent_on__range=(first, last)
+            )
+            .order_by()
+            .values("process_id")
+            .annotate(total=Sum("amount"))
+            .values_list("process_id", "total")
         )
-        .order_by()
-        .values("process_id")
-        .annotate(total=Sum("amount"))
-        .values_list("process_id", "total")
-    ):
-        out[pid] += total or ZERO
+    for pid, total in totals:
+        if total is not None:
+            out[pid] += total
     return dict(out)
 
 

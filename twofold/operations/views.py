@@ -179,19 +179,19 @@ def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reads: list[Read] = []
     if request.method == "GET":
         show_archived = request.GET.get("archived") == "1"
-        process = Process(pk=pk, organisation_id=organisation_of(request).pk)
+        process = Process(pk=pk, organisation=organisation_of(request))
+        fiscal_bounds = _this_fiscal_year(request, now)[1]
         reads = [
             selectors.process_read(request.user, pk),
             *selectors.process_part_reads(
-                pk,
-                archived_too=show_archived,
-                spend_between=_this_fiscal_year(request, now)[1],
-                now=now,
+                pk, archived_too=show_archived, spend_between=fiscal_bounds, now=now
             ),
             selectors.archived_children_read(pk),
             entries_read(process, 10),
             # the panels of other apps the page shows (core.readahead)
             *readahead.reads(process, "origins", "money", "comments"),
+            # the budget and the other apps' costs beside it, for this fiscal year
+            *readahead.reads((process, *fiscal_bounds), "process_costs"),
         ]
     with one_round_trip(reads):
         return _process_detail(request, pk, now)
