@@ -120,10 +120,13 @@ def test_assignment_api_puts_people_on_a_task_and_refuses_bad_units(
     assert good.status_code == 200
     body = good.json()
     assert body["assignee_id"] == jonas.pk
+    # Jonas's work, not given, is the duration at his units (the task has no effort of its
+    # own); it is stored, and the task's work is the sum of its people's.
     assert [(a["name"], a["units"], a["work_minutes"]) for a in body["assignments"]] == [
-        ("Jonas Berg", 100, None),
+        ("Jonas Berg", 100, 1440),
         ("Priya Raman", 50, 240),
     ]
+    assert Task.objects.get(pk=task.pk).effort_minutes == 1440 + 240
     stale = api(owner)._call("put", url, {"version": task.version, "assignments": []})
     assert stale.status_code == 409
     assert api(owner).get(url).json() == body
@@ -531,3 +534,74 @@ def test_assignment_api_refuses_people_on_a_summary_or_a_milestone(
         # Both were accepted, and capacity then counted those people for nothing.
         assert r.status_code == 422 and words in r.json()["detail"]
         assert r.json()["field"] == "assignments"
+
+
+def test_assignments_store_every_persons_work_and_the_task_work_is_their_sum(
+    owner: Any, priya: Any, jonas: Any, project: Any
+) -> None:
+    """The People panel, capacity and the task's work agree on a task whose people were put on
+    it without work (until 2026-12-06 the panel read such a row as duration × units, capacity
+    as the effort's share, and the task kept its effort whatever work the rows gave)."""
+    from twofold.projects import resourcing
+
+    task = add_task(owner, project, "Cell layout", 3, effort_minutes=25 * 60)
+    services.set_assignments(
+        actor=owner,
+        task=task,
+        rows=[(priya, 50, None), (jonas, 100, None)],
+        expected_version=task.version,
+    )
+    task.refresh_from_db()
+    # 25 h shared 50 : 100 is 8 h 20 min and 16 h 40 min: exact, stored on the rows.
+    rows = list(Assignment.objects.filter(task=task).values_list("person_id", "work_minutes"))
+    assert rows == [(priya.pk, 500), (jonas.pk, 1000)] and task.effort_minutes == 1500
+    panel = {user.pk: share.work for user, share in resourcing.people_of(task)}
+    assert panel == {priya.pk: 500, jonas.pk: 1000}
+    week = selectors.usage(task.organisation, first=MONDAY, weeks=1)
+    hours = {row.user.pk: row.cells[0].project for row in week.rows}
+    assert (hours[priya.pk], hours[jonas.pk]) == (round(500 / 60, 1), round(1000 / 60, 1))
+    # Work given for one person and not the other: the other's is the effort's share by units
+    # over everyone (as capacity reads it), and the task's work becomes their sum.
+    services.set_assignments(
+        actor=owner,
+        task=task,
+        rows=[(priya, 50, 30 * 60), (jonas, 100, None)],
+        expected_version=task.version,
+    )
+    task.refresh_from_db()
+    rows = list(Assignment.objects.filter(task=task).values_list("person_id", "work_minutes"))
+    assert rows == [(priya.pk, 1800), (jonas.pk, 1000)] and task.effort_minutes == 2800
+    from twofold.core.models import HistoryEntry
+
+    entry = HistoryEntry.objects.filter(
+        content_type__model="task", object_id=task.pk, action="updated"
+    ).order_by("-pk")[0]
+    assert entry.changes["effort_minutes"] == [1500, 2800]
+
+
+def test_the_data_migration_resolves_work_as_the_service_does() -> None:
+    """``projects/0018`` stores the work of rows saved without it; it keeps its own copy of the
+    rule (a migration must not change with the code), which must give the service's answers."""
+    import importlib
+    import random
+    from types import SimpleNamespace
+
+    from twofold.projects.services import AssignmentRow, _resolved_work
+
+    migration = importlib.import_module("twofold.projects.migrations.0018_assignment_work_stored")
+    pick = random.Random(6)
+    for _ in range(500):
+        effort = pick.choice([0, pick.randrange(1, 5000)])
+        duration = pick.randrange(0, 5000)
+        rows = [
+            (pick.randrange(1, 300), pick.choice([None, pick.randrange(0, 3000)]))
+            for _ in range(pick.randrange(1, 5))
+        ]
+        task = SimpleNamespace(effort_minutes=effort, duration_minutes=duration)
+        service = _resolved_work(
+            task,  # type: ignore[arg-type]
+            [AssignmentRow(None, units, work) for units, work in rows],  # type: ignore[arg-type]
+        )
+        assert migration._resolved(effort, duration, rows) == service
+        if effort and all(work is None for _, work in rows):
+            assert sum(service) == effort

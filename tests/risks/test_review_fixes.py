@@ -269,5 +269,5 @@ def test_the_activity_feed_names_the_people_assigned(project: Any, owner: Any, e
     entry = HistoryEntry.objects.filter(object_id=task.pk, changes__has_key="assignments").get()
     assert entry.changes["assignments"] == [
         [],
-        [f"{owner.display_name} 100 %", f"{editor.display_name} 50 %, 4 h"],
+        [f"{owner.display_name} 100 %, 16 h", f"{editor.display_name} 50 %, 4 h"],
     ]

@@ -218,7 +218,9 @@ class TaskAssignmentIn(Schema):
     work_minutes: StrictInt | None = Field(
         None,
         description="This person's work on the task; default: the task's effort shared "
-        "by units (or duration × units without effort).",
+        "by units over all its people (or duration × units without effort). Stored on the "
+        "row either way; the task's work becomes the sum of its people's. The duration stays: "
+        "to have it follow the task type's rules, use …/tasks/{task_id}/people.",
     )
 
 

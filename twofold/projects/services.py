@@ -1398,6 +1398,33 @@ def _assignment_words(name: str, units: int, work_minutes: int | None) -> str:
     return f"{name} {units} %{work}"
 
 
+def _resolved_work(task: Task, rows: list[AssignmentRow]) -> list[int]:
+    """Each row's work in minutes: as given, else as the capacity model reads a row without
+    work (``capacity.demand``): the task's effort shared by units over all its rows (largest
+    remainder, so that the shares add up exactly), or without effort the duration at the
+    person's units. Stored on every row, so that the People panel, capacity and levelling read
+    the same work, and the task's work is their sum (until 2026-12-06 a row saved without work
+    read as the effort's share in capacity and as duration × units on the task page, and the
+    task's effort stayed what it was whatever work the rows gave)."""
+    total = sum(r.units for r in rows)
+    missing = [i for i, r in enumerate(rows) if r.work_minutes is None]
+    out = [r.work_minutes or 0 for r in rows]
+    if not missing:
+        return out
+    if task.effort_minutes:
+        exact = [task.effort_minutes * rows[i].units for i in missing]
+        parts = [e // total for e in exact]
+        target = (task.effort_minutes * sum(rows[i].units for i in missing) + total // 2) // total
+        order = sorted(range(len(missing)), key=lambda k: (-(exact[k] % total), k))
+        for k in order[: max(0, target - sum(parts))]:
+            parts[k] += 1
+    else:
+        parts = [(task.duration_minutes * rows[i].units + 50) // 100 for i in missing]
+    for i, minutes in zip(missing, parts, strict=True):
+        out[i] = minutes
+    return out
+
+
 @transaction.atomic
 def set_task_assignments(
     *, actor: User, task: Task, rows: list[AssignmentRow], expected_version: int | None
@@ -1446,9 +1473,18 @@ def set_task_assignments(
         .select_related("person")
         .order_by("position", "pk")
     ]
-    old_assignee = task.assignee_id
+    old_assignee, old_effort = task.assignee_id, task.effort_minutes
+    work = _resolved_work(task, rows)
     task.assignee = rows[0].person if rows else None
-    save_versioned(task, expected_version=expected_version, fields=["assignee"])
+    if rows:
+        task.effort_minutes = sum(work)  # the task's work is its people's (as in Project)
+    try:
+        save_versioned(
+            task, expected_version=expected_version, fields=["assignee", "effort_minutes"]
+        )
+    except Conflict:
+        task.assignee_id, task.effort_minutes = old_assignee, old_effort
+        raise
     Assignment.objects.filter(task=task).delete()
     Assignment.objects.bulk_create(
         Assignment(
@@ -1456,17 +1492,22 @@ def set_task_assignments(
             task=task,
             person=row.person,
             units=row.units,
-            work_minutes=row.work_minutes,
+            work_minutes=minutes,
             position=i,
         )
-        for i, row in enumerate(rows)
+        for i, (row, minutes) in enumerate(zip(rows, work, strict=True))
     )
-    after = [_assignment_words(r.person.display_name, r.units, r.work_minutes) for r in rows]
+    after = [
+        _assignment_words(r.person.display_name, r.units, minutes)
+        for r, minutes in zip(rows, work, strict=True)
+    ]
     changes: dict[str, list[Any]] = {}
     if before != after:
         changes["assignments"] = [before, after]
     if old_assignee != task.assignee_id:
         changes["assignee"] = [old_assignee, task.assignee_id]
+    if old_effort != task.effort_minutes:
+        changes["effort_minutes"] = [old_effort, task.effort_minutes]
     if changes:
         people = ", ".join(f"{r.person.display_name} {r.units} %" for r in rows) or "nobody"
         history.record(
