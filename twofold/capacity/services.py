@@ -164,10 +164,11 @@ def clear_levelling(*, actor: User, project: Project, seen: str | None = None) -
     Project.objects.select_for_update().get(pk=project.pk)
     current = levelling_delays(project)
     if seen is not None and seen != current.version:
+        n = len(current.delays)
         raise Conflict(
             "The levelling delays changed since you read them (someone levelled or cleared "
-            f"this project): {len(current.delays)} task{'s' if len(current.delays) != 1 else ''}"
-            " now have one. Look again before clearing."
+            f"this project): {n} task{' now has' if n == 1 else 's now have'} one. Look again "
+            "before clearing."
         )
     delayed = list(current.delays)
     if not delayed:

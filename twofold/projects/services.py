@@ -1046,7 +1046,7 @@ def save_baseline(
         held = Baseline.objects.get(pk=used[number])
         raise Conflict(
             f"Baseline {number} now holds “{held.name}”, saved "
-            f"{held.created_at.astimezone(tz_of(project.organisation)):%Y-%m-%d %H:%M}"
+            f"{dates.format_daytime(held.created_at.astimezone(tz_of(project.organisation)))}"
             + (
                 " by someone else since you read it"
                 if replaces is not None
