@@ -470,7 +470,7 @@ def test_clear_levelling_page_and_api(
     stale = client.post(reverse("capacity:level_clear", args=[project.pk]), {"seen": seen})
     assert stale.status_code == 409
     assert "The levelling delays changed since you read them" in stale.content.decode()
-    assert api(owner).post(f"{url}/clear", {"version": seen}).status_code == 409
+    assert api(owner).post(f"{url}/clear?version={seen}").status_code == 409
     assert Task.objects.filter(project=project, levelling_delay_minutes__gt=0).count() == 1
     fresh = api(owner).get(f"{url}/delays").json()["version"]
     assert fresh != seen
@@ -478,8 +478,9 @@ def test_clear_levelling_page_and_api(
     assert answer.status_code == 302
     assert not Task.objects.filter(project=project, levelling_delay_minutes__gt=0).exists()
     assert api(owner).get(f"{url}/delays").json()["delays"] == []
-    none = api(owner).post(f"{url}/clear", {})
-    assert none.status_code == 422
+    # No body at all and no version: whatever delays there are (none now).
+    none = api(owner)._call("post", f"{url}/clear")
+    assert none.status_code == 422 and none.json()["field"] == "project"
 
 
 def test_the_model_reads_a_constant_number_of_queries(
@@ -577,6 +578,28 @@ def test_assignments_store_every_persons_work_and_the_task_work_is_their_sum(
         content_type__model="task", object_id=task.pk, action="updated"
     ).order_by("-pk")[0]
     assert entry.changes["effort_minutes"] == [1500, 2800]
+    # The same people sent again change nothing: Jonas keeps the work stored for him (it grew
+    # by the effort's share at every call).
+    for _ in range(2):
+        task.refresh_from_db()
+        services.set_assignments(
+            actor=owner,
+            task=task,
+            rows=[(priya, 50, 30 * 60), (jonas, 100, None)],
+            expected_version=task.version,
+        )
+    task.refresh_from_db()
+    rows = list(Assignment.objects.filter(task=task).values_list("person_id", "work_minutes"))
+    assert rows == [(priya.pk, 1800), (jonas.pk, 1000)] and task.effort_minutes == 2800
+    # More work than a task can have (the task page takes 100,000 h): refused, naming the field.
+    with pytest.raises(Invalid) as refused:
+        services.set_assignments(
+            actor=owner,
+            task=task,
+            rows=[(priya, 50, 10**7 // 2), (jonas, 100, 10**7 // 2)],
+            expected_version=task.version,
+        )
+    assert refused.value.field == "work_minutes" and "at most 100,000 h" in refused.value.message
 
 
 def test_the_data_migration_resolves_work_as_the_service_does() -> None:
@@ -600,7 +623,11 @@ def test_the_data_migration_resolves_work_as_the_service_does() -> None:
         task = SimpleNamespace(effort_minutes=effort, duration_minutes=duration)
         service = _resolved_work(
             task,  # type: ignore[arg-type]
-            [AssignmentRow(None, units, work) for units, work in rows],  # type: ignore[arg-type]
+            [
+                AssignmentRow(SimpleNamespace(pk=i), units, work)  # type: ignore[arg-type]
+                for i, (units, work) in enumerate(rows)
+            ],
+            {},
         )
         assert migration._resolved(effort, duration, rows) == service
         if effort and all(work is None for _, work in rows):

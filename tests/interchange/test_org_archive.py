@@ -285,15 +285,18 @@ def test_an_import_names_people_only_as_the_archive_does_until_they_accept(
     build = Task.objects.get(organisation=new, name="Build")
     assert build.assignee_id == project.sponsor_id
 
-    # The owner accepts: every row naming their stand-in names them, and the stand-in goes.
+    # The owner accepts: every row naming their stand-in names them (the stand-in stays,
+    # named by nothing but history written since, which reads its name by id).
     invitation = Invitation.objects.get(organisation=new, user=owner)
     before = invitation.stand_in_id
     assert before == project.manager_id
     accept_invitation(actor=owner, invitation=invitation)
     project.refresh_from_db()
     assert project.manager_id == owner.pk
-    assert not User.objects.filter(pk=before).exists()
+    assert User.objects.filter(pk=before, is_active=False).exists()
     assert owner.pk in _people_named(new) and before not in _people_named(new)
+    accepted = HistoryEntry.objects.get(organisation=new, action="member added")
+    assert accepted.summary.endswith(f"imported records under “{archived_name}” now name them)")
     # Carl (his address now a fresh account without a password) declines: his rows keep the
     # stand-in, named as the organisation knew him.
     fresh = User.objects.get(email="carl@example.com")
@@ -308,7 +311,7 @@ def test_an_import_names_people_only_as_the_archive_does_until_they_accept(
     users = User.objects.count()
     delete_organisation(actor=importer, organisation=new, confirm_name=new.name)
     assert not User.objects.filter(pk__in=stand_ins).exists()
-    assert User.objects.count() == users - 1
+    assert User.objects.count() == users - 2
 
 
 def test_a_failure_half_way_creates_nothing_and_removes_stored_files(
@@ -530,6 +533,67 @@ def test_history_about_the_organisation_goes_to_the_new_one_and_foreign_ids_are_
     assert [e.organisation_id for e in history.history_for(new, viewer=None)] == [new.pk, new.pk]
 
 
+def test_ids_inside_history_changes_are_remapped_and_never_name_this_instances_rows(
+    small_org: Organisation, owner: User, make_user: Any, make_org: Any, media: Path
+) -> None:
+    """History shows the name of each object a change names, read by its id: an id copied as
+    it was named whatever row of this instance had it. A written-for-the-purpose archive read
+    any account's name (or address) and another organisation's task names through it."""
+    from twofold.core import history
+
+    victim = make_user(email="victor@elsewhere.example", full_name="Victor Secret")
+    rival = make_org("Rival Ltd")
+    Membership.objects.create(organisation=rival, user=victim, role=Role.OWNER)
+    rival_project = project_services.create_project(
+        actor=victim, organisation=rival, name="Rival plan", code="RIV"
+    )
+    secret, _ = project_services.create_task(
+        actor=victim, project=rival_project, name="Secret merger"
+    )
+    build = Task.objects.get(organisation=small_org, name="Build")
+    design = Task.objects.get(organisation=small_org, name="Design")
+    history.record(
+        actor=owner,
+        obj=build,
+        action="updated",
+        changes={"assignee": [owner.pk, victim.pk], "parent": [design.pk, secret.pk]},
+    )
+    importer = make_user(email="ines@example.com", full_name="Ines Importer")
+
+    new = import_organisation(
+        actor=importer, source=io.BytesIO(export_bytes(small_org))
+    ).organisation
+
+    copy = Task.objects.get(organisation=new, name="Build")
+    entry = HistoryEntry.objects.get(organisation=new, object_id=copy.pk, changes__has_key="parent")
+    from twofold.accounts.models import StandIn
+
+    owners_stand_in = StandIn.objects.get(organisation=new, email=owner.email).user_id
+    # The owner named in the archive is their stand-in here; Design is the new Design; the
+    # ids the archive holds no row for are emptied.
+    assert entry.changes == {
+        "assignee": [owners_stand_in, None],
+        "parent": [Task.objects.get(organisation=new, name="Design").pk, None],
+    }
+    shown = " ".join(
+        f"{c.before} {c.after}"
+        for e in history.name_references([entry])
+        for c in history.readable_changes(e)
+    )
+    assert "Victor" not in shown and "Secret merger" not in shown and "victor@" not in shown
+    # Even an entry that names another organisation's row (written here by nobody but an
+    # archive before this change) shows no name for it.
+    leaked = HistoryEntry.objects.create(
+        organisation=new,
+        content_type=entry.content_type,
+        object_id=copy.pk,
+        action="updated",
+        changes={"parent": [None, secret.pk]},
+    )
+    shown = [c.after for c in history.readable_changes(history.name_references([leaked])[0])]
+    assert shown == [f"#{secret.pk} (deleted)"]
+
+
 def test_the_history_panel_shows_only_its_organisations_entries(
     org: Organisation, owner: User, make_org: Any
 ) -> None:
@@ -644,3 +708,35 @@ def test_the_api_refuses_an_archive_naming_an_absolute_file_with_json(
     assert response.status_code == 422
     assert response.json()["field"] == "file"
     assert response.json()["detail"] == ("The archive names a file '/srv/x' that cannot be stored.")
+
+
+def test_the_ids_an_import_shows_do_not_tell_whether_an_address_had_an_account(
+    small_org: Organisation, owner: User, make_user: Any, media: Path
+) -> None:
+    """The importer sees its stand-ins' ids (a task's ``assignee_id``). An import made an
+    account only for each new address, so the ids of the next import's stand-ins moved on by
+    one more for every address that had none."""
+    from twofold.accounts.models import StandIn
+
+    archive = export_bytes(small_org)
+    importer = make_user(email="ines@example.com", full_name="Ines Importer")
+
+    def stand_in_ids() -> list[int]:
+        new = import_organisation(actor=importer, source=io.BytesIO(archive)).organisation
+        return sorted(StandIn.objects.filter(organisation=new).values_list("user_id", flat=True))
+
+    first, second = stand_in_ids(), stand_in_ids()  # Carl's address has an account
+    User.objects.filter(email="carl@example.com").update(
+        email="carl@elsewhere.example", username="carl@elsewhere.example"
+    )
+    third, fourth = stand_in_ids(), stand_in_ids()  # the third import makes his account anew
+    assert len(first) == len(third) == 2
+    assert second[0] - first[-1] == fourth[0] - third[-1]
+
+
+def test_a_stand_in_address_cannot_sign_up() -> None:
+    from twofold.accounts.models import STAND_IN_DOMAIN
+    from twofold.accounts.services import check_new_person
+
+    with pytest.raises(Invalid, match="valid e-mail"):
+        check_new_person(f"abc@{STAND_IN_DOMAIN}", "a long enough password 42", "Mallory")

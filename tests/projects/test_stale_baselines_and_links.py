@@ -51,6 +51,10 @@ def test_the_page_replaces_the_baseline_it_showed_and_no_other(
     assert again.status_code == 302
     assert Baseline.objects.get(project=project, number=0).name == "Mine"
     assert not Baseline.objects.filter(pk=theirs.pk).exists()
+    # A damaged list of what the page showed reads as nothing shown (a 409), never a 500.
+    for seen in ("0:²", "²:1", "0:" + "9" * 40, "x", ",,:", "0:-1"):
+        answer = client.post(url, {"name": "Odd", "number": "0", "seen": seen})
+        assert answer.status_code == 409, seen
     # "Next free" needs nothing read.
     assert client.post(url, {"name": "Next", "number": "", "seen": ""}).status_code == 302
     assert Baseline.objects.get(project=project, number=2).name == "Next"

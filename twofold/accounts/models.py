@@ -230,8 +230,9 @@ class StandIn(models.Model):
     the imported rows name the stand-in (inactive, no password, an address of its own in
     :data:`STAND_IN_DOMAIN`, with the name, title and capacity the archive gives). When the
     person accepts the import's invitation, every row naming the stand-in names them instead
-    and the stand-in is deleted; if they never accept, it stays, as the organisation knew
-    them. Deleting the organisation deletes its stand-ins."""
+    (the stand-in stays, named by no row: history written since names it by id); if they never
+    accept, the rows keep it, as the organisation knew them. Deleting the organisation deletes
+    its stand-ins."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stand_in"

@@ -156,6 +156,8 @@ def check_new_person(email: str, password: str, full_name: str, *, taken_ok: boo
         validate_email(email)
     except ValidationError as exc:
         raise Invalid("Enter a valid e-mail address.", field="email") from exc
+    if email.endswith("@" + STAND_IN_DOMAIN):  # an import's stand-in: nobody's address
+        raise Invalid("Enter a valid e-mail address.", field="email")
     if len(full_name) > 150:
         raise Invalid("A name has at most 150 characters.", field="full_name")
     if not taken_ok and User.objects.filter(email=email).exists():  # stored lower-cased
@@ -589,8 +591,9 @@ def accept_invitation(*, actor: User, invitation: Invitation) -> Membership:
     deleted, _ = Invitation.objects.filter(pk=invitation.pk, user=actor).delete()
     if not deleted:  # withdrawn (or answered) since it was read
         raise NotFound("Invitation not found.")
+    moved = 0
     if invitation.stand_in_id is not None:
-        _hand_over(invitation.stand_in_id, actor, organisation)
+        moved = _hand_over(invitation.stand_in_id, actor, organisation)
     found = Membership.objects.filter(organisation=organisation, user=actor).first()
     if found is not None:
         return found  # added meanwhile (e.g. by an import): the invitation has done its work
@@ -623,20 +626,29 @@ def accept_invitation(*, actor: User, invitation: Invitation) -> Membership:
         obj=membership,
         action="member added",
         changes={"role": [None, invitation.role]},
-        summary=f"{actor.display_name} accepted the invitation as {Role(invitation.role).label}",
+        summary=f"{actor.display_name} accepted the invitation as {Role(invitation.role).label}"
+        + (
+            f" ({moved} imported record{'s' if moved != 1 else ''} under "
+            f"“{invitation.label}” now name them)"
+            if moved
+            else ""
+        ),
     )
     return membership
 
 
-def _hand_over(stand_in_id: int, person: User, organisation: Organisation) -> None:
-    """Every row naming an import's stand-in (:class:`StandIn`) names ``person`` instead, and the
-    stand-in goes. Rows are found through every foreign key to the user model, of every app (a
-    model added later is included without anyone listing it). A row that cannot move (it would
-    repeat a row the person already has, against a unique constraint) stays with the stand-in,
-    which is then kept."""
+def _hand_over(stand_in_id: int, person: User, organisation: Organisation) -> int:
+    """Every row naming an import's stand-in (:class:`StandIn`) names ``person`` instead; how
+    many rows moved. Rows are found through every foreign key to the user model, of every app
+    (a model added later is included without anyone listing it). A column whose rows cannot
+    move (one would repeat a row the person already has, against a unique constraint) keeps
+    the stand-in. The stand-in itself stays, inactive: history entries written since the
+    import name it by id, and read its name (the organisation's name for the person).
+    Amounts priced by the person's rates are worked out again (the organisation's rates
+    stamp moves: a time entry of the stand-in's is now the person's)."""
     if not StandIn.objects.filter(user_id=stand_in_id, organisation=organisation).exists():
-        return  # not this organisation's stand-in (nothing else can be handed over)
-    kept = False
+        return 0  # not this organisation's stand-in (nothing else can be handed over)
+    moved = 0
     for model in apps.get_models(include_auto_created=True):
         for field in model._meta.concrete_fields:
             if (
@@ -647,13 +659,16 @@ def _hand_over(stand_in_id: int, person: User, organisation: Organisation) -> No
                 continue
             try:
                 with transaction.atomic():
-                    model._base_manager.filter(**{field.attname: stand_in_id}).update(
+                    moved += model._base_manager.filter(**{field.attname: stand_in_id}).update(
                         **{field.attname: person.pk}
                     )
             except IntegrityError:
-                kept = True
-    if not kept:
-        User.objects.filter(pk=stand_in_id).delete()
+                continue
+    if moved:
+        Organisation.objects.filter(pk=organisation.pk).update(
+            rates_stamp=models.F("rates_stamp") + 1
+        )
+    return moved
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Schema
+from ninja.params.functions import Query as QueryParam
 from ninja.responses import Status
 from pydantic import StrictInt, StrictStr
 
@@ -18,7 +19,7 @@ from twofold.capacity import selectors, services
 from twofold.capacity import take_on as take_on_model
 from twofold.capacity.api import AppliedOut, router
 from twofold.capacity.models import Reservation
-from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut
+from twofold.core.api_schemas import READ, WRITE, ErrorOut
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 from twofold.operations.models import Queue
@@ -433,13 +434,12 @@ class LevellingDelaysOut(Schema):
     delays: list[LevellingDelayOut]
 
 
-class LevelClearIn(BodyIn):
-    version: StrictStr | None = Field(
-        None,
-        max_length=40,
-        description="The delays' version you read (GET …/level/delays); a stale one answers "
-        "409. Without it, whatever delays there are now are cleared.",
-    )
+DelaysVersion = QueryParam(
+    None,
+    max_length=40,
+    description="The delays' version you read (GET …/level/delays); a stale one answers 409. "
+    "Without it, whatever delays there are now are cleared.",
+)
 
 
 @router.get(
@@ -463,13 +463,12 @@ def level_delays(request: HttpRequest, org_id: int, project_id: int) -> Levellin
     summary="Clear levelling: remove every levelling delay of the project and reschedule",
 )
 def level_clear(
-    request: HttpRequest, org_id: int, project_id: int, payload: LevelClearIn
+    request: HttpRequest,
+    org_id: int,
+    project_id: int,
+    version: str | None = DelaysVersion,
 ) -> AppliedOut:
     organisation = get_organisation(request.user, org_id)
     project = project_selectors.get_project(request.user, organisation, project_id)
-    cleared = services.clear_levelling(
-        actor=actor_of(request),
-        project=project,
-        seen=payload.version,
-    )
+    cleared = services.clear_levelling(actor=actor_of(request), project=project, seen=version)
     return AppliedOut(moved=cleared.moved, finish=cleared.finish)

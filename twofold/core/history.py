@@ -329,9 +329,15 @@ def name_references(entries: list[HistoryEntry]) -> list[HistoryEntry]:
             if ids:
                 wanted.setdefault(field.remote_field.model, set()).update(ids)
     names: dict[tuple[str, Any], str] = {}
+    organisations = {entry.organisation_id for entry in entries}
     for related, ids in wanted.items():
         label = related._meta.label_lower
-        for obj in related._default_manager.filter(pk__in=ids):
+        found = related._default_manager.filter(pk__in=ids)
+        if any(f.attname == "organisation_id" for f in related._meta.concrete_fields):
+            # An id naming another organisation's row names nothing (an entry's changes are
+            # its organisation's own, unless an archive brought in something else).
+            found = found.filter(organisation_id__in=organisations)
+        for obj in found:
             names[(label, obj.pk)] = str(getattr(obj, "display_name", "") or obj)
     for entry in entries:
         entry.__dict__[_NAMES] = names

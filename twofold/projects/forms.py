@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -290,6 +291,9 @@ class LinkForm(forms.Form):
         _task_options(self.fields["succ"], tasks, pairs)
 
 
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
 class BaselineForm(forms.Form):
     name = forms.CharField(max_length=80, initial="Baseline")
     number = forms.TypedChoiceField(
@@ -320,7 +324,7 @@ class BaselineForm(forms.Form):
         seen: dict[int, int] = {}
         for pair in str(self.cleaned_data.get("seen") or "").split(","):
             held, _, pk = pair.partition(":")
-            if held.isdigit() and pk.isdigit():
+            if _DIGITS.fullmatch(held) and _DIGITS.fullmatch(pk):
                 seen[int(held)] = int(pk)
         number = self.cleaned_data.get("number")
         return seen.get(int(number)) if number is not None else None

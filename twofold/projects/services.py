@@ -946,7 +946,12 @@ def add_link(
     link with a Conflict when either task changed since it was read."""
     require(actor, Action.EDIT, project)
     for task, version in ((pred, pred_version), (succ, succ_version)):
-        if version is not None and not Task.objects.filter(pk=task.pk, version=version).exists():
+        # Locked until the link is written: a change landing between the check and the write
+        # waits for it (the link is then made on what was read), never slips in unseen.
+        if (
+            version is not None
+            and not Task.objects.select_for_update().filter(pk=task.pk, version=version).exists()
+        ):
             raise Conflict(
                 f"Someone else changed “{task.name}” since you read it (a chart shows "
                 "their change when drawn again): link again if it still applies."
@@ -1033,6 +1038,10 @@ def save_baseline(
     someone else saved since their page was drawn, nor one they did not know about.
     """
     require(actor, Action.EDIT, project)
+    # One save of the project's baselines at a time: what a number holds is checked and
+    # replaced under the lock (two saves read the same numbers, and the later one deleted the
+    # baseline the earlier had just saved, or failed on the unique number: a 500).
+    Project.objects.select_for_update().filter(pk=project.pk).first()
     name = name.strip() or "Baseline"
     used = dict(project.baselines.values_list("number", "pk"))
     if number is None:
@@ -1398,17 +1407,29 @@ def _assignment_words(name: str, units: int, work_minutes: int | None) -> str:
     return f"{name} {units} %{work}"
 
 
-def _resolved_work(task: Task, rows: list[AssignmentRow]) -> list[int]:
-    """Each row's work in minutes: as given, else as the capacity model reads a row without
-    work (``capacity.demand``): the task's effort shared by units over all its rows (largest
-    remainder, so that the shares add up exactly), or without effort the duration at the
+MAX_TASK_WORK_MINUTES = 100_000 * 60
+"""The most work a task can have, as the task page takes it (100,000 h)."""
+
+
+def _resolved_work(task: Task, rows: list[AssignmentRow], current: dict[int, int]) -> list[int]:
+    """Each row's work in minutes: as given; else, for someone already on the task with their
+    work stored (``current``), that work (so that sending the same people again changes
+    nothing); else as the capacity model read a row without work (``capacity.demand``): the
+    task's effort shared by units over all its rows (largest remainder, so that the shares of
+    the rows without work add up exactly to theirs), or without effort the duration at the
     person's units. Stored on every row, so that the People panel, capacity and levelling read
     the same work, and the task's work is their sum (until 2026-12-06 a row saved without work
     read as the effort's share in capacity and as duration × units on the task page, and the
     task's effort stayed what it was whatever work the rows gave)."""
     total = sum(r.units for r in rows)
-    missing = [i for i, r in enumerate(rows) if r.work_minutes is None]
     out = [r.work_minutes or 0 for r in rows]
+    missing = []
+    for i, row in enumerate(rows):
+        if row.work_minutes is None:
+            if row.person.pk in current:
+                out[i] = current[row.person.pk]
+            else:
+                missing.append(i)
     if not missing:
         return out
     if task.effort_minutes:
@@ -1474,7 +1495,20 @@ def set_task_assignments(
         .order_by("position", "pk")
     ]
     old_assignee, old_effort = task.assignee_id, task.effort_minutes
-    work = _resolved_work(task, rows)
+    current = {
+        person: minutes
+        for person, minutes in Assignment.objects.filter(task=task).values_list(
+            "person_id", "work_minutes"
+        )
+        if minutes is not None
+    }
+    work = _resolved_work(task, rows, current)
+    if sum(work) > MAX_TASK_WORK_MINUTES:
+        raise Invalid(
+            f"That is {sum(work) / 60:,.0f} h of work on one task; a task has at most "
+            f"{MAX_TASK_WORK_MINUTES // 60:,} h.",
+            field="work_minutes",
+        )
     task.assignee = rows[0].person if rows else None
     if rows:
         task.effort_minutes = sum(work)  # the task's work is its people's (as in Project)

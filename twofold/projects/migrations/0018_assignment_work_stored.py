@@ -1,6 +1,6 @@
 """Every assignment row gets its work stored, as the capacity model read a row without work
 (the task's effort shared by units over all its rows, largest remainder; without effort, the
-duration at the person's units), and the task's work becomes the sum of its people's: the task
+duration at the person's units; a row of 0 units, as capacity read it, none), and the task's work becomes the sum of its people's: the task
 page read such rows as duration × units, capacity as the effort's share (2026-12-06)."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def store_work(apps: Any, schema_editor: Any) -> None:
         work = _resolved(
             task.effort_minutes or 0,
             task.duration_minutes or 0,
-            [(max(1, r.units), r.work_minutes) for r in rows],
+            [(r.units, r.work_minutes) for r in rows],
         )
         for row, minutes in zip(rows, work, strict=True):
             if row.work_minutes != minutes:
