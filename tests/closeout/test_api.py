@@ -40,16 +40,23 @@ def test_draft_accept_and_see_origins(api, org, handover, manager, process_owner
     listed = team.get(f"{base}/handovers/{handover.pk}/parts").json()
     assert [p["kind"] for p in listed] == ["routine", "kpi"]
 
+    # Each part drafted while the handover awaits acceptance moved its version: an acceptance
+    # of the version read before them is stale (it would build parts its reader never saw).
+    from twofold.improvement.models import Handover
+
+    read = Handover.objects.get(pk=handover.pk).version
+    assert read == handover.version + 2  # the two parts saved; the refused one changed nothing
     # The proposer (the manager) cannot accept; the process owner can, and things are built once.
     refused = team.post(
-        f"{base}/improvement/handovers/{handover.pk}/accept", {"version": 1, "note": ""}
+        f"{base}/improvement/handovers/{handover.pk}/accept", {"version": read, "note": ""}
     )
     assert refused.status_code == 403
     owner = api(process_owner)
     url = f"{base}/improvement/handovers/{handover.pk}/accept"
-    accepted = owner.post(url, {"version": 1, "note": ""})
+    assert owner.post(url, {"version": handover.version, "note": ""}).status_code == 409
+    accepted = owner.post(url, {"version": read, "note": ""})
     assert accepted.status_code == 200, accepted.json()
-    assert owner.post(url, {"version": 1, "note": ""}).status_code == 409  # stale
+    assert owner.post(url, {"version": read, "note": ""}).status_code == 409  # stale
     again = owner.post(url, {"version": accepted.json()["version"], "note": ""})
     assert again.status_code == 422
     assert again.json() == {"detail": "This handover is already accepted.", "field": "status"}

@@ -94,6 +94,7 @@ def test_the_team_drafts_a_routine_and_a_kpi_on_the_handover_page(
     assert ok.status_code == 302  # without htmx: back to the handover page
     # The process owner accepts on the handover page.
     owner_client = signed_in(process_owner)
+    handover.refresh_from_db()  # each part drafted while it awaits acceptance moved it
     accepted = owner_client.post(
         f"/improvement/handovers/{handover.pk}/",
         {"action": "accept", "version": handover.version, "note": ""},

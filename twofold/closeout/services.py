@@ -94,6 +94,12 @@ def _require_draft(actor: User, handover: Handover) -> None:
     )
     if status == HandoverStatus.ACCEPTED:
         raise Invalid("An accepted handover cannot change.", field="status")
+    if status == HandoverStatus.PROPOSED:
+        # Awaiting acceptance: whoever reviews it accepts the version they read, so a part
+        # changed meanwhile moves the handover's version (their acceptance is then a 409 and
+        # they see the change; it built what they never saw).
+        Handover.objects.filter(pk=handover.pk).update(version=models.F("version") + 1)
+        handover.version += 1
 
 
 # --- Drafting parts --------------------------------------------------------------------------

@@ -564,10 +564,20 @@ def task_deletion(request: HttpRequest, org_id: int, project_id: int, task_id: i
     "/organisations/{org_id}/projects/{project_id}/tasks/{task_id}",
     response={204: None, **WRITE},
 )
-def delete_task(request: HttpRequest, org_id: int, project_id: int, task_id: int) -> Status[None]:
+def delete_task(
+    request: HttpRequest,
+    org_id: int,
+    project_id: int,
+    task_id: int,
+    version: int | None = None,
+) -> Status[None]:
+    """Move the task and its subtasks to the trash. ``version``: the task's version as you read
+    it (409 if someone changed it since); without it, whatever it is now."""
     project = _project(request, org_id, project_id)
     services.delete_task(
-        actor=actor_of(request), task=selectors.get_task(request.user, project, task_id)
+        actor=actor_of(request),
+        task=selectors.get_task(request.user, project, task_id),
+        expected_version=version,
     )
     return Status(204, None)
 

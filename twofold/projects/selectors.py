@@ -877,6 +877,11 @@ class DeletionImpact:
                 out.append(f"{n:,} {word}{'s' if n != 1 else ''}")
         return out
 
+    @property
+    def signature(self) -> str:
+        """What the confirmation showed, to compare with what a delete would take now."""
+        return f"{len(self.task_ids)}:{self.links}:{self.comments}:{self.attachments}"
+
 
 def deletion_impact(task: Task) -> DeletionImpact:
     """The subtree under ``task`` and what hangs on it: four queries, whatever its size."""

@@ -856,11 +856,34 @@ def resize_task(
 
 
 @transaction.atomic
-def delete_task(*, actor: User, task: Task) -> Schedule:
+def delete_task(
+    *,
+    actor: User,
+    task: Task,
+    expected_version: int | None = None,
+    expected_impact: str | None = None,
+) -> Schedule:
     """Move ``task`` with its subtasks to the trash (links, comments, checklists and attachments
-    hide with them); an admin can restore it within the retention (``core.trash``)."""
+    hide with them); an admin can restore it within the retention (``core.trash``).
+
+    ``expected_version``: the task's version as read; ``expected_impact``: what the
+    confirmation said the delete takes with it (``DeletionImpact.signature``: subtasks, links,
+    comments, attachments, none of which change the task's version). Either stale: 409, and
+    nothing is deleted (someone's subtasks or comments added since went to the trash unseen).
+    """
+    from twofold.projects.selectors import deletion_impact
+
     project = task.project
-    trash.move_to_trash(actor=actor, obj=task)
+    if expected_impact is not None:
+        Task.objects.select_for_update().filter(pk=task.pk).first()
+        now = deletion_impact(task)
+        if now.signature != expected_impact:
+            raise Conflict(
+                f"“{task.name}” changed since you opened this: deleting it now takes "
+                + (", ".join(now.items) or "nothing else")
+                + " with it. Look again before deleting."
+            )
+    trash.move_to_trash(actor=actor, obj=task, expected_version=expected_version)
     return reschedule_project(project)
 
 

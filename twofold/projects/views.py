@@ -579,7 +579,22 @@ def task_delete(request: HttpRequest, project_id: int, task_id: int) -> HttpResp
     actor = actor_of(request)
     if request.method == "POST":
         try:
-            moved = services.delete_task(actor=actor, task=task)
+            moved = services.delete_task(
+                actor=actor,
+                task=task,
+                expected_version=whole_number(request.POST.get("version")),
+                expected_impact=str(request.POST.get("impact", ""))[:80] or None,
+            )
+        except Conflict as exc:
+            # The confirmation again, with what the delete would take now.
+            messages.error(request, exc.message)
+            task = _task(request, project, task_id)
+            return render(
+                request,
+                "projects/pages/task_delete.html",
+                _ctx(request, project, "tasks", task=task, impact=selectors.deletion_impact(task)),
+                status=409,
+            )
         except ServiceError as exc:
             return _tasks_refused(request, project, exc.message, _error_status(exc))
         rescheduled = f" {moved.summary}." if moved.moved else ""
