@@ -341,3 +341,34 @@ def test_the_change_page_offers_withdrawing_to_whoever_raised_it(
     assert change.status == "withdrawn"
     html = client.get(page).content.decode()
     assert "Withdrawn by Rae Raiser: Superseded." in html and "Withdraw CR" not in html
+
+
+def test_a_stale_change_board_is_refused_on_the_page_and_the_api(
+    client: Any, api: Any, org: Any, owner: Any, member: Any
+) -> None:
+    """The board is a set replaced whole: a page or client that read it before someone added a
+    person dropped that person unseen (until 2026-12-06)."""
+    import re
+
+    from twofold.changes.models import ChangeBoardMember
+
+    bea = member(org, Role.MEMBER, full_name="Bea Board")
+    carl = member(org, Role.MEMBER, full_name="Carl Checker")
+    services.set_change_board(actor=owner, organisation=org, people=[bea])
+    client.force_login(owner)
+    page = client.get("/changes/board/").content.decode()
+    seen = re.search(r'name="seen" value="([^"]*)"', page)
+    assert seen is not None and seen.group(1) == str(bea.pk)
+    services.set_change_board(actor=owner, organisation=org, people=[bea, carl])  # someone else
+    stale = client.post("/changes/board/", {"people": [bea.pk], "seen": seen.group(1)})
+    assert stale.status_code == 409
+    body = stale.content.decode()
+    assert "Someone changed the change board since you read it" in body
+    assert f'name="seen" value="{",".join(str(p) for p in sorted([bea.pk, carl.pk]))}"' in body
+    board = set(ChangeBoardMember.objects.filter(organisation=org).values_list("person", flat=True))
+    assert board == {bea.pk, carl.pk}
+    url = f"/api/organisations/{org.pk}/change-board"
+    refused = api(owner).put(url, {"person_ids": [bea.pk], "current_ids": [bea.pk]})
+    assert refused.status_code == 409
+    ok = api(owner).put(url, {"person_ids": [bea.pk], "current_ids": [carl.pk, bea.pk]})
+    assert ok.status_code == 200 and ok.json()["person_ids"] == [bea.pk]

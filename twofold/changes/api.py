@@ -97,6 +97,12 @@ class ChangeDecisionIn(BodyIn):
 
 class ChangeBoardIn(BodyIn):
     person_ids: list[StrictInt] = Field(default_factory=list, max_length=200)
+    current_ids: list[StrictInt] | None = Field(
+        None,
+        max_length=200,
+        description="The board's people as you read it (GET): another board now answers 409. "
+        "Without it, the board is replaced whatever it is now.",
+    )
 
 
 class ChangeBoardOut(Schema):
@@ -286,7 +292,9 @@ def put_board(request: HttpRequest, org_id: int, payload: ChangeBoardIn) -> Chan
     people = list(User.objects.filter(pk__in=set(payload.person_ids)))
     if len(people) != len(set(payload.person_ids)):
         raise Invalid("Choose members of the organisation.", field="person_ids")
-    members = services.set_change_board(actor=actor_of(request), organisation=org, people=people)
+    members = services.set_change_board(
+        actor=actor_of(request), organisation=org, people=people, expected=payload.current_ids
+    )
     return ChangeBoardOut(person_ids=sorted(m.person_id for m in members))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -132,6 +133,15 @@ class BoardForm(forms.Form):
     people = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
+    # The board the page showed ("3,8,12"): saving over a board someone changed since is a 409.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=4000)
+
+    def seen_ids(self) -> list[int] | None:
+        """The people the page showed on the board (None: the form did not say)."""
+        if "seen" not in self.data:
+            return None
+        text = str(self.cleaned_data.get("seen") or "")
+        return sorted(int(x) for x in text.split(",") if re.fullmatch(r"[0-9]{1,18}", x))
 
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -390,11 +390,28 @@ def approve_change_request(
 
 @transaction.atomic
 def set_change_board(
-    *, actor: User, organisation: Organisation, people: Sequence[User]
+    *,
+    actor: User,
+    organisation: Organisation,
+    people: Sequence[User],
+    expected: Sequence[int] | None = None,
 ) -> list[ChangeBoardMember]:
     """Replace the organisation's change board (admins); an empty board hands decisions back to
-    each project's sponsor."""
+    each project's sponsor. ``expected``: the board's people as read; another board now is a
+    Conflict (someone added a person since, whom this save would drop unseen)."""
     require(actor, Action.MANAGE, organisation)
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    if expected is not None:
+        now = sorted(
+            ChangeBoardMember.objects.filter(organisation=organisation).values_list(
+                "person_id", flat=True
+            )
+        )
+        if now != sorted(expected):
+            raise Conflict(
+                "Someone changed the change board since you read it: it is shown as it is now. "
+                "Choose again and save."
+            )
     ids = {p.pk for p in people}
     members = dict(organisation.memberships.filter(user_id__in=ids).values_list("user_id", "role"))
     for person in people:

@@ -233,10 +233,11 @@ def change_detail(request: HttpRequest, change_id: int) -> HttpResponse:
 def board(request: HttpRequest) -> HttpResponse:
     org = organisation_of(request)
     can_manage = can(request.user, Action.MANAGE, org)
-    current = ChangeBoardMember.objects.filter(organisation=org).values_list("person_id", flat=True)
-    form = BoardForm(
-        request.POST or None, organisation_id=org.pk, initial={"people": list(current)}
+    current = sorted(
+        ChangeBoardMember.objects.filter(organisation=org).values_list("person_id", flat=True)
     )
+    shown = {"people": current, "seen": ",".join(str(pk) for pk in current)}
+    form = BoardForm(request.POST or None, organisation_id=org.pk, initial=shown)
     status = 200
     if request.method == "POST":
         if not can_manage:
@@ -249,9 +250,14 @@ def board(request: HttpRequest) -> HttpResponse:
                     actor=actor_of(request),
                     organisation=org,
                     people=list(form.cleaned_data["people"]),
+                    expected=form.seen_ids(),
                 )
             except ServiceError as exc:
                 status = apply_service_error(form, exc)
+                if isinstance(exc, Conflict):  # drawn again with the board as it is now
+                    form = BoardForm(initial=shown, organisation_id=org.pk)
+                    form.cleaned_data = {}
+                    form.add_error(None, exc.message)
             else:
                 messages.success(request, "The change board was saved.")
                 return redirect("changes:board")
