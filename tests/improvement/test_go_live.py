@@ -349,3 +349,29 @@ def test_purging_a_project_trashed_with_its_points_leaves_none(
     assert ChangePoint.objects.filter(kpi=kpi).count() == 1  # no after-commit listener here
     trash.purge_now(actor=owner, organisation=org, entry_id=entry.pk)
     assert ChangePoint.objects.filter(kpi=kpi).count() == 0
+
+
+def test_a_stale_unlink_keeps_the_link_and_its_go_live(
+    project: Any, process: Any, kpi: Any, owner: Any, signed_in: Any
+) -> None:
+    """The Unlink button sits in the go-live form: pressed on a page read before someone set
+    the go-live, it removed the link and the KPI change points just made (until 2026-12-06)."""
+    from twofold.improvement.models import ProcessChange
+
+    go_live.link_process(actor=owner, project=project, process=process, go_live=None)
+    link = ProcessChange.objects.get(project=project, process=process)
+    read = link.version
+    go_live.set_link_go_live(
+        actor=owner, link=link, go_live=dt.date(2026, 11, 2), expected_version=read
+    )
+    client = signed_in(owner)
+    answer = client.post(
+        f"/improvement/process-changes/{link.pk}/", {"remove": "1", "version": read}, follow=True
+    )
+    assert "Someone changed the link to" in answer.content.decode()
+    assert ProcessChange.objects.filter(pk=link.pk, go_live=dt.date(2026, 11, 2)).exists()
+    link.refresh_from_db()
+    client.post(
+        f"/improvement/process-changes/{link.pk}/", {"remove": "1", "version": link.version}
+    )
+    assert not ProcessChange.objects.filter(pk=link.pk).exists()

@@ -308,6 +308,8 @@ def seed() -> World:
     ids["checklist_item_id"] = _seed_checklist_item(task)
     ids["request_version"] = Request.objects.get(pk=ids["requests"]).version
     ids["lesson_version"] = Lesson.objects.get(pk=ids["lesson_id"]).version
+    # A handover awaiting acceptance moves its version with every part drafted on it.
+    ids["handover_version"] = Handover.objects.get(pk=ids["handover_id"]).version
     missing = [name for name, value in ids.items() if value is None]
     assert not missing, f"the seed has no object for {missing}"
     ids["field_id"] = ids["definition_id"]
@@ -606,7 +608,9 @@ def request(row: Row, role: str, world: World) -> tuple[int, str]:
     if row.is_api:
         if role != "anon":
             headers["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[role]}"
-        data = row.body or (api_body(row) if row.is_write else "")
+        # A JSON body may name a seeded value: ``{"version": @handover_version}``.
+        body = re.sub(r"@(\w+)", lambda m: json.dumps(world.ids[m.group(1)]), row.body or "")
+        data = body or (api_body(row) if row.is_write else "")
         response = client.generic(
             row.method, path, data=data, content_type="application/json", **headers
         )

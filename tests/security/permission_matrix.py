@@ -580,11 +580,11 @@ DELETE /api/organisations/{org_id}/fields/{field_id}                            
 GET    /api/organisations/{org_id}/improvement/handovers                              401 200 200 200 200 404
 POST   /api/organisations/{org_id}/improvement/handovers                              401 403 403 201 201 404  | {"project_id": 1, "process_id": 1}
 GET    /api/organisations/{org_id}/improvement/handovers/{handover_id}                401 200 200 200 200 404
-POST   /api/organisations/{org_id}/improvement/handovers/{handover_id}/accept         401 403 403 200 200 404  # the newest: the vision check's, every deliverable ticked
-PUT    /api/organisations/{org_id}/improvement/handovers/{handover_id}/new-process    401 403 403 200 200 404
-POST   /api/organisations/{org_id}/improvement/handovers/{handover_id}/return         401 403 403 200 200 404
-POST   /api/organisations/{org_id}/improvement/handovers/{handover_id}/resubmit       401 403 403 422 422 404  # the seeded one was not returned: 422 naming status
-PUT    /api/organisations/{org_id}/improvement/handovers/{handover_id}/deliverables   401 403 403 422 422 404
+POST   /api/organisations/{org_id}/improvement/handovers/{handover_id}/accept         401 403 403 200 200 404  | {"version": @handover_version}  # the newest: the vision check's, every deliverable ticked
+PUT    /api/organisations/{org_id}/improvement/handovers/{handover_id}/new-process    401 403 403 200 200 404  | {"version": @handover_version, "name": "Matrix", "owner_id": 1}
+POST   /api/organisations/{org_id}/improvement/handovers/{handover_id}/return         401 403 403 200 200 404  | {"version": @handover_version, "reason": "Matrix"}
+POST   /api/organisations/{org_id}/improvement/handovers/{handover_id}/resubmit       401 403 403 422 422 404  | {"version": @handover_version}  # the seeded one was not returned: 422 naming status
+PUT    /api/organisations/{org_id}/improvement/handovers/{handover_id}/deliverables   401 403 403 422 422 404  | {"version": @handover_version, "items": []}
 GET    /api/organisations/{org_id}/improvement/items                                  401 200 200 200 200 404
 POST   /api/organisations/{org_id}/improvement/items                                  401 403 201 201 201 404
 GET    /api/organisations/{org_id}/improvement/items/{item_id}                        401 200 200 200 200 404

@@ -461,10 +461,15 @@ def patch_team(request: HttpRequest, org_id: int, team_id: int, payload: TeamPat
 
 
 @router.delete("/organisations/{org_id}/teams/{team_id}", response={204: None, **WRITE})
-def delete_team(request: HttpRequest, org_id: int, team_id: int) -> Status[None]:
+def delete_team(
+    request: HttpRequest, org_id: int, team_id: int, version: int | None = None
+) -> Status[None]:
+    """Delete a team. ``version``: as you read it (409 if someone changed the team since)."""
     org = selectors.get_organisation(request.user, org_id)
     services.delete_team(
-        actor=actor_of(request), team=selectors.get_team(request.user, org, team_id)
+        actor=actor_of(request),
+        team=selectors.get_team(request.user, org, team_id),
+        expected_version=version,
     )
     return Status(204, None)
 

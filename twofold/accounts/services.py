@@ -859,8 +859,18 @@ def update_team(
 
 
 @transaction.atomic
-def delete_team(*, actor: User, team: Team) -> None:
+def delete_team(*, actor: User, team: Team, expected_version: int | None = None) -> None:
+    """Delete ``team`` for good. ``expected_version``: as read; someone's change since (a new
+    name, members) is a Conflict and nothing is deleted."""
     require(actor, Action.MANAGE, team)
+    locked = Team.objects.select_for_update().filter(pk=team.pk).first()
+    if locked is None:
+        raise NotFound("Team not found.")
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(
+            f"Someone changed the team {locked.name} since you read it. Look again before "
+            "deleting it."
+        )
     history.record(actor=actor, obj=team, action="deleted", summary=f"Deleted team {team.name}")
     team.delete()
 

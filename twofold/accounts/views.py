@@ -34,7 +34,7 @@ from twofold.accounts.forms import (
     TeamForm,
 )
 from twofold.accounts.models import InstanceSettings, Membership, Role
-from twofold.core.errors import Forbidden, NotFound, ServiceError
+from twofold.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.middleware import SESSION_ORG_KEY
 from twofold.core.policy import Action, can
@@ -338,6 +338,33 @@ def teams(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _team_initial(team: Any) -> dict[str, Any]:
+    return {
+        "name": team.name,
+        "description": team.description,
+        "lead": team.lead,
+        "members": list(team.members.all()),
+        "version": team.version,
+    }
+
+
+def _team_page(request: HttpRequest, org: Any, team_id: int, *, status: int) -> HttpResponse:
+    """The team page as the team is now (after a refused write)."""
+    team = selectors.get_team(request.user, org, team_id)
+    return render(
+        request,
+        "accounts/pages/team.html",
+        {
+            "team": team,
+            "form": TeamForm(organisation=org, initial=_team_initial(team)),
+            "history": history_for(team, viewer=request.user),
+            "can_manage": can(request.user, Action.MANAGE, team),
+            "section": "people",
+        },
+        status=status,
+    )
+
+
 @organisation_required
 def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     org = organisation_of(request)
@@ -345,25 +372,26 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
         team = selectors.get_team(request.user, org, team_id)
     except ServiceError as exc:
         raise Http404(exc.message) from exc
-    initial = {
-        "name": team.name,
-        "description": team.description,
-        "lead": team.lead,
-        "members": list(team.members.all()),
-        "version": team.version,
-    }
-    form = TeamForm(request.POST or None, organisation=org, initial=initial)
+    form = TeamForm(request.POST or None, organisation=org, initial=_team_initial(team))
     status = 200
     if request.method == "POST":
         if "delete" in request.POST:
             try:
-                services.delete_team(actor=actor_of(request), team=team)
+                services.delete_team(
+                    actor=actor_of(request),
+                    team=team,
+                    expected_version=whole_number(request.POST.get("version")),
+                )
             except ServiceError as exc:
                 back = reverse("accounts:team", args=[team.pk])
                 if isinstance(exc, Forbidden):
                     return forbidden_page(request, exc.message, back=back)
+                if not isinstance(exc, Conflict):
+                    messages.error(request, exc.message)
+                    return redirect(back)
+                # Someone changed the team: 409, the page drawn again as it is now.
                 messages.error(request, exc.message)
-                return redirect(back)
+                return _team_page(request, org, team.pk, status=409)
             messages.success(request, f"Team {team.name} was deleted.")
             return redirect("accounts:teams")
         if form.is_valid() and form.cleaned_data["version"] is None:

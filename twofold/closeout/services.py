@@ -75,7 +75,7 @@ def may_draft(user: User, handover: Handover) -> bool:
     return role == Role.MEMBER and user.pk in team_ids(handover.project)
 
 
-def _require_draft(actor: User, handover: Handover) -> None:
+def _require_draft(actor: User, handover: Handover, *, part: bool = True) -> None:
     require(actor, Action.VIEW, handover)
     role = role_in(actor, handover.organisation_id)
     on_team = role in (Role.ADMIN, Role.OWNER) or (
@@ -94,7 +94,7 @@ def _require_draft(actor: User, handover: Handover) -> None:
     )
     if status == HandoverStatus.ACCEPTED:
         raise Invalid("An accepted handover cannot change.", field="status")
-    if status == HandoverStatus.PROPOSED:
+    if part and status == HandoverStatus.PROPOSED:
         # Awaiting acceptance: whoever reviews it accepts the version they read, so a part
         # changed meanwhile moves the handover's version (their acceptance is then a 409 and
         # they see the change; it built what they never saw).
@@ -254,8 +254,9 @@ def set_hypercare(
     """Set (or with no dates, clear) the hypercare period of a handover not yet accepted.
 
     ``expected_version``: the period's version as read (0: there was none); another is a
-    Conflict and nothing changes. ``None``: last write wins (the demo loader)."""
-    _require_draft(actor, handover)
+    Conflict and nothing changes. ``None``: last write wins (the demo loader). The period is
+    not a part acceptance builds: the handover's version stays."""
+    _require_draft(actor, handover, part=False)
     current = Hypercare.objects.select_for_update().filter(handover=handover).first()
     if expected_version is not None and (current.version if current else 0) != expected_version:
         raise Conflict(

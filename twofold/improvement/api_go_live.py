@@ -216,6 +216,9 @@ def set_link_go_live(
 
 
 @router.delete("/process-changes/{pk}", response={204: None, **WRITE})
-def unlink_process(request: HttpRequest, pk: int) -> Status[None]:
-    go_live.unlink_process(actor=actor_of(request), link=_link(request, pk))
+def unlink_process(request: HttpRequest, pk: int, version: int | None = None) -> Status[None]:
+    """Unlink the process. ``version``: the link's, as you read it (409 if it changed since)."""
+    go_live.unlink_process(
+        actor=actor_of(request), link=_link(request, pk), expected_version=version
+    )
     return Status(204, None)

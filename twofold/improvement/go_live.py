@@ -21,7 +21,7 @@ from django.db import transaction
 from twofold.accounts.models import User
 from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Conflict, Invalid
+from twofold.core.errors import Conflict, Invalid, NotFound
 from twofold.core.policy import Action, require
 from twofold.engine.improvement_check import (
     MIN_BEFORE_POINTS,
@@ -154,10 +154,21 @@ def set_link_go_live(
 
 
 @transaction.atomic
-def unlink_process(*, actor: User, link: ProcessChange) -> None:
-    """Remove the link and the change points its go-live made."""
+def unlink_process(
+    *, actor: User, link: ProcessChange, expected_version: int | None = None
+) -> None:
+    """Remove the link and the change points its go-live made. ``expected_version``: as read;
+    a go-live set since (with its change points) is a Conflict and nothing is removed."""
     project = link.project
     require(actor, Action.EDIT, project)
+    locked = ProcessChange.objects.select_for_update().filter(pk=link.pk).first()
+    if locked is None:
+        raise NotFound("Not found.")
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(
+            f"Someone changed the link to {link.process.name} since you read it (its go-live): "
+            "look again before unlinking."
+        )
     set_change_points(
         actor=actor,
         kpis=[],

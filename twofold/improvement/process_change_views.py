@@ -97,7 +97,11 @@ def process_change(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
     try:
         if request.POST.get("remove"):
-            go_live.unlink_process(actor=actor, link=link)
+            go_live.unlink_process(
+                actor=actor,
+                link=link,
+                expected_version=posted_version(request.POST.get("version", "")),
+            )
             messages.success(request, f"Unlinked {link.process.name}.")
         else:
             version = request.POST.get("version", "")

@@ -160,14 +160,14 @@ def delete_project(*, actor: User, project: Project, expected_version: int | Non
     date (409).
     """
     require(actor, Action.MANAGE, project)
-    if (
-        expected_version is not None
-        and not Project.objects.filter(pk=project.pk, version=expected_version).exists()
-    ):
+    # Checked under the project's row lock, with the delete (an edit committing between an
+    # unlocked check and the delete went to the trash unseen).
+    locked = Project.objects.select_for_update().filter(pk=project.pk).first()
+    if expected_version is not None and (locked is None or locked.version != expected_version):
         raise Conflict(
             "Someone else changed this project since you opened the page. Reload to see what "
             "would be deleted now."
         )
     gone = describe(what_goes_with(project))
-    trash.move_to_trash(actor=actor, obj=project)
+    trash.move_to_trash(actor=actor, obj=project, expected_version=expected_version)
     return gone
