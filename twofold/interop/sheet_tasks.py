@@ -44,6 +44,8 @@ MAX_UNPACKED = 256 * 1024 * 1024
 MAX_ENTRIES = 2_000
 MAX_COLUMNS = 200
 MAX_ROWS = 20_000
+MAX_SCAN_ROWS = 100_000
+"""The furthest row of a workbook read (empty rows between tasks count)."""
 MAX_ERRORS = 1_000
 MAX_LAG = 1000
 MINUTES_PER_DAY = 480
@@ -230,6 +232,17 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
+# A cell with content (not a self-closing styled blank): its column letters.
+_FILLED_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})[0-9]+\"[^>]*(?<!/)>")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*ref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
 
 
@@ -245,7 +258,14 @@ def _read_xlsx(data: bytes) -> Table:
         sheet = book.worksheets[0]
         path = getattr(sheet, "_worksheet_path", "")
         if path:
-            merged = _MERGE.findall(archive.read(path.lstrip("/")))
+            xml = archive.read(path.lstrip("/"))
+            widest = max((_column_number(c) for c in set(_FILLED_CELL.findall(xml))), default=0)
+            if widest > MAX_COLUMNS:
+                raise SheetError(
+                    f"The sheet has values in column {widest:,}; a task list has at most "
+                    f"{MAX_COLUMNS} columns."
+                )
+            merged = _MERGE.findall(xml)
             if merged:
                 shown = ", ".join(m.decode() for m in merged[:5])
                 raise SheetError(
@@ -254,8 +274,25 @@ def _read_xlsx(data: bytes) -> Table:
                     "task with one value per column."
                 )
 
+        # The sheet's declared size (``<dimension>``) is not trusted: openpyxl pads every row
+        # to its width and fills in every row up to its height, so a 5 KB file declaring
+        # A1:XFD1048576 took about an hour of a core. Rows are read no wider than one column
+        # past the limit (enough to refuse a wider table) and no further than MAX_SCAN_ROWS.
+        sheet.reset_dimensions()
+
         def rows() -> Iterable[tuple[int, list[Any], tuple[int, ...]]]:
-            for n, cells in enumerate(sheet.iter_rows(), start=1):
+            blank: object = None  # openpyxl fills missing rows with one shared empty row
+            for n, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1), start=1):
+                if n > MAX_SCAN_ROWS:
+                    raise SheetError(
+                        f"The sheet has rows beyond row {MAX_SCAN_ROWS:,}; a task list has at "
+                        f"most {MAX_ROWS:,} rows: split it into parts."
+                    )
+                if cells is blank:
+                    continue
+                if all(getattr(cell, "value", None) is None for cell in cells):
+                    blank = cells
+                    continue
                 values, formulas = [], []
                 for i, cell in enumerate(cells):
                     value = getattr(cell, "value", None)
@@ -265,7 +302,15 @@ def _read_xlsx(data: bytes) -> Table:
                 row_number = getattr(cells[0], "row", n) if cells else n
                 yield row_number or n, values, tuple(formulas)
 
-        return _table(rows())
+        try:
+            return _table(rows())
+        except SheetError:
+            raise
+        except Exception as exc:  # a damaged cell (a date of "garbage", a missing string...)
+            raise SheetError(
+                f"A cell of the sheet cannot be read ({type(exc).__name__}): save the workbook "
+                "again from a spreadsheet program, or export it as CSV."
+            ) from exc
     finally:
         book.close()
 
