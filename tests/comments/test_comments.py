@@ -27,6 +27,23 @@ def test_a_mention_of_a_member_is_stored_and_linked(owner: Any, task: Any, priya
     assert comment.target_kind == "task" and comment.target_id == task.pk
 
 
+def test_only_real_mentions_look_like_mentions(owner: Any, task: Any, priya: Any) -> None:
+    """A comment's own ``<a class="mention">`` kept the class, so a link anywhere looked like a
+    mention of someone (until 2026-12-06)."""
+    services.add_comment(
+        actor=owner,
+        target=task,
+        body='@Priya Raman see <a class="mention" href="https://evil.example/">@CEO</a>',
+    )
+    html = str(selectors.thread(owner, task)[0].html)
+    assert html.count('class="mention"') == 1
+    assert f'<a class="mention" href="/accounts/people/#person-{priya.pk}"' in html
+    assert (
+        '<a class="" href="https://evil.example/" rel="noopener noreferrer nofollow">@CEO</a>'
+        in html
+    )
+
+
 def test_a_mention_of_someone_outside_the_organisation_is_plain_text(
     owner: Any, task: Any, outsider: Any
 ) -> None:

@@ -256,3 +256,11 @@ def test_the_api_adds_and_serves_an_expense_receipt_as_the_page_does(
         HTTP_AUTHORIZATION=f"Bearer {api_token(worker)}",
     )
     assert again.status_code == 409 and again.json()["current"] is None
+    # The stored file gone (a restore without the media): 404 on the page and the API, not 500.
+    from twofold.costs.models import Expense
+
+    stored_name = Expense.objects.get(pk=expense.pk).attachment.name
+    default_storage.delete(stored_name)
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {api_token(admin)}").status_code == 404
+    client.force_login(admin)
+    assert client.get(f"/costs/expenses/{expense.pk}/attachment/").status_code == 404

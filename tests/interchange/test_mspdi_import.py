@@ -585,3 +585,26 @@ def test_a_task_longer_than_the_app_takes_is_imported_at_its_limit_with_a_note(
     project = mspdi_import.apply_upload(actor=owner, upload=upload, mode="new", code="L4")
     assert project is not None
     assert Task.objects.get(project=project, name="Dig").duration_minutes == 2000 * 480
+
+
+@pytest.mark.parametrize("units", ["1e308", "1e400", "-3", "nan"])
+def test_assignment_units_out_of_any_range_are_held_in_range(
+    org: Any, owner: Any, member: Any, units: str
+) -> None:
+    """``<Units>1e308</Units>`` overflowed to infinity when turned into a percentage (a 500)."""
+    from twofold.projects.models import Assignment
+
+    ana = member(org, Role.MEMBER, full_name="Ana Weld", email="ana@example.com")
+    data = mspdi(
+        _task(1, "Dig", 8),
+        extra="<Resources><Resource><UID>1</UID><Name>Ana Weld</Name><Type>1</Type>"
+        "<EmailAddress>ana@example.com</EmailAddress></Resource></Resources><Assignments>"
+        "<Assignment><UID>1</UID><TaskUID>1</TaskUID><ResourceUID>1</ResourceUID>"
+        f"<Units>{units}</Units></Assignment></Assignments>",
+    )
+    upload = _upload(org, owner, data)
+    assert upload.status == UploadStatus.READY
+    mspdi_import.apply_upload(actor=owner, upload=upload, mode="new", resource_map={1: ana.pk})
+    (row,) = Assignment.objects.filter(person=ana)
+    # The reader takes what is not a finite positive share as 100 %; 1e308 is held at 1,000 %.
+    assert row.units == {"1e308": 1000, "1e400": 100, "-3": 100, "nan": 100}[units]

@@ -145,3 +145,13 @@ def test_a_person_removed_from_the_organisation_reads_and_receives_nothing_more(
     assert outbox_mail.outbox == []
     queued.refresh_from_db()
     assert queued.status == "failed" and "no longer a member" in queued.last_error
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("odd", ["\r", "\x0b", "\x0c", "\x1c", "\r\n"])
+def test_a_subject_with_an_odd_line_break_is_sent_as_one_line(odd: str) -> None:
+    """A task named "Pump<CR>check" made Django refuse the subject header: the e-mail was
+    retried until it failed (until 2026-12-06; only LF was replaced)."""
+    mail = OutboxEmail(to="priya@acme.example", subject=f"Pump{odd}check: you were mentioned")
+    sent = message_from_bytes(outbox._message(mail).message().as_bytes())
+    assert sent["Subject"] == "Pump check: you were mentioned"

@@ -234,3 +234,14 @@ def test_a_cancelled_export_keeps_nothing(owner, process, routine, tmp_path):
     scope = audit.AuditScope.checked(process, today, today)
     with pytest.raises(audit.ExportCancelled):
         audit.write_zip(scope, io.BytesIO(), progress=lambda fraction, message: False)
+
+
+def test_a_range_the_calendars_do_not_cover_is_a_form_error(client, owner, process):
+    """The last day of 9999 overflowed a day later (a 500); the API already took 1980-2149."""
+    client.force_login(owner)
+    r = client.post(
+        f"/operations/quality/processes/{process.pk}/audit/",
+        {"start": "9999-12-30", "end": "9999-12-31"},
+    )
+    assert r.status_code in (400, 422)
+    assert r.content.decode().count("Choose a date between 1 Jan 1980 and 31 Dec 2149.") == 2

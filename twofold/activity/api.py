@@ -14,7 +14,7 @@ from twofold.accounts.selectors import get_organisation
 from twofold.activity import selectors, services
 from twofold.activity.models import ActivityFeed
 from twofold.activity.views import feed_url
-from twofold.core.api_schemas import READ, WRITE
+from twofold.core.api_schemas import READ, WRITE, ObjectId
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 
@@ -60,9 +60,9 @@ def _in_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 class ActivityQuery(Schema):
-    project_id: int | None = Field(None, description="One project's activity.", ge=1)
-    process_id: int | None = Field(None, description="One process's activity.", ge=1)
-    person_id: int | None = Field(None, description="Only what this person did.", ge=1)
+    project_id: ObjectId | None = Field(None, description="One project's activity.", ge=1)
+    process_id: ObjectId | None = Field(None, description="One process's activity.", ge=1)
+    person_id: ObjectId | None = Field(None, description="Only what this person did.", ge=1)
     kind: str | None = Field(None, description='An object kind (task, request, …) or "comment".')
     before: Annotated[dt.datetime | None, AfterValidator(_in_utc)] = Field(
         None, description="Older than this (paging)."

@@ -17,7 +17,7 @@ from twofold.accounts.models import Organisation, User
 from twofold.accounts.selectors import get_organisation
 from twofold.closeout import selectors, services
 from twofold.closeout.models import HandoverPart, Hypercare, Lesson
-from twofold.core.api_schemas import READ, WRITE, BodyIn
+from twofold.core.api_schemas import READ, WRITE, BodyIn, ObjectId
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 from twofold.improvement import selectors as improvement_selectors
@@ -372,9 +372,9 @@ def list_lessons(
     request: HttpRequest,
     org_id: int,
     q: str = "",
-    project_id: int | None = None,
-    process_id: int | None = None,
-    template_id: int | None = None,
+    project_id: ObjectId | None = None,
+    process_id: ObjectId | None = None,
+    template_id: ObjectId | None = None,
     outcome: Literal["improvement", "risk", "template", "none"] | None = None,
 ) -> list[LessonOut]:
     org = get_organisation(request.user, org_id)

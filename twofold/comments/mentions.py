@@ -7,11 +7,12 @@ and is not notified, and the answer is the same whether such a person exists or 
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from twofold.accounts.models import User
 from twofold.projects.markup import render_markdown
@@ -63,6 +64,9 @@ def mentioned(text: str, people: Directory) -> list[User]:
     return list(found.values())
 
 
+_MARK = "m" + secrets.token_hex(12)
+
+
 def render_body(text: str, people: list[User]) -> SafeString:
     """Markdown, sanitised like descriptions (allow-listed tags, no attributes but links), with
     the mentions of ``people`` (the comment's stored mentions) as links to the people page."""
@@ -76,9 +80,15 @@ def render_body(text: str, people: list[User]) -> SafeString:
                 return match.group(0)
             user, named = hit
             return (
-                f'<a class="mention" href="{url}#person-{user.pk}" title="{escape(user.email)}">'
+                f'<a class="{_MARK}" href="{url}#person-{user.pk}" title="{escape(user.email)}">'
                 f"@{escape(user.display_name)}</a>{match.group(1)[len(named) :]}"
             )
 
         text = MENTION.sub(link, text)
-    return render_markdown(text, classes={"a": {"mention"}})
+    # Only the links made here become mention chips: they carry a class nobody can type (a
+    # secret of this process), renamed once sanitised; a comment's own
+    # <a class="mention" href="//elsewhere"> loses its class (it looked like a mention).
+    html = render_markdown(text, classes={"a": {_MARK}}).replace(
+        f'class="{_MARK}"', 'class="mention"'
+    )
+    return mark_safe(html)  # noqa: S308 - sanitised by render_markdown

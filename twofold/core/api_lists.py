@@ -29,7 +29,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from ninja import Field, Schema
 from ninja.params import functions as param_functions
-from pydantic import AwareDatetime
+from pydantic import AfterValidator, AwareDatetime
 
 from twofold.core.api_schemas import ErrorOut, ValidationErrorOut
 from twofold.core.models import HistoryEntry
@@ -48,10 +48,26 @@ UPDATED_SINCE = (
 )
 
 
+def _moment_in_range(value: dt.datetime) -> dt.datetime:
+    """A moment the database can compare with: in UTC, years 1 to 9999 (``9999-12-31T23:59
+    -12:00`` is in the year 10000 in UTC, and the comparison raised a 500)."""
+    try:
+        utc = value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("must be between the years 1 and 9999 in UTC") from None
+    if not dt.datetime(1, 1, 2, tzinfo=dt.UTC) <= utc <= dt.datetime(9999, 12, 30, tzinfo=dt.UTC):
+        raise ValueError("must be between the years 1 and 9999 in UTC")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_moment_in_range)]
+"""An aware date-time a query can compare stored moments with (a 422 naming it otherwise)."""
+
+
 class SyncQuery(Schema):
     """The query parameters every synced list takes."""
 
-    updated_since: AwareDatetime | None = Field(None, description=UPDATED_SINCE)
+    updated_since: Moment | None = Field(None, description=UPDATED_SINCE)
     offset: int = Field(0, ge=0, le=10**9, description="Rows to skip.")
     limit: int = Field(100, ge=1, le=MAX_LIMIT, description=f"Rows per page, 1 to {MAX_LIMIT}.")
 

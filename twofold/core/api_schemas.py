@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from ninja.schema import DjangoGetter
@@ -50,6 +50,10 @@ class ValidationErrorOut(ErrorOut):
 
 # Statuses a read can answer, and a write (400 malformed, 403 role, 409 stale, 413 too large,
 # 422 invalid); spread into ``response=`` next to the success status.
+ObjectId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+"""A row's id as a query parameter: a number no id column holds is a 422 naming it (the database
+refused one beyond 64 bits: a 500)."""
+
 READ = {401: ErrorOut, 404: ErrorOut}
 WRITE = {
     400: ErrorOut,

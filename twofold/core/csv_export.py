@@ -16,6 +16,8 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 
+from twofold.core.uploads import content_disposition
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
@@ -52,6 +54,6 @@ def csv_response(
             yield writer.writerow([safe_cell(v) for v in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response

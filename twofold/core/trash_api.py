@@ -9,11 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.params.functions import Query
 from ninja.responses import Status
-from pydantic import AwareDatetime
 
 from twofold.accounts.selectors import get_organisation
 from twofold.core import trash
-from twofold.core.api_lists import MAX_LIMIT
+from twofold.core.api_lists import MAX_LIMIT, Moment
 from twofold.core.api_schemas import READ, WRITE, ErrorOut
 from twofold.core.errors import Invalid
 from twofold.core.models import TrashEntry
@@ -111,7 +110,7 @@ class DeletedOut(Schema):
 
 
 class DeletedQuery(Schema):
-    deleted_since: AwareDatetime | None = Field(
+    deleted_since: Moment | None = Field(
         None,
         description="Only rows moved to the trash at or after this moment (ISO 8601 with an "
         "offset): send the `Date` header of your previous sync.",

@@ -148,14 +148,8 @@ def safe_response(
     ``inline`` (images only) lets an ``<img>`` thumbnail and a new tab show it."""
     served = content_type if content_type in SERVED_AS.values() else "application/octet-stream"
     response = FileResponse(handle, content_type=served)
-    ascii_name = "".join(
-        c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in original_name
-    )
     disposition = "inline" if inline and served in IMAGE_TYPES else "attachment"
-    response["Content-Disposition"] = (
-        f'{disposition}; filename="{ascii_name}"; '
-        f"filename*=UTF-8''{quote(original_name, safe='')}"
-    )
+    response["Content-Disposition"] = content_disposition(original_name, disposition)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     response["Content-Length"] = str(size)
@@ -220,3 +214,11 @@ def remove_stored(names: list[str]) -> None:
             default_storage.delete(name)
         except OSError:  # pragma: no cover - a file already gone is fine
             log.warning("Could not remove file %s.", name)
+
+
+def content_disposition(name: str, disposition: str = "attachment") -> str:
+    """A ``Content-Disposition`` value naming ``name`` safely: an ASCII ``filename`` (anything
+    else ``_``) and the name itself in ``filename*``. A name with a CR or LF (a project code)
+    made the response a 500, a quote broke the header."""
+    ascii_name = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in name)
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -16,6 +16,8 @@ from typing import Any
 from django.http import HttpResponse
 
 from twofold.core.csv_export import FORMULA_PREFIXES, csv_response
+from twofold.core.uploads import content_disposition
+from twofold.interop.xmltext import xml_text
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -29,7 +31,7 @@ def _xlsx_value(value: Any) -> Any:
         return float(value)
     if isinstance(value, int | float | dt.date):
         return value
-    text = str(value)
+    text = xml_text(str(value))
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
@@ -59,7 +61,7 @@ def xlsx_response(
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

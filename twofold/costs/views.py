@@ -444,10 +444,15 @@ def receipt_response(item: Expense) -> HttpResponse:
     from twofold.core.uploads import SERVED_AS, extension_of, safe_response
 
     name = item.attachment_name or "attachment"
+    try:
+        handle = item.attachment.open("rb")
+        size = item.attachment.size
+    except FileNotFoundError as exc:  # the stored file is gone (a restore without media...)
+        raise Http404("The receipt's file is missing.") from exc
     return safe_response(  # type: ignore[return-value]
-        item.attachment.open("rb"),
+        handle,
         original_name=name,
-        size=item.attachment.size,
+        size=size,
         content_type=SERVED_AS.get(extension_of(name), "application/octet-stream"),
     )
 

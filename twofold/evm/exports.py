@@ -12,9 +12,11 @@ from typing import Any
 from django.http import HttpResponse, StreamingHttpResponse
 
 from twofold.core.csv_export import csv_response, safe_cell
+from twofold.core.uploads import content_disposition
 from twofold.costs.selectors import cost_settings
 from twofold.engine.evm import Metrics
 from twofold.evm.report import ProjectEvm
+from twofold.interop.xmltext import xml_text
 
 SUMMARY_HEADER = ["Measure", "MS Project field", "Value"]
 CURVE_HEADER = ["Week ending", "PV (BCWS)", "EV (BCWP)", "AC (ACWP)"]
@@ -98,10 +100,12 @@ def as_csv(report: ProjectEvm) -> StreamingHttpResponse:
 
 
 def _xlsx_cell(value: Any) -> Any:
-    """Numbers and dates stay typed; text is neutralised like the CSV's."""
+    """Numbers and dates stay typed; text is neutralised like the CSV's, without the characters
+    XML cannot hold (openpyxl refuses them: a 500)."""
     if value is None or isinstance(value, int | float | dt.date):
         return value
-    return safe_cell(value)
+    cell = safe_cell(value)
+    return xml_text(cell) if isinstance(cell, str) else cell
 
 
 def as_xlsx(report: ProjectEvm) -> HttpResponse:
@@ -115,7 +119,7 @@ def as_xlsx(report: ProjectEvm) -> HttpResponse:
         assert sheet is not None
         first = False
         sheet.title = title
-        sheet.append([safe_cell(h) for h in header])
+        sheet.append([_xlsx_cell(h) for h in header])
         for row in body:
             sheet.append([_xlsx_cell(v) for v in row])
         sheet.column_dimensions["A"].width = 34
@@ -125,8 +129,8 @@ def as_xlsx(report: ProjectEvm) -> HttpResponse:
         buffer.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{report.project.code}-earned-value-{report.status_date.isoformat()}.xlsx"'
+    response["Content-Disposition"] = content_disposition(
+        f"{report.project.code}-earned-value-{report.status_date.isoformat()}.xlsx"
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

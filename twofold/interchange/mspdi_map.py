@@ -12,6 +12,7 @@ rows), so a preview can show the dates the project will have before anything is 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -439,8 +440,14 @@ def _map_assignments(document: MspdiDocument, mapped: MappedProject, parents: se
         if (a.task_uid, a.resource_uid) in seen:
             continue
         seen.add((a.task_uid, a.resource_uid))
-        units = max(1, min(1000, round(a.units * 100)))
-        minutes = round(a.work_seconds / 60) if a.work_seconds > 0 else None
+        # Units held as 1 % to 1,000 % (1e308 overflowed to infinity: a 500).
+        share = a.units if math.isfinite(a.units) else 1.0
+        units = max(1, min(1000, round(min(max(share, 0.0), 10.0) * 100)))
+        minutes = (
+            round(min(a.work_seconds, 1e15) / 60)
+            if math.isfinite(a.work_seconds) and a.work_seconds > 0
+            else None
+        )
         if minutes is not None and minutes > MAX_WORK_MINUTES:
             # The People panel's limit; beyond 2³¹ minutes PostgreSQL refused the whole import.
             mapped.note(

@@ -13,7 +13,7 @@ from pydantic import StrictInt, StrictStr
 
 from twofold.accounts.selectors import get_organisation
 from twofold.core.api import job_out
-from twofold.core.api_schemas import READ, WRITE, BodyIn, JobOut
+from twofold.core.api_schemas import READ, WRITE, BodyIn, JobOut, ObjectId
 from twofold.core.errors import Invalid
 from twofold.core.web import actor_of
 from twofold.interchange import exports, selectors, sheet_import
@@ -244,7 +244,7 @@ def export_history(
     request: HttpRequest,
     org_id: int,
     format: Query[Literal["csv", "xlsx"]] = "csv",
-    project_id: Query[int | None] = None,
+    project_id: Query[ObjectId | None] = None,
 ) -> HttpResponse:
     """The history as CSV or XLSX: the organisation's (as its activity page shows it), or one
     project's with ``project_id``. Formula-like text is neutralised, times are local; amounts

@@ -56,6 +56,7 @@ from twofold.engine.plan import (
     Task,
 )
 from twofold.interop.mspdi_calendars import NS, Q, read_calendars, write_calendars
+from twofold.interop.xmltext import xml_text
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_NUMBER = 2**31 - 1
@@ -1323,7 +1324,10 @@ def write_mspdi(document: MspdiDocument, result: ScheduleResult | None = None) -
 
 
 def _escape(text: str) -> str:
-    """Element text escaped as ``ElementTree`` escapes it (``&``, ``<``, ``>``)."""
+    """Element text escaped as ``ElementTree`` escapes it (``&``, ``<``, ``>``), without the
+    characters XML 1.0 cannot hold (a task name with a control character made the file one
+    no reader, ours included, would take)."""
+    text = xml_text(text)
     if "&" in text or "<" in text or ">" in text:
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text
@@ -1340,7 +1344,7 @@ def _serialise(root: ET.Element) -> str:
         tag = el.tag
         write("<" + tag)
         for key, value in el.items():
-            write(f' {key}="{ET._escape_attrib(value)}"')  # type: ignore[attr-defined]
+            write(f' {key}="{ET._escape_attrib(xml_text(value))}"')  # type: ignore[attr-defined]
         text = el.text
         if text or len(el):
             write(">")

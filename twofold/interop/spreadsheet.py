@@ -26,6 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from twofold.core.csv_export import FORMULA_PREFIXES, safe_cell
+from twofold.interop.xmltext import xml_text
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -63,7 +64,7 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = DATE_FORMAT
         return cell
-    cell = WriteOnlyCell(sheet, value=str(value))
+    cell = WriteOnlyCell(sheet, value=xml_text(str(value)))
     # openpyxl takes any text starting with "=" for a formula: force a plain string cell.
     cell.data_type = "s"
     return cell

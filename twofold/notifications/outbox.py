@@ -60,7 +60,9 @@ def claim(worker: str, *, limit: int = BATCH, now: dt.datetime | None = None) ->
 
 def _message(mail: OutboxEmail) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
-        subject=mail.subject.replace("\n", " "),
+        # One line of printable text: a CR, a vertical tab or a separator character in a task's
+        # name made Django refuse the header, and the e-mail was retried until it failed.
+        subject=" ".join(mail.subject.split()),
         body=mail.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[mail.to],

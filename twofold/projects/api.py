@@ -14,7 +14,6 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,7 +27,7 @@ from typing_extensions import TypedDict
 
 from twofold.accounts.models import Membership, Organisation, User
 from twofold.accounts.selectors import get_organisation
-from twofold.core.api_lists import SYNCED, UPDATED_SINCE, Sync, SyncQuery, synced_page
+from twofold.core.api_lists import SYNCED, UPDATED_SINCE, Moment, Sync, SyncQuery, synced_page
 from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.fastread import one_round_trip
@@ -458,7 +457,7 @@ def list_tasks(
     project_id: int,
     offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 100,
-    updated_since: Annotated[AwareDatetime | None, Field(description=UPDATED_SINCE)] = None,
+    updated_since: Annotated[Moment | None, Field(description=UPDATED_SINCE)] = None,
 ) -> TaskPage:
     """Tasks in outline order; page with ``offset`` and ``limit`` (at most 2,000 per request)."""
     project = _project(request, org_id, project_id)

@@ -17,7 +17,7 @@ from twofold.accounts.selectors import get_organisation
 from twofold.core import selectors as core_selectors
 from twofold.core import services as core_services
 from twofold.core.api import job_out
-from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut, JobOut
+from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut, JobOut, ObjectId
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.models import JobStatus
 from twofold.core.policy import Action
@@ -144,7 +144,7 @@ class AuditExportIn(BodyIn):
 class NonconformanceFilters(Schema):
     status: Literal["open", "closed", "all"] = "open"
     severity: SeverityName | None = None
-    process_id: int | None = None
+    process_id: ObjectId | None = None
 
 
 def _action_out(a: CapaAction) -> CapaActionOut:

@@ -127,6 +127,22 @@ class AuditForm(forms.Form):
     start = forms.DateField(label="From", widget=DATE)
     end = forms.DateField(label="To (inclusive)", widget=DATE)
 
+    def clean(self) -> dict[str, Any]:
+        """Days the calendars cover (1980-2149), as the API's audit export takes them: the
+        last day of 9999 overflowed a day later (a 500)."""
+        from django.core.exceptions import ValidationError
+
+        from twofold.core.dates import require_day_in_range
+        from twofold.core.errors import Invalid
+
+        data = super().clean() or {}
+        for name in ("start", "end"):
+            try:
+                require_day_in_range(data.get(name), name)
+            except Invalid as exc:
+                self.add_error(name, ValidationError(exc.message))
+        return data
+
     @staticmethod
     def initial_for(today: dt.date) -> dict[str, Any]:
         return {"start": today.replace(month=1, day=1), "end": today}
