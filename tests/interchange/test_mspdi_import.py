@@ -608,3 +608,33 @@ def test_assignment_units_out_of_any_range_are_held_in_range(
     (row,) = Assignment.objects.filter(person=ana)
     # The reader takes what is not a finite positive share as 100 %; 1e308 is held at 1,000 %.
     assert row.units == {"1e308": 1000, "1e400": 100, "-3": 100, "nan": 100}[units]
+
+
+def test_an_update_previewed_before_someone_changed_a_task_is_refused(
+    org: Any, owner: Any
+) -> None:
+    """The preview lists what the file changes against the plan as it was; applied after a
+    task was edited in Twofold, the file's values overwrote the edit unseen (until
+    2026-12-06)."""
+    from twofold.core.errors import Conflict
+    from twofold.projects import services as project_services
+
+    project = mspdi_import.apply_upload(
+        actor=owner, upload=_upload(org, owner), mode="new", code="L4"
+    )
+    assert project is not None
+    changed = PLAN.replace(b"<Name>Dig</Name>", b"<Name>Dig deeper</Name>")
+    upload = _upload(org, owner, changed)
+    assert upload.preview["changes"]["counts"]["changed"] == 1
+    dig = Task.objects.get(project=project, name="Dig")
+    project_services.update_task(
+        actor=owner, task=dig, expected_version=dig.version, percent_complete=60
+    )
+    with pytest.raises(Conflict, match="changed L4's tasks since this file was previewed"):
+        mspdi_import.apply_upload(actor=owner, upload=upload, mode="update")
+    dig.refresh_from_db()
+    assert (dig.name, dig.percent_complete) == ("Dig", 60)
+    fresh = _upload(org, owner, changed)
+    mspdi_import.apply_upload(actor=owner, upload=fresh, mode="update")
+    dig.refresh_from_db()
+    assert dig.name == "Dig deeper"

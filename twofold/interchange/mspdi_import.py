@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 import zlib
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from twofold.accounts.models import Membership, Organisation, Role
 from twofold.calendars.models import Calendar, Holiday
 from twofold.core import bulk, history, trash
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Invalid, NotFound, ServiceError
+from twofold.core.errors import Conflict, Invalid, NotFound, ServiceError
 from twofold.core.policy import Action, require
 from twofold.engine.calendars import CalendarRangeError, compile_calendar, from_instant
 from twofold.engine.cpm import CycleError, ScheduleResult, schedule
@@ -413,7 +414,16 @@ def _changes(matched: ImportedProject, mapped: MappedProject) -> dict[str, Any]:
         "removed": removed[:200],
         "changed": changed[:200],
         "counts": {"added": len(added), "removed": len(removed), "changed": len(changed)},
+        "tasks_version": _tasks_version(matched.project),
     }
+
+
+def _tasks_version(project: Project) -> str:
+    """A digest of every task's id and version: the preview's changes hold while it stands
+    (one query; every write to a task moves its version)."""
+    rows = Task.objects.filter(project=project).order_by("pk").values_list("pk", "version")
+    text = ";".join(f"{pk}:{version}" for pk, version in rows)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _value(row: TaskRow, name: str) -> Any:
@@ -890,7 +900,19 @@ def _update(
     project = matched.project
     board_order.lock_board(project)
     uid_map = {int(k): v for k, v in matched.uid_map.items()}
-    existing = {t.pk: t for t in Task.objects.filter(project=project, pk__in=uid_map.values())}
+    # Locked: an edit landing now waits for the import, and is checked against (not lost).
+    existing = {
+        t.pk: t
+        for t in Task.objects.select_for_update().filter(project=project, pk__in=uid_map.values())
+    }
+    seen = (upload.preview or {}).get("changes", {}).get("tasks_version")
+    if seen is not None and seen != _tasks_version(project):
+        # The preview listed what the file changes against the plan as it was: someone has
+        # changed a task since, and their change would be overwritten unseen.
+        raise Conflict(
+            f"Someone changed {project.code}'s tasks since this file was previewed: upload it "
+            "again to see what it changes now."
+        )
     in_file = {row.uid for row in mapped.tasks}
     _step(progress, 0.1, "Updating the calendar")
     calendar = matched.calendar if matched.calendar_id == project.calendar_id else None
