@@ -435,3 +435,48 @@ def test_api_pattern_delete_range_limits_and_outsiders(
     assert gone.status_code == 204
     assert list(WorkingPattern.objects.values_list("effective_from", flat=True)) == [day(0)]
     assert api(priya).delete(_url(org, priya, f"/patterns/{later.pk}")).status_code == 404
+
+
+def test_a_first_pattern_saved_since_the_page_was_drawn_is_not_overwritten(
+    client: Any, org: Any, owner: Any, priya: Any
+) -> None:
+    """Priya had no pattern: the admin's page, drawn before she saved her 32-hour week, saved
+    its pre-filled 40 hours over it (until 2026-12-06 a first pattern carried no version)."""
+    client.force_login(owner)
+    page = client.get(reverse("capacity:availability", args=[priya.pk])).content.decode()
+    assert 'name="version" value="0"' in page
+    services.set_working_pattern(
+        actor=priya, organisation=org, person=priya, hours=[8, 8, 8, 8, 0, 0, 0]
+    )
+    form = {f"{d}_hours": "8" for d in ("mon", "tue", "wed", "thu", "fri")}
+    form |= {"sat_hours": "0", "sun_hours": "0", "max_units": "100", "version": "0"}
+    stale = client.post(reverse("capacity:pattern_save", args=[priya.pk]), form)
+    assert stale.status_code == 409
+    assert "Someone saved a working pattern for Priya Raman since you read it" in (
+        stale.content.decode()
+    )
+    assert WorkingPattern.objects.get(person=priya).weekly_hours == 32.0
+
+
+def test_a_stale_delete_of_an_absence_deletes_nothing(
+    client: Any, api: Any, org: Any, owner: Any, priya: Any
+) -> None:
+    """Priya moved her leave to week 12; the admin's list, drawn before, deleted "week 10
+    leave", now her week-12 leave (until 2026-12-06 the delete carried no version)."""
+    absence = services.create_absence(
+        actor=priya, organisation=org, person=priya, kind="holiday", start=day(0), end=day(1)
+    )
+    read = absence.version
+    services.update_absence(
+        actor=priya, absence=absence, expected_version=read, start=day(14), end=day(15)
+    )
+    client.force_login(owner)
+    url = reverse("capacity:absence_delete", args=[priya.pk, absence.pk])
+    stale = client.post(url, {"version": read})
+    assert stale.status_code == 409
+    assert "Someone changed this absence since you read it" in stale.content.decode()
+    path = f"/api/organisations/{org.pk}/people/{priya.pk}/availability/absences/{absence.pk}"
+    assert api(owner).delete(f"{path}?version={read}").status_code == 409
+    assert Absence.objects.filter(pk=absence.pk, start=day(14)).exists()
+    assert client.post(url, {"version": read + 1}).status_code == 302
+    assert not Absence.objects.filter(pk=absence.pk).exists()

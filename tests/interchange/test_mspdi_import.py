@@ -610,9 +610,7 @@ def test_assignment_units_out_of_any_range_are_held_in_range(
     assert row.units == {"1e308": 1000, "1e400": 100, "-3": 100, "nan": 100}[units]
 
 
-def test_an_update_previewed_before_someone_changed_a_task_is_refused(
-    org: Any, owner: Any
-) -> None:
+def test_an_update_previewed_before_someone_changed_a_task_is_refused(org: Any, owner: Any) -> None:
     """The preview lists what the file changes against the plan as it was; applied after a
     task was edited in Twofold, the file's values overwrote the edit unseen (until
     2026-12-06)."""

@@ -228,7 +228,9 @@ class PatternIn(BodyIn):
         "default: unchanged.",
     )
     version: StrictInt | None = Field(
-        None, description="The version you read, when changing an existing pattern (409 if stale)."
+        None,
+        description="The version you read, when changing an existing pattern; 0 when the person "
+        "had none (409 if one was saved since).",
     )
 
 
@@ -406,15 +408,18 @@ def put_pattern(request: HttpRequest, org_id: int, user_id: int, payload: Patter
     summary="Remove one change of pattern (the one before it holds again)",
 )
 def delete_pattern(
-    request: HttpRequest, org_id: int, user_id: int, pattern_id: int
+    request: HttpRequest, org_id: int, user_id: int, pattern_id: int, version: int | None = None
 ) -> Status[None]:
+    """``version``: as you read it (409 if the pattern changed since)."""
     organisation, person = _person(request, org_id, user_id)
     pattern = WorkingPattern.objects.filter(
         organisation=organisation, person=person, pk=pattern_id
     ).first()
     if pattern is None:
         raise NotFound("Pattern not found.")
-    services.delete_working_pattern(actor=actor_of(request), pattern=pattern)
+    services.delete_working_pattern(
+        actor=actor_of(request), pattern=pattern, expected_version=version
+    )
     return Status(204, None)
 
 
@@ -490,10 +495,13 @@ def patch_absence(
     summary="Delete an absence",
 )
 def delete_absence(
-    request: HttpRequest, org_id: int, user_id: int, absence_id: int
+    request: HttpRequest, org_id: int, user_id: int, absence_id: int, version: int | None = None
 ) -> Status[None]:
+    """``version``: as you read it (409 if the absence changed since)."""
     services.delete_absence(
-        actor=actor_of(request), absence=_absence(request, org_id, user_id, absence_id)
+        actor=actor_of(request),
+        absence=_absence(request, org_id, user_id, absence_id),
+        expected_version=version,
     )
     return Status(204, None)
 

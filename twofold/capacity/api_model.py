@@ -163,9 +163,14 @@ def update_reservation(
     response={204: None, **WRITE},
     summary="Remove a reservation",
 )
-def delete_reservation(request: HttpRequest, org_id: int, reservation_id: int) -> Status[None]:
+def delete_reservation(
+    request: HttpRequest, org_id: int, reservation_id: int, version: int | None = None
+) -> Status[None]:
+    """``version``: as you read it (409 if the reservation changed since)."""
     reservation = _reservation(request, org_id, reservation_id)
-    services.delete_reservation(actor=actor_of(request), reservation=reservation)
+    services.delete_reservation(
+        actor=actor_of(request), reservation=reservation, expected_version=version
+    )
     return Status(204, None)
 
 

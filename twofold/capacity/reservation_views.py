@@ -23,6 +23,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
+    whole_number,
 )
 
 
@@ -85,7 +86,11 @@ def reservation_delete(request: HttpRequest, reservation_id: int) -> HttpRespons
     if reservation is None:
         raise Http404("Reservation not found.")
     try:
-        services.delete_reservation(actor=actor_of(request), reservation=reservation)
+        services.delete_reservation(
+            actor=actor_of(request),
+            reservation=reservation,
+            expected_version=whole_number(request.POST.get("version")),
+        )
     except Forbidden as error:
         return forbidden_page(request, error.message, back=reverse("capacity:reservations"))
     except ServiceError as error:

@@ -289,7 +289,7 @@ def set_working_pattern(
         NotFound: the actor or the person is not in the organisation.
         Forbidden: a member changing someone else's pattern.
         Invalid: hours outside 0-24 (naming the weekday's field), a bad date or note.
-        Conflict: ``expected_version`` is stale.
+        Conflict: ``expected_version`` is stale (0: there was no pattern at that date).
     """
     _require_availability_edit(actor, organisation, person)
     values = _weekday_hours(hours)
@@ -304,6 +304,16 @@ def set_working_pattern(
         organisation=organisation, person=person, effective_from=effective_from
     ).first()
     fields = [*HOUR_FIELDS, "note", "max_units"]
+    if pattern is None and expected_version:
+        raise Conflict(
+            f"The working pattern of {person.display_name} you read is gone (someone changed "
+            "it since): look again and save yours."
+        )
+    if pattern is not None and expected_version == 0:
+        raise Conflict(
+            f"Someone saved a working pattern for {person.display_name} since you read it: "
+            "look again and save yours."
+        )
     if pattern is None:
         pattern = WorkingPattern(
             organisation=organisation, person=person, effective_from=effective_from, note=note
@@ -348,7 +358,9 @@ def set_working_pattern(
 
 
 @transaction.atomic
-def delete_working_pattern(*, actor: User, pattern: WorkingPattern) -> None:
+def delete_working_pattern(
+    *, actor: User, pattern: WorkingPattern, expected_version: int | None = None
+) -> None:
     """Remove one change of pattern; the one before it (or the standard week) holds again."""
     _require_availability_edit(actor, pattern.organisation, pattern.person)
     history.record(
@@ -358,7 +370,21 @@ def delete_working_pattern(*, actor: User, pattern: WorkingPattern) -> None:
         summary=f"Removed {pattern.person.display_name}'s working pattern from "
         f"{dates.format_day(pattern.effective_from)}",
     )
-    pattern.delete()
+    _delete_as_read(pattern, expected_version, "this change of pattern")
+
+
+def _delete_as_read(obj: Any, expected_version: int | None, what: str) -> None:
+    """Delete ``obj`` if it is still the version read (None: whatever it is now), in the DELETE
+    itself: someone's change since is a Conflict and nothing is deleted."""
+    found = type(obj).objects.filter(pk=obj.pk)
+    if expected_version is not None:
+        found = found.filter(version=expected_version)
+    deleted, _ = found.delete()
+    if deleted:
+        return
+    if type(obj).objects.filter(pk=obj.pk).exists():
+        raise Conflict(f"Someone changed {what} since you read it: look again before deleting it.")
+    raise NotFound("Not found.")
 
 
 ABSENCE_FIELDS = ("kind", "start", "end", "half_day", "note")
@@ -471,7 +497,7 @@ def update_absence(
 
 
 @transaction.atomic
-def delete_absence(*, actor: User, absence: Absence) -> None:
+def delete_absence(*, actor: User, absence: Absence, expected_version: int | None = None) -> None:
     _require_availability_edit(actor, absence.organisation, absence.person)
     history.record(
         actor=actor,
@@ -479,7 +505,7 @@ def delete_absence(*, actor: User, absence: Absence) -> None:
         action="deleted",
         summary=f"{absence.person.display_name}: removed {absence}",
     )
-    absence.delete()
+    _delete_as_read(absence, expected_version, "this absence")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -649,7 +675,9 @@ def update_reservation(
 
 
 @transaction.atomic
-def delete_reservation(*, actor: User, reservation: Reservation) -> None:
+def delete_reservation(
+    *, actor: User, reservation: Reservation, expected_version: int | None = None
+) -> None:
     _require_manage(actor, reservation.organisation)
     history.record(
         actor=actor,
@@ -657,7 +685,7 @@ def delete_reservation(*, actor: User, reservation: Reservation) -> None:
         action="deleted",
         summary=f"Removed: {_reservation_summary(reservation)}",
     )
-    reservation.delete()
+    _delete_as_read(reservation, expected_version, "this reservation")
 
 
 @transaction.atomic

@@ -39,6 +39,7 @@ from twofold.core.web import (
     organisation_required,
     render_page,
     requested_job,
+    whole_number,
 )
 from twofold.engine.availability import STANDARD_WEEK
 from twofold.projects import selectors as project_selectors
@@ -401,8 +402,10 @@ def _pattern_initial(pattern: WorkingPattern | None) -> dict[str, Any]:
     hours = pattern.hours if pattern is not None else STANDARD_WEEK
     initial: dict[str, Any] = {name: f"{h:g}" for name, h in zip(HOUR_FIELDS, hours, strict=True)}
     initial["max_units"] = pattern.max_units if pattern is not None else 100
+    # 0: the person had no pattern when the page was drawn (a first one saved since is a 409).
+    initial["version"] = pattern.version if pattern is not None else 0
     if pattern is not None:
-        initial |= {"note": pattern.note, "version": pattern.version}
+        initial["note"] = pattern.note
     return initial
 
 
@@ -519,10 +522,17 @@ def pattern_delete(request: HttpRequest, user_id: int, pattern_id: int) -> HttpR
         raise Http404("Pattern not found.")
     pattern.person = person
     try:
-        services.delete_working_pattern(actor=actor_of(request), pattern=pattern)
+        services.delete_working_pattern(
+            actor=actor_of(request),
+            pattern=pattern,
+            expected_version=whole_number(request.POST.get("version")),
+        )
     except Forbidden as error:
         messages.error(request, error.message)
         return _availability_page(request, person, status=403)
+    except Conflict as error:
+        messages.error(request, error.message)
+        return _availability_page(request, person, status=409)
     messages.success(request, "Change of pattern removed.")
     return redirect("capacity:availability", user_id=person.pk)
 
@@ -620,9 +630,16 @@ def absence_delete(request: HttpRequest, user_id: int, absence_id: int) -> HttpR
     person = _person(request, user_id)
     absence = _absence_of(request, person, absence_id)
     try:
-        services.delete_absence(actor=actor_of(request), absence=absence)
+        services.delete_absence(
+            actor=actor_of(request),
+            absence=absence,
+            expected_version=whole_number(request.POST.get("version")),
+        )
     except Forbidden as error:
         messages.error(request, error.message)
         return _availability_page(request, person, status=403)
+    except Conflict as error:
+        messages.error(request, error.message)
+        return _availability_page(request, person, status=409)
     messages.success(request, f"Deleted {absence}.")
     return redirect("capacity:availability", user_id=person.pk)
