@@ -29,7 +29,7 @@ from twofold.capacity.models import (
 )
 from twofold.capacity.selectors import levelling_delays
 from twofold.core import dates, history
-from twofold.core.concurrency import save_versioned
+from twofold.core.concurrency import delete_versioned, save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.models import Job
 from twofold.core.policy import Action, can, require, role_in
@@ -370,21 +370,7 @@ def delete_working_pattern(
         summary=f"Removed {pattern.person.display_name}'s working pattern from "
         f"{dates.format_day(pattern.effective_from)}",
     )
-    _delete_as_read(pattern, expected_version, "this change of pattern")
-
-
-def _delete_as_read(obj: Any, expected_version: int | None, what: str) -> None:
-    """Delete ``obj`` if it is still the version read (None: whatever it is now), in the DELETE
-    itself: someone's change since is a Conflict and nothing is deleted."""
-    found = type(obj).objects.filter(pk=obj.pk)
-    if expected_version is not None:
-        found = found.filter(version=expected_version)
-    deleted, _ = found.delete()
-    if deleted:
-        return
-    if type(obj).objects.filter(pk=obj.pk).exists():
-        raise Conflict(f"Someone changed {what} since you read it: look again before deleting it.")
-    raise NotFound("Not found.")
+    delete_versioned(pattern, expected_version=expected_version, what="this change of pattern")
 
 
 ABSENCE_FIELDS = ("kind", "start", "end", "half_day", "note")
@@ -505,7 +491,7 @@ def delete_absence(*, actor: User, absence: Absence, expected_version: int | Non
         action="deleted",
         summary=f"{absence.person.display_name}: removed {absence}",
     )
-    _delete_as_read(absence, expected_version, "this absence")
+    delete_versioned(absence, expected_version=expected_version, what="this absence")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -685,7 +671,7 @@ def delete_reservation(
         action="deleted",
         summary=f"Removed: {_reservation_summary(reservation)}",
     )
-    _delete_as_read(reservation, expected_version, "this reservation")
+    delete_versioned(reservation, expected_version=expected_version, what="this reservation")
 
 
 @transaction.atomic

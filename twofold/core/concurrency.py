@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 from django.db.models import F
 
-from twofold.core.errors import Conflict
+from twofold.core.errors import Conflict, NotFound
 
 
 def save_versioned(obj: models.Model, *, expected_version: int | None, fields: list[str]) -> None:
@@ -38,3 +38,19 @@ def save_versioned(obj: models.Model, *, expected_version: int | None, fields: l
         obj.version = expected_version + 1  # type: ignore[attr-defined]
     else:
         obj.refresh_from_db(fields=["version"])
+
+
+def delete_versioned(obj: models.Model, *, expected_version: int | None, what: str) -> None:
+    """Delete ``obj`` only if its stored version is still ``expected_version`` (None: whatever
+    it is now), checked in the DELETE itself: someone's change since is a Conflict naming
+    ``what`` and nothing is deleted; a row already gone is NotFound. Cascades as ``delete()``."""
+    model = obj._meta.model
+    found = model._default_manager.filter(pk=obj.pk)
+    if expected_version is not None:
+        found = found.filter(version=expected_version)
+    deleted, _ = found.delete()
+    if deleted:
+        return
+    if model._default_manager.filter(pk=obj.pk).exists():
+        raise Conflict(f"Someone changed {what} since you read it: look again before deleting it.")
+    raise NotFound("Not found.")

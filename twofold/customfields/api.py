@@ -136,10 +136,13 @@ def patch_definition(
 
 
 @router.delete("/organisations/{org_id}/fields/{field_id}", response={204: None, **WRITE})
-def delete_definition(request: HttpRequest, org_id: int, field_id: int) -> Status[None]:
+def delete_definition(
+    request: HttpRequest, org_id: int, field_id: int, version: int | None = None
+) -> Status[None]:
+    """Delete the field and its values. ``version``: as you read it (409 if it changed since)."""
     org = get_organisation(request.user, org_id)
     d = selectors.get_definition(request.user, org, field_id)
-    services.delete_definition(actor=actor_of(request), definition=d)
+    services.delete_definition(actor=actor_of(request), definition=d, expected_version=version)
     return Status(204, None)
 
 

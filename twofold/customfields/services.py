@@ -10,7 +10,7 @@ from django.db import transaction
 
 from twofold.accounts.models import Organisation, User
 from twofold.core import history
-from twofold.core.concurrency import save_versioned
+from twofold.core.concurrency import delete_versioned, save_versioned
 from twofold.core.errors import Conflict, Invalid
 from twofold.core.policy import Action, require
 from twofold.customfields.models import AppliesTo, FieldDefinition, FieldValue, Kind
@@ -144,7 +144,11 @@ def update_definition(
 
 
 @transaction.atomic
-def delete_definition(*, actor: User, definition: FieldDefinition) -> None:
+def delete_definition(
+    *, actor: User, definition: FieldDefinition, expected_version: int | None = None
+) -> None:
+    """Delete the field and every value of it. ``expected_version``: as read; a field renamed or
+    changed since (someone may have put it to a new use) is a Conflict, nothing deleted."""
     require(actor, Action.MANAGE, definition)
     history.record(
         actor=actor,
@@ -152,7 +156,9 @@ def delete_definition(*, actor: User, definition: FieldDefinition) -> None:
         action="deleted",
         summary=f"Deleted the field {definition.name} and its values",
     )
-    definition.delete()
+    delete_versioned(
+        definition, expected_version=expected_version, what=f"the field {definition.name}"
+    )
 
 
 def parse_value(definition: FieldDefinition, raw: Any) -> str | Decimal | dt.date | None:

@@ -18,6 +18,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
+    whole_number,
 )
 from twofold.customfields import selectors, services
 from twofold.customfields.forms import DefinitionEditForm, DefinitionForm, ValuesForm
@@ -111,7 +112,11 @@ def definition_edit(request: HttpRequest, definition_id: int) -> HttpResponse:
 def definition_delete(request: HttpRequest, definition_id: int) -> HttpResponse:
     d = _definition(request, definition_id)
     try:
-        services.delete_definition(actor=actor_of(request), definition=d)
+        services.delete_definition(
+            actor=actor_of(request),
+            definition=d,
+            expected_version=whole_number(request.POST.get("version")),
+        )
     except ServiceError as exc:
         back = reverse("customfields:definition", args=[d.pk])
         if isinstance(exc, Forbidden):

@@ -113,9 +113,14 @@ def patch_template(
 
 
 @router.delete("/organisations/{org_id}/templates/{template_id}", response={204: None, **WRITE})
-def delete_template(request: HttpRequest, org_id: int, template_id: int) -> Status[None]:
+def delete_template(
+    request: HttpRequest, org_id: int, template_id: int, version: int | None = None
+) -> Status[None]:
+    """``version``: as you read it (409 if the template changed since)."""
     services.delete_template(
-        actor=actor_of(request), template=_template(request, org_id, template_id)
+        actor=actor_of(request),
+        template=_template(request, org_id, template_id),
+        expected_version=version,
     )
     return Status(204, None)
 

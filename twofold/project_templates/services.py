@@ -21,7 +21,7 @@ from django.db import transaction
 
 from twofold.accounts.models import Organisation, User
 from twofold.core import dates, history
-from twofold.core.concurrency import save_versioned
+from twofold.core.concurrency import delete_versioned, save_versioned
 from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.engine.ordering import key_between
@@ -174,11 +174,16 @@ def update_template(
 
 
 @transaction.atomic
-def delete_template(*, actor: User, template: ProjectTemplate) -> None:
-    """Delete a template; projects made from it are not touched."""
+def delete_template(
+    *, actor: User, template: ProjectTemplate, expected_version: int | None = None
+) -> None:
+    """Delete a template; projects made from it are not touched. ``expected_version``: as read
+    (a template changed since is a Conflict, nothing deleted)."""
     require(actor, Action.MANAGE, template)
     history.record(actor=actor, obj=template, action="deleted", summary=f"Deleted {template.name}")
-    template.delete()
+    delete_versioned(
+        template, expected_version=expected_version, what=f"the template {template.name}"
+    )
 
 
 def _constraint_date(offset: int | None, start: dt.date, task_name: str) -> dt.date | None:

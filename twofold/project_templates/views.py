@@ -19,6 +19,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     posted_version,
+    whole_number,
 )
 from twofold.project_templates import selectors, services
 from twofold.project_templates.forms import FromTemplateForm, RenameForm, SaveTemplateForm
@@ -149,7 +150,11 @@ def _detail(
 def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
     template = _template(request, template_id)
     try:
-        services.delete_template(actor=actor_of(request), template=template)
+        services.delete_template(
+            actor=actor_of(request),
+            template=template,
+            expected_version=whole_number(request.POST.get("version")),
+        )
     except ServiceError as exc:
         back = reverse("templates:detail", args=[template.pk])
         if isinstance(exc, Forbidden):

@@ -186,9 +186,14 @@ def update_webhook(
 
 
 @router.delete("/organisations/{org_id}/webhooks/{pk}", response={204: None, **WRITE})
-def delete_webhook(request: HttpRequest, org_id: int, pk: int) -> Status[None]:
-    """Delete an endpoint with its deliveries and log."""
-    services.delete_endpoint(actor=actor_of(request), endpoint=_endpoint(request, org_id, pk))
+def delete_webhook(
+    request: HttpRequest, org_id: int, pk: int, version: int | None = None
+) -> Status[None]:
+    """Delete an endpoint with its deliveries and log. ``version``: as you read it (409 if the
+    endpoint changed since)."""
+    services.delete_endpoint(
+        actor=actor_of(request), endpoint=_endpoint(request, org_id, pk), expected_version=version
+    )
     return Status(204, None)
 
 

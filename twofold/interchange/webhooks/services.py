@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from twofold.accounts.models import Organisation
 from twofold.core import history
-from twofold.core.concurrency import save_versioned
+from twofold.core.concurrency import delete_versioned, save_versioned
 from twofold.core.errors import Invalid
 from twofold.core.fastread import FastRows
 from twofold.core.outbound import Refused, check_url
@@ -143,12 +143,15 @@ def rotate_secret(*, actor: Any, endpoint: WebhookEndpoint) -> str:
     return secret
 
 
-def delete_endpoint(*, actor: Any, endpoint: WebhookEndpoint) -> None:
-    """Delete an endpoint with its deliveries and their log."""
+def delete_endpoint(
+    *, actor: Any, endpoint: WebhookEndpoint, expected_version: int | None = None
+) -> None:
+    """Delete an endpoint with its deliveries and their log. ``expected_version``: as read (an
+    endpoint changed since is a Conflict, nothing deleted)."""
     require(actor, Action.MANAGE, endpoint)
     with transaction.atomic():
         history.record(actor=actor, obj=endpoint, action="deleted", summary=endpoint.url)
-        endpoint.delete()
+        delete_versioned(endpoint, expected_version=expected_version, what="this endpoint")
 
 
 def send_test_event(*, actor: Any, endpoint: WebhookEndpoint) -> WebhookDelivery:

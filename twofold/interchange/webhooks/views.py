@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from twofold.core.errors import Forbidden, NotFound, ServiceError
+from twofold.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from twofold.core.web import (
     actor_of,
     apply_service_error,
@@ -18,6 +18,7 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     render_page,
+    whole_number,
 )
 from twofold.interchange.webhooks import selectors, services
 from twofold.interchange.webhooks.forms import WebhookEndpointForm, event_grid
@@ -146,6 +147,11 @@ def _action(request: HttpRequest, endpoint_id: int, act: Any) -> HttpResponse:
         return act(endpoint)  # type: ignore[no-any-return]
     except (Forbidden, NotFound) as exc:
         return _refused(request, exc)
+    except Conflict as exc:  # changed since the page was drawn: 409, the page as it is now
+        messages.error(request, exc.message)
+        response = _page(request, _endpoint(request, endpoint_id))
+        response.status_code = 409
+        return response
 
 
 @require_POST
@@ -173,7 +179,11 @@ def webhook_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 @organisation_required
 def webhook_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     def act(endpoint: WebhookEndpoint) -> HttpResponse:
-        services.delete_endpoint(actor=actor_of(request), endpoint=endpoint)
+        services.delete_endpoint(
+            actor=actor_of(request),
+            endpoint=endpoint,
+            expected_version=whole_number(request.POST.get("version")),
+        )
         messages.success(request, f"The webhook to {endpoint.url} was deleted.")
         return redirect("interchange:webhooks")
 
