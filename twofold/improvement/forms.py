@@ -189,7 +189,13 @@ class HandoverForm(forms.Form):
 class NewProcessForm(forms.Form):
     """The drafted new process on the handover page (the project team edits it)."""
 
-    version = _version()
+    # The handover's version: a part drafted on the page (htmx) moves it, and the page's
+    # closeout.js updates every input so marked.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput(attrs={"data-handover-version": ""}),
+        min_value=1,
+        error_messages={"required": STALE_FORM},
+    )
     new_process_name = forms.CharField(max_length=120, label="Name")
     new_process_owner = forms.ModelChoiceField(
         queryset=User.objects.none(), label="Owner", help_text="They accept the handover."

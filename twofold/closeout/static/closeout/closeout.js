@@ -26,6 +26,19 @@
       event.detail.isError = false;
     }
   });
+  // A part drafted while the handover awaits acceptance moves the handover's version (an
+  // acceptance must be of the parts its reader saw): the section swapped in carries the new
+  // one, and the page's own forms (deliverables, new process, decision) take it, so that the
+  // person who drafted it does not get a 409 from their own page.
+  function takeVersion(event) {
+    const section = event.target && event.target.closest && event.target.closest(".co-section");
+    const version = section && section.dataset.handoverVersion;
+    if (!version) return;
+    document.querySelectorAll("input[data-handover-version]").forEach(function (input) {
+      input.value = version;
+    });
+  }
   document.addEventListener("DOMContentLoaded", updateAll);
   document.addEventListener("htmx:afterSwap", updateAll);
+  document.addEventListener("htmx:afterSwap", takeVersion);
 })();
