@@ -58,7 +58,12 @@ def test_the_team_drafts_a_routine_and_a_kpi_on_the_handover_page(
     response = client.post(url, _routine_post(), **HTMX)
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.startswith('<div class="co-section" id="co-routine">')
+    # The section carries the handover's version, moved by the part (it awaits acceptance):
+    # the page's forms take it (closeout.js).
+    handover.refresh_from_db()
+    assert body.startswith(
+        f'<div class="co-section" id="co-routine" data-handover-version="{handover.version}">'
+    )
     assert "Weekly meter review" in body and "Every Monday" in body
     part = HandoverPart.objects.get(kind="routine")
     assert part.spec["steps"][0]["text"] == "Read the sub-meters"
