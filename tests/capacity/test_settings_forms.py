@@ -53,6 +53,17 @@ def test_queue_handling_time_page(
     refused = client.post(url, {"queue": queue.pk, prefix + "handling_minutes": "10"})
     assert refused.status_code == 403
     assert QueueWorkload.objects.get(queue=queue).handling_minutes == 45
+    # A page drawn while the queue was on the default (version 0) does not overwrite a time
+    # set since (until 2026-12-06 it carried no version, and its 40 minutes won).
+    client.force_login(owner)
+    stale = client.post(
+        url, {"queue": queue.pk, prefix + "handling_minutes": "40", prefix + "version": "0"}
+    )
+    assert stale.status_code == 409
+    assert "Someone set the handling time of Breakdowns since you read it (45 min)" in (
+        stale.content.decode()
+    )
+    assert QueueWorkload.objects.get(queue=queue).handling_minutes == 45
 
 
 @pytest.mark.django_db

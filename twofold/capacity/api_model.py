@@ -176,7 +176,10 @@ def delete_reservation(
 
 class QueueWorkloadIn(Schema):
     handling_minutes: StrictInt = Field(..., description="Mean minutes to handle one request.")
-    version: StrictInt | None = Field(None, description="The version you read (409 if stale).")
+    version: StrictInt | None = Field(
+        None,
+        description="The version you read (409 if stale); 0 when the queue was on the default.",
+    )
 
 
 class QueueWorkloadOut(Schema):

@@ -99,7 +99,7 @@ def queue_rows(organisation: Organisation) -> list[QueueRow]:
                 arrivals_per_day=q.arrivals / days if days else 0.0,
                 minutes=row.handling_minutes if row else DEFAULT_HANDLING_MINUTES,
                 is_default=row is None,
-                version=row.version if row else None,
+                version=row.version if row else 0,  # 0: on the default when read
             )
         )
     return out

@@ -678,7 +678,9 @@ def delete_reservation(
 def set_queue_workload(
     *, actor: User, queue: Any, handling_minutes: Any, expected_version: int | None = None
 ) -> QueueWorkload:
-    """Set the mean handling time of one request of ``queue`` (minutes, 1 to 1440)."""
+    """Set the mean handling time of one request of ``queue`` (minutes, 1 to 1440).
+    ``expected_version``: as read; 0 when the queue was on the default (a time set since is a
+    Conflict, not overwritten)."""
     _require_manage(actor, queue.organisation)
     if isinstance(handling_minutes, bool) or not isinstance(handling_minutes, int):
         raise Invalid("Give whole minutes.", field="handling_minutes")
@@ -689,6 +691,11 @@ def set_queue_workload(
         defaults={"organisation_id": queue.organisation_id, "handling_minutes": handling_minutes},
     )
     before = None if created else row.handling_minutes
+    if not created and expected_version == 0:
+        raise Conflict(
+            f"Someone set the handling time of {queue.name} since you read it "
+            f"({row.handling_minutes} min): look again before saving yours."
+        )
     if not created:
         row.handling_minutes = handling_minutes
         save_versioned(row, expected_version=expected_version, fields=["handling_minutes"])
