@@ -278,3 +278,28 @@ def test_the_portfolio_links_keep_the_query_whatever_its_parameter_names(
     shown = client.get("/projects/?urlencode=zzz&archived=1&page=2").content
     assert b'href="?urlencode=zzz">Hide archived' in shown
     assert b'href="/?urlencode=zzz&amp;archived=1&amp;page=2">Card view' in shown
+
+
+def test_a_stale_programme_page_does_not_move_a_project_back(
+    org: Any, owner: Any, project: Project, signed_in: Any
+) -> None:
+    """The "Add a project" list offers projects of other programmes too: a page drawn before
+    someone moved the project into another programme took it out of there again, unseen
+    (until 2026-12-06 the list's choice carried no version)."""
+    lean = _programme(org, owner, manager=owner)
+    other = programmes.create_programme(actor=owner, organisation=org, name="Digital")
+    client = signed_in(owner)
+    page = client.get(f"/programmes/{lean.pk}/").content.decode()
+    read = project.version
+    assert f'value="{project.pk}:{read}"' in page
+    programmes.assign_project(actor=owner, project=project, programme=other)  # someone else
+    stale = client.post(f"/programmes/{lean.pk}/assign/", {"project": f"{project.pk}:{read}"})
+    project.refresh_from_db()
+    assert project.programme_id == other.pk
+    assert stale.status_code == 302  # back to the page, with the reason
+    page = client.get(f"/programmes/{lean.pk}/").content.decode()
+    assert "Someone else changed this since you opened it" in page
+    assert f"{project.name} ({project.code}) · now in Digital" in page
+    client.post(f"/programmes/{lean.pk}/assign/", {"project": f"{project.pk}:{project.version}"})
+    project.refresh_from_db()
+    assert project.programme_id == lean.pk

@@ -48,6 +48,7 @@ class AssignForm(forms.Form):
         self.fields["project"].queryset = (  # type: ignore[attr-defined]
             Project.objects.filter(organisation_id=programme.organisation_id, archived_at=None)
             .exclude(programme=programme)
-            .only("name", "code")
+            .select_related("programme")
+            .only("name", "code", "version", "programme_id", "programme__name")
             .order_by("name")
         )

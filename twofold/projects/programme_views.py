@@ -147,11 +147,17 @@ def programme_action(request: HttpRequest, programme_id: int, action: str) -> Ht
             )
             messages.success(request, f"{programme.name} {action}d.")
         elif action in ("assign", "unassign"):
-            project = _project(request, whole_number(request.POST.get("project")) or 0)
+            # "id:version": the project as the page listed it (a move since, into another
+            # programme or out of this one, is a 409, not undone unseen).
+            posted, _, read = str(request.POST.get("project", "")).partition(":")
+            project = _project(request, whole_number(posted) or 0)
             if action == "unassign" and project.programme_id != programme.pk:
                 raise Http404("Not in this programme.")
             programmes.assign_project(
-                actor=actor, project=project, programme=programme if action == "assign" else None
+                actor=actor,
+                project=project,
+                programme=programme if action == "assign" else None,
+                expected_version=whole_number(read),
             )
             verb = "added to" if action == "assign" else "removed from"
             messages.success(request, f"{project.name} {verb} {programme.name}.")
