@@ -23,3 +23,22 @@ def test_a_stale_team_delete_deletes_nothing(client: Any, api: Any, org: Any, ow
     team.refresh_from_db()
     assert api(owner).delete(f"{url}?version={team.version}").status_code == 204
     assert not Team.objects.filter(pk=team.pk).exists()
+
+
+def test_a_stale_member_removal_removes_nobody(
+    client: Any, api: Any, org: Any, owner: Any, member: Any
+) -> None:
+    from twofold.accounts.models import Membership, Role
+
+    ada = member(org, Role.MEMBER, full_name="Ada Admin")
+    membership = Membership.objects.get(organisation=org, user=ada)
+    read = membership.version
+    services.change_member_role(
+        actor=owner, membership=membership, role=Role.ADMIN, expected_version=read
+    )
+    client.force_login(owner)
+    client.post(f"/accounts/people/{membership.pk}/remove/", {"version": read})
+    url = f"/api/organisations/{org.pk}/members/{membership.pk}"
+    assert api(owner).delete(f"{url}?version={read}").status_code == 409
+    assert Membership.objects.filter(pk=membership.pk, role=Role.ADMIN).exists()
+    assert api(owner).delete(f"{url}?version={read + 1}").status_code == 204

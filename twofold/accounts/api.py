@@ -406,10 +406,13 @@ def patch_member(
 
 
 @router.delete("/organisations/{org_id}/members/{member_id}", response={204: None, **WRITE})
-def delete_member(request: HttpRequest, org_id: int, member_id: int) -> Status[None]:
+def delete_member(
+    request: HttpRequest, org_id: int, member_id: int, version: int | None = None
+) -> Status[None]:
+    """Remove a member. ``version``: the membership's, as you read it (409 if it changed)."""
     org = selectors.get_organisation(request.user, org_id)
     m = selectors.get_membership(request.user, org, member_id)
-    services.remove_member(actor=actor_of(request), membership=m)
+    services.remove_member(actor=actor_of(request), membership=m, expected_version=version)
     return Status(204, None)
 
 

@@ -745,10 +745,21 @@ def change_member_role(
 
 
 @transaction.atomic
-def remove_member(*, actor: User, membership: Membership) -> None:
+def remove_member(
+    *, actor: User, membership: Membership, expected_version: int | None = None
+) -> None:
+    """Remove a member. ``expected_version``: the membership's, as read (a role changed since
+    is a Conflict and nobody is removed)."""
     organisation = membership.organisation
     if membership.user_id != actor.pk:
         _require_role_change_allowed(actor, organisation, Role(membership.role), None)
+    if expected_version is not None:
+        locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        if locked is not None and locked.version != expected_version:
+            raise Conflict(
+                f"Someone changed {membership.user.display_name}'s membership since you read "
+                "it: look again before removing them."
+            )
     _ensure_an_owner_remains(organisation, membership)
     history.record(
         actor=actor,

@@ -289,7 +289,11 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     org = organisation_of(request)
     try:
         membership = selectors.get_membership(request.user, org, membership_id)
-        services.remove_member(actor=actor_of(request), membership=membership)
+        services.remove_member(
+            actor=actor_of(request),
+            membership=membership,
+            expected_version=whole_number(request.POST.get("version")),
+        )
     except ServiceError as exc:
         if exc.status == 404:
             raise Http404(exc.message) from exc
