@@ -232,3 +232,15 @@ def test_lessons_api(api, org, owner, closed, manager, process, django_assert_ma
         rows = team.get(f"{base}/lessons?q=stand-up").json()
     assert len(rows) == 5
     assert team.get(f"{base}/lessons?outcome=risk").json()[0]["title"] == "Calibrate meters on site"
+
+
+def test_a_role_that_may_not_decide_gets_403_whatever_version_it_sends(api, org, handover, member):
+    """A guest or a member with a stale version got 409 before 403: the refusal of their role
+    came second (until 2026-12-06)."""
+    base = f"/api/organisations/{org.pk}/improvement/handovers/{handover.pk}"
+    guest = api(member(org, Role.GUEST, full_name="Gus Guest"))
+    stale = handover.version + 5
+    assert guest.post(f"{base}/accept", {"version": stale}).status_code == 403
+    assert guest.post(f"{base}/return", {"version": stale, "reason": "x"}).status_code == 403
+    assert guest.post(f"{base}/resubmit", {"version": stale}).status_code == 403
+    assert guest.put(f"{base}/deliverables", {"version": stale, "items": []}).status_code == 403

@@ -618,12 +618,12 @@ def update_deliverables(
     project's checklist, tick it and accept it, which made the one quality gate of a handover
     (every deliverable ticked) self-certified."""
     require(actor, Action.VIEW, handover)
-    _fresh(handover, expected_version)
     if not may_propose(actor, handover.project):
         raise Forbidden(
             "Only the project manager or an admin edits the checklist; the process owner "
             "accepts the handover or returns it with a reason."
         )
+    _fresh(handover, expected_version)
     if handover.status == HandoverStatus.ACCEPTED:
         raise Invalid("An accepted handover cannot change.", field="deliverables")
     before = {
@@ -661,9 +661,9 @@ def resubmit_handover(
     *, actor: User, handover: Handover, expected_version: int | None, note: str = ""
 ) -> Handover:
     require(actor, Action.VIEW, handover)
-    _fresh(handover, expected_version)
     if not may_propose(actor, handover.project):
         raise Forbidden("Only the project manager or an admin can resubmit a handover.")
+    _fresh(handover, expected_version)
     if handover.status != HandoverStatus.RETURNED:
         raise Invalid("Only a handover sent back can be resubmitted.", field="status")
     _check_phase(handover.project)
@@ -751,9 +751,9 @@ def accept_handover(
     accepting at once build things once: the second gets "already accepted"."""
     require(actor, Action.VIEW, handover)
     _lock(handover)
-    _fresh(handover, expected_version)
     if not may_decide(actor, handover):
         raise Forbidden("Only the owner of the receiving process or an admin can accept.")
+    _fresh(handover, expected_version)
     if handover.status != HandoverStatus.PROPOSED:
         raise Invalid(
             "This handover is already accepted."
@@ -818,9 +818,9 @@ def return_handover(
 ) -> Handover:
     """Send the handover back to the project with a reason."""
     require(actor, Action.VIEW, handover)
-    _fresh(handover, expected_version)
     if not may_decide(actor, handover):
         raise Forbidden("Only the owner of the receiving process or an admin can send it back.")
+    _fresh(handover, expected_version)
     if handover.status != HandoverStatus.PROPOSED:
         raise Invalid("Only a handover awaiting acceptance can be sent back.", field="status")
     reason = (reason or "").strip()
