@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -480,3 +481,32 @@ def test_a_stale_delete_of_an_absence_deletes_nothing(
     assert Absence.objects.filter(pk=absence.pk, start=day(14)).exists()
     assert client.post(url, {"version": read + 1}).status_code == 302
     assert not Absence.objects.filter(pk=absence.pk).exists()
+
+
+def test_a_dated_change_of_pattern_saved_since_is_not_replaced(
+    client: Any, org: Any, owner: Any, priya: Any
+) -> None:
+    """Two changes "from 1 March" replaced each other silently: a dated save carried no
+    version (until 2026-12-06)."""
+    client.force_login(owner)
+    page = client.get(reverse("capacity:availability", args=[priya.pk])).content.decode()
+    assert re.search(r'<input type="hidden" name="dated" id="pattern_dated">', page)  # none listed
+    services.set_working_pattern(
+        actor=priya,
+        organisation=org,
+        person=priya,
+        hours=[6, 6, 6, 6, 6, 0, 0],
+        effective_from=dt.date(2027, 3, 1),
+    )
+    form = {f"{d}_hours": "8" for d in ("mon", "tue", "wed", "thu", "fri")}
+    form |= {"sat_hours": "0", "sun_hours": "0", "max_units": "100"}
+    form |= {"effective_from": "2027-03-01", "version": "0", "dated": ""}
+    stale = client.post(reverse("capacity:pattern_save", args=[priya.pk]), form)
+    assert stale.status_code == 409
+    assert WorkingPattern.objects.get(person=priya).weekly_hours == 30.0
+    page = client.get(reverse("capacity:availability", args=[priya.pk])).content.decode()
+    pattern = WorkingPattern.objects.get(person=priya)
+    assert f'name="dated" value="2027-03-01:{pattern.version}"' in page
+    form["dated"] = f"2027-03-01:{pattern.version}"
+    assert client.post(reverse("capacity:pattern_save", args=[priya.pk]), form).status_code == 302
+    assert WorkingPattern.objects.get(person=priya).weekly_hours == 40.0

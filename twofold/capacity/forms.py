@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
@@ -136,6 +137,20 @@ class PatternForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric"}),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The changes of pattern the page listed ("2026-03-01:2,…"): a change saved from a date
+    # replaces the one the page showed for it, never one saved since (409).
+    dated = forms.CharField(required=False, widget=forms.HiddenInput, max_length=4000)
+
+    def dated_version(self, day: dt.date) -> int | None:
+        """The version the page showed for the change of pattern from ``day`` (0: none shown
+        there); None when the form did not say (an older page, the API)."""
+        if "dated" not in self.data:
+            return None
+        for pair in str(self.cleaned_data.get("dated") or "").split(","):
+            shown, _, version = pair.partition(":")
+            if shown == day.isoformat() and re.fullmatch(r"[0-9]{1,9}", version):
+                return int(version)
+        return 0
 
     def __init__(self, *args: Any, units_editable: bool = True, **kwargs: Any) -> None:
         # Its own ids: the absence form beside it on the availability page has a "note" and a
@@ -152,7 +167,7 @@ class PatternForm(forms.Form):
                 label=label,
                 widget=forms.NumberInput(attrs=HOURS_WIDGET),
             )
-        self.order_fields([*HOUR_FIELDS, "effective_from", "note", "max_units", "version"])
+        self.order_fields([*HOUR_FIELDS, "effective_from", "note", "max_units", "version", "dated"])
 
     @property
     def day_fields(self) -> list[forms.BoundField]:

@@ -444,7 +444,9 @@ def _availability_page(
             ),
             "pattern_form": pattern_form
             or PatternForm(
-                initial=_pattern_initial(current), units_editable=_units_editable(request)
+                initial=_pattern_initial(current)
+                | {"dated": ",".join(f"{p.effective_from}:{p.version}" for p in view.patterns)},
+                units_editable=_units_editable(request),
             ),
             "max_units": current.max_units if current else 100,
             "absence_form": absence_form or AbsenceForm(initial={"kind": "holiday"}),
@@ -501,7 +503,9 @@ def pattern_save(request: HttpRequest, user_id: int) -> HttpResponse:
                 hours=[data[name] for name in HOUR_FIELDS],
                 effective_from=data["effective_from"],
                 note=data["note"],
-                expected_version=data["version"] if not data["effective_from"] else None,
+                expected_version=data["version"]
+                if not data["effective_from"]
+                else form.dated_version(data["effective_from"]),
                 max_units=data["max_units"],
             ),
         )
