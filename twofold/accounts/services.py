@@ -38,7 +38,7 @@ from twofold.accounts.models import (
     WeekStart,
 )
 from twofold.core import dates, history
-from twofold.core.concurrency import save_versioned
+from twofold.core.concurrency import delete_versioned, save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, require, role_in
 from twofold.core.uploads import remove_stored
@@ -874,16 +874,8 @@ def delete_team(*, actor: User, team: Team, expected_version: int | None = None)
     """Delete ``team`` for good. ``expected_version``: as read; someone's change since (a new
     name, members) is a Conflict and nothing is deleted."""
     require(actor, Action.MANAGE, team)
-    locked = Team.objects.select_for_update().filter(pk=team.pk).first()
-    if locked is None:
-        raise NotFound("Team not found.")
-    if expected_version is not None and locked.version != expected_version:
-        raise Conflict(
-            f"Someone changed the team {locked.name} since you read it. Look again before "
-            "deleting it."
-        )
     history.record(actor=actor, obj=team, action="deleted", summary=f"Deleted team {team.name}")
-    team.delete()
+    delete_versioned(team, expected_version=expected_version, what=f"the team {team.name}")
 
 
 @transaction.atomic
