@@ -64,9 +64,10 @@ def test_api_uploads_an_image_and_completing_uses_it(api, owner, photo_routine, 
     )
     row = StepEvidence.objects.get(pk=body["id"])
     assert row.file.name.endswith(".png") and "gauge" not in row.file.name  # a random name
+    assert body["occurrence_version"] == occurrence.version + 1  # the upload moved it
     r = client.post(
         f"/api/occurrences/{occurrence.pk}/complete",
-        {"version": occurrence.version, "evidence": [{"step_id": torque.pk, "number": 45}]},
+        {"version": body["occurrence_version"], "evidence": [{"step_id": torque.pk, "number": 45}]},
     )
     assert r.status_code == 200
     rows = {e.step_id: e for e in StepEvidence.objects.filter(occurrence=occurrence)}
@@ -404,3 +405,42 @@ def test_a_file_uploaded_on_a_missed_occurrence_follows_its_replaced_step(
         expected_version=late.version,
         at=late.due + dt.timedelta(hours=1),  # completed late
     )
+
+
+def test_a_file_uploaded_by_someone_else_meanwhile_is_a_409_not_used_or_replaced_unseen(
+    client, api, owner, org, member, photo_routine, occurrence
+):
+    """A second operator's upload silently replaced the first one's staged file, and a page
+    opened before an upload completed the occurrence with a file its author never saw."""
+    photo, torque = steps(photo_routine)
+    read = occurrence.version
+    first = Client().post(
+        f"/api/occurrences/{occurrence.pk}/steps/{photo.pk}/file",
+        {"file": SimpleUploadedFile("first.png", PNG), "version": read},
+        **api(owner).headers,
+    )
+    assert first.status_code == 201 and first.json()["occurrence_version"] == read + 1
+    # A colleague read the occurrence before that upload, and uploads their own photo.
+    colleague = member(org, Role.MEMBER)
+    second = Client().post(
+        f"/api/occurrences/{occurrence.pk}/steps/{photo.pk}/file",
+        {"file": SimpleUploadedFile("second.png", PNG), "version": read},
+        **api(colleague).headers,
+    )
+    assert second.status_code == 409 and "Someone else changed this" in second.json()["detail"]
+    row = StepEvidence.objects.get(occurrence=occurrence, step=photo)
+    assert row.original_name == "first.png" and row.uploaded_by == owner
+    # The colleague's page, drawn before the upload, completes: 409, nothing recorded.
+    client.force_login(colleague)
+    url = f"/operations/occurrences/{occurrence.pk}/"
+    r = client.post(url, {"version": read, f"step_{torque.pk}": "45"})
+    assert r.status_code == 409 and "Someone else changed this" in r.content.decode()
+    occurrence.refresh_from_db()
+    assert occurrence.status == "open" and occurrence.version == read + 1
+    assert StepEvidence.objects.filter(occurrence=occurrence).count() == 1
+    # Drawn again, the page shows the file uploaded meanwhile and completes with it.
+    assert "first.png" in client.get(url).content.decode()
+    r = client.post(url, {"version": read + 1, f"step_{torque.pk}": "45"})
+    assert r.status_code == 302
+    rows = {e.step_id: e for e in StepEvidence.objects.filter(occurrence=occurrence)}
+    assert rows[photo.pk].original_name == "first.png" and rows[torque.pk].number == 45

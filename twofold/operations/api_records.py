@@ -64,6 +64,12 @@ class EvidenceFileOut(Schema):
     )
 
 
+class StagedFileOut(EvidenceFileOut):
+    occurrence_version: int = Field(
+        ..., description="The occurrence's version after the upload: complete it with this."
+    )
+
+
 def _evidence_out(e: StepEvidence) -> EvidenceFileOut:
     has_file = bool(e.file)
     return EvidenceFileOut(
@@ -159,17 +165,31 @@ def list_evidence(request: HttpRequest, pk: int) -> list[EvidenceFileOut]:
 
 @router.post(
     "/occurrences/{pk}/steps/{step_id}/file",
-    response={201: EvidenceFileOut, **WRITE, 413: ErrorOut},
+    response={201: StagedFileOut, **WRITE, 413: ErrorOut},
     summary="Upload the file of a file step (multipart), before completing the occurrence",
 )
 def upload_step_file(
-    request: HttpRequest, pk: int, step_id: int, file: File[UploadedFile]
-) -> Status[EvidenceFileOut]:
+    request: HttpRequest,
+    pk: int,
+    step_id: int,
+    file: File[UploadedFile],
+    version: Form[int | None] = None,
+) -> Status[StagedFileOut]:
     """The file is checked like an attachment: at most 10 MB, an allowed type, content that
-    matches the extension. Completing the occurrence then needs no file for that step."""
+    matches the extension. Completing the occurrence then needs no file for that step.
+
+    The upload moves the occurrence's version (``occurrence_version`` in the answer: complete
+    with it). ``version`` (a form field) is the occurrence's version you read: if someone has
+    uploaded or completed since, the answer is 409 and nothing is replaced. Without it the
+    last upload wins."""
     occurrence = selectors.get_occurrence(request.user, pk)
     step = selectors.get_step(occurrence, step_id)
     row = evidence_files.upload_step_file(
-        actor=actor_of(request), occurrence=occurrence, step=step, file=file
+        actor=actor_of(request),
+        occurrence=occurrence,
+        step=step,
+        file=file,
+        expected_version=version,
     )
-    return Status(201, _evidence_out(row))
+    out = _evidence_out(row)
+    return Status(201, StagedFileOut(**out.model_dump(), occurrence_version=occurrence.version))

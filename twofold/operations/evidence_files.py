@@ -1,7 +1,7 @@
 """Evidence files on routine occurrences: checked like attachments, stored under a random name.
 
 A file step's file arrives with the completion (the page's checklist) or ahead of it, on its own
-(``upload_step_file``: the page's "Upload now" and the API's multipart upload). Ahead of
+(``upload_step_file``: the API's multipart upload, e.g. from a phone at the machine). Ahead of
 completion it is kept on the occurrence as the step's evidence ("staged") and completing the
 occurrence uses it unless another file is given. A completed occurrence's evidence stays as
 recorded.
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from twofold.accounts.models import User
 from twofold.core import history
+from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.core.uploads import (
@@ -145,9 +146,19 @@ def _remove(paths: list[str]) -> None:
 
 @transaction.atomic
 def upload_step_file(
-    *, actor: User, occurrence: Occurrence, step: RoutineStep, file: UploadedFile[Any]
+    *,
+    actor: User,
+    occurrence: Occurrence,
+    step: RoutineStep,
+    file: UploadedFile[Any],
+    expected_version: int | None = None,
 ) -> StepEvidence:
-    """Add (or replace, before completion) the file of one file step of an occurrence."""
+    """Add (or replace, before completion) the file of one file step of an occurrence.
+
+    The upload moves the occurrence's version: a completion (or another upload) from a page or
+    client that read the occurrence before it is a Conflict, not a completion with a file its
+    author never saw (or a replaced file nobody chose). ``expected_version`` is the version the
+    uploader read (``None``: last upload wins, as a background job would)."""
     require(actor, Action.CONTRIBUTE, occurrence)
     field = f"step_{step.pk}"
     if step.routine_id != occurrence.routine_id or step.retired:
@@ -167,6 +178,7 @@ def upload_step_file(
             "This occurrence is completed: its evidence stays as it was recorded.", field=field
         )
     checked = check_upload(file, field)
+    save_versioned(occurrence, expected_version=expected_version, fields=[])
     row = StepEvidence.objects.filter(occurrence=occurrence, step=step).first()
     old = str(row.file.name) if row is not None and row.file else ""
     if row is None:
