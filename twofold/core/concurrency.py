@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.db import models
@@ -29,6 +30,7 @@ def save_versioned(obj: models.Model, *, expected_version: int | None, fields: l
         queryset = queryset.filter(version=expected_version)
     updated = queryset.update(version=F("version") + 1, **values)
     if updated == 0:
+        _as_stored(obj, fields)
         raise Conflict(
             "Someone else changed this since you opened it. Reload to see their change, "
             "then make yours again."
@@ -38,6 +40,14 @@ def save_versioned(obj: models.Model, *, expected_version: int | None, fields: l
         obj.version = expected_version + 1  # type: ignore[attr-defined]
     else:
         obj.refresh_from_db(fields=["version"])
+
+
+def _as_stored(obj: models.Model, fields: list[str]) -> None:
+    """Nothing was written: ``obj`` takes the stored values of what it tried to write (and the
+    stored version), so a page answering 409 shows the object as it is now, not the refused
+    edit as if it were saved (an occurrence showed "done" and no checklist, hence no message)."""
+    with contextlib.suppress(obj.DoesNotExist):  # type: ignore[attr-defined]  # deleted: as it was
+        obj.refresh_from_db(fields=[*fields, "version"])
 
 
 def delete_versioned(obj: models.Model, *, expected_version: int | None, what: str) -> None:

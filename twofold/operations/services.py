@@ -22,7 +22,7 @@ from django.utils import timezone
 from twofold.accounts.models import Membership, Organisation, Role, Team, User
 from twofold.core import dates, history, trash
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Conflict, Invalid
+from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiTarget
@@ -1442,22 +1442,14 @@ def complete_occurrence(
     rows = [_evidence_for(step, evidence.get(step.pk, StepInput())) for step in steps]
     moment = at or timezone.now()
     previous = occurrence.status
-    before = (occurrence.completed_at, occurrence.completed_by_id)
     occurrence.status = OccurrenceStatus.DONE
     occurrence.completed_at = moment
     occurrence.completed_by = actor
-    try:
-        save_versioned(
-            occurrence,
-            expected_version=expected_version,
-            fields=["status", "completed_at", "completed_by"],
-        )
-    except Conflict:
-        # The page drawn again after a 409 shows the occurrence as stored: still open, with
-        # its checklist and the message (it showed "done" and no form, so no message).
-        occurrence.status = previous
-        occurrence.completed_at, occurrence.completed_by_id = before
-        raise
+    save_versioned(
+        occurrence,
+        expected_version=expected_version,
+        fields=["status", "completed_at", "completed_by"],
+    )
     evidence_files.save_rows(occurrence, rows, actor)
     found = _deviations(occurrence, rows, actor)
     if found:

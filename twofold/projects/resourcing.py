@@ -18,7 +18,7 @@ from django.db import transaction
 from twofold.accounts.models import Membership, User
 from twofold.core import history
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Conflict, Invalid, NotFound
+from twofold.core.errors import Invalid, NotFound
 from twofold.core.fastread import FastRead, Read
 from twofold.core.policy import Action, require
 from twofold.engine import effort
@@ -206,14 +206,9 @@ def _write(
     task.task_type = str(after.task_type)
     task.effort_driven = after.effort_driven
     task.assignee_id = after.shares[0].person if after.shares else None
-    try:
-        save_versioned(task, expected_version=expected_version, fields=[*old])
-    except Conflict:
-        # Nothing was written: the task object goes back to what it was, so that the page
-        # answering 409 shows the stored duration, not the refused one.
-        for key, value in old.items():
-            setattr(task, "assignee_id" if key == "assignee" else key, value)
-        raise
+    # On a conflict the task takes its stored values again (save_versioned), so that the page
+    # answering 409 shows the stored duration, not the refused one.
+    save_versioned(task, expected_version=expected_version, fields=[*old])
     keep = {s.person for s in after.shares}
     Assignment.objects.filter(task=task).exclude(person_id__in=keep).delete()
     changed, new = [], []

@@ -776,17 +776,10 @@ def _update_task(
         resourcing.follow_edit(task, values)
     extra = unrecorded or {}
     before = history.snapshot(task, values)
-    # The model's own values to put back on a conflict (the snapshot holds what history shows:
-    # a person's name for the assignee, which cannot be assigned back; that answered 500).
-    kept = {key: getattr(task, key) for key in (*values, *extra)}
     for key, value in (*values.items(), *extra.items()):
         setattr(task, key, value)
-    try:
-        save_versioned(task, expected_version=expected_version, fields=[*values, *extra])
-    except Conflict:
-        for key, value in kept.items():
-            setattr(task, key, value)
-        raise
+    # On a conflict the task takes its stored values again (save_versioned).
+    save_versioned(task, expected_version=expected_version, fields=[*values, *extra])
     changes = history.diff(before, history.snapshot(task, values))
     if changes:
         history.record(actor=actor, obj=task, action="updated", changes=changes)
@@ -1167,12 +1160,8 @@ def move_card(
                 unrecorded={"board_key": key},
             )
         else:
-            shown_key, task.board_key = task.board_key, key
-            try:
-                save_versioned(task, expected_version=expected_version, fields=["board_key"])
-            except Conflict:
-                task.board_key = shown_key
-                raise
+            task.board_key = key
+            save_versioned(task, expected_version=expected_version, fields=["board_key"])
     except Conflict as exc:
         raise Conflict(
             f"Someone else changed “{task.name}” since you opened the board. "
@@ -1535,13 +1524,7 @@ def set_task_assignments(
     task.assignee = rows[0].person if rows else None
     if rows:
         task.effort_minutes = sum(work)  # the task's work is its people's (as in Project)
-    try:
-        save_versioned(
-            task, expected_version=expected_version, fields=["assignee", "effort_minutes"]
-        )
-    except Conflict:
-        task.assignee_id, task.effort_minutes = old_assignee, old_effort
-        raise
+    save_versioned(task, expected_version=expected_version, fields=["assignee", "effort_minutes"])
     Assignment.objects.filter(task=task).delete()
     Assignment.objects.bulk_create(
         Assignment(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from twofold.accounts.models import Membership, Organisation, Role, User
 from twofold.core import dates, history
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Conflict, Forbidden, Invalid
+from twofold.core.errors import Forbidden, Invalid
 from twofold.core.policy import Action, can, require
 from twofold.operations.deviations import Deviation, Kind
 from twofold.operations.models import Priority, Process
@@ -523,13 +523,9 @@ def close_nonconformance(
         raise Invalid(message, field="verification")
     _check_grounds(nc, "closing")  # the root cause may have been cleared since
     nc.status, nc.closed_at, nc.closed_by = NcStatus.CLOSED, timezone.now(), actor
-    try:
-        save_versioned(
-            nc, expected_version=expected_version, fields=["status", "closed_at", "closed_by"]
-        )
-    except Conflict:
-        nc.status, nc.closed_at, nc.closed_by = NcStatus.OPEN, None, None
-        raise
+    save_versioned(
+        nc, expected_version=expected_version, fields=["status", "closed_at", "closed_by"]
+    )
     history.record(
         actor=actor,
         obj=nc,
