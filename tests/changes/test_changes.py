@@ -372,3 +372,41 @@ def test_a_stale_change_board_is_refused_on_the_page_and_the_api(
     assert refused.status_code == 409
     ok = api(owner).put(url, {"person_ids": [bea.pk], "current_ids": [carl.pk, bea.pk]})
     assert ok.status_code == 200 and ok.json()["person_ids"] == [bea.pk]
+
+
+def test_a_trashed_projects_change_requests_hide_with_it_and_come_back_with_a_restore(
+    plan: Any, owner: Any, org: Any, member: Any, signed_in: Any, api: Any
+) -> None:
+    """They stayed readable, commentable, decidable and listed in the activity feed and the
+    history export; approving one answered 500 (a review found it)."""
+    from twofold.core.trash import move_to_trash, restore
+
+    colleague = member(org, Role.MEMBER, full_name="Mia Member")
+    project = plan["project"]
+    change = services.raise_change_request(
+        actor=owner,
+        project=project,
+        title="Secret rework",
+        reason="Why",
+        items=[ItemSpec("resize", task_id=plan["c"].pk, days=2)],
+    )
+    entry = move_to_trash(actor=owner, obj=project)
+    page, client = signed_in(colleague), api(colleague)
+    base = f"/api/organisations/{org.pk}"
+    assert page.get(f"/changes/{change.pk}/").status_code == 404
+    for listing in ("/changes/board/", "/activity/"):
+        r = page.get(listing)
+        assert r.status_code == 200 and "Secret rework" not in r.content.decode()
+    assert client.get(f"{base}/changes/{change.pk}").status_code == 404
+    assert client.post(f"{base}/comments/change/{change.pk}", {"body": "hi"}).status_code == 404
+    assert b"Secret rework" not in client.get(f"{base}/history/export?format=csv").content
+    decision = {"decision": "approve", "note": "", "version": change.version}
+    r = api(plan["sponsor"]).post(f"{base}/changes/{change.pk}/decision", decision)
+    assert r.status_code == 404
+    assert ChangeRequest.all_objects.get(pk=change.pk).status == ChangeStatus.PROPOSED
+    restore(actor=owner, organisation=org, entry_id=entry.pk)
+    assert client.get(f"{base}/changes/{change.pk}").json()["title"] == "Secret rework"
+    assert (
+        api(plan["sponsor"]).post(f"{base}/changes/{change.pk}/decision", decision).status_code
+        == 200
+    )

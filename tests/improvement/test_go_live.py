@@ -375,3 +375,35 @@ def test_a_stale_unlink_keeps_the_link_and_its_go_live(
         f"/improvement/process-changes/{link.pk}/", {"remove": "1", "version": link.version}
     )
     assert not ProcessChange.objects.filter(pk=link.pk).exists()
+
+
+def test_a_link_hides_while_its_project_or_process_is_in_the_trash(
+    org: Any, owner: Any, member: Any, api: Any, signed_in: Any, process: Any
+) -> None:
+    """The API still answered a trashed project's link to a process (a review found it)."""
+    from django.test import TestCase
+
+    from twofold.accounts.models import Role
+    from twofold.core import trash
+    from twofold.projects import services as ps
+
+    project = ps.create_project(
+        actor=owner, organisation=org, name="Hidden line", code="HL", target_start=START
+    )
+    link = go_live.link_process(actor=owner, project=project, process=process)
+    client = api(member(org, Role.MEMBER))
+    assert client.get(f"/api/process-changes/{link.pk}").status_code == 200
+    project.refresh_from_db()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        entry = trash.move_to_trash(actor=owner, obj=project, expected_version=project.version)
+    assert client.get(f"/api/process-changes/{link.pk}").status_code == 404
+    page = signed_in(owner).get(f"/operations/processes/{process.pk}/")
+    assert page.status_code == 200 and "Hidden line" not in page.content.decode()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        trash.restore(actor=owner, organisation=org, entry_id=entry.pk)
+    assert client.get(f"/api/process-changes/{link.pk}").json()["project_id"] == project.pk
+    process.refresh_from_db()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        trash.move_to_trash(actor=owner, obj=process, expected_version=process.version)
+    assert client.get(f"/api/process-changes/{link.pk}").status_code == 404
+    assert client.get(f"/api/projects/{project.pk}/process-changes").json() == []

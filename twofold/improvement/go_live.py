@@ -192,7 +192,10 @@ def follow_trash(changed: dict[str, list[int]], in_trash: bool) -> None:
     projects = changed.get(Project._meta.label_lower, [])
     if not items and not projects:
         return
-    links = list(ProcessChange.objects.filter(project_id__in=projects).select_related("project"))
+    # Every link, live or not: the project is in the trash already when this hears of it.
+    links = list(
+        ProcessChange.all_objects.filter(project_id__in=projects).select_related("project")
+    )
     with transaction.atomic():
         if in_trash:
             park_points(ChangeSource.IMPROVEMENT, items)
@@ -222,7 +225,9 @@ def follow_trash(changed: dict[str, list[int]], in_trash: bool) -> None:
 def park_project_points(project: Project) -> None:
     """Before a project is purged: the change points of its go-lives go (a project trashed
     before they followed the trash, or whose listener failed, still had them)."""
-    links = list(ProcessChange.objects.filter(project_id=project.pk).values_list("pk", flat=True))
+    links = list(
+        ProcessChange.all_objects.filter(project_id=project.pk).values_list("pk", flat=True)
+    )
     if links:
         park_points(ChangeSource.PROJECT, links)
 

@@ -253,6 +253,11 @@ class ProcessChange(models.Model):
     created_at = models.DateTimeField(default=tz.now)
     version = models.PositiveIntegerField(default=1)
 
+    # Hidden while its project or process is in the trash (the API still answered a trashed
+    # project's link, and the process page listed it), back with a restore.
+    objects = LiveChildManager("project", "process")
+    all_objects = AllRows()
+
     class Meta:
         ordering = ["go_live", "id"]
         constraints = [
