@@ -183,3 +183,19 @@ def test_outbox_for_admins_only(signed_in: Any, owner: Any, mel: Any, task: Any)
     assert response.status_code == 302
     mail.refresh_from_db()
     assert (mail.status, mail.attempts) == ("queued", 0)
+
+
+def test_an_object_page_offers_follow_and_the_button_is_drawn_after_it(
+    signed_in: Any, mel: Any, task: Any
+) -> None:
+    """No page showed the Follow button (the tag existed; no template used it)."""
+    client = signed_in(mel)
+    page = client.get(f"/projects/{task.project_id}/tasks/{task.pk}/").content.decode()
+    url = f"/notifications/follow/projects.task/{task.pk}/"
+    assert f'hx-get="{url}" hx-trigger="load"' in page
+    drawn = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://x/t/{task.pk}/")
+    html = drawn.content.decode()
+    assert ">Follow<" in html and f'name="next" value="/t/{task.pk}/"' in html
+    assert services.followers(task) == []  # drawing it follows nothing
+    client.post(url, {"follow": "1"}, HTTP_HX_REQUEST="true")
+    assert "Following ✓" in client.get(url, HTTP_HX_REQUEST="true").content.decode()

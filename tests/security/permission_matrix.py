@@ -290,7 +290,7 @@ GET    /notifications/<int:notification_id>/read/                               
 POST   /notifications/<int:notification_id>/read/                                     login 404 404 404 302 404
 GET    /notifications/bell/                                                           login 200 200 200 200 200
 POST   /notifications/bell/                                                           login 405 405 405 405 405
-GET    /notifications/follow/<str:target_type>/<int:target_id>/                       login 405 405 405 405 405
+GET    /notifications/follow/<str:target_type>/<int:target_id>/                       login 200 200 200 200 404
 POST   /notifications/follow/<str:target_type>/<int:target_id>/                       login 302 302 302 302 404
 GET    /notifications/outbox/                                                         login 403 403 200 200 200
 POST   /notifications/outbox/                                                         login 403 403 405 405 405

@@ -38,7 +38,10 @@ _KINDS: dict[str, CommentKind] = {}
 
 
 def register(kind: CommentKind) -> None:
+    from twofold.notifications.selectors import register_followable
+
     _KINDS[kind.slug] = kind
+    register_followable(kind.model_label)  # its comments panel offers Follow
 
 
 def get(slug: str) -> CommentKind | None:

@@ -93,19 +93,33 @@ def inbox(
     )
 
 
+_FOLLOWABLE: set[str] = set()
+
+
+def register_followable(model_label: str) -> None:
+    """Let people follow objects of ``model_label`` ("projects.Task") by hand: the kinds whose
+    pages show them to everyone who may see them (the comments app registers its kinds)."""
+    _FOLLOWABLE.add(model_label.lower())
+
+
+def follow_key(obj: models.Model) -> str:
+    """``app_label.model`` of ``obj``, as the follow routes take it (no query)."""
+    return f"{obj._meta.app_label}.{obj._meta.model_name}"
+
+
 def resolve_target(user: Any, target_type: str, target_id: int) -> models.Model:
     """The object ``app_label.model`` #``target_id`` if ``user`` may see it; else ``NotFound``.
 
-    Only Twofold's own models that belong to an organisation can be followed.
+    Only the registered kinds (:func:`register_followable`) can be followed by hand: any model
+    with an organisation answered, with its follower count, for a colleague's expense or
+    timesheet that its page hides (and 404 for an id that does not exist).
     """
     try:
         app_label, model_name = target_type.split(".", 1)
         model = apps.get_model(app_label, model_name)
     except (ValueError, LookupError):
         raise NotFound("Not found.") from None
-    if not model.__module__.startswith("twofold.") or not any(
-        f.name == "organisation" for f in model._meta.concrete_fields
-    ):
+    if model._meta.label_lower not in _FOLLOWABLE or not 0 < target_id < 2**63:
         raise NotFound("Not found.")
     obj = model._default_manager.filter(pk=target_id).first()
     if obj is None or not can(user, Action.VIEW, obj):

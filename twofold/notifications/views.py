@@ -5,6 +5,8 @@ Views are thin: they parse input and call the same services and selectors as the
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -211,18 +213,20 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def follow_toggle(request: HttpRequest, target_type: str, target_id: int) -> HttpResponse:
+    """POST follows or unfollows; GET (htmx, after the page) draws the button as it stands, so
+    the pages showing it spend no query on it."""
     user = actor_of(request)
     try:
         target = selectors.resolve_target(user, target_type, target_id)
-        if request.POST.get("follow", "1") == "0":
+        if request.method == "POST" and request.POST.get("follow", "1") == "0":
             services.unfollow(user, target)
-        else:
+        elif request.method == "POST":
             services.follow(user, target)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    if getattr(request, "htmx", False):
+    if getattr(request, "htmx", False) or request.method == "GET":
         return render(
             request,
             "notifications/partials/follow_button.html",
@@ -230,6 +234,8 @@ def follow_toggle(request: HttpRequest, target_type: str, target_id: int) -> Htt
                 "following": services.is_following(user, target),
                 "target_type": target_type,
                 "target_id": target_id,
+                # Back to the page showing the button, not to this address.
+                "next": urlsplit(request.headers.get("HX-Current-URL", "")).path,
             },
         )
     return redirect(_back(request, reverse("notifications:inbox")))

@@ -27,6 +27,12 @@ def follow_button(context: template.Context, target: models.Model) -> dict[str, 
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "following": bool(user and user.is_authenticated and services.is_following(user, target)),
-        "target_type": selectors.target_type_key(target),
+        "target_type": selectors.follow_key(target),
         "target_id": target.pk,
     }
+
+
+@register.inclusion_tag("notifications/partials/follow_later.html")
+def follow_button_later(target: models.Model) -> dict[str, Any]:
+    """Where the Follow button goes: htmx draws it after the page (no query in the page)."""
+    return {"target_type": selectors.follow_key(target), "target_id": target.pk}
