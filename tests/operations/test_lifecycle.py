@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -592,3 +593,52 @@ def test_archiving_with_a_garbled_version_is_refused_as_stale(client, owner, pro
     process.refresh_from_db()
     assert (process.archived, process.version) == (False, 1)
     assert "Someone else changed this since you opened it" in r.content.decode()
+
+
+def test_a_generation_pass_reading_its_routines_earlier_puts_nothing_back(
+    owner, routine, django_capture_on_commit_callbacks
+):
+    """A worker's pass read its routines first and inserted their schedules later, so the
+    occurrences an archive or a new due time had just dropped came back (each later missed; a
+    critical routine's a nonconformance a day). Each routine is now read again under its lock."""
+    stale = Routine.objects.select_related("organisation", "calendar").get(pk=routine.pk)
+    now = timezone.now()
+    services.set_archived(actor=owner, obj=routine, archived=True, expected_version=1)
+    services.generate_occurrences(routines=[stale])  # as a pass that listed it before
+    assert not Occurrence.objects.filter(routine=routine, due__gt=now).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_archived(actor=owner, obj=routine, archived=False, expected_version=2)
+    stale = Routine.objects.select_related("organisation", "calendar").get(pk=routine.pk)
+    routine.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_routine(
+            actor=owner, routine=routine, expected_version=routine.version, due_time=dt.time(8)
+        )
+    services.generate_occurrences(routines=[stale])  # still holding 23:59
+    zone = ZoneInfo(routine.organisation.timezone)
+    times = {
+        o.due.astimezone(zone).time()
+        for o in Occurrence.objects.filter(routine=routine, due__gt=timezone.now())
+    }
+    assert times == {dt.time(8)}  # the new due time only, none at the old one
+
+
+def test_archiving_a_process_stops_its_routines_and_restoring_starts_them_from_now(
+    owner, process, routine, django_capture_on_commit_callbacks
+):
+    """Archiving a process left its routines' coming occurrences, each missed as it came due
+    (a critical routine's a nonconformance a day)."""
+    now = timezone.now()
+    assert Occurrence.objects.filter(routine=routine, due__gt=now).count() > 20
+    past = Occurrence.objects.filter(routine=routine, due__lte=now).count()
+    services.set_archived(actor=owner, obj=process, archived=True, expected_version=1)
+    assert not Occurrence.objects.filter(routine=routine, due__gt=now).exists()
+    assert Occurrence.objects.filter(routine=routine).count() == past
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_archived(actor=owner, obj=process, archived=False, expected_version=2)
+    routine.refresh_from_db()
+    assert routine.schedule_from is not None and routine.schedule_from >= now
+    coming = Occurrence.objects.filter(routine=routine, due__gt=now)
+    assert coming.count() > 20 and Occurrence.objects.filter(routine=routine).count() == (
+        past + coming.count()
+    )

@@ -33,6 +33,15 @@ def replan(routines: Iterable[Routine]) -> int:
     chosen = [r for r in routines if r.active and r.archived_at is None]
     if not chosen:
         return 0
+    # Locked first, in one order: a worker's generation pass holds a routine's lock while it
+    # inserts, so it either finishes before this delete (which then drops its rows) or waits
+    # and reads the new calendar or time zone (it put the old schedule back after the delete).
+    list(
+        Routine.all_objects.select_for_update()
+        .filter(pk__in=[r.pk for r in chosen])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     Occurrence.objects.filter(
         routine__in=chosen, status=OccurrenceStatus.OPEN, due__gt=timezone.now()
     ).exclude(evidence__isnull=False).delete()

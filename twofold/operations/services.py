@@ -448,6 +448,10 @@ def add_measurements(
     ``confirmed``; a date that already has a value names that value so it can be corrected.
     """
     require(actor, Action.EDIT, kpi)
+    # The KPI's lock first, as corrections take it: two saves at once each computed the state
+    # without the other's value, and the last one stored a state missing it (a signal never
+    # told). all_objects: its row alone (the live manager joins the process).
+    Kpi.all_objects.select_for_update().filter(pk=kpi.pk).values_list("pk", flat=True).first()
     errors: list[RowError] = []
     parsed: list[tuple[dt.date, float, str]] = []
     seen: dict[dt.date, int] = {}
@@ -914,7 +918,10 @@ def backfill_rollups() -> None:
     """Worker pass: outcomes and KPI states missing on rows written before they existed."""
     refresh_sla_outcomes()
     stale = Kpi.objects.filter(state="no data", measurements__isnull=False).distinct()
-    refresh_kpi_states(stale.select_related("process"))
+    for pk in list(stale.values_list("pk", flat=True)):
+        with transaction.atomic():  # under the KPI's lock, as a save of measurements is
+            Kpi.all_objects.select_for_update().filter(pk=pk).values_list("pk").first()
+            refresh_kpi_states(Kpi.objects.filter(pk=pk).select_related("process"))
 
 
 @transaction.atomic
@@ -1191,7 +1198,12 @@ def generate_occurrences(
 
     Idempotent and safe to run from several workers at once: (routine, due) is unique and rows
     are inserted with ``ignore_conflicts``, so a rerun or a concurrent run neither duplicates nor
-    skips. Returns the number of due instants considered (not only the new ones).
+    skips. Each routine is read again under its row lock, in one transaction with its inserts:
+    a pass working from a list read earlier put back the occurrences an archive, a stop or a
+    new schedule had just dropped (each then missed; a critical routine's a nonconformance a
+    day). The writers that drop them lock the routine first (``save_versioned``, ``replan``),
+    so either they wait for this routine's inserts and drop them, or this waits and reads their
+    change. Returns the number of due instants considered (not only the new ones).
     """
     moment = now or timezone.now()
     selected = (
@@ -1204,43 +1216,64 @@ def generate_occurrences(
         )
     )
     considered = 0
-    for routine in selected:
-        zone = routine.organisation.timezone
-        today = local(moment, zone).date()
-        try:
-            dues = due_between(
-                routine, today - dt.timedelta(days=1), today + dt.timedelta(days=days), zone
-            )
-        except ValueError:
-            # A rule stored before the checks of recurrence.parse_rule (e.g. INTERVAL=0) would
-            # loop forever; skip it so one routine cannot stop generation for everyone.
-            logger.warning(
-                "Routine %s has an unusable rule %r; skipped.", routine.pk, routine.rrule
-            )
-            continue
-        if routine.schedule_from is not None:
-            # None due before the schedule took effect: it would be missed at once.
-            dues = [due for due in dues if due >= routine.schedule_from]
-        considered += len(dues)
-        Occurrence.objects.bulk_create(
-            [
-                Occurrence(organisation_id=routine.organisation_id, routine=routine, due=due)
-                for due in dues
-            ],
-            ignore_conflicts=True,
-        )
-        latest_due = (
-            Occurrence.objects.filter(routine=routine, due__lte=moment)
-            .order_by("-due")
-            .values_list("due", flat=True)
-            .first()
-        )
-        if latest_due is not None:
-            # An open occurrence is missed once the next one has come due; the last one of a
-            # rule that has ended (COUNT, UNTIL) once its own due time has passed.
-            _mark_missed(routine, latest_due, inclusive=_rule_ended(routine, latest_due, zone))
+    for listed in selected:
+        with transaction.atomic():
+            routine = _locked_live_routine(listed.pk)
+            if routine is not None:
+                considered += _generate_one(routine, moment, days)
     if routines is None:
         _mark_stopped_missed(moment)
+    return considered
+
+
+def _locked_live_routine(pk: int) -> Routine | None:
+    """The routine as stored now, under its row lock; None once it generates no more."""
+    # all_objects: the routine's row alone (the live manager joins its process, which FOR
+    # UPDATE would lock too).
+    Routine.all_objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).first()
+    return (
+        Routine.objects.filter(
+            pk=pk, active=True, archived_at__isnull=True, process__archived_at__isnull=True
+        )
+        .select_related("organisation", "calendar")
+        .first()
+    )
+
+
+def _generate_one(routine: Routine, moment: dt.datetime, days: int) -> int:
+    """One routine's part of :func:`generate_occurrences`: the due instants it considered."""
+    zone = routine.organisation.timezone
+    today = local(moment, zone).date()
+    try:
+        dues = due_between(
+            routine, today - dt.timedelta(days=1), today + dt.timedelta(days=days), zone
+        )
+    except ValueError:
+        # A rule stored before the checks of recurrence.parse_rule (e.g. INTERVAL=0) would
+        # loop forever; skip it so one routine cannot stop generation for everyone.
+        logger.warning("Routine %s has an unusable rule %r; skipped.", routine.pk, routine.rrule)
+        return 0
+    if routine.schedule_from is not None:
+        # None due before the schedule took effect: it would be missed at once.
+        dues = [due for due in dues if due >= routine.schedule_from]
+    considered = len(dues)
+    Occurrence.objects.bulk_create(
+        [
+            Occurrence(organisation_id=routine.organisation_id, routine=routine, due=due)
+            for due in dues
+        ],
+        ignore_conflicts=True,
+    )
+    latest_due = (
+        Occurrence.objects.filter(routine=routine, due__lte=moment)
+        .order_by("-due")
+        .values_list("due", flat=True)
+        .first()
+    )
+    if latest_due is not None:
+        # An open occurrence is missed once the next one has come due; the last one of a
+        # rule that has ended (COUNT, UNTIL) once its own due time has passed.
+        _mark_missed(routine, latest_due, inclusive=_rule_ended(routine, latest_due, zone))
     return considered
 
 
@@ -1588,7 +1621,33 @@ def set_archived(
         elif obj.active:
             routine = obj
             transaction.on_commit(lambda: generate_occurrences(routines=[routine]))
+    elif isinstance(obj, Process):
+        _follow_process_archive(obj, archived)
     return obj
+
+
+def _follow_process_archive(process: Process, archived: bool) -> None:
+    """A process archived stops its routines as archiving each would: their open occurrences
+    not yet due go (each was later missed, a critical routine's a nonconformance a day);
+    restored, its live routines generate again from now, none due while it was archived."""
+    live = Routine.objects.filter(process=process, active=True, archived_at__isnull=True)
+    ids = list(
+        Routine.all_objects.select_for_update()
+        .filter(pk__in=live.values("pk"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )  # locked first, as the worker's generation pass locks each (generate_occurrences)
+    if not ids:
+        return
+    now = timezone.now()
+    if archived:
+        Occurrence.objects.filter(
+            routine_id__in=ids, status=OccurrenceStatus.OPEN, due__gt=now
+        ).exclude(evidence__isnull=False).delete()  # keeps one holding evidence
+        return
+    Routine.all_objects.filter(pk__in=ids).update(schedule_from=now)
+    routines = list(Routine.objects.filter(pk__in=ids))
+    transaction.on_commit(lambda: generate_occurrences(routines=routines))
 
 
 @dataclass(frozen=True)
