@@ -223,6 +223,10 @@ if PRODUCTION:
 # Days a trashed project, task, process, … can be restored before `twofold worker` deletes it
 # for good (docs/security.md, "Trash").
 TWOFOLD_TRASH_DAYS = int(os.environ.get("TWOFOLD_TRASH_DAYS", "30"))
+# Minutes a comment's author may edit it (docs/collaboration.md).
+TWOFOLD_COMMENT_EDIT_MINUTES = int(os.environ.get("TWOFOLD_COMMENT_EDIT_MINUTES", "15"))
+# Spreadsheet imports of more rows than this run as a background job (docs/interchange.md).
+TWOFOLD_SHEET_INLINE_ROWS = int(os.environ.get("TWOFOLD_SHEET_INLINE_ROWS", "2000"))
 # The address people use to reach Twofold: links in e-mails (invitations) point here.
 TWOFOLD_BASE_URL = os.environ.get("TWOFOLD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Behind a reverse proxy, how many proxies append to X-Forwarded-For: the client's address is
