@@ -269,3 +269,40 @@ def test_job_pages_and_api(
     answer = api(owner).post(f"{url}/cancel")
     assert (answer.status_code, answer.json()["status"]) == (200, "cancelled")
     assert api(owner).get(f"/api/organisations/{org.pk}/jobs/999999").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_quiet_handler_keeps_its_heartbeat_and_is_not_failed_as_stale(
+    owner: Any, project: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only progress reports moved the heartbeat: a handler quiet for longer than STALE_AFTER
+    was failed by another worker's pass while it still ran (and could be started again)."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
+        ("file:memorydb", ":memory:")
+    ):
+        pytest.skip(
+            "threads cannot share the in-memory SQLite test database; .ci/run runs this on an "
+            "SQLite file (TWOFOLD_SQLITE_TEST_FILE) and on PostgreSQL"
+        )
+    import time
+
+    monkeypatch.setattr(jobs, "HEARTBEAT_EVERY_S", 0.05)
+    monkeypatch.setattr(jobs, "STALE_AFTER", dt.timedelta(seconds=0.5))
+    failed_meanwhile: list[int] = []
+
+    def quiet(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+        time.sleep(1.2)  # no progress report for over twice STALE_AFTER
+        failed_meanwhile.append(jobs.fail_stale())  # another worker's pass
+        return {"done": True}
+
+    jobs.register(jobs.JobKind(name="quiet", label="Quiet", run=quiet, page_url=lambda j: "/"))
+    try:
+        job = services.enqueue_job(actor=owner, kind="quiet", subject=project, params={})
+        assert jobs.run_pending("w1") == 1
+    finally:
+        jobs._KINDS.pop("quiet", None)
+    job.refresh_from_db()
+    assert failed_meanwhile == [0]
+    assert (job.status, job.result) == (JobStatus.SUCCEEDED, {"done": True})

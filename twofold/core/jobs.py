@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -213,6 +214,7 @@ def run_job(job: Job, worker: str) -> None:
         )
         return
     reporter = Reporter(job)
+    beat = _Heartbeat(job.pk, worker)
     try:
         result = kind.run(job, reporter)
     except ServiceError as exc:
@@ -227,6 +229,8 @@ def run_job(job: Job, worker: str) -> None:
             error=f"The job failed unexpectedly ({type(exc).__name__}); the error is logged.",
         )
         return
+    finally:
+        beat.stop()
     asked = reporter.cancelled or Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
     if asked and stopped_early(result):
         # The progress stays where the run stopped, which is what the page reports.
@@ -234,6 +238,44 @@ def run_job(job: Job, worker: str) -> None:
     else:
         # A cancel that came too late to stop anything: the work is done, and so is the job.
         _finish(job, worker, status=JobStatus.SUCCEEDED, result=result, progress=1.0, message="")
+
+
+HEARTBEAT_EVERY_S = 20.0
+"""How often a running job's worker says it is alive, whether its handler reports or not."""
+
+
+class _Heartbeat:
+    """A thread that keeps a running job's heartbeat fresh on a connection of its own.
+
+    Only progress reports moved the heartbeat, so a handler quiet for over two minutes (a long
+    stretch of an import between two reports) was failed by another worker's pass while it
+    still ran, and could then be started again beside it. The thread writes only while the
+    job is still this worker's and running; a busy database (SQLite while the handler holds
+    the write lock) skips a beat.
+    """
+
+    def __init__(self, job_id: int, worker: str) -> None:
+        self.job_id, self.worker = job_id, worker
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"job-{job_id}-heartbeat")
+        self.thread.daemon = True
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self.done.wait(HEARTBEAT_EVERY_S):
+                try:
+                    Job.objects.filter(
+                        pk=self.job_id, status=JobStatus.RUNNING, worker=self.worker
+                    ).update(heartbeat=timezone.now())
+                except DatabaseError:
+                    logger.warning("job %s: heartbeat not recorded (database busy)", self.job_id)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join(timeout=30)
 
 
 def stopped_early(result: Any) -> bool:
