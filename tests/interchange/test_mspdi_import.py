@@ -636,3 +636,24 @@ def test_an_update_previewed_before_someone_changed_a_task_is_refused(org: Any, 
     mspdi_import.apply_upload(actor=owner, upload=fresh, mode="update")
     dig.refresh_from_db()
     assert dig.name == "Dig deeper"
+
+
+def test_a_double_submit_of_a_large_import_queues_one_job(
+    org: Any, owner: Any, monkeypatch: Any
+) -> None:
+    """Both requests saw the upload ready and each queued a job: the second ran the whole
+    import again before its last write failed. One conditional UPDATE now takes the upload."""
+    from twofold.core.errors import Conflict
+    from twofold.core.models import Job
+
+    monkeypatch.setattr(mspdi_import, "INLINE_BYTES", 100)
+    upload = _upload(org, owner)
+    mspdi_import.preview_upload(upload)
+    upload.refresh_from_db()
+    seen_ready = MspdiUpload.objects.get(pk=upload.pk)  # the second request's read
+    params = {"mode": "new", "name": "", "code": ""}
+    mspdi_import.queue_import(actor=owner, upload=upload, params=params, resources={})
+    with pytest.raises(Conflict, match="being imported already"):
+        mspdi_import.queue_import(actor=owner, upload=seen_ready, params=params, resources={})
+    assert Job.objects.filter(kind=mspdi_import.IMPORT_JOB).count() == 1
+    assert MspdiUpload.objects.get(pk=upload.pk).status == UploadStatus.IMPORTING

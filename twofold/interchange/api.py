@@ -204,19 +204,12 @@ def apply_mspdi_upload(
             raise Invalid("Resource keys are the file's resource UIDs.", field="resources")
         resources[int(key)] = value
     if upload.size > mspdi_import.INLINE_BYTES:
-        mspdi_import.check_resource_map(org, resources)
-        job = enqueue_job(
+        job = mspdi_import.queue_import(
             actor=actor_of(request),
-            kind=mspdi_import.IMPORT_JOB,
-            subject=upload,
-            params={
-                "mode": payload.mode,
-                "name": payload.name,
-                "code": payload.code,
-                "resources": {str(k): v for k, v in resources.items()},
-            },
+            upload=upload,
+            params={"mode": payload.mode, "name": payload.name, "code": payload.code},
+            resources=resources,
         )
-        MspdiUpload.objects.filter(pk=upload.pk).update(status=UploadStatus.IMPORTING)
         return Status(202, {"project_id": None, "job": job_out(job)})
     project = mspdi_import.apply_upload(
         actor=actor_of(request),

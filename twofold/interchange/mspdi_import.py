@@ -461,6 +461,33 @@ def check_resource_map(
     return wanted
 
 
+@transaction.atomic
+def queue_import(
+    *, actor: Any, upload: MspdiUpload, params: dict[str, Any], resources: dict[int, int | None]
+) -> Any:
+    """Queue the import of a large upload as a background job; the upload is "importing" from
+    then. Taken with one conditional UPDATE: of two requests at once (a double submit) one
+    queues, the other gets a Conflict (both queued a job, and the second ran the whole import
+    again before its last write failed)."""
+    from twofold.core.services import enqueue_job
+
+    check_resource_map(upload.organisation, resources)
+    taken = MspdiUpload.objects.filter(pk=upload.pk, status=UploadStatus.READY).update(
+        status=UploadStatus.IMPORTING
+    )
+    if not taken:
+        raise Conflict(
+            "This file is being imported already (or was): reload its page to follow it.",
+            field="mode",
+        )
+    return enqueue_job(
+        actor=actor,
+        kind=IMPORT_JOB,
+        subject=upload,
+        params={**params, "resources": {str(k): v for k, v in resources.items()}},
+    )
+
+
 @bulk.gc_paused()
 def apply_upload(
     *,

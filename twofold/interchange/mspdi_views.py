@@ -139,19 +139,12 @@ def mspdi_upload(request: HttpRequest, upload_id: int) -> HttpResponse:
             data = form.cleaned_data
             try:
                 if upload.size > mspdi_import.INLINE_BYTES:
-                    mspdi_import.check_resource_map(org, form.resource_map())
-                    queued = enqueue_job(
+                    queued = mspdi_import.queue_import(
                         actor=actor_of(request),
-                        kind=mspdi_import.IMPORT_JOB,
-                        subject=upload,
-                        params={
-                            "mode": data["mode"],
-                            "name": data["name"],
-                            "code": data["code"],
-                            "resources": {str(k): v for k, v in form.resource_map().items()},
-                        },
+                        upload=upload,
+                        params={"mode": data["mode"], "name": data["name"], "code": data["code"]},
+                        resources=form.resource_map(),
                     )
-                    MspdiUpload.objects.filter(pk=upload.pk).update(status=UploadStatus.IMPORTING)
                     url = reverse("interchange:mspdi_upload", args=[upload.pk])
                     return redirect(f"{url}?job={queued.pk}")
                 project = mspdi_import.apply_upload(
