@@ -67,3 +67,25 @@ def test_a_damaged_cell_is_a_message_not_a_500(cell: bytes) -> None:
     data = _xlsx({"A1": "Name", "B1": "Start", "A2": "Survey", "B2": 1}, replace=cell)
     with pytest.raises(SheetError, match="A cell of the sheet cannot be read"):
         read_table(data, "tasks.xlsx")
+
+
+def test_a_number_too_long_for_a_float_is_a_row_error_not_a_500() -> None:
+    """400 nines read as infinity and round() raised OverflowError: the upload's page answered
+    500 on every view (a review found it), for a duration and for a lag alike."""
+    from twofold.interop.sheet_tasks import parse_duration, parse_predecessors, tasks_from_table
+
+    nines = "9" * 400
+    for cell in (nines, f"{nines}d", f"{nines}.5h", 10**400, 1e308):
+        with pytest.raises(ValueError, match="between 0 and 2000 days"):
+            parse_duration(cell)
+    for lag in (f"1FS+{nines}d", f"1FS+{nines}%", f"1SS-{nines}.5d", f"1FF+{nines}w"):
+        with pytest.raises(ValueError, match="a lag is at most 1000 units"):
+            parse_predecessors(lag)
+    table = read_table(
+        f"ID,Name,Duration,Predecessors\n1,A,{nines},\n2,B,1,1FS+{nines}d\n".encode(), "d.csv"
+    )
+    parsed = tasks_from_table(table, {"id": 0, "name": 1, "duration": 2, "predecessors": 3})
+    assert [(e.row, e.message) for e in parsed.errors] == [
+        (2, "A duration is between 0 and 2000 days."),
+        (3, f"“1FS+{nines}d”: a lag is at most 1000 units."),
+    ]

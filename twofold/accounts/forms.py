@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 
 from twofold.accounts.models import DateFormat, Organisation, Role, User, WeekStart
+from twofold.core.fields import IdMultipleChoiceField
 
 MONTHS = [
     (i, name)
@@ -108,7 +109,7 @@ class TeamForm(forms.Form):
     name = forms.CharField(max_length=80)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     lead = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
-    members = forms.ModelMultipleChoiceField(
+    members = IdMultipleChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

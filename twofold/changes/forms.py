@@ -11,6 +11,7 @@ from django import forms
 from twofold.accounts.models import Role, User
 from twofold.changes.impact import ItemSpec
 from twofold.changes.models import ItemKind
+from twofold.core.fields import IdMultipleChoiceField
 from twofold.projects.models import Project, Task
 from twofold.projects.services import DATE_MESSAGE, FIRST_DAY, LAST_DAY
 
@@ -130,7 +131,7 @@ class DecisionForm(forms.Form):
 
 
 class BoardForm(forms.Form):
-    people = forms.ModelMultipleChoiceField(
+    people = IdMultipleChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     # The board the page showed ("3,8,12"): saving over a board someone changed since is a 409.
@@ -146,7 +147,7 @@ class BoardForm(forms.Form):
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["people"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
+        assert isinstance(field, IdMultipleChoiceField)
         field.queryset = (
             User.objects.filter(
                 memberships__organisation_id=organisation_id,

@@ -33,6 +33,7 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 import re
 import zipfile
 from collections.abc import Iterable
@@ -427,7 +428,10 @@ def parse_duration(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("Not a duration.")
     if isinstance(value, int | float):
-        amount, unit = float(value), "d"
+        try:
+            amount, unit = float(value), "d"
+        except OverflowError:  # an integer cell too large for a float
+            raise ValueError("A duration is between 0 and 2000 days.") from None
     else:
         match = _DURATION.match(str(value).strip())
         if not match:
@@ -437,6 +441,8 @@ def parse_duration(value: Any) -> int:
         amount = float(match.group(1).replace(",", "."))
         word = (match.group(2) or "d").lower()
         unit = "mo" if word.startswith("mo") else word[0]
+    if not math.isfinite(amount) or amount > MAX_DURATION:  # 400 nines read as infinity
+        raise ValueError("A duration is between 0 and 2000 days.")
     minutes = round(amount * (4 * 5 * MINUTES_PER_DAY if unit == "mo" else _UNIT_MINUTES[unit]))
     if minutes < 0 or minutes > MAX_DURATION:
         raise ValueError("A duration is between 0 and 2000 days.")
@@ -532,6 +538,8 @@ def parse_predecessors(value: Any) -> list[Pred]:
         lag, unit = 0, "d"
         if amount_text:
             amount = float(amount_text.replace(",", "."))
+            if not math.isfinite(amount) or amount > MAX_LAG * 5:  # 400 nines: infinity
+                raise ValueError(f"“{text}”: a lag is at most {MAX_LAG} units.")
             word = (unit_text or "d").lower()
             if word.startswith("e"):
                 raise ValueError(
@@ -676,8 +684,8 @@ def _task(
                 task.duration_minutes = parse_duration(value)
             else:
                 setattr(task, target, parse_date(value, date_format))
-        except ValueError as exc:
-            out.add(number, target, str(exc))
+        except (ValueError, OverflowError) as exc:
+            out.add(number, target, str(exc) if isinstance(exc, ValueError) else "Out of range.")
     if task.start and task.finish and task.finish < task.start:
         out.add(number, "finish", "The finish is before the start.")
     if task.duration_minutes is None and task.start and task.finish and task.finish >= task.start:
@@ -689,6 +697,8 @@ def _task(
             task.preds = parse_predecessors(preds)
         except ValueError as exc:
             out.add(number, "predecessors", str(exc))
+        except OverflowError:
+            out.add(number, "predecessors", "A lag or an ID out of range.")
     assignee = read("assignee")
     task.assignee = _text(assignee).strip().lower() if assignee is not None else ""
     notes = read("notes")

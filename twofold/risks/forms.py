@@ -9,6 +9,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from twofold.accounts.models import Role, User
+from twofold.core.fields import IdMultipleChoiceField
 from twofold.projects.models import Project, Task
 from twofold.projects.services import DATE_MESSAGE, FIRST_DAY, LAST_DAY
 from twofold.risks.models import (
@@ -61,7 +62,7 @@ class RiskForm(forms.Form):
             MaxValueValidator(LAST_DAY, message=DATE_MESSAGE),
         ],
     )
-    tasks = forms.ModelMultipleChoiceField(
+    tasks = IdMultipleChoiceField(
         queryset=Task.objects.none(),
         required=False,
         label="Linked tasks",
