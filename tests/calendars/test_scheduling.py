@@ -271,3 +271,39 @@ def test_a_cancelled_reschedule_says_which_projects_it_left(
         "Cancelled: 1 project not rescheduled on the changed calendar (B plan); "
         "1 rescheduled before the cancel."
     )
+
+
+def test_a_page_of_many_calendars_builds_their_specs_in_two_queries(
+    org: Any, owner: Any, django_assert_num_queries: Any
+) -> None:
+    """Each calendar missing from the cache built every calendar of the organisation and kept
+    one: with 400 calendars a cold portfolio took 48 s (a review found it)."""
+    import datetime as dt
+
+    from twofold.calendars import working_time
+    from twofold.engine.calendars import is_working_day
+
+    base = services.create_calendar(actor=owner, organisation=org, name="Plant", hours=None)
+    services.add_holiday(
+        actor=owner,
+        calendar=base,
+        expected_version=base.version,
+        name="Plant shutdown",
+        start=dt.date(2026, 8, 3),
+    )
+    made = [base] + [
+        services.create_calendar(
+            actor=owner, organisation=org, name=f"Line {n}", hours=None, base=base
+        )
+        for n in range(12)
+    ]
+    working_time._SPECS.clear()
+    with django_assert_num_queries(3):  # revisions, then the calendars and their holidays
+        specs = working_time.project_specs(org.pk)
+    assert {pk for pk in specs if pk is not None} == {c.pk for c in made}
+    for calendar in made:
+        calendar.refresh_from_db()
+        compiled = working_time.engine_calendar(calendar)
+        assert not is_working_day(compiled, dt.date(2026, 8, 3))  # the base's holiday
+    with django_assert_num_queries(1):  # all from the cache now
+        working_time.project_specs(org.pk)
