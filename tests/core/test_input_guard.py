@@ -51,6 +51,16 @@ def test_a_nul_character_in_a_posted_form_is_refused(signed_in: Any, owner: Any)
     assert not Team.objects.exists()
 
 
+def test_a_nul_character_in_a_multipart_form_is_refused_too(signed_in: Any, owner: Any) -> None:
+    """Only url-encoded forms were checked: a form sent as multipart (the test client's default,
+    and any page with a file input) reached views reading ``request.POST`` raw."""
+    client = signed_in(owner)
+    r = client.post("/accounts/teams/", {"name": "a\x00b"})  # multipart/form-data
+    assert r.status_code == 400
+    assert r.content.decode() == "name: Text may not contain the NUL character."
+    assert not Team.objects.exists()
+
+
 def test_a_json_body_over_the_memory_limit_answers_json_413(
     api: Any, org: Any, owner: Any, settings: Any
 ) -> None:

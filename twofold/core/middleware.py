@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -165,12 +166,18 @@ def _bad_values(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from _bad_values(item, f"{path}.{index}" if path else str(index))
 
 
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+"""Form bodies whose fields are checked: a form sent as multipart (a page with a file input,
+the API's uploads) reached the views' raw ``request.POST.getlist`` with a NUL in it."""
+
+
 class InputGuardMiddleware:
     """Answer a clear 4xx for input that would otherwise reach the database and fail there.
 
     * A number beyond 64 bits in the path: no id can be that large, so 404.
-    * A NUL character in a query parameter or form field, anywhere (Django's form fields
-      refuse it, but views reading ``request.GET`` directly would hand it to PostgreSQL).
+    * A NUL character in a query parameter or form field (url-encoded or multipart), anywhere
+      (Django's form fields refuse it, but views reading ``request.GET`` or ``request.POST``
+      directly would hand it to PostgreSQL).
     * For JSON bodies on the API: NUL in any string, integers beyond 64 bits (ids like
       ``member_ids: [1e20]`` overflowed SQLite), and bodies over Django's in-memory limit
       (``DATA_UPLOAD_MAX_MEMORY_SIZE``), answered as JSON 413 instead of an HTML 400.
@@ -211,11 +218,7 @@ class InputGuardMiddleware:
             except ValueError:
                 data = None  # the API answers malformed JSON itself
             problems = list(_bad_values(data))
-        elif (
-            not problems
-            and request.method == "POST"
-            and request.content_type == "application/x-www-form-urlencoded"
-        ):
+        elif not problems and request.method == "POST" and request.content_type in _FORM_TYPES:
             try:
                 problems = [
                     (name, problem)
@@ -223,7 +226,7 @@ class InputGuardMiddleware:
                     for value in values
                     for _, problem in _bad_values(value)
                 ]
-            except RequestDataTooBig:
+            except (RequestDataTooBig, MultiPartParserError):
                 return self.get_response(request)  # Django answers it as it always has
         if not problems:
             return self.get_response(request)
