@@ -170,6 +170,29 @@ def test_board_moves_swap_columns_and_stale_moves_say_why(
     shot("projects-board-stale")
 
 
+def test_keyboard_focus_stays_on_a_moved_card_through_the_live_refresh(
+    page, live_server, demo_org, sign_in
+):
+    """The once-a-second live refresh swapped the columns after the viewer's own keyboard move
+    and focus fell to <body> (an accessibility review found it)."""
+    sign_in()
+    line3 = _project_id("Line 3 automation cell")
+    page.goto(f"{live_server.url}/projects/{line3}/board/")
+    page.evaluate(
+        "window.__liveSwaps = 0;"
+        " document.addEventListener('twofold:live', () => { window.__liveSwaps += 1; })"
+    )
+    link = page.locator('.board-list[data-status="todo"] .board-card > a').first
+    name = link.inner_text()
+    link.focus()
+    with page.expect_response(re.compile(r"/board/move/")):
+        page.keyboard.press("Alt+ArrowRight")
+    page.wait_for_function("() => window.__liveSwaps >= 1")
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.activeElement.textContent") == name
+    assert page.evaluate("document.activeElement.closest('.board-list').dataset.status") == "doing"
+
+
 def test_gantt_resize_and_link_by_dragging(page, live_server, demo_org, sign_in, shot):
     import datetime as dt
 

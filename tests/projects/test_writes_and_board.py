@@ -205,7 +205,8 @@ def _reference_cards(cards: list[selectors.BoardCard], base: str) -> str:
         if t.is_critical:
             meta.append('<span class="badge badge-red">Critical</span>')
         out.append(
-            f'<li class="board-card prio-{escape(t.priority)}" data-task="{t.pk}" '
+            f'<li class="board-card prio-{escape(t.priority)}" id="card-{t.pk}" '
+            f'data-task="{t.pk}" '
             f'data-version="{t.version}"><a href="{base}{t.pk}/">{escape(t.name)}</a>'
             f'<div class="board-card-meta small">{"".join(meta)}</div></li>'
         )

@@ -1152,7 +1152,7 @@ def board_cards(cards: list[BoardCard]) -> SafeString:
         prio_class, badge = _card_priority(t.priority)
         critical = '<span class="badge badge-red">Critical</span>' if t.is_critical else ""
         out.append(
-            f'<li class="board-card prio-{prio_class}" data-task="{t.pk}" '
+            f'<li class="board-card prio-{prio_class}" id="card-{t.pk}" data-task="{t.pk}" '
             f'data-version="{t.version}"><a href="{base}{t.pk}/">{_escape(t.name)}</a>'
             f'<div class="board-card-meta small">{avatar}{when}{badge}{critical}</div></li>'
         )

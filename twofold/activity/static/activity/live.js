@@ -19,6 +19,33 @@
       (f) => f.value !== f.defaultValue);
   }
 
+  // Keyboard focus on a link or button inside a region went to <body> when the region was
+  // swapped (after the viewer's own move on the board, or an edit in the task grid): the same
+  // element of the fresh region takes it back (by id, or by its place among the focusable
+  // elements of its nearest ancestor with an id).
+  const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
+
+  function focusKey(region) {
+    const el = document.activeElement;
+    if (!el || el === document.body || !region.contains(el)) return null;
+    if (el.id) return { id: el.id };
+    const anchor = el.parentElement && el.parentElement.closest("[id]");
+    const scope = anchor && region.contains(anchor) ? anchor : region;
+    return { scope: scope.id, index: Array.from(scope.querySelectorAll(FOCUSABLE)).indexOf(el), tag: el.tagName };
+  }
+
+  function restoreFocus(key) {
+    if (!key) return;
+    let el = null;
+    if (key.id) el = document.getElementById(key.id);
+    else {
+      const scope = document.getElementById(key.scope);
+      el = scope && key.index >= 0 ? scope.querySelectorAll(FOCUSABLE)[key.index] : null;
+      if (el && el.tagName !== key.tag) el = null;
+    }
+    if (el && typeof el.focus === "function") el.focus({ preventScroll: true });
+  }
+
   function swap(doc) {
     let left = false;
     document.querySelectorAll("[data-live-region][id]").forEach((region) => {
@@ -26,9 +53,17 @@
       if (!fresh) return;
       if (typingIn(region)) { left = true; return; }
       if (fresh.innerHTML === region.innerHTML) return;
+      const focused = focusKey(region);
+      // A status message the viewer's own edit put there ("Saved …") stays: the fresh page
+      // has an empty one. The same node goes back, so it is not announced again.
+      const said = Array.from(region.querySelectorAll("[role=status]")).map((s) => (s.textContent.trim() ? s : null));
       region.innerHTML = fresh.innerHTML;
       Array.from(fresh.attributes).forEach((a) => region.setAttribute(a.name, a.value));
+      region.querySelectorAll("[role=status]").forEach((s, i) => {
+        if (said[i] && !s.textContent.trim()) s.replaceWith(said[i]);
+      });
       if (window.htmx) window.htmx.process(region);
+      restoreFocus(focused);
     });
     const next = doc.getElementById("live-subject");
     if (next) version = next.dataset.liveVersion || version;
