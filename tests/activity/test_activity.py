@@ -199,3 +199,39 @@ def test_a_request_change_raises_the_request_and_its_queue(org: Any) -> None:
     assert live.keys_of("operations.request", 10**9) == []
     live.bump(org.pk, ["queue-1", "queue-1"])
     assert LiveVersion.objects.get(key="queue-1").version == 2
+
+
+def test_a_process_feed_of_handovers_reads_the_same_queries_for_1_or_4(
+    org: Any, owner: Any, signed_in: Any
+) -> None:
+    """A handover's name is its project's and its process's: the feed read both for every
+    handover entry (a review found it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from twofold.improvement import services as improvement_services
+    from twofold.operations import services as ops
+    from twofold.projects.models import Phase, Project
+
+    process = ops.create_process(actor=owner, organisation=org, name="Kitting")
+    client = signed_in(owner)
+    counts = []
+    for wanted in (1, 4):
+        while process.handovers.count() < wanted:
+            n = process.handovers.count()
+            made = project_services.create_project(
+                actor=owner,
+                organisation=org,
+                name=f"Kitting cell {n}",
+                code=f"KC{n}",
+                target_start=dt.date(2026, 3, 2),
+            )
+            Project.objects.filter(pk=made.pk).update(phase=Phase.EXECUTION)
+            made.refresh_from_db()
+            improvement_services.propose_handover(actor=owner, project=made, process=process)
+        client.get(f"/activity/processes/{process.pk}/")  # warm
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(f"/activity/processes/{process.pk}/").content.decode()
+        assert page.count("Handover of Kitting cell") >= wanted
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -666,3 +666,32 @@ def test_a_returned_expense_is_corrected_and_resubmitted_on_the_page_and_the_api
     assert api(pm).post(url, {"version": expense.version + 1}).status_code == 403
     # Only whoever recorded it is offered the form (the signed-in client is now the manager).
     assert "Correct and resubmit" not in signed_in(pm).get(page).content.decode()
+
+
+def test_the_approval_page_reads_the_same_queries_for_1_or_5_entries(
+    signed_in: Any, owner: Any, worker: Any, tasks: list[Any]
+) -> None:
+    """Its decidable entries were read through the sheet's related manager without the sheet's
+    id in ``only()``: Django read that id again for every entry (a review found it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(owner)
+    counts = []
+    for week, days in ((MONDAY, 1), (MONDAY + dt.timedelta(days=7), 5)):
+        sheet = services.save_cells(
+            actor=worker,
+            organisation=worker.memberships.get().organisation,
+            person=worker,
+            week_start=week,
+            cells=[
+                Cell(f"task:{tasks[0].pk}", week + dt.timedelta(days=d), "4") for d in range(days)
+            ],
+            expected_version=None,
+        )
+        services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+        client.get(f"/costs/approvals/{sheet.pk}/")  # warm
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/costs/approvals/{sheet.pk}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

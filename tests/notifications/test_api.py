@@ -61,3 +61,27 @@ def test_follow_and_unfollow_by_api(api: Any, mel: Any, outsider: Any, task: Any
     assert api(outsider)._call("put", url, {"following": True}).status_code == 404
     assert services.followers(task) == []
     assert not Notification.objects.exists()
+
+
+def test_the_inbox_api_reads_the_same_queries_for_3_or_9_notifications(
+    api: Any, owner: Any, mel: Any, task: Any
+) -> None:
+    """Each row read its content type again (one query a notification, up to 50)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(mel)
+    counts = []
+    for total in (3, 9):
+        while Notification.objects.filter(recipient=mel).count() < total:
+            services.notify(
+                recipients=[mel], kind=kinds.COMMENT, actor=owner, target=task, summary="N"
+            )
+        client.get("/api/me/notifications?limit=1")  # the token's "last used" is written once
+        ContentType.objects.clear_cache()
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/api/me/notifications?limit=50").json()
+        assert len(page["items"]) == total
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -169,7 +169,16 @@ def _entries(viewer: Any, rows: list[Any]) -> list[Entry]:
             wanted.setdefault(row.target_kind, set()).add(row.target_id)
     objects: dict[tuple[str, int], models.Model] = {}
     for slug, ids in wanted.items():
-        for obj in slugs[slug].model._default_manager.filter(pk__in=ids):
+        kind = slugs[slug]
+        rows_of = kind.model._default_manager.filter(pk__in=ids)
+        # The project and process a kind names directly come with it: a handover's name is its
+        # project's and its process's (two queries a handover in the feed).
+        near = [
+            lookup.removesuffix("_id")
+            for lookup in (kind.project, kind.process)
+            if lookup and lookup.endswith("_id") and "__" not in lookup
+        ]
+        for obj in rows_of.select_related(*near) if near else rows_of:
             objects[(slug, obj.pk)] = obj
     name_references([row for row in rows if isinstance(row, HistoryEntry)])
     out = []

@@ -275,7 +275,13 @@ def approval(request: HttpRequest, timesheet_id: int) -> HttpResponse:
     decidable = {
         e.line_key
         for e in sheet.entries.filter(selectors.decides_filter(user, org.pk)).only(
-            "kind", "task_id", "occurrence_id", "request_id", "process_id"
+            # timesheet_id too: the related manager reads it on every row (a query each)
+            "kind",
+            "task_id",
+            "occurrence_id",
+            "request_id",
+            "process_id",
+            "timesheet_id",
         )
     }
     return render_page(

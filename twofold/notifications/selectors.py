@@ -82,7 +82,9 @@ def inbox(
         at, pk = cursor
         qs = qs.filter(models.Q(created_at__lt=at) | models.Q(created_at=at, id__lt=pk))
     rows = list(
-        qs.select_related("actor", "organisation").order_by("-created_at", "-id")[: limit + 1]
+        qs.select_related("actor", "organisation", "target_type").order_by("-created_at", "-id")[
+            : limit + 1
+        ]
     )
     more = len(rows) > limit
     rows = rows[:limit]
