@@ -657,3 +657,54 @@ def test_a_double_submit_of_a_large_import_queues_one_job(
         mspdi_import.queue_import(actor=owner, upload=seen_ready, params=params, resources={})
     assert Job.objects.filter(kind=mspdi_import.IMPORT_JOB).count() == 1
     assert MspdiUpload.objects.get(pk=upload.pk).status == UploadStatus.IMPORTING
+
+
+def test_an_update_records_the_start_and_the_links_it_replaces_and_moves_the_version(
+    org: Any, owner: Any
+) -> None:
+    """The file's start was written without a version or history (an edit page opened before
+    the update put the old start back unseen), and links added in Twofold between the file's
+    tasks went without a word (a review found both)."""
+    from twofold.core.errors import Conflict
+    from twofold.core.models import HistoryEntry
+    from twofold.projects import services as project_services
+
+    project = mspdi_import.apply_upload(
+        actor=owner, upload=_upload(org, owner), mode="new", code="L4"
+    )
+    assert project is not None
+    tasks = {t.name: t for t in Task.objects.filter(project=project)}
+    project_services.add_link(actor=owner, project=project, pred=tasks["Dig"], succ=tasks["Done"])
+    moved = PLAN.replace(
+        b"<StartDate>2026-03-02T08:00:00</StartDate>", b"<StartDate>2026-03-09T08:00:00</StartDate>"
+    )
+    assert moved != PLAN
+    project.refresh_from_db()
+    read = project.version  # an edit page opened now
+    mspdi_import.apply_upload(actor=owner, upload=_upload(org, owner, moved), mode="update")
+    project.refresh_from_db()
+    assert project.target_start == dt.date(2026, 3, 9) and project.version > read
+    entry = HistoryEntry.objects.filter(object_id=project.pk, action="updated from file").get()
+    assert entry.changes == {"target_start": ["2026-03-02", "2026-03-09"]}
+    assert entry.summary.endswith("; links: 1 removed, 0 added")
+    assert not Link.objects.filter(pred=tasks["Dig"], succ=tasks["Done"]).exists()
+    with pytest.raises(Conflict):
+        project_services.update_project(
+            actor=owner, project=project, expected_version=read, target_start=dt.date(2026, 3, 2)
+        )
+
+
+def test_a_link_added_after_the_preview_refuses_the_update(org: Any, owner: Any) -> None:
+    from twofold.core.errors import Conflict
+    from twofold.projects import services as project_services
+
+    project = mspdi_import.apply_upload(
+        actor=owner, upload=_upload(org, owner), mode="new", code="L4"
+    )
+    assert project is not None
+    upload = _upload(org, owner)  # previewed against the plan as it is now
+    tasks = {t.name: t for t in Task.objects.filter(project=project)}
+    project_services.add_link(actor=owner, project=project, pred=tasks["Dig"], succ=tasks["Done"])
+    with pytest.raises(Conflict, match="since this file was previewed"):
+        mspdi_import.apply_upload(actor=owner, upload=upload, mode="update")
+    assert Link.objects.filter(pred=tasks["Dig"], succ=tasks["Done"]).exists()

@@ -419,11 +419,30 @@ def _changes(matched: ImportedProject, mapped: MappedProject) -> dict[str, Any]:
 
 
 def _tasks_version(project: Project) -> str:
-    """A digest of every task's id and version: the preview's changes hold while it stands
-    (one query; every write to a task moves its version)."""
+    """A digest of the plan the preview compared the file with: every task's id and version,
+    every link, and the project's version (three queries; every write to a task moves its
+    version). A link added since, or an edit of the project's start, was overwritten by the
+    update unseen: they count too."""
     rows = Task.objects.filter(project=project).order_by("pk").values_list("pk", "version")
+    links = (
+        Link.objects.filter(project=project)
+        .order_by("pk")
+        .values_list("pk", "pred_id", "succ_id", "type", "lag", "lag_unit")
+    )
+    stored = Project.all_objects.filter(pk=project.pk).values_list("version", flat=True).first()
     text = ";".join(f"{pk}:{version}" for pk, version in rows)
+    text += "|" + ";".join(":".join(str(v) for v in link) for link in links)
+    text += f"|{stored}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _links_between(project: Project, ids: list[int]) -> set[tuple[Any, ...]]:
+    """The links between tasks ``ids`` as (predecessor, successor, type, lag, unit)."""
+    return set(
+        Link.objects.filter(project=project, pred_id__in=ids, succ_id__in=ids).values_list(
+            "pred_id", "succ_id", "type", "lag", "lag_unit"
+        )
+    )
 
 
 def _value(row: TaskRow, name: str) -> Any:
@@ -945,9 +964,14 @@ def _update(
     calendar = matched.calendar if matched.calendar_id == project.calendar_id else None
     if calendar is not None:
         _save_calendar(project.organisation, mapped.calendar, project.code, existing=calendar)
+    project_changes: dict[str, list[Any]] = {}
     if project.target_start != mapped.start:
+        # Versioned and recorded: an edit page opened before the import then gets 409 (it
+        # silently put the old start back).
+        before = history.snapshot(project, ["target_start"])
         project.target_start = mapped.start
-        Project.objects.filter(pk=project.pk).update(target_start=mapped.start)
+        save_versioned(project, expected_version=None, fields=["target_start"])
+        project_changes = history.diff(before, history.snapshot(project, ["target_start"]))
     removed = [existing[pk] for uid, pk in uid_map.items() if pk in existing and uid not in in_file]
     made = {uid: pk for uid, pk in uid_map.items() if pk in existing and uid in in_file}
     assignees = {pk: existing[pk].assignee_id for pk in made.values()}
@@ -976,6 +1000,7 @@ def _update(
         # Removed from the plan: to the trash with its subtree, restorable from there.
         if Task.objects.filter(pk=task.pk).exists():
             trash.move_to_trash(actor=actor, obj=task)
+    links_before = _links_between(project, list(made.values()))
     _replace_links_and_people(
         project,
         mapped,
@@ -986,6 +1011,14 @@ def _update(
         {person for person in people.values() if person is not None},
         actor,
     )
+    links_after = _links_between(project, list(made.values()))
+    links_note = ""
+    if links_before != links_after:
+        # The file's links replace those between its tasks: say what went and came.
+        links_note = (
+            f"; links: {len(links_before - links_after)} removed, "
+            f"{len(links_after - links_before)} added"
+        )
     _step(progress, 0.85, "Scheduling")
     projects.reschedule_project(project, field="file")
     matched.uid_map = {str(uid): pk for uid, pk in made.items()}
@@ -996,6 +1029,7 @@ def _update(
         actor=actor,
         obj=project,
         action="updated from file",
+        changes=project_changes,
         summary=f"Updated from {upload.file_name}: {len(mapped.tasks) - len(kept)} added, "
-        f"{len(changed)} changed, {len(removed)} removed",
+        f"{len(changed)} changed, {len(removed)} removed{links_note}",
     )
