@@ -648,7 +648,9 @@ def lesson_to_risk(
         raise Invalid("This lesson is already a risk.", field="risk")
     if project.organisation_id != lesson.organisation_id:
         raise Invalid("Choose a project of this organisation.", field="project")
-    if project.phase == Phase.CLOSURE and project.pk == lesson.project_id:
+    if project.phase == Phase.CLOSURE or project.archived_at is not None:
+        # As the page's picker offers them: the API made risks on projects in closure or
+        # archived, where nobody works them.
         raise Invalid(
             "Choose a project still ahead of closure: the risk is for the next one.",
             field="project",

@@ -70,7 +70,9 @@ def _member(organisation_id: int, user: User | None, field: str) -> None:
         raise Invalid("Choose a member of the organisation (not a guest).", field=field)
 
 
-def _check_item_values(organisation: Organisation, values: dict[str, Any]) -> None:
+def _check_item_values(
+    organisation: Organisation, values: dict[str, Any], current_process_id: int | None = None
+) -> None:
     unknown = set(values) - set(ITEM_FIELDS)
     if unknown:
         raise Invalid(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
@@ -96,6 +98,9 @@ def _check_item_values(organisation: Organisation, values: dict[str, Any]) -> No
     process = values.get("process")
     if process is not None and process.organisation_id != organisation.pk:
         raise Invalid("Choose a process of this organisation.", field="process")
+    if process is not None and process.archived and process.pk != current_process_id:
+        # The page's picker offers live processes only; the API took archived ones.
+        raise Invalid(f"{process.name} is archived: choose a live process.", field="process")
     _member(organisation.pk, values.get("owner"), "owner")
 
 
@@ -168,7 +173,7 @@ def update_item(
 ) -> ImprovementItem:
     require(actor, Action.EDIT, item)
     _fresh(item, expected_version)
-    _check_item_values(item.organisation, values)
+    _check_item_values(item.organisation, values, item.process_id)
     before = history.snapshot(item, values)
     for key, value in values.items():
         setattr(item, key, value)

@@ -118,6 +118,9 @@ def _money(raw: Any, field: str, what: str, limit: Decimal = MAX_MONEY) -> Decim
         raise Invalid(f"The {what} must be a number.", field=field)
     if abs(money) >= limit:
         raise Invalid(f"The {what} must be less than {limit:,.0f}.", field=field)
+    if money != money.quantize(Decimal("0.01")):
+        # As the pages refuse it: the API's 12.345 was stored as 12.34 unsaid.
+        raise Invalid(f"The {what} has at most 2 decimal places.", field=field)
     return money.quantize(Decimal("0.01"))
 
 
@@ -132,6 +135,13 @@ def _check_member(organisation: Organisation, user: User | None, field: str) -> 
 def _check_same_org(organisation: Organisation, obj: Any, field: str) -> None:
     if obj is not None and obj.organisation_id != organisation.pk:
         raise Invalid("That choice belongs to another organisation.", field=field)
+
+
+def _check_live_process(process: Process | None, current_id: int | None = None) -> None:
+    """The pages offer live processes only; the API took archived ones (the one already linked
+    may stay)."""
+    if process is not None and process.archived and process.pk != current_id:
+        raise Invalid(f"{process.name} is archived: choose a live process.", field="process")
 
 
 # --- Calendars ------------------------------------------------------------------------------
@@ -269,9 +279,9 @@ def _check_kpi(values: dict[str, Any]) -> None:
             raise Invalid(
                 "The are-you-sure margin must be a number.", field="plausibility_spreads"
             ) from exc
-        if not 0 < spreads <= 1000:
+        if not 0.01 <= spreads <= 1000:  # the page's bounds
             raise Invalid(
-                "The are-you-sure margin must be more than 0 and at most 1000 spreads.",
+                "The are-you-sure margin must be from 0.01 to 1000 spreads.",
                 field="plausibility_spreads",
             )
         values["plausibility_spreads"] = spreads
@@ -687,6 +697,7 @@ def create_queue(
         raise Invalid("A queue needs a name.", field="name")
     _check_same_org(organisation, calendar, "calendar")
     _check_same_org(organisation, process, "process")
+    _check_live_process(process)
     if calendar is None:
         raise Invalid("A queue needs a business calendar.", field="calendar")
     queue = Queue.objects.create(
@@ -725,6 +736,7 @@ def update_queue(
         _check_same_org(queue.organisation, values["calendar"], "calendar")
     if "process" in values:
         _check_same_org(queue.organisation, values["process"], "process")
+        _check_live_process(values["process"], queue.process_id)
     if "sla_hours" in values:
         values["sla_hours"] = _check_sla_hours(values["sla_hours"], queue.sla_hours)
     before = history.snapshot(queue, values)
@@ -1009,6 +1021,11 @@ def _check_steps(specs: list[StepSpec]) -> None:
             and step.max_value < step.min_value
         ):
             raise Invalid(f"Step {position}: the maximum is below the minimum.", field="steps")
+        if (step.min_value is not None or step.max_value is not None) and (
+            step.evidence != Evidence.NUMBER
+        ):
+            # The page refuses it; the API stored the step with its limits dropped unsaid.
+            raise Invalid(f"Step {position}: limits need “a number within limits”.", field="steps")
 
 
 def _step_row(step: StepSpec, routine: Routine, position: int) -> RoutineStep:
@@ -1098,6 +1115,7 @@ def create_routine(
     *, actor: User, process: Process, steps: Iterable[StepSpec] = (), **values: Any
 ) -> Routine:
     require(actor, Action.MANAGE, process)
+    _check_live_process(process)  # an archived process generates nothing: the page refuses it
     _unknown(values, ROUTINE_FIELDS)
     values.setdefault("starts_on", dt.date.today())
     values.setdefault("due_time", dt.time(17, 0))  # the model default is the text "17:00"

@@ -95,9 +95,19 @@ def _check_member(organisation_id: int, user: Any, field: str) -> None:
         raise Invalid("A guest cannot own an action: choose a member.", field=field)
 
 
-def _check_process(organisation_id: int, process: Process | None) -> None:
+def _check_process(
+    organisation_id: int, process: Process | None, current_id: int | None = None
+) -> None:
+    """A live process of the organisation (the one already linked may stay archived): the
+    page's picker offers live ones only, and the API linked archived ones."""
     if process is not None and process.organisation_id != organisation_id:
         raise Invalid("Choose a process of this organisation.", field="process")
+    if process is not None and process.archived and process.pk != current_id:
+        raise Invalid(f"{process.name} is archived: choose a live process.", field="process")
+
+
+MAX_TEXT = 10_000
+"""Longest description, containment or root cause."""
 
 
 def _check_text(values: dict[str, Any]) -> None:
@@ -112,6 +122,10 @@ def _check_text(values: dict[str, Any]) -> None:
     for key in ("description", "containment", "root_cause"):
         if key in values:
             values[key] = str(values[key] or "").strip()
+            if len(values[key]) > MAX_TEXT:  # the API's limit, for the pages too
+                raise Invalid(
+                    f"At most {MAX_TEXT:,} characters: this has {len(values[key]):,}.", field=key
+                )
 
 
 def require_process_owner(actor: User, nc: Nonconformance, what: str) -> None:
@@ -268,7 +282,7 @@ def update_nonconformance(
     _check_open(nc)
     _check_text(values)
     if "process" in values:
-        _check_process(nc.organisation_id, values["process"])
+        _check_process(nc.organisation_id, values["process"], nc.process_id)
         moved = getattr(values["process"], "pk", values["process"]) != nc.process_id
         if moved and not (selectors.is_process_owner(actor, nc) or can(actor, Action.MANAGE, nc)):
             # Whoever owns the process verifies and closes: moving the record to a process of
@@ -301,6 +315,7 @@ def _check_action(nc: Nonconformance, values: dict[str, Any]) -> None:
     if "due_on" in values:
         if values["due_on"] is None:
             raise Invalid("Give the action a due date.", field="due_on")
+        dates.require_day_in_range(values["due_on"], "due_on")  # the page took year 3000
         _not_before_raised(nc, values["due_on"], "due_on", "The due date")
     if "status" in values and values["status"] not in ActionStatus.values:
         raise Invalid(f"Unknown status {values['status']!r}.", field="status")

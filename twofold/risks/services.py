@@ -71,9 +71,12 @@ def _days(value: Any, name: str) -> Decimal | None:
     if value is None:
         return None
     try:
-        days = Decimal(str(value)).quantize(Decimal("0.1"))
+        exact = Decimal(str(value))
+        days = exact.quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError) as exc:
         raise Invalid("Give a number of working days.", field=name) from exc
+    if days != exact:  # as the page refuses it: the API's 2.25 was stored as 2.2 unsaid
+        raise Invalid("Give working days with at most one decimal place.", field=name)
     if not Decimal(0) <= days <= MAX_IMPACT_DAYS:
         raise Invalid(f"Give between 0 and {MAX_IMPACT_DAYS} working days.", field=name)
     return days
