@@ -307,3 +307,23 @@ def test_a_page_of_many_calendars_builds_their_specs_in_two_queries(
         assert not is_working_day(compiled, dt.date(2026, 8, 3))  # the base's holiday
     with django_assert_num_queries(1):  # all from the cache now
         working_time.project_specs(org.pk)
+
+
+def test_making_a_calendar_the_default_records_the_previous_default_and_moves_its_version(
+    org: Any, owner: Any
+) -> None:
+    """The previous default lost its flag in an UPDATE with no version or history (a review)."""
+    first = services.create_calendar(
+        actor=owner, organisation=org, name="Office", hours=None, is_default=True
+    )
+    second = services.create_calendar(actor=owner, organisation=org, name="Plant", hours=None)
+    first.refresh_from_db()
+    read = first.version
+    services.update_calendar(
+        actor=owner, calendar=second, expected_version=second.version, is_default=True
+    )
+    first.refresh_from_db()
+    assert (first.is_default, first.version) == (False, read + 1)
+    entry = HistoryEntry.objects.filter(object_id=first.pk, action="updated").latest("pk")
+    assert entry.changes == {"is_default": [True, False]}
+    assert entry.summary == "No longer the default: Plant is"

@@ -41,7 +41,14 @@ def test_programme_crud_archive_and_assign_over_the_api(
     assert archived.status_code == 200 and archived.json()["archived"] is True
     assert api(owner).get(base).json() == []
     assert [p["name"] for p in api(owner).get(f"{base}?archived=true").json()] == ["Lean 2"]
-    assert api(owner).delete(f"{base}/{pid}/projects/{project.pk}").json()["programme"] is None
+    # A client that read the project before someone changed it: 409, it stays in.
+    project.refresh_from_db()
+    stale_out = api(owner).delete(
+        f"{base}/{pid}/projects/{project.pk}?version={project.version - 1}"
+    )
+    assert stale_out.status_code == 409
+    out = api(owner).delete(f"{base}/{pid}/projects/{project.pk}?version={project.version}")
+    assert out.json()["programme"] is None
     actions = [e.action for e in history_for(Programme.objects.get(pk=pid), viewer=None)]
     assert actions == ["project removed", "archived", "updated", "project added", "created"]
 

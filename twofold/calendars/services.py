@@ -200,9 +200,20 @@ def update_calendar(
         setattr(calendar, key, value)
     _check_working_time(calendar)
     if calendar.is_default and not was_default:
-        Calendar.objects.filter(organisation=org, is_default=True).exclude(pk=calendar.pk).update(
-            is_default=False
-        )
+        # The previous default stops being it: its version moves (an edit page of it opened
+        # before would put it back) and its history says so.
+        for previous in Calendar.objects.filter(organisation=org, is_default=True).exclude(
+            pk=calendar.pk
+        ):
+            previous.is_default = False
+            save_versioned(previous, expected_version=None, fields=["is_default"])
+            history.record(
+                actor=actor,
+                obj=previous,
+                action="updated",
+                changes={"is_default": [True, False]},
+                summary=f"No longer the default: {calendar.name} is",
+            )
     changes = history.diff(before, history.snapshot(calendar, fields))
     if {"hours", "base"} & set(changes):
         _touch(calendar)

@@ -238,14 +238,22 @@ def assign_project(
     response={200: ProjectOut, **WRITE},
 )
 def unassign_project(
-    request: HttpRequest, org_id: int, programme_id: int, project_id: int
+    request: HttpRequest,
+    org_id: int,
+    programme_id: int,
+    project_id: int,
+    version: int | None = None,
 ) -> ProjectOut:
+    """Take the project out of the programme. ``version``: the project's version as you read
+    it (409 if someone changed it since); without it, whatever it is now."""
     programme = _programme(request, org_id, programme_id)
     project = _project(request, org_id, project_id)
     if project.programme_id != programme.pk:
         raise Invalid(f"{project} is not in {programme.name}.", field="project_id")
     return _project_out(
-        programmes.assign_project(actor=actor_of(request), project=project, programme=None)
+        programmes.assign_project(
+            actor=actor_of(request), project=project, programme=None, expected_version=version
+        )
     )
 
 
