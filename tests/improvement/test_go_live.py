@@ -407,3 +407,22 @@ def test_a_link_hides_while_its_project_or_process_is_in_the_trash(
         trash.move_to_trash(actor=owner, obj=process, expected_version=process.version)
     assert client.get(f"/api/process-changes/{link.pk}").status_code == 404
     assert client.get(f"/api/projects/{project.pk}/process-changes").json() == []
+
+
+def test_a_moved_go_live_tells_the_kpi_history_where_its_point_was(
+    org: Any, owner: Any, kpi: Any, item: Any
+) -> None:
+    """The KPI's history said only the new date of a moved change point (a review found it)."""
+    from twofold.core.models import HistoryEntry
+
+    first, later = START + dt.timedelta(weeks=20), START + dt.timedelta(weeks=22)
+    go_live.set_item_go_live(actor=owner, item=item, go_live=first, expected_version=item.version)
+    item.refresh_from_db()
+    go_live.set_item_go_live(actor=owner, item=item, go_live=later, expected_version=item.version)
+    entries = HistoryEntry.objects.filter(action="change point set", object_id=kpi.pk).order_by(
+        "pk"
+    )
+    assert [e.changes for e in entries] == [
+        {},
+        {"date": [first.isoformat(), later.isoformat()]},
+    ]

@@ -156,6 +156,10 @@ def _set_points(
             elif (point.date, point.label) == (date, label):
                 points.append(point)
                 continue
+            # A moved point says where it was (the KPI's history lost the old date).
+            moved: dict[str, list[str]] = {}
+            if point.pk is not None and point.date != date:
+                moved = {"date": [point.date.isoformat(), date.isoformat()]}
             point.date, point.label = date, label
             point.save()
             points.append(point)
@@ -164,6 +168,7 @@ def _set_points(
                 actor=actor,
                 obj=kpi,
                 action="change point set",
+                changes=moved,
                 summary=f"{date.isoformat()}: {label}",
             )
     for stale in existing.values():
