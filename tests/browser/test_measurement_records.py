@@ -9,6 +9,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,8 +63,9 @@ def test_correct_a_wrong_kpi_value_and_see_the_mark_and_history(
     page.locator("#id_value").fill("-999")
     page.get_by_role("button", name="Save value").click()
     doubt = page.locator("#measure-doubt")
-    assert doubt.get_by_text("1 Jan 2030 is in the future").is_visible()
-    assert doubt.get_by_text("is far outside every value seen so far").is_visible()
+    # Waits for htmx's answer (is_visible() looked once, before it came: a retried failure).
+    expect(doubt.get_by_text("1 Jan 2030 is in the future")).to_be_visible()
+    expect(doubt.get_by_text("is far outside every value seen so far")).to_be_visible()
     shot("measure-kpi-are-you-sure")
 
     # Correct the latest value instead, with a reason.
@@ -90,7 +92,7 @@ def test_correct_a_wrong_kpi_value_and_see_the_mark_and_history(
     )
     shot("measure-kpi-corrected")
     page.locator(".ops-changes a").first.click()
-    assert page.get_by_text("First recorded as").is_visible()
+    expect(page.get_by_text("First recorded as")).to_be_visible()
     assert page.get_by_text(f"{latest.value:g} %").first.is_visible()
     shot("measure-value-history")
 
