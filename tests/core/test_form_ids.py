@@ -23,6 +23,9 @@ def test_the_field_refuses_an_id_beyond_64_bits_as_an_invalid_choice(owner: Any)
         f"Select a valid choice. {HUGE} is not one of the available choices."
     ]
     assert list(field.clean([str(owner.pk)])) == [owner]
+    for signed in ("-9223372036854775809", "+9223372036854775808"):  # past the check before
+        with pytest.raises(ValidationError):
+            field.clean([signed])
 
 
 def test_pages_answer_a_huge_id_with_the_form_and_its_message(

@@ -61,6 +61,16 @@ def test_a_nul_character_in_a_multipart_form_is_refused_too(signed_in: Any, owne
     assert not Team.objects.exists()
 
 
+def test_a_malformed_multipart_body_is_a_400_not_an_empty_form(signed_in: Any, owner: Any) -> None:
+    """Read first by the guard, a body that failed to parse reached the view as an empty form
+    (a review found a follow made that way)."""
+    client = signed_in(owner)
+    r = client.post("/accounts/teams/", "garbage", content_type="multipart/form-data")
+    assert r.status_code == 400
+    assert r.content.decode() == "The form data could not be read (malformed multipart body)."
+    assert not Team.objects.exists()
+
+
 def test_a_json_body_over_the_memory_limit_answers_json_413(
     api: Any, org: Any, owner: Any, settings: Any
 ) -> None:

@@ -628,7 +628,7 @@ def test_an_update_previewed_before_someone_changed_a_task_is_refused(org: Any, 
     project_services.update_task(
         actor=owner, task=dig, expected_version=dig.version, percent_complete=60
     )
-    with pytest.raises(Conflict, match="changed L4's tasks since this file was previewed"):
+    with pytest.raises(Conflict, match="changed L4's plan"):
         mspdi_import.apply_upload(actor=owner, upload=upload, mode="update")
     dig.refresh_from_db()
     assert (dig.name, dig.percent_complete) == ("Dig", 60)

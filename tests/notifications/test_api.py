@@ -85,3 +85,25 @@ def test_the_inbox_api_reads_the_same_queries_for_3_or_9_notifications(
         assert len(page["items"]) == total
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_what_one_was_made_to_follow_can_be_unfollowed(
+    api: Any, org: Any, owner: Any, mel: Any
+) -> None:
+    """Following by hand was limited to the kinds with a comments panel: a routine one was
+    assigned to (and so followed) could no longer be unfollowed (a review found it)."""
+    import datetime as dt
+
+    from twofold.notifications.models import FollowReason
+    from twofold.operations import services as ops
+
+    process = ops.create_process(actor=owner, organisation=org, name="Line 2")
+    routine = ops.create_routine(
+        actor=owner, process=process, name="Checks", rrule="FREQ=DAILY", starts_on=dt.date.today()
+    )
+    services.follow(mel, routine, reason=FollowReason.ASSIGNED)
+    url = f"/api/follows/operations.routine/{routine.pk}"
+    assert api(mel).get(url).json()["following"] is True
+    r = api(mel).put(url, {"following": False})
+    assert (r.status_code, r.json()["following"]) == (200, False)
+    assert api(mel).get("/api/follows/costs.expense/1").status_code == 404

@@ -50,7 +50,11 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[typ
         if self.to_field_name in (None, "pk", "id"):
             for pk in value:
                 text = str(pk).strip()
-                if text.isascii() and text.isdigit() and int(text) > INT64_MAX:
+                try:
+                    number = int(text)
+                except ValueError:
+                    continue  # not a number: Django's own check names it
+                if not -INT64_MAX - 1 <= number <= INT64_MAX:  # "-9223372036854775809" too
                     raise ValidationError(
                         self.error_messages["invalid_choice"],
                         code="invalid_choice",

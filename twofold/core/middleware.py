@@ -226,8 +226,15 @@ class InputGuardMiddleware:
                     for value in values
                     for _, problem in _bad_values(value)
                 ]
-            except (RequestDataTooBig, MultiPartParserError):
+            except RequestDataTooBig:
                 return self.get_response(request)  # Django answers it as it always has
+            except MultiPartParserError:
+                # Django keeps an empty form after a failed parse: the view would act on no
+                # data (a follow with no field followed). A malformed body is a 400 here.
+                message = "The form data could not be read (malformed multipart body)."
+                if is_api:
+                    return JsonResponse({"detail": message, "field": None}, status=400)
+                return HttpResponse(message, status=400, content_type="text/plain")
         if not problems:
             return self.get_response(request)
         field, problem = problems[0]

@@ -956,8 +956,8 @@ def _update(
         # The preview listed what the file changes against the plan as it was: someone has
         # changed a task since, and their change would be overwritten unseen.
         raise Conflict(
-            f"Someone changed {project.code}'s tasks since this file was previewed: upload it "
-            "again to see what it changes now."
+            f"Someone changed {project.code}'s plan (its tasks, links or the project) since this "
+            "file was previewed: upload it again to see what it changes now."
         )
     in_file = {row.uid for row in mapped.tasks}
     _step(progress, 0.1, "Updating the calendar")

@@ -16,3 +16,9 @@ class NotificationsConfig(AppConfig):
         from twofold.notifications.outbox import enqueue_message
 
         mail.register(enqueue_message)
+        # What people are made to follow (created, assigned) they can unfollow by hand.
+        from twofold.notifications.scans import FOLLOW_ON_CREATE
+        from twofold.notifications.selectors import register_followable
+
+        for label in FOLLOW_ON_CREATE:
+            register_followable(label)

@@ -212,6 +212,14 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+def _current_page(request: HttpRequest) -> str:
+    """The page htmx was on (path and query), else the inbox."""
+    parts = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if not parts.path:
+        return reverse("notifications:inbox")
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def follow_toggle(request: HttpRequest, target_type: str, target_id: int) -> HttpResponse:
@@ -234,8 +242,8 @@ def follow_toggle(request: HttpRequest, target_type: str, target_id: int) -> Htt
                 "following": services.is_following(user, target),
                 "target_type": target_type,
                 "target_id": target_id,
-                # Back to the page showing the button, not to this address.
-                "next": urlsplit(request.headers.get("HX-Current-URL", "")).path,
+                # Back to the page showing the button (its query too), not to this address.
+                "next": _current_page(request),
             },
         )
     return redirect(_back(request, reverse("notifications:inbox")))

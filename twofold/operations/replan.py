@@ -37,7 +37,7 @@ def replan(routines: Iterable[Routine]) -> int:
     # inserts, so it either finishes before this delete (which then drops its rows) or waits
     # and reads the new calendar or time zone (it put the old schedule back after the delete).
     list(
-        Routine.all_objects.select_for_update()
+        Routine.all_objects.select_for_update(no_key=True)
         .filter(pk__in=[r.pk for r in chosen])
         .order_by("pk")
         .values_list("pk", flat=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, Team, User
@@ -461,7 +461,9 @@ def add_measurements(
     # The KPI's lock first, as corrections take it: two saves at once each computed the state
     # without the other's value, and the last one stored a state missing it (a signal never
     # told). all_objects: its row alone (the live manager joins the process).
-    Kpi.all_objects.select_for_update().filter(pk=kpi.pk).values_list("pk", flat=True).first()
+    Kpi.all_objects.select_for_update(no_key=True).filter(pk=kpi.pk).values_list(
+        "pk", flat=True
+    ).first()
     errors: list[RowError] = []
     parsed: list[tuple[dt.date, float, str]] = []
     seen: dict[dt.date, int] = {}
@@ -932,7 +934,7 @@ def backfill_rollups() -> None:
     stale = Kpi.objects.filter(state="no data", measurements__isnull=False).distinct()
     for pk in list(stale.values_list("pk", flat=True)):
         with transaction.atomic():  # under the KPI's lock, as a save of measurements is
-            Kpi.all_objects.select_for_update().filter(pk=pk).values_list("pk").first()
+            Kpi.all_objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk").first()
             refresh_kpi_states(Kpi.objects.filter(pk=pk).select_related("process"))
 
 
@@ -1248,7 +1250,11 @@ def _locked_live_routine(pk: int) -> Routine | None:
     """The routine as stored now, under its row lock; None once it generates no more."""
     # all_objects: the routine's row alone (the live manager joins its process, which FOR
     # UPDATE would lock too).
-    Routine.all_objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).first()
+    # no_key: a row pointing at the routine (an occurrence, a nonconformance) may still be
+    # inserted meanwhile (a plain FOR UPDATE made those wait: a deadlock with a completion).
+    Routine.all_objects.select_for_update(no_key=True).filter(pk=pk).values_list(
+        "pk", flat=True
+    ).first()
     return (
         Routine.objects.filter(
             pk=pk, active=True, archived_at__isnull=True, process__archived_at__isnull=True
@@ -1650,7 +1656,7 @@ def _follow_process_archive(process: Process, archived: bool) -> None:
     restored, its live routines generate again from now, none due while it was archived."""
     live = Routine.objects.filter(process=process, active=True, archived_at__isnull=True)
     ids = list(
-        Routine.all_objects.select_for_update()
+        Routine.all_objects.select_for_update(no_key=True)
         .filter(pk__in=live.values("pk"))
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -1663,7 +1669,8 @@ def _follow_process_archive(process: Process, archived: bool) -> None:
             routine_id__in=ids, status=OccurrenceStatus.OPEN, due__gt=now
         ).exclude(evidence__isnull=False).delete()  # keeps one holding evidence
         return
-    Routine.all_objects.filter(pk__in=ids).update(schedule_from=now)
+    # The version moves: an edit page opened before would write the old schedule back.
+    Routine.all_objects.filter(pk__in=ids).update(schedule_from=now, version=F("version") + 1)
     routines = list(Routine.objects.filter(pk__in=ids))
     transaction.on_commit(lambda: generate_occurrences(routines=routines))
 
