@@ -306,3 +306,52 @@ def test_a_quiet_handler_keeps_its_heartbeat_and_is_not_failed_as_stale(
     job.refresh_from_db()
     assert failed_meanwhile == [0]
     assert (job.status, job.result) == (JobStatus.SUCCEEDED, {"done": True})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_do_not_pass_the_limit_of_runs_per_person(
+    owner: Any, project: Any, counting: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each request counted the runs going before the other's was saved, and both were queued
+    past the limit (a review found it). The person's row is now locked while counting."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
+        ("file:memorydb", ":memory:")
+    ):
+        pytest.skip(
+            "threads cannot share the in-memory SQLite test database; .ci/run runs this on an "
+            "SQLite file (TWOFOLD_SQLITE_TEST_FILE) and on PostgreSQL"
+        )
+    monkeypatch.setattr(services, "MAX_ACTIVE_PER_USER", 1)
+    counted = threading.Barrier(2)
+    real_create = Job.objects.create
+
+    def create_after_both_counted(**values: Any) -> Job:
+        try:
+            counted.wait(timeout=1.5)  # without the lock both have counted 0 by now
+        except threading.BrokenBarrierError:
+            pass  # the other waits for our lock: it counts after our commit
+        return real_create(**values)
+
+    monkeypatch.setattr(Job.objects, "create", create_after_both_counted)
+    outcomes: list[str] = []
+
+    def enqueue() -> None:
+        try:
+            services.enqueue_job(actor=owner, kind=KIND, subject=project, params={})
+            outcomes.append("queued")
+        except Invalid:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=enqueue) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == ["queued", "refused"]
+    assert Job.objects.filter(owner=owner).count() == 1

@@ -40,6 +40,18 @@ def enqueue_job(
     require(actor, action, subject)
     if jobs.kind_of(kind) is None:
         raise Invalid(f"Unknown kind of job: {kind}.", field="kind")
+    with transaction.atomic():
+        # The person's row locked while counting: two requests at once each counted the other
+        # out and both queued past the limit.
+        type(actor).objects.select_for_update(no_key=True).filter(pk=actor.pk).values_list(
+            "pk", flat=True
+        ).first()
+        return _enqueue_counted(actor, kind, subject, params)
+
+
+def _enqueue_counted(
+    actor: User, kind: str, subject: models.Model, params: dict[str, Any] | None
+) -> Job:
     active = Job.objects.filter(
         owner=actor, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
     ).count()
