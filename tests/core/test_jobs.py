@@ -314,6 +314,7 @@ def test_two_requests_at_once_do_not_pass_the_limit_of_runs_per_person(
 ) -> None:
     """Each request counted the runs going before the other's was saved, and both were queued
     past the limit (a review found it). The person's row is now locked while counting."""
+    import contextlib
     import threading
 
     from django.db import connection
@@ -330,10 +331,10 @@ def test_two_requests_at_once_do_not_pass_the_limit_of_runs_per_person(
     real_create = Job.objects.create
 
     def create_after_both_counted(**values: Any) -> Job:
-        try:
-            counted.wait(timeout=1.5)  # without the lock both have counted 0 by now
-        except threading.BrokenBarrierError:
-            pass  # the other waits for our lock: it counts after our commit
+        # Without the lock both have counted 0 by now; with it the other waits for our lock
+        # (the barrier breaks) and counts after our commit.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            counted.wait(timeout=1.5)
         return real_create(**values)
 
     monkeypatch.setattr(Job.objects, "create", create_after_both_counted)
