@@ -324,6 +324,8 @@ def test_making_a_calendar_the_default_records_the_previous_default_and_moves_it
     )
     first.refresh_from_db()
     assert (first.is_default, first.version) == (False, read + 1)
-    entry = HistoryEntry.objects.filter(object_id=first.pk, action="updated").latest("pk")
+    entry = HistoryEntry.objects.filter(
+        content_type__model="calendar", object_id=first.pk, action="updated"
+    ).latest("pk")
     assert entry.changes == {"is_default": [True, False]}
     assert entry.summary == "No longer the default: Plant is"

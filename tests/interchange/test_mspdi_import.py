@@ -665,6 +665,8 @@ def test_an_update_records_the_start_and_the_links_it_replaces_and_moves_the_ver
     """The file's start was written without a version or history (an edit page opened before
     the update put the old start back unseen), and links added in Twofold between the file's
     tasks went without a word (a review found both)."""
+    from django.contrib.contenttypes.models import ContentType
+
     from twofold.core.errors import Conflict
     from twofold.core.models import HistoryEntry
     from twofold.projects import services as project_services
@@ -684,7 +686,11 @@ def test_an_update_records_the_start_and_the_links_it_replaces_and_moves_the_ver
     mspdi_import.apply_upload(actor=owner, upload=_upload(org, owner, moved), mode="update")
     project.refresh_from_db()
     assert project.target_start == dt.date(2026, 3, 9) and project.version > read
-    entry = HistoryEntry.objects.filter(object_id=project.pk, action="updated from file").get()
+    entry = HistoryEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(Project),
+        object_id=project.pk,
+        action="updated from file",
+    )
     assert entry.changes == {"target_start": ["2026-03-02", "2026-03-09"]}
     assert entry.summary.endswith("; links: 1 removed, 0 added")
     assert not Link.objects.filter(pred=tasks["Dig"], succ=tasks["Done"]).exists()
@@ -708,3 +714,35 @@ def test_a_link_added_after_the_preview_refuses_the_update(org: Any, owner: Any)
     with pytest.raises(Conflict, match="since this file was previewed"):
         mspdi_import.apply_upload(actor=owner, upload=upload, mode="update")
     assert Link.objects.filter(pred=tasks["Dig"], succ=tasks["Done"]).exists()
+
+
+def test_an_update_that_rewrites_the_calendar_records_it(org: Any, owner: Any) -> None:
+    """The project calendar's hours and days off were rewritten with no history (a review)."""
+    import re
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from twofold.calendars.models import Calendar
+    from twofold.core.models import HistoryEntry
+
+    project = mspdi_import.apply_upload(
+        actor=owner, upload=_upload(org, owner), mode="new", code="L4"
+    )
+    assert project is not None
+    calendar = project.calendar
+    same = _upload(org, owner)
+    mspdi_import.apply_upload(actor=owner, upload=same, mode="update")
+    of_calendar = HistoryEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Calendar), object_id=calendar.pk
+    )
+    assert not of_calendar.filter(action="updated from file").exists()  # nothing changed
+    no_fridays = re.sub(
+        rb"<WeekDay><DayType>6</DayType><DayWorking>1</DayWorking>.*?</WeekDay>",
+        b"<WeekDay><DayType>6</DayType><DayWorking>0</DayWorking></WeekDay>",
+        PLAN,
+    )
+    assert no_fridays != PLAN
+    mspdi_import.apply_upload(actor=owner, upload=_upload(org, owner, no_fridays), mode="update")
+    entry = of_calendar.get(action="updated from file")
+    assert set(entry.changes) == {"hours"}
+    assert entry.summary == "Rewritten from line4.xml: 0 days off or other hours added, 0 removed"

@@ -627,6 +627,36 @@ def _save_calendar(
     return base
 
 
+def _days_off(calendar: Calendar) -> set[tuple[Any, ...]]:
+    return {
+        (name, start, end, str(hours))
+        for name, start, end, hours in Holiday.objects.filter(calendar=calendar).values_list(
+            "name", "start", "end", "hours"
+        )
+    }
+
+
+def _record_calendar(
+    actor: Any,
+    calendar: Calendar,
+    before: tuple[dict[str, Any], set[tuple[Any, ...]]],
+    file_name: str,
+) -> None:
+    """The project calendar an update rewrote, in its history (it changed unrecorded)."""
+    changes = history.diff(before[0], history.snapshot(calendar, ["hours", "base"]))
+    days = _days_off(calendar)
+    gone, new = len(before[1] - days), len(days - before[1])
+    if not changes and not gone and not new:
+        return
+    history.record(
+        actor=actor,
+        obj=calendar,
+        action="updated from file",
+        changes=changes,
+        summary=f"Rewritten from {file_name}: {new} days off or other hours added, {gone} removed",
+    )
+
+
 def _free_code(organisation: Organisation, wanted: str) -> str:
     code = (wanted or "IMP").strip()[:16] or "IMP"
     return free_project_code(organisation, code)
@@ -963,7 +993,9 @@ def _update(
     _step(progress, 0.1, "Updating the calendar")
     calendar = matched.calendar if matched.calendar_id == project.calendar_id else None
     if calendar is not None:
+        before_calendar = (history.snapshot(calendar, ["hours", "base"]), _days_off(calendar))
         _save_calendar(project.organisation, mapped.calendar, project.code, existing=calendar)
+        _record_calendar(actor, calendar, before_calendar, upload.file_name)
     project_changes: dict[str, list[Any]] = {}
     if project.target_start != mapped.start:
         # Versioned and recorded: an edit page opened before the import then gets 409 (it
