@@ -483,3 +483,22 @@ def test_units_for_someone_not_on_the_task_say_so_on_the_page(
     assert r.status_code == 422
     assert "That person is not on this task." in r.content.decode()
     assert _people(_fresh(a)) == [("Ann Architect", 100, 3 * DAY)]
+
+
+def test_a_duration_edit_records_the_units_it_changed(
+    owner: Any, ann: Any, chain: list[Task]
+) -> None:
+    """The people's units and work changed by a duration edit were written unrecorded: the
+    task's entry said only the duration (a review found it)."""
+    from twofold.core.models import HistoryEntry
+
+    a = _on_fixed_work(owner, ann, chain[0])
+    services.update_task(actor=owner, task=a, expected_version=a.version, duration_minutes=6 * DAY)
+    entry = HistoryEntry.objects.filter(
+        content_type__model="task", object_id=a.pk, action="updated"
+    ).latest("pk")
+    assert entry.changes["duration_minutes"] == [3 * DAY, 6 * DAY]
+    assert entry.changes["assignments"] == [
+        [f"Ann Architect 100 % {3 * DAY} min"],
+        [f"Ann Architect 50 % {3 * DAY} min"],
+    ]

@@ -43,7 +43,7 @@ def enqueue_job(
     with transaction.atomic():
         # The person's row locked while counting: two requests at once each counted the other
         # out and both queued past the limit.
-        type(actor).objects.select_for_update(no_key=True).filter(pk=actor.pk).values_list(
+        User.objects.select_for_update(no_key=True).filter(pk=actor.pk).values_list(
             "pk", flat=True
         ).first()
         return _enqueue_counted(actor, kind, subject, params)

@@ -402,21 +402,24 @@ def _assignee_follows(task: Task, values: dict[str, Any]) -> bool:
     return True
 
 
-def follow_edit(task: Task, values: dict[str, Any]) -> None:
+def follow_edit(task: Task, values: dict[str, Any]) -> dict[str, list[Any]]:
     """A task edit (``values``, not yet saved) changes the duration or the effort of a task
     with people (assignment rows, or an assignee with an effort): the task type's rule decides
     what follows (work, units or the duration).
 
     Called by ``services.update_task`` inside its transaction; writes the assignment rows and
-    puts the resulting ``duration_minutes``/``effort_minutes`` into ``values``.
+    puts the resulting ``duration_minutes``/``effort_minutes`` into ``values``. Returns the
+    people's change for the task's history entry (their units and work changed unrecorded).
     """
     duration = values.get("duration_minutes", task.duration_minutes)
     work = values.get("effort_minutes")
     if values.get("is_milestone", task.is_milestone) or not duration:
-        return
-    rows = list(Assignment.objects.filter(task=task).order_by("position", "pk"))
+        return {}
+    rows = list(
+        Assignment.objects.filter(task=task).select_related("person").order_by("position", "pk")
+    )
     if not rows and not _assignee_follows(task, values):
-        return
+        return {}
     before = r = resourcing_of(task, rows)
     field = (
         "effort_minutes" if work is not None and work != task.effort_minutes else "duration_minutes"
@@ -445,3 +448,7 @@ def follow_edit(task: Task, values: dict[str, Any]) -> None:
         Assignment.objects.bulk_update(rows, ["units", "work_minutes"])
     values["duration_minutes"] = r.duration
     values["effort_minutes"] = r.work
+    if rows and before.shares != r.shares:
+        names = {row.person_id: row.person.display_name for row in rows}
+        return {"assignments": [_describe(before, names), _describe(r, names)]}
+    return {}

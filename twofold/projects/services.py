@@ -769,11 +769,12 @@ def _update_task(
         values["constraint_date"] = None
     if "status" in values or "percent_complete" in values:
         _follow_progress(task, values)
+    people_changes: dict[str, list[Any]] = {}
     if "duration_minutes" in values or "effort_minutes" in values:
         # A task with people: work, units or duration follow by its task type.
         from twofold.projects import resourcing
 
-        resourcing.follow_edit(task, values)
+        people_changes = resourcing.follow_edit(task, values)
     extra = unrecorded or {}
     before = history.snapshot(task, values)
     for key, value in (*values.items(), *extra.items()):
@@ -781,8 +782,10 @@ def _update_task(
     # On a conflict the task takes its stored values again (save_versioned).
     save_versioned(task, expected_version=expected_version, fields=[*values, *extra])
     changes = history.diff(before, history.snapshot(task, values))
-    if changes:
-        history.record(actor=actor, obj=task, action="updated", changes=changes)
+    if changes or people_changes:
+        history.record(
+            actor=actor, obj=task, action="updated", changes={**changes, **people_changes}
+        )
     scheduled = sorted(SCHEDULE_FIELDS & set(changes))
     moved = (
         reschedule_project(
