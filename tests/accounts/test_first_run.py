@@ -125,11 +125,17 @@ def test_sign_up_is_closed_by_default_and_opens_with_the_setting(
         ).status_code
         != 302
     )
-    opened = client.get(link.group(1))
+    # The link asks first: opening it on the GET let another site sign a visitor into an
+    # account of its choosing with its own unused link (an image was enough).
+    asked = client.get(link.group(1))
+    assert asked.status_code == 200 and "Open my account" in asked.content.decode()
+    assert not User.objects.get(email="bo@example.com").is_active
+    opened = client.post(link.group(1))
     assert (opened.status_code, opened["Location"]) == (302, "/accounts/organisation/new/")
     assert User.objects.get(email="bo@example.com").is_active
     client.logout()
     assert client.get(link.group(1)).status_code == 400  # used
+    assert client.post(link.group(1)).status_code == 400
 
 
 def test_sign_up_proves_the_address_and_tells_nothing_about_accounts(

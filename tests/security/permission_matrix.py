@@ -76,7 +76,7 @@ POST   /accounts/sign-out/                                                      
 GET    /accounts/sign-up/                                                             404 404 404 404 404 404
 POST   /accounts/sign-up/                                                             404 404 404 404 404 404
 GET    /accounts/sign-up/confirm/<uidb64>/<token>/                                    400 400 400 400 400 400  # a link that is no sign-up's
-POST   /accounts/sign-up/confirm/<uidb64>/<token>/                                    405 405 405 405 405 405
+POST   /accounts/sign-up/confirm/<uidb64>/<token>/                                    400 400 400 400 400 400
 GET    /accounts/teams/                                                               login 200 200 200 200 200
 POST   /accounts/teams/                                                               login 400 400 400 400 400
 POST   /accounts/teams/                                                               login 403 403 302 302 302  | name=Matrix+crew

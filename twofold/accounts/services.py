@@ -12,6 +12,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
@@ -230,6 +231,9 @@ def sign_up(*, full_name: str, email: str, password: str) -> User | None:
     email = check_new_person(email, password, full_name, taken_ok=True)
     existing = User.objects.select_for_update().filter(email=email).first()
     if existing is not None and not unverified(existing):
+        # One password hash on this path too: a new address paid for one and an existing
+        # account did not, and the time told which addresses have an account.
+        make_password(password)
         transaction.on_commit(lambda: _send_account_mail(email, "signup_taken", active=True))
         log.info("sign-up for an existing account %s: told by e-mail", email)
         return None
@@ -251,9 +255,8 @@ def sign_up(*, full_name: str, email: str, password: str) -> User | None:
 
 
 @transaction.atomic
-def verify_sign_up(uidb64: str, token: str) -> User | None:
-    """Activate the account of a sign-up whose e-mailed link this is; ``None`` when the link is
-    not (or no longer) valid: used once, expired, or its account already in use."""
+def _sign_up_of(uidb64: str, token: str, *, lock: bool) -> User | None:
+    """The account a sign-up's e-mailed link opens, while it can: not used, not expired."""
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_str
     from django.utils.http import urlsafe_base64_decode
@@ -262,8 +265,23 @@ def verify_sign_up(uidb64: str, token: str) -> User | None:
         pk = int(force_str(urlsafe_base64_decode(uidb64)))
     except (ValueError, OverflowError, TypeError):
         return None
-    user = User.objects.select_for_update().filter(pk=pk).first()
+    rows = User.objects.select_for_update() if lock else User.objects.all()
+    user = rows.filter(pk=pk).first()
     if user is None or not unverified(user) or not default_token_generator.check_token(user, token):
+        return None
+    return user
+
+
+def sign_up_link_works(uidb64: str, token: str) -> bool:
+    """Whether the link would open an account (its page asks first: see the view)."""
+    return _sign_up_of(uidb64, token, lock=False) is not None
+
+
+def verify_sign_up(uidb64: str, token: str) -> User | None:
+    """Activate the account of a sign-up whose e-mailed link this is; ``None`` when the link is
+    not (or no longer) valid: used once, expired, or its account already in use."""
+    user = _sign_up_of(uidb64, token, lock=True)
+    if user is None:
         return None
     user.is_active = True
     user.save(update_fields=["is_active"])
@@ -915,6 +933,36 @@ def revoke_all_api_tokens(user: User) -> int:
     the old password or a session could have made one). Returns how many were revoked."""
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
+    )
+
+
+FEEDS_OF: list[Callable[[User], int]] = []
+"""Apps whose secret addresses act for a person (calendar and activity feeds) revoke them here
+(each returns how many): ``revoke_credentials`` calls them."""
+
+
+def revoke_credentials(user: User) -> tuple[int, int]:
+    """A new password (changed, or chosen through a reset link): whoever held the old one or a
+    session could have made an API token or a feed address that outlived it. Revokes both;
+    returns (tokens, feeds) revoked. A password change kept both working, and a reset kept the
+    feeds (a review found it)."""
+    tokens = revoke_all_api_tokens(user)
+    feeds = sum(revoke(user) for revoke in FEEDS_OF)
+    return tokens, feeds
+
+
+def credentials_revoked_message(tokens: int, feeds: int) -> str:
+    """What the page says after :func:`revoke_credentials` ('' when nothing was revoked)."""
+    parts = []
+    if tokens:
+        parts.append(f"{tokens} API token{'s' if tokens > 1 else ''}")
+    if feeds:
+        parts.append(f"{feeds} feed address{'es' if feeds > 1 else ''}")
+    if not parts:
+        return ""
+    return (
+        f"Your {' and '.join(parts)} {'were' if tokens + feeds > 1 else 'was'} revoked: make new "
+        "ones for the tools that need them."
     )
 
 

@@ -116,6 +116,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
             clear_login_failures(user.email, ip_address=ip, device=device)
             update_session_auth_hash(request, user)
             messages.success(request, "Your password has been changed.")
+            said = services.credentials_revoked_message(*services.revoke_credentials(user))
+            if said:
+                messages.info(request, said)
             response = redirect("accounts:profile")
             trust_device(response, request, user.email)  # the old cookie named the old password
             return response
@@ -608,13 +611,9 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         clear_login_failures(form.user.email)
-        revoked = services.revoke_all_api_tokens(form.user)
-        if revoked:
-            messages.info(
-                self.request,
-                f"Your {revoked} API token{'s were' if revoked > 1 else ' was'} revoked: make "
-                "new ones on your tokens page for the tools that need them.",
-            )
+        said = services.credentials_revoked_message(*services.revoke_credentials(form.user))
+        if said:
+            messages.info(self.request, said)
         return response
 
 

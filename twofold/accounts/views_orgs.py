@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from twofold.accounts import services
 from twofold.accounts.auth import client_ip, reset_allowed
@@ -89,9 +89,15 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/pages/signup.html", {"form": form}, status=status)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def sign_up_verify(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    """The link of a sign-up's e-mail: the account opens and its person is signed in."""
+    """The link of a sign-up's e-mail asks (GET), then opens the account and signs its person
+    in (POST, with the CSRF check). Opening on the GET let another site sign a visitor into an
+    account of the site's choosing with its own unused link (an image was enough)."""
+    if request.method == "GET":
+        if not services.sign_up_link_works(uidb64, token):
+            return render(request, "accounts/pages/signup_link_invalid.html", status=400)
+        return render(request, "accounts/pages/signup_confirm.html")
     user = services.verify_sign_up(uidb64, token)
     if user is None:
         return render(request, "accounts/pages/signup_link_invalid.html", status=400)

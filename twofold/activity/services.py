@@ -59,3 +59,11 @@ def touch(feed: ActivityFeed) -> None:
     now = tz.now()
     if feed.last_used_at is None or (now - feed.last_used_at).total_seconds() > 60:
         ActivityFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+
+
+def revoke_all_of(person: Any) -> int:
+    """Revoke every live feed of ``person`` (their password changed:
+    ``accounts.services.revoke_credentials``); how many."""
+    return ActivityFeed.objects.filter(owner=person, revoked_at__isnull=True).update(
+        revoked_at=tz.now()
+    )

@@ -18,4 +18,9 @@ class InterchangeConfig(AppConfig):
         from twofold.interchange.webhooks import events, notices  # noqa: F401 (registers a kind)
 
         history.on_record(events.heard)
+        # A new password revokes the person's calendar feeds (their address is a credential).
+        from twofold.accounts.services import FEEDS_OF
+        from twofold.interchange.services import revoke_all_of
+
+        FEEDS_OF.append(revoke_all_of)
         core_jobs.register(jobs.ORGANISATION_EXPORT)

@@ -72,3 +72,11 @@ def revoke_feed(*, actor: Any, feed: CalendarFeed) -> CalendarFeed:
                 actor=actor, obj=feed, action="revoked", summary=f"Calendar feed: {feed.label}"
             )
     return feed
+
+
+def revoke_all_of(person: Any) -> int:
+    """Revoke every live feed of ``person`` (their password changed:
+    ``accounts.services.revoke_credentials``); how many."""
+    return CalendarFeed.objects.filter(owner=person, revoked_at__isnull=True).update(
+        revoked_at=tz.now()
+    )
