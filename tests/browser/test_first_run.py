@@ -162,6 +162,7 @@ def test_sign_up_when_the_instance_allows_it(page, live_server, shot):
     link = re.search(r"https?://[^/\s]+(/accounts/sign-up/confirm/\S+)", mail.outbox[-1].body)
     assert link is not None
     page.goto(f"{live_server.url}{link.group(1)}")
+    _both_widths(page, shot, "sign-up-open")
     page.get_by_role("button", name="Open my account").click()
     page.wait_for_load_state("networkidle")
     assert page.url == f"{live_server.url}/accounts/organisation/new/"
