@@ -271,6 +271,8 @@ PAGE_ONLY: dict[str, str] = {
     "accounts:password_change": "a password is changed by its person in the browser, never "
     "with a token (a leaked token must not take the account over)",
     "accounts:password_reset": "the e-mailed reset link is for a person without a session",
+    "accounts:signup_verify": "the e-mailed sign-up link opens an account and signs its person "
+    "into the browser (set-up and sign-up have no API routes)",
     "accounts:password_reset_confirm": "the e-mailed reset link is for a person without a session",
     "accounts:setup": "first run of an empty instance: there is no user to hold a token yet",
     "accounts:signup": "signing up creates the account a token would belong to",
