@@ -360,3 +360,18 @@ def test_signing_up_with_a_taken_address_costs_a_password_hash_as_a_new_one_does
         is None
     )
     assert hashed == [1]
+
+
+def test_a_removed_member_s_feed_addresses_end_and_do_not_come_back(client, owner, member):
+    """They answered 404 while the person was out and worked again once they were added back
+    (a review found it)."""
+    from twofold.accounts import services
+    from twofold.accounts.models import Membership, Role
+
+    org = owner.memberships.get().organisation
+    ida = member(org, Role.MEMBER, full_name="Ida Inspector")
+    feeds = _feeds(ida)
+    assert [client.get(url).status_code for url in feeds] == [200, 200]
+    services.remove_member(actor=owner, membership=Membership.objects.get(user=ida))
+    Membership.objects.create(organisation=org, user=ida, role=Role.MEMBER)  # added back
+    assert [client.get(url).status_code for url in feeds] == [404, 404]

@@ -790,6 +790,10 @@ def remove_member(
         team.members.remove(membership.user)
     # A team led by someone who left has no lead (it kept naming them).
     Team.objects.filter(organisation=organisation, lead=membership.user).update(lead=None)
+    # Their feed addresses of this organisation end (they answered 404 while the person was
+    # out, and worked again once they were added back).
+    for revoke in FEEDS_OF:
+        revoke(membership.user, organisation)
     membership.delete()
 
 
@@ -936,9 +940,10 @@ def revoke_all_api_tokens(user: User) -> int:
     )
 
 
-FEEDS_OF: list[Callable[[User], int]] = []
-"""Apps whose secret addresses act for a person (calendar and activity feeds) revoke them here
-(each returns how many): ``revoke_credentials`` calls them."""
+FEEDS_OF: list[Callable[[User, Organisation | None], int]] = []
+"""Apps whose secret addresses act for a person (calendar and activity feeds) revoke them here,
+in one organisation or (None) all (each returns how many): ``revoke_credentials`` and
+``remove_member`` call them."""
 
 
 def revoke_credentials(user: User) -> tuple[int, int]:
@@ -947,7 +952,7 @@ def revoke_credentials(user: User) -> tuple[int, int]:
     returns (tokens, feeds) revoked. A password change kept both working, and a reset kept the
     feeds (a review found it)."""
     tokens = revoke_all_api_tokens(user)
-    feeds = sum(revoke(user) for revoke in FEEDS_OF)
+    feeds = sum(revoke(user, None) for revoke in FEEDS_OF)
     return tokens, feeds
 
 

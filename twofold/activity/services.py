@@ -61,9 +61,11 @@ def touch(feed: ActivityFeed) -> None:
         ActivityFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
 
 
-def revoke_all_of(person: Any) -> int:
+def revoke_all_of(person: Any, organisation: Organisation | None) -> int:
     """Revoke every live feed of ``person`` (their password changed:
-    ``accounts.services.revoke_credentials``); how many."""
-    return ActivityFeed.objects.filter(owner=person, revoked_at__isnull=True).update(
-        revoked_at=tz.now()
-    )
+    ``accounts.services.revoke_credentials``), or those of one organisation they left; how
+    many."""
+    feeds = ActivityFeed.objects.filter(owner=person, revoked_at__isnull=True)
+    if organisation is not None:
+        feeds = feeds.filter(organisation=organisation)
+    return feeds.update(revoked_at=tz.now())
