@@ -286,3 +286,19 @@ def _drop_postgres_copies(django_db_setup: None, django_db_blocker: Any) -> Iter
 def demo_summary(demo_org: Organisation) -> str:
     """What loading the demo printed (``load_demo``'s summary), with the demo loaded."""
     return _demo_summary
+
+
+@pytest.fixture
+def threads_share_db() -> None:
+    """For tests whose threads race on the database: skipped on the in-memory SQLite test
+    database, which threads cannot share (.ci/run runs them on an SQLite file and on
+    PostgreSQL)."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
+        ("file:memorydb", ":memory:")
+    ):
+        pytest.skip(
+            "threads cannot share the in-memory SQLite test database; .ci/run runs this on an "
+            "SQLite file (TWOFOLD_SQLITE_TEST_FILE) and on PostgreSQL"
+        )

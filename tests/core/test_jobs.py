@@ -273,19 +273,10 @@ def test_job_pages_and_api(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_quiet_handler_keeps_its_heartbeat_and_is_not_failed_as_stale(
-    owner: Any, project: Any, monkeypatch: pytest.MonkeyPatch
+    owner: Any, project: Any, monkeypatch: pytest.MonkeyPatch, threads_share_db: None
 ) -> None:
     """Only progress reports moved the heartbeat: a handler quiet for longer than STALE_AFTER
     was failed by another worker's pass while it still ran (and could be started again)."""
-    from django.db import connection
-
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
-        ("file:memorydb", ":memory:")
-    ):
-        pytest.skip(
-            "threads cannot share the in-memory SQLite test database; .ci/run runs this on an "
-            "SQLite file (TWOFOLD_SQLITE_TEST_FILE) and on PostgreSQL"
-        )
     import time
 
     monkeypatch.setattr(jobs, "HEARTBEAT_EVERY_S", 0.05)
@@ -310,7 +301,11 @@ def test_a_quiet_handler_keeps_its_heartbeat_and_is_not_failed_as_stale(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_at_once_do_not_pass_the_limit_of_runs_per_person(
-    owner: Any, project: Any, counting: list[bool], monkeypatch: pytest.MonkeyPatch
+    owner: Any,
+    project: Any,
+    counting: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    threads_share_db: None,
 ) -> None:
     """Each request counted the runs going before the other's was saved, and both were queued
     past the limit (a review found it). The person's row is now locked while counting."""
@@ -319,13 +314,6 @@ def test_two_requests_at_once_do_not_pass_the_limit_of_runs_per_person(
 
     from django.db import connection
 
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
-        ("file:memorydb", ":memory:")
-    ):
-        pytest.skip(
-            "threads cannot share the in-memory SQLite test database; .ci/run runs this on an "
-            "SQLite file (TWOFOLD_SQLITE_TEST_FILE) and on PostgreSQL"
-        )
     monkeypatch.setattr(services, "MAX_ACTIVE_PER_USER", 1)
     counted = threading.Barrier(2)
     real_create = Job.objects.create

@@ -18,19 +18,12 @@ START = dt.date(2026, 6, 1)
 
 @pytest.mark.django_db(transaction=True)
 def test_two_saves_at_once_leave_the_state_of_both_values(
-    owner: Any, kpi: Any, monkeypatch: pytest.MonkeyPatch
+    owner: Any, kpi: Any, monkeypatch: pytest.MonkeyPatch, threads_share_db: None
 ) -> None:
     """Each save computed the KPI's state while the other's value was not committed yet, and the
     last to write stored a state without the other's value: "in control" with 1.6 as the latest
     value where 9.0 (a signal) was saved, so the process owner was never told (a review found
     it). The save now takes the KPI's lock first, as corrections do."""
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
-        ("file:memorydb", ":memory:")
-    ):
-        pytest.skip(
-            "threads cannot share the in-memory SQLite test database; .ci/run runs this on an "
-            "SQLite file (TWOFOLD_SQLITE_TEST_FILE) and on PostgreSQL"
-        )
     baseline = [
         (n, START + dt.timedelta(days=n), 2.0 + (0.1 if n % 2 else -0.1), "") for n in range(20)
     ]

@@ -42,6 +42,15 @@ def save_versioned(obj: models.Model, *, expected_version: int | None, fields: l
         obj.refresh_from_db(fields=["version"])
 
 
+def lock_rows(rows: models.QuerySet[Any]) -> list[int]:
+    """Lock ``rows`` until the transaction ends, in id order (two lockers never wait on each
+    other crosswise); their ids. ``NO KEY UPDATE`` on PostgreSQL: rows pointing at them can
+    still be inserted meanwhile. SQLite ignores it (its IMMEDIATE transactions take the whole
+    database's write lock). Pass a manager's rows without joins (``all_objects``), or the
+    joined tables' rows are locked too."""
+    return list(rows.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+
+
 def _as_stored(obj: models.Model, fields: list[str]) -> None:
     """Nothing was written: ``obj`` takes the stored values of what it tried to write (and the
     stored version), so a page answering 409 shows the object as it is now, not the refused

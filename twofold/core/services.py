@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from twofold.accounts.models import User
 from twofold.core import jobs
+from twofold.core.concurrency import lock_rows
 from twofold.core.errors import Forbidden, Invalid
 from twofold.core.models import Job, JobStatus
 from twofold.core.policy import Action, can, organisation_id_of, require
@@ -43,9 +44,7 @@ def enqueue_job(
     with transaction.atomic():
         # The person's row locked while counting: two requests at once each counted the other
         # out and both queued past the limit.
-        User.objects.select_for_update(no_key=True).filter(pk=actor.pk).values_list(
-            "pk", flat=True
-        ).first()
+        lock_rows(User.objects.filter(pk=actor.pk))
         return _enqueue_counted(actor, kind, subject, params)
 
 

@@ -32,6 +32,7 @@ from twofold.improvement.models import (
     Source,
 )
 from twofold.operations.models import Kpi, Process, Queue, Routine
+from twofold.operations.services import check_live_process
 from twofold.projects import services as projects
 from twofold.projects.models import GateItem, Phase, Project
 
@@ -98,9 +99,7 @@ def _check_item_values(
     process = values.get("process")
     if process is not None and process.organisation_id != organisation.pk:
         raise Invalid("Choose a process of this organisation.", field="process")
-    if process is not None and process.archived and process.pk != current_process_id:
-        # The page's picker offers live processes only; the API took archived ones.
-        raise Invalid(f"{process.name} is archived: choose a live process.", field="process")
+    check_live_process(process, current_process_id)
     _member(organisation.pk, values.get("owner"), "owner")
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from twofold.accounts.models import Organisation
 from twofold.calendars import usage
+from twofold.core.concurrency import lock_rows
 from twofold.operations.models import Occurrence, OccurrenceStatus, Routine, ShiftRule
 
 __all__ = ["register", "replan"]
@@ -36,12 +37,7 @@ def replan(routines: Iterable[Routine]) -> int:
     # Locked first, in one order: a worker's generation pass holds a routine's lock while it
     # inserts, so it either finishes before this delete (which then drops its rows) or waits
     # and reads the new calendar or time zone (it put the old schedule back after the delete).
-    list(
-        Routine.all_objects.select_for_update(no_key=True)
-        .filter(pk__in=[r.pk for r in chosen])
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    lock_rows(Routine.all_objects.filter(pk__in=[r.pk for r in chosen]))
     Occurrence.objects.filter(
         routine__in=chosen, status=OccurrenceStatus.OPEN, due__gt=timezone.now()
     ).exclude(evidence__isnull=False).delete()

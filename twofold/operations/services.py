@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, Team, User
 from twofold.core import dates, history, trash
-from twofold.core.concurrency import save_versioned
+from twofold.core.concurrency import lock_rows, save_versioned
 from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
@@ -137,9 +137,10 @@ def _check_same_org(organisation: Organisation, obj: Any, field: str) -> None:
         raise Invalid("That choice belongs to another organisation.", field=field)
 
 
-def _check_live_process(process: Process | None, current_id: int | None = None) -> None:
-    """The pages offer live processes only; the API took archived ones (the one already linked
-    may stay)."""
+def check_live_process(process: Process | None, current_id: int | None = None) -> None:
+    """Nothing new goes on an archived process (the one already linked, ``current_id``, may
+    stay): the pages offer live processes only, and the API took archived ones. Quality and
+    improvement check their links with it too."""
     if process is not None and process.archived and process.pk != current_id:
         raise Invalid(f"{process.name} is archived: choose a live process.", field="process")
 
@@ -461,9 +462,7 @@ def add_measurements(
     # The KPI's lock first, as corrections take it: two saves at once each computed the state
     # without the other's value, and the last one stored a state missing it (a signal never
     # told). all_objects: its row alone (the live manager joins the process).
-    Kpi.all_objects.select_for_update(no_key=True).filter(pk=kpi.pk).values_list(
-        "pk", flat=True
-    ).first()
+    lock_rows(Kpi.all_objects.filter(pk=kpi.pk))
     errors: list[RowError] = []
     parsed: list[tuple[dt.date, float, str]] = []
     seen: dict[dt.date, int] = {}
@@ -699,7 +698,7 @@ def create_queue(
         raise Invalid("A queue needs a name.", field="name")
     _check_same_org(organisation, calendar, "calendar")
     _check_same_org(organisation, process, "process")
-    _check_live_process(process)
+    check_live_process(process)
     if calendar is None:
         raise Invalid("A queue needs a business calendar.", field="calendar")
     queue = Queue.objects.create(
@@ -738,7 +737,7 @@ def update_queue(
         _check_same_org(queue.organisation, values["calendar"], "calendar")
     if "process" in values:
         _check_same_org(queue.organisation, values["process"], "process")
-        _check_live_process(values["process"], queue.process_id)
+        check_live_process(values["process"], queue.process_id)
     if "sla_hours" in values:
         values["sla_hours"] = _check_sla_hours(values["sla_hours"], queue.sla_hours)
     before = history.snapshot(queue, values)
@@ -934,7 +933,7 @@ def backfill_rollups() -> None:
     stale = Kpi.objects.filter(state="no data", measurements__isnull=False).distinct()
     for pk in list(stale.values_list("pk", flat=True)):
         with transaction.atomic():  # under the KPI's lock, as a save of measurements is
-            Kpi.all_objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk").first()
+            lock_rows(Kpi.all_objects.filter(pk=pk))
             refresh_kpi_states(Kpi.objects.filter(pk=pk).select_related("process"))
 
 
@@ -1117,7 +1116,7 @@ def create_routine(
     *, actor: User, process: Process, steps: Iterable[StepSpec] = (), **values: Any
 ) -> Routine:
     require(actor, Action.MANAGE, process)
-    _check_live_process(process)  # an archived process generates nothing: the page refuses it
+    check_live_process(process)  # an archived process generates nothing: the page refuses it
     _unknown(values, ROUTINE_FIELDS)
     values.setdefault("starts_on", dt.date.today())
     values.setdefault("due_time", dt.time(17, 0))  # the model default is the text "17:00"
@@ -1250,11 +1249,9 @@ def _locked_live_routine(pk: int) -> Routine | None:
     """The routine as stored now, under its row lock; None once it generates no more."""
     # all_objects: the routine's row alone (the live manager joins its process, which FOR
     # UPDATE would lock too).
-    # no_key: a row pointing at the routine (an occurrence, a nonconformance) may still be
+    # NO KEY: a row pointing at the routine (an occurrence, a nonconformance) may still be
     # inserted meanwhile (a plain FOR UPDATE made those wait: a deadlock with a completion).
-    Routine.all_objects.select_for_update(no_key=True).filter(pk=pk).values_list(
-        "pk", flat=True
-    ).first()
+    lock_rows(Routine.all_objects.filter(pk=pk))
     return (
         Routine.objects.filter(
             pk=pk, active=True, archived_at__isnull=True, process__archived_at__isnull=True
@@ -1655,12 +1652,8 @@ def _follow_process_archive(process: Process, archived: bool) -> None:
     not yet due go (each was later missed, a critical routine's a nonconformance a day);
     restored, its live routines generate again from now, none due while it was archived."""
     live = Routine.objects.filter(process=process, active=True, archived_at__isnull=True)
-    ids = list(
-        Routine.all_objects.select_for_update(no_key=True)
-        .filter(pk__in=live.values("pk"))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )  # locked first, as the worker's generation pass locks each (generate_occurrences)
+    # Locked first, as the worker's generation pass locks each (generate_occurrences).
+    ids = lock_rows(Routine.all_objects.filter(pk__in=live.values("pk")))
     if not ids:
         return
     now = timezone.now()

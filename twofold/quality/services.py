@@ -22,6 +22,7 @@ from twofold.core.errors import Forbidden, Invalid
 from twofold.core.policy import Action, can, require
 from twofold.operations.deviations import Deviation, Kind
 from twofold.operations.models import Priority, Process
+from twofold.operations.services import check_live_process
 from twofold.quality import selectors
 from twofold.quality.models import (
     ActionKind,
@@ -98,12 +99,10 @@ def _check_member(organisation_id: int, user: Any, field: str) -> None:
 def _check_process(
     organisation_id: int, process: Process | None, current_id: int | None = None
 ) -> None:
-    """A live process of the organisation (the one already linked may stay archived): the
-    page's picker offers live ones only, and the API linked archived ones."""
+    """A live process of the organisation (the one already linked may stay archived)."""
     if process is not None and process.organisation_id != organisation_id:
         raise Invalid("Choose a process of this organisation.", field="process")
-    if process is not None and process.archived and process.pk != current_id:
-        raise Invalid(f"{process.name} is archived: choose a live process.", field="process")
+    check_live_process(process, current_id)
 
 
 MAX_TEXT = 10_000
