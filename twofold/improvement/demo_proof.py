@@ -173,6 +173,16 @@ def _plan(project: Project, dana: User) -> None:
         task = Task.objects.get(pk=task.pk)
         values = {"status": status} if status == "done" else {"percent_complete": 60}
         plans.update_task(actor=dana, task=task, expected_version=task.version, **values)
+    # Progress is reported to today, and the work left is scheduled from there (it lay in
+    # September, before today, and the card read "Finish 18 Sep" for a project still open).
+    project.refresh_from_db()
+    plans.update_project(
+        actor=dana,
+        project=project,
+        expected_version=project.version,
+        status_date=timezone.localdate(),
+        reschedule_after_status=True,
+    )
 
 
 def _work_for_dana(organisation: Organisation, dana: User, kpi: Kpi) -> None:

@@ -83,6 +83,8 @@ class ProjectOut(Schema):
     percent_complete: float
     calendar_id: int | None = None
     progress_rule: Literal["override", "retained"] = "override"
+    status_date: dt.date | None = None
+    reschedule_after_status: bool = False
     archived: bool = False
     version: int
 
@@ -379,6 +381,8 @@ def _project_out(p: Project) -> ProjectOut:
         percent_complete=p.percent_complete,
         calendar_id=p.calendar_id,
         progress_rule="retained" if p.progress_rule == "retained" else "override",
+        status_date=p.status_date,
+        reschedule_after_status=p.reschedule_after_status,
         archived=p.archived_at is not None,
         version=p.version,
     )

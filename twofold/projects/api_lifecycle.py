@@ -95,6 +95,14 @@ class ProjectPatch(Schema):
         description="Out-of-sequence progress: 'override' (remaining work continues where it "
         "stopped) or 'retained' (it waits for its predecessors).",
     )
+    status_date: StrictDate | None = Field(
+        None, description="The day progress is reported to (null: today, for earned value)."
+    )
+    reschedule_after_status: StrictBool | None = Field(
+        None,
+        description="Schedule remaining and unstarted work after the end of the status date "
+        "(needs a status date).",
+    )
 
 
 class DeletePreviewOut(Schema):

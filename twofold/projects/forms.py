@@ -97,6 +97,17 @@ class ProjectForm(forms.Form):
         help_text="When a task starts before its predecessors allow: let its remaining work "
         "continue (Microsoft Project) or make it wait for them (Primavera's retained logic).",
     )
+    status_date = _date_field(
+        required=False,
+        help_text="The day progress is reported to: earned value is measured at its end "
+        "(today while it is empty).",
+    )
+    reschedule_after_status = forms.BooleanField(
+        label="Schedule unfinished work after the status date",
+        required=False,
+        help_text="Remaining and unstarted work never starts before the end of the status date "
+        "(Microsoft Project's \"reschedule uncompleted work\", Primavera's data date).",
+    )
 
     def __init__(
         self, *args: Any, organisation: Organisation, editing: bool = False, **kwargs: Any

@@ -142,6 +142,10 @@ class Project(Trashable):
     progress_rule = models.CharField(
         max_length=8, choices=ProgressRule.choices, default=ProgressRule.OVERRIDE
     )
+    # Microsoft Project's "reschedule uncompleted work to start after" the status date, kept
+    # on (Primavera's data date): remaining and unstarted work is never scheduled before the
+    # end of ``status_date``.
+    reschedule_after_status = models.BooleanField(default=False)
     # Schedule summary, written by reschedule_project
     scheduled_start = models.DateTimeField(null=True, blank=True)
     scheduled_finish = models.DateTimeField(null=True, blank=True)

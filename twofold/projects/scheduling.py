@@ -344,8 +344,14 @@ def build_plan(
             ep.Link(pred=LEVELLING_ANCHOR, succ=pk, type=ep.LinkType.FS, lag=delays[pk])
             for pk in unfed
         )
+    # Unfinished work after the status date: after the end of its working day, as Microsoft
+    # Project's status date is (a date with no working time ends at 17:00, so the work resumes
+    # at the next working time).
+    moving = project.reschedule_after_status and project.status_date is not None
     return ep.Plan(
         start=dt.datetime.combine(project.target_start, DAY_START),
+        status_date=bounds(project.status_date)[1] if moving else None,  # type: ignore[arg-type]
+        reschedule_after_status=moving,
         tasks=tuple(items),
         links=tuple(engine_links),
         calendars={spec.name: spec},

@@ -73,6 +73,7 @@ PROJECT_FIELDS = [
     "status_date",
     "calendar",
     "progress_rule",
+    "reschedule_after_status",
 ]
 TASK_FIELDS = [
     "name",
@@ -452,6 +453,16 @@ def _check_project_values(
     _no_nulls(values, PROJECT_NULLABLE)
     if "progress_rule" in values and values["progress_rule"] not in ProgressRule.values:
         raise Invalid("Choose override or retained.", field="progress_rule")
+    if "reschedule_after_status" in values:
+        values["reschedule_after_status"] = bool(values["reschedule_after_status"])
+    status_date = values.get("status_date", project.status_date if project else None)
+    moving = values.get(
+        "reschedule_after_status", project.reschedule_after_status if project else False
+    )
+    if moving and status_date is None:
+        raise Invalid(
+            "Set a status date: unfinished work is scheduled after it.", field="status_date"
+        )
     for name in ("name", "code"):
         if name in values:
             values[name] = str(values[name]).strip()
@@ -535,11 +546,12 @@ def update_project(
     if changes:
         history.record(actor=actor, obj=project, action="updated", changes=changes)
     moved = None
-    if {"target_start", "calendar", "progress_rule"} & set(changes):
+    if {"target_start", "calendar", "progress_rule", "reschedule_after_status"} & set(changes) or (
+        "status_date" in changes and project.reschedule_after_status
+    ):
         # A new calendar moves tasks onto its working time (holidays skipped).
-        moved = reschedule_project(
-            project, field="target_start" if "target_start" in changes else "calendar"
-        )
+        culprit = next((f for f in ("target_start", "status_date") if f in changes), "calendar")
+        moved = reschedule_project(project, field=culprit)
     return project, moved
 
 

@@ -164,6 +164,12 @@ def build_network(
     release = np.zeros(size)
     done: set[int] = set()
     retained = project.progress_rule == ProgressRule.RETAINED
+    # Unfinished work after the status date (the project's setting, as the scheduler does): a
+    # release at the end of the status date for every task not done, and a started task's
+    # remaining work alone goes on from there.
+    floor = None
+    if project.reschedule_after_status and project.status_date is not None:
+        floor = _offset(start, day_bounds(project.status_date)[1], cal)
     for i, t in enumerate(leaves):
         o, m, p = estimate_of(t, estimates)
         done_part = 0.0
@@ -178,9 +184,9 @@ def build_network(
             o = m = p = planned
         elif t.is_milestone:
             o = m = p = 0
-        elif t.percent_complete > 0 and retained and t.actual_start:
-            # Retained logic: only the remaining work is left, and it waits for the links
-            # (released where the done part ends, below).
+        elif t.percent_complete > 0 and (retained or floor is not None) and t.actual_start:
+            # Retained logic, or unfinished work after the status date: only the remaining
+            # work is left (released where the done part ends, or at the status date, below).
             share = t.percent_complete / 100
             done_part = share * m
             o, m, p = (round((1 - share) * v) for v in (o, m, p))
@@ -197,6 +203,8 @@ def build_network(
             # date, not at its scheduled start (which pinned it there, so a predecessor
             # finishing early never showed).
             release[i] = _offset(start, moment, cal)
+        if floor is not None and t.pk not in done:
+            release[i] = max(release[i], floor)
     preds: list[int] = []
     succs: list[int] = []
     kinds: list[int] = []
