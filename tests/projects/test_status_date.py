@@ -189,3 +189,27 @@ def test_the_simulation_releases_unfinished_work_at_the_status_date(
     assert _local(project.scheduled_finish) == dt.datetime(2025, 3, 19, 17)
     assert _local(analysis.deterministic_finish) == dt.datetime(2025, 3, 19, 17)
     assert _local(analysis.p50) == _local(analysis.p95) == dt.datetime(2025, 3, 19, 17)
+
+
+def test_the_gantt_draws_the_break_in_a_task_whose_work_waits(
+    project: Project, owner: Any, client: Any
+) -> None:
+    tasks = _plan(project, owner)
+    build = tasks["Build"].pk
+    client.force_login(owner)
+    page = client.get(f"/projects/{project.pk}/gantt/").content.decode()
+    assert "g-split" not in page and f"split-{build}" not in page
+    project.refresh_from_db()
+    services.update_project(
+        actor=owner,
+        project=project,
+        expected_version=project.version,
+        status_date=dt.date(2025, 3, 12),
+        reschedule_after_status=True,
+    )
+    page = client.get(f"/projects/{project.pk}/gantt/").content.decode()
+    # Build: two of its five days done (Monday 3 and Tuesday 4 March), the rest from Thursday
+    # 13th; one bar clipped to the two parts with a dotted line between them.
+    assert page.count('class="g-split"') == 1
+    assert f'clip-path="url(#split-{build})"' in page
+    assert "work resumes Thu 13 Mar after a break" in page

@@ -18,7 +18,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from twofold.calendars.working_time import off_days
 from twofold.core import dates as tf_dates
-from twofold.engine.calendars import Calendar
+from twofold.engine.calendars import (
+    Calendar,
+    CalendarRangeError,
+    add_working_minutes,
+    working_minutes_between,
+)
 from twofold.projects.dates import finish_day
 from twofold.projects.models import Task
 from twofold.projects.scheduling import compiled_calendar
@@ -102,6 +107,30 @@ class ChartLink:
     succ_id: int
     type: str
     critical: bool
+
+
+def split_at(
+    task: Task, start: dt.datetime, finish: dt.datetime, cal: Calendar
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """Where a started task's done part ends and its remaining work resumes, when the schedule
+    put time between them (its remaining work waits for the status date, or for its links under
+    retained logic); None for a task whose work runs without a break.
+
+    ``start`` and ``finish`` are local instants (``start`` is the actual start); the done part is
+    ``percent_complete`` of the duration, on the project's calendar as the scheduler counts it.
+    """
+    pct = task.percent_complete
+    if task.actual_start is None or not 0 < pct < 100 or task.duration_minutes <= 0:
+        return None
+    try:
+        if working_minutes_between(cal, start, finish) <= task.duration_minutes + 1:
+            return None
+        done = task.duration_minutes * pct / 100
+        done_end = add_working_minutes(cal, start, done)
+        resume = add_working_minutes(cal, finish, -(task.duration_minutes - done))
+    except CalendarRangeError:
+        return None
+    return (done_end, resume) if resume > done_end else None
 
 
 def _date(value: dt.datetime | dt.date) -> dt.date:
@@ -240,8 +269,9 @@ def render(
     ]
     # Non-working days of the project's calendar (weekends and holidays), merged into runs.
     body_h = height - HEAD
+    cal = calendar or compiled_calendar()
     if px >= 1.0:
-        parts.extend(shading(calendar or compiled_calendar(), origin, days, px, body_h))
+        parts.extend(shading(cal, origin, days, px, body_h))
     _header(origin, days, zoom, px, parts)
     parts.append(f'<rect class="g-labels" x="0" y="0" width="{LABEL}" height="{height}"/>')
     parts.append('<text class="g-head-text" x="10" y="30">Task</text>')
@@ -354,12 +384,35 @@ def render(
                 if editable
                 else ""
             )
+            # A split task (work waiting after its done part) is one bar clipped to its two
+            # parts, joined by a dotted line, as Microsoft Project draws it; still one shape to
+            # drag and resize.
+            split = split_at(t, s, f, cal) if t.actual_start else None
+            clip = ""
+            done_w = w * t.percent_complete / 100
+            if split is not None:
+                x_done, x_resume = x_of(split[0]), x_of(split[1])
+                done_w = x_done - x
+                top, clip_id = cy - BAR / 2 - 1, f"split-{t.pk}"
+                parts.append(
+                    f'<clipPath id="{clip_id}"><rect x="{x:.1f}" y="{top:.1f}" width="{done_w:.1f}" height="{BAR + 2}"/>'
+                    f'<rect x="{x_resume:.1f}" y="{top:.1f}" width="{x_end - x_resume + 10:.1f}" height="{BAR + 2}"/></clipPath>'
+                )
+                clip = f' clip-path="url(#{clip_id})"'
+                tip = tip.replace(
+                    "</title>",
+                    f"; work resumes {_adm(split[1].date())} after a break</title>",
+                )
             parts.append(
-                f'<g class="g-item g-task{crit_cls}"{target}{drag}><rect class="g-bar" x="{x:.1f}" y="{cy - BAR / 2:.1f}" width="{w:.1f}" height="{BAR}" rx="3">{tip}</rect>'
+                f'<g class="g-item g-task{crit_cls}"{target}{drag}><rect class="g-bar" x="{x:.1f}" y="{cy - BAR / 2:.1f}" width="{w:.1f}" height="{BAR}" rx="3"{clip}>{tip}</rect>'
             )
+            if split is not None:
+                parts.append(
+                    f'<line class="g-split" x1="{x_done:.1f}" y1="{cy:.1f}" x2="{x_resume:.1f}" y2="{cy:.1f}"/>'
+                )
             if t.percent_complete:
                 parts.append(
-                    f'<rect class="g-progress" x="{x:.1f}" y="{cy - 2:.1f}" width="{w * t.percent_complete / 100:.1f}" height="4"/>'
+                    f'<rect class="g-progress" x="{x:.1f}" y="{cy - 2:.1f}" width="{done_w:.1f}" height="4"/>'
                 )
             if editable:
                 parts.append(

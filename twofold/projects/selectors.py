@@ -619,6 +619,7 @@ GANTT_FIELDS = (
     "total_float_minutes",
     "version",
     "assignee_id",
+    "actual_start",
 )
 
 
@@ -760,6 +761,7 @@ class ChartTask:
     """What the Gantt draws of a task: a slotted row read as a tuple (no model instance)."""
 
     __slots__ = (
+        "actual_start",
         "assignee_id",
         "assignee_name",
         "duration_minutes",
@@ -788,6 +790,7 @@ class ChartTask:
         "total_float_minutes",
         "version",
         "assignee_id",
+        "actual_start",
     )
 
     def __init__(self, row: tuple[Any, ...]) -> None:
@@ -804,6 +807,7 @@ class ChartTask:
             self.total_float_minutes,
             self.version,
             self.assignee_id,
+            self.actual_start,  # as the database returns it: only whether it is set is used
             self.assignee_name,
         ) = row
         self.start = raw_instant(start)

@@ -144,7 +144,10 @@
       drag = {
         mode: e.target.classList.contains("g-resize") ? "resize" : "move", svg: svg, g: g, x0: p.x, dx: 0,
         barX: parseFloat(bar.getAttribute("x")), barW: parseFloat(bar.getAttribute("width")),
+        clip: bar.getAttribute("clip-path"),
       };
+      // A split bar shows its whole length while it is resized (its parts are drawn again after).
+      if (drag.mode === "resize" && drag.clip) bar.removeAttribute("clip-path");
     } else {
       return;
     }
@@ -184,6 +187,7 @@
     if (d.over) d.over.classList.remove("drop-target");
     if (d.mode === "resize") {
       d.g.querySelector(".g-bar").setAttribute("width", d.barW);
+      if (d.clip) d.g.querySelector(".g-bar").setAttribute("clip-path", d.clip);
       d.g.querySelectorAll(".g-resize, .g-handle").forEach((el) => el.removeAttribute("transform"));
     }
   };
