@@ -269,3 +269,12 @@ CHILDREN_OF_LABEL: dict[str, tuple[Kind, ...]] = {
     "operations.queue": (Kind.REQUEST,),
     "operations.process": (Kind.KPI,),
 }
+# The field of each child kind that holds its parent (its documents' ``scope_id``): children
+# hidden with their parent (a lesson of a trashed project) leave and come back with it.
+SCOPE_FIELD: dict[Kind, str] = {
+    Kind.TASK: "project_id",
+    Kind.RISK: "project_id",
+    Kind.LESSON: "project_id",
+    Kind.REQUEST: "queue_id",
+    Kind.KPI: "process_id",
+}

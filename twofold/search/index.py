@@ -19,7 +19,13 @@ from django.db.models.functions import Concat
 from twofold.core import bulk
 from twofold.operations.models import Process, Queue
 from twofold.projects.models import Project, Task
-from twofold.search.documents import CHILDREN_OF_LABEL, DOCUMENT_COLUMNS, KIND_OF_LABEL, SOURCES
+from twofold.search.documents import (
+    CHILDREN_OF_LABEL,
+    DOCUMENT_COLUMNS,
+    KIND_OF_LABEL,
+    SCOPE_FIELD,
+    SOURCES,
+)
 from twofold.search.models import Kind, SearchDocument
 
 log = logging.getLogger(__name__)
@@ -147,15 +153,22 @@ def reindex(organisation_id: int | None = None) -> int:
 
 
 def on_trash_change(changed: dict[str, list[int]], in_trash: bool) -> None:
-    """The trash listener: drop the documents of a batch that went, write those that came back."""
+    """The trash listener: drop the documents of a batch that went, write those that came back.
+
+    The children of a parent in the batch go and come with it too, though the batch may not
+    name them (a lesson is hidden with its project, not put in the trash itself)."""
     for label, pks in changed.items():
         kind = KIND_OF_LABEL.get(label)
         if kind is None:
             continue
+        children = CHILDREN_OF_LABEL.get(label, ())
         if in_trash:
             SearchDocument.objects.filter(kind=kind, object_id__in=pks).delete()
+            SearchDocument.objects.filter(kind__in=children, scope_id__in=pks).delete()
             continue
-        source = SOURCES[kind]
-        rows = source.rows(source.model._default_manager.filter(pk__in=pks).order_by())
-        while batch := list(islice(rows, BATCH)):
-            SearchDocument.objects.bulk_create(batch, ignore_conflicts=True)
+        sources = [(SOURCES[kind], {"pk__in": pks})]
+        sources += [(SOURCES[c], {f"{SCOPE_FIELD[c]}__in": pks}) for c in children]
+        for source, where in sources:
+            rows = source.rows(source.model._default_manager.filter(**where).order_by())
+            while batch := list(islice(rows, BATCH)):
+                SearchDocument.objects.bulk_create(batch, ignore_conflicts=True)
