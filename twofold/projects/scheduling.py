@@ -558,6 +558,12 @@ def apply_schedule(
     )
 
 
+def progress_weight(is_milestone: bool, duration_minutes: int | None) -> float:
+    """What a leaf task weighs in percent complete and in percent planned alike: its duration
+    in minutes, an hour for a milestone (whatever duration it kept) or a task of no duration."""
+    return 60.0 if is_milestone else float(duration_minutes or 60)
+
+
 def percent_complete(tasks: Sequence[Task]) -> float:
     """Duration-weighted percent complete of the leaf tasks (milestones weigh one hour)."""
     parents = {t.parent_id for t in tasks if t.parent_id}
@@ -565,7 +571,7 @@ def percent_complete(tasks: Sequence[Task]) -> float:
     for t in tasks:
         if t.pk in parents:
             continue
-        weight = 60.0 if t.is_milestone else float(t.duration_minutes or 60)
+        weight = progress_weight(t.is_milestone, t.duration_minutes)
         total += weight
         done += weight * t.percent_complete / 100
     return round(100 * done / total, 1) if total else 0.0

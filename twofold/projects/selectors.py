@@ -262,6 +262,9 @@ def processes_in_signal(organisation: Organisation) -> dict[int, tuple[str, ...]
             organisation=organisation,
             process_changes__process__kpis__state="signal",
             process_changes__process__kpis__archived_at__isnull=True,
+            # Joins ignore the live managers: a KPI or process in the trash is no signal.
+            process_changes__process__deleted_at__isnull=True,
+            process_changes__process__kpis__deleted_at__isnull=True,
         )
         .values_list("pk", "process_changes__process__name")
         .distinct()
@@ -436,7 +439,8 @@ def _card(
         percent_complete=p.percent_complete,
         percent_planned=percent_planned,
         next_milestone=next_ms[1] if next_ms else "",
-        next_milestone_date=timezone.localtime(next_ms[0], tzinfo).date() if next_ms else None,
+        # In the viewer's zone, as the card's finish and the task exports show dates.
+        next_milestone_date=timezone.localtime(next_ms[0]).date() if next_ms else None,
         slip_days=slip,
     )
 
@@ -520,6 +524,8 @@ _CARD_SIGNALS = FastRows(
             pk=project_id,
             process_changes__process__kpis__state=state,
             process_changes__process__kpis__archived_at__isnull=True,
+            process_changes__process__deleted_at__isnull=True,
+            process_changes__process__kpis__deleted_at__isnull=True,
         )
         .values_list("process_changes__process__name")
         .distinct()

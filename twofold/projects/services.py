@@ -53,7 +53,7 @@ from twofold.projects.progress import (
     planned_curve_seconds,
     planned_percent_seconds,
 )
-from twofold.projects.scheduling import Schedule
+from twofold.projects.scheduling import Schedule, progress_weight
 
 PROJECT_FIELDS = [
     "name",
@@ -314,20 +314,23 @@ def _planned_rows(project: Project, tasks: list[Task]) -> list[tuple[Any, Any, f
     leaf = {t.pk: t for t in tasks if not t.is_summary}
     if baseline is not None:
         return [
-            (start, finish, float(minutes or 60))
+            (start, finish, progress_weight(leaf[task_id].is_milestone, minutes))
             for task_id, start, finish, minutes in baseline.tasks.values_list(
                 "task_id", "start", "finish", "duration_minutes"
             )
             if task_id in leaf
         ]
-    return [(t.start, t.finish, float(t.duration_minutes or 60)) for t in leaf.values()]
+    return [
+        (t.start, t.finish, progress_weight(t.is_milestone, t.duration_minutes))
+        for t in leaf.values()
+    ]
 
 
 def refresh_planned_curve(project: Project) -> None:
     """Recompute the stored percent-planned curve (after a baseline is saved)."""
     tasks = list(
         Task.objects.filter(project=project).only(
-            "pk", "start", "finish", "duration_minutes", "is_summary"
+            "pk", "start", "finish", "duration_minutes", "is_summary", "is_milestone"
         )
     )
     project.planned_curve = planned_curve(_planned_rows(project, tasks))
@@ -399,7 +402,9 @@ def _planned_seconds(
         minutes = rows[:, 3].astype(float)
         starts = rows[:, 1].astype(float)
         finishes = rows[:, 2].astype(float)
-        weights = np.where(minutes == 0, 60.0, minutes)
+        # A task that is a milestone now weighs an hour, whatever its baseline row holds.
+        milestones = ids[np.fromiter((t.is_milestone for t in tasks), bool, len(tasks))]
+        weights = np.where((minutes == 0) | np.isin(rows[:, 0], milestones), 60.0, minutes)
         added = leaf & ~np.isin(ids, rows[:, 0])
         if result.start_utc is None or not added.any():
             return starts, finishes, weights
@@ -419,7 +424,9 @@ def _current_seconds(
     tasks: list[scheduling.TaskRow], result: Schedule, chosen: Any
 ) -> tuple[Any, Any, Any]:
     """(starts, finishes, weights) of the ``chosen`` tasks (a mask) in the new schedule."""
-    weights = np.fromiter((float(t.duration_minutes or 60) for t in tasks), float, len(tasks))
+    weights = np.fromiter(
+        (progress_weight(t.is_milestone, t.duration_minutes) for t in tasks), float, len(tasks)
+    )
     return (
         np.asarray(result.start_utc, dtype=float)[chosen],
         np.asarray(result.finish_utc, dtype=float)[chosen],
