@@ -20,7 +20,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.cache import cache
@@ -48,24 +48,30 @@ THRESHOLDS = {
 CACHE_SECONDS = 15 * 60
 
 
+def _shown(value: Decimal, places: int) -> Decimal:
+    """``value`` as the pages show it (rounded half up to ``places`` decimals). The rules judge
+    this figure, so a reason's figure is always on the side of the threshold its level says (a
+    CPI of 0.8996 read "Over cost: CPI 0.90", red, where 0.90 is amber; and the figures panel
+    shows the same 0.90)."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def cost_reasons(m: Metrics) -> list[tuple[Level, str]]:
     """The cost reasons that fire for ``m`` (empty when cost is on track or not yet known)."""
     found: list[tuple[Level, str]] = []
-    cpi = m.cpi
-    if cpi is not None and m.ev > 0:
+    if m.cpi is not None and m.ev > 0:
+        cpi = _shown(m.cpi, 2)
         if cpi < THRESHOLDS["cpi_red"]:
-            found.append((Level.RED, f"Over cost: CPI {cpi:.2f}"))
+            found.append((Level.RED, f"Over cost: CPI {cpi}"))
         elif cpi < THRESHOLDS["cpi_amber"]:
-            found.append((Level.AMBER, f"Running over cost: CPI {cpi:.2f}"))
+            found.append((Level.AMBER, f"Running over cost: CPI {cpi}"))
     if m.bac > 0 and m.ac > 0:
-        spent = m.ac * 100 / m.bac
-        earned = m.ev * 100 / m.bac
+        spent = _shown(m.ac * 100 / m.bac, 0)
+        earned = _shown(m.ev * 100 / m.bac, 0)
         if spent >= THRESHOLDS["spent_red"]:
-            found.append(
-                (Level.RED, f"Budget spent: {spent:.0f} % of BAC at {earned:.0f} % earned")
-            )
+            found.append((Level.RED, f"Budget spent: {spent} % of BAC at {earned} % earned"))
         elif spent >= THRESHOLDS["spent_amber"] and earned < THRESHOLDS["spent_amber"]:
-            found.append((Level.AMBER, f"{spent:.0f} % of budget spent at {earned:.0f} % earned"))
+            found.append((Level.AMBER, f"{spent} % of budget spent at {earned} % earned"))
     elif m.ac > 0:
         # No budget (BAC 0, or below) but money spent: more than 100 % of BAC, so red, as the
         # spent rule says; it showed green until 2026-12-05 (the percentage divided by zero).

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -213,14 +214,17 @@ def _portfolio_context(request: HttpRequest) -> dict[str, Any]:
 
 
 def _card_key(card: selectors.Card) -> str:
-    """Everything a portfolio card shows (and the time zone and format its dates are shown in,
+    """Everything a portfolio card shows, as it shows it (the percentages as the template's
+    ``floatformat:0`` rounds them: ``round`` rounds half to even, so 2.5 % and 1.6 % shared a
+    key and the card kept "2 %" for an hour), and the time zone and format its dates are shown in,
     which the organisation may change: the cards kept the old format for an hour): equal keys
     render equal HTML, so the key needs no invalidation when a project changes."""
     p = card.project
     shown = (
         p.pk, p.name, p.code, p.phase, p.manager.display_name if p.manager else None,
         p.scheduled_finish, card.health.level.value, card.health.reasons,
-        round(card.percent_complete), round(card.percent_planned), card.next_milestone,
+        floatformat(card.percent_complete, 0), floatformat(card.percent_planned, 0),
+        card.next_milestone,
         card.next_milestone_date, card.slip_days, card.sparkline, card.planned_sparkline,
         timezone.get_current_timezone_name(), p.archived_at is not None, card.notes,
         tf_dates.active_format(), p.scheduled_start,
