@@ -23,6 +23,7 @@ from twofold.core.api_schemas import READ, WRITE, ErrorOut
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import actor_of
 from twofold.operations.models import Queue
+from twofold.projects import resourcing
 from twofold.projects import selectors as project_selectors
 from twofold.projects.api import StrictDate
 from twofold.projects.models import Assignment, Phase, Task
@@ -266,9 +267,13 @@ def _assignments_out(task: Task) -> TaskAssignmentsOut:
     rows = list(Assignment.objects.filter(task=task).select_related("person"))
     if not rows and task.assignee_id is not None:
         person = User.objects.get(pk=task.assignee_id)
+        # An assignee alone works the task's work over its duration (the People API, the panel
+        # and the capacity model say so; this said 100 % for a 12-day task of 24 hours).
+        shares = resourcing.shares_of(task, [])
+        units = shares[0].units if shares else 100
         out = [
             TaskAssignmentOut(
-                person_id=person.pk, name=person.display_name, units=100, work_minutes=None
+                person_id=person.pk, name=person.display_name, units=units, work_minutes=None
             )
         ]
     else:

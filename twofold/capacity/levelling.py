@@ -42,7 +42,7 @@ from django.db.models import Prefetch
 from twofold.capacity import demand
 from twofold.capacity.models import Absence, AbsenceKind
 from twofold.core import dates
-from twofold.engine.calendars import Calendar, is_working_day
+from twofold.engine.calendars import Calendar, CalendarRangeError, is_working_day
 from twofold.engine.levelling import (
     DelayCause,
     InfeasibleProblemError,
@@ -161,13 +161,30 @@ def _local(value: dt.datetime, tzinfo: dt.tzinfo) -> dt.date:
     return value.astimezone(tzinfo).date()
 
 
-def _working_days(first: dt.date, count: int, calendar: Calendar | None = None) -> list[dt.date]:
+def _working_days(
+    first: dt.date, count: int, calendar: Calendar | None = None, *, strict: bool = True
+) -> list[dt.date]:
     """``count`` working days of ``calendar`` (the project's; its holidays are no periods at
-    all, so a task spans them as the scheduler does) from ``first`` on."""
+    all, so a task spans them as the scheduler does) from ``first`` on.
+
+    Raises:
+        LevellingInputError: ``strict`` and the days run past the calendars' last day (a plan
+            late in 2149, or someone away until then; it answered 500). Not ``strict`` (days
+            only shown), the weekdays go on past it.
+    """
     days: list[dt.date] = []
     day = first
     while len(days) < count:
-        if is_working_day(calendar, day) if calendar is not None else working_day(day):
+        try:
+            working = is_working_day(calendar, day) if calendar is not None else working_day(day)
+        except CalendarRangeError as exc:
+            if strict:
+                last = dates.format_day(day - dt.timedelta(days=1))
+                raise LevellingInputError(
+                    f"it would need working days after {last}, the last day the calendars cover"
+                ) from exc
+            working = day.weekday() < 5
+        if working:
             days.append(day)
         day += dt.timedelta(days=1)
     return days
@@ -573,7 +590,9 @@ def _day(built: Built, period: int) -> dt.date:
     if period - len(built.days) >= len(later):
         last = later[-1] if later else built.days[-1]
         more = period - len(built.days) + 1 - len(later)
-        later += _working_days(last + dt.timedelta(days=1), max(more, 64), built.calendar)
+        later += _working_days(
+            last + dt.timedelta(days=1), max(more, 64), built.calendar, strict=False
+        )
     return later[period - len(built.days)]
 
 

@@ -36,6 +36,7 @@ from twofold.core.policy import Action, can, require, role_in
 from twofold.core.services import enqueue_job
 from twofold.engine.availability import MAX_HOURS_PER_DAY
 from twofold.engine.levelling import Method
+from twofold.engine.levelling_problem import LevellingInputError
 from twofold.projects import services as project_services
 from twofold.projects.models import MINUTES_PER_DAY, Project, Task
 from twofold.projects.services import DATE_MESSAGE, FIRST_DAY, LAST_DAY
@@ -114,7 +115,10 @@ def apply_levelling(
     require(actor, Action.EDIT, project)
     locked = Project.objects.select_for_update().get(pk=project.pk)
     project.version = locked.version
-    built = levelling.build(project)
+    try:
+        built = levelling.build(project)
+    except LevellingInputError as exc:
+        raise Invalid(f"This plan cannot be levelled: {exc}.", field="moves") from exc
     if version != built.version:
         raise Conflict(STALE)
     if not moves:
@@ -228,11 +232,15 @@ def _weekday_hours(hours: Sequence[Any]) -> list[Decimal]:
         if isinstance(value, bool):
             raise Invalid("Give a number of hours.", field=name)
         try:
-            number = Decimal(str(value)).quantize(Decimal("0.01"))
+            exact = Decimal(str(value))
+            number = exact.quantize(Decimal("0.01"))
         except (InvalidOperation, ValueError) as exc:
             raise Invalid("Give a number of hours.", field=name) from exc
         if not Decimal(0) <= number <= Decimal(MAX_HOURS_PER_DAY):
             raise Invalid("Hours per day are between 0 and 24.", field=name)
+        if number != exact:
+            # As the page's form refuses it (the API stored 7.125 as 7.12, and 0.004 as a day off).
+            raise Invalid("Give the hours with at most 2 decimal places.", field=name)
         out.append(number)
     return out
 

@@ -19,7 +19,10 @@ from django.utils import timezone
 from twofold.accounts.models import Organisation, Team
 from twofold.capacity import demand
 from twofold.capacity.selectors import monday_of, people_of
+from twofold.core import dates
+from twofold.core.errors import Invalid
 from twofold.engine import capacity as engine
+from twofold.engine.calendars import HORIZON_END, CalendarRangeError
 from twofold.engine.capacity import FloatArray
 from twofold.projects.models import Phase, Project, Task
 from twofold.projects.services import tz_of
@@ -109,7 +112,23 @@ def _by_team(values: FloatArray, rows: int, row_of: list[int]) -> FloatArray:
 def take_on(
     organisation: Organisation, project: Project, *, today: dt.date | None = None
 ) -> TakeOn:
-    """The overload ``project`` would cause per team and week, and its earliest fitting start."""
+    """The overload ``project`` would cause per team and week, and its earliest fitting start.
+
+    Raises:
+        Invalid: the search would reach past the calendars' last day (a project late in 2149;
+            it answered 500).
+    """
+    try:
+        return _take_on(organisation, project, today=today)
+    except CalendarRangeError as exc:
+        raise Invalid(
+            f"{project.code} lies too close to the last day the calendars cover "
+            f"({dates.format_day(HORIZON_END - dt.timedelta(days=1))}) to look for a start.",
+            field="project_id",
+        ) from exc
+
+
+def _take_on(organisation: Organisation, project: Project, *, today: dt.date | None) -> TakeOn:
     today = today or timezone.localdate()
     people = people_of(organisation)
     ids = [p.pk for p in people]

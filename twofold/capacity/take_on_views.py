@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from twofold.capacity import take_on as take_on_model
-from twofold.core.errors import NotFound
+from twofold.core.errors import Invalid, NotFound
 from twofold.core.web import (
     organisation_of,
     organisation_required,
@@ -40,7 +40,10 @@ def take_on(request: HttpRequest) -> HttpResponse:
             error = f"{project.code} is past initiation: it is already committed work."
             status = 422
         else:
-            result = take_on_model.take_on(organisation, project)
+            try:
+                result = take_on_model.take_on(organisation, project)
+            except Invalid as exc:
+                error, status = exc.message, 422
     return render_page(
         request,
         "capacity/pages/take_on.html",

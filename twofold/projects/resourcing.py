@@ -84,7 +84,15 @@ def assignments_read(task: Task) -> Read:
 
 def people_of(task: Task) -> list[tuple[User, effort.Share]]:
     """The people on ``task`` with their shares, in order (two queries at most; one when the
-    task has rows, or when its only person is an assignee already read with it)."""
+    task has rows, or when its only person is an assignee already read with it). Kept on the
+    instance: the task page reads them for its panel and for the work its type form shows."""
+    known: list[tuple[User, effort.Share]] | None = task.__dict__.get("_people_of")
+    if known is None:
+        known = task.__dict__["_people_of"] = _read_people(task)
+    return known
+
+
+def _read_people(task: Task) -> list[tuple[User, effort.Share]]:
     rows = _ASSIGNMENTS.all(assignments_read(task)[1])
     shares = shares_of(task, rows)
     if rows:
@@ -105,6 +113,14 @@ def resourcing_of(task: Task, rows: list[Assignment] | None = None) -> effort.Re
         effort_driven=task.effort_driven,
         shares=tuple(shares_of(task, rows)),
     )
+
+
+def work_of(task: Task) -> int:
+    """The task's work in minutes as the People panel shows it: its people's work, else its
+    effort estimate (the task-type form showed the estimate, 0 on a task with an assignee and no
+    estimate, and saving it unchanged set the work to 0: a 4-day task became 0 days)."""
+    people = people_of(task)
+    return sum(s.work for _p, s in people) if people else task.effort_minutes
 
 
 def _max_units(task: Task, person_id: int) -> int:
@@ -182,8 +198,11 @@ def _write(
     expected_version: int | None,
     summary: str,
     estimate: int | None = None,
+    field: str = "duration_minutes",
 ) -> Schedule | None:
-    """Save ``after`` onto ``task`` and its assignment rows; reschedule when the duration moved."""
+    """Save ``after`` onto ``task`` and its assignment rows; reschedule when the duration moved
+    (a plan pushed past the calendars' end names ``field``, the one the caller sent)."""
+    task.__dict__.pop("_people_of", None)  # the people read before the write are gone
     from twofold.projects import services  # services imports this module's callers
 
     rows = {a.person_id: a for a in Assignment.objects.filter(task=task)}
@@ -242,7 +261,7 @@ def _write(
     if changes:
         history.record(actor=actor, obj=task, action="updated", changes=changes, summary=summary)
     if old["duration_minutes"] != task.duration_minutes:
-        return services.reschedule_project(task.project, field="duration_minutes")
+        return services.reschedule_project(task.project, field=field)
     return None
 
 
@@ -277,6 +296,7 @@ def _apply(
         expected_version=expected_version,
         summary=summary,
         estimate=estimate,
+        field=field,
     )
 
 
@@ -366,6 +386,8 @@ def set_task_resourcing(
 
     def rule(r: effort.Resourcing) -> effort.Resourcing:
         r = effort.set_task_type(r, kind, effort_driven)
+        if work_minutes == 0 and r.shares:
+            raise ValueError("a task with people needs some work: give hours or remove them")
         if work_minutes is not None and r.shares and work_minutes != r.work:
             r = effort.set_work(r, work_minutes)
         return r
@@ -400,6 +422,61 @@ def _assignee_follows(task: Task, values: dict[str, Any]) -> bool:
     if "assignee_id" in values:
         return bool(values["assignee_id"] == task.assignee_id)
     return True
+
+
+def follow_assignee(task: Task, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """A new assignee (``values["assignee"]`` or ``assignee_id``) on a task with people
+    (assignment rows): the assignee is the first of them, so the new person takes the first
+    person's place, units and work (Microsoft Project's "replace resource"). Until 2026-12-06
+    the rows stayed, and the old person kept the work in the People panel and the capacity grid.
+
+    Called by ``services.update_task`` inside its transaction. Returns the people's change for
+    the task's history entry.
+
+    Raises:
+        Invalid: clearing the assignee of a task with people, or choosing one of its other
+            people (``assignee``: change them in People and work).
+    """
+    if "assignee" in values:
+        person = values["assignee"]
+        new_id = getattr(person, "pk", person)
+    elif "assignee_id" in values:
+        new_id = values["assignee_id"]
+    else:
+        return {}
+    if new_id == task.assignee_id:
+        return {}
+    rows = list(
+        Assignment.objects.filter(task=task).select_related("person").order_by("position", "pk")
+    )
+    if not rows:
+        return {}
+    if new_id is None:
+        raise Invalid(
+            f"{task.name} has people: remove them under People and work.", field="assignee"
+        )
+    first = rows[0]
+    if any(row.person_id == new_id for row in rows[1:]):
+        raise Invalid(
+            "That person is already on this task: change the people under People and work.",
+            field="assignee",
+        )
+    person = User.objects.filter(pk=new_id).first()
+    if person is None:
+        raise Invalid("Choose a person of this organisation.", field="assignee")
+    try:
+        _check_member(task, person)
+        _check_units(task, person, first.units)
+    except Invalid as exc:
+        raise Invalid(exc.message, field="assignee") from exc
+    before = resourcing_of(task, rows)
+    names = {row.person_id: row.person.display_name for row in rows}
+    names[person.pk] = person.display_name
+    first.person = person
+    first.save(update_fields=["person"])
+    task.__dict__.pop("_people_of", None)
+    after = resourcing_of(task, rows)
+    return {"assignments": [_describe(before, names), _describe(after, names)]}
 
 
 def follow_edit(task: Task, values: dict[str, Any]) -> dict[str, list[Any]]:
@@ -446,6 +523,7 @@ def follow_edit(task: Task, values: dict[str, Any]) -> dict[str, list[Any]]:
         for row, share in zip(rows, r.shares, strict=True):
             row.units, row.work_minutes = share.units, share.work
         Assignment.objects.bulk_update(rows, ["units", "work_minutes"])
+    task.__dict__.pop("_people_of", None)
     values["duration_minutes"] = r.duration
     values["effort_minutes"] = r.work
     if rows and before.shares != r.shares:

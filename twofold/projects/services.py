@@ -788,12 +788,13 @@ def _update_task(
         values["constraint_date"] = None
     if "status" in values or "percent_complete" in values:
         _follow_progress(task, values)
-    people_changes: dict[str, list[Any]] = {}
+    from twofold.projects import resourcing
+
+    # A new assignee takes the first person's place among the task's people.
+    people_changes = resourcing.follow_assignee(task, values)
     if "duration_minutes" in values or "effort_minutes" in values:
         # A task with people: work, units or duration follow by its task type.
-        from twofold.projects import resourcing
-
-        people_changes = resourcing.follow_edit(task, values)
+        people_changes = {**people_changes, **resourcing.follow_edit(task, values)}
     extra = unrecorded or {}
     before = history.snapshot(task, values)
     for key, value in (*values.items(), *extra.items()):

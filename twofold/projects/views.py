@@ -1292,7 +1292,7 @@ def _people_forms(request: HttpRequest, project: Project, task: Task, kind: str)
                 **version,
                 "task_type": task.task_type,
                 "effort_driven": task.effort_driven,
-                "work_hours": shown_hours(task.effort_minutes),
+                "work_hours": shown_hours(resourcing.work_of(task)),
             },
             prefix="type",
         ),
@@ -1347,7 +1347,7 @@ def _people_action(request: HttpRequest, task: Task, kind: str, form: Any) -> st
             effort_driven=d["effort_driven"],
             work_minutes=None
             if hours is None
-            else kept_minutes(task.effort_minutes, hours, shown_hours, lambda h: int(h * 60)),
+            else kept_minutes(resourcing.work_of(task), hours, shown_hours, lambda h: int(h * 60)),
             expected_version=d["version"],
         )
         text = "Task type saved."
