@@ -217,7 +217,10 @@ def test_closure_gate_waits_for_the_accepted_handover(handover, manager, owner, 
         projects.toggle_gate_item(actor=owner, item=item, done=True)
     with pytest.raises(Invalid) as exc:
         projects.pass_gate(actor=owner, gate=gate)
-    assert "must accept its handover before the project closes" in exc.value.message
+    assert exc.value.message == (
+        "The handover to Preventive maintenance hands operational deliverables over (routines, "
+        "KPIs, queues or documents): its process owner must accept it before the project closes."
+    )
     assert Project.objects.get(pk=project.pk).phase == Phase.EXECUTION
     improvement.accept_handover(actor=process_owner, handover=handover, expected_version=None)
     gate.refresh_from_db()

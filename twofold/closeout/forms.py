@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from twofold.accounts.models import Organisation, Team
 from twofold.closeout.models import DocumentKind
 from twofold.operations.forms import KpiForm, QueueForm, RoutineForm, step_specs
 from twofold.operations.models import Kpi, Priority, Process, Queue, Routine
+from twofold.operations.services import FIRST_DAY, LAST_DAY
 from twofold.projects.checklists import GATE_PHASES
 from twofold.projects.models import Phase, Project
 
@@ -44,6 +46,14 @@ class PartRoutineForm(RoutineForm):
         for name in ("process", "version", "active"):
             del self.fields[name]
         self.fields["existing"] = _existing(Routine, process, "routine")
+
+    def clean_starts_on(self) -> Any:
+        """The range the part is checked against (``parts``), before ``clean`` works the rule
+        out from this day (a start in the year 9999 answered 500 until 2026-12-06)."""
+        day = self.cleaned_data["starts_on"]
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError("The start date must fall between 1980 and 2149.")
+        return day
 
     def spec(self, steps: Any) -> dict[str, Any]:
         d = self.cleaned_data
@@ -158,8 +168,14 @@ class LessonForm(forms.Form):
         from twofold.project_templates.models import ProjectTemplate
 
         super().__init__(*args, **kwargs)
+        # Live processes, plus the one an edited lesson already names (archived since): the
+        # edit keeps that link instead of dropping it (``services`` lets it stay).
+        keep = self.initial.get("process")
+        live = Q(archived_at__isnull=True)
+        if keep:
+            live |= Q(pk=getattr(keep, "pk", keep))
         self.fields["process"].queryset = Process.objects.filter(  # type: ignore[attr-defined]
-            organisation=organisation, archived_at__isnull=True
+            live, organisation=organisation
         ).order_by("name")
         self.fields["template"].queryset = ProjectTemplate.objects.filter(  # type: ignore[attr-defined]
             organisation=organisation

@@ -59,6 +59,11 @@ class HandoverPart(models.Model):
     created_at = models.DateTimeField(default=tz.now)
     version = models.PositiveIntegerField(default=1)
 
+    # Hidden with its handover's project in the trash, as the handover is (the API still
+    # changed and removed them until 2026-12-06).
+    objects = LiveChildManager("handover__project")
+    all_objects = AllRows()
+
     class Meta:
         ordering = ["handover_id", "kind", "id"]
 
@@ -91,6 +96,11 @@ class Origin(models.Model):
     action = models.CharField(max_length=10, choices=OriginAction.choices)
     at = models.DateTimeField(default=tz.now)
 
+    # Hidden with its project in the trash: the operations pages and the API said "Created by
+    # handover of <a project in the trash>" until 2026-12-06.
+    objects = LiveChildManager("project")
+    all_objects = AllRows()
+
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["content_type", "object_id"])]
@@ -118,6 +128,11 @@ class Hypercare(models.Model):
         "operations.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
+
+    # Hidden with its handover's project in the trash: that project's team kept being told of
+    # new requests on the queue (and its badge kept showing) until 2026-12-06.
+    objects = LiveChildManager("handover__project")
+    all_objects = AllRows()
 
     def __str__(self) -> str:
         return f"Hypercare {self.starts_on}–{self.ends_on}"

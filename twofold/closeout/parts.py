@@ -32,7 +32,7 @@ from twofold.operations.models import (
     Routine,
     ShiftRule,
 )
-from twofold.operations.services import LARGEST
+from twofold.operations.services import FIRST_DAY, LARGEST, LAST_DAY
 
 FIELDS: dict[str, tuple[str, ...]] = {
     PartKind.PROCESS: ("description", "team_id"),
@@ -215,6 +215,10 @@ def _routine(handover: Handover, spec: dict[str, Any]) -> dict[str, Any]:
         starts_on = dt.date.fromisoformat(str(raw_start))
     except ValueError as exc:
         raise Invalid("The start date is a date like 2027-01-04.", field="starts_on") from exc
+    if not FIRST_DAY <= starts_on <= LAST_DAY:
+        # The range ``create_routine`` takes, refused when drafting rather than at acceptance
+        # (a start in the year 9999 answered 500 here until 2026-12-06).
+        raise Invalid("The start date must fall between 1980 and 2149.", field="starts_on")
     rrule = _text(spec, "rrule", 200)
     if not rrule:
         raise Invalid("Say how often the routine repeats.", field="rrule")
@@ -302,6 +306,8 @@ def clean_spec(handover: Handover, kind: str, spec: Any) -> dict[str, Any]:
         description = _text(spec, "description", 5000)
         team_id = spec.get("team_id")
         if team_id not in (None, ""):
+            if not isinstance(team_id, int) or isinstance(team_id, bool):
+                raise Invalid("Choose a team by id.", field="team_id")
             if not Team.objects.filter(
                 organisation_id=handover.organisation_id, pk=team_id
             ).exists():

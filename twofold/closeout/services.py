@@ -35,7 +35,7 @@ from twofold.closeout.selectors import team_ids
 from twofold.core import history
 from twofold.core.concurrency import save_versioned
 from twofold.core.dates import format_day
-from twofold.core.errors import Conflict, Forbidden, Invalid
+from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, granted, require, role_in
 from twofold.improvement import services as improvement
 from twofold.improvement.models import Handover, HandoverStatus, ImprovementItem
@@ -92,6 +92,9 @@ def _require_draft(actor: User, handover: Handover, *, part: bool = True) -> Non
         .values_list("status", flat=True)
         .first()
     )
+    if status is None:
+        # Gone with its project into the trash (or deleted) since it was read.
+        raise NotFound("Handover not found.")
     if status == HandoverStatus.ACCEPTED:
         raise Invalid("An accepted handover cannot change.", field="status")
     if part and status == HandoverStatus.PROPOSED:
@@ -489,18 +492,24 @@ def build_parts(actor: User, handover: Handover) -> list[str]:
 
 
 def closure_gate_check(project: Project, phase: str) -> str | None:
-    """Registered gate check: the gate into closure waits for an accepted handover when the
-    project drafted operational deliverables."""
+    """Registered gate check: the gate into closure waits while a handover of the project that
+    drafted operational deliverables is not accepted (another handover accepted, with or
+    without parts, does not build them: until 2026-12-06 it let the project close)."""
     if phase != Phase.EXECUTION:
         return None
-    drafted = HandoverPart.objects.filter(handover__project=project)
-    if not drafted.exists():
-        return None
-    if Handover.objects.filter(project=project, status=HandoverStatus.ACCEPTED).exists():
+    waiting = (
+        Handover.objects.filter(project=project, parts__isnull=False)
+        .exclude(status=HandoverStatus.ACCEPTED)
+        .select_related("process")
+        .order_by("proposed_at", "id")
+        .first()
+    )
+    if waiting is None:
         return None
     return (
-        "This project hands operational deliverables over (routines, KPIs, queues or "
-        "documents): the process owner must accept its handover before the project closes."
+        f"The handover to {waiting.receiving_name} hands operational deliverables over "
+        "(routines, KPIs, queues or documents): its process owner must accept it before the "
+        "project closes."
     )
 
 
@@ -509,7 +518,11 @@ def closure_gate_check(project: Project, phase: str) -> str | None:
 LESSON_FIELDS = ["title", "worked", "did_not_work", "recommendation", "process", "template"]
 
 
-def _check_lesson(organisation_id: int, values: dict[str, Any]) -> None:
+def _check_lesson(
+    organisation_id: int, values: dict[str, Any], current_process_id: int | None = None
+) -> None:
+    """Clean ``values`` in place. ``current_process_id``: the process the lesson already names,
+    which may stay when archived since (a new link needs a live one, as on the page)."""
     unknown = sorted(set(values) - set(LESSON_FIELDS))
     if unknown:
         raise Invalid(f"Unknown field {unknown[0]}.", field=unknown[0])
@@ -529,6 +542,16 @@ def _check_lesson(organisation_id: int, values: dict[str, Any]) -> None:
         obj = values.get(key)
         if obj is not None and obj.organisation_id != organisation_id:
             raise Invalid(f"Choose a {key} of this organisation.", field=key)
+    # The shared rule (the page offers live processes only; the API linked archived ones
+    # until 2026-12-06).
+    ops.check_live_process(values.get("process"), current_process_id)
+
+
+def _require_text(values: dict[str, Any]) -> None:
+    if not (values.get("worked") or values.get("did_not_work") or values.get("recommendation")):
+        raise Invalid(
+            "Say what worked, what did not, or what you recommend.", field="recommendation"
+        )
 
 
 @transaction.atomic
@@ -542,10 +565,7 @@ def record_lesson(*, actor: User, project: Project, **values: Any) -> Lesson:
         )
     values.setdefault("title", "")
     _check_lesson(project.organisation_id, values)
-    if not (values.get("worked") or values.get("did_not_work") or values.get("recommendation")):
-        raise Invalid(
-            "Say what worked, what did not, or what you recommend.", field="recommendation"
-        )
+    _require_text(values)
     lesson = Lesson.objects.create(
         organisation_id=project.organisation_id, project=project, created_by=actor, **values
     )
@@ -562,7 +582,12 @@ def update_lesson(
 ) -> Lesson:
     require(actor, Action.EDIT, lesson)
     _fresh(lesson, expected_version)
-    _check_lesson(lesson.organisation_id, values)
+    _check_lesson(lesson.organisation_id, values, lesson.process_id)
+    # The rule ``record_lesson`` holds, on the texts as they would be after this change (an
+    # edit emptied all three until 2026-12-06).
+    _require_text(
+        {k: values.get(k, getattr(lesson, k)) for k in ("worked", "did_not_work", "recommendation")}
+    )
     before = history.snapshot(lesson, values)
     for key, value in values.items():
         setattr(lesson, key, value)

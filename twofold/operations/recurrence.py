@@ -59,7 +59,12 @@ def parse_rule(text: str, dtstart: date) -> rrule:
         raise ValueError(f"Not a valid recurrence rule: {exc}") from None
     if not isinstance(rule, rrule):  # pragma: no cover - rrulestr returns a set only for EXDATEs
         raise ValueError("Give a single RRULE.")
-    _check_bounded(text, rule, start)
+    try:
+        _check_bounded(text, rule, start)
+    except OverflowError:  # a start within a few years of 9999: the probe runs past the calendar
+        raise ValueError(
+            "The rule cannot be worked out from a start date that late: choose an earlier one."
+        ) from None
     return rule
 
 

@@ -1,4 +1,4 @@
-"""Project templates: a reusable plan (WBS, links, durations, gate checklists, risks).
+"""Project templates: a reusable plan (WBS, links, durations, calendar, gate checklists, risks).
 
 A template is a *snapshot* held in one JSON document, not a ``Project`` flagged as a template:
 a flagged project would show up in every query that reads projects (portfolio, reports, My
@@ -8,9 +8,11 @@ and cannot leak into reports.
 
 ``content`` (see ``services.snapshot_of``)::
 
-    {"tasks": [{"key": 0, "parent": null, "name": "…", "description": "…",
+    {"calendar_id": 3, "progress_rule": "override",   # the source project's (null: default)
+     "tasks": [{"key": 0, "parent": null, "name": "…", "description": "…",
                 "duration_minutes": 480, "effort_minutes": 0, "is_milestone": false,
-                "priority": "normal", "constraint_type": "asap",
+                "priority": "normal", "task_type": "fixed_units", "effort_driven": false,
+                "constraint_type": "asap",
                 "constraint_offset_days": null, "checklist": ["…"]}, …],   # in WBS order
      "links": [{"pred": 0, "succ": 1, "type": "FS", "lag": 2, "lag_unit": "d"}, …],
      "gates": {"initiation": ["…"], "planning": ["…"], "execution": ["…"]},

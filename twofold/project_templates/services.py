@@ -9,6 +9,9 @@ constraint with a date (start no earlier than, must start on, finish no later th
 an offset in **calendar days** from the source project's target start and re-applied from the
 new one: "the site survey must start 14 days after kick-off" stays 14 days, and the scheduler
 moves a constraint that lands on a weekend to the next working day as it does for any date.
+The new project is scheduled on the source's calendar (while it is still one of the
+organisation's) with its progress rule; templates saved before 2026-12-06 hold neither, and
+their projects get the organisation's default calendar and rule.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from django.db import transaction
 
 from twofold.accounts.models import Organisation, User
+from twofold.calendars.models import Calendar
 from twofold.core import dates, history
 from twofold.core.concurrency import delete_versioned, save_versioned
 from twofold.core.errors import Invalid
@@ -33,8 +37,10 @@ from twofold.projects.models import (
     Constraint,
     GateItem,
     Link,
+    ProgressRule,
     Project,
     Task,
+    TaskType,
 )
 from twofold.risks import copying as risk_copying
 
@@ -74,6 +80,11 @@ def snapshot_of(project: Project) -> dict[str, Any]:
     ):
         gates.setdefault(phase, []).append(text)
     return {
+        # The working time and the progress rule the plan was made on: the new project is
+        # scheduled with them (a copy scheduled on the default Mon-Fri week took two weeks for
+        # what was ten days on a seven-day calendar, until 2026-12-06).
+        "calendar_id": project.calendar_id,
+        "progress_rule": project.progress_rule,
         "tasks": [
             {
                 "key": keys[t.pk],
@@ -84,6 +95,8 @@ def snapshot_of(project: Project) -> dict[str, Any]:
                 "effort_minutes": t.effort_minutes,
                 "is_milestone": t.is_milestone,
                 "priority": t.priority,
+                "task_type": t.task_type,
+                "effort_driven": t.effort_driven,
                 "constraint_type": t.constraint_type,
                 "constraint_offset_days": (t.constraint_date - project.target_start).days
                 if t.constraint_date and t.constraint_type != Constraint.ASAP
@@ -107,7 +120,8 @@ def snapshot_of(project: Project) -> dict[str, Any]:
 def save_as_template(
     *, actor: User, project: Project, name: str, description: str = ""
 ) -> ProjectTemplate:
-    """Save the plan of ``project`` (WBS, durations, links, gate checklists, risks) as a template."""
+    """Save the plan of ``project`` (WBS, durations, task types, links, calendar, progress
+    rule, gate checklists, risks) as a template."""
     require(actor, Action.MANAGE, project)
     organisation = project.organisation
     template = ProjectTemplate.objects.create(
@@ -203,6 +217,22 @@ def _constraint_date(offset: int | None, start: dt.date, task_name: str) -> dt.d
     return day
 
 
+def _plan_settings(organisation: Organisation, content: dict[str, Any]) -> dict[str, Any]:
+    """The source project's calendar and progress rule, as ``create_project`` takes them.
+
+    The calendar only while it still exists in ``organisation`` (else the organisation's
+    default, as for any project); templates saved before these were kept have neither."""
+    found: dict[str, Any] = {}
+    calendar_id = content.get("calendar_id")
+    if isinstance(calendar_id, int) and not isinstance(calendar_id, bool):
+        calendar = Calendar.objects.filter(organisation=organisation, pk=calendar_id).first()
+        if calendar is not None:
+            found["calendar"] = calendar
+    if content.get("progress_rule") in ProgressRule.values:
+        found["progress_rule"] = content["progress_rule"]
+    return found
+
+
 @transaction.atomic
 def create_project_from_template(
     *, actor: User, organisation: Organisation, template: ProjectTemplate, **values: Any
@@ -217,6 +247,7 @@ def create_project_from_template(
     if template.organisation_id != organisation.pk:
         raise Invalid("Choose a template of this organisation.", field="template")
     content = template.content or {}
+    values = {**_plan_settings(organisation, content), **values}
     project = projects.create_project(
         actor=actor,
         organisation=organisation,
@@ -249,6 +280,10 @@ def create_project_from_template(
                 effort_minutes=int(row.get("effort_minutes", 0)),
                 is_milestone=bool(row.get("is_milestone")),
                 priority=row.get("priority", "normal"),
+                task_type=row.get("task_type")
+                if row.get("task_type") in TaskType.values
+                else TaskType.FIXED_UNITS,
+                effort_driven=row.get("effort_driven") is True,
                 constraint_type=row.get("constraint_type", Constraint.ASAP)
                 if row.get("constraint_offset_days") is not None
                 else Constraint.ASAP,

@@ -19,7 +19,6 @@ from twofold.core.web import (
     organisation_of,
     organisation_required,
     posted_version,
-    whole_number,
 )
 from twofold.project_templates import selectors, services
 from twofold.project_templates.forms import FromTemplateForm, RenameForm, SaveTemplateForm
@@ -153,7 +152,9 @@ def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
         services.delete_template(
             actor=actor_of(request),
             template=template,
-            expected_version=whole_number(request.POST.get("version")),
+            # A garbled version is a Conflict (nothing deleted), not "no check" as it was until
+            # 2026-12-06.
+            expected_version=posted_version(request.POST.get("version")),
         )
     except ServiceError as exc:
         back = reverse("templates:detail", args=[template.pk])
