@@ -430,10 +430,11 @@ def render(
         parts.append(
             f'<line class="g-today" x1="{tx:.1f}" y1="{HEAD - 6}" x2="{tx:.1f}" y2="{height}"/>'
         )
-        # A filled tag so the label stays readable over the day numbers of the axis.
+        # A small marker under the axis labels (the legend says "Today"): a tag with the word
+        # covered the week or day label under it.
         parts.append(
-            f'<rect class="g-today-tag" x="{tx:.1f}" y="{HEAD - 19}" width="42" height="15" rx="3"/>'
-            f'<text class="g-today-text" x="{tx + 4:.1f}" y="{HEAD - 8}">Today</text>'
+            f'<path class="g-today-tag" d="M{tx - 6:.1f},{HEAD - 7} h12 l-6,7 z">'
+            f"<title>Today, {_afull(today)}</title></path>"
         )
     parts.append("</svg>")
     return Chart(mark_safe("".join(parts)), width, height, origin, px)  # noqa: S308
