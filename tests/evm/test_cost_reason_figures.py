@@ -36,3 +36,12 @@ def test_spending_shown_below_the_budget_is_amber() -> None:
         (Level.RED, "Over cost: CPI 0.86"),
         (Level.AMBER, "99 % of budget spent at 85 % earned"),
     ]
+
+
+def test_the_figures_panel_colours_the_index_as_shown() -> None:
+    from twofold.evm.templatetags.evm_format import index, index_class
+
+    assert (index(D("0.8996")), index_class(D("0.8996"))) == ("0.90", "evm-warn")
+    assert (index(D("0.8949")), index_class(D("0.8949"))) == ("0.89", "evm-bad")
+    assert (index(D("0.945")), index_class(D("0.945"))) == ("0.95", "")
+    assert (index(None), index_class(None)) == ("—", "")

@@ -1,6 +1,6 @@
 """Money and index formatting for the earned-value pages (two decimals, thousands grouped)."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -21,7 +21,22 @@ def money(value: Any) -> str:
 def index(value: Any) -> str:
     if value is None:
         return "—"
-    return f"{Decimal(str(value)):.2f}"
+    return str(_index(value))
+
+
+def _index(value: Any) -> Decimal:
+    """An index (SPI, CPI) as shown: two decimals, half up, as the cost reasons judge it."""
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@register.filter
+def index_class(value: Any) -> str:
+    """``evm-bad`` below 0.90, ``evm-warn`` below 0.95, judged on the figure as shown (a CPI of
+    0.8996 showed "0.90" in red while its reason said amber)."""
+    if value is None:
+        return ""
+    shown = _index(value)
+    return "evm-bad" if shown < Decimal("0.90") else "evm-warn" if shown < Decimal("0.95") else ""
 
 
 @register.filter
