@@ -213,3 +213,20 @@ def test_the_gantt_draws_the_break_in_a_task_whose_work_waits(
     assert page.count('class="g-split"') == 1
     assert f'clip-path="url(#split-{build})"' in page
     assert "work resumes Thu 13 Mar after a break" in page
+
+
+def test_a_microsoft_project_export_carries_the_status_date(project: Project, owner: Any) -> None:
+    from twofold.interchange import mspdi_export
+
+    _plan(project, owner)
+    project.refresh_from_db()
+    assert b"<StatusDate>" not in mspdi_export.export_mspdi(project)
+    services.update_project(
+        actor=owner,
+        project=project,
+        expected_version=project.version,
+        status_date=dt.date(2025, 3, 12),
+    )
+    project.refresh_from_db()
+    # The end of the status date's working day, as Microsoft Project keeps it.
+    assert b"<StatusDate>2025-03-12T17:00:00</StatusDate>" in mspdi_export.export_mspdi(project)

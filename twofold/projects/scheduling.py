@@ -347,11 +347,12 @@ def build_plan(
     # Unfinished work after the status date: after the end of its working day, as Microsoft
     # Project's status date is (a date with no working time ends at 17:00, so the work resumes
     # at the next working time).
-    moving = project.reschedule_after_status and project.status_date is not None
+    # The status date travels with the plan either way (a Microsoft Project export writes it).
+    status = bounds(project.status_date)[1] if project.status_date is not None else None
     return ep.Plan(
         start=dt.datetime.combine(project.target_start, DAY_START),
-        status_date=bounds(project.status_date)[1] if moving else None,  # type: ignore[arg-type]
-        reschedule_after_status=moving,
+        status_date=status,
+        reschedule_after_status=project.reschedule_after_status and status is not None,
         tasks=tuple(items),
         links=tuple(engine_links),
         calendars={spec.name: spec},
