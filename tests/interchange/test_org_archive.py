@@ -28,6 +28,8 @@ from twofold.interchange import org_archive
 from twofold.interchange.org_archive import (
     EXCLUDED,
     GENERIC,
+    JSON_IDS,
+    JSON_WITHOUT_IDS,
     export_bytes,
     exported_models,
     import_organisation,
@@ -73,6 +75,34 @@ def test_every_integer_id_column_is_a_foreign_key_or_a_declared_generic_id() -> 
     assert undeclared == [], "declare how to remap these ids in org_archive.GENERIC"
     labels = {m._meta.label for m, _ in exported_models()}
     assert {owner for owner, _ in GENERIC} <= labels
+
+
+def test_every_json_column_is_declared_with_its_ids_or_as_holding_none() -> None:
+    """Ids inside JSON (a risk analysis's estimates by task id, an MSPDI import's task UIDs, a
+    handover part's assignee) were copied as they were: each then named a row of the old
+    organisation, or of another one here. A JSON column added later must say whether it holds
+    ids (``JSON_IDS``, with how to rewrite them) or not (``JSON_WITHOUT_IDS``, with what it
+    holds)."""
+    json_columns = {
+        (model._meta.label, f.attname)
+        for model, _ in exported_models()
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.JSONField)
+    }
+    declared = set(JSON_IDS) | set(JSON_WITHOUT_IDS)
+    assert sorted(json_columns - declared) == [], (
+        "declare in org_archive.JSON_IDS how to rewrite the ids of these JSON columns, or in "
+        "JSON_WITHOUT_IDS what they hold instead"
+    )
+    assert sorted(declared - json_columns) == [], "a declared JSON column that is not exported"
+    assert not set(JSON_IDS) & set(JSON_WITHOUT_IDS)
+    assert all(reason.strip() for reason in JSON_WITHOUT_IDS.values())
+    assert {
+        ("risks.RiskAnalysis", "estimates"),
+        ("risks.RiskAnalysis", "result"),
+        ("interchange.ImportedProject", "uid_map"),
+        ("closeout.HandoverPart", "spec"),
+    } <= set(JSON_IDS)
 
 
 def test_every_foreign_key_of_an_exported_model_can_be_remapped() -> None:

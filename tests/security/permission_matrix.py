@@ -150,7 +150,7 @@ GET    /closeout/lessons/                                                       
 POST   /closeout/lessons/                                                             login 200 200 200 200 200
 GET    /closeout/lessons/<int:pk>/                                                    login 200 200 200 200 404
 POST   /closeout/lessons/<int:pk>/                                                    login 422 422 422 422 404
-POST   /closeout/lessons/<int:pk>/                                                    login 403 302 302 302 404  | action=edit&version={lesson_version}&title=Matrix+lesson
+POST   /closeout/lessons/<int:pk>/                                                    login 403 302 302 302 404  | action=edit&version={lesson_version}&title=Matrix+lesson&worked=Kept+short
 GET    /closeout/parts/<int:pk>/remove/                                               login 405 405 405 405 405
 POST   /closeout/parts/<int:pk>/remove/                                               login 403 403 302 302 404  # admin: the demo's handover is accepted, said in a message
 GET    /closeout/projects/<int:pk>/lessons/                                           login 200 200 200 200 404

@@ -404,7 +404,10 @@ def check_archive(archive: Path, *, room: Path, max_bytes: int = DEFAULT_MAX_BYT
             raise BackupError(f"the archive expands to {total} bytes; only {free} are free")
         if MANIFEST not in names:
             raise BackupError(f"the archive has no {MANIFEST}: not a Twofold backup")
-        manifest = Manifest.from_json(zf.read(MANIFEST))
+        try:
+            manifest = Manifest.from_json(safe_archive.read_entry(zf, MANIFEST))
+        except ArchiveError as exc:  # damaged or encrypted
+            raise BackupError(str(exc)) from exc
         expected = set(manifest.files) | {MANIFEST}
         unexpected = sorted(n for n in names if n not in expected and not n.endswith("/"))
         if unexpected:

@@ -24,6 +24,7 @@ from twofold.accounts.models import Organisation
 from twofold.core.errors import NotFound
 from twofold.core.history import MoneyFilter, name_references, readable_changes
 from twofold.core.models import HistoryEntry
+from twofold.core.uploads import content_disposition
 from twofold.interop.spreadsheet import csv_text, xlsx_bytes
 from twofold.operations.models import Measurement, Request
 from twofold.projects import selectors as project_selectors
@@ -38,6 +39,12 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
     return tz.localtime(moment).replace(tzinfo=None) if moment else None
 
 
+def _days(minutes: int) -> float:
+    """Working minutes as days of 8 hours, to six decimals: the import (``round(days × 480)``)
+    gives back every whole minute (to two decimals 60 minutes came back as 58)."""
+    return round(minutes / 480, 6)
+
+
 def _in_outline(tasks: list[Task]) -> list[tuple[Task, str]]:
     """One project's tasks in the order of its task table, with their outline numbers."""
     children: dict[int | None, list[Task]] = defaultdict(list)
@@ -45,14 +52,22 @@ def _in_outline(tasks: list[Task]) -> list[tuple[Task, str]]:
     for t in tasks:  # in position order
         children[t.parent_id if t.parent_id in known else None].append(t)
     out: list[tuple[Task, str]] = []
-
-    def walk(parent: int | None, prefix: str) -> None:
-        for i, t in enumerate(children.get(parent, ()), 1):
-            number = f"{prefix}{i}"
-            out.append((t, number))
-            walk(t.pk, number + ".")
-
-    walk(None, "")
+    # Depth first with an explicit stack: an outline may be deeper than Python's recursion
+    # limit (the sheet import accepts any depth). Each frame is the children still to number
+    # under one parent and that parent's outline prefix.
+    stack: list[tuple[Iterator[tuple[int, Task]], str]] = [
+        (enumerate(children.get(None, ()), 1), "")
+    ]
+    while stack:
+        siblings, prefix = stack[-1]
+        step = next(siblings, None)
+        if step is None:
+            stack.pop()
+            continue
+        i, t = step
+        number = f"{prefix}{i}"
+        out.append((t, number))
+        stack.append((enumerate(children.get(t.pk, ()), 1), number + "."))
     return out
 
 
@@ -90,7 +105,7 @@ def task_sheet(organisation: Organisation, project_id: int | None = None) -> She
                     number,
                     t.name,
                     "milestone" if t.is_milestone else "summary" if t.is_summary else "task",
-                    None if t.is_summary else round(t.duration_minutes / 480, 2),
+                    None if t.is_summary else _days(t.duration_minutes),
                     predecessors,
                     t.assignee.email if t.assignee else "",
                     t.get_status_display(),
@@ -197,11 +212,27 @@ def kpi_value_sheet(organisation: Organisation) -> Sheet:
         .select_related("kpi__process")
         .order_by("kpi__process__name", "kpi__name", "measured_on")
     )
+    # Voided and corrected values say so, as in the reports' export (reports.views
+    # .export_measurements): the KPI pages leave a voided value out of its status and limits,
+    # and this export listed it as plain data.
     rows = (
-        [m.kpi.process.name, m.kpi.name, m.kpi.unit, m.measured_on, m.value, m.note]
+        [
+            m.kpi.process.name,
+            m.kpi.name,
+            m.kpi.unit,
+            m.measured_on,
+            m.value,
+            m.note,
+            "voided" if m.voided_at else "corrected" if m.corrected_at else "",
+            m.void_reason or m.correction_reason,
+            m.original_value if m.corrected_at else None,
+        ]
         for m in values.iterator(chunk_size=5000)
     )
-    return ("KPI values", ["Process", "KPI", "Unit", "Date", "Value", "Note"], rows)
+    header = [
+        "Process", "KPI", "Unit", "Date", "Value", "Note", "Status", "Reason", "Original value",
+    ]  # fmt: skip
+    return ("KPI values", header, rows)
 
 
 def history_sheet(
@@ -284,7 +315,8 @@ def spreadsheet_response(sheet: Sheet, fmt: str, name: str) -> HttpResponse:
         response = HttpResponse(csv_text(header, rows), content_type="text/csv; charset=utf-8")
     else:
         raise NotFound("No such format.")
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    # A project code in the name may hold a CR, a LF or a quote (a 500, or a broken header).
+    response["Content-Disposition"] = content_disposition(file_name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

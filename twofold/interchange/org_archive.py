@@ -16,9 +16,12 @@ to :class:`~twofold.accounts.models.Organisation` (``project__organisation``…)
 exported without anyone listing it. The few left out on purpose are in :data:`EXCLUDED`, each
 with its reason. Integer columns that hold another row's id without a foreign key (history's
 ``object_id``, an attachment's ``target_id``…) are declared in :data:`GENERIC` with how to
-find the row's model; ``tests/interchange/test_org_archive.py`` fails for a new model with an
-organisation path that is neither exported nor excluded, for an undeclared ``*_id`` integer
-column, and for a foreign key to a model that is not exported.
+find the row's model, JSON columns holding ids (a risk analysis's estimates by task, an MSPDI
+import's task UIDs, a handover part's assignee) in :data:`JSON_IDS` with how to rewrite them,
+the other JSON columns in :data:`JSON_WITHOUT_IDS`; ``tests/interchange/test_org_archive.py``
+fails for a new model with an organisation path that is neither exported nor excluded, for an
+undeclared ``*_id`` integer column or JSON column, and for a foreign key to a model that is
+not exported.
 
 **Import** (:func:`import_organisation`) creates a *new* organisation from an archive, all or
 nothing: the archive is checked before anything is written (``safe_archive``: size, entry
@@ -26,10 +29,10 @@ count, compression ratio, names, links, duplicates; then every entry's checksum)
 but the importer are named through stand-ins (:class:`~twofold.accounts.models.StandIn`,
 handed over when they accept the import's invitation), or, in the operator's restore, matched
 by e-mail to the users of this instance and the others created without a usable password; the
-importing person becomes an owner; every row gets a
-new id, its foreign keys and declared generic ids are rewritten, models are inserted in the
-order of their foreign keys (nullable keys that point forward or to the same model are set in a
-second pass); UUIDs are replaced consistently; files are stored under new names. Any error rolls
+importing person becomes an owner; every row gets a new id, its foreign keys, declared generic
+ids and the ids inside declared JSON columns are rewritten (those once every row is in), models
+are inserted in the order of their foreign keys (nullable keys that point forward or to the same
+model are set in a second pass); UUIDs are replaced consistently; files are stored under new names. Any error rolls
 the database back and removes the files already stored.
 """
 
@@ -85,8 +88,9 @@ MAX_DATA_BYTES = 1024**3
 memory, parsed: several times its size)."""
 UPLOAD_DATA_FACTOR = 4
 """Through the page or the API, ``organisation.json`` may expand to at most this many times the
-largest request (``TWOFOLD_MAX_REQUEST_BYTES``: 80 MiB by default, about 400 MiB of memory when
-parsed); a larger one is refused from the archive's directory, before a byte of it is read."""
+largest request (``TWOFOLD_MAX_REQUEST_BYTES``: 20 MiB by default, so at most 80 MiB, several
+times that in memory when parsed); a larger one is refused from the archive's directory, before
+a byte of it is read."""
 
 
 def upload_data_limit() -> int:
@@ -186,6 +190,123 @@ organisation's, a person's the matched or created user's. An id of anything the 
 not hold (a resolver answering None, a model that is not exported) is never kept, as it would
 name a row of this instance: a nullable column is emptied, and a row whose required column it
 is is left out of the import (a history entry about a webhook endpoint, say)."""
+
+IdOf = Callable[[str, Any], "int | None"]
+"""The new id of a model's (label's) row, from its id in the archive; None when the archive
+does not hold that row."""
+
+TASK = "projects.Task"
+CALENDAR = "calendars.Calendar"
+_ID_TEXT = 18  # digits: an id key longer than that is no id of ours (and int() has limits)
+
+
+def _id_in_text(key: Any) -> int | None:
+    if isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= _ID_TEXT:
+        return int(key)
+    return None
+
+
+def _keyed_by(target: str) -> Callable[[Any, IdOf], Any]:
+    """A ``{"<id>": value}`` object keyed by ``target`` ids (as text)."""
+
+    def rewrite(value: Any, id_of: IdOf) -> Any:
+        if not isinstance(value, dict):
+            return {}
+        out = {}
+        for key, item in value.items():
+            old = _id_in_text(key)
+            new = id_of(target, old) if old is not None else None
+            if new is not None:
+                out[str(new)] = item
+        return out
+
+    return rewrite
+
+
+def _valued_by(target: str) -> Callable[[Any, IdOf], Any]:
+    """A ``{"<number>": id}`` object whose values are ``target`` ids (keys kept when they are
+    numbers, as MSPDI task UIDs are)."""
+
+    def rewrite(value: Any, id_of: IdOf) -> Any:
+        if not isinstance(value, dict):
+            return {}
+        out = {}
+        for key, old in value.items():
+            new = id_of(target, old) if _is_id(old) and _id_in_text(key) is not None else None
+            if new is not None:
+                out[key] = new
+        return out
+
+    return rewrite
+
+
+def _members(targets: dict[str, str]) -> Callable[[Any, IdOf], Any]:
+    """An object whose members ``targets`` name hold ids (or null) of the models given."""
+
+    def rewrite(value: Any, id_of: IdOf) -> Any:
+        if not isinstance(value, dict):
+            return {}
+        out = dict(value)
+        for key, target in targets.items():
+            if key in out and out[key] not in (None, ""):
+                out[key] = id_of(target, out[key]) if _is_id(out[key]) else None
+        return out
+
+    return rewrite
+
+
+def _risk_result(value: Any, id_of: IdOf) -> Any:
+    """The last Monte Carlo run's summary: its ``criticality`` and ``tornado`` rows name tasks
+    by ``id``; a row about a task the archive does not hold is left out."""
+    if not isinstance(value, dict):
+        return {}
+    out = dict(value)
+    for key in ("criticality", "tornado"):
+        if key not in out:
+            continue
+        rows = out[key] if isinstance(out[key], list) else []
+        out[key] = [
+            {**row, "id": new}
+            for row in rows
+            if isinstance(row, dict)
+            and _is_id(row.get("id"))
+            and (new := id_of(TASK, row["id"])) is not None
+        ]
+    return out
+
+
+JSON_IDS: dict[tuple[str, str], Callable[[Any, IdOf], Any]] = {
+    ("risks.RiskAnalysis", "estimates"): _keyed_by(TASK),
+    ("risks.RiskAnalysis", "result"): _risk_result,
+    ("interchange.ImportedProject", "uid_map"): _valued_by(TASK),
+    ("closeout.HandoverPart", "spec"): _members(
+        {"assignee_id": USER, "calendar_id": CALENDAR, "team_id": "accounts.Team"}
+    ),
+    ("project_templates.ProjectTemplate", "content"): _members({"calendar_id": CALENDAR}),
+}
+"""JSON columns that hold other rows' ids, and how to rewrite them to the new rows' ids. An id
+of a row the archive does not hold is never kept (it would name a row of this instance): the
+entry holding it is left out, or a member set to null; a value not of the expected shape
+becomes empty. Rewritten once every row is inserted (the rows they name may come later in the
+insert order). Every other JSON column of an exported model is in :data:`JSON_WITHOUT_IDS`
+(``tests/interchange/test_org_archive.py`` fails for one in neither)."""
+
+JSON_WITHOUT_IDS: dict[tuple[str, str], str] = {
+    ("calendars.Calendar", "hours"): "weekday → working hours",
+    ("calendars.Holiday", "hours"): "working hours of the day",
+    ("customfields.FieldDefinition", "choices"): "the choices' texts",
+    ("improvement.DeliverableSetting", "items"): "the checklist's texts",
+    ("improvement.Handover", "deliverables"): "texts with a done flag",
+    ("operations.Queue", "sla_hours"): "priority → hours",
+    ("projects.GateChecklistSetting", "items"): "the checklist's texts",
+    ("projects.Project", "wip_limits"): "status → limit",
+    ("projects.Project", "planned_curve"): "times and percentages",
+    ("changes.ChangeRequest", "impact"): "figures and task names",
+    ("core.HistoryEntry", "changes"): "its foreign keys' ids are rewritten by "
+    "_history_references (it needs the entry's content type)",
+}
+"""JSON columns of exported models that hold no row ids (kept as they are), and what they
+hold instead."""
 
 _SKIP_LINKS = {USER, CONTENT_TYPE, "auth.Group", "auth.Permission"}
 
@@ -476,7 +597,7 @@ def read_archive(
         if sizes[MANIFEST] > 16 * 1024**2:
             raise ArchiveError(f"{MANIFEST} is too large")
         try:
-            manifest = json.loads(zf.read(MANIFEST))
+            manifest = json.loads(safe_archive.read_entry(zf, MANIFEST))
         except ValueError as exc:
             raise ArchiveError(f"{MANIFEST} is not JSON ({exc})") from exc
         if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
@@ -524,10 +645,30 @@ def _mib(size: int) -> str:
     return f"{size / 1024**2:.1f} MiB"
 
 
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, cls=_Encoder)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _check_data(archive: _Archive) -> None:
+    """The shape of ``organisation.json``, so that a damaged or crafted one is refused naming
+    the problem (every id a whole number, every row a list of its columns' values) instead of
+    failing half way through the import (a 500)."""
     data = archive.data
     if not isinstance(data, dict) or not isinstance(data.get("rows"), dict):
         raise ImportError_(f"{DATA} has no rows.")
+    if not isinstance(data.get("organisation") or {}, dict):
+        raise ImportError_(
+            f"The organisation's settings in the archive are damaged (expected an object, found "
+            f"{_shown(data.get('organisation'))})."
+        )
+    counts = archive.manifest.get("counts", {})
+    if not isinstance(counts, dict):
+        raise ImportError_(f"{MANIFEST} has no row counts: damaged archive.")
     known = {_label(m): m for m, _ in exported_models()}
     for label, table in data["rows"].items():
         if label not in known:
@@ -539,18 +680,40 @@ def _check_data(archive: _Archive) -> None:
         values = table.get("values") if isinstance(table, dict) else None
         if not isinstance(columns, list) or not isinstance(values, list) or columns[:1] != ["id"]:
             raise ImportError_(f"The rows of {label} are not in the expected shape.")
-        names = {c.attname for c in _columns(known[label])}
-        unknown = [c for c in columns[1:] if c not in names]
+        fields = {c.attname: c for c in _columns(known[label])}
+        unknown = [c for c in columns[1:] if not isinstance(c, str) or c not in fields]
         if unknown:
             raise ImportError_(f"{label} has a column {unknown[0]!r} this instance does not know.")
-        counted = archive.manifest.get("counts", {}).get(label)
+        counted = counts.get(label)
         if counted != len(values):
             raise ImportError_(
                 f"{label} has {len(values)} rows, the manifest says {counted}: damaged archive."
             )
+        # Columns holding ids (the row's own, foreign keys, declared generic ids): whole
+        # numbers, or null but the row's own id. A list there made the import a 500.
+        id_columns = [
+            (position, name)
+            for position, name in enumerate(columns)
+            if position and (fields[name].is_relation or (label, name) in GENERIC)
+        ]
+        seen: set[int] = set()
         for row in values:
             if not isinstance(row, list) or len(row) != len(columns):
                 raise ImportError_(f"A row of {label} does not have {len(columns)} values.")
+            if not _is_id(row[0]):
+                raise ImportError_(
+                    f"A row of {label} has the id {_shown(row[0])}: an id is a whole number."
+                )
+            if row[0] in seen:
+                raise ImportError_(f"Two rows of {label} have the id {row[0]}: damaged archive.")
+            seen.add(row[0])
+            for position, name in id_columns:
+                value = row[position]
+                if value is not None and not _is_id(value):
+                    raise ImportError_(
+                        f"Row {row[0]} of {label} has {name} {_shown(value)}: an id is a whole "
+                        "number or null."
+                    )
     content_types = data.get("content_types") or {}
     if not isinstance(content_types, dict) or not all(
         isinstance(k, str) and k.isdigit() and isinstance(v, str) and v.count(".") == 1
@@ -663,6 +826,7 @@ def _create(
         ids.by_label[CONTENT_TYPE][old] = ct.pk
     context = _Context(archive, ids, content_types, organisation, {}, stored)
     deferred: list[tuple[type[models.Model], int, str, str, Any]] = []
+    with_json_ids: list[tuple[type[models.Model], str, int, str, Any]] = []
     counts: dict[str, int] = {}
     for model, _path in exported_models():
         label = _label(model)
@@ -692,7 +856,13 @@ def _create(
             (model, made[position].pk, attname, target, old)
             for position, attname, target, old in pending
         )
+        for attname in columns:
+            if (label, attname) in JSON_IDS:
+                with_json_ids.extend(
+                    (model, label, obj.pk, attname, getattr(obj, attname)) for obj in made
+                )
     _apply_deferred(deferred, ids)
+    _rewrite_json_ids(with_json_ids, ids)
     _make_owner(actor, organisation)
     invited = 0
     if invite_existing:
@@ -1069,13 +1239,31 @@ def _apply_deferred(
         model._base_manager.bulk_update(objects, [attname], batch_size=BATCH)
 
 
+def _rewrite_json_ids(
+    rows: Iterable[tuple[type[models.Model], str, int, str, Any]], ids: _Ids
+) -> None:
+    """The ids inside the :data:`JSON_IDS` columns of the rows just inserted, rewritten to
+    the new rows' ids (every row is inserted by now)."""
+    updates: dict[tuple[type[models.Model], str], list[models.Model]] = defaultdict(list)
+    for model, label, pk, attname, value in rows:
+        new = JSON_IDS[(label, attname)](value, ids.get)
+        if new != value:
+            obj = model(pk=pk)
+            setattr(obj, attname, new)
+            updates[(model, attname)].append(obj)
+    for (model, attname), objects in updates.items():
+        model._base_manager.bulk_update(objects, [attname], batch_size=BATCH)
+
+
 def _store_file(archive: _Archive, name: str, stored: list[str]) -> str:
     entry = FILES_PREFIX + name
     meta = archive.manifest["files"].get(entry)
     if meta is None:  # the file was missing when exported: keep the row without it
         return ""
     try:
-        content = safe_archive.read_verified(archive.zf, entry, meta["size"], str(meta["sha256"]))
+        content = safe_archive.read_verified(
+            archive.zf, entry, meta["size"], str(meta.get("sha256"))
+        )
     except ArchiveError as exc:
         raise ImportError_(f"The archive was refused: {exc}.") from exc
     try:

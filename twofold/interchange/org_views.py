@@ -18,6 +18,7 @@ from twofold.core.middleware import SESSION_ORG_KEY
 from twofold.core.models import Job, JobStatus
 from twofold.core.policy import Action, can
 from twofold.core.services import enqueue_job
+from twofold.core.uploads import content_disposition
 from twofold.core.web import (
     actor_of,
     apply_service_error,
@@ -33,7 +34,7 @@ from twofold.interchange.forms import OrganisationImportForm
 
 def zip_response(payload: bytes, file_name: str) -> HttpResponse:
     response = HttpResponse(payload, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    response["Content-Disposition"] = content_disposition(file_name)
     return response
 
 

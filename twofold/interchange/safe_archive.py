@@ -13,7 +13,9 @@ written) and refuses, with a message naming the entry:
 - the same name twice.
 
 :func:`read_verified` then reads one entry, stopping as soon as it grows past the size the
-caller expects, and compares its SHA-256.
+caller expects, and compares its SHA-256; :func:`read_entry` reads one whose size
+:func:`check_zip` has bounded. Both answer :class:`ArchiveError` for an entry that cannot be
+read (a bad CRC, a damaged deflate stream, encryption, an unknown compression method).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import IO
@@ -86,6 +89,32 @@ def check_zip(zf: zipfile.ZipFile, *, max_entries: int, max_bytes: int) -> dict[
     return sizes
 
 
+UNREADABLE: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,  # a bad CRC, a damaged header
+    zlib.error,  # a damaged deflate stream
+    EOFError,  # truncated data
+    OSError,
+    RuntimeError,  # an encrypted entry ("password required")
+    NotImplementedError,  # a compression method zipfile does not have
+)
+"""What reading an entry of a damaged or foreign archive raises."""
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
+        return "it is encrypted"
+    return f"{exc} ({type(exc).__name__})" if str(exc) else type(exc).__name__
+
+
+def read_entry(zf: zipfile.ZipFile, name: str) -> bytes:
+    """The whole of entry ``name`` (its size already checked, by :func:`check_zip`), or
+    :class:`ArchiveError` when it cannot be read: damaged, truncated, encrypted."""
+    try:
+        return zf.read(name)
+    except UNREADABLE as exc:
+        raise ArchiveError(f"entry {name!r} cannot be read: {_reason(exc)}") from exc
+
+
 def iter_verified(zf: zipfile.ZipFile, name: str, size: int, sha256: str) -> Iterator[bytes]:
     """The bytes of entry ``name`` in chunks; stops past ``size`` bytes, checks the SHA-256.
 
@@ -104,8 +133,8 @@ def iter_verified(zf: zipfile.ZipFile, name: str, size: int, sha256: str) -> Ite
                     raise ArchiveError(f"entry {name!r} is larger than the manifest says")
                 digest.update(chunk)
                 yield chunk
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:  # CRC errors, truncated data
-        raise ArchiveError(f"entry {name!r} cannot be read: {exc}") from exc
+    except UNREADABLE as exc:
+        raise ArchiveError(f"entry {name!r} cannot be read: {_reason(exc)}") from exc
     if seen != size or digest.hexdigest() != sha256:
         raise ArchiveError(f"entry {name!r} does not match its checksum: the archive is damaged")
 

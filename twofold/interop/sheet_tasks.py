@@ -5,7 +5,8 @@ resolves people and writes the rows.
 Reading refuses, before anything else happens, what is not a table we can trust: a file over
 :data:`MAX_BYTES`, an XLSX whose unpacked size or entry count is out of proportion (a zip
 bomb), a sheet with merged cells, more than :data:`MAX_COLUMNS` columns or :data:`MAX_ROWS`
-rows, a NUL character anywhere, and anything that is neither an XLSX workbook nor text in
+rows, a NUL character anywhere, a workbook without a worksheet or with a damaged part (a bad
+CRC, a broken deflate stream), and anything that is neither an XLSX workbook nor text in
 UTF-8, Windows-1252 or UTF-16 with a byte-order mark (Excel's "Unicode text"); a CSV's first
 line ``sep=;`` (Excel writes it) names the delimiter. XLSX is read
 with openpyxl in read-only mode (streamed, ``defusedxml`` guards the XML); formula cells are
@@ -36,6 +37,7 @@ import json
 import math
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +54,8 @@ MAX_LAG = 1000
 MINUTES_PER_DAY = 480
 MAX_DURATION = 2000 * MINUTES_PER_DAY
 NAME_LENGTH = 200
+ID_LENGTH = 64
+"""The longest ID cell (Project's IDs have ten digits at most; a text ID may be a GUID)."""
 FIRST_YEAR, LAST_YEAR = 1980, 2149
 
 TARGETS: tuple[tuple[str, str], ...] = (
@@ -233,6 +237,26 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
+def _member(archive: zipfile.ZipFile, name: str) -> bytes:
+    """One part of the workbook, unpacked; a damaged part (a bad CRC, a broken deflate
+    stream, encryption, a part the directory lists but the file lacks) is a SheetError."""
+    try:
+        return archive.read(name)
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        KeyError,
+        RuntimeError,  # encrypted
+        NotImplementedError,  # an unsupported compression method
+    ) as exc:
+        raise SheetError(
+            f"This workbook is damaged ({type(exc).__name__}): save it again from a spreadsheet "
+            "program, or export it as CSV."
+        ) from exc
+
+
 # A cell with content (not a self-closing styled blank): its column letters.
 _FILLED_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})[0-9]+\"[^>]*(?<!/)>")
 
@@ -256,10 +280,12 @@ def _read_xlsx(data: bytes) -> Table:
     except Exception as exc:  # openpyxl raises many kinds on a damaged or foreign file
         raise SheetError(f"This workbook cannot be read ({type(exc).__name__}).") from exc
     try:
+        if not book.worksheets:  # a workbook whose sheet parts are missing (openpyxl skips them)
+            raise SheetError("The workbook has no worksheet: save it again from Excel.")
         sheet = book.worksheets[0]
         path = getattr(sheet, "_worksheet_path", "")
         if path:
-            xml = archive.read(path.lstrip("/"))
+            xml = _member(archive, path.lstrip("/"))
             widest = max((_column_number(c) for c in set(_FILLED_CELL.findall(xml))), default=0)
             if widest > MAX_COLUMNS:
                 raise SheetError(
@@ -558,6 +584,8 @@ def parse_predecessors(value: Any) -> list[Pred]:
             lag = -lag if sign == "-" else lag
             if abs(lag) > MAX_LAG:
                 raise ValueError(f"“{text}”: a lag is at most {MAX_LAG} units.")
+        if len(ref) > ID_LENGTH:  # int() refuses more than 4,300 digits
+            raise ValueError(f"“{text[:20]}…”: an ID is at most {ID_LENGTH} characters.")
         out.append(Pred(ref=str(int(ref)), type=(kind or "FS").upper(), lag=lag, lag_unit=unit))
     return out
 
@@ -672,9 +700,12 @@ def _task(
             out.add(number, "name", f"The name is longer than {NAME_LENGTH} characters.")
     ident = read("id")
     if ident is not None:
-        task.ident = _text(ident).strip()
-        if task.ident.isascii() and task.ident.isdigit():
-            task.ident = str(int(task.ident))  # "01" is ID 1, as a predecessor "01" is
+        text = _text(ident).strip()
+        task.ident = text
+        if len(text) > ID_LENGTH:  # 5,000 digits made int() raise: a 500, on every view
+            out.add(number, "id", f"An ID is at most {ID_LENGTH} characters.")
+        elif text.isascii() and text.isdigit():
+            task.ident = str(int(text))  # "01" is ID 1, as a predecessor "01" is
     for target in ("duration", "start", "finish"):
         value = read(target)
         if value is None:
