@@ -66,13 +66,16 @@
         datasets: [
           {
             type: "line", label: "Iterations finishing", data: bars, yAxisID: "y",
-            stepped: "after", fill: "origin", pointRadius: 0, borderWidth: 1.5,
+            // "before": each point's count holds until the next point (the bin's end). With
+            // "after" every bin was drawn over the one before it, a bin early.
+            stepped: "before", fill: "origin", pointRadius: 0, borderWidth: 1.5,
             backgroundColor: "rgba(42, 91, 215, 0.30)", borderColor: "#2a5bd7"
           },
           {
             type: "line", label: "Probability of finishing by (S-curve)", data: curve,
             yAxisID: "y2", borderColor: "#1c2430", backgroundColor: "#1c2430",
-            pointRadius: 0, borderWidth: 2, tension: 0.25
+            // Monotone: a cumulative curve never dips (a plain tension overshot between points).
+            pointRadius: 0, borderWidth: 2, cubicInterpolationMode: "monotone"
           }
         ]
       },
