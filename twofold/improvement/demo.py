@@ -48,7 +48,7 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
                 "above its old level: chatter marks on the bore finish are the main defect."
             ),
             owner=people.get("Priya Raman"),
-            expected_benefit="Scrap back under 2.2 %, about €38,000 a year of material and rework.",
+            expected_benefit="Scrap back under 2.2 %, about £38,000 a year of material and rework.",
             benefit=5,
             effort=Effort.MEDIUM,
         )

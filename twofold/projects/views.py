@@ -763,6 +763,7 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
             baselines=baselines,
             baseline=chosen,
             critical_count=sum(1 for r in tree if r.is_critical and not r.is_summary),
+            has_tasks=bool(tree),
             **fold,
             **pager,
             query=urlencode(keep),
