@@ -151,6 +151,15 @@ def _improving(view: ops.KpiView) -> bool:
     return up == (view.kpi.good_direction == "up")
 
 
+def _centre_of(view: ops.KpiView, signal: ops.SignalView) -> float:
+    """The centre line of the phase the signal is in (the chart's, the last phase's, if none)."""
+    assert view.chart is not None
+    for phase in view.phases:
+        if phase.chart is not None and phase.first <= signal.indices[0] < phase.stop:
+            return phase.chart.centre_line
+    return view.chart.centre_line
+
+
 def kpi_evidence(view: ops.KpiView) -> str:
     """One sentence a person can check: what the KPI did and since when."""
     kpi = view.kpi
@@ -171,7 +180,7 @@ def kpi_evidence(view: ops.KpiView) -> str:
             elif first.rule == "run_of_eight":
                 what = (
                     f"{len(first.dates)} points in a row {side} the centre line "
-                    f"({_unit(view.chart.centre_line, kpi.unit)}) since {_day(first.dates[0])}"
+                    f"({_unit(_centre_of(view, first), kpi.unit)}) since {_day(first.dates[0])}"
                 )
             else:
                 what = f"{first.description.rstrip('.')} since {_day(first.dates[0])}"

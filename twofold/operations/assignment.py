@@ -90,7 +90,9 @@ def reprioritise_request(
     }
     request.priority = priority
     save_versioned(request, expected_version=expected_version, fields=["priority"])
-    if request.status in DONE_STATUSES:  # its resolution outcome is judged on the new target
+    # A resolved request keeps the outcome fixed when it was resolved (the new target does not
+    # re-judge it); one resolved before outcomes were stored gets its outcome fixed now.
+    if request.status in DONE_STATUSES:
         refresh_sla_outcomes([request.pk])
         request.refresh_from_db(fields=["resolution_met"])
     history.record(actor=actor, obj=request, action="re-prioritised", changes=changes)

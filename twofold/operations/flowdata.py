@@ -29,10 +29,21 @@ HISTORY_DAYS = 90
 SEED = 20240601  # a fixed seed: the same data gives the same forecast on every page load
 
 
+SHOWN_LEVELS = (50, 85, 95)
+"""The percentile lines the flow page draws (the engine computes 70 as well)."""
+
+
 def _stamp(value: dt.datetime | None, zone: str) -> np.datetime64:
+    """An instant on the organisation's wall clock: for days and weeks, not for durations (in
+    the repeated autumn hour the wall clock runs backwards)."""
     if value is None:
         return np.datetime64("NaT", "s")
     return np.datetime64(local(value, zone).replace(microsecond=0), "s")
+
+
+def _shown_level(level: int) -> int:
+    """The highest line the page shows at or below an exceeded ``level`` (0: none)."""
+    return max((shown for shown in SHOWN_LEVELS if shown <= level), default=0)
 
 
 def today_of(organisation: Organisation) -> dt.date:
@@ -87,15 +98,22 @@ def flow_metrics(
 ) -> dict[str, Any]:
     zone = organisation.timezone
     first_day = today - dt.timedelta(weeks=WEEKS)
-    since = dt.datetime.combine(first_day, dt.time(), tzinfo=dt.UTC)
+    # The first bar is the whole ISO week holding first_day: read from its Monday's midnight
+    # on the organisation's clock.
+    monday = first_day - dt.timedelta(days=first_day.weekday())
+    since = dt.datetime.combine(monday, dt.time(), tzinfo=zoneinfo.ZoneInfo(zone))
     rows = items_for(organisation, source, since, today)
     arrived = np.array([_stamp(a, zone) for a, _, _ in rows], dtype="datetime64[s]")
     started = np.array([_stamp(s, zone) for _, s, _ in rows], dtype="datetime64[s]")
     finished = np.array([_stamp(f, zone) for _, _, f in rows], dtype="datetime64[s]")
+    # Durations (cycle times, ages) in real time: from the UTC instants.
+    started_utc = np.array([_stamp(s, "UTC") for _, s, _ in rows], dtype="datetime64[s]")
+    finished_utc = np.array([_stamp(f, "UTC") for _, _, f in rows], dtype="datetime64[s]")
     weekly = throughput_per_week(finished, first_day, today)
-    cycles = cycle_times(started, finished)
-    now = np.datetime64(dt.datetime.combine(today, dt.time(23, 59)), "s")
-    wip = ageing_wip(started, finished, now)
+    cycles = cycle_times(started_utc, finished_utc)
+    end_of_today = dt.datetime.combine(today, dt.time(23, 59), tzinfo=zoneinfo.ZoneInfo(zone))
+    now = _stamp(end_of_today, "UTC")
+    wip = ageing_wip(started_utc, finished_utc, now)
     cfd = cumulative_flow(
         np.column_stack((arrived, started, finished))
         if rows
@@ -142,16 +160,16 @@ def flow_metrics(
             "lines": [
                 {"level": ln.level, "days": round(ln.days, 2)}
                 for ln in cycles.percentile_lines
-                if ln.level in (50, 85, 95)
+                if ln.level in SHOWN_LEVELS
             ],
         },
         "wip": {
             "ages": [round(float(a), 2) for a in wip.ages_days.tolist()],
-            "exceeded": wip.exceeded_level.tolist(),
+            "exceeded": [_shown_level(level) for level in wip.exceeded_level.tolist()],
             "lines": [
                 {"level": ln.level, "days": round(ln.days, 2)}
                 for ln in wip.percentile_lines
-                if ln.level in (50, 85, 95)
+                if ln.level in SHOWN_LEVELS
             ],
         },
         "cfd": {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
+import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -19,6 +21,11 @@ from twofold.accounts.models import ROLE_RANK, Membership, Organisation, Role, U
 from twofold.core.errors import Forbidden, NotFound
 from twofold.core.fastread import FastRead, RawRows, Read
 from twofold.core.policy import role_in
+from twofold.engine.calendars import (
+    CalendarRangeError,
+    add_working_minutes,
+    working_minutes_between,
+)
 from twofold.engine.control_charts import ChartRule, Signal, XmrChart, xmr_chart
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiStatus, kpi_status
@@ -31,6 +38,7 @@ from twofold.engine.sla import (
 )
 from twofold.operations import deviations
 from twofold.operations.calendars import (
+    aware,
     engine_calendar,
     local,
     wall_clock,
@@ -770,9 +778,10 @@ def request_view(
         changes = [(e.at, e.to_status) for e in request.events.all()]
     # Waiting on the requester pauses both clocks; so does the time a request spent resolved
     # or closed before it was reopened (the clock resumes where it stopped).
-    pauses = pauses_from_changes(
-        [(local(at, zone), status in STOPPED_STATUSES) for at, status in changes]
-    )
+    # Built from the stored (aware) instants, then read on the wall clock: in the repeated
+    # autumn hour local times run backwards, and the wall-clock minutes they give are corrected
+    # by _clock_change_minutes (which reads the same pauses the same way).
+    pauses = _local_pauses(_stops(changes), zone)
     start = local(request.created_at, zone)
     instant = now or timezone.now()
     clocks = []
@@ -793,8 +802,50 @@ def request_view(
                 ),
             )
         )
+    clocks = [
+        replace(c, due_at=_due_instant(cal, instant, c.remaining_minutes, zone))
+        if c.due_at is not None
+        else c
+        for c in clocks
+    ]
     resolution = clocks[1] if live else fixed_resolution(request, clocks[1])
     return RequestView(request, clocks[0], resolution)
+
+
+def _stops(changes: Sequence[tuple[dt.datetime, str]]) -> list[tuple[dt.datetime, Any]]:
+    """The spans (aware instants) in which neither clock runs, from the status changes."""
+    return pauses_from_changes([(at, status in STOPPED_STATUSES) for at, status in changes])
+
+
+def _local_pauses(
+    stops: Sequence[tuple[dt.datetime, dt.datetime | None]], zone: str
+) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    return [(local(p, zone), local(q, zone) if q else None) for p, q in stops]
+
+
+def _due_instant(cal: Any, now: dt.datetime, remaining: float, zone: str) -> dt.datetime | None:
+    """The instant (aware, in ``zone``) at which ``remaining`` working minutes from ``now``
+    (aware) run out, counting real time across clock changes: the hour skipped in spring is
+    not worked, the repeated autumn hour is worked twice where the calendar works then. None
+    if the calendar's horizon ends first."""
+    tz = zoneinfo.ZoneInfo(zone)
+    if remaining <= 0:
+        return now.astimezone(tz)
+    try:
+        guess = aware(add_working_minutes(cal, local(now, zone), remaining), zone)
+        pieces = wall_clock_segments(now, guess + dt.timedelta(days=7), zone)
+        left = remaining
+        for i, (a, b, offset) in enumerate(pieces):
+            wall_a = wall_clock(a, offset)
+            last = i == len(pieces) - 1
+            here = math.inf if last else working_minutes_between(cal, wall_a, wall_clock(b, offset))
+            if left <= here:
+                wall_due = add_working_minutes(cal, wall_a, left)
+                return (wall_due - offset).replace(tzinfo=dt.UTC).astimezone(tz)
+            left -= here
+    except CalendarRangeError:
+        return None
+    return None  # pragma: no cover - the last piece is open-ended
 
 
 def fixed_resolution(request: Request, computed: SlaClock) -> SlaClock:
@@ -834,7 +885,7 @@ def _clock_change_minutes(
     pieces = wall_clock_segments(start, end, zone)
     if len(pieces) < 2:
         return 0.0
-    stops = pauses_from_changes([(at, status in STOPPED_STATUSES) for at, status in changes])
+    stops = _stops(changes)
     real = 0.0
     for a, b, offset in pieces:
         inside = [
@@ -843,7 +894,7 @@ def _clock_change_minutes(
             if p < b and (q is None or q > a)
         ]
         real += working_minutes_excluding(cal, wall_clock(a, offset), wall_clock(b, offset), inside)
-    naive_pauses = [(local(p, zone), local(q, zone) if q else None) for p, q in stops]
+    naive_pauses = _local_pauses(stops, zone)
     return real - working_minutes_excluding(cal, local(start, zone), local(end, zone), naive_pauses)
 
 

@@ -1460,16 +1460,11 @@ def _check_not_ahead(occurrence: Occurrence, moment: dt.datetime) -> None:
     )
     if previous is None or moment > previous:
         return
-    zone = (
-        Organisation.objects.filter(pk=occurrence.organisation_id)
-        .values_list("timezone", flat=True)
-        .first()
-    ) or "UTC"
+    # Aware instants: shown on the reader's clock, as the pages show due times.
     raise Invalid(
-        f"This occurrence falls due on {dates.format_day(local(occurrence.due, zone).date())}: "
+        f"This occurrence falls due on {dates.format_day(occurrence.due)}: "
         "complete the one before it first; this one can be completed once that one's due time "
-        f"({dates.format_daytime(local(previous, zone))}) has passed (evidence can be uploaded "
-        "ahead).",
+        f"({dates.format_daytime(previous)}) has passed (evidence can be uploaded ahead).",
         field="status",
     )
 

@@ -35,7 +35,6 @@ from twofold.improvement.models import (
     ImprovementItem,
 )
 from twofold.operations import selectors as ops
-from twofold.operations.calendars import aware
 from twofold.operations.models import DONE_STATUSES, Occurrence, OccurrenceStatus
 from twofold.projects.models import Gate
 from twofold.projects.selectors import my_work as my_tasks
@@ -175,7 +174,7 @@ def _requests(user: User, organisation: Organisation, now: dt.datetime) -> list[
         elif clock.remaining_minutes < 0:
             due, state = now, f"SLA {view.remaining_text}"
         else:
-            due = aware(clock.due_at, r.queue.organisation.timezone) if clock.due_at else None
+            due = clock.due_at  # an instant (in the organisation's zone, its fold set)
             state = f"{view.remaining_text} left to resolve"
         rows.append(
             WorkItem(
