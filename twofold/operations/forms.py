@@ -120,7 +120,9 @@ class KpiForm(forms.Form):
     amber_threshold = forms.FloatField(
         required=False,
         label="Amber threshold",
-        help_text="Worse than the target but not yet red: “at risk”. Optional.",
+        help_text="Where “at risk” (amber) begins: a value between the target and this "
+        "threshold still reads on target. Leave it empty to turn amber as soon as the target is "
+        "missed.",
     )
     red_threshold = forms.FloatField(label="Red threshold", help_text="From here on: off target.")
     frequency = forms.ChoiceField(choices=Frequency.choices, initial=Frequency.WEEKLY)
