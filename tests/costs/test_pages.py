@@ -695,3 +695,73 @@ def test_the_approval_page_reads_the_same_queries_for_1_or_5_entries(
             assert client.get(f"/costs/approvals/{sheet.pk}/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_actual_work_rows_add_up_to_the_totals(
+    signed_in: Any, org: Any, owner: Any, worker: Any, tasks: list[Any], rate: Any
+) -> None:
+    """The totals counted approved time of tasks in the trash or deleted and expenses with no
+    task, but no row showed them: the rows came to 8 h / €400 under totals of 14 h / €850."""
+    import re
+
+    from twofold.costs.models import LineKind
+    from twofold.projects import services as project_services
+
+    rate("50", dt.date(2026, 1, 1), person=worker)
+    project = tasks[0].project
+    sheet = Timesheet.objects.create(organisation=org, person=worker, week_start=MONDAY)
+    for task, hours in ((tasks[0], "8"), (tasks[1], "4"), (None, "2")):  # None: task deleted
+        TimeEntry.objects.create(
+            organisation=org,
+            timesheet=sheet,
+            person=worker,
+            day=MONDAY,
+            hours=Decimal(hours),
+            kind=LineKind.TASK,
+            task=task,
+            project=project,
+            status=EntryStatus.APPROVED,
+        )
+    Expense.objects.create(
+        organisation=org,
+        submitted_by=worker,
+        project=project,
+        spent_on=MONDAY,
+        amount=Decimal("150"),
+        category="travel",
+        description="Site visit",
+        status=EntryStatus.APPROVED,
+    )
+    project_services.delete_task(actor=owner, task=tasks[1])  # "Build" to the trash
+    page = re.sub(
+        r"\s+", " ", signed_in(owner).get(f"/costs/projects/{project.pk}/").content.decode()
+    )
+    assert "<strong>14 h</strong>" in page and "<strong>€850</strong>" in page
+    rows = re.findall(r"<tr><td>([^<]*)</td>.*?</tr>", page)
+    assert rows == [
+        "Design",
+        "Kick-off",
+        "Build (in the trash)",
+        "Deleted tasks",
+        "Project expenses (no task)",
+    ]
+    for label, hours, cost in (
+        ("Build (in the trash)", "4 h", "€200.00"),
+        ("Deleted tasks", "2 h", "€100.00"),
+        ("Project expenses (no task)", "0 h", "€150.00"),
+    ):
+        assert re.search(
+            rf"<td>{re.escape(label)}</td><td class=\"num\">—</td><td class=\"num\">{hours}</td>"
+            rf"<td class=\"num\">—</td><td class=\"num\">{re.escape(cost)}</td>",
+            page,
+        ), label
+    # Who sees no money sees the hours rows only.
+    member = re.sub(
+        r"\s+", " ", signed_in(worker).get(f"/costs/projects/{project.pk}/").content.decode()
+    )
+    assert re.findall(r"<tr><td>([^<]*)</td>.*?</tr>", member) == [
+        "Design",
+        "Kick-off",
+        "Build (in the trash)",
+        "Deleted tasks",
+    ]

@@ -503,6 +503,42 @@ def test_the_overtime_flag_changes_alone_and_is_kept_when_not_sent(
     assert list(TimeEntry.objects.values_list("overtime", "status")) == [(True, "approved")]
 
 
+def test_correcting_approved_overtime_without_the_flag_keeps_it_overtime(
+    api: Any, org: Any, worker: Any, pm: Any, tasks: list[Any], rate: Any
+) -> None:
+    """The page (no overtime input) or a PUT without ``overtime`` lowering an approved
+    overtime day saved the correction as normal time: 10 h overtime (750) lowered to 8 h was
+    refunded at the normal rate, 2 × 50, and cost 650 instead of 8 × 50 × 1.5 = 600."""
+    rate("50", dt.date(2026, 1, 1), person=worker, factor="1.5")
+    line = f"task:{tasks[0].pk}"
+    url = f"/api/organisations/{org.pk}/timesheet"
+    cell = {"line": line, "day": TUESDAY.isoformat(), "hours": 10, "overtime": True}
+    assert api(worker).put(url, {"week": MONDAY.isoformat(), "cells": [cell]}).status_code == 200
+    sheet = Timesheet.objects.get()
+
+    def approve() -> None:
+        sheet.refresh_from_db()
+        services.submit_timesheet(actor=worker, timesheet=sheet, expected_version=None)
+        services.decide_timesheet(actor=pm, timesheet=sheet, approve=True, expected_version=None)
+
+    def cost() -> Decimal:
+        return sum((r.cost for r in selectors.project_actuals(tasks[0].project)), Decimal(0))
+
+    approve()
+    assert cost() == Decimal("750.00")
+    _log(worker, org, [Cell(line, TUESDAY, "8")])  # the page: no flag
+    assert list(TimeEntry.objects.order_by("id").values_list("hours", "overtime")) == [
+        (Decimal("10.00"), True),
+        (Decimal("-2.00"), True),
+    ]
+    approve()
+    assert cost() == Decimal("600.00")
+    put = {"line": line, "day": TUESDAY.isoformat(), "hours": 7}  # the API, no flag
+    assert api(worker).put(url, {"week": MONDAY.isoformat(), "cells": [put]}).status_code == 200
+    approve()
+    assert cost() == Decimal("525.00")
+
+
 def test_a_day_in_two_weeks_sheets_still_holds_at_most_24_hours(
     org: Any, worker: Any, tasks: list[Any]
 ) -> None:

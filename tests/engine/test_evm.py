@@ -244,3 +244,23 @@ def test_weeks_end_on_the_day_before_the_organisation_starts_them() -> None:
     assert evm.week_ends(first, last, week_start=5) == [  # Saturday-first weeks: Fridays
         dt.date(2026, 3, 6), dt.date(2026, 3, 13), dt.date(2026, 3, 20),
     ]  # fmt: skip
+
+
+def test_forecasts_on_a_tiny_ev_against_a_large_bac_are_exact() -> None:
+    """cents() quantized in the 28-digit context: EAC = BAC / CPI and AC + (BAC − EV) /
+    (CPI × SPI) on a cent earned of 100 million (or 100 trillion) raised InvalidOperation."""
+    m = Metrics(
+        bac=Decimal("100000000.00"),
+        pv=Decimal("100000000.00"),
+        ev=Decimal("0.01"),
+        ac=Decimal("100000000.00"),
+    )
+    assert m.eac_cpi == Decimal("1000000000000000000.00")
+    assert m.eac_cpi_spi == Decimal("9999999999000000000100000000.00")
+    big = Metrics(bac=Decimal("1E14"), pv=Decimal("1E14"), ev=Decimal("0.01"), ac=Decimal("1E14"))
+    assert big.eac_cpi == big.eac == Decimal("1" + "0" * 30 + ".00")
+    assert big.etc == big.eac - big.ac
+    assert big.vac == big.bac - big.eac
+    assert evm.cents(Decimal("123456789012345678901234567890.125")) == Decimal(
+        "123456789012345678901234567890.13"
+    )

@@ -572,3 +572,110 @@ def test_a_change_preview_shows_the_re_pricing_its_approval_brings(costed: Any, 
     )
     impact = compute_impact(project, [], Decimal(0))
     assert (impact["before"]["bac"], impact["after"]["bac"]) == ("7000.00", "8200.00")
+
+
+def test_time_phased_ev_scales_the_snapshots_to_the_status_date_ev(
+    org: Any, owner: Any, member: Any
+) -> None:
+    """EV is budget-weighted; the snapshots hold the duration-weighted percent. An earlier
+    point is EV × its percent ÷ today's percent (docs/earned-value.md, which claimed percent ×
+    BAC: 1,250 here, above the status-date EV of a project that has only progressed), and
+    never above BAC (a day reported at 75 % then revised to 50 % showed 6,000 of 5,000)."""
+    from twofold.projects.models import ProgressSnapshot
+
+    dear = member(org, Role.MEMBER)
+    Rate.objects.create(organisation=org, person=dear, hourly=Decimal(100), effective_from=MONDAY)
+    project = project_services.create_project(
+        actor=owner, organisation=org, name="P", code="P", target_start=MONDAY
+    )
+    create = project_services.create_task
+    a, _ = create(actor=owner, project=project, name="A", duration_minutes=2400, assignee=dear)
+    create(actor=owner, project=project, name="B", duration_minutes=2400)
+    services.set_labour_rate(actor=owner, project=project, rate=Decimal(25), expected_version=None)
+    project_services.save_baseline(actor=owner, project=project, name="Plan")
+    a.refresh_from_db()  # A 4,000 (40 h × 100), B 1,000 (40 h × 25 an hour): BAC 5,000
+    project_services.update_task(
+        actor=owner, task=a, expected_version=a.version, percent_complete=100
+    )
+    Project.objects.filter(pk=project.pk).update(status_date=dt.date(2025, 3, 17))
+    for day, pc in ((dt.date(2025, 3, 5), 25.0), (dt.date(2025, 3, 10), 75.0)):
+        ProgressSnapshot.objects.update_or_create(
+            project=project,
+            date=day,
+            defaults={"organisation": org, "percent_complete": pc, "percent_planned": 50.0},
+        )
+    project.refresh_from_db()
+    report = project_evm(project)
+    assert (report.metrics.bac, report.metrics.ev, project.percent_complete) == (
+        Decimal("5000.00"),
+        Decimal("4000.00"),
+        50.0,
+    )
+    assert [(p.day, p.ev) for p in report.curve] == [
+        (dt.date(2025, 3, 9), Decimal("2000.00")),  # 4,000 × 25 / 50
+        (dt.date(2025, 3, 16), Decimal("5000.00")),  # 4,000 × 75 / 50 = 6,000: at most BAC
+        (dt.date(2025, 3, 17), Decimal("4000.00")),  # the status date: exact
+        (dt.date(2025, 3, 23), None),
+    ]
+
+
+def test_a_cent_earned_of_a_huge_budget_still_answers(
+    org: Any, owner: Any, signed_in: Any, api: Any
+) -> None:
+    """EV of 0.01 against a BAC near 100 billion and AC near 10 billion: EAC = AC + (BAC − EV)
+    / (CPI × SPI) has 37 digits before the point, and its rounding to the cent raised
+    InvalidOperation: the page, the exports, the roll-up and both APIs answered 500."""
+    from twofold.costs.models import Expense
+
+    project = project_services.create_project(
+        actor=owner, organisation=org, name="Huge", code="HU", target_start=MONDAY
+    )
+    create = project_services.create_task
+    a, _ = create(actor=owner, project=project, name="A", duration_minutes=60)
+    phase, _ = create(actor=owner, project=project, name="Phase")
+    create(actor=owner, project=project, name="B", parent=phase, duration_minutes=480)
+    services.set_labour_rate(actor=owner, project=project, rate=Decimal(1), expected_version=None)
+    services.add_budget_line(
+        actor=owner,
+        project=project,
+        category="materials",
+        description="Plant",
+        amount=Decimal("99999999999.99"),
+        account=Task.objects.get(pk=phase.pk),
+    )
+    project_services.save_baseline(actor=owner, project=project, name="Plan")
+    Task.objects.filter(pk=a.pk).update(percent_complete=1)
+    Expense.objects.create(
+        organisation=org,
+        project=project,
+        spent_on=MONDAY,
+        category="materials",
+        amount=Decimal("9999999999.99"),
+        description="Deposit",
+        status=EntryStatus.APPROVED,
+    )
+    Project.objects.filter(pk=project.pk).update(status_date=dt.date(2025, 3, 31))
+    project.refresh_from_db()
+    m = project_evm(project).metrics
+    assert (m.ev, m.ac, m.pv, m.bac) == (
+        Decimal("0.01"),
+        Decimal("9999999999.99"),
+        Decimal("100000000008.99"),
+        Decimal("100000000008.99"),
+    )
+    assert m.eac_cpi_spi is not None and m.eac_cpi_spi > Decimal("1E36")
+    client = signed_in(owner)
+    for url in (
+        f"/evm/projects/{project.pk}/",
+        f"/evm/projects/{project.pk}/export/?format=csv",
+        f"/evm/projects/{project.pk}/export/?format=xlsx",
+        "/evm/",
+        f"/projects/{project.pk}/",
+        "/",
+    ):
+        assert client.get(url).status_code == 200, url
+    for url in (
+        f"/api/organisations/{org.pk}/projects/{project.pk}/earned-value",
+        f"/api/organisations/{org.pk}/earned-value",
+    ):
+        assert api(owner).get(url).status_code == 200, url

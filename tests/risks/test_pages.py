@@ -133,6 +133,28 @@ def test_heat_map_cell_filters_the_list(client, project, owner, make_risk):
     assert page.index("Red one") < page.index("Green one")
 
 
+def test_the_organisation_register_leaves_archived_projects_out(
+    client, org, project, owner, make_risk
+):
+    """The register and heat map on /risks/ counted an archived project's risks while the
+    project list beside them left the project out; its own register still shows them."""
+    from django.utils import timezone
+
+    from twofold.projects.models import Project
+    from twofold.risks import selectors
+
+    make_risk("Old risk", probability=5, impact=5)
+    Project.objects.filter(pk=project.pk).update(archived_at=timezone.now())
+    filters = selectors.Filters()
+    assert selectors.heat_map(org, filters)[0].cells[4].count == 0
+    assert selectors.risks_of_organisation(org, filters) == []
+    client.force_login(owner)
+    assert "Old risk" not in client.get("/risks/").content.decode()
+    project.refresh_from_db()
+    assert selectors.heat_map(org, filters, project)[0].cells[4].count == 1
+    assert "Old risk" in client.get(f"/risks/projects/{project.pk}/").content.decode()
+
+
 def test_schedule_page_runs_and_shows_the_result(client, project, chain, owner):
     a = chain[0]
     client.force_login(owner)

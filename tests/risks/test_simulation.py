@@ -192,6 +192,42 @@ def test_a_risk_on_a_summary_delays_its_subtree(project, owner):
     assert analysis.result["events"] == ["Late steel"]
 
 
+def test_a_risk_on_a_summary_and_on_its_task_delays_the_work_once(project, owner):
+    """A risk linked to a phase and to a task in it delayed that task twice (P95 Tuesday 18
+    March, ten working days after the plan); a risk on a phase and its sub-phase too."""
+    outer, _ = project_services.create_task(actor=owner, project=project, name="Stage")
+    phase, _ = project_services.create_task(
+        actor=owner, project=project, name="Phase", parent=outer
+    )
+    work, _ = project_services.create_task(
+        actor=owner, project=project, name="Work", parent=phase, duration_minutes=2 * 480
+    )
+    phase.refresh_from_db()
+    outer.refresh_from_db()
+    for title, tasks in (("Late steel", [phase, work]), ("Late cranes", [work, outer, phase])):
+        services.create_risk(
+            actor=owner,
+            project=project,
+            title=title,
+            probability=5,
+            impact=5,
+            tasks=tasks,
+            impact_min_days=Decimal(5),
+            impact_likely_days=Decimal(5),
+            impact_max_days=Decimal(5),
+        )
+        analysis = services.run_simulation(
+            actor=owner,
+            project=project,
+            expected_version=None,
+            estimates={work.pk: (960, 960, 960)},
+        )
+        assert _local(analysis.deterministic_finish) == dt.datetime(2025, 3, 4, 17, 0)
+        # Five working days after Tuesday 4 March, as with the risk on the phase alone.
+        assert _local(analysis.p95) == dt.datetime(2025, 3, 11, 17, 0), title
+        services.delete_risk(actor=owner, risk=project.risks.get(title=title))
+
+
 @pytest.mark.parametrize("rule", ["override", "retained"])
 def test_a_task_started_out_of_sequence_follows_the_projects_progress_rule(project, owner, rule):
     """A (3 d) → B (4 d), B started Monday at 25 %: with progress override (the default) B

@@ -8,7 +8,7 @@ with their symbols and minor units. A currency without a symbol is written with 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 
@@ -60,7 +60,10 @@ def format_money(
     style = LOCALES.get(locale, LOCALES["en-GB"])
     symbol, minor = CURRENCIES.get(currency, (currency, 2))
     digits = minor if places is None else min(places, minor)
-    value = Decimal(str(amount)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    value = Decimal(str(amount))
+    with localcontext() as ctx:  # however large (past 28 digits quantize raised)
+        ctx.prec = max(ctx.prec, value.adjusted() + digits + 1)
+        value = value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     negative = value < 0
     whole, _, fraction = f"{abs(value):.{digits}f}".partition(".")
     groups: list[str] = []

@@ -442,7 +442,8 @@ class Cell:
     note: str = ""
     overtime: bool | None = None
     """True or False sets the cell's overtime flag; None (the page, which has no such input)
-    keeps it as it was (new hours: not overtime)."""
+    keeps it as it was: a correction of submitted or approved hours takes their flag, new
+    hours are not overtime."""
 
 
 def _hours(value: Any, field: str) -> Decimal:
@@ -548,7 +549,15 @@ def save_cells(
                 "change it after it is approved or returned.",
                 field="hours",
             )
-        overtime = any(e.overtime for e in loose) if cell.overtime is None else cell.overtime
+        if cell.overtime is not None:
+            overtime = cell.overtime
+        elif loose:
+            overtime = any(e.overtime for e in loose)
+        else:
+            # No flag sent ("keeps it") and nothing loose: a correction of submitted or
+            # approved hours carries the flag of the hours it corrects (the last of them).
+            corrected = [e for e in fixed if e.status == EntryStatus.APPROVED] or fixed
+            overtime = corrected[-1].overtime if corrected else False
         # The overtime flag alone is a change too (it was skipped when the hours were the same).
         flag_changed = any(e.overtime != overtime for e in loose)
         if (

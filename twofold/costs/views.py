@@ -662,18 +662,45 @@ def project_costs(request: HttpRequest, project_id: int) -> HttpResponse:
         return HttpResponse(status=405)
     money = selectors.sees_project_money(user, project)
     rows = selectors.project_actuals(project)
-    tasks = list(
-        Task.objects.filter(project=project, is_summary=False).only(
-            "pk", "name", "position", "effort_minutes", "duration_minutes"
+    live = list(
+        Task.objects.filter(project=project).only(
+            "pk", "name", "position", "effort_minutes", "duration_minutes", "is_summary"
         )
     )
+    tasks = [t for t in live if not t.is_summary]
+    leaves = {t.pk for t in tasks}
     from collections import defaultdict
 
     hours: dict[int | None, Decimal] = defaultdict(Decimal)
     cost: dict[int | None, Decimal] = defaultdict(Decimal)
+    # The actuals no task row shows get rows of their own, so that the rows add up to the
+    # totals: summary tasks (time logged before they had subtasks), tasks in the trash, tasks
+    # deleted (their time keeps no task) and expenses booked on the project with no task.
+    by_task: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    deleted, no_task = [Decimal(0), Decimal(0)], [Decimal(0), Decimal(0)]
     for r in rows:
         hours[r.task_id] += r.hours
         cost[r.task_id] += r.cost
+        if r.task_id in leaves:
+            continue
+        bucket = (
+            by_task[r.task_id]
+            if r.task_id is not None
+            else (no_task if r.category is not None else deleted)
+        )
+        bucket[0] += r.hours
+        bucket[1] += r.cost
+    named = {t.pk: f"{t.name} (summary task)" for t in live if t.is_summary}
+    trashed = [pk for pk in by_task if pk not in named]
+    if trashed:
+        gone = Task.all_objects.filter(pk__in=trashed).values_list("pk", "name")
+        named |= {pk: f"{name} (in the trash)" for pk, name in gone}
+    others = [(named.get(pk, "Deleted tasks"), *sums) for pk, sums in by_task.items()]
+    others.sort()
+    others += [("Deleted tasks", *deleted), ("Project expenses (no task)", *no_task)]
+    extra = [
+        {"label": label, "actual": h, "cost": c} for label, h, c in others if h or (money and c)
+    ]
     table = []
     for t in tasks:
         planned = Decimal(t.effort_minutes or t.duration_minutes) / 60
@@ -693,6 +720,7 @@ def project_costs(request: HttpRequest, project_id: int) -> HttpResponse:
         {
             "project": project,
             "table": table,
+            "extra": extra,
             "money": money,
             "hours": sum(hours.values(), Decimal(0)),
             "cost": sum(cost.values(), Decimal(0)),

@@ -22,7 +22,7 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -86,8 +86,12 @@ __all__ = [
 
 
 def cents(amount: Decimal) -> Decimal:
-    """``amount`` rounded half-up to the cent."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    """``amount`` rounded half-up to the cent, however large: with as many digits as it takes
+    (a quantize beyond the context's 28 digits raised ``InvalidOperation``: a forecast on a
+    tiny EV against a large BAC answered 500)."""
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, amount.adjusted() + 3)
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)

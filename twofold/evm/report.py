@@ -77,11 +77,18 @@ def project_evm(project: Project, status_date: dt.date | None = None) -> Project
         last = max(max(p.finish for p in costing.packages), status)
         if actual:
             first = min(first, min(a.day for a in actual))
-        # Snapshots hold the duration-weighted percent complete: scaled so that today's
-        # percent is today's EV, the history joins the status-date point without a step.
+        # EV is budget-weighted (each package's percent complete × its budget), but the
+        # snapshots hold only the project's duration-weighted percent complete: each is scaled
+        # by EV ÷ today's percent, so that today's percent is today's EV and the history joins
+        # the status-date point without a step; never above BAC, as EV itself.
         now_pc = Decimal(str(project.percent_complete or 0))
         history = [
-            (day, evm.cents(metrics.ev * Decimal(str(pc)) / now_pc) if now_pc else metrics.ev)
+            (
+                day,
+                min(evm.cents(metrics.ev * Decimal(str(pc)) / now_pc), metrics.bac)
+                if now_pc
+                else metrics.ev,
+            )
             for day, pc in ProgressSnapshot.objects.filter(project=project, date__lt=status)
             .order_by("date")
             .values_list("date", "percent_complete")

@@ -131,9 +131,16 @@ def risks_of_project(project: Project, filters: Filters) -> list[Risk]:
     return _listed(filters.apply(_base(project.organisation).filter(project=project)), filters.sort)
 
 
+def _unarchived(organisation: Organisation) -> QuerySet[Risk]:
+    """The organisation's risks but those of archived projects (which the organisation's
+    register page, like its project list, leaves out)."""
+    return _base(organisation).filter(project__archived_at__isnull=True)
+
+
 def risks_of_organisation(organisation: Organisation, filters: Filters) -> list[Risk]:
-    """Every project's risks after ``filters`` (three queries whatever their number)."""
-    return _listed(filters.apply(_base(organisation)), filters.sort)
+    """The risks of every project not archived, after ``filters`` (three queries whatever
+    their number)."""
+    return _listed(filters.apply(_unarchived(organisation)), filters.sort)
 
 
 @dataclass(frozen=True)
@@ -165,10 +172,12 @@ def heat_map(
     """5×5 counts (probability rows from 5 down, impact columns 1-5), one aggregated query.
 
     The status and category filters apply; the selected cell does not (every cell stays visible).
+    Without ``project``: the risks of every project not archived, as ``risks_of_organisation``.
     """
-    risks = filters.apply(_base(organisation), cell=False)
     if project is not None:
-        risks = risks.filter(project=project)
+        risks = filters.apply(_base(organisation), cell=False).filter(project=project)
+    else:
+        risks = filters.apply(_unarchived(organisation), cell=False)
     counts = {
         (p, i): n
         for p, i, n in risks.values("probability", "impact")

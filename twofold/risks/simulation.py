@@ -135,6 +135,18 @@ def _summary_targets(
     return [index[pk] for pk in remaining]
 
 
+def _ancestor_in(task: int, parent_of: dict[int, int | None], chosen: set[int]) -> bool:
+    """Whether a summary above ``task`` is one of ``chosen``."""
+    seen = {task}
+    parent = parent_of.get(task)
+    while parent is not None and parent not in seen:
+        if parent in chosen:
+            return True
+        seen.add(parent)
+        parent = parent_of.get(parent)
+    return False
+
+
 def build_network(
     project: Project,
     tasks: Sequence[Task],
@@ -268,6 +280,7 @@ def build_network(
         if t.parent_id is not None:
             children.setdefault(t.parent_id, []).append(t.pk)
     started = {t.pk for t in leaves if t.actual_start or t.percent_complete > 0}
+    parent_of = {t.pk: t.parent_id for t in tasks}
     events = []
     event_names = []
     for r in risks:
@@ -275,8 +288,13 @@ def build_network(
             continue
         # A risk on a summary delays the start of its whole subtree (its start node): it was
         # dropped, leaving the simulation blind to it.
-        targets = []
+        # A task under a summary the risk is also on is delayed through the summary already:
+        # counted as a target of its own too, its work was delayed twice.
+        linked = {t.pk for t in r.tasks.all()}
+        targets: list[int] = []
         for t in r.tasks.all():
+            if _ancestor_in(t.pk, parent_of, linked):
+                continue
             if t.pk in index:
                 if t.pk not in done:
                     targets.append(index[t.pk])
