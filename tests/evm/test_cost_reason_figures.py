@@ -45,3 +45,10 @@ def test_the_figures_panel_colours_the_index_as_shown() -> None:
     assert (index(D("0.8949")), index_class(D("0.8949"))) == ("0.89", "evm-bad")
     assert (index(D("0.945")), index_class(D("0.945"))) == ("0.95", "")
     assert (index(None), index_class(None)) == ("—", "")
+
+
+def test_a_delivered_project_is_judged_by_its_cpi_alone() -> None:
+    metrics = Metrics(bac=D(100000), pv=D(100000), ev=D(100000), ac=D(102000))
+    assert cost_reasons(metrics) == []  # CPI 0.98: within tolerance
+    metrics = Metrics(bac=D(100000), pv=D(100000), ev=D(100000), ac=D(110000))
+    assert cost_reasons(metrics) == [(Level.AMBER, "Running over cost: CPI 0.91")]

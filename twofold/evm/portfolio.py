@@ -68,7 +68,10 @@ def cost_reasons(m: Metrics) -> list[tuple[Level, str]]:
     if m.bac > 0 and m.ac > 0:
         spent = _shown(m.ac * 100 / m.bac, 0)
         earned = _shown(m.ev * 100 / m.bac, 0)
-        if spent >= THRESHOLDS["spent_red"]:
+        # Spent the whole budget with work still to earn: red. Once all of it is earned the
+        # CPI judges the overrun (a delivered project 2 % over read red, "Budget spent: 102 %
+        # of BAC at 100 % earned", next to its CPI of 0.98).
+        if spent >= THRESHOLDS["spent_red"] and earned < 100:
             found.append((Level.RED, f"Budget spent: {spent} % of BAC at {earned} % earned"))
         elif spent >= THRESHOLDS["spent_amber"] and earned < THRESHOLDS["spent_amber"]:
             found.append((Level.AMBER, f"{spent} % of budget spent at {earned} % earned"))
