@@ -746,3 +746,28 @@ def test_an_update_that_rewrites_the_calendar_records_it(org: Any, owner: Any) -
     entry = of_calendar.get(action="updated from file")
     assert set(entry.changes) == {"hours"}
     assert entry.summary == "Rewritten from line4.xml: 0 days off or other hours added, 0 removed"
+
+
+def test_the_status_date_travels_through_an_export_and_an_import(
+    org: Any, owner: Any, member: Any
+) -> None:
+    """Twofold writes the project's status date to the file; an import gives it to the new
+    project (unfinished work stays where the file has it: the option to move it is off)."""
+    ana = member(org, Role.MEMBER, full_name="Ana Weld")
+    project = mspdi_import.apply_upload(
+        actor=owner, upload=_upload(org, owner), mode="new", code="L4", resource_map={1: ana.pk}
+    )
+    assert project is not None and project.status_date is None
+    Project.objects.filter(pk=project.pk).update(status_date=dt.date(2025, 3, 12))
+    project.refresh_from_db()
+    data = mspdi_export.export_mspdi(project)
+    assert b"<StatusDate>2025-03-12T17:00:00</StatusDate>" in data
+    copy = mspdi_import.apply_upload(
+        actor=owner,
+        upload=_upload(org, owner, data, "back.xml"),
+        mode="new",
+        code="L5",
+        resource_map={},
+    )
+    assert copy is not None
+    assert (copy.status_date, copy.reschedule_after_status) == (dt.date(2025, 3, 12), False)

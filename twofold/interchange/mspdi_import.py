@@ -685,6 +685,7 @@ def _create(
         code=code,
         target_start=mapped.start,
         calendar=calendar,
+        status_date=mapped.status_date,
     )
     by_task = _people_by_task(mapped, people)
     made = _create_tasks(project, mapped.tasks, {}, by_task, progress)

@@ -117,6 +117,8 @@ class MappedProject:
     assignments: list[AssignmentRow]
     notes: list[str] = field(default_factory=list)
     note_count: int = 0
+    status_date: dt.date | None = None
+    """The file's status date (the day progress was reported to), None without one."""
     elapsed_share: float = 1.0
     """Working time per wall-clock time in a week of the project calendar (40 h / 168 h): an
     elapsed duration or lag becomes that share of working time."""
@@ -368,6 +370,12 @@ def map_document(document: MspdiDocument) -> MappedProject:
         calendar=CalendarRows("Standard", {}, ()),
         assignments=[],
     )
+    if plan.status_date is not None:
+        day = plan.status_date.date()
+        if HORIZON_START <= day < HORIZON_END:
+            mapped.status_date = day
+        else:
+            mapped.note(f"The status date {day.isoformat()} lies outside the calendars: left out")
     if plan.start.time() != scheduling.DAY_START:
         mapped.note(
             f"The project starts at {plan.start:%H:%M} in the file; Twofold projects start at "
