@@ -409,6 +409,20 @@ def set_task_resourcing(
     )
 
 
+_UNCHANGED = object()
+
+
+def _named_assignee(values: dict[str, Any]) -> Any:
+    """The assignee id an edit names (``assignee``, a person or an id, or ``assignee_id``;
+    None clears it), or ``_UNCHANGED`` when it names none."""
+    if "assignee" in values:
+        person = values["assignee"]
+        return getattr(person, "pk", person)
+    if "assignee_id" in values:
+        return values["assignee_id"]
+    return _UNCHANGED
+
+
 def _assignee_follows(task: Task, values: dict[str, Any]) -> bool:
     """A task whose only person is its assignee (no assignment rows) follows the rules too,
     when it has work of its own (an effort) and keeps that person: its units are the work over
@@ -416,12 +430,8 @@ def _assignee_follows(task: Task, values: dict[str, Any]) -> bool:
     given in the same edit is the first person (duration and work stay), as in Project."""
     if task.assignee_id is None or task.is_summary or not task.effort_minutes:
         return False
-    if "assignee" in values:
-        person = values["assignee"]
-        return person is not None and getattr(person, "pk", person) == task.assignee_id
-    if "assignee_id" in values:
-        return bool(values["assignee_id"] == task.assignee_id)
-    return True
+    named = _named_assignee(values)
+    return named is _UNCHANGED or named == task.assignee_id
 
 
 def follow_assignee(task: Task, values: dict[str, Any]) -> dict[str, list[Any]]:
@@ -437,14 +447,8 @@ def follow_assignee(task: Task, values: dict[str, Any]) -> dict[str, list[Any]]:
         Invalid: clearing the assignee of a task with people, or choosing one of its other
             people (``assignee``: change them in People and work).
     """
-    if "assignee" in values:
-        person = values["assignee"]
-        new_id = getattr(person, "pk", person)
-    elif "assignee_id" in values:
-        new_id = values["assignee_id"]
-    else:
-        return {}
-    if new_id == task.assignee_id:
+    new_id = _named_assignee(values)
+    if new_id is _UNCHANGED or new_id == task.assignee_id:
         return {}
     rows = list(
         Assignment.objects.filter(task=task).select_related("person").order_by("position", "pk")
