@@ -422,3 +422,35 @@ def test_the_detail_pages_read_the_other_apps_panels_ahead(
             assert len(through_cursor) == expected, (page, through_cursor)
         else:
             assert len(through_cursor) > expected
+
+
+@pytest.mark.parametrize(
+    ("direction", "value", "label"),
+    [
+        ("up", 95.0, "On target"),
+        ("up", 93.0, "Within tolerance"),  # green: short of 95 but above the amber 92
+        ("up", 91.0, "At risk"),
+        ("down", 2.0, "On target"),
+        ("down", 2.5, "Within tolerance"),
+        ("down", 3.5, "At risk"),
+    ],
+)
+def test_a_green_value_short_of_the_target_reads_within_tolerance(
+    process, owner, direction, value, label
+):
+    up = direction == "up"
+    kpi = services.create_kpi(
+        actor=owner,
+        process=process,
+        name="On-time delivery" if up else "Scrap",
+        target=95 if up else 2,
+        amber_threshold=92 if up else 3,
+        red_threshold=88 if up else 5,
+        good_direction=direction,
+    )
+    services.add_measurement(actor=owner, kpi=kpi, measured_on=dt.date(2026, 11, 2), value=value)
+    kpi.refresh_from_db()
+    from twofold.operations import selectors
+
+    assert selectors.kpi_summaries([kpi])[0].status_label == label
+    assert selectors.kpi_views([kpi])[0].status_label == label

@@ -121,8 +121,8 @@ class KpiForm(forms.Form):
         required=False,
         label="Amber threshold",
         help_text="Where “at risk” (amber) begins: a value between the target and this "
-        "threshold still reads on target. Leave it empty to turn amber as soon as the target is "
-        "missed.",
+        "threshold reads “within tolerance”. Leave it empty to turn amber as soon as the "
+        "target is missed.",
     )
     red_threshold = forms.FloatField(label="Red threshold", help_text="From here on: off target.")
     frequency = forms.ChoiceField(choices=Frequency.choices, initial=Frequency.WEEKLY)

@@ -51,6 +51,7 @@ from twofold.operations.models import (
     WAITING_STATUSES,
     BusinessCalendar,
     ChangePoint,
+    GoodDirection,
     Kpi,
     Measurement,
     Occurrence,
@@ -418,6 +419,9 @@ class _KpiBadges:
         @property
         def status(self) -> KpiStatus | None: ...
 
+        kpi: Kpi
+        latest: float | None
+
     @property
     def state_badge(self) -> str:
         return {"signal": "red", "off target": "amber", "in control": "green"}.get(self.state, "")
@@ -432,7 +436,15 @@ class _KpiBadges:
 
     @property
     def status_label(self) -> str:
-        return KPI_STATUS_LABELS[self.status.value] if self.status is not None else ""
+        """ "On target", "At risk", "Off target"; a green value short of the target (between it
+        and the amber threshold) reads "Within tolerance"."""
+        if self.status is None:
+            return ""
+        if self.status is KpiStatus.GREEN and self.latest is not None:
+            up = self.kpi.good_direction == GoodDirection.UP
+            if (self.latest < self.kpi.target) if up else (self.latest > self.kpi.target):
+                return "Within tolerance"
+        return KPI_STATUS_LABELS[self.status.value]
 
 
 def _status_of(kpi: Kpi, latest: float | None) -> KpiStatus | None:
