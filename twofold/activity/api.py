@@ -13,6 +13,7 @@ from pydantic import AfterValidator
 from twofold.accounts.selectors import get_organisation
 from twofold.activity import selectors, services
 from twofold.activity.models import ActivityFeed
+from twofold.activity.scopes import by_slug, feed_kinds
 from twofold.activity.views import feed_url
 from twofold.core.api_schemas import READ, WRITE, ObjectId
 from twofold.core.errors import Invalid, NotFound
@@ -100,6 +101,12 @@ def activity(request: HttpRequest, org_id: int, query: Query[ActivityQuery]) -> 
     org = get_organisation(request.user, org_id)
     if query.project_id is not None and query.process_id is not None:
         raise Invalid("Choose a project or a process, not both.", field="process_id")
+    if query.kind and query.kind != "comment" and by_slug(query.kind) is None:
+        # An unknown kind answered 200 with no entries: a typo read as "nothing happened".
+        known = ", ".join(k.slug for k in feed_kinds())
+        raise Invalid(
+            f"There is no kind {query.kind[:40]!r}: use one of {known}, or comment.", field="kind"
+        )
     if query.project_id is not None:
         from twofold.projects.selectors import get_project
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone as tz
 from django.utils.dateparse import parse_datetime
@@ -163,6 +165,18 @@ def feed_revoke(request: HttpRequest, activity_feed_id: int) -> HttpResponse:
     return redirect("activity:feeds")
 
 
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 does not allow, even as references: C0 controls but tab, LF and CR;
+surrogates; U+FFFE and U+FFFF."""
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids: one of them anywhere (a control
+    character in a comment or a task's name) made the whole feed ill-formed, and a feed reader
+    then shows nothing."""
+    return _NOT_XML.sub("", text)
+
+
 @require_GET
 def atom(request: HttpRequest, activity_secret: str) -> HttpResponse:
     """The Atom body behind a feed URL (no sign-in: the secret is the key)."""
@@ -172,8 +186,7 @@ def atom(request: HttpRequest, activity_secret: str) -> HttpResponse:
         raise Http404("Feed not found.") from exc
     services.touch(found)
     page = selectors.feed(selectors.Scope(found.organisation), viewer=found.owner, limit=50)
-    body = render(
-        request,
+    text = render_to_string(
         "activity/atom.xml",
         {
             "feed": found,
@@ -182,8 +195,9 @@ def atom(request: HttpRequest, activity_secret: str) -> HttpResponse:
             "self_url": feed_url(activity_secret),
             "updated": page.entries[0].at if page.entries else found.created_at,
         },
-        content_type="application/atom+xml; charset=utf-8",
+        request,
     )
+    body = HttpResponse(xml_text(text), content_type="application/atom+xml; charset=utf-8")
     body["Cache-Control"] = "private, max-age=60"
     return body
 

@@ -16,4 +16,6 @@ class CommentForm(forms.Form):
         help_text="Markdown. Type @ and a colleague's name or e-mail to mention them.",
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_CHARS}),
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    # Read by the edit view with ``core.web.posted_version``: a missing or garbled version is a
+    # conflict (409), never a form error on a field nobody sees nor a write without the check.
+    version = forms.CharField(required=False, widget=forms.HiddenInput)

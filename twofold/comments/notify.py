@@ -8,6 +8,10 @@ Called inside the comment's transaction (so a notification commits with the comm
   not those just told they were mentioned). Edits tell only the newly mentioned.
 
 Each event has a key (``comment-<id>…``), so nobody is told twice of the same comment.
+
+A deleted comment's text goes from what told of it (:func:`comment_deleted`): its
+notifications say "(comment deleted)" instead of the snippet, and their e-mails not sent yet
+are dropped.
 """
 
 from __future__ import annotations
@@ -60,4 +64,22 @@ def comment_posted(
         url=url,
         event_key=f"comment-{comment.pk}",
         exclude=mentioned,
+    )
+
+
+def comment_deleted(comment: Comment, target: models.Model) -> int:
+    """Take the deleted comment's text out of the notifications that quoted it (and their
+    unsent e-mails); returns how many notifications were rewritten."""
+    author = comment.author
+    kind = kinds.kind_for(target)
+    noun = kind.noun if kind else "item"
+    who = author.display_name if author else "Someone"
+    return notes.withdraw(
+        target=target,
+        summaries={
+            f"comment-{comment.pk}": f"{who} commented on the {noun} {target} (comment deleted)",
+            f"comment-{comment.pk}-mention": (
+                f"{who} mentioned you on the {noun} {target} (comment deleted)"
+            ),
+        },
     )

@@ -6,6 +6,7 @@ same transaction (``notify.py``)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.conf import settings
@@ -29,10 +30,22 @@ def edit_window() -> dt.timedelta:
     return dt.timedelta(minutes=getattr(settings, "TWOFOLD_COMMENT_EDIT_MINUTES", 15))
 
 
+_NOT_TEXT = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters no text needs and XML 1.0 forbids (C0 controls but tab, LF, CR; U+FFFE,
+U+FFFF): one in a comment made the Atom feed of its organisation ill-formed."""
+
+
 def clean_body(body: str) -> str:
     text = (body or "").replace("\x00", "").strip()
     if not text:
         raise Invalid("Write a comment.", field="body")
+    odd = _NOT_TEXT.search(text)
+    if odd:
+        raise Invalid(
+            f"A comment may not contain control characters (this one has U+{ord(odd.group()):04X},"
+            " an invisible one: retype the line it is on, or paste as plain text).",
+            field="body",
+        )
     if len(text) > MAX_CHARS:
         raise Invalid(
             f"A comment is at most {MAX_CHARS:,} characters; this one has {len(text):,}.",
@@ -144,4 +157,6 @@ def delete_comment(
             comment, expected_version=expected_version, fields=["deleted_at", "deleted_by"]
         )
         history.record(actor=actor, obj=target, action="deleted a comment")
+        # Its text goes from the inboxes (and the unsent e-mails) that quoted it too.
+        notify.comment_deleted(comment, target)
     return comment

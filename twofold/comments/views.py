@@ -12,6 +12,7 @@ from twofold.comments.templatetags.comments_tags import panel_context
 from twofold.core.errors import NotFound, ServiceError
 from twofold.core.policy import Action, can
 from twofold.core.web import (
+    STALE_VERSION,
     actor_of,
     apply_service_error,
     forbidden_page,
@@ -65,6 +66,13 @@ def add(request: HttpRequest, kind: str, target_id: int) -> HttpResponse:
     return render(request, "comments/pages/refused.html", context, status=status)
 
 
+def _edited_version(request: HttpRequest) -> int:
+    """The version the edit form was opened at. The form always sends one: a post without it
+    (or with a garbled one) is checked as stale (409), not saved over whatever is there now."""
+    version = posted_version(request.POST.get("version"))
+    return STALE_VERSION if version is None else version
+
+
 @organisation_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -88,7 +96,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                     comment=comment,
                     target=target,
                     body=form.cleaned_data["body"],
-                    expected_version=form.cleaned_data["version"] or comment.version,
+                    expected_version=_edited_version(request),
                 )
             except ServiceError as exc:
                 status = apply_service_error(form, exc)

@@ -145,13 +145,27 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _bad_values(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
     """(field path, problem) for every value no database column can take: a NUL character
-    (PostgreSQL refuses it in text) or an integer beyond 64 bits (SQLite and PostgreSQL
-    refuse it)."""
+    (PostgreSQL refuses it in text), a lone surrogate (JSON's ``"\\ud800"``: no UTF-8 holds
+    it, so SQLite and PostgreSQL failed on the insert) or an integer beyond 64 bits (SQLite
+    and PostgreSQL refuse it)."""
     if isinstance(value, str):
         if "\x00" in value:
             yield path, "Text may not contain the NUL character."
+        elif not _is_utf8(value):
+            yield (
+                path,
+                "Text may not contain a lone surrogate (\\ud800-\\udfff): it is not Unicode.",
+            )
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
@@ -178,9 +192,11 @@ class InputGuardMiddleware:
     * A NUL character in a query parameter or form field (url-encoded or multipart), anywhere
       (Django's form fields refuse it, but views reading ``request.GET`` or ``request.POST``
       directly would hand it to PostgreSQL).
-    * For JSON bodies on the API: NUL in any string, integers beyond 64 bits (ids like
-      ``member_ids: [1e20]`` overflowed SQLite), and bodies over Django's in-memory limit
-      (``DATA_UPLOAD_MAX_MEMORY_SIZE``), answered as JSON 413 instead of an HTML 400.
+    * For JSON bodies on the API: NUL or a lone surrogate (``"\\ud800"``) in any string or
+      key, integers beyond 64 bits (ids like ``member_ids: [1e20]`` overflowed SQLite), and
+      bodies over Django's in-memory limit (``DATA_UPLOAD_MAX_MEMORY_SIZE``), answered as JSON
+      413 instead of an HTML 400. (Query strings and form bodies are decoded by Django with
+      undecodable bytes replaced, so no surrogate comes from them.)
     The error names the field, as every API error does.
     """
 

@@ -16,7 +16,7 @@ from pydantic import StrictBool
 
 from twofold.accounts.selectors import get_organisation
 from twofold.core.api_schemas import READ, WRITE, BodyIn
-from twofold.core.errors import Forbidden, NotFound
+from twofold.core.errors import Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, can
 from twofold.core.web import actor_of
 from twofold.notifications import outbox as outbox_sending
@@ -120,12 +120,19 @@ def _out(note: Notification) -> NotificationOut:
     )
 
 
-@router.get("/me/notifications", response={200: NotificationPageOut, **READ})
+@router.get("/me/notifications", response={200: NotificationPageOut, **READ, 422: WRITE[422]})
 def list_notifications(
     request: HttpRequest, filters: Query[NotificationFilters]
 ) -> NotificationPageOut:
     """Newest first; ``before`` pages to older ones (keyset: each page costs the same)."""
     user = actor_of(request)
+    if filters.kind and filters.kind not in {k.key for k in all_kinds()}:
+        # An unknown kind answered 200 with an empty inbox: a typo read as "nothing new".
+        known = ", ".join(k.key for k in all_kinds())
+        raise Invalid(
+            f"There is no kind of notification {filters.kind[:40]!r}: use one of {known}.",
+            field="kind",
+        )
     page = selectors.inbox(
         int(user.pk),
         unread_only=filters.unread,

@@ -40,13 +40,18 @@ def _kind_label(key: str) -> str:
         return key
 
 
+def link_of(note: Notification) -> str:
+    """The link an e-mail about ``note`` carries: its object's page, else the inbox."""
+    return absolute(note.url) if note.url else absolute(reverse("notifications:inbox"))
+
+
 def _item(note: Notification) -> dict[str, Any]:
     actor = note.actor.display_name if note.actor_id and note.actor else ""
     return {
         "summary": note.summary,
         "actor": actor,
         "kind": _kind_label(note.kind),
-        "link": absolute(note.url) if note.url else absolute(reverse("notifications:inbox")),
+        "link": link_of(note),
         "created_at": note.created_at,
     }
 
@@ -109,13 +114,30 @@ def queue_immediate(notes: Sequence[Notification]) -> list[OutboxEmail]:
 
 
 def digest_email(user: User, notes: Sequence[Notification], day: dt.date) -> OutboxEmail:
-    """The daily digest of ``notes`` (newest first) for ``user``."""
+    """The daily digest of ``notes`` (newest first, all of one organisation) for ``user``.
+
+    The e-mail is that organisation's (the outbox gives it up if ``user`` leaves it before it
+    is sent), so notes of several organisations are refused rather than mislabelled."""
+    if not notes:
+        raise ValueError("A digest needs at least one notification.")
+    organisation_ids = {n.organisation_id for n in notes}
+    if len(organisation_ids) != 1:
+        raise ValueError("A digest holds the notifications of one organisation.")
+    organisation = notes[0].organisation
     count = len(notes)
     return _email(
         user=user,
-        organisation_id=notes[0].organisation_id if notes else None,
-        subject=f"Twofold: {count} notification{'s' if count != 1 else ''} for {day:%d %b %Y}",
+        organisation_id=organisation.pk,
+        subject=(
+            f"Twofold · {organisation.name}: {count} notification{'s' if count != 1 else ''}"
+            f" for {day:%d %b %Y}"
+        ),
         template="digest",
-        context={"items": [_item(n) for n in notes], "day": day, "count": count},
+        context={
+            "items": [_item(n) for n in notes],
+            "day": day,
+            "count": count,
+            "organisation": organisation.name,
+        },
         unsubscribe_kind=ALL_KINDS,
     )

@@ -5,6 +5,8 @@ The seam other apps call (stable signatures):
 * ``notify(recipients=..., kind=..., actor=..., target=..., summary=..., url=None,
   event_key=None)`` — tell each recipient who may see ``target`` (a model instance with an
   ``organisation_id``), except the actor; queues their e-mail in the same transaction.
+* ``withdraw(target=..., summaries={event_key: summary})`` — take back what the notifications
+  of those events told (a deleted comment's text), with their e-mails not sent yet.
 * ``follow(user, target, reason=...)`` / ``unfollow(user, target)`` / ``followers(target)`` —
   who hears of comments on an object. ``notify_followers(...)`` tells them.
 
@@ -13,11 +15,14 @@ Kinds come from ``notifications.kinds`` (``register_kind("key", "label")`` adds 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
+from functools import reduce
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, User
@@ -32,6 +37,8 @@ from twofold.notifications.models import (
     Follow,
     FollowReason,
     Notification,
+    OutboxEmail,
+    OutboxStatus,
 )
 
 SUMMARY_MAX = 300
@@ -147,6 +154,48 @@ def email_deliveries_for(user_id: int, kinds: Iterable[str]) -> dict[str, str]:
         )
     )
     return {key: chosen.get(key, kind_of(key).email) for key in keys}
+
+
+def withdraw(*, target: models.Model, summaries: dict[str, str]) -> int:
+    """Take back what the notifications of some events on ``target`` told (a deleted comment's
+    text): each one keyed ``event_key`` in ``summaries`` gets that summary instead, and its
+    e-mail is dropped if not sent yet, or kept without its text if sent. Call it inside the
+    writing service's transaction. Returns how many notifications were rewritten.
+
+    An e-mail is matched by its recipient, its organisation, its subject (the notification's
+    summary) and its body's link to the notification's object (``emails.queue_immediate``)."""
+    if not summaries:
+        return 0
+    content_type, target_id = _target_key(target)
+    found = list(
+        Notification.objects.filter(
+            organisation_id=organisation_id_of(target),
+            target_type=content_type,
+            target_id=target_id,
+            event_key__in=list(summaries),
+        )
+    )
+    if not found:
+        return 0
+    of_note = {
+        note.pk: Q(
+            organisation_id=note.organisation_id,
+            recipient_id=note.recipient_id,
+            subject=note.summary[:300],
+            body_text__contains=f"{emails.link_of(note)}\n",
+        )
+        for note in found
+    }
+    unsent = Q(status__in=[OutboxStatus.QUEUED, OutboxStatus.FAILED])
+    OutboxEmail.objects.filter(unsent, reduce(operator.or_, of_note.values())).delete()
+    for note in found:
+        note.summary = summaries[note.event_key][:SUMMARY_MAX]
+        # Sent (or being sent): what went cannot be called back; the copy here keeps no text.
+        OutboxEmail.objects.filter(of_note[note.pk]).update(
+            subject=note.summary[:300], body_text="", body_html=""
+        )
+    Notification.objects.bulk_update(found, ["summary"])
+    return len(found)
 
 
 # --- Following --------------------------------------------------------------------------------

@@ -31,8 +31,11 @@ DIGEST_MAX = 200
 
 
 def send_digests(now: dt.datetime | None = None) -> int:
-    """Each person with notifications waiting for the digest gets one e-mail a day; returns how
-    many e-mails were queued. A ``DigestRun`` row per (person, local day) makes it idempotent."""
+    """Each person with notifications waiting for the digest gets one e-mail a day from each
+    organisation they have news from; returns how many e-mails were queued. A ``DigestRun`` row
+    per (person, local day) makes it idempotent. One e-mail per organisation, labelled with it:
+    the outbox checks each e-mail's organisation before sending it, so a person who has left
+    one organisation since gets the other's news, and none of the one they left."""
     moment = now or timezone.now()
     user_ids = list(
         Notification.objects.filter(digest_pending=True)
@@ -53,16 +56,21 @@ def send_digests(now: dt.datetime | None = None) -> int:
             pending = list(
                 Notification.objects.filter(recipient=user, digest_pending=True)
                 .filter(organisation_id__in=still_in)
-                .select_related("actor")
+                .select_related("actor", "organisation")
                 .order_by("-created_at", "-id")[:DIGEST_MAX]
             )
             Notification.objects.filter(recipient=user, digest_pending=True).exclude(
                 organisation_id__in=still_in
             ).update(digest_pending=False)
             Notification.objects.filter(pk__in=[n.pk for n in pending]).update(digest_pending=False)
-            unread = [n for n in pending if n.read_at is None]
-            if unread and user.email:
-                emails.digest_email(user, unread, local.date()).save()
+            by_organisation: dict[int, list[Notification]] = {}
+            for note in pending:
+                if note.read_at is None:
+                    by_organisation.setdefault(note.organisation_id, []).append(note)
+            if not user.email:
+                continue
+            for notes in by_organisation.values():  # newest first, as the notes came
+                emails.digest_email(user, notes, local.date()).save()
                 queued += 1
     return queued
 

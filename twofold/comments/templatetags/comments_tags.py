@@ -16,17 +16,22 @@ register = template.Library()
 def panel_context(
     request: Any, target: Any, form: CommentForm | None = None, csrf_token: Any = None
 ) -> dict[str, Any]:
+    """The panel's context. ``csrf_token`` is set only when given: a view rendering the panel
+    (htmx) gets it from the context processor, and a ``None`` here overrode that token, so the
+    swapped-in panel's forms (Delete) were refused with a CSRF 403."""
     user = getattr(request, "user", None)
     kind = kinds.kind_for(target)
-    return {
+    context = {
         "cm_target": target,
         "cm_kind": kind.slug if kind else "",
         "cm_thread": selectors.thread(user, target),
         "cm_can_add": can(user, Action.CONTRIBUTE, target),
         "cm_form": form or CommentForm(auto_id="id_comment_%s"),
-        "csrf_token": csrf_token,
         "request": request,
     }
+    if csrf_token is not None:
+        context["csrf_token"] = csrf_token
+    return context
 
 
 @register.inclusion_tag("comments/partials/panel.html", takes_context=True)
