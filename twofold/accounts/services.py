@@ -794,6 +794,10 @@ def remove_member(
     # out, and worked again once they were added back).
     for revoke in FEEDS_OF:
         revoke(membership.user, organisation)
+    # What the apps above keep per person in this organisation (the change board: a member
+    # who left stayed on it, and "the board decides" blocked every decision).
+    for leave in MEMBER_REMOVED:
+        leave(actor, membership.user, organisation)
     membership.delete()
 
 
@@ -944,6 +948,12 @@ FEEDS_OF: list[Callable[[User, Organisation | None], int]] = []
 """Apps whose secret addresses act for a person (calendar and activity feeds) revoke them here,
 in one organisation or (None) all (each returns how many): ``revoke_credentials`` and
 ``remove_member`` call them."""
+
+
+MEMBER_REMOVED: list[Callable[[User | None, User, Organisation], None]] = []
+"""Apps keeping rows per person of an organisation that must end when the person leaves it
+(the change board) register here: ``remove_member`` calls each with (actor, person,
+organisation) in its transaction."""
 
 
 def revoke_credentials(user: User) -> tuple[int, int]:

@@ -44,6 +44,7 @@ from twofold.core.web import (
     forbidden_page,
     organisation_of,
     organisation_required,
+    posted_version,
     render_page,
     same_site_path,
     whole_number,
@@ -295,7 +296,7 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
         services.remove_member(
             actor=actor_of(request),
             membership=membership,
-            expected_version=whole_number(request.POST.get("version")),
+            expected_version=posted_version(request.POST.get("version")),
         )
     except ServiceError as exc:
         if exc.status == 404:
@@ -387,7 +388,7 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
                 services.delete_team(
                     actor=actor_of(request),
                     team=team,
-                    expected_version=whole_number(request.POST.get("version")),
+                    expected_version=posted_version(request.POST.get("version")),
                 )
             except ServiceError as exc:
                 back = reverse("accounts:team", args=[team.pk])

@@ -100,7 +100,11 @@ class HolidayIn(Schema):
     end: IsoDate | None = Field(None, description="Last day (inclusive); omitted = one day.")
     repeat: RepeatName = "once"
     week_of_month: StrictInt | None = Field(
-        None, description="For yearly_weekday: 1-4, or 5 for the last; omitted = from start."
+        None,
+        ge=1,
+        le=5,
+        description="For yearly_weekday: 1-4, or 5 for the last; omitted = from start. "
+        "Ignored for other repeats.",
     )
     until: IsoDate | None = None
     hours: list[Period] = Field(

@@ -13,8 +13,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import ProtectedError
+from django.db import models, transaction
+from django.db.models import ForeignObjectRel, ProtectedError
 
 from twofold.accounts.models import Organisation, User
 from twofold.calendars import usage
@@ -110,25 +110,85 @@ def _clean_base(
     return base
 
 
-def _check_working_time(calendar: Calendar, holidays: list[Holiday] | None = None) -> None:
-    """The calendar (as it would be saved) must leave some working time: else 422 on hours."""
+def _check_working_time(
+    calendar: Calendar, holidays: list[Holiday] | None = None, *, field: str | None = "hours"
+) -> None:
+    """The calendar (as it would be saved), and every calendar derived from it, must leave some
+    working time: else 422 on ``field`` naming the calendar that would have none.
+
+    A derived calendar inherits its base's weekdays and holidays, so a change to the base
+    (closing a weekday, a holiday) can leave a derived calendar without any working time; its
+    projects could then not be scheduled (the reschedule answered 500).
+    """
     rows = list(Calendar.objects.filter(organisation_id=calendar.organisation_id))
     rows = [r for r in rows if r.pk != calendar.pk] + [calendar]
     if holidays is None:
         holidays = list(Holiday.objects.filter(organisation_id=calendar.organisation_id))
-    if calendar.pk is None:
+    new = calendar.pk is None
+    if new:
         calendar.pk = -1
     try:
-        spec = build_specs(rows, holidays)[calendar.pk]
-        compile_calendar(spec)
-    except NoWorkingTimeError as exc:
-        raise Invalid(
-            "This calendar would have no working time at all: give at least one day working hours.",
-            field="hours",
-        ) from exc
+        specs = build_specs(rows, holidays)
+        try:
+            compile_calendar(specs[calendar.pk])
+        except NoWorkingTimeError as exc:
+            raise Invalid(
+                "This calendar would have no working time at all: give at least one day "
+                "working hours.",
+                field=field,
+            ) from exc
+        if new:
+            return  # nothing derives from a calendar not saved yet
+        names = {r.pk: r.name for r in rows}
+        bases = {r.pk: r.base_id for r in rows}
+        for pk in _derived_ids(calendar.pk, list(bases.items())):
+            try:
+                compile_calendar(specs[pk])
+            except NoWorkingTimeError as exc:
+                between = []
+                step = bases[pk]
+                while step is not None and step != calendar.pk:
+                    between.append(names[step])
+                    step = bases.get(step)
+                through = f" (through {', '.join(between)})" if between else ""
+                raise Invalid(
+                    f"{names[pk]}, which derives from {calendar.name}{through}, would have no "
+                    f"working time at all: give {names[pk]} working hours of its own first.",
+                    field=field,
+                ) from exc
     finally:
-        if calendar.pk == -1:
+        if new:
             calendar.pk = None
+
+
+def _derived_ids(pk: int, rows: list[tuple[int, int | None]]) -> list[int]:
+    """Ids of every calendar deriving from ``pk`` (directly or through others), by name order
+    of ``rows`` (id, base id)."""
+    ids = {pk}
+    grew = True
+    while grew:
+        more = {c for c, base in rows if base in ids} - ids
+        ids |= more
+        grew = bool(more)
+    return [c for c, _ in rows if c in ids and c != pk]
+
+
+def _demote_previous_default(actor: User, organisation: Organisation, calendar: Calendar) -> None:
+    """The previous default stops being it: its version moves (an edit page of it opened
+    before would put it back) and its history says so."""
+    previous_defaults = Calendar.objects.filter(organisation=organisation, is_default=True)
+    if calendar.pk is not None:
+        previous_defaults = previous_defaults.exclude(pk=calendar.pk)
+    for previous in previous_defaults:
+        previous.is_default = False
+        save_versioned(previous, expected_version=None, fields=["is_default"])
+        history.record(
+            actor=actor,
+            obj=previous,
+            action="updated",
+            changes={"is_default": [True, False]},
+            summary=f"No longer the default: {calendar.name} is",
+        )
 
 
 # --- Calendars --------------------------------------------------------------------------------
@@ -155,7 +215,8 @@ def create_calendar(
     calendar = Calendar(organisation=organisation, name=name, hours=clean, base=base)
     _check_working_time(calendar)
     if is_default:
-        Calendar.objects.filter(organisation=organisation, is_default=True).update(is_default=False)
+        # As when an existing calendar becomes the default: the previous one says so.
+        _demote_previous_default(actor, organisation, calendar)
         calendar.is_default = True
     calendar.save()
     history.record(actor=actor, obj=calendar, action="created", summary=f"Created calendar {name}")
@@ -200,20 +261,7 @@ def update_calendar(
         setattr(calendar, key, value)
     _check_working_time(calendar)
     if calendar.is_default and not was_default:
-        # The previous default stops being it: its version moves (an edit page of it opened
-        # before would put it back) and its history says so.
-        for previous in Calendar.objects.filter(organisation=org, is_default=True).exclude(
-            pk=calendar.pk
-        ):
-            previous.is_default = False
-            save_versioned(previous, expected_version=None, fields=["is_default"])
-            history.record(
-                actor=actor,
-                obj=previous,
-                action="updated",
-                changes={"is_default": [True, False]},
-                summary=f"No longer the default: {calendar.name} is",
-            )
+        _demote_previous_default(actor, org, calendar)
     changes = history.diff(before, history.snapshot(calendar, fields))
     if {"hours", "base"} & set(changes):
         _touch(calendar)
@@ -238,6 +286,15 @@ def delete_calendar(*, actor: User, calendar: Calendar, expected_version: int | 
         raise Invalid("The default calendar cannot be deleted.", field="is_default")
     if expected_version is not None and calendar.version != expected_version:
         save_versioned(calendar, expected_version=expected_version, fields=[])
+    holders, count = _detached_by_delete(calendar)
+    if holders:
+        more = count - len(holders)
+        raise Invalid(
+            f"{calendar.name} is still used by {', '.join(holders)}"
+            + (f" and {more} more" if more else "")
+            + ": choose another calendar there first.",
+            field="name",
+        )
     history.record(actor=actor, obj=calendar, action="deleted", summary=f"Deleted {calendar}")
     try:
         with transaction.atomic():
@@ -248,6 +305,35 @@ def delete_calendar(*, actor: User, calendar: Calendar, expected_version: int | 
             "calendar): choose another calendar there first.",
             field="name",
         ) from exc
+
+
+def _detached_by_delete(calendar: Calendar, shown: int = 5) -> tuple[list[str], int]:
+    """What deleting ``calendar`` would silently change: the records people edit (they carry a
+    ``version``) whose calendar the delete would set to empty, e.g. a routine shifting its
+    occurrences on it. Up to ``shown`` of them by name ("routine Bank reconciliation"), and
+    how many in all. Projects and queues protect their calendar (the delete fails on them);
+    bookkeeping rows (an import's source calendar) just let go.
+
+    Found through the reverse relations, so ``calendars`` imports none of the apps above it.
+    """
+    names: list[str] = []
+    count = 0
+    for relation in Calendar._meta.get_fields(include_hidden=True):
+        if not isinstance(relation, ForeignObjectRel) or relation.on_delete is not models.SET_NULL:
+            continue
+        model = relation.related_model
+        if not isinstance(model, type) or not issubclass(model, models.Model):
+            continue
+        if "version" not in {f.name for f in model._meta.concrete_fields}:
+            continue
+        rows = model._base_manager.filter(**{relation.field.name: calendar}).order_by("pk")
+        count += rows.count()
+        for row in rows[: max(shown - len(names), 0)]:
+            label = f"{model._meta.verbose_name} {row}"
+            if getattr(row, "deleted_at", None) is not None:
+                label += " (in the trash)"
+            names.append(label)
+    return names, count
 
 
 # --- Holidays ---------------------------------------------------------------------------------
@@ -279,14 +365,21 @@ def _clean_holiday(values: dict[str, Any]) -> dict[str, Any]:
         raise Invalid(f"Unknown repeat {repeat!r}.", field="repeat")
     week = values.get("week_of_month")
     until = values.get("until")
+    if week is not None and (
+        isinstance(week, bool) or not isinstance(week, int) or not 1 <= week <= 5
+    ):
+        # The column holds no negative number: -3 answered a misleading 409 (the database's
+        # CHECK failed), and 0 silently became the week of the first day.
+        raise Invalid("The week of the month is 1 to 4, or 5 for the last.", field="week_of_month")
+    if repeat != Repeat.YEARLY_WEEKDAY:
+        week = None  # only a holiday on the same weekday of the month has one
     if repeat == Repeat.ONCE:
-        week, until = None, None
+        until = None
     if repeat == Repeat.YEARLY_WEEKDAY:
         if end != start:
             raise Invalid("A holiday on the same weekday every year is one day long.", field="end")
-        week = week or nth_of(start)
-        if not 1 <= week <= 5:
-            raise Invalid("The week of the month is 1 to 4, or 5 for the last.", field="repeat")
+        if week is None:
+            week = nth_of(start)
     elif repeat == Repeat.YEARLY and (end - start).days > 31:
         raise Invalid("A yearly holiday lasts at most a month.", field="end")
     if until is not None and until < start:
@@ -344,6 +437,11 @@ def delete_holiday(*, actor: User, holiday: Holiday, expected_version: int | Non
     """Remove a holiday from its calendar and reschedule what moves."""
     calendar = holiday.calendar
     require(actor, Action.MANAGE, calendar)
+    # A holiday with working hours may be all the working time a derived calendar has left.
+    others = list(
+        Holiday.objects.filter(organisation_id=calendar.organisation_id).exclude(pk=holiday.pk)
+    )
+    _check_working_time(calendar, others, field=None)
     _touch(calendar)
     save_versioned(calendar, expected_version=expected_version, fields=["revision"])
     text = describe(holiday)

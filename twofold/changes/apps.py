@@ -14,3 +14,9 @@ class ChangesConfig(AppConfig):
         history.register_money(
             "projects.project", sees=sees_project_money, actions=["budget changed"]
         )
+        # A member removed from the organisation leaves its change board.
+        from twofold.accounts.services import MEMBER_REMOVED
+        from twofold.changes.services import leave_board
+
+        if leave_board not in MEMBER_REMOVED:
+            MEMBER_REMOVED.append(leave_board)

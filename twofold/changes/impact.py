@@ -14,14 +14,16 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from twofold.core import dates
 from twofold.core.errors import Invalid
+from twofold.engine.calendars import CalendarRangeError
 from twofold.engine.cpm import schedule
-from twofold.engine.cpm_network import CycleError
+from twofold.engine.cpm_network import CycleError, PlanError
 from twofold.evm import budget
 from twofold.evm.models import BudgetLine
 from twofold.projects import scheduling
 from twofold.projects.models import MINUTES_PER_DAY, Project, Task
-from twofold.projects.services import tz_of
+from twofold.projects.services import LAST_DAY, tz_of
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,19 @@ def _figures(
         raise Invalid(
             f"This change would create a dependency cycle: {path}.", field="items"
         ) from exc
+    except PlanError as exc:
+        # _check refuses items naming a task an earlier item removes; anything else the engine
+        # cannot place is still a refusal, not a 500.
+        raise Invalid(
+            "This change refers to a task the changed plan no longer has.", field="items"
+        ) from exc
+    except (CalendarRangeError, IndexError, OverflowError) as exc:
+        # As projects.services.reschedule_project: the calendar tables end with LAST_DAY.
+        raise Invalid(
+            f"With this change the schedule would run past {dates.format_day(LAST_DAY)}, "
+            "the last day the calendar covers.",
+            field="items",
+        ) from exc
     parents = {t.parent_id for t in tasks if t.parent_id}
     rows = []
     critical = []
@@ -165,8 +180,27 @@ def _figures(
 
 def _check(project: Project, tasks: list[Task], items: Sequence[ItemSpec]) -> None:
     known = {t.pk: t for t in tasks}
+    children: dict[int, list[int]] = {}
+    for t in tasks:
+        if t.parent_id is not None:
+            children.setdefault(t.parent_id, []).append(t.pk)
+    # Task id → (the number of the item removing it, the removed task it is under or itself).
+    removed: dict[int, tuple[int, Task]] = {}
     for n, item in enumerate(items, start=1):
         where = f"Change {n}: "
+        for pk in (item.task_id, item.parent_id, item.predecessor_id):
+            if pk is not None and pk in removed:
+                by, top = removed[pk]
+                task = known[pk]
+                raise Invalid(
+                    where
+                    + (
+                        f"{task.name} is removed by change {by}."
+                        if top.pk == pk
+                        else f"{task.name} is under {top.name}, which change {by} removes."
+                    ),
+                    field="items",
+                )
         if item.kind not in ("add", "remove", "resize", "link"):
             raise Invalid(where + f"unknown kind {item.kind!r}.", field="items")
         if item.kind == "add":
@@ -190,6 +224,13 @@ def _check(project: Project, tasks: list[Task], items: Sequence[ItemSpec]) -> No
                 + f"{known[item.task_id or 0].name} is a summary: its dates follow its subtasks.",
                 field="items",
             )
+        if item.kind == "remove" and item.task_id is not None:
+            top = known[item.task_id]
+            stack = [top.pk]
+            while stack:
+                pk = stack.pop()
+                removed[pk] = (n, top)
+                stack.extend(children.get(pk, ()))
 
 
 def compute_impact(
@@ -198,8 +239,9 @@ def compute_impact(
     """Before/after figures of the plan with ``items`` applied (JSON-ready).
 
     Raises:
-        Invalid: an item names something outside the project, or the change would create a
-            dependency cycle (the message names the tasks around it).
+        Invalid: an item names something outside the project or a task an earlier item
+            removes (or one under it), the change would create a dependency cycle (the message
+            names the tasks around it), or it would run the plan past the calendars' range.
     """
     tasks, links = _load(project)
     _check(project, tasks, items)

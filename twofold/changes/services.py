@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, User
@@ -29,12 +29,45 @@ from twofold.projects.models import MINUTES_PER_DAY, Project, Task
 MAX_ITEMS = 200
 
 
+def board_of(organisation_id: int) -> QuerySet[ChangeBoardMember]:
+    """The change board as it counts: its people who are still members of the organisation,
+    and not guests. A row of someone who left (or became a guest) made "the board decides"
+    while nobody on it could, so every change request waited for ever."""
+    return ChangeBoardMember.objects.filter(organisation_id=organisation_id).filter(
+        Exists(
+            Membership.objects.filter(
+                organisation_id=OuterRef("organisation_id"), user_id=OuterRef("person_id")
+            ).exclude(role=Role.GUEST)
+        )
+    )
+
+
+def leave_board(actor: User | None, person: User, organisation: Organisation) -> None:
+    """``person`` leaves ``organisation`` (``accounts.services.MEMBER_REMOVED``): off its change
+    board too, with a line in the organisation's history."""
+    rows = ChangeBoardMember.objects.filter(organisation=organisation, person=person)
+    if rows.exists():
+        before = sorted(
+            ChangeBoardMember.objects.filter(organisation=organisation).values_list(
+                "person_id", flat=True
+            )
+        )
+        rows.delete()
+        history.record(
+            actor=actor,
+            obj=organisation,
+            action="change board set",
+            changes={"change board": [before, [pk for pk in before if pk != person.pk]]},
+            summary=f"{person.display_name} left the change board (no longer a member)",
+        )
+
+
 def may_decide(user: Any, project: Project) -> bool:
     """True when ``user`` may approve or reject change requests on ``project``."""
     role = role_in(user, project.organisation_id)
     if role is None or role == Role.GUEST:
         return False
-    board = ChangeBoardMember.objects.filter(organisation_id=project.organisation_id)
+    board = board_of(project.organisation_id)
     if board.exists():
         return board.filter(person_id=user.pk).exists()
     return role in (Role.ADMIN, Role.OWNER) or project.sponsor_id == user.pk
@@ -43,7 +76,7 @@ def may_decide(user: Any, project: Project) -> bool:
 def who_decides(project: Project) -> str:
     """Who decides change requests on ``project``, in a sentence."""
     names = list(
-        ChangeBoardMember.objects.filter(organisation_id=project.organisation_id)
+        board_of(project.organisation_id)
         .select_related("person")
         .order_by("person__full_name")
         .values_list("person__full_name", flat=True)
@@ -160,11 +193,7 @@ def _tell_deciders(actor: User, change: ChangeRequest) -> None:
     from twofold.notifications.services import notify
 
     project = change.project
-    deciders = set(
-        ChangeBoardMember.objects.filter(organisation_id=project.organisation_id).values_list(
-            "person_id", flat=True
-        )
-    )
+    deciders = set(board_of(project.organisation_id).values_list("person_id", flat=True))
     if not deciders and project.sponsor_id:
         deciders = {project.sponsor_id}
     if not deciders:
@@ -258,27 +287,34 @@ def withdraw_change_request(
     return change
 
 
-def _gone(task: Task | None) -> bool:
-    """The task no longer exists for the plan (deleted, or in the trash: a foreign key reads a
-    trashed row too)."""
-    return task is None or task.deleted_at is not None
+def _live(pk: int | None) -> Task | None:
+    """The task as it is now, or None when it no longer exists for the plan (deleted, or in the
+    trash). Read again for each item: an earlier item of the same change may have removed it,
+    or the subtree it is in (a copy read before the first item still looked alive)."""
+    if pk is None:
+        return None
+    return Task.objects.filter(pk=pk).first()
 
 
 def _apply_items(actor: User, change: ChangeRequest) -> None:
     project = change.project
-    added: dict[int, Task] = {}
-    for item in change.items.select_related("task", "parent", "predecessor").order_by("position"):
+    items = list(change.items.select_related("task", "parent", "predecessor").order_by("position"))
+    for n, item in enumerate(items, start=1):
+        where = f"{change.code}, change {n}"
         if item.kind == "add":
             # A summary or a predecessor named when the change was raised may be in the trash
-            # now: that answered 500 ("unknown parent") where the change should stay open.
-            if item.parent_id is not None and _gone(item.parent):
+            # now (or removed by an earlier item): that answered 500 ("unknown parent") where
+            # the change should stay open.
+            parent = _live(item.parent_id)
+            if item.parent_id is not None and parent is None:
                 raise Invalid(
-                    f"{change.code}: the summary to add “{item.name}” under no longer exists.",
+                    f"{where}: the summary to add “{item.name}” under no longer exists.",
                     field="items",
                 )
-            if item.predecessor_id is not None and _gone(item.predecessor):
+            predecessor = _live(item.predecessor_id)
+            if item.predecessor_id is not None and predecessor is None:
                 raise Invalid(
-                    f"{change.code}: the predecessor of “{item.name}” no longer exists.",
+                    f"{where}: the predecessor of “{item.name}” no longer exists.",
                     field="items",
                 )
             values: dict[str, Any] = {
@@ -286,26 +322,22 @@ def _apply_items(actor: User, change: ChangeRequest) -> None:
                 "is_milestone": not item.days,
             }
             task, _ = project_services.create_task(
-                actor=actor, project=project, name=item.name, parent=item.parent, **values
+                actor=actor, project=project, name=item.name, parent=parent, **values
             )
-            added[item.pk] = task
-            if item.predecessor is not None:
-                project_services.add_link(
-                    actor=actor, project=project, pred=item.predecessor, succ=task
-                )
+            if predecessor is not None:
+                project_services.add_link(actor=actor, project=project, pred=predecessor, succ=task)
         elif item.kind == "remove":
-            if _gone(item.task):
-                raise Invalid(f"{change.code}: a task to remove no longer exists.", field="items")
-            assert item.task is not None
-            project_services.delete_task(actor=actor, task=item.task)
+            found = _live(item.task_id)
+            if found is None:
+                raise Invalid(f"{where}: a task to remove no longer exists.", field="items")
+            project_services.delete_task(actor=actor, task=found)
         elif item.kind == "resize":
-            if _gone(item.task):
-                raise Invalid(f"{change.code}: a task to resize no longer exists.", field="items")
-            assert item.task is not None
-            task = Task.objects.get(pk=item.task.pk)
+            found = _live(item.task_id)
+            if found is None:
+                raise Invalid(f"{where}: a task to resize no longer exists.", field="items")
             project_services.update_task(
                 actor=actor,
-                task=task,
+                task=found,
                 expected_version=None,
                 duration_minutes=(item.days or 0) * MINUTES_PER_DAY,
                 is_milestone=not item.days,
@@ -313,12 +345,10 @@ def _apply_items(actor: User, change: ChangeRequest) -> None:
         elif item.kind == "link":
             # A link to a trashed task was "applied" where no plan could see it, and came back
             # when the task was restored, without anyone deciding it again.
-            if _gone(item.task) or _gone(item.predecessor):
-                raise Invalid(f"{change.code}: a task to link no longer exists.", field="items")
-            assert item.task is not None and item.predecessor is not None
-            project_services.add_link(
-                actor=actor, project=project, pred=item.predecessor, succ=item.task
-            )
+            succ, pred = _live(item.task_id), _live(item.predecessor_id)
+            if succ is None or pred is None:
+                raise Invalid(f"{where}: a task to link no longer exists.", field="items")
+            project_services.add_link(actor=actor, project=project, pred=pred, succ=succ)
 
 
 @transaction.atomic

@@ -32,7 +32,7 @@ from twofold.core.web import (
     forbidden_page,
     organisation_of,
     organisation_required,
-    whole_number,
+    posted_version,
 )
 from twofold.evm.access import sees_money
 from twofold.projects.models import Project
@@ -165,7 +165,7 @@ def change_detail(request: HttpRequest, change_id: int) -> HttpResponse:
                 actor=actor_of(request),
                 change=change,
                 reason=request.POST.get("reason", ""),
-                expected_version=whole_number(request.POST.get("version")),
+                expected_version=posted_version(request.POST.get("version")),
             )
         except Conflict as exc:  # decided or changed meanwhile: the page shows it as it is
             messages.error(request, exc.message)

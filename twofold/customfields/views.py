@@ -17,8 +17,8 @@ from twofold.core.web import (
     forbidden_page,
     organisation_of,
     organisation_required,
+    posted_version,
     render_page,
-    whole_number,
 )
 from twofold.customfields import selectors, services
 from twofold.customfields.forms import DefinitionEditForm, DefinitionForm, ValuesForm
@@ -115,7 +115,7 @@ def definition_delete(request: HttpRequest, definition_id: int) -> HttpResponse:
         services.delete_definition(
             actor=actor_of(request),
             definition=d,
-            expected_version=whole_number(request.POST.get("version")),
+            expected_version=posted_version(request.POST.get("version")),
         )
     except ServiceError as exc:
         back = reverse("customfields:definition", args=[d.pk])
