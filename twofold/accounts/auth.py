@@ -153,7 +153,12 @@ def trust_device(response: Any, request: HttpRequest, email: str) -> None:
 
 
 def lockout_seconds_left(
-    email: str, ip_address: str, now: dt.datetime | None = None, *, device: str = ""
+    email: str,
+    ip_address: str,
+    now: dt.datetime | None = None,
+    *,
+    device: str = "",
+    beyond: int = 0,
 ) -> int:
     """Seconds until sign-in is allowed again for this e-mail or address (0 = not locked).
 
@@ -167,6 +172,8 @@ def lockout_seconds_left(
     From a browser this e-mail signed in on before (``device``, :func:`device_of`) only that
     device's own failures count, ``LOGIN_FAILURE_LIMIT`` of them: twenty failures from fresh
     addresses lock the e-mail for every other browser, not for its owner's.
+
+    ``beyond``: failures allowed over each limit (:func:`begin_attempt` counts its own).
     """
     now = now or timezone.now()
     window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
@@ -182,7 +189,8 @@ def lockout_seconds_left(
             (Q(ip_address=ip_address), limit * 4),
         ]
     )
-    for criteria, allowed in checks:
+    for criteria, limit_here in checks:
+        allowed = limit_here + beyond
         times = list(recent.filter(criteria).order_by("-at").values_list("at", flat=True)[:allowed])
         if len(times) >= allowed:
             oldest_counted = times[-1]
@@ -190,13 +198,43 @@ def lockout_seconds_left(
     return left
 
 
-def record_login_failure(email: str, ip_address: str, *, device: str = "") -> None:
+def record_login_failure(email: str, ip_address: str, *, device: str = "") -> int:
+    """Record a failed attempt; its row's id."""
     now = timezone.now()
-    LoginFailure.objects.create(
+    row = LoginFailure.objects.create(
         email=email.lower()[:254], ip_address=ip_address, at=now, device=device
     )
     cutoff = now - dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS * 2)
     LoginFailure.objects.filter(at__lt=cutoff).delete()
+    return int(row.pk)
+
+
+def begin_attempt(email: str, ip_address: str, *, device: str = "") -> tuple[int, int | None]:
+    """Check the lock and count this attempt as a failure *before* its password is checked:
+    ``(seconds locked, the attempt's row id)``, the id ``None`` when locked.
+
+    Checked first and recorded after the password check, attempts running at the same time
+    each saw none of the others: any number of concurrent guesses passed a lock of five. Now
+    each is counted before it is checked (autocommit: the others see it at once), and one that
+    finds more attempts than allowed once counted is refused unchecked (its row dropped: it
+    guessed nothing). A right password clears the row with the pair's other failures
+    (:func:`clear_login_failures`); :func:`forget_attempt` drops it when the attempt turns out
+    not to be a guess (a form refused for another reason)."""
+    locked = lockout_seconds_left(email, ip_address, device=device)
+    if locked:
+        return locked, None
+    attempt = record_login_failure(email, ip_address, device=device)
+    locked = lockout_seconds_left(email, ip_address, device=device, beyond=1)
+    if locked:
+        forget_attempt(attempt)
+        return locked, None
+    return 0, attempt
+
+
+def forget_attempt(attempt: int | None) -> None:
+    """Drop an attempt's row (:func:`begin_attempt`) that guessed nothing."""
+    if attempt is not None:
+        LoginFailure.objects.filter(pk=attempt).delete()
 
 
 def clear_login_failures(email: str, *, ip_address: str | None = None, device: str = "") -> None:

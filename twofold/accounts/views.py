@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 
 from twofold.accounts import selectors, services
 from twofold.accounts.auth import (
+    begin_attempt,
     clear_login_failures,
     client_ip,
     device_of,
-    lockout_seconds_left,
-    record_login_failure,
+    forget_attempt,
     reset_allowed,
     trust_device,
 )
@@ -64,7 +64,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         email = form.cleaned_data["email"].lower()
         ip = client_ip(request)
         device = device_of(request, email)
-        locked = lockout_seconds_left(email, ip, device=device)
+        # Counted as a failure before the password is checked (begin_attempt): attempts made
+        # at the same time cannot all slip under the lock.
+        locked, _attempt = begin_attempt(email, ip, device=device)
         if locked:
             form.add_error(
                 None,
@@ -75,7 +77,6 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if user is None:
-                record_login_failure(email, ip, device=device)
                 form.add_error(None, "That e-mail and password do not match an account.")
                 status = 400
             else:
@@ -104,7 +105,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         ip = client_ip(request)
         device = device_of(request, user.email)
-        locked = lockout_seconds_left(user.email, ip, device=device)
+        locked, attempt = begin_attempt(user.email, ip, device=device)
         if locked:
             form.add_error(
                 None,
@@ -124,8 +125,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
             trust_device(response, request, user.email)  # the old cookie named the old password
             return response
         else:
-            if request.POST.get("old_password") and "old_password" in form.errors:
-                record_login_failure(user.email, ip, device=device)  # a guess, not empty
+            if not (request.POST.get("old_password") and "old_password" in form.errors):
+                forget_attempt(attempt)  # not a guess (empty, or the current one was right)
             status = 400
         return render(request, "accounts/pages/password_change.html", {"form": form}, status=status)
     return render(request, "accounts/pages/password_change.html", {"form": form})
