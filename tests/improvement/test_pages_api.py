@@ -176,8 +176,12 @@ def _more(org, owner, kpi, project, process, manager, n):
             owner=manager,
             process=process,
         )
-        services.create_item(
+        raised = services.create_item(
             actor=owner, organisation=org, source="kpi", kpi=kpi, title=f"K {i}", problem="p"
+        )
+        # One open item per signal: close it so the next one may be raised.
+        services.set_status(
+            actor=owner, item=raised, status="rejected", reason="dup", expected_version=None
         )
     for _ in range(n):
         p = ops.create_process(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import math
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import AfterValidator, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from twofold.accounts.models import Organisation, User
 from twofold.accounts.selectors import get_organisation
@@ -30,6 +31,21 @@ SourceName = Literal["kpi", "sla", "routine", "idea"]
 StatusName = Literal["new", "triaged", "in_progress", "done", "rejected"]
 EffortName = Literal["S", "M", "L"]
 HandoverStatusName = Literal["proposed", "accepted", "returned"]
+
+
+def _finite(value: float | int) -> float:
+    """A number JSON can carry back: 1e400 parsed as infinity was stored, and the item then
+    answered ``Infinity`` (not JSON); an integer of 400 digits overflowed (500)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError("give a finite number") from None
+    if not math.isfinite(number):
+        raise ValueError("give a finite number")
+    return number
+
+
+FiniteNumber = Annotated[StrictFloat | StrictInt, AfterValidator(_finite)]
 
 
 class ItemOut(Schema):
@@ -94,7 +110,7 @@ class ItemPatch(Schema):
     status: StatusName | None = None
     reason: StrictStr = Field("", max_length=300)
     result: StrictStr | None = None
-    result_value: StrictFloat | StrictInt | None = None
+    result_value: FiniteNumber | None = None
 
 
 class StartProjectIn(Schema):
@@ -193,7 +209,11 @@ class HandoverDeliverablesIn(Schema):
 
 
 def _item(i: ImprovementItem) -> ItemOut:
-    return ItemOut.model_validate(i, from_attributes=True)
+    out = ItemOut.model_validate(i, from_attributes=True)
+    if i.project_id is not None and i.live_project is None:
+        # A project in the trash is not named, as the pages no longer link it.
+        out = out.model_copy(update={"project_id": None})
+    return out
 
 
 def _handover(h: Handover) -> HandoverOut:
@@ -344,7 +364,7 @@ def _patch_item(request: HttpRequest, org_id: int, item_id: int, payload: ItemPa
                 item=item,
                 expected_version=version,
                 result=payload.result or "",
-                result_value=float(result_value) if result_value is not None else None,
+                result_value=result_value,
             )
         else:
             services.set_status(
@@ -553,8 +573,9 @@ def resubmit_handover(
 def set_handover_deliverables(
     request: HttpRequest, org_id: int, handover_id: int, payload: HandoverDeliverablesIn
 ) -> HandoverOut:
-    """Tick or edit the handover's checklist (the project team or the process owner, until it
-    is accepted), as the handover page does; the whole list, in order."""
+    """Tick or edit the handover's checklist (the project manager or an admin, until it is
+    accepted; the process owner reads it and accepts or returns the handover: 403), as the
+    handover page does; the whole list, in order."""
     org = get_organisation(request.user, org_id)
     handover = _org_handover(request, org, handover_id)
     services.update_deliverables(

@@ -88,8 +88,14 @@ class AffectedProcess:
         return any(k.state == "signal" for k in self.kpis)
 
 
-# The project overview's panel reads, compiled once (core/fastread.py).
-_CHANGES_OF = FastRead(ProcessChange, "t.project_id = %s", order_by="t.id", related="process")
+# The project overview's panel reads, compiled once (core/fastread.py). Raw SQL bypasses
+# ``ProcessChange.objects``, so it leaves out a process in the trash itself, as the API does.
+_CHANGES_OF = FastRead(
+    ProcessChange,
+    "t.project_id = %s AND r.deleted_at IS NULL",
+    order_by="t.id",
+    related="process",
+)
 _LIVE_PROCESSES = FastRows(
     Process,
     lambda organisation_id: (

@@ -1,7 +1,9 @@
 """Organisation setting: the handover deliverables every new handover starts with.
 
 An organisation without a saved list uses ``DEFAULT_DELIVERABLES``. The list editor and its
-rules are shared with the gate checklists (``projects.checklists.clean_items``).
+rules are shared with the gate checklists (``projects.checklists.clean_items``), with the
+handover's own limit: at most ``MAX_DELIVERABLES`` (a proposal refuses more). The list may be
+empty: new handovers then start with no checklist, and each proposal lists its own.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ from django.db import transaction
 from twofold.accounts.models import Organisation, User
 from twofold.core import history
 from twofold.core.concurrency import save_versioned
-from twofold.core.errors import Conflict
+from twofold.core.errors import Conflict, Invalid
 from twofold.core.policy import Action, require
 from twofold.improvement.models import DEFAULT_DELIVERABLES, DeliverableSetting
 from twofold.projects.checklists import clean_items
+
+# A handover's checklist has 1 to this many deliverables (``services.propose_handover``); the
+# setting refuses more, so its list is always one a proposal takes.
+MAX_DELIVERABLES = 30
 
 
 def deliverables_setting(organisation: Organisation) -> DeliverableSetting:
@@ -45,6 +51,10 @@ def save_deliverables(
     """Replace the organisation's handover deliverables (admins); existing handovers keep theirs."""
     require(actor, Action.MANAGE, organisation)
     clean = clean_items(items)
+    if len(clean) > MAX_DELIVERABLES:
+        raise Invalid(
+            f"A handover checklist has at most {MAX_DELIVERABLES} deliverables.", field="items"
+        )
     setting = (
         DeliverableSetting.objects.select_for_update().filter(organisation=organisation).first()
     )

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from twofold.accounts.models import Organisation, Role, User
+from twofold.accounts.models import Membership, Organisation, Role, User
 from twofold.improvement.deliverables import default_deliverables
 from twofold.improvement.models import DEFAULT_DELIVERABLES, Effort
 from twofold.operations.models import Process
@@ -35,11 +35,10 @@ def _version(required: bool = True) -> forms.IntegerField:
 
 
 def _people(organisation: Organisation) -> Any:
-    return (
-        User.objects.filter(memberships__organisation=organisation)
-        .exclude(memberships__role=Role.GUEST)
-        .order_by("full_name", "email")
-    )
+    """Members of ``organisation`` who are not guests in it (a guest in another organisation
+    is still a member here: an exclude across every membership dropped them)."""
+    members = Membership.objects.filter(organisation=organisation).exclude(role=Role.GUEST)
+    return User.objects.filter(pk__in=members.values("user_id")).order_by("full_name", "email")
 
 
 def _live_processes(organisation: Organisation, keep: Any = None) -> Any:

@@ -30,7 +30,12 @@ from twofold.engine.improvement_check import (
 )
 from twofold.improvement.models import ImprovementItem, ProcessChange
 from twofold.operations import selectors as ops
-from twofold.operations.change_points import park_points, restore_points, set_change_points
+from twofold.operations.change_points import (
+    MAX_LABEL,
+    park_points,
+    restore_points,
+    set_change_points,
+)
 from twofold.operations.models import ChangePoint, ChangeSource, Kpi, Process
 from twofold.projects.models import Project
 
@@ -42,6 +47,16 @@ def item_kpis(item: ImprovementItem) -> list[Kpi]:
     if item.process_id is None:
         return []
     return list(Kpi.objects.filter(process_id=item.process_id, archived_at__isnull=True))
+
+
+def went_live_label(name: str) -> str:
+    """The change points' label, "Went live: <title>", cut with an ellipsis to fit a label
+    (a title or project name near its 160 characters made the go-live impossible to set or
+    clear: the label was refused)."""
+    label = f"Went live: {name}"
+    if len(label) <= MAX_LABEL:
+        return label
+    return label[: MAX_LABEL - 1].rstrip() + "…"
 
 
 def _stale(version: int, expected: int | None) -> None:
@@ -71,7 +86,7 @@ def set_item_go_live(
         actor=actor,
         kpis=kpis,
         date=go_live,
-        label=f"Went live: {item.title}",
+        label=went_live_label(item.title),
         source=ChangeSource.IMPROVEMENT,
         source_id=item.pk,
     )
@@ -130,13 +145,15 @@ def set_link_go_live(
     """The day the project went live on the process: its KPIs get a change point then."""
     project = link.project
     require(actor, Action.EDIT, project)
+    # The same days as an item's go-live and the API (year 9999 was taken here).
+    dates.require_day_in_range(go_live, "go_live")
     _stale(link.version, expected_version)
     kpis = list(Kpi.objects.filter(process_id=link.process_id, archived_at__isnull=True))
     set_change_points(
         actor=actor,
         kpis=kpis,
         date=go_live,
-        label=f"Went live: {project.name}",
+        label=went_live_label(project.name),
         source=ChangeSource.PROJECT,
         source_id=link.pk,
     )
@@ -206,7 +223,7 @@ def follow_trash(changed: dict[str, list[int]], in_trash: bool) -> None:
             restore_points(
                 kpis=item_kpis(item),
                 date=item.go_live,
-                label=f"Went live: {item.title}",
+                label=went_live_label(item.title),
                 source=ChangeSource.IMPROVEMENT,
                 source_id=item.pk,
             )
@@ -216,7 +233,7 @@ def follow_trash(changed: dict[str, list[int]], in_trash: bool) -> None:
             restore_points(
                 kpis=list(Kpi.objects.filter(process_id=link.process_id, archived_at__isnull=True)),
                 date=link.go_live,
-                label=f"Went live: {link.project.name}",
+                label=went_live_label(link.project.name),
                 source=ChangeSource.PROJECT,
                 source_id=link.pk,
             )

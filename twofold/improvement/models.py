@@ -7,12 +7,17 @@ carry ``version`` for optimistic concurrency.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone as tz
 
 from twofold.accounts.models import Organisation
 from twofold.core.trash import AllRows, LiveChildManager, Trashable
+
+if TYPE_CHECKING:
+    from twofold.projects.models import Project
 
 
 class Source(models.TextChoices):
@@ -120,6 +125,16 @@ class ImprovementItem(Trashable):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def live_project(self) -> Project | None:
+        """The item's project unless it is in the trash: pages and the API neither show nor
+        link a project in the trash (its page answers 404). ``project_id`` keeps it, so the
+        item still has a project (and gets it back with a restore)."""
+        if self.project_id is None:
+            return None
+        project = self.project
+        return project if project is not None and project.deleted_at is None else None
+
 
 class HandoverStatus(models.TextChoices):
     PROPOSED = "proposed", "Awaiting acceptance"
@@ -176,8 +191,10 @@ class Handover(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     # Hidden with a project in the trash, as every page, list and feed promises (they stayed in
-    # My work, the activity feed and the handover page until 2026-12-05).
-    objects = LiveChildManager("project")
+    # My work, the activity feed and the handover page until 2026-12-05); and with a receiving
+    # process in the trash, as a project's process links are (a handover to a new process, not
+    # created yet, has none and stays).
+    objects = LiveChildManager("project", "process")
     all_objects = AllRows()
 
     class Meta:

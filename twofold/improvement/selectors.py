@@ -234,6 +234,23 @@ def open_items_by_source(organisation: Organisation) -> dict[tuple[str, int], Im
     return found
 
 
+def open_item_from(kind: str, obj: Kpi | Queue | Routine) -> ImprovementItem | None:
+    """The open item already raised from this KPI, queue or routine, if any (one query)."""
+    key = {Source.KPI_SIGNAL: "kpi", Source.SLA_TREND: "queue", Source.ROUTINE_MISSES: "routine"}
+    if kind not in key:
+        return None
+    return (
+        ImprovementItem.objects.filter(
+            organisation_id=obj.organisation_id,
+            source=kind,
+            status__in=OPEN_STATUSES,
+            **{key[Source(kind)]: obj},
+        )
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
 def kpi_signals(kpis: Iterable[Kpi]) -> list[SignalRow]:
     rows = []
     for view in ops.kpi_views(kpis):

@@ -9,6 +9,7 @@ back by the receiving process's owner (or an admin).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,7 @@ from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
 from twofold.core.policy import Action, can, require, role_in
 from twofold.improvement import selectors
-from twofold.improvement.deliverables import default_deliverables
+from twofold.improvement.deliverables import MAX_DELIVERABLES, default_deliverables
 from twofold.improvement.models import (
     NEXT_STATUSES,
     Effort,
@@ -103,6 +104,33 @@ def _check_item_values(
     _member(organisation.pk, values.get("owner"), "owner")
 
 
+def _check_origin(source: str, origin: Kpi | Queue | Routine) -> None:
+    """A signal raises one open item: a second one (a double submit, two people at once) is
+    refused, naming the item already open. The source's row is locked first (PostgreSQL), so
+    two raises at the same moment queue here and the second sees the first. Nothing new is
+    raised from an archived KPI, queue or routine, or one of an archived process (the signals
+    leave them out; the API took them)."""
+    locked = type(origin).objects.select_for_update().filter(pk=origin.pk).first()
+    if locked is None:
+        raise NotFound("Not found.")
+    if locked.archived_at is not None:
+        raise Invalid(f"{origin} is archived: nothing new is raised from it.", field="source")
+    process = getattr(origin, "process", None)
+    if process is not None and process.archived_at is not None:
+        raise Invalid(
+            f"{origin} belongs to {process.name}, which is archived: nothing new is raised "
+            "from it.",
+            field="source",
+        )
+    existing = selectors.open_item_from(source, origin)
+    if existing is not None:
+        raise Invalid(
+            f"“{existing.title}” (item #{existing.pk}, {existing.get_status_display().lower()}) "
+            f"is already open for {origin}: follow it there instead of raising it again.",
+            field="source",
+        )
+
+
 RAISED_FROM = {
     Source.KPI_SIGNAL: "Raised from a KPI that needs attention",
     Source.SLA_TREND: "Raised from a queue missing its SLA",
@@ -133,6 +161,8 @@ def create_item(
         raise Invalid("Name the KPI, queue or routine the signal comes from.", field="source")
     if origin is not None and origin.organisation_id != organisation.pk:
         raise NotFound("Not found.")
+    if origin is not None:
+        _check_origin(source, origin)
     values.setdefault("benefit", 3)
     values.setdefault("effort", Effort.MEDIUM)
     _check_item_values(organisation, values)
@@ -183,6 +213,31 @@ def update_item(
     return item
 
 
+def _origin_of(item: ImprovementItem) -> Kpi | Queue | Routine | None:
+    """The KPI, queue or routine the item was raised from (None for an idea, or once gone)."""
+    if item.source == Source.KPI_SIGNAL:
+        return item.kpi
+    if item.source == Source.SLA_TREND:
+        return item.queue
+    if item.source == Source.ROUTINE_MISSES:
+        return item.routine
+    return None
+
+
+def running_project(item: ImprovementItem) -> Project | None:
+    """The item's project while it holds the item: not yet in closure, and neither archived
+    nor in the trash. Done waits for it, and so does leaving "in progress"."""
+    project = item.project if item.project_id is not None else None
+    if (
+        project is not None
+        and project.deleted_at is None
+        and project.archived_at is None
+        and project.phase != Phase.CLOSURE
+    ):
+        return project
+    return None
+
+
 @transaction.atomic
 def set_status(
     *,
@@ -211,13 +266,18 @@ def set_status(
     reason = reason.strip()
     if status == ItemStatus.REJECTED and not reason:
         raise Invalid("Say why the item is rejected.", field="reason")
-    project = item.project if item.project_id is not None else None
-    if (
-        project is not None
-        and project.deleted_at is None
-        and project.archived_at is None
-        and project.phase != Phase.CLOSURE
-    ):
+    if item.status == ItemStatus.REJECTED and item.source != Source.IDEA:
+        # Reopening is raising again: one open item per signal.
+        origin = _origin_of(item)
+        other = selectors.open_item_from(item.source, origin) if origin is not None else None
+        if other is not None:
+            raise Invalid(
+                f"“{other.title}” (item #{other.pk}) is open for {origin} now: follow it there "
+                "instead of reopening this one.",
+                field="status",
+            )
+    project = running_project(item)
+    if project is not None:
         # Leaving "in progress" while its project runs got around "done only once the project
         # is in closure", and left the item stuck ("already has a project").
         raise Invalid(
@@ -332,15 +392,25 @@ def complete_item(
     _fresh(item, expected_version)
     if item.status != ItemStatus.IN_PROGRESS:
         raise Invalid("Only an item in progress can be marked done.", field="status")
-    if item.project is not None and item.project.phase != Phase.CLOSURE:
+    project = running_project(item)
+    if project is not None:
+        # The same rule as leaving "in progress": a project archived or in the trash before it
+        # reached closure no longer holds the item (it could never be marked done).
         raise Invalid(
-            f"The project {item.project} is in {item.project.get_phase_display()}; "
-            "mark the item done once it closes.",
+            f"The project {project} is in {project.get_phase_display()}; "
+            "mark the item done once it closes (or is archived or deleted).",
             field="status",
         )
     result = (result or "").strip()
     if not result:
         raise Invalid("Describe the measured result.", field="result")
+    if result_value is not None:
+        try:
+            result_value = float(result_value)
+        except (TypeError, ValueError, OverflowError):
+            raise Invalid("The result value is a number.", field="result_value") from None
+        if not math.isfinite(result_value):
+            raise Invalid("The result value must be a finite number.", field="result_value")
     if result_value is None and item.kpi is not None:
         result_value = item.kpi.latest_value
     item.status = ItemStatus.DONE
@@ -463,6 +533,8 @@ def set_new_process(
     if not handover.creates_process or handover.process_id is not None:
         raise Invalid("This handover goes to an existing process.", field="new_process_name")
     clean, who, text = clean_new_process(handover.organisation_id, name, owner, description)
+    if handover.status == HandoverStatus.PROPOSED:
+        _check_none_awaiting(handover.project, None, handover, new_name=clean)
     before = {
         "new process": handover.new_process_name,
         "new process owner": handover.new_process_owner.display_name
@@ -531,7 +603,9 @@ def _check_phase(project: Project) -> None:
         )
 
 
-def _clean_deliverables(deliverables: Any) -> list[dict[str, Any]]:
+def _clean_deliverables(deliverables: Any, *, from_setting: bool = False) -> list[dict[str, Any]]:
+    """The checklist: 1 to ``MAX_DELIVERABLES`` texts (the organisation's setting has the same
+    limit; it may be empty, and then each proposal lists its own)."""
     if not isinstance(deliverables, list):
         raise Invalid("Deliverables are a list.", field="deliverables")
     out = []
@@ -544,9 +618,15 @@ def _clean_deliverables(deliverables: Any) -> list[dict[str, Any]]:
         if text:
             out.append({"text": text, "done": bool(d.get("done", False))})
     if not out:
-        raise Invalid("List at least one deliverable.", field="deliverables")
-    if len(out) > 30:
-        raise Invalid("At most 30 deliverables.", field="deliverables")
+        raise Invalid(
+            "This organisation has no default handover deliverables (Settings → Handover "
+            "deliverables): list at least one deliverable."
+            if from_setting
+            else "List at least one deliverable.",
+            field="deliverables",
+        )
+    if len(out) > MAX_DELIVERABLES:
+        raise Invalid(f"At most {MAX_DELIVERABLES} deliverables.", field="deliverables")
     return out
 
 
@@ -589,11 +669,14 @@ def propose_handover(
         # built live KPIs and routines into it.
         raise Invalid("This process is archived: choose a process in use.", field="process")
     _check_phase(project)
-    _check_none_awaiting(project, process)
-    items = _clean_deliverables(
-        deliverables
+    _check_none_awaiting(project, process, new_name=new[0])
+    items = (
+        _clean_deliverables(deliverables)
         if deliverables is not None
-        else default_deliverables(project.organisation_id)  # the organisation's setting
+        else _clean_deliverables(
+            default_deliverables(project.organisation_id),  # the organisation's setting
+            from_setting=True,
+        )
     )
     handover = Handover.objects.create(
         organisation_id=project.organisation_id,
@@ -645,19 +728,33 @@ def update_deliverables(
 
 
 def _check_none_awaiting(
-    project: Project, process: Process | None, resubmitted: Handover | None = None
+    project: Project,
+    process: Process | None,
+    resubmitted: Handover | None = None,
+    *,
+    new_name: str = "",
 ) -> None:
     """One handover of ``project`` to ``process`` awaits acceptance at a time: two accepted
-    would build their routines, KPIs and queues twice."""
-    if process is None:
+    would build their routines, KPIs and queues twice. Likewise one to a new process of a given
+    name (``new_name``, any case): the first acceptance creates it, and the second could then
+    never be accepted ("there is already a process called …")."""
+    if process is None and not new_name:
         return
-    awaiting = Handover.objects.filter(
-        project=project, process=process, status__in=[HandoverStatus.PROPOSED]
-    )
+    awaiting = Handover.objects.filter(project=project, status=HandoverStatus.PROPOSED)
     if resubmitted is not None:
         awaiting = awaiting.exclude(pk=resubmitted.pk)
-    if awaiting.exists():
-        raise Invalid("A handover to this process is already awaiting acceptance.", field="process")
+    if process is not None:
+        if awaiting.filter(process=process).exists():
+            raise Invalid(
+                "A handover to this process is already awaiting acceptance.", field="process"
+            )
+        return
+    if awaiting.filter(process__isnull=True, new_process_name__iexact=new_name).exists():
+        raise Invalid(
+            f"A handover of {project.name} to the new process {new_name} is already awaiting "
+            "acceptance.",
+            field="new_process_name",
+        )
 
 
 @transaction.atomic
@@ -671,7 +768,13 @@ def resubmit_handover(
     if handover.status != HandoverStatus.RETURNED:
         raise Invalid("Only a handover sent back can be resubmitted.", field="status")
     _check_phase(handover.project)
-    _check_none_awaiting(handover.project, handover.process, handover)
+    _check_receiving_live(handover)
+    _check_none_awaiting(
+        handover.project,
+        handover.process,
+        handover,
+        new_name=handover.new_process_name if handover.process_id is None else "",
+    )
     handover.status = HandoverStatus.PROPOSED
     handover.proposed_by = actor
     handover.proposed_at = timezone.now()
@@ -737,6 +840,29 @@ def _lock(handover: Handover) -> None:
     handover.new_process_description = row["new_process_description"]
 
 
+def _check_receiving_live(handover: Handover) -> None:
+    """The receiving process is in use: accepting into an archived one (or one in the trash)
+    built live routines, KPIs and queues under it (read fresh: it may have changed since)."""
+    if handover.process_id is None:
+        return
+    row = (
+        Process.all_objects.filter(pk=handover.process_id)
+        .values("name", "archived_at", "deleted_at")
+        .first()
+    )
+    if row is None or row["deleted_at"] is not None:
+        raise Invalid(
+            "The receiving process is in the trash: restore it, or send the handover back.",
+            field="process",
+        )
+    if row["archived_at"] is not None:
+        raise Invalid(
+            f"{row['name']} is archived: bring it back into use before accepting, or send the "
+            "handover back.",
+            field="process",
+        )
+
+
 def may_accept_own(user: User, handover: Handover) -> bool:
     """The proposer cannot accept their own handover, unless an owner of the organisation."""
     if handover.proposed_by_id != user.pk:
@@ -770,6 +896,7 @@ def accept_handover(
             "You proposed this handover, so someone else must accept it: the process owner "
             "or an admin (an owner of the organisation may accept their own)."
         )
+    _check_receiving_live(handover)
     own = handover.proposed_by_id == actor.pk
     open_items = [d["text"] for d in handover.deliverables if not d.get("done")]
     if open_items:

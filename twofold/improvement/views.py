@@ -141,6 +141,8 @@ def item_new(request: HttpRequest) -> HttpResponse:
         return forbidden_page(request, "Your role lets you read improvement items, not add them.")
     source, origin = _origin(request, request.POST if request.method == "POST" else request.GET)
     signal = selectors.signal_for(source, origin) if origin is not None else None
+    # Raised already (a second tab, the back button): say so up front; raising again is refused.
+    raised = selectors.open_item_from(source, origin) if origin is not None else None
     initial: dict[str, Any] = {}
     if origin is not None:
         initial = {
@@ -183,6 +185,7 @@ def item_new(request: HttpRequest) -> HttpResponse:
             source=source,
             origin=origin,
             signal=signal,
+            raised=raised,
             title="Raise an improvement",
         ),
         status=status,
@@ -380,7 +383,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and item.is_open
             and not item.project_id,
             can_complete=item.status == ItemStatus.IN_PROGRESS
-            and (item.project is None or item.project.phase == "closure"),
+            and services.running_project(item) is None,
             handovers=selectors.handovers_for_project(item.project_id) if item.project_id else [],
             history=history.history_for(item, viewer=request.user),
         ),
