@@ -42,6 +42,24 @@ def test_demo_portfolio_gantt_board(page, live_server, demo_org, sign_in, shot):
     shot("projects-gantt")
     page.goto(f"{live_server.url}/projects/{line3}/gantt/?zoom=days")
     shot("projects-gantt-days")
+    # The task names stay in view while the chart scrolls sideways (a frozen column).
+    name = page.locator("#gantt-names .g-label", has_text="Robot cell installation")
+    at_rest = name.bounding_box()["x"]
+    page.evaluate("document.getElementById('gantt').scrollLeft = 900")
+    page.wait_for_function("document.getElementById('gantt-names').getAttribute('transform')")
+    assert name.bounding_box()["x"] == pytest.approx(at_rest, abs=1)
+    assert page.locator("#gantt-names").get_attribute("transform") == "translate(900,0)"
+    shot("projects-gantt-scrolled")
+    # On a phone the frame opens at today, with a narrower column of names beside the bars.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/projects/{line3}/gantt/")
+    frame = page.locator("#gantt")
+    assert frame.evaluate("f => f.scrollLeft") > 0
+    width = page.locator("#gantt-names .g-labels").get_attribute("width")
+    assert 120 <= float(width) < 300
+    assert name.is_visible()
+    shot("phone-projects-gantt")
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(f"{live_server.url}/projects/{line3}/board/")
     shot("projects-board")
     page.goto(f"{live_server.url}/projects/{line3}/tasks/")

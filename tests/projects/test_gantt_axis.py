@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from twofold.projects import gantt, selectors, services
@@ -33,3 +34,15 @@ def test_today_joins_the_axis_within_a_month_of_the_plan(project: Any, chain: li
     chart = _chart(project, today=later)
     assert chart.origin == MONDAY - dt.timedelta(days=7)
     assert chart.svg.count('class="g-today"') == 1
+
+
+def test_the_task_names_are_one_column_drawn_over_the_bars(project: Any, chain: list[Any]) -> None:
+    """The names are a group of their own, drawn last (gantt-frame.js keeps it in view while
+    the chart scrolls sideways, over the bars and the today line)."""
+    svg = str(_chart(project, today=MONDAY + dt.timedelta(days=3)).svg)
+    names = svg.index('<g class="g-names" id="gantt-names">')
+    assert names > svg.rindex('class="g-bar"') and names > svg.index('class="g-today"')
+    column = svg[names:]
+    labels = re.findall(r'class="g-label[" ][^>]*><title>[^<]*</title>([^<]*)</text>', column)
+    assert labels == [t.name for t in chain]
+    assert not re.search(r'class="g-label[" ]', svg[:names])  # no name left under the bars

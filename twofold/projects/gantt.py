@@ -273,8 +273,16 @@ def render(
     if px >= 1.0:
         parts.extend(shading(cal, origin, days, px, body_h))
     _header(origin, days, zoom, px, parts)
-    parts.append(f'<rect class="g-labels" x="0" y="0" width="{LABEL}" height="{height}"/>')
-    parts.append('<text class="g-head-text" x="10" y="30">Task</text>')
+    # The task names: a column of their own, drawn last so that it can stay in view over the
+    # bars while the chart scrolls sideways (gantt-frame.js moves it by the frame's scroll).
+    names: list[str] = [
+        '<g class="g-names" id="gantt-names"><clipPath id="g-names-clip">'
+        f'<rect class="g-names-width" x="0" y="0" width="{LABEL}" height="{height}"/></clipPath>'
+        '<g clip-path="url(#g-names-clip)">'
+        f'<rect class="g-labels g-names-width" x="0" y="0" width="{LABEL}" height="{height}"/>'
+        f'<rect class="g-names-head" x="0" y="0" width="{LABEL}" height="{HEAD}"/>'
+        '<text class="g-head-text" x="10" y="30">Task</text>'
+    ]
     ys: dict[int, float] = {}
     for i, r in enumerate(rows):
         ys[r.task.pk] = HEAD + i * ROW + ROW / 2
@@ -315,12 +323,13 @@ def render(
         label_text = (
             name if len(t.name) <= 34 - r.depth * 2 else escape(t.name[: 32 - r.depth * 2]) + "…"
         )
-        parts.append(
+        names.append(
+            f'<line class="g-row" x1="0" y1="{y + ROW:.1f}" x2="{LABEL}" y2="{y + ROW:.1f}"/>'
             f'<text class="g-label{" g-crit-label" if t.is_critical and not t.is_summary else ""}" x="{indent}" y="{cy + 4:.1f}"{weight}>'
             f"<title>{escape(r.wbs)} {name}</title>{label_text}</text>"
         )
         parts.append(
-            f'<line class="g-row" x1="0" y1="{y + ROW:.1f}" x2="{width}" y2="{y + ROW:.1f}"/>'
+            f'<line class="g-row" x1="{LABEL}" y1="{y + ROW:.1f}" x2="{width}" y2="{y + ROW:.1f}"/>'
         )
         b = baseline.get(t.pk)
         if b and b[0] and b[1]:
@@ -436,5 +445,20 @@ def render(
             f'<path class="g-today-tag" d="M{tx - 6:.1f},{HEAD - 7} h12 l-6,7 z">'
             f"<title>Today, {_afull(today)}</title></path>"
         )
+    names.append(
+        # Names cut by a narrowed column fade out instead of stopping mid-letter.
+        '<linearGradient id="g-names-cut"><stop offset="0" stop-color="#fff" stop-opacity="0"/>'
+        '<stop offset="1" stop-color="#fff"/></linearGradient>'
+        f'<rect class="g-names-cut" x="{LABEL - 18}" y="{HEAD}" width="18" height="{height - HEAD}" '
+        'fill="url(#g-names-cut)"/>'
+        f'<line class="g-names-edge" x1="{LABEL - 0.5}" y1="0" x2="{LABEL - 0.5}" '
+        f'y2="{height}"/></g>'
+        # A soft shadow on the bars' side while the column floats over them.
+        '<linearGradient id="g-names-fade"><stop offset="0" stop-color="#0f172a" '
+        'stop-opacity=".14"/><stop offset="1" stop-color="#0f172a" stop-opacity="0"/>'
+        f'</linearGradient><rect class="g-names-shade" x="{LABEL}" y="0" width="8" '
+        f'height="{height}" fill="url(#g-names-fade)"/></g>'
+    )
+    parts.extend(names)
     parts.append("</svg>")
     return Chart(mark_safe("".join(parts)), width, height, origin, px)  # noqa: S308
