@@ -7,15 +7,21 @@ What it tells (``docs/costs.md`` lists it for earned value):
 * every project task's *actual hours* = its percent complete × planned work (effort) × a
   project factor, logged by its assignee on the working days it has run: **OPX-03** (Line 3
   automation cell) burns 1/0.86 of the earned work (CPI ≈ 0.86), **QMS-26** (ISO 9001
-  recertification) the earned work, each task a little over or under (CPI ≈ 1.00), the others
-  0.95-1.05; each task's hours vary from day to day;
+  recertification) the earned work, each task a little over or under, the whole a hair under
+  (CPI 1.01), the others 0.95-1.05; each task's hours vary from day to day;
 * people who run processes log "process: general" hours on them every working day;
 * project time approved up to yesterday (so AC matches EV's status date); process time approved
   up to the end of the week before last, last week's submitted (waiting in Approvals), this
   week's in draft; OPX-03 and QMS-26 carry no expenses (their AC is time only), the other
   projects and the processes have approved and waiting expenses;
 * process budgets for the current fiscal year: "Monthly close" runs under budget,
-  "Preventive maintenance" over.
+  "Preventive maintenance" over;
+* each entry was written on its day, each week's timesheet submitted on its Friday and approved
+  the Monday after, each expense entered on its day and approved a few days later (they all
+  read the time the demo was loaded).
+
+Every project whose tasks have people gets their hours, the improvement projects too (CI-05
+"Final inspection vision check" had none until its tasks had people).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from twofold.costs.models import (
     TimeEntry,
     Timesheet,
 )
+from twofold.demo.backdate import at_local, past
 
 ROLE_RATES = {
     "Head of Operations & PMO": 95, "Managing Director": 120, "Engineering Manager": 90,
@@ -101,6 +108,7 @@ def _project_hours(org: Organisation, today: dt.date, rng: random.Random) -> lis
     spread = random.Random(2604)
     for project in Project.objects.filter(organisation=org):
         factor = PROJECT_FACTOR.get(project.code, Decimal(str(round(rng.uniform(0.95, 1.05), 2))))
+        plans: list[tuple[Task, Decimal, Decimal, list[dt.date], list[Decimal]]] = []
         for task in Task.objects.filter(
             project=project, is_summary=False, is_milestone=False
         ).exclude(assignee=None):
@@ -117,8 +125,18 @@ def _project_hours(org: Organisation, today: dt.date, rng: random.Random) -> lis
             days = _working_days(first, max(first, last)) or [first]
             # On budget is not to the hour: each task a little over or under its plan.
             jitter = Decimal(str(round(spread.uniform(0.96, 1.04), 2))) if factor == 1 else 1
-            total = _q(earned * factor * jitter)
             weights = [Decimal(str(round(spread.uniform(0.6, 1.4), 2))) for _ in days]
+            plans.append((task, earned, earned * factor * jitter, days, weights))
+        if factor == 1 and plans:
+            # On budget as a whole, whatever the draws: a hair under the earned work (CPI 1.01),
+            # so it never reads "90 % of budget spent at 89 % earned" (it did, or not, with the
+            # draws of the other projects' tasks).
+            earned_all = sum((e for _t, e, _p, _d, _w in plans), Decimal(0))
+            drawn = sum((p for _t, _e, p, _d, _w in plans), Decimal(0))
+            scale = earned_all * Decimal("0.99") / drawn if drawn else Decimal(1)
+            plans = [(t, e, p * scale, d, w) for t, e, p, d, w in plans]
+        for task, _earned, planned, days, weights in plans:
+            total = _q(planned)
             whole, running, logged = sum(weights), Decimal(0), Decimal(0)
             for i, day in enumerate(days):
                 running += weights[i]
@@ -165,7 +183,10 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
     }
     Timesheet.objects.bulk_create(sheets.values(), batch_size=1000)
     approver = people.get("Dana Whitfield")
-    now = timezone.now()
+
+    def approved(start: dt.date) -> dt.datetime:  # the Monday after the week, or just now
+        return past(at_local(org, start + dt.timedelta(days=7), 10))
+
     entries = []
     for pid, day, hours, task, project_id, process in cells:
         start = week_of(day)
@@ -187,11 +208,15 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
                 process=process,
                 status=status,
                 decided_by=approver if status == EntryStatus.APPROVED else None,
-                decided_at=now if status == EntryStatus.APPROVED else None,
+                decided_at=approved(start) if status == EntryStatus.APPROVED else None,
+                created_at=past(at_local(org, day, 17)),
             )
         )
     TimeEntry.objects.bulk_create(entries, batch_size=2000)
-    Timesheet.objects.filter(organisation=org, week_start__lt=this_week).update(submitted_at=now)
+    for week in sorted({key[1] for key in sheets if key[1] < this_week}):
+        Timesheet.objects.filter(organisation=org, week_start=week).update(
+            submitted_at=at_local(org, week + dt.timedelta(days=4), 16, 30)
+        )
     expenses = _expenses(org, people, processes, today, rng)
     _budgets(org, processes, today)
     return f"{len(entries)} time entries in {len(sheets)} timesheets, {expenses} expenses"
@@ -220,6 +245,7 @@ def _expenses(
     ]
     for code, category, text, supplier, amount in plan:
         if code in projects:
+            spent = today - dt.timedelta(days=rng.randint(10, 60))
             rows.append(
                 Expense(
                     organisation=org,
@@ -228,10 +254,12 @@ def _expenses(
                     description=text,
                     supplier=supplier,
                     amount=Decimal(amount),
-                    spent_on=today - dt.timedelta(days=rng.randint(10, 60)),
+                    spent_on=spent,
                     status=EntryStatus.APPROVED,
                     submitted_by=by,
                     decided_by=people.get("Dana Whitfield"),
+                    created_at=at_local(org, spent, 15),
+                    decided_at=at_local(org, spent + dt.timedelta(days=3), 10),
                 )
             )
     waiting = [
@@ -251,6 +279,7 @@ def _expenses(
                     spent_on=today - dt.timedelta(days=3),
                     status=EntryStatus.SUBMITTED,
                     submitted_by=people.get("Chloe Martin"),
+                    created_at=at_local(org, today - dt.timedelta(days=3), 15),
                 )
             )
     start, _ = selectors.fiscal_year_bounds(org, selectors.fiscal_year_of(org, today))
@@ -264,6 +293,7 @@ def _expenses(
             continue
         month = start
         while month <= today:
+            spent = min(month + dt.timedelta(days=14), today)
             rows.append(
                 Expense(
                     organisation=org,
@@ -271,7 +301,9 @@ def _expenses(
                     category=category,
                     description=text,
                     supplier=supplier,
-                    spent_on=min(month + dt.timedelta(days=14), today),
+                    spent_on=spent,
+                    created_at=past(at_local(org, spent, 15)),
+                    decided_at=past(at_local(org, spent + dt.timedelta(days=3), 10)),
                     amount=(Decimal(amount) * Decimal(str(rng.uniform(0.85, 1.15)))).quantize(
                         Decimal("0.01")
                     ),

@@ -8,6 +8,7 @@ Rita, its manager, proposes the handover to a process that does not exist yet, "
 inspection camera check" (owner Dana), and drafts its daily lens-and-light routine and the KPI
 "False rejects per 1,000 parts". Dana accepts it (in the app, or the browser test does): the
 process, the routine and the KPI are created at once, each linked back to the project.
+Rita proposed it two days ago, the latest handover (its history and Dana's notification say so).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from django.utils import timezone
 
 from twofold.accounts.models import Organisation, User
 from twofold.closeout import services as closeout
+from twofold.demo.backdate import earlier_today, happened, stamp
 from twofold.improvement import services as improvement
+from twofold.improvement.models import Handover
 from twofold.projects.models import Project
 
 PROJECT = "Final inspection vision check"
@@ -38,6 +41,24 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
     dana, rita = people.get("Dana Whitfield"), people.get("Rita Costa")
     if project is None or dana is None or rita is None or project.manager is None:
         return ""
+    # Two days ago, the latest handover proposed (after the CNC centre's draft).
+    latest = (
+        Handover.objects.filter(organisation=organisation)
+        .order_by("-proposed_at")
+        .values_list("proposed_at", flat=True)
+        .first()
+    )
+    proposed = earlier_today(organisation, 14, 20) - dt.timedelta(days=2)
+    if latest is not None:
+        proposed = max(proposed, latest + dt.timedelta(hours=1))
+    with happened(organisation, proposed) as moment:
+        handover = _propose(project, dana, rita)
+    stamp(handover, moment, "proposed_at")
+    return f"a handover of {PROJECT} to a new process, waiting for Dana Whitfield"
+
+
+def _propose(project: Project, dana: User, rita: User) -> Handover:
+    assert project.manager is not None
     handover = improvement.propose_handover(
         actor=project.manager,
         project=project,
@@ -91,4 +112,4 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
             "frequency": "weekly",
         },
     )
-    return f"a handover of {PROJECT} to a new process, waiting for Dana Whitfield"
+    return handover

@@ -6,13 +6,16 @@ and also keep the lines running, a quality team that owns KPIs, IT that patches 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, Team, User
 from twofold.core import history
+from twofold.demo.backdate import at_local, happened, workday
 
 DEMO_EMAIL = "demo@twofold.example"
 DEMO_PASSWORD = "twofold-demo"  # noqa: S105 - published demo sign-in
@@ -38,6 +41,10 @@ TEAMS = {
     "Finance": "Month-end close, budgets and cost control.",
     "PMO": "Portfolio, project methods and reporting.",
 }
+
+SET_UP_DAYS_AGO = 430
+"""Halvorsen Precision set Twofold up about fourteen months ago (before the oldest story in it:
+the predictive greasing raised 400 days ago, the rates of 400 days ago)."""
 
 PEOPLE = [
     Person("Dana Whitfield", "Head of Operations & PMO", Role.OWNER, ("Leadership", "PMO")),
@@ -111,11 +118,21 @@ def load_people() -> tuple[Organisation, User]:
         "Finance": "Henrik Lund",
         "PMO": "Dana Whitfield",
     }
-    for name, description in TEAMS.items():
-        team = Team.objects.create(
-            organisation=org, name=name, description=description, lead=users[leads[name]]
-        )
-        team.members.set([users[p.name] for p in PEOPLE if name in p.teams])
-        history.record(actor=demo_user, obj=team, action="created", summary=f"Created team {name}")
-    history.record(actor=demo_user, obj=org, action="created", summary="Organisation set up")
+    set_up = at_local(org, workday(timezone.localdate() - dt.timedelta(days=SET_UP_DAYS_AGO)), 9)
+    with happened(org, set_up + dt.timedelta(minutes=20)):
+        for name, description in TEAMS.items():
+            team = Team.objects.create(
+                organisation=org, name=name, description=description, lead=users[leads[name]]
+            )
+            team.members.set([users[p.name] for p in PEOPLE if name in p.teams])
+            history.record(
+                actor=demo_user, obj=team, action="created", summary=f"Created team {name}"
+            )
+    with happened(org, set_up):
+        history.record(actor=demo_user, obj=org, action="created", summary="Organisation set up")
+    # Everyone joined when the organisation was set up, not on the day the demo was loaded.
+    Organisation.objects.filter(pk=org.pk).update(created_at=set_up)
+    Membership.objects.filter(organisation=org).update(joined_at=set_up)
+    User.objects.filter(pk__in=[u.pk for u in users.values()]).update(date_joined=set_up)
+    org.refresh_from_db()
     return org, demo_user

@@ -3,14 +3,20 @@
 Halvorsen Precision runs five processes. Two years of KPI history tell stories a control chart
 should catch: Line 2's scrap rate shifted up after the spindle was replaced 14 weeks ago, and a
 bad bar-stock batch gave one outlier a year ago. Routines are mostly on time, some late, a couple
-missed; the IT service desk and maintenance queues hold met and breached requests, and one that
+missed, each run done with its checklist ticked (readings within limits, checks passed, notes);
+the IT service desk and maintenance queues hold met and breached requests, and one that
 waits on its requester (its SLA clock paused). Everything is bulk-created so loading stays fast.
+
+``record_past_runs`` gives a routine created later in the story (through the services, which
+schedule nothing before the routine's creation) the past runs it would have had.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +46,7 @@ from twofold.operations.models import (
     ShiftRule,
     SpendEntry,
     Status,
+    StepEvidence,
 )
 from twofold.operations.services import due_between, refresh_kpi_states, refresh_sla_outcomes
 
@@ -295,6 +302,8 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
             measured_on=day,
             value=round(value, 2),
             created_by=author,
+            # Entered on the day it was measured (they read "today" for two years of values).
+            created_at=aware(dt.datetime.combine(day, dt.time(16, 30)), zone),
             note="Spindle replaced on Line 2"
             if spec[1] == "Scrap rate" and i == weeks - 14
             else "",
@@ -443,7 +452,8 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
                         - dt.timedelta(minutes=routine.effort_minutes)
                         + (delta if late else dt.timedelta())
                     )
-                    occ.completed_at = due + delta
+                    # A late run was done by now (one due an hour ago was not done tomorrow).
+                    occ.completed_at = min(due + delta, max(due, now - dt.timedelta(minutes=10)))
                     occ.started_at = min(occ.started_at, occ.completed_at)
             occurrences.append(occ)
     if missed_left:  # make sure the story has its two missed ones
@@ -460,6 +470,17 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
                 None,
             )
     Occurrence.objects.bulk_create(occurrences)
+    # Every run done ticked its checklist (a stream of its own: the data drawn above stays).
+    steps_of: dict[int, list[RoutineStep]] = defaultdict(list)
+    for step in RoutineStep.objects.filter(routine__in=routines).order_by("position", "id"):
+        steps_of[step.routine_id].append(step)
+    ticks = random.Random(20240602)
+    StepEvidence.objects.bulk_create(
+        row
+        for occ in occurrences
+        if occ.status == OccurrenceStatus.DONE
+        for row in evidence_rows(occ, steps_of[occ.routine_id], ticks)
+    )
 
     # Queues with met, breached, open and paused requests.
     it = Queue.objects.create(
@@ -498,6 +519,174 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
         f"{len(processes)} processes, {len(kpis)} KPIs with two years of measurements, "
         f"{len(routines)} routines ({len(occurrences)} occurrences), 2 queues ({n_req} requests)"
     )
+
+
+# What a run records for a step, by the step's text: readings a person would have taken (inside
+# the limits: a reading outside them opens a nonconformance, as the quality demo's two do) and
+# the notes people write. Steps not listed read mid-range, or note "Done, nothing to report.".
+READINGS: dict[str, Callable[[random.Random], float]] = {
+    "Reconcile the main account": lambda r: round(r.choice([0.0, 0.0, 0.0, r.uniform(-35, 35)]), 2),
+    "Coolant concentration": lambda r: round(r.uniform(6.8, 8.2), 1),
+    "Servers rebooted": lambda r: float(r.randint(31, 34)),
+    "Grease used": lambda r: float(r.randint(12, 18)),
+    "Spindle temperature after run-in": lambda r: round(r.uniform(31, 38), 1),
+    "Torque": lambda r: round(r.uniform(44, 47.5), 1),
+    "Read the six Line 2 sub-meters": lambda r: float(r.randint(17800, 19400)),
+    "Scrap parts counted": lambda r: float(r.randint(4, 14)),
+}
+NOTES: dict[str, Sequence[str]] = {
+    "Explain open items": (
+        "No open items.",
+        "Two card payments in transit; cleared on the 2nd.",
+        "A supplier refund booked twice; reversed.",
+        "Bank charges accrued; statement arrives on the 3rd.",
+    ),
+    "Attach the bank statement": ("Statement filed in Finance › Bank statements.",),
+    "Notes for the change log": (
+        "All servers patched; no rollbacks.",
+        "ERP server needed a second reboot; the smoke test passed after it.",
+        "Historian patched in the Sunday window; shop-floor terminals next month.",
+    ),
+    "Review open 8D reports": (
+        "Three open 8D reports reviewed; containment in place on all.",
+        "8D for the scratched flanges closed; two still open.",
+        "New complaint (dented housing) logged; D3 containment agreed.",
+        "No new complaints this week; two 8Ds wait for supplier answers.",
+    ),
+    "Wrench used": ("TW-07", "TW-11"),
+    "Compare kWh per part with last week": (
+        "Level with last week.",
+        "Slightly lower: Line 2 ran the long batch.",
+        "Up 3 %: compressor ran through Sunday; raised with production.",
+    ),
+    "Findings": (
+        "No findings.",
+        "Control plan copy at station 3 out of date; replaced.",
+        "One operator skipped the first-off check; coached on the spot.",
+        "No findings; 5S good.",
+    ),
+    "Issues handed to the next shift": (
+        "None.",
+        "Mill 4 spindle warm-up runs long; maintenance told.",
+        "Coolant top-up due on lathe 2.",
+        "Short of 40 mm bar stock; planner told.",
+    ),
+    "Items due a check: before/after looked at": (
+        "Predictive greasing: downtime still below its old level.",
+        "Before/after charts of the open items looked at; none ready to close.",
+        "Nothing due a check this time.",
+    ),
+    "Backup stored (file name)": ("robot-cell-backup.zip on the engineering share",),
+}
+DEFAULT_NOTES = ("Done, nothing to report.", "All in order.")
+
+
+def reading(step: RoutineStep, rng: random.Random) -> float:
+    """A believable reading for a number step: its own, else inside its limits."""
+    if step.text in READINGS:
+        return READINGS[step.text](rng)
+    low, high = step.min_value, step.max_value
+    if low is not None and high is not None:
+        return round(low + (high - low) * rng.uniform(0.3, 0.7), 1)
+    if low is not None:
+        return round(low * rng.uniform(1.05, 1.3), 1)
+    if high is not None:
+        return round(high * rng.uniform(0.5, 0.9), 1)
+    return round(rng.uniform(1, 10), 1)
+
+
+def evidence_rows(
+    occurrence: Occurrence,
+    steps: Iterable[RoutineStep],
+    rng: random.Random,
+    notes: Mapping[str, Sequence[str]] | None = None,
+) -> list[StepEvidence]:
+    """The checklist of a done run, every step ticked: readings, passes, notes."""
+    rows = []
+    for step in steps:
+        row = StepEvidence(
+            organisation_id=occurrence.organisation_id, occurrence=occurrence, step=step
+        )
+        if step.evidence == Evidence.NUMBER:
+            row.number = reading(step, rng)
+        elif step.evidence == Evidence.PASS_FAIL:
+            row.passed = True
+        elif step.evidence in (Evidence.NOTE, Evidence.FILE):
+            # A file step of a past run says where the document was filed (the demo uploads
+            # no files; the page shows the note).
+            choices = (notes or {}).get(step.text) or NOTES.get(step.text) or DEFAULT_NOTES
+            row.note = rng.choice(list(choices))
+        rows.append(row)
+    return rows
+
+
+def record_past_runs(
+    routine: Routine,
+    *,
+    since: dt.date,
+    rng: random.Random,
+    notes: Mapping[str, Sequence[str]] | None = None,
+    late: int | None = None,
+    missed: int | None = None,
+) -> int:
+    """Start ``routine`` on ``since`` and give it the runs it would have had since: each done
+    with its checklist ticked by its assignee, mostly on time, ``late`` of them late (about one
+    in ten), ``missed`` missed (one in twenty or more runs). A run already done (a reading that
+    opened a nonconformance) stays. Returns the number of past runs."""
+    organisation = routine.organisation
+    zone = organisation.timezone
+    now = timezone.now()
+    start = aware(dt.datetime.combine(since, dt.time(0)), zone)
+    Routine.objects.filter(pk=routine.pk).update(starts_on=since, schedule_from=start)
+    routine.starts_on, routine.schedule_from = since, start
+    dues = [d for d in due_between(routine, since, timezone.localdate(), zone) if d <= now]
+    existing = {o.due: o for o in Occurrence.objects.filter(routine=routine, due__in=dues)}
+    count = len(dues)
+    late_runs = set(rng.sample(range(count), min(count, count // 10 if late is None else late)))
+    missed_runs: set[int] = set()
+    others = [i for i in range(count - 1) if i not in late_runs]
+    if missed is None:
+        missed = 1 if count >= 20 else 0
+    if others and missed:
+        missed_runs.update(rng.sample(others, min(missed, len(others))))
+    effort = dt.timedelta(minutes=routine.effort_minutes)
+    new: list[Occurrence] = []
+    changed: list[Occurrence] = []
+    for i, due in enumerate(dues):
+        occ = existing.get(due)
+        if occ is not None and occ.status != OccurrenceStatus.OPEN:
+            continue
+        if occ is None:
+            occ = Occurrence(
+                organisation_id=routine.organisation_id,
+                routine=routine,
+                due=due,
+                created_at=due - dt.timedelta(days=7),
+            )
+            new.append(occ)
+        else:
+            changed.append(occ)
+        if i in missed_runs:
+            occ.status = OccurrenceStatus.MISSED
+            continue
+        done_at = due - dt.timedelta(minutes=rng.uniform(5, 90))
+        if i in late_runs and due + dt.timedelta(hours=3) < now:
+            done_at = min(due + dt.timedelta(hours=rng.uniform(2, 26)), now - dt.timedelta(hours=1))
+        occ.status = OccurrenceStatus.DONE
+        occ.completed_at, occ.completed_by = done_at, routine.assignee
+        occ.started_at = done_at - effort
+    Occurrence.objects.bulk_create(new)
+    Occurrence.objects.bulk_update(
+        changed, ["status", "completed_at", "completed_by", "started_at"]
+    )
+    steps = list(RoutineStep.objects.filter(routine=routine, retired=False).order_by("position"))
+    StepEvidence.objects.bulk_create(
+        row
+        for occ in [*new, *changed]
+        if occ.status == OccurrenceStatus.DONE
+        for row in evidence_rows(occ, steps, rng, notes)
+    )
+    return count
 
 
 IT_TITLES = [

@@ -5,6 +5,12 @@ commissioning" is a week late, "ISO 9001 recertification" runs to plan, "ERP upg
 planned, "Warehouse layout" is just starting and "Energy monitoring pilot" is closing.
 Each project is scheduled by the engine, baselined, then progressed to today; daily progress
 snapshots of the past weeks feed the sparklines.
+
+Its history has a past: each project was created (its charter written) about three weeks before
+its work began, its initiation and planning gates were signed off before the work began, and
+its "Approved plan" baseline is stamped when its plan was approved (the planning gate; for the
+ERP upgrade, still in planning, its "Upgrade plan approved" milestone; for the warehouse project,
+just starting, its kick-off).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from django.utils import timezone
 
 from twofold.accounts.models import Organisation, User
 from twofold.comments.models import Comment
+from twofold.demo.backdate import at_local, move_history, past, stamp, workday, zone_of
 from twofold.engine.ordering import keys_between
 from twofold.projects import board_order, services
 from twofold.projects.models import (
@@ -48,9 +55,18 @@ PROJECTS: list[dict[str, Any]] = [
         "manager": "Elena Petrova",
         "sponsor": "Oliver Brandt",
         "phase": Phase.EXECUTION,
-        "start": -70,
+        # Thirteen weeks ago, and the slips put the work three weeks behind its baseline: the
+        # robot cell is installed and its guarding going in, so the Line 2 crew's trial run and
+        # training next week follow the installation they need (``capacity/demo_model.py``)
+        # while PLC integration is still to come, and "Mechanical completion" was due last week
+        # (an overdue milestone whatever the day the demo is loaded).
+        "start": -91,
         "target_extra": 2,
-        "slip": {"Robot cell factory acceptance test": 9, "Safety guarding installation": 3},
+        "slip": {
+            "Robot cell factory acceptance test": 12,
+            "Robot cell installation": 2,
+            "Safety guarding installation": 3,
+        },
         "progress": 0.8,
         "objectives": "Automate loading of the Line 3 machining centres with a robot cell.",
         "criteria": "Cycle time per part down from 4.2 to 3.1 minutes\nOEE on Line 3 above 78 % for 4 consecutive weeks\nZero lost-time incidents during installation",
@@ -197,6 +213,7 @@ PROJECTS: list[dict[str, Any]] = [
         "start": -12,
         "target_extra": 20,
         "slip": {},
+        "plan_approved": "Upgrade plan approved",  # its baseline: when this milestone was met
         "progress": 1.0,
         "objectives": "Upgrade the ERP to the supported release and move MRP to daily runs.",
         "criteria": "Month-end close in 3 working days (from 5)\nMRP run daily without manual fixes",
@@ -513,20 +530,44 @@ def refresh_snapshots(organisation: Organisation, people: dict[str, User]) -> st
     return ""
 
 
+CHARTER_DAYS = 24
+"""A project was created (its charter written) this many days before its planned start."""
+
+
+def _gate_time(project: Project, position: int, index: int) -> dt.datetime:
+    """When the gate of phase ``position`` was signed off, for a project now in phase ``index``.
+
+    The work of the plan begins at the project's start: the gates before it (initiation, and
+    planning for a project past it) were signed off in the two weeks before, the last on the
+    eve of the start. A project in closure passed its execution gate on the eve of its last
+    phase (the close-out work)."""
+    organisation = project.organisation
+    before_work = min(index, 2)
+    if position < before_work:
+        days = 1 + 10 * (before_work - 1 - position)
+        return at_local(organisation, workday(project.target_start - dt.timedelta(days=days)), 16)
+    last = Task.objects.filter(project=project, is_summary=True).order_by("-position").first()
+    first = (
+        Task.objects.filter(parent=last, start__isnull=False).order_by("start").first()
+        if last is not None
+        else None
+    )
+    if first is None or first.start is None:
+        return timezone.now() - dt.timedelta(days=7)
+    began = first.start.astimezone(zone_of(organisation)).date()
+    return at_local(organisation, workday(began - dt.timedelta(days=1)), 16)
+
+
 def _gates(project: Project, actor: User) -> None:
-    """Gates before the current phase are passed, with their checklists complete."""
+    """Gates before the current phase are passed, with their checklists complete, one after the
+    other before the work they open began (every gate of every project read "15 Nov"; then the
+    planning gate of Line 3 was signed off six weeks into the work it approved)."""
     index = PHASE_ORDER.index(Phase(project.phase))
-    # Signed off one after the other between the project's start and a week ago (every gate of
-    # every project read "15 Nov"); a project that starts later signs off before its start.
-    now = timezone.now()
-    began = dt.datetime.combine(project.target_start, dt.time(16), now.tzinfo)
-    until = now - dt.timedelta(days=7)
-    span = max(until - began, dt.timedelta(days=index or 1))
     for gate in Gate.objects.filter(project=project):
         position = PHASE_ORDER.index(Phase(gate.phase))
         if position < index:
             GateItem.objects.filter(gate=gate).update(done=True)
-            gate.passed_at = min(until, began + span * (position + 1) / (index + 1))
+            gate.passed_at = past(_gate_time(project, position, index))
             gate.approved_by = project.sponsor or actor
             gate.save(update_fields=["passed_at", "approved_by"])
         elif gate.phase == project.phase:
@@ -534,6 +575,31 @@ def _gates(project: Project, actor: User) -> None:
             if first is not None:
                 first.done = True
                 first.save(update_fields=["done"])
+
+
+def _backdate(project: Project, spec: dict[str, Any]) -> None:
+    """The project's own history at the time it happened: created with its charter three
+    weeks before its start, its plan baselined when the plan was approved."""
+    organisation = project.organisation
+    created = at_local(
+        organisation, workday(project.target_start - dt.timedelta(days=CHARTER_DAYS)), 10
+    )
+    stamp(project, created)
+    move_history(project, created, "created")
+    planning = Gate.objects.filter(project=project, phase=Phase.PLANNING).first()
+    approved_plan: dt.datetime | None = None
+    if planning is not None and planning.passed_at is not None:
+        approved_plan = planning.passed_at - dt.timedelta(minutes=30)
+    elif spec.get("plan_approved"):
+        milestone = Task.objects.filter(project=project, name=spec["plan_approved"]).first()
+        approved_plan = milestone.finish if milestone is not None else None
+    if approved_plan is None:  # a project just starting: its plan as of the kick-off
+        approved_plan = at_local(organisation, workday(project.target_start, back=False), 9)
+    baseline = Baseline.objects.filter(project=project, number=0).first()
+    if baseline is not None:
+        stamp(baseline, approved_plan)
+    # Saving the baseline also ticked the current gate's "Schedule baselined".
+    move_history(project, approved_plan, "baseline saved", "gate checklist")
 
 
 def load(organisation: Organisation, people: dict[str, User]) -> str:
@@ -567,18 +633,26 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
         ]
     }
     projects = [_build(organisation, spec, people, actor, programmes) for spec in PROJECTS]
-    for project in projects:
+    for project, spec in zip(projects, PROJECTS, strict=True):
         _gates(project, actor)
+        _backdate(project, spec)
     line3 = projects[0]
     fat = Task.objects.filter(project=line3, name="Robot cell factory acceptance test").first()
     if fat is not None:
-        Comment.objects.create(
+        comment = Comment.objects.create(
             organisation=organisation,
             target_kind="task",
             target_id=fat.pk,
             author=people.get("Tomasz Nowak"),
             body="Supplier reports a two-week delay on the gripper; FAT moved. Asked for a recovery plan.",
         )
+        # Written when the delay became known: two days before the FAT was planned to start.
+        planned = BaselineTask.objects.filter(
+            baseline__project=line3, baseline__number=0, task=fat
+        ).first()
+        if planned is not None and planned.start is not None:
+            day = planned.start.astimezone(zone_of(organisation)).date()
+            stamp(comment, at_local(organisation, workday(day - dt.timedelta(days=2)), 11, 20))
     line3.wip_limits = {"doing": 3, "review": 2}
     line3.save(update_fields=["wip_limits"])
     tasks = Task.objects.filter(project__in=projects).count()

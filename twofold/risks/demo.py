@@ -1,5 +1,14 @@
 """Halvorsen Precision's risk registers: 4-8 risks per project, one simulation per project in
-execution. The Line 3 automation cell (slipping) carries two open high risks."""
+execution. The Line 3 automation cell (slipping) carries two open high risks: PLC integration,
+and its supplier, whose gripper delay has happened and who still owes what the dry runs need.
+
+Each risk is raised at the project's risk workshop (a few days after its charter) or, for one
+found on the way, when its task turned it up; one closed in the register was closed on its due
+date. A risk stays open only on work still to do: when the last task it threatens is finished,
+it is closed then with what happened (``OUTCOMES``), or moved to the open work it still
+threatens (``RETARGET``); one that threatens finished and unfinished work keeps only the
+unfinished (risks stayed open on tasks long done).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +16,21 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from twofold.accounts.models import Organisation, User
-from twofold.projects.models import Project, Task
+from twofold.demo.backdate import (
+    at_local,
+    earlier_today,
+    happened,
+    past,
+    stamp,
+    workday,
+    zone_of,
+)
+from twofold.projects.models import Project, Task, TaskStatus
 from twofold.risks import services
-from twofold.risks.models import Risk
+from twofold.risks.models import ACTIVE_STATUSES, Risk, RiskAnalysis, RiskStatus
 
 # (title, category, owner, probability, impact, status, response, description, mitigation,
 #  due in days, linked task names, schedule impact (min, likely, max) working days or None)
@@ -406,16 +426,159 @@ RISKS: dict[str, list[tuple[Any, ...]]] = {
 }
 
 
+# Risks found on the way, not at the workshop: raised on this many working days after the
+# start of the task that turned them up.
+RAISED_WITH: dict[str, tuple[str, int]] = {
+    "Robot cell supplier delivers late": ("Supplier build", 10),
+    "Floor flatness out of tolerance for the 5-axis machine": (
+        "Machine levelling and geometry check",
+        1,
+    ),
+    "Corrective actions not closed before the audit": ("Root cause analyses", 2),
+    "Document control migration incomplete": ("Engineering audit", 1),
+    "Historian licence limits the number of tags": ("Connect to historian", 1),
+    "Sub-meter accuracy drift": ("Install sub-meters", 3),
+    "Savings case not accepted by finance": ("Data collection (6 weeks)", 20),
+    "Pick data incomplete for ABC analysis": ("ABC analysis of pick data", 0),
+}
+
+# A risk that still threatens open work when the tasks it named are finished: (the open tasks it
+# moves to, what happened and why it stays open).
+RETARGET: dict[str, tuple[list[str], str]] = {
+    "Robot cell supplier delivers late": (
+        ["Dry runs"],
+        "The gripper delay happened: the FAT passed two and a half weeks late and the plan "
+        "took the slip. The integrator still owes the spare gripper set and its commissioning "
+        "engineer for the dry runs; a second slip there would move commissioning.",
+    ),
+}
+
+# What happened to a risk when the last task it threatens was finished.
+OUTCOMES: dict[str, str] = {
+    "PLC integration with the Line 3 MES interface": (
+        "Handshake proven on site; two signal mappings in the MES adapter changed within the "
+        "integration week."
+    ),
+    "Safety guarding needs redesign after risk assessment": (
+        "Guarding installed to the ISO 13855 distances; light curtains verified on site, no "
+        "redesign needed."
+    ),
+    "Operators not released for training": "All operators trained across both shifts.",
+    "Floor flatness out of tolerance for the 5-axis machine": (
+        "Occurred: re-levelled by the builder's engineer and grouted; the geometry check "
+        "passed at 0.01 mm."
+    ),
+    "CAM post-processor errors on 5-axis moves": (
+        "All bracket programs ran clean in simulation and on the first cuts; the vendor "
+        "patched the post for the one error found."
+    ),
+    "First-article inspection rejected by the aerospace customer": (
+        "The customer accepted the AS9102 report without remarks."
+    ),
+    "Auditor availability for the stage 2 audit": (
+        "Audit held on the confirmed dates by the lead auditor."
+    ),
+    "Corrective actions not closed before the audit": (
+        "All twelve findings closed before the audit; the three supplier actions closed "
+        "through purchasing."
+    ),
+    "Document control migration incomplete": (
+        "The last documents migrated at the freeze; the old share is read-only."
+    ),
+    "ERP data migration quality": "Trial migrations signed off by every data owner.",
+    "MES interface rework": "Interface tested against the MES vendor's harness.",
+    "Key users unavailable for UAT": "Finance tested after the quarter-end close; UAT passed.",
+    "Racking contractor availability": "Racking installed by the contractor booked in time.",
+    "Pick data incomplete for ABC analysis": (
+        "ABC analysis done, ERP shipment lines filling the missing months."
+    ),
+    "Savings case not accepted by finance": (
+        "Finance accepted the savings case, normalised by volume and degree-days."
+    ),
+    "Lessons learned not captured": (
+        "Lessons-learned session held before closure; two lessons recorded."
+    ),
+}
+
+
+def _workshop(project: Project) -> dt.datetime:
+    """The project's risk workshop: a few working days after its charter."""
+    day = project.created_at.astimezone(zone_of(project.organisation)).date()
+    for _ in range(4):
+        day = workday(day + dt.timedelta(days=1), back=False)
+    return at_local(project.organisation, day, 14)
+
+
+def _raised(project: Project, title: str, tasks: dict[str, Task]) -> dt.datetime:
+    workshop = _workshop(project)
+    anchor = RAISED_WITH.get(title)
+    task = tasks.get(anchor[0]) if anchor else None
+    if anchor is None or task is None or task.start is None or task.start > timezone.now():
+        return workshop
+    day = task.start.astimezone(zone_of(project.organisation)).date()
+    for _ in range(anchor[1]):
+        day = workday(day + dt.timedelta(days=1), back=False)
+    return past(max(workshop, at_local(project.organisation, day, 11, 30)))
+
+
+def _finished_at(task: Task) -> dt.datetime:
+    assert task.finish is not None
+    return task.finish + dt.timedelta(minutes=30)
+
+
+def _settle(actor: User, risk: Risk, linked: list[Task], tasks: dict[str, Task]) -> None:
+    """Close an active risk whose threatened work is all finished, with what happened, or move
+    it to the open work it still threatens; keep only the unfinished work on one that threatens
+    both."""
+    if risk.status not in ACTIVE_STATUSES or not linked:
+        return
+    done = [t for t in linked if t.status == TaskStatus.DONE and t.finish is not None]
+    if not done:
+        return
+    when = max(_finished_at(t) for t in done)
+    organisation = risk.project.organisation
+    names, why = RETARGET.get(risk.title, ([], ""))
+    still = [tasks[n] for n in names if n in tasks and tasks[n].status != TaskStatus.DONE]
+    if len(done) == len(linked) and still:
+        with happened(organisation, when):
+            services.update_risk(
+                actor=risk.owner or actor,
+                risk=risk,
+                expected_version=None,
+                tasks=still,
+                mitigation=f"{risk.mitigation}\n\nUpdate: {why}".strip(),
+            )
+    elif len(done) == len(linked):
+        note = OUTCOMES.get(risk.title, f"Closed: {done[-1].name} finished without it occurring.")
+        with happened(organisation, when):
+            services.update_risk(
+                actor=risk.owner or actor,
+                risk=risk,
+                expected_version=None,
+                status=RiskStatus.CLOSED,
+                mitigation=f"{risk.mitigation}\n\nOutcome: {note}".strip(),
+            )
+    else:
+        with happened(organisation, when):
+            services.update_risk(
+                actor=risk.owner or actor,
+                risk=risk,
+                expected_version=None,
+                tasks=[t for t in linked if t not in done],
+            )
+
+
 def load(organisation: Organisation, people: dict[str, User]) -> str:
     """Create demo data for ``organisation``; ``people`` maps full names to users. Returns a summary."""
     actor = people.get("Dana Whitfield") or next(iter(people.values()))
-    today = dt.date.today()
+    today = timezone.localdate()
     projects = {p.code: p for p in Project.objects.filter(organisation=organisation)}
     count = 0
     for code, rows in RISKS.items():
         project = projects.get(code)
         if project is None:
             continue
+        project.organisation = organisation
         tasks = {t.name: t for t in Task.objects.filter(project=project)}
         for (
             title,
@@ -446,17 +609,34 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
             if delay:
                 low, likely, high = (Decimal(d) for d in delay)
                 values.update(impact_min_days=low, impact_likely_days=likely, impact_max_days=high)
-            services.create_risk(
-                actor=actor,
-                project=project,
-                tasks=[tasks[name] for name in linked if name in tasks],
-                **values,
-            )
+            # Raised open; one the register shows closed was closed on its due date.
+            if status == RiskStatus.CLOSED:
+                values["status"] = RiskStatus.OPEN
+            raised = _raised(project, title, tasks)
+            threatened = [tasks[name] for name in linked if name in tasks]
+            with happened(organisation, raised) as moment:
+                risk = services.create_risk(
+                    actor=actor, project=project, tasks=threatened, **values
+                )
+            stamp(risk, moment)
+            if status == RiskStatus.CLOSED:
+                closed = at_local(organisation, workday(today + dt.timedelta(days=due)), 15)
+                with happened(organisation, max(closed, raised + dt.timedelta(days=1))):
+                    services.update_risk(
+                        actor=risk.owner or actor,
+                        risk=risk,
+                        expected_version=None,
+                        status=RiskStatus.CLOSED,
+                    )
+            _settle(actor, risk, threatened, tasks)
             count += 1
     simulated = 0
+    ran = earlier_today(organisation, 8, 15)
     for project in projects.values():
         if project.phase == "execution":
             project.organisation = organisation
-            services.run_simulation(actor=actor, project=project, expected_version=None)
+            with happened(organisation, ran):
+                services.run_simulation(actor=actor, project=project, expected_version=None)
+            RiskAnalysis.objects.filter(project=project).update(ran_at=ran)
             simulated += 1
     return f"{count} risks ({Risk.objects.filter(organisation=organisation, score__gte=15).exclude(status='closed').count()} open high), {simulated} schedule risk simulations"
