@@ -1,5 +1,6 @@
 """A KPI or process in the trash no longer makes the projects that change it amber (the health
-read the KPI's state through joins, which ignore the live managers, until 2026-12-06)."""
+read the KPI's state through joins, which ignore the live managers, until 2026-12-06), nor does
+an archived process (the signals page leaves its KPIs out)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from twofold.projects import services as projects
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("what", ["kpi", "process"])
+@pytest.mark.parametrize("what", ["kpi", "process", "archived process"])
 def test_a_trashed_kpi_in_signal_no_longer_colours_the_project(
     org: Any, owner: Any, signed_in: Any, what: str
 ) -> None:
@@ -37,7 +38,10 @@ def test_a_trashed_kpi_in_signal_no_longer_colours_the_project(
     Kpi.objects.filter(pk=kpi.pk).update(state="signal")
     signal = "Affects a process whose KPI is in signal: Packing"
     assert psel.portfolio(org)[0].health.reasons == (signal,)
-    trash.move_to_trash(actor=owner, obj=kpi if what == "kpi" else proc)
+    if what == "archived process":
+        ops.set_archived(actor=owner, obj=proc, archived=True, expected_version=None)
+    else:
+        trash.move_to_trash(actor=owner, obj=kpi if what == "kpi" else proc)
     assert psel.portfolio(org)[0].health.reasons == ("No tasks planned yet",)
     card = psel.project_card(org, psel.get_project(owner, org, p.pk))
     assert card.health.reasons == ("No tasks planned yet",)

@@ -28,7 +28,7 @@ from decimal import Decimal
 from twofold.engine.evm import ZERO, WorkPackage, cents
 from twofold.evm import sources
 from twofold.evm.models import BudgetLine, CostCategory, ProjectBudget
-from twofold.projects.models import Baseline, BaselineTask, Project, Task
+from twofold.projects.models import CURRENT_FIRST, Baseline, BaselineTask, Project, Task
 from twofold.projects.services import tz_of
 
 HOUR = Decimal(60)
@@ -102,7 +102,7 @@ def rows_by_project(projects: Sequence[Project], tzinfo: dt.tzinfo) -> dict[int,
         .order_by("project_id", "created_at", "number")
         .values_list("project_id", "pk")
     ):
-        latest[pid] = bid  # the last one per project wins
+        latest[pid] = bid  # the last one per project wins: the current baseline (CURRENT_FIRST)
     planned: dict[int, tuple[dt.datetime | None, dt.datetime | None]] = {}
     baseline_work: dict[int, int] = {}
     baseline_cost: dict[int, Decimal] = {}
@@ -246,7 +246,7 @@ def freeze_costs(project: Project) -> int:
     """Write each task's planned cost into the project's latest baseline (called when a
     baseline is saved); returns how many rows got a cost. A task whose cost came from no rate
     at all (no rate for its person and no planned labour rate) keeps none."""
-    latest = Baseline.objects.filter(project=project).order_by("-created_at", "-number").first()
+    latest = Baseline.objects.filter(project=project).order_by(*CURRENT_FIRST).first()
     if latest is None:
         return 0
     rows = task_rows(project)

@@ -33,7 +33,7 @@ from twofold.core.errors import Invalid, NotFound
 from twofold.core.fastread import one_round_trip
 from twofold.core.web import actor_of
 from twofold.projects import selectors, services
-from twofold.projects.models import Baseline, Link, Programme, Project, Task
+from twofold.projects.models import Baseline, Link, Programme, Project, Task, current_baseline
 from twofold.projects.scheduling import Schedule
 
 router = Router(tags=["projects"])
@@ -325,6 +325,11 @@ class BaselineOut(Schema):
     name: str
     created_at: dt.datetime
     finish: dt.datetime | None
+    current: bool = Field(
+        False,
+        description="The current baseline (the one saved last): health, percent planned and "
+        "earned value measure against it.",
+    )
 
 
 class BaselineIn(BodyIn):
@@ -655,9 +660,13 @@ def delete_link(request: HttpRequest, org_id: int, project_id: int, link_id: int
 )
 def list_baselines(request: HttpRequest, org_id: int, project_id: int) -> list[BaselineOut]:
     project = _project(request, org_id, project_id)
+    held = list(Baseline.objects.filter(project=project))
+    current = current_baseline(held)
     return [
-        BaselineOut.model_validate(b, from_attributes=True)
-        for b in Baseline.objects.filter(project=project)
+        BaselineOut.model_validate(b, from_attributes=True).model_copy(
+            update={"current": b == current}
+        )
+        for b in held
     ]
 
 
@@ -676,7 +685,11 @@ def create_baseline(
         number=payload.number,
         replaces=payload.replaces_id,
     )
-    return Status(201, BaselineOut.model_validate(b, from_attributes=True))
+    # The baseline just saved is the current one.
+    return Status(
+        201,
+        BaselineOut.model_validate(b, from_attributes=True).model_copy(update={"current": True}),
+    )
 
 
 __all__ = ["ErrorOut", "NotFound", "router"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone as tz
@@ -150,7 +152,7 @@ class Project(Trashable):
     scheduled_start = models.DateTimeField(null=True, blank=True)
     scheduled_finish = models.DateTimeField(null=True, blank=True)
     percent_complete = models.FloatField(default=0)
-    # Percent planned over time (from the first baseline, else the schedule), written with the
+    # Percent planned over time (from the current baseline, else the schedule), written with the
     # schedule summary so the portfolio needs no task rows: see progress.planned_curve.
     planned_curve = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=tz.now)
@@ -340,6 +342,18 @@ class Baseline(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+CURRENT_FIRST = ("-created_at", "-number")
+"""Baselines newest first. A project's **current baseline** (its plan of record) is the one
+saved last: an approved change saves a new one, as does a manager re-baselining. Health (slip,
+overdue milestones), percent planned, earned value, and the Gantt's and the variance page's
+default baseline all measure against it; the others stay for comparison."""
+
+
+def current_baseline(baselines: Iterable[Baseline]) -> Baseline | None:
+    """The current baseline among ``baselines`` (already read), or ``None``."""
+    return max(baselines, key=lambda b: (b.created_at, b.number), default=None)
 
 
 class BaselineTask(models.Model):

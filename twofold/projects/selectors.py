@@ -43,6 +43,7 @@ from twofold.core.policy import Action, can
 from twofold.engine.calendars import CalendarSpec, compile_calendar, working_seconds_between
 from twofold.projects import health
 from twofold.projects.models import (
+    CURRENT_FIRST,
     Baseline,
     BaselineTask,
     ChecklistItem,
@@ -262,6 +263,8 @@ def processes_in_signal(organisation: Organisation) -> dict[int, tuple[str, ...]
             organisation=organisation,
             process_changes__process__kpis__state="signal",
             process_changes__process__kpis__archived_at__isnull=True,
+            # An archived process's KPIs are left out, as on the signals page.
+            process_changes__process__archived_at__isnull=True,
             # Joins ignore the live managers: a KPI or process in the trash is no signal.
             process_changes__process__deleted_at__isnull=True,
             process_changes__process__kpis__deleted_at__isnull=True,
@@ -325,20 +328,20 @@ def portfolio(
     ).exclude(status=TaskStatus.DONE)
     for row in open_milestones.order_by().values_list("project_id", "pk", "name", "finish"):
         milestones[row[0]].append(row)
-    first_baseline: dict[int, tuple[int, dt.datetime | None]] = {}
+    current_baseline: dict[int, tuple[int, dt.datetime | None]] = {}
     # Open high risks (not closed, score >= 15) per project: one aggregated query.
     high_risks = open_high_risk_counts(organisation)
     in_signal = processes_in_signal(organisation)
     for pk, project_id, finish in (
         Baseline.objects.filter(organisation=organisation)
-        .order_by("-number")
+        .order_by("created_at", "number")
         .values_list("pk", "project_id", "finish")
     ):
-        first_baseline[project_id] = (pk, finish)
+        current_baseline[project_id] = (pk, finish)  # the last saved wins (CURRENT_FIRST)
     base_rows: dict[int, dict[int, Any]] = defaultdict(dict)
     # Only the open milestones' rows matter: probed by task (index on task_id), then kept when
     # they belong to the project's chosen baseline, instead of scanning whole baselines.
-    chosen = {pk: project_id for project_id, (pk, _f) in first_baseline.items()}
+    chosen = {pk: project_id for project_id, (pk, _f) in current_baseline.items()}
     for baseline_id, task_id, finish in (
         BaselineTask.objects.filter(task_id__in=open_milestones.order_by().values("pk"))
         .order_by()
@@ -354,7 +357,7 @@ def portfolio(
                 for _p, tid, name, finish in milestones[p.pk]
             ],
             percent_planned=curves.get(p.pk, 0.0),
-            baseline_finish=first_baseline.get(p.pk, (0, None))[1],
+            baseline_finish=current_baseline.get(p.pk, (0, None))[1],
             open_high_risks=high_risks.get(p.pk, 0),
             signal_processes=in_signal.get(p.pk, ()),
             tzinfo=tzinfo,
@@ -400,7 +403,7 @@ def _card(
     spec: CalendarSpec | None = None,
 ) -> Card:
     """One project's card from its facts; ``milestones`` are its open milestones as (id, name,
-    finish, finish in the project's first baseline or ``None``)."""
+    finish, finish in the project's current baseline or ``None``)."""
     overdue = 0
     next_ms: tuple[Any, str] | None = None
     for _tid, name, finish, base in milestones:
@@ -448,10 +451,10 @@ def _card(
 # One project's card (its overview page, the API's health): the facts that ``portfolio`` reads
 # for every project of the organisation, read for this one only, compiled once per connection
 # (core/fastread.py) and on PostgreSQL sent in one round trip.
-def _first_baseline(project: Any, column: str) -> Subquery:
-    """``column`` of ``project``'s first baseline (an ``OuterRef``), as a subquery."""
+def _current_baseline(project: Any, column: str) -> Subquery:
+    """``column`` of ``project``'s current baseline (an ``OuterRef``), as a subquery."""
     return Subquery(
-        Baseline.objects.filter(project_id=project).order_by("number").values(column)[:1]
+        Baseline.objects.filter(project_id=project).order_by(*CURRENT_FIRST).values(column)[:1]
     )
 
 
@@ -480,7 +483,7 @@ _CARD_FACTS = FastRows(
         Project.objects.filter(pk=params[-1])
         .order_by()
         .annotate(
-            base_finish=_first_baseline(OuterRef("pk"), "finish"),
+            base_finish=_current_baseline(OuterRef("pk"), "finish"),
             high_risks=open_high_risks_of(OuterRef("pk")),
             own_revision=Subquery(
                 WorkingCalendar.objects.filter(pk=OuterRef("calendar_id")).values("revision")[:1]
@@ -508,7 +511,7 @@ _CARD_MILESTONES = FastRows(
         .annotate(
             base=Subquery(
                 BaselineTask.objects.filter(
-                    baseline_id=_first_baseline(OuterRef(OuterRef("project_id")), "pk"),
+                    baseline_id=_current_baseline(OuterRef(OuterRef("project_id")), "pk"),
                     task_id=OuterRef("pk"),
                 ).values("finish")[:1]
             )
@@ -524,6 +527,7 @@ _CARD_SIGNALS = FastRows(
             pk=project_id,
             process_changes__process__kpis__state=state,
             process_changes__process__kpis__archived_at__isnull=True,
+            process_changes__process__archived_at__isnull=True,
             process_changes__process__deleted_at__isnull=True,
             process_changes__process__kpis__deleted_at__isnull=True,
         )

@@ -27,6 +27,7 @@ from twofold.projects import board_order, scheduling
 from twofold.projects.checklists import DEFAULT_GATE_ITEMS as DEFAULT_GATE_ITEMS  # re-export
 from twofold.projects.checklists import gate_checklists
 from twofold.projects.models import (
+    CURRENT_FIRST,
     MINUTES_PER_DAY,
     PHASE_ORDER,
     Assignment,
@@ -309,8 +310,8 @@ def _write_schedule_postgresql(
 
 
 def _planned_rows(project: Project, tasks: list[Task]) -> list[tuple[Any, Any, float]]:
-    """(start, finish, weight) of the leaf tasks: from the first baseline, else the schedule."""
-    baseline = project.baselines.order_by("number").first()
+    """(start, finish, weight) of the leaf tasks: from the current baseline, else the schedule."""
+    baseline = project.baselines.order_by(*CURRENT_FIRST).first()
     leaf = {t.pk: t for t in tasks if not t.is_summary}
     if baseline is not None:
         return [
@@ -337,13 +338,13 @@ def refresh_planned_curve(project: Project) -> None:
     Project.objects.filter(pk=project.pk).update(planned_curve=project.planned_curve)
 
 
-# A NULL date of a baseline row in ``_first_baseline_rows``' text (no task is dated near year
+# A NULL date of a baseline row in ``_current_baseline_rows``' text (no task is dated near year
 # -1200: the calendars cover a few centuries around today).
 _NO_SECONDS = -99_999_999_999
 
 
-def _first_baseline_rows(project_id: int) -> Any:
-    """(task id, start, finish, duration minutes) of every row of the project's first baseline,
+def _current_baseline_rows(project_id: int) -> Any:
+    """(task id, start, finish, duration minutes) of every row of the project's current baseline,
     as an ``(n, 4)`` integer array with the dates in UTC seconds (``_NO_SECONDS`` for none).
 
     Read as one text (``task,start,finish,minutes,…``) parsed by numpy: the 2,000 rows of the
@@ -367,7 +368,7 @@ def _first_baseline_rows(project_id: int) -> Any:
     sql = (
         f"SELECT {aggregate.format(values)} FROM projects_baselinetask bt "  # noqa: S608
         "WHERE bt.baseline_id = (SELECT b.id FROM projects_baseline b WHERE b.project_id = %s "
-        "ORDER BY b.number LIMIT 1)"
+        "ORDER BY b.created_at DESC, b.number DESC LIMIT 1)"  # CURRENT_FIRST
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [project_id])
@@ -381,14 +382,14 @@ def _first_baseline_rows(project_id: int) -> Any:
 def _planned_seconds(
     project: Project, tasks: list[scheduling.TaskRow], result: Schedule
 ) -> tuple[Any, Any, Any]:
-    """(starts, finishes, weights) of the leaf tasks as arrays of UTC seconds: from the first
+    """(starts, finishes, weights) of the leaf tasks as arrays of UTC seconds: from the current
     baseline, else the new schedule (read without building a date-time per row). Leaf tasks
     the baseline does not hold (added since, or the subtasks of a task that became a summary)
     come from the new schedule: percent complete weighs every leaf task, so percent planned
     must too (a task added after the baseline read as "50 points behind plan")."""
     leaf = np.fromiter((not t.is_summary for t in tasks), bool, len(tasks))
-    # The first baseline's rows in one query (none: no baseline, or one saved before any task).
-    saved = _first_baseline_rows(project.pk)
+    # The current baseline's rows in one query (none: no baseline, or one saved before any task).
+    saved = _current_baseline_rows(project.pk)
     ids = np.fromiter((t.pk for t in tasks), np.int64, len(tasks))
     # Rows of live tasks only (``BaselineTask.objects`` hides those of trashed tasks).
     saved = saved[np.isin(saved[:, 0], ids)]
@@ -1126,8 +1127,7 @@ def save_baseline(
         ],
         batch_size=500,
     )
-    if number == min(set(used) | {number}):
-        refresh_planned_curve(project)
+    refresh_planned_curve(project)  # the baseline just saved is the current one
     history.record(
         actor=actor, obj=project, action="baseline saved", summary=f"Saved {name} (#{number})"
     )

@@ -72,6 +72,7 @@ from twofold.projects.models import (
     Project,
     Task,
     TaskStatus,
+    current_baseline,
 )
 from twofold.projects.scheduling import Schedule
 
@@ -685,13 +686,13 @@ def _baseline_dates(
     task_ids: set[int] | None = None,
     baselines: list[Any] | None = None,
 ) -> tuple[Any, dict[int, tuple[Any, Any]]]:
-    """The chosen baseline (``number``, else the first) and its dates by task (only ``task_ids``
-    when given; read as raw tuples)."""
+    """The chosen baseline (``number``, else the current one) and its dates by task (only
+    ``task_ids`` when given; read as raw tuples)."""
     if baselines is None:
         baselines = list(project.baselines.all())
     chosen = next((b for b in baselines if b.number == number), None)
-    if chosen is None and number is None and baselines:
-        chosen = baselines[0]
+    if chosen is None and number is None:
+        chosen = current_baseline(baselines)
     if chosen is None:
         return None, {}
     rows = BaselineTask.objects.filter(baseline=chosen)
@@ -762,6 +763,7 @@ def gantt_view(request: HttpRequest, project_id: int) -> HttpResponse:
             zooms=list(gantt.ZOOMS),
             baselines=baselines,
             baseline=chosen,
+            current_baseline=current_baseline(baselines),
             critical_count=sum(1 for r in tree if r.is_critical and not r.is_summary),
             has_tasks=bool(tree),
             **fold,
@@ -978,6 +980,7 @@ def baselines(request: HttpRequest, project_id: int) -> HttpResponse:
             form=form,
             baselines=held,
             baseline=chosen,
+            current_baseline=current_baseline(held),
             variance=page_rows,
             only_differ=only_differ,
             compared_count=len(variance),
