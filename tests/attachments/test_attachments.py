@@ -112,8 +112,17 @@ def test_permissions(client, org, task, owner, editor, guest, outsider, member):
     assert client.post(f"/attachments/{a.pk}/delete/").status_code == 403
     other = member(org, Role.MEMBER)
     client.force_login(other)
+    # Offered to the uploader and admins only; another member may upload but not delete it.
+    page = client.get(_url(task)).content.decode()
+    assert "Upload" in page and f'action="/attachments/{a.pk}/delete/"' not in page
     r = client.post(f"/attachments/{a.pk}/delete/")
     assert r.status_code == 403 and Attachment.objects.count() == 1
+    # The reason on a full page, and not left behind as a flash for the next one.
+    assert "Only the person who uploaded a file or an admin can delete it." in r.content.decode()
+    assert r["Content-Type"].startswith("text/html")
+    assert "Only the person who uploaded" not in client.get(_url(task)).content.decode()
+    client.force_login(editor)
+    assert f'action="/attachments/{a.pk}/delete/"' in client.get(_url(task)).content.decode()
     client.force_login(owner)  # an admin may delete anyone's file
     assert client.post(f"/attachments/{a.pk}/delete/").status_code == 302
     assert Attachment.objects.count() == 0

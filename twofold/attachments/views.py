@@ -17,6 +17,7 @@ from twofold.core.policy import Action, can
 from twofold.core.web import (
     actor_of,
     apply_service_error,
+    forbidden_page,
     organisation_of,
     organisation_required,
     render_page,
@@ -68,6 +69,8 @@ def attachments(request: HttpRequest, kind: str, target_id: int) -> HttpResponse
             "form": form,
             "attachments": list(selectors.attachments_of(target)),
             "can_upload": can(request.user, Action.CONTRIBUTE, target),
+            # Delete is offered where the service allows it: the uploader, or an admin.
+            "can_delete_any": can(request.user, Action.MANAGE, target),
             "section": "projects",
         },
         status=status,
@@ -118,8 +121,9 @@ def delete(request: HttpRequest, attachment_id: int) -> HttpResponse:
     try:
         services.delete(actor=actor_of(request), attachment=a, target=target)
     except ServiceError as exc:
-        messages.error(request, exc.message)
-        return HttpResponse(exc.message, status=exc.status, content_type="text/plain")
+        # The reason on a full page (a bare text answer before, and the same reason left
+        # behind as a flash for the next page).
+        return forbidden_page(request, exc.message, back=target_url(target))
     messages.success(request, f"Deleted {a.original_name}.")
     return redirect(target_url(target))
 
