@@ -268,3 +268,25 @@ def test_board_rows_of_people_who_left_or_became_guests_do_not_count(
         services.approve_change_request(actor=owner, change=change, expected_version=1)
     with pytest.raises(Invalid):
         services.reject_change_request(actor=deputy, change=change, reason=" ", expected_version=1)
+
+
+def test_the_board_page_and_api_list_the_board_as_it_counts(
+    org: Any, owner: Any, member: Any, departed: Any, signed_in: Any, api: Any
+) -> None:
+    """A stale row (someone who left before removals cleared them) is neither listed nor a
+    reason for a conflict: the page and the API show the board that decides."""
+    deputy = member(org, Role.MEMBER, full_name="Dee Deputy")
+    ChangeBoardMember.objects.create(organisation=org, person=deputy)
+    Membership.objects.filter(user=departed, organisation=org).delete()  # the row stays
+    assert ChangeBoardMember.objects.filter(organisation=org).count() == 2
+    url = f"/api/organisations/{org.pk}/change-board"
+    assert api(owner).get(url).json() == {"person_ids": [deputy.pk]}
+    page = signed_in(owner).get("/changes/board/")
+    assert [m.pk for m in page.context["members"]] == [deputy.pk]
+    assert departed.full_name not in page.content.decode()
+    # Saving the board as read (the deputy only) is not a conflict, and drops the stale row.
+    saved = api(owner).put(url, {"person_ids": [deputy.pk], "current_ids": [deputy.pk]})
+    assert saved.status_code == 200, saved.content
+    assert list(
+        ChangeBoardMember.objects.filter(organisation=org).values_list("person_id", flat=True)
+    ) == [deputy.pk]

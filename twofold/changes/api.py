@@ -15,7 +15,7 @@ from twofold.accounts.models import User
 from twofold.accounts.selectors import get_organisation
 from twofold.changes import selectors, services
 from twofold.changes.impact import ItemSpec, compute_impact
-from twofold.changes.models import ChangeBoardMember, ChangeRequest
+from twofold.changes.models import ChangeRequest
 from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut
 from twofold.core.errors import Invalid
 from twofold.core.web import actor_of
@@ -280,9 +280,8 @@ def withdraw_change(
 def get_board(request: HttpRequest, org_id: int) -> ChangeBoardOut:
     org = get_organisation(request.user, org_id)
     return ChangeBoardOut(
-        person_ids=sorted(
-            ChangeBoardMember.objects.filter(organisation=org).values_list("person_id", flat=True)
-        )
+        # As it counts: people who left or became guests are no longer on it.
+        person_ids=sorted(services.board_of(org.pk).values_list("person_id", flat=True))
     )
 
 

@@ -432,11 +432,7 @@ def set_change_board(
     require(actor, Action.MANAGE, organisation)
     Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
     if expected is not None:
-        now = sorted(
-            ChangeBoardMember.objects.filter(organisation=organisation).values_list(
-                "person_id", flat=True
-            )
-        )
+        now = sorted(board_of(organisation.pk).values_list("person_id", flat=True))
         if now != sorted(expected):
             raise Conflict(
                 "Someone changed the change board since you read it: it is shown as it is now. "

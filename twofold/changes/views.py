@@ -22,7 +22,7 @@ from twofold.changes.forms import (
     tasks_for_form,
 )
 from twofold.changes.impact import ItemSpec, compute_impact
-from twofold.changes.models import ChangeBoardMember, ChangeRequest, ChangeStatus
+from twofold.changes.models import ChangeRequest, ChangeStatus
 from twofold.core.errors import Conflict, NotFound, ServiceError
 from twofold.core.history import history_for
 from twofold.core.policy import Action, can
@@ -233,9 +233,8 @@ def change_detail(request: HttpRequest, change_id: int) -> HttpResponse:
 def board(request: HttpRequest) -> HttpResponse:
     org = organisation_of(request)
     can_manage = can(request.user, Action.MANAGE, org)
-    current = sorted(
-        ChangeBoardMember.objects.filter(organisation=org).values_list("person_id", flat=True)
-    )
+    # The board as it counts (services.board_of): people who left or became guests are off it.
+    current = sorted(services.board_of(org.pk).values_list("person_id", flat=True))
     shown = {"people": current, "seen": ",".join(str(pk) for pk in current)}
     form = BoardForm(request.POST or None, organisation_id=org.pk, initial=shown)
     status = 200
@@ -265,9 +264,7 @@ def board(request: HttpRequest) -> HttpResponse:
             status = 400
     members: list[User] = [
         m.person
-        for m in ChangeBoardMember.objects.filter(organisation=org)
-        .select_related("person")
-        .order_by("person__full_name")
+        for m in services.board_of(org.pk).select_related("person").order_by("person__full_name")
     ]
     return render(
         request,
