@@ -65,6 +65,14 @@ def test_list_filters_by_status_and_severity(client, owner, org, process):
     )
     page = client.get(f"/operations/quality/processes/{process.pk}/").content.decode()
     assert "Minor one" in page and "Critical one" not in page
+    # The status tabs count what they show under the severity filter (they counted every
+    # severity: "Open 2" over one row).
+    tabs = client.get("/operations/quality/?severity=critical").context["status_tabs"]
+    assert [(key, count) for key, _label, count, _link in tabs] == [
+        ("open", 1),
+        ("closed", 0),
+        ("all", 1),
+    ]
 
 
 def test_raise_edit_add_action_verify_close_through_pages(

@@ -88,11 +88,22 @@ def nonconformances_of(
     return list(qs)
 
 
-def counts_of(organisation: Organisation, process_id: int | None = None) -> dict[str, int]:
-    """Open and closed counts for the tabs (one query)."""
+def counts_of(
+    organisation: Organisation,
+    process_id: int | None = None,
+    *,
+    severity: str = "",
+    occurrence_id: int | None = None,
+) -> dict[str, int]:
+    """Open and closed counts for the status tabs (one query), under the list's other filters
+    (severity, occurrence): a tab's count is the rows it shows."""
     qs = Nonconformance.objects.filter(organisation=organisation)
     if process_id is not None:
         qs = qs.filter(process_id=process_id)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if occurrence_id is not None:
+        qs = qs.filter(occurrence_id=occurrence_id)
     row = qs.aggregate(
         open=Count("id", filter=Q(status=NcStatus.OPEN)),
         closed=Count("id", filter=Q(status=NcStatus.CLOSED)),

@@ -92,7 +92,12 @@ def _list_context(request: HttpRequest, process: Process | None) -> dict[str, An
             values["status"] = ""
         return "?" + urlencode({k: v for k, v in values.items() if v})
 
-    counts = selectors.counts_of(org, process.pk if process else filters.process_id)
+    counts = selectors.counts_of(
+        org,
+        process.pk if process else filters.process_id,
+        severity=filters.severity,
+        occurrence_id=filters.occurrence_id,
+    )
     return {
         "process": process,
         "filters": filters,
