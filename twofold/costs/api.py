@@ -287,6 +287,11 @@ class TimerOut(Schema):
 
 class TimerStoppedOut(Schema):
     hours: Decimal
+    note: str = Field(
+        "",
+        description="Why nothing was logged when `hours` is 0 (the line takes no new time any "
+        "more, no time passed, the day is full); the timer is stopped all the same.",
+    )
 
 
 @router.post("/organisations/{org_id}/timer", response={201: TimerOut, **WRITE})
@@ -299,10 +304,11 @@ def start_timer(request: HttpRequest, org_id: int, payload: TimerIn) -> Status[T
 
 @router.delete("/organisations/{org_id}/timer", response={200: TimerStoppedOut, **WRITE})
 def stop_timer(request: HttpRequest, org_id: int) -> TimerStoppedOut:
-    """Stop your timer; its hours go to today's cell of its line."""
-    return TimerStoppedOut(
-        hours=services.stop_timer(actor=actor_of(request), organisation=_org(request, org_id))
+    """Stop your timer; its hours go to today's cell of its line (`note` says why none did)."""
+    stopped = services.stop_timer_explained(
+        actor=actor_of(request), organisation=_org(request, org_id)
     )
+    return TimerStoppedOut(hours=stopped.hours, note=stopped.note)
 
 
 # --- Expenses ---------------------------------------------------------------------------------

@@ -45,6 +45,11 @@ def _head(row: GridRow, number: int, label: str, timer: bool) -> str:
             '<br><span class="small muted">Kept as logged; no more hours here '
             "(waiting hours can be cleared).</span>"
         )
+    elif row.line.closed:
+        parts.append(
+            f'<br><span class="small muted">No new hours here: {escape(row.line.why)} '
+            "Its hours can be lowered.</span>"
+        )
     elif timer and row.line.kind in TIMER_KINDS:
         parts.append(
             f'\n        <br><button type="submit" class="linklike small" form="timer-{number}" '

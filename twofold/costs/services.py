@@ -209,7 +209,11 @@ class Line:
     gone: bool = False
     """What the line names is in the trash or deleted: its hours are shown, not written."""
     closed: bool = False
-    """A task of an archived project: its hours are shown and may be lowered, not raised."""
+    """Closed to new time: a task of an archived project or one that became a summary task,
+    a request whose queue is archived or has no process, an archived routine or process. Its
+    hours are shown and may be lowered, not raised (``why`` says so)."""
+    why: str = ""
+    """Why a closed line takes no new time: the message refusing it (names the line)."""
 
     @property
     def key(self) -> str:
@@ -235,7 +239,9 @@ def resolve_lines(
     """The lines named by ``keys`` (``task:12``…) in the organisation: four queries at most.
     A key that names nothing here raises Invalid (field ``line``); with ``gone_ok`` (to show a
     week whose hours are on a task or request since moved to the trash or deleted) it gets a
-    line marked ``gone`` instead (one query more)."""
+    line marked ``gone`` instead (one query more). A line closed to new time (see
+    ``Line.closed``) comes back ``closed``; without ``gone_ok`` a summary task, or a request
+    whose queue has no process, raises Invalid instead (nothing could take time there)."""
     from twofold.operations.models import Occurrence, Process, Request
     from twofold.projects.models import Task
 
@@ -247,6 +253,11 @@ def resolve_lines(
         wanted[found[1]].add(int(found[2]))
     lines: dict[str, Line] = {}
     org = organisation.pk
+
+    def refuse(why: str) -> None:
+        if not gone_ok:
+            raise Invalid(why, field="line")
+
     # Tuples, not model instances: the week page resolves every line on each view.
     if wanted["task"]:
         for pk, name, summary, project_id, code, project_name, archived in Task.objects.filter(
@@ -260,44 +271,109 @@ def resolve_lines(
             "project__name",
             "project__archived_at",
         ):
+            context = f"{code} {project_name}"
+            why = ""
             if summary:
-                raise Invalid(f"“{name}” is a summary task: log time on its tasks.", field="line")
+                # Hours logged before the task got subtasks stay readable (and lowerable).
+                why = f"“{name}” ({context}) is a summary task: log time on its tasks."
+                refuse(why)
+            elif archived:
+                why = (
+                    f"“{name}” ({context}) is in an archived project: it takes no new time "
+                    "(unarchive the project to log more)."
+                )
             lines[f"task:{pk}"] = Line(
-                "task", pk, project_id, None, name, f"{code} {project_name}", closed=bool(archived)
+                "task", pk, project_id, None, name, context, closed=bool(why), why=why
             )
     if wanted["occurrence"]:
-        for pk, due, process_id, routine_name, process_name in Occurrence.objects.filter(
+        for (
+            pk,
+            due,
+            process_id,
+            routine_name,
+            process_name,
+            r_archived,
+            p_archived,
+        ) in Occurrence.objects.filter(
             pk__in=wanted["occurrence"], organisation_id=org
         ).values_list(
-            "pk", "due", "routine__process_id", "routine__name", "routine__process__name"
+            "pk",
+            "due",
+            "routine__process_id",
+            "routine__name",
+            "routine__process__name",
+            "routine__archived_at",
+            "routine__process__archived_at",
         ):
+            label = f"{routine_name} ({due:%d %b})"
+            why = ""
+            if p_archived:
+                why = _archived_process(label, process_name)
+            elif r_archived:
+                why = (
+                    f"“{label}” ({process_name}): the routine is archived, so it takes no new "
+                    "time (unarchive the routine to log more)."
+                )
             lines[f"occurrence:{pk}"] = Line(
-                "occurrence", pk, None, process_id, f"{routine_name} ({due:%d %b})", process_name
+                "occurrence", pk, None, process_id, label, process_name, closed=bool(why), why=why
             )
     if wanted["request"]:
-        for pk, title, process_id, queue_name in Request.objects.filter(
-            pk__in=wanted["request"], organisation_id=org
-        ).values_list("pk", "title", "queue__process_id", "queue__name"):
+        for (
+            pk,
+            title,
+            process_id,
+            queue_name,
+            q_archived,
+            p_archived,
+            process_name,
+        ) in Request.objects.filter(pk__in=wanted["request"], organisation_id=org).values_list(
+            "pk",
+            "title",
+            "queue__process_id",
+            "queue__name",
+            "queue__archived_at",
+            "queue__process__archived_at",
+            "queue__process__name",
+        ):
+            label = f"#{pk} {title}"
+            why = ""
             if process_id is None:
-                raise Invalid(
-                    f"The queue “{queue_name}” belongs to no process, so nobody could approve time on #{pk}: "
-                    "give the queue a process first.",
-                    field="line",
+                why = (
+                    f"The queue “{queue_name}” belongs to no process, so nobody could approve "
+                    f"time on #{pk}: give the queue a process first."
+                )
+                refuse(why)
+            elif p_archived:
+                why = _archived_process(label, process_name)
+            elif q_archived:
+                why = (
+                    f"“{label}” ({queue_name}): the queue is archived, so it takes no new time "
+                    "(unarchive the queue to log more)."
                 )
             lines[f"request:{pk}"] = Line(
-                "request", pk, None, process_id, f"#{pk} {title}", queue_name
+                "request", pk, None, process_id, label, queue_name, closed=bool(why), why=why
             )
     if wanted["process"]:
-        for pk, name in Process.objects.filter(
+        for pk, name, archived in Process.objects.filter(
             pk__in=wanted["process"], organisation_id=org
-        ).values_list("pk", "name"):
-            lines[f"process:{pk}"] = Line("process", pk, None, pk, "General", name)
+        ).values_list("pk", "name", "archived_at"):
+            why = _archived_process("General", name) if archived else ""
+            lines[f"process:{pk}"] = Line(
+                "process", pk, None, pk, "General", name, closed=bool(why), why=why
+            )
     missing = sorted(keys - set(lines))
     if missing and gone_ok:
         lines.update(_gone_lines(org, missing))
     elif missing:
         raise Invalid(f"No such line here: {', '.join(missing)}.", field="line")
     return lines
+
+
+def _archived_process(label: str, process_name: str) -> str:
+    return (
+        f"“{label}” ({process_name}): the process is archived, so it takes no new time "
+        "(unarchive the process to log more)."
+    )
 
 
 _GONE_NOUN = {"task": "task", "occurrence": "routine", "request": "request", "process": "process"}
@@ -356,22 +432,19 @@ def resolve_expense_target(
 
 
 def check_task_lines(organisation: Organisation, person: User, lines: list[Line]) -> None:
-    """Refuse new time on task ``lines`` that ``person`` may not log on (``Invalid`` naming the
-    line, field ``line``): a task of an archived project (closed to time), or of a project the
-    person is not on. On a project means its manager or sponsor, the assignee of one of its
+    """Refuse new time on ``lines`` that ``person`` may not log on (``Invalid`` naming the
+    line, field ``line``): a closed line (``Line.closed``: an archived project, process,
+    routine or queue, a summary task, a request whose queue has no process), or a task of a
+    project the person is not on. On a project means its manager or sponsor, the assignee of one of its
     tasks, or assigned to one (an ``Assignment``); admins and owners log on any project. Done
     tasks take time (the last hours are often logged after the task is closed; the manager
     approves them as any others). Two queries at most, whatever the number of lines."""
     from twofold.projects.models import Assignment, Project, Task
 
+    for line in lines:
+        if line.closed and not line.gone:
+            raise Invalid(line.why or f"“{line.label}” takes no new time.", field="line")
     tasks = [line for line in lines if line.kind == LineKind.TASK and not line.gone]
-    for line in tasks:
-        if line.closed:
-            raise Invalid(
-                f"“{line.label}” ({line.context}) is in an archived project: it takes no new "
-                "time (unarchive the project to log more).",
-                field="line",
-            )
     project_ids = {line.project_id for line in tasks if line.project_id is not None}
     if not project_ids or selectors.sees_all_money(person, organisation.pk):
         return
@@ -446,7 +519,9 @@ class Cell:
     hours are not overtime."""
 
 
-def _hours(value: Any, field: str) -> Decimal:
+def _hours(value: Any, field: str, where: str = "") -> Decimal:
+    """The hours typed in a cell: 0 to 24, to the hundredth. ``where`` names the cell in the
+    message (the page shows one message for the whole grid)."""
     if value in (None, ""):
         return Decimal(0)
     hours = _decimal(value, field)
@@ -456,7 +531,14 @@ def _hours(value: Any, field: str) -> Decimal:
         )
     if hours > MAX_HOURS_PER_DAY:
         raise Invalid("A day has at most 24 hours.", field=field)
-    return hours.quantize(selectors.CENT)
+    rounded = hours.quantize(selectors.CENT)  # after the range checks: 1e30 cannot be quantized
+    if hours != rounded:
+        # Rounded, 0.004 h was "Saved." with nothing stored (the API refuses it too).
+        raise Invalid(
+            f"{where}{value} h has more than 2 decimals: hours are kept to the hundredth (0.01 h).",
+            field=field,
+        )
+    return rounded
 
 
 @transaction.atomic
@@ -488,16 +570,20 @@ def save_cells(
         )
     days = [week_start + dt.timedelta(days=i) for i in range(7)]
     typed: dict[tuple[str, dt.date], Cell] = {}
-    for i, cell in enumerate(cells):
+    for cell in cells:
         if cell.day not in days:
             raise Invalid(
                 f"{cell.day.isoformat()} is not in the week of {week_start.isoformat()}.",
                 field="day",
             )
-        _hours(cell.hours, f"cells.{i}.hours")
         typed[(cell.line, cell.day)] = cell
-    # A line gone to the trash (or deleted) may still be posted: its draft hours can be cleared.
+    # A line gone to the trash (or deleted) may still be posted: its draft hours can be cleared;
+    # a closed one (an archived project or process, a summary task...) can be lowered.
     lines = resolve_lines(organisation, {line for line, _ in typed}, gone_ok=True)
+    for i, cell in enumerate(cells):
+        line = lines[cell.line]
+        named = f"{line.label} ({line.context})" if line.context else line.label
+        _hours(cell.hours, f"cells.{i}.hours", f"{named} on {cell.day.isoformat()}: ")
     sheet = _sheet(organisation, person, week_start)
     save_versioned(sheet, expected_version=expected_version, fields=[])
     entries = list(TimeEntry.objects.filter(timesheet=sheet).order_by("id"))
@@ -579,6 +665,11 @@ def save_cells(
         TimeEntry.objects.filter(pk__in=[e.pk for e in loose]).delete()
         if rest != 0:
             approved = [e for e in fixed if e.status == EntryStatus.APPROVED]
+            owner = lines[key].fields()
+            if owner["project_id"] is None and owner["process_id"] is None and existing:
+                # A deleted line, or a request whose queue lost its process: the correction is
+                # approved where the hours it corrects were.
+                owner.update(project_id=existing[-1].project_id, process_id=existing[-1].process_id)
             TimeEntry.objects.create(
                 organisation=organisation,
                 timesheet=sheet,
@@ -588,7 +679,7 @@ def save_cells(
                 note=cell.note[:200],
                 overtime=overtime,
                 corrects=approved[-1] if rest < 0 or approved else None,
-                **lines[key].fields(),
+                **owner,
             )
         changed.append(
             f"{lines[key].label} {day.isoformat()}: {total} h" + (" overtime" if overtime else "")
@@ -686,6 +777,26 @@ def decide_timesheet(
         unknown = sorted(set(lines) - week)
         if unknown:
             raise Invalid(f"This week has no line {', '.join(unknown)}.", field="lines")
+        # Named lines with submitted hours someone else decides: refused, not skipped (they
+        # were answered "nothing submitted to decide", or left out of a decision silently).
+        yours = {e.line_key for e in decidable}
+        others = sorted(
+            {
+                e.line_key
+                for e in TimeEntry.objects.filter(timesheet=timesheet, status=EntryStatus.SUBMITTED)
+                if e.line_key in lines
+            }
+            - yours
+        )
+        if others:
+            named = resolve_lines(timesheet.organisation, set(others), gone_ok=True)
+            raise Forbidden(
+                "You do not decide "
+                + ", ".join(f"“{named[k].label}” ({named[k].context or k})" for k in others)
+                + ": its submitted hours are decided by its project's manager or its process's "
+                "owner (or an admin); leave it out of `lines`.",
+                field="lines",
+            )
     ids = [e.pk for e in decidable if lines is None or e.line_key in lines]
     if not ids:
         submitted = TimeEntry.objects.filter(timesheet=timesheet, status=EntryStatus.SUBMITTED)
@@ -744,13 +855,31 @@ def start_timer(*, actor: User, organisation: Organisation, line: str) -> Timer:
     )
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class TimerStop:
+    """What stopping a timer did: the hours logged, and why none were when ``hours`` is 0."""
+
+    hours: Decimal
+    note: str = ""
+
+
 def stop_timer(
     *, actor: User, organisation: Organisation, now: dt.datetime | None = None
 ) -> Decimal:
-    """Stop the running timer and add its hours (to the hundredth) to today's cell of its line;
-    returns the hours logged: what fits in the day's 24 hours, 0 when nothing does or when its
-    task or request has gone to the trash meanwhile."""
+    """Stop the running timer (see ``stop_timer_explained``); returns the hours logged."""
+    return stop_timer_explained(actor=actor, organisation=organisation, now=now).hours
+
+
+@transaction.atomic
+def stop_timer_explained(
+    *, actor: User, organisation: Organisation, now: dt.datetime | None = None
+) -> TimerStop:
+    """Stop the running timer and add its hours (to the hundredth) to today's cell of its line:
+    what fits in the day's 24 hours. Nothing is logged (0 h, and ``note`` says why) when no
+    time passed or none fits, or when its line takes no new time any more: its task or request
+    went to the trash, its project or process was archived, its task became a summary task,
+    the person is no longer on its project. The timer stops all the same: before, it could be
+    neither stopped nor replaced (starting another stops it first)."""
     require(actor, Action.CONTRIBUTE, organisation)
     timer = (
         Timer.objects.select_for_update().filter(organisation=organisation, person=actor).first()
@@ -763,38 +892,41 @@ def stop_timer(
     )
     line = f"task:{timer.task_id}" if timer.task_id else f"request:{timer.request_id}"
     timer.delete()
-    if resolve_lines(organisation, {line}, gone_ok=True)[line].gone:
-        # Its task or request went to the trash meanwhile: the timer stops and nothing can be
-        # logged there (0 h). It could be neither stopped nor replaced ("No such line here").
-        return Decimal(0)
-    if hours > 0:
-        from zoneinfo import ZoneInfo
+    resolved = resolve_lines(organisation, {line}, gone_ok=True)[line]
+    if resolved.gone:
+        return TimerStop(Decimal(0), "what it ran on is no longer here (in the trash or deleted).")
+    try:
+        check_task_lines(organisation, actor, [resolved])
+    except Invalid as exc:
+        return TimerStop(Decimal(0), exc.message)
+    if hours <= 0:
+        return TimerStop(Decimal(0), "no time passed.")
+    from zoneinfo import ZoneInfo
 
-        today = moment.astimezone(ZoneInfo(organisation.timezone)).date()
-        _hold_week_start(organisation)
-        start = week_start_of(organisation, today)
-        day = TimeEntry.objects.filter(
-            timesheet__person=actor, timesheet__organisation=organisation, day=today
-        )
-        current = day.filter(
-            **{"task_id" if timer.task_id else "request_id": timer.task_id or timer.request_id}
-        ).aggregate(h=Sum("hours"))["h"] or Decimal(0)
-        others = (day.aggregate(h=Sum("hours"))["h"] or Decimal(0)) - current
-        # The day holds at most 24 hours in all: the timer logs what still fits (with 23 h on
-        # other lines, a two-hour timer could be neither stopped nor replaced: "would have 25").
-        total = min(current + hours, MAX_HOURS_PER_DAY - others)
-        if total <= current:
-            return Decimal(0)
-        hours = total - current
-        save_cells(
-            actor=actor,
-            organisation=organisation,
-            person=actor,
-            week_start=start,
-            cells=[Cell(line, today, total)],
-            expected_version=None,
-        )
-    return hours
+    today = moment.astimezone(ZoneInfo(organisation.timezone)).date()
+    _hold_week_start(organisation)
+    start = week_start_of(organisation, today)
+    day = TimeEntry.objects.filter(
+        timesheet__person=actor, timesheet__organisation=organisation, day=today
+    )
+    current = day.filter(
+        **{"task_id" if timer.task_id else "request_id": timer.task_id or timer.request_id}
+    ).aggregate(h=Sum("hours"))["h"] or Decimal(0)
+    others = (day.aggregate(h=Sum("hours"))["h"] or Decimal(0)) - current
+    # The day holds at most 24 hours in all: the timer logs what still fits (with 23 h on
+    # other lines, a two-hour timer could be neither stopped nor replaced: "would have 25").
+    total = min(current + hours, MAX_HOURS_PER_DAY - others)
+    if total <= current:
+        return TimerStop(Decimal(0), "today already has 24 hours.")
+    save_cells(
+        actor=actor,
+        organisation=organisation,
+        person=actor,
+        week_start=start,
+        cells=[Cell(line, today, total)],
+        expected_version=None,
+    )
+    return TimerStop(total - current)
 
 
 # --- Expenses ---------------------------------------------------------------------------------

@@ -188,18 +188,16 @@ def timer_start(request: HttpRequest) -> HttpResponse:
 def timer_stop(request: HttpRequest) -> HttpResponse:
     org, user = organisation_of(request), actor_of(request)
     try:
-        hours = services.stop_timer(actor=user, organisation=org)
+        stopped = services.stop_timer_explained(actor=user, organisation=org)
     except Forbidden as exc:
         return forbidden_page(request, exc.message)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("costs:timesheet")
-    messages.success(
-        request,
-        f"Timer stopped: {hours} h added to today."
-        if hours
-        else "Timer stopped: nothing logged (what it ran on is no longer here, or no time passed).",
-    )
+    if stopped.hours:
+        messages.success(request, f"Timer stopped: {stopped.hours} h added to today.")
+    else:
+        messages.warning(request, f"Timer stopped, nothing logged: {stopped.note}")
     return redirect(_safe_next(request) or reverse("costs:timesheet"))
 
 

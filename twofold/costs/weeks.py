@@ -170,10 +170,17 @@ def week_grid(
         organisation=organisation, person=person, week_start=start
     ).first()
     entries = list(TimeEntry.objects.filter(timesheet=sheet)) if sheet else []
-    keys = {e.line_key for e in entries} | (extra or set())
+    asked = {e.line_key for e in entries} | (extra or set())
+    keys = set(asked)
     if suggest:
         keys |= _open_work(organisation, person, start, days[-1])
-    lines = resolve_lines(organisation, keys, gone_ok=True) if keys else {}
+    # Lines closed to new time (a task become a summary task, an archived process...) are
+    # shown read-only when they hold hours or are asked for, not suggested.
+    lines = {
+        key: line
+        for key, line in (resolve_lines(organisation, keys, gone_ok=True) if keys else {}).items()
+        if key in asked or not line.closed
+    }
     cells: dict[str, list[GridCell]] = {k: [GridCell(d) for d in days] for k in lines}
     reasons: dict[str, str] = defaultdict(str)
     for e in entries:
