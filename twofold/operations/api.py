@@ -569,6 +569,8 @@ def _routine_values(org_id: int, payload: RoutineIn | RoutinePatch) -> dict[str,
         values["calendar"] = _own(BusinessCalendar, org_id, payload.calendar_id, "calendar_id")
     if "assignee_id" in payload.model_fields_set:
         values["assignee"] = _member(org_id, payload.assignee_id, "assignee_id")
+        # The service's rule (no guests), here naming the API's field.
+        services.check_worker(org_id, values["assignee"], work="routines", field="assignee_id")
     _not_null(
         values,
         ("name", "description", "rrule", "starts_on", "due_time", "shift", "effort_minutes"),

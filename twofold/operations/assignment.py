@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from twofold.accounts.models import Membership, Role, User
+from twofold.accounts.models import User
 from twofold.core import history
 from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.operations.models import DONE_STATUSES, Priority, Request
-from twofold.operations.services import refresh_sla_outcomes
+from twofold.operations.services import check_worker, refresh_sla_outcomes
 
 
 def _hours(minutes: float) -> str:
@@ -24,17 +24,7 @@ def _hours(minutes: float) -> str:
 
 def check_assignee(organisation_id: int, user: User | None) -> None:
     """Refuse anyone who is not a member (guests only look on), naming ``assignee``."""
-    if user is None:
-        return
-    role = (
-        Membership.objects.filter(organisation_id=organisation_id, user=user)
-        .values_list("role", flat=True)
-        .first()
-    )
-    if role is None:
-        raise Invalid("That person is not a member of this organisation.", field="assignee")
-    if role == Role.GUEST:
-        raise Invalid("Guests cannot be assigned requests; choose a member.", field="assignee")
+    check_worker(organisation_id, user, work="requests")
 
 
 def _name(user: User | None) -> str:

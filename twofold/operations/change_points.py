@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Min
 
 from twofold.accounts.models import User
-from twofold.core import history
+from twofold.core import dates, history
 from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.operations.models import ChangePoint, ChangeSource, Kpi, Measurement
@@ -67,6 +67,7 @@ def add_change_point(*, actor: User, kpi: Kpi, date: dt.date, label: str) -> Cha
     label = _clean_label(label)
     if not isinstance(date, dt.date):
         raise Invalid("Give the day the change went live.", field="date")
+    dates.require_day_in_range(date, "date")  # as the API's schema (the page took 9999)
     _check_after_first(kpi, date, first_values([kpi]).get(kpi.pk), "date")
     point = ChangePoint.objects.create(
         organisation_id=kpi.organisation_id,

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.db import models
 
-from twofold.accounts.models import Organisation, Team, User
+from twofold.accounts.models import Membership, Organisation, Role, Team, User
 from twofold.accounts.people_field import PeopleField
 from twofold.operations import recurrence
 from twofold.operations.models import (
@@ -523,8 +523,12 @@ class RoutineForm(forms.Form):
         self.fields["calendar"].queryset = BusinessCalendar.objects.filter(  # type: ignore[attr-defined]
             organisation=organisation
         )
+        # Members only: a guest cannot complete an occurrence, so is never offered (the
+        # service refuses one too, as it does for requests).
         self.fields["assignee"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            memberships__organisation=organisation
+            pk__in=Membership.objects.filter(organisation=organisation)
+            .exclude(role=Role.GUEST)
+            .values("user_id")
         ).order_by("full_name")
 
     @staticmethod

@@ -132,6 +132,25 @@ def _check_member(organisation: Organisation, user: User | None, field: str) -> 
         raise Invalid("That person is not a member of this organisation.", field=field)
 
 
+def check_worker(
+    organisation_id: int, user: User | None, *, work: str, field: str = "assignee"
+) -> None:
+    """Refuse anyone who is not a member, and guests (they only look on: a guest named to a
+    request or routine could never work it), naming ``field``; ``work`` is what is assigned
+    ("requests", "routines"). None (unassigned) passes."""
+    if user is None:
+        return
+    role = (
+        Membership.objects.filter(organisation_id=organisation_id, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None:
+        raise Invalid("That person is not a member of this organisation.", field=field)
+    if role == Role.GUEST:
+        raise Invalid(f"Guests cannot be assigned {work}; choose a member.", field=field)
+
+
 def _check_same_org(organisation: Organisation, obj: Any, field: str) -> None:
     if obj is not None and obj.organisation_id != organisation.pk:
         raise Invalid("That choice belongs to another organisation.", field=field)
@@ -270,6 +289,13 @@ def refresh_kpi_states(kpis: Iterable[Kpi]) -> None:
     Kpi.objects.bulk_update(kpi_list, ["state", "latest_value"], batch_size=500)
 
 
+def _check_baseline_days(values: Mapping[str, Any]) -> None:
+    """The baseline days given (not those already stored, which an unrelated edit keeps) fall
+    in the years every date takes, as the API's schema says (the page took 0001 and 9999)."""
+    for key in ("baseline_start", "baseline_end"):
+        dates.require_day_in_range(values.get(key), key)
+
+
 def _check_kpi(values: dict[str, Any]) -> None:
     _not_null(values, ["name", "description", "unit", "good_direction", "target", "red_threshold"])
     _not_null(values, ["frequency", "plausibility_spreads"])
@@ -328,6 +354,7 @@ def _check_thresholds(kpi: Kpi) -> None:
 def create_kpi(*, actor: User, process: Process, **values: Any) -> Kpi:
     require(actor, Action.MANAGE, process)
     _unknown(values, KPI_FIELDS)
+    _check_baseline_days(values)
     _check_kpi(values)
     kpi = Kpi(organisation_id=process.organisation_id, process=process, **values)
     _check_thresholds(kpi)
@@ -340,6 +367,7 @@ def create_kpi(*, actor: User, process: Process, **values: Any) -> Kpi:
 def update_kpi(*, actor: User, kpi: Kpi, expected_version: int | None, **values: Any) -> Kpi:
     require(actor, Action.MANAGE, kpi)
     _unknown(values, KPI_FIELDS)
+    _check_baseline_days(values)
     merged = {
         "baseline_start": kpi.baseline_start,
         "baseline_end": kpi.baseline_end,
@@ -415,6 +443,11 @@ LARGEST = 1e15
 """The largest size of a number kept (a reading, a KPI value, a threshold): beyond it the
 control chart's sums overflow to infinity (1e308 and -1e308 broke the KPI page's chart)."""
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""C0 control characters but tab and line breaks: no note or date holds one (and PostgreSQL
+refuses a NUL in text, so one stored would be a 500 there)."""
+NOTE_LENGTH = 200
+"""A measurement's note, at most (the column, the page's form and the API's schema)."""
 
 
 def _number(raw: Any) -> float:
@@ -466,15 +499,30 @@ def add_measurements(
     errors: list[RowError] = []
     parsed: list[tuple[dt.date, float, str]] = []
     seen: dict[dt.date, int] = {}
-    for row, raw_date, raw_value, note in rows:
+    for row, raw_date, raw_value, raw_note in rows:
         day: dt.date | None = None
+        note = str(raw_note or "")
+        if _CONTROL.search(note):
+            # PostgreSQL refuses a NUL in text (a 500 there); other controls are no note.
+            errors.append(RowError(row, "note", "The note holds a control character."))
+        elif len(note) > NOTE_LENGTH:  # as the page and JSON refuse it (CSV cut it unsaid)
+            errors.append(
+                RowError(
+                    row,
+                    "note",
+                    f"A note has at most {NOTE_LENGTH} characters (this one has {len(note)}).",
+                )
+            )
         if isinstance(raw_date, dt.date):
             day = raw_date
+        elif _CONTROL.search(str(raw_date)):
+            errors.append(RowError(row, "date", "The date holds a control character."))
         else:
             try:
                 day = dt.date.fromisoformat(str(raw_date).strip())
             except ValueError:
-                errors.append(RowError(row, "date", f"“{raw_date}” is not a date like 2025-03-31."))
+                shown = str(raw_date)[:40]
+                errors.append(RowError(row, "date", f"“{shown}” is not a date like 2025-03-31."))
         if day is not None:
             try:
                 dates.require_day_in_range(day, "date")
@@ -484,7 +532,7 @@ def add_measurements(
         try:
             value = _number(raw_value)
         except (TypeError, ValueError) as exc:
-            shown = str(raw_value)
+            shown = _CONTROL.sub("\ufffd", str(raw_value))
             if str(exc) == DECIMAL_COMMA:
                 message = (
                     f"“{shown[:40]}”: write decimals with a point (2.8); a comma is read only "
@@ -504,7 +552,7 @@ def add_measurements(
             errors.append(RowError(row, "date", f"{day} appears twice (also row {seen[day]})."))
             continue
         seen[day] = row
-        parsed.append((day, value, str(note or "")[:200]))
+        parsed.append((day, value, note))
     existing = {
         m.measured_on: m for m in Measurement.objects.filter(kpi=kpi, measured_on__in=list(seen))
     }
@@ -948,7 +996,7 @@ def update_request(
         raise Invalid(f"Unknown priority {values['priority']!r}.", field="priority")
     if "title" in values and not str(values["title"]).strip():
         raise Invalid("Give the request a short title.", field="title")
-    _check_member(request.queue.organisation, values.get("assignee"), "assignee")
+    check_worker(request.organisation_id, values.get("assignee"), work="requests")
     before = history.snapshot(request, values)
     for key, value in values.items():
         setattr(request, key, value)
@@ -998,7 +1046,8 @@ def _check_routine(organisation: Organisation, values: dict[str, Any]) -> None:
             raise Invalid(str(exc), field="rrule") from exc
     if values.get("shift", ShiftRule.NONE) not in ShiftRule.values:
         raise Invalid("Unknown shift rule.", field="shift")
-    _check_member(organisation, values.get("assignee"), "assignee")
+    # As for requests: a guest cannot complete an occurrence, so cannot be its assignee.
+    check_worker(organisation.pk, values.get("assignee"), work="routines")
     _check_same_org(organisation, values.get("calendar"), "calendar")
     effort = values.get("effort_minutes")
     if effort is not None and not 0 < int(effort) <= 24 * 60 * 5:
