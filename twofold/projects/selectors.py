@@ -252,6 +252,19 @@ def _curve_parts(organisation: Organisation, day: dt.date) -> list[tuple[int, An
     )
 
 
+def _in_signal(state: Any) -> dict[str, Any]:
+    """One filter call's conditions (one join) for a project changing a process whose live KPI
+    is in ``state``: an archived process's KPIs are left out, as on the signals page, and,
+    joins ignoring the live managers, a KPI or process in the trash is no signal."""
+    return {
+        "process_changes__process__kpis__state": state,
+        "process_changes__process__kpis__archived_at__isnull": True,
+        "process_changes__process__archived_at__isnull": True,
+        "process_changes__process__deleted_at__isnull": True,
+        "process_changes__process__kpis__deleted_at__isnull": True,
+    }
+
+
 def processes_in_signal(organisation: Organisation) -> dict[int, tuple[str, ...]]:
     """Per project: the operations processes it changes whose live KPI is in signal (one query).
 
@@ -259,16 +272,7 @@ def processes_in_signal(organisation: Organisation) -> dict[int, tuple[str, ...]
     through relations, so projects imports neither the improvement nor the operations app.
     """
     rows = (
-        Project.objects.filter(
-            organisation=organisation,
-            process_changes__process__kpis__state="signal",
-            process_changes__process__kpis__archived_at__isnull=True,
-            # An archived process's KPIs are left out, as on the signals page.
-            process_changes__process__archived_at__isnull=True,
-            # Joins ignore the live managers: a KPI or process in the trash is no signal.
-            process_changes__process__deleted_at__isnull=True,
-            process_changes__process__kpis__deleted_at__isnull=True,
-        )
+        Project.objects.filter(organisation=organisation, **_in_signal("signal"))
         .values_list("pk", "process_changes__process__name")
         .distinct()
         .order_by("pk", "process_changes__process__name")
@@ -523,14 +527,7 @@ _CARD_MILESTONES = FastRows(
 _CARD_SIGNALS = FastRows(
     Project,
     lambda project_id, state: (
-        Project.objects.filter(
-            pk=project_id,
-            process_changes__process__kpis__state=state,
-            process_changes__process__kpis__archived_at__isnull=True,
-            process_changes__process__archived_at__isnull=True,
-            process_changes__process__deleted_at__isnull=True,
-            process_changes__process__kpis__deleted_at__isnull=True,
-        )
+        Project.objects.filter(pk=project_id, **_in_signal(state))
         .values_list("process_changes__process__name")
         .distinct()
         .order_by("process_changes__process__name")
