@@ -163,6 +163,7 @@ from twofold.projects.api_gates import router as gates_router  # noqa: E402
 from twofold.projects.api_lifecycle import router as programmes_router  # noqa: E402
 from twofold.projects.api_resourcing import router as resourcing_router  # noqa: E402
 from twofold.quality.api import router as quality_router  # noqa: E402
+from twofold.reports.api import router as reports_router  # noqa: E402
 from twofold.risks.api import router as risks_router  # noqa: E402
 from twofold.search.api import router as search_router  # noqa: E402
 from twofold.work.api import router as work_router  # noqa: E402
@@ -202,6 +203,7 @@ api.add_router("", go_live_router)
 api.add_router("", notifications_router)
 api.add_router("", comments_router)
 api.add_router("", activity_router)
+api.add_router("", reports_router)
 
 
 def unknown_route(request: HttpRequest) -> HttpResponse:

@@ -176,6 +176,12 @@ def _has_money(organisation_id: int) -> bool:
     return bool(rows and rows[0][0])
 
 
+def has_money(organisation_id: int) -> bool:
+    """Whether anything in the organisation costs money yet (one statement): without it every
+    BAC, PV, EV and AC is 0, and the figures need not be computed."""
+    return _has_money(organisation_id)
+
+
 def cost_health_reads(project: Project) -> list[Read]:
     """:func:`_one_card`'s read, to read ahead (``core.readahead``, panel ``cost_health``)."""
     return [(_HAS_MONEY, [*_MONEY_PARAMS, project.organisation_id])]

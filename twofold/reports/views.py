@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from twofold.core.csv_export import csv_response
@@ -17,22 +18,55 @@ from twofold.core.web import organisation_of, organisation_required
 from twofold.projects import selectors as project_selectors
 from twofold.projects.dates import finish_day
 from twofold.reports import selectors
+from twofold.reports.charts import Point, clipped, performance_chart
+
+# The spreadsheet downloads of ``interchange`` (``/exports/<what>.<csv|xlsx>``) the page offers.
+SHEETS = (
+    ("portfolio", "Portfolio", "each project's phase, progress, health and its reasons"),
+    ("tasks", "Tasks", "every task with the columns the spreadsheet import reads back"),
+    ("risks", "Risks", "the register: probability, impact, score, response, owner"),
+    ("requests", "Requests", "every request of every queue with its response and resolution"),
+    ("kpi-values", "KPI values", "every measurement with its note and corrections"),
+    ("history", "History", "every change and comment, as the activity pages show it"),
+)
 
 
 @organisation_required
 def reports(request: HttpRequest) -> HttpResponse:
     organisation = organisation_of(request)
     overview = selectors.overview(organisation)
+    project_url = reverse("projects:detail", args=[0]).removesuffix("0/")
+    points = [
+        Point(
+            code=row.card.project.code,
+            name=row.card.project.name,
+            spi=row.spi,
+            cpi=row.cpi,
+            level=row.card.health.level.value,
+            url=f"{project_url}{row.card.project.pk}/",
+        )
+        for row in overview.rows
+        if row.spi is not None and row.cpi is not None and row.card.project.archived_at is None
+    ]
     return render(
         request,
         "reports/pages/reports.html",
         {
             "section": "reports",
-            "cards": overview.cards,
+            "rows": overview.rows,
             "by_health": overview.by_health,
             "phases": overview.phases,
+            "processes": overview.processes,
             "kpis": overview.kpis,
             "kpi_states": overview.kpi_states,
+            "improvement": overview.improvement,
+            "chart": performance_chart(points),
+            "charted": len(points),
+            "chart_clipped": any(clipped(p.spi) or clipped(p.cpi) for p in points),
+            "live_projects": sum(
+                1 for row in overview.rows if row.card.project.archived_at is None
+            ),
+            "sheets": SHEETS,
         },
     )
 
