@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Case, F, IntegerField, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from twofold.accounts.models import Organisation, User
@@ -21,7 +21,7 @@ from twofold.core.concurrency import save_versioned
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.policy import Action, can, require
 from twofold.projects import selectors
-from twofold.projects.models import Programme, Project
+from twofold.projects.models import Programme, Project, Task
 from twofold.projects.services import _check_dates, _member_of
 
 PROGRAMME_FIELDS = ["name", "manager", "objectives", "description", "start", "finish"]
@@ -55,6 +55,9 @@ class Rollup:
 
     programme: Programme
     cards: list[selectors.Card] = field(default_factory=list)
+    # Each project's total progress weight (:func:`project_weights`); a project missing here
+    # weighs nothing.
+    weights: dict[int, float] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -78,13 +81,22 @@ class Rollup:
             return "amber"
         return "green" if h["green"] else "not_planned"
 
+    def _weighted(self, values: list[tuple[int, float]]) -> float:
+        """The projects' percentages weighted by their work, as a project weighs its tasks: a
+        two-year project counts for more than a two-week one (a plain average until
+        2026-12-06). Projects without tasks weigh nothing; none with work: 0."""
+        total = sum(self.weights.get(pk, 0.0) for pk, _v in values)
+        if not total:
+            return 0.0
+        return sum(self.weights.get(pk, 0.0) * v for pk, v in values) / total
+
     @property
     def percent_complete(self) -> float:
-        return sum(c.percent_complete for c in self.cards) / len(self.cards) if self.cards else 0.0
+        return self._weighted([(c.project.pk, c.percent_complete) for c in self.cards])
 
     @property
     def percent_planned(self) -> float:
-        return sum(c.percent_planned for c in self.cards) / len(self.cards) if self.cards else 0.0
+        return self._weighted([(c.project.pk, c.percent_planned) for c in self.cards])
 
     @property
     def finish(self) -> dt.datetime | None:
@@ -92,10 +104,32 @@ class Rollup:
         return max(finishes) if finishes else None
 
 
+def project_weights(organisation: Organisation, programme_ids: list[int]) -> dict[int, float]:
+    """Per project of these programmes, the sum of its leaf tasks' progress weights
+    (``scheduling.progress_weight``: the duration in minutes, an hour for a milestone or a task
+    of no duration): what its percent complete is a share of. One aggregated query."""
+    weight = Case(
+        When(is_milestone=True, then=Value(60)),
+        When(duration_minutes=0, then=Value(60)),
+        default=F("duration_minutes"),
+        output_field=IntegerField(),
+    )
+    rows = (
+        Task.objects.filter(
+            organisation=organisation, project__programme_id__in=programme_ids, is_summary=False
+        )
+        .order_by()
+        .values("project_id")
+        .annotate(total=Sum(weight))
+        .values_list("project_id", "total")
+    )
+    return {pk: float(total or 0) for pk, total in rows}
+
+
 def rollups(
     organisation: Organisation, *, archived: bool = False, include_archived_projects: bool = False
 ) -> list[Rollup]:
-    """Every programme with its projects' cards: the portfolio's queries plus one."""
+    """Every programme with its projects' cards: the portfolio's queries plus two."""
     rows = {p.pk: Rollup(p) for p in programmes_of(organisation, archived=archived)}
     for card in selectors.portfolio(
         organisation, sparklines=False, sort="name", include_archived=include_archived_projects
@@ -103,6 +137,9 @@ def rollups(
         row = rows.get(card.project.programme_id or 0)
         if row is not None:
             row.cards.append(card)
+    weights = project_weights(organisation, list(rows)) if rows else {}
+    for row in rows.values():
+        row.weights = weights
     return list(rows.values())
 
 
@@ -118,6 +155,7 @@ def rollup_of(programme: Programme, *, include_archived_projects: bool = False) 
         )
         if c.project.programme_id == programme.pk
     ]
+    row.weights = project_weights(programme.organisation, [programme.pk])
     return row
 
 
