@@ -17,6 +17,7 @@ from twofold.operations import selectors as operations_selectors
 from twofold.projects import services as project_services
 from twofold.projects.models import Project
 from twofold.reports.charts import Point, performance_chart
+from twofold.reports.rows import one_decimal, whole
 from twofold.reports.selectors import _index_badge
 
 
@@ -133,3 +134,28 @@ def test_page_and_api_read_a_constant_number_of_queries(demo_org, api, client):
         )
     ImprovementItem.objects.filter(organisation=demo_org).update(status="done")
     assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(12.5, "13"), (12.49, "12"), (0.0, "0"), (99.5, "100"), (100.0, "100")]
+)
+def test_percentages_round_half_up_as_floatformat_does(value, text):
+    assert whole(value) == text
+
+
+@pytest.mark.parametrize(("value", "text"), [(2.0, "2"), (2.25, "2.3"), (-1.04, "-1"), (17, "17")])
+def test_slips_keep_one_decimal_unless_whole(value, text):
+    assert one_decimal(value) == text
+
+
+@pytest.mark.django_db
+def test_project_rows_escape_what_users_typed(org, owner, signed_in):
+    project_services.create_project(
+        actor=owner, organisation=org, name='<img src=x onerror="alert(1)">', code="X&Y"
+    )
+    page = signed_in(owner).get("/reports/").content.decode()
+    assert '<img src=x onerror="alert(1)">' not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</a>" in page
+    assert '<span class="mono small muted">X&amp;Y</span>' in page
+    # A project without a schedule: no finish, no indices, nothing open.
+    assert '<td class="nowrap">—</td>' in page and "None open" in page

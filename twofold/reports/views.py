@@ -19,6 +19,7 @@ from twofold.projects import selectors as project_selectors
 from twofold.projects.dates import finish_day
 from twofold.reports import selectors
 from twofold.reports.charts import Point, clipped, performance_chart
+from twofold.reports.rows import project_rows
 
 # The spreadsheet downloads of ``interchange`` (``/exports/<what>.<csv|xlsx>``) the page offers.
 SHEETS = (
@@ -54,6 +55,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         {
             "section": "reports",
             "rows": overview.rows,
+            "project_rows": project_rows(overview.rows, project_url),
             "by_health": overview.by_health,
             "phases": overview.phases,
             "processes": overview.processes,
