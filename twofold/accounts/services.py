@@ -759,6 +759,8 @@ def change_member_role(
             changes={"role": [old.value, role]},
             summary=f"{membership.user.display_name}: {old.label} → {Role(role).label}",
         )
+        for follow in ROLE_CHANGED:
+            follow(actor, membership, old)
     return membership
 
 
@@ -954,6 +956,12 @@ MEMBER_REMOVED: list[Callable[[User | None, User, Organisation], None]] = []
 """Apps keeping rows per person of an organisation that must end when the person leaves it
 (the change board) register here: ``remove_member`` calls each with (actor, person,
 organisation) in its transaction."""
+
+
+ROLE_CHANGED: list[Callable[[User, Membership, Role], None]] = []
+"""Apps keeping work assigned per person that a new role rules out (a guest works no routine)
+register here: ``change_member_role`` calls each with (actor, membership, old role) in its
+transaction, after a change."""
 
 
 def revoke_credentials(user: User) -> tuple[int, int]:

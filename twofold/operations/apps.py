@@ -7,10 +7,12 @@ class OperationsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from twofold.operations import replan, trash
+        from twofold.operations import assignment, replan, trash
 
         trash.register()
         replan.register()
+        # A member made a guest, or removed, is unassigned from what they can no longer work.
+        assignment.register()
         # The annual budget and spend are money (core.history.readable_by).
         from twofold.core import history
         from twofold.operations.selectors import sees_process_money

@@ -1,20 +1,25 @@
-"""Writes for who works a request and how urgent it is.
+"""Writes for who works a request and how urgent it is, and who no longer can.
 
 A request's SLA targets are not stored on it: its clocks read the queue's targets for its current
 priority (``Queue.target_minutes``), so re-prioritising moves both targets at once. The history
 entry records the priority and both targets before and after, so the change can be traced.
+
+A person made a guest (``accounts.services.ROLE_CHANGED``) or removed from the organisation
+(``MEMBER_REMOVED``) can work nothing there: their open requests and their routines are
+unassigned (``release_assignments``), each with a history line, as an unassignment by hand.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 
-from twofold.accounts.models import User
+from twofold.accounts.models import Membership, Organisation, Role, User
 from twofold.core import history
-from twofold.core.concurrency import save_versioned
+from twofold.core.concurrency import lock_rows, save_versioned
 from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
-from twofold.operations.models import DONE_STATUSES, Priority, Request
+from twofold.operations.models import DONE_STATUSES, Priority, Request, Routine
 from twofold.operations.services import check_worker, refresh_sla_outcomes
 
 
@@ -87,3 +92,75 @@ def reprioritise_request(
         request.refresh_from_db(fields=["resolution_met"])
     history.record(actor=actor, obj=request, action="re-prioritised", changes=changes)
     return request
+
+
+def release_assignments(*, actor: User | None, person: User, organisation_id: int, why: str) -> int:
+    """Unassign ``person`` from the open requests and the routines (archived ones too) of an
+    organisation, in the caller's transaction; ``why`` ends each history summary ("became a
+    guest"). Each row's version moves, so a form still naming them is stale. How many."""
+    # Locked first, in id order, then read: the rows still naming them once locked.
+    request_ids = lock_rows(
+        Request.objects.filter(organisation_id=organisation_id, assignee=person).exclude(
+            status__in=DONE_STATUSES
+        )
+    )
+    routine_ids = lock_rows(
+        Routine.objects.filter(organisation_id=organisation_id, assignee=person)
+    )
+    requests = list(Request.objects.filter(pk__in=request_ids, assignee=person).order_by("pk"))
+    routines = list(Routine.objects.filter(pk__in=routine_ids, assignee=person).order_by("pk"))
+    name = _name(person)
+    if requests:
+        Request.all_objects.filter(pk__in=[r.pk for r in requests]).update(
+            assignee=None, version=F("version") + 1
+        )
+    if routines:
+        Routine.all_objects.filter(pk__in=[r.pk for r in routines]).update(
+            assignee=None, version=F("version") + 1
+        )
+    for request in requests:
+        request.assignee = None
+        history.record(
+            actor=actor,
+            obj=request,
+            action="unassigned",
+            changes={"assignee": [name, _name(None)]},
+            summary=f"Unassigned {name}: {why}",
+        )
+    for routine in routines:
+        routine.assignee = None
+        # As an edit of the routine's assignee records it (``update_routine``).
+        history.record(
+            actor=actor,
+            obj=routine,
+            action="updated",
+            changes={"assignee": [name, None]},
+            summary=f"Unassigned {name}: {why}",
+        )
+    return len(requests) + len(routines)
+
+
+def _on_role_changed(actor: User, membership: Membership, old: Role) -> None:
+    if membership.role == Role.GUEST and old != Role.GUEST:
+        release_assignments(
+            actor=actor,
+            person=membership.user,
+            organisation_id=membership.organisation_id,
+            why="became a guest",
+        )
+
+
+def _on_member_removed(actor: User | None, person: User, organisation: Organisation) -> None:
+    release_assignments(
+        actor=actor, person=person, organisation_id=organisation.pk, why="no longer a member"
+    )
+
+
+def register() -> None:
+    """Follow role changes and removals (``accounts.services``), from the app's ``ready``."""
+    from twofold.accounts.services import MEMBER_REMOVED, ROLE_CHANGED
+
+    if _on_role_changed not in ROLE_CHANGED:
+        ROLE_CHANGED.append(_on_role_changed)
+    if _on_member_removed not in MEMBER_REMOVED:
+        MEMBER_REMOVED.append(_on_member_removed)

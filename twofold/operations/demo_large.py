@@ -21,7 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from twofold.accounts.models import Organisation, Team, User
+from twofold.accounts.models import Membership, Organisation, Role, Team, User
 from twofold.engine.calendars import add_working_minutes
 from twofold.operations.calendars import aware, engine_calendar, local
 from twofold.operations.demo import IT_TITLES, MAINT_TITLES, OFFICE, PLANT, _series
@@ -104,6 +104,14 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
     today = timezone.localdate()
     now = timezone.now()
     users: list[Any] = list(people.values()) or [None]
+    # Guests only look on: they may ask, but own no process and work no routine or request
+    # (the services refuse them there).
+    guests = set(
+        Membership.objects.filter(organisation=org, role=Role.GUEST).values_list(
+            "user_id", flat=True
+        )
+    )
+    workers: list[Any] = [u for u in people.values() if u.pk not in guests] or [None]
     teams = {t.name: t for t in Team.objects.filter(organisation=org)}
     # Derived from the organisation's default calendar: its own hours, the default's holidays.
     default = BusinessCalendar.objects.filter(organisation=org, is_default=True).first()
@@ -131,7 +139,7 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
                 organisation=org,
                 name=name,
                 description=f"{name.split(' · ')[1]} at {name.split(' · ')[0]}.",
-                owner=rng.choice(users),
+                owner=rng.choice(workers),
                 team=teams.get(team),
                 annual_budget=Decimal(budget),
             )
@@ -205,7 +213,7 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
                 calendar=plant if RULES[i % len(RULES)][2] != ShiftRule.NONE else None,
                 starts_on=start,
                 due_time=dt.time(rng.choice([7, 10, 14, 16]), 0),
-                assignee=rng.choice(users),
+                assignee=rng.choice(workers),
             )
             for i in range(min(50, len(processes) * 2))
         ],
@@ -273,7 +281,7 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
     total = 0
     per_queue = REQUESTS // len(queues)
     for queue, (_name, _kind, titles) in zip(queues, QUEUES, strict=True):
-        total += _requests(rng, org, queue, titles, users, now, per_queue)
+        total += _requests(rng, org, queue, titles, (users, workers), now, per_queue)
     return (
         f"large operations: {len(processes)} processes, {len(kpis)} KPIs "
         f"({len(kpis) * weeks} values), {len(routines)} routines ({len(occurrences)} "
@@ -286,16 +294,18 @@ def _requests(
     org: Organisation,
     queue: Queue,
     titles: list[str],
-    users: list[Any],
+    people: tuple[list[Any], list[Any]],
     now: dt.datetime,
     count: int,
 ) -> int:
-    """``count`` requests spread over two years; the newest ~2 % still open.
+    """``count`` requests spread over two years; the newest ~2 % still open. ``people``: who
+    may ask (everyone) and who may work them (no guest).
 
     Each timeline is laid out in business minutes of the queue's calendar: the first response
     after a share of its target, maybe a wait on the requester (paused), then resolution after
     ``factor`` × the resolution target of *running* business time, so ``factor <= 1`` is met.
     """
+    users, workers = people
     zone = org.timezone
     cal = engine_calendar(queue.calendar)
     span = 730 * 24 * 3600
@@ -320,7 +330,7 @@ def _requests(
             title=titles[i % len(titles)],
             priority=priority,
             requester=rng.choice(users),
-            assignee=rng.choice(users),
+            assignee=rng.choice(workers),
             created_at=created,
         )
         events: list[tuple[dt.datetime, str, str]] = [(created, "", Status.NEW)]

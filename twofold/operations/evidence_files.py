@@ -9,9 +9,10 @@ recorded.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -108,33 +109,44 @@ def with_staged(occurrence: Occurrence, evidence: Mapping[int, Any]) -> dict[int
     return merged
 
 
-def save_rows(occurrence: Occurrence, rows: list[StepEvidence], actor: User) -> None:
-    """Save the evidence of a completion: new files stored under random names, staged files
-    kept (or replaced by a new one, the old file removed after commit)."""
-    staged = staged_files(occurrence)
-    gone: list[str] = []
+@contextlib.contextmanager
+def discarded_on_error() -> Iterator[list[str]]:
+    """Names of files stored inside the block (append them): if the block raises, they are
+    deleted, as the rows naming them roll back. Around the service's transaction, a failure at
+    its commit too. (A failure after the files were written, a history line or a
+    nonconformance that could not be made, left them on disk, named by no row.)"""
     stored: list[str] = []
     try:
-        for row in rows:
-            row.organisation_id = occurrence.organisation_id
-            row.occurrence = occurrence
-            before = staged.pop(row.step_id, None)
-            if row.file and not getattr(row.file, "_committed", True):
-                stored.append(attach(row, row.file.file, actor))
-                if before is not None:
-                    gone.append(str(before.file.name))
-            elif before is not None:
-                for name in ("file", "original_name", "content_type", "size"):
-                    setattr(row, name, getattr(before, name))
-                row.uploaded_by_id, row.uploaded_at = before.uploaded_by_id, before.uploaded_at
-            if before is not None:
-                before.delete()
-            row.save()
-    except Exception:
-        # A full disk (or any failure) on a later step: the files of earlier steps go too.
+        yield stored
+    except BaseException:
         for name in stored:
             discard(StepEvidence.file.field.storage, name)
         raise
+
+
+def save_rows(
+    occurrence: Occurrence, rows: list[StepEvidence], actor: User, stored: list[str]
+) -> None:
+    """Save the evidence of a completion: new files stored under random names (appended to
+    ``stored``, of :func:`discarded_on_error`), staged files kept (or replaced by a new one, the
+    old file removed after commit)."""
+    staged = staged_files(occurrence)
+    gone: list[str] = []
+    for row in rows:
+        row.organisation_id = occurrence.organisation_id
+        row.occurrence = occurrence
+        before = staged.pop(row.step_id, None)
+        if row.file and not getattr(row.file, "_committed", True):
+            stored.append(attach(row, row.file.file, actor))
+            if before is not None:
+                gone.append(str(before.file.name))
+        elif before is not None:
+            for name in ("file", "original_name", "content_type", "size"):
+                setattr(row, name, getattr(before, name))
+            row.uploaded_by_id, row.uploaded_at = before.uploaded_by_id, before.uploaded_at
+        if before is not None:
+            before.delete()
+        row.save()
     if gone:
         transaction.on_commit(lambda: _remove(gone))
 
@@ -144,7 +156,6 @@ def _remove(paths: list[str]) -> None:
         default_storage.delete(path)
 
 
-@transaction.atomic
 def upload_step_file(
     *,
     actor: User,
@@ -159,6 +170,18 @@ def upload_step_file(
     client that read the occurrence before it is a Conflict, not a completion with a file its
     author never saw (or a replaced file nobody chose). ``expected_version`` is the version the
     uploader read (``None``: last upload wins, as a background job would)."""
+    with discarded_on_error() as stored, transaction.atomic():
+        return _upload(actor, occurrence, step, file, expected_version, stored)
+
+
+def _upload(
+    actor: User,
+    occurrence: Occurrence,
+    step: RoutineStep,
+    file: UploadedFile[Any],
+    expected_version: int | None,
+    stored: list[str],
+) -> StepEvidence:
     require(actor, Action.CONTRIBUTE, occurrence)
     field = f"step_{step.pk}"
     if step.routine_id != occurrence.routine_id or step.retired:
@@ -185,7 +208,7 @@ def upload_step_file(
         row = StepEvidence(organisation_id=occurrence.organisation_id, occurrence=occurrence)
         row.step = step
     describe(row, checked)
-    attach(row, file, actor)
+    stored.append(attach(row, file, actor))
     row.save()
     history.record(
         actor=actor,

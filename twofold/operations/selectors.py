@@ -781,11 +781,27 @@ def request_view(
     A resolved request's resolution clock is the one stored when its outcome was fixed
     (:func:`fixed_resolution`), unless ``live`` asks for it to be computed again from today's
     targets and calendar (as fixing the outcome does)."""
+    response, resolution = _clocks(request, ("response", "resolution"), now, cal, changes)
+    return RequestView(
+        request, response, resolution if live else fixed_resolution(request, resolution)
+    )
+
+
+def _clocks(
+    request: Request,
+    kinds: Sequence[str],
+    now: dt.datetime | None,
+    cal: Any,
+    changes: Sequence[tuple[dt.datetime, str]] | None,
+) -> list[SlaClock]:
+    """The request's SLA clocks of ``kinds`` ("response", "resolution") at ``now``, as
+    :func:`request_view` reads them."""
     queue = request.queue
     zone = queue.organisation.timezone
     if cal is None:
         cal = engine_calendar(queue.calendar)
-    moment = local(now or timezone.now(), zone)
+    instant = now or timezone.now()
+    moment = local(instant, zone)
     if changes is None:
         changes = [(e.at, e.to_status) for e in request.events.all()]
     # Waiting on the requester pauses both clocks; so does the time a request spent resolved
@@ -795,33 +811,27 @@ def request_view(
     # by _clock_change_minutes (which reads the same pauses the same way).
     pauses = _local_pauses(_stops(changes), zone)
     start = local(request.created_at, zone)
-    instant = now or timezone.now()
     clocks = []
-    for kind, stopped in (
-        ("response", request.first_response_at),
-        ("resolution", request.resolved_at),
-    ):
-        clocks.append(
-            sla_clock(
-                cal,
-                start=start,
-                now=moment,
-                target_minutes=queue.target_minutes(request.priority, kind),
-                pauses=pauses,
-                stopped_at=local(stopped, zone) if stopped else None,
-                adjust_minutes=_clock_change_minutes(
-                    cal, request.created_at, stopped or instant, changes, zone
-                ),
-            )
+    for kind in kinds:
+        stopped = request.first_response_at if kind == "response" else request.resolved_at
+        clock = sla_clock(
+            cal,
+            start=start,
+            now=moment,
+            target_minutes=queue.target_minutes(request.priority, kind),
+            pauses=pauses,
+            stopped_at=local(stopped, zone) if stopped else None,
+            adjust_minutes=_clock_change_minutes(
+                cal, request.created_at, stopped or instant, changes, zone
+            ),
         )
-    clocks = [
-        replace(c, due_at=_due_instant(cal, instant, c.remaining_minutes, zone))
-        if c.due_at is not None
-        else c
-        for c in clocks
-    ]
-    resolution = clocks[1] if live else fixed_resolution(request, clocks[1])
-    return RequestView(request, clocks[0], resolution)
+        if clock.due_at is not None:
+            # The engine's due time is on the wall clock; the instant counts real time across a
+            # clock change, starting from it (computed once).
+            due = _due_instant(cal, instant, clock.remaining_minutes, zone, clock.due_at)
+            clock = replace(clock, due_at=due)
+        clocks.append(clock)
+    return clocks
 
 
 def _stops(changes: Sequence[tuple[dt.datetime, str]]) -> list[tuple[dt.datetime, Any]]:
@@ -835,16 +845,19 @@ def _local_pauses(
     return [(local(p, zone), local(q, zone) if q else None) for p, q in stops]
 
 
-def _due_instant(cal: Any, now: dt.datetime, remaining: float, zone: str) -> dt.datetime | None:
+def _due_instant(
+    cal: Any, now: dt.datetime, remaining: float, zone: str, on_wall_clock: dt.datetime
+) -> dt.datetime | None:
     """The instant (aware, in ``zone``) at which ``remaining`` working minutes from ``now``
     (aware) run out, counting real time across clock changes: the hour skipped in spring is
     not worked, the repeated autumn hour is worked twice where the calendar works then. None
-    if the calendar's horizon ends first."""
+    if the calendar's horizon ends first. ``on_wall_clock``: when they run out on the wall
+    clock (naive, the SLA clock's ``due_at``), the first guess."""
     tz = zoneinfo.ZoneInfo(zone)
     if remaining <= 0:
         return now.astimezone(tz)
     try:
-        guess = aware(add_working_minutes(cal, local(now, zone), remaining), zone)
+        guess = aware(on_wall_clock, zone)
         pieces = wall_clock_segments(now, guess + dt.timedelta(days=7), zone)
         left = remaining
         for i, (a, b, offset) in enumerate(pieces):
@@ -852,7 +865,9 @@ def _due_instant(cal: Any, now: dt.datetime, remaining: float, zone: str) -> dt.
             last = i == len(pieces) - 1
             here = math.inf if last else working_minutes_between(cal, wall_a, wall_clock(b, offset))
             if left <= here:
-                wall_due = add_working_minutes(cal, wall_a, left)
+                # Within the first piece (no clock change before it, the usual case): the
+                # wall-clock answer itself, not computed again.
+                wall_due = on_wall_clock if i == 0 else add_working_minutes(cal, wall_a, left)
                 return (wall_due - offset).replace(tzinfo=dt.UTC).astimezone(tz)
             left -= here
     except CalendarRangeError:
@@ -919,7 +934,7 @@ def resolution_met(request: Request) -> bool | None:
 
 def resolution_clock(request: Request) -> SlaClock:
     """The resolution clock of a request computed afresh at its resolution (or now, if open)."""
-    return request_view(request, request.resolved_at, live=True).resolution
+    return _clocks(request, ("resolution",), request.resolved_at, None, None)[0]
 
 
 # --- The queue page's reads, compiled once (core/fastread.py) --------------------------------

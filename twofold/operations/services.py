@@ -22,7 +22,7 @@ from django.utils import timezone
 from twofold.accounts.models import Membership, Organisation, Role, Team, User
 from twofold.core import dates, history, trash
 from twofold.core.concurrency import lock_rows, save_versioned
-from twofold.core.errors import Invalid
+from twofold.core.errors import Conflict, Invalid
 from twofold.core.policy import Action, require
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiTarget
@@ -1518,7 +1518,6 @@ def _check_not_ahead(occurrence: Occurrence, moment: dt.datetime) -> None:
     )
 
 
-@transaction.atomic
 def complete_occurrence(
     *,
     actor: User,
@@ -1527,7 +1526,20 @@ def complete_occurrence(
     expected_version: int | None,
     at: dt.datetime | None = None,
 ) -> Occurrence:
-    """Complete an occurrence, recording validated evidence for every step (by step id)."""
+    """Complete an occurrence, recording validated evidence for every step (by step id). The
+    files it stores go again if it fails after storing them (``evidence_files``)."""
+    with evidence_files.discarded_on_error() as stored, transaction.atomic():
+        return _complete(actor, occurrence, evidence, expected_version, at, stored)
+
+
+def _complete(
+    actor: User,
+    occurrence: Occurrence,
+    evidence: Mapping[int, StepInput],
+    expected_version: int | None,
+    at: dt.datetime | None,
+    stored: list[str],
+) -> Occurrence:
     require(actor, Action.CONTRIBUTE, occurrence)
     if occurrence.status == OccurrenceStatus.DONE:
         raise Invalid("This occurrence is already done.", field="status")
@@ -1548,7 +1560,7 @@ def complete_occurrence(
         expected_version=expected_version,
         fields=["status", "completed_at", "completed_by"],
     )
-    evidence_files.save_rows(occurrence, rows, actor)
+    evidence_files.save_rows(occurrence, rows, actor, stored)
     found = _deviations(occurrence, rows, actor)
     if found:
         occurrence.nonconforming = True
@@ -1663,6 +1675,16 @@ def set_archived(
     """
     require(actor, Action.MANAGE, obj)
     if obj.archived == archived:
+        # Nothing to change, but a stale version is still refused, as a real change would be
+        # (it answered 200 on an archived row someone had edited since).
+        if (
+            expected_version is not None
+            and not type(obj).objects.filter(pk=obj.pk, version=expected_version).exists()
+        ):
+            raise Conflict(
+                "Someone else changed this since you opened it. Reload to see their change, "
+                "then make yours again."
+            )
         return obj
     obj.archived_at = timezone.now() if archived else None
     fields = ["archived_at"]

@@ -356,9 +356,12 @@ def _kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, "Limits recomputed from the new baseline.")
             except services.MeasurementsImplausible as exc:
                 doubts = exc.warnings
-                if action == "csv":
-                    csv_token = csv_stash.stash(kpi, actor.pk, data)
                 status = 422
+                if action == "csv":
+                    try:
+                        csv_token = csv_stash.stash(kpi, actor.pk, data)
+                    except ServiceError as kept:  # not kept (too large, a full disk)
+                        status = apply_service_error(form, kept)
             except MeasurementsInvalid as exc:
                 row_errors, doubts = exc.errors, exc.warnings
                 form.add_error(None, exc.message)
