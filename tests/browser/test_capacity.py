@@ -3,7 +3,10 @@ levelling the Line 3 project (preview, then apply)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,6 +27,10 @@ def test_capacity_walkthrough(page, live_server, demo_org, sign_in, shot):
     detail.get_by_text("PLC integration").wait_for()
     assert detail.get_by_text("Robot cell backup and inspection").is_visible()
     assert detail.get_by_text("h over").is_visible()
+    # The panel is not a live region (read whole on every cell); its one-line summary is spoken.
+    expect(page.locator("[data-announcer=polite]")).to_have_text(
+        re.compile(r"^Tomasz Nowak, week of .+ hours of .+ available, .+ over\. Details below")
+    )
     shot("capacity-usage-cell")
 
     page.get_by_label("Team", exact=True).select_option(label="Engineering")

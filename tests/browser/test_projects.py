@@ -93,6 +93,9 @@ def test_create_plan_link_board_gate_baseline(page, live_server, demo_org, sign_
     assert edit_inline(page, "Duration in days of Survey", "4").status == 200
     page.wait_for_selector("text=Saved Survey")
     assert "2 tasks moved" in page.locator(".wbs-status").inner_text()
+    # The status line came with the swapped table (a new live region, which screen readers do
+    # not announce): app.js speaks it through the region it keeps on the page.
+    expect(page.locator("[data-announcer=polite]")).to_contain_text("2 tasks moved")
     # The assignee list holds only its choice until it is focused; then the people are there.
     assignee = page.get_by_role("combobox", name="Assignee of Survey", exact=True)
     assert assignee.locator("option").count() == 1
@@ -341,6 +344,7 @@ def test_issue10_grid_board_gantt_gates_tabs_desktop_and_phone(
     assert "A duration cannot be negative" in error.inner_text()
     assert page.locator('input[aria-invalid="true"]').input_value() == "-5"
     assert "not saved" in page.locator(".wbs-status .flash-error").inner_text()
+    expect(page.locator("[data-announcer=assertive]")).to_contain_text("not saved")
     shot("issue10-tasks-cell-error")
 
     # The ✕ asks first, naming what goes with it.

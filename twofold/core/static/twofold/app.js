@@ -114,3 +114,50 @@ window.Twofold = window.Twofold || {};
   else reveal();
   window.addEventListener("load", reveal); // again once web fonts have set the tabs' widths
 })();
+
+// Announce what an htmx swap brought in a status or alert region. A swap that replaces a region
+// (the task table's status line, a capacity cell's summary) inserts a *new* live region, and
+// screen readers announce changes to the live regions they already know, not new ones: the
+// message was silent. Regions that were on the page before the swap are left to the reader (they
+// announce themselves); the new ones' text is spoken through two regions kept on the page. A
+// region with an id that a poll brings back unchanged (a job's progress line) is not repeated.
+(function () {
+  const SELECTOR = '[role="status"], [role="alert"], [aria-live]';
+  const said = new Map();  // region id → the text last spoken for it
+  let before = new WeakSet();
+  let polite = null, assertive = null;
+  function region(level) {
+    const el = document.createElement("div");
+    el.className = "visually-hidden";
+    el.setAttribute("aria-live", level);
+    el.setAttribute("aria-atomic", "true");
+    el.dataset.announcer = level;
+    document.body.appendChild(el);
+    return el;
+  }
+  function say(el, text) {
+    el.textContent = "";  // the same message twice is still a change
+    window.setTimeout(() => { el.textContent = text; }, 60);
+  }
+  document.addEventListener("htmx:beforeSwap", () => {
+    before = new WeakSet(document.querySelectorAll(SELECTOR));
+  });
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const root = event.target;
+    if (!(root instanceof Element) || !root.isConnected) return;
+    const found = Array.from(root.querySelectorAll(SELECTOR));
+    if (root.matches(SELECTOR)) found.unshift(root);
+    const calm = [], urgent = [];
+    found.forEach((el) => {
+      if (before.has(el) || el.dataset.announcer || el.closest("[data-announcer]")) return;
+      if (found.some((other) => other !== el && other.contains(el))) return;  // said by its parent
+      const text = el.textContent.replace(/\s+/g, " ").trim();
+      if (!text || (el.id && said.get(el.id) === text)) return;
+      if (el.id) said.set(el.id, text);
+      const alarm = '[role="alert"], [aria-live="assertive"]';
+      (el.matches(alarm) || el.querySelector(alarm) ? urgent : calm).push(text);
+    });
+    if (calm.length) say(polite || (polite = region("polite")), calm.join(" "));
+    if (urgent.length) say(assertive || (assertive = region("assertive")), urgent.join(" "));
+  });
+})();
