@@ -622,6 +622,8 @@ POST   /api/me/notifications/{notification_id}/read                             
 GET    /api/me/notification-settings                                                  401 200 200 200 200 200
 PUT    /api/me/notification-settings/{kind}                                           401 422 422 422 422 422
 PUT    /api/me/notification-settings/{kind}                                           401 200 200 200 200 200  kind=assigned | {"delivery": "digest"}
+GET    /api/me/notification-email                                                     401 200 200 200 200 200
+PUT    /api/me/notification-email                                                     401 200 200 200 200 200  | {"stop_all": true}
 GET    /api/follows/{target_type}/{target_id}                                         401 200 200 200 200 404
 PUT    /api/follows/{target_type}/{target_id}                                         401 200 200 200 200 404
 GET    /api/organisations/{org_id}/outbox                                             401 403 403 200 200 404
@@ -773,6 +775,7 @@ GET    /api/routines/{pk}/occurrences                                           
 
 # --- api search
 GET    /api/organisations/{org_id}/search                                             401 200 200 200 200 404  ?q=line
+GET    /api/organisations/{org_id}/report                                             401 200 200 200 200 404
 
 # --- api settings
 GET    /api/organisations/{org_id}/settings/gate-checklists                           401 200 200 200 200 404

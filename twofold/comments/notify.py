@@ -11,12 +11,15 @@ Each event has a key (``comment-<id>…``), so nobody is told twice of the same 
 
 A deleted comment's text goes from what told of it (:func:`comment_deleted`): its
 notifications say "(comment deleted)" instead of the snippet, and their e-mails not sent yet
-are dropped.
+are dropped. So does that of the comments purged with their object (:func:`comments_removed`,
+called by ``trash_parts`` and ``project_parts`` before they delete them). An edited comment's
+notifications quote its new text (e-mails not sent yet too: they are rendered when they go).
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import QuerySet
 
 from twofold.accounts.models import User
 from twofold.comments import kinds
@@ -53,7 +56,21 @@ def comment_posted(
         )
         for person in mentioned:
             notes.follow(person, target, reason=FollowReason.MENTIONED)
-    if edited or author is None:
+    if edited:
+        # What told of it quotes the new text (not the mention just sent, already current).
+        notes.revise(
+            target=target,
+            summaries={
+                f"comment-{comment.pk}": (
+                    f"{who} commented on the {noun} {target}: {_snippet(comment.body)}"
+                ),
+                f"comment-{comment.pk}-mention": (
+                    f"{who} mentioned you on the {noun} {target}: {_snippet(comment.body)}"
+                ),
+            },
+        )
+        return
+    if author is None:
         return
     notes.follow(author, target, reason=FollowReason.COMMENTED)
     notes.notify_followers(
@@ -82,4 +99,30 @@ def comment_deleted(comment: Comment, target: models.Model) -> int:
                 f"{who} mentioned you on the {noun} {target} (comment deleted)"
             ),
         },
+    )
+
+
+def comments_removed(comments: QuerySet[Comment]) -> int:
+    """Before ``comments`` are deleted with the object they are on (a trash purge, a project
+    deleted): take their text (and the object's name) out of the notifications that quoted them,
+    and out of their e-mails not sent yet. Returns how many notifications were rewritten."""
+    rows = comments.values_list(
+        "pk", "organisation_id", "target_kind", "author__full_name", "author__email"
+    )
+    by_organisation: dict[int, dict[str, str]] = {}
+    for pk, organisation_id, slug, full_name, email in rows.iterator():
+        kind = kinds.get(slug)
+        noun = kind.noun if kind else "item"
+        who = full_name or email or "Someone"
+        by_organisation.setdefault(organisation_id, {}).update(
+            {
+                f"comment-{pk}": f"{who} commented on a {noun} since deleted (comment deleted)",
+                f"comment-{pk}-mention": (
+                    f"{who} mentioned you on a {noun} since deleted (comment deleted)"
+                ),
+            }
+        )
+    return sum(
+        notes.withdraw_events(organisation_id=organisation_id, summaries=summaries)
+        for organisation_id, summaries in by_organisation.items()
     )

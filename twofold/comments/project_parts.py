@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import CASCADE, Q, QuerySet
 
-from twofold.comments import kinds
+from twofold.comments import kinds, notify
 from twofold.comments.models import Comment
 from twofold.projects.lifecycle import DeletePart, register_delete_part
 from twofold.projects.models import Project
@@ -30,7 +30,9 @@ def _of(project: Project) -> QuerySet[Comment]:
 
 
 def _delete(project: Project) -> None:
-    _of(project).delete()
+    comments = _of(project)
+    notify.comments_removed(comments)  # their text leaves the notifications that quoted it
+    comments.delete()
 
 
 def register() -> None:

@@ -7,7 +7,9 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from twofold.comments import kinds
+from django.db.models import QuerySet
+
+from twofold.comments import kinds, notify
 from twofold.comments.models import Comment
 from twofold.core import trash
 
@@ -21,14 +23,19 @@ def _comments_of_batch(obj: Any) -> None:
             continue  # not trashable itself (a row that only hides with its project)
         if batch is not None:
             ids = manager.filter(trash_batch=batch).values("pk")
-            Comment.objects.filter(target_kind=kind.slug, target_id__in=ids).delete()
+            _remove(Comment.objects.filter(target_kind=kind.slug, target_id__in=ids))
     own = kinds.kind_for(obj)
     if own is not None:
-        Comment.objects.filter(target_kind=own.slug, target_id=obj.pk).delete()
+        _remove(Comment.objects.filter(target_kind=own.slug, target_id=obj.pk))
     if obj._meta.label == "projects.Project":
         from twofold.comments.project_parts import _of
 
-        _of(obj).delete()
+        _remove(_of(obj))
+
+
+def _remove(comments: QuerySet[Comment]) -> None:
+    notify.comments_removed(comments)  # their text leaves the notifications that quoted it
+    comments.delete()
 
 
 def _also_comments(inner: Callable[[Any], list[str]]) -> Callable[[Any], list[str]]:

@@ -1,6 +1,7 @@
 """API for notifications (same services and selectors as the pages).
 
-``/me/notifications``: the signed-in person's inbox; ``/follows/{type}/{id}``: following any
+``/me/notifications``: the signed-in person's inbox; ``/me/notification-settings`` and
+``/me/notification-email`` (stop all e-mails): how they get e-mail; ``/follows/{type}/{id}``: following any
 object (``type`` is ``app_label.model``, e.g. ``projects.task``); ``/organisations/{id}/outbox``:
 admins see e-mails not sent yet and queue them again.
 """
@@ -76,6 +77,17 @@ class NotificationSettingOut(Schema):
 
 class NotificationSettingIn(BodyIn):
     delivery: DeliveryName
+
+
+class NotificationEmailOut(Schema):
+    stop_all: bool = Field(
+        description="All notification e-mails stopped (every kind, those added later too); the "
+        "per-kind choices of /me/notification-settings are kept and apply again once false."
+    )
+
+
+class NotificationEmailIn(BodyIn):
+    stop_all: StrictBool
 
 
 class FollowOut(Schema):
@@ -184,6 +196,20 @@ def set_setting(
     pref = services.set_email_delivery(user=actor_of(request), kind=kind, delivery=payload.delivery)
     label = next(k.label for k in all_kinds() if k.key == kind)
     return NotificationSettingOut(kind=kind, label=label, delivery=pref.delivery)  # type: ignore[arg-type]
+
+
+@router.get("/me/notification-email", response={200: NotificationEmailOut, **READ})
+def get_email_master(request: HttpRequest) -> NotificationEmailOut:
+    """Whether you stopped all notification e-mails (the settings page's master switch)."""
+    return NotificationEmailOut(stop_all=services.email_stopped(int(actor_of(request).pk)))
+
+
+@router.put("/me/notification-email", response={200: NotificationEmailOut, **WRITE})
+def set_email_master(request: HttpRequest, payload: NotificationEmailIn) -> NotificationEmailOut:
+    """Stop all notification e-mails (``stop_all: true``), or let the per-kind choices apply
+    again (``false``)."""
+    stopped = services.stop_all_email(user=actor_of(request), stop=payload.stop_all)
+    return NotificationEmailOut(stop_all=stopped)
 
 
 def _follow_out(request: HttpRequest, target_type: str, target_id: int) -> FollowOut:

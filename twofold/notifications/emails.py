@@ -2,15 +2,23 @@
 
 Links point at ``settings.TWOFOLD_BASE_URL``. Each e-mail carries an unsubscribe link for its
 kind (RFC 8058 one-click headers too), which works without signing in.
+
+Each e-mail records the notifications it tells of (``OutboxEmail.rendered_from``), and the
+outbox renders it again from them just before sending (:func:`refresh`): what a notification
+tells then (an edited comment's new text) is what goes, and a notification withdrawn since (a
+deleted or purged comment) or whose object was deleted since is left out. An e-mail left with
+nothing to tell is not sent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -18,6 +26,8 @@ from twofold.accounts.models import User
 from twofold.notifications.kinds import kind_of
 from twofold.notifications.models import Notification, OutboxEmail
 from twofold.notifications.tokens import ALL_KINDS, make_unsubscribe_token
+
+logger = logging.getLogger(__name__)
 
 
 def absolute(path: str) -> str:
@@ -89,6 +99,20 @@ def _email(
     )
 
 
+def notification_email(user: User, note: Notification) -> OutboxEmail:
+    """The e-mail of one notification (its actor loaded) to ``user``, not saved."""
+    mail = _email(
+        user=user,
+        organisation_id=note.organisation_id,
+        subject=note.summary,
+        template="notification",
+        context={"item": _item(note)},
+        unsubscribe_kind=note.kind,
+    )
+    mail.rendered_from = {"notifications": [note.pk]} if note.pk else {}
+    return mail
+
+
 def queue_immediate(notes: Sequence[Notification]) -> list[OutboxEmail]:
     """One e-mail per notification, into the outbox (the caller's transaction)."""
     users = User.objects.in_bulk(
@@ -100,16 +124,7 @@ def queue_immediate(notes: Sequence[Notification]) -> list[OutboxEmail]:
         if user is None or not user.email or not user.is_active:
             continue
         note.actor = users.get(note.actor_id) if note.actor_id else None
-        mails.append(
-            _email(
-                user=user,
-                organisation_id=note.organisation_id,
-                subject=note.summary,
-                template="notification",
-                context={"item": _item(note)},
-                unsubscribe_kind=note.kind,
-            )
-        )
+        mails.append(notification_email(user, note))
     return OutboxEmail.objects.bulk_create(mails)
 
 
@@ -125,7 +140,7 @@ def digest_email(user: User, notes: Sequence[Notification], day: dt.date) -> Out
         raise ValueError("A digest holds the notifications of one organisation.")
     organisation = notes[0].organisation
     count = len(notes)
-    return _email(
+    mail = _email(
         user=user,
         organisation_id=organisation.pk,
         subject=(
@@ -141,3 +156,78 @@ def digest_email(user: User, notes: Sequence[Notification], day: dt.date) -> Out
         },
         unsubscribe_kind=ALL_KINDS,
     )
+    mail.rendered_from = {"notifications": [n.pk for n in notes], "day": day.isoformat()}
+    return mail
+
+
+def still_to_tell(ids: Iterable[int]) -> dict[int, Notification]:
+    """The notifications of ``ids`` still worth an e-mail, by id (with actor and organisation):
+    not withdrawn, and their object still there (not deleted, not in the trash: the object's
+    default manager, which hides trashed rows, still finds it). One query, plus one per kind of
+    object."""
+    notes = list(
+        Notification.objects.filter(pk__in=list(ids), withdrawn=False).select_related(
+            "actor", "organisation"
+        )
+    )
+    wanted: dict[int, set[int]] = {}
+    for note in notes:
+        if note.target_type_id is not None and note.target_id is not None:
+            wanted.setdefault(note.target_type_id, set()).add(note.target_id)
+    present: set[tuple[int, int]] = set()
+    for type_id, target_ids in wanted.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        if model is None:
+            continue  # the model is gone from the code: so is the object
+        present.update(
+            (type_id, pk)
+            for pk in model._default_manager.filter(pk__in=target_ids).values_list("pk", flat=True)
+        )
+    return {
+        note.pk: note
+        for note in notes
+        if note.target_type_id is None or (note.target_type_id, note.target_id) in present
+    }
+
+
+def refresh(mails: Sequence[OutboxEmail]) -> set[int]:
+    """Render each notification e-mail of ``mails`` again from its notifications as they are now
+    (in place, and saved); returns the ids of those left with nothing to tell, not to be sent.
+
+    An e-mail without ``rendered_from`` (an account e-mail, or one queued before it existed) goes
+    as it was written. One query for the notifications of the whole batch, one per kind of
+    object, one for the recipients."""
+    ours = [m for m in mails if (m.rendered_from or {}).get("notifications")]
+    if not ours:
+        return set()
+    alive = still_to_tell({pk for m in ours for pk in m.rendered_from["notifications"]})
+    users = User.objects.in_bulk({m.recipient_id for m in ours if m.recipient_id})
+    empty: set[int] = set()
+    for mail in ours:
+        notes = [alive[pk] for pk in mail.rendered_from["notifications"] if pk in alive]
+        user = users.get(mail.recipient_id) if mail.recipient_id else None
+        if not notes or user is None or not user.email:
+            empty.add(mail.pk)
+            continue
+        try:
+            day = mail.rendered_from.get("day")
+            fresh = (
+                digest_email(user, notes, dt.date.fromisoformat(day))
+                if day
+                else notification_email(user, notes[0])
+            )
+        except Exception:  # a template error must not stop the outbox: send what was written
+            logger.exception("outbox: could not render e-mail %s again", mail.pk)
+            continue
+        fields = {
+            "to": fresh.to,
+            "subject": fresh.subject,
+            "body_text": fresh.body_text,
+            "body_html": fresh.body_html,
+            "headers": fresh.headers,
+            "rendered_from": fresh.rendered_from,
+        }
+        for name, value in fields.items():
+            setattr(mail, name, value)
+        OutboxEmail.objects.filter(pk=mail.pk).update(**fields)
+    return empty

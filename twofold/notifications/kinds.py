@@ -26,11 +26,17 @@ class Kind:
 
 _KINDS: dict[str, Kind] = {}
 
+ALL_KINDS = "*"
+"""Every kind at once: the key of a person's master switch (an ``EmailPreference`` row: "stop
+all notification e-mails") and of an unsubscribe link for every kind (``tokens.py``)."""
+
 
 def register_kind(key: str, label: str, *, email: str = "immediate") -> Kind:
     """Make ``key`` a kind of notification (idempotent); returns it."""
     if not key or len(key) > 40:
         raise ValueError(f"a notification kind key must be 1-40 characters, got {key!r}")
+    if key == ALL_KINDS:
+        raise ValueError(f"{ALL_KINDS!r} means every kind: it cannot be one")
     if email not in {"immediate", "digest", "off"}:
         raise ValueError(f"email must be immediate, digest or off, got {email!r}")
     kind = Kind(key, label, email)

@@ -41,6 +41,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # Waiting for the person's daily digest e-mail (their preference for this kind is "digest").
     digest_pending = models.BooleanField(default=False)
+    # What it told was taken back (its comment was deleted or purged: ``services.withdraw``):
+    # the summary keeps no text, and no e-mail not sent yet tells of it any more.
+    withdrawn = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -124,7 +127,13 @@ class Delivery(models.TextChoices):
 
 
 class EmailPreference(models.Model):
-    """How one person wants e-mail about one kind of notification (no row: the kind's default)."""
+    """How one person wants e-mail about one kind of notification (no row: the kind's default).
+
+    The row of kind ``kinds.ALL_KINDS`` ("*") is the person's master switch: "off" stops every
+    notification e-mail, of every kind, those added by a later version too, whatever the kinds'
+    own rows or defaults say; the kinds' rows are kept, and apply again once the switch row is
+    gone ("stop all e-mails" turned back off: ``services.stop_all_email``).
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=40)
@@ -177,6 +186,10 @@ class OutboxEmail(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=tz.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # What a notification e-mail was rendered from, to render it again when it is sent:
+    # ``{"notifications": [ids]}`` (an immediate e-mail: one id), plus ``"day": "YYYY-MM-DD"``
+    # for a digest. Empty for account e-mails (and those queued before 2026-12-06).
+    rendered_from = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,6 +6,11 @@ connection of the configured backend (``EMAIL_BACKEND``: SMTP in production, the
 under ``var/mail`` locally). A failure puts the e-mail back in the queue with the error and a
 later attempt (backing off 1, 2, 4 ... minutes, at most an hour); after :data:`MAX_ATTEMPTS`
 it is marked failed and stays listed for the organisation's admins, who may queue it again.
+
+Just before sending, a notification e-mail is rendered again from its notifications
+(``emails.refresh``): one left with nothing to tell (its comments deleted, its objects deleted
+since) is dropped, not sent; one to a person who has stopped all notification e-mails since it
+was queued is given up on, as one to a person who has left the organisation.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from twofold.accounts.models import Membership
+from twofold.notifications import emails
 from twofold.notifications.models import OutboxEmail, OutboxStatus
+from twofold.notifications.services import stopped_among
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +105,10 @@ def send_pending(worker: str, *, limit: int = BATCH) -> tuple[int, int]:
     batch = claim(worker, limit=limit)
     if not batch:
         return 0, 0
+    stopped = stopped_among(
+        {m.recipient_id for m in batch if m.organisation_id is not None and m.recipient_id}
+    )
+    nothing_left = emails.refresh(batch)
     now = timezone.now()
     try:
         connection = get_connection(fail_silently=False)
@@ -126,6 +137,19 @@ def send_pending(worker: str, *, limit: int = BATCH) -> tuple[int, int]:
                     status=OutboxStatus.FAILED,
                     last_error="Not sent: the recipient is no longer a member of the organisation.",
                 )
+                continue
+            if mail.organisation_id is not None and mail.recipient_id in stopped:
+                # Queued before the person stopped all notification e-mails.
+                failed += 1
+                OutboxEmail.objects.filter(pk=mail.pk, worker=worker).update(
+                    status=OutboxStatus.FAILED,
+                    last_error="Not sent: the recipient has stopped all notification e-mails.",
+                )
+                continue
+            if mail.pk in nothing_left:
+                # Everything it told of was taken back (a deleted comment) or its object was
+                # deleted since it was queued: there is nothing to send.
+                OutboxEmail.objects.filter(pk=mail.pk, worker=worker).delete()
                 continue
             try:
                 connection.send_messages([_message(mail)])

@@ -6,7 +6,11 @@ The seam other apps call (stable signatures):
   event_key=None)`` — tell each recipient who may see ``target`` (a model instance with an
   ``organisation_id``), except the actor; queues their e-mail in the same transaction.
 * ``withdraw(target=..., summaries={event_key: summary})`` — take back what the notifications
-  of those events told (a deleted comment's text), with their e-mails not sent yet.
+  of those events told (a deleted comment's text), with their e-mails not sent yet;
+  ``withdraw_events(organisation_id=..., summaries=...)`` the same for events on objects of any
+  kind (comments purged with their object).
+* ``revise(target=..., summaries={event_key: summary})`` — what those events tell now (an edited
+  comment's text); e-mails not sent yet are rendered from it when they go.
 * ``follow(user, target, reason=...)`` / ``unfollow(user, target)`` / ``followers(target)`` —
   who hears of comments on an object. ``notify_followers(...)`` tells them.
 
@@ -29,7 +33,7 @@ from twofold.accounts.models import Membership, User
 from twofold.core.errors import Invalid, NotFound
 from twofold.core.policy import Action, can, organisation_id_of
 from twofold.notifications import emails, selectors
-from twofold.notifications.kinds import kind_of
+from twofold.notifications.kinds import ALL_KINDS, kind_of
 from twofold.notifications.links import link_for
 from twofold.notifications.models import (
     Delivery,
@@ -134,19 +138,26 @@ def _insert_once(row: models.Model) -> bool:
 
 
 def email_deliveries(user_ids: Iterable[int], kind: str) -> dict[int, str]:
-    """How each person gets e-mail of ``kind``: their preference, else the kind's default."""
+    """How each person gets e-mail of ``kind``: "off" if they stopped all e-mails, else their
+    preference, else the kind's default (one query)."""
     ids = list(user_ids)
-    chosen = dict(
-        EmailPreference.objects.filter(user_id__in=ids, kind=kind).values_list(
-            "user_id", "delivery"
-        )
-    )
+    chosen: dict[int, str] = {}
+    stopped: set[int] = set()
+    for uid, key, delivery in EmailPreference.objects.filter(
+        user_id__in=ids, kind__in=[kind, ALL_KINDS]
+    ).values_list("user_id", "kind", "delivery"):
+        if key == ALL_KINDS:
+            if delivery == Delivery.OFF:
+                stopped.add(uid)
+        else:
+            chosen[uid] = delivery
     default = kind_of(kind).email
-    return {uid: chosen.get(uid, default) for uid in ids}
+    return {uid: Delivery.OFF if uid in stopped else chosen.get(uid, default) for uid in ids}
 
 
 def email_deliveries_for(user_id: int, kinds: Iterable[str]) -> dict[str, str]:
-    """How ``user_id`` gets e-mail of each kind in ``kinds`` (one query)."""
+    """How ``user_id`` chose to get e-mail of each kind in ``kinds`` (one query): the choices
+    the settings show, kept while all e-mails are stopped (:func:`email_stopped`)."""
     keys = list(kinds)
     chosen = dict(
         EmailPreference.objects.filter(user_id=user_id, kind__in=keys).values_list(
@@ -156,44 +167,113 @@ def email_deliveries_for(user_id: int, kinds: Iterable[str]) -> dict[str, str]:
     return {key: chosen.get(key, kind_of(key).email) for key in keys}
 
 
+def email_stopped(user_id: int) -> bool:
+    """Whether ``user_id`` stopped all notification e-mails (their master switch)."""
+    return EmailPreference.objects.filter(
+        user_id=user_id, kind=ALL_KINDS, delivery=Delivery.OFF
+    ).exists()
+
+
+def stopped_among(user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` who stopped all notification e-mails (one query)."""
+    return set(
+        EmailPreference.objects.filter(
+            user_id__in=list(user_ids), kind=ALL_KINDS, delivery=Delivery.OFF
+        ).values_list("user_id", flat=True)
+    )
+
+
 def withdraw(*, target: models.Model, summaries: dict[str, str]) -> int:
     """Take back what the notifications of some events on ``target`` told (a deleted comment's
-    text): each one keyed ``event_key`` in ``summaries`` gets that summary instead, and its
-    e-mail is dropped if not sent yet, or kept without its text if sent. Call it inside the
-    writing service's transaction. Returns how many notifications were rewritten.
+    text): each one keyed ``event_key`` in ``summaries`` gets that summary instead and is marked
+    withdrawn, and its e-mail is dropped if not sent yet (a digest not sent yet leaves it out),
+    or kept without its text if sent. Call it inside the writing service's transaction. Returns
+    how many notifications were rewritten.
 
     An e-mail is matched by its recipient, its organisation, its subject (the notification's
     summary) and its body's link to the notification's object (``emails.queue_immediate``)."""
     if not summaries:
         return 0
     content_type, target_id = _target_key(target)
-    found = list(
+    return _withdraw(
         Notification.objects.filter(
             organisation_id=organisation_id_of(target),
             target_type=content_type,
             target_id=target_id,
-            event_key__in=list(summaries),
-        )
+        ),
+        summaries,
     )
+
+
+def withdraw_events(*, organisation_id: int, summaries: dict[str, str]) -> int:
+    """:func:`withdraw` for events on objects of any kind in one organisation (the comments
+    purged with the objects they were on: their keys name them, whatever their objects)."""
+    if not summaries:
+        return 0
+    return _withdraw(Notification.objects.filter(organisation_id=organisation_id), summaries)
+
+
+WITHDRAW_CHUNK = 200
+
+
+def _withdraw(scope: models.QuerySet[Notification], summaries: dict[str, str]) -> int:
+    keys = list(summaries)
+    found = [
+        note
+        for start in range(0, len(keys), WITHDRAW_CHUNK)
+        for note in scope.filter(event_key__in=keys[start : start + WITHDRAW_CHUNK])
+    ]
     if not found:
         return 0
-    of_note = {
-        note.pk: Q(
-            organisation_id=note.organisation_id,
-            recipient_id=note.recipient_id,
-            subject=note.summary[:300],
-            body_text__contains=f"{emails.link_of(note)}\n",
-        )
-        for note in found
-    }
     unsent = Q(status__in=[OutboxStatus.QUEUED, OutboxStatus.FAILED])
-    OutboxEmail.objects.filter(unsent, reduce(operator.or_, of_note.values())).delete()
+    for start in range(0, len(found), WITHDRAW_CHUNK):
+        chunk = found[start : start + WITHDRAW_CHUNK]
+        of_note = {note.pk: _email_of(note) for note in chunk}
+        OutboxEmail.objects.filter(unsent, reduce(operator.or_, of_note.values())).delete()
+        for note in chunk:
+            # Sent (or being sent): what went cannot be called back; the copy here keeps no text.
+            OutboxEmail.objects.filter(of_note[note.pk]).update(
+                subject=summaries[note.event_key][:300], body_text="", body_html=""
+            )
     for note in found:
         note.summary = summaries[note.event_key][:SUMMARY_MAX]
-        # Sent (or being sent): what went cannot be called back; the copy here keeps no text.
-        OutboxEmail.objects.filter(of_note[note.pk]).update(
-            subject=note.summary[:300], body_text="", body_html=""
+        note.withdrawn = True
+    Notification.objects.bulk_update(found, ["summary", "withdrawn"], batch_size=WITHDRAW_CHUNK)
+    return len(found)
+
+
+def _email_of(note: Notification) -> Q:
+    """The immediate e-mail of ``note`` (as ``emails.queue_immediate`` wrote it)."""
+    return Q(
+        organisation_id=note.organisation_id,
+        recipient_id=note.recipient_id,
+        subject=note.summary[:300],
+        body_text__contains=f"{emails.link_of(note)}\n",
+    )
+
+
+def revise(*, target: models.Model, summaries: dict[str, str]) -> int:
+    """What the notifications of some events on ``target`` tell now (an edited comment's new
+    text): each one keyed ``event_key`` in ``summaries``, unless withdrawn, gets that summary.
+    Their e-mails not sent yet are rendered from the notification when they go
+    (``emails.refresh``), so they tell the new text too. Call it inside the writing service's
+    transaction; returns how many notifications changed."""
+    if not summaries:
+        return 0
+    content_type, target_id = _target_key(target)
+    found = [
+        note
+        for note in Notification.objects.filter(
+            organisation_id=organisation_id_of(target),
+            target_type=content_type,
+            target_id=target_id,
+            event_key__in=list(summaries),
+            withdrawn=False,
         )
+        if note.summary != summaries[note.event_key][:SUMMARY_MAX]
+    ]
+    for note in found:
+        note.summary = summaries[note.event_key][:SUMMARY_MAX]
     Notification.objects.bulk_update(found, ["summary"])
     return len(found)
 
@@ -356,3 +436,23 @@ def set_email_delivery(*, user: User, kind: str, delivery: str) -> EmailPreferen
                 recipient_id=user.pk, kind=kind, digest_pending=True
             ).update(digest_pending=False)
     return pref
+
+
+def stop_all_email(*, user: User, stop: bool) -> bool:
+    """Turn ``user``'s master switch: ``stop`` True stops every notification e-mail (of every
+    kind, those a later version adds too; what waited for the digest leaves it, and e-mails
+    still queued are not sent: ``outbox.send_pending``); False lets the per-kind choices, which
+    stopping kept, apply again. Returns whether all e-mails are stopped now."""
+    with transaction.atomic():
+        if stop:
+            EmailPreference.objects.update_or_create(
+                user_id=user.pk,
+                kind=ALL_KINDS,
+                defaults={"delivery": Delivery.OFF, "updated_at": timezone.now()},
+            )
+            Notification.objects.filter(recipient_id=user.pk, digest_pending=True).update(
+                digest_pending=False
+            )
+        else:
+            EmailPreference.objects.filter(user_id=user.pk, kind=ALL_KINDS).delete()
+    return stop

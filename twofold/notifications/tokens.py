@@ -1,6 +1,7 @@
 """Signed unsubscribe tokens: e-mail links that change a preference without signing in.
 
-A token carries the person's id and the kind (``"*"`` for every kind), signed with the site's
+A token carries the person's id and the kind (``"*"`` for every kind: it sets the person's
+master switch, ``services.stop_all_email``), signed with the site's
 SECRET_KEY under its own salt, so it cannot be forged or reused for another person; a changed
 or made-up token fails the signature check.
 """
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 from django.core import signing
 
+from twofold.notifications.kinds import ALL_KINDS
+
 SALT = "twofold.notifications.unsubscribe"
-ALL_KINDS = "*"
+__all__ = ["ALL_KINDS", "BadToken", "make_unsubscribe_token", "read_unsubscribe_token"]
 
 
 class BadToken(Exception):

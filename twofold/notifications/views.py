@@ -155,23 +155,31 @@ def open_target(request: HttpRequest, notification_id: int) -> HttpResponse:
     return redirect(target or reverse("notifications:inbox"))
 
 
+EVERY_EMAIL = {"send": False, "stop": True}
+"""The settings page's master switch (``all``): its values, and whether each stops all e-mail."""
+
+
 @login_required
 def email_settings(request: HttpRequest) -> HttpResponse:
     user = actor_of(request)
     kinds = all_kinds()
     status = 200
     if request.method == "POST":
-        changed = 0
+        master = request.POST.get("all")
+        if master is not None and master not in EVERY_EMAIL:
+            messages.error(request, "Notification e-mail: choose to send or to stop them all.")
+            status = 422
         for kind in kinds:
             value = request.POST.get(f"kind-{kind.key}")
             if value is None:
                 continue
             try:
                 services.set_email_delivery(user=user, kind=kind.key, delivery=value)
-                changed += 1
             except ServiceError as exc:
                 messages.error(request, f"{kind.label}: {exc.message}")
                 status = 422
+        if master in EVERY_EMAIL:
+            services.stop_all_email(user=user, stop=EVERY_EMAIL[master])
         if status == 200:
             messages.success(request, "Your e-mail settings are saved.")
             return redirect("notifications:settings")
@@ -180,7 +188,12 @@ def email_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/pages/settings.html",
-        {"rows": rows, "choices": Delivery.choices, "section": "settings"},
+        {
+            "rows": rows,
+            "choices": Delivery.choices,
+            "stopped": services.email_stopped(int(user.pk)),
+            "section": "settings",
+        },
         status=status,
     )
 
@@ -193,14 +206,17 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         user = User.objects.get(pk=user_id)
     except (BadToken, User.DoesNotExist):
         return render(request, "notifications/pages/unsubscribe_invalid.html", status=400)
-    keys = [k.key for k in all_kinds()] if kind == ALL_KINDS else [kind]
     labels = {k.key: k.label for k in all_kinds()}
     if kind != ALL_KINDS and kind not in labels:
         return render(request, "notifications/pages/unsubscribe_invalid.html", status=400)
     done = False
     if request.method == "POST":
-        for key in keys:
-            services.set_email_delivery(user=user, kind=key, delivery=Delivery.OFF)
+        if kind == ALL_KINDS:
+            # The master switch: kinds added later stay silent too, and the per-kind choices
+            # are kept for when the person turns e-mails back on.
+            services.stop_all_email(user=user, stop=True)
+        else:
+            services.set_email_delivery(user=user, kind=kind, delivery=Delivery.OFF)
         done = True
     elif request.method != "GET":
         return HttpResponse(status=405)

@@ -21,7 +21,7 @@ from twofold.accounts.emails import recipient_conventions
 from twofold.accounts.models import Membership, User
 from twofold.notifications import emails, outbox, scans
 from twofold.notifications.models import DigestRun, Notification
-from twofold.notifications.services import _insert_once
+from twofold.notifications.services import _insert_once, stopped_among
 
 EVENT_EVERY_S = 5.0
 TIME_EVERY_S = 60.0
@@ -35,15 +35,23 @@ def send_digests(now: dt.datetime | None = None) -> int:
     organisation they have news from; returns how many e-mails were queued. A ``DigestRun`` row
     per (person, local day) makes it idempotent. One e-mail per organisation, labelled with it:
     the outbox checks each e-mail's organisation before sending it, so a person who has left
-    one organisation since gets the other's news, and none of the one they left."""
+    one organisation since gets the other's news, and none of the one they left. Left out:
+    people who stopped all notification e-mails, notifications withdrawn (a deleted comment) or
+    whose object was deleted since; when it is sent, the outbox renders the digest again and
+    leaves out what was withdrawn or deleted in between (``emails.refresh``)."""
     moment = now or timezone.now()
     user_ids = list(
         Notification.objects.filter(digest_pending=True)
         .values_list("recipient_id", flat=True)
         .distinct()
     )
+    stopped = stopped_among(user_ids)
+    if stopped:
+        Notification.objects.filter(recipient_id__in=stopped, digest_pending=True).update(
+            digest_pending=False
+        )
     queued = 0
-    for user in User.objects.filter(pk__in=user_ids, is_active=True):
+    for user in User.objects.filter(pk__in=set(user_ids) - stopped, is_active=True):
         zone_name, _format = recipient_conventions(user)
         local = moment.astimezone(scans._zone(zone_name))
         if local.hour < DIGEST_HOUR:
@@ -63,9 +71,10 @@ def send_digests(now: dt.datetime | None = None) -> int:
                 organisation_id__in=still_in
             ).update(digest_pending=False)
             Notification.objects.filter(pk__in=[n.pk for n in pending]).update(digest_pending=False)
+            alive = emails.still_to_tell([n.pk for n in pending if n.read_at is None])
             by_organisation: dict[int, list[Notification]] = {}
             for note in pending:
-                if note.read_at is None:
+                if note.pk in alive:
                     by_organisation.setdefault(note.organisation_id, []).append(note)
             if not user.email:
                 continue
