@@ -50,6 +50,16 @@ class TimesheetLineOut(Schema):
     line: str = Field(..., description="`task:ID`, `occurrence:ID`, `request:ID` or `process:ID`.")
     label: str
     context: str
+    closed: bool = Field(
+        ...,
+        description="Takes no new hours (read-only on the week page): what it names is in the "
+        "trash or deleted, or it is closed to new time (its task became a summary task or its "
+        "project is archived, its request's queue is archived or has no process, its routine "
+        "or process is archived). Its hours can still be lowered.",
+    )
+    closed_reason: str | None = Field(
+        ..., description="Why it is closed, as the week page says it; null while it is open."
+    )
     cells: list[TimesheetCellOut]
     total: Decimal
 
@@ -117,6 +127,8 @@ def _week_out(week: Week) -> TimesheetWeekOut:
                 line=r.line.key,
                 label=r.line.label,
                 context=r.line.context,
+                closed=r.closed_reason is not None,
+                closed_reason=r.closed_reason,
                 total=r.total,
                 cells=[
                     TimesheetCellOut(

@@ -40,14 +40,12 @@ def _head(row: GridRow, number: int, label: str, timer: bool) -> str:
         )
     if row.return_reason:
         parts.append(f'<br><span class="small error">Returned: {escape(row.return_reason)}</span>')
+    closed = row.closed_reason  # the API's ``closed_reason`` too (weeks.closed_reason)
     if row.line.gone:
+        parts.append(f'<br><span class="small muted">{escape(closed)}</span>')
+    elif closed is not None:
         parts.append(
-            '<br><span class="small muted">Kept as logged; no more hours here '
-            "(waiting hours can be cleared).</span>"
-        )
-    elif row.line.closed:
-        parts.append(
-            f'<br><span class="small muted">No new hours here: {escape(row.line.why)} '
+            f'<br><span class="small muted">No new hours here: {escape(closed)} '
             "Its hours can be lowered.</span>"
         )
     elif timer and row.line.kind in TIMER_KINDS:

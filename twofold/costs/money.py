@@ -50,6 +50,29 @@ CURRENCIES: dict[str, tuple[str, int]] = {
 }  # fmt: skip
 
 
+def minor_units(currency: str) -> int:
+    """How many decimals ``currency``'s amounts have (its ISO 4217 exponent): 2 for EUR, 0 for
+    JPY; 2 for a code not listed."""
+    return CURRENCIES.get(currency, (currency, 2))[1]
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of ``currency``: ``0.01`` for EUR, ``1`` for JPY."""
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def decimals_refused(amount: Decimal, currency: str, what: str = "The amount") -> str | None:
+    """Why ``amount`` cannot be kept in ``currency`` (more decimals than it has: a yen has
+    none), None when it can. Amounts are refused, not rounded, as everywhere else: a rate of
+    ¥1,000.50 was kept and used at 1,000.50 while every page wrote it ¥1,001."""
+    places = minor_units(currency)
+    if amount == amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP):
+        return None
+    if places == 0:
+        return f"{what} is a whole number of {currency} (it has no minor unit)."
+    return f"{what} has at most {places} decimal places in {currency}."
+
+
 def format_money(
     amount: Any, currency: str = "EUR", locale: str = "en-GB", *, places: int | None = None
 ) -> str:

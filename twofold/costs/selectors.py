@@ -39,9 +39,9 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
-def cents(value: Decimal) -> Decimal:
-    """``value`` rounded half-up to the cent."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def cents(value: Decimal, unit: Decimal = CENT) -> Decimal:
+    """``value`` rounded half-up to the cent (or to ``unit``, a currency's minor unit)."""
+    return value.quantize(unit, rounding=ROUND_HALF_UP)
 
 
 # --- Currency and fiscal years --------------------------------------------------------------
@@ -147,13 +147,15 @@ class RateBook:
     """Every rate that can apply to some people over a period, looked up without queries.
 
     ``rate(person_id, day)`` is the person's own rate in force on ``day``, else the rate of the
-    role (job title) they held on ``day``.
+    role (job title) they held on ``day``. ``unit`` is the minor unit of the organisation's
+    currency that costs are rounded to (a cent; a yen, which has none).
     """
 
     person_rates: dict[int, list[tuple[dt.date, RateInForce]]] = field(default_factory=dict)
     role_rates: dict[str, list[tuple[dt.date, RateInForce]]] = field(default_factory=dict)
     roles: dict[int, str] = field(default_factory=dict)
     title_periods: dict[int, list[tuple[dt.date, str]]] = field(default_factory=dict)
+    unit: Decimal = CENT
 
     def role_on(self, person_id: int, day: dt.date) -> str:
         """The job title ``person_id`` held on ``day`` (their current one without history)."""
@@ -184,12 +186,13 @@ class RateBook:
         return found.hourly if found else None
 
     def cost(self, person_id: int, day: dt.date, hours: Decimal, *, overtime: bool) -> Decimal:
-        """Cost of ``hours`` (0 when no rate is in force)."""
+        """Cost of ``hours``, rounded half-up to the currency's minor unit (0 when no rate is
+        in force)."""
         found = self.rate(person_id, day)
         if found is None:
             return ZERO
         factor = found.overtime_factor if overtime else Decimal(1)
-        return cents(hours * found.hourly * factor)
+        return cents(hours * found.hourly * factor, self.unit)
 
 
 def rates_for(
@@ -199,19 +202,32 @@ def rates_for(
     end: dt.date,
 ) -> RateBook:
     """A ``RateBook`` with the rates that can apply to ``person_ids`` between ``start`` and
-    ``end`` (three queries, whatever the number of people or days)."""
+    ``end`` (three queries, whatever the number of people or days), costing in the minor unit
+    of the organisation's currency."""
+    from django.db.models import Subquery
+
+    from twofold.costs.money import minor_unit
+
     organisation_id = org if isinstance(org, int) else org.pk
     ids = set(person_ids)
     book = RateBook()
     if not ids:
         return book
     # Each person's current title, and the titles they held from each day on (one LEFT JOIN:
-    # a person without history comes back once, with no period).
-    for pk, title, since, held in (
+    # a person without history comes back once, with no period); with the organisation's
+    # currency, read in the same query (the default, EUR, while it has no settings).
+    currency = Subquery(
+        CostSettings.objects.filter(organisation_id=organisation_id).values("currency")[:1]
+    )
+    for pk, title, since, held, code in (
         User.objects.filter(pk__in=ids)
+        .annotate(org_currency=currency)
         .order_by("pk", "title_periods__since")
-        .values_list("pk", "job_title", "title_periods__since", "title_periods__title")
+        .values_list(
+            "pk", "job_title", "title_periods__since", "title_periods__title", "org_currency"
+        )
     ):
+        book.unit = minor_unit(code or "EUR")  # CostSettings' default
         book.roles[pk] = (title or "").strip()
         if since is not None:
             book.title_periods.setdefault(pk, []).append((since, (held or "").strip()))
@@ -283,7 +299,8 @@ def rate_history(organisation_id: int) -> list[Rate]:
 class ActualRow:
     """One actual: approved time (``person_id`` set) or an approved expense (``category`` set).
 
-    ``cost`` is in the organisation's currency, rounded to the cent; ``hours`` is 0 for an
+    ``cost`` is in the organisation's currency, rounded to its minor unit (the cent; a whole
+    yen); ``hours`` is 0 for an
     expense. ``rated`` is False for time logged by someone with no rate in force that day.
     """
 

@@ -78,12 +78,27 @@ def update_cost_settings(
         row, expected_version=None if created else expected_version, fields=["currency", "locale"]
     )
     changes = history.diff(before, history.snapshot(row, ["currency", "locale"]))
+    if "currency" in changes:
+        # Costs are rounded to the currency's minor unit (a yen has none): the cost figures
+        # cached under the organisation's rates stamp are stale.
+        Organisation.objects.filter(pk=organisation.pk).update(rates_stamp=F("rates_stamp") + 1)
     if changes:
         history.record(actor=actor, obj=row, action="updated", changes=changes)
     return row
 
 
 # --- Rates ------------------------------------------------------------------------------------
+
+
+def _kept_amount(organisation_id: int, value: Decimal, field: str, what: str) -> Decimal:
+    """``value`` as it is stored, once its decimals fit the organisation's currency (refused
+    naming ``field`` with more: a yen has none), as every amount of the pages and the API."""
+    from twofold.costs.money import decimals_refused
+
+    why = decimals_refused(value, selectors.cost_settings(organisation_id).currency, what)
+    if why:
+        raise Invalid(why, field=field)
+    return value.quantize(selectors.CENT)
 
 
 def _decimal(value: Any, field: str) -> Decimal:
@@ -124,6 +139,7 @@ def create_rate(
     amount = _decimal(hourly, "hourly")
     if amount < 0 or amount >= Decimal("100000000"):
         raise Invalid("An hourly rate is zero or more (and below 100,000,000).", field="hourly")
+    amount = _kept_amount(organisation.pk, amount, "hourly", "An hourly rate")
     factor = _decimal(overtime_factor, "overtime_factor")
     if factor < 1 or factor > 5:
         raise Invalid(
@@ -153,7 +169,7 @@ def create_rate(
                 organisation=organisation,
                 person=person,
                 role=role,
-                hourly=amount.quantize(selectors.CENT),
+                hourly=amount,
                 overtime_factor=factor.quantize(selectors.CENT),
                 effective_from=effective_from,
                 created_by=actor,
@@ -847,12 +863,20 @@ def start_timer(*, actor: User, organisation: Organisation, line: str) -> Timer:
     running = Timer.objects.filter(organisation=organisation, person=actor).first()
     if running is not None:
         stop_timer(actor=actor, organisation=organisation)
-    return Timer.objects.create(
+    timer = Timer.objects.create(
         organisation=organisation,
         person=actor,
         task_id=resolved.target_id if resolved.kind == "task" else None,
         request_id=resolved.target_id if resolved.kind == "request" else None,
     )
+    history.record(
+        actor=actor,
+        obj=timer,
+        action="started",
+        changes={"line": [None, line]},
+        summary=f"Timer started on {resolved.label} ({resolved.context})",
+    )
+    return timer
 
 
 @dataclass(frozen=True)
@@ -891,8 +915,32 @@ def stop_timer_explained(
         selectors.CENT
     )
     line = f"task:{timer.task_id}" if timer.task_id else f"request:{timer.request_id}"
-    timer.delete()
     resolved = resolve_lines(organisation, {line}, gone_ok=True)[line]
+    stopped = _stop_timer(actor, organisation, timer, line, resolved, hours, moment)
+    # The timer's history says how it ended, logged or not (the hours logged are also in the
+    # timesheet's history, as any other change of a cell).
+    history.record(
+        actor=actor,
+        obj=timer,
+        action="stopped",
+        changes={"line": [line, None]},
+        summary=f"Timer stopped on {resolved.label}: "
+        + (f"{stopped.hours} h logged" if stopped.hours else f"nothing logged, {stopped.note}"),
+    )
+    timer.delete()
+    return stopped
+
+
+def _stop_timer(
+    actor: User,
+    organisation: Organisation,
+    timer: Timer,
+    line: str,
+    resolved: Line,
+    hours: Decimal,
+    moment: dt.datetime,
+) -> TimerStop:
+    """What stopping ``timer`` logs (see ``stop_timer_explained``)."""
     if resolved.gone:
         return TimerStop(Decimal(0), "what it ran on is no longer here (in the trash or deleted).")
     try:
@@ -976,6 +1024,7 @@ def create_expense(
         raise Invalid("An expense is more than zero.", field="amount")
     if value >= Decimal("10000000000"):
         raise Invalid("That amount is too large.", field="amount")
+    value = _kept_amount(organisation.pk, value, "amount", "The amount")
     description = description.strip()
     if not description:
         raise Invalid("Say what it was for.", field="description")
@@ -994,7 +1043,7 @@ def create_expense(
         process=process,
         spent_on=spent_on,
         category=category,
-        amount=value.quantize(selectors.CENT),
+        amount=value,
         supplier=supplier.strip()[:160],
         description=description[:200],
         submitted_by=actor,
@@ -1068,7 +1117,7 @@ def resubmit_expense(
             raise Invalid("An expense is more than zero.", field="amount")
         if value >= Decimal("10000000000"):
             raise Invalid("That amount is too large.", field="amount")
-        expense.amount = value.quantize(selectors.CENT)
+        expense.amount = _kept_amount(expense.organisation_id, value, "amount", "The amount")
     if "description" in values and values["description"].strip():
         expense.description = values["description"].strip()[:200]
     expense.status = EntryStatus.SUBMITTED
@@ -1161,6 +1210,7 @@ def set_process_budget(
     value = _decimal(amount, "amount")
     if value < 0 or value >= Decimal("1000000000000"):
         raise Invalid("A budget is zero or more.", field="amount")
+    value = _kept_amount(process.organisation_id, value, "amount", "A budget")
     from twofold.operations.models import Process
 
     # The process row first, as a change of its annual budget locks it before this year's
@@ -1171,7 +1221,7 @@ def set_process_budget(
         fiscal_year=fiscal_year,
         defaults={
             "organisation_id": process.organisation_id,
-            "amount": value.quantize(selectors.CENT),
+            "amount": value,
         },
     )
     if expected_version is not None and (0 if created else row.version) != expected_version:
@@ -1181,7 +1231,7 @@ def set_process_budget(
         )
     before = None if created else str(row.amount)
     if not created:
-        row.amount = value.quantize(selectors.CENT)
+        row.amount = value
         save_versioned(row, expected_version=None, fields=["amount"])
     if fiscal_year == budget_sync.current_fiscal_year(process.organisation):
         # The process page's annual budget is this year's: one budget, not two (its version

@@ -241,10 +241,8 @@ def approval(request: HttpRequest, timesheet_id: int) -> HttpResponse:
     org, user = organisation_of(request), actor_of(request)
     sheet = _timesheet(request, timesheet_id)
     mine = sheet.person_id == user.pk
-    decides = (
-        selectors.sees_all_money(user, org.pk)
-        or sheet.entries.filter(selectors.decides_filter(user, org.pk)).exists()
-    )
+    everything = selectors.sees_all_money(user, org.pk)
+    decides = everything or sheet.entries.filter(selectors.decides_filter(user, org.pk)).exists()
     if not decides and not mine:  # a week one may not see is not there (no existence oracle)
         raise Http404("Not found.")
     form = DecisionForm(request.POST or None, initial={"version": sheet.version})
@@ -282,6 +280,13 @@ def approval(request: HttpRequest, timesheet_id: int) -> HttpResponse:
             "timesheet_id",
         )
     }
+    # A project manager or process owner sees the lines they decide, not the rest of the
+    # person's week (lines on projects and processes that are not theirs, and the hours on
+    # them in the totals): the entries they may list (``selectors.visible_entries``, what the
+    # API's time entries answer them). The person and admins and owners see the whole week.
+    partial = not (mine or everything)
+    if partial:
+        week.rows = [row for row in week.rows if row.line.key in decidable]
     return render_page(
         request,
         "costs/pages/approval.html",
@@ -290,6 +295,7 @@ def approval(request: HttpRequest, timesheet_id: int) -> HttpResponse:
             "week": week,
             "form": form,
             "decidable": decidable,
+            "partial": partial,
             "mine": mine,
             "section": "time",
         },

@@ -19,6 +19,21 @@ from twofold.costs.models import EntryStatus, TimeEntry, Timer, Timesheet
 from twofold.costs.services import Line, resolve_lines
 
 ZERO = Decimal(0)
+GONE_NOTE = "Kept as logged; no more hours here (waiting hours can be cleared)."
+"""Why a line whose task or request went to the trash (or was deleted) takes no new hours."""
+
+
+def closed_reason(line: Line) -> str | None:
+    """Why ``line`` takes no new hours, None while it is open: the week page's note on a
+    read-only line and the API's ``closed_reason``, one rule for both. A line is closed when
+    what it names is in the trash or deleted (``Line.gone``) or it is closed to new time
+    (``Line.closed``: its task became a summary task or its project is archived, its request's
+    queue is archived or lost its process, its routine or process is archived)."""
+    if line.gone:
+        return GONE_NOTE
+    if line.closed:
+        return line.why or f"“{line.label}” takes no new time."
+    return None
 
 
 @dataclass
@@ -54,6 +69,11 @@ class GridRow:
     @property
     def total(self) -> Decimal:
         return sum((c.hours for c in self.cells), ZERO)
+
+    @property
+    def closed_reason(self) -> str | None:
+        """Why the line takes no new hours (:func:`closed_reason`), None while it is open."""
+        return closed_reason(self.line)
 
     @property
     def status(self) -> str:
