@@ -101,7 +101,7 @@ def test_optimise_levelling_runs_as_a_background_job(page, live_server, demo_org
         shot("capacity-level-optimise-running")
     page.locator("#level-outcome").wait_for(timeout=20_000)
     thread.join(timeout=20)
-    assert page.get_by_text("Optimised in the background").is_visible()
+    assert page.locator("#level-outcome").get_by_text("Optimised in the background").is_visible()
     assert page.locator("svg .cap-bar-new").count() >= 2
     assert page.get_by_role("button", name="Apply").is_visible()
     assert not bar.is_visible()

@@ -52,11 +52,14 @@ def test_create_a_token_and_see_it_once(page, live_server, demo_org, sign_in, sh
 def test_reports_page(page, live_server, demo_org, sign_in, shot):
     sign_in()
     page.get_by_role("link", name="Reports").click()
-    assert page.get_by_role("heading", name="Projects by health and phase").is_visible()
-    assert page.get_by_role("link", name="Line 3 automation cell").is_visible()
+    assert page.get_by_role("heading", name="Projects: progress, schedule and cost").is_visible()
+    assert page.get_by_role("link", name="Line 3 automation cell").first.is_visible()
+    # The schedule-and-cost chart: a dot per live project with both indices, linked to it.
+    chart = page.get_by_role("img", name="Schedule and cost performance")
+    assert chart.is_visible() and chart.locator("circle.pt").count() >= 5
     shot("reports")
     with page.expect_download() as download:
-        page.get_by_role("link", name="Projects", exact=True).last.click()
+        page.get_by_role("link", name="Projects (CSV)", exact=True).click()
     assert download.value.suggested_filename.startswith("twofold-projects-")
 
 

@@ -135,9 +135,15 @@ window.Twofold = window.Twofold || {};
     document.body.appendChild(el);
     return el;
   }
+  const timers = new WeakMap();
   function say(el, text) {
     el.textContent = "";  // the same message twice is still a change
-    window.setTimeout(() => { el.textContent = text; }, 60);
+    window.clearTimeout(timers.get(el));
+    window.setTimeout(() => {
+      el.textContent = text;
+      // Emptied once spoken, so a reader browsing the page later does not meet it twice.
+      timers.set(el, window.setTimeout(() => { el.textContent = ""; }, 8000));
+    }, 60);
   }
   document.addEventListener("htmx:beforeSwap", () => {
     before = new WeakSet(document.querySelectorAll(SELECTOR));
