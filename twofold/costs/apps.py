@@ -64,3 +64,9 @@ class CostsConfig(AppConfig):
             PROCESS_COST_HOOKS.append(process_costs)
         if process_budgets not in PROCESS_BUDGET_HOOKS:
             PROCESS_BUDGET_HOOKS.append(process_budgets)
+        # A process's annual budget and spend keep to the currency's decimals (a yen has none).
+        from twofold.costs.services import check_amount_decimals
+        from twofold.operations.services import AMOUNT_CHECKS
+
+        if check_amount_decimals not in AMOUNT_CHECKS:
+            AMOUNT_CHECKS.append(check_amount_decimals)

@@ -101,6 +101,12 @@ def _kept_amount(organisation_id: int, value: Decimal, field: str, what: str) ->
     return value.quantize(selectors.CENT)
 
 
+def check_amount_decimals(organisation_id: int, value: Decimal, field: str, what: str) -> None:
+    """``operations.services.AMOUNT_CHECKS``: a process's annual budget or spend in the
+    organisation's currency (refused with more decimals than it has, naming ``field``)."""
+    _kept_amount(organisation_id, value, field, what)
+
+
 def _decimal(value: Any, field: str) -> Decimal:
     try:
         number = Decimal(str(value))

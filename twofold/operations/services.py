@@ -108,8 +108,22 @@ def _not_null(values: Mapping[str, Any], fields: Iterable[str]) -> None:
             raise Invalid(f"{key} cannot be null.", field=key)
 
 
-def _money(raw: Any, field: str, what: str, limit: Decimal = MAX_MONEY) -> Decimal:
-    """``raw`` as a Decimal with 2 places that fits the database column, else Invalid."""
+AMOUNT_CHECKS: list[Callable[[int, Decimal, str, str], None]] = []
+"""Joining apps that know the organisation's currency check an amount's decimals against it
+(the costs app: a yen has none), called as ``check(organisation_id, amount, field, what)`` and
+raising ``Invalid``: operations imports no costs module."""
+
+
+def _money(
+    raw: Any,
+    field: str,
+    what: str,
+    limit: Decimal = MAX_MONEY,
+    *,
+    organisation_id: int | None = None,
+) -> Decimal:
+    """``raw`` as a Decimal with 2 places that fits the database column, else Invalid; with
+    ``organisation_id``, also no more decimals than the organisation's currency has."""
     try:
         money = Decimal(str(raw))
     except InvalidOperation as exc:
@@ -121,6 +135,9 @@ def _money(raw: Any, field: str, what: str, limit: Decimal = MAX_MONEY) -> Decim
     if money != money.quantize(Decimal("0.01")):
         # As the pages refuse it: the API's 12.345 was stored as 12.34 unsaid.
         raise Invalid(f"The {what} has at most 2 decimal places.", field=field)
+    if organisation_id is not None:
+        for check in AMOUNT_CHECKS:
+            check(organisation_id, money, field, f"The {what}")
     return money.quantize(Decimal("0.01"))
 
 
@@ -190,7 +207,13 @@ def _check_process_values(
                 f"There is already a process called {values['name']}{where}.", field="name"
             )
     if "annual_budget" in values:
-        budget = _money(values["annual_budget"], "annual_budget", "budget", MAX_BUDGET)
+        budget = _money(
+            values["annual_budget"],
+            "annual_budget",
+            "budget",
+            MAX_BUDGET,
+            organisation_id=organisation.pk,
+        )
         if budget < 0:
             raise Invalid("The budget cannot be negative.", field="annual_budget")
         values["annual_budget"] = budget
@@ -254,7 +277,7 @@ def add_spend(
     require(actor, Action.EDIT, process)
     selectors.require_process_money(actor, process)
     dates.require_day_in_range(spent_on, "spent_on")
-    money = _money(amount, "amount", "amount")
+    money = _money(amount, "amount", "amount", organisation_id=process.organisation_id)
     if money == 0:
         raise Invalid("The amount must be a non-zero number.", field="amount")
     description = description.strip()
