@@ -17,7 +17,7 @@ from twofold.operations import selectors as operations_selectors
 from twofold.projects import services as project_services
 from twofold.projects.models import Project
 from twofold.reports.charts import Point, performance_chart
-from twofold.reports.rows import one_decimal, whole
+from twofold.reports.rows import one_decimal, two_or_whole, whole
 from twofold.reports.selectors import _index_badge
 
 
@@ -159,3 +159,32 @@ def test_project_rows_escape_what_users_typed(org, owner, signed_in):
     assert '<span class="mono small muted">X&amp;Y</span>' in page
     # A project without a schedule: no finish, no indices, nothing open.
     assert '<td class="nowrap">—</td>' in page and "None open" in page
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(80.0, "80"), (2.5, "2.50"), (79.734, "79.73"), (0.005, "0.01"), (-1.0, "-1")],
+)
+def test_kpi_values_are_written_as_floatformat_minus_two(value, text):
+    assert two_or_whole(value) == text
+
+
+@pytest.mark.django_db
+def test_process_and_kpi_rows_escape_what_users_typed(org, owner, signed_in):
+    from twofold.operations import services as ops
+
+    process = ops.create_process(actor=owner, organisation=org, name="<b>Packing</b>")
+    ops.create_kpi(
+        actor=owner,
+        process=process,
+        name='"><svg onload=alert(1)>',
+        unit="<u>",
+        target=2.5,
+        amber_threshold=3,
+        red_threshold=4,
+        good_direction="down",
+    )
+    page = signed_in(owner).get("/reports/").content.decode()
+    assert "<b>Packing</b>" not in page and "<svg onload" not in page and "<u>" not in page
+    assert f'<a href="/operations/processes/{process.pk}/">&lt;b&gt;Packing&lt;/b&gt;</a>' in page
+    assert "<td>2.50 &lt;u&gt;</td>" in page  # the target, with its unit

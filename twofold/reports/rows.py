@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
+from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -81,5 +82,64 @@ def project_rows(rows: Sequence[ProjectRow], project_url: str) -> SafeString:
             f'<td><span class="badge badge-{h.level.value}"{title}>{escape(str(h.label))}</span>'
             f"{reasons}</td>"
             "</tr>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 — every user text above is escaped
+
+
+def two_or_whole(value: float) -> str:
+    """As ``floatformat:-2`` writes it: two decimals, none for a whole number (80.0 → 80,
+    2.5 → 2.50, 79.734 → 79.73)."""
+    rounded = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if rounded == rounded.to_integral_value():
+        return str(rounded.to_integral_value())
+    return str(rounded)
+
+
+def kpi_rows(kpis: Sequence[Any], kpi_url: str) -> SafeString:
+    """One ``<tr>`` per KPI: process, name (linked), latest value, target, state."""
+    out = []
+    for k in kpis:
+        unit = escape(k.unit)
+        latest = f"{two_or_whole(k.latest_value)} {unit}" if k.latest_value is not None else "—"
+        archived = ' <span class="muted small">(archived)</span>' if k.archived else ""
+        out.append(
+            f"<tr><td>{escape(k.process.name)}</td>"
+            f'<td><a href="{kpi_url}{k.pk}/">{escape(k.name)}</a></td>'
+            f"<td>{latest}</td><td>{two_or_whole(k.target)} {unit}</td>"
+            f"<td>{escape(str(k.state_label))}{archived}</td></tr>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 — every user text above is escaped
+
+
+NO_KPIS = '<span class="muted">None</span>'
+
+
+def _rate(value: float | None, badge: str, text: str) -> str:
+    if value is None:
+        return '<span class="muted">—</span>'
+    return f'<span class="badge badge-{badge}">{escape(text)}</span>'
+
+
+def process_rows(processes: Sequence[Any], process_url: str, kpi_url: str) -> SafeString:
+    """One ``<tr>`` per process: name (linked), open requests, SLA met and routines on time
+    over 90 days, open nonconformances, its KPIs with their states."""
+    out = []
+    for p in processes:
+        kpis = "<br>".join(
+            f'<a href="{kpi_url}{k.pk}/">{escape(k.name)}</a>: {escape(str(k.state_label))}'
+            for k in p.kpis
+        )
+        ncs = (
+            f'<span class="text-red">{p.open_nonconformances}</span>'
+            if p.open_nonconformances
+            else "0"
+        )
+        out.append(
+            f'<tr><td><a href="{process_url}{p.process.pk}/">{escape(p.process.name)}</a></td>'
+            f"<td>{p.open_requests}</td>"
+            f"<td>{_rate(p.sla, p.sla_badge, p.sla_text)}</td>"
+            f"<td>{_rate(p.on_time, p.on_time_badge, p.on_time_text)}</td>"
+            f"<td>{ncs}</td>"
+            f'<td class="small">{kpis or NO_KPIS}</td></tr>'
         )
     return mark_safe("".join(out))  # noqa: S308 — every user text above is escaped

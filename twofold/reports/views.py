@@ -19,7 +19,7 @@ from twofold.projects import selectors as project_selectors
 from twofold.projects.dates import finish_day
 from twofold.reports import selectors
 from twofold.reports.charts import Point, clipped, performance_chart
-from twofold.reports.rows import project_rows
+from twofold.reports.rows import kpi_rows, process_rows, project_rows
 
 # The spreadsheet downloads of ``interchange`` (``/exports/<what>.<csv|xlsx>``) the page offers.
 SHEETS = (
@@ -37,6 +37,8 @@ def reports(request: HttpRequest) -> HttpResponse:
     organisation = organisation_of(request)
     overview = selectors.overview(organisation)
     project_url = reverse("projects:detail", args=[0]).removesuffix("0/")
+    process_url = reverse("operations:process", args=[0]).removesuffix("0/")
+    kpi_url = reverse("operations:kpi", args=[0]).removesuffix("0/")
     points = [
         Point(
             code=row.card.project.code,
@@ -56,6 +58,8 @@ def reports(request: HttpRequest) -> HttpResponse:
             "section": "reports",
             "rows": overview.rows,
             "project_rows": project_rows(overview.rows, project_url),
+            "process_rows": process_rows(overview.processes, process_url, kpi_url),
+            "kpi_rows": kpi_rows(overview.kpis, kpi_url),
             "by_health": overview.by_health,
             "phases": overview.phases,
             "processes": overview.processes,
