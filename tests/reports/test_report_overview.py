@@ -188,3 +188,16 @@ def test_process_and_kpi_rows_escape_what_users_typed(org, owner, signed_in):
     assert "<b>Packing</b>" not in page and "<svg onload" not in page and "<u>" not in page
     assert f'<a href="/operations/processes/{process.pk}/">&lt;b&gt;Packing&lt;/b&gt;</a>' in page
     assert "<td>2.50 &lt;u&gt;</td>" in page  # the target, with its unit
+
+
+@pytest.mark.django_db
+def test_a_budget_without_a_schedule_has_no_spi(org, owner, api):
+    from twofold.evm.models import BudgetLine
+
+    bare = project_services.create_project(actor=owner, organisation=org, name="Bare", code="BARE")
+    BudgetLine.objects.create(
+        organisation=org, project=bare, category="materials", description="Steel",
+        amount=Decimal("100"),
+    )  # fmt: skip
+    (row,) = api(owner).get(f"/api/organisations/{org.pk}/report").json()["projects"]
+    assert (row["code"], row["spi"], row["cpi"]) == ("BARE", None, None)  # SPI 0.00 before

@@ -98,17 +98,18 @@ def release_assignments(*, actor: User | None, person: User, organisation_id: in
     """Unassign ``person`` from the open requests and the routines (archived ones too) of an
     organisation, in the caller's transaction; ``why`` ends each history summary ("became a
     guest"). Each row's version moves, so a form still naming them is stale. How many."""
-    # Locked first, in id order, then read: the rows still naming them once locked.
+    # Locked first, in id order, then read: the rows still naming them once locked. Rows in the
+    # trash (or in a trashed queue or process) too: a restore brought the guest back (all_objects).
     request_ids = lock_rows(
-        Request.objects.filter(organisation_id=organisation_id, assignee=person).exclude(
+        Request.all_objects.filter(organisation_id=organisation_id, assignee=person).exclude(
             status__in=DONE_STATUSES
         )
     )
     routine_ids = lock_rows(
-        Routine.objects.filter(organisation_id=organisation_id, assignee=person)
+        Routine.all_objects.filter(organisation_id=organisation_id, assignee=person)
     )
-    requests = list(Request.objects.filter(pk__in=request_ids, assignee=person).order_by("pk"))
-    routines = list(Routine.objects.filter(pk__in=routine_ids, assignee=person).order_by("pk"))
+    requests = list(Request.all_objects.filter(pk__in=request_ids, assignee=person).order_by("pk"))
+    routines = list(Routine.all_objects.filter(pk__in=routine_ids, assignee=person).order_by("pk"))
     name = _name(person)
     if requests:
         Request.all_objects.filter(pk__in=[r.pk for r in requests]).update(

@@ -148,7 +148,9 @@ def save_rows(
             before.delete()
         row.save()
     if gone:
-        transaction.on_commit(lambda: _remove(gone))
+        # Robust: a file that cannot be removed after the commit is logged, never an error that
+        # would make ``discarded_on_error`` delete the new file the committed row names.
+        transaction.on_commit(lambda: _remove(gone), robust=True)
 
 
 def _remove(paths: list[str]) -> None:
@@ -219,5 +221,5 @@ def _upload(
         + (" (replacing the earlier file)" if old else ""),
     )
     if old:
-        transaction.on_commit(lambda: default_storage.delete(old))
+        transaction.on_commit(lambda: default_storage.delete(old), robust=True)
     return row

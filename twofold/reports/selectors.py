@@ -92,7 +92,8 @@ def overview(organisation: Organisation) -> Overview:
         rows.append(
             ProjectRow(
                 card,
-                spi=_index(m.spi) if m is not None else None,
+                # Not before a schedule: a budget's planned value beside no work read SPI 0.00.
+                spi=_index(m.spi) if m is not None and card.project.scheduled_finish else None,
                 cpi=_index(m.cpi) if m is not None and m.ev > 0 else None,
             )
         )

@@ -25,6 +25,7 @@ def _routine_repr(row: Any) -> str:
 
 def unassign_guests(apps: Any, schema_editor: Any) -> None:
     db = schema_editor.connection.alias
+    # Rows in the trash too: restoring one brought the guest back as its assignee.
     Membership = apps.get_model("accounts", "Membership")
     HistoryEntry = apps.get_model("core", "HistoryEntry")
     ContentType = apps.get_model("contenttypes", "ContentType")
@@ -41,10 +42,9 @@ def unassign_guests(apps: Any, schema_editor: Any) -> None:
         content_type = None
         for guest in guests:
             rows = list(
-                model.objects.using(db).filter(
+                model._base_manager.using(db).filter(
                     organisation_id=guest.organisation_id,
                     assignee_id=guest.user_id,
-                    deleted_at__isnull=True,
                 )
             )
             rows = [r for r in rows if getattr(r, "status", None) not in done]
@@ -54,7 +54,7 @@ def unassign_guests(apps: Any, schema_editor: Any) -> None:
                 content_type, _ = ContentType.objects.using(db).get_or_create(
                     app_label="operations", model=model._meta.model_name
                 )
-            model.objects.using(db).filter(pk__in=[r.pk for r in rows]).update(
+            model._base_manager.using(db).filter(pk__in=[r.pk for r in rows]).update(
                 assignee=None, version=F("version") + 1
             )
             name = _name(guest.user)
