@@ -120,10 +120,12 @@ window.Twofold = window.Twofold || {};
 // screen readers announce changes to the live regions they already know, not new ones: the
 // message was silent. Regions that were on the page before the swap are left to the reader (they
 // announce themselves); the new ones' text is spoken through two regions kept on the page. A
-// region with an id that a poll brings back unchanged (a job's progress line) is not repeated.
+// region with an id that a poll brings back unchanged (a job's progress line) is not repeated,
+// and speaks at most every five seconds while it changes.
 (function () {
   const SELECTOR = '[role="status"], [role="alert"], [aria-live]';
-  const said = new Map();  // region id → the text last spoken for it
+  const ALARM = '[role="alert"], [aria-live="assertive"]';
+  const said = new Map();  // region id → the text last spoken for it, and when
   let before = new WeakSet();
   let polite = null, assertive = null;
   function region(level) {
@@ -158,10 +160,12 @@ window.Twofold = window.Twofold || {};
       if (before.has(el) || el.dataset.announcer || el.closest("[data-announcer]")) return;
       if (found.some((other) => other !== el && other.contains(el))) return;  // said by its parent
       const text = el.textContent.replace(/\s+/g, " ").trim();
-      if (!text || (el.id && said.get(el.id) === text)) return;
-      if (el.id) said.set(el.id, text);
-      const alarm = '[role="alert"], [aria-live="assertive"]';
-      (el.matches(alarm) || el.querySelector(alarm) ? urgent : calm).push(text);
+      if (!text || (el.id && said.get(el.id)?.text === text)) return;
+      // A polled region (a job's progress line, every second) speaks at most every 5 s.
+      const alarmed = el.matches(ALARM) || el.querySelector(ALARM) !== null;
+      if (el.id && !alarmed && Date.now() - (said.get(el.id)?.at || 0) < 5000) return;
+      if (el.id) said.set(el.id, { text: text, at: Date.now() });
+      (alarmed ? urgent : calm).push(text);
     });
     if (calm.length) say(polite || (polite = region("polite")), calm.join(" "));
     if (urgent.length) say(assertive || (assertive = region("assertive")), urgent.join(" "));
