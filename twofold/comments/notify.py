@@ -13,7 +13,7 @@ A deleted comment's text goes from what told of it (:func:`comment_deleted`): it
 notifications say "(comment deleted)" instead of the snippet, and their e-mails not sent yet
 are dropped. So does that of the comments purged with their object (:func:`comments_removed`,
 called by ``trash_parts`` and ``project_parts`` before they delete them). An edited comment's
-notifications quote its new text (e-mails not sent yet too: they are rendered when they go).
+notifications quote its new text (e-mails not sent yet too: ``revise`` renders them again).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from django.urls import reverse
 
 from twofold.accounts.models import User
 from twofold.notifications.kinds import kind_of
-from twofold.notifications.models import Notification, OutboxEmail
+from twofold.notifications.models import Notification, OutboxEmail, OutboxStatus
 from twofold.notifications.tokens import ALL_KINDS, make_unsubscribe_token
 
 logger = logging.getLogger(__name__)
@@ -190,24 +190,33 @@ def still_to_tell(ids: Iterable[int]) -> dict[int, Notification]:
     }
 
 
-def refresh(mails: Sequence[OutboxEmail]) -> set[int]:
-    """Render each notification e-mail of ``mails`` again from its notifications as they are now
-    (in place, and saved); returns the ids of those left with nothing to tell, not to be sent.
+RENDERED_FIELDS = ("to", "subject", "body_text", "body_html", "headers", "rendered_from")
+"""What rendering an e-mail again rewrites."""
 
-    An e-mail without ``rendered_from`` (an account e-mail, or one queued before it existed) goes
-    as it was written. One query for the notifications of the whole batch, one per kind of
-    object, one for the recipients."""
+
+def render_again(mails: Sequence[OutboxEmail]) -> tuple[list[OutboxEmail], set[int]]:
+    """Render each notification e-mail of ``mails`` again from its notifications as they are now,
+    in place (not saved). Returns those rendered again, and the ids of those not to be sent: left
+    with nothing to tell, or whose rendering failed while a notification they tell of was
+    withdrawn (or its object deleted) since, so that what was written would tell of it.
+
+    An e-mail without ``rendered_from`` (an account e-mail, or one queued before it existed) is
+    left as it was written; so is one whose rendering failed (logged) when all it tells of is
+    still there. One query for the notifications of all ``mails``, one per kind of object, one for
+    the recipients."""
     ours = [m for m in mails if (m.rendered_from or {}).get("notifications")]
     if not ours:
-        return set()
+        return [], set()
     alive = still_to_tell({pk for m in ours for pk in m.rendered_from["notifications"]})
     users = User.objects.in_bulk({m.recipient_id for m in ours if m.recipient_id})
-    empty: set[int] = set()
+    fresh_mails: list[OutboxEmail] = []
+    drop: set[int] = set()
     for mail in ours:
-        notes = [alive[pk] for pk in mail.rendered_from["notifications"] if pk in alive]
+        told = mail.rendered_from["notifications"]
+        notes = [alive[pk] for pk in told if pk in alive]
         user = users.get(mail.recipient_id) if mail.recipient_id else None
         if not notes or user is None or not user.email:
-            empty.add(mail.pk)
+            drop.add(mail.pk)
             continue
         try:
             day = mail.rendered_from.get("day")
@@ -216,18 +225,31 @@ def refresh(mails: Sequence[OutboxEmail]) -> set[int]:
                 if day
                 else notification_email(user, notes[0])
             )
-        except Exception:  # a template error must not stop the outbox: send what was written
-            logger.exception("outbox: could not render e-mail %s again", mail.pk)
+        except Exception:  # a template error must not stop the outbox
+            if len(notes) < len(told):
+                # What was written tells of a notification taken back since: not sent.
+                logger.exception("outbox: could not render e-mail %s again; dropped", mail.pk)
+                drop.add(mail.pk)
+            else:
+                logger.exception("outbox: could not render e-mail %s again; as written", mail.pk)
             continue
-        fields = {
-            "to": fresh.to,
-            "subject": fresh.subject,
-            "body_text": fresh.body_text,
-            "body_html": fresh.body_html,
-            "headers": fresh.headers,
-            "rendered_from": fresh.rendered_from,
-        }
-        for name, value in fields.items():
-            setattr(mail, name, value)
-        OutboxEmail.objects.filter(pk=mail.pk).update(**fields)
-    return empty
+        for name in RENDERED_FIELDS:
+            setattr(mail, name, getattr(fresh, name))
+        fresh_mails.append(mail)
+    return fresh_mails, drop
+
+
+def refresh(mails: Sequence[OutboxEmail], *, worker: str) -> set[int]:
+    """Render the notification e-mails of ``mails``, claimed by ``worker``, again just before
+    they are sent (:func:`render_again`), and save them; returns the ids of those not to be sent.
+
+    The rendered rows are written with one bulk update (a few for a batch larger than the
+    database takes parameters for), only while they are still this worker's to send and still
+    hold their text: a row another worker claimed since, or one a withdraw just cleared
+    (``services.withdraw``), is left as it is."""
+    fresh, drop = render_again(mails)
+    if fresh:
+        OutboxEmail.objects.filter(status=OutboxStatus.SENDING, worker=worker).exclude(
+            body_text=""
+        ).bulk_update(fresh, list(RENDERED_FIELDS))
+    return drop

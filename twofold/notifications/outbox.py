@@ -108,7 +108,7 @@ def send_pending(worker: str, *, limit: int = BATCH) -> tuple[int, int]:
     stopped = stopped_among(
         {m.recipient_id for m in batch if m.organisation_id is not None and m.recipient_id}
     )
-    nothing_left = emails.refresh(batch)
+    nothing_left = emails.refresh(batch, worker=worker)
     now = timezone.now()
     try:
         connection = get_connection(fail_silently=False)

@@ -10,7 +10,7 @@ The seam other apps call (stable signatures):
   ``withdraw_events(organisation_id=..., summaries=...)`` the same for events on objects of any
   kind (comments purged with their object).
 * ``revise(target=..., summaries={event_key: summary})`` — what those events tell now (an edited
-  comment's text); e-mails not sent yet are rendered from it when they go.
+  comment's text); e-mails not sent yet are rendered again from it.
 * ``follow(user, target, reason=...)`` / ``unfollow(user, target)`` / ``followers(target)`` —
   who hears of comments on an object. ``notify_followers(...)`` tells them.
 
@@ -190,8 +190,10 @@ def withdraw(*, target: models.Model, summaries: dict[str, str]) -> int:
     or kept without its text if sent. Call it inside the writing service's transaction. Returns
     how many notifications were rewritten.
 
-    An e-mail is matched by its recipient, its organisation, its subject (the notification's
-    summary) and its body's link to the notification's object (``emails.queue_immediate``)."""
+    An e-mail is matched by the notifications it was rendered from (``rendered_from``; one
+    queued before that was recorded: by its recipient, its organisation, its subject, the
+    notification's summary, and its body's link to the notification's object). A digest not sent
+    yet is rendered again without the notification; a sent one keeps no text."""
     if not summaries:
         return 0
     content_type, target_id = _target_key(target)
@@ -216,6 +218,9 @@ def withdraw_events(*, organisation_id: int, summaries: dict[str, str]) -> int:
 WITHDRAW_CHUNK = 200
 
 
+UNSENT = (OutboxStatus.QUEUED, OutboxStatus.FAILED)
+
+
 def _withdraw(scope: models.QuerySet[Notification], summaries: dict[str, str]) -> int:
     keys = list(summaries)
     found = [
@@ -225,39 +230,112 @@ def _withdraw(scope: models.QuerySet[Notification], summaries: dict[str, str]) -
     ]
     if not found:
         return 0
-    unsent = Q(status__in=[OutboxStatus.QUEUED, OutboxStatus.FAILED])
-    for start in range(0, len(found), WITHDRAW_CHUNK):
-        chunk = found[start : start + WITHDRAW_CHUNK]
-        of_note = {note.pk: _email_of(note) for note in chunk}
-        OutboxEmail.objects.filter(unsent, reduce(operator.or_, of_note.values())).delete()
-        for note in chunk:
-            # Sent (or being sent): what went cannot be called back; the copy here keeps no text.
-            OutboxEmail.objects.filter(of_note[note.pk]).update(
-                subject=summaries[note.event_key][:300], body_text="", body_html=""
-            )
+    # The e-mails are found before the summaries change (one queued before e-mails recorded
+    # what they were rendered from is matched by its subject, the summary it was written with).
+    built = [
+        row
+        for start in range(0, len(found), WITHDRAW_CHUNK)
+        for row in _emails_of(found[start : start + WITHDRAW_CHUNK])
+    ]
     for note in found:
         note.summary = summaries[note.event_key][:SUMMARY_MAX]
         note.withdrawn = True
     Notification.objects.bulk_update(found, ["summary", "withdrawn"], batch_size=WITHDRAW_CHUNK)
+    drop: set[int] = set()
+    cleared: dict[str | None, set[int]] = {}  # new subject (None: the digest's own) -> e-mails
+    digests_unsent: set[int] = set()
+    for pk, status, is_digest, note in built:
+        if status in UNSENT:
+            (digests_unsent if is_digest else drop).add(pk)
+        else:
+            # Sent (or being sent): what went cannot be called back; the copy here keeps no text.
+            cleared.setdefault(None if is_digest else note.summary[:300], set()).add(pk)
+    if drop:
+        OutboxEmail.objects.filter(pk__in=drop, status__in=UNSENT).delete()
+    for subject, pks in cleared.items():
+        OutboxEmail.objects.filter(pk__in=pks).exclude(status__in=UNSENT).update(
+            body_text="", body_html="", **({"subject": subject} if subject is not None else {})
+        )
+    # A digest not sent yet leaves the notification out now, not only when it is sent.
+    _render_unsent(digests_unsent - drop)
     return len(found)
 
 
-def _email_of(note: Notification) -> Q:
-    """The immediate e-mail of ``note`` (as ``emails.queue_immediate`` wrote it)."""
-    return Q(
-        organisation_id=note.organisation_id,
-        recipient_id=note.recipient_id,
-        subject=note.summary[:300],
-        body_text__contains=f"{emails.link_of(note)}\n",
+def _emails_of(notes: list[Notification]) -> list[tuple[int, str, bool, Notification]]:
+    """The e-mails told of ``notes`` that still hold text, as ``(id, status, is a digest,
+    notification)``: those whose ``rendered_from`` names one of them (their recipients' e-mails
+    of their organisations are read, and matched here: a JSON lookup differs across databases),
+    and those queued before e-mails recorded it, matched as ``emails.queue_immediate`` wrote them
+    (recipient, organisation, subject: the summary, and the link to the object). Two queries."""
+    if not notes:
+        return []
+    by_pk = {note.pk: note for note in notes}
+    people = reduce(
+        operator.or_,
+        (
+            Q(organisation_id=o, recipient_id=r)
+            for o, r in {(n.organisation_id, n.recipient_id) for n in notes}
+        ),
     )
+    holding_text = OutboxEmail.objects.exclude(body_text="", body_html="")
+    rows: list[tuple[int, str, bool, Notification]] = []
+    for pk, status, rendered_from in (
+        holding_text.filter(people)
+        .exclude(rendered_from={})
+        .values_list("pk", "status", "rendered_from")
+    ):
+        told = (rendered_from or {}).get("notifications") or []
+        note = next((by_pk[n] for n in told if n in by_pk), None)
+        if note is not None:
+            rows.append((pk, status, bool(rendered_from.get("day")), note))
+    legacy = {
+        note.pk: Q(
+            organisation_id=note.organisation_id,
+            recipient_id=note.recipient_id,
+            subject=note.summary[:300],
+            body_text__contains=f"{emails.link_of(note)}\n",
+        )
+        for note in notes
+    }
+    for pk, status, subject, body_text, recipient_id in holding_text.filter(
+        reduce(operator.or_, legacy.values()), rendered_from={}
+    ).values_list("pk", "status", "subject", "body_text", "recipient_id"):
+        mine = [n for n in notes if n.recipient_id == recipient_id and n.summary[:300] == subject]
+        note = next((n for n in mine if f"{emails.link_of(n)}\n" in body_text), None)
+        if note is None and mine:
+            note = mine[0]  # the database matched the link (case aside)
+        if note is None:
+            continue
+        rows.append((pk, status, False, note))
+    return rows
+
+
+def _render_unsent(mail_ids: set[int]) -> None:
+    """Render the e-mails ``mail_ids`` not sent yet again from their notifications as they are
+    now (``emails.render_again``), saved in one bulk update; one left with nothing to tell is
+    dropped. One still being sent is the worker's (``emails.refresh``)."""
+    if not mail_ids:
+        return
+    mails = list(
+        OutboxEmail.objects.filter(pk__in=mail_ids, status__in=UNSENT).only(
+            "pk", "recipient", "rendered_from", "status"
+        )
+    )
+    fresh, drop = emails.render_again(mails)
+    if fresh:
+        OutboxEmail.objects.filter(status__in=UNSENT).bulk_update(
+            fresh, list(emails.RENDERED_FIELDS)
+        )
+    if drop:
+        OutboxEmail.objects.filter(pk__in=drop, status__in=UNSENT).delete()
 
 
 def revise(*, target: models.Model, summaries: dict[str, str]) -> int:
     """What the notifications of some events on ``target`` tell now (an edited comment's new
-    text): each one keyed ``event_key`` in ``summaries``, unless withdrawn, gets that summary.
-    Their e-mails not sent yet are rendered from the notification when they go
-    (``emails.refresh``), so they tell the new text too. Call it inside the writing service's
-    transaction; returns how many notifications changed."""
+    text): each one keyed ``event_key`` in ``summaries``, unless withdrawn, gets that summary,
+    and their e-mails not sent yet (queued, or failed) are rendered again from it at once, so
+    they tell the new text (and are rendered once more when they go: ``emails.refresh``). Call
+    it inside the writing service's transaction; returns how many notifications changed."""
     if not summaries:
         return 0
     content_type, target_id = _target_key(target)
@@ -272,9 +350,18 @@ def revise(*, target: models.Model, summaries: dict[str, str]) -> int:
         )
         if note.summary != summaries[note.event_key][:SUMMARY_MAX]
     ]
+    if not found:
+        return 0
+    built = [
+        pk
+        for start in range(0, len(found), WITHDRAW_CHUNK)
+        for pk, status, _digest, _note in _emails_of(found[start : start + WITHDRAW_CHUNK])
+        if status in UNSENT
+    ]
     for note in found:
         note.summary = summaries[note.event_key][:SUMMARY_MAX]
     Notification.objects.bulk_update(found, ["summary"])
+    _render_unsent(set(built))
     return len(found)
 
 
