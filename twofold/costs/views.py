@@ -267,7 +267,20 @@ def approval(request: HttpRequest, timesheet_id: int) -> HttpResponse:
                 status = apply_service_error(form, exc)
         else:
             status = 400
-    week = week_grid(org, sheet.person, sheet.week_start, suggest=False)
+    # A project manager or process owner sees the part of the week they decide, not the rest
+    # of it (lines on projects and processes that are not theirs, and the hours on them in the
+    # totals): the grid is built from the entries they decide (``selectors.decides_filter``,
+    # the rule of the API's time entries), entry by entry, so a line holding hours on two
+    # processes (a request whose queue moved) counts only the hours on theirs. The person and
+    # admins and owners see the whole week.
+    partial = not (mine or everything)
+    week = week_grid(
+        org,
+        sheet.person,
+        sheet.week_start,
+        suggest=False,
+        only=selectors.decides_filter(user, org.pk) if partial else None,
+    )
     decidable = {
         e.line_key
         for e in sheet.entries.filter(selectors.decides_filter(user, org.pk)).only(
@@ -280,13 +293,6 @@ def approval(request: HttpRequest, timesheet_id: int) -> HttpResponse:
             "timesheet_id",
         )
     }
-    # A project manager or process owner sees the lines they decide, not the rest of the
-    # person's week (lines on projects and processes that are not theirs, and the hours on
-    # them in the totals): the entries they may list (``selectors.visible_entries``, what the
-    # API's time entries answer them). The person and admins and owners see the whole week.
-    partial = not (mine or everything)
-    if partial:
-        week.rows = [row for row in week.rows if row.line.key in decidable]
     return render_page(
         request,
         "costs/pages/approval.html",

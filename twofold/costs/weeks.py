@@ -181,15 +181,24 @@ def week_grid(
     *,
     extra: set[str] | None = None,
     suggest: bool = True,
+    only: Q | None = None,
 ) -> Week:
-    """The grid of ``person``'s week starting ``start`` (the organisation's week start)."""
+    """The grid of ``person``'s week starting ``start`` (the organisation's week start).
+
+    ``only`` (a Q on ``TimeEntry``) keeps the entries it matches and drops the rest, so every
+    cell, row and total counts those entries alone: an approver who decides part of the week
+    (``selectors.decides_filter``) gets the part they decide, entry by entry, not whole lines
+    (a request's line can hold hours on two processes). Same number of queries."""
     from twofold.capacity.availability import availability
 
     days = [start + dt.timedelta(days=i) for i in range(7)]
     sheet = Timesheet.objects.filter(
         organisation=organisation, person=person, week_start=start
     ).first()
-    entries = list(TimeEntry.objects.filter(timesheet=sheet)) if sheet else []
+    found = TimeEntry.objects.filter(timesheet=sheet)
+    if only is not None:
+        found = found.filter(only)
+    entries = list(found) if sheet else []
     asked = {e.line_key for e in entries} | (extra or set())
     keys = set(asked)
     if suggest:
