@@ -86,3 +86,33 @@ def test_a_failed_removal_after_the_commit_keeps_the_new_file(
     assert row.file.name != first
     assert (tmp_path / row.file.name).exists()  # was deleted by the error's clean-up
     assert "read-only volume" in caplog.text  # the failed removal is logged
+
+
+@pytest.mark.django_db
+def test_a_stale_assignment_or_priority_that_changes_nothing_is_a_conflict(
+    org: Any, owner: Any, member: Any, queue: Any, api: Any
+) -> None:
+    worker = member(org, Role.MEMBER)
+    req = ops.create_request(actor=owner, queue=queue, title="Printer jams")
+    stale = req.version
+    assignment.assign_request(
+        actor=owner, request=req, assignee=worker, expected_version=req.version
+    )
+    # A client that read the request before someone assigned it asks for the same person, or
+    # for the priority it already has: 409 (it answered 200 over the other edit), no write.
+    asked = api(owner).post(
+        f"/api/requests/{req.pk}/assignee", {"assignee_id": worker.pk, "version": stale}
+    )
+    assert asked.status_code == 409
+    current = Request.objects.get(pk=req.pk)
+    asked = api(owner).post(
+        f"/api/requests/{req.pk}/priority", {"priority": current.priority, "version": stale}
+    )
+    assert asked.status_code == 409
+    assert Request.objects.get(pk=req.pk).version == current.version
+    # With the current version the same no-op is fine.
+    fresh = api(owner).post(
+        f"/api/requests/{req.pk}/priority",
+        {"priority": current.priority, "version": current.version},
+    )
+    assert fresh.status_code == 200

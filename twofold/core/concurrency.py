@@ -31,15 +31,29 @@ def save_versioned(obj: models.Model, *, expected_version: int | None, fields: l
     updated = queryset.update(version=F("version") + 1, **values)
     if updated == 0:
         _as_stored(obj, fields)
-        raise Conflict(
-            "Someone else changed this since you opened it. Reload to see their change, "
-            "then make yours again."
-        )
+        raise Conflict(STALE)
     if expected_version is not None:
         # The UPDATE matched the row at exactly ``expected_version`` and added one, atomically.
         obj.version = expected_version + 1  # type: ignore[attr-defined]
     else:
         obj.refresh_from_db(fields=["version"])
+
+
+STALE = (
+    "Someone else changed this since you opened it. Reload to see their change, "
+    "then make yours again."
+)
+
+
+def require_current(obj: models.Model, *, expected_version: int | None) -> None:
+    """``Conflict`` when ``obj``'s stored version is no longer ``expected_version`` (None: no
+    check). For an edit that turns out to change nothing: a stale one is refused all the same,
+    as a real change would be, instead of answering 200 over someone else's edit."""
+    if expected_version is None:
+        return
+    model = obj._meta.model
+    if not model._default_manager.filter(pk=obj.pk, version=expected_version).exists():
+        raise Conflict(STALE)
 
 
 def lock_rows(rows: models.QuerySet[Any]) -> list[int]:

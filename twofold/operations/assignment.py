@@ -16,7 +16,7 @@ from django.db.models import F
 
 from twofold.accounts.models import Membership, Organisation, Role, User
 from twofold.core import history
-from twofold.core.concurrency import lock_rows, save_versioned
+from twofold.core.concurrency import lock_rows, require_current, save_versioned
 from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.operations.models import DONE_STATUSES, Priority, Request, Routine
@@ -45,6 +45,7 @@ def assign_request(
     check_assignee(request.organisation_id, assignee)
     old = request.assignee
     if (old.pk if old else None) == (assignee.pk if assignee else None):
+        require_current(request, expected_version=expected_version)  # a stale no-op is a 409
         return request
     request.assignee = assignee
     save_versioned(request, expected_version=expected_version, fields=["assignee"])
@@ -70,6 +71,7 @@ def reprioritise_request(
         )
     old = request.priority
     if old == priority:
+        require_current(request, expected_version=expected_version)  # a stale no-op is a 409
         return request
     queue = request.queue
     changes = {

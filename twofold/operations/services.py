@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, Team, User
 from twofold.core import dates, history, trash
-from twofold.core.concurrency import lock_rows, save_versioned
-from twofold.core.errors import Conflict, Invalid
+from twofold.core.concurrency import lock_rows, require_current, save_versioned
+from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.engine.kpi_status import GoodDirection as EngineDirection
 from twofold.engine.kpi_status import KpiTarget
@@ -1700,14 +1700,7 @@ def set_archived(
     if obj.archived == archived:
         # Nothing to change, but a stale version is still refused, as a real change would be
         # (it answered 200 on an archived row someone had edited since).
-        if (
-            expected_version is not None
-            and not type(obj).objects.filter(pk=obj.pk, version=expected_version).exists()
-        ):
-            raise Conflict(
-                "Someone else changed this since you opened it. Reload to see their change, "
-                "then make yours again."
-            )
+        require_current(obj, expected_version=expected_version)
         return obj
     obj.archived_at = timezone.now() if archived else None
     fields = ["archived_at"]
