@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -73,71 +74,74 @@ def _ratio(value: Decimal | None) -> float | None:
 
 
 @router.get("/organisations/{org_id}/report", response={200: ReportOut, **READ})
-def report(request: HttpRequest, org_id: int) -> ReportOut:
+def report(request: HttpRequest, org_id: int) -> dict[str, Any]:
     """What the reports page shows: every project's progress, health, finish and performance
     indices (ratios only: no amounts), each process's service figures, the KPIs and the
-    improvement pipeline. A constant number of queries whatever the organisation's size."""
+    improvement pipeline. A constant number of queries whatever the organisation's size.
+
+    Plain dicts, validated once against ``ReportOut`` as the response: built as schema objects
+    first, the 3,800 of the large demo were validated twice (~40 ms)."""
     org = get_organisation(request.user, org_id)
     overview = selectors.overview(org)
-    projects = []
+    projects: list[dict[str, Any]] = []
     for row in overview.rows:
         card, h = row.card, row.card.health
         projects.append(
-            ReportProjectOut(
-                project_id=card.project.pk,
-                code=card.project.code,
-                name=card.project.name,
-                phase=card.project.phase,
-                archived=card.project.archived_at is not None,
-                scheduled_finish=card.project.scheduled_finish,
-                spi=_ratio(row.spi),
-                cpi=_ratio(row.cpi),
-                health=HealthOut(
-                    project_id=card.project.pk,
-                    level=h.level.value,
-                    label=h.label,
-                    reasons=list(h.reasons),
-                    schedule=(h.schedule or h.level).value,
-                    risk=(h.risk or h.level).value,
-                    cost=h.cost.value if h.cost else None,
-                    percent_complete=card.percent_complete,
-                    percent_planned=card.percent_planned,
-                    slip_days=card.slip_days,
-                    next_milestone=card.next_milestone,
-                    next_milestone_date=card.next_milestone_date,
-                ),
-            )
+            {
+                "project_id": card.project.pk,
+                "code": card.project.code,
+                "name": card.project.name,
+                "phase": card.project.phase,
+                "archived": card.project.archived_at is not None,
+                "scheduled_finish": card.project.scheduled_finish,
+                "spi": _ratio(row.spi),
+                "cpi": _ratio(row.cpi),
+                "health": {
+                    "project_id": card.project.pk,
+                    "level": h.level.value,
+                    "label": h.label,
+                    "reasons": list(h.reasons),
+                    "schedule": (h.schedule or h.level).value,
+                    "risk": (h.risk or h.level).value,
+                    "cost": h.cost.value if h.cost else None,
+                    "percent_complete": card.percent_complete,
+                    "percent_planned": card.percent_planned,
+                    "slip_days": card.slip_days,
+                    "next_milestone": card.next_milestone,
+                    "next_milestone_date": card.next_milestone_date,
+                },
+            }
         )
-    return ReportOut(
-        projects=projects,
-        by_health={level: count for level, _label, count in overview.by_health},
-        by_phase=overview.phase_counts,
-        processes=[
-            ReportProcessOut(
-                process_id=p.process.pk,
-                name=p.process.name,
-                open_requests=p.open_requests,
-                sla_met=p.sla,
-                routines_on_time=p.on_time,
-                open_nonconformances=p.open_nonconformances,
-                kpi_ids=[k.pk for k in p.kpis],
-            )
+    return {
+        "projects": projects,
+        "by_health": {level: count for level, _label, count in overview.by_health},
+        "by_phase": overview.phase_counts,
+        "processes": [
+            {
+                "process_id": p.process.pk,
+                "name": p.process.name,
+                "open_requests": p.open_requests,
+                "sla_met": p.sla,
+                "routines_on_time": p.on_time,
+                "open_nonconformances": p.open_nonconformances,
+                "kpi_ids": [k.pk for k in p.kpis],
+            }
             for p in overview.processes
         ],
-        kpis=[
-            ReportKpiOut(
-                kpi_id=k.pk,
-                process_id=k.process_id,
-                process=k.process.name,
-                name=k.name,
-                unit=k.unit,
-                latest_value=k.latest_value,
-                target=k.target,
-                state=k.state,
-                state_label=k.state_label,
-                archived=k.archived,
-            )
+        "kpis": [
+            {
+                "kpi_id": k.pk,
+                "process_id": k.process_id,
+                "process": k.process.name,
+                "name": k.name,
+                "unit": k.unit,
+                "latest_value": k.latest_value,
+                "target": k.target,
+                "state": k.state,
+                "state_label": k.state_label,
+                "archived": k.archived,
+            }
             for k in overview.kpis
         ],
-        improvement={value: count for value, _label, count in overview.improvement},
-    )
+        "improvement": {value: count for value, _label, count in overview.improvement},
+    }
