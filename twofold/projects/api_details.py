@@ -219,27 +219,31 @@ class HealthOut(Schema):
     next_milestone_date: dt.date | None
 
 
+def health_fields(card: Any) -> dict[str, Any]:
+    """A portfolio card's health as ``HealthOut`` writes it (also the reports API's rows)."""
+    h = card.health
+    return {
+        "project_id": card.project.pk,
+        "level": h.level.value,
+        "label": h.label,
+        "reasons": list(h.reasons),
+        "schedule": (h.schedule or h.level).value,
+        "risk": (h.risk or h.level).value,
+        "cost": h.cost.value if h.cost else None,
+        "percent_complete": card.percent_complete,
+        "percent_planned": card.percent_planned,
+        "slip_days": card.slip_days,
+        "next_milestone": card.next_milestone,
+        "next_milestone_date": card.next_milestone_date,
+    }
+
+
 @router.get(PRJ + "/health", response={200: HealthOut, **READ})
 def project_health(request: HttpRequest, org_id: int, project_id: int) -> HealthOut:
     """The project's health as its portfolio card computes it (same rules, same reasons;
     docs/projects.md and docs/earned-value.md)."""
     project = _project(request, org_id, project_id)
-    card = selectors.project_card(project.organisation, project)
-    h = card.health
-    return HealthOut(
-        project_id=project.pk,
-        level=h.level.value,
-        label=h.label,
-        reasons=list(h.reasons),
-        schedule=(h.schedule or h.level).value,
-        risk=(h.risk or h.level).value,
-        cost=h.cost.value if h.cost else None,
-        percent_complete=card.percent_complete,
-        percent_planned=card.percent_planned,
-        slip_days=card.slip_days,
-        next_milestone=card.next_milestone,
-        next_milestone_date=card.next_milestone_date,
-    )
+    return HealthOut(**health_fields(selectors.project_card(project.organisation, project)))
 
 
 # --- History -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema
 
 from twofold.accounts.selectors import get_organisation
 from twofold.core.api_schemas import READ
-from twofold.projects.api_details import HealthOut
+from twofold.projects.api_details import HealthOut, health_fields
 from twofold.reports import selectors
 
 router = Router(tags=["reports"])
@@ -85,7 +85,7 @@ def report(request: HttpRequest, org_id: int) -> dict[str, Any]:
     overview = selectors.overview(org)
     projects: list[dict[str, Any]] = []
     for row in overview.rows:
-        card, h = row.card, row.card.health
+        card = row.card
         projects.append(
             {
                 "project_id": card.project.pk,
@@ -96,20 +96,7 @@ def report(request: HttpRequest, org_id: int) -> dict[str, Any]:
                 "scheduled_finish": card.project.scheduled_finish,
                 "spi": _ratio(row.spi),
                 "cpi": _ratio(row.cpi),
-                "health": {
-                    "project_id": card.project.pk,
-                    "level": h.level.value,
-                    "label": h.label,
-                    "reasons": list(h.reasons),
-                    "schedule": (h.schedule or h.level).value,
-                    "risk": (h.risk or h.level).value,
-                    "cost": h.cost.value if h.cost else None,
-                    "percent_complete": card.percent_complete,
-                    "percent_planned": card.percent_planned,
-                    "slip_days": card.slip_days,
-                    "next_milestone": card.next_milestone,
-                    "next_milestone_date": card.next_milestone_date,
-                },
+                "health": health_fields(card),
             }
         )
     return {

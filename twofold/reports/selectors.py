@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from twofold.accounts.models import Organisation
-from twofold.evm.portfolio import has_money, metrics_of
+from twofold.evm.portfolio import THRESHOLDS, has_money, metrics_of
 from twofold.improvement.models import ImprovementItem, ItemStatus
 from twofold.operations import selectors as operations_selectors
 from twofold.operations.models import Kpi, Measurement
@@ -76,7 +76,9 @@ def _index_badge(value: Decimal | None) -> str:
     (``evm.portfolio.THRESHOLDS``), applied to both indices."""
     if value is None:
         return ""
-    return "green" if value >= Decimal("0.95") else "amber" if value >= Decimal("0.90") else "red"
+    if value >= THRESHOLDS["cpi_amber"]:
+        return "green"
+    return "amber" if value >= THRESHOLDS["cpi_red"] else "red"
 
 
 def overview(organisation: Organisation) -> Overview:
