@@ -34,4 +34,5 @@ RESCHEDULE = JobKind(
     label="Reschedule after a calendar change",
     run=run,
     page_url=page_url,
+    repeatable=True,  # rescheduling again moves only what is not where it belongs yet
 )

@@ -32,5 +32,9 @@ def page_url(job: Job) -> str:
 
 
 LEVELLING = JobKind(
-    name=services.LEVELLING_JOB, label="Levelling (optimise)", run=run, page_url=page_url
+    name=services.LEVELLING_JOB,
+    label="Levelling (optimise)",
+    run=run,
+    page_url=page_url,
+    repeatable=True,  # a preview: nothing is written
 )

@@ -80,7 +80,9 @@ class Job(models.Model):
     which decides who may see the job. The worker claims a queued job with a conditional
     UPDATE, reports ``progress`` (0..1) and ``message`` and refreshes ``heartbeat`` while it
     runs, and stops early when ``cancel_requested`` is set. ``result`` is JSON for the page or
-    the API; a cancelled job may still carry the best result found so far.
+    the API; a cancelled job may still carry the best result found so far. ``attempts`` counts
+    the runs started: a job of a kind safe to repeat whose worker died is queued again up to
+    ``core.jobs.MAX_ATTEMPTS`` runs.
     """
 
     organisation = models.ForeignKey(
@@ -104,6 +106,9 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=100, blank=True)
     heartbeat = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs started by a worker (not one given back at an orderly stop)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -81,10 +81,15 @@ def cancel_job(*, actor: User, job: Job) -> Job:
     if job.owner_id != actor.pk and not can(actor, Action.MANAGE, job):
         raise Forbidden("Only the person who started this run, or an admin, can cancel it.")
     # Two conditional updates, each atomic on its own: whichever matches the job's state wins.
+    # A queued job ends here, so its kind's on_abandoned hook runs in the same transaction (an
+    # upload "importing" is ready again); a running one ends in its worker, which runs it.
     now = timezone.now()
-    stopped = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.CANCELLED, cancel_requested=True, finished_at=now, message="Cancelled"
-    )
+    with transaction.atomic():
+        stopped = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.CANCELLED, cancel_requested=True, finished_at=now, message="Cancelled"
+        )
+        if stopped:
+            jobs.abandoned(job)
     if not stopped:
         Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
             cancel_requested=True, message="Cancelling…"

@@ -31,27 +31,55 @@ def run_preview(job: Job, progress: Progress) -> dict[str, Any] | None:
 
 
 def run_import(job: Job, progress: Progress) -> dict[str, Any]:
+    # The upload stays "importing" when the run stops early or fails: the job's end puts it
+    # back to "ready" (``import_abandoned``), unless the run is given back to the queue.
     upload = _upload(job)
     params = job.params
-    try:
-        project = mspdi_import.apply_upload(
-            actor=job.owner,
-            upload=upload,
-            mode=str(params.get("mode", "new")),
-            name=str(params.get("name", "")),
-            code=str(params.get("code", "")),
-            resource_map={int(k): v for k, v in (params.get("resources") or {}).items()},
-            progress=progress,
-        )
-    except Exception:
-        MspdiUpload.objects.filter(pk=upload.pk, status=UploadStatus.IMPORTING).update(
-            status=UploadStatus.READY
-        )
-        raise
+    project = mspdi_import.apply_upload(
+        actor=job.owner,
+        upload=upload,
+        mode=str(params.get("mode", "new")),
+        name=str(params.get("name", "")),
+        code=str(params.get("code", "")),
+        resource_map={int(k): v for k, v in (params.get("resources") or {}).items()},
+        progress=progress,
+    )
     if project is None:
-        MspdiUpload.objects.filter(pk=upload.pk).update(status=UploadStatus.READY)
         return {"stopped_early": True}
     return {"project_id": project.pk}
+
+
+def import_abandoned(job: Job) -> None:
+    """The import job ended without importing (cancelled, queued or running; failed; its
+    worker gone): the file may be imported again. An upload imported meanwhile stays so."""
+    MspdiUpload.objects.filter(pk=job.subject_id, status=UploadStatus.IMPORTING).update(
+        status=UploadStatus.READY
+    )
+
+
+def import_repeatable(job: Job) -> bool:
+    """A cut-off import runs again only while its upload is still "importing": the import's
+    transaction marks it "imported" with everything it creates, so it did not commit."""
+    return MspdiUpload.objects.filter(pk=job.subject_id, status=UploadStatus.IMPORTING).exists()
+
+
+PREVIEW_ABANDONED = (
+    "Reading this file stopped before the end (it was cancelled, or the background worker "
+    "stopped). Nothing was created: upload the file again to import it."
+)
+
+
+def preview_abandoned(job: Job) -> None:
+    """The preview job ended without a preview: the upload no longer says "reading" for ever."""
+    MspdiUpload.objects.filter(pk=job.subject_id, status=UploadStatus.PREVIEWING).update(
+        status=UploadStatus.FAILED, error=PREVIEW_ABANDONED
+    )
+
+
+def preview_repeatable(job: Job) -> bool:
+    """Reading the file again is harmless while no preview was stored (once it is, the upload
+    is "ready" and may be importing: a second preview would set it "ready" again)."""
+    return MspdiUpload.objects.filter(pk=job.subject_id, status=UploadStatus.PREVIEWING).exists()
 
 
 def page_url(job: Job) -> str:
@@ -63,12 +91,16 @@ PREVIEW = JobKind(
     label="Read a Microsoft Project file",
     run=run_preview,
     page_url=page_url,
+    repeatable=preview_repeatable,
+    on_abandoned=preview_abandoned,
 )
 IMPORT = JobKind(
     name=mspdi_import.IMPORT_JOB,
     label="Import a Microsoft Project file",
     run=run_import,
     page_url=page_url,
+    repeatable=import_repeatable,
+    on_abandoned=import_abandoned,
 )
 
 
@@ -87,6 +119,9 @@ ORGANISATION_EXPORT = JobKind(
     label="Export the organisation",
     run=run_organisation_export,
     page_url=lambda job: f"{reverse('interchange:org_transfer')}?job={job.pk}",
+    # A file written by a cut-off run is left behind unnamed by any job; the next run writes
+    # a new one.
+    repeatable=True,
 )
 
 
@@ -113,9 +148,16 @@ def run_sheet_import(job: Job, progress: Progress) -> dict[str, Any]:
     return {"project_id": project.pk, "created": upload.created_count}
 
 
+def sheet_import_repeatable(job: Job) -> bool:
+    """Only while the upload is not imported: the import's transaction stamps ``applied_at``
+    with everything it creates, so it did not commit."""
+    return SheetUpload.objects.filter(pk=job.subject_id, applied_at__isnull=True).exists()
+
+
 SHEET_IMPORT = JobKind(
     name=sheet_import.IMPORT_JOB,
     label="Import tasks from a spreadsheet",
     run=run_sheet_import,
     page_url=lambda job: f"{reverse('interchange:sheet', args=[job.subject_id])}?job={job.pk}",
+    repeatable=sheet_import_repeatable,
 )

@@ -60,4 +60,10 @@ def page_url(job: Job) -> str:
     return f"{reverse('quality:audit', args=[job.subject_id])}?job={job.pk}"
 
 
-AUDIT_EXPORT = JobKind(name=AUDIT_JOB, label="Audit trail export", run=run, page_url=page_url)
+AUDIT_EXPORT = JobKind(
+    name=AUDIT_JOB,
+    label="Audit trail export",
+    run=run,
+    page_url=page_url,
+    repeatable=True,  # the job's own file, written aside and moved into place at the end
+)

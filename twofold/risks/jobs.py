@@ -11,6 +11,7 @@ from twofold.core.jobs import JobKind, Progress
 from twofold.core.models import Job
 from twofold.projects.models import Project
 from twofold.risks import services
+from twofold.risks.models import RiskAnalysis
 
 
 def run(job: Job, progress: Progress) -> dict[str, Any]:
@@ -30,5 +31,12 @@ def page_url(job: Job) -> str:
 
 
 SIMULATION = JobKind(
-    name=services.SIMULATION_JOB, label="Schedule risk simulation", run=run, page_url=page_url
+    name=services.SIMULATION_JOB,
+    label="Schedule risk simulation",
+    run=run,
+    page_url=page_url,
+    # Same seed, same result; only while it is not stored yet (storing it moves the version).
+    repeatable=lambda job: RiskAnalysis.objects.filter(
+        project_id=job.subject_id, version=int(job.params.get("version", 0))
+    ).exists(),
 )
