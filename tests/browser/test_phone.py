@@ -25,6 +25,8 @@ PAGES = [
     ("capacity", "/capacity/"),
     ("custom-fields", "/fields/"),
     ("mentions", "/attachments/mentions/"),
+    ("operations", "/operations/"),
+    ("flow", "/operations/flow/"),  # its wide chart panel widened the page to 521 px
 ]
 
 

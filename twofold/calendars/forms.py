@@ -10,6 +10,7 @@ from django import forms
 from twofold.accounts.models import Organisation
 from twofold.calendars.models import Calendar, Repeat
 from twofold.calendars.working_time import clock, period_minutes
+from twofold.core.fields import DatePicker
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 DAY_FIELDS = [f"day_{d}" for d in range(7)]
@@ -139,11 +140,11 @@ class HolidayForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": STALE_FORM})
     name = forms.CharField(max_length=120, label="Holiday")
-    start = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="First day", widget=DatePicker())
     end = forms.DateField(
         label="Last day",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         help_text="Empty = one day.",
     )
     repeat = forms.ChoiceField(choices=Repeat.choices, initial=Repeat.ONCE, required=False)

@@ -16,7 +16,7 @@ from twofold.capacity.selectors import DEFAULT_WEEKS, MAX_WEEKS, WINDOW_MESSAGE
 from twofold.capacity.selectors import FIRST_DAY as FIRST_WINDOW_DAY
 from twofold.capacity.selectors import LAST_DAY as LAST_WINDOW_DAY
 from twofold.capacity.services import MAX_NOTE
-from twofold.core.fields import INT64_MAX
+from twofold.core.fields import INT64_MAX, DatePicker
 
 # The days the capacity views may start on (inside the calendars' range with their weeks).
 FIRST_DAY = FIRST_WINDOW_DAY
@@ -24,9 +24,7 @@ LAST_DAY = LAST_WINDOW_DAY
 
 
 class UsageFilterForm(forms.Form):
-    start = forms.DateField(
-        required=False, label="From week of", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(required=False, label="From week of", widget=DatePicker())
     weeks = forms.IntegerField(required=False, min_value=1, max_value=MAX_WEEKS, label="Weeks")
     team = forms.ModelChoiceField(
         queryset=Team.objects.none(), required=False, empty_label="Everyone", label="Team"
@@ -125,7 +123,7 @@ class PatternForm(forms.Form):
         required=False,
         label="From",
         help_text="The day this pattern starts. Leave empty to change the pattern in effect today.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
     note = forms.CharField(required=False, max_length=MAX_NOTE, label="Note")
     max_units = forms.IntegerField(
@@ -176,8 +174,8 @@ class PatternForm(forms.Form):
 
 class AbsenceForm(forms.Form):
     kind = forms.ChoiceField(choices=AbsenceKind.choices, label="Kind")
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="From", widget=DatePicker())
+    end = forms.DateField(label="To", widget=DatePicker())
     half_day = forms.BooleanField(
         required=False, label="Half day", help_text="Only for a single day: takes half its hours."
     )
@@ -199,11 +197,11 @@ class ReservationForm(forms.Form):
     )
     person = forms.TypedChoiceField(label="Person", required=False, coerce=int, empty_value=None)
     team = forms.TypedChoiceField(label="or team", required=False, coerce=int, empty_value=None)
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="From", widget=DatePicker())
     end = forms.DateField(
         label="To",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         help_text="Empty: until further notice.",
     )
 

@@ -11,7 +11,7 @@ from django import forms
 from twofold.accounts.models import Role, User
 from twofold.changes.impact import ItemSpec
 from twofold.changes.models import ItemKind
-from twofold.core.fields import IdMultipleChoiceField
+from twofold.core.fields import DatePicker, IdMultipleChoiceField
 from twofold.projects.models import Project, Task
 from twofold.projects.services import DATE_MESSAGE, FIRST_DAY, LAST_DAY
 
@@ -33,7 +33,7 @@ class ChangeForm(forms.Form):
     target_finish = forms.DateField(
         label="New target finish",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         error_messages={"invalid": DATE_MESSAGE},
     )
     budget_change = forms.DecimalField(

@@ -38,6 +38,20 @@ class OrderingKeyField(_Text):
         return parameters
 
 
+class DatePicker(forms.DateInput):
+    """The browser's date picker (``<input type="date">``), whose value is always ISO 8601.
+
+    A plain ``DateInput`` renders its value in the active locale's first input format
+    (``17/12/2026`` under en-GB), which a date box cannot show: an edit form then opens with
+    its dates blank, and saving it without retyping them fails "This field is required".
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"type": "date", **(attrs or {})}, format="%Y-%m-%d")
+
+
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     """A ``ModelMultipleChoiceField`` whose ids beyond 64 bits are an invalid choice.
 

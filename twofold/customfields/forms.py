@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from twofold.core.fields import DatePicker
 from twofold.customfields.models import AppliesTo, FieldDefinition, Kind
 from twofold.customfields.selectors import Row
 
@@ -67,9 +68,7 @@ class ValuesForm(forms.Form):
                     choices=[("", "—")] + [(c, c) for c in d.choices], required=False
                 )
             elif d.kind == Kind.DATE:
-                field = forms.CharField(
-                    required=False, widget=forms.DateInput(attrs={"type": "date"})
-                )
+                field = forms.CharField(required=False, widget=DatePicker())
             elif d.kind == Kind.NUMBER:
                 field = forms.CharField(
                     required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape  # the stdlib's: Django's wraps it in str() and mark_safe per call
@@ -193,6 +194,30 @@ def _header_svg(origin: dt.date, days: int, zoom: str, px: float, date_format: s
     return "".join(parts)
 
 
+MIN_AXIS_PX = 1000
+"""The narrowest time axis drawn: a short plan still fills a desktop panel instead of leaving a
+blank strip beside a chart that stops half-way."""
+
+
+def axis_days(origin: dt.date, last: dt.date, zoom: str, px: float) -> int:
+    """Days the time axis spans from ``origin``: three weeks past ``last``, at least six weeks
+    and ``MIN_AXIS_PX`` wide, and ending on a boundary of the axis's lower tier (a Monday, the
+    first of a month or of a quarter), so the last column is whole and its label fits."""
+    end = max(
+        last + dt.timedelta(days=21),
+        origin + dt.timedelta(days=max(42, math.ceil(MIN_AXIS_PX / px))),
+    )
+    if zoom == "weeks":
+        end += dt.timedelta(days=(7 - end.weekday()) % 7)
+    elif zoom == "months" and end.day != 1:
+        end = dt.date(end.year + (end.month == 12), end.month % 12 + 1, 1)
+    elif zoom == "quarters":
+        quarter = dt.date(end.year, (end.month - 1) // 3 * 3 + 1, 1)
+        if end != quarter:
+            end = dt.date(quarter.year + (quarter.month == 10), (quarter.month + 2) % 12 + 1, 1)
+    return (end - origin).days
+
+
 def shading(calendar: Calendar, origin: dt.date, days: int, px: float, body_h: float) -> list[str]:
     """SVG rects shading the non-working days (weekends, holidays) from ``origin``."""
     return [
@@ -244,10 +269,12 @@ def render(
     # Today joins the axis when it is within a month of the plan's first day (either side): a
     # plan that starts months from now opens at its first bar, not after an empty stretch.
     first = min(first, today) if abs((today - first).days) < 30 else first
+    # Likewise at the end: a plan that finished in the last month shows where today is.
+    last = max(last, today) if abs((today - last).days) < 30 else last
     origin = first - dt.timedelta(days=first.weekday() + 7)
     if zoom in ("months", "quarters"):
         origin = dt.date(origin.year, origin.month, 1)
-    days = max((last - origin).days + 21, 42)
+    days = axis_days(origin, last, zoom, px)
     width = int(LABEL + days * px)
     height = HEAD + ROW * max(len(rows), 1) + 8
 
