@@ -14,7 +14,7 @@ from pydantic import StrictInt, StrictStr
 from twofold.accounts.selectors import get_organisation
 from twofold.changes.selectors import get_project
 from twofold.core.api_schemas import READ, WRITE, BodyIn, ErrorOut
-from twofold.core.errors import Forbidden, NotFound
+from twofold.core.errors import Forbidden, Invalid, NotFound, fields_as
 from twofold.costs.selectors import cost_settings
 from twofold.engine.evm import Metrics
 from twofold.evm import portfolio, services
@@ -249,17 +249,17 @@ def add_line(
     if payload.account_id is not None:
         account = Task.objects.filter(project=project, pk=payload.account_id).first()
         if account is None:
-            from twofold.core.errors import Invalid
-
             raise Invalid("Choose a top-level summary task of this project.", field="account_id")
-    line = services.add_budget_line(
-        actor=request.user,  # type: ignore[arg-type]
-        project=project,
-        category=payload.category,
-        description=payload.description,
-        amount=payload.amount,
-        account=account,
-    )
+    # The service names the account ``account``; the request sent ``account_id``.
+    with fields_as({"account": "account_id"}):
+        line = services.add_budget_line(
+            actor=request.user,  # type: ignore[arg-type]
+            project=project,
+            category=payload.category,
+            description=payload.description,
+            amount=payload.amount,
+            account=account,
+        )
     return Status(201, _line_out(line))
 
 

@@ -85,10 +85,20 @@ def cost_reasons(m: Metrics) -> list[tuple[Level, str]]:
 _RANK = {Level.NOT_PLANNED: -1, Level.GREEN: 0, Level.AMBER: 1, Level.RED: 2}
 
 
-def with_cost(h: health.Health, extra: list[tuple[Level, str]]) -> health.Health:
-    """``h`` with the cost reasons added (the worst level wins; "On schedule" gives way)."""
+def cost_known(m: Metrics) -> bool:
+    """Whether ``m`` knows any cost: a budget or a cost recorded. With BAC and AC both 0 the
+    health's ``cost`` is None, "no cost known" (``HealthOut``), not green: it read green for a
+    project with neither as soon as anything else in its organisation cost money."""
+    return m.bac != 0 or m.ac != 0
+
+
+def with_cost(
+    h: health.Health, extra: list[tuple[Level, str]], *, known: bool = True
+) -> health.Health:
+    """``h`` with the cost reasons added (the worst level wins; "On schedule" gives way).
+    Without reasons, cost is green when ``known`` (see :func:`cost_known`), else None."""
     if not extra:
-        return dataclasses.replace(h, cost=Level.GREEN)
+        return dataclasses.replace(h, cost=Level.GREEN if known else None)
     reasons = [r for r in h.reasons if h.level not in (Level.GREEN, Level.NOT_PLANNED)]
     worst = max([h.level, *(lvl for lvl, _ in extra)], key=_RANK.__getitem__)
     return dataclasses.replace(
@@ -194,7 +204,7 @@ def _one_card(organisation: Organisation, card: Any) -> None:
     if not _has_money(organisation.pk):
         return
     m = _cached_metrics(organisation, [p])[p.pk]
-    card.health = with_cost(card.health, cost_reasons(m))
+    card.health = with_cost(card.health, cost_reasons(m), known=cost_known(m))
 
 
 def add_cost_health(organisation: Organisation, cards: list[Any]) -> None:
@@ -211,7 +221,7 @@ def add_cost_health(organisation: Organisation, cards: list[Any]) -> None:
     for card in cards:
         m = figures.get(card.project.pk)
         if m is not None:
-            card.health = with_cost(card.health, cost_reasons(m))
+            card.health = with_cost(card.health, cost_reasons(m), known=cost_known(m))
 
 
 _UNUSED_FIELDS = (

@@ -135,7 +135,7 @@ def projects_evm(projects: Sequence[Project], today: dt.date) -> dict[int, Metri
     )
     starts = [r.start for rs in rows.values() for r in rs if r.start] or [today]
     lookup = sources.rate_lookup(
-        org_id, {r.assignee_id for rs in rows.values() for r in rs}, min(starts), max(starts)
+        org_id, budget.people_of([r for rs in rows.values() for r in rs]), min(starts), max(starts)
     )
     specs = project_specs(org_id)
     out: dict[int, Metrics] = {}
