@@ -79,7 +79,10 @@ class FlowMetricsOut(Schema):
 
 class FlowQuery(Schema):
     source: Literal["requests", "occurrences"] = "requests"
-    by: StrictDate | None = Field(None, description="Forecast date (default: in 28 days).")
+    by: StrictDate | None = Field(
+        None,
+        description="Forecast date: after today, at most 10 years ahead (default: in 28 days).",
+    )
     items: Annotated[int, Field(ge=1, le=10_000)] = 20
 
 
@@ -92,9 +95,9 @@ def flow_metrics(request: HttpRequest, org_id: int, query: Query[FlowQuery]) -> 
     org = get_organisation(request.user, org_id)
     today = flowdata.today_of(org)
     by = query.by or today + dt.timedelta(days=28)
-    if by > today + dt.timedelta(days=flowdata.MAX_FORECAST_DAYS):
-        years = flowdata.MAX_FORECAST_DAYS // 365
-        raise Invalid(f"Forecasts reach at most {years} years ahead.", field="by")
+    problem = flowdata.by_problem(by, today)  # today or earlier, or over 10 years ahead
+    if problem:
+        raise Invalid(problem, field="by")
     data = flowdata.flow_metrics(
         org, query.source, today=today, forecast_by=by, forecast_items=query.items
     )

@@ -1,8 +1,10 @@
 """Writes for who works a request and how urgent it is, and who no longer can.
 
 A request's SLA targets are not stored on it: its clocks read the queue's targets for its current
-priority (``Queue.target_minutes``), so re-prioritising moves both targets at once. The history
-entry records the priority and both targets before and after, so the change can be traced.
+priority (``Queue.target_minutes``), so re-prioritising moves both targets at once for the
+clocks still running; an outcome already fixed (the response once answered, the resolution once
+resolved) keeps the target it was judged by. The history entry records the priority and both
+targets before and after, so the change can be traced.
 
 A person made a guest (``accounts.services.ROLE_CHANGED``) or removed from the organisation
 (``MEMBER_REMOVED``) can work nothing there: their open requests and their routines are
@@ -20,7 +22,7 @@ from twofold.core.concurrency import lock_rows, require_current, save_versioned
 from twofold.core.errors import Invalid
 from twofold.core.policy import Action, require
 from twofold.operations.models import DONE_STATUSES, Priority, Request, Routine
-from twofold.operations.services import check_worker, refresh_sla_outcomes
+from twofold.operations.services import SLA_OUTCOME_FIELDS, check_worker, fix_due_outcomes
 
 
 def _hours(minutes: float) -> str:
@@ -62,7 +64,8 @@ def assign_request(
 def reprioritise_request(
     *, actor: User, request: Request, priority: str, expected_version: int | None
 ) -> Request:
-    """Change the priority; the SLA response and resolution targets follow it."""
+    """Change the priority; the SLA response and resolution targets follow it (for a clock
+    that has not stopped: an answered request's response keeps the target it was judged by)."""
     require(actor, Action.EDIT, request)
     if priority not in Priority.values:
         raise Invalid(
@@ -85,13 +88,13 @@ def reprioritise_request(
             _hours(queue.target_minutes(priority, "resolution")),
         ],
     }
+    # An answered request keeps the response outcome fixed at its first response, a resolved one
+    # the resolution outcome fixed when it was resolved (the new target re-judges neither); one
+    # answered or resolved before outcomes were stored gets them fixed now, by the old priority.
+    fix_due_outcomes(Request.objects.filter(pk=request.pk))
     request.priority = priority
     save_versioned(request, expected_version=expected_version, fields=["priority"])
-    # A resolved request keeps the outcome fixed when it was resolved (the new target does not
-    # re-judge it); one resolved before outcomes were stored gets its outcome fixed now.
-    if request.status in DONE_STATUSES:
-        refresh_sla_outcomes([request.pk])
-        request.refresh_from_db(fields=["resolution_met"])
+    request.refresh_from_db(fields=SLA_OUTCOME_FIELDS)
     history.record(actor=actor, obj=request, action="re-prioritised", changes=changes)
     return request
 

@@ -510,8 +510,10 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
     n_req += _requests(
         rng, org, maint, people, now, 40, MAINT_TITLES, ["Kwame Asante", "Luis Ortega"]
     )
+    # Every answered request's response verdict and every resolved one's outcome, fixed as
+    # the worker fixes them (a later priority or target change does not rewrite them).
     refresh_sla_outcomes(
-        Request.objects.filter(queue__in=[it, maint], resolved_at__isnull=False).values_list(
+        Request.objects.filter(queue__in=[it, maint], first_response_at__isnull=False).values_list(
             "pk", flat=True
         )
     )

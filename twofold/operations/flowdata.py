@@ -46,6 +46,16 @@ def _shown_level(level: int) -> int:
     return max((shown for shown in SHOWN_LEVELS if shown <= level), default=0)
 
 
+def by_problem(by: dt.date, today: dt.date) -> str:
+    """What is wrong with a "how many done by" date, or "": the forecast counts the items done
+    from tomorrow up to ``by``, at most :data:`MAX_FORECAST_DAYS` ahead."""
+    if by <= today:
+        return "Choose a day after today: the forecast counts the items done from tomorrow."
+    if by > today + dt.timedelta(days=MAX_FORECAST_DAYS):
+        return f"Forecasts reach at most {MAX_FORECAST_DAYS // 365} years ahead."
+    return ""
+
+
 def today_of(organisation: Organisation) -> dt.date:
     """Today in the organisation's time zone: the day the flow charts end on, whoever looks."""
     return local(timezone.now(), organisation.timezone).date()
@@ -111,9 +121,9 @@ def flow_metrics(
     finished_utc = np.array([_stamp(f, "UTC") for _, _, f in rows], dtype="datetime64[s]")
     weekly = throughput_per_week(finished, first_day, today)
     cycles = cycle_times(started_utc, finished_utc)
+    # Ages as of now: by the end of ``today`` only for a day already over (a caller's other day).
     end_of_today = dt.datetime.combine(today, dt.time(23, 59), tzinfo=zoneinfo.ZoneInfo(zone))
-    now = _stamp(end_of_today, "UTC")
-    wip = ageing_wip(started_utc, finished_utc, now)
+    wip = ageing_wip(started_utc, finished_utc, _stamp(min(timezone.now(), end_of_today), "UTC"))
     cfd = cumulative_flow(
         np.column_stack((arrived, started, finished))
         if rows
@@ -127,6 +137,7 @@ def flow_metrics(
     )
     has_history = bool(daily.counts.sum())
     start = today + dt.timedelta(days=1)
+    by_note = by_problem(forecast_by, today) if forecast_by is not None else ""
     how_many = None
     when = None
     if forecast_by is not None:  # the callers refuse a later date; never simulate past it
@@ -178,6 +189,9 @@ def flow_metrics(
             "cumulative": cfd.cumulative.T.tolist(),
         },
         "how_many": how_many,
+        # Why there is no "how many" for the date asked (the page says so at the field): "" when
+        # the date is one the forecast counts to; otherwise how_many is None with history too.
+        "by_note": by_note,
         "when": when,
         "items": len(rows),
         "done": int((~np.isnat(finished)).sum()),

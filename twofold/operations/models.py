@@ -338,6 +338,12 @@ class Request(Trashable):
     # before they were kept).
     resolution_minutes = models.FloatField(null=True, blank=True, editable=False)
     resolution_target_minutes = models.FloatField(null=True, blank=True, editable=False)
+    # The response clock likewise, fixed at the first response (None until then): whether it met
+    # its target, the business minutes it took and the target then in force. The first response
+    # is never undone, so these stay whatever the priority or the queue's targets become later.
+    response_met = models.BooleanField(null=True, blank=True, editable=False)
+    response_minutes = models.FloatField(null=True, blank=True, editable=False)
+    response_target_minutes = models.FloatField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

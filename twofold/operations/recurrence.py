@@ -261,15 +261,26 @@ def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _ordinal_day(number: int) -> str:
-    if number == -1:
-        return "the last day"
-    if number < 0:
-        return f"{-number} days before the month ends"
+COUNTED_BACK = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
+
+
+def _suffixed(number: int) -> str:
+    """1st, 2nd, 11th, 23rd."""
     suffix = (
         "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     )
-    return f"day {number}" if number > 31 else f"the {number}{suffix}"
+    return f"{number}{suffix}"
+
+
+def _ordinal_day(number: int) -> str:
+    """A BYMONTHDAY as words. Negative days count back from the month's end, -1 being its last
+    day: -2 falls due on the second-to-last day (30 January), one day before the month ends."""
+    if number == -1:
+        return "the last day"
+    if number < 0:
+        back = COUNTED_BACK.get(-number) or _suffixed(-number)
+        return f"the {back}-to-last day"
+    return f"day {number}" if number > 31 else f"the {_suffixed(number)}"
 
 
 def _byday(value: str) -> list[tuple[int | None, str]] | None:
@@ -370,6 +381,12 @@ def describe(text: str) -> str:
             on = _and([f"the {ORDINALS[n]} {DAY_NAMES[c]}" for n, c in numbered if n is not None])
         else:
             on = _and([_ordinal_day(d) for d in monthdays])
+        if freq == "YEARLY" and monthdays and not months:
+            # Days of the month with no month named fall due in every month of the year (RFC
+            # 5545 expands them so): monthly, and in every month of each n-th year.
+            if interval != 1:
+                return GENERIC
+            freq = "MONTHLY"
         if freq == "MONTHLY":
             lead = "Monthly" if interval == 1 else f"Every {interval} months"
             phrase = f"{lead} on {on}"

@@ -9,11 +9,12 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from django.db import connections, models, router
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from twofold.accounts.fiscal import fiscal_year_bounds, fiscal_year_of, today_of
@@ -407,6 +408,39 @@ class PhaseView:
         base = self.chart.baseline
         return self.dates[base.start], self.dates[base.stop - 1]
 
+    @property
+    def basis_points(self) -> int | None:
+        """How many points the limits come from (the baseline's, not the phase's)."""
+        if self.chart is None:
+            return None
+        base = self.chart.baseline
+        return len(range(base.start, base.stop))
+
+    @property
+    def figures(self) -> ChartFigures | None:
+        return chart_figures(self.chart) if self.chart is not None else None
+
+
+class ChartFigures(NamedTuple):
+    """A chart's centre line and natural process limits as the KPI page writes them."""
+
+    centre: str
+    lower: str
+    upper: str
+
+
+def chart_figures(chart: XmrChart) -> ChartFigures:
+    """Two decimals, as the page writes any KPI figure (2.04); for a KPI of small values (the
+    three all under 0.1 in size) as many as give the largest of them three significant figures:
+    a centre line of 0.00145 with limits 0.00012 – 0.00278, not 0.00 – 0.00."""
+    trio = (chart.centre_line, chart.lower_natural_process_limit, chart.upper_natural_process_limit)
+    largest = max(abs(v) for v in trio)
+    places = 2
+    if 0 < largest < 0.1:
+        places = min(2 - math.floor(math.log10(largest)), 15)
+    centre, lower, upper = (floatformat(v, places) for v in trio)
+    return ChartFigures(centre, lower, upper)
+
 
 class _KpiBadges:
     """How a KPI's status (latest value against its target) and state read on a page."""
@@ -513,6 +547,16 @@ class KpiView(_KpiBadges):
     @property
     def phased(self) -> bool:
         return len(self.phases) > 1
+
+    @property
+    def figures(self) -> ChartFigures | None:
+        """The current chart's centre line and limits as the page writes them."""
+        return chart_figures(self.chart) if self.chart is not None else None
+
+    @property
+    def baseline_points(self) -> int | None:
+        """How many points the first chart's limits come from (as ``baseline_dates``)."""
+        return next((p.basis_points for p in self.phases if p.chart is not None), None)
 
     def chart_data(self) -> dict[str, Any]:
         """What the Chart.js script draws (passed with json_script).
@@ -779,11 +823,14 @@ def request_view(
     ``changes``, the request's events as (moment, status it went to) in order.
 
     A resolved request's resolution clock is the one stored when its outcome was fixed
-    (:func:`fixed_resolution`), unless ``live`` asks for it to be computed again from today's
-    targets and calendar (as fixing the outcome does)."""
+    (:func:`fixed_resolution`), an answered request's response clock the one stored at its
+    first response (:func:`fixed_response`), unless ``live`` asks for them to be computed again
+    from today's targets and calendar (as fixing the outcomes does)."""
     response, resolution = _clocks(request, ("response", "resolution"), now, cal, changes)
+    if live:
+        return RequestView(request, response, resolution)
     return RequestView(
-        request, response, resolution if live else fixed_resolution(request, resolution)
+        request, fixed_response(request, response), fixed_resolution(request, resolution)
     )
 
 
@@ -881,12 +928,39 @@ def fixed_resolution(request: Request, computed: SlaClock) -> SlaClock:
     targets, its calendar or the request's priority do not rewrite the past. Rows resolved
     before the minutes were kept show the computed clock with the stored outcome. Open
     requests (or those without an outcome yet) get ``computed`` back."""
-    if request.resolved_at is None or request.resolution_met is None:
+    if request.resolved_at is None:
         return computed
-    state = SlaState.MET if request.resolution_met else SlaState.BREACHED
-    if request.resolution_minutes is None or request.resolution_target_minutes is None:
+    return _fixed(
+        computed,
+        request.resolution_met,
+        request.resolution_minutes,
+        request.resolution_target_minutes,
+    )
+
+
+def fixed_response(request: Request, computed: SlaClock) -> SlaClock:
+    """The response clock of an answered request as stored at its first response: the business
+    minutes it took and the target in force then, so a later change of the request's priority
+    or of the queue's targets or calendar does not re-judge it. Rows answered before these were
+    kept (and not yet filled by ``services.refresh_sla_outcomes``), and requests not answered
+    yet, get ``computed`` back: an unanswered request's clock follows the current target."""
+    if request.first_response_at is None:
+        return computed
+    return _fixed(
+        computed, request.response_met, request.response_minutes, request.response_target_minutes
+    )
+
+
+def _fixed(
+    computed: SlaClock, met: bool | None, elapsed: float | None, target: float | None
+) -> SlaClock:
+    """A stopped clock as stored (outcome, business minutes used, target then in force);
+    ``computed`` without an outcome, ``computed`` with the outcome without the minutes."""
+    if met is None:
+        return computed
+    state = SlaState.MET if met else SlaState.BREACHED
+    if elapsed is None or target is None:
         return replace(computed, state=state)
-    target, elapsed = request.resolution_target_minutes, request.resolution_minutes
     return SlaClock(
         target_minutes=target,
         elapsed_minutes=elapsed,
@@ -935,6 +1009,12 @@ def resolution_met(request: Request) -> bool | None:
 def resolution_clock(request: Request) -> SlaClock:
     """The resolution clock of a request computed afresh at its resolution (or now, if open)."""
     return _clocks(request, ("resolution",), request.resolved_at, None, None)[0]
+
+
+def response_clock(request: Request) -> SlaClock:
+    """The response clock of a request computed afresh at its first response (or now, if not
+    answered yet)."""
+    return _clocks(request, ("response",), request.first_response_at, None, None)[0]
 
 
 # --- The queue page's reads, compiled once (core/fastread.py) --------------------------------

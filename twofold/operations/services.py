@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, Team, User
@@ -811,6 +811,8 @@ def update_queue(
         check_live_process(values["process"], queue.process_id)
     if "sla_hours" in values:
         values["sla_hours"] = _check_sla_hours(values["sla_hours"], queue.sla_hours)
+    if "sla_hours" in values or "calendar" in values:
+        fix_due_outcomes(Request.objects.filter(queue=queue))
     before = history.snapshot(queue, values)
     for key, value in values.items():
         setattr(queue, key, value)
@@ -934,9 +936,13 @@ def change_request_status(
         actor=actor,
         note=note[:300],
     )
-    if (status in DONE_STATUSES) != (old in DONE_STATUSES) or request.resolution_met is None:
+    if (
+        (status in DONE_STATUSES) != (old in DONE_STATUSES)
+        or request.resolution_met is None
+        or request.response_met is None  # answered now (or before the verdict was kept)
+    ):
         refresh_sla_outcomes([request.pk])
-        request.refresh_from_db(fields=["resolution_met"])
+        request.refresh_from_db(fields=SLA_OUTCOME_FIELDS)
     history.record(
         actor=actor,
         obj=request,
@@ -947,23 +953,48 @@ def change_request_status(
     return request
 
 
+SLA_OUTCOME_FIELDS = [
+    "response_met",
+    "response_minutes",
+    "response_target_minutes",
+    "resolution_met",
+    "resolution_minutes",
+    "resolution_target_minutes",
+]
+# Requests with an SLA outcome due but not stored: answered, or resolved, without a verdict.
+OUTCOME_MISSING = Q(first_response_at__isnull=False, response_met__isnull=True) | Q(
+    resolved_at__isnull=False, resolution_met__isnull=True
+)
+
+
 def refresh_sla_outcomes(request_ids: Iterable[int] | None = None, batch: int = 500) -> int:
-    """Fix ``resolution_met`` (and the business minutes used and the target then in force) from
-    the resolution clock of resolved requests that have no outcome yet; None when open.
+    """Fix the SLA outcomes of requests that have none yet, each with the business minutes used
+    and the target then in force: ``response_met`` from the response clock once the request has
+    been answered, ``resolution_met`` from the resolution clock once it is resolved (None while
+    open; reopening clears it, the first response is never undone).
 
     Called by ``change_request_status`` for the one request, by the demo loaders after bulk
-    inserts, and by the worker for any resolved request still without an outcome (rows from
-    before the field existed). Returns the number of requests updated.
+    inserts, by the priority and queue edits before they change a target (so rows without an
+    outcome are judged by the one in force until then), by migration 0015 and by the worker for
+    any request still without its outcomes (rows from before the fields existed). Returns the
+    number of requests updated.
     """
-    qs = selectors.requests_query().order_by("pk")
-    if request_ids is None:
-        qs = qs.filter(resolved_at__isnull=False, resolution_met__isnull=True)
-    else:
-        qs = qs.filter(pk__in=list(request_ids))
+    which = OUTCOME_MISSING if request_ids is None else Q(pk__in=list(request_ids))
+    qs = selectors.requests_query().filter(which).order_by("pk")
     changed: list[Request] = []
-    fields = ["resolution_met", "resolution_minutes", "resolution_target_minutes"]
+    breaches: list[Request] = []
+    fields = SLA_OUTCOME_FIELDS
     for request in qs.iterator(chunk_size=batch):
         before = [getattr(request, name) for name in fields]
+        if request.first_response_at is None:
+            request.response_met = None
+            request.response_minutes = request.response_target_minutes = None
+        elif request.response_met is None:
+            # Fixed once, at the first response: the target then in force judges it.
+            clock = selectors.response_clock(request)
+            request.response_met = clock.state is SlaState.MET
+            request.response_minutes = round(clock.elapsed_minutes, 3)
+            request.response_target_minutes = clock.target_minutes
         if request.resolved_at is None:
             request.resolution_met = None
             request.resolution_minutes = request.resolution_target_minutes = None
@@ -973,13 +1004,25 @@ def refresh_sla_outcomes(request_ids: Iterable[int] | None = None, batch: int = 
             request.resolution_met = clock.state is SlaState.MET
             request.resolution_minutes = round(clock.elapsed_minutes, 3)
             request.resolution_target_minutes = clock.target_minutes
+            if not request.resolution_met and request.queue.nc_on_breach:
+                breaches.append(request)
         if [getattr(request, name) for name in fields] != before:
             changed.append(request)
     with transaction.atomic():
         Request.objects.bulk_update(changed, fields, batch_size=batch)
-        breaches = [r for r in changed if r.resolution_met is False and r.queue.nc_on_breach]
+        # Only the resolutions judged now: a row filled in for its response alone was reported
+        # (if at all) when its resolution was judged.
         deviations.report([_breach(r) for r in breaches])
     return len(changed)
+
+
+def fix_due_outcomes(requests: QuerySet[Request]) -> None:
+    """Before a change of target (priority, queue targets or calendar): store the outcomes due
+    but missing among ``requests`` (rows from before they were kept), so the target in force
+    until now judges them, not the new one."""
+    ids = list(requests.filter(OUTCOME_MISSING).values_list("pk", flat=True))
+    if ids:
+        refresh_sla_outcomes(ids)
 
 
 def _breach(request: Request) -> deviations.Deviation:
@@ -1020,10 +1063,14 @@ def update_request(
     if "title" in values and not str(values["title"]).strip():
         raise Invalid("Give the request a short title.", field="title")
     check_worker(request.organisation_id, values.get("assignee"), work="requests")
+    if values.get("priority", request.priority) != request.priority:
+        fix_due_outcomes(Request.objects.filter(pk=request.pk))  # judged by the old priority
     before = history.snapshot(request, values)
     for key, value in values.items():
         setattr(request, key, value)
     save_versioned(request, expected_version=expected_version, fields=list(values))
+    if "priority" in values:
+        request.refresh_from_db(fields=SLA_OUTCOME_FIELDS)
     changes = history.diff(before, history.snapshot(request, values))
     if changes:
         history.record(actor=actor, obj=request, action="updated", changes=changes)
