@@ -134,6 +134,7 @@ def load(organisation: Organisation, people: dict[str, User]) -> str:
             note="Approved: the warranty needs it.",
         )
     _stamp_change(vibration, raised, decided)
+    _vibration_done(org, cnc, admin, tasks["Probing and tool setter calibration"])
     # The approval saved baseline #1 (the plan of record since then).
     for baseline in Baseline.objects.filter(project=cnc, number__gt=0):
         stamp(baseline, decided)
@@ -204,6 +205,68 @@ def _vibration(cnc: Project, admin: User, tasks: dict[str, Task]) -> ChangeReque
                 predecessor_id=tasks["Probing and tool setter calibration"].pk,
             )
         ],
+    )
+
+
+def _vibration_done(org: Organisation, cnc: Project, admin: User, probing: Task) -> None:
+    """The approved test was run on its planned day by the engineer who calibrated the probe
+    (it sat as a to-do without anyone, dated in the past, while the plan around it was done),
+    with that day's hours on their timesheet, approved as the rest of the project's time, and
+    the analyser's on-site service as an approved expense (under the change's £1,800, so the
+    project's CPI stays in the amber band the installation's overrun put it in)."""
+    from twofold.costs.models import EntryStatus, Expense, TimeEntry, Timesheet
+    from twofold.projects import services as projects
+
+    test = Task.objects.filter(project=cnc, name="Spindle vibration test").first()
+    if test is None or test.start is None or test.finish is None or test.finish > timezone.now():
+        return
+    day = local_day(org, test.start)
+    with happened(org, at_local(org, day, 16, 30)):
+        projects.update_task(
+            actor=cnc.manager or admin,
+            task=test,
+            expected_version=test.version,
+            assignee=probing.assignee,
+            status="done",
+            percent_complete=100,
+            actual_start=day,
+            actual_finish=local_day(org, test.finish),
+        )
+    if probing.assignee_id is None:
+        return
+    week = day - dt.timedelta(days=(day.weekday() - org.week_start) % 7)
+    sheet, _ = Timesheet.objects.get_or_create(
+        organisation=org, person_id=probing.assignee_id, week_start=week
+    )
+    hours = Decimal(test.duration_minutes or 480) / 60
+    TimeEntry.objects.create(
+        organisation=org,
+        timesheet=sheet,
+        person_id=probing.assignee_id,
+        day=day,
+        hours=hours,
+        kind="task",
+        task=test,
+        project_id=cnc.pk,
+        status=EntryStatus.APPROVED,
+        decided_by=cnc.manager,
+        decided_at=past(at_local(org, day + dt.timedelta(days=7 - day.weekday()), 10)),
+        created_at=past(at_local(org, day, 17)),
+    )
+    Expense.objects.create(
+        organisation=org,
+        project=cnc,
+        task=test,
+        spent_on=day,
+        category="other",
+        amount=Decimal("1450.00"),
+        supplier="SKF",
+        description="Spindle vibration analysis, on site",
+        status=EntryStatus.APPROVED,
+        submitted_by=probing.assignee,
+        decided_by=cnc.manager,
+        decided_at=past(at_local(org, day + dt.timedelta(days=4), 10)),
+        created_at=past(at_local(org, day, 17, 30)),
     )
 
 
