@@ -385,6 +385,10 @@ def test_a_failing_pass_is_logged_and_the_worker_goes_on(db: None, monkeypatch: 
 
     monkeypatch.setattr(worker_command, "run_pending", run_pending)
     monkeypatch.setattr(worker_command, "BACKOFF_S", (0.05,))
+    # Between passes the loop drops connections the database may have closed; inside the test's
+    # transaction Django counts that one as obsolete (autocommit off) and would close it, which
+    # PostgreSQL's test database does not survive (SQLite's in-memory one ignores it).
+    monkeypatch.setattr(worker_command, "close_old_connections", lambda: None)
     command = worker_command.Command(stdout=io.StringIO(), stderr=io.StringIO())
     started = time.monotonic()
     command._loop("w", shutdown, once=False, days=1, interval=86_400, poll=0.01)
