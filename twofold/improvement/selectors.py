@@ -6,6 +6,7 @@ Every list is built with a constant number of queries whatever the number of row
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -217,7 +218,8 @@ def sla_windows(
 
 
 def _pct(value: float) -> str:
-    return f"{round(value * 100)} %"
+    # Half up, as people round (round() goes to the even neighbour: 62.5 % read "62 %").
+    return f"{math.floor(value * 100 + 0.5)} %"
 
 
 def open_items_by_source(organisation: Organisation) -> dict[tuple[str, int], ImprovementItem]:

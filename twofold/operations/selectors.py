@@ -795,7 +795,9 @@ _SLA_BADGE = {
 def format_minutes(minutes: float) -> str:
     """Business time as "3 h 20 min"; negative amounts read "overdue by …"."""
     sign = "overdue by " if minutes < 0 else ""
-    total = round(abs(minutes))
+    # Overdue by part of a minute is overdue by a minute: "overdue by 0 min" in red read as a
+    # contradiction on a clock breached seconds ago.
+    total = math.ceil(-minutes - 1e-9) if minutes < 0 else round(minutes)
     hours, mins = divmod(total, 60)
     if hours and mins:
         text = f"{hours} h {mins} min"
