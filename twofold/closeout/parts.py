@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from typing import Any
 
+from twofold.accounts.fiscal import today_of
 from twofold.accounts.models import Membership, Team
 from twofold.calendars.models import Calendar
 from twofold.closeout.models import DocumentKind, PartKind
@@ -210,7 +211,7 @@ def _steps(raw: Any) -> list[dict[str, str]]:
 
 
 def _routine(handover: Handover, spec: dict[str, Any]) -> dict[str, Any]:
-    raw_start = spec.get("starts_on") or dt.date.today().isoformat()
+    raw_start = spec.get("starts_on") or today_of(handover.organisation).isoformat()
     try:
         starts_on = dt.date.fromisoformat(str(raw_start))
     except ValueError as exc:

@@ -1237,7 +1237,7 @@ def create_routine(
     require(actor, Action.MANAGE, process)
     check_live_process(process)  # an archived process generates nothing: the page refuses it
     _unknown(values, ROUTINE_FIELDS)
-    values.setdefault("starts_on", dt.date.today())
+    values.setdefault("starts_on", org_today(process.organisation_id))  # the organisation's day
     values.setdefault("due_time", dt.time(17, 0))  # the model default is the text "17:00"
     _check_routine(process.organisation, values)
     step_list = [dataclasses.replace(s, id=None) for s in steps]

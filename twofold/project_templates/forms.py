@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
 
+from twofold.accounts.fiscal import today_of
 from twofold.accounts.models import Organisation
 from twofold.accounts.people_field import people_query as _people
 from twofold.project_templates.models import ProjectTemplate
@@ -32,7 +32,7 @@ class FromTemplateForm(forms.Form):
     manager = forms.ModelChoiceField(queryset=Programme.objects.none(), required=False)
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {}).setdefault("target_start", dt.date.today())
+        kwargs.setdefault("initial", {}).setdefault("target_start", today_of(organisation))
         super().__init__(*args, **kwargs)
         self.fields["template"].queryset = ProjectTemplate.objects.filter(  # type: ignore[attr-defined]
             organisation=organisation
