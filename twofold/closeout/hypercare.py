@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
 from twofold.accounts.models import User
 from twofold.closeout.selectors import hypercare_for_queue
@@ -60,11 +59,10 @@ def unregister(listener: Callable[[HypercareNotice], None]) -> None:
 
 
 def notice_for(request: Request) -> HypercareNotice | None:
-    """The hypercare notice for ``request`` on the day it was created (None outside
-    hypercare, or when the project has no team). Two queries."""
-    day = timezone.localdate(request.created_at)
-    info = hypercare_for_queue(request.queue, day)
-    if info is None or not info.active or day > info.ends_on or not info.team:
+    """The hypercare notice for ``request`` on the day it was created, the organisation's
+    calendar day (None outside hypercare, or when the project has no team). Two queries."""
+    info = hypercare_for_queue(request.queue, at=request.created_at)
+    if info is None or not info.active or info.day > info.ends_on or not info.team:
         return None
     return HypercareNotice(
         request=request,

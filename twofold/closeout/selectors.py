@@ -11,6 +11,7 @@ from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from twofold.accounts.fiscal import today_of
 from twofold.accounts.models import Organisation, User
 from twofold.closeout.models import HandoverPart, Hypercare, Lesson, Origin, PartKind
 from twofold.core.errors import NotFound
@@ -132,15 +133,18 @@ class HypercareInfo:
     project_name: str
     team: list[User]
     active: bool
+    day: dt.date
+    """The day asked about: the one given, else the organisation's calendar day."""
 
 
-# The queue's hypercare still running or ahead, compiled once (core/fastread.py): the queue and
-# request pages ask on every view, and almost always find none.
+# The queue's hypercare still running or ahead of a day, compiled once (core/fastread.py): the
+# queue and request pages ask on every view, and almost always find none. With the zone of its
+# organisation, whose calendar day decides (the viewer's zone did until 2026-12-06).
 _CARE_OF_QUEUE = FastRows(
     Hypercare,
-    lambda today, queue_id: (  # in the order they are compiled
-        Hypercare.objects.filter(queue_id=queue_id, ends_on__gte=today)
-        .order_by("starts_on")
+    lambda since, queue_id: (  # in the order they are compiled
+        Hypercare.objects.filter(queue_id=queue_id, ends_on__gte=since)
+        .order_by("starts_on", "pk")
         .values_list(
             "starts_on",
             "ends_on",
@@ -148,7 +152,8 @@ _CARE_OF_QUEUE = FastRows(
             "handover__project__name",
             "handover__project__manager_id",
             "handover__project__sponsor_id",
-        )[:1]
+            "organisation__timezone",
+        )
     ),
 )
 
@@ -157,21 +162,39 @@ def _date(value: dt.date | str) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def hypercare_read(queue: Queue, today: dt.date | None = None) -> Read:
+def _since(today: dt.date | None, at: dt.datetime | None) -> dt.date:
+    """The first ``ends_on`` to read: ``today`` when given, else the earliest calendar day
+    any zone has at ``at`` (the day before UTC's: no zone is more than a day behind it), so
+    that the organisation's day can be picked from the rows without reading its zone first."""
+    if today is not None:
+        return today
+    return (at or timezone.now()).astimezone(dt.UTC).date() - dt.timedelta(days=1)
+
+
+def hypercare_read(
+    queue: Queue, today: dt.date | None = None, at: dt.datetime | None = None
+) -> Read:
     """:func:`hypercare_for_queue`'s first read, to read ahead (``core.readahead``, panel
     ``hypercare``)."""
-    today = today or timezone.localdate()
     ops = connections[router.db_for_read(Hypercare)].ops
-    return _CARE_OF_QUEUE, [ops.adapt_datefield_value(today), queue.pk]
+    return _CARE_OF_QUEUE, [ops.adapt_datefield_value(_since(today, at)), queue.pk]
 
 
-def hypercare_for_queue(queue: Queue, today: dt.date | None = None) -> HypercareInfo | None:
-    """The hypercare of the handover that built ``queue`` still running or ahead (2 queries)."""
-    today = today or timezone.localdate()
-    found = _CARE_OF_QUEUE.rows(*hypercare_read(queue, today)[1])
+def hypercare_for_queue(
+    queue: Queue, today: dt.date | None = None, at: dt.datetime | None = None
+) -> HypercareInfo | None:
+    """The hypercare of the handover that built ``queue`` still running or ahead on ``today``,
+    else on the organisation's calendar day at ``at`` (default: now), whoever asks (2 queries)."""
+    rows = _CARE_OF_QUEUE.rows(*hypercare_read(queue, today, at)[1])
+    if not rows:
+        return None
+    day = today
+    if day is None:
+        day = today_of(Organisation(timezone=rows[0][6] or "UTC"), at)
+    found = [row for row in rows if _date(row[1]) >= day]
     if not found:
         return None
-    first, last, project_id, name, manager_id, sponsor_id = found[0]
+    first, last, project_id, name, manager_id, sponsor_id, _zone = found[0]
     starts_on, ends_on = _date(first), _date(last)
     project = Project(pk=project_id, name=name, manager_id=manager_id, sponsor_id=sponsor_id)
     team = list(User.objects.filter(pk__in=team_ids(project)).order_by("full_name"))
@@ -181,7 +204,8 @@ def hypercare_for_queue(queue: Queue, today: dt.date | None = None) -> Hypercare
         project_id=project.pk,
         project_name=project.name,
         team=team,
-        active=starts_on <= today,
+        active=starts_on <= day,
+        day=day,
     )
 
 
