@@ -15,8 +15,9 @@ request goes through :func:`send`, which
   and TLS server name carry the host name), so a host whose DNS answer changes between check
   and connect ("DNS rebinding") cannot move the request elsewhere;
 * does **not** follow redirects: a 3xx is returned as it is (a webhook receiver answers 2xx);
-* has short connect and read timeouts, an overall deadline, and reads at most
-  :data:`MAX_RESPONSE_BYTES` of the answer;
+* has short connect and read timeouts, an overall deadline that bounds every read of the
+  answer (status line and headers included, so a receiver dripping bytes cannot outlast it),
+  and reads at most :data:`MAX_RESPONSE_BYTES` of the answer;
 * ignores the ``HTTP(S)_PROXY`` environment (a proxy would make the address check moot).
 
 ``settings.TWOFOLD_OUTBOUND_ALLOW_HOSTS`` names hosts (exact names or IP literals) that may be
@@ -28,6 +29,7 @@ runs the same checks without sending; forms and the API call it when a URL is re
 from __future__ import annotations
 
 import http.client
+import io
 import ipaddress
 import socket
 import ssl
@@ -257,6 +259,54 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
+class _DeadlineReader(io.RawIOBase):
+    """The socket's reads, each given at most the time left before ``deadline`` (and at most
+    :data:`READ_TIMEOUT_S`): the status line and headers too, so a receiver that drips its
+    answer a byte at a time cannot hold a worker past the overall limit. Reads through the
+    socket's own ``makefile`` reader, which keeps the socket open while the response reads
+    (``Connection: close`` closes the connection once the headers are in)."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._raw = sock.makefile("rb", buffering=0)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise _overall_timeout()
+        self._sock.settimeout(min(READ_TIMEOUT_S, left))
+        try:
+            return self._raw.readinto(buffer)
+        except TimeoutError:
+            if time.monotonic() >= self._deadline:
+                raise _overall_timeout() from None
+            raise
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _DeadlineSocket:
+    """What ``http.client.HTTPResponse`` reads from: only ``makefile``, bounded by the deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock, self._deadline = sock, deadline
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
+def _overall_timeout() -> TimeoutError:
+    return TimeoutError(f"no complete answer within {TOTAL_TIMEOUT_S:g} s")
+
+
 def send(
     url: str,
     *,
@@ -276,6 +326,13 @@ def send(
     connection = connection_class(target, READ_TIMEOUT_S)
     started = time.monotonic()
     deadline = started + TOTAL_TIMEOUT_S
+    # Every read of the answer, the status line and headers included, gets the time left.
+    connection.response_class = lambda sock, *args, **kwargs: http.client.HTTPResponse(
+        _DeadlineSocket(sock, deadline),  # type: ignore[arg-type]
+        *args,
+        **kwargs,
+    )
+    answer: http.client.HTTPResponse | None = None
     try:
         connection.request(
             method,
@@ -289,8 +346,8 @@ def send(
         truncated = False
         while True:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"no complete answer within {TOTAL_TIMEOUT_S:g} s")
-            chunk = answer.read(8192)
+                raise _overall_timeout()
+            chunk = answer.read1(8192)  # what has come (read() would wait for all 8 KiB)
             if not chunk:
                 break
             chunks.append(chunk)
@@ -307,4 +364,6 @@ def send(
             truncated=truncated,
         )
     finally:
+        if answer is not None:
+            answer.close()  # a truncated answer's socket too, not at garbage collection
         connection.close()

@@ -22,7 +22,8 @@ Notation (what spreadsheet and Microsoft Project users type):
   ``6FS+50%``, separated by commas or semicolons (in a cell with a semicolon, a comma between
   a lag's digits is its decimal comma: ``3FS+1,5;4``; without one, ``3FS+1,5`` is refused as
   ambiguous); the
-  numbers are the ID column's values (``01`` is ``1``), or
+  numbers are the ID column's values (``01`` is ``1``; a row whose ID cell is blank has no
+  ID, so no predecessor can name it), or
   without an ID column each task's number in the list (1 = the first task, as Project's ID).
 * hierarchy by an outline number (``1.2.3``), an outline level column (1 = top, as Project's
   "Outline Level") or the leading spaces of the names.
@@ -198,21 +199,59 @@ def _text_of(data: bytes) -> str:
     return text
 
 
+_DELIMITERS = (",", ";", "\t")
+"""The separators a CSV may use (a ``sep=`` line may name another)."""
+_GUESS_RECORDS = 50
+
+
+def _dialect(delimiter: str) -> type[csv.Dialect]:
+    """Excel's CSV with ``delimiter``: the double quote is the only quote character."""
+    return type("Sheet", (csv.excel,), {"delimiter": delimiter})
+
+
+def _delimiter(text: str) -> str:
+    """The separator of ``text`` among :data:`_DELIMITERS`, read as Excel writes CSV (fields in
+    double quotes when they hold a separator, a quote or a line break).
+
+    Only the separator is worked out, never the quote character: ``csv.Sniffer`` took the
+    apostrophes of ``Review 'Phase 1' scope`` and of an export's formula guard
+    (``'-1 day buffer``) for quotes and merged rows. Each separator splits the first records;
+    the one whose header has more than one column and whose rows most often have the header's
+    width wins (then the wider header; then comma, semicolon, tab, as ``csv.Sniffer``
+    preferred). Comma when none splits the header."""
+    sample = text[:65536]
+    if len(text) > len(sample):  # the last record of a cut sample may be cut too
+        sample = sample[: sample.rfind("\n") + 1] or sample
+    best: tuple[int, int, int] | None = None
+    chosen = ","
+    for rank, delimiter in enumerate(reversed(_DELIMITERS)):
+        if delimiter not in sample:
+            continue
+        records: list[list[str]] = []
+        try:
+            for record in csv.reader(io.StringIO(sample, newline=""), _dialect(delimiter)):
+                if any(cell.strip() for cell in record):
+                    records.append(record)
+                if len(records) > _GUESS_RECORDS:
+                    break
+        except csv.Error:
+            continue
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        score = (sum(len(r) == width for r in records[1:]), width, rank)
+        if best is None or score > best:
+            best, chosen = score, delimiter
+    return chosen
+
+
 def _read_csv(data: bytes) -> Table:
     text = _text_of(data)
     first = 1
     sep = _SEP_LINE.match(text)  # Excel's "sep=;" line names the delimiter: honoured
     if sep:
         text, first = text[sep.end() :], 2
-    sample = text[:16384]
-    dialect: Any
-    if sep:
-        dialect = type("Declared", (csv.excel,), {"delimiter": sep.group(1)})
-    else:
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
+    dialect = _dialect(sep.group(1) if sep else _delimiter(text))
     try:
         reader = csv.reader(io.StringIO(text, newline=""), dialect)
         return _table(((n, row, ()) for n, row in enumerate(reader, start=first)))
@@ -648,7 +687,8 @@ def tasks_from_table(
             value = values[column]
             return None if _blank(value) else value
 
-        out.tasks.append(_task(out, cell, number, index, indent_unit, date_format))
+        ident = "" if "id" in used else str(index + 1)  # a blank ID cell is no ID at all
+        out.tasks.append(_task(out, cell, number, ident, indent_unit, date_format))
     _hierarchy(out, table, used)
     _links(out)
     return out
@@ -671,9 +711,11 @@ def _indent_unit(table: Table, column: int) -> int:
 
 
 def _task(
-    out: Parsed, cell: Any, number: int, index: int, indent_unit: int, date_format: str
+    out: Parsed, cell: Any, number: int, ident: str, indent_unit: int, date_format: str
 ) -> SheetTask:
-    task = SheetTask(number, str(index + 1), "", 0, None, False, None, None, "", "")
+    """Row ``number`` as a task; ``ident`` is its ID when the ID cell gives none (its place in
+    the list without an ID column; "" with one: no predecessor can name it)."""
+    task = SheetTask(number, ident, "", 0, None, False, None, None, "", "")
 
     def read(target: str) -> Any:
         try:
@@ -801,6 +843,8 @@ def _links(out: Parsed) -> None:
     tasks = out.tasks
     index: dict[str, int] = {}
     for i, task in enumerate(tasks):
+        if not task.ident:  # a blank ID cell under an ID column: no predecessor names it
+            continue
         if task.ident in index:
             out.add(task.row, "id", f"ID {task.ident} is also row {tasks[index[task.ident]].row}.")
         index[task.ident] = i
