@@ -483,24 +483,25 @@ def follow_assignee(task: Task, values: dict[str, Any]) -> dict[str, list[Any]]:
     return {"assignments": [_describe(before, names), _describe(after, names)]}
 
 
-def follow_edit(task: Task, values: dict[str, Any]) -> dict[str, list[Any]]:
-    """A task edit (``values``, not yet saved) changes the duration or the effort of a task
-    with people (assignment rows, or an assignee with an effort): the task type's rule decides
-    what follows (work, units or the duration).
+def edit_rule(
+    task: Task, rows: list[Assignment], values: dict[str, Any]
+) -> tuple[effort.Resourcing, effort.Resourcing] | None:
+    """The task type's rule for an edit (``values``) of ``task``'s duration or effort, with its
+    people ``rows``: the resourcing before and after (work, units or the duration follow), or
+    None when the edit leaves the people alone (a milestone, no duration, nobody on it).
 
-    Called by ``services.update_task`` inside its transaction; writes the assignment rows and
-    puts the resulting ``duration_minutes``/``effort_minutes`` into ``values``. Returns the
-    people's change for the task's history entry (their units and work changed unrecorded).
+    Reads and writes nothing: ``follow_edit`` applies it to a saved task, and a change request's
+    impact preview (``changes.impact``) to its copy of the plan, so the two cannot differ.
+
+    Raises:
+        Invalid: the rule cannot be met, or the task would run longer than 2000 days.
     """
     duration = values.get("duration_minutes", task.duration_minutes)
     work = values.get("effort_minutes")
     if values.get("is_milestone", task.is_milestone) or not duration:
-        return {}
-    rows = list(
-        Assignment.objects.filter(task=task).select_related("person").order_by("position", "pk")
-    )
+        return None
     if not rows and not _assignee_follows(task, values):
-        return {}
+        return None
     before = r = resourcing_of(task, rows)
     field = (
         "effort_minutes" if work is not None and work != task.effort_minutes else "duration_minutes"
@@ -519,6 +520,32 @@ def follow_edit(task: Task, values: dict[str, Any]) -> dict[str, list[Any]]:
             "That would make the task longer than 2000 days; give more people or less work.",
             field=field,
         )
+    return before, r
+
+
+def follow_edit(task: Task, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """A task edit (``values``, not yet saved) changes the duration or the effort of a task
+    with people (assignment rows, or an assignee with an effort): the task type's rule decides
+    what follows (work, units or the duration; :func:`edit_rule`).
+
+    Called by ``services.update_task`` inside its transaction; writes the assignment rows and
+    puts the resulting ``duration_minutes``/``effort_minutes`` into ``values``. Returns the
+    people's change for the task's history entry (their units and work changed unrecorded).
+    """
+    duration = values.get("duration_minutes", task.duration_minutes)
+    if values.get("is_milestone", task.is_milestone) or not duration:
+        return {}
+    rows = list(
+        Assignment.objects.filter(task=task).select_related("person").order_by("position", "pk")
+    )
+    ruled = edit_rule(task, rows, values)
+    if ruled is None:
+        return {}
+    before, r = ruled
+    work = values.get("effort_minutes")
+    field = (
+        "effort_minutes" if work is not None and work != task.effort_minutes else "duration_minutes"
+    )
     try:
         _check_raised_units(task, before, r)
     except Invalid as exc:
