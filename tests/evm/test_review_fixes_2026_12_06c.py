@@ -178,17 +178,17 @@ def test_a_task_ending_at_24_00_on_a_24_hour_calendar_ends_that_day(org: Any, ow
         actor=owner, organisation=org, name="P", code="P1", target_start=MONDAY, calendar=cal
     )
     services.set_labour_rate(actor=owner, project=project, rate=Decimal(50), expected_version=None)
-    a, _ = ps.create_task(actor=owner, project=project, name="A", duration_minutes=16 * 60)
+    a, _ = ps.create_task(actor=owner, project=project, name="A", duration_minutes=24 * 60)
     ps.save_baseline(actor=owner, project=project, name="B")
     a.refresh_from_db()
-    # Monday 08:00 (the project's start) to 24:00, stored as Tuesday 00:00.
-    assert (a.start.hour, a.finish.date(), a.finish.hour) == (8, MONDAY + dt.timedelta(1), 0)
+    # Monday 00:00 (the calendar's first working moment) to 24:00, stored as Tuesday 00:00.
+    assert (a.start.hour, a.finish.date(), a.finish.hour) == (0, MONDAY + dt.timedelta(1), 0)
     assert budget.task_rows(project)[0].finish == MONDAY
     Project.objects.filter(pk=project.pk).update(status_date=MONDAY)
     project.refresh_from_db()
     m = project_evm(project).metrics
-    assert m.bac == Decimal("800.00")  # 16 h × 50
-    assert m.pv == Decimal("800.00")  # all of it on Monday (it was spread over Tuesday: 400)
+    assert m.bac == Decimal("1200.00")  # 24 h × 50
+    assert m.pv == Decimal("1200.00")  # all of it on Monday (it was spread over Tuesday: 600)
 
 
 # 3. No cost level without budget or cost.

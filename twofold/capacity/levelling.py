@@ -71,7 +71,7 @@ from twofold.projects.models import (
     TaskStatus,
 )
 from twofold.projects.models import Link as TaskLink
-from twofold.projects.scheduling import DAY_END, project_calendar, working_day
+from twofold.projects.scheduling import DayBounds, project_calendar, working_day
 from twofold.projects.services import tz_of
 
 HEURISTIC_SECONDS = 0.5
@@ -201,11 +201,14 @@ def _period_on_or_after(period_of: dict[dt.date, int], days: list[dt.date], day:
     return period_of[probe]
 
 
-def _start_day(value: dt.datetime, tzinfo: dt.tzinfo) -> dt.date:
-    """The working day a start falls in: a start at the end of a day is the next day's."""
+def _start_day(value: dt.datetime, tzinfo: dt.tzinfo, bounds: DayBounds) -> dt.date:
+    """The working day a start falls in: a start at the end of a day's working time on the
+    project's calendar (``bounds``) is the next day's. At 17:00 on every calendar, a task
+    starting 17:00 on a 09:00-18:00 one was levelled from the next day."""
     moment = value.astimezone(tzinfo)
     day = moment.date()
-    return day + dt.timedelta(days=1) if moment.time() >= DAY_END else day
+    end = bounds(day)[1]
+    return day + dt.timedelta(days=1) if moment.replace(tzinfo=None) >= end else day
 
 
 def _periods(minutes: int) -> int:
@@ -270,14 +273,15 @@ def build(project: Project) -> Built:
     version = fingerprint(every, links, project)
     parents = {t.parent_id for t in every if t.parent_id}
     tasks = [t for t in every if t.pk not in parents and t.start and t.finish]
+    calendar = project_calendar(project)
+    bounds = DayBounds(calendar)
     if not tasks:
         first_day = project.target_start
     else:
-        first_day = min(_start_day(t.start, tzinfo) for t in tasks if t.start)
+        first_day = min(_start_day(t.start, tzinfo, bounds) for t in tasks if t.start)
     total = sum(_periods(t.duration_minutes) for t in tasks)
     last_finish = max((_local(t.finish, tzinfo) for t in tasks if t.finish), default=first_day)
     span = (last_finish - first_day).days + 1
-    calendar = project_calendar(project)
     days = _working_days(first_day, span + total + HORIZON_SLACK_DAYS, calendar)
     period_of = {d: i for i, d in enumerate(days)}
     horizon = len(days)
@@ -334,7 +338,7 @@ def build(project: Project) -> Built:
     durations: list[int] = []
     for t in tasks:
         assert t.start is not None and t.finish is not None
-        start_day, finish_day = _start_day(t.start, tzinfo), _local(t.finish, tzinfo)
+        start_day, finish_day = _start_day(t.start, tzinfo, bounds), _local(t.finish, tzinfo)
         start_period = _period_on_or_after(period_of, days, start_day)
         is_started = t.actual_start is not None or t.status == TaskStatus.DONE
         if t.is_milestone:

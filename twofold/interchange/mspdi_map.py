@@ -379,7 +379,7 @@ def map_document(document: MspdiDocument) -> MappedProject:
     if plan.start.time() != scheduling.DAY_START:
         mapped.note(
             f"The project starts at {plan.start:%H:%M} in the file; Twofold projects start at "
-            f"{scheduling.DAY_START:%H:%M} of their first day"
+            "the first working moment of their first day (a time of day is not kept)"
         )
     constrained = any(t.constraint is not ep.ConstraintType.ASAP for t in plan.tasks)
     if not plan.honor_constraints and constrained:

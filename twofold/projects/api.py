@@ -43,6 +43,7 @@ StatusName = Literal["todo", "doing", "review", "done"]
 LinkTypeName = Literal["FS", "SS", "FF", "SF"]
 LagUnitName = Literal["d", "h", "%"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
+ConstraintName = Literal["asap", "snet", "fnlt", "mso"]
 # Tasks per page of the task list: the largest demo project (2,000 tasks) reads in one request.
 MAX_PAGE = 2000
 MAX_OFFSET = 10**9
@@ -271,6 +272,10 @@ class TaskIn(Schema):
 
 
 class TaskPatch(Schema):
+    # A field the API does not know (a misspelt one, or one only a page has) answers 422
+    # naming it: ignored, the PATCH answered 200 and bumped the version with nothing changed.
+    model_config = ConfigDict(extra="forbid")
+
     version: StrictInt = Field(..., description="The version you read; a stale one answers 409.")
     name: StrictStr | None = Field(None, min_length=1, max_length=200)
     description: StrictStr | None = None
@@ -279,11 +284,24 @@ class TaskPatch(Schema):
     priority: PriorityName | None = None
     percent_complete: StrictInt | None = Field(None, ge=0, le=100)
     assignee_id: StrictInt | None = None
-    start_no_earlier_than: StrictDate | None = None
+    start_no_earlier_than: StrictDate | None = Field(
+        None,
+        description="Shorthand for constraint_type snet with this date (null: asap); not "
+        "together with constraint_type or constraint_date.",
+    )
+    constraint_type: ConstraintName | None = Field(
+        None,
+        description="As the task page: asap, snet (start no earlier than), fnlt (finish no "
+        "later than) or mso (must start on). Any but asap needs a date: constraint_date, or "
+        "the task's current one; asap clears the date.",
+    )
+    constraint_date: StrictDate | None = Field(
+        None, description="The constraint's day; alone, it changes the task's current constraint."
+    )
 
 
 # A PATCH may clear these with null; every other field needs a value.
-PATCH_NULLABLE = {"assignee_id", "start_no_earlier_than"}
+PATCH_NULLABLE = {"assignee_id", "start_no_earlier_than", "constraint_date"}
 
 
 class TaskRescheduledOut(Schema):
@@ -526,18 +544,38 @@ def patch_task(
     request: HttpRequest, org_id: int, project_id: int, task_id: int, payload: TaskPatch
 ) -> TaskChangeOut:
     project, task = _project_and_task(request, org_id, project_id, task_id)
+    sent = payload.model_fields_set
     values = payload.model_dump(
         exclude_unset=True, exclude={"version", "assignee_id", "start_no_earlier_than"}
     )
-    if "assignee_id" in payload.model_fields_set:
+    for key in sorted(sent - PATCH_NULLABLE - {"version"}):
+        if getattr(payload, key) is None:
+            raise Invalid(f"{key} cannot be null.", field=key)
+    if "assignee_id" in sent:
         values["assignee"] = _person(project.organisation_id, payload.assignee_id, "assignee_id")
-    if "start_no_earlier_than" in payload.model_fields_set:
+    if "start_no_earlier_than" in sent:
+        if sent & {"constraint_type", "constraint_date"}:
+            raise Invalid(
+                "Send start_no_earlier_than or constraint_type and constraint_date, not both.",
+                field="start_no_earlier_than",
+            )
         day = payload.start_no_earlier_than
         values["constraint_type"] = "snet" if day else "asap"
         values["constraint_date"] = day
-    for key in sorted(payload.model_fields_set - PATCH_NULLABLE - {"version"}):
-        if getattr(payload, key) is None:
-            raise Invalid(f"{key} cannot be null.", field=key)
+    # One of the two alone keeps the other as it is (the service checks the pair as the task
+    # page's: a constraint but asap needs a date, a summary takes none).
+    if "constraint_type" in sent and "constraint_date" not in sent:
+        values["constraint_date"] = task.constraint_date
+    if "constraint_date" in sent and "constraint_type" not in sent:
+        if payload.constraint_date is not None and task.constraint_type == "asap":
+            raise Invalid(
+                f"{task.name} has no constraint (asap): send constraint_type with the date.",
+                field="constraint_type",
+            )
+        values["constraint_type"] = task.constraint_type if payload.constraint_date else "asap"
+    if "duration_minutes" in values:
+        # As on the task pages: a duration of 0 makes a milestone, any other clears it.
+        values["is_milestone"] = services.milestone_after(task, values["duration_minutes"])
     task, moved = services.update_task(
         actor=actor_of(request), task=task, expected_version=payload.version, **values
     )

@@ -28,7 +28,7 @@ from twofold.projects.models import (
     TaskStatus,
     TaskType,
 )
-from twofold.projects.services import DATE_MESSAGE, FIRST_DAY, LAST_DAY
+from twofold.projects.services import DATE_MESSAGE, FIRST_DAY, LAST_DAY, milestone_after
 
 # The engine's calendars cover 1980-2149: dates outside are refused before the service sees them.
 _IN_RANGE = [
@@ -245,7 +245,7 @@ class TaskInlineForm(forms.Form):
                 self.add_error("duration_days", "Enter a duration in days.")
             else:
                 out["duration_minutes"] = duration_minutes(data["duration_days"], None)
-                out["is_milestone"] = out["duration_minutes"] == 0
+                out["is_milestone"] = milestone_after(task, out["duration_minutes"])
         if "constraint_date" in sent:
             out["constraint_date"] = data["constraint_date"]
             out["constraint_type"] = Constraint.SNET if data["constraint_date"] else Constraint.ASAP

@@ -350,7 +350,9 @@ def build_plan(
     # The status date travels with the plan either way (a Microsoft Project export writes it).
     status = bounds(project.status_date)[1] if project.status_date is not None else None
     return ep.Plan(
-        start=dt.datetime.combine(project.target_start, DAY_START),
+        # The first working moment of the start day on the project's calendar (07:00 on a
+        # 07:00-15:00 one: from 08:00 a one-day task ran into the next morning).
+        start=bounds(project.target_start)[0],
         status_date=status,
         reschedule_after_status=project.reschedule_after_status and status is not None,
         tasks=tuple(items),

@@ -58,7 +58,7 @@ from twofold.projects.models import (
     TaskStatus,
 )
 from twofold.projects.progress import curve_at, curve_value, sparkline_points
-from twofold.projects.scheduling import DAY_END, compiled_calendar
+from twofold.projects.scheduling import DayBounds, compiled_calendar
 from twofold.projects.services import tz_of
 from twofold.risks.models import HIGH_SCORE
 from twofold.risks.selectors import (
@@ -428,7 +428,10 @@ def _card(
         )
     target_float = None
     if p.target_finish and p.scheduled_finish:
-        target = dt.datetime.combine(p.target_finish, DAY_END)
+        # The end of the target day's working time on the project's calendar (18:00 on a
+        # 09:00-18:00 one: at 17:00 a plan finishing that day at 18:00 read as late).
+        cal = compile_calendar(spec) if spec is not None else compiled_calendar()
+        target = DayBounds(cal)(p.target_finish)[1]
         target_float = round(_working_days(_naive(p.scheduled_finish, tzinfo), target, spec), 1)
     facts = health.Facts(
         planned=p.scheduled_finish is not None,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from django.db import connection, models, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from twofold.accounts.models import Membership, Organisation, Role, User
@@ -195,11 +196,28 @@ def reschedule_project(project: Project, *, field: str | None = None) -> Schedul
     except scheduling.CycleError as exc:
         # Name the tasks as people know them (the engine's message carries internal ids).
         names = {t.pk: t.name for t in tasks}
+        # A link between a summary and a task under it (a restore from the trash put one back
+        # under a summary it is linked to) reads as a cycle to the engine: say why, on the
+        # outline (indent and outdent refuse these before they move anything).
+        under = _linked_within_outline({t.pk: t.parent_id for t in tasks}, links)
+        if under is not None:
+            summary, subtask = under
+            raise Invalid(
+                _SUMMARY_OVER_LINKED.format(summary=names[summary], subtask=names[subtask]),
+                field="parent",
+            ) from exc
         loop = [names.get(uid, "a task") for uid in exc.uids]
         path = " → ".join([*loop, loop[0]]) if loop else ""
         raise Invalid(f"That link would create a dependency cycle: {path}.", field="pred") from exc
     except (CalendarRangeError, IndexError, OverflowError) as exc:
-        # The engine's calendar tables end with LAST_DAY: a plan running past it cannot be dated.
+        # The engine's calendar tables cover FIRST_DAY to LAST_DAY: a plan leaving them cannot
+        # be dated. A lead (or a date) can pull it before the first day as well as past the last.
+        if "before the first" in str(exc):
+            raise Invalid(
+                f"The schedule would start before {dates.format_day(FIRST_DAY)}, the first day "
+                "the calendar covers.",
+                field=field,
+            ) from exc
         raise Invalid(
             f"The schedule would run past {dates.format_day(LAST_DAY)}, the last day the calendar covers.",
             field=field,
@@ -754,6 +772,16 @@ def create_task(
     return task, reschedule_project(project, field="duration_minutes")
 
 
+def milestone_after(task: Task, duration_minutes: int) -> bool:
+    """Whether ``task`` is a milestone once its duration is set to ``duration_minutes``, on the
+    task pages and in the API alike: a duration of 0 makes one, any other clears the flag (a
+    milestone kept its flag with a longer duration, and the scheduler gave it no length). A
+    summary stays as it is: its dates follow its subtasks."""
+    if task.is_summary:
+        return task.is_milestone
+    return duration_minutes == 0
+
+
 @transaction.atomic
 def update_task(
     *, actor: User, task: Task, expected_version: int | None, **values: Any
@@ -904,6 +932,62 @@ def delete_task(
     return reschedule_project(project)
 
 
+_SUMMARY_OVER_LINKED = (
+    "{summary} is linked to {subtask}, which would become its subtask: a summary cannot depend "
+    "on its own subtasks. Remove the link first."
+)
+
+
+def _linked_within_outline(
+    parents: dict[int, int | None], links: Iterable[Any]
+) -> tuple[int, int] | None:
+    """(summary, subtask) of the first link in ``links`` (with ``pred_id``/``succ_id``) that
+    joins a task and a summary above it in the outline ``parents`` (task id → parent id)."""
+    for link in links:
+        for low, high in ((link.pred_id, link.succ_id), (link.succ_id, link.pred_id)):
+            above, seen = parents.get(low), set()
+            while above is not None and above not in seen:
+                if above == high:
+                    return high, low
+                seen.add(above)
+                above = parents.get(above)
+    return None
+
+
+def _refuse_summary_over_linked(summary: Task, newcomers: list[Task]) -> None:
+    """``newcomers`` (with their subtasks) are about to go under ``summary``: refuse, naming
+    ``parent``, when ``summary`` is linked to any of them (the scheduler read the summary and
+    its subtask as a cycle: "That link would create a dependency cycle", naming ``pred``)."""
+    if not newcomers:
+        return
+    parents = dict(
+        Task.objects.filter(project_id=summary.project_id).values_list("pk", "parent_id")
+    )
+    children: dict[int, list[int]] = {}
+    for pk, parent in parents.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(pk)
+    moving, stack = set(), [t.pk for t in newcomers]
+    while stack:
+        pk = stack.pop()
+        if pk not in moving:
+            moving.add(pk)
+            stack.extend(children.get(pk, ()))
+    link = (
+        Link.objects.filter(
+            Q(pred_id=summary.pk, succ_id__in=moving) | Q(succ_id=summary.pk, pred_id__in=moving)
+        )
+        .select_related("pred", "succ")
+        .order_by("pk")
+        .first()
+    )
+    if link is not None:
+        other = link.succ if link.pred_id == summary.pk else link.pred
+        raise Invalid(
+            _SUMMARY_OVER_LINKED.format(summary=summary.name, subtask=other.name), field="parent"
+        )
+
+
 @transaction.atomic
 def indent_task(*, actor: User, task: Task, expected_version: int | None = None) -> Schedule:
     """Make ``task`` the last child of the sibling above it."""
@@ -923,6 +1007,7 @@ def indent_task(*, actor: User, task: Task, expected_version: int | None = None)
             "depend on its own subtask.",
             field="parent",
         )
+    _refuse_summary_over_linked(above, [task])
     old_parent = task.parent
     task.parent = above
     save_versioned(task, expected_version=expected_version, fields=["parent"])
@@ -952,10 +1037,15 @@ def outdent_task(*, actor: User, task: Task, expected_version: int | None = None
             "the last of them.",
             field="parent",
         )
+    later = list(Task.objects.filter(parent=parent, position__gt=task.position).order_by("pk"))
+    _refuse_summary_over_linked(task, later)
     task.parent = parent.parent
     save_versioned(task, expected_version=expected_version, fields=["parent"])
-    # Later siblings become the task's children, as in Microsoft Project.
-    Task.objects.filter(parent=parent, position__gt=task.position).update(parent=task)
+    # Later siblings become the task's children, as in Microsoft Project; their parent changed,
+    # so their versions move on too (an edit made on what was read before answers 409).
+    Task.objects.filter(parent=parent, position__gt=task.position).update(
+        parent=task, version=F("version") + 1
+    )
     history.record(
         actor=actor,
         obj=task,
@@ -1018,7 +1108,9 @@ def add_link(
         lag=lag,
         lag_unit=lag_unit,
     )
-    moved = reschedule_project(project)  # a cycle raises Invalid and rolls the link back
+    # A cycle raises Invalid and rolls the link back; so does a plan the link (its lead or lag,
+    # else the link itself) pushes out of the calendars' years.
+    moved = reschedule_project(project, field="lag" if lag else "succ")
     history.record(
         actor=actor,
         obj=project,

@@ -270,8 +270,14 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @organisation_required
 def project_create(request: HttpRequest) -> HttpResponse:
     org = organisation_of(request)
+    from twofold.accounts.fiscal import today_of
+
+    # The organisation's today (not the server's: in Auckland on Monday morning the server's
+    # day is still Sunday), and the person creating it as its manager until they choose another.
     form = ProjectForm(
-        request.POST or None, organisation=org, initial={"target_start": dt.date.today()}
+        request.POST or None,
+        organisation=org,
+        initial={"target_start": today_of(org), "manager": actor_of(request).pk},
     )
     status = 200
     if request.method == "POST":
@@ -1183,6 +1189,12 @@ def _task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpRes
                     return redirect("projects:task", project.pk, task.pk)
             if kind == "task" and form.is_valid():
                 d = form.cleaned_data
+                minutes = kept_minutes(
+                    task.duration_minutes,
+                    d["duration_days"],
+                    shown_days,
+                    lambda days: duration_minutes(days, None),
+                )
                 _t, moved = services.update_task(
                     actor=actor,
                     task=task,
@@ -1191,16 +1203,11 @@ def _task_detail(request: HttpRequest, project_id: int, task_id: int) -> HttpRes
                     description=d["description"],
                     priority=d["priority"],
                     assignee=d["assignee"],
-                    duration_minutes=kept_minutes(
-                        task.duration_minutes,
-                        d["duration_days"],
-                        shown_days,
-                        lambda days: duration_minutes(days, None),
-                    ),
+                    duration_minutes=minutes,
                     # Unchanged, a task of a few minutes shows 0.00 days: not a milestone.
                     is_milestone=task.is_milestone
                     if d["duration_days"] == shown_days(task.duration_minutes)
-                    else d["duration_days"] == 0,
+                    else services.milestone_after(task, minutes),
                     effort_minutes=kept_minutes(
                         task.effort_minutes,
                         d["effort_hours"] or Decimal(0),

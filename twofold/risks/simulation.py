@@ -37,8 +37,6 @@ from twofold.engine.calendars import Calendar, add_working_minutes, working_minu
 from twofold.engine.risk_calendar import OffsetToDatetime
 from twofold.projects.models import MINUTES_PER_DAY, ProgressRule, Project, Task
 from twofold.projects.scheduling import (
-    DAY_END,
-    DAY_START,
     DayBounds,
     LinkRow,
     compiled_calendar,
@@ -101,8 +99,10 @@ class Network:
         return self.network.size
 
 
-def plan_start(project: Project) -> dt.datetime:
-    return dt.datetime.combine(project.target_start, DAY_START)
+def plan_start(project: Project, cal: Calendar | None = None) -> dt.datetime:
+    """The first working moment of the project's start day on ``cal`` (its calendar; the
+    Standard week when None), where the scheduler starts the plan."""
+    return DayBounds(cal if cal is not None else compiled_calendar())(project.target_start)[0]
 
 
 def _offset(start: dt.datetime, moment: dt.datetime, cal: Calendar) -> float:
@@ -157,8 +157,8 @@ def build_network(
     distribution: str,
     tzinfo: dt.tzinfo,
 ) -> Network:
-    start = plan_start(project)
     cal = project_calendar(project)  # holidays are no working time in the simulation either
+    start = plan_start(project, cal)
     day_bounds = DayBounds(cal)
     parents = {t.parent_id for t in tasks if t.parent_id}
     leaves = [t for t in tasks if t.pk not in parents]
@@ -406,10 +406,10 @@ def run(
     finish = dict(zip(levels, result.project_finish_dates.tolist(), strict=True))
     target_offset = None
     chance = None
-    if target is not None:
-        target_offset = working_minutes_between(
-            net.working_time, net.start, dt.datetime.combine(target, DAY_END)
-        )
+    # The end of the target day's working time on the project's calendar (not 17:00).
+    target_end = DayBounds(net.working_time)(target)[1] if target is not None else None
+    if target_end is not None:
+        target_offset = working_minutes_between(net.working_time, net.start, target_end)
         chance = float(np.count_nonzero(samples <= target_offset + 1e-6) / samples.size)
     # Histogram in whole working days.
     days = samples / MINUTES_PER_DAY
@@ -456,9 +456,7 @@ def run(
         ],
         "mean_days": round(float(result.mean_project_finish) / MINUTES_PER_DAY, 2),
         "deterministic": _iso(deterministic),
-        "target": dt.datetime.combine(target, DAY_END).isoformat(timespec="minutes")
-        if target
-        else None,
+        "target": target_end.isoformat(timespec="minutes") if target_end else None,
         "histogram": bins,
         "scurve": scurve,
         "criticality": criticality,
