@@ -52,6 +52,8 @@ def test_capacity_model_and_take_on(page, live_server, demo_org, sign_in, shot, 
     page.get_by_label("Proposed project", exact=True).select_option(label="OPX-08 Warehouse layout")
     page.get_by_role("button", name="Check").click()
     page.locator("#take-on-result h2").wait_for()
-    assert page.get_by_text("Earliest start that fits").is_visible()
+    # In the result, not its copy in the screen-reader announcer (app.js speaks a swapped-in
+    # status region for 8 s: get_by_text found both and failed as ambiguous, now and then).
+    assert page.locator("#take-on-result").get_by_text("Earliest start that fits").is_visible()
     assert page.locator(".takeon-table tbody tr").count() >= 1
     shot(f"capacity-model-take-on{suffix}")
