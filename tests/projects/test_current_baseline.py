@@ -62,7 +62,7 @@ def test_the_card_measures_slip_and_milestones_against_the_baseline_saved_last(
         assert card.slip_days == 0  # 10.0 against the first baseline
         # Only the progress behind the 20-day plan (against the first: 10 days of slip, the
         # milestone overdue, and 99 % planned).
-        assert card.health.reasons == ("Progress 71 points behind plan",)
+        assert card.health.reasons == ("Progress 71.2 points behind plan",)
     # Percent planned from the current baseline, spread over each task's elapsed time: Build
     # (Mon 7 Jan 08:00 to Fri 1 Feb 17:00, 609 hours) 280 hours in on the 19th, of 9,660
     # weighed minutes (100 % on baseline 0, where Build and Ready were over by the 18th).

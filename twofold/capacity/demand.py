@@ -96,6 +96,11 @@ def _window_tasks(
     tzinfo = tz_of(organisation)
     rows = Task.objects.filter(
         organisation=organisation,
+        # An archived project loads nobody (as an archived routine or process): it has left the
+        # portfolio, the lists and My work. ``Task.objects`` leaves out tasks in the trash; a
+        # project in the trash takes its tasks with it, and is left out here all the same.
+        project__archived_at__isnull=True,
+        project__deleted_at__isnull=True,
         is_summary=False,
         is_milestone=False,
         start__isnull=False,
@@ -238,9 +243,16 @@ def request_items(
             process__isnull=False,
             process__team__isnull=False,
             process__archived_at__isnull=True,
+            # A process in the trash leaves its queues behind (they stay, unlinked once it is
+            # purged): its team no longer takes their work.
+            process__deleted_at__isnull=True,
         )
         .annotate(
-            arrivals=Count("requests", filter=Q(requests__created_at__gte=since_moment)),
+            # Requests in the trash are not arrivals (a join does not go through the manager).
+            arrivals=Count(
+                "requests",
+                filter=Q(requests__created_at__gte=since_moment, requests__deleted_at__isnull=True),
+            ),
         )
         .values_list("pk", "name", "process__name", "process__team_id", "arrivals")
     )

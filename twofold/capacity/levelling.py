@@ -18,7 +18,9 @@ The problem (see docs/capacity.md):
   one task per working day of the project calendar and a task runs on consecutive periods: a
   half day off and part-time hours (a 6 h day) still count as a whole period, and a weekday the
   person's pattern leaves at 0 h (a 4-day week) is not blocked (blocking every Friday would make
-  any task longer than four days impossible to place). The capacity view shows those hours;
+  any task longer than four days impossible to place). The capacity view shows those hours.
+  A task of someone with no working hours from its start to the end of the window (a pattern
+  of 0 h) is not levelled at all: the preview's error names them (``Built.without_hours``);
 * links keep their type; a lag in days is that many periods, in hours ``ceil(h / 8)``, in percent
   of the predecessor's duration rounded. Links that touch a summary task are left to the
   project scheduler (applying only adds levelling delays, which it respects).
@@ -119,6 +121,9 @@ class Built:
     capacity: dict[int, Any] = field(default_factory=dict)  # person -> free hours per period
     later: list[dt.date] = field(default_factory=list)  # working days after ``days``, as needed
     items_of: dict[int, list[demand.Item]] = field(default_factory=dict)  # person -> model items
+    # Activity -> the people on it with no working hours from where it may start to the end of
+    # the days (a pattern of 0 h, someone who has left): levelling has nowhere to put it.
+    without_hours: dict[int, list[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -413,6 +418,21 @@ def build(project: Project) -> Built:
             for item in _items_on(items_of[person], days[p], demand.Source.PROJECT):
                 busy[person][int(p)].append(item.name)
         capacities[person] = np.where(on, np.maximum(day_free - other, 0.0), 0.0)
+    # Beyond the days every person counts as free at their regular day (the capacity's tail),
+    # and a person without a working hour gets a floor of a quarter hour there: their task
+    # went past the days, weeks later, on hours they do not have. Such a task is named instead.
+    last_hours: dict[int, int] = {}  # person -> their last period with working hours, or -1
+    for person in person_ids:
+        working = np.flatnonzero(model.available[row[person]][offsets] > 0)
+        last_hours[person] = int(working[-1]) if working.size else -1
+    without_hours: dict[int, list[int]] = {}
+    for i, (t, activity) in enumerate(zip(tasks, activities, strict=True)):
+        if activity.duration <= 0 or started[i]:
+            continue
+        begin = activity.fixed_start if activity.fixed_start is not None else activity.release
+        lacking = [p for p, hours in shares[t.pk] if hours > 0 and last_hours[p] < begin]
+        if lacking:
+            without_hours[i] = sorted(set(lacking))
     final = []
     for i, (t, activity) in enumerate(zip(tasks, activities, strict=True)):
         needs = dict.fromkeys(person_ids, 0)
@@ -495,6 +515,7 @@ def build(project: Project) -> Built:
         shares=shares,
         capacity={p: capacities[p] for p in person_ids},
         items_of=items_of,
+        without_hours=without_hours,
     )
 
 
@@ -740,6 +761,33 @@ def _best_label(built: Built, best: int | None) -> str:
     )
 
 
+def _without_hours_message(built: Built) -> str:
+    """Who has no working hours where their tasks would go, and which tasks (the preview's
+    error: levelling proposes nothing rather than a move onto hours nobody has)."""
+    tasks_of: dict[int, list[str]] = defaultdict(list)
+    begin_of: dict[int, int] = {}
+    for i, people in built.without_hours.items():
+        activity = built.problem.activities[i]
+        begin = activity.fixed_start if activity.fixed_start is not None else activity.release
+        for person in people:
+            tasks_of[person].append(built.tasks[i].name)
+            begin_of[person] = min(begin_of.get(person, begin), begin)
+    last = dates.format_day(built.days[-1], weekday=True)
+    parts = []
+    for person in sorted(tasks_of, key=lambda p: built.people[p]):
+        names = [f"'{n}'" for n in tasks_of[person]]
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        first = dates.format_day(_day(built, begin_of[person]), weekday=True)
+        parts.append(
+            f"{built.people[person]} has no working hours from {first} to {last}, so levelling "
+            f"cannot place {shown}"
+        )
+    return (
+        "; ".join(parts) + ". Give them working hours (their working pattern under "
+        "Availability) or assign the work to someone else, then level again."
+    )
+
+
 def preview(
     project: Project,
     *,
@@ -771,6 +819,16 @@ def preview(
     )
     if not built.tasks:
         return Preview(project, [], built.version, method, None, None)
+    if built.without_hours:
+        return Preview(
+            project,
+            [],
+            built.version,
+            method,
+            finish_before,
+            finish_before,
+            error=_without_hours_message(built),
+        )
     stopped = False
 
     def report(fraction: float, best: int | None) -> bool:
@@ -995,6 +1053,9 @@ def check_moves(built: Built, moves: dict[int, dt.date]) -> list[str]:
     for task_id, day in moves.items():
         if task_id not in by_task:
             problems.append(f"Task {task_id} is not a task of this project that can move.")
+            continue
+        if by_task[task_id] in built.without_hours:
+            problems.append(_without_hours_message(built))
             continue
         if day not in built.period_of:
             problems.append(f"{dates.format_day(day)} is not a working day in the plan's range.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,6 +23,9 @@ MAX_TEXT = 2000
 MAX_CHOICES = 50
 DATE_MIN, DATE_MAX = dt.date(1980, 1, 1), dt.date(2149, 12, 31)
 NUMBER_LIMIT = Decimal("1e13")
+# A number with thousands separators: groups of three digits after the first (1,250 or
+# -12,500.75). Any other comma is refused, not dropped ("1,5" was stored as 15).
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 def _clean_choices(kind: str, choices: Any) -> list[str]:
@@ -171,8 +175,17 @@ def parse_value(definition: FieldDefinition, raw: Any) -> str | Decimal | dt.dat
     if definition.kind == Kind.NUMBER:
         if isinstance(raw, bool):
             raise Invalid(f"{definition.name} must be a number.", field=field)
+        text = str(raw).strip()
+        if "," in text:
+            if not THOUSANDS.fullmatch(text):
+                raise Invalid(
+                    f"{definition.name}: use a point for decimals, e.g. 1.5 (a comma only "
+                    "separates thousands, as in 1,250).",
+                    field=field,
+                )
+            text = text.replace(",", "")
         try:
-            number = Decimal(str(raw).strip().replace(",", ""))
+            number = Decimal(text)
         except InvalidOperation:
             raise Invalid(f"{definition.name} must be a number, e.g. 12.5.", field=field) from None
         if not number.is_finite() or abs(number) >= NUMBER_LIMIT:

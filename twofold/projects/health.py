@@ -100,7 +100,9 @@ def assess(facts: Facts) -> Health:
     gap = facts.percent_planned - facts.percent_complete
     if gap > 10:
         level = Level.RED if gap > 20 else Level.AMBER
-        found.append((level, f"Progress {gap:.0f} points behind plan"))
+        # One decimal, as the days above: the figure that decided the level (10.4 points is
+        # amber, "over 10"; rounded to 10 it read as if the rule were wrong).
+        found.append((level, f"Progress {round(gap, 1):g} points behind plan"))
     if facts.open_high_risks:
         n = facts.open_high_risks
         level = Level.RED if n >= 2 else Level.AMBER

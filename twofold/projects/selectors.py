@@ -44,6 +44,7 @@ from twofold.engine.calendars import CalendarSpec, compile_calendar, working_sec
 from twofold.projects import health
 from twofold.projects.models import (
     CURRENT_FIRST,
+    Assignment,
     Baseline,
     BaselineTask,
     ChecklistItem,
@@ -1113,13 +1114,22 @@ MY_WORK_FIELDS = (
 
 
 def my_work(user: User, organisation: Organisation) -> list[Task]:
-    """The user's open tasks across the organisation's projects, due soonest first."""
+    """The user's open tasks across the organisation's projects, due soonest first.
+
+    The user's tasks are those the capacity model loads them with (``capacity.demand``): each
+    task they have an assignment row on (a second person at 50 % too), and each task they are
+    the assignee of (a task without rows; with rows, the assignee is the first of them)."""
     # Scoped through the project, not ``Task.organisation``: SQLite would otherwise walk the
     # organisation index (every task of the organisation) instead of the assignee's few rows.
+    # The two sides come in as one ``pk IN (… UNION …)``, each on its own index (the assignee's,
+    # the assignment rows' by person): an ``OR`` of the two had SQLite read every task of every
+    # project of the organisation, and a join to the rows would repeat a task.
+    assignee = Task.objects.filter(assignee=user).order_by().values("pk")
+    rows = Assignment.objects.filter(organisation=organisation, person=user)
     return list(
         Task.objects.filter(
+            pk__in=assignee.union(rows.order_by().values("task_id")),
             project__organisation=organisation,
-            assignee=user,
             is_summary=False,
             project__archived_at__isnull=True,  # archived projects leave My work
         )
