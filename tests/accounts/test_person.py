@@ -92,18 +92,17 @@ def test_admin_sets_a_title_with_history_and_a_stale_form_is_refused(client, org
     assert "Ensure this value has at most 120 characters" in too_long.content.decode()
 
 
-def test_a_person_sets_their_own_title_on_the_profile(client, org, member):
+def test_a_person_cannot_set_their_own_title_on_the_profile(client, org, member):
+    """A title picks the role rate that prices a person's hours (from the beginning, for a
+    first title): only administrators set it (until 2026-12-06 anyone could set their own)."""
     me = member(org, Role.GUEST)
     version = Membership.objects.get(user=me).version
     client.force_login(me)
     profile = client.get("/accounts/profile/").content.decode()
-    assert 'action="/accounts/profile/job-title/"' in profile
-    response = client.post(
-        "/accounts/profile/job-title/", {"job_title": "Auditor", "version": version}
-    )
-    assert response.status_code == 302
+    assert 'action="/accounts/profile/job-title/"' not in profile
+    client.post("/accounts/profile/job-title/", {"job_title": "Auditor", "version": version})
     me.refresh_from_db()
-    assert me.job_title == "Auditor"
+    assert me.job_title == ""
 
 
 def test_people_list_links_each_name_to_the_person_page(client, org, owner, member):
@@ -163,10 +162,12 @@ def test_an_admin_of_one_organisation_cannot_retitle_a_person_of_another(
         services.set_job_title(actor=outsider, membership=added, job_title="Intern (fired)")
     owner.refresh_from_db()
     assert owner.job_title == ""
-    # The person themself still can, and so can an admin of every organisation they are in.
-    services.set_job_title(actor=owner, membership=added, job_title="Plant manager")
+    # Nor can the person themself while they are only a member of Trap (the title prices
+    # their hours everywhere): an admin of every organisation they are in may.
+    with pytest.raises(Forbidden):
+        services.set_job_title(actor=owner, membership=added, job_title="Plant manager")
     owner.refresh_from_db()
-    assert owner.job_title == "Plant manager"
+    assert owner.job_title == ""
 
 
 def test_recent_changes_show_no_money_and_nothing_in_the_trash(client, org, owner, member):

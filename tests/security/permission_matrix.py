@@ -610,6 +610,7 @@ GET    /api/organisations/{org_id}/kpis                                         
 
 # --- api me
 GET    /api/me                                                                        401 200 200 200 200 200
+PATCH  /api/me                                                                        401 200 200 200 200 200  | {"full_name": "Sam Sample"}
 GET    /api/me/preferences                                                            401 200 200 200 200 200
 PATCH  /api/me/preferences                                                            401 422 422 422 422 422
 PATCH  /api/me/preferences                                                            401 200 200 200 200 200  | {"timezone": "Europe/London"}

@@ -194,6 +194,14 @@ class DeleteOrganisationForm(forms.Form):
 
 
 class PreferencesForm(forms.Form):
+    # Not required: a form posted without it (an older page) keeps the name. The length is
+    # checked by the service, with its clear message.
+    full_name = forms.CharField(
+        label="Your name",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        help_text="As every organisation you are in shows it. Blank: your e-mail address.",
+    )
     timezone = forms.ChoiceField(
         choices=[],
         required=False,

@@ -41,7 +41,7 @@ from twofold.accounts.models import (
 from twofold.core import dates, history
 from twofold.core.concurrency import delete_versioned, save_versioned
 from twofold.core.errors import Conflict, Forbidden, Invalid, NotFound
-from twofold.core.policy import Action, require, role_in
+from twofold.core.policy import Action, can, require, role_in
 from twofold.core.uploads import remove_stored
 
 ORG_FIELDS = [
@@ -316,14 +316,45 @@ def update_instance_settings(
     return instance
 
 
+PERSON_NAME_MAX = 150
+
+
+def clean_person_name(name: str) -> str:
+    """A person's name as stored: spaces collapsed, at most 150 characters (blank: none, and
+    pages show the e-mail address)."""
+    name = " ".join(str(name).split())
+    if len(name) > PERSON_NAME_MAX:
+        raise Invalid(
+            f"A name has at most {PERSON_NAME_MAX} characters (this one has {len(name)}).",
+            field="full_name",
+        )
+    return name
+
+
 @transaction.atomic
-def update_preferences(*, actor: User, timezone: str) -> User:
-    """A person's own settings: their time zone (blank: their organisation's)."""
-    timezone = timezone.strip()
-    if timezone:
-        _check_timezone(timezone)
-    actor.timezone = timezone
-    actor.save(update_fields=["timezone"])
+def update_preferences(
+    *, actor: User, timezone: str | None = None, full_name: str | None = None
+) -> User:
+    """A person's own settings: their name and their time zone (blank: their organisation's).
+    ``None`` keeps a value. Only the person sets their name (an inviter's name stays on the
+    invitation: see :func:`add_member`); like the time zone, a new name is not recorded in any
+    organisation's history (it is the person's, not an organisation's)."""
+    fields = []
+    if full_name is not None:
+        full_name = clean_person_name(full_name)
+    if timezone is not None:
+        timezone = timezone.strip()
+        if timezone:
+            _check_timezone(timezone)
+        actor.timezone = timezone
+        fields.append("timezone")
+    if full_name is not None:
+        if full_name != actor.full_name:
+            log.info("person %s changed their name", actor.pk)
+        actor.full_name = full_name
+        fields.append("full_name")
+    if fields:
+        actor.save(update_fields=fields)
     return actor
 
 
@@ -506,7 +537,14 @@ def add_member(
     neither whether the address had an account here nor its owner's name before they accept
     (until 2026-12-05 someone new was added at once and an existing account invited under its
     own name, which told any administrator — and anyone may make an organisation — which
-    addresses were registered, and whose)."""
+    addresses were registered, and whose).
+
+    The name is the invitation's, never the account's: an account made here has no name until
+    its person accepts an invitation (which names them as it did, or as they write it on the
+    accept form) or sets their own (:func:`update_preferences`). Until 2026-12-06 the account
+    took the first inviter's name, so any organisation — even one whose invitation was
+    withdrawn — chose the name every other organisation saw, and the person could not change
+    it."""
     if role not in Role.values:
         raise Invalid(f"Unknown role {role!r}.", field="role")
     _require_role_change_allowed(actor, organisation, None, Role(role))
@@ -521,21 +559,26 @@ def add_member(
     user = User.objects.filter(email=email).first()  # stored lower-cased: exact, see auth.py
     new_account = user is None
     if user is None:
-        user = User.objects.create_user(email=email, full_name=name)
+        user = User.objects.create_user(email=email)  # no name: see the docstring
         user.set_unusable_password()
         user.save(update_fields=["password"])
     elif not user.has_usable_password() and user.last_login is None:
         # Invited before (or made by an import) and never signed in: this e-mail must carry
         # the link to choose a password too, or they have no way in but to guess "Forgotten
-        # your password?".
+        # your password?". Its person never chose the name it has (an inviter or an archive
+        # did, before 2026-12-06): it goes, and accepting names them.
         new_account = True
+        if user.full_name:
+            user.full_name = ""
+            user.save(update_fields=["full_name"])
     elif unverified(user):
         # A sign-up nobody confirmed: whoever made it has not shown they own the address (it
         # may be a colleague's, taken to be let in here). The address's owner gets the
-        # e-mail and chooses the password; the unconfirmed one is dropped.
+        # e-mail and chooses the password; the unconfirmed one is dropped, and so is the
+        # name it gave (the inviter's name is the invitation's).
         user.set_unusable_password()
         user.is_active = True
-        user.full_name = name or user.full_name
+        user.full_name = ""
         user.save(update_fields=["password", "is_active", "full_name"])
         new_account = True
     if Membership.objects.filter(organisation=organisation, user=user).exists():
@@ -602,13 +645,22 @@ def _own_invitation(actor: User, invitation: Invitation) -> None:
 
 
 @transaction.atomic
-def accept_invitation(*, actor: User, invitation: Invitation) -> Membership:
-    """The invited person joins in the invitation's role (only they may accept it)."""
+def accept_invitation(
+    *, actor: User, invitation: Invitation, full_name: str | None = None
+) -> Membership:
+    """The invited person joins in the invitation's role (only they may accept it).
+
+    A person without a name (an account an invitation made) takes ``full_name``, the name they
+    wrote on the accept form, or else the invitation's; a name they have is kept (set it on
+    *Preferences*)."""
     _own_invitation(actor, invitation)
+    name = invitation.name if full_name is None else clean_person_name(full_name)
     organisation = invitation.organisation
     deleted, _ = Invitation.objects.filter(pk=invitation.pk, user=actor).delete()
     if not deleted:  # withdrawn (or answered) since it was read
         raise NotFound("Invitation not found.")
+    if name and User.objects.filter(pk=actor.pk, full_name="").update(full_name=name):
+        actor.full_name = name
     moved = 0
     if invitation.stand_in_id is not None:
         moved = _hand_over(invitation.stand_in_id, actor, organisation)
@@ -1019,6 +1071,41 @@ def _title_from_today(person: User, old: str, title: str, organisation: Organisa
     JobTitlePeriod.objects.update_or_create(user=person, since=today, defaults={"title": title})
 
 
+def job_title_refusal(actor: User, membership: Membership) -> str | None:
+    """Why ``actor`` may not change the job title of ``membership``'s person (``None``: they
+    may). A title picks the person's role cost rate, so it is the administrators' to set, as
+    rates are: an admin (or owner) of the organisation, and of every other organisation the
+    person is in (the title is the person's, in each of them). The person themself included:
+    until 2026-12-06 anyone could set their own title, and so choose the rate of their hours —
+    of every hour they ever logged, for a first title."""
+    person = membership.user
+    if not can(actor, Action.MANAGE, membership.organisation):
+        return (
+            "Only an administrator can change a job title: it picks the cost rate of "
+            f"{'your' if person.pk == actor.pk else 'the person’s'} hours."
+        )
+    administered = Membership.objects.filter(user=actor, role__in=[Role.ADMIN, Role.OWNER]).values(
+        "organisation_id"
+    )
+    elsewhere = (
+        Membership.objects.filter(user=person)
+        .exclude(organisation_id=membership.organisation_id)
+        .exclude(organisation_id__in=administered)
+    )
+    if elsewhere.exists():  # one query, whoever it is
+        if person.pk == actor.pk:
+            return (
+                "You are also in an organisation you do not administer: your job title picks "
+                "the cost rate of your hours there too, so you cannot change it."
+            )
+        return (
+            f"{person.display_name} is also in another organisation you do not administer: "
+            "their job title picks the cost rate of their hours there too, so you cannot "
+            "change it."
+        )
+    return None
+
+
 @transaction.atomic
 def set_job_title(
     *,
@@ -1027,27 +1114,17 @@ def set_job_title(
     job_title: str,
     expected_version: int | None = None,
 ) -> User:
-    """Change a person's job title: the person themself, or an admin of an organisation they are in.
+    """Change a person's job title: an administrator of every organisation they are in
+    (:func:`job_title_refusal`; ``Forbidden`` naming ``job_title`` otherwise).
 
     The change is recorded in the history of ``membership`` (the organisation it was made in);
     ``expected_version`` is the membership's version when the page was read (stale → Conflict).
     """
     person = membership.user
-    if person.pk != actor.pk:
-        require(actor, Action.MANAGE, membership.organisation)
-        # The title is the person's, in every organisation they are in (and picks a role's
-        # cost rate there): an admin changes it only where they administer all of those.
-        elsewhere = Membership.objects.filter(user=person).exclude(
-            organisation_id=membership.organisation_id
-        )
-        if any(
-            role_in(actor, org_id) not in (Role.ADMIN, Role.OWNER)
-            for org_id in elsewhere.values_list("organisation_id", flat=True)
-        ):
-            raise Forbidden(
-                f"{person.display_name} is also in another organisation: only they can change "
-                "their job title."
-            )
+    require(actor, Action.VIEW, membership.organisation)  # NotFound for an outsider
+    refusal = job_title_refusal(actor, membership)
+    if refusal:
+        raise Forbidden(refusal, field="job_title")
     title = " ".join(job_title.split())
     if len(title) > JOB_TITLE_MAX:
         raise Invalid(

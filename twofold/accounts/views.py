@@ -136,6 +136,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     memberships = actor_of(request).memberships.select_related("organisation")
     current = request.membership  # type: ignore[attr-defined]
+    # Administrators set job titles (a title picks a cost rate): others see theirs, read-only.
+    title_refusal = services.job_title_refusal(actor_of(request), current) if current else None
     title_form = JobTitleForm(
         initial={
             "job_title": actor_of(request).job_title,
@@ -148,6 +150,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         {
             "memberships": memberships,
             "title_form": title_form,
+            "title_refusal": title_refusal,
             "invitations": selectors.invitations_for(request.user),
         },
     )
@@ -163,7 +166,18 @@ def invitation_answer(request: HttpRequest, invitation_id: int, answer: str) -> 
         raise Http404("Invitation not found.") from exc
     name = invitation.organisation.name
     if answer == "accept":
-        membership = services.accept_invitation(actor=actor_of(request), invitation=invitation)
+        try:
+            # The name the person wrote on the form (shown when their account has none yet).
+            membership = services.accept_invitation(
+                actor=actor_of(request),
+                invitation=invitation,
+                full_name=request.POST.get("full_name"),
+            )
+        except ServiceError as exc:
+            if exc.status == 404:
+                raise Http404(exc.message) from exc
+            messages.error(request, exc.message)
+            return redirect("accounts:profile")
         request.session[SESSION_ORG_KEY] = membership.organisation_id
         messages.success(request, f"You joined {name}. You are now working in it.")
         return redirect("projects:portfolio")
@@ -536,11 +550,15 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
         raise Http404(exc.message) from exc
     person = membership.user
     is_self = person.pk == request.user.pk
+    title_refusal = services.job_title_refusal(actor_of(request), membership)
     form = JobTitleForm(
         request.POST or None, initial={"job_title": person.job_title, "version": membership.version}
     )
     status = 200
     if request.method == "POST":
+        if title_refusal:  # the page shows no form to them: the reason on a 403 page
+            back = reverse("accounts:person", args=[person.pk])
+            return forbidden_page(request, title_refusal, back=back)
         if form.is_valid():
             try:
                 services.set_job_title(
@@ -563,7 +581,8 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
             "person": person,
             "membership": membership,
             "is_self": is_self,
-            "can_edit_title": is_self or can(request.user, Action.MANAGE, org),
+            "can_edit_title": title_refusal is None,
+            "title_refusal": title_refusal,
             "form": form,
             "work": selectors.work_of(org, person, viewer=request.user),
             "section": "people",

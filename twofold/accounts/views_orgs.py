@@ -179,14 +179,19 @@ def preferences(request: HttpRequest) -> HttpResponse:
     org = getattr(request, "organisation", None)
     form = PreferencesForm(
         request.POST or None,
-        initial={"timezone": user.timezone},
+        initial={"timezone": user.timezone, "full_name": user.full_name},
         organisation_zone=org.timezone if org else "",
     )
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.update_preferences(actor=user, timezone=form.cleaned_data["timezone"])
+                services.update_preferences(
+                    actor=user,
+                    timezone=form.cleaned_data["timezone"],
+                    # Left out of the post (an older page): the name stays.
+                    full_name=form.cleaned_data["full_name"] if "full_name" in form.data else None,
+                )
             except ServiceError as exc:
                 status = apply_service_error(form, exc)
             else:

@@ -261,11 +261,13 @@ def list_outbox(request: HttpRequest, org_id: int) -> list[OutboxEmailOut]:
 def retry_outbox(request: HttpRequest, org_id: int, email_id: int) -> OutboxEmailOut:
     """Admins: send a queued or given-up e-mail at the worker's next pass."""
     org = get_organisation(actor_of(request), org_id)
+    # The role first: a member got 403 for an e-mail that exists and 404 for one that does
+    # not, and so learnt which ids the organisation's outbox holds.
+    if not can(request.user, Action.MANAGE, org):
+        raise Forbidden("Only admins can send an e-mail again.")
     mail = OutboxEmail.objects.filter(pk=email_id, organisation_id=org.pk).first()
     if mail is None:
         raise NotFound("Not found.")
-    if not can(request.user, Action.MANAGE, org):
-        raise Forbidden("Only admins can send an e-mail again.")
     outbox_sending.retry(mail)
     mail.refresh_from_db()
     return OutboxEmailOut.model_validate(mail, from_attributes=True)

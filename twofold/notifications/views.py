@@ -288,11 +288,11 @@ def outbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def outbox_retry(request: HttpRequest, email_id: int) -> HttpResponse:
     org = organisation_of(request)
+    if not can(request.user, Action.MANAGE, org):  # before the lookup: no hint what exists
+        return forbidden_page(request, "Only admins can send an e-mail again.")
     mail = OutboxEmail.objects.filter(pk=email_id, organisation_id=org.pk).first()
     if mail is None:
         raise Http404("Not found.")
-    if not can(request.user, Action.MANAGE, org):
-        return forbidden_page(request, "Only admins can send an e-mail again.")
     outbox_sending.retry(mail)
     messages.success(request, f"The e-mail to {mail.to} goes out at the worker's next pass.")
     return redirect("notifications:outbox")
