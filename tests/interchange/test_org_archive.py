@@ -214,7 +214,9 @@ def test_a_round_trip_recreates_every_row_and_file_with_new_ids(
     }
     carl = User.objects.get(email="carl@example.com")
     assert carl.is_active and not carl.has_usable_password()
-    assert carl.full_name == "Carl Colleague"
+    # No name of its own: the archive's is the invitation's until Carl accepts (an archive could
+    # otherwise name an address for good before its owner ever signed in; until 2026-12-06).
+    assert carl.full_name == ""
     # No password yet: "Forgot your password?" lets them choose one (until 2026-12-05 they
     # were created inactive, and no page could ever let them in).
     from django.core import mail
@@ -241,6 +243,8 @@ def test_a_round_trip_recreates_every_row_and_file_with_new_ids(
     from twofold.accounts.services import accept_invitation
 
     accept_invitation(actor=carl, invitation=Invitation.objects.get(user=carl))
+    carl.refresh_from_db()
+    assert carl.full_name == "Carl Colleague"  # the invitation's name, taken on accepting
     team.refresh_from_db()
     assert team.lead == carl and set(team.members.all()) == {carl}
     joined = HistoryEntry.objects.get(
@@ -330,7 +334,7 @@ def test_an_import_names_people_only_as_the_archive_does_until_they_accept(
     # Carl (his address now a fresh account without a password) declines: his rows keep the
     # stand-in, named as the organisation knew him.
     fresh = User.objects.get(email="carl@example.com")
-    assert not fresh.has_usable_password() and fresh.full_name == "Carl Colleague"
+    assert not fresh.has_usable_password() and fresh.full_name == ""  # named by the invitation
     decline_invitation(actor=fresh, invitation=Invitation.objects.get(organisation=new, user=fresh))
     build.refresh_from_db()
     assert build.assignee_id == project.sponsor_id and build.assignee_id != fresh.pk

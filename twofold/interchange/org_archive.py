@@ -925,9 +925,12 @@ def _invite_people(
             matched += 1
         else:
             like = stand_ins[membership.user_id]
+            # No name on the account: the archive's name is the invitation's, which the person
+            # takes (or writes their own) on accepting, as for any invitation (an archive could
+            # otherwise set the name an address shows everywhere, before its owner ever signed in).
             user = User.objects.create_user(
                 email=email,
-                full_name=like.full_name,
+                full_name="",
                 job_title=like.job_title,
                 timezone=like.timezone,
                 weekly_capacity_hours=like.weekly_capacity_hours,
