@@ -11,13 +11,14 @@ from django.db.models import Q
 
 from twofold.accounts.models import Organisation, Team
 from twofold.closeout.models import DocumentKind
+from twofold.core.fields import DatePicker
 from twofold.operations.forms import KpiForm, QueueForm, RoutineForm, step_specs
 from twofold.operations.models import Kpi, Priority, Process, Queue, Routine
 from twofold.operations.services import FIRST_DAY, LAST_DAY
 from twofold.projects.checklists import GATE_PHASES
 from twofold.projects.models import Phase, Project
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DatePicker()
 
 
 def _existing(model: type[Any], process: Process | None, what: str) -> forms.ModelChoiceField[Any]:

@@ -8,11 +8,12 @@ from typing import Any
 from django import forms
 
 from twofold.accounts.models import User
+from twofold.core.fields import DatePicker
 from twofold.costs.models import ExpenseCategory
 from twofold.costs.money import CURRENCIES, LOCALES
 from twofold.costs.selectors import FISCAL_YEARS
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DatePicker()
 
 
 class CostSettingsForm(forms.Form):

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 
 from twofold.accounts.models import Membership, Organisation, Role, User
+from twofold.core.fields import DatePicker
 from twofold.improvement.deliverables import default_deliverables
 from twofold.improvement.models import DEFAULT_DELIVERABLES, Effort
 from twofold.operations.models import Process
@@ -102,12 +103,8 @@ class StatusForm(forms.Form):
 class StartProjectForm(forms.Form):
     name = forms.CharField(max_length=160, label="Project name")
     manager = forms.ModelChoiceField(queryset=User.objects.none(), label="Project manager")
-    target_start = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    target_finish = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), required=False
-    )
+    target_start = forms.DateField(widget=DatePicker())
+    target_finish = forms.DateField(widget=DatePicker(), required=False)
     version = _version()
 
     def __init__(self, *args: Any, organisation: Organisation, **kw: Any):
@@ -220,7 +217,7 @@ class GoLiveForm(forms.Form):
     go_live = forms.DateField(
         label="Went live on",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DatePicker(),
         help_text="The process's KPIs get a change point on this day; leave empty to clear it.",
     )
     version = _version()

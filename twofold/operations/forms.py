@@ -11,6 +11,7 @@ from django.db import models
 
 from twofold.accounts.models import Membership, Organisation, Role, Team, User
 from twofold.accounts.people_field import PeopleField
+from twofold.core.fields import DatePicker
 from twofold.operations import recurrence
 from twofold.operations.models import (
     DEFAULT_SLA_HOURS,
@@ -105,9 +106,7 @@ class ProcessForm(forms.Form):
 
 
 class SpendForm(forms.Form):
-    spent_on = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    spent_on = forms.DateField(label="Date", widget=DatePicker())
     amount = forms.DecimalField(max_digits=12, decimal_places=2)
     description = forms.CharField(max_length=200)
 
@@ -173,9 +172,7 @@ class KpiEditForm(KpiForm):
 
 
 class MeasurementForm(forms.Form):
-    measured_on = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    measured_on = forms.DateField(label="Date", widget=DatePicker())
     value = forms.FloatField()
     note = forms.CharField(max_length=200, required=False)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -230,12 +227,12 @@ class BaselineForm(VersionedForm):
     baseline_start = forms.DateField(
         label="Baseline from",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DatePicker(),
     )
     baseline_end = forms.DateField(
         label="Baseline to",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DatePicker(),
     )
 
 
@@ -483,9 +480,7 @@ class RoutineForm(forms.Form):
         label="RRULE",
         help_text="RFC 5545, e.g. FREQ=MONTHLY;BYDAY=+2TU (second Tuesday). Only for “custom”.",
     )
-    starts_on = forms.DateField(
-        label="Starts on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    starts_on = forms.DateField(label="Starts on", widget=DatePicker())
     due_time = forms.TimeField(
         label="Due at (local time)",
         initial=dt.time(17, 0),
@@ -676,5 +671,5 @@ class PriorityForm(forms.Form):
 
 
 class ChangePointForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(widget=DatePicker())
     label = forms.CharField(max_length=160, help_text="What changed, e.g. “New mould release”.")

@@ -14,6 +14,7 @@ from django.db.models import Q
 from twofold.accounts.models import Organisation
 from twofold.accounts.people_field import PeopleField
 from twofold.calendars.models import Calendar
+from twofold.core.fields import DatePicker
 from twofold.core.form_copies import fast_copies
 from twofold.core.form_renderer import FastSelect
 from twofold.projects.models import (
@@ -38,7 +39,7 @@ _IN_RANGE = [
 
 
 def _date_field(*, required: bool = True, picker: bool = True, **kwargs: Any) -> forms.DateField:
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") if picker else None
+    widget = DatePicker() if picker else None
     return forms.DateField(required=required, validators=_IN_RANGE, widget=widget, **kwargs)
 
 

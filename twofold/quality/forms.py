@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 
 from twofold.accounts.models import Organisation, User
+from twofold.core.fields import DatePicker
 from twofold.operations.models import Process
 from twofold.quality.models import ActionKind, ActionStatus, Severity
 
 STALE_FORM = (
     "This form is missing the version you edited: reload the page and make your change again."
 )
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DatePicker()
 
 
 def _version() -> forms.IntegerField:

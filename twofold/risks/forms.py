@@ -9,7 +9,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from twofold.accounts.models import Role, User
-from twofold.core.fields import IdMultipleChoiceField
+from twofold.core.fields import DatePicker, IdMultipleChoiceField
 from twofold.projects.models import Project, Task
 from twofold.projects.services import DATE_MESSAGE, FIRST_DAY, LAST_DAY
 from twofold.risks.models import (
@@ -56,7 +56,7 @@ class RiskForm(forms.Form):
     )
     due_date = forms.DateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DatePicker(),
         validators=[
             MinValueValidator(FIRST_DAY, message=DATE_MESSAGE),
             MaxValueValidator(LAST_DAY, message=DATE_MESSAGE),
