@@ -137,7 +137,6 @@ def flow_metrics(
     )
     has_history = bool(daily.counts.sum())
     start = today + dt.timedelta(days=1)
-    by_note = by_problem(forecast_by, today) if forecast_by is not None else ""
     how_many = None
     when = None
     if forecast_by is not None:  # the callers refuse a later date; never simulate past it
@@ -189,9 +188,6 @@ def flow_metrics(
             "cumulative": cfd.cumulative.T.tolist(),
         },
         "how_many": how_many,
-        # Why there is no "how many" for the date asked (the page says so at the field): "" when
-        # the date is one the forecast counts to; otherwise how_many is None with history too.
-        "by_note": by_note,
         "when": when,
         "items": len(rows),
         "done": int((~np.isnat(finished)).sum()),

@@ -672,12 +672,8 @@ def flow(request: HttpRequest) -> HttpResponse:
     today = flowdata.today_of(org)
     by = _date(request.GET.get("by")) or today + dt.timedelta(days=28)
     latest = today + dt.timedelta(days=flowdata.MAX_FORECAST_DAYS)
-    by_note = ""
-    if by > latest:
-        by, by_note = (
-            latest,
-            f"Forecasts reach at most {flowdata.MAX_FORECAST_DAYS // 365} years ahead.",
-        )
+    by_note = flowdata.by_problem(by, today)  # today or earlier, or over 10 years ahead
+    by = min(by, latest)
     try:
         items = max(1, min(10_000, int(request.GET.get("items", "20"))))
     except ValueError:
@@ -690,6 +686,7 @@ def flow(request: HttpRequest) -> HttpResponse:
             "source": source,
             "by": by,
             "by_note": by_note,
+            "by_past": by <= today,
             "latest": latest,
             "items": items,
             "data": data,
